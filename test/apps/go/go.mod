@@ -1,0 +1,3 @@
+module simterpose.test/goapp
+
+go 1.21
