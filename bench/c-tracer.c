@@ -1,0 +1,110 @@
+/* c-tracer <syscall-number> -- prog args
+ *
+ * The floor simterpose's tracing cost is compared with: the least a ptrace
+ * tracer can do to emulate one syscall. The child traps only that syscall
+ * through a seccomp filter; at each seccomp stop the tracer skips the call
+ * (orig_rax = -1) and writes the tracee's pid as its result, which is what
+ * getpid would return: one stop per trapped syscall, nothing else.
+ * Tracer and tracee share CPU 0, as simterpose pins them. Exits with the
+ * child's status, or 128+N if a signal N killed it. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void die(const char *what) {
+  fprintf(stderr, "c-tracer: %s: %s\n", what, strerror(errno));
+  exit(126);
+}
+
+static void pin_to_cpu0(void) {
+  cpu_set_t cpus;
+  CPU_ZERO(&cpus);
+  CPU_SET(0, &cpus);
+  if (sched_setaffinity(0, sizeof cpus, &cpus) != 0) die("sched_setaffinity");
+}
+
+static void install_filter(unsigned syscall_number) {
+  struct sock_filter program[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, syscall_number, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  struct sock_fprog filter = {sizeof program / sizeof program[0], program};
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) die("prctl(NO_NEW_PRIVS)");
+  if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &filter) != 0) die("prctl(SECCOMP)");
+}
+
+/* Stops itself before installing the filter: until the tracer has set
+ * PTRACE_O_TRACESECCOMP, a TRACE verdict would fail the call with ENOSYS. */
+static void run_child(unsigned syscall_number, char **argv) {
+  if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) != 0) die("PTRACE_TRACEME");
+  raise(SIGSTOP);
+  install_filter(syscall_number);
+  execvp(argv[0], argv);
+  fprintf(stderr, "c-tracer: cannot execute %s: %s\n", argv[0], strerror(errno));
+  _exit(127);
+}
+
+static int trace(pid_t child) {
+  int status;
+  if (waitpid(child, &status, 0) != child) die("waitpid");
+  if (!WIFSTOPPED(status) || WSTOPSIG(status) != SIGSTOP) {
+    fprintf(stderr, "c-tracer: the child did not stop itself\n");
+    return 126;
+  }
+  long options = PTRACE_O_TRACESECCOMP | PTRACE_O_EXITKILL | PTRACE_O_TRACEEXEC;
+  if (ptrace(PTRACE_SETOPTIONS, child, NULL, (void *)options) != 0) die("PTRACE_SETOPTIONS");
+  int deliver = 0;
+  for (;;) {
+    if (ptrace(PTRACE_CONT, child, NULL, (void *)(long)deliver) != 0) die("PTRACE_CONT");
+    deliver = 0;
+    if (waitpid(child, &status, 0) != child) die("waitpid");
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+    if (status >> 8 == (SIGTRAP | (PTRACE_EVENT_SECCOMP << 8))) {
+      struct user_regs_struct regs;
+      if (ptrace(PTRACE_GETREGS, child, NULL, &regs) != 0) die("PTRACE_GETREGS");
+      regs.orig_rax = (unsigned long long)-1;
+      regs.rax = (unsigned long long)child;
+      if (ptrace(PTRACE_SETREGS, child, NULL, &regs) != 0) die("PTRACE_SETREGS");
+    } else if (status >> 16 == 0) {
+      /* A signal for the child, not an event of ours: pass it on. */
+      deliver = WSTOPSIG(status);
+    }
+  }
+}
+
+int main(int argc, char **argv) {
+  if (argc < 4 || strcmp(argv[2], "--") != 0) {
+    fprintf(stderr, "usage: c-tracer <syscall-number> -- prog args\n");
+    return 2;
+  }
+  char *end;
+  unsigned long syscall_number = strtoul(argv[1], &end, 10);
+  if (*argv[1] == '\0' || *end != '\0') {
+    fprintf(stderr, "c-tracer: not a syscall number: %s\n", argv[1]);
+    return 2;
+  }
+  pin_to_cpu0();
+  pid_t child = fork();
+  if (child < 0) die("fork");
+  if (child == 0) run_child((unsigned)syscall_number, argv + 3);
+  return trace(child);
+}
