@@ -1,0 +1,176 @@
+//! Looking at a tracee's descriptors from outside: pidfd_getfd hands us a
+//! duplicate of the same open file, which we examine and close without
+//! reading from it, so the tracee sees no difference.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::mem;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::time::{Duration, Instant};
+
+use napi_derive::napi;
+
+use crate::errors::{errno_error, last_errno, Result};
+
+#[napi(object)]
+pub struct FdInfo {
+  #[napi(ts_type = "'file' | 'dir' | 'pipe' | 'socket' | 'tty' | 'char' | 'block' | 'other'")]
+  pub kind: String,
+  pub ino: f64,
+  pub dev: f64,
+  /// Ready for reading now (poll POLLIN, timeout 0).
+  pub readable: bool,
+  /// Ready for writing now (poll POLLOUT).
+  pub writable: bool,
+  /// POLLHUP or POLLERR: the other end is gone.
+  pub hangup: bool,
+  pub nonblocking: bool,
+  /// FIONREAD for pipes and sockets, else 0.
+  pub available: f64,
+  /// F_GETPIPE_SZ for pipes, else 0.
+  pub capacity: f64,
+}
+
+#[napi(object)]
+pub struct TraceeFd {
+  pub pid: i32,
+  pub fd: i32,
+}
+
+thread_local! {
+  static PIDFDS: RefCell<HashMap<i32, OwnedFd>> = RefCell::new(HashMap::new());
+}
+
+fn pidfd(pid: i32) -> Result<i32> {
+  if let Some(fd) = PIDFDS.with(|map| map.borrow().get(&pid).map(|fd| fd.as_raw_fd())) {
+    return Ok(fd);
+  }
+  let ret = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+  if ret < 0 {
+    return Err(errno_error(&format!("pidfd_open({pid})"), last_errno()));
+  }
+  let fd = unsafe { OwnedFd::from_raw_fd(ret as i32) };
+  let raw = fd.as_raw_fd();
+  PIDFDS.with(|map| map.borrow_mut().insert(pid, fd));
+  Ok(raw)
+}
+
+pub fn forget_process(pid: i32) {
+  PIDFDS.with(|map| map.borrow_mut().remove(&pid));
+}
+
+/// Our duplicate of the tracee's `fd`, or `None` if the tracee has no such descriptor.
+fn duplicate(pid: i32, fd: i32) -> Result<Option<OwnedFd>> {
+  let ret = unsafe { libc::syscall(libc::SYS_pidfd_getfd, pidfd(pid)?, fd, 0) };
+  if ret >= 0 {
+    return Ok(Some(unsafe { OwnedFd::from_raw_fd(ret as i32) }));
+  }
+  match last_errno() {
+    libc::EBADF => Ok(None),
+    errno => Err(errno_error(&format!("pidfd_getfd({pid}, {fd})"), errno)),
+  }
+}
+
+pub fn inspect(pid: i32, fd: i32) -> Result<Option<FdInfo>> {
+  let Some(copy) = duplicate(pid, fd)? else {
+    return Ok(None);
+  };
+  let raw = copy.as_raw_fd();
+  let mut stat: libc::stat = unsafe { mem::zeroed() };
+  if unsafe { libc::fstat(raw, &mut stat) } < 0 {
+    return Err(errno_error(&format!("fstat(fd {fd} of {pid})"), last_errno()));
+  }
+  let kind = match stat.st_mode & libc::S_IFMT {
+    libc::S_IFREG => "file",
+    libc::S_IFDIR => "dir",
+    libc::S_IFIFO => "pipe",
+    libc::S_IFSOCK => "socket",
+    libc::S_IFCHR if is_terminal(raw) => "tty",
+    libc::S_IFCHR => "char",
+    libc::S_IFBLK => "block",
+    _ => "other",
+  };
+  let flags = unsafe { libc::fcntl(raw, libc::F_GETFL) };
+  let revents = poll_now(raw, libc::POLLIN | libc::POLLOUT);
+  let available = if matches!(kind, "pipe" | "socket") { bytes_available(raw) } else { 0 };
+  let capacity = if kind == "pipe" { unsafe { libc::fcntl(raw, libc::F_GETPIPE_SZ) }.max(0) } else { 0 };
+  Ok(Some(FdInfo {
+    kind: kind.to_string(),
+    ino: stat.st_ino as f64,
+    dev: stat.st_dev as f64,
+    readable: revents & libc::POLLIN != 0,
+    writable: revents & libc::POLLOUT != 0,
+    hangup: revents & (libc::POLLHUP | libc::POLLERR) != 0,
+    nonblocking: flags >= 0 && flags & libc::O_NONBLOCK != 0,
+    available: available as f64,
+    capacity: capacity as f64,
+  }))
+}
+
+fn is_terminal(fd: i32) -> bool {
+  let mut termios: libc::termios = unsafe { mem::zeroed() };
+  let ret = unsafe { libc::ioctl(fd, libc::TCGETS, &mut termios) };
+  ret == 0
+}
+
+fn bytes_available(fd: i32) -> i32 {
+  let mut count: libc::c_int = 0;
+  if unsafe { libc::ioctl(fd, libc::FIONREAD, &mut count) } < 0 {
+    return 0;
+  }
+  count
+}
+
+fn poll_now(fd: i32, events: libc::c_short) -> libc::c_short {
+  let mut entry = libc::pollfd { fd, events, revents: 0 };
+  if unsafe { libc::poll(&mut entry, 1, 0) } <= 0 {
+    return 0;
+  }
+  entry.revents
+}
+
+/// Blocks until one of the descriptors is readable (or hung up), or the timeout
+/// passes; returns the indexes of the ready ones. A descriptor the tracee no
+/// longer has counts as ready, so the caller looks at it again.
+pub fn wait_for_input(fds: &[TraceeFd], timeout_ms: i32) -> Result<Vec<u32>> {
+  let mut copies = Vec::with_capacity(fds.len());
+  let mut gone = Vec::new();
+  for (index, entry) in fds.iter().enumerate() {
+    match duplicate(entry.pid, entry.fd)? {
+      Some(copy) => copies.push((index as u32, copy)),
+      None => gone.push(index as u32),
+    }
+  }
+  if !gone.is_empty() {
+    return Ok(gone);
+  }
+  let mut polled: Vec<libc::pollfd> = copies
+    .iter()
+    .map(|(_, copy)| libc::pollfd { fd: copy.as_raw_fd(), events: libc::POLLIN, revents: 0 })
+    .collect();
+  let deadline = (timeout_ms >= 0).then(|| Instant::now() + Duration::from_millis(timeout_ms as u64));
+  loop {
+    let wait_ms = match deadline {
+      None => -1,
+      Some(deadline) => {
+        let left = deadline.saturating_duration_since(Instant::now());
+        left.as_millis().min(i32::MAX as u128) as i32
+      }
+    };
+    let ret = unsafe { libc::poll(polled.as_mut_ptr(), polled.len() as libc::nfds_t, wait_ms) };
+    if ret >= 0 {
+      break;
+    }
+    let errno = last_errno();
+    if errno != libc::EINTR {
+      return Err(errno_error("poll(tracee descriptors)", errno));
+    }
+  }
+  let ready_mask = libc::POLLIN | libc::POLLHUP | libc::POLLERR | libc::POLLNVAL;
+  Ok(copies
+    .iter()
+    .zip(&polled)
+    .filter(|(_, entry)| entry.revents & ready_mask != 0)
+    .map(|((index, _), _)| *index)
+    .collect())
+}

@@ -1,0 +1,194 @@
+//! simterpose's native side: ptrace, waitpid, registers, tracee memory, the
+//! seccomp filter installed before exec, CPU affinity and per-thread counters.
+//! It holds no policy. Everything is synchronous: ptrace requests must come
+//! from the thread that seized the tracee, Node's main thread.
+//!
+//! This file only declares the exported functions; each concern has its module.
+
+use napi::bindgen_prelude::{Buffer, Float64ArraySlice};
+use napi_derive::napi;
+
+mod counters;
+mod errors;
+mod fds;
+mod memory;
+mod process;
+mod ptrace;
+mod regs;
+mod seccomp;
+mod spawn;
+mod wait;
+
+use errors::Result;
+pub use fds::{FdInfo, TraceeFd};
+pub use spawn::SpawnOptions;
+pub use wait::StopKind;
+
+/// JS numbers carry addresses; user-space addresses fit in 53 bits exactly.
+fn address(addr: i64) -> u64 {
+  addr as u64
+}
+
+/// Starts a traced child; returns its pid once it is stopped at its
+/// PTRACE_EVENT_EXEC stop (not resumed). Failures before the exec throw,
+/// e.g. `execve(/no/such): ENOENT (No such file or directory)`.
+#[napi]
+pub fn spawn(opts: SpawnOptions) -> Result<i32> {
+  spawn::spawn(&opts)
+}
+
+/// Waits for the next stop of `tid` (-1: any tracee); with `nohang` returns 0 if
+/// there is none. Writes the event into `out` (length >= 8) and returns its
+/// `StopKind`; `out[0]` is the tid.
+#[napi]
+pub fn wait_stop(tid: i32, mut out: Float64ArraySlice, nohang: bool) -> Result<u32> {
+  let kind = wait::wait_stop(tid, unsafe { out.as_mut() }, nohang)?;
+  Ok(kind.map_or(0, |kind| kind as u32))
+}
+
+/// PTRACE_CONT, or PTRACE_SYSCALL when `toSyscallExit` (from a seccomp stop the
+/// next syscall stop is then that syscall's exit).
+#[napi]
+pub fn resume(tid: i32, signal: i32, to_syscall_exit: bool) -> Result<()> {
+  regs::forget(tid);
+  if to_syscall_exit {
+    ptrace::cont_to_syscall_stop(tid, signal)
+  } else {
+    ptrace::cont(tid, signal)
+  }
+}
+
+/// At a seccomp stop: do not run the syscall; the tracee sees `result`.
+#[napi]
+pub fn skip_syscall(tid: i32, result: i64) -> Result<()> {
+  regs::skip_syscall(tid, result)
+}
+
+/// `skipSyscall` then PTRACE_CONT: an emulated syscall's whole round trip.
+#[napi]
+pub fn skip_syscall_and_resume(tid: i32, result: i64) -> Result<()> {
+  regs::skip_syscall(tid, result)?;
+  regs::forget(tid);
+  ptrace::cont(tid, 0)
+}
+
+/// At a seccomp stop: do not run the syscall now, but run the same `syscall`
+/// instruction again when the thread next runs user code.
+#[napi]
+pub fn restart_syscall(tid: i32) -> Result<()> {
+  regs::restart_syscall(tid)
+}
+
+/// At a syscall-exit stop: the tracee sees `value` as the result.
+#[napi]
+pub fn set_return_value(tid: i32, value: i64) -> Result<()> {
+  regs::set_return_value(tid, value)
+}
+
+/// At a seccomp stop: rewrite the syscall number and the first `args.length`
+/// arguments before the kernel runs it.
+#[napi]
+pub fn set_syscall(tid: i32, sysno: i64, args: Vec<i64>) -> Result<()> {
+  regs::set_syscall(tid, sysno, &args)
+}
+
+/// The thread's rsp at its current stop (at the exec stop: &argc).
+#[napi]
+pub fn stack_pointer(tid: i32) -> Result<f64> {
+  Ok(regs::stack_pointer(tid)? as f64)
+}
+
+/// Throws EFAULT naming the first address that could not be read.
+#[napi]
+pub fn read_memory(pid: i32, addr: i64, len: u32) -> Result<Buffer> {
+  Ok(memory::read(pid, address(addr), len as usize)?.into())
+}
+
+/// Also writes read-only pages (through /proc/<pid>/mem).
+#[napi]
+pub fn write_memory(pid: i32, addr: i64, data: Buffer) -> Result<()> {
+  memory::write(pid, address(addr), &data)
+}
+
+/// The bytes up to (excluding) the NUL, at most `max`.
+#[napi]
+pub fn read_c_string(pid: i32, addr: i64, max: u32) -> Result<Buffer> {
+  Ok(memory::read_c_string(pid, address(addr), max as usize)?.into())
+}
+
+/// tgkill(2).
+#[napi]
+pub fn signal_thread(tgid: i32, tid: i32, signal: i32) -> Result<()> {
+  process::signal_thread(tgid, tid, signal)
+}
+
+/// kill(2).
+#[napi]
+pub fn signal_process(pid: i32, signal: i32) -> Result<()> {
+  process::signal_process(pid, signal)
+}
+
+/// PTRACE_INTERRUPT: the thread reports a `StopKind.EventStop` soon.
+#[napi]
+pub fn interrupt(tid: i32) -> Result<()> {
+  ptrace::interrupt(tid)
+}
+
+/// Looks at a tracee's descriptor without disturbing it; null when it has no
+/// such descriptor.
+#[napi]
+pub fn inspect_fd(pid: i32, fd: i32) -> Result<Option<FdInfo>> {
+  fds::inspect(pid, fd)
+}
+
+/// Drops the pidfd cached for `pid` (call when the process is gone).
+#[napi]
+pub fn forget_process(pid: i32) {
+  fds::forget_process(pid)
+}
+
+/// Blocks (wall time) until one of the tracee descriptors is readable or hung
+/// up, or `timeoutMs` passes (-1: forever); returns the indexes ready.
+#[napi]
+pub fn wait_for_tracee_input(fds: Vec<TraceeFd>, timeout_ms: i32) -> Result<Vec<u32>> {
+  fds::wait_for_input(&fds, timeout_ms)
+}
+
+/// sched_setaffinity of the calling (main) thread to one CPU.
+#[napi]
+pub fn pin_this_thread(cpu: u32) -> Result<()> {
+  process::pin_calling_thread(cpu)
+}
+
+#[napi]
+pub fn online_cpus() -> u32 {
+  process::online_cpus()
+}
+
+/// Whether per-thread instruction counters can be opened here (cached).
+#[napi]
+pub fn instruction_counter_available() -> bool {
+  counters::instructions_available()
+}
+
+/// A perf fd counting the thread's retired user-space instructions.
+#[napi]
+pub fn open_instruction_counter(tid: i32) -> Result<i32> {
+  counters::open_instruction_counter(tid)
+}
+
+#[napi]
+pub fn read_counter(fd: i32) -> Result<f64> {
+  Ok(counters::read_counter(fd)? as f64)
+}
+
+#[napi]
+pub fn close_counter(fd: i32) -> Result<()> {
+  counters::close_counter(fd)
+}
+
+/// CPU time consumed by any thread, in ns.
+#[napi]
+pub fn thread_cpu_time_ns(tid: i32) -> Result<f64> {
+  Ok(counters::thread_cpu_time_ns(tid)? as f64)
+}

@@ -1,0 +1,117 @@
+//! Tracee memory. process_vm_readv/writev is the fast path; it honours page
+//! protections, so /proc/<pid>/mem (which writes through them, as a debugger
+//! does) takes over where it stops short, e.g. on read-only or code pages.
+
+use std::fs::OpenOptions;
+use std::os::unix::fs::FileExt;
+
+use crate::errors::{errno_error, last_errno, Result};
+
+const PAGE_SIZE: u64 = 4096;
+
+#[derive(Clone, Copy, PartialEq)]
+enum Direction {
+  Read,
+  Write,
+}
+
+/// Transfers as much as process_vm_readv/writev will; returns the byte count.
+fn transfer_fast(pid: i32, addr: u64, local: *mut u8, len: usize, direction: Direction) -> Result<usize> {
+  let local_iov = libc::iovec { iov_base: local as *mut libc::c_void, iov_len: len };
+  let remote_iov = libc::iovec { iov_base: addr as *mut libc::c_void, iov_len: len };
+  let ret = unsafe {
+    match direction {
+      Direction::Read => libc::process_vm_readv(pid, &local_iov, 1, &remote_iov, 1, 0),
+      Direction::Write => libc::process_vm_writev(pid, &local_iov, 1, &remote_iov, 1, 0),
+    }
+  };
+  if ret >= 0 {
+    return Ok(ret as usize);
+  }
+  match last_errno() {
+    // Nothing transferred from the first page on; /proc/<pid>/mem may still manage.
+    libc::EFAULT | libc::EPERM | libc::ENOSYS | libc::EIO => Ok(0),
+    errno => Err(errno_error(&format!("{}({pid}, {addr:#x})", direction.call()), errno)),
+  }
+}
+
+impl Direction {
+  fn call(self) -> &'static str {
+    match self {
+      Direction::Read => "process_vm_readv",
+      Direction::Write => "process_vm_writev",
+    }
+  }
+}
+
+/// Transfers through /proc/<pid>/mem; returns the byte count done before a fault.
+fn transfer_proc_mem(pid: i32, addr: u64, buf: &mut [u8], direction: Direction) -> Result<usize> {
+  let path = format!("/proc/{pid}/mem");
+  let file = OpenOptions::new()
+    .read(direction == Direction::Read)
+    .write(direction == Direction::Write)
+    .open(&path)
+    .map_err(|err| errno_error(&format!("open({path})"), err.raw_os_error().unwrap_or(libc::EIO)))?;
+  let mut done = 0;
+  while done < buf.len() {
+    let at = addr + done as u64;
+    let ret = match direction {
+      Direction::Read => file.read_at(&mut buf[done..], at),
+      Direction::Write => file.write_at(&buf[done..], at),
+    };
+    match ret {
+      Ok(0) => break,
+      Ok(n) => done += n,
+      Err(err) if err.raw_os_error() == Some(libc::EINTR) => {}
+      Err(_) => break,
+    }
+  }
+  Ok(done)
+}
+
+fn fault(pid: i32, addr: u64, direction: Direction) -> crate::errors::Error {
+  errno_error(&format!("{}({pid}, {addr:#x})", direction.call()), libc::EFAULT)
+}
+
+pub fn read(pid: i32, addr: u64, len: usize) -> Result<Vec<u8>> {
+  let mut buf = vec![0u8; len];
+  let done = transfer_fast(pid, addr, buf.as_mut_ptr(), len, Direction::Read)?;
+  if done < len {
+    let rest = transfer_proc_mem(pid, addr + done as u64, &mut buf[done..], Direction::Read)?;
+    if done + rest < len {
+      return Err(fault(pid, addr + (done + rest) as u64, Direction::Read));
+    }
+  }
+  Ok(buf)
+}
+
+pub fn write(pid: i32, addr: u64, data: &[u8]) -> Result<()> {
+  let len = data.len();
+  let done = transfer_fast(pid, addr, data.as_ptr() as *mut u8, len, Direction::Write)?;
+  if done < len {
+    let mut rest_buf = data[done..].to_vec();
+    let rest = transfer_proc_mem(pid, addr + done as u64, &mut rest_buf, Direction::Write)?;
+    if done + rest < len {
+      return Err(fault(pid, addr + (done + rest) as u64, Direction::Write));
+    }
+  }
+  Ok(())
+}
+
+/// Reads up to the NUL (excluded) or `max` bytes, one page at a time, so a
+/// string ending just before an unmapped page reads fine.
+pub fn read_c_string(pid: i32, addr: u64, max: usize) -> Result<Vec<u8>> {
+  let mut text = Vec::new();
+  let mut at = addr;
+  while text.len() < max {
+    let to_page_end = (PAGE_SIZE - at % PAGE_SIZE) as usize;
+    let chunk = read(pid, at, to_page_end.min(max - text.len()))?;
+    if let Some(nul) = chunk.iter().position(|&b| b == 0) {
+      text.extend_from_slice(&chunk[..nul]);
+      return Ok(text);
+    }
+    at += chunk.len() as u64;
+    text.extend_from_slice(&chunk);
+  }
+  Ok(text)
+}

@@ -1,0 +1,337 @@
+//! Starting a traced child from a multi-threaded Node process.
+//!
+//! Between fork and execve the child may only make async-signal-safe calls: it
+//! must not allocate or take a lock another thread could have held at fork time.
+//! So everything it needs (C strings, pointer arrays, the BPF program, the CPU
+//! set) is prepared before fork, and the child only issues raw syscalls on it.
+
+use std::ffi::CString;
+use std::mem;
+
+use napi_derive::napi;
+
+use crate::errors::{errno_error, invalid, last_errno, last_error, Result};
+use crate::{ptrace, seccomp};
+
+#[napi(object)]
+pub struct SpawnOptions {
+  /// Absolute path of the executable.
+  pub path: String,
+  pub argv: Vec<String>,
+  /// `KEY=VALUE` strings.
+  pub env: Vec<String>,
+  pub cwd: Option<String>,
+  /// Syscall numbers that stop the tracee (SECCOMP_RET_TRACE); the rest run natively.
+  pub trap_syscalls: Vec<u32>,
+  /// Stop at every syscall (for --strace).
+  pub trap_all: bool,
+  /// Pin the child to this single CPU.
+  pub cpu: Option<u32>,
+  /// Parent descriptors to dup2 onto the child's 0, 1 and 2 (else inherited).
+  pub stdin: Option<i32>,
+  pub stdout: Option<i32>,
+  pub stderr: Option<i32>,
+}
+
+/// Where the child failed before execve succeeded, reported through a pipe.
+#[derive(Clone, Copy)]
+#[repr(i32)]
+enum Stage {
+  Stdin = 1,
+  Stdout,
+  Stderr,
+  Personality,
+  Affinity,
+  Chdir,
+  SignalMask,
+  GoGate,
+  NoNewPrivs,
+  Seccomp,
+  Execve,
+}
+
+impl Stage {
+  fn from_code(code: i32) -> Option<Stage> {
+    use Stage::*;
+    [Stdin, Stdout, Stderr, Personality, Affinity, Chdir, SignalMask, GoGate, NoNewPrivs, Seccomp, Execve]
+      .into_iter()
+      .find(|stage| *stage as i32 == code)
+  }
+}
+
+/// Everything the child touches after fork, built while allocating is still safe.
+struct ChildPlan {
+  path: CString,
+  cwd: Option<CString>,
+  // Own the strings the pointer arrays below point into.
+  _argv: Vec<CString>,
+  _env: Vec<CString>,
+  argv_ptrs: Vec<*const libc::c_char>,
+  env_ptrs: Vec<*const libc::c_char>,
+  filter: Vec<libc::sock_filter>,
+  cpu_set: Option<libc::cpu_set_t>,
+  stdio: [Option<i32>; 3],
+}
+
+fn c_string(what: &str, value: &str) -> Result<CString> {
+  CString::new(value).map_err(|_| invalid("spawn", &format!("{what} contains a NUL byte: {value:?}")))
+}
+
+impl ChildPlan {
+  fn new(opts: &SpawnOptions) -> Result<ChildPlan> {
+    let argv = opts.argv.iter().map(|a| c_string("an argument", a)).collect::<Result<Vec<_>>>()?;
+    let env = opts.env.iter().map(|e| c_string("an environment entry", e)).collect::<Result<Vec<_>>>()?;
+    let argv_ptrs = argv.iter().map(|a| a.as_ptr()).chain([std::ptr::null()]).collect();
+    let env_ptrs = env.iter().map(|e| e.as_ptr()).chain([std::ptr::null()]).collect();
+    let cpu_set = match opts.cpu {
+      Some(cpu) => Some(cpu_set_of(cpu, "spawn")?),
+      None => None,
+    };
+    Ok(ChildPlan {
+      path: c_string("the path", &opts.path)?,
+      cwd: opts.cwd.as_deref().map(|cwd| c_string("the cwd", cwd)).transpose()?,
+      _argv: argv,
+      _env: env,
+      argv_ptrs,
+      env_ptrs,
+      filter: seccomp::build_filter(&opts.trap_syscalls, opts.trap_all)?,
+      cpu_set,
+      stdio: [opts.stdin, opts.stdout, opts.stderr],
+    })
+  }
+}
+
+pub fn cpu_set_of(cpu: u32, call: &str) -> Result<libc::cpu_set_t> {
+  if cpu as usize >= libc::CPU_SETSIZE as usize {
+    return Err(invalid(call, &format!("no CPU {cpu}")));
+  }
+  let mut set: libc::cpu_set_t = unsafe { mem::zeroed() };
+  unsafe { libc::CPU_SET(cpu as usize, &mut set) };
+  Ok(set)
+}
+
+struct Pipe {
+  read: i32,
+  write: i32,
+}
+
+impl Pipe {
+  fn new() -> Result<Pipe> {
+    let mut fds = [-1; 2];
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } < 0 {
+      return Err(last_error("pipe2(O_CLOEXEC)"));
+    }
+    Ok(Pipe { read: fds[0], write: fds[1] })
+  }
+
+  fn close_read(&mut self) {
+    close(&mut self.read);
+  }
+
+  fn close_write(&mut self) {
+    close(&mut self.write);
+  }
+}
+
+impl Drop for Pipe {
+  fn drop(&mut self) {
+    self.close_read();
+    self.close_write();
+  }
+}
+
+fn close(fd: &mut i32) {
+  if *fd >= 0 {
+    unsafe { libc::close(*fd) };
+    *fd = -1;
+  }
+}
+
+/// Starts the child and returns its pid, stopped at its PTRACE_EVENT_EXEC stop.
+pub fn spawn(opts: &SpawnOptions) -> Result<i32> {
+  let plan = ChildPlan::new(opts)?;
+  let mut error_pipe = Pipe::new()?;
+  let mut go_pipe = Pipe::new()?;
+
+  let pid = unsafe { libc::fork() };
+  if pid < 0 {
+    return Err(last_error("fork()"));
+  }
+  if pid == 0 {
+    unsafe { run_child(&plan, error_pipe.write, go_pipe.read) }
+  }
+
+  error_pipe.close_write();
+  go_pipe.close_read();
+  if let Err(err) = ptrace::seize(pid) {
+    // Closing the gate unseized makes the child exit without running anything.
+    go_pipe.close_write();
+    reap(pid);
+    return Err(err);
+  }
+  let go = 1u8;
+  if unsafe { libc::write(go_pipe.write, &go as *const u8 as *const libc::c_void, 1) } != 1 {
+    let err = last_error(&format!("write(go pipe of {pid})"));
+    unsafe { libc::kill(pid, libc::SIGKILL) };
+    reap(pid);
+    return Err(err);
+  }
+  go_pipe.close_write();
+  wait_for_exec(pid, &opts.path, opts.cwd.as_deref(), error_pipe.read)
+}
+
+fn reap(pid: i32) {
+  let mut status = 0;
+  while unsafe { libc::waitpid(pid, &mut status, libc::__WALL) } < 0 && last_errno() == libc::EINTR {}
+}
+
+/// Lets the child run through its pre-exec syscalls until it has exec'd or died.
+fn wait_for_exec(pid: i32, path: &str, cwd: Option<&str>, error_fd: i32) -> Result<i32> {
+  loop {
+    let mut status = 0;
+    if unsafe { libc::waitpid(pid, &mut status, libc::__WALL) } < 0 {
+      let errno = last_errno();
+      if errno == libc::EINTR {
+        continue;
+      }
+      return Err(errno_error(&format!("waitpid({pid})"), errno));
+    }
+    if libc::WIFEXITED(status) || libc::WIFSIGNALED(status) {
+      return Err(child_failure(pid, path, cwd, status, error_fd));
+    }
+    let event = (status >> 16) & 0xff;
+    if event == libc::PTRACE_EVENT_EXEC {
+      return Ok(pid);
+    }
+    // Seccomp, exit and event stops carry no signal to deliver; a signal-delivery-stop does.
+    let signal = if event == 0 { libc::WSTOPSIG(status) } else { 0 };
+    if let Err(err) = ptrace::cont(pid, signal) {
+      if err.status != "ESRCH" {
+        return Err(err);
+      }
+    }
+  }
+}
+
+fn child_failure(pid: i32, path: &str, cwd: Option<&str>, status: i32, error_fd: i32) -> crate::errors::Error {
+  let mut report = [0i32; 2];
+  let wanted = mem::size_of_val(&report);
+  let got = unsafe { libc::read(error_fd, report.as_mut_ptr() as *mut libc::c_void, wanted) };
+  if got as usize != wanted {
+    let how = if libc::WIFEXITED(status) {
+      format!("exited with status {}", libc::WEXITSTATUS(status))
+    } else {
+      format!("was killed by signal {}", libc::WTERMSIG(status))
+    };
+    return invalid(&format!("spawn({path})"), &format!("child {pid} {how} before execve"));
+  }
+  let [stage, errno] = report;
+  let call = match Stage::from_code(stage) {
+    Some(Stage::Stdin) => "dup2(stdin)".to_string(),
+    Some(Stage::Stdout) => "dup2(stdout)".to_string(),
+    Some(Stage::Stderr) => "dup2(stderr)".to_string(),
+    Some(Stage::Personality) => "personality(ADDR_NO_RANDOMIZE)".to_string(),
+    Some(Stage::Affinity) => "sched_setaffinity".to_string(),
+    Some(Stage::Chdir) => format!("chdir({})", cwd.unwrap_or("")),
+    Some(Stage::SignalMask) => "sigprocmask".to_string(),
+    Some(Stage::GoGate) => "read(go pipe)".to_string(),
+    Some(Stage::NoNewPrivs) => "prctl(PR_SET_NO_NEW_PRIVS)".to_string(),
+    Some(Stage::Seccomp) => "seccomp(SECCOMP_SET_MODE_FILTER)".to_string(),
+    Some(Stage::Execve) | None => format!("execve({path})"),
+  };
+  errno_error(&call, errno)
+}
+
+/// The child between fork and execve: raw syscalls on prepared data only.
+unsafe fn run_child(plan: &ChildPlan, error_fd: i32, go_fd: i32) -> ! {
+  let fail = |stage: Stage| -> ! {
+    let report = [stage as i32, *libc::__errno_location()];
+    libc::write(error_fd, report.as_ptr() as *const libc::c_void, mem::size_of_val(&report));
+    libc::_exit(127)
+  };
+
+  // Move the requested sources out of the way first, so that e.g. stdout taken
+  // from the parent's fd 0 is not clobbered by the stdin dup2.
+  let stdio_stages = [Stage::Stdin, Stage::Stdout, Stage::Stderr];
+  let mut sources = [-1; 3];
+  for ((source, wanted), stage) in sources.iter_mut().zip(plan.stdio).zip(stdio_stages) {
+    if let Some(fd) = wanted {
+      *source = libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 3);
+      if *source < 0 {
+        fail(stage);
+      }
+    }
+  }
+  for (target, (source, stage)) in sources.into_iter().zip(stdio_stages).enumerate() {
+    if source >= 0 && libc::dup2(source, target as i32) < 0 {
+      fail(stage);
+    }
+    // Node may mark its own stdio close-on-exec; the program must inherit it.
+    libc::fcntl(target as i32, libc::F_SETFD, 0);
+  }
+
+  let persona = libc::personality(0xffff_ffff);
+  if persona < 0 || libc::personality((persona | libc::ADDR_NO_RANDOMIZE) as libc::c_ulong) < 0 {
+    fail(Stage::Personality);
+  }
+  if let Some(set) = &plan.cpu_set {
+    if libc::sched_setaffinity(0, mem::size_of::<libc::cpu_set_t>(), set) < 0 {
+      fail(Stage::Affinity);
+    }
+  }
+  if let Some(cwd) = &plan.cwd {
+    if libc::chdir(cwd.as_ptr()) < 0 {
+      fail(Stage::Chdir);
+    }
+  }
+
+  // Node ignores SIGPIPE and blocks some signals; ignored dispositions and the
+  // mask survive execve, so start the program clean.
+  let mut default_action: libc::sigaction = mem::zeroed();
+  default_action.sa_sigaction = libc::SIG_DFL;
+  for signal in 1..=64 {
+    if signal != libc::SIGKILL && signal != libc::SIGSTOP {
+      // Fails harmlessly for the few numbers glibc reserves for itself.
+      libc::sigaction(signal, &default_action, std::ptr::null_mut());
+    }
+  }
+  let mut empty: libc::sigset_t = mem::zeroed();
+  libc::sigemptyset(&mut empty);
+  if libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut()) < 0 {
+    fail(Stage::SignalMask);
+  }
+
+  // Wait until the parent has seized us, so the filter's TRACE stops reach it.
+  let mut go = 0u8;
+  loop {
+    let got = libc::read(go_fd, &mut go as *mut u8 as *mut libc::c_void, 1);
+    if got == 1 {
+      break;
+    }
+    if got == 0 {
+      libc::_exit(127);
+    }
+    if *libc::__errno_location() != libc::EINTR {
+      fail(Stage::GoGate);
+    }
+  }
+
+  if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 {
+    fail(Stage::NoNewPrivs);
+  }
+  let program = libc::sock_fprog {
+    len: plan.filter.len() as u16,
+    filter: plan.filter.as_ptr() as *mut libc::sock_filter,
+  };
+  if libc::syscall(
+    libc::SYS_seccomp,
+    libc::SECCOMP_SET_MODE_FILTER,
+    0,
+    &program as *const libc::sock_fprog,
+  ) < 0
+  {
+    fail(Stage::Seccomp);
+  }
+  libc::execve(plan.path.as_ptr(), plan.argv_ptrs.as_ptr(), plan.env_ptrs.as_ptr());
+  fail(Stage::Execve)
+}

@@ -1,0 +1,115 @@
+//! Waiting for a tracee to stop and decoding what kind of stop it is.
+
+use napi_derive::napi;
+
+use crate::errors::{invalid, last_errno, errno_error, Result};
+use crate::{ptrace, regs};
+
+/// What `waitStop` saw; `out[0]` is always the tid, the other slots per kind.
+#[napi]
+pub enum StopKind {
+  /// out[1] = syscall number, out[2..7] = its six arguments.
+  Seccomp = 1,
+  /// After `resume(tid, 0, true)`: out[1] = result, out[2] = syscall number.
+  SyscallExit = 2,
+  /// out[1] = the new child's tid.
+  Fork = 3,
+  Vfork = 4,
+  Clone = 5,
+  /// out[1] = the tid that called execve (differs when a non-leader thread did).
+  Exec = 6,
+  /// PTRACE_EVENT_EXIT: out[1] = the wait status the thread will exit with.
+  ExitEvent = 7,
+  /// Signal-delivery-stop: out[1] = the signal; pass it to `resume` to deliver it.
+  Signal = 8,
+  /// Group-stop: out[1] = the stopping signal.
+  GroupStop = 9,
+  /// out[1] = exit code.
+  Exited = 10,
+  /// out[1] = signal, out[2] = 1 if it dumped core.
+  Killed = 11,
+  /// PTRACE_EVENT_STOP that is no group-stop: a new child's first stop, or after `interrupt`.
+  EventStop = 12,
+}
+
+pub const OUT_LEN: usize = 8;
+
+/// Blocks for the next stop of `tid` (-1: any tracee); `None` when `nohang` and none is ready.
+pub fn wait_stop(tid: i32, out: &mut [f64], nohang: bool) -> Result<Option<StopKind>> {
+  if out.len() < OUT_LEN {
+    return Err(invalid("waitStop", "the out array needs at least 8 slots"));
+  }
+  let flags = libc::__WALL | if nohang { libc::WNOHANG } else { 0 };
+  let mut status = 0;
+  let stopped = loop {
+    let ret = unsafe { libc::waitpid(tid, &mut status, flags) };
+    if ret >= 0 {
+      break ret;
+    }
+    let errno = last_errno();
+    if errno != libc::EINTR {
+      return Err(errno_error(&format!("waitpid({tid})"), errno));
+    }
+  };
+  if stopped == 0 {
+    return Ok(None);
+  }
+  out[..OUT_LEN].fill(0.0);
+  out[0] = stopped as f64;
+  decode(stopped, status, out).map(Some)
+}
+
+fn decode(tid: i32, status: i32, out: &mut [f64]) -> Result<StopKind> {
+  if libc::WIFEXITED(status) {
+    regs::forget(tid);
+    out[1] = libc::WEXITSTATUS(status) as f64;
+    return Ok(StopKind::Exited);
+  }
+  if libc::WIFSIGNALED(status) {
+    regs::forget(tid);
+    out[1] = libc::WTERMSIG(status) as f64;
+    out[2] = if libc::WCOREDUMP(status) { 1.0 } else { 0.0 };
+    return Ok(StopKind::Killed);
+  }
+  let signal = libc::WSTOPSIG(status);
+  let event = (status >> 16) & 0xff;
+  if signal == libc::SIGTRAP | 0x80 {
+    let regs = regs::fetch(tid)?;
+    out[1] = regs::syscall_result(&regs) as f64;
+    out[2] = regs::syscall_number(&regs) as f64;
+    return Ok(StopKind::SyscallExit);
+  }
+  if event == libc::PTRACE_EVENT_SECCOMP {
+    let regs = regs::fetch(tid)?;
+    out[1] = regs::syscall_number(&regs) as f64;
+    for (slot, arg) in out[2..8].iter_mut().zip(regs::syscall_args(&regs)) {
+      *slot = arg as f64;
+    }
+    return Ok(StopKind::Seccomp);
+  }
+  regs::forget(tid);
+  let kind = match event {
+    0 => {
+      out[1] = signal as f64;
+      return Ok(StopKind::Signal);
+    }
+    libc::PTRACE_EVENT_STOP => {
+      out[1] = signal as f64;
+      return Ok(if is_stopping_signal(signal) { StopKind::GroupStop } else { StopKind::EventStop });
+    }
+    libc::PTRACE_EVENT_FORK => StopKind::Fork,
+    libc::PTRACE_EVENT_VFORK => StopKind::Vfork,
+    libc::PTRACE_EVENT_CLONE => StopKind::Clone,
+    libc::PTRACE_EVENT_EXEC => StopKind::Exec,
+    libc::PTRACE_EVENT_EXIT => StopKind::ExitEvent,
+    other => {
+      return Err(invalid(&format!("waitStop({tid})"), &format!("unexpected ptrace event {other}")));
+    }
+  };
+  out[1] = ptrace::event_message(tid)? as f64;
+  Ok(kind)
+}
+
+fn is_stopping_signal(signal: i32) -> bool {
+  matches!(signal, libc::SIGSTOP | libc::SIGTSTP | libc::SIGTTIN | libc::SIGTTOU)
+}
