@@ -1,0 +1,501 @@
+import { execFileSync, spawn as spawnNode } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as native from '../../native/ptrace-rs/index.js';
+import { StopKind } from '../../native/ptrace-rs/index.js';
+
+const SYS_WRITE = 1;
+const SYS_LSEEK = 8;
+const SYS_GETPID = 39;
+const SYS_GETPPID = 110;
+
+/** Tiny C programs, each doing one thing the tests look at from the tracer. */
+const PROGRAMS: Record<string, string> = {
+  // Prints what getpid returns, twice, so a test can tell stops apart.
+  getpid: `
+    #include <stdio.h>
+    #include <unistd.h>
+    #include <sys/syscall.h>
+    int main(void) {
+      long first = syscall(SYS_getpid);
+      long second = syscall(SYS_getpid);
+      printf("%ld %ld\\n", first, second);
+      return 0;
+    }`,
+  // A pipe holding 5 bytes, then an lseek on each end as a marker the tracer traps.
+  pipe: `
+    #include <unistd.h>
+    int main(void) {
+      int fds[2];
+      if (pipe(fds) != 0) return 1;
+      if (write(fds[1], "hello", 5) != 5) return 2;
+      lseek(fds[0], 0, SEEK_CUR);
+      lseek(fds[1], 0, SEEK_CUR);
+      return 0;
+    }`,
+  // A plain fork (glibc's fork is clone with SIGCHLD: a PTRACE_EVENT_FORK).
+  fork: `
+    #include <sys/wait.h>
+    #include <unistd.h>
+    int main(void) {
+      pid_t child = fork();
+      if (child == 0) _exit(7);
+      int status;
+      waitpid(child, &status, 0);
+      return WEXITSTATUS(status) == 7 ? 0 : 1;
+    }`,
+  // Spins in user space until killed.
+  spin: `
+    int main(void) { for (volatile unsigned long i = 0;; i++) {} }`,
+};
+
+let workDir: string;
+const bin: Record<string, string> = {};
+
+beforeAll(() => {
+  workDir = mkdtempSync(join(tmpdir(), 'ptrace-addon-'));
+  for (const [name, source] of Object.entries(PROGRAMS)) {
+    const sourcePath = join(workDir, `${name}.c`);
+    writeFileSync(sourcePath, source);
+    bin[name] = join(workDir, name);
+    execFileSync('gcc', ['-O1', '-o', bin[name], sourcePath]);
+  }
+});
+
+afterAll(() => {
+  rmSync(workDir, { recursive: true, force: true });
+});
+
+interface Stop {
+  kind: number;
+  tid: number;
+  data: number[];
+}
+
+const out = new Float64Array(8);
+
+function nextStop(tid = -1): Stop {
+  const kind = native.waitStop(tid, out, false);
+  return { kind, tid: out[0], data: Array.from(out.subarray(1)) };
+}
+
+/** A file the tracee writes its stdout into, read back once it has exited. */
+function outputFile(name: string): { fd: number; read: () => string } {
+  const path = join(workDir, `${name}.out`);
+  const fd = openSync(path, 'w');
+  return {
+    fd,
+    read: () => {
+      closeSync(fd);
+      return readFileSync(path, 'utf8');
+    },
+  };
+}
+
+function start(path: string, argv: string[], options: Partial<native.SpawnOptions> = {}): number {
+  return native.spawn({ path, argv, env: ['PATH=/usr/bin:/bin'], trapSyscalls: [], trapAll: false, ...options });
+}
+
+/**
+ * Resumes every stop of the tracee and its descendants until the first
+ * process exits, handing seccomp stops to `onSeccomp` (which must resume).
+ * Returns every stop seen.
+ */
+function runToExit(pid: number, onSeccomp?: (stop: Stop) => void): Stop[] {
+  const stops: Stop[] = [];
+  native.resume(pid, 0, false);
+  for (;;) {
+    const stop = nextStop();
+    stops.push(stop);
+    if (stop.tid === pid && (stop.kind === StopKind.Exited || stop.kind === StopKind.Killed)) {
+      return stops;
+    }
+    if (stop.kind === StopKind.Exited || stop.kind === StopKind.Killed) continue;
+    if (stop.kind === StopKind.Seccomp && onSeccomp) {
+      onSeccomp(stop);
+      continue;
+    }
+    const signal = stop.kind === StopKind.Signal ? stop.data[0] : 0;
+    native.resume(stop.tid, signal, false);
+  }
+}
+
+/** Reaps traced grandchildren left after the process we waited for exited. */
+function drainStops(): void {
+  for (;;) {
+    let kind: number;
+    try {
+      kind = native.waitStop(-1, out, false);
+    } catch (error) {
+      if ((error as { code?: string }).code === 'ECHILD') return;
+      throw error;
+    }
+    if (kind !== StopKind.Exited && kind !== StopKind.Killed) native.resume(out[0], 0, false);
+  }
+}
+
+/** SIGKILLs a tracee and waits until it is reported killed. */
+function killAndReap(pid: number): void {
+  native.signalProcess(pid, 9);
+  for (;;) {
+    const stop = nextStop(pid);
+    if (stop.kind === StopKind.Killed) return;
+    try {
+      native.resume(pid, 0, false);
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'ESRCH') throw error;
+    }
+  }
+}
+
+function processState(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+  } catch {
+    return null;
+  }
+}
+
+describe('spawn', () => {
+  it('returns a child stopped at its exec, which then runs to exit 0', () => {
+    const pid = start('/bin/true', ['true']);
+    expect(processState(pid)).toBe('t');
+    expect(readlinkSync(`/proc/${pid}/exe`)).toMatch(/\/true$/);
+    const stops = runToExit(pid);
+    expect(stops.map((stop) => stop.kind)).toEqual([StopKind.ExitEvent, StopKind.Exited]);
+    expect(stops[1].data[0]).toBe(0);
+  });
+
+  it('passes the exit code through', () => {
+    const pid = start('/bin/sh', ['sh', '-c', 'exit 3']);
+    const stops = runToExit(pid);
+    const exited = stops.at(-1)!;
+    expect(exited.kind).toBe(StopKind.Exited);
+    expect(exited.data[0]).toBe(3);
+    const exitEvent = stops.find((stop) => stop.kind === StopKind.ExitEvent)!;
+    expect(exitEvent.data[0]).toBe(3 << 8);
+  });
+
+  it('throws naming execve and ENOENT for a missing program', () => {
+    expect(() => start('/no/such/program', ['x'])).toThrow(/^execve\(\/no\/such\/program\): ENOENT \(No such file or directory\)$/);
+    try {
+      start('/no/such/program', ['x']);
+    } catch (error) {
+      expect((error as { code?: string }).code).toBe('ENOENT');
+    }
+  });
+
+  it('throws naming chdir for a missing working directory', () => {
+    expect(() => start('/bin/true', ['true'], { cwd: '/no/such/dir' })).toThrow(/^chdir\(\/no\/such\/dir\): ENOENT/);
+  });
+
+  it('gives the program the requested environment, stdout and cwd', () => {
+    const output = outputFile('env');
+    const pid = start('/bin/sh', ['sh', '-c', 'echo "$GREETING $(pwd)"'], {
+      env: ['GREETING=hi'],
+      cwd: workDir,
+      stdout: output.fd,
+    });
+    runToExit(pid);
+    drainStops();
+    expect(output.read()).toBe(`hi ${workDir}\n`);
+  });
+});
+
+describe('seccomp stops', () => {
+  it('stop at a trapped getpid, and skipSyscallAndResume makes the program see the result', () => {
+    const output = outputFile('skip');
+    const pid = start(bin.getpid, ['getpid'], { trapSyscalls: [SYS_GETPID], stdout: output.fd });
+    const seen: number[] = [];
+    runToExit(pid, (stop) => {
+      seen.push(stop.data[0]);
+      native.skipSyscallAndResume(stop.tid, 4242);
+    });
+    expect(seen).toEqual([SYS_GETPID, SYS_GETPID]);
+    expect(output.read()).toBe('4242 4242\n');
+  });
+
+  it('do not happen for syscalls that are not trapped', () => {
+    const output = outputFile('untrapped');
+    const pid = start(bin.getpid, ['getpid'], { trapSyscalls: [SYS_GETPPID], stdout: output.fd });
+    const stops = runToExit(pid);
+    expect(stops.filter((stop) => stop.kind === StopKind.Seccomp)).toEqual([]);
+    expect(output.read()).toBe(`${pid} ${pid}\n`);
+  });
+
+  it('happen for every syscall with trapAll', () => {
+    const pid = start('/bin/true', ['true'], { trapAll: true });
+    const stops = runToExit(pid);
+    expect(stops.filter((stop) => stop.kind === StopKind.Seccomp).length).toBeGreaterThan(5);
+  });
+
+  it('setSyscall runs another syscall in its place', () => {
+    const output = outputFile('setsyscall');
+    const pid = start(bin.getpid, ['getpid'], { trapSyscalls: [SYS_GETPID], stdout: output.fd });
+    runToExit(pid, (stop) => {
+      native.setSyscall(stop.tid, SYS_GETPPID, []);
+      native.resume(stop.tid, 0, false);
+    });
+    expect(output.read()).toBe(`${process.pid} ${process.pid}\n`);
+  });
+
+  it('resume to the syscall exit, where setReturnValue rewrites the result', () => {
+    const output = outputFile('exit');
+    const pid = start(bin.getpid, ['getpid'], { trapSyscalls: [SYS_GETPID], stdout: output.fd });
+    const exits: number[][] = [];
+    native.resume(pid, 0, false);
+    for (;;) {
+      const stop = nextStop(pid);
+      if (stop.kind === StopKind.Exited) break;
+      if (stop.kind === StopKind.Seccomp) {
+        native.resume(pid, 0, true);
+        continue;
+      }
+      if (stop.kind === StopKind.SyscallExit) {
+        exits.push(stop.data.slice(0, 2));
+        native.setReturnValue(pid, -1);
+      }
+      native.resume(pid, 0, false);
+    }
+    expect(exits).toEqual([
+      [pid, SYS_GETPID],
+      [pid, SYS_GETPID],
+    ]);
+    expect(output.read()).toBe('-1 -1\n');
+  });
+
+  it('restartSyscall makes the same syscall stop again', () => {
+    const output = outputFile('restart');
+    const pid = start(bin.getpid, ['getpid'], { trapSyscalls: [SYS_GETPID], stdout: output.fd });
+    let stopCount = 0;
+    runToExit(pid, (stop) => {
+      stopCount += 1;
+      if (stopCount === 1) {
+        native.restartSyscall(stop.tid);
+        native.resume(stop.tid, 0, false);
+      } else {
+        native.skipSyscallAndResume(stop.tid, 1000 + stopCount);
+      }
+    });
+    expect(stopCount).toBe(3);
+    expect(output.read()).toBe('1002 1003\n');
+  });
+});
+
+describe('tracee memory', () => {
+  it('readMemory at a write(2) buffer gives the text written', () => {
+    const output = outputFile('write');
+    const pid = start('/bin/sh', ['sh', '-c', 'echo hello-memory'], { trapSyscalls: [SYS_WRITE], stdout: output.fd });
+    const written: string[] = [];
+    runToExit(pid, (stop) => {
+      const [, , buffer, length] = stop.data;
+      written.push(native.readMemory(stop.tid, buffer, length).toString());
+      native.resume(stop.tid, 0, false);
+    });
+    expect(written).toEqual(['hello-memory\n']);
+    expect(output.read()).toBe('hello-memory\n');
+  });
+
+  it('readCString reads the argv strings from the stack at the exec stop', () => {
+    const argv = ['true', 'first argument', 'x'.repeat(300)];
+    const pid = start('/bin/true', argv);
+    const sp = native.stackPointer(pid);
+    const argc = native.readMemory(pid, sp, 8).readBigUInt64LE();
+    expect(Number(argc)).toBe(argv.length);
+    const pointers = native.readMemory(pid, sp + 8, 8 * argv.length);
+    const strings = argv.map((_, i) => native.readCString(pid, Number(pointers.readBigUInt64LE(8 * i)), 4096).toString());
+    expect(strings).toEqual(argv);
+    expect(native.readCString(pid, Number(pointers.readBigUInt64LE(8)), 5).toString()).toBe('first');
+    runToExit(pid);
+  });
+
+  it('writeMemory changes what the tracee reads, even on a read-only code page', () => {
+    const pid = start('/bin/true', ['true', 'abc']);
+    const sp = native.stackPointer(pid);
+    const argvOne = Number(native.readMemory(pid, sp + 16, 8).readBigUInt64LE());
+    native.writeMemory(pid, argvOne, Buffer.from('xyz'));
+    expect(native.readCString(pid, argvOne, 16).toString()).toBe('xyz');
+
+    const maps = readFileSync(`/proc/${pid}/maps`, 'utf8').split('\n');
+    const code = maps.find((line) => line.split(' ')[1] === 'r-xp')!;
+    const codeStart = parseInt(code.split('-')[0], 16);
+    const original = native.readMemory(pid, codeStart, 4);
+    native.writeMemory(pid, codeStart, Buffer.from(original));
+    expect(native.readMemory(pid, codeStart, 4)).toEqual(original);
+    runToExit(pid);
+  });
+
+  it('throws EFAULT naming the address for an unmapped range', () => {
+    const pid = start('/bin/true', ['true']);
+    expect(() => native.readMemory(pid, 0x1000, 16)).toThrow(/: EFAULT \(Bad address\)/);
+    expect(() => native.readMemory(pid, 0x1000, 16)).toThrow(/0x1000/);
+    runToExit(pid);
+  });
+});
+
+describe('process events', () => {
+  it('a fork gives a FORK stop and the new child starts with an EVENT_STOP', () => {
+    const pid = start(bin.fork, ['fork']);
+    const stops = runToExit(pid);
+    expect(stops.at(-1)).toMatchObject({ kind: StopKind.Exited, data: [0, 0, 0, 0, 0, 0, 0] });
+    const fork = stops.find((stop) => stop.kind === StopKind.Fork);
+    expect(fork).toMatchObject({ tid: pid });
+    const child = fork!.data[0];
+    const childStops = stops.filter((stop) => stop.tid === child).map((stop) => [stop.kind, stop.data[0]]);
+    expect(childStops).toEqual([
+      [StopKind.EventStop, 5],
+      [StopKind.ExitEvent, 7 << 8],
+      [StopKind.Exited, 7],
+    ]);
+  });
+
+  it('a vfork (as dash runs commands) gives a VFORK stop', () => {
+    const pid = start('/bin/sh', ['sh', '-c', '/bin/true; /bin/true']);
+    const stops = runToExit(pid);
+    const vforks = stops.filter((stop) => stop.kind === StopKind.Vfork);
+    expect(vforks.length).toBeGreaterThanOrEqual(1);
+    const child = vforks[0].data[0];
+    const childExec = stops.find((stop) => stop.tid === child && stop.kind === StopKind.Exec);
+    expect(childExec?.data[0]).toBe(child);
+  });
+
+  it('interrupt stops a running tracee with an EVENT_STOP', () => {
+    const pid = start(bin.spin, ['spin']);
+    native.resume(pid, 0, false);
+    native.interrupt(pid);
+    const stop = nextStop(pid);
+    expect(stop.kind).toBe(StopKind.EventStop);
+    killAndReap(pid);
+  });
+
+  it('a signal sent with signalThread shows as a signal-delivery stop', () => {
+    const pid = start(bin.spin, ['spin']);
+    native.signalThread(pid, pid, 15);
+    native.resume(pid, 0, false);
+    const stop = nextStop(pid);
+    expect(stop.kind).toBe(StopKind.Signal);
+    expect(stop.data[0]).toBe(15);
+    native.resume(pid, 15, false);
+    const stops = [nextStop(pid)];
+    if (stops[0].kind === StopKind.ExitEvent) {
+      native.resume(pid, 0, false);
+      stops.push(nextStop(pid));
+    }
+    expect(stops.at(-1)!.kind).toBe(StopKind.Killed);
+    expect(stops.at(-1)!.data[0]).toBe(15);
+  });
+
+  it('waitStop with nohang returns 0 when no tracee has stopped', () => {
+    const pid = start(bin.spin, ['spin']);
+    native.resume(pid, 0, false);
+    expect(native.waitStop(pid, out, true)).toBe(0);
+    killAndReap(pid);
+  });
+
+  it('a failed ptrace call throws with the request and errno', () => {
+    expect(() => native.resume(0x3fffffff, 0, false)).toThrow('ptrace(PTRACE_CONT, 1073741823): ESRCH (No such process)');
+  });
+
+  it('tracees die with their tracer (EXITKILL)', async () => {
+    const addon = new URL('../../native/ptrace-rs/index.js', import.meta.url).href;
+    const script = `
+      import { spawn } from ${JSON.stringify(addon)};
+      const pid = spawn({ path: '/bin/sleep', argv: ['sleep', '100'], env: [], trapSyscalls: [], trapAll: false });
+      console.log(pid);
+      setInterval(() => {}, 1000);`;
+    const tracer = spawnNode(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const tracee = await new Promise<number>((resolve, reject) => {
+      tracer.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
+      tracer.once('exit', (code) => reject(new Error(`tracer exited with ${code}`)));
+    });
+    expect(processState(tracee)).toBe('t');
+    const tracerGone = new Promise((resolve) => tracer.once('exit', resolve));
+    tracer.kill('SIGKILL');
+    await tracerGone;
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline && !['Z', 'X', null].includes(processState(tracee))) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(['Z', 'X', null]).toContain(processState(tracee));
+  });
+});
+
+describe('descriptors', () => {
+  it('inspectFd reports a tracee pipe, the bytes in it and its capacity', () => {
+    const pid = start(bin.pipe, ['pipe'], { trapSyscalls: [SYS_LSEEK] });
+    const seen: native.FdInfo[] = [];
+    runToExit(pid, (stop) => {
+      const info = native.inspectFd(pid, stop.data[1]);
+      expect(info).not.toBeNull();
+      seen.push(info!);
+      native.resume(stop.tid, 0, false);
+    });
+    native.forgetProcess(pid);
+    expect(seen).toHaveLength(2);
+    const [readEnd, writeEnd] = seen;
+    expect(readEnd).toMatchObject({ kind: 'pipe', readable: true, available: 5, capacity: 65536, hangup: false, nonblocking: false });
+    expect(writeEnd).toMatchObject({ kind: 'pipe', writable: true, ino: readEnd.ino });
+  });
+
+  it('inspectFd returns null for a descriptor the tracee does not have', () => {
+    const pid = start('/bin/true', ['true']);
+    expect(native.inspectFd(pid, 999)).toBeNull();
+    expect(native.inspectFd(pid, 0)).not.toBeNull();
+    runToExit(pid);
+    native.forgetProcess(pid);
+  });
+
+  it('waitForTraceeInput reports which tracee descriptors are readable', () => {
+    const pid = start(bin.pipe, ['pipe'], { trapSyscalls: [SYS_LSEEK] });
+    const ready: number[][] = [];
+    runToExit(pid, (stop) => {
+      if (ready.length === 0) {
+        const [readEnd, writeEnd] = [stop.data[1], stop.data[1] + 1];
+        ready.push(native.waitForTraceeInput([{ pid, fd: writeEnd }], 30));
+        ready.push(native.waitForTraceeInput([{ pid, fd: writeEnd }, { pid, fd: readEnd }], -1));
+      }
+      native.resume(stop.tid, 0, false);
+    });
+    native.forgetProcess(pid);
+    expect(ready).toEqual([[], [1]]);
+  });
+});
+
+describe('counters and CPUs', () => {
+  it('threadCpuTimeNs grows while a thread computes', () => {
+    const before = native.threadCpuTimeNs(process.pid);
+    let sum = 0;
+    for (let i = 0; i < 5e6; i++) sum += i;
+    expect(sum).toBeGreaterThan(0);
+    expect(native.threadCpuTimeNs(process.pid)).toBeGreaterThan(before);
+  });
+
+  it('instruction counters count a tracee, or say why they cannot', () => {
+    const pid = start('/bin/true', ['true']);
+    if (native.instructionCounterAvailable()) {
+      const fd = native.openInstructionCounter(pid);
+      runToExit(pid);
+      expect(native.readCounter(fd)).toBeGreaterThan(1000);
+      native.closeCounter(fd);
+    } else {
+      expect(() => native.openInstructionCounter(pid)).toThrow(/^perf_event_open\(instructions, \d+\): E[A-Z]+ /);
+      runToExit(pid);
+    }
+  });
+
+  it('pins the calling thread and the tracee to one CPU', () => {
+    expect(native.onlineCpus()).toBeGreaterThanOrEqual(1);
+    const cpu = native.onlineCpus() - 1;
+    const pid = start('/bin/true', ['true'], { cpu });
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    expect(status).toMatch(new RegExp(`Cpus_allowed_list:\\s+${cpu}\\n`));
+    runToExit(pid);
+    const original = readFileSync('/proc/thread-self/status', 'utf8').match(/Cpus_allowed_list:\s+(\S+)/)![1];
+    native.pinThisThread(cpu);
+    expect(readFileSync('/proc/thread-self/status', 'utf8')).toMatch(new RegExp(`Cpus_allowed_list:\\s+${cpu}\\n`));
+    execFileSync('taskset', ['-p', '-c', original, String(process.pid)]);
+  });
+});
