@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Builds SimGrid 3.32 to WebAssembly with Debian's emscripten and links our shim.
+# Output: dist/simgrid.js + dist/simgrid.wasm + dist/BUILD-INFO.txt (committed,
+# so `npm install` never needs emscripten). Run as `npm run build:simgrid`.
+#
+# Needs: apt-get install emscripten libboost-dev cmake make dpkg-dev
+# The source comes from Debian's source package through a private apt setup,
+# so the system's sources and lists are left untouched.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+work="${SIMGRID_WASM_WORK:-$here/.work}"
+jobs="${JOBS:-$(nproc)}"
+version=3.32
+tarball="simgrid_${version}.orig.tar.xz"
+tarball_sha256=4b413d8e9d9b29b8e086b2f3edaec5b1149d7eb52b2e134f1ed13d30891ece7b
+toolchain=/usr/share/emscripten/cmake/Modules/Platform/Emscripten.cmake
+
+mkdir -p "$work"
+cd "$work"
+
+fetch_source() {
+  if [[ -f "$tarball" ]]; then return; fi
+  mkdir -p apt/sources apt/lists/partial
+  cat > apt/sources/simgrid-src.sources <<SRC
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: bookworm
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+  local opts=(-o Dir::Etc::SourceList=/dev/null
+              -o "Dir::Etc::SourceParts=$work/apt/sources"
+              -o "Dir::State::Lists=$work/apt/lists")
+  apt-get "${opts[@]}" update -q
+  apt-get "${opts[@]}" source --download-only "simgrid=${version}-2"
+}
+
+fetch_source
+echo "$tarball_sha256  $tarball" | sha256sum -c --quiet -
+
+# A fresh tree every time, so the patches always apply to pristine source.
+rm -rf src build boost-only
+mkdir src
+tar -xf "$tarball" -C src --strip-components=1
+for p in "$here"/patches/*.patch; do
+  patch -d src -p1 --quiet < "$p"
+done
+
+# emcc runs on Debian's node modules and python; both pinned for reproducibility.
+export NODE_PATH=/usr/share/nodejs
+export EMSDK_PYTHON=/usr/bin/python3
+
+# Boost headers only, without letting the rest of /usr/include into the sysroot.
+mkdir boost-only
+ln -s /usr/include/boost boost-only/boost
+
+# -fwasm-exceptions everywhere: the shim catches SimGrid's C++ exceptions.
+flags="-O2 -g0 -fwasm-exceptions"
+node_emulator="$(command -v node);--no-experimental-fetch"
+
+cmake -S src -B build -G "Unix Makefiles" \
+  -DCMAKE_TOOLCHAIN_FILE="$toolchain" \
+  -DEMSCRIPTEN_SYSTEM_PROCESSOR=wasm32 \
+  -DCMAKE_CROSSCOMPILING_EMULATOR="$node_emulator" \
+  -DCMAKE_EXE_LINKER_FLAGS="-sEXIT_RUNTIME=1" \
+  -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_C_FLAGS_RELEASE="$flags" -DCMAKE_CXX_FLAGS_RELEASE="$flags" \
+  -DBoost_INCLUDE_DIR="$work/boost-only" \
+  -DCMAKE_DISABLE_FIND_PACKAGE_Eigen3=ON \
+  -Denable_smpi=OFF -Denable_smpi_papi=OFF -Denable_fortran=OFF \
+  -Denable_model-checking=OFF -Denable_java=OFF -Denable_msg=OFF -Denable_ns3=OFF \
+  -Denable_documentation=OFF -Denable_compile_optimizations=OFF -Denable_lto=OFF \
+  -Dminimal-bindings=ON
+make -C build -j"$jobs" simgrid
+
+# Link our shim against the library. Each flag is needed:
+#  MODULARIZE/EXPORT_NAME  one fresh instance per simulation (one engine each)
+#  ENVIRONMENT=node, NODERAWFS  platform files are read from the real filesystem
+#  WASM_ASYNC_COMPILATION=0  synchronous instantiation (src/sim supplies the module)
+#  -fwasm-exceptions  SimGrid's C++ exceptions are caught in the shim
+out="$here/dist"
+mkdir -p "$out"
+exports="$(grep -o 'SIMW_EXPORT [^(]*simw_[a-z_]*' "$here/shim.cpp" | grep -o 'simw_[a-z_]*' | sed 's/^/_/' | paste -sd, -)"
+em++ -std=c++17 $flags \
+  -I src/include -I build/include -I boost-only \
+  "$here/shim.cpp" build/lib/libsimgrid.a \
+  -o build/simgrid.js \
+  -sMODULARIZE=1 -sEXPORT_NAME=SimGridModule -sENVIRONMENT=node -sNODERAWFS=1 \
+  -sALLOW_MEMORY_GROWTH=1 -sWASM_ASYNC_COMPILATION=0 \
+  -sEXPORTED_FUNCTIONS="_malloc,_free,$exports" \
+  -sEXPORTED_RUNTIME_METHODS=UTF8ToString,stringToUTF8,lengthBytesUTF8
+# The package is ESM ("type": "module"): the CommonJS glue needs a .cjs name.
+cp build/simgrid.js "$out/simgrid.cjs"
+cp build/simgrid.wasm "$out/simgrid.wasm"
+
+{
+  echo "SimGrid ${version} compiled to WebAssembly by native/simgrid-wasm/build.sh"
+  echo "source: Debian source package simgrid ${version}-2, $tarball"
+  echo "source sha256: $tarball_sha256"
+  echo "emscripten: $(em++ --version | head -n1)"
+  echo "patches:"
+  for p in "$here"/patches/*.patch; do
+    echo "  $(basename "$p") sha256 $(sha256sum < "$p" | cut -d' ' -f1)"
+  done
+  echo "outputs:"
+  (cd "$out" && sha256sum simgrid.cjs simgrid.wasm | sed 's/^/  /')
+} > "$out/BUILD-INFO.txt"
+cat "$out/BUILD-INFO.txt"
