@@ -4,6 +4,8 @@
 # so `npm install` never needs emscripten). Run as `npm run build:simgrid`.
 #
 # Needs: apt-get install emscripten libboost-dev cmake make dpkg-dev
+# `build.sh --relink` only recompiles shim.cpp against the library already
+# built in the work folder (for working on the shim).
 # The source comes from Debian's source package through a private apt setup,
 # so the system's sources and lists are left untouched.
 set -euo pipefail
@@ -36,6 +38,16 @@ SRC
   apt-get "${opts[@]}" source --download-only "simgrid=${version}-2"
 }
 
+relink=false
+[[ "${1:-}" == --relink && -f build/lib/libsimgrid.a ]] && relink=true
+
+# emcc runs on Debian's node modules and python; both pinned for reproducibility.
+export NODE_PATH=/usr/share/nodejs
+export EMSDK_PYTHON=/usr/bin/python3
+# -fwasm-exceptions everywhere: the shim catches SimGrid's C++ exceptions.
+flags="-O2 -g0 -fwasm-exceptions"
+
+if ! $relink; then
 fetch_source
 echo "$tarball_sha256  $tarball" | sha256sum -c --quiet -
 
@@ -47,16 +59,10 @@ for p in "$here"/patches/*.patch; do
   patch -d src -p1 --quiet < "$p"
 done
 
-# emcc runs on Debian's node modules and python; both pinned for reproducibility.
-export NODE_PATH=/usr/share/nodejs
-export EMSDK_PYTHON=/usr/bin/python3
-
 # Boost headers only, without letting the rest of /usr/include into the sysroot.
 mkdir boost-only
 ln -s /usr/include/boost boost-only/boost
 
-# -fwasm-exceptions everywhere: the shim catches SimGrid's C++ exceptions.
-flags="-O2 -g0 -fwasm-exceptions"
 node_emulator="$(command -v node);--no-experimental-fetch"
 
 cmake -S src -B build -G "Unix Makefiles" \
@@ -73,6 +79,7 @@ cmake -S src -B build -G "Unix Makefiles" \
   -Denable_documentation=OFF -Denable_compile_optimizations=OFF -Denable_lto=OFF \
   -Dminimal-bindings=ON
 make -C build -j"$jobs" simgrid
+fi
 
 # Link our shim against the library. Each flag is needed:
 #  MODULARIZE/EXPORT_NAME  one fresh instance per simulation (one engine each)
@@ -82,7 +89,7 @@ make -C build -j"$jobs" simgrid
 out="$here/dist"
 mkdir -p "$out"
 exports="$(grep -o 'SIMW_EXPORT [^(]*simw_[a-z_]*' "$here/shim.cpp" | grep -o 'simw_[a-z_]*' | sed 's/^/_/' | paste -sd, -)"
-em++ -std=c++17 $flags \
+em++ -std=c++17 $flags -Wno-deprecated-declarations \
   -I src/include -I build/include -I boost-only \
   "$here/shim.cpp" build/lib/libsimgrid.a \
   -o build/simgrid.js \

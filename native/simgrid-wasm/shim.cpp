@@ -57,6 +57,9 @@ struct State {
   std::unordered_map<const s4u::Activity*, int32_t> ids;    // activity -> id
   std::vector<int32_t> completed;                            // this round; failed ones negated
   std::set<s4u::Activity*> vetoed;                           // see simw_advance()
+  std::vector<s4u::ActivityPtr> cancelled; // kept alive until the kernel reaps their actions
+
+  std::unordered_map<uint64_t, bool> routable; // (src, dst) -> has a route
 
   std::string error;
   std::string text; // storage for strings handed out
@@ -128,6 +131,21 @@ const char* sharing_name(s4u::Link::SharingPolicy p)
       return "FATPIPE";
   }
   return "UNKNOWN";
+}
+
+/* SimGrid aborts on a comm between hosts without a route: check first, once per pair. */
+bool has_route(int src, int dst)
+{
+  uint64_t key = (static_cast<uint64_t>(src) << 32) | static_cast<uint32_t>(dst);
+  auto found   = st.routable.find(key);
+  if (found != st.routable.end())
+    return found->second;
+  std::vector<s4u::Link*> route;
+  double latency = 0;
+  st.hosts[src]->route_to(st.hosts[dst], route, &latency);
+  bool ok = not route.empty() || latency > 0;
+  st.routable.emplace(key, ok);
+  return ok;
 }
 
 int track(const s4u::ActivityPtr& activity)
@@ -304,6 +322,8 @@ SIMW_EXPORT int simw_comm_start(int src, int dst, double bytes)
   if (not(bytes >= 0))
     return fail("bytes must be a non-negative number");
   try {
+    if (not has_route(src, dst))
+      return fail("no route from " + st.hosts[src]->get_name() + " to " + st.hosts[dst]->get_name());
     s4u::CommPtr comm = s4u::Comm::sendto_init(st.hosts[src], st.hosts[dst]);
     int id            = track(comm);
     comm->set_payload_size(static_cast<uint64_t>(bytes));
@@ -322,7 +342,13 @@ SIMW_EXPORT int simw_cancel(int id)
     return fail("no such running activity");
   s4u::ActivityPtr activity = found->second;
   forget(id);
+  /* The cancelled action is reaped in the next solve round, which still
+   * reaches the activity through a raw pointer: keep it alive until then. */
+  st.cancelled.push_back(activity);
   try {
+    /* Cancelling alone leaves the action's share in place until that round
+     * is solved; suspending first gives it back to the others right now. */
+    activity->suspend();
     activity->cancel();
   } catch (const std::exception& e) {
     return fail(e.what());
@@ -356,6 +382,7 @@ SIMW_EXPORT int simw_advance(double deadline)
     return fail(e.what());
   }
   st.vetoed.clear();
+  st.cancelled.clear();
   std::sort(st.completed.begin(), st.completed.end(),
             [](int32_t a, int32_t b) { return std::abs(a) < std::abs(b); });
   return static_cast<int>(st.completed.size());

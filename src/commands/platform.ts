@@ -1,0 +1,74 @@
+import type { Command } from 'commander';
+import { UserError } from '../errors.js';
+import { loadSimulation, type Simulation } from '../sim/index.js';
+
+interface PlatformOptions {
+  routes?: [string, string];
+}
+
+/** `simterpose platform <platform.xml> [--routes A B]`: what SimGrid sees in a platform file. */
+export function registerPlatform(program: Command): void {
+  program
+    .command('platform')
+    .description('List the hosts and links of a SimGrid platform file, and optionally the route between two hosts.')
+    .argument('<platform.xml>', 'SimGrid platform file')
+    .option('--routes <hosts...>', 'also print the route from host A to host B (give two host names)')
+    .action(async (file: string, options: { routes?: string[] }) => {
+      const routes = options.routes;
+      if (routes !== undefined && routes.length !== 2) {
+        throw new UserError(`--routes takes two host names, got ${routes.length}`, 'simterpose platform p.xml --routes A B');
+      }
+      const sim = await loadSimulation(file);
+      process.stdout.write(describePlatform(sim, { routes: routes as [string, string] | undefined }));
+    });
+}
+
+/** The text printed by `simterpose platform`. */
+export function describePlatform(sim: Simulation, options: PlatformOptions = {}): string {
+  const lines: string[] = [];
+  const hosts = sim.hosts();
+  lines.push(`hosts (${hosts.length}):`);
+  const width = Math.max(4, ...hosts.map((h) => h.name.length));
+  for (const h of hosts) {
+    const props = Object.entries(h.properties)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
+    const cores = `${h.cores} core${h.cores === 1 ? '' : 's'}`;
+    lines.push(`  ${h.name.padEnd(width)}  ${formatUnit(h.speed, 'flop/s').padStart(12)}  ${cores.padStart(9)}${props ? `  ${props}` : ''}`);
+  }
+  const links = sim.links();
+  lines.push(`links (${links.length}):`);
+  const linkWidth = Math.max(4, ...links.map((l) => l.name.length));
+  for (const l of links) {
+    lines.push(
+      `  ${l.name.padEnd(linkWidth)}  ${formatUnit(l.bandwidth, 'B/s').padStart(10)}  ${formatUnit(l.latency, 's').padStart(8)}  ${l.sharing}`,
+    );
+  }
+  if (options.routes !== undefined) {
+    const [a, b] = options.routes;
+    const route = sim.route(a, b);
+    lines.push(`route ${a} -> ${b}: latency ${formatUnit(route.latency, 's')}, ${route.links.length} link(s)`);
+    for (const name of route.links) lines.push(`  ${name}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+const PREFIXES: [number, string][] = [
+  [1e12, 'T'],
+  [1e9, 'G'],
+  [1e6, 'M'],
+  [1e3, 'k'],
+  [1, ''],
+  [1e-3, 'm'],
+  [1e-6, 'u'],
+  [1e-9, 'n'],
+];
+
+/** 1.25e9 -> "1.25 GB/s"; exact enough to recognise the value written in the file. */
+export function formatUnit(value: number, unit: string): string {
+  if (value === 0) return `0 ${unit}`;
+  if (!Number.isFinite(value)) return `${value} ${unit}`;
+  const [scale, prefix] = PREFIXES.find(([s]) => Math.abs(value) >= s) ?? PREFIXES[PREFIXES.length - 1]!;
+  const scaled = Number((value / scale).toPrecision(6));
+  return `${scaled} ${prefix}${unit}`;
+}

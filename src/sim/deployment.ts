@@ -1,0 +1,84 @@
+import { readFileSync } from 'node:fs';
+import { UserError } from '../errors.js';
+import { unknownHost } from './simulation.js';
+import { parseXml, XmlSyntaxError, type XmlElement } from './xml.js';
+
+/** One program to start: on which host, with which command line, when. */
+export interface DeploymentEntry {
+  host: string;
+  /** argv[0] is the `function` attribute: the program to run. */
+  argv: string[];
+  /** Virtual seconds after the start of the simulation. */
+  startTime: number;
+}
+
+/**
+ * Reads a deployment file in SimGrid's format:
+ *
+ *   <platform version="4.1">
+ *     <actor host="alice" function="./server" start_time="0">
+ *       <argument value="8080"/>
+ *     </actor>
+ *   </platform>
+ *
+ * `<process>` is accepted as another spelling of `<actor>`. Entries come in
+ * file order. Every host must be one of `hostNames`.
+ */
+export function parseDeployment(file: string, hostNames: readonly string[]): DeploymentEntry[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new UserError(`deployment file not found: ${file}`);
+    throw new UserError(`cannot read deployment file ${file}: ${(error as Error).message}`);
+  }
+  return parseDeploymentText(text, file, hostNames);
+}
+
+/** parseDeployment() on text already read; `file` only names it in errors. */
+export function parseDeploymentText(text: string, file: string, hostNames: readonly string[]): DeploymentEntry[] {
+  let root: XmlElement;
+  try {
+    root = parseXml(text);
+  } catch (error) {
+    if (error instanceof XmlSyntaxError) throw new UserError(`${file}:${error.line}: ${error.message}`);
+    throw error;
+  }
+  const at = (element: XmlElement, message: string) => new UserError(`${file}:${element.line}: ${message}`);
+  if (root.name !== 'platform') throw at(root, `the root element must be <platform>, not <${root.name}>`);
+
+  const known = new Set(hostNames);
+  const entries: DeploymentEntry[] = [];
+  for (const element of root.children) {
+    if (element.name !== 'actor' && element.name !== 'process') {
+      throw at(element, `unexpected <${element.name}>; a deployment file holds <actor> elements`);
+    }
+    const host = element.attributes.get('host');
+    const fn = element.attributes.get('function');
+    if (host === undefined) throw at(element, `<${element.name}> needs a host attribute`);
+    if (fn === undefined || fn === '') throw at(element, `<${element.name}> needs a function attribute`);
+    if (!known.has(host)) {
+      const error = unknownHost(host, [...hostNames]);
+      throw new UserError(`${file}:${element.line}: ${error.message}`);
+    }
+    const startAttr = element.attributes.get('start_time') ?? '0';
+    const startTime = Number(startAttr);
+    // SimGrid writes "-1" for "no start time", meaning at the start.
+    if (startAttr.trim() === '' || !Number.isFinite(startTime) || (startTime < 0 && startTime !== -1)) {
+      throw at(element, `start_time must be a non-negative number of seconds, not '${startAttr}'`);
+    }
+    const argv = [fn];
+    for (const child of element.children) {
+      if (child.name === 'argument') {
+        const value = child.attributes.get('value');
+        if (value === undefined) throw at(child, '<argument> needs a value attribute');
+        argv.push(value);
+      } else if (child.name !== 'prop') {
+        throw at(child, `unexpected <${child.name}> in <${element.name}>; expected <argument value="..."/>`);
+      }
+    }
+    entries.push({ host, argv, startTime: Math.max(startTime, 0) });
+  }
+  return entries;
+}

@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { logger } from '../log.js';
+
+/**
+ * The SimGrid WebAssembly module (native/simgrid-wasm/dist, built by
+ * `npm run build:simgrid`). It is compiled once per process; each simulation
+ * gets its own instance, because SimGrid allows one engine per instance.
+ */
+
+/** The C functions of native/simgrid-wasm/shim.cpp, as the instance exports them. */
+export interface ShimExports {
+  memory: WebAssembly.Memory;
+  malloc(size: number): number;
+  free(ptr: number): void;
+  simw_last_error(): number;
+  simw_load_file(file: number, options: number): number;
+  simw_load_string(xml: number, options: number): number;
+  simw_platform_json(): number;
+  simw_route_json(src: number, dst: number): number;
+  simw_exec_start(host: number, flops: number): number;
+  simw_comm_start(src: number, dst: number, bytes: number): number;
+  simw_cancel(id: number): number;
+  simw_advance(deadline: number): number;
+  simw_completed(): number;
+  simw_now(): number;
+  simw_pending(): number;
+}
+
+interface EmscriptenOptions {
+  instantiateWasm(
+    imports: WebAssembly.Imports,
+    receive: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void,
+  ): WebAssembly.Exports;
+  print(text: string): void;
+  printErr(text: string): void;
+  onAbort(reason: unknown): void;
+}
+
+type Factory = (options: EmscriptenOptions) => unknown;
+
+const log = logger('sim');
+const distDir = fileURLToPath(new URL('../../native/simgrid-wasm/dist/', import.meta.url));
+
+let compiled: { factory: Factory; module: WebAssembly.Module; loadMs: number } | undefined;
+
+function compile(): NonNullable<typeof compiled> {
+  if (compiled !== undefined) return compiled;
+  const begin = performance.now();
+  const require = createRequire(import.meta.url);
+  const factory = require(`${distDir}simgrid.cjs`) as Factory;
+  const module = new WebAssembly.Module(readFileSync(`${distDir}simgrid.wasm`));
+  compiled = { factory, module, loadMs: performance.now() - begin };
+  log.debug({ ms: compiled.loadMs }, 'SimGrid WebAssembly module compiled');
+  return compiled;
+}
+
+/** Compiles the module if not done yet (once per process). */
+export async function loadModule(): Promise<void> {
+  compile();
+}
+
+/** How long compiling the module took, in milliseconds (0 before it is loaded). */
+export function moduleLoadMs(): number {
+  return compiled?.loadMs ?? 0;
+}
+
+/** A fresh instance of SimGrid, with its own memory and engine. */
+export function instantiate(onAbort: (reason: unknown) => void): ShimExports {
+  const { factory, module } = compile();
+  let exports: WebAssembly.Exports | undefined;
+  factory({
+    instantiateWasm(imports, receive) {
+      const instance = new WebAssembly.Instance(module, imports);
+      receive(instance, module);
+      exports = instance.exports;
+      return instance.exports;
+    },
+    print: (text) => process.stdout.write(`${text}\n`),
+    printErr: (text) => process.stderr.write(`${text}\n`),
+    onAbort,
+  });
+  if (exports === undefined) throw new Error('SimGrid WebAssembly module did not instantiate synchronously');
+  return exports as unknown as ShimExports;
+}

@@ -1,0 +1,287 @@
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { UserError } from '../errors.js';
+import { instantiate, loadModule, type ShimExports } from './module.js';
+
+export interface HostInfo {
+  name: string;
+  /** Flops per second of one core. */
+  speed: number;
+  cores: number;
+  properties: Record<string, string>;
+}
+
+export type SharingPolicy = 'SHARED' | 'SPLITDUPLEX' | 'FATPIPE' | 'WIFI' | 'NONLINEAR';
+
+export interface LinkInfo {
+  name: string;
+  /** Bytes per second. */
+  bandwidth: number;
+  /** Seconds. */
+  latency: number;
+  sharing: SharingPolicy;
+}
+
+export interface Route {
+  /** Names of the links crossed, in order. */
+  links: string[];
+  /** Sum of the links' latencies, in seconds. */
+  latency: number;
+}
+
+export interface AdvanceResult {
+  /** The clock after advancing, in seconds. */
+  clock: number;
+  /** Ids of the activities that finished in this round, in increasing order. */
+  completed: number[];
+  /** Ids of the activities that failed in this round (a host or link went down). */
+  failed: number[];
+}
+
+export interface SimulationOptions {
+  /** Extra SimGrid configuration, as `--cfg` values: `network/model:CM02`. */
+  cfg?: string[];
+}
+
+/** A host is designated by its name or, on hot paths, by its index in hosts(). */
+export type HostRef = string | number;
+
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+
+/**
+ * One SimGrid engine with one platform, driven from outside: activities are
+ * started here and the clock only moves in advance(). Everything is
+ * synchronous once loadSimulation() resolved.
+ */
+export class Simulation {
+  private readonly hostList: HostInfo[];
+  private readonly linkList: LinkInfo[];
+  private readonly hostIndex = new Map<string, number>();
+  private dead: string | undefined;
+
+  private constructor(
+    private readonly shim: ShimExports,
+    readonly source: string,
+    setAbortReason: (listener: (reason: string) => void) => void,
+  ) {
+    setAbortReason((reason) => {
+      this.dead = reason;
+    });
+    const platform = JSON.parse(this.readString(this.shim.simw_platform_json())) as {
+      hosts: HostInfo[];
+      links: LinkInfo[];
+    };
+    this.hostList = platform.hosts;
+    this.linkList = platform.links;
+    this.hostList.forEach((h, i) => this.hostIndex.set(h.name, i));
+  }
+
+  /** @internal Use loadSimulation() or loadSimulationFromString(). */
+  static create(kind: 'file' | 'string', input: string, options: SimulationOptions): Simulation {
+    let abortListener: (reason: string) => void = () => {};
+    const shim = instantiate((reason) => abortListener(String(reason)));
+    const source = kind === 'file' ? input : '<platform string>';
+    const cfg = (options.cfg ?? []).map((c) => `--cfg=${c}\n`).join('');
+    const sim = withStrings(shim, [input, cfg], ([text, opts]) =>
+      kind === 'file' ? shim.simw_load_file(text, opts) : shim.simw_load_string(text, opts),
+    );
+    if (sim !== 0) throw platformError(source, readCString(shim, shim.simw_last_error()));
+    return new Simulation(shim, source, (l) => {
+      abortListener = l;
+    });
+  }
+
+  /** Hosts in platform order: the index of a host here is its HostRef number. */
+  hosts(): readonly HostInfo[] {
+    return this.hostList;
+  }
+
+  links(): readonly LinkInfo[] {
+    return this.linkList;
+  }
+
+  /** The index of a host, or a UserError naming the valid ones. */
+  hostId(host: HostRef): number {
+    if (typeof host === 'number') {
+      if (Number.isInteger(host) && host >= 0 && host < this.hostList.length) return host;
+      throw new RangeError(`no host with index ${host} (the platform has ${this.hostList.length})`);
+    }
+    const id = this.hostIndex.get(host);
+    if (id === undefined) throw unknownHost(host, this.hostList.map((h) => h.name));
+    return id;
+  }
+
+  route(src: HostRef, dst: HostRef): Route {
+    const ptr = this.call(this.shim.simw_route_json(this.hostId(src), this.hostId(dst)));
+    return JSON.parse(this.readString(ptr)) as Route;
+  }
+
+  /** Starts a computation of `flops` on a host; returns the activity id. */
+  startExec(host: HostRef, flops: number): number {
+    const h = typeof host === 'number' ? host : this.hostId(host);
+    try {
+      return this.call(this.shim.simw_exec_start(h, flops));
+    } catch (error) {
+      throw this.rethrow(error);
+    }
+  }
+
+  /** Starts a transfer of `bytes` from one host to another; returns the activity id. */
+  startComm(src: HostRef, dst: HostRef, bytes: number): number {
+    const s = typeof src === 'number' ? src : this.hostId(src);
+    const d = typeof dst === 'number' ? dst : this.hostId(dst);
+    try {
+      return this.call(this.shim.simw_comm_start(s, d, bytes));
+    } catch (error) {
+      throw this.rethrow(error);
+    }
+  }
+
+  /** Cancels a started activity; it will never be reported as completed. */
+  cancel(id: number): void {
+    try {
+      this.call(this.shim.simw_cancel(id));
+    } catch (error) {
+      throw this.rethrow(error);
+    }
+  }
+
+  /**
+   * Moves the clock forward until at least one activity completes (all those
+   * completing at that date are returned) or until `deadline` (Infinity: no
+   * deadline). With nothing pending, the clock moves to the deadline.
+   */
+  advance(deadline: number): AdvanceResult {
+    const completed: number[] = [];
+    const failed: number[] = [];
+    this.advanceInto(deadline, completed, failed);
+    return { clock: this.shim.simw_now(), completed, failed };
+  }
+
+  /**
+   * advance() without allocating: pushes completed and failed ids onto the
+   * given arrays and returns how many activities ended (completed + failed).
+   */
+  advanceInto(deadline: number, completed: number[], failed: number[]): number {
+    if (Number.isNaN(deadline) || deadline < 0) throw new RangeError(`invalid deadline ${deadline}`);
+    let n: number;
+    try {
+      n = this.call(this.shim.simw_advance(deadline === Infinity ? -1 : deadline));
+    } catch (error) {
+      throw this.rethrow(error);
+    }
+    if (n === 0) return 0;
+    const ids = new Int32Array(this.shim.memory.buffer, this.shim.simw_completed(), n);
+    for (let i = 0; i < n; i++) {
+      const id = ids[i]!;
+      if (id > 0) completed.push(id);
+      else failed.push(-id);
+    }
+    return n;
+  }
+
+  /** The clock, in seconds since the simulation started. */
+  now(): number {
+    return this.shim.simw_now();
+  }
+
+  /** How many activities are started and not yet reported or cancelled. */
+  pending(): number {
+    return this.shim.simw_pending();
+  }
+
+  /** Checks a shim result: -1 means a SimGrid error, an abort kills the engine. */
+  private call(result: number): number {
+    if (this.dead !== undefined) throw fatal(this.dead);
+    if (result === -1) {
+      throw new Error(`SimGrid: ${readCString(this.shim, this.shim.simw_last_error())}`);
+    }
+    return result;
+  }
+
+  /** A WebAssembly trap means SimGrid aborted: the instance is unusable from now on. */
+  private rethrow(error: unknown): unknown {
+    if (error instanceof WebAssembly.RuntimeError) {
+      this.dead ??= error.message;
+      return fatal(this.dead);
+    }
+    return error;
+  }
+
+  private readString(ptr: number): string {
+    if (ptr === 0) throw new Error(`SimGrid: ${readCString(this.shim, this.shim.simw_last_error())}`);
+    return readCString(this.shim, ptr);
+  }
+}
+
+function fatal(reason: string): Error {
+  const why = reason === '' ? 'an internal assertion failed' : reason;
+  return new Error(`SimGrid aborted (${why}; its message is on stderr); this simulation cannot continue`);
+}
+
+/** Wraps the module so that an abort (xbt_assert) surfaces as a fatal error. */
+function guard<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof WebAssembly.RuntimeError) throw fatal(error.message);
+    throw error;
+  }
+}
+
+function readCString(shim: ShimExports, ptr: number): string {
+  const bytes = new Uint8Array(shim.memory.buffer);
+  let end = ptr;
+  while (bytes[end] !== 0) end++;
+  return decoder.decode(bytes.subarray(ptr, end));
+}
+
+function withStrings<T>(shim: ShimExports, texts: string[], fn: (ptrs: number[]) => T): T {
+  const ptrs = texts.map((text) => {
+    const encoded = encoder.encode(text);
+    const ptr = shim.malloc(encoded.length + 1);
+    const heap = new Uint8Array(shim.memory.buffer, ptr, encoded.length + 1);
+    heap.set(encoded);
+    heap[encoded.length] = 0;
+    return ptr;
+  });
+  try {
+    return guard(() => fn(ptrs));
+  } finally {
+    for (const ptr of ptrs) shim.free(ptr);
+  }
+}
+
+/** SimGrid says "Parse error at FILE:LINE: Invalid XML (XML input line N, state S): why". */
+function platformError(source: string, message: string): UserError {
+  const parse = /^Parse error at (.*?):(\d+): (?:Invalid XML \(XML input line \d+, state \d+\): )?(.*)$/s.exec(message);
+  if (parse !== null) {
+    return new UserError(`${parse[1]}:${parse[2]}: ${oneLine(parse[3]!)}`, 'see https://simgrid.org/doc/latest/platform.html');
+  }
+  return new UserError(`${source}: ${oneLine(message)}`);
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+export function unknownHost(name: string, valid: string[]): UserError {
+  const shown = valid.length > 20 ? [...valid.slice(0, 20), `... (${valid.length} in all)`] : valid;
+  return new UserError(`unknown host '${name}'; the platform's hosts are: ${shown.join(', ')}`);
+}
+
+/** Loads the WebAssembly module (once per process) and a platform file into a new engine. */
+export async function loadSimulation(platformFile: string, options: SimulationOptions = {}): Promise<Simulation> {
+  const file = resolve(platformFile);
+  if (!existsSync(file)) throw new UserError(`platform file not found: ${platformFile}`);
+  if (!statSync(file).isFile()) throw new UserError(`platform file is not a regular file: ${platformFile}`);
+  await loadModule();
+  return Simulation.create('file', file, options);
+}
+
+/** Same as loadSimulation(), with the platform given as XML text. */
+export async function loadSimulationFromString(xml: string, options: SimulationOptions = {}): Promise<Simulation> {
+  await loadModule();
+  return Simulation.create('string', xml, options);
+}

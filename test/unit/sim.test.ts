@@ -1,0 +1,286 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { UserError } from '../../src/errors.js';
+import { loadSimulation, loadSimulationFromString, type Simulation } from '../../src/sim/index.js';
+
+/*
+ * Dates under SimGrid's default network model (LV08, a CM02 variant), from
+ * SimGrid 3.32's source:
+ *  - src/surf/network_cm02.cpp:54-55 sets network/latency-factor to 13.01 and
+ *    network/bandwidth-factor to 0.97: a comm pays 13.01 x the route's latency
+ *    and gets at most 0.97 x a link's bandwidth;
+ *  - src/kernel/resource/NetworkModel.cpp:34 turns network/crosstraffic on by
+ *    default, and src/surf/network_cm02.cpp:248-258 then charges each link of
+ *    the way back 0.05 of the flow (the acknowledgements). On a shared link
+ *    that is crossed both ways, a flow uses 1.05 units per byte.
+ * So one comm of N bytes on one link (latency L, bandwidth B) ends at
+ * 13.01 L + 1.05 N / (0.97 B), as long as the TCP window bound
+ * (network/TCP-gamma / (2 x 13.01 L)) does not cap the rate first.
+ */
+const LAT_FACTOR = 13.01;
+const BW_FACTOR = 0.97;
+const CROSS = 1.05;
+
+function platform(body: string): string {
+  return `<?xml version='1.0'?>
+<!DOCTYPE platform SYSTEM "https://simgrid.org/simgrid.dtd">
+<platform version="4.1">
+  <zone id="z" routing="Full">
+${body}
+  </zone>
+</platform>
+`;
+}
+
+const twoHostsOneLink = platform(`
+    <host id="a" speed="1Gf"/>
+    <host id="b" speed="2Gf" core="2"/>
+    <link id="l" bandwidth="10MBps" latency="1ms"/>
+    <route src="a" dst="b"><link_ctn id="l"/></route>`);
+
+const chain = platform(`
+    <host id="a" speed="1Gf"/>
+    <host id="b" speed="1Gf"/>
+    <link id="fast" bandwidth="100MBps" latency="1ms"/>
+    <link id="slow" bandwidth="10MBps" latency="2ms"/>
+    <route src="a" dst="b"><link_ctn id="fast"/><link_ctn id="slow"/></route>`);
+
+function expectDate(actual: number, expected: number): void {
+  expect(Math.abs(actual - expected) / expected).toBeLessThan(1e-12);
+}
+
+function runToEnd(sim: Simulation): Map<number, number> {
+  const ends = new Map<number, number>();
+  for (;;) {
+    const { clock, completed } = sim.advance(Infinity);
+    if (completed.length === 0) return ends;
+    for (const id of completed) ends.set(id, clock);
+  }
+}
+
+describe('SimGrid WebAssembly engine: dates', () => {
+  it('an exec of F flops alone on a host of speed S ends at F/S', async () => {
+    const sim = await loadSimulationFromString(twoHostsOneLink);
+    const id = sim.startExec('a', 3e9);
+    const { clock, completed } = sim.advance(Infinity);
+    expect(completed).toEqual([id]);
+    expectDate(clock, 3);
+  });
+
+  it('two execs on a one-core host share it: both end at 2F/S', async () => {
+    const sim = await loadSimulationFromString(twoHostsOneLink);
+    const x = sim.startExec('a', 1e9);
+    const y = sim.startExec('a', 1e9);
+    const { clock, completed } = sim.advance(Infinity);
+    expect(completed).toEqual([x, y]);
+    expectDate(clock, 2);
+  });
+
+  it('two execs on a two-core host each get a core', async () => {
+    const sim = await loadSimulationFromString(twoHostsOneLink);
+    sim.startExec('b', 2e9);
+    sim.startExec('b', 2e9);
+    const { clock, completed } = sim.advance(Infinity);
+    expect(completed).toHaveLength(2);
+    expectDate(clock, 1);
+  });
+
+  it('one comm on one link ends at 13.01 L + 1.05 N / (0.97 B) under the default model', async () => {
+    const sim = await loadSimulationFromString(twoHostsOneLink);
+    const n = 1e6;
+    const id = sim.startComm('a', 'b', n);
+    const { clock, completed } = sim.advance(Infinity);
+    expect(completed).toEqual([id]);
+    expectDate(clock, LAT_FACTOR * 1e-3 + (CROSS * n) / (BW_FACTOR * 10e6));
+  });
+
+  it('concurrent comms share the bottleneck link equally', async () => {
+    const sim = await loadSimulationFromString(twoHostsOneLink);
+    const n = 1e6;
+    sim.startComm('a', 'b', n);
+    sim.startComm('a', 'b', n);
+    const { clock, completed } = sim.advance(Infinity);
+    expect(completed).toHaveLength(2);
+    expectDate(clock, LAT_FACTOR * 1e-3 + (2 * CROSS * n) / (BW_FACTOR * 10e6));
+  });
+
+  it('a multi-hop route adds up latencies and runs at its slowest link', async () => {
+    const sim = await loadSimulationFromString(chain);
+    expect(sim.route('a', 'b')).toEqual({ links: ['fast', 'slow'], latency: 3e-3 });
+    const n = 1e6;
+    sim.startComm('a', 'b', n);
+    const { clock } = sim.advance(Infinity);
+    expectDate(clock, LAT_FACTOR * 3e-3 + (CROSS * n) / (BW_FACTOR * 10e6));
+  });
+
+  it('a short activity ends first and the longer one then gets the whole host', async () => {
+    const sim = await loadSimulationFromString(twoHostsOneLink);
+    const short = sim.startExec('a', 1e9);
+    const long = sim.startExec('a', 2e9);
+    const first = sim.advance(Infinity);
+    expect(first.completed).toEqual([short]);
+    expectDate(first.clock, 2); // shared until then: 1 Gflop each
+    const second = sim.advance(Infinity);
+    expect(second.completed).toEqual([long]);
+    expectDate(second.clock, 3); // the last Gflop alone
+  });
+});
+
+describe('SimGrid WebAssembly engine: clock and activities', () => {
+  it('advance with nothing pending moves the clock to the deadline', async () => {
+    const sim = await loadSimulationFromString(twoHostsOneLink);
+    expect(sim.now()).toBe(0);
+    expect(sim.advance(2.5)).toEqual({ clock: 2.5, completed: [], failed: [] });
+    expect(sim.now()).toBe(2.5);
+  });
+
+  it('advance with nothing pending and no deadline leaves the clock alone', async () => {
+    const sim = await loadSimulationFromString(twoHostsOneLink);
+    sim.advance(1);
+    expect(sim.advance(Infinity)).toEqual({ clock: 1, completed: [], failed: [] });
+  });
+
+  it('advance stops at the deadline when nothing completes before it, and the work goes on after', async () => {
+    const sim = await loadSimulationFromString(twoHostsOneLink);
+    const id = sim.startExec('a', 1e9);
+    expect(sim.advance(0.25)).toEqual({ clock: 0.25, completed: [], failed: [] });
+    const { clock, completed } = sim.advance(Infinity);
+    expect(completed).toEqual([id]);
+    expectDate(clock, 1);
+  });
+
+  it('returns all the completions of one date together, in id order', async () => {
+    const sim = await loadSimulationFromString(twoHostsOneLink);
+    const ids = [sim.startExec('b', 1e9), sim.startExec('a', 5e8), sim.startExec('b', 1e9)];
+    const { clock, completed } = sim.advance(Infinity);
+    expect(completed).toEqual(ids);
+    expectDate(clock, 0.5);
+    expect(sim.pending()).toBe(0);
+  });
+
+  it('a cancelled activity is never reported and gives its share back', async () => {
+    const sim = await loadSimulationFromString(twoHostsOneLink);
+    const kept = sim.startExec('a', 1e9);
+    const cancelled = sim.startExec('a', 1e9);
+    sim.advance(0.5); // each did 0.25 Gflop
+    sim.cancel(cancelled);
+    const { clock, completed } = sim.advance(Infinity);
+    expect(completed).toEqual([kept]);
+    expectDate(clock, 1.25);
+    expect(sim.advance(Infinity).completed).toEqual([]);
+  });
+
+  it('hosts may be designated by their index in platform order', async () => {
+    const sim = await loadSimulationFromString(twoHostsOneLink);
+    const id = sim.startExec(1, 2e9);
+    expect(sim.advance(Infinity).completed).toEqual([id]);
+    expect(sim.hostId('b')).toBe(1);
+  });
+
+  it('each simulation has its own engine and clock', async () => {
+    const one = await loadSimulationFromString(twoHostsOneLink);
+    const two = await loadSimulationFromString(twoHostsOneLink);
+    one.advance(5);
+    expect(two.now()).toBe(0);
+  });
+
+  it('a comm to the same host crosses the loopback where the platform has one', async () => {
+    const sim = await loadSimulation('platforms/cluster16.xml');
+    sim.startComm('node-3', 'node-3', 1e6);
+    expect(sim.advance(Infinity).completed).toHaveLength(1);
+  });
+
+  it('a comm between hosts without a route is refused and the engine goes on', async () => {
+    const sim = await loadSimulationFromString(twoHostsOneLink);
+    expect(() => sim.startComm('a', 'a', 1e6)).toThrow('SimGrid: no route from a to a');
+    sim.startComm('b', 'a', 1e6);
+    expect(sim.advance(Infinity).completed).toHaveLength(1);
+  });
+
+  it('an exec on a host that is turned off is reported as failed', async () => {
+    const sim = await loadSimulationFromString(
+      platform(`
+    <host id="a" speed="1Gf"/>
+    <trace id="a-off-at-1" periodicity="1000">
+0 1
+1 0
+</trace>
+    <trace_connect trace="a-off-at-1" element="a" kind="HOST_AVAIL"/>`),
+    );
+    const id = sim.startExec('a', 2e9);
+    expect(sim.advance(Infinity)).toEqual({ clock: 1, completed: [], failed: [id] });
+  });
+});
+
+describe('SimGrid WebAssembly engine: platform description', () => {
+  it('lists hosts in platform order with speed, cores and properties', async () => {
+    const sim = await loadSimulation('platforms/two-hosts.xml');
+    expect(sim.hosts()).toEqual([
+      { name: 'alice', speed: 1e9, cores: 1, properties: { ip: '10.0.0.1' } },
+      { name: 'bob', speed: 1e9, cores: 1, properties: { ip: '10.0.0.2' } },
+    ]);
+  });
+
+  it('keeps the platform order of cluster hosts rather than sorting their names', async () => {
+    const sim = await loadSimulation('platforms/cluster16.xml');
+    const names = sim.hosts().map((h) => h.name);
+    expect(names).toEqual(Array.from({ length: 16 }, (_, i) => `node-${i}`));
+    expect(sim.hosts()[0]!.cores).toBe(4);
+  });
+
+  it('lists links with bandwidth, latency and sharing policy', async () => {
+    const sim = await loadSimulation('platforms/two-hosts.xml');
+    const wire = sim.links().find((l) => l.name === 'wire');
+    expect(wire).toMatchObject({ bandwidth: 125e6, sharing: 'SHARED' });
+    expect(wire!.latency).toBeCloseTo(50e-6, 15);
+  });
+
+  it('routes between the sites of the wide-area example cross the wide-area link', async () => {
+    const sim = await loadSimulation('platforms/two-sites.xml');
+    const route = sim.route('paris-0', 'lyon-3');
+    expect(route.links).toContain('paris-lyon');
+    expect(route.latency).toBeGreaterThan(20e-3);
+  });
+});
+
+describe('SimGrid WebAssembly engine: errors', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'simterpose-sim-'));
+
+  it('malformed XML gives the file and the line', async () => {
+    const file = join(dir, 'broken.xml');
+    writeFileSync(file, platform(`\n    <host id="a" speed="1Gf">\n    <host id="b" speed="1Gf"/>`));
+    const error = await loadSimulation(file).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as Error).message).toMatch(new RegExp(`^${file}:\\d+: `));
+    expect((error as Error).message).not.toContain('\n');
+  });
+
+  it('a platform that is valid XML but not a valid platform names the line', async () => {
+    const file = join(dir, 'bad-speed.xml');
+    writeFileSync(file, platform(`    <host id="a" speed="fast"/>`));
+    const error = await loadSimulation(file).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as Error).message).toMatch(new RegExp(`^${file}:5: .*fast`));
+  });
+
+  it('a missing platform file is a clear error', async () => {
+    const error = await loadSimulation(join(dir, 'nope.xml')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as Error).message).toBe(`platform file not found: ${join(dir, 'nope.xml')}`);
+  });
+
+  it('an unknown host is named along with the valid ones', async () => {
+    const sim = await loadSimulation('platforms/two-hosts.xml');
+    expect(() => sim.startExec('carol', 1)).toThrow(UserError);
+    expect(() => sim.startExec('carol', 1)).toThrow("unknown host 'carol'; the platform's hosts are: alice, bob");
+  });
+
+  it('a deadline in the past is refused and the engine goes on', async () => {
+    const sim = await loadSimulationFromString(twoHostsOneLink);
+    sim.advance(2);
+    expect(() => sim.advance(1)).toThrow('deadline is in the past');
+    expect(sim.advance(3).clock).toBe(3);
+  });
+});
