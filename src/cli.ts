@@ -11,13 +11,13 @@ function packageVersion(): string {
 }
 
 /** Builds the command tree; each command lives in src/commands and only wires options to the library. */
-export function buildProgram(): Command {
+export function buildProgram(programArgv: () => string[] = () => []): Command {
   const program = new Command('simterpose')
     .description('Run real, unmodified Linux programs as if each ran on a host of a simulated SimGrid platform.')
     .version(packageVersion())
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  registerRun(program);
+  registerRun(program, programArgv);
   registerPlatform(program);
   registerSyscalls(program);
   return program;
@@ -25,9 +25,13 @@ export function buildProgram(): Command {
 
 /** Runs the CLI; returns the exit status instead of exiting so tests can call it. */
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  // Everything after the first `--` belongs to the traced program, options included.
+  const separator = argv.indexOf('--');
+  const ours = separator < 0 ? argv : argv.slice(0, separator);
+  const theirs = separator < 0 ? [] : argv.slice(separator + 1);
+  const program = buildProgram(() => theirs);
   try {
-    await program.parseAsync(argv);
+    await program.parseAsync(ours);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     return reportFailure(error);
@@ -44,5 +48,11 @@ function reportFailure(error: unknown): number {
     if (error.hint !== undefined) process.stderr.write(`hint: ${error.hint}\n`);
     return error.exitCode;
   }
-  throw error;
+  // Anything else is simterpose's own bug: say so, with what helps fix it.
+  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  process.stderr.write(`simterpose: internal error (please report it): ${detail}\n`);
+  return INTERNAL_ERROR;
 }
+
+/** Exit status for a bug in simterpose itself (EX_SOFTWARE). */
+const INTERNAL_ERROR = 70;

@@ -15,12 +15,33 @@ function makeLogger(level: LevelWithSilent): Logger {
   return pino({ level, base: undefined }, destination);
 }
 
+const children = new Map<string, Logger>();
+
 export function setLogLevel(level: LevelWithSilent): void {
   root = makeLogger(level);
+  children.clear();
 }
 
+/**
+ * The logger of one module. Modules take it at load time, before the CLI has
+ * set the level, so it forwards to a child of the current root.
+ */
 export function logger(module: string): Logger {
-  return root.child({ module });
+  const current = (): Logger => {
+    let child = children.get(module);
+    if (child === undefined) {
+      child = root.child({ module });
+      children.set(module, child);
+    }
+    return child;
+  };
+  return new Proxy({} as Logger, {
+    get(_target, property) {
+      const child = current();
+      const value = Reflect.get(child, property, child) as unknown;
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(child) : value;
+    },
+  });
 }
 
 export const LOG_LEVELS: readonly LevelWithSilent[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];

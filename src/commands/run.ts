@@ -1,0 +1,72 @@
+import { Command, Option } from 'commander';
+import { UserError } from '../errors.js';
+import { runExperiment } from '../experiment.js';
+import { LOG_LEVELS, setLogLevel } from '../log.js';
+import { DeadlockError } from '../mediator/idle.js';
+import { REPORT_HINT, UnsupportedSyscallError } from '../mediator/unsupported.js';
+import type { LevelWithSilent } from 'pino';
+
+/** Exit status when simterpose itself could not finish the run (deadlock, unsupported syscall). */
+export const RUN_FAILED = 125;
+
+interface RunOptions {
+  host?: string;
+  strace?: boolean | string;
+  untrap?: string[];
+  cpu?: string;
+  logLevel: LevelWithSilent;
+}
+
+const EXAMPLES = `
+Examples:
+  simterpose run platforms/two-hosts.xml -- ./server 8080
+  simterpose run platforms/cluster16.xml --host node-3 -- python3 app.py
+  simterpose run platforms/two-hosts.xml --strace=trace.txt -- sh -c 'ls | wc -l'
+
+Exit status: the program's own; 128+N if signal N killed it; 127 if it cannot
+be executed; 125 if simterpose could not finish the run (deadlock,
+unsupported syscall); 2 for a usage mistake.`;
+
+/**
+ * `simterpose run <platform.xml> [options] -- <program> [args]`. The words
+ * after `--` are the program's: main() sets them aside before commander parses.
+ */
+export function registerRun(program: Command, programArgv: () => string[]): void {
+  program
+    .command('run')
+    .description('Run a program under simterpose, on a host of a SimGrid platform.')
+    .argument('<platform.xml>', 'SimGrid platform file')
+    .option('--host <name>', 'host the program runs on (default: the first host of the platform)')
+    .option('--strace [file]', 'log every syscall, strace-style, to stderr or to a file (traps every syscall: slower)')
+    .option('--untrap <syscalls...>', 'leave these syscalls untrapped and native (for benchmarks and debugging)')
+    .option('--cpu <n|none>', 'CPU shared by simterpose and its tracees (default: 0); none lets Linux place them')
+    .addOption(new Option('--log-level <level>', 'log verbosity').choices(LOG_LEVELS).default('warn'))
+    .addHelpText('after', EXAMPLES)
+    .action(async (platform: string, options: RunOptions) => {
+      setLogLevel(options.logLevel);
+      const command = programArgv();
+      if (command.length === 0) throw new UserError('no program to run', 'simterpose run platform.xml -- ./app args');
+      try {
+        const result = await runExperiment({
+          platform,
+          command,
+          host: options.host,
+          strace: options.strace,
+          untrap: options.untrap?.flatMap((names) => names.split(',')).filter((name) => name !== ''),
+          cpu: parseCpu(options.cpu),
+        });
+        process.exitCode = result.exitCode;
+      } catch (error) {
+        if (error instanceof UnsupportedSyscallError) throw new UserError(error.message, REPORT_HINT, RUN_FAILED);
+        if (error instanceof DeadlockError) throw new UserError(error.message, undefined, RUN_FAILED);
+        throw error;
+      }
+    });
+}
+
+function parseCpu(value: string | undefined): number | 'none' | undefined {
+  if (value === undefined || value === 'none') return value;
+  const cpu = Number(value);
+  if (!Number.isInteger(cpu) || cpu < 0) throw new UserError(`--cpu takes a CPU number or 'none', not '${value}'`);
+  return cpu;
+}

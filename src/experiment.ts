@@ -1,0 +1,124 @@
+import { existsSync, openSync, writeSync, closeSync } from 'node:fs';
+import { UserError } from './errors.js';
+import { Mediator } from './mediator/mediator.js';
+import { ptrace } from './mediator/native.js';
+import { StraceFormatter } from './mediator/strace.js';
+import { syscallNumber } from './mediator/syscall-table.js';
+import type { Process } from './mediator/tracees.js';
+import { CANNOT_EXECUTE, resolveProgram } from './program-path.js';
+import { loadSimulation } from './sim/index.js';
+
+
+export interface ExperimentOptions {
+  /** SimGrid platform file. */
+  platform: string;
+  /** The program to run and its arguments. */
+  command: string[];
+  /** Host the program runs on (default: the platform's first host). */
+  host?: string;
+  /** Log every trapped syscall: true for stderr, or a file path. */
+  strace?: boolean | string;
+  /** Syscall names to leave untrapped and native (a developer's knob for benchmarks). */
+  untrap?: string[];
+  /** CPU shared by simterpose and its tracees; 'none' leaves scheduling to Linux. */
+  cpu?: number | 'none';
+  /** Environment of the program (default: simterpose's own). */
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+}
+
+export interface ProcessSummary {
+  pid: number;
+  host: string;
+  command: string;
+  /** Exit code, or the signal that killed it. */
+  exit: { code: number } | { signal: number; core: boolean };
+}
+
+export interface ExperimentResult {
+  /** The status a shell would report for the program: its exit code, or 128+N if signal N killed it. */
+  exitCode: number;
+  processes: ProcessSummary[];
+}
+
+/** Runs one program under simterpose on a host of a platform; resolves once every tracee has exited. */
+export async function runExperiment(options: ExperimentOptions): Promise<ExperimentResult> {
+  if (options.command.length === 0) throw new UserError('no program to run', 'put the program after --: simterpose run platform.xml -- ./app args');
+  if (!existsSync(options.platform)) throw new UserError(`platform file not found: ${options.platform}`);
+  const sim = await loadSimulation(options.platform);
+  const hostNames = sim.hosts().map((h) => h.name);
+  const host = options.host ?? hostNames[0];
+  if (host === undefined) throw new UserError(`platform ${options.platform} has no host`);
+  if (!hostNames.includes(host)) {
+    throw new UserError(`unknown host '${host}' in ${options.platform}`, `valid hosts: ${hostNames.slice(0, 20).join(', ')}${hostNames.length > 20 ? ', ...' : ''}`);
+  }
+  const untrapped = new Set(options.untrap ?? []);
+  for (const name of untrapped) {
+    if (syscallNumber(name) === undefined) throw new UserError(`--untrap: unknown syscall '${name}'`, 'simterpose syscalls lists them');
+  }
+  const cwd = options.cwd ?? process.cwd();
+  const path = resolveProgram(options.command[0]!, cwd, options.env?.['PATH'] ?? process.env['PATH']);
+  const straceOutput = openStrace(options.strace);
+  const mediator: Mediator = new Mediator({
+    trapAll: options.strace !== undefined && options.strace !== false,
+    untrapped,
+    cpu: chooseCpu(options.cpu),
+    strace: straceOutput === undefined ? undefined : new StraceFormatter(straceOutput.write, () => mediator.scheduler.now),
+  });
+  try {
+    const main = launch(mediator, { path, argv: options.command, env: environment(options.env), cwd, host });
+    await mediator.run();
+    return { exitCode: shellStatus(main), processes: summaries(mediator) };
+  } finally {
+    straceOutput?.close();
+  }
+}
+
+function launch(mediator: Mediator, spec: Parameters<Mediator['launch']>[0]): Process {
+  try {
+    return mediator.launch(spec);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new UserError(`cannot execute '${spec.argv[0]}': ${message}`, undefined, CANNOT_EXECUTE);
+  }
+}
+
+function environment(env: Record<string, string | undefined> = process.env): string[] {
+  return Object.entries(env)
+    .filter((entry): entry is [string, string] => entry[1] !== undefined)
+    .map(([key, value]) => `${key}=${value}`);
+}
+
+/** Pins to the CPU this process may run on first, unless told otherwise. */
+function chooseCpu(cpu: ExperimentOptions['cpu']): number | undefined {
+  if (cpu === 'none') return undefined;
+  if (typeof cpu === 'number') {
+    if (!Number.isInteger(cpu) || cpu < 0 || cpu >= ptrace.onlineCpus()) throw new UserError(`--cpu ${cpu}: no such CPU (this machine has ${ptrace.onlineCpus()})`);
+    return cpu;
+  }
+  return 0;
+}
+
+function openStrace(strace: ExperimentOptions['strace']): { write: (line: string) => void; close: () => void } | undefined {
+  if (strace === undefined || strace === false) return undefined;
+  if (strace === true) return { write: (line) => process.stderr.write(line), close: () => undefined };
+  let fd: number;
+  try {
+    fd = openSync(strace, 'w');
+  } catch (error) {
+    throw new UserError(`cannot write the strace file ${strace}: ${(error as Error).message}`);
+  }
+  return { write: (line) => writeSync(fd, line), close: () => closeSync(fd) };
+}
+
+export function shellStatus(process: Process): number {
+  const status = process.exitStatus;
+  if (status === undefined) return 1;
+  return 'code' in status ? status.code : 128 + status.signal;
+}
+
+function summaries(mediator: Mediator): ProcessSummary[] {
+  return [...mediator.tracees.processes.values()]
+    .filter((p) => p.exitStatus !== undefined)
+    .map((p) => ({ pid: p.pid, host: p.host, command: p.command, exit: p.exitStatus! }));
+}

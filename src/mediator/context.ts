@@ -1,0 +1,41 @@
+import type { Outcome } from './outcome.js';
+import type { Scheduler } from './scheduler.js';
+import type { Process, Thread, TraceeTable } from './tracees.js';
+
+/** What a handler may use: the blocked/runnable bookkeeping and the tracee table, never ptrace itself. */
+export interface Services {
+  readonly scheduler: Scheduler;
+  readonly tracees: TraceeTable;
+  /** Asks the loop to look for signals pending on blocked threads once the current thread stops again. */
+  signalsMayBePending(): void;
+}
+
+export interface SyscallContext {
+  readonly thread: Thread;
+  readonly process: Process;
+  readonly sysno: number;
+  readonly args: readonly number[];
+  readonly services: Services;
+}
+
+export type Handler = (ctx: SyscallContext) => Outcome;
+
+/**
+ * How simterpose treats a syscall:
+ * - emulated: trapped, and the mediator computes the result (one stop);
+ * - mediated: trapped, checked, and usually let through to the kernel;
+ * - native: not trapped: runs at full speed;
+ * - unsupported: trapped; the run stops with an error naming it.
+ */
+export type SupportLevel = 'emulated' | 'mediated' | 'native' | 'unsupported';
+
+export interface SyscallEntry {
+  readonly number: number;
+  readonly name: string;
+  readonly level: SupportLevel;
+  readonly handler?: Handler;
+  readonly note?: string;
+}
+
+/** A family module's contribution to the table: syscall name → level, handler and note. */
+export type FamilyTable = Readonly<Record<string, Omit<SyscallEntry, 'number' | 'name'>>>;

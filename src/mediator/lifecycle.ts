@@ -1,0 +1,248 @@
+import { logger } from '../log.js';
+import { prepareExecImage } from './auxv.js';
+import { futexKey } from './handlers/futex.js';
+import { ptrace, StopKind } from './native.js';
+import type { Scheduler } from './scheduler.js';
+import { killsByDefault } from './signals.js';
+import type { Process, Thread, TraceeTable } from './tracees.js';
+
+const log = logger('lifecycle');
+
+const CLONE_VM = 0x100;
+const CLONE_SIGHAND = 0x800;
+const CLONE_VFORK = 0x4000;
+const CLONE_PARENT = 0x8000;
+const CLONE_THREAD = 0x10000;
+const SIGCHLD = 17;
+
+/**
+ * Classifies the stops of the thread that just ran and keeps the tracee
+ * table true to the kernel: new threads and processes, execs, exits, signal
+ * deliveries. Syscall stops are only recorded here; the dispatcher decides them.
+ */
+export class Lifecycle {
+  constructor(
+    private readonly tracees: TraceeTable,
+    private readonly scheduler: Scheduler,
+    private readonly stop: Float64Array,
+    private readonly signalsMayBePending: () => void,
+  ) {}
+
+  /** Waits for the next stop of `thread` and handles it; returns once the thread is runnable, blocked or gone. */
+  awaitStop(thread: Thread): void {
+    const stop = this.stop;
+    let kind: number;
+    try {
+      kind = ptrace.waitStop(thread.tid, stop, false);
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'ECHILD') throw error;
+      // Reaped elsewhere (its whole group was collected already).
+      this.threadGone(thread, undefined);
+      return;
+    }
+    switch (kind) {
+      case StopKind.seccomp:
+        thread.syscall = { sysno: stop[1]!, args: [stop[2]!, stop[3]!, stop[4]!, stop[5]!, stop[6]!, stop[7]!] };
+        thread.next = { kind: 'dispatch' };
+        this.scheduler.makeRunnable(thread);
+        return;
+      case StopKind.syscallExit:
+        this.syscallExited(thread, stop[1]!);
+        return;
+      case StopKind.fork:
+      case StopKind.vfork:
+      case StopKind.clone:
+        this.childCreated(thread, kind, stop[1]!);
+        return;
+      case StopKind.exec:
+        this.execDone(thread);
+        this.scheduler.makeRunnable(thread);
+        return;
+      case StopKind.exitEvent:
+        this.exiting(thread);
+        return;
+      case StopKind.signal:
+        this.signalArrived(thread, stop[1]!);
+        return;
+      case StopKind.exited:
+        this.threadGone(thread, { code: stop[1]! });
+        return;
+      case StopKind.killed:
+        this.threadGone(thread, { signal: stop[1]!, core: stop[2] === 1 });
+        return;
+      default:
+        // Group stops and interrupt stops: the thread simply goes on.
+        thread.next = { kind: 'resume', signal: 0 };
+        this.scheduler.makeRunnable(thread);
+    }
+  }
+
+  private syscallExited(thread: Thread, result: number): void {
+    const hook = thread.afterExit;
+    thread.afterExit = undefined;
+    const replaced = hook?.(thread, result);
+    if (typeof replaced === 'number' && replaced !== result) ptrace.setReturnValue(thread.tid, replaced);
+    thread.next = { kind: 'finish' };
+    this.scheduler.makeRunnable(thread);
+  }
+
+  /** The exec stop: disable the vDSO, reset what exec resets, release a vfork parent. */
+  execDone(thread: Thread): void {
+    const process = thread.process;
+    for (const other of [...process.threads.values()]) {
+      if (other !== thread) this.reapQuietly(other);
+    }
+    const image = prepareExecImage(thread.tid);
+    process.command = image.argv[0] ?? process.command;
+    process.signalActions.resetForExec();
+    process.addressSpace = process.pid;
+    thread.clearChildTid = 0;
+    thread.afterExit = undefined;
+    thread.next = { kind: 'resume', signal: 0 };
+    this.releaseVforkParent(process);
+  }
+
+  private childCreated(parent: Thread, kind: number, childTid: number): void {
+    const implied = kind === StopKind.vfork ? CLONE_VM | CLONE_VFORK | SIGCHLD : kind === StopKind.fork ? SIGCHLD : CLONE_THREAD | CLONE_VM | CLONE_SIGHAND;
+    const clone = parent.pendingClone ?? { flags: implied, clearChildTid: 0 };
+    parent.pendingClone = undefined;
+    let child: Thread;
+    if ((clone.flags & CLONE_THREAD) !== 0) {
+      child = this.tracees.addThread(childTid, parent.process);
+    } else {
+      const creator = parent.process;
+      const realParent = (clone.flags & CLONE_PARENT) !== 0 ? creator.parent : creator;
+      const actions = (clone.flags & CLONE_SIGHAND) !== 0 ? creator.signalActions : creator.signalActions.copy();
+      const process = this.tracees.addProcess(childTid, realParent, creator.command, creator.host, actions);
+      if ((clone.flags & CLONE_VM) !== 0) process.addressSpace = creator.addressSpace;
+      child = this.tracees.addThread(childTid, process);
+      if ((clone.flags & CLONE_VFORK) !== 0) process.vforkParent = parent;
+    }
+    child.clearChildTid = clone.clearChildTid;
+    this.awaitFirstStop(child);
+
+    parent.next = { kind: 'resume', signal: 0 };
+    if (child.process.vforkParent === parent && child.process.alive) {
+      // The kernel holds a vfork parent until the child execs or exits: it must not run before.
+      this.scheduler.block(parent, { kind: 'vfork', child: childTid, reason: `its vfork child ${childTid} to exec or exit`, onSignal: 'restartable' });
+    } else {
+      this.scheduler.makeRunnable(parent);
+    }
+    log.debug({ parent: parent.label, child: childTid, flags: clone.flags }, 'new tracee');
+  }
+
+  /** An auto-attached child reports a first stop before it runs anything. */
+  private awaitFirstStop(child: Thread): void {
+    const kind = ptrace.waitStop(child.tid, this.stop, false);
+    if (kind === StopKind.eventStop || kind === StopKind.signal) {
+      child.next = { kind: 'resume', signal: 0 };
+      this.scheduler.makeRunnable(child);
+      return;
+    }
+    if (kind === StopKind.exited || kind === StopKind.killed) {
+      this.threadGone(child, kind === StopKind.exited ? { code: this.stop[1]! } : { signal: this.stop[1]!, core: false });
+      return;
+    }
+    throw new Error(`unexpected first stop ${kind} of new tracee ${child.tid}`);
+  }
+
+  private signalArrived(thread: Thread, signal: number): void {
+    const actions = thread.process.signalActions;
+    if (!actions.handles(signal) && !actions.ignores(signal) && killsByDefault(signal)) thread.process.groupExiting = true;
+    thread.next = { kind: 'resume', signal };
+    this.scheduler.makeRunnable(thread);
+  }
+
+  /** PTRACE_EVENT_EXIT: the thread is leaving; collect it (and its whole group when the group is exiting). */
+  private exiting(thread: Thread): void {
+    const process = thread.process;
+    ptrace.resume(thread.tid, 0, false);
+    const others = [...process.threads.values()].filter((t) => t !== thread);
+    if (process.groupExiting || others.length === 0) {
+      for (const other of others) this.reapQuietly(other);
+      this.reap(thread);
+      return;
+    }
+    if (thread.tid === process.pid) {
+      // A leader that leaves alone stays a zombie until its last thread exits.
+      this.tracees.removeThread(thread);
+      this.scheduler.blocked.delete(thread);
+      process.lingeringLeader = thread;
+      this.wakeJoiners(thread);
+      return;
+    }
+    this.reap(thread);
+  }
+
+  /** Waits for a thread's final exit, letting it through any stop on the way. */
+  private reap(thread: Thread): void {
+    for (;;) {
+      const kind = ptrace.waitStop(thread.tid, this.stop, false);
+      if (kind === StopKind.exited) return this.threadGone(thread, { code: this.stop[1]! });
+      if (kind === StopKind.killed) return this.threadGone(thread, { signal: this.stop[1]!, core: this.stop[2] === 1 });
+      ptrace.resume(thread.tid, 0, false);
+    }
+  }
+
+  private reapQuietly(thread: Thread): void {
+    try {
+      ptrace.resume(thread.tid, 0, false);
+    } catch {
+      // Not stopped: it is already on its way out.
+    }
+    try {
+      this.reap(thread);
+    } catch {
+      this.threadGone(thread, undefined);
+    }
+  }
+
+  private wakeJoiners(thread: Thread): void {
+    // The kernel clears the tid word and wakes its futex; emulated waiters must be woken here.
+    if (thread.clearChildTid !== 0) this.scheduler.wakeFutex(futexKey(thread.process.addressSpace, thread.clearChildTid), 1);
+  }
+
+  private threadGone(thread: Thread, status: Process['exitStatus']): void {
+    const process = thread.process;
+    this.tracees.removeThread(thread);
+    this.scheduler.blocked.delete(thread);
+    this.wakeJoiners(thread);
+    if (thread.tid === process.pid) process.leaderStatus = status;
+    if (process.threads.size > 0) return;
+    const leader = process.lingeringLeader;
+    if (leader !== undefined) {
+      process.lingeringLeader = undefined;
+      this.reapQuietly(leader);
+      return;
+    }
+    this.processGone(process, process.leaderStatus ?? status ?? { signal: 9, core: false });
+  }
+
+  private processGone(process: Process, status: NonNullable<Process['exitStatus']>): void {
+    process.exitStatus = status;
+    ptrace.forgetProcess(process.pid);
+    this.releaseVforkParent(process);
+    const parent = process.parent;
+    if (parent !== undefined) {
+      parent.children.delete(process);
+      if (parent.alive) {
+        parent.zombies.add(process);
+        for (const waiter of [...this.scheduler.blocked]) {
+          if (waiter.wait?.kind === 'child' && waiter.wait.parent === parent.pid) this.scheduler.wake(waiter);
+        }
+        this.signalsMayBePending();
+      }
+    }
+    for (const orphan of process.children) orphan.parent = undefined;
+    process.children.clear();
+    process.zombies.clear();
+    log.debug({ pid: process.pid, status }, 'process exited');
+  }
+
+  private releaseVforkParent(process: Process): void {
+    const parent = process.vforkParent;
+    if (parent === undefined) return;
+    process.vforkParent = undefined;
+    this.scheduler.wake(parent);
+  }
+}

@@ -1,0 +1,194 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { logger } from '../log.js';
+import type { Services } from './context.js';
+import { Dispatcher } from './dispatcher.js';
+import { Lifecycle } from './lifecycle.js';
+import { ptrace, StopKind } from './native.js';
+import { Scheduler } from './scheduler.js';
+import { deliverableSignal } from './signals.js';
+import { SignalActions } from './signal-actions.js';
+import type { StraceSink } from './strace.js';
+import { trappedNumbers } from './syscall-table.js';
+import { TraceeTable, type Process, type Thread } from './tracees.js';
+import { Errno } from './errno.js';
+import { idleStep } from './idle.js';
+
+const log = logger('mediator');
+
+export interface LaunchSpec {
+  /** Absolute path of the executable. */
+  path: string;
+  argv: string[];
+  env: string[];
+  cwd?: string;
+  host: string;
+}
+
+export interface MediatorOptions {
+  /** Trap every syscall (for --strace), not only the mediated ones. */
+  trapAll: boolean;
+  /** Syscalls to leave untrapped and native (a developer's knob for benchmarks). */
+  untrapped: ReadonlySet<string>;
+  /** The CPU the tracer and every tracee share: one runs at a time anyway, and same-CPU stops are cheaper. */
+  cpu: number | undefined;
+  strace: StraceSink | undefined;
+}
+
+/** How often the loop lets Node's event loop run (output streams, signals), in milliseconds. */
+const YIELD_EVERY_MS = 50;
+
+/**
+ * The tracer loop: picks the one thread to run, resumes it, waits for its
+ * next stop and hands the stop to the lifecycle (fork, exec, exit, signals)
+ * or the dispatcher (syscalls). It knows ptrace and waitpid, no syscall logic.
+ */
+export class Mediator implements Services {
+  readonly tracees = new TraceeTable();
+  readonly scheduler = new Scheduler();
+  private readonly stop = new Float64Array(8);
+  private readonly dispatcher: Dispatcher;
+  private readonly lifecycle: Lifecycle;
+  private readonly trapList: number[];
+  private signalCheckDue = false;
+
+  constructor(private readonly options: MediatorOptions) {
+    this.trapList = trappedNumbers(options.untrapped);
+    this.dispatcher = new Dispatcher(this, options.strace);
+    this.lifecycle = new Lifecycle(this.tracees, this.scheduler, this.stop, () => this.signalsMayBePending());
+    if (options.cpu !== undefined) ptrace.pinThisThread(options.cpu);
+  }
+
+  signalsMayBePending(): void {
+    this.signalCheckDue = true;
+  }
+
+  /** Starts a program, stopped at its first instruction; it runs once `run` is called. */
+  launch(spec: LaunchSpec): Process {
+    const pid = ptrace.spawn({
+      path: spec.path,
+      argv: spec.argv,
+      env: spec.env,
+      cwd: spec.cwd,
+      trapSyscalls: this.trapList,
+      trapAll: this.options.trapAll,
+      cpu: this.options.cpu,
+    });
+    const command = spec.argv[0] ?? spec.path;
+    const process = this.tracees.addProcess(pid, undefined, command, spec.host, new SignalActions());
+    const thread = this.tracees.addThread(pid, process);
+    this.lifecycle.execDone(thread);
+    this.scheduler.makeRunnable(thread);
+    log.debug({ pid, argv: spec.argv, host: spec.host }, 'launched');
+    return process;
+  }
+
+  /** Runs every tracee to its end. Throws (after killing them all) on a deadlock or an unsupported syscall. */
+  async run(): Promise<void> {
+    let lastYield = performance.now();
+    try {
+      while (this.tracees.liveThreadCount > 0) {
+        const thread = this.scheduler.next();
+        if (thread === undefined) {
+          idleStep(this.scheduler, this.tracees);
+        } else {
+          this.step(thread);
+        }
+        if (this.signalCheckDue) this.interruptSignalledWaits();
+        const now = performance.now();
+        if (now - lastYield > YIELD_EVERY_MS) {
+          await yieldToEventLoop();
+          lastYield = performance.now();
+        }
+      }
+    } catch (error) {
+      this.killAll();
+      throw error;
+    }
+  }
+
+  /** Gives `thread` the CPU until its next stop. */
+  private step(thread: Thread): void {
+    const next = thread.next;
+    try {
+      switch (next.kind) {
+        case 'dispatch': {
+          const outcome = this.dispatcher.dispatch(thread);
+          if (outcome.kind === 'blocked') {
+            this.scheduler.block(thread, outcome.wait);
+            return;
+          }
+          this.dispatcher.apply(thread, outcome);
+          break;
+        }
+        case 'outcome':
+          this.dispatcher.apply(thread, next.outcome);
+          break;
+        case 'restart':
+          this.dispatcher.restart(thread);
+          break;
+        case 'resume':
+          ptrace.resume(thread.tid, next.signal, false);
+          break;
+        case 'finish':
+          ptrace.resume(thread.tid, 0, false);
+          break;
+      }
+    } catch (error) {
+      // A thread killed while stopped (SIGKILL from outside, or its group exiting) cannot be resumed; its death is collected below.
+      if ((error as { code?: string }).code !== 'ESRCH') throw error;
+    }
+    this.lifecycle.awaitStop(thread);
+  }
+
+  /**
+   * Blocked threads sit at a syscall stop, where the kernel cannot deliver
+   * their signals. When one is pending, end the wait as Linux would: the
+   * syscall fails with EINTR, or restarts after the handler (SA_RESTART).
+   */
+  private interruptSignalledWaits(): void {
+    this.signalCheckDue = false;
+    const candidates = [...this.scheduler.blocked].filter((t) => t.wait?.kind !== 'vfork').sort((a, b) => a.serial - b.serial);
+    const interruptedProcesses = new Set<Process>();
+    for (const thread of candidates) {
+      const wait = thread.wait!;
+      if (interruptedProcesses.has(thread.process)) continue;
+      const signal = deliverableSignal(thread, wait.mask);
+      if (signal === undefined) continue;
+      interruptedProcesses.add(thread.process);
+      const actions = thread.process.signalActions;
+      if (!actions.handles(signal) || wait.mask !== undefined || wait.kind === 'signal') {
+        // Default action (end or stop the process), or a call that must see the signal under its own mask: run it again.
+        this.scheduler.restart(thread);
+      } else if (wait.onSignal === 'restartable' && actions.restarts(signal)) {
+        this.scheduler.restart(thread);
+      } else {
+        this.scheduler.wake(thread, wait.onInterrupt?.(thread) ?? { kind: 'errno', errno: Errno.EINTR });
+      }
+      log.debug({ thread: thread.label, signal }, 'wait interrupted by a signal');
+    }
+  }
+
+  /** Leaves nothing behind: every tracee is killed and reaped. */
+  killAll(): void {
+    for (const process of this.tracees.processes.values()) {
+      if (!process.alive) continue;
+      try {
+        ptrace.signalProcess(process.pid, 9);
+      } catch {
+        // Already gone.
+      }
+    }
+    for (const thread of [...this.tracees.threads.values()]) {
+      try {
+        while (true) {
+          const kind = ptrace.waitStop(thread.tid, this.stop, false);
+          if (kind === StopKind.exited || kind === StopKind.killed) break;
+          ptrace.resume(thread.tid, 0, false);
+        }
+      } catch {
+        // Reaped with its group, or never ours.
+      }
+      this.tracees.removeThread(thread);
+    }
+  }
+}

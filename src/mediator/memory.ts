@@ -1,0 +1,54 @@
+import { ptrace } from './native.js';
+
+/** Typed reads and writes of a tracee's memory, over the addon's byte copies. */
+export const memory = {
+  read(pid: number, addr: number, length: number): Buffer {
+    return ptrace.readMemory(pid, addr, length);
+  },
+  write(pid: number, addr: number, data: Buffer): void {
+    ptrace.writeMemory(pid, addr, data);
+  },
+  cString(pid: number, addr: number, max = 4096): string {
+    return ptrace.readCString(pid, addr, max).toString('utf8');
+  },
+  i32(pid: number, addr: number): number {
+    return ptrace.readMemory(pid, addr, 4).readInt32LE(0);
+  },
+  u32(pid: number, addr: number): number {
+    return ptrace.readMemory(pid, addr, 4).readUInt32LE(0);
+  },
+  i64(pid: number, addr: number): number {
+    return Number(ptrace.readMemory(pid, addr, 8).readBigInt64LE(0));
+  },
+  writeI32(pid: number, addr: number, value: number): void {
+    const data = Buffer.alloc(4);
+    data.writeInt32LE(value, 0);
+    ptrace.writeMemory(pid, addr, data);
+  },
+  writeU32(pid: number, addr: number, value: number): void {
+    const data = Buffer.alloc(4);
+    data.writeUInt32LE(value >>> 0, 0);
+    ptrace.writeMemory(pid, addr, data);
+  },
+  /** A struct timespec, as seconds. */
+  timespec(pid: number, addr: number): number {
+    const data = ptrace.readMemory(pid, addr, 16);
+    return Number(data.readBigInt64LE(0)) + Number(data.readBigInt64LE(8)) / 1e9;
+  },
+  writeTimespec(pid: number, addr: number, seconds: number): void {
+    const data = Buffer.alloc(16);
+    const whole = Math.floor(seconds);
+    data.writeBigInt64LE(BigInt(whole), 0);
+    data.writeBigInt64LE(BigInt(Math.round((seconds - whole) * 1e9)), 8);
+    ptrace.writeMemory(pid, addr, data);
+  },
+  /** A struct timeval, as seconds. */
+  timeval(pid: number, addr: number): number {
+    const data = ptrace.readMemory(pid, addr, 16);
+    return Number(data.readBigInt64LE(0)) + Number(data.readBigInt64LE(8)) / 1e6;
+  },
+};
+
+/** Syscall arguments arrive as 64-bit values; C `int` arguments are their low 32 bits. */
+export const asInt = (value: number): number => value | 0;
+export const asUint = (value: number): number => value >>> 0;

@@ -1,0 +1,26 @@
+import * as addon from '../../native/ptrace-rs/index.js';
+
+/**
+ * The ptrace addon (native/ptrace-rs). Its generated index.d.ts is the
+ * contract; this module only loads it once and names the stop kinds that
+ * `waitStop` writes into its output buffer.
+ */
+export const ptrace = addon;
+
+/** Kind codes returned by waitStop; out[0] is always the tid. */
+export const StopKind = {
+  none: 0,
+  seccomp: 1, //       out[1] syscall number, out[2..7] args
+  syscallExit: 2, //   out[1] result, out[2] syscall number
+  fork: 3, //          out[1] new child's tid
+  vfork: 4,
+  clone: 5,
+  exec: 6, //          out[1] former tid
+  exitEvent: 7, //     out[1] raw wait status it will exit with
+  signal: 8, //        out[1] signal number
+  groupStop: 9, //     out[1] signal
+  exited: 10, //       out[1] exit code
+  killed: 11, //       out[1] signal, out[2] 1 when core dumped
+  eventStop: 12, //    a new child's first stop, or after interrupt()
+} as const;
+export type StopKindCode = (typeof StopKind)[keyof typeof StopKind];

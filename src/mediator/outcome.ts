@@ -1,0 +1,21 @@
+import type { Wait } from './waits.js';
+import type { Thread } from './tracees.js';
+
+/**
+ * What a syscall handler decides. Handlers never touch registers: the
+ * dispatcher alone turns an outcome into register writes and a resume.
+ */
+export type Outcome =
+  | { kind: 'done'; value: number }
+  | { kind: 'errno'; errno: number }
+  | { kind: 'blocked'; wait: Wait }
+  | { kind: 'native'; afterExit?: ExitHook };
+
+/** Runs at the syscall-exit stop of a native syscall; may replace its result. */
+export type ExitHook = (thread: Thread, result: number) => number | void;
+
+export const done = (value: number): Outcome => ({ kind: 'done', value });
+export const fail = (errno: number): Outcome => ({ kind: 'errno', errno });
+export const blocked = (wait: Wait): Outcome => ({ kind: 'blocked', wait });
+export const native = (afterExit?: ExitHook): Outcome => ({ kind: 'native', afterExit });
+export const NATIVE: Outcome = { kind: 'native' };

@@ -1,0 +1,174 @@
+import { MinHeap } from '../util/heap.js';
+import type { Outcome } from './outcome.js';
+import type { Thread } from './tracees.js';
+import type { Wait, IoWait } from './waits.js';
+
+interface Entry {
+  thread: Thread;
+  readyAt: number;
+  /** Lazy deletion: an entry is stale when the thread was queued again since. */
+  generation: number;
+}
+
+/** Something due at a virtual date: a wait's timeout, or a process's interval timer. */
+export interface Timer {
+  readonly deadline: number;
+  /** Insertion order: ties fire in the order they were set. */
+  readonly order: number;
+  /** False once the timer was cancelled or its wait ended otherwise. */
+  live: () => boolean;
+  fire: () => void;
+}
+
+const earlier = (a: { readyAt: number; thread: Thread }, b: { readyAt: number; thread: Thread }): boolean =>
+  a.readyAt < b.readyAt || (a.readyAt === b.readyAt && a.thread.serial < b.thread.serial);
+
+/**
+ * Decides which single thread runs next (earliest ready time, then creation
+ * order: the same choice on every run) and keeps the blocked ones indexed by
+ * what can wake them.
+ */
+export class Scheduler {
+  /** Virtual now, in seconds. */
+  now = 0;
+  private readonly queue = new MinHeap<Entry>(earlier);
+  private readonly generations = new WeakMap<Thread, number>();
+  private readonly timers = new MinHeap<Timer>((a, b) => a.deadline < b.deadline || (a.deadline === b.deadline && a.order < b.order));
+  private timerCount = 0;
+  readonly blocked = new Set<Thread>();
+  private readonly futexWaiters = new Map<string, Thread[]>();
+
+  makeRunnable(thread: Thread): void {
+    thread.state = 'runnable';
+    thread.wait = undefined;
+    thread.readyAt = this.now;
+    const generation = (this.generations.get(thread) ?? 0) + 1;
+    this.generations.set(thread, generation);
+    this.queue.push({ thread, readyAt: thread.readyAt, generation });
+  }
+
+  /** The next thread to run, or undefined when every thread waits. */
+  next(): Thread | undefined {
+    for (;;) {
+      const entry = this.queue.pop();
+      if (entry === undefined) return undefined;
+      if (entry.generation === this.generations.get(entry.thread) && entry.thread.state === 'runnable') return entry.thread;
+    }
+  }
+
+  block(thread: Thread, wait: Wait): void {
+    thread.state = 'blocked';
+    thread.wait = wait;
+    this.blocked.add(thread);
+    if (wait.deadline !== undefined) {
+      this.at(wait.deadline, () => thread.wait === wait && thread.state === 'blocked', () => this.wake(thread, wait.onTimeout?.(thread)));
+    }
+    if (wait.kind === 'futex') {
+      const list = this.futexWaiters.get(wait.key);
+      if (list === undefined) this.futexWaiters.set(wait.key, [thread]);
+      else list.push(thread);
+    }
+  }
+
+  /**
+   * Ends a wait. With an outcome, the blocked syscall finishes with it; without,
+   * the thread re-dispatches the same syscall.
+   */
+  wake(thread: Thread, outcome?: Outcome): void {
+    const wait = thread.wait;
+    if (thread.state !== 'blocked' || wait === undefined) return;
+    this.blocked.delete(thread);
+    if (wait.kind === 'futex') this.dropFutexWaiter(wait.key, thread);
+    if (outcome !== undefined) thread.next = { kind: 'outcome', outcome };
+    this.makeRunnable(thread);
+  }
+
+  /** Rewinds a blocked thread so its syscall starts over once a signal handler has run. */
+  restart(thread: Thread): void {
+    this.wake(thread);
+    thread.next = { kind: 'restart' };
+  }
+
+  /** Wakes up to `count` futex waiters on `key` whose bitset matches; returns how many. */
+  wakeFutex(key: string, count: number, bitset = 0xffffffff): number {
+    const list = this.futexWaiters.get(key);
+    if (list === undefined) return 0;
+    let woken = 0;
+    for (const thread of [...list]) {
+      if (woken >= count) break;
+      const wait = thread.wait;
+      if (wait?.kind !== 'futex' || (wait.bitset & bitset) === 0) continue;
+      this.wake(thread, { kind: 'done', value: 0 });
+      woken++;
+    }
+    return woken;
+  }
+
+  /** Moves up to `count` waiters from one futex to another (FUTEX_REQUEUE). */
+  requeueFutex(from: string, to: string, count: number): number {
+    const list = this.futexWaiters.get(from);
+    if (list === undefined) return 0;
+    const moved = list.splice(0, count);
+    if (list.length === 0) this.futexWaiters.delete(from);
+    for (const thread of moved) {
+      const wait = thread.wait;
+      if (wait?.kind !== 'futex') continue;
+      thread.wait = { ...wait, key: to };
+      const target = this.futexWaiters.get(to);
+      if (target === undefined) this.futexWaiters.set(to, [thread]);
+      else target.push(thread);
+    }
+    return moved.length;
+  }
+
+  private dropFutexWaiter(key: string, thread: Thread): void {
+    const list = this.futexWaiters.get(key);
+    if (list === undefined) return;
+    const index = list.indexOf(thread);
+    if (index >= 0) list.splice(index, 1);
+    if (list.length === 0) this.futexWaiters.delete(key);
+  }
+
+  /** Blocked threads waiting for a kernel descriptor. */
+  ioWaiters(): Thread[] {
+    return [...this.blocked].filter((t) => t.wait?.kind === 'io').sort((a, b) => a.serial - b.serial);
+  }
+
+  /** Wakes the io waiters whose descriptors became ready; returns how many woke. */
+  probeIo(): number {
+    let woken = 0;
+    for (const thread of this.ioWaiters()) {
+      if ((thread.wait as IoWait).isReady()) {
+        this.wake(thread);
+        woken++;
+      }
+    }
+    return woken;
+  }
+
+  /** Runs `fire` when virtual time reaches `deadline`, unless `live` says it no longer matters. */
+  at(deadline: number, live: () => boolean, fire: () => void): void {
+    this.timers.push({ deadline, order: this.timerCount++, live, fire });
+  }
+
+  /** The earliest pending timer, skipping those that no longer matter. */
+  nextDeadline(): number | undefined {
+    for (;;) {
+      const timer = this.timers.peek();
+      if (timer === undefined) return undefined;
+      if (timer.live()) return timer.deadline;
+      this.timers.pop();
+    }
+  }
+
+  /** Advances virtual time to `date` and fires every timer due by then. */
+  advanceTo(date: number): void {
+    if (date > this.now) this.now = date;
+    for (;;) {
+      const timer = this.timers.peek();
+      if (timer === undefined || timer.deadline > this.now) return;
+      this.timers.pop();
+      if (timer.live()) timer.fire();
+    }
+  }
+}

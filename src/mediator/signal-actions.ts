@@ -1,0 +1,56 @@
+/**
+ * What each signal does in one process, as far as the mediator needs it:
+ * whether a handler runs, and whether it asked for SA_RESTART. Recorded from
+ * the rt_sigaction calls we let through; shared by threads, copied by fork,
+ * reset by exec (handlers go back to default, ignored signals stay ignored).
+ */
+const SIG_DFL = 0;
+const SIG_IGN = 1;
+const SA_RESTART = 0x10000000;
+
+/** Signals whose default action is to do nothing: they never interrupt a wait. */
+const IGNORED_BY_DEFAULT = new Set([17 /* SIGCHLD */, 18 /* SIGCONT */, 23 /* SIGURG */, 28 /* SIGWINCH */]);
+
+interface Action {
+  handler: number;
+  flags: number;
+}
+
+export class SignalActions {
+  private readonly actions = new Map<number, Action>();
+
+  set(signal: number, handler: number, flags: number): void {
+    if (handler === SIG_DFL) this.actions.delete(signal);
+    else this.actions.set(signal, { handler, flags });
+  }
+
+  /** A handler function runs when this signal is delivered. */
+  handles(signal: number): boolean {
+    const action = this.actions.get(signal);
+    return action !== undefined && action.handler !== SIG_IGN;
+  }
+
+  restarts(signal: number): boolean {
+    const action = this.actions.get(signal);
+    return action !== undefined && (action.flags & SA_RESTART) !== 0;
+  }
+
+  /** Delivering it has no effect at all on the process. */
+  ignores(signal: number): boolean {
+    const action = this.actions.get(signal);
+    if (action === undefined) return IGNORED_BY_DEFAULT.has(signal);
+    return action.handler === SIG_IGN;
+  }
+
+  copy(): SignalActions {
+    const copy = new SignalActions();
+    for (const [signal, action] of this.actions) copy.actions.set(signal, { ...action });
+    return copy;
+  }
+
+  resetForExec(): void {
+    for (const [signal, action] of this.actions) {
+      if (action.handler !== SIG_IGN) this.actions.delete(signal);
+    }
+  }
+}

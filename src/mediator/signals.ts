@@ -1,0 +1,34 @@
+import { readFileSync } from 'node:fs';
+import type { Thread } from './tracees.js';
+
+/**
+ * Which signal, if any, the kernel is about to deliver to a thread that sits
+ * at a syscall stop: pending (for the thread or its process), not blocked
+ * (by its mask, or by the mask its syscall installs), and not ignored.
+ */
+export function deliverableSignal(thread: Thread, mask?: bigint): number | undefined {
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${thread.process.pid}/task/${thread.tid}/status`, 'latin1');
+  } catch {
+    return undefined;
+  }
+  const field = (name: string): bigint => {
+    const match = new RegExp(`^${name}:\\s*([0-9a-f]+)$`, 'm').exec(status);
+    return match === null ? 0n : BigInt(`0x${match[1]}`);
+  };
+  const pending = field('SigPnd') | field('ShdPnd');
+  if (pending === 0n) return undefined;
+  const blocked = mask ?? field('SigBlk');
+  for (let signal = 1; signal <= 64; signal++) {
+    const bit = 1n << BigInt(signal - 1);
+    if ((pending & bit) !== 0n && (blocked & bit) === 0n && !thread.process.signalActions.ignores(signal)) return signal;
+  }
+  return undefined;
+}
+
+/** Default action of a signal that is neither handled nor ignored: does it end the process? */
+export function killsByDefault(signal: number): boolean {
+  // SIGCHLD, SIGCONT, SIGURG, SIGWINCH are ignored; SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU stop.
+  return ![17, 18, 23, 28, 19, 20, 21, 22].includes(signal);
+}

@@ -1,0 +1,64 @@
+import type { Outcome } from './outcome.js';
+import type { Thread } from './tracees.js';
+
+/**
+ * Why a thread is blocked. It keeps its registers untouched while it waits;
+ * when woken it either finishes with a decided outcome or re-dispatches its
+ * syscall (handlers are retry-safe checks).
+ */
+export type Wait = FutexWait | ChildWait | VforkWait | IoWait | SignalWait | SleepWait;
+
+interface WaitCommon {
+  /** For deadlock reports: what the thread waits for, in a user's words. */
+  readonly reason: string;
+  /** Virtual date at which the wait times out. */
+  readonly deadline?: number;
+  /** What the syscall returns when the deadline passes. */
+  readonly onTimeout?: (thread: Thread) => Outcome;
+  /**
+   * When a signal with a handler interrupts the wait: 'restartable' syscalls
+   * restart if the handler has SA_RESTART, else fail with EINTR;
+   * 'eintr' ones always fail with EINTR (pause, poll, sleeps...).
+   */
+  readonly onSignal: 'restartable' | 'eintr';
+  /** What the interruption returns instead of EINTR (sleeps report remaining time). */
+  readonly onInterrupt?: (thread: Thread) => Outcome;
+  /** Signal mask in force during the wait (sigsuspend, ppoll, pselect), as a bit set of signals. */
+  readonly mask?: bigint;
+}
+
+export interface FutexWait extends WaitCommon {
+  readonly kind: 'futex';
+  readonly key: string;
+  readonly bitset: number;
+}
+
+/** wait4/waitid: woken when a child of `parent` changes state. */
+export interface ChildWait extends WaitCommon {
+  readonly kind: 'child';
+  readonly parent: number;
+}
+
+/** A vfork parent, held until its child execs or exits. */
+export interface VforkWait extends WaitCommon {
+  readonly kind: 'vfork';
+  readonly child: number;
+}
+
+/** A kernel descriptor (pipe, terminal...) not ready yet: probed again when nothing else can run. */
+export interface IoWait extends WaitCommon {
+  readonly kind: 'io';
+  readonly isReady: () => boolean;
+  /** The tracee descriptors to watch in wall time when only input from outside can help. */
+  readonly watch: ReadonlyArray<{ pid: number; fd: number; events: number }>;
+}
+
+/** pause, sigsuspend: only a signal ends it. */
+export interface SignalWait extends WaitCommon {
+  readonly kind: 'signal';
+}
+
+/** Sleeps and timeouts with nothing else to wait for. */
+export interface SleepWait extends WaitCommon {
+  readonly kind: 'sleep';
+}
