@@ -182,6 +182,7 @@ int load(const std::string& file, const char* options)
   try {
     st.engine = new s4u::Engine(&argc, argv.data());
     st.engine->load_platform(file);
+    st.engine->seal_platform(); // routes (Dijkstra, Floyd) are only computable once sealed
   } catch (const std::exception& e) {
     return fail(e.what());
   }
@@ -303,6 +304,8 @@ SIMW_EXPORT int simw_exec_start(int host, double flops)
     return fail("no such host index");
   if (not(flops >= 0))
     return fail("flops must be a non-negative number");
+  if (not st.hosts[host]->is_on())
+    return fail("host " + st.hosts[host]->get_name() + " is off");
   try {
     s4u::ExecPtr exec = s4u::Exec::init();
     exec->set_host(st.hosts[host])->set_flops_amount(flops);
@@ -321,6 +324,9 @@ SIMW_EXPORT int simw_comm_start(int src, int dst, double bytes)
     return fail("no such host index");
   if (not(bytes >= 0))
     return fail("bytes must be a non-negative number");
+  for (int h : {src, dst}) // SimGrid asserts that both ends are on
+    if (not st.hosts[h]->is_on())
+      return fail("host " + st.hosts[h]->get_name() + " is off");
   try {
     if (not has_route(src, dst))
       return fail("no route from " + st.hosts[src]->get_name() + " to " + st.hosts[dst]->get_name());
