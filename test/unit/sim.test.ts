@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
-import { loadSimulation, loadSimulationFromString, type Simulation } from '../../src/sim/index.js';
+import { loadSimulation, loadSimulationFromString } from '../../src/sim/index.js';
 
 /*
  * Dates under SimGrid's default network model (LV08, a CM02 variant), from
