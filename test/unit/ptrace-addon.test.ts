@@ -232,6 +232,19 @@ describe('seccomp stops', () => {
     expect(stops.filter((stop) => stop.kind === StopKind.Seccomp).length).toBeGreaterThan(5);
   });
 
+  it('still trap the right numbers with a filter of hundreds of entries', () => {
+    const output = outputFile('many');
+    const manyUnused = Array.from({ length: 450 }, (_, i) => 600 + i);
+    const pid = start(bin.getpid, ['getpid'], { trapSyscalls: [...manyUnused, SYS_GETPID, SYS_GETPID], stdout: output.fd });
+    const seen: number[] = [];
+    runToExit(pid, (stop) => {
+      seen.push(stop.data[0]);
+      native.skipSyscallAndResume(stop.tid, 7);
+    });
+    expect(seen).toEqual([SYS_GETPID, SYS_GETPID]);
+    expect(output.read()).toBe('7 7\n');
+  });
+
   it('setSyscall runs another syscall in its place', () => {
     const output = outputFile('setsyscall');
     const pid = start(bin.getpid, ['getpid'], { trapSyscalls: [SYS_GETPID], stdout: output.fd });

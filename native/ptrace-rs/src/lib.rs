@@ -39,7 +39,9 @@ pub fn spawn(opts: SpawnOptions) -> Result<i32> {
 
 /// Waits for the next stop of `tid` (-1: any tracee); with `nohang` returns 0 if
 /// there is none. Writes the event into `out` (length >= 8) and returns its
-/// `StopKind`; `out[0]` is the tid.
+/// `StopKind`; `out[0]` is the tid. Throws ESRCH (with `out[0]` set) if the
+/// thread died before its registers could be read at a syscall stop; its exit
+/// is reported by a later call.
 #[napi]
 pub fn wait_stop(tid: i32, mut out: Float64ArraySlice, nohang: bool) -> Result<u32> {
   let kind = wait::wait_stop(tid, unsafe { out.as_mut() }, nohang)?;

@@ -3,11 +3,17 @@
 
 use crate::errors::{invalid, Result};
 
-// Classic BPF opcodes (linux/bpf_common.h).
-const BPF_LD_W_ABS: u16 = 0x00 | 0x00 | 0x20;
-const BPF_JMP_JEQ_K: u16 = 0x05 | 0x10 | 0x00;
-const BPF_JMP_JGE_K: u16 = 0x05 | 0x30 | 0x00;
-const BPF_RET_K: u16 = 0x06 | 0x00;
+// Classic BPF opcode parts (linux/bpf_common.h); BPF_LD, BPF_W and BPF_K are 0.
+const BPF_ABS: u16 = 0x20;
+const BPF_JMP: u16 = 0x05;
+const BPF_JEQ: u16 = 0x10;
+const BPF_JGE: u16 = 0x30;
+const BPF_RET: u16 = 0x06;
+
+const LOAD_WORD: u16 = BPF_ABS;
+const JUMP_IF_EQUAL: u16 = BPF_JMP | BPF_JEQ;
+const JUMP_IF_AT_LEAST: u16 = BPF_JMP | BPF_JGE;
+const RETURN: u16 = BPF_RET;
 
 // Offsets in struct seccomp_data.
 const NR_OFFSET: u32 = 0;
@@ -39,24 +45,24 @@ pub fn build_filter(trapped: &[u32], trap_all: bool) -> Result<Vec<libc::sock_fi
   numbers.dedup();
 
   let mut program = vec![
-    stmt(BPF_LD_W_ABS, ARCH_OFFSET),
-    jump(BPF_JMP_JEQ_K, AUDIT_ARCH_X86_64, 1, 0),
-    stmt(BPF_RET_K, RET_KILL_PROCESS),
+    stmt(LOAD_WORD, ARCH_OFFSET),
+    jump(JUMP_IF_EQUAL, AUDIT_ARCH_X86_64, 1, 0),
+    stmt(RETURN, RET_KILL_PROCESS),
   ];
   if trap_all {
-    program.push(stmt(BPF_RET_K, RET_TRACE));
+    program.push(stmt(RETURN, RET_TRACE));
     return Ok(program);
   }
-  program.push(stmt(BPF_LD_W_ABS, NR_OFFSET));
-  program.push(jump(BPF_JMP_JGE_K, X32_SYSCALL_BIT, 0, 1));
-  program.push(stmt(BPF_RET_K, RET_TRACE));
+  program.push(stmt(LOAD_WORD, NR_OFFSET));
+  program.push(jump(JUMP_IF_AT_LEAST, X32_SYSCALL_BIT, 0, 1));
+  program.push(stmt(RETURN, RET_TRACE));
   // One "equal? trace : next pair" per number keeps every jump offset at 0 or 1,
   // far below classic BPF's 8-bit limit whatever the list length.
   for number in numbers {
-    program.push(jump(BPF_JMP_JEQ_K, number, 0, 1));
-    program.push(stmt(BPF_RET_K, RET_TRACE));
+    program.push(jump(JUMP_IF_EQUAL, number, 0, 1));
+    program.push(stmt(RETURN, RET_TRACE));
   }
-  program.push(stmt(BPF_RET_K, RET_ALLOW));
+  program.push(stmt(RETURN, RET_ALLOW));
   if program.len() > MAX_INSTRUCTIONS {
     return Err(invalid("spawn", "too many trapped syscalls for one seccomp filter"));
   }
