@@ -45,7 +45,7 @@ relink=false
 export NODE_PATH=/usr/share/nodejs
 export EMSDK_PYTHON=/usr/bin/python3
 # -fwasm-exceptions everywhere: the shim catches SimGrid's C++ exceptions.
-flags="-O2 -g0 -fwasm-exceptions"
+flags="${SIMGRID_WASM_OPT:--O2} -g0 -fwasm-exceptions"
 
 if ! $relink; then
 fetch_source

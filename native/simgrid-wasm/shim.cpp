@@ -18,7 +18,6 @@
 #include <simgrid/s4u/Exec.hpp>
 #include <simgrid/s4u/Host.hpp>
 #include <simgrid/s4u/Link.hpp>
-#include <simgrid/kernel/routing/NetPoint.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -165,6 +164,22 @@ void forget(int32_t id)
   st.live.erase(found);
 }
 
+/* Keeps the first occurrence of each element of `seen` that is in `all`, then
+ * appends what the creation signals missed, in SimGrid's order. */
+template <typename T> void dedupe_in_order(std::vector<T*>& seen, const std::vector<T*>& all)
+{
+  std::set<T*> valid(all.begin(), all.end());
+  std::set<T*> kept;
+  std::vector<T*> ordered;
+  for (T* x : seen)
+    if (valid.count(x) && kept.insert(x).second)
+      ordered.push_back(x);
+  for (T* x : all)
+    if (kept.insert(x).second)
+      ordered.push_back(x);
+  seen = std::move(ordered);
+}
+
 int load(const std::string& file, const char* options)
 {
   if (st.engine != nullptr)
@@ -181,16 +196,16 @@ int load(const std::string& file, const char* options)
   int argc = static_cast<int>(args.size());
   try {
     st.engine = new s4u::Engine(&argc, argv.data());
+    /* Platform order is creation order; get_all_hosts() sorts by name. */
+    s4u::Host::on_creation_cb([](s4u::Host& h) { st.hosts.push_back(&h); });
+    s4u::Link::on_creation_cb([](s4u::Link& l) { st.links.push_back(&l); });
     st.engine->load_platform(file);
     st.engine->seal_platform(); // routes (Dijkstra, Floyd) are only computable once sealed
   } catch (const std::exception& e) {
     return fail(e.what());
   }
-  st.hosts = st.engine->get_all_hosts();
-  std::sort(st.hosts.begin(), st.hosts.end(), [](const s4u::Host* a, const s4u::Host* b) {
-    return a->get_netpoint()->id() < b->get_netpoint()->id();
-  });
-  st.links = st.engine->get_all_links();
+  dedupe_in_order(st.hosts, st.engine->get_all_hosts());
+  dedupe_in_order(st.links, st.engine->get_all_links());
   s4u::Activity::on_completion_cb(on_completion);
   s4u::Activity::set_vetoed_activities(&st.vetoed);
   return 0;

@@ -1,0 +1,129 @@
+// Benchmark of the SimGrid WebAssembly engine (src/sim), section "sim" of
+// bench/run.js; also runnable alone: `node bench/sim.js` (after npm run build:ts).
+//
+// Measures µs per activity (start + completion) for 100,000 activities with
+// 4 and 100 in flight on platforms/cluster16.xml, through src/sim (WASM) and
+// through the same shim built natively (native/simgrid-wasm/driver.cpp, which
+// times the identical loop itself), plus the cold load time in a fresh process.
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const platform = `${root}platforms/cluster16.xml`;
+const simModule = new URL('../dist/sim/index.js', import.meta.url);
+const TOTAL = 100_000;
+const SEED = 1;
+const TARGET_RATIO = 1.5;
+
+/* The workload of driver.cpp's `bench` command, step for step. */
+function xorshift32(seed) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s ^ (s << 13)) >>> 0;
+    s = (s ^ (s >>> 17)) >>> 0;
+    s = (s ^ (s << 5)) >>> 0;
+    return s;
+  };
+}
+
+function benchWasm(sim, total, inflight, seed) {
+  const hosts = sim.hosts().length;
+  const next = xorshift32(seed);
+  const startOne = (k) => {
+    const h = next() % hosts;
+    if (k % 2 === 0) {
+      sim.startExec(h, 1e6 + (next() % 1000000));
+    } else {
+      const dst = (h + 1 + (next() % (hosts - 1))) % hosts;
+      sim.startComm(h, dst, 1e3 + (next() % 1000000));
+    }
+  };
+  const completed = [];
+  const failed = [];
+  let started = 0;
+  let done = 0;
+  const begin = process.hrtime.bigint();
+  while (started < inflight && started < total) startOne(started++);
+  while (done < total) {
+    completed.length = 0;
+    const n = sim.advanceInto(Infinity, completed, failed);
+    if (n <= 0) throw new Error(`bench: advance returned ${n}`);
+    done += n;
+    for (let i = 0; i < n && started < total; i++) startOne(started++);
+  }
+  return Number(process.hrtime.bigint() - begin) / 1e3 / total;
+}
+
+/** Module compile + engine + platform, in a fresh node process. */
+function coldLoad() {
+  const script = `
+    const t0 = performance.now();
+    const sim = await import(${JSON.stringify(simModule.href)});
+    const t1 = performance.now();
+    await sim.loadModule();
+    const t2 = performance.now();
+    await sim.loadSimulation(${JSON.stringify(platform)});
+    const t3 = performance.now();
+    console.log(JSON.stringify({ module: t2 - t1, platform: t3 - t2, total: t3 - t0 }));`;
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  return JSON.parse(out.trim().split('\n').pop());
+}
+
+async function nativeDriver() {
+  try {
+    const { buildNativeDriver } = await import('../native/simgrid-wasm/native-driver.mjs');
+    return { path: buildNativeDriver() };
+  } catch (error) {
+    return { error: error?.message ?? String(error) };
+  }
+}
+
+export async function run() {
+  if (!existsSync(simModule)) throw new Error('dist/sim is missing: run `npm run build:ts` first');
+  const rows = [];
+  const cold = coldLoad();
+  rows.push({ name: 'cold load: module', value: cold.module, unit: 'ms', note: 'compile simgrid.wasm (once per process)' });
+  rows.push({ name: 'cold load: engine + platform', value: cold.platform, unit: 'ms', note: 'cluster16.xml, new instance' });
+
+  const { loadSimulation } = await import(simModule.href);
+  const native = await nativeDriver();
+  const inflights = [4, 100];
+  let nativeOut = [];
+  if (native.path !== undefined) {
+    const script = [`load ${platform}`, ...inflights.map((k) => `bench ${TOTAL} ${k} ${SEED}`)].join('\n');
+    nativeOut = execFileSync(native.path, { input: `${script}\n`, encoding: 'utf8' }).trim().split('\n').slice(1);
+  }
+  for (const [i, inflight] of inflights.entries()) {
+    const sim = await loadSimulation(platform);
+    benchWasm(sim, 2_000, inflight, SEED + 1); // warm up the JIT on another instance's worth of work
+    const wasmUs = benchWasm(await loadSimulation(platform), TOTAL, inflight, SEED);
+    rows.push({
+      name: `activity, ${inflight} in flight: wasm`,
+      value: wasmUs,
+      unit: 'µs',
+      note: `${TOTAL} execs+comms on cluster16, start + completion`,
+    });
+    if (native.path === undefined) {
+      rows.push({ name: `activity, ${inflight} in flight: native`, value: null, unit: 'µs', note: `skipped: ${native.error}` });
+      continue;
+    }
+    const nativeUs = Number(nativeOut[i]) / 1e3;
+    const ratio = wasmUs / nativeUs;
+    rows.push({ name: `activity, ${inflight} in flight: native`, value: nativeUs, unit: 'µs', note: 'same shim, g++ -O2, libsimgrid-dev 3.32' });
+    rows.push({
+      name: `activity, ${inflight} in flight: wasm/native`,
+      value: ratio,
+      unit: '×',
+      note: ratio <= TARGET_RATIO ? `target ≤ ${TARGET_RATIO}× met` : `MISSED target ≤ ${TARGET_RATIO}×`,
+    });
+  }
+  return rows;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  for (const row of await run()) {
+    const value = typeof row.value === 'number' ? row.value.toPrecision(4) : '—';
+    console.log(`${row.name.padEnd(38)} ${value.padStart(9)} ${row.unit.padEnd(3)} ${row.note}`);
+  }
+}

@@ -1,0 +1,94 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { UserError } from '../../src/errors.js';
+import { parseDeployment, parseDeploymentText } from '../../src/sim/index.js';
+
+const HOSTS = ['alice', 'bob'];
+
+function parse(body: string) {
+  return parseDeploymentText(
+    `<?xml version='1.0'?>\n<!DOCTYPE platform SYSTEM "https://simgrid.org/simgrid.dtd">\n<platform version="4.1">\n${body}\n</platform>\n`,
+    'deploy.xml',
+    HOSTS,
+  );
+}
+
+function errorOf(fn: () => unknown): UserError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(UserError);
+    return error as UserError;
+  }
+  throw new Error('expected an error');
+}
+
+describe('deployment files', () => {
+  it("reads SimGrid's <actor> with its arguments and start time, in file order", () => {
+    expect(
+      parse(`
+  <actor host="bob" function="./server" start_time="0">
+    <argument value="8080"/>
+  </actor>
+  <actor host="alice" function="./client" start_time="1.5">
+    <argument value="bob"/>
+    <argument value="8080"/>
+  </actor>`),
+    ).toEqual([
+      { host: 'bob', argv: ['./server', '8080'], startTime: 0 },
+      { host: 'alice', argv: ['./client', 'bob', '8080'], startTime: 1.5 },
+    ]);
+  });
+
+  it("accepts Simterpose's <process> spelling and a missing start time", () => {
+    expect(parse(`<process host="alice" function="/bin/true"/>`)).toEqual([
+      { host: 'alice', argv: ['/bin/true'], startTime: 0 },
+    ]);
+  });
+
+  it('decodes entities in arguments and ignores comments and <prop>', () => {
+    expect(
+      parse(`<!-- a comment -->
+  <actor host="alice" function="sh">
+    <prop id="x" value="y"/>
+    <argument value="-c"/>
+    <argument value="echo &quot;a &amp; b&quot; &lt; /dev/null"/>
+  </actor>`),
+    ).toEqual([{ host: 'alice', argv: ['sh', '-c', 'echo "a & b" < /dev/null'], startTime: 0 }]);
+  });
+
+  it('names an unknown host and lists the valid ones, with the line', () => {
+    const error = errorOf(() => parse(`\n  <actor host="carol" function="x"/>`));
+    expect(error.message).toBe("deploy.xml:5: unknown host 'carol'; the platform's hosts are: alice, bob");
+  });
+
+  it('gives the line of malformed XML', () => {
+    const error = errorOf(() => parse(`  <actor host="alice" function="x">\n    <argument value="1">\n  </actor>`));
+    expect(error.message).toMatch(/^deploy\.xml:6: closing tag <\/actor> does not match <argument> opened at line 5$/);
+  });
+
+  it('refuses an actor without function, and a bad start time', () => {
+    expect(errorOf(() => parse(`<actor host="alice"/>`)).message).toBe('deploy.xml:4: <actor> needs a function attribute');
+    expect(errorOf(() => parse(`<actor host="alice" function="x" start_time="soon"/>`)).message).toBe(
+      "deploy.xml:4: start_time must be a non-negative number of seconds, not 'soon'",
+    );
+  });
+
+  it('refuses elements that are not actors', () => {
+    expect(errorOf(() => parse(`<host id="alice"/>`)).message).toBe(
+      'deploy.xml:4: unexpected <host>; a deployment file holds <actor> elements',
+    );
+  });
+
+  it('reads a file from disk and says clearly when it is missing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'simterpose-deploy-'));
+    const file = join(dir, 'd.xml');
+    writeFileSync(file, `<platform version="4.1"><actor host="bob" function="b"/></platform>`);
+    expect(parseDeployment(file, HOSTS)).toEqual([{ host: 'bob', argv: ['b'], startTime: 0 }]);
+    expect(errorOf(() => parseDeployment(join(dir, 'none.xml'), HOSTS)).message).toBe(
+      `deployment file not found: ${join(dir, 'none.xml')}`,
+    );
+  });
+});
