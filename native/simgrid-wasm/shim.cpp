@@ -52,8 +52,8 @@ struct State {
   std::vector<s4u::Link*> links;
 
   int32_t next_id = 1;
-  std::unordered_map<int32_t, s4u::ActivityPtr> live;       // id -> activity, keeps it alive
-  std::unordered_map<const s4u::Activity*, int32_t> ids;    // activity -> id
+  /* id -> activity, keeping it alive; the id is also the activity's user data. */
+  std::unordered_map<int32_t, s4u::ActivityPtr> live;
   std::vector<int32_t> completed;                            // this round; failed ones negated
   std::set<s4u::Activity*> vetoed;                           // see simw_advance()
   std::vector<s4u::ActivityPtr> cancelled; // kept alive until the kernel reaps their actions
@@ -79,11 +79,11 @@ bool valid_host(int h)
 
 void on_completion(s4u::Activity const& activity)
 {
-  auto found = st.ids.find(&activity);
-  if (found == st.ids.end()) // not ours, or cancelled by simw_cancel()
+  auto id = static_cast<int32_t>(reinterpret_cast<intptr_t>(activity.get_data<void>()));
+  if (id == 0) // not ours, or cancelled by simw_cancel()
     return;
   bool failed = activity.get_state() == s4u::Activity::State::FAILED;
-  st.completed.push_back(failed ? -found->second : found->second);
+  st.completed.push_back(failed ? -id : id);
   /* A non-empty vetoed set makes EngineImpl::run() return after this solve round. */
   st.vetoed.insert(const_cast<s4u::Activity*>(&activity));
 }
@@ -150,8 +150,8 @@ bool has_route(int src, int dst)
 int track(const s4u::ActivityPtr& activity)
 {
   int32_t id = st.next_id++;
+  activity->set_data(reinterpret_cast<void*>(static_cast<intptr_t>(id)));
   st.live.emplace(id, activity);
-  st.ids.emplace(activity.get(), id);
   return id;
 }
 
@@ -160,7 +160,7 @@ void forget(int32_t id)
   auto found = st.live.find(id);
   if (found == st.live.end())
     return;
-  st.ids.erase(found->second.get());
+  found->second->set_data(nullptr);
   st.live.erase(found);
 }
 

@@ -59,12 +59,14 @@ export class Simulation {
   private readonly linkList: LinkInfo[];
   private readonly hostIndex = new Map<string, number>();
   private dead: string | undefined;
+  private heap32: Int32Array;
 
   private constructor(
     private readonly shim: ShimExports,
     readonly source: string,
     setAbortReason: (listener: (reason: string) => void) => void,
   ) {
+    this.heap32 = new Int32Array(this.shim.memory.buffer);
     setAbortReason((reason) => {
       this.dead = reason;
     });
@@ -172,9 +174,11 @@ export class Simulation {
       throw this.rethrow(error);
     }
     if (n === 0) return 0;
-    const ids = new Int32Array(this.shim.memory.buffer, this.shim.simw_completed(), n);
+    // One view over the whole memory, renewed only when the memory grows.
+    if (this.heap32.buffer !== this.shim.memory.buffer) this.heap32 = new Int32Array(this.shim.memory.buffer);
+    const first = this.shim.simw_completed() >>> 2;
     for (let i = 0; i < n; i++) {
-      const id = ids[i]!;
+      const id = this.heap32[first + i]!;
       if (id > 0) completed.push(id);
       else failed.push(-id);
     }
