@@ -12,7 +12,7 @@ export const RUN_FAILED = 125;
 interface RunOptions {
   host?: string;
   strace?: boolean | string;
-  untrap?: string[];
+  untrap?: string;
   cpu?: string;
   logLevel: LevelWithSilent;
 }
@@ -38,7 +38,7 @@ export function registerRun(program: Command, programArgv: () => string[]): void
     .argument('<platform.xml>', 'SimGrid platform file')
     .option('--host <name>', 'host the program runs on (default: the first host of the platform)')
     .option('--strace [file]', 'log every syscall, strace-style, to stderr or to a file (traps every syscall: slower)')
-    .option('--untrap <syscalls...>', 'leave these syscalls untrapped and native (for benchmarks and debugging)')
+    .option('--untrap <syscalls>', 'comma-separated syscalls to leave untrapped and native (for benchmarks and debugging)')
     .option('--cpu <n|none>', 'CPU shared by simterpose and its tracees (default: 0); none lets Linux place them')
     .addOption(new Option('--log-level <level>', 'log verbosity').choices(LOG_LEVELS).default('warn'))
     .addHelpText('after', EXAMPLES)
@@ -52,7 +52,7 @@ export function registerRun(program: Command, programArgv: () => string[]): void
           command,
           host: options.host,
           strace: options.strace,
-          untrap: options.untrap?.flatMap((names) => names.split(',')).filter((name) => name !== ''),
+          untrap: options.untrap?.split(',').filter((name) => name !== ''),
           cpu: parseCpu(options.cpu),
         });
         process.exitCode = result.exitCode;
