@@ -4,6 +4,8 @@ import { Mediator } from './mediator/mediator.js';
 import { ptrace } from './mediator/native.js';
 import { StraceFormatter } from './mediator/strace.js';
 import { syscallNumber } from './mediator/syscall-table.js';
+import { DEFAULT_CPU_THRESHOLD, DEFAULT_REFERENCE_SPEED, defaultCpuModel, type CpuModelName, type CpuModelOptions } from './mediator/cpu-model.js';
+import { DEFAULT_EPOCH } from './mediator/virtual-time.js';
 import type { Process } from './mediator/tracees.js';
 import { CANNOT_EXECUTE, resolveProgram } from './program-path.js';
 import { loadSimulation } from './sim/index.js';
@@ -22,6 +24,17 @@ export interface ExperimentOptions {
   untrap?: string[];
   /** CPU shared by simterpose and its tracees; 'none' leaves scheduling to Linux. */
   cpu?: number | 'none';
+  /** Date (ISO 8601) or 'now' that virtual time 0 corresponds to (default 2000-01-01T00:00:00Z). */
+  epoch?: string;
+  /** How computation costs virtual time (default: instructions where a hardware counter exists, else cputime). */
+  cpuModel?: CpuModelName;
+  flopsPerInstruction?: number;
+  /** Flops per CPU second of this machine, for the cputime model. */
+  referenceSpeed?: number;
+  /** Work below this many flops is carried over rather than simulated at once. */
+  cpuThreshold?: number;
+  /** Told once which CPU model was chosen when it was not given (a one-line notice). */
+  onNotice?: (message: string) => void;
   /** Environment of the program (default: simterpose's own). */
   env?: Record<string, string | undefined>;
   cwd?: string;
@@ -63,6 +76,9 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     trapAll: options.strace !== undefined && options.strace !== false,
     untrapped,
     cpu: chooseCpu(options.cpu),
+    sim,
+    epoch: parseEpoch(options.epoch),
+    cpuModel: cpuModelOptions(options),
     strace: straceOutput === undefined ? undefined : new StraceFormatter(straceOutput.write, () => mediator.scheduler.now),
   });
   try {
@@ -81,6 +97,36 @@ function launch(mediator: Mediator, spec: Parameters<Mediator['launch']>[0]): Pr
     const message = error instanceof Error ? error.message : String(error);
     throw new UserError(`cannot execute '${spec.argv[0]}': ${message}`, undefined, CANNOT_EXECUTE);
   }
+}
+
+function parseEpoch(epoch: string | undefined): number {
+  if (epoch === undefined) return DEFAULT_EPOCH;
+  if (epoch === 'now') return Date.now() / 1000;
+  const date = Date.parse(epoch);
+  if (Number.isNaN(date)) throw new UserError(`--epoch: '${epoch}' is not an ISO 8601 date or 'now'`, 'for example --epoch 2024-05-01T12:00:00Z');
+  return date / 1000;
+}
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value <= 0) throw new UserError(`${name} must be a positive number, not ${value}`);
+  return value;
+}
+
+function cpuModelOptions(options: ExperimentOptions): CpuModelOptions {
+  let model = options.cpuModel;
+  if (model === undefined) {
+    model = defaultCpuModel();
+    if (model === 'cputime') options.onNotice?.('cpu model: cputime (no hardware instruction counter here; computation timings vary between runs)');
+  } else if (model === 'instructions' && !ptrace.instructionCounterAvailable()) {
+    throw new UserError('--cpu-model instructions: this machine has no hardware instruction counter', 'use --cpu-model cputime (with --reference-speed from `simterpose calibrate`) or none');
+  }
+  return {
+    model,
+    flopsPerInstruction: positive('--flops-per-instruction', options.flopsPerInstruction, 1),
+    referenceSpeed: positive('--reference-speed', options.referenceSpeed, DEFAULT_REFERENCE_SPEED),
+    threshold: options.cpuThreshold === undefined ? DEFAULT_CPU_THRESHOLD : Math.max(0, options.cpuThreshold),
+  };
 }
 
 function environment(env: Record<string, string | undefined> = process.env): string[] {

@@ -5,6 +5,7 @@ import { LOG_LEVELS, setLogLevel } from '../log.js';
 import { DeadlockError } from '../mediator/idle.js';
 import { REPORT_HINT, UnsupportedSyscallError } from '../mediator/unsupported.js';
 import type { LevelWithSilent } from 'pino';
+import type { CpuModelName } from '../mediator/cpu-model.js';
 
 /** Exit status when simterpose itself could not finish the run (deadlock, unsupported syscall). */
 export const RUN_FAILED = 125;
@@ -14,6 +15,11 @@ interface RunOptions {
   strace?: boolean | string;
   untrap?: string;
   cpu?: string;
+  epoch?: string;
+  cpuModel?: CpuModelName;
+  flopsPerInstruction?: number;
+  referenceSpeed?: number;
+  cpuThreshold?: number;
   logLevel: LevelWithSilent;
 }
 
@@ -40,6 +46,11 @@ export function registerRun(program: Command, programArgv: () => string[]): void
     .option('--strace [file]', 'log every syscall, strace-style, to stderr or to a file (traps every syscall: slower)')
     .option('--untrap <syscalls>', 'comma-separated syscalls to leave untrapped and native (for benchmarks and debugging)')
     .option('--cpu <n|none>', 'CPU shared by simterpose and its tracees (default: 0); none lets Linux place them')
+    .option('--epoch <date|now>', 'date (ISO 8601) that virtual time 0 corresponds to; now for the real date', '2000-01-01T00:00:00Z')
+    .addOption(new Option('--cpu-model <model>', 'how computing costs virtual time (default: instructions where a hardware counter exists, else cputime)').choices(['instructions', 'cputime', 'none']))
+    .addOption(new Option('--flops-per-instruction <n>', 'flops one retired instruction counts for (instructions model)').argParser(parseNumber).default(1))
+    .addOption(new Option('--reference-speed <flops>', 'flops per CPU second of this machine, from `simterpose calibrate` (cputime model)').argParser(parseNumber).default(1e9))
+    .addOption(new Option('--cpu-threshold <flops>', 'work below this is carried over to the next syscall instead of simulated at once').argParser(parseNumber).default(1e5))
     .addOption(new Option('--log-level <level>', 'log verbosity').choices(LOG_LEVELS).default('warn'))
     .addHelpText('after', EXAMPLES)
     .action(async (platform: string, options: RunOptions) => {
@@ -54,6 +65,12 @@ export function registerRun(program: Command, programArgv: () => string[]): void
           strace: options.strace,
           untrap: options.untrap?.split(',').filter((name) => name !== ''),
           cpu: parseCpu(options.cpu),
+          epoch: options.epoch,
+          cpuModel: options.cpuModel,
+          flopsPerInstruction: options.flopsPerInstruction,
+          referenceSpeed: options.referenceSpeed,
+          cpuThreshold: options.cpuThreshold,
+          onNotice: (message) => process.stderr.write(`simterpose: ${message}\n`),
         });
         process.exitCode = result.exitCode;
       } catch (error) {
@@ -62,6 +79,12 @@ export function registerRun(program: Command, programArgv: () => string[]): void
         throw error;
       }
     });
+}
+
+function parseNumber(value: string): number {
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isFinite(number)) throw new UserError(`'${value}' is not a number`);
+  return number;
 }
 
 function parseCpu(value: string | undefined): number | 'none' | undefined {

@@ -1,11 +1,15 @@
 import type { Outcome } from './outcome.js';
 import type { Scheduler } from './scheduler.js';
 import type { Process, Thread, TraceeTable } from './tracees.js';
+import type { VirtualTime } from './virtual-time.js';
+import type { TimerfdTable } from './handlers/timerfd.js';
 
 /** What a handler may use: the blocked/runnable bookkeeping and the tracee table, never ptrace itself. */
 export interface Services {
   readonly scheduler: Scheduler;
   readonly tracees: TraceeTable;
+  readonly time: VirtualTime;
+  readonly timerfds: TimerfdTable;
   /** Asks the loop to look for signals pending on blocked threads once the current thread stops again. */
   signalsMayBePending(): void;
 }

@@ -16,17 +16,14 @@ const OUTSIDE_INPUT_POLL_MS = 50;
 
 /**
  * Nothing is runnable. In order: descriptors that became ready (pipes written
- * by tracees that have since blocked), then the next virtual date, then, if
+ * by tracees that have since blocked), then the next virtual event (activity
+ * completions, timers), then, if
  * only input from outside (a user's pipe or terminal) can help, a wait for
  * it in wall time. With none of these, it is a deadlock.
  */
 export function idleStep(scheduler: Scheduler, tracees: TraceeTable): void {
   if (scheduler.probeIo() > 0) return;
-  const deadline = scheduler.nextDeadline();
-  if (deadline !== undefined) {
-    scheduler.advanceTo(deadline);
-    return;
-  }
+  if (scheduler.advance()) return;
   const waiters = scheduler.ioWaiters();
   if (waiters.length > 0) {
     const watched = waiters.flatMap((t) => (t.wait?.kind === 'io' ? t.wait.watch : []));

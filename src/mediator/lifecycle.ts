@@ -20,12 +20,19 @@ const SIGCHLD = 17;
  * table true to the kernel: new threads and processes, execs, exits, signal
  * deliveries. Syscall stops are only recorded here; the dispatcher decides them.
  */
+/** What the rest of the mediator wants to hear about. */
+export interface LifecycleHooks {
+  signalsMayBePending(): void;
+  threadStarted(thread: Thread): void;
+  threadEnded(thread: Thread): void;
+}
+
 export class Lifecycle {
   constructor(
     private readonly tracees: TraceeTable,
     private readonly scheduler: Scheduler,
     private readonly stop: Float64Array,
-    private readonly signalsMayBePending: () => void,
+    private readonly hooks: LifecycleHooks,
   ) {}
 
   /** Waits for the next stop of `thread` and handles it; returns once the thread is runnable, blocked or gone. */
@@ -119,6 +126,7 @@ export class Lifecycle {
       if ((clone.flags & CLONE_VFORK) !== 0) process.vforkParent = parent;
     }
     child.clearChildTid = clone.clearChildTid;
+    this.hooks.threadStarted(child);
     this.awaitFirstStop(child);
 
     parent.next = { kind: 'resume', signal: 0 };
@@ -165,6 +173,7 @@ export class Lifecycle {
     }
     if (thread.tid === process.pid) {
       // A leader that leaves alone stays a zombie until its last thread exits.
+      this.hooks.threadEnded(thread);
       this.tracees.removeThread(thread);
       this.scheduler.blocked.delete(thread);
       process.lingeringLeader = thread;
@@ -204,6 +213,7 @@ export class Lifecycle {
 
   private threadGone(thread: Thread, status: Process['exitStatus']): void {
     const process = thread.process;
+    if (thread.state !== 'exited') this.hooks.threadEnded(thread);
     this.tracees.removeThread(thread);
     this.scheduler.blocked.delete(thread);
     this.wakeJoiners(thread);
@@ -230,7 +240,7 @@ export class Lifecycle {
         for (const waiter of [...this.scheduler.blocked]) {
           if (waiter.wait?.kind === 'child' && waiter.wait.parent === parent.pid) this.scheduler.wake(waiter);
         }
-        this.signalsMayBePending();
+        this.hooks.signalsMayBePending();
       }
     }
     for (const orphan of process.children) orphan.parent = undefined;

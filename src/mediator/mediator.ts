@@ -12,6 +12,10 @@ import { trappedNumbers } from './syscall-table.js';
 import { TraceeTable, type Process, type Thread } from './tracees.js';
 import { Errno } from './errno.js';
 import { idleStep } from './idle.js';
+import { CpuModel, type CpuModelOptions } from './cpu-model.js';
+import { TimerfdTable } from './handlers/timerfd.js';
+import { VirtualTime } from './virtual-time.js';
+import type { Simulation } from '../sim/index.js';
 
 const log = logger('mediator');
 
@@ -32,6 +36,11 @@ export interface MediatorOptions {
   /** The CPU the tracer and every tracee share: one runs at a time anyway, and same-CPU stops are cheaper. */
   cpu: number | undefined;
   strace: StraceSink | undefined;
+  /** The platform's engine: its clock is the virtual clock. */
+  sim: Simulation;
+  /** Seconds since 1970 that virtual time 0 corresponds to. */
+  epoch: number;
+  cpuModel: CpuModelOptions;
 }
 
 /** How often the loop lets Node's event loop run (output streams, signals), in milliseconds. */
@@ -44,7 +53,11 @@ const YIELD_EVERY_MS = 50;
  */
 export class Mediator implements Services {
   readonly tracees = new TraceeTable();
-  readonly scheduler = new Scheduler();
+  readonly scheduler: Scheduler;
+  readonly time: VirtualTime;
+  readonly timerfds = new TimerfdTable();
+  private readonly cpu: CpuModel;
+  private readonly hostIndexes = new Map<string, number>();
   private readonly stop = new Float64Array(8);
   private readonly dispatcher: Dispatcher;
   private readonly lifecycle: Lifecycle;
@@ -53,8 +66,19 @@ export class Mediator implements Services {
 
   constructor(private readonly options: MediatorOptions) {
     this.trapList = trappedNumbers(options.untrapped);
+    this.scheduler = new Scheduler(options.sim);
+    this.time = new VirtualTime(this.scheduler, options.epoch);
+    this.cpu = new CpuModel(options.cpuModel);
+    options.sim.hosts().forEach((host, index) => this.hostIndexes.set(host.name, index));
     this.dispatcher = new Dispatcher(this, options.strace);
-    this.lifecycle = new Lifecycle(this.tracees, this.scheduler, this.stop, () => this.signalsMayBePending());
+    this.lifecycle = new Lifecycle(this.tracees, this.scheduler, this.stop, {
+      signalsMayBePending: () => this.signalsMayBePending(),
+      threadStarted: (thread) => this.cpu.attach(thread),
+      threadEnded: (thread) => {
+        this.cpu.detach(thread);
+        thread.process.exitedThreadsCpuTime += thread.cpuTime;
+      },
+    });
     if (options.cpu !== undefined) ptrace.pinThisThread(options.cpu);
   }
 
@@ -76,6 +100,7 @@ export class Mediator implements Services {
     const command = spec.argv[0] ?? spec.path;
     const process = this.tracees.addProcess(pid, undefined, command, spec.host, new SignalActions());
     const thread = this.tracees.addThread(pid, process);
+    this.cpu.attach(thread);
     this.lifecycle.execDone(thread);
     this.scheduler.makeRunnable(thread);
     log.debug({ pid, argv: spec.argv, host: spec.host }, 'launched');
@@ -112,6 +137,7 @@ export class Mediator implements Services {
     try {
       switch (next.kind) {
         case 'dispatch': {
+          if (this.chargeWork(thread)) return;
           const outcome = this.dispatcher.dispatch(thread);
           if (outcome.kind === 'blocked') {
             this.scheduler.block(thread, outcome.wait);
@@ -141,13 +167,30 @@ export class Mediator implements Services {
   }
 
   /**
+   * The work done since the thread's previous stop runs first, as an exec on
+   * its host; the syscall waits for its completion. Returns true if it waits.
+   */
+  private chargeWork(thread: Thread): boolean {
+    const flops = this.cpu.takeWork(thread);
+    if (flops === 0) return false;
+    const host = this.hostIndexes.get(thread.process.host)!;
+    const sim = this.options.sim;
+    const activity = sim.startExec(host, flops);
+    thread.cpuTime += flops / sim.hosts()[host]!.speed;
+    this.scheduler.block(thread, { kind: 'compute', reason: `its computation of ${flops.toPrecision(3)} flops to end`, onSignal: 'restartable' });
+    this.scheduler.onActivityEnd(activity, () => this.scheduler.wake(thread));
+    return true;
+  }
+
+  /**
    * Blocked threads sit at a syscall stop, where the kernel cannot deliver
    * their signals. When one is pending, end the wait as Linux would: the
    * syscall fails with EINTR, or restarts after the handler (SA_RESTART).
    */
   private interruptSignalledWaits(): void {
     this.signalCheckDue = false;
-    const candidates = [...this.scheduler.blocked].filter((t) => t.wait?.kind !== 'vfork').sort((a, b) => a.serial - b.serial);
+    // A vfork parent is not at a syscall stop, and a computing thread has not started its syscall yet.
+    const candidates = [...this.scheduler.blocked].filter((t) => t.wait?.kind !== 'vfork' && t.wait?.kind !== 'compute').sort((a, b) => a.serial - b.serial);
     const interruptedProcesses = new Set<Process>();
     for (const thread of candidates) {
       const wait = thread.wait!;

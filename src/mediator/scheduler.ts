@@ -23,14 +23,36 @@ export interface Timer {
 const earlier = (a: { readyAt: number; thread: Thread }, b: { readyAt: number; thread: Thread }): boolean =>
   a.readyAt < b.readyAt || (a.readyAt === b.readyAt && a.thread.serial < b.thread.serial);
 
+/** The clock the scheduler advances: SimGrid's engine (src/sim), or a fake in tests. */
+export interface VirtualClock {
+  now(): number;
+  /** Activities started and not yet reported. */
+  pending(): number;
+  /** Moves the clock to the next completions or to `deadline`; pushes the ids that ended. */
+  advanceInto(deadline: number, completed: number[], failed: number[]): number;
+}
+
 /**
  * Decides which single thread runs next (earliest ready time, then creation
  * order: the same choice on every run) and keeps the blocked ones indexed by
  * what can wake them.
  */
 export class Scheduler {
-  /** Virtual now, in seconds. */
-  now = 0;
+  private readonly activities = new Map<number, (failed: boolean) => void>();
+  private readonly completed: number[] = [];
+  private readonly failed: number[] = [];
+
+  constructor(private readonly clock: VirtualClock) {}
+
+  /** Virtual now, in seconds since the experiment started. */
+  get now(): number {
+    return this.clock.now();
+  }
+
+  /** Calls `done` when SimGrid reports the activity finished (or failed: a host or link went down). */
+  onActivityEnd(id: number, done: (failed: boolean) => void): void {
+    this.activities.set(id, done);
+  }
   private readonly queue = new MinHeap<Entry>(earlier);
   private readonly generations = new WeakMap<Thread, number>();
   private readonly timers = new MinHeap<Timer>((a, b) => a.deadline < b.deadline || (a.deadline === b.deadline && a.order < b.order));
@@ -161,9 +183,36 @@ export class Scheduler {
     }
   }
 
-  /** Advances virtual time to `date` and fires every timer due by then. */
-  advanceTo(date: number): void {
-    if (date > this.now) this.now = date;
+  /**
+   * Moves virtual time to the next event: the next round of activity
+   * completions or the next timer, whichever comes first, and runs what is
+   * due. Returns false when no event can ever come.
+   */
+  advance(): boolean {
+    const deadline = this.nextDeadline();
+    if (deadline !== undefined && deadline <= this.now) {
+      this.fireDueTimers();
+      return true;
+    }
+    if (deadline === undefined && this.clock.pending() === 0) return false;
+    const { completed, failed } = this;
+    completed.length = 0;
+    failed.length = 0;
+    this.clock.advanceInto(deadline ?? Infinity, completed, failed);
+    for (const id of completed) this.endActivity(id, false);
+    for (const id of failed) this.endActivity(id, true);
+    this.fireDueTimers();
+    return true;
+  }
+
+  private endActivity(id: number, failed: boolean): void {
+    const done = this.activities.get(id);
+    if (done === undefined) return;
+    this.activities.delete(id);
+    done(failed);
+  }
+
+  private fireDueTimers(): void {
     for (;;) {
       const timer = this.timers.peek();
       if (timer === undefined || timer.deadline > this.now) return;

@@ -8,6 +8,7 @@ import { processSyscalls } from './handlers/process.js';
 import { refusedSyscalls } from './handlers/refused.js';
 import { signalSyscalls } from './handlers/signal.js';
 import { timeSyscalls } from './handlers/time.js';
+import { timerfdSyscalls } from './handlers/timerfd.js';
 
 /**
  * The one table: every x86_64 syscall number → name, support level, handler,
@@ -21,6 +22,7 @@ const FAMILIES: readonly FamilyTable[] = [
   ioSyscalls,
   pollSyscalls,
   timeSyscalls,
+  timerfdSyscalls,
   identitySyscalls,
   refusedSyscalls,
 ];

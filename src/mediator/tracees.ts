@@ -32,6 +32,8 @@ export class Thread {
   clearChildTid = 0;
   /** Flags of the clone/fork it is making, read at the syscall and used at the event that reports the child. */
   pendingClone: { flags: number; clearChildTid: number } | undefined;
+  /** Virtual CPU time it used: the work the CPU model charged, at its host's speed. */
+  cpuTime = 0;
   /** Virtual time at which it became runnable: the scheduler's first key. */
   readyAt = 0;
 
@@ -61,6 +63,8 @@ export class Process {
   lingeringLeader: Thread | undefined;
   /** The leader's own exit status: the process's, once every thread is gone. */
   leaderStatus: Process['exitStatus'];
+  /** CPU time of its threads that already exited. */
+  exitedThreadsCpuTime = 0;
   /** ITIMER_REAL (setitimer, alarm) on the virtual clock; `armed` tells a live arming from a replaced one. */
   realTimer: { deadline: number; interval: number; armed: object } | undefined;
   /** Identifies the address space, shared with CLONE_VM children: futex keys are per address space. */

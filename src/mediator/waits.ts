@@ -6,7 +6,7 @@ import type { Thread } from './tracees.js';
  * when woken it either finishes with a decided outcome or re-dispatches its
  * syscall (handlers are retry-safe checks).
  */
-export type Wait = FutexWait | ChildWait | VforkWait | IoWait | SignalWait | SleepWait;
+export type Wait = FutexWait | ChildWait | VforkWait | IoWait | SignalWait | SleepWait | ComputeWait;
 
 interface WaitCommon {
   /** For deadlock reports: what the thread waits for, in a user's words. */
@@ -61,4 +61,9 @@ export interface SignalWait extends WaitCommon {
 /** Sleeps and timeouts with nothing else to wait for. */
 export interface SleepWait extends WaitCommon {
   readonly kind: 'sleep';
+}
+
+/** The work done before a syscall runs as a SimGrid exec; the syscall happens when it completes. */
+export interface ComputeWait extends WaitCommon {
+  readonly kind: 'compute';
 }

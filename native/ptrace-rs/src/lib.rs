@@ -143,6 +143,13 @@ pub fn inspect_fd(pid: i32, fd: i32) -> Result<Option<FdInfo>> {
   fds::inspect(pid, fd)
 }
 
+/// Sets the expiration count of a tracee's timerfd (0: disarm and clear), so
+/// its expirations follow virtual time while reads and polls stay native.
+#[napi]
+pub fn set_timer_ticks(pid: i32, fd: i32, ticks: f64) -> Result<()> {
+  fds::set_timer_ticks(pid, fd, ticks)
+}
+
 /// Drops the pidfd cached for `pid` (call when the process is gone).
 #[napi]
 pub fn forget_process(pid: i32) {

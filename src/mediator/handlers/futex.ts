@@ -1,5 +1,4 @@
 import type { FamilyTable, SyscallContext } from '../context.js';
-import { deadlineAfter, deadlineAt } from '../clocks.js';
 import { Errno } from '../errno.js';
 import { asInt, asUint, memory } from '../memory.js';
 import { blocked, done, fail, type Outcome } from '../outcome.js';
@@ -46,8 +45,8 @@ function wait(ctx: SyscallContext, bitset: number, absolute: boolean): Outcome {
   if (timeout !== 0) {
     const seconds = memory.timespec(process.pid, timeout);
     deadline = absolute
-      ? deadlineAt(services.scheduler, (op & FUTEX_CLOCK_REALTIME) !== 0 ? 0 : CLOCK_MONOTONIC, seconds)
-      : deadlineAfter(services.scheduler, seconds);
+      ? services.time.at((op & FUTEX_CLOCK_REALTIME) !== 0 ? 0 : CLOCK_MONOTONIC, seconds)
+      : services.time.after(seconds);
   }
   return blocked({
     kind: 'futex',

@@ -1,5 +1,4 @@
 import type { FamilyTable, SyscallContext } from '../context.js';
-import { deadlineAfter } from '../clocks.js';
 import { POLLIN, POLLOUT, POLLPRI, inspectFd, readyEvents } from '../kernel-fds.js';
 import { asInt, memory } from '../memory.js';
 import { NATIVE, blocked, done, type Outcome } from '../outcome.js';
@@ -30,7 +29,7 @@ function waitForAny(ctx: SyscallContext, watched: Watched[], timeout: number | u
     reason: `any of fds ${watched.map((w) => w.fd).join(',') || '(none)'} in ${ctx.thread.label}`,
     isReady: () => anyReady(pid, watched),
     watch: watched.map(({ fd, events }) => ({ pid, fd, events })),
-    deadline: timeout === undefined ? undefined : deadlineAfter(ctx.services.scheduler, timeout),
+    deadline: timeout === undefined ? undefined : ctx.services.time.after(timeout),
     onTimeout,
     onSignal: 'eintr',
     mask,

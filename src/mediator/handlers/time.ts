@@ -1,5 +1,4 @@
 import type { FamilyTable, SyscallContext } from '../context.js';
-import { deadlineAfter, deadlineAt } from '../clocks.js';
 import { Errno } from '../errno.js';
 import { asInt, memory } from '../memory.js';
 import { NATIVE, blocked, done, fail, type Outcome } from '../outcome.js';
@@ -28,17 +27,17 @@ function nanosleep(ctx: SyscallContext): Outcome {
   const [request, remaining] = ctx.args as [number, number];
   const seconds = memory.timespec(ctx.process.pid, request);
   if (seconds < 0) return fail(Errno.EINVAL);
-  return sleepUntil(ctx, deadlineAfter(ctx.services.scheduler, seconds), remaining);
+  return sleepUntil(ctx, ctx.services.time.after(seconds), remaining);
 }
 
 function clockNanosleep(ctx: SyscallContext): Outcome {
   const [clockid, flags, request, remaining] = ctx.args as [number, number, number, number];
   const seconds = memory.timespec(ctx.process.pid, request);
   if ((asInt(flags) & TIMER_ABSTIME) !== 0) {
-    return sleepUntil(ctx, deadlineAt(ctx.services.scheduler, asInt(clockid), seconds), 0);
+    return sleepUntil(ctx, ctx.services.time.at(asInt(clockid), seconds), 0);
   }
   if (seconds < 0) return fail(Errno.EINVAL);
-  return sleepUntil(ctx, deadlineAfter(ctx.services.scheduler, seconds), remaining);
+  return sleepUntil(ctx, ctx.services.time.after(seconds), remaining);
 }
 
 const ITIMER_REAL = 0;
@@ -111,7 +110,63 @@ function alarm(ctx: SyscallContext): Outcome {
   return done(previous.value > 0 ? Math.max(1, Math.round(previous.value)) : 0);
 }
 
+function readClock(ctx: SyscallContext, clockid: number): number | undefined {
+  const tracees = ctx.services.tracees;
+  return ctx.services.time.read(clockid, ctx.thread, (pid) => tracees.processes.get(pid), (tid) => tracees.threads.get(tid));
+}
+
+function clockGettime(ctx: SyscallContext): Outcome {
+  const [clockid, timespec] = ctx.args as [number, number];
+  const value = readClock(ctx, asInt(clockid));
+  if (value === undefined) return NATIVE;
+  memory.writeTimespec(ctx.process.pid, timespec, value);
+  return done(0);
+}
+
+function clockGetres(ctx: SyscallContext): Outcome {
+  const [clockid, timespec] = ctx.args as [number, number];
+  if (readClock(ctx, asInt(clockid)) === undefined) return NATIVE;
+  if (timespec !== 0) memory.writeTimespec(ctx.process.pid, timespec, ctx.services.time.resolution(asInt(clockid)));
+  return done(0);
+}
+
+function gettimeofday(ctx: SyscallContext): Outcome {
+  const [timeval, timezone] = ctx.args as [number, number];
+  const now = ctx.services.time.realtime();
+  if (timeval !== 0) {
+    const data = Buffer.alloc(16);
+    const whole = Math.floor(now);
+    data.writeBigInt64LE(BigInt(whole), 0);
+    data.writeBigInt64LE(BigInt(Math.floor((now - whole) * 1e6)), 8);
+    memory.write(ctx.process.pid, timeval, data);
+  }
+  // The kernel keeps no time zone of its own: UTC, no daylight saving.
+  if (timezone !== 0) memory.write(ctx.process.pid, timezone, Buffer.alloc(8));
+  return done(0);
+}
+
+function time(ctx: SyscallContext): Outcome {
+  const seconds = Math.floor(ctx.services.time.realtime());
+  if (ctx.args[0] !== 0) {
+    const data = Buffer.alloc(8);
+    data.writeBigInt64LE(BigInt(seconds));
+    memory.write(ctx.process.pid, ctx.args[0]!, data);
+  }
+  return done(seconds);
+}
+
+/** Virtual time belongs to SimGrid: nobody sets it. */
+const refuseSetting = (): Outcome => fail(Errno.EPERM);
+
 export const timeSyscalls: FamilyTable = {
+  clock_gettime: { level: 'emulated', handler: clockGettime, note: 'every clock reads the virtual clock (CPU clocks: the charged CPU time)' },
+  clock_getres: { level: 'emulated', handler: clockGetres, note: 'resolution of the virtual clocks' },
+  gettimeofday: { level: 'emulated', handler: gettimeofday, note: 'the virtual clock, from the epoch (--epoch)' },
+  time: { level: 'emulated', handler: time, note: 'the virtual clock, from the epoch (--epoch)' },
+  clock_settime: { level: 'emulated', handler: refuseSetting, note: 'fails with EPERM: SimGrid owns time' },
+  settimeofday: { level: 'emulated', handler: refuseSetting, note: 'fails with EPERM: SimGrid owns time' },
+  adjtimex: { level: 'emulated', handler: refuseSetting, note: 'fails with EPERM: SimGrid owns time' },
+  clock_adjtime: { level: 'emulated', handler: refuseSetting, note: 'fails with EPERM: SimGrid owns time' },
   setitimer: { level: 'emulated', handler: setitimer, note: 'ITIMER_REAL runs on the virtual clock; the CPU-time timers are native' },
   getitimer: { level: 'emulated', handler: getitimer, note: 'ITIMER_REAL runs on the virtual clock; the CPU-time timers are native' },
   alarm: { level: 'emulated', handler: alarm, note: 'SIGALRM is sent at its virtual date' },

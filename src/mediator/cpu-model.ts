@@ -1,0 +1,94 @@
+import { ptrace } from './native.js';
+import type { Thread } from './tracees.js';
+
+/**
+ * Measures the work a thread did between two of its stops, in flops, so it
+ * can run as a SimGrid exec on the thread's host:
+ * - instructions: retired user instructions from a per-thread hardware
+ *   counter, times flopsPerInstruction (exact and reproducible);
+ * - cputime: the thread's CPU time times the reference speed of this machine
+ *   (for machines without counters; varies from run to run);
+ * - none: computing is free.
+ */
+export type CpuModelName = 'instructions' | 'cputime' | 'none';
+
+export interface CpuModelOptions {
+  model: CpuModelName;
+  /** Flops one retired instruction counts for. */
+  flopsPerInstruction: number;
+  /** Flops per CPU second of this machine (`simterpose calibrate`). */
+  referenceSpeed: number;
+  /** Work below this many flops is carried over to the next stop instead of becoming an exec. */
+  threshold: number;
+}
+
+export const DEFAULT_REFERENCE_SPEED = 1e9;
+export const DEFAULT_CPU_THRESHOLD = 1e5;
+
+/** The model used when the user does not choose: instructions where the counter exists. */
+export function defaultCpuModel(): CpuModelName {
+  return ptrace.instructionCounterAvailable() ? 'instructions' : 'cputime';
+}
+
+interface Meter {
+  /** Counter descriptor (instructions) or -1. */
+  counter: number;
+  /** Last reading: instructions, or CPU nanoseconds. */
+  last: number;
+  /** Measured work not charged yet, in flops. */
+  carried: number;
+}
+
+export class CpuModel {
+  private readonly meters = new Map<Thread, Meter>();
+
+  constructor(readonly options: CpuModelOptions) {}
+
+  /** Starts measuring a new thread from now on. */
+  attach(thread: Thread): void {
+    if (this.options.model === 'none') return;
+    if (this.options.model === 'instructions') {
+      const counter = ptrace.openInstructionCounter(thread.tid);
+      this.meters.set(thread, { counter, last: ptrace.readCounter(counter), carried: 0 });
+    } else {
+      this.meters.set(thread, { counter: -1, last: ptrace.threadCpuTimeNs(thread.tid), carried: 0 });
+    }
+  }
+
+  detach(thread: Thread): void {
+    const meter = this.meters.get(thread);
+    if (meter === undefined) return;
+    if (meter.counter >= 0) ptrace.closeCounter(meter.counter);
+    this.meters.delete(thread);
+  }
+
+  /**
+   * The work done since the previous call, in flops, once it reaches the
+   * threshold (smaller amounts are carried over); 0 otherwise.
+   */
+  takeWork(thread: Thread): number {
+    const meter = this.meters.get(thread);
+    if (meter === undefined) return 0;
+    const { flopsPerInstruction, referenceSpeed, threshold } = this.options;
+    let work: number;
+    if (meter.counter >= 0) {
+      const reading = ptrace.readCounter(meter.counter);
+      work = (reading - meter.last) * flopsPerInstruction;
+      meter.last = reading;
+    } else {
+      let reading: number;
+      try {
+        reading = ptrace.threadCpuTimeNs(thread.tid);
+      } catch {
+        return 0; // the thread is already gone
+      }
+      work = ((reading - meter.last) / 1e9) * referenceSpeed;
+      meter.last = reading;
+    }
+    meter.carried += Math.max(0, work);
+    if (meter.carried < threshold) return 0;
+    const flops = meter.carried;
+    meter.carried = 0;
+    return flops;
+  }
+}
