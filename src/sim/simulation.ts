@@ -85,10 +85,10 @@ export class Simulation {
     const shim = instantiate((reason) => abortListener(String(reason)));
     const source = kind === 'file' ? input : '<platform string>';
     const cfg = (options.cfg ?? []).map((c) => `--cfg=${c}\n`).join('');
-    const sim = withStrings(shim, [input, cfg], ([text, opts]) =>
+    const status = withStrings(shim, [input, cfg], ([text, opts]) =>
       kind === 'file' ? shim.simw_load_file(text, opts) : shim.simw_load_string(text, opts),
     );
-    if (sim !== 0) throw platformError(source, readCString(shim, shim.simw_last_error()));
+    if (status !== 0) throw platformError(source, readCString(shim, shim.simw_last_error()));
     return new Simulation(shim, source, (l) => {
       abortListener = l;
     });

@@ -87,6 +87,14 @@ describe('SimGrid WebAssembly engine: dates', () => {
     expectDate(clock, LAT_FACTOR * 1e-3 + (CROSS * n) / (BW_FACTOR * 10e6));
   });
 
+  it('takes SimGrid configuration: under CM02 without cross-traffic a comm ends at L + N/B', async () => {
+    const sim = await loadSimulationFromString(twoHostsOneLink, {
+      cfg: ['network/model:CM02', 'network/crosstraffic:0'],
+    });
+    sim.startComm('a', 'b', 1e6);
+    expectDate(sim.advance(Infinity).clock, 1e-3 + 1e6 / 10e6);
+  });
+
   it('concurrent comms share the bottleneck link equally', async () => {
     const sim = await loadSimulationFromString(twoHostsOneLink);
     const n = 1e6;
