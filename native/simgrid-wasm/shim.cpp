@@ -85,7 +85,8 @@ void on_completion(s4u::Activity const& activity)
   bool failed = activity.get_state() == s4u::Activity::State::FAILED;
   st.completed.push_back(failed ? -id : id);
   /* A non-empty vetoed set makes EngineImpl::run() return after this solve round. */
-  st.vetoed.insert(const_cast<s4u::Activity*>(&activity));
+  if (st.vetoed.empty())
+    st.vetoed.insert(const_cast<s4u::Activity*>(&activity));
 }
 
 void json_string(std::ostringstream& out, const std::string& s)
