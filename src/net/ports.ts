@@ -31,7 +31,7 @@ export interface PortBinding {
  * The ports of one protocol (TCP or UDP) on one host. Conflicts follow
  * Linux's inet_bind_conflict, simplified: two bindings of a port clash when
  * their addresses overlap (equal, or either is INADDR_ANY), unless both set
- * SO_REUSEPORT, or both set SO_REUSEADDR and neither listens. A socket
+ * SO_REUSEPORT, or both set SO_REUSEADDR and the other does not listen. A socket
  * lingering in TIME_WAIT clashes unless the new socket sets SO_REUSEADDR.
  */
 export class PortTable {
@@ -133,7 +133,7 @@ export class PortTable {
       if (!overlap) return false;
       if (other.lingerUntil !== undefined) return !wanted.reuseAddr;
       if (wanted.reusePort && other.reusePort) return false;
-      if (wanted.reuseAddr && other.reuseAddr && !wanted.listening && !other.listening) return false;
+      if (wanted.reuseAddr && other.reuseAddr && !other.listening) return false;
       return true;
     });
   }
