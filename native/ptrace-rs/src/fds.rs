@@ -199,3 +199,22 @@ pub fn set_timer_ticks(pid: i32, fd: i32, ticks: f64) -> Result<()> {
   }
   Ok(())
 }
+
+/// Sets or clears O_NONBLOCK on the open file behind a tracee's descriptor
+/// (shared with every descriptor duplicated from it); returns the previous
+/// setting. Used around one syscall while every other tracee is stopped.
+pub fn set_nonblocking(pid: i32, fd: i32, nonblocking: bool) -> Result<bool> {
+  let Some(copy) = duplicate(pid, fd)? else {
+    return Err(errno_error(&format!("pidfd_getfd({pid}, {fd})"), libc::EBADF));
+  };
+  let raw = copy.as_raw_fd();
+  let flags = unsafe { libc::fcntl(raw, libc::F_GETFL) };
+  if flags < 0 {
+    return Err(errno_error(&format!("fcntl(fd {fd} of {pid}, F_GETFL)"), last_errno()));
+  }
+  let wanted = if nonblocking { flags | libc::O_NONBLOCK } else { flags & !libc::O_NONBLOCK };
+  if wanted != flags && unsafe { libc::fcntl(raw, libc::F_SETFL, wanted) } < 0 {
+    return Err(errno_error(&format!("fcntl(fd {fd} of {pid}, F_SETFL)"), last_errno()));
+  }
+  Ok(flags & libc::O_NONBLOCK != 0)
+}

@@ -150,6 +150,13 @@ pub fn set_timer_ticks(pid: i32, fd: i32, ticks: f64) -> Result<()> {
   fds::set_timer_ticks(pid, fd, ticks)
 }
 
+/// Sets or clears O_NONBLOCK on the open file behind a tracee's descriptor;
+/// returns the previous setting.
+#[napi]
+pub fn set_fd_nonblocking(pid: i32, fd: i32, nonblocking: bool) -> Result<bool> {
+  fds::set_nonblocking(pid, fd, nonblocking)
+}
+
 /// Drops the pidfd cached for `pid` (call when the process is gone).
 #[napi]
 pub fn forget_process(pid: i32) {

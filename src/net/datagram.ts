@@ -1,0 +1,179 @@
+import type { NetContext } from './context.js';
+import { DNS_PORT } from './dns.js';
+import { fail, type SocketError } from './errors.js';
+import { Fifo } from './fifo.js';
+import { INADDR_ANY, LOOPBACK, isLoopback } from './ipv4.js';
+import { Watchable, type Readiness } from './readiness.js';
+import type { Endpoint } from './sockaddr.js';
+
+/** The largest UDP payload over IPv4 (65535 - 20 bytes of IP header - 8 of UDP header). */
+export const MAX_DATAGRAM = 65507;
+
+export interface Datagram {
+  data: Buffer;
+  source: Endpoint;
+}
+
+export interface ReceivedDatagram extends Datagram {
+  /** The datagram's full length: more than data.length when it did not fit (MSG_TRUNC). */
+  length: number;
+}
+
+/**
+ * A UDP socket. Each datagram travels as its own transfer and arrives whole;
+ * it goes to the socket bound to its destination when it arrives, and is
+ * dropped if there is none, or if that socket's receive buffer is full.
+ * ICMP is not simulated: no "port unreachable" comes back, so a connected
+ * UDP socket never sees ECONNREFUSED. Sending never blocks: a datagram is
+ * handed to the simulator at once, so there is no send buffer to fill.
+ */
+export class DatagramSocket extends Watchable {
+  readonly id: number;
+  reuseAddr = false;
+  reusePort = false;
+  receiveBufferSize: number;
+  private localEndpoint: Endpoint | undefined;
+  private peer: Endpoint | undefined;
+  private closed = false;
+  private readonly queue = new Fifo<Datagram>();
+  private queuedBytes = 0;
+
+  constructor(
+    private readonly ctx: NetContext,
+    readonly host: string,
+  ) {
+    super();
+    this.id = ctx.nextSocketId();
+    this.receiveBufferSize = ctx.receiveBufferSize;
+  }
+
+  /** getsockname */
+  get local(): Endpoint | undefined {
+    return this.localEndpoint && { ...this.localEndpoint };
+  }
+
+  /** getpeername: the default destination set by connect. */
+  get remote(): Endpoint | undefined {
+    return this.peer && { ...this.peer };
+  }
+
+  bind(endpoint: Endpoint): SocketError | undefined {
+    if (this.localEndpoint || this.closed) return fail('EINVAL');
+    if (!this.ctx.addresses.isLocal(this.host, endpoint.address)) return fail('EADDRNOTAVAIL');
+    const port = this.ctx.udpPorts(this.host).bind(this.id, endpoint.address, endpoint.port, this);
+    if (typeof port !== 'number') return port;
+    this.localEndpoint = { address: endpoint.address, port };
+    this.ctx.datagramBound(this, true);
+    return undefined;
+  }
+
+  /**
+   * Sets the default destination and accepts datagrams from it alone; null
+   * (connect with AF_UNSPEC) removes it. No packet is sent.
+   */
+  connect(to: Endpoint | null): SocketError | undefined {
+    if (to === null) {
+      this.peer = undefined;
+      return undefined;
+    }
+    if (this.ctx.addresses.hostSeenFrom(this.host, to.address) === undefined) return fail('EHOSTUNREACH');
+    const error = this.autobind();
+    if (error) return error;
+    this.peer = { address: to.address === INADDR_ANY ? LOOPBACK : to.address, port: to.port };
+    return undefined;
+  }
+
+  /**
+   * Sends one datagram, to `to` or to the connected peer; returns its length.
+   * Datagrams to an address no host has vanish, as they would past a router.
+   */
+  sendTo(data: Buffer, to?: Endpoint): number | SocketError {
+    if (this.closed) return fail('EPIPE');
+    const target = to ?? this.peer;
+    if (target === undefined) return fail('EDESTADDRREQ');
+    if (data.length > MAX_DATAGRAM) return fail('EMSGSIZE');
+    const error = this.autobind();
+    if (error) return error;
+    const destination = { address: target.address === INADDR_ANY ? LOOPBACK : target.address, port: target.port };
+    const source = {
+      address: this.localEndpoint!.address !== INADDR_ANY ? this.localEndpoint!.address
+        : isLoopback(destination.address) ? LOOPBACK : this.ctx.addresses.addressOf(this.host),
+      port: this.localEndpoint!.port,
+    };
+    const copy = Buffer.from(data);
+    if (destination.address === this.ctx.addresses.nameserver && destination.port === DNS_PORT) {
+      this.askNameserver(copy, source, destination);
+      return data.length;
+    }
+    const toHost = this.ctx.addresses.hostSeenFrom(this.host, destination.address);
+    if (toHost !== undefined) this.carry(this.host, toHost, { data: copy, source }, destination);
+    return data.length;
+  }
+
+  /** The next datagram, cut to `max` bytes (the rest of it is lost unless peeking, as in Linux). */
+  recvFrom(max: number, options: { peek?: boolean } = {}): ReceivedDatagram | SocketError {
+    const next = this.queue.peek();
+    if (next === undefined) return fail('EAGAIN');
+    if (!options.peek) {
+      this.queue.shift();
+      this.queuedBytes -= next.data.length;
+      this.changed();
+    }
+    return { data: next.data.subarray(0, max), source: { ...next.source }, length: next.data.length };
+  }
+
+  /** FIONREAD: the size of the next datagram. */
+  available(): number {
+    return this.queue.peek()?.data.length ?? 0;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.localEndpoint) this.ctx.datagramBound(this, false);
+    this.ctx.udpPorts(this.host).release(this.id);
+    this.queue.drain();
+    this.queuedBytes = 0;
+    this.changed();
+  }
+
+  readiness(): Readiness {
+    return { readable: this.queue.length > 0, writable: !this.closed, hangup: false, readHangup: false, error: false };
+  }
+
+  /** Whether a datagram from `from` is for this socket, once it has reached its address and port. */
+  accepts(from: Endpoint): boolean {
+    return !this.closed && (this.peer === undefined || (this.peer.address === from.address && this.peer.port === from.port));
+  }
+
+  /** A datagram arrived; dropped when the receive buffer cannot take it. */
+  deliver(datagram: Datagram): void {
+    if (this.closed || this.queuedBytes + datagram.data.length > this.receiveBufferSize) return;
+    this.queue.push(datagram);
+    this.queuedBytes += datagram.data.length;
+    this.changed();
+  }
+
+  /** Linux binds an unbound socket to INADDR_ANY and an ephemeral port on its first send. */
+  private autobind(): SocketError | undefined {
+    return this.localEndpoint ? undefined : this.bind({ address: INADDR_ANY, port: 0 });
+  }
+
+  private carry(fromHost: string, toHost: string, datagram: Datagram, destination: Endpoint): void {
+    this.ctx.transport.start(fromHost, toHost, datagram.data.length, () => {
+      this.ctx.datagramReceiver(toHost, destination, datagram.source)?.deliver(datagram);
+    });
+  }
+
+  /**
+   * The virtual nameserver is on no host of the platform: it answers as if
+   * it sat beside the asking host, so a lookup costs two local transfers.
+   */
+  private askNameserver(query: Buffer, source: Endpoint, nameserver: Endpoint): void {
+    this.ctx.transport.start(this.host, this.host, query.length, () => {
+      const reply = this.ctx.answerDns(query);
+      if (reply === null) return;
+      this.carry(this.host, this.host, { data: reply, source: nameserver }, source);
+    });
+  }
+}

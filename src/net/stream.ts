@@ -1,0 +1,428 @@
+import type { NetContext } from './context.js';
+import { fail, type NetErrnoName, type SocketError } from './errors.js';
+import { Fifo } from './fifo.js';
+import { INADDR_ANY, LOOPBACK, isLoopback } from './ipv4.js';
+import { Pipe } from './pipe.js';
+import { TIME_WAIT_SECONDS } from './ports.js';
+import { Watchable, type Readiness } from './readiness.js';
+import type { Endpoint } from './sockaddr.js';
+
+export const SHUT_RD = 0;
+export const SHUT_WR = 1;
+export const SHUT_RDWR = 2;
+/** Linux's net.core.somaxconn: listen() clamps the backlog to it. */
+export const SOMAXCONN = 4096;
+
+export type StreamState = 'idle' | 'listening' | 'connecting' | 'connected' | 'closed';
+
+export interface RecvOptions {
+  /** MSG_PEEK: leave the bytes queued. */
+  peek?: boolean;
+  /**
+   * MSG_WAITALL: wait for all `max` bytes (or EOF, or an error). Linux copies
+   * out while it waits; bytes are handed out only whole here, so the wait is
+   * for at most a receive buffer's worth, then what is there is returned.
+   */
+  waitAll?: boolean;
+}
+
+/**
+ * A TCP socket. Connection setup pays the platform's latency: the SYN goes to
+ * the server's host, where a listener is looked for on arrival; the SYN-ACK
+ * (or the RST of a refusal) comes back, and the client is connected; the
+ * final ACK travels ahead of the client's first data, and its arrival puts
+ * the connection in the listener's accept queue. Operations that would block
+ * return EAGAIN; `connect` returns EINPROGRESS when it has started.
+ */
+export class StreamSocket extends Watchable {
+  readonly id: number;
+  reuseAddr = false;
+  reusePort = false;
+  private currentState: StreamState = 'idle';
+  private localEndpoint: Endpoint | undefined;
+  private remoteEndpoint: Endpoint | undefined;
+  private sendBuffer: number;
+  private receiveBuffer: number;
+  private pendingError: NetErrnoName | undefined;
+  private refused = false;
+  private autobound = false;
+  private out: Pipe | undefined;
+  private in: Pipe | undefined;
+  private peer: StreamSocket | undefined;
+  private readShut = false;
+  private writeShut = false;
+  private resetReceived = false;
+  private resetSent = false;
+  private acceptLimit = 0;
+  private readonly acceptQueue = new Fifo<StreamSocket>();
+  /** Connections past their SYN whose final ACK has not arrived: they hold a place in the queue. */
+  private handshaking = 0;
+  /** Clients whose SYN found the queue full. Linux drops such SYNs and the client retransmits; here they wait for room. */
+  private readonly waitingClients = new Fifo<StreamSocket>();
+
+  constructor(
+    private readonly ctx: NetContext,
+    readonly host: string,
+  ) {
+    super();
+    this.id = ctx.nextSocketId();
+    this.sendBuffer = ctx.sendBufferSize;
+    this.receiveBuffer = ctx.receiveBufferSize;
+  }
+
+  get state(): StreamState {
+    return this.currentState;
+  }
+
+  /** getsockname */
+  get local(): Endpoint | undefined {
+    return this.localEndpoint && { ...this.localEndpoint };
+  }
+
+  /** getpeername */
+  get remote(): Endpoint | undefined {
+    return this.currentState === 'connected' && this.remoteEndpoint ? { ...this.remoteEndpoint } : undefined;
+  }
+
+  /** The outcome of connect, for a non-blocking connect polled for writability. */
+  connection(): 'none' | 'connecting' | 'connected' | 'refused' {
+    if (this.currentState === 'connecting' || this.currentState === 'connected') return this.currentState;
+    return this.refused ? 'refused' : 'none';
+  }
+
+  /** getsockopt(SO_ERROR): the pending error, which reading clears. */
+  takeError(): NetErrnoName | undefined {
+    const error = this.pendingError;
+    this.pendingError = undefined;
+    if (error !== undefined) this.changed();
+    return error;
+  }
+
+  get sendBufferSize(): number {
+    return this.sendBuffer;
+  }
+
+  set sendBufferSize(bytes: number) {
+    this.sendBuffer = bytes;
+    if (this.out) this.out.sendBufferSize = bytes;
+    this.changed();
+  }
+
+  get receiveBufferSize(): number {
+    return this.receiveBuffer;
+  }
+
+  set receiveBufferSize(bytes: number) {
+    this.receiveBuffer = bytes;
+    if (this.in) this.in.receiveBufferSize = bytes;
+  }
+
+  bind(endpoint: Endpoint): SocketError | undefined {
+    if (this.currentState !== 'idle' || this.localEndpoint) return fail('EINVAL');
+    if (!this.ctx.addresses.isLocal(this.host, endpoint.address)) return fail('EADDRNOTAVAIL');
+    const port = this.ports().bind(this.id, endpoint.address, endpoint.port, this);
+    if (typeof port !== 'number') return port;
+    this.localEndpoint = { address: endpoint.address, port };
+    return undefined;
+  }
+
+  listen(backlog: number): SocketError | undefined {
+    if (this.currentState !== 'idle' && this.currentState !== 'listening') return fail('EINVAL');
+    if (!this.localEndpoint) {
+      const error = this.bind({ address: INADDR_ANY, port: 0 });
+      if (error) return error;
+    }
+    if (this.currentState === 'idle') {
+      const error = this.ports().listen(this.id);
+      if (error) return error;
+      this.currentState = 'listening';
+      this.ctx.listening(this, true);
+    }
+    // Linux queues one more connection than the backlog it was given.
+    this.acceptLimit = Math.min(Math.max(backlog, 0), SOMAXCONN) + 1;
+    this.admitWaitingClients();
+    this.changed();
+    return undefined;
+  }
+
+  /** Starts connecting: EINPROGRESS when the SYN is on its way, any other error at once. */
+  connect(to: Endpoint): SocketError {
+    switch (this.currentState) {
+      case 'connecting': return fail('EALREADY');
+      case 'connected': case 'listening': return fail('EISCONN');
+      case 'closed': return fail('EINVAL');
+      case 'idle': break;
+    }
+    const serverHost = this.ctx.addresses.hostSeenFrom(this.host, to.address);
+    // No route to an address no host has; Linux would time out or report the host unreachable.
+    if (serverHost === undefined) return fail('EHOSTUNREACH');
+    const target = { address: to.address === INADDR_ANY ? LOOPBACK : to.address, port: to.port };
+    const boundAddress = this.localEndpoint?.address;
+    const source = boundAddress !== undefined && boundAddress !== INADDR_ANY ? boundAddress
+      : isLoopback(target.address) ? LOOPBACK : this.ctx.addresses.addressOf(this.host);
+    if (!this.localEndpoint) {
+      const port = this.ports().bind(this.id, source, 0, this);
+      if (typeof port !== 'number') return fail('EADDRNOTAVAIL');
+      this.autobound = true;
+      this.localEndpoint = { address: source, port };
+    } else {
+      this.localEndpoint = { address: source, port: this.localEndpoint.port };
+    }
+    this.refused = false;
+    this.pendingError = undefined;
+    this.remoteEndpoint = target;
+    this.currentState = 'connecting';
+    this.ctx.transport.start(this.host, serverHost, 0, () => {
+      const listener = this.ctx.listenerAt(serverHost, target);
+      if (listener) listener.offer(this);
+      else this.ctx.transport.start(serverHost, this.host, 0, () => this.refusedArrives());
+    });
+    this.changed();
+    return fail('EINPROGRESS');
+  }
+
+  /** The next established connection, in the order their handshakes completed. */
+  accept(): StreamSocket | SocketError {
+    if (this.currentState !== 'listening') return fail('EINVAL');
+    const child = this.acceptQueue.shift();
+    if (!child) return fail('EAGAIN');
+    this.admitWaitingClients();
+    this.changed();
+    return child;
+  }
+
+  /** Hands bytes over for sending (keeps them, no copy); how many fitted in the send buffer. */
+  send(bytes: Buffer): number | SocketError {
+    if (this.pendingError !== undefined) return fail(this.takeError()!);
+    if (this.currentState === 'connecting') return fail('EAGAIN');
+    if (this.currentState !== 'connected' || this.writeShut || this.resetReceived) return fail('EPIPE');
+    if (bytes.length === 0) return 0;
+    const accepted = this.out!.write(bytes);
+    if (accepted === 0) return fail('EAGAIN');
+    this.changed();
+    return accepted;
+  }
+
+  /** Up to `max` delivered bytes; an empty Buffer at EOF. */
+  recv(max: number, options: RecvOptions = {}): Buffer | SocketError {
+    if (this.currentState === 'connecting') return fail('EAGAIN');
+    if (this.currentState !== 'connected') {
+      return this.pendingError !== undefined ? fail(this.takeError()!) : fail('ENOTCONN');
+    }
+    if (max === 0) return Buffer.alloc(0);
+    const delivered = this.in!.delivered;
+    if (delivered.length > 0) {
+      if (options.waitAll && !options.peek && !this.recvReady(max, true)) return fail('EAGAIN');
+      if (options.peek) return delivered.peek(max);
+      const bytes = delivered.read(max);
+      this.in!.consumed();
+      this.changed();
+      return bytes;
+    }
+    if (this.pendingError !== undefined) return fail(this.takeError()!);
+    if (this.ended()) return Buffer.alloc(0);
+    return fail('EAGAIN');
+  }
+
+  /**
+   * Whether recv(max) would not return EAGAIN: what a thread blocked in recv
+   * waits for (with MSG_WAITALL, readability is not enough).
+   */
+  recvReady(max: number, waitAll = false): boolean {
+    if (this.currentState !== 'connected') return this.currentState !== 'connecting';
+    const available = this.in!.delivered.length;
+    if (this.pendingError !== undefined || this.ended()) return true;
+    return waitAll ? available >= Math.min(max, this.receiveBuffer) : available > 0;
+  }
+
+  /** FIONREAD: bytes delivered and unread. */
+  available(): number {
+    return this.in?.delivered.length ?? 0;
+  }
+
+  shutdown(how: number): SocketError | undefined {
+    if (how !== SHUT_RD && how !== SHUT_WR && how !== SHUT_RDWR) return fail('EINVAL');
+    if (this.currentState !== 'connected') return fail('ENOTCONN');
+    if (how !== SHUT_WR) this.readShut = true;
+    if (how !== SHUT_RD && !this.writeShut) {
+      this.writeShut = true;
+      this.out!.closeWrite();
+    }
+    this.changed();
+    return undefined;
+  }
+
+  /**
+   * The last descriptor went away. Unread data makes it abortive, as in
+   * Linux: an RST instead of a FIN, and the peer gets ECONNRESET. Otherwise
+   * the send buffer still drains and the FIN follows it; data that arrives
+   * later is answered with an RST. The side that closes first keeps its port
+   * in TIME_WAIT (counted from close, not from the last ACK).
+   */
+  close(): void {
+    const was = this.currentState;
+    if (was === 'closed') return;
+    this.currentState = 'closed';
+    if (was === 'listening') {
+      this.ctx.listening(this, false);
+      for (const child of this.acceptQueue.drain()) child.abort();
+      for (const client of this.waitingClients.drain()) this.refuse(client);
+    }
+    if (was === 'connected') {
+      if (this.in!.delivered.length > 0 || this.resetReceived) {
+        this.abort();
+        return;
+      }
+      this.in!.dropReader();
+      this.writeShut = true;
+      this.out!.closeWrite();
+      if (!this.in!.finArrived) {
+        this.ports().linger(this.id, this.ctx.now() + TIME_WAIT_SECONDS);
+        this.changed();
+        return;
+      }
+    }
+    this.ports().release(this.id);
+    this.changed();
+  }
+
+  readiness(): Readiness {
+    const error = this.pendingError !== undefined;
+    switch (this.currentState) {
+      case 'listening':
+        return { readable: this.acceptQueue.length > 0, writable: false, hangup: false, readHangup: false, error };
+      case 'connecting':
+      case 'closed':
+        return { readable: false, writable: false, hangup: false, readHangup: false, error };
+      case 'idle':
+        // Linux reports a socket in TCP_CLOSE as writable and hung up; after a refusal, shut both ways too.
+        return { readable: this.refused || error, writable: true, hangup: true, readHangup: this.refused, error };
+      case 'connected': {
+        const ended = this.ended();
+        return {
+          readable: this.in!.delivered.length > 0 || ended || error,
+          writable: error || this.writeShut || this.resetReceived || this.out!.room() > 0,
+          hangup: this.resetReceived || (this.writeShut && ended),
+          readHangup: ended,
+          error,
+        };
+      }
+    }
+  }
+
+  private ports() {
+    return this.ctx.tcpPorts(this.host);
+  }
+
+  private ended(): boolean {
+    return this.in!.finArrived || this.readShut || this.resetReceived;
+  }
+
+  /** A client's SYN reached this listener. */
+  private offer(client: StreamSocket): void {
+    if (this.currentState !== 'listening') {
+      this.refuse(client);
+      return;
+    }
+    if (this.acceptQueue.length + this.handshaking >= this.acceptLimit) {
+      this.waitingClients.push(client);
+      return;
+    }
+    this.handshaking++;
+    const child = new StreamSocket(this.ctx, this.host);
+    child.currentState = 'connected';
+    child.localEndpoint = { address: client.remoteEndpoint!.address, port: this.localEndpoint!.port };
+    child.remoteEndpoint = client.localEndpoint!;
+    child.reuseAddr = this.reuseAddr;
+    child.sendBuffer = this.sendBuffer;
+    child.receiveBuffer = this.receiveBuffer;
+    this.ports().attach(child.id, child.localEndpoint.address, child.localEndpoint.port, this);
+    this.ctx.transport.start(this.host, client.host, 0, () => client.synAckArrives(child, this));
+  }
+
+  private admitWaitingClients(): void {
+    while (this.waitingClients.length > 0 && this.acceptQueue.length + this.handshaking < this.acceptLimit) {
+      this.offer(this.waitingClients.shift()!);
+    }
+  }
+
+  private refuse(client: StreamSocket): void {
+    this.ctx.transport.start(this.host, client.host, 0, () => client.refusedArrives());
+  }
+
+  private synAckArrives(child: StreamSocket, listener: StreamSocket): void {
+    const closedMeanwhile = this.currentState === 'closed';
+    const notify = () => {
+      this.changed();
+      child.changed();
+    };
+    const up = new Pipe(this.ctx.transport, this.host, child.host, notify, () => child.sendReset());
+    const down = new Pipe(this.ctx.transport, child.host, this.host, notify, () => this.sendReset());
+    up.sendBufferSize = this.sendBuffer;
+    up.receiveBufferSize = child.receiveBuffer;
+    down.sendBufferSize = child.sendBuffer;
+    down.receiveBufferSize = this.receiveBuffer;
+    this.out = up;
+    this.in = down;
+    this.peer = child;
+    child.out = down;
+    child.in = up;
+    child.peer = this;
+    this.currentState = 'connected';
+    up.sendControl(() => listener.handshakeDone(child));
+    if (closedMeanwhile) this.abort();
+    else this.changed();
+  }
+
+  private handshakeDone(child: StreamSocket): void {
+    this.handshaking--;
+    if (this.currentState !== 'listening') {
+      child.abort();
+      return;
+    }
+    this.acceptQueue.push(child);
+    this.changed();
+  }
+
+  private refusedArrives(): void {
+    if (this.currentState !== 'connecting') return;
+    this.currentState = 'idle';
+    this.refused = true;
+    this.pendingError = 'ECONNREFUSED';
+    this.remoteEndpoint = undefined;
+    if (this.autobound) {
+      // Linux gives back a port it picked itself when the connection fails.
+      this.ports().release(this.id);
+      this.autobound = false;
+      this.localEndpoint = undefined;
+    }
+    this.changed();
+  }
+
+  /** Gone at once: nothing more is read or sent, the peer gets an RST, the port is free. */
+  private abort(): void {
+    this.currentState = 'closed';
+    this.in!.dropReader();
+    this.sendReset();
+    this.ports().release(this.id);
+    this.changed();
+  }
+
+  private sendReset(): void {
+    if (this.resetSent || this.resetReceived) return;
+    this.resetSent = true;
+    this.out!.stop();
+    const peer = this.peer!;
+    this.out!.sendControl(() => peer.resetArrives());
+  }
+
+  /** Data already delivered stays readable; then the error, once; then EOF. */
+  private resetArrives(): void {
+    if (this.currentState === 'closed') return;
+    // Linux reports EPIPE when the peer had already finished sending (CLOSE_WAIT), ECONNRESET otherwise.
+    this.pendingError = this.in!.finArrived ? 'EPIPE' : 'ECONNRESET';
+    this.resetReceived = true;
+    this.out!.stop();
+    this.changed();
+  }
+}
