@@ -25,6 +25,8 @@ export interface LifecycleHooks {
   signalsMayBePending(): void;
   threadStarted(thread: Thread): void;
   threadEnded(thread: Thread): void;
+  /** The thread ran a whole quantum without a stop: account its work and let others run. */
+  preempted(thread: Thread): void;
 }
 
 export class Lifecycle {
@@ -76,6 +78,11 @@ export class Lifecycle {
         return;
       case StopKind.killed:
         this.threadGone(thread, { signal: stop[1]!, core: stop[2] === 1 });
+        return;
+      case StopKind.preempted:
+        thread.next = { kind: 'resume', signal: 0 };
+        thread.preemptions++;
+        this.hooks.preempted(thread);
         return;
       default:
         // Group stops and interrupt stops: the thread simply goes on.

@@ -43,6 +43,9 @@ export interface MediatorOptions {
   cpuModel: CpuModelOptions;
 }
 
+/** Wall time a tracee may run without any stop before it is preempted so that others can run. */
+const PREEMPT_QUANTUM_MS = 20;
+
 /** How often the loop lets Node's event loop run (output streams, signals), in milliseconds. */
 const YIELD_EVERY_MS = 50;
 
@@ -78,7 +81,11 @@ export class Mediator implements Services {
         this.cpu.detach(thread);
         thread.process.exitedThreadsCpuTime += thread.cpuTime;
       },
+      preempted: (thread) => {
+        if (!this.chargeWork(thread)) this.scheduler.makeRunnable(thread);
+      },
     });
+    ptrace.setPreemptQuantum(PREEMPT_QUANTUM_MS);
     if (options.cpu !== undefined) ptrace.pinThisThread(options.cpu);
   }
 
@@ -178,6 +185,7 @@ export class Mediator implements Services {
     const activity = sim.startExec(host, flops);
     thread.cpuTime += flops / sim.hosts()[host]!.speed;
     this.scheduler.block(thread, { kind: 'compute', reason: `its computation of ${flops.toPrecision(3)} flops to end`, onSignal: 'restartable' });
+    // At a preemption the thread is not at a syscall: a plain resume, not a dispatch, follows the exec.
     this.scheduler.onActivityEnd(activity, () => this.scheduler.wake(thread));
     return true;
   }

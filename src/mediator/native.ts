@@ -22,5 +22,6 @@ export const StopKind = {
   exited: 10, //       out[1] exit code
   killed: 11, //       out[1] signal, out[2] 1 when core dumped
   eventStop: 12, //    a new child's first stop, or after interrupt()
+  preempted: 13, //    ran a whole quantum without stopping (see setPreemptQuantum)
 } as const;
 export type StopKindCode = (typeof StopKind)[keyof typeof StopKind];

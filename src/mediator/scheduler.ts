@@ -6,6 +6,7 @@ import type { Wait, IoWait } from './waits.js';
 interface Entry {
   thread: Thread;
   readyAt: number;
+  preemptions: number;
   /** Lazy deletion: an entry is stale when the thread was queued again since. */
   generation: number;
 }
@@ -20,8 +21,10 @@ export interface Timer {
   fire: () => void;
 }
 
-const earlier = (a: { readyAt: number; thread: Thread }, b: { readyAt: number; thread: Thread }): boolean =>
-  a.readyAt < b.readyAt || (a.readyAt === b.readyAt && a.thread.serial < b.thread.serial);
+/** Earliest ready date first; then the least preempted (a spinning thread lets the others run); then creation order. */
+const earlier = (a: Entry, b: Entry): boolean =>
+  a.readyAt < b.readyAt ||
+  (a.readyAt === b.readyAt && (a.preemptions < b.preemptions || (a.preemptions === b.preemptions && a.thread.serial < b.thread.serial)));
 
 /** The clock the scheduler advances: SimGrid's engine (src/sim), or a fake in tests. */
 export interface VirtualClock {
@@ -66,7 +69,7 @@ export class Scheduler {
     thread.readyAt = this.now;
     const generation = (this.generations.get(thread) ?? 0) + 1;
     this.generations.set(thread, generation);
-    this.queue.push({ thread, readyAt: thread.readyAt, generation });
+    this.queue.push({ thread, readyAt: thread.readyAt, preemptions: thread.preemptions, generation });
   }
 
   /** The next thread to run, or undefined when every thread waits. */

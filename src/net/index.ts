@@ -10,3 +10,4 @@ export type { Readiness, ReadinessListener } from './readiness.js';
 export * from './sockaddr.js';
 export { SHUT_RD, SHUT_RDWR, SHUT_WR, SOMAXCONN, StreamSocket, type RecvOptions, type StreamState } from './stream.js';
 export type { Transport } from './transport.js';
+export { ManualTransport, type PendingTransfer } from './manual-transport.js';

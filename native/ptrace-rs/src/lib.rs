@@ -12,6 +12,7 @@ mod counters;
 mod errors;
 mod fds;
 mod memory;
+mod preempt;
 mod process;
 mod ptrace;
 mod regs;
@@ -54,10 +55,12 @@ pub fn wait_stop(tid: i32, mut out: Float64ArraySlice, nohang: bool) -> Result<u
 pub fn resume(tid: i32, signal: i32, to_syscall_exit: bool) -> Result<()> {
   regs::forget(tid);
   if to_syscall_exit {
-    ptrace::cont_to_syscall_stop(tid, signal)
+    ptrace::cont_to_syscall_stop(tid, signal)?;
   } else {
-    ptrace::cont(tid, signal)
+    ptrace::cont(tid, signal)?;
   }
+  preempt::running(tid);
+  Ok(())
 }
 
 /// At a seccomp stop: do not run the syscall; the tracee sees `result`.
@@ -71,7 +74,16 @@ pub fn skip_syscall(tid: i32, result: i64) -> Result<()> {
 pub fn skip_syscall_and_resume(tid: i32, result: i64) -> Result<()> {
   regs::skip_syscall(tid, result)?;
   regs::forget(tid);
-  ptrace::cont(tid, 0)
+  ptrace::cont(tid, 0)?;
+  preempt::running(tid);
+  Ok(())
+}
+
+/// Preempts a tracee that runs `ms` milliseconds of wall time without any
+/// stop: it then stops with `StopKind.Preempted`. 0 turns preemption off.
+#[napi]
+pub fn set_preempt_quantum(ms: u32) {
+  preempt::set_quantum(ms)
 }
 
 /// At a seccomp stop: do not run the syscall now, but run the same `syscall`

@@ -3,7 +3,7 @@
 use napi_derive::napi;
 
 use crate::errors::{invalid, last_errno, errno_error, Result};
-use crate::{ptrace, regs};
+use crate::{preempt, ptrace, regs};
 
 /// What `waitStop` saw; `out[0]` is always the tid, the other slots per kind.
 #[napi]
@@ -30,6 +30,9 @@ pub enum StopKind {
   Killed = 11,
   /// PTRACE_EVENT_STOP that is no group-stop: a new child's first stop, or after `interrupt`.
   EventStop = 12,
+  /// The thread ran a whole quantum without stopping and was stopped (see `setPreemptQuantum`);
+  /// resume it with no signal.
+  Preempted = 13,
 }
 
 pub const OUT_LEN: usize = 8;
@@ -54,6 +57,7 @@ pub fn wait_stop(tid: i32, out: &mut [f64], nohang: bool) -> Result<Option<StopK
   if stopped == 0 {
     return Ok(None);
   }
+  preempt::stopped();
   out[..OUT_LEN].fill(0.0);
   out[0] = stopped as f64;
   decode(stopped, status, out).map(Some)
@@ -62,11 +66,13 @@ pub fn wait_stop(tid: i32, out: &mut [f64], nohang: bool) -> Result<Option<StopK
 fn decode(tid: i32, status: i32, out: &mut [f64]) -> Result<StopKind> {
   if libc::WIFEXITED(status) {
     regs::forget(tid);
+    preempt::forget(tid);
     out[1] = libc::WEXITSTATUS(status) as f64;
     return Ok(StopKind::Exited);
   }
   if libc::WIFSIGNALED(status) {
     regs::forget(tid);
+    preempt::forget(tid);
     out[1] = libc::WTERMSIG(status) as f64;
     out[2] = if libc::WCOREDUMP(status) { 1.0 } else { 0.0 };
     return Ok(StopKind::Killed);
@@ -91,6 +97,9 @@ fn decode(tid: i32, status: i32, out: &mut [f64]) -> Result<StopKind> {
   let kind = match event {
     0 => {
       out[1] = signal as f64;
+      if signal == libc::SIGSTOP && preempt::claim(tid) {
+        return Ok(StopKind::Preempted);
+      }
       return Ok(StopKind::Signal);
     }
     libc::PTRACE_EVENT_STOP => {
