@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import { Scheduler, type VirtualClock } from '../../src/mediator/scheduler.js';
+import { SignalActions } from '../../src/mediator/signal-actions.js';
+import { TraceeTable, type Thread } from '../../src/mediator/tracees.js';
+
+/** A clock with scripted activities: each ends at a given date. */
+class FakeClock implements VirtualClock {
+  private date = 0;
+  private readonly activities = new Map<number, number>();
+  private nextId = 1;
+
+  start(duration: number): number {
+    const id = this.nextId++;
+    this.activities.set(id, this.date + duration);
+    return id;
+  }
+  now(): number {
+    return this.date;
+  }
+  pending(): number {
+    return this.activities.size;
+  }
+  advanceInto(deadline: number, completed: number[]): number {
+    const next = Math.min(deadline, ...this.activities.values());
+    this.date = next;
+    for (const [id, end] of [...this.activities]) {
+      if (end <= next) {
+        completed.push(id);
+        this.activities.delete(id);
+      }
+    }
+    return completed.length;
+  }
+}
+
+function setup(): { scheduler: Scheduler; clock: FakeClock; threads: Thread[] } {
+  const clock = new FakeClock();
+  const scheduler = new Scheduler(clock);
+  const tracees = new TraceeTable();
+  const process = tracees.addProcess(100, undefined, 'app', 'alice', new SignalActions());
+  const threads = [100, 101, 102].map((tid) => tracees.addThread(tid, process));
+  return { scheduler, clock, threads };
+}
+
+const sleepWait = (deadline: number) => ({ kind: 'sleep' as const, reason: 'test', deadline, onSignal: 'eintr' as const, onTimeout: () => ({ kind: 'done' as const, value: 0 }) });
+const futexWait = (key: string, bitset = 0xffffffff) => ({ kind: 'futex' as const, key, bitset, reason: 'test', onSignal: 'restartable' as const });
+
+describe('the scheduler', () => {
+  it('runs the thread created first among those ready at the same date, whatever order they became ready in', () => {
+    const { scheduler, threads } = setup();
+    scheduler.makeRunnable(threads[2]!);
+    scheduler.makeRunnable(threads[0]!);
+    scheduler.makeRunnable(threads[1]!);
+    expect([scheduler.next(), scheduler.next(), scheduler.next(), scheduler.next()].map((t) => t?.tid)).toEqual([100, 101, 102, undefined]);
+  });
+
+  it('lets a thread that was preempted more often go after the others', () => {
+    const { scheduler, threads } = setup();
+    threads[0]!.preemptions = 3;
+    scheduler.makeRunnable(threads[0]!);
+    scheduler.makeRunnable(threads[1]!);
+    expect(scheduler.next()?.tid).toBe(101);
+  });
+
+  it('wakes futex waiters in arrival order, no more than asked, and only those whose bitset matches', () => {
+    const { scheduler, threads } = setup();
+    scheduler.block(threads[2]!, futexWait('1:64', 0b01));
+    scheduler.block(threads[1]!, futexWait('1:64', 0b10));
+    scheduler.block(threads[0]!, futexWait('1:64', 0b10));
+    expect(scheduler.wakeFutex('1:64', 1, 0b10)).toBe(1);
+    expect(threads[1]!.state).toBe('runnable');
+    expect(threads[0]!.state).toBe('blocked');
+    expect(threads[1]!.next).toEqual({ kind: 'outcome', outcome: { kind: 'done', value: 0 } });
+    expect(scheduler.wakeFutex('1:64', 10)).toBe(2);
+    expect(scheduler.wakeFutex('1:64', 10)).toBe(0);
+  });
+
+  it('moves futex waiters to another word on requeue', () => {
+    const { scheduler, threads } = setup();
+    scheduler.block(threads[0]!, futexWait('1:8'));
+    scheduler.block(threads[1]!, futexWait('1:8'));
+    expect(scheduler.requeueFutex('1:8', '1:16', 1)).toBe(1);
+    expect(scheduler.wakeFutex('1:8', 10)).toBe(1);
+    expect(threads[1]!.state).toBe('runnable');
+    expect(threads[0]!.state).toBe('blocked');
+    expect(scheduler.wakeFutex('1:16', 10)).toBe(1);
+    expect(threads[0]!.state).toBe('runnable');
+  });
+
+  it('advances virtual time to the earliest timeout and times out only that wait', () => {
+    const { scheduler, threads } = setup();
+    scheduler.block(threads[0]!, sleepWait(5));
+    scheduler.block(threads[1]!, sleepWait(2));
+    expect(scheduler.advance()).toBe(true);
+    expect(scheduler.now).toBe(2);
+    expect(threads[1]!.state).toBe('runnable');
+    expect(threads[0]!.state).toBe('blocked');
+    expect(scheduler.advance()).toBe(true);
+    expect(scheduler.now).toBe(5);
+    expect(threads[0]!.state).toBe('runnable');
+    expect(scheduler.advance()).toBe(false);
+  });
+
+  it('reports an activity completion before a later timeout', () => {
+    const { scheduler, clock, threads } = setup();
+    scheduler.block(threads[0]!, sleepWait(10));
+    const id = clock.start(3);
+    const ended: number[] = [];
+    scheduler.onActivityEnd(id, () => ended.push(scheduler.now));
+    scheduler.advance();
+    expect(ended).toEqual([3]);
+    expect(threads[0]!.state).toBe('blocked');
+  });
+
+  it('forgets the timeout of a wait that ended otherwise', () => {
+    const { scheduler, threads } = setup();
+    scheduler.block(threads[0]!, { ...futexWait('1:8'), deadline: 4 });
+    scheduler.wakeFutex('1:8', 1);
+    expect(scheduler.nextDeadline()).toBeUndefined();
+    expect(scheduler.advance()).toBe(false);
+  });
+});

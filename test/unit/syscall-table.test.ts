@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { SYSCALLS, syscallName, syscallNumber, trappedNumbers } from '../../src/mediator/syscall-table.js';
+
+describe('the syscall table', () => {
+  it('names every x86_64 syscall once, from read (0) to the newest', () => {
+    expect(syscallName(0)).toBe('read');
+    expect(syscallName(1)).toBe('write');
+    expect(syscallName(202)).toBe('futex');
+    expect(syscallName(435)).toBe('clone3');
+    const names = [...SYSCALLS.values()].map((entry) => entry.name);
+    expect(new Set(names).size).toBe(names.length);
+    expect(SYSCALLS.size).toBeGreaterThan(360);
+  });
+
+  it('gives every trapped syscall a handler or an unsupported verdict, and no handler to an untrapped one', () => {
+    for (const entry of SYSCALLS.values()) {
+      if (entry.level === 'emulated' || entry.level === 'mediated') expect(entry.handler, entry.name).toBeTypeOf('function');
+      if (entry.level === 'native' || entry.level === 'unsupported') expect(entry.handler, entry.name).toBeUndefined();
+    }
+  });
+
+  it('explains every syscall it does not leave to the kernel untouched', () => {
+    for (const entry of SYSCALLS.values()) {
+      if (entry.level !== 'native') expect(entry.note, entry.name).toMatch(/\w/);
+    }
+  });
+
+  it('traps what can block or reveal time, and leaves file I/O and memory management native', () => {
+    const trapped = new Set(trappedNumbers());
+    for (const name of ['futex', 'wait4', 'read', 'write', 'poll', 'nanosleep', 'clock_gettime', 'clone', 'msgrcv']) {
+      expect(trapped.has(syscallNumber(name)!), name).toBe(true);
+    }
+    for (const name of ['mmap', 'openat', 'close', 'fstat', 'brk', 'getuid', 'exit']) {
+      expect(trapped.has(syscallNumber(name)!), name).toBe(false);
+    }
+  });
+
+  it('leaves a syscall untrapped when asked to', () => {
+    const getpid = syscallNumber('getpid')!;
+    expect(trappedNumbers()).toContain(getpid);
+    expect(trappedNumbers(new Set(['getpid']))).not.toContain(getpid);
+  });
+
+  it('names numbers it does not know instead of failing', () => {
+    expect(syscallName(100_000)).toBe('syscall_100000');
+    expect(syscallNumber('no_such_call')).toBeUndefined();
+  });
+});
