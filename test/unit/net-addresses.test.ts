@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
-import { AddressBook } from '../../src/net/addresses.js';
+import { AddressBook, type HostEntry } from '../../src/net/addresses.js';
 
-const host = (name: string, ip?: string) => ({ name, properties: ip === undefined ? {} : { ip } });
+const host = (name: string, ip?: string): HostEntry => ({ name, properties: ip === undefined ? {} : { ip } });
 
 describe('virtual addresses', () => {
   it('assigns 10.0.0.1, 10.0.0.2, ... in platform order', () => {

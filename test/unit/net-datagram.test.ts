@@ -1,0 +1,164 @@
+import { describe, expect, it } from 'vitest';
+import type { DatagramSocket, ReceivedDatagram } from '../../src/net/datagram.js';
+import { RCODE_NOERROR, RCODE_NXDOMAIN, TYPE_A } from '../../src/net/dns.js';
+import { SocketError } from '../../src/net/errors.js';
+import { ManualTransport } from '../../src/net/manual-transport.js';
+import { VirtualNetwork } from '../../src/net/network.js';
+
+const hosts = ['a', 'b', 'c'].map((name) => ({ name, properties: {} }));
+
+function setup() {
+  const transport = new ManualTransport();
+  const net = new VirtualNetwork(hosts, transport);
+  const receiver = net.datagramSocket('b');
+  expect(receiver.bind({ address: '0.0.0.0', port: 9000 })).toBeUndefined();
+  return { transport, net, receiver };
+}
+
+const code = (result: unknown) => (result instanceof SocketError ? result.code : result);
+
+function received(socket: DatagramSocket, max = 1000): ReceivedDatagram {
+  const result = socket.recvFrom(max);
+  if (result instanceof SocketError) throw new Error(`expected a datagram, got ${result.code}`);
+  return result;
+}
+
+describe('UDP', () => {
+  it('keeps message boundaries and gives each message its source', () => {
+    const { transport, net, receiver } = setup();
+    const fromA = net.datagramSocket('a');
+    const fromC = net.datagramSocket('c');
+    expect(fromA.sendTo(Buffer.from('one'), { address: '10.0.0.2', port: 9000 })).toBe(3);
+    expect(fromC.sendTo(Buffer.from('two!'), { address: '10.0.0.2', port: 9000 })).toBe(4);
+    expect(fromA.sendTo(Buffer.from(''), { address: '10.0.0.2', port: 9000 })).toBe(0);
+    transport.completeAll();
+    const got = [received(receiver), received(receiver), received(receiver)];
+    expect(got.map((d) => [d.data.toString(), d.source])).toEqual([
+      ['one', { address: '10.0.0.1', port: 32768 }],
+      ['two!', { address: '10.0.0.3', port: 32768 }],
+      ['', { address: '10.0.0.1', port: 32768 }],
+    ]);
+    expect(code(receiver.recvFrom(1000))).toBe('EAGAIN');
+  });
+
+  it('delivers a message only when its transfer completes', () => {
+    const { transport, net, receiver } = setup();
+    net.datagramSocket('a').sendTo(Buffer.alloc(1200), { address: '10.0.0.2', port: 9000 });
+    expect(transport.pending).toEqual([{ srcHost: 'a', dstHost: 'b', bytes: 1200 }]);
+    expect(receiver.readiness().readable).toBe(false);
+    transport.completeRound();
+    expect(receiver.readiness().readable).toBe(true);
+    expect(receiver.available()).toBe(1200);
+  });
+
+  it('binds an unbound socket to INADDR_ANY and an ephemeral port on its first send', () => {
+    const { net } = setup();
+    const sender = net.datagramSocket('a');
+    expect(sender.local).toBeUndefined();
+    sender.sendTo(Buffer.from('x'), { address: '10.0.0.2', port: 9000 });
+    expect(sender.local).toEqual({ address: '0.0.0.0', port: 32768 });
+  });
+
+  it('cuts a message longer than the buffer and reports its full length', () => {
+    const { transport, net, receiver } = setup();
+    net.datagramSocket('a').sendTo(Buffer.from('abcdef'), { address: '10.0.0.2', port: 9000 });
+    transport.completeAll();
+    const peeked = receiver.recvFrom(3, { peek: true }) as ReceivedDatagram;
+    expect([peeked.data.toString(), peeked.length]).toEqual(['abc', 6]);
+    const cut = received(receiver, 3);
+    expect([cut.data.toString(), cut.length]).toEqual(['abc', 6]);
+    // The rest of a cut datagram is lost, as in Linux.
+    expect(code(receiver.recvFrom(3))).toBe('EAGAIN');
+  });
+
+  it('drops messages to a port nobody bound, after paying for their transfer', () => {
+    const { transport, net, receiver } = setup();
+    const sender = net.datagramSocket('a');
+    sender.sendTo(Buffer.from('lost'), { address: '10.0.0.2', port: 9001 });
+    expect(transport.pending.length).toBe(1);
+    transport.completeAll();
+    expect(receiver.readiness().readable).toBe(false);
+    const late = net.datagramSocket('b');
+    late.bind({ address: '0.0.0.0', port: 9001 });
+    expect(late.readiness().readable).toBe(false);
+  });
+
+  it('drops messages to an address no host has without a transfer', () => {
+    const { transport, net } = setup();
+    expect(net.datagramSocket('a').sendTo(Buffer.from('void'), { address: '10.9.9.9', port: 1 })).toBe(4);
+    expect(transport.pending).toEqual([]);
+  });
+
+  it('sends a connected socket\'s messages to its peer and accepts messages from its peer only', () => {
+    const { transport, net, receiver } = setup();
+    const peer = net.datagramSocket('a');
+    peer.bind({ address: '0.0.0.0', port: 7000 });
+    const stranger = net.datagramSocket('c');
+    expect(receiver.connect({ address: '10.0.0.1', port: 7000 })).toBeUndefined();
+    expect(receiver.sendTo(Buffer.from('hi'))).toBe(2);
+    peer.sendTo(Buffer.from('from peer'), { address: '10.0.0.2', port: 9000 });
+    stranger.sendTo(Buffer.from('from stranger'), { address: '10.0.0.2', port: 9000 });
+    transport.completeAll();
+    expect(received(peer).data.toString()).toBe('hi');
+    expect(received(receiver).data.toString()).toBe('from peer');
+    expect(code(receiver.recvFrom(100))).toBe('EAGAIN');
+    expect(code(net.datagramSocket('a').sendTo(Buffer.from('x')))).toBe('EDESTADDRREQ');
+  });
+
+  it('refuses a datagram larger than UDP allows with EMSGSIZE', () => {
+    const { net } = setup();
+    expect(code(net.datagramSocket('a').sendTo(Buffer.alloc(65508), { address: '10.0.0.2', port: 9000 }))).toBe('EMSGSIZE');
+  });
+
+  it('reaches a socket bound to loopback only from its own host', () => {
+    const { transport, net } = setup();
+    const local = net.datagramSocket('a');
+    local.bind({ address: '127.0.0.1', port: 5000 });
+    net.datagramSocket('a').sendTo(Buffer.from('near'), { address: '127.0.0.1', port: 5000 });
+    net.datagramSocket('b').sendTo(Buffer.from('far'), { address: '10.0.0.1', port: 5000 });
+    transport.completeAll();
+    const got = received(local);
+    expect([got.data.toString(), got.source.address]).toEqual(['near', '127.0.0.1']);
+    expect(code(local.recvFrom(100))).toBe('EAGAIN');
+  });
+
+  it('notifies a change of readability once per change', () => {
+    const { transport, net, receiver } = setup();
+    let changes = 0;
+    receiver.onChange(() => changes++);
+    const sender = net.datagramSocket('a');
+    sender.sendTo(Buffer.from('1'), { address: '10.0.0.2', port: 9000 });
+    sender.sendTo(Buffer.from('2'), { address: '10.0.0.2', port: 9000 });
+    transport.completeAll();
+    expect(changes).toBe(1);
+    receiver.recvFrom(10);
+    expect(changes).toBe(1);
+    receiver.recvFrom(10);
+    expect(changes).toBe(2);
+  });
+});
+
+describe('virtual nameserver', () => {
+  function ask(name: string) {
+    const { transport, net } = setup();
+    const resolver = net.datagramSocket('a');
+    const labels = name.split('.').flatMap((l) => [l.length, ...Buffer.from(l)]);
+    const query = Buffer.from([0xab, 0xcd, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, ...labels, 0, 0, TYPE_A, 0, 1]);
+    resolver.sendTo(query, { address: net.addresses.nameserver, port: 53 });
+    expect(transport.completeAll()).toBe(2);
+    return { net, reply: received(resolver) };
+  }
+
+  it('answers an A query for a host name over UDP, from its own address', () => {
+    const { net, reply } = ask('c');
+    expect(reply.source).toEqual({ address: net.addresses.nameserver, port: 53 });
+    expect(reply.data.readUInt16BE(0)).toBe(0xabcd);
+    expect(reply.data.readUInt16BE(2) & 15).toBe(RCODE_NOERROR);
+    expect([...reply.data.subarray(-4)]).toEqual([10, 0, 0, 3]);
+  });
+
+  it('answers NXDOMAIN for a name no host has', () => {
+    const { reply } = ask('example.org');
+    expect(reply.data.readUInt16BE(2) & 15).toBe(RCODE_NXDOMAIN);
+  });
+});

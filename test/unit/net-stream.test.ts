@@ -1,0 +1,418 @@
+import { describe, expect, it, vi } from 'vitest';
+import { SocketError } from '../../src/net/errors.js';
+import { ManualTransport } from '../../src/net/manual-transport.js';
+import { VirtualNetwork } from '../../src/net/network.js';
+import type { Readiness } from '../../src/net/readiness.js';
+import { SHUT_WR, StreamSocket } from '../../src/net/stream.js';
+
+const hosts = ['a', 'b', 'c'].map((name) => ({ name, properties: {} }));
+const B = '10.0.0.2';
+
+function setup(options = {}) {
+  const transport = new ManualTransport();
+  const net = new VirtualNetwork(hosts, transport, options);
+  const server = net.streamSocket('b');
+  expect(server.bind({ address: '0.0.0.0', port: 80 })).toBeUndefined();
+  expect(server.listen(16)).toBeUndefined();
+  return { transport, net, server };
+}
+
+const code = (result: unknown) => (result instanceof SocketError ? result.code : result);
+
+/** Connects a client from `host` and runs the handshake to the end; returns both ends. */
+function connected(net: VirtualNetwork, transport: ManualTransport, server: StreamSocket, host = 'a') {
+  const client = net.streamSocket(host);
+  expect(code(client.connect({ address: B, port: 80 }))).toBe('EINPROGRESS');
+  transport.completeAll();
+  const child = server.accept();
+  if (child instanceof SocketError) throw new Error(`accept failed: ${child.code}`);
+  return { client, child };
+}
+
+function text(result: Buffer | SocketError): string {
+  if (result instanceof SocketError) throw new Error(`expected data, got ${result.code}`);
+  return result.toString();
+}
+
+describe('TCP connection setup', () => {
+  it('connects after a round trip, and the server accepts once the final ACK arrives', () => {
+    const { transport, net, server } = setup();
+    const client = net.streamSocket('a');
+    expect(code(client.connect({ address: B, port: 80 }))).toBe('EINPROGRESS');
+    expect(transport.pending).toEqual([{ srcHost: 'a', dstHost: 'b', bytes: 0 }]);
+    transport.completeRound(); // SYN
+    expect(client.connection()).toBe('connecting');
+    expect(client.readiness().writable).toBe(false);
+    transport.completeRound(); // SYN-ACK
+    expect(client.connection()).toBe('connected');
+    expect(client.readiness().writable).toBe(true);
+    expect(code(server.accept())).toBe('EAGAIN');
+    expect(server.readiness().readable).toBe(false);
+    transport.completeRound(); // ACK
+    expect(server.readiness().readable).toBe(true);
+    const child = server.accept() as StreamSocket;
+    expect(child.local).toEqual({ address: B, port: 80 });
+    expect(child.remote).toEqual({ address: '10.0.0.1', port: 32768 });
+    expect(client.local).toEqual({ address: '10.0.0.1', port: 32768 });
+    expect(client.remote).toEqual({ address: B, port: 80 });
+  });
+
+  it('refuses a connection to a port nobody listens on, after the round trip', () => {
+    const { transport, net } = setup();
+    const client = net.streamSocket('a');
+    expect(code(client.connect({ address: B, port: 81 }))).toBe('EINPROGRESS');
+    transport.completeRound();
+    expect(client.connection()).toBe('connecting');
+    expect(transport.pending).toEqual([{ srcHost: 'b', dstHost: 'a', bytes: 0 }]);
+    transport.completeRound();
+    expect(client.connection()).toBe('refused');
+    expect(client.readiness()).toMatchObject({ writable: true, error: true, hangup: true });
+    expect(client.takeError()).toBe('ECONNREFUSED');
+    expect(client.takeError()).toBeUndefined();
+    expect(client.local).toBeUndefined();
+  });
+
+  it('reports ECONNREFUSED (errno 111) from recv after a refusal, once', () => {
+    const { transport, net } = setup();
+    const client = net.streamSocket('a');
+    client.connect({ address: B, port: 81 });
+    transport.completeAll();
+    const error = client.recv(10) as SocketError;
+    expect([error.code, error.errno]).toEqual(['ECONNREFUSED', 111]);
+    expect(code(client.recv(10))).toBe('ENOTCONN');
+  });
+
+  it('fails at once to connect to an address no host has', () => {
+    const { net } = setup();
+    expect(code(net.streamSocket('a').connect({ address: '10.9.9.9', port: 80 }))).toBe('EHOSTUNREACH');
+  });
+
+  it('answers connect while connecting with EALREADY and once connected with EISCONN', () => {
+    const { transport, net } = setup();
+    const client = net.streamSocket('a');
+    client.connect({ address: B, port: 80 });
+    expect(code(client.connect({ address: B, port: 80 }))).toBe('EALREADY');
+    transport.completeAll();
+    expect(code(client.connect({ address: B, port: 80 }))).toBe('EISCONN');
+  });
+
+  it('accepts connections in the order their handshakes completed', () => {
+    const { transport, net, server } = setup();
+    const fromC = net.streamSocket('c');
+    fromC.connect({ address: B, port: 80 });
+    transport.completeRound();
+    const fromA = net.streamSocket('a');
+    fromA.connect({ address: B, port: 80 });
+    const fromB = net.streamSocket('b');
+    fromB.connect({ address: B, port: 80 });
+    transport.completeAll();
+    const order = [1, 2, 3].map(() => (server.accept() as StreamSocket).remote!.address);
+    expect(order).toEqual(['10.0.0.3', '10.0.0.1', '10.0.0.2']);
+    expect(code(server.accept())).toBe('EAGAIN');
+  });
+
+  it('holds connections beyond the backlog until accept makes room', () => {
+    const transport = new ManualTransport();
+    const net = new VirtualNetwork(hosts, transport);
+    const server = net.streamSocket('b');
+    server.bind({ address: '0.0.0.0', port: 80 });
+    server.listen(0); // Linux still queues one connection
+    const first = net.streamSocket('a');
+    const second = net.streamSocket('c');
+    first.connect({ address: B, port: 80 });
+    second.connect({ address: B, port: 80 });
+    transport.completeAll();
+    expect(first.connection()).toBe('connected');
+    expect(second.connection()).toBe('connecting');
+    expect((server.accept() as StreamSocket).remote!.address).toBe('10.0.0.1');
+    transport.completeAll();
+    expect(second.connection()).toBe('connected');
+    expect((server.accept() as StreamSocket).remote!.address).toBe('10.0.0.3');
+  });
+
+  it('connects over loopback on the same host, from 127.0.0.1', () => {
+    const { transport, net, server } = setup();
+    const client = net.streamSocket('b');
+    client.connect({ address: '127.0.0.1', port: 80 });
+    expect(transport.pending[0]).toMatchObject({ srcHost: 'b', dstHost: 'b' });
+    transport.completeAll();
+    const child = server.accept() as StreamSocket;
+    expect(child.local).toEqual({ address: '127.0.0.1', port: 80 });
+    expect(child.remote).toEqual({ address: '127.0.0.1', port: client.local!.port });
+  });
+
+  it('does not reach a listener bound to another address of its host', () => {
+    const transport = new ManualTransport();
+    const net = new VirtualNetwork(hosts, transport);
+    const server = net.streamSocket('b');
+    server.bind({ address: '127.0.0.1', port: 80 });
+    server.listen(1);
+    const client = net.streamSocket('a');
+    client.connect({ address: B, port: 80 });
+    transport.completeAll();
+    expect(client.connection()).toBe('refused');
+  });
+
+  it('resets connections still in the queue when the listener closes', () => {
+    const { transport, net, server } = setup();
+    const client = net.streamSocket('a');
+    client.connect({ address: B, port: 80 });
+    transport.completeAll();
+    server.close();
+    transport.completeAll();
+    expect(code(client.recv(10))).toBe('ECONNRESET');
+  });
+});
+
+describe('TCP data', () => {
+  it('makes bytes readable only when their transfer completes', () => {
+    const { transport, net, server } = setup();
+    const { client, child } = connected(net, transport, server);
+    expect(client.send(Buffer.from('hello'))).toBe(5);
+    expect(transport.pending).toEqual([{ srcHost: 'a', dstHost: 'b', bytes: 5 }]);
+    expect(code(child.recv(100))).toBe('EAGAIN');
+    expect(child.readiness().readable).toBe(false);
+    transport.completeRound();
+    expect(child.readiness().readable).toBe(true);
+    expect(text(child.recv(100))).toBe('hello');
+  });
+
+  it('delivers many chunks in order, even when later transfers complete first', () => {
+    const { transport, net, server } = setup();
+    const { client, child } = connected(net, transport, server);
+    for (let i = 0; i < 50; i++) client.send(Buffer.from(`<${i}>`));
+    transport.complete(49);
+    transport.complete(10);
+    expect(child.available()).toBe(0);
+    transport.completeAll();
+    const expected = Array.from({ length: 50 }, (_, i) => `<${i}>`).join('');
+    expect(text(child.recv(10_000))).toBe(expected);
+  });
+
+  it('carries 10 MB in 64 KiB sends with a linear number of transfers and bytes copied', () => {
+    const { transport, net, server } = setup();
+    const { client, child } = connected(net, transport, server);
+    const total = 10 * 1024 * 1024;
+    const chunk = 64 * 1024;
+    const source = Buffer.alloc(total);
+    for (let i = 0; i < total; i += 4) source.writeUInt32LE(i, i);
+    const received: Buffer[] = [];
+    const concat = vi.spyOn(Buffer, 'concat');
+    const before = transport.started;
+    let sent = 0;
+    let sends = 0;
+    let receivedBytes = 0;
+    while (receivedBytes < total) {
+      for (;;) {
+        if (sent === total) break;
+        const n = client.send(source.subarray(sent, Math.min(sent + chunk, total)));
+        sends++;
+        if (n instanceof SocketError) break;
+        sent += n;
+      }
+      transport.completeRound();
+      for (let r = child.recv(chunk); !(r instanceof SocketError) && r.length > 0; r = child.recv(chunk)) {
+        received.push(Buffer.from(r));
+        receivedBytes += r.length;
+      }
+    }
+    const copied = concat.mock.results.reduce((sum, result) => sum + (result.value as Buffer).length, 0);
+    concat.mockRestore();
+    expect(Buffer.concat(received).equals(source)).toBe(true);
+    const chunks = total / chunk;
+    expect(transport.started - before).toBeLessThanOrEqual(2 * chunks);
+    expect(sends).toBeLessThanOrEqual(3 * chunks);
+    expect(copied).toBeLessThanOrEqual(total);
+  });
+
+  it('blocks a sender whose send buffer is full, and frees room as transfers complete', () => {
+    const { transport, net, server } = setup();
+    const { client } = connected(net, transport, server);
+    client.sendBufferSize = 1000;
+    expect(client.send(Buffer.alloc(1500))).toBe(1000);
+    expect(code(client.send(Buffer.alloc(10)))).toBe('EAGAIN');
+    expect(client.readiness().writable).toBe(false);
+    transport.completeRound();
+    expect(client.readiness().writable).toBe(true);
+    expect(client.send(Buffer.alloc(1500))).toBe(1000);
+  });
+
+  it('stops sending once a reader that does not read has a full receive buffer', () => {
+    const { transport, net, server } = setup();
+    const { client, child } = connected(net, transport, server);
+    client.sendBufferSize = 1000;
+    child.receiveBufferSize = 1000;
+    expect(client.send(Buffer.alloc(1000, 1))).toBe(1000);
+    transport.completeRound();
+    expect(client.send(Buffer.alloc(1000, 2))).toBe(1000);
+    expect(transport.pending).toEqual([]); // the window is shut: nothing goes out
+    expect(code(client.send(Buffer.alloc(1)))).toBe('EAGAIN');
+    expect((child.recv(600) as Buffer).length).toBe(600);
+    expect(transport.pending).toEqual([{ srcHost: 'a', dstHost: 'b', bytes: 600 }]);
+    transport.completeAll();
+    expect(client.send(Buffer.alloc(1000))).toBe(600);
+  });
+
+  it('peeks without consuming, and waits for all bytes with MSG_WAITALL', () => {
+    const { transport, net, server } = setup();
+    const { client, child } = connected(net, transport, server);
+    client.send(Buffer.from('abc'));
+    transport.completeAll();
+    expect(text(child.recv(2, { peek: true }))).toBe('ab');
+    expect(code(child.recv(6, { waitAll: true }))).toBe('EAGAIN');
+    expect(child.recvReady(6, true)).toBe(false);
+    client.send(Buffer.from('def'));
+    transport.completeAll();
+    expect(child.recvReady(6, true)).toBe(true);
+    expect(text(child.recv(6, { waitAll: true }))).toBe('abcdef');
+  });
+
+  it('gives EOF after every delivered byte once the peer closes', () => {
+    const { transport, net, server } = setup();
+    const { client, child } = connected(net, transport, server);
+    client.send(Buffer.from('last words'));
+    client.close();
+    expect(code(child.recv(100))).toBe('EAGAIN');
+    transport.completeAll();
+    expect(child.readiness()).toMatchObject({ readable: true, readHangup: true });
+    expect(text(child.recv(4))).toBe('last');
+    expect(text(child.recv(100))).toBe(' words');
+    expect(text(child.recv(100))).toBe('');
+    expect(text(child.recv(100))).toBe('');
+  });
+
+  it('gives EOF after SHUT_WR while the other direction still carries data', () => {
+    const { transport, net, server } = setup();
+    const { client, child } = connected(net, transport, server);
+    client.send(Buffer.from('request'));
+    expect(client.shutdown(SHUT_WR)).toBeUndefined();
+    expect(code(client.send(Buffer.from('more')))).toBe('EPIPE');
+    transport.completeAll();
+    expect(text(child.recv(100))).toBe('request');
+    expect(text(child.recv(100))).toBe('');
+    expect(child.send(Buffer.from('response'))).toBe(8);
+    transport.completeAll();
+    expect(text(client.recv(100))).toBe('response');
+    child.close();
+    transport.completeAll();
+    expect(text(client.recv(100))).toBe('');
+    expect(client.readiness().hangup).toBe(true);
+  });
+
+  it('resets the peer when a socket closes with unread data', () => {
+    const { transport, net, server } = setup();
+    const { client, child } = connected(net, transport, server);
+    child.send(Buffer.from('greeting'));
+    client.send(Buffer.from('never read'));
+    transport.completeAll();
+    child.close();
+    expect(code(client.recv(100, { peek: true }))).not.toBe('ECONNRESET');
+    transport.completeAll();
+    // What had arrived before the RST is still readable, then the error, then EOF.
+    expect(text(client.recv(100))).toBe('greeting');
+    expect(code(client.recv(100))).toBe('ECONNRESET');
+    expect(text(client.recv(100))).toBe('');
+    expect(code(client.send(Buffer.from('x')))).toBe('EPIPE');
+  });
+
+  it('answers data sent to a closed socket with a reset: the sender then gets EPIPE', () => {
+    const { transport, net, server } = setup();
+    const { client, child } = connected(net, transport, server);
+    child.close();
+    transport.completeAll();
+    expect(text(client.recv(100))).toBe('');
+    expect(client.send(Buffer.from('too late'))).toBe(8);
+    transport.completeAll();
+    expect(client.readiness().error).toBe(true);
+    expect(code(client.send(Buffer.from('again')))).toBe('EPIPE');
+    expect(code(client.send(Buffer.from('again')))).toBe('EPIPE');
+  });
+
+  it('keeps the port of the side that closed first in TIME_WAIT unless SO_REUSEADDR is set', () => {
+    let now = 0;
+    const { transport, net, server } = setup({ now: () => now });
+    const { child } = connected(net, transport, server);
+    server.close();
+    child.close();
+    transport.completeAll();
+    const restarted = net.streamSocket('b');
+    expect(code(restarted.bind({ address: '0.0.0.0', port: 80 }))).toBe('EADDRINUSE');
+    const reusing = net.streamSocket('b');
+    reusing.reuseAddr = true;
+    expect(reusing.bind({ address: '0.0.0.0', port: 80 })).toBeUndefined();
+    reusing.close();
+    now = 60;
+    expect(restarted.bind({ address: '0.0.0.0', port: 80 })).toBeUndefined();
+  });
+
+  it('frees the port of the side that closed second at once', () => {
+    const { transport, net, server } = setup();
+    const { client, child } = connected(net, transport, server);
+    const port = client.local!.port;
+    child.close();
+    transport.completeAll();
+    client.close();
+    const again = net.streamSocket('a');
+    expect(again.bind({ address: '0.0.0.0', port })).toBeUndefined();
+  });
+
+  it('refuses to bind an address of another host with EADDRNOTAVAIL', () => {
+    const { net } = setup();
+    expect(code(net.streamSocket('a').bind({ address: B, port: 80 }))).toBe('EADDRNOTAVAIL');
+  });
+});
+
+describe('TCP readiness notifications', () => {
+  it('fire exactly when readiness changes', () => {
+    const { transport, net, server } = setup();
+    const { client, child } = connected(net, transport, server);
+    const seen: Readiness[] = [];
+    child.onChange((r) => seen.push(r));
+    client.send(Buffer.from('one'));
+    expect(seen).toEqual([]);
+    transport.completeRound();
+    expect(seen.map((r) => r.readable)).toEqual([true]);
+    client.send(Buffer.from('two'));
+    transport.completeRound();
+    expect(seen.length).toBe(1); // still readable: no news
+    child.recv(2);
+    expect(seen.length).toBe(1);
+    child.recv(100);
+    expect(seen.map((r) => r.readable)).toEqual([true, false]);
+    client.close();
+    transport.completeAll();
+    expect(seen.at(-1)).toMatchObject({ readable: true, readHangup: true });
+    expect(seen.length).toBe(3);
+  });
+
+  it('wake a listener when a connection is ready to accept, and stop when unsubscribed', () => {
+    const { transport, net, server } = setup();
+    let wakeups = 0;
+    const stop = server.onChange(() => wakeups++);
+    net.streamSocket('a').connect({ address: B, port: 80 });
+    transport.completeRound();
+    transport.completeRound();
+    expect(wakeups).toBe(0);
+    transport.completeRound();
+    expect(wakeups).toBe(1);
+    server.accept();
+    expect(wakeups).toBe(2);
+    stop();
+    net.streamSocket('c').connect({ address: B, port: 80 });
+    transport.completeAll();
+    expect(wakeups).toBe(2);
+  });
+
+  it('wake a non-blocking connect when it completes', () => {
+    const { transport, net } = setup();
+    const client = net.streamSocket('a');
+    const seen: Readiness[] = [];
+    client.onChange((r) => seen.push(r));
+    client.connect({ address: B, port: 80 });
+    expect(seen.map((r) => r.writable)).toEqual([false]);
+    transport.completeRound();
+    expect(seen.length).toBe(1);
+    transport.completeRound();
+    expect(seen.map((r) => r.writable)).toEqual([false, true]);
+  });
+});
