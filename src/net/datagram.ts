@@ -76,7 +76,10 @@ export class DatagramSocket extends Watchable {
       this.peer = undefined;
       return undefined;
     }
-    if (this.ctx.addresses.hostSeenFrom(this.host, to.address) === undefined) return fail('EHOSTUNREACH');
+    // glibc's resolver connects its UDP socket to the nameserver, which is on no host.
+    const reachable = to.address === this.ctx.addresses.nameserver
+      || this.ctx.addresses.hostSeenFrom(this.host, to.address) !== undefined;
+    if (!reachable) return fail('EHOSTUNREACH');
     const error = this.autobind();
     if (error) return error;
     this.peer = { address: to.address === INADDR_ANY ? LOOPBACK : to.address, port: to.port };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DatagramSocket, ReceivedDatagram } from '../../src/net/datagram.js';
-import { RCODE_NOERROR, RCODE_NXDOMAIN, TYPE_A } from '../../src/net/dns.js';
+import { RCODE_NOERROR, RCODE_NXDOMAIN, TYPE_A, TYPE_AAAA } from '../../src/net/dns.js';
 import { SocketError } from '../../src/net/errors.js';
 import { ManualTransport } from '../../src/net/manual-transport.js';
 import { VirtualNetwork } from '../../src/net/network.js';
@@ -155,6 +155,20 @@ describe('virtual nameserver', () => {
     expect(reply.data.readUInt16BE(0)).toBe(0xabcd);
     expect(reply.data.readUInt16BE(2) & 15).toBe(RCODE_NOERROR);
     expect([...reply.data.subarray(-4)]).toEqual([10, 0, 0, 3]);
+  });
+
+  it('answers A and AAAA queries sent together on a connected socket, as glibc sends them', () => {
+    const { transport, net } = setup();
+    const resolver = net.datagramSocket('a');
+    expect(resolver.connect({ address: net.addresses.nameserver, port: 53 })).toBeUndefined();
+    const query = (id: number, type: number) => Buffer.from([0, id, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0x62, 0, 0, type, 0, 1]);
+    resolver.sendTo(query(1, TYPE_A));
+    resolver.sendTo(query(2, TYPE_AAAA));
+    transport.completeAll();
+    const a = received(resolver);
+    const aaaa = received(resolver);
+    expect([a.data.readUInt16BE(0), a.data.readUInt16BE(6), [...a.data.subarray(-4)]]).toEqual([1, 1, [10, 0, 0, 2]]);
+    expect([aaaa.data.readUInt16BE(0), aaaa.data.readUInt16BE(2) & 15, aaaa.data.readUInt16BE(6)]).toEqual([2, RCODE_NOERROR, 0]);
   });
 
   it('answers NXDOMAIN for a name no host has', () => {

@@ -153,6 +153,23 @@ describe('TCP connection setup', () => {
     expect(client.connection()).toBe('refused');
   });
 
+  it('spreads connections over SO_REUSEPORT listeners in turn', () => {
+    const transport = new ManualTransport();
+    const net = new VirtualNetwork(hosts, transport);
+    const listeners = [0, 1].map(() => {
+      const socket = net.streamSocket('b');
+      socket.reusePort = true;
+      expect(socket.bind({ address: '0.0.0.0', port: 80 })).toBeUndefined();
+      expect(socket.listen(8)).toBeUndefined();
+      return socket;
+    });
+    for (const host of ['a', 'c', 'a']) net.streamSocket(host).connect({ address: B, port: 80 });
+    transport.completeAll();
+    const first = [listeners[0]!.accept(), listeners[0]!.accept()].map((s) => (s as StreamSocket).remote!.address);
+    expect(first).toEqual(['10.0.0.1', '10.0.0.1']);
+    expect((listeners[1]!.accept() as StreamSocket).remote!.address).toBe('10.0.0.3');
+  });
+
   it('resets connections still in the queue when the listener closes', () => {
     const { transport, net, server } = setup();
     const client = net.streamSocket('a');
@@ -297,6 +314,19 @@ describe('TCP data', () => {
     transport.completeAll();
     expect(text(client.recv(100))).toBe('');
     expect(client.readiness().hangup).toBe(true);
+  });
+
+  it('reads what is queued, then EOF, after SHUT_RD', () => {
+    const { transport, net, server } = setup();
+    const { client, child } = connected(net, transport, server);
+    client.send(Buffer.from('queued'));
+    transport.completeAll();
+    expect(child.shutdown(0)).toBeUndefined();
+    expect(child.readiness().readHangup).toBe(true);
+    expect(text(child.recv(100))).toBe('queued');
+    expect(text(child.recv(100))).toBe('');
+    expect(code(child.shutdown(7))).toBe('EINVAL');
+    expect(code(net.streamSocket('a').shutdown(1))).toBe('ENOTCONN');
   });
 
   it('resets the peer when a socket closes with unread data', () => {
