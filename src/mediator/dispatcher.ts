@@ -45,8 +45,13 @@ export class Dispatcher {
           ptrace.resume(thread.tid, 0, outcome.afterExit !== undefined);
           return;
         }
-        // Calls that never return (exit, a successful execve) are logged as they start.
-        if (strace.logsAtEntry(thread)) strace.finished(thread, undefined);
+        // Calls that never return (exit) are logged as they start.
+        if (strace.entering(thread)) {
+          strace.finished(thread, undefined);
+          thread.afterExit = outcome.afterExit;
+          ptrace.resume(thread.tid, 0, outcome.afterExit !== undefined);
+          return;
+        }
         const hook = outcome.afterExit;
         thread.afterExit = (t, result) => {
           const replaced = hook?.(t, result);

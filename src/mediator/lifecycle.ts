@@ -111,6 +111,8 @@ export class Lifecycle {
     process.signalActions.resetForExec();
     process.addressSpace = process.pid;
     thread.clearChildTid = 0;
+    // The exec succeeded: that is its result, even though its exit stop is not awaited.
+    thread.afterExit?.(thread, 0);
     thread.afterExit = undefined;
     thread.next = { kind: 'resume', signal: 0 };
     this.releaseVforkParent(process);

@@ -6,13 +6,15 @@ import { formatArgument, SIGNATURES, type ArgumentKind } from './strace-args.js'
 
 /** Receives each finished syscall; `--strace` writes them as lines, strace-style. */
 export interface StraceSink {
-  /** True for calls that never return to be logged (exit, a successful execve): log them as they start. */
-  logsAtEntry(thread: Thread): boolean;
+  /** Called as a native syscall starts. Returns true for calls that never return (exit): they are logged now. */
+  entering(thread: Thread): boolean;
   /** `result` is undefined for calls logged at entry. */
   finished(thread: Thread, result: number | undefined): void;
 }
 
-const NEVER_RETURN = new Set(['exit', 'exit_group', 'execve', 'execveat', 'rt_sigreturn']);
+const NEVER_RETURN = new Set(['exit', 'exit_group']);
+/** Their arguments are gone once they succeed (a new image): decode them as they start. */
+const DECODE_AT_ENTRY = new Set(['execve', 'execveat']);
 const ERROR_MESSAGES = getSystemErrorMap();
 
 /**
@@ -20,23 +22,32 @@ const ERROR_MESSAGES = getSystemErrorMap();
  * and the virtual time, and hands them to `write`.
  */
 export class StraceFormatter implements StraceSink {
+  private readonly decodedAtEntry = new WeakMap<Thread, string>();
+
   constructor(
     private readonly write: (line: string) => void,
     private readonly now: () => number,
   ) {}
 
-  logsAtEntry(thread: Thread): boolean {
-    return NEVER_RETURN.has(syscallName(thread.syscall.sysno));
+  entering(thread: Thread): boolean {
+    const name = syscallName(thread.syscall.sysno);
+    if (DECODE_AT_ENTRY.has(name)) this.decodedAtEntry.set(thread, this.decode(thread, name, undefined));
+    return NEVER_RETURN.has(name);
   }
 
   finished(thread: Thread, result: number | undefined): void {
-    const { sysno, args } = thread.syscall;
-    const name = syscallName(sysno);
+    const name = syscallName(thread.syscall.sysno);
+    const args = this.decodedAtEntry.get(thread) ?? this.decode(thread, name, result);
+    this.decodedAtEntry.delete(thread);
+    const prefix = `[${thread.process.host} ${thread.tid} ${this.now().toFixed(6)}]`;
+    this.write(`${prefix} ${name}(${args})${formatResult(name, result)}\n`);
+  }
+
+  private decode(thread: Thread, name: string, result: number | undefined): string {
+    const { args } = thread.syscall;
     const kinds: readonly ArgumentKind[] = SIGNATURES[name] ?? args.map(() => 'hex' as const);
     const pid = thread.process.pid;
-    const shown = kinds.map((kind, i) => safely(() => formatArgument(kind, args, i, result, pid)));
-    const prefix = `[${thread.process.host} ${thread.tid} ${this.now().toFixed(6)}]`;
-    this.write(`${prefix} ${name}(${shown.join(', ')})${formatResult(name, result)}\n`);
+    return kinds.map((kind, i) => safely(() => formatArgument(kind, args, i, result, pid))).join(', ');
   }
 }
 

@@ -1,0 +1,157 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { appPath, runNative, runSimterpose } from '../helpers/apps.js';
+import { REPO_ROOT } from '../helpers/paths.js';
+
+const CLI = join(REPO_ROOT, 'bin', 'simterpose.js');
+const simterpose = (...args: string[]) => runNative([process.execPath, CLI, ...args]);
+
+describe('simterpose --help and --version', () => {
+  it('lists the commands', async () => {
+    const result = await simterpose('--help');
+    expect(result.status).toBe(0);
+    for (const command of ['run', 'platform', 'syscalls']) expect(result.stdout).toContain(command);
+  });
+
+  it('shows examples and exit statuses in run --help', async () => {
+    const result = await simterpose('run', '--help');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('--strace');
+    expect(result.stdout).toContain('Examples:');
+    expect(result.stdout).toContain('128+N');
+  });
+
+  it('prints the package version', async () => {
+    const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
+    const result = await simterpose('--version');
+    expect(result.stdout.trim()).toBe(pkg.version);
+  });
+});
+
+describe('simterpose syscalls', () => {
+  it('lists every syscall with its support level', async () => {
+    const result = await simterpose('syscalls');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^\s*202\s+futex\s+emulated/m);
+    expect(result.stdout).toMatch(/^\s*9\s+mmap\s+native/m);
+    expect(result.stdout).toMatch(/^\s*70\s+msgrcv\s+unsupported/m);
+  });
+
+  it('filters by level and speaks JSON', async () => {
+    const result = await simterpose('syscalls', '--level', 'unsupported', '--json');
+    const entries = JSON.parse(result.stdout) as Array<{ name: string; level: string }>;
+    expect(entries.length).toBeGreaterThan(3);
+    expect(entries.every((entry) => entry.level === 'unsupported')).toBe(true);
+    expect(entries.map((entry) => entry.name)).toContain('msgrcv');
+  });
+});
+
+describe('simterpose run --strace', () => {
+  it('logs each syscall with host, pid, virtual time, decoded arguments and result', async () => {
+    const result = await simterpose('run', 'platforms/two-hosts.xml', '--strace', '--cpu-model', 'none', '--', 'sh', '-c', 'echo hi; cat /nonexistent-simterpose-file');
+    expect(result.stdout).toBe('hi\n');
+    expect(result.stderr).toMatch(/^\[alice \d+ 0\.000000\] write\(1, "hi\\n", 3\) = 3$/m);
+    expect(result.stderr).toMatch(/openat\(AT_FDCWD, "\/nonexistent-simterpose-file", O_RDONLY(, 0+)?\) = -1 ENOENT \(no such file or directory\)/i);
+    expect(result.stderr).toMatch(/execve\("\/usr\/bin\/cat", \["cat", "\/nonexistent-simterpose-file"\], 0x[0-9a-f]+\) = 0$/m);
+  });
+
+  it('writes the log to a file when given one, and nothing to stderr', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'simterpose-')), 'trace.txt');
+    const result = await runSimterpose(['/bin/echo', 'hello'], { runOptions: [`--strace=${file}`, '--cpu-model', 'none'] });
+    expect(result.stdout).toBe('hello\n');
+    expect(result.stderr).toBe('');
+    expect(readFileSync(file, 'utf8')).toMatch(/write\(1, "hello\\n", 6\) = 6/);
+  });
+});
+
+describe('simterpose run, mistakes and failures', () => {
+  it('names an unknown host and lists the valid ones, in one line plus a hint', async () => {
+    const result = await runSimterpose(['/bin/true'], { runOptions: ['--host', 'nosuchhost'] });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^simterpose: unknown host 'nosuchhost'/);
+    expect(result.stderr).toMatch(/alice/);
+    expect(result.stderr.trim().split('\n').length).toBeLessThanOrEqual(2);
+  });
+
+  it('names a missing platform file', async () => {
+    const result = await runSimterpose(['/bin/true'], { platform: 'platforms/nope.xml' });
+    expect(result.status).toBe(2);
+    expect(result.stderr.trim()).toMatch(/^simterpose: .*nope\.xml/);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('asks for a program when none follows --', async () => {
+    const result = await simterpose('run', 'platforms/two-hosts.xml');
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^simterpose: no program to run/);
+  });
+
+  it('reports a deadlock, naming who waits for what, and exits 125', async () => {
+    const result = await runSimterpose([appPath('deadlock')], { runOptions: ['--cpu-model', 'none'] });
+    expect(result.stdout).toBe('locking twice\n');
+    expect(result.status).toBe(125);
+    expect(result.stderr).toMatch(/deadlock/);
+    expect(result.stderr).toMatch(/deadlock\[\d+\] on alice waits for futex 0x[0-9a-f]+/);
+  });
+
+  it('stops on an unsupported syscall, names it and says how to report it', async () => {
+    const result = await runSimterpose([appPath('unsupported')], { runOptions: ['--cpu-model', 'none'] });
+    expect(result.status).toBe(125);
+    expect(result.stderr).toMatch(/unsupported syscall msgrcv \(70\) called by .*unsupported\[\d+\] on host alice/);
+    expect(result.stderr).toMatch(/^hint: .*simterpose syscalls/m);
+  });
+});
+
+/** Descendants of `pid` that still exist and are not zombies. */
+function liveDescendants(pid: number): number[] {
+  const children = (parent: number): number[] => {
+    const path = `/proc/${parent}/task/${parent}/children`;
+    if (!existsSync(path)) return [];
+    return readFileSync(path, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  };
+  const all: number[] = [];
+  const queue = children(pid);
+  while (queue.length > 0) {
+    const next = queue.shift()!;
+    all.push(next);
+    queue.push(...children(next));
+  }
+  return all.filter((p) => {
+    try {
+      return !readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.startsWith('Z');
+    } catch {
+      return false;
+    }
+  });
+}
+
+describe('no tracee outlives simterpose', () => {
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGKILL'] as const) {
+    it(`kills every tracee when simterpose gets ${signal}`, async () => {
+      // The tracees wait for input that never comes; simterpose waits with them.
+      const child = spawn(process.execPath, [CLI, 'run', 'platforms/two-hosts.xml', '--', 'sh', '-c', 'cat | cat'], { cwd: REPO_ROOT, stdio: ['pipe', 'ignore', 'ignore'] });
+      const pid = child.pid!;
+      let tracees: number[] = [];
+      for (let i = 0; i < 100 && tracees.length < 3; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        tracees = liveDescendants(pid);
+      }
+      expect(tracees.length).toBeGreaterThanOrEqual(3);
+      const exited = new Promise((resolve) => child.on('exit', resolve));
+      child.kill(signal);
+      await exited;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const survivors = tracees.filter((p) => {
+        try {
+          return !readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.startsWith('Z') && readlinkSync(`/proc/${p}/exe`) !== '';
+        } catch {
+          return false;
+        }
+      });
+      expect(survivors).toEqual([]);
+    });
+  }
+});
