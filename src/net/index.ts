@@ -6,7 +6,7 @@ export { INADDR_ANY, LOOPBACK, formatIpv4, isLoopback, parseIpv4 } from './ipv4.
 export { VirtualNetwork, type NetworkOptions } from './network.js';
 export { DEFAULT_BUFFER_SIZE } from './pipe.js';
 export { EPHEMERAL_FIRST, EPHEMERAL_LAST, PortTable, TIME_WAIT_SECONDS, type PortBinding, type ReuseOptions } from './ports.js';
-export type { Readiness, ReadinessListener } from './readiness.js';
+export { Watchable, type Readiness, type ReadinessListener } from './readiness.js';
 export * from './sockaddr.js';
 export { SHUT_RD, SHUT_RDWR, SHUT_WR, SOMAXCONN, StreamSocket, type RecvOptions, type StreamState } from './stream.js';
 export type { Transport } from './transport.js';

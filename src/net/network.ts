@@ -35,11 +35,16 @@ export class VirtualNetwork {
   private readonly datagramSockets = new Map<number, DatagramSocket>();
   /** Turns of SO_REUSEPORT listener groups, keyed by host and port: connections go round the group. */
   private readonly reusePortTurns = new Map<string, number>();
+  /** Lower-case host name → address; the first host of a name that differs only by case wins. */
+  private readonly names = new Map<string, string>();
   private lastSocketId = 0;
   private readonly context: NetContext;
 
   constructor(hosts: readonly HostEntry[], transport: Transport, options: NetworkOptions = {}) {
     this.addresses = new AddressBook(hosts);
+    for (const { host, address } of this.addresses.entries) {
+      if (!this.names.has(host.toLowerCase())) this.names.set(host.toLowerCase(), address);
+    }
     const now = options.now ?? (() => 0);
     for (const { name } of hosts) this.tables.set(name, { tcp: new PortTable(now), udp: new PortTable(now) });
     this.context = {
@@ -89,9 +94,7 @@ export class VirtualNetwork {
 
   /** The address of a host name, as the nameserver answers: case-insensitive, a trailing dot allowed. */
   lookup(name: string): string | undefined {
-    const wanted = name.replace(/\.$/, '').toLowerCase();
-    const entry = this.addresses.entries.find((e) => e.host.toLowerCase() === wanted);
-    return entry?.address;
+    return this.names.get(name.replace(/\.$/, '').toLowerCase());
   }
 
   private tablesOf(host: string): HostTables {

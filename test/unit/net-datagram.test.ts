@@ -176,3 +176,12 @@ describe('virtual nameserver', () => {
     expect(reply.data.readUInt16BE(2) & 15).toBe(RCODE_NXDOMAIN);
   });
 });
+
+describe('name lookup', () => {
+  it('finds host names case-insensitively, with or without the trailing dot', () => {
+    const net = new VirtualNetwork([{ name: 'Node-1', properties: {} }], new ManualTransport());
+    expect(net.lookup('node-1')).toBe('10.0.0.1');
+    expect(net.lookup('NODE-1.')).toBe('10.0.0.1');
+    expect(net.lookup('node-2')).toBeUndefined();
+  });
+});
