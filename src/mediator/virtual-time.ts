@@ -31,45 +31,79 @@ const TAI_OFFSET = 37;
 /** Resolution Linux reports for the coarse clocks (one tick at HZ=250). */
 const COARSE_RESOLUTION = 0.004;
 
+/** A clock reading as the kernel hands it out: whole seconds and nanoseconds (0 ≤ nanoseconds < 1e9). */
+export interface Timespec {
+  seconds: number;
+  nanoseconds: number;
+}
+
+/** Seconds as a Timespec, rounded to the nanosecond (never 1e9 ns: that carries into the seconds). */
+export function toTimespec(seconds: number): Timespec {
+  return offsetBy({ seconds: 0, nanoseconds: 0 }, seconds);
+}
+
+/**
+ * `base` plus `seconds`. The wall clocks are read this way, not as one
+ * number: a double near 1e9 seconds (a date) only resolves about 120 ns, and
+ * elapsed times would lose their last digits.
+ */
+function offsetBy(base: Timespec, seconds: number): Timespec {
+  const whole = Math.floor(seconds);
+  let nanoseconds = base.nanoseconds + Math.round((seconds - whole) * 1e9);
+  let total = base.seconds + whole;
+  if (nanoseconds >= 1e9) {
+    nanoseconds -= 1e9;
+    total += 1;
+  }
+  return { seconds: total, nanoseconds };
+}
+
 export class VirtualTime {
+  private readonly epochTimespec: Timespec;
+
   constructor(
     private readonly scheduler: Scheduler,
     /** Seconds since 1970 that virtual time 0 corresponds to. */
     readonly epoch: number,
-  ) {}
+  ) {
+    this.epochTimespec = toTimespec(epoch);
+  }
 
   get now(): number {
     return this.scheduler.now;
   }
 
-  realtime(): number {
-    return this.epoch + this.scheduler.now;
+  /** The wall clock: the epoch plus virtual now. */
+  realtime(): Timespec {
+    return offsetBy(this.epochTimespec, this.scheduler.now);
   }
 
   /**
-   * What `clockid` reads for `thread`, in seconds; undefined for clocks that
-   * are not virtualized (dynamic POSIX clocks on a descriptor).
+   * What `clockid` reads for `thread`; undefined for clocks that are not
+   * virtualized (dynamic POSIX clocks on a descriptor).
    */
-  read(clockid: number, thread: Thread, findProcess: (pid: number) => Process | undefined, findThread: (tid: number) => Thread | undefined): number | undefined {
+  read(clockid: number, thread: Thread, findProcess: (pid: number) => Process | undefined, findThread: (tid: number) => Thread | undefined): Timespec | undefined {
     switch (clockid) {
       case CLOCK_REALTIME:
       case CLOCK_REALTIME_COARSE:
       case CLOCK_REALTIME_ALARM:
         return this.realtime();
       case CLOCK_TAI:
-        return this.realtime() + TAI_OFFSET;
+        return offsetBy({ seconds: this.epochTimespec.seconds + TAI_OFFSET, nanoseconds: this.epochTimespec.nanoseconds }, this.scheduler.now);
       case CLOCK_MONOTONIC:
       case CLOCK_MONOTONIC_RAW:
       case CLOCK_MONOTONIC_COARSE:
       case CLOCK_BOOTTIME:
       case CLOCK_BOOTTIME_ALARM:
-        return BOOT_UPTIME + this.scheduler.now;
+        return offsetBy({ seconds: BOOT_UPTIME, nanoseconds: 0 }, this.scheduler.now);
       case CLOCK_PROCESS_CPUTIME_ID:
-        return processCpuTime(thread.process);
+        return toTimespec(processCpuTime(thread.process));
       case CLOCK_THREAD_CPUTIME_ID:
-        return thread.cpuTime;
-      default:
-        return this.cpuClock(clockid, findProcess, findThread);
+        return toTimespec(thread.cpuTime);
+      default: {
+        const cpuTime = this.cpuClock(clockid, findProcess, findThread);
+        return cpuTime === undefined ? undefined : toTimespec(cpuTime);
+      }
     }
   }
 
@@ -83,8 +117,8 @@ export class VirtualTime {
     return process === undefined ? undefined : processCpuTime(process);
   }
 
-  resolution(clockid: number): number {
-    return clockid === CLOCK_REALTIME_COARSE || clockid === CLOCK_MONOTONIC_COARSE ? COARSE_RESOLUTION : 1e-9;
+  resolution(clockid: number): Timespec {
+    return toTimespec(clockid === CLOCK_REALTIME_COARSE || clockid === CLOCK_MONOTONIC_COARSE ? COARSE_RESOLUTION : 1e-9);
   }
 
   /** A relative timeout as a virtual deadline. */
@@ -92,18 +126,26 @@ export class VirtualTime {
     return this.scheduler.now + Math.max(0, seconds);
   }
 
-  /** An absolute date on one of the tracee's clocks as a virtual deadline. */
-  at(clockid: number, date: number): number {
+  /**
+   * An absolute date on one of the tracee's clocks as a virtual deadline. A
+   * Timespec date keeps its nanoseconds; a number near 1e9 seconds cannot.
+   */
+  at(clockid: number, date: number | Timespec): number {
+    const { seconds, nanoseconds } = typeof date === 'number' ? { seconds: date, nanoseconds: 0 } : date;
+    let origin: Timespec;
     switch (clockid) {
       case CLOCK_REALTIME:
       case CLOCK_REALTIME_ALARM:
       case CLOCK_REALTIME_COARSE:
-        return Math.max(this.scheduler.now, date - this.epoch);
+        origin = this.epochTimespec;
+        break;
       case CLOCK_TAI:
-        return Math.max(this.scheduler.now, date - TAI_OFFSET - this.epoch);
+        origin = { seconds: this.epochTimespec.seconds + TAI_OFFSET, nanoseconds: this.epochTimespec.nanoseconds };
+        break;
       default:
-        return Math.max(this.scheduler.now, date - BOOT_UPTIME);
+        origin = { seconds: BOOT_UPTIME, nanoseconds: 0 };
     }
+    return Math.max(this.scheduler.now, seconds - origin.seconds + (nanoseconds - origin.nanoseconds) / 1e9);
   }
 }
 

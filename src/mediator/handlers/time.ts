@@ -3,10 +3,25 @@ import { Errno } from '../errno.js';
 import { asInt, memory } from '../memory.js';
 import { NATIVE, blocked, done, fail, type Outcome } from '../outcome.js';
 import type { Thread } from '../tracees.js';
+import { toTimespec, type Timespec } from '../virtual-time.js';
 
 /** Sleeps wait in virtual time: an hour of sleep costs no wall time. */
 
 const TIMER_ABSTIME = 1;
+
+/** A struct timespec as the tracee wrote it, nanoseconds apart: an absolute date near 1e9 s would lose them in one number. */
+export function readTimespec(pid: number, address: number): Timespec {
+  const data = memory.read(pid, address, 16);
+  return { seconds: Number(data.readBigInt64LE(0)), nanoseconds: Number(data.readBigInt64LE(8)) };
+}
+
+export function writeTimespec(pid: number, address: number, value: Timespec | number): void {
+  const { seconds, nanoseconds } = typeof value === 'number' ? toTimespec(value) : value;
+  const data = Buffer.alloc(16);
+  data.writeBigInt64LE(BigInt(seconds), 0);
+  data.writeBigInt64LE(BigInt(nanoseconds), 8);
+  memory.write(pid, address, data);
+}
 
 function sleepUntil(ctx: SyscallContext, deadline: number, remaining: number): Outcome {
   const scheduler = ctx.services.scheduler;
@@ -17,7 +32,7 @@ function sleepUntil(ctx: SyscallContext, deadline: number, remaining: number): O
     onTimeout: () => done(0),
     onSignal: 'eintr',
     onInterrupt: (thread: Thread) => {
-      if (remaining !== 0) memory.writeTimespec(thread.process.pid, remaining, Math.max(0, deadline - scheduler.now));
+      if (remaining !== 0) writeTimespec(thread.process.pid, remaining, Math.max(0, deadline - scheduler.now));
       return fail(Errno.EINTR);
     },
   });
@@ -32,10 +47,10 @@ function nanosleep(ctx: SyscallContext): Outcome {
 
 function clockNanosleep(ctx: SyscallContext): Outcome {
   const [clockid, flags, request, remaining] = ctx.args as [number, number, number, number];
-  const seconds = memory.timespec(ctx.process.pid, request);
   if ((asInt(flags) & TIMER_ABSTIME) !== 0) {
-    return sleepUntil(ctx, ctx.services.time.at(asInt(clockid), seconds), 0);
+    return sleepUntil(ctx, ctx.services.time.at(asInt(clockid), readTimespec(ctx.process.pid, request)), 0);
   }
+  const seconds = memory.timespec(ctx.process.pid, request);
   if (seconds < 0) return fail(Errno.EINVAL);
   return sleepUntil(ctx, ctx.services.time.after(seconds), remaining);
 }
@@ -110,7 +125,7 @@ function alarm(ctx: SyscallContext): Outcome {
   return done(previous.value > 0 ? Math.max(1, Math.round(previous.value)) : 0);
 }
 
-function readClock(ctx: SyscallContext, clockid: number): number | undefined {
+function readClock(ctx: SyscallContext, clockid: number): Timespec | undefined {
   const tracees = ctx.services.tracees;
   return ctx.services.time.read(clockid, ctx.thread, (pid) => tracees.processes.get(pid), (tid) => tracees.threads.get(tid));
 }
@@ -119,14 +134,14 @@ function clockGettime(ctx: SyscallContext): Outcome {
   const [clockid, timespec] = ctx.args as [number, number];
   const value = readClock(ctx, asInt(clockid));
   if (value === undefined) return NATIVE;
-  memory.writeTimespec(ctx.process.pid, timespec, value);
+  writeTimespec(ctx.process.pid, timespec, value);
   return done(0);
 }
 
 function clockGetres(ctx: SyscallContext): Outcome {
   const [clockid, timespec] = ctx.args as [number, number];
   if (readClock(ctx, asInt(clockid)) === undefined) return NATIVE;
-  if (timespec !== 0) memory.writeTimespec(ctx.process.pid, timespec, ctx.services.time.resolution(asInt(clockid)));
+  if (timespec !== 0) writeTimespec(ctx.process.pid, timespec, ctx.services.time.resolution(asInt(clockid)));
   return done(0);
 }
 
@@ -135,9 +150,8 @@ function gettimeofday(ctx: SyscallContext): Outcome {
   const now = ctx.services.time.realtime();
   if (timeval !== 0) {
     const data = Buffer.alloc(16);
-    const whole = Math.floor(now);
-    data.writeBigInt64LE(BigInt(whole), 0);
-    data.writeBigInt64LE(BigInt(Math.floor((now - whole) * 1e6)), 8);
+    data.writeBigInt64LE(BigInt(now.seconds), 0);
+    data.writeBigInt64LE(BigInt(Math.floor(now.nanoseconds / 1000)), 8);
     memory.write(ctx.process.pid, timeval, data);
   }
   // The kernel keeps no time zone of its own: UTC, no daylight saving.
@@ -146,7 +160,7 @@ function gettimeofday(ctx: SyscallContext): Outcome {
 }
 
 function time(ctx: SyscallContext): Outcome {
-  const seconds = Math.floor(ctx.services.time.realtime());
+  const seconds = ctx.services.time.realtime().seconds;
   if (ctx.args[0] !== 0) {
     const data = Buffer.alloc(8);
     data.writeBigInt64LE(BigInt(seconds));

@@ -4,6 +4,7 @@ import { inspectFd } from '../kernel-fds.js';
 import { asInt, memory } from '../memory.js';
 import { ptrace } from '../native.js';
 import { NATIVE, done, fail, native, type Outcome } from '../outcome.js';
+import { readTimespec, writeTimespec } from './time.js';
 
 /**
  * timerfds stay real kernel descriptors, so read, poll and epoll on them work
@@ -52,8 +53,8 @@ function timerfdCreate(ctx: SyscallContext): Outcome {
 }
 
 function writeItimerspec(pid: number, address: number, interval: number, value: number): void {
-  memory.writeTimespec(pid, address, interval);
-  memory.writeTimespec(pid, address + 16, value);
+  writeTimespec(pid, address, interval);
+  writeTimespec(pid, address + 16, value);
 }
 
 function timerfdSettime(ctx: SyscallContext): Outcome {
@@ -66,18 +67,18 @@ function timerfdSettime(ctx: SyscallContext): Outcome {
   const time = services.time;
   if (oldValue !== 0) writeItimerspec(process.pid, oldValue, timer.interval, timer.deadline === undefined ? 0 : timer.deadline - time.now);
   const interval = memory.timespec(process.pid, newValue);
-  const value = memory.timespec(process.pid, newValue + 16);
-  if (interval < 0 || value < 0) return fail(Errno.EINVAL);
+  const value = readTimespec(process.pid, newValue + 16);
+  if (interval < 0 || value.seconds < 0 || value.nanoseconds < 0) return fail(Errno.EINVAL);
   const arming = {};
   timer.arming = arming;
   timer.interval = interval;
   timer.ticks = 0;
   ptrace.setTimerTicks(process.pid, fd, 0);
-  if (value === 0) {
+  if (value.seconds === 0 && value.nanoseconds === 0) {
     timer.deadline = undefined;
     return done(0);
   }
-  timer.deadline = (asInt(flags) & TFD_TIMER_ABSTIME) !== 0 ? time.at(timer.clockid, value) : time.after(value);
+  timer.deadline = (asInt(flags) & TFD_TIMER_ABSTIME) !== 0 ? time.at(timer.clockid, value) : time.after(value.seconds + value.nanoseconds / 1e9);
   const expire = (): void => {
     if (!process.alive || timer.deadline === undefined) return;
     const readable = inspectFd(process.pid, fd)?.readable ?? false;
