@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 const SECTIONS = {
   syscalls: new URL('./syscalls.js', import.meta.url),
   sim: new URL('./sim.js', import.meta.url),
+  time: new URL('./time.js', import.meta.url),
 };
 
 function formatValue(value) {

@@ -1,0 +1,116 @@
+// The `time` benchmark section: what one emulated clock_gettime costs under
+// simterpose against a bare C tracer emulating it in one stop, and the wall
+// time an hour of virtual sleep costs.
+//
+// Everything is wall-clock time measured outside the programs, as the
+// difference between a run doing the work and one that does not (median of
+// several interleaved runs): start-up costs cancel out, and the programs'
+// own clocks are virtual under simterpose, so they cannot time themselves.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+const binDir = fileURLToPath(new URL('./bin/', import.meta.url));
+const cTracer = `${binDir}c-tracer`;
+const timeSpin = `${binDir}time_spin`;
+const timeSleep = `${binDir}time_sleep`;
+const simterposeCli = `${repoRoot}bin/simterpose.js`;
+const platform = 'platforms/two-hosts.xml';
+
+const CLOCK_GETTIME = 228; // x86_64
+const RUNS = 5;
+const CLOCK_TARGET = 1.3;
+const HOUR_TARGET_SECONDS = 0.1;
+
+function build() {
+  mkdirSync(binDir, { recursive: true });
+  const builds = [
+    [cTracer, `${repoRoot}bench/c-tracer.c`],
+    [timeSpin, `${repoRoot}test/apps/time_spin.c`],
+    [timeSleep, `${repoRoot}test/apps/time_sleep.c`],
+  ];
+  for (const [output, source] of builds) {
+    execFileSync('gcc', ['-O2', '-Wall', '-Werror', '-o', output, source], { stdio: 'inherit' });
+  }
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** Wall-clock seconds of one run; throws with the command's stderr if it fails. */
+function timeRun(argv) {
+  const started = process.hrtime.bigint();
+  const result = spawnSync(argv[0], argv.slice(1), { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (result.error !== undefined) throw result.error;
+  if (result.status !== 0) {
+    const lines = result.stderr.toString().trim().split('\n');
+    const telling = lines.find((line) => /error|simterpose:/i.test(line)) ?? lines[0] ?? '';
+    const how = result.status === null ? `killed by ${result.signal}` : `exit status ${result.status}`;
+    throw new Error(`${how}${telling ? `: ${telling.trim()}` : ''}`);
+  }
+  return seconds;
+}
+
+/** Median wall seconds of `busy` minus that of `idle`, runs interleaved so that a slow spell hits both alike. */
+function wallDifference(idle, busy) {
+  const idleTimes = [];
+  const busyTimes = [];
+  for (let run = 0; run < RUNS; run++) {
+    idleTimes.push(timeRun(idle));
+    busyTimes.push(timeRun(busy));
+  }
+  return median(busyTimes) - median(idleTimes);
+}
+
+function perCall(name, commandFor, calls, note) {
+  try {
+    return { name, value: (wallDifference(commandFor(0), commandFor(calls)) / calls) * 1e6, unit: 'µs/call', note };
+  } catch (error) {
+    return { name, value: null, unit: 'µs/call', note: `failed: ${error.message}` };
+  }
+}
+
+function ratio(name, numerator, denominator, target) {
+  if (numerator.value === null || denominator.value === null) {
+    return { name, value: null, unit: '×', note: `target ≤ ${target}×, not measured` };
+  }
+  const value = numerator.value / denominator.value;
+  return { name, value, unit: '×', note: `target ≤ ${target}×: ${value <= target ? 'met' : 'MISSED'}` };
+}
+
+function hourOfSleep(options) {
+  const name = `an hour of virtual sleep${options.length > 0 ? ` (${options.join(' ')})` : ''}`;
+  const run = (seconds) => [process.execPath, simterposeCli, 'run', ...options, platform, '--', timeSleep, 'sleep', String(seconds), '1'];
+  try {
+    const value = wallDifference(run(0), run(3600));
+    return { name, value, unit: 's wall', note: `target < ${HOUR_TARGET_SECONDS} s: ${value < HOUR_TARGET_SECONDS ? 'met' : 'MISSED'}; a run sleeping 3600 s minus one sleeping 0 s` };
+  } catch (error) {
+    return { name, value: null, unit: 's wall', note: `failed: ${error.message}` };
+  }
+}
+
+export async function run() {
+  build();
+  const spin = (n) => [timeSpin, String(n)];
+  const simterpose = (options) => (n) => [process.execPath, simterposeCli, 'run', ...options, platform, '--', ...spin(n)];
+
+  const native = perCall('native clock_gettime syscall', spin, 2_000_000, 'no tracer; syscall(2), not the vDSO');
+  const floor = perCall('C tracer, clock_gettime emulated', (n) => [cTracer, String(CLOCK_GETTIME), '--write-timespec', '--', ...spin(n)], 50_000,
+    'one seccomp stop, a timespec written with process_vm_writev');
+  const emulated = perCall('simterpose, clock_gettime', simterpose([]), 20_000, 'default CPU model (charged work measured at every stop)');
+  const emulatedFree = perCall('simterpose --cpu-model none, clock_gettime', simterpose(['--cpu-model', 'none']), 20_000, 'no work measured');
+  return [
+    native,
+    floor,
+    emulated,
+    emulatedFree,
+    ratio('simterpose / C tracer, clock_gettime', emulated, floor, CLOCK_TARGET),
+    ratio('simterpose --cpu-model none / C tracer, clock_gettime', emulatedFree, floor, CLOCK_TARGET),
+    hourOfSleep([]),
+    hourOfSleep(['--cpu-model', 'none']),
+  ];
+}
