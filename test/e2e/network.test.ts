@@ -1,0 +1,472 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { describe, expect, inject, test } from 'vitest';
+import { loadSimulation, parseDeploymentText, type DeploymentEntry } from '../../src/sim/index.js';
+import { appPath, runNative, runSimterpose, shellStatus, type RunResult } from '../helpers/apps.js';
+import { REPO_ROOT } from '../helpers/paths.js';
+
+// The virtual network, end to end: the programs of test/apps/net_*.c run on
+// the hosts of a platform, deployed by the files in test/fixtures/deployments,
+// and talk through simterpose only. Where the outcome does not depend on the
+// platform, each program's output must equal its output in a native run of
+// the same deployment on loopback (host names replaced by localhost, virtual
+// ports by free ones). Virtual durations are checked against the SimGrid
+// engine itself, driven directly with the comms the connection implies.
+
+/**
+ * The data paths every test runs under (`simterpose run --network MODE`).
+ * Address translation joins as 'translate' once it exists: each test below
+ * then runs under both and their outputs must agree.
+ */
+const NETWORK_MODES = ['full'] as const;
+type NetworkMode = (typeof NETWORK_MODES)[number];
+
+const CLI = join(REPO_ROOT, 'bin', 'simterpose.js');
+const PLATFORMS = 'test/fixtures/platforms';
+const DEPLOYMENTS = 'test/fixtures/deployments';
+const TWO_HOSTS = `${PLATFORMS}/net-two-hosts.xml`;
+const DUMBBELL = `${PLATFORMS}/net-dumbbell.xml`;
+/** alice has no ip property: the first default address. bob's is his property. */
+const ALICE_IP = '10.0.0.1';
+const BOB_IP = '192.168.7.2';
+
+/** `simterpose run --cpu-model none --network MODE <platform> <deployment>`. */
+function runDeployment(platform: string, deployment: string, mode: NetworkMode): Promise<RunResult> {
+  const distBuildError = inject('distBuildError');
+  if (distBuildError !== null) {
+    return Promise.reject(new Error(`dist/ could not be built, so the CLI cannot run:\n${distBuildError}`));
+  }
+  return runNative([process.execPath, CLI, 'run', '--cpu-model', 'none', '--network', mode, platform, deployment], {
+    timeoutMs: 55_000,
+  });
+}
+
+interface ProcessOutput {
+  host: string;
+  pid: number;
+  lines: string[];
+}
+
+const PREFIX = /^\[(\S+) (\d+)\] (.*)$/;
+
+/** Splits a deployment run's stdout by its `[HOST PID] ` prefixes; every line must have one. */
+function outputsByProcess(stdout: string): ProcessOutput[] {
+  const processes = new Map<string, ProcessOutput>();
+  for (const line of stdout.trimEnd().split('\n')) {
+    const match = PREFIX.exec(line);
+    if (match === null) throw new Error(`a line of a deployment run has no [HOST PID] prefix: ${JSON.stringify(line)}`);
+    const [, host, pid, text] = match as unknown as [string, string, string, string];
+    const key = `${host} ${pid}`;
+    if (!processes.has(key)) processes.set(key, { host, pid: Number(pid), lines: [] });
+    processes.get(key)!.lines.push(text);
+  }
+  return [...processes.values()];
+}
+
+/** Each host's outputs, one text per process, sorted: processes of one host may run in any order. */
+function outputsByHost(outputs: Array<{ host: string; lines: string[] }>): Record<string, string[]> {
+  const byHost: Record<string, string[]> = {};
+  for (const { host, lines } of outputs) (byHost[host] ??= []).push(lines.join('\n'));
+  for (const texts of Object.values(byHost)) texts.sort();
+  return byHost;
+}
+
+function linesOf(outputs: ProcessOutput[], host: string): string[] {
+  const found = outputs.filter((output) => output.host === host);
+  if (found.length !== 1) throw new Error(`expected one process on ${host}, found ${found.length}`);
+  return found[0]!.lines;
+}
+
+function expectAllSucceeded(result: RunResult, outputs: ProcessOutput[], processes: number): void {
+  expect(result.stderr).toBe('');
+  expect(shellStatus(result)).toBe(0);
+  expect(outputs).toHaveLength(processes);
+  for (const output of outputs) expect(output.lines.at(-1), `${output.host} ${output.pid}`).toBe('EXIT-SUCCESS');
+}
+
+// ---------------------------------------------------------------------------
+// Native runs of the same deployments, on loopback.
+
+function freeTcpPort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+function freeUdpPort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const socket = createSocket('udp4');
+    socket.on('error', reject);
+    socket.bind(0, '127.0.0.1', () => {
+      const { port } = socket.address();
+      socket.close(() => resolvePort(port));
+    });
+  });
+}
+
+interface NativeProcess {
+  child: ChildProcess;
+  stdout: string;
+  done: Promise<number | null>;
+  firstLine: Promise<void>;
+}
+
+function startNative(argv: string[]): NativeProcess {
+  const child = spawn(argv[0]!, argv.slice(1), { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const started: NativeProcess = { child, stdout: '', done: undefined!, firstLine: undefined! };
+  started.firstLine = new Promise((resolveLine) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      started.stdout += chunk.toString('utf8');
+      if (started.stdout.includes('\n')) resolveLine();
+    });
+    child.on('close', () => resolveLine());
+  });
+  started.done = new Promise((resolveDone, reject) => {
+    child.on('error', reject);
+    child.on('close', (status) => resolveDone(status));
+  });
+  return started;
+}
+
+/**
+ * Runs a deployment natively: its programs start in start-time order, each
+ * once the one before has printed its first line (a server's "listening"),
+ * with every platform host name replaced by localhost and every port of
+ * `ports` by a free loopback port. Returns each program's output, with
+ * those ports written back as the deployment's, under the deployment's host
+ * name, sorted as outputsByHost() does.
+ */
+async function runDeploymentNatively(
+  deployment: string,
+  hosts: string[],
+  ports: { tcp?: string[]; udp?: string[] },
+): Promise<Record<string, string[]>> {
+  const file = join(REPO_ROOT, deployment);
+  const entries: DeploymentEntry[] = parseDeploymentText(readFileSync(file, 'utf8'), file, hosts);
+  const replaced = new Map<string, string>(hosts.map((host) => [host, 'localhost']));
+  for (const port of ports.tcp ?? []) replaced.set(port, String(await freeTcpPort()));
+  for (const port of ports.udp ?? []) replaced.set(port, String(await freeUdpPort()));
+  const ordered = [...entries].sort((a, b) => a.startTime - b.startTime);
+  const started: Array<{ host: string; process: NativeProcess }> = [];
+  try {
+    for (const entry of ordered) {
+      const [program, ...args] = entry.argv;
+      const argv = [resolve(dirname(file), program!), ...args.map((arg) => replaced.get(arg) ?? arg)];
+      const process = startNative(argv);
+      started.push({ host: entry.host, process });
+      await process.firstLine;
+    }
+    const statuses = await Promise.all(started.map(({ process }) => process.done));
+    expect(statuses, 'native exit statuses').toEqual(started.map(() => 0));
+  } finally {
+    for (const { process } of started) if (process.child.exitCode === null) process.child.kill('SIGKILL');
+  }
+  // Programs print the ports they were given: back to the deployment's own.
+  const portsBack = [...replaced].filter(([original]) => !hosts.includes(original));
+  const asDeployed = (line: string) =>
+    portsBack.reduce((text, [original, free]) => text.replace(new RegExp(`\\b${free}\\b`, 'g'), original), line);
+  return outputsByHost(
+    started.map(({ host, process }) => ({ host, lines: process.stdout.trimEnd().split('\n').map(asDeployed) })),
+  );
+}
+
+// ---------------------------------------------------------------------------
+// What the SimGrid engine says a sequence of comms takes.
+
+type Comm = [src: string, dst: string, bytes: number];
+
+/**
+ * Runs flows at once on a fresh engine, each flow a chain of comms started
+ * one after the other, and returns the date each flow's last comm ends.
+ */
+async function engineFlowEnds(platform: string, flows: Comm[][]): Promise<number[]> {
+  const sim = await loadSimulation(join(REPO_ROOT, platform));
+  const ends: number[] = flows.map(() => NaN);
+  const step = flows.map(() => 0);
+  const running = new Map<number, number>();
+  const startNext = (flow: number) => {
+    const comm = flows[flow]![step[flow]!];
+    if (comm === undefined) {
+      ends[flow] = sim.now();
+      return;
+    }
+    step[flow]!++;
+    running.set(sim.startComm(comm[0], comm[1], comm[2]), flow);
+  };
+  flows.forEach((_, flow) => startNext(flow));
+  while (running.size > 0) {
+    const { completed, failed } = sim.advance(Infinity);
+    expect(failed).toEqual([]);
+    for (const id of completed) {
+      const flow = running.get(id);
+      if (flow === undefined) continue;
+      running.delete(id);
+      startNext(flow);
+    }
+  }
+  return ends;
+}
+
+/** connect(): the SYN and the SYN-ACK, zero-byte comms each way. */
+function handshake(client: string, server: string): Comm[] {
+  return [
+    [client, server, 0],
+    [server, client, 0],
+  ];
+}
+
+function expectClose(measured: number, expected: number, relative = 0.01): void {
+  expect(Number.isFinite(measured), `measured ${measured}`).toBe(true);
+  expect(Math.abs(measured - expected), `measured ${measured} s, SimGrid says ${expected} s`).toBeLessThanOrEqual(
+    expected * relative + 1e-6,
+  );
+}
+
+/** The number in the line `<label> <number>...` of a program's output. */
+function numberAfter(lines: string[], label: string): number {
+  const line = lines.find((candidate) => candidate.startsWith(`${label} `));
+  if (line === undefined) throw new Error(`no line starting with "${label}" in:\n${lines.join('\n')}`);
+  return Number(line.slice(label.length + 1).split(' ')[0]);
+}
+
+// ---------------------------------------------------------------------------
+
+const TCP_ECHO_SCENARIOS = [
+  { file: 'tcp-echo-blocking.xml', behaviour: 'a blocking server and a blocking client echo 1 MB intact' },
+  { file: 'tcp-echo-poll.xml', behaviour: 'a poll() server and a non-blocking poll() client echo 1 MB intact' },
+  { file: 'tcp-echo-select.xml', behaviour: 'a select() server and a select() client echo 1 MB intact' },
+  { file: 'tcp-echo-epoll-level.xml', behaviour: 'a level-triggered epoll server and client echo 1 MB intact' },
+  { file: 'tcp-echo-epoll-edge.xml', behaviour: 'an edge-triggered epoll server and client echo 1 MB intact' },
+  {
+    file: 'tcp-echo-sequential.xml',
+    behaviour: 'a blocking server serves three clients one after another while the others wait in its listen queue',
+  },
+  { file: 'tcp-echo-concurrent-poll.xml', behaviour: 'a poll() server serves three clients at once' },
+  { file: 'tcp-echo-concurrent-epoll.xml', behaviour: 'an edge-triggered epoll server serves three clients at once' },
+];
+
+for (const mode of NETWORK_MODES) {
+  describe(`TCP between two hosts (--network ${mode})`, () => {
+    for (const { file, behaviour } of TCP_ECHO_SCENARIOS) {
+      test(`${behaviour}, printing what it prints natively`, async () => {
+        const deployment = `${DEPLOYMENTS}/${file}`;
+        const result = await runDeployment(TWO_HOSTS, deployment, mode);
+        const outputs = outputsByProcess(result.stdout);
+        const processes = parseDeploymentText(readFileSync(deployment, 'utf8'), deployment, ['alice', 'bob']).length;
+        expectAllSucceeded(result, outputs, processes);
+        for (const client of outputs.filter((output) => output.host === 'alice')) {
+          expect(client.lines).toContain('echo matches');
+        }
+        const native = await runDeploymentNatively(deployment, ['alice', 'bob'], { tcp: ['5000'] });
+        expect(outputsByHost(outputs)).toEqual(native);
+      });
+    }
+
+    test('connect to a port where nothing listens is refused, blocking or not, as on Linux', async () => {
+      const deployment = `${DEPLOYMENTS}/refused.xml`;
+      const result = await runDeployment(TWO_HOSTS, deployment, mode);
+      expect(result.stderr).toBe('');
+      expect(shellStatus(result)).toBe(0);
+      // A single program: its lines come without a prefix.
+      const lines = result.stdout.trimEnd().split('\n');
+      expect(lines).toEqual([
+        'blocking connect: ECONNREFUSED',
+        'non-blocking connect: EINPROGRESS',
+        'poll revents: POLLIN POLLOUT POLLERR POLLHUP',
+        'SO_ERROR: ECONNREFUSED',
+        'SO_ERROR again: no error',
+        'EXIT-SUCCESS',
+      ]);
+      const native = await runDeploymentNatively(deployment, ['alice', 'bob'], { tcp: ['5999'] });
+      expect(native).toEqual({ alice: [lines.join('\n')] });
+    });
+
+    test('a server that closes after sending gives the client EOF, then EPIPE and SIGPIPE once the reset is back', async () => {
+      const deployment = `${DEPLOYMENTS}/peer-close-fin.xml`;
+      const result = await runDeployment(TWO_HOSTS, deployment, mode);
+      const outputs = outputsByProcess(result.stdout);
+      expectAllSucceeded(result, outputs, 2);
+      expect(linesOf(outputs, 'alice')).toEqual([
+        'connected',
+        'read 100 bytes',
+        'read at end of stream: 0 bytes, SIGPIPE seen 0 times',
+        'poll revents: POLLIN POLLOUT POLLRDHUP',
+        'first write after EOF: 10 bytes, SIGPIPE seen 0 times',
+        'poll revents: POLLIN POLLOUT POLLRDHUP POLLERR POLLHUP',
+        'second write: EPIPE, SIGPIPE seen 1 times',
+        'send with MSG_NOSIGNAL: EPIPE, SIGPIPE seen 1 times',
+        'read after reset: 0 bytes, SIGPIPE seen 1 times',
+        'EXIT-SUCCESS',
+      ]);
+      const native = await runDeploymentNatively(deployment, ['alice', 'bob'], { tcp: ['5002'] });
+      expect(outputsByHost(outputs)).toEqual(native);
+    });
+
+    test('a server that closes with unread bytes resets the connection: ECONNRESET, then EOF, then EPIPE', async () => {
+      const deployment = `${DEPLOYMENTS}/peer-close-rst.xml`;
+      const result = await runDeployment(TWO_HOSTS, deployment, mode);
+      const outputs = outputsByProcess(result.stdout);
+      expectAllSucceeded(result, outputs, 2);
+      expect(linesOf(outputs, 'alice')).toEqual([
+        'connected',
+        'write 10 bytes: 10 bytes, SIGPIPE seen 0 times',
+        'read: ECONNRESET, SIGPIPE seen 0 times',
+        'poll revents: POLLIN POLLOUT POLLRDHUP POLLHUP',
+        'read again: 0 bytes, SIGPIPE seen 0 times',
+        'write: EPIPE, SIGPIPE seen 1 times',
+        'EXIT-SUCCESS',
+      ]);
+      const native = await runDeploymentNatively(deployment, ['alice', 'bob'], { tcp: ['5002'] });
+      expect(outputsByHost(outputs)).toEqual(native);
+    });
+  });
+
+  describe(`UDP between two hosts (--network ${mode})`, () => {
+    const scenarios = [
+      { file: 'udp-echo.xml', behaviour: 'sendto/recvfrom', sizes: [1, 0, 1000, 60000] },
+      { file: 'udp-echo-connected.xml', behaviour: 'a connected socket', sizes: [5, 1400, 65507] },
+    ];
+    for (const { file, behaviour, sizes } of scenarios) {
+      test(`datagrams echoed to ${behaviour} keep their boundaries and come from the server's virtual address`, async () => {
+        const deployment = `${DEPLOYMENTS}/${file}`;
+        const result = await runDeployment(TWO_HOSTS, deployment, mode);
+        const outputs = outputsByProcess(result.stdout);
+        expectAllSucceeded(result, outputs, 2);
+        // The server sees the client's virtual address; natively it would be 127.0.0.1.
+        expect(linesOf(outputs, 'bob')).toEqual([
+          'listening on udp port 5001',
+          ...[...sizes, 100].map((size, i) => `datagram ${i + 1}: ${size} bytes from ${ALICE_IP}`),
+          'EXIT-SUCCESS',
+        ]);
+        const native = await runDeploymentNatively(deployment, ['alice', 'bob'], { udp: ['5001'] });
+        expect([linesOf(outputs, 'alice').join('\n')]).toEqual(native.alice);
+        expect(linesOf(outputs, 'alice')).toContain('100-byte answer read into 10 bytes: 10 bytes, MSG_TRUNC');
+      });
+    }
+  });
+
+  describe(`names and addresses (--network ${mode})`, () => {
+    test('each host knows its own name, and names resolve both ways to virtual addresses', async () => {
+      const result = await runDeployment(TWO_HOSTS, `${DEPLOYMENTS}/identity.xml`, mode);
+      const outputs = outputsByProcess(result.stdout);
+      expectAllSucceeded(result, outputs, 2);
+      expect(linesOf(outputs, 'alice')).toEqual([
+        'hostname: alice',
+        'uname nodename: alice',
+        `own address alice: ${ALICE_IP}`,
+        `peer address bob: ${BOB_IP}`,
+        'peer name from its address: bob',
+        'unknown name no-such-host.invalid: EAI_NONAME',
+        'EXIT-SUCCESS',
+      ]);
+      expect(linesOf(outputs, 'bob')).toEqual([
+        'hostname: bob',
+        'uname nodename: bob',
+        `own address bob: ${BOB_IP}`,
+        `peer address alice: ${ALICE_IP}`,
+        'peer name from its address: alice',
+        'unknown name no-such-host.invalid: EAI_NONAME',
+        'EXIT-SUCCESS',
+      ]);
+    });
+
+    test('a program run with --host has that host name, without a prefix on its lines', async () => {
+      const result = await runSimterpose([appPath('net_identity'), 'alice', 'no-such-host.invalid'], {
+        platform: TWO_HOSTS,
+        runOptions: ['--host', 'bob', '--cpu-model', 'none', '--network', mode],
+      });
+      expect(result.stderr).toBe('');
+      expect(shellStatus(result)).toBe(0);
+      expect(result.stdout.split('\n').slice(0, 3)).toEqual(['hostname: bob', 'uname nodename: bob', `own address bob: ${BOB_IP}`]);
+    });
+  });
+
+  describe(`virtual durations follow SimGrid (--network ${mode})`, () => {
+    test('connect takes a round trip, and a 1000-byte echo one comm each way more', async () => {
+      const result = await runDeployment(TWO_HOSTS, `${DEPLOYMENTS}/tcp-echo-timed.xml`, mode);
+      const outputs = outputsByProcess(result.stdout);
+      expectAllSucceeded(result, outputs, 2);
+      const client = linesOf(outputs, 'alice');
+      const [connect] = await engineFlowEnds(TWO_HOSTS, [handshake('alice', 'bob')]);
+      const [echo] = await engineFlowEnds(TWO_HOSTS, [
+        [...handshake('alice', 'bob'), ['alice', 'bob', 1000], ['bob', 'alice', 1000]],
+      ]);
+      expectClose(numberAfter(client, 'connect took'), connect!);
+      expectClose(numberAfter(client, 'last echoed byte after'), echo!);
+    });
+
+    test('1 MB sent in one write arrives after the handshake plus what SimGrid gives a 1 MB comm', async () => {
+      const result = await runDeployment(TWO_HOSTS, `${DEPLOYMENTS}/transfer.xml`, mode);
+      const outputs = outputsByProcess(result.stdout);
+      expectAllSucceeded(result, outputs, 2);
+      const receiver = linesOf(outputs, 'bob');
+      expect(receiver).toContain('received 1000000 bytes');
+      const measured = numberAfter(receiver, 'last byte at') - numberAfter(linesOf(outputs, 'alice'), 'connect called at');
+      const [expected] = await engineFlowEnds(TWO_HOSTS, [[...handshake('alice', 'bob'), ['alice', 'bob', 1e6]]]);
+      expectClose(measured, expected!);
+    });
+
+    test('two transfers across one bottleneck share it: each takes what SimGrid gives two concurrent comms', async () => {
+      const flows: Comm[][] = [
+        [...handshake('s1', 'r1'), ['s1', 'r1', 4e6]],
+        [...handshake('s2', 'r2'), ['s2', 'r2', 4e6]],
+      ];
+      const flowDuration = (outputs: ProcessOutput[], sender: string, receiver: string) =>
+        numberAfter(linesOf(outputs, receiver), 'last byte at') - numberAfter(linesOf(outputs, sender), 'connect called at');
+
+      const shared = await runDeployment(DUMBBELL, `${DEPLOYMENTS}/transfer-shared.xml`, mode);
+      const sharedOutputs = outputsByProcess(shared.stdout);
+      expectAllSucceeded(shared, sharedOutputs, 4);
+      const alone = await runDeployment(DUMBBELL, `${DEPLOYMENTS}/transfer-alone.xml`, mode);
+      const aloneOutputs = outputsByProcess(alone.stdout);
+      expectAllSucceeded(alone, aloneOutputs, 2);
+
+      const expectedShared = await engineFlowEnds(DUMBBELL, flows);
+      const [expectedAlone] = await engineFlowEnds(DUMBBELL, [flows[0]!]);
+      const measuredShared = [flowDuration(sharedOutputs, 's1', 'r1'), flowDuration(sharedOutputs, 's2', 'r2')];
+      const measuredAlone = flowDuration(aloneOutputs, 's1', 'r1');
+      expectClose(measuredShared[0]!, expectedShared[0]!);
+      expectClose(measuredShared[1]!, expectedShared[1]!);
+      expectClose(measuredAlone, expectedAlone!);
+      // Past the handshake, each shared transfer moves its bytes at half the rate.
+      const [handshakeTime] = await engineFlowEnds(DUMBBELL, [handshake('s1', 'r1')]);
+      for (const duration of measuredShared) {
+        expectClose((duration - handshakeTime!) / (measuredAlone - handshakeTime!), 2, 0.1);
+      }
+    });
+  });
+
+  describe(`deployments (--network ${mode})`, () => {
+    test('every line of every program is prefixed with its host and pid', async () => {
+      const result = await runDeployment(TWO_HOSTS, `${DEPLOYMENTS}/tcp-echo-sequential.xml`, mode);
+      const lines = result.stdout.trimEnd().split('\n');
+      for (const line of lines) expect(line).toMatch(/^\[(alice|bob) [1-9]\d*\] /);
+      const outputs = outputsByProcess(result.stdout);
+      expect(outputs.map((output) => output.host).sort()).toEqual(['alice', 'alice', 'alice', 'bob']);
+      expect(new Set(outputs.map((output) => output.pid)).size).toBe(4);
+    });
+
+    test('the run exits with the first non-zero status of its programs', async () => {
+      const result = await runDeployment(TWO_HOSTS, `${DEPLOYMENTS}/exit-status.xml`, mode);
+      expect(shellStatus(result)).toBe(3);
+    });
+
+    test('a deployment naming an unknown host fails in one line that lists the valid hosts, running nothing', async () => {
+      const result = await runDeployment(TWO_HOSTS, `${DEPLOYMENTS}/unknown-host.xml`, mode);
+      expect(shellStatus(result)).not.toBe(0);
+      expect(result.stdout).toBe('');
+      const problems = result.stderr.split('\n').filter((line) => line.includes('nowhere'));
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(/unknown host 'nowhere'.*alice, bob/);
+      expect(result.stderr).not.toMatch(/^\s+at /m);
+    });
+  });
+}
