@@ -1,0 +1,172 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, inject, test } from 'vitest';
+import { loadSimulation } from '../../src/sim/index.js';
+import { runNative, shellStatus, type RunResult } from '../helpers/apps.js';
+import { REPO_ROOT } from '../helpers/paths.js';
+
+// Unmodified programs from Debian talking across simulated hosts: a web
+// server and curl, iperf3, redis. Each runs from a deployment written into a
+// temporary folder, under --cpu-model none so that only the network costs
+// virtual time. A test whose programs are not installed is skipped, saying
+// which are missing (.ci/run installs them all).
+
+/** The data paths every test runs under; 'translate' joins once `--network translate` exists. */
+const NETWORK_MODES = ['full'] as const;
+type NetworkMode = (typeof NETWORK_MODES)[number];
+
+const CLI = join(REPO_ROOT, 'bin', 'simterpose.js');
+const TWO_HOSTS = join(REPO_ROOT, 'test/fixtures/platforms/net-two-hosts.xml');
+const HUNDRED_MBIT = join(REPO_ROOT, 'test/fixtures/platforms/net-100mbit.xml');
+const ALICE_IP = '10.0.0.1';
+
+const workDir = mkdtempSync(join(tmpdir(), 'simterpose-real-programs-'));
+afterAll(() => rmSync(workDir, { recursive: true, force: true }));
+
+function installed(program: string): boolean {
+  return spawnSync('which', [program], { stdio: 'ignore' }).status === 0;
+}
+
+/** test() when every program is on PATH; otherwise a skipped test whose name says what is missing. */
+function testWith(programs: string[], name: string, body: () => Promise<void>, timeoutMs = 120_000): void {
+  const missing = programs.filter((program) => !installed(program));
+  if (missing.length === 0) test(name, body, timeoutMs);
+  else test.skip(`${name} (skipped: ${missing.join(', ')} not installed; .ci/run installs them)`, body);
+}
+
+interface Actor {
+  host: string;
+  startTime: number;
+  argv: string[];
+}
+
+/** An attribute value; newlines as character references, which XML keeps (a literal one becomes a space). */
+function escapeXml(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/"/g, '&quot;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/\n/g, '&#10;');
+}
+
+/** Writes a deployment file in SimGrid's format into its own folder of the work dir; returns its path. */
+function writeDeployment(name: string, actors: Actor[]): string {
+  const folder = mkdtempSync(join(workDir, `${name}-`));
+  const body = actors
+    .map(({ host, startTime, argv: [program, ...args] }) =>
+      [
+        `  <actor host="${host}" function="${escapeXml(program!)}" start_time="${startTime}">`,
+        ...args.map((arg) => `    <argument value="${escapeXml(arg)}"/>`),
+        '  </actor>',
+      ].join('\n'),
+    )
+    .join('\n');
+  const file = join(folder, 'deployment.xml');
+  writeFileSync(file, `<?xml version='1.0'?>\n<platform version="4.1">\n${body}\n</platform>\n`);
+  return file;
+}
+
+/** `simterpose run --cpu-model none --network MODE <platform> <deployment>`, in `cwd`. */
+function runDeployment(platform: string, deployment: string, mode: NetworkMode, cwd: string): Promise<RunResult> {
+  const distBuildError = inject('distBuildError');
+  if (distBuildError !== null) {
+    return Promise.reject(new Error(`dist/ could not be built, so the CLI cannot run:\n${distBuildError}`));
+  }
+  return runNative([process.execPath, CLI, 'run', '--cpu-model', 'none', '--network', mode, platform, deployment], {
+    cwd,
+    timeoutMs: 110_000,
+  });
+}
+
+/** The lines one host's processes printed, without their `[HOST PID] ` prefixes. */
+function linesOfHost(stdout: string, host: string): string[] {
+  const prefix = new RegExp(`^\\[${host} \\d+\\] `);
+  return stdout
+    .split('\n')
+    .filter((line) => prefix.test(line))
+    .map((line) => line.replace(prefix, ''));
+}
+
+/** The rate, in bits per second, that SimGrid gives one long transfer from src to dst. */
+async function longTransferRate(platform: string, src: string, dst: string): Promise<number> {
+  const sim = await loadSimulation(platform);
+  const bytes = 1e10;
+  const id = sim.startComm(src, dst, bytes);
+  for (;;) {
+    const { clock, completed, failed } = sim.advance(Infinity);
+    expect(failed).toEqual([]);
+    if (completed.includes(id)) return (bytes * 8) / clock;
+  }
+}
+
+function explain(result: RunResult): string {
+  return `status ${shellStatus(result)}\nstdout:\n${result.stdout.slice(-4000)}\nstderr:\n${result.stderr.slice(-4000)}`;
+}
+
+/** Serves one request with python3's http.server, from the folder given, then exits. */
+const SERVE_ONE_REQUEST = [
+  'import functools, http.server, sys',
+  'handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[2])',
+  "with http.server.HTTPServer(('0.0.0.0', int(sys.argv[1])), handler) as server:",
+  "    print('serving', flush=True)",
+  '    server.handle_request()',
+].join('\n');
+
+for (const mode of NETWORK_MODES) {
+  describe(`real programs between simulated hosts (--network ${mode})`, () => {
+    testWith(['python3', 'curl'], "curl on alice fetches a file from python3's http.server on bob, by host name", async () => {
+      const site = mkdtempSync(join(workDir, 'site-'));
+      const content = `hello from bob's disk, ${mode} mode\n`;
+      writeFileSync(join(site, 'greeting.txt'), content);
+      const deployment = writeDeployment('http', [
+        { host: 'bob', startTime: 0, argv: ['python3', '-c', SERVE_ONE_REQUEST, '8000', site] },
+        { host: 'alice', startTime: 1, argv: ['curl', '-sS', 'http://bob:8000/greeting.txt'] },
+      ]);
+      const result = await runDeployment(TWO_HOSTS, deployment, mode, site);
+      expect(shellStatus(result), explain(result)).toBe(0);
+      expect(linesOfHost(result.stdout, 'alice').join('\n') + '\n').toBe(content);
+      expect(linesOfHost(result.stdout, 'bob')).toEqual(['serving']);
+      // http.server logs each request with the client's address: alice's virtual one.
+      expect(result.stderr).toMatch(new RegExp(`${ALICE_IP.replace(/\./g, '\\.')} - - \\[.*\\] "GET /greeting.txt HTTP/1.1" 200`));
+    });
+
+    testWith(['iperf3'], 'iperf3 between two hosts of a 100 Mbit/s link measures within 5% of what SimGrid gives a long transfer', async () => {
+      const deployment = writeDeployment('iperf3', [
+        { host: 'bob', startTime: 0, argv: ['iperf3', '-s', '-1', '-p', '5201'] },
+        { host: 'alice', startTime: 1, argv: ['iperf3', '-c', 'bob', '-p', '5201', '-t', '2', '-J'] },
+      ]);
+      const result = await runDeployment(HUNDRED_MBIT, deployment, mode, workDir);
+      expect(shellStatus(result), explain(result)).toBe(0);
+      const report = JSON.parse(linesOfHost(result.stdout, 'alice').join('\n')) as {
+        end: { sum_received: { bits_per_second: number; seconds: number } };
+      };
+      const expected = await longTransferRate(HUNDRED_MBIT, 'alice', 'bob');
+      const measured = report.end.sum_received.bits_per_second;
+      expect(Math.abs(measured - expected) / expected, `iperf3 measured ${measured} bit/s, SimGrid gives ${expected}`).toBeLessThan(0.05);
+      expect(report.end.sum_received.seconds).toBeGreaterThan(1.9);
+    });
+
+    testWith(['redis-server', 'redis-benchmark', 'redis-cli'], 'redis-benchmark completes its SETs and GETs against redis-server on another host', async () => {
+      const deployment = writeDeployment('redis', [
+        { host: 'bob', startTime: 0, argv: ['redis-server', '--port', '6379', '--save', '', '--appendonly', 'no'] },
+        {
+          host: 'alice',
+          startTime: 1,
+          argv: [
+            'sh',
+            '-c',
+            'redis-benchmark -h bob -p 6379 -n 2000 -q -t set,get && redis-cli -h bob -p 6379 shutdown nosave',
+          ],
+        },
+      ]);
+      const result = await runDeployment(TWO_HOSTS, deployment, mode, workDir);
+      expect(shellStatus(result), explain(result)).toBe(0);
+      const client = linesOfHost(result.stdout, 'alice').join('\n');
+      expect(client).toMatch(/SET: [\d.]+ requests per second/);
+      expect(client).toMatch(/GET: [\d.]+ requests per second/);
+    });
+  });
+}
