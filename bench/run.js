@@ -9,6 +9,7 @@ const SECTIONS = {
   syscalls: new URL('./syscalls.js', import.meta.url),
   sim: new URL('./sim.js', import.meta.url),
   time: new URL('./time.js', import.meta.url),
+  network: new URL('./network.js', import.meta.url),
 };
 
 function formatValue(value) {

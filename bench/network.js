@@ -1,0 +1,192 @@
+// The `network` benchmark section: how fast real bytes cross the virtual
+// network. One TCP transfer of 256 MiB in 64 KiB writes (test/apps/net_transfer)
+// between the two hosts of a 100 Gbit/s link without latency, so that wall
+// time is simterpose's own cost, next to the same programs on native loopback
+// in the same run. Rates come from wall-clock time measured outside the
+// programs, as bytes over the difference between a full transfer and an empty
+// one (medians of several runs each): start-up costs cancel out.
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+const binDir = fileURLToPath(new URL('./bin/', import.meta.url));
+const transfer = `${binDir}net_transfer`;
+const simterposeCli = `${repoRoot}bin/simterpose.js`;
+const platform = `${repoRoot}test/fixtures/platforms/net-fast.xml`;
+
+const TOTAL = 256 * 1024 * 1024;
+const WRITE_SIZE = 64 * 1024;
+const RUNS = 3;
+const RATIO_TARGET = 0.3; // full mediation against native loopback
+const MiB = 1024 * 1024;
+
+function build() {
+  mkdirSync(binDir, { recursive: true });
+  execFileSync('gcc', ['-O2', '-Wall', '-Werror', '-o', transfer, `${repoRoot}test/apps/net_transfer.c`], {
+    stdio: 'inherit',
+  });
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function exited(child, what) {
+  return new Promise((resolve, reject) => {
+    const stderr = [];
+    child.stderr?.on('data', (chunk) => stderr.push(chunk));
+    child.on('error', reject);
+    child.on('close', (status, signal) => {
+      if (status === 0) resolve();
+      else reject(new Error(`${what}: ${status === null ? `killed by ${signal}` : `exit status ${status}`} ${Buffer.concat(stderr).toString().trim().split('\n')[0] ?? ''}`));
+    });
+  });
+}
+
+/** Wall seconds of one native transfer of `bytes` on loopback, from the sender's start to both ends' exit. */
+async function nativeSeconds(bytes) {
+  const port = String(await freePort());
+  const receiver = spawn(transfer, ['recv', port, String(bytes)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const receiverDone = exited(receiver, 'native receiver');
+  await new Promise((resolve) => receiver.stdout.once('data', resolve));
+  receiver.stdout.resume();
+  const started = process.hrtime.bigint();
+  const sender = spawn(transfer, ['send', '127.0.0.1', port, String(bytes), String(WRITE_SIZE)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  await Promise.all([exited(sender, 'native sender'), receiverDone]);
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+function deploymentFor(folder, bytes) {
+  const file = join(folder, `transfer-${bytes}.xml`);
+  writeFileSync(
+    file,
+    `<?xml version='1.0'?>
+<platform version="4.1">
+  <actor host="bob" function="${transfer}" start_time="0">
+    <argument value="recv"/><argument value="5003"/><argument value="${bytes}"/>
+  </actor>
+  <actor host="alice" function="${transfer}" start_time="0.001">
+    <argument value="send"/><argument value="bob"/><argument value="5003"/><argument value="${bytes}"/><argument value="${WRITE_SIZE}"/>
+  </actor>
+</platform>
+`,
+  );
+  return file;
+}
+
+/** simterpose's argv for a deployment of a transfer of `bytes` in the given network mode. */
+function simterposeArgv(folder, mode, bytes, extra = []) {
+  return [process.execPath, simterposeCli, 'run', '--cpu-model', 'none', '--network', mode, ...extra, platform, deploymentFor(folder, bytes)];
+}
+
+/** Wall seconds of one run; throws with the run's telling stderr line if it fails. */
+function timeRun(argv) {
+  const started = process.hrtime.bigint();
+  const result = spawnSync(argv[0], argv.slice(1), { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'], timeout: 600_000 });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (result.error !== undefined) throw result.error;
+  if (result.status !== 0) {
+    const lines = result.stderr.toString().trim().split('\n');
+    const telling = lines.find((line) => /error|simterpose:/i.test(line)) ?? lines[0] ?? '';
+    const how = result.status === null ? `killed by ${result.signal}` : `exit status ${result.status}`;
+    throw new Error(`${how}${telling ? `: ${telling.trim()}` : ''}`);
+  }
+  return seconds;
+}
+
+/** MB/s (MiB per second) of the transfer, from the medians of full and empty runs, interleaved. */
+async function mibPerSecond(secondsFor) {
+  const idle = [];
+  const busy = [];
+  for (let run = 0; run < RUNS; run++) {
+    idle.push(await secondsFor(0));
+    busy.push(await secondsFor(TOTAL));
+  }
+  return TOTAL / MiB / (median(busy) - median(idle));
+}
+
+async function measure(name, secondsFor, note) {
+  try {
+    return { name, value: await mibPerSecond(secondsFor), unit: 'MiB/s', note };
+  } catch (error) {
+    return { name, value: null, unit: 'MiB/s', note: `not available: ${error.message}` };
+  }
+}
+
+/** Syscalls per 64 KiB message, both ends together: the --strace lines a run gains per extra message. */
+function stopsPerMessage(folder) {
+  const small = 64;
+  const large = 256;
+  const lines = (messages) => {
+    const trace = join(folder, `strace-${messages}.txt`);
+    timeRun(simterposeArgv(folder, 'full', messages * WRITE_SIZE, [`--strace=${trace}`]));
+    return readFileSync(trace, 'utf8').split('\n').filter((line) => line.trim() !== '').length;
+  };
+  try {
+    const value = (lines(large) - lines(small)) / (large - small);
+    return {
+      name: 'full mediation, syscalls per message',
+      value,
+      unit: 'stops',
+      note: `per ${WRITE_SIZE / 1024} KiB write, sender and receiver; from --strace line counts of ${small} and ${large} messages`,
+    };
+  } catch (error) {
+    return { name: 'full mediation, syscalls per message', value: null, unit: 'stops', note: `not available: ${error.message}` };
+  }
+}
+
+function ratio(name, numerator, denominator, target) {
+  const goal = target === undefined ? '' : `target ≥ ${target}×`;
+  if (numerator.value === null || denominator.value === null) {
+    return { name, value: null, unit: '×', note: `${goal}${goal ? ', ' : ''}not measured` };
+  }
+  const value = numerator.value / denominator.value;
+  return { name, value, unit: '×', note: goal ? `${goal}: ${value >= target ? 'met' : 'MISSED'}` : '' };
+}
+
+export async function run() {
+  build();
+  const folder = mkdtempSync(join(tmpdir(), 'simterpose-bench-network-'));
+  try {
+    const what = `${TOTAL / MiB} MiB in ${WRITE_SIZE / 1024} KiB writes`;
+    const native = await measure('native loopback TCP', nativeSeconds, `${what}, no tracer`);
+    const full = await measure(
+      'simterpose --network full',
+      (bytes) => timeRun(simterposeArgv(folder, 'full', bytes)),
+      `${what}, every byte through the mediator, 100 Gbit/s link`,
+    );
+    const translate = await measure(
+      'simterpose --network translate',
+      (bytes) => timeRun(simterposeArgv(folder, 'translate', bytes)),
+      `${what}, kernel sockets on translated addresses`,
+    );
+    return [
+      native,
+      full,
+      translate,
+      ratio('full mediation / native', full, native, RATIO_TARGET),
+      ratio('address translation / native', translate, native),
+      stopsPerMessage(folder),
+    ];
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
