@@ -20,6 +20,9 @@ toolchain=/usr/share/emscripten/cmake/Modules/Platform/Emscripten.cmake
 
 mkdir -p "$work"
 cd "$work"
+# configure runs its test programs with node: inside this package ("type":
+# "module") they would load as ES modules and fail.
+echo '{ "type": "commonjs" }' > package.json
 
 fetch_source() {
   if [[ -f "$tarball" ]]; then return; fi
@@ -45,7 +48,9 @@ relink=false
 export NODE_PATH=/usr/share/nodejs
 export EMSDK_PYTHON=/usr/bin/python3
 # -fwasm-exceptions everywhere: the shim catches SimGrid's C++ exceptions.
-flags="${SIMGRID_WASM_OPT:--O2} -g0 -fwasm-exceptions"
+# The prefix maps keep the work folder's path out of __FILE__ strings, so the
+# bytes do not depend on where the build ran.
+flags="${SIMGRID_WASM_OPT:--O2} -g0 -fwasm-exceptions -ffile-prefix-map=$work/= -ffile-prefix-map=$here/="
 
 if ! $relink; then
 fetch_source
@@ -86,6 +91,7 @@ fi
 #  ENVIRONMENT=node, NODERAWFS  platform files are read from the real filesystem
 #  WASM_ASYNC_COMPILATION=0  synchronous instantiation (src/sim supplies the module)
 #  -fwasm-exceptions  SimGrid's C++ exceptions are caught in the shim
+#  NODEJS_CATCH_*=0  no process-wide handlers added by each instance
 out="$here/dist"
 mkdir -p "$out"
 exports="$(grep -o 'SIMW_EXPORT [^(]*simw_[a-z_]*' "$here/shim.cpp" | grep -o 'simw_[a-z_]*' | sed 's/^/_/' | paste -sd, -)"
@@ -94,7 +100,7 @@ em++ -std=c++17 $flags -Wno-deprecated-declarations \
   "$here/shim.cpp" build/lib/libsimgrid.a \
   -o build/simgrid.js \
   -sMODULARIZE=1 -sEXPORT_NAME=SimGridModule -sENVIRONMENT=node -sNODERAWFS=1 \
-  -sALLOW_MEMORY_GROWTH=1 -sWASM_ASYNC_COMPILATION=0 \
+  -sALLOW_MEMORY_GROWTH=1 -sWASM_ASYNC_COMPILATION=0 -sNODEJS_CATCH_EXIT=0 -sNODEJS_CATCH_REJECTION=0 \
   -sEXPORTED_FUNCTIONS="_malloc,_free,$exports" \
   -sEXPORTED_RUNTIME_METHODS=UTF8ToString,stringToUTF8,lengthBytesUTF8
 # The package is ESM ("type": "module"): the CommonJS glue needs a .cjs name.

@@ -185,6 +185,12 @@ describe('SimGrid WebAssembly engine: clock and activities', () => {
     expect(two.now()).toBe(0);
   });
 
+  it('loading many simulations adds no process-wide handlers', async () => {
+    const before = [process.listenerCount('uncaughtException'), process.listenerCount('unhandledRejection')];
+    for (let i = 0; i < 12; i++) await loadSimulationFromString(twoHostsOneLink);
+    expect([process.listenerCount('uncaughtException'), process.listenerCount('unhandledRejection')]).toEqual(before);
+  });
+
   it('a comm to the same host crosses the loopback', async () => {
     const sim = await loadSimulationFromString(twoHostsOneLink);
     expect(sim.route('a', 'a').links).toEqual(['__loopback__']);
