@@ -137,8 +137,9 @@ function startNative(argv: string[]): NativeProcess {
 }
 
 /**
- * Runs a deployment natively: its programs start in start-time order, each
- * once the one before has printed its first line (a server's "listening"),
+ * Runs a deployment natively: its programs start in start-time order; one
+ * due later than the program before it waits for that one's first line (a
+ * server's "listening"; a client's comes at its exit, stdout being a pipe),
  * with every platform host name replaced by localhost and every port of
  * `ports` by a free loopback port. Returns each program's output, with
  * those ports written back as the deployment's, under the deployment's host
@@ -157,12 +158,13 @@ async function runDeploymentNatively(
   const ordered = [...entries].sort((a, b) => a.startTime - b.startTime);
   const started: Array<{ host: string; process: NativeProcess }> = [];
   try {
-    for (const entry of ordered) {
+    for (const [index, entry] of ordered.entries()) {
       const [program, ...args] = entry.argv;
       const argv = [resolve(dirname(file), program!), ...args.map((arg) => replaced.get(arg) ?? arg)];
       const process = startNative(argv);
       started.push({ host: entry.host, process });
-      await process.firstLine;
+      const next = ordered[index + 1];
+      if (next !== undefined && next.startTime > entry.startTime) await process.firstLine;
     }
     const statuses = await Promise.all(started.map(({ process }) => process.done));
     expect(statuses, 'native exit statuses').toEqual(started.map(() => 0));
