@@ -3,6 +3,7 @@ import type { Scheduler } from './scheduler.js';
 import type { Process, Thread, TraceeTable } from './tracees.js';
 import type { VirtualTime } from './virtual-time.js';
 import type { TimerfdTable } from './handlers/timerfd.js';
+import type { VirtualNetwork } from '../net/index.js';
 
 /** What a handler may use: the blocked/runnable bookkeeping and the tracee table, never ptrace itself. */
 export interface Services {
@@ -10,6 +11,7 @@ export interface Services {
   readonly tracees: TraceeTable;
   readonly time: VirtualTime;
   readonly timerfds: TimerfdTable;
+  readonly network: VirtualNetwork;
   /** Asks the loop to look for signals pending on blocked threads once the current thread stops again. */
   signalsMayBePending(): void;
 }

@@ -17,16 +17,21 @@ const OUTSIDE_INPUT_POLL_MS = 50;
 /**
  * Nothing is runnable. In order: descriptors that became ready (pipes written
  * by tracees that have since blocked), then the next virtual event (activity
- * completions, timers), then, if
+ * completions, timers) — threads that yielded by spinning run again after
+ * it, or at once when nothing else can happen —, then, if
  * only input from outside (a user's pipe or terminal) can help, a wait for
  * it in wall time. With none of these, it is a deadlock.
  */
 export function idleStep(scheduler: Scheduler, tracees: TraceeTable): void {
   if (scheduler.probeIo() > 0) return;
-  if (scheduler.advance()) return;
-  const waiters = scheduler.ioWaiters();
-  if (waiters.length > 0) {
-    const watched = waiters.flatMap((t) => (t.wait?.kind === 'io' ? t.wait.watch : []));
+  if (scheduler.advance()) {
+    scheduler.requeueYielded();
+    return;
+  }
+  if (scheduler.requeueYielded()) return;
+  // Only kernel descriptors can change from outside; virtual sockets change with tracees and SimGrid.
+  const watched = scheduler.ioWaiters().flatMap((t) => (t.wait?.kind === 'io' ? t.wait.watch : []));
+  if (watched.length > 0) {
     const reads = watched.filter((w) => (w.events & POLLIN) !== 0);
     // A write waits for an outside reader to drain a pipe: no input event marks that, so sleep briefly and probe again.
     const timeout = reads.length === watched.length ? -1 : OUTSIDE_INPUT_POLL_MS;

@@ -9,6 +9,7 @@ import type { Process, Thread, TraceeTable } from './tracees.js';
 const log = logger('lifecycle');
 
 const CLONE_VM = 0x100;
+const CLONE_FILES = 0x400;
 const CLONE_SIGHAND = 0x800;
 const CLONE_VFORK = 0x4000;
 const CLONE_PARENT = 0x8000;
@@ -109,6 +110,7 @@ export class Lifecycle {
     const image = prepareExecImage(thread.tid);
     process.command = image.argv[0] ?? process.command;
     process.signalActions.resetForExec();
+    process.fds = process.fds.exec();
     process.addressSpace = process.pid;
     thread.clearChildTid = 0;
     // The exec succeeded: that is its result, even though its exit stop is not awaited.
@@ -131,6 +133,7 @@ export class Lifecycle {
       const actions = (clone.flags & CLONE_SIGHAND) !== 0 ? creator.signalActions : creator.signalActions.copy();
       const process = this.tracees.addProcess(childTid, realParent, creator.command, creator.host, actions);
       if ((clone.flags & CLONE_VM) !== 0) process.addressSpace = creator.addressSpace;
+      process.fds = (clone.flags & CLONE_FILES) !== 0 ? creator.fds.share() : creator.fds.copy();
       child = this.tracees.addThread(childTid, process);
       if ((clone.flags & CLONE_VFORK) !== 0) process.vforkParent = parent;
     }
@@ -239,6 +242,7 @@ export class Lifecycle {
 
   private processGone(process: Process, status: NonNullable<Process['exitStatus']>): void {
     process.exitStatus = status;
+    process.fds.leave();
     ptrace.forgetProcess(process.pid);
     this.releaseVforkParent(process);
     const parent = process.parent;

@@ -16,6 +16,7 @@ import { CpuModel, type CpuModelOptions } from './cpu-model.js';
 import { TimerfdTable } from './handlers/timerfd.js';
 import { VirtualTime } from './virtual-time.js';
 import type { Simulation } from '../sim/index.js';
+import { VirtualNetwork, type Transport } from '../net/index.js';
 
 const log = logger('mediator');
 
@@ -46,6 +47,9 @@ export interface MediatorOptions {
 /** Wall time a tracee may run without any stop before it is preempted so that others can run. */
 const PREEMPT_QUANTUM_MS = 20;
 
+const TCP_SEND_BUFFER = 4 * 1024 * 1024;
+const TCP_RECEIVE_BUFFER = 6 * 1024 * 1024;
+
 /** How often the loop lets Node's event loop run (output streams, signals), in milliseconds. */
 const YIELD_EVERY_MS = 50;
 
@@ -59,6 +63,7 @@ export class Mediator implements Services {
   readonly scheduler: Scheduler;
   readonly time: VirtualTime;
   readonly timerfds = new TimerfdTable();
+  readonly network: VirtualNetwork;
   private readonly cpu: CpuModel;
   private readonly hostIndexes = new Map<string, number>();
   private readonly stop = new Float64Array(8);
@@ -73,6 +78,12 @@ export class Mediator implements Services {
     this.time = new VirtualTime(this.scheduler, options.epoch);
     this.cpu = new CpuModel(options.cpuModel);
     options.sim.hosts().forEach((host, index) => this.hostIndexes.set(host.name, index));
+    this.network = new VirtualNetwork(options.sim.hosts(), this.transport(), {
+      now: () => this.scheduler.now,
+      // Linux grows TCP buffers up to these (tcp_wmem, tcp_rmem maxima): programs that send a lot before reading rely on it.
+      sendBufferSize: TCP_SEND_BUFFER,
+      receiveBufferSize: TCP_RECEIVE_BUFFER,
+    });
     this.dispatcher = new Dispatcher(this, options.strace);
     this.lifecycle = new Lifecycle(this.tracees, this.scheduler, this.stop, {
       signalsMayBePending: () => this.signalsMayBePending(),
@@ -82,7 +93,7 @@ export class Mediator implements Services {
         thread.process.exitedThreadsCpuTime += thread.cpuTime;
       },
       preempted: (thread) => {
-        if (!this.chargeWork(thread)) this.scheduler.makeRunnable(thread);
+        if (!this.chargeWork(thread)) this.scheduler.yieldThread(thread);
       },
     });
     ptrace.setPreemptQuantum(PREEMPT_QUANTUM_MS);
@@ -173,6 +184,17 @@ export class Mediator implements Services {
     this.lifecycle.awaitStop(thread);
   }
 
+  /** Every transfer of the virtual network is a SimGrid comm between the hosts' indexes. */
+  private transport(): Transport {
+    const sim = this.options.sim;
+    return {
+      start: (source, destination, bytes, delivered) => {
+        const id = sim.startComm(this.hostIndexes.get(source)!, this.hostIndexes.get(destination)!, bytes);
+        this.scheduler.onActivityEnd(id, () => delivered());
+      },
+    };
+  }
+
   /**
    * The work done since the thread's previous stop runs first, as an exec on
    * its host; the syscall waits for its completion. Returns true if it waits.
@@ -203,12 +225,14 @@ export class Mediator implements Services {
     for (const thread of candidates) {
       const wait = thread.wait!;
       if (interruptedProcesses.has(thread.process)) continue;
-      const signal = deliverableSignal(thread, wait.mask);
-      if (signal === undefined) continue;
+      const pending = deliverableSignal(thread, wait.mask);
+      if (pending === undefined) continue;
+      const { signal, blockedNow } = pending;
       interruptedProcesses.add(thread.process);
       const actions = thread.process.signalActions;
-      if (!actions.handles(signal) || wait.mask !== undefined || wait.kind === 'signal') {
-        // Default action (end or stop the process), or a call that must see the signal under its own mask: run it again.
+      if (!actions.handles(signal) || blockedNow) {
+        // Default action (end or stop the process), or a signal only the call's own mask lets through
+        // (sigsuspend, ppoll...): run the call again, and the kernel delivers it under that mask.
         this.scheduler.restart(thread);
       } else if (wait.onSignal === 'restartable' && actions.restarts(signal)) {
         this.scheduler.restart(thread);
@@ -229,7 +253,9 @@ export class Mediator implements Services {
         // Already gone.
       }
     }
-    for (const thread of [...this.tracees.threads.values()]) {
+    // A leader is reported only once its other threads are: reap them first.
+    const threads = [...this.tracees.threads.values()].sort((a, b) => Number(a.tid === a.process.pid) - Number(b.tid === b.process.pid));
+    for (const thread of threads) {
       try {
         while (true) {
           const kind = ptrace.waitStop(thread.tid, this.stop, false);

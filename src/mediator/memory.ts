@@ -37,9 +37,15 @@ export const memory = {
   },
   writeTimespec(pid: number, addr: number, seconds: number): void {
     const data = Buffer.alloc(16);
-    const whole = Math.floor(seconds);
+    let whole = Math.floor(seconds);
+    let nanoseconds = Math.round((seconds - whole) * 1e9);
+    // Rounding may reach a whole second: carry it rather than write tv_nsec = 1e9.
+    if (nanoseconds >= 1e9) {
+      whole += 1;
+      nanoseconds -= 1e9;
+    }
     data.writeBigInt64LE(BigInt(whole), 0);
-    data.writeBigInt64LE(BigInt(Math.round((seconds - whole) * 1e9)), 8);
+    data.writeBigInt64LE(BigInt(nanoseconds), 8);
     ptrace.writeMemory(pid, addr, data);
   },
   /** A struct timeval, as seconds. */

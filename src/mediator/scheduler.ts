@@ -42,6 +42,7 @@ export interface VirtualClock {
  */
 export class Scheduler {
   private readonly activities = new Map<number, (failed: boolean) => void>();
+  private readonly yielded: Thread[] = [];
   private readonly completed: number[] = [];
   private readonly failed: number[] = [];
 
@@ -70,6 +71,26 @@ export class Scheduler {
     const generation = (this.generations.get(thread) ?? 0) + 1;
     this.generations.set(thread, generation);
     this.queue.push({ thread, readyAt: thread.readyAt, preemptions: thread.preemptions, generation });
+  }
+
+  /**
+   * A preempted thread whose work cost no virtual time (it spins on a flag,
+   * say) waits here until virtual time moves or nothing else can run, so
+   * that the threads it waits for get their turn.
+   */
+  yieldThread(thread: Thread): void {
+    thread.state = 'runnable';
+    thread.wait = undefined;
+    this.yielded.push(thread);
+  }
+
+  /** Puts the yielded threads back in the queue; returns whether there were any. */
+  requeueYielded(): boolean {
+    if (this.yielded.length === 0) return false;
+    for (const thread of this.yielded.splice(0)) {
+      if (thread.state === 'runnable') this.makeRunnable(thread);
+    }
+    return true;
   }
 
   /** The next thread to run, or undefined when every thread waits. */

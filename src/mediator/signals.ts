@@ -4,9 +4,10 @@ import type { Thread } from './tracees.js';
 /**
  * Which signal, if any, the kernel is about to deliver to a thread that sits
  * at a syscall stop: pending (for the thread or its process), not blocked
- * (by its mask, or by the mask its syscall installs), and not ignored.
+ * (by its mask, or by the mask its syscall installs), and not ignored;
+ * and whether the thread's own mask blocks it outside that syscall.
  */
-export function deliverableSignal(thread: Thread, mask?: bigint): number | undefined {
+export function deliverableSignal(thread: Thread, mask?: bigint): { signal: number; blockedNow: boolean } | undefined {
   let status: string;
   try {
     status = readFileSync(`/proc/${thread.process.pid}/task/${thread.tid}/status`, 'latin1');
@@ -19,10 +20,14 @@ export function deliverableSignal(thread: Thread, mask?: bigint): number | undef
   };
   const pending = field('SigPnd') | field('ShdPnd');
   if (pending === 0n) return undefined;
-  const blocked = mask ?? field('SigBlk');
+  const current = field('SigBlk');
+  const blocked = mask ?? current;
   for (let signal = 1; signal <= 64; signal++) {
     const bit = 1n << BigInt(signal - 1);
-    if ((pending & bit) !== 0n && (blocked & bit) === 0n && !thread.process.signalActions.ignores(signal)) return signal;
+    if ((pending & bit) !== 0n && (blocked & bit) === 0n && !thread.process.signalActions.ignores(signal)) {
+      // Blocked by the thread's own mask: only a call installing `mask` can take it.
+      return { signal, blockedNow: (current & bit) !== 0n };
+    }
   }
   return undefined;
 }

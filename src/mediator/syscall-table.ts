@@ -9,6 +9,9 @@ import { refusedSyscalls } from './handlers/refused.js';
 import { signalSyscalls } from './handlers/signal.js';
 import { timeSyscalls } from './handlers/time.js';
 import { timerfdSyscalls } from './handlers/timerfd.js';
+import { socketSyscalls } from './handlers/socket.js';
+import { fdSyscalls } from './handlers/fd.js';
+import { epollSyscalls } from './handlers/epoll.js';
 
 /**
  * The one table: every x86_64 syscall number → name, support level, handler,
@@ -23,6 +26,9 @@ const FAMILIES: readonly FamilyTable[] = [
   pollSyscalls,
   timeSyscalls,
   timerfdSyscalls,
+  socketSyscalls,
+  fdSyscalls,
+  epollSyscalls,
   identitySyscalls,
   refusedSyscalls,
 ];

@@ -1,6 +1,7 @@
 import type { Wait } from './waits.js';
 import type { ExitHook, Outcome } from './outcome.js';
 import { SignalActions } from './signal-actions.js';
+import { FdTable } from './fd-table.js';
 
 /**
  * What a stopped thread does when it next gets the CPU:
@@ -69,6 +70,8 @@ export class Process {
   exitedThreadsCpuTime = 0;
   /** ITIMER_REAL (setitimer, alarm) on the virtual clock; `armed` tells a live arming from a replaced one. */
   realTimer: { deadline: number; interval: number; armed: object } | undefined;
+  /** Descriptors of virtual objects (sockets, epoll), shared with CLONE_FILES children. */
+  fds = new FdTable();
   /** Identifies the address space, shared with CLONE_VM children: futex keys are per address space. */
   addressSpace: number;
 

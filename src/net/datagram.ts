@@ -104,7 +104,8 @@ export class DatagramSocket extends Watchable {
       port: this.localEndpoint!.port,
     };
     const copy = Buffer.from(data);
-    if (destination.address === this.ctx.addresses.nameserver && destination.port === DNS_PORT) {
+    // Whatever nameserver the resolver was configured with, port 53 off the platform is the virtual one.
+    if (destination.port === DNS_PORT && this.ctx.addresses.hostAt(destination.address) === undefined && !isLoopback(destination.address)) {
       this.askNameserver(copy, source, destination);
       return data.length;
     }

@@ -1,8 +1,12 @@
 import type { FamilyTable, SyscallContext } from '../context.js';
 import { POLLIN, POLLOUT, canBlock, inspectFd, readyEvents } from '../kernel-fds.js';
 import { asInt } from '../memory.js';
-import { NATIVE, blocked, native, type Outcome } from '../outcome.js';
+import { NATIVE, fail, native, type Outcome } from '../outcome.js';
+import { Errno } from '../errno.js';
 import { ptrace } from '../native.js';
+import { readIovecs } from '../tracee-buffers.js';
+import { reading, waitFor, writing } from './kernel-io.js';
+import { receivePayload, sendPayload, socketFileAt } from './socket.js';
 
 /**
  * read/write and their vector and socket forms on kernel descriptors: let
@@ -10,55 +14,31 @@ import { ptrace } from '../native.js';
  * until the descriptor is ready.
  */
 
-function waitFor(ctx: SyscallContext, fd: number, events: number): Outcome {
-  const pid = ctx.process.pid;
-  const what = events === POLLIN ? 'readable' : 'writable';
-  return blocked({
-    kind: 'io',
-    reason: `fd ${fd} to become ${what} in ${ctx.thread.label}`,
-    isReady: () => readyEvents(inspectFd(pid, fd), events) !== 0,
-    watch: [{ pid, fd, events }],
-    onSignal: 'restartable',
-  });
+/** read/readv on a virtual socket are recv without flags; anything else is a kernel descriptor. */
+function read(ctx: SyscallContext): Outcome {
+  const file = socketFileAt(ctx, asInt(ctx.args[0]!));
+  if (file === undefined) return reading(ctx);
+  const vectors = ctx.sysno === READV ? readIovecs(ctx.process.pid, ctx.args[1]!, asInt(ctx.args[2]!)) : [{ base: ctx.args[1]!, length: ctx.args[2]! }];
+  return receivePayload(ctx, file, vectors, 0, () => undefined);
 }
 
-function reading(ctx: SyscallContext): Outcome {
-  const fd = asInt(ctx.args[0]!);
-  const info = inspectFd(ctx.process.pid, fd);
-  if (!canBlock(info) || readyEvents(info, POLLIN) !== 0) return NATIVE;
-  return waitFor(ctx, fd, POLLIN);
+function write(ctx: SyscallContext): Outcome {
+  const file = socketFileAt(ctx, asInt(ctx.args[0]!));
+  if (file === undefined) return writing(ctx);
+  const vectors = ctx.sysno === WRITEV ? readIovecs(ctx.process.pid, ctx.args[1]!, asInt(ctx.args[2]!)) : [{ base: ctx.args[1]!, length: ctx.args[2]! }];
+  return sendPayload(ctx, file, vectors, 0, undefined);
 }
 
-/**
- * A write to a pipe or socket that is writable at all runs with O_NONBLOCK
- * set for the duration of the call (every other tracee is stopped, so none
- * can see the flag): the kernel writes what fits and returns a short count
- * instead of sleeping, as a blocking write cut short would.
- */
-function writing(ctx: SyscallContext): Outcome {
-  const fd = asInt(ctx.args[0]!);
-  const pid = ctx.process.pid;
-  const info = inspectFd(pid, fd);
-  if (!canBlock(info)) return NATIVE;
-  if (readyEvents(info, POLLOUT) === 0) return waitFor(ctx, fd, POLLOUT);
-  const previous = ptrace.setFdNonblocking(pid, fd, true);
-  return native(() => {
-    ptrace.setFdNonblocking(pid, fd, previous);
-  });
-}
-
-const read = (ctx: SyscallContext): Outcome => reading(ctx);
-
-/** MSG_DONTWAIT makes a socket call non-blocking whatever the descriptor says. */
-const MSG_DONTWAIT = 0x40;
-const receiving = (flagsArg: number) => (ctx: SyscallContext): Outcome =>
-  (asInt(ctx.args[flagsArg]!) & MSG_DONTWAIT) !== 0 ? NATIVE : reading(ctx);
+const READV = 19;
+const WRITEV = 20;
 
 /** splice, tee, sendfile, copy_file_range: both ends must be ready, and the output end is written as write() is. */
 const transferring = (input: number, output: number) => (ctx: SyscallContext): Outcome => {
   const pid = ctx.process.pid;
   const source = asInt(ctx.args[input]!);
   const sink = asInt(ctx.args[output]!);
+  // Virtual sockets have no kernel pages to splice: programs fall back to read and write.
+  if (ctx.process.fds.get(source) !== undefined || ctx.process.fds.get(sink) !== undefined) return fail(Errno.EINVAL);
   const sourceInfo = inspectFd(pid, source);
   if (canBlock(sourceInfo) && readyEvents(sourceInfo, POLLIN) === 0) return waitFor(ctx, source, POLLIN);
   const sinkInfo = inspectFd(pid, sink);
@@ -75,14 +55,8 @@ const NOTE = 'let through when it will not block; otherwise waits in virtual tim
 export const ioSyscalls: FamilyTable = {
   read: { level: 'mediated', handler: read, note: NOTE },
   readv: { level: 'mediated', handler: read, note: NOTE },
-  write: { level: 'mediated', handler: writing, note: `${NOTE}; a write larger than the room left is cut short, as a signal would` },
-  writev: { level: 'mediated', handler: writing, note: NOTE },
-  recvfrom: { level: 'mediated', handler: receiving(3), note: NOTE },
-  recvmsg: { level: 'mediated', handler: receiving(2), note: NOTE },
-  sendto: { level: 'mediated', handler: writing, note: NOTE },
-  sendmsg: { level: 'mediated', handler: writing, note: NOTE },
-  accept: { level: 'mediated', handler: read, note: NOTE },
-  accept4: { level: 'mediated', handler: read, note: NOTE },
+  write: { level: 'mediated', handler: write, note: `${NOTE}; a write larger than the room left is cut short, as a signal would` },
+  writev: { level: 'mediated', handler: write, note: NOTE },
   pread64: { level: 'native', note: 'files only: never blocks' },
   pwrite64: { level: 'native', note: 'files only: never blocks' },
   splice: { level: 'mediated', handler: transferring(0, 2), note: NOTE },

@@ -1,13 +1,15 @@
 import type { FamilyTable, SyscallContext } from '../context.js';
-import { POLLIN, POLLOUT, POLLPRI, inspectFd, readyEvents } from '../kernel-fds.js';
+import { Errno } from '../errno.js';
+import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLPRI, inspectFd, readyEvents } from '../kernel-fds.js';
 import { asInt, memory } from '../memory.js';
-import { NATIVE, blocked, done, type Outcome } from '../outcome.js';
+import { NATIVE, blocked, done, fail, type Outcome } from '../outcome.js';
 import { deliverableSignal } from '../signals.js';
+import { readinessEvents } from './readiness.js';
 
 /**
- * poll, select and epoll over kernel descriptors: when something is ready
- * (or the timeout is zero) the kernel answers at once; otherwise the thread
- * waits in virtual time, and on timeout the result is written as Linux would.
+ * poll and select, emulated: readiness comes from the mediator for virtual
+ * sockets and from the kernel for the rest; the result is written as Linux
+ * would, at once or when the thread's wait in virtual time ends.
  */
 
 interface Watched {
@@ -15,22 +17,43 @@ interface Watched {
   events: number;
 }
 
-function anyReady(pid: number, watched: readonly Watched[]): boolean {
-  return watched.some(({ fd, events }) => readyEvents(inspectFd(pid, fd), events) !== 0);
+/** The events that hold now for one descriptor: virtual objects from the mediator, the rest from the kernel. */
+function eventsNow(ctx: SyscallContext, { fd, events }: Watched): number {
+  const file = ctx.process.fds.get(fd);
+  if (file !== undefined) return readinessEvents(file, events);
+  return readyEvents(inspectFd(ctx.process.pid, fd), events);
 }
 
-function waitForAny(ctx: SyscallContext, watched: Watched[], timeout: number | undefined, onTimeout: () => Outcome, mask?: bigint): Outcome {
+/**
+ * Computes every descriptor's events; when some hold (or the timeout is
+ * zero) `answer` writes them back as the syscall would; otherwise the thread
+ * waits in virtual time and `answer` runs again once something is ready or
+ * with nothing ready at the timeout.
+ */
+function waitForAny(
+  ctx: SyscallContext,
+  watched: Watched[],
+  timeout: number | undefined,
+  answer: (ready: number[]) => Outcome,
+  mask?: bigint,
+): Outcome {
   const pid = ctx.process.pid;
-  if (timeout === 0 || anyReady(pid, watched)) return NATIVE;
-  // A signal deliverable under the call's own mask makes the kernel return EINTR at once.
-  if (mask !== undefined && deliverableSignal(ctx.thread, mask) !== undefined) return NATIVE;
+  const ready = watched.map((w) => eventsNow(ctx, w));
+  if (timeout === 0 || ready.some((events) => events !== 0)) return answer(ready);
+  // A signal deliverable under the call's own mask makes the kernel return EINTR at once. One that only
+  // that mask lets through must be taken by the kernel's call itself, which is safe without virtual sockets.
+  const pending = mask === undefined ? undefined : deliverableSignal(ctx.thread, mask);
+  if (pending !== undefined) {
+    const kernelOnly = watched.every((w) => ctx.process.fds.get(w.fd) === undefined);
+    return pending.blockedNow && kernelOnly ? NATIVE : fail(Errno.EINTR);
+  }
   return blocked({
     kind: 'io',
     reason: `any of fds ${watched.map((w) => w.fd).join(',') || '(none)'} in ${ctx.thread.label}`,
-    isReady: () => anyReady(pid, watched),
-    watch: watched.map(({ fd, events }) => ({ pid, fd, events })),
+    isReady: () => watched.some((w) => eventsNow(ctx, w) !== 0),
+    watch: watched.filter((w) => ctx.process.fds.get(w.fd) === undefined).map(({ fd, events }) => ({ pid, fd, events })),
     deadline: timeout === undefined ? undefined : ctx.services.time.after(timeout),
-    onTimeout,
+    onTimeout: () => answer(watched.map(() => 0)),
     onSignal: 'eintr',
     mask,
   });
@@ -42,17 +65,22 @@ function readMask(pid: number, address: number): bigint | undefined {
 
 function pollCommon(ctx: SyscallContext, timeout: number | undefined, mask: bigint | undefined): Outcome {
   const pid = ctx.process.pid;
-  const [array, count] = ctx.args as [number, number];
+  const [array, countArg] = ctx.args as [number, number];
+  const count = Math.min(countArg >>> 0, 65536);
   const entries = count > 0 ? memory.read(pid, array, count * 8) : Buffer.alloc(0);
   const watched: Watched[] = [];
+  const slots: number[] = [];
   for (let i = 0; i < count; i++) {
     const fd = entries.readInt32LE(i * 8);
-    if (fd >= 0) watched.push({ fd, events: entries.readInt16LE(i * 8 + 4) | POLLPRI });
+    if (fd < 0) continue;
+    watched.push({ fd, events: entries.readUInt16LE(i * 8 + 4) });
+    slots.push(i);
   }
-  return waitForAny(ctx, watched, timeout, () => {
-    for (let i = 0; i < count; i++) entries.writeInt16LE(0, i * 8 + 6);
+  return waitForAny(ctx, watched, timeout, (ready) => {
+    for (let i = 0; i < count; i++) entries.writeUInt16LE(0, i * 8 + 6);
+    ready.forEach((events, j) => entries.writeUInt16LE(events & 0xffff, slots[j]! * 8 + 6));
     if (count > 0) memory.write(pid, array, entries);
-    return done(0);
+    return done(ready.filter((events) => events !== 0).length);
   }, mask);
 }
 
@@ -67,33 +95,47 @@ function ppoll(ctx: SyscallContext): Outcome {
   return pollCommon(ctx, timeout, readMask(pid, ctx.args[3]!));
 }
 
-function selectCommon(ctx: SyscallContext, timeout: number | undefined, mask: bigint | undefined, clearTimeout: () => void): Outcome {
+/** select's three sets, as poll events per descriptor. */
+const SET_EVENTS = [POLLIN | POLLHUP | POLLERR, POLLOUT | POLLERR, POLLPRI] as const;
+
+function selectCommon(ctx: SyscallContext, timeout: number | undefined, mask: bigint | undefined): Outcome {
   const pid = ctx.process.pid;
-  const [nfds, readSet, writeSet, exceptSet] = ctx.args as [number, number, number, number];
-  const bytes = Math.ceil(Math.max(0, asInt(nfds)) / 64) * 8;
+  const nfds = Math.max(0, Math.min(asInt(ctx.args[0]!), 65536));
+  const sets = [ctx.args[1]!, ctx.args[2]!, ctx.args[3]!];
+  const bytes = Math.ceil(nfds / 64) * 8;
   const watched: Watched[] = [];
-  const sets: Array<[number, number]> = [[readSet, POLLIN], [writeSet, POLLOUT], [exceptSet, POLLPRI]];
-  for (const [address, events] of sets) {
-    if (address === 0 || bytes === 0) continue;
+  const owners: number[] = [];
+  sets.forEach((address, set) => {
+    if (address === 0 || bytes === 0) return;
     const bits = memory.read(pid, address, bytes);
-    for (let fd = 0; fd < asInt(nfds); fd++) {
-      if ((bits[fd >> 3]! & (1 << (fd & 7))) !== 0) watched.push({ fd, events });
+    for (let fd = 0; fd < nfds; fd++) {
+      if ((bits[fd >> 3]! & (1 << (fd & 7))) === 0) continue;
+      watched.push({ fd, events: SET_EVENTS[set]! });
+      owners.push(set);
     }
+  });
+  for (const { fd } of watched) {
+    if (ctx.process.fds.get(fd) === undefined && inspectFd(pid, fd) === null) return fail(Errno.EBADF);
   }
-  return waitForAny(ctx, watched, timeout, () => {
-    for (const [address] of sets) if (address !== 0 && bytes > 0) memory.write(pid, address, Buffer.alloc(bytes));
-    clearTimeout();
-    return done(0);
+  return waitForAny(ctx, watched, timeout, (ready) => {
+    const results = sets.map(() => Buffer.alloc(bytes));
+    let count = 0;
+    ready.forEach((events, j) => {
+      if ((events & SET_EVENTS[owners[j]!]!) === 0) return;
+      const fd = watched[j]!.fd;
+      results[owners[j]!]![fd >> 3]! |= 1 << (fd & 7);
+      count++;
+    });
+    sets.forEach((address, set) => {
+      if (address !== 0 && bytes > 0) memory.write(pid, address, results[set]!);
+    });
+    return done(count);
   }, mask);
 }
 
 function select(ctx: SyscallContext): Outcome {
-  const pid = ctx.process.pid;
   const timeval = ctx.args[4]!;
-  const timeout = timeval === 0 ? undefined : memory.timeval(pid, timeval);
-  return selectCommon(ctx, timeout, undefined, () => {
-    if (timeval !== 0) memory.write(pid, timeval, Buffer.alloc(16));
-  });
+  return selectCommon(ctx, timeval === 0 ? undefined : memory.timeval(ctx.process.pid, timeval), undefined);
 }
 
 function pselect6(ctx: SyscallContext): Outcome {
@@ -102,40 +144,14 @@ function pselect6(ctx: SyscallContext): Outcome {
   const timeout = timespec === 0 ? undefined : memory.timespec(pid, timespec);
   // The sixth argument points to { const sigset_t *ss; size_t ss_len; }.
   const maskPointer = ctx.args[5] === 0 ? 0 : Number(memory.read(pid, ctx.args[5]!, 8).readBigUInt64LE(0));
-  return selectCommon(ctx, timeout, readMask(pid, maskPointer), () => {
-    if (timespec !== 0) memory.write(pid, timespec, Buffer.alloc(16));
-  });
+  return selectCommon(ctx, timeout, readMask(pid, maskPointer));
 }
 
-/** An epoll descriptor polls readable when one of its watched descriptors is ready. */
-function epollCommon(ctx: SyscallContext, timeout: number | undefined, mask: bigint | undefined): Outcome {
-  return waitForAny(ctx, [{ fd: asInt(ctx.args[0]!), events: POLLIN }], timeout, () => done(0), mask);
-}
-
-function epollWait(ctx: SyscallContext): Outcome {
-  const milliseconds = asInt(ctx.args[3]!);
-  return epollCommon(ctx, milliseconds < 0 ? undefined : milliseconds / 1000, undefined);
-}
-
-function epollPwait(ctx: SyscallContext): Outcome {
-  const milliseconds = asInt(ctx.args[3]!);
-  return epollCommon(ctx, milliseconds < 0 ? undefined : milliseconds / 1000, readMask(ctx.process.pid, ctx.args[4]!));
-}
-
-function epollPwait2(ctx: SyscallContext): Outcome {
-  const pid = ctx.process.pid;
-  const timeout = ctx.args[3] === 0 ? undefined : memory.timespec(pid, ctx.args[3]!);
-  return epollCommon(ctx, timeout, readMask(pid, ctx.args[4]!));
-}
-
-const NOTE = 'answered by the kernel when something is ready; otherwise waits in virtual time';
+const NOTE = 'emulated over virtual sockets and kernel descriptors; waits in virtual time';
 
 export const pollSyscalls: FamilyTable = {
-  poll: { level: 'mediated', handler: poll, note: NOTE },
-  ppoll: { level: 'mediated', handler: ppoll, note: NOTE },
-  select: { level: 'mediated', handler: select, note: NOTE },
-  pselect6: { level: 'mediated', handler: pselect6, note: NOTE },
-  epoll_wait: { level: 'mediated', handler: epollWait, note: NOTE },
-  epoll_pwait: { level: 'mediated', handler: epollPwait, note: NOTE },
-  epoll_pwait2: { level: 'mediated', handler: epollPwait2, note: NOTE },
+  poll: { level: 'emulated', handler: poll, note: NOTE },
+  ppoll: { level: 'emulated', handler: ppoll, note: NOTE },
+  select: { level: 'emulated', handler: select, note: NOTE },
+  pselect6: { level: 'emulated', handler: pselect6, note: NOTE },
 };

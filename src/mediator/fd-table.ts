@@ -1,0 +1,115 @@
+/**
+ * Descriptors whose objects the mediator implements (virtual sockets, epoll
+ * instances). The tracee holds a real placeholder descriptor at the same
+ * number, so the kernel keeps numbering descriptors as usual; the table says
+ * what the number really designates. Layers as in the kernel: descriptor
+ * (with its close-on-exec flag) → open file (shared by dup and fork, with the
+ * O_NONBLOCK flag) → the object, closed when the last reference goes.
+ */
+export interface VirtualObject {
+  /** Called once no descriptor refers to the open file any more. */
+  close(): void;
+}
+
+export class OpenFile<T extends VirtualObject = VirtualObject> {
+  private references = 0;
+
+  constructor(
+    readonly object: T,
+    public nonblocking: boolean,
+  ) {}
+
+  retain(): void {
+    this.references++;
+  }
+
+  release(): void {
+    this.references--;
+    if (this.references === 0) this.object.close();
+  }
+}
+
+interface Descriptor {
+  file: OpenFile;
+  cloexec: boolean;
+}
+
+export class FdTable {
+  private readonly descriptors = new Map<number, Descriptor>();
+  /** Processes sharing this table (CLONE_FILES); released when the last one goes. */
+  private users = 1;
+
+  get(fd: number): OpenFile | undefined {
+    return this.descriptors.get(fd)?.file;
+  }
+
+  /** Installs `file` at `fd`, closing what was there (as dup2 does). */
+  install(fd: number, file: OpenFile, cloexec: boolean): void {
+    this.close(fd);
+    file.retain();
+    this.descriptors.set(fd, { file, cloexec });
+  }
+
+  /** Returns whether `fd` designated a virtual object. */
+  close(fd: number): boolean {
+    const descriptor = this.descriptors.get(fd);
+    if (descriptor === undefined) return false;
+    this.descriptors.delete(fd);
+    descriptor.file.release();
+    return true;
+  }
+
+  setCloexec(fd: number, cloexec: boolean): void {
+    const descriptor = this.descriptors.get(fd);
+    if (descriptor !== undefined) descriptor.cloexec = cloexec;
+  }
+
+  cloexec(fd: number): boolean {
+    return this.descriptors.get(fd)?.cloexec ?? false;
+  }
+
+  /** fork without CLONE_FILES: the child gets its own copy, sharing the open files. */
+  copy(): FdTable {
+    const copy = new FdTable();
+    for (const [fd, { file, cloexec }] of this.descriptors) {
+      file.retain();
+      copy.descriptors.set(fd, { file, cloexec });
+    }
+    return copy;
+  }
+
+  /** clone with CLONE_FILES: one more process uses this very table. */
+  share(): FdTable {
+    this.users++;
+    return this;
+  }
+
+  /** exec: the process stops sharing the table, and close-on-exec descriptors go. Returns its table. */
+  exec(): FdTable {
+    let table: FdTable = this;
+    if (this.users > 1) {
+      this.users--;
+      table = this.copy();
+    }
+    for (const [fd, descriptor] of [...table.descriptors]) {
+      if (descriptor.cloexec) table.close(fd);
+    }
+    return table;
+  }
+
+  /** A process using the table is gone; the last one closes everything. */
+  leave(): void {
+    this.users--;
+    if (this.users > 0) return;
+    for (const fd of [...this.descriptors.keys()]) this.close(fd);
+  }
+
+  /** close_range(first, last). */
+  closeRange(first: number, last: number, cloexecOnly: boolean): void {
+    for (const fd of [...this.descriptors.keys()]) {
+      if (fd < first || fd > last) continue;
+      if (cloexecOnly) this.setCloexec(fd, true);
+      else this.close(fd);
+    }
+  }
+}

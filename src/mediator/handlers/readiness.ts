@@ -1,0 +1,20 @@
+import type { OpenFile } from '../fd-table.js';
+import { POLLERR, POLLHUP, POLLIN, POLLOUT } from '../kernel-fds.js';
+import { SocketFile } from '../virtual-socket.js';
+
+const POLLRDHUP = 0x2000;
+
+/** The poll events that hold now for a virtual object, among `wanted` (POLLERR and POLLHUP always count). */
+export function readinessEvents(file: OpenFile, wanted: number): number {
+  const object = file.object;
+  if (!(object instanceof SocketFile)) return 0;
+  const readiness = object.socket.readiness();
+  let events = 0;
+  if (readiness.readable) events |= POLLIN;
+  if (readiness.writable) events |= POLLOUT;
+  if (readiness.readHangup) events |= POLLRDHUP;
+  events &= wanted;
+  if (readiness.hangup) events |= POLLHUP;
+  if (readiness.error) events |= POLLERR;
+  return events;
+}
