@@ -1,6 +1,8 @@
-import { existsSync, openSync, writeSync, closeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, writeSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { UserError } from './errors.js';
-import { Mediator } from './mediator/mediator.js';
+import { Mediator, SpawnError, type LaunchSpec } from './mediator/mediator.js';
+import { PrefixedOutput } from './output.js';
 import { ptrace } from './mediator/native.js';
 import { StraceFormatter } from './mediator/strace.js';
 import { syscallNumber } from './mediator/syscall-table.js';
@@ -8,16 +10,23 @@ import { DEFAULT_CPU_THRESHOLD, DEFAULT_REFERENCE_SPEED, defaultCpuModel, type C
 import { DEFAULT_EPOCH } from './mediator/virtual-time.js';
 import type { Process } from './mediator/tracees.js';
 import { CANNOT_EXECUTE, resolveProgram } from './program-path.js';
-import { loadSimulation } from './sim/index.js';
+import { loadSimulation, parseDeployment } from './sim/index.js';
 
 
 export interface ExperimentOptions {
   /** SimGrid platform file. */
   platform: string;
-  /** The program to run and its arguments. */
-  command: string[];
+  /** The program to run and its arguments (or a deployment). */
+  command?: string[];
+  /** A SimGrid deployment file: programs, their hosts and start times (instead of `command`). */
+  deployment?: string;
   /** Host the program runs on (default: the platform's first host). */
   host?: string;
+  /** How emulated traffic travels: full mediation (the default); address translation is not available yet. */
+  network?: 'full' | 'translate';
+  /** Where prefixed output goes when several processes run (default: simterpose's stdout and stderr). */
+  writeStdout?: (text: string) => void;
+  writeStderr?: (text: string) => void;
   /** Log every trapped syscall: true for stderr, or a file path. */
   strace?: boolean | string;
   /** Syscall names to leave untrapped and native (a developer's knob for benchmarks). */
@@ -49,28 +58,33 @@ export interface ProcessSummary {
 }
 
 export interface ExperimentResult {
-  /** The status a shell would report for the program: its exit code, or 128+N if signal N killed it. */
+  /**
+   * The status a shell would report for the program: its exit code, or 128+N
+   * if signal N killed it; for a deployment, the first non-zero one in exit order.
+   */
   exitCode: number;
   processes: ProcessSummary[];
 }
 
-/** Runs one program under simterpose on a host of a platform; resolves once every tracee has exited. */
+/** One program to start, resolved. */
+interface Start {
+  spec: LaunchSpec;
+  startTime: number;
+}
+
+/** Runs a program, or a deployment's programs, under simterpose; resolves once every tracee has exited. */
 export async function runExperiment(options: ExperimentOptions): Promise<ExperimentResult> {
-  if (options.command.length === 0) throw new UserError('no program to run', 'put the program after --: simterpose run platform.xml -- ./app args');
+  if (options.network === 'translate') {
+    throw new UserError('--network translate is not available yet', 'use --network full (the default): programs cannot tell the difference');
+  }
   if (!existsSync(options.platform)) throw new UserError(`platform file not found: ${options.platform}`);
   const sim = await loadSimulation(options.platform);
   const hostNames = sim.hosts().map((h) => h.name);
-  const host = options.host ?? hostNames[0];
-  if (host === undefined) throw new UserError(`platform ${options.platform} has no host`);
-  if (!hostNames.includes(host)) {
-    throw new UserError(`unknown host '${host}' in ${options.platform}`, `valid hosts: ${hostNames.slice(0, 20).join(', ')}${hostNames.length > 20 ? ', ...' : ''}`);
-  }
   const untrapped = new Set(options.untrap ?? []);
   for (const name of untrapped) {
     if (syscallNumber(name) === undefined) throw new UserError(`--untrap: unknown syscall '${name}'`, 'simterpose syscalls lists them');
   }
-  const cwd = options.cwd ?? process.cwd();
-  const path = resolveProgram(options.command[0]!, cwd, options.env?.['PATH'] ?? process.env['PATH']);
+  const starts = plan(options, hostNames);
   const straceOutput = openStrace(options.strace);
   const mediator: Mediator = new Mediator({
     trapAll: options.strace !== undefined && options.strace !== false,
@@ -81,22 +95,74 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     cpuModel: cpuModelOptions(options),
     strace: straceOutput === undefined ? undefined : new StraceFormatter(straceOutput.write, () => mediator.scheduler.now),
   });
+  const prefixed = starts.length > 1 ? capturedOutputs(mediator, starts, options) : undefined;
   try {
-    const main = launch(mediator, { path, argv: options.command, env: environment(options.env), cwd, host });
+    const launched: Process[] = [];
+    for (const start of starts) mediator.launchAt(start.spec, start.startTime, (process) => launched.push(process));
     await mediator.run();
-    return { exitCode: shellStatus(main), processes: summaries(mediator) };
+    prefixed?.forEach((output) => output.flush());
+    const exitCode = starts.length === 1 ? shellStatus(launched[0]!) : firstFailure(mediator.tracees.exited.filter((p) => launched.includes(p)));
+    return { exitCode, processes: summaries(mediator) };
+  } catch (error) {
+    if (error instanceof SpawnError) throw new UserError(`cannot execute '${error.program}': ${error.message}`, undefined, CANNOT_EXECUTE);
+    throw error;
   } finally {
     straceOutput?.close();
   }
 }
 
-function launch(mediator: Mediator, spec: Parameters<Mediator['launch']>[0]): Process {
-  try {
-    return mediator.launch(spec);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    throw new UserError(`cannot execute '${spec.argv[0]}': ${message}`, undefined, CANNOT_EXECUTE);
+/** What to start: the command on its host, or every entry of the deployment. */
+function plan(options: ExperimentOptions, hostNames: string[]): Start[] {
+  const cwd = options.cwd ?? process.cwd();
+  const env = environment(options.env);
+  const path = options.env?.['PATH'] ?? process.env['PATH'];
+  if (options.deployment !== undefined) {
+    if (options.command !== undefined && options.command.length > 0) {
+      throw new UserError('give either a deployment file or a program after --, not both');
+    }
+    const entries = parseDeployment(options.deployment, hostNames);
+    if (entries.length === 0) throw new UserError(`deployment ${options.deployment} starts no program`);
+    const folder = dirname(resolve(options.deployment));
+    return entries.map((entry) => ({
+      startTime: entry.startTime,
+      spec: { path: resolveProgram(entry.argv[0]!, folder, path), argv: entry.argv, env, cwd, host: entry.host },
+    }));
   }
+  const command = options.command ?? [];
+  if (command.length === 0) throw new UserError('no program to run', 'put the program after --: simterpose run platform.xml -- ./app args');
+  const host = options.host ?? hostNames[0];
+  if (host === undefined) throw new UserError(`platform ${options.platform} has no host`);
+  if (!hostNames.includes(host)) {
+    throw new UserError(`unknown host '${host}' in ${options.platform}`, `valid hosts: ${hostNames.slice(0, 20).join(', ')}${hostNames.length > 20 ? ', ...' : ''}`);
+  }
+  return [{ startTime: 0, spec: { path: resolveProgram(command[0]!, cwd, path), argv: command, env, cwd, host } }];
+}
+
+/**
+ * With several processes, each gets pipes as stdout and stderr; what they
+ * write there is taken by the mediator and printed line by line, prefixed.
+ */
+function capturedOutputs(mediator: Mediator, starts: Start[], options: ExperimentOptions): PrefixedOutput[] {
+  const stdout = new PrefixedOutput(options.writeStdout ?? ((text) => process.stdout.write(text)));
+  const stderr = new PrefixedOutput(options.writeStderr ?? ((text) => process.stderr.write(text)));
+  for (const start of starts) {
+    for (const [stream, output] of [['stdout', stdout], ['stderr', stderr]] as const) {
+      const [, writeEnd] = ptrace.makePipe() as [number, number];
+      const { dev, ino } = fstatSync(writeEnd);
+      mediator.outputs.set(`${dev}:${ino}`, (host, pid, bytes) => output.feed(host, pid, bytes));
+      start.spec[stream] = writeEnd;
+    }
+  }
+  return [stdout, stderr];
+}
+
+/** A deployment's status: the first non-zero one among its processes, in the order they exited. */
+function firstFailure(processes: Process[]): number {
+  for (const process of processes) {
+    const status = shellStatus(process);
+    if (status !== 0) return status;
+  }
+  return 0;
 }
 
 function parseEpoch(epoch: string | undefined): number {

@@ -21,6 +21,7 @@ interface RunOptions {
   referenceSpeed?: number;
   cpuThreshold?: number;
   logLevel: LevelWithSilent;
+  network: 'full' | 'translate';
 }
 
 const EXAMPLES = `
@@ -28,6 +29,7 @@ Examples:
   simterpose run platforms/two-hosts.xml -- ./server 8080
   simterpose run platforms/cluster16.xml --host node-3 -- python3 app.py
   simterpose run platforms/two-hosts.xml --strace=trace.txt -- sh -c 'ls | wc -l'
+  simterpose run platforms/two-hosts.xml deployment.xml     # programs on several hosts
 
 Exit status: the program's own; 128+N if signal N killed it; 127 if it cannot
 be executed; 125 if simterpose could not finish the run (deadlock,
@@ -42,6 +44,7 @@ export function registerRun(program: Command, programArgv: () => string[]): void
     .command('run')
     .description('Run a program under simterpose, on a host of a SimGrid platform.')
     .argument('<platform.xml>', 'SimGrid platform file')
+    .argument('[deployment.xml]', 'SimGrid deployment file: programs, their hosts and start times (instead of -- program)')
     .option('--host <name>', 'host the program runs on (default: the first host of the platform)')
     .option('--strace [file]', 'log every syscall, strace-style, to stderr or to a file (traps every syscall: slower)')
     .option('--untrap <syscalls>', 'comma-separated syscalls to leave untrapped and native (for benchmarks and debugging)')
@@ -53,14 +56,19 @@ export function registerRun(program: Command, programArgv: () => string[]): void
     .addOption(new Option('--cpu-threshold <flops>', 'work below this is carried over to the next syscall instead of simulated at once').argParser(parseNumber).default(1e5))
     .addOption(new Option('--log-level <level>', 'log verbosity').choices(LOG_LEVELS).default('warn'))
     .addHelpText('after', EXAMPLES)
-    .action(async (platform: string, options: RunOptions) => {
+    .addOption(new Option('--network <mode>', 'full: the mediator carries every byte; translate: real loopback sockets, addresses rewritten').choices(['full', 'translate']).default('full'))
+    .action(async (platform: string, deployment: string | undefined, options: RunOptions) => {
       setLogLevel(options.logLevel);
       const command = programArgv();
-      if (command.length === 0) throw new UserError('no program to run', 'simterpose run platform.xml -- ./app args');
+      if (command.length === 0 && deployment === undefined) {
+        throw new UserError('no program to run', 'simterpose run platform.xml -- ./app args, or simterpose run platform.xml deployment.xml');
+      }
       try {
         const result = await runExperiment({
           platform,
           command,
+          deployment,
+          network: options.network,
           host: options.host,
           strace: options.strace,
           untrap: options.untrap?.split(',').filter((name) => name !== ''),

@@ -12,6 +12,8 @@ export interface Services {
   readonly time: VirtualTime;
   readonly timerfds: TimerfdTable;
   readonly network: VirtualNetwork;
+  /** Pipes simterpose gave tracees as stdout/stderr, by "dev:ino": writes to them are taken directly. */
+  readonly outputs: ReadonlyMap<string, (host: string, pid: number, bytes: Buffer) => void>;
   /** Asks the loop to look for signals pending on blocked threads once the current thread stops again. */
   signalsMayBePending(): void;
 }

@@ -242,6 +242,7 @@ export class Lifecycle {
 
   private processGone(process: Process, status: NonNullable<Process['exitStatus']>): void {
     process.exitStatus = status;
+    this.tracees.exited.push(process);
     process.fds.leave();
     ptrace.forgetProcess(process.pid);
     this.releaseVforkParent(process);

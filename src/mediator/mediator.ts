@@ -20,6 +20,17 @@ import { VirtualNetwork, type Transport } from '../net/index.js';
 
 const log = logger('mediator');
 
+/** A program could not be started (missing, not executable, bad format): the user's to fix. */
+export class SpawnError extends Error {
+  constructor(
+    readonly program: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SpawnError';
+  }
+}
+
 export interface LaunchSpec {
   /** Absolute path of the executable. */
   path: string;
@@ -27,6 +38,9 @@ export interface LaunchSpec {
   env: string[];
   cwd?: string;
   host: string;
+  /** Descriptors of simterpose to give the program as stdout and stderr (default: simterpose's own). */
+  stdout?: number;
+  stderr?: number;
 }
 
 export interface MediatorOptions {
@@ -64,6 +78,9 @@ export class Mediator implements Services {
   readonly time: VirtualTime;
   readonly timerfds = new TimerfdTable();
   readonly network: VirtualNetwork;
+  readonly outputs = new Map<string, (host: string, pid: number, bytes: Buffer) => void>();
+  /** Programs of a deployment whose start time has not come yet. */
+  private pendingLaunches = 0;
   private readonly cpu: CpuModel;
   private readonly hostIndexes = new Map<string, number>();
   private readonly stop = new Float64Array(8);
@@ -106,15 +123,12 @@ export class Mediator implements Services {
 
   /** Starts a program, stopped at its first instruction; it runs once `run` is called. */
   launch(spec: LaunchSpec): Process {
-    const pid = ptrace.spawn({
-      path: spec.path,
-      argv: spec.argv,
-      env: spec.env,
-      cwd: spec.cwd,
-      trapSyscalls: this.trapList,
-      trapAll: this.options.trapAll,
-      cpu: this.options.cpu,
-    });
+    let pid: number;
+    try {
+      pid = this.spawn(spec);
+    } catch (error) {
+      throw new SpawnError(spec.argv[0] ?? spec.path, error instanceof Error ? error.message : String(error));
+    }
     const command = spec.argv[0] ?? spec.path;
     const process = this.tracees.addProcess(pid, undefined, command, spec.host, new SignalActions());
     const thread = this.tracees.addThread(pid, process);
@@ -125,11 +139,38 @@ export class Mediator implements Services {
     return process;
   }
 
+  private spawn(spec: LaunchSpec): number {
+    return ptrace.spawn({
+      path: spec.path,
+      argv: spec.argv,
+      env: spec.env,
+      cwd: spec.cwd,
+      trapSyscalls: this.trapList,
+      trapAll: this.options.trapAll,
+      cpu: this.options.cpu,
+      stdout: spec.stdout,
+      stderr: spec.stderr,
+    });
+  }
+
+  /** Starts a program when virtual time reaches `startTime` (a deployment's start_time). */
+  launchAt(spec: LaunchSpec, startTime: number, launched: (process: Process) => void): void {
+    if (startTime <= this.scheduler.now) {
+      launched(this.launch(spec));
+      return;
+    }
+    this.pendingLaunches++;
+    this.scheduler.at(startTime, () => true, () => {
+      this.pendingLaunches--;
+      launched(this.launch(spec));
+    });
+  }
+
   /** Runs every tracee to its end. Throws (after killing them all) on a deadlock or an unsupported syscall. */
   async run(): Promise<void> {
     let lastYield = performance.now();
     try {
-      while (this.tracees.liveThreadCount > 0) {
+      while (this.tracees.liveThreadCount > 0 || this.pendingLaunches > 0) {
         const thread = this.scheduler.next();
         if (thread === undefined) {
           idleStep(this.scheduler, this.tracees);

@@ -93,6 +93,8 @@ export class Process {
 /** All processes and threads under simterpose, by tid and pid. */
 export class TraceeTable {
   readonly processes = new Map<number, Process>();
+  /** Processes in the order they exited. */
+  readonly exited: Process[] = [];
   readonly threads = new Map<number, Thread>();
   private serials = 0;
 

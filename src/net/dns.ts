@@ -11,6 +11,7 @@ import { parseIpv4 } from './ipv4.js';
 export const DNS_PORT = 53;
 export const TYPE_A = 1;
 export const TYPE_AAAA = 28;
+export const TYPE_PTR = 12;
 export const CLASS_IN = 1;
 
 export const RCODE_NOERROR = 0;
@@ -123,15 +124,30 @@ function encodeName(name: string): Buffer {
  * servers do with several questions), other opcodes with NOTIMP; a known name
  * asked for another type than A gets NOERROR and no answer.
  */
-export function buildDnsResponse(query: DnsQuery, lookup: (name: string) => string | undefined): Buffer {
+/** The address a reverse-lookup name (d.c.b.a.in-addr.arpa) stands for, or undefined. */
+function reverseLookupAddress(name: string): string | undefined {
+  const match = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\.in-addr\.arpa\.?$/i.exec(name);
+  return match === null ? undefined : `${match[4]}.${match[3]}.${match[2]}.${match[1]}`;
+}
+
+export function buildDnsResponse(
+  query: DnsQuery,
+  lookup: (name: string) => string | undefined,
+  reverse: (address: string) => string | undefined = () => undefined,
+): Buffer {
   const opcode = query.flags & OPCODE_MASK;
   const question = query.questions.length === 1 ? query.questions[0]! : undefined;
   let rcode: number;
   let address: string | undefined;
+  let pointer: string | undefined;
   if (opcode !== 0) {
     rcode = RCODE_NOTIMP;
   } else if (question === undefined || question.class !== CLASS_IN) {
     rcode = RCODE_FORMERR;
+  } else if (question.type === TYPE_PTR) {
+    const reversed = reverseLookupAddress(question.name);
+    pointer = reversed === undefined ? undefined : reverse(reversed);
+    rcode = pointer === undefined ? RCODE_NXDOMAIN : RCODE_NOERROR;
   } else {
     address = lookup(question.name);
     rcode = address === undefined ? RCODE_NXDOMAIN : RCODE_NOERROR;
@@ -142,7 +158,7 @@ export function buildDnsResponse(query: DnsQuery, lookup: (name: string) => stri
   header.writeUInt16BE(query.id, 0);
   header.writeUInt16BE(FLAG_QR | opcode | FLAG_AA | (query.flags & FLAG_RD) | FLAG_RA | rcode, 2);
   header.writeUInt16BE(echoed.length, 4);
-  header.writeUInt16BE(address === undefined ? 0 : 1, 6);
+  header.writeUInt16BE(address === undefined && pointer === undefined ? 0 : 1, 6);
   const parts: Buffer[] = [header];
   for (const q of echoed) {
     const fixed = Buffer.alloc(4);
@@ -160,6 +176,16 @@ export function buildDnsResponse(query: DnsQuery, lookup: (name: string) => stri
     answer.writeUInt32BE(parseIpv4(address)!, 12);
     parts.push(answer);
   }
+  if (pointer !== undefined) {
+    const target = encodeName(pointer);
+    const answer = Buffer.alloc(12);
+    answer.writeUInt16BE(POINTER_TO_QUESTION, 0);
+    answer.writeUInt16BE(TYPE_PTR, 2);
+    answer.writeUInt16BE(CLASS_IN, 4);
+    answer.writeUInt32BE(ANSWER_TTL, 6);
+    answer.writeUInt16BE(target.length, 10);
+    parts.push(answer, target);
+  }
   return Buffer.concat(parts);
 }
 
@@ -168,9 +194,13 @@ export function buildDnsResponse(query: DnsQuery, lookup: (name: string) => stri
  * (if at least the id can be echoed), nothing for a datagram too short for
  * that or that is itself a response.
  */
-export function answerDnsMessage(message: Buffer, lookup: (name: string) => string | undefined): Buffer | null {
+export function answerDnsMessage(
+  message: Buffer,
+  lookup: (name: string) => string | undefined,
+  reverse: (address: string) => string | undefined = () => undefined,
+): Buffer | null {
   try {
-    return buildDnsResponse(parseDnsQuery(message), lookup);
+    return buildDnsResponse(parseDnsQuery(message), lookup, reverse);
   } catch (error) {
     if (!(error instanceof DnsFormatError)) throw error;
     if (message.length < HEADER_SIZE || message.readUInt16BE(2) & FLAG_QR) return null;

@@ -66,7 +66,7 @@ export class VirtualNetwork {
         if (on) this.datagramSockets.set(socket.id, socket);
         else this.datagramSockets.delete(socket.id);
       },
-      answerDns: (query) => answerDnsMessage(query, (name) => this.lookup(name)),
+      answerDns: (query) => answerDnsMessage(query, (name) => this.lookup(name), (address) => this.addresses.hostAt(address)),
     };
   }
 

@@ -182,6 +182,12 @@ pub fn wait_for_tracee_input(fds: Vec<TraceeFd>, timeout_ms: i32) -> Result<Vec<
   fds::wait_for_input(&fds, timeout_ms)
 }
 
+/// A close-on-exec pipe, [read end, write end], to hand to `spawn` as a tracee's stdout or stderr.
+#[napi]
+pub fn make_pipe() -> Result<Vec<i32>> {
+  process::make_pipe()
+}
+
 /// sched_setaffinity of the calling (main) thread to one CPU.
 #[napi]
 pub fn pin_this_thread(cpu: u32) -> Result<()> {

@@ -24,3 +24,13 @@ pub fn online_cpus() -> u32 {
   let count = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) };
   count.max(1) as u32
 }
+
+/// A pipe for a tracee's output, close-on-exec in simterpose itself:
+/// returns [read end, write end].
+pub fn make_pipe() -> Result<Vec<i32>> {
+  let mut ends = [0; 2];
+  if unsafe { libc::pipe2(ends.as_mut_ptr(), libc::O_CLOEXEC) } < 0 {
+    return Err(crate::errors::last_error("pipe2(O_CLOEXEC)"));
+  }
+  Ok(ends.to_vec())
+}

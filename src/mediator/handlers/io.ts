@@ -1,10 +1,10 @@
 import type { FamilyTable, SyscallContext } from '../context.js';
 import { POLLIN, POLLOUT, canBlock, inspectFd, readyEvents } from '../kernel-fds.js';
 import { asInt } from '../memory.js';
-import { NATIVE, fail, native, type Outcome } from '../outcome.js';
+import { NATIVE, done, fail, native, type Outcome } from '../outcome.js';
 import { Errno } from '../errno.js';
 import { ptrace } from '../native.js';
-import { readIovecs } from '../tracee-buffers.js';
+import { gather, readIovecs, type Iovec } from '../tracee-buffers.js';
 import { reading, waitFor, writing } from './kernel-io.js';
 import { receivePayload, sendPayload, socketFileAt } from './socket.js';
 
@@ -23,10 +23,18 @@ function read(ctx: SyscallContext): Outcome {
 }
 
 function write(ctx: SyscallContext): Outcome {
-  const file = socketFileAt(ctx, asInt(ctx.args[0]!));
-  if (file === undefined) return writing(ctx);
-  const vectors = ctx.sysno === WRITEV ? readIovecs(ctx.process.pid, ctx.args[1]!, asInt(ctx.args[2]!)) : [{ base: ctx.args[1]!, length: ctx.args[2]! }];
-  return sendPayload(ctx, file, vectors, 0, undefined);
+  const fd = asInt(ctx.args[0]!);
+  const pid = ctx.process.pid;
+  const vectors = (): Iovec[] => (ctx.sysno === WRITEV ? readIovecs(pid, ctx.args[1]!, asInt(ctx.args[2]!)) : [{ base: ctx.args[1]!, length: ctx.args[2]! }]);
+  const file = socketFileAt(ctx, fd);
+  if (file !== undefined) return sendPayload(ctx, file, vectors(), 0, undefined);
+  const info = inspectFd(pid, fd);
+  const output = info?.kind === 'pipe' ? ctx.services.outputs.get(`${info.dev}:${info.ino}`) : undefined;
+  if (output === undefined) return writing(ctx, info);
+  // Simterpose's own output pipe: take the bytes here, whole, so output never blocks.
+  const data = gather(pid, vectors());
+  output(ctx.process.host, pid, data);
+  return done(data.length);
 }
 
 const READV = 19;

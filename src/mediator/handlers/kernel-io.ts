@@ -1,5 +1,5 @@
 import type { SyscallContext } from '../context.js';
-import { POLLIN, POLLOUT, canBlock, inspectFd, readyEvents } from '../kernel-fds.js';
+import { POLLIN, POLLOUT, canBlock, inspectFd, readyEvents, type FdInfo } from '../kernel-fds.js';
 import { asInt } from '../memory.js';
 import { NATIVE, blocked, native, type Outcome } from '../outcome.js';
 import { ptrace } from '../native.js';
@@ -35,10 +35,10 @@ export function reading(ctx: SyscallContext): Outcome {
  * can see the flag): the kernel writes what fits and returns a short count
  * instead of sleeping, as a blocking write cut short would.
  */
-export function writing(ctx: SyscallContext): Outcome {
+export function writing(ctx: SyscallContext, known?: FdInfo | null): Outcome {
   const fd = asInt(ctx.args[0]!);
   const pid = ctx.process.pid;
-  const info = inspectFd(pid, fd);
+  const info = known === undefined ? inspectFd(pid, fd) : known;
   if (!canBlock(info)) return NATIVE;
   if (readyEvents(info, POLLOUT) === 0) return waitFor(ctx, fd, POLLOUT);
   const previous = ptrace.setFdNonblocking(pid, fd, true);
