@@ -150,6 +150,8 @@ export class DatagramSocket extends Watchable {
     return !this.closed && (this.peer === undefined || (this.peer.address === from.address && this.peer.port === from.port));
   }
 
+  private readonly inFlight = new Fifo<{ arrived: boolean; land: () => void }>();
+
   /** A datagram arrived; dropped when the receive buffer cannot take it. */
   deliver(datagram: Datagram): void {
     if (this.closed || this.queuedBytes + datagram.data.length > this.receiveBufferSize) return;
@@ -163,9 +165,19 @@ export class DatagramSocket extends Watchable {
     return this.localEndpoint ? undefined : this.bind({ address: INADDR_ANY, port: 0 });
   }
 
+  /**
+   * Datagrams a socket sends arrive in the order it sent them, as packets on
+   * one path do, even when SimGrid finishes a smaller, later one first.
+   */
   private carry(fromHost: string, toHost: string, datagram: Datagram, destination: Endpoint): void {
+    const flight = { arrived: false, land: () => this.ctx.datagramReceiver(toHost, destination, datagram.source)?.deliver(datagram) };
+    this.inFlight.push(flight);
     this.ctx.transport.start(fromHost, toHost, datagram.data.length, () => {
-      this.ctx.datagramReceiver(toHost, destination, datagram.source)?.deliver(datagram);
+      flight.arrived = true;
+      for (let head = this.inFlight.peek(); head?.arrived; head = this.inFlight.peek()) {
+        this.inFlight.shift();
+        head.land();
+      }
     });
   }
 
