@@ -61,6 +61,10 @@ export interface MediatorOptions {
 /** Wall time a tracee may run without any stop before it is preempted so that others can run. */
 const PREEMPT_QUANTUM_MS = 20;
 
+/** Syscalls a thread may make at one virtual date before polling costs it virtual time, and how much. */
+const SPIN_SYSCALLS = 100;
+const SPIN_PAUSE = 1e-6;
+
 const TCP_SEND_BUFFER = 4 * 1024 * 1024;
 const TCP_RECEIVE_BUFFER = 6 * 1024 * 1024;
 
@@ -196,7 +200,7 @@ export class Mediator implements Services {
     try {
       switch (next.kind) {
         case 'dispatch': {
-          if (this.chargeWork(thread)) return;
+          if (this.chargeWork(thread) || this.throttleSpinning(thread)) return;
           const outcome = this.dispatcher.dispatch(thread);
           if (outcome.kind === 'blocked') {
             this.scheduler.block(thread, outcome.wait);
@@ -223,6 +227,25 @@ export class Mediator implements Services {
       if ((error as { code?: string }).code !== 'ESRCH') throw error;
     }
     this.lifecycle.awaitStop(thread);
+  }
+
+  /**
+   * A thread polling in a loop (select returning at once, clock reads...)
+   * makes syscalls without ever blocking, so virtual time would never move
+   * for the events it polls for. After SPIN_SYSCALLS of them at one virtual
+   * date, it pauses for SPIN_PAUSE of virtual time, as the calls themselves
+   * would have taken a little time on a real machine.
+   */
+  private throttleSpinning(thread: Thread): boolean {
+    const now = this.scheduler.now;
+    if (thread.spin.date !== now) {
+      thread.spin.date = now;
+      thread.spin.syscalls = 0;
+    }
+    if (++thread.spin.syscalls < SPIN_SYSCALLS) return false;
+    thread.spin.syscalls = 0;
+    this.scheduler.block(thread, { kind: 'sleep', reason: 'its polling loop to go on', deadline: now + SPIN_PAUSE, onSignal: 'restartable' });
+    return true;
   }
 
   /** Every transfer of the virtual network is a SimGrid comm between the hosts' indexes. */
@@ -261,7 +284,9 @@ export class Mediator implements Services {
   private interruptSignalledWaits(): void {
     this.signalCheckDue = false;
     // A vfork parent is not at a syscall stop, and a computing thread has not started its syscall yet.
-    const candidates = [...this.scheduler.blocked].filter((t) => t.wait?.kind !== 'vfork' && t.wait?.kind !== 'compute').sort((a, b) => a.serial - b.serial);
+    const candidates = [...this.scheduler.blocked]
+      .filter((t) => t.wait?.kind !== 'vfork' && t.wait?.kind !== 'compute' && t.wait?.reason !== 'its polling loop to go on')
+      .sort((a, b) => a.serial - b.serial);
     const interruptedProcesses = new Set<Process>();
     for (const thread of candidates) {
       const wait = thread.wait!;

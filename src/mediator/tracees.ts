@@ -35,6 +35,8 @@ export class Thread {
   pendingClone: { flags: number; clearChildTid: number } | undefined;
   /** Virtual CPU time it used: the work the CPU model charged, at its host's speed. */
   cpuTime = 0;
+  /** Syscalls made at one virtual date without blocking (see the mediator's throttling of polling loops). */
+  readonly spin = { date: -1, syscalls: 0 };
   /** How often it was preempted: among threads ready at the same date, the least preempted go first. */
   preemptions = 0;
   /** Virtual time at which it became runnable: the scheduler's first key. */
