@@ -5,17 +5,14 @@
 // in the same run. Rates come from wall-clock time measured outside the
 // programs, as bytes over the difference between a full transfer and an empty
 // one (medians of several runs each): start-up costs cancel out.
-import { spawn, spawnSync, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { binDir, buildPrograms, median, repoRoot, simterposeCli, timeRun } from './measure.js';
 
-const repoRoot = fileURLToPath(new URL('..', import.meta.url));
-const binDir = fileURLToPath(new URL('./bin/', import.meta.url));
 const transfer = `${binDir}net_transfer`;
-const simterposeCli = `${repoRoot}bin/simterpose.js`;
 const platform = `${repoRoot}test/fixtures/platforms/net-fast.xml`;
 
 const TOTAL = 256 * 1024 * 1024;
@@ -25,15 +22,7 @@ const RATIO_TARGET = 0.3; // full mediation against native loopback
 const MiB = 1024 * 1024;
 
 function build() {
-  mkdirSync(binDir, { recursive: true });
-  execFileSync('gcc', ['-O2', '-Wall', '-Werror', '-o', transfer, `${repoRoot}test/apps/net_transfer.c`], {
-    stdio: 'inherit',
-  });
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
+  buildPrograms([[transfer, `${repoRoot}test/apps/net_transfer.c`]]);
 }
 
 function freePort() {
@@ -95,21 +84,6 @@ function deploymentFor(folder, bytes) {
 /** simterpose's argv for a deployment of a transfer of `bytes` in the given network mode. */
 function simterposeArgv(folder, mode, bytes, extra = []) {
   return [process.execPath, simterposeCli, 'run', '--cpu-model', 'none', '--network', mode, ...extra, platform, deploymentFor(folder, bytes)];
-}
-
-/** Wall seconds of one run; throws with the run's telling stderr line if it fails. */
-function timeRun(argv) {
-  const started = process.hrtime.bigint();
-  const result = spawnSync(argv[0], argv.slice(1), { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'], timeout: 600_000 });
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  if (result.error !== undefined) throw result.error;
-  if (result.status !== 0) {
-    const lines = result.stderr.toString().trim().split('\n');
-    const telling = lines.find((line) => /error|simterpose:/i.test(line)) ?? lines[0] ?? '';
-    const how = result.status === null ? `killed by ${result.signal}` : `exit status ${result.status}`;
-    throw new Error(`${how}${telling ? `: ${telling.trim()}` : ''}`);
-  }
-  return seconds;
 }
 
 /** MB/s (MiB per second) of the transfer, from the medians of full and empty runs, interleaved. */

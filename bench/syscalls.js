@@ -5,15 +5,10 @@
 // difference between a run making N syscalls and one making none (median of
 // several runs each): start-up costs cancel out, and simterpose's virtual
 // clocks cannot skew it.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { binDir, buildPrograms, median, repoRoot, simterposeCli, timeRun } from './measure.js';
 
-const repoRoot = fileURLToPath(new URL('..', import.meta.url));
-const binDir = fileURLToPath(new URL('./bin/', import.meta.url));
 const cTracer = `${binDir}c-tracer`;
 const spinner = `${binDir}spin_syscalls`;
-const simterposeCli = `${repoRoot}bin/simterpose.js`;
 const platform = 'platforms/two-hosts.xml';
 
 const GETPID = 39; // x86_64
@@ -22,35 +17,10 @@ const TRAPPED_TARGET = 1.3;
 const UNTRAPPED_TARGET = 2;
 
 function build() {
-  mkdirSync(binDir, { recursive: true });
-  const builds = [
+  buildPrograms([
     [cTracer, `${repoRoot}bench/c-tracer.c`],
     [spinner, `${repoRoot}test/apps/spin_syscalls.c`],
-  ];
-  for (const [output, source] of builds) {
-    execFileSync('gcc', ['-O2', '-Wall', '-Werror', '-o', output, source], { stdio: 'inherit' });
-  }
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
-/** Wall-clock seconds of one run; throws with the command's stderr if it fails. */
-function timeRun(argv) {
-  const started = process.hrtime.bigint();
-  const result = spawnSync(argv[0], argv.slice(1), { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] });
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  if (result.error !== undefined) throw result.error;
-  if (result.status !== 0) {
-    const lines = result.stderr.toString().trim().split('\n');
-    // A stack trace starts with where it was thrown; the error's own line says more.
-    const telling = lines.find((line) => /error|simterpose:/i.test(line)) ?? lines[0] ?? '';
-    const how = result.status === null ? `killed by ${result.signal}` : `exit status ${result.status}`;
-    throw new Error(`${how}${telling ? `: ${telling.trim()}` : ''}`);
-  }
-  return seconds;
+  ]);
 }
 
 /** µs per syscall of `commandFor(n)`, from the medians of runs with n = 0 and n = calls. */

@@ -6,64 +6,23 @@
 // difference between a run doing the work and one that does not (median of
 // several interleaved runs): start-up costs cancel out, and the programs'
 // own clocks are virtual under simterpose, so they cannot time themselves.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { binDir, buildPrograms, repoRoot, simterposeCli, wallDifference } from './measure.js';
 
-const repoRoot = fileURLToPath(new URL('..', import.meta.url));
-const binDir = fileURLToPath(new URL('./bin/', import.meta.url));
 const cTracer = `${binDir}c-tracer`;
 const timeSpin = `${binDir}time_spin`;
 const timeSleep = `${binDir}time_sleep`;
-const simterposeCli = `${repoRoot}bin/simterpose.js`;
 const platform = 'platforms/two-hosts.xml';
 
 const CLOCK_GETTIME = 228; // x86_64
-const RUNS = 5;
 const CLOCK_TARGET = 1.3;
 const HOUR_TARGET_SECONDS = 0.1;
 
 function build() {
-  mkdirSync(binDir, { recursive: true });
-  const builds = [
+  buildPrograms([
     [cTracer, `${repoRoot}bench/c-tracer.c`],
     [timeSpin, `${repoRoot}test/apps/time_spin.c`],
     [timeSleep, `${repoRoot}test/apps/time_sleep.c`],
-  ];
-  for (const [output, source] of builds) {
-    execFileSync('gcc', ['-O2', '-Wall', '-Werror', '-o', output, source], { stdio: 'inherit' });
-  }
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
-/** Wall-clock seconds of one run; throws with the command's stderr if it fails. */
-function timeRun(argv) {
-  const started = process.hrtime.bigint();
-  const result = spawnSync(argv[0], argv.slice(1), { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] });
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  if (result.error !== undefined) throw result.error;
-  if (result.status !== 0) {
-    const lines = result.stderr.toString().trim().split('\n');
-    const telling = lines.find((line) => /error|simterpose:/i.test(line)) ?? lines[0] ?? '';
-    const how = result.status === null ? `killed by ${result.signal}` : `exit status ${result.status}`;
-    throw new Error(`${how}${telling ? `: ${telling.trim()}` : ''}`);
-  }
-  return seconds;
-}
-
-/** Median wall seconds of `busy` minus that of `idle`, runs interleaved so that a slow spell hits both alike. */
-function wallDifference(idle, busy) {
-  const idleTimes = [];
-  const busyTimes = [];
-  for (let run = 0; run < RUNS; run++) {
-    idleTimes.push(timeRun(idle));
-    busyTimes.push(timeRun(busy));
-  }
-  return median(busyTimes) - median(idleTimes);
+  ]);
 }
 
 function perCall(name, commandFor, calls, note) {

@@ -59,6 +59,7 @@ export class CpuModel {
     const meter = this.meters.get(thread);
     if (meter === undefined) return;
     if (meter.counter >= 0) ptrace.closeCounter(meter.counter);
+    else ptrace.forgetThreadCpuTime(thread.tid);
     this.meters.delete(thread);
   }
 

@@ -61,8 +61,10 @@ export interface MediatorOptions {
 /** Wall time a tracee may run without any stop before it is preempted so that others can run. */
 const PREEMPT_QUANTUM_MS = 20;
 
-/** Syscalls a thread may make at one virtual date before polling costs it virtual time, and how much. */
+/** Polling syscalls a thread may make at one virtual date before polling costs it virtual time, and how much. */
 const SPIN_SYSCALLS = 100;
+/** poll, select, pselect6, ppoll, epoll_wait, epoll_pwait, epoll_pwait2, sched_yield, gettimeofday, time, clock_gettime. */
+const POLLING_SYSCALLS = new Set([7, 23, 270, 271, 232, 281, 441, 24, 96, 201, 228]);
 const SPIN_PAUSE = 1e-6;
 
 const TCP_SEND_BUFFER = 4 * 1024 * 1024;
@@ -232,11 +234,12 @@ export class Mediator implements Services {
   /**
    * A thread polling in a loop (select returning at once, clock reads...)
    * makes syscalls without ever blocking, so virtual time would never move
-   * for the events it polls for. After SPIN_SYSCALLS of them at one virtual
-   * date, it pauses for SPIN_PAUSE of virtual time, as the calls themselves
-   * would have taken a little time on a real machine.
+   * for the events it polls for. After SPIN_SYSCALLS polling calls at one
+   * virtual date, it pauses for SPIN_PAUSE of virtual time, as the calls
+   * themselves would have taken a little time on a real machine.
    */
   private throttleSpinning(thread: Thread): boolean {
+    if (!POLLING_SYSCALLS.has(thread.syscall.sysno)) return false;
     const now = this.scheduler.now;
     if (thread.spin.date !== now) {
       thread.spin.date = now;

@@ -1,7 +1,10 @@
 //! Per-thread counters: retired user-space instructions (perf_event_open) and
 //! CPU time, which the emulator turns into simulated compute.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::fs::File;
+use std::os::unix::fs::FileExt;
 use std::mem;
 
 use crate::errors::{check, errno_error, last_errno, Result};
@@ -96,22 +99,45 @@ pub fn close_counter(fd: i32) -> Result<()> {
   check(unsafe { libc::close(fd) }, || format!("close(perf counter {fd})")).map(drop)
 }
 
-/// The kernel's MAKE_THREAD_CPUCLOCK(tid, CPUCLOCK_SCHED).
-fn thread_cpu_clock(tid: i32) -> libc::clockid_t {
-  const CPUCLOCK_PERTHREAD: libc::clockid_t = 4;
-  const CPUCLOCK_SCHED: libc::clockid_t = 2;
-  (!tid << 3) | CPUCLOCK_PERTHREAD | CPUCLOCK_SCHED
+thread_local! {
+  /// /proc/<tid>/schedstat of each measured thread, kept open: re-reading it
+  /// with pread costs one syscall instead of open, read and close.
+  static SCHEDSTATS: RefCell<HashMap<i32, File>> = RefCell::new(HashMap::new());
 }
 
+/// CPU time of any thread, in ns: the first field of its schedstat (time on
+/// a CPU). The kernel refuses another process's per-thread CPU clock, so
+/// clock_gettime cannot serve here.
 pub fn thread_cpu_time_ns(tid: i32) -> Result<u64> {
-  let mut time: libc::timespec = unsafe { mem::zeroed() };
-  if unsafe { libc::clock_gettime(thread_cpu_clock(tid), &mut time) } == 0 {
-    return Ok(time.tv_sec as u64 * 1_000_000_000 + time.tv_nsec as u64);
-  }
-  let clock_errno = last_errno();
-  // The first field of schedstat is the time spent on the CPU, in ns.
-  std::fs::read_to_string(format!("/proc/{tid}/schedstat"))
-    .ok()
-    .and_then(|text| text.split_whitespace().next()?.parse().ok())
-    .ok_or_else(|| errno_error(&format!("clock_gettime(thread CPU clock of {tid})"), clock_errno))
+  SCHEDSTATS.with(|files| {
+    let mut files = files.borrow_mut();
+    for attempt in 0..2 {
+      if !files.contains_key(&tid) {
+        let file = File::open(format!("/proc/{tid}/schedstat"))
+          .map_err(|error| errno_error(&format!("open(/proc/{tid}/schedstat)"), error.raw_os_error().unwrap_or(libc::EIO)))?;
+        files.insert(tid, file);
+      }
+      let mut text = [0u8; 128];
+      let read = files[&tid].read_at(&mut text, 0);
+      let parsed = read.ok().and_then(|length| {
+        std::str::from_utf8(&text[..length]).ok()?.split_whitespace().next()?.parse::<u64>().ok()
+      });
+      match parsed {
+        Some(nanoseconds) => return Ok(nanoseconds),
+        // The file belonged to a thread that is gone (its tid may have been reused): open it anew once.
+        None => {
+          files.remove(&tid);
+          if attempt == 1 {
+            break;
+          }
+        }
+      }
+    }
+    Err(errno_error(&format!("read(/proc/{tid}/schedstat)"), libc::ESRCH))
+  })
+}
+
+/// Closes the schedstat file kept for a thread that is gone.
+pub fn forget_thread(tid: i32) {
+  SCHEDSTATS.with(|files| files.borrow_mut().remove(&tid));
 }

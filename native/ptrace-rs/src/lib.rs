@@ -226,3 +226,9 @@ pub fn close_counter(fd: i32) -> Result<()> {
 pub fn thread_cpu_time_ns(tid: i32) -> Result<f64> {
   Ok(counters::thread_cpu_time_ns(tid)? as f64)
 }
+
+/// Lets go of what `threadCpuTimeNs` keeps for a thread that is gone.
+#[napi]
+pub fn forget_thread_cpu_time(tid: i32) {
+  counters::forget_thread(tid)
+}

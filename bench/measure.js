@@ -1,0 +1,50 @@
+// What the benchmark sections share: building their programs, and timing
+// whole runs in wall time from outside (simterpose virtualizes the programs'
+// own clocks, so they cannot time themselves).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+export const binDir = fileURLToPath(new URL('./bin/', import.meta.url));
+export const simterposeCli = `${repoRoot}bin/simterpose.js`;
+
+/** Compiles each [output, source] pair with gcc -O2 into bench/bin. */
+export function buildPrograms(builds) {
+  mkdirSync(binDir, { recursive: true });
+  for (const [output, source] of builds) {
+    execFileSync('gcc', ['-O2', '-Wall', '-Werror', '-o', output, source], { stdio: 'inherit' });
+  }
+}
+
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** Wall-clock seconds of one run; throws with the run's telling stderr line if it fails. */
+export function timeRun(argv, timeoutMs = 600_000) {
+  const started = process.hrtime.bigint();
+  const result = spawnSync(argv[0], argv.slice(1), { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'], timeout: timeoutMs });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (result.error !== undefined) throw result.error;
+  if (result.status !== 0) {
+    const lines = result.stderr.toString().trim().split('\n');
+    // A stack trace starts with where it was thrown; the error's own line says more.
+    const telling = lines.find((line) => /error|simterpose:/i.test(line)) ?? lines[0] ?? '';
+    const how = result.status === null ? `killed by ${result.signal}` : `exit status ${result.status}`;
+    throw new Error(`${how}${telling ? `: ${telling.trim()}` : ''}`);
+  }
+  return seconds;
+}
+
+/** Median wall seconds of `busy` minus that of `idle`, runs interleaved so that a slow spell hits both alike. */
+export function wallDifference(idle, busy, runs = 5) {
+  const idleTimes = [];
+  const busyTimes = [];
+  for (let run = 0; run < runs; run++) {
+    idleTimes.push(timeRun(idle));
+    busyTimes.push(timeRun(busy));
+  }
+  return median(busyTimes) - median(idleTimes);
+}
