@@ -61,10 +61,17 @@ export interface MediatorOptions {
 /** Wall time a tracee may run without any stop before it is preempted so that others can run. */
 const PREEMPT_QUANTUM_MS = 20;
 
-/** Polling syscalls a thread may make at one virtual date before polling costs it virtual time, and how much. */
-const SPIN_SYSCALLS = 100;
-/** poll, select, pselect6, ppoll, epoll_wait, epoll_pwait, epoll_pwait2, sched_yield, gettimeofday, time, clock_gettime. */
-const POLLING_SYSCALLS = new Set([7, 23, 270, 271, 232, 281, 441, 24, 96, 201, 228]);
+/**
+ * How much polling a thread may do at one virtual date before it costs virtual
+ * time, and how much: 10 polls (poll, select, epoll_wait, sched_yield) or
+ * 10000 clock reads (a program's start-up reads the clock hundreds of times,
+ * and must still see the epoch).
+ */
+const SPIN_BUDGET = 10_000;
+const POLLING_WEIGHTS = new Map([
+  ...[7, 23, 270, 271, 232, 281, 441, 24].map((sysno) => [sysno, 1000] as const),
+  ...[96, 201, 228].map((sysno) => [sysno, 1] as const),
+]);
 const SPIN_PAUSE = 1e-6;
 
 const TCP_SEND_BUFFER = 4 * 1024 * 1024;
@@ -234,18 +241,20 @@ export class Mediator implements Services {
   /**
    * A thread polling in a loop (select returning at once, clock reads...)
    * makes syscalls without ever blocking, so virtual time would never move
-   * for the events it polls for. After SPIN_SYSCALLS polling calls at one
-   * virtual date, it pauses for SPIN_PAUSE of virtual time, as the calls
-   * themselves would have taken a little time on a real machine.
+   * for the events it polls for. Once it spent SPIN_BUDGET at one virtual
+   * date, it pauses for SPIN_PAUSE of virtual time, as the calls themselves
+   * would have taken a little time on a real machine.
    */
   private throttleSpinning(thread: Thread): boolean {
-    if (!POLLING_SYSCALLS.has(thread.syscall.sysno)) return false;
+    const weight = POLLING_WEIGHTS.get(thread.syscall.sysno);
+    if (weight === undefined) return false;
     const now = this.scheduler.now;
     if (thread.spin.date !== now) {
       thread.spin.date = now;
       thread.spin.syscalls = 0;
     }
-    if (++thread.spin.syscalls < SPIN_SYSCALLS) return false;
+    thread.spin.syscalls += weight;
+    if (thread.spin.syscalls < SPIN_BUDGET) return false;
     thread.spin.syscalls = 0;
     this.scheduler.block(thread, { kind: 'sleep', reason: 'its polling loop to go on', deadline: now + SPIN_PAUSE, onSignal: 'restartable' });
     return true;
