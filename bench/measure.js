@@ -48,3 +48,21 @@ export function wallDifference(idle, busy, runs = 5) {
   }
   return median(busyTimes) - median(idleTimes);
 }
+
+/** A row of µs per call of `commandFor(n)`: wall time with n = calls minus n = 0, over `calls`. */
+export function perCallRow(name, commandFor, calls, note) {
+  try {
+    return { name, value: (wallDifference(commandFor(0), commandFor(calls)) / calls) * 1e6, unit: 'µs/call', note };
+  } catch (error) {
+    return { name, value: null, unit: 'µs/call', note: `failed: ${error.message}` };
+  }
+}
+
+/** A row of numerator / denominator against a ceiling (≤ target). */
+export function ratioRow(name, numerator, denominator, target) {
+  if (numerator.value === null || denominator.value === null) {
+    return { name, value: null, unit: '×', note: `target ≤ ${target}×, not measured` };
+  }
+  const value = numerator.value / denominator.value;
+  return { name, value, unit: '×', note: `target ≤ ${target}×: ${value <= target ? 'met' : 'MISSED'}` };
+}

@@ -6,7 +6,7 @@
 // difference between a run doing the work and one that does not (median of
 // several interleaved runs): start-up costs cancel out, and the programs'
 // own clocks are virtual under simterpose, so they cannot time themselves.
-import { binDir, buildPrograms, repoRoot, simterposeCli, wallDifference } from './measure.js';
+import { binDir, buildPrograms, perCallRow, ratioRow, repoRoot, simterposeCli, wallDifference } from './measure.js';
 
 const cTracer = `${binDir}c-tracer`;
 const timeSpin = `${binDir}time_spin`;
@@ -25,22 +25,6 @@ function build() {
   ]);
 }
 
-function perCall(name, commandFor, calls, note) {
-  try {
-    return { name, value: (wallDifference(commandFor(0), commandFor(calls)) / calls) * 1e6, unit: 'µs/call', note };
-  } catch (error) {
-    return { name, value: null, unit: 'µs/call', note: `failed: ${error.message}` };
-  }
-}
-
-function ratio(name, numerator, denominator, target) {
-  if (numerator.value === null || denominator.value === null) {
-    return { name, value: null, unit: '×', note: `target ≤ ${target}×, not measured` };
-  }
-  const value = numerator.value / denominator.value;
-  return { name, value, unit: '×', note: `target ≤ ${target}×: ${value <= target ? 'met' : 'MISSED'}` };
-}
-
 function hourOfSleep(options) {
   const name = `an hour of virtual sleep${options.length > 0 ? ` (${options.join(' ')})` : ''}`;
   const run = (seconds) => [process.execPath, simterposeCli, 'run', ...options, platform, '--', timeSleep, 'sleep', String(seconds), '1'];
@@ -57,18 +41,18 @@ export async function run() {
   const spin = (n) => [timeSpin, String(n)];
   const simterpose = (options) => (n) => [process.execPath, simterposeCli, 'run', ...options, platform, '--', ...spin(n)];
 
-  const native = perCall('native clock_gettime syscall', spin, 2_000_000, 'no tracer; syscall(2), not the vDSO');
-  const floor = perCall('C tracer, clock_gettime emulated', (n) => [cTracer, String(CLOCK_GETTIME), '--write-timespec', '--', ...spin(n)], 50_000,
+  const native = perCallRow('native clock_gettime syscall', spin, 2_000_000, 'no tracer; syscall(2), not the vDSO');
+  const floor = perCallRow('C tracer, clock_gettime emulated', (n) => [cTracer, String(CLOCK_GETTIME), '--write-timespec', '--', ...spin(n)], 50_000,
     'one seccomp stop, a timespec written with process_vm_writev');
-  const emulated = perCall('simterpose, clock_gettime', simterpose([]), 20_000, 'default CPU model (charged work measured at every stop)');
-  const emulatedFree = perCall('simterpose --cpu-model none, clock_gettime', simterpose(['--cpu-model', 'none']), 20_000, 'no work measured');
+  const emulated = perCallRow('simterpose, clock_gettime', simterpose([]), 20_000, 'default CPU model (charged work measured at every stop)');
+  const emulatedFree = perCallRow('simterpose --cpu-model none, clock_gettime', simterpose(['--cpu-model', 'none']), 20_000, 'no work measured');
   return [
     native,
     floor,
     emulated,
     emulatedFree,
-    ratio('simterpose / C tracer, clock_gettime', emulated, floor, CLOCK_TARGET),
-    ratio('simterpose --cpu-model none / C tracer, clock_gettime', emulatedFree, floor, CLOCK_TARGET),
+    ratioRow('simterpose / C tracer, clock_gettime', emulated, floor, CLOCK_TARGET),
+    ratioRow('simterpose --cpu-model none / C tracer, clock_gettime', emulatedFree, floor, CLOCK_TARGET),
     hourOfSleep([]),
     hourOfSleep(['--cpu-model', 'none']),
   ];

@@ -256,7 +256,8 @@ export class Mediator implements Services {
     thread.spin.syscalls += weight;
     if (thread.spin.syscalls < SPIN_BUDGET) return false;
     thread.spin.syscalls = 0;
-    this.scheduler.block(thread, { kind: 'sleep', reason: 'its polling loop to go on', deadline: now + SPIN_PAUSE, onSignal: 'restartable' });
+    // Like a computation, the pause comes before the syscall starts: it ends by re-dispatching it.
+    this.scheduler.block(thread, { kind: 'compute', reason: 'its polling loop to go on', deadline: now + SPIN_PAUSE, onSignal: 'restartable' });
     return true;
   }
 
@@ -296,9 +297,7 @@ export class Mediator implements Services {
   private interruptSignalledWaits(): void {
     this.signalCheckDue = false;
     // A vfork parent is not at a syscall stop, and a computing thread has not started its syscall yet.
-    const candidates = [...this.scheduler.blocked]
-      .filter((t) => t.wait?.kind !== 'vfork' && t.wait?.kind !== 'compute' && t.wait?.reason !== 'its polling loop to go on')
-      .sort((a, b) => a.serial - b.serial);
+    const candidates = [...this.scheduler.blocked].filter((t) => t.wait?.kind !== 'vfork' && t.wait?.kind !== 'compute').sort((a, b) => a.serial - b.serial);
     const interruptedProcesses = new Set<Process>();
     for (const thread of candidates) {
       const wait = thread.wait!;

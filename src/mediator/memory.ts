@@ -48,6 +48,10 @@ export const memory = {
     data.writeBigInt64LE(BigInt(nanoseconds), 8);
     ptrace.writeMemory(pid, addr, data);
   },
+  /** A sigset_t argument (NULL: none), as a bit set of signals. */
+  signalMask(pid: number, addr: number): bigint | undefined {
+    return addr === 0 ? undefined : ptrace.readMemory(pid, addr, 8).readBigUInt64LE(0);
+  },
   /** A struct timeval, as seconds. */
   timeval(pid: number, addr: number): number {
     const data = ptrace.readMemory(pid, addr, 16);

@@ -63,7 +63,7 @@ export interface SleepWait extends WaitCommon {
   readonly kind: 'sleep';
 }
 
-/** The work done before a syscall runs as a SimGrid exec; the syscall happens when it completes. */
+/** Before a syscall starts: its thread's work runs as a SimGrid exec, or a polling loop pauses; then it is dispatched. */
 export interface ComputeWait extends WaitCommon {
   readonly kind: 'compute';
 }

@@ -147,20 +147,18 @@ function epollWaitCommon(ctx: SyscallContext, timeout: number | undefined, mask:
 }
 
 const milliseconds = (value: number): number | undefined => (asInt(value) < 0 ? undefined : asInt(value) / 1000);
-const readMask = (ctx: SyscallContext, address: number): bigint | undefined =>
-  address === 0 ? undefined : memory.read(ctx.process.pid, address, 8).readBigUInt64LE(0);
 
 function epollWait(ctx: SyscallContext): Outcome {
   return epollWaitCommon(ctx, milliseconds(ctx.args[3]!), undefined);
 }
 
 function epollPwait(ctx: SyscallContext): Outcome {
-  return epollWaitCommon(ctx, milliseconds(ctx.args[3]!), readMask(ctx, ctx.args[4]!));
+  return epollWaitCommon(ctx, milliseconds(ctx.args[3]!), memory.signalMask(ctx.process.pid, ctx.args[4]!));
 }
 
 function epollPwait2(ctx: SyscallContext): Outcome {
   const timeout = ctx.args[3] === 0 ? undefined : memory.timespec(ctx.process.pid, ctx.args[3]!);
-  return epollWaitCommon(ctx, timeout, readMask(ctx, ctx.args[4]!));
+  return epollWaitCommon(ctx, timeout, memory.signalMask(ctx.process.pid, ctx.args[4]!));
 }
 
 const NOTE = 'emulated: an instance may watch virtual sockets and kernel descriptors; waits in virtual time';

@@ -59,10 +59,6 @@ function waitForAny(
   });
 }
 
-function readMask(pid: number, address: number): bigint | undefined {
-  return address === 0 ? undefined : memory.read(pid, address, 8).readBigUInt64LE(0);
-}
-
 function pollCommon(ctx: SyscallContext, timeout: number | undefined, mask: bigint | undefined): Outcome {
   const pid = ctx.process.pid;
   const [array, countArg] = ctx.args as [number, number];
@@ -92,7 +88,7 @@ function poll(ctx: SyscallContext): Outcome {
 function ppoll(ctx: SyscallContext): Outcome {
   const pid = ctx.process.pid;
   const timeout = ctx.args[2] === 0 ? undefined : memory.timespec(pid, ctx.args[2]!);
-  return pollCommon(ctx, timeout, readMask(pid, ctx.args[3]!));
+  return pollCommon(ctx, timeout, memory.signalMask(pid, ctx.args[3]!));
 }
 
 /** select's three sets, as poll events per descriptor. */
@@ -144,7 +140,7 @@ function pselect6(ctx: SyscallContext): Outcome {
   const timeout = timespec === 0 ? undefined : memory.timespec(pid, timespec);
   // The sixth argument points to { const sigset_t *ss; size_t ss_len; }.
   const maskPointer = ctx.args[5] === 0 ? 0 : Number(memory.read(pid, ctx.args[5]!, 8).readBigUInt64LE(0));
-  return selectCommon(ctx, timeout, readMask(pid, maskPointer));
+  return selectCommon(ctx, timeout, memory.signalMask(pid, maskPointer));
 }
 
 const NOTE = 'emulated over virtual sockets and kernel descriptors; waits in virtual time';

@@ -33,7 +33,7 @@ function pause({ thread }: SyscallContext): Outcome {
 }
 
 function rtSigsuspend({ process, thread, args }: SyscallContext): Outcome {
-  const mask = memory.read(process.pid, args[0]!, 8).readBigUInt64LE(0);
+  const mask = memory.signalMask(process.pid, args[0]!) ?? 0n;
   if (deliverableSignal(thread, mask) !== undefined) return NATIVE;
   return blocked({ kind: 'signal', reason: `a signal (sigsuspend) in ${thread.label}`, onSignal: 'eintr', mask });
 }
