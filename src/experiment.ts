@@ -8,6 +8,7 @@ import { StraceFormatter } from './mediator/strace.js';
 import { syscallNumber } from './mediator/syscall-table.js';
 import { DEFAULT_CPU_THRESHOLD, DEFAULT_REFERENCE_SPEED, defaultCpuModel, type CpuModelName, type CpuModelOptions } from './mediator/cpu-model.js';
 import { DEFAULT_EPOCH } from './mediator/virtual-time.js';
+import { MAX_SEED } from './mediator/random.js';
 import type { Process } from './mediator/tracees.js';
 import { CANNOT_EXECUTE, resolveProgram } from './program-path.js';
 import { loadSimulation, parseDeployment } from './sim/index.js';
@@ -42,6 +43,8 @@ export interface ExperimentOptions {
   referenceSpeed?: number;
   /** Work below this many flops is carried over rather than simulated at once. */
   cpuThreshold?: number;
+  /** Seeds getrandom, /dev/urandom, /dev/random and AT_RANDOM: same seed, same bytes (default 0). */
+  seed?: number;
   /** Told once which CPU model was chosen when it was not given (a one-line notice). */
   onNotice?: (message: string) => void;
   /** Environment of the program (default: simterpose's own). */
@@ -92,6 +95,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     cpu: chooseCpu(options.cpu),
     sim,
     epoch: parseEpoch(options.epoch),
+    seed: parseSeed(options.seed),
     cpuModel: cpuModelOptions(options),
     strace: straceOutput === undefined ? undefined : new StraceFormatter(straceOutput.write, () => mediator.scheduler.now),
   });
@@ -171,6 +175,12 @@ function parseEpoch(epoch: string | undefined): number {
   const date = Date.parse(epoch);
   if (Number.isNaN(date)) throw new UserError(`--epoch: '${epoch}' is not an ISO 8601 date or 'now'`, 'for example --epoch 2024-05-01T12:00:00Z');
   return date / 1000;
+}
+
+function parseSeed(seed: number | undefined): number {
+  if (seed === undefined) return 0;
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new UserError(`--seed must be an integer from 0 to ${MAX_SEED}, not ${seed}`);
+  return seed;
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {

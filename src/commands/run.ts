@@ -16,6 +16,7 @@ interface RunOptions {
   untrap?: string;
   cpu?: string;
   epoch?: string;
+  seed: number;
   cpuModel?: CpuModelName;
   flopsPerInstruction?: number;
   referenceSpeed?: number;
@@ -50,6 +51,7 @@ export function registerRun(program: Command, programArgv: () => string[]): void
     .option('--untrap <syscalls>', 'comma-separated syscalls to leave untrapped and native (for benchmarks and debugging)')
     .option('--cpu <n|none>', 'CPU shared by simterpose and its tracees (default: 0); none lets Linux place them')
     .option('--epoch <date|now>', 'date (ISO 8601) that virtual time 0 corresponds to; now for the real date', '2000-01-01T00:00:00Z')
+    .addOption(new Option('--seed <n>', 'seeds the random bytes programs get (getrandom, /dev/urandom, AT_RANDOM): same seed, same bytes').argParser(parseNumber).default(0))
     .addOption(new Option('--cpu-model <model>', 'how computing costs virtual time (default: instructions where a hardware counter exists, else cputime)').choices(['instructions', 'cputime', 'none']))
     .addOption(new Option('--flops-per-instruction <n>', 'flops one retired instruction counts for (instructions model)').argParser(parseNumber).default(1))
     .addOption(new Option('--reference-speed <flops>', 'flops per CPU second of this machine, from `simterpose calibrate` (cputime model)').argParser(parseNumber).default(1e9))
@@ -74,6 +76,7 @@ export function registerRun(program: Command, programArgv: () => string[]): void
           untrap: options.untrap?.split(',').filter((name) => name !== ''),
           cpu: parseCpu(options.cpu),
           epoch: options.epoch,
+          seed: options.seed,
           cpuModel: options.cpuModel,
           flopsPerInstruction: options.flopsPerInstruction,
           referenceSpeed: options.referenceSpeed,

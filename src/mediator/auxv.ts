@@ -5,19 +5,23 @@ import { ptrace } from './native.js';
  * At an exec stop the new stack holds argc, argv[], NULL, envp[], NULL, then
  * the auxiliary vector. Rewriting its AT_SYSINFO_EHDR entry to AT_IGNORE
  * keeps the kernel's vDSO from being used, so glibc's clock_gettime and
- * gettimeofday become real, trappable syscalls.
+ * gettimeofday become real, trappable syscalls. The 16 bytes AT_RANDOM
+ * points to (glibc's stack protector and pointer guard) are replaced with
+ * the seeded generator's.
  */
 const AT_NULL = 0;
 const AT_IGNORE = 1;
+const AT_RANDOM = 25;
 const AT_SYSINFO_EHDR = 33;
 const WORD = 8;
+export const AT_RANDOM_BYTES = 16;
 
 export interface ExecImage {
   argv: string[];
 }
 
-/** Disables the vDSO of a thread stopped at its exec event; returns the new image's argv. */
-export function prepareExecImage(tid: number): ExecImage {
+/** Disables the vDSO of a thread stopped at its exec event and writes its AT_RANDOM bytes; returns the new image's argv. */
+export function prepareExecImage(tid: number, randomBytes: Buffer): ExecImage {
   const stack = ptrace.stackPointer(tid);
   const argc = memory.i64(tid, stack);
   let cursor = stack + WORD;
@@ -26,7 +30,7 @@ export function prepareExecImage(tid: number): ExecImage {
   for (let i = 0; i < argc; i++) argv.push(memory.cString(tid, Number(argvPointers.readBigUInt64LE(i * WORD))));
   cursor += (argc + 1) * WORD;
   cursor = skipNullTerminated(tid, cursor);
-  disableVdso(tid, cursor);
+  rewriteAuxv(tid, cursor, randomBytes);
   return { argv };
 }
 
@@ -50,7 +54,7 @@ function skipNullTerminated(tid: number, start: number): number {
   }
 }
 
-function disableVdso(tid: number, auxv: number): void {
+function rewriteAuxv(tid: number, auxv: number, randomBytes: Buffer): void {
   let cursor = auxv;
   for (;;) {
     const vector = readWords(tid, cursor, 64);
@@ -63,10 +67,10 @@ function disableVdso(tid: number, auxv: number): void {
         const ignore = Buffer.alloc(WORD);
         ignore.writeBigUInt64LE(BigInt(AT_IGNORE));
         memory.write(tid, cursor + i * 2 * WORD, ignore);
-        return;
+      } else if (type === AT_RANDOM) {
+        memory.write(tid, Number(vector.readBigUInt64LE(i * 2 * WORD + WORD)), randomBytes);
       }
     }
     cursor += entries * 2 * WORD;
   }
 }
-

@@ -4,6 +4,7 @@ import type { Process, Thread, TraceeTable } from './tracees.js';
 import type { VirtualTime } from './virtual-time.js';
 import type { TimerfdTable } from './handlers/timerfd.js';
 import type { VirtualNetwork } from '../net/index.js';
+import type { RandomStreams } from './random.js';
 
 /** What a handler may use: the blocked/runnable bookkeeping and the tracee table, never ptrace itself. */
 export interface Services {
@@ -12,6 +13,8 @@ export interface Services {
   readonly time: VirtualTime;
   readonly timerfds: TimerfdTable;
   readonly network: VirtualNetwork;
+  /** The seeded generator: a stream of bytes per process. */
+  readonly random: RandomStreams;
   /** Pipes simterpose gave tracees as stdout/stderr, by "dev:ino": writes to them are taken directly. */
   readonly outputs: ReadonlyMap<string, (host: string, pid: number, bytes: Buffer) => void>;
   /** Asks the loop to look for signals pending on blocked threads once the current thread stops again. */

@@ -1,5 +1,5 @@
 import { logger } from '../log.js';
-import { prepareExecImage } from './auxv.js';
+import { AT_RANDOM_BYTES, prepareExecImage } from './auxv.js';
 import { futexKey } from './handlers/futex.js';
 import { ptrace, StopKind } from './native.js';
 import type { Scheduler } from './scheduler.js';
@@ -28,6 +28,8 @@ export interface LifecycleHooks {
   threadEnded(thread: Thread): void;
   /** The thread ran a whole quantum without a stop: account its work and let others run. */
   preempted(thread: Thread): void;
+  /** The process's next bytes from the seeded generator. */
+  randomBytes(process: Process, length: number): Buffer;
 }
 
 export class Lifecycle {
@@ -101,13 +103,13 @@ export class Lifecycle {
     this.scheduler.makeRunnable(thread);
   }
 
-  /** The exec stop: disable the vDSO, reset what exec resets, release a vfork parent. */
+  /** The exec stop: disable the vDSO, seed AT_RANDOM, reset what exec resets, release a vfork parent. */
   execDone(thread: Thread): void {
     const process = thread.process;
     for (const other of [...process.threads.values()]) {
       if (other !== thread) this.reapQuietly(other);
     }
-    const image = prepareExecImage(thread.tid);
+    const image = prepareExecImage(thread.tid, this.hooks.randomBytes(process, AT_RANDOM_BYTES));
     process.command = image.argv[0] ?? process.command;
     process.signalActions.resetForExec();
     process.fds = process.fds.exec();

@@ -15,6 +15,7 @@ import { idleStep } from './idle.js';
 import { CpuModel, type CpuModelOptions } from './cpu-model.js';
 import { TimerfdTable } from './handlers/timerfd.js';
 import { VirtualTime } from './virtual-time.js';
+import { RandomStreams } from './random.js';
 import type { Simulation } from '../sim/index.js';
 import { VirtualNetwork, type Transport } from '../net/index.js';
 
@@ -56,6 +57,8 @@ export interface MediatorOptions {
   /** Seconds since 1970 that virtual time 0 corresponds to. */
   epoch: number;
   cpuModel: CpuModelOptions;
+  /** Seeds every byte of randomness the tracees get. */
+  seed: number;
 }
 
 /** Wall time a tracee may run without any stop before it is preempted so that others can run. */
@@ -91,6 +94,7 @@ export class Mediator implements Services {
   readonly time: VirtualTime;
   readonly timerfds = new TimerfdTable();
   readonly network: VirtualNetwork;
+  readonly random: RandomStreams;
   readonly outputs = new Map<string, (host: string, pid: number, bytes: Buffer) => void>();
   /** Programs of a deployment whose start time has not come yet. */
   private pendingLaunches = 0;
@@ -108,6 +112,7 @@ export class Mediator implements Services {
     this.time = new VirtualTime(this.scheduler, options.epoch);
     this.cpu = new CpuModel(options.cpuModel);
     options.sim.hosts().forEach((host, index) => this.hostIndexes.set(host.name, index));
+    this.random = new RandomStreams(options.seed, [...this.hostIndexes.keys()]);
     this.network = new VirtualNetwork(options.sim.hosts(), this.transport(), {
       now: () => this.scheduler.now,
       // Linux grows TCP buffers up to these (tcp_wmem, tcp_rmem maxima): programs that send a lot before reading rely on it.
@@ -125,6 +130,7 @@ export class Mediator implements Services {
       preempted: (thread) => {
         if (!this.chargeWork(thread)) this.scheduler.yieldThread(thread);
       },
+      randomBytes: (process, length) => this.random.of(process).take(length),
     });
     ptrace.setPreemptQuantum(PREEMPT_QUANTUM_MS);
     if (options.cpu !== undefined) ptrace.pinThisThread(options.cpu);

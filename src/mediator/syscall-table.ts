@@ -12,6 +12,7 @@ import { timerfdSyscalls } from './handlers/timerfd.js';
 import { socketSyscalls } from './handlers/socket.js';
 import { fdSyscalls } from './handlers/fd.js';
 import { epollSyscalls } from './handlers/epoll.js';
+import { randomSyscalls } from './handlers/random.js';
 
 /**
  * The one table: every x86_64 syscall number → name, support level, handler,
@@ -30,6 +31,7 @@ const FAMILIES: readonly FamilyTable[] = [
   fdSyscalls,
   epollSyscalls,
   identitySyscalls,
+  randomSyscalls,
   refusedSyscalls,
 ];
 

@@ -2,6 +2,7 @@ import type { Wait } from './waits.js';
 import type { ExitHook, Outcome } from './outcome.js';
 import { SignalActions } from './signal-actions.js';
 import { FdTable } from './fd-table.js';
+import { VirtualPids } from './virtual-pids.js';
 
 /**
  * What a stopped thread does when it next gets the CPU:
@@ -47,10 +48,12 @@ export class Thread {
     public process: Process,
     /** Creation order: the scheduler's stable tie-breaker, the same on every run. */
     readonly serial: number,
+    /** The id the program sees (gettid), in its host's namespace. */
+    readonly vtid: number,
   ) {}
 
   get label(): string {
-    return `${this.process.command}[${this.tid}]`;
+    return `${this.process.command}[${this.vtid}]`;
   }
 }
 
@@ -79,6 +82,8 @@ export class Process {
 
   constructor(
     public pid: number,
+    /** The pid the program sees (getpid), in its host's namespace. */
+    readonly vpid: number,
     public parent: Process | undefined,
     public command: string,
     readonly host: string,
@@ -98,17 +103,20 @@ export class TraceeTable {
   /** Processes in the order they exited. */
   readonly exited: Process[] = [];
   readonly threads = new Map<number, Thread>();
+  readonly pids = new VirtualPids();
   private serials = 0;
 
   addProcess(pid: number, parent: Process | undefined, command: string, host: string, actions: SignalActions): Process {
-    const process = new Process(pid, parent, command, host, actions);
+    const process = new Process(pid, this.pids.allocate(host, pid), parent, command, host, actions);
     this.processes.set(pid, process);
     parent?.children.add(process);
     return process;
   }
 
   addThread(tid: number, process: Process): Thread {
-    const thread = new Thread(tid, process, this.serials++);
+    // A process's first thread is its leader: its tid is the pid.
+    const vtid = tid === process.pid ? process.vpid : this.pids.allocate(process.host, tid);
+    const thread = new Thread(tid, process, this.serials++, vtid);
     process.threads.set(tid, thread);
     this.threads.set(tid, thread);
     return thread;

@@ -7,6 +7,7 @@ import { ptrace } from '../native.js';
 import { gather, readIovecs, type Iovec } from '../tracee-buffers.js';
 import { reading, waitFor, writing } from './kernel-io.js';
 import { receivePayload, sendPayload, socketFileAt } from './socket.js';
+import { isRandomDevice, readRandomDevice } from './random.js';
 
 /**
  * read/write and their vector and socket forms on kernel descriptors: let
@@ -14,12 +15,15 @@ import { receivePayload, sendPayload, socketFileAt } from './socket.js';
  * until the descriptor is ready.
  */
 
-/** read/readv on a virtual socket are recv without flags; anything else is a kernel descriptor. */
+/** read/readv on a virtual socket are recv without flags, on a random device they take the seeded generator's bytes; anything else is a kernel descriptor. */
 function read(ctx: SyscallContext): Outcome {
-  const file = socketFileAt(ctx, asInt(ctx.args[0]!));
-  if (file === undefined) return reading(ctx);
-  const vectors = ctx.sysno === READV ? readIovecs(ctx.process.pid, ctx.args[1]!, asInt(ctx.args[2]!)) : [{ base: ctx.args[1]!, length: ctx.args[2]! }];
-  return receivePayload(ctx, file, vectors, 0, () => undefined);
+  const fd = asInt(ctx.args[0]!);
+  const vectors = (): Iovec[] => (ctx.sysno === READV ? readIovecs(ctx.process.pid, ctx.args[1]!, asInt(ctx.args[2]!)) : [{ base: ctx.args[1]!, length: ctx.args[2]! }]);
+  const file = socketFileAt(ctx, fd);
+  if (file !== undefined) return receivePayload(ctx, file, vectors(), 0, () => undefined);
+  const info = inspectFd(ctx.process.pid, fd);
+  if (isRandomDevice(info)) return readRandomDevice(ctx, vectors());
+  return reading(ctx, info);
 }
 
 function write(ctx: SyscallContext): Outcome {

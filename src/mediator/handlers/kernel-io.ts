@@ -22,9 +22,9 @@ export function waitFor(ctx: SyscallContext, fd: number, events: number): Outcom
   });
 }
 
-export function reading(ctx: SyscallContext): Outcome {
+export function reading(ctx: SyscallContext, known?: FdInfo | null): Outcome {
   const fd = asInt(ctx.args[0]!);
-  const info = inspectFd(ctx.process.pid, fd);
+  const info = known === undefined ? inspectFd(ctx.process.pid, fd) : known;
   if (!canBlock(info) || readyEvents(info, POLLIN) !== 0) return NATIVE;
   return waitFor(ctx, fd, POLLIN);
 }
