@@ -37,6 +37,8 @@ interface Meter {
   last: number;
   /** Measured work not charged yet, in flops. */
   carried: number;
+  /** Wall clock (ms, performance.now) of the last reading. */
+  readAt: number;
 }
 
 export class CpuModel {
@@ -49,9 +51,9 @@ export class CpuModel {
     if (this.options.model === 'none') return;
     if (this.options.model === 'instructions') {
       const counter = ptrace.openInstructionCounter(thread.tid);
-      this.meters.set(thread, { counter, last: ptrace.readCounter(counter), carried: 0 });
+      this.meters.set(thread, { counter, last: ptrace.readCounter(counter), carried: 0, readAt: 0 });
     } else {
-      this.meters.set(thread, { counter: -1, last: ptrace.threadCpuTimeNs(thread.tid), carried: 0 });
+      this.meters.set(thread, { counter: -1, last: ptrace.threadCpuTimeNs(thread.tid), carried: 0, readAt: performance.now() });
     }
   }
 
@@ -77,6 +79,13 @@ export class CpuModel {
       work = (reading - meter.last) * flopsPerInstruction;
       meter.last = reading;
     } else {
+      // A thread cannot have used more CPU time than the wall time since the
+      // last reading: while that bound keeps it under the threshold, reading
+      // its CPU time (a syscall) could not change the decision, so skip it.
+      // The reading is cumulative, so nothing is lost by reading later.
+      const now = performance.now();
+      if (meter.carried + ((now - meter.readAt) / 1e3) * referenceSpeed < threshold) return 0;
+      meter.readAt = now;
       let reading: number;
       try {
         reading = ptrace.threadCpuTimeNs(thread.tid);

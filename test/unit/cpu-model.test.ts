@@ -1,0 +1,77 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, describe, expect, test } from 'vitest';
+import { CpuModel } from '../../src/mediator/cpu-model.js';
+import type { Thread } from '../../src/mediator/tracees.js';
+
+// The cputime model measures a thread's CPU time at its stops. Here the
+// "thread" is a real busy process, run in bursts between SIGSTOP and SIGCONT
+// as a tracee runs between stops.
+
+const REFERENCE_SPEED = 1e9;
+
+/** CPU nanoseconds of a process so far (first field of schedstat). */
+function cpuTimeNs(pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]);
+}
+
+async function stopped(pid: number): Promise<void> {
+  // The state letter follows the command name in parentheses.
+  while (!/\) [Tt] /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))) await sleep(1);
+}
+
+let busy: ChildProcess | undefined;
+afterEach(() => {
+  busy?.kill('SIGKILL');
+});
+
+/** A process spinning on the CPU, stopped; and the model measuring it. */
+async function stoppedSpinner(threshold: number): Promise<{ pid: number; model: CpuModel; thread: Thread }> {
+  busy = spawn('sh', ['-c', 'while :; do :; done'], { stdio: 'ignore' });
+  const pid = busy.pid!;
+  busy.kill('SIGSTOP');
+  await stopped(pid);
+  const model = new CpuModel({ model: 'cputime', flopsPerInstruction: 1, referenceSpeed: REFERENCE_SPEED, threshold });
+  const thread = { tid: pid } as Thread;
+  model.attach(thread);
+  return { pid, model, thread };
+}
+
+async function burst(pid: number, ms: number): Promise<void> {
+  process.kill(pid, 'SIGCONT');
+  await sleep(ms);
+  process.kill(pid, 'SIGSTOP');
+  await stopped(pid);
+}
+
+describe('the cputime model', () => {
+  test('charges the CPU time a burst used, at the reference speed', async () => {
+    const { pid, model, thread } = await stoppedSpinner(1e5);
+    const before = cpuTimeNs(pid);
+    await burst(pid, 30);
+    const used = cpuTimeNs(pid) - before;
+    expect(used).toBeGreaterThan(1e6);
+    expect(model.takeWork(thread)).toBeCloseTo((used / 1e9) * REFERENCE_SPEED, -3);
+    // Stopped, it does no more work.
+    expect(model.takeWork(thread)).toBe(0);
+  });
+
+  test('loses no work across stops, whether or not each stop reads the CPU time', async () => {
+    // 5 ms of CPU per exec: some bursts stay under it and are carried over.
+    const threshold = 5e6;
+    const { pid, model, thread } = await stoppedSpinner(threshold);
+    const before = cpuTimeNs(pid);
+    let charged = 0;
+    for (let stop = 0; stop < 20; stop++) {
+      await burst(pid, 1 + (stop % 4));
+      // Several stops in quick succession, as a program making syscalls back to back.
+      for (let repeat = 0; repeat < 5; repeat++) charged += model.takeWork(thread);
+    }
+    const used = ((cpuTimeNs(pid) - before) / 1e9) * REFERENCE_SPEED;
+    expect(charged).toBeLessThanOrEqual(used + 1);
+    // What is not charged yet is under the threshold, carried to the next stop.
+    expect(used - charged).toBeLessThan(threshold);
+    expect(charged).toBeGreaterThan(0);
+  });
+});
