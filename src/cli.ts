@@ -4,6 +4,7 @@ import { UserError } from './errors.js';
 import { registerRun } from './commands/run.js';
 import { registerSyscalls } from './commands/syscalls.js';
 import { registerPlatform } from './commands/platform.js';
+import { registerCalibrate } from './commands/calibrate.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -20,6 +21,7 @@ export function buildProgram(programArgv: () => string[] = () => []): Command {
   registerRun(program, programArgv);
   registerPlatform(program);
   registerSyscalls(program);
+  registerCalibrate(program);
   return program;
 }
 

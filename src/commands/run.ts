@@ -92,7 +92,7 @@ export function registerRun(program: Command, programArgv: () => string[]): void
     });
 }
 
-function parseNumber(value: string): number {
+export function parseNumber(value: string): number {
   const number = Number(value);
   if (value.trim() === '' || !Number.isFinite(number)) throw new UserError(`'${value}' is not a number`);
   return number;

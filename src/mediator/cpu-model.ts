@@ -102,3 +102,22 @@ export class CpuModel {
     return flops;
   }
 }
+
+export interface Calibration {
+  /** Instructions this machine retires per CPU second on a loop of dependent adds. */
+  instructionsPerSecond: number;
+  /** The `--reference-speed` that charges a CPU second as many flops as the instructions model would. */
+  referenceSpeed: number;
+  cpuSeconds: number;
+}
+
+/**
+ * Measures this machine's reference speed for the cputime model: a loop
+ * whose instruction count is known exactly (no counter needed) runs for
+ * `seconds` of CPU time.
+ */
+export function calibrate(seconds: number, flopsPerInstruction: number): Calibration {
+  const { instructions, cpuSeconds } = ptrace.measureInstructionRate(seconds);
+  const instructionsPerSecond = instructions / cpuSeconds;
+  return { instructionsPerSecond, referenceSpeed: instructionsPerSecond * flopsPerInstruction, cpuSeconds };
+}

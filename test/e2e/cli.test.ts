@@ -49,6 +49,27 @@ describe('simterpose syscalls', () => {
   });
 });
 
+describe('simterpose calibrate', () => {
+  it('prints the reference speed of this machine and the option that passes it', async () => {
+    const result = await simterpose('calibrate', '--seconds', '0.2');
+    expect(result.status, result.stderr).toBe(0);
+    const option = /--reference-speed (\S+)/.exec(result.stdout);
+    expect(option, result.stdout).not.toBeNull();
+    // Between 100 million and 100 billion simple instructions per second: any machine of this century.
+    const speed = Number(option![1]);
+    expect(speed).toBeGreaterThan(1e8);
+    expect(speed).toBeLessThan(1e11);
+    const run = await simterpose('run', 'platforms/two-hosts.xml', '--cpu-model', 'cputime', '--reference-speed', option![1]!, '--', 'true');
+    expect(run.status, run.stderr).toBe(0);
+  });
+
+  it('scales the speed by the flops one instruction counts for', async () => {
+    const result = await simterpose('calibrate', '--seconds', '0.2', '--flops-per-instruction', '2', '--json');
+    const calibration = JSON.parse(result.stdout) as { instructionsPerSecond: number; referenceSpeed: number };
+    expect(calibration.referenceSpeed).toBeCloseTo(2 * calibration.instructionsPerSecond, 0);
+  });
+});
+
 describe('simterpose run --strace', () => {
   it('logs each syscall with host, pid, virtual time, decoded arguments and result', async () => {
     const result = await simterpose('run', 'platforms/two-hosts.xml', '--strace', '--cpu-model', 'none', '--', 'sh', '-c', 'echo hi; cat /nonexistent-simterpose-file');

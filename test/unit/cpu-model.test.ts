@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, test } from 'vitest';
+import * as ptrace from '../../native/ptrace-rs/index.js';
 import { CpuModel } from '../../src/mediator/cpu-model.js';
 import type { Thread } from '../../src/mediator/tracees.js';
 
@@ -73,5 +74,21 @@ describe('the cputime model', () => {
     // What is not charged yet is under the threshold, carried to the next stop.
     expect(used - charged).toBeLessThan(threshold);
     expect(charged).toBeGreaterThan(0);
+  });
+});
+
+describe('calibration', () => {
+  // The loop's instruction count is known without a counter; where one exists, it must agree.
+  test.skipIf(!ptrace.instructionCounterAvailable())('the calibration loop retires the instructions it claims (needs a hardware instruction counter, absent here)', () => {
+    const iterations = 1_000_000;
+    const counted = ptrace.countCalibrationInstructions(iterations);
+    expect(counted / (iterations * ptrace.calibrationInstructionsPerIteration())).toBeCloseTo(1, 3);
+  });
+
+  test('runs for the CPU time asked', () => {
+    const { instructions, cpuSeconds } = ptrace.measureInstructionRate(0.05);
+    expect(cpuSeconds).toBeGreaterThanOrEqual(0.05);
+    expect(instructions % ptrace.calibrationInstructionsPerIteration()).toBe(0);
+    expect(instructions / cpuSeconds).toBeGreaterThan(1e8);
   });
 });

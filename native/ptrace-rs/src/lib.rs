@@ -8,6 +8,7 @@
 use napi::bindgen_prelude::{Buffer, Float64ArraySlice};
 use napi_derive::napi;
 
+mod calibrate;
 mod counters;
 mod errors;
 mod fds;
@@ -231,4 +232,30 @@ pub fn thread_cpu_time_ns(tid: i32) -> Result<f64> {
 #[napi]
 pub fn forget_thread_cpu_time(tid: i32) {
   counters::forget_thread(tid)
+}
+
+/// What the calibration loop retired, and in how much CPU time.
+#[napi(object)]
+pub struct InstructionRate {
+  pub instructions: f64,
+  pub cpu_seconds: f64,
+}
+
+/// Runs a loop of exactly known instruction count for about `seconds` of CPU time.
+#[napi]
+pub fn measure_instruction_rate(seconds: f64) -> InstructionRate {
+  let (instructions, cpu_seconds) = calibrate::instruction_rate(seconds);
+  InstructionRate { instructions, cpu_seconds }
+}
+
+/// The hardware counter's count for `iterations` of the calibration loop,
+/// which retires `calibrationInstructionsPerIteration()` each.
+#[napi]
+pub fn count_calibration_instructions(iterations: u32) -> Result<f64> {
+  calibrate::counted_instructions(u64::from(iterations))
+}
+
+#[napi]
+pub fn calibration_instructions_per_iteration() -> u32 {
+  calibrate::INSTRUCTIONS_PER_ITERATION as u32
 }
