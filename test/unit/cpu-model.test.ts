@@ -20,6 +20,12 @@ function cpuTimeNs(pid: number): number {
 async function stopped(pid: number): Promise<void> {
   // The state letter follows the command name in parentheses.
   while (!/\) [Tt] /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))) await sleep(1);
+  // The state changes just before the process leaves the CPU, where its CPU time is last updated.
+  let last = -1;
+  while (cpuTimeNs(pid) !== last) {
+    last = cpuTimeNs(pid);
+    await sleep(2);
+  }
 }
 
 let busy: ChildProcess | undefined;
