@@ -67,6 +67,8 @@ export interface ExperimentResult {
    */
   exitCode: number;
   processes: ProcessSummary[];
+  /** Tracee stops the mediator handled (each resume of a tracee until its next stop). */
+  stops: number;
 }
 
 /** One program to start, resolved. */
@@ -106,7 +108,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     await mediator.run();
     prefixed?.forEach((output) => output.flush());
     const exitCode = starts.length === 1 ? shellStatus(launched[0]!) : firstFailure(mediator.tracees.exited.filter((p) => launched.includes(p)));
-    return { exitCode, processes: summaries(mediator) };
+    return { exitCode, processes: summaries(mediator), stops: mediator.stops };
   } catch (error) {
     if (error instanceof SpawnError) throw new UserError(`cannot execute '${error.program}': ${error.message}`, undefined, CANNOT_EXECUTE);
     throw error;

@@ -98,6 +98,8 @@ export class Mediator implements Services {
   readonly outputs = new Map<string, (host: string, pid: number, bytes: Buffer) => void>();
   /** Programs of a deployment whose start time has not come yet. */
   private pendingLaunches = 0;
+  /** Tracee stops handled so far, one per step of the loop: the unit of work benchmarks count as events. */
+  stops = 0;
   private readonly cpu: CpuModel;
   private readonly hostIndexes = new Map<string, number>();
   private readonly stop = new Float64Array(8);
@@ -211,6 +213,7 @@ export class Mediator implements Services {
 
   /** Gives `thread` the CPU until its next stop. */
   private step(thread: Thread): void {
+    this.stops++;
     const next = thread.next;
     try {
       switch (next.kind) {
