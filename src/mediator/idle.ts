@@ -30,7 +30,7 @@ export function idleStep(scheduler: Scheduler, tracees: TraceeTable): void {
   }
   if (scheduler.requeueYielded()) return;
   // Only kernel descriptors can change from outside; virtual sockets change with tracees and SimGrid.
-  const watched = scheduler.ioWaiters().flatMap((t) => (t.wait?.kind === 'io' ? t.wait.watch : []));
+  const watched = scheduler.watchedKernelFds();
   if (watched.length > 0) {
     const reads = watched.filter((w) => (w.events & POLLIN) !== 0);
     // A write waits for an outside reader to drain a pipe: no input event marks that, so sleep briefly and probe again.

@@ -63,6 +63,12 @@ export class Scheduler {
   private timerCount = 0;
   readonly blocked = new Set<Thread>();
   private readonly futexWaiters = new Map<string, Thread[]>();
+  /** I/O waiters without readiness sources: probed at every idle step. */
+  private readonly polledIoWaiters = new Set<Thread>();
+  /** I/O waiters one of whose sources changed since they were last probed. */
+  private readonly signalledIoWaiters = new Set<Thread>();
+  /** How to stop listening to the sources of each I/O waiter that has some. */
+  private readonly sourceSubscriptions = new Map<Thread, Array<() => void>>();
 
   makeRunnable(thread: Thread): void {
     thread.state = 'runnable';
@@ -114,6 +120,34 @@ export class Scheduler {
       if (list === undefined) this.futexWaiters.set(wait.key, [thread]);
       else list.push(thread);
     }
+    if (wait.kind === 'io') this.indexIoWaiter(thread, wait);
+  }
+
+  /**
+   * Probing every I/O waiter at every idle step would cost O(blocked threads)
+   * per event: a waiter with readiness sources is probed only after one of
+   * them changed.
+   */
+  private indexIoWaiter(thread: Thread, wait: IoWait): void {
+    const sources = wait.sources?.();
+    if (sources === undefined) {
+      this.polledIoWaiters.add(thread);
+      return;
+    }
+    const signalled = (): void => {
+      if (thread.wait === wait) this.signalledIoWaiters.add(thread);
+      else this.dropIoWaiter(thread);
+    };
+    this.sourceSubscriptions.set(thread, sources.map((source) => source.onChange(signalled)));
+  }
+
+  private dropIoWaiter(thread: Thread): void {
+    this.polledIoWaiters.delete(thread);
+    this.signalledIoWaiters.delete(thread);
+    const subscriptions = this.sourceSubscriptions.get(thread);
+    if (subscriptions === undefined) return;
+    this.sourceSubscriptions.delete(thread);
+    for (const unsubscribe of subscriptions) unsubscribe();
   }
 
   /**
@@ -125,6 +159,7 @@ export class Scheduler {
     if (thread.state !== 'blocked' || wait === undefined) return;
     this.blocked.delete(thread);
     if (wait.kind === 'futex') this.dropFutexWaiter(wait.key, thread);
+    if (wait.kind === 'io') this.dropIoWaiter(thread);
     if (outcome !== undefined) thread.next = { kind: 'outcome', outcome };
     this.makeRunnable(thread);
   }
@@ -175,19 +210,41 @@ export class Scheduler {
     if (list.length === 0) this.futexWaiters.delete(key);
   }
 
-  /** Blocked threads waiting for a kernel descriptor. */
-  ioWaiters(): Thread[] {
-    return [...this.blocked].filter((t) => t.wait?.kind === 'io').sort((a, b) => a.serial - b.serial);
+  /** The kernel descriptors that I/O waiters wait for, to watch in wall time when only input from outside can help. */
+  watchedKernelFds(): Array<IoWait['watch'][number]> {
+    const watched: Array<IoWait['watch'][number]> = [];
+    for (const thread of this.polledIoWaiters) {
+      if (thread.state === 'blocked' && thread.wait?.kind === 'io') watched.push(...thread.wait.watch);
+    }
+    return watched;
   }
 
-  /** Wakes the io waiters whose descriptors became ready; returns how many woke. */
+  /**
+   * Wakes the I/O waiters whose descriptors became ready; returns how many
+   * woke. Those without sources are all probed; the others only once a
+   * source changed. (The order of wakes does not matter: the run queue
+   * orders threads by ready date, then preemptions, then creation.)
+   */
   probeIo(): number {
     let woken = 0;
-    for (const thread of this.ioWaiters()) {
-      if ((thread.wait as IoWait).isReady()) {
+    const probe = (thread: Thread, signalled: boolean): void => {
+      const wait = thread.wait;
+      if (thread.state !== 'blocked' || wait?.kind !== 'io') {
+        // Gone while it waited (its process exited): it was never woken.
+        this.dropIoWaiter(thread);
+      } else if (wait.isReady()) {
         this.wake(thread);
         woken++;
+      } else if (signalled) {
+        this.dropIoWaiter(thread);
+        this.indexIoWaiter(thread, wait);
       }
+    };
+    for (const thread of this.polledIoWaiters) probe(thread, false);
+    if (this.signalledIoWaiters.size > 0) {
+      const signalled = [...this.signalledIoWaiters];
+      this.signalledIoWaiters.clear();
+      for (const thread of signalled) probe(thread, true);
     }
     return woken;
   }

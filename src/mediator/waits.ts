@@ -45,12 +45,26 @@ export interface VforkWait extends WaitCommon {
   readonly child: number;
 }
 
-/** A kernel descriptor (pipe, terminal...) not ready yet: probed again when nothing else can run. */
+/** Something a thread's I/O wait depends on that says when its readiness changes (a virtual socket). */
+export interface ReadinessSource {
+  /** Calls `listener` after each change of readiness; returns the function that stops it. */
+  onChange(listener: () => void): () => void;
+}
+
+/**
+ * A descriptor not ready yet. When `sources` gives some, `isReady` can only
+ * turn true after one of them reports a change, and it is probed again only
+ * then (and `sources` asked again if it is still not ready: an epoll
+ * instance's interests may have changed). Otherwise it is probed whenever
+ * nothing else can run: kernel descriptors, or a condition finer than
+ * readiness such as MSG_WAITALL's byte count.
+ */
 export interface IoWait extends WaitCommon {
   readonly kind: 'io';
   readonly isReady: () => boolean;
   /** The tracee descriptors to watch in wall time when only input from outside can help. */
   readonly watch: ReadonlyArray<{ pid: number; fd: number; events: number }>;
+  readonly sources?: () => ReadonlyArray<ReadinessSource> | undefined;
 }
 
 /** pause, sigsuspend: only a signal ends it. */

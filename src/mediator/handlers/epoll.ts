@@ -5,7 +5,7 @@ import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLPRI, inspectFd, readyEvents } fr
 import { asInt, memory } from '../memory.js';
 import { NATIVE, blocked, done, fail, native, type Outcome } from '../outcome.js';
 import { deliverableSignal } from '../signals.js';
-import { readinessEvents } from './readiness.js';
+import { readinessEvents, virtualSockets } from './readiness.js';
 
 /**
  * epoll, emulated whole: an instance may watch virtual sockets, which the
@@ -36,9 +36,20 @@ interface Interest {
 
 export class EpollInstance implements VirtualObject {
   readonly interests = new Map<number, Interest>();
+  private readonly listeners = new Set<() => void>();
 
   close(): void {
     this.interests.clear();
+  }
+
+  /** Calls `listener` after each epoll_ctl on this instance (a new interest may be ready at once). */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  interestsChanged(): void {
+    for (const listener of [...this.listeners]) listener();
   }
 }
 
@@ -67,6 +78,7 @@ function epollCtl(ctx: SyscallContext): Outcome {
   if (operation === EPOLL_CTL_DEL) {
     if (existing === undefined) return fail(Errno.ENOENT);
     instance.interests.delete(fd);
+    instance.interestsChanged();
     return done(0);
   }
   const raw = memory.read(ctx.process.pid, event, EVENT_SIZE);
@@ -79,6 +91,7 @@ function epollCtl(ctx: SyscallContext): Outcome {
     return fail(Errno.EINVAL);
   }
   instance.interests.set(fd, interest);
+  instance.interestsChanged();
   return done(0);
 }
 
@@ -132,13 +145,14 @@ function epollWaitCommon(ctx: SyscallContext, timeout: number | undefined, mask:
   // The placeholder epoll descriptor watches nothing: the kernel's call just takes the signal under its mask.
   const pending = mask === undefined ? undefined : deliverableSignal(ctx.thread, mask);
   if (pending !== undefined) return pending.blockedNow ? NATIVE : fail(Errno.EINTR);
+  const kernelFds = (): Interest[] => [...instance.interests.values()].filter((interest) => interest.file === undefined);
   return blocked({
     kind: 'io',
     reason: `epoll ${asInt(epfdArg)} to report an event in ${ctx.thread.label}`,
     isReady: () => collect(ctx, instance, 1, false).length > 0,
-    watch: [...instance.interests.values()]
-      .filter((interest) => interest.file === undefined)
-      .map((interest) => ({ pid: ctx.process.pid, fd: interest.fd, events: interest.events & (POLLIN | POLLOUT) })),
+    watch: kernelFds().map((interest) => ({ pid: ctx.process.pid, fd: interest.fd, events: interest.events & (POLLIN | POLLOUT) })),
+    // Only virtual sockets: news comes from their changes of readiness, or from epoll_ctl (kernel descriptors must be probed).
+    sources: () => (kernelFds().length === 0 ? [instance, ...virtualSockets(ctx, instance.interests.keys())] : undefined),
     deadline: timeout === undefined ? undefined : ctx.services.time.after(timeout),
     onTimeout: () => done(0),
     onSignal: 'eintr',

@@ -4,7 +4,7 @@ import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLPRI, inspectFd, readyEvents } fr
 import { asInt, memory } from '../memory.js';
 import { NATIVE, blocked, done, fail, type Outcome } from '../outcome.js';
 import { deliverableSignal } from '../signals.js';
-import { readinessEvents } from './readiness.js';
+import { readinessEvents, virtualSockets } from './readiness.js';
 
 /**
  * poll and select, emulated: readiness comes from the mediator for virtual
@@ -47,11 +47,14 @@ function waitForAny(
     const kernelOnly = watched.every((w) => ctx.process.fds.get(w.fd) === undefined);
     return pending.blockedNow && kernelOnly ? NATIVE : fail(Errno.EINTR);
   }
+  const kernelFds = watched.filter((w) => ctx.process.fds.get(w.fd) === undefined).map(({ fd, events }) => ({ pid, fd, events }));
   return blocked({
     kind: 'io',
     reason: `any of fds ${watched.map((w) => w.fd).join(',') || '(none)'} in ${ctx.thread.label}`,
     isReady: () => watched.some((w) => eventsNow(ctx, w) !== 0),
-    watch: watched.filter((w) => ctx.process.fds.get(w.fd) === undefined).map(({ fd, events }) => ({ pid, fd, events })),
+    watch: kernelFds,
+    // Only virtual sockets: their changes of readiness are the only news (kernel descriptors must be probed).
+    sources: () => (kernelFds.length === 0 ? virtualSockets(ctx, watched.map((w) => w.fd)) : undefined),
     deadline: timeout === undefined ? undefined : ctx.services.time.after(timeout),
     onTimeout: () => answer(watched.map(() => 0)),
     onSignal: 'eintr',

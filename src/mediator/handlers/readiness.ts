@@ -1,3 +1,4 @@
+import type { SyscallContext } from '../context.js';
 import type { OpenFile } from '../fd-table.js';
 import { POLLERR, POLLHUP, POLLIN, POLLOUT } from '../kernel-fds.js';
 import { SocketFile } from '../virtual-socket.js';
@@ -17,4 +18,14 @@ export function readinessEvents(file: OpenFile, wanted: number): number {
   if (readiness.hangup) events |= POLLHUP;
   if (readiness.error) events |= POLLERR;
   return events;
+}
+
+/** The virtual sockets behind some descriptors of the calling process (other virtual objects are never ready). */
+export function virtualSockets(ctx: SyscallContext, fds: Iterable<number>): Array<SocketFile['socket']> {
+  const sockets: Array<SocketFile['socket']> = [];
+  for (const fd of fds) {
+    const object = ctx.process.fds.get(fd)?.object;
+    if (object instanceof SocketFile) sockets.push(object.socket);
+  }
+  return sockets;
 }

@@ -57,10 +57,15 @@ export function errnoOf(error: SocketError): Outcome {
   return fail(Errno[error.code] ?? Errno.EINVAL);
 }
 
-/** EAGAIN for a non-blocking call; otherwise the thread waits until `isReady` and tries again. */
-function waitUnless(ctx: SyscallContext, file: OpenFile, flags: number, isReady: () => boolean, what: string): Outcome {
+/**
+ * EAGAIN for a non-blocking call; otherwise the thread waits until `isReady`
+ * and tries again. `isReady` is checked again only when the socket's
+ * readiness changes, unless `finerThanReadiness` (MSG_WAITALL's byte count).
+ */
+function waitUnless(ctx: SyscallContext, file: OpenFile<SocketFile>, flags: number, isReady: () => boolean, what: string, finerThanReadiness = false): Outcome {
   if (file.nonblocking || (flags & MSG_DONTWAIT) !== 0) return fail(Errno.EAGAIN);
-  return blocked({ kind: 'io', reason: `${what} in ${ctx.thread.label}`, isReady, watch: [], onSignal: 'restartable' });
+  const sources = finerThanReadiness ? undefined : () => [file.object.socket];
+  return blocked({ kind: 'io', reason: `${what} in ${ctx.thread.label}`, isReady, watch: [], sources, onSignal: 'restartable' });
 }
 
 /** A new placeholder descriptor: the syscall becomes socket(AF_UNIX, SOCK_DGRAM) and its result the new fd. */
@@ -159,7 +164,7 @@ function connect(ctx: SyscallContext): Outcome {
 }
 
 function waitForConnection(ctx: SyscallContext, socket: StreamSocket): Outcome {
-  return blocked({ kind: 'io', reason: `a connection to be established in ${ctx.thread.label}`, isReady: () => socket.connection() !== 'connecting', watch: [], onSignal: 'restartable' });
+  return blocked({ kind: 'io', reason: `a connection to be established in ${ctx.thread.label}`, isReady: () => socket.connection() !== 'connecting', watch: [], sources: () => [socket], onSignal: 'restartable' });
 }
 
 function endpointOf(ctx: SyscallContext, which: 'local' | 'remote'): Outcome {
@@ -281,7 +286,7 @@ export function sendPayload(ctx: SyscallContext, file: OpenFile<SocketFile>, vec
   const blocking = !file.nonblocking && (flags & MSG_DONTWAIT) === 0;
   if (sent < total && blocking) {
     sendProgress.set(ctx.thread, { socket, sent });
-    return blocked({ kind: 'io', reason: `room to send in ${ctx.thread.label}`, isReady: () => socket.readiness().writable, watch: [], onSignal: 'restartable' });
+    return blocked({ kind: 'io', reason: `room to send in ${ctx.thread.label}`, isReady: () => socket.readiness().writable, watch: [], sources: () => [socket], onSignal: 'restartable' });
   }
   sendProgress.delete(ctx.thread);
   return done(sent);
@@ -309,10 +314,10 @@ export function receivePayload(
     if (!socket.recvReady(max, waitAll && !file.nonblocking)) {
       const error = socket.takeError();
       if (error !== undefined) return fail(Errno[error] ?? Errno.EIO!);
-      return waitUnless(ctx, file, flags, () => socket.recvReady(max, waitAll), 'data to receive');
+      return waitUnless(ctx, file, flags, () => socket.recvReady(max, waitAll), 'data to receive', waitAll);
     }
     const data = socket.recv(max, { peek, waitAll });
-    if (isError(data)) return data.code === 'EAGAIN' ? waitUnless(ctx, file, flags, () => socket.recvReady(max, waitAll), 'data to receive') : errnoOf(data);
+    if (isError(data)) return data.code === 'EAGAIN' ? waitUnless(ctx, file, flags, () => socket.recvReady(max, waitAll), 'data to receive', waitAll) : errnoOf(data);
     scatter(pid, vectors, data);
     onSource(socket.remote, false);
     return done(data.length);
