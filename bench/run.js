@@ -10,6 +10,7 @@ const SECTIONS = {
   sim: new URL('./sim.js', import.meta.url),
   time: new URL('./time.js', import.meta.url),
   network: new URL('./network.js', import.meta.url),
+  scale: new URL('./scale.js', import.meta.url),
 };
 
 function formatValue(value) {
