@@ -120,3 +120,95 @@ describe('the scheduler', () => {
     expect(scheduler.advance()).toBe(false);
   });
 });
+
+/** A readiness source as virtual sockets are: listeners told of each change, until they unsubscribe. */
+class FakeSource {
+  ready = false;
+  readonly listeners = new Set<() => void>();
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+  change(ready: boolean): void {
+    this.ready = ready;
+    for (const listener of [...this.listeners]) listener();
+  }
+}
+
+/** An I/O wait whose probes are counted. */
+function countedIoWait(isReady: () => boolean, sources?: () => FakeSource[] | undefined) {
+  const wait = {
+    kind: 'io' as const,
+    reason: 'test',
+    onSignal: 'restartable' as const,
+    watch: [],
+    probes: 0,
+    isReady: () => {
+      wait.probes++;
+      return isReady();
+    },
+    sources,
+  };
+  return wait;
+}
+
+describe('the scheduler\'s I/O waiters', () => {
+  it('probes a waiter without sources at every idle step', () => {
+    const { scheduler, threads } = setup();
+    let ready = false;
+    const wait = countedIoWait(() => ready);
+    scheduler.block(threads[0]!, wait);
+    expect(scheduler.probeIo()).toBe(0);
+    expect(scheduler.probeIo()).toBe(0);
+    ready = true;
+    expect(scheduler.probeIo()).toBe(1);
+    expect(wait.probes).toBe(3);
+    expect(threads[0]!.state).toBe('runnable');
+  });
+
+  it('probes a waiter with sources only after one of them changed, and stops listening once it woke', () => {
+    const { scheduler, threads } = setup();
+    const socket = new FakeSource();
+    const wait = countedIoWait(() => socket.ready, () => [socket]);
+    scheduler.block(threads[0]!, wait);
+    expect(scheduler.probeIo()).toBe(0);
+    expect(wait.probes).toBe(0);
+    socket.change(false);
+    expect(scheduler.probeIo()).toBe(0);
+    expect(wait.probes).toBe(1);
+    expect(scheduler.probeIo()).toBe(0);
+    expect(wait.probes).toBe(1);
+    socket.change(true);
+    expect(scheduler.probeIo()).toBe(1);
+    expect(threads[0]!.state).toBe('runnable');
+    expect(socket.listeners.size).toBe(0);
+  });
+
+  it('asks a waiter for its sources again when a change did not make it ready', () => {
+    const { scheduler, threads } = setup();
+    const instance = new FakeSource();
+    const added = new FakeSource();
+    let interests: FakeSource[] = [];
+    const wait = countedIoWait(() => interests.some((source) => source.ready), () => [instance, ...interests]);
+    scheduler.block(threads[0]!, wait);
+    // Another thread adds an interest (epoll_ctl): the instance reports it, nothing is ready yet.
+    interests = [added];
+    instance.change(false);
+    expect(scheduler.probeIo()).toBe(0);
+    added.change(true);
+    expect(scheduler.probeIo()).toBe(1);
+  });
+
+  it('drops a waiter that exited while it waited without probing it', () => {
+    const { scheduler, threads } = setup();
+    const socket = new FakeSource();
+    const wait = countedIoWait(() => true, () => [socket]);
+    scheduler.block(threads[0]!, wait);
+    threads[0]!.state = 'exited';
+    scheduler.blocked.delete(threads[0]!);
+    socket.change(true);
+    expect(scheduler.probeIo()).toBe(0);
+    expect(wait.probes).toBe(0);
+    expect(socket.listeners.size).toBe(0);
+  });
+});
