@@ -1,15 +1,20 @@
-import { closeSync, existsSync, fstatSync, openSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { UserError } from './errors.js';
 import { Mediator, SpawnError, type LaunchSpec } from './mediator/mediator.js';
-import { PrefixedOutput } from './output.js';
+import { CapturedOutput, OutputDirectory, PrefixedOutput, type StreamName } from './output.js';
+import { shownPid } from './report/ids.js';
+import { ProgressLine } from './report/progress.js';
+import { RunRecorder } from './report/recorder.js';
+import { chromeTrace } from './report/trace.js';
+import type { RunReport } from './report/types.js';
 import { ptrace } from './mediator/native.js';
 import { StraceFormatter } from './mediator/strace.js';
 import { syscallNumber } from './mediator/syscall-table.js';
 import { DEFAULT_CPU_THRESHOLD, DEFAULT_REFERENCE_SPEED, defaultCpuModel, type CpuModelName, type CpuModelOptions } from './mediator/cpu-model.js';
 import { DEFAULT_EPOCH } from './mediator/virtual-time.js';
 import { MAX_SEED } from './mediator/random.js';
-import type { Process } from './mediator/tracees.js';
+import type { Process, Thread } from './mediator/tracees.js';
 import { CANNOT_EXECUTE, resolveProgram } from './program-path.js';
 import { loadSimulation, parseDeployment } from './sim/index.js';
 
@@ -25,10 +30,24 @@ export interface ExperimentOptions {
   host?: string;
   /** How emulated traffic travels: full mediation (the default); address translation is not available yet. */
   network?: 'full' | 'translate';
-  /** Where prefixed output goes when several processes run (default: simterpose's stdout and stderr). */
+  /**
+   * Keep each process's stdout and stderr in memory, in the result's
+   * `outputs` (default: true). Captured output is not echoed unless
+   * `writeStdout`/`writeStderr` are given.
+   */
+  captureOutput?: boolean;
+  /** Where output goes, prefixed with host and pid, when several processes run or it is captured (default: simterpose's stdout and stderr). */
   writeStdout?: (text: string) => void;
   writeStderr?: (text: string) => void;
-  /** Log every trapped syscall: true for stderr, or a file path. */
+  /** Each process's stdout, stderr (and strace with `strace: true`) in its own file: DIR/HOST/NAME.PID.stdout... */
+  outputDir?: string;
+  /** Write the run's report (a RunReport) to this JSON file. */
+  report?: string;
+  /** Write a Chrome trace-event JSON file (for Perfetto or chrome://tracing) of the run's virtual timeline. */
+  trace?: string;
+  /** Show a live progress line on this terminal stream while the run goes on (ignored unless it is a TTY). */
+  progress?: NodeJS.WriteStream;
+  /** Log every trapped syscall: true for stderr (or each process's file with `outputDir`), or a file path. */
   strace?: boolean | string;
   /** Syscall names to leave untrapped and native (a developer's knob for benchmarks). */
   untrap?: string[];
@@ -66,9 +85,26 @@ export interface ExperimentResult {
    * if signal N killed it; for a deployment, the first non-zero one in exit order.
    */
   exitCode: number;
+  /** Each process's shell status, in the order of `outputs` and `report.processes` (the order they started). */
+  exitCodes: number[];
   processes: ProcessSummary[];
   /** Tracee stops the mediator handled (each resume of a tracee until its next stop). */
   stops: number;
+  /** What each process wrote (empty strings unless `captureOutput`), in the order they started. */
+  outputs: ProcessOutput[];
+  /** The same object `report` writes as JSON. */
+  report: RunReport;
+  /** Wall-clock seconds the run took. */
+  wallTime: number;
+}
+
+export interface ProcessOutput {
+  host: string;
+  pid: number;
+  command: string;
+  exitCode: number;
+  stdout: string;
+  stderr: string;
 }
 
 /** One program to start, resolved. */
@@ -90,7 +126,10 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     if (syscallNumber(name) === undefined) throw new UserError(`--untrap: unknown syscall '${name}'`, 'simterpose syscalls lists them');
   }
   const starts = plan(options, hostNames);
-  const straceOutput = openStrace(options.strace);
+  const wallStart = performance.now();
+  const outputDir = options.outputDir === undefined ? undefined : new OutputDirectory(options.outputDir);
+  const straceOutput = openStrace(options.strace, outputDir);
+  const recorder = new RunRecorder({ timeline: options.trace !== undefined, hostOf: (address) => mediator.network.addresses.hostAt(address) });
   const mediator: Mediator = new Mediator({
     trapAll: options.strace !== undefined && options.strace !== false,
     untrapped,
@@ -100,20 +139,58 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     seed: parseSeed(options.seed),
     cpuModel: cpuModelOptions(options),
     strace: straceOutput === undefined ? undefined : new StraceFormatter(straceOutput.write, () => mediator.scheduler.now),
+    observer: recorder,
   });
-  const prefixed = starts.length > 1 ? capturedOutputs(mediator, starts, options) : undefined;
+  const captured = options.captureOutput === false ? undefined : new CapturedOutput();
+  const route = routeOutputs(mediator, starts, options, captured, outputDir);
+  const progress = route.piped && options.progress?.isTTY === true
+    ? new ProgressLine(options.progress, () => ({ virtualTime: mediator.scheduler.now, events: mediator.stops, alive: recorder.processesAlive }))
+    : undefined;
+  route.beforeWrite = () => progress?.erase();
   try {
     const launched: Process[] = [];
     for (const start of starts) mediator.launchAt(start.spec, start.startTime, (process) => launched.push(process));
+    progress?.start();
     await mediator.run();
-    prefixed?.forEach((output) => output.flush());
+    progress?.stop();
+    route.flush();
     const exitCode = starts.length === 1 ? shellStatus(launched[0]!) : firstFailure(mediator.tracees.exited.filter((p) => launched.includes(p)));
-    return { exitCode, processes: summaries(mediator), stops: mediator.stops };
+    const report = recorder.report(exitCode, mediator.scheduler.now);
+    if (options.report !== undefined) writeJson('--report', options.report, report);
+    if (options.trace !== undefined) writeJson('--trace', options.trace, chromeTrace(recorder, hostNames));
+    const processes = [...recorder.processes()];
+    const outputs = processes.map((process, i): ProcessOutput => ({
+      host: process.host,
+      pid: shownPid(process),
+      command: process.command,
+      exitCode: report.processes[i]!.status,
+      stdout: captured?.text(process, 'stdout') ?? '',
+      stderr: captured?.text(process, 'stderr') ?? '',
+    }));
+    return {
+      exitCode,
+      exitCodes: outputs.map((output) => output.exitCode),
+      processes: summaries(mediator),
+      outputs,
+      report,
+      wallTime: (performance.now() - wallStart) / 1000,
+      stops: mediator.stops,
+    };
   } catch (error) {
     if (error instanceof SpawnError) throw new UserError(`cannot execute '${error.program}': ${error.message}`, undefined, CANNOT_EXECUTE);
     throw error;
   } finally {
+    progress?.stop();
     straceOutput?.close();
+    outputDir?.close();
+  }
+}
+
+function writeJson(option: string, path: string, value: unknown): void {
+  try {
+    writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`);
+  } catch (error) {
+    throw new UserError(`${option}: cannot write ${path}: ${(error as Error).message}`);
   }
 }
 
@@ -144,22 +221,52 @@ function plan(options: ExperimentOptions, hostNames: string[]): Start[] {
   return [{ startTime: 0, spec: { path: resolveProgram(command[0]!, cwd, path), argv: command, env, cwd, host } }];
 }
 
+interface OutputRoute {
+  /** Whether programs write to pipes simterpose reads, rather than straight to its own stdout and stderr. */
+  piped: boolean;
+  /** Runs before echoed output reaches the terminal (the progress line steps aside). */
+  beforeWrite: () => void;
+  /** Writes what is left of unfinished echoed lines. */
+  flush: () => void;
+}
+
 /**
- * With several processes, each gets pipes as stdout and stderr; what they
- * write there is taken by the mediator and printed line by line, prefixed.
+ * A single program writes straight to simterpose's stdout and stderr. With
+ * several processes, captured output or an output directory, each start gets
+ * pipes as stdout and stderr instead; the mediator takes what is written
+ * there and hands it, with the writing process, to the memory capture, the
+ * output directory, or the terminal (line by line, prefixed with host and pid).
  */
-function capturedOutputs(mediator: Mediator, starts: Start[], options: ExperimentOptions): PrefixedOutput[] {
-  const stdout = new PrefixedOutput(options.writeStdout ?? ((text) => process.stdout.write(text)));
-  const stderr = new PrefixedOutput(options.writeStderr ?? ((text) => process.stderr.write(text)));
+function routeOutputs(mediator: Mediator, starts: Start[], options: ExperimentOptions, captured: CapturedOutput | undefined, outputDir: OutputDirectory | undefined): OutputRoute {
+  const route: OutputRoute = { piped: false, beforeWrite: () => undefined, flush: () => undefined };
+  if (starts.length === 1 && captured === undefined && outputDir === undefined) return route;
+  const echoed = outputDir === undefined && (captured === undefined || options.writeStdout !== undefined || options.writeStderr !== undefined);
+  const echo = (write: ((text: string) => void) | undefined, fallback: NodeJS.WriteStream): PrefixedOutput =>
+    new PrefixedOutput((text) => {
+      route.beforeWrite();
+      (write ?? ((chunk: string) => fallback.write(chunk)))(text);
+    });
+  const prefixed: Record<StreamName, PrefixedOutput> = { stdout: echo(options.writeStdout, process.stdout), stderr: echo(options.writeStderr, process.stderr) };
+  const take = (stream: StreamName) => (writer: Process, bytes: Buffer): void => {
+    captured?.feed(writer, stream, bytes);
+    outputDir?.write(writer, stream, bytes);
+    if (echoed) prefixed[stream].feed(writer.host, shownPid(writer), bytes);
+  };
+  const takers = { stdout: take('stdout'), stderr: take('stderr') };
   for (const start of starts) {
-    for (const [stream, output] of [['stdout', stdout], ['stderr', stderr]] as const) {
+    for (const stream of ['stdout', 'stderr'] as const) {
       const [, writeEnd] = ptrace.makePipe() as [number, number];
       const { dev, ino } = fstatSync(writeEnd);
-      mediator.outputs.set(`${dev}:${ino}`, (host, pid, bytes) => output.feed(host, pid, bytes));
+      mediator.outputs.set(`${dev}:${ino}`, takers[stream]);
       start.spec[stream] = writeEnd;
     }
   }
-  return [stdout, stderr];
+  route.piped = true;
+  route.flush = () => {
+    prefixed.stdout.flush();
+    prefixed.stderr.flush();
+  };
+  return route;
 }
 
 /** A deployment's status: the first non-zero one among its processes, in the order they exited. */
@@ -223,8 +330,9 @@ function chooseCpu(cpu: ExperimentOptions['cpu']): number | undefined {
   return 0;
 }
 
-function openStrace(strace: ExperimentOptions['strace']): { write: (line: string) => void; close: () => void } | undefined {
+function openStrace(strace: ExperimentOptions['strace'], outputDir: OutputDirectory | undefined): { write: (line: string, thread: Thread) => void; close: () => void } | undefined {
   if (strace === undefined || strace === false) return undefined;
+  if (strace === true && outputDir !== undefined) return { write: (line, thread) => outputDir.write(thread.process, 'strace', line), close: () => undefined };
   if (strace === true) return { write: (line) => process.stderr.write(line), close: () => undefined };
   let fd: number;
   try {

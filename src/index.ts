@@ -1,3 +1,12 @@
 /** simterpose as a library: run experiments from tests and scripts. */
-export { runExperiment, type ExperimentOptions, type ExperimentResult, type ProcessSummary } from './experiment.js';
+export {
+  runExperiment,
+  type ExperimentOptions,
+  type ExperimentResult,
+  type ProcessOutput,
+  type ProcessSummary,
+} from './experiment.js';
+export type { ProcessReport, RunReport } from './report/types.js';
+export type { ChromeTrace, TraceEvent } from './report/trace.js';
+export { formatSummary } from './report/summary.js';
 export { UserError } from './errors.js';

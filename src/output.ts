@@ -1,3 +1,9 @@
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { UserError } from './errors.js';
+import type { Process } from './mediator/tracees.js';
+import { shownPid } from './report/ids.js';
+
 /**
  * Output of many processes on one terminal: each line a process writes is
  * prefixed with its host and pid, and lines are never mixed mid-line.
@@ -23,5 +29,65 @@ export class PrefixedOutput {
   flush(): void {
     for (const { prefix, text } of this.partial.values()) this.write(`${prefix}${text}\n`);
     this.partial.clear();
+  }
+}
+
+export type StreamName = 'stdout' | 'stderr';
+
+/** What one process wrote, kept in memory for `runExperiment`'s result. */
+export class CapturedOutput {
+  private readonly chunks = new Map<Process, Record<StreamName, Buffer[]>>();
+
+  feed(process: Process, stream: StreamName, bytes: Buffer): void {
+    let streams = this.chunks.get(process);
+    if (streams === undefined) {
+      streams = { stdout: [], stderr: [] };
+      this.chunks.set(process, streams);
+    }
+    streams[stream].push(bytes);
+  }
+
+  text(process: Process, stream: StreamName): string {
+    const chunks = this.chunks.get(process)?.[stream];
+    return chunks === undefined ? '' : Buffer.concat(chunks).toString('utf8');
+  }
+}
+
+/**
+ * `--output-dir DIR`: each process's stdout, stderr and strace in its own
+ * file, DIR/HOST/NAME.PID.stdout (NAME: the program's base name when the
+ * process first writes). Files are created on a process's first write.
+ */
+export class OutputDirectory {
+  private readonly files = new Map<Process, Map<string, number>>();
+
+  constructor(private readonly root: string) {
+    try {
+      mkdirSync(root, { recursive: true });
+    } catch (error) {
+      throw new UserError(`--output-dir: cannot create ${root}: ${(error as Error).message}`);
+    }
+  }
+
+  write(process: Process, kind: StreamName | 'strace', data: Buffer | string): void {
+    let byKind = this.files.get(process);
+    if (byKind === undefined) {
+      byKind = new Map();
+      this.files.set(process, byKind);
+    }
+    let fd = byKind.get(kind);
+    if (fd === undefined) {
+      const folder = join(this.root, process.host);
+      mkdirSync(folder, { recursive: true });
+      fd = openSync(join(folder, `${basename(process.command)}.${shownPid(process)}.${kind}`), 'w');
+      byKind.set(kind, fd);
+    }
+    if (typeof data === 'string') writeSync(fd, data);
+    else writeSync(fd, data);
+  }
+
+  close(): void {
+    for (const byKind of this.files.values()) for (const fd of byKind.values()) closeSync(fd);
+    this.files.clear();
   }
 }

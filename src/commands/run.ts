@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { UserError } from '../errors.js';
 import { runExperiment } from '../experiment.js';
+import { formatSummary } from '../report/summary.js';
 import { LOG_LEVELS, setLogLevel } from '../log.js';
 import { DeadlockError } from '../mediator/idle.js';
 import { REPORT_HINT, UnsupportedSyscallError } from '../mediator/unsupported.js';
@@ -23,6 +24,10 @@ interface RunOptions {
   cpuThreshold?: number;
   logLevel: LevelWithSilent;
   network: 'full' | 'translate';
+  report?: string;
+  trace?: string;
+  outputDir?: string;
+  quiet?: boolean;
 }
 
 const EXAMPLES = `
@@ -31,6 +36,10 @@ Examples:
   simterpose run platforms/cluster16.xml --host node-3 -- python3 app.py
   simterpose run platforms/two-hosts.xml --strace=trace.txt -- sh -c 'ls | wc -l'
   simterpose run platforms/two-hosts.xml deployment.xml     # programs on several hosts
+  simterpose run --report run.json --trace trace.json --output-dir out platforms/two-hosts.xml deployment.xml
+
+At the end, a table of the processes (host, exit status, virtual start and end,
+CPU time, bytes sent and received) goes to stderr; --quiet leaves it out.
 
 Exit status: the program's own; 128+N if signal N killed it; 127 if it cannot
 be executed; 125 if simterpose could not finish the run (deadlock,
@@ -58,6 +67,10 @@ export function registerRun(program: Command, programArgv: () => string[]): void
     .addOption(new Option('--cpu-threshold <flops>', 'work below this is carried over to the next syscall instead of simulated at once').argParser(parseNumber).default(1e5))
     .addOption(new Option('--log-level <level>', 'log verbosity').choices(LOG_LEVELS).default('warn'))
     .addHelpText('after', EXAMPLES)
+    .option('--report <file.json>', "write the run's report (processes, statuses, virtual times, bytes) as JSON")
+    .option('--trace <file.json>', 'write a Chrome trace-event file of the virtual timeline (open it in ui.perfetto.dev)')
+    .option('--output-dir <dir>', "each process's stdout, stderr and strace in its own file: DIR/HOST/NAME.PID.stdout")
+    .option('--quiet', 'no summary table at the end and no progress line')
     .addOption(new Option('--network <mode>', 'full: the mediator carries every byte; translate: real loopback sockets, addresses rewritten').choices(['full', 'translate']).default('full'))
     .action(async (platform: string, deployment: string | undefined, options: RunOptions) => {
       setLogLevel(options.logLevel);
@@ -81,8 +94,14 @@ export function registerRun(program: Command, programArgv: () => string[]): void
           flopsPerInstruction: options.flopsPerInstruction,
           referenceSpeed: options.referenceSpeed,
           cpuThreshold: options.cpuThreshold,
+          report: options.report,
+          trace: options.trace,
+          outputDir: options.outputDir,
+          captureOutput: false,
+          progress: options.quiet === true ? undefined : process.stderr,
           onNotice: (message) => process.stderr.write(`simterpose: ${message}\n`),
         });
+        if (options.quiet !== true) process.stderr.write(formatSummary(result.report, result.wallTime));
         process.exitCode = result.exitCode;
       } catch (error) {
         if (error instanceof UnsupportedSyscallError) throw new UserError(error.message, REPORT_HINT, RUN_FAILED);

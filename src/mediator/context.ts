@@ -16,7 +16,7 @@ export interface Services {
   /** The seeded generator: a stream of bytes per process. */
   readonly random: RandomStreams;
   /** Pipes simterpose gave tracees as stdout/stderr, by "dev:ino": writes to them are taken directly. */
-  readonly outputs: ReadonlyMap<string, (host: string, pid: number, bytes: Buffer) => void>;
+  readonly outputs: ReadonlyMap<string, (process: Process, bytes: Buffer) => void>;
   /** Asks the loop to look for signals pending on blocked threads once the current thread stops again. */
   signalsMayBePending(): void;
 }

@@ -30,6 +30,8 @@ export interface LifecycleHooks {
   preempted(thread: Thread): void;
   /** The process's next bytes from the seeded generator. */
   randomBytes(process: Process, length: number): Buffer;
+  processStarted(process: Process): void;
+  processExited(process: Process): void;
 }
 
 export class Lifecycle {
@@ -134,6 +136,7 @@ export class Lifecycle {
       const realParent = (clone.flags & CLONE_PARENT) !== 0 ? creator.parent : creator;
       const actions = (clone.flags & CLONE_SIGHAND) !== 0 ? creator.signalActions : creator.signalActions.copy();
       const process = this.tracees.addProcess(childTid, realParent, creator.command, creator.host, actions);
+      this.hooks.processStarted(process);
       if ((clone.flags & CLONE_VM) !== 0) process.addressSpace = creator.addressSpace;
       process.fds = (clone.flags & CLONE_FILES) !== 0 ? creator.fds.share() : creator.fds.copy();
       child = this.tracees.addThread(childTid, process);
@@ -245,6 +248,7 @@ export class Lifecycle {
   private processGone(process: Process, status: NonNullable<Process['exitStatus']>): void {
     process.exitStatus = status;
     this.tracees.exited.push(process);
+    this.hooks.processExited(process);
     process.fds.leave();
     ptrace.forgetProcess(process.pid);
     this.releaseVforkParent(process);

@@ -8,6 +8,7 @@ import { Scheduler } from './scheduler.js';
 import { deliverableSignal } from './signals.js';
 import { SignalActions } from './signal-actions.js';
 import type { StraceSink } from './strace.js';
+import type { MediatorObserver } from './events.js';
 import { trappedNumbers } from './syscall-table.js';
 import { TraceeTable, type Process, type Thread } from './tracees.js';
 import { Errno } from './errno.js';
@@ -59,6 +60,8 @@ export interface MediatorOptions {
   cpuModel: CpuModelOptions;
   /** Seeds every byte of randomness the tracees get. */
   seed: number;
+  /** Told of processes, computations, waits and transfers (reports, traces, progress). */
+  observer?: MediatorObserver;
 }
 
 /** Wall time a tracee may run without any stop before it is preempted so that others can run. */
@@ -95,7 +98,7 @@ export class Mediator implements Services {
   readonly timerfds = new TimerfdTable();
   readonly network: VirtualNetwork;
   readonly random: RandomStreams;
-  readonly outputs = new Map<string, (host: string, pid: number, bytes: Buffer) => void>();
+  readonly outputs = new Map<string, (process: Process, bytes: Buffer) => void>();
   /** Programs of a deployment whose start time has not come yet. */
   private pendingLaunches = 0;
   /** Tracee stops handled so far, one per step of the loop: the unit of work benchmarks count as events. */
@@ -107,9 +110,11 @@ export class Mediator implements Services {
   private readonly lifecycle: Lifecycle;
   private readonly trapList: number[];
   private signalCheckDue = false;
+  private readonly observer: MediatorObserver | undefined;
 
   constructor(private readonly options: MediatorOptions) {
     this.trapList = trappedNumbers(options.untrapped);
+    this.observer = options.observer;
     this.scheduler = new Scheduler(options.sim);
     this.time = new VirtualTime(this.scheduler, options.epoch);
     this.cpu = new CpuModel(options.cpuModel);
@@ -128,7 +133,10 @@ export class Mediator implements Services {
       threadEnded: (thread) => {
         this.cpu.detach(thread);
         thread.process.exitedThreadsCpuTime += thread.cpuTime;
+        this.observer?.threadEnded(thread, this.scheduler.now);
       },
+      processStarted: (process) => this.observer?.processStarted(process, this.scheduler.now),
+      processExited: (process) => this.observer?.processExited(process, this.scheduler.now),
       preempted: (thread) => {
         if (!this.chargeWork(thread)) this.scheduler.yieldThread(thread);
       },
@@ -153,6 +161,7 @@ export class Mediator implements Services {
     const command = spec.argv[0] ?? spec.path;
     const process = this.tracees.addProcess(pid, undefined, command, spec.host, new SignalActions());
     const thread = this.tracees.addThread(pid, process);
+    this.observer?.processStarted(process, this.scheduler.now);
     this.cpu.attach(thread);
     this.lifecycle.execDone(thread);
     this.scheduler.makeRunnable(thread);
@@ -194,8 +203,10 @@ export class Mediator implements Services {
       while (this.tracees.liveThreadCount > 0 || this.pendingLaunches > 0) {
         const thread = this.scheduler.next();
         if (thread === undefined) {
+          this.observer?.idle();
           idleStep(this.scheduler, this.tracees);
         } else {
+          this.observer?.running(thread, this.scheduler.now);
           this.step(thread);
         }
         if (this.signalCheckDue) this.interruptSignalledWaits();
@@ -222,8 +233,10 @@ export class Mediator implements Services {
           const outcome = this.dispatcher.dispatch(thread);
           if (outcome.kind === 'blocked') {
             this.scheduler.block(thread, outcome.wait);
+            this.observer?.waitStarted(thread, outcome.wait, this.scheduler.now);
             return;
           }
+          if (outcome.kind === 'done') this.observer?.syscallDone(thread, outcome.value, this.scheduler.now);
           this.dispatcher.apply(thread, outcome);
           break;
         }
@@ -276,7 +289,16 @@ export class Mediator implements Services {
     return {
       start: (source, destination, bytes, delivered) => {
         const id = sim.startComm(this.hostIndexes.get(source)!, this.hostIndexes.get(destination)!, bytes);
-        this.scheduler.onActivityEnd(id, () => delivered());
+        const observer = this.observer;
+        if (observer === undefined) {
+          this.scheduler.onActivityEnd(id, () => delivered());
+          return;
+        }
+        const token = observer.commStarted(source, destination, bytes, this.scheduler.now);
+        this.scheduler.onActivityEnd(id, () => {
+          observer.commEnded(token, this.scheduler.now);
+          delivered();
+        });
       },
     };
   }
@@ -293,8 +315,12 @@ export class Mediator implements Services {
     const activity = sim.startExec(host, flops);
     thread.cpuTime += flops / sim.hosts()[host]!.speed;
     this.scheduler.block(thread, { kind: 'compute', reason: `its computation of ${flops.toPrecision(3)} flops to end`, onSignal: 'restartable' });
+    const start = this.scheduler.now;
     // At a preemption the thread is not at a syscall: a plain resume, not a dispatch, follows the exec.
-    this.scheduler.onActivityEnd(activity, () => this.scheduler.wake(thread));
+    this.scheduler.onActivityEnd(activity, () => {
+      this.observer?.computed(thread, start, this.scheduler.now, flops);
+      this.scheduler.wake(thread);
+    });
     return true;
   }
 

@@ -25,7 +25,7 @@ export class StraceFormatter implements StraceSink {
   private readonly decodedAtEntry = new WeakMap<Thread, string>();
 
   constructor(
-    private readonly write: (line: string) => void,
+    private readonly write: (line: string, thread: Thread) => void,
     private readonly now: () => number,
   ) {}
 
@@ -40,7 +40,7 @@ export class StraceFormatter implements StraceSink {
     const args = this.decodedAtEntry.get(thread) ?? this.decode(thread, name, result);
     this.decodedAtEntry.delete(thread);
     const prefix = `[${thread.process.host} ${thread.tid} ${this.now().toFixed(6)}]`;
-    this.write(`${prefix} ${name}(${args})${formatResult(name, result)}\n`);
+    this.write(`${prefix} ${name}(${args})${formatResult(name, result)}\n`, thread);
   }
 
   private decode(thread: Thread, name: string, result: number | undefined): string {

@@ -39,7 +39,7 @@ function runDeployment(platform: string, deployment: string, mode: NetworkMode):
   if (distBuildError !== null) {
     return Promise.reject(new Error(`dist/ could not be built, so the CLI cannot run:\n${distBuildError}`));
   }
-  return runNative([process.execPath, CLI, 'run', '--cpu-model', 'none', '--network', mode, platform, deployment], {
+  return runNative([process.execPath, CLI, 'run', '--quiet', '--cpu-model', 'none', '--network', mode, platform, deployment], {
     timeoutMs: 55_000,
   });
 }

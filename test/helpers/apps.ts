@@ -59,7 +59,8 @@ export function runSimterpose(argv: string[], options: SimterposeOptions = {}): 
     return Promise.reject(new Error(`dist/ could not be built, so the CLI cannot run:\n${distBuildError}`));
   }
   const { platform = DEFAULT_PLATFORM, runOptions = [], ...rest } = options;
-  return runCommand([process.execPath, SIMTERPOSE_CLI, 'run', ...runOptions, platform, '--', ...argv], rest);
+  // --quiet: the summary table would otherwise follow the program's own stderr, which tests compare.
+  return runCommand([process.execPath, SIMTERPOSE_CLI, 'run', '--quiet', ...runOptions, platform, '--', ...argv], rest);
 }
 
 function runCommand(argv: string[], options: RunOptions): Promise<RunResult> {

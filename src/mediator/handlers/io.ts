@@ -37,7 +37,7 @@ function write(ctx: SyscallContext): Outcome {
   if (output === undefined) return writing(ctx, info);
   // Simterpose's own output pipe: take the bytes here, whole, so output never blocks.
   const data = gather(pid, vectors());
-  output(ctx.process.host, pid, data);
+  output(ctx.process, data);
   return done(data.length);
 }
 

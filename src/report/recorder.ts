@@ -1,0 +1,259 @@
+import type { MediatorObserver } from '../mediator/events.js';
+import { asInt, memory } from '../mediator/memory.js';
+import { syscallName, syscallNumber } from '../mediator/syscall-table.js';
+import type { Process, Thread } from '../mediator/tracees.js';
+import { SocketFile } from '../mediator/virtual-socket.js';
+import type { Wait } from '../mediator/waits.js';
+import { shownPid } from './ids.js';
+import type { ProcessReport, RunReport } from './types.js';
+
+/** A thread's row in the trace. */
+export interface Track {
+  /** Creation order among tracks: stable from run to run. */
+  readonly id: number;
+  readonly host: string;
+  readonly process: Process;
+  /** 1 for a process's first thread, then 2, 3... */
+  readonly index: number;
+}
+
+export type SpanCategory = 'compute' | 'sleep' | 'wait';
+
+export interface Span {
+  readonly track: Track;
+  readonly category: SpanCategory;
+  /** `computing`, or the syscall that slept or waited. */
+  readonly name: string;
+  readonly start: number;
+  readonly end: number;
+  readonly flops?: number;
+}
+
+/** One end of a transfer: the syscall on a thread's track that sent the bytes or first read them. */
+export interface CommEnd {
+  readonly track: Track;
+  readonly date: number;
+  readonly syscall: string;
+}
+
+export interface Comm {
+  /** Start order, from 1. */
+  readonly id: number;
+  readonly fromHost: string;
+  readonly toHost: string;
+  readonly bytes: number;
+  readonly start: number;
+  end?: number;
+  sender?: CommEnd;
+  receiver?: CommEnd;
+}
+
+interface ProcessRecord {
+  readonly process: Process;
+  readonly start: number;
+  end: number | undefined;
+  bytesSent: number;
+  bytesReceived: number;
+}
+
+interface OpenWait {
+  readonly category: SpanCategory;
+  readonly name: string;
+  readonly start: number;
+}
+
+const SENDS = ['write', 'writev', 'sendto', 'sendmsg', 'sendmmsg'];
+const RECEIVES = ['read', 'readv', 'recvfrom', 'recvmsg', 'recvmmsg'];
+const DATA_SYSCALLS = new Map<number, 'sent' | 'received'>([
+  ...SENDS.map((name) => [syscallNumber(name)!, 'sent'] as const),
+  ...RECEIVES.map((name) => [syscallNumber(name)!, 'received'] as const),
+]);
+/** These return a count of messages; each struct mmsghdr (64 bytes) holds its length at offset 56. */
+const MESSAGE_VECTORS = new Set(['sendmmsg', 'recvmmsg'].map((name) => syscallNumber(name)!));
+const MMSGHDR_SIZE = 64;
+const MSG_LEN_OFFSET = 56;
+
+export interface RecorderOptions {
+  /** Keep spans and transfers for a trace (costs memory in proportion to the run). */
+  timeline: boolean;
+  /** The host a virtual address belongs to, to tell which transfers a read takes. */
+  hostOf: (address: string) => string | undefined;
+}
+
+/**
+ * Listens to the mediator and keeps what the summary, the report and the
+ * trace show: each process's dates and byte counts always, spans and
+ * transfers when a timeline is asked for.
+ */
+export class RunRecorder implements MediatorObserver {
+  private alive = 0;
+  private readonly records = new Map<Process, ProcessRecord>();
+  private current: Thread | undefined;
+  private readonly openWaits = new Map<Thread, OpenWait>();
+  private readonly tracks = new Map<Thread, Track>();
+  private readonly threadCounts = new Map<Process, number>();
+  readonly spans: Span[] = [];
+  readonly comms: Comm[] = [];
+  /** Transfers arrived on a host that no read took yet, oldest first. */
+  private readonly unread = new Map<string, Comm[]>();
+
+  constructor(private readonly options: RecorderOptions) {}
+
+  get processesAlive(): number {
+    return this.alive;
+  }
+
+  processStarted(process: Process, date: number): void {
+    this.records.set(process, { process, start: date, end: undefined, bytesSent: 0, bytesReceived: 0 });
+    this.alive++;
+  }
+
+  processExited(process: Process, date: number): void {
+    const record = this.records.get(process);
+    if (record === undefined) return;
+    record.end = date;
+    this.alive--;
+  }
+
+  running(thread: Thread, date: number): void {
+    this.current = thread;
+    if (this.openWaits.size > 0) this.closeWait(thread, date);
+  }
+
+  idle(): void {
+    this.current = undefined;
+  }
+
+  computed(thread: Thread, start: number, end: number, flops: number): void {
+    if (this.options.timeline) this.spans.push({ track: this.trackOf(thread), category: 'compute', name: 'computing', start, end, flops });
+  }
+
+  waitStarted(thread: Thread, wait: Wait, date: number): void {
+    if (!this.options.timeline) return;
+    this.openWaits.set(thread, { category: wait.kind === 'sleep' ? 'sleep' : 'wait', name: syscallName(thread.syscall.sysno), start: date });
+  }
+
+  threadEnded(thread: Thread, date: number): void {
+    if (this.openWaits.size > 0) this.closeWait(thread, date);
+    if (this.current === thread) this.current = undefined;
+  }
+
+  syscallDone(thread: Thread, value: number, date: number): void {
+    if (value <= 0) return;
+    const direction = DATA_SYSCALLS.get(thread.syscall.sysno);
+    if (direction === undefined) return;
+    const file = thread.process.fds.get(asInt(thread.syscall.args[0]!));
+    if (!(file?.object instanceof SocketFile)) return;
+    const record = this.records.get(thread.process);
+    if (record === undefined) return;
+    const bytes = MESSAGE_VECTORS.has(thread.syscall.sysno) ? messageBytes(thread, value) : value;
+    if (direction === 'sent') {
+      record.bytesSent += bytes;
+    } else {
+      record.bytesReceived += bytes;
+      if (this.options.timeline) this.takeArrived(thread, file.object, date);
+    }
+  }
+
+  commStarted(fromHost: string, toHost: string, bytes: number, date: number): number {
+    if (!this.options.timeline) return 0;
+    const comm: Comm = { id: this.comms.length + 1, fromHost, toHost, bytes, start: date };
+    const sender = this.current;
+    // Data a program sends starts at once, inside its send; later segments (a window opening, a handshake's reply) have no sender.
+    if (sender !== undefined && sender.process.host === fromHost && bytes > 0) {
+      comm.sender = { track: this.trackOf(sender), date, syscall: syscallName(sender.syscall.sysno) };
+    }
+    this.comms.push(comm);
+    return comm.id;
+  }
+
+  commEnded(token: number, date: number): void {
+    const comm = this.comms[token - 1];
+    if (comm === undefined) return;
+    comm.end = date;
+    if (comm.bytes === 0) return;
+    const list = this.unread.get(comm.toHost);
+    if (list === undefined) this.unread.set(comm.toHost, [comm]);
+    else list.push(comm);
+  }
+
+  /** The report of a finished run, processes in the order they started. */
+  report(exitCode: number, virtualTime: number): RunReport {
+    const processes: ProcessReport[] = [];
+    for (const record of this.records.values()) {
+      const { process } = record;
+      const exit = process.exitStatus ?? { signal: 9, core: false };
+      processes.push({
+        host: process.host,
+        pid: shownPid(process),
+        command: process.command,
+        exit,
+        status: 'code' in exit ? exit.code : 128 + exit.signal,
+        start: record.start,
+        end: record.end ?? virtualTime,
+        cpuTime: cpuTime(process),
+        bytesSent: record.bytesSent,
+        bytesReceived: record.bytesReceived,
+      });
+    }
+    return { version: 1, virtualTime, exitCode, processes };
+  }
+
+  /** Every process, in the order they started. */
+  processes(): IterableIterator<Process> {
+    return this.records.keys();
+  }
+
+  /** Every track, in creation order. */
+  allTracks(): Track[] {
+    return [...this.tracks.values()];
+  }
+
+  private closeWait(thread: Thread, date: number): void {
+    const open = this.openWaits.get(thread);
+    if (open === undefined) return;
+    this.openWaits.delete(thread);
+    this.spans.push({ track: this.trackOf(thread), category: open.category, name: open.name, start: open.start, end: date });
+  }
+
+  private trackOf(thread: Thread): Track {
+    let track = this.tracks.get(thread);
+    if (track === undefined) {
+      const index = (this.threadCounts.get(thread.process) ?? 0) + 1;
+      this.threadCounts.set(thread.process, index);
+      track = { id: this.tracks.size + 1, host: thread.process.host, process: thread.process, index };
+      this.tracks.set(thread, track);
+    }
+    return track;
+  }
+
+  /** A read took data: the transfers that arrived for it from its peer's host, and that no read took yet, end here. */
+  private takeArrived(thread: Thread, file: SocketFile, date: number): void {
+    const host = thread.process.host;
+    const list = this.unread.get(host);
+    if (list === undefined) return;
+    const remote = file.socket.remote;
+    const peerHost = remote === undefined ? undefined : this.options.hostOf(remote.address);
+    const receiver: CommEnd = { track: this.trackOf(thread), date, syscall: syscallName(thread.syscall.sysno) };
+    const kept = list.filter((comm) => {
+      if (peerHost !== undefined && comm.fromHost !== peerHost) return true;
+      comm.receiver = receiver;
+      return false;
+    });
+    if (kept.length === 0) this.unread.delete(host);
+    else this.unread.set(host, kept);
+  }
+}
+
+function cpuTime(process: Process): number {
+  let total = process.exitedThreadsCpuTime;
+  for (const thread of process.threads.values()) total += thread.cpuTime;
+  return total;
+}
+
+function messageBytes(thread: Thread, count: number): number {
+  const vector = memory.read(thread.tid, thread.syscall.args[1]!, count * MMSGHDR_SIZE);
+  let bytes = 0;
+  for (let i = 0; i < count; i++) bytes += vector.readUInt32LE(i * MMSGHDR_SIZE + MSG_LEN_OFFSET);
+  return bytes;
+}

@@ -1,0 +1,100 @@
+import { basename } from 'node:path';
+import { shownPid } from './ids.js';
+import type { Comm, RunRecorder, Track } from './recorder.js';
+
+/** One event of the Chrome trace-event format (the JSON that Perfetto and chrome://tracing open). */
+export interface TraceEvent {
+  name: string;
+  cat?: string;
+  ph: 'X' | 'M' | 's' | 'f' | 'b' | 'e';
+  /** Microseconds of virtual time. */
+  ts?: number;
+  dur?: number;
+  pid: number;
+  tid?: number;
+  id?: number;
+  bp?: 'e';
+  args?: Record<string, string | number>;
+}
+
+export interface ChromeTrace {
+  traceEvents: TraceEvent[];
+  displayTimeUnit: 'ms';
+}
+
+/** Send and receive syscalls take no virtual time; their markers last 1 ns so that flow arrows have a slice to bind to. */
+const MARKER_US = 0.001;
+
+/** Virtual seconds to trace microseconds, rounded to the nanosecond so the text is the same from run to run. */
+const micros = (seconds: number): number => Math.round(seconds * 1e9) / 1e3;
+
+/** In microseconds, from the rounded dates, so that a span that ends where the next begins never overlaps it. */
+const duration = (start: number, end: number): number => Math.round((micros(end) - micros(start)) * 1e3) / 1e3;
+
+/**
+ * The run as a Chrome trace: a process track per host (in platform order),
+ * a thread track per simulated thread inside it, spans for computing,
+ * sleeping and waiting, each transfer as an async span on its source host,
+ * and a flow arrow from the send that started a transfer to the read that
+ * first took its bytes.
+ */
+export function chromeTrace(recorder: RunRecorder, hostNames: string[]): ChromeTrace {
+  const hostPids = new Map(hostNames.map((name, index) => [name, index + 1]));
+  const pidOf = (host: string): number => hostPids.get(host)!;
+  const metadata: TraceEvent[] = [];
+  const usedHosts = new Set<string>([...recorder.allTracks().map((t) => t.host), ...recorder.comms.map((c) => c.fromHost)]);
+  for (const host of hostNames.filter((name) => usedHosts.has(name))) {
+    metadata.push({ name: 'process_name', ph: 'M', pid: pidOf(host), args: { name: host } });
+    metadata.push({ name: 'process_sort_index', ph: 'M', pid: pidOf(host), args: { sort_index: pidOf(host) } });
+  }
+  for (const track of recorder.allTracks()) {
+    metadata.push({ name: 'thread_name', ph: 'M', pid: pidOf(track.host), tid: track.id, args: { name: trackName(track) } });
+    metadata.push({ name: 'thread_sort_index', ph: 'M', pid: pidOf(track.host), tid: track.id, args: { sort_index: track.id } });
+  }
+
+  const timed: TraceEvent[] = [];
+  for (const span of recorder.spans) {
+    // A wait that ended at the date it began took no virtual time: nothing to see.
+    if (span.end <= span.start) continue;
+    const event: TraceEvent = { name: span.name, cat: span.category, ph: 'X', ts: micros(span.start), dur: duration(span.start, span.end), pid: pidOf(span.track.host), tid: span.track.id };
+    if (span.flops !== undefined) event.args = { flops: span.flops };
+    timed.push(event);
+  }
+  const markers = new Map<string, TraceEvent>();
+  const marker = (track: Track, date: number, syscall: string): TraceEvent => {
+    const key = `${track.id}@${date}`;
+    let event = markers.get(key);
+    if (event === undefined) {
+      event = { name: syscall, cat: 'net', ph: 'X', ts: micros(date), dur: MARKER_US, pid: pidOf(track.host), tid: track.id };
+      markers.set(key, event);
+      timed.push(event);
+    } else if (!event.name.split(' + ').includes(syscall)) {
+      event.name = `${event.name} + ${syscall}`;
+    }
+    return event;
+  };
+  for (const comm of recorder.comms) {
+    if (comm.bytes === 0 || comm.end === undefined) continue;
+    const from = pidOf(comm.fromHost);
+    timed.push({ name: transferName(comm), cat: 'transfer', ph: 'b', ts: micros(comm.start), pid: from, id: comm.id, args: { bytes: comm.bytes } });
+    timed.push({ name: transferName(comm), cat: 'transfer', ph: 'e', ts: micros(comm.end), pid: from, id: comm.id });
+    const { sender, receiver } = comm;
+    if (sender === undefined || receiver === undefined) continue;
+    const send = marker(sender.track, sender.date, sender.syscall);
+    const receive = marker(receiver.track, receiver.date, receiver.syscall);
+    timed.push({ name: 'bytes', cat: 'flow', ph: 's', ts: send.ts!, pid: send.pid, tid: send.tid!, id: comm.id });
+    timed.push({ name: 'bytes', cat: 'flow', ph: 'f', bp: 'e', ts: receive.ts!, pid: receive.pid, tid: receive.tid!, id: comm.id });
+  }
+  // Earlier first; at one date, longer slices first so that they enclose the shorter ones. The sort is stable: ties keep the order of recording.
+  timed.sort((a, b) => a.ts! - b.ts! || (b.dur ?? 0) - (a.dur ?? 0));
+  return { traceEvents: [...metadata, ...timed], displayTimeUnit: 'ms' };
+}
+
+function trackName(track: Track): string {
+  const name = `${basename(track.process.command)} ${shownPid(track.process)}`;
+  return track.index === 1 ? name : `${name} thread ${track.index}`;
+}
+
+function transferName(comm: Comm): string {
+  return `${comm.bytes} B to ${comm.toHost}`;
+}

@@ -1,0 +1,35 @@
+/**
+ * What `--report FILE.json` writes and `runExperiment` returns as `report`.
+ * Only what the simulation decides is in it (no wall time, no real pids once
+ * those are virtual), so the same experiment gives the same bytes. Keys are
+ * written in the order declared here. Times are virtual seconds since the
+ * experiment started; byte counts are what programs passed to and got from
+ * their sockets' send and receive calls.
+ */
+export interface RunReport {
+  /** Changes when the shape does. */
+  version: 1;
+  /** Virtual time when the last process ended. */
+  virtualTime: number;
+  /** The status a shell would report for the run (see ExperimentResult.exitCode). */
+  exitCode: number;
+  /** Every process, including those programs forked, in the order they started. */
+  processes: ProcessReport[];
+}
+
+export interface ProcessReport {
+  host: string;
+  pid: number;
+  /** The program it ran last (argv[0] of its last exec). */
+  command: string;
+  /** Its exit code, or the signal that killed it. */
+  exit: { code: number } | { signal: number; core: boolean };
+  /** The status a shell would report: the exit code, or 128+N for signal N. */
+  status: number;
+  start: number;
+  end: number;
+  /** Virtual CPU time: the work the CPU model charged, at its host's speed. */
+  cpuTime: number;
+  bytesSent: number;
+  bytesReceived: number;
+}

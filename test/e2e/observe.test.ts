@@ -1,0 +1,196 @@
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import type { ChromeTrace, RunReport, TraceEvent } from '../../src/index.js';
+import { loadSimulation } from '../../src/sim/index.js';
+import { appPath, runNative, shellStatus, type RunResult } from '../helpers/apps.js';
+import { REPO_ROOT } from '../helpers/paths.js';
+
+const CLI = join(REPO_ROOT, 'bin', 'simterpose.js');
+const PLATFORM = 'test/fixtures/platforms/net-two-hosts.xml';
+const DEPLOYMENT = 'test/fixtures/deployments/observe.xml';
+/** SimGrid's default network model (LV08) stretches every latency by this factor. */
+const LATENCY_FACTOR = 13.01;
+const LINK_LATENCY = 0.01;
+
+function simterpose(args: string[], timeoutMs?: number): Promise<RunResult> {
+  const distBuildError = inject('distBuildError');
+  if (distBuildError !== null) return Promise.reject(new Error(`dist/ could not be built:\n${distBuildError}`));
+  return runNative([process.execPath, CLI, 'run', ...args], { timeoutMs });
+}
+
+function scratch(): string {
+  return mkdtempSync(join(tmpdir(), 'simterpose-observe-'));
+}
+
+/** When 1 MB sent from alice at 1 ms (after a handshake) ends, as SimGrid's own engine computes it. */
+async function engineTransferEnd(): Promise<number> {
+  const sim = await loadSimulation(join(REPO_ROOT, PLATFORM));
+  let at = 0.001;
+  for (const [from, to, bytes] of [['alice', 'bob', 0], ['bob', 'alice', 0], ['alice', 'bob', 1e6]] as const) {
+    const started = sim.now();
+    sim.startComm(from, to, bytes);
+    const { completed } = sim.advance(Infinity);
+    expect(completed).toHaveLength(1);
+    at += sim.now() - started;
+  }
+  return at;
+}
+
+describe('the report (--report)', () => {
+  it('lists each process with its status, virtual dates, CPU time and the bytes it sent and received', async () => {
+    const file = join(scratch(), 'report.json');
+    const result = await simterpose(['--cpu-model', 'none', '--report', file, PLATFORM, DEPLOYMENT]);
+    expect(shellStatus(result), result.stderr).toBe(0);
+    const report = JSON.parse(readFileSync(file, 'utf8')) as RunReport;
+    expect(Object.keys(report)).toEqual(['version', 'virtualTime', 'exitCode', 'processes']);
+    expect(report.exitCode).toBe(0);
+    const [receiver, sender, sleeper] = report.processes;
+    expect(report.processes).toHaveLength(3);
+    expect(Object.keys(receiver!)).toEqual(['host', 'pid', 'command', 'exit', 'status', 'start', 'end', 'cpuTime', 'bytesSent', 'bytesReceived']);
+    expect(receiver).toMatchObject({ host: 'bob', exit: { code: 0 }, status: 0, start: 0, cpuTime: 0, bytesSent: 0, bytesReceived: 1e6 });
+    expect(sender).toMatchObject({ host: 'alice', exit: { code: 0 }, status: 0, start: 0.001, bytesSent: 1e6, bytesReceived: 0 });
+    expect(sleeper).toMatchObject({ host: 'alice', command: '/bin/sleep', exit: { code: 0 }, start: 0.002, bytesSent: 0, bytesReceived: 0 });
+    expect(receiver!.command).toMatch(/net_transfer$/);
+
+    // The receiver ends once the last byte is in and the FIN followed it: at most one more latency.
+    const transferEnd = await engineTransferEnd();
+    expect(receiver!.end).toBeGreaterThanOrEqual(transferEnd - 1e-9);
+    expect(receiver!.end).toBeLessThanOrEqual(transferEnd + LATENCY_FACTOR * LINK_LATENCY + 1e-6);
+    // Half a second after it started sleeping, which is soon after its start.
+    expect(sleeper!.end).toBeGreaterThanOrEqual(0.502 - 1e-9);
+    expect(report.virtualTime).toBe(Math.max(...report.processes.map((p) => p.end)));
+  });
+
+  it('counts the CPU time the CPU model charged', async () => {
+    const file = join(scratch(), 'report.json');
+    const result = await simterpose(['--cpu-model', 'cputime', '--report', file, 'platforms/two-hosts.xml', '--', appPath('compute_loop'), '200000000']);
+    expect(shellStatus(result), result.stderr).toBe(0);
+    const [loop] = (JSON.parse(readFileSync(file, 'utf8')) as RunReport).processes;
+    expect(loop!.cpuTime).toBeGreaterThan(0.01);
+    expect(loop!.cpuTime).toBeLessThanOrEqual(loop!.end - loop!.start + 1e-9);
+  });
+});
+
+describe('the summary table', () => {
+  it('goes to stderr at the end: a row per process, then the virtual and wall time', async () => {
+    const result = await simterpose(['--cpu-model', 'none', PLATFORM, DEPLOYMENT]);
+    expect(shellStatus(result), result.stderr).toBe(0);
+    const lines = result.stderr.split('\n');
+    const header = lines.findIndex((line) => line.startsWith('HOST'));
+    expect(header, result.stderr).toBeGreaterThanOrEqual(0);
+    expect(lines[header]).toMatch(/^HOST +PID +COMMAND +EXIT +START +END +CPU +SENT +RECEIVED$/);
+    expect(lines[header + 1]).toMatch(/^bob +\d+ +\S*net_transfer +0 +0 s +[\d.]+ m?s +0 s +0 B +1 MB$/);
+    expect(lines[header + 2]).toMatch(/^alice +\d+ +\S*net_transfer +0 +1 ms +[\d.]+ m?s +0 s +1 MB +0 B$/);
+    expect(lines[header + 3]).toMatch(/^alice +\d+ +\/bin\/sleep +0 +2 ms +[\d.]+ ms +0 s +0 B +0 B$/);
+    expect(lines[header + 4]).toMatch(/^3 processes, virtual time [\d.]+ m?s, wall time [\d.]+ m?s, exit status 0$/);
+    // The columns line up: every row has its START column end where the header's does.
+    const startEnd = lines[header]!.indexOf('START') + 'START'.length;
+    for (const row of lines.slice(header + 1, header + 4)) expect(row[startEnd - 1]).toBe('s');
+  });
+
+  it('is left out with --quiet, and no progress line is drawn when stderr is not a terminal', async () => {
+    const quiet = await simterpose(['--quiet', '--cpu-model', 'none', PLATFORM, DEPLOYMENT]);
+    expect(quiet.stderr).toBe('');
+    // Long enough in wall time (about a second) for several progress updates, had stderr been a terminal.
+    const long = await simterpose(['--output-dir', scratch(), 'platforms/two-hosts.xml', '--', appPath('spin_syscalls'), 'getpid', '30000']);
+    expect(shellStatus(long), long.stderr).toBe(0);
+    expect(long.stderr).not.toContain('events/s');
+    expect(long.stderr).not.toContain('\r');
+  });
+});
+
+describe('the trace (--trace)', () => {
+  async function traceOf(args: string[]): Promise<ChromeTrace> {
+    const file = join(scratch(), 'trace.json');
+    const result = await simterpose([...args, '--trace', file, PLATFORM, DEPLOYMENT]);
+    expect(shellStatus(result), result.stderr).toBe(0);
+    return JSON.parse(readFileSync(file, 'utf8')) as ChromeTrace;
+  }
+
+  it('has a track per host and per process, and spans for computing, sleeping and waiting', async () => {
+    const { traceEvents: events } = await traceOf(['--cpu-model', 'cputime']);
+    const names = (name: string) => events.filter((e) => e.ph === 'M' && e.name === name).map((e) => [e.pid, e.tid, e.args!['name']]);
+    expect(names('process_name')).toEqual([[1, undefined, 'alice'], [2, undefined, 'bob']]);
+    const threads = names('thread_name');
+    expect(threads).toHaveLength(3);
+    expect(threads).toContainEqual([2, expect.any(Number), expect.stringMatching(/^net_transfer \d+$/)]);
+    expect(threads).toContainEqual([1, expect.any(Number), expect.stringMatching(/^net_transfer \d+$/)]);
+    expect(threads).toContainEqual([1, expect.any(Number), expect.stringMatching(/^sleep \d+$/)]);
+    const sleepTrack = threads.find((t) => String(t[2]).startsWith('sleep'))![1];
+    const bobTrack = threads.find((t) => t[0] === 2)![1];
+
+    const spans = events.filter((e) => e.ph === 'X');
+    for (const span of spans) {
+      expect(span.dur).toBeGreaterThan(0);
+      expect(threads.some(([pid, tid]) => pid === span.pid && tid === span.tid)).toBe(true);
+    }
+    const sleep = spans.find((s) => s.cat === 'sleep' && s.tid === sleepTrack)!;
+    expect(sleep.name).toMatch(/nanosleep/);
+    expect(sleep.dur).toBeCloseTo(500_000, 0);
+    expect(spans.some((s) => s.cat === 'wait' && s.tid === bobTrack && s.name.startsWith('accept'))).toBe(true);
+    const computing = spans.filter((s) => s.cat === 'compute');
+    expect(computing.length).toBeGreaterThan(0);
+    for (const span of computing) expect(span.args!['flops']).toBeGreaterThan(0);
+    // Spans of one track never overlap unless one holds the other (what trace viewers require).
+    for (const [pid, tid] of threads) {
+      const own = spans.filter((s) => s.pid === pid && s.tid === tid).sort((a, b) => a.ts! - b.ts! || b.dur! - a.dur!);
+      own.forEach((a, i) => {
+        const aEnd = a.ts! + a.dur!;
+        for (const b of own.slice(i + 1)) {
+          expect(b.ts! >= aEnd - 1e-9 || b.ts! + b.dur! <= aEnd + 1e-9, `${a.name}@${a.ts} and ${b.name}@${b.ts}`).toBe(true);
+        }
+      });
+    }
+  });
+
+  it('draws a flow from each send on alice to the read that takes its bytes on bob', async () => {
+    const { traceEvents: events } = await traceOf(['--cpu-model', 'none']);
+    const starts = events.filter((e) => e.ph === 's');
+    const ends = events.filter((e) => e.ph === 'f');
+    expect(starts.length).toBeGreaterThanOrEqual(10); // ten writes of 100 kB
+    expect(ends.map((e) => e.id).sort()).toEqual(starts.map((e) => e.id).sort());
+    const sliceAt = (flow: TraceEvent) => events.find((e) => e.ph === 'X' && e.pid === flow.pid && e.tid === flow.tid && e.ts === flow.ts);
+    for (const start of starts) {
+      const end = ends.find((e) => e.id === start.id)!;
+      expect(end.bp).toBe('e');
+      expect(start.pid).toBe(1);
+      expect(end.pid).toBe(2);
+      expect(end.ts).toBeGreaterThan(start.ts!);
+      expect(sliceAt(start)?.name).toMatch(/write|send/);
+      expect(sliceAt(end)?.name).toMatch(/read|recv/);
+    }
+    // Each transfer is an async span on its source host, begun and ended.
+    const begins = events.filter((e) => e.ph === 'b');
+    expect(begins.length).toBeGreaterThanOrEqual(starts.length);
+    for (const begin of begins) expect(events.filter((e) => e.ph === 'e' && e.id === begin.id)).toHaveLength(1);
+    const sent = begins.filter((b) => b.pid === 1).reduce((sum, b) => sum + Number(b.args!['bytes']), 0);
+    expect(sent).toBe(1e6);
+  });
+});
+
+describe('the output directory (--output-dir)', () => {
+  it("puts each process's stdout, stderr and strace in DIR/HOST/NAME.PID.*, and nothing on simterpose's stdout", async () => {
+    const dir = scratch();
+    const result = await simterpose(['--quiet', '--cpu-model', 'none', '--strace', '--output-dir', dir, PLATFORM, DEPLOYMENT]);
+    expect(shellStatus(result), result.stderr).toBe(0);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe('');
+    expect(readdirSync(dir).sort()).toEqual(['alice', 'bob']);
+    const bob = readdirSync(join(dir, 'bob'));
+    const alice = readdirSync(join(dir, 'alice'));
+    expect(bob.map((name) => name.replace(/\.\d+\./, '.PID.')).sort()).toEqual(['net_transfer.PID.stdout', 'net_transfer.PID.strace']);
+    expect(alice.map((name) => name.replace(/\.\d+\./, '.PID.')).sort()).toEqual([
+      'net_transfer.PID.stdout', 'net_transfer.PID.strace', 'sleep.PID.strace',
+    ]);
+    const file = (host: string, names: string[], suffix: string) => readFileSync(join(dir, host, names.find((n) => n.endsWith(suffix) && n.startsWith('net_transfer'))!), 'utf8');
+    expect(file('bob', bob, '.stdout')).toContain('received 1000000 bytes');
+    expect(file('alice', alice, '.stdout')).toContain('connect returned at');
+    expect(file('alice', alice, '.strace')).toMatch(/^\[alice \d+ [\d.]+\] connect\(/m);
+    expect(file('alice', alice, '.strace')).not.toMatch(/accept/);
+    const sleepPid = alice.find((n) => n.startsWith('sleep'))!.split('.')[1];
+    expect(readFileSync(join(dir, 'alice', `sleep.${sleepPid}.strace`), 'utf8')).toMatch(/clock_nanosleep|nanosleep/);
+  });
+});

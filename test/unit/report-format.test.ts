@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { formatProgress } from '../../src/report/progress.js';
+import { formatSummary } from '../../src/report/summary.js';
+import type { RunReport } from '../../src/report/types.js';
+import { formatBytes, formatDuration } from '../../src/report/units.js';
+
+describe('units', () => {
+  it('durations take the largest unit that keeps them at 1 or more, with 3 significant digits', () => {
+    expect(formatDuration(0)).toBe('0 s');
+    expect(formatDuration(4.903698802)).toBe('4.9 s');
+    expect(formatDuration(0.2602)).toBe('260 ms');
+    expect(formatDuration(0.001308153)).toBe('1.31 ms');
+    expect(formatDuration(42e-6)).toBe('42 µs');
+    expect(formatDuration(3e-9)).toBe('3 ns');
+    expect(formatDuration(90)).toBe('1.5 min');
+    expect(formatDuration(7200)).toBe('2 h');
+  });
+
+  it('sizes are in decimal units, as SimGrid bandwidths are', () => {
+    expect(formatBytes(0)).toBe('0 B');
+    expect(formatBytes(999)).toBe('999 B');
+    expect(formatBytes(1000)).toBe('1 kB');
+    expect(formatBytes(1000037)).toBe('1 MB');
+    expect(formatBytes(268435456)).toBe('268 MB');
+    expect(formatBytes(3.5e9)).toBe('3.5 GB');
+  });
+});
+
+const REPORT: RunReport = {
+  version: 1,
+  virtualTime: 4.903698802,
+  exitCode: 1,
+  processes: [
+    { host: 'bob', pid: 7, command: 'net_tcp_server', exit: { code: 0 }, status: 0, start: 0, end: 4.77, cpuTime: 0.0013, bytesSent: 1e6, bytesReceived: 1e6 },
+    { host: 'alice', pid: 12345, command: './client', exit: { signal: 9, core: false }, status: 137, start: 0.001, end: 4.9, cpuTime: 0, bytesSent: 21, bytesReceived: 0 },
+  ],
+};
+
+describe('the summary table', () => {
+  it('has a row per process under aligned headers, then the totals', () => {
+    const lines = formatSummary(REPORT, 0.122).split('\n');
+    expect(lines).toEqual([
+      'HOST     PID  COMMAND         EXIT      START     END     CPU  SENT  RECEIVED',
+      'bob        7  net_tcp_server  0           0 s  4.77 s  1.3 ms  1 MB      1 MB',
+      'alice  12345  ./client        signal 9   1 ms   4.9 s     0 s  21 B       0 B',
+      '2 processes, virtual time 4.9 s, wall time 122 ms, exit status 1',
+      '',
+    ]);
+  });
+
+  it('keeps the end of long commands, where the program name is', () => {
+    const long = { ...REPORT, processes: [{ ...REPORT.processes[0]!, command: `/very/long/path/${'x'.repeat(40)}/server` }] };
+    const row = formatSummary(long, 1).split('\n')[1]!;
+    expect(row).toContain('…');
+    expect(row).toContain('/server');
+  });
+});
+
+describe('the progress line', () => {
+  it('shows virtual time, events per second and processes alive', () => {
+    expect(formatProgress({ virtualTime: 1.5, events: 100, alive: 4 }, 12345)).toBe('simterpose: virtual 1.5 s · 12.3k events/s · 4 processes alive');
+    expect(formatProgress({ virtualTime: 0, events: 0, alive: 1 }, 12.4)).toBe('simterpose: virtual 0 s · 12 events/s · 1 process alive');
+  });
+});
