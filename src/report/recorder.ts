@@ -50,6 +50,8 @@ export interface Comm {
 
 interface ProcessRecord {
   readonly process: Process;
+  /** Read as it starts: a parent that exits first leaves its orphans without one. */
+  readonly parent: Process | undefined;
   readonly start: number;
   end: number | undefined;
   bytesSent: number;
@@ -104,7 +106,7 @@ export class RunRecorder implements MediatorObserver {
   }
 
   processStarted(process: Process, date: number): void {
-    this.records.set(process, { process, start: date, end: undefined, bytesSent: 0, bytesReceived: 0 });
+    this.records.set(process, { process, parent: process.parent, start: date, end: undefined, bytesSent: 0, bytesReceived: 0 });
     this.alive++;
   }
 
@@ -186,6 +188,7 @@ export class RunRecorder implements MediatorObserver {
       processes.push({
         host: process.host,
         pid: shownPid(process),
+        parent: record.parent === undefined ? null : shownPid(record.parent),
         command: process.command,
         exit,
         status: 'code' in exit ? exit.code : 128 + exit.signal,

@@ -5,10 +5,13 @@ const HEADERS = ['HOST', 'PID', 'COMMAND', 'EXIT', 'START', 'END', 'CPU', 'SENT'
 /** Numbers read best right-aligned, names left-aligned. */
 const RIGHT_ALIGNED = new Set(['PID', 'START', 'END', 'CPU', 'SENT', 'RECEIVED']);
 const MAX_COMMAND_WIDTH = 32;
+/** Past this many processes, only the programs started from the command line or deployment get a row. */
+const MAX_ROWS = 20;
 
 /** The table printed at the end of a run: one row per process, then the run's virtual and wall time. */
 export function formatSummary(report: RunReport, wallTime: number): string {
-  const rows = report.processes.map((p) => [
+  const shown = report.processes.length <= MAX_ROWS ? report.processes : report.processes.filter((p) => p.parent === null);
+  const rows = shown.map((p) => [
     p.host,
     String(p.pid),
     shorten(p.command),
@@ -26,8 +29,10 @@ export function formatSummary(report: RunReport, wallTime: number): string {
       .join('  ')
       .trimEnd();
   const table = [line(HEADERS), ...rows.map(line)].join('\n');
+  const hidden = report.processes.length - shown.length;
+  const more = hidden === 0 ? '' : `(and ${hidden} processes they started: see --report)\n`;
   const count = report.processes.length;
-  return `${table}\n${count} process${count === 1 ? '' : 'es'}, virtual time ${formatDuration(report.virtualTime)}, wall time ${formatDuration(wallTime)}, exit status ${report.exitCode}\n`;
+  return `${table}\n${more}${count} process${count === 1 ? '' : 'es'}, virtual time ${formatDuration(report.virtualTime)}, wall time ${formatDuration(wallTime)}, exit status ${report.exitCode}\n`;
 }
 
 /** Long paths keep their end, where the program's name is. */

@@ -20,6 +20,8 @@ export interface RunReport {
 export interface ProcessReport {
   host: string;
   pid: number;
+  /** The pid of the process that started it, or null for a program of the command line or deployment. */
+  parent: number | null;
   /** The program it ran last (argv[0] of its last exec). */
   command: string;
   /** Its exit code, or the signal that killed it. */

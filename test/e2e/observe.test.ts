@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -49,8 +49,8 @@ describe('the report (--report)', () => {
     expect(report.exitCode).toBe(0);
     const [receiver, sender, sleeper] = report.processes;
     expect(report.processes).toHaveLength(3);
-    expect(Object.keys(receiver!)).toEqual(['host', 'pid', 'command', 'exit', 'status', 'start', 'end', 'cpuTime', 'bytesSent', 'bytesReceived']);
-    expect(receiver).toMatchObject({ host: 'bob', exit: { code: 0 }, status: 0, start: 0, cpuTime: 0, bytesSent: 0, bytesReceived: 1e6 });
+    expect(Object.keys(receiver!)).toEqual(['host', 'pid', 'parent', 'command', 'exit', 'status', 'start', 'end', 'cpuTime', 'bytesSent', 'bytesReceived']);
+    expect(receiver).toMatchObject({ host: 'bob', parent: null, exit: { code: 0 }, status: 0, start: 0, cpuTime: 0, bytesSent: 0, bytesReceived: 1e6 });
     expect(sender).toMatchObject({ host: 'alice', exit: { code: 0 }, status: 0, start: 0.001, bytesSent: 1e6, bytesReceived: 0 });
     expect(sleeper).toMatchObject({ host: 'alice', command: '/bin/sleep', exit: { code: 0 }, start: 0.002, bytesSent: 0, bytesReceived: 0 });
     expect(receiver!.command).toMatch(/net_transfer$/);
@@ -94,8 +94,8 @@ describe('the summary table', () => {
   it('is left out with --quiet, and no progress line is drawn when stderr is not a terminal', async () => {
     const quiet = await simterpose(['--quiet', '--cpu-model', 'none', PLATFORM, DEPLOYMENT]);
     expect(quiet.stderr).toBe('');
-    // Long enough in wall time (about a second) for several progress updates, had stderr been a terminal.
-    const long = await simterpose(['--output-dir', scratch(), 'platforms/two-hosts.xml', '--', appPath('spin_syscalls'), 'getpid', '30000']);
+    // 100000 stops take seconds of wall time: several progress updates (every 250 ms), had stderr been a terminal.
+    const long = await simterpose(['--output-dir', scratch(), 'platforms/two-hosts.xml', '--', appPath('spin_syscalls'), 'getpid', '100000']);
     expect(shellStatus(long), long.stderr).toBe(0);
     expect(long.stderr).not.toContain('events/s');
     expect(long.stderr).not.toContain('\r');
@@ -192,5 +192,31 @@ describe('the output directory (--output-dir)', () => {
     expect(file('alice', alice, '.strace')).not.toMatch(/accept/);
     const sleepPid = alice.find((n) => n.startsWith('sleep'))!.split('.')[1];
     expect(readFileSync(join(dir, 'alice', `sleep.${sleepPid}.strace`), 'utf8')).toMatch(/clock_nanosleep|nanosleep/);
+  });
+});
+
+/** `script` runs a command on a new pseudo-terminal: simterpose's stderr is then a TTY. */
+const SCRIPT = ['/usr/bin/script', '/bin/script'].find((path) => existsSync(path));
+
+describe('on a terminal', () => {
+  it.skipIf(SCRIPT === undefined)('shows a progress line while the run goes on, and erases it before the summary (needs script(1), from util-linux)', async () => {
+    // 100000 stops take seconds of wall time, well past the first update at 250 ms.
+    const command = `${process.execPath} ${CLI} run --output-dir ${scratch()} platforms/two-hosts.xml -- ${appPath('spin_syscalls')} getpid 100000`;
+    const result = await runNative([SCRIPT!, '-qec', command, '/dev/null']);
+    expect(shellStatus(result), result.stdout).toBe(0);
+    const progress = result.stdout.match(/\r\x1b\[Ksimterpose: virtual [\d.]+ m?s · [\d.]+k? events\/s · 1 process alive/g);
+    expect(progress?.length, result.stdout).toBeGreaterThanOrEqual(1);
+    // Erased (carriage return, clear to end of line) right before the table starts.
+    expect(result.stdout).toMatch(/\r\x1b\[KHOST +PID/);
+  });
+
+  it.skipIf(SCRIPT === undefined)('logs in colour for people, and as JSON lines when stderr is not a terminal (needs script(1))', async () => {
+    const args = `run --quiet --log-level debug platforms/two-hosts.xml -- /bin/true`;
+    const onTerminal = await runNative([SCRIPT!, '-qec', `${process.execPath} ${CLI} ${args}`, '/dev/null']);
+    expect(onTerminal.stdout).toMatch(/DEBUG.*launched/);
+    const piped = await runNative([process.execPath, CLI, ...args.split(' ')]);
+    const logLines = piped.stderr.split('\n').filter((line) => line.startsWith('{'));
+    expect(logLines.length).toBeGreaterThan(0);
+    expect(logLines.map((line) => (JSON.parse(line) as { msg: string }).msg)).toContain('launched');
   });
 });

@@ -31,8 +31,8 @@ const REPORT: RunReport = {
   virtualTime: 4.903698802,
   exitCode: 1,
   processes: [
-    { host: 'bob', pid: 7, command: 'net_tcp_server', exit: { code: 0 }, status: 0, start: 0, end: 4.77, cpuTime: 0.0013, bytesSent: 1e6, bytesReceived: 1e6 },
-    { host: 'alice', pid: 12345, command: './client', exit: { signal: 9, core: false }, status: 137, start: 0.001, end: 4.9, cpuTime: 0, bytesSent: 21, bytesReceived: 0 },
+    { host: 'bob', pid: 7, parent: null, command: 'net_tcp_server', exit: { code: 0 }, status: 0, start: 0, end: 4.77, cpuTime: 0.0013, bytesSent: 1e6, bytesReceived: 1e6 },
+    { host: 'alice', pid: 12345, parent: null, command: './client', exit: { signal: 9, core: false }, status: 137, start: 0.001, end: 4.9, cpuTime: 0, bytesSent: 21, bytesReceived: 0 },
   ],
 };
 
@@ -46,6 +46,17 @@ describe('the summary table', () => {
       '2 processes, virtual time 4.9 s, wall time 122 ms, exit status 1',
       '',
     ]);
+  });
+
+  it('past 20 processes, has rows only for the programs it was given, and says how many more there are', () => {
+    const children = Array.from({ length: 20 }, (_, i) => ({ ...REPORT.processes[0]!, pid: 100 + i, parent: 7, command: 'sh' }));
+    const big = { ...REPORT, processes: [...REPORT.processes, ...children] };
+    const lines = formatSummary(big, 1).split('\n');
+    expect(lines).toHaveLength(6);
+    expect(lines[3]).toBe('(and 20 processes they started: see --report)');
+    expect(lines[4]).toMatch(/^22 processes, /);
+    const small = { ...REPORT, processes: [...REPORT.processes, ...children.slice(0, 18)] };
+    expect(formatSummary(small, 1).split('\n')).toHaveLength(20 + 3);
   });
 
   it('keeps the end of long commands, where the program name is', () => {
