@@ -133,7 +133,7 @@ async function child(platformFile, deployment) {
   const { runExperiment } = await import(pathToFileURL(`${repoRoot}dist/index.js`).href);
   const started = process.hrtime.bigint();
   const cpuBefore = process.cpuUsage();
-  const result = await runExperiment({ platform: platformFile, deployment, cpuModel: 'none', writeStdout: () => {}, writeStderr: () => {} });
+  const result = await runExperiment({ platform: platformFile, deployment, cpuModel: 'none', captureOutput: false, writeStdout: () => {}, writeStderr: () => {} });
   const wall = Number(process.hrtime.bigint() - started) / 1e9;
   const cpu = process.cpuUsage(cpuBefore);
   if (result.exitCode !== 0) throw new Error(`the run exited with ${result.exitCode}`);

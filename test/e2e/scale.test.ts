@@ -47,7 +47,7 @@ describe('the scale example', () => {
   test(`${PAIRS * 2} processes on a cluster all exit 0, each pair having made its ${ROUNDS} exchanges`, async () => {
     const distBuildError = inject('distBuildError');
     if (distBuildError !== null) throw new Error(`dist/ could not be built, so the CLI cannot run:\n${distBuildError}`);
-    const result = await runNative([process.execPath, CLI, 'run', '--cpu-model', 'none', join(EXAMPLE, 'cluster.xml'), deployment], { timeoutMs: 55_000 });
+    const result = await runNative([process.execPath, CLI, 'run', '--quiet', '--cpu-model', 'none', join(EXAMPLE, 'cluster.xml'), deployment], { timeoutMs: 55_000 });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     const expected = new Map<string, string[]>();
