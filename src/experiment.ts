@@ -72,6 +72,7 @@ export interface ExperimentOptions {
 }
 
 export interface ProcessSummary {
+  /** The virtual pid, in its host's namespace: what the program saw and printed. */
   pid: number;
   host: string;
   command: string;
@@ -352,5 +353,5 @@ export function shellStatus(process: Process): number {
 function summaries(mediator: Mediator): ProcessSummary[] {
   return [...mediator.tracees.processes.values()]
     .filter((p) => p.exitStatus !== undefined)
-    .map((p) => ({ pid: p.pid, host: p.host, command: p.command, exit: p.exitStatus! }));
+    .map((p) => ({ pid: shownPid(p), host: p.host, command: p.command, exit: p.exitStatus! }));
 }

@@ -39,6 +39,7 @@ export class Dispatcher {
         ptrace.skipSyscallAndResume(thread.tid, -outcome.errno);
         return;
       case 'native': {
+        if (outcome.args !== undefined) ptrace.setSyscall(thread.tid, thread.syscall.sysno, [...outcome.args]);
         const strace = this.strace;
         if (strace === undefined) {
           thread.afterExit = outcome.afterExit;

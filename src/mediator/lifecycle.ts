@@ -1,6 +1,7 @@
 import { logger } from '../log.js';
 import { AT_RANDOM_BYTES, prepareExecImage } from './auxv.js';
 import { futexKey } from './handlers/futex.js';
+import { memory } from './memory.js';
 import { ptrace, StopKind } from './native.js';
 import type { Scheduler } from './scheduler.js';
 import { killsByDefault } from './signals.js';
@@ -15,6 +16,14 @@ const CLONE_VFORK = 0x4000;
 const CLONE_PARENT = 0x8000;
 const CLONE_THREAD = 0x10000;
 const SIGCHLD = 17;
+/** siginfo_t: si_signo, si_errno, si_code, a hole, then si_pid and si_uid for the codes that carry a sender. */
+const SI_CODE_OFFSET = 8;
+const SI_PID_OFFSET = 16;
+const SI_UID_OFFSET = 20;
+const SI_USER = 0;
+const SI_KERNEL = 0x80;
+const SI_QUEUE = -1;
+const SI_TKILL = -6;
 
 /**
  * Classifies the stops of the thread that just ran and keeps the tracee
@@ -126,7 +135,7 @@ export class Lifecycle {
 
   private childCreated(parent: Thread, kind: number, childTid: number): void {
     const implied = kind === StopKind.vfork ? CLONE_VM | CLONE_VFORK | SIGCHLD : kind === StopKind.fork ? SIGCHLD : CLONE_THREAD | CLONE_VM | CLONE_SIGHAND;
-    const clone = parent.pendingClone ?? { flags: implied, clearChildTid: 0 };
+    const clone = parent.pendingClone ?? { flags: implied, clearChildTid: 0, parentSetTid: 0, childSetTid: 0 };
     parent.pendingClone = undefined;
     let child: Thread;
     if ((clone.flags & CLONE_THREAD) !== 0) {
@@ -145,15 +154,18 @@ export class Lifecycle {
     child.clearChildTid = clone.clearChildTid;
     this.hooks.threadStarted(child);
     this.awaitFirstStop(child);
+    // The kernel wrote the real tid (pthread's pd->tid, used by pthread_kill and pthread_join); neither thread has run since.
+    if (clone.parentSetTid !== 0) memory.writeI32(parent.tid, clone.parentSetTid, child.vtid);
+    if (clone.childSetTid !== 0 && child.state !== 'exited') memory.writeI32(child.tid, clone.childSetTid, child.vtid);
 
     parent.next = { kind: 'resume', signal: 0 };
     if (child.process.vforkParent === parent && child.process.alive) {
       // The kernel holds a vfork parent until the child execs or exits: it must not run before.
-      this.scheduler.block(parent, { kind: 'vfork', child: childTid, reason: `its vfork child ${childTid} to exec or exit`, onSignal: 'restartable' });
+      this.scheduler.block(parent, { kind: 'vfork', child: childTid, reason: `its vfork child ${child.vtid} to exec or exit`, onSignal: 'restartable' });
     } else {
       this.scheduler.makeRunnable(parent);
     }
-    log.debug({ parent: parent.label, child: childTid, flags: clone.flags }, 'new tracee');
+    log.debug({ parent: parent.label, child: childTid, vtid: child.vtid, flags: clone.flags }, 'new tracee');
   }
 
   /** An auto-attached child reports a first stop before it runs anything. */
@@ -172,10 +184,38 @@ export class Lifecycle {
   }
 
   private signalArrived(thread: Thread, signal: number): void {
+    this.virtualizeSender(thread, signal);
     const actions = thread.process.signalActions;
     if (!actions.handles(signal) && !actions.ignores(signal) && killsByDefault(signal)) thread.process.groupExiting = true;
     thread.next = { kind: 'resume', signal };
     this.scheduler.makeRunnable(thread);
+  }
+
+  /**
+   * The siginfo a handler gets names the sender by its real pid (kill,
+   * sigqueue, tgkill; the child of a SIGCHLD): make it virtual. A signal
+   * simterpose sent itself is either a tracee's group kill (that tracee is
+   * named) or stands for the kernel's own (a virtual timer: SI_KERNEL, no pid).
+   */
+  private virtualizeSender(thread: Thread, signal: number): void {
+    const info = ptrace.getSignalInfo(thread.tid);
+    const code = info.readInt32LE(SI_CODE_OFFSET);
+    const carriesPid = code === SI_USER || code === SI_QUEUE || code === SI_TKILL || (signal === SIGCHLD && code > 0);
+    if (!carriesPid) return;
+    const real = info.readInt32LE(SI_PID_OFFSET);
+    if (real === globalThis.process.pid) {
+      const sender = this.tracees.pids.takeSender(thread.process.pid, signal);
+      if (sender === undefined) {
+        info.writeInt32LE(SI_KERNEL, SI_CODE_OFFSET);
+        info.writeInt32LE(0, SI_PID_OFFSET);
+        info.writeInt32LE(0, SI_UID_OFFSET);
+      } else {
+        info.writeInt32LE(sender, SI_PID_OFFSET);
+      }
+    } else {
+      info.writeInt32LE(this.tracees.pids.toVirtual(real), SI_PID_OFFSET);
+    }
+    ptrace.setSignalInfo(thread.tid, info);
   }
 
   /** PTRACE_EVENT_EXIT: the thread is leaving; collect it (and its whole group when the group is exiting). */

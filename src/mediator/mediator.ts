@@ -247,7 +247,8 @@ export class Mediator implements Services {
           this.dispatcher.restart(thread);
           break;
         case 'resume':
-          ptrace.resume(thread.tid, next.signal, false);
+          // After a fork event, the syscall's exit is still to come: stop there if its result is to be rewritten.
+          ptrace.resume(thread.tid, next.signal, thread.afterExit !== undefined);
           break;
         case 'finish':
           ptrace.resume(thread.tid, 0, false);

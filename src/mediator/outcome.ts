@@ -9,7 +9,7 @@ export type Outcome =
   | { kind: 'done'; value: number }
   | { kind: 'errno'; errno: number }
   | { kind: 'blocked'; wait: Wait }
-  | { kind: 'native'; afterExit?: ExitHook };
+  | { kind: 'native'; afterExit?: ExitHook; args?: readonly number[] };
 
 /** Runs at the syscall-exit stop of a native syscall; may replace its result. */
 export type ExitHook = (thread: Thread, result: number) => number | void;
@@ -19,3 +19,5 @@ export const fail = (errno: number): Outcome => ({ kind: 'errno', errno });
 export const blocked = (wait: Wait): Outcome => ({ kind: 'blocked', wait });
 export const native = (afterExit?: ExitHook): Outcome => ({ kind: 'native', afterExit });
 export const NATIVE: Outcome = { kind: 'native' };
+/** The kernel runs the syscall with its arguments replaced by `args` (virtual pids made real). */
+export const nativeWith = (args: readonly number[], afterExit?: ExitHook): Outcome => ({ kind: 'native', afterExit, args });

@@ -39,7 +39,7 @@ export class StraceFormatter implements StraceSink {
     const name = syscallName(thread.syscall.sysno);
     const args = this.decodedAtEntry.get(thread) ?? this.decode(thread, name, result);
     this.decodedAtEntry.delete(thread);
-    const prefix = `[${thread.process.host} ${thread.tid} ${this.now().toFixed(6)}]`;
+    const prefix = `[${thread.process.host} ${thread.vtid} ${this.now().toFixed(6)}]`;
     this.write(`${prefix} ${name}(${args})${formatResult(name, result)}\n`, thread);
   }
 

@@ -32,8 +32,12 @@ export class Thread {
   afterExit: ExitHook | undefined;
   /** Where the kernel clears the tid and wakes a futex when the thread exits (CLONE_CHILD_CLEARTID, set_tid_address). */
   clearChildTid = 0;
-  /** Flags of the clone/fork it is making, read at the syscall and used at the event that reports the child. */
-  pendingClone: { flags: number; clearChildTid: number } | undefined;
+  /**
+   * The clone/fork it is making, read at the syscall and used at the event
+   * that reports the child: flags, and where the kernel writes the child's
+   * tid (0: nowhere), to be made virtual.
+   */
+  pendingClone: { flags: number; clearChildTid: number; parentSetTid: number; childSetTid: number } | undefined;
   /** Virtual CPU time it used: the work the CPU model charged, at its host's speed. */
   cpuTime = 0;
   /** Syscalls made at one virtual date without blocking (see the mediator's throttling of polling loops). */

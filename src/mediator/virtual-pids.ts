@@ -17,6 +17,7 @@ export class VirtualPids {
   private readonly nextByHost = new Map<string, number>();
   private readonly virtualByReal = new Map<number, number>();
   private readonly realByVirtual = new Map<string, number>();
+  private readonly sendersBySignal = new Map<string, number>();
 
   /** The next id of `host`'s namespace, now naming real tid `real`. */
   allocate(host: string, real: number): number {
@@ -25,6 +26,19 @@ export class VirtualPids {
     this.virtualByReal.set(real, id);
     this.realByVirtual.set(`${host}/${id}`, real);
     return id;
+  }
+
+  /** Simterpose sends a tracee's group signals itself: the receiver must be told who asked. */
+  noteSender(realTarget: number, signal: number, virtualSender: number): void {
+    this.sendersBySignal.set(`${realTarget}/${signal}`, virtualSender);
+  }
+
+  /** Who asked simterpose to send `signal` to `realTarget`, once; undefined for simterpose's own signals (timers). */
+  takeSender(realTarget: number, signal: number): number | undefined {
+    const key = `${realTarget}/${signal}`;
+    const sender = this.sendersBySignal.get(key);
+    this.sendersBySignal.delete(key);
+    return sender;
   }
 
   /** A real pid or tid as tracees see it: OUTSIDE_PID for one simterpose did not start. */

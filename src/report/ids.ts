@@ -1,6 +1,6 @@
 import type { Process } from '../mediator/tracees.js';
 
-/** The pid reports, traces and output files show for a process: the one place to change what users see. */
+/** The pid reports, traces and output files show for a process: its virtual pid, what the program itself sees. */
 export function shownPid(process: Process): number {
-  return process.pid;
+  return process.vpid;
 }

@@ -1,6 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import * as ptrace from '../../native/ptrace-rs/index.js';
 import { appPath, runNative, runSimterpose, shellStatus, type RunResult } from '../helpers/apps.js';
+import { runExperimentArtefacts } from '../helpers/experiment.js';
 
 // Reproducibility: whatever a program could read that differs from run to
 // run on a real machine comes from simterpose, fixed by the platform, the
@@ -82,6 +86,70 @@ describe('address-space randomization is off', () => {
     async () => {
       const runs = await Promise.all([0, 1].map(() => runNative([appPath('addresses')])));
       expect(runs[1]!.stdout).not.toBe(runs[0]!.stdout);
+    },
+  );
+});
+
+describe('programs see virtual pids', () => {
+  test('pids, parent pids, tids, groups and sessions are the host\'s virtual ids in creation order; kill, waitpid, waitid, pthread_kill and pthread_join work with them', async () => {
+    const result = await runSimterpose([appPath('pids')], { runOptions: FREE_CPU });
+    expectSuccess(result);
+    expect(result.stdout.trimEnd().split('\n')).toEqual([
+      'main pid 1000 ppid 1 tid 1000',
+      'main group 1 session 1',
+      'thread tid 1001',
+      'thread joined after pthread_kill',
+      'child pid 1002 ppid 1000 tid 1002',
+      'fork returned 1002, waitpid collected it',
+      'SIGCHLD came from 1002',
+      'waitid collected 1003',
+      'own group 1000',
+      'tgkill, kill(0) and kill(-group) reached the caller',
+      'EXIT-SUCCESS',
+    ]);
+  });
+
+  test('the same program natively passes the same checks (with the kernel\'s pids)', async () => {
+    const result = await runNative([appPath('pids')]);
+    expectSuccess(result);
+    expect(result.stdout).not.toContain('main pid 1000 ppid 1 ');
+  });
+
+  test('--strace lines carry the virtual tid', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'simterpose-strace-')), 'trace.txt');
+    const result = await runSimterpose([appPath('pids')], { runOptions: [...FREE_CPU, `--strace=${file}`] });
+    expect(shellStatus(result)).toBe(0);
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+    expect(lines.length).toBeGreaterThan(50);
+    for (const line of lines) expect(line).toMatch(/^\[alice 100[0-3] \d+\.\d{6}\] /);
+    expect(lines).toContain('[alice 1000 0.000000] getpid() = 1000');
+  });
+});
+
+const EXPERIMENT = ['test/fixtures/platforms/net-dumbbell.xml', 'test/fixtures/deployments/reproducible.xml'] as const;
+/** The summary table ends with the run's wall time, which no two runs share: what is compared is what the programs and the simulation produce. */
+const QUIET = ['--quiet'];
+
+describe('a multi-host experiment, run twice', () => {
+  test('with --cpu-model none, every byte it leaves is the same: pids, random bytes, dates, host names, network timings', async () => {
+    const first = await runExperimentArtefacts(...EXPERIMENT, [...QUIET, ...FREE_CPU]);
+    const second = await runExperimentArtefacts(...EXPERIMENT, [...QUIET, ...FREE_CPU]);
+    expect(first.status).toBe(0);
+    expect(second).toEqual(first);
+    // The run did print what varies on a real machine, on every host, each in its host's pid namespace.
+    for (const expected of ['[r2 1001] main pid 1001 ppid 1 tid 1001', '[r1 1001] AT_RANDOM ', '[s2 1002] Sat Jan  1 00:00:02 UTC 2000', '[s2 1003] s2', '[s1 1001] s1 1001 1 946684801.0 ', '[s1 1000] last echoed byte after ']) {
+      expect(first.stdout).toContain(expected);
+    }
+  });
+
+  test.skipIf(!ptrace.instructionCounterAvailable())(
+    'with CPU time counted by the instructions model, every byte it leaves is the same' +
+      (ptrace.instructionCounterAvailable() ? '' : ' (skipped: this machine has no hardware instruction counter)'),
+    async () => {
+      const first = await runExperimentArtefacts(...EXPERIMENT, [...QUIET, '--cpu-model', 'instructions']);
+      const second = await runExperimentArtefacts(...EXPERIMENT, [...QUIET, '--cpu-model', 'instructions']);
+      expect(first.status).toBe(0);
+      expect(second).toEqual(first);
     },
   );
 });

@@ -47,15 +47,15 @@ describe('strace lines', () => {
     return lines.join('');
   }
 
-  it('prefixes each call with host, pid and virtual time, and shows the result', () => {
-    expect(line('close', [3], 0)).toBe('[alice 42 1.500000] close(3) = 0\n');
+  it('prefixes each call with host, virtual tid and virtual time, and shows the result', () => {
+    expect(line('close', [3], 0)).toBe('[alice 1000 1.500000] close(3) = 0\n');
   });
 
   it('shows a failure as -1, the errno name and its message', () => {
-    expect(line('close', [99], -9)).toBe('[alice 42 1.500000] close(99) = -1 EBADF (bad file descriptor)\n');
+    expect(line('close', [99], -9)).toBe('[alice 1000 1.500000] close(99) = -1 EBADF (bad file descriptor)\n');
   });
 
   it('shows a signal sent by name', () => {
-    expect(line('kill', [7, 10], 0)).toBe('[alice 42 1.500000] kill(7, SIGUSR1) = 0\n');
+    expect(line('kill', [7, 10], 0)).toBe('[alice 1000 1.500000] kill(7, SIGUSR1) = 0\n');
   });
 });

@@ -143,6 +143,22 @@ pub fn signal_process(pid: i32, signal: i32) -> Result<()> {
   process::signal_process(pid, signal)
 }
 
+/// At a signal-delivery-stop: the siginfo_t of the signal about to be delivered (128 bytes).
+#[napi]
+pub fn get_signal_info(tid: i32) -> Result<Buffer> {
+  Ok(ptrace::get_siginfo(tid)?.to_vec().into())
+}
+
+/// At a signal-delivery-stop: replaces the siginfo_t the handler will see.
+#[napi]
+pub fn set_signal_info(tid: i32, info: Buffer) -> Result<()> {
+  let bytes: [u8; ptrace::SIGINFO_SIZE] = info
+    .as_ref()
+    .try_into()
+    .map_err(|_| errors::invalid(&format!("setSignalInfo({tid})"), "siginfo_t is 128 bytes"))?;
+  ptrace::set_siginfo(tid, &bytes)
+}
+
 /// PTRACE_INTERRUPT: the thread reports a `StopKind.EventStop` soon.
 #[napi]
 pub fn interrupt(tid: i32) -> Result<()> {

@@ -73,3 +73,16 @@ pub fn set_regs(tid: i32, regs: &libc::user_regs_struct) -> Result<()> {
   )
   .map(drop)
 }
+
+/// Size of siginfo_t on Linux: the kernel copies exactly this much.
+pub const SIGINFO_SIZE: usize = 128;
+
+pub fn get_siginfo(tid: i32) -> Result<[u8; SIGINFO_SIZE]> {
+  let mut info = [0u8; SIGINFO_SIZE];
+  request("PTRACE_GETSIGINFO", libc::PTRACE_GETSIGINFO, tid, 0, info.as_mut_ptr() as usize)?;
+  Ok(info)
+}
+
+pub fn set_siginfo(tid: i32, info: &[u8; SIGINFO_SIZE]) -> Result<()> {
+  request("PTRACE_SETSIGINFO", libc::PTRACE_SETSIGINFO, tid, 0, info.as_ptr() as usize).map(drop)
+}
