@@ -5,6 +5,7 @@ import type { VirtualTime } from './virtual-time.js';
 import type { TimerfdTable } from './handlers/timerfd.js';
 import type { VirtualNetwork } from '../net/index.js';
 import type { RandomStreams } from './random.js';
+import type { CpuFiles } from './cpu-files.js';
 
 /** What a handler may use: the blocked/runnable bookkeeping and the tracee table, never ptrace itself. */
 export interface Services {
@@ -15,6 +16,10 @@ export interface Services {
   readonly network: VirtualNetwork;
   /** The seeded generator: a stream of bytes per process. */
   readonly random: RandomStreams;
+  /** Files that describe a host's CPUs. */
+  readonly cpuFiles: CpuFiles;
+  /** The platform's core count of `host`. */
+  coresOf(host: string): number;
   /** Pipes simterpose gave tracees as stdout/stderr, by "dev:ino": writes to them are taken directly. */
   readonly outputs: ReadonlyMap<string, (process: Process, bytes: Buffer) => void>;
   /** Asks the loop to look for signals pending on blocked threads once the current thread stops again. */

@@ -17,6 +17,7 @@ import { CpuModel, type CpuModelOptions } from './cpu-model.js';
 import { TimerfdTable } from './handlers/timerfd.js';
 import { VirtualTime } from './virtual-time.js';
 import { RandomStreams } from './random.js';
+import { CpuFiles } from './cpu-files.js';
 import type { Simulation } from '../sim/index.js';
 import { VirtualNetwork, type Transport } from '../net/index.js';
 
@@ -98,6 +99,7 @@ export class Mediator implements Services {
   readonly timerfds = new TimerfdTable();
   readonly network: VirtualNetwork;
   readonly random: RandomStreams;
+  readonly cpuFiles: CpuFiles;
   readonly outputs = new Map<string, (process: Process, bytes: Buffer) => void>();
   /** Programs of a deployment whose start time has not come yet. */
   private pendingLaunches = 0;
@@ -120,6 +122,7 @@ export class Mediator implements Services {
     this.cpu = new CpuModel(options.cpuModel);
     options.sim.hosts().forEach((host, index) => this.hostIndexes.set(host.name, index));
     this.random = new RandomStreams(options.seed, [...this.hostIndexes.keys()]);
+    this.cpuFiles = new CpuFiles(options.epoch);
     this.network = new VirtualNetwork(options.sim.hosts(), this.transport(), {
       now: () => this.scheduler.now,
       // Linux grows TCP buffers up to these (tcp_wmem, tcp_rmem maxima): programs that send a lot before reading rely on it.
@@ -148,6 +151,10 @@ export class Mediator implements Services {
 
   signalsMayBePending(): void {
     this.signalCheckDue = true;
+  }
+
+  coresOf(host: string): number {
+    return this.options.sim.hosts()[this.hostIndexes.get(host)!]!.cores;
   }
 
   /** Starts a program, stopped at its first instruction; it runs once `run` is called. */
@@ -219,6 +226,8 @@ export class Mediator implements Services {
     } catch (error) {
       this.killAll();
       throw error;
+    } finally {
+      this.cpuFiles.remove();
     }
   }
 

@@ -13,6 +13,8 @@ import { socketSyscalls } from './handlers/socket.js';
 import { fdSyscalls } from './handlers/fd.js';
 import { epollSyscalls } from './handlers/epoll.js';
 import { randomSyscalls } from './handlers/random.js';
+import { fileOpenSyscalls } from './handlers/file-open.js';
+import { cpuSyscalls } from './handlers/cpus.js';
 
 /**
  * The one table: every x86_64 syscall number → name, support level, handler,
@@ -32,6 +34,8 @@ const FAMILIES: readonly FamilyTable[] = [
   epollSyscalls,
   identitySyscalls,
   randomSyscalls,
+  fileOpenSyscalls,
+  cpuSyscalls,
   refusedSyscalls,
 ];
 

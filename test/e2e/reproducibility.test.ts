@@ -153,3 +153,25 @@ describe('a multi-host experiment, run twice', () => {
     },
   );
 });
+
+describe('programs count their host\'s cores', () => {
+  const CORES_PLATFORM = 'test/fixtures/platforms/cores.xml';
+  for (const [host, cores] of [['single', 1], ['quad', 4], ['hundred', 100]] as const) {
+    test(`on a ${cores}-core host, sysconf, get_nprocs, the affinity mask, nproc, python3's os.cpu_count, /proc/cpuinfo and /proc/stat all say ${cores}`, async () => {
+      const counts = await runSimterpose([appPath('cpu_count')], { platform: CORES_PLATFORM, runOptions: [...FREE_CPU, '--host', host] });
+      expectSuccess(counts);
+      expect(counts.stdout.trimEnd().split('\n')).toEqual([
+        `sysconf-online ${cores}`,
+        `sysconf-configured ${cores}`,
+        `get_nprocs ${cores}`,
+        `get_nprocs_conf ${cores}`,
+        `affinity ${cores}`,
+        'EXIT-SUCCESS',
+      ]);
+      const script = 'nproc; python3 -c "import os; print(os.cpu_count(), len(os.sched_getaffinity(0)))"; grep -c ^processor /proc/cpuinfo; grep -c "^cpu[0-9]" /proc/stat; cat /sys/devices/system/cpu/online';
+      const tools = await runSimterpose(['sh', '-c', script], { platform: CORES_PLATFORM, runOptions: [...FREE_CPU, '--host', host] });
+      expect(shellStatus(tools)).toBe(0);
+      expect(tools.stdout.trimEnd().split('\n')).toEqual([String(cores), `${cores} ${cores}`, String(cores), String(cores), cores === 1 ? '0' : `0-${cores - 1}`]);
+    });
+  }
+});
