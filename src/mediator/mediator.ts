@@ -65,7 +65,7 @@ export interface MediatorOptions {
   observer?: MediatorObserver;
 }
 
-/** Wall time a tracee may run without any stop before it is preempted so that others can run. */
+/** CPU time a tracee may use without any stop before it is preempted so that others can run. */
 const PREEMPT_QUANTUM_MS = 20;
 
 /**

@@ -1,9 +1,12 @@
 //! Preemption of a tracee that runs too long without stopping (a spin-wait on
 //! a flag another thread sets would otherwise hold the one CPU forever). A
-//! watchdog thread notices when the same resume has lasted a whole quantum
-//! and sends the thread a SIGSTOP; its signal-delivery-stop is then reported
-//! as `StopKind.Preempted` and the signal is never delivered. The watchdog
-//! only sends a signal: every ptrace request stays on the main thread.
+//! watchdog thread notices when the same resume has used a whole quantum of
+//! CPU time and sends the thread a SIGSTOP; its signal-delivery-stop is then
+//! reported as `StopKind.Preempted` and the signal is never delivered. CPU
+//! time, not wall time: a tracee that Linux leaves waiting for the CPU (a
+//! busy machine) has not spun, and preempting it would make the run depend
+//! on the machine's load. The watchdog only sends a signal: every ptrace
+//! request stays on the main thread.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
@@ -65,9 +68,20 @@ pub fn forget(tid: i32) {
   }
 }
 
+/// CPU time the thread has used, from the first field of /proc/TID/schedstat
+/// (nanoseconds on the CPU); wall time where that file is missing.
+fn cpu_time(tid: i32, wall_origin: Instant) -> Duration {
+  std::fs::read_to_string(format!("/proc/{tid}/schedstat"))
+    .ok()
+    .and_then(|text| text.split_whitespace().next()?.parse::<u64>().ok())
+    .map(Duration::from_nanos)
+    .unwrap_or_else(|| wall_origin.elapsed())
+}
+
 fn watch() {
   let mut watched_generation = u64::MAX;
-  let mut since = Instant::now();
+  let wall_origin = Instant::now();
+  let mut since = Duration::ZERO;
   loop {
     let quantum = QUANTUM_MS.load(Ordering::SeqCst);
     if quantum == 0 {
@@ -79,10 +93,10 @@ fn watch() {
     let generation = RUN_GENERATION.load(Ordering::SeqCst);
     if tid == 0 || generation != watched_generation {
       watched_generation = generation;
-      since = Instant::now();
+      since = cpu_time(tid, wall_origin);
       continue;
     }
-    if since.elapsed() >= Duration::from_millis(quantum) {
+    if cpu_time(tid, wall_origin).saturating_sub(since) >= Duration::from_millis(quantum) {
       let mut sent = SENT.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
       *sent.get_or_insert_with(HashMap::new).entry(tid).or_insert(0) += 1;
       drop(sent);
