@@ -14,6 +14,8 @@ const platform = 'platforms/two-hosts.xml';
 const GETPID = 39; // x86_64
 const TRAPPED_TARGET = 1.3;
 const UNTRAPPED_TARGET = 2;
+/** A trapped openat is one more stop than the mediated close it is paired with: about twice the cost. */
+const OPEN_TRAP_TARGET = 2.2;
 
 function build() {
   buildPrograms([
@@ -33,6 +35,11 @@ export async function run() {
   const trapped = perCallRow('simterpose, getpid trapped', simterpose([]), 20_000, 'emulated by the mediator');
   const untrapped = perCallRow('simterpose --untrap getpid', simterpose(['--untrap', 'getpid']), 2_000_000,
     'left to the kernel');
+  // Every open is trapped so that the CPU-count files can be served: what that costs an open of any other file.
+  const opens = (options) => (n) => [process.execPath, simterposeCli, 'run', ...options, platform, '--', spinner, 'openat', String(n)];
+  const nativeOpen = perCallRow('native openat+close', (n) => [spinner, 'openat', String(n)], 200_000, 'no tracer');
+  const trappedOpen = perCallRow('simterpose, openat+close', opens([]), 20_000, 'openat trapped (path read, not served), close mediated');
+  const untrappedOpen = perCallRow('simterpose --untrap openat, openat+close', opens(['--untrap', 'openat']), 20_000, 'close mediated only');
   return [
     native,
     floor,
@@ -40,5 +47,9 @@ export async function run() {
     untrapped,
     ratioRow('trapped simterpose / C tracer', trapped, floor, TRAPPED_TARGET),
     ratioRow('untrapped simterpose / native', untrapped, native, UNTRAPPED_TARGET),
+    nativeOpen,
+    trappedOpen,
+    untrappedOpen,
+    ratioRow('openat+close trapped / untrapped openat', trappedOpen, untrappedOpen, OPEN_TRAP_TARGET),
   ];
 }
