@@ -50,6 +50,7 @@ function benchWasm(sim, total, inflight, seed) {
     completed.length = 0;
     const n = sim.advanceInto(Infinity, completed, failed);
     if (n <= 0) throw new Error(`bench: advance returned ${n}`);
+    if (failed.length > 0) throw new Error(`bench: activity ${failed[0]} failed`);
     done += n;
     for (let i = 0; i < n && started < total; i++) startOne(started++);
   }
@@ -111,7 +112,7 @@ export async function run() {
       continue;
     }
     const ratio = wasmUs / nativeUs;
-    rows.push({ name: `activity, ${inflight} in flight: native`, value: nativeUs, unit: 'µs', note: 'same shim and loop, g++ -O2, libsimgrid-dev 3.32' });
+    rows.push({ name: `activity, ${inflight} in flight: native`, value: nativeUs, unit: 'µs', note: 'same shim and loop, g++ -O3, libsimgrid-dev 3.32' });
     rows.push({
       name: `activity, ${inflight} in flight: wasm/native`,
       value: ratio,

@@ -4,8 +4,8 @@
 # so `npm install` never needs emscripten). Run as `npm run build:simgrid`.
 #
 # Needs: apt-get install emscripten libboost-dev cmake make dpkg-dev
-# `build.sh --relink` only recompiles shim.cpp against the library already
-# built in the work folder (for working on the shim).
+# `build.sh --relink` only recompiles shim.cpp and small-blocks.cpp against the
+# library already built in the work folder (for working on the shim).
 # The source comes from Debian's source package through a private apt setup,
 # so the system's sources and lists are left untouched.
 set -euo pipefail
@@ -48,9 +48,16 @@ relink=false
 export NODE_PATH=/usr/share/nodejs
 export EMSDK_PYTHON=/usr/bin/python3
 # -fwasm-exceptions everywhere: the shim catches SimGrid's C++ exceptions.
+# -O3 -fno-strict-aliasing with link-time optimization: Debian builds the
+# native libsimgrid the benchmark compares with at -O3 with upstream's
+# enable_compile_optimizations and enable_lto left on (their defaults). Here
+# the flags are given directly and those switches stay off.
+# With -flto the library holds LLVM bitcode, and the final link optimizes it
+# together with the shim across SimGrid's files.
 # The prefix maps keep the work folder's path out of __FILE__ strings, so the
 # bytes do not depend on where the build ran.
-flags="${SIMGRID_WASM_OPT:--O2} -g0 -fwasm-exceptions -ffile-prefix-map=$work/= -ffile-prefix-map=$here/="
+opt_flags="-O3 -fno-strict-aliasing -flto -g0 -fwasm-exceptions"
+flags="$opt_flags -ffile-prefix-map=$work/= -ffile-prefix-map=$here/="
 
 if ! $relink; then
 fetch_source
@@ -92,17 +99,20 @@ fi
 #  WASM_ASYNC_COMPILATION=0  synchronous instantiation (src/sim supplies the module)
 #  -fwasm-exceptions  SimGrid's C++ exceptions are caught in the shim
 #  NODEJS_CATCH_*=0  no process-wide handlers added by each instance
+#  -lexports.js  keeps the exports' names, which -O3 would minify (src/sim
+#                calls them on the instance by name)
+#  small-blocks.cpp  operator new/delete with per-size free lists (see there)
 out="$here/dist"
 mkdir -p "$out"
 exports="$(grep -o 'SIMW_EXPORT [^(]*simw_[a-z_]*' "$here/shim.cpp" | grep -o 'simw_[a-z_]*' | sed 's/^/_/' | paste -sd, -)"
 em++ -std=c++17 $flags -Wno-deprecated-declarations \
   -I src/include -I build/include -I boost-only \
-  "$here/shim.cpp" build/lib/libsimgrid.a \
+  "$here/shim.cpp" "$here/small-blocks.cpp" build/lib/libsimgrid.a \
   -o build/simgrid.js \
   -sMODULARIZE=1 -sEXPORT_NAME=SimGridModule -sENVIRONMENT=node -sNODERAWFS=1 \
   -sALLOW_MEMORY_GROWTH=1 -sWASM_ASYNC_COMPILATION=0 -sNODEJS_CATCH_EXIT=0 -sNODEJS_CATCH_REJECTION=0 \
   -sEXPORTED_FUNCTIONS="_malloc,_free,$exports" \
-  -sEXPORTED_RUNTIME_METHODS=UTF8ToString,stringToUTF8,lengthBytesUTF8
+  -sEXPORTED_RUNTIME_METHODS=UTF8ToString,stringToUTF8,lengthBytesUTF8 -lexports.js
 # The package is ESM ("type": "module"): the CommonJS glue needs a .cjs name.
 cp build/simgrid.js "$out/simgrid.cjs"
 cp build/simgrid.wasm "$out/simgrid.wasm"
@@ -112,6 +122,8 @@ cp build/simgrid.wasm "$out/simgrid.wasm"
   echo "source: Debian source package simgrid ${version}-2, $tarball"
   echo "source sha256: $tarball_sha256"
   echo "emscripten: $(em++ --version | head -n1)"
+  echo "compile flags: $opt_flags"
+  echo "link: shim.cpp small-blocks.cpp libsimgrid.a, -O3 -flto, MODULARIZE ENVIRONMENT=node NODERAWFS ALLOW_MEMORY_GROWTH WASM_ASYNC_COMPILATION=0, -lexports.js"
   echo "patches:"
   for p in "$here"/patches/*.patch; do
     echo "  $(basename "$p") sha256 $(sha256sum < "$p" | cut -d' ' -f1)"

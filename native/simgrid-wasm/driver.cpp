@@ -96,6 +96,13 @@ double bench(uint32_t total, uint32_t inflight, uint32_t seed)
       std::fprintf(stderr, "bench: advance returned %d: %s\n", n, simw_last_error());
       std::exit(1);
     }
+    /* Read every id, as src/sim does to hand them to the mediator. */
+    const int32_t* ids = simw_completed();
+    for (int i = 0; i < n; i++)
+      if (ids[i] < 0) {
+        std::fprintf(stderr, "bench: activity %d failed\n", -ids[i]);
+        std::exit(1);
+      }
     done += static_cast<uint32_t>(n);
     for (int i = 0; i < n && started < total; i++)
       start_one(rng, hosts, started++);

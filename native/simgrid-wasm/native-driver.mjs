@@ -24,7 +24,7 @@ export function buildNativeDriver() {
   }
   mkdirSync(dir, { recursive: true });
   const partial = `${binary}.${process.pid}`;
-  execFileSync('g++', ['-std=c++17', '-O2', '-w', '-o', partial, ...sources, '-lsimgrid'], { stdio: 'inherit' });
+  execFileSync('g++', ['-std=c++17', '-O3', '-w', '-o', partial, ...sources, '-lsimgrid'], { stdio: 'inherit' });
   renameSync(partial, binary);
   return binary;
 }

@@ -174,8 +174,10 @@ export class Simulation {
       throw this.rethrow(error);
     }
     if (n === 0) return 0;
-    // One view over the whole memory, renewed only when the memory grows.
-    if (this.heap32.buffer !== this.shim.memory.buffer) this.heap32 = new Int32Array(this.shim.memory.buffer);
+    // One view over the whole memory, renewed only when the memory grew: growing
+    // detaches the old buffer, which empties its views. (Reading memory.buffer
+    // or heap32.buffer on every call costs more than the rest of this method.)
+    if (this.heap32.length === 0) this.heap32 = new Int32Array(this.shim.memory.buffer);
     const first = this.shim.simw_completed() >>> 2;
     for (let i = 0; i < n; i++) {
       const id = this.heap32[first + i]!;
