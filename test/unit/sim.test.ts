@@ -159,6 +159,20 @@ describe('SimGrid WebAssembly engine: clock and activities', () => {
     expect(sim.pending()).toBe(0);
   });
 
+  it('completions are still read right after the instance memory grew', async () => {
+    const sim = await loadSimulationFromString(twoHostsOneLink);
+    const first = sim.startExec('a', 1e9);
+    expect(sim.advance(Infinity).completed).toEqual([first]); // the view over memory now exists
+    // Growing detaches the buffer under that view. SimGrid only grows it after
+    // many thousands of activities (seconds of work), so a big block forces it.
+    const shim = (sim as unknown as { shim: { memory: WebAssembly.Memory; malloc(n: number): number } }).shim;
+    const before = shim.memory.buffer.byteLength;
+    expect(shim.malloc(64 << 20)).not.toBe(0);
+    expect(shim.memory.buffer.byteLength).toBeGreaterThan(before);
+    const ids = [sim.startExec('b', 1e9), sim.startExec('b', 1e9)];
+    expect(sim.advance(Infinity).completed).toEqual(ids);
+  });
+
   it('a cancelled activity is never reported and gives its share back', async () => {
     const sim = await loadSimulationFromString(twoHostsOneLink);
     const kept = sim.startExec('a', 1e9);
