@@ -254,13 +254,12 @@ function routeOutputs(mediator: Mediator, starts: Start[], options: ExperimentOp
     if (echoed) prefixed[stream].feed(writer.host, shownPid(writer), bytes);
   };
   const takers = { stdout: take('stdout'), stderr: take('stderr') };
-  for (const start of starts) {
-    for (const stream of ['stdout', 'stderr'] as const) {
-      const [, writeEnd] = ptrace.makePipe() as [number, number];
-      const { dev, ino } = fstatSync(writeEnd);
-      mediator.outputs.set(`${dev}:${ino}`, takers[stream]);
-      start.spec[stream] = writeEnd;
-    }
+  // One pipe per stream for every process: the writing process is known from the tracee that writes.
+  for (const stream of ['stdout', 'stderr'] as const) {
+    const [, writeEnd] = ptrace.makePipe() as [number, number];
+    const { dev, ino } = fstatSync(writeEnd);
+    mediator.outputs.set(`${dev}:${ino}`, takers[stream]);
+    for (const start of starts) start.spec[stream] = writeEnd;
   }
   route.piped = true;
   route.flush = () => {

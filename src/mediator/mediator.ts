@@ -13,6 +13,7 @@ import { trappedNumbers } from './syscall-table.js';
 import { TraceeTable, type Process, type Thread } from './tracees.js';
 import { Errno } from './errno.js';
 import { idleStep } from './idle.js';
+import { limitError, spawnLimitError } from './limits.js';
 import { CpuModel, type CpuModelOptions } from './cpu-model.js';
 import { TimerfdTable } from './handlers/timerfd.js';
 import { VirtualTime } from './virtual-time.js';
@@ -163,7 +164,7 @@ export class Mediator implements Services {
     try {
       pid = this.spawn(spec);
     } catch (error) {
-      throw new SpawnError(spec.argv[0] ?? spec.path, error instanceof Error ? error.message : String(error));
+      throw spawnLimitError(error, this.liveProcessCount()) ?? new SpawnError(spec.argv[0] ?? spec.path, error instanceof Error ? error.message : String(error));
     }
     const command = spec.argv[0] ?? spec.path;
     const process = this.tracees.addProcess(pid, undefined, command, spec.host, new SignalActions());
@@ -193,7 +194,13 @@ export class Mediator implements Services {
   /** Starts a program when virtual time reaches `startTime` (a deployment's start_time). */
   launchAt(spec: LaunchSpec, startTime: number, launched: (process: Process) => void): void {
     if (startTime <= this.scheduler.now) {
-      launched(this.launch(spec));
+      try {
+        launched(this.launch(spec));
+      } catch (error) {
+        // Called before `run`, which would otherwise have killed those already started.
+        this.killAll();
+        throw error;
+      }
       return;
     }
     this.pendingLaunches++;
@@ -224,11 +231,18 @@ export class Mediator implements Services {
         }
       }
     } catch (error) {
+      const alive = this.liveProcessCount();
       this.killAll();
-      throw error;
+      throw limitError(error, alive) ?? error;
     } finally {
       this.cpuFiles.remove();
     }
+  }
+
+  private liveProcessCount(): number {
+    let alive = 0;
+    for (const process of this.tracees.processes.values()) if (process.alive) alive++;
+    return alive;
   }
 
   /** Gives `thread` the CPU until its next stop. */

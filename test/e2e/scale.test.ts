@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
@@ -43,6 +43,20 @@ function linesByHost(stdout: string): Map<string, string[]> {
   return byHost;
 }
 
+/** Pids of the processes whose executable is `path`. */
+function processesRunning(path: string): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => {
+      try {
+        return readlinkSync(`/proc/${pid}/exe`) === path;
+      } catch {
+        return false; // gone meanwhile, or not ours to look at
+      }
+    })
+    .map(Number);
+}
+
 describe('the scale example', () => {
   test(`${PAIRS * 2} processes on a cluster all exit 0, each pair having made its ${ROUNDS} exchanges`, async () => {
     const distBuildError = inject('distBuildError');
@@ -56,6 +70,17 @@ describe('the scale example', () => {
       expected.set(`node-${2 * pair + 1}`, [`client: ${ROUNDS} exchanges with node-${2 * pair}`]);
     }
     expect(linesByHost(result.stdout)).toEqual(expected);
+  });
+
+  test('with too few descriptors for the mediator, the run stops with one line naming the limit and leaves no tracee behind', async () => {
+    const distBuildError = inject('distBuildError');
+    if (distBuildError !== null) throw new Error(`dist/ could not be built, so the CLI cannot run:\n${distBuildError}`);
+    // 80 descriptors leave Node room to start (it loads its modules concurrently) but not a pidfd for each of 100 processes.
+    const command = ['ulimit -n 80', `exec "${process.execPath}" "${CLI}" run --quiet --cpu-model none "${join(EXAMPLE, 'cluster.xml')}" "${join(EXAMPLE, 'deployment-100.xml')}"`].join('; ');
+    const result = await runNative(['bash', '-c', command], { timeoutMs: 55_000 });
+    expect(result.stderr).toMatch(/^simterpose: too many open files with \d+ processes alive: raise the open-files limit \(ulimit -n\)\n$/);
+    expect(result.status).toBe(125);
+    expect(processesRunning(join(EXAMPLE, 'pingpong'))).toEqual([]);
   });
 
   test.each([10, 100, 1000])('the committed deployment-%i.xml is the generator\'s output', (processes) => {
