@@ -175,3 +175,11 @@ describe('programs count their host\'s cores', () => {
     });
   }
 });
+
+describe('the machine behind the host does not show through sysinfo', () => {
+  test('after an hour of virtual sleep sysinfo says up 3600 s, no load, one process', async () => {
+    const result = await runSimterpose([appPath('sysinfo')], { runOptions: FREE_CPU });
+    expectSuccess(result);
+    expect(result.stdout.trimEnd().split('\n')).toEqual(['uptime 3600 loads 0 0 0 procs 1', 'EXIT-SUCCESS']);
+  });
+});

@@ -63,6 +63,29 @@ function uname(ctx: SyscallContext): Outcome {
   });
 }
 
+/** struct sysinfo: uptime (long), loads[3], then the memory fields, then procs (unsigned short) at 80. */
+const SYSINFO_LOADS = 8;
+const SYSINFO_PROCS = 80;
+
+/**
+ * The kernel fills in memory sizes; what tells of this machine's time and
+ * load is made the host's: up since virtual time 0, no load, its processes.
+ */
+function sysinfo(ctx: SyscallContext): Outcome {
+  const address = ctx.args[0]!;
+  const { scheduler, tracees } = ctx.services;
+  return native((thread, result) => {
+    if (result !== 0) return;
+    const fields = Buffer.alloc(SYSINFO_LOADS + 3 * 8);
+    fields.writeBigInt64LE(BigInt(Math.floor(scheduler.now)), 0);
+    memory.write(thread.process.pid, address, fields);
+    const processes = [...tracees.processes.values()].filter((p) => p.alive && p.host === ctx.process.host).length;
+    const procs = Buffer.alloc(2);
+    procs.writeUInt16LE(Math.min(processes, 0xffff));
+    memory.write(thread.process.pid, address + SYSINFO_PROCS, procs);
+  });
+}
+
 const PIDS_NOTE = 'the pid argument is a virtual pid of the caller\'s host, made real for the kernel';
 
 export const identitySyscalls: FamilyTable = {
@@ -93,6 +116,7 @@ export const identitySyscalls: FamilyTable = {
   migrate_pages: { level: 'mediated', handler: namesAPid, note: PIDS_NOTE },
   move_pages: { level: 'mediated', handler: namesAPid, note: PIDS_NOTE },
   kcmp: { level: 'mediated', handler: (ctx) => withRealPids(ctx, [0, 1]), note: PIDS_NOTE },
+  sysinfo: { level: 'mediated', handler: sysinfo, note: 'runs in the kernel; uptime is virtual time, loads are 0, procs counts the host\'s processes' },
   uname: { level: 'mediated', handler: uname, note: 'the node name is the simulated host name (gethostname reads it)' },
   sethostname: { level: 'emulated', handler: () => fail(Errno.EPERM), note: 'fails with EPERM: the host name is the platform\'s' },
 };
