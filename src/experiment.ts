@@ -1,8 +1,8 @@
-import { closeSync, existsSync, fstatSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { UserError } from './errors.js';
 import { Mediator, SpawnError, type LaunchSpec } from './mediator/mediator.js';
-import { CapturedOutput, OutputDirectory, PrefixedOutput, type StreamName } from './output.js';
+import { CapturedOutput, OutputDirectory, routeOutputs } from './output.js';
 import { shownPid } from './report/ids.js';
 import { ProgressLine } from './report/progress.js';
 import { RunRecorder } from './report/recorder.js';
@@ -143,7 +143,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     observer: recorder,
   });
   const captured = options.captureOutput === false ? undefined : new CapturedOutput();
-  const route = routeOutputs(mediator, starts, options, captured, outputDir);
+  const route = routeOutputs(mediator, starts.map((start) => start.spec), options, captured, outputDir);
   const progress = route.piped && options.progress?.isTTY === true
     ? new ProgressLine(options.progress, () => ({ virtualTime: mediator.scheduler.now, events: mediator.stops, alive: recorder.processesAlive }))
     : undefined;
@@ -220,53 +220,6 @@ function plan(options: ExperimentOptions, hostNames: string[]): Start[] {
     throw new UserError(`unknown host '${host}' in ${options.platform}`, `valid hosts: ${hostNames.slice(0, 20).join(', ')}${hostNames.length > 20 ? ', ...' : ''}`);
   }
   return [{ startTime: 0, spec: { path: resolveProgram(command[0]!, cwd, path), argv: command, env, cwd, host } }];
-}
-
-interface OutputRoute {
-  /** Whether programs write to pipes simterpose reads, rather than straight to its own stdout and stderr. */
-  piped: boolean;
-  /** Runs before echoed output reaches the terminal (the progress line steps aside). */
-  beforeWrite: () => void;
-  /** Writes what is left of unfinished echoed lines. */
-  flush: () => void;
-}
-
-/**
- * A single program writes straight to simterpose's stdout and stderr. With
- * several processes, captured output or an output directory, each start gets
- * pipes as stdout and stderr instead; the mediator takes what is written
- * there and hands it, with the writing process, to the memory capture, the
- * output directory, or the terminal (line by line, prefixed with host and pid).
- */
-function routeOutputs(mediator: Mediator, starts: Start[], options: ExperimentOptions, captured: CapturedOutput | undefined, outputDir: OutputDirectory | undefined): OutputRoute {
-  const route: OutputRoute = { piped: false, beforeWrite: () => undefined, flush: () => undefined };
-  if (starts.length === 1 && captured === undefined && outputDir === undefined) return route;
-  const echoed = outputDir === undefined && (captured === undefined || options.writeStdout !== undefined || options.writeStderr !== undefined);
-  const echo = (write: ((text: string) => void) | undefined, fallback: NodeJS.WriteStream): PrefixedOutput =>
-    new PrefixedOutput((text) => {
-      route.beforeWrite();
-      (write ?? ((chunk: string) => fallback.write(chunk)))(text);
-    });
-  const prefixed: Record<StreamName, PrefixedOutput> = { stdout: echo(options.writeStdout, process.stdout), stderr: echo(options.writeStderr, process.stderr) };
-  const take = (stream: StreamName) => (writer: Process, bytes: Buffer): void => {
-    captured?.feed(writer, stream, bytes);
-    outputDir?.write(writer, stream, bytes);
-    if (echoed) prefixed[stream].feed(writer.host, shownPid(writer), bytes);
-  };
-  const takers = { stdout: take('stdout'), stderr: take('stderr') };
-  // One pipe per stream for every process: the writing process is known from the tracee that writes.
-  for (const stream of ['stdout', 'stderr'] as const) {
-    const [, writeEnd] = ptrace.makePipe() as [number, number];
-    const { dev, ino } = fstatSync(writeEnd);
-    mediator.outputs.set(`${dev}:${ino}`, takers[stream]);
-    for (const start of starts) start.spec[stream] = writeEnd;
-  }
-  route.piped = true;
-  route.flush = () => {
-    prefixed.stdout.flush();
-    prefixed.stderr.flush();
-  };
-  return route;
 }
 
 /** A deployment's status: the first non-zero one among its processes, in the order they exited. */

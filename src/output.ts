@@ -1,6 +1,9 @@
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { UserError } from './errors.js';
+import type { ExperimentOptions } from './experiment.js';
+import type { LaunchSpec, Mediator } from './mediator/mediator.js';
+import { ptrace } from './mediator/native.js';
 import type { Process } from './mediator/tracees.js';
 import { shownPid } from './report/ids.js';
 
@@ -90,4 +93,57 @@ export class OutputDirectory {
     for (const byKind of this.files.values()) for (const fd of byKind.values()) closeSync(fd);
     this.files.clear();
   }
+}
+
+export interface OutputRoute {
+  /** Whether programs write to pipes simterpose reads, rather than straight to its own stdout and stderr. */
+  piped: boolean;
+  /** Runs before echoed output reaches the terminal (the progress line steps aside). */
+  beforeWrite: () => void;
+  /** Writes what is left of unfinished echoed lines. */
+  flush: () => void;
+}
+
+/**
+ * A single program writes straight to simterpose's stdout and stderr. With
+ * several processes, captured output or an output directory, each start gets
+ * pipes as stdout and stderr instead; the mediator takes what is written
+ * there and hands it, with the writing process, to the memory capture, the
+ * output directory, or the terminal (line by line, prefixed with host and pid).
+ */
+export function routeOutputs(
+  mediator: Mediator,
+  specs: LaunchSpec[],
+  options: Pick<ExperimentOptions, 'writeStdout' | 'writeStderr'>,
+  captured: CapturedOutput | undefined,
+  outputDir: OutputDirectory | undefined,
+): OutputRoute {
+  const route: OutputRoute = { piped: false, beforeWrite: () => undefined, flush: () => undefined };
+  if (specs.length === 1 && captured === undefined && outputDir === undefined) return route;
+  const echoed = outputDir === undefined && (captured === undefined || options.writeStdout !== undefined || options.writeStderr !== undefined);
+  const echo = (write: ((text: string) => void) | undefined, fallback: NodeJS.WriteStream): PrefixedOutput =>
+    new PrefixedOutput((text) => {
+      route.beforeWrite();
+      (write ?? ((chunk: string) => fallback.write(chunk)))(text);
+    });
+  const prefixed: Record<StreamName, PrefixedOutput> = { stdout: echo(options.writeStdout, process.stdout), stderr: echo(options.writeStderr, process.stderr) };
+  const take = (stream: StreamName) => (writer: Process, bytes: Buffer): void => {
+    captured?.feed(writer, stream, bytes);
+    outputDir?.write(writer, stream, bytes);
+    if (echoed) prefixed[stream].feed(writer.host, shownPid(writer), bytes);
+  };
+  const takers = { stdout: take('stdout'), stderr: take('stderr') };
+  // One pipe per stream for every process: the writing process is known from the tracee that writes.
+  for (const stream of ['stdout', 'stderr'] as const) {
+    const [, writeEnd] = ptrace.makePipe() as [number, number];
+    const { dev, ino } = fstatSync(writeEnd);
+    mediator.outputs.set(`${dev}:${ino}`, takers[stream]);
+    for (const spec of specs) spec[stream] = writeEnd;
+  }
+  route.piped = true;
+  route.flush = () => {
+    prefixed.stdout.flush();
+    prefixed.stderr.flush();
+  };
+  return route;
 }
