@@ -171,6 +171,21 @@ describe('the trace (--trace)', () => {
   });
 });
 
+describe('reruns', () => {
+  it('give the same report and trace, byte for byte', async () => {
+    const run = async () => {
+      const dir = scratch();
+      const result = await simterpose(['--quiet', '--cpu-model', 'none', '--report', join(dir, 'report.json'), '--trace', join(dir, 'trace.json'), PLATFORM, DEPLOYMENT]);
+      expect(shellStatus(result), result.stderr).toBe(0);
+      return [readFileSync(join(dir, 'report.json'), 'utf8'), readFileSync(join(dir, 'trace.json'), 'utf8')];
+    };
+    const [firstReport, firstTrace] = await run();
+    const [secondReport, secondTrace] = await run();
+    expect(secondReport).toBe(firstReport);
+    expect(secondTrace).toBe(firstTrace);
+  });
+});
+
 describe('the output directory (--output-dir)', () => {
   it("puts each process's stdout, stderr and strace in DIR/HOST/NAME.PID.*, and nothing on simterpose's stdout", async () => {
     const dir = scratch();
