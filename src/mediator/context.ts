@@ -6,6 +6,7 @@ import type { TimerfdTable } from './handlers/timerfd.js';
 import type { VirtualNetwork } from '../net/index.js';
 import type { RandomStreams } from './random.js';
 import type { CpuFiles } from './cpu-files.js';
+import type { NameFiles } from './name-files.js';
 
 /** What a handler may use: the blocked/runnable bookkeeping and the tracee table, never ptrace itself. */
 export interface Services {
@@ -18,6 +19,8 @@ export interface Services {
   readonly random: RandomStreams;
   /** Files that describe a host's CPUs. */
   readonly cpuFiles: CpuFiles;
+  /** /etc/hosts and /etc/hostname for the platform's hosts. */
+  readonly nameFiles: NameFiles;
   /** The platform's core count of `host`. */
   coresOf(host: string): number;
   /** Pipes simterpose gave tracees as stdout/stderr, by "dev:ino": writes to them are taken directly. */

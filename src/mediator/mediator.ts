@@ -19,6 +19,7 @@ import { TimerfdTable } from './handlers/timerfd.js';
 import { VirtualTime } from './virtual-time.js';
 import { RandomStreams } from './random.js';
 import { CpuFiles } from './cpu-files.js';
+import { NameFiles } from './name-files.js';
 import type { Simulation } from '../sim/index.js';
 import { VirtualNetwork, type Transport } from '../net/index.js';
 
@@ -101,6 +102,7 @@ export class Mediator implements Services {
   readonly network: VirtualNetwork;
   readonly random: RandomStreams;
   readonly cpuFiles: CpuFiles;
+  readonly nameFiles: NameFiles;
   readonly outputs = new Map<string, (process: Process, bytes: Buffer) => void>();
   /** Programs of a deployment whose start time has not come yet. */
   private pendingLaunches = 0;
@@ -130,6 +132,7 @@ export class Mediator implements Services {
       sendBufferSize: TCP_SEND_BUFFER,
       receiveBufferSize: TCP_RECEIVE_BUFFER,
     });
+    this.nameFiles = new NameFiles(this.network.addresses.entries);
     this.dispatcher = new Dispatcher(this, options.strace);
     this.lifecycle = new Lifecycle(this.tracees, this.scheduler, this.stop, {
       signalsMayBePending: () => this.signalsMayBePending(),
@@ -236,6 +239,7 @@ export class Mediator implements Services {
       throw limitError(error, alive) ?? error;
     } finally {
       this.cpuFiles.remove();
+      this.nameFiles.remove();
     }
   }
 

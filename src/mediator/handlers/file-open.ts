@@ -1,16 +1,19 @@
 import type { FamilyTable, SyscallContext } from '../context.js';
-import { SERVED_PATHS } from '../cpu-files.js';
+import { SERVED_PATHS as CPU_FILE_PATHS } from '../cpu-files.js';
+import { NAME_FILE_PATHS } from '../name-files.js';
 import { memory } from '../memory.js';
 import { ptrace } from '../native.js';
 import { NATIVE, nativeWith, type Outcome } from '../outcome.js';
 
 /**
  * Opening files stays native, except for the few files through which a
- * program counts CPUs (see ../cpu-files.ts): for those, the path argument is
- * pointed at a generated file for the host's core count, for that one call.
+ * program counts CPUs (see ../cpu-files.ts) or learns host names (see
+ * ../name-files.ts): for those, the path argument is pointed at a file
+ * generated for the host, for that one call.
  * Every other open pays one stop and one short read of its path.
  */
 
+const SERVED_PATHS: ReadonlySet<string> = new Set([...CPU_FILE_PATHS, ...NAME_FILE_PATHS]);
 /** Longer paths are none of the served ones: no need to read further. */
 const LONGEST_SERVED = Math.max(...[...SERVED_PATHS].map((path) => path.length));
 /** The System V ABI lets leaf functions use 128 bytes below rsp: the new path goes below that. */
@@ -26,7 +29,9 @@ const opening = (pathArgument: number) => (ctx: SyscallContext): Outcome => {
   }
   if (!SERVED_PATHS.has(path)) return NATIVE;
   const { services } = ctx;
-  const generated = Buffer.from(`${services.cpuFiles.pathFor(path, services.coresOf(ctx.process.host))}\0`);
+  const host = ctx.process.host;
+  const served = NAME_FILE_PATHS.has(path) ? services.nameFiles.pathFor(path, host) : services.cpuFiles.pathFor(path, services.coresOf(host));
+  const generated = Buffer.from(`${served}\0`);
   const below = ptrace.stackPointer(ctx.thread.tid) - RED_ZONE - generated.length;
   const address = below - (below % 16);
   memory.write(pid, address, generated);
@@ -35,7 +40,7 @@ const opening = (pathArgument: number) => (ctx: SyscallContext): Outcome => {
   return nativeWith(args);
 };
 
-const NOTE = 'runs in the kernel; /proc/cpuinfo, /proc/stat and /sys/devices/system/cpu/{online,possible,present} open files describing the host\'s cores';
+const NOTE = 'runs in the kernel; /proc/cpuinfo, /proc/stat and /sys/devices/system/cpu/{online,possible,present} open files describing the host\'s cores, /etc/hosts and /etc/hostname files naming the platform\'s hosts';
 
 export const fileOpenSyscalls: FamilyTable = {
   open: { level: 'mediated', handler: opening(0), note: NOTE },
