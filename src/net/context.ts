@@ -8,6 +8,8 @@ import type { Transport } from './transport.js';
 /** What sockets need of the network they live in; `VirtualNetwork` provides it. */
 export interface NetContext {
   readonly transport: Transport;
+  /** Whether connections keep the bytes themselves (full mediation) or only count them (address translation). */
+  readonly carriesBytes: boolean;
   readonly addresses: AddressBook;
   readonly sendBufferSize: number;
   readonly receiveBufferSize: number;

@@ -15,6 +15,12 @@ export interface NetworkOptions {
   sendBufferSize?: number;
   /** Default SO_RCVBUF of new sockets, in payload bytes. */
   receiveBufferSize?: number;
+  /**
+   * Whether TCP connections keep the bytes they carry (full mediation, the
+   * default) or only count them, the kernel's loopback sockets holding the
+   * bytes (address translation).
+   */
+  carriesBytes?: boolean;
 }
 
 interface HostTables {
@@ -49,6 +55,7 @@ export class VirtualNetwork {
     for (const { name } of hosts) this.tables.set(name, { tcp: new PortTable(now), udp: new PortTable(now) });
     this.context = {
       transport,
+      carriesBytes: options.carriesBytes ?? true,
       addresses: this.addresses,
       sendBufferSize: options.sendBufferSize ?? DEFAULT_BUFFER_SIZE,
       receiveBufferSize: options.receiveBufferSize ?? DEFAULT_BUFFER_SIZE,

@@ -1,5 +1,5 @@
 import type { NetContext } from './context.js';
-import { fail, type NetErrnoName, type SocketError } from './errors.js';
+import { fail, isError, type NetErrnoName, type SocketError } from './errors.js';
 import { Fifo } from './fifo.js';
 import { INADDR_ANY, LOOPBACK, isLoopback } from './ipv4.js';
 import { Pipe } from './pipe.js';
@@ -191,37 +191,50 @@ export class StreamSocket extends Watchable {
     return child;
   }
 
-  /** Hands bytes over for sending (keeps them, no copy); how many fitted in the send buffer. */
+  /** Full mediation: hands bytes over for sending (keeps them, no copy); how many fitted in the send buffer. */
   send(bytes: Buffer): number | SocketError {
-    if (this.pendingError !== undefined) return fail(this.takeError()!);
-    if (this.currentState === 'connecting') return fail('EAGAIN');
-    if (this.currentState !== 'connected' || this.writeShut || this.resetReceived) return fail('EPIPE');
-    if (bytes.length === 0) return 0;
-    const accepted = this.out!.write(bytes);
-    if (accepted === 0) return fail('EAGAIN');
-    this.changed();
-    return accepted;
+    return this.write(bytes.length, bytes);
   }
 
-  /** Up to `max` delivered bytes; an empty Buffer at EOF. */
+  /** Address translation: `count` bytes the kernel carries; how many of them fitted in the send buffer. */
+  sendCount(count: number): number | SocketError {
+    return this.write(count);
+  }
+
+  /** Full mediation: up to `max` delivered bytes; an empty Buffer at EOF. */
   recv(max: number, options: RecvOptions = {}): Buffer | SocketError {
+    const count = this.receivable(max, options);
+    if (isError(count)) return count;
+    if (options.peek) return this.in?.peek(count) ?? Buffer.alloc(0);
+    return this.consume(count) ?? Buffer.alloc(0);
+  }
+
+  /**
+   * How many bytes recv(max) may take now: 0 at EOF, EAGAIN when none yet,
+   * or the error it reports. Nothing is consumed (see `consume`).
+   */
+  receivable(max: number, options: RecvOptions = {}): number | SocketError {
     if (this.currentState === 'connecting') return fail('EAGAIN');
     if (this.currentState !== 'connected') {
       return this.pendingError !== undefined ? fail(this.takeError()!) : fail('ENOTCONN');
     }
-    if (max === 0) return Buffer.alloc(0);
+    if (max === 0) return 0;
     const delivered = this.in!.delivered;
-    if (delivered.length > 0) {
+    if (delivered > 0) {
       if (options.waitAll && !options.peek && !this.recvReady(max, true)) return fail('EAGAIN');
-      if (options.peek) return delivered.peek(max);
-      const bytes = delivered.read(max);
-      this.in!.consumed();
-      this.changed();
-      return bytes;
+      return Math.min(max, delivered);
     }
     if (this.pendingError !== undefined) return fail(this.takeError()!);
-    if (this.ended()) return Buffer.alloc(0);
+    if (this.ended()) return 0;
     return fail('EAGAIN');
+  }
+
+  /** The reader took `count` of the delivered bytes (returned when the connection carries them). */
+  consume(count: number): Buffer | undefined {
+    if (count === 0 || this.in === undefined) return undefined;
+    const bytes = this.in.read(count);
+    this.changed();
+    return bytes;
   }
 
   /**
@@ -230,14 +243,30 @@ export class StreamSocket extends Watchable {
    */
   recvReady(max: number, waitAll = false): boolean {
     if (this.currentState !== 'connected') return this.currentState !== 'connecting';
-    const available = this.in!.delivered.length;
+    const available = this.in!.delivered;
     if (this.pendingError !== undefined || this.ended()) return true;
     return waitAll ? available >= Math.min(max, this.receiveBuffer) : available > 0;
   }
 
   /** FIONREAD: bytes delivered and unread. */
   available(): number {
-    return this.in?.delivered.length ?? 0;
+    return this.in?.delivered ?? 0;
+  }
+
+  /** The socket at the other end of the connection, once there is one. */
+  get peerSocket(): StreamSocket | undefined {
+    return this.peer;
+  }
+
+  private write(count: number, bytes?: Buffer): number | SocketError {
+    if (this.pendingError !== undefined) return fail(this.takeError()!);
+    if (this.currentState === 'connecting') return fail('EAGAIN');
+    if (this.currentState !== 'connected' || this.writeShut || this.resetReceived) return fail('EPIPE');
+    if (count === 0) return 0;
+    const accepted = this.out!.write(count, bytes);
+    if (accepted === 0) return fail('EAGAIN');
+    this.changed();
+    return accepted;
   }
 
   shutdown(how: number): SocketError | undefined {
@@ -269,7 +298,7 @@ export class StreamSocket extends Watchable {
       for (const client of this.waitingClients.drain()) this.refuse(client);
     }
     if (was === 'connected') {
-      if (this.in!.delivered.length > 0 || this.resetReceived) {
+      if (this.in!.delivered > 0 || this.resetReceived) {
         this.abort();
         return;
       }
@@ -300,7 +329,7 @@ export class StreamSocket extends Watchable {
       case 'connected': {
         const ended = this.ended();
         return {
-          readable: this.in!.delivered.length > 0 || ended || error,
+          readable: this.in!.delivered > 0 || ended || error,
           writable: error || this.writeShut || this.resetReceived || this.out!.room() > 0,
           hangup: this.resetReceived || (this.writeShut && ended),
           readHangup: ended,
@@ -356,8 +385,9 @@ export class StreamSocket extends Watchable {
       this.changed();
       child.changed();
     };
-    const up = new Pipe(this.ctx.transport, this.host, child.host, notify, () => child.sendReset());
-    const down = new Pipe(this.ctx.transport, child.host, this.host, notify, () => this.sendReset());
+    const carries = this.ctx.carriesBytes;
+    const up = new Pipe(this.ctx.transport, this.host, child.host, carries, notify, () => child.sendReset());
+    const down = new Pipe(this.ctx.transport, child.host, this.host, carries, notify, () => this.sendReset());
     up.sendBufferSize = this.sendBuffer;
     up.receiveBufferSize = child.receiveBuffer;
     down.sendBufferSize = child.sendBuffer;

@@ -60,7 +60,7 @@ pub fn forget_process(pid: i32) {
 }
 
 /// Our duplicate of the tracee's `fd`, or `None` if the tracee has no such descriptor.
-fn duplicate(pid: i32, fd: i32) -> Result<Option<OwnedFd>> {
+pub fn duplicate(pid: i32, fd: i32) -> Result<Option<OwnedFd>> {
   let ret = unsafe { libc::syscall(libc::SYS_pidfd_getfd, pidfd(pid)?, fd, 0) };
   if ret >= 0 {
     return Ok(Some(unsafe { OwnedFd::from_raw_fd(ret as i32) }));

@@ -18,6 +18,7 @@ mod process;
 mod ptrace;
 mod regs;
 mod seccomp;
+mod sockets;
 mod spawn;
 mod wait;
 
@@ -197,6 +198,66 @@ pub fn forget_process(pid: i32) {
 #[napi]
 pub fn wait_for_tracee_input(fds: Vec<TraceeFd>, timeout_ms: i32) -> Result<Vec<u32>> {
   fds::wait_for_input(&fds, timeout_ms)
+}
+
+/// Keeps a duplicate of a tracee's socket, bound to 127.0.0.1 on a port the
+/// kernel picks, with `bufferBytes` of buffer each way; returns our fd.
+#[napi]
+pub fn hold_socket(pid: i32, fd: i32, buffer_bytes: i32) -> Result<i32> {
+  sockets::hold(pid, fd, buffer_bytes)
+}
+
+/// Binds a held socket to 127.0.0.1 on a port the kernel picks; returns the port.
+#[napi]
+pub fn bind_held_socket(fd: i32) -> Result<u32> {
+  sockets::bind_loopback(fd)
+}
+
+#[napi]
+pub fn listen_held_socket(fd: i32, backlog: i32) -> Result<()> {
+  sockets::listen(fd, backlog)
+}
+
+/// Connects a held socket to 127.0.0.1:`port`; returns once established.
+#[napi]
+pub fn connect_held_socket(fd: i32, port: u32) -> Result<()> {
+  sockets::connect_loopback(fd, port)
+}
+
+/// Waits (wall time, briefly) until a held listening socket has a connection queued.
+#[napi]
+pub fn wait_held_acceptable(fd: i32) -> Result<()> {
+  sockets::wait_acceptable(fd)
+}
+
+/// Sends what the kernel takes of `data` without waiting; returns how many bytes.
+#[napi]
+pub fn send_held(fd: i32, data: Buffer) -> Result<u32> {
+  sockets::send(fd, &data)
+}
+
+/// Sends one datagram from a held socket to 127.0.0.1:`port`.
+#[napi]
+pub fn send_held_to(fd: i32, data: Buffer, port: u32) -> Result<()> {
+  sockets::send_to_loopback(fd, &data, port)
+}
+
+/// `max` bytes of a stream known to be on their way (waits for the kernel to
+/// carry them), or the next datagram cut to `max` with its full length.
+#[napi]
+pub fn receive_held(fd: i32, max: u32, peek: bool, datagram: bool) -> Result<sockets::ReceivedBytes> {
+  sockets::receive(fd, max, peek, datagram)
+}
+
+/// Throws away what a held socket has to read.
+#[napi]
+pub fn discard_held_input(fd: i32) {
+  sockets::discard_input(fd)
+}
+
+#[napi]
+pub fn close_held(fd: i32) {
+  sockets::close(fd)
 }
 
 /// A close-on-exec pipe, [read end, write end], to hand to `spawn` as a tracee's stdout or stderr.
