@@ -28,7 +28,7 @@ export interface ExperimentOptions {
   deployment?: string;
   /** Host the program runs on (default: the platform's first host). */
   host?: string;
-  /** How emulated traffic travels: full mediation (the default); address translation is not available yet. */
+  /** How AF_INET traffic travels: full mediation (the default) or address translation over kernel loopback sockets. */
   network?: 'full' | 'translate';
   /**
    * Keep each process's stdout and stderr in memory, in the result's
@@ -116,9 +116,6 @@ interface Start {
 
 /** Runs a program, or a deployment's programs, under simterpose; resolves once every tracee has exited. */
 export async function runExperiment(options: ExperimentOptions): Promise<ExperimentResult> {
-  if (options.network === 'translate') {
-    throw new UserError('--network translate is not available yet', 'use --network full (the default): programs cannot tell the difference');
-  }
   if (!existsSync(options.platform)) throw new UserError(`platform file not found: ${options.platform}`);
   const sim = await loadSimulation(options.platform);
   const hostNames = sim.hosts().map((h) => h.name);
@@ -139,6 +136,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     epoch: parseEpoch(options.epoch),
     seed: parseSeed(options.seed),
     cpuModel: cpuModelOptions(options),
+    network: options.network,
     strace: straceOutput === undefined ? undefined : new StraceFormatter(straceOutput.write, () => mediator.scheduler.now),
     observer: recorder,
   });

@@ -65,6 +65,8 @@ export interface MediatorOptions {
   seed: number;
   /** Told of processes, computations, waits and transfers (reports, traces, progress). */
   observer?: MediatorObserver;
+  /** Where AF_INET traffic travels: copied by the mediator (full, the default) or through kernel loopback sockets (translate). */
+  network?: 'full' | 'translate';
 }
 
 /** CPU time a tracee may use without any stop before it is preempted so that others can run. */
@@ -131,6 +133,7 @@ export class Mediator implements Services {
       // Linux grows TCP buffers up to these (tcp_wmem, tcp_rmem maxima): programs that send a lot before reading rely on it.
       sendBufferSize: TCP_SEND_BUFFER,
       receiveBufferSize: TCP_RECEIVE_BUFFER,
+      carriesBytes: options.network !== 'translate',
     });
     this.nameFiles = new NameFiles(this.network.addresses.entries);
     this.dispatcher = new Dispatcher(this, options.strace);

@@ -32,6 +32,8 @@ export class DatagramSocket extends Watchable {
   reuseAddr = false;
   reusePort = false;
   receiveBufferSize: number;
+  /** Under address translation: each datagram that arrives, for the kernel socket to receive too. */
+  onDelivery: ((datagram: Datagram) => void) | undefined;
   private localEndpoint: Endpoint | undefined;
   private peer: Endpoint | undefined;
   private closed = false;
@@ -157,6 +159,7 @@ export class DatagramSocket extends Watchable {
     if (this.closed || this.queuedBytes + datagram.data.length > this.receiveBufferSize) return;
     this.queue.push(datagram);
     this.queuedBytes += datagram.data.length;
+    this.onDelivery?.(datagram);
     this.changed();
   }
 

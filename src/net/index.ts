@@ -1,3 +1,4 @@
+export { ByteQueue } from './byte-queue.js';
 export { AddressBook, type HostAddress, type HostEntry } from './addresses.js';
 export { DatagramSocket, MAX_DATAGRAM, type Datagram, type ReceivedDatagram } from './datagram.js';
 export * from './dns.js';

@@ -77,6 +77,11 @@ export class VirtualNetwork {
     };
   }
 
+  /** Whether connections keep their bytes (full mediation) or only count them (address translation). */
+  get carriesBytes(): boolean {
+    return this.context.carriesBytes;
+  }
+
   /** socket(AF_INET, SOCK_STREAM) on `host`. */
   streamSocket(host: string): StreamSocket {
     this.tablesOf(host);

@@ -17,11 +17,11 @@ import { REPO_ROOT } from '../helpers/paths.js';
 // engine itself, driven directly with the comms the connection implies.
 
 /**
- * The data paths every test runs under (`simterpose run --network MODE`).
- * Address translation joins as 'translate' once it exists: each test below
- * then runs under both and their outputs must agree.
+ * The data paths every test runs under (`simterpose run --network MODE`):
+ * each test below runs under both, and a last test checks that their outputs
+ * agree line for line.
  */
-const NETWORK_MODES = ['full'] as const;
+const NETWORK_MODES = ['full', 'translate'] as const;
 type NetworkMode = (typeof NETWORK_MODES)[number];
 
 const CLI = join(REPO_ROOT, 'bin', 'simterpose.js');

@@ -1,31 +1,30 @@
-import { isError, StreamSocket, type DatagramSocket, type Endpoint, type SocketError } from '../../net/index.js';
+import { isError, StreamSocket, type Endpoint, type SocketError } from '../../net/index.js';
 import type { FamilyTable, SyscallContext } from '../context.js';
 import { Errno } from '../errno.js';
 import { OpenFile } from '../fd-table.js';
 import { asInt, memory } from '../memory.js';
 import { ptrace } from '../native.js';
-import { NATIVE, blocked, done, fail, native, type Outcome } from '../outcome.js';
+import { NATIVE, blocked, done, fail, type Outcome } from '../outcome.js';
 import type { Thread } from '../tracees.js';
 import { finishMsghdr, gather, readMsghdr, readSockaddr, scatter, totalLength, writeSockaddr, type Iovec } from '../tracee-buffers.js';
+import { addressTranslation } from '../address-translation.js';
+import { fullMediation, type DataPath } from '../data-path.js';
 import { SocketFile } from '../virtual-socket.js';
 import { reading, writing } from './kernel-io.js';
 
 /**
- * AF_INET sockets, mediated in full: the tracee holds a placeholder
- * descriptor (an unused AF_UNIX socket) and every operation on it is
- * emulated over the virtual network (src/net), whose transfers are SimGrid
- * comms. No kernel socket carries the traffic: bytes are copied out of the
- * sender's memory and into the receiver's.
+ * AF_INET sockets over the virtual network (src/net), whose transfers are
+ * SimGrid comms: every operation is decided there. What the tracee's
+ * descriptor is and where the bytes travel is the data path's business
+ * (`--network`): full mediation (a placeholder descriptor, bytes copied by
+ * the mediator) or address translation (a kernel loopback socket carrying
+ * them).
  */
-const AF_UNIX = 1;
 const AF_INET = 2;
 const AF_INET6 = 10;
 const SOCK_STREAM = 1;
 const SOCK_DGRAM = 2;
 const SOCK_TYPE_MASK = 0xf;
-const SOCK_NONBLOCK = 0o4000;
-const SOCK_CLOEXEC = 0o2000000;
-const SOCKET = 41;
 
 const MSG_PEEK = 0x2;
 const MSG_TRUNC = 0x20;
@@ -68,12 +67,8 @@ function waitUnless(ctx: SyscallContext, file: OpenFile<SocketFile>, flags: numb
   return blocked({ kind: 'io', reason: `${what} in ${ctx.thread.label}`, isReady, watch: [], sources, onSignal: 'restartable' });
 }
 
-/** A new placeholder descriptor: the syscall becomes socket(AF_UNIX, SOCK_DGRAM) and its result the new fd. */
-function placeholder(ctx: SyscallContext, flags: number, install: (fd: number) => void): Outcome {
-  ptrace.setSyscall(ctx.thread.tid, SOCKET, [AF_UNIX, SOCK_DGRAM | (flags & (SOCK_NONBLOCK | SOCK_CLOEXEC)), 0, 0, 0, 0]);
-  return native((_thread, fd) => {
-    if (fd >= 0) install(fd);
-  });
+function dataPath(ctx: SyscallContext): DataPath {
+  return ctx.services.network.carriesBytes ? fullMediation : addressTranslation;
 }
 
 function socket(ctx: SyscallContext): Outcome {
@@ -85,10 +80,7 @@ function socket(ctx: SyscallContext): Outcome {
   if (protocol !== 0 && protocol !== (type === SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP)) return fail(Errno.EPROTONOSUPPORT ?? Errno.EINVAL);
   const network = ctx.services.network;
   const host = ctx.process.host;
-  return placeholder(ctx, typeArg, (fd) => {
-    const object = type === SOCK_STREAM ? new SocketFile(network.streamSocket(host), 'stream') : new SocketFile(network.datagramSocket(host), 'datagram');
-    ctx.process.fds.install(fd, new OpenFile(object, (typeArg & SOCK_NONBLOCK) !== 0), (typeArg & SOCK_CLOEXEC) !== 0);
-  });
+  return dataPath(ctx).open(ctx, typeArg, () => (type === SOCK_STREAM ? network.streamSocket(host) : network.datagramSocket(host)));
 }
 
 function socketpair(ctx: SyscallContext): Outcome {
@@ -109,8 +101,11 @@ function listen(ctx: SyscallContext): Outcome {
   if (file === undefined) return NATIVE;
   const socket = file.object.socket;
   if (!(socket instanceof StreamSocket)) return fail(Errno.EOPNOTSUPP);
-  const error = socket.listen(asInt(ctx.args[1]!));
-  return error === undefined ? done(0) : errnoOf(error);
+  const backlog = asInt(ctx.args[1]!);
+  const error = socket.listen(backlog);
+  if (error !== undefined) return errnoOf(error);
+  file.object.carrier.listening(backlog);
+  return done(0);
 }
 
 function accept(ctx: SyscallContext, flags: number): Outcome {
@@ -123,11 +118,7 @@ function accept(ctx: SyscallContext, flags: number): Outcome {
     if (child.code !== 'EAGAIN') return errnoOf(child);
     return waitUnless(ctx, file, 0, () => listener.readiness().readable, 'a connection to accept');
   }
-  const [, address, lengthPointer] = ctx.args as [number, number, number];
-  return placeholder(ctx, flags, (fd) => {
-    ctx.process.fds.install(fd, new OpenFile(new SocketFile(child, 'stream'), (flags & SOCK_NONBLOCK) !== 0), (flags & SOCK_CLOEXEC) !== 0);
-    if (child.remote !== undefined) writeSockaddr(ctx.process.pid, address, lengthPointer, child.remote);
-  });
+  return dataPath(ctx).accept(ctx, flags, file.object, child);
 }
 
 /** A blocking connect in progress, per thread: the retry after the wait reports how it ended. */
@@ -266,13 +257,16 @@ const sendProgress = new WeakMap<Thread, { socket: object; sent: number }>();
  * what fits.
  */
 export function sendPayload(ctx: SyscallContext, file: OpenFile<SocketFile>, vectors: readonly Iovec[], flags: number, to: Endpoint | undefined): Outcome {
-  const socket = file.object.socket;
+  const { socket, carrier } = file.object;
   const pid = ctx.process.pid;
-  if (!(socket instanceof StreamSocket)) return sendDatagram(socket, gather(pid, vectors), to);
+  if (!(socket instanceof StreamSocket)) {
+    const sent = carrier.sendTo(gather(pid, vectors), to);
+    return isError(sent) ? errnoOf(sent) : done(sent);
+  }
   const total = totalLength(vectors);
   const progress = sendProgress.get(ctx.thread);
   const already = progress?.socket === socket ? progress.sent : 0;
-  const accepted = total === already ? 0 : socket.send(gather(pid, vectors, already));
+  const accepted = total === already ? 0 : carrier.send(gather(pid, vectors, already));
   if (isError(accepted)) {
     sendProgress.delete(ctx.thread);
     if (accepted.code === 'EAGAIN') {
@@ -292,11 +286,6 @@ export function sendPayload(ctx: SyscallContext, file: OpenFile<SocketFile>, vec
   return done(sent);
 }
 
-function sendDatagram(socket: DatagramSocket, data: Buffer, to: Endpoint | undefined): Outcome {
-  const sent = socket.sendTo(data, to);
-  return isError(sent) ? errnoOf(sent) : done(sent);
-}
-
 /** Receives into `vectors`; `source` gets the sender's address for datagrams. Returns the outcome and, on success, the source. */
 export function receivePayload(
   ctx: SyscallContext,
@@ -305,7 +294,7 @@ export function receivePayload(
   flags: number,
   onSource: (source: Endpoint | undefined, truncated: boolean) => void,
 ): Outcome {
-  const socket = file.object.socket;
+  const { socket, carrier } = file.object;
   const pid = ctx.process.pid;
   const max = totalLength(vectors);
   const peek = (flags & MSG_PEEK) !== 0;
@@ -316,13 +305,14 @@ export function receivePayload(
       if (error !== undefined) return fail(Errno[error] ?? Errno.EIO!);
       return waitUnless(ctx, file, flags, () => socket.recvReady(max, waitAll), 'data to receive', waitAll);
     }
-    const data = socket.recv(max, { peek, waitAll });
-    if (isError(data)) return data.code === 'EAGAIN' ? waitUnless(ctx, file, flags, () => socket.recvReady(max, waitAll), 'data to receive', waitAll) : errnoOf(data);
+    const count = socket.receivable(max, { peek, waitAll });
+    if (isError(count)) return count.code === 'EAGAIN' ? waitUnless(ctx, file, flags, () => socket.recvReady(max, waitAll), 'data to receive', waitAll) : errnoOf(count);
+    const data = carrier.receive(count, peek);
     scatter(pid, vectors, data);
     onSource(socket.remote, false);
     return done(data.length);
   }
-  const received = socket.recvFrom(max, { peek });
+  const received = carrier.recvFrom(max, peek);
   if (isError(received)) {
     if (received.code !== 'EAGAIN') return errnoOf(received);
     return waitUnless(ctx, file, flags, () => socket.readiness().readable, 'a datagram');
