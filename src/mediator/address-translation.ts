@@ -1,9 +1,8 @@
 import { ByteQueue, DatagramSocket, StreamSocket, isError, type Datagram, type Endpoint, type ReceivedDatagram, type SocketError } from '../net/index.js';
 import type { SyscallContext } from './context.js';
-import { installSocket, type Carrier, type DataPath } from './data-path.js';
+import { installAccepted, installSocket, type Carrier, type DataPath } from './data-path.js';
 import { native, type Outcome } from './outcome.js';
 import { ptrace } from './native.js';
-import { writeSockaddr } from './tracee-buffers.js';
 import { SocketFile } from './virtual-socket.js';
 
 /**
@@ -183,16 +182,12 @@ export const addressTranslation: DataPath = {
  * virtual one.
  */
 function nativeAccept(ctx: SyscallContext, flags: number, child: StreamSocket, client: KernelSocket): Outcome {
-  const pid = ctx.process.pid;
-  const [, address, lengthPointer] = ctx.args as [number, number, number];
   return native((_thread, fd) => {
     if (fd < 0) {
       child.close();
       return;
     }
-    const held = ptrace.holdSocket(pid, fd, KERNEL_BUFFER_BYTES);
-    installSocket(ctx, fd, flags, new SocketFile(child, KernelSocket.accepted(child, held, client)));
-    const remote = child.remote;
-    if (remote !== undefined) writeSockaddr(pid, address, lengthPointer, remote);
+    const held = ptrace.holdSocket(ctx.process.pid, fd, KERNEL_BUFFER_BYTES);
+    installAccepted(ctx, fd, flags, child, KernelSocket.accepted(child, held, client));
   });
 }

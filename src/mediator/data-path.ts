@@ -3,6 +3,7 @@ import type { SyscallContext } from './context.js';
 import { OpenFile } from './fd-table.js';
 import { native, type Outcome } from './outcome.js';
 import { ptrace } from './native.js';
+import { writeSockaddr } from './tracee-buffers.js';
 import { SocketFile } from './virtual-socket.js';
 
 /**
@@ -45,6 +46,14 @@ export function installSocket(ctx: SyscallContext, fd: number, flags: number, fi
   ctx.process.fds.install(fd, new OpenFile(file, (flags & SOCK_NONBLOCK) !== 0), (flags & SOCK_CLOEXEC) !== 0);
 }
 
+/** accept's new descriptor `fd` designates `child`; the program gets its peer's virtual address. */
+export function installAccepted(ctx: SyscallContext, fd: number, flags: number, child: StreamSocket, carrier: Carrier): void {
+  installSocket(ctx, fd, flags, new SocketFile(child, carrier));
+  const [, address, lengthPointer] = ctx.args as [number, number, number];
+  const remote = child.remote;
+  if (remote !== undefined) writeSockaddr(ctx.process.pid, address, lengthPointer, remote);
+}
+
 /** Full mediation: the connection keeps the bytes, copied out of the sender's memory and into the receiver's. */
 class CarriedBytes implements Carrier {
   constructor(private readonly socket: StreamSocket | DatagramSocket) {}
@@ -84,7 +93,7 @@ export const fullMediation: DataPath = {
     });
   },
   accept(ctx, flags, _listener, child) {
-    return placeholder(ctx, flags, (fd) => installSocket(ctx, fd, flags, new SocketFile(child, new CarriedBytes(child))));
+    return placeholder(ctx, flags, (fd) => installAccepted(ctx, fd, flags, child, new CarriedBytes(child)));
   },
 };
 

@@ -33,8 +33,17 @@ const DUMBBELL = `${PLATFORMS}/net-dumbbell.xml`;
 const ALICE_IP = '10.0.0.1';
 const BOB_IP = '192.168.7.2';
 
-/** `simterpose run --cpu-model none --network MODE <platform> <deployment>`. */
+/** Runs already made, by platform, deployment and mode: the comparison between modes reuses them. */
+const runs = new Map<string, Promise<RunResult>>();
+
+/** `simterpose run --cpu-model none --network MODE <platform> <deployment>`, once per test file. */
 function runDeployment(platform: string, deployment: string, mode: NetworkMode): Promise<RunResult> {
+  const key = `${platform} ${deployment} ${mode}`;
+  if (!runs.has(key)) runs.set(key, startRun(platform, deployment, mode));
+  return runs.get(key)!;
+}
+
+function startRun(platform: string, deployment: string, mode: NetworkMode): Promise<RunResult> {
   const distBuildError = inject('distBuildError');
   if (distBuildError !== null) {
     return Promise.reject(new Error(`dist/ could not be built, so the CLI cannot run:\n${distBuildError}`));
@@ -476,3 +485,60 @@ for (const mode of NETWORK_MODES) {
     });
   });
 }
+
+describe('full mediation and address translation', () => {
+  // Every deployment above, under both data paths: the same lines from every
+  // process (virtual dates and durations included), the same exit status.
+  const deployments = [
+    ...TCP_ECHO_SCENARIOS.map(({ file }) => [TWO_HOSTS, file]),
+    ...['refused.xml', 'peer-close-fin.xml', 'peer-close-rst.xml', 'udp-echo.xml', 'udp-echo-connected.xml', 'identity.xml'].map((file) => [TWO_HOSTS, file]),
+    ...['tcp-echo-timed.xml', 'transfer.xml', 'exit-status.xml'].map((file) => [TWO_HOSTS, file]),
+    ...['transfer-shared.xml', 'transfer-alone.xml'].map((file) => [DUMBBELL, file]),
+  ] as const;
+  test('print the same lines and exit with the same status in every deployment: programs cannot tell them apart', async () => {
+    for (const [platform, file] of deployments) {
+      const [full, translated] = await Promise.all(NETWORK_MODES.map((mode) => runDeployment(platform, `${DEPLOYMENTS}/${file}`, mode)));
+      // A single program's lines come without a prefix.
+      const byHost = (result: RunResult) => outputsByHost(/^\[\S+ \d+\] /.test(result.stdout)
+        ? outputsByProcess(result.stdout)
+        : [{ host: 'single', lines: result.stdout.trimEnd().split('\n') }]);
+      expect(byHost(translated!), file).toEqual(byHost(full!));
+      expect(shellStatus(translated!), file).toBe(shellStatus(full!));
+      expect(translated!.stderr, file).toBe(full!.stderr);
+    }
+  }, 240_000);
+});
+
+describe('address translation underneath', () => {
+  // What a program cannot tell, the kernel can: under --network translate a
+  // listening socket is a kernel TCP socket on 127.0.0.1 and a port the
+  // kernel picked, while the program sees the address it bound; under full
+  // mediation its descriptor is the AF_UNIX placeholder.
+  const LOOK_AT_THE_KERNEL = [
+    'import os, socket',
+    's = socket.socket()',
+    "s.bind(('0.0.0.0', 8080))",
+    's.listen()',
+    "print('program sees', *s.getsockname())",
+    "inode = os.readlink(f'/proc/self/fd/{s.fileno()}')[len('socket:['):-1]",
+    "for table in ('tcp', 'unix'):",
+    "    for line in open(f'/proc/net/{table}').readlines()[1:]:",
+    '        fields = line.split()',
+    "        if table == 'tcp' and fields[9] == inode:",
+    "            address, port = fields[1].split(':')",
+    "            print('kernel has tcp', socket.inet_ntoa(bytes.fromhex(address)[::-1]), 'port 8080' if int(port, 16) == 8080 else 'another port')",
+    "        if table == 'unix' and fields[6] == inode:",
+    "            print('kernel has unix')",
+  ].join('\n');
+  const expected = { full: 'kernel has unix', translate: 'kernel has tcp 127.0.0.1 another port' };
+  for (const mode of NETWORK_MODES) {
+    test(`--network ${mode}: a listening socket is ${mode === 'full' ? 'a placeholder' : 'a kernel TCP socket on loopback'}, its virtual address all the program sees`, async () => {
+      const result = await runSimterpose(['python3', '-c', LOOK_AT_THE_KERNEL], {
+        platform: TWO_HOSTS,
+        runOptions: ['--cpu-model', 'none', '--network', mode],
+      });
+      expect(result.stderr).toBe('');
+      expect(result.stdout.trimEnd().split('\n')).toEqual(['program sees 0.0.0.0 8080', expected[mode]]);
+    });
+  }
+});

@@ -13,8 +13,8 @@ import { REPO_ROOT } from '../helpers/paths.js';
 // virtual time. A test whose programs are not installed is skipped, saying
 // which are missing (.ci/run installs them all).
 
-/** The data paths every test runs under; 'translate' joins once `--network translate` exists. */
-const NETWORK_MODES = ['full'] as const;
+/** The data paths every test runs under (`--network MODE`). */
+const NETWORK_MODES = ['full', 'translate'] as const;
 type NetworkMode = (typeof NETWORK_MODES)[number];
 
 const CLI = join(REPO_ROOT, 'bin', 'simterpose.js');
