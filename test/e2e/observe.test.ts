@@ -40,9 +40,9 @@ async function engineTransferEnd(): Promise<number> {
 }
 
 describe('the report (--report)', () => {
-  it('lists each process with its status, virtual dates, CPU time and the bytes it sent and received', async () => {
+  it.each(['full', 'translate'])('lists each process with its status, virtual dates, CPU time and the bytes it sent and received (--network %s)', async (mode) => {
     const file = join(scratch(), 'report.json');
-    const result = await simterpose(['--cpu-model', 'none', '--report', file, PLATFORM, DEPLOYMENT]);
+    const result = await simterpose(['--network', mode, '--cpu-model', 'none', '--report', file, PLATFORM, DEPLOYMENT]);
     expect(shellStatus(result), result.stderr).toBe(0);
     const report = JSON.parse(readFileSync(file, 'utf8')) as RunReport;
     expect(Object.keys(report)).toEqual(['version', 'virtualTime', 'exitCode', 'processes']);
@@ -146,8 +146,8 @@ describe('the trace (--trace)', () => {
     }
   });
 
-  it('draws a flow from each send on alice to the read that takes its bytes on bob', async () => {
-    const { traceEvents: events } = await traceOf(['--cpu-model', 'none']);
+  it.each(['full', 'translate'])('draws a flow from each send on alice to the read that takes its bytes on bob (--network %s)', async (mode) => {
+    const { traceEvents: events } = await traceOf(['--network', mode, '--cpu-model', 'none']);
     const starts = events.filter((e) => e.ph === 's');
     const ends = events.filter((e) => e.ph === 'f');
     expect(starts.length).toBeGreaterThanOrEqual(10); // ten writes of 100 kB
