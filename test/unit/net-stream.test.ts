@@ -446,3 +446,37 @@ describe('TCP readiness notifications', () => {
     expect(seen.map((r) => r.writable)).toEqual([false, true]);
   });
 });
+
+describe('a connection that only counts its bytes (address translation)', () => {
+  it('lets the receiver take only bytes whose transfer has completed, with the same transfers as full mediation', () => {
+    const { transport, net, server } = setup({ carriesBytes: false, sendBufferSize: 1000, receiveBufferSize: 600 });
+    const { client, child } = connected(net, transport, server);
+    expect(client.sendCount(1500)).toBe(1000);
+    expect(code(client.sendCount(1))).toBe('EAGAIN');
+    // The window is the receiver's buffer: 600 bytes start, the rest waits for reads.
+    expect(transport.pending).toEqual([{ srcHost: 'a', dstHost: 'b', bytes: 600 }]);
+    expect(code(child.receivable(100))).toBe('EAGAIN');
+    transport.completeAll();
+    expect(child.available()).toBe(600);
+    expect(child.receivable(1000)).toBe(600);
+    expect(child.receivable(1000, { peek: true })).toBe(600);
+    expect(child.consume(250)).toBeUndefined();
+    expect(child.available()).toBe(350);
+    // Reading opened the window by what was read.
+    expect(transport.pending).toEqual([{ srcHost: 'a', dstHost: 'b', bytes: 250 }]);
+    // The send buffer counts what is not delivered yet: 400 bytes still are.
+    expect(client.sendCount(1000)).toBe(600);
+  });
+
+  it('reports EOF after the counted bytes once the FIN has arrived', () => {
+    const { transport, net, server } = setup({ carriesBytes: false });
+    const { client, child } = connected(net, transport, server);
+    expect(client.sendCount(10)).toBe(10);
+    client.shutdown(SHUT_WR);
+    transport.completeAll();
+    expect(child.receivable(100)).toBe(10);
+    child.consume(10);
+    expect(child.receivable(100)).toBe(0);
+    expect(child.readiness().readHangup).toBe(true);
+  });
+});
