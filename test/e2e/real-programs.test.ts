@@ -133,8 +133,9 @@ for (const mode of NETWORK_MODES) {
       expect(result.stderr).toMatch(new RegExp(`${ALICE_IP.replace(/\./g, '\\.')} - - \\[.*\\] "GET /greeting.txt HTTP/1.1" 200`));
     });
 
-    // The issue's target is 5%; today a short run measures about 10% below SimGrid's long-transfer rate
-    // (each write is one comm, so ramp-up and sharing between in-flight comms differ from one long comm).
+    // The issue's target is 5%; today a short run measures about 10% below SimGrid's long-transfer rate:
+    // the comms of a whole 4 MiB send buffer are in flight at once, share the link and end together, so
+    // the server sees the stream in 4 MiB bursts and up to 4 MiB is still in flight when the test ends.
     // README's limitations say so; this bound still catches a broken data path or a wrong link model.
     testWith(['iperf3'], 'iperf3 between two hosts of a 100 Mbit/s link measures within 15% of what SimGrid gives a long transfer', async () => {
       const deployment = writeDeployment('iperf3', [
