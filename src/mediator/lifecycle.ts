@@ -24,6 +24,13 @@ const SI_USER = 0;
 const SI_KERNEL = 0x80;
 const SI_QUEUE = -1;
 const SI_TKILL = -6;
+const EXECVE = 59;
+const EXECVEAT = 322;
+/** How long to sleep between polls of the threads an exec is killing. */
+const EXEC_POLL_MS = 1;
+const pollPause = new Int32Array(new SharedArrayBuffer(4));
+/** pollStop's answer for a tid the kernel no longer knows. */
+const GONE = -1;
 
 /**
  * Classifies the stops of the thread that just ran and keeps the tracee
@@ -56,7 +63,7 @@ export class Lifecycle {
     const stop = this.stop;
     let kind: number;
     try {
-      kind = ptrace.waitStop(thread.tid, stop, false);
+      kind = this.execKillsOthers(thread) ? this.awaitThroughExec(thread) : ptrace.waitStop(thread.tid, stop, false);
     } catch (error) {
       if ((error as { code?: string }).code !== 'ECHILD') throw error;
       // Reaped elsewhere (its whole group was collected already).
@@ -77,10 +84,12 @@ export class Lifecycle {
       case StopKind.clone:
         this.childCreated(thread, kind, stop[1]!);
         return;
-      case StopKind.exec:
-        this.execDone(thread);
-        this.scheduler.makeRunnable(thread);
+      case StopKind.exec: {
+        const execed = stop[0] === thread.tid ? thread : this.takeOverLeader(thread, stop[0]!);
+        this.execDone(execed);
+        this.scheduler.makeRunnable(execed);
         return;
+      }
       case StopKind.exitEvent:
         this.exiting(thread);
         return;
@@ -103,6 +112,69 @@ export class Lifecycle {
         thread.next = { kind: 'resume', signal: 0 };
         this.scheduler.makeRunnable(thread);
     }
+  }
+
+  private execKillsOthers(thread: Thread): boolean {
+    const sysno = thread.syscall.sysno;
+    return (sysno === EXECVE || sysno === EXECVEAT) && thread.process.threads.size > 1;
+  }
+
+  /**
+   * An exec in a multi-threaded process kills the other threads first, and
+   * the kernel holds it until they are gone: each stops at its exit event and
+   * waits for us. So the exec's stop cannot be awaited alone: poll the
+   * execing thread and let the others die meanwhile. A non-leader that execs
+   * takes over the leader's tid, so its exec stop is reported under the pid
+   * (ptrace(2), "execve(2) under ptrace"), and the leader's own death is not.
+   * Returns the execing thread's stop, its kind as awaitStop expects.
+   */
+  private awaitThroughExec(thread: Thread): number {
+    const process = thread.process;
+    const pid = process.pid;
+    for (;;) {
+      // Once the exec went through, the former tid is gone: its stop comes under the pid.
+      const kind = this.pollStop(thread.tid);
+      if (kind !== StopKind.none && kind !== GONE) return kind;
+      for (const other of [...process.threads.values()]) {
+        if (other === thread) continue;
+        const otherKind = this.pollStop(other.tid);
+        if (otherKind === StopKind.exec && this.stop[0] === pid) return otherKind;
+        if (otherKind === StopKind.exited) this.threadGone(other, { code: this.stop[1]! });
+        else if (otherKind === StopKind.killed) this.threadGone(other, { signal: this.stop[1]!, core: this.stop[2] === 1 });
+        else if (otherKind === GONE) this.threadGone(other, undefined);
+        else if (otherKind !== StopKind.none) ptrace.resume(other.tid, 0, false);
+      }
+      Atomics.wait(pollPause, 0, 0, EXEC_POLL_MS);
+    }
+  }
+
+  /** A non-blocking wait for `tid`'s next stop; `gone` once the kernel no longer knows the tid. */
+  private pollStop(tid: number): number {
+    try {
+      return ptrace.waitStop(tid, this.stop, true);
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'ECHILD') throw error;
+      return GONE;
+    }
+  }
+
+  /** After a non-leader's exec: the thread now has the leader's tid, and the process's virtual pid as its id. */
+  private takeOverLeader(former: Thread, pid: number): Thread {
+    const process = former.process;
+    const leader = process.threads.get(pid) ?? process.lingeringLeader;
+    process.lingeringLeader = undefined;
+    if (leader !== undefined && leader.state !== 'exited') {
+      this.hooks.threadEnded(leader);
+      this.tracees.removeThread(leader);
+      this.scheduler.blocked.delete(leader);
+    }
+    this.hooks.threadEnded(former);
+    this.tracees.removeThread(former);
+    const execed = this.tracees.addThread(pid, process);
+    execed.afterExit = former.afterExit;
+    this.hooks.threadStarted(execed);
+    log.debug({ former: former.tid, pid }, 'a non-leader thread exec-ed and became the leader');
+    return execed;
   }
 
   private syscallExited(thread: Thread, result: number): void {
@@ -224,8 +296,12 @@ export class Lifecycle {
     ptrace.resume(thread.tid, 0, false);
     const others = [...process.threads.values()].filter((t) => t !== thread);
     if (process.groupExiting || others.length === 0) {
-      for (const other of others) this.reapQuietly(other);
-      this.reap(thread);
+      // The kernel reports a leader's death only once the rest of its group is reaped: the leader goes last.
+      const leaderLast = [thread, ...others].sort((a, b) => Number(a.tid === process.pid) - Number(b.tid === process.pid));
+      for (const member of leaderLast) {
+        if (member === thread) this.reap(thread);
+        else this.reapQuietly(member);
+      }
       return;
     }
     if (thread.tid === process.pid) {

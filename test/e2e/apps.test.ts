@@ -45,6 +45,16 @@ const programs: Program[] = [
     checksItself: true,
   },
   {
+    behaviour: 'a second thread execs a shell while main joins it: the process keeps its pid (this used to hang simterpose)',
+    argv: [appPath('thread_exec'), 'exec'],
+    checksItself: true,
+  },
+  {
+    behaviour: 'a second thread calls exit while main joins it: the whole process exits with its status',
+    argv: [appPath('thread_exec'), 'exit_group'],
+    checksItself: true,
+  },
+  {
     behaviour: 'signal handlers with and without SA_RESTART, pause, sigsuspend, SIGCHLD, blocked signals and SIGTERM behave as on Linux',
     argv: [appPath('signals')],
     checksItself: true,

@@ -58,6 +58,9 @@ function setTidAddress({ thread, args }: SyscallContext): Outcome {
   return native(() => thread.vtid);
 }
 
+/** Trapped only so that the mediator knows an exec is under way: in a multi-threaded process it kills the other threads (see Lifecycle). */
+const exec = (): Outcome => NATIVE;
+
 function exitGroup({ process }: SyscallContext): Outcome {
   process.groupExiting = true;
   return NATIVE;
@@ -148,6 +151,6 @@ export const processSyscalls: FamilyTable = {
   exit_group: { level: 'mediated', handler: exitGroup, note: 'runs in the kernel' },
   wait4: { level: 'mediated', handler: wait4, note: 'emulated while it would block; reaping happens in the kernel; pids are virtual' },
   waitid: { level: 'mediated', handler: waitid, note: 'emulated while it would block; reaping happens in the kernel; pids are virtual' },
-  execve: { level: 'native', note: 'the vDSO is disabled in the new image' },
-  execveat: { level: 'native', note: 'the vDSO is disabled in the new image' },
+  execve: { level: 'mediated', handler: exec, note: 'runs in the kernel; trapped because in a multi-threaded process it kills the other threads, which simterpose must let die; the vDSO is disabled in the new image' },
+  execveat: { level: 'mediated', handler: exec, note: 'runs in the kernel; trapped because in a multi-threaded process it kills the other threads, which simterpose must let die; the vDSO is disabled in the new image' },
 };
