@@ -180,6 +180,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     throw error;
   } finally {
     progress?.stop();
+    route.close();
     straceOutput?.close();
     outputDir?.close();
   }

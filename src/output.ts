@@ -102,6 +102,8 @@ export interface OutputRoute {
   beforeWrite: () => void;
   /** Writes what is left of unfinished echoed lines. */
   flush: () => void;
+  /** Closes the pipes, once the run is over (a test suite runs many in one process). */
+  close: () => void;
 }
 
 /**
@@ -118,7 +120,7 @@ export function routeOutputs(
   captured: CapturedOutput | undefined,
   outputDir: OutputDirectory | undefined,
 ): OutputRoute {
-  const route: OutputRoute = { piped: false, beforeWrite: () => undefined, flush: () => undefined };
+  const route: OutputRoute = { piped: false, beforeWrite: () => undefined, flush: () => undefined, close: () => undefined };
   if (specs.length === 1 && captured === undefined && outputDir === undefined) return route;
   const echoed = outputDir === undefined && (captured === undefined || options.writeStdout !== undefined || options.writeStderr !== undefined);
   const echo = (write: ((text: string) => void) | undefined, fallback: NodeJS.WriteStream): PrefixedOutput =>
@@ -134,13 +136,18 @@ export function routeOutputs(
   };
   const takers = { stdout: take('stdout'), stderr: take('stderr') };
   // One pipe per stream for every process: the writing process is known from the tracee that writes.
+  const pipeEnds: number[] = [];
   for (const stream of ['stdout', 'stderr'] as const) {
-    const [, writeEnd] = ptrace.makePipe() as [number, number];
+    const [readEnd, writeEnd] = ptrace.makePipe() as [number, number];
+    pipeEnds.push(readEnd, writeEnd);
     const { dev, ino } = fstatSync(writeEnd);
     mediator.outputs.set(`${dev}:${ino}`, takers[stream]);
     for (const spec of specs) spec[stream] = writeEnd;
   }
   route.piped = true;
+  route.close = () => {
+    for (const fd of pipeEnds.splice(0)) closeSync(fd);
+  };
   route.flush = () => {
     prefixed.stdout.flush();
     prefixed.stderr.flush();

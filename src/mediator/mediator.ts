@@ -408,7 +408,10 @@ export class Mediator implements Services {
       } catch {
         // Reaped with its group, or never ours.
       }
+      this.cpu.detach(thread);
       this.tracees.removeThread(thread);
     }
+    // The descriptors kept per process (its pidfd) go with it: a test suite runs many experiments in one process.
+    for (const process of this.tracees.processes.values()) if (process.alive) ptrace.forgetProcess(process.pid);
   }
 }
