@@ -1,7 +1,7 @@
 import { UserError } from '../errors.js';
 
 /** Exit status when simterpose could not finish the run (as for a deadlock). */
-const RUN_FAILED = 125;
+export const RUN_FAILED = 125;
 
 /**
  * A system limit hit while mediating many processes, as one line the user

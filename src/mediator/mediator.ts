@@ -13,7 +13,8 @@ import { trappedNumbers } from './syscall-table.js';
 import { TraceeTable, type Process, type Thread } from './tracees.js';
 import { Errno } from './errno.js';
 import { idleStep } from './idle.js';
-import { limitError, spawnLimitError } from './limits.js';
+import { limitError, RUN_FAILED, spawnLimitError } from './limits.js';
+import { UserError } from '../errors.js';
 import { CpuModel, type CpuModelOptions } from './cpu-model.js';
 import { TimerfdTable } from './handlers/timerfd.js';
 import { VirtualTime } from './virtual-time.js';
@@ -319,7 +320,12 @@ export class Mediator implements Services {
     const sim = this.options.sim;
     return {
       start: (source, destination, bytes, delivered) => {
-        const id = sim.startComm(this.hostIndexes.get(source)!, this.hostIndexes.get(destination)!, bytes);
+        let id: number;
+        try {
+          id = sim.startComm(this.hostIndexes.get(source)!, this.hostIndexes.get(destination)!, bytes);
+        } catch (error) {
+          throw noRouteError(sim, source, destination) ?? error;
+        }
         const observer = this.observer;
         if (observer === undefined) {
           this.scheduler.onActivityEnd(id, () => delivered());
@@ -413,5 +419,22 @@ export class Mediator implements Services {
     }
     // The descriptors kept per process (its pidfd) go with it: a test suite runs many experiments in one process.
     for (const process of this.tracees.processes.values()) if (process.alive) ptrace.forgetProcess(process.pid);
+  }
+}
+
+/**
+ * Hosts that exchange data without a route between them: the platform file
+ * is wrong, as SimGrid itself holds. The run stops naming both hosts, rather
+ * than failing the program's connect or send with EHOSTUNREACH as Linux
+ * would: a network simulator's user wants the platform they described to be
+ * the one measured, and a run that goes on with an unreachable host would
+ * report results for a network nobody meant.
+ */
+function noRouteError(sim: Simulation, source: string, destination: string): UserError | undefined {
+  try {
+    sim.route(source, destination);
+    return undefined;
+  } catch {
+    return new UserError(`no route from host ${source} to host ${destination} in the platform`, 'join their zones with a route or zoneRoute in the platform file', RUN_FAILED);
   }
 }
