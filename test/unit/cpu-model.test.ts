@@ -64,6 +64,17 @@ describe('the cputime model', () => {
     expect(model.takeWork(thread)).toBe(0);
   });
 
+  test('counts a CPU second as --reference-speed flops: doubling the speed doubles the work', async () => {
+    const { pid, model, thread } = await stoppedSpinner(1e5);
+    const doubled = new CpuModel({ ...model.options, referenceSpeed: 2 * REFERENCE_SPEED });
+    doubled.attach(thread);
+    await burst(pid, 30);
+    const work = model.takeWork(thread);
+    expect(work).toBeGreaterThan(1e6);
+    // Both read the same stopped process: exactly twice the flops.
+    expect(doubled.takeWork(thread) / work).toBeCloseTo(2, 9);
+  });
+
   test('loses no work across stops, whether or not each stop reads the CPU time', async () => {
     // 5 ms of CPU per exec: some bursts stay under it and are carried over.
     const threshold = 5e6;
