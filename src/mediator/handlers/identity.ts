@@ -3,7 +3,7 @@ import { Errno } from '../errno.js';
 import { asInt, memory } from '../memory.js';
 import { done, fail, native, nativeWith, type Outcome } from '../outcome.js';
 import { OUTSIDE_PID } from '../virtual-pids.js';
-import { realProcessId, virtualResult, withRealPids } from './pid-arguments.js';
+import { realProcessId, virtualGroupResult, withRealPids } from './pid-arguments.js';
 
 /**
  * Who a process is: its virtual ids answered from the tracee table in one
@@ -17,10 +17,10 @@ const gettid = ({ thread }: SyscallContext): Outcome => done(thread.vtid);
 const getppid = ({ process }: SyscallContext): Outcome => done(process.parent?.vpid ?? OUTSIDE_PID);
 
 /** getpgrp, setsid: the kernel's answer is a real group or session id. */
-const answersAPid = (ctx: SyscallContext): Outcome => native(virtualResult(ctx));
+const answersAPid = (ctx: SyscallContext): Outcome => native(virtualGroupResult(ctx));
 
 /** getpgid(pid), getsid(pid): one pid argument, a real id back. */
-const asksAboutAPid = (ctx: SyscallContext): Outcome => withRealPids(ctx, [0], virtualResult(ctx));
+const asksAboutAPid = (ctx: SyscallContext): Outcome => withRealPids(ctx, [0], virtualGroupResult(ctx));
 
 /** The first argument names a process or thread (0: the caller). */
 const namesAPid = (ctx: SyscallContext): Outcome => withRealPids(ctx, [0]);

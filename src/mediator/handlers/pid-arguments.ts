@@ -39,9 +39,18 @@ export function virtualId(ctx: SyscallContext, real: number): number {
   return ctx.services.tracees.pids.toVirtual(real);
 }
 
-/** An exit hook: the syscall's result is a pid (or an error), given to the caller as its virtual id. */
+/** An exit hook: the syscall's result is a pid (or an error), given to the caller as its virtual id; 0 (a clone's child) stays 0. */
 export function virtualResult(ctx: SyscallContext): ExitHook {
   return (_thread, result) => (result > 0 ? virtualId(ctx, result) : result);
+}
+
+/**
+ * An exit hook for a process group or session id. The kernel answers 0 for
+ * one whose leader lies outside the caller's pid namespace (simterpose run
+ * inside a container): to the tracee it is outside simterpose, like any other.
+ */
+export function virtualGroupResult(ctx: SyscallContext): ExitHook {
+  return (_thread, result) => (result >= 0 ? virtualId(ctx, result) : result);
 }
 
 /** Real process group of a tracee, from /proc (the kernel's own view; groups change with setpgid and setsid). */
