@@ -3,7 +3,9 @@ import { ptrace } from './native.js';
 /** Typed reads and writes of a tracee's memory, over the addon's byte copies. */
 export const memory = {
   read(pid: number, addr: number, length: number): Buffer {
-    return ptrace.readMemory(pid, addr, length);
+    const data = Buffer.allocUnsafe(length);
+    ptrace.readMemoryInto(pid, addr, data);
+    return data;
   },
   write(pid: number, addr: number, data: Buffer): void {
     ptrace.writeMemory(pid, addr, data);
@@ -12,13 +14,13 @@ export const memory = {
     return ptrace.readCString(pid, addr, max).toString('utf8');
   },
   i32(pid: number, addr: number): number {
-    return ptrace.readMemory(pid, addr, 4).readInt32LE(0);
+    return memory.read(pid, addr, 4).readInt32LE(0);
   },
   u32(pid: number, addr: number): number {
-    return ptrace.readMemory(pid, addr, 4).readUInt32LE(0);
+    return memory.read(pid, addr, 4).readUInt32LE(0);
   },
   i64(pid: number, addr: number): number {
-    return Number(ptrace.readMemory(pid, addr, 8).readBigInt64LE(0));
+    return Number(memory.read(pid, addr, 8).readBigInt64LE(0));
   },
   writeI32(pid: number, addr: number, value: number): void {
     const data = Buffer.alloc(4);
@@ -32,7 +34,7 @@ export const memory = {
   },
   /** A struct timespec, as seconds. */
   timespec(pid: number, addr: number): number {
-    const data = ptrace.readMemory(pid, addr, 16);
+    const data = memory.read(pid, addr, 16);
     return Number(data.readBigInt64LE(0)) + Number(data.readBigInt64LE(8)) / 1e9;
   },
   writeTimespec(pid: number, addr: number, seconds: number): void {
@@ -50,11 +52,11 @@ export const memory = {
   },
   /** A sigset_t argument (NULL: none), as a bit set of signals. */
   signalMask(pid: number, addr: number): bigint | undefined {
-    return addr === 0 ? undefined : ptrace.readMemory(pid, addr, 8).readBigUInt64LE(0);
+    return addr === 0 ? undefined : memory.read(pid, addr, 8).readBigUInt64LE(0);
   },
   /** A struct timeval, as seconds. */
   timeval(pid: number, addr: number): number {
-    const data = ptrace.readMemory(pid, addr, 16);
+    const data = memory.read(pid, addr, 16);
     return Number(data.readBigInt64LE(0)) + Number(data.readBigInt64LE(8)) / 1e6;
   },
 };

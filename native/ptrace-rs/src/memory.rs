@@ -75,6 +75,13 @@ fn fault(pid: i32, addr: u64, direction: Direction) -> crate::errors::Error {
 
 pub fn read(pid: i32, addr: u64, len: usize) -> Result<Vec<u8>> {
   let mut buf = vec![0u8; len];
+  read_into(pid, addr, &mut buf)?;
+  Ok(buf)
+}
+
+/// Fills `buf` from the tracee's memory at `addr`.
+pub fn read_into(pid: i32, addr: u64, buf: &mut [u8]) -> Result<()> {
+  let len = buf.len();
   let done = transfer_fast(pid, addr, buf.as_mut_ptr(), len, Direction::Read)?;
   if done < len {
     let rest = transfer_proc_mem(pid, addr + done as u64, &mut buf[done..], Direction::Read)?;
@@ -82,7 +89,7 @@ pub fn read(pid: i32, addr: u64, len: usize) -> Result<Vec<u8>> {
       return Err(fault(pid, addr + (done + rest) as u64, Direction::Read));
     }
   }
-  Ok(buf)
+  Ok(())
 }
 
 pub fn write(pid: i32, addr: u64, data: &[u8]) -> Result<()> {
