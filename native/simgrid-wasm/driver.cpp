@@ -32,6 +32,7 @@ const char* simw_platform_json();
 int simw_exec_start(int host, double flops);
 int simw_comm_start(int src, int dst, double bytes);
 int simw_cancel(int id);
+double simw_remaining(int id);
 int simw_advance(double deadline);
 const int32_t* simw_completed();
 double simw_now();
@@ -149,6 +150,10 @@ int main()
       int id;
       in >> id;
       std::printf(simw_cancel(id) == 0 ? "ok\n" : "error\n");
+    } else if (cmd == "remaining") {
+      int id;
+      in >> id;
+      std::printf("%016" PRIx64 "\n", bits(simw_remaining(id)));
     } else if (cmd == "advance") {
       std::string deadline;
       in >> deadline;

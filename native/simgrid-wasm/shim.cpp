@@ -378,6 +378,22 @@ SIMW_EXPORT int simw_cancel(int id)
   return 0;
 }
 
+/** What a running activity still has to do at the current date: bytes for a
+ *  comm (all of them while it pays its latency), flops for an exec; -1 for an
+ *  id that is not running. SimGrid updates a running activity's progress
+ *  lazily, when its share changes: asking brings it up to date first. */
+SIMW_EXPORT double simw_remaining(int id)
+{
+  auto found = st.live.find(id);
+  if (found == st.live.end())
+    return fail("no such running activity");
+  try {
+    return found->second->get_remaining();
+  } catch (const std::exception& e) {
+    return fail(e.what());
+  }
+}
+
 /** Advances the clock until one round of activities completes, or until
  *  `deadline` (negative: none). Returns how many completed; their ids are in
  *  simw_completed() in increasing order, negated for failed activities. With

@@ -22,6 +22,7 @@ export interface ShimExports {
   simw_exec_start(host: number, flops: number): number;
   simw_comm_start(src: number, dst: number, bytes: number): number;
   simw_cancel(id: number): number;
+  simw_remaining(id: number): number;
   simw_advance(deadline: number): number;
   simw_completed(): number;
   simw_now(): number;

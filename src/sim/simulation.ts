@@ -150,6 +150,18 @@ export class Simulation {
   }
 
   /**
+   * What a running activity still has to do at the current date: bytes for
+   * a comm (all of them during its latency), flops for an exec.
+   */
+  remaining(id: number): number {
+    try {
+      return this.call(this.shim.simw_remaining(id));
+    } catch (error) {
+      throw this.rethrow(error);
+    }
+  }
+
+  /**
    * Moves the clock forward until at least one activity completes (all those
    * completing at that date are returned) or until `deadline` (Infinity: no
    * deadline). With nothing pending, the clock moves to the deadline.

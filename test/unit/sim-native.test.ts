@@ -8,7 +8,9 @@ import { loadSimulation, type Simulation } from '../../src/sim/index.js';
  * The WebAssembly build must decide exactly the same dates as SimGrid built
  * natively. The same shim (native/simgrid-wasm/shim.cpp) is compiled with g++
  * against Debian's libsimgrid-dev 3.32 into a driver that reads commands; a
- * seeded random sequence of execs, comms, cancellations and deadlines goes
+ * seeded random sequence of execs, comms, cancellations, deadlines and
+ * looks at what activities have left to do (which brings SimGrid's lazy
+ * bookkeeping of them up to date, as simterpose does for streams) goes
  * through src/sim (WebAssembly) and, as a script, through the native driver,
  * and both print every answer with clocks as IEEE-754 bits.
  */
@@ -79,12 +81,16 @@ function runWasm(sim: Simulation, file: string, seed: number): { script: string[
       const dst = pick(hosts);
       const bytes = rnd() < 0.05 ? 0 : Math.floor(rnd() * 1e8);
       start(`comm ${src} ${dst} ${bytes}`, () => sim.startComm(src, dst, bytes));
-    } else if (r < 0.55 && live.length > 0) {
+    } else if (r < 0.6 && live.length > 0) {
+      const id = live[pick(live.length)]!;
+      script.push(`remaining ${id}`);
+      answers.push(bits(sim.remaining(id)));
+    } else if (r < 0.65 && live.length > 0) {
       const id = live.splice(pick(live.length), 1)[0]!;
       script.push(`cancel ${id}`);
       sim.cancel(id);
       answers.push('ok');
-    } else if (r < 0.8) {
+    } else if (r < 0.85) {
       advance(Infinity);
     } else {
       advance(sim.now() + rnd() * 0.5);

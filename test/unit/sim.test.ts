@@ -173,6 +173,32 @@ describe('SimGrid WebAssembly engine: clock and activities', () => {
     expect(sim.advance(Infinity).completed).toEqual(ids);
   });
 
+  it("a comm's remaining bytes are all of them during its latency, then fall at its share of the bandwidth", async () => {
+    const sim = await loadSimulationFromString(twoHostsOneLink);
+    const n = 1e6;
+    const id = sim.startComm('a', 'b', n);
+    const latency = LAT_FACTOR * 1e-3;
+    sim.advance(latency / 2);
+    expect(sim.remaining(id)).toBe(n);
+    const rate = (BW_FACTOR * 10e6) / CROSS;
+    sim.advance(latency + 0.02);
+    expect(Math.abs(sim.remaining(id) - (n - 0.02 * rate)) / n).toBeLessThan(1e-9);
+    // Looking changes nothing: the comm still ends when it would have.
+    const { clock, completed } = sim.advance(Infinity);
+    expect(completed).toEqual([id]);
+    expectDate(clock, latency + n / rate);
+  });
+
+  it("an exec's remaining flops fall at the host's speed; an id that is not running is an error", async () => {
+    const sim = await loadSimulationFromString(twoHostsOneLink);
+    const id = sim.startExec('a', 1e9);
+    sim.advance(0.25);
+    expect(sim.remaining(id)).toBeCloseTo(0.75e9, 0);
+    sim.advance(Infinity);
+    sim.advance(Infinity); // the completed id is forgotten at the next advance
+    expect(() => sim.remaining(id)).toThrow(/no such running activity/);
+  });
+
   it('a cancelled activity is never reported and gives its share back', async () => {
     const sim = await loadSimulationFromString(twoHostsOneLink);
     const kept = sim.startExec('a', 1e9);
