@@ -27,5 +27,7 @@ export interface MediatorObserver {
    * token for `commEnded`. The thread on the CPU, if any, is the sender.
    */
   commStarted(fromHost: string, toHost: string, bytes: number, date: number): number;
+  /** The first of the transfer's bytes crossed, before it ended: the receiver may read them. */
+  commCrossing(token: number): void;
   commEnded(token: number, date: number): void;
 }

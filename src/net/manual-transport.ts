@@ -8,6 +8,7 @@ export interface PendingTransfer {
 
 interface Entry extends PendingTransfer {
   onDelivered: () => void;
+  onCrossed?: (crossed: number) => void;
 }
 
 /**
@@ -25,10 +26,10 @@ export class ManualTransport implements Transport {
     return this.entries.map(({ srcHost, dstHost, bytes }) => ({ srcHost, dstHost, bytes }));
   }
 
-  start(srcHost: string, dstHost: string, bytes: number, onDelivered: () => void): void {
+  start(srcHost: string, dstHost: string, bytes: number, onDelivered: () => void, onCrossed?: (crossed: number) => void): void {
     this.started++;
     this.bytesStarted += bytes;
-    this.entries.push({ srcHost, dstHost, bytes, onDelivered });
+    this.entries.push({ srcHost, dstHost, bytes, onDelivered, onCrossed });
   }
 
   /** Completes the pending transfer at `index` (0 is the oldest). */
@@ -36,6 +37,14 @@ export class ManualTransport implements Transport {
     const [entry] = this.entries.splice(index, 1);
     if (entry === undefined) throw new Error(`no pending transfer #${index}`);
     entry.onDelivered();
+  }
+
+  /** Says that `crossed` bytes of the pending transfer at `index` have crossed so far. */
+  cross(index: number, crossed: number): void {
+    const entry = this.entries[index];
+    if (entry === undefined) throw new Error(`no pending transfer #${index}`);
+    if (entry.onCrossed === undefined) throw new Error(`pending transfer #${index} does not follow its bytes`);
+    entry.onCrossed(crossed);
   }
 
   /** Completes the transfers pending now, oldest first, but not those they start: one network hop. */

@@ -5,23 +5,38 @@ import type { Transport } from './transport.js';
 /** Linux's net.core.wmem_default and rmem_default, used as payload bytes. */
 export const DEFAULT_BUFFER_SIZE = 212992;
 
+/**
+ * Silly-window avoidance (RFC 1122, 4.2.3.3 and 4.2.3.4): a window that
+ * opened by only a few bytes is not used until it has opened by this much
+ * (or by half the receive buffer), unless all that waits fits. Without it a
+ * stream read as it crosses degenerates into a swarm of tiny transfers.
+ * Coarser than a real TCP's segment, to keep transfers few.
+ */
+const WINDOW_STEP_BYTES = 64 * 1024;
+
 interface Segment {
   /** Payload bytes; 0 for a control segment. */
   bytes: number;
+  /** How many of `bytes` have crossed and been delivered already. */
+  landed: number;
   /** Runs when the segment arrives, in sending order, after the segments before it. */
   onArrival?: () => void;
-  delivered: boolean;
+  complete: boolean;
 }
 
 /**
  * One direction of a TCP connection. Bytes a sender hands over are queued
- * (counted against its send buffer) until their transfer completes; then
- * they are delivered, in order, and the receiver may read them. Transfers
- * start only within the receiver's window (its receive buffer minus what is
- * delivered unread or already in flight), so a sender facing a slow reader
- * fills its send buffer and blocks, as over real TCP. Segments are
- * delivered in the order they were sent even when the simulator completes a
- * later, smaller transfer first.
+ * (counted against its send buffer) until they cross; then they are
+ * delivered, in order, and the receiver may read them. Bytes cross as the
+ * transport reports them, while their transfer is still under way, so a
+ * long stream reaches its reader at the link's pace rather than in bursts
+ * the size of a transfer. The transfers are an artefact of how the sender
+ * wrote: whichever transfer's bytes cross, they are the stream's next bytes.
+ * Transfers start only within the receiver's window (its receive buffer
+ * minus what is delivered unread or still on its way), so a sender facing a
+ * slow reader fills its send buffer and blocks, as over real TCP. Control
+ * segments (the handshake's last ACK, FIN, RST) arrive in sending order,
+ * after every byte sent before them.
  *
  * The pipe counts bytes; where they wait is the data path's business. Under
  * full mediation the pipe keeps them (`carried`); under address translation
@@ -39,7 +54,7 @@ export class Pipe {
   private deliveredCount = 0;
   /** Bytes the sender handed over that are not delivered yet. */
   private queued = 0;
-  /** How many of `queued` are in transfers already. */
+  /** How many of `queued` are in transfers already, and not crossed yet. */
   private inFlight = 0;
   private readonly segments = new Fifo<Segment>();
   private finQueued = false;
@@ -74,6 +89,16 @@ export class Pipe {
   /** Room left in the sender's buffer. */
   room(): number {
     return Math.max(0, this.sendBufferSize - this.queued);
+  }
+
+  /**
+   * Whether poll reports the sender writable: as Linux's
+   * sk_stream_is_writeable, once the room is at least half of what is still
+   * queued, so that a sender woken by room writes a good part of its buffer
+   * rather than the few bytes that just crossed.
+   */
+  writable(): boolean {
+    return this.room() > 0 && this.room() >= this.queued / 2;
   }
 
   /**
@@ -112,7 +137,7 @@ export class Pipe {
 
   /** A control segment (handshake ACK, RST) ordered after everything sent so far. */
   sendControl(onArrival: () => void): void {
-    this.start({ bytes: 0, onArrival, delivered: false });
+    this.start({ bytes: 0, landed: 0, onArrival, complete: false });
   }
 
   /**
@@ -135,33 +160,47 @@ export class Pipe {
     const waiting = this.queued - this.inFlight;
     const window = this.receiveBufferSize - this.deliveredCount - this.inFlight;
     const bytes = Math.min(waiting, window);
-    if (bytes > 0) {
+    const worthSending = bytes === waiting || bytes >= Math.min(WINDOW_STEP_BYTES, this.receiveBufferSize / 2);
+    if (bytes > 0 && worthSending) {
       this.inFlight += bytes;
-      this.start({ bytes, delivered: false });
+      this.start({ bytes, landed: 0, complete: false });
     }
     if (this.finQueued && !this.finStarted && this.inFlight === this.queued) {
       this.finStarted = true;
-      this.start({ bytes: 0, onArrival: () => { this.finArrived = true; }, delivered: false });
+      this.start({ bytes: 0, landed: 0, onArrival: () => { this.finArrived = true; }, complete: false });
     }
   }
 
   private start(segment: Segment): void {
     this.segments.push(segment);
+    const onCrossed = segment.bytes > 0 ? (crossed: number) => this.cross(segment, crossed) : undefined;
     this.transport.start(this.fromHost, this.toHost, segment.bytes, () => {
-      segment.delivered = true;
+      segment.complete = true;
+      this.cross(segment, segment.bytes);
       this.arrive();
-    });
+    }, onCrossed);
   }
 
+  /** `crossed` bytes of the segment are across so far: those not counted yet are delivered. */
+  private cross(segment: Segment, crossed: number): void {
+    const fresh = crossed - segment.landed;
+    if (fresh <= 0) return;
+    segment.landed = crossed;
+    this.land(fresh);
+    this.pump();
+    this.onChange();
+  }
+
+  /** Control segments take effect in sending order, once everything sent before them has arrived. */
   private arrive(): void {
-    let moved = false;
-    for (let head = this.segments.peek(); head?.delivered; head = this.segments.peek()) {
+    let acted = false;
+    for (let head = this.segments.peek(); head?.complete; head = this.segments.peek()) {
       this.segments.shift();
-      moved = true;
-      if (head.bytes > 0) this.land(head.bytes);
-      head.onArrival?.();
+      if (head.onArrival === undefined) continue;
+      head.onArrival();
+      acted = true;
     }
-    if (moved) {
+    if (acted) {
       this.pump();
       this.onChange();
     }

@@ -330,7 +330,7 @@ export class StreamSocket extends Watchable {
         const ended = this.ended();
         return {
           readable: this.in!.delivered > 0 || ended || error,
-          writable: error || this.writeShut || this.resetReceived || this.out!.room() > 0,
+          writable: error || this.writeShut || this.resetReceived || this.out!.writable(),
           hangup: this.resetReceived || (this.writeShut && ended),
           readHangup: ended,
           error,

@@ -44,6 +44,8 @@ export interface Comm {
   readonly bytes: number;
   readonly start: number;
   end?: number;
+  /** Some of its bytes reached the other host: a read there may take them. */
+  arrived?: boolean;
   sender?: CommEnd;
   receiver?: CommEnd;
 }
@@ -169,11 +171,22 @@ export class RunRecorder implements MediatorObserver {
     return comm.id;
   }
 
+  commCrossing(token: number): void {
+    const comm = this.comms[token - 1];
+    if (comm !== undefined) this.arrive(comm);
+  }
+
   commEnded(token: number, date: number): void {
     const comm = this.comms[token - 1];
     if (comm === undefined) return;
     comm.end = date;
-    if (comm.bytes === 0) return;
+    this.arrive(comm);
+  }
+
+  /** From now on the first read of the receiving host from the sending host ends the transfer's arrow. */
+  private arrive(comm: Comm): void {
+    if (comm.bytes === 0 || comm.arrived === true) return;
+    comm.arrived = true;
     const list = this.unread.get(comm.toHost);
     if (list === undefined) this.unread.set(comm.toHost, [comm]);
     else list.push(comm);

@@ -133,11 +133,7 @@ for (const mode of NETWORK_MODES) {
       expect(result.stderr).toMatch(new RegExp(`${ALICE_IP.replace(/\./g, '\\.')} - - \\[.*\\] "GET /greeting.txt HTTP/1.1" 200`));
     });
 
-    // The issue's target is 5%; today a short run measures about 10% below SimGrid's long-transfer rate:
-    // the comms of a whole 4 MiB send buffer are in flight at once, share the link and end together, so
-    // the server sees the stream in 4 MiB bursts and up to 4 MiB is still in flight when the test ends.
-    // README's limitations say so; this bound still catches a broken data path or a wrong link model.
-    testWith(['iperf3'], 'iperf3 between two hosts of a 100 Mbit/s link measures within 15% of what SimGrid gives a long transfer', async () => {
+    testWith(['iperf3'], 'iperf3 between two hosts of a 100 Mbit/s link measures within 5% of what SimGrid gives a long transfer', async () => {
       const deployment = writeDeployment('iperf3', [
         { host: 'bob', startTime: 0, argv: ['iperf3', '-s', '-1', '-p', '5201'] },
         { host: 'alice', startTime: 1, argv: ['iperf3', '-c', 'bob', '-p', '5201', '-t', '2', '-J'] },
@@ -149,7 +145,7 @@ for (const mode of NETWORK_MODES) {
       };
       const expected = await longTransferRate(HUNDRED_MBIT, 'alice', 'bob');
       const measured = report.end.sum_received.bits_per_second;
-      expect(Math.abs(measured - expected) / expected, `iperf3 measured ${measured} bit/s, SimGrid gives ${expected}`).toBeLessThan(0.15);
+      expect(Math.abs(measured - expected) / expected, `iperf3 measured ${measured} bit/s, SimGrid gives ${expected}`).toBeLessThan(0.05);
       expect(report.end.sum_received.seconds).toBeGreaterThan(1.9);
     });
 

@@ -194,16 +194,103 @@ describe('TCP data', () => {
     expect(text(child.recv(100))).toBe('hello');
   });
 
-  it('delivers many chunks in order, even when later transfers complete first', () => {
+  it('delivers the stream in order whichever transfer completes first: its bytes are the next ones', () => {
     const { transport, net, server } = setup();
     const { client, child } = connected(net, transport, server);
     for (let i = 0; i < 50; i++) client.send(Buffer.from(`<${i}>`));
-    transport.complete(49);
-    transport.complete(10);
-    expect(child.available()).toBe(0);
+    transport.complete(49); // "<49>": four bytes across
+    transport.complete(10); // "<10>": four more
+    expect(child.available()).toBe(8);
+    expect(text(child.recv(8))).toBe('<0><1><2');
     transport.completeAll();
     const expected = Array.from({ length: 50 }, (_, i) => `<${i}>`).join('');
-    expect(text(child.recv(10_000))).toBe(expected);
+    expect('<0><1><2' + text(child.recv(10_000))).toBe(expected);
+  });
+
+  it('lets the reader take bytes as they cross, before their transfer completes', () => {
+    const { transport, net, server } = setup();
+    const { client, child } = connected(net, transport, server);
+    const seen: Readiness[] = [];
+    child.onChange((r) => seen.push(r));
+    expect(client.send(Buffer.from('0123456789'))).toBe(10);
+    transport.cross(0, 0);
+    expect(child.readiness().readable).toBe(false);
+    transport.cross(0, 4);
+    expect(seen.map((r) => r.readable)).toEqual([true]);
+    expect(child.available()).toBe(4);
+    expect(text(child.recv(100))).toBe('0123');
+    transport.cross(0, 4); // nothing new
+    expect(code(child.recv(100))).toBe('EAGAIN');
+    transport.cross(0, 7);
+    transport.complete(0);
+    expect(text(child.recv(100))).toBe('456789');
+  });
+
+  it('opens the window as crossed bytes are read, so the sender streams on', () => {
+    const { transport, net, server } = setup();
+    const { client, child } = connected(net, transport, server);
+    client.sendBufferSize = 2000;
+    child.receiveBufferSize = 1000;
+    expect(client.send(Buffer.alloc(1500, 1))).toBe(1500);
+    expect(transport.pending).toEqual([{ srcHost: 'a', dstHost: 'b', bytes: 1000 }]);
+    transport.cross(0, 600);
+    expect(transport.pending).toHaveLength(1); // crossed but unread: the window stays shut
+    expect(client.send(Buffer.alloc(1500))).toBe(1100); // crossed bytes left the send buffer
+    expect((child.recv(1000) as Buffer).length).toBe(600);
+    expect(transport.pending).toEqual([
+      { srcHost: 'a', dstHost: 'b', bytes: 1000 },
+      { srcHost: 'a', dstHost: 'b', bytes: 600 },
+    ]);
+  });
+
+  it('uses a window that opened by a few bytes only once it opened by half the receive buffer (no silly window)', () => {
+    const { transport, net, server } = setup();
+    const { client, child } = connected(net, transport, server);
+    child.receiveBufferSize = 1000;
+    expect(client.send(Buffer.alloc(3000))).toBe(3000);
+    transport.completeAll();
+    expect(child.available()).toBe(1000);
+    child.recv(10);
+    child.recv(480);
+    expect(transport.pending).toEqual([]);
+    child.recv(10);
+    expect(transport.pending).toEqual([{ srcHost: 'a', dstHost: 'b', bytes: 500 }]);
+  });
+
+  it('sends a small write at once when nothing else waits for the window', () => {
+    const { transport, net, server } = setup();
+    const { client } = connected(net, transport, server);
+    client.send(Buffer.from('tiny'));
+    expect(transport.pending).toEqual([{ srcHost: 'a', dstHost: 'b', bytes: 4 }]);
+  });
+
+  it('reports the sender writable again only once the room is half of what is still queued, as Linux does', () => {
+    const { transport, net, server } = setup();
+    const { client } = connected(net, transport, server);
+    client.sendBufferSize = 3000;
+    expect(client.send(Buffer.alloc(3000))).toBe(3000);
+    expect(client.readiness().writable).toBe(false);
+    transport.cross(0, 900); // room 900, 2100 queued
+    expect(client.readiness().writable).toBe(false);
+    expect(client.send(Buffer.alloc(10))).toBe(10); // a write still takes what fits
+    transport.cross(0, 1010); // room 1010, 1990 queued
+    expect(client.readiness().writable).toBe(true);
+  });
+
+  it('lets the FIN arrive only after every byte sent before it, even when it completes first', () => {
+    const { transport, net, server } = setup();
+    const { client, child } = connected(net, transport, server);
+    client.send(Buffer.from('tail'));
+    client.close();
+    expect(transport.pending.map((transfer) => transfer.bytes)).toEqual([4, 0]);
+    transport.complete(1); // the FIN's transfer
+    transport.cross(0, 2);
+    expect(child.readiness().readHangup).toBe(false);
+    expect(text(child.recv(100))).toBe('ta');
+    expect(code(child.recv(100))).toBe('EAGAIN');
+    transport.complete(0);
+    expect(text(child.recv(100))).toBe('il');
+    expect(text(child.recv(100))).toBe('');
   });
 
   it('carries 10 MB in 64 KiB sends with a linear number of transfers and bytes copied', () => {
@@ -460,10 +547,10 @@ describe('a connection that only counts its bytes (address translation)', () => 
     expect(child.available()).toBe(600);
     expect(child.receivable(1000)).toBe(600);
     expect(child.receivable(1000, { peek: true })).toBe(600);
-    expect(child.consume(250)).toBeUndefined();
-    expect(child.available()).toBe(350);
-    // Reading opened the window by what was read.
-    expect(transport.pending).toEqual([{ srcHost: 'a', dstHost: 'b', bytes: 250 }]);
+    expect(child.consume(300)).toBeUndefined();
+    expect(child.available()).toBe(300);
+    // Reading opened the window by what was read: half the buffer, so it is used.
+    expect(transport.pending).toEqual([{ srcHost: 'a', dstHost: 'b', bytes: 300 }]);
     // The send buffer counts what is not delivered yet: 400 bytes still are.
     expect(client.sendCount(1000)).toBe(600);
   });
