@@ -75,13 +75,13 @@ describe("the mediator's transport", () => {
     const crossings: Array<[string, number]> = [];
     const delivered: Array<[string, number]> = [];
     for (const name of ['x', 'y']) {
-      transport.start('a', 'b', 2e5, () => delivered.push([name, scheduler.now]), (crossed) => crossings.push([name, crossed]));
+      transport.start('a', 'b', 1e6, () => delivered.push([name, scheduler.now]), (crossed) => crossings.push([name, crossed]));
     }
     transport.start('a', 'b', 0, () => delivered.push(['fin', scheduler.now]));
     runOut();
     // Two equal transfers share the link: each runs at half the rate, they end together.
     expect(delivered.map(([name]) => name)).toEqual(['fin', 'x', 'y']);
-    expect(delivered[1]![1]).toBeCloseTo(LATENCY + 4e5 / RATE, 9);
+    expect(delivered[1]![1]).toBeCloseTo(LATENCY + 2e6 / RATE, 9);
     const ofX = crossings.filter(([name]) => name === 'x').map(([, crossed]) => crossed);
     const ofY = crossings.filter(([name]) => name === 'y').map(([, crossed]) => crossed);
     expect(ofX.length).toBeGreaterThan(2);
