@@ -18,10 +18,12 @@ interface Followed {
   readonly onCrossed: (crossed: number) => void;
 }
 
-/** The transfers followed on one route (source host to destination host), and the look that is due. */
+/** The stream transfers under way on one route (source host to destination host), and the look that is due. */
 interface Route {
   readonly period: number;
-  readonly transfers: Map<number, Followed>;
+  /** Bytes of stream transfers under way, followed or not. */
+  streamBytes: number;
+  readonly followed: Map<number, Followed>;
   /** Bumped when the route has nothing left to follow: a look already due then no longer matters. */
   generation: number;
   armed: boolean;
@@ -29,15 +31,18 @@ interface Route {
 
 /**
  * The virtual network's transport: every transfer is a SimGrid comm between
- * the hosts. A transfer whose bytes are followed (a TCP stream's) is looked
- * at every CROSSING_GRAIN_BYTES' worth of its route's bottleneck bandwidth,
- * and told how many of its bytes have crossed: how far SimGrid's model has
- * carried it (latency, bandwidth sharing and routes stay SimGrid's). All the
+ * the hosts. The transfers of a TCP stream are followed once their route
+ * carries at least CROSSING_GRAIN_BYTES of streams: they are looked at every
+ * CROSSING_GRAIN_BYTES' worth of the route's bottleneck bandwidth, and told
+ * how many of their bytes have crossed, how far SimGrid's model has carried
+ * them (latency, bandwidth sharing and routes stay SimGrid's). All the
  * followed transfers of one route are looked at together, with one timer.
+ * Less than a grain under way arrives in one piece anyway: following it
+ * would only cost timers.
  */
 export class SimTransport implements Transport {
-  /** Per source and destination host; null for a route of latency alone, whose transfers cross all at once. */
-  private readonly routes = new Map<string, Route | null>();
+  /** By source, then destination host index; null for a route of latency alone, whose transfers cross all at once. */
+  private readonly routes = new Map<number, Map<number, Route | null>>();
 
   constructor(
     private readonly sim: Simulation,
@@ -47,43 +52,56 @@ export class SimTransport implements Transport {
   ) {}
 
   start(source: string, destination: string, bytes: number, delivered: () => void, onCrossed?: (crossed: number) => void): void {
+    const from = this.hostIndexes.get(source)!;
+    const to = this.hostIndexes.get(destination)!;
     let id: number;
     try {
-      id = this.sim.startComm(this.hostIndexes.get(source)!, this.hostIndexes.get(destination)!, bytes);
+      id = this.sim.startComm(from, to, bytes);
     } catch (error) {
       throw noRouteError(this.sim, source, destination) ?? error;
     }
     const observer = this.observer;
     const token = observer?.commStarted(source, destination, bytes, this.scheduler.now);
-    let route: Route | undefined;
-    if (onCrossed !== undefined && bytes > 0) {
-      const told = token === undefined ? onCrossed : firstCrossingTold(onCrossed, () => observer!.commCrossing(token));
-      route = this.follow(source, destination, id, { bytes, onCrossed: told });
+    const route = onCrossed !== undefined && bytes > 0 ? this.route(from, to) : null;
+    if (route !== null) {
+      route.streamBytes += bytes;
+      if (route.streamBytes >= CROSSING_GRAIN_BYTES) {
+        const told = token === undefined ? onCrossed! : firstCrossingTold(onCrossed!, () => observer!.commCrossing(token));
+        this.follow(route, id, { bytes, onCrossed: told });
+      }
     }
     this.scheduler.onActivityEnd(id, () => {
-      if (route !== undefined) this.unfollow(route, id);
+      if (route !== null) this.ended(route, id, bytes);
       if (token !== undefined) observer!.commEnded(token, this.scheduler.now);
       delivered();
     });
   }
 
-  private follow(source: string, destination: string, id: number, transfer: Followed): Route | undefined {
-    const key = `${source}\n${destination}`;
-    let route = this.routes.get(key);
-    if (route === undefined) {
-      const bandwidth = bottleneckBandwidth(this.sim, source, destination);
-      route = Number.isFinite(bandwidth) ? { period: CROSSING_GRAIN_BYTES / bandwidth, transfers: new Map(), generation: 0, armed: false } : null;
-      this.routes.set(key, route);
+  private route(from: number, to: number): Route | null {
+    let routes = this.routes.get(from);
+    if (routes === undefined) {
+      routes = new Map();
+      this.routes.set(from, routes);
     }
-    if (route === null) return undefined;
-    route.transfers.set(id, transfer);
-    if (!route.armed) this.arm(route);
+    let route = routes.get(to);
+    if (route === undefined) {
+      const bandwidth = bottleneckBandwidth(this.sim, from, to);
+      route = Number.isFinite(bandwidth)
+        ? { period: CROSSING_GRAIN_BYTES / bandwidth, streamBytes: 0, followed: new Map(), generation: 0, armed: false }
+        : null;
+      routes.set(to, route);
+    }
     return route;
   }
 
-  private unfollow(route: Route, id: number): void {
-    route.transfers.delete(id);
-    if (route.transfers.size > 0) return;
+  private follow(route: Route, id: number, transfer: Followed): void {
+    route.followed.set(id, transfer);
+    if (!route.armed) this.arm(route);
+  }
+
+  private ended(route: Route, id: number, bytes: number): void {
+    route.streamBytes -= bytes;
+    if (!route.followed.delete(id) || route.followed.size > 0) return;
     route.generation++;
     route.armed = false;
   }
@@ -93,14 +111,14 @@ export class SimTransport implements Transport {
     const generation = route.generation;
     this.scheduler.at(this.scheduler.now + route.period, () => route.generation === generation, () => {
       this.look(route);
-      if (route.transfers.size > 0) this.arm(route);
+      if (route.followed.size > 0) this.arm(route);
       else route.armed = false;
     });
   }
 
   private look(route: Route): void {
     // Telling a transfer may start others on the route (the window opened): they wait for the next look.
-    for (const [id, { bytes, onCrossed }] of [...route.transfers]) {
+    for (const [id, { bytes, onCrossed }] of [...route.followed]) {
       // SimGrid's progress is fluid: only whole bytes cross.
       const crossed = Math.floor(bytes - this.sim.remaining(id));
       if (crossed > 0) onCrossed(crossed);
@@ -119,9 +137,9 @@ function firstCrossingTold(onCrossed: (crossed: number) => void, first: () => vo
 }
 
 /** The smallest bandwidth of the links from one host to the other (Infinity for a route of latency alone). */
-function bottleneckBandwidth(sim: Simulation, source: string, destination: string): number {
+function bottleneckBandwidth(sim: Simulation, from: number, to: number): number {
   const bandwidths = new Map(sim.links().map((link) => [link.name, link.bandwidth]));
-  return Math.min(...sim.route(source, destination).links.map((name) => bandwidths.get(name) ?? Infinity));
+  return Math.min(...sim.route(from, to).links.map((name) => bandwidths.get(name) ?? Infinity));
 }
 
 /**

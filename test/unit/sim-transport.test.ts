@@ -87,4 +87,14 @@ describe("the mediator's transport", () => {
     expect(ofX.length).toBeGreaterThan(2);
     expect(ofX).toEqual(ofY);
   });
+
+  it('does not look at a route carrying less than a grain of streams: its transfers arrive whole', async () => {
+    const { transport, runOut } = await setup();
+    const crossings: number[] = [];
+    let delivered = 0;
+    for (let i = 0; i < 3; i++) transport.start('a', 'b', CROSSING_GRAIN_BYTES / 4, () => delivered++, (crossed) => crossings.push(crossed));
+    expect(runOut()).toBeCloseTo(LATENCY + (3 * CROSSING_GRAIN_BYTES) / 4 / RATE, 9);
+    expect(delivered).toBe(3);
+    expect(crossings).toEqual([]);
+  });
 });
