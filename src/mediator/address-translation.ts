@@ -72,12 +72,12 @@ class KernelSocket implements Carrier {
     return accepted;
   }
 
-  receive(count: number, peek: boolean): Buffer {
-    if (count === 0) return Buffer.alloc(0);
+  receive(count: number, peek: boolean): Buffer[] {
+    if (count === 0) return [];
     this.peer?.flush();
     const { data } = ptrace.receiveHeld(this.fd, count, peek, false);
     if (!peek) (this.socket as StreamSocket).consume(count);
-    return data;
+    return [data];
   }
 
   sendTo(data: Buffer, to: Endpoint | undefined): number | SocketError {

@@ -24,8 +24,8 @@ export interface DataPath {
 export interface Carrier {
   /** A stream's payload, handed to the connection; how many bytes it took. */
   send(bytes: Buffer): number | SocketError;
-  /** `count` bytes the stream socket lets be read now (see StreamSocket.receivable), consumed unless peeking. */
-  receive(count: number, peek: boolean): Buffer;
+  /** `count` bytes the stream socket lets be read now (see StreamSocket.receivable), consumed unless peeking, in pieces. */
+  receive(count: number, peek: boolean): Buffer[];
   /** One datagram, to `to` or the connected peer. */
   sendTo(data: Buffer, to: Endpoint | undefined): number | SocketError;
   /** The next datagram, cut to `max` bytes. */
@@ -62,8 +62,8 @@ class CarriedBytes implements Carrier {
     return (this.socket as StreamSocket).send(bytes);
   }
 
-  receive(count: number, peek: boolean): Buffer {
-    return (this.socket as StreamSocket).recv(count, { peek }) as Buffer;
+  receive(count: number, peek: boolean): Buffer[] {
+    return (this.socket as StreamSocket).recvPieces(count, { peek }) as Buffer[];
   }
 
   sendTo(data: Buffer, to: Endpoint | undefined): number | SocketError {

@@ -43,14 +43,23 @@ export function gather(pid: number, vectors: readonly Iovec[], offset = 0): Buff
   return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
 }
 
-/** Writes `data` across `vectors`. */
-export function scatter(pid: number, vectors: readonly Iovec[], data: Buffer): void {
-  let offset = 0;
-  for (const { base, length } of vectors) {
-    if (offset >= data.length) return;
-    const part = data.subarray(offset, offset + length);
-    if (part.length > 0) memory.write(pid, base, part);
-    offset += part.length;
+/** Writes the bytes of `pieces`, in order, across `vectors`, without joining them first. */
+export function scatter(pid: number, vectors: readonly Iovec[], pieces: readonly Buffer[]): void {
+  let vector = 0;
+  let into = 0;
+  for (const piece of pieces) {
+    let from = 0;
+    while (from < piece.length && vector < vectors.length) {
+      const { base, length } = vectors[vector]!;
+      const n = Math.min(piece.length - from, length - into);
+      if (n > 0) memory.write(pid, base + into, piece.subarray(from, from + n));
+      from += n;
+      into += n;
+      if (into === length) {
+        vector++;
+        into = 0;
+      }
+    }
   }
 }
 

@@ -50,6 +50,11 @@ export class ByteQueue {
 
   /** Up to `max` bytes from the front, left in place. */
   peek(max: number): Buffer {
+    return join(this.peekPieces(max));
+  }
+
+  /** Up to `max` bytes from the front, left in place, as views of the stored chunks. */
+  peekPieces(max: number): Buffer[] {
     const pieces: Buffer[] = [];
     let wanted = Math.min(max, this.size);
     let offset = this.offset;
@@ -60,7 +65,7 @@ export class ByteQueue {
       wanted -= n;
       offset = 0;
     }
-    return join(pieces);
+    return pieces;
   }
 
   /** Drops up to `max` bytes from the front. */

@@ -114,18 +114,18 @@ export class Pipe {
     return accepted;
   }
 
-  /** The reader took `count` delivered bytes (returned when the pipe carries them): the window opens. */
-  read(count: number): Buffer | undefined {
+  /** The reader took `count` delivered bytes (returned, in pieces, when the pipe carries them): the window opens. */
+  read(count: number): Buffer[] | undefined {
     const taken = Math.min(count, this.deliveredCount);
     this.deliveredCount -= taken;
-    const bytes = this.carried?.read(taken);
+    const pieces = this.carried?.take(taken);
     this.pump();
-    return bytes;
+    return pieces;
   }
 
-  /** Up to `count` delivered bytes, left unread (when the pipe carries them). */
-  peek(count: number): Buffer | undefined {
-    return this.carried?.peek(Math.min(count, this.deliveredCount));
+  /** Up to `count` delivered bytes, left unread, in pieces (when the pipe carries them). */
+  peek(count: number): Buffer[] | undefined {
+    return this.carried?.peekPieces(Math.min(count, this.deliveredCount));
   }
 
   /** No more data: the FIN follows the bytes already handed over. */

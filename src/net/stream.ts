@@ -203,10 +203,17 @@ export class StreamSocket extends Watchable {
 
   /** Full mediation: up to `max` delivered bytes; an empty Buffer at EOF. */
   recv(max: number, options: RecvOptions = {}): Buffer | SocketError {
+    const pieces = this.recvPieces(max, options);
+    if (isError(pieces)) return pieces;
+    return pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
+  }
+
+  /** recv without joining: the bytes as views of the buffers they were sent in (none at EOF). */
+  recvPieces(max: number, options: RecvOptions = {}): Buffer[] | SocketError {
     const count = this.receivable(max, options);
     if (isError(count)) return count;
-    if (options.peek) return this.in?.peek(count) ?? Buffer.alloc(0);
-    return this.consume(count) ?? Buffer.alloc(0);
+    if (options.peek) return this.in?.peek(count) ?? [];
+    return this.consume(count) ?? [];
   }
 
   /**
@@ -229,8 +236,8 @@ export class StreamSocket extends Watchable {
     return fail('EAGAIN');
   }
 
-  /** The reader took `count` of the delivered bytes (returned when the connection carries them). */
-  consume(count: number): Buffer | undefined {
+  /** The reader took `count` of the delivered bytes (returned, in pieces, when the connection carries them). */
+  consume(count: number): Buffer[] | undefined {
     if (count === 0 || this.in === undefined) return undefined;
     const bytes = this.in.read(count);
     this.changed();

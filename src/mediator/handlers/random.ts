@@ -32,7 +32,7 @@ function serve(ctx: SyscallContext, vectors: readonly Iovec[]): Outcome {
   if (length === 0) return done(0);
   const bytes = ctx.services.random.of(ctx.process).take(length);
   try {
-    scatter(ctx.process.pid, vectors, bytes);
+    scatter(ctx.process.pid, vectors, [bytes]);
   } catch {
     return fail(Errno.EFAULT);
   }

@@ -307,17 +307,17 @@ export function receivePayload(
     }
     const count = socket.receivable(max, { peek, waitAll });
     if (isError(count)) return count.code === 'EAGAIN' ? waitUnless(ctx, file, flags, () => socket.recvReady(max, waitAll), 'data to receive', waitAll) : errnoOf(count);
-    const data = carrier.receive(count, peek);
-    scatter(pid, vectors, data);
+    const pieces = carrier.receive(count, peek);
+    scatter(pid, vectors, pieces);
     onSource(socket.remote, false);
-    return done(data.length);
+    return done(pieces.reduce((sum, piece) => sum + piece.length, 0));
   }
   const received = carrier.recvFrom(max, peek);
   if (isError(received)) {
     if (received.code !== 'EAGAIN') return errnoOf(received);
     return waitUnless(ctx, file, flags, () => socket.readiness().readable, 'a datagram');
   }
-  scatter(pid, vectors, received.data);
+  scatter(pid, vectors, [received.data]);
   onSource(received.source, received.length > received.data.length);
   return done((flags & MSG_TRUNC) !== 0 ? received.length : received.data.length);
 }
