@@ -7,7 +7,8 @@ import type { Thread } from './tracees.js';
  * - instructions: retired user instructions from a per-thread hardware
  *   counter, times flopsPerInstruction (exact and reproducible);
  * - cputime: the thread's CPU time times the reference speed of this machine
- *   (for machines without counters; varies from run to run);
+ *   (for machines without counters; varies from run to run), minus what
+ *   the ptrace stops themselves cost the thread (see stop-overhead.ts);
  * - none: computing is free.
  */
 export type CpuModelName = 'instructions' | 'cputime' | 'none';
@@ -39,21 +40,40 @@ interface Meter {
   carried: number;
   /** Wall clock (ms, performance.now) of the last reading. */
   readAt: number;
+  /** The thread's stop count at the last reading. */
+  stopsAtRead: number;
+}
+
+/**
+ * The CPU time a thread spent on its own work, out of `cpuNs` measured over
+ * `stops` ptrace stops that each cost it `stopOverheadNs` (never negative:
+ * a stop can cost less than the calibrated median).
+ */
+export function ownCpuTimeNs(cpuNs: number, stops: number, stopOverheadNs: number): number {
+  return Math.max(0, cpuNs - stops * stopOverheadNs);
 }
 
 export class CpuModel {
   private readonly meters = new Map<Thread, Meter>();
 
-  constructor(readonly options: CpuModelOptions) {}
+  /**
+   * `stopOverheadNs`: the CPU time one ptrace stop costs a tracee
+   * (cputime model), not charged as its work.
+   */
+  constructor(
+    readonly options: CpuModelOptions,
+    readonly stopOverheadNs = 0,
+  ) {}
 
   /** Starts measuring a new thread from now on. */
   attach(thread: Thread): void {
     if (this.options.model === 'none') return;
     if (this.options.model === 'instructions') {
       const counter = ptrace.openInstructionCounter(thread.tid);
-      this.meters.set(thread, { counter, last: ptrace.readCounter(counter), carried: 0, readAt: 0 });
+      this.meters.set(thread, { counter, last: ptrace.readCounter(counter), carried: 0, readAt: 0, stopsAtRead: thread.stops });
     } else {
-      this.meters.set(thread, { counter: -1, last: ptrace.threadCpuTimeNs(thread.tid), carried: 0, readAt: performance.now() });
+      const last = ptrace.threadCpuTimeNs(thread.tid);
+      this.meters.set(thread, { counter: -1, last, carried: 0, readAt: performance.now(), stopsAtRead: thread.stops });
     }
   }
 
@@ -80,11 +100,14 @@ export class CpuModel {
       meter.last = reading;
     } else {
       // A thread cannot have used more CPU time than the wall time since the
-      // last reading: while that bound keeps it under the threshold, reading
-      // its CPU time (a syscall) could not change the decision, so skip it.
-      // The reading is cumulative, so nothing is lost by reading later.
+      // last reading, stops included: while that bound, less the stops'
+      // overhead, keeps it under the threshold, reading its CPU time (a
+      // syscall) could not change the decision, so skip it. The reading is
+      // cumulative and the stops are counted, so nothing is lost by reading later.
       const now = performance.now();
-      if (meter.carried + ((now - meter.readAt) / 1e3) * referenceSpeed < threshold) return 0;
+      const stops = thread.stops - meter.stopsAtRead;
+      const wallBoundNs = ownCpuTimeNs((now - meter.readAt) * 1e6, stops, this.stopOverheadNs);
+      if (meter.carried + (wallBoundNs / 1e9) * referenceSpeed < threshold) return 0;
       meter.readAt = now;
       let reading: number;
       try {
@@ -92,8 +115,9 @@ export class CpuModel {
       } catch {
         return 0; // the thread is already gone
       }
-      work = ((reading - meter.last) / 1e9) * referenceSpeed;
+      work = (ownCpuTimeNs(reading - meter.last, stops, this.stopOverheadNs) / 1e9) * referenceSpeed;
       meter.last = reading;
+      meter.stopsAtRead = thread.stops;
     }
     meter.carried += Math.max(0, work);
     if (meter.carried < threshold) return 0;

@@ -70,6 +70,7 @@ export class Lifecycle {
       this.threadGone(thread, undefined);
       return;
     }
+    thread.stops++;
     switch (kind) {
       case StopKind.seccomp:
         thread.syscall = { sysno: stop[1]!, args: [stop[2]!, stop[3]!, stop[4]!, stop[5]!, stop[6]!, stop[7]!] };

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, test } from 'vitest';
 import * as ptrace from '../../native/ptrace-rs/index.js';
-import { CpuModel } from '../../src/mediator/cpu-model.js';
+import { CpuModel, ownCpuTimeNs } from '../../src/mediator/cpu-model.js';
 import type { Thread } from '../../src/mediator/tracees.js';
 
 // The cputime model measures a thread's CPU time at its stops. Here the
@@ -33,14 +33,14 @@ afterEach(() => {
   busy?.kill('SIGKILL');
 });
 
-/** A process spinning on the CPU, stopped; and the model measuring it. */
-async function stoppedSpinner(threshold: number): Promise<{ pid: number; model: CpuModel; thread: Thread }> {
+/** A process spinning on the CPU, stopped; and the model measuring it, with what each of its stops costs it. */
+async function stoppedSpinner(threshold: number, stopOverheadNs = 0): Promise<{ pid: number; model: CpuModel; thread: Thread }> {
   busy = spawn('sh', ['-c', 'while :; do :; done'], { stdio: 'ignore' });
   const pid = busy.pid!;
   busy.kill('SIGSTOP');
   await stopped(pid);
-  const model = new CpuModel({ model: 'cputime', flopsPerInstruction: 1, referenceSpeed: REFERENCE_SPEED, threshold });
-  const thread = { tid: pid } as Thread;
+  const model = new CpuModel({ model: 'cputime', flopsPerInstruction: 1, referenceSpeed: REFERENCE_SPEED, threshold }, stopOverheadNs);
+  const thread = { tid: pid, stops: 0 } as Thread;
   model.attach(thread);
   return { pid, model, thread };
 }
@@ -91,6 +91,45 @@ describe('the cputime model', () => {
     // What is not charged yet is under the threshold, carried to the next stop.
     expect(used - charged).toBeLessThan(threshold);
     expect(charged).toBeGreaterThan(0);
+  });
+
+  test('does not charge what the stops since the last reading cost the thread', async () => {
+    const stopOverheadNs = 10_000;
+    const { pid, model, thread } = await stoppedSpinner(1e5, stopOverheadNs);
+    const before = cpuTimeNs(pid);
+    await burst(pid, 30);
+    // As if the burst had been cut by 1000 stops: 10 ms of its CPU time were theirs.
+    thread.stops += 1000;
+    const used = cpuTimeNs(pid) - before;
+    expect(used).toBeGreaterThan(1000 * stopOverheadNs);
+    expect(model.takeWork(thread)).toBeCloseTo(((used - 1000 * stopOverheadNs) / 1e9) * REFERENCE_SPEED, -3);
+    // Those stops are paid for: a later reading does not subtract them again.
+    const next = cpuTimeNs(pid);
+    await burst(pid, 30);
+    expect(model.takeWork(thread)).toBeCloseTo(((cpuTimeNs(pid) - next) / 1e9) * REFERENCE_SPEED, -3);
+  });
+
+  test('charges nothing for a burst that used less CPU time than its stops cost', async () => {
+    const { pid, model, thread } = await stoppedSpinner(1, 1e6);
+    const before = cpuTimeNs(pid);
+    await burst(pid, 5);
+    const used = cpuTimeNs(pid) - before;
+    // Enough stops to cost more than the burst used; and enough wall time
+    // after it that their cost does not bound the work below the threshold:
+    // the CPU time is read, and its difference would otherwise be charged.
+    thread.stops += Math.ceil(used / 1e6) + 1;
+    await sleep(30);
+    expect(model.takeWork(thread)).toBe(0);
+  });
+});
+
+describe('the CPU time of a thread\'s own work', () => {
+  test('is its CPU time less what its stops cost it', () => {
+    expect(ownCpuTimeNs(50_000, 4, 3_000)).toBe(38_000);
+  });
+
+  test('is never negative, when its stops cost less than the calibrated overhead', () => {
+    expect(ownCpuTimeNs(5_000, 4, 3_000)).toBe(0);
   });
 });
 
