@@ -16,6 +16,7 @@ import { idleStep } from './idle.js';
 import { limitError, RUN_FAILED, spawnLimitError } from './limits.js';
 import { UserError } from '../errors.js';
 import { CpuModel, type CpuModelOptions } from './cpu-model.js';
+import { measureStopOverheadNs } from './stop-overhead.js';
 import { TimerfdTable } from './handlers/timerfd.js';
 import { VirtualTime } from './virtual-time.js';
 import { RandomStreams } from './random.js';
@@ -125,7 +126,6 @@ export class Mediator implements Services {
     this.observer = options.observer;
     this.scheduler = new Scheduler(options.sim);
     this.time = new VirtualTime(this.scheduler, options.epoch);
-    this.cpu = new CpuModel(options.cpuModel);
     options.sim.hosts().forEach((host, index) => this.hostIndexes.set(host.name, index));
     this.random = new RandomStreams(options.seed, [...this.hostIndexes.keys()]);
     this.cpuFiles = new CpuFiles(options.epoch);
@@ -155,6 +155,26 @@ export class Mediator implements Services {
     });
     ptrace.setPreemptQuantum(PREEMPT_QUANTUM_MS);
     if (options.cpu !== undefined) ptrace.pinThisThread(options.cpu);
+    // Once pinned: the stop overhead is measured with the run's pinning.
+    this.cpu = new CpuModel(options.cpuModel, options.cpuModel.model === 'cputime' ? this.measureStopOverhead() : 0);
+  }
+
+  /** CPU time (ns) a ptrace stop costs a tracee, not charged as its work (cputime model; 0 otherwise). */
+  get stopOverheadNs(): number {
+    return this.cpu.stopOverheadNs;
+  }
+
+  private measureStopOverhead(): number {
+    let overhead: number;
+    try {
+      overhead = measureStopOverheadNs({ trapSyscalls: this.trapList, trapAll: this.options.trapAll, cpu: this.options.cpu });
+    } catch (error) {
+      // E.g. a kernel that refuses to execute memory files (vm.memfd_noexec): the run goes on, stops charged as work.
+      log.warn({ error: (error as Error).message }, 'cputime model: could not measure what a ptrace stop costs a tracee; it is charged as work');
+      return 0;
+    }
+    log.info({ stopOverheadUs: Number((overhead / 1e3).toFixed(2)) }, 'cputime model: the CPU time each ptrace stop costs a tracee is not charged');
+    return overhead;
   }
 
   signalsMayBePending(): void {
