@@ -38,10 +38,12 @@ interface Meter {
   last: number;
   /** Measured work not charged yet, in flops. */
   carried: number;
-  /** Wall clock (ms, performance.now) of the last reading. */
-  readAt: number;
-  /** The thread's stop count at the last reading. */
-  stopsAtRead: number;
+  /** Stops since the last reading. */
+  stops: number;
+  /** Wall time (ms) the thread spent resumed since the last reading: more CPU time than that, it cannot have used. */
+  resumedMs: number;
+  /** When it was last resumed (performance.now), or -1 while it is stopped. */
+  resumedAt: number;
 }
 
 /**
@@ -65,16 +67,27 @@ export class CpuModel {
     readonly stopOverheadNs = 0,
   ) {}
 
-  /** Starts measuring a new thread from now on. */
+  /** Starts measuring a new thread, stopped, from now on. */
   attach(thread: Thread): void {
     if (this.options.model === 'none') return;
-    if (this.options.model === 'instructions') {
-      const counter = ptrace.openInstructionCounter(thread.tid);
-      this.meters.set(thread, { counter, last: ptrace.readCounter(counter), carried: 0, readAt: 0, stopsAtRead: thread.stops });
-    } else {
-      const last = ptrace.threadCpuTimeNs(thread.tid);
-      this.meters.set(thread, { counter: -1, last, carried: 0, readAt: performance.now(), stopsAtRead: thread.stops });
-    }
+    const counter = this.options.model === 'instructions' ? ptrace.openInstructionCounter(thread.tid) : -1;
+    const last = counter >= 0 ? ptrace.readCounter(counter) : ptrace.threadCpuTimeNs(thread.tid);
+    this.meters.set(thread, { counter, last, carried: 0, stops: 0, resumedMs: 0, resumedAt: -1 });
+  }
+
+  /** The thread leaves its stop: until its next one, it may use the CPU. */
+  resumed(thread: Thread): void {
+    const meter = this.meters.get(thread);
+    if (meter !== undefined) meter.resumedAt = performance.now();
+  }
+
+  /** The thread stopped again: one more stop whose cost is not its work. */
+  stopped(thread: Thread): void {
+    const meter = this.meters.get(thread);
+    if (meter === undefined) return;
+    meter.stops++;
+    if (meter.resumedAt >= 0) meter.resumedMs += performance.now() - meter.resumedAt;
+    meter.resumedAt = -1;
   }
 
   detach(thread: Thread): void {
@@ -99,25 +112,24 @@ export class CpuModel {
       work = (reading - meter.last) * flopsPerInstruction;
       meter.last = reading;
     } else {
-      // A thread cannot have used more CPU time than the wall time since the
-      // last reading, stops included: while that bound, less the stops'
-      // overhead, keeps it under the threshold, reading its CPU time (a
-      // syscall) could not change the decision, so skip it. The reading is
-      // cumulative and the stops are counted, so nothing is lost by reading later.
-      const now = performance.now();
-      const stops = thread.stops - meter.stopsAtRead;
-      const wallBoundNs = ownCpuTimeNs((now - meter.readAt) * 1e6, stops, this.stopOverheadNs);
-      if (meter.carried + (wallBoundNs / 1e9) * referenceSpeed < threshold) return 0;
-      meter.readAt = now;
+      // A thread cannot have used more CPU time than the wall time it spent
+      // resumed since the last reading, and its stops took their overhead
+      // out of that: while this bound keeps it under the threshold, reading
+      // its CPU time (a syscall) could not change the decision, so skip it.
+      // The reading is cumulative and the stops are counted, so nothing is
+      // lost by reading later.
+      const boundNs = ownCpuTimeNs(meter.resumedMs * 1e6, meter.stops, this.stopOverheadNs);
+      if (meter.carried + (boundNs / 1e9) * referenceSpeed < threshold) return 0;
       let reading: number;
       try {
         reading = ptrace.threadCpuTimeNs(thread.tid);
       } catch {
         return 0; // the thread is already gone
       }
-      work = (ownCpuTimeNs(reading - meter.last, stops, this.stopOverheadNs) / 1e9) * referenceSpeed;
+      work = (ownCpuTimeNs(reading - meter.last, meter.stops, this.stopOverheadNs) / 1e9) * referenceSpeed;
       meter.last = reading;
-      meter.stopsAtRead = thread.stops;
+      meter.stops = 0;
+      meter.resumedMs = 0;
     }
     meter.carried += Math.max(0, work);
     if (meter.carried < threshold) return 0;

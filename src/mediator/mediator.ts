@@ -141,6 +141,7 @@ export class Mediator implements Services {
     this.lifecycle = new Lifecycle(this.tracees, this.scheduler, this.stop, {
       signalsMayBePending: () => this.signalsMayBePending(),
       threadStarted: (thread) => this.cpu.attach(thread),
+      stopped: (thread) => this.cpu.stopped(thread),
       threadEnded: (thread) => {
         this.cpu.detach(thread);
         thread.process.exitedThreadsCpuTime += thread.cpuTime;
@@ -277,6 +278,8 @@ export class Mediator implements Services {
   private step(thread: Thread): void {
     this.stops++;
     const next = thread.next;
+    // From its resume to its next stop the thread may use the CPU; a dispatch resumes it once the handler is done.
+    if (next.kind !== 'dispatch') this.cpu.resumed(thread);
     try {
       switch (next.kind) {
         case 'dispatch': {
@@ -288,6 +291,7 @@ export class Mediator implements Services {
             return;
           }
           if (outcome.kind === 'done') this.observer?.syscallDone(thread, outcome.value, this.scheduler.now);
+          this.cpu.resumed(thread);
           this.dispatcher.apply(thread, outcome);
           break;
         }

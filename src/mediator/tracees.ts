@@ -40,8 +40,6 @@ export class Thread {
   pendingClone: { flags: number; clearChildTid: number; parentSetTid: number; childSetTid: number } | undefined;
   /** Virtual CPU time it used: the work the CPU model charged, at its host's speed. */
   cpuTime = 0;
-  /** Its ptrace stops so far: what each cost it in CPU time is not its work (cputime model). */
-  stops = 0;
   /** Syscalls made at one virtual date without blocking (see the mediator's throttling of polling loops). */
   readonly spin = { date: -1, syscalls: 0 };
   /** How often it was preempted: among threads ready at the same date, the least preempted go first. */
