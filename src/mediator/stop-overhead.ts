@@ -4,11 +4,15 @@ import { syscallNumber } from './syscall-table.js';
 /**
  * What one ptrace stop costs a tracee in CPU time on this machine. The
  * cputime model reads a thread's CPU time from schedstat, which counts
- * kernel time too: each stop makes the tracee run the seccomp filter,
- * stop, switch out and back in, several µs that the program itself never
- * asked for. Measured once per run, under the run's own filter and CPU
- * pinning, on a child whose only work is stopping at a trapped syscall
- * that is skipped, as an emulated one is.
+ * kernel time too: each stop makes the tracee run the seccomp filter, stop,
+ * switch out and back in, several µs that the program itself never asked
+ * for. Measured once per run, under the run's own filter and CPU pinning,
+ * on a tracee whose only work is a trapped syscall, emulated at each stop
+ * as the mediator emulates one (result written, call skipped).
+ *
+ * The tracer of the measurement does nothing else between two stops; the
+ * mediator does, and evicts more of the tracee's caches: in a run a stop
+ * costs a tracee 1-2 µs more than measured here (README, Limitations).
  */
 export interface StopOverheadSetup {
   trapSyscalls: number[];
@@ -16,7 +20,7 @@ export interface StopOverheadSetup {
   cpu: number | undefined;
 }
 
-/** 2000 stops: about 30 ms on a 2-vCPU VM with tracer and tracee on one CPU. */
+/** 2000 stops: 25-45 ms on a 2-vCPU VM with tracer and tracee on one CPU. */
 const BATCHES = 20;
 const STOPS_PER_BATCH = 100;
 /** The mediator's most frequent emulated call, and one it answers in a single stop. */
