@@ -44,7 +44,7 @@ export async function run() {
   const native = perCallRow('native clock_gettime syscall', spin, 2_000_000, 'no tracer; syscall(2), not the vDSO');
   const floor = perCallRow('C tracer, clock_gettime emulated', (n) => [cTracer, String(CLOCK_GETTIME), '--write-timespec', '--', ...spin(n)], 50_000,
     'one seccomp stop, a timespec written with process_vm_writev');
-  const emulated = perCallRow('simterpose, clock_gettime', simterpose([]), 20_000, 'default CPU model (under cputime, CPU time is read only when the work could reach the exec threshold)');
+  const emulated = perCallRow('simterpose, clock_gettime', simterpose([]), 20_000, 'default CPU model (under cputime: the calibrated CPU cost of each stop is not charged, and CPU time is read only when the work could reach the exec threshold)');
   const emulatedFree = perCallRow('simterpose --cpu-model none, clock_gettime', simterpose(['--cpu-model', 'none']), 20_000, 'no work measured');
   return [
     native,

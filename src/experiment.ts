@@ -127,6 +127,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
   const wallStart = performance.now();
   const outputDir = options.outputDir === undefined ? undefined : new OutputDirectory(options.outputDir);
   const straceOutput = openStrace(options.strace, outputDir);
+  const cpuModel = cpuModelOptions(options);
   const recorder = new RunRecorder({ timeline: options.trace !== undefined, hostOf: (address) => mediator.network.addresses.hostAt(address) });
   const mediator: Mediator = new Mediator({
     trapAll: options.strace !== undefined && options.strace !== false,
@@ -135,11 +136,12 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     sim,
     epoch: parseEpoch(options.epoch),
     seed: parseSeed(options.seed),
-    cpuModel: cpuModelOptions(options),
+    cpuModel,
     network: options.network,
     strace: straceOutput === undefined ? undefined : new StraceFormatter(straceOutput.write, () => mediator.scheduler.now),
     observer: recorder,
   });
+  if (options.cpuModel === undefined && cpuModel.model === 'cputime') options.onNotice?.(cputimeNotice(mediator.stopOverheadNs));
   const captured = options.captureOutput === false ? undefined : new CapturedOutput();
   const route = routeOutputs(mediator, starts.map((start) => start.spec), options, captured, outputDir);
   const progress = route.piped && options.progress?.isTTY === true
@@ -251,11 +253,8 @@ function positive(name: string, value: number | undefined, fallback: number): nu
 }
 
 function cpuModelOptions(options: ExperimentOptions): CpuModelOptions {
-  let model = options.cpuModel;
-  if (model === undefined) {
-    model = defaultCpuModel();
-    if (model === 'cputime') options.onNotice?.('cpu model: cputime (no hardware instruction counter here; computation timings vary between runs)');
-  } else if (model === 'instructions' && !ptrace.instructionCounterAvailable()) {
+  const model = options.cpuModel ?? defaultCpuModel();
+  if (model === 'instructions' && !ptrace.instructionCounterAvailable()) {
     throw new UserError('--cpu-model instructions: this machine has no hardware instruction counter', 'use --cpu-model cputime (with --reference-speed from `simterpose calibrate`) or none');
   }
   return {
@@ -264,6 +263,11 @@ function cpuModelOptions(options: ExperimentOptions): CpuModelOptions {
     referenceSpeed: positive('--reference-speed', options.referenceSpeed, DEFAULT_REFERENCE_SPEED),
     threshold: options.cpuThreshold === undefined ? DEFAULT_CPU_THRESHOLD : Math.max(0, options.cpuThreshold),
   };
+}
+
+function cputimeNotice(stopOverheadNs: number): string {
+  const subtracted = stopOverheadNs > 0 ? `; the ${(stopOverheadNs / 1e3).toPrecision(2)} µs of CPU a ptrace stop costs a tracee here is not charged` : '';
+  return `cpu model: cputime (no hardware instruction counter here; computation timings vary between runs${subtracted})`;
 }
 
 function environment(env: Record<string, string | undefined> = process.env): string[] {

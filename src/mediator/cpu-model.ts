@@ -7,7 +7,8 @@ import type { Thread } from './tracees.js';
  * - instructions: retired user instructions from a per-thread hardware
  *   counter, times flopsPerInstruction (exact and reproducible);
  * - cputime: the thread's CPU time times the reference speed of this machine
- *   (for machines without counters; varies from run to run);
+ *   (for machines without counters; varies from run to run), minus what
+ *   the ptrace stops themselves cost the thread (see stop-overhead.ts);
  * - none: computing is free.
  */
 export type CpuModelName = 'instructions' | 'cputime' | 'none';
@@ -37,24 +38,56 @@ interface Meter {
   last: number;
   /** Measured work not charged yet, in flops. */
   carried: number;
-  /** Wall clock (ms, performance.now) of the last reading. */
-  readAt: number;
+  /** Stops since the last reading. */
+  stops: number;
+  /** Wall time (ms) the thread spent resumed since the last reading: more CPU time than that, it cannot have used. */
+  resumedMs: number;
+  /** When it was last resumed (performance.now), or -1 while it is stopped. */
+  resumedAt: number;
+}
+
+/**
+ * The CPU time a thread spent on its own work, out of `cpuNs` measured over
+ * `stops` ptrace stops that each cost it `stopOverheadNs` (never negative:
+ * a stop can cost less than the calibrated median).
+ */
+export function ownCpuTimeNs(cpuNs: number, stops: number, stopOverheadNs: number): number {
+  return Math.max(0, cpuNs - stops * stopOverheadNs);
 }
 
 export class CpuModel {
   private readonly meters = new Map<Thread, Meter>();
 
-  constructor(readonly options: CpuModelOptions) {}
+  /**
+   * `stopOverheadNs`: the CPU time one ptrace stop costs a tracee
+   * (cputime model), not charged as its work.
+   */
+  constructor(
+    readonly options: CpuModelOptions,
+    readonly stopOverheadNs = 0,
+  ) {}
 
-  /** Starts measuring a new thread from now on. */
+  /** Starts measuring a new thread, stopped, from now on. */
   attach(thread: Thread): void {
     if (this.options.model === 'none') return;
-    if (this.options.model === 'instructions') {
-      const counter = ptrace.openInstructionCounter(thread.tid);
-      this.meters.set(thread, { counter, last: ptrace.readCounter(counter), carried: 0, readAt: 0 });
-    } else {
-      this.meters.set(thread, { counter: -1, last: ptrace.threadCpuTimeNs(thread.tid), carried: 0, readAt: performance.now() });
-    }
+    const counter = this.options.model === 'instructions' ? ptrace.openInstructionCounter(thread.tid) : -1;
+    const last = counter >= 0 ? ptrace.readCounter(counter) : ptrace.threadCpuTimeNs(thread.tid);
+    this.meters.set(thread, { counter, last, carried: 0, stops: 0, resumedMs: 0, resumedAt: -1 });
+  }
+
+  /** The thread leaves its stop: until its next one, it may use the CPU. */
+  resumed(thread: Thread): void {
+    const meter = this.meters.get(thread);
+    if (meter !== undefined) meter.resumedAt = performance.now();
+  }
+
+  /** The thread stopped again: one more stop whose cost is not its work. */
+  stopped(thread: Thread): void {
+    const meter = this.meters.get(thread);
+    if (meter === undefined) return;
+    meter.stops++;
+    if (meter.resumedAt >= 0) meter.resumedMs += performance.now() - meter.resumedAt;
+    meter.resumedAt = -1;
   }
 
   detach(thread: Thread): void {
@@ -79,21 +112,24 @@ export class CpuModel {
       work = (reading - meter.last) * flopsPerInstruction;
       meter.last = reading;
     } else {
-      // A thread cannot have used more CPU time than the wall time since the
-      // last reading: while that bound keeps it under the threshold, reading
+      // A thread cannot have used more CPU time than the wall time it spent
+      // resumed since the last reading, and its stops took their overhead
+      // out of that: while this bound keeps it under the threshold, reading
       // its CPU time (a syscall) could not change the decision, so skip it.
-      // The reading is cumulative, so nothing is lost by reading later.
-      const now = performance.now();
-      if (meter.carried + ((now - meter.readAt) / 1e3) * referenceSpeed < threshold) return 0;
-      meter.readAt = now;
+      // The reading is cumulative and the stops are counted, so nothing is
+      // lost by reading later.
+      const boundNs = ownCpuTimeNs(meter.resumedMs * 1e6, meter.stops, this.stopOverheadNs);
+      if (meter.carried + (boundNs / 1e9) * referenceSpeed < threshold) return 0;
       let reading: number;
       try {
         reading = ptrace.threadCpuTimeNs(thread.tid);
       } catch {
         return 0; // the thread is already gone
       }
-      work = ((reading - meter.last) / 1e9) * referenceSpeed;
+      work = (ownCpuTimeNs(reading - meter.last, meter.stops, this.stopOverheadNs) / 1e9) * referenceSpeed;
       meter.last = reading;
+      meter.stops = 0;
+      meter.resumedMs = 0;
     }
     meter.carried += Math.max(0, work);
     if (meter.carried < threshold) return 0;

@@ -42,6 +42,8 @@ export interface LifecycleHooks {
   signalsMayBePending(): void;
   threadStarted(thread: Thread): void;
   threadEnded(thread: Thread): void;
+  /** The thread that ran reported its next stop (or its end). */
+  stopped(thread: Thread): void;
   /** The thread ran a whole quantum without a stop: account its work and let others run. */
   preempted(thread: Thread): void;
   /** The process's next bytes from the seeded generator. */
@@ -70,6 +72,7 @@ export class Lifecycle {
       this.threadGone(thread, undefined);
       return;
     }
+    this.hooks.stopped(thread);
     switch (kind) {
       case StopKind.seccomp:
         thread.syscall = { sysno: stop[1]!, args: [stop[2]!, stop[3]!, stop[4]!, stop[5]!, stop[6]!, stop[7]!] };

@@ -15,6 +15,7 @@ import { Errno } from './errno.js';
 import { idleStep } from './idle.js';
 import { limitError, spawnLimitError } from './limits.js';
 import { CpuModel, type CpuModelOptions } from './cpu-model.js';
+import { measureStopOverheadNs } from './stop-overhead.js';
 import { TimerfdTable } from './handlers/timerfd.js';
 import { VirtualTime } from './virtual-time.js';
 import { RandomStreams } from './random.js';
@@ -127,7 +128,6 @@ export class Mediator implements Services {
     this.observer = options.observer;
     this.scheduler = new Scheduler(options.sim);
     this.time = new VirtualTime(this.scheduler, options.epoch);
-    this.cpu = new CpuModel(options.cpuModel);
     options.sim.hosts().forEach((host, index) => this.hostIndexes.set(host.name, index));
     this.random = new RandomStreams(options.seed, [...this.hostIndexes.keys()]);
     this.cpuFiles = new CpuFiles(options.epoch);
@@ -143,6 +143,7 @@ export class Mediator implements Services {
     this.lifecycle = new Lifecycle(this.tracees, this.scheduler, this.stop, {
       signalsMayBePending: () => this.signalsMayBePending(),
       threadStarted: (thread) => this.cpu.attach(thread),
+      stopped: (thread) => this.cpu.stopped(thread),
       threadEnded: (thread) => {
         this.cpu.detach(thread);
         thread.process.exitedThreadsCpuTime += thread.cpuTime;
@@ -157,6 +158,26 @@ export class Mediator implements Services {
     });
     ptrace.setPreemptQuantum(PREEMPT_QUANTUM_MS);
     if (options.cpu !== undefined) ptrace.pinThisThread(options.cpu);
+    // Once pinned: the stop overhead is measured with the run's pinning.
+    this.cpu = new CpuModel(options.cpuModel, options.cpuModel.model === 'cputime' ? this.measureStopOverhead() : 0);
+  }
+
+  /** CPU time (ns) a ptrace stop costs a tracee, not charged as its work (cputime model; 0 otherwise). */
+  get stopOverheadNs(): number {
+    return this.cpu.stopOverheadNs;
+  }
+
+  private measureStopOverhead(): number {
+    let overhead: number;
+    try {
+      overhead = measureStopOverheadNs({ trapSyscalls: this.trapList, trapAll: this.options.trapAll, cpu: this.options.cpu });
+    } catch (error) {
+      // E.g. a kernel that refuses to execute memory files (vm.memfd_noexec): the run goes on, stops charged as work.
+      log.warn({ error: (error as Error).message }, 'cputime model: could not measure what a ptrace stop costs a tracee; it is charged as work');
+      return 0;
+    }
+    log.info({ stopOverheadUs: Number((overhead / 1e3).toFixed(2)) }, 'cputime model: the CPU time each ptrace stop costs a tracee is not charged');
+    return overhead;
   }
 
   signalsMayBePending(): void {
@@ -259,6 +280,8 @@ export class Mediator implements Services {
   private step(thread: Thread): void {
     this.stops++;
     const next = thread.next;
+    // From its resume to its next stop the thread may use the CPU; a dispatch resumes it once the handler is done.
+    if (next.kind !== 'dispatch') this.cpu.resumed(thread);
     try {
       switch (next.kind) {
         case 'dispatch': {
@@ -270,6 +293,7 @@ export class Mediator implements Services {
             return;
           }
           if (outcome.kind === 'done') this.observer?.syscallDone(thread, outcome.value, this.scheduler.now);
+          this.cpu.resumed(thread);
           this.dispatcher.apply(thread, outcome);
           break;
         }

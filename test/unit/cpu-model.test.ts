@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, test } from 'vitest';
 import * as ptrace from '../../native/ptrace-rs/index.js';
-import { CpuModel } from '../../src/mediator/cpu-model.js';
+import { CpuModel, ownCpuTimeNs } from '../../src/mediator/cpu-model.js';
 import type { Thread } from '../../src/mediator/tracees.js';
 
 // The cputime model measures a thread's CPU time at its stops. Here the
@@ -33,30 +33,38 @@ afterEach(() => {
   busy?.kill('SIGKILL');
 });
 
-/** A process spinning on the CPU, stopped; and the model measuring it. */
-async function stoppedSpinner(threshold: number): Promise<{ pid: number; model: CpuModel; thread: Thread }> {
+/** A process spinning on the CPU, stopped; and the model measuring it, with what each of its stops costs it. */
+async function stoppedSpinner(threshold: number, stopOverheadNs = 0): Promise<{ pid: number; model: CpuModel; thread: Thread }> {
   busy = spawn('sh', ['-c', 'while :; do :; done'], { stdio: 'ignore' });
   const pid = busy.pid!;
   busy.kill('SIGSTOP');
   await stopped(pid);
-  const model = new CpuModel({ model: 'cputime', flopsPerInstruction: 1, referenceSpeed: REFERENCE_SPEED, threshold });
+  const model = new CpuModel({ model: 'cputime', flopsPerInstruction: 1, referenceSpeed: REFERENCE_SPEED, threshold }, stopOverheadNs);
   const thread = { tid: pid } as Thread;
   model.attach(thread);
   return { pid, model, thread };
 }
 
-async function burst(pid: number, ms: number): Promise<void> {
+/** Lets the process run for `ms` as a tracee runs from a resume to its next stop, and tells the models. */
+async function burst(pid: number, ms: number, thread: Thread, ...models: CpuModel[]): Promise<void> {
+  for (const model of models) model.resumed(thread);
   process.kill(pid, 'SIGCONT');
   await sleep(ms);
   process.kill(pid, 'SIGSTOP');
   await stopped(pid);
+  for (const model of models) model.stopped(thread);
+}
+
+/** `count` more stops, made while the thread did nothing else. */
+function stops(model: CpuModel, thread: Thread, count: number): void {
+  for (let stop = 0; stop < count; stop++) model.stopped(thread);
 }
 
 describe('the cputime model', () => {
   test('charges the CPU time a burst used, at the reference speed', async () => {
     const { pid, model, thread } = await stoppedSpinner(1e5);
     const before = cpuTimeNs(pid);
-    await burst(pid, 30);
+    await burst(pid, 30, thread, model);
     const used = cpuTimeNs(pid) - before;
     expect(used).toBeGreaterThan(1e6);
     expect(model.takeWork(thread)).toBeCloseTo((used / 1e9) * REFERENCE_SPEED, -3);
@@ -68,7 +76,7 @@ describe('the cputime model', () => {
     const { pid, model, thread } = await stoppedSpinner(1e5);
     const doubled = new CpuModel({ ...model.options, referenceSpeed: 2 * REFERENCE_SPEED });
     doubled.attach(thread);
-    await burst(pid, 30);
+    await burst(pid, 30, thread, model, doubled);
     const work = model.takeWork(thread);
     expect(work).toBeGreaterThan(1e6);
     // Both read the same stopped process: exactly twice the flops.
@@ -82,7 +90,7 @@ describe('the cputime model', () => {
     const before = cpuTimeNs(pid);
     let charged = 0;
     for (let stop = 0; stop < 20; stop++) {
-      await burst(pid, 1 + (stop % 4));
+      await burst(pid, 1 + (stop % 4), thread, model);
       // Several stops in quick succession, as a program making syscalls back to back.
       for (let repeat = 0; repeat < 5; repeat++) charged += model.takeWork(thread);
     }
@@ -91,6 +99,58 @@ describe('the cputime model', () => {
     // What is not charged yet is under the threshold, carried to the next stop.
     expect(used - charged).toBeLessThan(threshold);
     expect(charged).toBeGreaterThan(0);
+  });
+
+  test('does not charge what the stops since the last reading cost the thread', async () => {
+    const stopOverheadNs = 10_000;
+    const { pid, model, thread } = await stoppedSpinner(1e5, stopOverheadNs);
+    const before = cpuTimeNs(pid);
+    await burst(pid, 30, thread, model);
+    // As if the burst had been cut by 1000 stops: 10 ms of its CPU time were theirs.
+    stops(model, thread, 999);
+    const used = cpuTimeNs(pid) - before;
+    expect(used).toBeGreaterThan(1000 * stopOverheadNs);
+    expect(model.takeWork(thread)).toBeCloseTo(((used - 1000 * stopOverheadNs) / 1e9) * REFERENCE_SPEED, -3);
+    // Those stops are paid for: a later reading subtracts only the burst's own stop.
+    const next = cpuTimeNs(pid);
+    await burst(pid, 30, thread, model);
+    expect(model.takeWork(thread)).toBeCloseTo(((cpuTimeNs(pid) - next - stopOverheadNs) / 1e9) * REFERENCE_SPEED, -3);
+  });
+
+  test('charges nothing for a burst that used less CPU time than its stops cost', async () => {
+    const { pid, model, thread } = await stoppedSpinner(1, 1e6);
+    const before = cpuTimeNs(pid);
+    // Resumed for 30 ms more than the burst: the stops' cost below leaves
+    // the bound above the threshold, so the CPU time is read, and its
+    // difference would otherwise be charged.
+    model.resumed(thread);
+    await sleep(30);
+    await burst(pid, 5, thread, model);
+    const used = cpuTimeNs(pid) - before;
+    // Enough stops to cost more than the burst used.
+    stops(model, thread, Math.ceil(used / 1e6));
+    expect(model.takeWork(thread)).toBe(0);
+  });
+
+  test('does not read the CPU time while the time the thread spent resumed cannot reach the threshold; the work is charged at a later reading', async () => {
+    const { pid, model, thread } = await stoppedSpinner(1e5);
+    const before = cpuTimeNs(pid);
+    // It runs, but the model is not told: as far as it knows, the thread never left its stop.
+    await burst(pid, 30, thread);
+    expect(model.takeWork(thread)).toBe(0);
+    // Once it was resumed long enough, the reading covers both bursts.
+    await burst(pid, 30, thread, model);
+    expect(model.takeWork(thread)).toBeCloseTo(((cpuTimeNs(pid) - before) / 1e9) * REFERENCE_SPEED, -3);
+  });
+});
+
+describe('the CPU time of a thread\'s own work', () => {
+  test('is its CPU time less what its stops cost it', () => {
+    expect(ownCpuTimeNs(50_000, 4, 3_000)).toBe(38_000);
+  });
+
+  test('is never negative, when its stops cost less than the calibrated overhead', () => {
+    expect(ownCpuTimeNs(5_000, 4, 3_000)).toBe(0);
   });
 });
 

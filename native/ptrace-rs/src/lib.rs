@@ -20,6 +20,8 @@ mod regs;
 mod seccomp;
 mod sockets;
 mod spawn;
+mod stop_cost;
+mod stop_program;
 mod wait;
 
 use errors::Result;
@@ -338,4 +340,27 @@ pub fn count_calibration_instructions(iterations: u32) -> Result<f64> {
 #[napi]
 pub fn calibration_instructions_per_iteration() -> u32 {
   calibrate::INSTRUCTIONS_PER_ITERATION as u32
+}
+
+#[napi(object)]
+pub struct StopCostOptions {
+  /// The run's seccomp filter: the syscalls it traps, or every one.
+  pub trap_syscalls: Vec<u32>,
+  pub trap_all: bool,
+  /// The CPU the run pins its tracees to.
+  pub cpu: Option<u32>,
+  /// The syscall the measuring tracee makes at every stop (trapped, and skipped as an emulated one is).
+  pub syscall: u32,
+  pub batches: u32,
+  pub stops_per_batch: u32,
+}
+
+/// Runs a tracee whose only work is stopping: it makes `syscall` again and
+/// again under the run's filter, and each call is skipped at its seccomp stop
+/// as an emulated syscall is. Returns its CPU time in ns over each batch of
+/// `stopsPerBatch` stops.
+#[napi]
+pub fn measure_stop_cost(opts: StopCostOptions) -> Result<Vec<f64>> {
+  let setup = stop_cost::Setup { trapped: &opts.trap_syscalls, trap_all: opts.trap_all, cpu: opts.cpu, sysno: opts.syscall };
+  stop_cost::measure(&setup, opts.batches, opts.stops_per_batch)
 }

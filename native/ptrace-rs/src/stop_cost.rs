@@ -1,0 +1,104 @@
+//! Measures what ptrace stops cost a tracee in CPU time. A thread's CPU
+//! time (schedstat) counts kernel time too, and each stop makes the tracee
+//! run the seccomp filter, stop, switch out and back in: work the program
+//! did not ask for. A tracee whose only work is one trapped syscall in a
+//! loop (`stop_program`) is stopped at each call and the call emulated as
+//! the mediator emulates one (registers read, a result written into its
+//! memory, the call skipped, PTRACE_CONT); its CPU time over a batch of
+//! stops is then nearly all stop cost (the loop itself is six instructions
+//! per call).
+
+use crate::errors::{invalid, Result};
+use crate::spawn::{self, SpawnOptions};
+use crate::wait::{self, StopKind};
+use crate::{counters, memory, ptrace, regs, stop_program};
+
+/// What an emulated call writes back at each stop: a clock_gettime's
+/// timespec, into the 16 bytes the program's second argument points at.
+/// Writing into the tracee costs it CPU time too (about 1 µs a stop here).
+const RESULT: [u8; 16] = [0; 16];
+
+/// What `measure` needs to stop its tracee as a run's tracees are stopped.
+pub struct Setup<'a> {
+  /// The run's filter: the syscalls it traps (or every one), and the CPU its tracees are pinned to.
+  pub trapped: &'a [u32],
+  pub trap_all: bool,
+  pub cpu: Option<u32>,
+  /// The syscall the tracee makes again and again; it is added to the trapped ones.
+  pub sysno: u32,
+}
+
+/// The tracee's CPU time (ns) over each of `batches` batches of `stops_per_batch` stops.
+pub fn measure(setup: &Setup, batches: u32, stops_per_batch: u32) -> Result<Vec<f64>> {
+  if batches == 0 || stops_per_batch == 0 {
+    return Err(invalid("measureStopCost", "at least one batch of one stop"));
+  }
+  // One more stop than measured: the first reading is taken at the first stop.
+  let stops = batches
+    .checked_mul(stops_per_batch)
+    .and_then(|stops| stops.checked_add(1))
+    .ok_or_else(|| invalid("measureStopCost", "at most 2^32 - 1 stops"))?;
+  let program = stop_program::write(setup.sysno, stops)?;
+  let mut trapped = setup.trapped.to_vec();
+  trapped.push(setup.sysno);
+  let pid = spawn::spawn(&SpawnOptions {
+    path: format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&program)),
+    argv: vec!["simterpose-stop-cost".to_string()],
+    env: Vec::new(),
+    cwd: None,
+    trap_syscalls: trapped,
+    trap_all: setup.trap_all,
+    cpu: setup.cpu,
+    stdin: None,
+    stdout: None,
+    stderr: None,
+  })?;
+  drop(program);
+  let result = supervise(pid, setup.sysno, stops_per_batch);
+  counters::forget_thread(pid);
+  match result {
+    Ok(costs) if costs.len() == batches as usize => Ok(costs),
+    Ok(costs) => Err(invalid("measureStopCost", &format!("the stop-cost tracee ended after {} of its batches", costs.len()))),
+    Err(err) => {
+      // Not reaped yet: end it now rather than when we exit (PTRACE_O_EXITKILL).
+      unsafe { libc::kill(pid, libc::SIGKILL) };
+      let mut status = 0;
+      unsafe { libc::waitpid(pid, &mut status, libc::__WALL) };
+      Err(err)
+    }
+  }
+}
+
+/// Runs the tracee from its exec stop until it has exited and is reaped,
+/// skipping its syscall at each stop and reading its CPU time every
+/// `stops_per_batch` stops; returns the CPU time of each whole batch.
+fn supervise(pid: i32, sysno: u32, stops_per_batch: u32) -> Result<Vec<f64>> {
+  let mut out = [0f64; wait::OUT_LEN];
+  let mut costs = Vec::new();
+  let mut last_reading: Option<u64> = None;
+  let mut seen = 0u32;
+  ptrace::cont(pid, 0)?;
+  loop {
+    match wait::wait_stop(pid, &mut out, false)? {
+      Some(StopKind::Seccomp) if out[1] == f64::from(sysno) => {
+        if seen.is_multiple_of(stops_per_batch) {
+          // Stopped, the tracee is off the CPU: its reading is settled.
+          let reading = counters::thread_cpu_time_ns(pid)?;
+          if let Some(previous) = last_reading {
+            costs.push(reading.saturating_sub(previous) as f64);
+          }
+          last_reading = Some(reading);
+        }
+        seen += 1;
+        // The emulated call's result, as the mediator writes it (a clock_gettime's timespec).
+        memory::write(pid, out[3] as u64, &RESULT)?;
+        regs::skip_syscall(pid, 0)?;
+        regs::forget(pid);
+        ptrace::cont(pid, 0)?;
+      }
+      Some(StopKind::Exited | StopKind::Killed) => return Ok(costs),
+      // Its exit_group (which the run's filter may trap too) and exit event go on natively.
+      _ => ptrace::cont(pid, 0)?,
+    }
+  }
+}
