@@ -1,5 +1,5 @@
 import { UserError } from '../errors.js';
-import type { Transport } from '../net/index.js';
+import type { Transfer, Transport } from '../net/index.js';
 import type { Simulation } from '../sim/index.js';
 import type { MediatorObserver } from './events.js';
 import { RUN_FAILED } from './limits.js';
@@ -7,42 +7,21 @@ import type { Scheduler } from './scheduler.js';
 
 /**
  * About how many bytes of a route's transfers may cross between two looks at
- * their progress, at the route's full speed: what a reader of a long stream
- * gets per wakeup. Smaller makes streams smoother and runs slower (a reader
- * reading 64 KiB at a time makes one more read per look, for the rest).
+ * a followed stream, at the route's full speed: what a reader of a long
+ * stream gets per wakeup. Smaller makes streams smoother and runs slower (a
+ * reader reading 64 KiB at a time makes one more read per look, for the rest).
  */
 export const CROSSING_GRAIN_BYTES = 256 * 1024;
 
-interface Followed {
-  readonly bytes: number;
-  readonly onCrossed: (crossed: number) => void;
-}
-
-/** The stream transfers under way on one route (source host to destination host), and the look that is due. */
-interface Route {
-  readonly period: number;
-  /** Bytes of stream transfers under way, followed or not. */
-  streamBytes: number;
-  readonly followed: Map<number, Followed>;
-  /** Bumped when the route has nothing left to follow: a look already due then no longer matters. */
-  generation: number;
-  armed: boolean;
-}
-
 /**
  * The virtual network's transport: every transfer is a SimGrid comm between
- * the hosts. The transfers of a TCP stream are followed once their route
- * carries at least CROSSING_GRAIN_BYTES of streams: they are looked at every
- * CROSSING_GRAIN_BYTES' worth of the route's bottleneck bandwidth, and told
- * how many of their bytes have crossed, how far SimGrid's model has carried
- * them (latency, bandwidth sharing and routes stay SimGrid's). All the
- * followed transfers of one route are looked at together, with one timer.
- * Less than a grain under way arrives in one piece anyway: following it
- * would only cost timers.
+ * the hosts, and how far it got is what SimGrid's model says (latency,
+ * bandwidth sharing and routes stay SimGrid's). A followed stream is looked
+ * at every CROSSING_GRAIN_BYTES' worth of its route's bottleneck bandwidth.
  */
 export class SimTransport implements Transport {
-  /** By source, then destination host index; null for a route of latency alone, whose transfers cross all at once. */
-  private readonly routes = new Map<number, Map<number, Route | null>>();
+  /** Seconds between two looks, by source then destination host index; Infinity for a route of latency alone. */
+  private readonly periods = new Map<number, Map<number, number>>();
 
   constructor(
     private readonly sim: Simulation,
@@ -51,88 +30,59 @@ export class SimTransport implements Transport {
     private readonly observer: MediatorObserver | undefined,
   ) {}
 
-  start(source: string, destination: string, bytes: number, delivered: () => void, onCrossed?: (crossed: number) => void): void {
-    const from = this.hostIndexes.get(source)!;
-    const to = this.hostIndexes.get(destination)!;
+  start(source: string, destination: string, bytes: number, delivered: () => void): Transfer {
     let id: number;
     try {
-      id = this.sim.startComm(from, to, bytes);
+      id = this.sim.startComm(this.hostIndexes.get(source)!, this.hostIndexes.get(destination)!, bytes);
     } catch (error) {
       throw noRouteError(this.sim, source, destination) ?? error;
     }
     const observer = this.observer;
     const token = observer?.commStarted(source, destination, bytes, this.scheduler.now);
-    const route = onCrossed !== undefined && bytes > 0 ? this.route(from, to) : null;
-    if (route !== null) {
-      route.streamBytes += bytes;
-      if (route.streamBytes >= CROSSING_GRAIN_BYTES) {
-        const told = token === undefined ? onCrossed! : firstCrossingTold(onCrossed!, () => observer!.commCrossing(token));
-        this.follow(route, id, { bytes, onCrossed: told });
-      }
-    }
     this.scheduler.onActivityEnd(id, () => {
-      if (route !== null) this.ended(route, id, bytes);
       if (token !== undefined) observer!.commEnded(token, this.scheduler.now);
       delivered();
     });
+    // SimGrid's progress is fluid: only whole bytes cross.
+    const crossed = () => Math.floor(bytes - this.sim.remaining(id));
+    return { crossed: token === undefined ? crossed : firstCrossingTold(crossed, () => observer!.commCrossing(token)) };
   }
 
-  private route(from: number, to: number): Route | null {
-    let routes = this.routes.get(from);
-    if (routes === undefined) {
-      routes = new Map();
-      this.routes.set(from, routes);
-    }
-    let route = routes.get(to);
-    if (route === undefined) {
-      const bandwidth = bottleneckBandwidth(this.sim, from, to);
-      route = Number.isFinite(bandwidth)
-        ? { period: CROSSING_GRAIN_BYTES / bandwidth, streamBytes: 0, followed: new Map(), generation: 0, armed: false }
-        : null;
-      routes.set(to, route);
-    }
-    return route;
-  }
-
-  private follow(route: Route, id: number, transfer: Followed): void {
-    route.followed.set(id, transfer);
-    if (!route.armed) this.arm(route);
-  }
-
-  private ended(route: Route, id: number, bytes: number): void {
-    route.streamBytes -= bytes;
-    if (!route.followed.delete(id) || route.followed.size > 0) return;
-    route.generation++;
-    route.armed = false;
-  }
-
-  private arm(route: Route): void {
-    route.armed = true;
-    const generation = route.generation;
-    this.scheduler.at(this.scheduler.now + route.period, () => route.generation === generation, () => {
-      this.look(route);
-      if (route.followed.size > 0) this.arm(route);
-      else route.armed = false;
+  follow(source: string, destination: string, look: () => boolean): void {
+    const period = this.period(this.hostIndexes.get(source)!, this.hostIndexes.get(destination)!);
+    // A route of latency alone carries every byte at once, when its transfer completes.
+    if (!Number.isFinite(period)) return;
+    const next = (): void => this.scheduler.at(this.scheduler.now + period, () => true, () => {
+      if (look()) next();
     });
+    next();
   }
 
-  private look(route: Route): void {
-    // Telling a transfer may start others on the route (the window opened): they wait for the next look.
-    for (const [id, { bytes, onCrossed }] of [...route.followed]) {
-      // SimGrid's progress is fluid: only whole bytes cross.
-      const crossed = Math.floor(bytes - this.sim.remaining(id));
-      if (crossed > 0) onCrossed(crossed);
+  private period(from: number, to: number): number {
+    let periods = this.periods.get(from);
+    if (periods === undefined) {
+      periods = new Map();
+      this.periods.set(from, periods);
     }
+    let period = periods.get(to);
+    if (period === undefined) {
+      period = CROSSING_GRAIN_BYTES / bottleneckBandwidth(this.sim, from, to);
+      periods.set(to, period);
+    }
+    return period;
   }
 }
 
-/** `onCrossed`, which also calls `first` the first time it is called. */
-function firstCrossingTold(onCrossed: (crossed: number) => void, first: () => void): (crossed: number) => void {
+/** `crossed`, which also calls `first` the first time it finds bytes across. */
+function firstCrossingTold(crossed: () => number, first: () => void): () => number {
   let told = false;
-  return (crossed) => {
-    if (!told) first();
-    told = true;
-    onCrossed(crossed);
+  return () => {
+    const bytes = crossed();
+    if (!told && bytes > 0) {
+      told = true;
+      first();
+    }
+    return bytes;
   };
 }
 

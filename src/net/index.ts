@@ -10,5 +10,5 @@ export { EPHEMERAL_FIRST, EPHEMERAL_LAST, PortTable, TIME_WAIT_SECONDS, type Por
 export { Watchable, type Readiness, type ReadinessListener } from './readiness.js';
 export * from './sockaddr.js';
 export { SHUT_RD, SHUT_RDWR, SHUT_WR, SOMAXCONN, StreamSocket, type RecvOptions, type StreamState } from './stream.js';
-export type { Transport } from './transport.js';
+export { FOLLOWED_STREAM_BYTES, type Transfer, type Transport } from './transport.js';
 export { ManualTransport, type PendingTransfer } from './manual-transport.js';

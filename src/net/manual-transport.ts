@@ -1,4 +1,4 @@
-import type { Transport } from './transport.js';
+import type { Transfer, Transport } from './transport.js';
 
 export interface PendingTransfer {
   readonly srcHost: string;
@@ -8,28 +8,41 @@ export interface PendingTransfer {
 
 interface Entry extends PendingTransfer {
   onDelivered: () => void;
-  onCrossed?: (crossed: number) => void;
+  crossed: number;
 }
 
 /**
- * A Transport whose transfers complete only when told, in any order: for
- * tests of the network and of the code built on it, without a simulator.
+ * A Transport whose transfers complete only when told, in any order, and
+ * whose followed streams are looked at only when told: for tests of the
+ * network and of the code built on it, without a simulator.
  */
 export class ManualTransport implements Transport {
   /** Transfers started and counted bytes, for checking costs. */
   started = 0;
   bytesStarted = 0;
   private entries: Entry[] = [];
+  private looks: Array<() => boolean> = [];
 
   /** The transfers not completed yet, oldest first. */
   get pending(): PendingTransfer[] {
     return this.entries.map(({ srcHost, dstHost, bytes }) => ({ srcHost, dstHost, bytes }));
   }
 
-  start(srcHost: string, dstHost: string, bytes: number, onDelivered: () => void, onCrossed?: (crossed: number) => void): void {
+  /** How many streams are followed. */
+  get followed(): number {
+    return this.looks.length;
+  }
+
+  start(srcHost: string, dstHost: string, bytes: number, onDelivered: () => void): Transfer {
     this.started++;
     this.bytesStarted += bytes;
-    this.entries.push({ srcHost, dstHost, bytes, onDelivered, onCrossed });
+    const entry: Entry = { srcHost, dstHost, bytes, onDelivered, crossed: 0 };
+    this.entries.push(entry);
+    return { crossed: () => entry.crossed };
+  }
+
+  follow(_srcHost: string, _dstHost: string, look: () => boolean): void {
+    this.looks.push(look);
   }
 
   /** Completes the pending transfer at `index` (0 is the oldest). */
@@ -39,12 +52,18 @@ export class ManualTransport implements Transport {
     entry.onDelivered();
   }
 
-  /** Says that `crossed` bytes of the pending transfer at `index` have crossed so far. */
+  /** `crossed` bytes of the pending transfer at `index` have crossed so far; followed streams see it at the next look. */
   cross(index: number, crossed: number): void {
     const entry = this.entries[index];
     if (entry === undefined) throw new Error(`no pending transfer #${index}`);
-    if (entry.onCrossed === undefined) throw new Error(`pending transfer #${index} does not follow its bytes`);
-    entry.onCrossed(crossed);
+    entry.crossed = crossed;
+  }
+
+  /** Looks at every followed stream once; those that say so are no longer followed. */
+  look(): void {
+    const looks = this.looks;
+    this.looks = [];
+    for (const look of looks) if (look()) this.looks.push(look);
   }
 
   /** Completes the transfers pending now, oldest first, but not those they start: one network hop. */

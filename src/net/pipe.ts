@@ -1,6 +1,6 @@
 import { ByteQueue } from './byte-queue.js';
 import { Fifo } from './fifo.js';
-import type { Transport } from './transport.js';
+import { FOLLOWED_STREAM_BYTES, type Transfer, type Transport } from './transport.js';
 
 /** Linux's net.core.wmem_default and rmem_default, used as payload bytes. */
 export const DEFAULT_BUFFER_SIZE = 212992;
@@ -22,6 +22,7 @@ interface Segment {
   /** Runs when the segment arrives, in sending order, after the segments before it. */
   onArrival?: () => void;
   complete: boolean;
+  transfer?: Transfer;
 }
 
 /**
@@ -64,6 +65,8 @@ export class Pipe {
   private unwantedReported = false;
   /** The sender aborted: nothing more starts. */
   private stopped = false;
+  /** The transport looks at this pipe's transfers from time to time (see `look`). */
+  private followed = false;
 
   /**
    * @param carries whether the pipe keeps the bytes themselves (full mediation)
@@ -173,20 +176,40 @@ export class Pipe {
 
   private start(segment: Segment): void {
     this.segments.push(segment);
-    const onCrossed = segment.bytes > 0 ? (crossed: number) => this.cross(segment, crossed) : undefined;
-    this.transport.start(this.fromHost, this.toHost, segment.bytes, () => {
+    segment.transfer = this.transport.start(this.fromHost, this.toHost, segment.bytes, () => {
       segment.complete = true;
-      this.cross(segment, segment.bytes);
+      if (this.cross(segment, segment.bytes)) this.settle();
       this.arrive();
-    }, onCrossed);
+    });
+    if (!this.followed && this.inFlight >= FOLLOWED_STREAM_BYTES) {
+      this.followed = true;
+      this.transport.follow(this.fromHost, this.toHost, () => this.look());
+    }
   }
 
-  /** `crossed` bytes of the segment are across so far: those not counted yet are delivered. */
-  private cross(segment: Segment, crossed: number): void {
+  /** Delivers what crossed of every transfer under way; returns whether the pipe is still worth following. */
+  private look(): boolean {
+    let landed = false;
+    for (let i = 0; i < this.segments.length; i++) {
+      const segment = this.segments.at(i)!;
+      if (segment.bytes > 0 && !segment.complete && this.cross(segment, segment.transfer!.crossed())) landed = true;
+    }
+    if (landed) this.settle();
+    this.followed = this.inFlight >= FOLLOWED_STREAM_BYTES;
+    return this.followed;
+  }
+
+  /** `crossed` bytes of the segment are across so far: those not counted yet are delivered. Returns whether there were any. */
+  private cross(segment: Segment, crossed: number): boolean {
     const fresh = crossed - segment.landed;
-    if (fresh <= 0) return;
+    if (fresh <= 0) return false;
     segment.landed = crossed;
     this.land(fresh);
+    return true;
+  }
+
+  /** After bytes landed: the window may have opened, and the reader has news. */
+  private settle(): void {
     this.pump();
     this.onChange();
   }

@@ -4,6 +4,7 @@ import { ManualTransport } from '../../src/net/manual-transport.js';
 import { VirtualNetwork } from '../../src/net/network.js';
 import type { Readiness } from '../../src/net/readiness.js';
 import { SHUT_WR, StreamSocket } from '../../src/net/stream.js';
+import { FOLLOWED_STREAM_BYTES } from '../../src/net/transport.js';
 
 const hosts = ['a', 'b', 'c'].map((name) => ({ name, properties: {} }));
 const B = '10.0.0.2';
@@ -16,6 +17,9 @@ function setup(options = {}) {
   expect(server.listen(16)).toBeUndefined();
   return { transport, net, server };
 }
+
+/** Buffers large enough for a followed stream to be under way (Linux grows TCP buffers this far). */
+const BIG_BUFFERS = { sendBufferSize: 4 << 20, receiveBufferSize: 4 << 20 };
 
 const code = (result: unknown) => (result instanceof SocketError ? result.code : result);
 
@@ -207,39 +211,59 @@ describe('TCP data', () => {
     expect('<0><1><2' + text(child.recv(10_000))).toBe(expected);
   });
 
-  it('lets the reader take bytes as they cross, before their transfer completes', () => {
-    const { transport, net, server } = setup();
+  it('lets the reader take bytes as they cross, at each look, before their transfer completes', () => {
+    const { transport, net, server } = setup(BIG_BUFFERS);
     const { client, child } = connected(net, transport, server);
     const seen: Readiness[] = [];
     child.onChange((r) => seen.push(r));
-    expect(client.send(Buffer.from('0123456789'))).toBe(10);
-    transport.cross(0, 0);
+    const stream = Buffer.alloc(FOLLOWED_STREAM_BYTES);
+    stream.write('0123456789');
+    expect(client.send(stream)).toBe(FOLLOWED_STREAM_BYTES);
+    expect(transport.followed).toBe(1);
+    transport.look();
     expect(child.readiness().readable).toBe(false);
     transport.cross(0, 4);
+    expect(child.readiness().readable).toBe(false); // until the transport looks
+    transport.look();
     expect(seen.map((r) => r.readable)).toEqual([true]);
-    expect(child.available()).toBe(4);
     expect(text(child.recv(100))).toBe('0123');
-    transport.cross(0, 4); // nothing new
+    transport.look(); // nothing new
     expect(code(child.recv(100))).toBe('EAGAIN');
     transport.cross(0, 7);
+    transport.look();
     transport.complete(0);
-    expect(text(child.recv(100))).toBe('456789');
+    expect(text(child.recv(6))).toBe('456789');
+    expect((child.recv(FOLLOWED_STREAM_BYTES) as Buffer).length).toBe(FOLLOWED_STREAM_BYTES - 10);
+  });
+
+  it('follows a stream only while a good deal of it is under way', () => {
+    const { transport, net, server } = setup(BIG_BUFFERS);
+    const { client } = connected(net, transport, server);
+    client.send(Buffer.alloc(FOLLOWED_STREAM_BYTES - 1));
+    expect(transport.followed).toBe(0);
+    client.send(Buffer.alloc(1));
+    expect(transport.followed).toBe(1);
+    transport.complete(0);
+    transport.look(); // one byte under way: no longer worth it
+    expect(transport.followed).toBe(0);
   });
 
   it('opens the window as crossed bytes are read, so the sender streams on', () => {
     const { transport, net, server } = setup();
     const { client, child } = connected(net, transport, server);
-    client.sendBufferSize = 2000;
-    child.receiveBufferSize = 1000;
-    expect(client.send(Buffer.alloc(1500, 1))).toBe(1500);
-    expect(transport.pending).toEqual([{ srcHost: 'a', dstHost: 'b', bytes: 1000 }]);
-    transport.cross(0, 600);
+    const window = 2 * FOLLOWED_STREAM_BYTES;
+    client.sendBufferSize = window + 1000;
+    child.receiveBufferSize = window;
+    expect(client.send(Buffer.alloc(window + 1000, 1))).toBe(window + 1000);
+    expect(transport.pending).toEqual([{ srcHost: 'a', dstHost: 'b', bytes: window }]);
+    transport.cross(0, window / 2 + 100);
+    transport.look();
     expect(transport.pending).toHaveLength(1); // crossed but unread: the window stays shut
-    expect(client.send(Buffer.alloc(1500))).toBe(1100); // crossed bytes left the send buffer
-    expect((child.recv(1000) as Buffer).length).toBe(600);
+    expect(client.send(Buffer.alloc(window))).toBe(window / 2 + 100); // crossed bytes left the send buffer
+    expect((child.recv(window) as Buffer).length).toBe(window / 2 + 100);
     expect(transport.pending).toEqual([
-      { srcHost: 'a', dstHost: 'b', bytes: 1000 },
-      { srcHost: 'a', dstHost: 'b', bytes: 600 },
+      { srcHost: 'a', dstHost: 'b', bytes: window },
+      { srcHost: 'a', dstHost: 'b', bytes: window / 2 + 100 },
     ]);
   });
 
@@ -266,30 +290,35 @@ describe('TCP data', () => {
 
   it('reports the sender writable again only once the room is half of what is still queued, as Linux does', () => {
     const { transport, net, server } = setup();
-    const { client } = connected(net, transport, server);
-    client.sendBufferSize = 3000;
-    expect(client.send(Buffer.alloc(3000))).toBe(3000);
+    const { client, child } = connected(net, transport, server);
+    const buffer = 3 * FOLLOWED_STREAM_BYTES;
+    client.sendBufferSize = buffer;
+    child.receiveBufferSize = buffer;
+    expect(client.send(Buffer.alloc(buffer))).toBe(buffer);
     expect(client.readiness().writable).toBe(false);
-    transport.cross(0, 900); // room 900, 2100 queued
+    transport.cross(0, 0.3 * buffer); // room 0.3, 0.7 queued
+    transport.look();
     expect(client.readiness().writable).toBe(false);
     expect(client.send(Buffer.alloc(10))).toBe(10); // a write still takes what fits
-    transport.cross(0, 1010); // room 1010, 1990 queued
+    transport.cross(0, 0.34 * buffer); // room 0.34 less 10 bytes, about 0.66 queued
+    transport.look();
     expect(client.readiness().writable).toBe(true);
   });
 
   it('lets the FIN arrive only after every byte sent before it, even when it completes first', () => {
-    const { transport, net, server } = setup();
+    const { transport, net, server } = setup(BIG_BUFFERS);
     const { client, child } = connected(net, transport, server);
-    client.send(Buffer.from('tail'));
+    client.send(Buffer.alloc(FOLLOWED_STREAM_BYTES, 't'));
     client.close();
-    expect(transport.pending.map((transfer) => transfer.bytes)).toEqual([4, 0]);
+    expect(transport.pending.map((transfer) => transfer.bytes)).toEqual([FOLLOWED_STREAM_BYTES, 0]);
     transport.complete(1); // the FIN's transfer
     transport.cross(0, 2);
+    transport.look();
     expect(child.readiness().readHangup).toBe(false);
-    expect(text(child.recv(100))).toBe('ta');
+    expect(text(child.recv(100))).toBe('tt');
     expect(code(child.recv(100))).toBe('EAGAIN');
     transport.complete(0);
-    expect(text(child.recv(100))).toBe('il');
+    expect((child.recv(FOLLOWED_STREAM_BYTES) as Buffer).length).toBe(FOLLOWED_STREAM_BYTES - 2);
     expect(text(child.recv(100))).toBe('');
   });
 
