@@ -1,4 +1,4 @@
-import { ByteQueue, DatagramSocket, StreamSocket, isError, type Datagram, type Endpoint, type ReceivedDatagram, type SocketError } from '../net/index.js';
+import { ByteQueue, DatagramSocket, StreamSocket, isError, type Datagram, type Endpoint, type Payload, type ReceivedDatagram, type SocketError } from '../net/index.js';
 import type { SyscallContext } from './context.js';
 import { installAccepted, installSocket, type Carrier, type DataPath } from './data-path.js';
 import { native, type Outcome } from './outcome.js';
@@ -64,10 +64,12 @@ class KernelSocket implements Carrier {
     return accepted;
   }
 
-  send(bytes: Buffer): number | SocketError {
-    const accepted = (this.socket as StreamSocket).sendCount(bytes.length);
+  send(payload: Payload): number | SocketError {
+    const accepted = (this.socket as StreamSocket).sendCount(payload.length);
     if (isError(accepted)) return accepted;
-    this.pending.push(accepted === bytes.length ? bytes : bytes.subarray(0, accepted));
+    const bytes = Buffer.allocUnsafe(accepted);
+    payload.copy(bytes, 0);
+    this.pending.push(bytes);
     this.flush();
     return accepted;
   }

@@ -1,4 +1,4 @@
-import type { DatagramSocket, Endpoint, ReceivedDatagram, SocketError, StreamSocket } from '../net/index.js';
+import type { DatagramSocket, Endpoint, Payload, ReceivedDatagram, SocketError, StreamSocket } from '../net/index.js';
 import type { SyscallContext } from './context.js';
 import { OpenFile } from './fd-table.js';
 import { native, type Outcome } from './outcome.js';
@@ -22,8 +22,8 @@ export interface DataPath {
 
 /** One socket's end of its data path: what the socket handlers call to move payloads. */
 export interface Carrier {
-  /** A stream's payload, handed to the connection; how many bytes it took. */
-  send(bytes: Buffer): number | SocketError;
+  /** A stream's payload, handed to the connection, which copies what it takes; how many bytes it took. */
+  send(payload: Payload): number | SocketError;
   /** `count` bytes the stream socket lets be read now (see StreamSocket.receivable), consumed unless peeking, in pieces. */
   receive(count: number, peek: boolean): Buffer[];
   /** One datagram, to `to` or the connected peer. */
@@ -58,8 +58,8 @@ export function installAccepted(ctx: SyscallContext, fd: number, flags: number, 
 class CarriedBytes implements Carrier {
   constructor(private readonly socket: StreamSocket | DatagramSocket) {}
 
-  send(bytes: Buffer): number | SocketError {
-    return (this.socket as StreamSocket).send(bytes);
+  send(payload: Payload): number | SocketError {
+    return (this.socket as StreamSocket).send(payload);
   }
 
   receive(count: number, peek: boolean): Buffer[] {

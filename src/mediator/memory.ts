@@ -7,6 +7,10 @@ export const memory = {
     ptrace.readMemoryInto(pid, addr, data);
     return data;
   },
+  /** Fills `target` from the tracee's memory at `addr`. */
+  readInto(pid: number, addr: number, target: Buffer): void {
+    ptrace.readMemoryInto(pid, addr, target);
+  },
   write(pid: number, addr: number, data: Buffer): void {
     ptrace.writeMemory(pid, addr, data);
   },

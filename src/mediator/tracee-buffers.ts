@@ -1,4 +1,4 @@
-import { decodeSockaddrIn, encodeSockaddrIn, type Endpoint, type SocketError } from '../net/index.js';
+import { decodeSockaddrIn, encodeSockaddrIn, type Endpoint, type Payload, type SocketError } from '../net/index.js';
 import { memory } from './memory.js';
 
 /**
@@ -41,6 +41,28 @@ export function gather(pid: number, vectors: readonly Iovec[], offset = 0): Buff
     skip = 0;
   }
   return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+}
+
+/** The bytes of `vectors` from `offset` on, read from the tracee only as far as they are copied out. */
+export function traceePayload(pid: number, vectors: readonly Iovec[], offset = 0): Payload {
+  return {
+    length: totalLength(vectors) - offset,
+    copy(target, from) {
+      let skip = offset + from;
+      let at = 0;
+      for (const { base, length } of vectors) {
+        if (at === target.length) return;
+        if (skip >= length) {
+          skip -= length;
+          continue;
+        }
+        const n = Math.min(length - skip, target.length - at);
+        memory.readInto(pid, base + skip, target.subarray(at, at + n));
+        at += n;
+        skip = 0;
+      }
+    },
+  };
 }
 
 /** Writes the bytes of `pieces`, in order, across `vectors`, without joining them first. */

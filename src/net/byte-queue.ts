@@ -50,11 +50,6 @@ export class ByteQueue {
 
   /** Up to `max` bytes from the front, left in place. */
   peek(max: number): Buffer {
-    return join(this.peekPieces(max));
-  }
-
-  /** Up to `max` bytes from the front, left in place, as views of the stored chunks. */
-  peekPieces(max: number): Buffer[] {
     const pieces: Buffer[] = [];
     let wanted = Math.min(max, this.size);
     let offset = this.offset;
@@ -65,7 +60,7 @@ export class ByteQueue {
       wanted -= n;
       offset = 0;
     }
-    return pieces;
+    return join(pieces);
   }
 
   /** Drops up to `max` bytes from the front. */

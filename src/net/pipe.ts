@@ -1,5 +1,6 @@
-import { ByteQueue } from './byte-queue.js';
 import { Fifo } from './fifo.js';
+import type { Payload } from './payload.js';
+import { RingBytes } from './ring-bytes.js';
 import { FOLLOWED_STREAM_BYTES, type Transfer, type Transport } from './transport.js';
 
 /** Linux's net.core.wmem_default and rmem_default, used as payload bytes. */
@@ -50,7 +51,7 @@ export class Pipe {
   /** The FIN arrived: once the delivered bytes are read, the reader sees EOF. */
   finArrived = false;
   /** Every byte handed over and not yet read or dropped, oldest first, when the pipe carries them. */
-  readonly carried: ByteQueue | undefined;
+  readonly carried: RingBytes | undefined;
   /** Bytes delivered and not read yet. */
   private deliveredCount = 0;
   /** Bytes the sender handed over that are not delivered yet. */
@@ -81,7 +82,7 @@ export class Pipe {
     private readonly onChange: () => void,
     private readonly onUnwanted: () => void,
   ) {
-    this.carried = carries ? new ByteQueue() : undefined;
+    this.carried = carries ? new RingBytes() : undefined;
   }
 
   /** Bytes delivered and not read yet. */
@@ -106,18 +107,18 @@ export class Pipe {
 
   /**
    * Takes as many of `count` bytes as the send buffer has room for; returns
-   * how many. A carrying pipe keeps that many of `bytes` (without copying).
+   * how many. A carrying pipe copies that many from `payload`.
    */
-  write(count: number, bytes?: Buffer): number {
+  write(count: number, payload?: Payload): number {
     const accepted = Math.min(count, this.room());
     if (accepted === 0) return 0;
-    if (this.carried) this.carried.push(accepted === bytes!.length ? bytes! : bytes!.subarray(0, accepted));
+    this.carried?.append(payload!, 0, accepted);
     this.queued += accepted;
     this.pump();
     return accepted;
   }
 
-  /** The reader took `count` delivered bytes (returned, in pieces, when the pipe carries them): the window opens. */
+  /** The reader took `count` delivered bytes (returned, as views valid until the next write, when the pipe carries them): the window opens. */
   read(count: number): Buffer[] | undefined {
     const taken = Math.min(count, this.deliveredCount);
     this.deliveredCount -= taken;
@@ -128,7 +129,7 @@ export class Pipe {
 
   /** Up to `count` delivered bytes, left unread, in pieces (when the pipe carries them). */
   peek(count: number): Buffer[] | undefined {
-    return this.carried?.peekPieces(Math.min(count, this.deliveredCount));
+    return this.carried?.peek(Math.min(count, this.deliveredCount));
   }
 
   /** No more data: the FIN follows the bytes already handed over. */

@@ -2,6 +2,7 @@ import type { NetContext } from './context.js';
 import { fail, isError, type NetErrnoName, type SocketError } from './errors.js';
 import { Fifo } from './fifo.js';
 import { INADDR_ANY, LOOPBACK, isLoopback } from './ipv4.js';
+import { payloadOf, type Payload } from './payload.js';
 import { Pipe } from './pipe.js';
 import { TIME_WAIT_SECONDS } from './ports.js';
 import { Watchable, type Readiness } from './readiness.js';
@@ -191,9 +192,10 @@ export class StreamSocket extends Watchable {
     return child;
   }
 
-  /** Full mediation: hands bytes over for sending (keeps them, no copy); how many fitted in the send buffer. */
-  send(bytes: Buffer): number | SocketError {
-    return this.write(bytes.length, bytes);
+  /** Full mediation: hands bytes over for sending (copies those that fit in the send buffer); how many fitted. */
+  send(data: Buffer | Payload): number | SocketError {
+    const payload = Buffer.isBuffer(data) ? payloadOf(data) : data;
+    return this.write(payload.length, payload);
   }
 
   /** Address translation: `count` bytes the kernel carries; how many of them fitted in the send buffer. */
@@ -201,14 +203,14 @@ export class StreamSocket extends Watchable {
     return this.write(count);
   }
 
-  /** Full mediation: up to `max` delivered bytes; an empty Buffer at EOF. */
+  /** Full mediation: up to `max` delivered bytes, in a Buffer of their own; an empty Buffer at EOF. */
   recv(max: number, options: RecvOptions = {}): Buffer | SocketError {
     const pieces = this.recvPieces(max, options);
     if (isError(pieces)) return pieces;
-    return pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
+    return Buffer.concat(pieces);
   }
 
-  /** recv without joining: the bytes as views of the buffers they were sent in (none at EOF). */
+  /** recv without copying: views of where the connection keeps the bytes, valid until the peer sends again (none at EOF). */
   recvPieces(max: number, options: RecvOptions = {}): Buffer[] | SocketError {
     const count = this.receivable(max, options);
     if (isError(count)) return count;
@@ -265,12 +267,12 @@ export class StreamSocket extends Watchable {
     return this.peer;
   }
 
-  private write(count: number, bytes?: Buffer): number | SocketError {
+  private write(count: number, payload?: Payload): number | SocketError {
     if (this.pendingError !== undefined) return fail(this.takeError()!);
     if (this.currentState === 'connecting') return fail('EAGAIN');
     if (this.currentState !== 'connected' || this.writeShut || this.resetReceived) return fail('EPIPE');
     if (count === 0) return 0;
-    const accepted = this.out!.write(count, bytes);
+    const accepted = this.out!.write(count, payload);
     if (accepted === 0) return fail('EAGAIN');
     this.changed();
     return accepted;

@@ -6,7 +6,7 @@ import { asInt, memory } from '../memory.js';
 import { ptrace } from '../native.js';
 import { NATIVE, blocked, done, fail, type Outcome } from '../outcome.js';
 import type { Thread } from '../tracees.js';
-import { finishMsghdr, gather, readMsghdr, readSockaddr, scatter, totalLength, writeSockaddr, type Iovec } from '../tracee-buffers.js';
+import { finishMsghdr, gather, readMsghdr, readSockaddr, scatter, totalLength, traceePayload, writeSockaddr, type Iovec } from '../tracee-buffers.js';
 import { addressTranslation } from '../address-translation.js';
 import { fullMediation, type DataPath } from '../data-path.js';
 import { SocketFile } from '../virtual-socket.js';
@@ -266,7 +266,7 @@ export function sendPayload(ctx: SyscallContext, file: OpenFile<SocketFile>, vec
   const total = totalLength(vectors);
   const progress = sendProgress.get(ctx.thread);
   const already = progress?.socket === socket ? progress.sent : 0;
-  const accepted = total === already ? 0 : carrier.send(gather(pid, vectors, already));
+  const accepted = total === already ? 0 : carrier.send(traceePayload(pid, vectors, already));
   if (isError(accepted)) {
     sendProgress.delete(ctx.thread);
     if (accepted.code === 'EAGAIN') {

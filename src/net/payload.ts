@@ -1,0 +1,15 @@
+/**
+ * Bytes a sender hands over, copied out only as far as a connection takes
+ * them: a program's write of 128 KiB into a send buffer with room for 10
+ * bytes costs a copy of 10 bytes, into where the connection keeps them.
+ */
+export interface Payload {
+  readonly length: number;
+  /** Copies the payload's bytes from `from` on into all of `target`. */
+  copy(target: Buffer, from: number): void;
+}
+
+/** A payload already in memory. */
+export function payloadOf(bytes: Buffer): Payload {
+  return { length: bytes.length, copy: (target, from) => bytes.copy(target, 0, from, from + target.length) };
+}
