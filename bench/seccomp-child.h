@@ -1,0 +1,61 @@
+/* What the bare C tracers of the benchmarks share: starting a child that
+ * traps one syscall through a seccomp filter, on CPU 0 with its tracer (as
+ * simterpose pins them). Errors name the program and exit 126. */
+#ifndef SIMTERPOSE_BENCH_SECCOMP_CHILD_H
+#define SIMTERPOSE_BENCH_SECCOMP_CHILD_H
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <unistd.h>
+
+static void die(const char *what) {
+  fprintf(stderr, "%s: %s: %s\n", program_invocation_short_name, what, strerror(errno));
+  exit(126);
+}
+
+static void pin_to_cpu0(void) {
+  cpu_set_t cpus;
+  CPU_ZERO(&cpus);
+  CPU_SET(0, &cpus);
+  if (sched_setaffinity(0, sizeof cpus, &cpus) != 0) die("sched_setaffinity");
+}
+
+static void install_filter(unsigned syscall_number) {
+  struct sock_filter program[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, syscall_number, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  struct sock_fprog filter = {sizeof program / sizeof program[0], program};
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) die("prctl(NO_NEW_PRIVS)");
+  if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &filter) != 0) die("prctl(SECCOMP)");
+}
+
+/* In the forked child: stops itself before installing the filter (until the
+ * tracer has set PTRACE_O_TRACESECCOMP, a TRACE verdict would fail the call
+ * with ENOSYS), then execs the program. */
+static void run_child(unsigned syscall_number, char **argv) {
+  if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) != 0) die("PTRACE_TRACEME");
+  raise(SIGSTOP);
+  install_filter(syscall_number);
+  execvp(argv[0], argv);
+  fprintf(stderr, "%s: cannot execute %s: %s\n", program_invocation_short_name, argv[0], strerror(errno));
+  _exit(127);
+}
+
+#endif
