@@ -20,8 +20,8 @@ export const CROSSING_GRAIN_BYTES = 256 * 1024;
  * at every CROSSING_GRAIN_BYTES' worth of its route's bottleneck bandwidth.
  */
 export class SimTransport implements Transport {
-  /** Seconds between two looks, by source then destination host index; Infinity for a route of latency alone. */
-  private readonly periods = new Map<number, Map<number, number>>();
+  /** Seconds between two looks, by host pair (source index × hosts + destination index); Infinity for a route of latency alone. */
+  private readonly periods = new Map<number, number>();
 
   constructor(
     private readonly sim: Simulation,
@@ -59,15 +59,11 @@ export class SimTransport implements Transport {
   }
 
   private period(from: number, to: number): number {
-    let periods = this.periods.get(from);
-    if (periods === undefined) {
-      periods = new Map();
-      this.periods.set(from, periods);
-    }
-    let period = periods.get(to);
+    const pair = from * this.hostIndexes.size + to;
+    let period = this.periods.get(pair);
     if (period === undefined) {
       period = CROSSING_GRAIN_BYTES / bottleneckBandwidth(this.sim, from, to);
-      periods.set(to, period);
+      this.periods.set(pair, period);
     }
     return period;
   }
