@@ -22,6 +22,8 @@ export const CROSSING_GRAIN_BYTES = 256 * 1024;
 export class SimTransport implements Transport {
   /** Seconds between two looks, by host pair (source index × hosts + destination index); Infinity for a route of latency alone. */
   private readonly periods = new Map<number, number>();
+  /** What `holdAbove` answers, by host pair, once a control segment measured the route's latency. */
+  private readonly holdBytes = new Map<number, number>();
 
   constructor(
     private readonly sim: Simulation,
@@ -31,16 +33,20 @@ export class SimTransport implements Transport {
   ) {}
 
   start(source: string, destination: string, bytes: number, delivered: () => void): Transfer {
+    const from = this.hostIndexes.get(source)!;
+    const to = this.hostIndexes.get(destination)!;
     let id: number;
     try {
-      id = this.sim.startComm(this.hostIndexes.get(source)!, this.hostIndexes.get(destination)!, bytes);
+      id = this.sim.startComm(from, to, bytes);
     } catch (error) {
       throw noRouteError(this.sim, source, destination) ?? error;
     }
     const observer = this.observer;
-    const token = observer?.commStarted(source, destination, bytes, this.scheduler.now);
+    const startedAt = this.scheduler.now;
+    const token = observer?.commStarted(source, destination, bytes, startedAt);
     this.scheduler.onActivityEnd(id, () => {
       if (token !== undefined) observer!.commEnded(token, this.scheduler.now);
+      if (bytes === 0) this.learnLatency(from, to, this.scheduler.now - startedAt);
       delivered();
     });
     // SimGrid's progress is fluid: only whole bytes cross.
@@ -58,8 +64,29 @@ export class SimTransport implements Transport {
     next();
   }
 
+  holdAbove(source: string, destination: string): number {
+    return this.holdBytes.get(this.pair(this.hostIndexes.get(source)!, this.hostIndexes.get(destination)!)) ?? Infinity;
+  }
+
+  /**
+   * A control segment carries no bytes: its comm lasted the route's latency
+   * as SimGrid's model has it (with the model's latency factor), which no
+   * reading of the platform file would give.
+   */
+  private learnLatency(from: number, to: number, latency: number): void {
+    const pair = this.pair(from, to);
+    if (this.holdBytes.has(pair)) return;
+    const bandwidth = bottleneckBandwidth(this.sim, from, to);
+    // A route of latency alone is never followed: nothing may wait.
+    this.holdBytes.set(pair, Number.isFinite(bandwidth) ? latency * bandwidth + CROSSING_GRAIN_BYTES : Infinity);
+  }
+
+  private pair(from: number, to: number): number {
+    return from * this.hostIndexes.size + to;
+  }
+
   private period(from: number, to: number): number {
-    const pair = from * this.hostIndexes.size + to;
+    const pair = this.pair(from, to);
     let period = this.periods.get(pair);
     if (period === undefined) {
       period = CROSSING_GRAIN_BYTES / bottleneckBandwidth(this.sim, from, to);

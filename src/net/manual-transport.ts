@@ -20,6 +20,8 @@ export class ManualTransport implements Transport {
   /** Transfers started and counted bytes, for checking costs. */
   started = 0;
   bytesStarted = 0;
+  /** What `holdAbove` answers for every route. */
+  holdBytes = Infinity;
   private entries: Entry[] = [];
   private looks: Array<() => boolean> = [];
 
@@ -43,6 +45,10 @@ export class ManualTransport implements Transport {
 
   follow(_srcHost: string, _dstHost: string, look: () => boolean): void {
     this.looks.push(look);
+  }
+
+  holdAbove(_srcHost: string, _dstHost: string): number {
+    return this.holdBytes;
   }
 
   /** Completes the pending transfer at `index` (0 is the oldest). */

@@ -36,7 +36,8 @@ interface Segment {
  * wrote: whichever transfer's bytes cross, they are the stream's next bytes.
  * Transfers start only within the receiver's window (its receive buffer
  * minus what is delivered unread or still on its way), so a sender facing a
- * slow reader fills its send buffer and blocks, as over real TCP. Control
+ * slow reader fills its send buffer and blocks, as over real TCP; and, for
+ * a long stream, only once most of what is under way has crossed. Control
  * segments (the handshake's last ACK, FIN, RST) arrive in sending order,
  * after every byte sent before them.
  *
@@ -165,7 +166,7 @@ export class Pipe {
     const window = this.receiveBufferSize - this.deliveredCount - this.inFlight;
     const bytes = Math.min(waiting, window);
     const worthSending = bytes === waiting || bytes >= Math.min(WINDOW_STEP_BYTES, this.receiveBufferSize / 2);
-    if (bytes > 0 && worthSending) {
+    if (bytes > 0 && worthSending && !this.holding()) {
       this.inFlight += bytes;
       this.start({ bytes, landed: 0, complete: false });
     }
@@ -173,6 +174,18 @@ export class Pipe {
       this.finStarted = true;
       this.start({ bytes: 0, landed: 0, onArrival: () => { this.finArrived = true; }, complete: false });
     }
+  }
+
+  /**
+   * With more under way than the route carries during its latency and until
+   * the next look, new bytes would only queue behind those: they wait, and
+   * leave at a later look as one transfer, still before the route runs dry.
+   * So a long stream is one or two SimGrid flows, as a TCP connection is one
+   * flow: it gets one share of a bottleneck, not a share per write. Only a
+   * followed stream holds: its looks let the bytes go.
+   */
+  private holding(): boolean {
+    return this.inFlight > FOLLOWED_STREAM_BYTES && this.inFlight > this.transport.holdAbove(this.fromHost, this.toHost);
   }
 
   private start(segment: Segment): void {

@@ -8,7 +8,9 @@
  * A stream's bytes reach its reader as they cross, not only when a whole
  * transfer ends: a stream with a good deal under way asks to be followed,
  * and is then looked at from time to time (how often is the transport's
- * choice), when it asks each of its transfers how far it got.
+ * choice), when it asks each of its transfers how far it got. Such a stream
+ * keeps few transfers under way, as a TCP connection is one flow, not one
+ * per write: see `holdAbove`.
  */
 export interface Transport {
   start(srcHost: string, dstHost: string, bytes: number, onDelivered: () => void): Transfer;
@@ -17,6 +19,13 @@ export interface Transport {
    * `dstHost` may have crossed, for as long as it returns true.
    */
   follow(srcHost: string, dstHost: string, look: () => boolean): void;
+  /**
+   * Bytes under way from `srcHost` to `dstHost` above which a followed
+   * stream's next bytes may wait, to leave later as one transfer, without
+   * arriving any later: what the route carries during its latency plus
+   * between two looks. Infinity while the transport cannot tell.
+   */
+  holdAbove(srcHost: string, dstHost: string): number;
 }
 
 export interface Transfer {

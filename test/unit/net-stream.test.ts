@@ -248,6 +248,30 @@ describe('TCP data', () => {
     expect(transport.followed).toBe(0);
   });
 
+  it('holds the bytes of a long stream while more than the route carries meanwhile is under way, then sends them as one transfer', () => {
+    const { transport, net, server } = setup(BIG_BUFFERS);
+    const { client } = connected(net, transport, server);
+    const write = 64 * 1024;
+    transport.holdBytes = 6 * write;
+    for (let i = 0; i < 10; i++) expect(client.send(Buffer.alloc(write))).toBe(write);
+    // Transfers start until more than 6 writes' worth is under way; the rest waits in the send buffer.
+    expect(transport.pending.map((t) => t.bytes)).toEqual(Array(7).fill(write));
+    transport.cross(0, write / 2);
+    transport.look(); // 6.5 writes' worth under way
+    expect(transport.pending).toHaveLength(7);
+    transport.cross(0, write);
+    transport.look(); // 6: the 3 waiting writes leave together
+    expect(transport.pending.map((t) => t.bytes)).toEqual([...Array(7).fill(write), 3 * write]);
+  });
+
+  it('never holds the bytes of a stream with less under way than a followed one', () => {
+    const { transport, net, server } = setup(BIG_BUFFERS);
+    const { client } = connected(net, transport, server);
+    transport.holdBytes = 0;
+    for (let i = 0; i < 4; i++) client.send(Buffer.alloc(1000));
+    expect(transport.pending.map((t) => t.bytes)).toEqual([1000, 1000, 1000, 1000]);
+  });
+
   it('opens the window as crossed bytes are read, so the sender streams on', () => {
     const { transport, net, server } = setup();
     const { client, child } = connected(net, transport, server);

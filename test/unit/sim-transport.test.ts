@@ -70,6 +70,18 @@ describe("the mediator's transport", () => {
     expect(comms).toEqual(['started', 'crossing', 'ended']);
   });
 
+  it('lets a stream hold bytes once a control segment measured the latency: what the link carries meanwhile, and until the next look', async () => {
+    const { transport, runOut } = await setup();
+    expect(transport.holdAbove('a', 'b')).toBe(Infinity);
+    transport.start('a', 'b', 1000, () => {});
+    runOut();
+    expect(transport.holdAbove('a', 'b')).toBe(Infinity); // a transfer with bytes takes more than the latency
+    transport.start('a', 'b', 0, () => {});
+    runOut();
+    expect(transport.holdAbove('a', 'b')).toBeCloseTo(LATENCY * 10e6 + CROSSING_GRAIN_BYTES, 3);
+    expect(transport.holdAbove('b', 'a')).toBe(Infinity); // measured for one direction only
+  });
+
   it('two transfers sharing the link cross alike, each at half the rate', async () => {
     const { transport, scheduler, runOut } = await setup();
     const delivered: number[] = [];
