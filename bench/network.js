@@ -4,7 +4,7 @@
 // time is simterpose's own cost, next to the same programs on native loopback
 // in the same run. Rates come from wall-clock time measured outside the
 // programs, as bytes over the difference between a full transfer and an empty
-// one (medians of several runs each): start-up costs cancel out.
+// one (medians of several runs each, interleaved): start-up costs cancel out.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -17,7 +17,10 @@ const platform = `${repoRoot}test/fixtures/platforms/net-fast.xml`;
 
 const TOTAL = 256 * 1024 * 1024;
 const WRITE_SIZE = 64 * 1024;
-const RUNS = 3;
+// Medians of several runs: a native transfer takes a tenth of a second and a
+// simterpose start-up varies by as much, so a few runs leave the rates noisy.
+const NATIVE_RUNS = 9;
+const SIMTERPOSE_RUNS = 5;
 const RATIO_TARGET = 0.3; // full mediation against native loopback
 const MiB = 1024 * 1024;
 
@@ -87,19 +90,19 @@ function simterposeArgv(folder, mode, bytes, extra = []) {
 }
 
 /** MB/s (MiB per second) of the transfer, from the medians of full and empty runs, interleaved. */
-async function mibPerSecond(secondsFor) {
+async function mibPerSecond(secondsFor, runs) {
   const idle = [];
   const busy = [];
-  for (let run = 0; run < RUNS; run++) {
+  for (let run = 0; run < runs; run++) {
     idle.push(await secondsFor(0));
     busy.push(await secondsFor(TOTAL));
   }
   return TOTAL / MiB / (median(busy) - median(idle));
 }
 
-async function measure(name, secondsFor, note) {
+async function measure(name, secondsFor, runs, note) {
   try {
-    return { name, value: await mibPerSecond(secondsFor), unit: 'MiB/s', note };
+    return { name, value: await mibPerSecond(secondsFor, runs), unit: 'MiB/s', note };
   } catch (error) {
     return { name, value: null, unit: 'MiB/s', note: `not available: ${error.message}` };
   }
@@ -142,15 +145,17 @@ export async function run() {
   const folder = mkdtempSync(join(tmpdir(), 'simterpose-bench-network-'));
   try {
     const what = `${TOTAL / MiB} MiB in ${WRITE_SIZE / 1024} KiB writes`;
-    const native = await measure('native loopback TCP', nativeSeconds, `${what}, no tracer`);
+    const native = await measure('native loopback TCP', nativeSeconds, NATIVE_RUNS, `${what}, no tracer`);
     const full = await measure(
       'simterpose --network full',
       (bytes) => timeRun(simterposeArgv(folder, 'full', bytes)),
+      SIMTERPOSE_RUNS,
       `${what}, every byte through the mediator, 100 Gbit/s link`,
     );
     const translate = await measure(
       'simterpose --network translate',
       (bytes) => timeRun(simterposeArgv(folder, 'translate', bytes)),
+      SIMTERPOSE_RUNS,
       `${what}, kernel loopback sockets carry the bytes, 100 Gbit/s link`,
     );
     return [
