@@ -5,7 +5,7 @@
 //!
 //! This file only declares the exported functions; each concern has its module.
 
-use napi::bindgen_prelude::{Buffer, Float64ArraySlice};
+use napi::bindgen_prelude::{Buffer, BufferSlice, Float64ArraySlice};
 use napi_derive::napi;
 
 mod calibrate;
@@ -120,14 +120,16 @@ pub fn stack_pointer(tid: i32) -> Result<f64> {
 /// the first address that could not be read. The caller allocates: a Buffer
 /// from Node's allocator fills several times faster than one the addon makes
 /// and hands over (fresh pages each time, freed only by V8's collector).
+/// Buffers come in as slices, used only during the call: an owned Buffer
+/// would cost a V8 handle made and freed at every copy.
 #[napi]
-pub fn read_memory_into(pid: i32, addr: i64, mut target: Buffer) -> Result<()> {
+pub fn read_memory_into(pid: i32, addr: i64, mut target: BufferSlice) -> Result<()> {
   memory::read_into(pid, address(addr), &mut target)
 }
 
 /// Also writes read-only pages (through /proc/<pid>/mem).
 #[napi]
-pub fn write_memory(pid: i32, addr: i64, data: Buffer) -> Result<()> {
+pub fn write_memory(pid: i32, addr: i64, data: BufferSlice) -> Result<()> {
   memory::write(pid, address(addr), &data)
 }
 
@@ -237,13 +239,13 @@ pub fn wait_held_acceptable(fd: i32) -> Result<()> {
 
 /// Sends what the kernel takes of `data` without waiting; returns how many bytes.
 #[napi]
-pub fn send_held(fd: i32, data: Buffer) -> Result<u32> {
+pub fn send_held(fd: i32, data: BufferSlice) -> Result<u32> {
   sockets::send(fd, &data)
 }
 
 /// Sends one datagram from a held socket to 127.0.0.1:`port`.
 #[napi]
-pub fn send_held_to(fd: i32, data: Buffer, port: u32) -> Result<()> {
+pub fn send_held_to(fd: i32, data: BufferSlice, port: u32) -> Result<()> {
   sockets::send_to_loopback(fd, &data, port)
 }
 
