@@ -32,14 +32,15 @@ export async function run() {
   const native = perCallRow('native getpid', spin, 2_000_000, 'no tracer');
   const floor = perCallRow('C tracer, getpid trapped', (n) => [cTracer, String(GETPID), '--', ...spin(n)], 50_000,
     'one seccomp stop per call, tracer and tracee on CPU 0');
-  const trapped = perCallRow('simterpose, getpid trapped', simterpose([]), 20_000, 'emulated by the mediator');
+  // Enough calls for the work to outweigh how much simterpose's start-up varies (a tenth of a second).
+  const trapped = perCallRow('simterpose, getpid trapped', simterpose([]), 100_000, 'emulated by the mediator');
   const untrapped = perCallRow('simterpose --untrap getpid', simterpose(['--untrap', 'getpid']), 2_000_000,
     'left to the kernel');
   // Every open is trapped so that the CPU-count files can be served: what that costs an open of any other file.
   const opens = (options) => (n) => [process.execPath, simterposeCli, 'run', ...options, platform, '--', spinner, 'openat', String(n)];
   const nativeOpen = perCallRow('native openat+close', (n) => [spinner, 'openat', String(n)], 200_000, 'no tracer');
-  const trappedOpen = perCallRow('simterpose, openat+close', opens([]), 20_000, 'openat trapped (path read, not served), close mediated');
-  const untrappedOpen = perCallRow('simterpose --untrap openat, openat+close', opens(['--untrap', 'openat']), 20_000, 'close mediated only');
+  const trappedOpen = perCallRow('simterpose, openat+close', opens([]), 50_000, 'openat trapped (path read, not served), close mediated');
+  const untrappedOpen = perCallRow('simterpose --untrap openat, openat+close', opens(['--untrap', 'openat']), 100_000, 'close mediated only');
   return [
     native,
     floor,
