@@ -9,9 +9,9 @@
  * simterpose, and shared by every process of a run): the sender when it
  * calls connect() and when connect() returns, the receiver when accept()
  * returns and when the read completing <bytes> returns (the last byte's
- * arrival), and the receiver's duration
- * between the two. The transfer's duration as the network sees it is
- * "last byte at" minus "connect called at". */
+ * arrival), and the receiver's duration between the two. The transfer's
+ * duration as the network sees it is "last byte at" minus "connect called
+ * at". */
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
