@@ -2,7 +2,10 @@
 // network. One TCP transfer of 256 MiB in 64 KiB writes (test/apps/net_transfer)
 // between the two hosts of a 100 Gbit/s link without latency, so that wall
 // time is simterpose's own cost, next to the same programs on native loopback
-// in the same run. Rates come from wall-clock time measured outside the
+// in the same run, and next to the floor of this design: a bare C ptrace
+// tracer carrying the same stream through its own memory (c-net-tracer.c),
+// one stop and one copy per call, no simulation. Rates come from wall-clock
+// time measured outside the
 // programs, as bytes over the difference between a full transfer and an empty
 // one (medians of several runs each, interleaved): start-up costs cancel out.
 import { spawn } from 'node:child_process';
@@ -13,6 +16,7 @@ import { join } from 'node:path';
 import { binDir, buildPrograms, median, repoRoot, simterposeCli, timeRun } from './measure.js';
 
 const transfer = `${binDir}net_transfer`;
+const floorTracer = `${binDir}c-net-tracer`;
 const platform = `${repoRoot}test/fixtures/platforms/net-fast.xml`;
 
 const TOTAL = 256 * 1024 * 1024;
@@ -23,9 +27,14 @@ const NATIVE_RUNS = 9;
 const SIMTERPOSE_RUNS = 5;
 const RATIO_TARGET = 0.3; // full mediation against native loopback
 const MiB = 1024 * 1024;
+// The floor tracer's ring: as much as a sender may have queued under simterpose (its TCP send buffer).
+const FLOOR_RING = 4 * MiB;
 
 function build() {
-  buildPrograms([[transfer, `${repoRoot}test/apps/net_transfer.c`]]);
+  buildPrograms([
+    [transfer, `${repoRoot}test/apps/net_transfer.c`],
+    [floorTracer, `${repoRoot}bench/c-net-tracer.c`],
+  ]);
 }
 
 function freePort() {
@@ -131,6 +140,11 @@ function stopsPerMessage(folder, mode) {
   }
 }
 
+/** Wall seconds of the bare C tracer carrying `bytes` from one child to the other. */
+function floorSeconds(bytes) {
+  return timeRun([floorTracer, String(bytes), String(WRITE_SIZE), String(FLOOR_RING)]);
+}
+
 function ratio(name, numerator, denominator, target) {
   const goal = target === undefined ? '' : `target ≥ ${target}×`;
   if (numerator.value === null || denominator.value === null) {
@@ -146,6 +160,12 @@ export async function run() {
   try {
     const what = `${TOTAL / MiB} MiB in ${WRITE_SIZE / 1024} KiB writes`;
     const native = await measure('native loopback TCP', nativeSeconds, NATIVE_RUNS, `${what}, no tracer`);
+    const floor = await measure(
+      'plain C ptrace tracer',
+      floorSeconds,
+      NATIVE_RUNS,
+      `${what}, one stop and one copy per call through a ${FLOOR_RING / MiB} MiB ring, no simulation`,
+    );
     const full = await measure(
       'simterpose --network full',
       (bytes) => timeRun(simterposeArgv(folder, 'full', bytes)),
@@ -160,10 +180,13 @@ export async function run() {
     );
     return [
       native,
+      floor,
       full,
       translate,
       ratio('full mediation / native', full, native, RATIO_TARGET),
       ratio('address translation / native', translate, native),
+      ratio('full mediation / plain C tracer', full, floor),
+      ratio('plain C tracer / native', floor, native),
       stopsPerMessage(folder, 'full'),
       stopsPerMessage(folder, 'translate'),
     ];

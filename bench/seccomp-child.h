@@ -31,25 +31,35 @@ static void pin_to_cpu0(void) {
   if (sched_setaffinity(0, sizeof cpus, &cpus) != 0) die("sched_setaffinity");
 }
 
-static void install_filter(unsigned syscall_number) {
-  struct sock_filter program[] = {
+/* Traps the `count` syscalls of `numbers` (SECCOMP_RET_TRACE), allows the rest. */
+static void install_filter_for(const unsigned *numbers, unsigned count) {
+  struct sock_filter program[3 + 2 * 8 + 1] = {
       BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
       BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
       BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, syscall_number, 0, 1),
-      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE),
-      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
   };
-  struct sock_fprog filter = {sizeof program / sizeof program[0], program};
+  if (count > 8) {
+    fprintf(stderr, "%s: at most 8 trapped syscalls\n", program_invocation_short_name);
+    exit(126);
+  }
+  unsigned length = 3;
+  for (unsigned i = 0; i < count; i++) {
+    program[length++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+    program[length++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, numbers[i], 0, 1);
+    program[length++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE);
+  }
+  program[length++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+  struct sock_fprog filter = {(unsigned short)length, program};
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) die("prctl(NO_NEW_PRIVS)");
   if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &filter) != 0) die("prctl(SECCOMP)");
 }
 
+static inline void install_filter(unsigned syscall_number) { install_filter_for(&syscall_number, 1); }
+
 /* In the forked child: stops itself before installing the filter (until the
  * tracer has set PTRACE_O_TRACESECCOMP, a TRACE verdict would fail the call
  * with ENOSYS), then execs the program. */
-static void run_child(unsigned syscall_number, char **argv) {
+static inline void run_child(unsigned syscall_number, char **argv) {
   if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) != 0) die("PTRACE_TRACEME");
   raise(SIGSTOP);
   install_filter(syscall_number);

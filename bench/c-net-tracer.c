@@ -1,0 +1,158 @@
+/* c-net-tracer <bytes> <write size> <ring size>
+ *
+ * The floor full mediation is compared with: the least a ptrace tracer can
+ * do to carry a one-way stream between two processes through its own memory.
+ * A writer child writes <bytes> bytes in writes of <write size>, a reader
+ * child reads them back <write size> at a time; both trap read and write
+ * through a seccomp filter, so each call is one stop. At a write the tracer
+ * copies the bytes out of the writer's memory into a ring of <ring size>
+ * bytes (process_vm_readv); at a read it copies them from the ring into the
+ * reader's (process_vm_writev), then skips the call (orig_rax = -1) with the
+ * count as its result. One child runs at a time, as under simterpose: the
+ * writer until the ring has no room for its next write (a full send
+ * buffer), then the reader until the ring is empty. Tracer and children
+ * share CPU 0. Exits 0 once the reader got every byte. */
+#include "seccomp-child.h"
+
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+
+enum { WRITER, READER };
+
+/* The descriptor the children use: never opened, as every call on it is skipped. */
+static const int STREAM_FD = 100;
+
+struct child {
+  pid_t pid;
+  int alive;
+  /* Stopped at a trapped call, with these registers, not resumed yet. */
+  int at_call;
+  struct user_regs_struct regs;
+};
+
+/* A child's whole life: stop for the tracer, trap read and write, move its bytes, exit 0 if they all went. */
+static void run_stream_child(int role, long total, long write_size) {
+  if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) != 0) die("PTRACE_TRACEME");
+  char *buffer = malloc(write_size);
+  if (buffer == NULL) die("malloc");
+  memset(buffer, 'd', write_size);
+  raise(SIGSTOP);
+  const unsigned trapped[] = {SYS_read, SYS_write};
+  install_filter_for(trapped, 2);
+  long done = 0;
+  while (done < total) {
+    long want = total - done < write_size ? total - done : write_size;
+    long moved = syscall(role == WRITER ? SYS_write : SYS_read, STREAM_FD, buffer, want);
+    if (moved <= 0) _exit(3);
+    done += moved;
+  }
+  _exit(0);
+}
+
+static struct child start(int role, long total, long write_size) {
+  struct child child = {.alive = 1};
+  child.pid = fork();
+  if (child.pid < 0) die("fork");
+  if (child.pid == 0) run_stream_child(role, total, write_size);
+  int status;
+  if (waitpid(child.pid, &status, 0) != child.pid) die("waitpid");
+  long options = PTRACE_O_TRACESECCOMP | PTRACE_O_EXITKILL;
+  if (ptrace(PTRACE_SETOPTIONS, child.pid, NULL, (void *)options) != 0) die("PTRACE_SETOPTIONS");
+  if (ptrace(PTRACE_CONT, child.pid, NULL, NULL) != 0) die("PTRACE_CONT");
+  return child;
+}
+
+/* Waits for the child's next trapped call; returns 0 once it exited (with its status in *failed if not 0). */
+static int await_call(struct child *child, int *failed) {
+  int status;
+  if (waitpid(child->pid, &status, 0) != child->pid) die("waitpid");
+  if (WIFEXITED(status) || WIFSIGNALED(status)) {
+    child->alive = 0;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) *failed = 1;
+    return 0;
+  }
+  if (status >> 8 != (SIGTRAP | (PTRACE_EVENT_SECCOMP << 8))) {
+    fprintf(stderr, "c-net-tracer: unexpected stop (status %#x)\n", status);
+    exit(126);
+  }
+  if (ptrace(PTRACE_GETREGS, child->pid, NULL, &child->regs) != 0) die("PTRACE_GETREGS");
+  child->at_call = 1;
+  return 1;
+}
+
+static void finish_call(struct child *child, long result) {
+  child->regs.orig_rax = (unsigned long long)-1;
+  child->regs.rax = (unsigned long long)result;
+  if (ptrace(PTRACE_SETREGS, child->pid, NULL, &child->regs) != 0) die("PTRACE_SETREGS");
+  if (ptrace(PTRACE_CONT, child->pid, NULL, NULL) != 0) die("PTRACE_CONT");
+  child->at_call = 0;
+}
+
+static long copy(pid_t pid, char *local, unsigned long long remote, long length, int into_child) {
+  struct iovec mine = {local, length};
+  struct iovec theirs = {(void *)remote, length};
+  ssize_t copied = into_child ? process_vm_writev(pid, &mine, 1, &theirs, 1, 0) : process_vm_readv(pid, &mine, 1, &theirs, 1, 0);
+  if (copied != length) die(into_child ? "process_vm_writev" : "process_vm_readv");
+  return length;
+}
+
+int main(int argc, char **argv) {
+  long total = argc == 4 ? atol(argv[1]) : -1;
+  long write_size = argc == 4 ? atol(argv[2]) : 0;
+  long capacity = argc == 4 ? atol(argv[3]) : 0;
+  if (total < 0 || write_size <= 0 || capacity < write_size) {
+    fprintf(stderr, "usage: c-net-tracer <bytes> <write size> <ring size ≥ write size>\n");
+    return 2;
+  }
+  pin_to_cpu0();
+  char *ring = malloc(capacity);
+  if (ring == NULL) die("malloc");
+  memset(ring, 0, capacity);
+  long head = 0, size = 0;
+  struct child children[2] = {start(WRITER, total, write_size), start(READER, total, write_size)};
+  int turn = WRITER, failed = 0;
+  while (children[WRITER].alive || children[READER].alive) {
+    struct child *child = &children[turn];
+    if (!child->alive || (!child->at_call && !await_call(child, &failed))) {
+      turn = 1 - turn;
+      continue;
+    }
+    long length = (long)child->regs.rdx;
+    if (child->regs.orig_rax != (turn == WRITER ? SYS_write : SYS_read) || length > write_size) {
+      fprintf(stderr, "c-net-tracer: unexpected call %llu\n", child->regs.orig_rax);
+      return 126;
+    }
+    if (turn == WRITER) {
+      if (size + length > capacity) {
+        if (!children[READER].alive) break;
+        turn = READER;
+        continue;
+      }
+      /* The ring's free space may wrap: copy in up to two pieces. */
+      long tail = (head + size) % capacity, first = length < capacity - tail ? length : capacity - tail;
+      copy(child->pid, ring + tail, child->regs.rsi, first, 0);
+      if (first < length) copy(child->pid, ring, child->regs.rsi + first, length - first, 0);
+      size += length;
+      finish_call(child, length);
+    } else {
+      if (size == 0) {
+        if (!children[WRITER].alive) break;
+        turn = WRITER;
+        continue;
+      }
+      long n = length < size ? length : size;
+      if (n > capacity - head) n = capacity - head;
+      copy(child->pid, ring + head, child->regs.rsi, n, 1);
+      head = (head + n) % capacity;
+      size -= n;
+      finish_call(child, n);
+    }
+  }
+  if (children[WRITER].alive || children[READER].alive) {
+    fprintf(stderr, "c-net-tracer: one child is stuck: the other ended\n");
+    return 126;
+  }
+  return failed ? 1 : 0;
+}
