@@ -5,9 +5,9 @@
 // in the same run, and next to the floor of this design: a bare C ptrace
 // tracer carrying the same stream through its own memory (c-net-tracer.c),
 // one stop and one copy per call, no simulation. Rates come from wall-clock
-// time measured outside the
-// programs, as bytes over the difference between a full transfer and an empty
-// one (medians of several runs each, interleaved): start-up costs cancel out.
+// time measured outside the programs, as bytes over the difference between a
+// full transfer and an empty one (medians of several runs each, interleaved):
+// start-up costs cancel out.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
