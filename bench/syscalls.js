@@ -1,5 +1,7 @@
 // The `syscalls` benchmark section: what one syscall costs natively, under a
-// bare C ptrace tracer, and under simterpose trapped or left native.
+// bare C ptrace tracer, and under simterpose trapped or left native; and,
+// for reference, answered without ptrace by a C seccomp user-notification
+// supervisor (what a design with fewer kernel crossings could reach).
 //
 // Costs come from wall-clock time measured outside the program, as the
 // difference between a run making N syscalls and one making none (median of
@@ -8,6 +10,7 @@
 import { binDir, buildPrograms, perCallRow, ratioRow, repoRoot, simterposeCli } from './measure.js';
 
 const cTracer = `${binDir}c-tracer`;
+const cUserNotif = `${binDir}c-user-notif`;
 const spinner = `${binDir}spin_syscalls`;
 const platform = 'platforms/two-hosts.xml';
 
@@ -20,6 +23,7 @@ const OPEN_TRAP_TARGET = 2.2;
 function build() {
   buildPrograms([
     [cTracer, `${repoRoot}bench/c-tracer.c`],
+    [cUserNotif, `${repoRoot}bench/c-user-notif.c`],
     [spinner, `${repoRoot}test/apps/spin_syscalls.c`],
   ]);
 }
@@ -32,6 +36,8 @@ export async function run() {
   const native = perCallRow('native getpid', spin, 2_000_000, 'no tracer');
   const floor = perCallRow('C tracer, getpid trapped', (n) => [cTracer, String(GETPID), '--', ...spin(n)], 50_000,
     'one seccomp stop per call, tracer and tracee on CPU 0');
+  const notified = perCallRow('C supervisor, getpid by user notification', (n) => [cUserNotif, '--', ...spin(n)], 50_000,
+    'seccomp user notification, no ptrace: poll, receive, answer; on CPU 0');
   // Enough calls for the work to outweigh how much simterpose's start-up varies (a tenth of a second).
   const trapped = perCallRow('simterpose, getpid trapped', simterpose([]), 100_000, 'emulated by the mediator');
   const untrapped = perCallRow('simterpose --untrap getpid', simterpose(['--untrap', 'getpid']), 2_000_000,
@@ -44,6 +50,7 @@ export async function run() {
   return [
     native,
     floor,
+    notified,
     trapped,
     untrapped,
     ratioRow('trapped simterpose / C tracer', trapped, floor, TRAPPED_TARGET),
