@@ -14,10 +14,20 @@ import type { Scheduler } from './scheduler.js';
 export const CROSSING_GRAIN_BYTES = 256 * 1024;
 
 /**
+ * The shortest time between two looks, whatever the route's speed: on a
+ * link faster than about 20 Gbit/s a grain crosses in less, and looking
+ * more often would cost more wall time per byte while telling a reader no
+ * more than a real NIC does, which batches what it received over tens of
+ * microseconds before the receiving kernel sees it (interrupt coalescing).
+ */
+export const SHORTEST_LOOK_PERIOD = 100e-6;
+
+/**
  * The virtual network's transport: every transfer is a SimGrid comm between
  * the hosts, and how far it got is what SimGrid's model says (latency,
  * bandwidth sharing and routes stay SimGrid's). A followed stream is looked
- * at every CROSSING_GRAIN_BYTES' worth of its route's bottleneck bandwidth.
+ * at every CROSSING_GRAIN_BYTES' worth of its route's bottleneck bandwidth,
+ * or every SHORTEST_LOOK_PERIOD on a faster route.
  */
 export class SimTransport implements Transport {
   /** Seconds between two looks, by host pair (source index × hosts + destination index); Infinity for a route of latency alone. */
@@ -77,8 +87,8 @@ export class SimTransport implements Transport {
     const pair = this.pair(from, to);
     if (this.holdBytes.has(pair)) return;
     const bandwidth = bottleneckBandwidth(this.sim, from, to);
-    // A route of latency alone is never followed: nothing may wait.
-    this.holdBytes.set(pair, Number.isFinite(bandwidth) ? latency * bandwidth + CROSSING_GRAIN_BYTES : Infinity);
+    // What the route carries during its latency and until the next look; a route of latency alone is never followed: nothing may wait.
+    this.holdBytes.set(pair, Number.isFinite(bandwidth) ? (latency + this.period(from, to)) * bandwidth : Infinity);
   }
 
   private pair(from: number, to: number): number {
@@ -89,7 +99,7 @@ export class SimTransport implements Transport {
     const pair = this.pair(from, to);
     let period = this.periods.get(pair);
     if (period === undefined) {
-      period = CROSSING_GRAIN_BYTES / bottleneckBandwidth(this.sim, from, to);
+      period = Math.max(SHORTEST_LOOK_PERIOD, CROSSING_GRAIN_BYTES / bottleneckBandwidth(this.sim, from, to));
       this.periods.set(pair, period);
     }
     return period;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MediatorObserver } from '../../src/mediator/events.js';
 import { Scheduler } from '../../src/mediator/scheduler.js';
-import { CROSSING_GRAIN_BYTES, SimTransport } from '../../src/mediator/sim-transport.js';
+import { CROSSING_GRAIN_BYTES, SHORTEST_LOOK_PERIOD, SimTransport } from '../../src/mediator/sim-transport.js';
 import { loadSimulationFromString } from '../../src/sim/index.js';
 
 /*
@@ -15,20 +15,21 @@ const LATENCY = 13.01 * 1e-3;
 const RATE = (0.97 * 10e6) / 1.05;
 const PERIOD = CROSSING_GRAIN_BYTES / 10e6;
 
-const platform = `<?xml version='1.0'?>
+/** Two hosts joined by one link of this bandwidth (bytes per second) and a latency of 1 ms. */
+const platform = (bandwidth: number): string => `<?xml version='1.0'?>
 <!DOCTYPE platform SYSTEM "https://simgrid.org/simgrid.dtd">
 <platform version="4.1">
   <zone id="z" routing="Full">
     <host id="a" speed="1Gf"/>
     <host id="b" speed="1Gf"/>
-    <link id="l" bandwidth="10MBps" latency="1ms"/>
+    <link id="l" bandwidth="${bandwidth}Bps" latency="1ms"/>
     <route src="a" dst="b"><link_ctn id="l"/></route>
   </zone>
 </platform>
 `;
 
-async function setup() {
-  const sim = await loadSimulationFromString(platform);
+async function setup(bandwidth = 10e6) {
+  const sim = await loadSimulationFromString(platform(bandwidth));
   const scheduler = new Scheduler(sim);
   const comms: string[] = [];
   const observer = {
@@ -80,6 +81,27 @@ describe("the mediator's transport", () => {
     runOut();
     expect(transport.holdAbove('a', 'b')).toBeCloseTo(LATENCY * 10e6 + CROSSING_GRAIN_BYTES, 3);
     expect(transport.holdAbove('b', 'a')).toBe(Infinity); // measured for one direction only
+  });
+
+  it('on a link where a grain crosses faster than SHORTEST_LOOK_PERIOD, looks that often and holds what crosses meanwhile', async () => {
+    const bandwidth = 12.5e9; // 100 Gbit/s: a grain crosses in 21 µs
+    expect(CROSSING_GRAIN_BYTES / bandwidth).toBeLessThan(SHORTEST_LOOK_PERIOD);
+    const { transport, scheduler, runOut } = await setup(bandwidth);
+    transport.start('a', 'b', 0, () => {});
+    runOut();
+    const start = scheduler.now;
+    expect(transport.holdAbove('a', 'b')).toBeCloseTo((LATENCY + SHORTEST_LOOK_PERIOD) * bandwidth, 0);
+    let delivered = false;
+    transport.start('a', 'b', 100e6, () => { delivered = true; });
+    const dates: number[] = [];
+    transport.follow('a', 'b', () => {
+      if (delivered) return false;
+      dates.push(scheduler.now - start);
+      return true;
+    });
+    runOut();
+    expect(dates.length).toBeGreaterThan(100);
+    for (const [i, date] of dates.entries()) expect(date).toBeCloseTo((i + 1) * SHORTEST_LOOK_PERIOD, 12);
   });
 
   it('two transfers sharing the link cross alike, each at half the rate', async () => {
