@@ -1,5 +1,8 @@
 import { ptrace } from './native.js';
 
+/** Where C strings are read: one buffer for all, as making one per read costs more than the copy. */
+let cStringScratch = Buffer.allocUnsafeSlow(4096);
+
 /** Typed reads and writes of a tracee's memory, over the addon's byte copies. */
 export const memory = {
   read(pid: number, addr: number, length: number): Buffer {
@@ -15,7 +18,9 @@ export const memory = {
     ptrace.writeMemory(pid, addr, data);
   },
   cString(pid: number, addr: number, max = 4096): string {
-    return ptrace.readCString(pid, addr, max).toString('utf8');
+    if (cStringScratch.length < max) cStringScratch = Buffer.allocUnsafeSlow(max);
+    const length = ptrace.readCStringInto(pid, addr, cStringScratch.subarray(0, max));
+    return cStringScratch.toString('utf8', 0, length);
   },
   i32(pid: number, addr: number): number {
     return memory.read(pid, addr, 4).readInt32LE(0);

@@ -320,16 +320,22 @@ describe('tracee memory', () => {
     expect(output.read()).toBe('hello-memory\n');
   });
 
-  it('readCString reads the argv strings from the stack at the exec stop', () => {
+  /** The C string at `address`, read with readCStringInto into a buffer of `room` bytes. */
+  const readCString = (pid: number, address: number, room: number): string => {
+    const target = Buffer.alloc(room, 0xff);
+    return target.toString('utf8', 0, native.readCStringInto(pid, address, target));
+  };
+
+  it('readCStringInto reads the argv strings from the stack at the exec stop, up to the room it is given', () => {
     const argv = ['true', 'first argument', 'x'.repeat(300)];
     const pid = start('/bin/true', argv);
     const sp = native.stackPointer(pid);
     const argc = readMemory(pid, sp, 8).readBigUInt64LE();
     expect(Number(argc)).toBe(argv.length);
     const pointers = readMemory(pid, sp + 8, 8 * argv.length);
-    const strings = argv.map((_, i) => native.readCString(pid, Number(pointers.readBigUInt64LE(8 * i)), 4096).toString());
+    const strings = argv.map((_, i) => readCString(pid, Number(pointers.readBigUInt64LE(8 * i)), 4096));
     expect(strings).toEqual(argv);
-    expect(native.readCString(pid, Number(pointers.readBigUInt64LE(8)), 5).toString()).toBe('first');
+    expect(readCString(pid, Number(pointers.readBigUInt64LE(8)), 5)).toBe('first');
     runToExit(pid);
   });
 
@@ -338,7 +344,7 @@ describe('tracee memory', () => {
     const sp = native.stackPointer(pid);
     const argvOne = Number(readMemory(pid, sp + 16, 8).readBigUInt64LE());
     native.writeMemory(pid, argvOne, Buffer.from('xyz'));
-    expect(native.readCString(pid, argvOne, 16).toString()).toBe('xyz');
+    expect(readCString(pid, argvOne, 16)).toBe('xyz');
 
     const maps = readFileSync(`/proc/${pid}/maps`, 'utf8').split('\n');
     const code = maps.find((line) => line.split(' ')[1] === 'r-xp')!;
@@ -346,6 +352,17 @@ describe('tracee memory', () => {
     const original = readMemory(pid, codeStart, 4);
     native.writeMemory(pid, codeStart, Buffer.from(original));
     expect(readMemory(pid, codeStart, 4)).toEqual(original);
+    runToExit(pid);
+  });
+
+  it('readCStringInto reads a string that ends on the last byte before an unmapped page, however much room it has', () => {
+    const pid = start('/bin/true', ['true']);
+    const maps = readFileSync(`/proc/${pid}/maps`, 'utf8').split('\n');
+    const stackEnd = parseInt(maps.find((line) => line.endsWith('[stack]'))!.split(' ')[0]!.split('-')[1]!, 16);
+    // The stack's last 8 bytes are a NULL word the program never reads again.
+    native.writeMemory(pid, stackEnd - 4, Buffer.from('end\0'));
+    expect(() => readMemory(pid, stackEnd - 4, 8)).toThrow(/EFAULT/);
+    expect(readCString(pid, stackEnd - 4, 4096)).toBe('end');
     runToExit(pid);
   });
 

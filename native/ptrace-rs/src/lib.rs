@@ -133,10 +133,12 @@ pub fn write_memory(pid: i32, addr: i64, data: BufferSlice) -> Result<()> {
   memory::write(pid, address(addr), &data)
 }
 
-/// The bytes up to (excluding) the NUL, at most `max`.
+/// Fills `target` with the C string at `addr`, up to its NUL; returns its
+/// length (`target`'s when no NUL came first). A caller's reusable buffer,
+/// not a new one per string: making a Buffer cost more than the copy.
 #[napi]
-pub fn read_c_string(pid: i32, addr: i64, max: u32) -> Result<Buffer> {
-  Ok(memory::read_c_string(pid, address(addr), max as usize)?.into())
+pub fn read_c_string_into(pid: i32, addr: i64, mut target: BufferSlice) -> Result<u32> {
+  Ok(memory::read_c_string_into(pid, address(addr), &mut target)? as u32)
 }
 
 /// tgkill(2).

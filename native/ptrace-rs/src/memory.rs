@@ -73,12 +73,6 @@ fn fault(pid: i32, addr: u64, direction: Direction) -> crate::errors::Error {
   errno_error(&format!("{}({pid}, {addr:#x})", direction.call()), libc::EFAULT)
 }
 
-pub fn read(pid: i32, addr: u64, len: usize) -> Result<Vec<u8>> {
-  let mut buf = vec![0u8; len];
-  read_into(pid, addr, &mut buf)?;
-  Ok(buf)
-}
-
 /// Fills `buf` from the tracee's memory at `addr`.
 pub fn read_into(pid: i32, addr: u64, buf: &mut [u8]) -> Result<()> {
   let len = buf.len();
@@ -105,20 +99,21 @@ pub fn write(pid: i32, addr: u64, data: &[u8]) -> Result<()> {
   Ok(())
 }
 
-/// Reads up to the NUL (excluded) or `max` bytes, one page at a time, so a
-/// string ending just before an unmapped page reads fine.
-pub fn read_c_string(pid: i32, addr: u64, max: usize) -> Result<Vec<u8>> {
-  let mut text = Vec::new();
-  let mut at = addr;
-  while text.len() < max {
+/// Reads the C string at `addr` into `buf`, one page at a time, so that a
+/// string ending just before an unmapped page reads fine; returns its length
+/// (up to the NUL, excluded), or `buf`'s length when no NUL came first.
+pub fn read_c_string_into(pid: i32, addr: u64, buf: &mut [u8]) -> Result<usize> {
+  let mut filled = 0;
+  while filled < buf.len() {
+    let at = addr + filled as u64;
     let to_page_end = (PAGE_SIZE - at % PAGE_SIZE) as usize;
-    let chunk = read(pid, at, to_page_end.min(max - text.len()))?;
+    let end = filled + to_page_end.min(buf.len() - filled);
+    let chunk = &mut buf[filled..end];
+    read_into(pid, at, chunk)?;
     if let Some(nul) = chunk.iter().position(|&b| b == 0) {
-      text.extend_from_slice(&chunk[..nul]);
-      return Ok(text);
+      return Ok(filled + nul);
     }
-    at += chunk.len() as u64;
-    text.extend_from_slice(&chunk);
+    filled += chunk.len();
   }
-  Ok(text)
+  Ok(filled)
 }
