@@ -60,6 +60,12 @@ export class Simulation {
   private readonly hostIndex = new Map<string, number>();
   private dead: string | undefined;
   private heap32: Int32Array;
+  /**
+   * The engine's clock as of the last advance, the only call that moves it:
+   * the mediator reads the date several times per syscall, and a call into
+   * WebAssembly each time cost more than keeping it here.
+   */
+  private clock: number;
 
   private constructor(
     private readonly shim: ShimExports,
@@ -67,6 +73,7 @@ export class Simulation {
     setAbortReason: (listener: (reason: string) => void) => void,
   ) {
     this.heap32 = new Int32Array(this.shim.memory.buffer);
+    this.clock = this.shim.simw_now();
     setAbortReason((reason) => {
       this.dead = reason;
     });
@@ -170,7 +177,7 @@ export class Simulation {
     const completed: number[] = [];
     const failed: number[] = [];
     this.advanceInto(deadline, completed, failed);
-    return { clock: this.shim.simw_now(), completed, failed };
+    return { clock: this.clock, completed, failed };
   }
 
   /**
@@ -185,6 +192,7 @@ export class Simulation {
     } catch (error) {
       throw this.rethrow(error);
     }
+    this.clock = this.shim.simw_now();
     if (n === 0) return 0;
     // One view over the whole memory, renewed only when the memory grew: growing
     // detaches the old buffer, which empties its views. (Reading memory.buffer
@@ -201,7 +209,7 @@ export class Simulation {
 
   /** The clock, in seconds since the simulation started. */
   now(): number {
-    return this.shim.simw_now();
+    return this.clock;
   }
 
   /** How many activities are started and not yet reported or cancelled. */
