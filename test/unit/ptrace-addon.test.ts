@@ -193,6 +193,11 @@ describe('spawn', () => {
     expect(() => start('/bin/true', ['true'], { cwd: '/no/such/dir' })).toThrow(/^chdir\(\/no\/such\/dir\): ENOENT/);
   });
 
+  it("throws naming the child's own failed call when it fails before it is seized, not the seize", () => {
+    // The child dups its stdio before it waits to be seized: it may be gone before the seize.
+    for (let i = 0; i < 50; i++) expect(() => start('/bin/true', ['true'], { stdout: 9999 })).toThrow(/^dup2\(stdout\): EBADF/);
+  });
+
   it('gives the program the requested environment, stdout and cwd', () => {
     const output = outputFile('env');
     const pid = start('/bin/sh', ['sh', '-c', 'echo "$GREETING $(pwd)"'], {

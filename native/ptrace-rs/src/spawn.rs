@@ -237,7 +237,9 @@ pub fn spawn(opts: &SpawnOptions) -> Result<i32> {
     // Closing the gate unseized makes the child exit without running anything.
     go_pipe.close_write();
     reap(pid);
-    return Err(err);
+    // A child that failed before the gate (no descriptor left for its stdio, say)
+    // may be gone before the seize, which then fails too: its own report says why.
+    return Err(reported_failure(error_pipe.read, &opts.path, opts.cwd.as_deref()).unwrap_or(err));
   }
   let go = 1u8;
   if unsafe { libc::write(go_pipe.write, &go as *const u8 as *const libc::c_void, 1) } != 1 {
@@ -287,16 +289,23 @@ fn wait_for_exec(pid: i32, path: &str, cwd: Option<&str>, error_fd: i32) -> Resu
 }
 
 fn child_failure(pid: i32, path: &str, cwd: Option<&str>, status: i32, error_fd: i32) -> crate::errors::Error {
-  let mut report = [0i32; 2];
-  let wanted = mem::size_of_val(&report);
-  let got = unsafe { libc::read(error_fd, report.as_mut_ptr() as *mut libc::c_void, wanted) };
-  if got as usize != wanted {
+  reported_failure(error_fd, path, cwd).unwrap_or_else(|| {
     let how = if libc::WIFEXITED(status) {
       format!("exited with status {}", libc::WEXITSTATUS(status))
     } else {
       format!("was killed by signal {}", libc::WTERMSIG(status))
     };
-    return invalid(&format!("spawn({path})"), &format!("child {pid} {how} before execve"));
+    invalid(&format!("spawn({path})"), &format!("child {pid} {how} before execve"))
+  })
+}
+
+/// The call the child failed in before execve and its errno, if it wrote them to the error pipe (read once the child is gone).
+fn reported_failure(error_fd: i32, path: &str, cwd: Option<&str>) -> Option<crate::errors::Error> {
+  let mut report = [0i32; 2];
+  let wanted = mem::size_of_val(&report);
+  let got = unsafe { libc::read(error_fd, report.as_mut_ptr() as *mut libc::c_void, wanted) };
+  if got as usize != wanted {
+    return None;
   }
   let [stage, errno] = report;
   let call = match Stage::from_code(stage) {
@@ -312,7 +321,7 @@ fn child_failure(pid: i32, path: &str, cwd: Option<&str>, status: i32, error_fd:
     Some(Stage::Seccomp) => "seccomp(SECCOMP_SET_MODE_FILTER)".to_string(),
     Some(Stage::Execve) | None => format!("execve({path})"),
   };
-  errno_error(&call, errno)
+  Some(errno_error(&call, errno))
 }
 
 /// The child between clone and execve: raw syscalls on prepared data only.
