@@ -1,10 +1,13 @@
 import type { Services, SyscallContext } from './context.js';
 import { ptrace } from './native.js';
-import type { Outcome } from './outcome.js';
+import type { ExitHook, Outcome } from './outcome.js';
 import type { StraceSink } from './strace.js';
 import { SYSCALLS, syscallName } from './syscall-table.js';
 import type { Thread } from './tracees.js';
 import { UnsupportedSyscallError } from './unsupported.js';
+
+/** The kernel's internal errno for "run the call again after the signal" (include/linux/errno.h). */
+const ERESTARTNOINTR = 513;
 
 /**
  * Sends each trapped syscall through the table to its handler, and is the
@@ -29,6 +32,10 @@ export class Dispatcher {
 
   /** Writes a decided outcome and lets the thread go on. */
   apply(thread: Thread, outcome: Outcome): void {
+    if (thread.notified) {
+      this.answer(thread, outcome);
+      return;
+    }
     switch (outcome.kind) {
       case 'done':
         this.strace?.finished(thread, outcome.value);
@@ -40,22 +47,23 @@ export class Dispatcher {
         return;
       case 'native': {
         if (outcome.args !== undefined) ptrace.setSyscall(thread.tid, thread.syscall.sysno, [...outcome.args]);
+        const settle = outcome.settle;
+        const afterExit: ExitHook | undefined = settle === undefined ? outcome.afterExit : () => settle();
         const strace = this.strace;
         if (strace === undefined) {
-          thread.afterExit = outcome.afterExit;
-          ptrace.resume(thread.tid, 0, outcome.afterExit !== undefined);
+          thread.afterExit = afterExit;
+          ptrace.resume(thread.tid, 0, afterExit !== undefined);
           return;
         }
         // Calls that never return (exit) are logged as they start.
         if (strace.entering(thread)) {
           strace.finished(thread, undefined);
-          thread.afterExit = outcome.afterExit;
-          ptrace.resume(thread.tid, 0, outcome.afterExit !== undefined);
+          thread.afterExit = afterExit;
+          ptrace.resume(thread.tid, 0, afterExit !== undefined);
           return;
         }
-        const hook = outcome.afterExit;
         thread.afterExit = (t, result) => {
-          const replaced = hook?.(t, result);
+          const replaced = afterExit?.(t, result);
           strace.finished(t, typeof replaced === 'number' ? replaced : result);
           return replaced;
         };
@@ -67,8 +75,40 @@ export class Dispatcher {
     }
   }
 
+  /**
+   * The same outcomes for a syscall that came as a user notification: the
+   * answer carries the result, or lets the kernel run the call unchanged.
+   * (--strace traps every syscall, so no notified call is ever logged.)
+   */
+  private answer(thread: Thread, outcome: Outcome): void {
+    thread.notified = false;
+    switch (outcome.kind) {
+      case 'done':
+        ptrace.answerNotification(thread.tid, outcome.value);
+        return;
+      case 'errno':
+        ptrace.answerNotification(thread.tid, -outcome.errno);
+        return;
+      case 'native':
+        if (outcome.args !== undefined || outcome.afterExit !== undefined) {
+          throw new Error(`${syscallName(thread.syscall.sysno)} came as a user notification: it cannot run with other arguments or stop at its exit`);
+        }
+        thread.settle = outcome.settle;
+        ptrace.continueNotification(thread.tid);
+        return;
+      case 'blocked':
+        throw new Error('a blocked outcome reached apply');
+    }
+  }
+
   /** Makes the thread's syscall run again once a signal handler has returned (SA_RESTART). */
   restart(thread: Thread): void {
+    if (thread.notified) {
+      // The kernel restarts a call that fails with ERESTARTNOINTR once its pending signal is handled.
+      thread.notified = false;
+      ptrace.answerNotification(thread.tid, -ERESTARTNOINTR);
+      return;
+    }
     ptrace.restartSyscall(thread.tid);
     ptrace.resume(thread.tid, 0, false);
   }

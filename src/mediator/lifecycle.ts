@@ -65,7 +65,7 @@ export class Lifecycle {
     const stop = this.stop;
     let kind: number;
     try {
-      kind = this.execKillsOthers(thread) ? this.awaitThroughExec(thread) : ptrace.waitStop(thread.tid, stop, false);
+      kind = this.execKillsOthers(thread) ? this.awaitThroughExec(thread) : ptrace.waitStop(thread.tid, stop, false, thread.process.listener);
     } catch (error) {
       if ((error as { code?: string }).code !== 'ECHILD') throw error;
       // Reaped elsewhere (its whole group was collected already).
@@ -73,8 +73,15 @@ export class Lifecycle {
       return;
     }
     this.hooks.stopped(thread);
+    const settle = thread.settle;
+    thread.settle = undefined;
+    settle?.();
     switch (kind) {
+      case StopKind.notified:
       case StopKind.seccomp:
+        // A notified thread waits in the kernel rather than at a stop; only the thread given the CPU can have made a call.
+        if (stop[0] !== thread.tid) throw new Error(`a user notification came from ${stop[0]} while only ${thread.label} ran`);
+        thread.notified = kind === StopKind.notified;
         thread.syscall = { sysno: stop[1]!, args: [stop[2]!, stop[3]!, stop[4]!, stop[5]!, stop[6]!, stop[7]!] };
         thread.next = { kind: 'dispatch' };
         this.scheduler.makeRunnable(thread);
@@ -220,6 +227,8 @@ export class Lifecycle {
       const realParent = (clone.flags & CLONE_PARENT) !== 0 ? creator.parent : creator;
       const actions = (clone.flags & CLONE_SIGHAND) !== 0 ? creator.signalActions : creator.signalActions.copy();
       const process = this.tracees.addProcess(childTid, realParent, creator.command, creator.host, actions);
+      // Seccomp filters are inherited, and with them the listener.
+      process.listener = creator.listener;
       this.hooks.processStarted(process);
       if ((clone.flags & CLONE_VM) !== 0) process.addressSpace = creator.addressSpace;
       process.fds = (clone.flags & CLONE_FILES) !== 0 ? creator.fds.share() : creator.fds.copy();

@@ -9,7 +9,7 @@ import { deliverableSignal } from './signals.js';
 import { SignalActions } from './signal-actions.js';
 import type { StraceSink } from './strace.js';
 import type { MediatorObserver } from './events.js';
-import { trappedNumbers } from './syscall-table.js';
+import { notifiedNumbers, trappedNumbers } from './syscall-table.js';
 import { TraceeTable, type Process, type Thread } from './tracees.js';
 import { Errno } from './errno.js';
 import { idleStep } from './idle.js';
@@ -120,11 +120,16 @@ export class Mediator implements Services {
   private readonly dispatcher: Dispatcher;
   private readonly lifecycle: Lifecycle;
   private readonly trapList: number[];
+  /** Syscalls that come as seccomp user notifications; none under --strace, which wants every call at a stop. */
+  private readonly notifyList: number[];
+  /** The listeners of the programs launched, closed once the run is over. */
+  private readonly listeners: number[] = [];
   private signalCheckDue = false;
   private readonly observer: MediatorObserver | undefined;
 
   constructor(private readonly options: MediatorOptions) {
     this.trapList = trappedNumbers(options.untrapped);
+    this.notifyList = options.trapAll ? [] : notifiedNumbers(options.untrapped);
     this.observer = options.observer;
     this.scheduler = new Scheduler(options.sim);
     this.time = new VirtualTime(this.scheduler, options.epoch);
@@ -198,6 +203,8 @@ export class Mediator implements Services {
     }
     const command = spec.argv[0] ?? spec.path;
     const process = this.tracees.addProcess(pid, undefined, command, spec.host, new SignalActions());
+    process.listener = ptrace.takeListener(pid) ?? undefined;
+    if (process.listener !== undefined) this.listeners.push(process.listener);
     const thread = this.tracees.addThread(pid, process);
     this.observer?.processStarted(process, this.scheduler.now);
     this.cpu.attach(thread);
@@ -214,6 +221,7 @@ export class Mediator implements Services {
       env: spec.env,
       cwd: spec.cwd,
       trapSyscalls: this.trapList,
+      notifySyscalls: this.notifyList,
       trapAll: this.options.trapAll,
       cpu: this.options.cpu,
       stdout: spec.stdout,
@@ -267,6 +275,7 @@ export class Mediator implements Services {
     } finally {
       this.cpuFiles.remove();
       this.nameFiles.remove();
+      this.closeListeners();
     }
   }
 
@@ -420,5 +429,10 @@ export class Mediator implements Services {
     }
     // The descriptors kept per process (its pidfd) go with it: a test suite runs many experiments in one process.
     for (const process of this.tracees.processes.values()) if (process.alive) ptrace.forgetProcess(process.pid);
+    this.closeListeners();
+  }
+
+  private closeListeners(): void {
+    for (const listener of this.listeners.splice(0)) ptrace.closeListener(listener);
   }
 }

@@ -23,5 +23,6 @@ export const StopKind = {
   killed: 11, //       out[1] signal, out[2] 1 when core dumped
   eventStop: 12, //    a new child's first stop, or after interrupt()
   preempted: 13, //    ran a whole quantum without stopping (see setPreemptQuantum)
+  notified: 14, //     a seccomp user notification: out[1] syscall number, out[2..7] args
 } as const;
 export type StopKindCode = (typeof StopKind)[keyof typeof StopKind];

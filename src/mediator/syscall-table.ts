@@ -69,6 +69,20 @@ export function syscallName(number: number): string {
   return SYSCALLS.get(number)?.name ?? `syscall_${number}`;
 }
 
+/**
+ * The syscalls that carry a socket's bytes, sent to the mediator as seccomp
+ * user notifications rather than ptrace stops (cheaper for both sides). Their
+ * handlers only copy memory and decide a result, or let the call run as it
+ * was made: a notified call cannot have its arguments rewritten.
+ */
+const NOTIFIED = new Set(['read', 'write', 'readv', 'writev', 'sendto', 'recvfrom', 'sendmsg', 'recvmsg']);
+
+/** Of the trapped numbers, those to notify; none when execve is left native (its stop is where spawn takes the listener). */
+export function notifiedNumbers(untrapped: ReadonlySet<string> = new Set()): number[] {
+  if (untrapped.has('execve')) return [];
+  return trappedNumbers(untrapped).filter((number) => NOTIFIED.has(syscallName(number)));
+}
+
 /** The numbers the seccomp filter must trap, minus those the user asked to leave native. */
 export function trappedNumbers(untrapped: ReadonlySet<string> = new Set()): number[] {
   return [...SYSCALLS.values()]

@@ -12,6 +12,8 @@ import { VirtualPids } from './virtual-pids.js';
  * - restart: it sits at a seccomp stop and must run the same syscall again
  *   after a signal handler (SA_RESTART);
  * - finish: it sits at a syscall-exit stop, with the result to keep.
+ * A thread whose syscall came as a seccomp user notification (`notified`)
+ * waits in the kernel instead of at a seccomp stop; the steps are the same.
  */
 export type NextStep =
   | { kind: 'dispatch' }
@@ -30,6 +32,10 @@ export class Thread {
   wait: Wait | undefined;
   /** Set while a native syscall runs whose exit stop we asked for. */
   afterExit: ExitHook | undefined;
+  /** Its syscall came as a seccomp user notification, not yet answered. */
+  notified = false;
+  /** After a notified call let through: what to undo at its next event (there is no exit stop). */
+  settle: (() => void) | undefined;
   /** Where the kernel clears the tid and wakes a futex when the thread exits (CLONE_CHILD_CLEARTID, set_tid_address). */
   clearChildTid = 0;
   /**
@@ -83,6 +89,8 @@ export class Process {
   fds = new FdTable();
   /** Identifies the address space, shared with CLONE_VM children: futex keys are per address space. */
   addressSpace: number;
+  /** Its seccomp filter's listener, inherited by its children, when it has one (see notifiedNumbers). */
+  listener: number | undefined;
 
   constructor(
     public pid: number,

@@ -304,6 +304,127 @@ describe('seccomp stops', () => {
   });
 });
 
+const SYS_EXECVE = 59;
+/** The kernel's "run the call again once the pending signal is handled". */
+const ERESTARTNOINTR = 513;
+
+describe('seccomp user notifications', () => {
+  /** Spawns `getpid` with getpid (and `also`) notified; execve is trapped, as taking the listener needs. */
+  function startNotified(name: string, also: number[] = []): { pid: number; listener: number; output: ReturnType<typeof outputFile> } {
+    const output = outputFile(name);
+    const pid = start(bin.getpid, ['getpid'], { trapSyscalls: [SYS_EXECVE], notifySyscalls: [SYS_GETPID, ...also], stdout: output.fd });
+    const listener = native.takeListener(pid);
+    expect(listener).not.toBeNull();
+    return { pid, listener: listener!, output };
+  }
+
+  function nextEvent(pid: number, listener: number): Stop {
+    const kind = native.waitStop(pid, out, false, listener);
+    return { kind, tid: out[0], data: Array.from(out.subarray(1)) };
+  }
+
+  /** Lets the tracee run to its exit, resuming its other stops; returns the kinds seen. */
+  function finish(pid: number, listener: number): number[] {
+    const kinds: number[] = [];
+    for (;;) {
+      const event = nextEvent(pid, listener);
+      kinds.push(event.kind);
+      if (event.kind === StopKind.Exited || event.kind === StopKind.Killed) return kinds;
+      if (event.kind === StopKind.Notified) native.continueNotification(pid);
+      else native.resume(pid, 0, false);
+    }
+  }
+
+  it('come through the same wait as ptrace stops, with the call and its arguments; an answer is its result, a continue runs it', () => {
+    const { pid, listener, output } = startNotified('notified', [SYS_WRITE]);
+    native.resume(pid, 0, false);
+    const calls: number[][] = [];
+    for (;;) {
+      const event = nextEvent(pid, listener);
+      if (event.kind === StopKind.Exited) break;
+      if (event.kind !== StopKind.Notified) {
+        native.resume(pid, 0, false);
+        continue;
+      }
+      expect(event.tid).toBe(pid);
+      calls.push(event.data.slice(0, 4));
+      if (event.data[0] === SYS_GETPID) native.answerNotification(pid, 4242);
+      else native.continueNotification(pid);
+    }
+    native.closeListener(listener);
+    expect(output.read()).toBe('4242 4242\n');
+    expect(calls.map((call) => call[0])).toEqual([SYS_GETPID, SYS_GETPID, SYS_WRITE]);
+    // write(1, buffer, 10): the descriptor and the length of "4242 4242\n".
+    expect([calls[2]![1], calls[2]![3]]).toEqual([1, 10]);
+  });
+
+  it('a negative answer is an errno: getpid returns -1', () => {
+    const { pid, listener, output } = startNotified('notified-errno');
+    native.resume(pid, 0, false);
+    for (let answered = 0; answered < 2; ) {
+      const event = nextEvent(pid, listener);
+      if (event.kind === StopKind.Notified) {
+        native.answerNotification(pid, -1);
+        answered++;
+      } else native.resume(pid, 0, false);
+    }
+    expect(finish(pid, listener)).toContain(StopKind.Exited);
+    native.closeListener(listener);
+    expect(output.read()).toBe('-1 -1\n');
+  });
+
+  it('a signal sent while a call waits for its answer stays pending until the answer, which the call keeps', () => {
+    const { pid, listener, output } = startNotified('notified-signal');
+    native.resume(pid, 0, false);
+    let event = nextEvent(pid, listener);
+    while (event.kind !== StopKind.Notified) {
+      native.resume(pid, 0, false);
+      event = nextEvent(pid, listener);
+    }
+    native.signalThread(pid, pid, 10);
+    expect(native.waitStop(pid, out, true)).toBe(0);
+    expect(native.answerNotification(pid, 77)).toBe(true);
+    event = nextEvent(pid, listener);
+    expect([event.kind, event.data[0]]).toEqual([StopKind.Signal, 10]);
+    // Not delivered: the program goes on with the answer it got.
+    native.resume(pid, 0, false);
+    event = nextEvent(pid, listener);
+    expect(event.kind).toBe(StopKind.Notified);
+    native.answerNotification(pid, 78);
+    finish(pid, listener);
+    native.closeListener(listener);
+    expect(output.read()).toBe('77 78\n');
+  });
+
+  it('ERESTARTNOINTR as the answer makes the call come again once the pending signal is handled', () => {
+    const { pid, listener, output } = startNotified('notified-restart');
+    native.resume(pid, 0, false);
+    let event = nextEvent(pid, listener);
+    while (event.kind !== StopKind.Notified) {
+      native.resume(pid, 0, false);
+      event = nextEvent(pid, listener);
+    }
+    native.signalThread(pid, pid, 10);
+    native.answerNotification(pid, -ERESTARTNOINTR);
+    event = nextEvent(pid, listener);
+    expect(event.kind).toBe(StopKind.Signal);
+    native.resume(pid, 0, false);
+    const answers = [501, 502];
+    for (const answer of answers) {
+      event = nextEvent(pid, listener);
+      expect([event.kind, event.data[0]]).toEqual([StopKind.Notified, SYS_GETPID]);
+      native.answerNotification(pid, answer);
+    }
+    finish(pid, listener);
+    native.closeListener(listener);
+    expect(output.read()).toBe('501 502\n');
+  });
+
+  it('spawn refuses to notify when execve is not trapped: the listener would be lost at the exec', () => {
+    expect(() => start(bin.getpid, ['getpid'], { trapSyscalls: [], notifySyscalls: [SYS_GETPID] })).toThrow(/listener was not taken before execve/);
+  });
+});
+
 /** `length` bytes of the tracee's memory at `address`, in a Buffer the test allocates. */
 function readMemory(pid: number, address: number, length: number): Buffer {
   const data = Buffer.alloc(length);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SYSCALLS, syscallName, syscallNumber, trappedNumbers } from '../../src/mediator/syscall-table.js';
+import { SYSCALLS, notifiedNumbers, syscallName, syscallNumber, trappedNumbers } from '../../src/mediator/syscall-table.js';
 
 describe('the syscall table', () => {
   it('names every x86_64 syscall once, from read (0) to the newest', () => {
@@ -40,6 +40,13 @@ describe('the syscall table', () => {
     const getpid = syscallNumber('getpid')!;
     expect(trappedNumbers()).toContain(getpid);
     expect(trappedNumbers(new Set(['getpid']))).not.toContain(getpid);
+  });
+
+  it('sends the calls that carry a socket\'s bytes as user notifications, unless left native or execve is (spawn takes the listener at its stop)', () => {
+    const names = (numbers: number[]): string[] => numbers.map(syscallName).sort();
+    expect(names(notifiedNumbers())).toEqual(['read', 'readv', 'recvfrom', 'recvmsg', 'sendmsg', 'sendto', 'write', 'writev']);
+    expect(names(notifiedNumbers(new Set(['write'])))).not.toContain('write');
+    expect(notifiedNumbers(new Set(['execve']))).toEqual([]);
   });
 
   it('names numbers it does not know instead of failing', () => {

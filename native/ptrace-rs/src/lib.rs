@@ -13,6 +13,7 @@ mod counters;
 mod errors;
 mod fds;
 mod memory;
+mod notify;
 mod preempt;
 mod process;
 mod ptrace;
@@ -46,11 +47,45 @@ pub fn spawn(opts: SpawnOptions) -> Result<i32> {
 /// there is none. Writes the event into `out` (length >= 8) and returns its
 /// `StopKind`; `out[0]` is the tid. Throws ESRCH (with `out[0]` set) if the
 /// thread died before its registers could be read at a syscall stop; its exit
-/// is reported by a later call.
+/// is reported by a later call. With the `listener` of the thread's process
+/// (and no `nohang`), a seccomp user notification of it counts as its next
+/// event too (`StopKind.Notified`).
 #[napi]
-pub fn wait_stop(tid: i32, mut out: Float64ArraySlice, nohang: bool) -> Result<u32> {
-  let kind = wait::wait_stop(tid, unsafe { out.as_mut() }, nohang)?;
+pub fn wait_stop(tid: i32, mut out: Float64ArraySlice, nohang: bool, listener: Option<i32>) -> Result<u32> {
+  let out = unsafe { out.as_mut() };
+  if let Some(listener) = listener.filter(|_| !nohang) {
+    return Ok(match notify::wait_event(tid, out, listener)? {
+      notify::Event::Stop(kind) => kind as u32,
+      notify::Event::Notified => StopKind::Notified as u32,
+    });
+  }
+  let kind = wait::wait_stop(tid, out, nohang)?;
   Ok(kind.map_or(0, |kind| kind as u32))
+}
+
+/// The seccomp listener of a child spawned with `notifySyscalls` (once; the
+/// caller owns it and closes it with `closeListener`), or null.
+#[napi]
+pub fn take_listener(pid: i32) -> Option<i32> {
+  spawn::take_listener(pid)
+}
+
+#[napi]
+pub fn close_listener(fd: i32) {
+  unsafe { libc::close(fd) };
+}
+
+/// Ends a notified syscall without running it: the thread sees `result` (a
+/// negative errno for a failure). False if the thread was killed meanwhile.
+#[napi]
+pub fn answer_notification(tid: i32, result: i64) -> Result<bool> {
+  notify::answer(tid, result, false)
+}
+
+/// Lets the kernel run a notified syscall as the thread made it.
+#[napi]
+pub fn continue_notification(tid: i32) -> Result<bool> {
+  notify::answer(tid, 0, true)
 }
 
 /// PTRACE_CONT, or PTRACE_SYSCALL when `toSyscallExit` (from a seccomp stop the

@@ -1,5 +1,7 @@
 //! The classic-BPF seccomp filter the child installs just before execve: chosen
-//! syscalls stop the tracee (SECCOMP_RET_TRACE), the rest run at native speed.
+//! syscalls stop the tracee (SECCOMP_RET_TRACE), others go to the mediator as
+//! user notifications (SECCOMP_RET_USER_NOTIF, see notify.rs), the rest run at
+//! native speed.
 
 use crate::errors::{invalid, Result};
 
@@ -25,6 +27,7 @@ const X32_SYSCALL_BIT: u32 = 0x4000_0000;
 
 const RET_KILL_PROCESS: u32 = 0x8000_0000;
 const RET_TRACE: u32 = 0x7ff0_0000;
+const RET_USER_NOTIF: u32 = 0x7fc0_0000;
 const RET_ALLOW: u32 = 0x7fff_0000;
 
 /// The kernel's BPF_MAXINSNS.
@@ -38,11 +41,17 @@ fn jump(code: u16, k: u32, jt: u8, jf: u8) -> libc::sock_filter {
   libc::sock_filter { code, jt, jf, k }
 }
 
-/// Builds the program; `trapped` may be unsorted and hold duplicates.
-pub fn build_filter(trapped: &[u32], trap_all: bool) -> Result<Vec<libc::sock_filter>> {
-  let mut numbers = trapped.to_vec();
-  numbers.sort_unstable();
-  numbers.dedup();
+/// Builds the program; the lists may be unsorted and hold duplicates. A
+/// number in both lists notifies; `trap_all` traps everything.
+pub fn build_filter(trapped: &[u32], notified: &[u32], trap_all: bool) -> Result<Vec<libc::sock_filter>> {
+  let sorted = |list: &[u32]| {
+    let mut numbers = list.to_vec();
+    numbers.sort_unstable();
+    numbers.dedup();
+    numbers
+  };
+  let notified = sorted(notified);
+  let trapped: Vec<u32> = sorted(trapped).into_iter().filter(|number| !notified.contains(number)).collect();
 
   let mut program = vec![
     stmt(LOAD_WORD, ARCH_OFFSET),
@@ -56,11 +65,13 @@ pub fn build_filter(trapped: &[u32], trap_all: bool) -> Result<Vec<libc::sock_fi
   program.push(stmt(LOAD_WORD, NR_OFFSET));
   program.push(jump(JUMP_IF_AT_LEAST, X32_SYSCALL_BIT, 0, 1));
   program.push(stmt(RETURN, RET_TRACE));
-  // One "equal? trace : next pair" per number keeps every jump offset at 0 or 1,
+  // One "equal? verdict : next pair" per number keeps every jump offset at 0 or 1,
   // far below classic BPF's 8-bit limit whatever the list length.
-  for number in numbers {
-    program.push(jump(JUMP_IF_EQUAL, number, 0, 1));
-    program.push(stmt(RETURN, RET_TRACE));
+  for (numbers, verdict) in [(notified, RET_USER_NOTIF), (trapped, RET_TRACE)] {
+    for number in numbers {
+      program.push(jump(JUMP_IF_EQUAL, number, 0, 1));
+      program.push(stmt(RETURN, verdict));
+    }
   }
   program.push(stmt(RETURN, RET_ALLOW));
   if program.len() > MAX_INSTRUCTIONS {

@@ -14,13 +14,17 @@
 //! it. It must not make a call that can fail unless it then reports and exits:
 //! errno lives in the memory it shares with our thread.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::ffi::CString;
 use std::mem;
+use std::os::fd::{IntoRawFd, OwnedFd};
+use std::sync::atomic::{AtomicI32, Ordering};
 
 use napi_derive::napi;
 
 use crate::errors::{errno_error, invalid, last_errno, last_error, Result};
-use crate::{ptrace, seccomp};
+use crate::{fds, ptrace, seccomp};
 
 #[napi(object)]
 pub struct SpawnOptions {
@@ -32,6 +36,11 @@ pub struct SpawnOptions {
   pub cwd: Option<String>,
   /// Syscall numbers that stop the tracee (SECCOMP_RET_TRACE); the rest run natively.
   pub trap_syscalls: Vec<u32>,
+  /// Syscall numbers that reach the mediator as seccomp user notifications
+  /// (notify.rs); the listener is then kept for `takeListener`. execve must be
+  /// trapped: the listener is taken at the child's execve stop, its last
+  /// moment before exec closes it.
+  pub notify_syscalls: Option<Vec<u32>>,
   /// Stop at every syscall (for --strace).
   pub trap_all: bool,
   /// Pin the child to this single CPU.
@@ -78,6 +87,11 @@ struct ChildPlan {
   argv_ptrs: Vec<*const libc::c_char>,
   env_ptrs: Vec<*const libc::c_char>,
   filter: Vec<libc::sock_filter>,
+  /// Whether the filter notifies, and so must be installed with a listener.
+  notifies: bool,
+  /// The same filter trapping the notified syscalls instead, for kernels
+  /// without SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (before 5.19).
+  trapping_filter: Vec<libc::sock_filter>,
   cpu_set: Option<libc::cpu_set_t>,
   stdio: [Option<i32>; 3],
 }
@@ -92,6 +106,7 @@ impl ChildPlan {
     let env = opts.env.iter().map(|e| c_string("an environment entry", e)).collect::<Result<Vec<_>>>()?;
     let argv_ptrs = argv.iter().map(|a| a.as_ptr()).chain([std::ptr::null()]).collect();
     let env_ptrs = env.iter().map(|e| e.as_ptr()).chain([std::ptr::null()]).collect();
+    let notified = opts.notify_syscalls.as_deref().unwrap_or(&[]);
     let cpu_set = match opts.cpu {
       Some(cpu) => Some(cpu_set_of(cpu, "spawn")?),
       None => None,
@@ -103,7 +118,9 @@ impl ChildPlan {
       _env: env,
       argv_ptrs,
       env_ptrs,
-      filter: seccomp::build_filter(&opts.trap_syscalls, opts.trap_all)?,
+      filter: seccomp::build_filter(&opts.trap_syscalls, notified, opts.trap_all)?,
+      notifies: !notified.is_empty() && !opts.trap_all,
+      trapping_filter: seccomp::build_filter(&[&opts.trap_syscalls[..], notified].concat(), &[], opts.trap_all)?,
       cpu_set,
       stdio: [opts.stdin, opts.stdout, opts.stderr],
     })
@@ -198,11 +215,14 @@ struct ChildArgs<'a> {
   plan: &'a ChildPlan,
   error_fd: i32,
   go_fd: i32,
+  /// The child's number for its seccomp listener, written before its execve
+  /// (`NO_LISTENER` if the kernel could not notify).
+  listener: AtomicI32,
 }
 
 extern "C" fn child_entry(arg: *mut libc::c_void) -> libc::c_int {
   let args = unsafe { &*(arg as *const ChildArgs) };
-  unsafe { run_child(args.plan, args.error_fd, args.go_fd) }
+  unsafe { run_child(args.plan, args.error_fd, args.go_fd, &args.listener) }
 }
 
 /// Clones the child on its own stack, sharing our memory. Every signal is
@@ -228,7 +248,7 @@ pub fn spawn(opts: &SpawnOptions) -> Result<i32> {
   let mut go_pipe = Pipe::new()?;
   // Both live until the child has exec'd or died: it runs on them until then.
   let stack = ChildStack::new()?;
-  let args = ChildArgs { plan: &plan, error_fd: error_pipe.write, go_fd: go_pipe.read };
+  let args = ChildArgs { plan: &plan, error_fd: error_pipe.write, go_fd: go_pipe.read, listener: AtomicI32::new(-1) };
   let pid = clone_child(&args, &stack)?;
 
   error_pipe.close_write();
@@ -249,7 +269,29 @@ pub fn spawn(opts: &SpawnOptions) -> Result<i32> {
     return Err(err);
   }
   go_pipe.close_write();
-  wait_for_exec(pid, &opts.path, opts.cwd.as_deref(), error_pipe.read)
+  let listener = wait_for_exec(pid, &opts.path, opts.cwd.as_deref(), error_pipe.read, &args.listener)?;
+  if plan.notifies && args.listener.load(Ordering::Acquire) != NO_LISTENER {
+    let Some(listener) = listener else {
+      unsafe { libc::kill(pid, libc::SIGKILL) };
+      reap(pid);
+      return Err(invalid(&format!("spawn({})", opts.path), "the seccomp listener was not taken before execve (is execve trapped?)"));
+    };
+    LISTENERS.with(|listeners| listeners.borrow_mut().insert(pid, listener));
+  }
+  Ok(pid)
+}
+
+/// The child's report that it installed the trapping filter: its syscalls all come as ptrace stops.
+const NO_LISTENER: i32 = -2;
+
+thread_local! {
+  /// Listeners of spawned children, until `take_listener` hands them over.
+  static LISTENERS: RefCell<HashMap<i32, OwnedFd>> = RefCell::new(HashMap::new());
+}
+
+/// The seccomp listener of the child `pid` spawned with notified syscalls; the caller owns it.
+pub fn take_listener(pid: i32) -> Option<i32> {
+  LISTENERS.with(|listeners| listeners.borrow_mut().remove(&pid)).map(IntoRawFd::into_raw_fd)
 }
 
 fn reap(pid: i32) {
@@ -257,8 +299,10 @@ fn reap(pid: i32) {
   while unsafe { libc::waitpid(pid, &mut status, libc::__WALL) } < 0 && last_errno() == libc::EINTR {}
 }
 
-/// Lets the child run through its pre-exec syscalls until it has exec'd or died.
-fn wait_for_exec(pid: i32, path: &str, cwd: Option<&str>, error_fd: i32) -> Result<i32> {
+/// Lets the child run through its pre-exec syscalls until it has exec'd or
+/// died; returns our duplicate of its listener, taken at its execve stop.
+fn wait_for_exec(pid: i32, path: &str, cwd: Option<&str>, error_fd: i32, listener: &AtomicI32) -> Result<Option<OwnedFd>> {
+  let mut taken = None;
   loop {
     let mut status = 0;
     if unsafe { libc::waitpid(pid, &mut status, libc::__WALL) } < 0 {
@@ -273,7 +317,11 @@ fn wait_for_exec(pid: i32, path: &str, cwd: Option<&str>, error_fd: i32) -> Resu
     }
     let event = (status >> 16) & 0xff;
     if event == libc::PTRACE_EVENT_EXEC {
-      return Ok(pid);
+      return Ok(taken);
+    }
+    let number = listener.load(Ordering::Acquire);
+    if event == libc::PTRACE_EVENT_SECCOMP && number >= 0 && taken.is_none() {
+      taken = fds::duplicate(pid, number)?;
     }
     // Seccomp, exit and event stops carry no signal to deliver; a signal-delivery-stop does.
     let signal = if event == 0 { libc::WSTOPSIG(status) } else { 0 };
@@ -325,7 +373,7 @@ fn reported_failure(error_fd: i32, path: &str, cwd: Option<&str>) -> Option<crat
 }
 
 /// The child between clone and execve: raw syscalls on prepared data only.
-unsafe fn run_child(plan: &ChildPlan, error_fd: i32, go_fd: i32) -> ! {
+unsafe fn run_child(plan: &ChildPlan, error_fd: i32, go_fd: i32, listener: &AtomicI32) -> ! {
   let fail = |stage: Stage| -> ! {
     let report = [stage as i32, *libc::__errno_location()];
     libc::write(error_fd, report.as_ptr() as *const libc::c_void, mem::size_of_val(&report));
@@ -401,17 +449,21 @@ unsafe fn run_child(plan: &ChildPlan, error_fd: i32, go_fd: i32) -> ! {
   if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 {
     fail(Stage::NoNewPrivs);
   }
-  let program = libc::sock_fprog {
-    len: plan.filter.len() as u16,
-    filter: plan.filter.as_ptr() as *mut libc::sock_filter,
+  let install = |filter: &Vec<libc::sock_filter>, flags: libc::c_ulong| {
+    let program = libc::sock_fprog { len: filter.len() as u16, filter: filter.as_ptr() as *mut libc::sock_filter };
+    libc::syscall(libc::SYS_seccomp, libc::SECCOMP_SET_MODE_FILTER, flags, &program as *const libc::sock_fprog)
   };
-  if libc::syscall(
-    libc::SYS_seccomp,
-    libc::SECCOMP_SET_MODE_FILTER,
-    0,
-    &program as *const libc::sock_fprog,
-  ) < 0
-  {
+  if plan.notifies {
+    let installed = install(&plan.filter, libc::SECCOMP_FILTER_FLAG_NEW_LISTENER | libc::SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV);
+    // Shared memory: the parent reads it at our execve stop and takes the descriptor.
+    if installed >= 0 {
+      listener.store(installed as i32, Ordering::Release);
+    } else if *libc::__errno_location() == libc::EINVAL && install(&plan.trapping_filter, 0) >= 0 {
+      listener.store(NO_LISTENER, Ordering::Release);
+    } else {
+      fail(Stage::Seccomp);
+    }
+  } else if install(&plan.filter, 0) < 0 {
     fail(Stage::Seccomp);
   }
   libc::execve(plan.path.as_ptr(), plan.argv_ptrs.as_ptr(), plan.env_ptrs.as_ptr());

@@ -47,6 +47,8 @@ pub fn measure(setup: &Setup, batches: u32, stops_per_batch: u32) -> Result<Vec<
     env: Vec::new(),
     cwd: None,
     trap_syscalls: trapped,
+    // Measures what a ptrace stop costs: notified calls are charged as ptrace stops too.
+    notify_syscalls: None,
     trap_all: setup.trap_all,
     cpu: setup.cpu,
     stdin: None,

@@ -3,7 +3,7 @@
 use napi_derive::napi;
 
 use crate::errors::{invalid, last_errno, errno_error, Result};
-use crate::{preempt, ptrace, regs};
+use crate::{notify, preempt, ptrace, regs};
 
 /// What `waitStop` saw; `out[0]` is always the tid, the other slots per kind.
 #[napi]
@@ -33,6 +33,10 @@ pub enum StopKind {
   /// The thread ran a whole quantum without stopping and was stopped (see `setPreemptQuantum`);
   /// resume it with no signal.
   Preempted = 13,
+  /// A seccomp user notification (notify.rs), not a ptrace stop: out[1] =
+  /// syscall number, out[2..7] = its six arguments. The thread waits in the
+  /// kernel for `answerNotification` or `continueNotification`.
+  Notified = 14,
 }
 
 pub const OUT_LEN: usize = 8;
@@ -67,12 +71,14 @@ fn decode(tid: i32, status: i32, out: &mut [f64]) -> Result<StopKind> {
   if libc::WIFEXITED(status) {
     regs::forget(tid);
     preempt::forget(tid);
+    notify::forget(tid);
     out[1] = libc::WEXITSTATUS(status) as f64;
     return Ok(StopKind::Exited);
   }
   if libc::WIFSIGNALED(status) {
     regs::forget(tid);
     preempt::forget(tid);
+    notify::forget(tid);
     out[1] = libc::WTERMSIG(status) as f64;
     out[2] = if libc::WCOREDUMP(status) { 1.0 } else { 0.0 };
     return Ok(StopKind::Killed);

@@ -1,7 +1,7 @@
 import type { FamilyTable, SyscallContext } from '../context.js';
 import { POLLIN, POLLOUT, canBlock, inspectFd, readyEvents } from '../kernel-fds.js';
 import { asInt } from '../memory.js';
-import { NATIVE, done, fail, native, type Outcome } from '../outcome.js';
+import { NATIVE, done, fail, nativeThen, type Outcome } from '../outcome.js';
 import { Errno } from '../errno.js';
 import { ptrace } from '../native.js';
 import { gather, readIovecs, type Iovec } from '../tracee-buffers.js';
@@ -57,7 +57,7 @@ const transferring = (input: number, output: number) => (ctx: SyscallContext): O
   if (!canBlock(sinkInfo)) return NATIVE;
   if (readyEvents(sinkInfo, POLLOUT) === 0) return waitFor(ctx, sink, POLLOUT);
   const previous = ptrace.setFdNonblocking(pid, sink, true);
-  return native(() => {
+  return nativeThen(() => {
     ptrace.setFdNonblocking(pid, sink, previous);
   });
 };

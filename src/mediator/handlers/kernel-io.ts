@@ -1,7 +1,7 @@
 import type { SyscallContext } from '../context.js';
 import { POLLIN, POLLOUT, canBlock, inspectFd, readyEvents, type FdInfo } from '../kernel-fds.js';
 import { asInt } from '../memory.js';
-import { NATIVE, blocked, native, type Outcome } from '../outcome.js';
+import { NATIVE, blocked, nativeThen, type Outcome } from '../outcome.js';
 import { ptrace } from '../native.js';
 
 /**
@@ -42,7 +42,7 @@ export function writing(ctx: SyscallContext, known?: FdInfo | null): Outcome {
   if (!canBlock(info)) return NATIVE;
   if (readyEvents(info, POLLOUT) === 0) return waitFor(ctx, fd, POLLOUT);
   const previous = ptrace.setFdNonblocking(pid, fd, true);
-  return native(() => {
+  return nativeThen(() => {
     ptrace.setFdNonblocking(pid, fd, previous);
   });
 }
