@@ -15,7 +15,7 @@
 //! Its other signals stay pending until the call is answered, as they do for
 //! a thread held at a seccomp stop.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
 
@@ -31,7 +31,18 @@ static WAKE_WRITE: AtomicI32 = AtomicI32::new(-1);
 /// The SIGCHLD action ours replaced (a `libc::sigaction` boxed and leaked), called after ours.
 static PREVIOUS_ACTION: AtomicUsize = AtomicUsize::new(0);
 
+/// Whether any tracee (not only the one waited for) has a stop or exit to report, left reportable.
+fn any_stop_waiting() -> bool {
+  let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+  let flags = libc::WEXITED | libc::WSTOPPED | libc::WNOHANG | libc::WNOWAIT | libc::__WALL;
+  let found = unsafe { libc::waitid(libc::P_ALL, 0, &mut info, flags) };
+  // With WNOHANG, si_pid stays 0 when nothing is waiting; an error (no children) means nothing either.
+  found == 0 && unsafe { info.si_pid() } != 0
+}
+
 thread_local! {
+  /// A wake-up byte was drained whose stop may not be collected yet (true until a check says otherwise).
+  static STOPS_MAY_WAIT: Cell<bool> = const { Cell::new(true) };
   /// Received and not answered yet, per tid: (listener, notification id).
   static PENDING: RefCell<HashMap<i32, (i32, u64)>> = RefCell::new(HashMap::new());
 }
@@ -104,9 +115,14 @@ pub fn wait_event(tid: i32, out: &mut [f64], listener: i32) -> Result<Event> {
   let wake_read = WAKE_READ.load(Ordering::Relaxed);
   let mut listening = true;
   loop {
-    // A stop that comes after this check leaves a byte in the pipe, which wakes the poll.
-    if let Some(kind) = crate::wait::wait_stop(tid, out, true)? {
-      return Ok(Event::Stop(kind));
+    // A stop that comes after this check leaves a byte in the pipe, which wakes the poll. While
+    // no byte was drained without its stop being collected, no stop can be waiting: the check,
+    // a syscall, is skipped on the hot path (notification after notification).
+    if STOPS_MAY_WAIT.get() {
+      if let Some(kind) = crate::wait::wait_stop(tid, out, true)? {
+        return Ok(Event::Stop(kind));
+      }
+      STOPS_MAY_WAIT.set(any_stop_waiting());
     }
     let mut fds = [
       libc::pollfd { fd: if listening { listener } else { -1 }, events: libc::POLLIN, revents: 0 },
@@ -138,6 +154,7 @@ pub fn wait_event(tid: i32, out: &mut [f64], listener: i32) -> Result<Event> {
     // Bytes are only drained right before the stop check above.
     if fds[1].revents != 0 {
       drain_wakeups();
+      STOPS_MAY_WAIT.set(true);
     }
   }
 }
