@@ -1,4 +1,4 @@
-/* c-net-tracer <bytes> <write size> <ring size>
+/* c-net-tracer <bytes> <write size> <ring size> [notify]
  *
  * The floor full mediation is compared with: the least a ptrace tracer can
  * do to carry a one-way stream between two processes through its own memory.
@@ -11,11 +11,15 @@
  * count as its result. One child runs at a time, as under simterpose: the
  * writer until the ring has no room for its next write (a full send
  * buffer), then the reader until the ring is empty. Tracer and children
- * share CPU 0. Exits 0 once the reader got every byte. */
+ * share CPU 0. Exits 0 once the reader got every byte.
+ *
+ * With `notify`, the children send read and write as seccomp user
+ * notifications (each passes its filter's listener over a socket) instead:
+ * the tracer receives each call and answers it with its count, no ptrace at
+ * all, as simterpose carries data syscalls. */
 #include "seccomp-child.h"
 
-#include <sys/syscall.h>
-#include <sys/uio.h>
+#include <sys/ioctl.h>
 #include <sys/user.h>
 #include <sys/wait.h>
 
@@ -27,20 +31,34 @@ static const int STREAM_FD = 100;
 struct child {
   pid_t pid;
   int alive;
-  /* Stopped at a trapped call, with these registers, not resumed yet. */
+  /* Its filter's listener in notify mode, else -1. */
+  int listener;
+  /* Stopped at a trapped call (or waiting for its answer), not resumed yet. */
   int at_call;
+  /* The call: its number, buffer and length; its registers or its notification id. */
+  long number;
+  unsigned long long buffer;
+  long length;
   struct user_regs_struct regs;
+  unsigned long long notification;
 };
 
-/* A child's whole life: stop for the tracer, trap read and write, move its bytes, exit 0 if they all went. */
-static void run_stream_child(int role, long total, long write_size) {
-  if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) != 0) die("PTRACE_TRACEME");
+/* A child's whole life: trap read and write (stopping for the tracer first,
+ * or passing it the listener over `notify_socket`), move its bytes, exit 0
+ * if they all went. */
+static void run_stream_child(int role, long total, long write_size, int notify_socket) {
   char *buffer = malloc(write_size);
   if (buffer == NULL) die("malloc");
   memset(buffer, 'd', write_size);
-  raise(SIGSTOP);
   const unsigned trapped[] = {SYS_read, SYS_write};
-  install_filter_for(trapped, 2);
+  if (notify_socket >= 0) {
+    int listener = install_filter_with(trapped, 2, SECCOMP_RET_USER_NOTIF);
+    pass_fd(notify_socket, listener, 1);
+  } else {
+    if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) != 0) die("PTRACE_TRACEME");
+    raise(SIGSTOP);
+    install_filter_for(trapped, 2);
+  }
   long done = 0;
   while (done < total) {
     long want = total - done < write_size ? total - done : write_size;
@@ -51,11 +69,19 @@ static void run_stream_child(int role, long total, long write_size) {
   _exit(0);
 }
 
-static struct child start(int role, long total, long write_size) {
-  struct child child = {.alive = 1};
+static struct child start(int role, long total, long write_size, int notify) {
+  struct child child = {.alive = 1, .listener = -1};
+  int pair[2] = {-1, -1};
+  if (notify && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) die("socketpair");
   child.pid = fork();
   if (child.pid < 0) die("fork");
-  if (child.pid == 0) run_stream_child(role, total, write_size);
+  if (child.pid == 0) run_stream_child(role, total, write_size, pair[1]);
+  if (notify) {
+    child.listener = pass_fd(pair[0], -1, 0);
+    close(pair[0]);
+    close(pair[1]);
+    return child;
+  }
   int status;
   if (waitpid(child.pid, &status, 0) != child.pid) die("waitpid");
   long options = PTRACE_O_TRACESECCOMP | PTRACE_O_EXITKILL;
@@ -64,13 +90,36 @@ static struct child start(int role, long total, long write_size) {
   return child;
 }
 
+static void reaped(struct child *child, int status, int *failed) {
+  child->alive = 0;
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) *failed = 1;
+}
+
+/* Receives the child's next notified call; returns 0 once it exited (no process uses its filter any more). */
+static int await_notification(struct child *child, int *failed) {
+  struct seccomp_notif request;
+  memset(&request, 0, sizeof request);
+  if (ioctl(child->listener, SECCOMP_IOCTL_NOTIF_RECV, &request) != 0) {
+    int status;
+    if (waitpid(child->pid, &status, 0) != child->pid) die("SECCOMP_IOCTL_NOTIF_RECV");
+    reaped(child, status, failed);
+    return 0;
+  }
+  child->notification = request.id;
+  child->number = request.data.nr;
+  child->buffer = request.data.args[1];
+  child->length = (long)request.data.args[2];
+  child->at_call = 1;
+  return 1;
+}
+
 /* Waits for the child's next trapped call; returns 0 once it exited (with its status in *failed if not 0). */
 static int await_call(struct child *child, int *failed) {
+  if (child->listener >= 0) return await_notification(child, failed);
   int status;
   if (waitpid(child->pid, &status, 0) != child->pid) die("waitpid");
   if (WIFEXITED(status) || WIFSIGNALED(status)) {
-    child->alive = 0;
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) *failed = 1;
+    reaped(child, status, failed);
     return 0;
   }
   if (status >> 8 != (SIGTRAP | (PTRACE_EVENT_SECCOMP << 8))) {
@@ -78,16 +127,24 @@ static int await_call(struct child *child, int *failed) {
     exit(126);
   }
   if (ptrace(PTRACE_GETREGS, child->pid, NULL, &child->regs) != 0) die("PTRACE_GETREGS");
+  child->number = (long)child->regs.orig_rax;
+  child->buffer = child->regs.rsi;
+  child->length = (long)child->regs.rdx;
   child->at_call = 1;
   return 1;
 }
 
 static void finish_call(struct child *child, long result) {
+  child->at_call = 0;
+  if (child->listener >= 0) {
+    struct seccomp_notif_resp answer = {.id = child->notification, .val = result, .error = 0, .flags = 0};
+    if (ioctl(child->listener, SECCOMP_IOCTL_NOTIF_SEND, &answer) != 0) die("SECCOMP_IOCTL_NOTIF_SEND");
+    return;
+  }
   child->regs.orig_rax = (unsigned long long)-1;
   child->regs.rax = (unsigned long long)result;
   if (ptrace(PTRACE_SETREGS, child->pid, NULL, &child->regs) != 0) die("PTRACE_SETREGS");
   if (ptrace(PTRACE_CONT, child->pid, NULL, NULL) != 0) die("PTRACE_CONT");
-  child->at_call = 0;
 }
 
 static long copy(pid_t pid, char *local, unsigned long long remote, long length, int into_child) {
@@ -99,11 +156,13 @@ static long copy(pid_t pid, char *local, unsigned long long remote, long length,
 }
 
 int main(int argc, char **argv) {
-  long total = argc == 4 ? atol(argv[1]) : -1;
-  long write_size = argc == 4 ? atol(argv[2]) : 0;
-  long capacity = argc == 4 ? atol(argv[3]) : 0;
+  int notify = argc == 5 && strcmp(argv[4], "notify") == 0;
+  int valid = argc == 4 || notify;
+  long total = valid ? atol(argv[1]) : -1;
+  long write_size = valid ? atol(argv[2]) : 0;
+  long capacity = valid ? atol(argv[3]) : 0;
   if (total < 0 || write_size <= 0 || capacity < write_size) {
-    fprintf(stderr, "usage: c-net-tracer <bytes> <write size> <ring size ≥ write size>\n");
+    fprintf(stderr, "usage: c-net-tracer <bytes> <write size> <ring size ≥ write size> [notify]\n");
     return 2;
   }
   pin_to_cpu0();
@@ -111,7 +170,7 @@ int main(int argc, char **argv) {
   if (ring == NULL) die("malloc");
   memset(ring, 0, capacity);
   long head = 0, size = 0;
-  struct child children[2] = {start(WRITER, total, write_size), start(READER, total, write_size)};
+  struct child children[2] = {start(WRITER, total, write_size, notify), start(READER, total, write_size, notify)};
   int turn = WRITER, failed = 0;
   while (children[WRITER].alive || children[READER].alive) {
     struct child *child = &children[turn];
@@ -119,9 +178,9 @@ int main(int argc, char **argv) {
       turn = 1 - turn;
       continue;
     }
-    long length = (long)child->regs.rdx;
-    if (child->regs.orig_rax != (turn == WRITER ? SYS_write : SYS_read) || length > write_size) {
-      fprintf(stderr, "c-net-tracer: unexpected call %llu\n", child->regs.orig_rax);
+    long length = child->length;
+    if (child->number != (turn == WRITER ? SYS_write : SYS_read) || length > write_size) {
+      fprintf(stderr, "c-net-tracer: unexpected call %ld\n", child->number);
       return 126;
     }
     if (turn == WRITER) {
@@ -132,8 +191,8 @@ int main(int argc, char **argv) {
       }
       /* The ring's free space may wrap: copy in up to two pieces. */
       long tail = (head + size) % capacity, first = length < capacity - tail ? length : capacity - tail;
-      copy(child->pid, ring + tail, child->regs.rsi, first, 0);
-      if (first < length) copy(child->pid, ring, child->regs.rsi + first, length - first, 0);
+      copy(child->pid, ring + tail, child->buffer, first, 0);
+      if (first < length) copy(child->pid, ring, child->buffer + first, length - first, 0);
       size += length;
       finish_call(child, length);
     } else {
@@ -144,7 +203,7 @@ int main(int argc, char **argv) {
       }
       long n = length < size ? length : size;
       if (n > capacity - head) n = capacity - head;
-      copy(child->pid, ring + head, child->regs.rsi, n, 1);
+      copy(child->pid, ring + head, child->buffer, n, 1);
       head = (head + n) % capacity;
       size -= n;
       finish_call(child, n);

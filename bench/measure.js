@@ -60,9 +60,10 @@ export function perCallRow(name, commandFor, calls, note) {
 
 /** A row of numerator / denominator against a ceiling (≤ target). */
 export function ratioRow(name, numerator, denominator, target) {
+  const goal = target === undefined ? '' : `target ≤ ${target}×`;
   if (numerator.value === null || denominator.value === null) {
-    return { name, value: null, unit: '×', note: `target ≤ ${target}×, not measured` };
+    return { name, value: null, unit: '×', note: `${goal}${goal ? ', ' : ''}not measured` };
   }
   const value = numerator.value / denominator.value;
-  return { name, value, unit: '×', note: `target ≤ ${target}×: ${value <= target ? 'met' : 'MISSED'}` };
+  return { name, value, unit: '×', note: goal ? `${goal}: ${value <= target ? 'met' : 'MISSED'}` : '' };
 }

@@ -2,9 +2,10 @@
 // network. One TCP transfer of 256 MiB in 64 KiB writes (test/apps/net_transfer)
 // between the two hosts of a 100 Gbit/s link without latency, so that wall
 // time is simterpose's own cost, next to the same programs on native loopback
-// in the same run, and next to the floor of this design: a bare C ptrace
-// tracer carrying the same stream through its own memory (c-net-tracer.c),
-// one stop and one copy per call, no simulation. Rates come from wall-clock
+// in the same run, and next to the floors of this design: a bare C tracer
+// carrying the same stream through its own memory (c-net-tracer.c), one copy
+// per call and no simulation, getting each call as a ptrace stop, or as a
+// seccomp user notification as simterpose does. Rates come from wall-clock
 // time measured outside the programs, as bytes over the difference between a
 // full transfer and an empty one (medians of several runs each, interleaved):
 // start-up costs cancel out.
@@ -140,10 +141,8 @@ function stopsPerMessage(folder, mode) {
   }
 }
 
-/** Wall seconds of the bare C tracer carrying `bytes` from one child to the other. */
-function floorSeconds(bytes) {
-  return timeRun([floorTracer, String(bytes), String(WRITE_SIZE), String(FLOOR_RING)]);
-}
+/** Wall seconds of the bare C tracer carrying `bytes` from one child to the other, by ptrace stops or user notifications. */
+const floorSeconds = (mode) => (bytes) => timeRun([floorTracer, String(bytes), String(WRITE_SIZE), String(FLOOR_RING), ...(mode === 'notify' ? ['notify'] : [])]);
 
 function ratio(name, numerator, denominator, target) {
   const goal = target === undefined ? '' : `target ≥ ${target}×`;
@@ -162,15 +161,27 @@ export async function run() {
     const native = await measure('native loopback TCP', nativeSeconds, NATIVE_RUNS, `${what}, no tracer`);
     const floor = await measure(
       'plain C ptrace tracer',
-      floorSeconds,
+      floorSeconds('ptrace'),
       NATIVE_RUNS,
       `${what}, one stop and one copy per call through a ${FLOOR_RING / MiB} MiB ring, no simulation`,
+    );
+    const notifyFloor = await measure(
+      'plain C user-notification tracer',
+      floorSeconds('notify'),
+      NATIVE_RUNS,
+      `${what}, the same with each call a seccomp user notification, as simterpose gets data syscalls`,
     );
     const full = await measure(
       'simterpose --network full',
       (bytes) => timeRun(simterposeArgv(folder, 'full', bytes)),
       SIMTERPOSE_RUNS,
       `${what}, every byte through the mediator, 100 Gbit/s link`,
+    );
+    const notified = await measure(
+      'simterpose --network full --notify-data-calls',
+      (bytes) => timeRun(simterposeArgv(folder, 'full', bytes, ['--notify-data-calls'])),
+      SIMTERPOSE_RUNS,
+      `${what}, the same with data syscalls as seccomp user notifications`,
     );
     const translate = await measure(
       'simterpose --network translate',
@@ -181,12 +192,17 @@ export async function run() {
     return [
       native,
       floor,
+      notifyFloor,
       full,
+      notified,
       translate,
       ratio('full mediation / native', full, native, RATIO_TARGET),
+      ratio('full mediation, notified data calls / native', notified, native, RATIO_TARGET),
       ratio('address translation / native', translate, native),
       ratio('full mediation / plain C tracer', full, floor),
+      ratio('notified data calls / plain C notification tracer', notified, notifyFloor),
       ratio('plain C tracer / native', floor, native),
+      ratio('plain C notification tracer / native', notifyFloor, native),
       stopsPerMessage(folder, 'full'),
       stopsPerMessage(folder, 'translate'),
     ];

@@ -1,6 +1,7 @@
 /* What the bare C tracers of the benchmarks share: starting a child that
- * traps one syscall through a seccomp filter, on CPU 0 with its tracer (as
- * simterpose pins them). Errors name the program and exit 126. */
+ * traps syscalls through a seccomp filter (or sends them as user
+ * notifications, whose listener it passes over a socket), on CPU 0 with its
+ * tracer (as simterpose pins them). Errors name the program and exit 126. */
 #ifndef SIMTERPOSE_BENCH_SECCOMP_CHILD_H
 #define SIMTERPOSE_BENCH_SECCOMP_CHILD_H
 
@@ -17,6 +18,9 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 static void die(const char *what) {
@@ -31,8 +35,10 @@ static void pin_to_cpu0(void) {
   if (sched_setaffinity(0, sizeof cpus, &cpus) != 0) die("sched_setaffinity");
 }
 
-/* Traps the `count` syscalls of `numbers` (SECCOMP_RET_TRACE), allows the rest. */
-static void install_filter_for(const unsigned *numbers, unsigned count) {
+/* Gives the `count` syscalls of `numbers` the `verdict` (SECCOMP_RET_TRACE, or
+ * SECCOMP_RET_USER_NOTIF: the filter then comes with a listener, returned),
+ * allows the rest. */
+static inline int install_filter_with(const unsigned *numbers, unsigned count, unsigned verdict) {
   struct sock_filter program[3 + 2 * 8 + 1] = {
       BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
       BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
@@ -46,12 +52,46 @@ static void install_filter_for(const unsigned *numbers, unsigned count) {
   for (unsigned i = 0; i < count; i++) {
     program[length++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
     program[length++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, numbers[i], 0, 1);
-    program[length++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE);
+    program[length++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, verdict);
   }
   program[length++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
   struct sock_fprog filter = {(unsigned short)length, program};
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) die("prctl(NO_NEW_PRIVS)");
-  if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &filter) != 0) die("prctl(SECCOMP)");
+  unsigned flags = verdict == SECCOMP_RET_USER_NOTIF ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0;
+  int listener = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &filter);
+  if (listener < 0) die("seccomp(SECCOMP_SET_MODE_FILTER)");
+  return listener;
+}
+
+/* Traps the `count` syscalls of `numbers` (SECCOMP_RET_TRACE), allows the rest. */
+static inline void install_filter_for(const unsigned *numbers, unsigned count) { install_filter_with(numbers, count, SECCOMP_RET_TRACE); }
+
+/* Sends `fd` (sending) or receives a descriptor over a connected AF_UNIX socket; returns it. */
+static inline int pass_fd(int socket, int fd, int sending) {
+  char byte = 0;
+  struct iovec data = {&byte, 1};
+  union {
+    char buffer[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } control;
+  struct msghdr message = {.msg_iov = &data, .msg_iovlen = 1, .msg_control = control.buffer, .msg_controllen = sizeof control.buffer};
+  if (sending) {
+    struct cmsghdr *header = CMSG_FIRSTHDR(&message);
+    header->cmsg_level = SOL_SOCKET;
+    header->cmsg_type = SCM_RIGHTS;
+    header->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(header), &fd, sizeof fd);
+    if (sendmsg(socket, &message, 0) != 1) die("sendmsg");
+    return fd;
+  }
+  ssize_t got = recvmsg(socket, &message, 0);
+  struct cmsghdr *header = got == 1 ? CMSG_FIRSTHDR(&message) : NULL;
+  if (header == NULL || header->cmsg_type != SCM_RIGHTS) {
+    fprintf(stderr, "%s: the child sent no listener (it ended first?)\n", program_invocation_short_name);
+    exit(126);
+  }
+  memcpy(&fd, CMSG_DATA(header), sizeof fd);
+  return fd;
 }
 
 static inline void install_filter(unsigned syscall_number) { install_filter_for(&syscall_number, 1); }

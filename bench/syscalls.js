@@ -40,6 +40,8 @@ export async function run() {
     'seccomp user notification, no ptrace: poll, receive, answer; on CPU 0');
   // Enough calls for the work to outweigh how much simterpose's start-up varies (a tenth of a second).
   const trapped = perCallRow('simterpose, getpid trapped', simterpose([]), 100_000, 'emulated by the mediator');
+  const trappedNotifying = perCallRow('simterpose --notify-data-calls, getpid trapped', simterpose(['--notify-data-calls']), 100_000,
+    'a ptrace stop when the mediator waits for stops and notifications at once');
   const untrapped = perCallRow('simterpose --untrap getpid', simterpose(['--untrap', 'getpid']), 2_000_000,
     'left to the kernel');
   // Every open is trapped so that the CPU-count files can be served: what that costs an open of any other file.
@@ -53,7 +55,9 @@ export async function run() {
     notified,
     trapped,
     untrapped,
+    trappedNotifying,
     ratioRow('trapped simterpose / C tracer', trapped, floor, TRAPPED_TARGET),
+    ratioRow('trapped, --notify-data-calls / default', trappedNotifying, trapped),
     ratioRow('untrapped simterpose / native', untrapped, native, UNTRAPPED_TARGET),
     nativeOpen,
     trappedOpen,

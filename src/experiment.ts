@@ -30,6 +30,8 @@ export interface ExperimentOptions {
   host?: string;
   /** How AF_INET traffic travels: full mediation (the default) or address translation over kernel loopback sockets. */
   network?: 'full' | 'translate';
+  /** The syscalls that carry a socket's bytes come as seccomp user notifications (see MediatorOptions). */
+  notifyDataCalls?: boolean;
   /**
    * Keep each process's stdout and stderr in memory, in the result's
    * `outputs` (default: true). Captured output is not echoed unless
@@ -138,6 +140,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     seed: parseSeed(options.seed),
     cpuModel,
     network: options.network,
+    notifyDataCalls: options.notifyDataCalls,
     strace: straceOutput === undefined ? undefined : new StraceFormatter(straceOutput.write, () => mediator.scheduler.now),
     observer: recorder,
   });

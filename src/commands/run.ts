@@ -24,6 +24,7 @@ interface RunOptions {
   cpuThreshold?: number;
   logLevel: LevelWithSilent;
   network: 'full' | 'translate';
+  notifyDataCalls?: boolean;
   report?: string;
   trace?: string;
   outputDir?: string;
@@ -72,6 +73,7 @@ export function registerRun(program: Command, programArgv: () => string[]): void
     .option('--output-dir <dir>', "each process's stdout, stderr and strace in its own file: DIR/HOST/NAME.PID.stdout")
     .option('--quiet', 'no summary table at the end and no progress line')
     .addOption(new Option('--network <mode>', 'full: the mediator carries every byte; translate: real loopback sockets, addresses rewritten').choices(['full', 'translate']).default('full'))
+    .option('--notify-data-calls', 'read, write, send and recv reach simterpose as seccomp user notifications, not ptrace stops: bulk transfers run faster, every other trapped syscall slower (Linux 5.19 or later)')
     .action(async (platform: string, deployment: string | undefined, options: RunOptions) => {
       setLogLevel(options.logLevel);
       const command = programArgv();
@@ -84,6 +86,7 @@ export function registerRun(program: Command, programArgv: () => string[]): void
           command,
           deployment,
           network: options.network,
+          notifyDataCalls: options.notifyDataCalls === true,
           host: options.host,
           strace: options.strace,
           untrap: options.untrap?.split(',').filter((name) => name !== ''),

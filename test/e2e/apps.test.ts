@@ -107,14 +107,18 @@ describe('test programs run natively', () => {
 });
 
 describe('test programs under simterpose match their native run', () => {
-  for (const program of programs) {
-    test(`under simterpose, ${program.behaviour}, with the same output and status`, async () => {
-      const native = await nativeRun(program);
-      const simulated = await runSimterpose(program.argv);
-      expect(simulated.stdout).toBe(native.stdout);
-      expect(shellStatus(simulated)).toBe(shellStatus(native));
-      if (program.checksItself) expect(lastLine(simulated.stdout)).toBe('EXIT-SUCCESS');
-    });
+  // Also with their reads and writes as seccomp user notifications: held while they block, interrupted by signals alike.
+  for (const runOptions of [[], ['--notify-data-calls']]) {
+    const how = runOptions.length === 0 ? 'under simterpose' : `under simterpose ${runOptions.join(' ')}`;
+    for (const program of programs) {
+      test(`${how}, ${program.behaviour}, with the same output and status`, async () => {
+        const native = await nativeRun(program);
+        const simulated = await runSimterpose(program.argv, { runOptions });
+        expect(simulated.stdout).toBe(native.stdout);
+        expect(shellStatus(simulated)).toBe(shellStatus(native));
+        if (program.checksItself) expect(lastLine(simulated.stdout)).toBe('EXIT-SUCCESS');
+      });
+    }
   }
 
   test('output is the same on a second run under simterpose', async () => {

@@ -17,11 +17,13 @@ import { REPO_ROOT } from '../helpers/paths.js';
 // engine itself, driven directly with the comms the connection implies.
 
 /**
- * The data paths every test runs under (`simterpose run --network MODE`):
- * each test below runs under both, and a last test checks that their outputs
- * agree line for line.
+ * The data paths every test runs under (`simterpose run --network MODE`,
+ * and full mediation with the data syscalls as seccomp user notifications):
+ * each test below runs under all three, and a last test checks that their
+ * outputs agree line for line.
  */
-const NETWORK_MODES = ['full', 'translate'] as const;
+const DATA_PATHS = ['full', 'translate'] as const;
+const NETWORK_MODES = [...DATA_PATHS, 'full --notify-data-calls'] as const;
 type NetworkMode = (typeof NETWORK_MODES)[number];
 
 const CLI = join(REPO_ROOT, 'bin', 'simterpose.js');
@@ -48,7 +50,7 @@ function startRun(platform: string, deployment: string, mode: NetworkMode): Prom
   if (distBuildError !== null) {
     return Promise.reject(new Error(`dist/ could not be built, so the CLI cannot run:\n${distBuildError}`));
   }
-  return runNative([process.execPath, CLI, 'run', '--quiet', '--cpu-model', 'none', '--network', mode, platform, deployment], {
+  return runNative([process.execPath, CLI, 'run', '--quiet', '--cpu-model', 'none', '--network', ...mode.split(' '), platform, deployment], {
     timeoutMs: 55_000,
   });
 }
@@ -393,7 +395,7 @@ for (const mode of NETWORK_MODES) {
     test('a program run with --host has that host name, without a prefix on its lines', async () => {
       const result = await runSimterpose([appPath('net_identity'), 'alice', 'no-such-host.invalid'], {
         platform: TWO_HOSTS,
-        runOptions: ['--host', 'bob', '--cpu-model', 'none', '--network', mode],
+        runOptions: ['--host', 'bob', '--cpu-model', 'none', '--network', ...mode.split(' ')],
       });
       expect(result.stderr).toBe('');
       expect(shellStatus(result)).toBe(0);
@@ -504,7 +506,7 @@ for (const mode of NETWORK_MODES) {
 }
 
 describe('full mediation and address translation', () => {
-  // Every deployment above, under both data paths: the same lines from every
+  // Every deployment above, under every data path: the same lines from every
   // process (virtual dates and durations included), the same exit status.
   const deployments = [
     ...TCP_ECHO_SCENARIOS.map(({ file }) => [TWO_HOSTS, file]),
@@ -514,14 +516,16 @@ describe('full mediation and address translation', () => {
   ] as const;
   test('print the same lines and exit with the same status in every deployment: programs cannot tell them apart', async () => {
     for (const [platform, file] of deployments) {
-      const [full, translated] = await Promise.all(NETWORK_MODES.map((mode) => runDeployment(platform, `${DEPLOYMENTS}/${file}`, mode)));
+      const [full, ...others] = await Promise.all(NETWORK_MODES.map((mode) => runDeployment(platform, `${DEPLOYMENTS}/${file}`, mode)));
       // A single program's lines come without a prefix.
       const byHost = (result: RunResult) => outputsByHost(/^\[\S+ \d+\] /.test(result.stdout)
         ? outputsByProcess(result.stdout)
         : [{ host: 'single', lines: result.stdout.trimEnd().split('\n') }]);
-      expect(byHost(translated!), file).toEqual(byHost(full!));
-      expect(shellStatus(translated!), file).toBe(shellStatus(full!));
-      expect(translated!.stderr, file).toBe(full!.stderr);
+      for (const other of others) {
+        expect(byHost(other), file).toEqual(byHost(full!));
+        expect(shellStatus(other), file).toBe(shellStatus(full!));
+        expect(other.stderr, file).toBe(full!.stderr);
+      }
     }
   }, 240_000);
 });
@@ -548,7 +552,7 @@ describe('address translation underneath', () => {
     "            print('kernel has unix')",
   ].join('\n');
   const expected = { full: 'kernel has unix', translate: 'kernel has tcp 127.0.0.1 another port' };
-  for (const mode of NETWORK_MODES) {
+  for (const mode of DATA_PATHS) {
     test(`--network ${mode}: a listening socket is ${mode === 'full' ? 'a placeholder' : 'a kernel TCP socket on loopback'}, its virtual address all the program sees`, async () => {
       const result = await runSimterpose(['python3', '-c', LOOK_AT_THE_KERNEL], {
         platform: TWO_HOSTS,

@@ -99,7 +99,8 @@ fn ensure_wakeups() -> Result<()> {
 
 fn drain_wakeups() {
   let mut bytes = [0u8; 64];
-  while unsafe { libc::read(WAKE_READ.load(Ordering::Relaxed), bytes.as_mut_ptr() as *mut libc::c_void, bytes.len()) } > 0 {}
+  // A read that does not fill the buffer emptied the pipe: no second read to learn it.
+  while unsafe { libc::read(WAKE_READ.load(Ordering::Relaxed), bytes.as_mut_ptr() as *mut libc::c_void, bytes.len()) } == bytes.len() as isize {}
 }
 
 pub enum Event {
@@ -111,7 +112,9 @@ pub enum Event {
 /// `wait::wait_stop` does) or a notification from `listener` (out[0] its
 /// thread, out[1] the syscall number, out[2..8] its arguments).
 pub fn wait_event(tid: i32, out: &mut [f64], listener: i32) -> Result<Event> {
-  ensure_wakeups()?;
+  if WAKE_READ.load(Ordering::Relaxed) < 0 {
+    ensure_wakeups()?;
+  }
   let wake_read = WAKE_READ.load(Ordering::Relaxed);
   let mut listening = true;
   loop {
@@ -128,19 +131,16 @@ pub fn wait_event(tid: i32, out: &mut [f64], listener: i32) -> Result<Event> {
       libc::pollfd { fd: if listening { listener } else { -1 }, events: libc::POLLIN, revents: 0 },
       libc::pollfd { fd: wake_read, events: libc::POLLIN, revents: 0 },
     ];
-    loop {
-      let ready = unsafe { libc::poll(fds.as_mut_ptr(), 2, SAFETY_NET_MS) };
-      if ready > 0 {
-        break;
-      }
-      if ready == 0 {
-        ensure_wakeups()?;
-        break;
-      }
+    let ready = unsafe { libc::poll(fds.as_mut_ptr(), 2, SAFETY_NET_MS) };
+    if ready == 0 {
+      ensure_wakeups()?;
+    } else if ready < 0 {
       let errno = last_errno();
       if errno != libc::EINTR {
         return Err(errno_error("poll(seccomp listener)", errno));
       }
+      // Most likely our SIGCHLD handler, whose byte is in the pipe: drain it and check at once.
+      fds[1].revents = libc::POLLIN;
     }
     let listener_events = fds[0].revents;
     if listener_events & libc::POLLIN != 0 {
