@@ -323,6 +323,17 @@ describe('seccomp user notifications', () => {
     return { kind, tid: out[0], data: Array.from(out.subarray(1)) };
   }
 
+  /** Starts the tracee and resumes its stops until its first notification. */
+  function firstNotification(pid: number, listener: number): Stop {
+    native.resume(pid, 0, false);
+    let event = nextEvent(pid, listener);
+    while (event.kind !== StopKind.Notified) {
+      native.resume(pid, 0, false);
+      event = nextEvent(pid, listener);
+    }
+    return event;
+  }
+
   /** Lets the tracee run to its exit, resuming its other stops; returns the kinds seen. */
   function finish(pid: number, listener: number): number[] {
     const kinds: number[] = [];
@@ -375,12 +386,7 @@ describe('seccomp user notifications', () => {
 
   it('a signal sent while a call waits for its answer stays pending until the answer, which the call keeps', () => {
     const { pid, listener, output } = startNotified('notified-signal');
-    native.resume(pid, 0, false);
-    let event = nextEvent(pid, listener);
-    while (event.kind !== StopKind.Notified) {
-      native.resume(pid, 0, false);
-      event = nextEvent(pid, listener);
-    }
+    let event = firstNotification(pid, listener);
     native.signalThread(pid, pid, 10);
     expect(native.waitStop(pid, out, true)).toBe(0);
     expect(native.answerNotification(pid, 77)).toBe(true);
@@ -398,12 +404,7 @@ describe('seccomp user notifications', () => {
 
   it('ERESTARTNOINTR as the answer makes the call come again once the pending signal is handled', () => {
     const { pid, listener, output } = startNotified('notified-restart');
-    native.resume(pid, 0, false);
-    let event = nextEvent(pid, listener);
-    while (event.kind !== StopKind.Notified) {
-      native.resume(pid, 0, false);
-      event = nextEvent(pid, listener);
-    }
+    let event = firstNotification(pid, listener);
     native.signalThread(pid, pid, 10);
     native.answerNotification(pid, -ERESTARTNOINTR);
     event = nextEvent(pid, listener);
