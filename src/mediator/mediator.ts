@@ -73,9 +73,17 @@ export interface MediatorOptions {
    * The syscalls that carry a socket's bytes come as seccomp user
    * notifications, not ptrace stops (ignored under --strace, which wants every
    * call at a stop). A notification costs less than a stop, but then every
-   * wait must watch for both, and each ptrace stop costs about 10 µs more.
+   * wait must watch for both (through io_uring), and each ptrace stop costs
+   * an io_uring_enter more.
    */
   notifyDataCalls?: boolean;
+}
+
+/** Whether the kernel can wait for notifications next to stops; says once why not if it cannot. */
+function notificationsWork(): boolean {
+  if (ptrace.notificationsAvailable()) return true;
+  log.warn('--notify-data-calls needs io_uring with WAITID (Linux 6.7 or later, not disabled): data syscalls stay ptrace stops');
+  return false;
 }
 
 /** CPU time a tracee may use without any stop before it is preempted so that others can run. */
@@ -136,7 +144,7 @@ export class Mediator implements Services {
 
   constructor(private readonly options: MediatorOptions) {
     this.trapList = trappedNumbers(options.untrapped);
-    this.notifyList = options.notifyDataCalls === true && !options.trapAll ? notifiedNumbers(options.untrapped) : [];
+    this.notifyList = options.notifyDataCalls === true && !options.trapAll && notificationsWork() ? notifiedNumbers(options.untrapped) : [];
     this.observer = options.observer;
     this.scheduler = new Scheduler(options.sim);
     this.time = new VirtualTime(this.scheduler, options.epoch);

@@ -23,6 +23,7 @@ mod sockets;
 mod spawn;
 mod stop_cost;
 mod stop_program;
+mod uring;
 mod wait;
 
 use errors::Result;
@@ -72,7 +73,15 @@ pub fn take_listener(pid: i32) -> Option<i32> {
 
 #[napi]
 pub fn close_listener(fd: i32) {
+  uring::forget_listener(fd);
   unsafe { libc::close(fd) };
+}
+
+/// Whether seccomp user notifications can be waited for next to ptrace
+/// stops here: io_uring with WAITID (Linux 6.7), not disabled. Tried once.
+#[napi]
+pub fn notifications_available() -> bool {
+  notify::available()
 }
 
 /// Ends a notified syscall without running it: the thread sees `result` (a

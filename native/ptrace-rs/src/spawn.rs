@@ -89,9 +89,6 @@ struct ChildPlan {
   filter: Vec<libc::sock_filter>,
   /// Whether the filter notifies, and so must be installed with a listener.
   notifies: bool,
-  /// The same filter trapping the notified syscalls instead, for kernels
-  /// without SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (before 5.19).
-  trapping_filter: Vec<libc::sock_filter>,
   cpu_set: Option<libc::cpu_set_t>,
   stdio: [Option<i32>; 3],
 }
@@ -120,7 +117,6 @@ impl ChildPlan {
       env_ptrs,
       filter: seccomp::build_filter(&opts.trap_syscalls, notified, opts.trap_all)?,
       notifies: !notified.is_empty() && !opts.trap_all,
-      trapping_filter: seccomp::build_filter(&[&opts.trap_syscalls[..], notified].concat(), &[], opts.trap_all)?,
       cpu_set,
       stdio: [opts.stdin, opts.stdout, opts.stderr],
     })
@@ -215,8 +211,7 @@ struct ChildArgs<'a> {
   plan: &'a ChildPlan,
   error_fd: i32,
   go_fd: i32,
-  /// The child's number for its seccomp listener, written before its execve
-  /// (`NO_LISTENER` if the kernel could not notify).
+  /// The child's number for its seccomp listener, written before its execve.
   listener: AtomicI32,
 }
 
@@ -270,7 +265,7 @@ pub fn spawn(opts: &SpawnOptions) -> Result<i32> {
   }
   go_pipe.close_write();
   let listener = wait_for_exec(pid, &opts.path, opts.cwd.as_deref(), error_pipe.read, &args.listener)?;
-  if plan.notifies && args.listener.load(Ordering::Acquire) != NO_LISTENER {
+  if plan.notifies {
     let Some(listener) = listener else {
       unsafe { libc::kill(pid, libc::SIGKILL) };
       reap(pid);
@@ -280,9 +275,6 @@ pub fn spawn(opts: &SpawnOptions) -> Result<i32> {
   }
   Ok(pid)
 }
-
-/// The child's report that it installed the trapping filter: its syscalls all come as ptrace stops.
-const NO_LISTENER: i32 = -2;
 
 thread_local! {
   /// Listeners of spawned children, until `take_listener` hands them over.
@@ -453,18 +445,14 @@ unsafe fn run_child(plan: &ChildPlan, error_fd: i32, go_fd: i32, listener: &Atom
     let program = libc::sock_fprog { len: filter.len() as u16, filter: filter.as_ptr() as *mut libc::sock_filter };
     libc::syscall(libc::SYS_seccomp, libc::SECCOMP_SET_MODE_FILTER, flags, &program as *const libc::sock_fprog)
   };
-  if plan.notifies {
-    let installed = install(&plan.filter, libc::SECCOMP_FILTER_FLAG_NEW_LISTENER | libc::SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV);
-    // Shared memory: the parent reads it at our execve stop and takes the descriptor.
-    if installed >= 0 {
-      listener.store(installed as i32, Ordering::Release);
-    } else if *libc::__errno_location() == libc::EINVAL && install(&plan.trapping_filter, 0) >= 0 {
-      listener.store(NO_LISTENER, Ordering::Release);
-    } else {
-      fail(Stage::Seccomp);
-    }
-  } else if install(&plan.filter, 0) < 0 {
+  let flags = if plan.notifies { libc::SECCOMP_FILTER_FLAG_NEW_LISTENER | libc::SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV } else { 0 };
+  let installed = install(&plan.filter, flags);
+  if installed < 0 {
     fail(Stage::Seccomp);
+  }
+  if plan.notifies {
+    // Shared memory: the parent reads it at our execve stop and takes the descriptor.
+    listener.store(installed as i32, Ordering::Release);
   }
   libc::execve(plan.path.as_ptr(), plan.argv_ptrs.as_ptr(), plan.env_ptrs.as_ptr());
   fail(Stage::Execve)

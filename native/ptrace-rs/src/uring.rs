@@ -1,0 +1,308 @@
+//! A minimal io_uring, for one purpose: waiting at once for a thread's next
+//! ptrace stop (IORING_OP_WAITID with WNOWAIT, Linux 6.7) and for its
+//! process's seccomp listener to have a notification (IORING_OP_POLL_ADD),
+//! without signals. Requests stay armed across waits: a stream of
+//! notifications re-arms only the poll, a run of stops only the waitid, so
+//! each event costs one io_uring_enter next to the call that collects it.
+//! WNOWAIT leaves every stop for waitpid to collect, so no other wait can
+//! lose one to a request still armed. Main thread only.
+
+use std::cell::RefCell;
+use std::collections::HashSet;
+
+use crate::errors::{errno_error, last_errno, Result};
+
+const SYS_IO_URING_SETUP: libc::c_long = 425;
+const SYS_IO_URING_ENTER: libc::c_long = 426;
+const OFF_SQ_RING: libc::off_t = 0;
+const OFF_CQ_RING: libc::off_t = 0x800_0000;
+const OFF_SQES: libc::off_t = 0x1000_0000;
+const FEAT_SINGLE_MMAP: u32 = 1;
+const ENTER_GETEVENTS: u32 = 1;
+const OP_POLL_ADD: u8 = 6;
+const OP_WAITID: u8 = 50;
+const ENTRIES: u32 = 64;
+
+#[repr(C)]
+#[derive(Default)]
+struct SqRingOffsets {
+  head: u32,
+  tail: u32,
+  ring_mask: u32,
+  ring_entries: u32,
+  flags: u32,
+  dropped: u32,
+  array: u32,
+  resv1: u32,
+  user_addr: u64,
+}
+
+#[repr(C)]
+#[derive(Default)]
+struct CqRingOffsets {
+  head: u32,
+  tail: u32,
+  ring_mask: u32,
+  ring_entries: u32,
+  overflow: u32,
+  cqes: u32,
+  flags: u32,
+  resv1: u32,
+  user_addr: u64,
+}
+
+#[repr(C)]
+#[derive(Default)]
+struct Params {
+  sq_entries: u32,
+  cq_entries: u32,
+  flags: u32,
+  sq_thread_cpu: u32,
+  sq_thread_idle: u32,
+  features: u32,
+  wq_fd: u32,
+  resv: [u32; 3],
+  sq_off: SqRingOffsets,
+  cq_off: CqRingOffsets,
+}
+
+/// struct io_uring_sqe, with the fields these two requests use.
+#[repr(C)]
+struct Sqe {
+  opcode: u8,
+  flags: u8,
+  ioprio: u16,
+  fd: i32,
+  addr2: u64,
+  addr: u64,
+  len: u32,
+  op_flags: u32,
+  user_data: u64,
+  buf_index: u16,
+  personality: u16,
+  file_index: u32,
+  addr3: u64,
+  pad: u64,
+}
+
+#[repr(C)]
+struct Cqe {
+  user_data: u64,
+  res: i32,
+  flags: u32,
+}
+
+/// What a completion was for: the kind in the top bit, the tid or listener below.
+const POLL_TAG: u64 = 1 << 63;
+
+struct Ring {
+  fd: i32,
+  sq_tail: *mut u32,
+  sq_mask: u32,
+  sq_array: *mut u32,
+  sqes: *mut Sqe,
+  cq_head: *mut u32,
+  cq_tail: *const u32,
+  cq_mask: u32,
+  cqes: *const Cqe,
+  /// Submitted and not yet complete.
+  armed_waits: HashSet<i32>,
+  armed_polls: HashSet<i32>,
+  /// Completed since last looked at: this tid may have a stop; this listener a notification.
+  stopped: HashSet<i32>,
+  readable: HashSet<i32>,
+  /// Listeners no process uses any more: polling them would complete at once, forever.
+  hung_up: HashSet<i32>,
+  /// Where WAITID writes: never read (WNOWAIT; waitpid collects), but the kernel needs the room.
+  info: Box<[libc::siginfo_t; ENTRIES as usize]>,
+  to_submit: u32,
+}
+
+thread_local! {
+  /// None once setting up failed: no io_uring, or one too old for WAITID.
+  static RING: RefCell<Option<Option<Ring>>> = const { RefCell::new(None) };
+}
+
+fn map(fd: i32, length: usize, offset: libc::off_t) -> Result<*mut u8> {
+  let at = unsafe { libc::mmap(std::ptr::null_mut(), length, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED | libc::MAP_POPULATE, fd, offset) };
+  if at == libc::MAP_FAILED {
+    return Err(errno_error("mmap(io_uring)", last_errno()));
+  }
+  Ok(at as *mut u8)
+}
+
+impl Ring {
+  fn new() -> Result<Ring> {
+    let mut params = Params::default();
+    let fd = unsafe { libc::syscall(SYS_IO_URING_SETUP, ENTRIES, &mut params as *mut Params) } as i32;
+    if fd < 0 {
+      return Err(errno_error("io_uring_setup", last_errno()));
+    }
+    unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
+    let sq_size = params.sq_off.array as usize + params.sq_entries as usize * 4;
+    let cq_size = params.cq_off.cqes as usize + params.cq_entries as usize * std::mem::size_of::<Cqe>();
+    let single = params.features & FEAT_SINGLE_MMAP != 0;
+    let sq = map(fd, if single { sq_size.max(cq_size) } else { sq_size }, OFF_SQ_RING)?;
+    let cq = if single { sq } else { map(fd, cq_size, OFF_CQ_RING)? };
+    let sqes = map(fd, params.sq_entries as usize * std::mem::size_of::<Sqe>(), OFF_SQES)? as *mut Sqe;
+    let at = |base: *mut u8, offset: u32| unsafe { base.add(offset as usize) };
+    Ok(Ring {
+      fd,
+      sq_tail: at(sq, params.sq_off.tail) as *mut u32,
+      sq_mask: unsafe { *(at(sq, params.sq_off.ring_mask) as *const u32) },
+      sq_array: at(sq, params.sq_off.array) as *mut u32,
+      sqes,
+      cq_head: at(cq, params.cq_off.head) as *mut u32,
+      cq_tail: at(cq, params.cq_off.tail) as *const u32,
+      cq_mask: unsafe { *(at(cq, params.cq_off.ring_mask) as *const u32) },
+      cqes: at(cq, params.cq_off.cqes) as *const Cqe,
+      armed_waits: HashSet::new(),
+      armed_polls: HashSet::new(),
+      stopped: HashSet::new(),
+      readable: HashSet::new(),
+      hung_up: HashSet::new(),
+      info: Box::new(unsafe { std::mem::zeroed() }),
+      to_submit: 0,
+    })
+  }
+
+  fn push(&mut self, sqe: Sqe) {
+    let tail = unsafe { std::ptr::read_volatile(self.sq_tail) };
+    let index = tail & self.sq_mask;
+    unsafe {
+      std::ptr::write(self.sqes.add(index as usize), sqe);
+      std::ptr::write_volatile(self.sq_array.add(index as usize), index);
+      std::sync::atomic::fence(std::sync::atomic::Ordering::Release);
+      std::ptr::write_volatile(self.sq_tail, tail.wrapping_add(1));
+    }
+    self.to_submit += 1;
+  }
+
+  fn blank(opcode: u8, fd: i32, user_data: u64) -> Sqe {
+    Sqe { opcode, flags: 0, ioprio: 0, fd, addr2: 0, addr: 0, len: 0, op_flags: 0, user_data, buf_index: 0, personality: 0, file_index: 0, addr3: 0, pad: 0 }
+  }
+
+  fn arm_wait(&mut self, tid: i32) {
+    if !self.armed_waits.insert(tid) {
+      return;
+    }
+    let slot = tid as usize % self.info.len();
+    let mut sqe = Ring::blank(OP_WAITID, tid, tid as u32 as u64);
+    sqe.len = libc::P_PID as u32;
+    sqe.file_index = (libc::WEXITED | libc::WSTOPPED | libc::WNOWAIT | libc::__WALL) as u32;
+    sqe.addr2 = &mut self.info[slot] as *mut libc::siginfo_t as u64;
+    self.push(sqe);
+  }
+
+  fn arm_poll(&mut self, listener: i32) {
+    if !self.armed_polls.insert(listener) {
+      return;
+    }
+    let mut sqe = Ring::blank(OP_POLL_ADD, listener, POLL_TAG | listener as u32 as u64);
+    sqe.op_flags = libc::POLLIN as u32;
+    self.push(sqe);
+  }
+
+  /// Submits what was armed and waits for at least one completion (or only reaps with `wait` false).
+  fn enter(&mut self, wait: bool) -> Result<()> {
+    let flags = if wait { ENTER_GETEVENTS } else { 0 };
+    let ret = unsafe { libc::syscall(SYS_IO_URING_ENTER, self.fd, self.to_submit, u32::from(wait), flags, std::ptr::null::<u8>(), 0usize) };
+    if ret < 0 {
+      let errno = last_errno();
+      if errno != libc::EINTR {
+        return Err(errno_error("io_uring_enter", errno));
+      }
+    } else {
+      self.to_submit -= ret as u32;
+    }
+    self.reap()
+  }
+
+  fn reap(&mut self) -> Result<()> {
+    let mut head = unsafe { std::ptr::read_volatile(self.cq_head) };
+    let tail = unsafe { std::ptr::read_volatile(self.cq_tail) };
+    std::sync::atomic::fence(std::sync::atomic::Ordering::Acquire);
+    while head != tail {
+      let cqe = unsafe { &*self.cqes.add((head & self.cq_mask) as usize) };
+      let id = (cqe.user_data & 0xffff_ffff) as u32 as i32;
+      if cqe.user_data & POLL_TAG != 0 {
+        self.armed_polls.remove(&id);
+        if cqe.res > 0 && cqe.res & libc::POLLIN as i32 != 0 {
+          self.readable.insert(id);
+        } else {
+          self.hung_up.insert(id);
+        }
+      } else {
+        // A stop to collect, or an error (ECHILD...) that waitpid will report: look either way.
+        self.armed_waits.remove(&id);
+        self.stopped.insert(id);
+        if cqe.res == -libc::EINVAL {
+          return Err(errno_error("io_uring WAITID (Linux 6.7 or later)", libc::EINVAL));
+        }
+      }
+      head = head.wrapping_add(1);
+    }
+    unsafe { std::ptr::write_volatile(self.cq_head, head) };
+    Ok(())
+  }
+}
+
+/// Runs `body` with the ring, set up on first use; Err if this kernel has none able to wait for stops.
+fn with_ring<T>(body: impl FnOnce(&mut Ring) -> Result<T>) -> Result<T> {
+  RING.with(|cell| {
+    let mut slot = cell.borrow_mut();
+    if slot.is_none() {
+      *slot = Some(Ring::new().ok());
+    }
+    match slot.as_mut().and_then(Option::as_mut) {
+      Some(ring) => body(ring),
+      None => Err(errno_error("io_uring_setup", libc::ENOSYS)),
+    }
+  })
+}
+
+/// Whether this kernel can multiplex stops and notifications (io_uring with WAITID): tried once.
+pub fn available() -> bool {
+  with_ring(|ring| {
+    // A waitid on a tid that is no child of ours completes at once: ECHILD where WAITID exists, EINVAL where not.
+    ring.arm_wait(i32::MAX);
+    ring.enter(true)?;
+    ring.stopped.remove(&i32::MAX);
+    Ok(())
+  })
+  .is_ok()
+}
+
+/// What woke a wait: `tid` may have a stop to collect, or `listener` may have a notification.
+pub enum Woken {
+  Stop,
+  Listener,
+}
+
+/// Blocks until `tid` may have a stop or `listener` may have a notification.
+pub fn wait(tid: i32, listener: Option<i32>) -> Result<Woken> {
+  with_ring(|ring| loop {
+    if ring.stopped.remove(&tid) {
+      return Ok(Woken::Stop);
+    }
+    if let Some(listener) = listener {
+      if ring.readable.remove(&listener) {
+        return Ok(Woken::Listener);
+      }
+      if !ring.hung_up.contains(&listener) {
+        ring.arm_poll(listener);
+      }
+    }
+    ring.arm_wait(tid);
+    ring.enter(true)?;
+  })
+}
+
+/// Forgets what was learnt of a listener about to be closed: its number will name another file.
+pub fn forget_listener(listener: i32) {
+  let _ = with_ring(|ring| {
+    ring.readable.remove(&listener);
+    ring.hung_up.remove(&listener);
+    Ok(())
+  });
+}
