@@ -1,9 +1,10 @@
 //! A minimal io_uring, for one purpose: waiting at once for a thread's next
 //! ptrace stop (IORING_OP_WAITID with WNOWAIT, Linux 6.7) and for its
 //! process's seccomp listener to have a notification (IORING_OP_POLL_ADD),
-//! without signals. Requests stay armed across waits: a stream of
-//! notifications re-arms only the poll, a run of stops only the waitid, so
-//! each event costs one io_uring_enter next to the call that collects it.
+//! without signals. Requests stay armed across waits (the poll is
+//! multishot): a stream of notifications re-arms nothing, and a wait whose
+//! completion is already posted makes no syscall; a run of stops re-arms
+//! the waitid, one io_uring_enter a stop next to the waitpid collecting it.
 //! WNOWAIT leaves every stop for waitpid to collect, so no other wait can
 //! lose one to a request still armed. Main thread only.
 
@@ -21,6 +22,9 @@ const FEAT_SINGLE_MMAP: u32 = 1;
 const ENTER_GETEVENTS: u32 = 1;
 const OP_POLL_ADD: u8 = 6;
 const OP_WAITID: u8 = 50;
+/// In a POLL_ADD's len: stay armed, one completion per wake-up (flagged MORE while armed).
+const POLL_ADD_MULTI: u32 = 1;
+const CQE_F_MORE: u32 = 1 << 1;
 const ENTRIES: u32 = 64;
 
 #[repr(C)]
@@ -200,6 +204,7 @@ impl Ring {
     }
     let mut sqe = Ring::blank(OP_POLL_ADD, listener, POLL_TAG | listener as u32 as u64);
     sqe.op_flags = libc::POLLIN as u32;
+    sqe.len = POLL_ADD_MULTI;
     self.push(sqe);
   }
 
@@ -226,7 +231,9 @@ impl Ring {
       let cqe = unsafe { &*self.cqes.add((head & self.cq_mask) as usize) };
       let id = (cqe.user_data & 0xffff_ffff) as u32 as i32;
       if cqe.user_data & POLL_TAG != 0 {
-        self.armed_polls.remove(&id);
+        if cqe.flags & CQE_F_MORE == 0 {
+          self.armed_polls.remove(&id);
+        }
         if cqe.res > 0 && cqe.res & libc::POLLIN as i32 != 0 {
           self.readable.insert(id);
         } else {
@@ -282,6 +289,8 @@ pub enum Woken {
 /// Blocks until `tid` may have a stop or `listener` may have a notification.
 pub fn wait(tid: i32, listener: Option<i32>) -> Result<Woken> {
   with_ring(|ring| loop {
+    // Completions are often posted already (the tracee ran while we answered): no syscall then.
+    ring.reap()?;
     if ring.stopped.remove(&tid) {
       return Ok(Woken::Stop);
     }
