@@ -13,8 +13,8 @@ import { REPO_ROOT } from '../helpers/paths.js';
 // virtual time. A test whose programs are not installed is skipped, saying
 // which are missing (.ci/run installs them all).
 
-/** The data paths every test runs under (`--network MODE`). */
-const NETWORK_MODES = ['full', 'translate'] as const;
+/** The data paths every test runs under (`--network MODE`, and full mediation with notified data syscalls). */
+const NETWORK_MODES = ['full', 'translate', 'full --notify-data-calls'] as const;
 type NetworkMode = (typeof NETWORK_MODES)[number];
 
 const CLI = join(REPO_ROOT, 'bin', 'simterpose.js');
@@ -75,7 +75,7 @@ function runDeployment(platform: string, deployment: string, mode: NetworkMode, 
   if (distBuildError !== null) {
     return Promise.reject(new Error(`dist/ could not be built, so the CLI cannot run:\n${distBuildError}`));
   }
-  return runNative([process.execPath, CLI, 'run', '--cpu-model', 'none', '--network', mode, platform, deployment], {
+  return runNative([process.execPath, CLI, 'run', '--cpu-model', 'none', '--network', ...mode.split(' '), platform, deployment], {
     cwd,
     timeoutMs: 110_000,
   });
