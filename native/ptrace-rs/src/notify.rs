@@ -36,7 +36,7 @@ pub enum Event {
 /// thread, out[1] the syscall number, out[2..8] its arguments).
 pub fn wait_event(tid: i32, out: &mut [f64], listener: i32) -> Result<Event> {
   loop {
-    match uring::wait(tid, Some(listener))? {
+    match uring::wait(tid, listener)? {
       uring::Woken::Stop => {
         if let Some(kind) = crate::wait::wait_stop(tid, out, true)? {
           return Ok(Event::Stop(kind));

@@ -287,20 +287,18 @@ pub enum Woken {
 }
 
 /// Blocks until `tid` may have a stop or `listener` may have a notification.
-pub fn wait(tid: i32, listener: Option<i32>) -> Result<Woken> {
+pub fn wait(tid: i32, listener: i32) -> Result<Woken> {
   with_ring(|ring| loop {
     // Completions are often posted already (the tracee ran while we answered): no syscall then.
     ring.reap()?;
     if ring.stopped.remove(&tid) {
       return Ok(Woken::Stop);
     }
-    if let Some(listener) = listener {
-      if ring.readable.remove(&listener) {
-        return Ok(Woken::Listener);
-      }
-      if !ring.hung_up.contains(&listener) {
-        ring.arm_poll(listener);
-      }
+    if ring.readable.remove(&listener) {
+      return Ok(Woken::Listener);
+    }
+    if !ring.hung_up.contains(&listener) {
+      ring.arm_poll(listener);
     }
     ring.arm_wait(tid);
     ring.enter(true)?;
