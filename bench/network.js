@@ -22,10 +22,11 @@ const platform = `${repoRoot}test/fixtures/platforms/net-fast.xml`;
 
 const TOTAL = 256 * 1024 * 1024;
 const WRITE_SIZE = 64 * 1024;
-// Medians of several runs: a native transfer takes a tenth of a second and a
+// Medians of several rounds: a native transfer takes a tenth of a second and a
 // simterpose start-up varies by as much, so a few runs leave the rates noisy.
-const NATIVE_RUNS = 9;
-const SIMTERPOSE_RUNS = 5;
+// Each round runs every variant once, so that the machine's drift over the
+// minutes the section takes (this VM's speed wanders) hits them all alike.
+const ROUNDS = 7;
 const RATIO_TARGET = 0.3; // full mediation against native loopback
 const MiB = 1024 * 1024;
 // The floor tracer's ring: as much as a sender may have queued under simterpose (its TCP send buffer).
@@ -99,23 +100,29 @@ function simterposeArgv(folder, mode, bytes, extra = []) {
   return [process.execPath, simterposeCli, 'run', '--cpu-model', 'none', '--network', mode, ...extra, platform, deploymentFor(folder, bytes)];
 }
 
-/** MB/s (MiB per second) of the transfer, from the medians of full and empty runs, interleaved. */
-async function mibPerSecond(secondsFor, runs) {
-  const idle = [];
-  const busy = [];
-  for (let run = 0; run < runs; run++) {
-    idle.push(await secondsFor(0));
-    busy.push(await secondsFor(TOTAL));
+/**
+ * MiB per second of each variant's transfer, from the medians of its full
+ * and empty runs; a variant that fails is reported as not available.
+ */
+async function measureInterleaved(variants) {
+  const samples = variants.map(() => ({ idle: [], busy: [], error: undefined }));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [index, variant] of variants.entries()) {
+      const sample = samples[index];
+      if (sample.error !== undefined) continue;
+      try {
+        sample.idle.push(await variant.secondsFor(0));
+        sample.busy.push(await variant.secondsFor(TOTAL));
+      } catch (error) {
+        sample.error = error;
+      }
+    }
   }
-  return TOTAL / MiB / (median(busy) - median(idle));
-}
-
-async function measure(name, secondsFor, runs, note) {
-  try {
-    return { name, value: await mibPerSecond(secondsFor, runs), unit: 'MiB/s', note };
-  } catch (error) {
-    return { name, value: null, unit: 'MiB/s', note: `not available: ${error.message}` };
-  }
+  return variants.map(({ name, note }, index) => {
+    const { idle, busy, error } = samples[index];
+    if (error !== undefined) return { name, value: null, unit: 'MiB/s', note: `not available: ${error.message}` };
+    return { name, value: TOTAL / MiB / (median(busy) - median(idle)), unit: 'MiB/s', note };
+  });
 }
 
 /** Syscalls per 64 KiB message, both ends together: the --strace lines a run gains per extra message. */
@@ -158,37 +165,34 @@ export async function run() {
   const folder = mkdtempSync(join(tmpdir(), 'simterpose-bench-network-'));
   try {
     const what = `${TOTAL / MiB} MiB in ${WRITE_SIZE / 1024} KiB writes`;
-    const native = await measure('native loopback TCP', nativeSeconds, NATIVE_RUNS, `${what}, no tracer`);
-    const floor = await measure(
-      'plain C ptrace tracer',
-      floorSeconds('ptrace'),
-      NATIVE_RUNS,
-      `${what}, one stop and one copy per call through a ${FLOOR_RING / MiB} MiB ring, no simulation`,
-    );
-    const notifyFloor = await measure(
-      'plain C user-notification tracer',
-      floorSeconds('notify'),
-      NATIVE_RUNS,
-      `${what}, the same with each call a seccomp user notification, as simterpose gets data syscalls`,
-    );
-    const full = await measure(
-      'simterpose --network full',
-      (bytes) => timeRun(simterposeArgv(folder, 'full', bytes)),
-      SIMTERPOSE_RUNS,
-      `${what}, every byte through the mediator, 100 Gbit/s link`,
-    );
-    const notified = await measure(
-      'simterpose --network full --notify-data-calls',
-      (bytes) => timeRun(simterposeArgv(folder, 'full', bytes, ['--notify-data-calls'])),
-      SIMTERPOSE_RUNS,
-      `${what}, the same with data syscalls as seccomp user notifications`,
-    );
-    const translate = await measure(
-      'simterpose --network translate',
-      (bytes) => timeRun(simterposeArgv(folder, 'translate', bytes)),
-      SIMTERPOSE_RUNS,
-      `${what}, kernel loopback sockets carry the bytes, 100 Gbit/s link`,
-    );
+    const [native, floor, notifyFloor, full, notified, translate] = await measureInterleaved([
+      { name: 'native loopback TCP', secondsFor: nativeSeconds, note: `${what}, no tracer` },
+      {
+        name: 'plain C ptrace tracer',
+        secondsFor: floorSeconds('ptrace'),
+        note: `${what}, one stop and one copy per call through a ${FLOOR_RING / MiB} MiB ring, no simulation`,
+      },
+      {
+        name: 'plain C user-notification tracer',
+        secondsFor: floorSeconds('notify'),
+        note: `${what}, the same with each call a seccomp user notification, as simterpose gets data syscalls`,
+      },
+      {
+        name: 'simterpose --network full',
+        secondsFor: (bytes) => timeRun(simterposeArgv(folder, 'full', bytes)),
+        note: `${what}, every byte through the mediator, 100 Gbit/s link`,
+      },
+      {
+        name: 'simterpose --network full --notify-data-calls',
+        secondsFor: (bytes) => timeRun(simterposeArgv(folder, 'full', bytes, ['--notify-data-calls'])),
+        note: `${what}, the same with data syscalls as seccomp user notifications`,
+      },
+      {
+        name: 'simterpose --network translate',
+        secondsFor: (bytes) => timeRun(simterposeArgv(folder, 'translate', bytes)),
+        note: `${what}, kernel loopback sockets carry the bytes, 100 Gbit/s link`,
+      },
+    ]);
     return [
       native,
       floor,
