@@ -73,7 +73,7 @@ export function registerRun(program: Command, programArgv: () => string[]): void
     .option('--output-dir <dir>', "each process's stdout, stderr and strace in its own file: DIR/HOST/NAME.PID.stdout")
     .option('--quiet', 'no summary table at the end and no progress line')
     .addOption(new Option('--network <mode>', 'full: the mediator carries every byte; translate: real loopback sockets, addresses rewritten').choices(['full', 'translate']).default('full'))
-    .option('--notify-data-calls', 'read, write, send and recv reach simterpose as seccomp user notifications, not ptrace stops: bulk transfers run faster, every other trapped syscall slower (Linux 5.19 or later)')
+    .option('--notify-data-calls', 'read, write, send and recv reach simterpose as seccomp user notifications, not ptrace stops: bulk transfers run faster, every other trapped syscall slower (needs io_uring WAITID: Linux 6.7 or later)')
     .action(async (platform: string, deployment: string | undefined, options: RunOptions) => {
       setLogLevel(options.logLevel);
       const command = programArgv();

@@ -80,7 +80,7 @@ export class Lifecycle {
       case StopKind.notified:
       case StopKind.seccomp:
         // A notified thread waits in the kernel rather than at a stop; only the thread given the CPU can have made a call.
-        if (stop[0] !== thread.tid) throw new Error(`a user notification came from ${stop[0]} while only ${thread.label} ran`);
+        if (kind === StopKind.notified && stop[0] !== thread.tid) throw new Error(`a user notification came from ${stop[0]} while only ${thread.label} ran`);
         thread.notified = kind === StopKind.notified;
         thread.syscall = { sysno: stop[1]!, args: [stop[2]!, stop[3]!, stop[4]!, stop[5]!, stop[6]!, stop[7]!] };
         thread.next = { kind: 'dispatch' };

@@ -79,7 +79,7 @@ export interface MediatorOptions {
   notifyDataCalls?: boolean;
 }
 
-/** Whether the kernel can wait for notifications next to stops; says once why not if it cannot. */
+/** Whether the kernel can wait for notifications next to stops; warns why not if it cannot. */
 function notificationsWork(): boolean {
   if (ptrace.notificationsAvailable()) return true;
   log.warn('--notify-data-calls needs io_uring with WAITID (Linux 6.7 or later, not disabled): data syscalls stay ptrace stops');

@@ -71,7 +71,7 @@ export function syscallName(number: number): string {
 
 /**
  * The syscalls that carry a socket's bytes, sent to the mediator as seccomp
- * user notifications rather than ptrace stops (cheaper for both sides). Their
+ * user notifications rather than ptrace stops with --notify-data-calls. Their
  * handlers only copy memory and decide a result, or let the call run as it
  * was made: a notified call cannot have its arguments rewritten.
  */
