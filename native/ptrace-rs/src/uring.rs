@@ -227,6 +227,7 @@ impl Ring {
     let mut head = unsafe { std::ptr::read_volatile(self.cq_head) };
     let tail = unsafe { std::ptr::read_volatile(self.cq_tail) };
     std::sync::atomic::fence(std::sync::atomic::Ordering::Acquire);
+    let mut unsupported = false;
     while head != tail {
       let cqe = unsafe { &*self.cqes.add((head & self.cq_mask) as usize) };
       let id = (cqe.user_data & 0xffff_ffff) as u32 as i32;
@@ -243,13 +244,15 @@ impl Ring {
         // A stop to collect, or an error (ECHILD...) that waitpid will report: look either way.
         self.armed_waits.remove(&id);
         self.stopped.insert(id);
-        if cqe.res == -libc::EINVAL {
-          return Err(errno_error("io_uring WAITID (Linux 6.7 or later)", libc::EINVAL));
-        }
+        unsupported |= cqe.res == -libc::EINVAL;
       }
       head = head.wrapping_add(1);
     }
+    // Every completion read is consumed, even when one says WAITID is unknown here.
     unsafe { std::ptr::write_volatile(self.cq_head, head) };
+    if unsupported {
+      return Err(errno_error("io_uring WAITID (Linux 6.7 or later)", libc::EINVAL));
+    }
     Ok(())
   }
 }
