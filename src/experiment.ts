@@ -279,14 +279,16 @@ function environment(env: Record<string, string | undefined> = process.env): str
     .map(([key, value]) => `${key}=${value}`);
 }
 
-/** Pins to the CPU this process may run on first, unless told otherwise. */
+/**
+ * The CPU the mediator and its tracees share: the first this process may
+ * run on (taskset or a cgroup may have taken CPU 0 away), unless told.
+ */
 function chooseCpu(cpu: ExperimentOptions['cpu']): number | undefined {
   if (cpu === 'none') return undefined;
-  if (typeof cpu === 'number') {
-    if (!Number.isInteger(cpu) || cpu < 0 || cpu >= ptrace.onlineCpus()) throw new UserError(`--cpu ${cpu}: no such CPU (this machine has ${ptrace.onlineCpus()})`);
-    return cpu;
-  }
-  return 0;
+  const allowed = ptrace.allowedCpus();
+  if (cpu === undefined) return allowed[0];
+  if (!allowed.includes(cpu)) throw new UserError(`--cpu ${cpu}: simterpose may not run there (it may use CPUs ${allowed.join(', ')})`);
+  return cpu;
 }
 
 function openStrace(strace: ExperimentOptions['strace'], outputDir: OutputDirectory | undefined): { write: (line: string, thread: Thread) => void; close: () => void } | undefined {

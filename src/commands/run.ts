@@ -59,7 +59,7 @@ export function registerRun(program: Command, programArgv: () => string[]): void
     .option('--host <name>', 'host the program runs on (default: the first host of the platform)')
     .option('--strace [file]', 'log every syscall, strace-style, to stderr or to a file (traps every syscall: slower)')
     .option('--untrap <syscalls>', 'comma-separated syscalls to leave untrapped and native (for benchmarks and debugging)')
-    .option('--cpu <n|none>', 'CPU shared by simterpose and its tracees (default: 0); none lets Linux place them')
+    .option('--cpu <n|none>', 'CPU shared by simterpose and its tracees (default: the first it may use); its helper threads keep to the others; none lets Linux place them')
     .option('--epoch <date|now>', 'date (ISO 8601) that virtual time 0 corresponds to; now for the real date', '2000-01-01T00:00:00Z')
     .addOption(new Option('--seed <n>', 'seeds the random bytes programs get (getrandom, /dev/urandom, AT_RANDOM): same seed, same bytes').argParser(parseNumber).default(0))
     .addOption(new Option('--cpu-model <model>', 'how computing costs virtual time (default: instructions where a hardware counter exists, else cputime)').choices(['instructions', 'cputime', 'none']))

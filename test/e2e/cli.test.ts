@@ -104,6 +104,12 @@ describe('simterpose run, mistakes and failures', () => {
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
   });
 
+  it('refuses a --cpu it may not run on, in one line naming the CPUs it may use', async () => {
+    const result = await simterpose('run', '--cpu', '4095', 'platforms/two-hosts.xml', '--', '/bin/true');
+    expect(result.status).toBe(2);
+    expect(result.stderr.trim()).toMatch(/^simterpose: --cpu 4095: simterpose may not run there \(it may use CPUs \d+(, \d+)*\)$/);
+  });
+
   it('asks for a program when none follows --', async () => {
     const result = await simterpose('run', 'platforms/two-hosts.xml');
     expect(result.status).toBe(2);

@@ -319,16 +319,19 @@ pub fn make_pipe() -> Result<Vec<i32>> {
   process::make_pipe()
 }
 
-/// sched_setaffinity of the calling (main) thread to one CPU.
+/// sched_setaffinity of the calling (main) thread to one CPU; the process's
+/// other threads move to the other CPUs it may use, if any.
 #[napi]
 pub fn pin_this_thread(cpu: u32) -> Result<()> {
   process::pin_calling_thread(cpu)
 }
 
+/// The CPUs this process may run on (its affinity), in order.
 #[napi]
-pub fn online_cpus() -> u32 {
-  process::online_cpus()
+pub fn allowed_cpus() -> Result<Vec<u32>> {
+  process::allowed_cpus()
 }
+
 
 /// Whether per-thread instruction counters can be opened here (cached).
 #[napi]

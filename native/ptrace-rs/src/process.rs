@@ -14,16 +14,49 @@ pub fn signal_process(pid: i32, signal: i32) -> Result<()> {
   check(unsafe { libc::kill(pid, signal) }, || format!("kill({pid}, {signal})")).map(drop)
 }
 
-pub fn pin_calling_thread(cpu: u32) -> Result<()> {
-  let call = || format!("sched_setaffinity(0, {{{cpu}}})");
-  let set = cpu_set_of(cpu, &call())?;
-  check(unsafe { libc::sched_setaffinity(0, mem::size_of::<libc::cpu_set_t>(), &set) }, call).map(drop)
+/// The CPUs this process may run on: its affinity, which taskset or a
+/// cgroup may have narrowed.
+pub fn allowed_cpus() -> Result<Vec<u32>> {
+  let set = affinity()?;
+  Ok((0..libc::CPU_SETSIZE as usize).filter(|&cpu| unsafe { libc::CPU_ISSET(cpu, &set) }).map(|cpu| cpu as u32).collect())
 }
 
-pub fn online_cpus() -> u32 {
-  let count = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) };
-  count.max(1) as u32
+fn affinity() -> Result<libc::cpu_set_t> {
+  let mut set: libc::cpu_set_t = unsafe { mem::zeroed() };
+  check(unsafe { libc::sched_getaffinity(0, mem::size_of::<libc::cpu_set_t>(), &mut set) }, || "sched_getaffinity(0)".to_string())?;
+  Ok(set)
 }
+
+/// Pins the calling thread to `cpu`, and moves the process's other threads
+/// (V8's compiler and garbage-collector workers, libuv's pool, the
+/// preemption watchdog) to the other CPUs it may use, if it has any. The
+/// mediator and its tracees take turns on `cpu`; a helper landing there,
+/// as V8's tier-up compiler does for the first second of a run, stalls them
+/// all, while the other CPUs sit idle.
+pub fn pin_calling_thread(cpu: u32) -> Result<()> {
+  let mut others = affinity()?;
+  let call = || format!("sched_setaffinity(0, {{{cpu}}})");
+  let set = cpu_set_of(cpu, &call())?;
+  check(unsafe { libc::sched_setaffinity(0, mem::size_of::<libc::cpu_set_t>(), &set) }, call)?;
+  unsafe { libc::CPU_CLR(cpu as usize, &mut others) };
+  if unsafe { libc::CPU_COUNT(&others) } > 0 {
+    move_other_threads(&others);
+  }
+  Ok(())
+}
+
+/// Best effort: a helper thread that exits meanwhile, or that may not move,
+/// only keeps its place.
+fn move_other_threads(cpus: &libc::cpu_set_t) {
+  let me = unsafe { libc::gettid() };
+  let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return };
+  for tid in tasks.flatten().filter_map(|task| task.file_name().to_str()?.parse::<i32>().ok()) {
+    if tid != me {
+      unsafe { libc::sched_setaffinity(tid, mem::size_of::<libc::cpu_set_t>(), cpus) };
+    }
+  }
+}
+
 
 /// A pipe for a tracee's output, close-on-exec in simterpose itself:
 /// returns [read end, write end].
