@@ -38,8 +38,8 @@ interface Meter {
   last: number;
   /** Measured work not charged yet, in flops. */
   carried: number;
-  /** Stops since the last reading. */
-  stops: number;
+  /** CPU time (ns) the stops since the last reading cost the thread. */
+  overheadNs: number;
   /** Wall time (ms) the thread spent resumed since the last reading: more CPU time than that, it cannot have used. */
   resumedMs: number;
   /** When it was last resumed (performance.now), or -1 while it is stopped. */
@@ -48,11 +48,11 @@ interface Meter {
 
 /**
  * The CPU time a thread spent on its own work, out of `cpuNs` measured over
- * `stops` ptrace stops that each cost it `stopOverheadNs` (never negative:
- * a stop can cost less than the calibrated median).
+ * stops that together cost it `overheadNs` (never negative: a stop can cost
+ * less than the calibrated median).
  */
-export function ownCpuTimeNs(cpuNs: number, stops: number, stopOverheadNs: number): number {
-  return Math.max(0, cpuNs - stops * stopOverheadNs);
+export function ownCpuTimeNs(cpuNs: number, overheadNs: number): number {
+  return Math.max(0, cpuNs - overheadNs);
 }
 
 export class CpuModel {
@@ -60,11 +60,13 @@ export class CpuModel {
 
   /**
    * `stopOverheadNs`: the CPU time one ptrace stop costs a tracee
-   * (cputime model), not charged as its work.
+   * (cputime model), not charged as its work; `notificationOverheadNs`,
+   * the same for a seccomp user notification.
    */
   constructor(
     readonly options: CpuModelOptions,
     readonly stopOverheadNs = 0,
+    readonly notificationOverheadNs = stopOverheadNs,
   ) {}
 
   /** Starts measuring a new thread, stopped, from now on. */
@@ -72,7 +74,7 @@ export class CpuModel {
     if (this.options.model === 'none') return;
     const counter = this.options.model === 'instructions' ? ptrace.openInstructionCounter(thread.tid) : -1;
     const last = counter >= 0 ? ptrace.readCounter(counter) : ptrace.threadCpuTimeNs(thread.tid);
-    this.meters.set(thread, { counter, last, carried: 0, stops: 0, resumedMs: 0, resumedAt: -1 });
+    this.meters.set(thread, { counter, last, carried: 0, overheadNs: 0, resumedMs: 0, resumedAt: -1 });
   }
 
   /** The thread leaves its stop: until its next one, it may use the CPU. */
@@ -81,11 +83,11 @@ export class CpuModel {
     if (meter !== undefined) meter.resumedAt = performance.now();
   }
 
-  /** The thread stopped again: one more stop whose cost is not its work. */
-  stopped(thread: Thread): void {
+  /** The thread stopped again (or, `notified`, made a notified call): one more stop whose cost is not its work. */
+  stopped(thread: Thread, notified = false): void {
     const meter = this.meters.get(thread);
     if (meter === undefined) return;
-    meter.stops++;
+    meter.overheadNs += notified ? this.notificationOverheadNs : this.stopOverheadNs;
     if (meter.resumedAt >= 0) meter.resumedMs += performance.now() - meter.resumedAt;
     meter.resumedAt = -1;
   }
@@ -116,9 +118,9 @@ export class CpuModel {
       // resumed since the last reading, and its stops took their overhead
       // out of that: while this bound keeps it under the threshold, reading
       // its CPU time (a syscall) could not change the decision, so skip it.
-      // The reading is cumulative and the stops are counted, so nothing is
+      // The reading is cumulative and the stops' cost is summed, so nothing is
       // lost by reading later.
-      const boundNs = ownCpuTimeNs(meter.resumedMs * 1e6, meter.stops, this.stopOverheadNs);
+      const boundNs = ownCpuTimeNs(meter.resumedMs * 1e6, meter.overheadNs);
       if (meter.carried + (boundNs / 1e9) * referenceSpeed < threshold) return 0;
       let reading: number;
       try {
@@ -126,9 +128,9 @@ export class CpuModel {
       } catch {
         return 0; // the thread is already gone
       }
-      work = (ownCpuTimeNs(reading - meter.last, meter.stops, this.stopOverheadNs) / 1e9) * referenceSpeed;
+      work = (ownCpuTimeNs(reading - meter.last, meter.overheadNs) / 1e9) * referenceSpeed;
       meter.last = reading;
-      meter.stops = 0;
+      meter.overheadNs = 0;
       meter.resumedMs = 0;
     }
     meter.carried += Math.max(0, work);

@@ -42,8 +42,8 @@ export interface LifecycleHooks {
   signalsMayBePending(): void;
   threadStarted(thread: Thread): void;
   threadEnded(thread: Thread): void;
-  /** The thread that ran reported its next stop (or its end). */
-  stopped(thread: Thread): void;
+  /** The thread that ran reported its next stop (or its end), or, `notified`, made a notified call. */
+  stopped(thread: Thread, notified: boolean): void;
   /** The thread ran a whole quantum without a stop: account its work and let others run. */
   preempted(thread: Thread): void;
   /** The process's next bytes from the seeded generator. */
@@ -72,7 +72,7 @@ export class Lifecycle {
       this.threadGone(thread, undefined);
       return;
     }
-    this.hooks.stopped(thread);
+    this.hooks.stopped(thread, kind === StopKind.notified);
     const settle = thread.settle;
     thread.settle = undefined;
     settle?.();

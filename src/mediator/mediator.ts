@@ -163,7 +163,7 @@ export class Mediator implements Services {
     this.lifecycle = new Lifecycle(this.tracees, this.scheduler, this.stop, {
       signalsMayBePending: () => this.signalsMayBePending(),
       threadStarted: (thread) => this.cpu.attach(thread),
-      stopped: (thread) => this.cpu.stopped(thread),
+      stopped: (thread, notified) => this.cpu.stopped(thread, notified),
       threadEnded: (thread) => {
         this.cpu.detach(thread);
         thread.process.exitedThreadsCpuTime += thread.cpuTime;
@@ -179,7 +179,12 @@ export class Mediator implements Services {
     ptrace.setPreemptQuantum(PREEMPT_QUANTUM_MS);
     if (options.cpu !== undefined) ptrace.pinThisThread(options.cpu);
     // Once pinned: the stop overhead is measured with the run's pinning.
-    this.cpu = new CpuModel(options.cpuModel, options.cpuModel.model === 'cputime' ? this.measureStopOverhead() : 0);
+    if (options.cpuModel.model === 'cputime') {
+      const stopNs = this.measureStopOverhead(false);
+      this.cpu = new CpuModel(options.cpuModel, stopNs, this.notifyList.length > 0 ? this.measureStopOverhead(true) : stopNs);
+    } else {
+      this.cpu = new CpuModel(options.cpuModel);
+    }
   }
 
   /** CPU time (ns) a ptrace stop costs a tracee, not charged as its work (cputime model; 0 otherwise). */
@@ -187,16 +192,18 @@ export class Mediator implements Services {
     return this.cpu.stopOverheadNs;
   }
 
-  private measureStopOverhead(): number {
+  /** What a ptrace stop (or, `notified`, a user notification) costs a tracee here, measured under the run's filter. */
+  private measureStopOverhead(notified: boolean): number {
+    const what = notified ? 'user notification' : 'ptrace stop';
     let overhead: number;
     try {
-      overhead = measureStopOverheadNs({ trapSyscalls: this.trapList, trapAll: this.options.trapAll, cpu: this.options.cpu });
+      overhead = measureStopOverheadNs({ trapSyscalls: this.trapList, trapAll: this.options.trapAll, cpu: this.options.cpu, notified });
     } catch (error) {
       // E.g. a kernel that refuses to execute memory files (vm.memfd_noexec): the run goes on, stops charged as work.
-      log.warn({ error: (error as Error).message }, 'cputime model: could not measure what a ptrace stop costs a tracee; it is charged as work');
+      log.warn({ error: (error as Error).message }, `cputime model: could not measure what a ${what} costs a tracee; it is charged as work`);
       return 0;
     }
-    log.info({ stopOverheadUs: Number((overhead / 1e3).toFixed(2)) }, 'cputime model: the CPU time each ptrace stop costs a tracee is not charged');
+    log.info({ overheadUs: Number((overhead / 1e3).toFixed(2)) }, `cputime model: the CPU time each ${what} costs a tracee is not charged`);
     return overhead;
   }
 

@@ -18,6 +18,8 @@ export interface StopOverheadSetup {
   trapSyscalls: number[];
   trapAll: boolean;
   cpu: number | undefined;
+  /** Measure a seccomp user notification (answered, no ptrace stop) instead. */
+  notified?: boolean;
 }
 
 /** 2000 stops: 25-45 ms on a 2-vCPU VM with tracer and tracee on one CPU. */
@@ -30,7 +32,7 @@ const MEASURED_SYSCALL = syscallNumber('clock_gettime')!;
 const measured = new Map<string, number>();
 
 export function measureStopOverheadNs(setup: StopOverheadSetup): number {
-  const key = JSON.stringify([setup.trapAll, setup.cpu ?? null, setup.trapSyscalls]);
+  const key = JSON.stringify([setup.trapAll, setup.cpu ?? null, setup.trapSyscalls, setup.notified ?? false]);
   let overhead = measured.get(key);
   if (overhead === undefined) {
     const batches = ptrace.measureStopCost({ ...setup, syscall: MEASURED_SYSCALL, batches: BATCHES, stopsPerBatch: STOPS_PER_BATCH });

@@ -33,13 +33,13 @@ afterEach(() => {
   busy?.kill('SIGKILL');
 });
 
-/** A process spinning on the CPU, stopped; and the model measuring it, with what each of its stops costs it. */
-async function stoppedSpinner(threshold: number, stopOverheadNs = 0): Promise<{ pid: number; model: CpuModel; thread: Thread }> {
+/** A process spinning on the CPU, stopped; and the model measuring it, with what each of its stops (and notified calls) costs it. */
+async function stoppedSpinner(threshold: number, stopOverheadNs = 0, notificationOverheadNs = stopOverheadNs): Promise<{ pid: number; model: CpuModel; thread: Thread }> {
   busy = spawn('sh', ['-c', 'while :; do :; done'], { stdio: 'ignore' });
   const pid = busy.pid!;
   busy.kill('SIGSTOP');
   await stopped(pid);
-  const model = new CpuModel({ model: 'cputime', flopsPerInstruction: 1, referenceSpeed: REFERENCE_SPEED, threshold }, stopOverheadNs);
+  const model = new CpuModel({ model: 'cputime', flopsPerInstruction: 1, referenceSpeed: REFERENCE_SPEED, threshold }, stopOverheadNs, notificationOverheadNs);
   const thread = { tid: pid } as Thread;
   model.attach(thread);
   return { pid, model, thread };
@@ -117,6 +117,16 @@ describe('the cputime model', () => {
     expect(model.takeWork(thread)).toBeCloseTo(((cpuTimeNs(pid) - next - stopOverheadNs) / 1e9) * REFERENCE_SPEED, -3);
   });
 
+  test('takes off each notified call what a notification costs, and each stop what a stop costs', async () => {
+    const { pid, model, thread } = await stoppedSpinner(1e5, 10_000, 2_000);
+    const before = cpuTimeNs(pid);
+    await burst(pid, 30, thread, model);
+    // As if the burst had made 1000 notified calls on the way to its stop: 2 ms of its CPU time, not 10.
+    for (let call = 0; call < 1000; call++) model.stopped(thread, true);
+    const used = cpuTimeNs(pid) - before;
+    expect(model.takeWork(thread)).toBeCloseTo(((used - 10_000 - 1000 * 2_000) / 1e9) * REFERENCE_SPEED, -3);
+  });
+
   test('charges nothing for a burst that used less CPU time than its stops cost', async () => {
     const { pid, model, thread } = await stoppedSpinner(1, 1e6);
     const before = cpuTimeNs(pid);
@@ -146,11 +156,11 @@ describe('the cputime model', () => {
 
 describe('the CPU time of a thread\'s own work', () => {
   test('is its CPU time less what its stops cost it', () => {
-    expect(ownCpuTimeNs(50_000, 4, 3_000)).toBe(38_000);
+    expect(ownCpuTimeNs(50_000, 4 * 3_000)).toBe(38_000);
   });
 
   test('is never negative, when its stops cost less than the calibrated overhead', () => {
-    expect(ownCpuTimeNs(5_000, 4, 3_000)).toBe(0);
+    expect(ownCpuTimeNs(5_000, 4 * 3_000)).toBe(0);
   });
 });
 

@@ -402,16 +402,25 @@ pub struct StopCostOptions {
   pub cpu: Option<u32>,
   /// The syscall the measuring tracee makes at every stop (trapped, and skipped as an emulated one is).
   pub syscall: u32,
+  /// The syscall comes as a seccomp user notification, answered as a notified one is, instead.
+  pub notified: Option<bool>,
   pub batches: u32,
   pub stops_per_batch: u32,
 }
 
 /// Runs a tracee whose only work is stopping: it makes `syscall` again and
 /// again under the run's filter, and each call is skipped at its seccomp stop
-/// as an emulated syscall is. Returns its CPU time in ns over each batch of
-/// `stopsPerBatch` stops.
+/// as an emulated syscall is (or, `notified`, each call comes as a user
+/// notification and is answered). Returns its CPU time in ns over each batch
+/// of `stopsPerBatch` stops.
 #[napi]
 pub fn measure_stop_cost(opts: StopCostOptions) -> Result<Vec<f64>> {
-  let setup = stop_cost::Setup { trapped: &opts.trap_syscalls, trap_all: opts.trap_all, cpu: opts.cpu, sysno: opts.syscall };
+  let setup = stop_cost::Setup {
+    trapped: &opts.trap_syscalls,
+    trap_all: opts.trap_all,
+    cpu: opts.cpu,
+    sysno: opts.syscall,
+    notified: opts.notified.unwrap_or(false),
+  };
   stop_cost::measure(&setup, opts.batches, opts.stops_per_batch)
 }

@@ -7,11 +7,16 @@
 //! memory, the call skipped, PTRACE_CONT); its CPU time over a batch of
 //! stops is then nearly all stop cost (the loop itself is six instructions
 //! per call).
+//!
+//! With `notified`, the syscall comes as a seccomp user notification
+//! instead (as data syscalls do under --notify-data-calls), answered as
+//! the mediator answers one: its cost differs (no ptrace stop, a lighter
+//! wake-up), and a run charges each kind its own.
 
 use crate::errors::{invalid, Result};
 use crate::spawn::{self, SpawnOptions};
 use crate::wait::{self, StopKind};
-use crate::{counters, memory, ptrace, regs, stop_program};
+use crate::{counters, memory, notify, ptrace, regs, stop_program, uring};
 
 /// What an emulated call writes back at each stop: a clock_gettime's
 /// timespec, into the 16 bytes the program's second argument points at.
@@ -26,6 +31,8 @@ pub struct Setup<'a> {
   pub cpu: Option<u32>,
   /// The syscall the tracee makes again and again; it is added to the trapped ones.
   pub sysno: u32,
+  /// Whether the syscall comes as a user notification rather than a ptrace stop.
+  pub notified: bool,
 }
 
 /// The tracee's CPU time (ns) over each of `batches` batches of `stops_per_batch` stops.
@@ -47,8 +54,7 @@ pub fn measure(setup: &Setup, batches: u32, stops_per_batch: u32) -> Result<Vec<
     env: Vec::new(),
     cwd: None,
     trap_syscalls: trapped,
-    // Measures what a ptrace stop costs: notified calls are charged as ptrace stops too.
-    notify_syscalls: None,
+    notify_syscalls: setup.notified.then(|| vec![setup.sysno]),
     trap_all: setup.trap_all,
     cpu: setup.cpu,
     stdin: None,
@@ -56,7 +62,16 @@ pub fn measure(setup: &Setup, batches: u32, stops_per_batch: u32) -> Result<Vec<
     stderr: None,
   })?;
   drop(program);
-  let result = supervise(pid, setup.sysno, stops_per_batch);
+  let result = match spawn::take_listener(pid) {
+    Some(listener) => {
+      let result = supervise_notified(pid, listener, setup.sysno, stops_per_batch);
+      uring::forget_listener(listener);
+      unsafe { libc::close(listener) };
+      result
+    }
+    None if setup.notified => Err(invalid("measureStopCost", "the tracee got no seccomp listener")),
+    None => supervise(pid, setup.sysno, stops_per_batch),
+  };
   counters::forget_thread(pid);
   match result {
     Ok(costs) if costs.len() == batches as usize => Ok(costs),
@@ -71,36 +86,75 @@ pub fn measure(setup: &Setup, batches: u32, stops_per_batch: u32) -> Result<Vec<
   }
 }
 
+/// The tracee's CPU time over each batch of `stops_per_batch` calls, read
+/// at every batch's first call, while the tracee waits for its answer.
+struct Batches {
+  per_batch: u32,
+  seen: u32,
+  last_reading: Option<u64>,
+  costs: Vec<f64>,
+}
+
+impl Batches {
+  fn new(per_batch: u32) -> Batches {
+    Batches { per_batch, seen: 0, last_reading: None, costs: Vec::new() }
+  }
+
+  /// The tracee made its call again and is off the CPU: its reading is settled.
+  fn call(&mut self, pid: i32) -> Result<()> {
+    if self.seen.is_multiple_of(self.per_batch) {
+      let reading = counters::thread_cpu_time_ns(pid)?;
+      if let Some(previous) = self.last_reading {
+        self.costs.push(reading.saturating_sub(previous) as f64);
+      }
+      self.last_reading = Some(reading);
+    }
+    self.seen += 1;
+    Ok(())
+  }
+}
+
 /// Runs the tracee from its exec stop until it has exited and is reaped,
-/// skipping its syscall at each stop and reading its CPU time every
-/// `stops_per_batch` stops; returns the CPU time of each whole batch.
+/// skipping its syscall at each stop; returns the CPU time of each whole batch.
 fn supervise(pid: i32, sysno: u32, stops_per_batch: u32) -> Result<Vec<f64>> {
   let mut out = [0f64; wait::OUT_LEN];
-  let mut costs = Vec::new();
-  let mut last_reading: Option<u64> = None;
-  let mut seen = 0u32;
+  let mut batches = Batches::new(stops_per_batch);
   ptrace::cont(pid, 0)?;
   loop {
     match wait::wait_stop(pid, &mut out, false)? {
       Some(StopKind::Seccomp) if out[1] == f64::from(sysno) => {
-        if seen.is_multiple_of(stops_per_batch) {
-          // Stopped, the tracee is off the CPU: its reading is settled.
-          let reading = counters::thread_cpu_time_ns(pid)?;
-          if let Some(previous) = last_reading {
-            costs.push(reading.saturating_sub(previous) as f64);
-          }
-          last_reading = Some(reading);
-        }
-        seen += 1;
+        batches.call(pid)?;
         // The emulated call's result, as the mediator writes it (a clock_gettime's timespec).
         memory::write(pid, out[3] as u64, &RESULT)?;
         regs::skip_syscall(pid, 0)?;
         regs::forget(pid);
         ptrace::cont(pid, 0)?;
       }
-      Some(StopKind::Exited | StopKind::Killed) => return Ok(costs),
+      Some(StopKind::Exited | StopKind::Killed) => return Ok(batches.costs),
       // Its exit_group (which the run's filter may trap too) and exit event go on natively.
       _ => ptrace::cont(pid, 0)?,
+    }
+  }
+}
+
+/// The same with the syscall as a user notification, answered with its
+/// result written, as the mediator answers one.
+fn supervise_notified(pid: i32, listener: i32, sysno: u32, calls_per_batch: u32) -> Result<Vec<f64>> {
+  let mut out = [0f64; wait::OUT_LEN];
+  let mut batches = Batches::new(calls_per_batch);
+  ptrace::cont(pid, 0)?;
+  loop {
+    match notify::wait_event(pid, &mut out, listener)? {
+      notify::Event::Notified if out[1] == f64::from(sysno) => {
+        batches.call(pid)?;
+        memory::write(pid, out[3] as u64, &RESULT)?;
+        notify::answer(pid, 0, false)?;
+      }
+      notify::Event::Notified => {
+        notify::answer(pid, 0, true)?;
+      }
+      notify::Event::Stop(StopKind::Exited | StopKind::Killed) => return Ok(batches.costs),
+      notify::Event::Stop(_) => ptrace::cont(pid, 0)?,
     }
   }
 }

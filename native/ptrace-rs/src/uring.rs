@@ -9,7 +9,7 @@
 //! lose one to a request still armed. Main thread only.
 
 use std::cell::RefCell;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::errors::{errno_error, last_errno, Result};
 
@@ -21,6 +21,7 @@ const OFF_SQES: libc::off_t = 0x1000_0000;
 const FEAT_SINGLE_MMAP: u32 = 1;
 const ENTER_GETEVENTS: u32 = 1;
 const OP_POLL_ADD: u8 = 6;
+const OP_POLL_REMOVE: u8 = 7;
 const OP_WAITID: u8 = 50;
 /// In a POLL_ADD's len: stay armed, one completion per wake-up (flagged MORE while armed).
 const POLL_ADD_MULTI: u32 = 1;
@@ -96,8 +97,11 @@ struct Cqe {
   flags: u32,
 }
 
-/// What a completion was for: the kind in the top bit, the tid or listener below.
+/// What a completion was for: a poll's in the top bit, with its arming's
+/// number below (a listener's number names another file once it is
+/// closed); a waitid's tid; a poll removal's, ignored.
 const POLL_TAG: u64 = 1 << 63;
+const REMOVAL_TAG: u64 = 1 << 62;
 
 struct Ring {
   fd: i32,
@@ -111,7 +115,10 @@ struct Ring {
   cqes: *const Cqe,
   /// Submitted and not yet complete.
   armed_waits: HashSet<i32>,
-  armed_polls: HashSet<i32>,
+  /// Per listener, the number its armed poll completes with; and the other way round.
+  armed_polls: HashMap<i32, u32>,
+  poll_listeners: HashMap<u32, i32>,
+  next_poll: u32,
   /// Completed since last looked at: this tid may have a stop; this listener a notification.
   stopped: HashSet<i32>,
   readable: HashSet<i32>,
@@ -161,7 +168,9 @@ impl Ring {
       cq_mask: unsafe { *(at(cq, params.cq_off.ring_mask) as *const u32) },
       cqes: at(cq, params.cq_off.cqes) as *const Cqe,
       armed_waits: HashSet::new(),
-      armed_polls: HashSet::new(),
+      armed_polls: HashMap::new(),
+      poll_listeners: HashMap::new(),
+      next_poll: 0,
       stopped: HashSet::new(),
       readable: HashSet::new(),
       hung_up: HashSet::new(),
@@ -199,10 +208,13 @@ impl Ring {
   }
 
   fn arm_poll(&mut self, listener: i32) {
-    if !self.armed_polls.insert(listener) {
+    if self.armed_polls.contains_key(&listener) {
       return;
     }
-    let mut sqe = Ring::blank(OP_POLL_ADD, listener, POLL_TAG | listener as u32 as u64);
+    self.next_poll = self.next_poll.wrapping_add(1);
+    self.armed_polls.insert(listener, self.next_poll);
+    self.poll_listeners.insert(self.next_poll, listener);
+    let mut sqe = Ring::blank(OP_POLL_ADD, listener, POLL_TAG | u64::from(self.next_poll));
     sqe.op_flags = libc::POLLIN as u32;
     sqe.len = POLL_ADD_MULTI;
     self.push(sqe);
@@ -231,14 +243,20 @@ impl Ring {
     while head != tail {
       let cqe = unsafe { &*self.cqes.add((head & self.cq_mask) as usize) };
       let id = (cqe.user_data & 0xffff_ffff) as u32 as i32;
-      if cqe.user_data & POLL_TAG != 0 {
-        if cqe.flags & CQE_F_MORE == 0 {
-          self.armed_polls.remove(&id);
-        }
-        if cqe.res > 0 && cqe.res & libc::POLLIN as i32 != 0 {
-          self.readable.insert(id);
-        } else {
-          self.hung_up.insert(id);
+      if cqe.user_data & REMOVAL_TAG != 0 {
+        // A forgotten listener's poll was removed.
+      } else if cqe.user_data & POLL_TAG != 0 {
+        // None for the poll of a forgotten listener, completing late.
+        if let Some(&listener) = self.poll_listeners.get(&(id as u32)) {
+          if cqe.flags & CQE_F_MORE == 0 {
+            self.armed_polls.remove(&listener);
+            self.poll_listeners.remove(&(id as u32));
+          }
+          if cqe.res > 0 && cqe.res & libc::POLLIN as i32 != 0 {
+            self.readable.insert(listener);
+          } else {
+            self.hung_up.insert(listener);
+          }
         }
       } else {
         // A stop to collect, or an error (ECHILD...) that waitpid will report: look either way.
@@ -308,11 +326,19 @@ pub fn wait(tid: i32, listener: i32) -> Result<Woken> {
   })
 }
 
-/// Forgets what was learnt of a listener about to be closed: its number will name another file.
+/// Forgets what was learnt of a listener about to be closed, and removes its
+/// poll (submitted with the next wait): its number will name another file,
+/// which must get a poll of its own.
 pub fn forget_listener(listener: i32) {
   let _ = with_ring(|ring| {
     ring.readable.remove(&listener);
     ring.hung_up.remove(&listener);
+    if let Some(poll) = ring.armed_polls.remove(&listener) {
+      ring.poll_listeners.remove(&poll);
+      let mut sqe = Ring::blank(OP_POLL_REMOVE, -1, REMOVAL_TAG);
+      sqe.addr = POLL_TAG | u64::from(poll);
+      ring.push(sqe);
+    }
     Ok(())
   });
 }
