@@ -53,7 +53,10 @@ export interface ExperimentOptions {
   strace?: boolean | string;
   /** Syscall names to leave untrapped and native (a developer's knob for benchmarks). */
   untrap?: string[];
-  /** CPU shared by simterpose and its tracees; 'none' leaves scheduling to Linux. */
+  /**
+   * CPU shared by simterpose's main thread and its tracees (default: the first this process may use);
+   * the process's other threads move to its other CPUs. 'none' leaves scheduling to Linux.
+   */
   cpu?: number | 'none';
   /** Date (ISO 8601) or 'now' that virtual time 0 corresponds to (default 2000-01-01T00:00:00Z). */
   epoch?: string;
