@@ -16,8 +16,13 @@ import { REPO_ROOT } from '../helpers/paths.js';
 
 const PLATFORM = 'test/fixtures/platforms/cpu-hosts.xml';
 const CLI = join(REPO_ROOT, 'bin', 'simterpose.js');
-/** About 0.1-0.2 s of CPU on this kind of machine: well above the 20 ms quantum and the noise of one stop. */
-const ITERATIONS = '300000000';
+/**
+ * About 0.3-0.6 s of CPU on this kind of machine: well above the 20 ms
+ * quantum and the noise of one stop, and long enough that a burst of the
+ * hypervisor's (one loop measured 28% over the other at half this length,
+ * once in a dozen runs) is averaged out.
+ */
+const ITERATIONS = '600000000';
 const instructionCounterAvailable = ptrace.instructionCounterAvailable();
 
 function expectSuccess(result: RunResult): void {
