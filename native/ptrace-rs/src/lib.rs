@@ -73,8 +73,7 @@ pub fn take_listener(pid: i32) -> Option<i32> {
 
 #[napi]
 pub fn close_listener(fd: i32) {
-  uring::forget_listener(fd);
-  unsafe { libc::close(fd) };
+  uring::close_listener(fd);
 }
 
 /// Whether seccomp user notifications can be waited for next to ptrace
@@ -331,7 +330,6 @@ pub fn pin_this_thread(cpu: u32) -> Result<()> {
 pub fn allowed_cpus() -> Result<Vec<u32>> {
   process::allowed_cpus()
 }
-
 
 /// Whether per-thread instruction counters can be opened here (cached).
 #[napi]

@@ -57,7 +57,6 @@ fn move_other_threads(cpus: &libc::cpu_set_t) {
   }
 }
 
-
 /// A pipe for a tracee's output, close-on-exec in simterpose itself:
 /// returns [read end, write end].
 pub fn make_pipe() -> Result<Vec<i32>> {

@@ -65,8 +65,7 @@ pub fn measure(setup: &Setup, batches: u32, stops_per_batch: u32) -> Result<Vec<
   let result = match spawn::take_listener(pid) {
     Some(listener) => {
       let result = supervise_notified(pid, listener, setup.sysno, stops_per_batch);
-      uring::forget_listener(listener);
-      unsafe { libc::close(listener) };
+      uring::close_listener(listener);
       result
     }
     None if setup.notified => Err(invalid("measureStopCost", "the tracee got no seccomp listener")),

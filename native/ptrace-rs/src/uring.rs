@@ -333,10 +333,10 @@ pub fn wait(tid: i32, listener: i32) -> Result<Woken> {
   })
 }
 
-/// Forgets what was learnt of a listener about to be closed, and removes its
-/// poll (submitted with the next wait): its number will name another file,
-/// which must get a poll of its own.
-pub fn forget_listener(listener: i32) {
+/// Closes a listener, forgetting what was learnt of it and removing its poll
+/// (submitted with the next wait): its number will name another file, which
+/// must get a poll of its own.
+pub fn close_listener(listener: i32) {
   let _ = with_ring(|ring| {
     ring.readable.remove(&listener);
     ring.hung_up.remove(&listener);
@@ -348,4 +348,5 @@ pub fn forget_listener(listener: i32) {
     }
     Ok(())
   });
+  unsafe { libc::close(listener) };
 }
