@@ -47,6 +47,16 @@ const PROGRAMS: Record<string, string> = {
       waitpid(child, &status, 0);
       return WEXITSTATUS(status) == 7 ? 0 : 1;
     }`,
+  // A page-aligned MiB whose byte i is (i * 7 + i / 4096) % 251, shown to the tracer by a write(2) it traps.
+  pattern: `
+    #include <sys/mman.h>
+    #include <unistd.h>
+    int main(void) {
+      unsigned char *region = mmap(0, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (region == MAP_FAILED) return 1;
+      for (long i = 0; i < (1 << 20); i++) region[i] = (i * 7 + i / 4096) % 251;
+      return write(-1, region, 1 << 20) == -1 ? 0 : 2;
+    }`,
   // Spins in user space until killed.
   spin: `
     int main(void) { for (volatile unsigned long i = 0;; i++) {} }`,
@@ -517,6 +527,33 @@ describe('tracee memory', () => {
     expect(() => readMemory(pid, stackEnd - 4, 8)).toThrow(/EFAULT/);
     expect(readCString(pid, stackEnd - 4, 4096)).toBe('end');
     runToExit(pid);
+  });
+
+  /** What the pattern program's region holds from byte `from` on. */
+  const patternBytes = (from: number, length: number): Buffer =>
+    Buffer.from(Array.from({ length }, (_, k) => ((from + k) * 7 + Math.floor((from + k) / 4096)) % 251));
+
+  it('copies whole at every distance between the two sides in a page, including those the kernel copies slowly and that go through a bounce buffer', () => {
+    const pid = start(bin.pattern!, ['pattern'], { trapSyscalls: [SYS_WRITE] });
+    runToExit(pid, (stop) => {
+      const region = stop.data[2]!;
+      // Each remote offset from 0 to 95 past a page, and the last 32 before one: whatever our buffer's
+      // offset, some of these put the destination 1 to 31 bytes past the source, either way round.
+      const offsets = [...Array.from({ length: 96 }, (_, k) => k), ...Array.from({ length: 32 }, (_, k) => 4064 + k)];
+      // Sizes: one 64 KiB write, and one larger than a bounce piece (256 KiB) that ends off a page.
+      for (const length of [65536, 300_001]) {
+        for (const offset of offsets) {
+          const from = 4096 + offset;
+          expect(readMemory(pid, region + from, length).equals(patternBytes(from, length))).toBe(true);
+        }
+      }
+      const written = patternBytes(12345, 300_001).reverse();
+      for (const offset of offsets) {
+        native.writeMemory(pid, region + 8192 + offset, written);
+        expect(readMemory(pid, region + 8192 + offset, written.length).equals(written)).toBe(true);
+      }
+      native.skipSyscallAndResume(stop.tid, 0);
+    });
   });
 
   it('throws EFAULT naming the address for an unmapped range', () => {

@@ -2,12 +2,39 @@
 //! protections, so /proc/<pid>/mem (which writes through them, as a debugger
 //! does) takes over where it stops short, e.g. on read-only or code pages.
 
+use std::cell::RefCell;
 use std::fs::OpenOptions;
 use std::os::unix::fs::FileExt;
 
 use crate::errors::{errno_error, last_errno, Result};
 
 const PAGE_SIZE: u64 = 4096;
+
+/// The kernel copies with `rep movsb` on CPUs that do it fast (FSRM). On
+/// some (AMD EPYC here), it runs four to five times slower when the
+/// destination lies 1 to 31 bytes after the source, counted within a page:
+/// 64 KiB took 28-30 µs instead of 6-8. The distance between the tracee's
+/// buffer and ours is chance (a stream's ring, a heap's layout), so a copy
+/// that falls in that band goes through a bounce buffer placed at the
+/// tracee's own offset in a page, plus a copy in user space (whose memcpy
+/// avoids the slow case): a second, cheap copy, not a slow one. The band
+/// checked is twice as wide as the one measured.
+const SLOW_DISTANCES: u64 = 64;
+
+/// Bounced copies go in pieces of this size at most, so that the buffer stays small.
+const BOUNCE_PIECE: usize = 256 * 1024;
+
+const BOUNCE_SHIFT: u64 = PAGE_SIZE / 2;
+
+thread_local! {
+  static BOUNCE: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Whether a kernel copy to `destination` from `source` falls in the slow band.
+fn slow_distance(destination: u64, source: u64) -> bool {
+  let distance = destination.wrapping_sub(source) % PAGE_SIZE;
+  distance != 0 && distance < SLOW_DISTANCES
+}
 
 #[derive(Clone, Copy, PartialEq)]
 enum Direction {
@@ -17,6 +44,56 @@ enum Direction {
 
 /// Transfers as much as process_vm_readv/writev will; returns the byte count.
 fn transfer_fast(pid: i32, addr: u64, local: *mut u8, len: usize, direction: Direction) -> Result<usize> {
+  let (destination, source) = match direction {
+    Direction::Read => (local as u64, addr),
+    Direction::Write => (addr, local as u64),
+  };
+  if slow_distance(destination, source) {
+    transfer_bounced(pid, addr, local, len, direction)
+  } else {
+    transfer_vm(pid, addr, local, len, direction)
+  }
+}
+
+/// The same through the bounce buffer, at the tracee's offset in a page, a piece at a time.
+fn transfer_bounced(pid: i32, addr: u64, local: *mut u8, len: usize, direction: Direction) -> Result<usize> {
+  BOUNCE.with(|bounce| {
+    let mut bounce = bounce.borrow_mut();
+    let mut done = 0;
+    while done < len {
+      let at = addr + done as u64;
+      let piece = (len - done).min(BOUNCE_PIECE);
+      let needed = piece + PAGE_SIZE as usize;
+      if bounce.len() < needed {
+        bounce.resize(needed, 0);
+      }
+      let base = bounce.as_mut_ptr() as u64;
+      let start = ((at % PAGE_SIZE + BOUNCE_SHIFT + PAGE_SIZE - base % PAGE_SIZE) % PAGE_SIZE) as usize;
+      let staging = &mut bounce[start..start + piece];
+      // SAFETY: `local` holds `len` bytes (the caller's slice), of which these are `piece` past `done`.
+      let moved = match direction {
+        Direction::Read => {
+          let moved = transfer_vm(pid, at, staging.as_mut_ptr(), piece, direction)?;
+          let ours = unsafe { std::slice::from_raw_parts_mut(local.add(done), moved) };
+          ours.copy_from_slice(&staging[..moved]);
+          moved
+        }
+        Direction::Write => {
+          staging.copy_from_slice(unsafe { std::slice::from_raw_parts(local.add(done), piece) });
+          transfer_vm(pid, at, staging.as_mut_ptr(), piece, direction)?
+        }
+      };
+      done += moved;
+      if moved < piece {
+        break;
+      }
+    }
+    Ok(done)
+  })
+}
+
+/// One process_vm_readv/writev; returns the byte count.
+fn transfer_vm(pid: i32, addr: u64, local: *mut u8, len: usize, direction: Direction) -> Result<usize> {
   let local_iov = libc::iovec { iov_base: local as *mut libc::c_void, iov_len: len };
   let remote_iov = libc::iovec { iov_base: addr as *mut libc::c_void, iov_len: len };
   let ret = unsafe {
