@@ -165,7 +165,7 @@ export async function run() {
   const folder = mkdtempSync(join(tmpdir(), 'simterpose-bench-network-'));
   try {
     const what = `${TOTAL / MiB} MiB in ${WRITE_SIZE / 1024} KiB writes`;
-    const [native, floor, notifyFloor, full, notified, translate] = await measureInterleaved([
+    const [native, floor, notifyFloor, full, stopped, translate] = await measureInterleaved([
       { name: 'native loopback TCP', secondsFor: nativeSeconds, note: `${what}, no tracer` },
       {
         name: 'plain C ptrace tracer',
@@ -180,12 +180,12 @@ export async function run() {
       {
         name: 'simterpose --network full',
         secondsFor: (bytes) => timeRun(simterposeArgv(folder, 'full', bytes)),
-        note: `${what}, every byte through the mediator, 100 Gbit/s link`,
+        note: `${what}, every byte through the mediator, data syscalls as seccomp user notifications, 100 Gbit/s link`,
       },
       {
-        name: 'simterpose --network full --notify-data-calls',
-        secondsFor: (bytes) => timeRun(simterposeArgv(folder, 'full', bytes, ['--notify-data-calls'])),
-        note: `${what}, the same with data syscalls as seccomp user notifications`,
+        name: 'simterpose --network full --no-notify-syscalls',
+        secondsFor: (bytes) => timeRun(simterposeArgv(folder, 'full', bytes, ['--no-notify-syscalls'])),
+        note: `${what}, the same with every data syscall a ptrace stop`,
       },
       {
         name: 'simterpose --network translate',
@@ -198,13 +198,13 @@ export async function run() {
       floor,
       notifyFloor,
       full,
-      notified,
+      stopped,
       translate,
       ratio('full mediation / native', full, native, RATIO_TARGET),
-      ratio('full mediation, notified data calls / native', notified, native, RATIO_TARGET),
+      ratio('full mediation, ptrace stops only / native', stopped, native),
       ratio('address translation / native', translate, native),
-      ratio('full mediation / plain C tracer', full, floor),
-      ratio('notified data calls / plain C notification tracer', notified, notifyFloor),
+      ratio('full mediation / plain C notification tracer', full, notifyFloor),
+      ratio('full mediation, ptrace stops only / plain C tracer', stopped, floor),
       ratio('plain C tracer / native', floor, native),
       ratio('plain C notification tracer / native', notifyFloor, native),
       stopsPerMessage(folder, 'full'),

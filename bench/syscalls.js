@@ -1,7 +1,7 @@
 // The `syscalls` benchmark section: what one syscall costs natively, under a
-// bare C ptrace tracer, and under simterpose trapped or left native; and,
-// for reference, answered without ptrace by a C seccomp user-notification
-// supervisor (what a design with fewer kernel crossings could reach).
+// bare C ptrace tracer, answered without ptrace by a C seccomp
+// user-notification supervisor, and under simterpose trapped (as a user
+// notification, its default for getpid, or as a ptrace stop) or left native.
 //
 // Costs come from wall-clock time measured outside the program, as the
 // difference between a run making N syscalls and one making none (median of
@@ -39,9 +39,10 @@ export async function run() {
   const notified = perCallRow('C supervisor, getpid by user notification', (n) => [cUserNotif, '--', ...spin(n)], 50_000,
     'seccomp user notification, no ptrace: poll, receive, answer; on CPU 0');
   // Enough calls for the work to outweigh how much simterpose's start-up varies (a tenth of a second).
-  const trapped = perCallRow('simterpose, getpid trapped', simterpose([]), 100_000, 'emulated by the mediator');
-  const trappedNotifying = perCallRow('simterpose --notify-data-calls, getpid trapped', simterpose(['--notify-data-calls']), 100_000,
-    'a ptrace stop when the mediator waits for stops and notifications at once');
+  const trapped = perCallRow('simterpose, getpid trapped', simterpose([]), 100_000,
+    'emulated by the mediator, the call a seccomp user notification (the default)');
+  const trappedStops = perCallRow('simterpose --no-notify-syscalls, getpid trapped', simterpose(['--no-notify-syscalls']), 100_000,
+    'the same as a ptrace stop, as every call the mediator rewrites or sees exit is');
   const untrapped = perCallRow('simterpose --untrap getpid', simterpose(['--untrap', 'getpid']), 2_000_000,
     'left to the kernel');
   // Every open is trapped so that the CPU-count files can be served: what that costs an open of any other file.
@@ -54,10 +55,11 @@ export async function run() {
     floor,
     notified,
     trapped,
+    trappedStops,
     untrapped,
-    trappedNotifying,
-    ratioRow('trapped simterpose / C tracer', trapped, floor, TRAPPED_TARGET),
-    ratioRow('trapped, --notify-data-calls / default', trappedNotifying, trapped),
+    ratioRow('trapped simterpose, ptrace stop / C tracer', trappedStops, floor, TRAPPED_TARGET),
+    ratioRow('trapped simterpose, user notification / C supervisor', trapped, notified),
+    ratioRow('trapped simterpose, user notification / ptrace stop', trapped, trappedStops),
     ratioRow('untrapped simterpose / native', untrapped, native, UNTRAPPED_TARGET),
     nativeOpen,
     trappedOpen,

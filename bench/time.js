@@ -1,6 +1,7 @@
 // The `time` benchmark section: what one emulated clock_gettime costs under
-// simterpose against a bare C tracer emulating it in one stop, and the wall
-// time an hour of virtual sleep costs.
+// simterpose (a seccomp user notification by default, or a ptrace stop)
+// against a bare C tracer emulating it in one ptrace stop, and the wall time
+// an hour of virtual sleep costs.
 //
 // Everything is wall-clock time measured outside the programs, as the
 // difference between a run doing the work and one that does not (median of
@@ -44,15 +45,18 @@ export async function run() {
   const native = perCallRow('native clock_gettime syscall', spin, 2_000_000, 'no tracer; syscall(2), not the vDSO');
   const floor = perCallRow('C tracer, clock_gettime emulated', (n) => [cTracer, String(CLOCK_GETTIME), '--write-timespec', '--', ...spin(n)], 50_000,
     'one seccomp stop, a timespec written with process_vm_writev');
-  const emulated = perCallRow('simterpose, clock_gettime', simterpose([]), 20_000, 'default CPU model (under cputime: the calibrated CPU cost of each stop is not charged, and CPU time is read only when the work could reach the exec threshold)');
+  const emulated = perCallRow('simterpose, clock_gettime', simterpose([]), 20_000, 'default CPU model (under cputime: the calibrated CPU cost of each notification is not charged, and CPU time is read only when the work could reach the exec threshold)');
   const emulatedFree = perCallRow('simterpose --cpu-model none, clock_gettime', simterpose(['--cpu-model', 'none']), 20_000, 'no work measured');
+  const emulatedStops = perCallRow('simterpose --no-notify-syscalls, clock_gettime', simterpose(['--no-notify-syscalls']), 20_000, 'default CPU model, each call a ptrace stop');
   return [
     native,
     floor,
     emulated,
     emulatedFree,
+    emulatedStops,
     ratioRow('simterpose / C tracer, clock_gettime', emulated, floor, CLOCK_TARGET),
     ratioRow('simterpose --cpu-model none / C tracer, clock_gettime', emulatedFree, floor, CLOCK_TARGET),
+    ratioRow('simterpose --no-notify-syscalls / C tracer, clock_gettime', emulatedStops, floor),
     hourOfSleep([]),
     hourOfSleep(['--cpu-model', 'none']),
   ];

@@ -30,8 +30,8 @@ export interface ExperimentOptions {
   host?: string;
   /** How AF_INET traffic travels: full mediation (the default) or address translation over kernel loopback sockets. */
   network?: 'full' | 'translate';
-  /** The syscalls that carry a socket's bytes come as seccomp user notifications (see MediatorOptions). */
-  notifyDataCalls?: boolean;
+  /** Socket data, id and clock syscalls come as seccomp user notifications (default true; see MediatorOptions). */
+  notifySyscalls?: boolean;
   /**
    * Keep each process's stdout and stderr in memory, in the result's
    * `outputs` (default: true). Captured output is not echoed unless
@@ -143,11 +143,11 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     seed: parseSeed(options.seed),
     cpuModel,
     network: options.network,
-    notifyDataCalls: options.notifyDataCalls,
+    notifySyscalls: options.notifySyscalls,
     strace: straceOutput === undefined ? undefined : new StraceFormatter(straceOutput.write, () => mediator.scheduler.now),
     observer: recorder,
   });
-  if (options.cpuModel === undefined && cpuModel.model === 'cputime') options.onNotice?.(cputimeNotice(mediator.stopOverheadNs));
+  if (options.cpuModel === undefined && cpuModel.model === 'cputime') options.onNotice?.(cputimeNotice(mediator.stopOverheadNs, mediator.notificationOverheadNs));
   const captured = options.captureOutput === false ? undefined : new CapturedOutput();
   const route = routeOutputs(mediator, starts.map((start) => start.spec), options, captured, outputDir);
   const progress = route.piped && options.progress?.isTTY === true
@@ -271,8 +271,10 @@ function cpuModelOptions(options: ExperimentOptions): CpuModelOptions {
   };
 }
 
-function cputimeNotice(stopOverheadNs: number): string {
-  const subtracted = stopOverheadNs > 0 ? `; the ${(stopOverheadNs / 1e3).toPrecision(2)} µs of CPU a ptrace stop costs a tracee here is not charged` : '';
+function cputimeNotice(stopOverheadNs: number, notificationOverheadNs: number): string {
+  const micros = (ns: number): string => `${(ns / 1e3).toPrecision(2)} µs`;
+  const notification = notificationOverheadNs !== stopOverheadNs ? ` (${micros(notificationOverheadNs)} a user notification)` : '';
+  const subtracted = stopOverheadNs > 0 ? `; the ${micros(stopOverheadNs)} of CPU a ptrace stop costs a tracee here${notification} is not charged` : '';
   return `cpu model: cputime (no hardware instruction counter here; computation timings vary between runs${subtracted})`;
 }
 

@@ -24,7 +24,7 @@ interface RunOptions {
   cpuThreshold?: number;
   logLevel: LevelWithSilent;
   network: 'full' | 'translate';
-  notifyDataCalls?: boolean;
+  notifySyscalls: boolean;
   report?: string;
   trace?: string;
   outputDir?: string;
@@ -73,7 +73,7 @@ export function registerRun(program: Command, programArgv: () => string[]): void
     .option('--output-dir <dir>', "each process's stdout, stderr and strace in its own file: DIR/HOST/NAME.PID.stdout")
     .option('--quiet', 'no summary table at the end and no progress line')
     .addOption(new Option('--network <mode>', 'full: the mediator carries every byte; translate: real loopback sockets, addresses rewritten').choices(['full', 'translate']).default('full'))
-    .option('--notify-data-calls', 'read, write, send and recv reach simterpose as seccomp user notifications, not ptrace stops: bulk transfers run faster, every other trapped syscall slower (needs io_uring WAITID: Linux 6.7 or later)')
+    .option('--no-notify-syscalls', 'every trapped syscall is a ptrace stop; by default socket data (read, write, send, recv...), id and clock calls come as seccomp user notifications, which cost less (where io_uring has WAITID: Linux 6.7 or later)')
     .action(async (platform: string, deployment: string | undefined, options: RunOptions) => {
       setLogLevel(options.logLevel);
       const command = programArgv();
@@ -86,7 +86,7 @@ export function registerRun(program: Command, programArgv: () => string[]): void
           command,
           deployment,
           network: options.network,
-          notifyDataCalls: options.notifyDataCalls === true,
+          notifySyscalls: options.notifySyscalls,
           host: options.host,
           strace: options.strace,
           untrap: options.untrap?.split(',').filter((name) => name !== ''),

@@ -70,19 +70,20 @@ export interface MediatorOptions {
   /** Where AF_INET traffic travels: copied by the mediator (full, the default) or through kernel loopback sockets (translate). */
   network?: 'full' | 'translate';
   /**
-   * The syscalls that carry a socket's bytes come as seccomp user
-   * notifications, not ptrace stops (ignored under --strace, which wants every
-   * call at a stop). A notification costs less than a stop, but then every
-   * wait must watch for both (through io_uring), and each ptrace stop costs
-   * an io_uring_enter more.
+   * The calls of `notifiedNumbers` (socket data, ids, clocks) come as seccomp
+   * user notifications, not ptrace stops (default true; ignored under
+   * --strace, which wants every call at a stop, and where the kernel cannot
+   * wait for both at once). A notification costs less than a stop; every
+   * wait then watches for both through io_uring, which costs each ptrace
+   * stop 1-2 µs more.
    */
-  notifyDataCalls?: boolean;
+  notifySyscalls?: boolean;
 }
 
-/** Whether the kernel can wait for notifications next to stops; warns why not if it cannot. */
+/** Whether the kernel can wait for notifications next to stops; says why not if it cannot. */
 function notificationsWork(): boolean {
   if (ptrace.notificationsAvailable()) return true;
-  log.warn('--notify-data-calls needs io_uring with WAITID (Linux 6.7 or later, not disabled): data syscalls stay ptrace stops');
+  log.info('no io_uring with WAITID here (Linux 6.7 or later, not disabled): every trapped syscall is a ptrace stop');
   return false;
 }
 
@@ -135,7 +136,7 @@ export class Mediator implements Services {
   private readonly dispatcher: Dispatcher;
   private readonly lifecycle: Lifecycle;
   private readonly trapList: number[];
-  /** Syscalls that come as seccomp user notifications (see MediatorOptions.notifyDataCalls). */
+  /** Syscalls that come as seccomp user notifications (see MediatorOptions.notifySyscalls). */
   private readonly notifyList: number[];
   /** The listeners of the programs launched, closed once the run is over. */
   private readonly listeners: number[] = [];
@@ -144,7 +145,7 @@ export class Mediator implements Services {
 
   constructor(private readonly options: MediatorOptions) {
     this.trapList = trappedNumbers(options.untrapped);
-    this.notifyList = options.notifyDataCalls === true && !options.trapAll && notificationsWork() ? notifiedNumbers(options.untrapped) : [];
+    this.notifyList = options.notifySyscalls !== false && !options.trapAll && notificationsWork() ? notifiedNumbers(options.untrapped) : [];
     this.observer = options.observer;
     this.scheduler = new Scheduler(options.sim);
     this.time = new VirtualTime(this.scheduler, options.epoch);
@@ -190,6 +191,11 @@ export class Mediator implements Services {
   /** CPU time (ns) a ptrace stop costs a tracee, not charged as its work (cputime model; 0 otherwise). */
   get stopOverheadNs(): number {
     return this.cpu.stopOverheadNs;
+  }
+
+  /** The same for a user notification, when syscalls come as such (the stop's cost otherwise). */
+  get notificationOverheadNs(): number {
+    return this.notifyList.length > 0 ? this.cpu.notificationOverheadNs : this.cpu.stopOverheadNs;
   }
 
   /** What a ptrace stop (or, `notified`, a user notification) costs a tracee here, measured under the run's filter. */

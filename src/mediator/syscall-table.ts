@@ -70,12 +70,31 @@ export function syscallName(number: number): string {
 }
 
 /**
- * The syscalls that carry a socket's bytes, sent to the mediator as seccomp
- * user notifications rather than ptrace stops with --notify-data-calls. Their
- * handlers only copy memory and decide a result, or let the call run as it
- * was made: a notified call cannot have its arguments rewritten.
+ * The syscalls sent to the mediator as seccomp user notifications rather
+ * than ptrace stops (unless --no-notify-syscalls): the calls that carry a
+ * socket's bytes, and those a program makes by the thousand whose handlers
+ * only answer (ids, clocks). A notification costs less than a stop, but a
+ * notified call cannot have its arguments rewritten or stop at its exit:
+ * these handlers only copy memory and decide a result, or let the call run
+ * as it was made (Dispatcher.answer refuses anything else).
  */
-const NOTIFIED = new Set(['read', 'write', 'readv', 'writev', 'sendto', 'recvfrom', 'sendmsg', 'recvmsg']);
+const NOTIFIED = new Set([
+  'read',
+  'write',
+  'readv',
+  'writev',
+  'sendto',
+  'recvfrom',
+  'sendmsg',
+  'recvmsg',
+  'getpid',
+  'gettid',
+  'getppid',
+  'clock_gettime',
+  'clock_getres',
+  'gettimeofday',
+  'time',
+]);
 
 /** Of the trapped numbers, those to notify; none when execve is left native (its stop is where spawn takes the listener). */
 export function notifiedNumbers(untrapped: ReadonlySet<string> = new Set()): number[] {

@@ -107,8 +107,9 @@ describe('test programs run natively', () => {
 });
 
 describe('test programs under simterpose match their native run', () => {
-  // Also with their reads and writes as seccomp user notifications: held while they block, interrupted by signals alike.
-  for (const runOptions of [[], ['--notify-data-calls']]) {
+  // By default their reads, writes, id and clock calls come as seccomp user notifications; also with every call
+  // a ptrace stop: held while they block, interrupted by signals alike.
+  for (const runOptions of [[], ['--no-notify-syscalls']]) {
     const how = runOptions.length === 0 ? 'under simterpose' : `under simterpose ${runOptions.join(' ')}`;
     for (const program of programs) {
       test(`${how}, ${program.behaviour}, with the same output and status`, async () => {

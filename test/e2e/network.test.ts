@@ -18,12 +18,13 @@ import { REPO_ROOT } from '../helpers/paths.js';
 
 /**
  * The data paths every test runs under (`simterpose run --network MODE`,
- * and full mediation with the data syscalls as seccomp user notifications):
+ * with socket data calls as seccomp user notifications, and full mediation
+ * with every call a ptrace stop):
  * each test below runs under all three, and a last test checks that their
  * outputs agree line for line.
  */
 const DATA_PATHS = ['full', 'translate'] as const;
-const NETWORK_MODES = [...DATA_PATHS, 'full --notify-data-calls'] as const;
+const NETWORK_MODES = [...DATA_PATHS, 'full --no-notify-syscalls'] as const;
 type NetworkMode = (typeof NETWORK_MODES)[number];
 
 const CLI = join(REPO_ROOT, 'bin', 'simterpose.js');

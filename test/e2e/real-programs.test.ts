@@ -13,8 +13,8 @@ import { REPO_ROOT } from '../helpers/paths.js';
 // virtual time. A test whose programs are not installed is skipped, saying
 // which are missing (.ci/run installs them all).
 
-/** The data paths every test runs under (`--network MODE`, and full mediation with notified data syscalls). */
-const NETWORK_MODES = ['full', 'translate', 'full --notify-data-calls'] as const;
+/** The data paths every test runs under (`--network MODE`, data calls notified by default; and full mediation with ptrace stops only). */
+const NETWORK_MODES = ['full', 'translate', 'full --no-notify-syscalls'] as const;
 type NetworkMode = (typeof NETWORK_MODES)[number];
 
 const CLI = join(REPO_ROOT, 'bin', 'simterpose.js');
