@@ -140,11 +140,11 @@ function stopsPerMessage(folder, mode) {
     return {
       name,
       value,
-      unit: 'stops',
+      unit: 'syscalls',
       note: `per ${WRITE_SIZE / 1024} KiB write, sender and receiver; from --strace line counts of ${small} and ${large} messages`,
     };
   } catch (error) {
-    return { name, value: null, unit: 'stops', note: `not available: ${error.message}` };
+    return { name, value: null, unit: 'syscalls', note: `not available: ${error.message}` };
   }
 }
 
