@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import type { SupportLevel } from '../mediator/context.js';
-import { SYSCALLS } from '../mediator/syscall-table.js';
+import type { SupportLevel, SyscallEntry } from '../mediator/context.js';
+import { SYSCALLS, notifiedNumbers } from '../mediator/syscall-table.js';
 
 const LEVELS: readonly SupportLevel[] = ['emulated', 'mediated', 'native', 'unsupported'];
 
@@ -8,7 +8,7 @@ const LEVELS: readonly SupportLevel[] = ['emulated', 'mediated', 'native', 'unsu
 export function registerSyscalls(program: Command): void {
   program
     .command('syscalls')
-    .description('List how simterpose treats every x86_64 syscall: emulated, mediated, native or unsupported.')
+    .description('List how simterpose treats every x86_64 syscall: emulated, mediated, native or unsupported, and whether a trapped one reaches it as a seccomp user notification or a ptrace stop.')
     .option('--level <level>', `only this level (${LEVELS.join(', ')})`)
     .option('--json', 'machine-readable output')
     .action((options: { level?: string; json?: boolean }) => {
@@ -16,12 +16,23 @@ export function registerSyscalls(program: Command): void {
     });
 }
 
+const NOTIFIED = new Set(notifiedNumbers());
+
+/** How a trapped call reaches simterpose by default (--no-notify-syscalls: always a stop); native calls are not trapped. */
+function trap(entry: SyscallEntry): 'notification' | 'stop' | null {
+  if (entry.level === 'native') return null;
+  return NOTIFIED.has(entry.number) ? 'notification' : 'stop';
+}
+
 export function listSyscalls(level: SupportLevel | undefined, json: boolean): string {
   const entries = [...SYSCALLS.values()].filter((entry) => level === undefined || entry.level === level);
   if (json) {
-    return `${JSON.stringify(entries.map(({ number, name, level: l, note }) => ({ number, name, level: l, note: note ?? null })), null, 2)}\n`;
+    return `${JSON.stringify(entries.map((entry) => ({ number: entry.number, name: entry.name, level: entry.level, trap: trap(entry), note: entry.note ?? null })), null, 2)}\n`;
   }
   const counts = LEVELS.map((l) => `${[...SYSCALLS.values()].filter((e) => e.level === l).length} ${l}`).join(', ');
-  const lines = entries.map(({ number, name, level: l, note }) => `${String(number).padStart(3)}  ${name.padEnd(24)} ${l.padEnd(11)} ${note ?? ''}`.trimEnd());
-  return `${lines.join('\n')}\n\n${counts}\n`;
+  const lines = entries.map((entry) =>
+    `${String(entry.number).padStart(3)}  ${entry.name.padEnd(24)} ${entry.level.padEnd(11)} ${(trap(entry) ?? '').padEnd(12)} ${entry.note ?? ''}`.trimEnd(),
+  );
+  const notified = entries.filter((entry) => trap(entry) === 'notification').length;
+  return `${lines.join('\n')}\n\n${counts}; ${notified} of those listed come as seccomp user notifications, unless --no-notify-syscalls\n`;
 }

@@ -32,19 +32,22 @@ describe('simterpose --help and --version', () => {
 });
 
 describe('simterpose syscalls', () => {
-  it('lists every syscall with its support level', async () => {
+  it('lists every syscall with its support level, and how a trapped one reaches simterpose', async () => {
     const result = await simterpose('syscalls');
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/^\s*202\s+futex\s+emulated/m);
-    expect(result.stdout).toMatch(/^\s*9\s+mmap\s+native/m);
+    expect(result.stdout).toMatch(/^\s*202\s+futex\s+emulated\s+stop\s/m);
+    expect(result.stdout).toMatch(/^\s*39\s+getpid\s+emulated\s+notification\s/m);
+    expect(result.stdout).toMatch(/^\s*0\s+read\s+mediated\s+notification\s/m);
+    expect(result.stdout).toMatch(/^\s*9\s+mmap\s+native\s*$/m);
     expect(result.stdout).toMatch(/^\s*70\s+msgrcv\s+unsupported/m);
+    expect(result.stdout).toMatch(/; 15 of those listed come as seccomp user notifications, unless --no-notify-syscalls$/m);
   });
 
   it('filters by level and speaks JSON', async () => {
     const result = await simterpose('syscalls', '--level', 'unsupported', '--json');
-    const entries = JSON.parse(result.stdout) as Array<{ name: string; level: string }>;
+    const entries = JSON.parse(result.stdout) as Array<{ name: string; level: string; trap: string | null }>;
     expect(entries.length).toBeGreaterThan(3);
-    expect(entries.every((entry) => entry.level === 'unsupported')).toBe(true);
+    expect(entries.every((entry) => entry.level === 'unsupported' && entry.trap === 'stop')).toBe(true);
     expect(entries.map((entry) => entry.name)).toContain('msgrcv');
   });
 });
