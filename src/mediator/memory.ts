@@ -3,6 +3,16 @@ import { ptrace } from './native.js';
 /** Where C strings are read: one buffer for all, as making one per read costs more than the copy. */
 let cStringScratch = Buffer.allocUnsafeSlow(4096);
 
+/**
+ * V8 keeps a typed array of up to 64 bytes inside its heap, and the addon,
+ * given one, has V8 move its bytes to a new allocation of their own, later
+ * freed by the garbage collector: for a 16-byte timespec that cost more than
+ * the write into the tracee. Small writes are copied into this buffer, which
+ * lives outside the heap, and handed over from there.
+ */
+const SMALL_WRITE = 64;
+const smallWriteScratch = Buffer.allocUnsafeSlow(SMALL_WRITE);
+
 /** Typed reads and writes of a tracee's memory, over the addon's byte copies. */
 export const memory = {
   read(pid: number, addr: number, length: number): Buffer {
@@ -15,7 +25,12 @@ export const memory = {
     ptrace.readMemoryInto(pid, addr, target);
   },
   write(pid: number, addr: number, data: Buffer): void {
-    ptrace.writeMemory(pid, addr, data);
+    if (data.length > SMALL_WRITE) {
+      ptrace.writeMemory(pid, addr, data);
+      return;
+    }
+    data.copy(smallWriteScratch);
+    ptrace.writeMemory(pid, addr, smallWriteScratch.subarray(0, data.length));
   },
   cString(pid: number, addr: number, max = 4096): string {
     if (cStringScratch.length < max) cStringScratch = Buffer.allocUnsafeSlow(max);
@@ -34,30 +49,17 @@ export const memory = {
   writeI32(pid: number, addr: number, value: number): void {
     const data = Buffer.alloc(4);
     data.writeInt32LE(value, 0);
-    ptrace.writeMemory(pid, addr, data);
+    memory.write(pid, addr, data);
   },
   writeU32(pid: number, addr: number, value: number): void {
     const data = Buffer.alloc(4);
     data.writeUInt32LE(value >>> 0, 0);
-    ptrace.writeMemory(pid, addr, data);
+    memory.write(pid, addr, data);
   },
   /** A struct timespec, as seconds. */
   timespec(pid: number, addr: number): number {
     const data = memory.read(pid, addr, 16);
     return Number(data.readBigInt64LE(0)) + Number(data.readBigInt64LE(8)) / 1e9;
-  },
-  writeTimespec(pid: number, addr: number, seconds: number): void {
-    const data = Buffer.alloc(16);
-    let whole = Math.floor(seconds);
-    let nanoseconds = Math.round((seconds - whole) * 1e9);
-    // Rounding may reach a whole second: carry it rather than write tv_nsec = 1e9.
-    if (nanoseconds >= 1e9) {
-      whole += 1;
-      nanoseconds -= 1e9;
-    }
-    data.writeBigInt64LE(BigInt(whole), 0);
-    data.writeBigInt64LE(BigInt(nanoseconds), 8);
-    ptrace.writeMemory(pid, addr, data);
   },
   /** A sigset_t argument (NULL: none), as a bit set of signals. */
   signalMask(pid: number, addr: number): bigint | undefined {
@@ -69,6 +71,16 @@ export const memory = {
     return Number(data.readBigInt64LE(0)) + Number(data.readBigInt64LE(8)) / 1e6;
   },
 };
+
+/**
+ * Writes a safe integer as a little-endian int64, without the BigInt that
+ * Buffer.writeBigInt64LE needs: clock reads write two per call.
+ */
+export function writeInt64LE(data: Buffer, value: number, offset: number): void {
+  const high = Math.floor(value / 2 ** 32);
+  data.writeUInt32LE(value - high * 2 ** 32, offset);
+  data.writeInt32LE(high, offset + 4);
+}
 
 /** Syscall arguments arrive as 64-bit values; C `int` arguments are their low 32 bits. */
 export const asInt = (value: number): number => value | 0;

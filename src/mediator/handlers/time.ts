@@ -1,6 +1,6 @@
 import type { FamilyTable, SyscallContext } from '../context.js';
 import { Errno } from '../errno.js';
-import { asInt, memory } from '../memory.js';
+import { asInt, memory, writeInt64LE } from '../memory.js';
 import { NATIVE, blocked, done, fail, type Outcome } from '../outcome.js';
 import type { Thread } from '../tracees.js';
 import { toTimespec, type Timespec } from '../virtual-time.js';
@@ -18,8 +18,8 @@ export function readTimespec(pid: number, address: number): Timespec {
 export function writeTimespec(pid: number, address: number, value: Timespec | number): void {
   const { seconds, nanoseconds } = typeof value === 'number' ? toTimespec(value) : value;
   const data = Buffer.alloc(16);
-  data.writeBigInt64LE(BigInt(seconds), 0);
-  data.writeBigInt64LE(BigInt(nanoseconds), 8);
+  writeInt64LE(data, seconds, 0);
+  writeInt64LE(data, nanoseconds, 8);
   memory.write(pid, address, data);
 }
 
@@ -150,8 +150,8 @@ function gettimeofday(ctx: SyscallContext): Outcome {
   const now = ctx.services.time.realtime();
   if (timeval !== 0) {
     const data = Buffer.alloc(16);
-    data.writeBigInt64LE(BigInt(now.seconds), 0);
-    data.writeBigInt64LE(BigInt(Math.floor(now.nanoseconds / 1000)), 8);
+    writeInt64LE(data, now.seconds, 0);
+    writeInt64LE(data, Math.floor(now.nanoseconds / 1000), 8);
     memory.write(ctx.process.pid, timeval, data);
   }
   // The kernel keeps no time zone of its own: UTC, no daylight saving.
@@ -163,7 +163,7 @@ function time(ctx: SyscallContext): Outcome {
   const seconds = ctx.services.time.realtime().seconds;
   if (ctx.args[0] !== 0) {
     const data = Buffer.alloc(8);
-    data.writeBigInt64LE(BigInt(seconds));
+    writeInt64LE(data, seconds, 0);
     memory.write(ctx.process.pid, ctx.args[0]!, data);
   }
   return done(seconds);
