@@ -2,12 +2,12 @@
 //! CPU time, which the emulator turns into simulated compute.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::mem;
 
 use crate::errors::{check, errno_error, last_errno, Result};
+use crate::id_map::IdMap;
 
 const PERF_TYPE_HARDWARE: u32 = 0;
 const PERF_COUNT_HW_INSTRUCTIONS: u64 = 1;
@@ -102,7 +102,7 @@ pub fn close_counter(fd: i32) -> Result<()> {
 thread_local! {
   /// /proc/<tid>/schedstat of each measured thread, kept open: re-reading it
   /// with pread costs one syscall instead of open, read and close.
-  static SCHEDSTATS: RefCell<HashMap<i32, File>> = RefCell::new(HashMap::new());
+  static SCHEDSTATS: RefCell<IdMap<i32, File>> = RefCell::new(IdMap::default());
 }
 
 /// CPU time of any thread, in ns: the first field of its schedstat (time on

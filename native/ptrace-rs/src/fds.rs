@@ -3,7 +3,6 @@
 //! reading from it, so the tracee sees no difference.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::mem;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::time::{Duration, Instant};
@@ -11,6 +10,7 @@ use std::time::{Duration, Instant};
 use napi_derive::napi;
 
 use crate::errors::{errno_error, last_errno, Result};
+use crate::id_map::IdMap;
 
 #[napi(object)]
 pub struct FdInfo {
@@ -38,7 +38,7 @@ pub struct TraceeFd {
 }
 
 thread_local! {
-  static PIDFDS: RefCell<HashMap<i32, OwnedFd>> = RefCell::new(HashMap::new());
+  static PIDFDS: RefCell<IdMap<i32, OwnedFd>> = RefCell::new(IdMap::default());
 }
 
 fn pidfd(pid: i32) -> Result<i32> {

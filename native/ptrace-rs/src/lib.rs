@@ -12,6 +12,7 @@ mod calibrate;
 mod counters;
 mod errors;
 mod fds;
+mod id_map;
 mod memory;
 mod notify;
 mod preempt;

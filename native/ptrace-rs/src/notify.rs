@@ -16,14 +16,14 @@
 //! a thread held at a seccomp stop.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 use crate::errors::{errno_error, last_errno, Result};
+use crate::id_map::IdMap;
 use crate::{preempt, uring};
 
 thread_local! {
   /// Received and not answered yet, per tid: (listener, notification id).
-  static PENDING: RefCell<HashMap<i32, (i32, u64)>> = RefCell::new(HashMap::new());
+  static PENDING: RefCell<IdMap<i32, (i32, u64)>> = RefCell::new(IdMap::default());
 }
 
 pub enum Event {

@@ -8,17 +8,18 @@
 //! on the machine's load. The watchdog only sends a signal: every ptrace
 //! request stays on the main thread.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 use std::sync::{Mutex, Once};
 use std::time::{Duration, Instant};
+
+use crate::id_map::IdMap;
 
 static RUNNING_TID: AtomicI32 = AtomicI32::new(0);
 static RUN_GENERATION: AtomicU64 = AtomicU64::new(0);
 static QUANTUM_MS: AtomicU64 = AtomicU64::new(0);
 static START: Once = Once::new();
 /// SIGSTOPs sent per tid and not yet seen as stops.
-static SENT: Mutex<Option<HashMap<i32, u32>>> = Mutex::new(None);
+static SENT: Mutex<Option<IdMap<i32, u32>>> = Mutex::new(None);
 
 /// Sets the quantum (0 turns preemption off) and starts the watchdog once.
 pub fn set_quantum(ms: u32) {
@@ -98,7 +99,7 @@ fn watch() {
     }
     if cpu_time(tid, wall_origin).saturating_sub(since) >= Duration::from_millis(quantum) {
       let mut sent = SENT.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-      *sent.get_or_insert_with(HashMap::new).entry(tid).or_insert(0) += 1;
+      *sent.get_or_insert_with(IdMap::default).entry(tid).or_insert(0) += 1;
       drop(sent);
       unsafe { libc::syscall(libc::SYS_tkill, tid, libc::SIGSTOP) };
       // One signal per run is enough: wait for the next resume.

@@ -5,18 +5,18 @@
 //! the usual "emulate and skip" costs one PTRACE_SETREGS and no second GETREGS.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 use libc::user_regs_struct;
 
 use crate::errors::{invalid, Result};
+use crate::id_map::IdMap;
 use crate::ptrace;
 
 /// Length of the `syscall` instruction (0f 05), to step back over it.
 const SYSCALL_INSN_LEN: u64 = 2;
 
 thread_local! {
-  static CACHE: RefCell<HashMap<i32, user_regs_struct>> = RefCell::new(HashMap::new());
+  static CACHE: RefCell<IdMap<i32, user_regs_struct>> = RefCell::new(IdMap::default());
 }
 
 /// Reads the registers at a new stop and keeps them for the calls that follow.

@@ -15,7 +15,6 @@
 //! errno lives in the memory it shares with our thread.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::ffi::CString;
 use std::mem;
 use std::os::fd::{IntoRawFd, OwnedFd};
@@ -24,6 +23,7 @@ use std::sync::atomic::{AtomicI32, Ordering};
 use napi_derive::napi;
 
 use crate::errors::{errno_error, invalid, last_errno, last_error, Result};
+use crate::id_map::IdMap;
 use crate::{fds, ptrace, seccomp};
 
 #[napi(object)]
@@ -278,7 +278,7 @@ pub fn spawn(opts: &SpawnOptions) -> Result<i32> {
 
 thread_local! {
   /// Listeners of spawned children, until `take_listener` hands them over.
-  static LISTENERS: RefCell<HashMap<i32, OwnedFd>> = RefCell::new(HashMap::new());
+  static LISTENERS: RefCell<IdMap<i32, OwnedFd>> = RefCell::new(IdMap::default());
 }
 
 /// The seccomp listener of the child `pid` spawned with notified syscalls; the caller owns it.

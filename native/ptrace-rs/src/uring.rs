@@ -10,9 +10,9 @@
 //! lose one to a request still armed. Main thread only.
 
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
 
 use crate::errors::{errno_error, last_errno, Result};
+use crate::id_map::{IdMap, IdSet};
 
 const SYS_IO_URING_SETUP: libc::c_long = 425;
 const SYS_IO_URING_ENTER: libc::c_long = 426;
@@ -117,16 +117,16 @@ struct Ring {
   cq_mask: u32,
   cqes: *const Cqe,
   /// Submitted and not yet complete.
-  armed_waits: HashSet<i32>,
+  armed_waits: IdSet<i32>,
   /// Per listener, the number its armed poll completes with; and the other way round.
-  armed_polls: HashMap<i32, u32>,
-  poll_listeners: HashMap<u32, i32>,
+  armed_polls: IdMap<i32, u32>,
+  poll_listeners: IdMap<u32, i32>,
   next_poll: u32,
   /// Completed since last looked at: this tid may have a stop; this listener a notification.
-  stopped: HashSet<i32>,
-  readable: HashSet<i32>,
+  stopped: IdSet<i32>,
+  readable: IdSet<i32>,
   /// Listeners no process uses any more: polling them would complete at once, forever.
-  hung_up: HashSet<i32>,
+  hung_up: IdSet<i32>,
   /// Where WAITID writes: never read (WNOWAIT; waitpid collects), but the kernel needs the room.
   info: Box<[libc::siginfo_t; ENTRIES as usize]>,
   to_submit: u32,
@@ -174,13 +174,13 @@ impl Ring {
       cq_tail: at(cq, params.cq_off.tail) as *const u32,
       cq_mask: unsafe { *(at(cq, params.cq_off.ring_mask) as *const u32) },
       cqes: at(cq, params.cq_off.cqes) as *const Cqe,
-      armed_waits: HashSet::new(),
-      armed_polls: HashMap::new(),
-      poll_listeners: HashMap::new(),
+      armed_waits: IdSet::default(),
+      armed_polls: IdMap::default(),
+      poll_listeners: IdMap::default(),
       next_poll: 0,
-      stopped: HashSet::new(),
-      readable: HashSet::new(),
-      hung_up: HashSet::new(),
+      stopped: IdSet::default(),
+      readable: IdSet::default(),
+      hung_up: IdSet::default(),
       info: Box::new(unsafe { std::mem::zeroed() }),
       to_submit: 0,
     })
