@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "net_listen.h"
 
 #define MAX_CLIENTS 64
 #define BUFFER_SIZE 65536
@@ -46,19 +47,6 @@ struct connection {
 
 static struct connection connections[MAX_CLIENTS];
 static int served;
-
-static int listen_on(int port, int nonblocking) {
-  int fd = socket(AF_INET, SOCK_STREAM | (nonblocking ? SOCK_NONBLOCK : 0), 0);
-  CHECK(fd >= 0);
-  int one = 1;
-  CHECK(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == 0);
-  struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_ANY)};
-  CHECK(bind(fd, (struct sockaddr *)&address, sizeof address) == 0);
-  CHECK(listen(fd, MAX_CLIENTS) == 0);
-  printf("listening on port %d\n", port);
-  fflush(stdout);
-  return fd;
-}
 
 static void closed(struct connection *c) {
   printf("connection closed after echoing %ld bytes\n", c->echoed);
@@ -276,7 +264,7 @@ int main(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN);
   for (int i = 0; i < MAX_CLIENTS; i++) connections[i].fd = -1;
 
-  int listener = listen_on(port, mode != BLOCKING);
+  int listener = listen_on(port, mode != BLOCKING ? SOCK_NONBLOCK : 0, MAX_CLIENTS);
   switch (mode) {
   case BLOCKING: serve_blocking(listener, clients); break;
   case POLL: serve_poll(listener, clients); break;

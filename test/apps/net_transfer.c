@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "net_listen.h"
 
 static double now(void) {
   struct timespec t;
@@ -31,15 +32,7 @@ static double now(void) {
 }
 
 static int receiver(int port, long expected) {
-  int listener = socket(AF_INET, SOCK_STREAM, 0);
-  CHECK(listener >= 0);
-  int one = 1;
-  CHECK(setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == 0);
-  struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_ANY)};
-  CHECK(bind(listener, (struct sockaddr *)&address, sizeof address) == 0);
-  CHECK(listen(listener, 1) == 0);
-  printf("listening on port %d\n", port);
-  fflush(stdout);
+  int listener = listen_on(port, 0, 1);
   int fd = accept(listener, NULL, NULL);
   CHECK(fd >= 0);
   double accepted = now(), last = accepted;

@@ -1,0 +1,27 @@
+/* Shared by the network test programs: a TCP listener on every address of
+ * the host, announced on stdout so that the tests (and the programs' peers,
+ * started later) know it is up. */
+#ifndef SIMTERPOSE_TEST_NET_LISTEN_H
+#define SIMTERPOSE_TEST_NET_LISTEN_H
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "check.h"
+
+/* `type_flags` is or-ed into SOCK_STREAM (SOCK_NONBLOCK, SOCK_CLOEXEC). */
+static int listen_on(int port, int type_flags, int backlog) {
+  int fd = socket(AF_INET, SOCK_STREAM | type_flags, 0);
+  CHECK(fd >= 0);
+  int one = 1;
+  CHECK(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == 0);
+  struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_ANY)};
+  CHECK(bind(fd, (struct sockaddr *)&address, sizeof address) == 0);
+  CHECK(listen(fd, backlog) == 0);
+  printf("listening on port %d\n", port);
+  fflush(stdout);
+  return fd;
+}
+
+#endif
