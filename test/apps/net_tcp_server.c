@@ -79,28 +79,37 @@ static void serve_blocking(int listener, int clients) {
   }
 }
 
+static int wants_read(const struct connection *c) { return !c->read_eof && c->end < sizeof c->buffer; }
+static int wants_write(const struct connection *c) { return c->end > c->start; }
+
+/* One write of what is buffered; its result, -1 when the socket is full. */
+static ssize_t write_some(struct connection *c) {
+  ssize_t n = write(c->fd, c->buffer + c->start, c->end - c->start);
+  if (n < 0) CHECK(errno == EAGAIN || errno == EWOULDBLOCK);
+  if (n > 0) {
+    c->start += n;
+    c->echoed += n;
+    if (c->start == c->end) c->start = c->end = 0;
+  }
+  return n;
+}
+
+/* One read into the buffer's free room; its result, -1 when nothing is there yet. */
+static ssize_t read_some(struct connection *c) {
+  ssize_t n = read(c->fd, c->buffer + c->end, sizeof c->buffer - c->end);
+  if (n < 0) CHECK(errno == EAGAIN || errno == EWOULDBLOCK);
+  if (n == 0) c->read_eof = 1;
+  if (n > 0) c->end += n;
+  return n;
+}
+
 /* Moves bytes as far as the socket allows without blocking. Returns 1 once
  * the connection is finished (client's EOF seen and everything echoed). */
 static int progress(struct connection *c) {
   for (;;) {
     int moved = 0;
-    if (c->end > c->start) {
-      ssize_t n = write(c->fd, c->buffer + c->start, c->end - c->start);
-      if (n < 0) CHECK(errno == EAGAIN || errno == EWOULDBLOCK);
-      if (n > 0) {
-        c->start += n;
-        c->echoed += n;
-        if (c->start == c->end) c->start = c->end = 0;
-        moved = 1;
-      }
-    }
-    if (!c->read_eof && c->end < sizeof c->buffer) {
-      ssize_t n = read(c->fd, c->buffer + c->end, sizeof c->buffer - c->end);
-      if (n < 0) CHECK(errno == EAGAIN || errno == EWOULDBLOCK);
-      if (n == 0) c->read_eof = 1;
-      if (n > 0) c->end += n;
-      if (n >= 0) moved = 1;
-    }
+    if (wants_write(c) && write_some(c) > 0) moved = 1;
+    if (wants_read(c) && read_some(c) >= 0) moved = 1;
     if (c->read_eof && c->end == c->start) return 1;
     if (!moved) return 0;
   }
@@ -109,26 +118,10 @@ static int progress(struct connection *c) {
 /* One step for level-triggered loops: one read or one write, as the
  * readiness reported allows, so that readiness is asked again each time. */
 static int step(struct connection *c, int readable, int writable) {
-  if (writable && c->end > c->start) {
-    ssize_t n = write(c->fd, c->buffer + c->start, c->end - c->start);
-    if (n < 0) CHECK(errno == EAGAIN || errno == EWOULDBLOCK);
-    if (n > 0) {
-      c->start += n;
-      c->echoed += n;
-      if (c->start == c->end) c->start = c->end = 0;
-    }
-  }
-  if (readable && !c->read_eof && c->end < sizeof c->buffer) {
-    ssize_t n = read(c->fd, c->buffer + c->end, sizeof c->buffer - c->end);
-    if (n < 0) CHECK(errno == EAGAIN || errno == EWOULDBLOCK);
-    if (n == 0) c->read_eof = 1;
-    if (n > 0) c->end += n;
-  }
+  if (writable && wants_write(c)) write_some(c);
+  if (readable && wants_read(c)) read_some(c);
   return c->read_eof && c->end == c->start;
 }
-
-static int wants_read(const struct connection *c) { return !c->read_eof && c->end < sizeof c->buffer; }
-static int wants_write(const struct connection *c) { return c->end > c->start; }
 
 static struct connection *accept_one(int listener) {
   int fd = accept4(listener, NULL, NULL, SOCK_NONBLOCK);
