@@ -58,12 +58,16 @@ export function perCallRow(name, commandFor, calls, note) {
   }
 }
 
-/** A row of numerator / denominator against a ceiling (≤ target). */
-export function ratioRow(name, numerator, denominator, target) {
-  const goal = target === undefined ? '' : `target ≤ ${target}×`;
+/**
+ * A row of numerator / denominator against a ceiling (≤ target), or against
+ * a floor (≥ target) when `atLeast`, for rates, where more is better.
+ */
+export function ratioRow(name, numerator, denominator, target, { atLeast = false } = {}) {
+  const goal = target === undefined ? '' : `target ${atLeast ? '≥' : '≤'} ${target}×`;
   if (numerator.value === null || denominator.value === null) {
     return { name, value: null, unit: '×', note: `${goal}${goal ? ', ' : ''}not measured` };
   }
   const value = numerator.value / denominator.value;
-  return { name, value, unit: '×', note: goal ? `${goal}: ${value <= target ? 'met' : 'MISSED'}` : '' };
+  const met = atLeast ? value >= target : value <= target;
+  return { name, value, unit: '×', note: goal ? `${goal}: ${met ? 'met' : 'MISSED'}` : '' };
 }

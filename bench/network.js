@@ -14,7 +14,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { binDir, buildPrograms, median, repoRoot, simterposeCli, timeRun } from './measure.js';
+import { binDir, buildPrograms, median, ratioRow, repoRoot, simterposeCli, timeRun } from './measure.js';
 
 const transfer = `${binDir}net_transfer`;
 const floorTracer = `${binDir}c-net-tracer`;
@@ -152,15 +152,6 @@ function stopsPerMessage(folder, mode) {
 /** Wall seconds of the bare C tracer carrying `bytes` from one child to the other, by ptrace stops or user notifications. */
 const floorSeconds = (mode) => (bytes) => timeRun([floorTracer, String(bytes), String(WRITE_SIZE), String(FLOOR_RING), ...(mode === 'notify' ? ['notify'] : [])]);
 
-function ratio(name, numerator, denominator, target) {
-  const goal = target === undefined ? '' : `target ≥ ${target}×`;
-  if (numerator.value === null || denominator.value === null) {
-    return { name, value: null, unit: '×', note: `${goal}${goal ? ', ' : ''}not measured` };
-  }
-  const value = numerator.value / denominator.value;
-  return { name, value, unit: '×', note: goal ? `${goal}: ${value >= target ? 'met' : 'MISSED'}` : '' };
-}
-
 export async function run() {
   build();
   const folder = mkdtempSync(join(tmpdir(), 'simterpose-bench-network-'));
@@ -201,13 +192,13 @@ export async function run() {
       full,
       stopped,
       translate,
-      ratio('full mediation / native', full, native, RATIO_TARGET),
-      ratio('full mediation, ptrace stops only / native', stopped, native),
-      ratio('address translation / native', translate, native),
-      ratio('full mediation / plain C notification tracer', full, notifyFloor),
-      ratio('full mediation, ptrace stops only / plain C tracer', stopped, floor),
-      ratio('plain C tracer / native', floor, native),
-      ratio('plain C notification tracer / native', notifyFloor, native),
+      ratioRow('full mediation / native', full, native, RATIO_TARGET, { atLeast: true }),
+      ratioRow('full mediation, ptrace stops only / native', stopped, native),
+      ratioRow('address translation / native', translate, native),
+      ratioRow('full mediation / plain C notification tracer', full, notifyFloor),
+      ratioRow('full mediation, ptrace stops only / plain C tracer', stopped, floor),
+      ratioRow('plain C tracer / native', floor, native),
+      ratioRow('plain C notification tracer / native', notifyFloor, native),
       stopsPerMessage(folder, 'full'),
       stopsPerMessage(folder, 'translate'),
     ];
