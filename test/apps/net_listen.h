@@ -4,7 +4,6 @@
 #ifndef SIMTERPOSE_TEST_NET_LISTEN_H
 #define SIMTERPOSE_TEST_NET_LISTEN_H
 
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
