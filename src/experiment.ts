@@ -9,14 +9,15 @@ import { RunRecorder } from './report/recorder.js';
 import { chromeTrace } from './report/trace.js';
 import type { RunReport } from './report/types.js';
 import { ptrace } from './mediator/native.js';
-import { StraceFormatter } from './mediator/strace.js';
-import { syscallNumber } from './mediator/syscall-table.js';
-import { DEFAULT_CPU_THRESHOLD, DEFAULT_REFERENCE_SPEED, defaultCpuModel, type CpuModelName, type CpuModelOptions } from './mediator/cpu-model.js';
-import { DEFAULT_EPOCH } from './mediator/virtual-time.js';
-import { MAX_SEED } from './mediator/random.js';
-import type { Process, Thread } from './mediator/tracees.js';
+import { StraceFormatter } from './mediator/strace/formatter.js';
+import { syscallNumber } from './mediator/syscalls/table.js';
+import { DEFAULT_CPU_THRESHOLD, DEFAULT_REFERENCE_SPEED, defaultCpuModel, type CpuModelName, type CpuModelOptions } from './mediator/host/cpu-model.js';
+import { DEFAULT_EPOCH } from './mediator/host/virtual-time.js';
+import { MAX_SEED } from './mediator/host/random.js';
+import type { Process, Thread } from './mediator/tracees/tracees.js';
 import { CANNOT_EXECUTE, resolveProgram } from './program-path.js';
 import { loadSimulation, parseDeployment } from './sim/index.js';
+import type { NetworkMode } from './net/index.js';
 
 
 export interface ExperimentOptions {
@@ -29,7 +30,7 @@ export interface ExperimentOptions {
   /** Host the program runs on (default: the platform's first host). */
   host?: string;
   /** How AF_INET traffic travels: full mediation (the default) or address translation over kernel loopback sockets. */
-  network?: 'full' | 'translate';
+  network?: NetworkMode;
   /** Socket data, id and clock syscalls come as seccomp user notifications (default true; see MediatorOptions). */
   notifySyscalls?: boolean;
   /**

@@ -4,7 +4,7 @@ import { UserError } from './errors.js';
 import type { ExperimentOptions } from './experiment.js';
 import type { LaunchSpec, Mediator } from './mediator/mediator.js';
 import { ptrace } from './mediator/native.js';
-import type { Process } from './mediator/tracees.js';
+import type { Process } from './mediator/tracees/tracees.js';
 import { shownPid } from './report/ids.js';
 
 /**

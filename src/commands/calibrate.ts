@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { UserError } from '../errors.js';
-import { calibrate } from '../mediator/cpu-model.js';
+import { calibrate } from '../mediator/host/cpu-model.js';
 import { parseNumber } from './run.js';
 
 /** `simterpose calibrate`: the --reference-speed that makes the cputime model charge as the instructions model would. */

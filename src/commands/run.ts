@@ -3,10 +3,10 @@ import { UserError } from '../errors.js';
 import { runExperiment } from '../experiment.js';
 import { formatSummary } from '../report/summary.js';
 import { LOG_LEVELS, setLogLevel } from '../log.js';
-import { DeadlockError } from '../mediator/idle.js';
-import { REPORT_HINT, UnsupportedSyscallError } from '../mediator/unsupported.js';
+import { DeadlockError } from '../mediator/loop/idle.js';
+import { REPORT_HINT, UnsupportedSyscallError } from '../mediator/syscalls/unsupported.js';
 import type { LevelWithSilent } from 'pino';
-import type { CpuModelName } from '../mediator/cpu-model.js';
+import type { CpuModelName } from '../mediator/host/cpu-model.js';
 
 /** Exit status when simterpose itself could not finish the run (deadlock, unsupported syscall). */
 export const RUN_FAILED = 125;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import type { SupportLevel, SyscallEntry } from '../mediator/context.js';
-import { SYSCALLS, notifiedNumbers } from '../mediator/syscall-table.js';
+import type { SupportLevel, SyscallEntry } from '../mediator/syscalls/context.js';
+import { SYSCALLS, notifiedNumbers } from '../mediator/syscalls/table.js';
 
 const LEVELS: readonly SupportLevel[] = ['emulated', 'mediated', 'native', 'unsupported'];
 

@@ -1,29 +1,29 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { logger } from '../log.js';
-import type { Services } from './context.js';
-import { Dispatcher } from './dispatcher.js';
-import { Lifecycle } from './lifecycle.js';
+import type { Services } from './syscalls/context.js';
+import { Dispatcher } from './syscalls/dispatcher.js';
+import { Lifecycle } from './loop/lifecycle.js';
 import { ptrace, StopKind } from './native.js';
-import { Scheduler } from './scheduler.js';
-import { deliverableSignal } from './signals.js';
-import { SignalActions } from './signal-actions.js';
-import type { StraceSink } from './strace.js';
-import type { MediatorObserver } from './events.js';
-import { notifiedNumbers, trappedNumbers } from './syscall-table.js';
-import { TraceeTable, type Process, type Thread } from './tracees.js';
-import { Errno } from './errno.js';
-import { idleStep } from './idle.js';
+import { Scheduler } from './loop/scheduler.js';
+import { deliverableSignal } from './tracees/pending-signals.js';
+import { SignalActions } from './tracees/signal-actions.js';
+import type { StraceSink } from './strace/formatter.js';
+import type { MediatorObserver } from './observer.js';
+import { notifiedNumbers, trappedNumbers } from './syscalls/table.js';
+import { TraceeTable, type Process, type Thread } from './tracees/tracees.js';
+import { Errno } from './abi/errno.js';
+import { idleStep } from './loop/idle.js';
 import { limitError, spawnLimitError } from './limits.js';
-import { CpuModel, type CpuModelOptions } from './cpu-model.js';
-import { measureStopOverheadNs } from './stop-overhead.js';
-import { TimerfdTable } from './handlers/timerfd.js';
-import { VirtualTime } from './virtual-time.js';
-import { RandomStreams } from './random.js';
-import { CpuFiles } from './cpu-files.js';
-import { NameFiles } from './name-files.js';
+import { CpuModel, type CpuModelOptions } from './host/cpu-model.js';
+import { measureStopOverheadNs } from './host/stop-overhead.js';
+import { TimerfdTable } from './syscalls/handlers/timerfd.js';
+import { VirtualTime } from './host/virtual-time.js';
+import { RandomStreams } from './host/random.js';
+import { CpuFiles } from './host/cpu-files.js';
+import { NameFiles } from './host/name-files.js';
 import type { Simulation } from '../sim/index.js';
-import { VirtualNetwork } from '../net/index.js';
-import { SimTransport } from './sim-transport.js';
+import { VirtualNetwork, type NetworkMode } from '../net/index.js';
+import { SimTransport } from './sockets/sim-transport.js';
 
 const log = logger('mediator');
 
@@ -68,7 +68,7 @@ export interface MediatorOptions {
   /** Told of processes, computations, waits and transfers (reports, traces, progress). */
   observer?: MediatorObserver;
   /** Where AF_INET traffic travels: copied by the mediator (full, the default) or through kernel loopback sockets (translate). */
-  network?: 'full' | 'translate';
+  network?: NetworkMode;
   /**
    * The calls of `notifiedNumbers` (socket data, ids, clocks) come as seccomp
    * user notifications, not ptrace stops (default true; ignored under
@@ -164,7 +164,7 @@ export class Mediator implements Services {
       // Linux grows TCP buffers up to these (tcp_wmem, tcp_rmem maxima): programs that send a lot before reading rely on it.
       sendBufferSize: TCP_SEND_BUFFER,
       receiveBufferSize: TCP_RECEIVE_BUFFER,
-      carriesBytes: options.network !== 'translate',
+      mode: options.network ?? 'full',
     });
     this.nameFiles = new NameFiles(this.network.addresses.entries);
     this.dispatcher = new Dispatcher(this, options.strace);

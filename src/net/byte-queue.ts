@@ -1,4 +1,4 @@
-import { Fifo } from './fifo.js';
+import { Queue } from './queue.js';
 
 /**
  * Bytes as a queue of chunks with an offset into the first: adding and
@@ -6,7 +6,7 @@ import { Fifo } from './fifo.js';
  * long stream never goes through a growing Buffer.concat.
  */
 export class ByteQueue {
-  private readonly chunks = new Fifo<Buffer>();
+  private readonly chunks = new Queue<Buffer>();
   /** Bytes of the first chunk already consumed. */
   private offset = 0;
   private size = 0;

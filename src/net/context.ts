@@ -4,12 +4,12 @@ import type { PortTable } from './ports.js';
 import type { Endpoint } from './sockaddr.js';
 import type { StreamSocket } from './stream.js';
 import type { Transport } from './transport.js';
+import type { NetworkMode } from './network.js';
 
 /** What sockets need of the network they live in; `VirtualNetwork` provides it. */
 export interface NetContext {
   readonly transport: Transport;
-  /** Whether connections keep the bytes themselves (full mediation) or only count them (address translation). */
-  readonly carriesBytes: boolean;
+  readonly mode: NetworkMode;
   readonly addresses: AddressBook;
   readonly sendBufferSize: number;
   readonly receiveBufferSize: number;

@@ -1,7 +1,7 @@
 import type { NetContext } from './context.js';
 import { DNS_PORT } from './dns.js';
 import { fail, type SocketError } from './errors.js';
-import { Fifo } from './fifo.js';
+import { Queue } from './queue.js';
 import { INADDR_ANY, LOOPBACK, isLoopback } from './ipv4.js';
 import { Watchable, type Readiness } from './readiness.js';
 import type { Endpoint } from './sockaddr.js';
@@ -37,7 +37,7 @@ export class DatagramSocket extends Watchable {
   private localEndpoint: Endpoint | undefined;
   private peer: Endpoint | undefined;
   private closed = false;
-  private readonly queue = new Fifo<Datagram>();
+  private readonly queue = new Queue<Datagram>();
   private queuedBytes = 0;
 
   constructor(
@@ -152,7 +152,7 @@ export class DatagramSocket extends Watchable {
     return !this.closed && (this.peer === undefined || (this.peer.address === from.address && this.peer.port === from.port));
   }
 
-  private readonly inFlight = new Fifo<{ arrived: boolean; land: () => void }>();
+  private readonly inFlight = new Queue<{ arrived: boolean; land: () => void }>();
 
   /** A datagram arrived; dropped when the receive buffer cannot take it. */
   deliver(datagram: Datagram): void {

@@ -4,9 +4,9 @@ export { DatagramSocket, MAX_DATAGRAM, type Datagram, type ReceivedDatagram } fr
 export * from './dns.js';
 export { SocketError, fail, isError, type NetErrnoName } from './errors.js';
 export { INADDR_ANY, LOOPBACK, formatIpv4, isLoopback, parseIpv4 } from './ipv4.js';
-export { VirtualNetwork, type NetworkOptions } from './network.js';
+export { VirtualNetwork, type NetworkMode, type NetworkOptions } from './network.js';
 export { payloadOf, type Payload } from './payload.js';
-export { DEFAULT_BUFFER_SIZE } from './pipe.js';
+export { DEFAULT_BUFFER_SIZE } from './tcp-direction.js';
 export { EPHEMERAL_FIRST, EPHEMERAL_LAST, PortTable, TIME_WAIT_SECONDS, type PortBinding, type ReuseOptions } from './ports.js';
 export { Watchable, type Readiness, type ReadinessListener } from './readiness.js';
 export * from './sockaddr.js';

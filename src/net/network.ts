@@ -2,7 +2,7 @@ import { AddressBook, type HostEntry } from './addresses.js';
 import type { NetContext } from './context.js';
 import { DatagramSocket } from './datagram.js';
 import { answerDnsMessage, hostsFile, resolvConf } from './dns.js';
-import { DEFAULT_BUFFER_SIZE } from './pipe.js';
+import { DEFAULT_BUFFER_SIZE } from './tcp-direction.js';
 import { PortTable } from './ports.js';
 import type { Endpoint } from './sockaddr.js';
 import { StreamSocket } from './stream.js';
@@ -15,13 +15,17 @@ export interface NetworkOptions {
   sendBufferSize?: number;
   /** Default SO_RCVBUF of new sockets, in payload bytes. */
   receiveBufferSize?: number;
-  /**
-   * Whether TCP connections keep the bytes they carry (full mediation, the
-   * default) or only count them, the kernel's loopback sockets holding the
-   * bytes (address translation).
-   */
-  carriesBytes?: boolean;
+  /** How AF_INET traffic travels (default 'full'): see NetworkMode. */
+  mode?: NetworkMode;
 }
+
+/**
+ * How AF_INET traffic travels, the one thing `--network` changes: under
+ * `full` mediation TCP connections keep the bytes they carry, copied by the
+ * mediator; under address `translate`ion the kernel's loopback sockets hold
+ * the bytes and connections only count them.
+ */
+export type NetworkMode = 'full' | 'translate';
 
 interface HostTables {
   tcp: PortTable;
@@ -55,7 +59,7 @@ export class VirtualNetwork {
     for (const { name } of hosts) this.tables.set(name, { tcp: new PortTable(now), udp: new PortTable(now) });
     this.context = {
       transport,
-      carriesBytes: options.carriesBytes ?? true,
+      mode: options.mode ?? 'full',
       addresses: this.addresses,
       sendBufferSize: options.sendBufferSize ?? DEFAULT_BUFFER_SIZE,
       receiveBufferSize: options.receiveBufferSize ?? DEFAULT_BUFFER_SIZE,
@@ -77,9 +81,8 @@ export class VirtualNetwork {
     };
   }
 
-  /** Whether connections keep their bytes (full mediation) or only count them (address translation). */
-  get carriesBytes(): boolean {
-    return this.context.carriesBytes;
+  get mode(): NetworkMode {
+    return this.context.mode;
   }
 
   /** socket(AF_INET, SOCK_STREAM) on `host`. */

@@ -1,9 +1,9 @@
 import type { NetContext } from './context.js';
 import { fail, isError, type NetErrnoName, type SocketError } from './errors.js';
-import { Fifo } from './fifo.js';
+import { Queue } from './queue.js';
 import { INADDR_ANY, LOOPBACK, isLoopback } from './ipv4.js';
 import { payloadOf, type Payload } from './payload.js';
-import { Pipe } from './pipe.js';
+import { TcpDirection } from './tcp-direction.js';
 import { TIME_WAIT_SECONDS } from './ports.js';
 import { Watchable, type Readiness } from './readiness.js';
 import type { Endpoint } from './sockaddr.js';
@@ -47,19 +47,19 @@ export class StreamSocket extends Watchable {
   private pendingError: NetErrnoName | undefined;
   private refused = false;
   private autobound = false;
-  private out: Pipe | undefined;
-  private in: Pipe | undefined;
+  private out: TcpDirection | undefined;
+  private in: TcpDirection | undefined;
   private peer: StreamSocket | undefined;
   private readShut = false;
   private writeShut = false;
   private resetReceived = false;
   private resetSent = false;
   private acceptLimit = 0;
-  private readonly acceptQueue = new Fifo<StreamSocket>();
+  private readonly acceptQueue = new Queue<StreamSocket>();
   /** Connections past their SYN whose final ACK has not arrived: they hold a place in the queue. */
   private handshaking = 0;
   /** Clients whose SYN found the queue full. Linux drops such SYNs and the client retransmits; here they wait for room. */
-  private readonly waitingClients = new Fifo<StreamSocket>();
+  private readonly waitingClients = new Queue<StreamSocket>();
 
   constructor(
     private readonly ctx: NetContext,
@@ -238,7 +238,7 @@ export class StreamSocket extends Watchable {
     return fail('EAGAIN');
   }
 
-  /** The reader took `count` of the delivered bytes (returned, in pieces, when the connection carries them). */
+  /** The reader took `count` of the delivered bytes (returned, in pieces, when the connection keeps them). */
   consume(count: number): Buffer[] | undefined {
     if (count === 0 || this.in === undefined) return undefined;
     const bytes = this.in.read(count);
@@ -394,9 +394,9 @@ export class StreamSocket extends Watchable {
       this.changed();
       child.changed();
     };
-    const carries = this.ctx.carriesBytes;
-    const up = new Pipe(this.ctx.transport, this.host, child.host, carries, notify, () => child.sendReset());
-    const down = new Pipe(this.ctx.transport, child.host, this.host, carries, notify, () => this.sendReset());
+    const keepsBytes = this.ctx.mode === 'full';
+    const up = new TcpDirection(this.ctx.transport, this.host, child.host, keepsBytes, notify, () => child.sendReset());
+    const down = new TcpDirection(this.ctx.transport, child.host, this.host, keepsBytes, notify, () => this.sendReset());
     up.sendBufferSize = this.sendBuffer;
     up.receiveBufferSize = child.receiveBuffer;
     down.sendBufferSize = child.sendBuffer;

@@ -1,9 +1,9 @@
-import type { MediatorObserver } from '../mediator/events.js';
-import { asInt, memory } from '../mediator/memory.js';
-import { syscallName, syscallNumber } from '../mediator/syscall-table.js';
-import type { Process, Thread } from '../mediator/tracees.js';
-import { SocketFile } from '../mediator/virtual-socket.js';
-import type { Wait } from '../mediator/waits.js';
+import type { MediatorObserver } from '../mediator/observer.js';
+import { asInt, memory } from '../mediator/tracees/memory.js';
+import { syscallName, syscallNumber } from '../mediator/syscalls/table.js';
+import type { Process, Thread } from '../mediator/tracees/tracees.js';
+import { SocketFile } from '../mediator/sockets/socket-file.js';
+import type { Wait } from '../mediator/loop/waits.js';
 import { shownPid } from './ids.js';
 import type { ProcessReport, RunReport } from './types.js';
 

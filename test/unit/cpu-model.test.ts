@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, test } from 'vitest';
 import * as ptrace from '../../native/ptrace-rs/index.js';
-import { CpuModel, ownCpuTimeNs } from '../../src/mediator/cpu-model.js';
-import type { Thread } from '../../src/mediator/tracees.js';
+import { CpuModel, ownCpuTimeNs } from '../../src/mediator/host/cpu-model.js';
+import type { Thread } from '../../src/mediator/tracees/tracees.js';
 
 // The cputime model measures a thread's CPU time at its stops. Here the
 // "thread" is a real busy process, run in bursts between SIGSTOP and SIGCONT

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ByteQueue } from '../../src/net/byte-queue.js';
-import { Fifo } from '../../src/net/fifo.js';
+import { Queue } from '../../src/net/queue.js';
 
 describe('byte queue', () => {
   it('reads and peeks across chunk boundaries, in order', () => {
@@ -29,7 +29,7 @@ describe('byte queue', () => {
 
 describe('fifo', () => {
   it('keeps order through many pushes and shifts', () => {
-    const fifo = new Fifo<number>();
+    const fifo = new Queue<number>();
     const out: number[] = [];
     for (let i = 0; i < 1000; i++) {
       fifo.push(i);

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { SocketError } from '../../src/net/errors.js';
 import { ManualTransport } from '../../src/net/manual-transport.js';
-import { VirtualNetwork } from '../../src/net/network.js';
+import { VirtualNetwork, type NetworkOptions } from '../../src/net/network.js';
 import type { Readiness } from '../../src/net/readiness.js';
 import { SHUT_WR, StreamSocket } from '../../src/net/stream.js';
 import { FOLLOWED_STREAM_BYTES } from '../../src/net/transport.js';
@@ -9,7 +9,7 @@ import { FOLLOWED_STREAM_BYTES } from '../../src/net/transport.js';
 const hosts = ['a', 'b', 'c'].map((name) => ({ name, properties: {} }));
 const B = '10.0.0.2';
 
-function setup(options = {}) {
+function setup(options: NetworkOptions = {}) {
   const transport = new ManualTransport();
   const net = new VirtualNetwork(hosts, transport, options);
   const server = net.streamSocket('b');
@@ -589,7 +589,7 @@ describe('TCP readiness notifications', () => {
 
 describe('a connection that only counts its bytes (address translation)', () => {
   it('lets the receiver take only bytes whose transfer has completed, with the same transfers as full mediation', () => {
-    const { transport, net, server } = setup({ carriesBytes: false, sendBufferSize: 1000, receiveBufferSize: 600 });
+    const { transport, net, server } = setup({ mode: 'translate', sendBufferSize: 1000, receiveBufferSize: 600 });
     const { client, child } = connected(net, transport, server);
     expect(client.sendCount(1500)).toBe(1000);
     expect(code(client.sendCount(1))).toBe('EAGAIN');
@@ -609,7 +609,7 @@ describe('a connection that only counts its bytes (address translation)', () => 
   });
 
   it('reports EOF after the counted bytes once the FIN has arrived', () => {
-    const { transport, net, server } = setup({ carriesBytes: false });
+    const { transport, net, server } = setup({ mode: 'translate' });
     const { client, child } = connected(net, transport, server);
     expect(client.sendCount(10)).toBe(10);
     client.shutdown(SHUT_WR);

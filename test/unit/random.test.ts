@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { philox4x32, RandomStreams } from '../../src/mediator/random.js';
+import { philox4x32, RandomStreams } from '../../src/mediator/host/random.js';
 
 describe('Philox4x32-10', () => {
   // Known answers from Random123's tests/kat_vectors: counter, key, result.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Scheduler, type VirtualClock } from '../../src/mediator/scheduler.js';
-import { SignalActions } from '../../src/mediator/signal-actions.js';
-import { TraceeTable, type Thread } from '../../src/mediator/tracees.js';
+import { Scheduler, type VirtualClock } from '../../src/mediator/loop/scheduler.js';
+import { SignalActions } from '../../src/mediator/tracees/signal-actions.js';
+import { TraceeTable, type Thread } from '../../src/mediator/tracees/tracees.js';
 
 /** A clock with scripted activities: each ends at a given date. */
 class FakeClock implements VirtualClock {

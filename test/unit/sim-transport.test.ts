@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { MediatorObserver } from '../../src/mediator/events.js';
-import { Scheduler } from '../../src/mediator/scheduler.js';
-import { CROSSING_GRAIN_BYTES, SHORTEST_LOOK_PERIOD, SimTransport } from '../../src/mediator/sim-transport.js';
+import type { MediatorObserver } from '../../src/mediator/observer.js';
+import { Scheduler } from '../../src/mediator/loop/scheduler.js';
+import { CROSSING_GRAIN_BYTES, SHORTEST_LOOK_PERIOD, SimTransport } from '../../src/mediator/sockets/sim-transport.js';
 import { loadSimulationFromString } from '../../src/sim/index.js';
 
 /*

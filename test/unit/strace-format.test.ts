@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { formatArgument } from '../../src/mediator/strace-args.js';
-import { StraceFormatter } from '../../src/mediator/strace.js';
-import { SignalActions } from '../../src/mediator/signal-actions.js';
-import { TraceeTable } from '../../src/mediator/tracees.js';
-import { syscallNumber } from '../../src/mediator/syscall-table.js';
+import { formatArgument } from '../../src/mediator/strace/arguments.js';
+import { StraceFormatter } from '../../src/mediator/strace/formatter.js';
+import { SignalActions } from '../../src/mediator/tracees/signal-actions.js';
+import { TraceeTable } from '../../src/mediator/tracees/tracees.js';
+import { syscallNumber } from '../../src/mediator/syscalls/table.js';
 
 const noMemory = -1;
 

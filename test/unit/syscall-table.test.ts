@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SYSCALLS, notifiedNumbers, syscallName, syscallNumber, trappedNumbers } from '../../src/mediator/syscall-table.js';
+import { SYSCALLS, notifiedNumbers, syscallName, syscallNumber, trappedNumbers } from '../../src/mediator/syscalls/table.js';
 
 describe('the syscall table', () => {
   it('names every x86_64 syscall once, from read (0) to the newest', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { FIRST_VIRTUAL_PID, OUTSIDE_PID, VirtualPids } from '../../src/mediator/virtual-pids.js';
+import { FIRST_VIRTUAL_PID, OUTSIDE_PID, VirtualPids } from '../../src/mediator/tracees/virtual-pids.js';
 
 describe('virtual pids', () => {
   test('each host numbers its processes and threads from FIRST_VIRTUAL_PID, in creation order', () => {

@@ -1,0 +1,156 @@
+import type { Scheduler } from '../loop/scheduler.js';
+import type { Process, Thread } from '../tracees/tracees.js';
+
+/**
+ * Every clock a tracee can read, derived from SimGrid's clock: the wall
+ * clocks from a fixed epoch (so reruns print the same dates), the
+ * monotonic ones from a fixed boot offset, the CPU-time clocks from the
+ * work the CPU model charged.
+ */
+export const CLOCK_REALTIME = 0;
+export const CLOCK_MONOTONIC = 1;
+export const CLOCK_PROCESS_CPUTIME_ID = 2;
+export const CLOCK_THREAD_CPUTIME_ID = 3;
+const CLOCK_MONOTONIC_RAW = 4;
+export const CLOCK_REALTIME_COARSE = 5;
+export const CLOCK_MONOTONIC_COARSE = 6;
+const CLOCK_BOOTTIME = 7;
+const CLOCK_REALTIME_ALARM = 8;
+const CLOCK_BOOTTIME_ALARM = 9;
+const CLOCK_TAI = 11;
+
+/** 2000-01-01T00:00:00Z: the default epoch, so that reruns see the same dates. */
+export const DEFAULT_EPOCH = Date.UTC(2000, 0, 1) / 1000;
+
+/** Monotonic clocks start here, not at 0: some programs treat a zero time as "unset". */
+const BOOT_UPTIME = 1000;
+
+/** TAI is ahead of UTC by the leap seconds so far. */
+const TAI_OFFSET = 37;
+
+/** Resolution Linux reports for the coarse clocks (one tick at HZ=250). */
+const COARSE_RESOLUTION = 0.004;
+
+/** A clock reading as the kernel hands it out: whole seconds and nanoseconds (0 ≤ nanoseconds < 1e9). */
+export interface Timespec {
+  seconds: number;
+  nanoseconds: number;
+}
+
+/** Seconds as a Timespec, rounded to the nanosecond (never 1e9 ns: that carries into the seconds). */
+export function toTimespec(seconds: number): Timespec {
+  return offsetBy({ seconds: 0, nanoseconds: 0 }, seconds);
+}
+
+/**
+ * `base` plus `seconds`. The wall clocks are read this way, not as one
+ * number: a double near 1e9 seconds (a date) only resolves about 120 ns, and
+ * elapsed times would lose their last digits.
+ */
+function offsetBy(base: Timespec, seconds: number): Timespec {
+  const whole = Math.floor(seconds);
+  let nanoseconds = base.nanoseconds + Math.round((seconds - whole) * 1e9);
+  let total = base.seconds + whole;
+  if (nanoseconds >= 1e9) {
+    nanoseconds -= 1e9;
+    total += 1;
+  }
+  return { seconds: total, nanoseconds };
+}
+
+export class VirtualTime {
+  private readonly epochTimespec: Timespec;
+
+  constructor(
+    private readonly scheduler: Scheduler,
+    /** Seconds since 1970 that virtual time 0 corresponds to. */
+    readonly epoch: number,
+  ) {
+    this.epochTimespec = toTimespec(epoch);
+  }
+
+  get now(): number {
+    return this.scheduler.now;
+  }
+
+  /** The wall clock: the epoch plus virtual now. */
+  realtime(): Timespec {
+    return offsetBy(this.epochTimespec, this.scheduler.now);
+  }
+
+  /**
+   * What `clockid` reads for `thread`; undefined for clocks that are not
+   * virtualized (dynamic POSIX clocks on a descriptor).
+   */
+  read(clockid: number, thread: Thread, findProcess: (pid: number) => Process | undefined, findThread: (tid: number) => Thread | undefined): Timespec | undefined {
+    switch (clockid) {
+      case CLOCK_REALTIME:
+      case CLOCK_REALTIME_COARSE:
+      case CLOCK_REALTIME_ALARM:
+        return this.realtime();
+      case CLOCK_TAI:
+        return offsetBy({ seconds: this.epochTimespec.seconds + TAI_OFFSET, nanoseconds: this.epochTimespec.nanoseconds }, this.scheduler.now);
+      case CLOCK_MONOTONIC:
+      case CLOCK_MONOTONIC_RAW:
+      case CLOCK_MONOTONIC_COARSE:
+      case CLOCK_BOOTTIME:
+      case CLOCK_BOOTTIME_ALARM:
+        return offsetBy({ seconds: BOOT_UPTIME, nanoseconds: 0 }, this.scheduler.now);
+      case CLOCK_PROCESS_CPUTIME_ID:
+        return toTimespec(processCpuTime(thread.process));
+      case CLOCK_THREAD_CPUTIME_ID:
+        return toTimespec(thread.cpuTime);
+      default: {
+        const cpuTime = this.cpuClock(clockid, findProcess, findThread);
+        return cpuTime === undefined ? undefined : toTimespec(cpuTime);
+      }
+    }
+  }
+
+  /** Negative clock ids name another process's or thread's CPU clock (see clock_getcpuclockid). */
+  private cpuClock(clockid: number, findProcess: (pid: number) => Process | undefined, findThread: (tid: number) => Thread | undefined): number | undefined {
+    if (clockid >= 0 || (clockid & 7) === 3) return undefined; // 3: a descriptor-based clock
+    const id = ~clockid >> 3;
+    const perThread = (clockid & 4) !== 0;
+    if (perThread) return findThread(id)?.cpuTime;
+    const process = findProcess(id);
+    return process === undefined ? undefined : processCpuTime(process);
+  }
+
+  resolution(clockid: number): Timespec {
+    return toTimespec(clockid === CLOCK_REALTIME_COARSE || clockid === CLOCK_MONOTONIC_COARSE ? COARSE_RESOLUTION : 1e-9);
+  }
+
+  /** A relative timeout as a virtual deadline. */
+  after(seconds: number): number {
+    return this.scheduler.now + Math.max(0, seconds);
+  }
+
+  /**
+   * An absolute date on one of the tracee's clocks as a virtual deadline. A
+   * Timespec date keeps its nanoseconds; a number near 1e9 seconds cannot.
+   */
+  at(clockid: number, date: number | Timespec): number {
+    const { seconds, nanoseconds } = typeof date === 'number' ? { seconds: date, nanoseconds: 0 } : date;
+    let origin: Timespec;
+    switch (clockid) {
+      case CLOCK_REALTIME:
+      case CLOCK_REALTIME_ALARM:
+      case CLOCK_REALTIME_COARSE:
+        origin = this.epochTimespec;
+        break;
+      case CLOCK_TAI:
+        origin = { seconds: this.epochTimespec.seconds + TAI_OFFSET, nanoseconds: this.epochTimespec.nanoseconds };
+        break;
+      default:
+        origin = { seconds: BOOT_UPTIME, nanoseconds: 0 };
+    }
+    return Math.max(this.scheduler.now, seconds - origin.seconds + (nanoseconds - origin.nanoseconds) / 1e9);
+  }
+}
+
+function processCpuTime(process: Process): number {
+  let total = process.exitedThreadsCpuTime;
+  for (const thread of process.threads.values()) total += thread.cpuTime;
+  return total;
+}

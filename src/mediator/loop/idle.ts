@@ -1,0 +1,44 @@
+import { ptrace } from '../native.js';
+import { POLLIN } from '../tracees/kernel-fds.js';
+import type { Scheduler } from './scheduler.js';
+import type { TraceeTable } from '../tracees/tracees.js';
+
+/** Every tracee waits and nothing can ever wake one: the run cannot go on. */
+export class DeadlockError extends Error {
+  constructor(readonly waits: string[]) {
+    super(`deadlock: every process waits and nothing can wake them:\n${waits.map((w) => `  ${w}`).join('\n')}`);
+    this.name = 'DeadlockError';
+  }
+}
+
+/** How long one wall-time wait for outside input lasts before descriptors are probed again. */
+const OUTSIDE_INPUT_POLL_MS = 50;
+
+/**
+ * Nothing is runnable. In order: descriptors that became ready (pipes written
+ * by tracees that have since blocked), then the next virtual event (activity
+ * completions, timers) — threads that yielded by spinning run again after
+ * it, or at once when nothing else can happen —, then, if
+ * only input from outside (a user's pipe or terminal) can help, a wait for
+ * it in wall time. With none of these, it is a deadlock.
+ */
+export function idleStep(scheduler: Scheduler, tracees: TraceeTable): void {
+  if (scheduler.probeIo() > 0) return;
+  if (scheduler.advance()) {
+    scheduler.requeueYielded();
+    return;
+  }
+  if (scheduler.requeueYielded()) return;
+  // Only kernel descriptors can change from outside; virtual sockets change with tracees and SimGrid.
+  const watched = scheduler.watchedKernelFds();
+  if (watched.length > 0) {
+    const reads = watched.filter((w) => (w.events & POLLIN) !== 0);
+    // A write waits for an outside reader to drain a pipe: no input event marks that, so sleep briefly and probe again.
+    const timeout = reads.length === watched.length ? -1 : OUTSIDE_INPUT_POLL_MS;
+    ptrace.waitForTraceeInput(reads.map(({ pid, fd }) => ({ pid, fd })), timeout);
+    return;
+  }
+  const waits = [...scheduler.blocked].sort((a, b) => a.serial - b.serial).map((t) => `${t.label} on ${t.process.host} waits for ${t.wait?.reason ?? 'nothing'}`);
+  if (waits.length === 0) waits.push(`${tracees.liveThreadCount} thread(s) alive but none runnable or blocked`);
+  throw new DeadlockError(waits);
+}

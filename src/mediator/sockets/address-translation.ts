@@ -1,0 +1,195 @@
+import { ByteQueue, DatagramSocket, StreamSocket, isError, type Datagram, type Endpoint, type Payload, type ReceivedDatagram, type SocketError } from '../../net/index.js';
+import type { SyscallContext } from '../syscalls/context.js';
+import { installAccepted, installSocket, type Carrier, type DataPath } from './data-path.js';
+import { native, type Outcome } from '../syscalls/outcome.js';
+import { ptrace } from '../native.js';
+import { SocketFile } from './socket-file.js';
+
+/**
+ * Address translation: the tracee's AF_INET sockets are real kernel
+ * sockets, bound to 127.0.0.1 on ports the kernel picks (so parallel runs
+ * never collide), and the kernel carries their bytes. The program never sees
+ * a real address: bind, connect, getsockname, getpeername, sendto and
+ * recvfrom are answered from the virtual network, which keeps the mapping
+ * from each virtual socket to its kernel one, and accept's peer address is
+ * rewritten to the virtual one.
+ *
+ * Timing stays the virtual network's: every send is still a comm, and a
+ * receiver takes from its kernel socket only the bytes whose comm has
+ * completed; errors, EOF and readiness come from the virtual connection,
+ * never from the kernel. The mediator keeps its own duplicate of each
+ * socket (pidfd_getfd) and moves payloads through it with non-blocking
+ * calls, so no tracee ever blocks in the kernel on a socket. The one
+ * syscall left to the kernel is accept, run once the connection it returns
+ * is known to be queued.
+ *
+ * A connection gets its kernel counterpart when the server accepts it: the
+ * mediator connects the client's socket to the listener's port, alone in
+ * that listener's kernel queue, so accept returns exactly the connection the
+ * virtual queue has at its head. What the client sends before that waits in
+ * the mediator and is written into its socket once it is connected.
+ */
+
+/** Kernel buffers, each way, of every translated socket: room for what the virtual connection lets be in flight. */
+const KERNEL_BUFFER_BYTES = 16 * 1024 * 1024;
+const LISTEN_BACKLOG = 4096;
+
+/** The mediator's hold on a tracee's kernel socket, by virtual socket. */
+const carriers = new WeakMap<StreamSocket | DatagramSocket, KernelSocket>();
+
+class KernelSocket implements Carrier {
+  /** Stream bytes sent before the kernel connection exists, or that the kernel could not take yet. */
+  private readonly pending = new ByteQueue();
+  private connected = false;
+  private closing = false;
+  private closed = false;
+  /** The kernel socket at the other end of the connection. */
+  private peer: KernelSocket | undefined;
+
+  constructor(
+    private readonly socket: StreamSocket | DatagramSocket,
+    readonly fd: number,
+    readonly port: number,
+  ) {
+    carriers.set(socket, this);
+    if (socket instanceof DatagramSocket) socket.onDelivery = (datagram) => this.arrived(datagram);
+  }
+
+  /** A connection accepted by the kernel: it is connected from the start. */
+  static accepted(child: StreamSocket, fd: number, client: KernelSocket): KernelSocket {
+    const accepted = new KernelSocket(child, fd, 0);
+    accepted.connected = true;
+    accepted.peer = client;
+    client.peer = accepted;
+    return accepted;
+  }
+
+  send(payload: Payload): number | SocketError {
+    const accepted = (this.socket as StreamSocket).sendCount(payload.length);
+    if (isError(accepted)) return accepted;
+    const bytes = Buffer.allocUnsafe(accepted);
+    payload.copy(bytes, 0);
+    this.pending.push(bytes);
+    this.flush();
+    return accepted;
+  }
+
+  receive(count: number, peek: boolean): Buffer[] {
+    if (count === 0) return [];
+    this.peer?.flush();
+    const { data } = ptrace.receiveHeld(this.fd, count, peek, false);
+    if (!peek) (this.socket as StreamSocket).consume(count);
+    return [data];
+  }
+
+  sendTo(data: Buffer, to: Endpoint | undefined): number | SocketError {
+    return (this.socket as DatagramSocket).sendTo(data, to);
+  }
+
+  recvFrom(max: number, peek: boolean): ReceivedDatagram | SocketError {
+    const next = (this.socket as DatagramSocket).recvFrom(0, { peek });
+    if (isError(next)) return next;
+    const { data, length } = ptrace.receiveHeld(this.fd, max, peek, true);
+    return { data, source: next.source, length };
+  }
+
+  listening(backlog: number): void {
+    ptrace.listenHeldSocket(this.fd, Math.max(backlog, LISTEN_BACKLOG));
+  }
+
+  /** Connects to the kernel socket listening on `port` and sends what waited for it. */
+  connectTo(port: number): void {
+    ptrace.connectHeldSocket(this.fd, port);
+    this.connected = true;
+    this.flush();
+    if (this.closing) this.close();
+  }
+
+  /**
+   * Before its kernel connection exists, a client's socket outlives its
+   * descriptors: the server may still accept the connection, and the bytes
+   * sent meanwhile are still due. Unread input is thrown away first, so the
+   * kernel closes with a FIN and never resets on its own: resets are the
+   * virtual connection's to decide.
+   */
+  close(): void {
+    if (this.closed) return;
+    const socket = this.socket;
+    const mayStillConnect = socket instanceof StreamSocket && !this.connected && socket.peerSocket !== undefined && socket.state !== 'listening';
+    if (mayStillConnect && socket.peerSocket!.state !== 'closed') {
+      this.closing = true;
+      return;
+    }
+    this.flush();
+    this.closed = true;
+    carriers.delete(socket);
+    ptrace.discardHeldInput(this.fd);
+    ptrace.closeHeld(this.fd);
+  }
+
+  /** Writes what waits into the kernel, as far as it takes it. Bytes sent to a connection the kernel has reset are gone, as they are in the virtual one. */
+  private flush(): void {
+    if (!this.connected || this.closed) return;
+    while (this.pending.length > 0) {
+      const chunk = this.pending.peek(Math.min(this.pending.length, 1 << 20));
+      let sent: number;
+      try {
+        sent = ptrace.sendHeld(this.fd, chunk);
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'EPIPE' && (error as { code?: string }).code !== 'ECONNRESET') throw error;
+        this.pending.discard(this.pending.length);
+        return;
+      }
+      if (sent === 0) return;
+      this.pending.discard(sent);
+    }
+  }
+
+  /** A datagram reached this socket in virtual time: now the kernel gets it (the socket sends it to itself). */
+  private arrived(datagram: Datagram): void {
+    if (!this.closed) ptrace.sendHeldTo(this.fd, datagram.data, this.port);
+  }
+}
+
+function carrierOf(socket: StreamSocket | DatagramSocket): KernelSocket {
+  const carrier = carriers.get(socket);
+  if (carrier === undefined) throw new Error(`socket ${socket.id} has no kernel socket`);
+  return carrier;
+}
+
+export const addressTranslation: DataPath = {
+  open(ctx, flags, make) {
+    const pid = ctx.process.pid;
+    return native((_thread, fd) => {
+      if (fd < 0) return;
+      const socket = make();
+      const held = ptrace.holdSocket(pid, fd, KERNEL_BUFFER_BYTES);
+      const port = ptrace.bindHeldSocket(held);
+      installSocket(ctx, fd, flags, new SocketFile(socket, new KernelSocket(socket, held, port)));
+    });
+  },
+
+  accept(ctx, flags, listener, child) {
+    const client = carrierOf(child.peerSocket!);
+    const listening = carrierOf(listener.socket);
+    client.connectTo(listening.port);
+    ptrace.waitHeldAcceptable(listening.fd);
+    return nativeAccept(ctx, flags, child, client);
+  },
+};
+
+/**
+ * The kernel's accept runs on the tracee's listening socket, whose queue
+ * holds just this connection; the peer address it wrote is replaced by the
+ * virtual one.
+ */
+function nativeAccept(ctx: SyscallContext, flags: number, child: StreamSocket, client: KernelSocket): Outcome {
+  return native((_thread, fd) => {
+    if (fd < 0) {
+      child.close();
+      return;
+    }
+    const held = ptrace.holdSocket(ctx.process.pid, fd, KERNEL_BUFFER_BYTES);
+    installAccepted(ctx, fd, flags, child, KernelSocket.accepted(child, held, client));
+  });
+}

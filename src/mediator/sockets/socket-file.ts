@@ -1,0 +1,22 @@
+import { StreamSocket, type DatagramSocket } from '../../net/index.js';
+import type { Carrier } from './data-path.js';
+import type { VirtualObject } from '../tracees/fd-table.js';
+
+/** A virtual socket as the fd table holds it, with its data path and the options programs set and read back. */
+export class SocketFile implements VirtualObject {
+  /** Raw option values by "level:name", as setsockopt gave them. */
+  readonly options = new Map<string, Buffer>();
+  readonly type: 'stream' | 'datagram';
+
+  constructor(
+    readonly socket: StreamSocket | DatagramSocket,
+    readonly carrier: Carrier,
+  ) {
+    this.type = socket instanceof StreamSocket ? 'stream' : 'datagram';
+  }
+
+  close(): void {
+    this.socket.close();
+    this.carrier.close();
+  }
+}

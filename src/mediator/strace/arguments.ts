@@ -1,0 +1,233 @@
+import { memory } from '../tracees/memory.js';
+
+/**
+ * How --strace shows each argument. Buffers read by the kernel are shown from
+ * the argument's length; buffers it fills, from the result.
+ */
+export type ArgumentKind =
+  | 'int' | 'uint' | 'hex' | 'fd' | 'dirfd' | 'path' | 'inbuf' | 'outbuf' | 'size'
+  | 'openflags' | 'mode' | 'prot' | 'mmapflags' | 'signal' | 'clockid' | 'timespec'
+  | 'sockaddr' | 'family' | 'socktype' | 'argv' | 'cloneflags' | 'futexop' | 'whence' | 'pollfds';
+
+const MAX_STRING = 32;
+
+export const SIGNATURES: Readonly<Record<string, readonly ArgumentKind[]>> = {
+  read: ['fd', 'outbuf', 'size'],
+  write: ['fd', 'inbuf', 'size'],
+  pread64: ['fd', 'outbuf', 'size', 'int'],
+  pwrite64: ['fd', 'inbuf', 'size', 'int'],
+  open: ['path', 'openflags', 'mode'],
+  openat: ['dirfd', 'path', 'openflags', 'mode'],
+  close: ['fd'],
+  stat: ['path', 'hex'],
+  lstat: ['path', 'hex'],
+  fstat: ['fd', 'hex'],
+  newfstatat: ['dirfd', 'path', 'hex', 'hex'],
+  statx: ['dirfd', 'path', 'hex', 'hex', 'hex'],
+  access: ['path', 'int'],
+  faccessat: ['dirfd', 'path', 'int'],
+  faccessat2: ['dirfd', 'path', 'int', 'hex'],
+  readlink: ['path', 'outbuf', 'size'],
+  readlinkat: ['dirfd', 'path', 'outbuf', 'size'],
+  unlink: ['path'],
+  unlinkat: ['dirfd', 'path', 'hex'],
+  mkdir: ['path', 'mode'],
+  chdir: ['path'],
+  lseek: ['fd', 'int', 'whence'],
+  mmap: ['hex', 'size', 'prot', 'mmapflags', 'fd', 'hex'],
+  mprotect: ['hex', 'size', 'prot'],
+  munmap: ['hex', 'size'],
+  brk: ['hex'],
+  dup: ['fd'],
+  dup2: ['fd', 'fd'],
+  dup3: ['fd', 'fd', 'hex'],
+  pipe: ['hex'],
+  pipe2: ['hex', 'openflags'],
+  kill: ['int', 'signal'],
+  tkill: ['int', 'signal'],
+  tgkill: ['int', 'int', 'signal'],
+  rt_sigaction: ['signal', 'hex', 'hex', 'size'],
+  clock_gettime: ['clockid', 'hex'],
+  clock_nanosleep: ['clockid', 'hex', 'timespec', 'hex'],
+  nanosleep: ['timespec', 'hex'],
+  socket: ['family', 'socktype', 'int'],
+  connect: ['fd', 'sockaddr', 'size'],
+  bind: ['fd', 'sockaddr', 'size'],
+  accept: ['fd', 'hex', 'hex'],
+  accept4: ['fd', 'hex', 'hex', 'hex'],
+  listen: ['fd', 'int'],
+  sendto: ['fd', 'inbuf', 'size', 'hex', 'sockaddr', 'size'],
+  recvfrom: ['fd', 'outbuf', 'size', 'hex', 'hex', 'hex'],
+  execve: ['path', 'argv', 'hex'],
+  execveat: ['dirfd', 'path', 'argv', 'hex', 'hex'],
+  clone: ['cloneflags', 'hex', 'hex', 'hex', 'hex'],
+  exit: ['int'],
+  exit_group: ['int'],
+  wait4: ['int', 'hex', 'hex', 'hex'],
+  futex: ['hex', 'futexop', 'int', 'hex', 'hex', 'hex'],
+  poll: ['pollfds', 'uint', 'int'],
+  getpid: [],
+  getppid: [],
+  gettid: [],
+  fork: [],
+  vfork: [],
+  pause: [],
+  sched_yield: [],
+};
+
+function quote(bytes: Buffer, truncated: boolean): string {
+  let text = '"';
+  for (const byte of bytes) {
+    if (byte === 0x22) text += '\\"';
+    else if (byte === 0x5c) text += '\\\\';
+    else if (byte === 0x0a) text += '\\n';
+    else if (byte === 0x09) text += '\\t';
+    else if (byte === 0x0d) text += '\\r';
+    else if (byte >= 0x20 && byte < 0x7f) text += String.fromCharCode(byte);
+    else text += `\\x${byte.toString(16).padStart(2, '0')}`;
+  }
+  return `${text}"${truncated ? '...' : ''}`;
+}
+
+function buffer(pid: number, address: number, length: number): string {
+  if (address === 0) return 'NULL';
+  const shown = Math.min(Math.max(0, length), MAX_STRING);
+  return quote(memory.read(pid, address, shown), length > MAX_STRING);
+}
+
+function flags(value: number, names: ReadonlyArray<[number, string]>, zero = '0'): string {
+  const parts: string[] = [];
+  let rest = value >>> 0;
+  for (const [bit, name] of names) {
+    if (bit !== 0 && (rest & bit) === bit) {
+      parts.push(name);
+      rest &= ~bit >>> 0;
+    }
+  }
+  if (rest !== 0) parts.push(`0x${rest.toString(16)}`);
+  return parts.length === 0 ? zero : parts.join('|');
+}
+
+const OPEN_FLAGS: ReadonlyArray<[number, string]> = [
+  [0o100, 'O_CREAT'], [0o200, 'O_EXCL'], [0o400, 'O_NOCTTY'], [0o1000, 'O_TRUNC'], [0o2000, 'O_APPEND'],
+  [0o4000, 'O_NONBLOCK'], [0o10000, 'O_DSYNC'], [0o200000, 'O_DIRECTORY'], [0o400000, 'O_NOFOLLOW'], [0o2000000, 'O_CLOEXEC'],
+  [0o1000000, 'O_NOATIME'], [0o10000000, 'O_PATH'], [0o20000000, 'O_TMPFILE'],
+];
+const PROT: ReadonlyArray<[number, string]> = [[1, 'PROT_READ'], [2, 'PROT_WRITE'], [4, 'PROT_EXEC']];
+const MMAP_FLAGS: ReadonlyArray<[number, string]> = [
+  [0x01, 'MAP_SHARED'], [0x02, 'MAP_PRIVATE'], [0x10, 'MAP_FIXED'], [0x20, 'MAP_ANONYMOUS'], [0x100, 'MAP_GROWSDOWN'],
+  [0x800, 'MAP_DENYWRITE'], [0x4000, 'MAP_NORESERVE'], [0x8000, 'MAP_POPULATE'], [0x20000, 'MAP_STACK'], [0x100000, 'MAP_FIXED_NOREPLACE'],
+];
+const CLONE_FLAGS: ReadonlyArray<[number, string]> = [
+  [0x100, 'CLONE_VM'], [0x200, 'CLONE_FS'], [0x400, 'CLONE_FILES'], [0x800, 'CLONE_SIGHAND'], [0x4000, 'CLONE_VFORK'],
+  [0x8000, 'CLONE_PARENT'], [0x10000, 'CLONE_THREAD'], [0x80000, 'CLONE_SETTLS'], [0x100000, 'CLONE_PARENT_SETTID'],
+  [0x200000, 'CLONE_CHILD_CLEARTID'], [0x1000000, 'CLONE_CHILD_SETTID'], [0x40000, 'CLONE_SYSVSEM'],
+];
+const SIGNALS = ['0', 'SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGILL', 'SIGTRAP', 'SIGABRT', 'SIGBUS', 'SIGFPE', 'SIGKILL', 'SIGUSR1', 'SIGSEGV',
+  'SIGUSR2', 'SIGPIPE', 'SIGALRM', 'SIGTERM', 'SIGSTKFLT', 'SIGCHLD', 'SIGCONT', 'SIGSTOP', 'SIGTSTP', 'SIGTTIN', 'SIGTTOU', 'SIGURG',
+  'SIGXCPU', 'SIGXFSZ', 'SIGVTALRM', 'SIGPROF', 'SIGWINCH', 'SIGIO', 'SIGPWR', 'SIGSYS'];
+const CLOCKS = ['CLOCK_REALTIME', 'CLOCK_MONOTONIC', 'CLOCK_PROCESS_CPUTIME_ID', 'CLOCK_THREAD_CPUTIME_ID', 'CLOCK_MONOTONIC_RAW',
+  'CLOCK_REALTIME_COARSE', 'CLOCK_MONOTONIC_COARSE', 'CLOCK_BOOTTIME'];
+const FAMILIES: Record<number, string> = { 0: 'AF_UNSPEC', 1: 'AF_UNIX', 2: 'AF_INET', 10: 'AF_INET6', 16: 'AF_NETLINK' };
+const SOCKET_TYPES: Record<number, string> = { 1: 'SOCK_STREAM', 2: 'SOCK_DGRAM', 3: 'SOCK_RAW', 5: 'SOCK_SEQPACKET' };
+const FUTEX_OPS = ['FUTEX_WAIT', 'FUTEX_WAKE', 'FUTEX_FD', 'FUTEX_REQUEUE', 'FUTEX_CMP_REQUEUE', 'FUTEX_WAKE_OP', 'FUTEX_LOCK_PI',
+  'FUTEX_UNLOCK_PI', 'FUTEX_TRYLOCK_PI', 'FUTEX_WAIT_BITSET', 'FUTEX_WAKE_BITSET', 'FUTEX_WAIT_REQUEUE_PI', 'FUTEX_CMP_REQUEUE_PI'];
+
+function sockaddr(pid: number, address: number, length: number): string {
+  if (address === 0) return 'NULL';
+  const data = memory.read(pid, address, Math.min(Math.max(length, 2), 110));
+  const family = data.readUInt16LE(0);
+  if (family === 2 && data.length >= 8) {
+    return `{sa_family=AF_INET, sin_port=htons(${data.readUInt16BE(2)}), sin_addr=inet_addr("${data[4]}.${data[5]}.${data[6]}.${data[7]}")}`;
+  }
+  if (family === 1) {
+    const path = data.subarray(2);
+    const end = path.indexOf(0);
+    return `{sa_family=AF_UNIX, sun_path=${quote(end < 0 ? path : path.subarray(0, end), false)}}`;
+  }
+  return `{sa_family=${FAMILIES[family] ?? family}}`;
+}
+
+function argv(pid: number, address: number): string {
+  if (address === 0) return 'NULL';
+  const shown: string[] = [];
+  for (let i = 0; i < 8; i++) {
+    const pointer = Number(memory.read(pid, address + i * 8, 8).readBigUInt64LE(0));
+    if (pointer === 0) return `[${shown.join(', ')}]`;
+    shown.push(quote(Buffer.from(memory.cString(pid, pointer, MAX_STRING + 1)), false));
+  }
+  return `[${shown.join(', ')}, ...]`;
+}
+
+function pollfds(pid: number, address: number, count: number): string {
+  if (address === 0) return 'NULL';
+  const shown = Math.min(count, 8);
+  const data = memory.read(pid, address, shown * 8);
+  const entries: string[] = [];
+  for (let i = 0; i < shown; i++) entries.push(`{fd=${data.readInt32LE(i * 8)}, events=0x${data.readUInt16LE(i * 8 + 4).toString(16)}}`);
+  return `[${entries.join(', ')}${count > shown ? ', ...' : ''}]`;
+}
+
+export function formatArgument(kind: ArgumentKind, args: readonly number[], index: number, result: number | undefined, pid: number): string {
+  const value = args[index]!;
+  switch (kind) {
+    case 'int':
+    case 'fd':
+      return String(value | 0);
+    case 'dirfd':
+      return (value | 0) === -100 ? 'AT_FDCWD' : String(value | 0);
+    case 'uint':
+    case 'size':
+      return String(value);
+    case 'hex':
+      return value === 0 ? '0' : value < 0 ? String(value) : `0x${value.toString(16)}`;
+    case 'path':
+      return value === 0 ? 'NULL' : quote(Buffer.from(memory.cString(pid, value, 4096)), false);
+    case 'inbuf':
+      return buffer(pid, value, args[index + 1]!);
+    case 'outbuf':
+      return result === undefined || result < 0 ? `0x${value.toString(16)}` : buffer(pid, value, result);
+    case 'openflags': {
+      const access = ['O_RDONLY', 'O_WRONLY', 'O_RDWR', 'O_ACCMODE'][value & 3]!;
+      const rest = flags(value & ~3, OPEN_FLAGS, '');
+      return rest === '' ? access : `${access}|${rest}`;
+    }
+    case 'mode':
+      return `0${(value >>> 0).toString(8)}`;
+    case 'prot':
+      return flags(value, PROT, 'PROT_NONE');
+    case 'mmapflags':
+      return flags(value, MMAP_FLAGS);
+    case 'cloneflags': {
+      const signal = value & 0xff;
+      const rest = flags(value & ~0xff, CLONE_FLAGS, '');
+      const parts = [rest, signal === 0 ? '' : SIGNALS[signal] ?? String(signal)].filter((p) => p !== '');
+      return parts.length === 0 ? '0' : `flags=${parts.join('|')}`;
+    }
+    case 'signal':
+      return SIGNALS[value | 0] ?? `SIGRT_${(value | 0) - 32}`;
+    case 'clockid':
+      return CLOCKS[value | 0] ?? String(value | 0);
+    case 'timespec':
+      return value === 0 ? 'NULL' : `{tv_sec=${Math.floor(memory.timespec(pid, value))}, tv_nsec=${Math.round((memory.timespec(pid, value) % 1) * 1e9)}}`;
+    case 'sockaddr':
+      return sockaddr(pid, value, args[index + 1]!);
+    case 'family':
+      return FAMILIES[value | 0] ?? String(value | 0);
+    case 'socktype': {
+      const type = SOCKET_TYPES[value & 0xf] ?? String(value & 0xf);
+      const extra = [(value & 0o4000) !== 0 ? 'SOCK_NONBLOCK' : '', (value & 0o2000000) !== 0 ? 'SOCK_CLOEXEC' : ''].filter((p) => p !== '');
+      return [type, ...extra].join('|');
+    }
+    case 'argv':
+      return argv(pid, value);
+    case 'futexop': {
+      const base = FUTEX_OPS[value & 127] ?? String(value & 127);
+      return `${base}${(value & 128) !== 0 ? '_PRIVATE' : ''}${(value & 256) !== 0 ? '|FUTEX_CLOCK_REALTIME' : ''}`;
+    }
+    case 'whence':
+      return ['SEEK_SET', 'SEEK_CUR', 'SEEK_END', 'SEEK_DATA', 'SEEK_HOLE'][value] ?? String(value);
+    case 'pollfds':
+      return pollfds(pid, value, args[index + 1]!);
+  }
+}

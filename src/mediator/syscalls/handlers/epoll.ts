@@ -1,0 +1,187 @@
+import type { FamilyTable, SyscallContext } from '../context.js';
+import { Errno } from '../../abi/errno.js';
+import { OpenFile, type VirtualObject } from '../../tracees/fd-table.js';
+import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLPRI, inspectFd, readyEvents } from '../../tracees/kernel-fds.js';
+import { asInt, memory } from '../../tracees/memory.js';
+import { NATIVE, blocked, done, fail, native, type Outcome } from '../outcome.js';
+import { deliverableSignal } from '../../tracees/pending-signals.js';
+import { readinessEvents, virtualSockets } from '../../sockets/readiness.js';
+
+/**
+ * epoll, emulated whole: an instance may watch virtual sockets, which the
+ * kernel knows nothing of, next to kernel descriptors. The tracee holds the
+ * real epoll descriptor epoll_create made, as a placeholder; the interest
+ * list lives here and epoll_wait computes readiness itself.
+ */
+const EPOLL_CTL_ADD = 1;
+const EPOLL_CTL_DEL = 2;
+const EPOLL_CTL_MOD = 3;
+const EPOLLRDHUP = 0x2000;
+const EPOLLONESHOT = 1 << 30;
+const EPOLLET = 1 << 31;
+const EPOLL_CLOEXEC = 0o2000000;
+/** struct epoll_event is packed on x86_64: 4 bytes of events, 8 of data. */
+const EVENT_SIZE = 12;
+
+interface Interest {
+  fd: number;
+  /** The open file registered, so that a reused descriptor number is not confused with it. */
+  file: OpenFile | undefined;
+  events: number;
+  data: Buffer;
+  /** For edge-triggered interests: the events seen at the previous wait. */
+  seen: number;
+  disabled: boolean;
+}
+
+export class EpollInstance implements VirtualObject {
+  readonly interests = new Map<number, Interest>();
+  private readonly listeners = new Set<() => void>();
+
+  close(): void {
+    this.interests.clear();
+  }
+
+  /** Calls `listener` after each epoll_ctl on this instance (a new interest may be ready at once). */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  interestsChanged(): void {
+    for (const listener of [...this.listeners]) listener();
+  }
+}
+
+function instanceAt(ctx: SyscallContext, fd: number): EpollInstance | undefined {
+  const object = ctx.process.fds.get(fd)?.object;
+  return object instanceof EpollInstance ? object : undefined;
+}
+
+function epollCreate(ctx: SyscallContext, flags: number): Outcome {
+  const fds = ctx.process.fds;
+  return native((_thread, fd) => {
+    if (fd >= 0) fds.install(fd, new OpenFile(new EpollInstance(), false), (flags & EPOLL_CLOEXEC) !== 0);
+  });
+}
+
+function epollCtl(ctx: SyscallContext): Outcome {
+  const [epfdArg, operationArg, fdArg, event] = ctx.args as [number, number, number, number];
+  const instance = instanceAt(ctx, asInt(epfdArg));
+  if (instance === undefined) return NATIVE;
+  const fd = asInt(fdArg);
+  const operation = asInt(operationArg);
+  const file = ctx.process.fds.get(fd);
+  if (file === undefined && inspectFd(ctx.process.pid, fd) === null) return fail(Errno.EBADF);
+  if (fd === asInt(epfdArg)) return fail(Errno.EINVAL);
+  const existing = instance.interests.get(fd);
+  if (operation === EPOLL_CTL_DEL) {
+    if (existing === undefined) return fail(Errno.ENOENT);
+    instance.interests.delete(fd);
+    instance.interestsChanged();
+    return done(0);
+  }
+  const raw = memory.read(ctx.process.pid, event, EVENT_SIZE);
+  const interest: Interest = { fd, file, events: raw.readUInt32LE(0), data: Buffer.from(raw.subarray(4)), seen: 0, disabled: false };
+  if (operation === EPOLL_CTL_ADD) {
+    if (existing !== undefined) return fail(Errno.EEXIST);
+  } else if (operation === EPOLL_CTL_MOD) {
+    if (existing === undefined) return fail(Errno.ENOENT);
+  } else {
+    return fail(Errno.EINVAL);
+  }
+  instance.interests.set(fd, interest);
+  instance.interestsChanged();
+  return done(0);
+}
+
+/** Events that hold now for one interest (EPOLLERR and EPOLLHUP always count). */
+function eventsNow(ctx: SyscallContext, interest: Interest): number | undefined {
+  const file = ctx.process.fds.get(interest.fd);
+  if (file !== interest.file) return undefined; // closed, or the number reused for something else
+  const wanted = (interest.events & (POLLIN | POLLOUT | POLLPRI | EPOLLRDHUP)) | POLLERR | POLLHUP;
+  if (file !== undefined) return readinessEvents(file, wanted);
+  const info = inspectFd(ctx.process.pid, interest.fd);
+  if (info === null) return undefined;
+  return readyEvents(info, wanted);
+}
+
+/** Collects ready events, in interest order, up to `max`; updates edge and one-shot state when `consume`. */
+function collect(ctx: SyscallContext, instance: EpollInstance, max: number, consume: boolean): Array<[number, Buffer]> {
+  const ready: Array<[number, Buffer]> = [];
+  for (const interest of [...instance.interests.values()]) {
+    if (interest.disabled) continue;
+    const now = eventsNow(ctx, interest);
+    if (now === undefined) {
+      if (consume) instance.interests.delete(interest.fd);
+      continue;
+    }
+    const edge = (interest.events & EPOLLET) !== 0;
+    const report = edge ? now & ~interest.seen : now;
+    if (consume) interest.seen = now;
+    if (report === 0 || ready.length >= max) continue;
+    ready.push([report, interest.data]);
+    if (consume && (interest.events & EPOLLONESHOT) !== 0) interest.disabled = true;
+  }
+  return ready;
+}
+
+function epollWaitCommon(ctx: SyscallContext, timeout: number | undefined, mask: bigint | undefined): Outcome {
+  const [epfdArg, events, maxArg] = ctx.args as [number, number, number];
+  const instance = instanceAt(ctx, asInt(epfdArg));
+  if (instance === undefined) return fail(Errno.EINVAL);
+  const max = asInt(maxArg);
+  if (max <= 0) return fail(Errno.EINVAL);
+  const ready = collect(ctx, instance, max, true);
+  if (ready.length > 0 || timeout === 0) {
+    const buffer = Buffer.alloc(ready.length * EVENT_SIZE);
+    ready.forEach(([bits, data], i) => {
+      buffer.writeUInt32LE(bits >>> 0, i * EVENT_SIZE);
+      data.copy(buffer, i * EVENT_SIZE + 4);
+    });
+    if (buffer.length > 0) memory.write(ctx.process.pid, events, buffer);
+    return done(ready.length);
+  }
+  // The placeholder epoll descriptor watches nothing: the kernel's call just takes the signal under its mask.
+  const pending = mask === undefined ? undefined : deliverableSignal(ctx.thread, mask);
+  if (pending !== undefined) return pending.blockedNow ? NATIVE : fail(Errno.EINTR);
+  const kernelFds = (): Interest[] => [...instance.interests.values()].filter((interest) => interest.file === undefined);
+  return blocked({
+    kind: 'io',
+    reason: `epoll ${asInt(epfdArg)} to report an event in ${ctx.thread.label}`,
+    isReady: () => collect(ctx, instance, 1, false).length > 0,
+    watch: kernelFds().map((interest) => ({ pid: ctx.process.pid, fd: interest.fd, events: interest.events & (POLLIN | POLLOUT) })),
+    // Only virtual sockets: news comes from their changes of readiness, or from epoll_ctl (kernel descriptors must be probed).
+    sources: () => (kernelFds().length === 0 ? [instance, ...virtualSockets(ctx, instance.interests.keys())] : undefined),
+    deadline: timeout === undefined ? undefined : ctx.services.time.after(timeout),
+    onTimeout: () => done(0),
+    onSignal: 'eintr',
+    mask,
+  });
+}
+
+const milliseconds = (value: number): number | undefined => (asInt(value) < 0 ? undefined : asInt(value) / 1000);
+
+function epollWait(ctx: SyscallContext): Outcome {
+  return epollWaitCommon(ctx, milliseconds(ctx.args[3]!), undefined);
+}
+
+function epollPwait(ctx: SyscallContext): Outcome {
+  return epollWaitCommon(ctx, milliseconds(ctx.args[3]!), memory.signalMask(ctx.process.pid, ctx.args[4]!));
+}
+
+function epollPwait2(ctx: SyscallContext): Outcome {
+  const timeout = ctx.args[3] === 0 ? undefined : memory.timespec(ctx.process.pid, ctx.args[3]!);
+  return epollWaitCommon(ctx, timeout, memory.signalMask(ctx.process.pid, ctx.args[4]!));
+}
+
+const NOTE = 'emulated: an instance may watch virtual sockets and kernel descriptors; waits in virtual time';
+
+export const epollSyscalls: FamilyTable = {
+  epoll_create: { level: 'mediated', handler: (ctx) => epollCreate(ctx, 0), note: NOTE },
+  epoll_create1: { level: 'mediated', handler: (ctx) => epollCreate(ctx, asInt(ctx.args[0]!)), note: NOTE },
+  epoll_ctl: { level: 'emulated', handler: epollCtl, note: `${NOTE}; EPOLLEXCLUSIVE and EPOLLWAKEUP are accepted and ignored` },
+  epoll_wait: { level: 'emulated', handler: epollWait, note: NOTE },
+  epoll_pwait: { level: 'emulated', handler: epollPwait, note: NOTE },
+  epoll_pwait2: { level: 'emulated', handler: epollPwait2, note: NOTE },
+};

@@ -1,0 +1,121 @@
+import type { FamilyTable, SyscallContext } from '../context.js';
+import { asInt, memory } from '../../tracees/memory.js';
+import { NATIVE, done, native, type Outcome } from '../outcome.js';
+import { socketFileAt } from './socket.js';
+
+/**
+ * Descriptor bookkeeping for the objects the mediator implements: the
+ * kernel does the real work on the placeholder descriptors (numbering,
+ * closing), and the fd table follows it (dup, close-on-exec, O_NONBLOCK).
+ */
+const O_NONBLOCK = 0o4000;
+const O_CLOEXEC = 0o2000000;
+const FD_CLOEXEC = 1;
+const F_DUPFD = 0;
+const F_GETFD = 1;
+const F_SETFD = 2;
+const F_SETFL = 4;
+const F_DUPFD_CLOEXEC = 1030;
+const FIONREAD = 0x541b;
+const FIONBIO = 0x5421;
+const FIONCLEX = 0x5450;
+const FIOCLEX = 0x5451;
+const CLOSE_RANGE_CLOEXEC = 4;
+
+function close(ctx: SyscallContext): Outcome {
+  ctx.process.fds.close(asInt(ctx.args[0]!));
+  return NATIVE;
+}
+
+/** After a successful dup into `target`: the new descriptor designates the same open file. */
+function duplicated(ctx: SyscallContext, source: number, cloexec: boolean, target?: number): Outcome {
+  const fds = ctx.process.fds;
+  return native((_thread, fd) => {
+    if (fd < 0) return;
+    const file = fds.get(source);
+    if (target !== undefined && target !== source) fds.close(target);
+    if (file !== undefined && fd !== source) fds.install(fd, file, cloexec);
+  });
+}
+
+function dup(ctx: SyscallContext): Outcome {
+  return duplicated(ctx, asInt(ctx.args[0]!), false);
+}
+
+function dup2(ctx: SyscallContext): Outcome {
+  return duplicated(ctx, asInt(ctx.args[0]!), false, asInt(ctx.args[1]!));
+}
+
+function dup3(ctx: SyscallContext): Outcome {
+  return duplicated(ctx, asInt(ctx.args[0]!), (asInt(ctx.args[2]!) & O_CLOEXEC) !== 0, asInt(ctx.args[1]!));
+}
+
+function fcntl(ctx: SyscallContext): Outcome {
+  const fd = asInt(ctx.args[0]!);
+  const command = asInt(ctx.args[1]!);
+  const argument = asInt(ctx.args[2]!);
+  const fds = ctx.process.fds;
+  const file = fds.get(fd);
+  if (file === undefined) return NATIVE;
+  switch (command) {
+    case F_DUPFD:
+    case F_DUPFD_CLOEXEC:
+      return duplicated(ctx, fd, command === F_DUPFD_CLOEXEC);
+    case F_SETFD:
+      fds.setCloexec(fd, (argument & FD_CLOEXEC) !== 0);
+      return NATIVE;
+    case F_GETFD:
+      return done(fds.cloexec(fd) ? FD_CLOEXEC : 0);
+    case F_SETFL:
+      // The placeholder gets the same flags natively, so F_GETFL stays true.
+      file.nonblocking = (argument & O_NONBLOCK) !== 0;
+      return NATIVE;
+    default:
+      return NATIVE;
+  }
+}
+
+function ioctl(ctx: SyscallContext): Outcome {
+  const fd = asInt(ctx.args[0]!);
+  const request = ctx.args[1]! >>> 0;
+  const fds = ctx.process.fds;
+  const file = fds.get(fd);
+  if (file === undefined) return NATIVE;
+  switch (request) {
+    case FIONBIO:
+      file.nonblocking = memory.i32(ctx.process.pid, ctx.args[2]!) !== 0;
+      return NATIVE;
+    case FIOCLEX:
+    case FIONCLEX:
+      fds.setCloexec(fd, request === FIOCLEX);
+      return NATIVE;
+    case FIONREAD: {
+      const socket = socketFileAt(ctx, fd);
+      memory.writeI32(ctx.process.pid, ctx.args[2]!, socket === undefined ? 0 : socket.object.socket.available());
+      return done(0);
+    }
+    default:
+      return NATIVE;
+  }
+}
+
+function closeRange(ctx: SyscallContext): Outcome {
+  const first = ctx.args[0]! >>> 0;
+  const last = ctx.args[1]! >>> 0;
+  const cloexecOnly = (asInt(ctx.args[2]!) & CLOSE_RANGE_CLOEXEC) !== 0;
+  return native((_thread, result) => {
+    if (result === 0) ctx.process.fds.closeRange(first, last, cloexecOnly);
+  });
+}
+
+const NOTE = 'runs in the kernel; virtual sockets and epoll instances follow it';
+
+export const fdSyscalls: FamilyTable = {
+  close: { level: 'mediated', handler: close, note: NOTE },
+  dup: { level: 'mediated', handler: dup, note: NOTE },
+  dup2: { level: 'mediated', handler: dup2, note: NOTE },
+  dup3: { level: 'mediated', handler: dup3, note: NOTE },
+  fcntl: { level: 'mediated', handler: fcntl, note: NOTE },
+  ioctl: { level: 'mediated', handler: ioctl, note: `${NOTE}; FIONREAD on a virtual socket is emulated` },
+  close_range: { level: 'mediated', handler: closeRange, note: NOTE },
+};

@@ -1,0 +1,122 @@
+import type { FamilyTable, SyscallContext } from '../context.js';
+import { Errno } from '../../abi/errno.js';
+import { asInt, memory } from '../../tracees/memory.js';
+import { done, fail, native, nativeWith, type Outcome } from '../outcome.js';
+import { OUTSIDE_PID } from '../../tracees/virtual-pids.js';
+import { realProcessId, virtualGroupResult, withRealPids } from '../pid-arguments.js';
+
+/**
+ * Who a process is: its virtual ids answered from the tracee table in one
+ * stop; calls that name other processes get their real ids from simterpose
+ * and give back virtual ones.
+ */
+
+const getpid = ({ process }: SyscallContext): Outcome => done(process.vpid);
+const gettid = ({ thread }: SyscallContext): Outcome => done(thread.vtid);
+/** A parent outside simterpose, or one that exited (the orphan went to init), reads as OUTSIDE_PID. */
+const getppid = ({ process }: SyscallContext): Outcome => done(process.parent?.vpid ?? OUTSIDE_PID);
+
+/** getpgrp, setsid: the kernel's answer is a real group or session id. */
+const answersAPid = (ctx: SyscallContext): Outcome => native(virtualGroupResult(ctx));
+
+/** getpgid(pid), getsid(pid): one pid argument, a real id back. */
+const asksAboutAPid = (ctx: SyscallContext): Outcome => withRealPids(ctx, [0], virtualGroupResult(ctx));
+
+/** The first argument names a process or thread (0: the caller). */
+const namesAPid = (ctx: SyscallContext): Outcome => withRealPids(ctx, [0]);
+
+function setpgid(ctx: SyscallContext): Outcome {
+  const pid = realProcessId(ctx, asInt(ctx.args[0]!));
+  if (pid === undefined) return fail(Errno.ESRCH);
+  const group = asInt(ctx.args[1]!);
+  // A group is named by its leader's pid; the leader may have left it already.
+  const realGroup = group === 0 ? 0 : ctx.services.tracees.pids.toReal(ctx.process.host, group);
+  if (realGroup === undefined) return fail(Errno.EPERM);
+  return nativeWith([pid, realGroup, ...ctx.args.slice(2)]);
+}
+
+const PRIO_PROCESS = 0;
+const PRIO_PGRP = 1;
+const IOPRIO_WHO_PROCESS = 1;
+const IOPRIO_WHO_PGRP = 2;
+
+/** getpriority, setpriority, ioprio_get, ioprio_set: (which, who): `who` is a pid or a group for some `which`. */
+const byWhich = (processKind: number, groupKind: number) => (ctx: SyscallContext): Outcome => {
+  const which = asInt(ctx.args[0]!);
+  const who = asInt(ctx.args[1]!);
+  if ((which !== processKind && which !== groupKind) || who === 0) return native();
+  const real = which === processKind ? realProcessId(ctx, who) : ctx.services.tracees.pids.toReal(ctx.process.host, who);
+  if (real === undefined) return fail(Errno.ESRCH);
+  return nativeWith([ctx.args[0]!, real, ...ctx.args.slice(2)]);
+};
+
+/** struct utsname: six fields of 65 bytes; nodename is the second. */
+const UTS_FIELD = 65;
+
+/** The kernel fills in the system's names; the node name becomes the simulated host's. */
+function uname(ctx: SyscallContext): Outcome {
+  const address = ctx.args[0]!;
+  const name = Buffer.alloc(UTS_FIELD);
+  name.write(ctx.process.host.slice(0, UTS_FIELD - 1), 'utf8');
+  return native((thread, result) => {
+    if (result === 0) memory.write(thread.process.pid, address + UTS_FIELD, name);
+  });
+}
+
+/** struct sysinfo: uptime (long), loads[3], then the memory fields, then procs (unsigned short) at 80. */
+const SYSINFO_LOADS = 8;
+const SYSINFO_PROCS = 80;
+
+/**
+ * The kernel fills in memory sizes; what tells of this machine's time and
+ * load is made the host's: up since virtual time 0, no load, its processes.
+ */
+function sysinfo(ctx: SyscallContext): Outcome {
+  const address = ctx.args[0]!;
+  const { scheduler, tracees } = ctx.services;
+  return native((thread, result) => {
+    if (result !== 0) return;
+    const fields = Buffer.alloc(SYSINFO_LOADS + 3 * 8);
+    fields.writeBigInt64LE(BigInt(Math.floor(scheduler.now)), 0);
+    memory.write(thread.process.pid, address, fields);
+    const processes = [...tracees.processes.values()].filter((p) => p.alive && p.host === ctx.process.host).length;
+    const procs = Buffer.alloc(2);
+    procs.writeUInt16LE(Math.min(processes, 0xffff));
+    memory.write(thread.process.pid, address + SYSINFO_PROCS, procs);
+  });
+}
+
+const PIDS_NOTE = 'the pid argument is a virtual pid of the caller\'s host, made real for the kernel';
+
+export const identitySyscalls: FamilyTable = {
+  getpid: { level: 'emulated', handler: getpid, note: 'the virtual pid: per host, in creation order' },
+  gettid: { level: 'emulated', handler: gettid, note: 'the virtual tid: per host, in creation order' },
+  getppid: { level: 'emulated', handler: getppid, note: `the parent's virtual pid, ${OUTSIDE_PID} for one outside simterpose` },
+  getpgrp: { level: 'mediated', handler: answersAPid, note: `runs in the kernel; the group as a virtual pid (${OUTSIDE_PID}: outside simterpose)` },
+  setsid: { level: 'mediated', handler: answersAPid, note: 'runs in the kernel; the new session as a virtual pid' },
+  getpgid: { level: 'mediated', handler: asksAboutAPid, note: `${PIDS_NOTE}; the group comes back virtual` },
+  getsid: { level: 'mediated', handler: asksAboutAPid, note: `${PIDS_NOTE}; the session comes back virtual` },
+  setpgid: { level: 'mediated', handler: setpgid, note: PIDS_NOTE },
+  getpriority: { level: 'mediated', handler: byWhich(PRIO_PROCESS, PRIO_PGRP), note: PIDS_NOTE },
+  setpriority: { level: 'mediated', handler: byWhich(PRIO_PROCESS, PRIO_PGRP), note: PIDS_NOTE },
+  ioprio_get: { level: 'mediated', handler: byWhich(IOPRIO_WHO_PROCESS, IOPRIO_WHO_PGRP), note: PIDS_NOTE },
+  ioprio_set: { level: 'mediated', handler: byWhich(IOPRIO_WHO_PROCESS, IOPRIO_WHO_PGRP), note: PIDS_NOTE },
+  prlimit64: { level: 'mediated', handler: namesAPid, note: PIDS_NOTE },
+  sched_setparam: { level: 'mediated', handler: namesAPid, note: PIDS_NOTE },
+  sched_getparam: { level: 'mediated', handler: namesAPid, note: PIDS_NOTE },
+  sched_setscheduler: { level: 'mediated', handler: namesAPid, note: PIDS_NOTE },
+  sched_getscheduler: { level: 'mediated', handler: namesAPid, note: PIDS_NOTE },
+  sched_rr_get_interval: { level: 'mediated', handler: namesAPid, note: PIDS_NOTE },
+  sched_setattr: { level: 'mediated', handler: namesAPid, note: PIDS_NOTE },
+  sched_getattr: { level: 'mediated', handler: namesAPid, note: PIDS_NOTE },
+  get_robust_list: { level: 'mediated', handler: namesAPid, note: PIDS_NOTE },
+  pidfd_open: { level: 'mediated', handler: namesAPid, note: PIDS_NOTE },
+  process_vm_readv: { level: 'mediated', handler: namesAPid, note: PIDS_NOTE },
+  process_vm_writev: { level: 'mediated', handler: namesAPid, note: PIDS_NOTE },
+  migrate_pages: { level: 'mediated', handler: namesAPid, note: PIDS_NOTE },
+  move_pages: { level: 'mediated', handler: namesAPid, note: PIDS_NOTE },
+  kcmp: { level: 'mediated', handler: (ctx) => withRealPids(ctx, [0, 1]), note: PIDS_NOTE },
+  sysinfo: { level: 'mediated', handler: sysinfo, note: 'runs in the kernel; uptime is virtual time, loads are 0, procs counts the host\'s processes' },
+  uname: { level: 'mediated', handler: uname, note: 'the node name is the simulated host name (gethostname reads it)' },
+  sethostname: { level: 'emulated', handler: () => fail(Errno.EPERM), note: 'fails with EPERM: the host name is the platform\'s' },
+};

@@ -1,0 +1,29 @@
+import type { FamilyTable } from '../context.js';
+import { Errno } from '../../abi/errno.js';
+import { fail } from '../outcome.js';
+
+/**
+ * Interfaces simterpose does not mediate. Where programs are written to cope
+ * with their absence (io_uring, userfaultfd), the call fails with the error an
+ * older or locked-down kernel gives; where silence would break the
+ * experiment, the run stops and names the call.
+ */
+const absent = () => fail(Errno.ENOSYS);
+const denied = () => fail(Errno.EPERM);
+
+export const refusedSyscalls: FamilyTable = {
+  io_uring_setup: { level: 'emulated', handler: absent, note: 'fails with ENOSYS: programs fall back to ordinary I/O' },
+  io_uring_enter: { level: 'emulated', handler: absent, note: 'fails with ENOSYS' },
+  io_uring_register: { level: 'emulated', handler: absent, note: 'fails with ENOSYS' },
+  userfaultfd: { level: 'emulated', handler: absent, note: 'fails with ENOSYS' },
+  ptrace: { level: 'emulated', handler: denied, note: 'fails with EPERM: tracees are already traced by simterpose' },
+  io_getevents: { level: 'unsupported', note: 'would block inside the kernel' },
+  io_pgetevents: { level: 'unsupported', note: 'would block inside the kernel' },
+  msgrcv: { level: 'unsupported', note: 'System V message queues may block inside the kernel' },
+  msgsnd: { level: 'unsupported', note: 'System V message queues may block inside the kernel' },
+  semop: { level: 'unsupported', note: 'System V semaphores may block inside the kernel' },
+  semtimedop: { level: 'unsupported', note: 'System V semaphores may block inside the kernel' },
+  mq_timedreceive: { level: 'unsupported', note: 'POSIX message queues may block inside the kernel' },
+  mq_timedsend: { level: 'unsupported', note: 'POSIX message queues may block inside the kernel' },
+  vmsplice: { level: 'unsupported', note: 'may block inside the kernel on a pipe' },
+};

@@ -1,0 +1,110 @@
+import type { FamilyTable, SyscallEntry } from './context.js';
+import { SYSCALL_NAMES } from '../abi/syscall-names.js';
+import { futexSyscalls } from './handlers/futex.js';
+import { identitySyscalls } from './handlers/identity.js';
+import { ioSyscalls } from './handlers/io.js';
+import { pollSyscalls } from './handlers/poll.js';
+import { processSyscalls } from './handlers/process.js';
+import { refusedSyscalls } from './handlers/refused.js';
+import { signalSyscalls } from './handlers/signal.js';
+import { timeSyscalls } from './handlers/time.js';
+import { timerfdSyscalls } from './handlers/timerfd.js';
+import { socketSyscalls } from './handlers/socket.js';
+import { fdSyscalls } from './handlers/fd.js';
+import { epollSyscalls } from './handlers/epoll.js';
+import { randomSyscalls } from './handlers/random.js';
+import { fileOpenSyscalls } from './handlers/file-open.js';
+import { cpuSyscalls } from './handlers/cpus.js';
+
+/**
+ * The one table: every x86_64 syscall number → name, support level, handler,
+ * note. It decides which numbers the seccomp filter traps, names calls in
+ * --strace and errors, and is what `simterpose syscalls` lists.
+ */
+const FAMILIES: readonly FamilyTable[] = [
+  processSyscalls,
+  signalSyscalls,
+  futexSyscalls,
+  ioSyscalls,
+  pollSyscalls,
+  timeSyscalls,
+  timerfdSyscalls,
+  socketSyscalls,
+  fdSyscalls,
+  epollSyscalls,
+  identitySyscalls,
+  randomSyscalls,
+  fileOpenSyscalls,
+  cpuSyscalls,
+  refusedSyscalls,
+];
+
+function build(): Map<number, SyscallEntry> {
+  const byName = new Map<string, FamilyTable[string]>();
+  for (const family of FAMILIES) {
+    for (const [name, entry] of Object.entries(family)) {
+      if (byName.has(name)) throw new Error(`syscall ${name} is claimed by two handler families`);
+      byName.set(name, entry);
+    }
+  }
+  const table = new Map<number, SyscallEntry>();
+  for (const [number, name] of SYSCALL_NAMES) {
+    const entry = byName.get(name);
+    table.set(number, { number, name, level: 'native', ...entry });
+    byName.delete(name);
+  }
+  if (byName.size > 0) throw new Error(`handlers for unknown syscalls: ${[...byName.keys()].join(', ')}`);
+  return table;
+}
+
+export const SYSCALLS: ReadonlyMap<number, SyscallEntry> = build();
+
+const NUMBERS_BY_NAME = new Map([...SYSCALLS.values()].map((entry) => [entry.name, entry.number]));
+
+export function syscallNumber(name: string): number | undefined {
+  return NUMBERS_BY_NAME.get(name);
+}
+
+export function syscallName(number: number): string {
+  return SYSCALLS.get(number)?.name ?? `syscall_${number}`;
+}
+
+/**
+ * The syscalls sent to the mediator as seccomp user notifications rather
+ * than ptrace stops (unless --no-notify-syscalls): the calls that carry a
+ * socket's bytes, and those a program makes by the thousand whose handlers
+ * only answer (ids, clocks). A notification costs less than a stop, but a
+ * notified call cannot have its arguments rewritten or stop at its exit:
+ * these handlers only copy memory and decide a result, or let the call run
+ * as it was made (Dispatcher.answer refuses anything else).
+ */
+const NOTIFIED = new Set([
+  'read',
+  'write',
+  'readv',
+  'writev',
+  'sendto',
+  'recvfrom',
+  'sendmsg',
+  'recvmsg',
+  'getpid',
+  'gettid',
+  'getppid',
+  'clock_gettime',
+  'clock_getres',
+  'gettimeofday',
+  'time',
+]);
+
+/** Of the trapped numbers, those to notify; none when execve is left native (its stop is where spawn takes the listener). */
+export function notifiedNumbers(untrapped: ReadonlySet<string> = new Set()): number[] {
+  if (untrapped.has('execve')) return [];
+  return trappedNumbers(untrapped).filter((number) => NOTIFIED.has(syscallName(number)));
+}
+
+/** The numbers the seccomp filter must trap, minus those the user asked to leave native. */
+export function trappedNumbers(untrapped: ReadonlySet<string> = new Set()): number[] {
+  return [...SYSCALLS.values()]
+    .filter((entry) => entry.level !== 'native' && !untrapped.has(entry.name))
+    .map((entry) => entry.number);
+}

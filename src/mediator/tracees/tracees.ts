@@ -1,0 +1,146 @@
+import type { Wait } from '../loop/waits.js';
+import type { ExitHook, Outcome } from '../syscalls/outcome.js';
+import { SignalActions } from './signal-actions.js';
+import { FdTable } from './fd-table.js';
+import { VirtualPids } from './virtual-pids.js';
+
+/**
+ * What a stopped thread does when it next gets the CPU:
+ * - dispatch: it sits at a seccomp stop whose syscall still has to be decided;
+ * - resume: continue it, injecting `signal` (0 for none);
+ * - outcome: it sits at a seccomp stop whose result is already decided (a wait ended);
+ * - restart: it sits at a seccomp stop and must run the same syscall again
+ *   after a signal handler (SA_RESTART);
+ * - finish: it sits at a syscall-exit stop, with the result to keep.
+ * A thread whose syscall came as a seccomp user notification (`notified`)
+ * waits in the kernel instead of at a seccomp stop; the steps are the same.
+ */
+export type NextStep =
+  | { kind: 'dispatch' }
+  | { kind: 'outcome'; outcome: Outcome }
+  | { kind: 'restart' }
+  | { kind: 'resume'; signal: number }
+  | { kind: 'finish' };
+
+export type ThreadState = 'runnable' | 'blocked' | 'held' | 'exited';
+
+export class Thread {
+  state: ThreadState = 'runnable';
+  next: NextStep = { kind: 'resume', signal: 0 };
+  /** The syscall it stopped at (seccomp stop), kept while it waits. */
+  syscall: { sysno: number; args: number[] } = { sysno: -1, args: [] };
+  wait: Wait | undefined;
+  /** Set while a native syscall runs whose exit stop we asked for. */
+  afterExit: ExitHook | undefined;
+  /** Its syscall came as a seccomp user notification, not yet answered. */
+  notified = false;
+  /** After a notified call let through: what to undo at its next event (there is no exit stop). */
+  settle: (() => void) | undefined;
+  /** Where the kernel clears the tid and wakes a futex when the thread exits (CLONE_CHILD_CLEARTID, set_tid_address). */
+  clearChildTid = 0;
+  /**
+   * The clone/fork it is making, read at the syscall and used at the event
+   * that reports the child: flags, and where the kernel writes the child's
+   * tid (0: nowhere), to be made virtual.
+   */
+  pendingClone: { flags: number; clearChildTid: number; parentSetTid: number; childSetTid: number } | undefined;
+  /** Virtual CPU time it used: the work the CPU model charged, at its host's speed. */
+  cpuTime = 0;
+  /** Syscalls made at one virtual date without blocking (see the mediator's throttling of polling loops). */
+  readonly spin = { date: -1, syscalls: 0 };
+  /** How often it was preempted: among threads ready at the same date, the least preempted go first. */
+  preemptions = 0;
+  /** Virtual time at which it became runnable: the scheduler's first key. */
+  readyAt = 0;
+
+  constructor(
+    readonly tid: number,
+    public process: Process,
+    /** Creation order: the scheduler's stable tie-breaker, the same on every run. */
+    readonly serial: number,
+    /** The id the program sees (gettid), in its host's namespace. */
+    readonly vtid: number,
+  ) {}
+
+  get label(): string {
+    return `${this.process.command}[${this.vtid}]`;
+  }
+}
+
+export class Process {
+  readonly threads = new Map<number, Thread>();
+  readonly children = new Set<Process>();
+  /** Children that exited and that the kernel will let this process reap without blocking. */
+  readonly zombies = new Set<Process>();
+  exitStatus: { code: number } | { signal: number; core: boolean } | undefined;
+  /** A vfork child holds its parent in the kernel until it execs or exits. */
+  vforkParent: Thread | undefined;
+  /** exit_group was called or a fatal signal is being delivered: every thread is about to exit. */
+  groupExiting = false;
+  /** A leader that exited before its other threads: reaped when the last one leaves. */
+  lingeringLeader: Thread | undefined;
+  /** The leader's own exit status: the process's, once every thread is gone. */
+  leaderStatus: Process['exitStatus'];
+  /** CPU time of its threads that already exited. */
+  exitedThreadsCpuTime = 0;
+  /** ITIMER_REAL (setitimer, alarm) on the virtual clock; `armed` tells a live arming from a replaced one. */
+  realTimer: { deadline: number; interval: number; armed: object } | undefined;
+  /** Descriptors of virtual objects (sockets, epoll), shared with CLONE_FILES children. */
+  fds = new FdTable();
+  /** Identifies the address space, shared with CLONE_VM children: futex keys are per address space. */
+  addressSpace: number;
+  /** Its seccomp filter's listener, inherited by its children, when it has one (see notifiedNumbers). */
+  listener: number | undefined;
+
+  constructor(
+    public pid: number,
+    /** The pid the program sees (getpid), in its host's namespace. */
+    readonly vpid: number,
+    public parent: Process | undefined,
+    public command: string,
+    readonly host: string,
+    public signalActions: SignalActions,
+  ) {
+    this.addressSpace = pid;
+  }
+
+  get alive(): boolean {
+    return this.exitStatus === undefined;
+  }
+}
+
+/** All processes and threads under simterpose, by tid and pid. */
+export class TraceeTable {
+  readonly processes = new Map<number, Process>();
+  /** Processes in the order they exited. */
+  readonly exited: Process[] = [];
+  readonly threads = new Map<number, Thread>();
+  readonly pids = new VirtualPids();
+  private serials = 0;
+
+  addProcess(pid: number, parent: Process | undefined, command: string, host: string, actions: SignalActions): Process {
+    const process = new Process(pid, this.pids.allocate(host, pid), parent, command, host, actions);
+    this.processes.set(pid, process);
+    parent?.children.add(process);
+    return process;
+  }
+
+  addThread(tid: number, process: Process): Thread {
+    // A process's first thread is its leader: its tid is the pid.
+    const vtid = tid === process.pid ? process.vpid : this.pids.allocate(process.host, tid);
+    const thread = new Thread(tid, process, this.serials++, vtid);
+    process.threads.set(tid, thread);
+    this.threads.set(tid, thread);
+    return thread;
+  }
+
+  removeThread(thread: Thread): void {
+    thread.state = 'exited';
+    thread.process.threads.delete(thread.tid);
+    if (this.threads.get(thread.tid) === thread) this.threads.delete(thread.tid);
+  }
+
+  get liveThreadCount(): number {
+    return this.threads.size;
+  }
+}
