@@ -143,8 +143,8 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     epoch: parseEpoch(options.epoch),
     seed: parseSeed(options.seed),
     cpuModel,
-    network: options.network,
-    notifySyscalls: options.notifySyscalls,
+    network: options.network ?? 'full',
+    notifySyscalls: options.notifySyscalls ?? true,
     strace: straceOutput === undefined ? undefined : new StraceFormatter(straceOutput.write, () => mediator.scheduler.now),
     observer: recorder,
   });

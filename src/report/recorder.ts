@@ -1,5 +1,6 @@
 import type { MediatorObserver } from '../mediator/observer.js';
-import { asInt, memory } from '../mediator/tracees/memory.js';
+import { readMmsgLengths } from '../mediator/abi/socket.js';
+import { asInt } from '../mediator/abi/tracee-memory.js';
 import { syscallName, syscallNumber } from '../mediator/syscalls/table.js';
 import type { Process, Thread } from '../mediator/tracees/tracees.js';
 import { SocketFile } from '../mediator/sockets/socket-file.js';
@@ -74,8 +75,6 @@ const DATA_SYSCALLS = new Map<number, 'sent' | 'received'>([
 ]);
 /** These return a count of messages; each struct mmsghdr (64 bytes) holds its length at offset 56. */
 const MESSAGE_VECTORS = new Set(['sendmmsg', 'recvmmsg'].map((name) => syscallNumber(name)!));
-const MMSGHDR_SIZE = 64;
-const MSG_LEN_OFFSET = 56;
 
 export interface RecorderOptions {
   /** Keep spans and transfers for a trace (costs memory in proportion to the run). */
@@ -268,8 +267,5 @@ function cpuTime(process: Process): number {
 }
 
 function messageBytes(thread: Thread, count: number): number {
-  const vector = memory.read(thread.tid, thread.syscall.args[1]!, count * MMSGHDR_SIZE);
-  let bytes = 0;
-  for (let i = 0; i < count; i++) bytes += vector.readUInt32LE(i * MMSGHDR_SIZE + MSG_LEN_OFFSET);
-  return bytes;
+  return readMmsgLengths(thread.process.memory, thread.syscall.args[1]!, count).reduce((sum, length) => sum + length, 0);
 }

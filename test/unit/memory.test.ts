@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { writeInt64LE } from '../../src/mediator/tracees/memory.js';
+import { writeInt64LE } from '../../src/mediator/abi/tracee-memory.js';
 
 describe('writeInt64LE', () => {
   it('writes what writeBigInt64LE writes, for every safe integer size and sign', () => {

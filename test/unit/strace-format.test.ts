@@ -1,11 +1,18 @@
 import { describe, expect, it } from 'vitest';
+import type { TraceeMemory } from '../../src/mediator/abi/tracee-memory.js';
 import { formatArgument } from '../../src/mediator/strace/arguments.js';
 import { StraceFormatter } from '../../src/mediator/strace/formatter.js';
 import { SignalActions } from '../../src/mediator/tracees/signal-actions.js';
 import { TraceeTable } from '../../src/mediator/tracees/tracees.js';
 import { syscallNumber } from '../../src/mediator/syscalls/table.js';
 
-const noMemory = -1;
+/** These arguments are decoded from their value alone: reading memory would be a mistake. */
+const noMemory: TraceeMemory = {
+  read: () => { throw new Error('no memory read expected'); },
+  readInto: () => { throw new Error('no memory read expected'); },
+  write: () => { throw new Error('no memory write expected'); },
+  cString: () => { throw new Error('no memory read expected'); },
+};
 
 describe('strace argument decoding', () => {
   it('decodes open flags with the access mode first', () => {

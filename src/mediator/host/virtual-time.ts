@@ -1,23 +1,23 @@
+import {
+  CLOCK_BOOTTIME,
+  CLOCK_BOOTTIME_ALARM,
+  CLOCK_MONOTONIC,
+  CLOCK_MONOTONIC_COARSE,
+  CLOCK_MONOTONIC_RAW,
+  CLOCK_PROCESS_CPUTIME_ID,
+  CLOCK_REALTIME,
+  CLOCK_REALTIME_ALARM,
+  CLOCK_REALTIME_COARSE,
+  CLOCK_TAI,
+  CLOCK_THREAD_CPUTIME_ID,
+  CPUCLOCK_FD,
+  CPUCLOCK_PERTHREAD,
+  offsetTimespec,
+  toTimespec,
+  type Timespec,
+} from '../abi/time.js';
 import type { Scheduler } from '../loop/scheduler.js';
-import type { Process, Thread } from '../tracees/tracees.js';
-
-/**
- * Every clock a tracee can read, derived from SimGrid's clock: the wall
- * clocks from a fixed epoch (so reruns print the same dates), the
- * monotonic ones from a fixed boot offset, the CPU-time clocks from the
- * work the CPU model charged.
- */
-export const CLOCK_REALTIME = 0;
-export const CLOCK_MONOTONIC = 1;
-export const CLOCK_PROCESS_CPUTIME_ID = 2;
-export const CLOCK_THREAD_CPUTIME_ID = 3;
-const CLOCK_MONOTONIC_RAW = 4;
-export const CLOCK_REALTIME_COARSE = 5;
-export const CLOCK_MONOTONIC_COARSE = 6;
-const CLOCK_BOOTTIME = 7;
-const CLOCK_REALTIME_ALARM = 8;
-const CLOCK_BOOTTIME_ALARM = 9;
-const CLOCK_TAI = 11;
+import type { Process, Thread, TraceeTable } from '../tracees/tracees.js';
 
 /** 2000-01-01T00:00:00Z: the default epoch, so that reruns see the same dates. */
 export const DEFAULT_EPOCH = Date.UTC(2000, 0, 1) / 1000;
@@ -31,33 +31,12 @@ const TAI_OFFSET = 37;
 /** Resolution Linux reports for the coarse clocks (one tick at HZ=250). */
 const COARSE_RESOLUTION = 0.004;
 
-/** A clock reading as the kernel hands it out: whole seconds and nanoseconds (0 ≤ nanoseconds < 1e9). */
-export interface Timespec {
-  seconds: number;
-  nanoseconds: number;
-}
-
-/** Seconds as a Timespec, rounded to the nanosecond (never 1e9 ns: that carries into the seconds). */
-export function toTimespec(seconds: number): Timespec {
-  return offsetBy({ seconds: 0, nanoseconds: 0 }, seconds);
-}
-
 /**
- * `base` plus `seconds`. The wall clocks are read this way, not as one
- * number: a double near 1e9 seconds (a date) only resolves about 120 ns, and
- * elapsed times would lose their last digits.
+ * Every clock a tracee can read, derived from SimGrid's clock: the wall
+ * clocks from a fixed epoch (so reruns print the same dates), the
+ * monotonic ones from a fixed boot offset, the CPU-time clocks from the
+ * work the CPU model charged.
  */
-function offsetBy(base: Timespec, seconds: number): Timespec {
-  const whole = Math.floor(seconds);
-  let nanoseconds = base.nanoseconds + Math.round((seconds - whole) * 1e9);
-  let total = base.seconds + whole;
-  if (nanoseconds >= 1e9) {
-    nanoseconds -= 1e9;
-    total += 1;
-  }
-  return { seconds: total, nanoseconds };
-}
-
 export class VirtualTime {
   private readonly epochTimespec: Timespec;
 
@@ -65,6 +44,8 @@ export class VirtualTime {
     private readonly scheduler: Scheduler,
     /** Seconds since 1970 that virtual time 0 corresponds to. */
     readonly epoch: number,
+    /** Whose CPU clocks a clock id may name. */
+    private readonly tracees: TraceeTable,
   ) {
     this.epochTimespec = toTimespec(epoch);
   }
@@ -75,45 +56,45 @@ export class VirtualTime {
 
   /** The wall clock: the epoch plus virtual now. */
   realtime(): Timespec {
-    return offsetBy(this.epochTimespec, this.scheduler.now);
+    return offsetTimespec(this.epochTimespec, this.scheduler.now);
   }
 
   /**
    * What `clockid` reads for `thread`; undefined for clocks that are not
    * virtualized (dynamic POSIX clocks on a descriptor).
    */
-  read(clockid: number, thread: Thread, findProcess: (pid: number) => Process | undefined, findThread: (tid: number) => Thread | undefined): Timespec | undefined {
+  read(clockid: number, thread: Thread): Timespec | undefined {
     switch (clockid) {
       case CLOCK_REALTIME:
       case CLOCK_REALTIME_COARSE:
       case CLOCK_REALTIME_ALARM:
         return this.realtime();
       case CLOCK_TAI:
-        return offsetBy({ seconds: this.epochTimespec.seconds + TAI_OFFSET, nanoseconds: this.epochTimespec.nanoseconds }, this.scheduler.now);
+        return offsetTimespec({ seconds: this.epochTimespec.seconds + TAI_OFFSET, nanoseconds: this.epochTimespec.nanoseconds }, this.scheduler.now);
       case CLOCK_MONOTONIC:
       case CLOCK_MONOTONIC_RAW:
       case CLOCK_MONOTONIC_COARSE:
       case CLOCK_BOOTTIME:
       case CLOCK_BOOTTIME_ALARM:
-        return offsetBy({ seconds: BOOT_UPTIME, nanoseconds: 0 }, this.scheduler.now);
+        return offsetTimespec({ seconds: BOOT_UPTIME, nanoseconds: 0 }, this.scheduler.now);
       case CLOCK_PROCESS_CPUTIME_ID:
         return toTimespec(processCpuTime(thread.process));
       case CLOCK_THREAD_CPUTIME_ID:
         return toTimespec(thread.cpuTime);
       default: {
-        const cpuTime = this.cpuClock(clockid, findProcess, findThread);
+        const cpuTime = this.cpuClock(clockid);
         return cpuTime === undefined ? undefined : toTimespec(cpuTime);
       }
     }
   }
 
   /** Negative clock ids name another process's or thread's CPU clock (see clock_getcpuclockid). */
-  private cpuClock(clockid: number, findProcess: (pid: number) => Process | undefined, findThread: (tid: number) => Thread | undefined): number | undefined {
-    if (clockid >= 0 || (clockid & 7) === 3) return undefined; // 3: a descriptor-based clock
+  private cpuClock(clockid: number): number | undefined {
+    if (clockid >= 0 || (clockid & 7) === CPUCLOCK_FD) return undefined;
     const id = ~clockid >> 3;
-    const perThread = (clockid & 4) !== 0;
-    if (perThread) return findThread(id)?.cpuTime;
-    const process = findProcess(id);
+    const perThread = (clockid & CPUCLOCK_PERTHREAD) !== 0;
+    if (perThread) return this.tracees.threads.get(id)?.cpuTime;
+    const process = this.tracees.processes.get(id);
     return process === undefined ? undefined : processCpuTime(process);
   }
 

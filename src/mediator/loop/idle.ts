@@ -1,5 +1,5 @@
 import { ptrace } from '../native.js';
-import { POLLIN } from '../tracees/kernel-fds.js';
+import { POLLIN } from '../abi/poll.js';
 import type { Scheduler } from './scheduler.js';
 import type { TraceeTable } from '../tracees/tracees.js';
 

@@ -21,6 +21,9 @@ export interface Timer {
   fire: () => void;
 }
 
+/** A futex wait ends with 0 when another thread wakes it. */
+const wokenByFutex = (): Outcome => ({ kind: 'done', value: 0 });
+
 /** Earliest ready date first; then the least preempted (a spinning thread lets the others run); then creation order. */
 const earlier = (a: Entry, b: Entry): boolean =>
   a.readyAt < b.readyAt ||
@@ -113,7 +116,7 @@ export class Scheduler {
     thread.wait = wait;
     this.blocked.add(thread);
     if (wait.deadline !== undefined) {
-      this.at(wait.deadline, () => thread.wait === wait && thread.state === 'blocked', () => this.wake(thread, wait.onTimeout?.(thread)));
+      this.at(wait.deadline, () => thread.wait === wait && thread.state === 'blocked', () => this.wake(thread, wait.onTimeout));
     }
     if (wait.kind === 'futex') {
       const list = this.futexWaiters.get(wait.key);
@@ -151,16 +154,17 @@ export class Scheduler {
   }
 
   /**
-   * Ends a wait. With an outcome, the blocked syscall finishes with it; without,
-   * the thread re-dispatches the same syscall.
+   * Ends a wait. With `decide`, the blocked syscall finishes with the
+   * outcome it gives when the thread runs again; without, the thread
+   * re-dispatches the same syscall.
    */
-  wake(thread: Thread, outcome?: Outcome): void {
+  wake(thread: Thread, decide?: () => Outcome): void {
     const wait = thread.wait;
     if (thread.state !== 'blocked' || wait === undefined) return;
     this.blocked.delete(thread);
     if (wait.kind === 'futex') this.dropFutexWaiter(wait.key, thread);
     if (wait.kind === 'io') this.dropIoWaiter(thread);
-    if (outcome !== undefined) thread.next = { kind: 'outcome', outcome };
+    if (decide !== undefined) thread.next = { kind: 'conclude', decide };
     this.makeRunnable(thread);
   }
 
@@ -179,7 +183,7 @@ export class Scheduler {
       if (woken >= count) break;
       const wait = thread.wait;
       if (wait?.kind !== 'futex' || (wait.bitset & bitset) === 0) continue;
-      this.wake(thread, { kind: 'done', value: 0 });
+      this.wake(thread, wokenByFutex);
       woken++;
     }
     return woken;

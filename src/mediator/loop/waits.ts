@@ -1,5 +1,4 @@
 import type { Outcome } from '../syscalls/outcome.js';
-import type { Thread } from '../tracees/tracees.js';
 
 /**
  * Why a thread is blocked. It keeps its registers untouched while it waits;
@@ -13,16 +12,20 @@ interface WaitCommon {
   readonly reason: string;
   /** Virtual date at which the wait times out. */
   readonly deadline?: number;
-  /** What the syscall returns when the deadline passes. */
-  readonly onTimeout?: (thread: Thread) => Outcome;
+  /** What the syscall returns when the deadline passes (decided then, by the dispatcher, as a handler's outcome is). */
+  readonly onTimeout?: () => Outcome;
   /**
    * When a signal with a handler interrupts the wait: 'restartable' syscalls
    * restart if the handler has SA_RESTART, else fail with EINTR;
    * 'eintr' ones always fail with EINTR (pause, poll, sleeps...).
    */
   readonly onSignal: 'restartable' | 'eintr';
-  /** What the interruption returns instead of EINTR (sleeps report remaining time). */
-  readonly onInterrupt?: (thread: Thread) => Outcome;
+  /**
+   * What a signal's interruption returns instead of EINTR or a restart:
+   * sleeps report the time left, a send that moved some bytes returns their
+   * count (as Linux does, SA_RESTART or not). Undefined: the default.
+   */
+  readonly onInterrupt?: () => Outcome | undefined;
   /** Signal mask in force during the wait (sigsuspend, ppoll, pselect), as a bit set of signals. */
   readonly mask?: bigint;
 }

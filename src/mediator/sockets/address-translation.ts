@@ -160,7 +160,7 @@ function carrierOf(socket: StreamSocket | DatagramSocket): KernelSocket {
 export const addressTranslation: DataPath = {
   open(ctx, flags, make) {
     const pid = ctx.process.pid;
-    return native((_thread, fd) => {
+    return native((fd) => {
       if (fd < 0) return;
       const socket = make();
       const held = ptrace.holdSocket(pid, fd, KERNEL_BUFFER_BYTES);
@@ -184,7 +184,7 @@ export const addressTranslation: DataPath = {
  * virtual one.
  */
 function nativeAccept(ctx: SyscallContext, flags: number, child: StreamSocket, client: KernelSocket): Outcome {
-  return native((_thread, fd) => {
+  return native((fd) => {
     if (fd < 0) {
       child.close();
       return;

@@ -1,9 +1,7 @@
 import type { SyscallContext } from '../syscalls/context.js';
 import type { OpenFile } from '../tracees/fd-table.js';
-import { POLLERR, POLLHUP, POLLIN, POLLOUT } from '../tracees/kernel-fds.js';
+import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP } from '../abi/poll.js';
 import { SocketFile } from './socket-file.js';
-
-const POLLRDHUP = 0x2000;
 
 /** The poll events that hold now for a virtual object, among `wanted` (POLLERR and POLLHUP always count). */
 export function readinessEvents(file: OpenFile, wanted: number): number {

@@ -1,4 +1,8 @@
-import { memory } from '../tracees/memory.js';
+import { isError } from '../../net/index.js';
+import { readPollfds } from '../abi/poll.js';
+import { AF_INET, AF_UNIX, FAMILY_NAMES, decodeSockaddrIn, readSockaddr, sockaddrFamily, sockaddrUnPath } from '../abi/socket.js';
+import { readTimespec } from '../abi/time.js';
+import { readPointer, type TraceeMemory } from '../abi/tracee-memory.js';
 
 /**
  * How --strace shows each argument. Buffers read by the kernel are shown from
@@ -89,10 +93,10 @@ function quote(bytes: Buffer, truncated: boolean): string {
   return `${text}"${truncated ? '...' : ''}`;
 }
 
-function buffer(pid: number, address: number, length: number): string {
+function buffer(memory: TraceeMemory, address: number, length: number): string {
   if (address === 0) return 'NULL';
   const shown = Math.min(Math.max(0, length), MAX_STRING);
-  return quote(memory.read(pid, address, shown), length > MAX_STRING);
+  return quote(memory.read(address, shown), length > MAX_STRING);
 }
 
 function flags(value: number, names: ReadonlyArray<[number, string]>, zero = '0'): string {
@@ -128,47 +132,46 @@ const SIGNALS = ['0', 'SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGILL', 'SIGTRAP', 'SIGAB
   'SIGXCPU', 'SIGXFSZ', 'SIGVTALRM', 'SIGPROF', 'SIGWINCH', 'SIGIO', 'SIGPWR', 'SIGSYS'];
 const CLOCKS = ['CLOCK_REALTIME', 'CLOCK_MONOTONIC', 'CLOCK_PROCESS_CPUTIME_ID', 'CLOCK_THREAD_CPUTIME_ID', 'CLOCK_MONOTONIC_RAW',
   'CLOCK_REALTIME_COARSE', 'CLOCK_MONOTONIC_COARSE', 'CLOCK_BOOTTIME'];
-const FAMILIES: Record<number, string> = { 0: 'AF_UNSPEC', 1: 'AF_UNIX', 2: 'AF_INET', 10: 'AF_INET6', 16: 'AF_NETLINK' };
 const SOCKET_TYPES: Record<number, string> = { 1: 'SOCK_STREAM', 2: 'SOCK_DGRAM', 3: 'SOCK_RAW', 5: 'SOCK_SEQPACKET' };
 const FUTEX_OPS = ['FUTEX_WAIT', 'FUTEX_WAKE', 'FUTEX_FD', 'FUTEX_REQUEUE', 'FUTEX_CMP_REQUEUE', 'FUTEX_WAKE_OP', 'FUTEX_LOCK_PI',
   'FUTEX_UNLOCK_PI', 'FUTEX_TRYLOCK_PI', 'FUTEX_WAIT_BITSET', 'FUTEX_WAKE_BITSET', 'FUTEX_WAIT_REQUEUE_PI', 'FUTEX_CMP_REQUEUE_PI'];
 
-function sockaddr(pid: number, address: number, length: number): string {
+function sockaddr(memory: TraceeMemory, address: number, length: number): string {
   if (address === 0) return 'NULL';
-  const data = memory.read(pid, address, Math.min(Math.max(length, 2), 110));
-  const family = data.readUInt16LE(0);
-  if (family === 2 && data.length >= 8) {
-    return `{sa_family=AF_INET, sin_port=htons(${data.readUInt16BE(2)}), sin_addr=inet_addr("${data[4]}.${data[5]}.${data[6]}.${data[7]}")}`;
+  const data = readSockaddr(memory, address, Math.max(length, 2));
+  const family = sockaddrFamily(data);
+  if (family === AF_INET) {
+    const endpoint = decodeSockaddrIn(data);
+    if (!isError(endpoint)) return `{sa_family=AF_INET, sin_port=htons(${endpoint.port}), sin_addr=inet_addr("${endpoint.address}")}`;
   }
-  if (family === 1) {
-    const path = data.subarray(2);
-    const end = path.indexOf(0);
-    return `{sa_family=AF_UNIX, sun_path=${quote(end < 0 ? path : path.subarray(0, end), false)}}`;
-  }
-  return `{sa_family=${FAMILIES[family] ?? family}}`;
+  if (family === AF_UNIX) return `{sa_family=AF_UNIX, sun_path=${quote(sockaddrUnPath(data), false)}}`;
+  return `{sa_family=${family === null ? '?' : (FAMILY_NAMES[family] ?? family)}}`;
 }
 
-function argv(pid: number, address: number): string {
+function argv(memory: TraceeMemory, address: number): string {
   if (address === 0) return 'NULL';
   const shown: string[] = [];
   for (let i = 0; i < 8; i++) {
-    const pointer = Number(memory.read(pid, address + i * 8, 8).readBigUInt64LE(0));
+    const pointer = readPointer(memory, address, i);
     if (pointer === 0) return `[${shown.join(', ')}]`;
-    shown.push(quote(Buffer.from(memory.cString(pid, pointer, MAX_STRING + 1)), false));
+    shown.push(quote(Buffer.from(memory.cString(pointer, MAX_STRING + 1)), false));
   }
   return `[${shown.join(', ')}, ...]`;
 }
 
-function pollfds(pid: number, address: number, count: number): string {
+function pollfds(memory: TraceeMemory, address: number, count: number): string {
   if (address === 0) return 'NULL';
-  const shown = Math.min(count, 8);
-  const data = memory.read(pid, address, shown * 8);
-  const entries: string[] = [];
-  for (let i = 0; i < shown; i++) entries.push(`{fd=${data.readInt32LE(i * 8)}, events=0x${data.readUInt16LE(i * 8 + 4).toString(16)}}`);
-  return `[${entries.join(', ')}${count > shown ? ', ...' : ''}]`;
+  const entries = readPollfds(memory, address, Math.min(count, 8)).map(({ fd, events }) => `{fd=${fd}, events=0x${events.toString(16)}}`);
+  return `[${entries.join(', ')}${count > entries.length ? ', ...' : ''}]`;
 }
 
-export function formatArgument(kind: ArgumentKind, args: readonly number[], index: number, result: number | undefined, pid: number): string {
+function timespec(memory: TraceeMemory, address: number): string {
+  if (address === 0) return 'NULL';
+  const { seconds, nanoseconds } = readTimespec(memory, address);
+  return `{tv_sec=${seconds}, tv_nsec=${nanoseconds}}`;
+}
+
+export function formatArgument(kind: ArgumentKind, args: readonly number[], index: number, result: number | undefined, memory: TraceeMemory): string {
   const value = args[index]!;
   switch (kind) {
     case 'int':
@@ -182,11 +185,11 @@ export function formatArgument(kind: ArgumentKind, args: readonly number[], inde
     case 'hex':
       return value === 0 ? '0' : value < 0 ? String(value) : `0x${value.toString(16)}`;
     case 'path':
-      return value === 0 ? 'NULL' : quote(Buffer.from(memory.cString(pid, value, 4096)), false);
+      return value === 0 ? 'NULL' : quote(Buffer.from(memory.cString(value, 4096)), false);
     case 'inbuf':
-      return buffer(pid, value, args[index + 1]!);
+      return buffer(memory, value, args[index + 1]!);
     case 'outbuf':
-      return result === undefined || result < 0 ? `0x${value.toString(16)}` : buffer(pid, value, result);
+      return result === undefined || result < 0 ? `0x${value.toString(16)}` : buffer(memory, value, result);
     case 'openflags': {
       const access = ['O_RDONLY', 'O_WRONLY', 'O_RDWR', 'O_ACCMODE'][value & 3]!;
       const rest = flags(value & ~3, OPEN_FLAGS, '');
@@ -209,18 +212,18 @@ export function formatArgument(kind: ArgumentKind, args: readonly number[], inde
     case 'clockid':
       return CLOCKS[value | 0] ?? String(value | 0);
     case 'timespec':
-      return value === 0 ? 'NULL' : `{tv_sec=${Math.floor(memory.timespec(pid, value))}, tv_nsec=${Math.round((memory.timespec(pid, value) % 1) * 1e9)}}`;
+      return timespec(memory, value);
     case 'sockaddr':
-      return sockaddr(pid, value, args[index + 1]!);
+      return sockaddr(memory, value, args[index + 1]!);
     case 'family':
-      return FAMILIES[value | 0] ?? String(value | 0);
+      return FAMILY_NAMES[value | 0] ?? String(value | 0);
     case 'socktype': {
       const type = SOCKET_TYPES[value & 0xf] ?? String(value & 0xf);
       const extra = [(value & 0o4000) !== 0 ? 'SOCK_NONBLOCK' : '', (value & 0o2000000) !== 0 ? 'SOCK_CLOEXEC' : ''].filter((p) => p !== '');
       return [type, ...extra].join('|');
     }
     case 'argv':
-      return argv(pid, value);
+      return argv(memory, value);
     case 'futexop': {
       const base = FUTEX_OPS[value & 127] ?? String(value & 127);
       return `${base}${(value & 128) !== 0 ? '_PRIVATE' : ''}${(value & 256) !== 0 ? '|FUTEX_CLOCK_REALTIME' : ''}`;
@@ -228,6 +231,6 @@ export function formatArgument(kind: ArgumentKind, args: readonly number[], inde
     case 'whence':
       return ['SEEK_SET', 'SEEK_CUR', 'SEEK_END', 'SEEK_DATA', 'SEEK_HOLE'][value] ?? String(value);
     case 'pollfds':
-      return pollfds(pid, value, args[index + 1]!);
+      return pollfds(memory, value, args[index + 1]!);
   }
 }

@@ -46,8 +46,8 @@ export class StraceFormatter implements StraceSink {
   private decode(thread: Thread, name: string, result: number | undefined): string {
     const { args } = thread.syscall;
     const kinds: readonly ArgumentKind[] = SIGNATURES[name] ?? args.map(() => 'hex' as const);
-    const pid = thread.process.pid;
-    return kinds.map((kind, i) => safely(() => formatArgument(kind, args, i, result, pid))).join(', ');
+    const memory = thread.process.memory;
+    return kinds.map((kind, i) => safely(() => formatArgument(kind, args, i, result, memory))).join(', ');
   }
 }
 

@@ -1,40 +1,75 @@
-import type { Outcome } from './outcome.js';
-import type { Scheduler } from '../loop/scheduler.js';
-import type { Process, Thread, TraceeTable } from '../tracees/tracees.js';
-import type { VirtualTime } from '../host/virtual-time.js';
-import type { TimerfdTable } from './handlers/timerfd.js';
-import type { VirtualNetwork } from '../../net/index.js';
-import type { RandomStreams } from '../host/random.js';
+import type { TraceeMemory } from '../abi/tracee-memory.js';
 import type { CpuFiles } from '../host/cpu-files.js';
 import type { NameFiles } from '../host/name-files.js';
+import type { RandomStreams } from '../host/random.js';
+import type { TimerfdTable } from '../host/timerfds.js';
+import type { VirtualTime } from '../host/virtual-time.js';
+import type { Scheduler } from '../loop/scheduler.js';
+import type { DataPath } from '../sockets/data-path.js';
+import type { KernelFds } from '../tracees/kernel-fds.js';
+import type { Signals } from '../tracees/signals.js';
+import type { Process, Thread, TraceeTable } from '../tracees/tracees.js';
+import type { StreamSocket, VirtualNetwork } from '../../net/index.js';
+import type { Outcome } from './outcome.js';
 
-/** What a handler may use: the blocked/runnable bookkeeping and the tracee table, never ptrace itself. */
+/** What a handler may use besides its arguments and the caller's memory: never ptrace itself. */
 export interface Services {
+  /** Virtual now, timers, futex waiters. */
   readonly scheduler: Scheduler;
   readonly tracees: TraceeTable;
+  /** The clocks programs read. */
   readonly time: VirtualTime;
   readonly timerfds: TimerfdTable;
   readonly network: VirtualNetwork;
+  /** How AF_INET sockets reach tracees and move their bytes (--network). */
+  readonly sockets: DataPath;
   /** The seeded generator: a stream of bytes per process. */
   readonly random: RandomStreams;
   /** Files that describe a host's CPUs. */
   readonly cpuFiles: CpuFiles;
   /** /etc/hosts and /etc/hostname for the platform's hosts. */
   readonly nameFiles: NameFiles;
+  /** Descriptors the kernel implements: what they are, whether they are ready. */
+  readonly kernelFds: KernelFds;
+  /** Signals pending on threads, and those simterpose sends. */
+  readonly signals: Signals;
   /** The platform's core count of `host`. */
   coresOf(host: string): number;
   /** Pipes simterpose gave tracees as stdout/stderr, by "dev:ino": writes to them are taken directly. */
   readonly outputs: ReadonlyMap<string, (process: Process, bytes: Buffer) => void>;
-  /** Asks the loop to look for signals pending on blocked threads once the current thread stops again. */
-  signalsMayBePending(): void;
 }
 
+/**
+ * What one syscall remembers across its retries (a blocked call is
+ * dispatched again once woken). The dispatcher forgets it when the call
+ * ends, completed or interrupted, so nothing leaks into the next call.
+ */
+export interface SyscallState {
+  /** connect: the connection this call started, whose outcome its retry reports. */
+  connecting?: StreamSocket;
+  /** send family: bytes this call has handed to the socket so far. */
+  sent?: number;
+}
+
+/** Everything a handler sees of the call it decides. */
 export interface SyscallContext {
   readonly thread: Thread;
   readonly process: Process;
   readonly sysno: number;
   readonly args: readonly number[];
+  /**
+   * The caller's memory. A bad address throws a TraceeFault, which the
+   * dispatcher turns into the call's EFAULT: handlers need not check.
+   */
+  readonly memory: TraceeMemory;
   readonly services: Services;
+  readonly state: SyscallState;
+  /**
+   * An address below the thread's stack (past the red zone) where `bytes`
+   * may be written for the call to read instead of the program's own
+   * argument (a substituted path).
+   */
+  scratchBelowStack(bytes: number): number;
 }
 
 export type Handler = (ctx: SyscallContext) => Outcome;

@@ -1,115 +1,136 @@
-import type { Services, SyscallContext } from './context.js';
-import { ptrace } from '../native.js';
-import type { ExitHook, Outcome } from './outcome.js';
+import { Errno } from '../abi/errno.js';
+import { TraceeFault } from '../abi/tracee-memory.js';
+import type { Resumption } from '../loop/tracer.js';
 import type { StraceSink } from '../strace/formatter.js';
-import { SYSCALLS, syscallName } from './table.js';
 import type { Thread } from '../tracees/tracees.js';
+import type { Services, SyscallContext } from './context.js';
+import type { ExitHook, Outcome } from './outcome.js';
+import { SYSCALLS, syscallName } from './table.js';
 import { UnsupportedSyscallError } from './unsupported.js';
 
-/** The kernel's internal errno for "run the call again after the signal" (include/linux/errno.h). */
-const ERESTARTNOINTR = 513;
+/** The System V ABI lets leaf functions use 128 bytes below rsp: scratch arguments go below that. */
+const RED_ZONE = 128;
+
+/** The outcome of a call whose memory access faulted: Linux's EFAULT. */
+const EFAULT: Outcome = { kind: 'errno', errno: Errno.EFAULT };
 
 /**
  * Sends each trapped syscall through the table to its handler, and is the
- * only place that turns an outcome into register writes and a resume.
+ * only place that turns an outcome into what the tracer does with the
+ * thread. Every piece of handler code runs here, under one rule: a fault
+ * reading or writing the tracee's memory is that call's EFAULT.
  */
 export class Dispatcher {
   constructor(
     private readonly services: Services,
+    /** The thread's stack pointer at its current stop. */
+    private readonly stackPointer: (thread: Thread) => number,
     private readonly strace: StraceSink | undefined,
   ) {}
 
+  /** The handler's decision on the thread's syscall. */
   dispatch(thread: Thread): Outcome {
-    const { sysno, args } = thread.syscall;
+    const sysno = thread.syscall.sysno;
     const entry = SYSCALLS.get(sysno);
     if (entry === undefined || entry.level === 'unsupported') {
       throw new UnsupportedSyscallError(`${syscallName(sysno)} (${sysno})`, thread, entry?.note);
     }
     if (entry.handler === undefined) return { kind: 'native' };
-    const context: SyscallContext = { thread, process: thread.process, sysno, args, services: this.services };
-    return entry.handler(context);
+    const handler = entry.handler;
+    return this.decide(() => handler(this.context(thread)))!;
   }
 
-  /** Writes a decided outcome and lets the thread go on. */
-  apply(thread: Thread, outcome: Outcome): void {
-    if (thread.notified) {
-      this.answer(thread, outcome);
-      return;
-    }
-    switch (outcome.kind) {
-      case 'done':
-        this.strace?.finished(thread, outcome.value);
-        ptrace.skipSyscallAndResume(thread.tid, outcome.value);
-        return;
-      case 'errno':
-        this.strace?.finished(thread, -outcome.errno);
-        ptrace.skipSyscallAndResume(thread.tid, -outcome.errno);
-        return;
-      case 'native': {
-        if (outcome.args !== undefined) ptrace.setSyscall(thread.tid, thread.syscall.sysno, [...outcome.args]);
-        const settle = outcome.settle;
-        const afterExit: ExitHook | undefined = settle === undefined ? outcome.afterExit : () => settle();
-        const strace = this.strace;
-        if (strace === undefined) {
-          thread.afterExit = afterExit;
-          ptrace.resume(thread.tid, 0, afterExit !== undefined);
-          return;
-        }
-        // Calls that never return (exit) are logged as they start.
-        if (strace.entering(thread)) {
-          strace.finished(thread, undefined);
-          thread.afterExit = afterExit;
-          ptrace.resume(thread.tid, 0, afterExit !== undefined);
-          return;
-        }
-        thread.afterExit = (t, result) => {
-          const replaced = afterExit?.(t, result);
-          strace.finished(t, typeof replaced === 'number' ? replaced : result);
-          return replaced;
-        };
-        ptrace.resume(thread.tid, 0, true);
-        return;
-      }
-      case 'blocked':
-        throw new Error('a blocked outcome reached apply');
+  private context(thread: Thread): SyscallContext {
+    const process = thread.process;
+    return {
+      thread,
+      process,
+      sysno: thread.syscall.sysno,
+      args: thread.syscall.args,
+      memory: process.memory,
+      services: this.services,
+      state: thread.syscallState,
+      scratchBelowStack: (bytes) => {
+        const below = this.stackPointer(thread) - RED_ZONE - bytes;
+        return below - (below % 16);
+      },
+    };
+  }
+
+  /** Runs a piece of a handler's decision (a timeout's, an interruption's): a memory fault is EFAULT. */
+  decide(decision: () => Outcome | undefined): Outcome | undefined {
+    try {
+      return decision();
+    } catch (error) {
+      if (error instanceof TraceeFault) return EFAULT;
+      throw error;
     }
   }
 
   /**
-   * The same outcomes for a syscall that came as a user notification: the
-   * answer carries the result, or lets the kernel run the call unchanged.
-   * (--strace traps every syscall, so no notified call is ever logged.)
+   * What the tracer does with a thread whose syscall is decided for good:
+   * it returns a value or an errno, or the kernel runs it (perhaps
+   * rewritten). The call is over for the handlers: its state is forgotten.
    */
-  private answer(thread: Thread, outcome: Outcome): void {
-    thread.notified = false;
+  complete(thread: Thread, outcome: Outcome): Resumption {
+    thread.syscallState = {};
     switch (outcome.kind) {
       case 'done':
-        ptrace.answerNotification(thread.tid, outcome.value);
-        return;
+        this.strace?.finished(thread, outcome.value);
+        return { kind: 'return', value: outcome.value };
       case 'errno':
-        ptrace.answerNotification(thread.tid, -outcome.errno);
-        return;
+        this.strace?.finished(thread, -outcome.errno);
+        return { kind: 'return', value: -outcome.errno };
       case 'native':
-        if (outcome.args !== undefined || outcome.afterExit !== undefined) {
-          throw new Error(`${syscallName(thread.syscall.sysno)} came as a user notification: it cannot run with other arguments or stop at its exit`);
+        if (outcome.restore !== undefined && thread.notified) {
+          // No exit stop for a notified call: undone at the thread's next stop, before anything else runs.
+          thread.restoreAfterCall = outcome.restore;
+          return { kind: 'run', toExit: false };
         }
-        thread.settle = outcome.settle;
-        ptrace.continueNotification(thread.tid);
-        return;
+        return this.run(thread, undefined, undefined, outcome.afterExit ?? restoring(outcome.restore));
+      case 'instead':
+        return this.run(thread, outcome.sysno, outcome.args, outcome.afterExit);
       case 'blocked':
-        throw new Error('a blocked outcome reached apply');
+        throw new Error('a blocked outcome cannot complete a syscall');
     }
   }
 
-  /** Makes the thread's syscall run again once a signal handler has returned (SA_RESTART). */
-  restart(thread: Thread): void {
-    if (thread.notified) {
-      // The kernel restarts a call that fails with ERESTARTNOINTR once its pending signal is handled.
-      thread.notified = false;
-      ptrace.answerNotification(thread.tid, -ERESTARTNOINTR);
-      return;
+  private run(thread: Thread, sysno: number | undefined, args: readonly number[] | undefined, afterExit: ExitHook | undefined): Resumption {
+    const strace = this.strace;
+    // Calls that never return (exit) are logged as they start.
+    if (strace?.entering(thread) === true) strace.finished(thread, undefined);
+    else if (strace !== undefined) {
+      thread.afterExit = (result) => {
+        const replaced = afterExit?.(result);
+        strace.finished(thread, typeof replaced === 'number' ? replaced : result);
+        return replaced;
+      };
+      return { kind: 'run', sysno, args, toExit: true };
     }
-    ptrace.restartSyscall(thread.tid);
-    ptrace.resume(thread.tid, 0, false);
+    thread.afterExit = afterExit;
+    return { kind: 'run', sysno, args, toExit: afterExit !== undefined };
+  }
+
+  /** A call the kernel ran has returned `result`: its exit hook may replace it. Returns the result the thread gets. */
+  returned(thread: Thread, result: number): number {
+    const hook = thread.afterExit;
+    thread.afterExit = undefined;
+    if (hook === undefined) return result;
+    try {
+      const replaced = hook(result);
+      return typeof replaced === 'number' ? replaced : result;
+    } catch (error) {
+      if (error instanceof TraceeFault) return -Errno.EFAULT;
+      throw error;
+    }
+  }
+
+  /** A notified call let through has returned (the thread stopped again): undo what it needed. */
+  stopped(thread: Thread): void {
+    const restore = thread.restoreAfterCall;
+    thread.restoreAfterCall = undefined;
+    restore?.();
   }
 }
+
+const restoring = (restore: (() => void) | undefined): ExitHook | undefined => (restore === undefined ? undefined : () => restore());

@@ -1,8 +1,8 @@
+import { POLLIN, POLLOUT } from '../abi/poll.js';
+import { asInt } from '../abi/tracee-memory.js';
+import { canBlock, readyEvents, type FdInfo } from '../tracees/kernel-fds.js';
 import type { SyscallContext } from './context.js';
-import { POLLIN, POLLOUT, canBlock, inspectFd, readyEvents, type FdInfo } from '../tracees/kernel-fds.js';
-import { asInt } from '../tracees/memory.js';
 import { NATIVE, blocked, nativeThen, type Outcome } from './outcome.js';
-import { ptrace } from '../native.js';
 
 /**
  * Reads and writes on descriptors the kernel implements (pipes, local
@@ -12,19 +12,21 @@ import { ptrace } from '../native.js';
 
 export function waitFor(ctx: SyscallContext, fd: number, events: number): Outcome {
   const pid = ctx.process.pid;
+  const kernelFds = ctx.services.kernelFds;
   const what = events === POLLIN ? 'readable' : 'writable';
   return blocked({
     kind: 'io',
     reason: `fd ${fd} to become ${what} in ${ctx.thread.label}`,
-    isReady: () => readyEvents(inspectFd(pid, fd), events) !== 0,
+    isReady: () => readyEvents(kernelFds.inspect(pid, fd), events) !== 0,
     watch: [{ pid, fd, events }],
     onSignal: 'restartable',
   });
 }
 
+/** A read of the descriptor in the call's first argument (`known`: what it is, if looked at already). */
 export function reading(ctx: SyscallContext, known?: FdInfo | null): Outcome {
   const fd = asInt(ctx.args[0]!);
-  const info = known === undefined ? inspectFd(ctx.process.pid, fd) : known;
+  const info = known === undefined ? ctx.services.kernelFds.inspect(ctx.process.pid, fd) : known;
   if (!canBlock(info) || readyEvents(info, POLLIN) !== 0) return NATIVE;
   return waitFor(ctx, fd, POLLIN);
 }
@@ -38,11 +40,19 @@ export function reading(ctx: SyscallContext, known?: FdInfo | null): Outcome {
 export function writing(ctx: SyscallContext, known?: FdInfo | null): Outcome {
   const fd = asInt(ctx.args[0]!);
   const pid = ctx.process.pid;
-  const info = known === undefined ? inspectFd(pid, fd) : known;
+  const kernelFds = ctx.services.kernelFds;
+  const info = known === undefined ? kernelFds.inspect(pid, fd) : known;
   if (!canBlock(info)) return NATIVE;
   if (readyEvents(info, POLLOUT) === 0) return waitFor(ctx, fd, POLLOUT);
-  const previous = ptrace.setFdNonblocking(pid, fd, true);
+  return nonblockingFor(ctx, fd);
+}
+
+/** The kernel runs the call with `fd` made non-blocking for its duration. */
+export function nonblockingFor(ctx: SyscallContext, fd: number): Outcome {
+  const pid = ctx.process.pid;
+  const kernelFds = ctx.services.kernelFds;
+  const previous = kernelFds.setNonblocking(pid, fd, true);
   return nativeThen(() => {
-    ptrace.setFdNonblocking(pid, fd, previous);
+    kernelFds.setNonblocking(pid, fd, previous);
   });
 }

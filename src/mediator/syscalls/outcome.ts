@@ -1,29 +1,34 @@
 import type { Wait } from '../loop/waits.js';
-import type { Thread } from '../tracees/tracees.js';
 
 /**
  * What a syscall handler decides. Handlers never touch registers: the
- * dispatcher alone turns an outcome into register writes and a resume.
+ * dispatcher alone turns an outcome into what the tracer does with the
+ * thread (loop/tracer.ts).
+ * - done: the call returns `value` without running;
+ * - errno: it fails with `errno` without running;
+ * - blocked: the thread waits; once woken it is dispatched again (handlers are retry-safe checks);
+ * - native: the kernel runs the call as the program made it;
+ * - instead: the kernel runs another call (or the same one with other arguments).
+ * After a native or substituted call, `afterExit` sees the kernel's result
+ * at the syscall's exit and may replace it; `restore` undoes a temporary
+ * change once the call has returned (no exit stop needed, so notified calls may use it).
  */
 export type Outcome =
-  | { kind: 'done'; value: number }
-  | { kind: 'errno'; errno: number }
-  | { kind: 'blocked'; wait: Wait }
-  | { kind: 'native'; afterExit?: ExitHook; args?: readonly number[]; settle?: () => void };
+  | { readonly kind: 'done'; readonly value: number }
+  | { readonly kind: 'errno'; readonly errno: number }
+  | { readonly kind: 'blocked'; readonly wait: Wait }
+  | { readonly kind: 'native'; readonly afterExit?: ExitHook; readonly restore?: () => void }
+  | { readonly kind: 'instead'; readonly sysno: number; readonly args: readonly number[]; readonly afterExit?: ExitHook };
 
-/** Runs at the syscall-exit stop of a native syscall; may replace its result. */
-export type ExitHook = (thread: Thread, result: number) => number | void;
+/** Runs at the syscall-exit stop of a call the kernel ran; may replace its result. */
+export type ExitHook = (result: number) => number | void;
 
 export const done = (value: number): Outcome => ({ kind: 'done', value });
 export const fail = (errno: number): Outcome => ({ kind: 'errno', errno });
 export const blocked = (wait: Wait): Outcome => ({ kind: 'blocked', wait });
-export const native = (afterExit?: ExitHook): Outcome => ({ kind: 'native', afterExit });
-/**
- * The kernel runs the syscall; `settle` undoes a temporary change once it has
- * returned, before this thread or any other runs on. Unlike an exit hook it
- * needs no result, so notified syscalls (which have no exit stop) may use it.
- */
-export const nativeThen = (settle: () => void): Outcome => ({ kind: 'native', settle });
 export const NATIVE: Outcome = { kind: 'native' };
-/** The kernel runs the syscall with its arguments replaced by `args` (virtual pids made real). */
-export const nativeWith = (args: readonly number[], afterExit?: ExitHook): Outcome => ({ kind: 'native', afterExit, args });
+export const native = (afterExit?: ExitHook): Outcome => ({ kind: 'native', afterExit });
+/** The kernel runs the call; `restore` undoes a temporary change once it has returned, before this thread or any other runs on. */
+export const nativeThen = (restore: () => void): Outcome => ({ kind: 'native', restore });
+/** The kernel runs syscall `sysno` with `args` in place of the call the program made. */
+export const instead = (sysno: number, args: readonly number[], afterExit?: ExitHook): Outcome => ({ kind: 'instead', sysno, args, afterExit });

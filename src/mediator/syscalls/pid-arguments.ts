@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import type { SyscallContext } from './context.js';
 import { Errno } from '../abi/errno.js';
-import { asInt } from '../tracees/memory.js';
-import { fail, nativeWith, type ExitHook, type Outcome } from './outcome.js';
+import { asInt } from '../abi/tracee-memory.js';
+import { fail, instead, type ExitHook, type Outcome } from './outcome.js';
 import type { Process } from '../tracees/tracees.js';
 
 /**
  * Pids crossing the boundary: a program names processes, threads and groups
- * by their virtual ids, in its host's namespace (see ../virtual-pids.ts); the
+ * by their virtual ids, in its host's namespace (see tracees/virtual-pids.ts); the
  * kernel needs the real ones. Only tracees of the caller's host can be named:
  * a stale or foreign id is ESRCH, so no program ever reaches a process
  * simterpose did not start.
@@ -41,7 +41,7 @@ export function virtualId(ctx: SyscallContext, real: number): number {
 
 /** An exit hook: the syscall's result is a pid (or an error), given to the caller as its virtual id; 0 (a clone's child) stays 0. */
 export function virtualResult(ctx: SyscallContext): ExitHook {
-  return (_thread, result) => (result > 0 ? virtualId(ctx, result) : result);
+  return (result) => (result > 0 ? virtualId(ctx, result) : result);
 }
 
 /**
@@ -50,7 +50,7 @@ export function virtualResult(ctx: SyscallContext): ExitHook {
  * inside a container): to the tracee it is outside simterpose, like any other.
  */
 export function virtualGroupResult(ctx: SyscallContext): ExitHook {
-  return (_thread, result) => (result >= 0 ? virtualId(ctx, result) : result);
+  return (result) => (result >= 0 ? virtualId(ctx, result) : result);
 }
 
 /** Real process group of a tracee, from /proc (the kernel's own view; groups change with setpgid and setsid). */
@@ -88,5 +88,5 @@ export function withRealPids(ctx: SyscallContext, positions: readonly number[], 
     if (real === undefined) return fail(Errno.ESRCH);
     args[position] = real;
   }
-  return nativeWith(args, afterExit);
+  return instead(ctx.sysno, args, afterExit);
 }

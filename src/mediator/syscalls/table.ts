@@ -1,3 +1,4 @@
+import { syscallName, syscallNumber } from '../abi/syscall-numbers.js';
 import type { FamilyTable, SyscallEntry } from './context.js';
 import { SYSCALL_NAMES } from '../abi/syscall-names.js';
 import { futexSyscalls } from './handlers/futex.js';
@@ -59,15 +60,7 @@ function build(): Map<number, SyscallEntry> {
 
 export const SYSCALLS: ReadonlyMap<number, SyscallEntry> = build();
 
-const NUMBERS_BY_NAME = new Map([...SYSCALLS.values()].map((entry) => [entry.name, entry.number]));
-
-export function syscallNumber(name: string): number | undefined {
-  return NUMBERS_BY_NAME.get(name);
-}
-
-export function syscallName(number: number): string {
-  return SYSCALLS.get(number)?.name ?? `syscall_${number}`;
-}
+export { syscallName, syscallNumber };
 
 /**
  * The syscalls sent to the mediator as seccomp user notifications rather

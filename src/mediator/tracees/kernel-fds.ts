@@ -1,23 +1,29 @@
-import { ptrace } from '../native.js';
+import { POLLHUP, POLLIN, POLLNVAL, POLLOUT } from '../abi/poll.js';
+import { ptrace, type FdInfo } from '../native.js';
 
 /**
- * Readiness of descriptors the kernel implements (pipes, local sockets,
- * eventfds, terminals...), seen through the addon without disturbing the
- * tracee. Regular files, directories and block devices never block; a
- * terminal is the user's, and waiting on it in the kernel is allowed.
+ * Descriptors the kernel implements (pipes, local sockets, eventfds,
+ * terminals, timerfds...), seen and adjusted through the addon without
+ * disturbing the tracee. Regular files, directories and block devices never
+ * block; a terminal is the user's, and waiting on it in the kernel is allowed.
  */
-export type FdInfo = NonNullable<ReturnType<typeof ptrace.inspectFd>>;
+export type { FdInfo };
 
-export const POLLIN = 0x1;
-export const POLLPRI = 0x2;
-export const POLLOUT = 0x4;
-export const POLLERR = 0x8;
-export const POLLHUP = 0x10;
-export const POLLNVAL = 0x20;
-
-export function inspectFd(pid: number, fd: number): FdInfo | null {
-  return ptrace.inspectFd(pid, fd);
+export interface KernelFds {
+  /** What `fd` of process `pid` is, and whether it is ready; null when it has no such descriptor. */
+  inspect(pid: number, fd: number): FdInfo | null;
+  /** Sets or clears O_NONBLOCK on the open file behind the descriptor; returns the previous setting. */
+  setNonblocking(pid: number, fd: number, nonblocking: boolean): boolean;
+  /** Sets a timerfd's expiration count (0: disarmed and clear), so its expirations follow virtual time. */
+  setTimerTicks(pid: number, fd: number, ticks: number): void;
 }
+
+/** The tracees' descriptors, through the addon. */
+export const kernelFds: KernelFds = {
+  inspect: (pid, fd) => ptrace.inspectFd(pid, fd),
+  setNonblocking: (pid, fd, nonblocking) => ptrace.setFdNonblocking(pid, fd, nonblocking),
+  setTimerTicks: (pid, fd, ticks) => ptrace.setTimerTicks(pid, fd, ticks),
+};
 
 /** Whether a blocking operation on this descriptor could sleep in the kernel. */
 export function canBlock(info: FdInfo | null): info is FdInfo {

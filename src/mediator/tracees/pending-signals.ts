@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { MAX_SIGNAL, SIGCHLD, SIGCONT, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU, SIGURG, SIGWINCH, signalBit } from '../abi/signal.js';
 import type { Thread } from './tracees.js';
 
 /**
@@ -7,7 +8,7 @@ import type { Thread } from './tracees.js';
  * (by its mask, or by the mask its syscall installs), and not ignored;
  * and whether the thread's own mask blocks it outside that syscall.
  */
-export function deliverableSignal(thread: Thread, mask?: bigint): { signal: number; blockedNow: boolean } | undefined {
+export function deliverableSignal(thread: Thread, mask?: bigint): DeliverableSignal | undefined {
   let status: string;
   try {
     status = readFileSync(`/proc/${thread.process.pid}/task/${thread.tid}/status`, 'latin1');
@@ -22,8 +23,8 @@ export function deliverableSignal(thread: Thread, mask?: bigint): { signal: numb
   if (pending === 0n) return undefined;
   const current = field('SigBlk');
   const blocked = mask ?? current;
-  for (let signal = 1; signal <= 64; signal++) {
-    const bit = 1n << BigInt(signal - 1);
+  for (let signal = 1; signal <= MAX_SIGNAL; signal++) {
+    const bit = signalBit(signal);
     if ((pending & bit) !== 0n && (blocked & bit) === 0n && !thread.process.signalActions.ignores(signal)) {
       // Blocked by the thread's own mask: only a call installing `mask` can take it.
       return { signal, blockedNow: (current & bit) !== 0n };
@@ -34,6 +35,15 @@ export function deliverableSignal(thread: Thread, mask?: bigint): { signal: numb
 
 /** Default action of a signal that is neither handled nor ignored: does it end the process? */
 export function killsByDefault(signal: number): boolean {
-  // SIGCHLD, SIGCONT, SIGURG, SIGWINCH are ignored; SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU stop.
-  return ![17, 18, 23, 28, 19, 20, 21, 22].includes(signal);
+  return !IGNORED_BY_DEFAULT.has(signal) && !STOPPING.has(signal);
+}
+
+/** Signals whose default action is to do nothing: they never interrupt a wait. */
+export const IGNORED_BY_DEFAULT: ReadonlySet<number> = new Set([SIGCHLD, SIGCONT, SIGURG, SIGWINCH]);
+const STOPPING: ReadonlySet<number> = new Set([SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU]);
+
+/** A signal deliverable to a thread at a syscall stop, and whether its own mask blocks it outside that syscall. */
+export interface DeliverableSignal {
+  signal: number;
+  blockedNow: boolean;
 }

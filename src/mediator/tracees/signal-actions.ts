@@ -1,15 +1,12 @@
+import { SA_RESTART, SIG_DFL, SIG_IGN } from '../abi/signal.js';
+import { IGNORED_BY_DEFAULT } from './pending-signals.js';
+
 /**
  * What each signal does in one process, as far as the mediator needs it:
  * whether a handler runs, and whether it asked for SA_RESTART. Recorded from
  * the rt_sigaction calls we let through; shared by threads, copied by fork,
  * reset by exec (handlers go back to default, ignored signals stay ignored).
  */
-const SIG_DFL = 0;
-const SIG_IGN = 1;
-const SA_RESTART = 0x10000000;
-
-/** Signals whose default action is to do nothing: they never interrupt a wait. */
-const IGNORED_BY_DEFAULT = new Set([17 /* SIGCHLD */, 18 /* SIGCONT */, 23 /* SIGURG */, 28 /* SIGWINCH */]);
 
 interface Action {
   handler: number;

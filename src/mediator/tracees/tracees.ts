@@ -1,28 +1,33 @@
 import type { Wait } from '../loop/waits.js';
+import type { SyscallState } from '../syscalls/context.js';
 import type { ExitHook, Outcome } from '../syscalls/outcome.js';
+import { traceeMemory } from './memory.js';
+import type { TraceeMemory } from '../abi/tracee-memory.js';
 import { SignalActions } from './signal-actions.js';
 import { FdTable } from './fd-table.js';
 import { VirtualPids } from './virtual-pids.js';
 
 /**
  * What a stopped thread does when it next gets the CPU:
- * - dispatch: it sits at a seccomp stop whose syscall still has to be decided;
- * - resume: continue it, injecting `signal` (0 for none);
- * - outcome: it sits at a seccomp stop whose result is already decided (a wait ended);
- * - restart: it sits at a seccomp stop and must run the same syscall again
- *   after a signal handler (SA_RESTART);
- * - finish: it sits at a syscall-exit stop, with the result to keep.
+ * - dispatch: it sits at a syscall whose outcome still has to be decided;
+ * - conclude: it sits at a syscall whose wait ended: `decide` gives the outcome;
+ * - restart: it sits at a syscall that must run again after a signal handler (SA_RESTART);
+ * - resume: it is at some other stop: continue it, injecting `signal` (0 for none);
+ * - finish: it sits at a syscall-exit stop; the call returns `result` instead of its own, if given.
  * A thread whose syscall came as a seccomp user notification (`notified`)
  * waits in the kernel instead of at a seccomp stop; the steps are the same.
  */
 export type NextStep =
   | { kind: 'dispatch' }
-  | { kind: 'outcome'; outcome: Outcome }
+  | { kind: 'conclude'; decide: () => Outcome }
   | { kind: 'restart' }
   | { kind: 'resume'; signal: number }
-  | { kind: 'finish' };
+  | { kind: 'finish'; result?: number };
 
-export type ThreadState = 'runnable' | 'blocked' | 'held' | 'exited';
+/** How a thread or process ended: its exit code, or the signal that killed it. */
+export type ExitStatus = { code: number } | { signal: number; core: boolean };
+
+export type ThreadState = 'runnable' | 'blocked' | 'exited';
 
 export class Thread {
   state: ThreadState = 'runnable';
@@ -30,12 +35,14 @@ export class Thread {
   /** The syscall it stopped at (seccomp stop), kept while it waits. */
   syscall: { sysno: number; args: number[] } = { sysno: -1, args: [] };
   wait: Wait | undefined;
+  /** What its current syscall remembers across retries; the dispatcher forgets it when the syscall ends. */
+  syscallState: SyscallState = {};
   /** Set while a native syscall runs whose exit stop we asked for. */
   afterExit: ExitHook | undefined;
   /** Its syscall came as a seccomp user notification, not yet answered. */
   notified = false;
-  /** After a notified call let through: what to undo at its next event (there is no exit stop). */
-  settle: (() => void) | undefined;
+  /** After a notified call let through: what to undo at its next stop (there is no exit stop). */
+  restoreAfterCall: (() => void) | undefined;
   /** Where the kernel clears the tid and wakes a futex when the thread exits (CLONE_CHILD_CLEARTID, set_tid_address). */
   clearChildTid = 0;
   /**
@@ -72,7 +79,7 @@ export class Process {
   readonly children = new Set<Process>();
   /** Children that exited and that the kernel will let this process reap without blocking. */
   readonly zombies = new Set<Process>();
-  exitStatus: { code: number } | { signal: number; core: boolean } | undefined;
+  exitStatus: ExitStatus | undefined;
   /** A vfork child holds its parent in the kernel until it execs or exits. */
   vforkParent: Thread | undefined;
   /** exit_group was called or a fatal signal is being delivered: every thread is about to exit. */
@@ -80,7 +87,7 @@ export class Process {
   /** A leader that exited before its other threads: reaped when the last one leaves. */
   lingeringLeader: Thread | undefined;
   /** The leader's own exit status: the process's, once every thread is gone. */
-  leaderStatus: Process['exitStatus'];
+  leaderStatus: ExitStatus | undefined;
   /** CPU time of its threads that already exited. */
   exitedThreadsCpuTime = 0;
   /** ITIMER_REAL (setitimer, alarm) on the virtual clock; `armed` tells a live arming from a replaced one. */
@@ -91,9 +98,11 @@ export class Process {
   addressSpace: number;
   /** Its seccomp filter's listener, inherited by its children, when it has one (see notifiedNumbers). */
   listener: number | undefined;
+  /** Its memory, as syscall handlers and the lifecycle read and write it. */
+  readonly memory: TraceeMemory;
 
   constructor(
-    public pid: number,
+    readonly pid: number,
     /** The pid the program sees (getpid), in its host's namespace. */
     readonly vpid: number,
     public parent: Process | undefined,
@@ -102,6 +111,7 @@ export class Process {
     public signalActions: SignalActions,
   ) {
     this.addressSpace = pid;
+    this.memory = traceeMemory(pid);
   }
 
   get alive(): boolean {

@@ -1,6 +1,7 @@
-import type { FamilyTable, SyscallContext } from '../context.js';
 import { Errno } from '../../abi/errno.js';
-import { asInt, memory } from '../../tracees/memory.js';
+import { cpumaskBytes, cpumaskFits, cpumaskHasAnyOfFirst, cpumaskOfFirst } from '../../abi/process.js';
+import { asInt } from '../../abi/tracee-memory.js';
+import type { FamilyTable, SyscallContext } from '../context.js';
 import { done, fail, type Outcome } from '../outcome.js';
 import { realProcessId } from '../pid-arguments.js';
 
@@ -12,44 +13,23 @@ import { realProcessId } from '../pid-arguments.js';
  * and changes nothing, since where a thread runs is SimGrid's to model.
  */
 
-const LONG_BYTES = 8;
-
-/** The kernel's cpumask size for `cores` CPUs: whole longs. */
-function maskBytes(cores: number): number {
-  return Math.ceil(cores / 64) * LONG_BYTES;
-}
-
 function schedGetaffinity(ctx: SyscallContext): Outcome {
-  const [pid, lengthArg, address] = ctx.args;
-  if (realProcessId(ctx, asInt(pid!)) === undefined) return fail(Errno.ESRCH);
+  const [pid, length, address] = ctx.args as [number, number, number];
+  if (realProcessId(ctx, asInt(pid)) === undefined) return fail(Errno.ESRCH);
   const cores = ctx.services.coresOf(ctx.process.host);
-  const length = lengthArg!;
   // As the kernel: the buffer must hold every possible CPU, in whole longs.
-  if (length * 8 < cores || length % LONG_BYTES !== 0) return fail(Errno.EINVAL);
-  const mask = Buffer.alloc(maskBytes(cores));
-  for (let cpu = 0; cpu < cores; cpu++) mask[cpu >> 3]! |= 1 << (cpu & 7);
-  try {
-    memory.write(ctx.process.pid, address!, mask);
-  } catch {
-    return fail(Errno.EFAULT);
-  }
+  if (!cpumaskFits(length, cores)) return fail(Errno.EINVAL);
+  const mask = cpumaskOfFirst(cores);
+  ctx.memory.write(address, mask);
   return done(mask.length);
 }
 
 function schedSetaffinity(ctx: SyscallContext): Outcome {
-  const [pid, lengthArg, address] = ctx.args;
-  if (realProcessId(ctx, asInt(pid!)) === undefined) return fail(Errno.ESRCH);
+  const [pid, length, address] = ctx.args as [number, number, number];
+  if (realProcessId(ctx, asInt(pid)) === undefined) return fail(Errno.ESRCH);
   const cores = ctx.services.coresOf(ctx.process.host);
-  let mask: Buffer;
-  try {
-    mask = memory.read(ctx.process.pid, address!, Math.min(lengthArg!, maskBytes(cores)));
-  } catch {
-    return fail(Errno.EFAULT);
-  }
-  for (let cpu = 0; cpu < Math.min(cores, mask.length * 8); cpu++) {
-    if ((mask[cpu >> 3]! & (1 << (cpu & 7))) !== 0) return done(0);
-  }
-  return fail(Errno.EINVAL);
+  const mask = ctx.memory.read(address, Math.min(length, cpumaskBytes(cores)));
+  return cpumaskHasAnyOfFirst(mask, cores) ? done(0) : fail(Errno.EINVAL);
 }
 
 export const cpuSyscalls: FamilyTable = {

@@ -1,11 +1,29 @@
-import type { FamilyTable, SyscallContext } from '../context.js';
 import { Errno } from '../../abi/errno.js';
-import { OpenFile, type VirtualObject } from '../../tracees/fd-table.js';
-import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLPRI, inspectFd, readyEvents } from '../../tracees/kernel-fds.js';
-import { asInt, memory } from '../../tracees/memory.js';
-import { NATIVE, blocked, done, fail, native, type Outcome } from '../outcome.js';
-import { deliverableSignal } from '../../tracees/pending-signals.js';
+import {
+  EPOLLET,
+  EPOLLONESHOT,
+  EPOLLRDHUP,
+  EPOLL_CLOEXEC,
+  EPOLL_CTL_ADD,
+  EPOLL_CTL_DEL,
+  EPOLL_CTL_MOD,
+  POLLERR,
+  POLLHUP,
+  POLLIN,
+  POLLOUT,
+  POLLPRI,
+  readEpollEvent,
+  writeEpollEvents,
+  type EpollEvent,
+} from '../../abi/poll.js';
+import { readSigset } from '../../abi/signal.js';
+import { readTimespec, timespecSeconds } from '../../abi/time.js';
+import { asInt } from '../../abi/tracee-memory.js';
 import { readinessEvents, virtualSockets } from '../../sockets/readiness.js';
+import { OpenFile, type VirtualObject } from '../../tracees/fd-table.js';
+import { readyEvents } from '../../tracees/kernel-fds.js';
+import type { FamilyTable, SyscallContext } from '../context.js';
+import { NATIVE, blocked, done, fail, native, type Outcome } from '../outcome.js';
 
 /**
  * epoll, emulated whole: an instance may watch virtual sockets, which the
@@ -13,15 +31,6 @@ import { readinessEvents, virtualSockets } from '../../sockets/readiness.js';
  * real epoll descriptor epoll_create made, as a placeholder; the interest
  * list lives here and epoll_wait computes readiness itself.
  */
-const EPOLL_CTL_ADD = 1;
-const EPOLL_CTL_DEL = 2;
-const EPOLL_CTL_MOD = 3;
-const EPOLLRDHUP = 0x2000;
-const EPOLLONESHOT = 1 << 30;
-const EPOLLET = 1 << 31;
-const EPOLL_CLOEXEC = 0o2000000;
-/** struct epoll_event is packed on x86_64: 4 bytes of events, 8 of data. */
-const EVENT_SIZE = 12;
 
 interface Interest {
   fd: number;
@@ -60,7 +69,7 @@ function instanceAt(ctx: SyscallContext, fd: number): EpollInstance | undefined 
 
 function epollCreate(ctx: SyscallContext, flags: number): Outcome {
   const fds = ctx.process.fds;
-  return native((_thread, fd) => {
+  return native((fd) => {
     if (fd >= 0) fds.install(fd, new OpenFile(new EpollInstance(), false), (flags & EPOLL_CLOEXEC) !== 0);
   });
 }
@@ -72,7 +81,7 @@ function epollCtl(ctx: SyscallContext): Outcome {
   const fd = asInt(fdArg);
   const operation = asInt(operationArg);
   const file = ctx.process.fds.get(fd);
-  if (file === undefined && inspectFd(ctx.process.pid, fd) === null) return fail(Errno.EBADF);
+  if (file === undefined && ctx.services.kernelFds.inspect(ctx.process.pid, fd) === null) return fail(Errno.EBADF);
   if (fd === asInt(epfdArg)) return fail(Errno.EINVAL);
   const existing = instance.interests.get(fd);
   if (operation === EPOLL_CTL_DEL) {
@@ -81,8 +90,7 @@ function epollCtl(ctx: SyscallContext): Outcome {
     instance.interestsChanged();
     return done(0);
   }
-  const raw = memory.read(ctx.process.pid, event, EVENT_SIZE);
-  const interest: Interest = { fd, file, events: raw.readUInt32LE(0), data: Buffer.from(raw.subarray(4)), seen: 0, disabled: false };
+  const { events, data } = readEpollEvent(ctx.memory, event);
   if (operation === EPOLL_CTL_ADD) {
     if (existing !== undefined) return fail(Errno.EEXIST);
   } else if (operation === EPOLL_CTL_MOD) {
@@ -90,7 +98,7 @@ function epollCtl(ctx: SyscallContext): Outcome {
   } else {
     return fail(Errno.EINVAL);
   }
-  instance.interests.set(fd, interest);
+  instance.interests.set(fd, { fd, file, events, data, seen: 0, disabled: false });
   instance.interestsChanged();
   return done(0);
 }
@@ -101,14 +109,14 @@ function eventsNow(ctx: SyscallContext, interest: Interest): number | undefined 
   if (file !== interest.file) return undefined; // closed, or the number reused for something else
   const wanted = (interest.events & (POLLIN | POLLOUT | POLLPRI | EPOLLRDHUP)) | POLLERR | POLLHUP;
   if (file !== undefined) return readinessEvents(file, wanted);
-  const info = inspectFd(ctx.process.pid, interest.fd);
+  const info = ctx.services.kernelFds.inspect(ctx.process.pid, interest.fd);
   if (info === null) return undefined;
   return readyEvents(info, wanted);
 }
 
 /** Collects ready events, in interest order, up to `max`; updates edge and one-shot state when `consume`. */
-function collect(ctx: SyscallContext, instance: EpollInstance, max: number, consume: boolean): Array<[number, Buffer]> {
-  const ready: Array<[number, Buffer]> = [];
+function collect(ctx: SyscallContext, instance: EpollInstance, max: number, consume: boolean): EpollEvent[] {
+  const ready: EpollEvent[] = [];
   for (const interest of [...instance.interests.values()]) {
     if (interest.disabled) continue;
     const now = eventsNow(ctx, interest);
@@ -120,7 +128,7 @@ function collect(ctx: SyscallContext, instance: EpollInstance, max: number, cons
     const report = edge ? now & ~interest.seen : now;
     if (consume) interest.seen = now;
     if (report === 0 || ready.length >= max) continue;
-    ready.push([report, interest.data]);
+    ready.push({ events: report, data: interest.data });
     if (consume && (interest.events & EPOLLONESHOT) !== 0) interest.disabled = true;
   }
   return ready;
@@ -134,16 +142,11 @@ function epollWaitCommon(ctx: SyscallContext, timeout: number | undefined, mask:
   if (max <= 0) return fail(Errno.EINVAL);
   const ready = collect(ctx, instance, max, true);
   if (ready.length > 0 || timeout === 0) {
-    const buffer = Buffer.alloc(ready.length * EVENT_SIZE);
-    ready.forEach(([bits, data], i) => {
-      buffer.writeUInt32LE(bits >>> 0, i * EVENT_SIZE);
-      data.copy(buffer, i * EVENT_SIZE + 4);
-    });
-    if (buffer.length > 0) memory.write(ctx.process.pid, events, buffer);
+    writeEpollEvents(ctx.memory, events, ready);
     return done(ready.length);
   }
   // The placeholder epoll descriptor watches nothing: the kernel's call just takes the signal under its mask.
-  const pending = mask === undefined ? undefined : deliverableSignal(ctx.thread, mask);
+  const pending = mask === undefined ? undefined : ctx.services.signals.deliverable(ctx.thread, mask);
   if (pending !== undefined) return pending.blockedNow ? NATIVE : fail(Errno.EINTR);
   const kernelFds = (): Interest[] => [...instance.interests.values()].filter((interest) => interest.file === undefined);
   return blocked({
@@ -167,12 +170,12 @@ function epollWait(ctx: SyscallContext): Outcome {
 }
 
 function epollPwait(ctx: SyscallContext): Outcome {
-  return epollWaitCommon(ctx, milliseconds(ctx.args[3]!), memory.signalMask(ctx.process.pid, ctx.args[4]!));
+  return epollWaitCommon(ctx, milliseconds(ctx.args[3]!), readSigset(ctx.memory, ctx.args[4]!));
 }
 
 function epollPwait2(ctx: SyscallContext): Outcome {
-  const timeout = ctx.args[3] === 0 ? undefined : memory.timespec(ctx.process.pid, ctx.args[3]!);
-  return epollWaitCommon(ctx, timeout, memory.signalMask(ctx.process.pid, ctx.args[4]!));
+  const timeout = ctx.args[3] === 0 ? undefined : timespecSeconds(readTimespec(ctx.memory, ctx.args[3]!));
+  return epollWaitCommon(ctx, timeout, readSigset(ctx.memory, ctx.args[4]!));
 }
 
 const NOTE = 'emulated: an instance may watch virtual sockets and kernel descriptors; waits in virtual time';

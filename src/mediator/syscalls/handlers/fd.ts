@@ -1,26 +1,28 @@
+import {
+  CLOSE_RANGE_CLOEXEC,
+  FD_CLOEXEC,
+  FIOCLEX,
+  FIONBIO,
+  FIONCLEX,
+  FIONREAD,
+  F_DUPFD,
+  F_DUPFD_CLOEXEC,
+  F_GETFD,
+  F_SETFD,
+  F_SETFL,
+  O_CLOEXEC,
+  O_NONBLOCK,
+} from '../../abi/fd.js';
+import { asInt, asUint, readI32, writeI32 } from '../../abi/tracee-memory.js';
+import { socketFileAt } from '../../sockets/payloads.js';
 import type { FamilyTable, SyscallContext } from '../context.js';
-import { asInt, memory } from '../../tracees/memory.js';
 import { NATIVE, done, native, type Outcome } from '../outcome.js';
-import { socketFileAt } from './socket.js';
 
 /**
  * Descriptor bookkeeping for the objects the mediator implements: the
  * kernel does the real work on the placeholder descriptors (numbering,
  * closing), and the fd table follows it (dup, close-on-exec, O_NONBLOCK).
  */
-const O_NONBLOCK = 0o4000;
-const O_CLOEXEC = 0o2000000;
-const FD_CLOEXEC = 1;
-const F_DUPFD = 0;
-const F_GETFD = 1;
-const F_SETFD = 2;
-const F_SETFL = 4;
-const F_DUPFD_CLOEXEC = 1030;
-const FIONREAD = 0x541b;
-const FIONBIO = 0x5421;
-const FIONCLEX = 0x5450;
-const FIOCLEX = 0x5451;
-const CLOSE_RANGE_CLOEXEC = 4;
 
 function close(ctx: SyscallContext): Outcome {
   ctx.process.fds.close(asInt(ctx.args[0]!));
@@ -30,7 +32,7 @@ function close(ctx: SyscallContext): Outcome {
 /** After a successful dup into `target`: the new descriptor designates the same open file. */
 function duplicated(ctx: SyscallContext, source: number, cloexec: boolean, target?: number): Outcome {
   const fds = ctx.process.fds;
-  return native((_thread, fd) => {
+  return native((fd) => {
     if (fd < 0) return;
     const file = fds.get(source);
     if (target !== undefined && target !== source) fds.close(target);
@@ -77,13 +79,13 @@ function fcntl(ctx: SyscallContext): Outcome {
 
 function ioctl(ctx: SyscallContext): Outcome {
   const fd = asInt(ctx.args[0]!);
-  const request = ctx.args[1]! >>> 0;
+  const request = asUint(ctx.args[1]!);
   const fds = ctx.process.fds;
   const file = fds.get(fd);
   if (file === undefined) return NATIVE;
   switch (request) {
     case FIONBIO:
-      file.nonblocking = memory.i32(ctx.process.pid, ctx.args[2]!) !== 0;
+      file.nonblocking = readI32(ctx.memory, ctx.args[2]!) !== 0;
       return NATIVE;
     case FIOCLEX:
     case FIONCLEX:
@@ -91,7 +93,7 @@ function ioctl(ctx: SyscallContext): Outcome {
       return NATIVE;
     case FIONREAD: {
       const socket = socketFileAt(ctx, fd);
-      memory.writeI32(ctx.process.pid, ctx.args[2]!, socket === undefined ? 0 : socket.object.socket.available());
+      writeI32(ctx.memory, ctx.args[2]!, socket === undefined ? 0 : socket.object.socket.available());
       return done(0);
     }
     default:
@@ -100,10 +102,10 @@ function ioctl(ctx: SyscallContext): Outcome {
 }
 
 function closeRange(ctx: SyscallContext): Outcome {
-  const first = ctx.args[0]! >>> 0;
-  const last = ctx.args[1]! >>> 0;
+  const first = asUint(ctx.args[0]!);
+  const last = asUint(ctx.args[1]!);
   const cloexecOnly = (asInt(ctx.args[2]!) & CLOSE_RANGE_CLOEXEC) !== 0;
-  return native((_thread, result) => {
+  return native((result) => {
     if (result === 0) ctx.process.fds.closeRange(first, last, cloexecOnly);
   });
 }

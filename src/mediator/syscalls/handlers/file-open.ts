@@ -1,14 +1,12 @@
-import type { FamilyTable, SyscallContext } from '../context.js';
 import { SERVED_PATHS as CPU_FILE_PATHS } from '../../host/cpu-files.js';
 import { NAME_FILE_PATHS } from '../../host/name-files.js';
-import { memory } from '../../tracees/memory.js';
-import { ptrace } from '../../native.js';
-import { NATIVE, nativeWith, type Outcome } from '../outcome.js';
+import type { FamilyTable, SyscallContext } from '../context.js';
+import { NATIVE, instead, type Outcome } from '../outcome.js';
 
 /**
  * Opening files stays native, except for the few files through which a
- * program counts CPUs (see ../cpu-files.ts) or learns host names (see
- * ../name-files.ts): for those, the path argument is pointed at a file
+ * program counts CPUs (host/cpu-files.ts) or learns host names
+ * (host/name-files.ts): for those, the path argument is pointed at a file
  * generated for the host, for that one call.
  * Every other open pays one stop and one short read of its path.
  */
@@ -16,28 +14,19 @@ import { NATIVE, nativeWith, type Outcome } from '../outcome.js';
 const SERVED_PATHS: ReadonlySet<string> = new Set([...CPU_FILE_PATHS, ...NAME_FILE_PATHS]);
 /** Longer paths are none of the served ones: no need to read further. */
 const LONGEST_SERVED = Math.max(...[...SERVED_PATHS].map((path) => path.length));
-/** The System V ABI lets leaf functions use 128 bytes below rsp: the new path goes below that. */
-const RED_ZONE = 128;
 
 const opening = (pathArgument: number) => (ctx: SyscallContext): Outcome => {
-  const pid = ctx.process.pid;
-  let path: string;
-  try {
-    path = memory.cString(pid, ctx.args[pathArgument]!, LONGEST_SERVED + 1);
-  } catch {
-    return NATIVE; // A bad pointer: the kernel reports EFAULT.
-  }
+  const path = ctx.memory.cString(ctx.args[pathArgument]!, LONGEST_SERVED + 1);
   if (!SERVED_PATHS.has(path)) return NATIVE;
   const { services } = ctx;
   const host = ctx.process.host;
   const served = NAME_FILE_PATHS.has(path) ? services.nameFiles.pathFor(path, host) : services.cpuFiles.pathFor(path, services.coresOf(host));
   const generated = Buffer.from(`${served}\0`);
-  const below = ptrace.stackPointer(ctx.thread.tid) - RED_ZONE - generated.length;
-  const address = below - (below % 16);
-  memory.write(pid, address, generated);
+  const address = ctx.scratchBelowStack(generated.length);
+  ctx.memory.write(address, generated);
   const args = [...ctx.args];
   args[pathArgument] = address;
-  return nativeWith(args);
+  return instead(ctx.sysno, args);
 };
 
 const NOTE = 'runs in the kernel; /proc/cpuinfo, /proc/stat and /sys/devices/system/cpu/{online,possible,present} open files describing the host\'s cores, /etc/hosts and /etc/hostname files naming the platform\'s hosts';

@@ -1,7 +1,8 @@
 import type { FamilyTable, SyscallContext } from '../context.js';
 import { Errno } from '../../abi/errno.js';
-import { asInt, memory } from '../../tracees/memory.js';
-import { done, fail, native, nativeWith, type Outcome } from '../outcome.js';
+import { IOPRIO_WHO_PGRP, IOPRIO_WHO_PROCESS, PRIO_PGRP, PRIO_PROCESS, writeSysinfoHostFields, writeUtsNodename } from '../../abi/process.js';
+import { asInt } from '../../abi/tracee-memory.js';
+import { done, fail, instead, native, type Outcome } from '../outcome.js';
 import { OUTSIDE_PID } from '../../tracees/virtual-pids.js';
 import { realProcessId, virtualGroupResult, withRealPids } from '../pid-arguments.js';
 
@@ -32,13 +33,8 @@ function setpgid(ctx: SyscallContext): Outcome {
   // A group is named by its leader's pid; the leader may have left it already.
   const realGroup = group === 0 ? 0 : ctx.services.tracees.pids.toReal(ctx.process.host, group);
   if (realGroup === undefined) return fail(Errno.EPERM);
-  return nativeWith([pid, realGroup, ...ctx.args.slice(2)]);
+  return instead(ctx.sysno, [pid, realGroup, ...ctx.args.slice(2)]);
 }
-
-const PRIO_PROCESS = 0;
-const PRIO_PGRP = 1;
-const IOPRIO_WHO_PROCESS = 1;
-const IOPRIO_WHO_PGRP = 2;
 
 /** getpriority, setpriority, ioprio_get, ioprio_set: (which, who): `who` is a pid or a group for some `which`. */
 const byWhich = (processKind: number, groupKind: number) => (ctx: SyscallContext): Outcome => {
@@ -47,25 +43,16 @@ const byWhich = (processKind: number, groupKind: number) => (ctx: SyscallContext
   if ((which !== processKind && which !== groupKind) || who === 0) return native();
   const real = which === processKind ? realProcessId(ctx, who) : ctx.services.tracees.pids.toReal(ctx.process.host, who);
   if (real === undefined) return fail(Errno.ESRCH);
-  return nativeWith([ctx.args[0]!, real, ...ctx.args.slice(2)]);
+  return instead(ctx.sysno, [ctx.args[0]!, real, ...ctx.args.slice(2)]);
 };
-
-/** struct utsname: six fields of 65 bytes; nodename is the second. */
-const UTS_FIELD = 65;
 
 /** The kernel fills in the system's names; the node name becomes the simulated host's. */
 function uname(ctx: SyscallContext): Outcome {
   const address = ctx.args[0]!;
-  const name = Buffer.alloc(UTS_FIELD);
-  name.write(ctx.process.host.slice(0, UTS_FIELD - 1), 'utf8');
-  return native((thread, result) => {
-    if (result === 0) memory.write(thread.process.pid, address + UTS_FIELD, name);
+  return native((result) => {
+    if (result === 0) writeUtsNodename(ctx.memory, address, ctx.process.host);
   });
 }
-
-/** struct sysinfo: uptime (long), loads[3], then the memory fields, then procs (unsigned short) at 80. */
-const SYSINFO_LOADS = 8;
-const SYSINFO_PROCS = 80;
 
 /**
  * The kernel fills in memory sizes; what tells of this machine's time and
@@ -74,15 +61,10 @@ const SYSINFO_PROCS = 80;
 function sysinfo(ctx: SyscallContext): Outcome {
   const address = ctx.args[0]!;
   const { scheduler, tracees } = ctx.services;
-  return native((thread, result) => {
+  return native((result) => {
     if (result !== 0) return;
-    const fields = Buffer.alloc(SYSINFO_LOADS + 3 * 8);
-    fields.writeBigInt64LE(BigInt(Math.floor(scheduler.now)), 0);
-    memory.write(thread.process.pid, address, fields);
     const processes = [...tracees.processes.values()].filter((p) => p.alive && p.host === ctx.process.host).length;
-    const procs = Buffer.alloc(2);
-    procs.writeUInt16LE(Math.min(processes, 0xffff));
-    memory.write(thread.process.pid, address + SYSINFO_PROCS, procs);
+    writeSysinfoHostFields(ctx.memory, address, scheduler.now, processes);
   });
 }
 

@@ -1,65 +1,66 @@
-import type { FamilyTable, SyscallContext } from '../context.js';
-import { POLLIN, POLLOUT, canBlock, inspectFd, readyEvents } from '../../tracees/kernel-fds.js';
-import { asInt } from '../../tracees/memory.js';
-import { NATIVE, done, fail, nativeThen, type Outcome } from '../outcome.js';
 import { Errno } from '../../abi/errno.js';
-import { ptrace } from '../../native.js';
-import { gather, readIovecs, type Iovec } from '../../abi/tracee-buffers.js';
-import { reading, waitFor, writing } from '../kernel-io.js';
-import { receivePayload, sendPayload, socketFileAt } from './socket.js';
-import { isRandomDevice, readRandomDevice } from './random.js';
+import { gather, readIovecs, type Iovec } from '../../abi/iovec.js';
+import { POLLIN, POLLOUT } from '../../abi/poll.js';
+import { syscallNumbers } from '../../abi/syscall-numbers.js';
+import { asInt } from '../../abi/tracee-memory.js';
+import { receivePayload, sendPayload, socketFileAt } from '../../sockets/payloads.js';
+import { canBlock, readyEvents } from '../../tracees/kernel-fds.js';
+import type { FamilyTable, SyscallContext } from '../context.js';
+import { nonblockingFor, reading, waitFor, writing } from '../kernel-io.js';
+import { NATIVE, done, fail, type Outcome } from '../outcome.js';
+import { isRandomDevice, randomBytesInto } from '../random-bytes.js';
 
 /**
- * read/write and their vector and socket forms on kernel descriptors: let
- * through when they will not block, else the thread waits (in virtual time)
- * until the descriptor is ready.
+ * read/write and their vector forms: on a virtual socket they are recv and
+ * send without flags, on a random device they take the seeded generator's
+ * bytes; on other kernel descriptors they are let through when they will
+ * not block, else the thread waits (in virtual time) until the descriptor
+ * is ready.
  */
 
-/** read/readv on a virtual socket are recv without flags, on a random device they take the seeded generator's bytes; anything else is a kernel descriptor. */
+const [READV, WRITEV] = syscallNumbers('readv', 'writev');
+
+/** The call's buffers: one for read and write, an iovec array for readv and writev. */
+function buffers(ctx: SyscallContext, vectored: number): Iovec[] {
+  return ctx.sysno === vectored ? readIovecs(ctx.memory, ctx.args[1]!, asInt(ctx.args[2]!)) : [{ base: ctx.args[1]!, length: ctx.args[2]! }];
+}
+
 function read(ctx: SyscallContext): Outcome {
   const fd = asInt(ctx.args[0]!);
-  const vectors = (): Iovec[] => (ctx.sysno === READV ? readIovecs(ctx.process.pid, ctx.args[1]!, asInt(ctx.args[2]!)) : [{ base: ctx.args[1]!, length: ctx.args[2]! }]);
   const file = socketFileAt(ctx, fd);
-  if (file !== undefined) return receivePayload(ctx, file, vectors(), 0, () => undefined);
-  const info = inspectFd(ctx.process.pid, fd);
-  if (isRandomDevice(info)) return readRandomDevice(ctx, vectors());
+  if (file !== undefined) return receivePayload(ctx, file, buffers(ctx, READV), 0, () => undefined);
+  const info = ctx.services.kernelFds.inspect(ctx.process.pid, fd);
+  if (isRandomDevice(info)) return randomBytesInto(ctx, buffers(ctx, READV));
   return reading(ctx, info);
 }
 
 function write(ctx: SyscallContext): Outcome {
   const fd = asInt(ctx.args[0]!);
-  const pid = ctx.process.pid;
-  const vectors = (): Iovec[] => (ctx.sysno === WRITEV ? readIovecs(pid, ctx.args[1]!, asInt(ctx.args[2]!)) : [{ base: ctx.args[1]!, length: ctx.args[2]! }]);
   const file = socketFileAt(ctx, fd);
-  if (file !== undefined) return sendPayload(ctx, file, vectors(), 0, undefined);
-  const info = inspectFd(pid, fd);
+  if (file !== undefined) return sendPayload(ctx, file, buffers(ctx, WRITEV), 0, undefined);
+  const info = ctx.services.kernelFds.inspect(ctx.process.pid, fd);
   const output = info?.kind === 'pipe' ? ctx.services.outputs.get(`${info.dev}:${info.ino}`) : undefined;
   if (output === undefined) return writing(ctx, info);
   // Simterpose's own output pipe: take the bytes here, whole, so output never blocks.
-  const data = gather(pid, vectors());
+  const data = gather(ctx.memory, buffers(ctx, WRITEV));
   output(ctx.process, data);
   return done(data.length);
 }
 
-const READV = 19;
-const WRITEV = 20;
-
 /** splice, tee, sendfile, copy_file_range: both ends must be ready, and the output end is written as write() is. */
 const transferring = (input: number, output: number) => (ctx: SyscallContext): Outcome => {
   const pid = ctx.process.pid;
+  const kernelFds = ctx.services.kernelFds;
   const source = asInt(ctx.args[input]!);
   const sink = asInt(ctx.args[output]!);
   // Virtual sockets have no kernel pages to splice: programs fall back to read and write.
   if (ctx.process.fds.get(source) !== undefined || ctx.process.fds.get(sink) !== undefined) return fail(Errno.EINVAL);
-  const sourceInfo = inspectFd(pid, source);
+  const sourceInfo = kernelFds.inspect(pid, source);
   if (canBlock(sourceInfo) && readyEvents(sourceInfo, POLLIN) === 0) return waitFor(ctx, source, POLLIN);
-  const sinkInfo = inspectFd(pid, sink);
+  const sinkInfo = kernelFds.inspect(pid, sink);
   if (!canBlock(sinkInfo)) return NATIVE;
   if (readyEvents(sinkInfo, POLLOUT) === 0) return waitFor(ctx, sink, POLLOUT);
-  const previous = ptrace.setFdNonblocking(pid, sink, true);
-  return nativeThen(() => {
-    ptrace.setFdNonblocking(pid, sink, previous);
-  });
+  return nonblockingFor(ctx, sink);
 };
 
 const NOTE = 'let through when it will not block; otherwise waits in virtual time for the descriptor';

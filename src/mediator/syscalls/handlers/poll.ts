@@ -1,10 +1,12 @@
-import type { FamilyTable, SyscallContext } from '../context.js';
 import { Errno } from '../../abi/errno.js';
-import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLPRI, inspectFd, readyEvents } from '../../tracees/kernel-fds.js';
-import { asInt, memory } from '../../tracees/memory.js';
-import { NATIVE, blocked, done, fail, type Outcome } from '../outcome.js';
-import { deliverableSignal } from '../../tracees/pending-signals.js';
+import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLPRI, readFdSet, readPollfds, writeFdSet, writePollRevents, type Watched } from '../../abi/poll.js';
+import { readPselectSigmask, readSigset } from '../../abi/signal.js';
+import { readTimespec, readTimeval, timespecSeconds } from '../../abi/time.js';
+import { asInt, asUint } from '../../abi/tracee-memory.js';
 import { readinessEvents, virtualSockets } from '../../sockets/readiness.js';
+import { readyEvents } from '../../tracees/kernel-fds.js';
+import type { FamilyTable, SyscallContext } from '../context.js';
+import { NATIVE, blocked, done, fail, type Outcome } from '../outcome.js';
 
 /**
  * poll and select, emulated: readiness comes from the mediator for virtual
@@ -12,16 +14,14 @@ import { readinessEvents, virtualSockets } from '../../sockets/readiness.js';
  * would, at once or when the thread's wait in virtual time ends.
  */
 
-interface Watched {
-  fd: number;
-  events: number;
-}
+/** RLIMIT_NOFILE's usual hard ceiling: more descriptors than this cannot be asked about. */
+const MAX_FDS = 65536;
 
 /** The events that hold now for one descriptor: virtual objects from the mediator, the rest from the kernel. */
 function eventsNow(ctx: SyscallContext, { fd, events }: Watched): number {
   const file = ctx.process.fds.get(fd);
   if (file !== undefined) return readinessEvents(file, events);
-  return readyEvents(inspectFd(ctx.process.pid, fd), events);
+  return readyEvents(ctx.services.kernelFds.inspect(ctx.process.pid, fd), events);
 }
 
 /**
@@ -30,23 +30,17 @@ function eventsNow(ctx: SyscallContext, { fd, events }: Watched): number {
  * waits in virtual time and `answer` runs again once something is ready or
  * with nothing ready at the timeout.
  */
-function waitForAny(
-  ctx: SyscallContext,
-  watched: Watched[],
-  timeout: number | undefined,
-  answer: (ready: number[]) => Outcome,
-  mask?: bigint,
-): Outcome {
-  const pid = ctx.process.pid;
+function waitForAny(ctx: SyscallContext, watched: Watched[], timeout: number | undefined, answer: (ready: number[]) => Outcome, mask?: bigint): Outcome {
   const ready = watched.map((w) => eventsNow(ctx, w));
   if (timeout === 0 || ready.some((events) => events !== 0)) return answer(ready);
   // A signal deliverable under the call's own mask makes the kernel return EINTR at once. One that only
   // that mask lets through must be taken by the kernel's call itself, which is safe without virtual sockets.
-  const pending = mask === undefined ? undefined : deliverableSignal(ctx.thread, mask);
+  const pending = mask === undefined ? undefined : ctx.services.signals.deliverable(ctx.thread, mask);
   if (pending !== undefined) {
     const kernelOnly = watched.every((w) => ctx.process.fds.get(w.fd) === undefined);
     return pending.blockedNow && kernelOnly ? NATIVE : fail(Errno.EINTR);
   }
+  const pid = ctx.process.pid;
   const kernelFds = watched.filter((w) => ctx.process.fds.get(w.fd) === undefined).map(({ fd, events }) => ({ pid, fd, events }));
   return blocked({
     kind: 'io',
@@ -63,22 +57,15 @@ function waitForAny(
 }
 
 function pollCommon(ctx: SyscallContext, timeout: number | undefined, mask: bigint | undefined): Outcome {
-  const pid = ctx.process.pid;
   const [array, countArg] = ctx.args as [number, number];
-  const count = Math.min(countArg >>> 0, 65536);
-  const entries = count > 0 ? memory.read(pid, array, count * 8) : Buffer.alloc(0);
-  const watched: Watched[] = [];
-  const slots: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const fd = entries.readInt32LE(i * 8);
-    if (fd < 0) continue;
-    watched.push({ fd, events: entries.readUInt16LE(i * 8 + 4) });
-    slots.push(i);
-  }
+  const count = Math.min(asUint(countArg), MAX_FDS);
+  const entries = readPollfds(ctx.memory, array, count);
+  // poll ignores entries with a negative fd, and reports nothing for them.
+  const watched = entries.filter((entry) => entry.fd >= 0);
   return waitForAny(ctx, watched, timeout, (ready) => {
-    for (let i = 0; i < count; i++) entries.writeUInt16LE(0, i * 8 + 6);
-    ready.forEach((events, j) => entries.writeUInt16LE(events & 0xffff, slots[j]! * 8 + 6));
-    if (count > 0) memory.write(pid, array, entries);
+    let next = 0;
+    const revents = entries.map((entry) => (entry.fd >= 0 ? ready[next++]! : 0));
+    writePollRevents(ctx.memory, array, entries, revents);
     return done(ready.filter((events) => events !== 0).length);
   }, mask);
 }
@@ -89,61 +76,46 @@ function poll(ctx: SyscallContext): Outcome {
 }
 
 function ppoll(ctx: SyscallContext): Outcome {
-  const pid = ctx.process.pid;
-  const timeout = ctx.args[2] === 0 ? undefined : memory.timespec(pid, ctx.args[2]!);
-  return pollCommon(ctx, timeout, memory.signalMask(pid, ctx.args[3]!));
+  const timeout = ctx.args[2] === 0 ? undefined : timespecSeconds(readTimespec(ctx.memory, ctx.args[2]!));
+  return pollCommon(ctx, timeout, readSigset(ctx.memory, ctx.args[3]!));
 }
 
 /** select's three sets, as poll events per descriptor. */
 const SET_EVENTS = [POLLIN | POLLHUP | POLLERR, POLLOUT | POLLERR, POLLPRI] as const;
 
 function selectCommon(ctx: SyscallContext, timeout: number | undefined, mask: bigint | undefined): Outcome {
-  const pid = ctx.process.pid;
-  const nfds = Math.max(0, Math.min(asInt(ctx.args[0]!), 65536));
+  const nfds = Math.max(0, Math.min(asInt(ctx.args[0]!), MAX_FDS));
   const sets = [ctx.args[1]!, ctx.args[2]!, ctx.args[3]!];
-  const bytes = Math.ceil(nfds / 64) * 8;
   const watched: Watched[] = [];
   const owners: number[] = [];
   sets.forEach((address, set) => {
-    if (address === 0 || bytes === 0) return;
-    const bits = memory.read(pid, address, bytes);
-    for (let fd = 0; fd < nfds; fd++) {
-      if ((bits[fd >> 3]! & (1 << (fd & 7))) === 0) continue;
+    for (const fd of readFdSet(ctx.memory, address, nfds)) {
       watched.push({ fd, events: SET_EVENTS[set]! });
       owners.push(set);
     }
   });
   for (const { fd } of watched) {
-    if (ctx.process.fds.get(fd) === undefined && inspectFd(pid, fd) === null) return fail(Errno.EBADF);
+    if (ctx.process.fds.get(fd) === undefined && ctx.services.kernelFds.inspect(ctx.process.pid, fd) === null) return fail(Errno.EBADF);
   }
   return waitForAny(ctx, watched, timeout, (ready) => {
-    const results = sets.map(() => Buffer.alloc(bytes));
-    let count = 0;
+    const results: number[][] = sets.map(() => []);
     ready.forEach((events, j) => {
-      if ((events & SET_EVENTS[owners[j]!]!) === 0) return;
-      const fd = watched[j]!.fd;
-      results[owners[j]!]![fd >> 3]! |= 1 << (fd & 7);
-      count++;
+      if ((events & SET_EVENTS[owners[j]!]!) !== 0) results[owners[j]!]!.push(watched[j]!.fd);
     });
-    sets.forEach((address, set) => {
-      if (address !== 0 && bytes > 0) memory.write(pid, address, results[set]!);
-    });
-    return done(count);
+    sets.forEach((address, set) => writeFdSet(ctx.memory, address, nfds, results[set]!));
+    return done(results.reduce((count, fds) => count + fds.length, 0));
   }, mask);
 }
 
 function select(ctx: SyscallContext): Outcome {
   const timeval = ctx.args[4]!;
-  return selectCommon(ctx, timeval === 0 ? undefined : memory.timeval(ctx.process.pid, timeval), undefined);
+  return selectCommon(ctx, timeval === 0 ? undefined : readTimeval(ctx.memory, timeval), undefined);
 }
 
 function pselect6(ctx: SyscallContext): Outcome {
-  const pid = ctx.process.pid;
   const timespec = ctx.args[4]!;
-  const timeout = timespec === 0 ? undefined : memory.timespec(pid, timespec);
-  // The sixth argument points to { const sigset_t *ss; size_t ss_len; }.
-  const maskPointer = ctx.args[5] === 0 ? 0 : Number(memory.read(pid, ctx.args[5]!, 8).readBigUInt64LE(0));
-  return selectCommon(ctx, timeout, memory.signalMask(pid, maskPointer));
+  const timeout = timespec === 0 ? undefined : timespecSeconds(readTimespec(ctx.memory, timespec));
+  return selectCommon(ctx, timeout, readPselectSigmask(ctx.memory, ctx.args[5]!));
 }
 
 const NOTE = 'emulated over virtual sockets and kernel descriptors; waits in virtual time';

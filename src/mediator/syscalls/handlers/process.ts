@@ -1,25 +1,25 @@
-import type { FamilyTable, SyscallContext } from '../context.js';
 import { Errno } from '../../abi/errno.js';
-import { asInt } from '../../tracees/memory.js';
-import { memory } from '../../tracees/memory.js';
-import { NATIVE, blocked, fail, native, nativeWith, type Outcome } from '../outcome.js';
-import { virtualId, virtualResult } from '../pid-arguments.js';
+import {
+  CLONE_CHILD_CLEARTID,
+  CLONE_CHILD_SETTID,
+  CLONE_PARENT_SETTID,
+  CLONE_VFORK,
+  CLONE_VM,
+  P_ALL,
+  P_PGID,
+  P_PID,
+  WNOHANG,
+  WNOWAIT,
+  readCloneArgs,
+} from '../../abi/process.js';
+import { SIGCHLD, readSiginfoPid, writeSiginfoPid } from '../../abi/signal.js';
+import { asInt } from '../../abi/tracee-memory.js';
 import type { Process } from '../../tracees/tracees.js';
+import type { FamilyTable, SyscallContext } from '../context.js';
+import { NATIVE, blocked, fail, instead, native, type Outcome } from '../outcome.js';
+import { virtualId, virtualResult } from '../pid-arguments.js';
 
 /** Process lifecycle: clone family (flags recorded for the event that follows), wait4, waitid. */
-
-const CLONE_VM = 0x100;
-const CLONE_VFORK = 0x4000;
-const CLONE_PARENT_SETTID = 0x100000;
-const CLONE_CHILD_CLEARTID = 0x200000;
-const CLONE_CHILD_SETTID = 0x1000000;
-const SIGCHLD = 17;
-
-const WNOHANG = 1;
-const WNOWAIT = 0x01000000;
-const P_ALL = 0;
-const P_PID = 1;
-const P_PGID = 2;
 
 /**
  * The clone family runs in the kernel; what it reports in real ids is
@@ -44,9 +44,8 @@ function clone(ctx: SyscallContext): Outcome {
 }
 
 function clone3(ctx: SyscallContext): Outcome {
-  // struct clone_args: flags @0, pidfd @8, child_tid @16, parent_tid @24, ...
-  const cloneArgs = memory.read(ctx.process.pid, ctx.args[0]!, 32);
-  return recordClone(ctx, Number(cloneArgs.readBigUInt64LE(0)), Number(cloneArgs.readBigUInt64LE(24)), Number(cloneArgs.readBigUInt64LE(16)));
+  const { flags, parentTid, childTid } = readCloneArgs(ctx.memory, ctx.args[0]!);
+  return recordClone(ctx, flags, parentTid, childTid);
 }
 
 const fork = (ctx: SyscallContext): Outcome => recordClone(ctx, SIGCHLD, 0, 0);
@@ -91,7 +90,7 @@ function waitForChild(ctx: SyscallContext, selector: number, options: number, re
   const { process } = ctx;
   const zombies = matching(process.zombies, selector);
   if (zombies.length > 0) {
-    return nativeWith(kernelArgs, (_thread, kernelResult) => {
+    return instead(ctx.sysno, kernelArgs, (kernelResult) => {
       const { result, reaped } = translate(kernelResult);
       if (reaps && reaped > 0) {
         for (const zombie of process.zombies) if (zombie.vpid === reaped) process.zombies.delete(zombie);
@@ -99,7 +98,7 @@ function waitForChild(ctx: SyscallContext, selector: number, options: number, re
       return result;
     });
   }
-  if ((options & WNOHANG) !== 0 || matching(process.children, selector).length === 0) return nativeWith(kernelArgs);
+  if ((options & WNOHANG) !== 0 || matching(process.children, selector).length === 0) return instead(ctx.sysno, kernelArgs);
   return blocked({ kind: 'child', parent: process.pid, reason: `a child of ${process.command}[${process.vpid}] to exit`, onSignal: 'restartable' });
 }
 
@@ -113,31 +112,27 @@ function wait4(ctx: SyscallContext): Outcome {
   });
 }
 
-/** siginfo_t: si_signo, si_errno, si_code (ints), padding, then si_pid. */
-const SI_PID_OFFSET = 16;
-
 function waitid(ctx: SyscallContext): Outcome {
-  const [idtype, id, infop, optionsArg] = ctx.args;
-  const options = asInt(optionsArg!);
+  const [idtype, id, infop, optionsArg] = ctx.args as [number, number, number, number];
+  const options = asInt(optionsArg);
   let selector = -1;
-  let realId = id!;
+  let realId = id;
   if (idtype === P_PID || idtype === P_PGID) {
-    if (idtype === P_PID) selector = asInt(id!);
-    if (asInt(id!) !== 0) {
-      const real = ctx.services.tracees.pids.toReal(ctx.process.host, asInt(id!));
+    if (idtype === P_PID) selector = asInt(id);
+    if (asInt(id) !== 0) {
+      const real = ctx.services.tracees.pids.toReal(ctx.process.host, asInt(id));
       if (real === undefined) return fail(Errno.ECHILD);
       realId = real;
     }
   } else if (idtype !== P_ALL) {
     return fail(Errno.EINVAL);
   }
-  const pid = ctx.process.pid;
-  return waitForChild(ctx, selector, options, (options & WNOWAIT) === 0, [idtype!, realId, ...ctx.args.slice(2)], (result) => {
+  return waitForChild(ctx, selector, options, (options & WNOWAIT) === 0, [idtype, realId, ...ctx.args.slice(2)], (result) => {
     if (result !== 0 || infop === 0) return { result, reaped: 0 };
-    const real = memory.i32(pid, infop! + SI_PID_OFFSET);
+    const real = readSiginfoPid(ctx.memory, infop);
     if (real <= 0) return { result, reaped: 0 };
     const virtual = virtualId(ctx, real);
-    memory.writeI32(pid, infop! + SI_PID_OFFSET, virtual);
+    writeSiginfoPid(ctx.memory, infop, virtual);
     return { result, reaped: virtual };
   });
 }

@@ -1,22 +1,18 @@
-import type { FamilyTable, SyscallContext } from '../context.js';
 import { Errno } from '../../abi/errno.js';
-import { asInt, memory } from '../../tracees/memory.js';
-import { ptrace } from '../../native.js';
-import { NATIVE, blocked, done, fail, nativeWith, type Outcome } from '../outcome.js';
-import { deliverableSignal } from '../../tracees/pending-signals.js';
+import { MAX_SIGNAL, SIGKILL, SIGSTOP, readSigaction, readSigset } from '../../abi/signal.js';
+import { asInt } from '../../abi/tracee-memory.js';
+import type { FamilyTable, SyscallContext } from '../context.js';
+import { NATIVE, blocked, done, fail, instead, type Outcome } from '../outcome.js';
 import { groupMembers, realGroupOf, realProcessId, realThreadId } from '../pid-arguments.js';
 
 /** Signals: dispositions are recorded, sending is native, and waiting for one is emulated. */
 
-const SIGKILL = 9;
-const SIGSTOP = 19;
-
-function rtSigaction({ process, args }: SyscallContext): Outcome {
-  const signal = asInt(args[0]!);
-  const action = args[1]!;
-  if (action !== 0 && signal > 0 && signal <= 64 && signal !== SIGKILL && signal !== SIGSTOP) {
-    const struct = memory.read(process.pid, action, 16);
-    process.signalActions.set(signal, Number(struct.readBigUInt64LE(0)), Number(struct.readBigUInt64LE(8)));
+function rtSigaction(ctx: SyscallContext): Outcome {
+  const signal = asInt(ctx.args[0]!);
+  const action = ctx.args[1]!;
+  if (action !== 0 && signal > 0 && signal <= MAX_SIGNAL && signal !== SIGKILL && signal !== SIGSTOP) {
+    const { handler, flags } = readSigaction(ctx.memory, action);
+    ctx.process.signalActions.set(signal, handler, flags);
   }
   return NATIVE;
 }
@@ -35,7 +31,7 @@ function sendSignal(processPositions: readonly number[], threadPosition?: number
       if (real === undefined) return fail(Errno.ESRCH);
       args[threadPosition] = real;
     }
-    return nativeWith(args, () => ctx.services.signalsMayBePending());
+    return instead(ctx.sysno, args, () => ctx.services.signals.mayBePending());
   };
 }
 
@@ -49,7 +45,7 @@ function kill(ctx: SyscallContext): Outcome {
   const target = asInt(ctx.args[0]!);
   if (target > 0) return sendSignal([0])(ctx);
   const signal = asInt(ctx.args[1]!);
-  if (signal < 0 || signal > 64) return fail(Errno.EINVAL);
+  if (signal < 0 || signal > MAX_SIGNAL) return fail(Errno.EINVAL);
   let members;
   if (target === -1) {
     members = groupMembers(ctx, 'all');
@@ -59,13 +55,7 @@ function kill(ctx: SyscallContext): Outcome {
     members = groupMembers(ctx, group);
   }
   if (members.length === 0) return fail(Errno.ESRCH);
-  if (signal !== 0) {
-    for (const member of members) {
-      ctx.services.tracees.pids.noteSender(member.pid, signal, ctx.process.vpid);
-      ptrace.signalProcess(member.pid, signal);
-    }
-    ctx.services.signalsMayBePending();
-  }
+  if (signal !== 0) for (const member of members) ctx.services.signals.toProcess(member, signal, ctx.process.vpid);
   return done(0);
 }
 
@@ -73,15 +63,15 @@ function kill(ctx: SyscallContext): Outcome {
  * With a signal already deliverable the kernel returns at once (after the
  * handler ran, under the call's own mask): let it. Otherwise wait for one.
  */
-function pause({ thread }: SyscallContext): Outcome {
-  if (deliverableSignal(thread) !== undefined) return NATIVE;
+function pause({ thread, services }: SyscallContext): Outcome {
+  if (services.signals.deliverable(thread) !== undefined) return NATIVE;
   return blocked({ kind: 'signal', reason: `a signal (pause) in ${thread.label}`, onSignal: 'eintr' });
 }
 
-function rtSigsuspend({ process, thread, args }: SyscallContext): Outcome {
-  const mask = memory.signalMask(process.pid, args[0]!) ?? 0n;
-  if (deliverableSignal(thread, mask) !== undefined) return NATIVE;
-  return blocked({ kind: 'signal', reason: `a signal (sigsuspend) in ${thread.label}`, onSignal: 'eintr', mask });
+function rtSigsuspend(ctx: SyscallContext): Outcome {
+  const mask = readSigset(ctx.memory, ctx.args[0]!) ?? 0n;
+  if (ctx.services.signals.deliverable(ctx.thread, mask) !== undefined) return NATIVE;
+  return blocked({ kind: 'signal', reason: `a signal (sigsuspend) in ${ctx.thread.label}`, onSignal: 'eintr', mask });
 }
 
 const SENT = 'sent by the kernel to the real ids behind the virtual ones; emulated waits of the target end as Linux would';

@@ -1,10 +1,9 @@
-import type { FamilyTable, SyscallContext } from '../context.js';
 import { Errno } from '../../abi/errno.js';
-import { inspectFd } from '../../tracees/kernel-fds.js';
-import { asInt, memory } from '../../tracees/memory.js';
-import { ptrace } from '../../native.js';
+import { TFD_TIMER_ABSTIME, readItimerspec, timespecSeconds, validTimespec, writeItimerspec } from '../../abi/time.js';
+import { asInt } from '../../abi/tracee-memory.js';
+import type { VirtualTimerfd } from '../../host/timerfds.js';
+import type { FamilyTable, SyscallContext } from '../context.js';
 import { NATIVE, done, fail, native, type Outcome } from '../outcome.js';
-import { readTimespec, writeTimespec } from './time.js';
 
 /**
  * timerfds stay real kernel descriptors, so read, poll and epoll on them work
@@ -12,79 +11,59 @@ import { readTimespec, writeTimespec } from './time.js';
  * armed, and at each virtual expiry the mediator sets the descriptor's
  * expiration count from outside, which makes it readable.
  */
-const TFD_TIMER_ABSTIME = 1;
 
-interface VirtualTimer {
-  clockid: number;
-  /** Virtual date of the next expiry; undefined while disarmed. */
-  deadline: number | undefined;
-  interval: number;
-  /** Expirations set on the descriptor and not yet read, as far as we know. */
-  ticks: number;
-  /** Changes at every settime, so that a replaced arming never fires. */
-  arming: object;
-}
-
-/** The timerfds of an experiment, by the kernel's identity of the open file. */
-export class TimerfdTable {
-  private readonly timers = new Map<string, VirtualTimer>();
-
-  create(key: string, clockid: number): void {
-    this.timers.set(key, { clockid, deadline: undefined, interval: 0, ticks: 0, arming: {} });
-  }
-
-  get(key: string): VirtualTimer | undefined {
-    return this.timers.get(key);
-  }
-}
-
-function timerKey(pid: number, fd: number): string | undefined {
-  const info = inspectFd(pid, fd);
+/** The kernel's identity of the open file behind `fd`, the key of its timer. */
+function timerKey(ctx: SyscallContext, fd: number): string | undefined {
+  const info = ctx.services.kernelFds.inspect(ctx.process.pid, fd);
   return info === null ? undefined : `${info.dev}:${info.ino}`;
+}
+
+function timerAt(ctx: SyscallContext, fd: number): VirtualTimerfd | undefined {
+  const key = timerKey(ctx, fd);
+  return key === undefined ? undefined : ctx.services.timerfds.get(key);
 }
 
 function timerfdCreate(ctx: SyscallContext): Outcome {
   const clockid = asInt(ctx.args[0]!);
-  return native((thread, fd) => {
+  return native((fd) => {
     if (fd < 0) return;
-    const key = timerKey(thread.process.pid, fd);
+    const key = timerKey(ctx, fd);
     if (key !== undefined) ctx.services.timerfds.create(key, clockid);
   });
 }
 
-function writeItimerspec(pid: number, address: number, interval: number, value: number): void {
-  writeTimespec(pid, address, interval);
-  writeTimespec(pid, address + 16, value);
+/** What is left of the timer: its interval and the time to its next expiry (0: disarmed). */
+function setting(ctx: SyscallContext, timer: VirtualTimerfd): { interval: number; value: number } {
+  return { interval: timer.interval, value: timer.deadline === undefined ? 0 : timer.deadline - ctx.services.time.now };
 }
 
 function timerfdSettime(ctx: SyscallContext): Outcome {
   const { process, services } = ctx;
   const [fdArg, flags, newValue, oldValue] = ctx.args as [number, number, number, number];
   const fd = asInt(fdArg);
-  const key = timerKey(process.pid, fd);
-  const timer = key === undefined ? undefined : services.timerfds.get(key);
+  const timer = timerAt(ctx, fd);
   if (timer === undefined) return NATIVE; // not a timerfd we know: let the kernel answer (EBADF, EINVAL)
-  const time = services.time;
-  if (oldValue !== 0) writeItimerspec(process.pid, oldValue, timer.interval, timer.deadline === undefined ? 0 : timer.deadline - time.now);
-  const interval = memory.timespec(process.pid, newValue);
-  const value = readTimespec(process.pid, newValue + 16);
-  if (interval < 0 || value.seconds < 0 || value.nanoseconds < 0) return fail(Errno.EINVAL);
+  const requested = readItimerspec(ctx.memory, newValue);
+  if (!validTimespec(requested.interval) || !validTimespec(requested.value)) return fail(Errno.EINVAL);
+  if (oldValue !== 0) writeItimerspec(ctx.memory, oldValue, setting(ctx, timer));
+  const { time, kernelFds } = services;
   const arming = {};
   timer.arming = arming;
-  timer.interval = interval;
+  timer.interval = timespecSeconds(requested.interval);
   timer.ticks = 0;
-  ptrace.setTimerTicks(process.pid, fd, 0);
+  kernelFds.setTimerTicks(process.pid, fd, 0);
+  const { value } = requested;
   if (value.seconds === 0 && value.nanoseconds === 0) {
     timer.deadline = undefined;
     return done(0);
   }
-  timer.deadline = (asInt(flags) & TFD_TIMER_ABSTIME) !== 0 ? time.at(timer.clockid, value) : time.after(value.seconds + value.nanoseconds / 1e9);
+  timer.deadline = (asInt(flags) & TFD_TIMER_ABSTIME) !== 0 ? time.at(timer.clockid, value) : time.after(timespecSeconds(value));
   const expire = (): void => {
     if (!process.alive || timer.deadline === undefined) return;
-    const readable = inspectFd(process.pid, fd)?.readable ?? false;
+    const readable = kernelFds.inspect(process.pid, fd)?.readable ?? false;
     timer.ticks = readable ? timer.ticks + 1 : 1;
     try {
-      ptrace.setTimerTicks(process.pid, fd, timer.ticks);
+      kernelFds.setTimerTicks(process.pid, fd, timer.ticks);
     } catch {
       // The descriptor was closed: the timer is gone with it.
       timer.deadline = undefined;
@@ -102,12 +81,10 @@ function timerfdSettime(ctx: SyscallContext): Outcome {
 }
 
 function timerfdGettime(ctx: SyscallContext): Outcome {
-  const { process, services } = ctx;
   const [fdArg, current] = ctx.args as [number, number];
-  const key = timerKey(process.pid, asInt(fdArg));
-  const timer = key === undefined ? undefined : services.timerfds.get(key);
+  const timer = timerAt(ctx, asInt(fdArg));
   if (timer === undefined) return NATIVE;
-  writeItimerspec(process.pid, current, timer.interval, timer.deadline === undefined ? 0 : timer.deadline - services.time.now);
+  writeItimerspec(ctx.memory, current, setting(ctx, timer));
   return done(0);
 }
 

@@ -1,0 +1,72 @@
+import { readU64, type TraceeMemory } from './tracee-memory.js';
+
+export const CLONE_VM = 0x100;
+export const CLONE_FILES = 0x400;
+export const CLONE_SIGHAND = 0x800;
+export const CLONE_VFORK = 0x4000;
+export const CLONE_PARENT = 0x8000;
+export const CLONE_THREAD = 0x10000;
+export const CLONE_PARENT_SETTID = 0x100000;
+export const CLONE_CHILD_CLEARTID = 0x200000;
+export const CLONE_CHILD_SETTID = 0x1000000;
+
+/** What clone3's struct clone_args holds that the mediator needs: flags @0, child_tid @16, parent_tid @24. */
+export function readCloneArgs(memory: TraceeMemory, address: number): { flags: number; childTid: number; parentTid: number } {
+  return { flags: readU64(memory, address), childTid: readU64(memory, address + 16), parentTid: readU64(memory, address + 24) };
+}
+
+export const WNOHANG = 1;
+export const WNOWAIT = 0x01000000;
+export const P_ALL = 0;
+export const P_PID = 1;
+export const P_PGID = 2;
+
+export const PRIO_PROCESS = 0;
+export const PRIO_PGRP = 1;
+export const IOPRIO_WHO_PROCESS = 1;
+export const IOPRIO_WHO_PGRP = 2;
+
+/** struct utsname: six fields of 65 bytes; nodename is the second. */
+const UTS_FIELD = 65;
+
+export function writeUtsNodename(memory: TraceeMemory, address: number, name: string): void {
+  const field = Buffer.alloc(UTS_FIELD);
+  field.write(name.slice(0, UTS_FIELD - 1), 'utf8');
+  memory.write(address + UTS_FIELD, field);
+}
+
+/** struct sysinfo: uptime (long) @0, loads[3] (unsigned long) @8, then memory fields, procs (unsigned short) @80. */
+const SYSINFO_LOADS = 8;
+const SYSINFO_PROCS = 80;
+
+/** The fields of a sysinfo the kernel filled in that tell of the host rather than this machine: uptime, loads, process count. */
+export function writeSysinfoHostFields(memory: TraceeMemory, address: number, uptime: number, processes: number): void {
+  const head = Buffer.alloc(SYSINFO_LOADS + 3 * 8);
+  head.writeBigInt64LE(BigInt(Math.floor(uptime)), 0);
+  memory.write(address, head);
+  const procs = Buffer.alloc(2);
+  procs.writeUInt16LE(Math.min(processes, 0xffff));
+  memory.write(address + SYSINFO_PROCS, procs);
+}
+
+/** A cpu_set_t, in whole longs as the kernel's cpumask. */
+const LONG_BYTES = 8;
+
+/** The kernel's cpumask size for `cpus` CPUs. */
+export const cpumaskBytes = (cpus: number): number => Math.ceil(cpus / 64) * LONG_BYTES;
+
+/** Whether `length` bytes can hold the kernel's cpumask of `cpus` CPUs (sched_getaffinity's EINVAL rule). */
+export const cpumaskFits = (length: number, cpus: number): boolean => length * 8 >= cpus && length % LONG_BYTES === 0;
+
+/** A cpumask with CPUs 0 to `cpus` - 1 set. */
+export function cpumaskOfFirst(cpus: number): Buffer {
+  const mask = Buffer.alloc(cpumaskBytes(cpus));
+  for (let cpu = 0; cpu < cpus; cpu++) mask[cpu >> 3]! |= 1 << (cpu & 7);
+  return mask;
+}
+
+/** Whether `mask` has any of CPUs 0 to `cpus` - 1. */
+export function cpumaskHasAnyOfFirst(mask: Buffer, cpus: number): boolean {
+  for (let cpu = 0; cpu < Math.min(cpus, mask.length * 8); cpu++) if ((mask[cpu >> 3]! & (1 << (cpu & 7))) !== 0) return true;
+  return false;
+}

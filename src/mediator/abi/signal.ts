@@ -1,0 +1,73 @@
+import { readU64, type TraceeMemory } from './tracee-memory.js';
+
+export const SIGKILL = 9;
+export const SIGPIPE = 13;
+export const SIGALRM = 14;
+export const SIGCHLD = 17;
+export const SIGCONT = 18;
+export const SIGSTOP = 19;
+export const SIGTSTP = 20;
+export const SIGTTIN = 21;
+export const SIGTTOU = 22;
+export const SIGURG = 23;
+export const SIGWINCH = 28;
+export const MAX_SIGNAL = 64;
+
+export const SIG_DFL = 0;
+export const SIG_IGN = 1;
+export const SA_RESTART = 0x10000000;
+
+/** si_code values (asm-generic/siginfo.h) of the signals whose siginfo names a sender. */
+export const SI_USER = 0;
+export const SI_KERNEL = 0x80;
+export const SI_QUEUE = -1;
+export const SI_TKILL = -6;
+
+/** The bit of `signal` in a sigset_t. */
+export const signalBit = (signal: number): bigint => 1n << BigInt(signal - 1);
+
+/** A sigset_t argument (NULL: none), as a bit set of signals. */
+export function readSigset(memory: TraceeMemory, address: number): bigint | undefined {
+  return address === 0 ? undefined : memory.read(address, 8).readBigUInt64LE(0);
+}
+
+/** pselect6's sixth argument: { const sigset_t *ss; size_t ss_len; }; the mask it points to (none for NULL). */
+export function readPselectSigmask(memory: TraceeMemory, address: number): bigint | undefined {
+  return address === 0 ? undefined : readSigset(memory, readU64(memory, address));
+}
+
+/** The kernel's struct sigaction as rt_sigaction takes it: sa_handler, then sa_flags. */
+export function readSigaction(memory: TraceeMemory, address: number): { handler: number; flags: number } {
+  const data = memory.read(address, 16);
+  return { handler: Number(data.readBigUInt64LE(0)), flags: Number(data.readBigUInt64LE(8)) };
+}
+
+/** siginfo_t: si_signo, si_errno, si_code (ints), a hole, then si_pid and si_uid for the codes that carry a sender. */
+const SI_CODE = 8;
+const SI_PID = 16;
+const SI_UID = 20;
+
+export const siginfo = {
+  code: (info: Buffer): number => info.readInt32LE(SI_CODE),
+  pid: (info: Buffer): number => info.readInt32LE(SI_PID),
+  setPid(info: Buffer, pid: number): void {
+    info.writeInt32LE(pid, SI_PID);
+  },
+  /** Sent by the kernel itself: no sender. */
+  setFromKernel(info: Buffer): void {
+    info.writeInt32LE(SI_KERNEL, SI_CODE);
+    info.writeInt32LE(0, SI_PID);
+    info.writeInt32LE(0, SI_UID);
+  },
+};
+
+/** waitid's siginfo_t in the tracee: the pid of the child it reports. */
+export function readSiginfoPid(memory: TraceeMemory, address: number): number {
+  return memory.read(address + SI_PID, 4).readInt32LE(0);
+}
+
+export function writeSiginfoPid(memory: TraceeMemory, address: number, pid: number): void {
+  const data = Buffer.allocUnsafe(4);
+  data.writeInt32LE(pid, 0);
+  memory.write(address + SI_PID, data);
+}

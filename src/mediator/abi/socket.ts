@@ -1,0 +1,167 @@
+import { fail, formatIpv4, parseIpv4, type Endpoint, type SocketError } from '../../net/index.js';
+import { readIovecs, type Iovec } from './iovec.js';
+import { readI32, writeI32, writeU32, type TraceeMemory } from './tracee-memory.js';
+
+export const AF_UNSPEC = 0;
+export const AF_UNIX = 1;
+export const AF_INET = 2;
+export const AF_INET6 = 10;
+export const AF_NETLINK = 16;
+
+export const SOCK_STREAM = 1;
+export const SOCK_DGRAM = 2;
+export const SOCK_TYPE_MASK = 0xf;
+export const SOCK_NONBLOCK = 0o4000;
+export const SOCK_CLOEXEC = 0o2000000;
+
+export const MSG_PEEK = 0x2;
+export const MSG_TRUNC = 0x20;
+export const MSG_DONTWAIT = 0x40;
+export const MSG_WAITALL = 0x100;
+export const MSG_NOSIGNAL = 0x4000;
+
+export const SOL_SOCKET = 1;
+export const SO_REUSEADDR = 2;
+export const SO_TYPE = 3;
+export const SO_ERROR = 4;
+export const SO_SNDBUF = 7;
+export const SO_RCVBUF = 8;
+export const SO_REUSEPORT = 15;
+export const SO_ACCEPTCONN = 30;
+export const SO_PROTOCOL = 38;
+export const SO_DOMAIN = 39;
+export const IPPROTO_TCP = 6;
+export const IPPROTO_UDP = 17;
+export const IPPROTO_IPV6 = 41;
+
+/** sizeof(struct sockaddr_in): family, port, address, 8 bytes of zero padding. */
+export const SOCKADDR_IN_SIZE = 16;
+/** The largest struct sockaddr worth reading (sockaddr_storage). */
+const SOCKADDR_MAX = 128;
+
+export const FAMILY_NAMES: Readonly<Record<number, string>> = {
+  [AF_UNSPEC]: 'AF_UNSPEC',
+  [AF_UNIX]: 'AF_UNIX',
+  [AF_INET]: 'AF_INET',
+  [AF_INET6]: 'AF_INET6',
+  [AF_NETLINK]: 'AF_NETLINK',
+};
+
+export function familyName(family: number): string {
+  return FAMILY_NAMES[family] ?? `address family ${family}`;
+}
+
+/** The sa_family of a struct sockaddr (host byte order, x86-64), or null if too short to hold one. */
+export function sockaddrFamily(bytes: Buffer): number | null {
+  return bytes.length >= 2 ? bytes.readUInt16LE(0) : null;
+}
+
+export function encodeSockaddrIn(endpoint: Endpoint): Buffer {
+  const address = parseIpv4(endpoint.address);
+  if (address === null) throw new Error(`not an IPv4 address: ${endpoint.address}`);
+  const bytes = Buffer.alloc(SOCKADDR_IN_SIZE);
+  bytes.writeUInt16LE(AF_INET, 0);
+  bytes.writeUInt16BE(endpoint.port, 2);
+  bytes.writeUInt32BE(address, 4);
+  return bytes;
+}
+
+/**
+ * A struct sockaddr_in read as Linux's inet_bind and inet_stream_connect do:
+ * shorter than sockaddr_in → EINVAL, another family → EAFNOSUPPORT (the
+ * caller can name it with `familyName(sockaddrFamily(bytes))`).
+ */
+export function decodeSockaddrIn(bytes: Buffer): Endpoint | SocketError {
+  const family = sockaddrFamily(bytes);
+  if (family === null) return fail('EINVAL');
+  if (family !== AF_INET) return fail('EAFNOSUPPORT');
+  if (bytes.length < SOCKADDR_IN_SIZE) return fail('EINVAL');
+  return { address: formatIpv4(bytes.readUInt32BE(4)), port: bytes.readUInt16BE(2) };
+}
+
+/** sockaddr_un's sun_path, up to its NUL. */
+export function sockaddrUnPath(bytes: Buffer): Buffer {
+  const path = bytes.subarray(2);
+  const end = path.indexOf(0);
+  return end < 0 ? path : path.subarray(0, end);
+}
+
+/** The struct sockaddr of `length` bytes at `address`, as far as it is worth reading. */
+export function readSockaddr(memory: TraceeMemory, address: number, length: number): Buffer {
+  return memory.read(address, Math.min(Math.max(length, 0), SOCKADDR_MAX));
+}
+
+export function readSockaddrIn(memory: TraceeMemory, address: number, length: number): Endpoint | SocketError {
+  return decodeSockaddrIn(readSockaddr(memory, address, length));
+}
+
+/**
+ * Writes a sockaddr_in into a value-result pair (address, pointer to its
+ * length): the address cut to the room the length gave, the full length
+ * written back. Nothing when either pointer is NULL.
+ */
+export function writeSockaddrIn(memory: TraceeMemory, address: number, lengthPointer: number, endpoint: Endpoint): void {
+  if (address === 0 || lengthPointer === 0) return;
+  const room = readI32(memory, lengthPointer);
+  const encoded = encodeSockaddrIn(endpoint);
+  if (room > 0) memory.write(address, encoded.subarray(0, Math.min(room, encoded.length)));
+  writeI32(memory, lengthPointer, encoded.length);
+}
+
+/** struct msghdr: msg_name @0, msg_namelen @8, msg_iov @16, msg_iovlen @24, msg_control @32, msg_controllen @40, msg_flags @48. */
+const MSG_NAMELEN = 8;
+const MSG_CONTROLLEN = 40;
+const MSG_FLAGS = 48;
+const MSGHDR_SIZE = 56;
+/** struct mmsghdr: a msghdr, then msg_len. */
+const MMSG_LEN = 56;
+export const MMSGHDR_SIZE = 64;
+
+export interface Msghdr {
+  name: number;
+  nameLength: number;
+  vectors: Iovec[];
+  control: number;
+  controlLength: number;
+}
+
+export function readMsghdr(memory: TraceeMemory, address: number): Msghdr {
+  const raw = memory.read(address, MSGHDR_SIZE);
+  return {
+    name: Number(raw.readBigUInt64LE(0)),
+    nameLength: raw.readUInt32LE(MSG_NAMELEN),
+    vectors: readIovecs(memory, Number(raw.readBigUInt64LE(16)), Number(raw.readBigUInt64LE(24))),
+    control: Number(raw.readBigUInt64LE(32)),
+    controlLength: Number(raw.readBigUInt64LE(MSG_CONTROLLEN)),
+  };
+}
+
+/**
+ * After recvmsg: the source address, if the header asked for one (as a
+ * value-result pair, msg_namelen holding the room), no control data, and
+ * the flags.
+ */
+export function finishReceivedMsghdr(memory: TraceeMemory, address: number, header: Msghdr, source: Endpoint | undefined, flags: number): void {
+  let nameLength = 0;
+  if (source !== undefined && header.name !== 0) {
+    writeSockaddrIn(memory, header.name, address + MSG_NAMELEN, source);
+    nameLength = header.nameLength > 0 ? SOCKADDR_IN_SIZE : 0;
+  }
+  writeU32(memory, address + MSG_NAMELEN, nameLength);
+  memory.write(address + MSG_CONTROLLEN, Buffer.alloc(8));
+  writeI32(memory, address + MSG_FLAGS, flags);
+}
+
+/** The `index`-th entry of a struct mmsghdr array. */
+export const mmsghdrAt = (vector: number, index: number): number => vector + index * MMSGHDR_SIZE;
+
+/** The msg_len of each of the first `count` entries of the mmsghdr array at `vector`: what sendmmsg and recvmmsg moved per message. */
+export function readMmsgLengths(memory: TraceeMemory, vector: number, count: number): number[] {
+  const raw = memory.read(vector, count * MMSGHDR_SIZE);
+  return Array.from({ length: count }, (_, i) => raw.readUInt32LE(i * MMSGHDR_SIZE + MMSG_LEN));
+}
+
+/** sendmmsg's per-message result: the bytes sent, in msg_len. */
+export function writeMmsgLength(memory: TraceeMemory, entry: number, length: number): void {
+  writeU32(memory, entry + MMSG_LEN, length);
+}

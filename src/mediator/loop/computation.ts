@@ -1,0 +1,80 @@
+import { syscallNumbers } from '../abi/syscall-numbers.js';
+import type { CpuModel } from '../host/cpu-model.js';
+import type { MediatorObserver } from '../observer.js';
+import type { Thread } from '../tracees/tracees.js';
+import type { Simulation } from '../../sim/index.js';
+import type { Scheduler } from './scheduler.js';
+
+/**
+ * How much polling a thread may do at one virtual date before it costs virtual
+ * time, and how much: 10 polls (poll, select, epoll_wait, sched_yield) or
+ * 10000 clock reads (a program's start-up reads the clock hundreds of times,
+ * and must still see the epoch) cost 10 µs: about 1 µs a poll, what such a
+ * syscall takes on a real machine, so that a program polling while it waits
+ * makes as many polls as it would natively, not ten times more.
+ */
+const SPIN_BUDGET = 10_000;
+const POLLING_WEIGHTS = new Map([
+  ...syscallNumbers('poll', 'ppoll', 'select', 'pselect6', 'epoll_wait', 'epoll_pwait', 'epoll_pwait2', 'sched_yield').map((sysno) => [sysno, 1000] as const),
+  ...syscallNumbers('gettimeofday', 'time', 'clock_gettime').map((sysno) => [sysno, 1] as const),
+]);
+const SPIN_PAUSE = 10e-6;
+
+/**
+ * What computing costs in virtual time: the work a thread did since its
+ * previous stop runs as a SimGrid exec on its host before its syscall takes
+ * effect, and a thread that polls without ever blocking pays a little time
+ * for its polls.
+ */
+export class Computation {
+  constructor(
+    private readonly cpu: CpuModel,
+    private readonly sim: Simulation,
+    private readonly scheduler: Scheduler,
+    private readonly hostIndexes: ReadonlyMap<string, number>,
+    private readonly observer: MediatorObserver | undefined,
+  ) {}
+
+  /**
+   * The work done since the thread's previous stop runs first, as an exec on
+   * its host; the thread waits for its completion. Returns true if it waits.
+   */
+  charge(thread: Thread): boolean {
+    const flops = this.cpu.takeWork(thread);
+    if (flops === 0) return false;
+    const host = this.hostIndexes.get(thread.process.host)!;
+    const activity = this.sim.startExec(host, flops);
+    thread.cpuTime += flops / this.sim.hosts()[host]!.speed;
+    this.scheduler.block(thread, { kind: 'compute', reason: `its computation of ${flops.toPrecision(3)} flops to end`, onSignal: 'restartable' });
+    const start = this.scheduler.now;
+    // At a preemption the thread is not at a syscall: a plain resume, not a dispatch, follows the exec.
+    this.scheduler.onActivityEnd(activity, () => {
+      this.observer?.computed(thread, start, this.scheduler.now, flops);
+      this.scheduler.wake(thread);
+    });
+    return true;
+  }
+
+  /**
+   * A thread polling in a loop (select returning at once, clock reads...)
+   * makes syscalls without ever blocking, so virtual time would never move
+   * for the events it polls for. Once it spent SPIN_BUDGET at one virtual
+   * date, it pauses for SPIN_PAUSE of virtual time, as the calls themselves
+   * would have taken a little time on a real machine. Returns true if it pauses.
+   */
+  throttleSpinning(thread: Thread): boolean {
+    const weight = POLLING_WEIGHTS.get(thread.syscall.sysno);
+    if (weight === undefined) return false;
+    const now = this.scheduler.now;
+    if (thread.spin.date !== now) {
+      thread.spin.date = now;
+      thread.spin.syscalls = 0;
+    }
+    thread.spin.syscalls += weight;
+    if (thread.spin.syscalls < SPIN_BUDGET) return false;
+    thread.spin.syscalls = 0;
+    // Like a computation, the pause comes before the syscall starts: it ends by re-dispatching it.
+    this.scheduler.block(thread, { kind: 'compute', reason: 'its polling loop to go on', deadline: now + SPIN_PAUSE, onSignal: 'restartable' });
+    return true;
+  }
+}
