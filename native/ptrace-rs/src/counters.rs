@@ -3,8 +3,8 @@
 
 use std::cell::{Cell, RefCell};
 use std::fs::File;
-use std::os::unix::fs::FileExt;
 use std::mem;
+use std::os::unix::fs::FileExt;
 
 use crate::errors::{check, errno_error, last_errno, Result};
 use crate::id_map::IdMap;
@@ -53,9 +53,7 @@ fn open_instructions(tid: i32) -> std::result::Result<i32, i32> {
   };
   let cpu_any = -1;
   let no_group = -1;
-  let ret = unsafe {
-    libc::syscall(libc::SYS_perf_event_open, &attr as *const PerfEventAttr, tid, cpu_any, no_group, PERF_FLAG_FD_CLOEXEC)
-  };
+  let ret = unsafe { libc::syscall(libc::SYS_perf_event_open, &attr as *const PerfEventAttr, tid, cpu_any, no_group, PERF_FLAG_FD_CLOEXEC) };
   if ret < 0 {
     Err(last_errno())
   } else {
@@ -119,9 +117,7 @@ pub fn thread_cpu_time_ns(tid: i32) -> Result<u64> {
       }
       let mut text = [0u8; 128];
       let read = files[&tid].read_at(&mut text, 0);
-      let parsed = read.ok().and_then(|length| {
-        std::str::from_utf8(&text[..length]).ok()?.split_whitespace().next()?.parse::<u64>().ok()
-      });
+      let parsed = read.ok().and_then(|length| std::str::from_utf8(&text[..length]).ok()?.split_whitespace().next()?.parse::<u64>().ok());
       match parsed {
         Some(nanoseconds) => return Ok(nanoseconds),
         // The file belonged to a thread that is gone (its tid may have been reused): open it anew once.

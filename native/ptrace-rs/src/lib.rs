@@ -206,10 +206,8 @@ pub fn get_signal_info(tid: i32) -> Result<Buffer> {
 /// At a signal-delivery-stop: replaces the siginfo_t the handler will see.
 #[napi]
 pub fn set_signal_info(tid: i32, info: Buffer) -> Result<()> {
-  let bytes: [u8; ptrace::SIGINFO_SIZE] = info
-    .as_ref()
-    .try_into()
-    .map_err(|_| errors::invalid(&format!("setSignalInfo({tid})"), "siginfo_t is 128 bytes"))?;
+  let bytes: [u8; ptrace::SIGINFO_SIZE] =
+    info.as_ref().try_into().map_err(|_| errors::invalid(&format!("setSignalInfo({tid})"), "siginfo_t is 128 bytes"))?;
   ptrace::set_siginfo(tid, &bytes)
 }
 

@@ -441,10 +441,7 @@ unsafe fn run_child(plan: &ChildPlan, error_fd: i32, go_fd: i32, listener: &Atom
   if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 {
     fail(Stage::NoNewPrivs);
   }
-  let program = libc::sock_fprog {
-    len: plan.filter.len() as u16,
-    filter: plan.filter.as_ptr() as *mut libc::sock_filter,
-  };
+  let program = libc::sock_fprog { len: plan.filter.len() as u16, filter: plan.filter.as_ptr() as *mut libc::sock_filter };
   let flags = if plan.notifies { libc::SECCOMP_FILTER_FLAG_NEW_LISTENER | libc::SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV } else { 0 };
   let installed = libc::syscall(libc::SYS_seccomp, libc::SECCOMP_SET_MODE_FILTER, flags, &program as *const libc::sock_fprog);
   if installed < 0 {

@@ -76,6 +76,7 @@ struct Params {
 
 /// struct io_uring_sqe, with the fields these two requests use.
 #[repr(C)]
+#[derive(Default)]
 struct Sqe {
   opcode: u8,
   flags: u8,
@@ -199,7 +200,7 @@ impl Ring {
   }
 
   fn blank(opcode: u8, fd: i32, user_data: u64) -> Sqe {
-    Sqe { opcode, flags: 0, ioprio: 0, fd, addr2: 0, addr: 0, len: 0, op_flags: 0, user_data, buf_index: 0, personality: 0, file_index: 0, addr3: 0, pad: 0 }
+    Sqe { opcode, fd, user_data, ..Sqe::default() }
   }
 
   fn arm_wait(&mut self, tid: i32) {

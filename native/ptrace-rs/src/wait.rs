@@ -2,7 +2,7 @@
 
 use napi_derive::napi;
 
-use crate::errors::{invalid, last_errno, errno_error, Result};
+use crate::errors::{errno_error, invalid, last_errno, Result};
 use crate::{notify, preempt, ptrace, regs};
 
 /// What `waitStop` saw; `out[0]` is always the tid, the other slots per kind.
