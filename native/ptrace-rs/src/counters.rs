@@ -2,6 +2,7 @@
 //! CPU time, which the emulator turns into simulated compute.
 
 use std::cell::{Cell, RefCell};
+use std::collections::hash_map::Entry;
 use std::fs::File;
 use std::mem;
 use std::os::unix::fs::FileExt;
@@ -103,6 +104,11 @@ thread_local! {
   static SCHEDSTATS: RefCell<IdMap<i32, File>> = RefCell::new(IdMap::default());
 }
 
+fn open_schedstat(tid: i32) -> Result<File> {
+  File::open(format!("/proc/{tid}/schedstat"))
+    .map_err(|error| errno_error(&format!("open(/proc/{tid}/schedstat)"), error.raw_os_error().unwrap_or(libc::EIO)))
+}
+
 /// CPU time of any thread, in ns: the first field of its schedstat (time on
 /// a CPU). The kernel refuses another process's per-thread CPU clock, so
 /// clock_gettime cannot serve here.
@@ -110,13 +116,12 @@ pub fn thread_cpu_time_ns(tid: i32) -> Result<u64> {
   SCHEDSTATS.with(|files| {
     let mut files = files.borrow_mut();
     for attempt in 0..2 {
-      if !files.contains_key(&tid) {
-        let file = File::open(format!("/proc/{tid}/schedstat"))
-          .map_err(|error| errno_error(&format!("open(/proc/{tid}/schedstat)"), error.raw_os_error().unwrap_or(libc::EIO)))?;
-        files.insert(tid, file);
-      }
+      let file = match files.entry(tid) {
+        Entry::Occupied(kept) => kept.into_mut(),
+        Entry::Vacant(slot) => slot.insert(open_schedstat(tid)?),
+      };
       let mut text = [0u8; 128];
-      let read = files[&tid].read_at(&mut text, 0);
+      let read = file.read_at(&mut text, 0);
       let parsed = read.ok().and_then(|length| std::str::from_utf8(&text[..length]).ok()?.split_whitespace().next()?.parse::<u64>().ok());
       match parsed {
         Some(nanoseconds) => return Ok(nanoseconds),

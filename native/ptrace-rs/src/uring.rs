@@ -209,7 +209,7 @@ impl Ring {
     }
     let slot = tid as usize % self.info.len();
     let mut sqe = Ring::blank(OP_WAITID, tid, tid as u32 as u64);
-    sqe.len = libc::P_PID as u32;
+    sqe.len = libc::P_PID;
     sqe.file_index = (libc::WEXITED | libc::WSTOPPED | libc::WNOWAIT | libc::__WALL) as u32;
     sqe.addr2 = &mut self.info[slot] as *mut libc::siginfo_t as u64;
     self.push(sqe);
