@@ -55,14 +55,7 @@ pub fn spawn(opts: SpawnOptions) -> Result<i32> {
 #[napi]
 pub fn wait_stop(tid: i32, mut out: Float64ArraySlice, nohang: bool, listener: Option<i32>) -> Result<u32> {
   let out = unsafe { out.as_mut() };
-  if let Some(listener) = listener.filter(|_| !nohang) {
-    return Ok(match notify::wait_event(tid, out, listener)? {
-      notify::Event::Stop(kind) => kind as u32,
-      notify::Event::Notified => StopKind::Notified as u32,
-    });
-  }
-  let kind = wait::wait_stop(tid, out, nohang)?;
-  Ok(kind.map_or(0, |kind| kind as u32))
+  Ok(wait::next_event(tid, out, nohang, listener)?.map_or(0, |kind| kind as u32))
 }
 
 /// The seccomp listener of a child spawned with `notifySyscalls` (once; the
