@@ -139,6 +139,6 @@ pub fn thread_cpu_time_ns(tid: i32) -> Result<u64> {
 }
 
 /// Closes the schedstat file kept for a thread that is gone.
-pub fn forget_thread(tid: i32) {
+pub fn forget(tid: i32) {
   SCHEDSTATS.with(|files| files.borrow_mut().remove(&tid));
 }

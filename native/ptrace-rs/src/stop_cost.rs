@@ -70,7 +70,6 @@ pub fn measure(setup: &Setup, batches: u32, stops_per_batch: u32) -> Result<Vec<
   if let Some(listener) = listener {
     uring::close_listener(listener);
   }
-  counters::forget_thread(pid);
   match result {
     Ok(costs) if costs.len() == batches as usize => Ok(costs),
     Ok(costs) => Err(invalid("measureStopCost", &format!("the stop-cost tracee ended after {} of its batches", costs.len()))),

@@ -334,6 +334,19 @@ pub fn wait(tid: i32, listener: i32) -> Result<Woken> {
   })
 }
 
+/// A thread is gone: drops the note that it may have a stop, which would
+/// wake a wait for a later thread given its tid. A waitid still armed for
+/// it stays: the kernel completes it (ECHILD once the thread is reaped),
+/// which at worst wakes such a wait once for a stop that is not there.
+/// Does not set the ring up.
+pub fn forget(tid: i32) {
+  RING.with(|cell| {
+    if let Some(Some(ring)) = cell.borrow_mut().as_mut() {
+      ring.stopped.remove(&tid);
+    }
+  });
+}
+
 /// Closes a listener, forgetting what was learnt of it and removing its poll
 /// (submitted with the next wait): its number will name another file, which
 /// must get a poll of its own.

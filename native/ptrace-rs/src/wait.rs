@@ -1,14 +1,14 @@
 //! Waiting for a tracee's next event and decoding what kind it is. Every
 //! wait for a stop of a tracee goes through `next_event`, so that what the
-//! crate keeps per thread (registers read, preemptions, notifications)
-//! follows each stop it collects, whichever way it waited. (A child that
-//! has not exec'd yet is no tracee of the run: spawn.rs collects its stops
-//! itself, and says why.)
+//! crate keeps per thread (registers read, preemptions, notifications, CPU
+//! time files) follows each stop it collects, whichever way it waited. (A
+//! child that has not exec'd yet is no tracee of the run: spawn.rs
+//! collects its stops itself, and says why.)
 
 use napi_derive::napi;
 
 use crate::errors::{errno_error, invalid, last_errno, Result};
-use crate::{notify, preempt, ptrace, regs, uring};
+use crate::{counters, notify, preempt, ptrace, regs, uring};
 
 /// What `waitStop` saw; `out[0]` is always the tid, the other slots per kind.
 #[napi]
@@ -102,18 +102,28 @@ fn collect_stop(tid: i32, out: &mut [f64], nohang: bool) -> Result<Option<StopKi
   decode(stopped, status, out).map(Some)
 }
 
+/// Forgets a thread that is gone in every table the crate keeps per tid, so
+/// that a thread given its tid later starts afresh and nothing is held for
+/// it (its CPU time file stays open otherwise). Collecting its exit calls
+/// this; the caller calls it for a thread gone some other way (reaped with
+/// its group, ECHILD). Not for a live thread: a notification it waits with
+/// would be lost.
+pub fn forget_thread(tid: i32) {
+  regs::forget(tid);
+  preempt::forget(tid);
+  notify::forget(tid);
+  counters::forget(tid);
+  uring::forget(tid);
+}
+
 fn decode(tid: i32, status: i32, out: &mut [f64]) -> Result<StopKind> {
   if libc::WIFEXITED(status) {
-    regs::forget(tid);
-    preempt::forget(tid);
-    notify::forget(tid);
+    forget_thread(tid);
     out[1] = libc::WEXITSTATUS(status) as f64;
     return Ok(StopKind::Exited);
   }
   if libc::WIFSIGNALED(status) {
-    regs::forget(tid);
-    preempt::forget(tid);
-    notify::forget(tid);
+    forget_thread(tid);
     out[1] = libc::WTERMSIG(status) as f64;
     out[2] = if libc::WCOREDUMP(status) { 1.0 } else { 0.0 };
     return Ok(StopKind::Killed);
