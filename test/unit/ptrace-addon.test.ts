@@ -701,6 +701,26 @@ describe('counters and CPUs', () => {
     expect(native.threadCpuTimeNs(process.pid)).toBeGreaterThan(before);
   });
 
+  it("a thread's CPU time file is let go when its exit is reported, or when forgetThread is called", () => {
+    const openFor = (tid: number) =>
+      readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`).startsWith(`/proc/${tid}/schedstat`);
+        } catch {
+          return false; // the descriptor readdir itself used, closed since
+        }
+      }).length;
+    const pid = start('/bin/true', ['true']);
+    native.threadCpuTimeNs(pid);
+    expect(openFor(pid)).toBe(1);
+    native.forgetThread(pid);
+    expect(openFor(pid)).toBe(0);
+    native.threadCpuTimeNs(pid);
+    runToExit(pid);
+    expect(openFor(pid)).toBe(0);
+    expect(() => native.threadCpuTimeNs(pid)).toThrow(/schedstat\): E/);
+  });
+
   it('instruction counters count a tracee, or say why they cannot', () => {
     const pid = start('/bin/true', ['true']);
     if (native.instructionCounterAvailable()) {

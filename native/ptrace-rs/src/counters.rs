@@ -2,9 +2,10 @@
 //! CPU time, which the emulator turns into simulated compute.
 
 use std::cell::{Cell, RefCell};
+use std::collections::hash_map::Entry;
 use std::fs::File;
-use std::os::unix::fs::FileExt;
 use std::mem;
+use std::os::unix::fs::FileExt;
 
 use crate::errors::{check, errno_error, last_errno, Result};
 use crate::id_map::IdMap;
@@ -53,9 +54,7 @@ fn open_instructions(tid: i32) -> std::result::Result<i32, i32> {
   };
   let cpu_any = -1;
   let no_group = -1;
-  let ret = unsafe {
-    libc::syscall(libc::SYS_perf_event_open, &attr as *const PerfEventAttr, tid, cpu_any, no_group, PERF_FLAG_FD_CLOEXEC)
-  };
+  let ret = unsafe { libc::syscall(libc::SYS_perf_event_open, &attr as *const PerfEventAttr, tid, cpu_any, no_group, PERF_FLAG_FD_CLOEXEC) };
   if ret < 0 {
     Err(last_errno())
   } else {
@@ -105,6 +104,11 @@ thread_local! {
   static SCHEDSTATS: RefCell<IdMap<i32, File>> = RefCell::new(IdMap::default());
 }
 
+fn open_schedstat(tid: i32) -> Result<File> {
+  File::open(format!("/proc/{tid}/schedstat"))
+    .map_err(|error| errno_error(&format!("open(/proc/{tid}/schedstat)"), error.raw_os_error().unwrap_or(libc::EIO)))
+}
+
 /// CPU time of any thread, in ns: the first field of its schedstat (time on
 /// a CPU). The kernel refuses another process's per-thread CPU clock, so
 /// clock_gettime cannot serve here.
@@ -112,16 +116,13 @@ pub fn thread_cpu_time_ns(tid: i32) -> Result<u64> {
   SCHEDSTATS.with(|files| {
     let mut files = files.borrow_mut();
     for attempt in 0..2 {
-      if !files.contains_key(&tid) {
-        let file = File::open(format!("/proc/{tid}/schedstat"))
-          .map_err(|error| errno_error(&format!("open(/proc/{tid}/schedstat)"), error.raw_os_error().unwrap_or(libc::EIO)))?;
-        files.insert(tid, file);
-      }
+      let file = match files.entry(tid) {
+        Entry::Occupied(kept) => kept.into_mut(),
+        Entry::Vacant(slot) => slot.insert(open_schedstat(tid)?),
+      };
       let mut text = [0u8; 128];
-      let read = files[&tid].read_at(&mut text, 0);
-      let parsed = read.ok().and_then(|length| {
-        std::str::from_utf8(&text[..length]).ok()?.split_whitespace().next()?.parse::<u64>().ok()
-      });
+      let read = file.read_at(&mut text, 0);
+      let parsed = read.ok().and_then(|length| std::str::from_utf8(&text[..length]).ok()?.split_whitespace().next()?.parse::<u64>().ok());
       match parsed {
         Some(nanoseconds) => return Ok(nanoseconds),
         // The file belonged to a thread that is gone (its tid may have been reused): open it anew once.
@@ -138,6 +139,6 @@ pub fn thread_cpu_time_ns(tid: i32) -> Result<u64> {
 }
 
 /// Closes the schedstat file kept for a thread that is gone.
-pub fn forget_thread(tid: i32) {
+pub fn forget(tid: i32) {
   SCHEDSTATS.with(|files| files.borrow_mut().remove(&tid));
 }

@@ -54,6 +54,8 @@ macro_rules! errno_names {
   };
 }
 
+// The names stay packed as written: rustfmt would give each a line of its own.
+#[rustfmt::skip::macros(errno_names)]
 pub fn errno_name(errno: i32) -> String {
   errno_names!(errno,
     EPERM, ENOENT, ESRCH, EINTR, EIO, ENXIO, E2BIG, ENOEXEC, EBADF, ECHILD, EAGAIN,

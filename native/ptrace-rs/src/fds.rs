@@ -144,10 +144,8 @@ pub fn wait_for_input(fds: &[TraceeFd], timeout_ms: i32) -> Result<Vec<u32>> {
   if !gone.is_empty() {
     return Ok(gone);
   }
-  let mut polled: Vec<libc::pollfd> = copies
-    .iter()
-    .map(|(_, copy)| libc::pollfd { fd: copy.as_raw_fd(), events: libc::POLLIN, revents: 0 })
-    .collect();
+  let mut polled: Vec<libc::pollfd> =
+    copies.iter().map(|(_, copy)| libc::pollfd { fd: copy.as_raw_fd(), events: libc::POLLIN, revents: 0 }).collect();
   let deadline = (timeout_ms >= 0).then(|| Instant::now() + Duration::from_millis(timeout_ms as u64));
   loop {
     let wait_ms = match deadline {
@@ -167,12 +165,7 @@ pub fn wait_for_input(fds: &[TraceeFd], timeout_ms: i32) -> Result<Vec<u32>> {
     }
   }
   let ready_mask = libc::POLLIN | libc::POLLHUP | libc::POLLERR | libc::POLLNVAL;
-  Ok(copies
-    .iter()
-    .zip(&polled)
-    .filter(|(_, entry)| entry.revents & ready_mask != 0)
-    .map(|((index, _), _)| *index)
-    .collect())
+  Ok(copies.iter().zip(&polled).filter(|(_, entry)| entry.revents & ready_mask != 0).map(|((index, _), _)| *index).collect())
 }
 
 /// `_IOW('T', 0, u64)`: sets a timerfd's expiration count (CONFIG_CHECKPOINT_RESTORE).

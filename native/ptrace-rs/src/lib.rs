@@ -51,18 +51,12 @@ pub fn spawn(opts: SpawnOptions) -> Result<i32> {
 /// thread died before its registers could be read at a syscall stop; its exit
 /// is reported by a later call. With the `listener` of the thread's process
 /// (and no `nohang`), a seccomp user notification of it counts as its next
-/// event too (`StopKind.Notified`).
+/// event too (`StopKind.Notified`). Reporting a thread's exit (`Exited`,
+/// `Killed`) lets go of what was kept for it, as `forgetThread` does.
 #[napi]
 pub fn wait_stop(tid: i32, mut out: Float64ArraySlice, nohang: bool, listener: Option<i32>) -> Result<u32> {
   let out = unsafe { out.as_mut() };
-  if let Some(listener) = listener.filter(|_| !nohang) {
-    return Ok(match notify::wait_event(tid, out, listener)? {
-      notify::Event::Stop(kind) => kind as u32,
-      notify::Event::Notified => StopKind::Notified as u32,
-    });
-  }
-  let kind = wait::wait_stop(tid, out, nohang)?;
-  Ok(kind.map_or(0, |kind| kind as u32))
+  Ok(wait::next_event(tid, out, nohang, listener)?.map_or(0, |kind| kind as u32))
 }
 
 /// The seccomp listener of a child spawned with `notifySyscalls` (once; the
@@ -206,10 +200,8 @@ pub fn get_signal_info(tid: i32) -> Result<Buffer> {
 /// At a signal-delivery-stop: replaces the siginfo_t the handler will see.
 #[napi]
 pub fn set_signal_info(tid: i32, info: Buffer) -> Result<()> {
-  let bytes: [u8; ptrace::SIGINFO_SIZE] = info
-    .as_ref()
-    .try_into()
-    .map_err(|_| errors::invalid(&format!("setSignalInfo({tid})"), "siginfo_t is 128 bytes"))?;
+  let bytes: [u8; ptrace::SIGINFO_SIZE] =
+    info.as_ref().try_into().map_err(|_| errors::invalid(&format!("setSignalInfo({tid})"), "siginfo_t is 128 bytes"))?;
   ptrace::set_siginfo(tid, &bytes)
 }
 
@@ -360,10 +352,13 @@ pub fn thread_cpu_time_ns(tid: i32) -> Result<f64> {
   Ok(counters::thread_cpu_time_ns(tid)? as f64)
 }
 
-/// Lets go of what `threadCpuTimeNs` keeps for a thread that is gone.
+/// Lets go of everything kept for a thread that is gone (its registers, its
+/// `threadCpuTimeNs` file...). `waitStop` does so when it reports the
+/// thread's exit; call it for a thread gone some other way (ECHILD). Never
+/// for a live thread: a notification it waits with would be lost.
 #[napi]
-pub fn forget_thread_cpu_time(tid: i32) {
-  counters::forget_thread(tid)
+pub fn forget_thread(tid: i32) {
+  wait::forget_thread(tid)
 }
 
 /// What the calibration loop retired, and in how much CPU time.

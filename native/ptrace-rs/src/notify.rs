@@ -6,8 +6,8 @@
 //! to the kernel unchanged.
 //!
 //! The thread that runs may then report either kind of event, so waiting
-//! multiplexes them through io_uring (uring.rs): a WNOWAIT waitid for its
-//! stops next to a poll of the listener.
+//! (wait.rs) multiplexes them through io_uring (uring.rs): a WNOWAIT waitid
+//! for its stops next to a poll of the listener.
 //!
 //! Filters carry SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV: once a notification
 //! is received, only SIGKILL takes its thread away, so no signal can make the
@@ -26,38 +26,15 @@ thread_local! {
   static PENDING: RefCell<IdMap<i32, (i32, u64)>> = RefCell::new(IdMap::default());
 }
 
-pub enum Event {
-  Stop(crate::wait::StopKind),
-  Notified,
-}
-
-/// The next event of `tid`: a ptrace stop (written into `out` as
-/// `wait::wait_stop` does) or a notification from `listener` (out[0] its
-/// thread, out[1] the syscall number, out[2..8] its arguments).
-pub fn wait_event(tid: i32, out: &mut [f64], listener: i32) -> Result<Event> {
-  loop {
-    match uring::wait(tid, listener)? {
-      uring::Woken::Stop => {
-        if let Some(kind) = crate::wait::wait_stop(tid, out, true)? {
-          return Ok(Event::Stop(kind));
-        }
-      }
-      uring::Woken::Listener => {
-        if receive(listener, out)? {
-          return Ok(Event::Notified);
-        }
-      }
-    }
-  }
-}
-
 /// Whether this kernel can deliver notifications and wait for them next to ptrace stops.
 pub fn available() -> bool {
   uring::available()
 }
 
-/// Receives one notification into `out`; false if its thread was killed meanwhile.
-fn receive(listener: i32, out: &mut [f64]) -> Result<bool> {
+/// Receives one notification into `out` (out[0] its thread, out[1] the
+/// syscall number, out[2..8] its arguments); false if its thread was killed
+/// meanwhile.
+pub fn receive(listener: i32, out: &mut [f64]) -> Result<bool> {
   let mut request: libc::seccomp_notif = unsafe { std::mem::zeroed() };
   if unsafe { libc::ioctl(listener, libc::SECCOMP_IOCTL_NOTIF_RECV, &mut request) } < 0 {
     return match last_errno() {

@@ -26,10 +26,7 @@ pub fn set_quantum(ms: u32) {
   QUANTUM_MS.store(u64::from(ms), Ordering::SeqCst);
   if ms > 0 {
     START.call_once(|| {
-      std::thread::Builder::new()
-        .name("simterpose-preempt".into())
-        .spawn(watch)
-        .expect("spawning the preemption watchdog");
+      std::thread::Builder::new().name("simterpose-preempt".into()).spawn(watch).expect("spawning the preemption watchdog");
     });
   }
 }

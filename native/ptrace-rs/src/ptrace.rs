@@ -12,13 +12,7 @@ pub const OPTIONS: libc::c_int = libc::PTRACE_O_TRACESYSGOOD
   | libc::PTRACE_O_TRACEEXIT
   | libc::PTRACE_O_EXITKILL;
 
-fn request(
-  name: &str,
-  req: libc::c_uint,
-  tid: i32,
-  addr: usize,
-  data: usize,
-) -> Result<libc::c_long> {
+fn request(name: &str, req: libc::c_uint, tid: i32, addr: usize, data: usize) -> Result<libc::c_long> {
   let ret = unsafe { libc::ptrace(req, tid, addr as *mut libc::c_void, data as *mut libc::c_void) };
   check(ret, || format!("ptrace({name}, {tid})"))
 }
@@ -41,37 +35,18 @@ pub fn interrupt(tid: i32) -> Result<()> {
 
 pub fn event_message(tid: i32) -> Result<u64> {
   let mut message: libc::c_ulong = 0;
-  request(
-    "PTRACE_GETEVENTMSG",
-    libc::PTRACE_GETEVENTMSG,
-    tid,
-    0,
-    &mut message as *mut libc::c_ulong as usize,
-  )?;
+  request("PTRACE_GETEVENTMSG", libc::PTRACE_GETEVENTMSG, tid, 0, &mut message as *mut libc::c_ulong as usize)?;
   Ok(message as u64)
 }
 
 pub fn get_regs(tid: i32) -> Result<libc::user_regs_struct> {
   let mut regs: libc::user_regs_struct = unsafe { std::mem::zeroed() };
-  request(
-    "PTRACE_GETREGS",
-    libc::PTRACE_GETREGS,
-    tid,
-    0,
-    &mut regs as *mut libc::user_regs_struct as usize,
-  )?;
+  request("PTRACE_GETREGS", libc::PTRACE_GETREGS, tid, 0, &mut regs as *mut libc::user_regs_struct as usize)?;
   Ok(regs)
 }
 
 pub fn set_regs(tid: i32, regs: &libc::user_regs_struct) -> Result<()> {
-  request(
-    "PTRACE_SETREGS",
-    libc::PTRACE_SETREGS,
-    tid,
-    0,
-    regs as *const libc::user_regs_struct as usize,
-  )
-  .map(drop)
+  request("PTRACE_SETREGS", libc::PTRACE_SETREGS, tid, 0, regs as *const libc::user_regs_struct as usize).map(drop)
 }
 
 /// Size of siginfo_t on Linux: the kernel copies exactly this much.

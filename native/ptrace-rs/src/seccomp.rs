@@ -53,11 +53,7 @@ pub fn build_filter(trapped: &[u32], notified: &[u32], trap_all: bool) -> Result
   let notified = sorted(notified);
   let trapped: Vec<u32> = sorted(trapped).into_iter().filter(|number| !notified.contains(number)).collect();
 
-  let mut program = vec![
-    stmt(LOAD_WORD, ARCH_OFFSET),
-    jump(JUMP_IF_EQUAL, AUDIT_ARCH_X86_64, 1, 0),
-    stmt(RETURN, RET_KILL_PROCESS),
-  ];
+  let mut program = vec![stmt(LOAD_WORD, ARCH_OFFSET), jump(JUMP_IF_EQUAL, AUDIT_ARCH_X86_64, 1, 0), stmt(RETURN, RET_KILL_PROCESS)];
   if trap_all {
     program.push(stmt(RETURN, RET_TRACE));
     return Ok(program);

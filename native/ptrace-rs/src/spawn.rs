@@ -286,6 +286,8 @@ pub fn take_listener(pid: i32) -> Option<i32> {
   LISTENERS.with(|listeners| listeners.borrow_mut().remove(&pid)).map(IntoRawFd::into_raw_fd)
 }
 
+/// Collects a child that will never exec (killed, or failed before its
+/// execve); like `wait_for_exec`, apart from `wait::next_event`.
 fn reap(pid: i32) {
   let mut status = 0;
   while unsafe { libc::waitpid(pid, &mut status, libc::__WALL) } < 0 && last_errno() == libc::EINTR {}
@@ -293,6 +295,11 @@ fn reap(pid: i32) {
 
 /// Lets the child run through its pre-exec syscalls until it has exec'd or
 /// died; returns our duplicate of its listener, taken at its execve stop.
+/// Its stops are collected here, not through `wait::next_event`: until its
+/// execve the child is no tracee of the run but our own, running on our
+/// memory, and its stops are none of the run's. Collected there, each would
+/// end the preemption watch of a tracee that may be running meanwhile, and
+/// cost a GETREGS to decode what this loop does not read.
 fn wait_for_exec(pid: i32, path: &str, cwd: Option<&str>, error_fd: i32, listener: &AtomicI32) -> Result<Option<OwnedFd>> {
   let mut taken = None;
   loop {
@@ -441,10 +448,7 @@ unsafe fn run_child(plan: &ChildPlan, error_fd: i32, go_fd: i32, listener: &Atom
   if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 {
     fail(Stage::NoNewPrivs);
   }
-  let program = libc::sock_fprog {
-    len: plan.filter.len() as u16,
-    filter: plan.filter.as_ptr() as *mut libc::sock_filter,
-  };
+  let program = libc::sock_fprog { len: plan.filter.len() as u16, filter: plan.filter.as_ptr() as *mut libc::sock_filter };
   let flags = if plan.notifies { libc::SECCOMP_FILTER_FLAG_NEW_LISTENER | libc::SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV } else { 0 };
   let installed = libc::syscall(libc::SYS_seccomp, libc::SECCOMP_SET_MODE_FILTER, flags, &program as *const libc::sock_fprog);
   if installed < 0 {

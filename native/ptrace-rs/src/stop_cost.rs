@@ -62,25 +62,39 @@ pub fn measure(setup: &Setup, batches: u32, stops_per_batch: u32) -> Result<Vec<
     stderr: None,
   })?;
   drop(program);
-  let result = match spawn::take_listener(pid) {
-    Some(listener) => {
-      let result = supervise_notified(pid, listener, setup.sysno, stops_per_batch);
-      uring::close_listener(listener);
-      result
-    }
+  let listener = spawn::take_listener(pid);
+  let result = match listener {
     None if setup.notified => Err(invalid("measureStopCost", "the tracee got no seccomp listener")),
-    None => supervise(pid, setup.sysno, stops_per_batch),
+    _ => supervise(pid, listener, setup.sysno, stops_per_batch),
   };
-  counters::forget_thread(pid);
+  if let Some(listener) = listener {
+    uring::close_listener(listener);
+  }
   match result {
     Ok(costs) if costs.len() == batches as usize => Ok(costs),
     Ok(costs) => Err(invalid("measureStopCost", &format!("the stop-cost tracee ended after {} of its batches", costs.len()))),
     Err(err) => {
       // Not reaped yet: end it now rather than when we exit (PTRACE_O_EXITKILL).
-      unsafe { libc::kill(pid, libc::SIGKILL) };
-      let mut status = 0;
-      unsafe { libc::waitpid(pid, &mut status, libc::__WALL) };
+      kill_and_reap(pid);
       Err(err)
+    }
+  }
+}
+
+/// Waits until the killed tracee is reported gone, resuming it from a stop
+/// it may still make on the way out (its exit event).
+fn kill_and_reap(pid: i32) {
+  unsafe { libc::kill(pid, libc::SIGKILL) };
+  let mut out = [0f64; wait::OUT_LEN];
+  loop {
+    match wait::next_event(pid, &mut out, false, None) {
+      Ok(Some(StopKind::Exited | StopKind::Killed)) => return,
+      // Dead before its registers could be read: its exit comes next.
+      Err(err) if err.status == "ESRCH" => {}
+      Err(_) => return,
+      Ok(_) => {
+        let _ = ptrace::cont(pid, 0);
+      }
     }
   }
 }
@@ -114,14 +128,19 @@ impl Batches {
 }
 
 /// Runs the tracee from its exec stop until it has exited and is reaped,
-/// skipping its syscall at each stop; returns the CPU time of each whole batch.
-fn supervise(pid: i32, sysno: u32, stops_per_batch: u32) -> Result<Vec<f64>> {
+/// through the wait a run's tracees go through, answering each of its calls
+/// as an emulated one is: skipped at its seccomp stop with its result
+/// written, or, with a `listener`, answered as a notification. Returns the
+/// CPU time of each whole batch.
+fn supervise(pid: i32, listener: Option<i32>, sysno: u32, calls_per_batch: u32) -> Result<Vec<f64>> {
   let mut out = [0f64; wait::OUT_LEN];
-  let mut batches = Batches::new(stops_per_batch);
+  let mut batches = Batches::new(calls_per_batch);
   ptrace::cont(pid, 0)?;
   loop {
-    match wait::wait_stop(pid, &mut out, false)? {
-      Some(StopKind::Seccomp) if out[1] == f64::from(sysno) => {
+    let kind = wait::next_event(pid, &mut out, false, listener)?;
+    let measured = out[1] == f64::from(sysno);
+    match kind {
+      Some(StopKind::Seccomp) if measured => {
         batches.call(pid)?;
         // The emulated call's result, as the mediator writes it (a clock_gettime's timespec).
         memory::write(pid, out[3] as u64, &RESULT)?;
@@ -129,31 +148,17 @@ fn supervise(pid: i32, sysno: u32, stops_per_batch: u32) -> Result<Vec<f64>> {
         regs::forget(pid);
         ptrace::cont(pid, 0)?;
       }
-      Some(StopKind::Exited | StopKind::Killed) => return Ok(batches.costs),
-      // Its exit_group (which the run's filter may trap too) and exit event go on natively.
-      _ => ptrace::cont(pid, 0)?,
-    }
-  }
-}
-
-/// The same with the syscall as a user notification, answered with its
-/// result written, as the mediator answers one.
-fn supervise_notified(pid: i32, listener: i32, sysno: u32, calls_per_batch: u32) -> Result<Vec<f64>> {
-  let mut out = [0f64; wait::OUT_LEN];
-  let mut batches = Batches::new(calls_per_batch);
-  ptrace::cont(pid, 0)?;
-  loop {
-    match notify::wait_event(pid, &mut out, listener)? {
-      notify::Event::Notified if out[1] == f64::from(sysno) => {
+      Some(StopKind::Notified) if measured => {
         batches.call(pid)?;
         memory::write(pid, out[3] as u64, &RESULT)?;
         notify::answer(pid, 0, false)?;
       }
-      notify::Event::Notified => {
+      Some(StopKind::Notified) => {
         notify::answer(pid, 0, true)?;
       }
-      notify::Event::Stop(StopKind::Exited | StopKind::Killed) => return Ok(batches.costs),
-      notify::Event::Stop(_) => ptrace::cont(pid, 0)?,
+      Some(StopKind::Exited | StopKind::Killed) => return Ok(batches.costs),
+      // Its exit_group (which the run's filter may trap too) and exit event go on natively.
+      _ => ptrace::cont(pid, 0)?,
     }
   }
 }

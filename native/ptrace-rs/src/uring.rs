@@ -76,6 +76,7 @@ struct Params {
 
 /// struct io_uring_sqe, with the fields these two requests use.
 #[repr(C)]
+#[derive(Default)]
 struct Sqe {
   opcode: u8,
   flags: u8,
@@ -199,7 +200,7 @@ impl Ring {
   }
 
   fn blank(opcode: u8, fd: i32, user_data: u64) -> Sqe {
-    Sqe { opcode, flags: 0, ioprio: 0, fd, addr2: 0, addr: 0, len: 0, op_flags: 0, user_data, buf_index: 0, personality: 0, file_index: 0, addr3: 0, pad: 0 }
+    Sqe { opcode, fd, user_data, ..Sqe::default() }
   }
 
   fn arm_wait(&mut self, tid: i32) {
@@ -208,7 +209,7 @@ impl Ring {
     }
     let slot = tid as usize % self.info.len();
     let mut sqe = Ring::blank(OP_WAITID, tid, tid as u32 as u64);
-    sqe.len = libc::P_PID as u32;
+    sqe.len = libc::P_PID;
     sqe.file_index = (libc::WEXITED | libc::WSTOPPED | libc::WNOWAIT | libc::__WALL) as u32;
     sqe.addr2 = &mut self.info[slot] as *mut libc::siginfo_t as u64;
     self.push(sqe);
@@ -331,6 +332,19 @@ pub fn wait(tid: i32, listener: i32) -> Result<Woken> {
     ring.arm_wait(tid);
     ring.enter(true)?;
   })
+}
+
+/// A thread is gone: drops the note that it may have a stop, which would
+/// wake a wait for a later thread given its tid. A waitid still armed for
+/// it stays: the kernel completes it (ECHILD once the thread is reaped),
+/// which at worst wakes such a wait once for a stop that is not there.
+/// Does not set the ring up.
+pub fn forget(tid: i32) {
+  RING.with(|cell| {
+    if let Some(Some(ring)) = cell.borrow_mut().as_mut() {
+      ring.stopped.remove(&tid);
+    }
+  });
 }
 
 /// Closes a listener, forgetting what was learnt of it and removing its poll

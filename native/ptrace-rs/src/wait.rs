@@ -1,9 +1,14 @@
-//! Waiting for a tracee to stop and decoding what kind of stop it is.
+//! Waiting for a tracee's next event and decoding what kind it is. Every
+//! wait for a stop of a tracee goes through `next_event`, so that what the
+//! crate keeps per thread (registers read, preemptions, notifications, CPU
+//! time files) follows each stop it collects, whichever way it waited. (A
+//! child that has not exec'd yet is no tracee of the run: spawn.rs
+//! collects its stops itself, and says why.)
 
 use napi_derive::napi;
 
-use crate::errors::{invalid, last_errno, errno_error, Result};
-use crate::{notify, preempt, ptrace, regs};
+use crate::errors::{errno_error, invalid, last_errno, Result};
+use crate::{counters, notify, preempt, ptrace, regs, uring};
 
 /// What `waitStop` saw; `out[0]` is always the tid, the other slots per kind.
 #[napi]
@@ -41,11 +46,41 @@ pub enum StopKind {
 
 pub const OUT_LEN: usize = 8;
 
-/// Blocks for the next stop of `tid` (-1: any tracee); `None` when `nohang` and none is ready.
-pub fn wait_stop(tid: i32, out: &mut [f64], nohang: bool) -> Result<Option<StopKind>> {
+/// Blocks for the next event of `tid` (-1: any tracee) and writes it into
+/// `out`; `None` when `nohang` and no stop is ready. With the `listener` of
+/// the thread's process (and no `nohang`), a seccomp user notification of
+/// it is an event too: both are waited for at once through io_uring.
+pub fn next_event(tid: i32, out: &mut [f64], nohang: bool, listener: Option<i32>) -> Result<Option<StopKind>> {
   if out.len() < OUT_LEN {
     return Err(invalid("waitStop", "the out array needs at least 8 slots"));
   }
+  match listener.filter(|_| !nohang) {
+    Some(listener) => next_stop_or_notification(tid, out, listener).map(Some),
+    None => collect_stop(tid, out, nohang),
+  }
+}
+
+fn next_stop_or_notification(tid: i32, out: &mut [f64], listener: i32) -> Result<StopKind> {
+  loop {
+    // Either wake-up may be stale (a stop another wait collected, a
+    // notification whose thread was killed): look, and wait again if so.
+    match uring::wait(tid, listener)? {
+      uring::Woken::Stop => {
+        if let Some(kind) = collect_stop(tid, out, true)? {
+          return Ok(kind);
+        }
+      }
+      uring::Woken::Listener => {
+        if notify::receive(listener, out)? {
+          return Ok(StopKind::Notified);
+        }
+      }
+    }
+  }
+}
+
+/// waitpid for the next stop of `tid`, decoded into `out`.
+fn collect_stop(tid: i32, out: &mut [f64], nohang: bool) -> Result<Option<StopKind>> {
   let flags = libc::__WALL | if nohang { libc::WNOHANG } else { 0 };
   let mut status = 0;
   let stopped = loop {
@@ -67,18 +102,28 @@ pub fn wait_stop(tid: i32, out: &mut [f64], nohang: bool) -> Result<Option<StopK
   decode(stopped, status, out).map(Some)
 }
 
+/// Forgets a thread that is gone in every table the crate keeps per tid, so
+/// that a thread given its tid later starts afresh and nothing is held for
+/// it (its CPU time file stays open otherwise). Collecting its exit calls
+/// this; the caller calls it for a thread gone some other way (reaped with
+/// its group, ECHILD). Not for a live thread: a notification it waits with
+/// would be lost.
+pub fn forget_thread(tid: i32) {
+  regs::forget(tid);
+  preempt::forget(tid);
+  notify::forget(tid);
+  counters::forget(tid);
+  uring::forget(tid);
+}
+
 fn decode(tid: i32, status: i32, out: &mut [f64]) -> Result<StopKind> {
   if libc::WIFEXITED(status) {
-    regs::forget(tid);
-    preempt::forget(tid);
-    notify::forget(tid);
+    forget_thread(tid);
     out[1] = libc::WEXITSTATUS(status) as f64;
     return Ok(StopKind::Exited);
   }
   if libc::WIFSIGNALED(status) {
-    regs::forget(tid);
-    preempt::forget(tid);
-    notify::forget(tid);
+    forget_thread(tid);
     out[1] = libc::WTERMSIG(status) as f64;
     out[2] = if libc::WCOREDUMP(status) { 1.0 } else { 0.0 };
     return Ok(StopKind::Killed);

@@ -96,7 +96,7 @@ export class CpuModel {
     const meter = this.meters.get(thread);
     if (meter === undefined) return;
     if (meter.counter >= 0) ptrace.closeCounter(meter.counter);
-    else ptrace.forgetThreadCpuTime(thread.tid);
+    else ptrace.forgetThread(thread.tid);
     this.meters.delete(thread);
   }
 
