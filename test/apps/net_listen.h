@@ -9,12 +9,16 @@
 
 #include "check.h"
 
-/* `type_flags` is or-ed into SOCK_STREAM (SOCK_NONBLOCK, SOCK_CLOEXEC). */
-static int listen_on(int port, int type_flags, int backlog) {
+/* `type_flags` is or-ed into SOCK_STREAM (SOCK_NONBLOCK, SOCK_CLOEXEC).
+ * A `receive_buffer` above 0 is set as SO_RCVBUF before listen(), where it
+ * must be for accepted sockets to inherit it from the start (the window
+ * offered in the handshake follows it). */
+static inline int listen_on_with_buffer(int port, int type_flags, int backlog, int receive_buffer) {
   int fd = socket(AF_INET, SOCK_STREAM | type_flags, 0);
   CHECK(fd >= 0);
   int one = 1;
   CHECK(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == 0);
+  if (receive_buffer > 0) CHECK(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer) == 0);
   struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_ANY)};
   CHECK(bind(fd, (struct sockaddr *)&address, sizeof address) == 0);
   CHECK(listen(fd, backlog) == 0);
@@ -22,5 +26,7 @@ static int listen_on(int port, int type_flags, int backlog) {
   fflush(stdout);
   return fd;
 }
+
+static inline int listen_on(int port, int type_flags, int backlog) { return listen_on_with_buffer(port, type_flags, backlog, 0); }
 
 #endif
