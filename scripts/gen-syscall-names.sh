@@ -26,5 +26,6 @@ NEWER
     print "// Regenerate with scripts/gen-syscall-names.sh when the kernel grows new calls."
     print "export const SYSCALL_NAMES: ReadonlyMap<number, string> = new Map(["
   }
-  { printf "  [%d, \"%s\"],\n", $1, $2 }
+  # \047 is a single quote: the output is already as biome.jsonc formats it.
+  { printf "  [%d, \047%s\047],\n", $1, $2 }
   END { print "]);" }' > "$out"

@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { UserError } from '../errors.js';
 import { runExperiment } from '../experiment.js';
 import { formatSummary } from '../report/summary.js';

@@ -83,7 +83,7 @@ export class Simulation {
     };
     this.hostList = platform.hosts;
     this.linkList = platform.links;
-    this.hostList.forEach((h, i) => this.hostIndex.set(h.name, i));
+    for (const [i, h] of this.hostList.entries()) this.hostIndex.set(h.name, i);
   }
 
   /** @internal Use loadSimulation() or loadSimulationFromString(). */
