@@ -58,7 +58,12 @@ function exited(child, what) {
     child.on('error', reject);
     child.on('close', (status, signal) => {
       if (status === 0) resolve();
-      else reject(new Error(`${what}: ${status === null ? `killed by ${signal}` : `exit status ${status}`} ${Buffer.concat(stderr).toString().trim().split('\n')[0] ?? ''}`));
+      else
+        reject(
+          new Error(
+            `${what}: ${status === null ? `killed by ${signal}` : `exit status ${status}`} ${Buffer.concat(stderr).toString().trim().split('\n')[0] ?? ''}`,
+          ),
+        );
     });
   });
 }
@@ -133,7 +138,9 @@ function stopsPerMessage(folder, mode) {
   const lines = (messages) => {
     const trace = join(folder, `strace-${mode}-${messages}.txt`);
     timeRun(simterposeArgv(folder, mode, messages * WRITE_SIZE, [`--strace=${trace}`]));
-    return readFileSync(trace, 'utf8').split('\n').filter((line) => line.trim() !== '').length;
+    return readFileSync(trace, 'utf8')
+      .split('\n')
+      .filter((line) => line.trim() !== '').length;
   };
   const name = `--network ${mode}, syscalls per message`;
   try {
@@ -150,7 +157,8 @@ function stopsPerMessage(folder, mode) {
 }
 
 /** Wall seconds of the bare C tracer carrying `bytes` from one child to the other, by ptrace stops or user notifications. */
-const floorSeconds = (mode) => (bytes) => timeRun([floorTracer, String(bytes), String(WRITE_SIZE), String(FLOOR_RING), ...(mode === 'notify' ? ['notify'] : [])]);
+const floorSeconds = (mode) => (bytes) =>
+  timeRun([floorTracer, String(bytes), String(WRITE_SIZE), String(FLOOR_RING), ...(mode === 'notify' ? ['notify'] : [])]);
 
 export async function run() {
   build();

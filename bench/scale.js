@@ -72,7 +72,11 @@ function measureRun(deployment) {
   const result = spawnSync(process.execPath, [self, platform, deployment], { cwd: repoRoot, encoding: 'utf8', timeout: 900_000 });
   if (result.error !== undefined) throw result.error;
   if (result.status !== 0) {
-    const telling = result.stderr.trim().split('\n').find((line) => /error|simterpose/i.test(line)) ?? '';
+    const telling =
+      result.stderr
+        .trim()
+        .split('\n')
+        .find((line) => /error|simterpose/i.test(line)) ?? '';
     throw new Error(`exit status ${result.status ?? result.signal}${telling ? `: ${telling}` : ''}`);
   }
   return JSON.parse(result.stdout.trim().split('\n').at(-1));
@@ -119,9 +123,19 @@ function rowsFor(processes, { few, many, walls }, floor) {
         unit: 'µs/event',
         note: `${ROUNDS} vs ${moreRounds(processes)} exchanges per pair: extra wall time / ${extraEvents} extra events (mediator CPU ${marginalCpu.toFixed(1)} µs)`,
       },
-      { name: `${processes} processes, C tracer floor per stop`, value: floor, unit: 'µs/stop', note: `a bare C tracer resuming ${processes} tracees in turn, one seccomp stop each` },
-      { name: `${processes} processes, marginal cost per event / floor`, value: marginal / floor, unit: '×', note: 'simterpose\'s own cost per event' },
-      { name: `${processes} processes, mediator peak RSS`, value: many.maxRssMiB, unit: 'MiB', note: 'simterpose\'s own process (Node, SimGrid), not the tracees' },
+      {
+        name: `${processes} processes, C tracer floor per stop`,
+        value: floor,
+        unit: 'µs/stop',
+        note: `a bare C tracer resuming ${processes} tracees in turn, one seccomp stop each`,
+      },
+      { name: `${processes} processes, marginal cost per event / floor`, value: marginal / floor, unit: '×', note: "simterpose's own cost per event" },
+      {
+        name: `${processes} processes, mediator peak RSS`,
+        value: many.maxRssMiB,
+        unit: 'MiB',
+        note: "simterpose's own process (Node, SimGrid), not the tracees",
+      },
     ],
   };
 }
@@ -146,10 +160,20 @@ export async function run() {
       const size = measured.get(processes);
       if (smallest === undefined || size === undefined) continue;
       const more = `${processes / SIZES[0]}× the processes`;
-      rows.push({ name: `growth of the marginal cost per event, ${SIZES[0]} → ${processes} processes`, value: size.marginal / smallest.marginal, unit: '×', note: more });
+      rows.push({
+        name: `growth of the marginal cost per event, ${SIZES[0]} → ${processes} processes`,
+        value: size.marginal / smallest.marginal,
+        unit: '×',
+        note: more,
+      });
       const growth = size.overFloor / smallest.overFloor;
       const target = processes === SIZES.at(-1) ? `; target ≤ ${GROWTH_TARGET}×: ${growth <= GROWTH_TARGET ? 'met' : 'MISSED'}` : '';
-      rows.push({ name: `growth of the cost per event over the floor, ${SIZES[0]} → ${processes} processes`, value: growth, unit: '×', note: `${more}${target}` });
+      rows.push({
+        name: `growth of the cost per event over the floor, ${SIZES[0]} → ${processes} processes`,
+        value: growth,
+        unit: '×',
+        note: `${more}${target}`,
+      });
     }
     return rows;
   } finally {
@@ -162,7 +186,14 @@ async function child(platformFile, deployment) {
   const { runExperiment } = await import(pathToFileURL(`${repoRoot}dist/index.js`).href);
   const started = process.hrtime.bigint();
   const cpuBefore = process.cpuUsage();
-  const result = await runExperiment({ platform: platformFile, deployment, cpuModel: 'none', captureOutput: false, writeStdout: () => {}, writeStderr: () => {} });
+  const result = await runExperiment({
+    platform: platformFile,
+    deployment,
+    cpuModel: 'none',
+    captureOutput: false,
+    writeStdout: () => {},
+    writeStderr: () => {},
+  });
   const wall = Number(process.hrtime.bigint() - started) / 1e9;
   const cpu = process.cpuUsage(cpuBefore);
   if (result.exitCode !== 0) throw new Error(`the run exited with ${result.exitCode}`);

@@ -115,7 +115,12 @@ export async function run() {
       continue;
     }
     const ratio = wasmUs / nativeUs;
-    rows.push({ name: `activity, ${inflight} in flight: native`, value: nativeUs, unit: 'µs', note: 'same shim and loop, g++ -O3, libsimgrid-dev 3.32 (without patch 03: see native/simgrid-wasm/README.md)' });
+    rows.push({
+      name: `activity, ${inflight} in flight: native`,
+      value: nativeUs,
+      unit: 'µs',
+      note: 'same shim and loop, g++ -O3, libsimgrid-dev 3.32 (without patch 03: see native/simgrid-wasm/README.md)',
+    });
     rows.push({
       name: `activity, ${inflight} in flight: wasm/native`,
       value: ratio,

@@ -34,17 +34,32 @@ export async function run() {
   const simterpose = (options) => (n) => [process.execPath, simterposeCli, 'run', ...options, platform, '--', ...spin(n)];
 
   const native = perCallRow('native getpid', spin, 2_000_000, 'no tracer');
-  const floor = perCallRow('C tracer, getpid trapped', (n) => [cTracer, String(GETPID), '--', ...spin(n)], 50_000,
-    'one seccomp stop per call, tracer and tracee on CPU 0');
-  const notified = perCallRow('C supervisor, getpid by user notification', (n) => [cUserNotif, '--', ...spin(n)], 50_000,
-    'seccomp user notification, no ptrace: poll, receive, answer; on CPU 0');
+  const floor = perCallRow(
+    'C tracer, getpid trapped',
+    (n) => [cTracer, String(GETPID), '--', ...spin(n)],
+    50_000,
+    'one seccomp stop per call, tracer and tracee on CPU 0',
+  );
+  const notified = perCallRow(
+    'C supervisor, getpid by user notification',
+    (n) => [cUserNotif, '--', ...spin(n)],
+    50_000,
+    'seccomp user notification, no ptrace: poll, receive, answer; on CPU 0',
+  );
   // Enough calls for the work to outweigh how much simterpose's start-up varies (a tenth of a second).
-  const trapped = perCallRow('simterpose, getpid trapped', simterpose([]), 100_000,
-    'emulated by the mediator, the call a seccomp user notification (the default)');
-  const trappedStops = perCallRow('simterpose --no-notify-syscalls, getpid trapped', simterpose(['--no-notify-syscalls']), 100_000,
-    'the same as a ptrace stop, as every call the mediator rewrites or sees exit is');
-  const untrapped = perCallRow('simterpose --untrap getpid', simterpose(['--untrap', 'getpid']), 2_000_000,
-    'left to the kernel');
+  const trapped = perCallRow(
+    'simterpose, getpid trapped',
+    simterpose([]),
+    100_000,
+    'emulated by the mediator, the call a seccomp user notification (the default)',
+  );
+  const trappedStops = perCallRow(
+    'simterpose --no-notify-syscalls, getpid trapped',
+    simterpose(['--no-notify-syscalls']),
+    100_000,
+    'the same as a ptrace stop, as every call the mediator rewrites or sees exit is',
+  );
+  const untrapped = perCallRow('simterpose --untrap getpid', simterpose(['--untrap', 'getpid']), 2_000_000, 'left to the kernel');
   // Every open is trapped so that the CPU-count files can be served: what that costs an open of any other file.
   const opens = (options) => (n) => [process.execPath, simterposeCli, 'run', ...options, platform, '--', spinner, 'openat', String(n)];
   const nativeOpen = perCallRow('native openat+close', (n) => [spinner, 'openat', String(n)], 200_000, 'no tracer');

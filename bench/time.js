@@ -31,7 +31,12 @@ function hourOfSleep(options) {
   const run = (seconds) => [process.execPath, simterposeCli, 'run', ...options, platform, '--', timeSleep, 'sleep', String(seconds), '1'];
   try {
     const value = wallDifference(run(0), run(3600));
-    return { name, value, unit: 's wall', note: `target < ${HOUR_TARGET_SECONDS} s: ${value < HOUR_TARGET_SECONDS ? 'met' : 'MISSED'}; a run sleeping 3600 s minus one sleeping 0 s` };
+    return {
+      name,
+      value,
+      unit: 's wall',
+      note: `target < ${HOUR_TARGET_SECONDS} s: ${value < HOUR_TARGET_SECONDS ? 'met' : 'MISSED'}; a run sleeping 3600 s minus one sleeping 0 s`,
+    };
   } catch (error) {
     return { name, value: null, unit: 's wall', note: `failed: ${error.message}` };
   }
@@ -43,11 +48,25 @@ export async function run() {
   const simterpose = (options) => (n) => [process.execPath, simterposeCli, 'run', ...options, platform, '--', ...spin(n)];
 
   const native = perCallRow('native clock_gettime syscall', spin, 2_000_000, 'no tracer; syscall(2), not the vDSO');
-  const floor = perCallRow('C tracer, clock_gettime emulated', (n) => [cTracer, String(CLOCK_GETTIME), '--write-timespec', '--', ...spin(n)], 50_000,
-    'one seccomp stop, a timespec written with process_vm_writev');
-  const emulated = perCallRow('simterpose, clock_gettime', simterpose([]), 100_000, 'default CPU model (under cputime: the calibrated CPU cost of each notification is not charged, and CPU time is read only when the work could reach the exec threshold)');
+  const floor = perCallRow(
+    'C tracer, clock_gettime emulated',
+    (n) => [cTracer, String(CLOCK_GETTIME), '--write-timespec', '--', ...spin(n)],
+    50_000,
+    'one seccomp stop, a timespec written with process_vm_writev',
+  );
+  const emulated = perCallRow(
+    'simterpose, clock_gettime',
+    simterpose([]),
+    100_000,
+    'default CPU model (under cputime: the calibrated CPU cost of each notification is not charged, and CPU time is read only when the work could reach the exec threshold)',
+  );
   const emulatedFree = perCallRow('simterpose --cpu-model none, clock_gettime', simterpose(['--cpu-model', 'none']), 100_000, 'no work measured');
-  const emulatedStops = perCallRow('simterpose --no-notify-syscalls, clock_gettime', simterpose(['--no-notify-syscalls']), 100_000, 'default CPU model, each call a ptrace stop');
+  const emulatedStops = perCallRow(
+    'simterpose --no-notify-syscalls, clock_gettime',
+    simterpose(['--no-notify-syscalls']),
+    100_000,
+    'default CPU model, each call a ptrace stop',
+  );
   return [
     native,
     floor,

@@ -19,7 +19,6 @@ import { CANNOT_EXECUTE, resolveProgram } from './program-path.js';
 import { loadSimulation, parseDeployment } from './sim/index.js';
 import type { NetworkMode } from './net/index.js';
 
-
 export interface ExperimentOptions {
   /** SimGrid platform file. */
   platform: string;
@@ -148,12 +147,20 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     strace: straceOutput === undefined ? undefined : new StraceFormatter(straceOutput.write, () => mediator.scheduler.now),
     observer: recorder,
   });
-  if (options.cpuModel === undefined && cpuModel.model === 'cputime') options.onNotice?.(cputimeNotice(mediator.stopOverheadNs, mediator.notificationOverheadNs));
+  if (options.cpuModel === undefined && cpuModel.model === 'cputime')
+    options.onNotice?.(cputimeNotice(mediator.stopOverheadNs, mediator.notificationOverheadNs));
   const captured = options.captureOutput === false ? undefined : new CapturedOutput();
-  const route = routeOutputs(mediator, starts.map((start) => start.spec), options, captured, outputDir);
-  const progress = route.piped && options.progress?.isTTY === true
-    ? new ProgressLine(options.progress, () => ({ virtualTime: mediator.scheduler.now, events: mediator.stops, alive: recorder.processesAlive }))
-    : undefined;
+  const route = routeOutputs(
+    mediator,
+    starts.map((start) => start.spec),
+    options,
+    captured,
+    outputDir,
+  );
+  const progress =
+    route.piped && options.progress?.isTTY === true
+      ? new ProgressLine(options.progress, () => ({ virtualTime: mediator.scheduler.now, events: mediator.stops, alive: recorder.processesAlive }))
+      : undefined;
   route.beforeWrite = () => progress?.erase();
   try {
     const launched: Process[] = [];
@@ -167,14 +174,16 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     if (options.report !== undefined) writeJson('--report', options.report, report);
     if (options.trace !== undefined) writeJson('--trace', options.trace, chromeTrace(recorder, hostNames));
     const processes = [...recorder.processes()];
-    const outputs = processes.map((process, i): ProcessOutput => ({
-      host: process.host,
-      pid: shownPid(process),
-      command: process.command,
-      exitCode: report.processes[i]!.status,
-      stdout: captured?.text(process, 'stdout') ?? '',
-      stderr: captured?.text(process, 'stderr') ?? '',
-    }));
+    const outputs = processes.map(
+      (process, i): ProcessOutput => ({
+        host: process.host,
+        pid: shownPid(process),
+        command: process.command,
+        exitCode: report.processes[i]!.status,
+        stdout: captured?.text(process, 'stdout') ?? '',
+        stderr: captured?.text(process, 'stderr') ?? '',
+      }),
+    );
     return {
       exitCode,
       exitCodes: outputs.map((output) => output.exitCode),
@@ -225,7 +234,10 @@ function plan(options: ExperimentOptions, hostNames: string[]): Start[] {
   const host = options.host ?? hostNames[0];
   if (host === undefined) throw new UserError(`platform ${options.platform} has no host`);
   if (!hostNames.includes(host)) {
-    throw new UserError(`unknown host '${host}' in ${options.platform}`, `valid hosts: ${hostNames.slice(0, 20).join(', ')}${hostNames.length > 20 ? ', ...' : ''}`);
+    throw new UserError(
+      `unknown host '${host}' in ${options.platform}`,
+      `valid hosts: ${hostNames.slice(0, 20).join(', ')}${hostNames.length > 20 ? ', ...' : ''}`,
+    );
   }
   return [{ startTime: 0, spec: { path: resolveProgram(command[0]!, cwd, path), argv: command, env, cwd, host } }];
 }
@@ -262,7 +274,10 @@ function positive(name: string, value: number | undefined, fallback: number): nu
 function cpuModelOptions(options: ExperimentOptions): CpuModelOptions {
   const model = options.cpuModel ?? defaultCpuModel();
   if (model === 'instructions' && !ptrace.instructionCounterAvailable()) {
-    throw new UserError('--cpu-model instructions: this machine has no hardware instruction counter', 'use --cpu-model cputime (with --reference-speed from `simterpose calibrate`) or none');
+    throw new UserError(
+      '--cpu-model instructions: this machine has no hardware instruction counter',
+      'use --cpu-model cputime (with --reference-speed from `simterpose calibrate`) or none',
+    );
   }
   return {
     model,
@@ -297,7 +312,10 @@ function chooseCpu(cpu: ExperimentOptions['cpu']): number | undefined {
   return cpu;
 }
 
-function openStrace(strace: ExperimentOptions['strace'], outputDir: OutputDirectory | undefined): { write: (line: string, thread: Thread) => void; close: () => void } | undefined {
+function openStrace(
+  strace: ExperimentOptions['strace'],
+  outputDir: OutputDirectory | undefined,
+): { write: (line: string, thread: Thread) => void; close: () => void } | undefined {
   if (strace === undefined || strace === false) return undefined;
   if (strace === true && outputDir !== undefined) return { write: (line, thread) => outputDir.write(thread.process, 'strace', line), close: () => undefined };
   if (strace === true) return { write: (line) => process.stderr.write(line), close: () => undefined };

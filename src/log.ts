@@ -9,9 +9,7 @@ let root: Logger = makeLogger('warn');
 
 function makeLogger(level: LevelWithSilent): Logger {
   const pretty = process.stderr.isTTY === true;
-  const destination = pretty
-    ? pino.transport({ target: 'pino-pretty', options: { destination: 2, colorize: true } })
-    : pino.destination({ fd: 2, sync: true });
+  const destination = pretty ? pino.transport({ target: 'pino-pretty', options: { destination: 2, colorize: true } }) : pino.destination({ fd: 2, sync: true });
   return pino({ level, base: undefined }, destination);
 }
 

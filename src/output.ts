@@ -129,11 +129,13 @@ export function routeOutputs(
       (write ?? ((chunk: string) => fallback.write(chunk)))(text);
     });
   const prefixed: Record<StreamName, PrefixedOutput> = { stdout: echo(options.writeStdout, process.stdout), stderr: echo(options.writeStderr, process.stderr) };
-  const take = (stream: StreamName) => (writer: Process, bytes: Buffer): void => {
-    captured?.feed(writer, stream, bytes);
-    outputDir?.write(writer, stream, bytes);
-    if (echoed) prefixed[stream].feed(writer.host, shownPid(writer), bytes);
-  };
+  const take =
+    (stream: StreamName) =>
+    (writer: Process, bytes: Buffer): void => {
+      captured?.feed(writer, stream, bytes);
+      outputDir?.write(writer, stream, bytes);
+      if (echoed) prefixed[stream].feed(writer.host, shownPid(writer), bytes);
+    };
   const takers = { stdout: take('stdout'), stderr: take('stderr') };
   // One pipe per stream for every process: the writing process is known from the tracee that writes.
   const pipeEnds: number[] = [];

@@ -7,7 +7,7 @@ import { parseNumber } from './run.js';
 export function registerCalibrate(program: Command): void {
   program
     .command('calibrate')
-    .description('Measure this machine\'s speed, for `run --cpu-model cputime --reference-speed`.')
+    .description("Measure this machine's speed, for `run --cpu-model cputime --reference-speed`.")
     .addOption(new Option('--seconds <s>', 'CPU seconds to measure for').argParser(parseNumber).default(1))
     .addOption(new Option('--flops-per-instruction <n>', 'flops one instruction counts for, as in `run`').argParser(parseNumber).default(1))
     .option('--json', 'machine-readable output')

@@ -40,9 +40,7 @@ export function describePlatform(sim: Simulation, options: PlatformOptions = {})
   lines.push(`links (${links.length}):`);
   const linkWidth = Math.max(4, ...links.map((l) => l.name.length));
   for (const l of links) {
-    lines.push(
-      `  ${l.name.padEnd(linkWidth)}  ${formatUnit(l.bandwidth, 'B/s').padStart(10)}  ${formatUnit(l.latency, 's').padStart(8)}  ${l.sharing}`,
-    );
+    lines.push(`  ${l.name.padEnd(linkWidth)}  ${formatUnit(l.bandwidth, 'B/s').padStart(10)}  ${formatUnit(l.latency, 's').padStart(8)}  ${l.sharing}`);
   }
   if (options.routes !== undefined) {
     const [a, b] = options.routes;

@@ -59,21 +59,49 @@ export function registerRun(program: Command, programArgv: () => string[]): void
     .option('--host <name>', 'host the program runs on (default: the first host of the platform)')
     .option('--strace [file]', 'log every syscall, strace-style, to stderr or to a file (traps every syscall: slower)')
     .option('--untrap <syscalls>', 'comma-separated syscalls to leave untrapped and native (for benchmarks and debugging)')
-    .option('--cpu <n|none>', 'CPU shared by simterpose and its tracees (default: the first it may use); its helper threads keep to the others; none lets Linux place them')
+    .option(
+      '--cpu <n|none>',
+      'CPU shared by simterpose and its tracees (default: the first it may use); its helper threads keep to the others; none lets Linux place them',
+    )
     .option('--epoch <date|now>', 'date (ISO 8601) that virtual time 0 corresponds to; now for the real date', '2000-01-01T00:00:00Z')
-    .addOption(new Option('--seed <n>', 'seeds the random bytes programs get (getrandom, /dev/urandom, AT_RANDOM): same seed, same bytes').argParser(parseNumber).default(0))
-    .addOption(new Option('--cpu-model <model>', 'how computing costs virtual time (default: instructions where a hardware counter exists, else cputime)').choices(['instructions', 'cputime', 'none']))
+    .addOption(
+      new Option('--seed <n>', 'seeds the random bytes programs get (getrandom, /dev/urandom, AT_RANDOM): same seed, same bytes')
+        .argParser(parseNumber)
+        .default(0),
+    )
+    .addOption(
+      new Option('--cpu-model <model>', 'how computing costs virtual time (default: instructions where a hardware counter exists, else cputime)').choices([
+        'instructions',
+        'cputime',
+        'none',
+      ]),
+    )
     .addOption(new Option('--flops-per-instruction <n>', 'flops one retired instruction counts for (instructions model)').argParser(parseNumber).default(1))
-    .addOption(new Option('--reference-speed <flops>', 'flops per CPU second of this machine, from `simterpose calibrate` (cputime model)').argParser(parseNumber).default(1e9))
-    .addOption(new Option('--cpu-threshold <flops>', 'work below this is carried over to the next syscall instead of simulated at once').argParser(parseNumber).default(1e5))
+    .addOption(
+      new Option('--reference-speed <flops>', 'flops per CPU second of this machine, from `simterpose calibrate` (cputime model)')
+        .argParser(parseNumber)
+        .default(1e9),
+    )
+    .addOption(
+      new Option('--cpu-threshold <flops>', 'work below this is carried over to the next syscall instead of simulated at once')
+        .argParser(parseNumber)
+        .default(1e5),
+    )
     .addOption(new Option('--log-level <level>', 'log verbosity').choices(LOG_LEVELS).default('warn'))
     .addHelpText('after', EXAMPLES)
     .option('--report <file.json>', "write the run's report (processes, statuses, virtual times, bytes) as JSON")
     .option('--trace <file.json>', 'write a Chrome trace-event file of the virtual timeline (open it in ui.perfetto.dev)')
     .option('--output-dir <dir>', "each process's stdout, stderr and strace in its own file: DIR/HOST/NAME.PID.stdout")
     .option('--quiet', 'no summary table at the end and no progress line')
-    .addOption(new Option('--network <mode>', 'full: the mediator carries every byte; translate: real loopback sockets, addresses rewritten').choices(['full', 'translate']).default('full'))
-    .option('--no-notify-syscalls', 'every trapped syscall is a ptrace stop; by default socket data (read, write, send, recv...), id and clock calls come as seccomp user notifications, which cost less (where io_uring has WAITID: Linux 6.7 or later)')
+    .addOption(
+      new Option('--network <mode>', 'full: the mediator carries every byte; translate: real loopback sockets, addresses rewritten')
+        .choices(['full', 'translate'])
+        .default('full'),
+    )
+    .option(
+      '--no-notify-syscalls',
+      'every trapped syscall is a ptrace stop; by default socket data (read, write, send, recv...), id and clock calls come as seccomp user notifications, which cost less (where io_uring has WAITID: Linux 6.7 or later)',
+    )
     .action(async (platform: string, deployment: string | undefined, options: RunOptions) => {
       setLogLevel(options.logLevel);
       const command = programArgv();

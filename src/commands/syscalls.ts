@@ -8,7 +8,9 @@ const LEVELS: readonly SupportLevel[] = ['emulated', 'mediated', 'native', 'unsu
 export function registerSyscalls(program: Command): void {
   program
     .command('syscalls')
-    .description('List how simterpose treats every x86_64 syscall: emulated, mediated, native or unsupported, and whether a trapped one reaches it as a seccomp user notification or a ptrace stop.')
+    .description(
+      'List how simterpose treats every x86_64 syscall: emulated, mediated, native or unsupported, and whether a trapped one reaches it as a seccomp user notification or a ptrace stop.',
+    )
     .option('--level <level>', `only this level (${LEVELS.join(', ')})`)
     .option('--json', 'machine-readable output')
     .action((options: { level?: string; json?: boolean }) => {
@@ -27,7 +29,11 @@ function trap(entry: SyscallEntry): 'notification' | 'stop' | null {
 export function listSyscalls(level: SupportLevel | undefined, json: boolean): string {
   const entries = [...SYSCALLS.values()].filter((entry) => level === undefined || entry.level === level);
   if (json) {
-    return `${JSON.stringify(entries.map((entry) => ({ number: entry.number, name: entry.name, level: entry.level, trap: trap(entry), note: entry.note ?? null })), null, 2)}\n`;
+    return `${JSON.stringify(
+      entries.map((entry) => ({ number: entry.number, name: entry.name, level: entry.level, trap: trap(entry), note: entry.note ?? null })),
+      null,
+      2,
+    )}\n`;
   }
   const counts = LEVELS.map((l) => `${[...SYSCALLS.values()].filter((e) => e.level === l).length} ${l}`).join(', ');
   const lines = entries.map((entry) =>

@@ -128,7 +128,7 @@ export class Mediator {
     this.observer = options.observer;
     const sim = options.sim;
     this.scheduler = new Scheduler(sim);
-    sim.hosts().forEach((host, index) => this.hostIndexes.set(host.name, index));
+    for (const [index, host] of sim.hosts().entries()) this.hostIndexes.set(host.name, index);
     this.random = new RandomStreams(options.seed, [...this.hostIndexes.keys()]);
     this.cpuFiles = new CpuFiles(options.epoch);
     this.network = new VirtualNetwork(sim.hosts(), new SimTransport(sim, this.scheduler, this.hostIndexes, this.observer), {
@@ -228,7 +228,9 @@ export class Mediator {
     try {
       pid = this.spawn(spec);
     } catch (error) {
-      throw spawnLimitError(error, this.liveProcessCount()) ?? new SpawnError(spec.argv[0] ?? spec.path, error instanceof Error ? error.message : String(error));
+      throw (
+        spawnLimitError(error, this.liveProcessCount()) ?? new SpawnError(spec.argv[0] ?? spec.path, error instanceof Error ? error.message : String(error))
+      );
     }
     const command = spec.argv[0] ?? spec.path;
     const process = this.tracees.addProcess(pid, undefined, command, spec.host, new SignalActions());
@@ -271,10 +273,14 @@ export class Mediator {
       return;
     }
     this.pendingLaunches++;
-    this.scheduler.at(startTime, () => true, () => {
-      this.pendingLaunches--;
-      launched(this.launch(spec));
-    });
+    this.scheduler.at(
+      startTime,
+      () => true,
+      () => {
+        this.pendingLaunches--;
+        launched(this.launch(spec));
+      },
+    );
   }
 
   /** Runs every tracee to its end. Throws (after killing them all) on a deadlock or an unsupported syscall. */

@@ -37,8 +37,10 @@ export class AddressBook {
       const value = validIp(host.name, ip);
       const other = explicit.get(value);
       if (other !== undefined) {
-        throw new UserError(`hosts '${other}' and '${host.name}' both have the ip property ${ip}`,
-          'give each host its own address, or remove the ip property to get one assigned');
+        throw new UserError(
+          `hosts '${other}' and '${host.name}' both have the ip property ${ip}`,
+          'give each host its own address, or remove the ip property to get one assigned',
+        );
       }
       explicit.set(value, host.name);
     }
@@ -95,11 +97,15 @@ export class AddressBook {
 function validIp(host: string, ip: string): number {
   const value = parseIpv4(ip);
   const why =
-    value === null ? 'is not a dotted-quad IPv4 address'
-    : ip.startsWith('127.') ? 'is a loopback address (127.0.0.0/8 is each host\'s own)'
-    : value === 0 ? 'is INADDR_ANY'
-    : value >>> 28 >= 14 ? 'is a multicast, reserved or broadcast address'
-    : null;
+    value === null
+      ? 'is not a dotted-quad IPv4 address'
+      : ip.startsWith('127.')
+        ? "is a loopback address (127.0.0.0/8 is each host's own)"
+        : value === 0
+          ? 'is INADDR_ANY'
+          : value >>> 28 >= 14
+            ? 'is a multicast, reserved or broadcast address'
+            : null;
   if (why !== null) {
     throw new UserError(`host '${host}': ip property '${ip}' ${why}`, 'use a unicast IPv4 address such as 10.0.0.5');
   }

@@ -1,7 +1,7 @@
 import type { AddressBook } from './addresses.js';
 import type { DatagramSocket } from './datagram.js';
 import type { PortTable } from './ports.js';
-import type { Endpoint } from './sockaddr.js';
+import type { Endpoint } from './endpoint.js';
 import type { StreamSocket } from './stream.js';
 import type { Transport } from './transport.js';
 import type { NetworkMode } from './network.js';

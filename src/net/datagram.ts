@@ -4,7 +4,7 @@ import { fail, type SocketError } from './errors.js';
 import { Queue } from './queue.js';
 import { INADDR_ANY, LOOPBACK, isLoopback } from './ipv4.js';
 import { Watchable, type Readiness } from './readiness.js';
-import type { Endpoint } from './sockaddr.js';
+import type { Endpoint } from './endpoint.js';
 
 /** The largest UDP payload over IPv4 (65535 - 20 bytes of IP header - 8 of UDP header). */
 export const MAX_DATAGRAM = 65507;
@@ -79,8 +79,7 @@ export class DatagramSocket extends Watchable {
       return undefined;
     }
     // glibc's resolver connects its UDP socket to the nameserver, which is on no host.
-    const reachable = to.address === this.ctx.addresses.nameserver
-      || this.ctx.addresses.hostSeenFrom(this.host, to.address) !== undefined;
+    const reachable = to.address === this.ctx.addresses.nameserver || this.ctx.addresses.hostSeenFrom(this.host, to.address) !== undefined;
     if (!reachable) return fail('EHOSTUNREACH');
     const error = this.autobind();
     if (error) return error;
@@ -101,8 +100,12 @@ export class DatagramSocket extends Watchable {
     if (error) return error;
     const destination = { address: target.address === INADDR_ANY ? LOOPBACK : target.address, port: target.port };
     const source = {
-      address: this.localEndpoint!.address !== INADDR_ANY ? this.localEndpoint!.address
-        : isLoopback(destination.address) ? LOOPBACK : this.ctx.addresses.addressOf(this.host),
+      address:
+        this.localEndpoint!.address !== INADDR_ANY
+          ? this.localEndpoint!.address
+          : isLoopback(destination.address)
+            ? LOOPBACK
+            : this.ctx.addresses.addressOf(this.host),
       port: this.localEndpoint!.port,
     };
     const copy = Buffer.from(data);

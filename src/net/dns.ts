@@ -39,7 +39,7 @@ export function hostsFile(book: AddressBook): string {
   for (const { host, address } of book.entries) {
     if (HOSTS_FILE_NAME.test(host)) lines.push(`${address}\t${host}`);
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 /** One attempt, one second: a lost query should fail fast in virtual time, not retry for half a minute. */

@@ -2,9 +2,22 @@ import { constants } from 'node:os';
 
 /** The errno names the virtual network can answer with. */
 export type NetErrnoName =
-  | 'EADDRINUSE' | 'EADDRNOTAVAIL' | 'EAFNOSUPPORT' | 'EAGAIN' | 'EALREADY' | 'ECONNREFUSED'
-  | 'ECONNRESET' | 'EDESTADDRREQ' | 'EHOSTUNREACH' | 'EINPROGRESS' | 'EINVAL' | 'EISCONN'
-  | 'EMSGSIZE' | 'ENOTCONN' | 'EOPNOTSUPP' | 'EPIPE';
+  | 'EADDRINUSE'
+  | 'EADDRNOTAVAIL'
+  | 'EAFNOSUPPORT'
+  | 'EAGAIN'
+  | 'EALREADY'
+  | 'ECONNREFUSED'
+  | 'ECONNRESET'
+  | 'EDESTADDRREQ'
+  | 'EHOSTUNREACH'
+  | 'EINPROGRESS'
+  | 'EINVAL'
+  | 'EISCONN'
+  | 'EMSGSIZE'
+  | 'ENOTCONN'
+  | 'EOPNOTSUPP'
+  | 'EPIPE';
 
 /**
  * A failed socket operation, returned rather than thrown: failures are the

@@ -4,7 +4,7 @@ import { DatagramSocket } from './datagram.js';
 import { answerDnsMessage, hostsFile, resolvConf } from './dns.js';
 import { DEFAULT_BUFFER_SIZE } from './tcp-direction.js';
 import { PortTable } from './ports.js';
-import type { Endpoint } from './sockaddr.js';
+import type { Endpoint } from './endpoint.js';
 import { StreamSocket } from './stream.js';
 import type { Transport } from './transport.js';
 
@@ -77,7 +77,12 @@ export class VirtualNetwork {
         if (on) this.datagramSockets.set(socket.id, socket);
         else this.datagramSockets.delete(socket.id);
       },
-      answerDns: (query) => answerDnsMessage(query, (name) => this.lookup(name), (address) => this.addresses.hostAt(address)),
+      answerDns: (query) =>
+        answerDnsMessage(
+          query,
+          (name) => this.lookup(name),
+          (address) => this.addresses.hostAt(address),
+        ),
     };
   }
 
@@ -119,7 +124,8 @@ export class VirtualNetwork {
   }
 
   private listenerAt(host: string, to: Endpoint): StreamSocket | undefined {
-    const group = this.tablesOf(host).tcp.receivers(to.address, to.port)
+    const group = this.tablesOf(host)
+      .tcp.receivers(to.address, to.port)
       .map((binding) => this.listeners.get(binding.owner))
       .filter((socket): socket is StreamSocket => socket !== undefined);
     if (group.length <= 1) return group[0];
@@ -133,9 +139,10 @@ export class VirtualNetwork {
 
   /** Linux prefers a socket connected to the sender; else the best bound match, the first bound. */
   private datagramReceiver(host: string, to: Endpoint, from: Endpoint): DatagramSocket | undefined {
-    const candidates = this.tablesOf(host).udp.receivers(to.address, to.port)
+    const candidates = this.tablesOf(host)
+      .udp.receivers(to.address, to.port)
       .map((binding) => this.datagramSockets.get(binding.owner))
-      .filter((socket): socket is DatagramSocket => socket !== undefined && socket.accepts(from));
+      .filter((socket): socket is DatagramSocket => socket?.accepts(from) === true);
     return candidates.find((socket) => socket.remote !== undefined) ?? candidates[0];
   }
 }

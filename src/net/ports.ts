@@ -103,10 +103,7 @@ export class PortTable {
    */
   receivers(address: string, port: number): PortBinding[] {
     const list = this.live(port).filter((b) => b.lingerUntil === undefined);
-    return [
-      ...list.filter((b) => b.address === address),
-      ...list.filter((b) => b.address === INADDR_ANY && address !== INADDR_ANY),
-    ];
+    return [...list.filter((b) => b.address === address), ...list.filter((b) => b.address === INADDR_ANY && address !== INADDR_ANY)];
   }
 
   private add(binding: PortBinding): void {

@@ -15,8 +15,7 @@ export interface Readiness {
 export type ReadinessListener = (readiness: Readiness) => void;
 
 function same(a: Readiness, b: Readiness): boolean {
-  return a.readable === b.readable && a.writable === b.writable && a.hangup === b.hangup
-    && a.readHangup === b.readHangup && a.error === b.error;
+  return a.readable === b.readable && a.writable === b.writable && a.hangup === b.hangup && a.readHangup === b.readHangup && a.error === b.error;
 }
 
 /**

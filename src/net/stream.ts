@@ -6,7 +6,7 @@ import { payloadOf, type Payload } from './payload.js';
 import { TcpDirection } from './tcp-direction.js';
 import { TIME_WAIT_SECONDS } from './ports.js';
 import { Watchable, type Readiness } from './readiness.js';
-import type { Endpoint } from './sockaddr.js';
+import type { Endpoint } from './endpoint.js';
 
 export const SHUT_RD = 0;
 export const SHUT_WR = 1;
@@ -149,18 +149,27 @@ export class StreamSocket extends Watchable {
   /** Starts connecting: EINPROGRESS when the SYN is on its way, any other error at once. */
   connect(to: Endpoint): SocketError {
     switch (this.currentState) {
-      case 'connecting': return fail('EALREADY');
-      case 'connected': case 'listening': return fail('EISCONN');
-      case 'closed': return fail('EINVAL');
-      case 'idle': break;
+      case 'connecting':
+        return fail('EALREADY');
+      case 'connected':
+      case 'listening':
+        return fail('EISCONN');
+      case 'closed':
+        return fail('EINVAL');
+      case 'idle':
+        break;
     }
     const serverHost = this.ctx.addresses.hostSeenFrom(this.host, to.address);
     // No route to an address no host has; Linux would time out or report the host unreachable.
     if (serverHost === undefined) return fail('EHOSTUNREACH');
     const target = { address: to.address === INADDR_ANY ? LOOPBACK : to.address, port: to.port };
     const boundAddress = this.localEndpoint?.address;
-    const source = boundAddress !== undefined && boundAddress !== INADDR_ANY ? boundAddress
-      : isLoopback(target.address) ? LOOPBACK : this.ctx.addresses.addressOf(this.host);
+    const source =
+      boundAddress !== undefined && boundAddress !== INADDR_ANY
+        ? boundAddress
+        : isLoopback(target.address)
+          ? LOOPBACK
+          : this.ctx.addresses.addressOf(this.host);
     if (!this.localEndpoint) {
       const port = this.ports().bind(this.id, source, 0, this);
       if (typeof port !== 'number') return fail('EADDRNOTAVAIL');

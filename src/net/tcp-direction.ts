@@ -172,7 +172,14 @@ export class TcpDirection {
     }
     if (this.finQueued && !this.finStarted && this.inFlight === this.queued) {
       this.finStarted = true;
-      this.start({ bytes: 0, landed: 0, onArrival: () => { this.finArrived = true; }, complete: false });
+      this.start({
+        bytes: 0,
+        landed: 0,
+        onArrival: () => {
+          this.finArrived = true;
+        },
+        complete: false,
+      });
     }
   }
 

@@ -56,7 +56,15 @@ export function chromeTrace(recorder: RunRecorder, hostNames: string[]): ChromeT
   for (const span of recorder.spans) {
     // A wait that ended at the date it began took no virtual time: nothing to see.
     if (span.end <= span.start) continue;
-    const event: TraceEvent = { name: span.name, cat: span.category, ph: 'X', ts: micros(span.start), dur: duration(span.start, span.end), pid: pidOf(span.track.host), tid: span.track.id };
+    const event: TraceEvent = {
+      name: span.name,
+      cat: span.category,
+      ph: 'X',
+      ts: micros(span.start),
+      dur: duration(span.start, span.end),
+      pid: pidOf(span.track.host),
+      tid: span.track.id,
+    };
     if (span.flops !== undefined) event.args = { flops: span.flops };
     timed.push(event);
   }

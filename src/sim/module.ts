@@ -31,10 +31,7 @@ export interface ShimExports {
 }
 
 interface EmscriptenOptions {
-  instantiateWasm(
-    imports: WebAssembly.Imports,
-    receive: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void,
-  ): WebAssembly.Exports;
+  instantiateWasm(imports: WebAssembly.Imports, receive: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void): WebAssembly.Exports;
   print(text: string): void;
   printErr(text: string): void;
   onAbort(reason: unknown): void;

@@ -92,9 +92,7 @@ export class Simulation {
     const shim = instantiate((reason) => abortListener(String(reason)));
     const source = kind === 'file' ? input : '<platform string>';
     const cfg = (options.cfg ?? []).map((c) => `--cfg=${c}\n`).join('');
-    const status = withStrings(shim, [input, cfg], ([text, opts]) =>
-      kind === 'file' ? shim.simw_load_file(text, opts) : shim.simw_load_string(text, opts),
-    );
+    const status = withStrings(shim, [input, cfg], ([text, opts]) => (kind === 'file' ? shim.simw_load_file(text, opts) : shim.simw_load_string(text, opts)));
     if (status !== 0) throw platformError(source, readCString(shim, shim.simw_last_error()));
     return new Simulation(shim, source, (l) => {
       abortListener = l;
@@ -117,7 +115,11 @@ export class Simulation {
       throw new RangeError(`no host with index ${host} (the platform has ${this.hostList.length})`);
     }
     const id = this.hostIndex.get(host);
-    if (id === undefined) throw unknownHost(host, this.hostList.map((h) => h.name));
+    if (id === undefined)
+      throw unknownHost(
+        host,
+        this.hostList.map((h) => h.name),
+      );
     return id;
   }
 

@@ -71,9 +71,7 @@ export function parseXml(text: string): XmlElement {
       const open = stack.pop();
       if (open === undefined || open.name !== m[1]) {
         throw new XmlSyntaxError(
-          open === undefined
-            ? `unexpected closing tag </${m[1]}>`
-            : `closing tag </${m[1]}> does not match <${open.name}> opened at line ${open.line}`,
+          open === undefined ? `unexpected closing tag </${m[1]}>` : `closing tag </${m[1]}> does not match <${open.name}> opened at line ${open.line}`,
           line,
         );
       }

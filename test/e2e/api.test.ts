@@ -16,7 +16,7 @@ it('a TCP echo between two hosts takes the virtual time SimGrid gives the link',
 
   // SimGrid's default network model stretches latencies by 13.01: a handshake is two of them.
   const connect = Number(/connect took ([\d.]+) s/.exec(client.stdout)![1]);
-  expect(connect).toBeCloseTo(2 * 13.01 * 0.010, 6);
+  expect(connect).toBeCloseTo(2 * 13.01 * 0.01, 6);
 
   const server = result.report.processes.find((p) => p.host === 'bob')!;
   expect(server.bytesReceived).toBe(1000);

@@ -75,7 +75,17 @@ describe('simterpose calibrate', () => {
 
 describe('simterpose run --strace', () => {
   it('logs each syscall with host, pid, virtual time, decoded arguments and result', async () => {
-    const result = await simterpose('run', 'platforms/two-hosts.xml', '--strace', '--cpu-model', 'none', '--', 'sh', '-c', 'echo hi; cat /nonexistent-simterpose-file');
+    const result = await simterpose(
+      'run',
+      'platforms/two-hosts.xml',
+      '--strace',
+      '--cpu-model',
+      'none',
+      '--',
+      'sh',
+      '-c',
+      'echo hi; cat /nonexistent-simterpose-file',
+    );
     expect(result.stdout).toBe('hi\n');
     expect(result.stderr).toMatch(/^\[alice \d+ 0\.000000\] write\(1, "hi\\n", 3\) = 3$/m);
     expect(result.stderr).toMatch(/openat\(AT_FDCWD, "\/nonexistent-simterpose-file", O_RDONLY(, 0+)?\) = -1 ENOENT \(no such file or directory\)/i);
@@ -162,7 +172,10 @@ describe('no tracee outlives simterpose', () => {
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGKILL'] as const) {
     it(`kills every tracee when simterpose gets ${signal}`, async () => {
       // The tracees wait for input that never comes; simterpose waits with them.
-      const child = spawn(process.execPath, [CLI, 'run', 'platforms/two-hosts.xml', '--', 'sh', '-c', 'cat | cat'], { cwd: REPO_ROOT, stdio: ['pipe', 'ignore', 'ignore'] });
+      const child = spawn(process.execPath, [CLI, 'run', 'platforms/two-hosts.xml', '--', 'sh', '-c', 'cat | cat'], {
+        cwd: REPO_ROOT,
+        stdio: ['pipe', 'ignore', 'ignore'],
+      });
       const pid = child.pid!;
       let tracees: number[] = [];
       for (let i = 0; i < 100 && tracees.length < 3; i++) {

@@ -96,7 +96,10 @@ interface Child {
 }
 
 async function twoChildren(host: string): Promise<Child[]> {
-  const result = await runSimterpose([appPath('compute_loop'), ITERATIONS, '2'], { platform: PLATFORM, runOptions: ['--host', host, '--cpu-model', 'cputime'] });
+  const result = await runSimterpose([appPath('compute_loop'), ITERATIONS, '2'], {
+    platform: PLATFORM,
+    runOptions: ['--host', host, '--cpu-model', 'cputime'],
+  });
   expectSuccess(result);
   const children = [...result.stdout.matchAll(/^child \d+ start (\d+) end (\d+) cputime (\d+)$/gm)].map((match) => ({
     start: Number(match[1]),

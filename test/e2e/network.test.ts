@@ -81,7 +81,10 @@ function outputsByProcess(stdout: string): ProcessOutput[] {
 /** Each host's outputs, one text per process, sorted: processes of one host may run in any order. */
 function outputsByHost(outputs: Array<{ host: string; lines: string[] }>): Record<string, string[]> {
   const byHost: Record<string, string[]> = {};
-  for (const { host, lines } of outputs) (byHost[host] ??= []).push(lines.join('\n'));
+  for (const { host, lines } of outputs) {
+    byHost[host] ??= [];
+    byHost[host].push(lines.join('\n'));
+  }
   for (const texts of Object.values(byHost)) texts.sort();
   return byHost;
 }
@@ -157,11 +160,7 @@ function startNative(argv: string[]): NativeProcess {
  * those ports written back as the deployment's, under the deployment's host
  * name, sorted as outputsByHost() does.
  */
-async function runDeploymentNatively(
-  deployment: string,
-  hosts: string[],
-  ports: { tcp?: string[]; udp?: string[] },
-): Promise<Record<string, string[]>> {
+async function runDeploymentNatively(deployment: string, hosts: string[], ports: { tcp?: string[]; udp?: string[] }): Promise<Record<string, string[]>> {
   const file = join(REPO_ROOT, deployment);
   const entries: DeploymentEntry[] = parseDeploymentText(readFileSync(file, 'utf8'), file, hosts);
   const replaced = new Map<string, string>(hosts.map((host) => [host, 'localhost']));
@@ -185,11 +184,8 @@ async function runDeploymentNatively(
   }
   // Programs print the ports they were given: back to the deployment's own.
   const portsBack = [...replaced].filter(([original]) => !hosts.includes(original));
-  const asDeployed = (line: string) =>
-    portsBack.reduce((text, [original, free]) => text.replace(new RegExp(`\\b${free}\\b`, 'g'), original), line);
-  return outputsByHost(
-    started.map(({ host, process }) => ({ host, lines: process.stdout.trimEnd().split('\n').map(asDeployed) })),
-  );
+  const asDeployed = (line: string) => portsBack.reduce((text, [original, free]) => text.replace(new RegExp(`\\b${free}\\b`, 'g'), original), line);
+  return outputsByHost(started.map(({ host, process }) => ({ host, lines: process.stdout.trimEnd().split('\n').map(asDeployed) })));
 }
 
 // ---------------------------------------------------------------------------
@@ -215,7 +211,7 @@ async function engineFlowEnds(platform: string, flows: Comm[][]): Promise<number
     step[flow]!++;
     running.set(sim.startComm(comm[0], comm[1], comm[2]), flow);
   };
-  flows.forEach((_, flow) => startNext(flow));
+  for (const flow of flows.keys()) startNext(flow);
   while (running.size > 0) {
     const { completed, failed } = sim.advance(Infinity);
     expect(failed).toEqual([]);
@@ -239,9 +235,7 @@ function handshake(client: string, server: string): Comm[] {
 
 function expectClose(measured: number, expected: number, relative = 0.01): void {
   expect(Number.isFinite(measured), `measured ${measured}`).toBe(true);
-  expect(Math.abs(measured - expected), `measured ${measured} s, SimGrid says ${expected} s`).toBeLessThanOrEqual(
-    expected * relative + 1e-6,
-  );
+  expect(Math.abs(measured - expected), `measured ${measured} s, SimGrid says ${expected} s`).toBeLessThanOrEqual(expected * relative + 1e-6);
 }
 
 /** The number in the line `<label> <number>...` of a program's output. */
@@ -411,9 +405,7 @@ for (const mode of NETWORK_MODES) {
       expectAllSucceeded(result, outputs, 2);
       const client = linesOf(outputs, 'alice');
       const [connect] = await engineFlowEnds(TWO_HOSTS, [handshake('alice', 'bob')]);
-      const [echo] = await engineFlowEnds(TWO_HOSTS, [
-        [...handshake('alice', 'bob'), ['alice', 'bob', 1000], ['bob', 'alice', 1000]],
-      ]);
+      const [echo] = await engineFlowEnds(TWO_HOSTS, [[...handshake('alice', 'bob'), ['alice', 'bob', 1000], ['bob', 'alice', 1000]]]);
       expectClose(numberAfter(client, 'connect took'), connect!);
       expectClose(numberAfter(client, 'last echoed byte after'), echo!);
     });
@@ -519,9 +511,8 @@ describe('full mediation and address translation', () => {
     for (const [platform, file] of deployments) {
       const [full, ...others] = await Promise.all(NETWORK_MODES.map((mode) => runDeployment(platform, `${DEPLOYMENTS}/${file}`, mode)));
       // A single program's lines come without a prefix.
-      const byHost = (result: RunResult) => outputsByHost(/^\[\S+ \d+\] /.test(result.stdout)
-        ? outputsByProcess(result.stdout)
-        : [{ host: 'single', lines: result.stdout.trimEnd().split('\n') }]);
+      const byHost = (result: RunResult) =>
+        outputsByHost(/^\[\S+ \d+\] /.test(result.stdout) ? outputsByProcess(result.stdout) : [{ host: 'single', lines: result.stdout.trimEnd().split('\n') }]);
       for (const other of others) {
         expect(byHost(other), file).toEqual(byHost(full!));
         expect(shellStatus(other), file).toBe(shellStatus(full!));

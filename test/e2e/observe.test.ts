@@ -29,7 +29,11 @@ function scratch(): string {
 async function engineTransferEnd(): Promise<number> {
   const sim = await loadSimulation(join(REPO_ROOT, PLATFORM));
   let at = 0.001;
-  for (const [from, to, bytes] of [['alice', 'bob', 0], ['bob', 'alice', 0], ['alice', 'bob', 1e6]] as const) {
+  for (const [from, to, bytes] of [
+    ['alice', 'bob', 0],
+    ['bob', 'alice', 0],
+    ['alice', 'bob', 1e6],
+  ] as const) {
     const started = sim.now();
     sim.startComm(from, to, bytes);
     const { completed } = sim.advance(Infinity);
@@ -40,29 +44,32 @@ async function engineTransferEnd(): Promise<number> {
 }
 
 describe('the report (--report)', () => {
-  it.each(['full', 'translate'])('lists each process with its status, virtual dates, CPU time and the bytes it sent and received (--network %s)', async (mode) => {
-    const file = join(scratch(), 'report.json');
-    const result = await simterpose(['--network', mode, '--cpu-model', 'none', '--report', file, PLATFORM, DEPLOYMENT]);
-    expect(shellStatus(result), result.stderr).toBe(0);
-    const report = JSON.parse(readFileSync(file, 'utf8')) as RunReport;
-    expect(Object.keys(report)).toEqual(['version', 'virtualTime', 'exitCode', 'processes']);
-    expect(report.exitCode).toBe(0);
-    const [receiver, sender, sleeper] = report.processes;
-    expect(report.processes).toHaveLength(3);
-    expect(Object.keys(receiver!)).toEqual(['host', 'pid', 'parent', 'command', 'exit', 'status', 'start', 'end', 'cpuTime', 'bytesSent', 'bytesReceived']);
-    expect(receiver).toMatchObject({ host: 'bob', parent: null, exit: { code: 0 }, status: 0, start: 0, cpuTime: 0, bytesSent: 0, bytesReceived: 1e6 });
-    expect(sender).toMatchObject({ host: 'alice', exit: { code: 0 }, status: 0, start: 0.001, bytesSent: 1e6, bytesReceived: 0 });
-    expect(sleeper).toMatchObject({ host: 'alice', command: '/bin/sleep', exit: { code: 0 }, start: 0.002, bytesSent: 0, bytesReceived: 0 });
-    expect(receiver!.command).toMatch(/net_transfer$/);
+  it.each(['full', 'translate'])(
+    'lists each process with its status, virtual dates, CPU time and the bytes it sent and received (--network %s)',
+    async (mode) => {
+      const file = join(scratch(), 'report.json');
+      const result = await simterpose(['--network', mode, '--cpu-model', 'none', '--report', file, PLATFORM, DEPLOYMENT]);
+      expect(shellStatus(result), result.stderr).toBe(0);
+      const report = JSON.parse(readFileSync(file, 'utf8')) as RunReport;
+      expect(Object.keys(report)).toEqual(['version', 'virtualTime', 'exitCode', 'processes']);
+      expect(report.exitCode).toBe(0);
+      const [receiver, sender, sleeper] = report.processes;
+      expect(report.processes).toHaveLength(3);
+      expect(Object.keys(receiver!)).toEqual(['host', 'pid', 'parent', 'command', 'exit', 'status', 'start', 'end', 'cpuTime', 'bytesSent', 'bytesReceived']);
+      expect(receiver).toMatchObject({ host: 'bob', parent: null, exit: { code: 0 }, status: 0, start: 0, cpuTime: 0, bytesSent: 0, bytesReceived: 1e6 });
+      expect(sender).toMatchObject({ host: 'alice', exit: { code: 0 }, status: 0, start: 0.001, bytesSent: 1e6, bytesReceived: 0 });
+      expect(sleeper).toMatchObject({ host: 'alice', command: '/bin/sleep', exit: { code: 0 }, start: 0.002, bytesSent: 0, bytesReceived: 0 });
+      expect(receiver!.command).toMatch(/net_transfer$/);
 
-    // The receiver ends once the last byte is in and the FIN followed it: at most one more latency.
-    const transferEnd = await engineTransferEnd();
-    expect(receiver!.end).toBeGreaterThanOrEqual(transferEnd - 1e-9);
-    expect(receiver!.end).toBeLessThanOrEqual(transferEnd + LATENCY_FACTOR * LINK_LATENCY + 1e-6);
-    // Half a second after it started sleeping, which is soon after its start.
-    expect(sleeper!.end).toBeGreaterThanOrEqual(0.502 - 1e-9);
-    expect(report.virtualTime).toBe(Math.max(...report.processes.map((p) => p.end)));
-  });
+      // The receiver ends once the last byte is in and the FIN followed it: at most one more latency.
+      const transferEnd = await engineTransferEnd();
+      expect(receiver!.end).toBeGreaterThanOrEqual(transferEnd - 1e-9);
+      expect(receiver!.end).toBeLessThanOrEqual(transferEnd + LATENCY_FACTOR * LINK_LATENCY + 1e-6);
+      // Half a second after it started sleeping, which is soon after its start.
+      expect(sleeper!.end).toBeGreaterThanOrEqual(0.502 - 1e-9);
+      expect(report.virtualTime).toBe(Math.max(...report.processes.map((p) => p.end)));
+    },
+  );
 
   it('counts the CPU time the CPU model charged', async () => {
     const file = join(scratch(), 'report.json');
@@ -113,7 +120,10 @@ describe('the trace (--trace)', () => {
   it('has a track per host and per process, and spans for computing, sleeping and waiting', async () => {
     const { traceEvents: events } = await traceOf(['--cpu-model', 'cputime']);
     const names = (name: string) => events.filter((e) => e.ph === 'M' && e.name === name).map((e) => [e.pid, e.tid, e.args!['name']]);
-    expect(names('process_name')).toEqual([[1, undefined, 'alice'], [2, undefined, 'bob']]);
+    expect(names('process_name')).toEqual([
+      [1, undefined, 'alice'],
+      [2, undefined, 'bob'],
+    ]);
     const threads = names('thread_name');
     expect(threads).toHaveLength(3);
     expect(threads).toContainEqual([2, expect.any(Number), expect.stringMatching(/^net_transfer \d+$/)]);
@@ -175,7 +185,17 @@ describe('reruns', () => {
   it('give the same report and trace, byte for byte', async () => {
     const run = async () => {
       const dir = scratch();
-      const result = await simterpose(['--quiet', '--cpu-model', 'none', '--report', join(dir, 'report.json'), '--trace', join(dir, 'trace.json'), PLATFORM, DEPLOYMENT]);
+      const result = await simterpose([
+        '--quiet',
+        '--cpu-model',
+        'none',
+        '--report',
+        join(dir, 'report.json'),
+        '--trace',
+        join(dir, 'trace.json'),
+        PLATFORM,
+        DEPLOYMENT,
+      ]);
       expect(shellStatus(result), result.stderr).toBe(0);
       return [readFileSync(join(dir, 'report.json'), 'utf8'), readFileSync(join(dir, 'trace.json'), 'utf8')];
     };
@@ -197,10 +217,9 @@ describe('the output directory (--output-dir)', () => {
     const bob = readdirSync(join(dir, 'bob'));
     const alice = readdirSync(join(dir, 'alice'));
     expect(bob.map((name) => name.replace(/\.\d+\./, '.PID.')).sort()).toEqual(['net_transfer.PID.stdout', 'net_transfer.PID.strace']);
-    expect(alice.map((name) => name.replace(/\.\d+\./, '.PID.')).sort()).toEqual([
-      'net_transfer.PID.stdout', 'net_transfer.PID.strace', 'sleep.PID.strace',
-    ]);
-    const file = (host: string, names: string[], suffix: string) => readFileSync(join(dir, host, names.find((n) => n.endsWith(suffix) && n.startsWith('net_transfer'))!), 'utf8');
+    expect(alice.map((name) => name.replace(/\.\d+\./, '.PID.')).sort()).toEqual(['net_transfer.PID.stdout', 'net_transfer.PID.strace', 'sleep.PID.strace']);
+    const file = (host: string, names: string[], suffix: string) =>
+      readFileSync(join(dir, host, names.find((n) => n.endsWith(suffix) && n.startsWith('net_transfer'))!), 'utf8');
     expect(file('bob', bob, '.stdout')).toContain('received 1000000 bytes');
     expect(file('alice', alice, '.stdout')).toContain('connect returned at');
     expect(file('alice', alice, '.strace')).toMatch(/^\[alice \d+ [\d.]+\] connect\(/m);
@@ -214,16 +233,21 @@ describe('the output directory (--output-dir)', () => {
 const SCRIPT = ['/usr/bin/script', '/bin/script'].find((path) => existsSync(path));
 
 describe('on a terminal', () => {
-  it.skipIf(SCRIPT === undefined)('shows a progress line while the run goes on, and erases it before the summary (needs script(1), from util-linux)', async () => {
-    // 100000 stops take seconds of wall time, well past the first update at 250 ms.
-    const command = `${process.execPath} ${CLI} run --output-dir ${scratch()} platforms/two-hosts.xml -- ${appPath('spin_syscalls')} getpid 100000`;
-    const result = await runNative([SCRIPT!, '-qec', command, '/dev/null']);
-    expect(shellStatus(result), result.stdout).toBe(0);
-    const progress = result.stdout.match(/\r\x1b\[Ksimterpose: virtual [\d.]+ m?s · [\d.]+k? events\/s · 1 process alive/g);
-    expect(progress?.length, result.stdout).toBeGreaterThanOrEqual(1);
-    // Erased (carriage return, clear to end of line) right before the table starts.
-    expect(result.stdout).toMatch(/\r\x1b\[KHOST +PID/);
-  });
+  it.skipIf(SCRIPT === undefined)(
+    'shows a progress line while the run goes on, and erases it before the summary (needs script(1), from util-linux)',
+    async () => {
+      // 100000 stops take seconds of wall time, well past the first update at 250 ms.
+      const command = `${process.execPath} ${CLI} run --output-dir ${scratch()} platforms/two-hosts.xml -- ${appPath('spin_syscalls')} getpid 100000`;
+      const result = await runNative([SCRIPT!, '-qec', command, '/dev/null']);
+      expect(shellStatus(result), result.stdout).toBe(0);
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: the progress line is erased with ESC [K, which the test looks for.
+      const progress = result.stdout.match(/\r\x1b\[Ksimterpose: virtual [\d.]+ m?s · [\d.]+k? events\/s · 1 process alive/g);
+      expect(progress?.length, result.stdout).toBeGreaterThanOrEqual(1);
+      // Erased (carriage return, clear to end of line) right before the table starts.
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: as above, the erase sequence itself.
+      expect(result.stdout).toMatch(/\r\x1b\[KHOST +PID/);
+    },
+  );
 
   it.skipIf(SCRIPT === undefined)('logs in colour for people, and as JSON lines when stderr is not a terminal (needs script(1))', async () => {
     const args = `run --quiet --log-level debug platforms/two-hosts.xml -- /bin/true`;

@@ -44,7 +44,10 @@ describe('simterpose platform', () => {
   it('a malformed platform file gives one line with the file and line, and a non-zero exit', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'simterpose-platform-'));
     const file = join(dir, 'bad.xml');
-    writeFileSync(file, `<?xml version='1.0'?>\n<!DOCTYPE platform SYSTEM "https://simgrid.org/simgrid.dtd">\n<platform version="4.1">\n  <zone id="z" routing="Full">\n    <host id="a" speed="1Gf">\n  </zone>\n</platform>\n`);
+    writeFileSync(
+      file,
+      `<?xml version='1.0'?>\n<!DOCTYPE platform SYSTEM "https://simgrid.org/simgrid.dtd">\n<platform version="4.1">\n  <zone id="z" routing="Full">\n    <host id="a" speed="1Gf">\n  </zone>\n</platform>\n`,
+    );
     const { code, stdout, stderr } = await simterpose('platform', file);
     expect(code).not.toBe(0);
     expect(stdout).toBe('');

@@ -44,12 +44,7 @@ interface Actor {
 
 /** An attribute value; newlines as character references, which XML keeps (a literal one becomes a space). */
 function escapeXml(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/"/g, '&quot;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/\n/g, '&#10;');
+  return text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\n/g, '&#10;');
 }
 
 /** Writes a deployment file in SimGrid's format into its own folder of the work dir; returns its path. */
@@ -127,7 +122,7 @@ for (const mode of NETWORK_MODES) {
       ]);
       const result = await runDeployment(TWO_HOSTS, deployment, mode, site);
       expect(shellStatus(result), explain(result)).toBe(0);
-      expect(linesOfHost(result.stdout, 'alice').join('\n') + '\n').toBe(content);
+      expect(`${linesOfHost(result.stdout, 'alice').join('\n')}\n`).toBe(content);
       expect(linesOfHost(result.stdout, 'bob')).toEqual(['serving']);
       // http.server logs each request with the client's address: alice's virtual one.
       expect(result.stderr).toMatch(new RegExp(`${ALICE_IP.replace(/\./g, '\\.')} - - \\[.*\\] "GET /greeting.txt HTTP/1.1" 200`));
@@ -155,11 +150,7 @@ for (const mode of NETWORK_MODES) {
         {
           host: 'alice',
           startTime: 1,
-          argv: [
-            'sh',
-            '-c',
-            'redis-benchmark -h bob -p 6379 -n 2000 -q -t set,get && redis-cli -h bob -p 6379 shutdown nosave',
-          ],
+          argv: ['sh', '-c', 'redis-benchmark -h bob -p 6379 -n 2000 -q -t set,get && redis-cli -h bob -p 6379 shutdown nosave'],
         },
       ]);
       const result = await runDeployment(TWO_HOSTS, deployment, mode, workDir);

@@ -31,14 +31,23 @@ describe('randomness comes from --seed', () => {
   const randomBytes = (seed?: number): Promise<RunResult> =>
     runSimterpose([appPath('random_bytes')], { runOptions: [...FREE_CPU, ...(seed === undefined ? [] : ['--seed', String(seed)])] });
 
-  test('getrandom, /dev/urandom, /dev/random, AT_RANDOM and a child\'s bytes are the same on two runs with the same seed', async () => {
+  test("getrandom, /dev/urandom, /dev/random, AT_RANDOM and a child's bytes are the same on two runs with the same seed", async () => {
     const [first, second, defaultSeed] = await Promise.all([randomBytes(0), randomBytes(0), randomBytes()]);
     expectSuccess(first);
     expect(second.stdout).toBe(first.stdout);
     expect(defaultSeed.stdout).toBe(first.stdout);
     const values = labelled(first.stdout);
     expect(values.map(([label]) => label)).toEqual([
-      'AT_RANDOM', 'getrandom', 'getrandom-odd', '/dev/urandom', 'readv', '/dev/random', 'readv', 'fread', 'child-getrandom', 'parent-after-fork',
+      'AT_RANDOM',
+      'getrandom',
+      'getrandom-odd',
+      '/dev/urandom',
+      'readv',
+      '/dev/random',
+      'readv',
+      'fread',
+      'child-getrandom',
+      'parent-after-fork',
     ]);
     // Every read takes fresh bytes: no two values share a prefix.
     expect(new Set(values.map(([, hex]) => hex.slice(0, 8))).size).toBe(values.length);
@@ -50,7 +59,7 @@ describe('randomness comes from --seed', () => {
     const before = labelled(zero.stdout);
     const after = labelled(one.stdout);
     expect(after.map(([label]) => label)).toEqual(before.map(([label]) => label));
-    before.forEach(([label, value], i) => expect(after[i]![1], label).not.toBe(value));
+    for (const [i, [label, value]] of before.entries()) expect(after[i]![1], label).not.toBe(value);
   });
 
   test('natively the same program prints other bytes on every run: that is what the seed replaces', async () => {
@@ -59,7 +68,7 @@ describe('randomness comes from --seed', () => {
     expect(second.stdout).not.toBe(first.stdout);
   });
 
-  test('python3\'s os.urandom and random module are reproducible', async () => {
+  test("python3's os.urandom and random module are reproducible", async () => {
     const script = 'import os, random; print(os.urandom(8).hex(), random.random())';
     const runs = await Promise.all([0, 0, 5].map((seed) => runSimterpose(['python3', '-c', script], { runOptions: [...FREE_CPU, '--seed', String(seed)] })));
     for (const run of runs) expect(shellStatus(run)).toBe(0);
@@ -91,7 +100,7 @@ describe('address-space randomization is off', () => {
 });
 
 describe('programs see virtual pids', () => {
-  test('pids, parent pids, tids, groups and sessions are the host\'s virtual ids in creation order; kill, waitpid, waitid, pthread_kill and pthread_join work with them', async () => {
+  test("pids, parent pids, tids, groups and sessions are the host's virtual ids in creation order; kill, waitpid, waitid, pthread_kill and pthread_join work with them", async () => {
     const result = await runSimterpose([appPath('pids')], { runOptions: FREE_CPU });
     expectSuccess(result);
     expect(result.stdout.trimEnd().split('\n')).toEqual([
@@ -109,7 +118,7 @@ describe('programs see virtual pids', () => {
     ]);
   });
 
-  test('the same program natively passes the same checks (with the kernel\'s pids)', async () => {
+  test("the same program natively passes the same checks (with the kernel's pids)", async () => {
     const result = await runNative([appPath('pids')]);
     expectSuccess(result);
     expect(result.stdout).not.toContain('main pid 1000 ppid 1 ');
@@ -137,7 +146,14 @@ describe('a multi-host experiment, run twice', () => {
     expect(first.status).toBe(0);
     expect(second).toEqual(first);
     // The run did print what varies on a real machine, on every host, each in its host's pid namespace.
-    for (const expected of ['[r2 1001] main pid 1001 ppid 1 tid 1001', '[r1 1001] AT_RANDOM ', '[s2 1002] Sat Jan  1 00:00:02 UTC 2000', '[s2 1003] s2', '[s1 1001] s1 1001 1 946684801.0 ', '[s1 1000] last echoed byte after ']) {
+    for (const expected of [
+      '[r2 1001] main pid 1001 ppid 1 tid 1001',
+      '[r1 1001] AT_RANDOM ',
+      '[s2 1002] Sat Jan  1 00:00:02 UTC 2000',
+      '[s2 1003] s2',
+      '[s1 1001] s1 1001 1 946684801.0 ',
+      '[s1 1000] last echoed byte after ',
+    ]) {
       expect(first.stdout).toContain(expected);
     }
   });
@@ -154,9 +170,13 @@ describe('a multi-host experiment, run twice', () => {
   );
 });
 
-describe('programs count their host\'s cores', () => {
+describe("programs count their host's cores", () => {
   const CORES_PLATFORM = 'test/fixtures/platforms/cores.xml';
-  for (const [host, cores] of [['single', 1], ['quad', 4], ['hundred', 100]] as const) {
+  for (const [host, cores] of [
+    ['single', 1],
+    ['quad', 4],
+    ['hundred', 100],
+  ] as const) {
     test(`on a ${cores}-core host, sysconf, get_nprocs, the affinity mask, nproc, python3's os.cpu_count, /proc/cpuinfo and /proc/stat all say ${cores}`, async () => {
       const counts = await runSimterpose([appPath('cpu_count')], { platform: CORES_PLATFORM, runOptions: [...FREE_CPU, '--host', host] });
       expectSuccess(counts);
@@ -168,10 +188,17 @@ describe('programs count their host\'s cores', () => {
         `affinity ${cores}`,
         'EXIT-SUCCESS',
       ]);
-      const script = 'nproc; python3 -c "import os; print(os.cpu_count(), len(os.sched_getaffinity(0)))"; grep -c ^processor /proc/cpuinfo; grep -c "^cpu[0-9]" /proc/stat; cat /sys/devices/system/cpu/online';
+      const script =
+        'nproc; python3 -c "import os; print(os.cpu_count(), len(os.sched_getaffinity(0)))"; grep -c ^processor /proc/cpuinfo; grep -c "^cpu[0-9]" /proc/stat; cat /sys/devices/system/cpu/online';
       const tools = await runSimterpose(['sh', '-c', script], { platform: CORES_PLATFORM, runOptions: [...FREE_CPU, '--host', host] });
       expect(shellStatus(tools)).toBe(0);
-      expect(tools.stdout.trimEnd().split('\n')).toEqual([String(cores), `${cores} ${cores}`, String(cores), String(cores), cores === 1 ? '0' : `0-${cores - 1}`]);
+      expect(tools.stdout.trimEnd().split('\n')).toEqual([
+        String(cores),
+        `${cores} ${cores}`,
+        String(cores),
+        String(cores),
+        cores === 1 ? '0' : `0-${cores - 1}`,
+      ]);
     });
   }
 });

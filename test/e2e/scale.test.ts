@@ -61,7 +61,9 @@ describe('the scale example', () => {
   test(`${PAIRS * 2} processes on a cluster all exit 0, each pair having made its ${ROUNDS} exchanges`, async () => {
     const distBuildError = inject('distBuildError');
     if (distBuildError !== null) throw new Error(`dist/ could not be built, so the CLI cannot run:\n${distBuildError}`);
-    const result = await runNative([process.execPath, CLI, 'run', '--quiet', '--cpu-model', 'none', join(EXAMPLE, 'cluster.xml'), deployment], { timeoutMs: 55_000 });
+    const result = await runNative([process.execPath, CLI, 'run', '--quiet', '--cpu-model', 'none', join(EXAMPLE, 'cluster.xml'), deployment], {
+      timeoutMs: 55_000,
+    });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     const expected = new Map<string, string[]>();
@@ -76,14 +78,17 @@ describe('the scale example', () => {
     const distBuildError = inject('distBuildError');
     if (distBuildError !== null) throw new Error(`dist/ could not be built, so the CLI cannot run:\n${distBuildError}`);
     // 80 descriptors leave Node room to start (it loads its modules concurrently) but not a pidfd for each of 100 processes.
-    const command = ['ulimit -n 80', `exec "${process.execPath}" "${CLI}" run --quiet --cpu-model none "${join(EXAMPLE, 'cluster.xml')}" "${join(EXAMPLE, 'deployment-100.xml')}"`].join('; ');
+    const command = [
+      'ulimit -n 80',
+      `exec "${process.execPath}" "${CLI}" run --quiet --cpu-model none "${join(EXAMPLE, 'cluster.xml')}" "${join(EXAMPLE, 'deployment-100.xml')}"`,
+    ].join('; ');
     const result = await runNative(['bash', '-c', command], { timeoutMs: 55_000 });
     expect(result.stderr).toMatch(/^simterpose: too many open files with \d+ processes alive: raise the open-files limit \(ulimit -n\)\n$/);
     expect(result.status).toBe(125);
     expect(processesRunning(join(EXAMPLE, 'pingpong'))).toEqual([]);
   });
 
-  test.each([10, 100, 1000])('the committed deployment-%i.xml is the generator\'s output', (processes) => {
+  test.each([10, 100, 1000])("the committed deployment-%i.xml is the generator's output", (processes) => {
     const generated = execFileSync(process.execPath, [join(EXAMPLE, 'generate.js'), String(processes / 2)], { encoding: 'utf8' });
     expect(generated).toBe(readFileSync(join(EXAMPLE, `deployment-${processes}.xml`), 'utf8'));
   });

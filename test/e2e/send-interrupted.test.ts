@@ -102,7 +102,8 @@ beforeAll(async () => {
   native = await runNatively();
 });
 
-const BEHAVIOUR = 'a blocking send interrupted by a signal after a partial transfer returns the partial count, with or without SA_RESTART, and the next send skips no byte';
+const BEHAVIOUR =
+  'a blocking send interrupted by a signal after a partial transfer returns the partial count, with or without SA_RESTART, and the next send skips no byte';
 
 test(`${BEHAVIOUR} (natively, on loopback)`, () => {
   expect(native).toEqual(AS_ON_LINUX);

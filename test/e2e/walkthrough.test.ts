@@ -29,28 +29,35 @@ interface TraceEvent {
 }
 
 describe("README's walkthrough", () => {
-  test.skipIf(missing.length > 0)(`curl fetches bob's page by name; the report and the trace tell what happened${missing.length > 0 ? ` (skipped: ${missing.join(', ')} not installed; .ci/run installs them)` : ''}`, async () => {
-    const report = join(output, 'report.json');
-    const trace = join(output, 'trace.json');
-    const result = await runNative([process.execPath, CLI, 'run', 'platforms/two-hosts.xml', 'examples/web/deployment.xml', '--report', report, '--trace', trace], { timeoutMs: 90_000 });
-    expect(shellStatus(result), result.stderr).toBe(0);
-    expect(result.stdout).toContain('[alice 1000] <p>Hello from bob, a simulated host.</p>');
-    // The summary table follows the programs' stderr (http.server's request log, from alice's virtual address).
-    expect(result.stderr).toMatch(/\[bob 1000\] 10\.0\.0\.1 - - \[01\/Jan\/2000 00:00:01\] "GET \/index\.html HTTP\/1\.1" 200/);
-    expect(result.stderr).toMatch(/^alice\s+1000\s+curl\s+0\s/m);
+  test.skipIf(missing.length > 0)(
+    `curl fetches bob's page by name; the report and the trace tell what happened${missing.length > 0 ? ` (skipped: ${missing.join(', ')} not installed; .ci/run installs them)` : ''}`,
+    async () => {
+      const report = join(output, 'report.json');
+      const trace = join(output, 'trace.json');
+      const result = await runNative(
+        [process.execPath, CLI, 'run', 'platforms/two-hosts.xml', 'examples/web/deployment.xml', '--report', report, '--trace', trace],
+        { timeoutMs: 90_000 },
+      );
+      expect(shellStatus(result), result.stderr).toBe(0);
+      expect(result.stdout).toContain('[alice 1000] <p>Hello from bob, a simulated host.</p>');
+      // The summary table follows the programs' stderr (http.server's request log, from alice's virtual address).
+      expect(result.stderr).toMatch(/\[bob 1000\] 10\.0\.0\.1 - - \[01\/Jan\/2000 00:00:01\] "GET \/index\.html HTTP\/1\.1" 200/);
+      expect(result.stderr).toMatch(/^alice\s+1000\s+curl\s+0\s/m);
 
-    const processes = (JSON.parse(readFileSync(report, 'utf8')) as { processes: ReportProcess[] }).processes;
-    const curl = processes.find((entry) => entry.host === 'alice' && entry.parent === null)!;
-    const server = processes.find((entry) => entry.host === 'bob' && entry.parent === null)!;
-    expect(curl.status).toBe(0);
-    // What curl sent (its DNS query aside, answered by simterpose), the server received, and back.
-    expect(curl.bytesReceived).toBeGreaterThanOrEqual(server.bytesSent);
-    expect(server.bytesReceived).toBeGreaterThan(0);
+      const processes = (JSON.parse(readFileSync(report, 'utf8')) as { processes: ReportProcess[] }).processes;
+      const curl = processes.find((entry) => entry.host === 'alice' && entry.parent === null)!;
+      const server = processes.find((entry) => entry.host === 'bob' && entry.parent === null)!;
+      expect(curl.status).toBe(0);
+      // What curl sent (its DNS query aside, answered by simterpose), the server received, and back.
+      expect(curl.bytesReceived).toBeGreaterThanOrEqual(server.bytesSent);
+      expect(server.bytesReceived).toBeGreaterThan(0);
 
-    const events = (JSON.parse(readFileSync(trace, 'utf8')) as { traceEvents: TraceEvent[] }).traceEvents;
-    const starts = events.filter((event) => event.ph === 's').map((event) => event.id);
-    const ends = events.filter((event) => event.ph === 'f').map((event) => event.id);
-    expect(starts.length).toBeGreaterThan(0);
-    expect(ends.sort()).toEqual(starts.sort());
-  }, 120_000);
+      const events = (JSON.parse(readFileSync(trace, 'utf8')) as { traceEvents: TraceEvent[] }).traceEvents;
+      const starts = events.filter((event) => event.ph === 's').map((event) => event.id);
+      const ends = events.filter((event) => event.ph === 'f').map((event) => event.id);
+      expect(starts.length).toBeGreaterThan(0);
+      expect(ends.sort()).toEqual(starts.sort());
+    },
+    120_000,
+  );
 });

@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SocketError } from '../../src/net/errors.js';
-import {
-  AF_INET6, AF_UNIX, SOCKADDR_IN_SIZE, decodeSockaddrIn, encodeSockaddrIn, familyName, sockaddrFamily,
-} from '../../src/net/sockaddr.js';
+import type { SocketError } from '../../src/net/errors.js';
+import { AF_INET6, AF_UNIX, SOCKADDR_IN_SIZE, decodeSockaddrIn, encodeSockaddrIn, familyName, sockaddrFamily } from '../../src/mediator/abi/socket.js';
 
 describe('struct sockaddr', () => {
   it('encodes sockaddr_in as Linux lays it out: family little-endian, port and address big-endian, zero padding', () => {
@@ -12,7 +10,11 @@ describe('struct sockaddr', () => {
   });
 
   it('decodes what it encodes', () => {
-    for (const endpoint of [{ address: '0.0.0.0', port: 0 }, { address: '255.254.1.2', port: 65535 }, { address: '127.0.0.1', port: 53 }]) {
+    for (const endpoint of [
+      { address: '0.0.0.0', port: 0 },
+      { address: '255.254.1.2', port: 65535 },
+      { address: '127.0.0.1', port: 53 },
+    ]) {
       expect(decodeSockaddrIn(encodeSockaddrIn(endpoint))).toEqual(endpoint);
     }
   });

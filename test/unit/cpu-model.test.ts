@@ -34,7 +34,11 @@ afterEach(() => {
 });
 
 /** A process spinning on the CPU, stopped; and the model measuring it, with what each of its stops (and notified calls) costs it. */
-async function stoppedSpinner(threshold: number, stopOverheadNs = 0, notificationOverheadNs = stopOverheadNs): Promise<{ pid: number; model: CpuModel; thread: Thread }> {
+async function stoppedSpinner(
+  threshold: number,
+  stopOverheadNs = 0,
+  notificationOverheadNs = stopOverheadNs,
+): Promise<{ pid: number; model: CpuModel; thread: Thread }> {
   busy = spawn('sh', ['-c', 'while :; do :; done'], { stdio: 'ignore' });
   const pid = busy.pid!;
   busy.kill('SIGSTOP');
@@ -154,7 +158,7 @@ describe('the cputime model', () => {
   });
 });
 
-describe('the CPU time of a thread\'s own work', () => {
+describe("the CPU time of a thread's own work", () => {
   test('is its CPU time less what its stops cost it', () => {
     expect(ownCpuTimeNs(50_000, 4 * 3_000)).toBe(38_000);
   });
@@ -166,11 +170,14 @@ describe('the CPU time of a thread\'s own work', () => {
 
 describe('calibration', () => {
   // The loop's instruction count is known without a counter; where one exists, it must agree.
-  test.skipIf(!ptrace.instructionCounterAvailable())('the calibration loop retires the instructions it claims (needs a hardware instruction counter, absent here)', () => {
-    const iterations = 1_000_000;
-    const counted = ptrace.countCalibrationInstructions(iterations);
-    expect(counted / (iterations * ptrace.calibrationInstructionsPerIteration())).toBeCloseTo(1, 3);
-  });
+  test.skipIf(!ptrace.instructionCounterAvailable())(
+    'the calibration loop retires the instructions it claims (needs a hardware instruction counter, absent here)',
+    () => {
+      const iterations = 1_000_000;
+      const counted = ptrace.countCalibrationInstructions(iterations);
+      expect(counted / (iterations * ptrace.calibrationInstructionsPerIteration())).toBeCloseTo(1, 3);
+    },
+  );
 
   test('runs for the CPU time asked', () => {
     const { instructions, cpuSeconds } = ptrace.measureInstructionRate(0.05);

@@ -49,8 +49,7 @@ describe('virtual addresses', () => {
   });
 
   it('rejects a duplicate ip property, naming both hosts', () => {
-    expect(() => new AddressBook([host('a', '10.1.1.1'), host('b', '10.1.1.1')]))
-      .toThrow(/hosts 'a' and 'b' both have the ip property 10\.1\.1\.1/);
+    expect(() => new AddressBook([host('a', '10.1.1.1'), host('b', '10.1.1.1')])).toThrow(/hosts 'a' and 'b' both have the ip property 10\.1\.1\.1/);
   });
 
   it.each([

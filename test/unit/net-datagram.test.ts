@@ -89,7 +89,7 @@ describe('UDP', () => {
     expect(transport.pending).toEqual([]);
   });
 
-  it('sends a connected socket\'s messages to its peer and accepts messages from its peer only', () => {
+  it("sends a connected socket's messages to its peer and accepts messages from its peer only", () => {
     const { transport, net, receiver } = setup();
     const peer = net.datagramSocket('a');
     peer.bind({ address: '0.0.0.0', port: 7000 });

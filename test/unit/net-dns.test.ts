@@ -1,8 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { AddressBook } from '../../src/net/addresses.js';
 import {
-  CLASS_IN, DnsFormatError, RCODE_FORMERR, RCODE_NOERROR, RCODE_NXDOMAIN, TYPE_A, TYPE_AAAA,
-  answerDnsMessage, buildDnsResponse, hostsFile, parseDnsQuery, resolvConf,
+  CLASS_IN,
+  DnsFormatError,
+  RCODE_FORMERR,
+  RCODE_NOERROR,
+  RCODE_NXDOMAIN,
+  TYPE_A,
+  TYPE_AAAA,
+  answerDnsMessage,
+  buildDnsResponse,
+  hostsFile,
+  parseDnsQuery,
+  resolvConf,
 } from '../../src/net/dns.js';
 
 const book = new AddressBook([
@@ -21,15 +31,15 @@ function query(id: number, name: string, type: number): Buffer {
 describe('/etc/hosts and /etc/resolv.conf', () => {
   it('maps localhost and every host name to its address, in platform order', () => {
     expect(hostsFile(book)).toBe(
-      '127.0.0.1\tlocalhost\n'
-      + '::1\tlocalhost ip6-localhost ip6-loopback\n'
-      + '10.0.0.1\talpha\n'
-      + '192.168.0.9\tbeta.example\n',
+      '127.0.0.1\tlocalhost\n' + '::1\tlocalhost ip6-localhost ip6-loopback\n' + '10.0.0.1\talpha\n' + '192.168.0.9\tbeta.example\n',
     );
   });
 
   it('leaves out host names that /etc/hosts cannot hold', () => {
-    const odd = new AddressBook([{ name: 'two words', properties: {} }, { name: 'ok', properties: {} }]);
+    const odd = new AddressBook([
+      { name: 'two words', properties: {} },
+      { name: 'ok', properties: {} },
+    ]);
     expect(hostsFile(odd)).not.toContain('two words');
     expect(hostsFile(odd)).toContain('10.0.0.2\tok\n');
   });
@@ -42,7 +52,9 @@ describe('/etc/hosts and /etc/resolv.conf', () => {
 describe('DNS messages', () => {
   it('parses a query built from RFC 1035', () => {
     expect(parseDnsQuery(query(0xbeef, 'alpha', TYPE_A))).toEqual({
-      id: 0xbeef, flags: 0x0100, questions: [{ name: 'alpha', type: TYPE_A, class: CLASS_IN }],
+      id: 0xbeef,
+      flags: 0x0100,
+      questions: [{ name: 'alpha', type: TYPE_A, class: CLASS_IN }],
     });
   });
 
@@ -94,7 +106,10 @@ describe('DNS messages', () => {
     first.writeUInt16BE(2, 4);
     const second = Buffer.from([0xc0, 12, 0, TYPE_AAAA, 0, 1]);
     const parsed = parseDnsQuery(Buffer.concat([first, second]));
-    expect(parsed.questions.map((q) => [q.name, q.type])).toEqual([['alpha', TYPE_A], ['alpha', TYPE_AAAA]]);
+    expect(parsed.questions.map((q) => [q.name, q.type])).toEqual([
+      ['alpha', TYPE_A],
+      ['alpha', TYPE_AAAA],
+    ]);
     const loop = Buffer.from([0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 12, 0, 1, 0, 1]);
     expect(() => parseDnsQuery(loop)).toThrow(DnsFormatError);
   });

@@ -3,7 +3,7 @@ import { SocketError } from '../../src/net/errors.js';
 import { ManualTransport } from '../../src/net/manual-transport.js';
 import { VirtualNetwork, type NetworkOptions } from '../../src/net/network.js';
 import type { Readiness } from '../../src/net/readiness.js';
-import { SHUT_WR, StreamSocket } from '../../src/net/stream.js';
+import { SHUT_WR, type StreamSocket } from '../../src/net/stream.js';
 import { FOLLOWED_STREAM_BYTES } from '../../src/net/transport.js';
 
 const hosts = ['a', 'b', 'c'].map((name) => ({ name, properties: {} }));
@@ -208,7 +208,7 @@ describe('TCP data', () => {
     expect(text(child.recv(8))).toBe('<0><1><2');
     transport.completeAll();
     const expected = Array.from({ length: 50 }, (_, i) => `<${i}>`).join('');
-    expect('<0><1><2' + text(child.recv(10_000))).toBe(expected);
+    expect(`<0><1><2${text(child.recv(10_000))}`).toBe(expected);
   });
 
   it('lets the reader take bytes as they cross, at each look, before their transfer completes', () => {

@@ -521,7 +521,13 @@ describe('tracee memory', () => {
   it('readCStringInto reads a string that ends on the last byte before an unmapped page, however much room it has', () => {
     const pid = start('/bin/true', ['true']);
     const maps = readFileSync(`/proc/${pid}/maps`, 'utf8').split('\n');
-    const stackEnd = parseInt(maps.find((line) => line.endsWith('[stack]'))!.split(' ')[0]!.split('-')[1]!, 16);
+    const stackEnd = parseInt(
+      maps
+        .find((line) => line.endsWith('[stack]'))!
+        .split(' ')[0]!
+        .split('-')[1]!,
+      16,
+    );
     // The stack's last 8 bytes are a NULL word the program never reads again.
     native.writeMemory(pid, stackEnd - 4, Buffer.from('end\0'));
     expect(() => readMemory(pid, stackEnd - 4, 8)).toThrow(/EFAULT/);
@@ -683,7 +689,15 @@ describe('descriptors', () => {
       if (ready.length === 0) {
         const [readEnd, writeEnd] = [stop.data[1], stop.data[1] + 1];
         ready.push(native.waitForTraceeInput([{ pid, fd: writeEnd }], 30));
-        ready.push(native.waitForTraceeInput([{ pid, fd: writeEnd }, { pid, fd: readEnd }], -1));
+        ready.push(
+          native.waitForTraceeInput(
+            [
+              { pid, fd: writeEnd },
+              { pid, fd: readEnd },
+            ],
+            -1,
+          ),
+        );
       }
       native.resume(stop.tid, 0, false);
     });
@@ -769,20 +783,34 @@ describe('counters and CPUs', () => {
     }
   });
 
-  it.skipIf(!native.notificationsAvailable())('measureStopCost measures a user notification answered instead of a stop, when told (skipped before Linux 6.7: no io_uring WAITID)', () => {
-    const costs = native.measureStopCost({ trapSyscalls: [SYS_EXECVE, SYS_GETPPID], trapAll: false, syscall: SYS_CLOCK_GETTIME, notified: true, batches: 5, stopsPerBatch: 200 });
-    expect(costs).toHaveLength(5);
-    for (const cost of costs) {
-      // The filter, the wait for the answer, two context switches, a result written: over 0.1 µs, under 1 ms.
-      expect(cost / 200).toBeGreaterThan(100);
-      expect(cost / 200).toBeLessThan(1e6);
-    }
-    // The calls are notified indeed: without execve trapped, no listener can be handed over.
-    expect(() => native.measureStopCost({ trapSyscalls: [SYS_GETPPID], trapAll: false, syscall: SYS_CLOCK_GETTIME, notified: true, batches: 1, stopsPerBatch: 1 })).toThrow(/execve/);
-  });
+  it.skipIf(!native.notificationsAvailable())(
+    'measureStopCost measures a user notification answered instead of a stop, when told (skipped before Linux 6.7: no io_uring WAITID)',
+    () => {
+      const costs = native.measureStopCost({
+        trapSyscalls: [SYS_EXECVE, SYS_GETPPID],
+        trapAll: false,
+        syscall: SYS_CLOCK_GETTIME,
+        notified: true,
+        batches: 5,
+        stopsPerBatch: 200,
+      });
+      expect(costs).toHaveLength(5);
+      for (const cost of costs) {
+        // The filter, the wait for the answer, two context switches, a result written: over 0.1 µs, under 1 ms.
+        expect(cost / 200).toBeGreaterThan(100);
+        expect(cost / 200).toBeLessThan(1e6);
+      }
+      // The calls are notified indeed: without execve trapped, no listener can be handed over.
+      expect(() =>
+        native.measureStopCost({ trapSyscalls: [SYS_GETPPID], trapAll: false, syscall: SYS_CLOCK_GETTIME, notified: true, batches: 1, stopsPerBatch: 1 }),
+      ).toThrow(/execve/);
+    },
+  );
 
   it('measureStopCost refuses to measure no stop', () => {
-    expect(() => native.measureStopCost({ trapSyscalls: [], trapAll: false, syscall: SYS_CLOCK_GETTIME, batches: 0, stopsPerBatch: 200 })).toThrow(/^measureStopCost: EINVAL /);
+    expect(() => native.measureStopCost({ trapSyscalls: [], trapAll: false, syscall: SYS_CLOCK_GETTIME, batches: 0, stopsPerBatch: 200 })).toThrow(
+      /^measureStopCost: EINVAL /,
+    );
   });
 });
 

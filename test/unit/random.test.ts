@@ -32,7 +32,7 @@ describe('random streams', () => {
     expect(new RandomStreams(7, ['a', 'b']).stream(1, 1001).take(32).equals(reference)).toBe(false);
   });
 
-  test('seeds above 2^32 use the key\'s high word', () => {
+  test("seeds above 2^32 use the key's high word", () => {
     const low = new RandomStreams(5, ['a']).stream(0, 1000).take(16);
     const high = new RandomStreams(5 + 2 ** 32, ['a']).stream(0, 1000).take(16);
     expect(high.equals(low)).toBe(false);

@@ -42,7 +42,13 @@ function setup(): { scheduler: Scheduler; clock: FakeClock; threads: Thread[] } 
   return { scheduler, clock, threads };
 }
 
-const sleepWait = (deadline: number) => ({ kind: 'sleep' as const, reason: 'test', deadline, onSignal: 'eintr' as const, onTimeout: () => ({ kind: 'done' as const, value: 0 }) });
+const sleepWait = (deadline: number) => ({
+  kind: 'sleep' as const,
+  reason: 'test',
+  deadline,
+  onSignal: 'eintr' as const,
+  onTimeout: () => ({ kind: 'done' as const, value: 0 }),
+});
 const futexWait = (key: string, bitset = 0xffffffff) => ({ kind: 'futex' as const, key, bitset, reason: 'test', onSignal: 'restartable' as const });
 
 describe('the scheduler', () => {
@@ -153,7 +159,7 @@ function countedIoWait(isReady: () => boolean, sources?: () => FakeSource[] | un
   return wait;
 }
 
-describe('the scheduler\'s I/O waiters', () => {
+describe("the scheduler's I/O waiters", () => {
   it('probes a waiter without sources at every idle step', () => {
     const { scheduler, threads } = setup();
     let ready = false;
@@ -170,7 +176,10 @@ describe('the scheduler\'s I/O waiters', () => {
   it('probes a waiter with sources only after one of them changed, and stops listening once it woke', () => {
     const { scheduler, threads } = setup();
     const socket = new FakeSource();
-    const wait = countedIoWait(() => socket.ready, () => [socket]);
+    const wait = countedIoWait(
+      () => socket.ready,
+      () => [socket],
+    );
     scheduler.block(threads[0]!, wait);
     expect(scheduler.probeIo()).toBe(0);
     expect(wait.probes).toBe(0);
@@ -190,7 +199,10 @@ describe('the scheduler\'s I/O waiters', () => {
     const instance = new FakeSource();
     const added = new FakeSource();
     let interests: FakeSource[] = [];
-    const wait = countedIoWait(() => interests.some((source) => source.ready), () => [instance, ...interests]);
+    const wait = countedIoWait(
+      () => interests.some((source) => source.ready),
+      () => [instance, ...interests],
+    );
     scheduler.block(threads[0]!, wait);
     // Another thread adds an interest (epoll_ctl): the instance reports it, nothing is ready yet.
     interests = [added];
@@ -203,7 +215,10 @@ describe('the scheduler\'s I/O waiters', () => {
   it('drops a waiter that exited while it waited without probing it', () => {
     const { scheduler, threads } = setup();
     const socket = new FakeSource();
-    const wait = countedIoWait(() => true, () => [socket]);
+    const wait = countedIoWait(
+      () => true,
+      () => [socket],
+    );
     scheduler.block(threads[0]!, wait);
     threads[0]!.state = 'exited';
     scheduler.blocked.delete(threads[0]!);

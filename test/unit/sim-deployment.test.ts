@@ -43,9 +43,7 @@ describe('deployment files', () => {
   });
 
   it("accepts Simterpose's <process> spelling and a missing start time", () => {
-    expect(parse(`<process host="alice" function="/bin/true"/>`)).toEqual([
-      { host: 'alice', argv: ['/bin/true'], startTime: 0 },
-    ]);
+    expect(parse(`<process host="alice" function="/bin/true"/>`)).toEqual([{ host: 'alice', argv: ['/bin/true'], startTime: 0 }]);
   });
 
   it('decodes entities in arguments and ignores comments and <prop>', () => {
@@ -77,9 +75,7 @@ describe('deployment files', () => {
   });
 
   it('refuses elements that are not actors', () => {
-    expect(errorOf(() => parse(`<host id="alice"/>`)).message).toBe(
-      'deploy.xml:4: unexpected <host>; a deployment file holds <actor> elements',
-    );
+    expect(errorOf(() => parse(`<host id="alice"/>`)).message).toBe('deploy.xml:4: unexpected <host>; a deployment file holds <actor> elements');
   });
 
   it('reads a file from disk and says clearly when it is missing', () => {
@@ -87,8 +83,6 @@ describe('deployment files', () => {
     const file = join(dir, 'd.xml');
     writeFileSync(file, `<platform version="4.1"><actor host="bob" function="b"/></platform>`);
     expect(parseDeployment(file, HOSTS)).toEqual([{ host: 'bob', argv: ['b'], startTime: 0 }]);
-    expect(errorOf(() => parseDeployment(join(dir, 'none.xml'), HOSTS)).message).toBe(
-      `deployment file not found: ${join(dir, 'none.xml')}`,
-    );
+    expect(errorOf(() => parseDeployment(join(dir, 'none.xml'), HOSTS)).message).toBe(`deployment file not found: ${join(dir, 'none.xml')}`);
   });
 });

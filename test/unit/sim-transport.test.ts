@@ -37,7 +37,15 @@ async function setup(bandwidth = 10e6) {
     commCrossing: () => comms.push('crossing'),
     commEnded: () => comms.push('ended'),
   } as unknown as MediatorObserver;
-  const transport = new SimTransport(sim, scheduler, new Map([['a', 0], ['b', 1]]), observer);
+  const transport = new SimTransport(
+    sim,
+    scheduler,
+    new Map([
+      ['a', 0],
+      ['b', 1],
+    ]),
+    observer,
+  );
   /** Advances virtual time until nothing is pending or due. */
   const runOut = (): void => {
     while (scheduler.advance());
@@ -50,7 +58,9 @@ describe("the mediator's transport", () => {
     const { transport, scheduler, comms, runOut } = await setup();
     const bytes = 1e6;
     let deliveredAt: number | undefined;
-    const transfer = transport.start('a', 'b', bytes, () => { deliveredAt = scheduler.now; });
+    const transfer = transport.start('a', 'b', bytes, () => {
+      deliveredAt = scheduler.now;
+    });
     const seen: Array<{ date: number; crossed: number }> = [];
     transport.follow('a', 'b', () => {
       if (deliveredAt !== undefined) return false;
@@ -92,7 +102,9 @@ describe("the mediator's transport", () => {
     const start = scheduler.now;
     expect(transport.holdAbove('a', 'b')).toBeCloseTo((LATENCY + SHORTEST_LOOK_PERIOD) * bandwidth, 0);
     let delivered = false;
-    transport.start('a', 'b', 100e6, () => { delivered = true; });
+    transport.start('a', 'b', 100e6, () => {
+      delivered = true;
+    });
     const dates: number[] = [];
     transport.follow('a', 'b', () => {
       if (delivered) return false;

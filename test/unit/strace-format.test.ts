@@ -8,10 +8,18 @@ import { syscallNumber } from '../../src/mediator/syscalls/table.js';
 
 /** These arguments are decoded from their value alone: reading memory would be a mistake. */
 const noMemory: TraceeMemory = {
-  read: () => { throw new Error('no memory read expected'); },
-  readInto: () => { throw new Error('no memory read expected'); },
-  write: () => { throw new Error('no memory write expected'); },
-  cString: () => { throw new Error('no memory read expected'); },
+  read: () => {
+    throw new Error('no memory read expected');
+  },
+  readInto: () => {
+    throw new Error('no memory read expected');
+  },
+  write: () => {
+    throw new Error('no memory write expected');
+  },
+  cString: () => {
+    throw new Error('no memory read expected');
+  },
 };
 
 describe('strace argument decoding', () => {
@@ -48,7 +56,10 @@ describe('strace lines', () => {
 
   function line(name: string, args: number[], result: number): string {
     const lines: string[] = [];
-    const formatter = new StraceFormatter((text) => lines.push(text), () => 1.5);
+    const formatter = new StraceFormatter(
+      (text) => lines.push(text),
+      () => 1.5,
+    );
     thread.syscall = { sysno: syscallNumber(name)!, args };
     formatter.finished(thread, result);
     return lines.join('');

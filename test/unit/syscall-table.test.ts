@@ -25,7 +25,7 @@ describe('the syscall table', () => {
     }
   });
 
-  it('traps what can block or reveal time, pids, randomness or this machine\'s CPUs, and leaves file I/O and memory management native', () => {
+  it("traps what can block or reveal time, pids, randomness or this machine's CPUs, and leaves file I/O and memory management native", () => {
     const trapped = new Set(trappedNumbers());
     const reveals = ['getrandom', 'gettid', 'getppid', 'kill', 'sched_getaffinity', 'openat' /* the CPU files */];
     for (const name of ['futex', 'wait4', 'read', 'write', 'poll', 'nanosleep', 'clock_gettime', 'clone', 'msgrcv', ...reveals]) {
@@ -42,7 +42,7 @@ describe('the syscall table', () => {
     expect(trappedNumbers(new Set(['getpid']))).not.toContain(getpid);
   });
 
-  it('sends the calls that carry a socket\'s bytes, ids and clocks as user notifications, unless left native or execve is (spawn takes the listener at its stop)', () => {
+  it("sends the calls that carry a socket's bytes, ids and clocks as user notifications, unless left native or execve is (spawn takes the listener at its stop)", () => {
     const names = (numbers: number[]): string[] => numbers.map(syscallName).sort();
     expect(names(notifiedNumbers())).toEqual([
       'clock_getres',

@@ -12,7 +12,7 @@ describe('virtual pids', () => {
     expect(pids.toReal('bob', FIRST_VIRTUAL_PID)).toBe(5302);
   });
 
-  test('another host\'s ids and ids never given name nothing; a process outside simterpose reads as OUTSIDE_PID', () => {
+  test("another host's ids and ids never given name nothing; a process outside simterpose reads as OUTSIDE_PID", () => {
     const pids = new VirtualPids();
     pids.allocate('alice', 5301);
     expect(pids.toReal('bob', FIRST_VIRTUAL_PID)).toBeUndefined();

@@ -2,10 +2,22 @@ import { constants } from 'node:os';
 
 /** errno numbers and names, from Node's own table of this platform's values. */
 export const Errno = constants.errno as Readonly<Record<string, number>> & {
-  readonly EPERM: number; readonly ENOENT: number; readonly ESRCH: number; readonly EINTR: number;
-  readonly EBADF: number; readonly ECHILD: number; readonly EAGAIN: number; readonly EFAULT: number;
-  readonly EINVAL: number; readonly ENOSYS: number; readonly ETIMEDOUT: number; readonly ESPIPE: number;
-  readonly EPIPE: number; readonly ENOMEM: number; readonly EACCES: number; readonly EEXIST: number;
+  readonly EPERM: number;
+  readonly ENOENT: number;
+  readonly ESRCH: number;
+  readonly EINTR: number;
+  readonly EBADF: number;
+  readonly ECHILD: number;
+  readonly EAGAIN: number;
+  readonly EFAULT: number;
+  readonly EINVAL: number;
+  readonly ENOSYS: number;
+  readonly ETIMEDOUT: number;
+  readonly ESPIPE: number;
+  readonly EPIPE: number;
+  readonly ENOMEM: number;
+  readonly EACCES: number;
+  readonly EEXIST: number;
 };
 
 const names = new Map<number, string>();

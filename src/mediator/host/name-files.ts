@@ -25,7 +25,8 @@ export class NameFiles {
   /** The generated file standing for `path` on `host`. */
   pathFor(path: string, host: string): string {
     this.directory ??= mkdtempSync(join(tmpdir(), 'simterpose-names-'));
-    const file = path === '/etc/hosts' ? join(this.directory, 'hosts') : join(this.directory, `hostname.${this.hosts.findIndex((entry) => entry.host === host)}`);
+    const file =
+      path === '/etc/hosts' ? join(this.directory, 'hosts') : join(this.directory, `hostname.${this.hosts.findIndex((entry) => entry.host === host)}`);
     if (!existsSync(file)) writeFileSync(file, path === '/etc/hosts' ? this.hostsFile() : `${host}\n`);
     return file;
   }

@@ -35,10 +35,15 @@ export function idleStep(scheduler: Scheduler, tracees: TraceeTable): void {
     const reads = watched.filter((w) => (w.events & POLLIN) !== 0);
     // A write waits for an outside reader to drain a pipe: no input event marks that, so sleep briefly and probe again.
     const timeout = reads.length === watched.length ? -1 : OUTSIDE_INPUT_POLL_MS;
-    ptrace.waitForTraceeInput(reads.map(({ pid, fd }) => ({ pid, fd })), timeout);
+    ptrace.waitForTraceeInput(
+      reads.map(({ pid, fd }) => ({ pid, fd })),
+      timeout,
+    );
     return;
   }
-  const waits = [...scheduler.blocked].sort((a, b) => a.serial - b.serial).map((t) => `${t.label} on ${t.process.host} waits for ${t.wait?.reason ?? 'nothing'}`);
+  const waits = [...scheduler.blocked]
+    .sort((a, b) => a.serial - b.serial)
+    .map((t) => `${t.label} on ${t.process.host} waits for ${t.wait?.reason ?? 'nothing'}`);
   if (waits.length === 0) waits.push(`${tracees.liveThreadCount} thread(s) alive but none runnable or blocked`);
   throw new DeadlockError(waits);
 }

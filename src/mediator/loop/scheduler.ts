@@ -116,7 +116,11 @@ export class Scheduler {
     thread.wait = wait;
     this.blocked.add(thread);
     if (wait.deadline !== undefined) {
-      this.at(wait.deadline, () => thread.wait === wait && thread.state === 'blocked', () => this.wake(thread, wait.onTimeout));
+      this.at(
+        wait.deadline,
+        () => thread.wait === wait && thread.state === 'blocked',
+        () => this.wake(thread, wait.onTimeout),
+      );
     }
     if (wait.kind === 'futex') {
       const list = this.futexWaiters.get(wait.key);
@@ -141,7 +145,10 @@ export class Scheduler {
       if (thread.wait === wait) this.signalledIoWaiters.add(thread);
       else this.dropIoWaiter(thread);
     };
-    this.sourceSubscriptions.set(thread, sources.map((source) => source.onChange(signalled)));
+    this.sourceSubscriptions.set(
+      thread,
+      sources.map((source) => source.onChange(signalled)),
+    );
   }
 
   private dropIoWaiter(thread: Thread): void {

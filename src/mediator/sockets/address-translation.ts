@@ -1,4 +1,14 @@
-import { ByteQueue, DatagramSocket, StreamSocket, isError, type Datagram, type Endpoint, type Payload, type ReceivedDatagram, type SocketError } from '../../net/index.js';
+import {
+  ByteQueue,
+  DatagramSocket,
+  StreamSocket,
+  isError,
+  type Datagram,
+  type Endpoint,
+  type Payload,
+  type ReceivedDatagram,
+  type SocketError,
+} from '../../net/index.js';
 import type { SyscallContext } from '../syscalls/context.js';
 import { installAccepted, installSocket, type Carrier, type DataPath } from './data-path.js';
 import { native, type Outcome } from '../syscalls/outcome.js';

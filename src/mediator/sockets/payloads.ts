@@ -29,7 +29,14 @@ export function errnoOf(error: SocketError): Outcome {
  * and tries again. `isReady` is checked again only when the socket's
  * readiness changes, unless `finerThanReadiness` (MSG_WAITALL's byte count).
  */
-export function waitUnless(ctx: SyscallContext, file: OpenFile<SocketFile>, flags: number, isReady: () => boolean, what: string, finerThanReadiness = false): Outcome {
+export function waitUnless(
+  ctx: SyscallContext,
+  file: OpenFile<SocketFile>,
+  flags: number,
+  isReady: () => boolean,
+  what: string,
+  finerThanReadiness = false,
+): Outcome {
   if (file.nonblocking || (flags & MSG_DONTWAIT) !== 0) return fail(Errno.EAGAIN);
   const sources = finerThanReadiness ? undefined : () => [file.object.socket];
   return blocked({ kind: 'io', reason: `${what} in ${ctx.thread.label}`, isReady, watch: [], sources, onSignal: 'restartable' });
@@ -95,7 +102,8 @@ export function receivePayload(
       return waitUnless(ctx, file, flags, () => socket.recvReady(max, waitAll), 'data to receive', waitAll);
     }
     const count = socket.receivable(max, { peek, waitAll });
-    if (isError(count)) return count.code === 'EAGAIN' ? waitUnless(ctx, file, flags, () => socket.recvReady(max, waitAll), 'data to receive', waitAll) : errnoOf(count);
+    if (isError(count))
+      return count.code === 'EAGAIN' ? waitUnless(ctx, file, flags, () => socket.recvReady(max, waitAll), 'data to receive', waitAll) : errnoOf(count);
     const pieces = carrier.receive(count, peek);
     scatter(ctx.memory, vectors, pieces);
     onSource(socket.remote, false);

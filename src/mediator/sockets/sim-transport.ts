@@ -70,9 +70,14 @@ export class SimTransport implements Transport {
     const period = this.period(this.hostIndexes.get(source)!, this.hostIndexes.get(destination)!);
     // A route of latency alone carries every byte at once, when its transfer completes.
     if (!Number.isFinite(period)) return;
-    const next = (): void => this.scheduler.at(this.scheduler.now + period, () => true, () => {
-      if (look()) next();
-    });
+    const next = (): void =>
+      this.scheduler.at(
+        this.scheduler.now + period,
+        () => true,
+        () => {
+          if (look()) next();
+        },
+      );
     next();
   }
 
@@ -140,6 +145,10 @@ function noRouteError(sim: Simulation, source: string, destination: string): Use
     sim.route(source, destination);
     return undefined;
   } catch {
-    return new UserError(`no route from host ${source} to host ${destination} in the platform`, 'join their zones with a route or zoneRoute in the platform file', RUN_FAILED);
+    return new UserError(
+      `no route from host ${source} to host ${destination} in the platform`,
+      'join their zones with a route or zoneRoute in the platform file',
+      RUN_FAILED,
+    );
   }
 }

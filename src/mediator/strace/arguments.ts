@@ -8,6 +8,7 @@ import { readPointer, type TraceeMemory } from '../abi/tracee-memory.js';
  * How --strace shows each argument. Buffers read by the kernel are shown from
  * the argument's length; buffers it fills, from the result.
  */
+// biome-ignore format: the kinds, packed
 export type ArgumentKind =
   | 'int' | 'uint' | 'hex' | 'fd' | 'dirfd' | 'path' | 'inbuf' | 'outbuf' | 'size'
   | 'openflags' | 'mode' | 'prot' | 'mmapflags' | 'signal' | 'clockid' | 'timespec'
@@ -112,27 +113,37 @@ function flags(value: number, names: ReadonlyArray<[number, string]>, zero = '0'
   return parts.length === 0 ? zero : parts.join('|');
 }
 
+// biome-ignore format: a table packed as strace lists it reads better than one name per line
 const OPEN_FLAGS: ReadonlyArray<[number, string]> = [
   [0o100, 'O_CREAT'], [0o200, 'O_EXCL'], [0o400, 'O_NOCTTY'], [0o1000, 'O_TRUNC'], [0o2000, 'O_APPEND'],
   [0o4000, 'O_NONBLOCK'], [0o10000, 'O_DSYNC'], [0o200000, 'O_DIRECTORY'], [0o400000, 'O_NOFOLLOW'], [0o2000000, 'O_CLOEXEC'],
   [0o1000000, 'O_NOATIME'], [0o10000000, 'O_PATH'], [0o20000000, 'O_TMPFILE'],
 ];
-const PROT: ReadonlyArray<[number, string]> = [[1, 'PROT_READ'], [2, 'PROT_WRITE'], [4, 'PROT_EXEC']];
+const PROT: ReadonlyArray<[number, string]> = [
+  [1, 'PROT_READ'],
+  [2, 'PROT_WRITE'],
+  [4, 'PROT_EXEC'],
+];
+// biome-ignore format: a table packed as strace lists it reads better than one name per line
 const MMAP_FLAGS: ReadonlyArray<[number, string]> = [
   [0x01, 'MAP_SHARED'], [0x02, 'MAP_PRIVATE'], [0x10, 'MAP_FIXED'], [0x20, 'MAP_ANONYMOUS'], [0x100, 'MAP_GROWSDOWN'],
   [0x800, 'MAP_DENYWRITE'], [0x4000, 'MAP_NORESERVE'], [0x8000, 'MAP_POPULATE'], [0x20000, 'MAP_STACK'], [0x100000, 'MAP_FIXED_NOREPLACE'],
 ];
+// biome-ignore format: a table packed as strace lists it reads better than one name per line
 const CLONE_FLAGS: ReadonlyArray<[number, string]> = [
   [0x100, 'CLONE_VM'], [0x200, 'CLONE_FS'], [0x400, 'CLONE_FILES'], [0x800, 'CLONE_SIGHAND'], [0x4000, 'CLONE_VFORK'],
   [0x8000, 'CLONE_PARENT'], [0x10000, 'CLONE_THREAD'], [0x80000, 'CLONE_SETTLS'], [0x100000, 'CLONE_PARENT_SETTID'],
   [0x200000, 'CLONE_CHILD_CLEARTID'], [0x1000000, 'CLONE_CHILD_SETTID'], [0x40000, 'CLONE_SYSVSEM'],
 ];
+// biome-ignore format: a table packed as strace lists it reads better than one name per line
 const SIGNALS = ['0', 'SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGILL', 'SIGTRAP', 'SIGABRT', 'SIGBUS', 'SIGFPE', 'SIGKILL', 'SIGUSR1', 'SIGSEGV',
   'SIGUSR2', 'SIGPIPE', 'SIGALRM', 'SIGTERM', 'SIGSTKFLT', 'SIGCHLD', 'SIGCONT', 'SIGSTOP', 'SIGTSTP', 'SIGTTIN', 'SIGTTOU', 'SIGURG',
   'SIGXCPU', 'SIGXFSZ', 'SIGVTALRM', 'SIGPROF', 'SIGWINCH', 'SIGIO', 'SIGPWR', 'SIGSYS'];
+// biome-ignore format: a table packed as strace lists it reads better than one name per line
 const CLOCKS = ['CLOCK_REALTIME', 'CLOCK_MONOTONIC', 'CLOCK_PROCESS_CPUTIME_ID', 'CLOCK_THREAD_CPUTIME_ID', 'CLOCK_MONOTONIC_RAW',
   'CLOCK_REALTIME_COARSE', 'CLOCK_MONOTONIC_COARSE', 'CLOCK_BOOTTIME'];
 const SOCKET_TYPES: Record<number, string> = { 1: 'SOCK_STREAM', 2: 'SOCK_DGRAM', 3: 'SOCK_RAW', 5: 'SOCK_SEQPACKET' };
+// biome-ignore format: a table packed as strace lists it reads better than one name per line
 const FUTEX_OPS = ['FUTEX_WAIT', 'FUTEX_WAKE', 'FUTEX_FD', 'FUTEX_REQUEUE', 'FUTEX_CMP_REQUEUE', 'FUTEX_WAKE_OP', 'FUTEX_LOCK_PI',
   'FUTEX_UNLOCK_PI', 'FUTEX_TRYLOCK_PI', 'FUTEX_WAIT_BITSET', 'FUTEX_WAKE_BITSET', 'FUTEX_WAIT_REQUEUE_PI', 'FUTEX_CMP_REQUEUE_PI'];
 
@@ -204,7 +215,7 @@ export function formatArgument(kind: ArgumentKind, args: readonly number[], inde
     case 'cloneflags': {
       const signal = value & 0xff;
       const rest = flags(value & ~0xff, CLONE_FLAGS, '');
-      const parts = [rest, signal === 0 ? '' : SIGNALS[signal] ?? String(signal)].filter((p) => p !== '');
+      const parts = [rest, signal === 0 ? '' : (SIGNALS[signal] ?? String(signal))].filter((p) => p !== '');
       return parts.length === 0 ? '0' : `flags=${parts.join('|')}`;
     }
     case 'signal':

@@ -20,8 +20,8 @@ export type Outcome =
   | { readonly kind: 'native'; readonly afterExit?: ExitHook; readonly restore?: () => void }
   | { readonly kind: 'instead'; readonly sysno: number; readonly args: readonly number[]; readonly afterExit?: ExitHook };
 
-/** Runs at the syscall-exit stop of a call the kernel ran; may replace its result. */
-export type ExitHook = (result: number) => number | void;
+/** Runs at the syscall-exit stop of a call the kernel ran; a number it returns replaces the call's result. */
+export type ExitHook = (result: number) => unknown;
 
 export const done = (value: number): Outcome => ({ kind: 'done', value });
 export const fail = (errno: number): Outcome => ({ kind: 'errno', errno });

@@ -70,10 +70,7 @@ export function realGroupOf(pid: number): number | undefined {
  */
 export function groupMembers(ctx: SyscallContext, group: number | 'all'): Process[] {
   return [...ctx.services.tracees.processes.values()].filter(
-    (process) =>
-      process.alive &&
-      process.host === ctx.process.host &&
-      (group === 'all' ? process !== ctx.process : realGroupOf(process.pid) === group),
+    (process) => process.alive && process.host === ctx.process.host && (group === 'all' ? process !== ctx.process : realGroupOf(process.pid) === group),
   );
 }
 

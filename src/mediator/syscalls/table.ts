@@ -97,7 +97,5 @@ export function notifiedNumbers(untrapped: ReadonlySet<string> = new Set()): num
 
 /** The numbers the seccomp filter must trap, minus those the user asked to leave native. */
 export function trappedNumbers(untrapped: ReadonlySet<string> = new Set()): number[] {
-  return [...SYSCALLS.values()]
-    .filter((entry) => entry.level !== 'native' && !untrapped.has(entry.name))
-    .map((entry) => entry.number);
+  return [...SYSCALLS.values()].filter((entry) => entry.level !== 'native' && !untrapped.has(entry.name)).map((entry) => entry.number);
 }

@@ -1,7 +1,8 @@
 import type { Thread } from '../tracees/tracees.js';
 
 /** How users report a syscall simterpose cannot handle yet. */
-export const REPORT_HINT = 'run `simterpose syscalls` for what is supported; to report a missing one, open an issue with the program and the output of --strace';
+export const REPORT_HINT =
+  'run `simterpose syscalls` for what is supported; to report a missing one, open an issue with the program and the output of --strace';
 
 /** A tracee made a syscall that simterpose cannot mediate correctly: the run stops and names it. */
 export class UnsupportedSyscallError extends Error {

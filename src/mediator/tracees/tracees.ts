@@ -3,7 +3,7 @@ import type { SyscallState } from '../syscalls/context.js';
 import type { ExitHook, Outcome } from '../syscalls/outcome.js';
 import { traceeMemory } from './memory.js';
 import type { TraceeMemory } from '../abi/tracee-memory.js';
-import { SignalActions } from './signal-actions.js';
+import type { SignalActions } from './signal-actions.js';
 import { FdTable } from './fd-table.js';
 import { VirtualPids } from './virtual-pids.js';
 

@@ -33,6 +33,6 @@ function schedSetaffinity(ctx: SyscallContext): Outcome {
 }
 
 export const cpuSyscalls: FamilyTable = {
-  sched_getaffinity: { level: 'emulated', handler: schedGetaffinity, note: 'the host\'s cores, numbered from 0' },
-  sched_setaffinity: { level: 'emulated', handler: schedSetaffinity, note: 'accepted for any of the host\'s cores; threads keep sharing simterpose\'s CPU' },
+  sched_getaffinity: { level: 'emulated', handler: schedGetaffinity, note: "the host's cores, numbered from 0" },
+  sched_setaffinity: { level: 'emulated', handler: schedSetaffinity, note: "accepted for any of the host's cores; threads keep sharing simterpose's CPU" },
 };

@@ -15,21 +15,24 @@ const SERVED_PATHS: ReadonlySet<string> = new Set([...CPU_FILE_PATHS, ...NAME_FI
 /** Longer paths are none of the served ones: no need to read further. */
 const LONGEST_SERVED = Math.max(...[...SERVED_PATHS].map((path) => path.length));
 
-const opening = (pathArgument: number) => (ctx: SyscallContext): Outcome => {
-  const path = ctx.memory.cString(ctx.args[pathArgument]!, LONGEST_SERVED + 1);
-  if (!SERVED_PATHS.has(path)) return NATIVE;
-  const { services } = ctx;
-  const host = ctx.process.host;
-  const served = NAME_FILE_PATHS.has(path) ? services.nameFiles.pathFor(path, host) : services.cpuFiles.pathFor(path, services.coresOf(host));
-  const generated = Buffer.from(`${served}\0`);
-  const address = ctx.scratchBelowStack(generated.length);
-  ctx.memory.write(address, generated);
-  const args = [...ctx.args];
-  args[pathArgument] = address;
-  return instead(ctx.sysno, args);
-};
+const opening =
+  (pathArgument: number) =>
+  (ctx: SyscallContext): Outcome => {
+    const path = ctx.memory.cString(ctx.args[pathArgument]!, LONGEST_SERVED + 1);
+    if (!SERVED_PATHS.has(path)) return NATIVE;
+    const { services } = ctx;
+    const host = ctx.process.host;
+    const served = NAME_FILE_PATHS.has(path) ? services.nameFiles.pathFor(path, host) : services.cpuFiles.pathFor(path, services.coresOf(host));
+    const generated = Buffer.from(`${served}\0`);
+    const address = ctx.scratchBelowStack(generated.length);
+    ctx.memory.write(address, generated);
+    const args = [...ctx.args];
+    args[pathArgument] = address;
+    return instead(ctx.sysno, args);
+  };
 
-const NOTE = 'runs in the kernel; /proc/cpuinfo, /proc/stat and /sys/devices/system/cpu/{online,possible,present} open files describing the host\'s cores, /etc/hosts and /etc/hostname files naming the platform\'s hosts';
+const NOTE =
+  "runs in the kernel; /proc/cpuinfo, /proc/stat and /sys/devices/system/cpu/{online,possible,present} open files describing the host's cores, /etc/hosts and /etc/hostname files naming the platform's hosts";
 
 export const fileOpenSyscalls: FamilyTable = {
   open: { level: 'mediated', handler: opening(0), note: NOTE },

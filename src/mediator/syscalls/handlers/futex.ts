@@ -35,7 +35,9 @@ function wait(ctx: SyscallContext, bitset: number, absolute: boolean): Outcome {
   if (timeout !== 0) {
     const time = readTimespec(ctx.memory, timeout);
     if (!validTimespec(time)) return fail(Errno.EINVAL);
-    deadline = absolute ? services.time.at((op & FUTEX_CLOCK_REALTIME) !== 0 ? CLOCK_REALTIME : CLOCK_MONOTONIC, time) : services.time.after(timespecSeconds(time));
+    deadline = absolute
+      ? services.time.at((op & FUTEX_CLOCK_REALTIME) !== 0 ? CLOCK_REALTIME : CLOCK_MONOTONIC, time)
+      : services.time.after(timespecSeconds(time));
   }
   if (readU32(ctx.memory, address) !== asUint(expected)) return fail(Errno.EAGAIN);
   return blocked({

@@ -37,14 +37,16 @@ function setpgid(ctx: SyscallContext): Outcome {
 }
 
 /** getpriority, setpriority, ioprio_get, ioprio_set: (which, who): `who` is a pid or a group for some `which`. */
-const byWhich = (processKind: number, groupKind: number) => (ctx: SyscallContext): Outcome => {
-  const which = asInt(ctx.args[0]!);
-  const who = asInt(ctx.args[1]!);
-  if ((which !== processKind && which !== groupKind) || who === 0) return native();
-  const real = which === processKind ? realProcessId(ctx, who) : ctx.services.tracees.pids.toReal(ctx.process.host, who);
-  if (real === undefined) return fail(Errno.ESRCH);
-  return instead(ctx.sysno, [ctx.args[0]!, real, ...ctx.args.slice(2)]);
-};
+const byWhich =
+  (processKind: number, groupKind: number) =>
+  (ctx: SyscallContext): Outcome => {
+    const which = asInt(ctx.args[0]!);
+    const who = asInt(ctx.args[1]!);
+    if ((which !== processKind && which !== groupKind) || who === 0) return native();
+    const real = which === processKind ? realProcessId(ctx, who) : ctx.services.tracees.pids.toReal(ctx.process.host, who);
+    if (real === undefined) return fail(Errno.ESRCH);
+    return instead(ctx.sysno, [ctx.args[0]!, real, ...ctx.args.slice(2)]);
+  };
 
 /** The kernel fills in the system's names; the node name becomes the simulated host's. */
 function uname(ctx: SyscallContext): Outcome {
@@ -68,7 +70,7 @@ function sysinfo(ctx: SyscallContext): Outcome {
   });
 }
 
-const PIDS_NOTE = 'the pid argument is a virtual pid of the caller\'s host, made real for the kernel';
+const PIDS_NOTE = "the pid argument is a virtual pid of the caller's host, made real for the kernel";
 
 export const identitySyscalls: FamilyTable = {
   getpid: { level: 'emulated', handler: getpid, note: 'the virtual pid: per host, in creation order' },
@@ -98,7 +100,7 @@ export const identitySyscalls: FamilyTable = {
   migrate_pages: { level: 'mediated', handler: namesAPid, note: PIDS_NOTE },
   move_pages: { level: 'mediated', handler: namesAPid, note: PIDS_NOTE },
   kcmp: { level: 'mediated', handler: (ctx) => withRealPids(ctx, [0, 1]), note: PIDS_NOTE },
-  sysinfo: { level: 'mediated', handler: sysinfo, note: 'runs in the kernel; uptime is virtual time, loads are 0, procs counts the host\'s processes' },
+  sysinfo: { level: 'mediated', handler: sysinfo, note: "runs in the kernel; uptime is virtual time, loads are 0, procs counts the host's processes" },
   uname: { level: 'mediated', handler: uname, note: 'the node name is the simulated host name (gethostname reads it)' },
-  sethostname: { level: 'emulated', handler: () => fail(Errno.EPERM), note: 'fails with EPERM: the host name is the platform\'s' },
+  sethostname: { level: 'emulated', handler: () => fail(Errno.EPERM), note: "fails with EPERM: the host name is the platform's" },
 };

@@ -48,20 +48,22 @@ function write(ctx: SyscallContext): Outcome {
 }
 
 /** splice, tee, sendfile, copy_file_range: both ends must be ready, and the output end is written as write() is. */
-const transferring = (input: number, output: number) => (ctx: SyscallContext): Outcome => {
-  const pid = ctx.process.pid;
-  const kernelFds = ctx.services.kernelFds;
-  const source = asInt(ctx.args[input]!);
-  const sink = asInt(ctx.args[output]!);
-  // Virtual sockets have no kernel pages to splice: programs fall back to read and write.
-  if (ctx.process.fds.get(source) !== undefined || ctx.process.fds.get(sink) !== undefined) return fail(Errno.EINVAL);
-  const sourceInfo = kernelFds.inspect(pid, source);
-  if (canBlock(sourceInfo) && readyEvents(sourceInfo, POLLIN) === 0) return waitFor(ctx, source, POLLIN);
-  const sinkInfo = kernelFds.inspect(pid, sink);
-  if (!canBlock(sinkInfo)) return NATIVE;
-  if (readyEvents(sinkInfo, POLLOUT) === 0) return waitFor(ctx, sink, POLLOUT);
-  return nonblockingFor(ctx, sink);
-};
+const transferring =
+  (input: number, output: number) =>
+  (ctx: SyscallContext): Outcome => {
+    const pid = ctx.process.pid;
+    const kernelFds = ctx.services.kernelFds;
+    const source = asInt(ctx.args[input]!);
+    const sink = asInt(ctx.args[output]!);
+    // Virtual sockets have no kernel pages to splice: programs fall back to read and write.
+    if (ctx.process.fds.get(source) !== undefined || ctx.process.fds.get(sink) !== undefined) return fail(Errno.EINVAL);
+    const sourceInfo = kernelFds.inspect(pid, source);
+    if (canBlock(sourceInfo) && readyEvents(sourceInfo, POLLIN) === 0) return waitFor(ctx, source, POLLIN);
+    const sinkInfo = kernelFds.inspect(pid, sink);
+    if (!canBlock(sinkInfo)) return NATIVE;
+    if (readyEvents(sinkInfo, POLLOUT) === 0) return waitFor(ctx, sink, POLLOUT);
+    return nonblockingFor(ctx, sink);
+  };
 
 const NOTE = 'let through when it will not block; otherwise waits in virtual time for the descriptor';
 

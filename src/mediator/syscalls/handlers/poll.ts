@@ -48,7 +48,13 @@ function waitForAny(ctx: SyscallContext, watched: Watched[], timeout: number | u
     isReady: () => watched.some((w) => eventsNow(ctx, w) !== 0),
     watch: kernelFds,
     // Only virtual sockets: their changes of readiness are the only news (kernel descriptors must be probed).
-    sources: () => (kernelFds.length === 0 ? virtualSockets(ctx, watched.map((w) => w.fd)) : undefined),
+    sources: () =>
+      kernelFds.length === 0
+        ? virtualSockets(
+            ctx,
+            watched.map((w) => w.fd),
+          )
+        : undefined,
     deadline: timeout === undefined ? undefined : ctx.services.time.after(timeout),
     onTimeout: () => answer(watched.map(() => 0)),
     onSignal: 'eintr',
@@ -62,12 +68,18 @@ function pollCommon(ctx: SyscallContext, timeout: number | undefined, mask: bigi
   const entries = readPollfds(ctx.memory, array, count);
   // poll ignores entries with a negative fd, and reports nothing for them.
   const watched = entries.filter((entry) => entry.fd >= 0);
-  return waitForAny(ctx, watched, timeout, (ready) => {
-    let next = 0;
-    const revents = entries.map((entry) => (entry.fd >= 0 ? ready[next++]! : 0));
-    writePollRevents(ctx.memory, array, entries, revents);
-    return done(ready.filter((events) => events !== 0).length);
-  }, mask);
+  return waitForAny(
+    ctx,
+    watched,
+    timeout,
+    (ready) => {
+      let next = 0;
+      const revents = entries.map((entry) => (entry.fd >= 0 ? ready[next++]! : 0));
+      writePollRevents(ctx.memory, array, entries, revents);
+      return done(ready.filter((events) => events !== 0).length);
+    },
+    mask,
+  );
 }
 
 function poll(ctx: SyscallContext): Outcome {
@@ -97,14 +109,20 @@ function selectCommon(ctx: SyscallContext, timeout: number | undefined, mask: bi
   for (const { fd } of watched) {
     if (ctx.process.fds.get(fd) === undefined && ctx.services.kernelFds.inspect(ctx.process.pid, fd) === null) return fail(Errno.EBADF);
   }
-  return waitForAny(ctx, watched, timeout, (ready) => {
-    const results: number[][] = sets.map(() => []);
-    ready.forEach((events, j) => {
-      if ((events & SET_EVENTS[owners[j]!]!) !== 0) results[owners[j]!]!.push(watched[j]!.fd);
-    });
-    sets.forEach((address, set) => writeFdSet(ctx.memory, address, nfds, results[set]!));
-    return done(results.reduce((count, fds) => count + fds.length, 0));
-  }, mask);
+  return waitForAny(
+    ctx,
+    watched,
+    timeout,
+    (ready) => {
+      const results: number[][] = sets.map(() => []);
+      ready.forEach((events, j) => {
+        if ((events & SET_EVENTS[owners[j]!]!) !== 0) results[owners[j]!]!.push(watched[j]!.fd);
+      });
+      for (const [set, address] of sets.entries()) writeFdSet(ctx.memory, address, nfds, results[set]!);
+      return done(results.reduce((count, fds) => count + fds.length, 0));
+    },
+    mask,
+  );
 }
 
 function select(ctx: SyscallContext): Outcome {

@@ -138,14 +138,30 @@ function waitid(ctx: SyscallContext): Outcome {
 }
 
 export const processSyscalls: FamilyTable = {
-  clone: { level: 'mediated', handler: clone, note: 'runs in the kernel; the new thread or process is attached and scheduled, and gets the next virtual id of its host' },
-  clone3: { level: 'mediated', handler: clone3, note: 'runs in the kernel; the new thread or process is attached and scheduled, and gets the next virtual id of its host' },
+  clone: {
+    level: 'mediated',
+    handler: clone,
+    note: 'runs in the kernel; the new thread or process is attached and scheduled, and gets the next virtual id of its host',
+  },
+  clone3: {
+    level: 'mediated',
+    handler: clone3,
+    note: 'runs in the kernel; the new thread or process is attached and scheduled, and gets the next virtual id of its host',
+  },
   fork: { level: 'mediated', handler: fork, note: 'runs in the kernel; the child is attached and scheduled' },
   vfork: { level: 'mediated', handler: vfork, note: 'the parent is held until the child execs or exits' },
   set_tid_address: { level: 'mediated', handler: setTidAddress, note: 'recorded so thread exits wake emulated futex waiters; returns the virtual tid' },
   exit_group: { level: 'mediated', handler: exitGroup, note: 'runs in the kernel' },
   wait4: { level: 'mediated', handler: wait4, note: 'emulated while it would block; reaping happens in the kernel; pids are virtual' },
   waitid: { level: 'mediated', handler: waitid, note: 'emulated while it would block; reaping happens in the kernel; pids are virtual' },
-  execve: { level: 'mediated', handler: exec, note: 'runs in the kernel; trapped because in a multi-threaded process it kills the other threads, which simterpose must let die; the vDSO is disabled in the new image' },
-  execveat: { level: 'mediated', handler: exec, note: 'runs in the kernel; trapped because in a multi-threaded process it kills the other threads, which simterpose must let die; the vDSO is disabled in the new image' },
+  execve: {
+    level: 'mediated',
+    handler: exec,
+    note: 'runs in the kernel; trapped because in a multi-threaded process it kills the other threads, which simterpose must let die; the vDSO is disabled in the new image',
+  },
+  execveat: {
+    level: 'mediated',
+    handler: exec,
+    note: 'runs in the kernel; trapped because in a multi-threaded process it kills the other threads, which simterpose must let die; the vDSO is disabled in the new image',
+  },
 };

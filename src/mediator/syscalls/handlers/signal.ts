@@ -1,6 +1,7 @@
 import { Errno } from '../../abi/errno.js';
 import { MAX_SIGNAL, SIGKILL, SIGSTOP, readSigaction, readSigset } from '../../abi/signal.js';
 import { asInt } from '../../abi/tracee-memory.js';
+import type { Process } from '../../tracees/tracees.js';
 import type { FamilyTable, SyscallContext } from '../context.js';
 import { NATIVE, blocked, done, fail, instead, type Outcome } from '../outcome.js';
 import { groupMembers, realGroupOf, realProcessId, realThreadId } from '../pid-arguments.js';
@@ -46,7 +47,7 @@ function kill(ctx: SyscallContext): Outcome {
   if (target > 0) return sendSignal([0])(ctx);
   const signal = asInt(ctx.args[1]!);
   if (signal < 0 || signal > MAX_SIGNAL) return fail(Errno.EINVAL);
-  let members;
+  let members: Process[];
   if (target === -1) {
     members = groupMembers(ctx, 'all');
   } else {
@@ -78,7 +79,11 @@ const SENT = 'sent by the kernel to the real ids behind the virtual ones; emulat
 
 export const signalSyscalls: FamilyTable = {
   rt_sigaction: { level: 'mediated', handler: rtSigaction, note: 'recorded: handlers and SA_RESTART decide how waits end' },
-  kill: { level: 'mediated', handler: kill, note: 'to a virtual pid: sent by the kernel to the real one; to a group or everyone: sent by simterpose to the tracees of the host' },
+  kill: {
+    level: 'mediated',
+    handler: kill,
+    note: 'to a virtual pid: sent by the kernel to the real one; to a group or everyone: sent by simterpose to the tracees of the host',
+  },
   tkill: { level: 'mediated', handler: sendSignal([], 0), note: SENT },
   tgkill: { level: 'mediated', handler: sendSignal([0], 1), note: SENT },
   rt_sigqueueinfo: { level: 'mediated', handler: sendSignal([0]), note: SENT },

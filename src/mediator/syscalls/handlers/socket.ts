@@ -133,7 +133,14 @@ function connect(ctx: SyscallContext): Outcome {
 }
 
 function waitForConnection(ctx: SyscallContext, socket: StreamSocket): Outcome {
-  return blocked({ kind: 'io', reason: `a connection to be established in ${ctx.thread.label}`, isReady: () => socket.connection() !== 'connecting', watch: [], sources: () => [socket], onSignal: 'restartable' });
+  return blocked({
+    kind: 'io',
+    reason: `a connection to be established in ${ctx.thread.label}`,
+    isReady: () => socket.connection() !== 'connecting',
+    watch: [],
+    sources: () => [socket],
+    onSignal: 'restartable',
+  });
 }
 
 function endpointOf(ctx: SyscallContext, which: 'local' | 'remote'): Outcome {
