@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { UserError } from './errors.js';
+import { EXIT_STATUS } from './exit-status.js';
 import { registerRun } from './commands/run.js';
 import { registerSyscalls } from './commands/syscalls.js';
 import { registerPlatform } from './commands/platform.js';
@@ -53,8 +54,5 @@ function reportFailure(error: unknown): number {
   // Anything else is simterpose's own bug: say so, with what helps fix it.
   const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
   process.stderr.write(`simterpose: internal error (please report it): ${detail}\n`);
-  return INTERNAL_ERROR;
+  return EXIT_STATUS.internalError;
 }
-
-/** Exit status for a bug in simterpose itself (EX_SOFTWARE). */
-const INTERNAL_ERROR = 70;

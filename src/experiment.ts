@@ -8,30 +8,20 @@ import { ProgressLine } from './report/progress.js';
 import { RunRecorder } from './report/recorder.js';
 import { chromeTrace } from './report/trace.js';
 import type { RunReport } from './report/types.js';
-import { ptrace } from './mediator/native.js';
 import { StraceFormatter } from './mediator/strace/formatter.js';
-import { syscallNumber } from './mediator/syscalls/table.js';
-import { DEFAULT_CPU_THRESHOLD, DEFAULT_REFERENCE_SPEED, defaultCpuModel, type CpuModelName, type CpuModelOptions } from './mediator/host/cpu-model.js';
-import { DEFAULT_EPOCH } from './mediator/host/virtual-time.js';
-import { MAX_SEED } from './mediator/host/random.js';
 import type { Process, Thread } from './mediator/tracees/tracees.js';
-import { CANNOT_EXECUTE, resolveProgram } from './program-path.js';
+import { EXIT_STATUS, shellStatus } from './exit-status.js';
+import { resolveProgram } from './program-path.js';
+import { resolveRunOptions, type RunOptions } from './run-options.js';
 import { loadSimulation, parseDeployment } from './sim/index.js';
-import type { NetworkMode } from './net/index.js';
 
-export interface ExperimentOptions {
+export interface ExperimentOptions extends RunOptions {
   /** SimGrid platform file. */
   platform: string;
   /** The program to run and its arguments (or a deployment). */
   command?: string[];
   /** A SimGrid deployment file: programs, their hosts and start times (instead of `command`). */
   deployment?: string;
-  /** Host the program runs on (default: the platform's first host). */
-  host?: string;
-  /** How AF_INET traffic travels: full mediation (the default) or address translation over kernel loopback sockets. */
-  network?: NetworkMode;
-  /** Socket data, id and clock syscalls come as seccomp user notifications (default true; see MediatorOptions). */
-  notifySyscalls?: boolean;
   /**
    * Keep each process's stdout and stderr in memory, in the result's
    * `outputs` (default: true). Captured output is not echoed unless
@@ -41,34 +31,8 @@ export interface ExperimentOptions {
   /** Where output goes, prefixed with host and pid, when several processes run or it is captured (default: simterpose's stdout and stderr). */
   writeStdout?: (text: string) => void;
   writeStderr?: (text: string) => void;
-  /** Each process's stdout, stderr (and strace with `strace: true`) in its own file: DIR/HOST/NAME.PID.stdout... */
-  outputDir?: string;
-  /** Write the run's report (a RunReport) to this JSON file. */
-  report?: string;
-  /** Write a Chrome trace-event JSON file (for Perfetto or chrome://tracing) of the run's virtual timeline. */
-  trace?: string;
   /** Show a live progress line on this terminal stream while the run goes on (ignored unless it is a TTY). */
   progress?: NodeJS.WriteStream;
-  /** Log every trapped syscall: true for stderr (or each process's file with `outputDir`), or a file path. */
-  strace?: boolean | string;
-  /** Syscall names to leave untrapped and native (a developer's knob for benchmarks). */
-  untrap?: string[];
-  /**
-   * CPU shared by simterpose's main thread and its tracees (default: the first this process may use);
-   * the process's other threads move to its other CPUs. 'none' leaves scheduling to Linux.
-   */
-  cpu?: number | 'none';
-  /** Date (ISO 8601) or 'now' that virtual time 0 corresponds to (default 2000-01-01T00:00:00Z). */
-  epoch?: string;
-  /** How computation costs virtual time (default: instructions where a hardware counter exists, else cputime). */
-  cpuModel?: CpuModelName;
-  flopsPerInstruction?: number;
-  /** Flops per CPU second of this machine, for the cputime model. */
-  referenceSpeed?: number;
-  /** Work below this many flops is carried over rather than simulated at once. */
-  cpuThreshold?: number;
-  /** Seeds getrandom, /dev/urandom, /dev/random and AT_RANDOM: same seed, same bytes (default 0). */
-  seed?: number;
   /** Told once which CPU model was chosen when it was not given (a one-line notice). */
   onNotice?: (message: string) => void;
   /** Environment of the program (default: simterpose's own). */
@@ -124,30 +88,19 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
   if (!existsSync(options.platform)) throw new UserError(`platform file not found: ${options.platform}`);
   const sim = await loadSimulation(options.platform);
   const hostNames = sim.hosts().map((h) => h.name);
-  const untrapped = new Set(options.untrap ?? []);
-  for (const name of untrapped) {
-    if (syscallNumber(name) === undefined) throw new UserError(`--untrap: unknown syscall '${name}'`, 'simterpose syscalls lists them');
-  }
+  const settings = resolveRunOptions(options);
   const starts = plan(options, hostNames);
   const wallStart = performance.now();
   const outputDir = options.outputDir === undefined ? undefined : new OutputDirectory(options.outputDir);
   const straceOutput = openStrace(options.strace, outputDir);
-  const cpuModel = cpuModelOptions(options);
   const recorder = new RunRecorder({ timeline: options.trace !== undefined, hostOf: (address) => mediator.network.addresses.hostAt(address) });
   const mediator: Mediator = new Mediator({
-    trapAll: options.strace !== undefined && options.strace !== false,
-    untrapped,
-    cpu: chooseCpu(options.cpu),
+    ...settings,
     sim,
-    epoch: parseEpoch(options.epoch),
-    seed: parseSeed(options.seed),
-    cpuModel,
-    network: options.network ?? 'full',
-    notifySyscalls: options.notifySyscalls ?? true,
     strace: straceOutput === undefined ? undefined : new StraceFormatter(straceOutput.write, () => mediator.scheduler.now),
     observer: recorder,
   });
-  if (options.cpuModel === undefined && cpuModel.model === 'cputime')
+  if (settings.cpuModelChosen && settings.cpuModel.model === 'cputime')
     options.onNotice?.(cputimeNotice(mediator.stopOverheadNs, mediator.notificationOverheadNs));
   const captured = options.captureOutput === false ? undefined : new CapturedOutput();
   const route = routeOutputs(
@@ -169,7 +122,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     await mediator.run();
     progress?.stop();
     route.flush();
-    const exitCode = starts.length === 1 ? shellStatus(launched[0]!) : firstFailure(mediator.tracees.exited.filter((p) => launched.includes(p)));
+    const exitCode = starts.length === 1 ? processStatus(launched[0]!) : firstFailure(mediator.tracees.exited.filter((p) => launched.includes(p)));
     const report = recorder.report(exitCode, mediator.scheduler.now);
     if (options.report !== undefined) writeJson('--report', options.report, report);
     if (options.trace !== undefined) writeJson('--trace', options.trace, chromeTrace(recorder, hostNames));
@@ -194,7 +147,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
       stops: mediator.stops,
     };
   } catch (error) {
-    if (error instanceof SpawnError) throw new UserError(`cannot execute '${error.program}': ${error.message}`, undefined, CANNOT_EXECUTE);
+    if (error instanceof SpawnError) throw new UserError(`cannot execute '${error.program}': ${error.message}`, undefined, EXIT_STATUS.cannotExecute);
     throw error;
   } finally {
     progress?.stop();
@@ -245,46 +198,10 @@ function plan(options: ExperimentOptions, hostNames: string[]): Start[] {
 /** A deployment's status: the first non-zero one among its processes, in the order they exited. */
 function firstFailure(processes: Process[]): number {
   for (const process of processes) {
-    const status = shellStatus(process);
+    const status = processStatus(process);
     if (status !== 0) return status;
   }
   return 0;
-}
-
-function parseEpoch(epoch: string | undefined): number {
-  if (epoch === undefined) return DEFAULT_EPOCH;
-  if (epoch === 'now') return Date.now() / 1000;
-  const date = Date.parse(epoch);
-  if (Number.isNaN(date)) throw new UserError(`--epoch: '${epoch}' is not an ISO 8601 date or 'now'`, 'for example --epoch 2024-05-01T12:00:00Z');
-  return date / 1000;
-}
-
-function parseSeed(seed: number | undefined): number {
-  if (seed === undefined) return 0;
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new UserError(`--seed must be an integer from 0 to ${MAX_SEED}, not ${seed}`);
-  return seed;
-}
-
-function positive(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value <= 0) throw new UserError(`${name} must be a positive number, not ${value}`);
-  return value;
-}
-
-function cpuModelOptions(options: ExperimentOptions): CpuModelOptions {
-  const model = options.cpuModel ?? defaultCpuModel();
-  if (model === 'instructions' && !ptrace.instructionCounterAvailable()) {
-    throw new UserError(
-      '--cpu-model instructions: this machine has no hardware instruction counter',
-      'use --cpu-model cputime (with --reference-speed from `simterpose calibrate`) or none',
-    );
-  }
-  return {
-    model,
-    flopsPerInstruction: positive('--flops-per-instruction', options.flopsPerInstruction, 1),
-    referenceSpeed: positive('--reference-speed', options.referenceSpeed, DEFAULT_REFERENCE_SPEED),
-    threshold: options.cpuThreshold === undefined ? DEFAULT_CPU_THRESHOLD : Math.max(0, options.cpuThreshold),
-  };
 }
 
 function cputimeNotice(stopOverheadNs: number, notificationOverheadNs: number): string {
@@ -298,18 +215,6 @@ function environment(env: Record<string, string | undefined> = process.env): str
   return Object.entries(env)
     .filter((entry): entry is [string, string] => entry[1] !== undefined)
     .map(([key, value]) => `${key}=${value}`);
-}
-
-/**
- * The CPU the mediator and its tracees share: the first this process may
- * run on (taskset or a cgroup may have taken CPU 0 away), unless told.
- */
-function chooseCpu(cpu: ExperimentOptions['cpu']): number | undefined {
-  if (cpu === 'none') return undefined;
-  const allowed = ptrace.allowedCpus();
-  if (cpu === undefined) return allowed[0];
-  if (!allowed.includes(cpu)) throw new UserError(`--cpu ${cpu}: simterpose may not run there (it may use CPUs ${allowed.join(', ')})`);
-  return cpu;
 }
 
 function openStrace(
@@ -328,10 +233,9 @@ function openStrace(
   return { write: (line) => writeSync(fd, line), close: () => closeSync(fd) };
 }
 
-export function shellStatus(process: Process): number {
-  const status = process.exitStatus;
-  if (status === undefined) return 1;
-  return 'code' in status ? status.code : 128 + status.signal;
+/** A process's status as a shell reports it (1 for one whose end was never seen). */
+function processStatus(process: Process): number {
+  return process.exitStatus === undefined ? 1 : shellStatus(process.exitStatus);
 }
 
 function summaries(mediator: Mediator): ProcessSummary[] {

@@ -1,9 +1,9 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { UserError } from './errors.js';
+import { EXIT_STATUS } from './exit-status.js';
 
-/** Exit status when a program cannot be executed, as shells report it. */
-export const CANNOT_EXECUTE = 127;
+const CANNOT_EXECUTE = EXIT_STATUS.cannotExecute;
 
 function executableFile(path: string): boolean {
   try {

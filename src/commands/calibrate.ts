@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { UserError } from '../errors.js';
 import { calibrate } from '../mediator/host/cpu-model.js';
-import { parseNumber } from './run.js';
+import { parseNumber } from '../run-options.js';
 
 /** `simterpose calibrate`: the --reference-speed that makes the cputime model charge as the instructions model would. */
 export function registerCalibrate(program: Command): void {

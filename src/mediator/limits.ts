@@ -1,7 +1,4 @@
-import { UserError } from '../errors.js';
-
-/** Exit status when simterpose could not finish the run (as for a deadlock). */
-export const RUN_FAILED = 125;
+import { RunFailedError } from '../errors.js';
 
 /**
  * A system limit hit while mediating many processes, as one line the user
@@ -11,24 +8,24 @@ export const RUN_FAILED = 125;
  * open-files limit than the usual 1024 (Node raises its soft limit to the
  * hard one at start-up: the hard limit is what counts).
  */
-export function limitError(error: unknown, liveProcesses: number): UserError | undefined {
+export function limitError(error: unknown, liveProcesses: number): RunFailedError | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   const alive = `${liveProcesses} process${liveProcesses === 1 ? '' : 'es'} alive`;
   switch (code) {
     case 'EMFILE':
-      return new UserError(`too many open files with ${alive}: raise the open-files limit (ulimit -n)`, undefined, RUN_FAILED);
+      return new RunFailedError(`too many open files with ${alive}: raise the open-files limit (ulimit -n)`);
     case 'ENFILE':
-      return new UserError(`the system's open-file table is full with ${alive}: raise fs.file-max`, undefined, RUN_FAILED);
+      return new RunFailedError(`the system's open-file table is full with ${alive}: raise fs.file-max`);
     default:
       return undefined;
   }
 }
 
 /** Like `limitError`, and for starting a process also EAGAIN (no more processes allowed) and ENOMEM. */
-export function spawnLimitError(error: unknown, liveProcesses: number): UserError | undefined {
+export function spawnLimitError(error: unknown, liveProcesses: number): RunFailedError | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   const alive = `${liveProcesses} process${liveProcesses === 1 ? '' : 'es'} alive`;
-  if (code === 'EAGAIN') return new UserError(`cannot start another process with ${alive}: raise the limit with ulimit -u`, undefined, RUN_FAILED);
-  if (code === 'ENOMEM') return new UserError(`out of memory starting another process with ${alive}`, undefined, RUN_FAILED);
+  if (code === 'EAGAIN') return new RunFailedError(`cannot start another process with ${alive}: raise the limit with ulimit -u`);
+  if (code === 'ENOMEM') return new RunFailedError(`out of memory starting another process with ${alive}`);
   return limitError(error, liveProcesses);
 }

@@ -5,6 +5,7 @@ import { syscallName, syscallNumber } from '../mediator/syscalls/table.js';
 import type { Process, Thread } from '../mediator/tracees/tracees.js';
 import { SocketFile } from '../mediator/sockets/socket-file.js';
 import type { Wait } from '../mediator/loop/waits.js';
+import { shellStatus } from '../exit-status.js';
 import { shownPid } from './ids.js';
 import type { ProcessReport, RunReport } from './types.js';
 
@@ -203,7 +204,7 @@ export class RunRecorder implements MediatorObserver {
         parent: record.parent === undefined ? null : shownPid(record.parent),
         command: process.command,
         exit,
-        status: 'code' in exit ? exit.code : 128 + exit.signal,
+        status: shellStatus(exit),
         start: record.start,
         end: record.end ?? virtualTime,
         cpuTime: cpuTime(process),

@@ -23,12 +23,14 @@ export interface CpuModelOptions {
   threshold: number;
 }
 
-export const DEFAULT_REFERENCE_SPEED = 1e9;
-export const DEFAULT_CPU_THRESHOLD = 1e5;
+/** Whether this machine has a per-thread hardware instruction counter (the instructions model needs one). */
+export function instructionCounterAvailable(): boolean {
+  return ptrace.instructionCounterAvailable();
+}
 
 /** The model used when the user does not choose: instructions where the counter exists. */
 export function defaultCpuModel(): CpuModelName {
-  return ptrace.instructionCounterAvailable() ? 'instructions' : 'cputime';
+  return instructionCounterAvailable() ? 'instructions' : 'cputime';
 }
 
 interface Meter {

@@ -19,9 +19,6 @@ import {
 import type { Scheduler } from '../loop/scheduler.js';
 import type { Process, Thread, TraceeTable } from '../tracees/tracees.js';
 
-/** 2000-01-01T00:00:00Z: the default epoch, so that reruns see the same dates. */
-export const DEFAULT_EPOCH = Date.UTC(2000, 0, 1) / 1000;
-
 /** Monotonic clocks start here, not at 0: some programs treat a zero time as "unset". */
 const BOOT_UPTIME = 1000;
 

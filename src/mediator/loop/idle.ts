@@ -1,10 +1,11 @@
+import { RunFailedError } from '../../errors.js';
 import { ptrace } from '../native.js';
 import { POLLIN } from '../abi/poll.js';
 import type { Scheduler } from './scheduler.js';
 import type { TraceeTable } from '../tracees/tracees.js';
 
 /** Every tracee waits and nothing can ever wake one: the run cannot go on. */
-export class DeadlockError extends Error {
+export class DeadlockError extends RunFailedError {
   constructor(readonly waits: string[]) {
     super(`deadlock: every process waits and nothing can wake them:\n${waits.map((w) => `  ${w}`).join('\n')}`);
     this.name = 'DeadlockError';

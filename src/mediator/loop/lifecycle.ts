@@ -7,7 +7,8 @@ import { writeI32 } from '../abi/tracee-memory.js';
 import { prepareExecImage } from '../tracees/exec-image.js';
 import { futexKey } from '../tracees/futex-key.js';
 import { killsByDefault } from '../tracees/pending-signals.js';
-import type { ExitStatus, Process, Thread, TraceeTable } from '../tracees/tracees.js';
+import type { ProcessExit } from '../../exit-status.js';
+import type { Process, Thread, TraceeTable } from '../tracees/tracees.js';
 import type { Scheduler } from './scheduler.js';
 import type { Stop, Tracer } from './tracer.js';
 
@@ -280,7 +281,7 @@ export class Lifecycle {
 
   private reapQuietly(thread: Thread): void {
     this.tracer.release(thread.tid);
-    let status: ExitStatus | undefined;
+    let status: ProcessExit | undefined;
     try {
       status = this.tracer.reap(thread.tid);
     } catch {
@@ -294,7 +295,7 @@ export class Lifecycle {
     if (thread.clearChildTid !== 0) this.scheduler.wakeFutex(futexKey(thread.process.addressSpace, thread.clearChildTid), 1);
   }
 
-  private threadGone(thread: Thread, status: ExitStatus | undefined): void {
+  private threadGone(thread: Thread, status: ProcessExit | undefined): void {
     const process = thread.process;
     if (thread.state !== 'exited') this.hooks.threadEnded(thread);
     this.tracees.removeThread(thread);
@@ -311,7 +312,7 @@ export class Lifecycle {
     this.processGone(process, process.leaderStatus ?? status ?? { signal: 9, core: false });
   }
 
-  private processGone(process: Process, status: ExitStatus): void {
+  private processGone(process: Process, status: ProcessExit): void {
     process.exitStatus = status;
     this.tracees.exited.push(process);
     this.hooks.processExited(process);

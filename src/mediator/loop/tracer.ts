@@ -1,5 +1,6 @@
 import { ptrace, StopKind } from '../native.js';
-import type { ExitStatus, Thread } from '../tracees/tracees.js';
+import type { ProcessExit } from '../../exit-status.js';
+import type { Thread } from '../tracees/tracees.js';
 
 /** A thread's next event, decoded. */
 export type Stop =
@@ -19,7 +20,7 @@ export type Stop =
   | { kind: 'preempted' }
   /** A stop with nothing to do but go on (group stop, a new child's first stop). */
   | { kind: 'other' }
-  | { kind: 'ended'; status: ExitStatus }
+  | { kind: 'ended'; status: ProcessExit }
   /** The kernel no longer knows the tid: it was reaped with its group. */
   | { kind: 'gone' };
 
@@ -176,7 +177,7 @@ export class Tracer {
   }
 
   /** Waits for a thread's final exit, letting it through any stop on the way; undefined if it was reaped elsewhere. */
-  reap(tid: number): ExitStatus | undefined {
+  reap(tid: number): ProcessExit | undefined {
     for (;;) {
       const stop = this.wait(tid, false, undefined)!;
       if (stop.kind === 'ended') return stop.status;

@@ -1,8 +1,7 @@
-import { UserError } from '../../errors.js';
+import { RunFailedError } from '../../errors.js';
 import type { Transfer, Transport } from '../../net/index.js';
 import type { Simulation } from '../../sim/index.js';
 import type { MediatorObserver } from '../observer.js';
-import { RUN_FAILED } from '../limits.js';
 import type { Scheduler } from '../loop/scheduler.js';
 
 /**
@@ -140,15 +139,14 @@ function bottleneckBandwidth(sim: Simulation, from: number, to: number): number 
  * the one measured, and a run that goes on with an unreachable host would
  * report results for a network nobody meant.
  */
-function noRouteError(sim: Simulation, source: string, destination: string): UserError | undefined {
+function noRouteError(sim: Simulation, source: string, destination: string): RunFailedError | undefined {
   try {
     sim.route(source, destination);
     return undefined;
   } catch {
-    return new UserError(
+    return new RunFailedError(
       `no route from host ${source} to host ${destination} in the platform`,
       'join their zones with a route or zoneRoute in the platform file',
-      RUN_FAILED,
     );
   }
 }

@@ -1,3 +1,4 @@
+import type { ProcessExit } from '../../exit-status.js';
 import type { Wait } from '../loop/waits.js';
 import type { SyscallState } from '../syscalls/context.js';
 import type { ExitHook, Outcome } from '../syscalls/outcome.js';
@@ -23,9 +24,6 @@ export type NextStep =
   | { kind: 'restart' }
   | { kind: 'resume'; signal: number }
   | { kind: 'finish'; result?: number };
-
-/** How a thread or process ended: its exit code, or the signal that killed it. */
-export type ExitStatus = { code: number } | { signal: number; core: boolean };
 
 export type ThreadState = 'runnable' | 'blocked' | 'exited';
 
@@ -79,7 +77,7 @@ export class Process {
   readonly children = new Set<Process>();
   /** Children that exited and that the kernel will let this process reap without blocking. */
   readonly zombies = new Set<Process>();
-  exitStatus: ExitStatus | undefined;
+  exitStatus: ProcessExit | undefined;
   /** A vfork child holds its parent in the kernel until it execs or exits. */
   vforkParent: Thread | undefined;
   /** exit_group was called or a fatal signal is being delivered: every thread is about to exit. */
@@ -87,7 +85,7 @@ export class Process {
   /** A leader that exited before its other threads: reaped when the last one leaves. */
   lingeringLeader: Thread | undefined;
   /** The leader's own exit status: the process's, once every thread is gone. */
-  leaderStatus: ExitStatus | undefined;
+  leaderStatus: ProcessExit | undefined;
   /** CPU time of its threads that already exited. */
   exitedThreadsCpuTime = 0;
   /** ITIMER_REAL (setitimer, alarm) on the virtual clock; `armed` tells a live arming from a replaced one. */

@@ -1,0 +1,218 @@
+import { UserError } from './errors.js';
+import { defaultCpuModel, instructionCounterAvailable, type CpuModelName, type CpuModelOptions } from './mediator/host/cpu-model.js';
+import { MAX_SEED } from './mediator/host/random.js';
+import { allowedCpus } from './mediator/mediator.js';
+import { syscallNumber } from './mediator/syscalls/table.js';
+import type { NetworkMode } from './net/index.js';
+
+/**
+ * The options of a run, declared once: `RunOptions` is what `runExperiment`
+ * takes, `RUN_OPTIONS` gives each its command-line flag, help and default,
+ * and `resolveRunOptions` checks them all, for the CLI and the library alike.
+ */
+export interface RunOptions {
+  /** Host the program runs on (default: the platform's first host). */
+  host?: string;
+  /** How AF_INET traffic travels: full mediation (the default) or address translation over kernel loopback sockets. */
+  network?: NetworkMode;
+  /** Socket data, id and clock syscalls come as seccomp user notifications rather than ptrace stops (default true). */
+  notifySyscalls?: boolean;
+  /** Log every trapped syscall: true for stderr (or each process's file with `outputDir`), or a file path. */
+  strace?: boolean | string;
+  /** Syscall names to leave untrapped and native (a developer's knob for benchmarks). */
+  untrap?: string[];
+  /**
+   * CPU shared by simterpose's main thread and its tracees (default: the first this process may use);
+   * the process's other threads move to its other CPUs. 'none' leaves scheduling to Linux.
+   */
+  cpu?: number | 'none';
+  /** Date (ISO 8601) or 'now' that virtual time 0 corresponds to (default 2000-01-01T00:00:00Z). */
+  epoch?: string;
+  /** Seeds getrandom, /dev/urandom, /dev/random and AT_RANDOM: same seed, same bytes (default 0). */
+  seed?: number;
+  /** How computation costs virtual time (default: instructions where a hardware counter exists, else cputime). */
+  cpuModel?: CpuModelName;
+  /** Flops one retired instruction counts for (instructions model). */
+  flopsPerInstruction?: number;
+  /** Flops per CPU second of this machine, for the cputime model. */
+  referenceSpeed?: number;
+  /** Work below this many flops is carried over rather than simulated at once. */
+  cpuThreshold?: number;
+  /** Write the run's report (a RunReport) to this JSON file. */
+  report?: string;
+  /** Write a Chrome trace-event JSON file (for Perfetto or chrome://tracing) of the run's virtual timeline. */
+  trace?: string;
+  /** Each process's stdout, stderr (and strace with `strace: true`) in its own file: DIR/HOST/NAME.PID.stdout... */
+  outputDir?: string;
+}
+
+/** How an option appears on the command line. */
+export interface OptionSpec<T> {
+  /** The flag and its argument, as commander reads them: '--seed <n>'. */
+  flag: string;
+  help: string;
+  /** The value when the option is not given (shown by --help). */
+  default?: T;
+  choices?: readonly string[];
+  /** From the command line's text to the option's value. */
+  parse?: (text: string) => T;
+}
+
+/** A number on the command line. */
+export function parseNumber(value: string): number {
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isFinite(number)) throw new UserError(`'${value}' is not a number`);
+  return number;
+}
+
+function parseCpu(value: string): number | 'none' {
+  if (value === 'none') return value;
+  const cpu = Number(value);
+  if (!Number.isInteger(cpu) || cpu < 0) throw new UserError(`--cpu takes a CPU number or 'none', not '${value}'`);
+  return cpu;
+}
+
+const NETWORK_MODES: readonly NetworkMode[] = ['full', 'translate'];
+const CPU_MODELS: readonly CpuModelName[] = ['instructions', 'cputime', 'none'];
+
+export const RUN_OPTIONS: { readonly [K in keyof RunOptions]-?: OptionSpec<NonNullable<RunOptions[K]>> } = {
+  host: { flag: '--host <name>', help: 'host the program runs on (default: the first host of the platform)' },
+  strace: { flag: '--strace [file]', help: 'log every syscall, strace-style, to stderr or to a file (traps every syscall: slower)' },
+  untrap: {
+    flag: '--untrap <syscalls>',
+    help: 'comma-separated syscalls to leave untrapped and native (for benchmarks and debugging)',
+    parse: (text) => text.split(',').filter((name) => name !== ''),
+  },
+  cpu: {
+    flag: '--cpu <n|none>',
+    help: 'CPU shared by simterpose and its tracees (default: the first it may use); its helper threads keep to the others; none lets Linux place them',
+    parse: parseCpu,
+  },
+  epoch: { flag: '--epoch <date|now>', help: 'date (ISO 8601) that virtual time 0 corresponds to; now for the real date', default: '2000-01-01T00:00:00Z' },
+  seed: {
+    flag: '--seed <n>',
+    help: 'seeds the random bytes programs get (getrandom, /dev/urandom, AT_RANDOM): same seed, same bytes',
+    default: 0,
+    parse: parseNumber,
+  },
+  cpuModel: {
+    flag: '--cpu-model <model>',
+    help: 'how computing costs virtual time (default: instructions where a hardware counter exists, else cputime)',
+    choices: CPU_MODELS,
+  },
+  flopsPerInstruction: {
+    flag: '--flops-per-instruction <n>',
+    help: 'flops one retired instruction counts for (instructions model)',
+    default: 1,
+    parse: parseNumber,
+  },
+  referenceSpeed: {
+    flag: '--reference-speed <flops>',
+    help: 'flops per CPU second of this machine, from `simterpose calibrate` (cputime model)',
+    default: 1e9,
+    parse: parseNumber,
+  },
+  cpuThreshold: {
+    flag: '--cpu-threshold <flops>',
+    help: 'work below this is carried over to the next syscall instead of simulated at once',
+    default: 1e5,
+    parse: parseNumber,
+  },
+  report: { flag: '--report <file.json>', help: "write the run's report (processes, statuses, virtual times, bytes) as JSON" },
+  trace: { flag: '--trace <file.json>', help: 'write a Chrome trace-event file of the virtual timeline (open it in ui.perfetto.dev)' },
+  outputDir: { flag: '--output-dir <dir>', help: "each process's stdout, stderr and strace in its own file: DIR/HOST/NAME.PID.stdout" },
+  network: {
+    flag: '--network <mode>',
+    help: 'full: the mediator carries every byte; translate: real loopback sockets, addresses rewritten',
+    default: 'full',
+    choices: NETWORK_MODES,
+  },
+  notifySyscalls: {
+    flag: '--no-notify-syscalls',
+    help: 'every trapped syscall is a ptrace stop; by default socket data (read, write, send, recv...), id and clock calls come as seccomp user notifications, which cost less (where io_uring has WAITID: Linux 6.7 or later)',
+    default: true,
+  },
+};
+
+/** The options of a run once checked, with every default applied. */
+export interface ResolvedRunOptions {
+  network: NetworkMode;
+  notifySyscalls: boolean;
+  trapAll: boolean;
+  untrapped: ReadonlySet<string>;
+  /** The CPU to pin to, if any. */
+  cpu: number | undefined;
+  /** Seconds since 1970 that virtual time 0 corresponds to. */
+  epoch: number;
+  seed: number;
+  cpuModel: CpuModelOptions;
+  /** Whether the CPU model was left to choose (the CLI then says which it took). */
+  cpuModelChosen: boolean;
+}
+
+/** Checks a run's options and applies their defaults; a mistake is a UserError naming the flag. */
+export function resolveRunOptions(options: RunOptions): ResolvedRunOptions {
+  const untrapped = new Set(options.untrap ?? []);
+  for (const name of untrapped) {
+    if (syscallNumber(name) === undefined) throw new UserError(`--untrap: unknown syscall '${name}'`, 'simterpose syscalls lists them');
+  }
+  const network = options.network ?? RUN_OPTIONS.network.default!;
+  if (!NETWORK_MODES.includes(network)) throw new UserError(`--network must be one of ${NETWORK_MODES.join(', ')}, not '${network}'`);
+  return {
+    network,
+    notifySyscalls: options.notifySyscalls ?? RUN_OPTIONS.notifySyscalls.default!,
+    trapAll: options.strace !== undefined && options.strace !== false,
+    untrapped,
+    cpu: chooseCpu(options.cpu),
+    epoch: parseEpoch(options.epoch ?? RUN_OPTIONS.epoch.default!),
+    seed: checkSeed(options.seed ?? RUN_OPTIONS.seed.default!),
+    cpuModel: cpuModelOptions(options),
+    cpuModelChosen: options.cpuModel === undefined,
+  };
+}
+
+function parseEpoch(epoch: string): number {
+  if (epoch === 'now') return Date.now() / 1000;
+  const date = Date.parse(epoch);
+  if (Number.isNaN(date)) throw new UserError(`--epoch: '${epoch}' is not an ISO 8601 date or 'now'`, 'for example --epoch 2024-05-01T12:00:00Z');
+  return date / 1000;
+}
+
+function checkSeed(seed: number): number {
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new UserError(`--seed must be an integer from 0 to ${MAX_SEED}, not ${seed}`);
+  return seed;
+}
+
+function positive(name: string, value: number): number {
+  if (!Number.isFinite(value) || value <= 0) throw new UserError(`${name} must be a positive number, not ${value}`);
+  return value;
+}
+
+function cpuModelOptions(options: RunOptions): CpuModelOptions {
+  const model = options.cpuModel ?? defaultCpuModel();
+  if (!CPU_MODELS.includes(model)) throw new UserError(`--cpu-model must be one of ${CPU_MODELS.join(', ')}, not '${model}'`);
+  if (model === 'instructions' && !instructionCounterAvailable()) {
+    throw new UserError(
+      '--cpu-model instructions: this machine has no hardware instruction counter',
+      'use --cpu-model cputime (with --reference-speed from `simterpose calibrate`) or none',
+    );
+  }
+  return {
+    model,
+    flopsPerInstruction: positive('--flops-per-instruction', options.flopsPerInstruction ?? RUN_OPTIONS.flopsPerInstruction.default!),
+    referenceSpeed: positive('--reference-speed', options.referenceSpeed ?? RUN_OPTIONS.referenceSpeed.default!),
+    threshold: Math.max(0, options.cpuThreshold ?? RUN_OPTIONS.cpuThreshold.default!),
+  };
+}
+
+/**
+ * The CPU the mediator and its tracees share: the first this process may
+ * run on (taskset or a cgroup may have taken CPU 0 away), unless told.
+ */
+function chooseCpu(cpu: RunOptions['cpu']): number | undefined {
+  if (cpu === 'none') return undefined;
+  const allowed = allowedCpus();
+  if (cpu === undefined) return allowed[0];
+  if (!allowed.includes(cpu)) throw new UserError(`--cpu ${cpu}: simterpose may not run there (it may use CPUs ${allowed.join(', ')})`);
+  return cpu;
+}
