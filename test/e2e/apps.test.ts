@@ -50,6 +50,11 @@ const programs: Program[] = [
     checksItself: true,
   },
   {
+    behaviour: 'calls handed an unmapped address get EFAULT (a misaligned futex word EINVAL), and the program goes on',
+    argv: [appPath('bad_pointers')],
+    checksItself: true,
+  },
+  {
     behaviour: 'a second thread calls exit while main joins it: the whole process exits with its status',
     argv: [appPath('thread_exec'), 'exit_group'],
     checksItself: true,

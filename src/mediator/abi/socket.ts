@@ -34,6 +34,18 @@ export const IPPROTO_TCP = 6;
 export const IPPROTO_UDP = 17;
 export const IPPROTO_IPV6 = 41;
 
+/** An `int` socket option value as setsockopt got it (0 when shorter than an int). */
+export function decodeIntOption(raw: Buffer): number {
+  return raw.length >= 4 ? raw.readInt32LE(0) : 0;
+}
+
+/** An `int` socket option value as getsockopt hands it out. */
+export function encodeIntOption(value: number): Buffer {
+  const raw = Buffer.alloc(4);
+  raw.writeInt32LE(value);
+  return raw;
+}
+
 /** sizeof(struct sockaddr_in): family, port, address, 8 bytes of zero padding. */
 export const SOCKADDR_IN_SIZE = 16;
 /** The largest struct sockaddr worth reading (sockaddr_storage). */

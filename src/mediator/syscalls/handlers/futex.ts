@@ -78,8 +78,12 @@ function requeue(ctx: SyscallContext, compare: boolean): Outcome {
   return done(woken + (compare ? moved : 0));
 }
 
+/** A futex word is a 32-bit integer: Linux refuses one at an address that is not a multiple of 4. */
+const FUTEX_ALIGNMENT = 4;
+
 function futex(ctx: SyscallContext): Outcome {
   const { process, args, services } = ctx;
+  if (args[0]! % FUTEX_ALIGNMENT !== 0) return fail(Errno.EINVAL);
   const command = asInt(args[1]!) & FUTEX_CMD_MASK;
   switch (command) {
     case FUTEX_WAIT:

@@ -22,6 +22,8 @@ import {
   SO_REUSEPORT,
   SO_SNDBUF,
   SO_TYPE,
+  decodeIntOption,
+  encodeIntOption,
   finishReceivedMsghdr,
   mmsghdrAt,
   readMsghdr,
@@ -162,7 +164,7 @@ function setsockopt(ctx: SyscallContext): Outcome {
   if (level === IPPROTO_IPV6) return fail(Errno.ENOPROTOOPT);
   const length = Math.max(0, Math.min(asInt(lengthArg), LONGEST_OPTION));
   const raw = length > 0 && value !== 0 ? ctx.memory.read(value, length) : Buffer.alloc(0);
-  const integer = raw.length >= 4 ? raw.readInt32LE(0) : 0;
+  const integer = decodeIntOption(raw);
   const { socket, options } = file.object;
   if (level === SOL_SOCKET) {
     if (name === SO_REUSEADDR) socket.reuseAddr = integer !== 0;
@@ -173,12 +175,6 @@ function setsockopt(ctx: SyscallContext): Outcome {
   options.set(`${level}:${name}`, raw);
   return done(0);
 }
-
-const int32 = (n: number): Buffer => {
-  const buffer = Buffer.alloc(4);
-  buffer.writeInt32LE(n);
-  return buffer;
-};
 
 function getsockopt(ctx: SyscallContext): Outcome {
   const file = socketFileAt(ctx, asInt(ctx.args[0]!));
@@ -192,31 +188,31 @@ function getsockopt(ctx: SyscallContext): Outcome {
     switch (name) {
       case SO_ERROR: {
         const error = socket instanceof StreamSocket ? socket.takeError() : undefined;
-        answer = int32(error === undefined ? 0 : (Errno[error] ?? 0));
+        answer = encodeIntOption(error === undefined ? 0 : (Errno[error] ?? 0));
         break;
       }
       case SO_TYPE:
-        answer = int32(type === 'stream' ? SOCK_STREAM : SOCK_DGRAM);
+        answer = encodeIntOption(type === 'stream' ? SOCK_STREAM : SOCK_DGRAM);
         break;
       case SO_DOMAIN:
-        answer = int32(AF_INET);
+        answer = encodeIntOption(AF_INET);
         break;
       case SO_PROTOCOL:
-        answer = int32(type === 'stream' ? IPPROTO_TCP : IPPROTO_UDP);
+        answer = encodeIntOption(type === 'stream' ? IPPROTO_TCP : IPPROTO_UDP);
         break;
       case SO_ACCEPTCONN:
-        answer = int32(socket instanceof StreamSocket && socket.state === 'listening' ? 1 : 0);
+        answer = encodeIntOption(socket instanceof StreamSocket && socket.state === 'listening' ? 1 : 0);
         break;
       case SO_SNDBUF:
         // Linux reports twice what was asked: the other half is its bookkeeping.
-        answer = int32(2 * (socket instanceof StreamSocket ? socket.sendBufferSize : DATAGRAM_BUFFER));
+        answer = encodeIntOption(2 * (socket instanceof StreamSocket ? socket.sendBufferSize : DATAGRAM_BUFFER));
         break;
       case SO_RCVBUF:
-        answer = int32(2 * (socket instanceof StreamSocket ? socket.receiveBufferSize : DATAGRAM_BUFFER));
+        answer = encodeIntOption(2 * (socket instanceof StreamSocket ? socket.receiveBufferSize : DATAGRAM_BUFFER));
         break;
     }
   }
-  answer ??= int32(0);
+  answer ??= encodeIntOption(0);
   const room = readI32(ctx.memory, lengthPointer);
   const shown = answer.subarray(0, Math.max(0, Math.min(room, answer.length)));
   if (shown.length > 0) ctx.memory.write(value, shown);
