@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "net_resolve.h"
 #include "net_listen.h"
 
 #define TOTAL (32L << 20)
@@ -89,19 +90,6 @@ static void install_alarm_handler(int flags) {
   action.sa_flags = flags;
   sigemptyset(&action.sa_mask);
   CHECK(sigaction(SIGALRM, &action, NULL) == 0);
-}
-
-static struct sockaddr_in resolve(const char *host, const char *port) {
-  struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM}, *found;
-  int status = getaddrinfo(host, port, &hints, &found);
-  if (status != 0) {
-    printf("getaddrinfo %s: %s\n", host, gai_strerror(status));
-    exit(1);
-  }
-  struct sockaddr_in address;
-  memcpy(&address, found->ai_addr, sizeof address);
-  freeaddrinfo(found);
-  return address;
 }
 
 /* One connection: the interrupted send, then the rest from where it says it

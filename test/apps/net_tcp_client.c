@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "net_resolve.h"
 
 enum mode { BLOCKING, POLL, SELECT, EPOLL_LEVEL, EPOLL_EDGE };
 
@@ -44,19 +45,6 @@ static double now(void) {
   struct timespec t;
   CHECK(clock_gettime(CLOCK_MONOTONIC, &t) == 0);
   return t.tv_sec + t.tv_nsec / 1e9;
-}
-
-static struct sockaddr_in resolve(const char *host, const char *port) {
-  struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM}, *found;
-  int status = getaddrinfo(host, port, &hints, &found);
-  if (status != 0) {
-    printf("getaddrinfo %s: %s\n", host, gai_strerror(status));
-    exit(1);
-  }
-  struct sockaddr_in address;
-  memcpy(&address, found->ai_addr, sizeof address);
-  freeaddrinfo(found);
-  return address;
 }
 
 /* Writes what the socket takes of the next chunk, not past byte `upto`;

@@ -1,11 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { describe, expect, inject, test } from 'vitest';
 import { loadSimulation, parseDeploymentText, type DeploymentEntry } from '../../src/sim/index.js';
-import { appPath, runNative, runSimterpose, shellStatus, type RunResult } from '../helpers/apps.js';
+import { appPath, freeTcpPort, runNative, runSimterpose, shellStatus, type RunResult } from '../helpers/apps.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
 // The virtual network, end to end: the programs of test/apps/net_*.c run on
@@ -104,17 +103,6 @@ function expectAllSucceeded(result: RunResult, outputs: ProcessOutput[], process
 
 // ---------------------------------------------------------------------------
 // Native runs of the same deployments, on loopback.
-
-function freeTcpPort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
-}
 
 function freeUdpPort(): Promise<number> {
   return new Promise((resolvePort, reject) => {

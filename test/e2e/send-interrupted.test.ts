@@ -1,11 +1,10 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { beforeAll, expect, test } from 'vitest';
 import { runExperiment } from 'simterpose';
 import { parseDeploymentText } from '../../src/sim/index.js';
-import { runNative, shellStatus } from '../helpers/apps.js';
+import { freeTcpPort, runNative, shellStatus } from '../helpers/apps.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
 // test/apps/net_send_interrupted.c: a blocking 32 MiB send that waits for
@@ -39,17 +38,6 @@ const AS_ON_LINUX = {
 
 function linesOf(text: string): string[] {
   return text.trimEnd().split('\n');
-}
-
-function freeTcpPort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
 }
 
 /**

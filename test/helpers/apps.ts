@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
@@ -99,6 +100,18 @@ function runCommand(argv: string[], options: RunOptions): Promise<RunResult> {
       } else {
         resolve(result);
       }
+    });
+  });
+}
+
+/** A TCP port on 127.0.0.1 that nothing listens on now, for a native run of a server. */
+export function freeTcpPort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
     });
   });
 }
