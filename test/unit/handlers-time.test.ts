@@ -157,6 +157,27 @@ describe('interval timers', () => {
     expect(longsAt(tracee, current, 4)).toEqual([2, 0, 1, 750_000]);
   });
 
+  it('getitimer truncates the time left to whole microseconds, as Linux does (never a tv_usec of 1000000)', () => {
+    const { world, tracee } = setup();
+    tracee.call('setitimer', ITIMER_REAL, tracee.map(longs(0, 0, 1, 0)), 0);
+    world.advanceTo(0.0000004);
+    const current = tracee.map(32);
+    tracee.call('getitimer', ITIMER_REAL, current);
+    expect(longsAt(tracee, current, 4)).toEqual([0, 0, 0, 999_999]);
+  });
+
+  it('setitimer with microseconds outside [0, 999999] or negative seconds fails with EINVAL and leaves the timer as it was, as Linux does', () => {
+    const { world, tracee } = setup();
+    tracee.call('setitimer', ITIMER_REAL, tracee.map(longs(0, 0, 2, 0)), 0);
+    const old = tracee.map(Buffer.alloc(32, 0xff));
+    for (const invalid of [longs(0, 0, 0, 1_000_000), longs(0, -1, 1, 0), longs(0, 0, -1, 0)]) {
+      expect(tracee.call('setitimer', ITIMER_REAL, tracee.map(invalid), old)).toEqual({ kind: 'errno', errno: Errno.EINVAL });
+    }
+    expect(tracee.memory.read(old, 32)).toEqual(Buffer.alloc(32, 0xff));
+    world.advanceTo(3);
+    expect(alarmsOf(world)).toEqual([{ signal: SIGALRM, pid: tracee.process.pid, date: 2 }]);
+  });
+
   it('setitimer returns the previous setting, and a zero value disarms the timer', () => {
     const { world, tracee } = setup();
     const old = tracee.map(32);
