@@ -359,3 +359,12 @@ export function openSocket(tracee: FakeTracee, type: number, fd: number): number
   expect(tracee.kernelReturns(outcome, fd)).toBe(fd);
   return fd;
 }
+
+/** A struct sockaddr_in as a program fills it. */
+export function sockaddrIn(address: string, port: number): Buffer {
+  const bytes = Buffer.alloc(16);
+  bytes.writeUInt16LE(AF_INET, 0);
+  bytes.writeUInt16BE(port, 2);
+  for (const [i, octet] of address.split('.').entries()) bytes[4 + i] = Number(octet);
+  return bytes;
+}
