@@ -276,6 +276,32 @@ describe('socket options', () => {
     expect(getInt(tracee, fd, SO_SNDBUF).value).toBe(20_000);
     expect(getInt(tracee, fd, SO_RCVBUF).value).toBe(60_000);
   });
+
+  it("a datagram socket reports Linux's default buffers until they are set: 212992 bytes (net.core.wmem_default and rmem_default)", () => {
+    const tracee = new FakeWorld().spawn('alice');
+    const fd = openSocket(tracee, SOCK_DGRAM, 3);
+    expect(getInt(tracee, fd, SO_SNDBUF).value).toBe(212_992);
+    expect(getInt(tracee, fd, SO_RCVBUF).value).toBe(212_992);
+  });
+
+  it('SO_SNDBUF and SO_RCVBUF read back twice what setsockopt set on a datagram socket too', () => {
+    const tracee = new FakeWorld().spawn('alice');
+    const fd = openSocket(tracee, SOCK_DGRAM, 3);
+    setInt(tracee, fd, SO_SNDBUF, 10_000);
+    setInt(tracee, fd, SO_RCVBUF, 30_000);
+    expect(getInt(tracee, fd, SO_SNDBUF).value).toBe(20_000);
+    expect(getInt(tracee, fd, SO_RCVBUF).value).toBe(60_000);
+  });
+
+  it("SO_SNDBUF and SO_RCVBUF set below Linux's minimum read back that minimum: 4608 and 2304 bytes (SOCK_MIN_SNDBUF, SOCK_MIN_RCVBUF)", () => {
+    const tracee = new FakeWorld().spawn('alice');
+    for (const fd of [openSocket(tracee, SOCK_STREAM, 3), openSocket(tracee, SOCK_DGRAM, 4)]) {
+      setInt(tracee, fd, SO_SNDBUF, 100);
+      setInt(tracee, fd, SO_RCVBUF, 100);
+      expect(getInt(tracee, fd, SO_SNDBUF).value).toBe(4608);
+      expect(getInt(tracee, fd, SO_RCVBUF).value).toBe(2304);
+    }
+  });
 });
 
 describe('datagrams', () => {
