@@ -174,6 +174,25 @@ describe('select', () => {
   });
 });
 
+describe('invalid timeouts', () => {
+  it('select with a negative timeval fails with EINVAL, as Linux does, and takes microseconds past a second as more seconds', () => {
+    const { tracee } = setup();
+    const read = tracee.map(fdSet(4));
+    expect(tracee.call('select', 5, read, 0, 0, tracee.map(longs(-1, 0)))).toEqual({ kind: 'errno', errno: Errno.EINVAL });
+    expect(tracee.call('select', 5, read, 0, 0, tracee.map(longs(1, -1)))).toEqual({ kind: 'errno', errno: Errno.EINVAL });
+    expect(waitOf(tracee.call('select', 5, read, 0, 0, tracee.map(longs(0, 1_500_000)))).deadline).toBe(1.5);
+  });
+
+  it('ppoll and pselect6 with a timespec Linux refuses (negative, or nanoseconds past 999999999) fail with EINVAL', () => {
+    const { tracee } = setup();
+    const array = tracee.map(pollfds([4, POLLIN]));
+    for (const invalid of [longs(-1, 0), longs(0, 1_000_000_000), longs(0, -1)]) {
+      expect(tracee.call('ppoll', array, 1, tracee.map(invalid), 0)).toEqual({ kind: 'errno', errno: Errno.EINVAL });
+      expect(tracee.call('pselect6', 5, tracee.map(fdSet(4)), 0, 0, tracee.map(invalid), 0)).toEqual({ kind: 'errno', errno: Errno.EINVAL });
+    }
+  });
+});
+
 describe('signals during ppoll and pselect6', () => {
   it('ppoll fails with EINTR when a signal is pending that its own mask lets through', () => {
     const { world, tracee } = setup();

@@ -84,10 +84,17 @@ export function writeTimespec(memory: TraceeMemory, address: number, value: Time
   memory.write(address, data);
 }
 
-/** A struct timeval, as seconds. */
-export function readTimeval(memory: TraceeMemory, address: number): number {
+/**
+ * A struct timeval timeout, as select takes it: in seconds, microseconds
+ * past a second carried into the seconds; undefined when the result is
+ * negative, which Linux refuses (EINVAL).
+ */
+export function readTimeval(memory: TraceeMemory, address: number): number | undefined {
   const data = memory.read(address, TIMEVAL_SIZE);
-  return Number(data.readBigInt64LE(0)) + Number(data.readBigInt64LE(8)) / 1e6;
+  const microseconds = Number(data.readBigInt64LE(8));
+  const seconds = Number(data.readBigInt64LE(0)) + Math.trunc(microseconds / 1e6);
+  const rest = microseconds % 1e6;
+  return seconds >= 0 && rest >= 0 ? seconds + rest / 1e6 : undefined;
 }
 
 /** The struct timeval at `offset` in `data`, as seconds; undefined when Linux refuses it (negative seconds, microseconds outside [0, 999999]: EINVAL). */
