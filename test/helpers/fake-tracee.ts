@@ -152,9 +152,9 @@ export interface SentSignal {
 }
 
 /**
- * Signals as the kernel would hold them: what a test raised on a thread is
- * pending until the test clears it; `deliverable` answers as the kernel
- * would under a thread's own mask or a call's.
+ * Signals as the kernel would hold them: what a test raised on a thread
+ * stays pending, and `deliverable` answers as the kernel would under the
+ * thread's own mask or a call's; what simterpose sends is recorded.
  */
 export class FakeSignals implements Signals {
   readonly sent: SentSignal[] = [];
@@ -187,13 +187,15 @@ export class FakeSignals implements Signals {
 }
 
 export interface WorldOptions {
-  hosts?: string[];
   /** Default socket buffers, in payload bytes (the network's own default otherwise). */
   sendBufferSize?: number;
   receiveBufferSize?: number;
 }
 
-/** Several fake tracees on the hosts of one platform, sharing the mediator's services. */
+/** The platform's hosts: alice is 10.0.0.1, bob 10.0.0.2. */
+const HOSTS = ['alice', 'bob'];
+
+/** Fake tracees on the hosts alice and bob, sharing the mediator's services. */
 export class FakeWorld {
   readonly clock = new DeadlineClock();
   readonly scheduler = new Scheduler(this.clock);
@@ -208,9 +210,8 @@ export class FakeWorld {
   private readonly stackTops = new Map<Thread, number>();
 
   constructor(options: WorldOptions = {}) {
-    const hosts = options.hosts ?? ['alice', 'bob'];
     this.network = new VirtualNetwork(
-      hosts.map((name) => ({ name, properties: {} })),
+      HOSTS.map((name) => ({ name, properties: {} })),
       this.transport,
       { now: () => this.scheduler.now, sendBufferSize: options.sendBufferSize, receiveBufferSize: options.receiveBufferSize },
     );
@@ -221,7 +222,7 @@ export class FakeWorld {
       timerfds: new TimerfdTable(),
       network: this.network,
       sockets: fullMediation,
-      random: new RandomStreams(1, hosts),
+      random: new RandomStreams(1, HOSTS),
       cpuFiles: new CpuFiles(DEFAULT_EPOCH),
       nameFiles: new NameFiles(this.network.addresses.entries),
       kernelFds: this.kernelFds,
