@@ -84,16 +84,35 @@ export function writeTimespec(memory: TraceeMemory, address: number, value: Time
   memory.write(address, data);
 }
 
-/** A struct timeval, as seconds. */
-export function readTimeval(memory: TraceeMemory, address: number): number {
+/**
+ * A struct timeval timeout, as select takes it: in seconds, microseconds
+ * past a second carried into the seconds; undefined when the result is
+ * negative, which Linux refuses (EINVAL).
+ */
+export function readTimeval(memory: TraceeMemory, address: number): number | undefined {
   const data = memory.read(address, TIMEVAL_SIZE);
-  return Number(data.readBigInt64LE(0)) + Number(data.readBigInt64LE(8)) / 1e6;
+  const microseconds = Number(data.readBigInt64LE(8));
+  const seconds = Number(data.readBigInt64LE(0)) + Math.trunc(microseconds / 1e6);
+  const rest = microseconds % 1e6;
+  return seconds >= 0 && rest >= 0 ? seconds + rest / 1e6 : undefined;
 }
 
+/** The struct timeval at `offset` in `data`, as seconds; undefined when Linux refuses it (negative seconds, microseconds outside [0, 999999]: EINVAL). */
+function decodeValidTimeval(data: Buffer, offset: number): number | undefined {
+  const seconds = Number(data.readBigInt64LE(offset));
+  const microseconds = Number(data.readBigInt64LE(offset + 8));
+  return seconds >= 0 && microseconds >= 0 && microseconds < 1e6 ? seconds + microseconds / 1e6 : undefined;
+}
+
+/**
+ * Seconds as a struct timeval, truncated to the microsecond as the kernel's
+ * ns_to_timeval does: rounding would report 0.9999996 s as 1000000 µs.
+ * Rounded to the nanosecond first, so that 3 µs read back as a double stays 3.
+ */
 function encodeTimeval(data: Buffer, offset: number, seconds: number): void {
-  const whole = Math.floor(seconds);
+  const { seconds: whole, nanoseconds } = toTimespec(seconds);
   writeInt64LE(data, whole, offset);
-  writeInt64LE(data, Math.round((seconds - whole) * 1e6), offset + 8);
+  writeInt64LE(data, Math.floor(nanoseconds / 1000), offset + 8);
 }
 
 /** A wall-clock reading as gettimeofday writes it: microseconds, truncated. */
@@ -116,9 +135,12 @@ export function writeTime(memory: TraceeMemory, address: number, seconds: number
   memory.write(address, data);
 }
 
-/** struct itimerval { struct timeval it_interval; struct timeval it_value; } */
-export function readItimerval(memory: TraceeMemory, address: number): TimerSetting {
-  return { interval: readTimeval(memory, address), value: readTimeval(memory, address + TIMEVAL_SIZE) };
+/** struct itimerval { struct timeval it_interval; struct timeval it_value; }; undefined when setitimer would fail with EINVAL. */
+export function readItimerval(memory: TraceeMemory, address: number): TimerSetting | undefined {
+  const data = memory.read(address, 2 * TIMEVAL_SIZE);
+  const interval = decodeValidTimeval(data, 0);
+  const value = decodeValidTimeval(data, TIMEVAL_SIZE);
+  return interval === undefined || value === undefined ? undefined : { interval, value };
 }
 
 export function writeItimerval(memory: TraceeMemory, address: number, { interval, value }: TimerSetting): void {

@@ -1,7 +1,7 @@
 import { Errno } from '../../abi/errno.js';
 import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLPRI, readFdSet, readPollfds, writeFdSet, writePollRevents, type Watched } from '../../abi/poll.js';
 import { readPselectSigmask, readSigset } from '../../abi/signal.js';
-import { readTimespec, readTimeval, timespecSeconds } from '../../abi/time.js';
+import { readTimespec, readTimeval, timespecSeconds, validTimespec } from '../../abi/time.js';
 import { asInt, asUint } from '../../abi/tracee-memory.js';
 import { readinessEvents, virtualSockets } from '../../sockets/readiness.js';
 import { readyEvents } from '../../tracees/kernel-fds.js';
@@ -87,8 +87,16 @@ function poll(ctx: SyscallContext): Outcome {
   return pollCommon(ctx, milliseconds < 0 ? undefined : milliseconds / 1000, undefined);
 }
 
+/** A timespec timeout (ppoll, pselect6) in seconds: undefined for NULL (none), null for one Linux refuses with EINVAL. */
+function timespecTimeout(ctx: SyscallContext, address: number): number | undefined | null {
+  if (address === 0) return undefined;
+  const timeout = readTimespec(ctx.memory, address);
+  return validTimespec(timeout) ? timespecSeconds(timeout) : null;
+}
+
 function ppoll(ctx: SyscallContext): Outcome {
-  const timeout = ctx.args[2] === 0 ? undefined : timespecSeconds(readTimespec(ctx.memory, ctx.args[2]!));
+  const timeout = timespecTimeout(ctx, ctx.args[2]!);
+  if (timeout === null) return fail(Errno.EINVAL);
   return pollCommon(ctx, timeout, readSigset(ctx.memory, ctx.args[3]!));
 }
 
@@ -127,12 +135,14 @@ function selectCommon(ctx: SyscallContext, timeout: number | undefined, mask: bi
 
 function select(ctx: SyscallContext): Outcome {
   const timeval = ctx.args[4]!;
-  return selectCommon(ctx, timeval === 0 ? undefined : readTimeval(ctx.memory, timeval), undefined);
+  if (timeval === 0) return selectCommon(ctx, undefined, undefined);
+  const timeout = readTimeval(ctx.memory, timeval);
+  return timeout === undefined ? fail(Errno.EINVAL) : selectCommon(ctx, timeout, undefined);
 }
 
 function pselect6(ctx: SyscallContext): Outcome {
-  const timespec = ctx.args[4]!;
-  const timeout = timespec === 0 ? undefined : timespecSeconds(readTimespec(ctx.memory, timespec));
+  const timeout = timespecTimeout(ctx, ctx.args[4]!);
+  if (timeout === null) return fail(Errno.EINVAL);
   return selectCommon(ctx, timeout, readPselectSigmask(ctx.memory, ctx.args[5]!));
 }
 

@@ -46,10 +46,15 @@ import { NATIVE, blocked, done, fail, type Outcome } from '../outcome.js';
  * (`--network`, services.sockets).
  */
 
-/** Linux's default socket buffer (net.core.wmem_default), as SO_SNDBUF and SO_RCVBUF report it halved for datagram sockets. */
+/** Linux's default socket buffers (net.core.wmem_default, rmem_default): what SO_SNDBUF and SO_RCVBUF report of a datagram socket until set. */
 const DATAGRAM_BUFFER = 212992;
-/** Linux's smallest SO_SNDBUF and SO_RCVBUF, halved as the socket keeps them. */
-const SMALLEST_BUFFER = 2048;
+/**
+ * Linux's smallest SO_SNDBUF and SO_RCVBUF as getsockopt reports them
+ * (SOCK_MIN_SNDBUF, SOCK_MIN_RCVBUF: 2048 bytes and a struct sk_buff, twice
+ * for sending).
+ */
+const SMALLEST_SEND_BUFFER = 4608;
+const SMALLEST_RECEIVE_BUFFER = 2304;
 /** setsockopt values longer than this are cut: no option of ours needs more. */
 const LONGEST_OPTION = 256;
 
@@ -169,11 +174,18 @@ function setsockopt(ctx: SyscallContext): Outcome {
   if (level === SOL_SOCKET) {
     if (name === SO_REUSEADDR) socket.reuseAddr = integer !== 0;
     if (name === SO_REUSEPORT) socket.reusePort = integer !== 0;
-    if (socket instanceof StreamSocket && name === SO_SNDBUF) socket.sendBufferSize = Math.max(integer, SMALLEST_BUFFER);
-    if (socket instanceof StreamSocket && name === SO_RCVBUF) socket.receiveBufferSize = Math.max(integer, SMALLEST_BUFFER);
+    // The stream keeps what was asked (in payload bytes), which getsockopt reports doubled.
+    if (socket instanceof StreamSocket && name === SO_SNDBUF) socket.sendBufferSize = Math.max(integer, SMALLEST_SEND_BUFFER / 2);
+    if (socket instanceof StreamSocket && name === SO_RCVBUF) socket.receiveBufferSize = Math.max(integer, SMALLEST_RECEIVE_BUFFER / 2);
   }
   options.set(`${level}:${name}`, raw);
   return done(0);
+}
+
+/** A datagram socket's SO_SNDBUF or SO_RCVBUF as Linux reports it: its default until set, then twice what was set, no less than `smallest`. */
+function datagramBuffer(options: ReadonlyMap<string, Buffer>, name: number, smallest: number): number {
+  const set = options.get(`${SOL_SOCKET}:${name}`);
+  return set === undefined || set.length < 4 ? DATAGRAM_BUFFER : Math.max(2 * decodeIntOption(set), smallest);
 }
 
 function getsockopt(ctx: SyscallContext): Outcome {
@@ -205,10 +217,10 @@ function getsockopt(ctx: SyscallContext): Outcome {
         break;
       case SO_SNDBUF:
         // Linux reports twice what was asked: the other half is its bookkeeping.
-        answer = encodeIntOption(2 * (socket instanceof StreamSocket ? socket.sendBufferSize : DATAGRAM_BUFFER));
+        answer = encodeIntOption(socket instanceof StreamSocket ? 2 * socket.sendBufferSize : datagramBuffer(options, name, SMALLEST_SEND_BUFFER));
         break;
       case SO_RCVBUF:
-        answer = encodeIntOption(2 * (socket instanceof StreamSocket ? socket.receiveBufferSize : DATAGRAM_BUFFER));
+        answer = encodeIntOption(socket instanceof StreamSocket ? 2 * socket.receiveBufferSize : datagramBuffer(options, name, SMALLEST_RECEIVE_BUFFER));
         break;
     }
   }

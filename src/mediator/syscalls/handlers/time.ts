@@ -81,6 +81,7 @@ function setitimer(ctx: SyscallContext): Outcome {
   const [which, value, old] = ctx.args as [number, number, number];
   if (asInt(which) !== ITIMER_REAL) return NATIVE;
   const requested = value === 0 ? { interval: 0, value: 0 } : readItimerval(ctx.memory, value);
+  if (requested === undefined) return fail(Errno.EINVAL);
   const previous = armRealTimer(ctx, requested);
   if (old !== 0) writeItimerval(ctx.memory, old, previous);
   return done(0);
