@@ -1,10 +1,10 @@
 import { Errno } from '../abi/errno.js';
-import { TraceeFault } from '../abi/tracee-memory.js';
+import { TraceeFault, type TraceeMemory } from '../abi/tracee-memory.js';
 import type { Resumption } from '../loop/tracer.js';
 import type { StraceSink } from '../strace/formatter.js';
-import type { Thread } from '../tracees/tracees.js';
-import type { Services, SyscallContext } from './context.js';
-import type { ExitHook, Outcome } from './outcome.js';
+import type { Process, Thread } from '../tracees/tracees.js';
+import type { Services, SyscallContext, SyscallState } from './context.js';
+import { NATIVE, type ExitHook, type Outcome } from './outcome.js';
 import { SYSCALLS, syscallName } from './table.js';
 import { UnsupportedSyscallError } from './unsupported.js';
 
@@ -35,26 +35,13 @@ export class Dispatcher {
     if (entry === undefined || entry.level === 'unsupported') {
       throw new UnsupportedSyscallError(`${syscallName(sysno)} (${sysno})`, thread, entry?.note);
     }
-    if (entry.handler === undefined) return { kind: 'native' };
-    const handler = entry.handler;
-    return this.decide(() => handler(this.context(thread)))!;
-  }
-
-  private context(thread: Thread): SyscallContext {
-    const process = thread.process;
-    return {
-      thread,
-      process,
-      sysno: thread.syscall.sysno,
-      args: thread.syscall.args,
-      memory: process.memory,
-      services: this.services,
-      state: thread.syscallState,
-      scratchBelowStack: (bytes) => {
-        const below = this.stackPointer(thread) - RED_ZONE - bytes;
-        return below - (below % 16);
-      },
-    };
+    if (entry.handler === undefined) return NATIVE;
+    try {
+      return entry.handler(new HandlerContext(thread, this.services, this.stackPointer));
+    } catch (error) {
+      if (error instanceof TraceeFault) return EFAULT;
+      throw error;
+    }
   }
 
   /** Runs a piece of a handler's decision (a timeout's, an interruption's): a memory fault is EFAULT. */
@@ -73,7 +60,7 @@ export class Dispatcher {
    * rewritten). The call is over for the handlers: its state is forgotten.
    */
   complete(thread: Thread, outcome: Outcome): Resumption {
-    thread.syscallState = {};
+    forgetState(thread);
     switch (outcome.kind) {
       case 'done':
         this.strace?.finished(thread, outcome.value);
@@ -130,6 +117,40 @@ export class Dispatcher {
     const restore = thread.restoreAfterCall;
     thread.restoreAfterCall = undefined;
     restore?.();
+  }
+}
+
+/** A context per dispatch: a class, so that its method is shared rather than a closure made per call. */
+class HandlerContext implements SyscallContext {
+  readonly process: Process;
+  readonly sysno: number;
+  readonly args: readonly number[];
+  readonly memory: TraceeMemory;
+  readonly state: SyscallState;
+
+  constructor(
+    readonly thread: Thread,
+    readonly services: Services,
+    private readonly stackPointer: (thread: Thread) => number,
+  ) {
+    this.process = thread.process;
+    this.sysno = thread.syscall.sysno;
+    this.args = thread.syscall.args;
+    this.memory = thread.process.memory;
+    this.state = thread.syscallState;
+  }
+
+  scratchBelowStack(bytes: number): number {
+    const below = this.stackPointer(this.thread) - RED_ZONE - bytes;
+    return below - (below % 16);
+  }
+}
+
+/** The call is over: what it remembered goes (most calls remember nothing: their empty state is kept). */
+function forgetState(thread: Thread): void {
+  for (const _ in thread.syscallState) {
+    thread.syscallState = {};
+    return;
   }
 }
 

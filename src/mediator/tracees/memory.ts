@@ -17,40 +17,46 @@ const smallWriteScratch = Buffer.allocUnsafeSlow(SMALL_WRITE);
 /**
  * The addon's copies fail with EFAULT (naming the address) where the
  * kernel would have refused the program's own access: that is the
- * program's mistake, a TraceeFault. Anything else is ours.
+ * program's mistake, a TraceeFault. Anything else is ours. (Each copy
+ * catches it itself: a closure per copy would cost clock reads their speed.)
  */
-function faultsAsTraceeFaults<T>(address: number, copy: () => T): T {
-  try {
-    return copy();
-  } catch (error) {
-    if ((error as { code?: string }).code === 'EFAULT') throw new TraceeFault(address);
-    throw error;
-  }
+function asTraceeFault(error: unknown, address: number): unknown {
+  return (error as { code?: string }).code === 'EFAULT' ? new TraceeFault(address) : error;
 }
 
 /** The memory of the tracee `pid` (any of its threads' tids works too), through the addon. */
 export function traceeMemory(pid: number): TraceeMemory {
+  const readInto = (address: number, target: Buffer): void => {
+    try {
+      ptrace.readMemoryInto(pid, address, target);
+    } catch (error) {
+      throw asTraceeFault(error, address);
+    }
+  };
   return {
     read(address, length) {
       const data = Buffer.allocUnsafe(length);
-      faultsAsTraceeFaults(address, () => ptrace.readMemoryInto(pid, address, data));
+      readInto(address, data);
       return data;
     },
-    readInto(address, target) {
-      faultsAsTraceeFaults(address, () => ptrace.readMemoryInto(pid, address, target));
-    },
+    readInto,
     write(address, data) {
-      if (data.length > SMALL_WRITE) {
-        faultsAsTraceeFaults(address, () => ptrace.writeMemory(pid, address, data));
-        return;
+      const small = data.length <= SMALL_WRITE;
+      if (small) data.copy(smallWriteScratch);
+      try {
+        ptrace.writeMemory(pid, address, small ? smallWriteScratch.subarray(0, data.length) : data);
+      } catch (error) {
+        throw asTraceeFault(error, address);
       }
-      data.copy(smallWriteScratch);
-      faultsAsTraceeFaults(address, () => ptrace.writeMemory(pid, address, smallWriteScratch.subarray(0, data.length)));
     },
     cString(address, max = 4096) {
       if (cStringScratch.length < max) cStringScratch = Buffer.allocUnsafeSlow(max);
-      const length = faultsAsTraceeFaults(address, () => ptrace.readCStringInto(pid, address, cStringScratch.subarray(0, max)));
-      return cStringScratch.toString('utf8', 0, length);
+      try {
+        const length = ptrace.readCStringInto(pid, address, cStringScratch.subarray(0, max));
+        return cStringScratch.toString('utf8', 0, length);
+      } catch (error) {
+        throw asTraceeFault(error, address);
+      }
     },
   };
 }
