@@ -1,4 +1,4 @@
-import { closeSync, existsSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { UserError } from './errors.js';
 import { Mediator, SpawnError, type LaunchSpec } from './mediator/mediator.js';
@@ -147,13 +147,34 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
       stops: mediator.stops,
     };
   } catch (error) {
-    if (error instanceof SpawnError) throw new UserError(`cannot execute '${error.program}': ${error.message}`, undefined, EXIT_STATUS.cannotExecute);
+    if (error instanceof SpawnError) throw new UserError(`cannot execute '${error.program}': ${whyNotExecutable(error)}`, undefined, EXIT_STATUS.cannotExecute);
     throw error;
   } finally {
     progress?.stop();
     route.close();
     straceOutput?.close();
     outputDir?.close();
+  }
+}
+
+/**
+ * Why exec refused a program, in the words a shell would use: ENOENT for a
+ * file that exists means its #! interpreter is missing.
+ */
+function whyNotExecutable(error: SpawnError): string {
+  if (error.code === 'ENOENT') {
+    const interpreter = /^#!\s*(\S+)/.exec(firstLine(error.path) ?? '')?.[1];
+    if (interpreter !== undefined) return `bad interpreter ${interpreter}: no such file`;
+  }
+  if (error.code === 'ENOEXEC') return 'not a program Linux can run (no #! line, or a file of another format)';
+  return error.message;
+}
+
+function firstLine(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'latin1').split('\n', 1)[0];
+  } catch {
+    return undefined;
   }
 }
 

@@ -2,7 +2,7 @@ import { UserError } from './errors.js';
 import { defaultCpuModel, instructionCounterAvailable, type CpuModelName, type CpuModelOptions } from './mediator/host/cpu-model.js';
 import { MAX_SEED } from './mediator/host/random.js';
 import { allowedCpus } from './mediator/mediator.js';
-import { syscallNumber } from './mediator/syscalls/table.js';
+import { SYSCALLS, syscallNumber } from './mediator/syscalls/table.js';
 import type { NetworkMode } from './net/index.js';
 
 /**
@@ -154,7 +154,11 @@ export interface ResolvedRunOptions {
 export function resolveRunOptions(options: RunOptions): ResolvedRunOptions {
   const untrapped = new Set(options.untrap ?? []);
   for (const name of untrapped) {
-    if (syscallNumber(name) === undefined) throw new UserError(`--untrap: unknown syscall '${name}'`, 'simterpose syscalls lists them');
+    const number = syscallNumber(name);
+    if (number === undefined) throw new UserError(`--untrap: unknown syscall '${name}'`, 'simterpose syscalls lists them');
+    if (SYSCALLS.get(number)?.blocks === true) {
+      throw new UserError(`--untrap: ${name} can wait inside the kernel, where it would hold the whole run: it must stay trapped`);
+    }
   }
   const network = options.network ?? RUN_OPTIONS.network.default!;
   if (!NETWORK_MODES.includes(network)) throw new UserError(`--network must be one of ${NETWORK_MODES.join(', ')}, not '${network}'`);

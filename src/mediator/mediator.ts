@@ -33,7 +33,11 @@ const log = logger('mediator');
 export class SpawnError extends Error {
   constructor(
     readonly program: string,
+    /** The executable's path. */
+    readonly path: string,
     message: string,
+    /** The errno name the exec failed with, when it did. */
+    readonly code: string | undefined,
   ) {
     super(message);
     this.name = 'SpawnError';
@@ -234,7 +238,8 @@ export class Mediator {
       pid = this.spawn(spec);
     } catch (error) {
       throw (
-        spawnLimitError(error, this.liveProcessCount()) ?? new SpawnError(spec.argv[0] ?? spec.path, error instanceof Error ? error.message : String(error))
+        spawnLimitError(error, this.liveProcessCount()) ??
+        new SpawnError(spec.argv[0] ?? spec.path, spec.path, error instanceof Error ? error.message : String(error), (error as { code?: string }).code)
       );
     }
     const command = spec.argv[0] ?? spec.path;

@@ -55,6 +55,21 @@ const programs: Program[] = [
     checksItself: true,
   },
   {
+    behaviour: 'calls that return at once on Linux do not wait: reads and writes of an epoll descriptor, socket calls on it, reads of nothing',
+    argv: [appPath('no_hangs')],
+    checksItself: true,
+  },
+  {
+    behaviour: 'the main thread leaves with pthread_exit while a worker goes on, and the process ends with the worker',
+    argv: [appPath('leaving')],
+    checksItself: false,
+  },
+  {
+    behaviour: 'a parent exits while its child goes on, and the run ends with the child',
+    argv: [appPath('leaving'), 'orphan'],
+    checksItself: false,
+  },
+  {
     behaviour: 'a second thread calls exit while main joins it: the whole process exits with its status',
     argv: [appPath('thread_exec'), 'exit_group'],
     checksItself: true,

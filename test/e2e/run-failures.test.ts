@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { EXIT_STATUS } from '../../src/exit-status.js';
 import { runExperiment } from '../../src/index.js';
@@ -52,5 +55,49 @@ describe('the run options, declared once', () => {
         spec.flag,
       ).toBe(key);
     }
+  });
+});
+
+describe('a program Linux cannot run is said so in one line, with status 127, whatever the trapping', () => {
+  const folder = mkdtempSync(join(tmpdir(), 'simterpose-exec-'));
+  afterAll(() => rmSync(folder, { recursive: true, force: true }));
+  const program = (name: string, content: string | Buffer): string => {
+    const path = join(folder, name);
+    writeFileSync(path, content);
+    chmodSync(path, 0o755);
+    return path;
+  };
+  const cases = [
+    { what: 'a script without #!', path: program('no-shebang.sh', 'echo hi\n'), says: 'not a program Linux can run (no #! line, or a file of another format)' },
+    {
+      what: 'a script whose interpreter is missing',
+      path: program('missing.sh', '#!/no/such/interpreter\necho hi\n'),
+      says: 'bad interpreter /no/such/interpreter: no such file',
+    },
+    {
+      what: 'a file of garbage',
+      path: program('garbage', Buffer.from([0x7f, 0x45, 0x4c, 0x46, 1, 2, 3, 4, 5, 6, 7, 8])),
+      says: 'not a program Linux can run (no #! line, or a file of another format)',
+    },
+  ];
+  for (const { what, path, says } of cases) {
+    for (const runOptions of [
+      ['--cpu-model', 'none'],
+      ['--cpu-model', 'none', '--no-notify-syscalls'],
+    ]) {
+      it(`${what} (${runOptions.join(' ')})`, async () => {
+        const result = await runSimterpose([path], { runOptions, timeoutMs: 20_000 });
+        expect(result.status).toBe(EXIT_STATUS.cannotExecute);
+        expect(result.stderr).toBe(`simterpose: cannot execute '${path}': ${says}\n`);
+      });
+    }
+  }
+});
+
+describe('--untrap', () => {
+  it('refuses to leave a call that can wait inside the kernel untrapped: it would hold the whole run', async () => {
+    const result = await runSimterpose(['true'], { runOptions: ['--untrap', 'wait4'] });
+    expect(result.status).toBe(EXIT_STATUS.usage);
+    expect(result.stderr).toBe('simterpose: --untrap: wait4 can wait inside the kernel, where it would hold the whole run: it must stay trapped\n');
   });
 });

@@ -132,13 +132,13 @@ export class FakeKernelFds implements KernelFds {
     this.fds.set(`${process.pid}:${fd}`, info);
   }
 
-  inspect(pid: number, fd: number): FdInfo | null {
-    return this.fds.get(`${pid}:${fd}`) ?? null;
+  inspect(process: Process, fd: number): FdInfo | null {
+    return this.fds.get(`${process.pid}:${fd}`) ?? null;
   }
 
-  setNonblocking(pid: number, fd: number, nonblocking: boolean): boolean {
-    const info = this.fds.get(`${pid}:${fd}`);
-    if (info === undefined) throw new Error(`no kernel fd ${fd} in ${pid}`);
+  setNonblocking(process: Process, fd: number, nonblocking: boolean): boolean {
+    const info = this.fds.get(`${process.pid}:${fd}`);
+    if (info === undefined) throw new Error(`no kernel fd ${fd} in ${process.pid}`);
     const previous = info.nonblocking;
     info.nonblocking = nonblocking;
     return previous;

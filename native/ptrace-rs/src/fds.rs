@@ -41,22 +41,33 @@ thread_local! {
   static PIDFDS: RefCell<IdMap<i32, OwnedFd>> = RefCell::new(IdMap::default());
 }
 
-fn pidfd(pid: i32) -> Result<i32> {
-  if let Some(fd) = PIDFDS.with(|map| map.borrow().get(&pid).map(|fd| fd.as_raw_fd())) {
+/// PIDFD_THREAD (Linux 6.9): a pidfd of one thread, not only of a thread-group leader.
+const PIDFD_THREAD: libc::c_long = libc::O_EXCL as libc::c_long;
+
+/// A pidfd of the tracee thread `tid`, kept until the thread is forgotten.
+/// Any live thread of a process gives its descriptors: once the leader has
+/// exited (pthread_exit in main), its zombie has none, and the others must
+/// be asked. Kernels before 6.9 take leaders only.
+fn pidfd(tid: i32) -> Result<i32> {
+  if let Some(fd) = PIDFDS.with(|map| map.borrow().get(&tid).map(|fd| fd.as_raw_fd())) {
     return Ok(fd);
   }
-  let ret = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+  let mut ret = unsafe { libc::syscall(libc::SYS_pidfd_open, tid, PIDFD_THREAD) };
+  if ret < 0 && last_errno() == libc::EINVAL {
+    ret = unsafe { libc::syscall(libc::SYS_pidfd_open, tid, 0) };
+  }
   if ret < 0 {
-    return Err(errno_error(&format!("pidfd_open({pid})"), last_errno()));
+    return Err(errno_error(&format!("pidfd_open({tid})"), last_errno()));
   }
   let fd = unsafe { OwnedFd::from_raw_fd(ret as i32) };
   let raw = fd.as_raw_fd();
-  PIDFDS.with(|map| map.borrow_mut().insert(pid, fd));
+  PIDFDS.with(|map| map.borrow_mut().insert(tid, fd));
   Ok(raw)
 }
 
-pub fn forget_process(pid: i32) {
-  PIDFDS.with(|map| map.borrow_mut().remove(&pid));
+/// Drops the pidfd kept for a process or thread that is gone.
+pub fn forget_process(id: i32) {
+  PIDFDS.with(|map| map.borrow_mut().remove(&id));
 }
 
 /// Our duplicate of the tracee's `fd`, or `None` if the tracee has no such descriptor.

@@ -51,7 +51,7 @@ pub struct SpawnOptions {
   pub stderr: Option<i32>,
 }
 
-/// Where the child failed before execve succeeded, reported through a pipe.
+/// Where the child failed before execve succeeded, reported in `ChildFailure`.
 #[derive(Clone, Copy)]
 #[repr(i32)]
 enum Stage {
@@ -206,18 +206,28 @@ impl Drop for ChildStack {
   }
 }
 
+/// Where the child failed before its execve, and with which errno: written
+/// in the memory it shares with us, not to a pipe, because once its filter
+/// is in place a write could be a notified call that nobody answers before
+/// the exec (the parent waits for its stops, not for its notifications).
+struct ChildFailure {
+  /// A `Stage`, or 0 while the child has not failed.
+  stage: AtomicI32,
+  errno: AtomicI32,
+}
+
 /// What the child's entry point receives through clone's argument pointer.
 struct ChildArgs<'a> {
   plan: &'a ChildPlan,
-  error_fd: i32,
   go_fd: i32,
   /// The child's number for its seccomp listener, written before its execve.
   listener: AtomicI32,
+  failure: ChildFailure,
 }
 
 extern "C" fn child_entry(arg: *mut libc::c_void) -> libc::c_int {
   let args = unsafe { &*(arg as *const ChildArgs) };
-  unsafe { run_child(args.plan, args.error_fd, args.go_fd, &args.listener) }
+  unsafe { run_child(args.plan, args.go_fd, &args.listener, &args.failure) }
 }
 
 /// Clones the child on its own stack, sharing our memory. Every signal is
@@ -239,14 +249,13 @@ fn clone_child(args: &ChildArgs, stack: &ChildStack) -> Result<i32> {
 /// Starts the child and returns its pid, stopped at its PTRACE_EVENT_EXEC stop.
 pub fn spawn(opts: &SpawnOptions) -> Result<i32> {
   let plan = ChildPlan::new(opts)?;
-  let mut error_pipe = Pipe::new()?;
   let mut go_pipe = Pipe::new()?;
-  // Both live until the child has exec'd or died: it runs on them until then.
+  // They live until the child has exec'd or died: it runs on them until then.
   let stack = ChildStack::new()?;
-  let args = ChildArgs { plan: &plan, error_fd: error_pipe.write, go_fd: go_pipe.read, listener: AtomicI32::new(-1) };
+  let failure = ChildFailure { stage: AtomicI32::new(0), errno: AtomicI32::new(0) };
+  let args = ChildArgs { plan: &plan, go_fd: go_pipe.read, listener: AtomicI32::new(-1), failure };
   let pid = clone_child(&args, &stack)?;
 
-  error_pipe.close_write();
   go_pipe.close_read();
   if let Err(err) = ptrace::seize(pid) {
     // Closing the gate unseized makes the child exit without running anything.
@@ -254,7 +263,7 @@ pub fn spawn(opts: &SpawnOptions) -> Result<i32> {
     reap(pid);
     // A child that failed before the gate (no descriptor left for its stdio, say)
     // may be gone before the seize, which then fails too: its own report says why.
-    return Err(reported_failure(error_pipe.read, &opts.path, opts.cwd.as_deref()).unwrap_or(err));
+    return Err(reported_failure(&args.failure, &opts.path, opts.cwd.as_deref()).unwrap_or(err));
   }
   let go = 1u8;
   if unsafe { libc::write(go_pipe.write, &go as *const u8 as *const libc::c_void, 1) } != 1 {
@@ -264,7 +273,7 @@ pub fn spawn(opts: &SpawnOptions) -> Result<i32> {
     return Err(err);
   }
   go_pipe.close_write();
-  let listener = wait_for_exec(pid, &opts.path, opts.cwd.as_deref(), error_pipe.read, &args.listener)?;
+  let listener = wait_for_exec(pid, &opts.path, opts.cwd.as_deref(), &args)?;
   if plan.notifies {
     let Some(listener) = listener else {
       unsafe { libc::kill(pid, libc::SIGKILL) };
@@ -300,7 +309,7 @@ fn reap(pid: i32) {
 /// memory, and its stops are none of the run's. Collected there, each would
 /// end the preemption watch of a tracee that may be running meanwhile, and
 /// cost a GETREGS to decode what this loop does not read.
-fn wait_for_exec(pid: i32, path: &str, cwd: Option<&str>, error_fd: i32, listener: &AtomicI32) -> Result<Option<OwnedFd>> {
+fn wait_for_exec(pid: i32, path: &str, cwd: Option<&str>, args: &ChildArgs) -> Result<Option<OwnedFd>> {
   let mut taken = None;
   loop {
     let mut status = 0;
@@ -312,13 +321,13 @@ fn wait_for_exec(pid: i32, path: &str, cwd: Option<&str>, error_fd: i32, listene
       return Err(errno_error(&format!("waitpid({pid})"), errno));
     }
     if libc::WIFEXITED(status) || libc::WIFSIGNALED(status) {
-      return Err(child_failure(pid, path, cwd, status, error_fd));
+      return Err(child_failure(pid, path, cwd, status, &args.failure));
     }
     let event = (status >> 16) & 0xff;
     if event == libc::PTRACE_EVENT_EXEC {
       return Ok(taken);
     }
-    let number = listener.load(Ordering::Acquire);
+    let number = args.listener.load(Ordering::Acquire);
     if event == libc::PTRACE_EVENT_SECCOMP && number >= 0 && taken.is_none() {
       taken = fds::duplicate(pid, number)?;
     }
@@ -335,8 +344,8 @@ fn wait_for_exec(pid: i32, path: &str, cwd: Option<&str>, error_fd: i32, listene
   }
 }
 
-fn child_failure(pid: i32, path: &str, cwd: Option<&str>, status: i32, error_fd: i32) -> crate::errors::Error {
-  reported_failure(error_fd, path, cwd).unwrap_or_else(|| {
+fn child_failure(pid: i32, path: &str, cwd: Option<&str>, status: i32, failure: &ChildFailure) -> crate::errors::Error {
+  reported_failure(failure, path, cwd).unwrap_or_else(|| {
     let how = if libc::WIFEXITED(status) {
       format!("exited with status {}", libc::WEXITSTATUS(status))
     } else {
@@ -346,15 +355,13 @@ fn child_failure(pid: i32, path: &str, cwd: Option<&str>, status: i32, error_fd:
   })
 }
 
-/// The call the child failed in before execve and its errno, if it wrote them to the error pipe (read once the child is gone).
-fn reported_failure(error_fd: i32, path: &str, cwd: Option<&str>) -> Option<crate::errors::Error> {
-  let mut report = [0i32; 2];
-  let wanted = mem::size_of_val(&report);
-  let got = unsafe { libc::read(error_fd, report.as_mut_ptr() as *mut libc::c_void, wanted) };
-  if got as usize != wanted {
+/// The call the child failed in before execve and its errno, if it reported them (read once the child is gone).
+fn reported_failure(failure: &ChildFailure, path: &str, cwd: Option<&str>) -> Option<crate::errors::Error> {
+  let stage = failure.stage.load(Ordering::Acquire);
+  if stage == 0 {
     return None;
   }
-  let [stage, errno] = report;
+  let errno = failure.errno.load(Ordering::Relaxed);
   let call = match Stage::from_code(stage) {
     Some(Stage::Stdin) => "dup2(stdin)".to_string(),
     Some(Stage::Stdout) => "dup2(stdout)".to_string(),
@@ -372,10 +379,10 @@ fn reported_failure(error_fd: i32, path: &str, cwd: Option<&str>) -> Option<crat
 }
 
 /// The child between clone and execve: raw syscalls on prepared data only.
-unsafe fn run_child(plan: &ChildPlan, error_fd: i32, go_fd: i32, listener: &AtomicI32) -> ! {
+unsafe fn run_child(plan: &ChildPlan, go_fd: i32, listener: &AtomicI32, failure: &ChildFailure) -> ! {
   let fail = |stage: Stage| -> ! {
-    let report = [stage as i32, *libc::__errno_location()];
-    libc::write(error_fd, report.as_ptr() as *const libc::c_void, mem::size_of_val(&report));
+    failure.errno.store(*libc::__errno_location(), Ordering::Relaxed);
+    failure.stage.store(stage as i32, Ordering::Release);
     libc::_exit(127)
   };
 

@@ -8,7 +8,7 @@
 use napi_derive::napi;
 
 use crate::errors::{errno_error, invalid, last_errno, Result};
-use crate::{counters, notify, preempt, ptrace, regs, uring};
+use crate::{counters, fds, notify, preempt, ptrace, regs, uring};
 
 /// What `waitStop` saw; `out[0]` is always the tid, the other slots per kind.
 #[napi]
@@ -114,6 +114,7 @@ pub fn forget_thread(tid: i32) {
   notify::forget(tid);
   counters::forget(tid);
   uring::forget(tid);
+  fds::forget_process(tid);
 }
 
 fn decode(tid: i32, status: i32, out: &mut [f64]) -> Result<StopKind> {

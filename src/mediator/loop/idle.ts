@@ -37,7 +37,7 @@ export function idleStep(scheduler: Scheduler, tracees: TraceeTable): void {
     // A write waits for an outside reader to drain a pipe: no input event marks that, so sleep briefly and probe again.
     const timeout = reads.length === watched.length ? -1 : OUTSIDE_INPUT_POLL_MS;
     ptrace.waitForTraceeInput(
-      reads.map(({ pid, fd }) => ({ pid, fd })),
+      reads.map(({ process, fd }) => ({ pid: process.liveTid, fd })),
       timeout,
     );
     return;

@@ -1,4 +1,5 @@
 import type { Outcome } from '../syscalls/outcome.js';
+import type { Process } from '../tracees/tracees.js';
 
 /**
  * Why a thread is blocked. It keeps its registers untouched while it waits;
@@ -66,7 +67,7 @@ export interface IoWait extends WaitCommon {
   readonly kind: 'io';
   readonly isReady: () => boolean;
   /** The tracee descriptors to watch in wall time when only input from outside can help. */
-  readonly watch: ReadonlyArray<{ pid: number; fd: number; events: number }>;
+  readonly watch: ReadonlyArray<{ process: Process; fd: number; events: number }>;
   readonly sources?: () => ReadonlyArray<ReadinessSource> | undefined;
 }
 

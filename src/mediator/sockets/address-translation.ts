@@ -169,11 +169,10 @@ function carrierOf(socket: StreamSocket | DatagramSocket): KernelSocket {
 
 export const addressTranslation: DataPath = {
   open(ctx, flags, make) {
-    const pid = ctx.process.pid;
     return native((fd) => {
       if (fd < 0) return;
       const socket = make();
-      const held = ptrace.holdSocket(pid, fd, KERNEL_BUFFER_BYTES);
+      const held = ptrace.holdSocket(ctx.process.liveTid, fd, KERNEL_BUFFER_BYTES);
       const port = ptrace.bindHeldSocket(held);
       installSocket(ctx, fd, flags, new SocketFile(socket, new KernelSocket(socket, held, port)));
     });
@@ -199,7 +198,7 @@ function nativeAccept(ctx: SyscallContext, flags: number, child: StreamSocket, c
       child.close();
       return;
     }
-    const held = ptrace.holdSocket(ctx.process.pid, fd, KERNEL_BUFFER_BYTES);
+    const held = ptrace.holdSocket(ctx.process.liveTid, fd, KERNEL_BUFFER_BYTES);
     installAccepted(ctx, fd, flags, child, KernelSocket.accepted(child, held, client));
   });
 }

@@ -89,6 +89,12 @@ export interface SyscallEntry {
   readonly level: SupportLevel;
   readonly handler?: Handler;
   readonly note?: string;
+  /**
+   * The call can wait (for data, a child, a futex, time): left to the kernel
+   * it would hold the one running thread, and with it the whole run, so it
+   * must stay trapped (--untrap refuses it).
+   */
+  readonly blocks?: boolean;
 }
 
 /** A family module's contribution to the table: syscall name → level, handler and note. */

@@ -11,22 +11,32 @@ import { NATIVE, blocked, nativeThen, type Outcome } from './outcome.js';
  */
 
 export function waitFor(ctx: SyscallContext, fd: number, events: number): Outcome {
-  const pid = ctx.process.pid;
   const kernelFds = ctx.services.kernelFds;
   const what = events === POLLIN ? 'readable' : 'writable';
   return blocked({
     kind: 'io',
     reason: `fd ${fd} to become ${what} in ${ctx.thread.label}`,
-    isReady: () => readyEvents(kernelFds.inspect(pid, fd), events) !== 0,
-    watch: [{ pid, fd, events }],
+    isReady: () => readyEvents(kernelFds.inspect(ctx.process, fd), events) !== 0,
+    watch: [{ process: ctx.process, fd, events }],
     onSignal: 'restartable',
   });
+}
+
+/**
+ * A descriptor of a virtual object that reaches these kernel paths is not a
+ * socket (an epoll instance): the kernel's placeholder behind it answers at
+ * once (read and write of an epoll descriptor fail with EINVAL, the socket
+ * calls with ENOTSOCK), and waiting for its readiness would never end.
+ */
+function placeholderOfVirtualObject(ctx: SyscallContext, fd: number): boolean {
+  return ctx.process.fds.get(fd) !== undefined;
 }
 
 /** A read of the descriptor in the call's first argument (`known`: what it is, if looked at already). */
 export function reading(ctx: SyscallContext, known?: FdInfo | null): Outcome {
   const fd = asInt(ctx.args[0]!);
-  const info = known === undefined ? ctx.services.kernelFds.inspect(ctx.process.pid, fd) : known;
+  if (placeholderOfVirtualObject(ctx, fd)) return NATIVE;
+  const info = known === undefined ? ctx.services.kernelFds.inspect(ctx.process, fd) : known;
   if (!canBlock(info) || readyEvents(info, POLLIN) !== 0) return NATIVE;
   return waitFor(ctx, fd, POLLIN);
 }
@@ -39,9 +49,9 @@ export function reading(ctx: SyscallContext, known?: FdInfo | null): Outcome {
  */
 export function writing(ctx: SyscallContext, known?: FdInfo | null): Outcome {
   const fd = asInt(ctx.args[0]!);
-  const pid = ctx.process.pid;
+  if (placeholderOfVirtualObject(ctx, fd)) return NATIVE;
   const kernelFds = ctx.services.kernelFds;
-  const info = known === undefined ? kernelFds.inspect(pid, fd) : known;
+  const info = known === undefined ? kernelFds.inspect(ctx.process, fd) : known;
   if (!canBlock(info)) return NATIVE;
   if (readyEvents(info, POLLOUT) === 0) return waitFor(ctx, fd, POLLOUT);
   return nonblockingFor(ctx, fd);
@@ -49,10 +59,9 @@ export function writing(ctx: SyscallContext, known?: FdInfo | null): Outcome {
 
 /** The kernel runs the call with `fd` made non-blocking for its duration. */
 export function nonblockingFor(ctx: SyscallContext, fd: number): Outcome {
-  const pid = ctx.process.pid;
   const kernelFds = ctx.services.kernelFds;
-  const previous = kernelFds.setNonblocking(pid, fd, true);
+  const previous = kernelFds.setNonblocking(ctx.process, fd, true);
   return nativeThen(() => {
-    kernelFds.setNonblocking(pid, fd, previous);
+    kernelFds.setNonblocking(ctx.process, fd, previous);
   });
 }

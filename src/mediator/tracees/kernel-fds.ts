@@ -1,5 +1,6 @@
 import { POLLHUP, POLLIN, POLLNVAL, POLLOUT } from '../abi/poll.js';
 import { ptrace, type FdInfo } from '../native.js';
+import type { Process } from './tracees.js';
 
 /**
  * Descriptors the kernel implements (pipes, local sockets, eventfds,
@@ -10,19 +11,19 @@ import { ptrace, type FdInfo } from '../native.js';
 export type { FdInfo };
 
 export interface KernelFds {
-  /** What `fd` of process `pid` is, and whether it is ready; null when it has no such descriptor. */
-  inspect(pid: number, fd: number): FdInfo | null;
+  /** What `fd` of `process` is, and whether it is ready; null when it has no such descriptor. */
+  inspect(process: Process, fd: number): FdInfo | null;
   /** Sets or clears O_NONBLOCK on the open file behind the descriptor; returns the previous setting. */
-  setNonblocking(pid: number, fd: number, nonblocking: boolean): boolean;
+  setNonblocking(process: Process, fd: number, nonblocking: boolean): boolean;
   /** Sets a timerfd's expiration count (0: disarmed and clear), so its expirations follow virtual time. */
-  setTimerTicks(pid: number, fd: number, ticks: number): void;
+  setTimerTicks(process: Process, fd: number, ticks: number): void;
 }
 
-/** The tracees' descriptors, through the addon. */
+/** The tracees' descriptors, through the addon, asked of a live thread of the process (they share them). */
 export const kernelFds: KernelFds = {
-  inspect: (pid, fd) => ptrace.inspectFd(pid, fd),
-  setNonblocking: (pid, fd, nonblocking) => ptrace.setFdNonblocking(pid, fd, nonblocking),
-  setTimerTicks: (pid, fd, ticks) => ptrace.setTimerTicks(pid, fd, ticks),
+  inspect: (process, fd) => ptrace.inspectFd(process.liveTid, fd),
+  setNonblocking: (process, fd, nonblocking) => ptrace.setFdNonblocking(process.liveTid, fd, nonblocking),
+  setTimerTicks: (process, fd, ticks) => ptrace.setTimerTicks(process.liveTid, fd, ticks),
 };
 
 /** Whether a blocking operation on this descriptor could sleep in the kernel. */

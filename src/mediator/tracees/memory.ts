@@ -24,11 +24,11 @@ function asTraceeFault(error: unknown, address: number): unknown {
   return (error as { code?: string }).code === 'EFAULT' ? new TraceeFault(address) : error;
 }
 
-/** The memory of the tracee `pid` (any of its threads' tids works too), through the addon. */
-export function traceeMemory(pid: number): TraceeMemory {
+/** The memory of a tracee process, through the addon, reached through the thread `liveTid` gives. */
+export function traceeMemory(liveTid: () => number): TraceeMemory {
   const readInto = (address: number, target: Buffer): void => {
     try {
-      ptrace.readMemoryInto(pid, address, target);
+      ptrace.readMemoryInto(liveTid(), address, target);
     } catch (error) {
       throw asTraceeFault(error, address);
     }
@@ -44,7 +44,7 @@ export function traceeMemory(pid: number): TraceeMemory {
       const small = data.length <= SMALL_WRITE;
       if (small) data.copy(smallWriteScratch);
       try {
-        ptrace.writeMemory(pid, address, small ? smallWriteScratch.subarray(0, data.length) : data);
+        ptrace.writeMemory(liveTid(), address, small ? smallWriteScratch.subarray(0, data.length) : data);
       } catch (error) {
         throw asTraceeFault(error, address);
       }
@@ -52,7 +52,7 @@ export function traceeMemory(pid: number): TraceeMemory {
     cString(address, max = 4096) {
       if (cStringScratch.length < max) cStringScratch = Buffer.allocUnsafeSlow(max);
       try {
-        const length = ptrace.readCStringInto(pid, address, cStringScratch.subarray(0, max));
+        const length = ptrace.readCStringInto(liveTid(), address, cStringScratch.subarray(0, max));
         return cStringScratch.toString('utf8', 0, length);
       } catch (error) {
         throw asTraceeFault(error, address);

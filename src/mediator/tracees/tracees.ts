@@ -109,11 +109,22 @@ export class Process {
     public signalActions: SignalActions,
   ) {
     this.addressSpace = pid;
-    this.memory = traceeMemory(pid);
+    this.memory = traceeMemory(() => this.liveTid);
   }
 
   get alive(): boolean {
     return this.exitStatus === undefined;
+  }
+
+  /**
+   * A live thread through which the kernel shows the process's memory and
+   * descriptors: the leader, until it leaves before the others
+   * (pthread_exit in main), whose zombie has neither.
+   */
+  get liveTid(): number {
+    if (this.threads.has(this.pid)) return this.pid;
+    for (const tid of this.threads.keys()) return tid;
+    return this.pid;
   }
 }
 

@@ -81,7 +81,7 @@ function epollCtl(ctx: SyscallContext): Outcome {
   const fd = asInt(fdArg);
   const operation = asInt(operationArg);
   const file = ctx.process.fds.get(fd);
-  if (file === undefined && ctx.services.kernelFds.inspect(ctx.process.pid, fd) === null) return fail(Errno.EBADF);
+  if (file === undefined && ctx.services.kernelFds.inspect(ctx.process, fd) === null) return fail(Errno.EBADF);
   if (fd === asInt(epfdArg)) return fail(Errno.EINVAL);
   const existing = instance.interests.get(fd);
   if (operation === EPOLL_CTL_DEL) {
@@ -109,7 +109,7 @@ function eventsNow(ctx: SyscallContext, interest: Interest): number | undefined 
   if (file !== interest.file) return undefined; // closed, or the number reused for something else
   const wanted = (interest.events & (POLLIN | POLLOUT | POLLPRI | EPOLLRDHUP)) | POLLERR | POLLHUP;
   if (file !== undefined) return readinessEvents(file, wanted);
-  const info = ctx.services.kernelFds.inspect(ctx.process.pid, interest.fd);
+  const info = ctx.services.kernelFds.inspect(ctx.process, interest.fd);
   if (info === null) return undefined;
   return readyEvents(info, wanted);
 }
@@ -153,7 +153,7 @@ function epollWaitCommon(ctx: SyscallContext, timeout: number | undefined, mask:
     kind: 'io',
     reason: `epoll ${asInt(epfdArg)} to report an event in ${ctx.thread.label}`,
     isReady: () => collect(ctx, instance, 1, false).length > 0,
-    watch: kernelFds().map((interest) => ({ pid: ctx.process.pid, fd: interest.fd, events: interest.events & (POLLIN | POLLOUT) })),
+    watch: kernelFds().map((interest) => ({ process: ctx.process, fd: interest.fd, events: interest.events & (POLLIN | POLLOUT) })),
     // Only virtual sockets: news comes from their changes of readiness, or from epoll_ctl (kernel descriptors must be probed).
     sources: () => (kernelFds().length === 0 ? [instance, ...virtualSockets(ctx, instance.interests.keys())] : undefined),
     deadline: timeout === undefined ? undefined : ctx.services.time.after(timeout),
@@ -184,7 +184,7 @@ export const epollSyscalls: FamilyTable = {
   epoll_create: { level: 'mediated', handler: (ctx) => epollCreate(ctx, 0), note: NOTE },
   epoll_create1: { level: 'mediated', handler: (ctx) => epollCreate(ctx, asInt(ctx.args[0]!)), note: NOTE },
   epoll_ctl: { level: 'emulated', handler: epollCtl, note: `${NOTE}; EPOLLEXCLUSIVE and EPOLLWAKEUP are accepted and ignored` },
-  epoll_wait: { level: 'emulated', handler: epollWait, note: NOTE },
-  epoll_pwait: { level: 'emulated', handler: epollPwait, note: NOTE },
-  epoll_pwait2: { level: 'emulated', handler: epollPwait2, note: NOTE },
+  epoll_wait: { blocks: true, level: 'emulated', handler: epollWait, note: NOTE },
+  epoll_pwait: { blocks: true, level: 'emulated', handler: epollPwait, note: NOTE },
+  epoll_pwait2: { blocks: true, level: 'emulated', handler: epollPwait2, note: NOTE },
 };

@@ -109,7 +109,7 @@ function futex(ctx: SyscallContext): Outcome {
 }
 
 export const futexSyscalls: FamilyTable = {
-  futex: { level: 'emulated', handler: futex, note: 'waits and wakes are emulated; priority-inheritance operations are not supported' },
+  futex: { blocks: true, level: 'emulated', handler: futex, note: 'waits and wakes are emulated; priority-inheritance operations are not supported' },
   futex_waitv: { level: 'unsupported', note: 'would block inside the kernel' },
   futex_wait: { level: 'unsupported', note: 'would block inside the kernel' },
   futex_wake: { level: 'unsupported', note: 'wakes kernel waiters only' },

@@ -1,5 +1,5 @@
 import { Errno } from '../../abi/errno.js';
-import { gather, readIovecs, type Iovec } from '../../abi/iovec.js';
+import { gather, readIovecs, totalLength, type Iovec } from '../../abi/iovec.js';
 import { POLLIN, POLLOUT } from '../../abi/poll.js';
 import { syscallNumbers } from '../../abi/syscall-numbers.js';
 import { asInt } from '../../abi/tracee-memory.js';
@@ -27,10 +27,13 @@ function buffers(ctx: SyscallContext, vectored: number): Iovec[] {
 
 function read(ctx: SyscallContext): Outcome {
   const fd = asInt(ctx.args[0]!);
+  const vectors = buffers(ctx, READV);
   const file = socketFileAt(ctx, fd);
-  if (file !== undefined) return receivePayload(ctx, file, buffers(ctx, READV), 0, () => undefined);
-  const info = ctx.services.kernelFds.inspect(ctx.process.pid, fd);
-  if (isRandomDevice(info)) return randomBytesInto(ctx, buffers(ctx, READV));
+  // A read of nothing returns 0 at once, before any descriptor is asked for data (vfs_read, sock_read_iter).
+  if (totalLength(vectors) === 0) return file === undefined ? NATIVE : done(0);
+  if (file !== undefined) return receivePayload(ctx, file, vectors, 0, () => undefined);
+  const info = ctx.services.kernelFds.inspect(ctx.process, fd);
+  if (isRandomDevice(info)) return randomBytesInto(ctx, vectors);
   return reading(ctx, info);
 }
 
@@ -38,7 +41,7 @@ function write(ctx: SyscallContext): Outcome {
   const fd = asInt(ctx.args[0]!);
   const file = socketFileAt(ctx, fd);
   if (file !== undefined) return sendPayload(ctx, file, buffers(ctx, WRITEV), 0, undefined);
-  const info = ctx.services.kernelFds.inspect(ctx.process.pid, fd);
+  const info = ctx.services.kernelFds.inspect(ctx.process, fd);
   const output = info?.kind === 'pipe' ? ctx.services.outputs.get(`${info.dev}:${info.ino}`) : undefined;
   if (output === undefined) return writing(ctx, info);
   // Simterpose's own output pipe: take the bytes here, whole, so output never blocks.
@@ -51,15 +54,14 @@ function write(ctx: SyscallContext): Outcome {
 const transferring =
   (input: number, output: number) =>
   (ctx: SyscallContext): Outcome => {
-    const pid = ctx.process.pid;
     const kernelFds = ctx.services.kernelFds;
     const source = asInt(ctx.args[input]!);
     const sink = asInt(ctx.args[output]!);
     // Virtual sockets have no kernel pages to splice: programs fall back to read and write.
     if (ctx.process.fds.get(source) !== undefined || ctx.process.fds.get(sink) !== undefined) return fail(Errno.EINVAL);
-    const sourceInfo = kernelFds.inspect(pid, source);
+    const sourceInfo = kernelFds.inspect(ctx.process, source);
     if (canBlock(sourceInfo) && readyEvents(sourceInfo, POLLIN) === 0) return waitFor(ctx, source, POLLIN);
-    const sinkInfo = kernelFds.inspect(pid, sink);
+    const sinkInfo = kernelFds.inspect(ctx.process, sink);
     if (!canBlock(sinkInfo)) return NATIVE;
     if (readyEvents(sinkInfo, POLLOUT) === 0) return waitFor(ctx, sink, POLLOUT);
     return nonblockingFor(ctx, sink);
@@ -68,14 +70,14 @@ const transferring =
 const NOTE = 'let through when it will not block; otherwise waits in virtual time for the descriptor';
 
 export const ioSyscalls: FamilyTable = {
-  read: { level: 'mediated', handler: read, note: NOTE },
-  readv: { level: 'mediated', handler: read, note: NOTE },
-  write: { level: 'mediated', handler: write, note: `${NOTE}; a write larger than the room left is cut short, as a signal would` },
-  writev: { level: 'mediated', handler: write, note: NOTE },
+  read: { blocks: true, level: 'mediated', handler: read, note: NOTE },
+  readv: { blocks: true, level: 'mediated', handler: read, note: NOTE },
+  write: { blocks: true, level: 'mediated', handler: write, note: `${NOTE}; a write larger than the room left is cut short, as a signal would` },
+  writev: { blocks: true, level: 'mediated', handler: write, note: NOTE },
   pread64: { level: 'native', note: 'files only: never blocks' },
   pwrite64: { level: 'native', note: 'files only: never blocks' },
-  splice: { level: 'mediated', handler: transferring(0, 2), note: NOTE },
-  tee: { level: 'mediated', handler: transferring(0, 1), note: NOTE },
-  sendfile: { level: 'mediated', handler: transferring(1, 0), note: NOTE },
-  copy_file_range: { level: 'mediated', handler: transferring(0, 2), note: NOTE },
+  splice: { blocks: true, level: 'mediated', handler: transferring(0, 2), note: NOTE },
+  tee: { blocks: true, level: 'mediated', handler: transferring(0, 1), note: NOTE },
+  sendfile: { blocks: true, level: 'mediated', handler: transferring(1, 0), note: NOTE },
+  copy_file_range: { blocks: true, level: 'mediated', handler: transferring(0, 2), note: NOTE },
 };

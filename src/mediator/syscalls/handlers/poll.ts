@@ -21,7 +21,7 @@ const MAX_FDS = 65536;
 function eventsNow(ctx: SyscallContext, { fd, events }: Watched): number {
   const file = ctx.process.fds.get(fd);
   if (file !== undefined) return readinessEvents(file, events);
-  return readyEvents(ctx.services.kernelFds.inspect(ctx.process.pid, fd), events);
+  return readyEvents(ctx.services.kernelFds.inspect(ctx.process, fd), events);
 }
 
 /**
@@ -40,8 +40,7 @@ function waitForAny(ctx: SyscallContext, watched: Watched[], timeout: number | u
     const kernelOnly = watched.every((w) => ctx.process.fds.get(w.fd) === undefined);
     return pending.blockedNow && kernelOnly ? NATIVE : fail(Errno.EINTR);
   }
-  const pid = ctx.process.pid;
-  const kernelFds = watched.filter((w) => ctx.process.fds.get(w.fd) === undefined).map(({ fd, events }) => ({ pid, fd, events }));
+  const kernelFds = watched.filter((w) => ctx.process.fds.get(w.fd) === undefined).map(({ fd, events }) => ({ process: ctx.process, fd, events }));
   return blocked({
     kind: 'io',
     reason: `any of fds ${watched.map((w) => w.fd).join(',') || '(none)'} in ${ctx.thread.label}`,
@@ -115,7 +114,7 @@ function selectCommon(ctx: SyscallContext, timeout: number | undefined, mask: bi
     }
   });
   for (const { fd } of watched) {
-    if (ctx.process.fds.get(fd) === undefined && ctx.services.kernelFds.inspect(ctx.process.pid, fd) === null) return fail(Errno.EBADF);
+    if (ctx.process.fds.get(fd) === undefined && ctx.services.kernelFds.inspect(ctx.process, fd) === null) return fail(Errno.EBADF);
   }
   return waitForAny(
     ctx,
@@ -149,8 +148,8 @@ function pselect6(ctx: SyscallContext): Outcome {
 const NOTE = 'emulated over virtual sockets and kernel descriptors; waits in virtual time';
 
 export const pollSyscalls: FamilyTable = {
-  poll: { level: 'emulated', handler: poll, note: NOTE },
-  ppoll: { level: 'emulated', handler: ppoll, note: NOTE },
-  select: { level: 'emulated', handler: select, note: NOTE },
-  pselect6: { level: 'emulated', handler: pselect6, note: NOTE },
+  poll: { blocks: true, level: 'emulated', handler: poll, note: NOTE },
+  ppoll: { blocks: true, level: 'emulated', handler: ppoll, note: NOTE },
+  select: { blocks: true, level: 'emulated', handler: select, note: NOTE },
+  pselect6: { blocks: true, level: 'emulated', handler: pselect6, note: NOTE },
 };

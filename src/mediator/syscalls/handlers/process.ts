@@ -152,8 +152,8 @@ export const processSyscalls: FamilyTable = {
   vfork: { level: 'mediated', handler: vfork, note: 'the parent is held until the child execs or exits' },
   set_tid_address: { level: 'mediated', handler: setTidAddress, note: 'recorded so thread exits wake emulated futex waiters; returns the virtual tid' },
   exit_group: { level: 'mediated', handler: exitGroup, note: 'runs in the kernel' },
-  wait4: { level: 'mediated', handler: wait4, note: 'emulated while it would block; reaping happens in the kernel; pids are virtual' },
-  waitid: { level: 'mediated', handler: waitid, note: 'emulated while it would block; reaping happens in the kernel; pids are virtual' },
+  wait4: { blocks: true, level: 'mediated', handler: wait4, note: 'emulated while it would block; reaping happens in the kernel; pids are virtual' },
+  waitid: { blocks: true, level: 'mediated', handler: waitid, note: 'emulated while it would block; reaping happens in the kernel; pids are virtual' },
   execve: {
     level: 'mediated',
     handler: exec,

@@ -88,7 +88,7 @@ export const signalSyscalls: FamilyTable = {
   tgkill: { level: 'mediated', handler: sendSignal([0], 1), note: SENT },
   rt_sigqueueinfo: { level: 'mediated', handler: sendSignal([0]), note: SENT },
   rt_tgsigqueueinfo: { level: 'mediated', handler: sendSignal([0], 1), note: SENT },
-  pause: { level: 'emulated', handler: pause, note: 'waits in virtual time until a signal' },
-  rt_sigsuspend: { level: 'emulated', handler: rtSigsuspend, note: 'waits in virtual time until a signal' },
+  pause: { blocks: true, level: 'emulated', handler: pause, note: 'waits in virtual time until a signal' },
+  rt_sigsuspend: { blocks: true, level: 'emulated', handler: rtSigsuspend, note: 'waits in virtual time until a signal' },
   rt_sigtimedwait: { level: 'unsupported', note: 'would block inside the kernel' },
 };

@@ -146,6 +146,6 @@ export const timeSyscalls: FamilyTable = {
   setitimer: { level: 'emulated', handler: setitimer, note: 'ITIMER_REAL runs on the virtual clock; the CPU-time timers are native' },
   getitimer: { level: 'emulated', handler: getitimer, note: 'ITIMER_REAL runs on the virtual clock; the CPU-time timers are native' },
   alarm: { level: 'emulated', handler: alarm, note: 'SIGALRM is sent at its virtual date' },
-  nanosleep: { level: 'emulated', handler: nanosleep, note: 'waits in virtual time' },
-  clock_nanosleep: { level: 'emulated', handler: clockNanosleep, note: 'waits in virtual time, relative or TIMER_ABSTIME' },
+  nanosleep: { blocks: true, level: 'emulated', handler: nanosleep, note: 'waits in virtual time' },
+  clock_nanosleep: { blocks: true, level: 'emulated', handler: clockNanosleep, note: 'waits in virtual time, relative or TIMER_ABSTIME' },
 };

@@ -14,7 +14,7 @@ import { NATIVE, done, fail, native, type Outcome } from '../outcome.js';
 
 /** The kernel's identity of the open file behind `fd`, the key of its timer. */
 function timerKey(ctx: SyscallContext, fd: number): string | undefined {
-  const info = ctx.services.kernelFds.inspect(ctx.process.pid, fd);
+  const info = ctx.services.kernelFds.inspect(ctx.process, fd);
   return info === null ? undefined : `${info.dev}:${info.ino}`;
 }
 
@@ -51,7 +51,7 @@ function timerfdSettime(ctx: SyscallContext): Outcome {
   timer.arming = arming;
   timer.interval = timespecSeconds(requested.interval);
   timer.ticks = 0;
-  kernelFds.setTimerTicks(process.pid, fd, 0);
+  kernelFds.setTimerTicks(process, fd, 0);
   const { value } = requested;
   if (value.seconds === 0 && value.nanoseconds === 0) {
     timer.deadline = undefined;
@@ -60,10 +60,10 @@ function timerfdSettime(ctx: SyscallContext): Outcome {
   timer.deadline = (asInt(flags) & TFD_TIMER_ABSTIME) !== 0 ? time.at(timer.clockid, value) : time.after(timespecSeconds(value));
   const expire = (): void => {
     if (!process.alive || timer.deadline === undefined) return;
-    const readable = kernelFds.inspect(process.pid, fd)?.readable ?? false;
+    const readable = kernelFds.inspect(process, fd)?.readable ?? false;
     timer.ticks = readable ? timer.ticks + 1 : 1;
     try {
-      kernelFds.setTimerTicks(process.pid, fd, timer.ticks);
+      kernelFds.setTimerTicks(process, fd, timer.ticks);
     } catch {
       // The descriptor was closed: the timer is gone with it.
       timer.deadline = undefined;
