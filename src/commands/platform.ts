@@ -18,7 +18,8 @@ export function registerPlatform(program: Command): void {
       if (routes !== undefined && routes.length !== 2) {
         throw new UserError(`--routes takes two host names, got ${routes.length}`, 'simterpose platform p.xml --routes A B');
       }
-      const sim = await loadSimulation(file);
+      // Describing a platform needs no run: hosts and links that turn off are listed as they are.
+      const sim = await loadSimulation(file, { allowStateProfiles: true });
       process.stdout.write(describePlatform(sim, { routes: routes as [string, string] | undefined }));
     });
 }

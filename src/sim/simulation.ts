@@ -1,7 +1,8 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { instantiate, loadModule, type ShimExports } from './module.js';
+import { checkConfig, checkPlatform } from './platform-check.js';
 
 export interface HostInfo {
   name: string;
@@ -41,6 +42,12 @@ export interface AdvanceResult {
 export interface SimulationOptions {
   /** Extra SimGrid configuration, as `--cfg` values: `network/model:CM02`. */
   cfg?: string[];
+  /**
+   * Accept state profiles, which turn hosts and links off and on: SimGrid then
+   * reports the activities they end as failed. Refused by default, since a run
+   * of programs cannot honour them (see platform-check.ts).
+   */
+  allowStateProfiles?: boolean;
 }
 
 /** A host is designated by its name or, on hot paths, by its index in hosts(). */
@@ -88,9 +95,13 @@ export class Simulation {
 
   /** @internal Use loadSimulation() or loadSimulationFromString(). */
   static create(kind: 'file' | 'string', input: string, options: SimulationOptions): Simulation {
+    const source = kind === 'file' ? input : '<platform string>';
+    const refused =
+      (options.cfg ?? []).map(checkConfig).find((error) => error !== undefined) ??
+      checkPlatform(kind === 'file' ? readPlatform(input) : input, source, options);
+    if (refused !== undefined) throw refused;
     let abortListener: (reason: string) => void = () => {};
     const shim = instantiate((reason) => abortListener(String(reason)));
-    const source = kind === 'file' ? input : '<platform string>';
     const cfg = (options.cfg ?? []).map((c) => `--cfg=${c}\n`).join('');
     const status = withStrings(shim, [input, cfg], ([text, opts]) => (kind === 'file' ? shim.simw_load_file(text, opts) : shim.simw_load_string(text, opts)));
     if (status !== 0) throw platformError(source, readCString(shim, shim.simw_last_error()));
@@ -297,6 +308,14 @@ function oneLine(text: string): string {
 export function unknownHost(name: string, valid: string[]): UserError {
   const shown = valid.length > 20 ? [...valid.slice(0, 20), `... (${valid.length} in all)`] : valid;
   return new UserError(`unknown host '${name}'; the platform's hosts are: ${shown.join(', ')}`);
+}
+
+function readPlatform(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UserError(`cannot read platform file ${file}: ${(error as Error).message}`);
+  }
 }
 
 /** Loads the WebAssembly module (once per process) and a platform file into a new engine. */
