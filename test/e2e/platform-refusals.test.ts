@@ -163,6 +163,11 @@ const CASES: [string, string, string][] = [
     ].join('\n'),
     `5: network/model "SMPI" is not available: simterpose's SimGrid is built without SMPI and ns-3 (the network models are LV08, CM02 and Constant)`,
   ],
+  [
+    'what makes SimGrid abort, with its reason',
+    platform('Full', '<peer id="p" coordinates="1 2 3" speed="1Gf" bw_in="1MBps" bw_out="1MBps"/>'),
+    ' SimGrid cannot build this platform: <peer> tag can only be used in Vivaldi netzones.',
+  ],
 ];
 
 describe.concurrent('a platform SimGrid cannot simulate is refused in one line', () => {

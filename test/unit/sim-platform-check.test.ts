@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import { describe, expect, it, vi } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { loadSimulationFromString } from '../../src/sim/index.js';
 import { checkConfig, checkPlatform } from '../../src/sim/platform-check.js';
@@ -196,5 +197,19 @@ describe('loading a platform SimGrid cannot simulate', () => {
     await expect(loadSimulationFromString(platform('<host id="a" speed="1Gf"/>'), { cfg: ['network/model:SMPI'] })).rejects.toThrow(
       /^--cfg=network\/model:SMPI: is not available/,
     );
+  });
+
+  it("turns SimGrid's abort while loading into one UserError with its reason, and keeps SimGrid's words off stderr", async () => {
+    const writeSync = vi.spyOn(fs, 'writeSync');
+    try {
+      const error = await loadSimulationFromString(platform('<peer id="p" coordinates="1 2 3" speed="1Gf" bw_in="1MBps" bw_out="1MBps"/>')).catch(
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(UserError);
+      expect((error as Error).message).toBe('<platform string>: SimGrid cannot build this platform: <peer> tag can only be used in Vivaldi netzones.');
+      expect(writeSync.mock.calls.filter(([fd]) => fd === 2)).toEqual([]);
+    } finally {
+      writeSync.mockRestore();
+    }
   });
 });
