@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
+import { profileFault } from './profiles.js';
 import { type ListedValue, parseBandwidths, parseInt32, parseQuantity, parseSpeeds, type Quantity } from './units.js';
 import { parseXml, XmlSyntaxError, type XmlElement } from './xml.js';
 
@@ -8,7 +11,8 @@ import { parseXml, XmlSyntaxError, type XmlElement } from './xml.js';
  * where zero has no meaning, a core count below one, a pstate a host does
  * not have, several bandwidths on a link that is not WIFI. SimGrid would give
  * a host a speed of NaN, abort on zero cores, or run a comm forever; here
- * such a value is refused with the file, the line and the attribute. So are
+ * such a value is refused with the file, the line and the attribute, and so
+ * is a profile value SimGrid would abort on when the clock reaches it. So are
  * the network models SimGrid was built without (it aborts on them) and, for
  * runs, state profiles (see STATE_PROFILES).
  *
@@ -19,6 +23,8 @@ import { parseXml, XmlSyntaxError, type XmlElement } from './xml.js';
 export interface PlatformCheckOptions {
   /** Accept state profiles (hosts and links turning off), which a run of programs cannot honour. */
   allowStateProfiles?: boolean;
+  /** The platform file's folder, where SimGrid also looks for profile files. */
+  directory?: string;
 }
 
 type Rule = 'speed' | 'bandwidth' | 'latency';
@@ -58,6 +64,15 @@ const REQUIREMENT: Record<Rule, string> = {
 
 const PSTATE_SPEED = "a pstate's speed must be zero or positive and finite, in flop/s (like 1Gf)";
 
+const PROFILE_VALUES = "a profile's values must be zero or positive and finite";
+
+/** Attributes naming a profile file of values (state files only turn things off and on). */
+const PROFILE_FILES: Record<string, string[]> = {
+  host: ['speed_file', 'availability_file'],
+  peer: ['speed_file', 'availability_file'],
+  link: ['bandwidth_file', 'latency_file'],
+};
+
 const CORE_COUNT = 'a core count must be a whole number from 1 to 2147483647';
 
 /** Network models that SimGrid compiled to WebAssembly lacks: it aborts on them. */
@@ -95,6 +110,7 @@ interface Problem {
 function firstProblem(element: XmlElement, options: PlatformCheckOptions, parent?: XmlElement): Problem | undefined {
   const found =
     valueProblem(element, parent) ??
+    profileProblem(element, options.directory) ??
     (parent?.name === 'config' ? configProblem(element) : undefined) ??
     (options.allowStateProfiles ? undefined : stateProblem(element));
   if (found !== undefined) return found;
@@ -197,6 +213,37 @@ function pstateProblem(text: string, speeds: ListedValue[]): string | undefined 
   if (pstate === undefined || speeds.some((speed) => speed.value === undefined)) return undefined;
   if (pstate !== 'out of range' && pstate >= 0 && pstate < speeds.length) return undefined;
   return ` names no pstate: ${speeds.length === 1 ? 'with one speed, the only pstate is 0' : `with ${speeds.length} speeds, the pstates are 0 to ${speeds.length - 1}`}`;
+}
+
+/** A value in a profile that SimGrid would abort on when the clock reaches it: in a file an attribute names, or in a <trace>. */
+function profileProblem(element: XmlElement, directory: string | undefined): Problem | undefined {
+  const files = element.name === 'trace' ? ['file'] : (PROFILE_FILES[element.name] ?? []);
+  for (const attribute of files) {
+    const name = element.attributes.get(attribute);
+    const text = name === undefined || name === '' ? undefined : readProfile(name, directory);
+    const fault = text === undefined ? undefined : profileFault(text);
+    if (fault !== undefined) {
+      const message = `${describe(element)}: ${attribute}="${name}": line ${fault.line} of the profile sets ${fault.value}, which is ${fault.why}: ${PROFILE_VALUES}`;
+      return { line: element.attributeLines.get(attribute)!, message };
+    }
+  }
+  if (element.name !== 'trace' || (element.attributes.get('file') ?? '') !== '') return undefined;
+  const fault = profileFault(element.text);
+  if (fault === undefined) return undefined;
+  return { line: element.textLine + fault.line - 1, message: `${describe(element)}: ${fault.value} is ${fault.why}: ${PROFILE_VALUES}` };
+}
+
+/** A profile file, found where SimGrid looks (the current folder, then the platform's); undefined if it is not there (SimGrid says so). */
+function readProfile(name: string, directory: string | undefined): string | undefined {
+  const candidates = isAbsolute(name) ? [name] : [resolve(name), ...(directory === undefined ? [] : [join(directory, name)])];
+  for (const candidate of candidates) {
+    try {
+      return readFileSync(candidate, 'utf8');
+    } catch {
+      // Not there: the next place, as SimGrid does.
+    }
+  }
+  return undefined;
 }
 
 function configProblem(prop: XmlElement): Problem | undefined {

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { holdingStderr, instantiate, loadModule, type ShimExports } from './module.js';
 import { checkConfig, checkPlatform } from './platform-check.js';
@@ -98,7 +98,7 @@ export class Simulation {
     const source = kind === 'file' ? input : '<platform string>';
     const refused =
       (options.cfg ?? []).map(checkConfig).find((error) => error !== undefined) ??
-      checkPlatform(kind === 'file' ? readPlatform(input) : input, source, options);
+      checkPlatform(kind === 'file' ? readPlatform(input) : input, source, { ...options, directory: kind === 'file' ? dirname(input) : undefined });
     if (refused !== undefined) throw refused;
     let abortListener: (reason: string) => void = () => {};
     // What SimGrid says while it loads is held back: when it aborts, its last words are the reason.

@@ -13,6 +13,9 @@ export interface XmlElement {
   attributeLines: Map<string, number>;
   children: XmlElement[];
   line: number;
+  /** The text directly inside the element, as written (a SimGrid <trace>'s profile), and the line where its content starts. */
+  text: string;
+  textLine: number;
 }
 
 export class XmlSyntaxError extends Error {
@@ -59,6 +62,7 @@ export function parseXml(text: string): XmlElement {
     if (chunk.trim() !== '' && stack.length === 0) {
       throw new XmlSyntaxError('text outside the root element', line + (chunk.match(/^\s*/)![0].split('\n').length - 1));
     }
+    if (stack.length > 0) stack[stack.length - 1]!.text += chunk;
     advanceTo(lt < 0 ? text.length : lt);
     if (lt < 0) break;
 
@@ -101,7 +105,10 @@ export function parseXml(text: string): XmlElement {
     advanceTo(pos + name[0].length);
     const attributes = new Map<string, string>();
     const attributeLines = new Map<string, number>();
-    const element = (selfClosing: boolean) => ({ element: { name: name[1]!, attributes, attributeLines, children: [], line: startLine }, selfClosing });
+    const element = (selfClosing: boolean) => ({
+      element: { name: name[1]!, attributes, attributeLines, children: [], line: startLine, text: '', textLine: line },
+      selfClosing,
+    });
     for (;;) {
       const ws = /^\s*/.exec(text.slice(pos))![0];
       advanceTo(pos + ws.length);

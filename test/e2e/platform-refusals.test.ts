@@ -12,6 +12,8 @@ import { REPO_ROOT } from '../helpers/paths.js';
  */
 
 const dir = mkdtempSync(join(tmpdir(), 'simterpose-refusals-'));
+// A profile file beside the platforms: SimGrid looks for it in the platform's folder.
+writeFileSync(join(dir, 'bandwidth.profile'), '# bytes per second\n0 125e6\n10 nan\nLOOPAFTER 5\n');
 
 function simterpose(...args: string[]): Promise<RunResult> {
   const distBuildError = inject('distBuildError');
@@ -23,6 +25,7 @@ const SPEED = 'a speed must be positive and finite, in flop/s (like 1Gf)';
 const BANDWIDTH = 'a bandwidth must be positive and finite, in bytes/s (like 125MBps)';
 const LATENCY = 'a latency must be zero or positive and finite, in seconds (like 50us)';
 const CORES = 'a core count must be a whole number from 1 to 2147483647';
+const PROFILE = "a profile's values must be zero or positive and finite";
 
 /** Line 4 of each file is the body's first line. */
 function platform(zone: string, ...body: string[]): string {
@@ -148,6 +151,24 @@ const CASES: [string, string, string][] = [
     'a negative peer bandwidth',
     platform('Vivaldi', '<peer id="p" coordinates="1 2 3" speed="1Gf" bw_in="-1MBps" bw_out="1MBps"/>'),
     `5: peer 'p': bw_in="-1MBps" is negative: ${BANDWIDTH}`,
+  ],
+  [
+    'a negative value in a trace',
+    platform(
+      'Full',
+      '<host id="a" speed="1Gf"/>',
+      '<trace id="slow" periodicity="10">',
+      '0 1.0',
+      '5 -0.5',
+      '</trace>',
+      '<trace_connect kind="SPEED" trace="slow" element="a"/>',
+    ),
+    `8: trace 'slow': -0.5 is negative: ${PROFILE}`,
+  ],
+  [
+    'a value that is not a number in a profile file',
+    platform('Full', ...link('bandwidth="1GBps" latency="1ms" bandwidth_file="bandwidth.profile"')),
+    `7: link 'l': bandwidth_file="bandwidth.profile": line 3 of the profile sets nan, which is not a number: ${PROFILE}`,
   ],
   [
     'a network model SimGrid was built without',

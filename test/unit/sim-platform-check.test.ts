@@ -1,4 +1,6 @@
-import fs from 'node:fs';
+import fs, { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { loadSimulationFromString } from '../../src/sim/index.js';
@@ -163,6 +165,31 @@ describe('platform values SimGrid reads but cannot simulate', () => {
 <trace_connect kind="BANDWIDTH" trace="t" element="l"/>
 <trace_connect kind="LATENCY" trace="t" element="l"/>`;
     expect(refusal(platform(body))).toBeUndefined();
+  });
+
+  it('refuses a profile value SimGrid would abort on, in a trace or in a file a host, peer, link or trace names, at its line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'simterpose-profiles-'));
+    writeFileSync(join(dir, 'bad.profile'), '0 1\n5 -1\n');
+    writeFileSync(join(dir, 'good.profile'), '0 1\n5 0\nLOOPAFTER 1\n');
+    const check = (body: string) => checkPlatform(platform(body), 'p.xml', { directory: dir })?.message;
+    const rule = "line 2 of the profile sets -1, which is negative: a profile's values must be zero or positive and finite";
+    expect(check('<host id="a" speed="1Gf" speed_file="bad.profile"/>')).toBe(`p.xml:5: host 'a': speed_file="bad.profile": ${rule}`);
+    expect(check('<host id="a" speed="1Gf" availability_file="bad.profile"/>')).toBe(`p.xml:5: host 'a': availability_file="bad.profile": ${rule}`);
+    expect(check('<peer id="p" speed="1Gf" bw_in="1MBps" bw_out="1MBps" speed_file="bad.profile"/>')).toBe(
+      `p.xml:5: peer 'p': speed_file="bad.profile": ${rule}`,
+    );
+    expect(check('<link id="l" bandwidth="1GBps" bandwidth_file="good.profile" latency_file="bad.profile"/>')).toBe(
+      `p.xml:5: link 'l': latency_file="bad.profile": ${rule}`,
+    );
+    expect(check(`<trace id="t" file="${join(dir, 'bad.profile')}" periodicity="10"/>`)).toBe(
+      `p.xml:5: trace 't': file="${join(dir, 'bad.profile')}": ${rule}`,
+    );
+    expect(check('<trace id="t" periodicity="10">\n0 1\n\n3 -inf\n</trace>')).toBe(
+      "p.xml:8: trace 't': -inf is infinite: a profile's values must be zero or positive and finite",
+    );
+    expect(check('<host id="a" speed="1Gf" speed_file="good.profile"/><trace id="t" periodicity="10">\n0 1\n3 0\n</trace>')).toBeUndefined();
+    // A file that is not there is SimGrid's to report.
+    expect(check('<host id="a" speed="1Gf" speed_file="missing.profile"/>')).toBeUndefined();
   });
 
   it('refuses the network models SimGrid was built without, in the platform and in --cfg', () => {
