@@ -98,8 +98,9 @@ export function checkPlatform(text: string, source: string, options: PlatformChe
 /** A `--cfg` value (`network/model:SMPI`) naming what SimGrid lacks, as a UserError; undefined if fine. */
 export function checkConfig(cfg: string): UserError | undefined {
   const colon = cfg.indexOf(':');
-  const message = colon < 0 ? undefined : missingModel(cfg.slice(0, colon), cfg.slice(colon + 1));
-  return message === undefined ? undefined : new UserError(`--cfg=${cfg}: ${message}`);
+  const [name, value] = [cfg.slice(0, colon), cfg.slice(colon + 1)];
+  const message = colon < 0 ? undefined : missingModel(name, value);
+  return message === undefined ? undefined : new UserError(`${name} "${value}" (SimGrid configuration ${cfg}) ${message}`);
 }
 
 interface Problem {

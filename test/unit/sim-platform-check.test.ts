@@ -198,7 +198,7 @@ describe('platform values SimGrid reads but cannot simulate', () => {
       `<?xml version='1.0'?>\n<platform version="4.1">\n  <config>\n    <prop id="network/model" value="${model}"/>\n  </config>\n  <zone id="z" routing="Full"/>\n</platform>\n`;
     for (const model of ['SMPI', 'IB', 'ns-3']) {
       expect(refusal(config(model))).toBe(`p.xml:4: network/model "${model}" ${missing}`);
-      expect(checkConfig(`network/model:${model}`)?.message).toBe(`--cfg=network/model:${model}: ${missing}`);
+      expect(checkConfig(`network/model:${model}`)?.message).toBe(`network/model "${model}" (SimGrid configuration network/model:${model}) ${missing}`);
     }
     for (const model of ['LV08', 'CM02', 'Constant']) {
       expect(refusal(config(model))).toBeUndefined();
@@ -222,7 +222,7 @@ describe('loading a platform SimGrid cannot simulate', () => {
 
   it('refuses a network model SimGrid was built without, given as --cfg', async () => {
     await expect(loadSimulationFromString(platform('<host id="a" speed="1Gf"/>'), { cfg: ['network/model:SMPI'] })).rejects.toThrow(
-      /^--cfg=network\/model:SMPI: is not available/,
+      /^network\/model "SMPI" \(SimGrid configuration network\/model:SMPI\) is not available/,
     );
   });
 
