@@ -7,15 +7,14 @@
 # `build.sh --relink` only recompiles shim.cpp and small-blocks.cpp against the
 # library already built in the work folder (for working on the shim).
 # The source comes from Debian's source package through a private apt setup,
-# so the system's sources and lists are left untouched.
+# so the system's sources and lists are left untouched (source.sh).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 work="${SIMGRID_WASM_WORK:-$here/.work}"
 jobs="${JOBS:-$(nproc)}"
-version=3.32
-tarball="simgrid_${version}.orig.tar.xz"
-tarball_sha256=4b413d8e9d9b29b8e086b2f3edaec5b1149d7eb52b2e134f1ed13d30891ece7b
+# shellcheck source=source.sh
+source "$here/source.sh"
 toolchain=/usr/share/emscripten/cmake/Modules/Platform/Emscripten.cmake
 
 mkdir -p "$work"
@@ -23,23 +22,6 @@ cd "$work"
 # configure runs its test programs with node: inside this package ("type":
 # "module") they would load as ES modules and fail.
 echo '{ "type": "commonjs" }' > package.json
-
-fetch_source() {
-  if [[ -f "$tarball" ]]; then return; fi
-  mkdir -p apt/sources apt/lists/partial
-  cat > apt/sources/simgrid-src.sources <<SRC
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: bookworm
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
-  local opts=(-o Dir::Etc::SourceList=/dev/null
-              -o "Dir::Etc::SourceParts=$work/apt/sources"
-              -o "Dir::State::Lists=$work/apt/lists")
-  apt-get "${opts[@]}" update -q
-  apt-get "${opts[@]}" source --download-only "simgrid=${version}-2"
-}
 
 relink=false
 [[ "${1:-}" == --relink && -f build/lib/libsimgrid.a ]] && relink=true
@@ -60,13 +42,12 @@ opt_flags="-O3 -fno-strict-aliasing -flto -g0 -fwasm-exceptions"
 flags="$opt_flags -ffile-prefix-map=$work/= -ffile-prefix-map=$here/="
 
 if ! $relink; then
-fetch_source
-echo "$tarball_sha256  $tarball" | sha256sum -c --quiet -
+fetch_simgrid_source
 
 # A fresh tree every time, so the patches always apply to pristine source.
 rm -rf src build boost-only
 mkdir src
-tar -xf "$tarball" -C src --strip-components=1
+tar -xf "$simgrid_tarball" -C src --strip-components=1
 for p in "$here"/patches/*.patch; do
   patch -d src -p1 --quiet < "$p"
 done
@@ -118,9 +99,9 @@ cp build/simgrid.js "$out/simgrid.cjs"
 cp build/simgrid.wasm "$out/simgrid.wasm"
 
 {
-  echo "SimGrid ${version} compiled to WebAssembly by native/simgrid-wasm/build.sh"
-  echo "source: Debian source package simgrid ${version}-2, $tarball"
-  echo "source sha256: $tarball_sha256"
+  echo "SimGrid ${simgrid_version} compiled to WebAssembly by native/simgrid-wasm/build.sh"
+  echo "source: Debian source package simgrid ${simgrid_version}-2, $simgrid_tarball"
+  echo "source sha256: $simgrid_tarball_sha256"
   echo "emscripten: $(em++ --version | head -n1)"
   echo "compile flags: $opt_flags"
   echo "link: shim.cpp small-blocks.cpp libsimgrid.a, -O3 -flto, MODULARIZE ENVIRONMENT=node NODERAWFS ALLOW_MEMORY_GROWTH WASM_ASYNC_COMPILATION=0, -lexports.js"

@@ -18,7 +18,8 @@ export function registerPlatform(program: Command): void {
       if (routes !== undefined && routes.length !== 2) {
         throw new UserError(`--routes takes two host names, got ${routes.length}`, 'simterpose platform p.xml --routes A B');
       }
-      const sim = await loadSimulation(file);
+      // Describing a platform needs no run: hosts and links that turn off are listed as they are.
+      const sim = await loadSimulation(file, { allowStateProfiles: true });
       process.stdout.write(describePlatform(sim, { routes: routes as [string, string] | undefined }));
     });
 }
@@ -28,7 +29,7 @@ export function describePlatform(sim: Simulation, options: PlatformOptions = {})
   const lines: string[] = [];
   const hosts = sim.hosts();
   lines.push(`hosts (${hosts.length}):`);
-  const width = Math.max(4, ...hosts.map((h) => h.name.length));
+  const width = longest(hosts, 4);
   for (const h of hosts) {
     const props = Object.entries(h.properties)
       .map(([k, v]) => `${k}=${v}`)
@@ -38,7 +39,7 @@ export function describePlatform(sim: Simulation, options: PlatformOptions = {})
   }
   const links = sim.links();
   lines.push(`links (${links.length}):`);
-  const linkWidth = Math.max(4, ...links.map((l) => l.name.length));
+  const linkWidth = longest(links, 4);
   for (const l of links) {
     lines.push(`  ${l.name.padEnd(linkWidth)}  ${formatUnit(l.bandwidth, 'B/s').padStart(10)}  ${formatUnit(l.latency, 's').padStart(8)}  ${l.sharing}`);
   }
@@ -49,6 +50,13 @@ export function describePlatform(sim: Simulation, options: PlatformOptions = {})
     for (const name of route.links) lines.push(`  ${name}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** The longest name, at least `least` (no spread: a platform may have more hosts than a call has room for arguments). */
+function longest(items: readonly { name: string }[], least: number): number {
+  let width = least;
+  for (const item of items) width = Math.max(width, item.name.length);
+  return width;
 }
 
 const PREFIXES: [number, string][] = [

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import fs, { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
@@ -78,8 +78,14 @@ export function moduleLoadMs(): number {
   return compiled?.loadMs ?? 0;
 }
 
+/** Where an instance's output goes, and what to do when SimGrid aborts. */
+export interface InstanceHooks {
+  printErr(text: string): void;
+  onAbort(reason: unknown): void;
+}
+
 /** A fresh instance of SimGrid, with its own memory and engine. */
-export function instantiate(onAbort: (reason: unknown) => void): ShimExports {
+export function instantiate(hooks: InstanceHooks): ShimExports {
   const { factory, module } = compile();
   let exports: WebAssembly.Exports | undefined;
   factory({
@@ -90,9 +96,37 @@ export function instantiate(onAbort: (reason: unknown) => void): ShimExports {
       return instance.exports;
     },
     print: (text) => process.stdout.write(`${text}\n`),
-    printErr: (text) => process.stderr.write(`${text}\n`),
-    onAbort,
+    printErr: hooks.printErr,
+    onAbort: hooks.onAbort,
   });
   if (exports === undefined) throw new Error('SimGrid WebAssembly module did not instantiate synchronously');
   return exports as unknown as ShimExports;
+}
+
+/**
+ * Runs `fn` with what it writes to file descriptor 2 added to `said` instead.
+ * SimGrid's log, assertion messages included, reaches the real stderr through
+ * NODERAWFS, that is through fs.writeSync on the node:fs module, not through
+ * printErr. `fn` is synchronous, so nothing else writes in the meantime.
+ */
+export function holdingStderr<T>(said: string[], fn: () => T): T {
+  const writeSync = fs.writeSync;
+  const held = (fd: number, data: string | NodeJS.ArrayBufferView, ...rest: unknown[]): number => {
+    if (fd !== 2) return (writeSync as (...args: unknown[]) => number)(fd, data, ...rest);
+    if (typeof data === 'string') {
+      said.push(data);
+      return Buffer.byteLength(data);
+    }
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    const offset = typeof rest[0] === 'number' ? rest[0] : 0;
+    const length = typeof rest[1] === 'number' ? rest[1] : bytes.length - offset;
+    said.push(Buffer.from(bytes.subarray(offset, offset + length)).toString('utf8'));
+    return length;
+  };
+  fs.writeSync = held as typeof fs.writeSync;
+  try {
+    return fn();
+  } finally {
+    fs.writeSync = writeSync;
+  }
 }

@@ -1,7 +1,8 @@
-import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { UserError } from '../errors.js';
-import { instantiate, loadModule, type ShimExports } from './module.js';
+import { holdingStderr, instantiate, loadModule, type ShimExports } from './module.js';
+import { checkConfig, checkPlatform } from './platform-check.js';
 
 export interface HostInfo {
   name: string;
@@ -41,6 +42,12 @@ export interface AdvanceResult {
 export interface SimulationOptions {
   /** Extra SimGrid configuration, as `--cfg` values: `network/model:CM02`. */
   cfg?: string[];
+  /**
+   * Accept state profiles, which turn hosts and links off and on: SimGrid then
+   * reports the activities they end as failed. Refused by default, since a run
+   * of programs cannot honour them (see platform-check.ts).
+   */
+  allowStateProfiles?: boolean;
 }
 
 /** A host is designated by its name or, on hot paths, by its index in hosts(). */
@@ -88,11 +95,30 @@ export class Simulation {
 
   /** @internal Use loadSimulation() or loadSimulationFromString(). */
   static create(kind: 'file' | 'string', input: string, options: SimulationOptions): Simulation {
-    let abortListener: (reason: string) => void = () => {};
-    const shim = instantiate((reason) => abortListener(String(reason)));
     const source = kind === 'file' ? input : '<platform string>';
+    const refused =
+      (options.cfg ?? []).map(checkConfig).find((error) => error !== undefined) ??
+      checkPlatform(kind === 'file' ? readPlatform(input) : input, source, { ...options, directory: kind === 'file' ? dirname(input) : undefined });
+    if (refused !== undefined) throw refused;
+    let abortListener: (reason: string) => void = () => {};
+    // What SimGrid says while it loads is held back: when it aborts, its last words are the reason.
+    const said: string[] = [];
+    let printErr = (text: string) => {
+      said.push(`${text}\n`);
+    };
+    const shim = instantiate({ printErr: (text) => printErr(text), onAbort: (reason) => abortListener(String(reason)) });
     const cfg = (options.cfg ?? []).map((c) => `--cfg=${c}\n`).join('');
-    const status = withStrings(shim, [input, cfg], ([text, opts]) => (kind === 'file' ? shim.simw_load_file(text, opts) : shim.simw_load_string(text, opts)));
+    let status: number;
+    try {
+      status = holdingStderr(said, () =>
+        withStrings(shim, [input, cfg], ([text, opts]) => (kind === 'file' ? shim.simw_load_file(text, opts) : shim.simw_load_string(text, opts))),
+      );
+    } catch (error) {
+      if (!(error instanceof WebAssembly.RuntimeError)) throw error;
+      throw refusedByAbort(source, said.join(''));
+    }
+    printErr = (text) => process.stderr.write(`${text}\n`);
+    process.stderr.write(said.join(''));
     if (status !== 0) throw platformError(source, readCString(shim, shim.simw_last_error()));
     return new Simulation(shim, source, (l) => {
       abortListener = l;
@@ -248,16 +274,6 @@ function fatal(reason: string): Error {
   return new Error(`SimGrid aborted (${why}; its message is on stderr); this simulation cannot continue`);
 }
 
-/** Wraps the module so that an abort (xbt_assert) surfaces as a fatal error. */
-function guard<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (error) {
-    if (error instanceof WebAssembly.RuntimeError) throw fatal(error.message);
-    throw error;
-  }
-}
-
 function readCString(shim: ShimExports, ptr: number): string {
   const bytes = new Uint8Array(shim.memory.buffer);
   let end = ptr;
@@ -275,10 +291,20 @@ function withStrings<T>(shim: ShimExports, texts: string[], fn: (ptrs: number[])
     return ptr;
   });
   try {
-    return guard(() => fn(ptrs));
+    return fn(ptrs);
   } finally {
     for (const ptr of ptrs) shim.free(ptr);
   }
+}
+
+/**
+ * SimGrid aborts (xbt_assert, xbt_die) on some platforms it cannot build, after
+ * printing "[0.000000] src/file.cpp:LINE: [root/CRITICAL] why".
+ */
+function refusedByAbort(source: string, said: string): UserError {
+  const reasons = [...said.matchAll(/\[root\/CRITICAL\] (.*)$/gm)];
+  const why = reasons[reasons.length - 1]?.[1];
+  return new UserError(`${source}: SimGrid cannot build this platform: ${why === undefined ? 'it aborted without saying why' : oneLine(why)}`);
 }
 
 /** SimGrid says "Parse error at FILE:LINE: Invalid XML (XML input line N, state S): why". */
@@ -297,6 +323,14 @@ function oneLine(text: string): string {
 export function unknownHost(name: string, valid: string[]): UserError {
   const shown = valid.length > 20 ? [...valid.slice(0, 20), `... (${valid.length} in all)`] : valid;
   return new UserError(`unknown host '${name}'; the platform's hosts are: ${shown.join(', ')}`);
+}
+
+function readPlatform(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UserError(`cannot read platform file ${file}: ${(error as Error).message}`);
+  }
 }
 
 /** Loads the WebAssembly module (once per process) and a platform file into a new engine. */

@@ -1,15 +1,21 @@
 /**
- * A small XML reader for deployment files: elements, attributes, comments,
+ * A small XML reader for SimGrid's files: elements, attributes, comments,
  * the XML declaration and a DOCTYPE; text between elements is ignored.
- * Enough for SimGrid's deployment format, with the line of every element
- * so that errors can point at it. Platform files are read by SimGrid itself.
+ * Enough for the deployment format, and for checking a platform's values
+ * before SimGrid reads it, with the line of every element and attribute
+ * so that errors can point at them.
  */
 
 export interface XmlElement {
   name: string;
   attributes: Map<string, string>;
+  /** The line where each attribute starts (a tag may span several lines). */
+  attributeLines: Map<string, number>;
   children: XmlElement[];
   line: number;
+  /** The text directly inside the element, as written (a SimGrid <trace>'s profile), and the line where its content starts. */
+  text: string;
+  textLine: number;
 }
 
 export class XmlSyntaxError extends Error {
@@ -56,6 +62,7 @@ export function parseXml(text: string): XmlElement {
     if (chunk.trim() !== '' && stack.length === 0) {
       throw new XmlSyntaxError('text outside the root element', line + (chunk.match(/^\s*/)![0].split('\n').length - 1));
     }
+    if (stack.length > 0) stack[stack.length - 1]!.text += chunk;
     advanceTo(lt < 0 ? text.length : lt);
     if (lt < 0) break;
 
@@ -97,16 +104,21 @@ export function parseXml(text: string): XmlElement {
     if (name === null) throw new XmlSyntaxError("malformed tag: '<' not followed by a name", line);
     advanceTo(pos + name[0].length);
     const attributes = new Map<string, string>();
+    const attributeLines = new Map<string, number>();
+    const element = (selfClosing: boolean) => ({
+      element: { name: name[1]!, attributes, attributeLines, children: [], line: startLine, text: '', textLine: line },
+      selfClosing,
+    });
     for (;;) {
       const ws = /^\s*/.exec(text.slice(pos))![0];
       advanceTo(pos + ws.length);
       if (text.startsWith('/>', pos)) {
         advanceTo(pos + 2);
-        return { element: { name: name[1]!, attributes, children: [], line: startLine }, selfClosing: true };
+        return element(true);
       }
       if (text.startsWith('>', pos)) {
         advanceTo(pos + 1);
-        return { element: { name: name[1]!, attributes, children: [], line: startLine }, selfClosing: false };
+        return element(false);
       }
       if (pos >= text.length) throw new XmlSyntaxError(`unterminated tag <${name[1]}>`, startLine);
       if (ws === '' && attributes.size > 0) throw new XmlSyntaxError(`missing space between attributes in <${name[1]}>`, line);
@@ -114,6 +126,7 @@ export function parseXml(text: string): XmlElement {
       if (attr === null) throw new XmlSyntaxError(`malformed attribute in <${name[1]}>`, line);
       if (attributes.has(attr[1]!)) throw new XmlSyntaxError(`attribute '${attr[1]}' given twice in <${name[1]}>`, line);
       attributes.set(attr[1]!, decodeEntities(attr[3] ?? attr[4]!, line));
+      attributeLines.set(attr[1]!, line);
       advanceTo(pos + attr[0].length);
     }
   }

@@ -256,6 +256,7 @@ describe('SimGrid WebAssembly engine: clock and activities', () => {
 1 0
 </trace>
     <trace_connect trace="a-off-at-1" element="a" kind="HOST_AVAIL"/>`),
+      { allowStateProfiles: true },
     );
     const id = sim.startExec('a', 2e9);
     expect(sim.advance(Infinity)).toEqual({ clock: 1, completed: [], failed: [id] });
