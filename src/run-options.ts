@@ -1,9 +1,11 @@
+import { resolve } from 'node:path';
 import { UserError } from './errors.js';
 import { defaultCpuModel, instructionCounterAvailable, type CpuModelName, type CpuModelOptions } from './mediator/host/cpu-model.js';
 import { MAX_SEED } from './mediator/host/random.js';
 import { allowedCpus } from './mediator/mediator.js';
 import { syscallNumber } from './mediator/syscalls/table.js';
 import type { NetworkMode } from './net/index.js';
+import { checkOutputFile, checkOutputFolder } from './output-paths.js';
 
 /**
  * The options of a run, declared once: `RunOptions` is what `runExperiment`
@@ -158,6 +160,7 @@ export function resolveRunOptions(options: RunOptions): ResolvedRunOptions {
   }
   const network = options.network ?? RUN_OPTIONS.network.default!;
   if (!NETWORK_MODES.includes(network)) throw new UserError(`--network must be one of ${NETWORK_MODES.join(', ')}, not '${network}'`);
+  checkOutputs(options);
   return {
     network,
     notifySyscalls: options.notifySyscalls ?? RUN_OPTIONS.notifySyscalls.default!,
@@ -169,6 +172,17 @@ export function resolveRunOptions(options: RunOptions): ResolvedRunOptions {
     cpuModel: cpuModelOptions(options),
     cpuModelChosen: options.cpuModel === undefined,
   };
+}
+
+/** What the run writes must be writable before any program runs: a run is not to be lost to a typo at its end. */
+function checkOutputs(options: RunOptions): void {
+  if (options.report !== undefined) checkOutputFile('--report', options.report);
+  if (options.trace !== undefined) checkOutputFile('--trace', options.trace);
+  if (typeof options.strace === 'string') checkOutputFile('--strace', options.strace);
+  if (options.outputDir !== undefined) checkOutputFolder('--output-dir', options.outputDir);
+  const files = [options.report, options.trace, typeof options.strace === 'string' ? options.strace : undefined].filter((file) => file !== undefined);
+  const same = files.find((file, i) => files.some((other, j) => j < i && resolve(other) === resolve(file)));
+  if (same !== undefined) throw new UserError(`${same} is given for two outputs of the run: each needs its own file`);
 }
 
 function parseEpoch(epoch: string): number {
