@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { UserError } from './errors.js';
+import { EXIT_STATUS } from './exit-status.js';
 import { defaultCpuModel, instructionCounterAvailable, type CpuModelName, type CpuModelOptions } from './mediator/host/cpu-model.js';
 import { MAX_SEED } from './mediator/host/random.js';
 import { allowedCpus } from './mediator/mediator.js';
@@ -46,6 +47,13 @@ export interface RunOptions {
   trace?: string;
   /** Each process's stdout, stderr (and strace with `strace: true`) in its own file: DIR/HOST/NAME.PID.stdout... */
   outputDir?: string;
+  /**
+   * Virtual seconds after which the run ends: every process left is killed
+   * (SIGKILL) and reported as stopped, not as a failure (a server that never exits).
+   */
+  stopTime?: number;
+  /** Wall-clock seconds after which the run is stopped and fails (for CI): every process left is killed. */
+  wallLimit?: number;
 }
 
 /** How an option appears on the command line. */
@@ -123,6 +131,16 @@ export const RUN_OPTIONS: { readonly [K in keyof RunOptions]-?: OptionSpec<NonNu
   report: { flag: '--report <file.json>', help: "write the run's report (processes, statuses, virtual times, bytes) as JSON" },
   trace: { flag: '--trace <file.json>', help: 'write a Chrome trace-event file of the virtual timeline (open it in ui.perfetto.dev)' },
   outputDir: { flag: '--output-dir <dir>', help: "each process's stdout, stderr and strace in its own file: DIR/HOST/NAME.PID.stdout" },
+  stopTime: {
+    flag: '--stop-time <seconds>',
+    help: 'virtual date at which every process left is killed and the run ends; they count as stopped, not failed (servers that never exit)',
+    parse: parseNumber,
+  },
+  wallLimit: {
+    flag: '--wall-limit <seconds>',
+    help: `wall-clock seconds after which the run is stopped, its processes killed, and it fails (status ${EXIT_STATUS.runFailed})`,
+    parse: parseNumber,
+  },
   network: {
     flag: '--network <mode>',
     help: 'full: the mediator carries every byte; translate: real loopback sockets, addresses rewritten',
@@ -150,6 +168,10 @@ export interface ResolvedRunOptions {
   cpuModel: CpuModelOptions;
   /** Whether the CPU model was left to choose (the CLI then says which it took). */
   cpuModelChosen: boolean;
+  /** Virtual date at which the processes left are stopped, if any. */
+  stopTime: number | undefined;
+  /** Wall-clock seconds the run may take, if limited. */
+  wallLimit: number | undefined;
 }
 
 /** Checks a run's options and applies their defaults; a mistake is a UserError naming the flag. */
@@ -171,6 +193,8 @@ export function resolveRunOptions(options: RunOptions): ResolvedRunOptions {
     seed: checkSeed(options.seed ?? RUN_OPTIONS.seed.default!),
     cpuModel: cpuModelOptions(options),
     cpuModelChosen: options.cpuModel === undefined,
+    stopTime: options.stopTime === undefined ? undefined : positive('--stop-time', options.stopTime),
+    wallLimit: options.wallLimit === undefined ? undefined : positive('--wall-limit', options.wallLimit),
   };
 }
 

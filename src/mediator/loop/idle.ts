@@ -7,12 +7,12 @@ import type { TraceeTable } from '../tracees/tracees.js';
 /** Every tracee waits and nothing can ever wake one: the run cannot go on. */
 export class DeadlockError extends RunFailedError {
   constructor(readonly waits: string[]) {
-    super(`deadlock: every process waits and nothing can wake them:\n${waits.map((w) => `  ${w}`).join('\n')}`);
+    super('deadlock', `deadlock: every process waits and nothing can wake them:\n${waits.map((w) => `  ${w}`).join('\n')}`);
     this.name = 'DeadlockError';
   }
 }
 
-/** How long one wall-time wait for outside input lasts before descriptors are probed again. */
+/** How long one wall-time wait for outside input lasts at most before descriptors are probed again. */
 const OUTSIDE_INPUT_POLL_MS = 50;
 
 /**
@@ -34,11 +34,11 @@ export function idleStep(scheduler: Scheduler, tracees: TraceeTable): void {
   const watched = scheduler.watchedKernelFds();
   if (watched.length > 0) {
     const reads = watched.filter((w) => (w.events & POLLIN) !== 0);
-    // A write waits for an outside reader to drain a pipe: no input event marks that, so sleep briefly and probe again.
-    const timeout = reads.length === watched.length ? -1 : OUTSIDE_INPUT_POLL_MS;
+    // Never for long: a write waits for an outside reader to drain a pipe, which no input event marks, and
+    // the loop must get back to Node's event loop, where an interruption or the wall-clock limit stops the run.
     ptrace.waitForTraceeInput(
       reads.map(({ pid, fd }) => ({ pid, fd })),
-      timeout,
+      OUTSIDE_INPUT_POLL_MS,
     );
     return;
   }
