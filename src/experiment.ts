@@ -12,7 +12,7 @@ import { StraceFormatter } from './mediator/strace/formatter.js';
 import type { Process, Thread } from './mediator/tracees/tracees.js';
 import { EXIT_STATUS, shellStatus, stoppedAsPlanned } from './exit-status.js';
 import { resolveProgram } from './program-path.js';
-import { cutShort } from './run-end.js';
+import { crashNotice, cutShort } from './run-end.js';
 import { resolveRunOptions, type RunOptions } from './run-options.js';
 import { loadSimulation, parseDeployment } from './sim/index.js';
 
@@ -34,7 +34,12 @@ export interface ExperimentOptions extends RunOptions {
   writeStderr?: (text: string) => void;
   /** Show a live progress line on this terminal stream while the run goes on (ignored unless it is a TTY). */
   progress?: NodeJS.WriteStream;
-  /** Told once which CPU model was chosen when it was not given (a one-line notice). */
+  /**
+   * Told, in one line each as it happens, what the user should know: which
+   * CPU model was chosen when it was not given, and each process that
+   * crashed (killed by a signal that dumps core, or by a SIGKILL
+   * simterpose did not send).
+   */
   onNotice?: (message: string) => void;
   /**
    * Stops the run when aborted (the CLI's Ctrl-C and SIGTERM): the processes
@@ -117,6 +122,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     sim,
     strace: straceOutput === undefined ? undefined : new StraceFormatter(straceOutput.write, () => mediator.scheduler.now),
     observer: recorder,
+    onCrash: (process, signal) => options.onNotice?.(crashNotice(process, signal, mediator.scheduler.now)),
   });
   if (settings.cpuModelChosen && settings.cpuModel.model === 'cputime')
     options.onNotice?.(cputimeNotice(mediator.stopOverheadNs, mediator.notificationOverheadNs));

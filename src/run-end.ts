@@ -1,8 +1,16 @@
 import { constants } from 'node:os';
 import { RunFailedError } from './errors.js';
 import { EXIT_STATUS } from './exit-status.js';
+import { signalName } from './mediator/abi/signal.js';
 import type { RunOutcome } from './mediator/mediator.js';
+import type { Process } from './mediator/tracees/tracees.js';
+import { shownPid } from './report/ids.js';
 import { formatDuration } from './report/units.js';
+
+/** What the user hears when a process crashes: `[alice 1002] ./app killed by SIGSEGV at 1.25 s (virtual)`. */
+export function crashNotice(process: Process, signal: number, date: number): string {
+  return `[${process.host} ${shownPid(process)}] ${process.command} killed by ${signalName(signal) ?? `signal ${signal}`} at ${formatDuration(date)} (virtual)`;
+}
 
 export interface StopContext {
   /** Virtual time when the run stopped. */

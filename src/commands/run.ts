@@ -91,6 +91,7 @@ export function registerRun(program: Command, programArgv: () => string[]): void
           deployment,
           captureOutput: false,
           progress: options.quiet === true ? undefined : process.stderr,
+          // Crashes too, even with --quiet: they are results of the run, not decoration.
           onNotice: (message) => process.stderr.write(`simterpose: ${message}\n`),
           signal: interruption.signal,
         });

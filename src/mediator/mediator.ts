@@ -24,6 +24,7 @@ import type { StraceSink } from './strace/formatter.js';
 import type { Services } from './syscalls/context.js';
 import { Dispatcher } from './syscalls/dispatcher.js';
 import { notifiedNumbers, trappedNumbers } from './syscalls/table.js';
+import { CORE_DUMPING_SIGNALS, SIGKILL } from './abi/signal.js';
 import { kernelFds } from './tracees/kernel-fds.js';
 import { SignalActions } from './tracees/signal-actions.js';
 import { traceeSignals } from './tracees/signals.js';
@@ -82,6 +83,8 @@ export interface MediatorOptions {
   notifySyscalls: boolean;
   /** Virtual date at which every process left is killed and the run ends (see `run`). */
   stopTime: number | undefined;
+  /** Told, as it happens, of a process that crashed: killed by a signal that dumps core, or by a SIGKILL simterpose did not send. */
+  onCrash?: (process: Process, signal: number) => void;
 }
 
 /** When a program of the command line or deployment starts, and when it and its descendants are killed (an actor's kill_time). */
@@ -199,7 +202,11 @@ export class Mediator {
         this.observer?.threadEnded(thread, this.scheduler.now);
       },
       processStarted: (process) => this.observer?.processStarted(process, this.scheduler.now),
-      processExited: (process) => this.observer?.processExited(process, this.scheduler.now),
+      processExited: (process, seen) => {
+        this.observer?.processExited(process, this.scheduler.now);
+        const signal = seen ? crashSignal(process) : undefined;
+        if (signal !== undefined) options.onCrash?.(process, signal);
+      },
       preempted: (thread) => {
         if (!computation.charge(thread)) this.scheduler.yieldThread(thread);
       },
@@ -397,4 +404,11 @@ export class Mediator {
   private closeListeners(): void {
     for (const listener of this.listeners.splice(0)) ptrace.closeListener(listener);
   }
+}
+
+/** The signal of a crash: one whose default action dumps core, or a SIGKILL simterpose did not send. */
+function crashSignal(process: Process): number | undefined {
+  const exit = process.exitStatus;
+  if (exit === undefined || !('signal' in exit) || process.stopped !== undefined) return undefined;
+  return CORE_DUMPING_SIGNALS.has(exit.signal) || exit.signal === SIGKILL ? exit.signal : undefined;
 }

@@ -55,6 +55,15 @@ export function isLive(pid: number): boolean {
   }
 }
 
+/** The program name of a live process (its comm). */
+export function commandOf(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
 /** Waits until `ready` returns something other than undefined, for at most `ms` milliseconds. */
 export async function waitFor<T>(ready: () => T | undefined, ms = 10_000): Promise<T> {
   const deadline = Date.now() + ms;

@@ -23,6 +23,9 @@ export function signalName(signal: number): string | undefined {
   return SIGNAL_NAMES[signal - 1];
 }
 
+/** Signals whose default action ends the process with a core dump (signal(7), "Core"): a program's crash. */
+export const CORE_DUMPING_SIGNALS: ReadonlySet<number> = new Set([3, 4, 5, 6, 7, 8, 11, 24, 25, 31]);
+
 export const SIG_DFL = 0;
 export const SIG_IGN = 1;
 export const SA_RESTART = 0x10000000;

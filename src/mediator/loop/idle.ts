@@ -21,9 +21,12 @@ const OUTSIDE_INPUT_POLL_MS = 50;
  * completions, timers) — threads that yielded by spinning run again after
  * it, or at once when nothing else can happen —, then, if
  * only input from outside (a user's pipe or terminal) can help, a wait for
- * it in wall time. With none of these, it is a deadlock.
+ * it in wall time. With none of these, it is a deadlock. Before waiting
+ * in wall time or declaring a deadlock, `collectDeaths` looks for waiting
+ * tracees killed from outside (a kill -9 of their real pid): their deaths
+ * may be what the others wait for.
  */
-export function idleStep(scheduler: Scheduler, tracees: TraceeTable): void {
+export function idleStep(scheduler: Scheduler, tracees: TraceeTable, collectDeaths: () => boolean): void {
   if (scheduler.probeIo() > 0) return;
   if (scheduler.advance()) {
     scheduler.requeueYielded();
@@ -31,6 +34,7 @@ export function idleStep(scheduler: Scheduler, tracees: TraceeTable): void {
   }
   if (scheduler.requeueYielded()) return;
   // Only kernel descriptors can change from outside; virtual sockets change with tracees and SimGrid.
+  if (collectDeaths()) return;
   const watched = scheduler.watchedKernelFds();
   if (watched.length > 0) {
     const reads = watched.filter((w) => (w.events & POLLIN) !== 0);

@@ -31,7 +31,8 @@ export interface LifecycleHooks {
   /** The process's next bytes from the seeded generator. */
   randomBytes(process: Process, length: number): Buffer;
   processStarted(process: Process): void;
-  processExited(process: Process): void;
+  /** Its exit status is set; `seen` is false when the kernel's was lost (reaped elsewhere) and SIGKILL stands for it. */
+  processExited(process: Process, seen: boolean): void;
 }
 
 /**
@@ -309,13 +310,14 @@ export class Lifecycle {
       this.reapQuietly(leader);
       return;
     }
-    this.processGone(process, process.leaderStatus ?? status ?? { signal: SIGKILL, core: false });
+    const seen = process.leaderStatus ?? status;
+    this.processGone(process, seen ?? { signal: SIGKILL, core: false }, seen !== undefined);
   }
 
-  private processGone(process: Process, status: ProcessExit): void {
+  private processGone(process: Process, status: ProcessExit, seen: boolean): void {
     process.exitStatus = status;
     this.tracees.exited.push(process);
-    this.hooks.processExited(process);
+    this.hooks.processExited(process, seen);
     process.fds.leave();
     this.tracer.forgetProcess(process.pid);
     this.releaseVforkParent(process);
@@ -341,6 +343,30 @@ export class Lifecycle {
     if (parent === undefined) return;
     process.vforkParent = undefined;
     this.scheduler.wake(parent);
+  }
+
+  /**
+   * Threads that wait in the scheduler sit at a stop, or in the kernel for
+   * a notification's answer, and cause no event of their own; but a SIGKILL
+   * from outside (a kill -9 of a real pid) ends them there, and their deaths
+   * wait in the kernel until someone looks. Collects those; returns whether
+   * there were any. Costs a waitpid per waiting thread: for idle moments only.
+   */
+  collectOutsideDeaths(): boolean {
+    let collected = false;
+    for (let found = true; found; ) {
+      found = false;
+      for (const thread of [...this.scheduler.blocked]) {
+        if (thread.state === 'exited') continue;
+        const stop = this.tracer.poll(thread.tid);
+        if (stop === undefined) continue;
+        log.debug({ thread: thread.label, stop: stop.kind }, 'a waiting thread died from outside');
+        this.handle(thread, stop);
+        found = true;
+        collected = true;
+      }
+    }
+    return collected;
   }
 
   /**
