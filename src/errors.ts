@@ -1,4 +1,5 @@
-import { EXIT_STATUS } from './exit-status.js';
+import { EXIT_STATUS, type FailedRunEnd } from './exit-status.js';
+import type { ExperimentResult } from './experiment.js';
 
 /**
  * A mistake the user can fix (bad file, unknown host, missing program).
@@ -18,12 +19,25 @@ export class UserError extends Error {
 
 /**
  * The run could not go on (a deadlock, an unsupported syscall, a system
- * limit, a platform without a route the programs need): reported like a
- * user's mistake, by the CLI and runExperiment alike, with the run-failed status.
+ * limit, a platform without a route the programs need, its wall-clock
+ * limit, an interruption): reported like a user's mistake, by the CLI and
+ * runExperiment alike, with the run-failed status unless told otherwise.
+ * `end` is how the report names it.
  */
 export class RunFailedError extends UserError {
-  constructor(message: string, hint?: string) {
-    super(message, hint, EXIT_STATUS.runFailed);
+  /**
+   * What the run came to before it was cut short, once runExperiment has
+   * killed the processes left and written the report and the trace.
+   */
+  result: ExperimentResult | undefined;
+
+  constructor(
+    readonly end: FailedRunEnd,
+    message: string,
+    hint?: string,
+    exitCode: number = EXIT_STATUS.runFailed,
+  ) {
+    super(message, hint, exitCode);
     this.name = 'RunFailedError';
   }
 }

@@ -20,3 +20,46 @@ export type ProcessExit = { code: number } | { signal: number; core: boolean };
 export function shellStatus(exit: ProcessExit): number {
   return 'code' in exit ? exit.code : 128 + exit.signal;
 }
+
+/**
+ * How a run ended (the report's `end`):
+ * - completed: every process exited;
+ * - stop-time: virtual time reached the stop time; the processes left were killed;
+ * - wall-limit: the run took longer than its wall-clock limit; the processes left were killed;
+ * - interrupted: simterpose got SIGINT or SIGTERM (runExperiment: its `signal` aborted); the processes left were killed;
+ * - deadlock: every process waited and nothing could wake one;
+ * - unsupported-syscall: a program made a syscall simterpose cannot mediate;
+ * - no-route: hosts without a route between them exchanged data;
+ * - system-limit: a limit of this machine (open files, processes, memory) was hit;
+ * - cannot-execute: a program of the deployment could not be executed at its start time;
+ * - internal-error: a bug of simterpose.
+ * Past the first two, the run was cut short: a message says why, and the
+ * run's status is the run-failed one (128+N for an interruption by signal N,
+ * 127 for cannot-execute, 70 for a bug).
+ */
+export type RunEnd =
+  | 'completed'
+  | 'stop-time'
+  | 'wall-limit'
+  | 'interrupted'
+  | 'deadlock'
+  | 'unsupported-syscall'
+  | 'no-route'
+  | 'system-limit'
+  | 'cannot-execute'
+  | 'internal-error';
+
+/** The ends of a run cut short. */
+export type FailedRunEnd = Exclude<RunEnd, 'completed' | 'stop-time'>;
+
+/**
+ * Why simterpose killed a process: its actor's kill_time, the stop time, or
+ * the end of a run cut short. At a kill_time or the stop time, that is the
+ * experiment's plan, no failure.
+ */
+export type StopCause = 'kill-time' | Exclude<RunEnd, 'completed'>;
+
+/** Whether a process simterpose killed for `cause` was meant to be stopped so: it counts as no failure. */
+export function stoppedAsPlanned(cause: StopCause | undefined): boolean {
+  return cause === 'kill-time' || cause === 'stop-time';
+}

@@ -1,17 +1,18 @@
-import { closeSync, existsSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { UserError } from './errors.js';
-import { Mediator, SpawnError, type LaunchSpec } from './mediator/mediator.js';
+import { RunFailedError, UserError } from './errors.js';
+import { Mediator, SpawnError, type LaunchSpec, type LaunchTimes, type RunOutcome } from './mediator/mediator.js';
 import { CapturedOutput, OutputDirectory, routeOutputs } from './output.js';
 import { shownPid } from './report/ids.js';
 import { ProgressLine } from './report/progress.js';
 import { RunRecorder } from './report/recorder.js';
 import { chromeTrace } from './report/trace.js';
-import type { RunReport } from './report/types.js';
+import type { RunEnd, RunReport } from './report/types.js';
 import { StraceFormatter } from './mediator/strace/formatter.js';
 import type { Process, Thread } from './mediator/tracees/tracees.js';
-import { EXIT_STATUS, shellStatus } from './exit-status.js';
+import { EXIT_STATUS, shellStatus, stoppedAsPlanned } from './exit-status.js';
 import { resolveProgram } from './program-path.js';
+import { crashNotice, cutShort } from './run-end.js';
 import { resolveRunOptions, type RunOptions } from './run-options.js';
 import { loadSimulation, parseDeployment } from './sim/index.js';
 
@@ -33,8 +34,21 @@ export interface ExperimentOptions extends RunOptions {
   writeStderr?: (text: string) => void;
   /** Show a live progress line on this terminal stream while the run goes on (ignored unless it is a TTY). */
   progress?: NodeJS.WriteStream;
-  /** Told once which CPU model was chosen when it was not given (a one-line notice). */
+  /**
+   * Told, in one line each as it happens, what the user should know: which
+   * CPU model was chosen when it was not given, and each process that
+   * crashed (killed by a signal that dumps core, or by a SIGKILL
+   * simterpose did not send).
+   */
   onNotice?: (message: string) => void;
+  /**
+   * Stops the run when aborted (the CLI's Ctrl-C and SIGTERM): the processes
+   * left are killed, the report and the trace written, and runExperiment
+   * rejects with a RunFailedError whose end is 'interrupted' and whose
+   * status is 128+N when the abort's reason is signal N's name ('SIGINT'),
+   * else the run-failed status.
+   */
+  signal?: AbortSignal;
   /** Environment of the program (default: simterpose's own). */
   env?: Record<string, string | undefined>;
   cwd?: string;
@@ -52,9 +66,12 @@ export interface ProcessSummary {
 export interface ExperimentResult {
   /**
    * The status a shell would report for the program: its exit code, or 128+N
-   * if signal N killed it; for a deployment, the first non-zero one in exit order.
+   * if signal N killed it; for a deployment, the first non-zero one in exit
+   * order. Processes killed at the stop time or a kill_time count as 0.
    */
   exitCode: number;
+  /** How the run ended: 'completed', or 'stop-time' when the stop time killed processes left (a run cut short rejects). */
+  end: RunEnd;
   /** Each process's shell status, in the order of `outputs` and `report.processes` (the order they started). */
   exitCodes: number[];
   processes: ProcessSummary[];
@@ -80,10 +97,16 @@ export interface ProcessOutput {
 /** One program to start, resolved. */
 interface Start {
   spec: LaunchSpec;
-  startTime: number;
+  times: LaunchTimes;
 }
 
-/** Runs a program, or a deployment's programs, under simterpose; resolves once every tracee has exited. */
+/**
+ * Runs a program, or a deployment's programs, under simterpose; resolves
+ * once every tracee has exited, or once the stop time killed those left.
+ * A run cut short (a deadlock, an unsupported syscall, the wall-clock
+ * limit, `signal`...) rejects with a RunFailedError carrying the results,
+ * once the report and the trace are written; so does a bug, without them.
+ */
 export async function runExperiment(options: ExperimentOptions): Promise<ExperimentResult> {
   if (!existsSync(options.platform)) throw new UserError(`platform file not found: ${options.platform}`);
   const sim = await loadSimulation(options.platform);
@@ -99,6 +122,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     sim,
     strace: straceOutput === undefined ? undefined : new StraceFormatter(straceOutput.write, () => mediator.scheduler.now),
     observer: recorder,
+    onCrash: (process, signal) => options.onNotice?.(crashNotice(process, signal, mediator.scheduler.now)),
   });
   if (settings.cpuModelChosen && settings.cpuModel.model === 'cputime')
     options.onNotice?.(cputimeNotice(mediator.stopOverheadNs, mediator.notificationOverheadNs));
@@ -115,41 +139,44 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
       ? new ProgressLine(options.progress, () => ({ virtualTime: mediator.scheduler.now, events: mediator.stops, alive: recorder.processesAlive }))
       : undefined;
   route.beforeWrite = () => progress?.erase();
+  const interrupt = (): void => mediator.stop('interrupted');
+  let wallClock: NodeJS.Timeout | undefined;
   try {
     const launched: Process[] = [];
-    for (const start of starts) mediator.launchAt(start.spec, start.startTime, (process) => launched.push(process));
+    try {
+      for (const start of starts) mediator.launchAt(start.spec, start.times, (process) => launched.push(process));
+    } catch (error) {
+      // Nothing ran: there is nothing to report.
+      if (error instanceof SpawnError) throw new UserError(`cannot execute '${error.program}': ${error.reason}`, undefined, EXIT_STATUS.cannotExecute);
+      throw error;
+    }
+    options.signal?.addEventListener('abort', interrupt);
+    if (options.signal?.aborted === true) interrupt();
+    if (settings.wallLimit !== undefined) wallClock = setTimeout(() => mediator.stop('wall-limit'), settings.wallLimit * 1000);
     progress?.start();
-    await mediator.run();
+    let outcome: RunOutcome | undefined;
+    let failure: unknown;
+    try {
+      outcome = await mediator.run();
+    } catch (error) {
+      failure = error;
+    }
     progress?.stop();
     route.flush();
-    const exitCode = starts.length === 1 ? processStatus(launched[0]!) : firstFailure(mediator.tracees.exited.filter((p) => launched.includes(p)));
-    const report = recorder.report(exitCode, mediator.scheduler.now);
+    const now = mediator.scheduler.now;
+    failure ??= outcome === undefined ? undefined : cutShort(outcome, { now, wallLimit: settings.wallLimit, abortReason: options.signal?.reason });
+    const end = failure === undefined ? outcome!.end : failure instanceof RunFailedError ? failure.end : 'internal-error';
+    const exitCode = failure === undefined ? runStatus(starts.length, launched, mediator) : failureStatus(failure);
+    const report = recorder.report(exitCode, now, end);
     if (options.report !== undefined) writeJson('--report', options.report, report);
     if (options.trace !== undefined) writeJson('--trace', options.trace, chromeTrace(recorder, hostNames));
-    const processes = [...recorder.processes()];
-    const outputs = processes.map(
-      (process, i): ProcessOutput => ({
-        host: process.host,
-        pid: shownPid(process),
-        command: process.command,
-        exitCode: report.processes[i]!.status,
-        stdout: captured?.text(process, 'stdout') ?? '',
-        stderr: captured?.text(process, 'stderr') ?? '',
-      }),
-    );
-    return {
-      exitCode,
-      exitCodes: outputs.map((output) => output.exitCode),
-      processes: summaries(mediator),
-      outputs,
-      report,
-      wallTime: (performance.now() - wallStart) / 1000,
-      stops: mediator.stops,
-    };
-  } catch (error) {
-    if (error instanceof SpawnError) throw new UserError(`cannot execute '${error.program}': ${whyNotExecutable(error)}`, undefined, EXIT_STATUS.cannotExecute);
-    throw error;
+    const result = experimentResult(report, recorder, captured, mediator, (performance.now() - wallStart) / 1000);
+    if (failure instanceof RunFailedError) failure.result = result;
+    if (failure !== undefined) throw failure;
+    return result;
   } finally {
+    clearTimeout(wallClock);
+    options.signal?.removeEventListener('abort', interrupt);
     progress?.stop();
     route.close();
     straceOutput?.close();
@@ -157,25 +184,43 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
   }
 }
 
-/**
- * Why exec refused a program, in the words a shell would use: ENOENT for a
- * file that exists means its #! interpreter is missing.
- */
-function whyNotExecutable(error: SpawnError): string {
-  if (error.code === 'ENOENT') {
-    const interpreter = /^#!\s*(\S+)/.exec(firstLine(error.path) ?? '')?.[1];
-    if (interpreter !== undefined) return `bad interpreter ${interpreter}: no such file`;
-  }
-  if (error.code === 'ENOEXEC') return 'not a program Linux can run (no #! line, or a file of another format)';
-  return error.message;
+/** The run's status when it was not cut short: the program's, or a deployment's first failure; processes stopped as planned are none. */
+function runStatus(programs: number, launched: Process[], mediator: Mediator): number {
+  if (programs === 1) return stoppedAsPlanned(launched[0]!.stopped) ? 0 : processStatus(launched[0]!);
+  return firstFailure(mediator.tracees.exited.filter((p) => launched.includes(p) && !stoppedAsPlanned(p.stopped)));
 }
 
-function firstLine(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'latin1').split('\n', 1)[0];
-  } catch {
-    return undefined;
-  }
+function failureStatus(failure: unknown): number {
+  return failure instanceof UserError ? failure.exitCode : EXIT_STATUS.internalError;
+}
+
+function experimentResult(
+  report: RunReport,
+  recorder: RunRecorder,
+  captured: CapturedOutput | undefined,
+  mediator: Mediator,
+  wallTime: number,
+): ExperimentResult {
+  const outputs = [...recorder.processes()].map(
+    (process, i): ProcessOutput => ({
+      host: process.host,
+      pid: shownPid(process),
+      command: process.command,
+      exitCode: report.processes[i]!.status,
+      stdout: captured?.text(process, 'stdout') ?? '',
+      stderr: captured?.text(process, 'stderr') ?? '',
+    }),
+  );
+  return {
+    exitCode: report.exitCode,
+    end: report.end,
+    exitCodes: outputs.map((output) => output.exitCode),
+    processes: summaries(mediator),
+    outputs,
+    report,
+    wallTime,
+    stops: mediator.stops,
+  };
 }
 
 function writeJson(option: string, path: string, value: unknown): void {
@@ -199,7 +244,7 @@ function plan(options: ExperimentOptions, hostNames: string[]): Start[] {
     if (entries.length === 0) throw new UserError(`deployment ${options.deployment} starts no program`);
     const folder = dirname(resolve(options.deployment));
     return entries.map((entry) => ({
-      startTime: entry.startTime,
+      times: { start: entry.startTime, kill: entry.killTime },
       spec: { path: resolveProgram(entry.argv[0]!, folder, path), argv: entry.argv, env, cwd, host: entry.host },
     }));
   }
@@ -213,7 +258,7 @@ function plan(options: ExperimentOptions, hostNames: string[]): Start[] {
       `valid hosts: ${hostNames.slice(0, 20).join(', ')}${hostNames.length > 20 ? ', ...' : ''}`,
     );
   }
-  return [{ startTime: 0, spec: { path: resolveProgram(command[0]!, cwd, path), argv: command, env, cwd, host } }];
+  return [{ times: { start: 0 }, spec: { path: resolveProgram(command[0]!, cwd, path), argv: command, env, cwd, host } }];
 }
 
 /** A deployment's status: the first non-zero one among its processes, in the order they exited. */

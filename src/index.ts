@@ -6,7 +6,7 @@ export {
   type ProcessOutput,
   type ProcessSummary,
 } from './experiment.js';
-export type { ProcessReport, RunReport } from './report/types.js';
+export type { ProcessReport, RunEnd, RunReport, StopCause } from './report/types.js';
 export type { ChromeTrace, TraceEvent } from './report/trace.js';
 export { formatSummary } from './report/summary.js';
-export { UserError } from './errors.js';
+export { RunFailedError, UserError } from './errors.js';

@@ -1,10 +1,11 @@
-import { closeSync, fstatSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { UserError } from './errors.js';
 import type { ExperimentOptions } from './experiment.js';
 import type { LaunchSpec, Mediator } from './mediator/mediator.js';
 import { ptrace } from './mediator/native.js';
 import type { Process } from './mediator/tracees/tracees.js';
+import { makeFolder } from './output-paths.js';
 import { shownPid } from './report/ids.js';
 
 /**
@@ -66,7 +67,7 @@ export class OutputDirectory {
 
   constructor(private readonly root: string) {
     try {
-      mkdirSync(root, { recursive: true });
+      makeFolder(root);
     } catch (error) {
       throw new UserError(`--output-dir: cannot create ${root}: ${(error as Error).message}`);
     }
@@ -81,7 +82,7 @@ export class OutputDirectory {
     let fd = byKind.get(kind);
     if (fd === undefined) {
       const folder = join(this.root, process.host);
-      mkdirSync(folder, { recursive: true });
+      makeFolder(folder);
       fd = openSync(join(folder, `${basename(process.command)}.${shownPid(process)}.${kind}`), 'w');
       byKind.set(kind, fd);
     }

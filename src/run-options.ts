@@ -1,9 +1,12 @@
+import { resolve } from 'node:path';
 import { UserError } from './errors.js';
+import { EXIT_STATUS } from './exit-status.js';
 import { defaultCpuModel, instructionCounterAvailable, type CpuModelName, type CpuModelOptions } from './mediator/host/cpu-model.js';
 import { MAX_SEED } from './mediator/host/random.js';
 import { allowedCpus } from './mediator/mediator.js';
 import { SYSCALLS, syscallNumber } from './mediator/syscalls/table.js';
 import type { NetworkMode } from './net/index.js';
+import { checkOutputFile, checkOutputFolder } from './output-paths.js';
 
 /**
  * The options of a run, declared once: `RunOptions` is what `runExperiment`
@@ -44,6 +47,13 @@ export interface RunOptions {
   trace?: string;
   /** Each process's stdout, stderr (and strace with `strace: true`) in its own file: DIR/HOST/NAME.PID.stdout... */
   outputDir?: string;
+  /**
+   * Virtual seconds after which the run ends: every process left is killed
+   * (SIGKILL) and reported as stopped, not as a failure (a server that never exits).
+   */
+  stopTime?: number;
+  /** Wall-clock seconds after which the run is stopped and fails (for CI): every process left is killed. */
+  wallLimit?: number;
 }
 
 /** How an option appears on the command line. */
@@ -121,6 +131,16 @@ export const RUN_OPTIONS: { readonly [K in keyof RunOptions]-?: OptionSpec<NonNu
   report: { flag: '--report <file.json>', help: "write the run's report (processes, statuses, virtual times, bytes) as JSON" },
   trace: { flag: '--trace <file.json>', help: 'write a Chrome trace-event file of the virtual timeline (open it in ui.perfetto.dev)' },
   outputDir: { flag: '--output-dir <dir>', help: "each process's stdout, stderr and strace in its own file: DIR/HOST/NAME.PID.stdout" },
+  stopTime: {
+    flag: '--stop-time <seconds>',
+    help: 'virtual date at which every process left is killed and the run ends; they count as stopped, not failed (servers that never exit)',
+    parse: parseNumber,
+  },
+  wallLimit: {
+    flag: '--wall-limit <seconds>',
+    help: `wall-clock seconds after which the run is stopped, its processes killed, and it fails (status ${EXIT_STATUS.runFailed})`,
+    parse: parseNumber,
+  },
   network: {
     flag: '--network <mode>',
     help: 'full: the mediator carries every byte; translate: real loopback sockets, addresses rewritten',
@@ -148,6 +168,10 @@ export interface ResolvedRunOptions {
   cpuModel: CpuModelOptions;
   /** Whether the CPU model was left to choose (the CLI then says which it took). */
   cpuModelChosen: boolean;
+  /** Virtual date at which the processes left are stopped, if any. */
+  stopTime: number | undefined;
+  /** Wall-clock seconds the run may take, if limited. */
+  wallLimit: number | undefined;
 }
 
 /** Checks a run's options and applies their defaults; a mistake is a UserError naming the flag. */
@@ -162,6 +186,7 @@ export function resolveRunOptions(options: RunOptions): ResolvedRunOptions {
   }
   const network = options.network ?? RUN_OPTIONS.network.default!;
   if (!NETWORK_MODES.includes(network)) throw new UserError(`--network must be one of ${NETWORK_MODES.join(', ')}, not '${network}'`);
+  checkOutputs(options);
   return {
     network,
     notifySyscalls: options.notifySyscalls ?? RUN_OPTIONS.notifySyscalls.default!,
@@ -172,7 +197,20 @@ export function resolveRunOptions(options: RunOptions): ResolvedRunOptions {
     seed: checkSeed(options.seed ?? RUN_OPTIONS.seed.default!),
     cpuModel: cpuModelOptions(options),
     cpuModelChosen: options.cpuModel === undefined,
+    stopTime: options.stopTime === undefined ? undefined : positive('--stop-time', options.stopTime),
+    wallLimit: options.wallLimit === undefined ? undefined : positive('--wall-limit', options.wallLimit),
   };
+}
+
+/** What the run writes must be writable before any program runs: a run is not to be lost to a typo at its end. */
+function checkOutputs(options: RunOptions): void {
+  if (options.report !== undefined) checkOutputFile('--report', options.report);
+  if (options.trace !== undefined) checkOutputFile('--trace', options.trace);
+  if (typeof options.strace === 'string') checkOutputFile('--strace', options.strace);
+  if (options.outputDir !== undefined) checkOutputFolder('--output-dir', options.outputDir);
+  const files = [options.report, options.trace, typeof options.strace === 'string' ? options.strace : undefined].filter((file) => file !== undefined);
+  const same = files.find((file, i) => files.some((other, j) => j < i && resolve(other) === resolve(file)));
+  if (same !== undefined) throw new UserError(`${same} is given for two outputs of the run: each needs its own file`);
 }
 
 function parseEpoch(epoch: string): number {

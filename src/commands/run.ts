@@ -1,8 +1,8 @@
 import { type Command, Option } from 'commander';
 import type { LevelWithSilent } from 'pino';
-import { UserError } from '../errors.js';
+import { RunFailedError, UserError } from '../errors.js';
 import { EXIT_STATUS } from '../exit-status.js';
-import { runExperiment } from '../experiment.js';
+import { runExperiment, type ExperimentResult } from '../experiment.js';
 import { LOG_LEVELS, setLogLevel } from '../log.js';
 import { formatSummary } from '../report/summary.js';
 import { RUN_OPTIONS, type OptionSpec, type RunOptions } from '../run-options.js';
@@ -20,13 +20,20 @@ Examples:
   simterpose run platforms/two-hosts.xml --strace=trace.txt -- sh -c 'ls | wc -l'
   simterpose run platforms/two-hosts.xml deployment.xml     # programs on several hosts
   simterpose run --report run.json --trace trace.json --output-dir out platforms/two-hosts.xml deployment.xml
+  simterpose run --stop-time 3600 platforms/two-hosts.xml servers.xml   # stop servers after an hour of virtual time
 
 At the end, a table of the processes (host, exit status, virtual start and end,
 CPU time, bytes sent and received) goes to stderr; --quiet leaves it out.
 
+--stop-time ends a run whose programs never exit (servers): the processes
+left are killed and count as stopped, not failed; so do those of an actor
+past its kill_time in a deployment. Ctrl-C, SIGTERM and --wall-limit stop a
+run too; the summary, --report and --trace are still written.
+
 Exit status: the program's own; 128+N if signal N killed it; ${EXIT_STATUS.cannotExecute} if it cannot
 be executed; ${EXIT_STATUS.runFailed} if simterpose could not finish the run (deadlock,
-unsupported syscall); ${EXIT_STATUS.usage} for a usage mistake; ${EXIT_STATUS.internalError} for a bug in simterpose.`;
+unsupported syscall, --wall-limit); 128+N if simterpose got signal N (Ctrl-C: 130);
+${EXIT_STATUS.usage} for a usage mistake; ${EXIT_STATUS.internalError} for a bug in simterpose.`;
 
 /** A run option as commander declares it, from its one spec. */
 function cliOption(spec: OptionSpec<unknown>): Option {
@@ -66,16 +73,39 @@ export function registerRun(program: Command, programArgv: () => string[]): void
       if (command.length === 0 && deployment === undefined) {
         throw new UserError('no program to run', 'simterpose run platform.xml -- ./app args, or simterpose run platform.xml deployment.xml');
       }
-      const result = await runExperiment({
-        ...runOptionsOf(options),
-        platform,
-        command,
-        deployment,
-        captureOutput: false,
-        progress: options.quiet === true ? undefined : process.stderr,
-        onNotice: (message) => process.stderr.write(`simterpose: ${message}\n`),
-      });
-      if (options.quiet !== true) process.stderr.write(formatSummary(result.report, result.wallTime));
-      process.exitCode = result.exitCode;
+      const summarize = (result: ExperimentResult): void => {
+        if (options.quiet !== true) process.stderr.write(formatSummary(result.report, result.wallTime));
+      };
+      const interruption = new AbortController();
+      const interrupt = (signal: NodeJS.Signals): void => {
+        // A second one finds Node's default action again, and ends simterpose at once (its tracees with it: PTRACE_O_EXITKILL).
+        for (const name of STOPPING_SIGNALS) process.removeListener(name, interrupt);
+        interruption.abort(signal);
+      };
+      for (const name of STOPPING_SIGNALS) process.once(name, interrupt);
+      try {
+        const result = await runExperiment({
+          ...runOptionsOf(options),
+          platform,
+          command,
+          deployment,
+          captureOutput: false,
+          progress: options.quiet === true ? undefined : process.stderr,
+          // Crashes too, even with --quiet: they are results of the run, not decoration.
+          onNotice: (message) => process.stderr.write(`simterpose: ${message}\n`),
+          signal: interruption.signal,
+        });
+        summarize(result);
+        process.exitCode = result.exitCode;
+      } catch (error) {
+        // A run cut short still shows what it came to; its own message follows.
+        if (error instanceof RunFailedError && error.result !== undefined) summarize(error.result);
+        throw error;
+      } finally {
+        for (const name of STOPPING_SIGNALS) process.removeListener(name, interrupt);
+      }
     });
 }
+
+/** Signals that stop a run: its processes are killed and its results written. */
+const STOPPING_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];

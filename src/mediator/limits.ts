@@ -13,9 +13,9 @@ export function limitError(error: unknown, liveProcesses: number): RunFailedErro
   const alive = `${liveProcesses} process${liveProcesses === 1 ? '' : 'es'} alive`;
   switch (code) {
     case 'EMFILE':
-      return new RunFailedError(`too many open files with ${alive}: raise the open-files limit (ulimit -n)`);
+      return new RunFailedError('system-limit', `too many open files with ${alive}: raise the open-files limit (ulimit -n)`);
     case 'ENFILE':
-      return new RunFailedError(`the system's open-file table is full with ${alive}: raise fs.file-max`);
+      return new RunFailedError('system-limit', `the system's open-file table is full with ${alive}: raise fs.file-max`);
     default:
       return undefined;
   }
@@ -25,7 +25,7 @@ export function limitError(error: unknown, liveProcesses: number): RunFailedErro
 export function spawnLimitError(error: unknown, liveProcesses: number): RunFailedError | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   const alive = `${liveProcesses} process${liveProcesses === 1 ? '' : 'es'} alive`;
-  if (code === 'EAGAIN') return new RunFailedError(`cannot start another process with ${alive}: raise the limit with ulimit -u`);
-  if (code === 'ENOMEM') return new RunFailedError(`out of memory starting another process with ${alive}`);
+  if (code === 'EAGAIN') return new RunFailedError('system-limit', `cannot start another process with ${alive}: raise the limit with ulimit -u`);
+  if (code === 'ENOMEM') return new RunFailedError('system-limit', `out of memory starting another process with ${alive}`);
   return limitError(error, liveProcesses);
 }

@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { RunFailedError } from '../errors.js';
+import { EXIT_STATUS, type StopCause } from '../exit-status.js';
 import { logger } from '../log.js';
 import type { Simulation } from '../sim/index.js';
 import { VirtualNetwork, type NetworkMode } from '../net/index.js';
@@ -22,6 +25,7 @@ import type { StraceSink } from './strace/formatter.js';
 import type { Services } from './syscalls/context.js';
 import { Dispatcher } from './syscalls/dispatcher.js';
 import { notifiedNumbers, trappedNumbers } from './syscalls/table.js';
+import { CORE_DUMPING_SIGNALS, SIGKILL } from './abi/signal.js';
 import { kernelFds } from './tracees/kernel-fds.js';
 import { SignalActions } from './tracees/signal-actions.js';
 import { traceeSignals } from './tracees/signals.js';
@@ -41,6 +45,27 @@ export class SpawnError extends Error {
   ) {
     super(message);
     this.name = 'SpawnError';
+  }
+
+  /**
+   * Why exec refused the program, in the words a shell would use: ENOENT
+   * for a file that exists means its #! interpreter is missing.
+   */
+  get reason(): string {
+    if (this.code === 'ENOENT') {
+      const interpreter = /^#!\s*(\S+)/.exec(firstLine(this.path) ?? '')?.[1];
+      if (interpreter !== undefined) return `bad interpreter ${interpreter}: no such file`;
+    }
+    if (this.code === 'ENOEXEC') return 'not a program Linux can run (no #! line, or a file of another format)';
+    return this.message;
+  }
+}
+
+function firstLine(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'latin1').split('\n', 1)[0];
+  } catch {
+    return undefined;
   }
 }
 
@@ -82,6 +107,25 @@ export interface MediatorOptions {
    * watches for both through io_uring, which costs each ptrace stop 1-2 µs more.
    */
   notifySyscalls: boolean;
+  /** Virtual date at which every process left is killed and the run ends (see `run`). */
+  stopTime: number | undefined;
+  /** Told, as it happens, of a process that crashed: killed by a signal that dumps core, or by a SIGKILL simterpose did not send. */
+  onCrash?: (process: Process, signal: number) => void;
+}
+
+/** When a program of the command line or deployment starts, and when it and its descendants are killed (an actor's kill_time). */
+export interface LaunchTimes {
+  start: number;
+  kill?: number;
+}
+
+/** Why `run` stopped the processes left before they ended on their own. */
+export type StopReason = 'stop-time' | 'wall-limit' | 'interrupted';
+
+/** How `run` ended, and the processes it killed for it. */
+export interface RunOutcome {
+  end: 'completed' | StopReason;
+  stopped: Process[];
 }
 
 /** Whether the kernel can wait for notifications next to stops; says why not if it cannot. */
@@ -130,6 +174,8 @@ export class Mediator {
   /** The listeners of the programs launched, closed once the run is over. */
   private readonly listeners: number[] = [];
   private readonly observer: MediatorObserver | undefined;
+  /** Set once the run is to end before its processes do: the loop stops at its next turn. */
+  private stopReason: StopReason | undefined;
 
   constructor(private readonly options: MediatorOptions) {
     this.trapList = trappedNumbers(options.untrapped);
@@ -182,7 +228,11 @@ export class Mediator {
         this.observer?.threadEnded(thread, this.scheduler.now);
       },
       processStarted: (process) => this.observer?.processStarted(process, this.scheduler.now),
-      processExited: (process) => this.observer?.processExited(process, this.scheduler.now),
+      processExited: (process, seen) => {
+        this.observer?.processExited(process, this.scheduler.now);
+        const signal = seen ? crashSignal(process) : undefined;
+        if (signal !== undefined) options.onCrash?.(process, signal);
+      },
       preempted: (thread) => {
         if (!computation.charge(thread)) this.scheduler.yieldThread(thread);
       },
@@ -199,6 +249,14 @@ export class Mediator {
       cpu: this.cpu,
       observer: this.observer,
     });
+    // Set before any launch: a program due at the stop time does not start.
+    const stopTime = options.stopTime;
+    if (stopTime !== undefined)
+      this.scheduler.at(
+        stopTime,
+        () => this.stopReason === undefined,
+        () => this.stop('stop-time'),
+      );
   }
 
   /** Tracee stops handled so far: the unit of work benchmarks count as events. */
@@ -270,37 +328,87 @@ export class Mediator {
     });
   }
 
-  /** Starts a program when virtual time reaches `startTime` (a deployment's start_time). */
-  launchAt(spec: LaunchSpec, startTime: number, launched: (process: Process) => void): void {
-    if (startTime <= this.scheduler.now) {
+  /**
+   * Starts a program when virtual time reaches `times.start` (a deployment's
+   * start_time); at `times.kill` (its kill_time), it and every process it
+   * started are killed, and the run goes on without them.
+   */
+  launchAt(spec: LaunchSpec, times: LaunchTimes, launched: (process: Process) => void): void {
+    const started = (process: Process): void => {
+      launched(process);
+      const kill = times.kill;
+      if (kill !== undefined)
+        this.scheduler.at(
+          kill,
+          () => this.stopReason === undefined,
+          () => this.killDescendants(process),
+        );
+    };
+    if (times.start <= this.scheduler.now) {
       try {
-        launched(this.launch(spec));
+        started(this.launch(spec));
       } catch (error) {
         // Called before `run`, which would otherwise have killed those already started.
-        this.killAll();
+        this.killAll('cannot-execute');
         throw error;
       }
       return;
     }
     this.pendingLaunches++;
     this.scheduler.at(
-      startTime,
-      () => true,
+      times.start,
+      () => this.stopReason === undefined,
       () => {
         this.pendingLaunches--;
-        launched(this.launch(spec));
+        started(this.launchDuringRun(spec));
       },
     );
   }
 
-  /** Runs every tracee to its end. Throws (after killing them all) on a deadlock or an unsupported syscall. */
-  async run(): Promise<void> {
+  /** A program of the deployment that cannot start at its date ends the run: what follows would not be the experiment described. */
+  private launchDuringRun(spec: LaunchSpec): Process {
     try {
-      await this.loop.run(() => this.tracees.liveThreadCount === 0 && this.pendingLaunches === 0);
+      return this.launch(spec);
+    } catch (error) {
+      if (!(error instanceof SpawnError)) throw error;
+      throw new RunFailedError('cannot-execute', `cannot execute '${error.program}': ${error.reason}`, undefined, EXIT_STATUS.cannotExecute);
+    }
+  }
+
+  /** An actor's kill_time: the process and all it started, wherever they are now. */
+  private killDescendants(origin: Process): void {
+    const family = [...this.tracees.processes.values()].filter((process) => process.alive && process.origin === origin);
+    log.debug({ pid: origin.pid, processes: family.length }, 'kill_time');
+    this.lifecycle.kill(family, 'kill-time');
+  }
+
+  /**
+   * Ends the run at the loop's next turn, before its processes end on their
+   * own: `run` kills those left. The stop time calls it as virtual time
+   * reaches it; a wall-clock limit or an interruption, from outside.
+   */
+  stop(reason: StopReason): void {
+    this.stopReason ??= reason;
+  }
+
+  /**
+   * Runs every tracee to its end, or until `stop`, which kills those left.
+   * Throws (after killing them all) on a deadlock, an unsupported syscall
+   * or another failure.
+   */
+  async run(): Promise<RunOutcome> {
+    try {
+      const finished = (): boolean => this.tracees.liveThreadCount === 0 && this.pendingLaunches === 0;
+      await this.loop.run(() => this.stopReason !== undefined || finished());
+      if (this.stopReason === undefined || finished()) return { end: 'completed', stopped: [] };
+      const left = [...this.tracees.processes.values()].filter((process) => process.alive);
+      this.lifecycle.kill(left, this.stopReason);
+      return { end: this.stopReason, stopped: left };
     } catch (error) {
       const alive = this.liveProcessCount();
-      this.killAll();
-      throw limitError(error, alive) ?? error;
+      const failure = limitError(error, alive) ?? error;
+      this.killAll(failure instanceof RunFailedError ? failure.end : 'internal-error');
+      throw failure;
     } finally {
       this.cpuFiles.remove();
       this.nameFiles.remove();
@@ -314,13 +422,20 @@ export class Mediator {
     return alive;
   }
 
-  /** Leaves nothing behind: every tracee is killed and reaped. */
-  killAll(): void {
-    this.lifecycle.killAll();
+  /** Leaves nothing behind: every tracee is killed and reaped, and counts as stopped for `cause`. */
+  killAll(cause: StopCause): void {
+    this.lifecycle.killAll(cause);
     this.closeListeners();
   }
 
   private closeListeners(): void {
     for (const listener of this.listeners.splice(0)) ptrace.closeListener(listener);
   }
+}
+
+/** The signal of a crash: one whose default action dumps core, or a SIGKILL simterpose did not send. */
+function crashSignal(process: Process): number | undefined {
+  const exit = process.exitStatus;
+  if (exit === undefined || !('signal' in exit) || process.stopped !== undefined) return undefined;
+  return CORE_DUMPING_SIGNALS.has(exit.signal) || exit.signal === SIGKILL ? exit.signal : undefined;
 }

@@ -7,7 +7,7 @@ import { SocketFile } from '../mediator/sockets/socket-file.js';
 import type { Wait } from '../mediator/loop/waits.js';
 import { shellStatus } from '../exit-status.js';
 import { shownPid } from './ids.js';
-import type { ProcessReport, RunReport } from './types.js';
+import type { ProcessReport, RunEnd, RunReport } from './types.js';
 
 /** A thread's row in the trace. */
 export interface Track {
@@ -193,7 +193,7 @@ export class RunRecorder implements MediatorObserver {
   }
 
   /** The report of a finished run, processes in the order they started. */
-  report(exitCode: number, virtualTime: number): RunReport {
+  report(exitCode: number, virtualTime: number, end: RunEnd): RunReport {
     const processes: ProcessReport[] = [];
     for (const record of this.records.values()) {
       const { process } = record;
@@ -205,6 +205,7 @@ export class RunRecorder implements MediatorObserver {
         command: process.command,
         exit,
         status: shellStatus(exit),
+        stopped: process.stopped ?? null,
         start: record.start,
         end: record.end ?? virtualTime,
         cpuTime: cpuTime(process),
@@ -212,7 +213,7 @@ export class RunRecorder implements MediatorObserver {
         bytesReceived: record.bytesReceived,
       });
     }
-    return { version: 1, virtualTime, exitCode, processes };
+    return { version: 2, end, virtualTime, exitCode, processes };
   }
 
   /** Every process, in the order they started. */

@@ -1,4 +1,4 @@
-import type { RunReport } from './types.js';
+import type { ProcessReport, RunReport } from './types.js';
 import { formatBytes, formatDuration } from './units.js';
 
 const HEADERS = ['HOST', 'PID', 'COMMAND', 'EXIT', 'START', 'END', 'CPU', 'SENT', 'RECEIVED'];
@@ -15,7 +15,7 @@ export function formatSummary(report: RunReport, wallTime: number): string {
     p.host,
     String(p.pid),
     shorten(p.command),
-    'code' in p.exit ? String(p.exit.code) : `signal ${p.exit.signal}`,
+    exitColumn(p),
     formatDuration(p.start),
     formatDuration(p.end),
     formatDuration(p.cpuTime),
@@ -32,7 +32,24 @@ export function formatSummary(report: RunReport, wallTime: number): string {
   const hidden = report.processes.length - shown.length;
   const more = hidden === 0 ? '' : `(and ${hidden} processes they started: see --report)\n`;
   const count = report.processes.length;
-  return `${table}\n${more}${count} process${count === 1 ? '' : 'es'}, virtual time ${formatDuration(report.virtualTime)}, wall time ${formatDuration(wallTime)}, exit status ${report.exitCode}\n`;
+  return `${table}\n${more}${processes(count)}, virtual time ${formatDuration(report.virtualTime)}, wall time ${formatDuration(wallTime)}, exit status ${report.exitCode}\n${stopLine(report)}`;
+}
+
+/** A process simterpose killed was stopped; the others show their exit code or the signal that ended them. */
+function exitColumn(process: ProcessReport): string {
+  if (process.stopped !== null) return 'stopped';
+  return 'code' in process.exit ? String(process.exit.code) : `signal ${process.exit.signal}`;
+}
+
+/** At the stop time, how many processes it found running; a run cut short says why in its own message. */
+function stopLine(report: RunReport): string {
+  if (report.end !== 'stop-time') return '';
+  const running = report.processes.filter((p) => p.stopped === 'stop-time').length;
+  return `stopped at ${formatDuration(report.virtualTime)} (--stop-time): ${processes(running)} ${running === 1 ? 'was' : 'were'} still running\n`;
+}
+
+function processes(count: number): string {
+  return `${count} process${count === 1 ? '' : 'es'}`;
 }
 
 /** Long paths keep their end, where the program's name is. */

@@ -1,3 +1,7 @@
+import type { ProcessExit, RunEnd, StopCause } from '../exit-status.js';
+
+export type { RunEnd, StopCause };
+
 /**
  * What `--report FILE.json` writes and `runExperiment` returns as `report`.
  * Only what the simulation decides is in it (no wall time, no real pids once
@@ -7,8 +11,10 @@
  * their sockets' send and receive calls.
  */
 export interface RunReport {
-  /** Changes when the shape does. */
-  version: 1;
+  /** Changes when the shape does (2: the run's `end` and each process's `stopped`). */
+  version: 2;
+  /** How the run ended. */
+  end: RunEnd;
   /** Virtual time when the last process ended. */
   virtualTime: number;
   /** The status a shell would report for the run (see ExperimentResult.exitCode). */
@@ -25,9 +31,16 @@ export interface ProcessReport {
   /** The program it ran last (argv[0] of its last exec). */
   command: string;
   /** Its exit code, or the signal that killed it. */
-  exit: { code: number } | { signal: number; core: boolean };
+  exit: ProcessExit;
   /** The status a shell would report: the exit code, or 128+N for signal N. */
   status: number;
+  /**
+   * Why simterpose killed it (SIGKILL), or null: its actor's `kill-time`,
+   * the `stop-time`, or the end of a run cut short (`wall-limit`,
+   * `interrupted`, `deadlock`...: the report's `end`). Stopped at a
+   * kill_time or the stop time, it is no failure: the run's status leaves it out.
+   */
+  stopped: StopCause | null;
   start: number;
   end: number;
   /** Virtual CPU time: the work the CPU model charged, at its host's speed. */

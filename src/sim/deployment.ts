@@ -10,19 +10,23 @@ export interface DeploymentEntry {
   argv: string[];
   /** Virtual seconds after the start of the simulation. */
   startTime: number;
+  /** When it and every process it started are killed (SIGKILL), if ever: virtual seconds after the start of the simulation. */
+  killTime?: number;
 }
 
 /**
  * Reads a deployment file in SimGrid's format:
  *
  *   <platform version="4.1">
- *     <actor host="alice" function="./server" start_time="0">
+ *     <actor host="alice" function="./server" start_time="0" kill_time="3600">
  *       <argument value="8080"/>
  *     </actor>
  *   </platform>
  *
  * `<process>` is accepted as another spelling of `<actor>`. Entries come in
- * file order. Every host must be one of `hostNames`.
+ * file order. Every host must be one of `hostNames`. A kill_time, as in
+ * SimGrid, is the virtual date at which the actor is killed; simterpose
+ * kills the processes it started with it.
  */
 export function parseDeployment(file: string, hostNames: readonly string[]): DeploymentEntry[] {
   let text: string;
@@ -68,6 +72,7 @@ export function parseDeploymentText(text: string, file: string, hostNames: reado
     if (startAttr.trim() === '' || !Number.isFinite(startTime) || (startTime < 0 && startTime !== -1)) {
       throw at(element, `start_time must be a non-negative number of seconds, not '${startAttr}'`);
     }
+    const killTime = parseKillTime(element.attributes.get('kill_time'), Math.max(startTime, 0), (message) => at(element, message));
     const argv = [fn];
     for (const child of element.children) {
       if (child.name === 'argument') {
@@ -78,7 +83,16 @@ export function parseDeploymentText(text: string, file: string, hostNames: reado
         throw at(child, `unexpected <${child.name}> in <${element.name}>; expected <argument value="..."/>`);
       }
     }
-    entries.push({ host, argv, startTime: Math.max(startTime, 0) });
+    entries.push({ host, argv, startTime: Math.max(startTime, 0), ...(killTime === undefined ? {} : { killTime }) });
   }
   return entries;
+}
+
+/** A kill_time: none when absent or SimGrid's "-1"; otherwise a date after the actor's start. */
+function parseKillTime(text: string | undefined, startTime: number, error: (message: string) => UserError): number | undefined {
+  if (text === undefined || text.trim() === '-1') return undefined;
+  const killTime = Number(text);
+  if (text.trim() === '' || !Number.isFinite(killTime) || killTime < 0) throw error(`kill_time must be a non-negative number of seconds, not '${text}'`);
+  if (killTime <= startTime) throw error(`kill_time ${text} does not come after start_time ${startTime}: the program would never run`);
+  return killTime;
 }

@@ -1,9 +1,10 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { ChromeTrace, RunReport } from '../../src/index.js';
 import { appPath, runNative, runSimterpose } from '../helpers/apps.js';
+import { isLive, liveDescendants, startSimterpose, waitFor } from '../helpers/cli-process.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
 const CLI = join(REPO_ROOT, 'bin', 'simterpose.js');
@@ -145,56 +146,33 @@ describe('simterpose run, mistakes and failures', () => {
   });
 });
 
-/** Descendants of `pid` that still exist and are not zombies. */
-function liveDescendants(pid: number): number[] {
-  const children = (parent: number): number[] => {
-    const path = `/proc/${parent}/task/${parent}/children`;
-    if (!existsSync(path)) return [];
-    return readFileSync(path, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  };
-  const all: number[] = [];
-  const queue = children(pid);
-  while (queue.length > 0) {
-    const next = queue.shift()!;
-    all.push(next);
-    queue.push(...children(next));
-  }
-  return all.filter((p) => {
-    try {
-      return !readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.startsWith('Z');
-    } catch {
-      return false;
-    }
-  });
-}
-
 describe('no tracee outlives simterpose', () => {
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGKILL'] as const) {
-    it(`kills every tracee when simterpose gets ${signal}`, async () => {
+    const catches = signal !== 'SIGKILL';
+    it(`kills every tracee when simterpose gets ${signal}${catches ? ', and still writes the summary, the report and the trace' : ''}`, async () => {
+      const folder = mkdtempSync(join(tmpdir(), 'simterpose-interrupted-'));
+      const report = join(folder, 'report.json');
+      const trace = join(folder, 'trace.json');
       // The tracees wait for input that never comes; simterpose waits with them.
-      const child = spawn(process.execPath, [CLI, 'run', 'platforms/two-hosts.xml', '--', 'sh', '-c', 'cat | cat'], {
-        cwd: REPO_ROOT,
-        stdio: ['pipe', 'ignore', 'ignore'],
+      const run = startSimterpose(['run', '--report', report, '--trace', trace, 'platforms/two-hosts.xml', '--', 'sh', '-c', 'cat | cat']);
+      const tracees = await waitFor(() => {
+        const found = liveDescendants(run.pid);
+        return found.length >= 3 ? found : undefined;
       });
-      const pid = child.pid!;
-      let tracees: number[] = [];
-      for (let i = 0; i < 100 && tracees.length < 3; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        tracees = liveDescendants(pid);
-      }
-      expect(tracees.length).toBeGreaterThanOrEqual(3);
-      const exited = new Promise((resolve) => child.on('exit', resolve));
-      child.kill(signal);
-      await exited;
+      run.child.kill(signal);
+      const result = await run.finished;
       await new Promise((resolve) => setTimeout(resolve, 200));
-      const survivors = tracees.filter((p) => {
-        try {
-          return !readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.startsWith('Z') && readlinkSync(`/proc/${p}/exe`) !== '';
-        } catch {
-          return false;
-        }
-      });
-      expect(survivors).toEqual([]);
+      expect(tracees.filter(isLive)).toEqual([]);
+      if (!catches) return;
+      expect(result.status).toBe(128 + constants.signals[signal]);
+      expect(result.stderr).toMatch(/^3 processes, virtual time .*, exit status 1[34][03]$/m);
+      expect(result.stderr.trimEnd().split('\n').at(-1)).toMatch(
+        new RegExp(`^simterpose: interrupted by ${signal} at virtual time [^:]+: 3 processes were still running and were killed$`),
+      );
+      const written = JSON.parse(readFileSync(report, 'utf8')) as RunReport;
+      expect(written).toMatchObject({ end: 'interrupted', exitCode: 128 + constants.signals[signal] });
+      expect(written.processes.map((p) => p.stopped)).toEqual(['interrupted', 'interrupted', 'interrupted']);
+      expect((JSON.parse(readFileSync(trace, 'utf8')) as ChromeTrace).traceEvents.length).toBeGreaterThan(0);
     });
   }
 });

@@ -51,12 +51,35 @@ describe('the report (--report)', () => {
       const result = await simterpose(['--network', mode, '--cpu-model', 'none', '--report', file, PLATFORM, DEPLOYMENT]);
       expect(shellStatus(result), result.stderr).toBe(0);
       const report = JSON.parse(readFileSync(file, 'utf8')) as RunReport;
-      expect(Object.keys(report)).toEqual(['version', 'virtualTime', 'exitCode', 'processes']);
-      expect(report.exitCode).toBe(0);
+      expect(Object.keys(report)).toEqual(['version', 'end', 'virtualTime', 'exitCode', 'processes']);
+      expect(report).toMatchObject({ version: 2, end: 'completed', exitCode: 0 });
       const [receiver, sender, sleeper] = report.processes;
       expect(report.processes).toHaveLength(3);
-      expect(Object.keys(receiver!)).toEqual(['host', 'pid', 'parent', 'command', 'exit', 'status', 'start', 'end', 'cpuTime', 'bytesSent', 'bytesReceived']);
-      expect(receiver).toMatchObject({ host: 'bob', parent: null, exit: { code: 0 }, status: 0, start: 0, cpuTime: 0, bytesSent: 0, bytesReceived: 1e6 });
+      expect(Object.keys(receiver!)).toEqual([
+        'host',
+        'pid',
+        'parent',
+        'command',
+        'exit',
+        'status',
+        'stopped',
+        'start',
+        'end',
+        'cpuTime',
+        'bytesSent',
+        'bytesReceived',
+      ]);
+      expect(receiver).toMatchObject({
+        host: 'bob',
+        parent: null,
+        exit: { code: 0 },
+        status: 0,
+        stopped: null,
+        start: 0,
+        cpuTime: 0,
+        bytesSent: 0,
+        bytesReceived: 1e6,
+      });
       expect(sender).toMatchObject({ host: 'alice', exit: { code: 0 }, status: 0, start: 0.001, bytesSent: 1e6, bytesReceived: 0 });
       expect(sleeper).toMatchObject({ host: 'alice', command: '/bin/sleep', exit: { code: 0 }, start: 0.002, bytesSent: 0, bytesReceived: 0 });
       expect(receiver!.command).toMatch(/net_transfer$/);

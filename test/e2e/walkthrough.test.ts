@@ -20,6 +20,7 @@ interface ReportProcess {
   parent: number | null;
   command: string;
   status: number;
+  stopped: string | null;
   bytesSent: number;
   bytesReceived: number;
 }
@@ -43,11 +44,16 @@ describe("README's walkthrough", () => {
       // The summary table follows the programs' stderr (http.server's request log, from alice's virtual address).
       expect(result.stderr).toMatch(/\[bob 1000\] 10\.0\.0\.1 - - \[01\/Jan\/2000 00:00:01\] "GET \/index\.html HTTP\/1\.1" 200/);
       expect(result.stderr).toMatch(/^alice\s+1000\s+curl\s+0\s/m);
+      // The server never exits by itself: its kill_time stops it at 2 s, which is no failure.
+      expect(result.stderr).toMatch(/^bob\s+1000\s+\S*python3\s+stopped\s+0 s\s+2 s\s/m);
 
-      const processes = (JSON.parse(readFileSync(report, 'utf8')) as { processes: ReportProcess[] }).processes;
+      const written = JSON.parse(readFileSync(report, 'utf8')) as { end: string; virtualTime: number; processes: ReportProcess[] };
+      expect(written).toMatchObject({ end: 'completed', virtualTime: 2 });
+      const processes = written.processes;
       const curl = processes.find((entry) => entry.host === 'alice' && entry.parent === null)!;
       const server = processes.find((entry) => entry.host === 'bob' && entry.parent === null)!;
       expect(curl.status).toBe(0);
+      expect(server.stopped).toBe('kill-time');
       // What curl sent (its DNS query aside, answered by simterpose), the server received, and back.
       expect(curl.bytesReceived).toBeGreaterThanOrEqual(server.bytesSent);
       expect(server.bytesReceived).toBeGreaterThan(0);

@@ -20,6 +20,8 @@ export interface RunOptions {
   env?: Record<string, string>;
   /** Killed with SIGKILL past this, and the run rejects (45 s by default). */
   timeoutMs?: number;
+  /** Run as this user (and the group of the same number): as root, a test of what another user may not do. */
+  uid?: number;
 }
 
 export interface SimterposeOptions extends RunOptions {
@@ -73,6 +75,7 @@ function runCommand(argv: string[], options: RunOptions): Promise<RunResult> {
       cwd: options.cwd ?? REPO_ROOT,
       env: { ...process.env, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.uid }),
     });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];

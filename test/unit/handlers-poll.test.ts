@@ -89,7 +89,7 @@ describe('poll', () => {
     const array = tracee.map(pollfds([4, POLLIN], [-1, POLLIN]));
     const outcome = tracee.call('poll', array, 2, 1500);
     const wait = tracee.block(outcome);
-    expect(wait).toMatchObject({ kind: 'io', deadline: 3.5, onSignal: 'eintr', watch: [{ pid: tracee.process.pid, fd: 4, events: POLLIN }] });
+    expect(wait).toMatchObject({ kind: 'io', deadline: 3.5, onSignal: 'eintr', watch: [{ process: tracee.process, fd: 4, events: POLLIN }] });
     expect(reventsAt(tracee, array, 2)).toEqual([STALE_REVENTS, STALE_REVENTS]);
     world.nextEvent();
     expect(world.scheduler.now).toBe(3.5);
@@ -165,8 +165,8 @@ describe('select', () => {
     const wait = tracee.block(tracee.call('select', 5, read, 0, except, tracee.map(longs(1, 500_000))));
     expect(wait.deadline).toBe(1.5);
     expect(wait.kind === 'io' && wait.watch).toEqual([
-      { pid: tracee.process.pid, fd: 4, events: POLLIN | POLLHUP | POLLERR },
-      { pid: tracee.process.pid, fd: 3, events: POLLPRI },
+      { process: tracee.process, fd: 4, events: POLLIN | POLLHUP | POLLERR },
+      { process: tracee.process, fd: 3, events: POLLPRI },
     ]);
     world.nextEvent();
     expect(tracee.concluded()).toEqual({ kind: 'done', value: 0 });

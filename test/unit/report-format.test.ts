@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatProgress } from '../../src/report/progress.js';
 import { formatSummary } from '../../src/report/summary.js';
-import type { RunReport } from '../../src/report/types.js';
+import type { ProcessReport, RunReport } from '../../src/report/types.js';
 import { formatBytes, formatDuration } from '../../src/report/units.js';
 
 describe('units', () => {
@@ -27,7 +27,8 @@ describe('units', () => {
 });
 
 const REPORT: RunReport = {
-  version: 1,
+  version: 2,
+  end: 'completed',
   virtualTime: 4.903698802,
   exitCode: 1,
   processes: [
@@ -38,6 +39,7 @@ const REPORT: RunReport = {
       command: 'net_tcp_server',
       exit: { code: 0 },
       status: 0,
+      stopped: null,
       start: 0,
       end: 4.77,
       cpuTime: 0.0013,
@@ -51,6 +53,7 @@ const REPORT: RunReport = {
       command: './client',
       exit: { signal: 9, core: false },
       status: 137,
+      stopped: null,
       start: 0.001,
       end: 4.9,
       cpuTime: 0,
@@ -81,6 +84,29 @@ describe('the summary table', () => {
     expect(lines[4]).toMatch(/^22 processes, /);
     const small = { ...REPORT, processes: [...REPORT.processes, ...children.slice(0, 18)] };
     expect(formatSummary(small, 1).split('\n')).toHaveLength(20 + 3);
+  });
+
+  it('shows processes simterpose killed as stopped, and after the totals how many the stop time found running', () => {
+    const [server, client] = REPORT.processes as [ProcessReport, ProcessReport];
+    const stopped: RunReport = {
+      ...REPORT,
+      end: 'stop-time',
+      virtualTime: 3600,
+      exitCode: 0,
+      processes: [
+        { ...server, exit: { signal: 9, core: false }, status: 137, stopped: 'stop-time', end: 3600 },
+        { ...client, stopped: 'kill-time', end: 60 },
+        { ...server, pid: 8, parent: 7, exit: { signal: 9, core: false }, status: 137, stopped: 'stop-time', end: 3600 },
+      ],
+    };
+    const lines = formatSummary(stopped, 1).split('\n');
+    expect(lines[1]).toMatch(/^bob +7 +net_tcp_server +stopped +0 s +1 h /);
+    expect(lines[2]).toMatch(/^alice +12345 +\.\/client +stopped +1 ms +1 min /);
+    expect(lines.slice(4)).toEqual([
+      '3 processes, virtual time 1 h, wall time 1 s, exit status 0',
+      'stopped at 1 h (--stop-time): 2 processes were still running',
+      '',
+    ]);
   });
 
   it('keeps the end of long commands, where the program name is', () => {

@@ -74,6 +74,22 @@ describe('deployment files', () => {
     );
   });
 
+  it("reads SimGrid's kill_time: the date the actor is killed, none for -1", () => {
+    expect(parse(`<actor host="bob" function="./server" start_time="1" kill_time="3600"/>\n<actor host="alice" function="x" kill_time="-1"/>`)).toEqual([
+      { host: 'bob', argv: ['./server'], startTime: 1, killTime: 3600 },
+      { host: 'alice', argv: ['x'], startTime: 0 },
+    ]);
+  });
+
+  it('refuses a kill_time that is not a date, or that does not come after the start', () => {
+    expect(errorOf(() => parse(`<actor host="alice" function="x" kill_time="later"/>`)).message).toBe(
+      "deploy.xml:4: kill_time must be a non-negative number of seconds, not 'later'",
+    );
+    expect(errorOf(() => parse(`<actor host="alice" function="x" start_time="2" kill_time="2"/>`)).message).toBe(
+      'deploy.xml:4: kill_time 2 does not come after start_time 2: the program would never run',
+    );
+  });
+
   it('refuses elements that are not actors', () => {
     expect(errorOf(() => parse(`<host id="alice"/>`)).message).toBe('deploy.xml:4: unexpected <host>; a deployment file holds <actor> elements');
   });

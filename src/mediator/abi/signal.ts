@@ -13,6 +13,19 @@ export const SIGURG = 23;
 export const SIGWINCH = 28;
 export const MAX_SIGNAL = 64;
 
+// biome-ignore format: a table packed as signal(7) lists it reads better than one name per line
+const SIGNAL_NAMES = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGILL', 'SIGTRAP', 'SIGABRT', 'SIGBUS', 'SIGFPE', 'SIGKILL', 'SIGUSR1', 'SIGSEGV',
+  'SIGUSR2', 'SIGPIPE', 'SIGALRM', 'SIGTERM', 'SIGSTKFLT', 'SIGCHLD', 'SIGCONT', 'SIGSTOP', 'SIGTSTP', 'SIGTTIN', 'SIGTTOU', 'SIGURG',
+  'SIGXCPU', 'SIGXFSZ', 'SIGVTALRM', 'SIGPROF', 'SIGWINCH', 'SIGIO', 'SIGPWR', 'SIGSYS'];
+
+/** The name of a standard signal (1 to 31), as signal(7) gives it; undefined for the others. */
+export function signalName(signal: number): string | undefined {
+  return SIGNAL_NAMES[signal - 1];
+}
+
+/** Signals whose default action ends the process with a core dump (signal(7), "Core"): a program's crash. */
+export const CORE_DUMPING_SIGNALS: ReadonlySet<number> = new Set([3, 4, 5, 6, 7, 8, 11, 24, 25, 31]);
+
 export const SIG_DFL = 0;
 export const SIG_IGN = 1;
 export const SA_RESTART = 0x10000000;

@@ -7,12 +7,12 @@ import type { TraceeTable } from '../tracees/tracees.js';
 /** Every tracee waits and nothing can ever wake one: the run cannot go on. */
 export class DeadlockError extends RunFailedError {
   constructor(readonly waits: string[]) {
-    super(`deadlock: every process waits and nothing can wake them:\n${waits.map((w) => `  ${w}`).join('\n')}`);
+    super('deadlock', `deadlock: every process waits and nothing can wake them:\n${waits.map((w) => `  ${w}`).join('\n')}`);
     this.name = 'DeadlockError';
   }
 }
 
-/** How long one wall-time wait for outside input lasts before descriptors are probed again. */
+/** How long one wall-time wait for outside input lasts at most before descriptors are probed again. */
 const OUTSIDE_INPUT_POLL_MS = 50;
 
 /**
@@ -21,9 +21,12 @@ const OUTSIDE_INPUT_POLL_MS = 50;
  * completions, timers) — threads that yielded by spinning run again after
  * it, or at once when nothing else can happen —, then, if
  * only input from outside (a user's pipe or terminal) can help, a wait for
- * it in wall time. With none of these, it is a deadlock.
+ * it in wall time. With none of these, it is a deadlock. Before waiting
+ * in wall time or declaring a deadlock, `collectDeaths` looks for waiting
+ * tracees killed from outside (a kill -9 of their real pid): their deaths
+ * may be what the others wait for.
  */
-export function idleStep(scheduler: Scheduler, tracees: TraceeTable): void {
+export function idleStep(scheduler: Scheduler, tracees: TraceeTable, collectDeaths: () => boolean): void {
   if (scheduler.probeIo() > 0) return;
   if (scheduler.advance()) {
     scheduler.requeueYielded();
@@ -31,14 +34,15 @@ export function idleStep(scheduler: Scheduler, tracees: TraceeTable): void {
   }
   if (scheduler.requeueYielded()) return;
   // Only kernel descriptors can change from outside; virtual sockets change with tracees and SimGrid.
+  if (collectDeaths()) return;
   const watched = scheduler.watchedKernelFds();
   if (watched.length > 0) {
     const reads = watched.filter((w) => (w.events & POLLIN) !== 0);
-    // A write waits for an outside reader to drain a pipe: no input event marks that, so sleep briefly and probe again.
-    const timeout = reads.length === watched.length ? -1 : OUTSIDE_INPUT_POLL_MS;
+    // Never for long: a write waits for an outside reader to drain a pipe, which no input event marks, and
+    // the loop must get back to Node's event loop, where an interruption or the wall-clock limit stops the run.
     ptrace.waitForTraceeInput(
       reads.map(({ process, fd }) => ({ pid: process.liveTid, fd })),
-      timeout,
+      OUTSIDE_INPUT_POLL_MS,
     );
     return;
   }

@@ -1,13 +1,13 @@
 import { logger } from '../../log.js';
 import { AT_RANDOM_BYTES } from '../abi/exec-stack.js';
 import { CLONE_FILES, CLONE_PARENT, CLONE_SIGHAND, CLONE_THREAD, CLONE_VFORK, CLONE_VM } from '../abi/process.js';
-import { SIGCHLD, SI_QUEUE, SI_TKILL, SI_USER, siginfo } from '../abi/signal.js';
+import { SIGCHLD, SIGKILL, SI_QUEUE, SI_TKILL, SI_USER, siginfo } from '../abi/signal.js';
 import { syscallNumbers } from '../abi/syscall-numbers.js';
 import { writeI32 } from '../abi/tracee-memory.js';
 import { prepareExecImage } from '../tracees/exec-image.js';
 import { futexKey } from '../tracees/futex-key.js';
 import { killsByDefault } from '../tracees/pending-signals.js';
-import type { ProcessExit } from '../../exit-status.js';
+import type { ProcessExit, StopCause } from '../../exit-status.js';
 import type { Process, Thread, TraceeTable } from '../tracees/tracees.js';
 import type { Scheduler } from './scheduler.js';
 import type { Stop, Tracer } from './tracer.js';
@@ -31,7 +31,8 @@ export interface LifecycleHooks {
   /** The process's next bytes from the seeded generator. */
   randomBytes(process: Process, length: number): Buffer;
   processStarted(process: Process): void;
-  processExited(process: Process): void;
+  /** Its exit status is set; `seen` is false when the kernel's was lost (reaped elsewhere) and SIGKILL stands for it. */
+  processExited(process: Process, seen: boolean): void;
 }
 
 /**
@@ -182,6 +183,7 @@ export class Lifecycle {
       const realParent = (clone.flags & CLONE_PARENT) !== 0 ? creator.parent : creator;
       const actions = (clone.flags & CLONE_SIGHAND) !== 0 ? creator.signalActions : creator.signalActions.copy();
       const process = this.tracees.addProcess(childTid, realParent, creator.command, creator.host, actions);
+      process.origin = creator.origin;
       // Seccomp filters are inherited, and with them the listener.
       process.listener = creator.listener;
       this.hooks.processStarted(process);
@@ -260,8 +262,7 @@ export class Lifecycle {
     const others = [...process.threads.values()].filter((t) => t !== thread);
     if (process.groupExiting || others.length === 0) {
       // The kernel reports a leader's death only once the rest of its group is reaped: the leader goes last.
-      const leaderLast = [thread, ...others].sort((a, b) => Number(a.tid === process.pid) - Number(b.tid === process.pid));
-      for (const member of leaderLast) {
+      for (const member of leaderLast([thread, ...others])) {
         if (member === thread) this.threadGone(thread, this.tracer.reap(thread.tid));
         else this.reapQuietly(member);
       }
@@ -309,13 +310,14 @@ export class Lifecycle {
       this.reapQuietly(leader);
       return;
     }
-    this.processGone(process, process.leaderStatus ?? status ?? { signal: 9, core: false });
+    const seen = process.leaderStatus ?? status;
+    this.processGone(process, seen ?? { signal: SIGKILL, core: false }, seen !== undefined);
   }
 
-  private processGone(process: Process, status: ProcessExit): void {
+  private processGone(process: Process, status: ProcessExit, seen: boolean): void {
     process.exitStatus = status;
     this.tracees.exited.push(process);
-    this.hooks.processExited(process);
+    this.hooks.processExited(process, seen);
     process.fds.leave();
     this.tracer.forgetProcess(process.pid);
     this.releaseVforkParent(process);
@@ -343,12 +345,55 @@ export class Lifecycle {
     this.scheduler.wake(parent);
   }
 
-  /** Leaves nothing behind: every tracee is killed and reaped. */
-  killAll(): void {
+  /**
+   * Threads that wait in the scheduler sit at a stop, or in the kernel for
+   * a notification's answer, and cause no event of their own; but a SIGKILL
+   * from outside (a kill -9 of a real pid) ends them there, and their deaths
+   * wait in the kernel until someone looks. Collects those; returns whether
+   * there were any. Costs a waitpid per waiting thread: for idle moments only.
+   */
+  collectOutsideDeaths(): boolean {
+    let collected = false;
+    for (let found = true; found; ) {
+      found = false;
+      for (const thread of [...this.scheduler.blocked]) {
+        if (thread.state === 'exited') continue;
+        const stop = this.tracer.poll(thread.tid);
+        if (stop === undefined) continue;
+        log.debug({ thread: thread.label, stop: stop.kind }, 'a waiting thread died from outside');
+        this.handle(thread, stop);
+        found = true;
+        collected = true;
+      }
+    }
+    return collected;
+  }
+
+  /**
+   * Kills these processes (SIGKILL) for `cause` and collects their deaths at
+   * once, as if they had died on their own: their parents, their waiters
+   * and their peers learn of it. Called between two steps of the loop, when
+   * every tracee sits at a stop (or waits for a notification's answer).
+   */
+  kill(processes: readonly Process[], cause: StopCause): void {
+    const living = processes.filter((process) => process.alive);
+    for (const process of living) {
+      process.stopped = cause;
+      this.tracer.kill(process.pid);
+    }
+    for (const process of living) {
+      for (const thread of leaderLast([...process.threads.values()])) if (thread.state !== 'exited') this.reapQuietly(thread);
+    }
+  }
+
+  /**
+   * Leaves nothing behind after a failure, whatever state the tracee table
+   * is in: every tracee is killed and reaped, its process marked stopped
+   * for `cause`, and no one else is told.
+   */
+  killAll(cause: StopCause): void {
     for (const process of this.tracees.processes.values()) if (process.alive) this.tracer.kill(process.pid);
-    // A leader is reported only once its other threads are: reap them first.
-    const threads = [...this.tracees.threads.values()].sort((a, b) => Number(a.tid === a.process.pid) - Number(b.tid === b.process.pid));
-    for (const thread of threads) {
+    for (const thread of leaderLast([...this.tracees.threads.values()])) {
       try {
         this.tracer.reap(thread.tid);
       } catch {
@@ -357,7 +402,17 @@ export class Lifecycle {
       this.hooks.threadEnded(thread);
       this.tracees.removeThread(thread);
     }
-    // The descriptors kept per process (its pidfd) go with it: a test suite runs many experiments in one process.
-    for (const process of this.tracees.processes.values()) if (process.alive) this.tracer.forgetProcess(process.pid);
+    for (const process of this.tracees.processes.values()) {
+      if (!process.alive) continue;
+      // The descriptors kept per process (its pidfd) go with it: a test suite runs many experiments in one process.
+      this.tracer.forgetProcess(process.pid);
+      process.stopped = cause;
+      process.exitStatus = { signal: SIGKILL, core: false };
+    }
   }
+}
+
+/** The kernel reports a leader's death only once its other threads are reaped: the leaders go last. */
+function leaderLast(threads: Thread[]): Thread[] {
+  return threads.sort((a, b) => Number(a.tid === a.process.pid) - Number(b.tid === b.process.pid));
 }

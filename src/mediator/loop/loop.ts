@@ -51,13 +51,14 @@ export class TracerLoop {
 
   /** Runs until `done` says the run is over. */
   async run(done: () => boolean): Promise<void> {
-    const { scheduler, tracees, observer, dispatcher } = this.parts;
+    const { scheduler, tracees, observer, dispatcher, lifecycle } = this.parts;
+    const collectDeaths = (): boolean => lifecycle.collectOutsideDeaths();
     let lastYield = performance.now();
     while (!done()) {
       const thread = scheduler.next();
       if (thread === undefined) {
         observer?.idle();
-        idleStep(scheduler, tracees);
+        idleStep(scheduler, tracees, collectDeaths);
       } else {
         observer?.running(thread, scheduler.now);
         this.step(thread);

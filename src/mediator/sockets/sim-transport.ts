@@ -145,6 +145,7 @@ function noRouteError(sim: Simulation, source: string, destination: string): Run
     return undefined;
   } catch {
     return new RunFailedError(
+      'no-route',
       `no route from host ${source} to host ${destination} in the platform`,
       'join their zones with a route or zoneRoute in the platform file',
     );

@@ -1,5 +1,6 @@
 import { isError } from '../../net/index.js';
 import { readPollfds } from '../abi/poll.js';
+import { signalName } from '../abi/signal.js';
 import { AF_INET, AF_UNIX, FAMILY_NAMES, decodeSockaddrIn, readSockaddr, sockaddrFamily, sockaddrUnPath } from '../abi/socket.js';
 import { readTimespec } from '../abi/time.js';
 import { readPointer, type TraceeMemory } from '../abi/tracee-memory.js';
@@ -136,10 +137,6 @@ const CLONE_FLAGS: ReadonlyArray<[number, string]> = [
   [0x200000, 'CLONE_CHILD_CLEARTID'], [0x1000000, 'CLONE_CHILD_SETTID'], [0x40000, 'CLONE_SYSVSEM'],
 ];
 // biome-ignore format: a table packed as strace lists it reads better than one name per line
-const SIGNALS = ['0', 'SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGILL', 'SIGTRAP', 'SIGABRT', 'SIGBUS', 'SIGFPE', 'SIGKILL', 'SIGUSR1', 'SIGSEGV',
-  'SIGUSR2', 'SIGPIPE', 'SIGALRM', 'SIGTERM', 'SIGSTKFLT', 'SIGCHLD', 'SIGCONT', 'SIGSTOP', 'SIGTSTP', 'SIGTTIN', 'SIGTTOU', 'SIGURG',
-  'SIGXCPU', 'SIGXFSZ', 'SIGVTALRM', 'SIGPROF', 'SIGWINCH', 'SIGIO', 'SIGPWR', 'SIGSYS'];
-// biome-ignore format: a table packed as strace lists it reads better than one name per line
 const CLOCKS = ['CLOCK_REALTIME', 'CLOCK_MONOTONIC', 'CLOCK_PROCESS_CPUTIME_ID', 'CLOCK_THREAD_CPUTIME_ID', 'CLOCK_MONOTONIC_RAW',
   'CLOCK_REALTIME_COARSE', 'CLOCK_MONOTONIC_COARSE', 'CLOCK_BOOTTIME'];
 const SOCKET_TYPES: Record<number, string> = { 1: 'SOCK_STREAM', 2: 'SOCK_DGRAM', 3: 'SOCK_RAW', 5: 'SOCK_SEQPACKET' };
@@ -215,11 +212,11 @@ export function formatArgument(kind: ArgumentKind, args: readonly number[], inde
     case 'cloneflags': {
       const signal = value & 0xff;
       const rest = flags(value & ~0xff, CLONE_FLAGS, '');
-      const parts = [rest, signal === 0 ? '' : (SIGNALS[signal] ?? String(signal))].filter((p) => p !== '');
+      const parts = [rest, signal === 0 ? '' : (signalName(signal) ?? String(signal))].filter((p) => p !== '');
       return parts.length === 0 ? '0' : `flags=${parts.join('|')}`;
     }
     case 'signal':
-      return SIGNALS[value | 0] ?? `SIGRT_${(value | 0) - 32}`;
+      return (value | 0) === 0 ? '0' : (signalName(value | 0) ?? `SIGRT_${(value | 0) - 32}`);
     case 'clockid':
       return CLOCKS[value | 0] ?? String(value | 0);
     case 'timespec':

@@ -11,7 +11,11 @@ export class UnsupportedSyscallError extends RunFailedError {
     readonly thread: Thread,
     readonly why?: string,
   ) {
-    super(`unsupported syscall ${syscall} called by ${thread.label} on host ${thread.process.host}${why === undefined ? '' : ` (${why})`}`, REPORT_HINT);
+    super(
+      'unsupported-syscall',
+      `unsupported syscall ${syscall} called by ${thread.label} on host ${thread.process.host}${why === undefined ? '' : ` (${why})`}`,
+      REPORT_HINT,
+    );
     this.name = 'UnsupportedSyscallError';
   }
 }

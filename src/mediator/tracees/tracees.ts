@@ -1,4 +1,4 @@
-import type { ProcessExit } from '../../exit-status.js';
+import type { ProcessExit, StopCause } from '../../exit-status.js';
 import type { Wait } from '../loop/waits.js';
 import type { SyscallState } from '../syscalls/context.js';
 import type { ExitHook, Outcome } from '../syscalls/outcome.js';
@@ -98,6 +98,10 @@ export class Process {
   listener: number | undefined;
   /** Its memory, as syscall handlers and the lifecycle read and write it. */
   readonly memory: TraceeMemory;
+  /** The program of the command line or deployment it descends from (itself for those): an actor's kill_time ends them all. */
+  origin: Process = this;
+  /** Why simterpose killed it (at its kill_time, at the stop time, or as a run cut short ended), if it did. */
+  stopped: StopCause | undefined;
 
   constructor(
     readonly pid: number,
