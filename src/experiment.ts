@@ -37,8 +37,8 @@ export interface ExperimentOptions extends RunOptions {
   /**
    * Told, in one line each as it happens, what the user should know: which
    * CPU model was chosen when it was not given, and each process that
-   * crashed (killed by a signal that dumps core, or by a SIGKILL
-   * simterpose did not send).
+   * crashed (killed by a signal that dumps core, or by a SIGKILL from
+   * outside the run).
    */
   onNotice?: (message: string) => void;
   /**

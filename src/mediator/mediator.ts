@@ -7,6 +7,7 @@ import { VirtualNetwork, type NetworkMode } from '../net/index.js';
 import { CpuFiles } from './host/cpu-files.js';
 import { CpuModel, type CpuModelOptions } from './host/cpu-model.js';
 import { NameFiles } from './host/name-files.js';
+import { ProcFiles } from './host/proc-files.js';
 import { RandomStreams } from './host/random.js';
 import { measureStopOverheadNs } from './host/stop-overhead.js';
 import { TimerfdTable } from './host/timerfds.js';
@@ -109,7 +110,7 @@ export interface MediatorOptions {
   notifySyscalls: boolean;
   /** Virtual date at which every process left is killed and the run ends (see `run`). */
   stopTime: number | undefined;
-  /** Told, as it happens, of a process that crashed: killed by a signal that dumps core, or by a SIGKILL simterpose did not send. */
+  /** Told, as it happens, of a process that crashed: killed by a signal that dumps core, or by a SIGKILL from outside the run. */
   onCrash?: (process: Process, signal: number) => void;
 }
 
@@ -167,6 +168,7 @@ export class Mediator {
   private readonly loop: TracerLoop;
   private readonly cpuFiles: CpuFiles;
   private readonly nameFiles: NameFiles;
+  private readonly procFiles = new ProcFiles();
   private readonly random: RandomStreams;
   private readonly trapList: number[];
   /** Syscalls that come as seccomp user notifications (see MediatorOptions.notifySyscalls). */
@@ -212,6 +214,7 @@ export class Mediator {
       random: this.random,
       cpuFiles: this.cpuFiles,
       nameFiles: this.nameFiles,
+      procFiles: this.procFiles,
       kernelFds,
       signals: traceeSignals(this.tracees.pids, () => this.loop.signalsMayBePending()),
       coresOf: (host) => sim.hosts()[this.hostIndexes.get(host)!]!.cores,
@@ -301,7 +304,7 @@ export class Mediator {
       );
     }
     const command = spec.argv[0] ?? spec.path;
-    const process = this.tracees.addProcess(pid, undefined, command, spec.host, new SignalActions());
+    const process = this.tracees.addProcess(pid, undefined, command, spec.host, new SignalActions(), this.scheduler.now);
     process.listener = ptrace.takeListener(pid) ?? undefined;
     if (process.listener !== undefined) this.listeners.push(process.listener);
     const thread = this.tracees.addThread(pid, process);
@@ -412,6 +415,7 @@ export class Mediator {
     } finally {
       this.cpuFiles.remove();
       this.nameFiles.remove();
+      this.procFiles.remove();
       this.closeListeners();
     }
   }
@@ -433,9 +437,10 @@ export class Mediator {
   }
 }
 
-/** The signal of a crash: one whose default action dumps core, or a SIGKILL simterpose did not send. */
+/** The signal of a crash: one whose default action dumps core, or a SIGKILL from outside the run (neither simterpose nor a program of the run sent it). */
 function crashSignal(process: Process): number | undefined {
   const exit = process.exitStatus;
   if (exit === undefined || !('signal' in exit) || process.stopped !== undefined) return undefined;
-  return CORE_DUMPING_SIGNALS.has(exit.signal) || exit.signal === SIGKILL ? exit.signal : undefined;
+  if (exit.signal === SIGKILL) return process.killedByTracee ? undefined : SIGKILL;
+  return CORE_DUMPING_SIGNALS.has(exit.signal) ? exit.signal : undefined;
 }

@@ -1,7 +1,7 @@
 /* Process and thread ids as a program sees them: its own, its parent's,
  * a thread's, a forked child's (from fork, getpid in the child, waitpid
  * and waitid), and the ids signals and joins go by: kill, waitpid,
- * pthread_kill, pthread_join, tgkill. Under simterpose they are the
+ * pthread_kill, pthread_join, tgkill, sigqueue. Under simterpose they are the
  * virtual ids of the host, in creation order. */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -145,6 +145,12 @@ int main(void) {
   CHECK(kill(-getpgrp(), SIGUSR1) == 0);
   CHECK(usr1_seen && usr1_sender == getpid());
   printf("tgkill, kill(0) and kill(-group) reached the caller\n");
+  /* sigqueue's siginfo is the sender's: glibc writes its getpid() as si_pid. */
+  usr1_seen = 0;
+  union sigval value = {.sival_int = 42};
+  CHECK(sigqueue(getpid(), SIGUSR1, value) == 0);
+  CHECK(usr1_seen && usr1_sender == getpid());
+  printf("sigqueue reached the caller, from %d\n", usr1_sender);
   errno = 0;
   CHECK(kill(4242, 0) == -1 && errno == ESRCH);
   printf("EXIT-SUCCESS\n");

@@ -5,6 +5,7 @@ import { signalBit } from '../../src/mediator/abi/signal.js';
 import { TraceeFault, type TraceeMemory } from '../../src/mediator/abi/tracee-memory.js';
 import { CpuFiles } from '../../src/mediator/host/cpu-files.js';
 import { NameFiles } from '../../src/mediator/host/name-files.js';
+import { ProcFiles } from '../../src/mediator/host/proc-files.js';
 import { RandomStreams } from '../../src/mediator/host/random.js';
 import { TimerfdTable } from '../../src/mediator/host/timerfds.js';
 import { VirtualTime } from '../../src/mediator/host/virtual-time.js';
@@ -229,6 +230,7 @@ export class FakeWorld {
       random: new RandomStreams(1, HOSTS),
       cpuFiles: new CpuFiles(DEFAULT_EPOCH),
       nameFiles: new NameFiles(this.network.addresses.entries),
+      procFiles: new ProcFiles(),
       kernelFds: this.kernelFds,
       signals: this.signals,
       coresOf: () => 1,
@@ -240,7 +242,7 @@ export class FakeWorld {
   /** A process with one thread on `host`, its memory a FakeMemory. */
   spawn(host: string, command = 'app'): FakeTracee {
     const pid = this.nextPid++;
-    const process = this.tracees.addProcess(pid, undefined, command, host, new SignalActions());
+    const process = this.tracees.addProcess(pid, undefined, command, host, new SignalActions(), this.scheduler.now);
     const memory = new FakeMemory();
     // The real process reads its memory through the addon; the dispatcher reaches it as `process.memory`.
     (process as { memory: TraceeMemory }).memory = memory;

@@ -37,7 +37,7 @@ function setup(): { scheduler: Scheduler; clock: FakeClock; threads: Thread[] } 
   const clock = new FakeClock();
   const scheduler = new Scheduler(clock);
   const tracees = new TraceeTable();
-  const process = tracees.addProcess(100, undefined, 'app', 'alice', new SignalActions());
+  const process = tracees.addProcess(100, undefined, 'app', 'alice', new SignalActions(), 0);
   const threads = [100, 101, 102].map((tid) => tracees.addThread(tid, process));
   return { scheduler, clock, threads };
 }

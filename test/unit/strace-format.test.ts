@@ -51,7 +51,7 @@ describe('strace argument decoding', () => {
 
 describe('strace lines', () => {
   const tracees = new TraceeTable();
-  const process = tracees.addProcess(42, undefined, 'app', 'alice', new SignalActions());
+  const process = tracees.addProcess(42, undefined, 'app', 'alice', new SignalActions(), 0);
   const thread = tracees.addThread(42, process);
 
   function line(name: string, args: number[], result: number): string {

@@ -1,4 +1,4 @@
-import { readU64, type TraceeMemory } from './tracee-memory.js';
+import type { TraceeMemory } from './tracee-memory.js';
 
 export const CLONE_VM = 0x100;
 export const CLONE_FILES = 0x400;
@@ -7,12 +7,27 @@ export const CLONE_VFORK = 0x4000;
 export const CLONE_PARENT = 0x8000;
 export const CLONE_THREAD = 0x10000;
 export const CLONE_PARENT_SETTID = 0x100000;
+export const CLONE_UNTRACED = 0x800000;
 export const CLONE_CHILD_CLEARTID = 0x200000;
 export const CLONE_CHILD_SETTID = 0x1000000;
 
-/** What clone3's struct clone_args holds that the mediator needs: flags @0, child_tid @16, parent_tid @24. */
-export function readCloneArgs(memory: TraceeMemory, address: number): { flags: number; childTid: number; parentTid: number } {
-  return { flags: readU64(memory, address), childTid: readU64(memory, address + 16), parentTid: readU64(memory, address + 24) };
+/**
+ * clone3's struct clone_args, as the program passed it: `size` bytes, which
+ * the kernel takes only from its first version's 64 bytes to a page.
+ */
+const CLONE_ARGS_SIZE_VER0 = 64;
+const CLONE_ARGS_SIZE_MAX = 4096;
+
+export const cloneArgsSizeAccepted = (size: number): boolean => size >= CLONE_ARGS_SIZE_VER0 && size <= CLONE_ARGS_SIZE_MAX;
+
+/** What a struct clone_args holds that the mediator needs: flags @0, child_tid @16, parent_tid @24. */
+export function cloneArgsFields(bytes: Buffer): { flags: number; childTid: number; parentTid: number } {
+  return { flags: Number(bytes.readBigUInt64LE(0)), childTid: Number(bytes.readBigUInt64LE(16)), parentTid: Number(bytes.readBigUInt64LE(24)) };
+}
+
+/** Clears `flag` in a struct clone_args's 64-bit flags. */
+export function clearCloneArgsFlag(bytes: Buffer, flag: number): void {
+  bytes.writeBigUInt64LE(bytes.readBigUInt64LE(0) & ~BigInt(flag), 0);
 }
 
 export const WNOHANG = 1;
@@ -25,6 +40,13 @@ export const PRIO_PROCESS = 0;
 export const PRIO_PGRP = 1;
 export const IOPRIO_WHO_PROCESS = 1;
 export const IOPRIO_WHO_PGRP = 2;
+
+/** perf_event_open's flag that makes its pid argument a cgroup's descriptor. */
+export const PERF_FLAG_PID_CGROUP = 1 << 2;
+
+export const PTRACE_TRACEME = 0;
+export const PTRACE_ATTACH = 16;
+export const PTRACE_SEIZE = 0x4206;
 
 /** struct utsname: six fields of 65 bytes; nodename is the second. */
 const UTS_FIELD = 65;
@@ -39,10 +61,10 @@ export function writeUtsNodename(memory: TraceeMemory, address: number, name: st
 const SYSINFO_LOADS = 8;
 const SYSINFO_PROCS = 80;
 
-/** The fields of a sysinfo the kernel filled in that tell of the host rather than this machine: uptime, loads, process count. */
+/** The fields of a sysinfo the kernel filled in that tell of the host rather than this machine: uptime (rounded up, as Linux does), loads, process count. */
 export function writeSysinfoHostFields(memory: TraceeMemory, address: number, uptime: number, processes: number): void {
   const head = Buffer.alloc(SYSINFO_LOADS + 3 * 8);
-  head.writeBigInt64LE(BigInt(Math.floor(uptime)), 0);
+  head.writeBigInt64LE(BigInt(Math.ceil(uptime)), 0);
   memory.write(address, head);
   const procs = Buffer.alloc(2);
   procs.writeUInt16LE(Math.min(processes, 0xffff));

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BOOT_UPTIME } from './virtual-time.js';
 
 /**
  * The files through which programs count CPUs, rewritten for a host's core
@@ -15,7 +16,7 @@ export const SERVED_PATHS: ReadonlySet<string> = new Set([...SYSFS_CPU_LISTS, '/
 export class CpuFiles {
   private directory: string | undefined;
 
-  /** `epoch`: seconds since 1970 of virtual time 0, the boot time /proc/stat reports. */
+  /** `epoch`: seconds since 1970 of virtual time 0; the host booted BOOT_UPTIME seconds before, the boot time /proc/stat reports. */
   constructor(private readonly epoch: number) {}
 
   /** The generated file standing for `path` on a host with `cores` cores. */
@@ -39,7 +40,7 @@ export class CpuFiles {
   private contents(path: string, cores: number): string {
     if (SYSFS_CPU_LISTS.includes(path)) return cores === 1 ? '0\n' : `0-${cores - 1}\n`;
     if (path === '/proc/cpuinfo') return cpuinfo(cores);
-    return procStat(cores, Math.floor(this.epoch));
+    return procStat(cores, Math.floor(this.epoch - BOOT_UPTIME));
   }
 }
 
@@ -74,7 +75,7 @@ function cpuinfo(cores: number): string {
   return `${blocks.join('\n\n')}\n\n`;
 }
 
-/** Counters all at zero, as on a host that has just booted at the epoch: nothing of this machine's load shows. */
+/** Counters all at zero, as on an idle host: nothing of this machine's load shows. */
 function procStat(cores: number, bootTime: number): string {
   const idle = ' 0 0 0 0 0 0 0 0 0 0';
   const lines = [`cpu ${idle}`];

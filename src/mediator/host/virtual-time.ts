@@ -19,8 +19,14 @@ import {
 import type { Scheduler } from '../loop/scheduler.js';
 import type { Process, Thread, TraceeTable } from '../tracees/tracees.js';
 
-/** Monotonic clocks start here, not at 0: some programs treat a zero time as "unset". */
-const BOOT_UPTIME = 1000;
+/**
+ * Monotonic clocks start here, not at 0: some programs treat a zero time as
+ * "unset". So a host booted BOOT_UPTIME seconds before virtual time 0, and
+ * everything that tells how long it has been up agrees: CLOCK_BOOTTIME,
+ * sysinfo, /proc/uptime, the start times in /proc/PID/stat and /proc/stat's
+ * boot time.
+ */
+export const BOOT_UPTIME = 1000;
 
 /** TAI is ahead of UTC by the leap seconds so far. */
 const TAI_OFFSET = 37;
@@ -49,6 +55,11 @@ export class VirtualTime {
 
   get now(): number {
     return this.scheduler.now;
+  }
+
+  /** Seconds since the host booted (CLOCK_BOOTTIME) at virtual date `date` (default: now). */
+  sinceBoot(date = this.scheduler.now): number {
+    return BOOT_UPTIME + date;
   }
 
   /** The wall clock: the epoch plus virtual now. */

@@ -1,7 +1,7 @@
 import { logger } from '../../log.js';
 import { AT_RANDOM_BYTES } from '../abi/exec-stack.js';
 import { CLONE_FILES, CLONE_PARENT, CLONE_SIGHAND, CLONE_THREAD, CLONE_VFORK, CLONE_VM } from '../abi/process.js';
-import { SIGCHLD, SIGKILL, SI_QUEUE, SI_TKILL, SI_USER, siginfo } from '../abi/signal.js';
+import { SIGCHLD, SIGKILL, SI_TKILL, SI_USER, siginfo } from '../abi/signal.js';
 import { syscallNumbers } from '../abi/syscall-numbers.js';
 import { writeI32 } from '../abi/tracee-memory.js';
 import { prepareExecImage } from '../tracees/exec-image.js';
@@ -182,7 +182,7 @@ export class Lifecycle {
       const creator = parent.process;
       const realParent = (clone.flags & CLONE_PARENT) !== 0 ? creator.parent : creator;
       const actions = (clone.flags & CLONE_SIGHAND) !== 0 ? creator.signalActions : creator.signalActions.copy();
-      const process = this.tracees.addProcess(childTid, realParent, creator.command, creator.host, actions);
+      const process = this.tracees.addProcess(childTid, realParent, creator.command, creator.host, actions, this.scheduler.now);
       process.origin = creator.origin;
       // Seccomp filters are inherited, and with them the listener.
       process.listener = creator.listener;
@@ -235,14 +235,16 @@ export class Lifecycle {
 
   /**
    * The siginfo a handler gets names the sender by its real pid (kill,
-   * sigqueue, tgkill; the child of a SIGCHLD): make it virtual. A signal
-   * simterpose sent itself is either a tracee's group kill (that tracee is
-   * named) or stands for the kernel's own (a virtual timer: SI_KERNEL, no pid).
+   * tgkill; the child of a SIGCHLD): make it virtual. sigqueue's siginfo is
+   * the sender's own, its si_pid what the sender wrote (glibc: its getpid(),
+   * virtual already), and stays so. A signal simterpose sent itself is either
+   * a tracee's group kill (that tracee is named) or stands for the kernel's
+   * own (a virtual timer: SI_KERNEL, no pid).
    */
   private virtualizeSender(thread: Thread, signal: number): void {
     const info = this.tracer.signalInfo(thread.tid);
     const code = siginfo.code(info);
-    const carriesPid = code === SI_USER || code === SI_QUEUE || code === SI_TKILL || (signal === SIGCHLD && code > 0);
+    const carriesPid = code === SI_USER || code === SI_TKILL || (signal === SIGCHLD && code > 0);
     if (!carriesPid) return;
     const real = siginfo.pid(info);
     if (real === globalThis.process.pid) {

@@ -1,6 +1,7 @@
 import type { TraceeMemory } from '../abi/tracee-memory.js';
 import type { CpuFiles } from '../host/cpu-files.js';
 import type { NameFiles } from '../host/name-files.js';
+import type { ProcFiles } from '../host/proc-files.js';
 import type { RandomStreams } from '../host/random.js';
 import type { TimerfdTable } from '../host/timerfds.js';
 import type { VirtualTime } from '../host/virtual-time.js';
@@ -29,6 +30,8 @@ export interface Services {
   readonly cpuFiles: CpuFiles;
   /** /etc/hosts and /etc/hostname for the platform's hosts. */
   readonly nameFiles: NameFiles;
+  /** /proc files generated at each open: a process's status and stat, /proc/uptime. */
+  readonly procFiles: ProcFiles;
   /** Descriptors the kernel implements: what they are, whether they are ready. */
   readonly kernelFds: KernelFds;
   /** Signals pending on threads, and those simterpose sends. */

@@ -102,6 +102,8 @@ export class Process {
   origin: Process = this;
   /** Why simterpose killed it (at its kill_time, at the stop time, or as a run cut short ended), if it did. */
   stopped: StopCause | undefined;
+  /** A program of the run sent it SIGKILL: an ending the run asked for, not a crash. */
+  killedByTracee = false;
 
   constructor(
     readonly pid: number,
@@ -111,6 +113,8 @@ export class Process {
     public command: string,
     readonly host: string,
     public signalActions: SignalActions,
+    /** The virtual date it was created at (its start time in /proc/PID/stat). */
+    readonly startedAt: number,
   ) {
     this.addressSpace = pid;
     this.memory = traceeMemory(() => this.liveTid);
@@ -141,8 +145,8 @@ export class TraceeTable {
   readonly pids = new VirtualPids();
   private serials = 0;
 
-  addProcess(pid: number, parent: Process | undefined, command: string, host: string, actions: SignalActions): Process {
-    const process = new Process(pid, this.pids.allocate(host, pid), parent, command, host, actions);
+  addProcess(pid: number, parent: Process | undefined, command: string, host: string, actions: SignalActions, startedAt: number): Process {
+    const process = new Process(pid, this.pids.allocate(host, pid), parent, command, host, actions, startedAt);
     this.processes.set(pid, process);
     parent?.children.add(process);
     return process;

@@ -3,7 +3,7 @@ import { cpumaskBytes, cpumaskFits, cpumaskHasAnyOfFirst, cpumaskOfFirst } from 
 import { asInt } from '../../abi/tracee-memory.js';
 import type { FamilyTable, SyscallContext } from '../context.js';
 import { done, fail, type Outcome } from '../outcome.js';
-import { realProcessId } from '../pid-arguments.js';
+import { isRefused, kernelPid } from '../pid-arguments.js';
 
 /**
  * A program counts the CPUs it may use with sched_getaffinity (nproc,
@@ -15,7 +15,9 @@ import { realProcessId } from '../pid-arguments.js';
 
 function schedGetaffinity(ctx: SyscallContext): Outcome {
   const [pid, length, address] = ctx.args as [number, number, number];
-  if (realProcessId(ctx, asInt(pid)) === undefined) return fail(Errno.ESRCH);
+  // Anyone may read any process's affinity: also OUTSIDE_PID's, which runs on the host's cores too.
+  const target = kernelPid(ctx, asInt(pid));
+  if (isRefused(target) ? target.errno !== Errno.EPERM : target < 0) return fail(Errno.ESRCH);
   const cores = ctx.services.coresOf(ctx.process.host);
   // As the kernel: the buffer must hold every possible CPU, in whole longs.
   if (!cpumaskFits(length, cores)) return fail(Errno.EINVAL);
@@ -26,7 +28,9 @@ function schedGetaffinity(ctx: SyscallContext): Outcome {
 
 function schedSetaffinity(ctx: SyscallContext): Outcome {
   const [pid, length, address] = ctx.args as [number, number, number];
-  if (realProcessId(ctx, asInt(pid)) === undefined) return fail(Errno.ESRCH);
+  const target = kernelPid(ctx, asInt(pid));
+  if (isRefused(target)) return fail(target.errno);
+  if (target < 0) return fail(Errno.ESRCH);
   const cores = ctx.services.coresOf(ctx.process.host);
   const mask = ctx.memory.read(address, Math.min(length, cpumaskBytes(cores)));
   return cpumaskHasAnyOfFirst(mask, cores) ? done(0) : fail(Errno.EINVAL);

@@ -16,6 +16,7 @@ import {
 import { asInt, asUint, readI32, writeI32 } from '../../abi/tracee-memory.js';
 import { socketFileAt } from '../../sockets/payloads.js';
 import type { FamilyTable, SyscallContext } from '../context.js';
+import { fcntlOwner, ioctlOwner } from '../fd-owners.js';
 import { NATIVE, done, native, type Outcome } from '../outcome.js';
 
 /**
@@ -56,6 +57,8 @@ function fcntl(ctx: SyscallContext): Outcome {
   const fd = asInt(ctx.args[0]!);
   const command = asInt(ctx.args[1]!);
   const argument = asInt(ctx.args[2]!);
+  const owner = fcntlOwner(ctx, command);
+  if (owner !== undefined) return owner;
   const fds = ctx.process.fds;
   const file = fds.get(fd);
   if (file === undefined) return NATIVE;
@@ -80,6 +83,8 @@ function fcntl(ctx: SyscallContext): Outcome {
 function ioctl(ctx: SyscallContext): Outcome {
   const fd = asInt(ctx.args[0]!);
   const request = asUint(ctx.args[1]!);
+  const owner = ioctlOwner(ctx, request);
+  if (owner !== undefined) return owner;
   const fds = ctx.process.fds;
   const file = fds.get(fd);
   if (file === undefined) return NATIVE;
@@ -117,7 +122,11 @@ export const fdSyscalls: FamilyTable = {
   dup: { level: 'mediated', handler: dup, note: NOTE },
   dup2: { level: 'mediated', handler: dup2, note: NOTE },
   dup3: { level: 'mediated', handler: dup3, note: NOTE },
-  fcntl: { level: 'mediated', handler: fcntl, note: NOTE },
-  ioctl: { level: 'mediated', handler: ioctl, note: `${NOTE}; FIONREAD on a virtual socket is emulated` },
+  fcntl: { level: 'mediated', handler: fcntl, note: `${NOTE}; owners (F_SETOWN, F_GETOWN and their _EX forms) are virtual pids or groups` },
+  ioctl: {
+    level: 'mediated',
+    handler: ioctl,
+    note: `${NOTE}; FIONREAD on a virtual socket is emulated; owners (FIOSETOWN, SIOCSPGRP and their gets) are virtual pids or groups`,
+  },
   close_range: { level: 'mediated', handler: closeRange, note: NOTE },
 };

@@ -3,21 +3,28 @@ import {
   CLONE_CHILD_CLEARTID,
   CLONE_CHILD_SETTID,
   CLONE_PARENT_SETTID,
+  CLONE_UNTRACED,
   CLONE_VFORK,
   CLONE_VM,
   P_ALL,
   P_PGID,
   P_PID,
+  PTRACE_ATTACH,
+  PTRACE_SEIZE,
+  PTRACE_TRACEME,
   WNOHANG,
   WNOWAIT,
-  readCloneArgs,
+  clearCloneArgsFlag,
+  cloneArgsFields,
+  cloneArgsSizeAccepted,
 } from '../../abi/process.js';
 import { SIGCHLD, readSiginfoPid, writeSiginfoPid } from '../../abi/signal.js';
-import { asInt } from '../../abi/tracee-memory.js';
+import { asInt, asUint } from '../../abi/tracee-memory.js';
 import type { Process } from '../../tracees/tracees.js';
 import type { FamilyTable, SyscallContext } from '../context.js';
 import { NATIVE, blocked, fail, instead, native, type Outcome } from '../outcome.js';
-import { virtualId, virtualResult } from '../pid-arguments.js';
+import { isRefused, kernelPid, virtualId, virtualResult } from '../pid-arguments.js';
+import { OUTSIDE_PID } from '../../tracees/virtual-pids.js';
 
 /** Process lifecycle: clone family (flags recorded for the event that follows), wait4, waitid. */
 
@@ -27,34 +34,77 @@ import { virtualId, virtualResult } from '../pid-arguments.js';
  * words of CLONE_PARENT_SETTID and CLONE_CHILD_SETTID when the new thread
  * is attached (lifecycle), before anyone reads them.
  */
-function recordClone(ctx: SyscallContext, flags: number, parentTid: number, childTid: number): Outcome {
+function recordClone(ctx: SyscallContext, flags: number, parentTid: number, childTid: number): void {
   ctx.thread.pendingClone = {
     flags,
     clearChildTid: (flags & CLONE_CHILD_CLEARTID) !== 0 ? childTid : 0,
     parentSetTid: (flags & CLONE_PARENT_SETTID) !== 0 ? parentTid : 0,
     childSetTid: (flags & CLONE_CHILD_SETTID) !== 0 ? childTid : 0,
   };
-  return native(virtualResult(ctx));
 }
+
+/*
+ * CLONE_UNTRACED would make a child the kernel does not attach: it would run
+ * outside the simulation, unscheduled, and outlive simterpose. The flag is
+ * taken out before the kernel sees the call; nothing else about the child
+ * depends on it.
+ */
 
 function clone(ctx: SyscallContext): Outcome {
-  // x86_64: clone(flags, stack, parent_tid, child_tid, tls).
-  const [flags, , parentTid, childTid] = ctx.args;
-  return recordClone(ctx, flags!, parentTid!, childTid!);
+  // x86_64: clone(flags, stack, parent_tid, child_tid, tls); the kernel reads the flags' low 32 bits.
+  const [flags, , parentTid, childTid] = ctx.args as [number, number, number, number];
+  recordClone(ctx, flags, parentTid, childTid);
+  if ((flags & CLONE_UNTRACED) === 0) return native(virtualResult(ctx));
+  const args = [...ctx.args];
+  args[0] = (asUint(flags) & ~CLONE_UNTRACED) >>> 0;
+  return instead(ctx.sysno, args, virtualResult(ctx));
 }
 
+/** clone3(args, size): an untraced child's struct clone_args is copied below the stack without the flag, for this call only. */
 function clone3(ctx: SyscallContext): Outcome {
-  const { flags, parentTid, childTid } = readCloneArgs(ctx.memory, ctx.args[0]!);
-  return recordClone(ctx, flags, parentTid, childTid);
+  const [address, size] = ctx.args as [number, number];
+  // The kernel refuses the call before reading anything.
+  if (!cloneArgsSizeAccepted(size)) return NATIVE;
+  const bytes = ctx.memory.read(address, size);
+  const { flags, parentTid, childTid } = cloneArgsFields(bytes);
+  recordClone(ctx, flags, parentTid, childTid);
+  if ((flags & CLONE_UNTRACED) === 0) return native(virtualResult(ctx));
+  clearCloneArgsFlag(bytes, CLONE_UNTRACED);
+  const copy = ctx.scratchBelowStack(size);
+  ctx.memory.write(copy, bytes);
+  return instead(ctx.sysno, [copy, size, ...ctx.args.slice(2)], virtualResult(ctx));
 }
 
-const fork = (ctx: SyscallContext): Outcome => recordClone(ctx, SIGCHLD, 0, 0);
-const vfork = (ctx: SyscallContext): Outcome => recordClone(ctx, CLONE_VM | CLONE_VFORK | SIGCHLD, 0, 0);
+function forking(flags: number) {
+  return (ctx: SyscallContext): Outcome => {
+    recordClone(ctx, flags, 0, 0);
+    return native(virtualResult(ctx));
+  };
+}
+
+const fork = forking(SIGCHLD);
+const vfork = forking(CLONE_VM | CLONE_VFORK | SIGCHLD);
 
 /** glibc keeps the result as the thread's own tid (pthread_self()->tid): it must be the virtual one. */
 function setTidAddress({ thread, args }: SyscallContext): Outcome {
   thread.clearChildTid = args[0]!;
   return native(() => thread.vtid);
+}
+
+/**
+ * A tracee is traced already, by simterpose, and traces nothing itself:
+ * PTRACE_TRACEME fails with EPERM; attaching to a process it can name
+ * fails with EPERM (a tracee is traced already; OUTSIDE_PID is out of
+ * reach) and any other request with ESRCH (it traces none of them), as do
+ * all of them towards a pid it cannot name.
+ */
+function ptrace(ctx: SyscallContext): Outcome {
+  const request = asInt(ctx.args[0]!);
+  if (request === PTRACE_TRACEME) return fail(Errno.EPERM);
+  const pid = asInt(ctx.args[1]!);
+  const target = kernelPid(ctx, pid);
+  const exists = pid === OUTSIDE_PID || (!isRefused(target) && target > 0);
+  return fail(exists && (request === PTRACE_ATTACH || request === PTRACE_SEIZE) ? Errno.EPERM : Errno.ESRCH);
 }
 
 /** Trapped only so that the mediator knows an exec is under way: in a multi-threaded process it kills the other threads (see Lifecycle). */
@@ -141,17 +191,22 @@ export const processSyscalls: FamilyTable = {
   clone: {
     level: 'mediated',
     handler: clone,
-    note: 'runs in the kernel; the new thread or process is attached and scheduled, and gets the next virtual id of its host',
+    note: 'runs in the kernel, without CLONE_UNTRACED; the new thread or process is attached and scheduled, and gets the next virtual id of its host',
   },
   clone3: {
     level: 'mediated',
     handler: clone3,
-    note: 'runs in the kernel; the new thread or process is attached and scheduled, and gets the next virtual id of its host',
+    note: 'runs in the kernel, without CLONE_UNTRACED; the new thread or process is attached and scheduled, and gets the next virtual id of its host',
   },
   fork: { level: 'mediated', handler: fork, note: 'runs in the kernel; the child is attached and scheduled' },
   vfork: { level: 'mediated', handler: vfork, note: 'the parent is held until the child execs or exits' },
   set_tid_address: { level: 'mediated', handler: setTidAddress, note: 'recorded so thread exits wake emulated futex waiters; returns the virtual tid' },
   exit_group: { level: 'mediated', handler: exitGroup, note: 'runs in the kernel' },
+  ptrace: {
+    level: 'emulated',
+    handler: ptrace,
+    note: 'tracees are traced by simterpose: PTRACE_TRACEME and attaching fail with EPERM, other requests with ESRCH',
+  },
   wait4: { blocks: true, level: 'mediated', handler: wait4, note: 'emulated while it would block; reaping happens in the kernel; pids are virtual' },
   waitid: { blocks: true, level: 'mediated', handler: waitid, note: 'emulated while it would block; reaping happens in the kernel; pids are virtual' },
   execve: {

@@ -1,10 +1,14 @@
 import { Errno } from '../../abi/errno.js';
 import { MAX_SIGNAL, SIGKILL, SIGSTOP, readSigaction, readSigset } from '../../abi/signal.js';
+import { readFileSync } from 'node:fs';
 import { asInt } from '../../abi/tracee-memory.js';
 import type { Process } from '../../tracees/tracees.js';
 import type { FamilyTable, SyscallContext } from '../context.js';
-import { NATIVE, blocked, done, fail, instead, type Outcome } from '../outcome.js';
-import { groupMembers, realGroupOf, realProcessId, realThreadId } from '../pid-arguments.js';
+import { NATIVE, blocked, done, fail, instead, native, type Outcome } from '../outcome.js';
+import { groupMembers, isRefused, kernelPid, kernelTid, realGroupOf, type Refused } from '../pid-arguments.js';
+import { syscallNumbers } from '../../abi/syscall-numbers.js';
+
+const [TGKILL, RT_TGSIGQUEUEINFO] = syscallNumbers('tgkill', 'rt_tgsigqueueinfo');
 
 /** Signals: dispositions are recorded, sending is native, and waiting for one is emulated. */
 
@@ -18,22 +22,59 @@ function rtSigaction(ctx: SyscallContext): Outcome {
   return NATIVE;
 }
 
-/** The kernel sends it, to the real ids behind the virtual ones; blocked receivers are examined once the sender stops again. */
+/**
+ * The kernel sends it, to the real ids behind the virtual ones (see
+ * pid-arguments.ts for what a tracee can name); blocked receivers are
+ * examined once the sender stops again.
+ */
 function sendSignal(processPositions: readonly number[], threadPosition?: number) {
   return (ctx: SyscallContext): Outcome => {
     const args = [...ctx.args];
-    for (const position of processPositions) {
-      const real = realProcessId(ctx, asInt(args[position]!));
-      if (real === undefined || real === 0) return fail(Errno.ESRCH);
+    const named: Array<[number, number | Refused]> = processPositions.map((position) => [position, kernelPid(ctx, asInt(args[position]!))]);
+    if (threadPosition !== undefined) named.push([threadPosition, kernelTid(ctx, asInt(args[threadPosition]!))]);
+    for (const [position, real] of named) {
+      if (isRefused(real)) return refusedSend(ctx, real);
       args[position] = real;
     }
-    if (threadPosition !== undefined) {
-      const real = realThreadId(ctx, asInt(args[threadPosition]!));
-      if (real === undefined) return fail(Errno.ESRCH);
-      args[threadPosition] = real;
+    if (asInt(args[signalPosition(ctx.sysno)]!) === SIGKILL) {
+      const [position, real] = named[0]!;
+      const receiver =
+        position === threadPosition ? ctx.services.tracees.threads.get(real as number)?.process : ctx.services.tracees.processes.get(real as number);
+      if (receiver) receiver.killedByTracee = true;
     }
     return instead(ctx.sysno, args, () => ctx.services.signals.mayBePending());
   };
+}
+
+/** Where the signal number is: after the pid and tid of tgkill and rt_tgsigqueueinfo, after the one id of the others. */
+function signalPosition(sysno: number): number {
+  return sysno === TGKILL || sysno === RT_TGSIGQUEUEINFO ? 2 : 1;
+}
+
+/** Linux checks the signal number before the permission to send it: an invalid one is EINVAL even towards a process out of reach. */
+function refusedSend(ctx: SyscallContext, refused: Refused): Outcome {
+  const signal = asInt(ctx.args[signalPosition(ctx.sysno)]!);
+  if (refused.errno === Errno.EPERM && (signal < 0 || signal > MAX_SIGNAL)) return fail(Errno.EINVAL);
+  return fail(refused.errno);
+}
+
+/** pidfd_send_signal: the pidfd can only be a tracee's of the caller's host (pidfd_open and /proc are mediated); the receivers may wake. */
+function pidfdSendSignal(ctx: SyscallContext): Outcome {
+  if (asInt(ctx.args[1]!) === SIGKILL) {
+    const receiver = ctx.services.tracees.processes.get(pidfdTarget(ctx.thread.tid, asInt(ctx.args[0]!)) ?? 0);
+    if (receiver) receiver.killedByTracee = true;
+  }
+  return native(() => ctx.services.signals.mayBePending());
+}
+
+/** The real pid a tracee's pidfd refers to, as its fdinfo tells; undefined for anything else. */
+function pidfdTarget(tid: number, fd: number): number | undefined {
+  try {
+    const pid = /^Pid:\s*(\d+)$/m.exec(readFileSync(`/proc/${tid}/fdinfo/${fd}`, 'utf8'))?.[1];
+    return pid === undefined ? undefined : Number(pid);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -56,7 +97,10 @@ function kill(ctx: SyscallContext): Outcome {
     members = groupMembers(ctx, group);
   }
   if (members.length === 0) return fail(Errno.ESRCH);
-  if (signal !== 0) for (const member of members) ctx.services.signals.toProcess(member, signal, ctx.process.vpid);
+  for (const member of members) {
+    if (signal === SIGKILL) member.killedByTracee = true;
+    if (signal !== 0) ctx.services.signals.toProcess(member, signal, ctx.process.vpid);
+  }
   return done(0);
 }
 
@@ -88,6 +132,11 @@ export const signalSyscalls: FamilyTable = {
   tgkill: { level: 'mediated', handler: sendSignal([0], 1), note: SENT },
   rt_sigqueueinfo: { level: 'mediated', handler: sendSignal([0]), note: SENT },
   rt_tgsigqueueinfo: { level: 'mediated', handler: sendSignal([0], 1), note: SENT },
+  pidfd_send_signal: {
+    level: 'mediated',
+    handler: pidfdSendSignal,
+    note: "runs in the kernel (the pidfd names a tracee of the caller's host); emulated waits of the target end as Linux would",
+  },
   pause: { blocks: true, level: 'emulated', handler: pause, note: 'waits in virtual time until a signal' },
   rt_sigsuspend: { blocks: true, level: 'emulated', handler: rtSigsuspend, note: 'waits in virtual time until a signal' },
   rt_sigtimedwait: { level: 'unsupported', note: 'would block inside the kernel' },

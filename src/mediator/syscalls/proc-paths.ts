@@ -1,0 +1,249 @@
+import { lstatSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import type { SyscallContext } from './context.js';
+import { realProcessId, realThreadId, reachableRealId } from './pid-arguments.js';
+
+/**
+ * Paths a tracee opens, as far as /proc/PID is concerned. In them a pid is
+ * a virtual one of the caller's host (/proc/1000/status is its host's
+ * process 1000), and only its host's tracees can be reached: /proc/PID of
+ * any other process, simterpose included, does not exist for it (ENOENT,
+ * as under a /proc mounted with hidepid=invisible), wherever the path goes
+ * through: /proc/self and /proc/thread-self, a descriptor or working
+ * directory in /proc, symbolic links (a program's own, or /proc/mounts's),
+ * the magic links of /proc/PID (cwd, root, fd/N). The kernel then gets the
+ * path with real pids.
+ *
+ * Most opens never come near /proc: one stat, from the mediator, tells
+ * that the path reaches a file on another file system, and the kernel
+ * opens it as named. A proc file system mounted elsewhere (a bind mount of
+ * part of /proc) is out of reach altogether. Only a path that names /proc, reaches it, or reaches
+ * nothing (a symbolic link through /proc/self could, for the tracee, lead
+ * where it leads nowhere for the mediator) is followed component by
+ * component (a stat each, up to the first missing one).
+ */
+
+/** The file system as the mediator sees it: enough to follow a tracee's path. */
+export interface PathView {
+  /** Whether what `path` leads to (following links) is in a proc file system; undefined when it leads nowhere. */
+  inProc(path: string): boolean | undefined;
+  /** The target of the symbolic link `path`; undefined when it is none, 'missing' when nothing is there. */
+  linkAt(path: string): string | undefined | 'missing';
+}
+
+export const HOST_PATHS: PathView = {
+  inProc(path) {
+    try {
+      const device = statSync(path, { throwIfNoEntry: false })?.dev;
+      return device === undefined ? undefined : procDevices().has(device);
+    } catch {
+      // ENOTDIR, EACCES, ELOOP...: followed component by component.
+      return undefined;
+    }
+  },
+  linkAt(path) {
+    try {
+      const stats = lstatSync(path, { throwIfNoEntry: false });
+      if (stats === undefined) return 'missing';
+      return stats.isSymbolicLink() ? readlinkSync(path) : undefined;
+    } catch {
+      return 'missing';
+    }
+  },
+};
+
+let cachedProcDevices: ReadonlySet<number> | undefined;
+
+/**
+ * The devices of the proc file systems mounted when the run started: /proc,
+ * and any other (a bind mount of part of /proc shares its device). Tracees
+ * cannot mount new ones (see refused.ts).
+ */
+function procDevices(): ReadonlySet<number> {
+  if (cachedProcDevices !== undefined) return cachedProcDevices;
+  const devices = new Set([statSync('/proc').dev]);
+  // mountinfo: ID PARENT MAJOR:MINOR ROOT MOUNTPOINT OPTIONS... - FSTYPE SOURCE SUPEROPTIONS, spaces in paths as \040.
+  for (const line of readFileSync('/proc/self/mountinfo', 'latin1').split('\n')) {
+    const fields = line.split(' ');
+    if (fields[fields.indexOf('-') + 1] !== 'proc') continue;
+    const mountPoint = fields[4]!.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
+    const device = statSync(mountPoint, { throwIfNoEntry: false })?.dev;
+    if (device !== undefined) devices.add(device);
+  }
+  cachedProcDevices = devices;
+  return devices;
+}
+
+/** Who is opening, and which ids under /proc it can reach. */
+export interface ProcNames {
+  /** The caller's real pid and tid: what /proc/self and /proc/thread-self lead to. */
+  readonly pid: number;
+  readonly tid: number;
+  /** The real pid (or tid) behind a virtual one of the caller's host. */
+  realProcess(virtual: number): number | undefined;
+  /** The real tid behind a virtual one of the caller's host. */
+  realThread(virtual: number): number | undefined;
+  /** Whether a real pid or tid is one of the caller's host's tracees. */
+  reachable(real: number): boolean;
+}
+
+export function procNames(ctx: SyscallContext): ProcNames {
+  return {
+    pid: ctx.process.pid,
+    tid: ctx.thread.tid,
+    realProcess: (virtual) => realProcessId(ctx, virtual),
+    realThread: (virtual) => realThreadId(ctx, virtual),
+    reachable: (real) => reachableRealId(ctx, real),
+  };
+}
+
+export type ProcOpen =
+  /** The path leads to no /proc/PID and names no pid: the kernel opens it as named. */
+  | { readonly kind: 'as-named' }
+  /** It goes through /proc/PID of a process the caller cannot reach. */
+  | { readonly kind: 'hidden' }
+  /**
+   * Followed to `path`, with real pids. `renamed`: the program's path named
+   * virtual pids, so the kernel must get `path` instead. `process`: the
+   * real pid or tid under /proc and, under its task/, the real tid, with
+   * the file below (`status`, `fd/3`; '' for the directory itself).
+   */
+  | {
+      readonly kind: 'followed';
+      readonly path: string;
+      readonly renamed: boolean;
+      readonly process: { readonly id: number; readonly thread: number | undefined; readonly file: string } | undefined;
+    };
+
+const AS_NAMED: ProcOpen = { kind: 'as-named' };
+const HIDDEN: ProcOpen = { kind: 'hidden' };
+/** Linux follows at most this many links in one lookup (ELOOP beyond): the kernel will say so. */
+const MAX_LINKS = 40;
+const NUMBER = /^\d+$/;
+
+/** A path component still to follow; `virtual`: a pid in it is the program's, not the kernel's. */
+interface Pending {
+  name: string;
+  virtual: boolean;
+}
+
+function pending(path: string, virtual: boolean): Pending[] {
+  return path
+    .split('/')
+    .filter((name) => name !== '' && name !== '.')
+    .reverse()
+    .map((name) => ({ name, virtual }));
+}
+
+/**
+ * What opening `path` (relative to descriptor `dirfd`, or the working
+ * directory for AT_FDCWD) reaches for the caller; `followLast`: unless
+ * O_NOFOLLOW.
+ */
+export function procOpen(names: ProcNames, view: PathView, dirfd: number | 'cwd', path: string, followLast: boolean): ProcOpen {
+  if (path === '') return AS_NAMED;
+  const absolute = path.startsWith('/');
+  const base = `/proc/${names.tid}/${dirfd === 'cwd' ? 'cwd' : `fd/${dirfd}`}`;
+  if (!(absolute && namesProc(path)) && reachesOutsideProc(view, absolute ? path : `${base}/${path}`)) return AS_NAMED;
+  let resolved: string[] = [];
+  if (!absolute) {
+    const directory = view.linkAt(base);
+    // Not a directory, or no descriptor: the kernel says which.
+    if (directory === undefined || directory === 'missing' || !directory.startsWith('/')) return AS_NAMED;
+    resolved = directory.split('/').filter((name) => name !== '');
+  }
+  const todo = pending(path, true);
+  let renamed = false;
+  let links = 0;
+  while (todo.length > 0) {
+    const { name, virtual } = todo.pop()!;
+    if (name === '..') {
+      resolved.pop();
+      continue;
+    }
+    resolved.push(name);
+    const underProc = resolved[0] === 'proc';
+    if (underProc && resolved.length === 2) {
+      if (name === 'self') resolved[1] = String(names.pid);
+      else if (name === 'thread-self') resolved.splice(1, 1, String(names.pid), 'task', String(names.tid));
+      else if (virtual && NUMBER.test(name)) {
+        const real = names.realProcess(Number(name));
+        if (real === undefined) return HIDDEN;
+        resolved[1] = String(real);
+        renamed = true;
+      }
+    } else if (underProc && resolved.length === 4 && resolved[2] === 'task' && virtual && NUMBER.test(name)) {
+      const real = names.realThread(Number(name));
+      if (real === undefined) return HIDDEN;
+      resolved[3] = String(real);
+      renamed = true;
+    }
+    if (underProc && resolved.length >= 2 && NUMBER.test(resolved[1]!) && !names.reachable(Number(resolved[1]))) return HIDDEN;
+    if (todo.length === 0 && !followLast) break;
+    if (!mayBeLink(resolved)) continue;
+    const link = view.linkAt(`/${resolved.join('/')}`);
+    if (link === 'missing') {
+      // Nothing further can be a link: the rest is as named.
+      for (let next = todo.pop(); next !== undefined; next = todo.pop()) {
+        if (next.name === '..') resolved.pop();
+        else resolved.push(next.name);
+      }
+      break;
+    }
+    if (link === undefined) continue;
+    if (++links > MAX_LINKS) return AS_NAMED;
+    // The links in /proc/PID/ are the kernel's (cwd, root, exe, fd/N): their targets name real pids.
+    const kernels = underProc && NUMBER.test(resolved[1] ?? '');
+    // One to a socket, a pipe, an anonymous inode: nothing more to follow.
+    if (kernels && !link.startsWith('/')) break;
+    resolved.pop();
+    if (link.startsWith('/')) resolved = [];
+    todo.push(...pending(link, !kernels));
+  }
+  const followedPath = `/${resolved.join('/')}`;
+  // A proc file system elsewhere than /proc (a bind mount of part of it): its pids are the kernel's, out of the host's reach.
+  if (resolved[0] !== 'proc' && view.inProc(followedPath) === true) return HIDDEN;
+  const process =
+    resolved[0] === 'proc' && NUMBER.test(resolved[1] ?? '')
+      ? resolved[2] === 'task' && NUMBER.test(resolved[3] ?? '')
+        ? { id: Number(resolved[1]), thread: Number(resolved[3]), file: resolved.slice(4).join('/') }
+        : { id: Number(resolved[1]), thread: undefined, file: resolved.slice(2).join('/') }
+      : undefined;
+  return { kind: 'followed', path: followedPath, renamed, process };
+}
+
+/**
+ * Whether `path` leads, for the mediator, to a file outside /proc; or, when
+ * it leads nowhere, whether its deepest existing directory is outside
+ * /proc (what is missing below it would be created there, or not found).
+ * A link that leads nowhere for the mediator may lead somewhere for the
+ * caller: that is for the walk to follow.
+ */
+function reachesOutsideProc(view: PathView, path: string): boolean {
+  for (let at = path; at.length > 1; at = at.slice(0, Math.max(at.lastIndexOf('/'), 1))) {
+    const inProc = view.inProc(at);
+    if (inProc !== undefined) return !inProc;
+    if (view.linkAt(at) !== 'missing') return false;
+  }
+  return false;
+}
+
+/** The links procfs has: /proc/mounts and net, and in /proc/PID (or its task/TID) cwd, root, exe and what fd/, map_files/ and ns/ hold. */
+const PROC_LINKS = new Set(['mounts', 'net']);
+const PROCESS_LINKS = new Set(['cwd', 'root', 'exe']);
+const PROCESS_LINK_FOLDERS = new Set(['fd', 'map_files', 'ns']);
+
+/** Whether the path so far may end in a symbolic link: anything outside /proc may, and only the links procfs has inside. */
+function mayBeLink(resolved: readonly string[]): boolean {
+  if (resolved[0] !== 'proc') return true;
+  if (resolved.length === 2) return PROC_LINKS.has(resolved[1]!);
+  if (!NUMBER.test(resolved[1] ?? '')) return true;
+  const below = resolved[2] === 'task' && resolved.length > 4 ? resolved.slice(4) : resolved.slice(2);
+  if (below.length === 1) return PROCESS_LINKS.has(below[0]!);
+  return below.length === 2 && PROCESS_LINK_FOLDERS.has(below[0]!);
+}
+
+/** Whether an absolute path, taken literally, is under /proc. */
+function namesProc(path: string): boolean {
+  const first = path.split('/').find((name) => name !== '' && name !== '.');
+  return first === 'proc' || first === '..';
+}
