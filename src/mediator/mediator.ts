@@ -144,9 +144,17 @@ export function allowedCpus(): number[] {
 /** CPU time a tracee may use without any stop before it is preempted so that others can run. */
 const PREEMPT_QUANTUM_MS = 20;
 
-/** Linux grows TCP buffers up to these (tcp_wmem, tcp_rmem maxima): programs that send a lot before reading rely on it. */
-const TCP_SEND_BUFFER = 4 * 1024 * 1024;
-const TCP_RECEIVE_BUFFER = 6 * 1024 * 1024;
+/**
+ * Linux grows TCP buffers up to the maxima of tcp_wmem (4194304) and
+ * tcp_rmem (6291456). The receiver's window is half of its buffer, the rest
+ * being Linux's bookkeeping (as SO_RCVBUF's doubling says). Autotuning
+ * (tcp_rcv_space_adjust) keeps the window ahead of a sender in slow start,
+ * doubling it per round trip, so only its ceiling is modelled. A bulk
+ * sender's buffer holds large packets whose bookkeeping is small: nearly
+ * all of its ceiling is payload.
+ */
+const TCP_SEND_BUFFER = 4194304;
+const TCP_RECEIVE_BUFFER = 6291456 / 2;
 
 /**
  * The mediator of one run: it builds what the programs see of their hosts

@@ -5,6 +5,7 @@ import { Queue } from './queue.js';
 import { INADDR_ANY, LOOPBACK, isLoopback } from './ipv4.js';
 import { Watchable, type Readiness } from './readiness.js';
 import type { Endpoint } from './endpoint.js';
+import { datagramWireBytes } from './wire.js';
 
 /** The largest UDP payload over IPv4 (65535 - 20 bytes of IP header - 8 of UDP header). */
 export const MAX_DATAGRAM = 65507;
@@ -178,7 +179,7 @@ export class DatagramSocket extends Watchable {
   private carry(fromHost: string, toHost: string, datagram: Datagram, destination: Endpoint): void {
     const flight = { arrived: false, land: () => this.ctx.datagramReceiver(toHost, destination, datagram.source)?.deliver(datagram) };
     this.inFlight.push(flight);
-    this.ctx.transport.start(fromHost, toHost, datagram.data.length, () => {
+    this.ctx.transport.start(fromHost, toHost, datagramWireBytes(datagram.data.length), () => {
       flight.arrived = true;
       for (let head = this.inFlight.peek(); head?.arrived; head = this.inFlight.peek()) {
         this.inFlight.shift();
@@ -192,7 +193,7 @@ export class DatagramSocket extends Watchable {
    * it sat beside the asking host, so a lookup costs two local transfers.
    */
   private askNameserver(query: Buffer, source: Endpoint, nameserver: Endpoint): void {
-    this.ctx.transport.start(this.host, this.host, query.length, () => {
+    this.ctx.transport.start(this.host, this.host, datagramWireBytes(query.length), () => {
       const reply = this.ctx.answerDns(query);
       if (reply === null) return;
       this.carry(this.host, this.host, { data: reply, source: nameserver }, source);

@@ -11,19 +11,25 @@ interface Entry extends PendingTransfer {
   crossed: number;
 }
 
+interface Timer {
+  at: number;
+  action: () => void;
+}
+
 /**
- * A Transport whose transfers complete only when told, in any order, and
- * whose followed streams are looked at only when told: for tests of the
- * network and of the code built on it, without a simulator.
+ * A Transport whose transfers complete only when told, in any order, whose
+ * followed streams are looked at only when told, and whose clock moves only
+ * when told (running the timers it passes): for tests of the network and of
+ * the code built on it, without a simulator.
  */
 export class ManualTransport implements Transport {
   /** Transfers started and counted bytes, for checking costs. */
   started = 0;
   bytesStarted = 0;
-  /** What `holdAbove` answers for every route. */
-  holdBytes = Infinity;
+  private clock = 0;
   private entries: Entry[] = [];
   private looks: Array<() => boolean> = [];
+  private timers: Timer[] = [];
 
   /** The transfers not completed yet, oldest first. */
   get pending(): PendingTransfer[] {
@@ -43,12 +49,28 @@ export class ManualTransport implements Transport {
     return { crossed: () => entry.crossed };
   }
 
-  follow(_srcHost: string, _dstHost: string, look: () => boolean): void {
+  follow(_srcHost: string, _dstHost: string, _period: number, look: () => boolean): void {
     this.looks.push(look);
   }
 
-  holdAbove(_srcHost: string, _dstHost: string): number {
-    return this.holdBytes;
+  now(): number {
+    return this.clock;
+  }
+
+  after(seconds: number, action: () => void): void {
+    this.timers.push({ at: this.clock + seconds, action });
+    this.timers.sort((a, b) => a.at - b.at);
+  }
+
+  /** Moves the clock `seconds` on, running the timers due on the way, in order. */
+  advance(seconds: number): void {
+    const end = this.clock + seconds;
+    for (let timer = this.timers[0]; timer !== undefined && timer.at <= end; timer = this.timers[0]) {
+      this.timers.shift();
+      this.clock = timer.at;
+      timer.action();
+    }
+    this.clock = end;
   }
 
   /** Completes the pending transfer at `index` (0 is the oldest). */

@@ -4,6 +4,7 @@ import { Queue } from './queue.js';
 import { INADDR_ANY, LOOPBACK, isLoopback } from './ipv4.js';
 import { payloadOf, type Payload } from './payload.js';
 import { TcpDirection } from './tcp-direction.js';
+import { CONTROL_SEGMENT_WIRE_BYTES } from './wire.js';
 import { TIME_WAIT_SECONDS } from './ports.js';
 import { Watchable, type Readiness } from './readiness.js';
 import type { Endpoint } from './endpoint.js';
@@ -28,12 +29,14 @@ export interface RecvOptions {
 }
 
 /**
- * A TCP socket. Connection setup pays the platform's latency: the SYN goes to
- * the server's host, where a listener is looked for on arrival; the SYN-ACK
- * (or the RST of a refusal) comes back, and the client is connected; the
- * final ACK travels ahead of the client's first data, and its arrival puts
- * the connection in the listener's accept queue. Operations that would block
- * return EAGAIN; `connect` returns EINPROGRESS when it has started.
+ * A TCP socket. Connection setup is the three-way handshake, each segment a
+ * comm of its own: the SYN goes to the server's host, where a listener is
+ * looked for on arrival; the SYN-ACK (or the RST of a refusal) comes back,
+ * and the client is connected, one round trip after it began; the final ACK
+ * travels ahead of the client's first data, and its arrival puts the
+ * connection in the listener's accept queue. The round trip the handshake
+ * took seeds the connection's TCP model (see TcpDirection). Operations that
+ * would block return EAGAIN; `connect` returns EINPROGRESS when it has started.
  */
 export class StreamSocket extends Watchable {
   readonly id: number;
@@ -54,6 +57,10 @@ export class StreamSocket extends Watchable {
   private writeShut = false;
   private resetReceived = false;
   private resetSent = false;
+  private noDelayOption = false;
+  private corkOption = false;
+  /** When this client's SYN left: the handshake's round trip is measured from it. */
+  private synSentAt = 0;
   private acceptLimit = 0;
   private readonly acceptQueue = new Queue<StreamSocket>();
   /** Connections past their SYN whose final ACK has not arrived: they hold a place in the queue. */
@@ -107,6 +114,26 @@ export class StreamSocket extends Watchable {
     this.sendBuffer = bytes;
     if (this.out) this.out.sendBufferSize = bytes;
     this.changed();
+  }
+
+  /** TCP_NODELAY: small segments go at once rather than waiting for the previous one's acknowledgment. */
+  get noDelay(): boolean {
+    return this.noDelayOption;
+  }
+
+  set noDelay(on: boolean) {
+    this.noDelayOption = on;
+    if (this.out) this.out.noDelay = on;
+  }
+
+  /** TCP_CORK: partial segments wait (200 ms at most) until uncorked. */
+  get cork(): boolean {
+    return this.corkOption;
+  }
+
+  set cork(on: boolean) {
+    this.corkOption = on;
+    if (this.out) this.out.corked = on;
   }
 
   get receiveBufferSize(): number {
@@ -182,10 +209,11 @@ export class StreamSocket extends Watchable {
     this.pendingError = undefined;
     this.remoteEndpoint = target;
     this.currentState = 'connecting';
-    this.ctx.transport.start(this.host, serverHost, 0, () => {
+    this.synSentAt = this.ctx.transport.now();
+    this.ctx.transport.start(this.host, serverHost, CONTROL_SEGMENT_WIRE_BYTES, () => {
       const listener = this.ctx.listenerAt(serverHost, target);
       if (listener) listener.offer(this);
-      else this.ctx.transport.start(serverHost, this.host, 0, () => this.refusedArrives());
+      else this.ctx.transport.start(serverHost, this.host, CONTROL_SEGMENT_WIRE_BYTES, () => this.refusedArrives());
     });
     this.changed();
     return fail('EINPROGRESS');
@@ -201,15 +229,19 @@ export class StreamSocket extends Watchable {
     return child;
   }
 
-  /** Full mediation: hands bytes over for sending (copies those that fit in the send buffer); how many fitted. */
-  send(data: Buffer | Payload): number | SocketError {
+  /**
+   * Full mediation: hands bytes over for sending (copies those that fit in
+   * the send buffer); how many fitted. `more` is MSG_MORE: more follows, the
+   * last partial segment waits for it.
+   */
+  send(data: Buffer | Payload, more = false): number | SocketError {
     const payload = Buffer.isBuffer(data) ? payloadOf(data) : data;
-    return this.write(payload.length, payload);
+    return this.write(payload.length, payload, more);
   }
 
   /** Address translation: `count` bytes the kernel carries; how many of them fitted in the send buffer. */
-  sendCount(count: number): number | SocketError {
-    return this.write(count);
+  sendCount(count: number, more = false): number | SocketError {
+    return this.write(count, undefined, more);
   }
 
   /** Full mediation: up to `max` delivered bytes, in a Buffer of their own; an empty Buffer at EOF. */
@@ -276,12 +308,12 @@ export class StreamSocket extends Watchable {
     return this.peer;
   }
 
-  private write(count: number, payload?: Payload): number | SocketError {
+  private write(count: number, payload: Payload | undefined, more: boolean): number | SocketError {
     if (this.pendingError !== undefined) return fail(this.takeError()!);
     if (this.currentState === 'connecting') return fail('EAGAIN');
     if (this.currentState !== 'connected' || this.writeShut || this.resetReceived) return fail('EPIPE');
     if (count === 0) return 0;
-    const accepted = this.out!.write(count, payload);
+    const accepted = this.out!.write(count, payload, more);
     if (accepted === 0) return fail('EAGAIN');
     this.changed();
     return accepted;
@@ -383,8 +415,10 @@ export class StreamSocket extends Watchable {
     child.reuseAddr = this.reuseAddr;
     child.sendBuffer = this.sendBuffer;
     child.receiveBuffer = this.receiveBuffer;
+    child.noDelayOption = this.noDelayOption;
+    child.corkOption = this.corkOption;
     this.ports().attach(child.id, child.localEndpoint.address, child.localEndpoint.port, this);
-    this.ctx.transport.start(this.host, client.host, 0, () => client.synAckArrives(child, this));
+    this.ctx.transport.start(this.host, client.host, CONTROL_SEGMENT_WIRE_BYTES, () => client.synAckArrives(child, this));
   }
 
   private admitWaitingClients(): void {
@@ -394,7 +428,7 @@ export class StreamSocket extends Watchable {
   }
 
   private refuse(client: StreamSocket): void {
-    this.ctx.transport.start(this.host, client.host, 0, () => client.refusedArrives());
+    this.ctx.transport.start(this.host, client.host, CONTROL_SEGMENT_WIRE_BYTES, () => client.refusedArrives());
   }
 
   private synAckArrives(child: StreamSocket, listener: StreamSocket): void {
@@ -404,8 +438,15 @@ export class StreamSocket extends Watchable {
       child.changed();
     };
     const keepsBytes = this.ctx.mode === 'full';
-    const up = new TcpDirection(this.ctx.transport, this.host, child.host, keepsBytes, notify, () => child.sendReset());
-    const down = new TcpDirection(this.ctx.transport, child.host, this.host, keepsBytes, notify, () => this.sendReset());
+    const roundTrip = this.ctx.transport.now() - this.synSentAt;
+    const up = new TcpDirection(this.ctx.transport, this.host, child.host, keepsBytes, notify, () => child.sendReset(), roundTrip);
+    const down = new TcpDirection(this.ctx.transport, child.host, this.host, keepsBytes, notify, () => this.sendReset(), roundTrip);
+    up.reverse = down;
+    down.reverse = up;
+    up.noDelay = this.noDelayOption;
+    up.corked = this.corkOption;
+    down.noDelay = child.noDelayOption;
+    down.corked = child.corkOption;
     up.sendBufferSize = this.sendBuffer;
     up.receiveBufferSize = child.receiveBuffer;
     down.sendBufferSize = child.sendBuffer;

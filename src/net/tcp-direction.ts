@@ -1,45 +1,62 @@
 import { Queue } from './queue.js';
 import type { Payload } from './payload.js';
 import { RingBytes } from './ring-bytes.js';
-import { FOLLOWED_STREAM_BYTES, type Transfer, type Transport } from './transport.js';
+import type { Transfer, Transport } from './transport.js';
+import { CongestionWindow } from './tcp/congestion.js';
+import { AckPolicy, DELAYED_ACK_SECONDS } from './tcp/delayed-ack.js';
+import { CONTROL_SEGMENT_WIRE_BYTES, MSS, wireBytes } from './wire.js';
+import { bytesToSend } from './tcp/send-policy.js';
 
 /** Linux's net.core.wmem_default and rmem_default, used as payload bytes. */
 export const DEFAULT_BUFFER_SIZE = 212992;
-
+/** tcp(7): TCP_CORK holds partial segments back for 200 ms at most. */
+export const CORK_CEILING_SECONDS = 0.2;
 /**
- * Silly-window avoidance (RFC 1122, 4.2.3.3 and 4.2.3.4): a window that
- * opened by only a few bytes is not used until it has opened by this much
- * (or by half the receive buffer), unless all that waits fits. Without it a
- * stream read as it crosses degenerates into a swarm of tiny transfers.
- * Coarser than a real TCP's segment, to keep transfers few.
+ * A connection with bytes under way is looked at this many times per
+ * (smallest) round trip: its acknowledgments come back in as many batches,
+ * so that the window slides nearly as smoothly as per-segment ACKs make it
+ * slide, within a thirty-second of a round trip.
  */
-const WINDOW_STEP_BYTES = 64 * 1024;
+export const LOOKS_PER_ROUND_TRIP = 32;
+/** Bytes under way from which a connection is followed: a smaller flight lands in one piece when it completes. */
+const FOLLOWED_FROM_BYTES = 4 * MSS;
 
-interface Segment {
+interface Flight {
   /** Payload bytes; 0 for a control segment. */
   bytes: number;
-  /** How many of `bytes` have crossed and been delivered already. */
+  /** What the flight occupies on the wire. */
+  wire: number;
+  /** How many of `bytes` have crossed and landed already. */
   landed: number;
-  /** Runs when the segment arrives, in sending order, after the segments before it. */
+  /** Runs when the flight arrives, in sending order, after the flights before it. */
   onArrival?: () => void;
   complete: boolean;
   transfer?: Transfer;
 }
 
+/** Payload bytes sent, up to sequence `end`, at date `at`: for the round trip an acknowledgment measures. */
+interface Sent {
+  end: number;
+  at: number;
+}
+
 /**
- * One direction of a TCP connection. Bytes a sender hands over are queued
- * (counted against its send buffer) until they cross; then they are
- * delivered, in order, and the receiver may read them. Bytes cross as the
- * transport reports them, while their transfer is still under way, so a
- * long stream reaches its reader at the link's pace rather than in bursts
- * the size of a transfer. The transfers are an artefact of how the sender
- * wrote: whichever transfer's bytes cross, they are the stream's next bytes.
- * Transfers start only within the receiver's window (its receive buffer
- * minus what is delivered unread or still on its way), so a sender facing a
- * slow reader fills its send buffer and blocks, as over real TCP; and, for
- * a long stream, only once most of what is under way has crossed. Control
- * segments (the handshake's last ACK, FIN, RST) arrive in sending order,
- * after every byte sent before them.
+ * One direction of a TCP connection: the sender's half (send buffer,
+ * congestion window, Nagle and cork) and the receiver's half (what arrived,
+ * when it is acknowledged). Bytes a sender hands over wait in its send
+ * buffer until acknowledged. What the windows let go leaves as one flight,
+ * one SimGrid comm carrying its segments' wire bytes, so bandwidth sharing,
+ * routes and cross traffic stay SimGrid's. Bytes land at the receiver as the
+ * comm carries them (looked at LOOKS_PER_ROUND_TRIP times per round trip)
+ * and are read in order, whichever flight they crossed in: they are the
+ * stream's next bytes. The receiver acknowledges them as Linux does (see
+ * AckPolicy); an acknowledgment is a comm of its own back, and its arrival
+ * frees the send buffer, grows the congestion window (CongestionWindow) and
+ * lets the next flight go: ACK clocking. The receiver's window is its receive
+ * buffer less what waits unread and what is under way, so a sender facing
+ * a slow reader fills its send buffer and blocks. Control segments (the
+ * handshake's last ACK, FIN, RST) arrive in sending order, after every byte
+ * sent before them.
  *
  * A direction counts bytes; where they wait is the data path's business. Under
  * full mediation the direction keeps them (`carried`); under address translation
@@ -48,18 +65,36 @@ interface Segment {
  */
 export class TcpDirection {
   sendBufferSize = DEFAULT_BUFFER_SIZE;
+  /** The receiver's window ceiling, in payload bytes (half of what SO_RCVBUF reports, as Linux reserves the rest). */
   receiveBufferSize = DEFAULT_BUFFER_SIZE;
   /** The FIN arrived: once the delivered bytes are read, the reader sees EOF. */
   finArrived = false;
   /** Every byte handed over and not yet read or dropped, oldest first, when the direction keeps them. */
   readonly carried: RingBytes | undefined;
+  /** The other direction of the connection: acknowledgments owed by this sender ride on its data. */
+  reverse: TcpDirection | undefined;
+  readonly congestion = new CongestionWindow();
   /** Bytes delivered and not read yet. */
   private deliveredCount = 0;
-  /** Bytes the sender handed over that are not delivered yet. */
+  /** Bytes the sender handed over that are not acknowledged yet. */
   private queued = 0;
-  /** How many of `queued` are in transfers already, and not crossed yet. */
-  private inFlight = 0;
-  private readonly segments = new Queue<Segment>();
+  /** Bytes sent and not acknowledged. */
+  private outstanding = 0;
+  /** Bytes sent that have not landed at the receiver yet. */
+  private notLanded = 0;
+  /** Payload bytes sent and acknowledged so far (sequence numbers from 0). */
+  private sentUpTo = 0;
+  private ackedUpTo = 0;
+  /** The end of the last partial segment sent (Minshall's refinement of Nagle). */
+  private smallSentUpTo = 0;
+  private readonly sends = new Queue<Sent>();
+  /** The sequence whose acknowledgment ends the congestion window's round under way. */
+  private roundEnd = 0;
+  private readonly flights = new Queue<Flight>();
+  private noDelayFlag = false;
+  private corkedFlag = false;
+  private ceilingArmed = false;
+  private ceilingPassed = false;
   private finQueued = false;
   private finStarted = false;
   /** The reader is gone: arriving data is dropped, and reported once through `onUnwanted`. */
@@ -67,13 +102,19 @@ export class TcpDirection {
   private unwantedReported = false;
   /** The sender aborted: nothing more starts. */
   private stopped = false;
-  /** The transport looks at this direction's transfers from time to time (see `look`). */
   private followed = false;
+  /** Receiver's half: bytes landed so far, and when to acknowledge them. */
+  private landedUpTo = 0;
+  private readonly acks = new AckPolicy();
+  /** Counts acknowledgments sent: a delayed-ACK timer acts only if none went since it was armed. */
+  private ackCount = 0;
+  private ackTimerArmed = false;
 
   /**
    * @param keepsBytes whether the direction keeps the bytes themselves (full mediation)
    * @param onChange after anything that may change either end's readiness
    * @param onUnwanted when data first arrives for a reader that is gone (the receiving kernel answers with RST)
+   * @param roundTrip the round trip the handshake measured, in seconds
    */
   constructor(
     private readonly transport: Transport,
@@ -82,6 +123,7 @@ export class TcpDirection {
     keepsBytes: boolean,
     private readonly onChange: () => void,
     private readonly onUnwanted: () => void,
+    private readonly roundTrip = 0,
   ) {
     this.carried = keepsBytes ? new RingBytes() : undefined;
   }
@@ -89,6 +131,18 @@ export class TcpDirection {
   /** Bytes delivered and not read yet. */
   get delivered(): number {
     return this.deliveredCount;
+  }
+
+  /** TCP_NODELAY: setting it sends what Nagle held back. */
+  set noDelay(on: boolean) {
+    this.noDelayFlag = on;
+    if (on) this.pump();
+  }
+
+  /** TCP_CORK: unsetting it sends what the cork held back (Nagle's rule still applies). */
+  set corked(on: boolean) {
+    this.corkedFlag = on;
+    if (!on) this.pump();
   }
 
   /** Room left in the sender's buffer. */
@@ -109,13 +163,14 @@ export class TcpDirection {
   /**
    * Takes as many of `count` bytes as the send buffer has room for; returns
    * how many. A direction that keeps bytes copies that many from `payload`.
+   * `more` (MSG_MORE) holds this write's partial segment back, as a cork.
    */
-  write(count: number, payload?: Payload): number {
+  write(count: number, payload?: Payload, more = false): number {
     const accepted = Math.min(count, this.room());
     if (accepted === 0) return 0;
     this.carried?.append(payload!, 0, accepted);
     this.queued += accepted;
-    this.pump();
+    this.pump(more);
     return accepted;
   }
 
@@ -124,6 +179,7 @@ export class TcpDirection {
     const taken = Math.min(count, this.deliveredCount);
     this.deliveredCount -= taken;
     const pieces = this.carried?.take(taken);
+    if (this.acks.afterRead(this.deliveredCount)) this.sendAck();
     this.pump();
     return pieces;
   }
@@ -133,7 +189,7 @@ export class TcpDirection {
     return this.carried?.peek(Math.min(count, this.deliveredCount));
   }
 
-  /** No more data: the FIN follows the bytes already handed over. */
+  /** No more data: the FIN follows the bytes already handed over, which nothing holds back any more. */
   closeWrite(): void {
     if (this.finQueued) return;
     this.finQueued = true;
@@ -142,7 +198,7 @@ export class TcpDirection {
 
   /** A control segment (handshake ACK, RST) ordered after everything sent so far. */
   sendControl(onArrival: () => void): void {
-    this.start({ bytes: 0, landed: 0, onArrival, complete: false });
+    this.launch({ bytes: 0, wire: CONTROL_SEGMENT_WIRE_BYTES, landed: 0, onArrival, complete: false });
   }
 
   /**
@@ -160,76 +216,89 @@ export class TcpDirection {
     this.deliveredCount = 0;
   }
 
-  private pump(): void {
+  /** Sends what the windows, Nagle and the cork let go now, then the FIN once everything has gone. */
+  private pump(more = false): void {
     if (this.stopped) return;
-    const waiting = this.queued - this.inFlight;
-    const window = this.receiveBufferSize - this.deliveredCount - this.inFlight;
-    const bytes = Math.min(waiting, window);
-    const worthSending = bytes === waiting || bytes >= Math.min(WINDOW_STEP_BYTES, this.receiveBufferSize / 2);
-    if (bytes > 0 && worthSending && !this.holding()) {
-      this.inFlight += bytes;
-      this.start({ bytes, landed: 0, complete: false });
-    }
-    if (this.finQueued && !this.finStarted && this.inFlight === this.queued) {
+    const unsent = this.queued - this.outstanding;
+    const receiveWindow = this.receiveBufferSize - this.deliveredCount - this.notLanded;
+    const allowed = Math.min(this.congestion.bytes - this.outstanding, receiveWindow);
+    const corked = this.corkedFlag || more;
+    const bytes = bytesToSend(unsent, allowed, this.outstanding, this.smallSentUpTo > this.ackedUpTo, {
+      noDelay: this.noDelayFlag,
+      corked,
+      pushAll: this.finQueued || this.ceilingPassed,
+    });
+    if (bytes > 0) this.sendFlight(bytes);
+    if (corked && unsent > bytes && unsent - bytes < MSS) this.armCorkCeiling();
+    if (this.finQueued && !this.finStarted && this.queued === this.outstanding) {
       this.finStarted = true;
-      this.start({
-        bytes: 0,
-        landed: 0,
-        onArrival: () => {
-          this.finArrived = true;
-        },
-        complete: false,
+      this.sendControl(() => {
+        this.finArrived = true;
       });
     }
   }
 
-  /**
-   * With more under way than the route carries during its latency and until
-   * the next look, new bytes would only queue behind those: they wait, and
-   * leave at a later look as one transfer, still before the route runs dry.
-   * So a long stream is one or two SimGrid flows, as a TCP connection is one
-   * flow: it gets one share of a bottleneck, not a share per write. Only a
-   * followed stream holds: its looks let the bytes go.
-   */
-  private holding(): boolean {
-    return this.inFlight > FOLLOWED_STREAM_BYTES && this.inFlight > this.transport.holdAbove(this.fromHost, this.toHost);
+  /** tcp(7): corked data goes after 200 ms whatever happens. */
+  private armCorkCeiling(): void {
+    if (this.ceilingArmed) return;
+    this.ceilingArmed = true;
+    this.transport.after(CORK_CEILING_SECONDS, () => {
+      this.ceilingArmed = false;
+      this.ceilingPassed = true;
+      this.pump();
+      this.ceilingPassed = false;
+    });
   }
 
-  private start(segment: Segment): void {
-    this.segments.push(segment);
-    segment.transfer = this.transport.start(this.fromHost, this.toHost, segment.bytes, () => {
-      segment.complete = true;
-      if (this.cross(segment, segment.bytes)) this.afterLanding();
+  private sendFlight(bytes: number): void {
+    const now = this.transport.now();
+    this.sentUpTo += bytes;
+    this.outstanding += bytes;
+    this.notLanded += bytes;
+    this.sends.push({ end: this.sentUpTo, at: now });
+    if (bytes % MSS !== 0) this.smallSentUpTo = this.sentUpTo;
+    this.reverse?.receiverReplies(now);
+    this.launch({ bytes, wire: wireBytes(bytes), landed: 0, complete: false });
+  }
+
+  private launch(flight: Flight): void {
+    this.flights.push(flight);
+    flight.transfer = this.transport.start(this.fromHost, this.toHost, flight.wire, () => {
+      flight.complete = true;
+      if (this.cross(flight, flight.bytes)) this.afterLanding();
       this.arrive();
     });
-    if (!this.followed && this.inFlight >= FOLLOWED_STREAM_BYTES) {
+    if (!this.followed && this.notLanded >= FOLLOWED_FROM_BYTES) {
       this.followed = true;
-      this.transport.follow(this.fromHost, this.toHost, () => this.look());
+      const roundTrip = Number.isFinite(this.congestion.minRtt) ? this.congestion.minRtt : this.roundTrip;
+      this.transport.follow(this.fromHost, this.toHost, roundTrip / LOOKS_PER_ROUND_TRIP, () => this.look());
     }
   }
 
-  /** Delivers what crossed of every transfer under way; returns whether the direction is still worth following. */
+  /** Lands the whole segments that crossed in every flight under way; returns whether the direction is still worth following. */
   private look(): boolean {
     let landed = false;
-    for (let i = 0; i < this.segments.length; i++) {
-      const segment = this.segments.at(i)!;
-      if (segment.bytes > 0 && !segment.complete && this.cross(segment, segment.transfer!.crossed())) landed = true;
+    for (let i = 0; i < this.flights.length; i++) {
+      const flight = this.flights.at(i)!;
+      if (flight.bytes === 0 || flight.complete) continue;
+      const crossed = Math.min(flight.bytes, Math.floor((flight.transfer!.crossed() * flight.bytes) / flight.wire));
+      if (this.cross(flight, Math.floor(crossed / MSS) * MSS)) landed = true;
     }
     if (landed) this.afterLanding();
-    this.followed = this.inFlight >= FOLLOWED_STREAM_BYTES;
+    this.followed = this.notLanded > 0;
     return this.followed;
   }
 
-  /** `crossed` bytes of the segment are across so far: those not counted yet are delivered. Returns whether there were any. */
-  private cross(segment: Segment, crossed: number): boolean {
-    const fresh = crossed - segment.landed;
+  /** `crossed` bytes of the flight are across so far: those not counted yet land. Returns whether there were any. */
+  private cross(flight: Flight, crossed: number): boolean {
+    const fresh = crossed - flight.landed;
     if (fresh <= 0) return false;
-    segment.landed = crossed;
+    flight.landed = crossed;
     this.land(fresh);
     return true;
   }
 
-  /** After bytes landed: the window may have opened, and the reader has news. */
+  /** After bytes landed: the reader has news, and the sender may have room. */
   private afterLanding(): void {
     this.pump();
     this.onChange();
@@ -238,8 +307,8 @@ export class TcpDirection {
   /** Control segments take effect in sending order, once everything sent before them has arrived. */
   private arrive(): void {
     let acted = false;
-    for (let head = this.segments.peek(); head?.complete; head = this.segments.peek()) {
-      this.segments.shift();
+    for (let head = this.flights.peek(); head?.complete; head = this.flights.peek()) {
+      this.flights.shift();
       if (head.onArrival === undefined) continue;
       head.onArrival();
       acted = true;
@@ -251,16 +320,68 @@ export class TcpDirection {
   }
 
   private land(bytes: number): void {
-    this.inFlight -= bytes;
-    this.queued -= bytes;
+    this.notLanded -= bytes;
+    this.landedUpTo += bytes;
     if (this.readerGone) {
       this.carried?.discard(bytes);
       if (!this.unwantedReported) {
         this.unwantedReported = true;
         this.onUnwanted();
       }
-      return;
+    } else {
+      this.deliveredCount += bytes;
     }
-    this.deliveredCount += bytes;
+    if (this.acks.arrived(bytes, this.transport.now(), this.receiveBufferSize)) this.sendAck();
+    else this.armAckTimer();
+  }
+
+  /** The receiver sends data of its own: an acknowledgment owed goes with it. */
+  private receiverReplies(now: number): void {
+    this.acks.replying(now);
+    if (this.acks.pending) this.sendAck();
+  }
+
+  private armAckTimer(): void {
+    if (this.ackTimerArmed) return;
+    this.ackTimerArmed = true;
+    const armedAfter = this.ackCount;
+    this.transport.after(DELAYED_ACK_SECONDS, () => {
+      this.ackTimerArmed = false;
+      if (this.ackCount !== armedAfter || !this.acks.pending) return;
+      this.acks.timerFired();
+      this.sendAck();
+    });
+  }
+
+  /** The receiver acknowledges everything landed: a segment back to the sender. */
+  private sendAck(): void {
+    const upTo = this.landedUpTo;
+    this.ackCount++;
+    this.ackTimerArmed = false;
+    this.acks.acknowledged();
+    this.transport.start(this.toHost, this.fromHost, CONTROL_SEGMENT_WIRE_BYTES, () => this.ackArrives(upTo));
+  }
+
+  /** An acknowledgment up to `upTo` reached the sender: the send buffer frees, the window grows and slides. */
+  private ackArrives(upTo: number): void {
+    if (upTo <= this.ackedUpTo) return;
+    const now = this.transport.now();
+    const acked = upTo - this.ackedUpTo;
+    // The round trip is that of the newest byte acknowledged, sent with the flight that holds it.
+    while (this.sends.peek()!.end < upTo) this.sends.shift();
+    const sentAt = this.sends.peek()!.at;
+    if (this.sends.peek()!.end === upTo) this.sends.shift();
+    const cwnd = this.congestion.bytes;
+    const limited = this.congestion.inSlowStart ? 2 * this.outstanding >= cwnd : this.outstanding + 3 * MSS >= cwnd;
+    this.ackedUpTo = upTo;
+    this.outstanding -= acked;
+    this.queued -= acked;
+    this.congestion.onAck(acked, now - sentAt, now, limited);
+    if (upTo >= this.roundEnd) {
+      this.congestion.endRound();
+      this.roundEnd = this.sentUpTo;
+    }
+    this.pump();
+    this.onChange();
   }
 }

@@ -3,7 +3,9 @@ import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { describe, expect, inject, test } from 'vitest';
-import { loadSimulation, parseDeploymentText, type DeploymentEntry } from '../../src/sim/index.js';
+import { CONTROL_SEGMENT_WIRE_BYTES, MSS, wireBytes } from '../../src/net/wire.js';
+import { DELAYED_ACK_SECONDS } from '../../src/net/tcp/delayed-ack.js';
+import { parseDeploymentText, type DeploymentEntry } from '../../src/sim/index.js';
 import { appPath, freeTcpPort, runNative, runSimterpose, shellStatus, type RunResult } from '../helpers/apps.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
@@ -12,8 +14,9 @@ import { REPO_ROOT } from '../helpers/paths.js';
 // and talk through simterpose only. Where the outcome does not depend on the
 // platform, each program's output must equal its output in a native run of
 // the same deployment on loopback (host names replaced by localhost, virtual
-// ports by free ones). Virtual durations are checked against the SimGrid
-// engine itself, driven directly with the comms the connection implies.
+// ports by free ones). Virtual durations are checked against what TCP costs
+// on the link, computed from first principles (handshake, Nagle and delayed
+// ACKs, slow start, a shared bottleneck).
 
 /**
  * The data paths every test runs under (`simterpose run --network MODE`,
@@ -30,7 +33,9 @@ const CLI = join(REPO_ROOT, 'bin', 'simterpose.js');
 const PLATFORMS = 'test/fixtures/platforms';
 const DEPLOYMENTS = 'test/fixtures/deployments';
 const TWO_HOSTS = `${PLATFORMS}/net-two-hosts.xml`;
-const DUMBBELL = `${PLATFORMS}/net-dumbbell.xml`;
+/** The TCP model's tests: links without SimGrid's factors. */
+const TCP_LINK = `${PLATFORMS}/net-tcp.xml`;
+const TCP_DUMBBELL = `${PLATFORMS}/net-tcp-dumbbell.xml`;
 /** alice has no ip property: the first default address. bob's is his property. */
 const ALICE_IP = '10.0.0.1';
 const BOB_IP = '192.168.7.2';
@@ -177,53 +182,36 @@ async function runDeploymentNatively(deployment: string, hosts: string[], ports:
 }
 
 // ---------------------------------------------------------------------------
-// What the SimGrid engine says a sequence of comms takes.
+// What TCP costs on a link of latency L and bandwidth B, from first principles.
 
-type Comm = [src: string, dst: string, bytes: number];
+/** net-tcp.xml's link, and the bottleneck of net-tcp-dumbbell.xml. */
+const LATENCY = 0.01;
+const BANDWIDTH = 10e6;
+
+/** Seconds the link takes to carry `payload` bytes in one flight, latency aside. */
+const onWire = (payload: number) => wireBytes(payload) / BANDWIDTH;
 
 /**
- * Runs flows at once on a fresh engine, each flow a chain of comms started
- * one after the other, and returns the date each flow's last comm ends.
+ * From a request's first byte to the last byte of a `bytes`-long answer:
+ * the request crosses; then slow start sends 10 segments, and twice as
+ * many each round trip, while a window takes less than a round trip to
+ * serialize; from the first window that fills the round trip on, the link
+ * carries the rest back to back; the last byte then has the latency to go.
  */
-async function engineFlowEnds(platform: string, flows: Comm[][]): Promise<number[]> {
-  const sim = await loadSimulation(join(REPO_ROOT, platform));
-  const ends: number[] = flows.map(() => NaN);
-  const step = flows.map(() => 0);
-  const running = new Map<number, number>();
-  const startNext = (flow: number) => {
-    const comm = flows[flow]![step[flow]!];
-    if (comm === undefined) {
-      ends[flow] = sim.now();
-      return;
-    }
-    step[flow]!++;
-    running.set(sim.startComm(comm[0], comm[1], comm[2]), flow);
-  };
-  for (const flow of flows.keys()) startNext(flow);
-  while (running.size > 0) {
-    const { completed, failed } = sim.advance(Infinity);
-    expect(failed).toEqual([]);
-    for (const id of completed) {
-      const flow = running.get(id);
-      if (flow === undefined) continue;
-      running.delete(id);
-      startNext(flow);
-    }
+function slowStartFetch(bytes: number): number {
+  const roundTrip = 2 * LATENCY;
+  let elapsed = LATENCY + onWire(100);
+  let left = bytes;
+  for (let window = 10 * MSS; left > 0 && onWire(Math.min(window, left)) < roundTrip; window *= 2) {
+    elapsed += roundTrip;
+    left -= Math.min(window, left);
   }
-  return ends;
-}
-
-/** connect(): the SYN and the SYN-ACK, zero-byte comms each way. */
-function handshake(client: string, server: string): Comm[] {
-  return [
-    [client, server, 0],
-    [server, client, 0],
-  ];
+  return elapsed + (left > 0 ? onWire(left) + LATENCY : 0);
 }
 
 function expectClose(measured: number, expected: number, relative = 0.01): void {
   expect(Number.isFinite(measured), `measured ${measured}`).toBe(true);
-  expect(Math.abs(measured - expected), `measured ${measured} s, SimGrid says ${expected} s`).toBeLessThanOrEqual(expected * relative + 1e-6);
+  expect(Math.abs(measured - expected), `measured ${measured} s, expected ${expected} s`).toBeLessThanOrEqual(expected * relative + 1e-6);
 }
 
 /** The number in the line `<label> <number>...` of a program's output. */
@@ -386,75 +374,59 @@ for (const mode of NETWORK_MODES) {
     });
   });
 
-  describe(`virtual durations follow SimGrid (--network ${mode})`, () => {
-    test('connect takes a round trip, and a 1000-byte echo one comm each way more', async () => {
-      const result = await runDeployment(TWO_HOSTS, `${DEPLOYMENTS}/tcp-echo-timed.xml`, mode);
+  describe(`virtual durations are TCP's on the link (--network ${mode})`, () => {
+    /** What the client of a net_tcp_timing deployment on net-tcp.xml measured. */
+    async function timed(workload: string): Promise<number> {
+      const result = await runDeployment(TCP_LINK, `${DEPLOYMENTS}/timing-${workload}.xml`, mode);
       const outputs = outputsByProcess(result.stdout);
       expectAllSucceeded(result, outputs, 2);
-      const client = linesOf(outputs, 'alice');
-      const [connect] = await engineFlowEnds(TWO_HOSTS, [handshake('alice', 'bob')]);
-      const [echo] = await engineFlowEnds(TWO_HOSTS, [[...handshake('alice', 'bob'), ['alice', 'bob', 1000], ['bob', 'alice', 1000]]]);
-      expectClose(numberAfter(client, 'connect took'), connect!);
-      expectClose(numberAfter(client, 'last echoed byte after'), echo!);
+      return numberAfter(linesOf(outputs, 'alice'), `${workload} took`);
+    }
+
+    test('connect returns after the round trip of the SYN and the SYN-ACK', async () => {
+      expectClose(await timed('connect'), 2 * (LATENCY + CONTROL_SEGMENT_WIRE_BYTES / BANDWIDTH), 0.002);
     });
 
-    test('1 MB sent in one write arrives after the handshake plus what SimGrid gives a 1 MB comm', async () => {
-      const result = await runDeployment(TWO_HOSTS, `${DEPLOYMENTS}/transfer.xml`, mode);
-      const outputs = outputsByProcess(result.stdout);
-      expectAllSucceeded(result, outputs, 2);
-      const receiver = linesOf(outputs, 'bob');
-      expect(receiver).toContain('received 1000000 bytes');
-      const measured = numberAfter(receiver, 'last byte at') - numberAfter(linesOf(outputs, 'alice'), 'connect called at');
-      const [expected] = await engineFlowEnds(TWO_HOSTS, [[...handshake('alice', 'bob'), ['alice', 'bob', 1e6]]]);
-      expectClose(measured, expected!);
+    test('a 100-byte echo with TCP_NODELAY takes one round trip', async () => {
+      // Each way, the bytes follow an ACK of what came the other way onto the wire.
+      expectClose(await timed('echo'), 2 * (LATENCY + onWire(100) + CONTROL_SEGMENT_WIRE_BYTES / BANDWIDTH), 0.002);
     });
 
-    test('two transfers across one bottleneck share it: each takes what SimGrid gives two concurrent comms', async () => {
-      const flows: Comm[][] = [
-        [...handshake('s1', 'r1'), ['s1', 'r1', 4e6]],
-        [...handshake('s2', 'r2'), ['s2', 'r2', 4e6]],
-      ];
-      const flowDuration = (outputs: ProcessOutput[], sender: string, receiver: string) =>
-        numberAfter(linesOf(outputs, receiver), 'last byte at') - numberAfter(linesOf(outputs, sender), 'connect called at');
+    test("a request written in two pieces without TCP_NODELAY waits for the server's delayed ACK of the first (Nagle)", async () => {
+      // The first piece crosses; the server, interactive since the first exchange, delays its ACK;
+      // the ACK comes back, the second piece crosses, the echo comes back.
+      const expected = 4 * LATENCY + DELAYED_ACK_SECONDS + (wireBytes(40) + 2 * CONTROL_SEGMENT_WIRE_BYTES + wireBytes(60) + wireBytes(100)) / BANDWIDTH;
+      expectClose(await timed('two-writes'), expected, 0.002);
+    });
 
-      const shared = await runDeployment(DUMBBELL, `${DEPLOYMENTS}/transfer-shared.xml`, mode);
+    test('1 MB fetched over a new connection pays slow start: 10 segments first, twice as many each round trip', async () => {
+      const measured = await timed('fetch');
+      expectClose(measured, slowStartFetch(1e6), 0.05);
+      // The link alone would carry it in a good deal less.
+      expect(measured).toBeGreaterThan(1.25 * (2 * LATENCY + onWire(100) + onWire(1e6)));
+    });
+
+    const flowDuration = (outputs: ProcessOutput[], sender: string, receiver: string) =>
+      numberAfter(linesOf(outputs, receiver), 'last byte at') - numberAfter(linesOf(outputs, sender), 'connect called at');
+
+    test('two connections across one bottleneck share it: each ends when both flows have crossed it', async () => {
+      const shared = await runDeployment(TCP_DUMBBELL, `${DEPLOYMENTS}/transfer-shared.xml`, mode);
       const sharedOutputs = outputsByProcess(shared.stdout);
       expectAllSucceeded(shared, sharedOutputs, 4);
-      const alone = await runDeployment(DUMBBELL, `${DEPLOYMENTS}/transfer-alone.xml`, mode);
+      const alone = await runDeployment(TCP_DUMBBELL, `${DEPLOYMENTS}/transfer-alone.xml`, mode);
       const aloneOutputs = outputsByProcess(alone.stdout);
       expectAllSucceeded(alone, aloneOutputs, 2);
-
-      const expectedShared = await engineFlowEnds(DUMBBELL, flows);
-      const [expectedAlone] = await engineFlowEnds(DUMBBELL, [flows[0]!]);
-      const measuredShared = [flowDuration(sharedOutputs, 's1', 'r1'), flowDuration(sharedOutputs, 's2', 'r2')];
-      const measuredAlone = flowDuration(aloneOutputs, 's1', 'r1');
-      expectClose(measuredShared[0]!, expectedShared[0]!);
-      expectClose(measuredShared[1]!, expectedShared[1]!);
-      expectClose(measuredAlone, expectedAlone!);
-      // Past the handshake, sharing slows each transfer down as SimGrid's model says (less than 2x: latency is not shared).
-      const [handshakeTime] = await engineFlowEnds(DUMBBELL, [handshake('s1', 'r1')]);
-      const expectedSlowdown = (expectedShared[0]! - handshakeTime!) / (expectedAlone! - handshakeTime!);
-      expect(expectedSlowdown).toBeGreaterThan(1.5);
-      for (const duration of measuredShared) {
-        expectClose((duration - handshakeTime!) / (measuredAlone - handshakeTime!), expectedSlowdown, 0.01);
-      }
+      const [first, second] = [flowDuration(sharedOutputs, 's1', 'r1'), flowDuration(sharedOutputs, 's2', 'r2')];
+      expectClose(first!, second!, 0.01);
+      // Sharing costs each connection the time the bottleneck takes to carry the other's 4 MB.
+      expectClose(first! - flowDuration(aloneOutputs, 's1', 'r1'), ((4e6 / MSS) * wireBytes(MSS)) / BANDWIDTH, 0.05);
     }, 120_000);
 
-    test('a long stream written 64 KiB at a time gets one share of a shared bottleneck, as one written 4 MB at a time', async () => {
-      const result = await runDeployment(DUMBBELL, `${DEPLOYMENTS}/transfer-fair.xml`, mode);
+    test('a long stream written 64 KiB at a time gets the same share of a shared bottleneck as one written 4 MB at a time', async () => {
+      const result = await runDeployment(TCP_DUMBBELL, `${DEPLOYMENTS}/transfer-fair.xml`, mode);
       const outputs = outputsByProcess(result.stdout);
       expectAllSucceeded(result, outputs, 4);
-      const duration = (sender: string, receiver: string) =>
-        numberAfter(linesOf(outputs, receiver), 'last byte at') - numberAfter(linesOf(outputs, sender), 'connect called at');
-      const flows: Comm[][] = [
-        [...handshake('s1', 'r1'), ['s1', 'r1', 40e6]],
-        [...handshake('s2', 'r2'), ['s2', 'r2', 40e6]],
-      ];
-      const [expected] = await engineFlowEnds(DUMBBELL, flows);
-      // A comm per write would give the 64 KiB writer a share per write in flight: it would finish in about half the time.
-      // Its first writes, before more than the route carries during its latency is under way, are flows of their own: a few percent.
-      expectClose(duration('s1', 'r1'), expected!, 0.05);
-      expectClose(duration('s2', 'r2'), expected!, 0.01);
+      expectClose(flowDuration(outputs, 's1', 'r1'), flowDuration(outputs, 's2', 'r2'), 0.02);
     }, 120_000);
   });
 
@@ -493,7 +465,8 @@ describe('full mediation and address translation', () => {
     ...TCP_ECHO_SCENARIOS.map(({ file }) => [TWO_HOSTS, file]),
     ...['refused.xml', 'peer-close-fin.xml', 'peer-close-rst.xml', 'udp-echo.xml', 'udp-echo-connected.xml', 'identity.xml'].map((file) => [TWO_HOSTS, file]),
     ...['tcp-echo-timed.xml', 'transfer.xml', 'exit-status.xml'].map((file) => [TWO_HOSTS, file]),
-    ...['transfer-shared.xml', 'transfer-alone.xml'].map((file) => [DUMBBELL, file]),
+    ...['transfer-shared.xml', 'transfer-alone.xml'].map((file) => [TCP_DUMBBELL, file]),
+    ...['timing-connect.xml', 'timing-echo.xml', 'timing-two-writes.xml', 'timing-fetch.xml'].map((file) => [TCP_LINK, file]),
   ] as const;
   test('print the same lines and exit with the same status in every deployment: programs cannot tell them apart', async () => {
     for (const [platform, file] of deployments) {

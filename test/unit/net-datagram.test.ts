@@ -4,6 +4,7 @@ import { RCODE_NOERROR, RCODE_NXDOMAIN, TYPE_A, TYPE_AAAA } from '../../src/net/
 import { SocketError } from '../../src/net/errors.js';
 import { ManualTransport } from '../../src/net/manual-transport.js';
 import { VirtualNetwork } from '../../src/net/network.js';
+import { datagramWireBytes } from '../../src/net/wire.js';
 
 const hosts = ['a', 'b', 'c'].map((name) => ({ name, properties: {} }));
 
@@ -41,10 +42,10 @@ describe('UDP', () => {
     expect(code(receiver.recvFrom(1000))).toBe('EAGAIN');
   });
 
-  it('delivers a message only when its transfer completes', () => {
+  it('delivers a message only when its transfer completes, one comm of its bytes with UDP, IPv4 and Ethernet headers', () => {
     const { transport, net, receiver } = setup();
     net.datagramSocket('a').sendTo(Buffer.alloc(1200), { address: '10.0.0.2', port: 9000 });
-    expect(transport.pending).toEqual([{ srcHost: 'a', dstHost: 'b', bytes: 1200 }]);
+    expect(transport.pending).toEqual([{ srcHost: 'a', dstHost: 'b', bytes: datagramWireBytes(1200) }]);
     expect(receiver.readiness().readable).toBe(false);
     transport.completeRound();
     expect(receiver.readiness().readable).toBe(true);

@@ -4,7 +4,7 @@ import { ManualTransport } from '../../src/net/manual-transport.js';
 import { VirtualNetwork, type NetworkOptions } from '../../src/net/network.js';
 import type { Readiness } from '../../src/net/readiness.js';
 import { SHUT_WR, type StreamSocket } from '../../src/net/stream.js';
-import { FOLLOWED_STREAM_BYTES } from '../../src/net/transport.js';
+import { CONTROL_SEGMENT_WIRE_BYTES, MSS, wireBytes } from '../../src/net/wire.js';
 
 const hosts = ['a', 'b', 'c'].map((name) => ({ name, properties: {} }));
 const B = '10.0.0.2';
@@ -17,9 +17,6 @@ function setup(options: NetworkOptions = {}) {
   expect(server.listen(16)).toBeUndefined();
   return { transport, net, server };
 }
-
-/** Buffers large enough for a followed stream to be under way (Linux grows TCP buffers this far). */
-const BIG_BUFFERS = { sendBufferSize: 4 << 20, receiveBufferSize: 4 << 20 };
 
 const code = (result: unknown) => (result instanceof SocketError ? result.code : result);
 
@@ -43,7 +40,7 @@ describe('TCP connection setup', () => {
     const { transport, net, server } = setup();
     const client = net.streamSocket('a');
     expect(code(client.connect({ address: B, port: 80 }))).toBe('EINPROGRESS');
-    expect(transport.pending).toEqual([{ srcHost: 'a', dstHost: 'b', bytes: 0 }]);
+    expect(transport.pending).toEqual([{ srcHost: 'a', dstHost: 'b', bytes: CONTROL_SEGMENT_WIRE_BYTES }]);
     transport.completeRound(); // SYN
     expect(client.connection()).toBe('connecting');
     expect(client.readiness().writable).toBe(false);
@@ -67,7 +64,7 @@ describe('TCP connection setup', () => {
     expect(code(client.connect({ address: B, port: 81 }))).toBe('EINPROGRESS');
     transport.completeRound();
     expect(client.connection()).toBe('connecting');
-    expect(transport.pending).toEqual([{ srcHost: 'b', dstHost: 'a', bytes: 0 }]);
+    expect(transport.pending).toEqual([{ srcHost: 'b', dstHost: 'a', bytes: CONTROL_SEGMENT_WIRE_BYTES }]);
     transport.completeRound();
     expect(client.connection()).toBe('refused');
     expect(client.readiness()).toMatchObject({ writable: true, error: true, hangup: true });
@@ -186,11 +183,17 @@ describe('TCP connection setup', () => {
 });
 
 describe('TCP data', () => {
-  it('makes bytes readable only when their transfer completes', () => {
+  /** The data flights under way from `from` to `to`, in payload bytes (acknowledgments aside). */
+  const flights = (transport: ManualTransport, from = 'a') =>
+    transport.pending.filter((t) => t.srcHost === from && t.bytes !== CONTROL_SEGMENT_WIRE_BYTES).map((t) => t.bytes);
+  /** How many acknowledgments are under way towards `to`. */
+  const acks = (transport: ManualTransport, to = 'a') => transport.pending.filter((t) => t.dstHost === to && t.bytes === CONTROL_SEGMENT_WIRE_BYTES).length;
+
+  it('makes bytes readable only when their flight lands, carrying their headers and framing on the wire', () => {
     const { transport, net, server } = setup();
     const { client, child } = connected(net, transport, server);
     expect(client.send(Buffer.from('hello'))).toBe(5);
-    expect(transport.pending).toEqual([{ srcHost: 'a', dstHost: 'b', bytes: 5 }]);
+    expect(transport.pending).toEqual([{ srcHost: 'a', dstHost: 'b', bytes: 5 + 52 + 38 }]);
     expect(code(child.recv(100))).toBe('EAGAIN');
     expect(child.readiness().readable).toBe(false);
     transport.completeRound();
@@ -198,10 +201,12 @@ describe('TCP data', () => {
     expect(text(child.recv(100))).toBe('hello');
   });
 
-  it('delivers the stream in order whichever transfer completes first: its bytes are the next ones', () => {
+  it('delivers the stream in order whichever flight lands first: its bytes are the next ones', () => {
     const { transport, net, server } = setup();
     const { client, child } = connected(net, transport, server);
+    client.noDelay = true;
     for (let i = 0; i < 50; i++) client.send(Buffer.from(`<${i}>`));
+    expect(flights(transport)).toHaveLength(50);
     transport.complete(49); // "<49>": four bytes across
     transport.complete(10); // "<10>": four more
     expect(child.available()).toBe(8);
@@ -211,138 +216,96 @@ describe('TCP data', () => {
     expect(`<0><1><2${text(child.recv(10_000))}`).toBe(expected);
   });
 
-  it('lets the reader take bytes as they cross, at each look, before their transfer completes', () => {
-    const { transport, net, server } = setup(BIG_BUFFERS);
+  it('lands whole segments as they cross, at each look, before their flight completes', () => {
+    const { transport, net, server } = setup();
     const { client, child } = connected(net, transport, server);
-    const seen: Readiness[] = [];
-    child.onChange((r) => seen.push(r));
-    const stream = Buffer.alloc(FOLLOWED_STREAM_BYTES);
+    const stream = Buffer.alloc(10 * MSS);
     stream.write('0123456789');
-    expect(client.send(stream)).toBe(FOLLOWED_STREAM_BYTES);
+    expect(client.send(stream)).toBe(10 * MSS);
+    expect(flights(transport)).toEqual([wireBytes(10 * MSS)]);
     expect(transport.followed).toBe(1);
-    transport.look();
-    expect(child.readiness().readable).toBe(false);
-    transport.cross(0, 4);
+    transport.cross(0, 2 * wireBytes(MSS) + 100);
     expect(child.readiness().readable).toBe(false); // until the transport looks
     transport.look();
-    expect(seen.map((r) => r.readable)).toEqual([true]);
-    expect(text(child.recv(100))).toBe('0123');
-    transport.look(); // nothing new
-    expect(code(child.recv(100))).toBe('EAGAIN');
-    transport.cross(0, 7);
-    transport.look();
+    expect(child.available()).toBe(2 * MSS);
+    expect(text(child.recv(4))).toBe('0123');
+    expect(acks(transport)).toBe(1); // two full segments: acknowledged at once
     transport.complete(0);
-    expect(text(child.recv(6))).toBe('456789');
-    expect((child.recv(FOLLOWED_STREAM_BYTES) as Buffer).length).toBe(FOLLOWED_STREAM_BYTES - 10);
+    expect(child.available()).toBe(10 * MSS - 4);
   });
 
-  it('follows a stream only while a good deal of it is under way', () => {
-    const { transport, net, server } = setup(BIG_BUFFERS);
-    const { client } = connected(net, transport, server);
-    client.send(Buffer.alloc(FOLLOWED_STREAM_BYTES - 1));
-    expect(transport.followed).toBe(0);
-    client.send(Buffer.alloc(1));
-    expect(transport.followed).toBe(1);
-    transport.complete(0);
-    transport.look(); // one byte under way: no longer worth it
-    expect(transport.followed).toBe(0);
+  it('starts with 10 segments in flight and doubles the window each round trip of slow start (RFC 6928, RFC 5681)', () => {
+    const { transport, net, server } = setup({ sendBufferSize: 1 << 20, receiveBufferSize: 1 << 20 });
+    const { client, child } = connected(net, transport, server);
+    expect(client.send(Buffer.alloc(200 * MSS))).toBe(200 * MSS);
+    const rounds: number[] = [];
+    for (let round = 0; round < 4; round++) {
+      rounds.push(flights(transport).reduce((sum, bytes) => sum + bytes, 0));
+      transport.completeRound(); // the flight lands; its ACK leaves at once
+      child.recv(1 << 20);
+      transport.completeRound(); // the ACK arrives: the next flight leaves
+    }
+    expect(rounds).toEqual([10, 20, 40, 80].map((segments) => wireBytes(segments * MSS)));
   });
 
-  it('holds the bytes of a long stream while more than the route carries meanwhile is under way, then sends them as one transfer', () => {
-    const { transport, net, server } = setup(BIG_BUFFERS);
-    const { client } = connected(net, transport, server);
-    const write = 64 * 1024;
-    transport.holdBytes = 6 * write;
-    for (let i = 0; i < 10; i++) expect(client.send(Buffer.alloc(write))).toBe(write);
-    // Transfers start until more than 6 writes' worth is under way; the rest waits in the send buffer.
-    expect(transport.pending.map((t) => t.bytes)).toEqual(Array(7).fill(write));
-    transport.cross(0, write / 2);
-    transport.look(); // 6.5 writes' worth under way
-    expect(transport.pending).toHaveLength(7);
-    transport.cross(0, write);
-    transport.look(); // 6: the 3 waiting writes leave together
-    expect(transport.pending.map((t) => t.bytes)).toEqual([...Array(7).fill(write), 3 * write]);
-  });
-
-  it('never holds the bytes of a stream with less under way than a followed one', () => {
-    const { transport, net, server } = setup(BIG_BUFFERS);
-    const { client } = connected(net, transport, server);
-    transport.holdBytes = 0;
-    for (let i = 0; i < 4; i++) client.send(Buffer.alloc(1000));
-    expect(transport.pending.map((t) => t.bytes)).toEqual([1000, 1000, 1000, 1000]);
-  });
-
-  it('opens the window as crossed bytes are read, so the sender streams on', () => {
+  it('keeps no more in flight than the receiver has room for, and sends on as it reads', () => {
     const { transport, net, server } = setup();
     const { client, child } = connected(net, transport, server);
-    const window = 2 * FOLLOWED_STREAM_BYTES;
-    client.sendBufferSize = window + 1000;
-    child.receiveBufferSize = window;
-    expect(client.send(Buffer.alloc(window + 1000, 1))).toBe(window + 1000);
-    expect(transport.pending).toEqual([{ srcHost: 'a', dstHost: 'b', bytes: window }]);
-    transport.cross(0, window / 2 + 100);
-    transport.look();
-    expect(transport.pending).toHaveLength(1); // crossed but unread: the window stays shut
-    expect(client.send(Buffer.alloc(window))).toBe(window / 2 + 100); // crossed bytes left the send buffer
-    expect((child.recv(window) as Buffer).length).toBe(window / 2 + 100);
-    expect(transport.pending).toEqual([
-      { srcHost: 'a', dstHost: 'b', bytes: window },
-      { srcHost: 'a', dstHost: 'b', bytes: window / 2 + 100 },
-    ]);
-  });
-
-  it('uses a window that opened by a few bytes only once it opened by half the receive buffer (no silly window)', () => {
-    const { transport, net, server } = setup();
-    const { client, child } = connected(net, transport, server);
-    child.receiveBufferSize = 1000;
-    expect(client.send(Buffer.alloc(3000))).toBe(3000);
+    child.receiveBufferSize = 4 * MSS;
+    expect(client.send(Buffer.alloc(8 * MSS))).toBe(8 * MSS);
+    expect(flights(transport)).toEqual([wireBytes(4 * MSS)]);
     transport.completeAll();
-    expect(child.available()).toBe(1000);
-    child.recv(10);
-    child.recv(480);
-    expect(transport.pending).toEqual([]);
-    child.recv(10);
-    expect(transport.pending).toEqual([{ srcHost: 'a', dstHost: 'b', bytes: 500 }]);
+    expect(flights(transport)).toEqual([]); // unread: the window is shut
+    expect(child.available()).toBe(4 * MSS);
+    child.recv(2 * MSS);
+    expect(flights(transport)).toEqual([wireBytes(2 * MSS)]);
   });
 
-  it('sends a small write at once when nothing else waits for the window', () => {
+  it('frees the send buffer when the ACK arrives, not when the bytes land', () => {
     const { transport, net, server } = setup();
     const { client } = connected(net, transport, server);
-    client.send(Buffer.from('tiny'));
-    expect(transport.pending).toEqual([{ srcHost: 'a', dstHost: 'b', bytes: 4 }]);
+    client.sendBufferSize = 1000;
+    expect(client.send(Buffer.alloc(1500))).toBe(1000);
+    expect(code(client.send(Buffer.alloc(10)))).toBe('EAGAIN');
+    expect(client.readiness().writable).toBe(false);
+    transport.completeRound(); // landed, ACK on its way
+    expect(client.readiness().writable).toBe(false);
+    transport.completeRound();
+    expect(client.readiness().writable).toBe(true);
+    expect(client.send(Buffer.alloc(1500))).toBe(1000);
   });
 
   it('reports the sender writable again only once the room is half of what is still queued, as Linux does', () => {
     const { transport, net, server } = setup();
     const { client, child } = connected(net, transport, server);
-    const buffer = 3 * FOLLOWED_STREAM_BYTES;
-    client.sendBufferSize = buffer;
-    child.receiveBufferSize = buffer;
-    expect(client.send(Buffer.alloc(buffer))).toBe(buffer);
+    client.sendBufferSize = 40 * MSS;
+    child.receiveBufferSize = 1 << 20;
+    expect(client.send(Buffer.alloc(40 * MSS))).toBe(40 * MSS);
     expect(client.readiness().writable).toBe(false);
-    transport.cross(0, 0.3 * buffer); // room 0.3, 0.7 queued
-    transport.look();
+    transport.completeRound();
+    transport.completeRound(); // the initial window's 10 segments acknowledged: room 10, 30 queued
     expect(client.readiness().writable).toBe(false);
-    expect(client.send(Buffer.alloc(10))).toBe(10); // a write still takes what fits
-    transport.cross(0, 0.34 * buffer); // room 0.34 less 10 bytes, about 0.66 queued
-    transport.look();
+    expect(client.send(Buffer.alloc(MSS))).toBe(MSS); // a write still takes what fits
+    child.recv(1 << 20);
+    transport.completeRound();
+    transport.completeRound(); // 20 more: room 29, 11 queued
     expect(client.readiness().writable).toBe(true);
   });
 
   it('lets the FIN arrive only after every byte sent before it, even when it completes first', () => {
-    const { transport, net, server } = setup(BIG_BUFFERS);
+    const { transport, net, server } = setup();
     const { client, child } = connected(net, transport, server);
-    client.send(Buffer.alloc(FOLLOWED_STREAM_BYTES, 't'));
+    client.send(Buffer.alloc(8 * MSS, 't'));
     client.close();
-    expect(transport.pending.map((transfer) => transfer.bytes)).toEqual([FOLLOWED_STREAM_BYTES, 0]);
+    expect(transport.pending.map((transfer) => transfer.bytes)).toEqual([wireBytes(8 * MSS), CONTROL_SEGMENT_WIRE_BYTES]);
     transport.complete(1); // the FIN's transfer
-    transport.cross(0, 2);
+    transport.cross(0, wireBytes(MSS));
     transport.look();
     expect(child.readiness().readHangup).toBe(false);
-    expect(text(child.recv(100))).toBe('tt');
+    expect((child.recv(10 * MSS) as Buffer).length).toBe(MSS);
     expect(code(child.recv(100))).toBe('EAGAIN');
     transport.complete(0);
-    expect((child.recv(FOLLOWED_STREAM_BYTES) as Buffer).length).toBe(FOLLOWED_STREAM_BYTES - 2);
+    expect((child.recv(10 * MSS) as Buffer).length).toBe(7 * MSS);
     expect(text(child.recv(100))).toBe('');
   });
 
@@ -377,21 +340,10 @@ describe('TCP data', () => {
     concat.mockRestore();
     expect(Buffer.concat(received).equals(source)).toBe(true);
     const chunks = total / chunk;
-    expect(transport.started - before).toBeLessThanOrEqual(2 * chunks);
+    // At most a flight and an acknowledgment per write, and a few more as the window grows.
+    expect(transport.started - before).toBeLessThanOrEqual(3 * chunks);
     expect(sends).toBeLessThanOrEqual(3 * chunks);
     expect(copied).toBeLessThanOrEqual(total);
-  });
-
-  it('blocks a sender whose send buffer is full, and frees room as transfers complete', () => {
-    const { transport, net, server } = setup();
-    const { client } = connected(net, transport, server);
-    client.sendBufferSize = 1000;
-    expect(client.send(Buffer.alloc(1500))).toBe(1000);
-    expect(code(client.send(Buffer.alloc(10)))).toBe('EAGAIN');
-    expect(client.readiness().writable).toBe(false);
-    transport.completeRound();
-    expect(client.readiness().writable).toBe(true);
-    expect(client.send(Buffer.alloc(1500))).toBe(1000);
   });
 
   it('stops sending once a reader that does not read has a full receive buffer', () => {
@@ -400,12 +352,12 @@ describe('TCP data', () => {
     client.sendBufferSize = 1000;
     child.receiveBufferSize = 1000;
     expect(client.send(Buffer.alloc(1000, 1))).toBe(1000);
-    transport.completeRound();
+    transport.completeAll();
     expect(client.send(Buffer.alloc(1000, 2))).toBe(1000);
-    expect(transport.pending).toEqual([]); // the window is shut: nothing goes out
+    expect(flights(transport)).toEqual([]); // the window is shut: nothing goes out
     expect(code(client.send(Buffer.alloc(1)))).toBe('EAGAIN');
     expect((child.recv(600) as Buffer).length).toBe(600);
-    expect(transport.pending).toEqual([{ srcHost: 'a', dstHost: 'b', bytes: 600 }]);
+    expect(flights(transport)).toEqual([wireBytes(600)]);
     transport.completeAll();
     expect(client.send(Buffer.alloc(1000))).toBe(600);
   });
@@ -540,7 +492,7 @@ describe('TCP readiness notifications', () => {
     child.onChange((r) => seen.push(r));
     client.send(Buffer.from('one'));
     expect(seen).toEqual([]);
-    transport.completeRound();
+    transport.completeAll(); // the bytes, then their ACK, which lets Nagle's algorithm send the next small write
     expect(seen.map((r) => r.readable)).toEqual([true]);
     client.send(Buffer.from('two'));
     transport.completeRound();
@@ -594,7 +546,7 @@ describe('a connection that only counts its bytes (address translation)', () => 
     expect(client.sendCount(1500)).toBe(1000);
     expect(code(client.sendCount(1))).toBe('EAGAIN');
     // The window is the receiver's buffer: 600 bytes start, the rest waits for reads.
-    expect(transport.pending).toEqual([{ srcHost: 'a', dstHost: 'b', bytes: 600 }]);
+    expect(transport.pending).toEqual([{ srcHost: 'a', dstHost: 'b', bytes: wireBytes(600) }]);
     expect(code(child.receivable(100))).toBe('EAGAIN');
     transport.completeAll();
     expect(child.available()).toBe(600);
@@ -602,9 +554,9 @@ describe('a connection that only counts its bytes (address translation)', () => 
     expect(child.receivable(1000, { peek: true })).toBe(600);
     expect(child.consume(300)).toBeUndefined();
     expect(child.available()).toBe(300);
-    // Reading opened the window by what was read: half the buffer, so it is used.
-    expect(transport.pending).toEqual([{ srcHost: 'a', dstHost: 'b', bytes: 300 }]);
-    // The send buffer counts what is not delivered yet: 400 bytes still are.
+    // Reading opened the window by what was read, smaller than a segment, with nothing in flight: it is used.
+    expect(transport.pending).toEqual([{ srcHost: 'a', dstHost: 'b', bytes: wireBytes(300) }]);
+    // The send buffer counts what is not acknowledged yet: 400 bytes.
     expect(client.sendCount(1000)).toBe(600);
   });
 

@@ -1,19 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import type { MediatorObserver } from '../../src/mediator/observer.js';
 import { Scheduler } from '../../src/mediator/loop/scheduler.js';
-import { CROSSING_GRAIN_BYTES, SHORTEST_LOOK_PERIOD, SimTransport } from '../../src/mediator/sockets/sim-transport.js';
+import { SHORTEST_LOOK_PERIOD, SimTransport } from '../../src/mediator/sockets/sim-transport.js';
 import { loadSimulationFromString } from '../../src/sim/index.js';
 
 /*
  * The mediator's transport over the real WebAssembly engine: a followed
- * stream is looked at while SimGrid carries its transfers, and each transfer
- * says how many of its bytes crossed. Under SimGrid's default model a comm
+ * connection is looked at as often as it asks while SimGrid carries its
+ * transfers, and each transfer says how many of its bytes crossed. Under SimGrid's default model a comm
  * pays 13.01 times the route's latency, then runs at 0.97 / 1.05 of the
  * bandwidth alone on its link (see sim.test.ts for where these come from).
  */
 const LATENCY = 13.01 * 1e-3;
 const RATE = (0.97 * 10e6) / 1.05;
-const PERIOD = CROSSING_GRAIN_BYTES / 10e6;
+/** How often the tests ask to look. */
+const PERIOD = 0.025;
 
 /** Two hosts joined by one link of this bandwidth (bytes per second) and a latency of 1 ms. */
 const platform = (bandwidth: number): string => `<?xml version='1.0'?>
@@ -54,7 +55,7 @@ async function setup(bandwidth = 10e6) {
 }
 
 describe("the mediator's transport", () => {
-  it('looks at a followed stream every grain of bandwidth, and its transfer says how many bytes SimGrid carried', async () => {
+  it('looks at a followed connection as often as asked, and its transfer says how many bytes SimGrid carried', async () => {
     const { transport, scheduler, comms, runOut } = await setup();
     const bytes = 1e6;
     let deliveredAt: number | undefined;
@@ -62,7 +63,7 @@ describe("the mediator's transport", () => {
       deliveredAt = scheduler.now;
     });
     const seen: Array<{ date: number; crossed: number }> = [];
-    transport.follow('a', 'b', () => {
+    transport.follow('a', 'b', PERIOD, () => {
       if (deliveredAt !== undefined) return false;
       seen.push({ date: scheduler.now, crossed: transfer.crossed() });
       return true;
@@ -81,32 +82,26 @@ describe("the mediator's transport", () => {
     expect(comms).toEqual(['started', 'crossing', 'ended']);
   });
 
-  it('lets a stream hold bytes once a control segment measured the latency: what the link carries meanwhile, and until the next look', async () => {
-    const { transport, runOut } = await setup();
-    expect(transport.holdAbove('a', 'b')).toBe(Infinity);
-    transport.start('a', 'b', 1000, () => {});
+  it('runs protocol timers at their date on the virtual clock', async () => {
+    const { transport, scheduler, runOut } = await setup();
+    const fired: number[] = [];
+    transport.after(0.04, () => fired.push(transport.now()));
+    transport.after(0.2, () => fired.push(transport.now()));
+    transport.start('a', 'b', 1000, () => fired.push(scheduler.now));
     runOut();
-    expect(transport.holdAbove('a', 'b')).toBe(Infinity); // a transfer with bytes takes more than the latency
-    transport.start('a', 'b', 0, () => {});
-    runOut();
-    expect(transport.holdAbove('a', 'b')).toBeCloseTo(LATENCY * 10e6 + CROSSING_GRAIN_BYTES, 3);
-    expect(transport.holdAbove('b', 'a')).toBe(Infinity); // measured for one direction only
+    expect(fired).toEqual([LATENCY + 1000 / RATE, 0.04, 0.2]);
   });
 
-  it('on a link where a grain crosses faster than SHORTEST_LOOK_PERIOD, looks that often and holds what crosses meanwhile', async () => {
-    const bandwidth = 12.5e9; // 100 Gbit/s: a grain crosses in 21 µs
-    expect(CROSSING_GRAIN_BYTES / bandwidth).toBeLessThan(SHORTEST_LOOK_PERIOD);
+  it('looks no more often than every SHORTEST_LOOK_PERIOD, whatever a connection asks', async () => {
+    const bandwidth = 12.5e9; // 100 Gbit/s
     const { transport, scheduler, runOut } = await setup(bandwidth);
-    transport.start('a', 'b', 0, () => {});
-    runOut();
     const start = scheduler.now;
-    expect(transport.holdAbove('a', 'b')).toBeCloseTo((LATENCY + SHORTEST_LOOK_PERIOD) * bandwidth, 0);
     let delivered = false;
     transport.start('a', 'b', 100e6, () => {
       delivered = true;
     });
     const dates: number[] = [];
-    transport.follow('a', 'b', () => {
+    transport.follow('a', 'b', SHORTEST_LOOK_PERIOD / 10, () => {
       if (delivered) return false;
       dates.push(scheduler.now - start);
       return true;
@@ -121,7 +116,7 @@ describe("the mediator's transport", () => {
     const delivered: number[] = [];
     const transfers = [0, 1].map(() => transport.start('a', 'b', 1e6, () => delivered.push(scheduler.now)));
     const seen: number[][] = [];
-    transport.follow('a', 'b', () => {
+    transport.follow('a', 'b', PERIOD, () => {
       if (delivered.length > 0) return false;
       seen.push(transfers.map((transfer) => transfer.crossed()));
       return true;

@@ -18,6 +18,7 @@ export const MSG_PEEK = 0x2;
 export const MSG_TRUNC = 0x20;
 export const MSG_DONTWAIT = 0x40;
 export const MSG_WAITALL = 0x100;
+export const MSG_MORE = 0x8000;
 export const MSG_NOSIGNAL = 0x4000;
 
 export const SOL_SOCKET = 1;
@@ -31,6 +32,8 @@ export const SO_ACCEPTCONN = 30;
 export const SO_PROTOCOL = 38;
 export const SO_DOMAIN = 39;
 export const IPPROTO_TCP = 6;
+export const TCP_NODELAY = 1;
+export const TCP_CORK = 3;
 export const IPPROTO_UDP = 17;
 export const IPPROTO_IPV6 = 41;
 

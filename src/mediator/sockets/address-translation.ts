@@ -74,8 +74,8 @@ class KernelSocket implements Carrier {
     return accepted;
   }
 
-  send(payload: Payload): number | SocketError {
-    const accepted = (this.socket as StreamSocket).sendCount(payload.length);
+  send(payload: Payload, more: boolean): number | SocketError {
+    const accepted = (this.socket as StreamSocket).sendCount(payload.length, more);
     if (isError(accepted)) return accepted;
     const bytes = Buffer.allocUnsafe(accepted);
     payload.copy(bytes, 0);

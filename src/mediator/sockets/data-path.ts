@@ -21,8 +21,8 @@ export interface DataPath {
 
 /** One socket's end of its data path: what the socket handlers call to move payloads. */
 export interface Carrier {
-  /** A stream's payload, handed to the connection, which copies what it takes; how many bytes it took. */
-  send(payload: Payload): number | SocketError;
+  /** A stream's payload, handed to the connection, which copies what it takes; how many bytes it took. `more` is MSG_MORE. */
+  send(payload: Payload, more: boolean): number | SocketError;
   /** `count` bytes the stream socket lets be read now (see StreamSocket.receivable), consumed unless peeking, in pieces. */
   receive(count: number, peek: boolean): Buffer[];
   /** One datagram, to `to` or the connected peer. */

@@ -11,8 +11,8 @@ const [SOCKET] = syscallNumbers('socket');
 class CarriedBytes implements Carrier {
   constructor(private readonly socket: StreamSocket | DatagramSocket) {}
 
-  send(payload: Payload): number | SocketError {
-    return (this.socket as StreamSocket).send(payload);
+  send(payload: Payload, more: boolean): number | SocketError {
+    return (this.socket as StreamSocket).send(payload, more);
   }
 
   receive(count: number, peek: boolean): Buffer[] {

@@ -2,7 +2,7 @@ import { isError, StreamSocket, type Endpoint, type SocketError } from '../../ne
 import { Errno } from '../abi/errno.js';
 import { gather, scatter, totalLength, traceePayload, type Iovec } from '../abi/iovec.js';
 import { SIGPIPE } from '../abi/signal.js';
-import { MSG_DONTWAIT, MSG_NOSIGNAL, MSG_PEEK, MSG_TRUNC, MSG_WAITALL } from '../abi/socket.js';
+import { MSG_DONTWAIT, MSG_MORE, MSG_NOSIGNAL, MSG_PEEK, MSG_TRUNC, MSG_WAITALL } from '../abi/socket.js';
 import type { SyscallContext } from '../syscalls/context.js';
 import { blocked, done, fail, type Outcome } from '../syscalls/outcome.js';
 import type { OpenFile } from '../tracees/fd-table.js';
@@ -57,7 +57,7 @@ export function sendPayload(ctx: SyscallContext, file: OpenFile<SocketFile>, vec
   }
   const total = totalLength(vectors);
   const already = ctx.state.sent ?? 0;
-  const accepted = total === already ? 0 : carrier.send(traceePayload(ctx.memory, vectors, already));
+  const accepted = total === already ? 0 : carrier.send(traceePayload(ctx.memory, vectors, already), (flags & MSG_MORE) !== 0);
   if (isError(accepted)) {
     if (accepted.code === 'EAGAIN') {
       if (already > 0) return done(already);

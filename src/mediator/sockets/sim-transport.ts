@@ -5,37 +5,22 @@ import type { MediatorObserver } from '../observer.js';
 import type { Scheduler } from '../loop/scheduler.js';
 
 /**
- * About how many bytes of a route's transfers may cross between two looks at
- * a followed stream, at the route's full speed: what a reader of a long
- * stream gets per wakeup (more on a route so fast that looks would come more
- * often than SHORTEST_LOOK_PERIOD). Smaller makes streams smoother and runs
- * slower (a reader reading 64 KiB at a time makes one more read per look,
- * for the rest).
- */
-export const CROSSING_GRAIN_BYTES = 256 * 1024;
-
-/**
- * The shortest time between two looks, whatever the route's speed: on a
- * link faster than about 20 Gbit/s a grain crosses in less, and looking
- * more often would cost more wall time per byte while telling a reader no
- * more than a real NIC does, which batches what it received over tens of
- * microseconds before the receiving kernel sees it (interrupt coalescing).
+ * The shortest time between two looks at a followed connection, whatever
+ * its round trip: looking more often would cost more wall time per byte
+ * while telling a reader no more than a real NIC does, which batches what
+ * it received over tens of microseconds before the receiving kernel sees it
+ * (interrupt coalescing).
  */
 export const SHORTEST_LOOK_PERIOD = 100e-6;
 
 /**
  * The virtual network's transport: every transfer is a SimGrid comm between
  * the hosts, and how far it got is what SimGrid's model says (latency,
- * bandwidth sharing and routes stay SimGrid's). A followed stream is looked
- * at every CROSSING_GRAIN_BYTES' worth of its route's bottleneck bandwidth,
- * or every SHORTEST_LOOK_PERIOD on a faster route.
+ * bandwidth sharing and routes stay SimGrid's). A followed connection is
+ * looked at as often as it asks, but not more often than every
+ * SHORTEST_LOOK_PERIOD; protocol timers are the scheduler's.
  */
 export class SimTransport implements Transport {
-  /** Seconds between two looks, by host pair (source index × hosts + destination index); Infinity for a route of latency alone. */
-  private readonly periods = new Map<number, number>();
-  /** What `holdAbove` answers, by host pair, once a control segment measured the route's latency. */
-  private readonly holdBytes = new Map<number, number>();
-
   constructor(
     private readonly sim: Simulation,
     private readonly scheduler: Scheduler,
@@ -53,11 +38,9 @@ export class SimTransport implements Transport {
       throw noRouteError(this.sim, source, destination) ?? error;
     }
     const observer = this.observer;
-    const startedAt = this.scheduler.now;
-    const token = observer?.commStarted(source, destination, bytes, startedAt);
+    const token = observer?.commStarted(source, destination, bytes, this.scheduler.now);
     this.scheduler.onActivityEnd(id, () => {
       if (token !== undefined) observer!.commEnded(token, this.scheduler.now);
-      if (bytes === 0) this.learnLatency(from, to, this.scheduler.now - startedAt);
       delivered();
     });
     // SimGrid's progress is fluid: only whole bytes cross.
@@ -65,50 +48,21 @@ export class SimTransport implements Transport {
     return { crossed: token === undefined ? crossed : firstCrossingTold(crossed, () => observer!.commCrossing(token)) };
   }
 
-  follow(source: string, destination: string, look: () => boolean): void {
-    const period = this.period(this.hostIndexes.get(source)!, this.hostIndexes.get(destination)!);
-    // A route of latency alone carries every byte at once, when its transfer completes.
-    if (!Number.isFinite(period)) return;
+  follow(_source: string, _destination: string, period: number, look: () => boolean): void {
+    const wait = Math.max(SHORTEST_LOOK_PERIOD, period);
     const next = (): void =>
-      this.scheduler.at(
-        this.scheduler.now + period,
-        () => true,
-        () => {
-          if (look()) next();
-        },
-      );
+      this.after(wait, () => {
+        if (look()) next();
+      });
     next();
   }
 
-  holdAbove(source: string, destination: string): number {
-    return this.holdBytes.get(this.pair(this.hostIndexes.get(source)!, this.hostIndexes.get(destination)!)) ?? Infinity;
+  now(): number {
+    return this.scheduler.now;
   }
 
-  /**
-   * A control segment carries no bytes: its comm lasted the route's latency
-   * as SimGrid's model has it (with the model's latency factor), which no
-   * reading of the platform file would give.
-   */
-  private learnLatency(from: number, to: number, latency: number): void {
-    const pair = this.pair(from, to);
-    if (this.holdBytes.has(pair)) return;
-    const bandwidth = bottleneckBandwidth(this.sim, from, to);
-    // What the route carries during its latency and until the next look; a route of latency alone is never followed: nothing may wait.
-    this.holdBytes.set(pair, Number.isFinite(bandwidth) ? (latency + this.period(from, to)) * bandwidth : Infinity);
-  }
-
-  private pair(from: number, to: number): number {
-    return from * this.hostIndexes.size + to;
-  }
-
-  private period(from: number, to: number): number {
-    const pair = this.pair(from, to);
-    let period = this.periods.get(pair);
-    if (period === undefined) {
-      period = Math.max(SHORTEST_LOOK_PERIOD, CROSSING_GRAIN_BYTES / bottleneckBandwidth(this.sim, from, to));
-      this.periods.set(pair, period);
-    }
-    return period;
+  after(seconds: number, action: () => void): void {
+    this.scheduler.at(this.scheduler.now + seconds, () => true, action);
   }
 }
 
@@ -123,12 +77,6 @@ function firstCrossingTold(crossed: () => number, first: () => void): () => numb
     }
     return bytes;
   };
-}
-
-/** The smallest bandwidth of the links from one host to the other (Infinity for a route of latency alone). */
-function bottleneckBandwidth(sim: Simulation, from: number, to: number): number {
-  const bandwidths = new Map(sim.links().map((link) => [link.name, link.bandwidth]));
-  return Math.min(...sim.route(from, to).links.map((name) => bandwidths.get(name) ?? Infinity));
 }
 
 /**

@@ -22,6 +22,8 @@ import {
   SO_REUSEPORT,
   SO_SNDBUF,
   SO_TYPE,
+  TCP_CORK,
+  TCP_NODELAY,
   decodeIntOption,
   encodeIntOption,
   finishReceivedMsghdr,
@@ -177,6 +179,10 @@ function setsockopt(ctx: SyscallContext): Outcome {
     // The stream keeps what was asked (in payload bytes), which getsockopt reports doubled.
     if (socket instanceof StreamSocket && name === SO_SNDBUF) socket.sendBufferSize = Math.max(integer, SMALLEST_SEND_BUFFER / 2);
     if (socket instanceof StreamSocket && name === SO_RCVBUF) socket.receiveBufferSize = Math.max(integer, SMALLEST_RECEIVE_BUFFER / 2);
+  }
+  if (level === IPPROTO_TCP && socket instanceof StreamSocket) {
+    if (name === TCP_NODELAY) socket.noDelay = integer !== 0;
+    if (name === TCP_CORK) socket.cork = integer !== 0;
   }
   options.set(`${level}:${name}`, raw);
   return done(0);
