@@ -23,7 +23,7 @@ export interface MediatorObserver {
   /** The thread's syscall finished with the value its handler decided. */
   syscallDone(thread: Thread, value: number, date: number): void;
   /**
-   * Bytes (0 for a control segment) started across the platform; returns a
+   * Payload bytes (0 for a control segment) started across the platform; returns a
    * token for `commEnded`. The thread on the CPU, if any, is the sender.
    */
   commStarted(fromHost: string, toHost: string, bytes: number, date: number): number;

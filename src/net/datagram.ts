@@ -179,7 +179,7 @@ export class DatagramSocket extends Watchable {
   private carry(fromHost: string, toHost: string, datagram: Datagram, destination: Endpoint): void {
     const flight = { arrived: false, land: () => this.ctx.datagramReceiver(toHost, destination, datagram.source)?.deliver(datagram) };
     this.inFlight.push(flight);
-    this.ctx.transport.start(fromHost, toHost, datagramWireBytes(datagram.data.length), () => {
+    this.ctx.transport.start(fromHost, toHost, datagramWireBytes(datagram.data.length), datagram.data.length, () => {
       flight.arrived = true;
       for (let head = this.inFlight.peek(); head?.arrived; head = this.inFlight.peek()) {
         this.inFlight.shift();
@@ -193,7 +193,7 @@ export class DatagramSocket extends Watchable {
    * it sat beside the asking host, so a lookup costs two local transfers.
    */
   private askNameserver(query: Buffer, source: Endpoint, nameserver: Endpoint): void {
-    this.ctx.transport.start(this.host, this.host, datagramWireBytes(query.length), () => {
+    this.ctx.transport.start(this.host, this.host, datagramWireBytes(query.length), query.length, () => {
       const reply = this.ctx.answerDns(query);
       if (reply === null) return;
       this.carry(this.host, this.host, { data: reply, source: nameserver }, source);

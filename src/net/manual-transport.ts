@@ -41,7 +41,7 @@ export class ManualTransport implements Transport {
     return this.looks.length;
   }
 
-  start(srcHost: string, dstHost: string, bytes: number, onDelivered: () => void): Transfer {
+  start(srcHost: string, dstHost: string, bytes: number, _payload: number, onDelivered: () => void): Transfer {
     this.started++;
     this.bytesStarted += bytes;
     const entry: Entry = { srcHost, dstHost, bytes, onDelivered, crossed: 0 };

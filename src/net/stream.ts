@@ -210,10 +210,10 @@ export class StreamSocket extends Watchable {
     this.remoteEndpoint = target;
     this.currentState = 'connecting';
     this.synSentAt = this.ctx.transport.now();
-    this.ctx.transport.start(this.host, serverHost, CONTROL_SEGMENT_WIRE_BYTES, () => {
+    this.ctx.transport.start(this.host, serverHost, CONTROL_SEGMENT_WIRE_BYTES, 0, () => {
       const listener = this.ctx.listenerAt(serverHost, target);
       if (listener) listener.offer(this);
-      else this.ctx.transport.start(serverHost, this.host, CONTROL_SEGMENT_WIRE_BYTES, () => this.refusedArrives());
+      else this.ctx.transport.start(serverHost, this.host, CONTROL_SEGMENT_WIRE_BYTES, 0, () => this.refusedArrives());
     });
     this.changed();
     return fail('EINPROGRESS');
@@ -418,7 +418,7 @@ export class StreamSocket extends Watchable {
     child.noDelayOption = this.noDelayOption;
     child.corkOption = this.corkOption;
     this.ports().attach(child.id, child.localEndpoint.address, child.localEndpoint.port, this);
-    this.ctx.transport.start(this.host, client.host, CONTROL_SEGMENT_WIRE_BYTES, () => client.synAckArrives(child, this));
+    this.ctx.transport.start(this.host, client.host, CONTROL_SEGMENT_WIRE_BYTES, 0, () => client.synAckArrives(child, this));
   }
 
   private admitWaitingClients(): void {
@@ -428,7 +428,7 @@ export class StreamSocket extends Watchable {
   }
 
   private refuse(client: StreamSocket): void {
-    this.ctx.transport.start(this.host, client.host, CONTROL_SEGMENT_WIRE_BYTES, () => client.refusedArrives());
+    this.ctx.transport.start(this.host, client.host, CONTROL_SEGMENT_WIRE_BYTES, 0, () => client.refusedArrives());
   }
 
   private synAckArrives(child: StreamSocket, listener: StreamSocket): void {

@@ -263,7 +263,7 @@ export class TcpDirection {
 
   private launch(flight: Flight): void {
     this.flights.push(flight);
-    flight.transfer = this.transport.start(this.fromHost, this.toHost, flight.wire, () => {
+    flight.transfer = this.transport.start(this.fromHost, this.toHost, flight.wire, flight.bytes, () => {
       flight.complete = true;
       if (this.cross(flight, flight.bytes)) this.afterLanding();
       this.arrive();
@@ -359,7 +359,7 @@ export class TcpDirection {
     this.ackCount++;
     this.ackTimerArmed = false;
     this.acks.acknowledged();
-    this.transport.start(this.toHost, this.fromHost, CONTROL_SEGMENT_WIRE_BYTES, () => this.ackArrives(upTo));
+    this.transport.start(this.toHost, this.fromHost, CONTROL_SEGMENT_WIRE_BYTES, 0, () => this.ackArrives(upTo));
   }
 
   /** An acknowledgment up to `upTo` reached the sender: the send buffer frees, the window grows and slides. */

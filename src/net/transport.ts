@@ -1,9 +1,9 @@
 /**
  * How bytes cross the simulated platform. The mediator maps `start` onto a
  * SimGrid comm from `srcHost` to `dstHost` and calls `onDelivered` when the
- * comm completes; tests use a fake that completes on demand. The bytes are
- * wire bytes: what a segment or datagram occupies on a link, headers and
- * framing included (see tcp/segments.ts).
+ * comm completes; tests use a fake that completes on demand. A comm carries
+ * wire bytes: what segments or datagrams occupy on a link, headers and
+ * framing included (see wire.ts).
  *
  * A connection with bytes under way asks to be followed: it is then looked
  * at from time to time, when it asks each of its transfers how far it got,
@@ -11,7 +11,8 @@
  * as they cross rather than when a whole flight has.
  */
 export interface Transport {
-  start(srcHost: string, dstHost: string, bytes: number, onDelivered: () => void): Transfer;
+  /** `wireBytes` cross the route, carrying `payload` bytes of the programs' data (0 for a control segment). */
+  start(srcHost: string, dstHost: string, wireBytes: number, payload: number, onDelivered: () => void): Transfer;
   /**
    * Calls `look` every so often, at dates when bytes from `srcHost` to
    * `dstHost` may have crossed, for as long as it returns true; `period` is

@@ -84,10 +84,11 @@ describe('the report (--report)', () => {
       expect(sleeper).toMatchObject({ host: 'alice', command: '/bin/sleep', exit: { code: 0 }, start: 0.002, bytesSent: 0, bytesReceived: 0 });
       expect(receiver!.command).toMatch(/net_transfer$/);
 
-      // The receiver ends once the last byte is in and the FIN followed it: at most one more latency.
+      // The receiver ends once the last byte is in and the FIN followed it: no sooner than one comm of
+      // the whole megabyte would end, and later by TCP's slow start, which takes at most ten more round trips here.
       const transferEnd = await engineTransferEnd();
       expect(receiver!.end).toBeGreaterThanOrEqual(transferEnd - 1e-9);
-      expect(receiver!.end).toBeLessThanOrEqual(transferEnd + LATENCY_FACTOR * LINK_LATENCY + 1e-6);
+      expect(receiver!.end).toBeLessThanOrEqual(transferEnd + 10 * 2 * LATENCY_FACTOR * LINK_LATENCY);
       // Half a second after it started sleeping, which is soon after its start.
       expect(sleeper!.end).toBeGreaterThanOrEqual(0.502 - 1e-9);
       expect(report.virtualTime).toBe(Math.max(...report.processes.map((p) => p.end)));
@@ -183,7 +184,8 @@ describe('the trace (--trace)', () => {
     const { traceEvents: events } = await traceOf(['--network', mode, '--cpu-model', 'none']);
     const starts = events.filter((e) => e.ph === 's');
     const ends = events.filter((e) => e.ph === 'f');
-    expect(starts.length).toBeGreaterThanOrEqual(10); // ten writes of 100 kB
+    // The first write's bytes leave inside it (the initial window); the rest leave as ACKs come back, outside any send.
+    expect(starts.length).toBeGreaterThanOrEqual(1);
     expect(ends.map((e) => e.id).sort()).toEqual(starts.map((e) => e.id).sort());
     const sliceAt = (flow: TraceEvent) => events.find((e) => e.ph === 'X' && e.pid === flow.pid && e.tid === flow.tid && e.ts === flow.ts);
     for (const start of starts) {

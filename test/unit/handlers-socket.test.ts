@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EPHEMERAL_FIRST } from '../../src/net/index.js';
+import { EPHEMERAL_FIRST, type StreamSocket } from '../../src/net/index.js';
 import { Errno } from '../../src/mediator/abi/errno.js';
 import {
   AF_INET,
@@ -17,6 +17,10 @@ import {
   SO_RCVBUF,
   SO_SNDBUF,
   SO_TYPE,
+  IPPROTO_TCP,
+  TCP_CORK,
+  TCP_MAXSEG,
+  TCP_NODELAY,
 } from '../../src/mediator/abi/socket.js';
 import { syscallNumber } from '../../src/mediator/abi/syscall-numbers.js';
 import { FakeMemory, FakeWorld, openSocket, sockaddrIn, waitOf, type FakeTracee, type WorldOptions } from '../helpers/fake-tracee.js';
@@ -275,6 +279,21 @@ describe('socket options', () => {
     setInt(tracee, fd, SO_RCVBUF, 30_000);
     expect(getInt(tracee, fd, SO_SNDBUF).value).toBe(20_000);
     expect(getInt(tracee, fd, SO_RCVBUF).value).toBe(60_000);
+  });
+
+  it('TCP_NODELAY and TCP_CORK reach the connection and read back as set; TCP_MAXSEG is 536 before a connection, as Linux says', () => {
+    const tracee = new FakeWorld().spawn('alice');
+    const fd = openSocket(tracee, SOCK_STREAM, 3);
+    const tcpInt = (name: number) => {
+      const value = tracee.map(16);
+      expect(tracee.call('getsockopt', fd, IPPROTO_TCP, name, value, tracee.map(int32(16)))).toEqual(DONE);
+      return int32At(tracee, value);
+    };
+    expect(tracee.call('setsockopt', fd, IPPROTO_TCP, TCP_NODELAY, tracee.map(int32(1)), 4)).toEqual(DONE);
+    expect(tracee.call('setsockopt', fd, IPPROTO_TCP, TCP_CORK, tracee.map(int32(1)), 4)).toEqual(DONE);
+    const socket = (tracee.process.fds.get(fd)!.object as SocketFile).socket as StreamSocket;
+    expect([socket.noDelay, socket.cork]).toEqual([true, true]);
+    expect([tcpInt(TCP_NODELAY), tcpInt(TCP_CORK), tcpInt(TCP_MAXSEG)]).toEqual([1, 1, 536]);
   });
 
   it("a datagram socket reports Linux's default buffers until they are set: 212992 bytes (net.core.wmem_default and rmem_default)", () => {

@@ -59,7 +59,7 @@ describe("the mediator's transport", () => {
     const { transport, scheduler, comms, runOut } = await setup();
     const bytes = 1e6;
     let deliveredAt: number | undefined;
-    const transfer = transport.start('a', 'b', bytes, () => {
+    const transfer = transport.start('a', 'b', bytes, bytes, () => {
       deliveredAt = scheduler.now;
     });
     const seen: Array<{ date: number; crossed: number }> = [];
@@ -87,7 +87,7 @@ describe("the mediator's transport", () => {
     const fired: number[] = [];
     transport.after(0.04, () => fired.push(transport.now()));
     transport.after(0.2, () => fired.push(transport.now()));
-    transport.start('a', 'b', 1000, () => fired.push(scheduler.now));
+    transport.start('a', 'b', 1000, 1000, () => fired.push(scheduler.now));
     runOut();
     expect(fired).toEqual([LATENCY + 1000 / RATE, 0.04, 0.2]);
   });
@@ -97,7 +97,7 @@ describe("the mediator's transport", () => {
     const { transport, scheduler, runOut } = await setup(bandwidth);
     const start = scheduler.now;
     let delivered = false;
-    transport.start('a', 'b', 100e6, () => {
+    transport.start('a', 'b', 100e6, 100e6, () => {
       delivered = true;
     });
     const dates: number[] = [];
@@ -114,7 +114,7 @@ describe("the mediator's transport", () => {
   it('two transfers sharing the link cross alike, each at half the rate', async () => {
     const { transport, scheduler, runOut } = await setup();
     const delivered: number[] = [];
-    const transfers = [0, 1].map(() => transport.start('a', 'b', 1e6, () => delivered.push(scheduler.now)));
+    const transfers = [0, 1].map(() => transport.start('a', 'b', 1e6, 1e6, () => delivered.push(scheduler.now)));
     const seen: number[][] = [];
     transport.follow('a', 'b', PERIOD, () => {
       if (delivered.length > 0) return false;

@@ -33,6 +33,7 @@ export const SO_PROTOCOL = 38;
 export const SO_DOMAIN = 39;
 export const IPPROTO_TCP = 6;
 export const TCP_NODELAY = 1;
+export const TCP_MAXSEG = 2;
 export const TCP_CORK = 3;
 export const IPPROTO_UDP = 17;
 export const IPPROTO_IPV6 = 41;

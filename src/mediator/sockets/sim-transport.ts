@@ -28,7 +28,7 @@ export class SimTransport implements Transport {
     private readonly observer: MediatorObserver | undefined,
   ) {}
 
-  start(source: string, destination: string, bytes: number, delivered: () => void): Transfer {
+  start(source: string, destination: string, bytes: number, payload: number, delivered: () => void): Transfer {
     const from = this.hostIndexes.get(source)!;
     const to = this.hostIndexes.get(destination)!;
     let id: number;
@@ -38,7 +38,7 @@ export class SimTransport implements Transport {
       throw noRouteError(this.sim, source, destination) ?? error;
     }
     const observer = this.observer;
-    const token = observer?.commStarted(source, destination, bytes, this.scheduler.now);
+    const token = observer?.commStarted(source, destination, payload, this.scheduler.now);
     this.scheduler.onActivityEnd(id, () => {
       if (token !== undefined) observer!.commEnded(token, this.scheduler.now);
       delivered();

@@ -1,4 +1,4 @@
-import { isError, StreamSocket, type Endpoint, type SocketError } from '../../../net/index.js';
+import { isError, MSS, StreamSocket, type Endpoint, type SocketError } from '../../../net/index.js';
 import { Errno } from '../../abi/errno.js';
 import {
   AF_INET,
@@ -23,6 +23,7 @@ import {
   SO_SNDBUF,
   SO_TYPE,
   TCP_CORK,
+  TCP_MAXSEG,
   TCP_NODELAY,
   decodeIntOption,
   encodeIntOption,
@@ -230,6 +231,8 @@ function getsockopt(ctx: SyscallContext): Outcome {
         break;
     }
   }
+  // Linux reports the segment size in use once connected, TCP_MSS_DEFAULT before.
+  if (level === IPPROTO_TCP && name === TCP_MAXSEG && socket instanceof StreamSocket) answer = encodeIntOption(socket.state === 'connected' ? MSS : 536);
   answer ??= encodeIntOption(0);
   const room = readI32(ctx.memory, lengthPointer);
   const shown = answer.subarray(0, Math.max(0, Math.min(room, answer.length)));
