@@ -94,11 +94,12 @@ export class ManualTransport implements Transport {
     for (const look of looks) if (look()) this.looks.push(look);
   }
 
-  /** Completes the transfers pending now, oldest first, but not those they start: one network hop. */
+  /** Completes the transfers pending now, oldest first, but not those they start, then looks at the followed streams: one network hop. */
   completeRound(): number {
     const round = this.entries;
     this.entries = [];
     for (const entry of round) entry.onDelivered();
+    this.look();
     return round.length;
   }
 

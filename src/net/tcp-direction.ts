@@ -222,11 +222,13 @@ export class TcpDirection {
     const unsent = this.queued - this.outstanding;
     const receiveWindow = this.receiveBufferSize - this.deliveredCount - this.notLanded;
     const allowed = Math.min(this.congestion.bytes - this.outstanding, receiveWindow);
+    const window = Math.min(this.congestion.bytes, this.receiveBufferSize);
     const corked = this.corkedFlag || more;
-    const bytes = bytesToSend(unsent, allowed, this.outstanding, this.smallSentUpTo > this.ackedUpTo, {
+    const bytes = bytesToSend(unsent, allowed, window, this.outstanding, this.smallSentUpTo > this.ackedUpTo, {
       noDelay: this.noDelayFlag,
       corked,
       pushAll: this.finQueued || this.ceilingPassed,
+      ackDue: this.ackDue(),
     });
     if (bytes > 0) this.sendFlight(bytes);
     if (corked && unsent > bytes && unsent - bytes < MSS) this.armCorkCeiling();
@@ -236,6 +238,14 @@ export class TcpDirection {
         this.finArrived = true;
       });
     }
+  }
+
+  /** Whether the oldest byte in flight left more than half a round trip ago, so that its ACK should come soon. */
+  private ackDue(): boolean {
+    const oldest = this.sends.peek();
+    if (oldest === undefined) return false;
+    const roundTrip = Number.isFinite(this.congestion.minRtt) ? this.congestion.minRtt : this.roundTrip;
+    return this.transport.now() - oldest.at > roundTrip / 2;
   }
 
   /** tcp(7): corked data goes after 200 ms whatever happens. */
@@ -265,6 +275,8 @@ export class TcpDirection {
     this.flights.push(flight);
     flight.transfer = this.transport.start(this.fromHost, this.toHost, flight.wire, flight.bytes, () => {
       flight.complete = true;
+      // A followed connection's bytes land at its looks, as a NIC coalesces what it receives.
+      if (this.followed && flight.bytes > 0) return;
       if (this.cross(flight, flight.bytes)) this.afterLanding();
       this.arrive();
     });
@@ -275,16 +287,17 @@ export class TcpDirection {
     }
   }
 
-  /** Lands the whole segments that crossed in every flight under way; returns whether the direction is still worth following. */
+  /** Lands the flights that arrived and the whole segments that crossed of the others; returns whether the direction is still worth following. */
   private look(): boolean {
     let landed = false;
     for (let i = 0; i < this.flights.length; i++) {
       const flight = this.flights.at(i)!;
-      if (flight.bytes === 0 || flight.complete) continue;
-      const crossed = Math.min(flight.bytes, Math.floor((flight.transfer!.crossed() * flight.bytes) / flight.wire));
-      if (this.cross(flight, Math.floor(crossed / MSS) * MSS)) landed = true;
+      if (flight.bytes === 0) continue;
+      const crossed = flight.complete ? flight.bytes : Math.min(flight.bytes, Math.floor((flight.transfer!.crossed() * flight.bytes) / flight.wire));
+      if (this.cross(flight, flight.complete ? crossed : Math.floor(crossed / MSS) * MSS)) landed = true;
     }
     if (landed) this.afterLanding();
+    this.arrive();
     this.followed = this.notLanded > 0;
     return this.followed;
   }
@@ -304,10 +317,10 @@ export class TcpDirection {
     this.onChange();
   }
 
-  /** Control segments take effect in sending order, once everything sent before them has arrived. */
+  /** Control segments take effect in sending order, once everything sent before them has arrived and landed. */
   private arrive(): void {
     let acted = false;
-    for (let head = this.flights.peek(); head?.complete; head = this.flights.peek()) {
+    for (let head = this.flights.peek(); head?.complete && head.landed === head.bytes; head = this.flights.peek()) {
       this.flights.shift();
       if (head.onArrival === undefined) continue;
       head.onArrival();

@@ -86,32 +86,41 @@ describe('the congestion window (RFC 5681, RFC 6928, RFC 9438, RFC 9406)', () =>
 });
 
 describe("when a partial segment may go (Nagle's algorithm, TCP_CORK, MSG_MORE)", () => {
-  const nagle: HoldRules = { noDelay: false, corked: false, pushAll: false };
+  const nagle: HoldRules = { noDelay: false, corked: false, pushAll: false, ackDue: true };
 
   it('sends a small write at once when nothing is in flight', () => {
-    expect(bytesToSend(100, 1e6, 0, false, nagle)).toBe(100);
+    expect(bytesToSend(100, 1e6, 1e6, 0, false, nagle)).toBe(100);
   });
 
   it("holds a partial segment while a partial segment sent is unacknowledged (Minshall's variant, as Linux)", () => {
-    expect(bytesToSend(60, 1e6, 40, true, nagle)).toBe(0);
-    expect(bytesToSend(MSS + 60, 1e6, 40, true, nagle)).toBe(MSS);
+    expect(bytesToSend(60, 1e6, 1e6, 40, true, nagle)).toBe(0);
+    expect(bytesToSend(MSS + 60, 1e6, 1e6, 40, true, nagle)).toBe(MSS);
     // Only full segments in flight: the partial one goes.
-    expect(bytesToSend(60, 1e6, 10 * MSS, false, nagle)).toBe(60);
+    expect(bytesToSend(60, 1e6, 1e6, 10 * MSS, false, nagle)).toBe(60);
   });
 
   it('sends it at once with TCP_NODELAY, and everything once the FIN follows', () => {
-    expect(bytesToSend(60, 1e6, 40, true, { ...nagle, noDelay: true })).toBe(60);
-    expect(bytesToSend(60, 1e6, 40, true, { ...nagle, corked: true, pushAll: true })).toBe(60);
+    expect(bytesToSend(60, 1e6, 1e6, 40, true, { ...nagle, noDelay: true })).toBe(60);
+    expect(bytesToSend(60, 1e6, 1e6, 40, true, { ...nagle, corked: true, pushAll: true })).toBe(60);
   });
 
   it('holds a partial segment while corked, even with nothing in flight and TCP_NODELAY', () => {
-    expect(bytesToSend(3 * MSS + 7, 1e6, 0, false, { noDelay: true, corked: true, pushAll: false })).toBe(3 * MSS);
+    expect(bytesToSend(3 * MSS + 7, 1e6, 1e6, 0, false, { noDelay: true, corked: true, pushAll: false, ackDue: true })).toBe(3 * MSS);
   });
 
   it('sends whole segments only while more waits than the windows allow, unless they are smaller than a segment with nothing in flight', () => {
-    expect(bytesToSend(10 * MSS, 3 * MSS + 100, 0, false, nagle)).toBe(3 * MSS);
-    expect(bytesToSend(10 * MSS, 300, 0, false, nagle)).toBe(300);
-    expect(bytesToSend(10 * MSS, 300, MSS, false, nagle)).toBe(0);
+    expect(bytesToSend(10 * MSS, 3 * MSS + 100, 1e6, 0, false, nagle)).toBe(3 * MSS);
+    expect(bytesToSend(10 * MSS, 300, 1e6, 0, false, nagle)).toBe(300);
+    expect(bytesToSend(10 * MSS, 300, 1e6, MSS, false, nagle)).toBe(0);
+  });
+
+  it('with an ACK due soon, waits for a window opening worth a burst: a third of the window, or 64 KiB (TSO deferral)', () => {
+    const window = 30 * MSS;
+    expect(bytesToSend(100 * MSS, 9 * MSS, window, 21 * MSS, false, { ...nagle, ackDue: false })).toBe(9 * MSS);
+    expect(bytesToSend(100 * MSS, 9 * MSS, window, 21 * MSS, false, nagle)).toBe(0);
+    expect(bytesToSend(100 * MSS, 10 * MSS, window, 20 * MSS, false, nagle)).toBe(10 * MSS);
+    expect(bytesToSend(1000 * MSS, 44 * MSS, 1000 * MSS, 900 * MSS, false, nagle)).toBe(44 * MSS);
+    expect(bytesToSend(1000 * MSS, 43 * MSS, 1000 * MSS, 900 * MSS, false, nagle)).toBe(0);
   });
 });
 

@@ -1,5 +1,10 @@
 import { MSS } from '../wire.js';
 
+/** The largest burst Linux hands its NIC at once: a 64 KiB TSO segment holds 44 full segments. */
+const LARGEST_BURST = 44 * MSS;
+/** Linux's tcp_tso_win_divisor: a burst worth sending is at least this fraction of the window. */
+const TSO_WIN_DIVISOR = 3;
+
 /** What holds a partial segment back, besides the windows. */
 export interface HoldRules {
   /** TCP_NODELAY: Nagle's algorithm is off. */
@@ -8,28 +13,34 @@ export interface HoldRules {
   corked: boolean;
   /** Everything goes: the FIN follows it, or the cork's ceiling passed. */
   pushAll: boolean;
+  /** An ACK is due soon: the oldest byte in flight left more than half a round trip ago. */
+  ackDue: boolean;
 }
 
 /**
  * How many of the `unsent` bytes a sender lets go now, when the congestion
- * and receive windows allow `allowed` more bytes in flight and `outstanding`
- * are sent and unacknowledged; `smallUnacked` says whether a segment shorter
- * than MSS is among those.
+ * and receive windows allow `allowed` more bytes in flight out of `window`
+ * and `outstanding` are sent and unacknowledged; `smallUnacked` says
+ * whether a segment shorter than MSS is among those.
  *
  * Only whole segments go while more waits than the windows allow (a
  * partial one would only be followed by another: silly-window avoidance,
  * RFC 1122 4.2.3.4), unless the windows are smaller than a segment and
- * nothing is in flight to open them. When all that waits may go, its last,
+ * nothing is in flight to open them; and, when an ACK is due soon, only a
+ * burst worth it, as Linux defers small TSO bursts (tcp_tso_should_defer):
+ * a full 64 KiB burst or a third of the window, else that ACK will open
+ * more. When all that waits may go, its last,
  * partial segment waits while the socket is corked (tcp(7): TCP_CORK,
  * MSG_MORE), or under Nagle's algorithm (RFC 896) as Linux applies it with
  * Minshall's refinement (tcp_nagle_check): while a partial segment already
  * sent is unacknowledged.
  */
-export function bytesToSend(unsent: number, allowed: number, outstanding: number, smallUnacked: boolean, rules: HoldRules): number {
+export function bytesToSend(unsent: number, allowed: number, window: number, outstanding: number, smallUnacked: boolean, rules: HoldRules): number {
   if (unsent <= 0 || allowed <= 0) return 0;
   if (allowed < unsent) {
-    const whole = Math.floor(allowed / MSS) * MSS;
-    return whole > 0 || outstanding > 0 ? whole : allowed;
+    if (outstanding === 0) return Math.max(Math.floor(allowed / MSS) * MSS, allowed < MSS ? allowed : 0);
+    const burstWorthIt = rules.ackDue ? Math.min(LARGEST_BURST, window / TSO_WIN_DIVISOR) : 0;
+    return allowed >= burstWorthIt ? Math.floor(allowed / MSS) * MSS : 0;
   }
   const partial = unsent % MSS;
   if (partial === 0 || rules.pushAll) return unsent;
