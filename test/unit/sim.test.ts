@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { loadSimulation, loadSimulationFromString } from '../../src/sim/index.js';
+import { platformXml } from '../helpers/platform-xml.js';
 
 /*
  * Dates under SimGrid's default network model (LV08, a CM02 variant), from
@@ -23,24 +24,13 @@ const LAT_FACTOR = 13.01;
 const BW_FACTOR = 0.97;
 const CROSS = 1.05;
 
-function platform(body: string): string {
-  return `<?xml version='1.0'?>
-<!DOCTYPE platform SYSTEM "https://simgrid.org/simgrid.dtd">
-<platform version="4.1">
-  <zone id="z" routing="Full">
-${body}
-  </zone>
-</platform>
-`;
-}
-
-const twoHostsOneLink = platform(`
+const twoHostsOneLink = platformXml(`
     <host id="a" speed="1Gf"/>
     <host id="b" speed="2Gf" core="2"/>
     <link id="l" bandwidth="10MBps" latency="1ms"/>
     <route src="a" dst="b"><link_ctn id="l"/></route>`);
 
-const chain = platform(`
+const chain = platformXml(`
     <host id="a" speed="1Gf"/>
     <host id="b" speed="1Gf"/>
     <link id="fast" bandwidth="100MBps" latency="1ms"/>
@@ -249,7 +239,7 @@ describe('SimGrid WebAssembly engine: clock and activities', () => {
 
   it('an exec on a host that is turned off is reported as failed', async () => {
     const sim = await loadSimulationFromString(
-      platform(`
+      platformXml(`
     <host id="a" speed="1Gf"/>
     <trace id="a-off-at-1" periodicity="1000">
 0 1
@@ -299,7 +289,7 @@ describe('SimGrid WebAssembly engine: errors', () => {
 
   it('malformed XML gives the file and the line', async () => {
     const file = join(dir, 'broken.xml');
-    writeFileSync(file, platform(`\n    <host id="a" speed="1Gf">\n    <host id="b" speed="1Gf"/>`));
+    writeFileSync(file, platformXml(`\n    <host id="a" speed="1Gf">\n    <host id="b" speed="1Gf"/>`));
     const error = await loadSimulation(file).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UserError);
     expect((error as Error).message).toMatch(new RegExp(`^${file}:\\d+: `));
@@ -308,7 +298,7 @@ describe('SimGrid WebAssembly engine: errors', () => {
 
   it('a platform that is valid XML but not a valid platform names the line', async () => {
     const file = join(dir, 'bad-speed.xml');
-    writeFileSync(file, platform(`    <host id="a" speed="fast"/>`));
+    writeFileSync(file, platformXml(`    <host id="a" speed="fast"/>`));
     const error = await loadSimulation(file).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UserError);
     expect((error as Error).message).toMatch(new RegExp(`^${file}:5: .*fast`));
