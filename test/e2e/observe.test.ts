@@ -11,8 +11,7 @@ import { REPO_ROOT } from '../helpers/paths.js';
 const CLI = join(REPO_ROOT, 'bin', 'simterpose.js');
 const PLATFORM = 'test/fixtures/platforms/net-two-hosts.xml';
 const DEPLOYMENT = 'test/fixtures/deployments/observe.xml';
-/** SimGrid's default network model (LV08) stretches every latency by this factor. */
-const LATENCY_FACTOR = 13.01;
+/** The link's latency, which the default network model (CM02, no factors) charges as it is. */
 const LINK_LATENCY = 0.01;
 
 function simterpose(args: string[], timeoutMs?: number): Promise<RunResult> {
@@ -87,7 +86,7 @@ describe('the report (--report)', () => {
       // The receiver ends once the last byte is in and the FIN followed it: at most one more latency.
       const transferEnd = await engineTransferEnd();
       expect(receiver!.end).toBeGreaterThanOrEqual(transferEnd - 1e-9);
-      expect(receiver!.end).toBeLessThanOrEqual(transferEnd + LATENCY_FACTOR * LINK_LATENCY + 1e-6);
+      expect(receiver!.end).toBeLessThanOrEqual(transferEnd + LINK_LATENCY + 1e-6);
       // Half a second after it started sleeping, which is soon after its start.
       expect(sleeper!.end).toBeGreaterThanOrEqual(0.502 - 1e-9);
       expect(report.virtualTime).toBe(Math.max(...report.processes.map((p) => p.end)));
@@ -183,7 +182,9 @@ describe('the trace (--trace)', () => {
     const { traceEvents: events } = await traceOf(['--network', mode, '--cpu-model', 'none']);
     const starts = events.filter((e) => e.ph === 's');
     const ends = events.filter((e) => e.ph === 'f');
-    expect(starts.length).toBeGreaterThanOrEqual(10); // ten writes of 100 kB
+    // Ten writes of 100 kB; a stream holds back what exceeds what the route carries during its latency plus a grain
+    // (L x B + 256 KiB = 362 kB), so the bytes of several writes may travel together: at least 1 MB / 362 kB transfers.
+    expect(starts.length).toBeGreaterThanOrEqual(Math.ceil(1e6 / (LINK_LATENCY * 10e6 + 256 * 1024)));
     expect(ends.map((e) => e.id).sort()).toEqual(starts.map((e) => e.id).sort());
     const sliceAt = (flow: TraceEvent) => events.find((e) => e.ph === 'X' && e.pid === flow.pid && e.tid === flow.tid && e.ts === flow.ts);
     for (const start of starts) {
