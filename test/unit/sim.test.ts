@@ -86,7 +86,7 @@ describe('SimGrid WebAssembly engine: dates', () => {
   });
 
   it("a long fat link runs at its bandwidth: no TCP window bound by default, 4 MiB / 2L with SimGrid's", async () => {
-    const longFat = platform(`
+    const longFat = platformXml(`
     <host id="a" speed="1Gf"/>
     <host id="b" speed="1Gf"/>
     <link id="l" bandwidth="125MBps" latency="50ms"/>
