@@ -25,6 +25,9 @@ const SYSCTLS = [
   'net.ipv4.tcp_congestion_control=cubic',
   // Linux remembers a destination's ssthresh and RTT across connections: every run starts as a first one.
   'net.ipv4.tcp_no_metrics_save=1',
+  // A new namespace copies these from the machine's own, which may be tuned: Linux's defaults (tcp(7)) instead.
+  'net.ipv4.tcp_rmem=4096 131072 6291456',
+  'net.ipv4.tcp_wmem=4096 16384 4194304',
 ];
 
 export interface RunOutput {
@@ -33,6 +36,8 @@ export interface RunOutput {
 }
 
 export class Link {
+  /** Links not closed yet, for closing on an interruption. */
+  private static readonly open = new Set<Link>();
   private readonly daemons: ChildProcess[] = [];
 
   private constructor(
@@ -46,7 +51,7 @@ export class Link {
   }
 
   /** Sets the namespaces up and starts the relay between them. */
-  static async open(profile: Profile): Promise<Link> {
+  static async start(profile: Profile): Promise<Link> {
     removeStaleNamespaces();
     const taps: Record<Side, string> = {
       server: `${NAME_PREFIX}${process.pid}s`,
@@ -62,6 +67,7 @@ export class Link {
     const relayErrors: string[] = [];
     relay.stderr?.on('data', (chunk: Buffer) => relayErrors.push(chunk.toString()));
     const link = new Link(profile, relay, relayErrors);
+    Link.open.add(link);
     try {
       await waitForLine(relay, 'ready');
       for (const side of SIDES) link.configure(side, taps[side]);
@@ -121,14 +127,22 @@ export class Link {
     }
   }
 
+  /** Closes every link still open (an interrupted run). */
+  static async closeAll(): Promise<void> {
+    for (const link of [...Link.open]) await link.close();
+  }
+
   /** Stops the servers and the relay, removes the namespaces; returns the relay's closing counts. */
   async close(): Promise<string> {
+    Link.open.delete(this);
     for (const daemon of this.daemons) {
       if (daemon.exitCode === null && daemon.signalCode === null) {
         daemon.kill('SIGKILL');
         await once(daemon, 'close');
       }
     }
+    // What the servers forked (fid serves each connection in a child) stays in the namespace: end it too.
+    for (const side of SIDES) killProcessesIn(Link.namespace(side));
     if (this.relay.exitCode === null && this.relay.signalCode === null) {
       this.relay.kill('SIGTERM');
       await once(this.relay, 'close');
@@ -159,7 +173,24 @@ function removeStaleNamespaces(): void {
   for (const line of listing.split('\n')) {
     const match = new RegExp(`^(${NAME_PREFIX}(\\d+)-\\S+)`).exec(line);
     if (match === null || Number(match[2]) === process.pid || processExists(Number(match[2]))) continue;
+    killProcessesIn(match[1]!);
     ip('netns', 'del', match[1]!);
+  }
+}
+
+function killProcessesIn(namespace: string): void {
+  let pids: string;
+  try {
+    pids = execFileSync('ip', ['netns', 'pids', namespace], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  } catch {
+    return; // no such namespace
+  }
+  for (const pid of pids.split('\n').filter((line) => line !== '')) {
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
   }
 }
 

@@ -3,6 +3,7 @@
 // mistake or without root.
 import { parseArgs } from 'node:util';
 import { type Profile, PROFILES, type RowName, ROWS } from './config.js';
+import { Link } from './link.js';
 import { missingPrivilege, type ProfileResult, runProfile } from './suite.js';
 import { failures, formatCsv, formatJson, formatText } from './table.js';
 
@@ -93,6 +94,16 @@ async function main(): Promise<number> {
     return 1;
   }
   return 0;
+}
+
+// An interrupted run leaves no namespace, relay or server behind.
+for (const [signal, status] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const) {
+  process.on(signal, () => {
+    void Link.closeAll().finally(() => process.exit(status));
+  });
 }
 
 process.exitCode = await main();

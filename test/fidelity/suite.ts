@@ -33,7 +33,7 @@ export async function runProfile(profile: Profile, rows: readonly RowName[], rou
   try {
     writeFileSync(join(workDir, HTTP_PAGE), 'x'.repeat(HTTP_PAGE_BYTES));
     const workloads = workloadsFor(rows);
-    const link = await Link.open(profile);
+    const link = await Link.start(profile);
     let relay: RelayResult;
     let real: Map<RowName, number[]>;
     let relayCounts: string;
