@@ -82,7 +82,6 @@ async function main(): Promise<number> {
   const results: ProfileResult[] = [];
   for (const profile of options.profiles) {
     const result = await runProfile(profile, options.rows, options.runs, (line) => console.error(line));
-    console.error(`${profile.name}: ${result.relayCounts}`);
     results.push(result);
   }
   const allRows = results.flatMap((result) => result.rows);

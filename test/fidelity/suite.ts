@@ -8,7 +8,7 @@ import type { Profile, RowName } from './config.js';
 import { Link } from './link.js';
 import { buildPrograms } from './programs.js';
 import { measureReal, startRealServers } from './real.js';
-import { checkRelay } from './relay-check.js';
+import { checkRelay, type RelayCheck } from './relay-check.js';
 import { measureSimulated } from './simulated.js';
 import { judgeRelay, judgeRow, type RelayResult, type RowResult } from './table.js';
 import { HTTP_PAGE, HTTP_PAGE_BYTES, unitOf, workloadsFor } from './workloads.js';
@@ -16,8 +16,17 @@ import { HTTP_PAGE, HTTP_PAGE_BYTES, unitOf, workloadsFor } from './workloads.js
 export interface ProfileResult {
   relay: RelayResult;
   rows: RowResult[];
-  /** The relay's closing counts: frames relayed and dropped per direction. */
-  relayCounts: string;
+}
+
+/** From the relay's closing lines: how many frames it released late, of how many. */
+function lateFrames(counts: string): { late: number; relayed: number } {
+  let late = 0;
+  let relayed = 0;
+  for (const match of counts.matchAll(/relayed (\d+) dropped \d+, released over \d+ us late (\d+)/g)) {
+    relayed += Number(match[1]);
+    late += Number(match[2]);
+  }
+  return { late, relayed };
 }
 
 /** Why this process cannot run the suite, or null when it can. */
@@ -34,22 +43,26 @@ export async function runProfile(profile: Profile, rows: readonly RowName[], rou
     writeFileSync(join(workDir, HTTP_PAGE), 'x'.repeat(HTTP_PAGE_BYTES));
     const workloads = workloadsFor(rows);
     const link = await Link.start(profile);
-    let relay: RelayResult;
+    let check: RelayCheck;
     let real: Map<RowName, number[]>;
     let relayCounts: string;
     try {
-      relay = judgeRelay(profile, await checkRelay(link));
-      log(`${profile.name}: relay ping ${relay.pingRttMs.toFixed(3)} ms, burst ${(relay.rateBytesPerSecond / 1e6).toFixed(3)} MB/s`);
+      check = await checkRelay(link);
+      log(`${profile.name}: relay ping ${check.pingRttMs.toFixed(3)} ms, burst ${(check.rateBytesPerSecond / 1e6).toFixed(3)} MB/s`);
       await startRealServers(link, new Set(workloads.map((workload) => workload.server)), workDir);
-      real = await measureReal(link, workloads, rounds, (row, value) => log(`${profile.name}: real ${row} ${value}`));
+      real = await measureReal(link, workloads, rounds, (row, value) => log(`${profile.name}: real ${row} ${value.toPrecision(4)}`));
     } finally {
       relayCounts = await link.close();
     }
-    const simulated = await measureSimulated(profile, workloads, workDir, workDir, (row, value) => log(`${profile.name}: simterpose ${row} ${value}`));
+    for (const line of relayCounts.split('\n')) log(`${profile.name}: ${line}`);
+    const relay = judgeRelay(profile, check, lateFrames(relayCounts));
+    const simulated = await measureSimulated(profile, workloads, workDir, workDir, (row, value) =>
+      log(`${profile.name}: simterpose ${row} ${value.toPrecision(4)}`),
+    );
     const results = rows
       .filter((row) => real.has(row) && simulated.has(row))
       .map((row) => judgeRow(profile, row, unitOf(row), real.get(row)!, simulated.get(row)!));
-    return { relay, rows: results, relayCounts };
+    return { relay, rows: results };
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }

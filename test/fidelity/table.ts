@@ -26,6 +26,9 @@ export interface RelayResult extends RelayCheck {
   pingError: number;
   rateError: number;
   verdict: Verdict;
+  /** Frames the relay released over 100 us after their time during the profile's runs (kept from the CPU), of all it relayed: not judged, it tells why the real runs spread. */
+  lateFrames: number;
+  relayedFrames: number;
 }
 
 export function judgeRow(profile: Profile, row: RowName, unit: Unit, real: number[], simterpose: number): RowResult {
@@ -48,11 +51,11 @@ export function judgeRow(profile: Profile, row: RowName, unit: Unit, real: numbe
   };
 }
 
-export function judgeRelay(profile: Profile, check: RelayCheck): RelayResult {
+export function judgeRelay(profile: Profile, check: RelayCheck, frames: { late: number; relayed: number }): RelayResult {
   const pingError = check.pingRttMs / check.expectedRttMs - 1;
   const rateError = check.rateBytesPerSecond / check.expectedBytesPerSecond - 1;
   const verdict = Math.abs(pingError) <= RELAY_BOUND && Math.abs(rateError) <= RELAY_BOUND ? 'in' : 'out';
-  return { profile: profile.name, ...check, pingError, rateError, verdict };
+  return { profile: profile.name, ...check, pingError, rateError, verdict, lateFrames: frames.late, relayedFrames: frames.relayed };
 }
 
 /** Rows and relays that fail the run: a checked row out of its bound, a relay out of its own. */
@@ -84,7 +87,8 @@ function boundText(row: RowResult): string {
 export function relayLine(relay: RelayResult): string {
   return (
     `relay ${relay.profile}: ping RTT ${number(relay.pingRttMs)} ms against 2L ${number(relay.expectedRttMs)} ms (${percent(relay.pingError, true)}), ` +
-    `burst rate ${number(relay.rateBytesPerSecond / 1e6)} MB/s against B ${number(relay.expectedBytesPerSecond / 1e6)} MB/s (${percent(relay.rateError, true)}): ${relay.verdict}`
+    `burst rate ${number(relay.rateBytesPerSecond / 1e6)} MB/s against B ${number(relay.expectedBytesPerSecond / 1e6)} MB/s (${percent(relay.rateError, true)}): ${relay.verdict}; ` +
+    `frames released over 100 us late: ${percent(relay.lateFrames / Math.max(relay.relayedFrames, 1))} of ${relay.relayedFrames}`
   );
 }
 
