@@ -1,13 +1,13 @@
 import { beforeAll, describe, expect, test } from 'vitest';
-import { AWAITING_TCP_MODEL, CI_PROFILE, CI_ROWS, CI_RUNS, PROFILES, RELAY_BOUND } from './config.js';
+import { CI_PROFILE, CI_ROWS, CI_RUNS, PROFILES, RELAY_BOUND } from './config.js';
 import { missingPrivilege, type ProfileResult, runProfile } from './suite.js';
 import { formatText } from './table.js';
 
 // The fidelity suite's short slice (`npm run fidelity` runs the whole): on
 // the 1 ms, 100 Mbit/s link, the relay's own error, then a few workloads on
 // the real kernel and under simterpose. A checked row must be within its
-// bound; a row still awaiting the TCP model must still be out of it (once in,
-// it leaves AWAITING_TCP_MODEL and is checked from then on).
+// bound; a row still awaiting the TCP model is measured and printed, not
+// judged (a row at the edge of its bound would make CI flap).
 
 const profile = PROFILES.find((candidate) => candidate.name === CI_PROFILE)!;
 const privilege = missingPrivilege();
@@ -37,13 +37,6 @@ describe.skipIf(privilege !== null)(privilege === null ? title : `${title} (skip
     expect(checked.length).toBeGreaterThan(0);
     for (const row of checked) {
       expect(row.verdict, `${row.row}: real ${row.realMedian} ${row.unit}, simterpose ${row.simterpose} ${row.unit}, bound ${row.bound}`).toBe('in');
-    }
-  });
-
-  test('rows awaiting the TCP model are still out of bounds (one that is in leaves AWAITING_TCP_MODEL)', () => {
-    for (const row of result.rows.filter((candidate) => !candidate.checked)) {
-      expect(AWAITING_TCP_MODEL).toContain(`${row.profile}/${row.row}`);
-      expect(row.verdict, `${row.row}: real ${row.realMedian} ${row.unit}, simterpose ${row.simterpose} ${row.unit}: now within bounds`).toBe('out');
     }
   });
 });
