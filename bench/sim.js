@@ -93,10 +93,14 @@ export async function run() {
 
   const { loadSimulation } = await import(simModule.href);
   const native = await nativeDriver();
+  // The native engine gets the SimGrid settings src/sim gives the WebAssembly one (simterpose's defaults differ from SimGrid's).
+  const settings = (await loadSimulation(platform)).settings
+    .filter((setting) => setting.origin.kind !== 'platform')
+    .map((setting) => `cfg ${setting.name}:${setting.value}\n`);
   const runNative = (inflight) => {
-    const script = `load ${platform}\nbench ${TOTAL} ${inflight} ${SEED}\n`;
+    const script = `${settings.join('')}load ${platform}\nbench ${TOTAL} ${inflight} ${SEED}\n`;
     const out = execFileSync(native.path, { input: script, encoding: 'utf8' }).trim().split('\n');
-    return Number(out[1]) / 1e3;
+    return Number(out[settings.length + 1]) / 1e3;
   };
   // Warm up the JIT (the compiled module is shared by every instance).
   benchWasm(await loadSimulation(platform), 20_000, 4, SEED + 1);

@@ -109,9 +109,9 @@ interface Start {
  */
 export async function runExperiment(options: ExperimentOptions): Promise<ExperimentResult> {
   if (!existsSync(options.platform)) throw new UserError(`platform file not found: ${options.platform}`);
-  const sim = await loadSimulation(options.platform);
-  const hostNames = sim.hosts().map((h) => h.name);
   const settings = resolveRunOptions(options);
+  const sim = await loadSimulation(options.platform, { cfg: settings.cfg });
+  const hostNames = sim.hosts().map((h) => h.name);
   const starts = plan(options, hostNames);
   const wallStart = performance.now();
   const outputDir = options.outputDir === undefined ? undefined : new OutputDirectory(options.outputDir);

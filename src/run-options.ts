@@ -7,6 +7,7 @@ import { allowedCpus } from './mediator/mediator.js';
 import { SYSCALLS, syscallNumber } from './mediator/syscalls/table.js';
 import type { NetworkMode } from './net/index.js';
 import { checkOutputFile, checkOutputFolder } from './output-paths.js';
+import { checkSetting, parseSetting } from './sim/settings.js';
 
 /**
  * The options of a run, declared once: `RunOptions` is what `runExperiment`
@@ -54,6 +55,11 @@ export interface RunOptions {
   stopTime?: number;
   /** Wall-clock seconds after which the run is stopped and fails (for CI): every process left is killed. */
   wallLimit?: number;
+  /**
+   * SimGrid settings, name to value (`{ 'network/model': 'LV08' }`), as SimGrid's `--cfg=name:value`: applied
+   * over simterpose's defaults and over the platform file's `<config>`, which they override.
+   */
+  cfg?: Record<string, string>;
 }
 
 /** How an option appears on the command line. */
@@ -64,8 +70,8 @@ export interface OptionSpec<T> {
   /** The value when the option is not given (shown by --help). */
   default?: T;
   choices?: readonly string[];
-  /** From the command line's text to the option's value. */
-  parse?: (text: string) => T;
+  /** From the command line's text to the option's value; `previous` is the value so far, for an option given several times. */
+  parse?(text: string, previous: T | undefined): T;
 }
 
 /** A number on the command line. */
@@ -141,6 +147,14 @@ export const RUN_OPTIONS: { readonly [K in keyof RunOptions]-?: OptionSpec<NonNu
     help: `wall-clock seconds after which the run is stopped, its processes killed, and it fails (status ${EXIT_STATUS.runFailed})`,
     parse: parseNumber,
   },
+  cfg: {
+    flag: '--cfg <name:value>',
+    help: "a SimGrid setting, as SimGrid's --cfg=name:value (repeatable). Applied in this order, the later winning: simterpose's defaults (network/model:CM02, network/crosstraffic:0, network/TCP-gamma:0: a message of S bytes on a route of latency L and bandwidth B takes L + S/B), the platform file's <config>, then --cfg",
+    parse: (text, previous) => {
+      const { name, value } = parseSetting(text);
+      return { ...previous, [name]: value };
+    },
+  },
   network: {
     flag: '--network <mode>',
     help: 'full: the mediator carries every byte; translate: real loopback sockets, addresses rewritten',
@@ -172,6 +186,8 @@ export interface ResolvedRunOptions {
   stopTime: number | undefined;
   /** Wall-clock seconds the run may take, if limited. */
   wallLimit: number | undefined;
+  /** SimGrid settings over the platform's, as `name:value`. */
+  cfg: string[];
 }
 
 /** Checks a run's options and applies their defaults; a mistake is a UserError naming the flag. */
@@ -199,6 +215,7 @@ export function resolveRunOptions(options: RunOptions): ResolvedRunOptions {
     cpuModelChosen: options.cpuModel === undefined,
     stopTime: options.stopTime === undefined ? undefined : positive('--stop-time', options.stopTime),
     wallLimit: options.wallLimit === undefined ? undefined : positive('--wall-limit', options.wallLimit),
+    cfg: resolveCfg(options.cfg),
   };
 }
 
@@ -211,6 +228,15 @@ function checkOutputs(options: RunOptions): void {
   const files = [options.report, options.trace, typeof options.strace === 'string' ? options.strace : undefined].filter((file) => file !== undefined);
   const same = files.find((file, i) => files.some((other, j) => j < i && resolve(other) === resolve(file)));
   if (same !== undefined) throw new UserError(`${same} is given for two outputs of the run: each needs its own file`);
+}
+
+/** The run's SimGrid settings as SimGrid's --cfg takes them; whether SimGrid knows them is for it to say, when it loads the platform. */
+export function resolveCfg(cfg: RunOptions['cfg']): string[] {
+  return Object.entries(cfg ?? {}).map(([name, value]) => {
+    if (typeof value !== 'string') throw new UserError(`--cfg ${name}: its value must be a string, not ${typeof value}`);
+    checkSetting(name, value);
+    return `${name}:${value}`;
+  });
 }
 
 function parseEpoch(epoch: string): number {

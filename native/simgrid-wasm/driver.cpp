@@ -3,6 +3,7 @@
  * stdout, so that a test can feed the very sequence it feeds the WebAssembly
  * build and compare the answers bit for bit.
  *
+ *   cfg <name:value>            -> "ok" (a SimGrid setting for the next load)
  *   load <platform file>        -> "ok" or "error <message>"
  *   exec <host> <flops>         -> "<id>"
  *   comm <src> <dst> <bytes>    -> "<id>"
@@ -125,14 +126,20 @@ double bench(uint32_t total, uint32_t inflight, uint32_t seed)
 int main()
 {
   std::string line;
+  std::string settings; // SimGrid command-line arguments, one per line, as simw_load_file() takes them
   while (std::getline(std::cin, line)) {
     std::istringstream in(line);
     std::string cmd;
     in >> cmd;
-    if (cmd == "load") {
+    if (cmd == "cfg") {
+      std::string setting;
+      in >> setting;
+      settings += "--cfg=" + setting + "\n";
+      std::printf("ok\n");
+    } else if (cmd == "load") {
       std::string file;
       std::getline(in >> std::ws, file);
-      if (simw_load_file(file.c_str(), nullptr) == 0)
+      if (simw_load_file(file.c_str(), settings.c_str()) == 0)
         std::printf("ok\n");
       else
         std::printf("error %s\n", simw_last_error());

@@ -76,7 +76,7 @@ const PROFILE_FILES: Record<string, string[]> = {
 const CORE_COUNT = 'a core count must be a whole number from 1 to 2147483647';
 
 /** Network models that SimGrid compiled to WebAssembly lacks: it aborts on them. */
-const MISSING_NETWORK_MODELS = new Set(['SMPI', 'IB', 'ns-3']);
+export const MISSING_NETWORK_MODELS = new Set(['SMPI', 'IB', 'ns-3']);
 
 const STATE_PROFILES =
   'simterpose does not simulate hosts or links turning off (programs would run on as if nothing happened), so a run refuses state profiles';

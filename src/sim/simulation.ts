@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { holdingStderr, instantiate, loadModule, type ShimExports } from './module.js';
 import { checkConfig, checkPlatform } from './platform-check.js';
+import { effectiveSettings, engineArguments, parseSetting, platformSettings, refusedSetting, type Setting } from './settings.js';
 
 export interface HostInfo {
   name: string;
@@ -77,6 +78,8 @@ export class Simulation {
   private constructor(
     private readonly shim: ShimExports,
     readonly source: string,
+    /** SimGrid's settings in force, each with where it came from (see settings.ts). */
+    readonly settings: readonly Setting[],
     setAbortReason: (listener: (reason: string) => void) => void,
   ) {
     this.heap32 = new Int32Array(this.shim.memory.buffer);
@@ -96,33 +99,16 @@ export class Simulation {
   /** @internal Use loadSimulation() or loadSimulationFromString(). */
   static create(kind: 'file' | 'string', input: string, options: SimulationOptions): Simulation {
     const source = kind === 'file' ? input : '<platform string>';
+    const text = kind === 'file' ? readPlatform(input) : input;
+    const run = (options.cfg ?? []).map((cfg) => parseSetting(cfg));
+    const settings = effectiveSettings(platformSettings(text, source), run);
     const refused =
       (options.cfg ?? []).map(checkConfig).find((error) => error !== undefined) ??
-      checkPlatform(kind === 'file' ? readPlatform(input) : input, source, { ...options, directory: kind === 'file' ? dirname(input) : undefined });
+      checkPlatform(text, source, { ...options, directory: kind === 'file' ? dirname(input) : undefined });
     if (refused !== undefined) throw refused;
-    let abortListener: (reason: string) => void = () => {};
-    // What SimGrid says while it loads is held back: when it aborts, its last words are the reason.
-    const said: string[] = [];
-    let printErr = (text: string) => {
-      said.push(`${text}\n`);
-    };
-    const shim = instantiate({ printErr: (text) => printErr(text), onAbort: (reason) => abortListener(String(reason)) });
-    const cfg = (options.cfg ?? []).map((c) => `--cfg=${c}\n`).join('');
-    let status: number;
-    try {
-      status = holdingStderr(said, () =>
-        withStrings(shim, [input, cfg], ([text, opts]) => (kind === 'file' ? shim.simw_load_file(text, opts) : shim.simw_load_string(text, opts))),
-      );
-    } catch (error) {
-      if (!(error instanceof WebAssembly.RuntimeError)) throw error;
-      throw refusedByAbort(source, said.join(''));
-    }
-    printErr = (text) => process.stderr.write(`${text}\n`);
-    process.stderr.write(said.join(''));
-    if (status !== 0) throw platformError(source, readCString(shim, shim.simw_last_error()));
-    return new Simulation(shim, source, (l) => {
-      abortListener = l;
-    });
+    const booted = boot(kind, input, engineArguments(settings));
+    if ('refusal' in booted) throw refusedSettingAmong(settings) ?? booted.refusal(source);
+    return new Simulation(booted.shim, source, settings, booted.onAbort);
   }
 
   /** Hosts in platform order: the index of a host here is its HostRef number. */
@@ -267,6 +253,68 @@ export class Simulation {
     if (ptr === 0) throw new Error(`SimGrid: ${readCString(this.shim, this.shim.simw_last_error())}`);
     return readCString(this.shim, ptr);
   }
+}
+
+/** A fresh engine with the platform loaded, or why SimGrid refused it (as a UserError about `source`). */
+type Boot =
+  | { shim: ShimExports; onAbort: (listener: (reason: string) => void) => void }
+  | {
+      refusal: (source: string) => UserError;
+      /** SimGrid's own words, as it said them. */
+      said: string;
+    };
+
+/** Instantiates SimGrid and loads a platform with these settings on its command line. */
+function boot(kind: 'file' | 'string', input: string, settings: readonly string[]): Boot {
+  let abortListener: (reason: string) => void = () => {};
+  // What SimGrid says while it loads is held back: when it aborts, its last words are the reason.
+  const said: string[] = [];
+  let printErr = (text: string) => {
+    said.push(`${text}\n`);
+  };
+  const shim = instantiate({ printErr: (text) => printErr(text), onAbort: (reason) => abortListener(String(reason)) });
+  const cfg = settings.map((c) => `--cfg=${c}\n`).join('');
+  let status: number;
+  try {
+    status = holdingStderr(said, () =>
+      withStrings(shim, [input, cfg], ([text, opts]) => (kind === 'file' ? shim.simw_load_file(text, opts) : shim.simw_load_string(text, opts))),
+    );
+  } catch (error) {
+    if (!(error instanceof WebAssembly.RuntimeError)) throw error;
+    return { refusal: (source) => refusedByAbort(source, said.join('')), said: said.join('') };
+  }
+  if (status !== 0) {
+    const message = readCString(shim, shim.simw_last_error());
+    return { refusal: (source) => platformError(source, message), said: message };
+  }
+  printErr = (text) => process.stderr.write(`${text}\n`);
+  process.stderr.write(said.join(''));
+  return {
+    shim,
+    onAbort: (listener) => {
+      abortListener = listener;
+    },
+  };
+}
+
+/** The smallest platform SimGrid builds a network model for: enough to try one setting alone. */
+const TRIAL_PLATFORM = `<?xml version='1.0'?>
+<!DOCTYPE platform SYSTEM "https://simgrid.org/simgrid.dtd">
+<platform version="4.1"><zone id="z" routing="Full"><host id="h" speed="1f"/></zone></platform>
+`;
+
+/**
+ * When SimGrid refused to load, the setting it refused, if one did: SimGrid's
+ * message rarely names it, so each setting the platform or the run gave is
+ * tried alone on a one-host platform (only on failure: a run pays nothing).
+ */
+function refusedSettingAmong(settings: readonly Setting[]): UserError | undefined {
+  for (const setting of settings) {
+    if (setting.origin.kind === 'default') continue;
+    const trial = boot('string', TRIAL_PLATFORM, [`${setting.name}:${setting.value}`]);
+    if ('refusal' in trial) return refusedSetting(setting, trial.said);
+  }
+  return undefined;
 }
 
 function fatal(reason: string): Error {

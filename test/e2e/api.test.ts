@@ -14,9 +14,9 @@ it('a TCP echo between two hosts takes the virtual time SimGrid gives the link',
   const client = result.outputs.find((p) => p.host === 'alice')!;
   expect(client.stdout).toContain('echo matches');
 
-  // SimGrid's default network model stretches latencies by 13.01: a handshake is two of them (and two 90-byte segments).
+  // A segment takes the link's latency plus its size over the bandwidth: a handshake is two of 90 bytes (headers and framing).
   const connect = Number(/connect took ([\d.]+) s/.exec(client.stdout)![1]);
-  expect(connect).toBeCloseTo(2 * 13.01 * 0.01, 4);
+  expect(connect).toBeCloseTo(2 * (0.01 + 90 / 10e6), 6);
 
   const server = result.report.processes.find((p) => p.host === 'bob')!;
   expect(server.bytesReceived).toBe(1000);

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildNativeDriver } from '../../native/simgrid-wasm/native-driver.mjs';
 import { loadSimulation, type Simulation } from '../../src/sim/index.js';
+import { engineArguments } from '../../src/sim/settings.js';
 
 /*
  * The WebAssembly build must decide exactly the same dates as SimGrid built
@@ -48,8 +49,10 @@ function runWasm(sim: Simulation, file: string, seed: number): { script: string[
   const pick = (n: number) => Math.floor(rnd() * n);
   const hosts = sim.hosts().length;
   const live: number[] = [];
-  const script = [`load ${file}`];
-  const answers = ['ok'];
+  // The native engine gets the settings the WebAssembly one was given: simterpose's defaults differ from SimGrid's.
+  const settings = engineArguments(sim.settings).map((setting) => `cfg ${setting}`);
+  const script = [...settings, `load ${file}`];
+  const answers = [...settings.map(() => 'ok'), 'ok'];
 
   const start = (line: string, fn: () => number) => {
     script.push(line);

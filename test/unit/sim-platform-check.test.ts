@@ -5,6 +5,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { loadSimulationFromString } from '../../src/sim/index.js';
 import { checkConfig, checkPlatform } from '../../src/sim/platform-check.js';
+import { platformXml } from '../helpers/platform-xml.js';
 
 const SPEED = 'a speed must be positive and finite, in flop/s (like 1Gf)';
 const BANDWIDTH = 'a bandwidth must be positive and finite, in bytes/s (like 125MBps)';
@@ -14,17 +15,6 @@ const STATE_PROFILES =
   'simterpose does not simulate hosts or links turning off (programs would run on as if nothing happened), so a run refuses state profiles';
 
 /** The body starts on line 5. */
-function platform(body: string, routing = 'Full'): string {
-  return `<?xml version='1.0'?>
-<!DOCTYPE platform SYSTEM "https://simgrid.org/simgrid.dtd">
-<platform version="4.1">
-  <zone id="z" routing="${routing}">
-${body}
-  </zone>
-</platform>
-`;
-}
-
 function refusal(text: string, options = {}): string | undefined {
   return checkPlatform(text, 'p.xml', options)?.message;
 }
@@ -33,7 +23,7 @@ describe('platform values SimGrid reads but cannot simulate', () => {
   it('accepts sound values, zero latencies, and empty optional cluster attributes', () => {
     expect(
       refusal(
-        platform(`<host id="a" speed="1Gf,500Mf" core="4" pstate="1"><disk id="d" read_bw="100MBps" write_bw="50MBps"/></host>
+        platformXml(`<host id="a" speed="1Gf,500Mf" core="4" pstate="1"><disk id="d" read_bw="100MBps" write_bw="50MBps"/></host>
 <host id="b" speed="1e9"/>
 <link id="l" bandwidth="125MBps" latency="0"/>
 <link id="m" bandwidth="1Gbps"/>
@@ -44,9 +34,9 @@ describe('platform values SimGrid reads but cannot simulate', () => {
   });
 
   it("accepts a zero speed in a pstate the host does not start in, as SimGrid's energy examples give booting and shutting down", () => {
-    expect(refusal(platform('<host id="a" speed="100.0Mf,50.0Mf,20.0Mf,                    0f,0f" pstate="0"/>'))).toBeUndefined();
-    expect(refusal(platform('<host id="a" speed="0f,1Gf" pstate="1"/>'))).toBeUndefined();
-    expect(refusal(platform('<host id="a" speed="0f,1Gf"/>'))).toBe(
+    expect(refusal(platformXml('<host id="a" speed="100.0Mf,50.0Mf,20.0Mf,                    0f,0f" pstate="0"/>'))).toBeUndefined();
+    expect(refusal(platformXml('<host id="a" speed="0f,1Gf" pstate="1"/>'))).toBeUndefined();
+    expect(refusal(platformXml('<host id="a" speed="0f,1Gf"/>'))).toBe(
       'p.xml:5: host \'a\': speed="0f,1Gf": pstate 0 (0f) is zero: the host starts in pstate 0, whose speed must be positive and finite',
     );
   });
@@ -114,12 +104,12 @@ describe('platform values SimGrid reads but cannot simulate', () => {
       ['<peer id="p" speed="1Gf" bw_in="0MBps" bw_out="1MBps"/>', `peer 'p': bw_in="0MBps" is zero: ${BANDWIDTH}`],
       ['<peer id="p" speed="1Gf" bw_in="1MBps" bw_out="-1MBps"/>', `peer 'p': bw_out="-1MBps" is negative: ${BANDWIDTH}`],
     ];
-    for (const [body, message] of cases) expect(refusal(platform(body)), body).toBe(`p.xml:5: ${message}`);
+    for (const [body, message] of cases) expect(refusal(platformXml(body)), body).toBe(`p.xml:5: ${message}`);
   });
 
   it('allows several rates, each a bandwidth, only on the link of a Wifi zone', () => {
     const wifi = (rates: string) =>
-      platform(
+      platformXml(
         `<prop id="access_point" value="ap"/><host id="s" speed="1Gf"/><link id="air" bandwidth="${rates}" latency="0ms" sharing_policy="WIFI"/><router id="ap"/>`,
         'WIFI',
       );
@@ -132,15 +122,15 @@ describe('platform values SimGrid reads but cannot simulate', () => {
              radical="0-3" speed="1Gf"
              bw="125MBps" lat="50us"
              bb_bw="0Bps"/>`;
-    expect(refusal(platform(body))).toBe(`p.xml:8: cluster 'c': bb_bw="0Bps" is zero: ${BANDWIDTH}`);
+    expect(refusal(platformXml(body))).toBe(`p.xml:8: cluster 'c': bb_bw="0Bps" is zero: ${BANDWIDTH}`);
   });
 
   it("leaves malformed XML, numbers it cannot read and unknown units to SimGrid's own message", () => {
-    expect(refusal(platform('<host id="a" speed="-1Gf">'))).toBeUndefined();
-    expect(refusal(platform('<host id="a" speed="fast"/>'))).toBeUndefined();
-    expect(refusal(platform('<host id="a" speed="-1GBps"/>'))).toBeUndefined();
-    expect(refusal(platform('<host id="a" speed="-1e400f"/>'))).toBeUndefined();
-    expect(refusal(platform('<host id="a" speed="1Gf" core="none"/>'))).toBeUndefined();
+    expect(refusal(platformXml('<host id="a" speed="-1Gf">'))).toBeUndefined();
+    expect(refusal(platformXml('<host id="a" speed="fast"/>'))).toBeUndefined();
+    expect(refusal(platformXml('<host id="a" speed="-1GBps"/>'))).toBeUndefined();
+    expect(refusal(platformXml('<host id="a" speed="-1e400f"/>'))).toBeUndefined();
+    expect(refusal(platformXml('<host id="a" speed="1Gf" core="none"/>'))).toBeUndefined();
     expect(refusal('<deployment/>')).toBeUndefined();
   });
 
@@ -153,8 +143,8 @@ describe('platform values SimGrid reads but cannot simulate', () => {
       ['<trace_connect kind="LINK_AVAIL" trace="t" element="l"/>', `trace_connect kind="LINK_AVAIL" on 'l': ${STATE_PROFILES}`],
     ];
     for (const [body, message] of cases) {
-      expect(refusal(platform(body)), body).toBe(`p.xml:5: ${message}`);
-      expect(refusal(platform(body), { allowStateProfiles: true }), body).toBeUndefined();
+      expect(refusal(platformXml(body)), body).toBe(`p.xml:5: ${message}`);
+      expect(refusal(platformXml(body), { allowStateProfiles: true }), body).toBeUndefined();
     }
   });
 
@@ -164,14 +154,14 @@ describe('platform values SimGrid reads but cannot simulate', () => {
 <trace_connect kind="SPEED" trace="t" element="a"/>
 <trace_connect kind="BANDWIDTH" trace="t" element="l"/>
 <trace_connect kind="LATENCY" trace="t" element="l"/>`;
-    expect(refusal(platform(body))).toBeUndefined();
+    expect(refusal(platformXml(body))).toBeUndefined();
   });
 
   it('refuses a profile value SimGrid would abort on, in a trace or in a file a host, peer, link or trace names, at its line', () => {
     const dir = mkdtempSync(join(tmpdir(), 'simterpose-profiles-'));
     writeFileSync(join(dir, 'bad.profile'), '0 1\n5 -1\n');
     writeFileSync(join(dir, 'good.profile'), '0 1\n5 0\nLOOPAFTER 1\n');
-    const check = (body: string) => checkPlatform(platform(body), 'p.xml', { directory: dir })?.message;
+    const check = (body: string) => checkPlatform(platformXml(body), 'p.xml', { directory: dir })?.message;
     const rule = "line 2 of the profile sets -1, which is negative: a profile's values must be zero or positive and finite";
     expect(check('<host id="a" speed="1Gf" speed_file="bad.profile"/>')).toBe(`p.xml:5: host 'a': speed_file="bad.profile": ${rule}`);
     expect(check('<host id="a" speed="1Gf" availability_file="bad.profile"/>')).toBe(`p.xml:5: host 'a': availability_file="bad.profile": ${rule}`);
@@ -209,19 +199,19 @@ describe('platform values SimGrid reads but cannot simulate', () => {
 
 describe('loading a platform SimGrid cannot simulate', () => {
   it('is refused before SimGrid sees it, with the line and the attribute', async () => {
-    const error = await loadSimulationFromString(platform('<host id="a" speed="1Gf" core="0"/>')).catch((e: unknown) => e);
+    const error = await loadSimulationFromString(platformXml('<host id="a" speed="1Gf" core="0"/>')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UserError);
     expect((error as Error).message).toBe(`<platform string>:5: host 'a': core="0" is zero: ${CORES}`);
   });
 
   it('refuses state profiles unless allowed', async () => {
     const body = '<host id="a" speed="1Gf"/><trace id="t" periodicity="10">\n0 1\n1 0\n</trace><trace_connect trace="t" element="a"/>';
-    await expect(loadSimulationFromString(platform(body))).rejects.toThrow(`<platform string>:8: trace_connect kind="HOST_AVAIL" on 'a': ${STATE_PROFILES}`);
-    expect((await loadSimulationFromString(platform(body), { allowStateProfiles: true })).hosts()).toHaveLength(1);
+    await expect(loadSimulationFromString(platformXml(body))).rejects.toThrow(`<platform string>:8: trace_connect kind="HOST_AVAIL" on 'a': ${STATE_PROFILES}`);
+    expect((await loadSimulationFromString(platformXml(body), { allowStateProfiles: true })).hosts()).toHaveLength(1);
   });
 
   it('refuses a network model SimGrid was built without, given as --cfg', async () => {
-    await expect(loadSimulationFromString(platform('<host id="a" speed="1Gf"/>'), { cfg: ['network/model:SMPI'] })).rejects.toThrow(
+    await expect(loadSimulationFromString(platformXml('<host id="a" speed="1Gf"/>'), { cfg: ['network/model:SMPI'] })).rejects.toThrow(
       /^network\/model "SMPI" \(SimGrid configuration network\/model:SMPI\) is not available/,
     );
   });
@@ -229,7 +219,7 @@ describe('loading a platform SimGrid cannot simulate', () => {
   it("turns SimGrid's abort while loading into one UserError with its reason, and keeps SimGrid's words off stderr", async () => {
     const writeSync = vi.spyOn(fs, 'writeSync');
     try {
-      const error = await loadSimulationFromString(platform('<peer id="p" coordinates="1 2 3" speed="1Gf" bw_in="1MBps" bw_out="1MBps"/>')).catch(
+      const error = await loadSimulationFromString(platformXml('<peer id="p" coordinates="1 2 3" speed="1Gf" bw_in="1MBps" bw_out="1MBps"/>')).catch(
         (e: unknown) => e,
       );
       expect(error).toBeInstanceOf(UserError);

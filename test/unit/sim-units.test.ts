@@ -2,26 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { loadSimulationFromString } from '../../src/sim/index.js';
 import { parseBandwidths, parseInt32, parseQuantity, parseSpeeds } from '../../src/sim/units.js';
+import { platformXml } from '../helpers/platform-xml.js';
 
 /* Every reading is checked against SimGrid itself: the same text in a platform, loaded by the WebAssembly build. */
-
-function platform(body: string): string {
-  return `<?xml version='1.0'?>
-<!DOCTYPE platform SYSTEM "https://simgrid.org/simgrid.dtd">
-<platform version="4.1">
-  <zone id="z" routing="Full">
-${body}
-  </zone>
-</platform>
-`;
-}
 
 /** Hosts of these speeds, and links of these bandwidths and latencies, as SimGrid reads them. */
 async function simgridReads(speeds: string[], bandwidths: string[], latencies: string[]) {
   const hosts = speeds.map((speed, i) => `<host id="h${i}" speed="${speed}"/>`);
   const links = bandwidths.map((bandwidth, i) => `<link id="b${i}" bandwidth="${bandwidth}" latency="0"/>`);
   const delays = latencies.map((latency, i) => `<link id="l${i}" bandwidth="1GBps" latency="${latency}"/>`);
-  const sim = await loadSimulationFromString(platform([...hosts, ...links, ...delays].join('\n')));
+  const sim = await loadSimulationFromString(platformXml([...hosts, ...links, ...delays].join('\n')));
   const link = (name: string) => sim.links().find((l) => l.name === name)!;
   return {
     speeds: sim.hosts().map((h) => h.speed),
@@ -31,7 +21,7 @@ async function simgridReads(speeds: string[], bandwidths: string[], latencies: s
 }
 
 async function simgridRefuses(body: string): Promise<string> {
-  const error = await loadSimulationFromString(platform(body)).catch((e: unknown) => e);
+  const error = await loadSimulationFromString(platformXml(body)).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(UserError);
   return (error as Error).message;
 }
@@ -94,7 +84,7 @@ describe('units of a platform file', () => {
     expect(parseInt32('')).toBeUndefined();
     expect(parseInt32('2147483647')).toBe(2147483647);
     expect(parseInt32('2147483648')).toBe('out of range');
-    const sim = await loadSimulationFromString(platform('<host id="a" speed="1Gf" core="1.5"/><host id="b" speed="1Gf" core="2abc"/>'));
+    const sim = await loadSimulationFromString(platformXml('<host id="a" speed="1Gf" core="1.5"/><host id="b" speed="1Gf" core="2abc"/>'));
     expect(sim.hosts().map((h) => h.cores)).toEqual([1, 2]);
     expect(await simgridRefuses('<host id="a" speed="1Gf" core="abc"/>')).toMatch(/:5: abc is not an int$/);
   });

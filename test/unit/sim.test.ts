@@ -4,43 +4,35 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { loadSimulation, loadSimulationFromString } from '../../src/sim/index.js';
+import { platformXml } from '../helpers/platform-xml.js';
 
 /*
- * Dates under SimGrid's default network model (LV08, a CM02 variant), from
+ * Dates under simterpose's default settings (src/sim/settings.ts:
+ * network/model:CM02, network/crosstraffic:0, network/TCP-gamma:0), from
  * SimGrid 3.32's source:
- *  - src/surf/network_cm02.cpp:54-55 sets network/latency-factor to 13.01 and
- *    network/bandwidth-factor to 0.97: a comm pays 13.01 x the route's latency
- *    and gets at most 0.97 x a link's bandwidth;
- *  - src/kernel/resource/NetworkModel.cpp:34 turns network/crosstraffic on by
- *    default, and src/surf/network_cm02.cpp:248-258 then charges each link of
- *    the way back 0.05 of the flow (the acknowledgements). On a shared link
- *    that is crossed both ways, a flow uses 1.05 units per byte.
- * So one comm of N bytes on one link (latency L, bandwidth B) ends at
- * 13.01 L + 1.05 N / (0.97 B), as long as the TCP window bound
- * (network/TCP-gamma / (2 x 13.01 L)) does not cap the rate first.
+ *  - src/surf/network_cm02.cpp:72-73: CM02 sets network/latency-factor and
+ *    network/bandwidth-factor to 1, so a comm pays the route's latency L and
+ *    gets at most the slowest link's bandwidth B;
+ *  - without cross-traffic nothing charges the links of the way back, and
+ *    with network/TCP-gamma at 0 no window bound caps the rate (a bound of 0
+ *    is no bound for the solver, src/kernel/lmm/maxmin.cpp:117).
+ * So one comm of N bytes alone on a route ends at L + N/B.
+ *
+ * SimGrid's own defaults are LV08 (src/surf/network_cm02.cpp:54-55: latency
+ * x 13.01, bandwidth x 0.97) with cross-traffic on (NetworkModel.cpp:34:
+ * each link of the way back is charged 0.05 of the flow, so on a shared link
+ * crossed both ways a flow uses 1.05 units per byte) and network/TCP-gamma at
+ * 4 MiB (a flow runs at most at 4 MiB / 2L): 13.01 L + 1.05 N / (0.97 B).
  */
-const LAT_FACTOR = 13.01;
-const BW_FACTOR = 0.97;
-const CROSS = 1.05;
+const SIMGRID_DEFAULTS = ['network/model:LV08', 'network/crosstraffic:1', 'network/TCP-gamma:4194304'];
 
-function platform(body: string): string {
-  return `<?xml version='1.0'?>
-<!DOCTYPE platform SYSTEM "https://simgrid.org/simgrid.dtd">
-<platform version="4.1">
-  <zone id="z" routing="Full">
-${body}
-  </zone>
-</platform>
-`;
-}
-
-const twoHostsOneLink = platform(`
+const twoHostsOneLink = platformXml(`
     <host id="a" speed="1Gf"/>
     <host id="b" speed="2Gf" core="2"/>
     <link id="l" bandwidth="10MBps" latency="1ms"/>
     <route src="a" dst="b"><link_ctn id="l"/></route>`);
 
-const chain = platform(`
+const chain = platformXml(`
     <host id="a" speed="1Gf"/>
     <host id="b" speed="1Gf"/>
     <link id="fast" bandwidth="100MBps" latency="1ms"/>
@@ -78,21 +70,34 @@ describe('SimGrid WebAssembly engine: dates', () => {
     expectDate(clock, 1);
   });
 
-  it('one comm on one link ends at 13.01 L + 1.05 N / (0.97 B) under the default model', async () => {
+  it('one comm on one link ends at L + N/B under the default settings', async () => {
     const sim = await loadSimulationFromString(twoHostsOneLink);
     const n = 1e6;
     const id = sim.startComm('a', 'b', n);
     const { clock, completed } = sim.advance(Infinity);
     expect(completed).toEqual([id]);
-    expectDate(clock, LAT_FACTOR * 1e-3 + (CROSS * n) / (BW_FACTOR * 10e6));
+    expectDate(clock, 1e-3 + n / 10e6);
   });
 
-  it('takes SimGrid configuration: under CM02 without cross-traffic a comm ends at L + N/B', async () => {
-    const sim = await loadSimulationFromString(twoHostsOneLink, {
-      cfg: ['network/model:CM02', 'network/crosstraffic:0'],
-    });
+  it("takes SimGrid configuration: under SimGrid's own defaults a comm ends at 13.01 L + 1.05 N / (0.97 B)", async () => {
+    const sim = await loadSimulationFromString(twoHostsOneLink, { cfg: SIMGRID_DEFAULTS });
     sim.startComm('a', 'b', 1e6);
-    expectDate(sim.advance(Infinity).clock, 1e-3 + 1e6 / 10e6);
+    expectDate(sim.advance(Infinity).clock, 13.01 * 1e-3 + (1.05 * 1e6) / (0.97 * 10e6));
+  });
+
+  it("a long fat link runs at its bandwidth: no TCP window bound by default, 4 MiB / 2L with SimGrid's", async () => {
+    const longFat = platformXml(`
+    <host id="a" speed="1Gf"/>
+    <host id="b" speed="1Gf"/>
+    <link id="l" bandwidth="125MBps" latency="50ms"/>
+    <route src="a" dst="b"><link_ctn id="l"/></route>`);
+    const n = 100e6;
+    const ours = await loadSimulationFromString(longFat);
+    ours.startComm('a', 'b', n);
+    expectDate(ours.advance(Infinity).clock, 0.05 + n / 125e6);
+    const capped = await loadSimulationFromString(longFat, { cfg: ['network/TCP-gamma:4194304'] });
+    capped.startComm('a', 'b', n);
+    expectDate(capped.advance(Infinity).clock, 0.05 + n / (4194304 / (2 * 0.05)));
   });
 
   it('concurrent comms share the bottleneck link equally', async () => {
@@ -102,7 +107,7 @@ describe('SimGrid WebAssembly engine: dates', () => {
     sim.startComm('a', 'b', n);
     const { clock, completed } = sim.advance(Infinity);
     expect(completed).toHaveLength(2);
-    expectDate(clock, LAT_FACTOR * 1e-3 + (2 * CROSS * n) / (BW_FACTOR * 10e6));
+    expectDate(clock, 1e-3 + (2 * n) / 10e6);
   });
 
   it('a multi-hop route adds up latencies and runs at its slowest link', async () => {
@@ -111,7 +116,7 @@ describe('SimGrid WebAssembly engine: dates', () => {
     const n = 1e6;
     sim.startComm('a', 'b', n);
     const { clock } = sim.advance(Infinity);
-    expectDate(clock, LAT_FACTOR * 3e-3 + (CROSS * n) / (BW_FACTOR * 10e6));
+    expectDate(clock, 3e-3 + n / 10e6);
   });
 
   it('a short activity ends first and the longer one then gets the whole host', async () => {
@@ -177,10 +182,10 @@ describe('SimGrid WebAssembly engine: clock and activities', () => {
     const sim = await loadSimulationFromString(twoHostsOneLink);
     const n = 1e6;
     const id = sim.startComm('a', 'b', n);
-    const latency = LAT_FACTOR * 1e-3;
+    const latency = 1e-3;
     sim.advance(latency / 2);
     expect(sim.remaining(id)).toBe(n);
-    const rate = (BW_FACTOR * 10e6) / CROSS;
+    const rate = 10e6;
     sim.advance(latency + 0.02);
     expect(Math.abs(sim.remaining(id) - (n - 0.02 * rate)) / n).toBeLessThan(1e-9);
     // Looking changes nothing: the comm still ends when it would have.
@@ -249,7 +254,7 @@ describe('SimGrid WebAssembly engine: clock and activities', () => {
 
   it('an exec on a host that is turned off is reported as failed', async () => {
     const sim = await loadSimulationFromString(
-      platform(`
+      platformXml(`
     <host id="a" speed="1Gf"/>
     <trace id="a-off-at-1" periodicity="1000">
 0 1
@@ -299,7 +304,7 @@ describe('SimGrid WebAssembly engine: errors', () => {
 
   it('malformed XML gives the file and the line', async () => {
     const file = join(dir, 'broken.xml');
-    writeFileSync(file, platform(`\n    <host id="a" speed="1Gf">\n    <host id="b" speed="1Gf"/>`));
+    writeFileSync(file, platformXml(`\n    <host id="a" speed="1Gf">\n    <host id="b" speed="1Gf"/>`));
     const error = await loadSimulation(file).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UserError);
     expect((error as Error).message).toMatch(new RegExp(`^${file}:\\d+: `));
@@ -308,7 +313,7 @@ describe('SimGrid WebAssembly engine: errors', () => {
 
   it('a platform that is valid XML but not a valid platform names the line', async () => {
     const file = join(dir, 'bad-speed.xml');
-    writeFileSync(file, platform(`    <host id="a" speed="fast"/>`));
+    writeFileSync(file, platformXml(`    <host id="a" speed="fast"/>`));
     const error = await loadSimulation(file).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UserError);
     expect((error as Error).message).toMatch(new RegExp(`^${file}:5: .*fast`));

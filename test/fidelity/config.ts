@@ -1,0 +1,97 @@
+// What the fidelity suite measures: the links (profiles), the workloads
+// (rows), the bounds a row must keep, and which rows are not checked yet.
+
+/** A link of latency L and bandwidth B, emulated for the real kernel and written as a platform for simterpose. */
+export type ProfileName = '10ms-10MBps' | '1ms-100Mbps' | '50ms-1Gbps';
+
+export interface Profile {
+  name: ProfileName;
+  latencySeconds: number;
+  bytesPerSecond: number;
+  /** How the platform file writes the bandwidth (SimGrid's units). */
+  platformBandwidth: string;
+  platformLatency: string;
+}
+
+export const PROFILES: readonly Profile[] = [
+  { name: '10ms-10MBps', latencySeconds: 0.01, bytesPerSecond: 10e6, platformBandwidth: '10MBps', platformLatency: '10ms' },
+  { name: '1ms-100Mbps', latencySeconds: 0.001, bytesPerSecond: 100e6 / 8, platformBandwidth: '100Mbps', platformLatency: '1ms' },
+  { name: '50ms-1Gbps', latencySeconds: 0.05, bytesPerSecond: 1e9 / 8, platformBandwidth: '1Gbps', platformLatency: '50ms' },
+];
+
+/** How a row's value reads: a duration (seconds, printed in the unit) or a rate. */
+export type Unit = 'ms' | 's' | 'Mbit/s';
+
+export type RowName = 'connect' | 'echo' | 'two-writes' | 'curl' | '1MB' | '100MB' | 'iperf3' | 'two-flows-first' | 'two-flows-last';
+
+export interface Row {
+  name: RowName;
+  unit: Unit;
+  what: string;
+}
+
+export const ROWS: readonly Row[] = [
+  { name: 'connect', unit: 'ms', what: 'connect() until it returns' },
+  { name: 'echo', unit: 'ms', what: '100-byte request and its echo, TCP_NODELAY' },
+  { name: 'two-writes', unit: 'ms', what: 'the same request in two writes, Nagle and delayed ACK' },
+  { name: 'curl', unit: 'ms', what: "curl's time_total against python3 -m http.server" },
+  { name: '1MB', unit: 'ms', what: '1 MB answer, request to last byte' },
+  { name: '100MB', unit: 's', what: '100 MB answer, request to last byte' },
+  { name: 'iperf3', unit: 'Mbit/s', what: "iperf3 -t 10, receiver's rate" },
+  { name: 'two-flows-first', unit: 's', what: 'two 10 MB answers at once on the link: the first done' },
+  { name: 'two-flows-last', unit: 's', what: 'two 10 MB answers at once on the link: the last done' },
+];
+
+export const ONE_MB = 1e6;
+export const HUNDRED_MB = 100e6;
+export const FLOW_BYTES = 10e6;
+export const IPERF3_SECONDS = 10;
+
+/** A row is within bounds when simterpose is within this fraction of the real median. */
+export const BOUND = 0.1;
+/** ... or within this one when the real kernel itself spreads more than BOUND (interquartile range over median, stats.ts). */
+export const WIDE_BOUND = 0.2;
+/** The relay's own error (ping RTT against 2L, burst rate against B) must stay within this. */
+export const RELAY_BOUND = 0.1;
+
+/** A row of the table: a workload's row on a profile's link. */
+export type TableRow = `${ProfileName}/${RowName}`;
+
+/**
+ * Table rows measured and printed but not yet checked: simterpose has no TCP
+ * model yet (issue 19: every message pays SimGrid's latency factor, there is
+ * no slow start, no Nagle nor delayed ACK, and SimGrid's window limit on a
+ * long fat link is computed on the stretched latency), so these are out of
+ * their bounds today. The list shrinks as the model lands: the CI slice
+ * fails on a listed row that has come within its bound, so that it leaves
+ * the list and is checked from then on.
+ */
+export const AWAITING_TCP_MODEL: readonly TableRow[] = [
+  '10ms-10MBps/connect',
+  '10ms-10MBps/echo',
+  '10ms-10MBps/two-writes',
+  '10ms-10MBps/curl',
+  '10ms-10MBps/1MB',
+  '10ms-10MBps/two-flows-first',
+  '1ms-100Mbps/connect',
+  '1ms-100Mbps/echo',
+  '1ms-100Mbps/two-writes',
+  '1ms-100Mbps/curl',
+  '1ms-100Mbps/1MB',
+  '50ms-1Gbps/connect',
+  '50ms-1Gbps/echo',
+  '50ms-1Gbps/two-writes',
+  '50ms-1Gbps/curl',
+  '50ms-1Gbps/1MB',
+  '50ms-1Gbps/100MB',
+  '50ms-1Gbps/iperf3',
+  '50ms-1Gbps/two-flows-first',
+  '50ms-1Gbps/two-flows-last',
+];
+
+/** The CI slice inside `npm test`: one profile, a few rows, a few runs (about 15 s as root). */
+export const CI_PROFILE: ProfileName = '1ms-100Mbps';
+// 1MB is left out: at 1 ms its ratio today (about 1.2) sits near the wide bound, and a noisy machine's
+// spread would decide whether the row awaiting the TCP model looks in or out.
+export const CI_ROWS: readonly RowName[] = ['connect', 'echo', 'two-writes', 'two-flows-first', 'two-flows-last'];
+export const CI_RUNS = 3;

@@ -1,0 +1,97 @@
+// The workloads, described once for both sides: which server they need on
+// the server's host, what each client runs against it, and how the clients'
+// output becomes the rows' values. The real kernel runs them between the
+// namespaces (real.ts), simterpose on the generated platform (simulated.ts).
+import { FLOW_BYTES, HUNDRED_MB, IPERF3_SECONDS, ONE_MB, type RowName, ROWS, type Unit } from './config.js';
+import { FID } from './programs.js';
+
+/** The servers a workload may need; the real side runs all of them for a whole profile. */
+export type ServerKind = 'fid' | 'http' | 'iperf3';
+
+export const FID_PORT = 5000;
+export const HTTP_PORT = 8000;
+export const IPERF3_PORT = 5201;
+/** The page curl fetches from http.server: a small one, as a web page's first request. */
+export const HTTP_PAGE = 'page.html';
+export const HTTP_PAGE_BYTES = 1024;
+
+export interface Workload {
+  name: string;
+  server: ServerKind;
+  /** Client programs started together, on the client's host and (for two flows) the second client's. */
+  clients: { side: 'client' | 'client2'; argv: (serverAddress: string) => string[] }[];
+  /** The rows' values from each client's stdout, in the order of `clients`. */
+  rows: (outputs: string[]) => Partial<Record<RowName, number>>;
+}
+
+const fid =
+  (mode: string, ...extra: string[]) =>
+  (server: string) => [FID, mode, server, String(FID_PORT), ...extra];
+
+export const WORKLOADS: readonly Workload[] = [
+  fidWorkload('connect', fid('connect')),
+  fidWorkload('echo', fid('echo')),
+  fidWorkload('two-writes', fid('two-writes')),
+  {
+    name: 'curl',
+    server: 'http',
+    clients: [
+      {
+        side: 'client',
+        argv: (server) => ['curl', '-sS', '-o', '/dev/null', '-w', 'elapsed_s=%{time_total}\\n', `http://${server}:${HTTP_PORT}/${HTTP_PAGE}`],
+      },
+    ],
+    rows: ([output]) => ({ curl: inUnit('curl', elapsedSeconds(output!)) }),
+  },
+  fidWorkload('1MB', fid('fetch', String(ONE_MB))),
+  fidWorkload('100MB', fid('fetch', String(HUNDRED_MB))),
+  {
+    name: 'iperf3',
+    server: 'iperf3',
+    clients: [{ side: 'client', argv: (server) => ['iperf3', '-c', server, '-p', String(IPERF3_PORT), '-t', String(IPERF3_SECONDS), '-f', 'm'] }],
+    rows: ([output]) => ({ iperf3: receiverMbitPerSecond(output!) }),
+  },
+  {
+    name: 'two-flows',
+    server: 'fid',
+    clients: [
+      { side: 'client', argv: fid('fetch', String(FLOW_BYTES)) },
+      { side: 'client2', argv: fid('fetch', String(FLOW_BYTES)) },
+    ],
+    rows: (outputs) => {
+      const [first, last] = outputs.map(elapsedSeconds).sort((a, b) => a - b);
+      return { 'two-flows-first': inUnit('two-flows-first', first!), 'two-flows-last': inUnit('two-flows-last', last!) };
+    },
+  },
+];
+
+/** The workloads that measure some of these rows. */
+export function workloadsFor(rows: readonly RowName[]): Workload[] {
+  return WORKLOADS.filter((workload) => rows.some((row) => row === workload.name || row.startsWith(`${workload.name}-`)));
+}
+
+function fidWorkload(row: RowName, argv: (server: string) => string[]): Workload {
+  return { name: row, server: 'fid', clients: [{ side: 'client', argv }], rows: ([output]) => ({ [row]: inUnit(row, elapsedSeconds(output!)) }) };
+}
+
+function elapsedSeconds(output: string): number {
+  const match = /elapsed_s=([\d.]+)/.exec(output);
+  if (match === null) throw new Error(`no elapsed_s= line in: ${output.trim() || '(nothing)'}`);
+  return Number(match[1]);
+}
+
+function receiverMbitPerSecond(output: string): number {
+  const match = /([\d.]+) Mbits\/sec\s+receiver/.exec(output);
+  if (match === null) throw new Error(`no receiver rate in iperf3's output: ${output.trim() || '(nothing)'}`);
+  return Number(match[1]);
+}
+
+export function unitOf(row: RowName): Unit {
+  const found = ROWS.find((candidate) => candidate.name === row);
+  if (found === undefined) throw new Error(`unknown row ${row}`);
+  return found.unit;
+}
+
+function inUnit(row: RowName, seconds: number): number {
+  return unitOf(row) === 'ms' ? seconds * 1000 : seconds;
+}
