@@ -58,40 +58,29 @@ export const RELAY_BOUND = 0.1;
 export type TableRow = `${ProfileName}/${RowName}`;
 
 /**
- * Table rows measured and printed but not yet checked: simterpose has no TCP
- * model yet (issue 19: every message pays SimGrid's latency factor, there is
- * no slow start, no Nagle nor delayed ACK, and SimGrid's window limit on a
- * long fat link is computed on the stretched latency), so these are out of
- * their bounds today. The list shrinks as the model lands: the CI slice
- * fails on a listed row that has come within its bound, so that it leaves
- * the list and is checked from then on.
+ * Table rows measured and printed but not yet checked, as what they measure
+ * is beyond simterpose's TCP model so far (issue 19); each is out of, or at
+ * the edge of, its bound:
+ * - two-flows-first on 10 ms: two CUBIC flows through a drop-tail queue
+ *   share it unfairly, one finishing well before the other; SimGrid shares
+ *   fairly and the model loses no segment, so both end together;
+ * - connect on 1 ms: the relay's own time, about 150 µs per round trip
+ *   (its ping is 7.5% over 2L there), is in the real row and not in the
+ *   platform, which puts the row at the edge of its bound (0.92 on a quiet
+ *   machine), and out when the machine is busy;
+ * - curl on 1 ms: python3's own work on its first request (about 4 ms)
+ *   weighs as much as the link there, and `--cpu-model none` charges none;
+ * - 100MB on 50 ms: in only by the wide bound of its spreading real runs
+ *   (the window's growth after slow start, which losses drive in the real
+ *   kernel).
+ * The CI slice fails on a listed row that has come within its bound, so
+ * that it leaves the list and is checked from then on.
  */
-export const AWAITING_TCP_MODEL: readonly TableRow[] = [
-  '10ms-10MBps/connect',
-  '10ms-10MBps/echo',
-  '10ms-10MBps/two-writes',
-  '10ms-10MBps/curl',
-  '10ms-10MBps/1MB',
-  '10ms-10MBps/two-flows-first',
-  '1ms-100Mbps/connect',
-  '1ms-100Mbps/echo',
-  '1ms-100Mbps/two-writes',
-  '1ms-100Mbps/curl',
-  '1ms-100Mbps/1MB',
-  '50ms-1Gbps/connect',
-  '50ms-1Gbps/echo',
-  '50ms-1Gbps/two-writes',
-  '50ms-1Gbps/curl',
-  '50ms-1Gbps/1MB',
-  '50ms-1Gbps/100MB',
-  '50ms-1Gbps/iperf3',
-  '50ms-1Gbps/two-flows-first',
-  '50ms-1Gbps/two-flows-last',
-];
+export const AWAITING_TCP_MODEL: readonly TableRow[] = ['10ms-10MBps/two-flows-first', '1ms-100Mbps/connect', '1ms-100Mbps/curl', '50ms-1Gbps/100MB'];
 
 /** The CI slice inside `npm test`: one profile, a few rows, a few runs (about 15 s as root). */
 export const CI_PROFILE: ProfileName = '1ms-100Mbps';
-// 1MB is left out: at 1 ms its ratio today (about 1.2) sits near the wide bound, and a noisy machine's
-// spread would decide whether the row awaiting the TCP model looks in or out.
+// 1MB is left out: its real runs spread with the machine's load (3.5% on a quiet run, 22.8% on a busy one),
+// which would decide which bound holds.
 export const CI_ROWS: readonly RowName[] = ['connect', 'echo', 'two-writes', 'two-flows-first', 'two-flows-last'];
 export const CI_RUNS = 3;
