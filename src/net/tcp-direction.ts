@@ -47,9 +47,11 @@ interface Sent {
  * buffer until acknowledged. What the windows let go leaves as one flight,
  * one SimGrid comm carrying its segments' wire bytes, so bandwidth sharing,
  * routes and cross traffic stay SimGrid's. Bytes land at the receiver as the
- * comm carries them (looked at LOOKS_PER_ROUND_TRIP times per round trip)
- * and are read in order, whichever flight they crossed in: they are the
- * stream's next bytes. The receiver acknowledges them as Linux does (see
+ * comm carries them: a small flight when it completes; a connection with
+ * more under way is looked at LOOKS_PER_ROUND_TRIP times per round trip, and
+ * lands then the whole segments that crossed, as a NIC coalesces what it
+ * receives. They are read in order, whichever flight they crossed in: they
+ * are the stream's next bytes. The receiver acknowledges them as Linux does (see
  * AckPolicy); an acknowledgment is a comm of its own back, and its arrival
  * frees the send buffer, grows the congestion window (CongestionWindow) and
  * lets the next flight go: ACK clocking. The receiver's window is its receive
@@ -240,12 +242,16 @@ export class TcpDirection {
     }
   }
 
+  /** The smallest round trip measured, or the handshake's before any. */
+  private smallestRoundTrip(): number {
+    return Number.isFinite(this.congestion.minRtt) ? this.congestion.minRtt : this.roundTrip;
+  }
+
   /** Whether the oldest byte in flight left more than half a round trip ago, so that its ACK should come soon. */
   private ackDue(): boolean {
     const oldest = this.sends.peek();
     if (oldest === undefined) return false;
-    const roundTrip = Number.isFinite(this.congestion.minRtt) ? this.congestion.minRtt : this.roundTrip;
-    return this.transport.now() - oldest.at > roundTrip / 2;
+    return this.transport.now() - oldest.at > this.smallestRoundTrip() / 2;
   }
 
   /** tcp(7): corked data goes after 200 ms whatever happens. */
@@ -282,8 +288,7 @@ export class TcpDirection {
     });
     if (!this.followed && this.notLanded >= FOLLOWED_FROM_BYTES) {
       this.followed = true;
-      const roundTrip = Number.isFinite(this.congestion.minRtt) ? this.congestion.minRtt : this.roundTrip;
-      this.transport.follow(this.fromHost, this.toHost, roundTrip / LOOKS_PER_ROUND_TRIP, () => this.look());
+      this.transport.follow(this.fromHost, this.toHost, this.smallestRoundTrip() / LOOKS_PER_ROUND_TRIP, () => this.look());
     }
   }
 
