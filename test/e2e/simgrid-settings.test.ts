@@ -16,9 +16,12 @@ import { REPO_ROOT } from '../helpers/paths.js';
  * LV08 (SimGrid's own default) 13.01 L + S / (0.97 B), simterpose's other
  * defaults (no cross-traffic, no TCP window bound) still holding.
  *
- * The timed echo client connects (SYN, SYN-ACK: two empty messages, 2L),
- * sends 1000 bytes, and the server sends them back once they are all in:
- * its last byte is back 2 (L + 1000/B) after connect returned.
+ * The timed echo client connects (SYN, SYN-ACK: two segments of H = 90
+ * bytes on the wire, headers and framing, 2 (L + H/B)), sends 1000 bytes
+ * (one segment, S + H on the wire, beside the handshake's last ACK on the
+ * shared link), and the server sends them back once they are all in (beside
+ * its ACK of them): its last byte is back 2 (L + (S + 2H)/B) after connect
+ * returned.
  */
 const CLI = join(REPO_ROOT, 'bin', 'simterpose.js');
 const PLATFORM = 'test/fixtures/platforms/net-two-hosts.xml';
@@ -26,6 +29,7 @@ const ECHO = 'test/fixtures/deployments/tcp-echo-timed.xml';
 const L = 0.01;
 const B = 10e6;
 const S = 1000;
+const H = 90;
 
 async function simterpose(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const distBuildError = (inject as (key: string) => unknown)('distBuildError');
@@ -71,31 +75,31 @@ function lv08Platform(): string {
 }
 
 describe('SimGrid settings in a run', () => {
-  it('under the default model a message of S bytes takes L + S/B: connect 2L, a 1000-byte echo 2 (L + S/B) more', async () => {
+  it('under the default model a message of S bytes takes L + S/B: connect 2 (L + H/B), a 1000-byte echo 2 (L + (S + 2H)/B) more', async () => {
     const result = await runExperiment({ platform: PLATFORM, deployment: ECHO, cpuModel: 'none' });
     expect(result.exitCodes).toEqual([0, 0]);
     const { connect, echo } = echoTimes(result.outputs.find((p) => p.host === 'alice')!.stdout);
-    expect(connect).toBeCloseTo(2 * L, 9);
-    expect(echo).toBeCloseTo(2 * L + 2 * (L + S / B), 9);
+    expect(connect).toBeCloseTo(2 * (L + H / B), 9);
+    expect(echo).toBeCloseTo(2 * (L + H / B) + 2 * (L + (S + 2 * H) / B), 9);
   });
 
   it("runExperiment's cfg chooses the network model: LV08 stretches latencies by 13.01 and bandwidths by 0.97", async () => {
     const result = await runExperiment({ platform: PLATFORM, deployment: ECHO, cpuModel: 'none', cfg: { 'network/model': 'LV08' } });
     expect(result.exitCodes).toEqual([0, 0]);
     const { connect, echo } = echoTimes(result.outputs.find((p) => p.host === 'alice')!.stdout);
-    expect(connect).toBeCloseTo(2 * 13.01 * L, 9);
-    expect(echo).toBeCloseTo(2 * 13.01 * L + 2 * (13.01 * L + S / (0.97 * B)), 9);
+    expect(connect).toBeCloseTo(2 * (13.01 * L + H / (0.97 * B)), 9);
+    expect(echo).toBeCloseTo(2 * (13.01 * L + H / (0.97 * B)) + 2 * (13.01 * L + (S + 2 * H) / (0.97 * B)), 9);
   });
 
   it("--cfg, in both spellings, overrides the platform file's <config>", async () => {
     const platform = lv08Platform();
     const fromPlatform = await simterpose('run', '--cpu-model', 'none', '--quiet', platform, ECHO);
     expect(fromPlatform.code, fromPlatform.stderr).toBe(0);
-    expect(echoTimes(fromPlatform.stdout).connect).toBeCloseTo(2 * 13.01 * L, 9);
+    expect(echoTimes(fromPlatform.stdout).connect).toBeCloseTo(2 * (13.01 * L + H / (0.97 * B)), 9);
     for (const spelling of [['--cfg', 'network/model:CM02'], ['--cfg=network/model:CM02']]) {
       const overridden = await simterpose('run', '--cpu-model', 'none', '--quiet', ...spelling, platform, ECHO);
       expect(overridden.code, overridden.stderr).toBe(0);
-      expect(echoTimes(overridden.stdout).connect).toBeCloseTo(2 * L, 9);
+      expect(echoTimes(overridden.stdout).connect).toBeCloseTo(2 * (L + H / B), 9);
     }
   });
 

@@ -22,8 +22,8 @@ describe('the fidelity table', () => {
   });
 
   test('rows awaiting the TCP model are judged and printed but fail nothing; checked rows and relays out of bounds do', () => {
-    expect(AWAITING_TCP_MODEL).toContain('10ms-10MBps/connect');
-    const awaiting = judgeRow(profile, 'connect', 'ms', [20, 20, 20], 260);
+    expect(AWAITING_TCP_MODEL).toContain('10ms-10MBps/curl');
+    const awaiting = judgeRow(profile, 'curl', 'ms', [45, 45, 45], 30);
     expect([awaiting.verdict, awaiting.checked]).toEqual(['out', false]);
     const checkedOut = judgeRow(profile, 'iperf3', 'Mbit/s', [75, 75, 75], 50);
     const relay = judgeRelay(

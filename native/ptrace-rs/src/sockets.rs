@@ -51,6 +51,10 @@ pub fn hold(pid: i32, fd: i32, buffer_bytes: i32) -> Result<i32> {
       set_int_option(raw, libc::SOL_SOCKET, plain, buffer_bytes);
     }
   }
+  // The virtual connection decides when bytes go, Nagle's algorithm included: the kernel's own
+  // Nagle and delayed ACKs on the loopback would only hold them back in wall time (a datagram
+  // socket refuses the option, which changes nothing).
+  set_int_option(raw, libc::IPPROTO_TCP, libc::TCP_NODELAY, 1);
   Ok(raw)
 }
 
