@@ -27,6 +27,12 @@ const cases: Case[] = [
     argv: [appPath('epoll_edges'), 'split'],
     network: true,
   },
+  {
+    behaviour:
+      'POSIX timers give ids 0, 1, 2..., signal SI_TIMER with their id and value in date order, count overruns while blocked, report the time left, and fail bad calls with EINVAL',
+    argv: [appPath('posix_timers')],
+    network: false,
+  },
 ];
 
 function lastLine(output: string): string | undefined {
@@ -68,4 +74,16 @@ describe('semantics programs under simterpose see what they see on Linux', () =>
       });
     }
   }
+});
+
+describe('POSIX timers run on virtual time', () => {
+  test('coreutils timeout 2 sleep 10 ends at 2 s virtual with status 124', async () => {
+    const script = 'date +%s.%N; timeout 2 sleep 10; echo "status $?"; date +%s.%N';
+    const simulated = await runSimterpose(['/bin/sh', '-c', script], { runOptions: ['--cpu-model', 'none'] });
+    const [start, status, end] = simulated.stdout.trimEnd().split('\n');
+    expect(status).toBe('status 124');
+    const elapsed = Number(end) - Number(start);
+    expect(elapsed).toBeGreaterThanOrEqual(2);
+    expect(elapsed).toBeLessThan(2.01);
+  });
 });

@@ -15,6 +15,8 @@ export interface Signals {
    * kernel's behalf (a virtual timer's SIGALRM).
    */
   toProcess(process: Process, signal: number, senderVpid?: number): void;
+  /** Queues `signal` with the siginfo `info` to a process, or to one of its threads (a POSIX timer's expiry). */
+  queue(process: Process, thread: Thread | undefined, signal: number, info: Buffer): void;
   /** Threads blocked in emulated waits may have a signal to take now: the loop looks once the running thread stops. */
   mayBePending(): void;
 }
@@ -30,6 +32,10 @@ export function traceeSignals(pids: VirtualPids, mayBePending: () => void): Sign
     toProcess(process, signal, senderVpid) {
       if (senderVpid !== undefined) pids.noteSender(process.pid, signal, senderVpid);
       ptrace.signalProcess(process.pid, signal);
+      mayBePending();
+    },
+    queue(process, thread, signal, info) {
+      ptrace.queueSignal(process.pid, thread?.tid, signal, info);
       mayBePending();
     },
     mayBePending,
