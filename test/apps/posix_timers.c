@@ -1,7 +1,7 @@
 /* POSIX per-process timers (timer_create and its family), step by step:
  * the ids the kernel hands out, the signals their expirations send (in
  * order, with si_code SI_TIMER, si_timerid, si_value and si_overrun), what
- * timer_gettime has left (rounded up to 50 ms), timer_getoverrun, disarming,
+ * timer_gettime has left (rounded up to 100 ms), timer_getoverrun, disarming,
  * absolute dates and the errors of bad calls. Printed so that a native run
  * and a run under simterpose can be compared line for line. */
 #define _GNU_SOURCE
@@ -20,6 +20,12 @@ static struct {
   int signo, code, timerid, overrun, value, tid_matches;
 } events[MAX_EVENTS];
 static pid_t main_tid;
+static _Atomic int calls;
+
+static void count_call(union sigval value) {
+  (void)value;
+  calls++;
+}
 
 static void on_signal(int signo, siginfo_t *info, void *context) {
   (void)context;
@@ -68,10 +74,10 @@ static void arm(int id, int flags, double value, double interval, struct itimers
   CHECK(syscall(SYS_timer_settime, id, flags, &setting, old) == 0);
 }
 
-/* Milliseconds, rounded up to a multiple of 50: a native run reads them a little late, by less than that. */
+/* Milliseconds, rounded up to a multiple of 100: a native run reads them a little late, by less than that. */
 static long rounded_ms(const struct timespec *t) {
   long us = t->tv_sec * 1000000 + t->tv_nsec / 1000;
-  return us <= 0 ? 0 : (us - 1000) / 50000 * 50 + 50;
+  return us <= 0 ? 0 : (us - 1000) / 100000 * 100 + 100;
 }
 
 static void print_left(const char *what, int id) {
@@ -117,24 +123,24 @@ int main(void) {
   print_left("never armed", ids[0]);
 
   /* Three one-shot timers expire in the order of their dates, not of their creation. */
-  arm(ids[0], 0, 0.3, 0, NULL);
-  arm(ids[1], 0, 0.1, 0, NULL);
-  arm(ids[2], 0, 0.2, 0, NULL);
-  print_left("armed for 300 ms", ids[0]);
-  sleep_ms(150);
-  print_left("150 ms later", ids[0]);
-  sleep_ms(250);
-  print_events("after 400 ms");
+  arm(ids[0], 0, 0.6, 0, NULL);
+  arm(ids[1], 0, 0.2, 0, NULL);
+  arm(ids[2], 0, 0.4, 0, NULL);
+  print_left("armed for 600 ms", ids[0]);
+  sleep_ms(300);
+  print_left("300 ms later", ids[0]);
+  sleep_ms(400);
+  print_events("after 700 ms");
   print_left("expired", ids[0]);
   CHECK(syscall(SYS_timer_getoverrun, ids[0]) == 0);
 
-  /* An interval timer: four expirations in 450 ms, then disarmed; the old setting comes back. */
-  arm(ids[3], 0, 0.1, 0.1, NULL);
-  sleep_ms(450);
+  /* An interval timer: three expirations in 700 ms, then disarmed; the old setting comes back. */
+  arm(ids[3], 0, 0.2, 0.2, NULL);
+  sleep_ms(700);
   struct itimerspec old;
   arm(ids[3], 0, 0, 0, &old);
   printf("disarmed: old setting %ld ms left, interval %ld ms\n", rounded_ms(&old.it_value), rounded_ms(&old.it_interval));
-  print_events("interval 100 ms for 450 ms");
+  print_events("interval 200 ms for 700 ms");
   sleep_ms(300);
   print_events("disarmed, 300 ms later");
 
@@ -143,9 +149,9 @@ int main(void) {
   sigemptyset(&usr1_only);
   sigaddset(&usr1_only, SIGUSR1);
   CHECK(sigprocmask(SIG_BLOCK, &usr1_only, NULL) == 0);
-  arm(ids[1], 0, 0.05, 0.1, NULL);
-  sleep_ms(520);
-  print_events("blocked for 520 ms");
+  arm(ids[1], 0, 0.1, 0.2, NULL);
+  sleep_ms(800);
+  print_events("blocked for 800 ms");
   CHECK(sigprocmask(SIG_UNBLOCK, &usr1_only, NULL) == 0);
   print_events("unblocked");
   printf("timer_getoverrun: %ld\n", syscall(SYS_timer_getoverrun, ids[1]));
@@ -201,6 +207,33 @@ int main(void) {
   struct sigevent other_thread = thread_id;
   other_thread._sigev_un._tid = 1;
   report("SIGEV_THREAD_ID of another process", create(CLOCK_REALTIME, &other_thread, &unused));
+
+  /* sigtimedwait takes a timer's blocked signal, with its siginfo; with nothing pending it times out with EAGAIN. */
+  sigset_t usr2;
+  sigemptyset(&usr2);
+  sigaddset(&usr2, SIGUSR2);
+  CHECK(sigprocmask(SIG_BLOCK, &usr2, NULL) == 0);
+  struct sigevent to_usr2 = by_signal(SIGUSR2, 444);
+  int waited;
+  CHECK(create(CLOCK_MONOTONIC, &to_usr2, &waited) == 0);
+  arm(waited, 0, 0.2, 0, NULL);
+  siginfo_t info;
+  struct timespec long_wait = {1, 0}, short_wait = {0, 100000000};
+  int taken = sigtimedwait(&usr2, &info, &long_wait);
+  printf("sigtimedwait: %s, timer %d value %d%s\n", taken == SIGUSR2 ? "SIGUSR2" : "?", info.si_timerid, info.si_value.sival_int,
+         info.si_code == SI_TIMER ? "" : " not SI_TIMER");
+  report("sigtimedwait with nothing pending", sigtimedwait(&usr2, &info, &short_wait));
+
+  /* SIGEV_THREAD: glibc's helper thread takes the signal (sigwaitinfo) and runs the function in a thread. */
+  struct sigevent in_thread = {.sigev_notify = SIGEV_THREAD, .sigev_notify_function = count_call};
+  timer_t threaded;
+  CHECK(timer_create(CLOCK_MONOTONIC, &in_thread, &threaded) == 0);
+  struct itimerspec every_200ms = {.it_value = {0, 200000000}, .it_interval = {0, 200000000}};
+  CHECK(timer_settime(threaded, 0, &every_200ms, NULL) == 0);
+  sleep_ms(700);
+  CHECK(timer_delete(threaded) == 0);
+  sleep_ms(300);
+  printf("SIGEV_THREAD: %d calls in 700 ms\n", (int)calls);
   printf("EXIT-SUCCESS\n");
   return 0;
 }

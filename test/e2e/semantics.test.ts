@@ -29,7 +29,7 @@ const cases: Case[] = [
   },
   {
     behaviour:
-      'POSIX timers give ids 0, 1, 2..., signal SI_TIMER with their id and value in date order, count overruns while blocked, report the time left, and fail bad calls with EINVAL',
+      'POSIX timers give ids 0, 1, 2..., signal SI_TIMER with their id and value in date order, count overruns while blocked, report the time left, fail bad calls with EINVAL; sigtimedwait takes their signals; SIGEV_THREAD calls its function',
     argv: [appPath('posix_timers')],
     network: false,
   },

@@ -182,6 +182,10 @@ export class FakeSignals implements Signals {
     return signal === undefined ? undefined : { signal, blockedNow: (own & signalBit(signal)) !== 0n };
   }
 
+  mask(thread: Thread): bigint {
+    return this.masks.get(thread) ?? 0n;
+  }
+
   toThread(thread: Thread, signal: number): void {
     this.sent.push({ signal, tid: thread.tid, date: this.now() });
   }

@@ -77,7 +77,7 @@ export const siginfo = {
 };
 
 /** siginfo_t of a POSIX timer's signal (its _timer member): si_timerid, si_overrun, then si_value. */
-const SIGINFO_SIZE = 128;
+export const SIGINFO_SIZE = 128;
 const SI_TIMERID = 16;
 const SI_OVERRUN = 20;
 const SI_VALUE = 24;

@@ -1,4 +1,4 @@
-import { timerSiginfo } from '../abi/signal.js';
+import { SI_TIMER, siginfo, timerSiginfo } from '../abi/signal.js';
 import type { Scheduler } from '../loop/scheduler.js';
 import type { Signals } from '../tracees/signals.js';
 import type { Process, Thread } from '../tracees/tracees.js';
@@ -47,11 +47,12 @@ export class PosixTimers {
   private readonly timers = new Map<number, PosixTimer>();
   private nextId = 0;
 
-  create(clockid: number, notify: TimerSignal | undefined): PosixTimer {
+  /** A new timer, disarmed, that tells nothing until its `notify` is set. */
+  create(clockid: number): PosixTimer {
     const timer: PosixTimer = {
       id: this.nextId++,
       clockid,
-      notify,
+      notify: undefined,
       deadline: undefined,
       interval: 0,
       arming: {},
@@ -72,6 +73,11 @@ export class PosixTimers {
     timer.arming = {};
     this.timers.delete(id);
     return true;
+  }
+
+  /** The first timer whose signal `signal` is queued and not delivered yet. */
+  queuedWith(signal: number): PosixTimer | undefined {
+    return [...this.timers.values()].find((timer) => timer.queuedBy !== undefined && timer.notify?.signal === signal);
   }
 
   /** exec: the new program starts with no timers (ids go on from where they were, as in Linux). */
@@ -146,4 +152,19 @@ export function timerSignalDelivered(process: Process, info: Buffer, services: T
   timer.lastOverrun = overrun;
   timerSiginfo.setOverrun(info, overrun);
   return true;
+}
+
+/**
+ * A timer's signal taken by sigtimedwait, which the kernel dequeues without
+ * a delivery stop: accounted as a delivery. `info` is the siginfo the call
+ * wrote (rewritten in place), or undefined when it was given none: then the
+ * timer is the one whose `signal` is queued.
+ */
+export function timerSignalTaken(process: Process, signal: number, info: Buffer | undefined, services: TimerServices): void {
+  if (info !== undefined) {
+    if (siginfo.code(info) === SI_TIMER) timerSignalDelivered(process, info, services);
+    return;
+  }
+  const timer = process.posixTimers.queuedWith(signal);
+  if (timer !== undefined) timerSignalDelivered(process, timerSiginfo.make(signal, timer.id, 0, timer.notify!.value), services);
 }

@@ -1,5 +1,5 @@
 import { ptrace } from '../native.js';
-import { deliverableSignal, type DeliverableSignal } from './pending-signals.js';
+import { deliverableSignal, signalMask, type DeliverableSignal } from './pending-signals.js';
 import type { Process, Thread } from './tracees.js';
 import type { VirtualPids } from './virtual-pids.js';
 
@@ -7,6 +7,8 @@ import type { VirtualPids } from './virtual-pids.js';
 export interface Signals {
   /** The signal the kernel would deliver now to `thread`, held at a syscall, under `mask` (default: its own mask). */
   deliverable(thread: Thread, mask?: bigint): DeliverableSignal | undefined;
+  /** The signal mask of a thread held at a syscall. */
+  mask(thread: Thread): bigint;
   /** Sends `signal` to one thread (SIGPIPE of a failed send). */
   toThread(thread: Thread, signal: number): void;
   /**
@@ -25,6 +27,7 @@ export interface Signals {
 export function traceeSignals(pids: VirtualPids, mayBePending: () => void): Signals {
   return {
     deliverable: deliverableSignal,
+    mask: signalMask,
     toThread(thread, signal) {
       ptrace.signalThread(thread.process.pid, thread.tid, signal);
       mayBePending();

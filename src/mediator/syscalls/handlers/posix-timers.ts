@@ -1,5 +1,5 @@
 import { Errno } from '../../abi/errno.js';
-import { MAX_SIGNAL, SIGALRM, SIGEV_NONE, SIGEV_SIGNAL, SIGEV_THREAD, SIGEV_THREAD_ID, readSigevent } from '../../abi/signal.js';
+import { MAX_SIGNAL, SIGALRM, SIGEV_NONE, SIGEV_SIGNAL, SIGEV_THREAD, SIGEV_THREAD_ID, readSigevent, type Sigevent } from '../../abi/signal.js';
 import {
   CLOCK_BOOTTIME,
   CLOCK_BOOTTIME_ALARM,
@@ -26,9 +26,12 @@ function timerAt(ctx: SyscallContext, id: number): PosixTimer | undefined {
   return ctx.process.posixTimers.get(asInt(id));
 }
 
-/** How a sigevent asks to be told, or an errno as Linux's good_sigevent refuses it. */
-function notification(ctx: SyscallContext, address: number): TimerSignal | undefined | number {
-  const event = readSigevent(ctx.memory, address);
+/**
+ * How a sigevent asks to be told, or an errno as Linux's good_sigevent
+ * refuses it (without one: SIGALRM, whose value is the timer's id).
+ */
+function notification(ctx: SyscallContext, event: Sigevent | undefined, id: number): TimerSignal | undefined | number {
+  if (event === undefined) return { signal: SIGALRM, value: BigInt(id), thread: undefined };
   if (event.notify === SIGEV_NONE) return undefined;
   let thread: Thread | undefined;
   if (event.notify === SIGEV_THREAD_ID) {
@@ -41,16 +44,22 @@ function notification(ctx: SyscallContext, address: number): TimerSignal | undef
   return { signal: event.signo, value: event.value, thread };
 }
 
+/**
+ * In Linux's order: the sigevent is read, the clock checked, an id taken,
+ * then the sigevent judged: a refused one has used up its id.
+ */
 function timerCreate(ctx: SyscallContext): Outcome {
   const [clockidArg, sigevent, idAddress] = ctx.args as [number, number, number];
-  const clockid = asInt(clockidArg);
-  if (!TIMER_CLOCKS.has(clockid)) return fail(Errno.EINVAL);
-  const notify = sigevent === 0 ? undefined : notification(ctx, sigevent);
-  if (typeof notify === 'number') return fail(notify);
+  const event = sigevent === 0 ? undefined : readSigevent(ctx.memory, sigevent);
+  if (!TIMER_CLOCKS.has(asInt(clockidArg))) return fail(Errno.EINVAL);
   const timers = ctx.process.posixTimers;
-  const timer = timers.create(clockid, notify);
-  // Without a sigevent: SIGALRM, whose value is the timer's id.
-  if (sigevent === 0) timer.notify = { signal: SIGALRM, value: BigInt(timer.id), thread: undefined };
+  const timer = timers.create(asInt(clockidArg));
+  const notify = notification(ctx, event, timer.id);
+  if (typeof notify === 'number') {
+    timers.delete(timer.id);
+    return fail(notify);
+  }
+  timer.notify = notify;
   try {
     writeI32(ctx.memory, idAddress, timer.id);
   } catch (error) {
