@@ -29,6 +29,12 @@ const cases: Case[] = [
   },
   {
     behaviour:
+      'getsockopt(IP_OPTIONS) gives nothing, bind takes AF_UNSPEC with INADDR_ANY, and connect after a non-blocking one reports its outcome once, then EISCONN',
+    argv: [appPath('socket_calls')],
+    network: true,
+  },
+  {
+    behaviour:
       'POSIX timers give ids 0, 1, 2..., signal SI_TIMER with their id and value in date order, count overruns while blocked, report the time left, fail bad calls with EINVAL; sigtimedwait takes their signals; SIGEV_THREAD calls its function',
     argv: [appPath('posix_timers')],
     network: false,
