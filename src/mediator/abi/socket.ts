@@ -30,6 +30,8 @@ export const SO_REUSEPORT = 15;
 export const SO_ACCEPTCONN = 30;
 export const SO_PROTOCOL = 38;
 export const SO_DOMAIN = 39;
+export const IPPROTO_IP = 0;
+export const IP_OPTIONS = 4;
 export const IPPROTO_TCP = 6;
 export const IPPROTO_UDP = 17;
 export const IPPROTO_IPV6 = 41;
@@ -89,6 +91,18 @@ export function decodeSockaddrIn(bytes: Buffer): Endpoint | SocketError {
   if (family !== AF_INET) return fail('EAFNOSUPPORT');
   if (bytes.length < SOCKADDR_IN_SIZE) return fail('EINVAL');
   return { address: formatIpv4(bytes.readUInt32BE(4)), port: bytes.readUInt16BE(2) };
+}
+
+/**
+ * The address bind takes: as `decodeSockaddrIn`, except that Linux's
+ * inet_bind takes AF_UNSPEC for AF_INET when the address is INADDR_ANY,
+ * for the sake of old programs.
+ */
+export function decodeBindAddress(bytes: Buffer): Endpoint | SocketError {
+  if (sockaddrFamily(bytes) === AF_UNSPEC && bytes.length >= SOCKADDR_IN_SIZE && bytes.readUInt32BE(4) === 0) {
+    return { address: formatIpv4(0), port: bytes.readUInt16BE(2) };
+  }
+  return decodeSockaddrIn(bytes);
 }
 
 /** sockaddr_un's sun_path, up to its NUL. */

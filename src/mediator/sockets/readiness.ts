@@ -2,6 +2,7 @@ import type { SyscallContext } from '../syscalls/context.js';
 import type { OpenFile } from '../tracees/fd-table.js';
 import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP } from '../abi/poll.js';
 import { SocketFile } from './socket-file.js';
+import type { Edges } from '../../net/index.js';
 
 /** The poll events that hold now for a virtual object, among `wanted` (POLLERR and POLLHUP always count). */
 export function readinessEvents(file: OpenFile, wanted: number): number {
@@ -15,6 +16,22 @@ export function readinessEvents(file: OpenFile, wanted: number): number {
   events &= wanted;
   if (readiness.hangup) events |= POLLHUP;
   if (readiness.error) events |= POLLERR;
+  return events;
+}
+
+/** The events raised on a virtual socket so far (see `Edges`); undefined for other virtual objects, which raise none. */
+export function edgesOf(file: OpenFile): Edges | undefined {
+  return file.object instanceof SocketFile ? file.object.socket.edges() : undefined;
+}
+
+/** The poll events raised between two counts of a socket's edges. */
+export function raisedSince(before: Edges, now: Edges): number {
+  let events = 0;
+  if (now.readable > before.readable) events |= POLLIN;
+  if (now.writable > before.writable) events |= POLLOUT;
+  if (now.readHangup > before.readHangup) events |= POLLRDHUP;
+  if (now.hangup > before.hangup) events |= POLLHUP;
+  if (now.error > before.error) events |= POLLERR;
   return events;
 }
 

@@ -4,7 +4,9 @@ import {
   AF_INET,
   AF_INET6,
   AF_UNSPEC,
+  IPPROTO_IP,
   IPPROTO_IPV6,
+  IP_OPTIONS,
   IPPROTO_TCP,
   IPPROTO_UDP,
   MSG_DONTWAIT,
@@ -22,6 +24,7 @@ import {
   SO_REUSEPORT,
   SO_SNDBUF,
   SO_TYPE,
+  decodeBindAddress,
   decodeIntOption,
   encodeIntOption,
   finishReceivedMsghdr,
@@ -35,6 +38,7 @@ import {
 } from '../../abi/socket.js';
 import { asInt, readI32, writeI32 } from '../../abi/tracee-memory.js';
 import { errnoOf, receivePayload, sendPayload, socketFileAt, waitUnless } from '../../sockets/payloads.js';
+import type { SocketFile } from '../../sockets/socket-file.js';
 import type { FamilyTable, SyscallContext } from '../context.js';
 import { reading, writing } from '../kernel-io.js';
 import { NATIVE, blocked, done, fail, type Outcome } from '../outcome.js';
@@ -77,7 +81,7 @@ function socketpair(ctx: SyscallContext): Outcome {
 function bind(ctx: SyscallContext): Outcome {
   const file = socketFileAt(ctx, asInt(ctx.args[0]!));
   if (file === undefined) return NATIVE;
-  const endpoint = readSockaddrIn(ctx.memory, ctx.args[1]!, asInt(ctx.args[2]!));
+  const endpoint = decodeBindAddress(readSockaddr(ctx.memory, ctx.args[1]!, asInt(ctx.args[2]!)));
   if (isError(endpoint)) return errnoOf(endpoint);
   const error = file.object.socket.bind(endpoint);
   return error === undefined ? done(0) : errnoOf(error);
@@ -133,10 +137,27 @@ function connect(ctx: SyscallContext): Outcome {
   }
   const endpoint = readSockaddrIn(ctx.memory, ctx.args[1]!, length);
   if (isError(endpoint)) return errnoOf(endpoint);
+  const unconfirmed = confirmConnection(file.object, socket);
+  if (unconfirmed !== undefined) return unconfirmed;
   const result = socket.connect(endpoint);
+  if (result.code === 'EINPROGRESS' && file.nonblocking) file.object.connectUnconfirmed = true;
   if (result.code !== 'EINPROGRESS' || file.nonblocking) return errnoOf(result);
   ctx.state.connecting = socket;
   return waitForConnection(ctx, socket);
+}
+
+/**
+ * connect again after a non-blocking one: while the handshake goes on,
+ * EALREADY; once it ended, its outcome, once (0, or the error, ECONNABORTED
+ * when SO_ERROR took it already). Undefined when there is nothing to confirm.
+ */
+function confirmConnection(file: SocketFile, socket: StreamSocket): Outcome | undefined {
+  if (!file.connectUnconfirmed) return undefined;
+  const state = socket.connection();
+  if (state === 'connecting') return fail(Errno.EALREADY);
+  file.connectUnconfirmed = false;
+  if (state === 'connected') return done(0);
+  return fail(Errno[socket.takeError() ?? 'ECONNABORTED'] ?? Errno.ECONNABORTED!);
 }
 
 function waitForConnection(ctx: SyscallContext, socket: StreamSocket): Outcome {
@@ -196,6 +217,8 @@ function getsockopt(ctx: SyscallContext): Outcome {
   const name = asInt(nameArg);
   const { socket, options, type } = file.object;
   let answer: Buffer | undefined = options.get(`${level}:${name}`);
+  // No IP options on a connection unless the program set some (sshd drops connections that carry any).
+  if (level === IPPROTO_IP && name === IP_OPTIONS) answer ??= Buffer.alloc(0);
   if (level === SOL_SOCKET) {
     switch (name) {
       case SO_ERROR: {
