@@ -1,0 +1,67 @@
+import { describe, expect, test } from 'vitest';
+import { appPath, runNative, runSimterpose, shellStatus } from '../helpers/apps.js';
+
+// A program on a simulated host sees lo and one eth0 holding the host's
+// virtual address (platforms/two-hosts.xml: alice 10.0.0.1, bob 10.0.0.2;
+// every address, the nameserver's included, in 10.0.0.0/8), never the real
+// machine's interfaces. Natively, the same program shows the real ones: lo
+// must read the same, and each kind of fact must be there in both.
+
+const HOSTS = { alice: '10.0.0.1', bob: '10.0.0.2' } as const;
+
+async function onHost(host: string, argv: string[]): Promise<string> {
+  const result = await runSimterpose(argv, { runOptions: ['--host', host, '--cpu-model', 'none'] });
+  expect(shellStatus(result), result.stderr).toBe(0);
+  return result.stdout;
+}
+
+function macOf(address: string): string {
+  return ['02', '00', ...address.split('.').map((byte) => Number(byte).toString(16).padStart(2, '0'))].join(':');
+}
+
+/** The lines about lo (by name, or SIOCGIFCONF's entry of it). */
+const aboutLo = (text: string): string[] => text.split('\n').filter((line) => /^(SIOCGIFCONF )?lo /.test(line));
+
+/** A line's kind: addresses, numbers and names other than lo taken out. */
+function shapeOf(line: string): string {
+  return line
+    .replace(/\b(?!lo\b)[a-z]+[0-9]+\b/g, 'IF')
+    .replace(/\d+\.\d+\.\d+\.\d+/g, 'A')
+    .replace(/([0-9a-f]{2}:){5}[0-9a-f]{2}/g, 'M')
+    .replace(/0x[0-9a-f]+|\d+/g, 'N');
+}
+
+describe('network interfaces', () => {
+  for (const [host, address] of Object.entries(HOSTS)) {
+    test(`the interface ioctls on ${host} describe lo and an eth0 holding ${address}/8`, async () => {
+      expect(await onHost(host, [appPath('net_interfaces'), 'ioctls'])).toBe(
+        [
+          'SIOCGIFCONF needs 80 bytes, 40 per entry',
+          'SIOCGIFCONF lo 127.0.0.1',
+          'lo flags 0x49 index 1 mtu 65536 addr 127.0.0.1 netmask 255.0.0.0 brd 0.0.0.0 hw 772 00:00:00:00:00:00',
+          `SIOCGIFCONF eth0 ${address}`,
+          `eth0 flags 0x1043 index 2 mtu 1500 addr ${address} netmask 255.0.0.0 brd 10.255.255.255 hw 1 ${macOf(address)}`,
+          'SIOCGIFCONF with room for one: 40 bytes, first lo',
+          'SIOCGIFNAME 1 lo',
+          'SIOCGIFNAME 9999 -1 errno No such device',
+          'SIOCGIFINDEX nosuch0 -1 errno No such device',
+          'SIOCGIFADDR nosuch0 -1 errno No such device',
+          'SIOCGIFFLAGS on a pipe -1 errno Inappropriate ioctl for device',
+          'SIOCGIFFLAGS on a closed descriptor -1 errno Bad file descriptor',
+          'SIOCGIFFLAGS at a bad address -1 errno Bad address',
+          'EXIT-SUCCESS',
+          '',
+        ].join('\n'),
+      );
+    });
+  }
+
+  test('natively, the ioctls answer with the same kinds of facts, and lo reads the same', async () => {
+    const native = await runNative([appPath('net_interfaces'), 'ioctls']);
+    expect(native.status, native.stderr).toBe(0);
+    const simulated = await onHost('alice', [appPath('net_interfaces'), 'ioctls']);
+    expect(aboutLo(simulated)).toEqual(aboutLo(native.stdout));
+    const nativeShapes = new Set(native.stdout.split('\n').map(shapeOf));
+    for (const line of simulated.split('\n')) expect(nativeShapes, line).toContain(shapeOf(line));
+  });
+});
