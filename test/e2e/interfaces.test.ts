@@ -19,8 +19,8 @@ function macOf(address: string): string {
   return ['02', '00', ...address.split('.').map((byte) => Number(byte).toString(16).padStart(2, '0'))].join(':');
 }
 
-/** The lines about lo (by name, or SIOCGIFCONF's entry of it). */
-const aboutLo = (text: string): string[] => text.split('\n').filter((line) => /^(SIOCGIFCONF )?lo /.test(line));
+/** The lines about lo (by name, or SIOCGIFCONF's entry of it), IPv6 addresses aside (hosts have none yet). */
+const aboutLo = (text: string): string[] => text.split('\n').filter((line) => /^(SIOCGIFCONF )?lo /.test(line) && !line.includes('family 10'));
 
 /** A line's kind: addresses, numbers and names other than lo taken out. */
 function shapeOf(line: string): string {
@@ -63,5 +63,65 @@ describe('network interfaces', () => {
     expect(aboutLo(simulated)).toEqual(aboutLo(native.stdout));
     const nativeShapes = new Set(native.stdout.split('\n').map(shapeOf));
     for (const line of simulated.split('\n')) expect(nativeShapes, line).toContain(shapeOf(line));
+  });
+
+  for (const [host, address] of Object.entries(HOSTS)) {
+    test(`getifaddrs on ${host} (glibc, over netlink) lists lo and eth0 with ${address}`, async () => {
+      expect(await onHost(host, [appPath('net_interfaces'), 'getifaddrs'])).toBe(
+        [
+          'lo flags 0x10049 packet index 1 type 772 hw 00:00:00:00:00:00 stats yes',
+          `eth0 flags 0x11043 packet index 2 type 1 hw ${macOf(address)} stats yes`,
+          'lo flags 0x10049 inet 127.0.0.1 netmask 255.0.0.0 dst 127.0.0.1',
+          `eth0 flags 0x11043 inet ${address} netmask 255.0.0.0 brd 10.255.255.255`,
+          'EXIT-SUCCESS',
+          '',
+        ].join('\n'),
+      );
+    });
+  }
+
+  test('natively, getifaddrs lists the same kinds of entries, and lo reads the same', async () => {
+    const native = await runNative([appPath('net_interfaces'), 'getifaddrs']);
+    expect(native.status, native.stderr).toBe(0);
+    const simulated = await onHost('bob', [appPath('net_interfaces'), 'getifaddrs']);
+    expect(aboutLo(simulated)).toEqual(aboutLo(native.stdout));
+    const nativeShapes = new Set(native.stdout.split('\n').map(shapeOf));
+    for (const line of simulated.split('\n')) expect(nativeShapes, line).toContain(shapeOf(line));
+  });
+
+  test('ip -4 addr (iproute2) shows the virtual address on eth0, and hostname -I that address alone', async () => {
+    const shown = await onHost('bob', ['sh', '-c', 'ip -4 addr; hostname -I']);
+    expect(shown).toBe(
+      [
+        '1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN group default qlen 1000',
+        '    inet 127.0.0.1/8 scope host lo',
+        '       valid_lft forever preferred_lft forever',
+        '2: eth0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc fq_codel state UP group default qlen 1000',
+        '    inet 10.0.0.2/8 brd 10.255.255.255 scope global eth0',
+        '       valid_lft forever preferred_lft forever',
+        '10.0.0.2 ',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  test('ip route lists the on-link subnet of the virtual addresses, and the local routes of the host', async () => {
+    expect(await onHost('alice', ['ip', 'route', 'show', 'table', 'all'])).toBe(
+      [
+        '10.0.0.0/8 dev eth0 proto kernel scope link src 10.0.0.1 ',
+        'local 127.0.0.0/8 dev lo table local proto kernel scope host src 127.0.0.1 ',
+        'local 127.0.0.1 dev lo table local proto kernel scope host src 127.0.0.1 ',
+        'broadcast 127.255.255.255 dev lo table local proto kernel scope link src 127.0.0.1 ',
+        'local 10.0.0.1 dev eth0 table local proto kernel scope host src 10.0.0.1 ',
+        'broadcast 10.255.255.255 dev eth0 table local proto kernel scope link src 10.0.0.1 ',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  test('changing an interface is refused, as to an unprivileged process', async () => {
+    const result = await runSimterpose(['ip', 'addr', 'add', '10.9.9.9/8', 'dev', 'eth0'], { runOptions: ['--cpu-model', 'none'] });
+    expect(shellStatus(result)).toBe(2);
+    expect(result.stderr).toContain('RTNETLINK answers: Operation not permitted');
   });
 });

@@ -127,9 +127,13 @@ export function readSockaddrIn(memory: TraceeMemory, address: number, length: nu
  * written back. Nothing when either pointer is NULL.
  */
 export function writeSockaddrIn(memory: TraceeMemory, address: number, lengthPointer: number, endpoint: Endpoint): void {
+  writeSockaddr(memory, address, lengthPointer, encodeSockaddrIn(endpoint));
+}
+
+/** As `writeSockaddrIn`, for an address of any family already encoded. */
+export function writeSockaddr(memory: TraceeMemory, address: number, lengthPointer: number, encoded: Buffer): void {
   if (address === 0 || lengthPointer === 0) return;
   const room = readI32(memory, lengthPointer);
-  const encoded = encodeSockaddrIn(endpoint);
   if (room > 0) memory.write(address, encoded.subarray(0, Math.min(room, encoded.length)));
   writeI32(memory, lengthPointer, encoded.length);
 }
@@ -172,6 +176,18 @@ export function finishReceivedMsghdr(memory: TraceeMemory, address: number, head
   if (source !== undefined && header.name !== 0) {
     writeSockaddrIn(memory, header.name, address + MSG_NAMELEN, source);
     nameLength = header.nameLength > 0 ? SOCKADDR_IN_SIZE : 0;
+  }
+  writeU32(memory, address + MSG_NAMELEN, nameLength);
+  memory.write(address + MSG_CONTROLLEN, Buffer.alloc(8));
+  writeI32(memory, address + MSG_FLAGS, flags);
+}
+
+/** As `finishReceivedMsghdr`, for a source address of any family already encoded (a netlink socket's sockaddr_nl). */
+export function finishReceivedMsghdrFrom(memory: TraceeMemory, address: number, header: Msghdr, source: Buffer, flags: number): void {
+  let nameLength = 0;
+  if (header.name !== 0 && header.nameLength > 0) {
+    memory.write(header.name, source.subarray(0, Math.min(header.nameLength, source.length)));
+    nameLength = source.length;
   }
   writeU32(memory, address + MSG_NAMELEN, nameLength);
   memory.write(address + MSG_CONTROLLEN, Buffer.alloc(8));

@@ -3,6 +3,7 @@ import { Errno } from '../../abi/errno.js';
 import {
   AF_INET,
   AF_INET6,
+  AF_NETLINK,
   AF_UNSPEC,
   IPPROTO_IP,
   IPPROTO_IPV6,
@@ -41,6 +42,7 @@ import { errnoOf, receivePayload, sendPayload, socketFileAt, waitUnless } from '
 import type { SocketFile } from '../../sockets/socket-file.js';
 import type { FamilyTable, SyscallContext } from '../context.js';
 import { reading, writing } from '../kernel-io.js';
+import { netlinkSocket, withNetlink } from '../netlink-calls.js';
 import { NATIVE, blocked, done, fail, type Outcome } from '../outcome.js';
 
 /**
@@ -65,6 +67,7 @@ const LONGEST_OPTION = 256;
 function socket(ctx: SyscallContext): Outcome {
   const [domain, typeArg, protocol] = ctx.args.map(asInt) as [number, number, number];
   if (domain === AF_INET6) return fail(Errno.EAFNOSUPPORT);
+  if (domain === AF_NETLINK) return netlinkSocket(ctx);
   if (domain !== AF_INET) return NATIVE;
   const type = typeArg & SOCK_TYPE_MASK;
   if (type !== SOCK_STREAM && type !== SOCK_DGRAM) return fail(Errno.EPROTONOSUPPORT);
@@ -339,8 +342,12 @@ function recvmsg(ctx: SyscallContext): Outcome {
 
 const NOTE = 'AF_INET emulated over the virtual network (SimGrid comms); other families native';
 
-export const socketSyscalls: FamilyTable = {
-  socket: { level: 'mediated', handler: socket, note: 'AF_INET sockets are virtual (AF_INET6 fails with EAFNOSUPPORT); others native' },
+export const socketSyscalls: FamilyTable = withNetlink({
+  socket: {
+    level: 'mediated',
+    handler: socket,
+    note: "AF_INET sockets are virtual (AF_INET6 fails with EAFNOSUPPORT), and NETLINK_ROUTE ones, which describe the host's emulated interfaces; others native",
+  },
   socketpair: { level: 'mediated', handler: socketpair, note: 'AF_UNIX native' },
   bind: { level: 'mediated', handler: bind, note: NOTE },
   listen: { level: 'mediated', handler: listen, note: NOTE },
@@ -357,4 +364,4 @@ export const socketSyscalls: FamilyTable = {
   sendmmsg: { blocks: true, level: 'mediated', handler: sendmmsg, note: NOTE },
   recvfrom: { blocks: true, level: 'mediated', handler: recvfrom, note: NOTE },
   recvmsg: { blocks: true, level: 'mediated', handler: recvmsg, note: NOTE },
-};
+});
