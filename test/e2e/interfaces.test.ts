@@ -124,4 +124,11 @@ describe('network interfaces', () => {
     expect(shellStatus(result)).toBe(2);
     expect(result.stderr).toContain('RTNETLINK answers: Operation not permitted');
   });
+
+  test('a NETLINK_ROUTE socket used directly answers as Linux does: ports, options, dumps by recvmsg and read, peeks, poll, acks and errors', async () => {
+    const native = await runNative([appPath('net_netlink')]);
+    expect(native.status, native.stderr).toBe(0);
+    expect(native.stdout).toContain('EXIT-SUCCESS');
+    expect(await onHost('bob', [appPath('net_netlink')])).toBe(native.stdout);
+  });
 });

@@ -173,6 +173,24 @@ export function ifinfomsg(family: number, hardwareType: number, index: number, f
 
 export const IFINFOMSG_SIZE = 16;
 
+/** ifi_index of a request's ifinfomsg, or undefined when the body is too short for one. */
+export const ifinfomsgIndex = (body: Buffer): number | undefined => (body.length < IFINFOMSG_SIZE ? undefined : body.readInt32LE(4));
+
+/**
+ * The family a request asks about: the first byte of its body, which
+ * rtgenmsg, ifinfomsg, ifaddrmsg and rtmsg all begin with (AF_UNSPEC for
+ * an empty body).
+ */
+export const requestFamily = (body: Buffer): number => body[0] ?? 0;
+
+/** struct ifa_cacheinfo of an address that never expires: lifetimes forever, timestamps 0. */
+export function permanentCacheinfo(): Buffer {
+  const bytes = Buffer.alloc(16);
+  bytes.writeUInt32LE(INFINITY_LIFE_TIME, 0);
+  bytes.writeUInt32LE(INFINITY_LIFE_TIME, 4);
+  return bytes;
+}
+
 /** struct ifaddrmsg: family, prefix length, flags, scope, index. */
 export function ifaddrmsg(family: number, prefixLength: number, flags: number, scope: number, index: number): Buffer {
   const bytes = Buffer.alloc(8);

@@ -20,7 +20,6 @@ import {
   IFLA_TXQLEN,
   IF_OPER_UNKNOWN,
   IF_OPER_UP,
-  INFINITY_LIFE_TIME,
   LINK_STATS_SIZE,
   NLMSG_DONE,
   NLMSG_ERROR,
@@ -54,6 +53,9 @@ import {
   decodeRequests,
   ifaddrmsg,
   ifinfomsg,
+  ifinfomsgIndex,
+  permanentCacheinfo,
+  requestFamily,
   ipv4Bytes,
   message,
   nlmsgerr,
@@ -141,16 +143,13 @@ interface Reply {
   parts: Buffer[];
 }
 
-/** The family a dump asks for: the first byte of its body (rtgenmsg, ifinfomsg, ifaddrmsg and rtmsg all begin with it). */
-const familyOf = (request: NetlinkRequest): number => request.body[0] ?? AF_UNSPEC;
-
 /**
  * A dump: every link; the IPv4 addresses and routes unless IPv6 alone is
  * asked (hosts have no IPv6 address); nothing for the other kinds, which the
  * host has none of (neighbours, rules...).
  */
 function dump(request: NetlinkRequest, interfaces: readonly NetworkInterface[]): Reply[] {
-  const ipv4 = familyOf(request) !== AF_INET6;
+  const ipv4 = requestFamily(request.body) !== AF_INET6;
   switch (request.header.type) {
     case RTM_GETLINK:
       return interfaces.map(linkMessage);
@@ -166,8 +165,8 @@ function dump(request: NetlinkRequest, interfaces: readonly NetworkInterface[]):
 /** A GET of one object: a link by index or name; the others are only dumped here (EOPNOTSUPP). */
 function lookup(request: NetlinkRequest, interfaces: readonly NetworkInterface[]): Reply | number {
   if (request.header.type !== RTM_GETLINK) return Errno.EOPNOTSUPP!;
-  if (request.body.length < IFINFOMSG_SIZE) return Errno.EINVAL;
-  const index = request.body.readInt32LE(4);
+  const index = ifinfomsgIndex(request.body);
+  if (index === undefined) return Errno.EINVAL;
   const name = decodeAttributes(request.body, IFINFOMSG_SIZE).get(IFLA_IFNAME);
   const wanted = name === undefined ? undefined : name.subarray(0, name.indexOf(0) < 0 ? name.length : name.indexOf(0)).toString('latin1');
   const found = interfaces.find((candidate) => (index > 0 ? candidate.index === index : candidate.name === wanted));
@@ -196,9 +195,6 @@ function linkMessage(link: NetworkInterface): Reply {
 
 function addressMessage(link: NetworkInterface): Reply {
   const address = ipv4Bytes(parseIpv4(link.address)!);
-  const cacheinfo = Buffer.alloc(16);
-  cacheinfo.writeUInt32LE(INFINITY_LIFE_TIME, 0);
-  cacheinfo.writeUInt32LE(INFINITY_LIFE_TIME, 4);
   return {
     type: RTM_NEWADDR,
     parts: [
@@ -208,7 +204,7 @@ function addressMessage(link: NetworkInterface): Reply {
       ...(link.broadcast === undefined ? [] : [attribute(IFA_BROADCAST, ipv4Bytes(parseIpv4(link.broadcast)!))]),
       stringAttribute(IFA_LABEL, link.name),
       u32Attribute(IFA_FLAGS, IFA_F_PERMANENT),
-      attribute(IFA_CACHEINFO, cacheinfo),
+      attribute(IFA_CACHEINFO, permanentCacheinfo()),
     ],
   };
 }

@@ -1,12 +1,15 @@
 import type { SyscallContext } from '../syscalls/context.js';
 import type { OpenFile } from '../tracees/fd-table.js';
 import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP } from '../abi/poll.js';
+import { NetlinkSocket } from './netlink-socket.js';
 import { SocketFile } from './socket-file.js';
 import type { Edges } from '../../net/index.js';
 
 /** The poll events that hold now for a virtual object, among `wanted` (POLLERR and POLLHUP always count). */
 export function readinessEvents(file: OpenFile, wanted: number): number {
   const object = file.object;
+  // A netlink socket can always send; it can be read while answers wait.
+  if (object instanceof NetlinkSocket) return (POLLOUT | (object.readable ? POLLIN : 0)) & wanted;
   if (!(object instanceof SocketFile)) return 0;
   const readiness = object.socket.readiness();
   let events = 0;

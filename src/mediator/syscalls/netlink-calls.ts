@@ -80,7 +80,7 @@ export function netlinkSocket(ctx: SyscallContext): Outcome {
 
 type NetlinkFile = OpenFile<NetlinkSocket>;
 
-function netlinkAt(ctx: SyscallContext, fd: number): NetlinkFile | undefined {
+export function netlinkAt(ctx: SyscallContext, fd: number): NetlinkFile | undefined {
   const file = ctx.process.fds.get(fd);
   return file?.object instanceof NetlinkSocket ? (file as NetlinkFile) : undefined;
 }
@@ -128,6 +128,15 @@ function receive(ctx: SyscallContext, file: NetlinkFile, vectors: readonly Iovec
   scatter(ctx.memory, vectors, [answer.data]);
   finish(answer.length > answer.data.length);
   return done((flags & MSG_TRUNC) !== 0 ? answer.length : answer.data.length);
+}
+
+/** read and write on a netlink socket: a receive and a send without flags or address. */
+export function readNetlink(ctx: SyscallContext, file: NetlinkFile, vectors: readonly Iovec[]): Outcome {
+  return receive(ctx, file, vectors, 0, () => undefined);
+}
+
+export function writeNetlink(ctx: SyscallContext, file: NetlinkFile, vectors: readonly Iovec[]): Outcome {
+  return send(ctx, file, vectors, 0, 0);
 }
 
 function sendto(ctx: SyscallContext, file: NetlinkFile): Outcome {
