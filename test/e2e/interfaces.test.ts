@@ -119,6 +119,20 @@ describe('network interfaces', () => {
     );
   });
 
+  test('ip route get finds eth0 for another host, lo for the host itself, and no route off the virtual network', async () => {
+    expect(await onHost('bob', ['sh', '-c', 'ip route get 10.0.0.1; ip route get 10.0.0.2; ip route get 8.8.8.8 2>&1; echo "status $?"'])).toBe(
+      [
+        '10.0.0.1 dev eth0 src 10.0.0.2 ',
+        '    cache ',
+        'local 10.0.0.2 dev lo src 10.0.0.2 ',
+        '    cache <local> ',
+        'RTNETLINK answers: Network is unreachable',
+        'status 2',
+        '',
+      ].join('\n'),
+    );
+  });
+
   test('changing an interface is refused, as to an unprivileged process', async () => {
     const result = await runSimterpose(['ip', 'addr', 'add', '10.9.9.9/8', 'dev', 'eth0'], { runOptions: ['--cpu-model', 'none'] });
     expect(shellStatus(result)).toBe(2);

@@ -22,6 +22,7 @@ import {
   RTM_NEWLINK,
   RTM_NEWROUTE,
   RTA_DST,
+  RTA_OIF,
   RTA_PREFSRC,
   attribute,
   decodeAttributes,
@@ -120,6 +121,21 @@ describe('NETLINK_ROUTE answers', () => {
     const attributes = decodeAttributes(main.body, 12);
     expect(ipv4(attributes.get(RTA_DST))).toBe('10.0.0.0');
     expect(ipv4(attributes.get(RTA_PREFSRC))).toBe('10.0.0.2');
+  });
+
+  it('looks a route up: on-link through eth0, the host itself through lo, the rest unreachable', () => {
+    const lookup = (destination: number[]) =>
+      messagesOf(answerRoute(request(RTM_GETROUTE, NLM_F_REQUEST, 9, 2, 12, [attribute(RTA_DST, Buffer.from(destination))]), PORT, interfaces))[0]!;
+    const onLink = lookup([10, 0, 0, 1]);
+    expect(onLink.header.type).toBe(RTM_NEWROUTE);
+    expect(decodeAttributes(onLink.body, 12).get(RTA_OIF)!.readUInt32LE(0)).toBe(2);
+    expect(ipv4(decodeAttributes(onLink.body, 12).get(RTA_PREFSRC))).toBe('10.0.0.2');
+    const local = lookup([10, 0, 0, 2]);
+    expect(local.body[7]).toBe(2);
+    expect(decodeAttributes(local.body, 12).get(RTA_OIF)!.readUInt32LE(0)).toBe(1);
+    const unreachable = lookup([8, 8, 8, 8]);
+    expect(unreachable.header.type).toBe(NLMSG_ERROR);
+    expect(unreachable.body.readInt32LE(0)).toBe(-101);
   });
 
   it('gets one link by index, then acknowledges when asked (NLMSG_ERROR with 0)', () => {

@@ -209,17 +209,28 @@ export interface RouteHead {
   protocol: number;
   scope: number;
   type: number;
+  /** rtm_flags: RTM_F_CLONED and RTCF_LOCAL on the answer to a lookup. */
+  flags?: number;
 }
+
+/** struct rtmsg's size: the attributes of a route request follow it. */
+export const RTMSG_SIZE = 12;
+/** On a route lookup's answer: a route made for this destination. */
+export const RTM_F_CLONED = 0x200;
+/** On a route lookup's answer: the destination is this host. */
+export const RTCF_LOCAL = 0x80000000;
+export const RTPROT_UNSPEC = 0;
 
 /** struct rtmsg: family, dst_len, src_len, tos, table, protocol, scope, type, flags. */
 export function rtmsg(route: RouteHead): Buffer {
-  const bytes = Buffer.alloc(12);
+  const bytes = Buffer.alloc(RTMSG_SIZE);
   bytes.writeUInt8(route.family, 0);
   bytes.writeUInt8(route.destinationLength, 1);
   bytes.writeUInt8(Math.min(route.table, 255), 4);
   bytes.writeUInt8(route.protocol, 5);
   bytes.writeUInt8(route.scope, 6);
   bytes.writeUInt8(route.type, 7);
+  bytes.writeUInt32LE((route.flags ?? 0) >>> 0, 8);
   return bytes;
 }
 

@@ -32,6 +32,10 @@ import {
   RTA_OIF,
   RTA_PREFSRC,
   RTA_TABLE,
+  RTCF_LOCAL,
+  RTMSG_SIZE,
+  RTM_F_CLONED,
+  RTPROT_UNSPEC,
   RTM_GETADDR,
   RTM_GETLINK,
   RTM_GETROUTE,
@@ -162,8 +166,9 @@ function dump(request: NetlinkRequest, interfaces: readonly NetworkInterface[]):
   }
 }
 
-/** A GET of one object: a link by index or name; the others are only dumped here (EOPNOTSUPP). */
+/** A GET of one object: a link by index or name, the route to a destination; addresses are only dumped (EOPNOTSUPP). */
 function lookup(request: NetlinkRequest, interfaces: readonly NetworkInterface[]): Reply | number {
+  if (request.header.type === RTM_GETROUTE) return routeTo(request, interfaces);
   if (request.header.type !== RTM_GETLINK) return Errno.EOPNOTSUPP!;
   const index = ifinfomsgIndex(request.body);
   if (index === undefined) return Errno.EINVAL;
@@ -260,6 +265,37 @@ function routes(interfaces: readonly NetworkInterface[]): Route[] {
     list.push({ ...local, scope: RT_SCOPE_LINK, type: RTN_BROADCAST, destination: broadcast, destinationLength: 32 });
   }
   return list;
+}
+
+/**
+ * `ip route get`: the route a packet to RTA_DST takes. This host's own
+ * addresses and 127.0.0.0/8 go through lo; eth0's subnet through eth0;
+ * nothing else is reachable (ENETUNREACH), as on the virtual network.
+ */
+function routeTo(request: NetlinkRequest, interfaces: readonly NetworkInterface[]): Reply | number {
+  if (requestFamily(request.body) !== AF_INET || request.body.length < RTMSG_SIZE) return Errno.ENETUNREACH!;
+  const wanted = decodeAttributes(request.body, RTMSG_SIZE).get(RTA_DST);
+  const destination = wanted === undefined || wanted.length < 4 ? 0 : wanted.readUInt32BE(0);
+  const [lo, eth0] = interfaces as [NetworkInterface, NetworkInterface];
+  const own = parseIpv4(eth0.address)!;
+  const onLoopback = (destination & maskOf(lo.prefixLength)) >>> 0 === (parseIpv4(lo.address)! & maskOf(lo.prefixLength)) >>> 0;
+  const head = { family: AF_INET, destinationLength: 32, protocol: RTPROT_UNSPEC, destination: formatIpv4(destination) };
+  if (destination === own || destination === 0 || onLoopback) {
+    const source = destination === own ? eth0.address : lo.address;
+    // Linux answers a lookup from the main table's id, a local destination too.
+    return routeMessage({ ...head, table: RT_TABLE_MAIN, scope: RT_SCOPE_HOST, type: RTN_LOCAL, flags: RTM_F_CLONED | RTCF_LOCAL, source, device: lo.index });
+  }
+  const subnet = maskOf(eth0.prefixLength);
+  if ((destination & subnet) >>> 0 !== (own & subnet) >>> 0) return Errno.ENETUNREACH!;
+  return routeMessage({
+    ...head,
+    table: RT_TABLE_MAIN,
+    scope: RT_SCOPE_UNIVERSE,
+    type: RTN_UNICAST,
+    flags: RTM_F_CLONED,
+    source: eth0.address,
+    device: eth0.index,
+  });
 }
 
 function routeMessage(route: Route): Reply {
