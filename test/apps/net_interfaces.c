@@ -9,6 +9,8 @@
 #include <netpacket/packet.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/netlink.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -95,6 +97,13 @@ static void ioctls(void) {
   int ends[2];
   CHECK(pipe(ends) == 0);
   failure("SIOCGIFFLAGS on a pipe", ioctl(ends[0], SIOCGIFFLAGS, &request));
+  int epoll = epoll_create1(0);
+  CHECK(epoll >= 0);
+  failure("SIOCGIFFLAGS on an epoll instance", ioctl(epoll, SIOCGIFFLAGS, &request));
+  int route = socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
+  CHECK(route >= 0);
+  CHECK(ioctl(route, SIOCGIFINDEX, &request) == 0);
+  printf("SIOCGIFINDEX lo on a netlink socket %d\n", request.ifr_ifindex);
   failure("SIOCGIFFLAGS on a closed descriptor", ioctl(999, SIOCGIFFLAGS, &request));
   failure("SIOCGIFFLAGS at a bad address", ioctl(fd, SIOCGIFFLAGS, (void *)16));
   close(fd);

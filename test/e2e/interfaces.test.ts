@@ -47,6 +47,8 @@ describe('network interfaces', () => {
           'SIOCGIFINDEX nosuch0 -1 errno No such device',
           'SIOCGIFADDR nosuch0 -1 errno No such device',
           'SIOCGIFFLAGS on a pipe -1 errno Inappropriate ioctl for device',
+          'SIOCGIFFLAGS on an epoll instance -1 errno Invalid argument',
+          'SIOCGIFINDEX lo on a netlink socket 1',
           'SIOCGIFFLAGS on a closed descriptor -1 errno Bad file descriptor',
           'SIOCGIFFLAGS at a bad address -1 errno Bad address',
           'EXIT-SUCCESS',

@@ -24,21 +24,28 @@ import {
 } from '../abi/ifreq.js';
 import { asInt } from '../abi/tracee-memory.js';
 import { hostInterfaces, netmaskOf, type NetworkInterface } from '../host/interfaces.js';
+import { NetlinkSocket } from '../sockets/netlink-socket.js';
+import { SocketFile } from '../sockets/socket-file.js';
 import type { SyscallContext } from './context.js';
 import { done, fail, type Outcome } from './outcome.js';
 
 /**
  * The interface ioctls of a socket (netdevice(7)), answered with the
  * host's emulated interfaces (host/interfaces.ts) whatever kind of socket
- * the descriptor is. Undefined for the other requests.
+ * the descriptor is. Undefined for the other requests, and for virtual
+ * objects that are no socket, whose kernel placeholder answers.
  */
 export function interfaceIoctl(ctx: SyscallContext, request: number): Outcome | undefined {
   if (!isInterfaceRequest(request)) return undefined;
   const fd = asInt(ctx.args[0]!);
-  if (ctx.process.fds.get(fd) === undefined) {
+  const object = ctx.process.fds.get(fd)?.object;
+  if (object === undefined) {
     const info = ctx.services.kernelFds.inspect(ctx.process, fd);
     if (info === null) return fail(Errno.EBADF);
     if (info.kind !== 'socket') return fail(Errno.ENOTTY);
+  } else if (!(object instanceof SocketFile || object instanceof NetlinkSocket)) {
+    // Not a socket (an epoll instance): the kernel's descriptor behind it answers.
+    return undefined;
   }
   if (INTERFACE_SETTERS.has(request)) return fail(Errno.EPERM);
   const interfaces = hostInterfaces(ctx.services.network.addresses, ctx.process.host);
