@@ -185,6 +185,11 @@ int main(void) {
   printf("its flags have MSG_TRUNC: %s\n", (header.msg_flags & MSG_TRUNC) ? "yes" : "no");
   while (recv(fd, answer, sizeof answer, MSG_DONTWAIT) > 0) {
   }
+  /* A message larger than the send buffer (SO_SNDBUF 1024 makes it Linux's smallest, 4608 bytes) is refused. */
+  int size = 1024;
+  CHECK(setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size) == 0);
+  printf("SO_SNDBUF after setting 1024: %d\n", option(fd, SO_SNDBUF));
+  result("sendto of 8000 bytes", sendto(fd, answer, 8000, 0, (struct sockaddr *)&kernel, sizeof kernel));
   close(fd);
   close(second);
   close(third);

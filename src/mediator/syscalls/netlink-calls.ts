@@ -43,8 +43,11 @@ import { NATIVE, blocked, done, fail, type Outcome } from './outcome.js';
  */
 
 const SOCK_RAW = 3;
-/** What SO_SNDBUF and SO_RCVBUF report until set (net.core.wmem_default, rmem_default). */
+/** What SO_SNDBUF and SO_RCVBUF report until set (net.core.wmem_default, rmem_default), and the most they may be set to (wmem_max, rmem_max). */
 const DEFAULT_BUFFER = 212992;
+/** SOCK_MIN_SNDBUF and SOCK_MIN_RCVBUF: 2048 bytes and a struct sk_buff, twice for sending. */
+const SMALLEST_SEND_BUFFER = 4608;
+const SMALLEST_RECEIVE_BUFFER = 2304;
 
 const portsByHost = new WeakMap<VirtualNetwork, Map<string, NetlinkPorts>>();
 
@@ -115,7 +118,21 @@ function send(ctx: SyscallContext, file: NetlinkFile, vectors: readonly Iovec[],
     if (address === null || address.family !== AF_NETLINK) return fail(Errno.EINVAL);
     if (address.port !== 0) return fail(Errno.ECONNREFUSED!);
   }
+  // Linux refuses a message its send buffer could not hold, less its bookkeeping.
+  if (totalLength(vectors) > bufferSize(file, SO_SNDBUF) - 32) return fail(Errno.EMSGSIZE!);
   return done(file.object.send(gather(ctx.memory, vectors), ctx.process.vpid));
+}
+
+/**
+ * SO_SNDBUF or SO_RCVBUF as getsockopt reports it: the default until set;
+ * then what was set (as unsigned, at most net.core.wmem_max or rmem_max)
+ * doubled, no less than Linux's smallest buffer.
+ */
+function bufferSize(file: NetlinkFile, option: number): number {
+  const set = file.object.options.get(`${SOL_SOCKET}:${option}`);
+  if (set === undefined || set.length < 4) return DEFAULT_BUFFER;
+  const asked = Math.min(decodeIntOption(set) >>> 0, DEFAULT_BUFFER);
+  return Math.max(2 * asked, option === SO_SNDBUF ? SMALLEST_SEND_BUFFER : SMALLEST_RECEIVE_BUFFER);
 }
 
 /** The next answer into `vectors`; `finish` learns whether it was cut. MSG_TRUNC returns its whole length, as on Linux. */
@@ -193,7 +210,7 @@ function getsockopt(ctx: SyscallContext, file: NetlinkFile): Outcome {
     if (option === SO_DOMAIN) answer = encodeIntOption(AF_NETLINK);
     if (option === SO_PROTOCOL) answer = encodeIntOption(NETLINK_ROUTE);
     // Linux reports twice what was set: the other half is its bookkeeping.
-    if (option === SO_SNDBUF || option === SO_RCVBUF) answer = encodeIntOption(set === undefined ? DEFAULT_BUFFER : 2 * decodeIntOption(set));
+    if (option === SO_SNDBUF || option === SO_RCVBUF) answer = encodeIntOption(bufferSize(file, option));
   } else if (level !== SOL_NETLINK && set === undefined) {
     return fail(Errno.ENOPROTOOPT!);
   }
