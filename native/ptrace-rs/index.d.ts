@@ -131,6 +131,12 @@ export declare function openInstructionCounter(tid: number): number
  */
 export declare function pinThisThread(cpu: number): void
 
+/**
+ * Queues `signal` with the siginfo_t `info` (128 bytes; a negative si_code other than SI_TKILL) to a process, or to
+ * one of its threads when `tid` is given: how a virtual POSIX timer's expiry reaches it.
+ */
+export declare function queueSignal(tgid: number, tid: number | undefined | null, signal: number, info: Buffer): void
+
 export declare function readCounter(fd: number): number
 
 /**

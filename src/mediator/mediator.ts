@@ -10,6 +10,7 @@ import { NameFiles } from './host/name-files.js';
 import { ProcFiles } from './host/proc-files.js';
 import { RandomStreams } from './host/random.js';
 import { measureStopOverheadNs } from './host/stop-overhead.js';
+import { timerSignalDelivered } from './host/posix-timers.js';
 import { TimerfdTable } from './host/timerfds.js';
 import { VirtualTime } from './host/virtual-time.js';
 import { limitError, spawnLimitError } from './limits.js';
@@ -249,6 +250,7 @@ export class Mediator {
       },
       syscallReturned: (thread, result) => dispatcher.returned(thread, result),
       randomBytes: (process, length) => this.random.of(process).take(length),
+      timerSignalDelivered: (process, info) => timerSignalDelivered(process, info, services),
     });
     this.loop = new TracerLoop({
       tracees: this.tracees,

@@ -151,6 +151,10 @@ export class DatagramSocket extends Watchable {
     return { readable: this.queue.length > 0, writable: !this.closed, hangup: false, readHangup: false, error: false };
   }
 
+  protected waiting(): number {
+    return this.queue.length;
+  }
+
   /** Whether a datagram from `from` is for this socket, once it has reached its address and port. */
   accepts(from: Endpoint): boolean {
     return !this.closed && (this.peer === undefined || (this.peer.address === from.address && this.peer.port === from.port));

@@ -8,7 +8,7 @@ export { VirtualNetwork, type NetworkMode, type NetworkOptions } from './network
 export { payloadOf, type Payload } from './payload.js';
 export { DEFAULT_BUFFER_SIZE } from './tcp-direction.js';
 export { EPHEMERAL_FIRST, EPHEMERAL_LAST, PortTable, TIME_WAIT_SECONDS, type PortBinding, type ReuseOptions } from './ports.js';
-export { Watchable, type Readiness, type ReadinessListener } from './readiness.js';
+export { Watchable, type Edges, type Readiness, type ReadinessListener } from './readiness.js';
 export * from './endpoint.js';
 export { SHUT_RD, SHUT_RDWR, SHUT_WR, SOMAXCONN, StreamSocket, type RecvOptions, type StreamState } from './stream.js';
 export type { Transfer, Transport } from './transport.js';

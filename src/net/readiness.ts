@@ -14,24 +14,41 @@ export interface Readiness {
 
 export type ReadinessListener = (readiness: Readiness) => void;
 
+/**
+ * How many times each event was raised since the socket was first looked at:
+ * what an edge-triggered epoll watcher compares between two waits. As in
+ * Linux, where each wakeup of the socket's wait queue puts it back on the
+ * ready list, an event is raised when it starts to hold, and `readable` also
+ * at each arrival (bytes, a datagram, a connection), even when the socket
+ * was readable already.
+ */
+export type Edges = Readonly<Record<keyof Readiness, number>>;
+
+const EVENTS = ['readable', 'writable', 'hangup', 'readHangup', 'error'] as const;
+
 function same(a: Readiness, b: Readiness): boolean {
-  return a.readable === b.readable && a.writable === b.writable && a.hangup === b.hangup && a.readHangup === b.readHangup && a.error === b.error;
+  return EVENTS.every((event) => a[event] === b[event]);
 }
 
 /**
  * Something whose readiness the mediator watches, to wake threads blocked on
- * it. Subclasses call `changed()` after anything that may alter readiness;
- * listeners run only when it did alter, so a wakeup always means news.
+ * it. Subclasses call `changed()` after anything that may alter readiness or
+ * bring input; listeners run only when it did, so a wakeup always means news.
  */
 export abstract class Watchable {
   private readonly listeners: ReadinessListener[] = [];
-  private last: Readiness | undefined;
+  /** The readiness and input at the previous change, kept from the first time anyone looks. */
+  private last: { readiness: Readiness; waiting: number } | undefined;
+  private readonly raised: Record<keyof Readiness, number> = { readable: 0, writable: 0, hangup: 0, readHangup: 0, error: 0 };
 
   abstract readiness(): Readiness;
 
-  /** Calls `listener` after each change of readiness; returns the function that stops it. */
+  /** How much input waits to be taken (bytes, datagrams, connections): a growth is an arrival. */
+  protected abstract waiting(): number;
+
+  /** Calls `listener` after each change of readiness and each arrival; returns the function that stops it. */
   onChange(listener: ReadinessListener): () => void {
-    this.last ??= this.readiness();
+    this.look();
     this.listeners.push(listener);
     return () => {
       const index = this.listeners.indexOf(listener);
@@ -39,15 +56,27 @@ export abstract class Watchable {
     };
   }
 
+  /** The events raised so far (see `Edges`); counting starts at the first look. */
+  edges(): Edges {
+    this.look();
+    return { ...this.raised };
+  }
+
   protected changed(): void {
-    if (this.listeners.length === 0) {
-      this.last = undefined;
-      return;
-    }
-    const now = this.readiness();
     const before = this.last;
+    if (before === undefined) return; // nobody looked yet: nothing to compare with
+    const now = { readiness: this.readiness(), waiting: this.waiting() };
     this.last = now;
-    if (before !== undefined && same(before, now)) return;
-    for (const listener of [...this.listeners]) listener(now);
+    const arrived = now.waiting > before.waiting;
+    for (const event of EVENTS) {
+      if (now.readiness[event] && !before.readiness[event]) this.raised[event]++;
+    }
+    if (arrived && before.readiness.readable) this.raised.readable++;
+    if (!arrived && same(before.readiness, now.readiness)) return;
+    for (const listener of [...this.listeners]) listener(now.readiness);
+  }
+
+  private look(): void {
+    this.last ??= { readiness: this.readiness(), waiting: this.waiting() };
   }
 }

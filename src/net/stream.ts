@@ -389,6 +389,10 @@ export class StreamSocket extends Watchable {
     }
   }
 
+  protected waiting(): number {
+    return this.currentState === 'listening' ? this.acceptQueue.length : (this.in?.delivered ?? 0);
+  }
+
   private ports() {
     return this.ctx.tcpPorts(this.host);
   }

@@ -154,6 +154,8 @@ export interface SentSignal {
   tid?: number;
   pid?: number;
   date: number;
+  /** The siginfo of a queued signal (a POSIX timer's). */
+  info?: Buffer;
 }
 
 /**
@@ -180,12 +182,20 @@ export class FakeSignals implements Signals {
     return signal === undefined ? undefined : { signal, blockedNow: (own & signalBit(signal)) !== 0n };
   }
 
+  mask(thread: Thread): bigint {
+    return this.masks.get(thread) ?? 0n;
+  }
+
   toThread(thread: Thread, signal: number): void {
     this.sent.push({ signal, tid: thread.tid, date: this.now() });
   }
 
   toProcess(process: Process, signal: number): void {
     this.sent.push({ signal, pid: process.pid, date: this.now() });
+  }
+
+  queue(process: Process, thread: Thread | undefined, signal: number, info: Buffer): void {
+    this.sent.push({ signal, ...(thread === undefined ? { pid: process.pid } : { tid: thread.tid }), date: this.now(), info });
   }
 
   mayBePending(): void {}

@@ -123,7 +123,7 @@ describe('UDP', () => {
     expect(code(local.recvFrom(100))).toBe('EAGAIN');
   });
 
-  it('notifies a change of readability once per change', () => {
+  it('notifies each arrival and each change of readability, once', () => {
     const { transport, net, receiver } = setup();
     let changes = 0;
     receiver.onChange(() => changes++);
@@ -131,11 +131,11 @@ describe('UDP', () => {
     sender.sendTo(Buffer.from('1'), { address: '10.0.0.2', port: 9000 });
     sender.sendTo(Buffer.from('2'), { address: '10.0.0.2', port: 9000 });
     transport.completeAll();
-    expect(changes).toBe(1);
-    receiver.recvFrom(10);
-    expect(changes).toBe(1);
+    expect(changes).toBe(2);
     receiver.recvFrom(10);
     expect(changes).toBe(2);
+    receiver.recvFrom(10);
+    expect(changes).toBe(3);
   });
 });
 

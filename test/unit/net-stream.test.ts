@@ -488,7 +488,7 @@ describe('TCP data', () => {
 });
 
 describe('TCP readiness notifications', () => {
-  it('fire exactly when readiness changes', () => {
+  it('fire exactly when readiness changes or input arrives', () => {
     const { transport, net, server } = setup();
     const { client, child } = connected(net, transport, server);
     const seen: Readiness[] = [];
@@ -499,15 +499,15 @@ describe('TCP readiness notifications', () => {
     expect(seen.map((r) => r.readable)).toEqual([true]);
     client.send(Buffer.from('two'));
     transport.completeRound();
-    expect(seen.length).toBe(1); // still readable: no news
+    expect(seen.length).toBe(2); // still readable, but an arrival is news to edge-triggered watchers
     child.recv(2);
-    expect(seen.length).toBe(1);
+    expect(seen.length).toBe(2);
     child.recv(100);
-    expect(seen.map((r) => r.readable)).toEqual([true, false]);
+    expect(seen.map((r) => r.readable)).toEqual([true, true, false]);
     client.close();
     transport.completeAll();
     expect(seen.at(-1)).toMatchObject({ readable: true, readHangup: true });
-    expect(seen.length).toBe(3);
+    expect(seen.length).toBe(4);
   });
 
   it('wake a listener when a connection is ready to accept, and stop when unsubscribed', () => {

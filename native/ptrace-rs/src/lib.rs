@@ -191,6 +191,16 @@ pub fn signal_process(pid: i32, signal: i32) -> Result<()> {
   process::signal_process(pid, signal)
 }
 
+/// Queues `signal` with the siginfo_t `info` (128 bytes; a negative si_code other than SI_TKILL) to a process, or to
+/// one of its threads when `tid` is given: how a virtual POSIX timer's expiry reaches it.
+#[napi]
+pub fn queue_signal(tgid: i32, tid: Option<i32>, signal: i32, info: Buffer) -> Result<()> {
+  if info.len() != ptrace::SIGINFO_SIZE {
+    return Err(errors::invalid(&format!("queueSignal({tgid})"), "siginfo_t is 128 bytes"));
+  }
+  process::queue_signal(tgid, tid, signal, &info)
+}
+
 /// At a signal-delivery-stop: the siginfo_t of the signal about to be delivered (128 bytes).
 #[napi]
 pub fn get_signal_info(tid: i32) -> Result<Buffer> {

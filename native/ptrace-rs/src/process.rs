@@ -14,6 +14,17 @@ pub fn signal_process(pid: i32, signal: i32) -> Result<()> {
   check(unsafe { libc::kill(pid, signal) }, || format!("kill({pid}, {signal})")).map(drop)
 }
 
+/// rt_sigqueueinfo(2) to a process, or rt_tgsigqueueinfo(2) to one of its threads: the signal carries `info` as given.
+pub fn queue_signal(tgid: i32, tid: Option<i32>, signal: i32, info: &[u8]) -> Result<()> {
+  let ret = unsafe {
+    match tid {
+      Some(tid) => libc::syscall(libc::SYS_rt_tgsigqueueinfo, tgid, tid, signal, info.as_ptr()),
+      None => libc::syscall(libc::SYS_rt_sigqueueinfo, tgid, signal, info.as_ptr()),
+    }
+  };
+  check(ret, || format!("rt_sigqueueinfo({tgid}, {tid:?}, {signal})")).map(drop)
+}
+
 /// The CPUs this process may run on: its affinity, which taskset or a
 /// cgroup may have narrowed.
 pub fn allowed_cpus() -> Result<Vec<u32>> {

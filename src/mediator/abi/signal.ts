@@ -35,6 +35,8 @@ export const SI_USER = 0;
 export const SI_KERNEL = 0x80;
 export const SI_QUEUE = -1;
 export const SI_TKILL = -6;
+/** si_code of a POSIX timer's signal. */
+export const SI_TIMER = -2;
 
 /** The bit of `signal` in a sigset_t. */
 export const signalBit = (signal: number): bigint => 1n << BigInt(signal - 1);
@@ -73,6 +75,46 @@ export const siginfo = {
     info.writeInt32LE(0, SI_UID);
   },
 };
+
+/** siginfo_t of a POSIX timer's signal (its _timer member): si_timerid, si_overrun, then si_value. */
+export const SIGINFO_SIZE = 128;
+const SI_TIMERID = 16;
+const SI_OVERRUN = 20;
+const SI_VALUE = 24;
+
+export const timerSiginfo = {
+  make(signal: number, timerid: number, overrun: number, value: bigint): Buffer {
+    const info = Buffer.alloc(SIGINFO_SIZE);
+    info.writeInt32LE(signal, 0);
+    info.writeInt32LE(SI_TIMER, SI_CODE);
+    info.writeInt32LE(timerid, SI_TIMERID);
+    info.writeInt32LE(overrun, SI_OVERRUN);
+    info.writeBigUInt64LE(value, SI_VALUE);
+    return info;
+  },
+  timerid: (info: Buffer): number => info.readInt32LE(SI_TIMERID),
+  setOverrun(info: Buffer, overrun: number): void {
+    info.writeInt32LE(overrun, SI_OVERRUN);
+  },
+};
+
+export const SIGEV_SIGNAL = 0;
+export const SIGEV_NONE = 1;
+export const SIGEV_THREAD = 2;
+export const SIGEV_THREAD_ID = 4;
+
+/** struct sigevent: sigev_value, sigev_signo, sigev_notify, then (SIGEV_THREAD_ID) the thread's id. */
+export interface Sigevent {
+  value: bigint;
+  signo: number;
+  notify: number;
+  threadId: number;
+}
+
+export function readSigevent(memory: TraceeMemory, address: number): Sigevent {
+  const data = memory.read(address, 20);
+  return { value: data.readBigUInt64LE(0), signo: data.readInt32LE(8), notify: data.readInt32LE(12), threadId: data.readInt32LE(16) };
+}
 
 /** waitid's siginfo_t in the tracee: the pid of the child it reports. */
 export function readSiginfoPid(memory: TraceeMemory, address: number): number {

@@ -31,6 +31,8 @@ export const SO_REUSEPORT = 15;
 export const SO_ACCEPTCONN = 30;
 export const SO_PROTOCOL = 38;
 export const SO_DOMAIN = 39;
+export const IPPROTO_IP = 0;
+export const IP_OPTIONS = 4;
 export const IPPROTO_TCP = 6;
 export const TCP_NODELAY = 1;
 export const TCP_MAXSEG = 2;
@@ -95,6 +97,18 @@ export function decodeSockaddrIn(bytes: Buffer): Endpoint | SocketError {
   return { address: formatIpv4(bytes.readUInt32BE(4)), port: bytes.readUInt16BE(2) };
 }
 
+/**
+ * The address bind takes: as `decodeSockaddrIn`, except that Linux's
+ * inet_bind takes AF_UNSPEC for AF_INET when the address is INADDR_ANY,
+ * for the sake of old programs.
+ */
+export function decodeBindAddress(bytes: Buffer): Endpoint | SocketError {
+  if (sockaddrFamily(bytes) === AF_UNSPEC && bytes.length >= SOCKADDR_IN_SIZE && bytes.readUInt32BE(4) === 0) {
+    return { address: formatIpv4(0), port: bytes.readUInt16BE(2) };
+  }
+  return decodeSockaddrIn(bytes);
+}
+
 /** sockaddr_un's sun_path, up to its NUL. */
 export function sockaddrUnPath(bytes: Buffer): Buffer {
   const path = bytes.subarray(2);
@@ -117,9 +131,13 @@ export function readSockaddrIn(memory: TraceeMemory, address: number, length: nu
  * written back. Nothing when either pointer is NULL.
  */
 export function writeSockaddrIn(memory: TraceeMemory, address: number, lengthPointer: number, endpoint: Endpoint): void {
+  writeSockaddr(memory, address, lengthPointer, encodeSockaddrIn(endpoint));
+}
+
+/** As `writeSockaddrIn`, for an address of any family already encoded. */
+export function writeSockaddr(memory: TraceeMemory, address: number, lengthPointer: number, encoded: Buffer): void {
   if (address === 0 || lengthPointer === 0) return;
   const room = readI32(memory, lengthPointer);
-  const encoded = encodeSockaddrIn(endpoint);
   if (room > 0) memory.write(address, encoded.subarray(0, Math.min(room, encoded.length)));
   writeI32(memory, lengthPointer, encoded.length);
 }
@@ -162,6 +180,18 @@ export function finishReceivedMsghdr(memory: TraceeMemory, address: number, head
   if (source !== undefined && header.name !== 0) {
     writeSockaddrIn(memory, header.name, address + MSG_NAMELEN, source);
     nameLength = header.nameLength > 0 ? SOCKADDR_IN_SIZE : 0;
+  }
+  writeU32(memory, address + MSG_NAMELEN, nameLength);
+  memory.write(address + MSG_CONTROLLEN, Buffer.alloc(8));
+  writeI32(memory, address + MSG_FLAGS, flags);
+}
+
+/** As `finishReceivedMsghdr`, for a source address of any family already encoded (a netlink socket's sockaddr_nl). */
+export function finishReceivedMsghdrFrom(memory: TraceeMemory, address: number, header: Msghdr, source: Buffer, flags: number): void {
+  let nameLength = 0;
+  if (header.name !== 0 && header.nameLength > 0) {
+    memory.write(header.name, source.subarray(0, Math.min(header.nameLength, source.length)));
+    nameLength = source.length;
   }
   writeU32(memory, address + MSG_NAMELEN, nameLength);
   memory.write(address + MSG_CONTROLLEN, Buffer.alloc(8));

@@ -1,7 +1,7 @@
 import { logger } from '../../log.js';
 import { AT_RANDOM_BYTES } from '../abi/exec-stack.js';
 import { CLONE_FILES, CLONE_PARENT, CLONE_SIGHAND, CLONE_THREAD, CLONE_VFORK, CLONE_VM } from '../abi/process.js';
-import { SIGCHLD, SIGKILL, SI_TKILL, SI_USER, siginfo } from '../abi/signal.js';
+import { SIGCHLD, SIGKILL, SI_TIMER, SI_TKILL, SI_USER, siginfo } from '../abi/signal.js';
 import { syscallNumbers } from '../abi/syscall-numbers.js';
 import { writeI32 } from '../abi/tracee-memory.js';
 import { prepareExecImage } from '../tracees/exec-image.js';
@@ -30,6 +30,8 @@ export interface LifecycleHooks {
   syscallReturned(thread: Thread, result: number): number;
   /** The process's next bytes from the seeded generator. */
   randomBytes(process: Process, length: number): Buffer;
+  /** A POSIX timer's signal (siginfo `info`, which may be rewritten) is being delivered: whether it still is. */
+  timerSignalDelivered(process: Process, info: Buffer): boolean;
   processStarted(process: Process): void;
   /** Its exit status is set; `seen` is false when the kernel's was lost (reaped elsewhere) and SIGKILL stands for it. */
   processExited(process: Process, seen: boolean): void;
@@ -162,6 +164,7 @@ export class Lifecycle {
     const argv = prepareExecImage(process.memory, this.tracer.stackPointer(thread.tid), this.hooks.randomBytes(process, AT_RANDOM_BYTES));
     process.command = argv[0] ?? process.command;
     process.signalActions.resetForExec();
+    process.posixTimers.clear();
     process.fds = process.fds.exec();
     process.addressSpace = process.pid;
     thread.clearChildTid = 0;
@@ -226,7 +229,18 @@ export class Lifecycle {
   }
 
   private signalArrived(thread: Thread, signal: number): void {
-    this.virtualizeSender(thread, signal);
+    const info = this.tracer.signalInfo(thread.tid);
+    if (siginfo.code(info) === SI_TIMER) {
+      if (!this.hooks.timerSignalDelivered(thread.process, info)) {
+        // Queued by a timer since re-armed or deleted: Linux drops it.
+        thread.next = { kind: 'resume', signal: 0 };
+        this.scheduler.makeRunnable(thread);
+        return;
+      }
+      this.tracer.setSignalInfo(thread.tid, info);
+    } else {
+      this.virtualizeSender(thread, signal, info);
+    }
     const actions = thread.process.signalActions;
     if (!actions.handles(signal) && !actions.ignores(signal) && killsByDefault(signal)) thread.process.groupExiting = true;
     thread.next = { kind: 'resume', signal };
@@ -241,8 +255,7 @@ export class Lifecycle {
    * a tracee's group kill (that tracee is named) or stands for the kernel's
    * own (a virtual timer: SI_KERNEL, no pid).
    */
-  private virtualizeSender(thread: Thread, signal: number): void {
-    const info = this.tracer.signalInfo(thread.tid);
+  private virtualizeSender(thread: Thread, signal: number, info: Buffer): void {
     const code = siginfo.code(info);
     const carriesPid = code === SI_USER || code === SI_TKILL || (signal === SIGCHLD && code > 0);
     if (!carriesPid) return;

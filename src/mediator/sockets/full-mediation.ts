@@ -50,7 +50,8 @@ export const fullMediation: DataPath = {
   },
 };
 
-function placeholder(flags: number, install: (fd: number) => void): Outcome {
+/** The kernel makes an unused AF_UNIX socket in place of the program's call; `install` learns its number. */
+export function placeholder(flags: number, install: (fd: number) => void): Outcome {
   return instead(SOCKET, [AF_UNIX, SOCK_DGRAM | (flags & (SOCK_NONBLOCK | SOCK_CLOEXEC)), 0, 0, 0, 0], (fd) => {
     if (fd >= 0) install(fd);
   });

@@ -1,11 +1,15 @@
 import type { SyscallContext } from '../syscalls/context.js';
 import type { OpenFile } from '../tracees/fd-table.js';
 import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP } from '../abi/poll.js';
+import { NetlinkSocket } from './netlink-socket.js';
 import { SocketFile } from './socket-file.js';
+import type { Edges } from '../../net/index.js';
 
 /** The poll events that hold now for a virtual object, among `wanted` (POLLERR and POLLHUP always count). */
 export function readinessEvents(file: OpenFile, wanted: number): number {
   const object = file.object;
+  // A netlink socket can always send; it can be read while answers wait.
+  if (object instanceof NetlinkSocket) return (POLLOUT | (object.readable ? POLLIN : 0)) & wanted;
   if (!(object instanceof SocketFile)) return 0;
   const readiness = object.socket.readiness();
   let events = 0;
@@ -15,6 +19,22 @@ export function readinessEvents(file: OpenFile, wanted: number): number {
   events &= wanted;
   if (readiness.hangup) events |= POLLHUP;
   if (readiness.error) events |= POLLERR;
+  return events;
+}
+
+/** The events raised on a virtual socket so far (see `Edges`); undefined for other virtual objects, which raise none. */
+export function edgesOf(file: OpenFile): Edges | undefined {
+  return file.object instanceof SocketFile ? file.object.socket.edges() : undefined;
+}
+
+/** The poll events raised between two counts of a socket's edges. */
+export function raisedSince(before: Edges, now: Edges): number {
+  let events = 0;
+  if (now.readable > before.readable) events |= POLLIN;
+  if (now.writable > before.writable) events |= POLLOUT;
+  if (now.readHangup > before.readHangup) events |= POLLRDHUP;
+  if (now.hangup > before.hangup) events |= POLLHUP;
+  if (now.error > before.error) events |= POLLERR;
   return events;
 }
 

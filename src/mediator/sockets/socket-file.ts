@@ -7,6 +7,12 @@ export class SocketFile implements VirtualObject {
   /** Raw option values by "level:name", as setsockopt gave them. */
   readonly options = new Map<string, Buffer>();
   readonly type: 'stream' | 'datagram';
+  /**
+   * A non-blocking connect started, and no connect call has seen its end
+   * yet (Linux's SS_CONNECTING): the next one that does returns its outcome,
+   * 0 or the error, once; after that, connect is refused with EISCONN.
+   */
+  connectUnconfirmed = false;
 
   constructor(
     readonly socket: StreamSocket | DatagramSocket,

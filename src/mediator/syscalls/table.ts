@@ -10,6 +10,7 @@ import { refusedSyscalls } from './handlers/refused.js';
 import { signalSyscalls } from './handlers/signal.js';
 import { timeSyscalls } from './handlers/time.js';
 import { timerfdSyscalls } from './handlers/timerfd.js';
+import { posixTimerSyscalls } from './handlers/posix-timers.js';
 import { socketSyscalls } from './handlers/socket.js';
 import { fdSyscalls } from './handlers/fd.js';
 import { epollSyscalls } from './handlers/epoll.js';
@@ -30,6 +31,7 @@ const FAMILIES: readonly FamilyTable[] = [
   pollSyscalls,
   timeSyscalls,
   timerfdSyscalls,
+  posixTimerSyscalls,
   socketSyscalls,
   fdSyscalls,
   epollSyscalls,

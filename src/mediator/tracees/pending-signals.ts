@@ -9,16 +9,8 @@ import type { Thread } from './tracees.js';
  * and whether the thread's own mask blocks it outside that syscall.
  */
 export function deliverableSignal(thread: Thread, mask?: bigint): DeliverableSignal | undefined {
-  let status: string;
-  try {
-    status = readFileSync(`/proc/${thread.process.pid}/task/${thread.tid}/status`, 'latin1');
-  } catch {
-    return undefined;
-  }
-  const field = (name: string): bigint => {
-    const match = new RegExp(`^${name}:\\s*([0-9a-f]+)$`, 'm').exec(status);
-    return match === null ? 0n : BigInt(`0x${match[1]}`);
-  };
+  const field = signalFields(thread);
+  if (field === undefined) return undefined;
   const pending = field('SigPnd') | field('ShdPnd');
   if (pending === 0n) return undefined;
   const current = field('SigBlk');
@@ -31,6 +23,25 @@ export function deliverableSignal(thread: Thread, mask?: bigint): DeliverableSig
     }
   }
   return undefined;
+}
+
+/** The signal mask of a thread that sits at a syscall stop (0 when it is gone). */
+export function signalMask(thread: Thread): bigint {
+  return signalFields(thread)?.('SigBlk') ?? 0n;
+}
+
+/** Reads the signal fields (SigPnd, ShdPnd, SigBlk) of a thread's /proc status; undefined when it is gone. */
+function signalFields(thread: Thread): ((name: string) => bigint) | undefined {
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${thread.process.pid}/task/${thread.tid}/status`, 'latin1');
+  } catch {
+    return undefined;
+  }
+  return (name) => {
+    const match = new RegExp(`^${name}:\\s*([0-9a-f]+)$`, 'm').exec(status);
+    return match === null ? 0n : BigInt(`0x${match[1]}`);
+  };
 }
 
 /** Default action of a signal that is neither handled nor ignored: does it end the process? */

@@ -1,5 +1,5 @@
 import { ptrace } from '../native.js';
-import { deliverableSignal, type DeliverableSignal } from './pending-signals.js';
+import { deliverableSignal, signalMask, type DeliverableSignal } from './pending-signals.js';
 import type { Process, Thread } from './tracees.js';
 import type { VirtualPids } from './virtual-pids.js';
 
@@ -7,6 +7,8 @@ import type { VirtualPids } from './virtual-pids.js';
 export interface Signals {
   /** The signal the kernel would deliver now to `thread`, held at a syscall, under `mask` (default: its own mask). */
   deliverable(thread: Thread, mask?: bigint): DeliverableSignal | undefined;
+  /** The signal mask of a thread held at a syscall. */
+  mask(thread: Thread): bigint;
   /** Sends `signal` to one thread (SIGPIPE of a failed send). */
   toThread(thread: Thread, signal: number): void;
   /**
@@ -15,6 +17,8 @@ export interface Signals {
    * kernel's behalf (a virtual timer's SIGALRM).
    */
   toProcess(process: Process, signal: number, senderVpid?: number): void;
+  /** Queues `signal` with the siginfo `info` to a process, or to one of its threads (a POSIX timer's expiry). */
+  queue(process: Process, thread: Thread | undefined, signal: number, info: Buffer): void;
   /** Threads blocked in emulated waits may have a signal to take now: the loop looks once the running thread stops. */
   mayBePending(): void;
 }
@@ -23,6 +27,7 @@ export interface Signals {
 export function traceeSignals(pids: VirtualPids, mayBePending: () => void): Signals {
   return {
     deliverable: deliverableSignal,
+    mask: signalMask,
     toThread(thread, signal) {
       ptrace.signalThread(thread.process.pid, thread.tid, signal);
       mayBePending();
@@ -30,6 +35,10 @@ export function traceeSignals(pids: VirtualPids, mayBePending: () => void): Sign
     toProcess(process, signal, senderVpid) {
       if (senderVpid !== undefined) pids.noteSender(process.pid, signal, senderVpid);
       ptrace.signalProcess(process.pid, signal);
+      mayBePending();
+    },
+    queue(process, thread, signal, info) {
+      ptrace.queueSignal(process.pid, thread?.tid, signal, info);
       mayBePending();
     },
     mayBePending,

@@ -6,6 +6,7 @@ import { traceeMemory } from './memory.js';
 import type { TraceeMemory } from '../abi/tracee-memory.js';
 import type { SignalActions } from './signal-actions.js';
 import { FdTable } from './fd-table.js';
+import { PosixTimers } from '../host/posix-timers.js';
 import { VirtualPids } from './virtual-pids.js';
 
 /**
@@ -90,6 +91,8 @@ export class Process {
   exitedThreadsCpuTime = 0;
   /** ITIMER_REAL (setitimer, alarm) on the virtual clock; `armed` tells a live arming from a replaced one. */
   realTimer: { deadline: number; interval: number; armed: object } | undefined;
+  /** timer_create's timers, on the virtual clock; a forked child starts with none. */
+  readonly posixTimers = new PosixTimers();
   /** Descriptors of virtual objects (sockets, epoll), shared with CLONE_FILES children. */
   fds = new FdTable();
   /** Identifies the address space, shared with CLONE_VM children: futex keys are per address space. */

@@ -19,7 +19,8 @@ import {
 import { readSigset } from '../../abi/signal.js';
 import { readTimespec, timespecSeconds } from '../../abi/time.js';
 import { asInt } from '../../abi/tracee-memory.js';
-import { readinessEvents, virtualSockets } from '../../sockets/readiness.js';
+import { edgesOf, raisedSince, readinessEvents, virtualSockets } from '../../sockets/readiness.js';
+import type { Edges } from '../../../net/index.js';
 import { OpenFile, type VirtualObject } from '../../tracees/fd-table.js';
 import { readyEvents } from '../../tracees/kernel-fds.js';
 import type { FamilyTable, SyscallContext } from '../context.js';
@@ -38,7 +39,15 @@ interface Interest {
   file: OpenFile | undefined;
   events: number;
   data: Buffer;
-  /** For edge-triggered interests: the events seen at the previous wait. */
+  /**
+   * Edge-triggered, as Linux's ready list: the interest is due from its
+   * epoll_ctl until its next report, and again after each event its socket
+   * raises (see `Edges`), even one that held already.
+   */
+  due: boolean;
+  /** The socket's edges at the last report (virtual sockets only). */
+  edges: Edges | undefined;
+  /** Kernel descriptors, whose edges are not seen: the events at the previous wait, a rise of which is an edge. */
   seen: number;
   disabled: boolean;
 }
@@ -98,7 +107,8 @@ function epollCtl(ctx: SyscallContext): Outcome {
   } else {
     return fail(Errno.EINVAL);
   }
-  instance.interests.set(fd, { fd, file, events, data, seen: 0, disabled: false });
+  const edges = file === undefined ? undefined : edgesOf(file);
+  instance.interests.set(fd, { fd, file, events, data, due: true, edges, seen: 0, disabled: false });
   instance.interestsChanged();
   return done(0);
 }
@@ -118,20 +128,43 @@ function eventsNow(ctx: SyscallContext, interest: Interest): number | undefined 
 function collect(ctx: SyscallContext, instance: EpollInstance, max: number, consume: boolean): EpollEvent[] {
   const ready: EpollEvent[] = [];
   for (const interest of [...instance.interests.values()]) {
+    // Past `max`, interests stay as they are, their edges unspent, for the next wait.
+    if (ready.length >= max) break;
     if (interest.disabled) continue;
     const now = eventsNow(ctx, interest);
     if (now === undefined) {
       if (consume) instance.interests.delete(interest.fd);
       continue;
     }
-    const edge = (interest.events & EPOLLET) !== 0;
-    const report = edge ? now & ~interest.seen : now;
-    if (consume) interest.seen = now;
-    if (report === 0 || ready.length >= max) continue;
+    const report = (interest.events & EPOLLET) === 0 ? now : edgeReport(interest, now, consume);
+    if (report === 0) continue;
     ready.push({ events: report, data: interest.data });
     if (consume && (interest.events & EPOLLONESHOT) !== 0) interest.disabled = true;
   }
   return ready;
+}
+
+/**
+ * What an edge-triggered interest reports: every event that holds, as in
+ * Linux, when it has an edge; nothing otherwise. When `consume`, the edge is
+ * spent, reported or not.
+ */
+function edgeReport(interest: Interest, now: number, consume: boolean): number {
+  const file = interest.file;
+  let due: boolean;
+  if (file === undefined) {
+    due = (now & ~interest.seen) !== 0;
+    if (consume) interest.seen = now;
+  } else {
+    const edges = edgesOf(file);
+    const raised = edges === undefined || interest.edges === undefined ? 0 : raisedSince(interest.edges, edges);
+    due = interest.due || (raised & (interest.events | POLLERR | POLLHUP)) !== 0;
+    if (consume) {
+      interest.due = false;
+      interest.edges = edges;
+    }
+  }
+  return due ? now : 0;
 }
 
 function epollWaitCommon(ctx: SyscallContext, timeout: number | undefined, mask: bigint | undefined): Outcome {

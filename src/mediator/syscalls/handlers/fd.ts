@@ -17,6 +17,7 @@ import { asInt, asUint, readI32, writeI32 } from '../../abi/tracee-memory.js';
 import { socketFileAt } from '../../sockets/payloads.js';
 import type { FamilyTable, SyscallContext } from '../context.js';
 import { fcntlOwner, ioctlOwner } from '../fd-owners.js';
+import { interfaceIoctl } from '../interface-ioctls.js';
 import { NATIVE, done, native, type Outcome } from '../outcome.js';
 
 /**
@@ -85,6 +86,8 @@ function ioctl(ctx: SyscallContext): Outcome {
   const request = asUint(ctx.args[1]!);
   const owner = ioctlOwner(ctx, request);
   if (owner !== undefined) return owner;
+  const interfaces = interfaceIoctl(ctx, request);
+  if (interfaces !== undefined) return interfaces;
   const fds = ctx.process.fds;
   const file = fds.get(fd);
   if (file === undefined) return NATIVE;
@@ -126,7 +129,7 @@ export const fdSyscalls: FamilyTable = {
   ioctl: {
     level: 'mediated',
     handler: ioctl,
-    note: `${NOTE}; FIONREAD on a virtual socket is emulated; owners (FIOSETOWN, SIOCSPGRP and their gets) are virtual pids or groups`,
+    note: `${NOTE}; FIONREAD on a virtual socket is emulated; the interface requests (SIOCGIFCONF, SIOCGIFADDR...) describe the host's emulated lo and eth0; owners (FIOSETOWN, SIOCSPGRP and their gets) are virtual pids or groups`,
   },
   close_range: { level: 'mediated', handler: closeRange, note: NOTE },
 };

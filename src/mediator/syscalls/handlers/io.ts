@@ -7,6 +7,7 @@ import { receivePayload, sendPayload, socketFileAt } from '../../sockets/payload
 import { canBlock, readyEvents } from '../../tracees/kernel-fds.js';
 import type { FamilyTable, SyscallContext } from '../context.js';
 import { nonblockingFor, reading, waitFor, writing } from '../kernel-io.js';
+import { netlinkAt, readNetlink, writeNetlink } from '../netlink-calls.js';
 import { NATIVE, done, fail, type Outcome } from '../outcome.js';
 import { isRandomDevice, randomBytesInto } from '../random-bytes.js';
 
@@ -32,6 +33,8 @@ function read(ctx: SyscallContext): Outcome {
   // A read of nothing returns 0 at once, before any descriptor is asked for data (vfs_read, sock_read_iter).
   if (totalLength(vectors) === 0) return file === undefined ? NATIVE : done(0);
   if (file !== undefined) return receivePayload(ctx, file, vectors, 0, () => undefined);
+  const netlink = netlinkAt(ctx, fd);
+  if (netlink !== undefined) return readNetlink(ctx, netlink, vectors);
   const info = ctx.services.kernelFds.inspect(ctx.process, fd);
   if (isRandomDevice(info)) return randomBytesInto(ctx, vectors);
   return reading(ctx, info);
@@ -41,6 +44,8 @@ function write(ctx: SyscallContext): Outcome {
   const fd = asInt(ctx.args[0]!);
   const file = socketFileAt(ctx, fd);
   if (file !== undefined) return sendPayload(ctx, file, buffers(ctx, WRITEV), 0, undefined);
+  const netlink = netlinkAt(ctx, fd);
+  if (netlink !== undefined) return writeNetlink(ctx, netlink, buffers(ctx, WRITEV));
   const info = ctx.services.kernelFds.inspect(ctx.process, fd);
   const output = info?.kind === 'pipe' ? ctx.services.outputs.get(`${info.dev}:${info.ino}`) : undefined;
   if (output === undefined) return writing(ctx, info);

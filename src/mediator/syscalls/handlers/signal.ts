@@ -1,7 +1,9 @@
 import { Errno } from '../../abi/errno.js';
-import { MAX_SIGNAL, SIGKILL, SIGSTOP, readSigaction, readSigset } from '../../abi/signal.js';
+import { MAX_SIGNAL, SIGINFO_SIZE, SIGKILL, SIGSTOP, readSigaction, readSigset } from '../../abi/signal.js';
+import { timerSignalTaken } from '../../host/posix-timers.js';
 import { readFileSync } from 'node:fs';
 import { asInt } from '../../abi/tracee-memory.js';
+import { readTimespec, timespecSeconds, validTimespec } from '../../abi/time.js';
 import type { Process } from '../../tracees/tracees.js';
 import type { FamilyTable, SyscallContext } from '../context.js';
 import { NATIVE, blocked, done, fail, instead, native, type Outcome } from '../outcome.js';
@@ -119,6 +121,44 @@ function rtSigsuspend(ctx: SyscallContext): Outcome {
   return blocked({ kind: 'signal', reason: `a signal (sigsuspend) in ${ctx.thread.label}`, onSignal: 'eintr', mask });
 }
 
+/** Every signal's bit: a mask that blocks all of them. */
+const ALL_SIGNALS = (1n << BigInt(MAX_SIGNAL)) - 1n;
+
+/**
+ * rt_sigtimedwait (sigwaitinfo, sigtimedwait). With a signal of the set
+ * pending, the kernel returns it at once: let it; likewise when another
+ * signal would interrupt the call, or the timeout is zero. Otherwise wait in
+ * virtual time for one of them, or the timeout (EAGAIN).
+ */
+function rtSigtimedwait(ctx: SyscallContext): Outcome {
+  const [setAddress, infoAddress, timeoutAddress] = ctx.args as [number, number, number];
+  const { thread, services, memory } = ctx;
+  // A POSIX timer's signal taken here is delivered as far as the timer is concerned (its overruns, its next expiry).
+  const run = native((signal) => {
+    if (signal <= 0) return;
+    const info = infoAddress === 0 ? undefined : memory.read(infoAddress, SIGINFO_SIZE);
+    timerSignalTaken(ctx.process, signal, info, services);
+    if (info !== undefined) memory.write(infoAddress, info);
+  });
+  const set = readSigset(memory, setAddress);
+  if (set === undefined) return NATIVE;
+  const timeout = timeoutAddress === 0 ? undefined : readTimespec(memory, timeoutAddress);
+  if (timeout !== undefined && (!validTimespec(timeout) || timespecSeconds(timeout) === 0)) return run;
+  // During the call the set is taken, not delivered: only the others interrupt it.
+  const mask = services.signals.mask(thread) & ~set;
+  if (services.signals.deliverable(thread, mask) !== undefined) return run;
+  const setPending = (): boolean => services.signals.deliverable(thread, ALL_SIGNALS & ~set) !== undefined;
+  return blocked({
+    kind: 'signal',
+    reason: `a signal (sigtimedwait) in ${thread.label}`,
+    mask,
+    onSignal: 'eintr',
+    onInterrupt: () => (setPending() ? run : undefined),
+    deadline: timeout === undefined ? undefined : services.time.after(timespecSeconds(timeout)),
+    onTimeout: () => fail(Errno.EAGAIN),
+  });
+}
+
 const SENT = 'sent by the kernel to the real ids behind the virtual ones; emulated waits of the target end as Linux would';
 
 export const signalSyscalls: FamilyTable = {
@@ -139,5 +179,10 @@ export const signalSyscalls: FamilyTable = {
   },
   pause: { blocks: true, level: 'emulated', handler: pause, note: 'waits in virtual time until a signal' },
   rt_sigsuspend: { blocks: true, level: 'emulated', handler: rtSigsuspend, note: 'waits in virtual time until a signal' },
-  rt_sigtimedwait: { level: 'unsupported', note: 'would block inside the kernel' },
+  rt_sigtimedwait: {
+    blocks: true,
+    level: 'emulated',
+    handler: rtSigtimedwait,
+    note: 'waits in virtual time until a signal of the set (or another) is pending, or the timeout',
+  },
 };

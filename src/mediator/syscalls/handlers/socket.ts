@@ -3,8 +3,11 @@ import { Errno } from '../../abi/errno.js';
 import {
   AF_INET,
   AF_INET6,
+  AF_NETLINK,
   AF_UNSPEC,
+  IPPROTO_IP,
   IPPROTO_IPV6,
+  IP_OPTIONS,
   IPPROTO_TCP,
   IPPROTO_UDP,
   MSG_DONTWAIT,
@@ -25,6 +28,7 @@ import {
   TCP_CORK,
   TCP_MAXSEG,
   TCP_NODELAY,
+  decodeBindAddress,
   decodeIntOption,
   encodeIntOption,
   finishReceivedMsghdr,
@@ -38,8 +42,10 @@ import {
 } from '../../abi/socket.js';
 import { asInt, readI32, writeI32 } from '../../abi/tracee-memory.js';
 import { errnoOf, receivePayload, sendPayload, socketFileAt, waitUnless } from '../../sockets/payloads.js';
+import type { SocketFile } from '../../sockets/socket-file.js';
 import type { FamilyTable, SyscallContext } from '../context.js';
 import { reading, writing } from '../kernel-io.js';
+import { netlinkSocket, withNetlink } from '../netlink-calls.js';
 import { NATIVE, blocked, done, fail, type Outcome } from '../outcome.js';
 
 /**
@@ -64,6 +70,7 @@ const LONGEST_OPTION = 256;
 function socket(ctx: SyscallContext): Outcome {
   const [domain, typeArg, protocol] = ctx.args.map(asInt) as [number, number, number];
   if (domain === AF_INET6) return fail(Errno.EAFNOSUPPORT);
+  if (domain === AF_NETLINK) return netlinkSocket(ctx);
   if (domain !== AF_INET) return NATIVE;
   const type = typeArg & SOCK_TYPE_MASK;
   if (type !== SOCK_STREAM && type !== SOCK_DGRAM) return fail(Errno.EPROTONOSUPPORT);
@@ -80,7 +87,7 @@ function socketpair(ctx: SyscallContext): Outcome {
 function bind(ctx: SyscallContext): Outcome {
   const file = socketFileAt(ctx, asInt(ctx.args[0]!));
   if (file === undefined) return NATIVE;
-  const endpoint = readSockaddrIn(ctx.memory, ctx.args[1]!, asInt(ctx.args[2]!));
+  const endpoint = decodeBindAddress(readSockaddr(ctx.memory, ctx.args[1]!, asInt(ctx.args[2]!)));
   if (isError(endpoint)) return errnoOf(endpoint);
   const error = file.object.socket.bind(endpoint);
   return error === undefined ? done(0) : errnoOf(error);
@@ -136,10 +143,27 @@ function connect(ctx: SyscallContext): Outcome {
   }
   const endpoint = readSockaddrIn(ctx.memory, ctx.args[1]!, length);
   if (isError(endpoint)) return errnoOf(endpoint);
+  const unconfirmed = confirmConnection(file.object, socket);
+  if (unconfirmed !== undefined) return unconfirmed;
   const result = socket.connect(endpoint);
+  if (result.code === 'EINPROGRESS' && file.nonblocking) file.object.connectUnconfirmed = true;
   if (result.code !== 'EINPROGRESS' || file.nonblocking) return errnoOf(result);
   ctx.state.connecting = socket;
   return waitForConnection(ctx, socket);
+}
+
+/**
+ * connect again after a non-blocking one: while the handshake goes on,
+ * EALREADY; once it ended, its outcome, once (0, or the error, ECONNABORTED
+ * when SO_ERROR took it already). Undefined when there is nothing to confirm.
+ */
+function confirmConnection(file: SocketFile, socket: StreamSocket): Outcome | undefined {
+  if (!file.connectUnconfirmed) return undefined;
+  const state = socket.connection();
+  if (state === 'connecting') return fail(Errno.EALREADY);
+  file.connectUnconfirmed = false;
+  if (state === 'connected') return done(0);
+  return fail(Errno[socket.takeError() ?? 'ECONNABORTED'] ?? Errno.ECONNABORTED!);
 }
 
 function waitForConnection(ctx: SyscallContext, socket: StreamSocket): Outcome {
@@ -203,6 +227,8 @@ function getsockopt(ctx: SyscallContext): Outcome {
   const name = asInt(nameArg);
   const { socket, options, type } = file.object;
   let answer: Buffer | undefined = options.get(`${level}:${name}`);
+  // No IP options on a connection unless the program set some (sshd drops connections that carry any).
+  if (level === IPPROTO_IP && name === IP_OPTIONS) answer ??= Buffer.alloc(0);
   if (level === SOL_SOCKET) {
     switch (name) {
       case SO_ERROR: {
@@ -325,8 +351,12 @@ function recvmsg(ctx: SyscallContext): Outcome {
 
 const NOTE = 'AF_INET emulated over the virtual network (SimGrid comms); other families native';
 
-export const socketSyscalls: FamilyTable = {
-  socket: { level: 'mediated', handler: socket, note: 'AF_INET sockets are virtual (AF_INET6 fails with EAFNOSUPPORT); others native' },
+export const socketSyscalls: FamilyTable = withNetlink({
+  socket: {
+    level: 'mediated',
+    handler: socket,
+    note: "AF_INET sockets are virtual (AF_INET6 fails with EAFNOSUPPORT), and NETLINK_ROUTE ones, which describe the host's emulated interfaces; others native",
+  },
   socketpair: { level: 'mediated', handler: socketpair, note: 'AF_UNIX native' },
   bind: { level: 'mediated', handler: bind, note: NOTE },
   listen: { level: 'mediated', handler: listen, note: NOTE },
@@ -343,4 +373,4 @@ export const socketSyscalls: FamilyTable = {
   sendmmsg: { blocks: true, level: 'mediated', handler: sendmmsg, note: NOTE },
   recvfrom: { blocks: true, level: 'mediated', handler: recvfrom, note: NOTE },
   recvmsg: { blocks: true, level: 'mediated', handler: recvmsg, note: NOTE },
-};
+});

@@ -1,0 +1,312 @@
+import { formatIpv4, parseIpv4 } from '../../net/index.js';
+import {
+  IFA_ADDRESS,
+  IFA_BROADCAST,
+  IFA_CACHEINFO,
+  IFA_FLAGS,
+  IFA_F_PERMANENT,
+  IFA_LABEL,
+  IFA_LOCAL,
+  IFINFOMSG_SIZE,
+  IFLA_ADDRESS,
+  IFLA_BROADCAST,
+  IFLA_GROUP,
+  IFLA_IFNAME,
+  IFLA_LINKMODE,
+  IFLA_MTU,
+  IFLA_OPERSTATE,
+  IFLA_QDISC,
+  IFLA_STATS,
+  IFLA_TXQLEN,
+  IF_OPER_UNKNOWN,
+  IF_OPER_UP,
+  LINK_STATS_SIZE,
+  NLMSG_DONE,
+  NLMSG_ERROR,
+  NLM_F_ACK,
+  NLM_F_CAPPED,
+  NLM_F_DUMP,
+  NLM_F_MULTI,
+  NLM_F_REQUEST,
+  RTA_DST,
+  RTA_OIF,
+  RTA_PREFSRC,
+  RTA_TABLE,
+  RTCF_LOCAL,
+  RTMSG_SIZE,
+  RTM_F_CLONED,
+  RTPROT_UNSPEC,
+  RTM_GETADDR,
+  RTM_GETLINK,
+  RTM_GETROUTE,
+  RTM_MAX,
+  RTM_NEWADDR,
+  RTM_NEWLINK,
+  RTM_NEWROUTE,
+  RTN_BROADCAST,
+  RTN_LOCAL,
+  RTN_UNICAST,
+  RTPROT_KERNEL,
+  RT_SCOPE_HOST,
+  RT_SCOPE_LINK,
+  RT_SCOPE_UNIVERSE,
+  RT_TABLE_LOCAL,
+  RT_TABLE_MAIN,
+  attribute,
+  decodeAttributes,
+  decodeRequests,
+  ifaddrmsg,
+  ifinfomsg,
+  ifinfomsgIndex,
+  permanentCacheinfo,
+  requestFamily,
+  ipv4Bytes,
+  message,
+  nlmsgerr,
+  rtmsg,
+  stringAttribute,
+  u32Attribute,
+  u8Attribute,
+  type NetlinkRequest,
+  type RouteHead,
+} from '../abi/netlink.js';
+import { AF_INET, AF_INET6, AF_UNSPEC } from '../abi/socket.js';
+import { Errno } from '../abi/errno.js';
+import { maskOf, type NetworkInterface } from './interfaces.js';
+
+/**
+ * The kernel's side of a NETLINK_ROUTE socket, for a host's emulated
+ * interfaces: the link, address and route dumps that getifaddrs, `ip` and
+ * MPI libraries ask for, answered as Linux formats them. Nothing can be
+ * changed (RTM_NEW*, RTM_DEL*: EPERM, as for an unprivileged process).
+ */
+
+/**
+ * The most a dump puts in one datagram (NLMSG_GOODSIZE on 4 KiB pages):
+ * readers with a page-sized buffer, glibc's among them, get whole datagrams.
+ */
+const DUMP_DATAGRAM = 3776;
+
+/** The datagrams the kernel sends back for a buffer a program sent from `port`. */
+export function answerRoute(data: Buffer, port: number, interfaces: readonly NetworkInterface[]): Buffer[] {
+  const datagrams: Buffer[] = [];
+  for (const request of decodeRequests(data)) {
+    const { flags, type } = request.header;
+    // Replies, and the control messages below RTM_BASE, are not requests: the kernel skips them.
+    if ((flags & NLM_F_REQUEST) === 0 || type < RTM_NEWLINK) continue;
+    const kind = (type - RTM_NEWLINK) & 3;
+    const isGet = type <= RTM_MAX && kind === 2;
+    if (isGet && (flags & NLM_F_DUMP) !== 0) {
+      datagrams.push(...packed([...dump(request, interfaces).map((parts) => reply(request, port, NLM_F_MULTI, parts)), done(request, port)]));
+      continue;
+    }
+    const single = isGet ? lookup(request, interfaces) : type > RTM_MAX ? Errno.EOPNOTSUPP! : Errno.EPERM;
+    if (typeof single !== 'number') datagrams.push(reply(request, port, 0, single));
+    const errno = typeof single === 'number' ? single : 0;
+    if (errno !== 0 || (flags & NLM_F_ACK) !== 0) datagrams.push(acknowledgement(request, port, errno));
+  }
+  return datagrams;
+}
+
+/** A reply message of the type that answers `request` (RTM_NEW* for RTM_GET*). */
+function reply(request: NetlinkRequest, port: number, flags: number, parts: { type: number; parts: Buffer[] }): Buffer {
+  return message({ type: parts.type, flags, sequence: request.header.sequence, port }, parts.parts);
+}
+
+function done(request: NetlinkRequest, port: number): Buffer {
+  return message({ type: NLMSG_DONE, flags: NLM_F_MULTI, sequence: request.header.sequence, port }, [Buffer.alloc(4)]);
+}
+
+/** NLMSG_ERROR: an ack (errno 0) carries the request's header only (NLM_F_CAPPED); an error the whole request. */
+function acknowledgement(request: NetlinkRequest, port: number, errno: number): Buffer {
+  const parts = [nlmsgerr(errno, request.header)];
+  if (errno !== 0) parts.push(request.body);
+  return message({ type: NLMSG_ERROR, flags: errno === 0 ? NLM_F_CAPPED : 0, sequence: request.header.sequence, port }, parts);
+}
+
+/** Messages joined into datagrams of at most DUMP_DATAGRAM bytes (one message alone may be more). */
+function packed(messages: readonly Buffer[]): Buffer[] {
+  const datagrams: Buffer[] = [];
+  let current: Buffer[] = [];
+  let size = 0;
+  for (const one of messages) {
+    if (size > 0 && size + one.length > DUMP_DATAGRAM) {
+      datagrams.push(Buffer.concat(current));
+      current = [];
+      size = 0;
+    }
+    current.push(one);
+    size += one.length;
+  }
+  if (current.length > 0) datagrams.push(Buffer.concat(current));
+  return datagrams;
+}
+
+interface Reply {
+  type: number;
+  parts: Buffer[];
+}
+
+/**
+ * A dump: every link; the IPv4 addresses and routes unless IPv6 alone is
+ * asked (hosts have no IPv6 address); nothing for the other kinds, which the
+ * host has none of (neighbours, rules...).
+ */
+function dump(request: NetlinkRequest, interfaces: readonly NetworkInterface[]): Reply[] {
+  const ipv4 = requestFamily(request.body) !== AF_INET6;
+  switch (request.header.type) {
+    case RTM_GETLINK:
+      return interfaces.map(linkMessage);
+    case RTM_GETADDR:
+      return ipv4 ? interfaces.map(addressMessage) : [];
+    case RTM_GETROUTE:
+      return ipv4 ? routes(interfaces).map(routeMessage) : [];
+    default:
+      return [];
+  }
+}
+
+/** A GET of one object: a link by index or name, the route to a destination; addresses are only dumped (EOPNOTSUPP). */
+function lookup(request: NetlinkRequest, interfaces: readonly NetworkInterface[]): Reply | number {
+  if (request.header.type === RTM_GETROUTE) return routeTo(request, interfaces);
+  if (request.header.type !== RTM_GETLINK) return Errno.EOPNOTSUPP!;
+  const index = ifinfomsgIndex(request.body);
+  if (index === undefined) return Errno.EINVAL;
+  const name = decodeAttributes(request.body, IFINFOMSG_SIZE).get(IFLA_IFNAME);
+  const wanted = name === undefined ? undefined : name.subarray(0, name.indexOf(0) < 0 ? name.length : name.indexOf(0)).toString('latin1');
+  const found = interfaces.find((candidate) => (index > 0 ? candidate.index === index : candidate.name === wanted));
+  return found === undefined ? Errno.ENODEV! : linkMessage(found);
+}
+
+function linkMessage(link: NetworkInterface): Reply {
+  const loopback = link.name === 'lo';
+  return {
+    type: RTM_NEWLINK,
+    parts: [
+      ifinfomsg(AF_UNSPEC, link.hardwareType, link.index, link.flags),
+      stringAttribute(IFLA_IFNAME, link.name),
+      u32Attribute(IFLA_TXQLEN, 1000),
+      u8Attribute(IFLA_OPERSTATE, loopback ? IF_OPER_UNKNOWN : IF_OPER_UP),
+      u8Attribute(IFLA_LINKMODE, 0),
+      u32Attribute(IFLA_MTU, link.mtu),
+      u32Attribute(IFLA_GROUP, 0),
+      stringAttribute(IFLA_QDISC, loopback ? 'noqueue' : 'fq_codel'),
+      attribute(IFLA_ADDRESS, link.mac),
+      attribute(IFLA_BROADCAST, link.hardwareBroadcast),
+      attribute(IFLA_STATS, Buffer.alloc(LINK_STATS_SIZE)),
+    ],
+  };
+}
+
+function addressMessage(link: NetworkInterface): Reply {
+  const address = ipv4Bytes(parseIpv4(link.address)!);
+  return {
+    type: RTM_NEWADDR,
+    parts: [
+      ifaddrmsg(AF_INET, link.prefixLength, IFA_F_PERMANENT, link.name === 'lo' ? RT_SCOPE_HOST : RT_SCOPE_UNIVERSE, link.index),
+      attribute(IFA_ADDRESS, address),
+      attribute(IFA_LOCAL, address),
+      ...(link.broadcast === undefined ? [] : [attribute(IFA_BROADCAST, ipv4Bytes(parseIpv4(link.broadcast)!))]),
+      stringAttribute(IFA_LABEL, link.name),
+      u32Attribute(IFA_FLAGS, IFA_F_PERMANENT),
+      attribute(IFA_CACHEINFO, permanentCacheinfo()),
+    ],
+  };
+}
+
+interface Route extends RouteHead {
+  destination: string;
+  source: string;
+  device: number;
+}
+
+/**
+ * The routes the kernel makes for the interfaces' addresses: the eth0
+ * subnet in the main table (every virtual address is on-link), and the
+ * local table's local and broadcast routes.
+ */
+function routes(interfaces: readonly NetworkInterface[]): Route[] {
+  const list: Route[] = [];
+  const kernelRoute = { family: AF_INET, protocol: RTPROT_KERNEL };
+  for (const link of interfaces) {
+    const value = parseIpv4(link.address)!;
+    const network = formatIpv4((value & maskOf(link.prefixLength)) >>> 0);
+    const source = link.address;
+    const device = link.index;
+    if (link.broadcast !== undefined) {
+      list.push({
+        ...kernelRoute,
+        table: RT_TABLE_MAIN,
+        scope: RT_SCOPE_LINK,
+        type: RTN_UNICAST,
+        destination: network,
+        destinationLength: link.prefixLength,
+        source,
+        device,
+      });
+    }
+  }
+  for (const link of interfaces) {
+    const value = parseIpv4(link.address)!;
+    const source = link.address;
+    const device = link.index;
+    const local = { ...kernelRoute, table: RT_TABLE_LOCAL, source, device };
+    if (link.name === 'lo') {
+      list.push({
+        ...local,
+        scope: RT_SCOPE_HOST,
+        type: RTN_LOCAL,
+        destination: formatIpv4((value & maskOf(link.prefixLength)) >>> 0),
+        destinationLength: link.prefixLength,
+      });
+    }
+    list.push({ ...local, scope: RT_SCOPE_HOST, type: RTN_LOCAL, destination: link.address, destinationLength: 32 });
+    const broadcast = link.broadcast ?? formatIpv4((value | ~maskOf(link.prefixLength)) >>> 0);
+    list.push({ ...local, scope: RT_SCOPE_LINK, type: RTN_BROADCAST, destination: broadcast, destinationLength: 32 });
+  }
+  return list;
+}
+
+/**
+ * `ip route get`: the route a packet to RTA_DST takes. This host's own
+ * addresses and 127.0.0.0/8 go through lo; eth0's subnet through eth0;
+ * nothing else is reachable (ENETUNREACH), as on the virtual network.
+ */
+function routeTo(request: NetlinkRequest, interfaces: readonly NetworkInterface[]): Reply | number {
+  if (requestFamily(request.body) !== AF_INET || request.body.length < RTMSG_SIZE) return Errno.ENETUNREACH!;
+  const wanted = decodeAttributes(request.body, RTMSG_SIZE).get(RTA_DST);
+  const destination = wanted === undefined || wanted.length < 4 ? 0 : wanted.readUInt32BE(0);
+  const [lo, eth0] = interfaces as [NetworkInterface, NetworkInterface];
+  const own = parseIpv4(eth0.address)!;
+  const onLoopback = (destination & maskOf(lo.prefixLength)) >>> 0 === (parseIpv4(lo.address)! & maskOf(lo.prefixLength)) >>> 0;
+  const head = { family: AF_INET, destinationLength: 32, protocol: RTPROT_UNSPEC, destination: formatIpv4(destination) };
+  if (destination === own || destination === 0 || onLoopback) {
+    const source = destination === own ? eth0.address : lo.address;
+    // Linux answers a lookup from the main table's id, a local destination too.
+    return routeMessage({ ...head, table: RT_TABLE_MAIN, scope: RT_SCOPE_HOST, type: RTN_LOCAL, flags: RTM_F_CLONED | RTCF_LOCAL, source, device: lo.index });
+  }
+  const subnet = maskOf(eth0.prefixLength);
+  if ((destination & subnet) >>> 0 !== (own & subnet) >>> 0) return Errno.ENETUNREACH!;
+  return routeMessage({
+    ...head,
+    table: RT_TABLE_MAIN,
+    scope: RT_SCOPE_UNIVERSE,
+    type: RTN_UNICAST,
+    flags: RTM_F_CLONED,
+    source: eth0.address,
+    device: eth0.index,
+  });
+}
+
+function routeMessage(route: Route): Reply {
+  return {
+    type: RTM_NEWROUTE,
+    parts: [
+      rtmsg(route),
+      u32Attribute(RTA_TABLE, route.table),
+      attribute(RTA_DST, ipv4Bytes(parseIpv4(route.destination)!)),
+      attribute(RTA_PREFSRC, ipv4Bytes(parseIpv4(route.source)!)),
+      u32Attribute(RTA_OIF, route.device),
+    ],
+  };
+}

@@ -1,0 +1,120 @@
+/* Socket calls whose answers programs rely on, printed so that a native
+ * run and a run under simterpose can be compared line for line:
+ * getsockopt(IP_OPTIONS) (sshd refuses connections that carry IP options),
+ * bind to an AF_UNSPEC INADDR_ANY address (accepted by Linux for old
+ * programs), and connect called again after a non-blocking connect
+ * completed (0 once, then EISCONN). */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "check.h"
+
+/* The result of a call and its errno, read after it returned. */
+#define report(what, call)                                  \
+  do {                                                      \
+    errno = 0;                                              \
+    long result_ = (long)(call);                            \
+    printf("%s: %ld errno %d\n", what, result_, errno);     \
+  } while (0)
+
+static void ip_options(int type, const char *name) {
+  int fd = socket(AF_INET, type, 0);
+  CHECK(fd >= 0);
+  unsigned char options[40];
+  memset(options, 0xAA, sizeof options);
+  socklen_t length = sizeof options;
+  int result = getsockopt(fd, IPPROTO_IP, IP_OPTIONS, options, &length);
+  printf("%s getsockopt(IP_OPTIONS): %d, length %u\n", name, result, (unsigned)length);
+  close(fd);
+}
+
+static void bind_unspec(void) {
+  struct sockaddr_in address = {.sin_family = AF_UNSPEC, .sin_addr.s_addr = htonl(INADDR_ANY)};
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  CHECK(fd >= 0);
+  report("bind AF_UNSPEC INADDR_ANY", bind(fd, (struct sockaddr *)&address, sizeof address));
+  struct sockaddr_in bound;
+  socklen_t length = sizeof bound;
+  CHECK(getsockname(fd, (struct sockaddr *)&bound, &length) == 0);
+  printf("bound to family %d, address %s, port %s\n", bound.sin_family, inet_ntoa(bound.sin_addr), bound.sin_port == 0 ? "0" : "ephemeral");
+  close(fd);
+
+  fd = socket(AF_INET, SOCK_DGRAM, 0);
+  CHECK(fd >= 0);
+  report("datagram bind AF_UNSPEC INADDR_ANY", bind(fd, (struct sockaddr *)&address, sizeof address));
+  close(fd);
+
+  fd = socket(AF_INET, SOCK_STREAM, 0);
+  CHECK(fd >= 0);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  report("bind AF_UNSPEC 127.0.0.1", bind(fd, (struct sockaddr *)&address, sizeof address));
+  close(fd);
+}
+
+static void connect_again(void) {
+  int listening = socket(AF_INET, SOCK_STREAM, 0);
+  CHECK(listening >= 0);
+  struct sockaddr_in address = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  CHECK(bind(listening, (struct sockaddr *)&address, sizeof address) == 0);
+  socklen_t length = sizeof address;
+  CHECK(getsockname(listening, (struct sockaddr *)&address, &length) == 0);
+  CHECK(listen(listening, 4) == 0);
+
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  CHECK(fd >= 0);
+  CHECK(fcntl(fd, F_SETFL, O_NONBLOCK) == 0);
+  int result = connect(fd, (struct sockaddr *)&address, sizeof address);
+  printf("non-blocking connect: %s\n", result == 0 ? "0" : errno == EINPROGRESS ? "EINPROGRESS" : strerror(errno));
+  struct pollfd pending = {.fd = fd, .events = POLLOUT};
+  CHECK(poll(&pending, 1, 5000) == 1);
+  int error = -1;
+  socklen_t error_length = sizeof error;
+  CHECK(getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &error_length) == 0);
+  printf("writable, SO_ERROR %d\n", error);
+  report("connect again once connected", connect(fd, (struct sockaddr *)&address, sizeof address));
+  report("and once more", connect(fd, (struct sockaddr *)&address, sizeof address));
+  close(fd);
+
+  /* Called again while the handshake is under way, it says so. */
+  fd = socket(AF_INET, SOCK_STREAM, 0);
+  CHECK(fd >= 0);
+  CHECK(fcntl(fd, F_SETFL, O_NONBLOCK) == 0);
+  CHECK(connect(fd, (struct sockaddr *)&address, sizeof address) == 0 || errno == EINPROGRESS);
+  CHECK(poll(&pending, 0, 0) == 0);
+  pending.fd = fd;
+  CHECK(poll(&pending, 1, 5000) == 1);
+  report("connect after poll, accept pending", connect(fd, (struct sockaddr *)&address, sizeof address));
+  report("connect after that", connect(fd, (struct sockaddr *)&address, sizeof address));
+  close(fd);
+  close(listening);
+
+  /* Refused: the next connect reports the refusal once; SO_ERROR read first takes it. */
+  for (int read_error = 0; read_error < 2; read_error++) {
+    fd = socket(AF_INET, SOCK_STREAM, 0);
+    CHECK(fd >= 0);
+    CHECK(fcntl(fd, F_SETFL, O_NONBLOCK) == 0);
+    CHECK(connect(fd, (struct sockaddr *)&address, sizeof address) == 0 || errno == EINPROGRESS || errno == ECONNREFUSED);
+    pending.fd = fd;
+    CHECK(poll(&pending, 1, 5000) == 1);
+    if (read_error) {
+      CHECK(getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &error_length) == 0);
+      printf("refused, SO_ERROR %d\n", error);
+    }
+    report("connect after a refusal", connect(fd, (struct sockaddr *)&address, sizeof address));
+    close(fd);
+  }
+}
+
+int main(void) {
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  ip_options(SOCK_STREAM, "stream");
+  ip_options(SOCK_DGRAM, "datagram");
+  bind_unspec();
+  connect_again();
+  printf("EXIT-SUCCESS\n");
+  return 0;
+}
