@@ -39,6 +39,12 @@ const cases: Case[] = [
     argv: [appPath('posix_timers')],
     network: false,
   },
+  {
+    behaviour:
+      "fcntl gives back the owner it was given (F_SETOWN, F_SETOWN_EX for a thread, a process and a group) and names a record lock's holder by its pid (F_GETLK, F_OFD_GETLK)",
+    argv: [appPath('pid_views')],
+    network: false,
+  },
 ];
 
 function lastLine(output: string): string | undefined {
