@@ -45,6 +45,12 @@ const cases: Case[] = [
     argv: [appPath('pid_views')],
     network: false,
   },
+  {
+    behaviour:
+      "SO_PEERCRED names the process at the other end of an AF_UNIX socket, none on TCP or UDP; SCM_CREDENTIALS sent with one's own pid are accepted and arrive, as those the kernel adds",
+    argv: [appPath('peer_credentials')],
+    network: true,
+  },
 ];
 
 function lastLine(output: string): string | undefined {
