@@ -39,6 +39,18 @@ const cases: Case[] = [
     argv: [appPath('posix_timers')],
     network: false,
   },
+  {
+    behaviour:
+      "fcntl gives back the owner it was given (F_SETOWN, F_SETOWN_EX for a thread, a process and a group) and names a record lock's holder by its pid (F_GETLK, F_OFD_GETLK)",
+    argv: [appPath('pid_views')],
+    network: false,
+  },
+  {
+    behaviour:
+      "SO_PEERCRED names the process at the other end of an AF_UNIX socket, none on TCP or UDP; SCM_CREDENTIALS sent with one's own pid are accepted and arrive, as those the kernel adds",
+    argv: [appPath('peer_credentials')],
+    network: true,
+  },
 ];
 
 function lastLine(output: string): string | undefined {
@@ -91,5 +103,27 @@ describe('POSIX timers run on virtual time', () => {
     const elapsed = Number(end) - Number(start);
     expect(elapsed).toBeGreaterThanOrEqual(2);
     expect(elapsed).toBeLessThan(2.01);
+  });
+});
+
+describe('namespace calls are answered as for an unprivileged process', () => {
+  // Natively the program runs as nobody when the suite runs as root, so that Linux shows what an unprivileged process gets.
+  const unprivileged = process.getuid?.() === 0 ? 65534 : undefined;
+  // Whether an unprivileged process may make a user namespace is the distribution's choice; simterpose refuses it (syscalls/handlers/namespaces.ts).
+  const userNamespace = (line: string): boolean => line.includes('CLONE_NEWUSER');
+  const lines = (output: string): string[] => output.trimEnd().split('\n');
+
+  test('unshare, clone and setns fail with EPERM as for an unprivileged process; kcmp compares processes named by virtual pids', async () => {
+    const argv = [appPath('namespaces')];
+    const [native, simulated] = await Promise.all([runNative(argv, { uid: unprivileged }), runSimterpose(argv, { runOptions: ['--cpu-model', 'none'] })]);
+    expect(native.stderr).toBe('');
+    expect(simulated.stderr).toBe('');
+    expect(shellStatus(simulated)).toBe(0);
+    expect(lines(simulated.stdout).filter((line) => !userNamespace(line))).toEqual(lines(native.stdout).filter((line) => !userNamespace(line)));
+    expect(lines(simulated.stdout).filter(userNamespace)).toEqual([
+      'unshare CLONE_NEWUSER: Operation not permitted',
+      'clone CLONE_NEWUSER: Operation not permitted',
+    ]);
+    expect(lines(simulated.stdout).at(-1)).toBe('EXIT-SUCCESS');
   });
 });

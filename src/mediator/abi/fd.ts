@@ -28,6 +28,12 @@ export const F_OWNER_TID = 0;
 export const F_OWNER_PID = 1;
 export const F_OWNER_PGRP = 2;
 
+/** Record locks: the queries whose answer names the holder, and struct flock's l_pid (after short l_type, l_whence, off_t l_start, l_len). */
+export const F_GETLK = 5;
+export const F_OFD_GETLK = 36;
+export const F_UNLCK = 2;
+export const FLOCK_PID_OFFSET = 24;
+
 /** struct f_owner_ex: type (int) @0, pid (int) @4. */
 export const F_OWNER_EX_SIZE = 8;
 

@@ -11,6 +11,17 @@ export const CLONE_UNTRACED = 0x800000;
 export const CLONE_CHILD_CLEARTID = 0x200000;
 export const CLONE_CHILD_SETTID = 0x1000000;
 
+/** The flags that make new namespaces; CLONE_NEWTIME only in unshare and clone3 (in clone's flags, 0x80 is part of the exit signal). */
+export const CLONE_NEWTIME = 0x80;
+export const CLONE_NAMESPACES =
+  0x20000 /* CLONE_NEWNS */ |
+  0x2000000 /* CLONE_NEWCGROUP */ |
+  0x4000000 /* CLONE_NEWUTS */ |
+  0x8000000 /* CLONE_NEWIPC */ |
+  0x10000000 /* CLONE_NEWUSER */ |
+  0x20000000 /* CLONE_NEWPID */ |
+  0x40000000; /* CLONE_NEWNET */
+
 /**
  * clone3's struct clone_args, as the program passed it: `size` bytes, which
  * the kernel takes only from its first version's 64 bytes to a page.

@@ -7,6 +7,7 @@ import { ioSyscalls } from './handlers/io.js';
 import { pollSyscalls } from './handlers/poll.js';
 import { processSyscalls } from './handlers/process.js';
 import { refusedSyscalls } from './handlers/refused.js';
+import { namespaceSyscalls } from './handlers/namespaces.js';
 import { signalSyscalls } from './handlers/signal.js';
 import { timeSyscalls } from './handlers/time.js';
 import { timerfdSyscalls } from './handlers/timerfd.js';
@@ -25,6 +26,7 @@ import { cpuSyscalls } from './handlers/cpus.js';
  */
 const FAMILIES: readonly FamilyTable[] = [
   processSyscalls,
+  namespaceSyscalls,
   signalSyscalls,
   futexSyscalls,
   ioSyscalls,

@@ -17,6 +17,7 @@ import { asInt, asUint, readI32, writeI32 } from '../../abi/tracee-memory.js';
 import { socketFileAt } from '../../sockets/payloads.js';
 import type { FamilyTable, SyscallContext } from '../context.js';
 import { fcntlOwner, ioctlOwner } from '../fd-owners.js';
+import { fcntlLockQuery } from '../lock-holders.js';
 import { interfaceIoctl } from '../interface-ioctls.js';
 import { NATIVE, done, native, type Outcome } from '../outcome.js';
 
@@ -60,6 +61,8 @@ function fcntl(ctx: SyscallContext): Outcome {
   const argument = asInt(ctx.args[2]!);
   const owner = fcntlOwner(ctx, command);
   if (owner !== undefined) return owner;
+  const lockQuery = fcntlLockQuery(ctx, command);
+  if (lockQuery !== undefined) return lockQuery;
   const fds = ctx.process.fds;
   const file = fds.get(fd);
   if (file === undefined) return NATIVE;
@@ -125,7 +128,11 @@ export const fdSyscalls: FamilyTable = {
   dup: { level: 'mediated', handler: dup, note: NOTE },
   dup2: { level: 'mediated', handler: dup2, note: NOTE },
   dup3: { level: 'mediated', handler: dup3, note: NOTE },
-  fcntl: { level: 'mediated', handler: fcntl, note: `${NOTE}; owners (F_SETOWN, F_GETOWN and their _EX forms) are virtual pids or groups` },
+  fcntl: {
+    level: 'mediated',
+    handler: fcntl,
+    note: `${NOTE}; owners (F_SETOWN, F_GETOWN and their _EX forms) are virtual pids or groups, and so is a lock holder (F_GETLK's l_pid)`,
+  },
   ioctl: {
     level: 'mediated',
     handler: ioctl,

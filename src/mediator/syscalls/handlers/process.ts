@@ -25,6 +25,7 @@ import type { FamilyTable, SyscallContext } from '../context.js';
 import { NATIVE, blocked, fail, instead, native, type Outcome } from '../outcome.js';
 import { isRefused, kernelPid, virtualId, virtualResult } from '../pid-arguments.js';
 import { OUTSIDE_PID } from '../../tracees/virtual-pids.js';
+import { clone3Refusal, cloneRefusal } from './namespaces.js';
 
 /** Process lifecycle: clone family (flags recorded for the event that follows), wait4, waitid. */
 
@@ -53,6 +54,8 @@ function recordClone(ctx: SyscallContext, flags: number, parentTid: number, chil
 function clone(ctx: SyscallContext): Outcome {
   // x86_64: clone(flags, stack, parent_tid, child_tid, tls); the kernel reads the flags' low 32 bits.
   const [flags, , parentTid, childTid] = ctx.args as [number, number, number, number];
+  const refusal = cloneRefusal(flags);
+  if (refusal !== undefined) return refusal;
   recordClone(ctx, flags, parentTid, childTid);
   if ((flags & CLONE_UNTRACED) === 0) return native(virtualResult(ctx));
   const args = [...ctx.args];
@@ -67,6 +70,8 @@ function clone3(ctx: SyscallContext): Outcome {
   if (!cloneArgsSizeAccepted(size)) return NATIVE;
   const bytes = ctx.memory.read(address, size);
   const { flags, parentTid, childTid } = cloneArgsFields(bytes);
+  const refusal = clone3Refusal(flags);
+  if (refusal !== undefined) return refusal;
   recordClone(ctx, flags, parentTid, childTid);
   if ((flags & CLONE_UNTRACED) === 0) return native(virtualResult(ctx));
   clearCloneArgsFlag(bytes, CLONE_UNTRACED);
@@ -191,12 +196,12 @@ export const processSyscalls: FamilyTable = {
   clone: {
     level: 'mediated',
     handler: clone,
-    note: 'runs in the kernel, without CLONE_UNTRACED; the new thread or process is attached and scheduled, and gets the next virtual id of its host',
+    note: 'runs in the kernel, without CLONE_UNTRACED; the new thread or process is attached and scheduled, and gets the next virtual id of its host; a new namespace fails with EPERM',
   },
   clone3: {
     level: 'mediated',
     handler: clone3,
-    note: 'runs in the kernel, without CLONE_UNTRACED; the new thread or process is attached and scheduled, and gets the next virtual id of its host',
+    note: 'runs in the kernel, without CLONE_UNTRACED; the new thread or process is attached and scheduled, and gets the next virtual id of its host; a new namespace fails with EPERM',
   },
   fork: { level: 'mediated', handler: fork, note: 'runs in the kernel; the child is attached and scheduled' },
   vfork: { level: 'mediated', handler: vfork, note: 'the parent is held until the child execs or exits' },

@@ -45,6 +45,8 @@ import { errnoOf, receivePayload, sendPayload, socketFileAt, waitUnless } from '
 import type { SocketFile } from '../../sockets/socket-file.js';
 import type { FamilyTable, SyscallContext } from '../context.js';
 import { reading, writing } from '../kernel-io.js';
+import { kernelSocketOption, sentCredentials } from '../peer-credentials.js';
+import { noPeerCredentials, SO_PEERCRED } from '../../abi/credentials.js';
 import { netlinkSocket, withNetlink } from '../netlink-calls.js';
 import { NATIVE, blocked, done, fail, type Outcome } from '../outcome.js';
 
@@ -221,7 +223,7 @@ function datagramBuffer(options: ReadonlyMap<string, Buffer>, name: number, smal
 
 function getsockopt(ctx: SyscallContext): Outcome {
   const file = socketFileAt(ctx, asInt(ctx.args[0]!));
-  if (file === undefined) return NATIVE;
+  if (file === undefined) return kernelSocketOption(ctx);
   const [, levelArg, nameArg, value, lengthPointer] = ctx.args as [number, number, number, number, number];
   const level = asInt(levelArg);
   const name = asInt(nameArg);
@@ -247,6 +249,9 @@ function getsockopt(ctx: SyscallContext): Outcome {
         break;
       case SO_ACCEPTCONN:
         answer = encodeIntOption(socket instanceof StreamSocket && socket.state === 'listening' ? 1 : 0);
+        break;
+      case SO_PEERCRED:
+        answer = noPeerCredentials();
         break;
       case SO_SNDBUF:
         // Linux reports twice what was asked: the other half is its bookkeeping.
@@ -296,7 +301,7 @@ function sendto(ctx: SyscallContext): Outcome {
 
 function sendmsg(ctx: SyscallContext): Outcome {
   const file = socketFileAt(ctx, asInt(ctx.args[0]!));
-  if (file === undefined) return onKernelSocket(ctx, asInt(ctx.args[2]!), writing);
+  if (file === undefined) return sentCredentials(ctx, onKernelSocket(ctx, asInt(ctx.args[2]!), writing));
   const header = readMsghdr(ctx.memory, ctx.args[1]!);
   const to = destination(ctx, header.name, header.nameLength);
   if (isError(to)) return errnoOf(to);

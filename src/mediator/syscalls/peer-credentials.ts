@@ -1,0 +1,61 @@
+import { credentialPids, SO_PEERCRED } from '../abi/credentials.js';
+import { readMsghdr, SOL_SOCKET } from '../abi/socket.js';
+import { asInt, readI32, writeI32 } from '../abi/tracee-memory.js';
+import type { SyscallContext } from './context.js';
+import { fail, NATIVE, native, nativeThen, type Outcome } from './outcome.js';
+import { isRefused, kernelPid, virtualId } from './pid-arguments.js';
+
+/**
+ * The pids a kernel socket (AF_UNIX) tells about the process at its other
+ * end: SO_PEERCRED names it by its real pid, the program gets the virtual
+ * one; SCM_CREDENTIALS a program sends carry its virtual pid, which the
+ * kernel must get real (it refuses any pid but the sender's own to an
+ * unprivileged process). Received SCM_CREDENTIALS still carry the sender's
+ * real pid: recvmsg is a notified call, which no exit stop follows to
+ * rewrite them.
+ */
+
+/** A pid the kernel wrote at `address`, made virtual; 0 (no process) stays. */
+function virtualizePid(ctx: SyscallContext, address: number): void {
+  const real = readI32(ctx.memory, address);
+  if (real > 0) writeI32(ctx.memory, address, virtualId(ctx, real));
+}
+
+/** getsockopt on a kernel socket: SO_PEERCRED's pid made virtual, other options as the kernel has them. */
+export function kernelSocketOption(ctx: SyscallContext): Outcome {
+  const [, level, name, value, lengthPointer] = ctx.args as [number, number, number, number, number];
+  if (asInt(level) !== SOL_SOCKET || asInt(name) !== SO_PEERCRED) return NATIVE;
+  return native((result) => {
+    // The pid comes first: a caller with room for less than it gets a piece of it, as the kernel cut it.
+    if (result === 0 && readI32(ctx.memory, lengthPointer) >= 4) virtualizePid(ctx, value);
+  });
+}
+
+/**
+ * sendmsg on a kernel socket, which the kernel runs as `outcome` says: each
+ * SCM_CREDENTIALS pid is made real in the program's own control buffer for
+ * the call, and put back at the thread's next stop (sendmsg is a notified
+ * call, with no exit stop: syscalls/table.ts). A pid the caller cannot name
+ * fails the call as pid-arguments.ts says.
+ */
+export function sentCredentials(ctx: SyscallContext, outcome: Outcome): Outcome {
+  if (outcome.kind !== 'native' || outcome.afterExit !== undefined) return outcome;
+  const header = readMsghdr(ctx.memory, ctx.args[1]!);
+  const pids = credentialPids(ctx.memory, header.control, header.controlLength);
+  if (pids.length === 0) return outcome;
+  const virtualPids = pids.map((address) => readI32(ctx.memory, address));
+  const realPids: number[] = [];
+  for (const virtual of virtualPids) {
+    const real = kernelPid(ctx, virtual);
+    if (isRefused(real)) {
+      outcome.restore?.();
+      return fail(real.errno);
+    }
+    realPids.push(real);
+  }
+  for (const [i, address] of pids.entries()) writeI32(ctx.memory, address, realPids[i]!);
+  return nativeThen(() => {
+    for (const [i, address] of pids.entries()) writeI32(ctx.memory, address, virtualPids[i]!);
+    outcome.restore?.();
+  });
+}
