@@ -2,10 +2,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 import type { ChromeTrace, RunReport, TraceEvent } from '../../src/index.js';
 import { loadSimulation } from '../../src/sim/index.js';
-import { appPath, runNative, shellStatus, type RunResult } from '../helpers/apps.js';
+import { appPath, runCli, runNative, shellStatus, type RunResult } from '../helpers/apps.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
 const CLI = join(REPO_ROOT, 'bin', 'simterpose.js');
@@ -15,9 +14,7 @@ const DEPLOYMENT = 'test/fixtures/deployments/observe.xml';
 const LINK_LATENCY = 0.01;
 
 function simterpose(args: string[], timeoutMs?: number): Promise<RunResult> {
-  const distBuildError = inject('distBuildError');
-  if (distBuildError !== null) return Promise.reject(new Error(`dist/ could not be built:\n${distBuildError}`));
-  return runNative([process.execPath, CLI, 'run', ...args], { timeoutMs });
+  return runCli(['run', ...args], { timeoutMs });
 }
 
 function scratch(): string {

@@ -1,9 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, inject, it } from 'vitest';
-import { runNative, type RunResult } from '../helpers/apps.js';
-import { REPO_ROOT } from '../helpers/paths.js';
+import { describe, expect, it } from 'vitest';
+import { runCli, type RunResult } from '../helpers/apps.js';
 
 /*
  * A platform whose values SimGrid reads but cannot simulate is refused in one
@@ -16,9 +15,7 @@ const dir = mkdtempSync(join(tmpdir(), 'simterpose-refusals-'));
 writeFileSync(join(dir, 'bandwidth.profile'), '# bytes per second\n0 125e6\n10 nan\nLOOPAFTER 5\n');
 
 function simterpose(...args: string[]): Promise<RunResult> {
-  const distBuildError = inject('distBuildError');
-  if (distBuildError !== null) throw new Error(`dist/ could not be built, so the CLI cannot run:\n${distBuildError}`);
-  return runNative([process.execPath, join(REPO_ROOT, 'bin', 'simterpose.js'), ...args], { cwd: dir });
+  return runCli(args, { cwd: dir });
 }
 
 const SPEED = 'a speed must be positive and finite, in flop/s (like 1Gf)';

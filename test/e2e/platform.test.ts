@@ -1,24 +1,12 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { describe, expect, inject, it } from 'vitest';
-import { REPO_ROOT } from '../helpers/paths.js';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/apps.js';
 
-const CLI = join(REPO_ROOT, 'bin', 'simterpose.js');
-
-async function simterpose(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  // Global setup rebuilds dist/; without it (a config of one's own), dist/ must already be built.
-  const distBuildError = (inject as (key: string) => unknown)('distBuildError');
-  if (typeof distBuildError === 'string') throw new Error(`dist/ could not be built:\n${distBuildError}`);
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], { cwd: REPO_ROOT });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+async function simterpose(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const { status, stdout, stderr } = await runCli(args);
+  return { code: status, stdout, stderr };
 }
 
 describe('simterpose platform', () => {

@@ -1,9 +1,8 @@
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, inject, it } from 'vitest';
-import { runNative, type RunResult } from '../helpers/apps.js';
-import { REPO_ROOT } from '../helpers/paths.js';
+import { describe, expect, it } from 'vitest';
+import { runCli, type RunResult } from '../helpers/apps.js';
 import { simgridExamplePlatforms } from '../helpers/simgrid-examples.js';
 
 /*
@@ -40,9 +39,7 @@ const NOT_RUN: Record<string, string> = {
 const cwd = mkdtempSync(join(tmpdir(), 'simterpose-simgrid-examples-'));
 
 function simterpose(...args: string[]): Promise<RunResult> {
-  const distBuildError = inject('distBuildError');
-  if (distBuildError !== null) throw new Error(`dist/ could not be built, so the CLI cannot run:\n${distBuildError}`);
-  return runNative([process.execPath, join(REPO_ROOT, 'bin', 'simterpose.js'), ...args], { cwd, timeoutMs: 120_000 });
+  return runCli(args, { cwd, timeoutMs: 120_000 });
 }
 
 /** The first host that `simterpose platform` lists. */

@@ -1,12 +1,10 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { runExperiment } from '../../src/index.js';
-import { REPO_ROOT } from '../helpers/paths.js';
+import { runCli } from '../helpers/apps.js';
 
 /*
  * SimGrid's settings as a run gets them: simterpose's defaults, then the
@@ -23,7 +21,6 @@ import { REPO_ROOT } from '../helpers/paths.js';
  * its ACK of them): its last byte is back 2 (L + (S + 2H)/B) after connect
  * returned.
  */
-const CLI = join(REPO_ROOT, 'bin', 'simterpose.js');
 const PLATFORM = 'test/fixtures/platforms/net-two-hosts.xml';
 const ECHO = 'test/fixtures/deployments/tcp-echo-timed.xml';
 const L = 0.01;
@@ -31,16 +28,9 @@ const B = 10e6;
 const S = 1000;
 const H = 90;
 
-async function simterpose(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const distBuildError = (inject as (key: string) => unknown)('distBuildError');
-  if (typeof distBuildError === 'string') throw new Error(`dist/ could not be built:\n${distBuildError}`);
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], { cwd: REPO_ROOT });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+async function simterpose(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const { status, stdout, stderr } = await runCli(args);
+  return { code: status, stdout, stderr };
 }
 
 /** What the timed client printed: how long connect took, and when the last echoed byte came back. */

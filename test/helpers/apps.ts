@@ -57,13 +57,18 @@ export function runNative(argv: string[], options: RunOptions = {}): Promise<Run
  * that failed.
  */
 export function runSimterpose(argv: string[], options: SimterposeOptions = {}): Promise<RunResult> {
+  const { platform = DEFAULT_PLATFORM, runOptions = [], ...rest } = options;
+  // --quiet: the summary table would otherwise follow the program's own stderr, which tests compare.
+  return runCli(['run', '--quiet', ...runOptions, platform, '--', ...argv], rest);
+}
+
+/** Runs `simterpose ARGS` (any command) through the CLI in bin/; rejects with tsc's errors if global setup could not build dist/. */
+export function runCli(args: string[], options: RunOptions = {}): Promise<RunResult> {
   const distBuildError = inject('distBuildError');
   if (distBuildError !== null) {
     return Promise.reject(new Error(`dist/ could not be built, so the CLI cannot run:\n${distBuildError}`));
   }
-  const { platform = DEFAULT_PLATFORM, runOptions = [], ...rest } = options;
-  // --quiet: the summary table would otherwise follow the program's own stderr, which tests compare.
-  return runCommand([process.execPath, SIMTERPOSE_CLI, 'run', '--quiet', ...runOptions, platform, '--', ...argv], rest);
+  return runCommand([process.execPath, SIMTERPOSE_CLI, ...args], options);
 }
 
 function runCommand(argv: string[], options: RunOptions): Promise<RunResult> {
