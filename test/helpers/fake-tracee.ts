@@ -146,6 +146,9 @@ export class FakeKernelFds implements KernelFds {
   }
 
   setTimerTicks(): void {}
+  timerfdTag(): number | undefined {
+    return undefined;
+  }
 }
 
 /** A signal simterpose sent: to a thread (`tid`) or a process (`pid`), at a virtual date. */

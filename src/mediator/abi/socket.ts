@@ -1,5 +1,6 @@
 import { fail, formatIpv4, parseIpv4, type Endpoint, type SocketError } from '../../net/index.js';
-import { readIovecs, type Iovec } from './iovec.js';
+import { Errno } from './errno.js';
+import { importIovecs, type Iovec } from './iovec.js';
 import { readI32, writeI32, writeU32, type TraceeMemory } from './tracee-memory.js';
 
 export const AF_UNSPEC = 0;
@@ -137,12 +138,15 @@ export interface Msghdr {
   controlLength: number;
 }
 
-export function readMsghdr(memory: TraceeMemory, address: number): Msghdr {
+/** The header as the kernel takes it (copy_msghdr_from_user): more than UIO_MAXIOV vectors is EMSGSIZE, the vectors as readv's. */
+export function readMsghdr(memory: TraceeMemory, address: number): Msghdr | { errno: number } {
   const raw = memory.read(address, MSGHDR_SIZE);
+  const vectors = importIovecs(memory, Number(raw.readBigUInt64LE(16)), Number(raw.readBigUInt64LE(24)), Errno.EMSGSIZE);
+  if (!Array.isArray(vectors)) return vectors;
   return {
     name: Number(raw.readBigUInt64LE(0)),
     nameLength: raw.readUInt32LE(MSG_NAMELEN),
-    vectors: readIovecs(memory, Number(raw.readBigUInt64LE(16)), Number(raw.readBigUInt64LE(24))),
+    vectors,
     control: Number(raw.readBigUInt64LE(32)),
     controlLength: Number(raw.readBigUInt64LE(MSG_CONTROLLEN)),
   };

@@ -103,7 +103,8 @@ function ppoll(ctx: SyscallContext): Outcome {
 const SET_EVENTS = [POLLIN | POLLHUP | POLLERR, POLLOUT | POLLERR, POLLPRI] as const;
 
 function selectCommon(ctx: SyscallContext, timeout: number | undefined, mask: bigint | undefined): Outcome {
-  const nfds = Math.max(0, Math.min(asInt(ctx.args[0]!), MAX_FDS));
+  if (asInt(ctx.args[0]!) < 0) return fail(Errno.EINVAL);
+  const nfds = Math.min(asInt(ctx.args[0]!), MAX_FDS);
   const sets = [ctx.args[1]!, ctx.args[2]!, ctx.args[3]!];
   const watched: Watched[] = [];
   const owners: number[] = [];

@@ -34,6 +34,7 @@ import {
   writeSockaddrIn,
 } from '../../abi/socket.js';
 import { asInt, readI32, writeI32 } from '../../abi/tracee-memory.js';
+import { importBuffer } from '../../abi/iovec.js';
 import { errnoOf, receivePayload, sendPayload, socketFileAt, waitUnless } from '../../sockets/payloads.js';
 import type { FamilyTable, SyscallContext } from '../context.js';
 import { reading, writing } from '../kernel-io.js';
@@ -68,10 +69,6 @@ function socket(ctx: SyscallContext): Outcome {
   const { network, sockets } = ctx.services;
   const host = ctx.process.host;
   return sockets.open(ctx, typeArg, () => (type === SOCK_STREAM ? network.streamSocket(host) : network.datagramSocket(host)));
-}
-
-function socketpair(ctx: SyscallContext): Outcome {
-  return asInt(ctx.args[0]!) === AF_INET ? fail(Errno.EOPNOTSUPP) : NATIVE;
 }
 
 function bind(ctx: SyscallContext): Outcome {
@@ -256,13 +253,16 @@ function sendto(ctx: SyscallContext): Outcome {
   if (file === undefined) return onKernelSocket(ctx, asInt(flagsArg), writing);
   const to = destination(ctx, address, asInt(addressLength));
   if (isError(to)) return errnoOf(to);
-  return sendPayload(ctx, file, [{ base: buffer, length }], asInt(flagsArg), file.object.type === 'stream' ? undefined : to);
+  const vectors = importBuffer(buffer, length, true);
+  if (!Array.isArray(vectors)) return fail(vectors.errno);
+  return sendPayload(ctx, file, vectors, asInt(flagsArg), file.object.type === 'stream' ? undefined : to);
 }
 
 function sendmsg(ctx: SyscallContext): Outcome {
   const file = socketFileAt(ctx, asInt(ctx.args[0]!));
   if (file === undefined) return onKernelSocket(ctx, asInt(ctx.args[2]!), writing);
   const header = readMsghdr(ctx.memory, ctx.args[1]!);
+  if ('errno' in header) return fail(header.errno);
   const to = destination(ctx, header.name, header.nameLength);
   if (isError(to)) return errnoOf(to);
   return sendPayload(ctx, file, header.vectors, asInt(ctx.args[2]!), file.object.type === 'stream' ? undefined : to);
@@ -281,6 +281,7 @@ function sendmmsg(ctx: SyscallContext): Outcome {
   for (; sent < count; sent++) {
     const entry = mmsghdrAt(vector, sent);
     const header = readMsghdr(ctx.memory, entry);
+    if ('errno' in header) return sent > 0 ? done(sent) : fail(header.errno);
     const to = destination(ctx, header.name, header.nameLength);
     if (isError(to)) return sent > 0 ? done(sent) : errnoOf(to);
     const outcome = sendPayload(ctx, file, header.vectors, asInt(flagsArg) | MSG_DONTWAIT, file.object.type === 'stream' ? undefined : to);
@@ -298,7 +299,9 @@ function recvfrom(ctx: SyscallContext): Outcome {
   const [fdArg, buffer, length, flagsArg, address, lengthPointer] = ctx.args as [number, number, number, number, number, number];
   const file = socketFileAt(ctx, asInt(fdArg));
   if (file === undefined) return onKernelSocket(ctx, asInt(flagsArg), reading);
-  return receivePayload(ctx, file, [{ base: buffer, length }], asInt(flagsArg), (source) => {
+  const vectors = importBuffer(buffer, length, true);
+  if (!Array.isArray(vectors)) return fail(vectors.errno);
+  return receivePayload(ctx, file, vectors, asInt(flagsArg), (source) => {
     if (source !== undefined && file.object.type === 'datagram') writeSockaddrIn(ctx.memory, address, lengthPointer, source);
     else if (lengthPointer !== 0 && address !== 0) writeI32(ctx.memory, lengthPointer, 0);
   });
@@ -309,6 +312,7 @@ function recvmsg(ctx: SyscallContext): Outcome {
   if (file === undefined) return onKernelSocket(ctx, asInt(ctx.args[2]!), reading);
   const address = ctx.args[1]!;
   const header = readMsghdr(ctx.memory, address);
+  if ('errno' in header) return fail(header.errno);
   return receivePayload(ctx, file, header.vectors, asInt(ctx.args[2]!), (source, truncated) => {
     finishReceivedMsghdr(ctx.memory, address, header, file.object.type === 'datagram' ? source : undefined, truncated ? MSG_TRUNC : 0);
   });
@@ -318,7 +322,8 @@ const NOTE = 'AF_INET emulated over the virtual network (SimGrid comms); other f
 
 export const socketSyscalls: FamilyTable = {
   socket: { level: 'mediated', handler: socket, note: 'AF_INET sockets are virtual (AF_INET6 fails with EAFNOSUPPORT); others native' },
-  socketpair: { level: 'mediated', handler: socketpair, note: 'AF_UNIX native' },
+  // The kernel makes no AF_INET pair (EOPNOTSUPP, after checking the type and protocol as for socket): native is Linux's answer.
+  socketpair: { level: 'native', note: 'AF_UNIX native; AF_INET refused by the kernel' },
   bind: { level: 'mediated', handler: bind, note: NOTE },
   listen: { level: 'mediated', handler: listen, note: NOTE },
   accept: { blocks: true, level: 'mediated', handler: (ctx) => accept(ctx, 0), note: NOTE },
