@@ -12,9 +12,13 @@ export const AF_NETLINK = 16;
 export const SOCK_STREAM = 1;
 export const SOCK_DGRAM = 2;
 export const SOCK_TYPE_MASK = 0xf;
+export const SOCK_RAW = 3;
+/** Socket types run below this (SOCK_PACKET is 10). */
+export const SOCK_MAX = 11;
 export const SOCK_NONBLOCK = 0o4000;
 export const SOCK_CLOEXEC = 0o2000000;
 
+export const MSG_OOB = 0x1;
 export const MSG_PEEK = 0x2;
 export const MSG_TRUNC = 0x20;
 export const MSG_DONTWAIT = 0x40;
@@ -33,7 +37,6 @@ export const SO_PROTOCOL = 38;
 export const SO_DOMAIN = 39;
 export const IPPROTO_TCP = 6;
 export const IPPROTO_UDP = 17;
-export const IPPROTO_IPV6 = 41;
 
 /** An `int` socket option value as setsockopt got it (0 when shorter than an int). */
 export function decodeIntOption(raw: Buffer): number {
@@ -115,10 +118,22 @@ export function readSockaddrIn(memory: TraceeMemory, address: number, length: nu
  */
 export function writeSockaddrIn(memory: TraceeMemory, address: number, lengthPointer: number, endpoint: Endpoint): void {
   if (address === 0 || lengthPointer === 0) return;
+  moveAddressToUser(memory, address, lengthPointer, endpoint);
+}
+
+/**
+ * The same as Linux's move_addr_to_user, for getsockname and getpeername:
+ * the length is read (EFAULT), a negative one is EINVAL, the address
+ * written up to it (EFAULT, none written for a room of 0), the full length
+ * written back. Returns the errno, if any.
+ */
+export function moveAddressToUser(memory: TraceeMemory, address: number, lengthPointer: number, endpoint: Endpoint): number | undefined {
   const room = readI32(memory, lengthPointer);
+  if (room < 0) return Errno.EINVAL;
   const encoded = encodeSockaddrIn(endpoint);
   if (room > 0) memory.write(address, encoded.subarray(0, Math.min(room, encoded.length)));
   writeI32(memory, lengthPointer, encoded.length);
+  return undefined;
 }
 
 /** struct msghdr: msg_name @0, msg_namelen @8, msg_iov @16, msg_iovlen @24, msg_control @32, msg_controllen @40, msg_flags @48. */

@@ -2,7 +2,7 @@ import { isError, StreamSocket, type Endpoint, type SocketError } from '../../ne
 import { Errno } from '../abi/errno.js';
 import { gather, scatter, totalLength, traceePayload, type Iovec } from '../abi/iovec.js';
 import { SIGPIPE } from '../abi/signal.js';
-import { MSG_DONTWAIT, MSG_NOSIGNAL, MSG_PEEK, MSG_TRUNC, MSG_WAITALL } from '../abi/socket.js';
+import { MSG_DONTWAIT, MSG_NOSIGNAL, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL } from '../abi/socket.js';
 import type { SyscallContext } from '../syscalls/context.js';
 import { blocked, done, fail, type Outcome } from '../syscalls/outcome.js';
 import type { OpenFile } from '../tracees/fd-table.js';
@@ -52,6 +52,8 @@ export function waitUnless(
 export function sendPayload(ctx: SyscallContext, file: OpenFile<SocketFile>, vectors: readonly Iovec[], flags: number, to: Endpoint | undefined): Outcome {
   const { socket, carrier } = file.object;
   if (!(socket instanceof StreamSocket)) {
+    // UDP has no urgent data (udp_sendmsg refuses it first).
+    if ((flags & MSG_OOB) !== 0) return fail(Errno.EOPNOTSUPP);
     const sent = carrier.sendTo(gather(ctx.memory, vectors), to);
     return isError(sent) ? errnoOf(sent) : done(sent);
   }

@@ -29,6 +29,10 @@ export interface KernelFds {
    * so only this tells one timerfd from another.
    */
   timerfdTag(process: Process, fd: number): number | undefined;
+  /** How many descriptors the process's table holds room for now (FDSize): select looks at no more. */
+  tableSize(process: Process): number;
+  /** The process's soft RLIMIT_NOFILE: poll takes no more descriptors than this. */
+  openFilesLimit(process: Process): number;
 }
 
 /** The tracees' descriptors, through the addon, asked of a live thread of the process (they share them). */
@@ -47,7 +51,23 @@ export const kernelFds: KernelFds = {
     const interval = TIMERFD_INTERVAL.exec(info);
     return interval === null ? undefined : Number(interval[1]);
   },
+  tableSize(process) {
+    const size = TABLE_SIZE.exec(readFileSync(`/proc/${process.liveTid}/status`, 'utf8'));
+    if (size === null) throw new Error(`no FDSize in /proc/${process.liveTid}/status`);
+    return Number(size[1]);
+  },
+  openFilesLimit(process) {
+    const limit = OPEN_FILES_LIMIT.exec(readFileSync(`/proc/${process.liveTid}/limits`, 'utf8'));
+    if (limit === null) throw new Error(`no open files limit in /proc/${process.liveTid}/limits`);
+    return limit[1] === 'unlimited' ? Number.POSITIVE_INFINITY : Number(limit[1]);
+  },
 };
+
+/** The soft limit of "Max open files" in /proc/PID/limits. */
+const OPEN_FILES_LIMIT = /^Max open files\s+(\d+|unlimited)/m;
+
+/** FDSize in /proc/PID/status. */
+const TABLE_SIZE = /^FDSize:\s*(\d+)$/m;
 
 /** A timerfd's /proc/PID/fdinfo has its clock, and its interval as "it_interval: (SECONDS, NANOSECONDS)". */
 const TIMERFD_INFO = /^clockid:/m;

@@ -5,6 +5,7 @@ import {
   FUTEX_CMD_MASK,
   FUTEX_CMP_REQUEUE,
   FUTEX_PI_OPERATIONS,
+  FUTEX_PRIVATE_FLAG,
   FUTEX_REQUEUE,
   FUTEX_WAIT,
   FUTEX_WAIT_BITSET,
@@ -16,6 +17,7 @@ import {
 import { CLOCK_MONOTONIC, CLOCK_REALTIME, readTimespec, timespecSeconds, validTimespec } from '../../abi/time.js';
 import { asInt, asUint, readI32, readU32, writeI32 } from '../../abi/tracee-memory.js';
 import { futexKey } from '../../tracees/futex-key.js';
+import { inUserSpace } from '../../abi/iovec.js';
 import type { FamilyTable, SyscallContext } from '../context.js';
 import { blocked, done, fail, type Outcome } from '../outcome.js';
 import { UnsupportedSyscallError } from '../unsupported.js';
@@ -85,6 +87,11 @@ function futex(ctx: SyscallContext): Outcome {
   const { process, args, services } = ctx;
   if (args[0]! % FUTEX_ALIGNMENT !== 0) return fail(Errno.EINVAL);
   const command = asInt(args[1]!) & FUTEX_CMD_MASK;
+  if (command === FUTEX_WAKE || command === FUTEX_WAKE_BITSET) {
+    // The word's key (get_futex_key): outside user space is EFAULT; a shared futex needs its page mapped and readable.
+    if (!inUserSpace(args[0]!, 4)) return fail(Errno.EFAULT);
+    if ((asInt(args[1]!) & FUTEX_PRIVATE_FLAG) === 0) readU32(ctx.memory, args[0]!);
+  }
   switch (command) {
     case FUTEX_WAIT:
       return wait(ctx, FUTEX_BITSET_MATCH_ANY, false);

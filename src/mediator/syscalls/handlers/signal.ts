@@ -87,7 +87,6 @@ function kill(ctx: SyscallContext): Outcome {
   const target = asInt(ctx.args[0]!);
   if (target > 0) return sendSignal([0])(ctx);
   const signal = asInt(ctx.args[1]!);
-  if (signal < 0 || signal > MAX_SIGNAL) return fail(Errno.EINVAL);
   let members: Process[];
   if (target === -1) {
     members = groupMembers(ctx, 'all');
@@ -96,7 +95,9 @@ function kill(ctx: SyscallContext): Outcome {
     if (group === undefined) return fail(Errno.ESRCH);
     members = groupMembers(ctx, group);
   }
+  // Linux checks the signal against each process it finds: a group with none is ESRCH whatever the signal.
   if (members.length === 0) return fail(Errno.ESRCH);
+  if (signal < 0 || signal > MAX_SIGNAL) return fail(Errno.EINVAL);
   for (const member of members) {
     if (signal === SIGKILL) member.killedByTracee = true;
     if (signal !== 0) ctx.services.signals.toProcess(member, signal, ctx.process.vpid);

@@ -4,12 +4,15 @@ import {
   AF_INET,
   AF_INET6,
   AF_UNSPEC,
-  IPPROTO_IPV6,
   IPPROTO_TCP,
   IPPROTO_UDP,
   MSG_DONTWAIT,
   MSG_TRUNC,
+  SOCK_CLOEXEC,
   SOCK_DGRAM,
+  SOCK_MAX,
+  SOCK_NONBLOCK,
+  SOCK_RAW,
   SOCK_STREAM,
   SOCK_TYPE_MASK,
   SOL_SOCKET,
@@ -31,10 +34,12 @@ import {
   readSockaddrIn,
   sockaddrFamily,
   writeMmsgLength,
+  moveAddressToUser,
   writeSockaddrIn,
 } from '../../abi/socket.js';
 import { asInt, readI32, writeI32 } from '../../abi/tracee-memory.js';
 import { importBuffer } from '../../abi/iovec.js';
+import { getRefusal, optionSize, setRefusal } from '../socket-option-rules.js';
 import { errnoOf, receivePayload, sendPayload, socketFileAt, waitUnless } from '../../sockets/payloads.js';
 import type { FamilyTable, SyscallContext } from '../context.js';
 import { reading, writing } from '../kernel-io.js';
@@ -61,10 +66,15 @@ const LONGEST_OPTION = 256;
 
 function socket(ctx: SyscallContext): Outcome {
   const [domain, typeArg, protocol] = ctx.args.map(asInt) as [number, number, number];
+  const type = typeArg & SOCK_TYPE_MASK;
+  // Linux's order: flags and type in range (EINVAL), then the family, then the type and protocol within it.
+  if ((typeArg & ~(SOCK_TYPE_MASK | SOCK_NONBLOCK | SOCK_CLOEXEC)) !== 0 || type >= SOCK_MAX)
+    return domain === AF_INET || domain === AF_INET6 ? fail(Errno.EINVAL) : NATIVE;
   if (domain === AF_INET6) return fail(Errno.EAFNOSUPPORT);
   if (domain !== AF_INET) return NATIVE;
-  const type = typeArg & SOCK_TYPE_MASK;
-  if (type !== SOCK_STREAM && type !== SOCK_DGRAM) return fail(Errno.EPROTONOSUPPORT);
+  if (type === SOCK_RAW) return fail(Errno.EPROTONOSUPPORT);
+  // No other type has an AF_INET protocol (SOCK_SEQPACKET, SOCK_RDM...).
+  if (type !== SOCK_STREAM && type !== SOCK_DGRAM) return fail(Errno.ESOCKTNOSUPPORT);
   if (protocol !== 0 && protocol !== (type === SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP)) return fail(Errno.EPROTONOSUPPORT);
   const { network, sockets } = ctx.services;
   const host = ctx.process.host;
@@ -153,8 +163,8 @@ function endpointOf(ctx: SyscallContext, which: 'local' | 'remote'): Outcome {
   const socket = file.object.socket;
   const endpoint = which === 'local' ? (socket.local ?? { address: '0.0.0.0', port: 0 }) : socket.remote;
   if (endpoint === undefined) return fail(Errno.ENOTCONN);
-  writeSockaddrIn(ctx.memory, ctx.args[1]!, ctx.args[2]!, endpoint);
-  return done(0);
+  const error = moveAddressToUser(ctx.memory, ctx.args[1]!, ctx.args[2]!, endpoint);
+  return error === undefined ? done(0) : fail(error);
 }
 
 function setsockopt(ctx: SyscallContext): Outcome {
@@ -163,8 +173,9 @@ function setsockopt(ctx: SyscallContext): Outcome {
   const [, levelArg, nameArg, value, lengthArg] = ctx.args as [number, number, number, number, number];
   const level = asInt(levelArg);
   const name = asInt(nameArg);
-  if (level === IPPROTO_IPV6) return fail(Errno.ENOPROTOOPT);
-  const length = Math.max(0, Math.min(asInt(lengthArg), LONGEST_OPTION));
+  const refusal = setRefusal(file.object.type === 'stream', level, name, asInt(lengthArg));
+  if (refusal !== undefined) return fail(refusal);
+  const length = Math.min(asInt(lengthArg), LONGEST_OPTION);
   const raw = length > 0 && value !== 0 ? ctx.memory.read(value, length) : Buffer.alloc(0);
   const integer = decodeIntOption(raw);
   const { socket, options } = file.object;
@@ -175,7 +186,7 @@ function setsockopt(ctx: SyscallContext): Outcome {
     if (socket instanceof StreamSocket && name === SO_SNDBUF) socket.sendBufferSize = Math.max(integer, SMALLEST_SEND_BUFFER / 2);
     if (socket instanceof StreamSocket && name === SO_RCVBUF) socket.receiveBufferSize = Math.max(integer, SMALLEST_RECEIVE_BUFFER / 2);
   }
-  options.set(`${level}:${name}`, raw);
+  options.set(`${level}:${name}`, raw.subarray(0, optionSize(level, name)));
   return done(0);
 }
 
@@ -192,6 +203,9 @@ function getsockopt(ctx: SyscallContext): Outcome {
   const level = asInt(levelArg);
   const name = asInt(nameArg);
   const { socket, options, type } = file.object;
+  const room = readI32(ctx.memory, lengthPointer);
+  const refusal = getRefusal(type === 'stream', level, name, room);
+  if (refusal !== undefined) return fail(refusal);
   let answer: Buffer | undefined = options.get(`${level}:${name}`);
   if (level === SOL_SOCKET) {
     switch (name) {
@@ -221,9 +235,8 @@ function getsockopt(ctx: SyscallContext): Outcome {
         break;
     }
   }
-  answer ??= encodeIntOption(0);
-  const room = readI32(ctx.memory, lengthPointer);
-  const shown = answer.subarray(0, Math.max(0, Math.min(room, answer.length)));
+  answer ??= Buffer.alloc(optionSize(level, name));
+  const shown = answer.subarray(0, Math.min(room, answer.length));
   if (shown.length > 0) ctx.memory.write(value, shown);
   writeI32(ctx.memory, lengthPointer, shown.length);
   return done(0);
