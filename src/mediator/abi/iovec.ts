@@ -37,12 +37,13 @@ export function importIovecs(memory: TraceeMemory, address: number, count: numbe
   if (count > MAX_IOV || count < 0) return { errno: tooMany };
   if (count === 0) return [];
   const raw = memory.read(address, count * IOVEC_SIZE);
+  // Every length is checked as the array is copied in, before any vector's address.
+  for (let i = 0; i < count; i++) if (raw.readBigInt64LE(i * IOVEC_SIZE + 8) < 0n) return { errno: Errno.EINVAL };
   const vectors: Iovec[] = [];
   let total = 0;
   for (let i = 0; i < count; i++) {
     const base = Number(raw.readBigUInt64LE(i * IOVEC_SIZE));
     const length = raw.readBigInt64LE(i * IOVEC_SIZE + 8);
-    if (length < 0n) return { errno: Errno.EINVAL };
     if (!inUserSpace(base, Number(length))) return { errno: Errno.EFAULT };
     const kept = Math.min(Number(length), MAX_RW_COUNT - total);
     vectors.push({ base, length: kept });

@@ -53,7 +53,8 @@ export function encodeIntOption(value: number): Buffer {
 /** sizeof(struct sockaddr_in): family, port, address, 8 bytes of zero padding. */
 export const SOCKADDR_IN_SIZE = 16;
 /** The largest struct sockaddr worth reading (sockaddr_storage). */
-const SOCKADDR_MAX = 128;
+/** sizeof(struct sockaddr_storage): the longest address the kernel takes. */
+export const SOCKADDR_STORAGE_SIZE = 128;
 
 export const FAMILY_NAMES: Readonly<Record<number, string>> = {
   [AF_UNSPEC]: 'AF_UNSPEC',
@@ -95,6 +96,27 @@ export function decodeSockaddrIn(bytes: Buffer): Endpoint | SocketError {
   return { address: formatIpv4(bytes.readUInt32BE(4)), port: bytes.readUInt16BE(2) };
 }
 
+/**
+ * The bytes of an address a program hands to sendto or sendmsg, as Linux
+ * takes them in before the protocol looks (move_addr_to_kernel): none for
+ * NULL or a length of 0, EINVAL for a negative length or one past
+ * sockaddr_storage; reading them may fault (EFAULT).
+ */
+export function readDestination(memory: TraceeMemory, address: number, length: number): Buffer | undefined | SocketError {
+  if (address === 0) return undefined;
+  if (length < 0 || length > SOCKADDR_STORAGE_SIZE) return fail('EINVAL');
+  return length === 0 ? undefined : memory.read(address, length);
+}
+
+/** A UDP destination as udp_sendmsg reads it: too short EINVAL, AF_UNSPEC taken as AF_INET, another family EAFNOSUPPORT, port 0 EINVAL. */
+export function decodeUdpDestination(bytes: Buffer): Endpoint | SocketError {
+  if (bytes.length < SOCKADDR_IN_SIZE) return fail('EINVAL');
+  const family = bytes.readUInt16LE(0);
+  if (family !== AF_INET && family !== AF_UNSPEC) return fail('EAFNOSUPPORT');
+  const port = bytes.readUInt16BE(2);
+  return port === 0 ? fail('EINVAL') : { address: formatIpv4(bytes.readUInt32BE(4)), port };
+}
+
 /** sockaddr_un's sun_path, up to its NUL. */
 export function sockaddrUnPath(bytes: Buffer): Buffer {
   const path = bytes.subarray(2);
@@ -104,10 +126,12 @@ export function sockaddrUnPath(bytes: Buffer): Buffer {
 
 /** The struct sockaddr of `length` bytes at `address`, as far as it is worth reading. */
 export function readSockaddr(memory: TraceeMemory, address: number, length: number): Buffer {
-  return memory.read(address, Math.min(Math.max(length, 0), SOCKADDR_MAX));
+  return memory.read(address, Math.min(Math.max(length, 0), SOCKADDR_STORAGE_SIZE));
 }
 
+/** The address a program hands over, as Linux takes it in (move_addr_to_kernel): a length past sockaddr_storage, or negative, is EINVAL before any read. */
 export function readSockaddrIn(memory: TraceeMemory, address: number, length: number): Endpoint | SocketError {
+  if (length < 0 || length > SOCKADDR_STORAGE_SIZE) return fail('EINVAL');
   return decodeSockaddrIn(readSockaddr(memory, address, length));
 }
 

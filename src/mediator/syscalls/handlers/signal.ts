@@ -30,6 +30,8 @@ function rtSigaction(ctx: SyscallContext): Outcome {
 function sendSignal(processPositions: readonly number[], threadPosition?: number) {
   return (ctx: SyscallContext): Outcome => {
     const args = [...ctx.args];
+    // tkill and tgkill refuse an id below 1 (EINVAL) before looking anyone up: the kernel answers that itself.
+    if (threadPosition !== undefined && [...processPositions, threadPosition].some((position) => asInt(args[position]!) <= 0)) return instead(ctx.sysno, args);
     const named: Array<[number, number | Refused]> = processPositions.map((position) => [position, kernelPid(ctx, asInt(args[position]!))]);
     if (threadPosition !== undefined) named.push([threadPosition, kernelTid(ctx, asInt(args[threadPosition]!))]);
     for (const [position, real] of named) {

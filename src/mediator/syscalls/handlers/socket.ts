@@ -1,4 +1,5 @@
-import { isError, StreamSocket, type Endpoint, type SocketError } from '../../../net/index.js';
+import { readFileSync } from 'node:fs';
+import { isError, StreamSocket } from '../../../net/index.js';
 import { Errno } from '../../abi/errno.js';
 import {
   AF_INET,
@@ -31,7 +32,9 @@ import {
   mmsghdrAt,
   readMsghdr,
   readSockaddr,
+  readDestination,
   readSockaddrIn,
+  SOCKADDR_STORAGE_SIZE,
   sockaddrFamily,
   writeMmsgLength,
   moveAddressToUser,
@@ -126,6 +129,7 @@ function connect(ctx: SyscallContext): Outcome {
   const length = asInt(ctx.args[2]!);
   if (!(socket instanceof StreamSocket)) {
     // AF_UNSPEC dissolves a datagram socket's association.
+    if (length < 0 || length > SOCKADDR_STORAGE_SIZE) return fail(Errno.EINVAL);
     const address = readSockaddr(ctx.memory, ctx.args[1]!, length);
     const endpoint = sockaddrFamily(address) === AF_UNSPEC ? null : readSockaddrIn(ctx.memory, ctx.args[1]!, length);
     if (endpoint !== null && isError(endpoint)) return errnoOf(endpoint);
@@ -176,7 +180,7 @@ function setsockopt(ctx: SyscallContext): Outcome {
   const refusal = setRefusal(file.object.type === 'stream', level, name, asInt(lengthArg));
   if (refusal !== undefined) return fail(refusal);
   const length = Math.min(asInt(lengthArg), LONGEST_OPTION);
-  const raw = length > 0 && value !== 0 ? ctx.memory.read(value, length) : Buffer.alloc(0);
+  const raw = length > 0 ? ctx.memory.read(value, length) : Buffer.alloc(0);
   const integer = decodeIntOption(raw);
   const { socket, options } = file.object;
   if (level === SOL_SOCKET) {
@@ -251,11 +255,6 @@ function shutdown(ctx: SyscallContext): Outcome {
   return error === undefined ? done(0) : errnoOf(error);
 }
 
-function destination(ctx: SyscallContext, address: number, length: number): Endpoint | undefined | SocketError {
-  if (address === 0) return undefined;
-  return readSockaddrIn(ctx.memory, address, length);
-}
-
 /** MSG_DONTWAIT makes a call on a kernel socket non-blocking whatever the descriptor says. */
 const onKernelSocket = (ctx: SyscallContext, flags: number, check: (ctx: SyscallContext) => Outcome): Outcome =>
   (flags & MSG_DONTWAIT) !== 0 ? NATIVE : check(ctx);
@@ -264,11 +263,12 @@ function sendto(ctx: SyscallContext): Outcome {
   const [fdArg, buffer, length, flagsArg, address, addressLength] = ctx.args as [number, number, number, number, number, number];
   const file = socketFileAt(ctx, asInt(fdArg));
   if (file === undefined) return onKernelSocket(ctx, asInt(flagsArg), writing);
-  const to = destination(ctx, address, asInt(addressLength));
-  if (isError(to)) return errnoOf(to);
+  // Linux's order: the buffer must lie in user space, then the address is read, then the protocol checks it.
   const vectors = importBuffer(buffer, length, true);
   if (!Array.isArray(vectors)) return fail(vectors.errno);
-  return sendPayload(ctx, file, vectors, asInt(flagsArg), file.object.type === 'stream' ? undefined : to);
+  const to = readDestination(ctx.memory, address, asInt(addressLength));
+  if (isError(to)) return errnoOf(to);
+  return sendPayload(ctx, file, vectors, asInt(flagsArg), to);
 }
 
 function sendmsg(ctx: SyscallContext): Outcome {
@@ -276,9 +276,39 @@ function sendmsg(ctx: SyscallContext): Outcome {
   if (file === undefined) return onKernelSocket(ctx, asInt(ctx.args[2]!), writing);
   const header = readMsghdr(ctx.memory, ctx.args[1]!);
   if ('errno' in header) return fail(header.errno);
-  const to = destination(ctx, header.name, header.nameLength);
+  const to = readDestination(ctx.memory, header.name, header.nameLength);
   if (isError(to)) return errnoOf(to);
-  return sendPayload(ctx, file, header.vectors, asInt(ctx.args[2]!), file.object.type === 'stream' ? undefined : to);
+  const refusal = controlRefusal(ctx, header.control, header.controlLength);
+  if (refusal !== undefined) return fail(refusal);
+  return sendPayload(ctx, file, header.vectors, asInt(ctx.args[2]!), to);
+}
+
+/** sizeof(struct cmsghdr): a control message's header. */
+const CMSG_HEADER_SIZE = 16;
+
+/**
+ * What Linux refuses in sendmsg's control data before sending (the
+ * messages themselves are not acted on): a length past INT_MAX or past
+ * what a socket may allocate for it (net.core.optmem_max) is ENOBUFS, the
+ * bytes must be readable (EFAULT), each message's length must fit (EINVAL).
+ */
+function controlRefusal(ctx: SyscallContext, control: number, length: number): number | undefined {
+  if (length === 0) return undefined;
+  if (length > 0x7fff_ffff || length > optionMemoryLimit()) return Errno.ENOBUFS;
+  const bytes = ctx.memory.read(control, length);
+  for (let at = 0; length - at >= CMSG_HEADER_SIZE; ) {
+    const messageLength = Number(bytes.readBigUInt64LE(at));
+    if (messageLength < CMSG_HEADER_SIZE || messageLength > length - at) return Errno.EINVAL;
+    at += Math.ceil(messageLength / 8) * 8;
+  }
+  return undefined;
+}
+
+/** net.core.optmem_max, read once. */
+let optionMemory: number | undefined;
+function optionMemoryLimit(): number {
+  optionMemory ??= Number(readFileSync('/proc/sys/net/core/optmem_max', 'utf8'));
+  return optionMemory;
 }
 
 /** The most messages sendmmsg takes in one call (UIO_MAXIOV). */
@@ -295,9 +325,9 @@ function sendmmsg(ctx: SyscallContext): Outcome {
     const entry = mmsghdrAt(vector, sent);
     const header = readMsghdr(ctx.memory, entry);
     if ('errno' in header) return sent > 0 ? done(sent) : fail(header.errno);
-    const to = destination(ctx, header.name, header.nameLength);
+    const to = readDestination(ctx.memory, header.name, header.nameLength);
     if (isError(to)) return sent > 0 ? done(sent) : errnoOf(to);
-    const outcome = sendPayload(ctx, file, header.vectors, asInt(flagsArg) | MSG_DONTWAIT, file.object.type === 'stream' ? undefined : to);
+    const outcome = sendPayload(ctx, file, header.vectors, asInt(flagsArg) | MSG_DONTWAIT, to);
     if (outcome.kind !== 'done') {
       if (sent > 0) return done(sent);
       const wouldBlock = outcome.kind === 'errno' && outcome.errno === Errno.EAGAIN && !file.nonblocking;
