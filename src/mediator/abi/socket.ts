@@ -35,6 +35,7 @@ export const SO_REUSEPORT = 15;
 export const SO_ACCEPTCONN = 30;
 export const SO_PROTOCOL = 38;
 export const SO_DOMAIN = 39;
+export const IPPROTO_IP = 0;
 export const IPPROTO_TCP = 6;
 export const IPPROTO_UDP = 17;
 
@@ -177,14 +178,25 @@ export interface Msghdr {
   controlLength: number;
 }
 
-/** The header as the kernel takes it (copy_msghdr_from_user): more than UIO_MAXIOV vectors is EMSGSIZE, the vectors as readv's. */
-export function readMsghdr(memory: TraceeMemory, address: number): Msghdr | { errno: number } {
+/**
+ * The header as the kernel takes it (copy_msghdr_from_user): a negative
+ * msg_namelen is EINVAL, a longer one is cut to sockaddr_storage, and for
+ * sendmsg the name is read then (EFAULT); more than UIO_MAXIOV vectors is
+ * EMSGSIZE; the vectors as readv's.
+ */
+export function readMsghdr(memory: TraceeMemory, address: number, sending: boolean): (Msghdr & { destination: Buffer | undefined }) | { errno: number } {
   const raw = memory.read(address, MSGHDR_SIZE);
+  const name = Number(raw.readBigUInt64LE(0));
+  const nameLength = raw.readInt32LE(MSG_NAMELEN);
+  if (nameLength < 0) return { errno: Errno.EINVAL };
+  const kept = Math.min(nameLength, SOCKADDR_STORAGE_SIZE);
+  const destination = sending && name !== 0 && kept > 0 ? memory.read(name, kept) : undefined;
   const vectors = importIovecs(memory, Number(raw.readBigUInt64LE(16)), Number(raw.readBigUInt64LE(24)), Errno.EMSGSIZE);
   if (!Array.isArray(vectors)) return vectors;
   return {
-    name: Number(raw.readBigUInt64LE(0)),
-    nameLength: raw.readUInt32LE(MSG_NAMELEN),
+    name,
+    nameLength: kept,
+    destination,
     vectors,
     control: Number(raw.readBigUInt64LE(32)),
     controlLength: Number(raw.readBigUInt64LE(MSG_CONTROLLEN)),

@@ -1,5 +1,5 @@
 import { Errno } from '../abi/errno.js';
-import { IPPROTO_TCP, IPPROTO_UDP, SOL_SOCKET, SO_ACCEPTCONN, SO_DOMAIN, SO_ERROR, SO_PROTOCOL, SO_TYPE } from '../abi/socket.js';
+import { IPPROTO_IP, IPPROTO_TCP, IPPROTO_UDP, SOL_SOCKET, SO_ACCEPTCONN, SO_DOMAIN, SO_ERROR, SO_PROTOCOL, SO_TYPE } from '../abi/socket.js';
 
 /**
  * What Linux refuses in getsockopt and setsockopt on an AF_INET socket
@@ -8,7 +8,6 @@ import { IPPROTO_TCP, IPPROTO_UDP, SOL_SOCKET, SO_ACCEPTCONN, SO_DOMAIN, SO_ERRO
  * syscall fuzzer (test/apps/fuzz_syscalls.c).
  */
 
-const IPPROTO_IP = 0;
 const SO_LINGER = 13;
 const SO_PEERCRED = 17;
 const SO_RCVTIMEO = 20;
@@ -40,11 +39,19 @@ export function getRefusal(stream: boolean, level: number, name: number, room: n
 /** Why setsockopt fails before reading the value (`length`: optlen, an int), or undefined. */
 export function setRefusal(stream: boolean, level: number, name: number, length: number): number | undefined {
   if (length < 0) return Errno.EINVAL;
-  if (level === SOL_SOCKET) {
-    if (name !== SO_BINDTODEVICE && length < 4) return Errno.EINVAL;
-    if (!knownSocketOption(name) || READ_ONLY.has(name)) return Errno.ENOPROTOOPT;
-    return length < optionSize(level, name) ? Errno.EINVAL : undefined;
-  }
+  if (level === SOL_SOCKET) return name !== SO_BINDTODEVICE && length < 4 ? Errno.EINVAL : undefined;
   if (level === transportOf(stream)) return length < 4 ? Errno.EINVAL : undefined;
   return level === IPPROTO_IP ? undefined : Errno.ENOPROTOOPT;
+}
+
+/** Whether setsockopt reads an int first, before looking at the name (SOL_SOCKET and the transport's level do). */
+export function readsIntFirst(stream: boolean, level: number, name: number): boolean {
+  return (level === SOL_SOCKET && name !== SO_BINDTODEVICE) || level === transportOf(stream);
+}
+
+/** Why setsockopt fails once it has that int: an unknown or read-only name (ENOPROTOOPT), a value too short for its struct (EINVAL). */
+export function setRefusalByName(level: number, name: number, length: number): number | undefined {
+  if (level !== SOL_SOCKET) return undefined;
+  if (!knownSocketOption(name) || READ_ONLY.has(name)) return Errno.ENOPROTOOPT;
+  return length < optionSize(level, name) ? Errno.EINVAL : undefined;
 }

@@ -141,12 +141,13 @@ const EP_MAX_EVENTS = Math.floor(0x7fff_ffff / EPOLL_EVENT_SIZE);
 
 function epollWaitCommon(ctx: SyscallContext, timeout: number | undefined, mask: bigint | undefined): Outcome {
   const [epfdArg, events, maxArg] = ctx.args as [number, number, number];
-  // Linux's order: the count, the array in user space, then the descriptor (EBADF, then EINVAL if no epoll).
+  // Linux's order (6.x): the descriptor (EBADF), the count, the array in user space, then the descriptor's kind.
+  const instance = instanceAt(ctx, asInt(epfdArg));
+  if (instance === undefined && ctx.services.kernelFds.inspect(ctx.process, asInt(epfdArg)) === null) return fail(Errno.EBADF);
   const max = asInt(maxArg);
   if (max <= 0 || max > EP_MAX_EVENTS) return fail(Errno.EINVAL);
   if (!inUserSpace(events, max * EPOLL_EVENT_SIZE)) return fail(Errno.EFAULT);
-  const instance = instanceAt(ctx, asInt(epfdArg));
-  if (instance === undefined) return fail(ctx.services.kernelFds.inspect(ctx.process, asInt(epfdArg)) === null ? Errno.EBADF : Errno.EINVAL);
+  if (instance === undefined) return fail(Errno.EINVAL);
   const ready = collect(ctx, instance, max, true);
   if (ready.length > 0 || timeout === 0) {
     writeEpollEvents(ctx.memory, events, ready);

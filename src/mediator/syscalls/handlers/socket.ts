@@ -5,6 +5,7 @@ import {
   AF_INET,
   AF_INET6,
   AF_UNSPEC,
+  IPPROTO_IP,
   IPPROTO_TCP,
   IPPROTO_UDP,
   MSG_DONTWAIT,
@@ -27,6 +28,7 @@ import {
   SO_SNDBUF,
   SO_TYPE,
   decodeIntOption,
+  decodeSockaddrIn,
   encodeIntOption,
   finishReceivedMsghdr,
   mmsghdrAt,
@@ -42,7 +44,7 @@ import {
 } from '../../abi/socket.js';
 import { asInt, readI32, writeI32 } from '../../abi/tracee-memory.js';
 import { importBuffer } from '../../abi/iovec.js';
-import { getRefusal, optionSize, setRefusal } from '../socket-option-rules.js';
+import { getRefusal, optionSize, readsIntFirst, setRefusal, setRefusalByName } from '../socket-option-rules.js';
 import { errnoOf, receivePayload, sendPayload, socketFileAt, waitUnless } from '../../sockets/payloads.js';
 import type { FamilyTable, SyscallContext } from '../context.js';
 import { reading, writing } from '../kernel-io.js';
@@ -142,7 +144,13 @@ function connect(ctx: SyscallContext): Outcome {
     if (state === 'connected') return done(0);
     return fail(Errno[socket.takeError() ?? 'ECONNREFUSED'] ?? Errno.ECONNREFUSED!);
   }
-  const endpoint = readSockaddrIn(ctx.memory, ctx.args[1]!, length);
+  // inet_stream_connect's order: the address is copied in, then the socket's state (EISCONN, EALREADY), then the address is read.
+  if (length < 0 || length > SOCKADDR_STORAGE_SIZE) return fail(Errno.EINVAL);
+  const address = ctx.memory.read(ctx.args[1]!, length);
+  if (length < 2) return fail(Errno.EINVAL);
+  if (socket.state === 'connected' || socket.state === 'listening') return fail(Errno.EISCONN);
+  if (socket.state === 'connecting') return fail(Errno.EALREADY);
+  const endpoint = decodeSockaddrIn(address);
   if (isError(endpoint)) return errnoOf(endpoint);
   const result = socket.connect(endpoint);
   if (result.code !== 'EINPROGRESS' || file.nonblocking) return errnoOf(result);
@@ -177,9 +185,14 @@ function setsockopt(ctx: SyscallContext): Outcome {
   const [, levelArg, nameArg, value, lengthArg] = ctx.args as [number, number, number, number, number];
   const level = asInt(levelArg);
   const name = asInt(nameArg);
-  const refusal = setRefusal(file.object.type === 'stream', level, name, asInt(lengthArg));
+  const stream = file.object.type === 'stream';
+  const refusal = setRefusal(stream, level, name, asInt(lengthArg));
   if (refusal !== undefined) return fail(refusal);
-  const length = Math.min(asInt(lengthArg), LONGEST_OPTION);
+  if (readsIntFirst(stream, level, name)) readI32(ctx.memory, value);
+  const refusalByName = setRefusalByName(level, name, asInt(lengthArg));
+  if (refusalByName !== undefined) return fail(refusalByName);
+  // Linux reads an option's own size (IP options vary: kept whole, up to a bound).
+  const length = Math.min(asInt(lengthArg), level === IPPROTO_IP ? LONGEST_OPTION : optionSize(level, name));
   const raw = length > 0 ? ctx.memory.read(value, length) : Buffer.alloc(0);
   const integer = decodeIntOption(raw);
   const { socket, options } = file.object;
@@ -190,7 +203,7 @@ function setsockopt(ctx: SyscallContext): Outcome {
     if (socket instanceof StreamSocket && name === SO_SNDBUF) socket.sendBufferSize = Math.max(integer, SMALLEST_SEND_BUFFER / 2);
     if (socket instanceof StreamSocket && name === SO_RCVBUF) socket.receiveBufferSize = Math.max(integer, SMALLEST_RECEIVE_BUFFER / 2);
   }
-  options.set(`${level}:${name}`, raw.subarray(0, optionSize(level, name)));
+  options.set(`${level}:${name}`, raw);
   return done(0);
 }
 
@@ -274,13 +287,11 @@ function sendto(ctx: SyscallContext): Outcome {
 function sendmsg(ctx: SyscallContext): Outcome {
   const file = socketFileAt(ctx, asInt(ctx.args[0]!));
   if (file === undefined) return onKernelSocket(ctx, asInt(ctx.args[2]!), writing);
-  const header = readMsghdr(ctx.memory, ctx.args[1]!);
+  const header = readMsghdr(ctx.memory, ctx.args[1]!, true);
   if ('errno' in header) return fail(header.errno);
-  const to = readDestination(ctx.memory, header.name, header.nameLength);
-  if (isError(to)) return errnoOf(to);
   const refusal = controlRefusal(ctx, header.control, header.controlLength);
   if (refusal !== undefined) return fail(refusal);
-  return sendPayload(ctx, file, header.vectors, asInt(ctx.args[2]!), to);
+  return sendPayload(ctx, file, header.vectors, asInt(ctx.args[2]!), header.destination);
 }
 
 /** sizeof(struct cmsghdr): a control message's header. */
@@ -323,11 +334,9 @@ function sendmmsg(ctx: SyscallContext): Outcome {
   let sent = 0;
   for (; sent < count; sent++) {
     const entry = mmsghdrAt(vector, sent);
-    const header = readMsghdr(ctx.memory, entry);
+    const header = readMsghdr(ctx.memory, entry, true);
     if ('errno' in header) return sent > 0 ? done(sent) : fail(header.errno);
-    const to = readDestination(ctx.memory, header.name, header.nameLength);
-    if (isError(to)) return sent > 0 ? done(sent) : errnoOf(to);
-    const outcome = sendPayload(ctx, file, header.vectors, asInt(flagsArg) | MSG_DONTWAIT, to);
+    const outcome = sendPayload(ctx, file, header.vectors, asInt(flagsArg) | MSG_DONTWAIT, header.destination);
     if (outcome.kind !== 'done') {
       if (sent > 0) return done(sent);
       const wouldBlock = outcome.kind === 'errno' && outcome.errno === Errno.EAGAIN && !file.nonblocking;
@@ -354,7 +363,7 @@ function recvmsg(ctx: SyscallContext): Outcome {
   const file = socketFileAt(ctx, asInt(ctx.args[0]!));
   if (file === undefined) return onKernelSocket(ctx, asInt(ctx.args[2]!), reading);
   const address = ctx.args[1]!;
-  const header = readMsghdr(ctx.memory, address);
+  const header = readMsghdr(ctx.memory, address, false);
   if ('errno' in header) return fail(header.errno);
   return receivePayload(ctx, file, header.vectors, asInt(ctx.args[2]!), (source, truncated) => {
     finishReceivedMsghdr(ctx.memory, address, header, file.object.type === 'datagram' ? source : undefined, truncated ? MSG_TRUNC : 0);
