@@ -131,11 +131,13 @@ static void *timespec_pointer(void) {
   return struct_pointer(sizeof(struct timespec));
 }
 
-/* A timeout that never waits: zero, invalid, or a bad pointer (never NULL: that waits forever). */
+/* A timeout that never waits: zero, invalid, or a bad pointer. */
 static void *zero_timeout_pointer(int as_timeval) {
   if (as_timeval) *(struct timeval *)RW = one_in(4) ? (struct timeval){0, -1} : (struct timeval){0, 0};
   else *(struct timespec *)RW = one_in(4) ? (struct timespec){0, -1} : (struct timespec){0, 0};
   void *p = struct_pointer(16);
+  /* Never NULL (no timeout), nor the read-only page: its bytes make a valid timeval of centuries. */
+  if (p == RO) return NONE;
   return p == NULL ? RW : p;
 }
 

@@ -69,11 +69,17 @@ function nativeRun(seed: number, calls: number): Promise<RunResult> {
 /** Runs `calls` calls of seed `seed` natively and under simterpose in `mode`, and judges the second by the first. */
 export async function fuzzSeed(seed: number, calls: number, mode: FuzzMode): Promise<FuzzRun> {
   const native = await nativeRun(seed, calls);
-  const simulated = await runSimterpose([appPath('fuzz_syscalls'), String(seed), String(calls)], {
-    runOptions: ['--wall-limit', String(WALL_LIMIT_SECONDS), ...FUZZ_MODES[mode]],
-    timeoutMs: (WALL_LIMIT_SECONDS + 30) * 1000,
-  });
   const verdict = (kind: FuzzVerdict, detail = ''): FuzzRun => ({ seed, mode, verdict: kind, detail });
+  let simulated: RunResult;
+  try {
+    simulated = await runSimterpose([appPath('fuzz_syscalls'), String(seed), String(calls)], {
+      runOptions: ['--wall-limit', String(WALL_LIMIT_SECONDS), ...FUZZ_MODES[mode]],
+      timeoutMs: (WALL_LIMIT_SECONDS + 30) * 1000,
+    });
+  } catch (error) {
+    // Past even the wall limit: simterpose itself did not stop.
+    return verdict('hang', (error as Error).message.slice(0, 500));
+  }
   const status = shellStatus(simulated);
   if (status === INTERNAL_ERROR_STATUS || /internal error/.test(simulated.stderr)) return verdict('internal-error', lastLines(simulated.stderr));
   if (status === WALL_LIMIT_STATUS && /wall/.test(simulated.stderr)) return verdict('hang', lastLines(simulated.stderr));
