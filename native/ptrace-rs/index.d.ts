@@ -213,8 +213,11 @@ export declare function setSyscall(tid: number, sysno: number, args: Array<numbe
 /**
  * Sets the expiration count of a tracee's timerfd (0: disarm and clear), so
  * its expirations follow virtual time while reads and polls stay native.
+ * Disarming leaves `tag` seconds as the timer's interval: the kernel never
+ * runs the timer, and the interval is what tells this timerfd from the
+ * others (they all share one inode).
  */
-export declare function setTimerTicks(pid: number, fd: number, ticks: number): void
+export declare function setTimerTicks(pid: number, fd: number, ticks: number, tag: number): void
 
 /** kill(2). */
 export declare function signalProcess(pid: number, signal: number): void
@@ -350,5 +353,9 @@ export declare function waitHeldAcceptable(fd: number): void
  */
 export declare function waitStop(tid: number, out: Float64Array, nohang: boolean, listener?: number | undefined | null): number
 
-/** Also writes read-only pages (through /proc/<pid>/mem). */
+/**
+ * Honours page protections, as the kernel's copies for a syscall do: a
+ * read-only or unmapped page throws EFAULT naming its first address, the
+ * bytes before it written.
+ */
 export declare function writeMemory(pid: number, addr: number, data: Buffer): void

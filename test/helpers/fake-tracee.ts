@@ -146,6 +146,15 @@ export class FakeKernelFds implements KernelFds {
   }
 
   setTimerTicks(): void {}
+  timerfdTag(): number | undefined {
+    return undefined;
+  }
+  tableSize(): number {
+    return 64;
+  }
+  openFilesLimit(): number {
+    return 1024;
+  }
 }
 
 /** A signal simterpose sent: to a thread (`tid`) or a process (`pid`), at a virtual date. */

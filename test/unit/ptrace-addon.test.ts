@@ -502,7 +502,7 @@ describe('tracee memory', () => {
     runToExit(pid);
   });
 
-  it('writeMemory changes what the tracee reads, even on a read-only code page', () => {
+  it('writeMemory changes what the tracee reads, and refuses a read-only code page with EFAULT, as the kernel would a syscall writing there', () => {
     const pid = start('/bin/true', ['true', 'abc']);
     const sp = native.stackPointer(pid);
     const argvOne = Number(readMemory(pid, sp + 16, 8).readBigUInt64LE());
@@ -513,7 +513,7 @@ describe('tracee memory', () => {
     const code = maps.find((line) => line.split(' ')[1] === 'r-xp')!;
     const codeStart = parseInt(code.split('-')[0], 16);
     const original = readMemory(pid, codeStart, 4);
-    native.writeMemory(pid, codeStart, Buffer.from(original));
+    expect(() => native.writeMemory(pid, codeStart, Buffer.from('\xcc\xcc\xcc\xcc', 'latin1'))).toThrow(new RegExp(`0x${codeStart.toString(16)}\\): EFAULT`));
     expect(readMemory(pid, codeStart, 4)).toEqual(original);
     runToExit(pid);
   });

@@ -185,14 +185,15 @@ const TFD_IOC_SET_TICKS: libc::c_ulong = 0x4008_5400;
 /// Makes a tracee's timerfd report `ticks` expirations (readable when > 0), or,
 /// with 0, disarms it and clears its count. The kernel timer itself never runs:
 /// expirations happen in virtual time and are set from outside.
-pub fn set_timer_ticks(pid: i32, fd: i32, ticks: f64) -> Result<()> {
+pub fn set_timer_ticks(pid: i32, fd: i32, ticks: f64, tag: f64) -> Result<()> {
   let Some(copy) = duplicate(pid, fd)? else {
     return Err(errno_error(&format!("pidfd_getfd({pid}, {fd})"), libc::EBADF));
   };
   let raw = copy.as_raw_fd();
   if ticks <= 0.0 {
-    let zero: libc::itimerspec = unsafe { mem::zeroed() };
-    if unsafe { libc::timerfd_settime(raw, 0, &zero, std::ptr::null_mut()) } < 0 {
+    let mut disarmed: libc::itimerspec = unsafe { mem::zeroed() };
+    disarmed.it_interval.tv_sec = tag as libc::time_t;
+    if unsafe { libc::timerfd_settime(raw, 0, &disarmed, std::ptr::null_mut()) } < 0 {
       return Err(errno_error(&format!("timerfd_settime(fd {fd} of {pid})"), last_errno()));
     }
     return Ok(());

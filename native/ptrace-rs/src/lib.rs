@@ -165,7 +165,9 @@ pub fn read_memory_into(pid: i32, addr: i64, mut target: BufferSlice) -> Result<
   memory::read_into(pid, address(addr), &mut target)
 }
 
-/// Also writes read-only pages (through /proc/<pid>/mem).
+/// Honours page protections, as the kernel's copies for a syscall do: a
+/// read-only or unmapped page throws EFAULT naming its first address, the
+/// bytes before it written.
 #[napi]
 pub fn write_memory(pid: i32, addr: i64, data: BufferSlice) -> Result<()> {
   memory::write(pid, address(addr), &data)
@@ -230,9 +232,12 @@ pub fn inspect_fd(pid: i32, fd: i32) -> Result<Option<FdInfo>> {
 
 /// Sets the expiration count of a tracee's timerfd (0: disarm and clear), so
 /// its expirations follow virtual time while reads and polls stay native.
+/// Disarming leaves `tag` seconds as the timer's interval: the kernel never
+/// runs the timer, and the interval is what tells this timerfd from the
+/// others (they all share one inode).
 #[napi]
-pub fn set_timer_ticks(pid: i32, fd: i32, ticks: f64) -> Result<()> {
-  fds::set_timer_ticks(pid, fd, ticks)
+pub fn set_timer_ticks(pid: i32, fd: i32, ticks: f64, tag: f64) -> Result<()> {
+  fds::set_timer_ticks(pid, fd, ticks, tag)
 }
 
 /// Sets or clears O_NONBLOCK on the open file behind a tracee's descriptor;

@@ -1,6 +1,10 @@
-//! Tracee memory. process_vm_readv/writev is the fast path; it honours page
-//! protections, so /proc/<pid>/mem (which writes through them, as a debugger
-//! does) takes over where it stops short, e.g. on read-only or code pages.
+//! Tracee memory, copied with process_vm_readv/writev, which honour page
+//! protections as the kernel's own copies for a syscall do: a program that
+//! hands over a read-only buffer to be written, or a PROT_NONE one to be
+//! read, gets EFAULT, as on Linux. /proc/<pid>/mem, which reads and writes
+//! through protections as a debugger does, serves only where
+//! process_vm_readv/writev cannot be used at all (a kernel without them, or
+//! one that refuses them).
 
 use std::cell::RefCell;
 use std::fs::OpenOptions;
@@ -106,8 +110,9 @@ fn transfer_vm(pid: i32, addr: u64, local: *mut u8, len: usize, direction: Direc
     return Ok(ret as usize);
   }
   match last_errno() {
-    // Nothing transferred from the first page on; /proc/<pid>/mem may still manage.
-    libc::EFAULT | libc::EPERM | libc::ENOSYS | libc::EIO => Ok(0),
+    // Nothing transferred from the first page on: the program's bad address.
+    libc::EFAULT => Ok(0),
+    libc::EPERM | libc::ENOSYS => Err(unavailable()),
     errno => Err(errno_error(&format!("{}({pid}, {addr:#x})", direction.call()), errno)),
   }
 }
@@ -146,32 +151,44 @@ fn transfer_proc_mem(pid: i32, addr: u64, buf: &mut [u8], direction: Direction) 
   Ok(done)
 }
 
+/// The marker of a copy process_vm_readv/writev cannot make at all (not a fault).
+const UNAVAILABLE: &str = "UNAVAILABLE";
+
+fn unavailable() -> crate::errors::Error {
+  napi::Error::new(UNAVAILABLE.to_string(), String::new())
+}
+
+fn is_unavailable(error: &crate::errors::Error) -> bool {
+  error.status == UNAVAILABLE
+}
+
 fn fault(pid: i32, addr: u64, direction: Direction) -> crate::errors::Error {
   errno_error(&format!("{}({pid}, {addr:#x})", direction.call()), libc::EFAULT)
 }
 
 /// Fills `buf` from the tracee's memory at `addr`.
+/// Throws EFAULT naming the first address that could not be read.
 pub fn read_into(pid: i32, addr: u64, buf: &mut [u8]) -> Result<()> {
   let len = buf.len();
-  let done = transfer_fast(pid, addr, buf.as_mut_ptr(), len, Direction::Read)?;
+  let done = match transfer_fast(pid, addr, buf.as_mut_ptr(), len, Direction::Read) {
+    Err(error) if is_unavailable(&error) => transfer_proc_mem(pid, addr, buf, Direction::Read)?,
+    other => other?,
+  };
   if done < len {
-    let rest = transfer_proc_mem(pid, addr + done as u64, &mut buf[done..], Direction::Read)?;
-    if done + rest < len {
-      return Err(fault(pid, addr + (done + rest) as u64, Direction::Read));
-    }
+    return Err(fault(pid, addr + done as u64, Direction::Read));
   }
   Ok(())
 }
 
+/// Throws EFAULT naming the first address that could not be written (those before it were).
 pub fn write(pid: i32, addr: u64, data: &[u8]) -> Result<()> {
   let len = data.len();
-  let done = transfer_fast(pid, addr, data.as_ptr() as *mut u8, len, Direction::Write)?;
+  let done = match transfer_fast(pid, addr, data.as_ptr() as *mut u8, len, Direction::Write) {
+    Err(error) if is_unavailable(&error) => transfer_proc_mem(pid, addr, &mut data.to_vec(), Direction::Write)?,
+    other => other?,
+  };
   if done < len {
-    let mut rest_buf = data[done..].to_vec();
-    let rest = transfer_proc_mem(pid, addr + done as u64, &mut rest_buf, Direction::Write)?;
-    if done + rest < len {
-      return Err(fault(pid, addr + (done + rest) as u64, Direction::Write));
-    }
+    return Err(fault(pid, addr + done as u64, Direction::Write));
   }
   Ok(())
 }

@@ -1,7 +1,10 @@
 import { constants } from 'node:os';
 
-/** errno numbers and names, from Node's own table of this platform's values. */
-export const Errno = constants.errno as Readonly<Record<string, number>> & {
+/**
+ * errno numbers and names, from Node's own table of this platform's values,
+ * plus the Linux ones that table lacks (asm-generic/errno.h).
+ */
+export const Errno = { ...constants.errno, ESOCKTNOSUPPORT: 94 } as Readonly<Record<string, number>> & {
   readonly EPERM: number;
   readonly ENOENT: number;
   readonly ESRCH: number;
@@ -18,10 +21,11 @@ export const Errno = constants.errno as Readonly<Record<string, number>> & {
   readonly ENOMEM: number;
   readonly EACCES: number;
   readonly EEXIST: number;
+  readonly ESOCKTNOSUPPORT: number;
 };
 
 const names = new Map<number, string>();
-for (const [name, value] of Object.entries(constants.errno)) {
+for (const [name, value] of Object.entries(Errno)) {
   if (!names.has(value)) names.set(value, name);
 }
 // Restart codes never reach user space, but show up at syscall-exit stops.

@@ -1,4 +1,5 @@
 import type { Payload } from '../../net/index.js';
+import { Errno } from './errno.js';
 import type { TraceeMemory } from './tracee-memory.js';
 
 /** struct iovec { void *iov_base; size_t iov_len; } */
@@ -10,15 +11,57 @@ export interface Iovec {
 const IOVEC_SIZE = 16;
 /** UIO_MAXIOV: the kernel takes no more vectors than this. */
 export const MAX_IOV = 1024;
+/** MAX_RW_COUNT: no read or write moves more than this (INT_MAX rounded down to a page); longer ones are cut to it. */
+export const MAX_RW_COUNT = 0x7fff_f000;
+/** The end of the user address space on x86_64 (TASK_SIZE_MAX with 4-level paging). */
+const USER_SPACE_END = 2 ** 47 - 4096;
 
-export function readIovecs(memory: TraceeMemory, address: number, count: number): Iovec[] {
-  if (count <= 0) return [];
-  const raw = memory.read(address, Math.min(count, MAX_IOV) * IOVEC_SIZE);
+/**
+ * access_ok: whether `length` bytes at `base` lie in the user address
+ * space. The kernel checks this before copying anything (EFAULT), even for
+ * a length of 0, and whether or not the pages are mapped.
+ */
+export function inUserSpace(base: number, length: number): boolean {
+  return base >= 0 && length >= 0 && base + length < USER_SPACE_END;
+}
+
+/**
+ * The iovec array of readv, writev, sendmsg and recvmsg as the kernel
+ * imports it (import_iovec): more than UIO_MAXIOV vectors is `tooMany`
+ * (readv/writev EINVAL, the msghdr calls EMSGSIZE); a length that is
+ * negative as an ssize_t EINVAL; a vector outside the user address space
+ * EFAULT; the total cut to MAX_RW_COUNT. `count` is an unsigned 64-bit
+ * argument, as the registers give it (signed: past 2^63 it is negative).
+ */
+export function importIovecs(memory: TraceeMemory, address: number, count: number, tooMany: number): Iovec[] | { errno: number } {
+  if (count > MAX_IOV || count < 0) return { errno: tooMany };
+  if (count === 0) return [];
+  const raw = memory.read(address, count * IOVEC_SIZE);
+  // Every length is checked as the array is copied in, before any vector's address.
+  for (let i = 0; i < count; i++) if (raw.readBigInt64LE(i * IOVEC_SIZE + 8) < 0n) return { errno: Errno.EINVAL };
   const vectors: Iovec[] = [];
-  for (let i = 0; i < raw.length / IOVEC_SIZE; i++) {
-    vectors.push({ base: Number(raw.readBigUInt64LE(i * IOVEC_SIZE)), length: Number(raw.readBigUInt64LE(i * IOVEC_SIZE + 8)) });
+  let total = 0;
+  for (let i = 0; i < count; i++) {
+    const base = Number(raw.readBigUInt64LE(i * IOVEC_SIZE));
+    const length = raw.readBigInt64LE(i * IOVEC_SIZE + 8);
+    if (!inUserSpace(base, Number(length))) return { errno: Errno.EFAULT };
+    const kept = Math.min(Number(length), MAX_RW_COUNT - total);
+    vectors.push({ base, length: kept });
+    total += kept;
   }
   return vectors;
+}
+
+/**
+ * The one buffer of read, write (vfs_read: the whole length must lie in
+ * user space, then it is cut to MAX_RW_COUNT) or of sendto, recvfrom
+ * (import_ubuf: cut first, then checked): EFAULT outside user space.
+ * `length` is a size_t as the registers give it (negative: past 2^63).
+ */
+export function importBuffer(base: number, length: number, cutFirst: boolean): Iovec[] | { errno: number } {
+  const kept = length < 0 ? MAX_RW_COUNT : Math.min(length, MAX_RW_COUNT);
+  if (!inUserSpace(base, cutFirst ? kept : length)) return { errno: Errno.EFAULT };
+  return [{ base, length: kept }];
 }
 
 export function totalLength(vectors: readonly Iovec[]): number {
@@ -51,6 +94,16 @@ export function traceePayload(memory: TraceeMemory, vectors: readonly Iovec[], o
       }
     },
   };
+}
+
+/** How many bytes of `vectors`, in order, come before `address` (where a copy across them stopped). */
+export function bytesBefore(vectors: readonly Iovec[], address: number): number {
+  let before = 0;
+  for (const { base, length } of vectors) {
+    if (address >= base && address < base + length) return before + (address - base);
+    before += length;
+  }
+  return before;
 }
 
 /** Writes the bytes of `pieces`, in order, across `vectors`, without joining them first. */

@@ -69,7 +69,7 @@ export const EPOLLET = 1 << 31;
 export const EPOLL_CLOEXEC = 0o2000000;
 
 /** struct epoll_event is packed on x86_64: 4 bytes of events, 8 of data. */
-const EPOLL_EVENT_SIZE = 12;
+export const EPOLL_EVENT_SIZE = 12;
 
 export interface EpollEvent {
   events: number;

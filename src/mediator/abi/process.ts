@@ -36,6 +36,11 @@ export function cloneArgsFields(bytes: Buffer): { flags: number; childTid: numbe
   return { flags: Number(bytes.readBigUInt64LE(0)), childTid: Number(bytes.readBigUInt64LE(16)), parentTid: Number(bytes.readBigUInt64LE(24)) };
 }
 
+/** struct clone_args's flags whole (64 bits) and exit_signal (@32), as clone3_args_valid checks them. */
+export function cloneArgsValidityFields(bytes: Buffer): { flags: bigint; exitSignal: bigint } {
+  return { flags: bytes.readBigUInt64LE(0), exitSignal: bytes.readBigUInt64LE(32) };
+}
+
 /** Clears `flag` in a struct clone_args's 64-bit flags. */
 export function clearCloneArgsFlag(bytes: Buffer, flag: number): void {
   bytes.writeBigUInt64LE(bytes.readBigUInt64LE(0) & ~BigInt(flag), 0);

@@ -1,5 +1,6 @@
 import { fail, formatIpv4, parseIpv4, type Endpoint, type SocketError } from '../../net/index.js';
-import { readIovecs, type Iovec } from './iovec.js';
+import { Errno } from './errno.js';
+import { importIovecs, type Iovec } from './iovec.js';
 import { readI32, writeI32, writeU32, type TraceeMemory } from './tracee-memory.js';
 
 export const AF_UNSPEC = 0;
@@ -11,9 +12,13 @@ export const AF_NETLINK = 16;
 export const SOCK_STREAM = 1;
 export const SOCK_DGRAM = 2;
 export const SOCK_TYPE_MASK = 0xf;
+export const SOCK_RAW = 3;
+/** Socket types run below this (SOCK_PACKET is 10). */
+export const SOCK_MAX = 11;
 export const SOCK_NONBLOCK = 0o4000;
 export const SOCK_CLOEXEC = 0o2000000;
 
+export const MSG_OOB = 0x1;
 export const MSG_PEEK = 0x2;
 export const MSG_TRUNC = 0x20;
 export const MSG_DONTWAIT = 0x40;
@@ -38,7 +43,6 @@ export const TCP_NODELAY = 1;
 export const TCP_MAXSEG = 2;
 export const TCP_CORK = 3;
 export const IPPROTO_UDP = 17;
-export const IPPROTO_IPV6 = 41;
 
 /** An `int` socket option value as setsockopt got it (0 when shorter than an int). */
 export function decodeIntOption(raw: Buffer): number {
@@ -55,7 +59,8 @@ export function encodeIntOption(value: number): Buffer {
 /** sizeof(struct sockaddr_in): family, port, address, 8 bytes of zero padding. */
 export const SOCKADDR_IN_SIZE = 16;
 /** The largest struct sockaddr worth reading (sockaddr_storage). */
-const SOCKADDR_MAX = 128;
+/** sizeof(struct sockaddr_storage): the longest address the kernel takes. */
+export const SOCKADDR_STORAGE_SIZE = 128;
 
 export const FAMILY_NAMES: Readonly<Record<number, string>> = {
   [AF_UNSPEC]: 'AF_UNSPEC',
@@ -109,6 +114,27 @@ export function decodeBindAddress(bytes: Buffer): Endpoint | SocketError {
   return decodeSockaddrIn(bytes);
 }
 
+/**
+ * The bytes of an address a program hands to sendto or sendmsg, as Linux
+ * takes them in before the protocol looks (move_addr_to_kernel): none for
+ * NULL or a length of 0, EINVAL for a negative length or one past
+ * sockaddr_storage; reading them may fault (EFAULT).
+ */
+export function readDestination(memory: TraceeMemory, address: number, length: number): Buffer | undefined | SocketError {
+  if (address === 0) return undefined;
+  if (length < 0 || length > SOCKADDR_STORAGE_SIZE) return fail('EINVAL');
+  return length === 0 ? undefined : memory.read(address, length);
+}
+
+/** A UDP destination as udp_sendmsg reads it: too short EINVAL, AF_UNSPEC taken as AF_INET, another family EAFNOSUPPORT, port 0 EINVAL. */
+export function decodeUdpDestination(bytes: Buffer): Endpoint | SocketError {
+  if (bytes.length < SOCKADDR_IN_SIZE) return fail('EINVAL');
+  const family = bytes.readUInt16LE(0);
+  if (family !== AF_INET && family !== AF_UNSPEC) return fail('EAFNOSUPPORT');
+  const port = bytes.readUInt16BE(2);
+  return port === 0 ? fail('EINVAL') : { address: formatIpv4(bytes.readUInt32BE(4)), port };
+}
+
 /** sockaddr_un's sun_path, up to its NUL. */
 export function sockaddrUnPath(bytes: Buffer): Buffer {
   const path = bytes.subarray(2);
@@ -118,10 +144,12 @@ export function sockaddrUnPath(bytes: Buffer): Buffer {
 
 /** The struct sockaddr of `length` bytes at `address`, as far as it is worth reading. */
 export function readSockaddr(memory: TraceeMemory, address: number, length: number): Buffer {
-  return memory.read(address, Math.min(Math.max(length, 0), SOCKADDR_MAX));
+  return memory.read(address, Math.min(Math.max(length, 0), SOCKADDR_STORAGE_SIZE));
 }
 
+/** The address a program hands over, as Linux takes it in (move_addr_to_kernel): a length past sockaddr_storage, or negative, is EINVAL before any read. */
 export function readSockaddrIn(memory: TraceeMemory, address: number, length: number): Endpoint | SocketError {
+  if (length < 0 || length > SOCKADDR_STORAGE_SIZE) return fail('EINVAL');
   return decodeSockaddrIn(readSockaddr(memory, address, length));
 }
 
@@ -137,9 +165,21 @@ export function writeSockaddrIn(memory: TraceeMemory, address: number, lengthPoi
 /** As `writeSockaddrIn`, for an address of any family already encoded. */
 export function writeSockaddr(memory: TraceeMemory, address: number, lengthPointer: number, encoded: Buffer): void {
   if (address === 0 || lengthPointer === 0) return;
+  moveAddressToUser(memory, address, lengthPointer, encoded);
+}
+
+/**
+ * The same as Linux's move_addr_to_user, for getsockname and getpeername:
+ * the length is read (EFAULT), a negative one is EINVAL, the address
+ * written up to it (EFAULT, none written for a room of 0), the full length
+ * written back. Returns the errno, if any.
+ */
+export function moveAddressToUser(memory: TraceeMemory, address: number, lengthPointer: number, encoded: Buffer): number | undefined {
   const room = readI32(memory, lengthPointer);
+  if (room < 0) return Errno.EINVAL;
   if (room > 0) memory.write(address, encoded.subarray(0, Math.min(room, encoded.length)));
   writeI32(memory, lengthPointer, encoded.length);
+  return undefined;
 }
 
 /** struct msghdr: msg_name @0, msg_namelen @8, msg_iov @16, msg_iovlen @24, msg_control @32, msg_controllen @40, msg_flags @48. */
@@ -159,12 +199,26 @@ export interface Msghdr {
   controlLength: number;
 }
 
-export function readMsghdr(memory: TraceeMemory, address: number): Msghdr {
+/**
+ * The header as the kernel takes it (copy_msghdr_from_user): a negative
+ * msg_namelen is EINVAL, a longer one is cut to sockaddr_storage, and for
+ * sendmsg the name is read then (EFAULT); more than UIO_MAXIOV vectors is
+ * EMSGSIZE; the vectors as readv's.
+ */
+export function readMsghdr(memory: TraceeMemory, address: number, sending: boolean): (Msghdr & { destination: Buffer | undefined }) | { errno: number } {
   const raw = memory.read(address, MSGHDR_SIZE);
+  const name = Number(raw.readBigUInt64LE(0));
+  const nameLength = raw.readInt32LE(MSG_NAMELEN);
+  if (nameLength < 0) return { errno: Errno.EINVAL };
+  const kept = Math.min(nameLength, SOCKADDR_STORAGE_SIZE);
+  const destination = sending && name !== 0 && kept > 0 ? memory.read(name, kept) : undefined;
+  const vectors = importIovecs(memory, Number(raw.readBigUInt64LE(16)), Number(raw.readBigUInt64LE(24)), Errno.EMSGSIZE);
+  if (!Array.isArray(vectors)) return vectors;
   return {
-    name: Number(raw.readBigUInt64LE(0)),
-    nameLength: raw.readUInt32LE(MSG_NAMELEN),
-    vectors: readIovecs(memory, Number(raw.readBigUInt64LE(16)), Number(raw.readBigUInt64LE(24))),
+    name,
+    nameLength: kept,
+    destination,
+    vectors,
     control: Number(raw.readBigUInt64LE(32)),
     controlLength: Number(raw.readBigUInt64LE(MSG_CONTROLLEN)),
   };

@@ -1,8 +1,8 @@
 /**
- * The timerfds of a run, by the kernel's identity of their open file
- * ("dev:ino"): timerfds stay real kernel descriptors, so read, poll and
- * epoll on them work natively; only their expirations are virtual (see the
- * timerfd handlers).
+ * The timerfds of a run, by the tag each one's disarmed kernel timer holds
+ * (see KernelFds.timerfdTag): timerfds stay real kernel descriptors, so
+ * read, poll and epoll on them work natively; only their expirations are
+ * virtual (see the timerfd handlers).
  */
 export interface VirtualTimerfd {
   clockid: number;
@@ -16,13 +16,17 @@ export interface VirtualTimerfd {
 }
 
 export class TimerfdTable {
-  private readonly timers = new Map<string, VirtualTimerfd>();
+  private readonly timers = new Map<number, VirtualTimerfd>();
+  private lastTag = 0;
 
-  create(key: string, clockid: number): void {
-    this.timers.set(key, { clockid, deadline: undefined, interval: 0, ticks: 0, arming: {} });
+  /** A new timer; returns its tag. */
+  create(clockid: number): number {
+    const tag = ++this.lastTag;
+    this.timers.set(tag, { clockid, deadline: undefined, interval: 0, ticks: 0, arming: {} });
+    return tag;
   }
 
-  get(key: string): VirtualTimerfd | undefined {
-    return this.timers.get(key);
+  get(tag: number): VirtualTimerfd | undefined {
+    return this.timers.get(tag);
   }
 }

@@ -3,7 +3,7 @@ import { AT_RANDOM_BYTES } from '../abi/exec-stack.js';
 import { CLONE_FILES, CLONE_PARENT, CLONE_SIGHAND, CLONE_THREAD, CLONE_VFORK, CLONE_VM } from '../abi/process.js';
 import { SIGCHLD, SIGKILL, SI_TIMER, SI_TKILL, SI_USER, siginfo } from '../abi/signal.js';
 import { syscallNumbers } from '../abi/syscall-numbers.js';
-import { writeI32 } from '../abi/tracee-memory.js';
+import { TraceeFault, writeI32, type TraceeMemory } from '../abi/tracee-memory.js';
 import { prepareExecImage } from '../tracees/exec-image.js';
 import { futexKey } from '../tracees/futex-key.js';
 import { killsByDefault } from '../tracees/pending-signals.js';
@@ -199,8 +199,8 @@ export class Lifecycle {
     this.hooks.threadStarted(child);
     this.awaitFirstStop(child);
     // The kernel wrote the real tid (pthread's pd->tid, used by pthread_kill and pthread_join); neither thread has run since.
-    if (clone.parentSetTid !== 0) writeI32(parent.process.memory, clone.parentSetTid, child.vtid);
-    if (clone.childSetTid !== 0 && child.state !== 'exited') writeI32(child.process.memory, clone.childSetTid, child.vtid);
+    if (clone.parentSetTid !== 0) writeTidAsLinux(parent.process.memory, clone.parentSetTid, child.vtid);
+    if (clone.childSetTid !== 0 && child.state !== 'exited') writeTidAsLinux(child.process.memory, clone.childSetTid, child.vtid);
 
     // The syscall's exit is still to come: stop there if its result is to be rewritten.
     parent.next = { kind: 'resume', signal: 0 };
@@ -430,4 +430,13 @@ export class Lifecycle {
 /** The kernel reports a leader's death only once its other threads are reaped: the leaders go last. */
 function leaderLast(threads: Thread[]): Thread[] {
   return threads.sort((a, b) => Number(a.tid === a.process.pid) - Number(b.tid === b.process.pid));
+}
+
+/** Linux ignores a fault writing a new thread's id (CLONE_PARENT_SETTID, CLONE_CHILD_SETTID): the clone succeeds all the same. */
+function writeTidAsLinux(memory: TraceeMemory, address: number, tid: number): void {
+  try {
+    writeI32(memory, address, tid);
+  } catch (error) {
+    if (!(error instanceof TraceeFault)) throw error;
+  }
 }

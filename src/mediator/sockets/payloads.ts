@@ -1,8 +1,8 @@
-import { isError, StreamSocket, type Endpoint, type SocketError } from '../../net/index.js';
+import { isError, MAX_DATAGRAM, StreamSocket, type Endpoint, type SocketError } from '../../net/index.js';
 import { Errno } from '../abi/errno.js';
 import { gather, scatter, totalLength, traceePayload, type Iovec } from '../abi/iovec.js';
 import { SIGPIPE } from '../abi/signal.js';
-import { MSG_DONTWAIT, MSG_MORE, MSG_NOSIGNAL, MSG_PEEK, MSG_TRUNC, MSG_WAITALL } from '../abi/socket.js';
+import { MSG_DONTWAIT, MSG_MORE, MSG_NOSIGNAL, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, decodeUdpDestination } from '../abi/socket.js';
 import type { SyscallContext } from '../syscalls/context.js';
 import { blocked, done, fail, type Outcome } from '../syscalls/outcome.js';
 import type { OpenFile } from '../tracees/fd-table.js';
@@ -43,16 +43,24 @@ export function waitUnless(
 }
 
 /**
- * Sends the payload at `vectors`. A blocking stream send returns only once
- * every byte is in the send buffer, as on Linux; a non-blocking one takes
- * what fits. A blocking send interrupted by a signal once some bytes went
- * returns their count, SA_RESTART or not, as Linux does; the bytes it has
- * moved are the call's own state, gone with it.
+ * Sends the payload at `vectors`; `to` is the destination's bytes as the
+ * program gave them (streams ignore it, as Linux's TCP does). A blocking
+ * stream send returns only once every byte is in the send buffer, as on
+ * Linux; a non-blocking one takes what fits. A blocking send interrupted
+ * by a signal once some bytes went returns their count, SA_RESTART or not,
+ * as Linux does; the bytes it has moved are the call's own state, gone
+ * with it.
  */
-export function sendPayload(ctx: SyscallContext, file: OpenFile<SocketFile>, vectors: readonly Iovec[], flags: number, to: Endpoint | undefined): Outcome {
+export function sendPayload(ctx: SyscallContext, file: OpenFile<SocketFile>, vectors: readonly Iovec[], flags: number, to: Buffer | undefined): Outcome {
   const { socket, carrier } = file.object;
   if (!(socket instanceof StreamSocket)) {
-    const sent = carrier.sendTo(gather(ctx.memory, vectors), to);
+    // udp_sendmsg's order: the length, urgent data, the address, a destination at all; only then the bytes are read.
+    if (totalLength(vectors) > MAX_DATAGRAM) return fail(Errno.EMSGSIZE);
+    if ((flags & MSG_OOB) !== 0) return fail(Errno.EOPNOTSUPP);
+    const destination = to === undefined ? undefined : decodeUdpDestination(to);
+    if (isError(destination)) return errnoOf(destination);
+    if (destination === undefined && socket.remote === undefined) return fail(Errno.EDESTADDRREQ);
+    const sent = carrier.sendTo(gather(ctx.memory, vectors), destination);
     return isError(sent) ? errnoOf(sent) : done(sent);
   }
   const total = totalLength(vectors);
@@ -104,8 +112,10 @@ export function receivePayload(
     const count = socket.receivable(max, { peek, waitAll });
     if (isError(count))
       return count.code === 'EAGAIN' ? waitUnless(ctx, file, flags, () => socket.recvReady(max, waitAll), 'data to receive', waitAll) : errnoOf(count);
-    const pieces = carrier.receive(count, peek);
+    // Copied out before they are taken: where the buffer faults, the bytes stay in the socket, as tcp_recvmsg leaves them.
+    const pieces = carrier.receive(count, true);
     scatter(ctx.memory, vectors, pieces);
+    if (!peek) carrier.receive(count, false);
     onSource(socket.remote, false);
     return done(pieces.reduce((sum, piece) => sum + piece.length, 0));
   }

@@ -13,6 +13,12 @@ const RED_ZONE = 128;
 
 /** The outcome of a call whose memory access faulted: Linux's EFAULT. */
 const EFAULT: Outcome = { kind: 'errno', errno: Errno.EFAULT };
+/**
+ * A number that is no x86_64 syscall (negative, past the table, an x32
+ * one with bit 30 set, which simterpose does not run): Linux's ENOSYS,
+ * which programs probe for with syscall(-1).
+ */
+const ENOSYS: Outcome = { kind: 'errno', errno: Errno.ENOSYS };
 
 /**
  * Sends each trapped syscall through the table to its handler, and is the
@@ -32,9 +38,8 @@ export class Dispatcher {
   dispatch(thread: Thread): Outcome {
     const sysno = thread.syscall.sysno;
     const entry = SYSCALLS.get(sysno);
-    if (entry === undefined || entry.level === 'unsupported') {
-      throw new UnsupportedSyscallError(`${syscallName(sysno)} (${sysno})`, thread, entry?.note);
-    }
+    if (entry === undefined) return ENOSYS;
+    if (entry.level === 'unsupported') throw new UnsupportedSyscallError(`${syscallName(sysno)} (${sysno})`, thread, entry.note);
     if (entry.handler === undefined) return NATIVE;
     try {
       return entry.handler(new HandlerContext(thread, this.services, this.stackPointer));

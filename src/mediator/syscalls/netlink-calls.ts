@@ -162,7 +162,8 @@ function sendto(ctx: SyscallContext, file: NetlinkFile): Outcome {
 }
 
 function sendmsg(ctx: SyscallContext, file: NetlinkFile): Outcome {
-  const header = readMsghdr(ctx.memory, ctx.args[1]!);
+  const header = readMsghdr(ctx.memory, ctx.args[1]!, true);
+  if ('errno' in header) return fail(header.errno);
   return send(ctx, file, header.vectors, header.name, header.nameLength);
 }
 
@@ -171,7 +172,8 @@ function sendmmsg(ctx: SyscallContext, file: NetlinkFile): Outcome {
   let sent = 0;
   for (; sent < Math.min(asInt(count), 1024); sent++) {
     const entry = mmsghdrAt(vector, sent);
-    const header = readMsghdr(ctx.memory, entry);
+    const header = readMsghdr(ctx.memory, entry, true);
+    if ('errno' in header) return sent > 0 ? done(sent) : fail(header.errno);
     const outcome = send(ctx, file, header.vectors, header.name, header.nameLength);
     if (outcome.kind !== 'done') return sent > 0 ? done(sent) : outcome;
     writeMmsgLength(ctx.memory, entry, outcome.value);
@@ -186,7 +188,8 @@ function recvfrom(ctx: SyscallContext, file: NetlinkFile): Outcome {
 
 function recvmsg(ctx: SyscallContext, file: NetlinkFile): Outcome {
   const address = ctx.args[1]!;
-  const header = readMsghdr(ctx.memory, address);
+  const header = readMsghdr(ctx.memory, address, false);
+  if ('errno' in header) return fail(header.errno);
   return receive(ctx, file, header.vectors, asInt(ctx.args[2]!), (truncated) =>
     finishReceivedMsghdrFrom(ctx.memory, address, header, encodeSockaddrNl(0, 0), truncated ? MSG_TRUNC : 0),
   );

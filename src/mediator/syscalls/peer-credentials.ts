@@ -1,6 +1,6 @@
 import { credentialPids, SO_PEERCRED } from '../abi/credentials.js';
 import { readMsghdr, SOL_SOCKET } from '../abi/socket.js';
-import { asInt, readI32, writeI32 } from '../abi/tracee-memory.js';
+import { asInt, readI32, TraceeFault, writeI32 } from '../abi/tracee-memory.js';
 import type { SyscallContext } from './context.js';
 import { fail, NATIVE, native, nativeThen, type Outcome } from './outcome.js';
 import { isRefused, kernelPid, virtualId } from './pid-arguments.js';
@@ -40,8 +40,8 @@ export function kernelSocketOption(ctx: SyscallContext): Outcome {
  */
 export function sentCredentials(ctx: SyscallContext, outcome: Outcome): Outcome {
   if (outcome.kind !== 'native' || outcome.afterExit !== undefined) return outcome;
-  const header = readMsghdr(ctx.memory, ctx.args[1]!);
-  const pids = credentialPids(ctx.memory, header.control, header.controlLength);
+  const pids = credentialPidsOf(ctx);
+  if (pids === undefined) return outcome;
   if (pids.length === 0) return outcome;
   const virtualPids = pids.map((address) => readI32(ctx.memory, address));
   const realPids: number[] = [];
@@ -58,4 +58,19 @@ export function sentCredentials(ctx: SyscallContext, outcome: Outcome): Outcome 
     for (const [i, address] of pids.entries()) writeI32(ctx.memory, address, virtualPids[i]!);
     outcome.restore?.();
   });
+}
+
+/**
+ * Where sendmsg's SCM_CREDENTIALS pids are; undefined when the header or its
+ * control data cannot be read: the kernel answers that call (ENOTSOCK for a
+ * descriptor that is no socket comes before EFAULT).
+ */
+function credentialPidsOf(ctx: SyscallContext): number[] | undefined {
+  try {
+    const header = readMsghdr(ctx.memory, ctx.args[1]!, false);
+    return 'errno' in header ? undefined : credentialPids(ctx.memory, header.control, header.controlLength);
+  } catch (error) {
+    if (error instanceof TraceeFault) return undefined;
+    throw error;
+  }
 }

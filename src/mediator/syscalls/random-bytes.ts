@@ -1,8 +1,10 @@
 import { statSync } from 'node:fs';
-import { scatter, totalLength, type Iovec } from '../abi/iovec.js';
+import { Errno } from '../abi/errno.js';
+import { bytesBefore, scatter, totalLength, type Iovec } from '../abi/iovec.js';
+import { TraceeFault } from '../abi/tracee-memory.js';
 import type { FdInfo } from '../tracees/kernel-fds.js';
 import type { SyscallContext } from './context.js';
-import { done, type Outcome } from './outcome.js';
+import { done, fail, type Outcome } from './outcome.js';
 
 /**
  * Randomness comes from the run's seeded generator (host/random.ts), one
@@ -14,11 +16,21 @@ import { done, type Outcome } from './outcome.js';
 /** The kernel hands out at most this much per call (INT_MAX >> 6), for getrandom and device reads alike. */
 const MAX_PER_CALL = 0x1ff_ffff;
 
-/** Writes the process's next random bytes across `vectors`. */
+/**
+ * Writes the process's next random bytes across `vectors`. Where the
+ * buffer stops being writable, the count is of the bytes written before
+ * (EFAULT when none), as Linux's getrandom and device reads return.
+ */
 export function randomBytesInto(ctx: SyscallContext, vectors: readonly Iovec[]): Outcome {
   const length = Math.min(totalLength(vectors), MAX_PER_CALL);
   if (length === 0) return done(0);
-  scatter(ctx.memory, vectors, [ctx.services.random.of(ctx.process).take(length)]);
+  try {
+    scatter(ctx.memory, vectors, [ctx.services.random.of(ctx.process).take(length)]);
+  } catch (error) {
+    if (!(error instanceof TraceeFault)) throw error;
+    const written = bytesBefore(vectors, error.address);
+    return written > 0 ? done(written) : fail(Errno.EFAULT);
+  }
   return done(length);
 }
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { POLLHUP, POLLIN, POLLNVAL, POLLOUT } from '../abi/poll.js';
 import { ptrace, type FdInfo } from '../native.js';
 import type { Process } from './tracees.js';
@@ -15,16 +16,62 @@ export interface KernelFds {
   inspect(process: Process, fd: number): FdInfo | null;
   /** Sets or clears O_NONBLOCK on the open file behind the descriptor; returns the previous setting. */
   setNonblocking(process: Process, fd: number, nonblocking: boolean): boolean;
-  /** Sets a timerfd's expiration count (0: disarmed and clear), so its expirations follow virtual time. */
-  setTimerTicks(process: Process, fd: number, ticks: number): void;
+  /**
+   * Sets a timerfd's expiration count (0: disarmed and clear), so its
+   * expirations follow virtual time; the disarmed kernel timer keeps `tag`
+   * seconds as its interval, which names it (see timerfdTag).
+   */
+  setTimerTicks(process: Process, fd: number, ticks: number, tag: number): void;
+  /**
+   * The tag of the timerfd behind `fd` (the interval its disarmed kernel
+   * timer holds), or undefined when `fd` is no timerfd: every anonymous
+   * descriptor (timerfd, eventfd, epoll...) has the same device and inode,
+   * so only this tells one timerfd from another.
+   */
+  timerfdTag(process: Process, fd: number): number | undefined;
+  /** How many descriptors the process's table holds room for now (FDSize): select looks at no more. */
+  tableSize(process: Process): number;
+  /** The process's soft RLIMIT_NOFILE: poll takes no more descriptors than this. */
+  openFilesLimit(process: Process): number;
 }
 
 /** The tracees' descriptors, through the addon, asked of a live thread of the process (they share them). */
 export const kernelFds: KernelFds = {
   inspect: (process, fd) => ptrace.inspectFd(process.liveTid, fd),
   setNonblocking: (process, fd, nonblocking) => ptrace.setFdNonblocking(process.liveTid, fd, nonblocking),
-  setTimerTicks: (process, fd, ticks) => ptrace.setTimerTicks(process.liveTid, fd, ticks),
+  setTimerTicks: (process, fd, ticks, tag) => ptrace.setTimerTicks(process.liveTid, fd, ticks, tag),
+  timerfdTag(process, fd) {
+    let info: string;
+    try {
+      info = readFileSync(`/proc/${process.liveTid}/fdinfo/${fd}`, 'utf8');
+    } catch {
+      return undefined; // no such descriptor
+    }
+    if (!TIMERFD_INFO.test(info)) return undefined;
+    const interval = TIMERFD_INTERVAL.exec(info);
+    return interval === null ? undefined : Number(interval[1]);
+  },
+  tableSize(process) {
+    const size = TABLE_SIZE.exec(readFileSync(`/proc/${process.liveTid}/status`, 'utf8'));
+    if (size === null) throw new Error(`no FDSize in /proc/${process.liveTid}/status`);
+    return Number(size[1]);
+  },
+  openFilesLimit(process) {
+    const limit = OPEN_FILES_LIMIT.exec(readFileSync(`/proc/${process.liveTid}/limits`, 'utf8'));
+    if (limit === null) throw new Error(`no open files limit in /proc/${process.liveTid}/limits`);
+    return limit[1] === 'unlimited' ? Number.POSITIVE_INFINITY : Number(limit[1]);
+  },
 };
+
+/** The soft limit of "Max open files" in /proc/PID/limits. */
+const OPEN_FILES_LIMIT = /^Max open files\s+(\d+|unlimited)/m;
+
+/** FDSize in /proc/PID/status. */
+const TABLE_SIZE = /^FDSize:\s*(\d+)$/m;
+
+/** A timerfd's /proc/PID/fdinfo has its clock, and its interval as "it_interval: (SECONDS, NANOSECONDS)". */
+const TIMERFD_INFO = /^clockid:/m;
+const TIMERFD_INTERVAL = /^it_interval:\s*\((\d+),/m;
 
 /** Whether a blocking operation on this descriptor could sleep in the kernel. */
 export function canBlock(info: FdInfo | null): info is FdInfo {

@@ -14,14 +14,20 @@ let cStringScratch = Buffer.allocUnsafeSlow(4096);
 const SMALL_WRITE = 64;
 const smallWriteScratch = Buffer.allocUnsafeSlow(SMALL_WRITE);
 
+/** The addon's EFAULT names the first address it could not copy: `process_vm_writev(PID, 0xADDRESS): EFAULT (...)`. */
+const FAULT_ADDRESS = /, 0x([0-9a-f]+)\)/;
+
 /**
- * The addon's copies fail with EFAULT (naming the address) where the
- * kernel would have refused the program's own access: that is the
- * program's mistake, a TraceeFault. Anything else is ours. (Each copy
- * catches it itself: a closure per copy would cost clock reads their speed.)
+ * The addon's copies fail with EFAULT where the kernel would have refused
+ * the program's own access (copies honour page protections): that is the
+ * program's mistake, a TraceeFault at the first address not copied (the
+ * bytes before it were). Anything else is ours. (Each copy catches it
+ * itself: a closure per copy would cost clock reads their speed.)
  */
 function asTraceeFault(error: unknown, address: number): unknown {
-  return (error as { code?: string }).code === 'EFAULT' ? new TraceeFault(address) : error;
+  if ((error as { code?: string }).code !== 'EFAULT') return error;
+  const named = FAULT_ADDRESS.exec((error as Error).message);
+  return new TraceeFault(named === null ? address : Number.parseInt(named[1]!, 16));
 }
 
 /** The memory of a tracee process, through the addon, reached through the thread `liveTid` gives. */

@@ -7,6 +7,7 @@ import {
   EPOLL_CTL_ADD,
   EPOLL_CTL_DEL,
   EPOLL_CTL_MOD,
+  EPOLL_EVENT_SIZE,
   POLLERR,
   POLLHUP,
   POLLIN,
@@ -16,6 +17,7 @@ import {
   writeEpollEvents,
   type EpollEvent,
 } from '../../abi/poll.js';
+import { inUserSpace } from '../../abi/iovec.js';
 import { readSigset } from '../../abi/signal.js';
 import { readTimespec, timespecSeconds } from '../../abi/time.js';
 import { asInt } from '../../abi/tracee-memory.js';
@@ -167,12 +169,18 @@ function edgeReport(interest: Interest, now: number, consume: boolean): number {
   return due ? now : 0;
 }
 
+/** The most events one epoll_wait returns (INT_MAX / sizeof(struct epoll_event)). */
+const EP_MAX_EVENTS = Math.floor(0x7fff_ffff / EPOLL_EVENT_SIZE);
+
 function epollWaitCommon(ctx: SyscallContext, timeout: number | undefined, mask: bigint | undefined): Outcome {
   const [epfdArg, events, maxArg] = ctx.args as [number, number, number];
+  // Linux's order (6.x): the descriptor (EBADF), the count, the array in user space, then the descriptor's kind.
   const instance = instanceAt(ctx, asInt(epfdArg));
-  if (instance === undefined) return fail(Errno.EINVAL);
+  if (instance === undefined && ctx.services.kernelFds.inspect(ctx.process, asInt(epfdArg)) === null) return fail(Errno.EBADF);
   const max = asInt(maxArg);
-  if (max <= 0) return fail(Errno.EINVAL);
+  if (max <= 0 || max > EP_MAX_EVENTS) return fail(Errno.EINVAL);
+  if (!inUserSpace(events, max * EPOLL_EVENT_SIZE)) return fail(Errno.EFAULT);
+  if (instance === undefined) return fail(Errno.EINVAL);
   const ready = collect(ctx, instance, max, true);
   if (ready.length > 0 || timeout === 0) {
     writeEpollEvents(ctx.memory, events, ready);

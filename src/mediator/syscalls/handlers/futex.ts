@@ -5,6 +5,7 @@ import {
   FUTEX_CMD_MASK,
   FUTEX_CMP_REQUEUE,
   FUTEX_PI_OPERATIONS,
+  FUTEX_PRIVATE_FLAG,
   FUTEX_REQUEUE,
   FUTEX_WAIT,
   FUTEX_WAIT_BITSET,
@@ -14,8 +15,9 @@ import {
   decodeWakeOp,
 } from '../../abi/futex.js';
 import { CLOCK_MONOTONIC, CLOCK_REALTIME, readTimespec, timespecSeconds, validTimespec } from '../../abi/time.js';
-import { asInt, asUint, readI32, readU32, writeI32 } from '../../abi/tracee-memory.js';
+import { asInt, asUint, readI32, readU32, writeI32, writeU32 } from '../../abi/tracee-memory.js';
 import { futexKey } from '../../tracees/futex-key.js';
+import { inUserSpace } from '../../abi/iovec.js';
 import type { FamilyTable, SyscallContext } from '../context.js';
 import { blocked, done, fail, type Outcome } from '../outcome.js';
 import { UnsupportedSyscallError } from '../unsupported.js';
@@ -26,6 +28,24 @@ import { UnsupportedSyscallError } from '../unsupported.js';
  * are counted against the emulated waiters. Reading and updating the futex
  * word is atomic because every other tracee is stopped meanwhile.
  */
+
+/** A futex word is a 32-bit integer: Linux refuses one at an address that is not a multiple of 4. */
+const FUTEX_ALIGNMENT = 4;
+
+/**
+ * Why the word has no futex key (get_futex_key), if it has none: an
+ * address not a multiple of 4 is EINVAL, one outside user space EFAULT; a
+ * shared futex (no FUTEX_PRIVATE_FLAG) in private memory needs its page
+ * writable, which the word written back as it is tells (no other thread
+ * runs meanwhile).
+ */
+function keyRefusal(ctx: SyscallContext): number | undefined {
+  const [address, op] = ctx.args as [number, number];
+  if (address % FUTEX_ALIGNMENT !== 0) return Errno.EINVAL;
+  if (!inUserSpace(address, 4)) return Errno.EFAULT;
+  if ((asInt(op) & FUTEX_PRIVATE_FLAG) === 0) writeU32(ctx.memory, address, readU32(ctx.memory, address));
+  return undefined;
+}
 
 function wait(ctx: SyscallContext, bitset: number, absolute: boolean): Outcome {
   const { process, thread, args, services } = ctx;
@@ -39,6 +59,8 @@ function wait(ctx: SyscallContext, bitset: number, absolute: boolean): Outcome {
       ? services.time.at((op & FUTEX_CLOCK_REALTIME) !== 0 ? CLOCK_REALTIME : CLOCK_MONOTONIC, time)
       : services.time.after(timespecSeconds(time));
   }
+  const refusal = keyRefusal(ctx);
+  if (refusal !== undefined) return fail(refusal);
   if (readU32(ctx.memory, address) !== asUint(expected)) return fail(Errno.EAGAIN);
   return blocked({
     kind: 'futex',
@@ -78,13 +100,17 @@ function requeue(ctx: SyscallContext, compare: boolean): Outcome {
   return done(woken + (compare ? moved : 0));
 }
 
-/** A futex word is a 32-bit integer: Linux refuses one at an address that is not a multiple of 4. */
-const FUTEX_ALIGNMENT = 4;
-
+/** Linux's order: the timeout (waits), the operation (ENOSYS), its own checks (a zero bitset), then the word's key. */
 function futex(ctx: SyscallContext): Outcome {
   const { process, args, services } = ctx;
-  if (args[0]! % FUTEX_ALIGNMENT !== 0) return fail(Errno.EINVAL);
   const command = asInt(args[1]!) & FUTEX_CMD_MASK;
+  if (command === FUTEX_WAKE || command === FUTEX_WAKE_BITSET) {
+    if (command === FUTEX_WAKE_BITSET && asUint(args[5]!) === 0) return fail(Errno.EINVAL);
+    const refusal = keyRefusal(ctx);
+    if (refusal !== undefined) return fail(refusal);
+  } else if (command === FUTEX_REQUEUE || command === FUTEX_CMP_REQUEUE || command === FUTEX_WAKE_OP) {
+    if (args[0]! % FUTEX_ALIGNMENT !== 0) return fail(Errno.EINVAL);
+  }
   switch (command) {
     case FUTEX_WAIT:
       return wait(ctx, FUTEX_BITSET_MATCH_ANY, false);

@@ -1,8 +1,8 @@
 import { Errno } from '../../abi/errno.js';
-import { gather, readIovecs, totalLength, type Iovec } from '../../abi/iovec.js';
+import { gather, importBuffer, importIovecs, totalLength, type Iovec } from '../../abi/iovec.js';
 import { POLLIN, POLLOUT } from '../../abi/poll.js';
 import { syscallNumbers } from '../../abi/syscall-numbers.js';
-import { asInt } from '../../abi/tracee-memory.js';
+import { TraceeFault, asInt } from '../../abi/tracee-memory.js';
 import { receivePayload, sendPayload, socketFileAt } from '../../sockets/payloads.js';
 import { canBlock, readyEvents } from '../../tracees/kernel-fds.js';
 import type { FamilyTable, SyscallContext } from '../context.js';
@@ -21,37 +21,55 @@ import { isRandomDevice, randomBytesInto } from '../random-bytes.js';
 
 const [READV, WRITEV] = syscallNumbers('readv', 'writev');
 
-/** The call's buffers: one for read and write, an iovec array for readv and writev. */
-function buffers(ctx: SyscallContext, vectored: number): Iovec[] {
-  return ctx.sysno === vectored ? readIovecs(ctx.memory, ctx.args[1]!, asInt(ctx.args[2]!)) : [{ base: ctx.args[1]!, length: ctx.args[2]! }];
+/** The call's buffers as the kernel takes them: one for read and write, an iovec array for readv and writev. */
+function buffers(ctx: SyscallContext, vectored: number): Iovec[] | { errno: number } {
+  return ctx.sysno === vectored ? importIovecs(ctx.memory, ctx.args[1]!, ctx.args[2]!, Errno.EINVAL) : importBuffer(ctx.args[1]!, ctx.args[2]!, false);
 }
 
 function read(ctx: SyscallContext): Outcome {
   const fd = asInt(ctx.args[0]!);
-  const vectors = buffers(ctx, READV);
   const file = socketFileAt(ctx, fd);
+  const netlink = file === undefined ? netlinkAt(ctx, fd) : undefined;
+  const info = file === undefined && netlink === undefined ? ctx.services.kernelFds.inspect(ctx.process, fd) : undefined;
+  // Other descriptors are the kernel's to read (and to check first: EBADF, EINVAL); it returns at once when there is nothing to read into.
+  if (info !== undefined && !isRandomDevice(info)) return movesBytes(ctx, READV) ? reading(ctx, info) : NATIVE;
+  const vectors = buffers(ctx, READV);
+  if (!Array.isArray(vectors)) return fail(vectors.errno);
   // A read of nothing returns 0 at once, before any descriptor is asked for data (vfs_read, sock_read_iter).
-  if (totalLength(vectors) === 0) return file === undefined ? NATIVE : done(0);
+  if (totalLength(vectors) === 0) return done(0);
   if (file !== undefined) return receivePayload(ctx, file, vectors, 0, () => undefined);
-  const netlink = netlinkAt(ctx, fd);
   if (netlink !== undefined) return readNetlink(ctx, netlink, vectors);
-  const info = ctx.services.kernelFds.inspect(ctx.process, fd);
-  if (isRandomDevice(info)) return randomBytesInto(ctx, vectors);
-  return reading(ctx, info);
+  return randomBytesInto(ctx, vectors);
+}
+
+/** Whether the kernel would get as far as moving bytes: not when it refuses the buffers, nor for none. */
+function movesBytes(ctx: SyscallContext, vectored: number): boolean {
+  try {
+    const vectors = buffers(ctx, vectored);
+    return Array.isArray(vectors) && totalLength(vectors) > 0;
+  } catch (error) {
+    if (error instanceof TraceeFault) return false;
+    throw error;
+  }
 }
 
 function write(ctx: SyscallContext): Outcome {
   const fd = asInt(ctx.args[0]!);
   const file = socketFileAt(ctx, fd);
-  if (file !== undefined) return sendPayload(ctx, file, buffers(ctx, WRITEV), 0, undefined);
-  const netlink = netlinkAt(ctx, fd);
-  if (netlink !== undefined) return writeNetlink(ctx, netlink, buffers(ctx, WRITEV));
-  const info = ctx.services.kernelFds.inspect(ctx.process, fd);
+  const netlink = file === undefined ? netlinkAt(ctx, fd) : undefined;
+  if (netlink !== undefined) {
+    const vectors = buffers(ctx, WRITEV);
+    return Array.isArray(vectors) ? writeNetlink(ctx, netlink, vectors) : fail(vectors.errno);
+  }
+  const info = file === undefined ? ctx.services.kernelFds.inspect(ctx.process, fd) : undefined;
   const output = info?.kind === 'pipe' ? ctx.services.outputs.get(`${info.dev}:${info.ino}`) : undefined;
-  if (output === undefined) return writing(ctx, info);
+  if (file === undefined && output === undefined) return writing(ctx, info!);
+  const vectors = buffers(ctx, WRITEV);
+  if (!Array.isArray(vectors)) return fail(vectors.errno);
+  if (file !== undefined) return sendPayload(ctx, file, vectors, 0, undefined);
   // Simterpose's own output pipe: take the bytes here, whole, so output never blocks.
-  const data = gather(ctx.memory, buffers(ctx, WRITEV));
-  output(ctx.process, data);
+  const data = gather(ctx.memory, vectors);
+  output!(ctx.process, data);
   return done(data.length);
 }
 

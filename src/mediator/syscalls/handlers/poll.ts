@@ -14,9 +14,6 @@ import { NATIVE, blocked, done, fail, type Outcome } from '../outcome.js';
  * would, at once or when the thread's wait in virtual time ends.
  */
 
-/** RLIMIT_NOFILE's usual hard ceiling: more descriptors than this cannot be asked about. */
-const MAX_FDS = 65536;
-
 /** The events that hold now for one descriptor: virtual objects from the mediator, the rest from the kernel. */
 function eventsNow(ctx: SyscallContext, { fd, events }: Watched): number {
   const file = ctx.process.fds.get(fd);
@@ -63,7 +60,8 @@ function waitForAny(ctx: SyscallContext, watched: Watched[], timeout: number | u
 
 function pollCommon(ctx: SyscallContext, timeout: number | undefined, mask: bigint | undefined): Outcome {
   const [array, countArg] = ctx.args as [number, number];
-  const count = Math.min(asUint(countArg), MAX_FDS);
+  const count = asUint(countArg);
+  if (count > ctx.services.kernelFds.openFilesLimit(ctx.process)) return fail(Errno.EINVAL);
   const entries = readPollfds(ctx.memory, array, count);
   // poll ignores entries with a negative fd, and reports nothing for them.
   const watched = entries.filter((entry) => entry.fd >= 0);
@@ -103,7 +101,9 @@ function ppoll(ctx: SyscallContext): Outcome {
 const SET_EVENTS = [POLLIN | POLLHUP | POLLERR, POLLOUT | POLLERR, POLLPRI] as const;
 
 function selectCommon(ctx: SyscallContext, timeout: number | undefined, mask: bigint | undefined): Outcome {
-  const nfds = Math.max(0, Math.min(asInt(ctx.args[0]!), MAX_FDS));
+  if (asInt(ctx.args[0]!) < 0) return fail(Errno.EINVAL);
+  // Linux looks at no descriptor past the end of the process's table, however many nfds says.
+  const nfds = Math.min(asInt(ctx.args[0]!), ctx.services.kernelFds.tableSize(ctx.process));
   const sets = [ctx.args[1]!, ctx.args[2]!, ctx.args[3]!];
   const watched: Watched[] = [];
   const owners: number[] = [];

@@ -70,7 +70,7 @@ function clone3(ctx: SyscallContext): Outcome {
   if (!cloneArgsSizeAccepted(size)) return NATIVE;
   const bytes = ctx.memory.read(address, size);
   const { flags, parentTid, childTid } = cloneArgsFields(bytes);
-  const refusal = clone3Refusal(flags);
+  const refusal = clone3Refusal(bytes);
   if (refusal !== undefined) return refusal;
   recordClone(ctx, flags, parentTid, childTid);
   if ((flags & CLONE_UNTRACED) === 0) return native(virtualResult(ctx));

@@ -32,6 +32,8 @@ function rtSigaction(ctx: SyscallContext): Outcome {
 function sendSignal(processPositions: readonly number[], threadPosition?: number) {
   return (ctx: SyscallContext): Outcome => {
     const args = [...ctx.args];
+    // tkill and tgkill refuse an id below 1 (EINVAL) before looking anyone up: the kernel answers that itself.
+    if (threadPosition !== undefined && [...processPositions, threadPosition].some((position) => asInt(args[position]!) <= 0)) return instead(ctx.sysno, args);
     const named: Array<[number, number | Refused]> = processPositions.map((position) => [position, kernelPid(ctx, asInt(args[position]!))]);
     if (threadPosition !== undefined) named.push([threadPosition, kernelTid(ctx, asInt(args[threadPosition]!))]);
     for (const [position, real] of named) {
@@ -89,7 +91,6 @@ function kill(ctx: SyscallContext): Outcome {
   const target = asInt(ctx.args[0]!);
   if (target > 0) return sendSignal([0])(ctx);
   const signal = asInt(ctx.args[1]!);
-  if (signal < 0 || signal > MAX_SIGNAL) return fail(Errno.EINVAL);
   let members: Process[];
   if (target === -1) {
     members = groupMembers(ctx, 'all');
@@ -98,7 +99,9 @@ function kill(ctx: SyscallContext): Outcome {
     if (group === undefined) return fail(Errno.ESRCH);
     members = groupMembers(ctx, group);
   }
+  // Linux checks the signal against each process it finds: a group with none is ESRCH whatever the signal.
   if (members.length === 0) return fail(Errno.ESRCH);
+  if (signal < 0 || signal > MAX_SIGNAL) return fail(Errno.EINVAL);
   for (const member of members) {
     if (signal === SIGKILL) member.killedByTracee = true;
     if (signal !== 0) ctx.services.signals.toProcess(member, signal, ctx.process.vpid);

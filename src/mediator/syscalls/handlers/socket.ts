@@ -1,4 +1,5 @@
-import { isError, MSS, StreamSocket, type Endpoint, type SocketError } from '../../../net/index.js';
+import { readFileSync } from 'node:fs';
+import { isError, MSS, StreamSocket } from '../../../net/index.js';
 import { Errno } from '../../abi/errno.js';
 import {
   AF_INET,
@@ -6,13 +7,16 @@ import {
   AF_NETLINK,
   AF_UNSPEC,
   IPPROTO_IP,
-  IPPROTO_IPV6,
   IP_OPTIONS,
   IPPROTO_TCP,
   IPPROTO_UDP,
   MSG_DONTWAIT,
   MSG_TRUNC,
+  SOCK_CLOEXEC,
   SOCK_DGRAM,
+  SOCK_MAX,
+  SOCK_NONBLOCK,
+  SOCK_RAW,
   SOCK_STREAM,
   SOCK_TYPE_MASK,
   SOL_SOCKET,
@@ -30,17 +34,24 @@ import {
   TCP_NODELAY,
   decodeBindAddress,
   decodeIntOption,
+  decodeSockaddrIn,
+  encodeSockaddrIn,
   encodeIntOption,
   finishReceivedMsghdr,
   mmsghdrAt,
   readMsghdr,
   readSockaddr,
+  readDestination,
   readSockaddrIn,
+  SOCKADDR_STORAGE_SIZE,
   sockaddrFamily,
   writeMmsgLength,
+  moveAddressToUser,
   writeSockaddrIn,
 } from '../../abi/socket.js';
 import { asInt, readI32, writeI32 } from '../../abi/tracee-memory.js';
+import { importBuffer } from '../../abi/iovec.js';
+import { getRefusal, optionSize, readsIntFirst, setRefusal, setRefusalByName } from '../socket-option-rules.js';
 import { errnoOf, receivePayload, sendPayload, socketFileAt, waitUnless } from '../../sockets/payloads.js';
 import type { SocketFile } from '../../sockets/socket-file.js';
 import type { FamilyTable, SyscallContext } from '../context.js';
@@ -71,19 +82,20 @@ const LONGEST_OPTION = 256;
 
 function socket(ctx: SyscallContext): Outcome {
   const [domain, typeArg, protocol] = ctx.args.map(asInt) as [number, number, number];
+  const type = typeArg & SOCK_TYPE_MASK;
+  // Linux's order: flags and type in range (EINVAL), then the family, then the type and protocol within it.
+  if ((typeArg & ~(SOCK_TYPE_MASK | SOCK_NONBLOCK | SOCK_CLOEXEC)) !== 0 || type >= SOCK_MAX)
+    return domain === AF_INET || domain === AF_INET6 ? fail(Errno.EINVAL) : NATIVE;
   if (domain === AF_INET6) return fail(Errno.EAFNOSUPPORT);
   if (domain === AF_NETLINK) return netlinkSocket(ctx);
   if (domain !== AF_INET) return NATIVE;
-  const type = typeArg & SOCK_TYPE_MASK;
-  if (type !== SOCK_STREAM && type !== SOCK_DGRAM) return fail(Errno.EPROTONOSUPPORT);
+  if (type === SOCK_RAW) return fail(Errno.EPROTONOSUPPORT);
+  // No other type has an AF_INET protocol (SOCK_SEQPACKET, SOCK_RDM...).
+  if (type !== SOCK_STREAM && type !== SOCK_DGRAM) return fail(Errno.ESOCKTNOSUPPORT);
   if (protocol !== 0 && protocol !== (type === SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP)) return fail(Errno.EPROTONOSUPPORT);
   const { network, sockets } = ctx.services;
   const host = ctx.process.host;
   return sockets.open(ctx, typeArg, () => (type === SOCK_STREAM ? network.streamSocket(host) : network.datagramSocket(host)));
-}
-
-function socketpair(ctx: SyscallContext): Outcome {
-  return asInt(ctx.args[0]!) === AF_INET ? fail(Errno.EOPNOTSUPP) : NATIVE;
 }
 
 function bind(ctx: SyscallContext): Outcome {
@@ -131,6 +143,7 @@ function connect(ctx: SyscallContext): Outcome {
   const length = asInt(ctx.args[2]!);
   if (!(socket instanceof StreamSocket)) {
     // AF_UNSPEC dissolves a datagram socket's association.
+    if (length < 0 || length > SOCKADDR_STORAGE_SIZE) return fail(Errno.EINVAL);
     const address = readSockaddr(ctx.memory, ctx.args[1]!, length);
     const endpoint = sockaddrFamily(address) === AF_UNSPEC ? null : readSockaddrIn(ctx.memory, ctx.args[1]!, length);
     if (endpoint !== null && isError(endpoint)) return errnoOf(endpoint);
@@ -143,10 +156,17 @@ function connect(ctx: SyscallContext): Outcome {
     if (state === 'connected') return done(0);
     return fail(Errno[socket.takeError() ?? 'ECONNREFUSED'] ?? Errno.ECONNREFUSED!);
   }
-  const endpoint = readSockaddrIn(ctx.memory, ctx.args[1]!, length);
-  if (isError(endpoint)) return errnoOf(endpoint);
+  // inet_stream_connect's order: the address is copied in, then the socket's state (EISCONN, EALREADY), then the address is read.
+  if (length < 0 || length > SOCKADDR_STORAGE_SIZE) return fail(Errno.EINVAL);
+  const address = ctx.memory.read(ctx.args[1]!, length);
+  if (length < 2) return fail(Errno.EINVAL);
+  // The socket's own state first: a non-blocking connect not yet confirmed is still connecting to the kernel (SS_CONNECTING).
   const unconfirmed = confirmConnection(file.object, socket);
   if (unconfirmed !== undefined) return unconfirmed;
+  if (socket.state === 'connected' || socket.state === 'listening') return fail(Errno.EISCONN);
+  if (socket.state === 'connecting') return fail(Errno.EALREADY);
+  const endpoint = decodeSockaddrIn(address);
+  if (isError(endpoint)) return errnoOf(endpoint);
   const result = socket.connect(endpoint);
   if (result.code === 'EINPROGRESS' && file.nonblocking) file.object.connectUnconfirmed = true;
   if (result.code !== 'EINPROGRESS' || file.nonblocking) return errnoOf(result);
@@ -185,8 +205,8 @@ function endpointOf(ctx: SyscallContext, which: 'local' | 'remote'): Outcome {
   const socket = file.object.socket;
   const endpoint = which === 'local' ? (socket.local ?? { address: '0.0.0.0', port: 0 }) : socket.remote;
   if (endpoint === undefined) return fail(Errno.ENOTCONN);
-  writeSockaddrIn(ctx.memory, ctx.args[1]!, ctx.args[2]!, endpoint);
-  return done(0);
+  const error = moveAddressToUser(ctx.memory, ctx.args[1]!, ctx.args[2]!, encodeSockaddrIn(endpoint));
+  return error === undefined ? done(0) : fail(error);
 }
 
 function setsockopt(ctx: SyscallContext): Outcome {
@@ -195,9 +215,15 @@ function setsockopt(ctx: SyscallContext): Outcome {
   const [, levelArg, nameArg, value, lengthArg] = ctx.args as [number, number, number, number, number];
   const level = asInt(levelArg);
   const name = asInt(nameArg);
-  if (level === IPPROTO_IPV6) return fail(Errno.ENOPROTOOPT);
-  const length = Math.max(0, Math.min(asInt(lengthArg), LONGEST_OPTION));
-  const raw = length > 0 && value !== 0 ? ctx.memory.read(value, length) : Buffer.alloc(0);
+  const stream = file.object.type === 'stream';
+  const refusal = setRefusal(stream, level, name, asInt(lengthArg));
+  if (refusal !== undefined) return fail(refusal);
+  if (readsIntFirst(stream, level, name)) readI32(ctx.memory, value);
+  const refusalByName = setRefusalByName(level, name, asInt(lengthArg));
+  if (refusalByName !== undefined) return fail(refusalByName);
+  // Linux reads an option's own size (IP options vary: kept whole, up to a bound).
+  const length = Math.min(asInt(lengthArg), level === IPPROTO_IP ? LONGEST_OPTION : optionSize(level, name));
+  const raw = length > 0 ? ctx.memory.read(value, length) : Buffer.alloc(0);
   const integer = decodeIntOption(raw);
   const { socket, options } = file.object;
   if (level === SOL_SOCKET) {
@@ -228,6 +254,9 @@ function getsockopt(ctx: SyscallContext): Outcome {
   const level = asInt(levelArg);
   const name = asInt(nameArg);
   const { socket, options, type } = file.object;
+  const room = readI32(ctx.memory, lengthPointer);
+  const refusal = getRefusal(type === 'stream', level, name, room);
+  if (refusal !== undefined) return fail(refusal);
   let answer: Buffer | undefined = options.get(`${level}:${name}`);
   // No IP options on a connection unless the program set some (sshd drops connections that carry any).
   if (level === IPPROTO_IP && name === IP_OPTIONS) answer ??= Buffer.alloc(0);
@@ -264,8 +293,7 @@ function getsockopt(ctx: SyscallContext): Outcome {
   }
   // Linux reports the segment size in use once connected, TCP_MSS_DEFAULT before.
   if (level === IPPROTO_TCP && name === TCP_MAXSEG && socket instanceof StreamSocket) answer = encodeIntOption(socket.state === 'connected' ? MSS : 536);
-  answer ??= encodeIntOption(0);
-  const room = readI32(ctx.memory, lengthPointer);
+  answer ??= Buffer.alloc(optionSize(level, name));
   const shown = answer.subarray(0, Math.max(0, Math.min(room, answer.length)));
   if (shown.length > 0) ctx.memory.write(value, shown);
   writeI32(ctx.memory, lengthPointer, shown.length);
@@ -281,11 +309,6 @@ function shutdown(ctx: SyscallContext): Outcome {
   return error === undefined ? done(0) : errnoOf(error);
 }
 
-function destination(ctx: SyscallContext, address: number, length: number): Endpoint | undefined | SocketError {
-  if (address === 0) return undefined;
-  return readSockaddrIn(ctx.memory, address, length);
-}
-
 /** MSG_DONTWAIT makes a call on a kernel socket non-blocking whatever the descriptor says. */
 const onKernelSocket = (ctx: SyscallContext, flags: number, check: (ctx: SyscallContext) => Outcome): Outcome =>
   (flags & MSG_DONTWAIT) !== 0 ? NATIVE : check(ctx);
@@ -294,18 +317,50 @@ function sendto(ctx: SyscallContext): Outcome {
   const [fdArg, buffer, length, flagsArg, address, addressLength] = ctx.args as [number, number, number, number, number, number];
   const file = socketFileAt(ctx, asInt(fdArg));
   if (file === undefined) return onKernelSocket(ctx, asInt(flagsArg), writing);
-  const to = destination(ctx, address, asInt(addressLength));
+  // Linux's order: the buffer must lie in user space, then the address is read, then the protocol checks it.
+  const vectors = importBuffer(buffer, length, true);
+  if (!Array.isArray(vectors)) return fail(vectors.errno);
+  const to = readDestination(ctx.memory, address, asInt(addressLength));
   if (isError(to)) return errnoOf(to);
-  return sendPayload(ctx, file, [{ base: buffer, length }], asInt(flagsArg), file.object.type === 'stream' ? undefined : to);
+  return sendPayload(ctx, file, vectors, asInt(flagsArg), to);
 }
 
 function sendmsg(ctx: SyscallContext): Outcome {
   const file = socketFileAt(ctx, asInt(ctx.args[0]!));
   if (file === undefined) return sentCredentials(ctx, onKernelSocket(ctx, asInt(ctx.args[2]!), writing));
-  const header = readMsghdr(ctx.memory, ctx.args[1]!);
-  const to = destination(ctx, header.name, header.nameLength);
-  if (isError(to)) return errnoOf(to);
-  return sendPayload(ctx, file, header.vectors, asInt(ctx.args[2]!), file.object.type === 'stream' ? undefined : to);
+  const header = readMsghdr(ctx.memory, ctx.args[1]!, true);
+  if ('errno' in header) return fail(header.errno);
+  const refusal = controlRefusal(ctx, header.control, header.controlLength);
+  if (refusal !== undefined) return fail(refusal);
+  return sendPayload(ctx, file, header.vectors, asInt(ctx.args[2]!), header.destination);
+}
+
+/** sizeof(struct cmsghdr): a control message's header. */
+const CMSG_HEADER_SIZE = 16;
+
+/**
+ * What Linux refuses in sendmsg's control data before sending (the
+ * messages themselves are not acted on): a length past INT_MAX or past
+ * what a socket may allocate for it (net.core.optmem_max) is ENOBUFS, the
+ * bytes must be readable (EFAULT), each message's length must fit (EINVAL).
+ */
+function controlRefusal(ctx: SyscallContext, control: number, length: number): number | undefined {
+  if (length === 0) return undefined;
+  if (length > 0x7fff_ffff || length > optionMemoryLimit()) return Errno.ENOBUFS;
+  const bytes = ctx.memory.read(control, length);
+  for (let at = 0; length - at >= CMSG_HEADER_SIZE; ) {
+    const messageLength = Number(bytes.readBigUInt64LE(at));
+    if (messageLength < CMSG_HEADER_SIZE || messageLength > length - at) return Errno.EINVAL;
+    at += Math.ceil(messageLength / 8) * 8;
+  }
+  return undefined;
+}
+
+/** net.core.optmem_max, read once. */
+let optionMemory: number | undefined;
+function optionMemoryLimit(): number {
+  optionMemory ??= Number(readFileSync('/proc/sys/net/core/optmem_max', 'utf8'));
+  return optionMemory;
 }
 
 /** The most messages sendmmsg takes in one call (UIO_MAXIOV). */
@@ -320,10 +375,9 @@ function sendmmsg(ctx: SyscallContext): Outcome {
   let sent = 0;
   for (; sent < count; sent++) {
     const entry = mmsghdrAt(vector, sent);
-    const header = readMsghdr(ctx.memory, entry);
-    const to = destination(ctx, header.name, header.nameLength);
-    if (isError(to)) return sent > 0 ? done(sent) : errnoOf(to);
-    const outcome = sendPayload(ctx, file, header.vectors, asInt(flagsArg) | MSG_DONTWAIT, file.object.type === 'stream' ? undefined : to);
+    const header = readMsghdr(ctx.memory, entry, true);
+    if ('errno' in header) return sent > 0 ? done(sent) : fail(header.errno);
+    const outcome = sendPayload(ctx, file, header.vectors, asInt(flagsArg) | MSG_DONTWAIT, header.destination);
     if (outcome.kind !== 'done') {
       if (sent > 0) return done(sent);
       const wouldBlock = outcome.kind === 'errno' && outcome.errno === Errno.EAGAIN && !file.nonblocking;
@@ -338,7 +392,9 @@ function recvfrom(ctx: SyscallContext): Outcome {
   const [fdArg, buffer, length, flagsArg, address, lengthPointer] = ctx.args as [number, number, number, number, number, number];
   const file = socketFileAt(ctx, asInt(fdArg));
   if (file === undefined) return onKernelSocket(ctx, asInt(flagsArg), reading);
-  return receivePayload(ctx, file, [{ base: buffer, length }], asInt(flagsArg), (source) => {
+  const vectors = importBuffer(buffer, length, true);
+  if (!Array.isArray(vectors)) return fail(vectors.errno);
+  return receivePayload(ctx, file, vectors, asInt(flagsArg), (source) => {
     if (source !== undefined && file.object.type === 'datagram') writeSockaddrIn(ctx.memory, address, lengthPointer, source);
     else if (lengthPointer !== 0 && address !== 0) writeI32(ctx.memory, lengthPointer, 0);
   });
@@ -348,7 +404,8 @@ function recvmsg(ctx: SyscallContext): Outcome {
   const file = socketFileAt(ctx, asInt(ctx.args[0]!));
   if (file === undefined) return onKernelSocket(ctx, asInt(ctx.args[2]!), reading);
   const address = ctx.args[1]!;
-  const header = readMsghdr(ctx.memory, address);
+  const header = readMsghdr(ctx.memory, address, false);
+  if ('errno' in header) return fail(header.errno);
   return receivePayload(ctx, file, header.vectors, asInt(ctx.args[2]!), (source, truncated) => {
     finishReceivedMsghdr(ctx.memory, address, header, file.object.type === 'datagram' ? source : undefined, truncated ? MSG_TRUNC : 0);
   });
@@ -362,7 +419,8 @@ export const socketSyscalls: FamilyTable = withNetlink({
     handler: socket,
     note: "AF_INET sockets are virtual (AF_INET6 fails with EAFNOSUPPORT), and NETLINK_ROUTE ones, which describe the host's emulated interfaces; others native",
   },
-  socketpair: { level: 'mediated', handler: socketpair, note: 'AF_UNIX native' },
+  // The kernel makes no AF_INET pair (EOPNOTSUPP, after checking the type and protocol as for socket): native is Linux's answer.
+  socketpair: { level: 'native', note: 'AF_UNIX native; AF_INET refused by the kernel' },
   bind: { level: 'mediated', handler: bind, note: NOTE },
   listen: { level: 'mediated', handler: listen, note: NOTE },
   accept: { blocks: true, level: 'mediated', handler: (ctx) => accept(ctx, 0), note: NOTE },

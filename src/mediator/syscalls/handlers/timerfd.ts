@@ -12,23 +12,18 @@ import { NATIVE, done, fail, native, type Outcome } from '../outcome.js';
  * expiration count from outside, which makes it readable.
  */
 
-/** The kernel's identity of the open file behind `fd`, the key of its timer. */
-function timerKey(ctx: SyscallContext, fd: number): string | undefined {
-  const info = ctx.services.kernelFds.inspect(ctx.process, fd);
-  return info === null ? undefined : `${info.dev}:${info.ino}`;
-}
-
-function timerAt(ctx: SyscallContext, fd: number): VirtualTimerfd | undefined {
-  const key = timerKey(ctx, fd);
-  return key === undefined ? undefined : ctx.services.timerfds.get(key);
+/** The timer behind `fd` and its tag, or undefined when `fd` is no timerfd of the run. */
+function timerAt(ctx: SyscallContext, fd: number): { timer: VirtualTimerfd; tag: number } | undefined {
+  const tag = ctx.services.kernelFds.timerfdTag(ctx.process, fd);
+  const timer = tag === undefined ? undefined : ctx.services.timerfds.get(tag);
+  return timer === undefined ? undefined : { timer, tag: tag! };
 }
 
 function timerfdCreate(ctx: SyscallContext): Outcome {
   const clockid = asInt(ctx.args[0]!);
   return native((fd) => {
     if (fd < 0) return;
-    const key = timerKey(ctx, fd);
-    if (key !== undefined) ctx.services.timerfds.create(key, clockid);
+    ctx.services.kernelFds.setTimerTicks(ctx.process, fd, 0, ctx.services.timerfds.create(clockid));
   });
 }
 
@@ -41,8 +36,9 @@ function timerfdSettime(ctx: SyscallContext): Outcome {
   const { process, services } = ctx;
   const [fdArg, flags, newValue, oldValue] = ctx.args as [number, number, number, number];
   const fd = asInt(fdArg);
-  const timer = timerAt(ctx, fd);
-  if (timer === undefined) return NATIVE; // not a timerfd we know: let the kernel answer (EBADF, EINVAL)
+  const found = timerAt(ctx, fd);
+  if (found === undefined) return NATIVE; // not a timerfd we know: let the kernel answer (EBADF, EINVAL)
+  const { timer, tag } = found;
   const requested = readItimerspec(ctx.memory, newValue);
   if (!validTimespec(requested.interval) || !validTimespec(requested.value)) return fail(Errno.EINVAL);
   if (oldValue !== 0) writeItimerspec(ctx.memory, oldValue, setting(ctx, timer));
@@ -51,7 +47,7 @@ function timerfdSettime(ctx: SyscallContext): Outcome {
   timer.arming = arming;
   timer.interval = timespecSeconds(requested.interval);
   timer.ticks = 0;
-  kernelFds.setTimerTicks(process, fd, 0);
+  kernelFds.setTimerTicks(process, fd, 0, tag);
   const { value } = requested;
   if (value.seconds === 0 && value.nanoseconds === 0) {
     timer.deadline = undefined;
@@ -60,15 +56,14 @@ function timerfdSettime(ctx: SyscallContext): Outcome {
   timer.deadline = (asInt(flags) & TFD_TIMER_ABSTIME) !== 0 ? time.at(timer.clockid, value) : time.after(timespecSeconds(value));
   const expire = (): void => {
     if (!process.alive || timer.deadline === undefined) return;
-    const readable = kernelFds.inspect(process, fd)?.readable ?? false;
-    timer.ticks = readable ? timer.ticks + 1 : 1;
-    try {
-      kernelFds.setTimerTicks(process, fd, timer.ticks);
-    } catch {
-      // The descriptor was closed: the timer is gone with it.
+    if (kernelFds.timerfdTag(process, fd) !== tag) {
+      // The descriptor was closed (or now names another file): the timer is gone with it.
       timer.deadline = undefined;
       return;
     }
+    const readable = kernelFds.inspect(process, fd)?.readable ?? false;
+    timer.ticks = readable ? timer.ticks + 1 : 1;
+    kernelFds.setTimerTicks(process, fd, timer.ticks, tag);
     if (timer.interval > 0) {
       timer.deadline += timer.interval;
       services.scheduler.at(timer.deadline, () => timer.arming === arming, expire);
@@ -82,9 +77,9 @@ function timerfdSettime(ctx: SyscallContext): Outcome {
 
 function timerfdGettime(ctx: SyscallContext): Outcome {
   const [fdArg, current] = ctx.args as [number, number];
-  const timer = timerAt(ctx, asInt(fdArg));
-  if (timer === undefined) return NATIVE;
-  writeItimerspec(ctx.memory, current, setting(ctx, timer));
+  const found = timerAt(ctx, asInt(fdArg));
+  if (found === undefined) return NATIVE;
+  writeItimerspec(ctx.memory, current, setting(ctx, found.timer));
   return done(0);
 }
 

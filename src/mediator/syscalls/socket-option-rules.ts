@@ -1,0 +1,57 @@
+import { Errno } from '../abi/errno.js';
+import { IPPROTO_IP, IPPROTO_TCP, IPPROTO_UDP, SOL_SOCKET, SO_ACCEPTCONN, SO_DOMAIN, SO_ERROR, SO_PROTOCOL, SO_TYPE } from '../abi/socket.js';
+
+/**
+ * What Linux refuses in getsockopt and setsockopt on an AF_INET socket
+ * before it looks at an option's value, in its order: the length, the
+ * level, the option's name and size. Checked against the kernel by the
+ * syscall fuzzer (test/apps/fuzz_syscalls.c).
+ */
+
+const SO_LINGER = 13;
+const SO_PEERCRED = 17;
+const SO_RCVTIMEO = 20;
+const SO_SNDTIMEO = 21;
+const SO_BINDTODEVICE = 25;
+const SO_PEERNAME = 28;
+/** SOL_SOCKET names Linux assigns run from 1 to about 80 (SO_RCVPRIORITY, 82, in 6.14): past this, none. */
+const LAST_SOCKET_OPTION = 82;
+/** Options one can only read. */
+const READ_ONLY = new Set([SO_TYPE, SO_ERROR, SO_PEERCRED, SO_PEERNAME, SO_ACCEPTCONN, SO_PROTOCOL, SO_DOMAIN]);
+
+/** The size of an option's value: struct linger, struct timeval, else an int. */
+export function optionSize(level: number, name: number): number {
+  if (level !== SOL_SOCKET) return 4;
+  if (name === SO_LINGER) return 8;
+  return name === SO_RCVTIMEO || name === SO_SNDTIMEO ? 16 : 4;
+}
+
+const transportOf = (stream: boolean): number => (stream ? IPPROTO_TCP : IPPROTO_UDP);
+const knownSocketOption = (name: number): boolean => name >= 1 && name <= LAST_SOCKET_OPTION;
+
+/** Why getsockopt fails before answering (`room`: what *optlen held), or undefined. */
+export function getRefusal(stream: boolean, level: number, name: number, room: number): number | undefined {
+  if (level !== SOL_SOCKET && level !== IPPROTO_IP && level !== transportOf(stream)) return Errno.EOPNOTSUPP;
+  if (room < 0) return Errno.EINVAL;
+  return level !== SOL_SOCKET || knownSocketOption(name) ? undefined : Errno.ENOPROTOOPT;
+}
+
+/** Why setsockopt fails before reading the value (`length`: optlen, an int), or undefined. */
+export function setRefusal(stream: boolean, level: number, name: number, length: number): number | undefined {
+  if (length < 0) return Errno.EINVAL;
+  if (level === SOL_SOCKET) return name !== SO_BINDTODEVICE && length < 4 ? Errno.EINVAL : undefined;
+  if (level === transportOf(stream)) return length < 4 ? Errno.EINVAL : undefined;
+  return level === IPPROTO_IP ? undefined : Errno.ENOPROTOOPT;
+}
+
+/** Whether setsockopt reads an int first, before looking at the name (SOL_SOCKET and the transport's level do). */
+export function readsIntFirst(stream: boolean, level: number, name: number): boolean {
+  return (level === SOL_SOCKET && name !== SO_BINDTODEVICE) || level === transportOf(stream);
+}
+
+/** Why setsockopt fails once it has that int: an unknown or read-only name (ENOPROTOOPT), a value too short for its struct (EINVAL). */
+export function setRefusalByName(level: number, name: number, length: number): number | undefined {
+  if (level !== SOL_SOCKET) return undefined;
+  if (!knownSocketOption(name) || READ_ONLY.has(name)) return Errno.ENOPROTOOPT;
+  return length < optionSize(level, name) ? Errno.EINVAL : undefined;
+}
