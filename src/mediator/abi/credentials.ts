@@ -16,6 +16,16 @@ export function noPeerCredentials(): Buffer {
 
 /** struct cmsghdr: cmsg_len (size_t) @0, cmsg_level @8, cmsg_type @12, data from 16; each header aligned on 8 bytes. */
 const CMSGHDR_SIZE = 16;
+
+/** Whether every control message in sendmsg's control bytes has a length that fits (at least its header, at most what is left), as __sys_sendmsg checks; EINVAL otherwise. */
+export function controlMessagesFit(bytes: Buffer): boolean {
+  for (let at = 0; bytes.length - at >= CMSGHDR_SIZE; ) {
+    const messageLength = Number(bytes.readBigUInt64LE(at));
+    if (messageLength < CMSGHDR_SIZE || messageLength > bytes.length - at) return false;
+    at += Math.ceil(messageLength / 8) * 8;
+  }
+  return true;
+}
 const align = (length: number): number => (length + 7) & ~7;
 
 /**

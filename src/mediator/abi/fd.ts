@@ -32,6 +32,11 @@ export const F_OWNER_PGRP = 2;
 export const F_GETLK = 5;
 export const F_OFD_GETLK = 36;
 export const F_UNLCK = 2;
+
+/** struct flock's l_type (a short @0). */
+export function readFlockType(memory: TraceeMemory, address: number): number {
+  return memory.read(address, 2).readInt16LE(0);
+}
 export const FLOCK_PID_OFFSET = 24;
 
 /** struct f_owner_ex: type (int) @0, pid (int) @4. */

@@ -1,4 +1,4 @@
-import { F_GETLK, F_OFD_GETLK, F_UNLCK, FLOCK_PID_OFFSET } from '../abi/fd.js';
+import { F_GETLK, F_OFD_GETLK, F_UNLCK, FLOCK_PID_OFFSET, readFlockType } from '../abi/fd.js';
 import { readI32, writeI32 } from '../abi/tracee-memory.js';
 import type { SyscallContext } from './context.js';
 import { native, type Outcome } from './outcome.js';
@@ -15,7 +15,7 @@ export function fcntlLockQuery(ctx: SyscallContext, command: number): Outcome | 
   if (command !== F_GETLK && command !== F_OFD_GETLK) return undefined;
   const address = ctx.args[2]!;
   return native((result) => {
-    if (result !== 0 || ctx.memory.read(address, 2).readInt16LE(0) === F_UNLCK) return;
+    if (result !== 0 || readFlockType(ctx.memory, address) === F_UNLCK) return;
     const holder = readI32(ctx.memory, address + FLOCK_PID_OFFSET);
     if (holder > 0) writeI32(ctx.memory, address + FLOCK_PID_OFFSET, virtualId(ctx, holder));
   });

@@ -57,7 +57,7 @@ import type { SocketFile } from '../../sockets/socket-file.js';
 import type { FamilyTable, SyscallContext } from '../context.js';
 import { reading, writing } from '../kernel-io.js';
 import { kernelSocketOption, sentCredentials } from '../peer-credentials.js';
-import { noPeerCredentials, SO_PEERCRED } from '../../abi/credentials.js';
+import { controlMessagesFit, noPeerCredentials, SO_PEERCRED } from '../../abi/credentials.js';
 import { netlinkSocket, withNetlink } from '../netlink-calls.js';
 import { NATIVE, blocked, done, fail, type Outcome } from '../outcome.js';
 
@@ -335,9 +335,6 @@ function sendmsg(ctx: SyscallContext): Outcome {
   return sendPayload(ctx, file, header.vectors, asInt(ctx.args[2]!), header.destination);
 }
 
-/** sizeof(struct cmsghdr): a control message's header. */
-const CMSG_HEADER_SIZE = 16;
-
 /**
  * What Linux refuses in sendmsg's control data before sending (the
  * messages themselves are not acted on): a length past INT_MAX or past
@@ -347,13 +344,7 @@ const CMSG_HEADER_SIZE = 16;
 function controlRefusal(ctx: SyscallContext, control: number, length: number): number | undefined {
   if (length === 0) return undefined;
   if (length > 0x7fff_ffff || length > optionMemoryLimit()) return Errno.ENOBUFS;
-  const bytes = ctx.memory.read(control, length);
-  for (let at = 0; length - at >= CMSG_HEADER_SIZE; ) {
-    const messageLength = Number(bytes.readBigUInt64LE(at));
-    if (messageLength < CMSG_HEADER_SIZE || messageLength > length - at) return Errno.EINVAL;
-    at += Math.ceil(messageLength / 8) * 8;
-  }
-  return undefined;
+  return controlMessagesFit(ctx.memory.read(control, length)) ? undefined : Errno.EINVAL;
 }
 
 /** net.core.optmem_max, read once. */
