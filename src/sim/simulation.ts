@@ -265,6 +265,10 @@ type Boot =
     };
 
 /** Instantiates SimGrid and loads a platform with these settings on its command line. */
+/** What the module's simw_load_string says when mkstemp found no free name (see boot). */
+const TEMP_FILE_REFUSAL = 'cannot create a temporary file for the platform';
+const TEMP_FILE_RETRIES = 20;
+
 function boot(kind: 'file' | 'string', input: string, settings: readonly string[]): Boot {
   let abortListener: (reason: string) => void = () => {};
   // What SimGrid says while it loads is held back: when it aborts, its last words are the reason.
@@ -276,9 +280,20 @@ function boot(kind: 'file' | 'string', input: string, settings: readonly string[
   const cfg = settings.map((c) => `--cfg=${c}\n`).join('');
   let status: number;
   try {
-    status = holdingStderr(said, () =>
-      withStrings(shim, [input, cfg], ([text, opts]) => (kind === 'file' ? shim.simw_load_file(text, opts) : shim.simw_load_string(text, opts))),
-    );
+    const load = () =>
+      holdingStderr(said, () =>
+        withStrings(shim, [input, cfg], ([text, opts]) => (kind === 'file' ? shim.simw_load_file(text, opts) : shim.simw_load_string(text, opts))),
+      );
+    status = load();
+    // The module's mkstemp draws its names from the clock, the same in every
+    // process within one tick: runs loading platform strings at once (test
+    // workers, sweeps) can exhaust its tries on each other's files. A later
+    // tick draws other names.
+    for (let retry = 0; status !== 0 && kind === 'string' && retry < TEMP_FILE_RETRIES; retry++) {
+      if (readCString(shim, shim.simw_last_error()) !== TEMP_FILE_REFUSAL) break;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1 + retry);
+      status = load();
+    }
   } catch (error) {
     if (!(error instanceof WebAssembly.RuntimeError)) throw error;
     return { refusal: (source) => refusedByAbort(source, said.join('')), said: said.join('') };
