@@ -36,6 +36,20 @@ export const SO_REUSEPORT = 15;
 export const SO_ACCEPTCONN = 30;
 export const SO_PROTOCOL = 38;
 export const SO_DOMAIN = 39;
+export const SO_LINGER = 13;
+export const SO_RCVTIMEO = 20;
+export const SO_SNDTIMEO = 21;
+export const SO_BINDTODEVICE = 25;
+export const SO_PEERNAME = 28;
+/** Linux's default socket buffers (net.core.wmem_default, rmem_default), also their ceiling for setsockopt (wmem_max, rmem_max). */
+export const DEFAULT_SOCKET_BUFFER = 212992;
+/**
+ * Linux's smallest SO_SNDBUF and SO_RCVBUF as getsockopt reports them
+ * (SOCK_MIN_SNDBUF, SOCK_MIN_RCVBUF: 2048 bytes and a struct sk_buff, twice
+ * for sending).
+ */
+export const SMALLEST_SEND_BUFFER = 4608;
+export const SMALLEST_RECEIVE_BUFFER = 2304;
 export const IPPROTO_IP = 0;
 export const IP_OPTIONS = 4;
 export const IPPROTO_TCP = 6;

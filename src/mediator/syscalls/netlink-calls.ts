@@ -23,6 +23,10 @@ import {
   finishReceivedMsghdrFrom,
   mmsghdrAt,
   readMsghdr,
+  DEFAULT_SOCKET_BUFFER,
+  SMALLEST_RECEIVE_BUFFER,
+  SMALLEST_SEND_BUFFER,
+  SOCK_RAW,
   readSockaddr,
   sockaddrFamily,
   writeMmsgLength,
@@ -41,13 +45,6 @@ import { NATIVE, blocked, done, fail, type Outcome } from './outcome.js';
  * which the socket family's handlers hand over when the descriptor is one
  * (`withNetlink`). Other netlink protocols stay the kernel's.
  */
-
-const SOCK_RAW = 3;
-/** What SO_SNDBUF and SO_RCVBUF report until set (net.core.wmem_default, rmem_default), and the most they may be set to (wmem_max, rmem_max). */
-const DEFAULT_BUFFER = 212992;
-/** SOCK_MIN_SNDBUF and SOCK_MIN_RCVBUF: 2048 bytes and a struct sk_buff, twice for sending. */
-const SMALLEST_SEND_BUFFER = 4608;
-const SMALLEST_RECEIVE_BUFFER = 2304;
 
 const portsByHost = new WeakMap<VirtualNetwork, Map<string, NetlinkPorts>>();
 
@@ -130,8 +127,8 @@ function send(ctx: SyscallContext, file: NetlinkFile, vectors: readonly Iovec[],
  */
 function bufferSize(file: NetlinkFile, option: number): number {
   const set = file.object.options.get(`${SOL_SOCKET}:${option}`);
-  if (set === undefined || set.length < 4) return DEFAULT_BUFFER;
-  const asked = Math.min(decodeIntOption(set) >>> 0, DEFAULT_BUFFER);
+  if (set === undefined || set.length < 4) return DEFAULT_SOCKET_BUFFER;
+  const asked = Math.min(decodeIntOption(set) >>> 0, DEFAULT_SOCKET_BUFFER);
   return Math.max(2 * asked, option === SO_SNDBUF ? SMALLEST_SEND_BUFFER : SMALLEST_RECEIVE_BUFFER);
 }
 

@@ -1,5 +1,21 @@
 import { Errno } from '../abi/errno.js';
-import { IPPROTO_IP, IPPROTO_TCP, IPPROTO_UDP, SOL_SOCKET, SO_ACCEPTCONN, SO_DOMAIN, SO_ERROR, SO_PROTOCOL, SO_TYPE } from '../abi/socket.js';
+import { SO_PEERCRED } from '../abi/credentials.js';
+import {
+  IPPROTO_IP,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  SOL_SOCKET,
+  SO_ACCEPTCONN,
+  SO_BINDTODEVICE,
+  SO_DOMAIN,
+  SO_ERROR,
+  SO_LINGER,
+  SO_PEERNAME,
+  SO_PROTOCOL,
+  SO_RCVTIMEO,
+  SO_SNDTIMEO,
+  SO_TYPE,
+} from '../abi/socket.js';
 
 /**
  * What Linux refuses in getsockopt and setsockopt on an AF_INET socket
@@ -8,12 +24,6 @@ import { IPPROTO_IP, IPPROTO_TCP, IPPROTO_UDP, SOL_SOCKET, SO_ACCEPTCONN, SO_DOM
  * syscall fuzzer (test/apps/fuzz_syscalls.c).
  */
 
-const SO_LINGER = 13;
-const SO_PEERCRED = 17;
-const SO_RCVTIMEO = 20;
-const SO_SNDTIMEO = 21;
-const SO_BINDTODEVICE = 25;
-const SO_PEERNAME = 28;
 /** SOL_SOCKET names Linux assigns run from 1 to about 80 (SO_RCVPRIORITY, 82, in 6.14): past this, none. */
 const LAST_SOCKET_OPTION = 82;
 /** Options one can only read. */

@@ -35,6 +35,9 @@ import {
   decodeBindAddress,
   decodeIntOption,
   decodeSockaddrIn,
+  DEFAULT_SOCKET_BUFFER,
+  SMALLEST_RECEIVE_BUFFER,
+  SMALLEST_SEND_BUFFER,
   encodeSockaddrIn,
   encodeIntOption,
   finishReceivedMsghdr,
@@ -68,15 +71,6 @@ import { NATIVE, blocked, done, fail, type Outcome } from '../outcome.js';
  * (`--network`, services.sockets).
  */
 
-/** Linux's default socket buffers (net.core.wmem_default, rmem_default): what SO_SNDBUF and SO_RCVBUF report of a datagram socket until set. */
-const DATAGRAM_BUFFER = 212992;
-/**
- * Linux's smallest SO_SNDBUF and SO_RCVBUF as getsockopt reports them
- * (SOCK_MIN_SNDBUF, SOCK_MIN_RCVBUF: 2048 bytes and a struct sk_buff, twice
- * for sending).
- */
-const SMALLEST_SEND_BUFFER = 4608;
-const SMALLEST_RECEIVE_BUFFER = 2304;
 /** setsockopt values longer than this are cut: no option of ours needs more. */
 const LONGEST_OPTION = 256;
 
@@ -244,7 +238,7 @@ function setsockopt(ctx: SyscallContext): Outcome {
 /** A datagram socket's SO_SNDBUF or SO_RCVBUF as Linux reports it: its default until set, then twice what was set, no less than `smallest`. */
 function datagramBuffer(options: ReadonlyMap<string, Buffer>, name: number, smallest: number): number {
   const set = options.get(`${SOL_SOCKET}:${name}`);
-  return set === undefined || set.length < 4 ? DATAGRAM_BUFFER : Math.max(2 * decodeIntOption(set), smallest);
+  return set === undefined || set.length < 4 ? DEFAULT_SOCKET_BUFFER : Math.max(2 * decodeIntOption(set), smallest);
 }
 
 function getsockopt(ctx: SyscallContext): Outcome {
