@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { type ProcessView, uptimeFile, virtualStat, virtualStatus } from '../../src/mediator/host/proc-files.js';
 
-/** Real ids 5000 (the process), 5001 (a thread), 4000 (simterpose, outside): virtual 1000, 1001, and 1 for anything else. */
+/** Real ids 5000 (the process), 5001 (a thread), 4000 (simterpose, outside): virtual 1000, 1001, and 1 for anything else (0 too: outside the kernel's namespace). */
 function view(overrides: Partial<ProcessView> = {}): ProcessView {
   return {
-    virtualId: (real) => (real === 0 ? 0 : ({ 5000: 1000, 5001: 1001 }[real] ?? 1)),
+    virtualId: (real) => ({ 5000: 1000, 5001: 1001 })[real] ?? 1,
     state: { letter: 'R', words: 'running' },
     cores: 4,
     cpuTime: 1.5,
@@ -46,7 +46,7 @@ describe('a process status file as its host shows it', () => {
         'NStgid:\t1000',
         'NSpid:\t1001',
         'NSpgid:\t1',
-        'NSsid:\t0',
+        'NSsid:\t1',
         'Threads:\t2',
         'Cpus_allowed:\tf',
         'Cpus_allowed_list:\t0-3',
@@ -70,6 +70,11 @@ describe('a process stat file as its host shows it', () => {
 
   it('keeps comm whole, makes ids virtual, and shows the state, the virtual CPU time and the start time in ticks since the host booted', () => {
     expect(virtualStat(STAT, view())).toBe('1001 (a (b) c) R 1 1000 1 0 -1 4194560 100 0 0 0 150 0 0 0 20 0 2 0 100225 1000000 300\n');
+  });
+
+  it("a group and session whose leader lies outside the kernel's pid namespace (0, in a container) are outside the run, as getpgrp and getsid say; a terminal's group stays", () => {
+    const inContainer = '5001 (app) S 0 0 0 34816 5000 4194560 100 0 0 0 250 80 0 0 20 0 2 0 987654 1000000 300\n';
+    expect(virtualStat(inContainer, view())).toBe('1001 (app) R 1 1 1 34816 1000 4194560 100 0 0 0 150 0 0 0 20 0 2 0 100225 1000000 300\n');
   });
 });
 

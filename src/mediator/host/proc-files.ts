@@ -37,7 +37,7 @@ const USER_HZ = 100;
 
 /** What a process (or thread) shows of itself, where the kernel's view would show this machine. */
 export interface ProcessView {
-  /** A real pid, tid, group or session as the process sees it (0 stays 0: none). */
+  /** A real pid, tid, group or session as the process sees it (0, one outside the kernel's pid namespace, is outside the run too). */
   virtualId(real: number): number;
   /** Its state, as stat's letter and status's words; undefined keeps the kernel's (a zombie's). */
   state: { letter: string; words: string } | undefined;
@@ -101,8 +101,13 @@ function cpumaskHex(cores: number): string {
   return hex;
 }
 
-/** stat's fields, numbered from 1 as in proc(5), that hold ids; tpgid (8) is -1 without a terminal. */
-const STAT_IDS = [1, 4, 5, 6, 8];
+/**
+ * stat's fields, numbered from 1 as in proc(5), that hold ids: pid, ppid,
+ * pgrp, session (0 when it lies outside the kernel's pid namespace, as in a
+ * container); tpgid is -1 without a terminal.
+ */
+const STAT_IDS = [1, 4, 5, 6];
+const STAT_TPGID = 8;
 const STAT_STATE = 3;
 const STAT_UTIME = 14;
 const STAT_STIME = 15;
@@ -125,10 +130,9 @@ export function virtualStat(real: string, view: ProcessView): string {
   const field = (number: number, value: string | number) => {
     fields[number - 1] = String(value);
   };
-  for (const number of STAT_IDS) {
-    const id = Number(fields[number - 1]);
-    if (id > 0) field(number, view.virtualId(id));
-  }
+  for (const number of STAT_IDS) field(number, view.virtualId(Number(fields[number - 1])));
+  const terminalGroup = Number(fields[STAT_TPGID - 1]);
+  if (terminalGroup > 0) field(STAT_TPGID, view.virtualId(terminalGroup));
   if (view.state !== undefined) field(STAT_STATE, view.state.letter);
   field(STAT_UTIME, Math.floor(view.cpuTime * USER_HZ));
   field(STAT_STIME, 0);
