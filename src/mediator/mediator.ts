@@ -137,11 +137,6 @@ function notificationsWork(): boolean {
   return false;
 }
 
-/** The CPUs this process may run on (its affinity), in order: where the mediator may pin itself and its tracees. */
-export function allowedCpus(): number[] {
-  return ptrace.allowedCpus();
-}
-
 /** CPU time a tracee may use without any stop before it is preempted so that others can run. */
 const PREEMPT_QUANTUM_MS = 20;
 
