@@ -20,6 +20,7 @@ import { TracerLoop } from './loop/loop.js';
 import { Scheduler } from './loop/scheduler.js';
 import { Tracer } from './loop/tracer.js';
 import { ptrace } from './native.js';
+import { JobControl } from './loop/job-control.js';
 import type { MediatorObserver } from './observer.js';
 import { DATA_PATHS } from './sockets/data-paths.js';
 import { SimTransport } from './sockets/sim-transport.js';
@@ -208,6 +209,8 @@ export class Mediator {
     } else {
       this.cpu = new CpuModel(options.cpuModel);
     }
+    const signals = traceeSignals(this.tracees.pids, () => this.loop.signalsMayBePending());
+    const jobControl = new JobControl(this.tracees, this.scheduler, signals);
     const services: Services = {
       scheduler: this.scheduler,
       tracees: this.tracees,
@@ -220,7 +223,7 @@ export class Mediator {
       nameFiles: this.nameFiles,
       procFiles: this.procFiles,
       kernelFds,
-      signals: traceeSignals(this.tracees.pids, () => this.loop.signalsMayBePending()),
+      signals,
       coresOf: (host) => sim.hosts()[this.hostIndexes.get(host)!]!.cores,
       outputs: this.outputs,
     };
@@ -246,6 +249,7 @@ export class Mediator {
       syscallReturned: (thread, result) => dispatcher.returned(thread, result),
       randomBytes: (process, length) => this.random.of(process).take(length),
       timerSignalDelivered: (process, info) => timerSignalDelivered(process, info, services),
+      jobStopped: (process, signal) => jobControl.stop(process, signal),
     });
     this.loop = new TracerLoop({
       tracees: this.tracees,
@@ -255,6 +259,7 @@ export class Mediator {
       dispatcher,
       computation,
       cpu: this.cpu,
+      jobControl,
       observer: this.observer,
     });
     // Set before any launch: a program due at the stop time does not start.

@@ -35,6 +35,12 @@ const cases: Case[] = [
   },
   {
     behaviour:
+      'job control: SIGSTOP and a default SIGTSTP stop a child (no progress, state T), SIGCONT resumes it; wait4 WUNTRACED/WCONTINUED and waitid WSTOPPED/WCONTINUED/WNOWAIT report each change once; SIGCHLD says CLD_STOPPED and CLD_CONTINUED unless SA_NOCLDSTOP; a handled SIGTSTP stops nothing; SIGKILL ends a stopped child',
+    argv: [appPath('job_control')],
+    network: false,
+  },
+  {
+    behaviour:
       'POSIX timers give ids 0, 1, 2..., signal SI_TIMER with their id and value in date order, count overruns while blocked, report the time left, fail bad calls with EINVAL; sigtimedwait takes their signals; SIGEV_THREAD calls its function',
     argv: [appPath('posix_timers')],
     network: false,

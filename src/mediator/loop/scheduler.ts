@@ -1,6 +1,6 @@
 import { MinHeap } from '../../util/heap.js';
 import type { Outcome } from '../syscalls/outcome.js';
-import type { Thread } from '../tracees/tracees.js';
+import type { Process, Thread } from '../tracees/tracees.js';
 import type { Wait, IoWait } from './waits.js';
 
 interface Entry {
@@ -65,6 +65,8 @@ export class Scheduler {
   private readonly timers = new MinHeap<Timer>((a, b) => a.deadline < b.deadline || (a.deadline === b.deadline && a.order < b.order));
   private timerCount = 0;
   readonly blocked = new Set<Thread>();
+  /** Threads that could run but whose process is stopped (SIGSTOP, SIGTSTP...): held until it is resumed. */
+  readonly held = new Set<Thread>();
   private readonly futexWaiters = new Map<string, Thread[]>();
   /** I/O waiters without readiness sources: probed at every idle step. */
   private readonly polledIoWaiters = new Set<Thread>();
@@ -107,7 +109,18 @@ export class Scheduler {
     for (;;) {
       const entry = this.queue.pop();
       if (entry === undefined) return undefined;
-      if (entry.generation === this.generations.get(entry.thread) && entry.thread.state === 'runnable') return entry.thread;
+      if (entry.generation !== this.generations.get(entry.thread) || entry.thread.state !== 'runnable') continue;
+      if (entry.thread.process.jobStop === undefined) return entry.thread;
+      this.held.add(entry.thread);
+    }
+  }
+
+  /** A stopped process was resumed (SIGCONT): its held threads run again. */
+  release(process: Process): void {
+    for (const thread of [...this.held]) {
+      if (thread.process !== process && thread.state !== 'exited') continue;
+      this.held.delete(thread);
+      if (thread.state === 'runnable') this.makeRunnable(thread);
     }
   }
 
