@@ -209,6 +209,16 @@ export class Scheduler {
     return woken;
   }
 
+  /** The threads waiting on futex `key`, first come first. */
+  futexWaitersOf(key: string): readonly Thread[] {
+    return [...(this.futexWaiters.get(key) ?? [])];
+  }
+
+  /** A futex waiter that was handed the lock it waits for (a PI futex) wakes owning it. */
+  handOverFutex(thread: Thread): void {
+    this.wake(thread, wokenByFutex);
+  }
+
   /** Moves up to `count` waiters from one futex to another (FUTEX_REQUEUE). */
   requeueFutex(from: string, to: string, count: number): number {
     const list = this.futexWaiters.get(from);
@@ -218,7 +228,7 @@ export class Scheduler {
     for (const thread of moved) {
       const wait = thread.wait;
       if (wait?.kind !== 'futex') continue;
-      thread.wait = { ...wait, key: to };
+      thread.wait = { ...wait, key: to, requeuePi: undefined };
       const target = this.futexWaiters.get(to);
       if (target === undefined) this.futexWaiters.set(to, [thread]);
       else target.push(thread);
