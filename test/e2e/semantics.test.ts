@@ -35,6 +35,12 @@ const cases: Case[] = [
   },
   {
     behaviour:
+      "a signalfd: a blocking read ends when another process's signal arrives, a non-blocking one with nothing pending is EAGAIN, poll and epoll report it readable only for a signal of its mask",
+    argv: [appPath('signalfd_wait')],
+    network: false,
+  },
+  {
+    behaviour:
       'futexes: words in shared memory wake across processes and across two mappings of one file, FUTEX_PRIVATE_FLAG keeps them apart; process-shared semaphores, mutexes and condition variables work; FUTEX_REQUEUE and FUTEX_CMP_REQUEUE count woken and moved waiters; PI mutexes hand over in order, time out, work across processes; the PI operations and FUTEX_WAIT_REQUEUE_PI/FUTEX_CMP_REQUEUE_PI give Linux answers',
     argv: [appPath('futexes')],
     network: false,

@@ -1,12 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { POLLHUP, POLLIN, POLLNVAL, POLLOUT } from '../abi/poll.js';
 import { ptrace, type FdInfo } from '../native.js';
+import { pendingSignals } from './pending-signals.js';
 import type { Process } from './tracees.js';
 
 /**
  * Descriptors the kernel implements (pipes, local sockets, eventfds,
- * terminals, timerfds...), seen and adjusted through the addon without
- * disturbing the tracee. Regular files, directories and block devices never
+ * terminals, timerfds, signalfds...), seen and adjusted through the addon
+ * without disturbing the tracee. What a signalfd read gives is the
+ * kernel's: its ssi_pid names a sender by real pid (read is a notified
+ * call, which no exit stop follows to rewrite it). Regular files, directories and block devices never
  * block; a terminal is the user's, and waiting on it in the kernel is allowed.
  */
 export type { FdInfo };
@@ -37,7 +40,15 @@ export interface KernelFds {
 
 /** The tracees' descriptors, through the addon, asked of a live thread of the process (they share them). */
 export const kernelFds: KernelFds = {
-  inspect: (process, fd) => ptrace.inspectFd(process.liveTid, fd),
+  inspect(process, fd) {
+    const info = ptrace.inspectFd(process.liveTid, fd);
+    // A signalfd polled from here would show simterpose's own signals: it is readable when one of its mask is pending for the tracee.
+    if (info?.kind === 'other') {
+      const mask = signalfdMask(process, fd);
+      if (mask !== undefined) info.readable = (pendingSignals(process.pid, process.liveTid) & mask) !== 0n;
+    }
+    return info;
+  },
   setNonblocking: (process, fd, nonblocking) => ptrace.setFdNonblocking(process.liveTid, fd, nonblocking),
   setTimerTicks: (process, fd, ticks, tag) => ptrace.setTimerTicks(process.liveTid, fd, ticks, tag),
   timerfdTag(process, fd) {
@@ -62,6 +73,20 @@ export const kernelFds: KernelFds = {
     return limit[1] === 'unlimited' ? Number.POSITIVE_INFINITY : Number(limit[1]);
   },
 };
+
+/** The signals a signalfd takes, from its /proc/PID/fdinfo ("sigmask:" in hex); undefined for any other descriptor. */
+function signalfdMask(process: Process, fd: number): bigint | undefined {
+  let info: string;
+  try {
+    info = readFileSync(`/proc/${process.liveTid}/fdinfo/${fd}`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const mask = SIGNALFD_MASK.exec(info);
+  return mask === null ? undefined : BigInt(`0x${mask[1]}`);
+}
+
+const SIGNALFD_MASK = /^sigmask:\s*([0-9a-f]+)$/m;
 
 /** The soft limit of "Max open files" in /proc/PID/limits. */
 const OPEN_FILES_LIMIT = /^Max open files\s+(\d+|unlimited)/m;

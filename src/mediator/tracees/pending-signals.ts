@@ -27,8 +27,13 @@ export function deliverableSignal(thread: Thread, mask?: bigint): DeliverableSig
 
 /** Whether `signal` is pending for `thread`, or for its whole process (false when it is gone). */
 export function isPending(thread: Thread, signal: number): boolean {
-  const field = signalFields(thread);
-  return field !== undefined && ((field('SigPnd') | field('ShdPnd')) & signalBit(signal)) !== 0n;
+  return (pendingSignals(thread.process.pid, thread.tid) & signalBit(signal)) !== 0n;
+}
+
+/** The signals pending for thread `tid` of process `pid` or for the whole process, as a bit set (none when it is gone). */
+export function pendingSignals(pid: number, tid: number): bigint {
+  const field = statusSignalFields(pid, tid);
+  return field === undefined ? 0n : field('SigPnd') | field('ShdPnd');
 }
 
 /** The signal mask of a thread that sits at a syscall stop (0 when it is gone). */
@@ -38,9 +43,13 @@ export function signalMask(thread: Thread): bigint {
 
 /** Reads the signal fields (SigPnd, ShdPnd, SigBlk) of a thread's /proc status; undefined when it is gone. */
 function signalFields(thread: Thread): ((name: string) => bigint) | undefined {
+  return statusSignalFields(thread.process.pid, thread.tid);
+}
+
+function statusSignalFields(pid: number, tid: number): ((name: string) => bigint) | undefined {
   let status: string;
   try {
-    status = readFileSync(`/proc/${thread.process.pid}/task/${thread.tid}/status`, 'latin1');
+    status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'latin1');
   } catch {
     return undefined;
   }
