@@ -24,6 +24,7 @@ use napi_derive::napi;
 
 use crate::errors::{errno_error, invalid, last_errno, last_error, Result};
 use crate::id_map::IdMap;
+use crate::personality::{self, Randomization};
 use crate::{fds, ptrace, seccomp};
 
 #[napi(object)]
@@ -91,6 +92,8 @@ struct ChildPlan {
   notifies: bool,
   cpu_set: Option<libc::cpu_set_t>,
   stdio: [Option<i32>; 3],
+  /// The persona that turns address randomization off, when the machine lets us set it.
+  persona: Option<libc::c_ulong>,
 }
 
 fn c_string(what: &str, value: &str) -> Result<CString> {
@@ -119,6 +122,10 @@ impl ChildPlan {
       notifies: !notified.is_empty() && !opts.trap_all,
       cpu_set,
       stdio: [opts.stdin, opts.stdout, opts.stderr],
+      persona: match personality::randomization() {
+        Randomization::TurnOff(persona) => Some(persona),
+        Randomization::AlreadyOff | Randomization::Refused => None,
+      },
     })
   }
 }
@@ -406,9 +413,10 @@ unsafe fn run_child(plan: &ChildPlan, go_fd: i32, listener: &AtomicI32, failure:
     libc::fcntl(target as i32, libc::F_SETFD, 0);
   }
 
-  let persona = libc::personality(0xffff_ffff);
-  if persona < 0 || libc::personality((persona | libc::ADDR_NO_RANDOMIZE) as libc::c_ulong) < 0 {
-    fail(Stage::Personality);
+  if let Some(persona) = plan.persona {
+    if libc::personality(persona) < 0 {
+      fail(Stage::Personality);
+    }
   }
   if let Some(set) = &plan.cpu_set {
     if libc::sched_setaffinity(0, mem::size_of::<libc::cpu_set_t>(), set) < 0 {
