@@ -5,6 +5,7 @@ import { registerRun } from './commands/run.js';
 import { registerSyscalls } from './commands/syscalls.js';
 import { registerPlatform } from './commands/platform.js';
 import { registerCalibrate } from './commands/calibrate.js';
+import { registerDoctor } from './commands/doctor.js';
 import { simterposeVersion } from './version.js';
 
 /** Builds the command tree; each command lives in src/commands and only wires options to the library. */
@@ -18,6 +19,7 @@ export function buildProgram(programArgv: () => string[] = () => [], commandLine
   registerPlatform(program);
   registerSyscalls(program);
   registerCalibrate(program);
+  registerDoctor(program);
   return program;
 }
 

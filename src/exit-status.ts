@@ -3,6 +3,8 @@
  * "Exit status"): each declared here once.
  */
 export const EXIT_STATUS = {
+  /** `simterpose doctor`: this machine lacks a piece simterpose needs to run. */
+  machineUnfit: 1,
   /** A usage mistake: a bad option, a missing file, an unknown host. */
   usage: 2,
   /** A bug in simterpose itself (EX_SOFTWARE). */

@@ -173,7 +173,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
       for (const start of starts) mediator.launchAt(start.spec, start.times, (process) => launched.push(process));
     } catch (error) {
       // Nothing ran: there is nothing to report.
-      if (error instanceof SpawnError) throw new UserError(`cannot execute '${error.program}': ${error.reason}`, undefined, EXIT_STATUS.cannotExecute);
+      if (error instanceof SpawnError) throw new UserError(`cannot execute '${error.program}': ${error.reason}`, spawnHint(error), EXIT_STATUS.cannotExecute);
       throw error;
     }
     options.signal?.addEventListener('abort', interrupt);
@@ -271,6 +271,11 @@ function runReport(run: RunDescription, recorder: RunRecorder, sim: Simulation, 
     ),
     processes,
   };
+}
+
+/** A program that could not start for want of what simterpose needs of the machine (ptrace, seccomp), not for its own fault. */
+function spawnHint(error: SpawnError): string | undefined {
+  return /^(ptrace|seccomp|prctl)\(/.test(error.message) ? '`simterpose doctor` tells what this machine lacks' : undefined;
 }
 
 const RANDOMIZATION_KEPT =
