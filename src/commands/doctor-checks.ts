@@ -21,6 +21,7 @@ export function runChecks(): Check[] {
   const traced = tracedRun(false);
   return [
     nodeCheck(),
+    kernelCheck(),
     yamaCheck(),
     ptraceCheck(traced),
     seccompCheck(traced),
@@ -58,6 +59,19 @@ function nodeCheck(): Check {
     ok,
     needed: true,
     detail: ok ? `${process.version} (simterpose needs ${wanted})` : `${process.version} is too old: simterpose needs Node.js ${wanted}`,
+  };
+}
+
+/** simterpose reaches programs' descriptors (pipes, sockets) with pidfd_getfd, which came in Linux 5.6. */
+function kernelCheck(): Check {
+  const ok = !kernelBefore(5, 6);
+  return {
+    name: 'Linux',
+    ok,
+    needed: true,
+    detail: ok
+      ? `${release()} (simterpose needs 5.6, for pidfd_getfd)`
+      : `${release()} is too old: simterpose reaches programs' descriptors with pidfd_getfd (Linux 5.6)`,
   };
 }
 

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { release } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as ptrace from '../../native/ptrace-rs/index.js';
@@ -30,6 +31,7 @@ describe('simterpose doctor', () => {
     const checks = parsed(json);
     expect([...checks.keys()]).toEqual([
       'Node.js',
+      'Linux',
       'Yama ptrace_scope',
       'ptrace',
       'seccomp filters',
@@ -44,6 +46,7 @@ describe('simterpose doctor', () => {
     // The test suite runs programs under simterpose here: whatever a run needs is there.
     for (const check of checks.values()) if (check.needed) expect(check.ok, check.detail).toBe(true);
     expect(checks.get('Node.js')!.detail).toContain(process.version);
+    expect(checks.get('Linux')!.detail).toContain(release());
     const yama = '/proc/sys/kernel/yama/ptrace_scope';
     expect(checks.get('Yama ptrace_scope')!.detail).toMatch(existsSync(yama) ? new RegExp(`^${readFileSync(yama, 'utf8').trim()}: `) : /^no Yama here/);
 
