@@ -1,28 +1,25 @@
 import { Command, CommanderError } from 'commander';
-import { readFileSync } from 'node:fs';
 import { UserError } from './errors.js';
 import { EXIT_STATUS } from './exit-status.js';
 import { registerRun } from './commands/run.js';
 import { registerSyscalls } from './commands/syscalls.js';
 import { registerPlatform } from './commands/platform.js';
 import { registerCalibrate } from './commands/calibrate.js';
-
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
+import { registerDoctor } from './commands/doctor.js';
+import { simterposeVersion } from './version.js';
 
 /** Builds the command tree; each command lives in src/commands and only wires options to the library. */
-export function buildProgram(programArgv: () => string[] = () => []): Command {
+export function buildProgram(programArgv: () => string[] = () => [], commandLine: string[] = []): Command {
   const program = new Command('simterpose')
     .description('Run real, unmodified Linux programs as if each ran on a host of a simulated SimGrid platform.')
-    .version(packageVersion())
+    .version(simterposeVersion())
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  registerRun(program, programArgv);
+  registerRun(program, programArgv, commandLine);
   registerPlatform(program);
   registerSyscalls(program);
   registerCalibrate(program);
+  registerDoctor(program);
   return program;
 }
 
@@ -32,7 +29,8 @@ export async function main(argv: string[]): Promise<number> {
   const separator = argv.indexOf('--');
   const ours = separator < 0 ? argv : argv.slice(0, separator);
   const theirs = separator < 0 ? [] : argv.slice(separator + 1);
-  const program = buildProgram(() => theirs);
+  // commander's argv starts with node and the script, as process.argv does.
+  const program = buildProgram(() => theirs, argv.slice(2));
   try {
     await program.parseAsync(ours);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

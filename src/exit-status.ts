@@ -3,6 +3,8 @@
  * "Exit status"): each declared here once.
  */
 export const EXIT_STATUS = {
+  /** `simterpose doctor`: this machine lacks a piece simterpose needs to run. */
+  machineUnfit: 1,
   /** A usage mistake: a bad option, a missing file, an unknown host. */
   usage: 2,
   /** A bug in simterpose itself (EX_SOFTWARE). */
@@ -37,17 +39,20 @@ export function shellStatus(exit: ProcessExit): number {
  * run's status is the run-failed one (128+N for an interruption by signal N,
  * 127 for cannot-execute, 70 for a bug).
  */
-export type RunEnd =
-  | 'completed'
-  | 'stop-time'
-  | 'wall-limit'
-  | 'interrupted'
-  | 'deadlock'
-  | 'unsupported-syscall'
-  | 'no-route'
-  | 'system-limit'
-  | 'cannot-execute'
-  | 'internal-error';
+export const RUN_ENDS = [
+  'completed',
+  'stop-time',
+  'wall-limit',
+  'interrupted',
+  'deadlock',
+  'unsupported-syscall',
+  'no-route',
+  'system-limit',
+  'cannot-execute',
+  'internal-error',
+] as const;
+
+export type RunEnd = (typeof RUN_ENDS)[number];
 
 /** The ends of a run cut short. */
 export type FailedRunEnd = Exclude<RunEnd, 'completed' | 'stop-time'>;

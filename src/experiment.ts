@@ -1,26 +1,31 @@
 import { closeSync, existsSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { RunFailedError, UserError } from './errors.js';
-import { Mediator, SpawnError, type LaunchSpec, type LaunchTimes, type RunOutcome } from './mediator/mediator.js';
+import { addressRandomizationDisabled, Mediator, SpawnError, type LaunchSpec, type LaunchTimes, type RunOutcome } from './mediator/mediator.js';
 import { CapturedOutput, OutputDirectory, routeOutputs } from './output.js';
 import { shownPid } from './report/ids.js';
 import { ProgressLine } from './report/progress.js';
+import { processesCsv } from './report/csv.js';
+import { describeRun } from './report/description.js';
 import { RunRecorder } from './report/recorder.js';
+import { hostTotals, linkTotals } from './report/totals.js';
 import { chromeTrace } from './report/trace.js';
-import type { RunEnd, RunReport } from './report/types.js';
+import type { RunDescription, RunEnd, RunReport } from './report/types.js';
 import { StraceFormatter } from './mediator/strace/formatter.js';
 import type { Process, Thread } from './mediator/tracees/tracees.js';
 import { EXIT_STATUS, shellStatus, stoppedAsPlanned } from './exit-status.js';
 import { resolveProgram } from './program-path.js';
 import { crashNotice, cutShort } from './run-end.js';
 import { resolveRunOptions, type RunOptions } from './run-options.js';
-import { loadSimulation, parseDeployment } from './sim/index.js';
+import { loadSimulation, parseDeployment, type Simulation } from './sim/index.js';
 
 export interface ExperimentOptions extends RunOptions {
   /** SimGrid platform file. */
   platform: string;
   /** The program to run and its arguments (or a deployment). */
   command?: string[];
+  /** The words after `simterpose` on the command line, for the report (the CLI gives them). */
+  commandLine?: string[];
   /** A SimGrid deployment file: programs, their hosts and start times (instead of `command`). */
   deployment?: string;
   /**
@@ -36,11 +41,13 @@ export interface ExperimentOptions extends RunOptions {
   progress?: NodeJS.WriteStream;
   /**
    * Told, in one line each as it happens, what the user should know: which
-   * CPU model was chosen when it was not given, and each process that
-   * crashed (killed by a signal that dumps core, or by a SIGKILL from
-   * outside the run).
+   * CPU model was chosen when it was not given (`cpu-model`), that programs
+   * keep address-space randomization because this machine refuses to turn
+   * it off (`address-randomization`, once per run), and each process that
+   * crashed (`crash`: killed by a signal that dumps core, or by a SIGKILL
+   * from outside the run).
    */
-  onNotice?: (message: string) => void;
+  onNotice?: (message: string, kind: NoticeKind) => void;
   /**
    * Stops the run when aborted (the CLI's Ctrl-C and SIGTERM): the processes
    * left are killed, the report and the trace written, and runExperiment
@@ -53,6 +60,9 @@ export interface ExperimentOptions extends RunOptions {
   env?: Record<string, string | undefined>;
   cwd?: string;
 }
+
+/** What a notice is about: the CLI's --quiet keeps warnings and crashes, and drops the rest. */
+export type NoticeKind = 'cpu-model' | 'address-randomization' | 'crash';
 
 export interface ProcessSummary {
   /** The virtual pid, in its host's namespace: what the program saw and printed. */
@@ -116,16 +126,32 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
   const wallStart = performance.now();
   const outputDir = options.outputDir === undefined ? undefined : new OutputDirectory(options.outputDir);
   const straceOutput = openStrace(options.strace, outputDir);
-  const recorder = new RunRecorder({ timeline: options.trace !== undefined, hostOf: (address) => mediator.network.addresses.hostAt(address) });
+  const recorder = new RunRecorder({
+    timeline: options.trace !== undefined,
+    hostOf: (address) => mediator.network.addresses.hostAt(address),
+    routeLinks: (from, to) => sim.route(from, to).links,
+  });
   const mediator: Mediator = new Mediator({
     ...settings,
     sim,
     strace: straceOutput === undefined ? undefined : new StraceFormatter(straceOutput.write, () => mediator.scheduler.now),
     observer: recorder,
-    onCrash: (process, signal) => options.onNotice?.(crashNotice(process, signal, mediator.scheduler.now)),
+    onCrash: (process, signal) => options.onNotice?.(crashNotice(process, signal, mediator.scheduler.now), 'crash'),
   });
   if (settings.cpuModelChosen && settings.cpuModel.model === 'cputime')
-    options.onNotice?.(cputimeNotice(mediator.stopOverheadNs, mediator.notificationOverheadNs));
+    options.onNotice?.(cputimeNotice(mediator.stopOverheadNs, mediator.notificationOverheadNs), 'cpu-model');
+  const randomizationOff = addressRandomizationDisabled();
+  if (!randomizationOff) options.onNotice?.(RANDOMIZATION_KEPT, 'address-randomization');
+  const description = describeRun({
+    commandLine: options.commandLine,
+    options,
+    resolved: settings,
+    command: options.command,
+    platform: options.platform,
+    deployment: options.deployment,
+    simgrid: sim.settings,
+    addressRandomizationDisabled: randomizationOff,
+  });
   const captured = options.captureOutput === false ? undefined : new CapturedOutput();
   const route = routeOutputs(
     mediator,
@@ -147,7 +173,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
       for (const start of starts) mediator.launchAt(start.spec, start.times, (process) => launched.push(process));
     } catch (error) {
       // Nothing ran: there is nothing to report.
-      if (error instanceof SpawnError) throw new UserError(`cannot execute '${error.program}': ${error.reason}`, undefined, EXIT_STATUS.cannotExecute);
+      if (error instanceof SpawnError) throw new UserError(`cannot execute '${error.program}': ${error.reason}`, spawnHint(error), EXIT_STATUS.cannotExecute);
       throw error;
     }
     options.signal?.addEventListener('abort', interrupt);
@@ -167,9 +193,10 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     failure ??= outcome === undefined ? undefined : cutShort(outcome, { now, wallLimit: settings.wallLimit, abortReason: options.signal?.reason });
     const end = failure === undefined ? outcome!.end : failure instanceof RunFailedError ? failure.end : 'internal-error';
     const exitCode = failure === undefined ? runStatus(starts.length, launched, mediator) : failureStatus(failure);
-    const report = recorder.report(exitCode, now, end);
-    if (options.report !== undefined) writeJson('--report', options.report, report);
-    if (options.trace !== undefined) writeJson('--trace', options.trace, chromeTrace(recorder, hostNames));
+    const report = runReport(description, recorder, sim, { exitCode, virtualTime: now, end });
+    if (options.report !== undefined) writeText('--report', options.report, json(report));
+    if (options.reportCsv !== undefined) writeText('--report-csv', options.reportCsv, processesCsv(report.processes));
+    if (options.trace !== undefined) writeText('--trace', options.trace, json(chromeTrace(recorder, hostNames)));
     const result = experimentResult(report, recorder, captured, mediator, (performance.now() - wallStart) / 1000);
     if (failure instanceof RunFailedError) failure.result = result;
     if (failure !== undefined) throw failure;
@@ -223,9 +250,44 @@ function experimentResult(
   };
 }
 
-function writeJson(option: string, path: string, value: unknown): void {
+/** The report of a run described by `run`, from what the recorder saw. */
+function runReport(run: RunDescription, recorder: RunRecorder, sim: Simulation, outcome: { exitCode: number; virtualTime: number; end: RunEnd }): RunReport {
+  const processes = recorder.processReports(outcome.virtualTime);
+  const pairs = recorder.hostPairs();
+  return {
+    version: 3,
+    run,
+    end: outcome.end,
+    virtualTime: outcome.virtualTime,
+    exitCode: outcome.exitCode,
+    hosts: hostTotals(
+      processes,
+      pairs,
+      sim.hosts().map((host) => host.name),
+    ),
+    links: linkTotals(
+      pairs,
+      sim.links().map((link) => link.name),
+    ),
+    processes,
+  };
+}
+
+/** A program that could not start for want of what simterpose needs of the machine (ptrace, seccomp), not for its own fault. */
+function spawnHint(error: SpawnError): string | undefined {
+  return /^(ptrace|seccomp|prctl)\(/.test(error.message) ? '`simterpose doctor` tells what this machine lacks' : undefined;
+}
+
+const RANDOMIZATION_KEPT =
+  "this machine refuses personality(ADDR_NO_RANDOMIZE) (a container's seccomp profile?): programs keep address-space randomization, and the addresses they see vary from run to run";
+
+function json(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+function writeText(option: string, path: string, text: string): void {
   try {
-    writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`);
+    writeFileSync(path, text);
   } catch (error) {
     throw new UserError(`${option}: cannot write ${path}: ${(error as Error).message}`);
   }

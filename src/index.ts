@@ -3,10 +3,21 @@ export {
   runExperiment,
   type ExperimentOptions,
   type ExperimentResult,
+  type NoticeKind,
   type ProcessOutput,
   type ProcessSummary,
 } from './experiment.js';
-export type { ProcessReport, RunEnd, RunReport, StopCause } from './report/types.js';
+export type {
+  HostReport,
+  InputFile,
+  LinkReport,
+  ProcessReport,
+  RunDescription,
+  RunEnd,
+  RunReport,
+  SettingReport,
+  StopCause,
+} from './report/types.js';
 export type { ChromeTrace, TraceEvent } from './report/trace.js';
 export { formatSummary } from './report/summary.js';
 export { RunFailedError, UserError } from './errors.js';

@@ -45,6 +45,8 @@ export interface RunOptions {
   cpuThreshold?: number;
   /** Write the run's report (a RunReport) to this JSON file. */
   report?: string;
+  /** Write each process's row of the report (host, pid, status, virtual dates, CPU time, bytes) to this CSV file. */
+  reportCsv?: string;
   /** Write a Chrome trace-event JSON file (for Perfetto or chrome://tracing) of the run's virtual timeline. */
   trace?: string;
   /** Each process's stdout, stderr (and strace with `strace: true`) in its own file: DIR/HOST/NAME.PID.stdout... */
@@ -137,6 +139,10 @@ export const RUN_OPTIONS: { readonly [K in keyof RunOptions]-?: OptionSpec<NonNu
     parse: parseNumber,
   },
   report: { flag: '--report <file.json>', help: "write the run's report (processes, statuses, virtual times, bytes) as JSON" },
+  reportCsv: {
+    flag: '--report-csv <file.csv>',
+    help: "write the report's processes as CSV: a row per process (host, pid, status, virtual dates, CPU time, bytes)",
+  },
   trace: { flag: '--trace <file.json>', help: 'write a Chrome trace-event file of the virtual timeline (open it in ui.perfetto.dev)' },
   outputDir: { flag: '--output-dir <dir>', help: "each process's stdout, stderr and strace in its own file: DIR/HOST/NAME.PID.stdout" },
   stopTime: {
@@ -224,10 +230,13 @@ export function resolveRunOptions(options: RunOptions): ResolvedRunOptions {
 /** What the run writes must be writable before any program runs: a run is not to be lost to a typo at its end. */
 function checkOutputs(options: RunOptions): void {
   if (options.report !== undefined) checkOutputFile('--report', options.report);
+  if (options.reportCsv !== undefined) checkOutputFile('--report-csv', options.reportCsv);
   if (options.trace !== undefined) checkOutputFile('--trace', options.trace);
   if (typeof options.strace === 'string') checkOutputFile('--strace', options.strace);
   if (options.outputDir !== undefined) checkOutputFolder('--output-dir', options.outputDir);
-  const files = [options.report, options.trace, typeof options.strace === 'string' ? options.strace : undefined].filter((file) => file !== undefined);
+  const files = [options.report, options.reportCsv, options.trace, typeof options.strace === 'string' ? options.strace : undefined].filter(
+    (file) => file !== undefined,
+  );
   const same = files.find((file, i) => files.some((other, j) => j < i && resolve(other) === resolve(file)));
   if (same !== undefined) throw new UserError(`${same} is given for two outputs of the run: each needs its own file`);
 }

@@ -9,6 +9,13 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/**
+ * Whether the programs spawned run without address-space randomization
+ * (personality ADDR_NO_RANDOMIZE), as they do unless the machine refuses it
+ * (a container's seccomp profile): they then keep the randomization it gives.
+ */
+export declare function addressRandomizationDisabled(): boolean
+
 /** The CPUs this process may run on (its affinity), in order. */
 export declare function allowedCpus(): Array<number>
 

@@ -2,7 +2,7 @@ import { type Command, Option } from 'commander';
 import type { LevelWithSilent } from 'pino';
 import { RunFailedError, UserError } from '../errors.js';
 import { EXIT_STATUS } from '../exit-status.js';
-import { runExperiment, type ExperimentResult } from '../experiment.js';
+import { runExperiment, type ExperimentResult, type NoticeKind } from '../experiment.js';
 import { LOG_LEVELS, setLogLevel } from '../log.js';
 import { formatSummary } from '../report/summary.js';
 import { RUN_OPTIONS, type OptionSpec, type RunOptions } from '../run-options.js';
@@ -56,7 +56,7 @@ function runOptionsOf(options: CliOptions): RunOptions {
  * `simterpose run <platform.xml> [options] -- <program> [args]`. The words
  * after `--` are the program's: main() sets them aside before commander parses.
  */
-export function registerRun(program: Command, programArgv: () => string[]): void {
+export function registerRun(program: Command, programArgv: () => string[], commandLine: string[]): void {
   const command = program
     .command('run')
     .description('Run a program under simterpose, on a host of a SimGrid platform.')
@@ -65,7 +65,7 @@ export function registerRun(program: Command, programArgv: () => string[]): void
   for (const spec of Object.values<OptionSpec<unknown>>(RUN_OPTIONS)) command.addOption(cliOption(spec));
   command
     .addOption(new Option('--log-level <level>', 'log verbosity').choices(LOG_LEVELS).default('warn'))
-    .option('--quiet', 'no summary table at the end and no progress line')
+    .option('--quiet', 'no summary table at the end, no progress line, no notice of the CPU model chosen (warnings and crashes are still told)')
     .addHelpText('after', EXAMPLES)
     .action(async (platform: string, deployment: string | undefined, options: CliOptions) => {
       setLogLevel(options.logLevel);
@@ -88,11 +88,13 @@ export function registerRun(program: Command, programArgv: () => string[]): void
           ...runOptionsOf(options),
           platform,
           command,
+          commandLine,
           deployment,
           captureOutput: false,
           progress: options.quiet === true ? undefined : process.stderr,
-          // Crashes too, even with --quiet: they are results of the run, not decoration.
-          onNotice: (message) => process.stderr.write(`simterpose: ${message}\n`),
+          onNotice: (message, kind) => {
+            if (options.quiet !== true || !QUIETED.has(kind)) process.stderr.write(`simterpose: ${message}\n`);
+          },
           signal: interruption.signal,
         });
         summarize(result);
@@ -106,6 +108,13 @@ export function registerRun(program: Command, programArgv: () => string[]): void
       }
     });
 }
+
+/**
+ * Notices --quiet leaves out: what simterpose chose for the user. Crashes
+ * are results of the run, and a warning tells what the results are worth:
+ * those are told even then.
+ */
+const QUIETED: ReadonlySet<NoticeKind> = new Set(['cpu-model']);
 
 /** Signals that stop a run: its processes are killed and its results written. */
 const STOPPING_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];

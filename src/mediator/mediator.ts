@@ -138,6 +138,16 @@ function notificationsWork(): boolean {
   return false;
 }
 
+/**
+ * Whether programs run without address-space randomization, as simterpose
+ * starts them unless this machine refuses personality(ADDR_NO_RANDOMIZE)
+ * (Docker's default seccomp profile does): they then keep the randomization
+ * the container gives them, and the addresses they see vary from run to run.
+ */
+export function addressRandomizationDisabled(): boolean {
+  return ptrace.addressRandomizationDisabled();
+}
+
 /** CPU time a tracee may use without any stop before it is preempted so that others can run. */
 const PREEMPT_QUANTUM_MS = 20;
 

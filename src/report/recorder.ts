@@ -7,7 +7,7 @@ import { SocketFile } from '../mediator/sockets/socket-file.js';
 import type { Wait } from '../mediator/loop/waits.js';
 import { shellStatus } from '../exit-status.js';
 import { shownPid } from './ids.js';
-import type { ProcessReport, RunEnd, RunReport } from './types.js';
+import type { ProcessReport } from './types.js';
 
 /** A thread's row in the trace. */
 export interface Track {
@@ -17,6 +17,8 @@ export interface Track {
   readonly process: Process;
   /** 1 for a process's first thread, then 2, 3... */
   readonly index: number;
+  /** The thread's virtual tid: what the program saw (its process's pid for the first thread). */
+  readonly tid: number;
 }
 
 export type SpanCategory = 'compute' | 'sleep' | 'wait';
@@ -52,6 +54,17 @@ export interface Comm {
   receiver?: CommEnd;
 }
 
+/** The transfers from one host to another: what their route's links carried. */
+export interface HostPairTally {
+  readonly from: string;
+  readonly to: string;
+  /** The links of their route, read as the first one started (the engine may be gone when the report is written). */
+  readonly links: readonly string[];
+  transfers: number;
+  /** Payload bytes. */
+  bytes: number;
+}
+
 interface ProcessRecord {
   readonly process: Process;
   /** Read as it starts: a parent that exits first leaves its orphans without one. */
@@ -82,6 +95,8 @@ export interface RecorderOptions {
   timeline: boolean;
   /** The host a virtual address belongs to, to tell which transfers a read takes. */
   hostOf: (address: string) => string | undefined;
+  /** The links of the route from one host to another, for the report's per-link totals. */
+  routeLinks: (from: string, to: string) => readonly string[];
 }
 
 /**
@@ -98,6 +113,8 @@ export class RunRecorder implements MediatorObserver {
   private readonly threadCounts = new Map<Process, number>();
   readonly spans: Span[] = [];
   readonly comms: Comm[] = [];
+  /** Transfers by source host, then destination host. */
+  private readonly pairs = new Map<string, Map<string, HostPairTally>>();
   /** Transfers arrived on a host that no read took yet, oldest first. */
   private readonly unread = new Map<string, Comm[]>();
 
@@ -160,6 +177,7 @@ export class RunRecorder implements MediatorObserver {
   }
 
   commStarted(fromHost: string, toHost: string, bytes: number, date: number): number {
+    this.tally(fromHost, toHost, bytes);
     if (!this.options.timeline) return 0;
     const comm: Comm = { id: this.comms.length + 1, fromHost, toHost, bytes, start: date };
     const sender = this.current;
@@ -192,8 +210,13 @@ export class RunRecorder implements MediatorObserver {
     else list.push(comm);
   }
 
-  /** The report of a finished run, processes in the order they started. */
-  report(exitCode: number, virtualTime: number, end: RunEnd): RunReport {
+  /** The transfers between each two hosts so far. */
+  hostPairs(): HostPairTally[] {
+    return [...this.pairs.values()].flatMap((destinations) => [...destinations.values()]);
+  }
+
+  /** Each process of a run that ended at `virtualTime`, in the order they started. */
+  processReports(virtualTime: number): ProcessReport[] {
     const processes: ProcessReport[] = [];
     for (const record of this.records.values()) {
       const { process } = record;
@@ -213,7 +236,7 @@ export class RunRecorder implements MediatorObserver {
         bytesReceived: record.bytesReceived,
       });
     }
-    return { version: 2, end, virtualTime, exitCode, processes };
+    return processes;
   }
 
   /** Every process, in the order they started. */
@@ -224,6 +247,21 @@ export class RunRecorder implements MediatorObserver {
   /** Every track, in creation order. */
   allTracks(): Track[] {
     return [...this.tracks.values()];
+  }
+
+  private tally(from: string, to: string, bytes: number): void {
+    let destinations = this.pairs.get(from);
+    if (destinations === undefined) {
+      destinations = new Map();
+      this.pairs.set(from, destinations);
+    }
+    let pair = destinations.get(to);
+    if (pair === undefined) {
+      pair = { from, to, links: this.options.routeLinks(from, to), transfers: 0, bytes: 0 };
+      destinations.set(to, pair);
+    }
+    pair.transfers++;
+    pair.bytes += bytes;
   }
 
   private closeWait(thread: Thread, date: number): void {
@@ -238,7 +276,7 @@ export class RunRecorder implements MediatorObserver {
     if (track === undefined) {
       const index = (this.threadCounts.get(thread.process) ?? 0) + 1;
       this.threadCounts.set(thread.process, index);
-      track = { id: this.tracks.size + 1, host: thread.process.host, process: thread.process, index };
+      track = { id: this.tracks.size + 1, host: thread.process.host, process: thread.process, index, tid: thread.vtid };
       this.tracks.set(thread, track);
     }
     return track;

@@ -1,38 +1,99 @@
 import type { ProcessReport, RunReport } from './types.js';
 import { formatBytes, formatDuration } from './units.js';
 
-const HEADERS = ['HOST', 'PID', 'COMMAND', 'EXIT', 'START', 'END', 'CPU', 'SENT', 'RECEIVED'];
-/** Numbers read best right-aligned, names left-aligned. */
-const RIGHT_ALIGNED = new Set(['PID', 'START', 'END', 'CPU', 'SENT', 'RECEIVED']);
-const MAX_COMMAND_WIDTH = 32;
-/** Past this many processes, only the programs started from the command line or deployment get a row. */
-const MAX_ROWS = 20;
+/** What the summary reads of a report. */
+export type SummarizedRun = Pick<RunReport, 'end' | 'virtualTime' | 'exitCode' | 'processes'>;
 
-/** The table printed at the end of a run: one row per process, then the run's virtual and wall time. */
-export function formatSummary(report: RunReport, wallTime: number): string {
-  const shown = report.processes.length <= MAX_ROWS ? report.processes : report.processes.filter((p) => p.parent === null);
-  const rows = shown.map((p) => [
-    p.host,
-    String(p.pid),
-    shorten(p.command),
-    exitColumn(p),
-    formatDuration(p.start),
-    formatDuration(p.end),
-    formatDuration(p.cpuTime),
-    formatBytes(p.bytesSent),
-    formatBytes(p.bytesReceived),
-  ]);
-  const widths = HEADERS.map((header, column) => Math.max(header.length, ...rows.map((row) => row[column]!.length)));
+/** Past this many processes, rows are groups: one per program and host. */
+const MAX_ROWS = 20;
+const MAX_COMMAND_WIDTH = 32;
+
+interface Table {
+  headers: string[];
+  /** Numbers read best right-aligned, names left-aligned. */
+  rightAligned: ReadonlySet<string>;
+  rows: string[][];
+}
+
+/**
+ * The table printed at the end of a run: one row per process, or past 20
+ * processes one row per program and host (how many, how they exited, the
+ * first start and last end, the CPU time and bytes of them all); then the
+ * run's virtual and wall time.
+ */
+export function formatSummary(report: SummarizedRun, wallTime: number): string {
+  const table = report.processes.length <= MAX_ROWS ? processTable(report.processes) : groupTable(report.processes);
+  const widths = table.headers.map((header, column) => Math.max(header.length, ...table.rows.map((row) => row[column]!.length)));
   const line = (cells: string[]): string =>
     cells
-      .map((cell, column) => (RIGHT_ALIGNED.has(HEADERS[column]!) ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!)))
+      .map((cell, column) => (table.rightAligned.has(table.headers[column]!) ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!)))
       .join('  ')
       .trimEnd();
-  const table = [line(HEADERS), ...rows.map(line)].join('\n');
-  const hidden = report.processes.length - shown.length;
-  const more = hidden === 0 ? '' : `(and ${hidden} processes they started: see --report)\n`;
+  const lines = [line(table.headers), ...table.rows.map(line)].join('\n');
   const count = report.processes.length;
-  return `${table}\n${more}${processes(count)}, virtual time ${formatDuration(report.virtualTime)}, wall time ${formatDuration(wallTime)}, exit status ${report.exitCode}\n${stopLine(report)}`;
+  return `${lines}\n${processes(count)}, virtual time ${formatDuration(report.virtualTime)}, wall time ${formatDuration(wallTime)}, exit status ${report.exitCode}\n${stopLine(report)}`;
+}
+
+function processTable(reports: readonly ProcessReport[]): Table {
+  return {
+    headers: ['HOST', 'PID', 'COMMAND', 'EXIT', 'START', 'END', 'CPU', 'SENT', 'RECEIVED'],
+    rightAligned: new Set(['PID', 'START', 'END', 'CPU', 'SENT', 'RECEIVED']),
+    rows: reports.map((p) => [
+      p.host,
+      String(p.pid),
+      shorten(p.command),
+      exitColumn(p),
+      formatDuration(p.start),
+      formatDuration(p.end),
+      formatDuration(p.cpuTime),
+      formatBytes(p.bytesSent),
+      formatBytes(p.bytesReceived),
+    ]),
+  };
+}
+
+/** Processes of one program on one host, in the order the first of them started. */
+function groupTable(reports: readonly ProcessReport[]): Table {
+  const groups = new Map<string, ProcessReport[]>();
+  for (const process of reports) {
+    const key = `${process.host}\0${process.command}`;
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, [process]);
+    else group.push(process);
+  }
+  return {
+    headers: ['HOST', 'PROCESSES', 'COMMAND', 'EXIT', 'FIRST START', 'LAST END', 'CPU', 'SENT', 'RECEIVED'],
+    rightAligned: new Set(['PROCESSES', 'FIRST START', 'LAST END', 'CPU', 'SENT', 'RECEIVED']),
+    rows: [...groups.values()].map((group) => [
+      group[0]!.host,
+      String(group.length),
+      shorten(group[0]!.command),
+      exitCounts(group),
+      formatDuration(Math.min(...group.map((p) => p.start))),
+      formatDuration(Math.max(...group.map((p) => p.end))),
+      formatDuration(sum(group, (p) => p.cpuTime)),
+      formatBytes(sum(group, (p) => p.bytesSent)),
+      formatBytes(sum(group, (p) => p.bytesReceived)),
+    ]),
+  };
+}
+
+/** How a group's processes ended: the one way they all did, or each way with how many (`0 ×18, signal 9 ×2`), most first. */
+function exitCounts(group: readonly ProcessReport[]): string {
+  const counts = new Map<string, number>();
+  for (const process of group) {
+    const exit = exitColumn(process);
+    counts.set(exit, (counts.get(exit) ?? 0) + 1);
+  }
+  if (counts.size === 1) return [...counts.keys()][0]!;
+  return [...counts.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .map(([exit, count]) => `${exit} ×${count}`)
+    .join(', ');
+}
+
+function sum(group: readonly ProcessReport[], value: (process: ProcessReport) => number): number {
+  return group.reduce((total, process) => total + value(process), 0);
 }
 
 /** A process simterpose killed was stopped; the others show their exit code or the signal that ended them. */
@@ -42,7 +103,7 @@ function exitColumn(process: ProcessReport): string {
 }
 
 /** At the stop time, how many processes it found running; a run cut short says why in its own message. */
-function stopLine(report: RunReport): string {
+function stopLine(report: SummarizedRun): string {
   if (report.end !== 'stop-time') return '';
   const running = report.processes.filter((p) => p.stopped === 'stop-time').length;
   return `stopped at ${formatDuration(report.virtualTime)} (--stop-time): ${processes(running)} ${running === 1 ? 'was' : 'were'} still running\n`;

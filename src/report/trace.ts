@@ -10,8 +10,10 @@ export interface TraceEvent {
   /** Microseconds of virtual time. */
   ts?: number;
   dur?: number;
+  /** The host's track (hosts numbered from 1 in platform order). */
   pid: number;
-  tid?: number;
+  /** The thread's track inside it, or 0 for the host's own events (its name, the transfers it sends). */
+  tid: number;
   id?: number;
   bp?: 'e';
   args?: Record<string, string | number>;
@@ -31,12 +33,20 @@ const micros = (seconds: number): number => Math.round(seconds * 1e9) / 1e3;
 /** In microseconds, from the rounded dates, so that a span that ends where the next begins never overlaps it. */
 const duration = (start: number, end: number): number => Math.round((micros(end) - micros(start)) * 1e3) / 1e3;
 
+/** The program's own ids of the thread a track shows, which the trace's pid and tid (its tracks) are not. */
+function programIds(track: Track): { pid: number; tid: number } {
+  return { pid: shownPid(track.process), tid: track.tid };
+}
+
 /**
  * The run as a Chrome trace: a process track per host (in platform order),
  * a thread track per simulated thread inside it, spans for computing,
  * sleeping and waiting, each transfer as an async span on its source host,
  * and a flow arrow from the send that started a transfer to the read that
- * first took its bytes.
+ * first took its bytes. Every event has a pid (its host's track) and a tid
+ * (its thread's track, 0 for the host's own); an event of a thread, or a
+ * transfer a thread's send started, carries in its args the virtual pid and
+ * tid the program saw (those of the report).
  */
 export function chromeTrace(recorder: RunRecorder, hostNames: string[]): ChromeTrace {
   const hostPids = new Map(hostNames.map((name, index) => [name, index + 1]));
@@ -44,12 +54,12 @@ export function chromeTrace(recorder: RunRecorder, hostNames: string[]): ChromeT
   const metadata: TraceEvent[] = [];
   const usedHosts = new Set<string>([...recorder.allTracks().map((t) => t.host), ...recorder.comms.map((c) => c.fromHost)]);
   for (const host of hostNames.filter((name) => usedHosts.has(name))) {
-    metadata.push({ name: 'process_name', ph: 'M', pid: pidOf(host), args: { name: host } });
-    metadata.push({ name: 'process_sort_index', ph: 'M', pid: pidOf(host), args: { sort_index: pidOf(host) } });
+    metadata.push({ name: 'process_name', ph: 'M', pid: pidOf(host), tid: 0, args: { name: host } });
+    metadata.push({ name: 'process_sort_index', ph: 'M', pid: pidOf(host), tid: 0, args: { sort_index: pidOf(host) } });
   }
   for (const track of recorder.allTracks()) {
-    metadata.push({ name: 'thread_name', ph: 'M', pid: pidOf(track.host), tid: track.id, args: { name: trackName(track) } });
-    metadata.push({ name: 'thread_sort_index', ph: 'M', pid: pidOf(track.host), tid: track.id, args: { sort_index: track.id } });
+    metadata.push({ name: 'thread_name', ph: 'M', pid: pidOf(track.host), tid: track.id, args: { name: trackName(track), ...programIds(track) } });
+    metadata.push({ name: 'thread_sort_index', ph: 'M', pid: pidOf(track.host), tid: track.id, args: { sort_index: track.id, ...programIds(track) } });
   }
 
   const timed: TraceEvent[] = [];
@@ -64,8 +74,8 @@ export function chromeTrace(recorder: RunRecorder, hostNames: string[]): ChromeT
       dur: duration(span.start, span.end),
       pid: pidOf(span.track.host),
       tid: span.track.id,
+      args: span.flops === undefined ? programIds(span.track) : { flops: span.flops, ...programIds(span.track) },
     };
-    if (span.flops !== undefined) event.args = { flops: span.flops };
     timed.push(event);
   }
   const markers = new Map<string, TraceEvent>();
@@ -73,7 +83,7 @@ export function chromeTrace(recorder: RunRecorder, hostNames: string[]): ChromeT
     const key = `${track.id}@${date}`;
     let event = markers.get(key);
     if (event === undefined) {
-      event = { name: syscall, cat: 'net', ph: 'X', ts: micros(date), dur: MARKER_US, pid: pidOf(track.host), tid: track.id };
+      event = { name: syscall, cat: 'net', ph: 'X', ts: micros(date), dur: MARKER_US, pid: pidOf(track.host), tid: track.id, args: programIds(track) };
       markers.set(key, event);
       timed.push(event);
     } else if (!event.name.split(' + ').includes(syscall)) {
@@ -84,14 +94,34 @@ export function chromeTrace(recorder: RunRecorder, hostNames: string[]): ChromeT
   for (const comm of recorder.comms) {
     if (comm.bytes === 0 || comm.end === undefined) continue;
     const from = pidOf(comm.fromHost);
-    timed.push({ name: transferName(comm), cat: 'transfer', ph: 'b', ts: micros(comm.start), pid: from, id: comm.id, args: { bytes: comm.bytes } });
-    timed.push({ name: transferName(comm), cat: 'transfer', ph: 'e', ts: micros(comm.end), pid: from, id: comm.id });
     const { sender, receiver } = comm;
+    const senderIds = sender === undefined ? {} : programIds(sender.track);
+    timed.push({
+      name: transferName(comm),
+      cat: 'transfer',
+      ph: 'b',
+      ts: micros(comm.start),
+      pid: from,
+      tid: 0,
+      id: comm.id,
+      args: { bytes: comm.bytes, ...senderIds },
+    });
+    timed.push({ name: transferName(comm), cat: 'transfer', ph: 'e', ts: micros(comm.end), pid: from, tid: 0, id: comm.id, args: senderIds });
     if (sender === undefined || receiver === undefined) continue;
     const send = marker(sender.track, sender.date, sender.syscall);
     const receive = marker(receiver.track, receiver.date, receiver.syscall);
-    timed.push({ name: 'bytes', cat: 'flow', ph: 's', ts: send.ts!, pid: send.pid, tid: send.tid!, id: comm.id });
-    timed.push({ name: 'bytes', cat: 'flow', ph: 'f', bp: 'e', ts: receive.ts!, pid: receive.pid, tid: receive.tid!, id: comm.id });
+    timed.push({ name: 'bytes', cat: 'flow', ph: 's', ts: send.ts!, pid: send.pid, tid: send.tid, id: comm.id, args: programIds(sender.track) });
+    timed.push({
+      name: 'bytes',
+      cat: 'flow',
+      ph: 'f',
+      bp: 'e',
+      ts: receive.ts!,
+      pid: receive.pid,
+      tid: receive.tid,
+      id: comm.id,
+      args: programIds(receiver.track),
+    });
   }
   // Earlier first; at one date, longer slices first so that they enclose the shorter ones. The sort is stable: ties keep the order of recording.
   timed.sort((a, b) => a.ts! - b.ts! || (b.dur ?? 0) - (a.dur ?? 0));

@@ -3,24 +3,85 @@ import type { ProcessExit, RunEnd, StopCause } from '../exit-status.js';
 export type { RunEnd, StopCause };
 
 /**
- * What `--report FILE.json` writes and `runExperiment` returns as `report`.
- * Only what the simulation decides is in it (no wall time, no real pids once
- * those are virtual), so the same experiment gives the same bytes. Keys are
- * written in the order declared here. Times are virtual seconds since the
- * experiment started; byte counts are what programs passed to and got from
- * their sockets' send and receive calls.
+ * What `--report FILE.json` writes and `runExperiment` returns as `report`;
+ * schema/report.schema.json describes it for scripts, and tests hold every
+ * report simterpose writes to it. First what was run (`run`), then what came
+ * of it. Only what the experiment decides is in it (no wall time, no real
+ * pids once those are virtual), so the same experiment on the same machine
+ * gives the same bytes. Keys are written in the order declared here. Times
+ * are virtual seconds since the experiment started; `bytesSent` and
+ * `bytesReceived` are what programs passed to and got from their sockets'
+ * send and receive calls.
  */
 export interface RunReport {
-  /** Changes when the shape does (2: the run's `end` and each process's `stopped`). */
-  version: 2;
+  /** Changes when the shape does (3: `run`, `hosts` and `links`). */
+  version: 3;
+  /** What was run, and with what: enough to run it again and to tell two runs apart. */
+  run: RunDescription;
   /** How the run ended. */
   end: RunEnd;
   /** Virtual time when the last process ended. */
   virtualTime: number;
   /** The status a shell would report for the run (see ExperimentResult.exitCode). */
   exitCode: number;
+  /** Totals of each host where a process ran or which sent or received a transfer, in platform order. */
+  hosts: HostReport[];
+  /** Totals of each link a transfer crossed, in platform order. */
+  links: LinkReport[];
   /** Every process, including those programs forked, in the order they started. */
   processes: ProcessReport[];
+}
+
+export interface RunDescription {
+  /** simterpose's version (package.json). */
+  simterpose: string;
+  /** The words after `simterpose` on the command line, or null for a run started through runExperiment. */
+  commandLine: string[] | null;
+  /** The run's options (RunOptions, with their defaults applied), as `runExperiment` takes them. */
+  options: Record<string, unknown>;
+  /** The program and its arguments, for a run of one program; null for a deployment. */
+  command: string[] | null;
+  seed: number;
+  /** How computing cost virtual time. */
+  cpuModel: { model: 'instructions' | 'cputime' | 'none'; flopsPerInstruction: number; referenceSpeed: number; threshold: number };
+  /** Whether programs ran without address-space randomization (false where the machine refuses it: a container). */
+  addressRandomizationDisabled: boolean;
+  /** SimGrid's settings in force, with where each came from (simterpose's default, the platform, the run's cfg). */
+  simgrid: SettingReport[];
+  platform: InputFile;
+  /** Null for a run of one program. */
+  deployment: InputFile | null;
+}
+
+export interface SettingReport {
+  name: string;
+  value: string;
+  origin: 'default' | 'platform' | 'cfg';
+}
+
+export interface InputFile {
+  /** As given to the run. */
+  path: string;
+  /** sha256 of its bytes, in hex: the same digest tells the same file. */
+  sha256: string;
+}
+
+export interface HostReport {
+  name: string;
+  /** Processes that ran there. */
+  processes: number;
+  /** Their virtual CPU time. */
+  cpuTime: number;
+  bytesSent: number;
+  bytesReceived: number;
+}
+
+export interface LinkReport {
+  name: string;
+  /** SimGrid comms that crossed it: TCP flights, acknowledgements and control segments, UDP datagrams. */
+  transfers: number;
+  /** Payload bytes those comms carried (without headers, acknowledgements or handshakes). */
+  bytes: number;
 }
 
 export interface ProcessReport {

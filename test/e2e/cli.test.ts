@@ -2,10 +2,11 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ChromeTrace, RunReport } from '../../src/index.js';
+import type { ChromeTrace } from '../../src/index.js';
 import { appPath, runNative, runSimterpose } from '../helpers/apps.js';
 import { isLive, liveDescendants, startSimterpose, waitFor } from '../helpers/cli-process.js';
 import { REPO_ROOT } from '../helpers/paths.js';
+import { readReport } from '../helpers/report-schema.js';
 
 const CLI = join(REPO_ROOT, 'bin', 'simterpose.js');
 const simterpose = (...args: string[]) => runNative([process.execPath, CLI, ...args]);
@@ -169,7 +170,7 @@ describe('no tracee outlives simterpose', () => {
       expect(result.stderr.trimEnd().split('\n').at(-1)).toMatch(
         new RegExp(`^simterpose: interrupted by ${signal} at virtual time [^:]+: 3 processes were still running and were killed$`),
       );
-      const written = JSON.parse(readFileSync(report, 'utf8')) as RunReport;
+      const written = readReport(report);
       expect(written).toMatchObject({ end: 'interrupted', exitCode: 128 + constants.signals[signal] });
       expect(written.processes.map((p) => p.stopped)).toEqual(['interrupted', 'interrupted', 'interrupted']);
       expect((JSON.parse(readFileSync(trace, 'utf8')) as ChromeTrace).traceEvents.length).toBeGreaterThan(0);

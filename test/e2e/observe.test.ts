@@ -1,11 +1,14 @@
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ChromeTrace, RunReport, TraceEvent } from '../../src/index.js';
+import type { ChromeTrace, TraceEvent } from '../../src/index.js';
+import * as ptrace from '../../native/ptrace-rs/index.js';
 import { loadSimulation } from '../../src/sim/index.js';
 import { appPath, runCli, runNative, shellStatus, type RunResult } from '../helpers/apps.js';
 import { REPO_ROOT } from '../helpers/paths.js';
+import { readReport } from '../helpers/report-schema.js';
 
 const CLI = join(REPO_ROOT, 'bin', 'simterpose.js');
 const PLATFORM = 'test/fixtures/platforms/net-two-hosts.xml';
@@ -46,9 +49,9 @@ describe('the report (--report)', () => {
       const file = join(scratch(), 'report.json');
       const result = await simterpose(['--network', mode, '--cpu-model', 'none', '--report', file, PLATFORM, DEPLOYMENT]);
       expect(shellStatus(result), result.stderr).toBe(0);
-      const report = JSON.parse(readFileSync(file, 'utf8')) as RunReport;
-      expect(Object.keys(report)).toEqual(['version', 'end', 'virtualTime', 'exitCode', 'processes']);
-      expect(report).toMatchObject({ version: 2, end: 'completed', exitCode: 0 });
+      const report = readReport(file);
+      expect(Object.keys(report)).toEqual(['version', 'run', 'end', 'virtualTime', 'exitCode', 'hosts', 'links', 'processes']);
+      expect(report).toMatchObject({ version: 3, end: 'completed', exitCode: 0 });
       const [receiver, sender, sleeper] = report.processes;
       expect(report.processes).toHaveLength(3);
       expect(Object.keys(receiver!)).toEqual([
@@ -88,14 +91,119 @@ describe('the report (--report)', () => {
       // Half a second after it started sleeping, which is soon after its start.
       expect(sleeper!.end).toBeGreaterThanOrEqual(0.502 - 1e-9);
       expect(report.virtualTime).toBe(Math.max(...report.processes.map((p) => p.end)));
+
+      // Per host, the sums of its processes; per link, what crossed it: the megabyte and the segments around it.
+      expect(report.hosts).toEqual([
+        { name: 'alice', processes: 2, cpuTime: 0, bytesSent: 1e6, bytesReceived: 0 },
+        { name: 'bob', processes: 1, cpuTime: 0, bytesSent: 0, bytesReceived: 1e6 },
+      ]);
+      expect(report.links.map((link) => [link.name, link.bytes])).toEqual([['wire', 1e6]]);
+      // At most one flight per 1448-byte segment, each acknowledged, plus the handshake and the two FINs with their ACKs.
+      expect(report.links[0]!.transfers).toBeGreaterThan(2);
+      expect(report.links[0]!.transfers).toBeLessThanOrEqual(2 * Math.ceil(1e6 / 1448) + 7);
     },
   );
+
+  it('says what was run: version, command line, options with their defaults, seed, CPU model, SimGrid settings, the digests of the inputs', async () => {
+    const file = join(scratch(), 'report.json');
+    const args = ['--seed', '7', '--cpu-model', 'none', '--cfg', 'network/model:LV08', '--report', file, PLATFORM, DEPLOYMENT];
+    const result = await simterpose(args);
+    expect(shellStatus(result), result.stderr).toBe(0);
+    const { run } = readReport(file);
+    const sha256 = (path: string) =>
+      createHash('sha256')
+        .update(readFileSync(join(REPO_ROOT, path)))
+        .digest('hex');
+    const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(run).toEqual({
+      simterpose: pkg.version,
+      commandLine: ['run', ...args],
+      options: {
+        cpu: 'auto',
+        epoch: '2000-01-01T00:00:00Z',
+        seed: 7,
+        cpuModel: 'none',
+        flopsPerInstruction: 1,
+        referenceSpeed: 1e9,
+        cpuThreshold: 1e5,
+        report: file,
+        cfg: { 'network/model': 'LV08' },
+        network: 'full',
+        notifySyscalls: true,
+      },
+      command: null,
+      seed: 7,
+      cpuModel: { model: 'none', flopsPerInstruction: 1, referenceSpeed: 1e9, threshold: 1e5 },
+      addressRandomizationDisabled: true,
+      simgrid: [
+        { name: 'network/crosstraffic', value: '0', origin: 'default' },
+        { name: 'network/TCP-gamma', value: '0', origin: 'default' },
+        { name: 'network/model', value: 'LV08', origin: 'cfg' },
+      ],
+      platform: { path: PLATFORM, sha256: sha256(PLATFORM) },
+      deployment: { path: DEPLOYMENT, sha256: sha256(DEPLOYMENT) },
+    });
+  });
+
+  it('--report-csv writes a row per process, as the report has them', async () => {
+    const dir = scratch();
+    const result = await simterpose([
+      '--cpu-model',
+      'none',
+      '--report',
+      join(dir, 'report.json'),
+      '--report-csv',
+      join(dir, 'report.csv'),
+      PLATFORM,
+      DEPLOYMENT,
+    ]);
+    expect(shellStatus(result), result.stderr).toBe(0);
+    const report = readReport(join(dir, 'report.json'));
+    const text = readFileSync(join(dir, 'report.csv'), 'utf8');
+    expect(text.endsWith('\r\n')).toBe(true);
+    const [header, ...rows] = text
+      .slice(0, -2)
+      .split('\r\n')
+      .map((line) => line.split(','));
+    expect(header).toEqual([
+      'host',
+      'pid',
+      'parent',
+      'command',
+      'exit_code',
+      'exit_signal',
+      'status',
+      'stopped',
+      'start',
+      'end',
+      'cpu_time',
+      'bytes_sent',
+      'bytes_received',
+    ]);
+    expect(rows.map((row) => Object.fromEntries(header!.map((column, i) => [column, row[i]])))).toEqual(
+      report.processes.map((p) => ({
+        host: p.host,
+        pid: String(p.pid),
+        parent: '',
+        command: p.command,
+        exit_code: '0',
+        exit_signal: '',
+        status: '0',
+        stopped: '',
+        start: String(p.start),
+        end: String(p.end),
+        cpu_time: '0',
+        bytes_sent: String(p.bytesSent),
+        bytes_received: String(p.bytesReceived),
+      })),
+    );
+  });
 
   it('counts the CPU time the CPU model charged', async () => {
     const file = join(scratch(), 'report.json');
     const result = await simterpose(['--cpu-model', 'cputime', '--report', file, 'platforms/two-hosts.xml', '--', appPath('compute_loop'), '200000000']);
     expect(shellStatus(result), result.stderr).toBe(0);
-    const [loop] = (JSON.parse(readFileSync(file, 'utf8')) as RunReport).processes;
+    const [loop] = readReport(file).processes;
     expect(loop!.cpuTime).toBeGreaterThan(0.01);
     expect(loop!.cpuTime).toBeLessThanOrEqual(loop!.end - loop!.start + 1e-9);
   });
@@ -129,6 +237,18 @@ describe('the summary table', () => {
   });
 });
 
+describe('--quiet', () => {
+  it('also drops the notice of the CPU model simterpose chose, which is told otherwise', async () => {
+    const [told, quiet] = await Promise.all([simterpose([PLATFORM, DEPLOYMENT]), simterpose(['--quiet', PLATFORM, DEPLOYMENT])]);
+    for (const result of [told, quiet]) expect(shellStatus(result), result.stderr).toBe(0);
+    // Where the hardware counter is missing, simterpose takes the cputime model and says so.
+    const notice = /^simterpose: cpu model: cputime \(no hardware instruction counter here/m;
+    if (ptrace.instructionCounterAvailable()) expect(told.stderr).not.toMatch(notice);
+    else expect(told.stderr).toMatch(notice);
+    expect(quiet.stderr).toBe('');
+  });
+});
+
 describe('the trace (--trace)', () => {
   async function traceOf(args: string[]): Promise<ChromeTrace> {
     const file = join(scratch(), 'trace.json');
@@ -141,8 +261,8 @@ describe('the trace (--trace)', () => {
     const { traceEvents: events } = await traceOf(['--cpu-model', 'cputime']);
     const names = (name: string) => events.filter((e) => e.ph === 'M' && e.name === name).map((e) => [e.pid, e.tid, e.args!['name']]);
     expect(names('process_name')).toEqual([
-      [1, undefined, 'alice'],
-      [2, undefined, 'bob'],
+      [1, 0, 'alice'],
+      [2, 0, 'bob'],
     ]);
     const threads = names('thread_name');
     expect(threads).toHaveLength(3);
@@ -176,6 +296,33 @@ describe('the trace (--trace)', () => {
     }
   });
 
+  it("gives every event a pid and a tid, and each thread's events the pid and tid the program saw, as the report lists them", async () => {
+    const dir = scratch();
+    const result = await simterpose(['--cpu-model', 'cputime', '--report', join(dir, 'report.json'), '--trace', join(dir, 'trace.json'), PLATFORM, DEPLOYMENT]);
+    expect(shellStatus(result), result.stderr).toBe(0);
+    const report = readReport(join(dir, 'report.json'));
+    const { traceEvents: events } = JSON.parse(readFileSync(join(dir, 'trace.json'), 'utf8')) as ChromeTrace;
+    const hostTracks = new Map([
+      ['alice', 1],
+      ['bob', 2],
+    ]);
+    const processes = new Set(report.processes.map((p) => `${hostTracks.get(p.host)} ${p.pid}`));
+    const seen = new Set<string>();
+    for (const event of events) {
+      expect(Number.isInteger(event.pid), JSON.stringify(event)).toBe(true);
+      expect(Number.isInteger(event.tid), JSON.stringify(event)).toBe(true);
+      const ids = event.args ?? {};
+      // Host-wide events (its name, transfers no send started) belong to no thread.
+      if (event.tid === 0 && !('pid' in ids)) continue;
+      expect(processes, JSON.stringify(event)).toContain(`${event.pid} ${ids['pid']}`);
+      // Single-threaded programs: each thread's tid is its process's pid.
+      expect(ids['tid'], JSON.stringify(event)).toBe(ids['pid']);
+      seen.add(`${event.pid} ${ids['pid']}`);
+    }
+    expect(seen).toEqual(processes);
+    for (const thread of events.filter((e) => e.name === 'thread_name')) expect(thread.args!['name']).toMatch(new RegExp(` ${thread.args!['pid']}$`));
+  });
+
   it.each(['full', 'translate'])('draws a flow from each send on alice to the read that takes its bytes on bob (--network %s)', async (mode) => {
     const { traceEvents: events } = await traceOf(['--network', mode, '--cpu-model', 'none']);
     const starts = events.filter((e) => e.ph === 's');
@@ -204,8 +351,9 @@ describe('the trace (--trace)', () => {
 
 describe('reruns', () => {
   it('give the same report and trace, byte for byte', async () => {
+    // The same command line, files included: the report records it.
+    const dir = scratch();
     const run = async () => {
-      const dir = scratch();
       const result = await simterpose([
         '--quiet',
         '--cpu-model',

@@ -34,6 +34,7 @@ describe('an output simterpose could not write is refused before any program run
       /^--report: cannot write .*\/missing\/report\.json: folder .*\/missing does not exist$/,
     ],
     ['a report that is a folder', '--report', folder, /^--report: cannot write .*: it is a folder$/],
+    ['a CSV report that is a folder', '--report-csv', folder, /^--report-csv: cannot write .*: it is a folder$/],
     ['a report under a file', '--report', join(file, 'report.json'), /^--report: cannot write .*: a folder on its way is a file$/],
     [
       'a trace on /proc',
@@ -86,10 +87,10 @@ describe('an output simterpose could not write is refused before any program run
     expect(existsSync(marker)).toBe(false);
   });
 
-  it('the same report and trace file', async () => {
+  it.each([['--trace'], ['--report-csv']])('the same file for the report and %s', async (other) => {
     const report = join(scratch(), 'run.json');
     const marker = join(scratch(), 'marker');
-    const result = await runTouching(['--report', report, '--trace', report], marker);
+    const result = await runTouching(['--report', report, other, report], marker);
     expect(result.status).toBe(2);
     expect(result.stderr).toBe(`simterpose: ${report} is given for two outputs of the run: each needs its own file\n`);
     expect(existsSync(marker)).toBe(false);

@@ -2,10 +2,11 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RunFailedError, runExperiment, type ChromeTrace, type ExperimentOptions, type RunReport } from '../../src/index.js';
+import { RunFailedError, runExperiment, type ChromeTrace, type ExperimentOptions } from '../../src/index.js';
 import { appPath, runNative, shellStatus, type RunResult } from '../helpers/apps.js';
 import { startSimterpose, waitFor } from '../helpers/cli-process.js';
 import { REPO_ROOT } from '../helpers/paths.js';
+import { expectValidReport, readReport } from '../helpers/report-schema.js';
 
 // Every run ends, and always with its results: at the stop time, at an
 // actor's kill_time, past the wall-clock limit, on an interruption, on a
@@ -65,8 +66,8 @@ describe('--stop-time', () => {
     );
     // simterpose's own SIGKILLs are no crash.
     expect(result.stderr).not.toContain('killed by');
-    const written = readJson<RunReport>(report);
-    expect(written).toMatchObject({ version: 2, end: 'stop-time', virtualTime: 3600, exitCode: 0 });
+    const written = readReport(report);
+    expect(written).toMatchObject({ version: 3, end: 'stop-time', virtualTime: 3600, exitCode: 0 });
     for (const process of written.processes) expect(process).toMatchObject({ exit: { signal: 9 }, status: 137, stopped: 'stop-time', end: 3600 });
   });
 
@@ -86,6 +87,9 @@ describe('--stop-time', () => {
       ['bob', 137, 'stop-time'],
       ['alice', 3, null],
     ]);
+    // The report runExperiment returns is the one --report would write: no command line, the options as given.
+    expectValidReport(result.report);
+    expect(result.report.run).toMatchObject({ commandLine: null, command: null, options: { stopTime: 10, cpuModel: 'none' } });
   });
 
   it('never starts a program due at or after it, and a run that ends before it is completed', async () => {
@@ -143,7 +147,7 @@ describe('--wall-limit', () => {
       /^simterpose: wall-clock limit of 1 s reached \(--wall-limit\) at virtual time [^:]+: 1 process was still running and was killed$/,
     );
     expect(result.stderr).toMatch(/^alice +1000 +\S*never_exits +stopped /m);
-    expect(readJson<RunReport>(report)).toMatchObject({ end: 'wall-limit', exitCode: 125, processes: [{ stopped: 'wall-limit' }] });
+    expect(readReport(report)).toMatchObject({ end: 'wall-limit', exitCode: 125, processes: [{ stopped: 'wall-limit' }] });
   });
 
   it('makes runExperiment reject with the results of the run', async () => {
@@ -182,7 +186,7 @@ describe('a run cut short still writes its results', () => {
     expect(result.stderr).toMatch(/^1 process, virtual time .*, exit status 125$/m);
     expect(result.stderr).toMatch(message);
     expect(result.stderr.indexOf('exit status 125')).toBeLessThan(result.stderr.search(message));
-    expect(readJson<RunReport>(report)).toMatchObject({ end, exitCode: 125, processes: [{ stopped: end, exit: { signal: 9 } }] });
+    expect(readReport(report)).toMatchObject({ end, exitCode: 125, processes: [{ stopped: end, exit: { signal: 9 } }] });
     expect(Array.isArray(readJson<ChromeTrace>(trace).traceEvents)).toBe(true);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatProgress } from '../../src/report/progress.js';
-import { formatSummary } from '../../src/report/summary.js';
-import type { ProcessReport, RunReport } from '../../src/report/types.js';
+import { formatSummary, type SummarizedRun } from '../../src/report/summary.js';
+import type { ProcessReport } from '../../src/report/types.js';
 import { formatBytes, formatDuration } from '../../src/report/units.js';
 
 describe('units', () => {
@@ -26,8 +26,7 @@ describe('units', () => {
   });
 });
 
-const REPORT: RunReport = {
-  version: 2,
+const REPORT: SummarizedRun = {
   end: 'completed',
   virtualTime: 4.903698802,
   exitCode: 1,
@@ -75,20 +74,35 @@ describe('the summary table', () => {
     ]);
   });
 
-  it('past 20 processes, has rows only for the programs it was given, and says how many more there are', () => {
-    const children = Array.from({ length: 20 }, (_, i) => ({ ...REPORT.processes[0]!, pid: 100 + i, parent: 7, command: 'sh' }));
-    const big = { ...REPORT, processes: [...REPORT.processes, ...children] };
-    const lines = formatSummary(big, 1).split('\n');
-    expect(lines).toHaveLength(6);
-    expect(lines[3]).toBe('(and 20 processes they started: see --report)');
-    expect(lines[4]).toMatch(/^22 processes, /);
-    const small = { ...REPORT, processes: [...REPORT.processes, ...children.slice(0, 18)] };
-    expect(formatSummary(small, 1).split('\n')).toHaveLength(20 + 3);
+  it('past 20 processes, has a row per program and host: how many, how they ended, first start, last end and their totals', () => {
+    const [server, client] = REPORT.processes as [ProcessReport, ProcessReport];
+    const shells = Array.from({ length: 19 }, (_, i) => ({
+      ...server,
+      pid: 100 + i,
+      parent: 7,
+      command: 'sh',
+      start: 1 + i,
+      end: 2 + i,
+      cpuTime: 0.001,
+      bytesSent: 10,
+    }));
+    const crashed = { ...shells[0]!, pid: 200, exit: { signal: 11, core: true }, status: 139 };
+    const big: SummarizedRun = { ...REPORT, processes: [server, client, ...shells, crashed] };
+    expect(formatSummary(big, 1).split('\n')).toEqual([
+      'HOST   PROCESSES  COMMAND         EXIT                 FIRST START  LAST END     CPU   SENT  RECEIVED',
+      'bob            1  net_tcp_server  0                            0 s    4.77 s  1.3 ms   1 MB      1 MB',
+      'alice          1  ./client        signal 9                    1 ms     4.9 s     0 s   21 B       0 B',
+      'bob           20  sh              0 ×19, signal 11 ×1          1 s      20 s   20 ms  200 B     20 MB',
+      '22 processes, virtual time 4.9 s, wall time 1 s, exit status 1',
+      '',
+    ]);
+    // 20 processes still get a row each.
+    expect(formatSummary({ ...REPORT, processes: [server, client, ...shells.slice(0, 18)] }, 1).split('\n')).toHaveLength(20 + 3);
   });
 
   it('shows processes simterpose killed as stopped, and after the totals how many the stop time found running', () => {
     const [server, client] = REPORT.processes as [ProcessReport, ProcessReport];
-    const stopped: RunReport = {
+    const stopped: SummarizedRun = {
       ...REPORT,
       end: 'stop-time',
       virtualTime: 3600,

@@ -15,6 +15,7 @@ mod fds;
 mod id_map;
 mod memory;
 mod notify;
+mod personality;
 mod preempt;
 mod process;
 mod ptrace;
@@ -43,6 +44,14 @@ fn address(addr: i64) -> u64 {
 #[napi]
 pub fn spawn(opts: SpawnOptions) -> Result<i32> {
   spawn::spawn(&opts)
+}
+
+/// Whether the programs spawned run without address-space randomization
+/// (personality ADDR_NO_RANDOMIZE), as they do unless the machine refuses it
+/// (a container's seccomp profile): they then keep the randomization it gives.
+#[napi]
+pub fn address_randomization_disabled() -> bool {
+  personality::randomization() != personality::Randomization::Refused
 }
 
 /// Waits for the next stop of `tid` (-1: any tracee); with `nohang` returns 0 if

@@ -24,6 +24,7 @@ use napi_derive::napi;
 
 use crate::errors::{errno_error, invalid, last_errno, last_error, Result};
 use crate::id_map::IdMap;
+use crate::personality::{self, Randomization};
 use crate::{fds, ptrace, seccomp};
 
 #[napi(object)]
@@ -91,6 +92,8 @@ struct ChildPlan {
   notifies: bool,
   cpu_set: Option<libc::cpu_set_t>,
   stdio: [Option<i32>; 3],
+  /// The persona that turns address randomization off, when the machine lets us set it.
+  persona: Option<libc::c_ulong>,
 }
 
 fn c_string(what: &str, value: &str) -> Result<CString> {
@@ -119,6 +122,10 @@ impl ChildPlan {
       notifies: !notified.is_empty() && !opts.trap_all,
       cpu_set,
       stdio: [opts.stdin, opts.stdout, opts.stderr],
+      persona: match personality::randomization() {
+        Randomization::TurnOff(persona) => Some(persona),
+        Randomization::AlreadyOff | Randomization::Refused => None,
+      },
     })
   }
 }
@@ -219,7 +226,11 @@ struct ChildFailure {
 /// What the child's entry point receives through clone's argument pointer.
 struct ChildArgs<'a> {
   plan: &'a ChildPlan,
+  /// The go pipe's read end, where the child waits to be seized.
   go_fd: i32,
+  /// Its write end: the child closes its own copy at once (it has a descriptor
+  /// table of its own), so that a parent that closes its copy unseized ends the wait.
+  go_write_fd: i32,
   /// The child's number for its seccomp listener, written before its execve.
   listener: AtomicI32,
   failure: ChildFailure,
@@ -227,7 +238,7 @@ struct ChildArgs<'a> {
 
 extern "C" fn child_entry(arg: *mut libc::c_void) -> libc::c_int {
   let args = unsafe { &*(arg as *const ChildArgs) };
-  unsafe { run_child(args.plan, args.go_fd, &args.listener, &args.failure) }
+  unsafe { run_child(args.plan, args.go_fd, args.go_write_fd, &args.listener, &args.failure) }
 }
 
 /// Clones the child on its own stack, sharing our memory. Every signal is
@@ -253,7 +264,7 @@ pub fn spawn(opts: &SpawnOptions) -> Result<i32> {
   // They live until the child has exec'd or died: it runs on them until then.
   let stack = ChildStack::new()?;
   let failure = ChildFailure { stage: AtomicI32::new(0), errno: AtomicI32::new(0) };
-  let args = ChildArgs { plan: &plan, go_fd: go_pipe.read, listener: AtomicI32::new(-1), failure };
+  let args = ChildArgs { plan: &plan, go_fd: go_pipe.read, go_write_fd: go_pipe.write, listener: AtomicI32::new(-1), failure };
   let pid = clone_child(&args, &stack)?;
 
   go_pipe.close_read();
@@ -379,12 +390,14 @@ fn reported_failure(failure: &ChildFailure, path: &str, cwd: Option<&str>) -> Op
 }
 
 /// The child between clone and execve: raw syscalls on prepared data only.
-unsafe fn run_child(plan: &ChildPlan, go_fd: i32, listener: &AtomicI32, failure: &ChildFailure) -> ! {
+unsafe fn run_child(plan: &ChildPlan, go_fd: i32, go_write_fd: i32, listener: &AtomicI32, failure: &ChildFailure) -> ! {
   let fail = |stage: Stage| -> ! {
     failure.errno.store(*libc::__errno_location(), Ordering::Relaxed);
     failure.stage.store(stage as i32, Ordering::Release);
     libc::_exit(127)
   };
+  // A valid descriptor: this close cannot fail, and so leaves errno alone.
+  libc::close(go_write_fd);
 
   // Move the requested sources out of the way first, so that e.g. stdout taken
   // from the parent's fd 0 is not clobbered by the stdin dup2.
@@ -406,9 +419,10 @@ unsafe fn run_child(plan: &ChildPlan, go_fd: i32, listener: &AtomicI32, failure:
     libc::fcntl(target as i32, libc::F_SETFD, 0);
   }
 
-  let persona = libc::personality(0xffff_ffff);
-  if persona < 0 || libc::personality((persona | libc::ADDR_NO_RANDOMIZE) as libc::c_ulong) < 0 {
-    fail(Stage::Personality);
+  if let Some(persona) = plan.persona {
+    if libc::personality(persona) < 0 {
+      fail(Stage::Personality);
+    }
   }
   if let Some(set) = &plan.cpu_set {
     if libc::sched_setaffinity(0, mem::size_of::<libc::cpu_set_t>(), set) < 0 {
