@@ -137,8 +137,10 @@ export class TcpDirection {
   /** Sender's losses: the SACK scoreboard, recovery, and the retransmission timer (armed only where losses can happen). */
   private readonly recovery = new LossRecovery();
   private readonly timeout = new RetransmitTimeout();
-  /** When the retransmission timer expires, if no ACK moves it on meanwhile; a timer is pending while this is set. */
+  /** When the retransmission timer expires, if no ACK moves it on meanwhile (undefined: it is not running). */
   private timeoutAt: number | undefined;
+  /** The date of the transport timer that watches it (earlier ones replace later ones, which then do nothing). */
+  private timerAt: number | undefined;
 
   /**
    * @param keepsBytes whether the direction keeps the bytes themselves (full mediation)
@@ -516,19 +518,24 @@ export class TcpDirection {
       this.timeoutAt = undefined;
       return;
     }
-    const pending = this.timeoutAt !== undefined;
-    if (pending && !restart) return;
+    if (this.timeoutAt !== undefined && !restart) return;
     this.timeoutAt = this.transport.now() + this.timeout.seconds;
-    if (!pending) this.waitForTimeout(this.timeout.seconds);
+    if (this.timerAt === undefined || this.timeoutAt < this.timerAt) this.watchTimeout(this.timeoutAt);
   }
 
-  /** One pending timer per direction: when it fires early (the deadline moved on), it waits again for the rest. */
-  private waitForTimeout(seconds: number): void {
-    this.transport.after(seconds, () => {
+  /**
+   * A transport timer at `at` for the retransmission timer: ACKs move the
+   * deadline on without a timer each; when it fires before the deadline, it
+   * waits again for the rest.
+   */
+  private watchTimeout(at: number): void {
+    this.timerAt = at;
+    this.transport.after(at - this.transport.now(), () => {
+      if (this.timerAt !== at) return;
+      this.timerAt = undefined;
       if (this.timeoutAt === undefined) return;
-      const left = this.timeoutAt - this.transport.now();
-      if (left > 1e-9) {
-        this.waitForTimeout(left);
+      if (this.timeoutAt > this.transport.now()) {
+        this.watchTimeout(this.timeoutAt);
         return;
       }
       this.timeoutAt = undefined;

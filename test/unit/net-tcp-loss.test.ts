@@ -29,6 +29,17 @@ describe('the drop-tail queue in front of a bottleneck', () => {
     expect(queue.admit(5, FRAME)).toBe(3);
   });
 
+  it('takes a burst ending in a short segment whole when that segment fits', () => {
+    const queue = new DropTailQueue({ bytesPerSecond: 1e6, routeLatency: 0.01 });
+    const room = Math.floor(queue.limit / FRAME);
+    const spare = queue.limit - room * FRAME; // what is left once `room` full frames are in
+    expect(queue.admit(room - 1, FRAME)).toBe(room - 1);
+    expect(queue.admit(2, FRAME, spare + 1)).toBe(1);
+    queue.leave(FRAME);
+    expect(queue.admit(2, FRAME, spare)).toBe(2);
+    expect(queue.occupancy).toBe(queue.limit);
+  });
+
   it('is shared by the connections whose routes narrow at the same link', () => {
     const transport = new ManualTransport();
     const bottleneck = { link: 'link_UP', bytesPerSecond: 1e6, routeLatency: 0.01 };
@@ -253,5 +264,27 @@ describe('a connection losing segments at the bottleneck', () => {
     const read = child.recv(payload.length);
     expect(read instanceof SocketError ? read.code : read.equals(payload)).toBe(true);
     expect(congestionOf(client).bytes).toBeLessThan(1000 * MSS);
+  });
+
+  it('retransmits a tail loss, which nothing above can show, when the retransmission timer expires', () => {
+    const transport = new ManualTransport();
+    const bottleneck = { link: 'link_UP', bytesPerSecond: 1, routeLatency: 0.01 };
+    transport.bottleneckOfRoutes = bottleneck;
+    const net = new VirtualNetwork(HOSTS, transport);
+    const { client, child } = connection(net, transport, 5000);
+    const room = Math.floor(new DropTailQueue(bottleneck).limit / FRAME);
+    congestionOf(client).bytes = 1000 * MSS;
+    expect(client.send(Buffer.alloc((room + 2) * MSS, 7))).toBe((room + 2) * MSS);
+    transport.completeAll();
+    expect(child.available()).toBe(room * MSS);
+    expect(transport.pending).toEqual([]);
+    // One round trip measured (0 s here): the timeout is Linux's floor, 200 ms.
+    transport.advance(MIN_RTO_SECONDS - 0.001);
+    expect(transport.pending).toEqual([]);
+    transport.advance(0.002);
+    expect(transport.pending).toEqual([{ srcHost: 'a', dstHost: 'b', bytes: 2 * FRAME }]);
+    transport.completeAll();
+    expect(child.available()).toBe((room + 2) * MSS);
+    expect(congestionOf(client).bytes).toBe(MSS);
   });
 });

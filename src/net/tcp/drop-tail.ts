@@ -52,14 +52,11 @@ export class DropTailQueue {
    * first ones. The others are dropped.
    */
   admit(segments: number, segmentWire: number, lastWire = segmentWire): number {
-    let admitted = 0;
-    while (admitted < segments) {
-      const wire = admitted === segments - 1 ? lastWire : segmentWire;
-      if (this.held + wire > this.limit) break;
-      this.held += wire;
-      admitted++;
-    }
-    return admitted;
+    const room = this.limit - this.held;
+    const whole = Math.min(segments - 1, Math.max(0, Math.floor(room / segmentWire)));
+    const all = whole === segments - 1 && whole * segmentWire + lastWire <= room;
+    this.held += all ? whole * segmentWire + lastWire : whole * segmentWire;
+    return all ? segments : whole;
   }
 
   /** `wire` bytes that entered have crossed the link. */
