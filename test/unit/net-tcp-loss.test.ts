@@ -15,12 +15,18 @@ const FRAME = wireBytes(MSS);
 describe('the drop-tail queue in front of a bottleneck', () => {
   it('holds one bandwidth-delay product of the round trip plus 100 frames, beyond what the latency holds', () => {
     // 10 MB/s and 10 ms: 100 kB on their way, and 130 + 100 frames waiting, as link-emulator holds.
-    const queue = new DropTailQueue({ bytesPerSecond: 10e6, routeLatency: 0.01 });
+    const queue = new DropTailQueue({ bytesPerSecond: 10e6, routeLatency: 0.01, lookPeriod: 0 });
     expect(queue.limit).toBe(100e3 + (Math.floor(200e3 / FRAME) + QUEUE_SLACK_FRAMES) * FRAME);
   });
 
+  it("holds at least what the link carries in two look periods, the granularity of the model's ACK clock", () => {
+    // 100 Gbit/s without latency: 100 frames are 12 µs of it; looks come every 100 µs.
+    const queue = new DropTailQueue({ bytesPerSecond: 12.5e9, routeLatency: 0, lookPeriod: 100e-6 });
+    expect(queue.limit).toBe(2 * 12.5e9 * 100e-6);
+  });
+
   it('drops the tail of a burst it has no room for, and takes segments again once bytes have crossed', () => {
-    const queue = new DropTailQueue({ bytesPerSecond: 10e6, routeLatency: 0.01 });
+    const queue = new DropTailQueue({ bytesPerSecond: 10e6, routeLatency: 0.01, lookPeriod: 0 });
     const room = Math.floor(queue.limit / FRAME);
     expect(queue.admit(room - 2, FRAME)).toBe(room - 2);
     expect(queue.admit(5, FRAME)).toBe(2);
@@ -30,7 +36,7 @@ describe('the drop-tail queue in front of a bottleneck', () => {
   });
 
   it('takes a burst ending in a short segment whole when that segment fits', () => {
-    const queue = new DropTailQueue({ bytesPerSecond: 1e6, routeLatency: 0.01 });
+    const queue = new DropTailQueue({ bytesPerSecond: 1e6, routeLatency: 0.01, lookPeriod: 0 });
     const room = Math.floor(queue.limit / FRAME);
     const spare = queue.limit - room * FRAME; // what is left once `room` full frames are in
     expect(queue.admit(room - 1, FRAME)).toBe(room - 1);
@@ -42,7 +48,7 @@ describe('the drop-tail queue in front of a bottleneck', () => {
 
   it('is shared by the connections whose routes narrow at the same link', () => {
     const transport = new ManualTransport();
-    const bottleneck = { link: 'link_UP', bytesPerSecond: 1e6, routeLatency: 0.01 };
+    const bottleneck = { link: 'link_UP', bytesPerSecond: 1e6, routeLatency: 0.01, lookPeriod: 0 };
     transport.bottleneckOfRoutes = bottleneck;
     const net = new VirtualNetwork(HOSTS, transport);
     const first = connection(net, transport, 5000);
@@ -219,6 +225,14 @@ describe("Linux's HyStart: the ends of slow start before a loss", () => {
     expect(ended).toBe(11);
   });
 
+  it('not before the train is made of 8 ACKs: the batches of a look each, on a route of a look or two, say nothing of the path', () => {
+    const hystart = new HyStart();
+    hystart.startRound(0);
+    // ACKs 2 ms apart: past 10.5 ms from the 6th on, but a train only at the 8th.
+    const verdicts = Array.from({ length: 8 }, (_, i) => hystart.onAck(0.002 * (i + 1), 0.02, 0.02, 100 * MSS, 100));
+    expect(verdicts).toEqual([false, false, false, false, false, false, false, true]);
+  });
+
   it('not when a gap of more than 2 ms breaks the train, nor below 16 segments', () => {
     const hystart = new HyStart();
     hystart.startRound(0);
@@ -245,7 +259,7 @@ describe('a connection losing segments at the bottleneck', () => {
   it('retransmits the hole once SACKs show it, and the reader gets every byte in order', () => {
     const transport = new ManualTransport();
     // A bandwidth so low that the queue's room is its 100 frames of slack.
-    const bottleneck = { link: 'link_UP', bytesPerSecond: 1, routeLatency: 0.01 };
+    const bottleneck = { link: 'link_UP', bytesPerSecond: 1, routeLatency: 0.01, lookPeriod: 0 };
     transport.bottleneckOfRoutes = bottleneck;
     const net = new VirtualNetwork(HOSTS, transport);
     const { client, child } = connection(net, transport, 5000);
@@ -268,7 +282,7 @@ describe('a connection losing segments at the bottleneck', () => {
 
   it('retransmits a tail loss, which nothing above can show, when the retransmission timer expires', () => {
     const transport = new ManualTransport();
-    const bottleneck = { link: 'link_UP', bytesPerSecond: 1, routeLatency: 0.01 };
+    const bottleneck = { link: 'link_UP', bytesPerSecond: 1, routeLatency: 0.01, lookPeriod: 0 };
     transport.bottleneckOfRoutes = bottleneck;
     const net = new VirtualNetwork(HOSTS, transport);
     const { client, child } = connection(net, transport, 5000);

@@ -83,7 +83,7 @@ export class SimTransport implements Transport {
       const link = links.get(name);
       if (link === undefined || link.sharing === 'FATPIPE') continue;
       if (narrowest === undefined || link.bandwidth < narrowest.bytesPerSecond) {
-        narrowest = { link: name, bytesPerSecond: link.bandwidth, routeLatency: route.latency };
+        narrowest = { link: name, bytesPerSecond: link.bandwidth, routeLatency: route.latency, lookPeriod: SHORTEST_LOOK_PERIOD };
       }
     }
     return narrowest;

@@ -7,6 +7,8 @@ export interface Bottleneck {
   bytesPerSecond: number;
   /** The route's one-way latency, in seconds. */
   routeLatency: number;
+  /** The shortest time between two looks at a connection (see Transport.follow): the model's ACK clock ticks no finer. */
+  lookPeriod: number;
 }
 
 /** Frames a queue holds beyond its bandwidth-delay product (see DropTailQueue). */
@@ -19,7 +21,13 @@ const FULL_FRAME = wireBytes(MSS);
  * connection whose route narrows there. A platform file gives no router
  * buffer, so it holds what the rule of thumb gives a router (and the
  * fidelity suite's link emulator holds): one bandwidth-delay product of the
- * round trip (B × 2L) plus QUEUE_SLACK_FRAMES full frames.
+ * round trip (B × 2L) plus QUEUE_SLACK_FRAMES full frames. And at least
+ * what the link carries in two look periods: bytes land, and ACKs go, only
+ * at looks, so a sender's bursts and the queue's own count (which frees
+ * bytes when they land) are that coarse; on a link so short and fast that
+ * this exceeds the rest (100 Gbit/s without latency), a shallower queue
+ * would drop bursts that a real sender, clocked by every segment's ACK,
+ * would never have sent.
  *
  * The queue counts wire bytes that entered it and have not crossed yet:
  * SimGrid's comms say when bytes cross (bandwidth sharing stays SimGrid's),
@@ -35,10 +43,10 @@ export class DropTailQueue {
   /** The most wire bytes that can be on their way and waiting at once. */
   readonly limit: number;
 
-  constructor(bottleneck: Pick<Bottleneck, 'bytesPerSecond' | 'routeLatency'>) {
+  constructor(bottleneck: Omit<Bottleneck, 'link'>) {
     const oneWay = bottleneck.bytesPerSecond * bottleneck.routeLatency;
     const queueFrames = Math.floor((2 * oneWay) / FULL_FRAME) + QUEUE_SLACK_FRAMES;
-    this.limit = oneWay + queueFrames * FULL_FRAME;
+    this.limit = oneWay + Math.max(queueFrames * FULL_FRAME, 2 * bottleneck.bytesPerSecond * bottleneck.lookPeriod);
   }
 
   /** Wire bytes held now (entered, not crossed). */
