@@ -4,6 +4,7 @@ import type { PortTable } from './ports.js';
 import type { Endpoint } from './endpoint.js';
 import type { StreamSocket } from './stream.js';
 import type { Transport } from './transport.js';
+import type { DropTailQueue } from './tcp/drop-tail.js';
 import type { NetworkMode } from './network.js';
 
 /** What sockets need of the network they live in; `VirtualNetwork` provides it. */
@@ -13,6 +14,8 @@ export interface NetContext {
   readonly addresses: AddressBook;
   readonly sendBufferSize: number;
   readonly receiveBufferSize: number;
+  /** The drop-tail queue in front of the bottleneck of the route from `from` to `to`, shared by every connection crossing it. */
+  queueOf(from: string, to: string): DropTailQueue | undefined;
   /** Virtual time in seconds (for TIME_WAIT). */
   now(): number;
   nextSocketId(): number;

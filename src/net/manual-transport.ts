@@ -1,3 +1,4 @@
+import type { Bottleneck } from './tcp/drop-tail.js';
 import type { Transfer, Transport } from './transport.js';
 
 export interface PendingTransfer {
@@ -23,6 +24,8 @@ interface Timer {
  * the code built on it, without a simulator.
  */
 export class ManualTransport implements Transport {
+  /** The bottleneck every route has (none by default: nothing is ever lost). */
+  bottleneckOfRoutes: Bottleneck | undefined;
   /** Transfers started and counted bytes, for checking costs. */
   started = 0;
   bytesStarted = 0;
@@ -55,6 +58,10 @@ export class ManualTransport implements Transport {
 
   now(): number {
     return this.clock;
+  }
+
+  bottleneck(): Bottleneck | undefined {
+    return this.bottleneckOfRoutes;
   }
 
   after(seconds: number, action: () => void): void {

@@ -6,6 +6,7 @@ import { DEFAULT_BUFFER_SIZE } from './tcp-direction.js';
 import { PortTable } from './ports.js';
 import type { Endpoint } from './endpoint.js';
 import { StreamSocket } from './stream.js';
+import { Bottlenecks } from './tcp/drop-tail.js';
 import type { Transport } from './transport.js';
 
 export interface NetworkOptions {
@@ -49,6 +50,7 @@ export class VirtualNetwork {
   private readonly names = new Map<string, string>();
   private lastSocketId = 0;
   private readonly context: NetContext;
+  private readonly bottlenecks = new Bottlenecks();
 
   constructor(hosts: readonly HostEntry[], transport: Transport, options: NetworkOptions = {}) {
     this.addresses = new AddressBook(hosts);
@@ -63,6 +65,7 @@ export class VirtualNetwork {
       addresses: this.addresses,
       sendBufferSize: options.sendBufferSize ?? DEFAULT_BUFFER_SIZE,
       receiveBufferSize: options.receiveBufferSize ?? DEFAULT_BUFFER_SIZE,
+      queueOf: (from, to) => this.bottlenecks.queueFor(transport.bottleneck(from, to)),
       now,
       nextSocketId: () => ++this.lastSocketId,
       tcpPorts: (host) => this.tablesOf(host).tcp,

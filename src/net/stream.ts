@@ -38,6 +38,15 @@ export interface RecvOptions {
  * took seeds the connection's TCP model (see TcpDirection). Operations that
  * would block return EAGAIN; `connect` returns EINPROGRESS when it has started.
  */
+/**
+ * tcp(7): the sizes a TCP socket's buffers start from (tcp_wmem's and
+ * tcp_rmem's defaults), as getsockopt reports them until the program sets
+ * one; autotuning grows the buffers from there up to the network's ceilings
+ * (NetContext), which the model uses throughout.
+ */
+export const TCP_WMEM_DEFAULT = 16384;
+export const TCP_RMEM_DEFAULT = 131072;
+
 export class StreamSocket extends Watchable {
   readonly id: number;
   reuseAddr = false;
@@ -47,6 +56,9 @@ export class StreamSocket extends Watchable {
   private remoteEndpoint: Endpoint | undefined;
   private sendBuffer: number;
   private receiveBuffer: number;
+  /** SO_SNDBUF or SO_RCVBUF set by the program: Linux stops autotuning that buffer (SOCK_SNDBUF_LOCK, SOCK_RCVBUF_LOCK). */
+  private sendBufferLocked = false;
+  private receiveBufferLocked = false;
   private pendingError: NetErrnoName | undefined;
   private refused = false;
   private autobound = false;
@@ -110,8 +122,15 @@ export class StreamSocket extends Watchable {
     return this.sendBuffer;
   }
 
+  /** What getsockopt(SO_SNDBUF) reads: twice the size set (Linux keeps the other half for its bookkeeping), else tcp_wmem's default. */
+  get sendBufferOption(): number {
+    return this.sendBufferLocked ? 2 * this.sendBuffer : TCP_WMEM_DEFAULT;
+  }
+
+  /** SO_SNDBUF set: the send buffer's size in payload bytes, no longer autotuned. */
   set sendBufferSize(bytes: number) {
     this.sendBuffer = bytes;
+    this.sendBufferLocked = true;
     if (this.out) this.out.sendBufferSize = bytes;
     this.changed();
   }
@@ -140,8 +159,15 @@ export class StreamSocket extends Watchable {
     return this.receiveBuffer;
   }
 
+  /** What getsockopt(SO_RCVBUF) reads: twice the size set, else tcp_rmem's default. */
+  get receiveBufferOption(): number {
+    return this.receiveBufferLocked ? 2 * this.receiveBuffer : TCP_RMEM_DEFAULT;
+  }
+
+  /** SO_RCVBUF set: the receive window's ceiling in payload bytes, no longer autotuned. */
   set receiveBufferSize(bytes: number) {
     this.receiveBuffer = bytes;
+    this.receiveBufferLocked = true;
     if (this.in) this.in.receiveBufferSize = bytes;
   }
 
@@ -419,6 +445,8 @@ export class StreamSocket extends Watchable {
     child.reuseAddr = this.reuseAddr;
     child.sendBuffer = this.sendBuffer;
     child.receiveBuffer = this.receiveBuffer;
+    child.sendBufferLocked = this.sendBufferLocked;
+    child.receiveBufferLocked = this.receiveBufferLocked;
     child.noDelayOption = this.noDelayOption;
     child.corkOption = this.corkOption;
     this.ports().attach(child.id, child.localEndpoint.address, child.localEndpoint.port, this);
@@ -443,8 +471,26 @@ export class StreamSocket extends Watchable {
     };
     const keepsBytes = this.ctx.mode === 'full';
     const roundTrip = this.ctx.transport.now() - this.synSentAt;
-    const up = new TcpDirection(this.ctx.transport, this.host, child.host, keepsBytes, notify, () => child.sendReset(), roundTrip);
-    const down = new TcpDirection(this.ctx.transport, child.host, this.host, keepsBytes, notify, () => this.sendReset(), roundTrip);
+    const up = new TcpDirection(
+      this.ctx.transport,
+      this.host,
+      child.host,
+      keepsBytes,
+      notify,
+      () => child.sendReset(),
+      roundTrip,
+      this.ctx.queueOf(this.host, child.host),
+    );
+    const down = new TcpDirection(
+      this.ctx.transport,
+      child.host,
+      this.host,
+      keepsBytes,
+      notify,
+      () => this.sendReset(),
+      roundTrip,
+      this.ctx.queueOf(child.host, this.host),
+    );
     up.reverse = down;
     down.reverse = up;
     up.noDelay = this.noDelayOption;

@@ -4,6 +4,9 @@ import { RingBytes } from './ring-bytes.js';
 import type { Transfer, Transport } from './transport.js';
 import { CongestionWindow } from './tcp/congestion.js';
 import { AckPolicy, DELAYED_ACK_SECONDS } from './tcp/delayed-ack.js';
+import type { DropTailQueue } from './tcp/drop-tail.js';
+import { LossRecovery, RetransmitTimeout } from './tcp/loss-recovery.js';
+import { InTransit, Reassembly, type SequenceRange } from './tcp/reassembly.js';
 import { CONTROL_SEGMENT_WIRE_BYTES, MSS, wireBytes } from './wire.js';
 import { bytesToSend } from './tcp/send-policy.js';
 
@@ -20,16 +23,27 @@ export const CORK_CEILING_SECONDS = 0.2;
 export const LOOKS_PER_ROUND_TRIP = 32;
 /** Bytes under way from which a connection is followed: a smaller flight lands in one piece when it completes. */
 const FOLLOWED_FROM_BYTES = 4 * MSS;
+/** An ACK with nothing held past a hole. */
+const NO_SACKS: readonly SequenceRange[] = [];
+
+/** Wire bytes of `payload` bytes of a flight (none for none). */
+function payloadWire(payload: number): number {
+  return payload === 0 ? 0 : wireBytes(payload);
+}
 
 interface Flight {
-  /** Payload bytes; 0 for a control segment. */
+  /** The sequence of its first payload byte (for a control segment: of the data it follows). */
+  start: number;
+  /** Payload bytes that entered the bottleneck's queue (the others were dropped); 0 for a control segment. */
   bytes: number;
-  /** What the flight occupies on the wire. */
+  /** What the flight occupies on the wire (its dropped segments left out). */
   wire: number;
   /** How many of `bytes` have crossed and landed already. */
   landed: number;
-  /** Runs when the flight arrives, in sending order, after the flights before it. */
+  /** Runs when the flight arrives, in sending order, after the flights before it (a FIN: and after every byte before it). */
   onArrival?: () => void;
+  /** A FIN: it takes effect once every byte before it is in order at the receiver. */
+  afterData?: boolean;
   complete: boolean;
   transfer?: Transfer;
 }
@@ -60,6 +74,16 @@ interface Sent {
  * handshake's last ACK, FIN, RST) arrive in sending order, after every byte
  * sent before them.
  *
+ * Losses: on a route with a bottleneck, each flight's segments first enter
+ * its drop-tail queue (DropTailQueue, shared by the connections that cross
+ * it), which drops the tail of a burst it has no room for; the comm carries
+ * the segments that entered. The receiver holds bytes past a hole
+ * (Reassembly) and acknowledges at once, with SACK blocks, until the hole
+ * fills; the sender retransmits the holes below enough SACKed bytes and
+ * reduces its window once per recovery (LossRecovery, CongestionWindow),
+ * or, for a loss nothing was SACKed above, when its retransmission timer
+ * expires (RetransmitTimeout). Control segments are never dropped.
+ *
  * A direction counts bytes; where they wait is the data path's business. Under
  * full mediation the direction keeps them (`carried`); under address translation
  * the kernel's loopback sockets hold them and the direction only says how many
@@ -82,8 +106,6 @@ export class TcpDirection {
   private queued = 0;
   /** Bytes sent and not acknowledged. */
   private outstanding = 0;
-  /** Bytes sent that have not landed at the receiver yet. */
-  private notLanded = 0;
   /** Payload bytes sent and acknowledged so far (sequence numbers from 0). */
   private sentUpTo = 0;
   private ackedUpTo = 0;
@@ -105,18 +127,27 @@ export class TcpDirection {
   /** The sender aborted: nothing more starts. */
   private stopped = false;
   private followed = false;
-  /** Receiver's half: bytes landed so far, and when to acknowledge them. */
-  private landedUpTo = 0;
+  /** Receiver's half: the bytes landed so far, in order and past holes, and when to acknowledge them. */
+  private readonly received = new Reassembly();
+  private readonly underWay = new InTransit();
   private readonly acks = new AckPolicy();
   /** Counts acknowledgments sent: a delayed-ACK timer acts only if none went since it was armed. */
   private ackCount = 0;
   private ackTimerArmed = false;
+  /** Sender's losses: the SACK scoreboard, recovery, and the retransmission timer (armed only where losses can happen). */
+  private readonly recovery = new LossRecovery();
+  private readonly timeout = new RetransmitTimeout();
+  /** When the retransmission timer expires, if no ACK moves it on meanwhile (undefined: it is not running). */
+  private timeoutAt: number | undefined;
+  /** The date of the transport timer that watches it (earlier ones replace later ones, which then do nothing). */
+  private timerAt: number | undefined;
 
   /**
    * @param keepsBytes whether the direction keeps the bytes themselves (full mediation)
    * @param onChange after anything that may change either end's readiness
    * @param onUnwanted when data first arrives for a reader that is gone (the receiving kernel answers with RST)
    * @param roundTrip the round trip the handshake measured, in seconds
+   * @param queue the drop-tail queue of the route's bottleneck, where segments may be lost (none: nothing is lost)
    */
   constructor(
     private readonly transport: Transport,
@@ -126,6 +157,7 @@ export class TcpDirection {
     private readonly onChange: () => void,
     private readonly onUnwanted: () => void,
     private readonly roundTrip = 0,
+    private readonly queue?: DropTailQueue,
   ) {
     this.carried = keepsBytes ? new RingBytes() : undefined;
   }
@@ -133,6 +165,11 @@ export class TcpDirection {
   /** Bytes delivered and not read yet. */
   get delivered(): number {
     return this.deliveredCount;
+  }
+
+  /** Bytes sent that are not in order at the receiver yet (under way, lost, or held past a hole). */
+  private get notLanded(): number {
+    return this.sentUpTo - this.received.inOrderUpTo;
   }
 
   /** TCP_NODELAY: setting it sends what Nagle held back. */
@@ -200,7 +237,7 @@ export class TcpDirection {
 
   /** A control segment (handshake ACK, RST) ordered after everything sent so far. */
   sendControl(onArrival: () => void): void {
-    this.launch({ bytes: 0, wire: CONTROL_SEGMENT_WIRE_BYTES, landed: 0, onArrival, complete: false });
+    this.launch({ start: this.sentUpTo, bytes: 0, wire: CONTROL_SEGMENT_WIRE_BYTES, landed: 0, onArrival, complete: false });
   }
 
   /**
@@ -223,7 +260,7 @@ export class TcpDirection {
     if (this.stopped) return;
     const unsent = this.queued - this.outstanding;
     const receiveWindow = this.receiveBufferSize - this.deliveredCount - this.notLanded;
-    const allowed = Math.min(this.congestion.bytes - this.outstanding, receiveWindow);
+    const allowed = Math.min(this.congestion.bytes - this.pipe(), receiveWindow);
     const window = Math.min(this.congestion.bytes, this.receiveBufferSize);
     const corked = this.corkedFlag || more;
     const bytes = bytesToSend(unsent, allowed, window, this.outstanding, this.smallSentUpTo > this.ackedUpTo, {
@@ -236,10 +273,23 @@ export class TcpDirection {
     if (corked && unsent > bytes && unsent - bytes < MSS) this.armCorkCeiling();
     if (this.finQueued && !this.finStarted && this.queued === this.outstanding) {
       this.finStarted = true;
-      this.sendControl(() => {
-        this.finArrived = true;
+      this.launch({
+        start: this.sentUpTo,
+        bytes: 0,
+        wire: CONTROL_SEGMENT_WIRE_BYTES,
+        landed: 0,
+        onArrival: () => {
+          this.finArrived = true;
+        },
+        afterData: true,
+        complete: false,
       });
     }
+  }
+
+  /** RFC 6675's pipe: bytes sent and still in the network, the SACKed ones left out. */
+  private pipe(): number {
+    return this.outstanding - this.recovery.sackedBytes;
   }
 
   /** The smallest round trip measured, or the handshake's before any. */
@@ -268,13 +318,36 @@ export class TcpDirection {
 
   private sendFlight(bytes: number): void {
     const now = this.transport.now();
+    const start = this.sentUpTo;
     this.sentUpTo += bytes;
     this.outstanding += bytes;
-    this.notLanded += bytes;
     this.sends.push({ end: this.sentUpTo, at: now });
     if (bytes % MSS !== 0) this.smallSentUpTo = this.sentUpTo;
     this.reverse?.receiverReplies(now);
-    this.launch({ bytes, wire: wireBytes(bytes), landed: 0, complete: false });
+    this.sendSegments(start, bytes);
+    this.armTimeout();
+  }
+
+  /** Bytes [start, start + bytes) leave as one flight: the segments the bottleneck's queue has room for, the others lost. */
+  private sendSegments(start: number, bytes: number): void {
+    const entered = this.queue === undefined ? bytes : this.enterQueue(bytes);
+    this.underWay.add(start, start + entered);
+    const flight: Flight = { start, bytes: entered, wire: wireBytes(entered), landed: 0, complete: false };
+    if (entered === 0) {
+      // Every segment was dropped: nothing crosses.
+      flight.complete = true;
+      this.flights.push(flight);
+      return;
+    }
+    this.launch(flight);
+  }
+
+  /** How many of `bytes` (whole segments first) enter the bottleneck's queue. */
+  private enterQueue(bytes: number): number {
+    const segments = Math.ceil(bytes / MSS);
+    const last = bytes - (segments - 1) * MSS;
+    const admitted = this.queue!.admit(segments, wireBytes(MSS), wireBytes(last));
+    return admitted === segments ? bytes : admitted * MSS;
   }
 
   private launch(flight: Flight): void {
@@ -311,8 +384,9 @@ export class TcpDirection {
   private cross(flight: Flight, crossed: number): boolean {
     const fresh = crossed - flight.landed;
     if (fresh <= 0) return false;
+    this.queue?.leave(payloadWire(crossed) - payloadWire(flight.landed));
     flight.landed = crossed;
-    this.land(fresh);
+    for (const [from, to] of this.underWay.take(fresh)) this.land(from, to);
     return true;
   }
 
@@ -326,6 +400,7 @@ export class TcpDirection {
   private arrive(): void {
     let acted = false;
     for (let head = this.flights.peek(); head?.complete && head.landed === head.bytes; head = this.flights.peek()) {
+      if (head.afterData && this.received.inOrderUpTo < head.start) break;
       this.flights.shift();
       if (head.onArrival === undefined) continue;
       head.onArrival();
@@ -337,9 +412,23 @@ export class TcpDirection {
     }
   }
 
-  private land(bytes: number): void {
-    this.notLanded -= bytes;
-    this.landedUpTo += bytes;
+  /** Bytes [from, to) reached the receiver: those that come in order land; past a hole, filling one, or again, they are acknowledged at once (RFC 5681, 4.2). */
+  private land(from: number, to: number): void {
+    const hadHoles = this.received.hasHoles;
+    const bytes = this.received.receive(from, to);
+    if (hadHoles || this.received.hasHoles || bytes === 0) {
+      this.deliver(bytes);
+      this.sendAck();
+      return;
+    }
+    if (bytes > 0) this.deliver(bytes);
+    if (this.acks.arrived(bytes, this.transport.now(), this.receiveBufferSize)) this.sendAck();
+    else this.armAckTimer();
+  }
+
+  /** `bytes` more are in order at the receiver: the reader may take them. */
+  private deliver(bytes: number): void {
+    if (bytes === 0) return;
     if (this.readerGone) {
       this.carried?.discard(bytes);
       if (!this.unwantedReported) {
@@ -349,8 +438,6 @@ export class TcpDirection {
     } else {
       this.deliveredCount += bytes;
     }
-    if (this.acks.arrived(bytes, this.transport.now(), this.receiveBufferSize)) this.sendAck();
-    else this.armAckTimer();
   }
 
   /** The receiver sends data of its own: an acknowledgment owed goes with it. */
@@ -371,35 +458,99 @@ export class TcpDirection {
     });
   }
 
-  /** The receiver acknowledges everything landed: a segment back to the sender. */
+  /** The receiver acknowledges everything in order, and reports what it holds past holes: a segment back to the sender. */
   private sendAck(): void {
-    const upTo = this.landedUpTo;
+    const upTo = this.received.inOrderUpTo;
+    const sacks = this.received.hasHoles ? this.received.sackBlocks() : NO_SACKS;
     this.ackCount++;
     this.ackTimerArmed = false;
     this.acks.acknowledged();
-    this.transport.start(this.toHost, this.fromHost, CONTROL_SEGMENT_WIRE_BYTES, 0, () => this.ackArrives(upTo));
+    this.transport.start(this.toHost, this.fromHost, CONTROL_SEGMENT_WIRE_BYTES, 0, () => this.ackArrives(upTo, sacks));
   }
 
-  /** An acknowledgment up to `upTo` reached the sender: the send buffer frees, the window grows and slides. */
-  private ackArrives(upTo: number): void {
-    if (upTo <= this.ackedUpTo) return;
+  /**
+   * An acknowledgment up to `upTo` reached the sender: the send buffer
+   * frees, the window grows and slides; its SACK blocks may show holes to
+   * retransmit.
+   */
+  private ackArrives(upTo: number, sacks: readonly SequenceRange[]): void {
+    if (upTo < this.ackedUpTo || (upTo === this.ackedUpTo && sacks.length === 0 && !this.recovery.inRecovery)) return;
     const now = this.transport.now();
+    const acked = upTo - this.ackedUpTo;
+    const wasRecovering = this.recovery.inRecovery;
+    if (acked > 0) this.acknowledge(upTo, now, wasRecovering);
+    const verdict = this.recovery.onAck(this.ackedUpTo, sacks, this.sentUpTo);
+    if (verdict.enteredRecovery) this.congestion.onLoss();
+    for (const [from, to] of verdict.lost) this.sendSegments(from, to - from);
+    if (acked > 0 || verdict.lost.length > 0) this.armTimeout(true);
+    this.pump();
+    this.onChange();
+  }
+
+  /** Bytes up to `upTo` are acknowledged: they leave the send buffer, and the window grows (not while recovering from a loss). */
+  private acknowledge(upTo: number, now: number, recovering: boolean): void {
     const acked = upTo - this.ackedUpTo;
     // The round trip is that of the newest byte acknowledged, sent with the flight that holds it.
     while (this.sends.peek()!.end < upTo) this.sends.shift();
-    const sentAt = this.sends.peek()!.at;
+    const rtt = now - this.sends.peek()!.at;
     if (this.sends.peek()!.end === upTo) this.sends.shift();
     const cwnd = this.congestion.bytes;
     const limited = this.congestion.inSlowStart ? 2 * this.outstanding >= cwnd : this.outstanding + 3 * MSS >= cwnd;
     this.ackedUpTo = upTo;
     this.outstanding -= acked;
     this.queued -= acked;
-    this.congestion.onAck(acked, now - sentAt, now, limited);
-    if (upTo >= this.roundEnd) {
-      this.congestion.endRound();
-      this.roundEnd = this.sentUpTo;
+    const roundEnded = upTo >= this.roundEnd;
+    if (roundEnded) this.roundEnd = this.sentUpTo;
+    // Karn's rule: an ACK that fills a hole dates from the retransmission, not from the bytes' first sending.
+    if (recovering) return;
+    if (this.queue !== undefined) this.timeout.sample(rtt);
+    this.congestion.onAck(acked, rtt, now, limited);
+    if (roundEnded) this.congestion.endRound(now);
+  }
+
+  /**
+   * Starts the retransmission timer if it is not running and bytes are
+   * outstanding (or restarts it, as after an ACK that acknowledges new data:
+   * RFC 6298, 5.1 and 5.3). Only where segments can be lost.
+   */
+  private armTimeout(restart = false): void {
+    if (this.queue === undefined || this.outstanding === 0) {
+      this.timeoutAt = undefined;
+      return;
     }
-    this.pump();
+    if (this.timeoutAt !== undefined && !restart) return;
+    this.timeoutAt = this.transport.now() + this.timeout.seconds;
+    if (this.timerAt === undefined || this.timeoutAt < this.timerAt) this.watchTimeout(this.timeoutAt);
+  }
+
+  /**
+   * A transport timer at `at` for the retransmission timer: ACKs move the
+   * deadline on without a timer each; when it fires before the deadline, it
+   * waits again for the rest.
+   */
+  private watchTimeout(at: number): void {
+    this.timerAt = at;
+    this.transport.after(at - this.transport.now(), () => {
+      if (this.timerAt !== at) return;
+      this.timerAt = undefined;
+      if (this.timeoutAt === undefined) return;
+      if (this.timeoutAt > this.transport.now()) {
+        this.watchTimeout(this.timeoutAt);
+        return;
+      }
+      this.timeoutAt = undefined;
+      if (this.stopped || this.outstanding === 0) return;
+      this.timedOut();
+    });
+  }
+
+  /** RFC 6298, 5.4 to 5.7: the first unacknowledged bytes go again, the window restarts from one segment, the timeout doubles. */
+  private timedOut(): void {
+    const [from, to] = this.recovery.timedOut(this.ackedUpTo, this.sentUpTo);
+    this.congestion.onTimeout();
+    this.timeout.expired();
+    this.sendSegments(from, to - from);
+    this.armTimeout();
     this.onChange();
   }
 }

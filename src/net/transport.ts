@@ -1,3 +1,5 @@
+import type { Bottleneck } from './tcp/drop-tail.js';
+
 /**
  * How bytes cross the simulated platform. The mediator maps `start` onto a
  * SimGrid comm from `srcHost` to `dstHost` and calls `onDelivered` when the
@@ -24,6 +26,8 @@ export interface Transport {
   now(): number;
   /** Runs `action` `seconds` from now (a protocol timer). */
   after(seconds: number, action: () => void): void;
+  /** The narrowest link of the route from `srcHost` to `dstHost`, where a queue forms; none where nothing queues (a host to itself, fat pipes). */
+  bottleneck(srcHost: string, dstHost: string): Bottleneck | undefined;
 }
 
 export interface Transfer {

@@ -109,8 +109,29 @@ static void connect_again(void) {
   }
 }
 
+/* A fresh TCP socket's buffers are tcp_wmem's and tcp_rmem's defaults; a size set is reported doubled, at least Linux's floor. */
+static void stream_buffers(void) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  CHECK(fd >= 0);
+  int names[] = {SO_SNDBUF, SO_RCVBUF};
+  for (int i = 0; i < 2; i++) {
+    int value = 0;
+    socklen_t length = sizeof value;
+    CHECK(getsockopt(fd, SOL_SOCKET, names[i], &value, &length) == 0);
+    printf("fresh stream %s: %d\n", i == 0 ? "SO_SNDBUF" : "SO_RCVBUF", value);
+    int sizes[] = {1000, 65536};
+    for (int j = 0; j < 2; j++) {
+      CHECK(setsockopt(fd, SOL_SOCKET, names[i], &sizes[j], sizeof sizes[j]) == 0);
+      CHECK(getsockopt(fd, SOL_SOCKET, names[i], &value, &length) == 0);
+      printf("  after setting %d: %d\n", sizes[j], value);
+    }
+  }
+  close(fd);
+}
+
 int main(void) {
   setvbuf(stdout, NULL, _IOLBF, 0);
+  stream_buffers();
   ip_options(SOCK_STREAM, "stream");
   ip_options(SOCK_DGRAM, "datagram");
   bind_unspec();

@@ -8,7 +8,9 @@
  *   fid connect HOST PORT          time connect() until it returns
  *   fid echo HOST PORT             a 100-byte request and its 100-byte echo, TCP_NODELAY
  *   fid two-writes HOST PORT       the same request written in two pieces, Nagle on
- *   fid fetch HOST PORT BYTES      ask for BYTES, time until the last one arrives
+ *   fid fetch HOST PORT BYTES [AT] ask for BYTES, time until the last one arrives; with AT
+ *                                  (a CLOCK_REALTIME date in seconds), connect at that date,
+ *                                  so that clients started apart begin together
  *   fid udp-sink PORT COUNT        receive up to COUNT datagrams; print the span of their
  *                                  kernel arrival stamps: "datagrams=N span_ns=S payload=P"
  *   fid udp-burst HOST PORT COUNT  send COUNT 1472-byte datagrams back to back
@@ -204,8 +206,18 @@ static int time_request(const char *host, const char *port, int two_writes) {
   return 0;
 }
 
+/* Sleeps until a CLOCK_REALTIME date given in seconds (none: returns at once). */
+static void wait_until(const char *date) {
+  if (date == NULL) return;
+  double at = atof(date);
+  struct timespec ts = {.tv_sec = (time_t)at, .tv_nsec = (long)((at - (double)(time_t)at) * 1e9)};
+  while (clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &ts, NULL) == EINTR) {
+  }
+}
+
 /* From the request (the connection made) to the last byte of the answer. */
-static int time_fetch(const char *host, const char *port, long long bytes) {
+static int time_fetch(const char *host, const char *port, long long bytes, const char *start_at) {
+  wait_until(start_at);
   int fd = connect_to(host, port);
   double start = now_s();
   char request[REQUEST_SIZE];
@@ -292,11 +304,11 @@ int main(int argc, char **argv) {
   if (strcmp(mode, "connect") == 0 && argc == 4) return time_connect(argv[2], argv[3]);
   if (strcmp(mode, "echo") == 0 && argc == 4) return time_request(argv[2], argv[3], 0);
   if (strcmp(mode, "two-writes") == 0 && argc == 4) return time_request(argv[2], argv[3], 1);
-  if (strcmp(mode, "fetch") == 0 && argc == 5) return time_fetch(argv[2], argv[3], atoll(argv[4]));
+  if (strcmp(mode, "fetch") == 0 && (argc == 5 || argc == 6)) return time_fetch(argv[2], argv[3], atoll(argv[4]), argc == 6 ? argv[5] : NULL);
   if (strcmp(mode, "udp-sink") == 0 && argc == 4) return udp_sink(argv[2], atol(argv[3]));
   if (strcmp(mode, "udp-burst") == 0 && argc == 5) return udp_burst(argv[2], argv[3], atol(argv[4]));
   fprintf(stderr,
-          "usage: fid serve PORT [CONNECTIONS] | connect HOST PORT | echo HOST PORT | two-writes HOST PORT | fetch HOST PORT BYTES\n"
+          "usage: fid serve PORT [CONNECTIONS] | connect HOST PORT | echo HOST PORT | two-writes HOST PORT | fetch HOST PORT BYTES [AT]\n"
           "       | udp-sink PORT COUNT | udp-burst HOST PORT COUNT\n");
   return 2;
 }

@@ -7,6 +7,9 @@ import { ADDRESSES, type Link } from './link.js';
 import { FID } from './programs.js';
 import { FID_PORT, HTTP_PORT, IPERF3_PORT, type ServerKind, type Workload } from './workloads.js';
 
+/** Clients that start together are given a date this far ahead, by which every one of them has started (ip netns exec takes a few ms). */
+const CLIENTS_START_AFTER_MS = 300;
+
 /** Starts the servers the workloads need, in the server's namespace. */
 export async function startRealServers(link: Link, kinds: ReadonlySet<ServerKind>, httpDir: string): Promise<void> {
   if (kinds.has('fid')) await link.serve('server', [FID, 'serve', String(FID_PORT)], { settleMs: 200 });
@@ -28,7 +31,8 @@ export async function measureReal(
   const values = new Map<RowName, number[]>();
   for (let round = 0; round < rounds; round++) {
     for (const workload of workloads) {
-      const outputs = await Promise.all(workload.clients.map(({ side, argv }) => link.run(side, argv(ADDRESSES.server))));
+      const startAt = ((Date.now() + CLIENTS_START_AFTER_MS) / 1000).toFixed(6);
+      const outputs = await Promise.all(workload.clients.map(({ side, argv }) => link.run(side, argv(ADDRESSES.server, startAt))));
       for (const [row, value] of Object.entries(workload.rows(outputs.map((output) => output.stdout)))) {
         values.set(row as RowName, [...(values.get(row as RowName) ?? []), value]);
         onValue(row as RowName, value);

@@ -18,8 +18,14 @@ export const HTTP_PAGE_BYTES = 1024;
 export interface Workload {
   name: string;
   server: ServerKind;
-  /** Client programs started together, on the client's host and (for two flows) the second client's. */
-  clients: { side: 'client' | 'client2'; argv: (serverAddress: string) => string[] }[];
+  /**
+   * Client programs started together, on the client's host and (for two
+   * flows) the second client's. `argv` is given a CLOCK_REALTIME date (in
+   * seconds) on the real kernel, where processes start milliseconds apart:
+   * the clients begin their work at that date, as under simterpose, where
+   * the deployment starts them at one virtual date.
+   */
+  clients: { side: 'client' | 'client2'; argv: (serverAddress: string, startAt?: string) => string[] }[];
   /** The rows' values from each client's stdout, in the order of `clients`. */
   rows: (outputs: string[]) => Partial<Record<RowName, number>>;
 }
@@ -55,8 +61,8 @@ export const WORKLOADS: readonly Workload[] = [
     name: 'two-flows',
     server: 'fid',
     clients: [
-      { side: 'client', argv: fid('fetch', String(FLOW_BYTES)) },
-      { side: 'client2', argv: fid('fetch', String(FLOW_BYTES)) },
+      { side: 'client', argv: fetchAt(FLOW_BYTES) },
+      { side: 'client2', argv: fetchAt(FLOW_BYTES) },
     ],
     rows: (outputs) => {
       const [first, last] = outputs.map(elapsedSeconds).sort((a, b) => a - b);
@@ -64,6 +70,11 @@ export const WORKLOADS: readonly Workload[] = [
     },
   },
 ];
+
+/** fid fetch, starting at `startAt` when given one. */
+function fetchAt(bytes: number): (server: string, startAt?: string) => string[] {
+  return (server, startAt) => [...fid('fetch', String(bytes))(server), ...(startAt === undefined ? [] : [startAt])];
+}
 
 /** The workloads that measure some of these rows. */
 export function workloadsFor(rows: readonly RowName[]): Workload[] {

@@ -23,12 +23,13 @@ describe('what segments cost on the wire', () => {
   });
 });
 
-/** A window that left slow start at its initial 10 segments, at date 0 (a round trip of 100 ms, then one of 200 ms). */
-function leftSlowStartAtTenSegments(): CongestionWindow {
+/** A window of 20 segments that left slow start at date 0: a round trip of 100 ms, then a round of 8 + 1 of 113 ms. */
+function leftSlowStartAtTwentySegments(): CongestionWindow {
   const window = new CongestionWindow();
-  window.onAck(MSS, 0.1, 0, false);
-  window.endRound();
-  window.onAck(0, 0.2, 0, true);
+  window.bytes = 20 * MSS;
+  window.onAck(0, 0.1, 0, false);
+  window.endRound(0);
+  for (let sample = 0; sample < 9; sample++) window.onAck(0, 0.113, 0, true);
   expect(window.inSlowStart).toBe(false);
   return window;
 }
@@ -48,40 +49,37 @@ describe('the congestion window (RFC 5681, RFC 6928, RFC 9438, RFC 9406)', () =>
     expect(window.bytes).toBe(10 * MSS);
   });
 
-  it('leaves slow start once a round trip grows by an eighth of the smallest (4 ms at least), as HyStart++ does', () => {
-    const window = new CongestionWindow();
-    window.onAck(MSS, 0.1, 0.1, true);
-    window.endRound();
-    window.onAck(MSS, 0.1124, 0.2, true); // 12.4 ms more: under 100 ms / 8
-    expect(window.inSlowStart).toBe(true);
-    window.endRound();
-    window.onAck(MSS, 0.1, 0.3, true);
-    window.endRound();
-    window.onAck(MSS, 0.1125, 0.4, true);
-    expect(window.inSlowStart).toBe(false);
-    const small = new CongestionWindow();
-    small.onAck(MSS, 0.002, 0.002, true);
-    small.endRound();
-    small.onAck(MSS, 0.0059, 0.004, true); // 3.9 ms more: under the 4 ms floor
-    expect(small.inSlowStart).toBe(true);
+  it("leaves slow start as Linux's HyStart ends it, from 16 segments on: here once a round's round trips exceed the smallest by an eighth", () => {
+    const grown = (segments: number, rtt: number) => {
+      const window = new CongestionWindow();
+      window.bytes = segments * MSS;
+      window.onAck(0, 0.1, 0, false);
+      window.endRound(0);
+      // Samples 5 ms apart: no ACK train.
+      for (let sample = 1; sample <= 9; sample++) window.onAck(0, rtt, 0.005 * sample, false);
+      return window.inSlowStart;
+    };
+    expect(grown(16, 0.1124)).toBe(true); // 12.4 ms more: under 100 ms / 8
+    expect(grown(16, 0.1126)).toBe(false);
+    expect(grown(15, 0.2)).toBe(true); // below 16 segments
   });
 
   it('then grows as CUBIC from the window it left slow start with: W_cubic(t + RTT), at most 1.5 times per window', () => {
-    const window = leftSlowStartAtTenSegments();
+    const window = leftSlowStartAtTwentySegments();
     const wMax = window.bytes / MSS;
-    expect(wMax).toBe(10);
-    // One acknowledgment of one segment at t = 2 s: the target is W_cubic(2.1) = 0.4 × 2.1³ + 100.
+    expect(wMax).toBe(20);
+    // One acknowledgment of one segment at t = 2 s: the target is W_cubic(2.1) = 0.4 × 2.1³ + 20.
     window.onAck(MSS, 0.1, 2, true);
     const target = 0.4 * 2.1 ** 3 + wMax;
     expect(window.bytes / MSS).toBeCloseTo(wMax + (target - wMax) / wMax, 9);
   });
 
   it('grows no slower than its Reno-friendly estimate (RFC 9438, 4.3)', () => {
-    const window = leftSlowStartAtTenSegments();
+    const window = leftSlowStartAtTwentySegments();
     // Early in the epoch W_cubic is flat. The estimate starts at W_max (no reduction), so it grows as Reno
     // does (alpha is 1 from W_max on): one segment per window's worth of ACKs.
-    window.onAck(10 * MSS, 0.1, 0.001, true);
-    expect(window.bytes / MSS).toBeCloseTo(11, 9);
+    window.onAck(20 * MSS, 0.1, 0.001, true);
+    expect(window.bytes / MSS).toBeCloseTo(21, 9);
   });
 });
 

@@ -1,5 +1,5 @@
 import { RunFailedError } from '../../errors.js';
-import type { Transfer, Transport } from '../../net/index.js';
+import type { Bottleneck, Transfer, Transport } from '../../net/index.js';
 import type { Simulation } from '../../sim/index.js';
 import type { MediatorObserver } from '../observer.js';
 import type { Scheduler } from '../loop/scheduler.js';
@@ -27,6 +27,9 @@ export class SimTransport implements Transport {
     private readonly hostIndexes: ReadonlyMap<string, number>,
     private readonly observer: MediatorObserver | undefined,
   ) {}
+
+  /** Each route's bottleneck, found once. */
+  private readonly bottlenecks = new Map<string, Bottleneck | undefined>();
 
   start(source: string, destination: string, bytes: number, payload: number, delivered: () => void): Transfer {
     const from = this.hostIndexes.get(source)!;
@@ -63,6 +66,27 @@ export class SimTransport implements Transport {
 
   after(seconds: number, action: () => void): void {
     this.scheduler.at(this.scheduler.now + seconds, () => true, action);
+  }
+
+  /** The route's narrowest shared link: a fat pipe shares nothing, so nothing queues in front of it. */
+  bottleneck(source: string, destination: string): Bottleneck | undefined {
+    const key = `${source}\n${destination}`;
+    if (!this.bottlenecks.has(key)) this.bottlenecks.set(key, this.findBottleneck(source, destination));
+    return this.bottlenecks.get(key);
+  }
+
+  private findBottleneck(source: string, destination: string): Bottleneck | undefined {
+    const route = this.sim.route(source, destination);
+    const links = new Map(this.sim.links().map((link) => [link.name, link]));
+    let narrowest: Bottleneck | undefined;
+    for (const name of route.links) {
+      const link = links.get(name);
+      if (link === undefined || link.sharing === 'FATPIPE') continue;
+      if (narrowest === undefined || link.bandwidth < narrowest.bytesPerSecond) {
+        narrowest = { link: name, bytesPerSecond: link.bandwidth, routeLatency: route.latency, lookPeriod: SHORTEST_LOOK_PERIOD };
+      }
+    }
+    return narrowest;
   }
 }
 

@@ -1,4 +1,5 @@
 import { MSS } from '../wire.js';
+import { HyStart } from './hystart.js';
 
 /** RFC 6928: a connection starts with 10 segments in flight. */
 export const INITIAL_WINDOW_SEGMENTS = 10;
@@ -7,25 +8,22 @@ const C = 0.4;
 const BETA_CUBIC = 0.7;
 /** RFC 9438, section 4.3: the Reno-friendly estimate grows by this many segments per window before it reaches W_max. */
 const ALPHA_CUBIC = (3 * (1 - BETA_CUBIC)) / (1 + BETA_CUBIC);
-/** RFC 9406 (HyStart++), section 4.3: bounds of the delay increase that ends slow start. */
-const MIN_RTT_THRESHOLD = 0.004;
-const MAX_RTT_THRESHOLD = 0.016;
-const MIN_RTT_DIVISOR = 8;
 
 /**
  * A sender's congestion window, as Linux's default CUBIC grows it.
  *
  * Slow start (RFC 5681, 3.1) adds every acknowledged byte to the window,
- * from an initial window of 10 segments (RFC 6928). This model loses no
- * segments (SimGrid shares bandwidth, it does not drop), so slow start ends
- * as HyStart++ (RFC 9406) ends it: when the round trips of a round grow by
- * more than an eighth of the smallest one (4 to 16 ms), as they do once the
- * flight no longer fits in the path and queues. Congestion avoidance then
- * follows CUBIC (RFC 9438) from that window, as after a slow start left
- * without loss (4.2: W_max is the window, K is 0), and never below its
- * Reno-friendly estimate (4.3). The window grows only while it limits the
- * sender, as Linux grows it (tcp_is_cwnd_limited): a sender held back by
- * the receiver's window or by its application does not inflate it.
+ * from an initial window of 10 segments (RFC 6928), up to the slow-start
+ * threshold a loss set, or until Linux's HyStart ends it (see HyStart:
+ * a round's ACK train outlasts half a round trip, or its round trips grow
+ * by an eighth). Congestion avoidance then follows CUBIC (RFC 9438) and never
+ * falls below its Reno-friendly estimate (4.3). After a slow start left
+ * without loss, W_max is the window and K is 0 (4.2); a loss reduces the
+ * window by CUBIC's beta (0.7), remembers W_max (less, by fast convergence,
+ * when the window had not regained the last one: 4.7), and the next epoch
+ * grows back to it in K seconds (4.6). The window grows only while it
+ * limits the sender, as Linux grows it (tcp_is_cwnd_limited): a sender held
+ * back by the receiver's window or by its application does not inflate it.
  */
 export class CongestionWindow {
   /** The congestion window, in bytes. */
@@ -33,12 +31,13 @@ export class CongestionWindow {
   /** The smallest round trip seen, in seconds (Infinity before the first). */
   minRtt = Infinity;
   private slowStart = true;
-  /** HyStart++: the smallest round trip of the round under way and of the one before. */
-  private roundMinRtt = Infinity;
-  private lastRoundMinRtt = Infinity;
-  /** CUBIC's epoch: when congestion avoidance began, and W_max in segments. */
-  private epochStart = 0;
+  /** RFC 5681's slow-start threshold, in bytes: set by a loss. */
+  private ssthresh = Infinity;
+  private readonly hystart = new HyStart();
+  /** CUBIC's epoch: when it began (undefined: at the next growth, as Linux starts it), W_max in segments, and K in seconds. */
+  private epochStart: number | undefined = 0;
   private wMax = 0;
+  private k = 0;
   /** RFC 9438's Reno-friendly estimate, in segments. */
   private wEst = 0;
 
@@ -46,10 +45,9 @@ export class CongestionWindow {
     return this.slowStart;
   }
 
-  /** A round of the window ends (everything sent when the round began is acknowledged). */
-  endRound(): void {
-    this.lastRoundMinRtt = this.roundMinRtt;
-    this.roundMinRtt = Infinity;
+  /** A round of the window ends at `now` (everything sent when the round began is acknowledged). */
+  endRound(now: number): void {
+    this.hystart.startRound(now);
   }
 
   /**
@@ -59,27 +57,56 @@ export class CongestionWindow {
    */
   onAck(acked: number, rtt: number, now: number, limited: boolean): void {
     this.minRtt = Math.min(this.minRtt, rtt);
-    this.roundMinRtt = Math.min(this.roundMinRtt, rtt);
-    if (this.slowStart && this.delayGrew()) this.enterCongestionAvoidance(now);
+    if (this.slowStart && this.hystart.onAck(now, rtt, this.minRtt, this.bytes, this.bytes / MSS)) this.enterCongestionAvoidance(now);
     if (!limited || acked <= 0) return;
     if (this.slowStart) {
       this.bytes += acked;
+      if (this.bytes >= this.ssthresh) {
+        this.bytes = this.ssthresh;
+        this.slowStart = false;
+      }
       return;
     }
     this.cubicGrowth(acked / MSS, now);
   }
 
-  /** RFC 9406, 4.3: this round's smallest round trip exceeds the last round's by the threshold. */
-  private delayGrew(): boolean {
-    if (!Number.isFinite(this.lastRoundMinRtt) || !Number.isFinite(this.roundMinRtt)) return false;
-    const threshold = Math.min(MAX_RTT_THRESHOLD, Math.max(MIN_RTT_THRESHOLD, this.lastRoundMinRtt / MIN_RTT_DIVISOR));
-    return this.roundMinRtt >= this.lastRoundMinRtt + threshold;
+  /**
+   * A loss found by fast retransmit (RFC 9438, 4.6 and 4.7): the window
+   * drops to beta times itself, W_max is remembered, and the next epoch
+   * starts with the first growth after recovery.
+   */
+  onLoss(): void {
+    this.reduce();
+    this.bytes = this.ssthresh;
+  }
+
+  /**
+   * The retransmission timer expired (RFC 5681, 3.1; RFC 9438, 4.8): the
+   * threshold is set as for a loss, and the window restarts from one
+   * segment in slow start.
+   */
+  onTimeout(): void {
+    this.reduce();
+    this.bytes = MSS;
+    this.slowStart = true;
+  }
+
+  private reduce(): void {
+    const cwnd = this.bytes / MSS;
+    this.wMax = cwnd < this.wMax ? (cwnd * (1 + BETA_CUBIC)) / 2 : cwnd;
+    const reduced = Math.max(2, cwnd * BETA_CUBIC);
+    this.ssthresh = reduced * MSS;
+    this.slowStart = false;
+    this.epochStart = undefined;
+    this.k = Math.cbrt(Math.max(0, this.wMax - reduced) / C);
+    this.wEst = reduced;
   }
 
   private enterCongestionAvoidance(now: number): void {
     this.slowStart = false;
     this.epochStart = now;
     this.wMax = this.bytes / MSS;
+    this.k = 0;
     this.wEst = this.wMax;
   }
 
@@ -87,9 +114,9 @@ export class CongestionWindow {
   private cubicGrowth(segments: number, now: number): void {
     const cwnd = this.bytes / MSS;
     const rtt = Number.isFinite(this.minRtt) ? this.minRtt : 0;
+    this.epochStart ??= now;
     const t = now - this.epochStart;
-    // K is 0: the epoch began at W_max, without a reduction.
-    const wCubic = (elapsed: number) => C * elapsed ** 3 + this.wMax;
+    const wCubic = (elapsed: number) => C * (elapsed - this.k) ** 3 + this.wMax;
     this.wEst += (this.wEst >= this.wMax ? 1 : ALPHA_CUBIC) * (segments / cwnd);
     if (wCubic(t) < this.wEst) {
       this.bytes = Math.max(this.bytes, this.wEst * MSS);

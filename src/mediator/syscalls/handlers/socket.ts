@@ -277,11 +277,11 @@ function getsockopt(ctx: SyscallContext): Outcome {
         answer = noPeerCredentials();
         break;
       case SO_SNDBUF:
-        // Linux reports twice what was asked: the other half is its bookkeeping.
-        answer = encodeIntOption(socket instanceof StreamSocket ? 2 * socket.sendBufferSize : datagramBuffer(options, name, SMALLEST_SEND_BUFFER));
+        // A stream answers for itself (tcp_wmem and tcp_rmem defaults, or twice what was set).
+        answer = encodeIntOption(socket instanceof StreamSocket ? socket.sendBufferOption : datagramBuffer(options, name, SMALLEST_SEND_BUFFER));
         break;
       case SO_RCVBUF:
-        answer = encodeIntOption(socket instanceof StreamSocket ? 2 * socket.receiveBufferSize : datagramBuffer(options, name, SMALLEST_RECEIVE_BUFFER));
+        answer = encodeIntOption(socket instanceof StreamSocket ? socket.receiveBufferOption : datagramBuffer(options, name, SMALLEST_RECEIVE_BUFFER));
         break;
     }
   }
