@@ -9,12 +9,13 @@ import { RunRecorder } from './report/recorder.js';
 import { chromeTrace } from './report/trace.js';
 import type { RunEnd, RunReport } from './report/types.js';
 import { StraceFormatter } from './mediator/strace/formatter.js';
-import type { Process, Thread } from './mediator/tracees/tracees.js';
+import type { Process } from './mediator/tracees/tracees.js';
 import { EXIT_STATUS, shellStatus, stoppedAsPlanned } from './exit-status.js';
 import { resolveProgram } from './program-path.js';
 import { crashNotice, cutShort } from './run-end.js';
 import { resolveRunOptions, type RunOptions } from './run-options.js';
 import { loadSimulation, parseDeployment } from './sim/index.js';
+import { checkFaultTargets } from './faults/spec.js';
 
 export interface ExperimentOptions extends RunOptions {
   /** SimGrid platform file. */
@@ -98,6 +99,8 @@ export interface ProcessOutput {
 interface Start {
   spec: LaunchSpec;
   times: LaunchTimes;
+  /** Whether it starts again when its host, crashed, turns on (a deployment's on_failure). */
+  onFailure: 'DIE' | 'RESTART';
 }
 
 /**
@@ -113,6 +116,11 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
   const sim = await loadSimulation(options.platform, { cfg: settings.cfg });
   const hostNames = sim.hosts().map((h) => h.name);
   const starts = plan(options, hostNames);
+  checkFaultTargets(
+    settings.faults,
+    hostNames,
+    sim.links().map((link) => link.name),
+  );
   const wallStart = performance.now();
   const outputDir = options.outputDir === undefined ? undefined : new OutputDirectory(options.outputDir);
   const straceOutput = openStrace(options.strace, outputDir);
@@ -144,7 +152,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
   try {
     const launched: Process[] = [];
     try {
-      for (const start of starts) mediator.launchAt(start.spec, start.times, (process) => launched.push(process));
+      for (const start of starts) mediator.launchAt(start.spec, start.times, (process) => launched.push(process), start.onFailure);
     } catch (error) {
       // Nothing ran: there is nothing to report.
       if (error instanceof SpawnError) throw new UserError(`cannot execute '${error.program}': ${error.reason}`, undefined, EXIT_STATUS.cannotExecute);
@@ -245,6 +253,7 @@ function plan(options: ExperimentOptions, hostNames: string[]): Start[] {
     const folder = dirname(resolve(options.deployment));
     return entries.map((entry) => ({
       times: { start: entry.startTime, kill: entry.killTime },
+      onFailure: entry.restart === true ? 'RESTART' : 'DIE',
       spec: { path: resolveProgram(entry.argv[0]!, folder, path), argv: entry.argv, env, cwd, host: entry.host },
     }));
   }
@@ -258,7 +267,7 @@ function plan(options: ExperimentOptions, hostNames: string[]): Start[] {
       `valid hosts: ${hostNames.slice(0, 20).join(', ')}${hostNames.length > 20 ? ', ...' : ''}`,
     );
   }
-  return [{ times: { start: 0 }, spec: { path: resolveProgram(command[0]!, cwd, path), argv: command, env, cwd, host } }];
+  return [{ times: { start: 0 }, onFailure: 'DIE', spec: { path: resolveProgram(command[0]!, cwd, path), argv: command, env, cwd, host } }];
 }
 
 /** A deployment's status: the first non-zero one among its processes, in the order they exited. */
@@ -286,9 +295,9 @@ function environment(env: Record<string, string | undefined> = process.env): str
 function openStrace(
   strace: ExperimentOptions['strace'],
   outputDir: OutputDirectory | undefined,
-): { write: (line: string, thread: Thread) => void; close: () => void } | undefined {
+): { write: (line: string, process: Process) => void; close: () => void } | undefined {
   if (strace === undefined || strace === false) return undefined;
-  if (strace === true && outputDir !== undefined) return { write: (line, thread) => outputDir.write(thread.process, 'strace', line), close: () => undefined };
+  if (strace === true && outputDir !== undefined) return { write: (line, process) => outputDir.write(process, 'strace', line), close: () => undefined };
   if (strace === true) return { write: (line) => process.stderr.write(line), close: () => undefined };
   let fd: number;
   try {

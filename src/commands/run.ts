@@ -45,10 +45,11 @@ function cliOption(spec: OptionSpec<unknown>): Option {
   return option;
 }
 
-/** The run's own options among those commander parsed: every key of RUN_OPTIONS, named as commander names them. */
+/** The run's own options among those commander parsed: every key of RUN_OPTIONS, from where commander put it (--fault's values under `fault`). */
 function runOptionsOf(options: CliOptions): RunOptions {
+  const parsed = options as unknown as Record<string, unknown>;
   const picked: Record<string, unknown> = {};
-  for (const key of Object.keys(RUN_OPTIONS)) picked[key] = options[key as keyof RunOptions];
+  for (const [key, spec] of Object.entries<OptionSpec<unknown>>(RUN_OPTIONS)) picked[key] = parsed[new Option(spec.flag).attributeName()];
   return picked as RunOptions;
 }
 

@@ -7,7 +7,8 @@ import { SocketFile } from '../mediator/sockets/socket-file.js';
 import type { Wait } from '../mediator/loop/waits.js';
 import { shellStatus } from '../exit-status.js';
 import { shownPid } from './ids.js';
-import type { ProcessReport, RunEnd, RunReport } from './types.js';
+import type { FaultReport, ProcessRef, ProcessReport, RunEnd, RunReport } from './types.js';
+import type { FaultEvent } from '../faults/injector.js';
 
 /** A thread's row in the trace. */
 export interface Track {
@@ -98,6 +99,8 @@ export class RunRecorder implements MediatorObserver {
   private readonly threadCounts = new Map<Process, number>();
   readonly spans: Span[] = [];
   readonly comms: Comm[] = [];
+  /** The faults that happened, in date order. */
+  readonly faults: FaultReport[] = [];
   /** Transfers arrived on a host that no read took yet, oldest first. */
   private readonly unread = new Map<string, Comm[]>();
 
@@ -213,7 +216,18 @@ export class RunRecorder implements MediatorObserver {
         bytesReceived: record.bytesReceived,
       });
     }
-    return { version: 2, end, virtualTime, exitCode, processes };
+    return { version: 2, end, virtualTime, exitCode, processes, faults: this.faults };
+  }
+
+  faultHappened(event: FaultEvent): void {
+    const ref = (process: Process): ProcessRef => ({ host: process.host, pid: shownPid(process), command: process.command });
+    this.faults.push({
+      date: event.date,
+      fault: event.fault,
+      killed: event.killed.map(ref),
+      restarted: event.restarted.map(ref),
+      missed: event.missed ?? null,
+    });
   }
 
   /** Every process, in the order they started. */

@@ -1,4 +1,4 @@
-import type { ProcessReport, RunReport } from './types.js';
+import type { ProcessRef, ProcessReport, RunReport } from './types.js';
 import { formatBytes, formatDuration } from './units.js';
 
 const HEADERS = ['HOST', 'PID', 'COMMAND', 'EXIT', 'START', 'END', 'CPU', 'SENT', 'RECEIVED'];
@@ -32,13 +32,29 @@ export function formatSummary(report: RunReport, wallTime: number): string {
   const hidden = report.processes.length - shown.length;
   const more = hidden === 0 ? '' : `(and ${hidden} processes they started: see --report)\n`;
   const count = report.processes.length;
-  return `${table}\n${more}${processes(count)}, virtual time ${formatDuration(report.virtualTime)}, wall time ${formatDuration(wallTime)}, exit status ${report.exitCode}\n${stopLine(report)}`;
+  return `${table}\n${more}${faultLines(report)}${processes(count)}, virtual time ${formatDuration(report.virtualTime)}, wall time ${formatDuration(wallTime)}, exit status ${report.exitCode}\n${stopLine(report)}`;
 }
 
-/** A process simterpose killed was stopped; the others show their exit code or the signal that ended them. */
+/** A process a fault killed shows SIGKILL, one simterpose stopped otherwise 'stopped'; the others show their exit code or the signal that ended them. */
 function exitColumn(process: ProcessReport): string {
+  if (process.stopped === 'fault') return 'SIGKILL';
   if (process.stopped !== null) return 'stopped';
   return 'code' in process.exit ? String(process.exit.code) : `signal ${process.exit.signal}`;
+}
+
+/** One line per fault: when, what, and whom it killed or started again. */
+function faultLines(report: RunReport): string {
+  const named = (process: ProcessRef): string => `${process.host} ${process.pid} ${process.command}`;
+  return report.faults
+    .map((fault) => {
+      const effects = [
+        ...fault.killed.map((process) => `killed ${named(process)} (SIGKILL)`),
+        ...fault.restarted.map((process) => `restarted ${named(process)}`),
+        ...(fault.missed === null ? [] : [fault.missed]),
+      ];
+      return `fault at ${formatDuration(fault.date)}: ${fault.fault}${effects.length === 0 ? '' : `: ${effects.join(', ')}`}\n`;
+    })
+    .join('');
 }
 
 /** At the stop time, how many processes it found running; a run cut short says why in its own message. */

@@ -107,7 +107,16 @@ export class Scheduler {
     for (;;) {
       const entry = this.queue.pop();
       if (entry === undefined) return undefined;
-      if (entry.generation === this.generations.get(entry.thread) && entry.thread.state === 'runnable') return entry.thread;
+      if (entry.generation !== this.generations.get(entry.thread) || entry.thread.state !== 'runnable') continue;
+      const thread = entry.thread;
+      const frozenUntil = thread.process.frozenUntil;
+      if (frozenUntil <= this.now) return thread;
+      // Its process is paused: it runs when the pause ends, its place in the queue taken again then.
+      this.at(
+        frozenUntil,
+        () => thread.state === 'runnable',
+        () => this.makeRunnable(thread),
+      );
     }
   }
 

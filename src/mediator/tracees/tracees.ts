@@ -107,6 +107,8 @@ export class Process {
   stopped: StopCause | undefined;
   /** A program of the run sent it SIGKILL: an ending the run asked for, not a crash. */
   killedByTracee = false;
+  /** A `pause` fault keeps its threads off the CPU until this virtual date. */
+  frozenUntil = 0;
 
   constructor(
     readonly pid: number,

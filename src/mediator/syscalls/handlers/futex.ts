@@ -56,7 +56,7 @@ function wait(ctx: SyscallContext, bitset: number, absolute: boolean): Outcome {
     const time = readTimespec(ctx.memory, timeout);
     if (!validTimespec(time)) return fail(Errno.EINVAL);
     deadline = absolute
-      ? services.time.at((op & FUTEX_CLOCK_REALTIME) !== 0 ? CLOCK_REALTIME : CLOCK_MONOTONIC, time)
+      ? services.time.at((op & FUTEX_CLOCK_REALTIME) !== 0 ? CLOCK_REALTIME : CLOCK_MONOTONIC, time, ctx.process.host)
       : services.time.after(timespecSeconds(time));
   }
   const refusal = keyRefusal(ctx);

@@ -48,7 +48,7 @@ function clockNanosleep(ctx: SyscallContext): Outcome {
   const [clockid, flags, request, remaining] = ctx.args as [number, number, number, number];
   const time = readTimespec(ctx.memory, request);
   if (!validTimespec(time)) return fail(Errno.EINVAL);
-  if ((asInt(flags) & TIMER_ABSTIME) !== 0) return sleepUntil(ctx, ctx.services.time.at(asInt(clockid), time), 0);
+  if ((asInt(flags) & TIMER_ABSTIME) !== 0) return sleepUntil(ctx, ctx.services.time.at(asInt(clockid), time, ctx.process.host), 0);
   return sleepUntil(ctx, ctx.services.time.after(timespecSeconds(time)), remaining);
 }
 
@@ -120,13 +120,13 @@ function clockGetres(ctx: SyscallContext): Outcome {
 
 function gettimeofday(ctx: SyscallContext): Outcome {
   const [timeval, timezone] = ctx.args as [number, number];
-  if (timeval !== 0) writeTimeval(ctx.memory, timeval, ctx.services.time.realtime());
+  if (timeval !== 0) writeTimeval(ctx.memory, timeval, ctx.services.time.realtime(ctx.process.host));
   if (timezone !== 0) writeUtcTimezone(ctx.memory, timezone);
   return done(0);
 }
 
 function time(ctx: SyscallContext): Outcome {
-  const seconds = ctx.services.time.realtime().seconds;
+  const seconds = ctx.services.time.realtime(ctx.process.host).seconds;
   if (ctx.args[0] !== 0) writeTime(ctx.memory, ctx.args[0]!, seconds);
   return done(seconds);
 }
