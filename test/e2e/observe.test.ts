@@ -47,8 +47,8 @@ describe('the report (--report)', () => {
       const result = await simterpose(['--network', mode, '--cpu-model', 'none', '--report', file, PLATFORM, DEPLOYMENT]);
       expect(shellStatus(result), result.stderr).toBe(0);
       const report = JSON.parse(readFileSync(file, 'utf8')) as RunReport;
-      expect(Object.keys(report)).toEqual(['version', 'end', 'virtualTime', 'exitCode', 'processes']);
-      expect(report).toMatchObject({ version: 2, end: 'completed', exitCode: 0 });
+      expect(Object.keys(report)).toEqual(['version', 'end', 'virtualTime', 'exitCode', 'processes', 'faults']);
+      expect(report).toMatchObject({ version: 2, end: 'completed', exitCode: 0, faults: [] });
       const [receiver, sender, sleeper] = report.processes;
       expect(report.processes).toHaveLength(3);
       expect(Object.keys(receiver!)).toEqual([

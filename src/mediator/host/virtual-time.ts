@@ -136,9 +136,9 @@ export class VirtualTime {
     return toTimespec(clockid === CLOCK_REALTIME_COARSE || clockid === CLOCK_MONOTONIC_COARSE ? COARSE_RESOLUTION : 1e-9);
   }
 
-  /** A relative timeout as a virtual deadline. */
-  after(seconds: number): number {
-    return this.scheduler.now + Math.max(0, seconds);
+  /** A relative timeout on `host`'s clocks as a virtual deadline: a clock that runs fast reaches it sooner. */
+  after(seconds: number, host: string): number {
+    return this.scheduler.now + Math.max(0, seconds) / (1 + (this.skews.get(host)?.drift ?? 0));
   }
 
   /**

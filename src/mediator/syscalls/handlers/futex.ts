@@ -57,7 +57,7 @@ function wait(ctx: SyscallContext, bitset: number, absolute: boolean): Outcome {
     if (!validTimespec(time)) return fail(Errno.EINVAL);
     deadline = absolute
       ? services.time.at((op & FUTEX_CLOCK_REALTIME) !== 0 ? CLOCK_REALTIME : CLOCK_MONOTONIC, time, ctx.process.host)
-      : services.time.after(timespecSeconds(time));
+      : services.time.after(timespecSeconds(time), ctx.process.host);
   }
   const refusal = keyRefusal(ctx);
   if (refusal !== undefined) return fail(refusal);

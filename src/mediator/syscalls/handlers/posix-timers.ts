@@ -87,7 +87,7 @@ function timerSettime(ctx: SyscallContext): Outcome {
     ? undefined
     : (asInt(flags) & TIMER_ABSTIME) !== 0
       ? time.at(timer.clockid, value, ctx.process.host)
-      : time.after(timespecSeconds(value));
+      : time.after(timespecSeconds(value), ctx.process.host);
   armTimer(ctx.process, timer, deadline, timespecSeconds(requested.interval), ctx.services);
   return done(0);
 }

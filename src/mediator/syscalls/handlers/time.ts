@@ -41,7 +41,7 @@ function nanosleep(ctx: SyscallContext): Outcome {
   const [request, remaining] = ctx.args as [number, number];
   const duration = readTimespec(ctx.memory, request);
   if (!validTimespec(duration)) return fail(Errno.EINVAL);
-  return sleepUntil(ctx, ctx.services.time.after(timespecSeconds(duration)), remaining);
+  return sleepUntil(ctx, ctx.services.time.after(timespecSeconds(duration), ctx.process.host), remaining);
 }
 
 function clockNanosleep(ctx: SyscallContext): Outcome {
@@ -49,7 +49,7 @@ function clockNanosleep(ctx: SyscallContext): Outcome {
   const time = readTimespec(ctx.memory, request);
   if (!validTimespec(time)) return fail(Errno.EINVAL);
   if ((asInt(flags) & TIMER_ABSTIME) !== 0) return sleepUntil(ctx, ctx.services.time.at(asInt(clockid), time, ctx.process.host), 0);
-  return sleepUntil(ctx, ctx.services.time.after(timespecSeconds(time)), remaining);
+  return sleepUntil(ctx, ctx.services.time.after(timespecSeconds(time), ctx.process.host), remaining);
 }
 
 /** Arms (or with value 0 disarms) the process's ITIMER_REAL; returns the previous setting. */
