@@ -21,6 +21,7 @@ Examples:
   simterpose run platforms/two-hosts.xml deployment.xml     # programs on several hosts
   simterpose run --report run.json --trace trace.json --output-dir out platforms/two-hosts.xml deployment.xml
   simterpose run --stop-time 3600 platforms/two-hosts.xml servers.xml   # stop servers after an hour of virtual time
+  simterpose run --fault host:bob:off@5 --fault host:bob:on@9 platforms/two-hosts.xml deployment.xml   # bob crashes, boots
 
 At the end, a table of the processes (host, exit status, virtual start and end,
 CPU time, bytes sent and received) goes to stderr; --quiet leaves it out.
