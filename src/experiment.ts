@@ -16,6 +16,7 @@ import { crashNotice, cutShort } from './run-end.js';
 import { resolveRunOptions, type RunOptions } from './run-options.js';
 import { loadSimulation, parseDeployment } from './sim/index.js';
 import { checkFaultTargets } from './faults/spec.js';
+import { readStateProfiles } from './faults/state-profiles.js';
 
 export interface ExperimentOptions extends RunOptions {
   /** SimGrid platform file. */
@@ -113,7 +114,9 @@ interface Start {
 export async function runExperiment(options: ExperimentOptions): Promise<ExperimentResult> {
   if (!existsSync(options.platform)) throw new UserError(`platform file not found: ${options.platform}`);
   const settings = resolveRunOptions(options);
-  const sim = await loadSimulation(options.platform, { cfg: settings.cfg });
+  // State profiles are honoured: SimGrid turns its resources off and on, the fault injector the programs'.
+  const sim = await loadSimulation(options.platform, { cfg: settings.cfg, allowStateProfiles: true });
+  const stateProfiles = readStateProfiles(options.platform);
   const hostNames = sim.hosts().map((h) => h.name);
   const starts = plan(options, hostNames);
   checkFaultTargets(
@@ -127,6 +130,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
   const recorder = new RunRecorder({ timeline: options.trace !== undefined, hostOf: (address) => mediator.network.addresses.hostAt(address) });
   const mediator: Mediator = new Mediator({
     ...settings,
+    stateProfiles,
     sim,
     strace: straceOutput === undefined ? undefined : new StraceFormatter(straceOutput.write, () => mediator.scheduler.now),
     observer: recorder,

@@ -2,6 +2,7 @@ import { SIGKILL } from '../mediator/abi/signal.js';
 import type { Process } from '../mediator/tracees/tracees.js';
 import { describeFault, type DatedFault, type Fault } from './spec.js';
 import type { NetworkState } from './network-state.js';
+import { stateChanges, type StateProfile } from './state-profiles.js';
 
 /** A fault as it happened: when, what, and the processes it ended or started. */
 export interface FaultEvent {
@@ -49,31 +50,56 @@ export class FaultInjector {
   constructor(
     private readonly faults: readonly Fault[],
     private readonly hooks: FaultHooks,
+    private readonly profiles: readonly StateProfile[] = [],
   ) {
     // In date order, ties in the order given: the same run every time.
     const dated = faults.filter((fault): fault is DatedFault => fault.kind !== 'clock');
     const order = dated.map((fault, index) => ({ fault, index })).sort((a, b) => a.fault.at - b.fault.at || a.index - b.index);
     for (const { fault } of order) hooks.at(fault.at, () => this.apply(fault));
+    for (const profile of profiles) this.follow(profile, stateChanges(profile));
+  }
+
+  /** Applies a state profile's changes one after the other (one timer at a time: a looping profile has no end). */
+  private follow(profile: StateProfile, changes: Generator<{ date: number; on: boolean }>): void {
+    const next = changes.next();
+    if (next.done === true) return;
+    const { date, on } = next.value;
+    const fault: DatedFault = profile.kind === 'host' ? { kind: 'host', host: profile.name, on, at: date } : { kind: 'link', link: profile.name, on, at: date };
+    this.hooks.at(date, () => {
+      this.apply(fault);
+      this.follow(profile, changes);
+    });
   }
 
   /** Whether actors killed by a crash wait for their host, which a later fault turns on: the run is not over. */
   get restartsPending(): boolean {
     const now = this.hooks.now();
     for (const [host, waiting] of this.restarts) {
-      if (waiting.length > 0 && this.faults.some((fault) => fault.kind === 'host' && fault.on && fault.host === host && fault.at >= now)) return true;
+      if (waiting.length > 0 && (this.scriptedOn(host, now) || this.profiledOn(host, now))) return true;
     }
     return false;
+  }
+
+  private scriptedOn(host: string, now: number): boolean {
+    return this.faults.some((fault) => fault.kind === 'host' && fault.on && fault.host === host && fault.at >= now);
+  }
+
+  private profiledOn(host: string, now: number): boolean {
+    return this.profiles.some(
+      (profile) =>
+        profile.kind === 'host' && profile.name === host && profile.events.some((event) => event.on && (profile.period !== undefined || event.date >= now)),
+    );
   }
 
   private apply(fault: DatedFault): void {
     const event: FaultEvent = { date: this.hooks.now(), fault: describeFault(fault), killed: [], restarted: [] };
     switch (fault.kind) {
       case 'host':
-        if (fault.on) this.turnOn(fault.host, event);
-        else this.turnOff(fault.host, event);
+        // A host turned on that is on, or off that is off: nothing happens, nothing is told.
+        if (!(fault.on ? this.turnOn(fault.host, event) : this.turnOff(fault.host, event))) return;
         break;
       case 'link':
-        this.hooks.network.setLink(fault.link, fault.on);
+        if (!this.hooks.network.setLink(fault.link, fault.on)) return;
         break;
       case 'signal':
       case 'pause': {
@@ -95,22 +121,22 @@ export class FaultInjector {
   }
 
   /** The host crashes: nothing more leaves or reaches it, then every process on it is killed. */
-  private turnOff(host: string, event: FaultEvent): void {
-    if (!this.hooks.network.hostUp(host)) return;
-    this.hooks.network.setHost(host, false, event.date);
+  private turnOff(host: string, event: FaultEvent): boolean {
+    if (!this.hooks.network.setHost(host, false, event.date)) return false;
     const victims = this.hooks.processesOn(host);
     event.killed.push(...victims);
     const restartable = victims.filter((process) => this.hooks.restartable(process));
     this.hooks.kill(victims);
     if (restartable.length > 0) this.waitingRestarts(host).push({ ...event, killed: restartable });
+    return true;
   }
 
-  private turnOn(host: string, event: FaultEvent): void {
-    if (this.hooks.network.hostUp(host)) return;
-    this.hooks.network.setHost(host, true, event.date);
+  private turnOn(host: string, event: FaultEvent): boolean {
+    if (!this.hooks.network.setHost(host, true, event.date)) return false;
     for (const crash of this.restarts.get(host)?.splice(0) ?? []) {
       for (const process of crash.killed) this.hooks.restart(process, (started) => event.restarted.push(started));
     }
+    return true;
   }
 
   private waitingRestarts(host: string): FaultEvent[] {

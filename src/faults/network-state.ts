@@ -15,28 +15,31 @@ export class NetworkState {
   /** @param routeLinks the links of the route from one host to another, as the platform has them */
   constructor(private readonly routeLinks: (source: string, destination: string) => readonly string[]) {}
 
-  /** Turns a host off (a crash at `now`) or back on. */
-  setHost(host: string, on: boolean, now: number): void {
-    if (on === !this.hostsDown.has(host)) return;
+  /** Turns a host off (a crash at `now`) or back on; returns whether that changed anything. */
+  setHost(host: string, on: boolean, now: number): boolean {
+    if (on === !this.hostsDown.has(host)) return false;
     if (on) {
       this.hostsDown.delete(host);
       this.restored();
-      return;
+      return true;
     }
     this.hostsDown.add(host);
     const dates = this.crashes.get(host);
     if (dates === undefined) this.crashes.set(host, [now]);
     else dates.push(now);
+    return true;
   }
 
-  setLink(link: string, on: boolean): void {
-    if (on === !this.linksDown.has(link)) return;
+  /** Turns a link off or back on; returns whether that changed anything. */
+  setLink(link: string, on: boolean): boolean {
+    if (on === !this.linksDown.has(link)) return false;
     if (on) {
       this.linksDown.delete(link);
       this.restored();
     } else {
       this.linksDown.add(link);
     }
+    return true;
   }
 
   hostUp(host: string): boolean {

@@ -17,6 +17,7 @@ import { FaultInjector, type FaultHooks } from '../faults/injector.js';
 import { FaultyTransport } from '../faults/faulty-transport.js';
 import { NetworkState } from '../faults/network-state.js';
 import type { Fault } from '../faults/spec.js';
+import type { StateProfile } from '../faults/state-profiles.js';
 import { limitError, spawnLimitError } from './limits.js';
 import { Computation } from './loop/computation.js';
 import { Lifecycle } from './loop/lifecycle.js';
@@ -119,6 +120,8 @@ export interface MediatorOptions {
   onCrash?: (process: Process, signal: number) => void;
   /** Scripted faults (src/faults): hosts and links that go down and come back, processes killed or paused, clocks skewed. */
   faults?: readonly Fault[];
+  /** The platform's state profiles: hosts and links that turn off and on, as faults do. */
+  stateProfiles?: readonly StateProfile[];
 }
 
 /** A program of the command line or deployment, as a restart starts it again. */
@@ -215,9 +218,11 @@ export class Mediator {
     this.random = new RandomStreams(options.seed, [...this.hostIndexes.keys()]);
     this.cpuFiles = new CpuFiles(options.epoch);
     const faults = options.faults ?? [];
+    const profiles = options.stateProfiles ?? [];
+    const failing = faults.length > 0 || profiles.length > 0;
     const networkState = new NetworkState((source, destination) => sim.route(source, destination).links);
     const transport = new SimTransport(sim, this.scheduler, this.hostIndexes, this.observer);
-    this.network = new VirtualNetwork(sim.hosts(), faults.length > 0 ? new FaultyTransport(transport, networkState) : transport, {
+    this.network = new VirtualNetwork(sim.hosts(), failing ? new FaultyTransport(transport, networkState) : transport, {
       now: () => this.scheduler.now,
       sendBufferSize: TCP_SEND_BUFFER,
       receiveBufferSize: TCP_RECEIVE_BUFFER,
@@ -283,7 +288,7 @@ export class Mediator {
       observer: this.observer,
     });
     // Set before any launch: a host turning on at a date comes before the restarts and launches due then.
-    this.faults = faults.length > 0 ? new FaultInjector(faults, this.faultHooks(networkState, services)) : undefined;
+    this.faults = failing ? new FaultInjector(faults, this.faultHooks(networkState, services), profiles) : undefined;
     // Set before any launch: a program due at the stop time does not start.
     const stopTime = options.stopTime;
     if (stopTime !== undefined)

@@ -120,6 +120,25 @@ describe('a link that goes down', () => {
   });
 });
 
+describe("a platform's state profiles", () => {
+  it('crash and boot hosts and cut links as --fault does, at every round of a looping profile', async () => {
+    const deployment = kvDeployment(8);
+    const profiled = await runExperiment({ platform: 'test/fixtures/platforms/net-two-hosts-bob-reboots.xml', deployment, cpuModel: 'none', stopTime: 50 });
+    const scripted = await run(deployment, [...crash(2.7, 3.3), 'link:wire:off@9.2', 'link:wire:on@10'], 50);
+    expect(clientLines(profiled)).toBe('ok 1\nok 2\nok 3\nread ECONNRESET\nok 4\nok 5\nok 6\nok 7\nok 8\nEXIT-SUCCESS\n');
+    expect(profiled.report.processes).toEqual(scripted.report.processes);
+    expect(profiled.report.faults.map(({ date, fault }) => `${date} ${fault}`)).toEqual([
+      '3.2 host bob off',
+      '6.5 host bob on',
+      '9.2 link wire off',
+      '10 link wire on',
+      '29.2 link wire off',
+      '30 link wire on',
+      '49.2 link wire off',
+    ]);
+  });
+});
+
 describe('process and clock faults', () => {
   it('send a process any signal, or freeze it for a while', async () => {
     const killed = await runExperiment({ platform: PLATFORM, command: ['sleep', '10'], faults: ['process:1000@alice:kill=SIGTERM@1.5'], cpuModel: 'none' });
