@@ -139,6 +139,32 @@ describe("a platform's state profiles", () => {
   });
 });
 
+describe("a link's bandwidth profile", () => {
+  it('that halves its bandwidth makes a bulk transfer take as much longer as its wire bytes need', async () => {
+    const bytes = 5_000_000;
+    const deployment = file(
+      'transfer.xml',
+      `<?xml version='1.0'?>
+<platform version="4.1">
+  <actor host="bob" function="${appPath('net_transfer')}"><argument value="recv"/><argument value="7001"/><argument value="${bytes}"/></actor>
+  <actor host="alice" function="${appPath('net_transfer')}" start_time="0.1">
+    <argument value="send"/><argument value="bob"/><argument value="7001"/><argument value="${bytes}"/><argument value="65536"/>
+  </actor>
+</platform>
+`,
+    );
+    const lastByte = async (platform: string): Promise<number> => {
+      const result = await runExperiment({ platform, deployment, cpuModel: 'none' });
+      return Number(/last byte at ([\d.]+)/.exec(result.outputs.find((output) => output.host === 'bob')!.stdout)![1]);
+    };
+    const full = await lastByte(PLATFORM);
+    const halved = await lastByte('test/fixtures/platforms/net-two-hosts-halved.xml');
+    // 5 MB in 1448-byte segments, 90 bytes of headers and framing each: 5.31 MB on the wire, 0.531 s more at 5 MB/s than at 10.
+    const wire = bytes + Math.ceil(bytes / 1448) * 90;
+    expect(halved - full).toBeCloseTo(wire / 5e6 - wire / 10e6, 2);
+  });
+});
+
 describe('process and clock faults', () => {
   it('send a process any signal, or freeze it for a while', async () => {
     const killed = await runExperiment({ platform: PLATFORM, command: ['sleep', '10'], faults: ['process:1000@alice:kill=SIGTERM@1.5'], cpuModel: 'none' });
