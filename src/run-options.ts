@@ -4,7 +4,7 @@ import { EXIT_STATUS } from './exit-status.js';
 import { parseFault, type Fault } from './faults/spec.js';
 import { defaultCpuModel, instructionCounterAvailable, type CpuModelName, type CpuModelOptions } from './mediator/host/cpu-model.js';
 import { MAX_SEED } from './mediator/host/random.js';
-import { allowedCpus } from './mediator/mediator.js';
+import { allowedCpus, claimQuietestCpu } from './mediator/cpu-placement.js';
 import { SYSCALLS, syscallNumber } from './mediator/syscalls/table.js';
 import type { NetworkMode } from './net/index.js';
 import { checkOutputFile, checkOutputFolder } from './output-paths.js';
@@ -27,10 +27,11 @@ export interface RunOptions {
   /** Syscall names to leave untrapped and native (a developer's knob for benchmarks). */
   untrap?: string[];
   /**
-   * CPU shared by simterpose's main thread and its tracees (default: the first this process may use);
-   * the process's other threads move to its other CPUs. 'none' leaves scheduling to Linux.
+   * CPU shared by simterpose's main thread and its tracees; the process's other threads move to its
+   * other CPUs. 'auto' (the default) takes the allowed CPU running the fewest other runs, the least
+   * busy of those; 'none' leaves scheduling to Linux.
    */
-  cpu?: number | 'none';
+  cpu?: number | 'auto' | 'none';
   /** Date (ISO 8601) or 'now' that virtual time 0 corresponds to (default 2000-01-01T00:00:00Z). */
   epoch?: string;
   /** Seeds getrandom, /dev/urandom, /dev/random and AT_RANDOM: same seed, same bytes (default 0). */
@@ -88,10 +89,10 @@ export function parseNumber(value: string): number {
   return number;
 }
 
-function parseCpu(value: string): number | 'none' {
-  if (value === 'none') return value;
+function parseCpu(value: string): number | 'auto' | 'none' {
+  if (value === 'none' || value === 'auto') return value;
   const cpu = Number(value);
-  if (!Number.isInteger(cpu) || cpu < 0) throw new UserError(`--cpu takes a CPU number or 'none', not '${value}'`);
+  if (value.trim() === '' || !Number.isInteger(cpu) || cpu < 0) throw new UserError(`--cpu takes a CPU number, 'auto' or 'none', not '${value}'`);
   return cpu;
 }
 
@@ -107,8 +108,9 @@ export const RUN_OPTIONS: { readonly [K in keyof RunOptions]-?: OptionSpec<NonNu
     parse: (text) => text.split(',').filter((name) => name !== ''),
   },
   cpu: {
-    flag: '--cpu <n|none>',
-    help: 'CPU shared by simterpose and its tracees (default: the first it may use); its helper threads keep to the others; none lets Linux place them',
+    flag: '--cpu <n|auto|none>',
+    help: 'CPU shared by simterpose and its tracees; auto takes the one running the fewest other runs, the least busy of those; its helper threads keep to the others; none lets Linux place them',
+    default: 'auto',
     parse: parseCpu,
   },
   epoch: { flag: '--epoch <date|now>', help: 'date (ISO 8601) that virtual time 0 corresponds to; now for the real date', default: '2000-01-01T00:00:00Z' },
@@ -297,8 +299,8 @@ function cpuModelOptions(options: RunOptions): CpuModelOptions {
  */
 function chooseCpu(cpu: RunOptions['cpu']): number | undefined {
   if (cpu === 'none') return undefined;
+  if (cpu === undefined || cpu === 'auto') return claimQuietestCpu();
   const allowed = allowedCpus();
-  if (cpu === undefined) return allowed[0];
   if (!allowed.includes(cpu)) throw new UserError(`--cpu ${cpu}: simterpose may not run there (it may use CPUs ${allowed.join(', ')})`);
   return cpu;
 }

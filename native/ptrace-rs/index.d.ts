@@ -75,6 +75,9 @@ export declare function forgetThread(tid: number): void
 /** At a signal-delivery-stop: the siginfo_t of the signal about to be delivered (128 bytes). */
 export declare function getSignalInfo(tid: number): Buffer
 
+/** An exclusive lock on a file, held until this process ends; false if another process holds it. */
+export declare function holdFileLock(path: string): boolean
+
 /**
  * Keeps a duplicate of a tracee's socket, bound to 127.0.0.1 on a port the
  * kernel picks, with `bufferBytes` of buffer each way; returns our fd.

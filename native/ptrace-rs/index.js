@@ -773,7 +773,7 @@ if (
   }
 }
 
-const { allowedCpus, answerNotification, bindHeldSocket, calibrationInstructionsPerIteration, closeCounter, closeHeld, closeListener, connectHeldSocket, continueNotification, countCalibrationInstructions, discardHeldInput, forgetProcess, forgetThread, getSignalInfo, holdSocket, inspectFd, instructionCounterAvailable, interrupt, listenHeldSocket, makePipe, measureInstructionRate, measureStopCost, notificationsAvailable, openInstructionCounter, pinThisThread, queueSignal, readCounter, readCStringInto, readMemoryInto, receiveHeld, restartSyscall, resume, sendHeld, sendHeldTo, setFdNonblocking, setPreemptQuantum, setReturnValue, setSignalInfo, setSyscall, setTimerTicks, signalProcess, signalThread, skipSyscall, skipSyscallAndResume, spawn, stackPointer, StopKind, takeListener, threadCpuTimeNs, waitForTraceeInput, waitHeldAcceptable, waitStop, writeMemory } = nativeBinding
+const { allowedCpus, answerNotification, bindHeldSocket, calibrationInstructionsPerIteration, closeCounter, closeHeld, closeListener, connectHeldSocket, continueNotification, countCalibrationInstructions, discardHeldInput, forgetProcess, forgetThread, getSignalInfo, holdFileLock, holdSocket, inspectFd, instructionCounterAvailable, interrupt, listenHeldSocket, makePipe, measureInstructionRate, measureStopCost, notificationsAvailable, openInstructionCounter, pinThisThread, queueSignal, readCounter, readCStringInto, readMemoryInto, receiveHeld, restartSyscall, resume, sendHeld, sendHeldTo, setFdNonblocking, setPreemptQuantum, setReturnValue, setSignalInfo, setSyscall, setTimerTicks, signalProcess, signalThread, skipSyscall, skipSyscallAndResume, spawn, stackPointer, StopKind, takeListener, threadCpuTimeNs, waitForTraceeInput, waitHeldAcceptable, waitStop, writeMemory } = nativeBinding
 export { allowedCpus }
 export { answerNotification }
 export { bindHeldSocket }
@@ -788,6 +788,7 @@ export { discardHeldInput }
 export { forgetProcess }
 export { forgetThread }
 export { getSignalInfo }
+export { holdFileLock }
 export { holdSocket }
 export { inspectFd }
 export { instructionCounterAvailable }

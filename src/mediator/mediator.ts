@@ -25,6 +25,7 @@ import { TracerLoop } from './loop/loop.js';
 import { Scheduler } from './loop/scheduler.js';
 import { Tracer } from './loop/tracer.js';
 import { ptrace } from './native.js';
+import { JobControl } from './loop/job-control.js';
 import type { MediatorObserver } from './observer.js';
 import { DATA_PATHS } from './sockets/data-paths.js';
 import { SimTransport } from './sockets/sim-transport.js';
@@ -154,11 +155,6 @@ function notificationsWork(): boolean {
   return false;
 }
 
-/** The CPUs this process may run on (its affinity), in order: where the mediator may pin itself and its tracees. */
-export function allowedCpus(): number[] {
-  return ptrace.allowedCpus();
-}
-
 /** CPU time a tracee may use without any stop before it is preempted so that others can run. */
 const PREEMPT_QUANTUM_MS = 20;
 
@@ -238,6 +234,8 @@ export class Mediator {
     } else {
       this.cpu = new CpuModel(options.cpuModel);
     }
+    const signals = traceeSignals(this.tracees.pids, () => this.loop.signalsMayBePending());
+    const jobControl = new JobControl(this.tracees, this.scheduler, signals);
     const services: Services = {
       scheduler: this.scheduler,
       tracees: this.tracees,
@@ -250,7 +248,7 @@ export class Mediator {
       nameFiles: this.nameFiles,
       procFiles: this.procFiles,
       kernelFds,
-      signals: traceeSignals(this.tracees.pids, () => this.loop.signalsMayBePending()),
+      signals,
       coresOf: (host) => sim.hosts()[this.hostIndexes.get(host)!]!.cores,
       outputs: this.outputs,
     };
@@ -276,6 +274,7 @@ export class Mediator {
       syscallReturned: (thread, result) => dispatcher.returned(thread, result),
       randomBytes: (process, length) => this.random.of(process).take(length),
       timerSignalDelivered: (process, info) => timerSignalDelivered(process, info, services),
+      jobStopped: (process, signal) => jobControl.stop(process, signal),
     });
     this.loop = new TracerLoop({
       tracees: this.tracees,
@@ -285,6 +284,7 @@ export class Mediator {
       dispatcher,
       computation,
       cpu: this.cpu,
+      jobControl,
       observer: this.observer,
     });
     // Set before any launch: a host turning on at a date comes before the restarts and launches due then.

@@ -35,6 +35,18 @@ const cases: Case[] = [
   },
   {
     behaviour:
+      'futexes: words in shared memory wake across processes and across two mappings of one file, FUTEX_PRIVATE_FLAG keeps them apart; process-shared semaphores, mutexes and condition variables work; FUTEX_REQUEUE and FUTEX_CMP_REQUEUE count woken and moved waiters; PI mutexes hand over in order, time out, work across processes; the PI operations and FUTEX_WAIT_REQUEUE_PI/FUTEX_CMP_REQUEUE_PI give Linux answers',
+    argv: [appPath('futexes')],
+    network: false,
+  },
+  {
+    behaviour:
+      'job control: SIGSTOP and a default SIGTSTP stop a child (no progress, state T), SIGCONT resumes it; wait4 WUNTRACED/WCONTINUED and waitid WSTOPPED/WCONTINUED/WNOWAIT report each change once; SIGCHLD says CLD_STOPPED and CLD_CONTINUED unless SA_NOCLDSTOP; a handled SIGTSTP stops nothing; SIGKILL ends a stopped child',
+    argv: [appPath('job_control')],
+    network: false,
+  },
+  {
+    behaviour:
       'POSIX timers give ids 0, 1, 2..., signal SI_TIMER with their id and value in date order, count overruns while blocked, report the time left, fail bad calls with EINVAL; sigtimedwait takes their signals; SIGEV_THREAD calls its function',
     argv: [appPath('posix_timers')],
     network: false,

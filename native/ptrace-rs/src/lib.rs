@@ -333,6 +333,12 @@ pub fn pin_this_thread(cpu: u32) -> Result<()> {
   process::pin_calling_thread(cpu)
 }
 
+/// An exclusive lock on a file, held until this process ends; false if another process holds it.
+#[napi]
+pub fn hold_file_lock(path: String) -> Result<bool> {
+  process::hold_file_lock(&path)
+}
+
 /// The CPUs this process may run on (its affinity), in order.
 #[napi]
 pub fn allowed_cpus() -> Result<Vec<u32>> {

@@ -68,6 +68,25 @@ fn move_other_threads(cpus: &libc::cpu_set_t) {
   }
 }
 
+/// Takes an exclusive lock on the file at `path` (created if need be) and
+/// keeps it until this process ends, when the kernel lets it go: false if
+/// another process holds it. A run claims its CPU this way, so that runs
+/// started side by side spread over the CPUs; a crashed run leaves no claim.
+pub fn hold_file_lock(path: &str) -> Result<bool> {
+  let c_path = std::ffi::CString::new(path).map_err(|_| crate::errors::invalid(&format!("open({path})"), "a path holds no NUL byte"))?;
+  let fd = unsafe { libc::open(c_path.as_ptr(), libc::O_RDWR | libc::O_CREAT | libc::O_CLOEXEC, 0o600) };
+  check(fd, || format!("open({path})"))?;
+  if unsafe { libc::flock(fd, libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+    return Ok(true);
+  }
+  let errno = crate::errors::last_errno();
+  unsafe { libc::close(fd) };
+  if errno == libc::EWOULDBLOCK {
+    return Ok(false);
+  }
+  Err(crate::errors::errno_error(&format!("flock({path}, LOCK_EX|LOCK_NB)"), errno))
+}
+
 /// A pipe for a tracee's output, close-on-exec in simterpose itself:
 /// returns [read end, write end].
 pub fn make_pipe() -> Result<Vec<i32>> {

@@ -10,15 +10,17 @@ export const FUTEX_CLOCK_REALTIME = 256;
 export const FUTEX_CMD_MASK = 127;
 export const FUTEX_BITSET_MATCH_ANY = 0xffffffff;
 
-/** The priority-inheritance operations, by number: not emulated. */
-export const FUTEX_PI_OPERATIONS: Readonly<Record<number, string>> = {
-  6: 'FUTEX_LOCK_PI',
-  7: 'FUTEX_UNLOCK_PI',
-  8: 'FUTEX_TRYLOCK_PI',
-  11: 'FUTEX_WAIT_REQUEUE_PI',
-  12: 'FUTEX_CMP_REQUEUE_PI',
-  13: 'FUTEX_LOCK_PI2',
-};
+/** The priority-inheritance operations. */
+export const FUTEX_LOCK_PI = 6;
+export const FUTEX_UNLOCK_PI = 7;
+export const FUTEX_TRYLOCK_PI = 8;
+export const FUTEX_WAIT_REQUEUE_PI = 11;
+export const FUTEX_CMP_REQUEUE_PI = 12;
+export const FUTEX_LOCK_PI2 = 13;
+/** A PI futex word: its owner's tid, and two flags: others wait for it, its owner died (robust futexes). */
+export const FUTEX_TID_MASK = 0x3fffffff;
+export const FUTEX_WAITERS = 0x80000000;
+export const FUTEX_OWNER_DIED = 0x40000000;
 
 /** FUTEX_WAKE_OP's fourth argument: an operation on the second word and a comparison of its old value. */
 export interface WakeOp {

@@ -47,7 +47,19 @@ export function clearCloneArgsFlag(bytes: Buffer, flag: number): void {
 }
 
 export const WNOHANG = 1;
+/** wait4's WUNTRACED, waitid's WSTOPPED: report children stopped by a signal. */
+export const WUNTRACED = 2;
+/** waitid only: report children that exited (wait4 always does). */
+export const WEXITED = 4;
+/** Report children a SIGCONT resumed. */
+export const WCONTINUED = 8;
 export const WNOWAIT = 0x01000000;
+/** wait4's status of a child stopped by `signal` (WIFSTOPPED, WSTOPSIG). */
+export const stoppedWaitStatus = (signal: number): number => (signal << 8) | 0x7f;
+/** wait4's status of a child resumed by SIGCONT (WIFCONTINUED). */
+export const CONTINUED_WAIT_STATUS = 0xffff;
+/** sizeof(struct rusage), which wait4 fills for the child it reports. */
+export const RUSAGE_SIZE = 144;
 export const P_ALL = 0;
 export const P_PID = 1;
 export const P_PGID = 2;

@@ -35,6 +35,11 @@ export const CORE_DUMPING_SIGNALS: ReadonlySet<number> = new Set([3, 4, 5, 6, 7,
 export const SIG_DFL = 0;
 export const SIG_IGN = 1;
 export const SA_RESTART = 0x10000000;
+/** On SIGCHLD: no notice of children that stop or resume. */
+export const SA_NOCLDSTOP = 1;
+/** si_code of a SIGCHLD for a child that stopped, or that SIGCONT resumed. */
+export const CLD_STOPPED = 5;
+export const CLD_CONTINUED = 6;
 
 /** si_code values (asm-generic/siginfo.h) of the signals whose siginfo names a sender. */
 export const SI_USER = 0;
@@ -81,6 +86,20 @@ export const siginfo = {
     info.writeInt32LE(0, SI_UID);
   },
 };
+
+/** siginfo_t of a child's change of state (its _sigchld member): si_pid, si_uid, si_status, then si_utime and si_stime. */
+const SI_STATUS = 24;
+
+/** The siginfo of SIGCHLD (and of waitid) for child `pid` (of owner `uid`) whose state changed as `code` says, with `status`. */
+export function childSiginfo(code: number, pid: number, uid: number, status: number): Buffer {
+  const info = Buffer.alloc(SIGINFO_SIZE);
+  info.writeInt32LE(SIGCHLD, 0);
+  info.writeInt32LE(code, SI_CODE);
+  info.writeInt32LE(pid, SI_PID);
+  info.writeInt32LE(uid, SI_UID);
+  info.writeInt32LE(status, SI_STATUS);
+  return info;
+}
 
 /** siginfo_t of a POSIX timer's signal (its _timer member): si_timerid, si_overrun, then si_value. */
 export const SIGINFO_SIZE = 128;

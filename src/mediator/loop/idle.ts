@@ -1,6 +1,7 @@
 import { RunFailedError } from '../../errors.js';
 import { ptrace } from '../native.js';
 import { POLLIN } from '../abi/poll.js';
+import { signalName } from '../abi/signal.js';
 import type { Scheduler } from './scheduler.js';
 import type { TraceeTable } from '../tracees/tracees.js';
 
@@ -46,9 +47,13 @@ export function idleStep(scheduler: Scheduler, tracees: TraceeTable, collectDeat
     );
     return;
   }
-  const waits = [...scheduler.blocked]
+  const waits = [...scheduler.blocked, ...[...scheduler.held].filter((t) => t.state !== 'exited')]
     .sort((a, b) => a.serial - b.serial)
-    .map((t) => `${t.label} on ${t.process.host} waits for ${t.wait?.reason ?? 'nothing'}`);
+    .map((t) =>
+      t.process.jobStop !== undefined
+        ? `${t.label} on ${t.process.host} is stopped by ${signalName(t.process.jobStop)} and waits for SIGCONT`
+        : `${t.label} on ${t.process.host} waits for ${t.wait?.reason ?? 'nothing'}`,
+    );
   if (waits.length === 0) waits.push(`${tracees.liveThreadCount} thread(s) alive but none runnable or blocked`);
   throw new DeadlockError(waits);
 }

@@ -6,7 +6,7 @@ import { syscallNumbers } from '../abi/syscall-numbers.js';
 import { TraceeFault, writeI32, type TraceeMemory } from '../abi/tracee-memory.js';
 import { prepareExecImage } from '../tracees/exec-image.js';
 import { futexKey } from '../tracees/futex-key.js';
-import { killsByDefault } from '../tracees/pending-signals.js';
+import { killsByDefault, stopsByDefault } from '../tracees/pending-signals.js';
 import type { ProcessExit, StopCause } from '../../exit-status.js';
 import type { Process, Thread, TraceeTable } from '../tracees/tracees.js';
 import type { Scheduler } from './scheduler.js';
@@ -32,6 +32,8 @@ export interface LifecycleHooks {
   randomBytes(process: Process, length: number): Buffer;
   /** A POSIX timer's signal (siginfo `info`, which may be rewritten) is being delivered: whether it still is. */
   timerSignalDelivered(process: Process, info: Buffer): boolean;
+  /** A stopping signal's default action stops the process (job control). */
+  jobStopped(process: Process, signal: number): void;
   processStarted(process: Process): void;
   /** Its exit status is set; `seen` is false when the kernel's was lost (reaped elsewhere) and SIGKILL stands for it. */
   processExited(process: Process, seen: boolean): void;
@@ -242,6 +244,13 @@ export class Lifecycle {
       this.virtualizeSender(thread, signal, info);
     }
     const actions = thread.process.signalActions;
+    if (stopsByDefault(signal, actions)) {
+      // Not injected: the kernel would stop the threads where simterpose holds them already.
+      this.hooks.jobStopped(thread.process, signal);
+      thread.next = { kind: 'resume', signal: 0 };
+      this.scheduler.makeRunnable(thread);
+      return;
+    }
     if (!actions.handles(signal) && !actions.ignores(signal) && killsByDefault(signal)) thread.process.groupExiting = true;
     thread.next = { kind: 'resume', signal };
     this.scheduler.makeRunnable(thread);
@@ -252,18 +261,23 @@ export class Lifecycle {
    * tgkill; the child of a SIGCHLD): make it virtual. sigqueue's siginfo is
    * the sender's own, its si_pid what the sender wrote (glibc: its getpid(),
    * virtual already), and stays so. A signal simterpose sent itself is either
-   * a tracee's group kill (that tracee is named) or stands for the kernel's
-   * own (a virtual timer: SI_KERNEL, no pid).
+   * a tracee's group kill (that tracee is named), a child's stop or
+   * resumption (job control: the notice it was sent with), or stands for the
+   * kernel's own (a virtual timer: SI_KERNEL, no pid).
    */
   private virtualizeSender(thread: Thread, signal: number, info: Buffer): void {
+    const notice = signal === SIGCHLD ? thread.process.childNotice : undefined;
+    // Whatever SIGCHLD comes now is the one pending: a notice not carried by it is lost with its coalesced signal.
+    if (signal === SIGCHLD) thread.process.childNotice = undefined;
     const code = siginfo.code(info);
     const carriesPid = code === SI_USER || code === SI_TKILL || (signal === SIGCHLD && code > 0);
     if (!carriesPid) return;
     const real = siginfo.pid(info);
     if (real === globalThis.process.pid) {
       const sender = this.tracees.pids.takeSender(thread.process.pid, signal);
-      if (sender === undefined) siginfo.setFromKernel(info);
-      else siginfo.setPid(info, sender);
+      if (sender !== undefined) siginfo.setPid(info, sender);
+      else if (notice !== undefined) notice.copy(info);
+      else siginfo.setFromKernel(info);
     } else {
       siginfo.setPid(info, this.tracees.pids.toVirtual(real));
     }
@@ -371,7 +385,8 @@ export class Lifecycle {
     let collected = false;
     for (let found = true; found; ) {
       found = false;
-      for (const thread of [...this.scheduler.blocked]) {
+      // Threads of a stopped process are held at their stops as well: SIGKILL ends them there.
+      for (const thread of [...this.scheduler.blocked, ...this.scheduler.held]) {
         if (thread.state === 'exited') continue;
         const stop = this.tracer.poll(thread.tid);
         if (stop === undefined) continue;

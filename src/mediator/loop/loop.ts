@@ -6,6 +6,7 @@ import type { Thread, TraceeTable } from '../tracees/tracees.js';
 import type { Computation } from './computation.js';
 import { idleStep } from './idle.js';
 import { interruptSignalledWaits } from './interruptions.js';
+import type { JobControl } from './job-control.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { Scheduler } from './scheduler.js';
 import type { Resumption, Tracer } from './tracer.js';
@@ -28,6 +29,7 @@ export interface LoopParts {
   dispatcher: Dispatcher;
   computation: Computation;
   cpu: CpuModel;
+  jobControl: JobControl;
   observer: MediatorObserver | undefined;
 }
 
@@ -51,7 +53,7 @@ export class TracerLoop {
 
   /** Runs until `done` says the run is over. */
   async run(done: () => boolean): Promise<void> {
-    const { scheduler, tracees, observer, dispatcher, lifecycle } = this.parts;
+    const { scheduler, tracees, observer, dispatcher, lifecycle, jobControl } = this.parts;
     const collectDeaths = (): boolean => lifecycle.collectOutsideDeaths();
     let lastYield = performance.now();
     while (!done()) {
@@ -65,6 +67,8 @@ export class TracerLoop {
       }
       if (this.signalCheckDue) {
         this.signalCheckDue = false;
+        // A SIGCONT first: the threads it releases may have a signal to take as well.
+        jobControl.continueSignalled();
         interruptSignalledWaits(scheduler, dispatcher);
       }
       const clockDue = thread === undefined || this.steps % STEPS_BETWEEN_CLOCK_READS === 0;

@@ -1,6 +1,6 @@
 import { MinHeap } from '../../util/heap.js';
 import type { Outcome } from '../syscalls/outcome.js';
-import type { Thread } from '../tracees/tracees.js';
+import type { Process, Thread } from '../tracees/tracees.js';
 import type { Wait, IoWait } from './waits.js';
 
 interface Entry {
@@ -65,6 +65,8 @@ export class Scheduler {
   private readonly timers = new MinHeap<Timer>((a, b) => a.deadline < b.deadline || (a.deadline === b.deadline && a.order < b.order));
   private timerCount = 0;
   readonly blocked = new Set<Thread>();
+  /** Threads that could run but whose process is stopped (SIGSTOP, SIGTSTP...): held until it is resumed. */
+  readonly held = new Set<Thread>();
   private readonly futexWaiters = new Map<string, Thread[]>();
   /** I/O waiters without readiness sources: probed at every idle step. */
   private readonly polledIoWaiters = new Set<Thread>();
@@ -109,14 +111,27 @@ export class Scheduler {
       if (entry === undefined) return undefined;
       if (entry.generation !== this.generations.get(entry.thread) || entry.thread.state !== 'runnable') continue;
       const thread = entry.thread;
+      if (thread.process.jobStop !== undefined) {
+        this.held.add(thread);
+        continue;
+      }
       const frozenUntil = thread.process.frozenUntil;
       if (frozenUntil <= this.now) return thread;
-      // Its process is paused: it runs when the pause ends, its place in the queue taken again then.
+      // Its process is paused (a fault): it runs when the pause ends, its place in the queue taken again then.
       this.at(
         frozenUntil,
         () => thread.state === 'runnable',
         () => this.makeRunnable(thread),
       );
+    }
+  }
+
+  /** A stopped process was resumed (SIGCONT): its held threads run again. */
+  release(process: Process): void {
+    for (const thread of [...this.held]) {
+      if (thread.process !== process && thread.state !== 'exited') continue;
+      this.held.delete(thread);
+      if (thread.state === 'runnable') this.makeRunnable(thread);
     }
   }
 
@@ -205,6 +220,16 @@ export class Scheduler {
     return woken;
   }
 
+  /** The threads waiting on futex `key`, first come first. */
+  futexWaitersOf(key: string): readonly Thread[] {
+    return [...(this.futexWaiters.get(key) ?? [])];
+  }
+
+  /** A futex waiter that was handed the lock it waits for (a PI futex) wakes owning it. */
+  handOverFutex(thread: Thread): void {
+    this.wake(thread, wokenByFutex);
+  }
+
   /** Moves up to `count` waiters from one futex to another (FUTEX_REQUEUE). */
   requeueFutex(from: string, to: string, count: number): number {
     const list = this.futexWaiters.get(from);
@@ -214,7 +239,7 @@ export class Scheduler {
     for (const thread of moved) {
       const wait = thread.wait;
       if (wait?.kind !== 'futex') continue;
-      thread.wait = { ...wait, key: to };
+      thread.wait = { ...wait, key: to, requeuePi: undefined };
       const target = this.futexWaiters.get(to);
       if (target === undefined) this.futexWaiters.set(to, [thread]);
       else target.push(thread);

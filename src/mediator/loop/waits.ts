@@ -35,6 +35,8 @@ export interface FutexWait extends WaitCommon {
   readonly kind: 'futex';
   readonly key: string;
   readonly bitset: number;
+  /** FUTEX_WAIT_REQUEUE_PI: the PI futex it waits to be moved to; plain wakes and requeues do not reach it. */
+  readonly requeuePi?: string;
 }
 
 /** wait4/waitid: woken when a child of `parent` changes state. */

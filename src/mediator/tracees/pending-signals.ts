@@ -25,6 +25,12 @@ export function deliverableSignal(thread: Thread, mask?: bigint): DeliverableSig
   return undefined;
 }
 
+/** Whether `signal` is pending for `thread`, or for its whole process (false when it is gone). */
+export function isPending(thread: Thread, signal: number): boolean {
+  const field = signalFields(thread);
+  return field !== undefined && ((field('SigPnd') | field('ShdPnd')) & signalBit(signal)) !== 0n;
+}
+
 /** The signal mask of a thread that sits at a syscall stop (0 when it is gone). */
 export function signalMask(thread: Thread): bigint {
   return signalFields(thread)?.('SigBlk') ?? 0n;
@@ -42,6 +48,11 @@ function signalFields(thread: Thread): ((name: string) => bigint) | undefined {
     const match = new RegExp(`^${name}:\\s*([0-9a-f]+)$`, 'm').exec(status);
     return match === null ? 0n : BigInt(`0x${match[1]}`);
   };
+}
+
+/** The default action of a stopping signal (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU) applies: the process stops. */
+export function stopsByDefault(signal: number, actions: { handles(signal: number): boolean; ignores(signal: number): boolean }): boolean {
+  return STOPPING.has(signal) && !actions.handles(signal) && !actions.ignores(signal);
 }
 
 /** Default action of a signal that is neither handled nor ignored: does it end the process? */

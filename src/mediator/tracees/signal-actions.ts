@@ -1,4 +1,4 @@
-import { SA_RESTART, SIG_DFL, SIG_IGN } from '../abi/signal.js';
+import { SA_NOCLDSTOP, SA_RESTART, SIGCHLD, SIG_DFL, SIG_IGN } from '../abi/signal.js';
 import { IGNORED_BY_DEFAULT } from './pending-signals.js';
 
 /**
@@ -37,6 +37,11 @@ export class SignalActions {
     const action = this.actions.get(signal);
     if (action === undefined) return IGNORED_BY_DEFAULT.has(signal);
     return action.handler === SIG_IGN;
+  }
+
+  /** SIGCHLD's SA_NOCLDSTOP: the process hears of its children's exits only, not of their stops and resumptions. */
+  ignoresChildStops(): boolean {
+    return ((this.actions.get(SIGCHLD)?.flags ?? 0) & SA_NOCLDSTOP) !== 0;
   }
 
   copy(): SignalActions {

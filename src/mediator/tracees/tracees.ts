@@ -73,6 +73,9 @@ export class Thread {
   }
 }
 
+/** A child's change of state that wait4/waitid report: stopped by `signal`, or resumed; `uid` is the real uid it runs as (si_uid). */
+export type ChildReport = ({ kind: 'stopped'; signal: number } | { kind: 'continued' }) & { uid: number };
+
 export class Process {
   readonly threads = new Map<number, Thread>();
   readonly children = new Set<Process>();
@@ -109,6 +112,12 @@ export class Process {
   killedByTracee = false;
   /** A `pause` fault keeps its threads off the CPU until this virtual date. */
   frozenUntil = 0;
+  /** The stopping signal (SIGSTOP, SIGTSTP...) that stopped it, until a SIGCONT: none of its threads runs meanwhile. */
+  jobStop: number | undefined;
+  /** A stop or resumption its parent's wait has not collected yet (WUNTRACED, WCONTINUED). */
+  childReport: ChildReport | undefined;
+  /** The siginfo of the SIGCHLD simterpose sent it for a child's stop or resumption, until delivered. */
+  childNotice: Buffer | undefined;
 
   constructor(
     readonly pid: number,

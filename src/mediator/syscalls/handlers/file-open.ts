@@ -86,9 +86,11 @@ function processFile(ctx: SyscallContext, id: number, thread: number | undefined
     state:
       shown === undefined
         ? undefined
-        : shown === ctx.thread || shown.state !== 'blocked'
-          ? { letter: 'R', words: 'running' }
-          : { letter: 'S', words: 'sleeping' },
+        : process.jobStop !== undefined
+          ? { letter: 'T', words: 'stopped' }
+          : shown === ctx.thread || shown.state !== 'blocked'
+            ? { letter: 'R', words: 'running' }
+            : { letter: 'S', words: 'sleeping' },
     cores: ctx.services.coresOf(process.host),
     cpuTime,
     startedSinceBoot: time.sinceBoot(process.startedAt),

@@ -12,17 +12,23 @@ import {
   PTRACE_ATTACH,
   PTRACE_SEIZE,
   PTRACE_TRACEME,
+  CONTINUED_WAIT_STATUS,
+  RUSAGE_SIZE,
+  WCONTINUED,
+  WEXITED,
   WNOHANG,
   WNOWAIT,
+  WUNTRACED,
+  stoppedWaitStatus,
   clearCloneArgsFlag,
   cloneArgsFields,
   cloneArgsSizeAccepted,
 } from '../../abi/process.js';
-import { SIGCHLD, readSiginfoPid, writeSiginfoPid } from '../../abi/signal.js';
-import { asInt, asUint } from '../../abi/tracee-memory.js';
-import type { Process } from '../../tracees/tracees.js';
+import { CLD_CONTINUED, CLD_STOPPED, SIGCHLD, SIGCONT, childSiginfo, readSiginfoPid, writeSiginfoPid } from '../../abi/signal.js';
+import { asInt, asUint, writeI32 } from '../../abi/tracee-memory.js';
+import type { ChildReport, Process } from '../../tracees/tracees.js';
 import type { FamilyTable, SyscallContext } from '../context.js';
-import { NATIVE, blocked, fail, instead, native, type Outcome } from '../outcome.js';
+import { NATIVE, blocked, done, fail, instead, native, type Outcome } from '../outcome.js';
 import { isRefused, kernelPid, virtualId, virtualResult } from '../pid-arguments.js';
 import { OUTSIDE_PID } from '../../tracees/virtual-pids.js';
 import { clone3Refusal, cloneRefusal } from './namespaces.js';
@@ -135,15 +141,36 @@ function realSelector(ctx: SyscallContext, selector: number): number | undefined
 /** What a reaping wait returned, as the caller sees it: its result, and the virtual pid it collected (0: none). */
 type Reaped = (result: number) => { result: number; reaped: number };
 
+/** How a wait asks, and how it reports a child's stop or resumption (the kernel knows nothing of those: see JobControl). */
+interface WaitRequest {
+  selector: number;
+  options: number;
+  /** It may report exits: wait4 always, waitid with WEXITED. */
+  exits: boolean;
+  /** It consumes what it reports (not WNOWAIT). */
+  reaps: boolean;
+  kernelArgs: readonly number[];
+  translate: Reaped;
+  reportChange: (child: Process, report: ChildReport) => Outcome;
+}
+
+/** The stop or resumption of `child` that a wait with `options` reports, if any. */
+function reportable(child: Process, options: number): ChildReport | undefined {
+  const report = child.childReport;
+  if (report === undefined) return undefined;
+  return (options & (report.kind === 'stopped' ? WUNTRACED : WCONTINUED)) !== 0 ? report : undefined;
+}
+
 /**
  * A wait that would block is emulated; one that will not (a zombie is there,
  * WNOHANG, or no child at all) runs in the kernel, which reaps for real, with
  * the selector made real and the reaped pid (wait4's result, waitid's
- * si_pid) made virtual.
+ * si_pid) made virtual. A stop or resumption is reported by simterpose.
  */
-function waitForChild(ctx: SyscallContext, selector: number, options: number, reaps: boolean, kernelArgs: readonly number[], translate: Reaped): Outcome {
+function waitForChild(ctx: SyscallContext, request: WaitRequest): Outcome {
   const { process } = ctx;
-  const zombies = matching(process.zombies, selector);
+  const { selector, options, reaps, kernelArgs, translate } = request;
+  const zombies = request.exits ? matching(process.zombies, selector) : [];
   if (zombies.length > 0) {
     return instead(ctx.sysno, kernelArgs, (kernelResult) => {
       const { result, reaped } = translate(kernelResult);
@@ -153,17 +180,47 @@ function waitForChild(ctx: SyscallContext, selector: number, options: number, re
       return result;
     });
   }
-  if ((options & WNOHANG) !== 0 || matching(process.children, selector).length === 0) return instead(ctx.sysno, kernelArgs);
-  return blocked({ kind: 'child', parent: process.pid, reason: `a child of ${process.command}[${process.vpid}] to exit`, onSignal: 'restartable' });
+  for (const child of matching(process.children, selector)) {
+    const report = reportable(child, options);
+    if (report === undefined) continue;
+    if (reaps) child.childReport = undefined;
+    return request.reportChange(child, report);
+  }
+  const waitable = matching(process.children, selector).length + matching(process.zombies, selector).length;
+  if ((options & WNOHANG) !== 0 || waitable === 0) return instead(ctx.sysno, kernelArgs);
+  return blocked({ kind: 'child', parent: process.pid, reason: `a child of ${process.command}[${process.vpid}] to change state`, onSignal: 'restartable' });
+}
+
+/** wait4's status and waitid's si_code and si_status for a child's stop or resumption. */
+const waitStatus = (report: ChildReport): number => (report.kind === 'stopped' ? stoppedWaitStatus(report.signal) : CONTINUED_WAIT_STATUS);
+const childCode = (report: ChildReport): { code: number; status: number } =>
+  report.kind === 'stopped' ? { code: CLD_STOPPED, status: report.signal } : { code: CLD_CONTINUED, status: SIGCONT };
+
+/** The struct rusage a wait fills, if asked: a stopped or resumed child is reported with none used since (simterpose keeps no per-child usage). */
+function clearRusage(ctx: SyscallContext, address: number): void {
+  if (address !== 0) ctx.memory.write(address, Buffer.alloc(RUSAGE_SIZE));
 }
 
 function wait4(ctx: SyscallContext): Outcome {
   const selector = asInt(ctx.args[0]!);
   const real = realSelector(ctx, selector);
   if (real === undefined) return fail(Errno.ECHILD);
-  return waitForChild(ctx, selector, asInt(ctx.args[2]!), true, [real, ...ctx.args.slice(1)], (result) => {
-    const pid = result > 0 ? virtualId(ctx, result) : result;
-    return { result: pid, reaped: Math.max(pid, 0) };
+  const [, statusAddress, , rusageAddress] = ctx.args as [number, number, number, number];
+  return waitForChild(ctx, {
+    selector,
+    options: asInt(ctx.args[2]!),
+    exits: true,
+    reaps: true,
+    kernelArgs: [real, ...ctx.args.slice(1)],
+    translate: (result) => {
+      const pid = result > 0 ? virtualId(ctx, result) : result;
+      return { result: pid, reaped: Math.max(pid, 0) };
+    },
+    reportChange: (child, report) => {
+      if (statusAddress !== 0) writeI32(ctx.memory, statusAddress, waitStatus(report));
+      clearRusage(ctx, rusageAddress);
+      return done(child.vpid);
+    },
   });
 }
 
@@ -182,13 +239,26 @@ function waitid(ctx: SyscallContext): Outcome {
   } else if (idtype !== P_ALL) {
     return fail(Errno.EINVAL);
   }
-  return waitForChild(ctx, selector, options, (options & WNOWAIT) === 0, [idtype, realId, ...ctx.args.slice(2)], (result) => {
-    if (result !== 0 || infop === 0) return { result, reaped: 0 };
-    const real = readSiginfoPid(ctx.memory, infop);
-    if (real <= 0) return { result, reaped: 0 };
-    const virtual = virtualId(ctx, real);
-    writeSiginfoPid(ctx.memory, infop, virtual);
-    return { result, reaped: virtual };
+  return waitForChild(ctx, {
+    selector,
+    options,
+    exits: (options & WEXITED) !== 0,
+    reaps: (options & WNOWAIT) === 0,
+    kernelArgs: [idtype, realId, ...ctx.args.slice(2)],
+    translate: (result) => {
+      if (result !== 0 || infop === 0) return { result, reaped: 0 };
+      const real = readSiginfoPid(ctx.memory, infop);
+      if (real <= 0) return { result, reaped: 0 };
+      const virtual = virtualId(ctx, real);
+      writeSiginfoPid(ctx.memory, infop, virtual);
+      return { result, reaped: virtual };
+    },
+    reportChange: (child, report) => {
+      const { code, status } = childCode(report);
+      if (infop !== 0) ctx.memory.write(infop, childSiginfo(code, child.vpid, report.uid, status));
+      clearRusage(ctx, ctx.args[4]!);
+      return done(0);
+    },
   });
 }
 
