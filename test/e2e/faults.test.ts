@@ -20,14 +20,14 @@ function file(name: string, text: string): string {
   return path;
 }
 
-/** kv_server on bob (started again when bob boots), kv_client on alice sending `requests` requests. */
-function kvDeployment(requests: number, userTimeoutMs?: number): string {
+/** kv_server on bob (started again when bob boots, unless `onFailure` is DIE), kv_client on alice sending `requests` requests. */
+function kvDeployment(requests: number, userTimeoutMs?: number, onFailure: 'RESTART' | 'DIE' = 'RESTART'): string {
   const timeout = userTimeoutMs === undefined ? '' : `<argument value="${userTimeoutMs}"/>`;
   return file(
     'kv.xml',
     `<?xml version='1.0'?>
 <platform version="4.1">
-  <actor host="bob" function="${appPath('kv_server')}" on_failure="RESTART"><argument value="7000"/></actor>
+  <actor host="bob" function="${appPath('kv_server')}" on_failure="${onFailure}"><argument value="7000"/></actor>
   <actor host="alice" function="${appPath('kv_client')}" start_time="${CLIENT_START}">
     <argument value="bob"/><argument value="7000"/><argument value="${requests}"/>${timeout}
   </actor>
@@ -58,6 +58,7 @@ describe('a host that crashes and boots again', () => {
       client: [appPath('kv_client'), SERVER_ADDRESS, '7000', '6'],
       crashAt,
       downFor,
+      restart: true,
     });
     expect(linux).toBe('ok 1\nok 2\nok 3\nread ECONNRESET\nok 4\nok 5\nok 6\nEXIT-SUCCESS\n');
     expect(clientLines(result)).toBe(linux);
@@ -82,10 +83,30 @@ describe('a host that crashes and boots again', () => {
       client: [appPath('kv_client'), SERVER_ADDRESS, '7000', '5', '2000'],
       crashAt,
       downFor,
+      restart: true,
     });
     expect(linux).toBe(`ok 1\nok 2\nok 3\nread ETIMEDOUT\n${'connect ETIMEDOUT\n'.repeat(4)}ok 4\nok 5\nEXIT-SUCCESS\n`);
     expect(clientLines(result)).toBe(linux);
   }, 60_000);
+
+  it('without its on_failure=DIE server: the old connection gets RST, and new ones are refused, as on Linux', async () => {
+    const [crashAt, downFor] = [2.7, 3.3];
+    const result = await run(kvDeployment(6, undefined, 'DIE'), crash(crashAt, downFor), 12);
+    const linux = await clientOutputOnLinux({
+      server: [appPath('kv_server'), '7000'],
+      client: ['timeout', '-s', 'KILL', '8.5', appPath('kv_client'), SERVER_ADDRESS, '7000', '6'],
+      crashAt,
+      downFor,
+      restart: false,
+    });
+    // The client tries to connect once a second until it is stopped: how many times depends on when; what it sees does not.
+    const once = (lines: string): string => lines.replace(/(connect ECONNREFUSED\n)+/, 'connect ECONNREFUSED\n');
+    expect(once(linux)).toBe('ok 1\nok 2\nok 3\nread ECONNRESET\nconnect ECONNREFUSED\n');
+    expect(once(clientLines(result))).toBe(once(linux));
+    // Here: the RST at 6.9 s, then refused connects at 7.9, 8.9, 10 and 11 s, each a round trip after the previous one's second, before the stop time.
+    expect(clientLines(result)).toBe(`ok 1\nok 2\nok 3\nread ECONNRESET\n${'connect ECONNREFUSED\n'.repeat(4)}`);
+    expect(result.report.processes.filter((process) => process.host === 'bob')).toHaveLength(1);
+  });
 
   it("gives up on a connection after Linux's 15 backed-off retransmissions, and on a connect after its 6 SYN retransmissions (127 s)", async () => {
     const strace = join(mkdtempSync(join(tmpdir(), 'simterpose-faults-')), 'strace.txt');

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * client's neighbour entry is permanent, so it keeps sending, as to a
  * machine behind a router), kills its processes and destroys its sockets
  * without a word (`ss -K`); a boot brings the link back up with no socket
- * left, and starts the server again.
+ * left, and starts the server again if asked.
  */
 export const SERVER_ADDRESS = '10.78.0.2';
 const CLIENT_ADDRESS = '10.78.0.1';
@@ -32,6 +32,8 @@ export interface CrashScenario {
   crashAt: number;
   /** Seconds it stays down. */
   downFor: number;
+  /** Whether the server starts again when the host boots (on_failure RESTART), or stays dead (DIE). */
+  restart: boolean;
 }
 
 /** Runs the scenario on the real kernel; resolves with what the client printed. */
@@ -67,7 +69,7 @@ export async function clientOutputOnLinux(scenario: CrashScenario): Promise<stri
     execFileSync('ip', ['netns', 'exec', SIDES.server, 'ss', '-K', '-t', 'state', 'all'], { stdio: 'ignore' });
     await sleep(scenario.downFor * 1000);
     ip('-n', SIDES.server, 'link', 'set', SERVER_LINK, 'up');
-    server = inServer(scenario.server);
+    if (scenario.restart) server = inServer(scenario.server);
     await ended;
     server.kill('SIGKILL');
     return output;
