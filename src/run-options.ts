@@ -235,7 +235,7 @@ export function resolveRunOptions(options: RunOptions): ResolvedRunOptions {
     stopTime: options.stopTime === undefined ? undefined : positive('--stop-time', options.stopTime),
     wallLimit: options.wallLimit === undefined ? undefined : positive('--wall-limit', options.wallLimit),
     cfg: resolveCfg(options.cfg),
-    faults: (options.faults ?? []).map(parseFault),
+    faults: resolveFaults(options.faults),
   };
 }
 
@@ -257,6 +257,14 @@ export function resolveCfg(cfg: RunOptions['cfg']): string[] {
     checkSetting(name, value);
     return `${name}:${value}`;
   });
+}
+
+/** The run's faults, each read (runExperiment may be given anything). */
+function resolveFaults(faults: RunOptions['faults']): Fault[] {
+  if (faults === undefined) return [];
+  if (!Array.isArray(faults) || faults.some((fault) => typeof fault !== 'string'))
+    throw new UserError('faults must be a list of fault strings, as --fault takes them');
+  return faults.map(parseFault);
 }
 
 function parseEpoch(epoch: string): number {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { checkFaultTargets, parseFault } from '../../src/faults/spec.js';
+import { resolveRunOptions } from '../../src/run-options.js';
 
 describe('a --fault', () => {
   it('reads hosts and links turning off and on, processes killed by any signal or paused, and clocks skewed', () => {
@@ -36,6 +37,11 @@ describe('a --fault', () => {
       expect(() => parseFault(text), text).toThrow(`--fault '${text}': `);
       expect(() => parseFault(text), text).toThrow(why);
     }
+  });
+
+  it('list given to runExperiment must hold strings', () => {
+    expect(resolveRunOptions({ faults: ['host:beta:off@1'], cpuModel: 'none' }).faults).toEqual([{ kind: 'host', host: 'beta', on: false, at: 1 }]);
+    expect(() => resolveRunOptions({ faults: 'host:beta:off@1' as unknown as string[], cpuModel: 'none' })).toThrow('faults must be a list of fault strings');
   });
 
   it("must name the platform's hosts and links", () => {
