@@ -58,13 +58,14 @@ export type RunEnd = (typeof RUN_ENDS)[number];
 export type FailedRunEnd = Exclude<RunEnd, 'completed' | 'stop-time'>;
 
 /**
- * Why simterpose killed a process: its actor's kill_time, the stop time, or
- * the end of a run cut short. At a kill_time or the stop time, that is the
+ * Why simterpose killed a process: its actor's kill_time, a fault (its host
+ * crashed, or a `process:...:kill` fault), the stop time, or the end of a
+ * run cut short. At a kill_time, a fault or the stop time, that is the
  * experiment's plan, no failure.
  */
-export type StopCause = 'kill-time' | Exclude<RunEnd, 'completed'>;
+export type StopCause = 'kill-time' | 'fault' | Exclude<RunEnd, 'completed'>;
 
 /** Whether a process simterpose killed for `cause` was meant to be stopped so: it counts as no failure. */
 export function stoppedAsPlanned(cause: StopCause | undefined): boolean {
-  return cause === 'kill-time' || cause === 'stop-time';
+  return cause === 'kill-time' || cause === 'fault' || cause === 'stop-time';
 }

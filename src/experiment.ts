@@ -12,12 +12,14 @@ import { hostTotals, linkTotals } from './report/totals.js';
 import { chromeTrace } from './report/trace.js';
 import type { RunDescription, RunEnd, RunReport } from './report/types.js';
 import { StraceFormatter } from './mediator/strace/formatter.js';
-import type { Process, Thread } from './mediator/tracees/tracees.js';
+import type { Process } from './mediator/tracees/tracees.js';
 import { EXIT_STATUS, shellStatus, stoppedAsPlanned } from './exit-status.js';
 import { resolveProgram } from './program-path.js';
 import { crashNotice, cutShort } from './run-end.js';
 import { resolveRunOptions, type RunOptions } from './run-options.js';
 import { loadSimulation, parseDeployment, type Simulation } from './sim/index.js';
+import { checkFaultTargets } from './faults/spec.js';
+import { readStateProfiles } from './faults/state-profiles.js';
 
 export interface ExperimentOptions extends RunOptions {
   /** SimGrid platform file. */
@@ -108,6 +110,8 @@ export interface ProcessOutput {
 interface Start {
   spec: LaunchSpec;
   times: LaunchTimes;
+  /** Whether it starts again when its host, crashed, turns on (a deployment's on_failure). */
+  onFailure: 'DIE' | 'RESTART';
 }
 
 /**
@@ -120,9 +124,16 @@ interface Start {
 export async function runExperiment(options: ExperimentOptions): Promise<ExperimentResult> {
   if (!existsSync(options.platform)) throw new UserError(`platform file not found: ${options.platform}`);
   const settings = resolveRunOptions(options);
-  const sim = await loadSimulation(options.platform, { cfg: settings.cfg });
+  // State profiles are honoured: SimGrid turns its resources off and on, the fault injector the programs'.
+  const sim = await loadSimulation(options.platform, { cfg: settings.cfg, allowStateProfiles: true });
+  const stateProfiles = readStateProfiles(options.platform);
   const hostNames = sim.hosts().map((h) => h.name);
   const starts = plan(options, hostNames);
+  checkFaultTargets(
+    settings.faults,
+    hostNames,
+    sim.links().map((link) => link.name),
+  );
   const wallStart = performance.now();
   const outputDir = options.outputDir === undefined ? undefined : new OutputDirectory(options.outputDir);
   const straceOutput = openStrace(options.strace, outputDir);
@@ -133,6 +144,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
   });
   const mediator: Mediator = new Mediator({
     ...settings,
+    stateProfiles,
     sim,
     strace: straceOutput === undefined ? undefined : new StraceFormatter(straceOutput.write, () => mediator.scheduler.now),
     observer: recorder,
@@ -170,7 +182,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
   try {
     const launched: Process[] = [];
     try {
-      for (const start of starts) mediator.launchAt(start.spec, start.times, (process) => launched.push(process));
+      for (const start of starts) mediator.launchAt(start.spec, start.times, (process) => launched.push(process), start.onFailure);
     } catch (error) {
       // Nothing ran: there is nothing to report.
       if (error instanceof SpawnError) throw new UserError(`cannot execute '${error.program}': ${error.reason}`, spawnHint(error), EXIT_STATUS.cannotExecute);
@@ -270,6 +282,7 @@ function runReport(run: RunDescription, recorder: RunRecorder, sim: Simulation, 
       sim.links().map((link) => link.name),
     ),
     processes,
+    faults: recorder.faults,
   };
 }
 
@@ -307,6 +320,7 @@ function plan(options: ExperimentOptions, hostNames: string[]): Start[] {
     const folder = dirname(resolve(options.deployment));
     return entries.map((entry) => ({
       times: { start: entry.startTime, kill: entry.killTime },
+      onFailure: entry.restart === true ? 'RESTART' : 'DIE',
       spec: { path: resolveProgram(entry.argv[0]!, folder, path), argv: entry.argv, env, cwd, host: entry.host },
     }));
   }
@@ -320,7 +334,7 @@ function plan(options: ExperimentOptions, hostNames: string[]): Start[] {
       `valid hosts: ${hostNames.slice(0, 20).join(', ')}${hostNames.length > 20 ? ', ...' : ''}`,
     );
   }
-  return [{ times: { start: 0 }, spec: { path: resolveProgram(command[0]!, cwd, path), argv: command, env, cwd, host } }];
+  return [{ times: { start: 0 }, onFailure: 'DIE', spec: { path: resolveProgram(command[0]!, cwd, path), argv: command, env, cwd, host } }];
 }
 
 /** A deployment's status: the first non-zero one among its processes, in the order they exited. */
@@ -348,9 +362,9 @@ function environment(env: Record<string, string | undefined> = process.env): str
 function openStrace(
   strace: ExperimentOptions['strace'],
   outputDir: OutputDirectory | undefined,
-): { write: (line: string, thread: Thread) => void; close: () => void } | undefined {
+): { write: (line: string, process: Process) => void; close: () => void } | undefined {
   if (strace === undefined || strace === false) return undefined;
-  if (strace === true && outputDir !== undefined) return { write: (line, thread) => outputDir.write(thread.process, 'strace', line), close: () => undefined };
+  if (strace === true && outputDir !== undefined) return { write: (line, process) => outputDir.write(process, 'strace', line), close: () => undefined };
   if (strace === true) return { write: (line) => process.stderr.write(line), close: () => undefined };
   let fd: number;
   try {

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { UserError } from './errors.js';
 import { EXIT_STATUS } from './exit-status.js';
+import { parseFault, type Fault } from './faults/spec.js';
 import { defaultCpuModel, instructionCounterAvailable, type CpuModelName, type CpuModelOptions } from './mediator/host/cpu-model.js';
 import { MAX_SEED } from './mediator/host/random.js';
 import { allowedCpus, claimQuietestCpu } from './mediator/cpu-placement.js';
@@ -63,6 +64,12 @@ export interface RunOptions {
    * over simterpose's defaults and over the platform file's `<config>`, which they override.
    */
   cfg?: Record<string, string>;
+  /**
+   * Scripted faults, dated in virtual seconds: `host:beta:off@5`, `host:beta:on@9`, `link:wire:off@3`,
+   * `process:1@beta:kill=SIGTERM@2`, `process:1@beta:pause@2:for=0.5`, `clock:beta:offset=0.25:drift=+50ppm`
+   * (README, "Failures").
+   */
+  faults?: string[];
 }
 
 /** How an option appears on the command line. */
@@ -163,6 +170,14 @@ export const RUN_OPTIONS: { readonly [K in keyof RunOptions]-?: OptionSpec<NonNu
       return { ...previous, [name]: value };
     },
   },
+  faults: {
+    flag: '--fault <spec>',
+    help: 'a scripted fault (repeatable), dates in virtual seconds: host:NAME:off@T, host:NAME:on@T, link:NAME:off@T, link:NAME:on@T, process:PID@HOST:kill[=SIGNAL]@T, process:PID@HOST:pause@T:for=D, clock:HOST:offset=S:drift=+Nppm',
+    parse: (text, previous) => {
+      parseFault(text);
+      return [...(previous ?? []), text];
+    },
+  },
   network: {
     flag: '--network <mode>',
     help: 'full: the mediator carries every byte; translate: real loopback sockets, addresses rewritten',
@@ -196,6 +211,8 @@ export interface ResolvedRunOptions {
   wallLimit: number | undefined;
   /** SimGrid settings over the platform's, as `name:value`. */
   cfg: string[];
+  /** The scripted faults, in the order given. */
+  faults: Fault[];
 }
 
 /** Checks a run's options and applies their defaults; a mistake is a UserError naming the flag. */
@@ -224,6 +241,7 @@ export function resolveRunOptions(options: RunOptions): ResolvedRunOptions {
     stopTime: options.stopTime === undefined ? undefined : positive('--stop-time', options.stopTime),
     wallLimit: options.wallLimit === undefined ? undefined : positive('--wall-limit', options.wallLimit),
     cfg: resolveCfg(options.cfg),
+    faults: resolveFaults(options.faults),
   };
 }
 
@@ -248,6 +266,14 @@ export function resolveCfg(cfg: RunOptions['cfg']): string[] {
     checkSetting(name, value);
     return `${name}:${value}`;
   });
+}
+
+/** The run's faults, each read (runExperiment may be given anything). */
+function resolveFaults(faults: RunOptions['faults']): Fault[] {
+  if (faults === undefined) return [];
+  if (!Array.isArray(faults) || faults.some((fault) => typeof fault !== 'string'))
+    throw new UserError('faults must be a list of fault strings, as --fault takes them');
+  return faults.map(parseFault);
 }
 
 function parseEpoch(epoch: string): number {

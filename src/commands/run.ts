@@ -21,6 +21,7 @@ Examples:
   simterpose run platforms/two-hosts.xml deployment.xml     # programs on several hosts
   simterpose run --report run.json --trace trace.json --output-dir out platforms/two-hosts.xml deployment.xml
   simterpose run --stop-time 3600 platforms/two-hosts.xml servers.xml   # stop servers after an hour of virtual time
+  simterpose run --fault host:bob:off@5 --fault host:bob:on@9 platforms/two-hosts.xml deployment.xml   # bob crashes, boots
 
 At the end, a table of the processes (host, exit status, virtual start and end,
 CPU time, bytes sent and received) goes to stderr; --quiet leaves it out.
@@ -45,10 +46,11 @@ function cliOption(spec: OptionSpec<unknown>): Option {
   return option;
 }
 
-/** The run's own options among those commander parsed: every key of RUN_OPTIONS, named as commander names them. */
+/** The run's own options among those commander parsed: every key of RUN_OPTIONS, from where commander put it (--fault's values under `fault`). */
 function runOptionsOf(options: CliOptions): RunOptions {
+  const parsed = options as unknown as Record<string, unknown>;
   const picked: Record<string, unknown> = {};
-  for (const key of Object.keys(RUN_OPTIONS)) picked[key] = options[key as keyof RunOptions];
+  for (const [key, spec] of Object.entries<OptionSpec<unknown>>(RUN_OPTIONS)) picked[key] = parsed[new Option(spec.flag).attributeName()];
   return picked as RunOptions;
 }
 

@@ -12,7 +12,12 @@ import { RandomStreams } from './host/random.js';
 import { measureStopOverheadNs } from './host/stop-overhead.js';
 import { timerSignalDelivered } from './host/posix-timers.js';
 import { TimerfdTable } from './host/timerfds.js';
-import { VirtualTime } from './host/virtual-time.js';
+import { VirtualTime, type ClockSkew } from './host/virtual-time.js';
+import { FaultInjector, type FaultHooks } from '../faults/injector.js';
+import { FaultyTransport } from '../faults/faulty-transport.js';
+import { NetworkState } from '../faults/network-state.js';
+import type { Fault } from '../faults/spec.js';
+import type { StateProfile } from '../faults/state-profiles.js';
 import { limitError, spawnLimitError } from './limits.js';
 import { Computation } from './loop/computation.js';
 import { Lifecycle } from './loop/lifecycle.js';
@@ -114,6 +119,18 @@ export interface MediatorOptions {
   stopTime: number | undefined;
   /** Told, as it happens, of a process that crashed: killed by a signal that dumps core, or by a SIGKILL from outside the run. */
   onCrash?: (process: Process, signal: number) => void;
+  /** Scripted faults (src/faults): hosts and links that go down and come back, processes killed or paused, clocks skewed. */
+  faults?: readonly Fault[];
+  /** The platform's state profiles: hosts and links that turn off and on, as faults do. */
+  stateProfiles?: readonly StateProfile[];
+}
+
+/** A program of the command line or deployment, as a restart starts it again. */
+interface Actor {
+  spec: LaunchSpec;
+  times: LaunchTimes;
+  onFailure: 'DIE' | 'RESTART';
+  launched: (process: Process) => void;
 }
 
 /** When a program of the command line or deployment starts, and when it and its descendants are killed (an actor's kill_time). */
@@ -193,6 +210,9 @@ export class Mediator {
   private readonly observer: MediatorObserver | undefined;
   /** Set once the run is to end before its processes do: the loop stops at its next turn. */
   private stopReason: StopReason | undefined;
+  /** The programs launched, by their process (each run of it, when restarted). */
+  private readonly actors = new Map<Process, Actor>();
+  private readonly faults: FaultInjector | undefined;
 
   constructor(private readonly options: MediatorOptions) {
     this.trapList = trappedNumbers(options.untrapped);
@@ -203,7 +223,12 @@ export class Mediator {
     for (const [index, host] of sim.hosts().entries()) this.hostIndexes.set(host.name, index);
     this.random = new RandomStreams(options.seed, [...this.hostIndexes.keys()]);
     this.cpuFiles = new CpuFiles(options.epoch);
-    this.network = new VirtualNetwork(sim.hosts(), new SimTransport(sim, this.scheduler, this.hostIndexes, this.observer), {
+    const faults = options.faults ?? [];
+    const profiles = options.stateProfiles ?? [];
+    const failing = faults.length > 0 || profiles.length > 0;
+    const networkState = new NetworkState((source, destination) => sim.route(source, destination).links);
+    const transport = new SimTransport(sim, this.scheduler, this.hostIndexes, this.observer);
+    this.network = new VirtualNetwork(sim.hosts(), failing ? new FaultyTransport(transport, networkState) : transport, {
       now: () => this.scheduler.now,
       sendBufferSize: TCP_SEND_BUFFER,
       receiveBufferSize: TCP_RECEIVE_BUFFER,
@@ -224,7 +249,7 @@ export class Mediator {
     const services: Services = {
       scheduler: this.scheduler,
       tracees: this.tracees,
-      time: new VirtualTime(this.scheduler, options.epoch, this.tracees),
+      time: new VirtualTime(this.scheduler, options.epoch, this.tracees, clockSkews(faults)),
       timerfds: new TimerfdTable(),
       network: this.network,
       sockets: DATA_PATHS[options.network],
@@ -272,6 +297,8 @@ export class Mediator {
       jobControl,
       observer: this.observer,
     });
+    // Set before any launch: a host turning on at a date comes before the restarts and launches due then.
+    this.faults = failing ? new FaultInjector(faults, this.faultHooks(networkState, services), profiles) : undefined;
     // Set before any launch: a program due at the stop time does not start.
     const stopTime = options.stopTime;
     if (stopTime !== undefined)
@@ -356,17 +383,9 @@ export class Mediator {
    * start_time); at `times.kill` (its kill_time), it and every process it
    * started are killed, and the run goes on without them.
    */
-  launchAt(spec: LaunchSpec, times: LaunchTimes, launched: (process: Process) => void): void {
-    const started = (process: Process): void => {
-      launched(process);
-      const kill = times.kill;
-      if (kill !== undefined)
-        this.scheduler.at(
-          kill,
-          () => this.stopReason === undefined,
-          () => this.killDescendants(process),
-        );
-    };
+  launchAt(spec: LaunchSpec, times: LaunchTimes, launched: (process: Process) => void, onFailure: Actor['onFailure'] = 'DIE'): void {
+    const actor: Actor = { spec, times, onFailure, launched };
+    const started = (process: Process): void => this.actorStarted(actor, process);
     if (times.start <= this.scheduler.now) {
       try {
         started(this.launch(spec));
@@ -386,6 +405,45 @@ export class Mediator {
         started(this.launchDuringRun(spec));
       },
     );
+  }
+
+  /** A run of an actor began: it is told, and its kill_time, if to come, is set. */
+  private actorStarted(actor: Actor, process: Process): void {
+    this.actors.set(process, actor);
+    actor.launched(process);
+    const kill = actor.times.kill;
+    if (kill !== undefined && kill > this.scheduler.now)
+      this.scheduler.at(
+        kill,
+        () => this.stopReason === undefined,
+        () => this.killDescendants(process),
+      );
+  }
+
+  /** What the faults act on. */
+  private faultHooks(network: NetworkState, services: Services): FaultHooks {
+    return {
+      now: () => this.scheduler.now,
+      at: (date, action) => this.scheduler.at(date, () => this.stopReason === undefined, action),
+      network,
+      processesOn: (host) => [...this.tracees.processes.values()].filter((process) => process.alive && process.host === host),
+      kill: (processes) => this.lifecycle.kill(processes, 'fault'),
+      signal: (process, signal) => services.signals.toProcess(process, signal),
+      freeze: (process, until) => {
+        process.frozenUntil = Math.max(process.frozenUntil, until);
+      },
+      restartable: (process) => this.actors.get(process)?.onFailure === 'RESTART',
+      restart: (process, started) => {
+        const actor = this.actors.get(process)!;
+        const restarted = this.launchDuringRun(actor.spec);
+        this.actorStarted(actor, restarted);
+        started(restarted);
+      },
+      happened: (event) => {
+        this.observer?.faultHappened?.(event);
+        this.options.strace?.faultHappened(event);
+      },
+    };
   }
 
   /** A program of the deployment that cannot start at its date ends the run: what follows would not be the experiment described. */
@@ -421,7 +479,7 @@ export class Mediator {
    */
   async run(): Promise<RunOutcome> {
     try {
-      const finished = (): boolean => this.tracees.liveThreadCount === 0 && this.pendingLaunches === 0;
+      const finished = (): boolean => this.tracees.liveThreadCount === 0 && this.pendingLaunches === 0 && this.faults?.restartsPending !== true;
       await this.loop.run(() => this.stopReason !== undefined || finished());
       if (this.stopReason === undefined || finished()) return { end: 'completed', stopped: [] };
       const left = [...this.tracees.processes.values()].filter((process) => process.alive);
@@ -455,6 +513,13 @@ export class Mediator {
   private closeListeners(): void {
     for (const listener of this.listeners.splice(0)) ptrace.closeListener(listener);
   }
+}
+
+/** The clocks the faults skew, by host. */
+function clockSkews(faults: readonly Fault[]): Map<string, ClockSkew> {
+  const skews = new Map<string, ClockSkew>();
+  for (const fault of faults) if (fault.kind === 'clock') skews.set(fault.host, { offset: fault.offset, drift: fault.drift });
+  return skews;
 }
 
 /** The signal of a crash: one whose default action dumps core, or a SIGKILL from outside the run (neither simterpose nor a program of the run sent it). */

@@ -1,5 +1,6 @@
 import type { Process, Thread } from './tracees/tracees.js';
 import type { Wait } from './loop/waits.js';
+import type { FaultEvent } from '../faults/injector.js';
 
 /**
  * What the mediator tells an observer (the run's report, trace and progress
@@ -30,4 +31,6 @@ export interface MediatorObserver {
   /** The first of the transfer's bytes crossed, before it ended: the receiver may read them. */
   commCrossing(token: number): void;
   commEnded(token: number, date: number): void;
+  /** A scripted fault happened (see src/faults). */
+  faultHappened?(event: FaultEvent): void;
 }

@@ -160,7 +160,7 @@ export class DatagramSocket extends Watchable {
     return !this.closed && (this.peer === undefined || (this.peer.address === from.address && this.peer.port === from.port));
   }
 
-  private readonly inFlight = new Queue<{ arrived: boolean; land: () => void }>();
+  private readonly inFlight = new Queue<{ arrived: boolean; lost: boolean; land: () => void }>();
 
   /** A datagram arrived; dropped when the receive buffer cannot take it. */
   deliver(datagram: Datagram): void {
@@ -181,15 +181,31 @@ export class DatagramSocket extends Watchable {
    * one path do, even when SimGrid finishes a smaller, later one first.
    */
   private carry(fromHost: string, toHost: string, datagram: Datagram, destination: Endpoint): void {
-    const flight = { arrived: false, land: () => this.ctx.datagramReceiver(toHost, destination, datagram.source)?.deliver(datagram) };
+    const flight = { arrived: false, lost: false, land: () => this.ctx.datagramReceiver(toHost, destination, datagram.source)?.deliver(datagram) };
     this.inFlight.push(flight);
-    this.ctx.transport.start(fromHost, toHost, datagramWireBytes(datagram.data.length), datagram.data.length, () => {
-      flight.arrived = true;
+    const landInOrder = (): void => {
       for (let head = this.inFlight.peek(); head?.arrived; head = this.inFlight.peek()) {
         this.inFlight.shift();
-        head.land();
+        if (!head.lost) head.land();
       }
-    });
+    };
+    this.ctx.transport.start(
+      fromHost,
+      toHost,
+      datagramWireBytes(datagram.data.length),
+      datagram.data.length,
+      () => {
+        flight.arrived = true;
+        landInOrder();
+      },
+      {
+        lost: () => {
+          flight.arrived = true;
+          flight.lost = true;
+          landInOrder();
+        },
+      },
+    );
   }
 
   /**

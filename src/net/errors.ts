@@ -17,7 +17,8 @@ export type NetErrnoName =
   | 'EMSGSIZE'
   | 'ENOTCONN'
   | 'EOPNOTSUPP'
-  | 'EPIPE';
+  | 'EPIPE'
+  | 'ETIMEDOUT';
 
 /**
  * A failed socket operation, returned rather than thrown: failures are the

@@ -8,6 +8,7 @@ import { CONTROL_SEGMENT_WIRE_BYTES } from './wire.js';
 import { TIME_WAIT_SECONDS } from './ports.js';
 import { Watchable, type Readiness } from './readiness.js';
 import type { Endpoint } from './endpoint.js';
+import type { SegmentOwner } from './transport.js';
 
 export const SHUT_RD = 0;
 export const SHUT_WR = 1;
@@ -51,6 +52,8 @@ export class StreamSocket extends Watchable {
   readonly id: number;
   reuseAddr = false;
   reusePort = false;
+  /** TCP_USER_TIMEOUT, in seconds (0: Linux's retransmission count decides). */
+  userTimeout = 0;
   private currentState: StreamState = 'idle';
   private localEndpoint: Endpoint | undefined;
   private remoteEndpoint: Endpoint | undefined;
@@ -73,6 +76,8 @@ export class StreamSocket extends Watchable {
   private corkOption = false;
   /** When this client's SYN left: the handshake's round trip is measured from it. */
   private synSentAt = 0;
+  /** The handshake's sender, for a transport that loses its SYN (or the answer) and retransmits it. */
+  private synOwner: SegmentOwner | undefined;
   private acceptLimit = 0;
   private readonly acceptQueue = new Queue<StreamSocket>();
   /** Connections past their SYN whose final ACK has not arrived: they hold a place in the queue. */
@@ -236,11 +241,20 @@ export class StreamSocket extends Watchable {
     this.remoteEndpoint = target;
     this.currentState = 'connecting';
     this.synSentAt = this.ctx.transport.now();
-    this.ctx.transport.start(this.host, serverHost, CONTROL_SEGMENT_WIRE_BYTES, 0, () => {
-      const listener = this.ctx.listenerAt(serverHost, target);
-      if (listener) listener.offer(this);
-      else this.ctx.transport.start(serverHost, this.host, CONTROL_SEGMENT_WIRE_BYTES, 0, () => this.refusedArrives());
-    });
+    const owner = this.segmentOwner(this.synSentAt, true, () => 0);
+    this.synOwner = owner;
+    this.ctx.transport.start(
+      this.host,
+      serverHost,
+      CONTROL_SEGMENT_WIRE_BYTES,
+      0,
+      () => {
+        const listener = this.ctx.listenerAt(serverHost, target);
+        if (listener) listener.offer(this);
+        else this.ctx.transport.start(serverHost, this.host, CONTROL_SEGMENT_WIRE_BYTES, 0, () => this.connectFailed('ECONNREFUSED'), { owner, ack: true });
+      },
+      { owner },
+    );
     this.changed();
     return fail('EINPROGRESS');
   }
@@ -450,7 +464,10 @@ export class StreamSocket extends Watchable {
     child.noDelayOption = this.noDelayOption;
     child.corkOption = this.corkOption;
     this.ports().attach(child.id, child.localEndpoint.address, child.localEndpoint.port, this);
-    this.ctx.transport.start(this.host, client.host, CONTROL_SEGMENT_WIRE_BYTES, 0, () => client.synAckArrives(child, this));
+    this.ctx.transport.start(this.host, client.host, CONTROL_SEGMENT_WIRE_BYTES, 0, () => client.synAckArrives(child, this), {
+      owner: client.synOwner,
+      ack: true,
+    });
   }
 
   private admitWaitingClients(): void {
@@ -460,7 +477,10 @@ export class StreamSocket extends Watchable {
   }
 
   private refuse(client: StreamSocket): void {
-    this.ctx.transport.start(this.host, client.host, CONTROL_SEGMENT_WIRE_BYTES, 0, () => client.refusedArrives());
+    this.ctx.transport.start(this.host, client.host, CONTROL_SEGMENT_WIRE_BYTES, 0, () => client.connectFailed('ECONNREFUSED'), {
+      owner: client.synOwner,
+      ack: true,
+    });
   }
 
   private synAckArrives(child: StreamSocket, listener: StreamSocket): void {
@@ -501,6 +521,9 @@ export class StreamSocket extends Watchable {
     up.receiveBufferSize = child.receiveBuffer;
     down.sendBufferSize = child.sendBuffer;
     down.receiveBufferSize = this.receiveBuffer;
+    const since = this.ctx.transport.now();
+    up.owner = this.segmentOwner(since, false, () => up.measuredRoundTrip);
+    down.owner = child.segmentOwner(since, false, () => down.measuredRoundTrip);
     this.out = up;
     this.in = down;
     this.peer = child;
@@ -523,11 +546,26 @@ export class StreamSocket extends Watchable {
     this.changed();
   }
 
-  private refusedArrives(): void {
+  /** This socket's end of a connection (or handshake) set up at `since`, as its retransmission timer sees it. */
+  private segmentOwner(since: number, syn: boolean, roundTrip: () => number): SegmentOwner {
+    return {
+      host: this.host,
+      since,
+      syn,
+      roundTrip,
+      userTimeout: () => this.userTimeout,
+      timedOut: () => (syn ? this.connectFailed('ETIMEDOUT') : this.timedOut()),
+      reset: () => this.resetArrives(),
+    };
+  }
+
+  /** The handshake failed: refused (an RST came back), or no answer came before the SYN retransmissions gave up. */
+  private connectFailed(error: 'ECONNREFUSED' | 'ETIMEDOUT'): void {
     if (this.currentState !== 'connecting') return;
     this.currentState = 'idle';
+    // Either way Linux closes the socket (tcp_done): poll reports it shut both ways.
     this.refused = true;
-    this.pendingError = 'ECONNREFUSED';
+    this.pendingError = error;
     this.remoteEndpoint = undefined;
     if (this.autobound) {
       // Linux gives back a port it picked itself when the connection fails.
@@ -553,6 +591,18 @@ export class StreamSocket extends Watchable {
     this.out!.stop();
     const peer = this.peer!;
     this.out!.sendControl(() => peer.resetArrives());
+  }
+
+  /**
+   * The peer stopped answering and the retransmissions gave up: the
+   * connection is dead as after an RST, with ETIMEDOUT for its error.
+   */
+  private timedOut(): void {
+    if (this.currentState !== 'connected' || this.resetReceived) return;
+    this.pendingError = 'ETIMEDOUT';
+    this.resetReceived = true;
+    this.out!.stop();
+    this.changed();
   }
 
   /** Data already delivered stays readable; then the error, once; then EOF. */

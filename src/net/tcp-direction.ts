@@ -1,7 +1,7 @@
 import { Queue } from './queue.js';
 import type { Payload } from './payload.js';
 import { RingBytes } from './ring-bytes.js';
-import type { Transfer, Transport } from './transport.js';
+import type { SegmentOwner, Transfer, Transport } from './transport.js';
 import { CongestionWindow } from './tcp/congestion.js';
 import { AckPolicy, DELAYED_ACK_SECONDS } from './tcp/delayed-ack.js';
 import type { DropTailQueue } from './tcp/drop-tail.js';
@@ -100,6 +100,8 @@ export class TcpDirection {
   /** The other direction of the connection: acknowledgments owed by this sender ride on its data. */
   reverse: TcpDirection | undefined;
   readonly congestion = new CongestionWindow();
+  /** The sending socket, as a transport that loses segments retransmits on its behalf (set once the connection is up). */
+  owner: SegmentOwner | undefined;
   /** Bytes delivered and not read yet. */
   private deliveredCount = 0;
   /** Bytes the sender handed over that are not acknowledged yet. */
@@ -182,6 +184,11 @@ export class TcpDirection {
   set corked(on: boolean) {
     this.corkedFlag = on;
     if (!on) this.pump();
+  }
+
+  /** The round trip the sender knows: the smallest measured, or the handshake's. */
+  get measuredRoundTrip(): number {
+    return this.smallestRoundTrip();
   }
 
   /** Room left in the sender's buffer. */
@@ -352,13 +359,20 @@ export class TcpDirection {
 
   private launch(flight: Flight): void {
     this.flights.push(flight);
-    flight.transfer = this.transport.start(this.fromHost, this.toHost, flight.wire, flight.bytes, () => {
-      flight.complete = true;
-      // A followed connection's bytes land at its looks, as a NIC coalesces what it receives.
-      if (this.followed && flight.bytes > 0) return;
-      if (this.cross(flight, flight.bytes)) this.afterLanding();
-      this.arrive();
-    });
+    flight.transfer = this.transport.start(
+      this.fromHost,
+      this.toHost,
+      flight.wire,
+      flight.bytes,
+      () => {
+        flight.complete = true;
+        // A followed connection's bytes land at its looks, as a NIC coalesces what it receives.
+        if (this.followed && flight.bytes > 0) return;
+        if (this.cross(flight, flight.bytes)) this.afterLanding();
+        this.arrive();
+      },
+      { owner: this.owner },
+    );
     if (!this.followed && this.notLanded >= FOLLOWED_FROM_BYTES) {
       this.followed = true;
       this.transport.follow(this.fromHost, this.toHost, this.smallestRoundTrip() / LOOKS_PER_ROUND_TRIP, () => this.look());
@@ -465,7 +479,7 @@ export class TcpDirection {
     this.ackCount++;
     this.ackTimerArmed = false;
     this.acks.acknowledged();
-    this.transport.start(this.toHost, this.fromHost, CONTROL_SEGMENT_WIRE_BYTES, 0, () => this.ackArrives(upTo, sacks));
+    this.transport.start(this.toHost, this.fromHost, CONTROL_SEGMENT_WIRE_BYTES, 0, () => this.ackArrives(upTo, sacks), { owner: this.owner, ack: true });
   }
 
   /**

@@ -13,8 +13,11 @@ import type { Bottleneck } from './tcp/drop-tail.js';
  * as they cross rather than when a whole flight has.
  */
 export interface Transport {
-  /** `wireBytes` cross the route, carrying `payload` bytes of the programs' data (0 for a control segment). */
-  start(srcHost: string, dstHost: string, wireBytes: number, payload: number, onDelivered: () => void): Transfer;
+  /**
+   * `wireBytes` cross the route, carrying `payload` bytes of the programs' data (0 for a control segment).
+   * `carriage` says what a transport that can lose packets (src/faults) must know to lose this one as Linux would.
+   */
+  start(srcHost: string, dstHost: string, wireBytes: number, payload: number, onDelivered: () => void, carriage?: Carriage): Transfer;
   /**
    * Calls `look` every so often, at dates when bytes from `srcHost` to
    * `dstHost` may have crossed, for as long as it returns true; `period` is
@@ -33,4 +36,32 @@ export interface Transport {
 export interface Transfer {
   /** How many of its bytes have crossed so far (whole bytes); asked only before it is delivered. */
   crossed(): number;
+}
+
+/** What a lost packet means to its sender. */
+export interface Carriage {
+  /** A datagram that will never arrive: what was sent after it need not wait for it. */
+  lost?(): void;
+  /** A TCP segment: the socket whose retransmission timer brings it (or the data an ACK acknowledges) through. */
+  owner?: SegmentOwner;
+  /** An acknowledgment travelling back to `owner`, not a segment `owner` sent. */
+  ack?: boolean;
+}
+
+/** The sending end of a TCP connection (or of a handshake), as its retransmission timer sees it. */
+export interface SegmentOwner {
+  /** The host the sending socket is on. */
+  readonly host: string;
+  /** Virtual date the connection was set up (or the SYN left): a host that crashed since has forgotten it. */
+  readonly since: number;
+  /** Whether this is a SYN: Linux's timer starts at 1 s and gives up after tcp_syn_retries. */
+  readonly syn: boolean;
+  /** The round trip the sender measured, in seconds: Linux's retransmission timeout derives from it. */
+  roundTrip(): number;
+  /** TCP_USER_TIMEOUT in seconds, 0 when not set. */
+  userTimeout(): number;
+  /** The retransmissions gave up: ETIMEDOUT. */
+  timedOut(): void;
+  /** A retransmission reached a peer that had forgotten the connection: it answered with RST. */
+  reset(): void;
 }

@@ -7,7 +7,8 @@ import { SocketFile } from '../mediator/sockets/socket-file.js';
 import type { Wait } from '../mediator/loop/waits.js';
 import { shellStatus } from '../exit-status.js';
 import { shownPid } from './ids.js';
-import type { ProcessReport } from './types.js';
+import type { FaultReport, ProcessRef, ProcessReport } from './types.js';
+import type { FaultEvent } from '../faults/injector.js';
 
 /** A thread's row in the trace. */
 export interface Track {
@@ -115,6 +116,8 @@ export class RunRecorder implements MediatorObserver {
   readonly comms: Comm[] = [];
   /** Transfers by source host, then destination host. */
   private readonly pairs = new Map<string, Map<string, HostPairTally>>();
+  /** The faults that happened, in date order. */
+  readonly faults: FaultReport[] = [];
   /** Transfers arrived on a host that no read took yet, oldest first. */
   private readonly unread = new Map<string, Comm[]>();
 
@@ -237,6 +240,17 @@ export class RunRecorder implements MediatorObserver {
       });
     }
     return processes;
+  }
+
+  faultHappened(event: FaultEvent): void {
+    const ref = (process: Process): ProcessRef => ({ host: process.host, pid: shownPid(process), command: process.command });
+    this.faults.push({
+      date: event.date,
+      fault: event.fault,
+      killed: event.killed.map(ref),
+      restarted: event.restarted.map(ref),
+      missed: event.missed ?? null,
+    });
   }
 
   /** Every process, in the order they started. */

@@ -1,8 +1,8 @@
-import type { ProcessReport, RunReport } from './types.js';
+import type { ProcessRef, ProcessReport, RunReport } from './types.js';
 import { formatBytes, formatDuration } from './units.js';
 
 /** What the summary reads of a report. */
-export type SummarizedRun = Pick<RunReport, 'end' | 'virtualTime' | 'exitCode' | 'processes'>;
+export type SummarizedRun = Pick<RunReport, 'end' | 'virtualTime' | 'exitCode' | 'processes' | 'faults'>;
 
 /** Past this many processes, rows are groups: one per program and host. */
 const MAX_ROWS = 20;
@@ -31,7 +31,7 @@ export function formatSummary(report: SummarizedRun, wallTime: number): string {
       .trimEnd();
   const lines = [line(table.headers), ...table.rows.map(line)].join('\n');
   const count = report.processes.length;
-  return `${lines}\n${processes(count)}, virtual time ${formatDuration(report.virtualTime)}, wall time ${formatDuration(wallTime)}, exit status ${report.exitCode}\n${stopLine(report)}`;
+  return `${lines}\n${faultLines(report)}${processes(count)}, virtual time ${formatDuration(report.virtualTime)}, wall time ${formatDuration(wallTime)}, exit status ${report.exitCode}\n${stopLine(report)}`;
 }
 
 function processTable(reports: readonly ProcessReport[]): Table {
@@ -96,10 +96,26 @@ function sum(group: readonly ProcessReport[], value: (process: ProcessReport) =>
   return group.reduce((total, process) => total + value(process), 0);
 }
 
-/** A process simterpose killed was stopped; the others show their exit code or the signal that ended them. */
+/** A process a fault killed shows SIGKILL, one simterpose stopped otherwise 'stopped'; the others show their exit code or the signal that ended them. */
 function exitColumn(process: ProcessReport): string {
+  if (process.stopped === 'fault') return 'SIGKILL';
   if (process.stopped !== null) return 'stopped';
   return 'code' in process.exit ? String(process.exit.code) : `signal ${process.exit.signal}`;
+}
+
+/** One line per fault: when, what, and whom it killed or started again. */
+function faultLines(report: SummarizedRun): string {
+  const named = (process: ProcessRef): string => `${process.host} ${process.pid} ${process.command}`;
+  return report.faults
+    .map((fault) => {
+      const effects = [
+        ...fault.killed.map((process) => `killed ${named(process)} (SIGKILL)`),
+        ...fault.restarted.map((process) => `restarted ${named(process)}`),
+        ...(fault.missed === null ? [] : [fault.missed]),
+      ];
+      return `fault at ${formatDuration(fault.date)}: ${fault.fault}${effects.length === 0 ? '' : `: ${effects.join(', ')}`}\n`;
+    })
+    .join('');
 }
 
 /** At the stop time, how many processes it found running; a run cut short says why in its own message. */

@@ -6,7 +6,9 @@ import type { Comm, RunRecorder, Track } from './recorder.js';
 export interface TraceEvent {
   name: string;
   cat?: string;
-  ph: 'X' | 'M' | 's' | 'f' | 'b' | 'e';
+  ph: 'X' | 'M' | 's' | 'f' | 'b' | 'e' | 'i';
+  /** An instant event's scope: 'g' spans every track. */
+  s?: 'g';
   /** Microseconds of virtual time. */
   ts?: number;
   dur?: number;
@@ -122,6 +124,13 @@ export function chromeTrace(recorder: RunRecorder, hostNames: string[]): ChromeT
       id: comm.id,
       args: programIds(receiver.track),
     });
+  }
+  // A fault is an instant across the whole trace, its effects in its arguments.
+  for (const fault of recorder.faults) {
+    const args: Record<string, string> = {};
+    if (fault.killed.length > 0) args['killed'] = fault.killed.map((p) => `${p.host} ${p.pid}`).join(', ');
+    if (fault.restarted.length > 0) args['restarted'] = fault.restarted.map((p) => `${p.host} ${p.pid}`).join(', ');
+    timed.push({ name: fault.fault, cat: 'fault', ph: 'i', s: 'g', ts: micros(fault.date), pid: 0, tid: 0, args });
   }
   // Earlier first; at one date, longer slices first so that they enclose the shorter ones. The sort is stable: ties keep the order of recording.
   timed.sort((a, b) => a.ts! - b.ts! || (b.dur ?? 0) - (a.dur ?? 0));

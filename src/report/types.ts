@@ -30,6 +30,27 @@ export interface RunReport {
   links: LinkReport[];
   /** Every process, including those programs forked, in the order they started. */
   processes: ProcessReport[];
+  /** The scripted faults that happened (--fault), in date order. */
+  faults: FaultReport[];
+}
+
+/** A fault as it happened, and the processes it ended or started. */
+export interface FaultReport {
+  date: number;
+  /** What happened: `host beta off`. */
+  fault: string;
+  /** Processes it killed (SIGKILL). */
+  killed: ProcessRef[];
+  /** Processes it started again (actors with on_failure RESTART, their host back on). */
+  restarted: ProcessRef[];
+  /** Why it did nothing (no such process then), or null. */
+  missed: string | null;
+}
+
+export interface ProcessRef {
+  host: string;
+  pid: number;
+  command: string;
 }
 
 export interface RunDescription {

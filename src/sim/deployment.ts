@@ -12,6 +12,8 @@ export interface DeploymentEntry {
   startTime: number;
   /** When it and every process it started are killed (SIGKILL), if ever: virtual seconds after the start of the simulation. */
   killTime?: number;
+  /** SimGrid's on_failure="RESTART" (set only then): it starts again, a fresh process with the same arguments, when its host, crashed, turns on again. */
+  restart?: true;
 }
 
 /**
@@ -26,7 +28,9 @@ export interface DeploymentEntry {
  * `<process>` is accepted as another spelling of `<actor>`. Entries come in
  * file order. Every host must be one of `hostNames`. A kill_time, as in
  * SimGrid, is the virtual date at which the actor is killed; simterpose
- * kills the processes it started with it.
+ * kills the processes it started with it. on_failure="RESTART" starts it
+ * again when its host, crashed by a fault, turns on again (DIE, the
+ * default, leaves it dead).
  */
 export function parseDeployment(file: string, hostNames: readonly string[]): DeploymentEntry[] {
   let text: string;
@@ -83,7 +87,15 @@ export function parseDeploymentText(text: string, file: string, hostNames: reado
         throw at(child, `unexpected <${child.name}> in <${element.name}>; expected <argument value="..."/>`);
       }
     }
-    entries.push({ host, argv, startTime: Math.max(startTime, 0), ...(killTime === undefined ? {} : { killTime }) });
+    const onFailure = element.attributes.get('on_failure') ?? 'DIE';
+    if (onFailure !== 'DIE' && onFailure !== 'RESTART') throw at(element, `on_failure must be DIE or RESTART, not '${onFailure}'`);
+    entries.push({
+      host,
+      argv,
+      startTime: Math.max(startTime, 0),
+      ...(killTime === undefined ? {} : { killTime }),
+      ...(onFailure === 'RESTART' ? { restart: true as const } : {}),
+    });
   }
   return entries;
 }

@@ -13,15 +13,15 @@ import { parseXml, XmlSyntaxError, type XmlElement } from './xml.js';
  * a host a speed of NaN, abort on zero cores, or run a comm forever; here
  * such a value is refused with the file, the line and the attribute, and so
  * is a profile value SimGrid would abort on when the clock reaches it. So are
- * the network models SimGrid was built without (it aborts on them) and, for
- * runs, state profiles (see STATE_PROFILES).
+ * the network models SimGrid was built without (it aborts on them) and,
+ * unless the caller handles them, state profiles (see STATE_PROFILES).
  *
  * Only values SimGrid reads without complaint are judged: a malformed file,
  * number or unit is left to SimGrid, whose own message names it.
  */
 
 export interface PlatformCheckOptions {
-  /** Accept state profiles (hosts and links turning off), which a run of programs cannot honour. */
+  /** Accept state profiles (hosts and links turning off): the caller handles the activities SimGrid fails (runs do, through src/faults). */
   allowStateProfiles?: boolean;
   /** The platform file's folder, where SimGrid also looks for profile files. */
   directory?: string;
@@ -79,7 +79,7 @@ const CORE_COUNT = 'a core count must be a whole number from 1 to 2147483647';
 export const MISSING_NETWORK_MODELS = new Set(['SMPI', 'IB', 'ns-3']);
 
 const STATE_PROFILES =
-  'simterpose does not simulate hosts or links turning off (programs would run on as if nothing happened), so a run refuses state profiles';
+  "hosts and links turning off make SimGrid fail the activities they carry, which this simulation was not loaded to handle (loadSimulation's allowStateProfiles)";
 
 /** The first thing SimGrid accepts but cannot simulate in a platform, as a UserError; undefined if none. */
 export function checkPlatform(text: string, source: string, options: PlatformCheckOptions = {}): UserError | undefined {

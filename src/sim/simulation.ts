@@ -45,8 +45,9 @@ export interface SimulationOptions {
   cfg?: string[];
   /**
    * Accept state profiles, which turn hosts and links off and on: SimGrid then
-   * reports the activities they end as failed. Refused by default, since a run
-   * of programs cannot honour them (see platform-check.ts).
+   * reports the activities they end as failed. Refused by default: a caller
+   * must handle that (a run does, turning the programs' hosts and links off
+   * at the same dates: src/faults/state-profiles.ts).
    */
   allowStateProfiles?: boolean;
 }

@@ -60,6 +60,7 @@ const REPORT: SummarizedRun = {
       bytesReceived: 0,
     },
   ],
+  faults: [],
 };
 
 describe('the summary table', () => {
@@ -71,6 +72,27 @@ describe('the summary table', () => {
       'alice  12345  ./client        signal 9   1 ms   4.9 s     0 s  21 B       0 B',
       '2 processes, virtual time 4.9 s, wall time 122 ms, exit status 1',
       '',
+    ]);
+  });
+
+  it('shows a process a fault killed as SIGKILL, and a line per fault with whom it killed or started again', () => {
+    const crashed = { ...REPORT.processes[0]!, exit: { signal: 9, core: false }, status: 137, stopped: 'fault' as const };
+    const restarted = { ...REPORT.processes[0]!, pid: 8, start: 3 };
+    const report: SummarizedRun = {
+      ...REPORT,
+      processes: [crashed, restarted],
+      faults: [
+        { date: 2.5, fault: 'host bob off', killed: [{ host: 'bob', pid: 7, command: 'net_tcp_server' }], restarted: [], missed: null },
+        { date: 3, fault: 'host bob on', killed: [], restarted: [{ host: 'bob', pid: 8, command: 'net_tcp_server' }], missed: null },
+        { date: 4, fault: 'link wire off', killed: [], restarted: [], missed: null },
+      ],
+    };
+    const lines = formatSummary(report, 0.122).split('\n');
+    expect(lines[1]).toMatch(/^bob\s+7\s+net_tcp_server\s+SIGKILL\s/);
+    expect(lines.slice(3, 6)).toEqual([
+      'fault at 2.5 s: host bob off: killed bob 7 net_tcp_server (SIGKILL)',
+      'fault at 3 s: host bob on: restarted bob 8 net_tcp_server',
+      'fault at 4 s: link wire off',
     ]);
   });
 

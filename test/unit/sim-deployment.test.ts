@@ -90,6 +90,16 @@ describe('deployment files', () => {
     );
   });
 
+  it("reads SimGrid's on_failure: RESTART marks the actor, DIE (the default) does not, anything else is refused", () => {
+    expect(parse(`<actor host="bob" function="./server" on_failure="RESTART"/>\n<actor host="alice" function="x" on_failure="DIE"/>`)).toEqual([
+      { host: 'bob', argv: ['./server'], startTime: 0, restart: true },
+      { host: 'alice', argv: ['x'], startTime: 0 },
+    ]);
+    expect(errorOf(() => parse(`<actor host="alice" function="x" on_failure="retry"/>`)).message).toBe(
+      "deploy.xml:4: on_failure must be DIE or RESTART, not 'retry'",
+    );
+  });
+
   it('refuses elements that are not actors', () => {
     expect(errorOf(() => parse(`<host id="alice"/>`)).message).toBe('deploy.xml:4: unexpected <host>; a deployment file holds <actor> elements');
   });

@@ -12,7 +12,7 @@ const BANDWIDTH = 'a bandwidth must be positive and finite, in bytes/s (like 125
 const LATENCY = 'a latency must be zero or positive and finite, in seconds (like 50us)';
 const CORES = 'a core count must be a whole number from 1 to 2147483647';
 const STATE_PROFILES =
-  'simterpose does not simulate hosts or links turning off (programs would run on as if nothing happened), so a run refuses state profiles';
+  "hosts and links turning off make SimGrid fail the activities they carry, which this simulation was not loaded to handle (loadSimulation's allowStateProfiles)";
 
 /** The body starts on line 5. */
 function refusal(text: string, options = {}): string | undefined {

@@ -23,6 +23,12 @@ export function signalName(signal: number): string | undefined {
   return SIGNAL_NAMES[signal - 1];
 }
 
+/** The number of a standard signal named as signal(7) does, with or without its SIG prefix; undefined for an unknown name. */
+export function signalNumber(name: string): number | undefined {
+  const index = SIGNAL_NAMES.indexOf(name.toUpperCase().startsWith('SIG') ? name.toUpperCase() : `SIG${name.toUpperCase()}`);
+  return index < 0 ? undefined : index + 1;
+}
+
 /** Signals whose default action ends the process with a core dump (signal(7), "Core"): a program's crash. */
 export const CORE_DUMPING_SIGNALS: ReadonlySet<number> = new Set([3, 4, 5, 6, 7, 8, 11, 24, 25, 31]);
 

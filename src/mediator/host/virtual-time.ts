@@ -34,11 +34,21 @@ const TAI_OFFSET = 37;
 /** Resolution Linux reports for the coarse clocks (one tick at HZ=250). */
 const COARSE_RESOLUTION = 0.004;
 
+/** A host's clock that is off (a `clock:` fault): its wall clock `offset` seconds ahead, all its clocks running `drift` faster (5e-5: 50 ppm). */
+export interface ClockSkew {
+  offset: number;
+  drift: number;
+}
+
+const TRUE_CLOCK: ClockSkew = { offset: 0, drift: 0 };
+
 /**
  * Every clock a tracee can read, derived from SimGrid's clock: the wall
  * clocks from a fixed epoch (so reruns print the same dates), the
  * monotonic ones from a fixed boot offset, the CPU-time clocks from the
- * work the CPU model charged.
+ * work the CPU model charged. A host whose clock is skewed reads its wall
+ * clocks offset, and every clock drifting; its timers fire when its own
+ * clock reaches them.
  */
 export class VirtualTime {
   private readonly epochTimespec: Timespec;
@@ -49,6 +59,8 @@ export class VirtualTime {
     readonly epoch: number,
     /** Whose CPU clocks a clock id may name. */
     private readonly tracees: TraceeTable,
+    /** The hosts whose clocks are skewed. */
+    private readonly skews: ReadonlyMap<string, ClockSkew> = new Map(),
   ) {
     this.epochTimespec = toTimespec(epoch);
   }
@@ -62,9 +74,20 @@ export class VirtualTime {
     return BOOT_UPTIME + date;
   }
 
-  /** The wall clock: the epoch plus virtual now. */
-  realtime(): Timespec {
-    return offsetTimespec(this.epochTimespec, this.scheduler.now);
+  /** `host`'s wall clock: the epoch plus virtual now, as its clock shows it. */
+  realtime(host: string): Timespec {
+    return offsetTimespec(this.epochTimespec, this.wallSeconds(host));
+  }
+
+  /** Seconds `host`'s wall clock shows past the epoch. */
+  private wallSeconds(host: string): number {
+    const skew = this.skews.get(host) ?? TRUE_CLOCK;
+    return skew.offset + this.scheduler.now * (1 + skew.drift);
+  }
+
+  /** Seconds `host`'s monotonic clock has run since virtual time 0. */
+  private runSeconds(host: string): number {
+    return this.scheduler.now * (1 + (this.skews.get(host)?.drift ?? 0));
   }
 
   /**
@@ -76,15 +99,18 @@ export class VirtualTime {
       case CLOCK_REALTIME:
       case CLOCK_REALTIME_COARSE:
       case CLOCK_REALTIME_ALARM:
-        return this.realtime();
+        return this.realtime(thread.process.host);
       case CLOCK_TAI:
-        return offsetTimespec({ seconds: this.epochTimespec.seconds + TAI_OFFSET, nanoseconds: this.epochTimespec.nanoseconds }, this.scheduler.now);
+        return offsetTimespec(
+          { seconds: this.epochTimespec.seconds + TAI_OFFSET, nanoseconds: this.epochTimespec.nanoseconds },
+          this.wallSeconds(thread.process.host),
+        );
       case CLOCK_MONOTONIC:
       case CLOCK_MONOTONIC_RAW:
       case CLOCK_MONOTONIC_COARSE:
       case CLOCK_BOOTTIME:
       case CLOCK_BOOTTIME_ALARM:
-        return offsetTimespec({ seconds: BOOT_UPTIME, nanoseconds: 0 }, this.scheduler.now);
+        return offsetTimespec({ seconds: BOOT_UPTIME, nanoseconds: 0 }, this.runSeconds(thread.process.host));
       case CLOCK_PROCESS_CPUTIME_ID:
         return toTimespec(processCpuTime(thread.process));
       case CLOCK_THREAD_CPUTIME_ID:
@@ -110,18 +136,20 @@ export class VirtualTime {
     return toTimespec(clockid === CLOCK_REALTIME_COARSE || clockid === CLOCK_MONOTONIC_COARSE ? COARSE_RESOLUTION : 1e-9);
   }
 
-  /** A relative timeout as a virtual deadline. */
-  after(seconds: number): number {
-    return this.scheduler.now + Math.max(0, seconds);
+  /** A relative timeout on `host`'s clocks as a virtual deadline: a clock that runs fast reaches it sooner. */
+  after(seconds: number, host: string): number {
+    return this.scheduler.now + Math.max(0, seconds) / (1 + (this.skews.get(host)?.drift ?? 0));
   }
 
   /**
-   * An absolute date on one of the tracee's clocks as a virtual deadline. A
+   * An absolute date on one of `host`'s clocks as a virtual deadline. A
    * Timespec date keeps its nanoseconds; a number near 1e9 seconds cannot.
    */
-  at(clockid: number, date: number | Timespec): number {
+  at(clockid: number, date: number | Timespec, host: string): number {
     const { seconds, nanoseconds } = typeof date === 'number' ? { seconds: date, nanoseconds: 0 } : date;
+    const skew = this.skews.get(host) ?? TRUE_CLOCK;
     let origin: Timespec;
+    let offset = skew.offset;
     switch (clockid) {
       case CLOCK_REALTIME:
       case CLOCK_REALTIME_ALARM:
@@ -133,8 +161,10 @@ export class VirtualTime {
         break;
       default:
         origin = { seconds: BOOT_UPTIME, nanoseconds: 0 };
+        offset = 0;
     }
-    return Math.max(this.scheduler.now, seconds - origin.seconds + (nanoseconds - origin.nanoseconds) / 1e9);
+    const onClock = seconds - origin.seconds + (nanoseconds - origin.nanoseconds) / 1e9;
+    return Math.max(this.scheduler.now, (onClock - offset) / (1 + skew.drift));
   }
 }
 

@@ -110,8 +110,19 @@ export class Scheduler {
       const entry = this.queue.pop();
       if (entry === undefined) return undefined;
       if (entry.generation !== this.generations.get(entry.thread) || entry.thread.state !== 'runnable') continue;
-      if (entry.thread.process.jobStop === undefined) return entry.thread;
-      this.held.add(entry.thread);
+      const thread = entry.thread;
+      if (thread.process.jobStop !== undefined) {
+        this.held.add(thread);
+        continue;
+      }
+      const frozenUntil = thread.process.frozenUntil;
+      if (frozenUntil <= this.now) return thread;
+      // Its process is paused (a fault): it runs when the pause ends, its place in the queue taken again then.
+      this.at(
+        frozenUntil,
+        () => thread.state === 'runnable',
+        () => this.makeRunnable(thread),
+      );
     }
   }
 

@@ -1,7 +1,8 @@
 import { getSystemErrorMap } from 'node:util';
 import { errnoName } from '../abi/errno.js';
 import { syscallName } from '../syscalls/table.js';
-import type { Thread } from '../tracees/tracees.js';
+import type { Process, Thread } from '../tracees/tracees.js';
+import type { FaultEvent } from '../../faults/injector.js';
 import { formatArgument, SIGNATURES, type ArgumentKind } from './arguments.js';
 
 /** Receives each finished syscall; `--strace` writes them as lines, strace-style. */
@@ -10,6 +11,8 @@ export interface StraceSink {
   entering(thread: Thread): boolean;
   /** `result` is undefined for calls logged at entry. */
   finished(thread: Thread, result: number | undefined): void;
+  /** A fault killed processes or started them again: each gets a line, as strace marks a death. */
+  faultHappened(event: FaultEvent): void;
 }
 
 const NEVER_RETURN = new Set(['exit', 'exit_group']);
@@ -25,7 +28,7 @@ export class StraceFormatter implements StraceSink {
   private readonly decodedAtEntry = new WeakMap<Thread, string>();
 
   constructor(
-    private readonly write: (line: string, thread: Thread) => void,
+    private readonly write: (line: string, process: Process) => void,
     private readonly now: () => number,
   ) {}
 
@@ -40,7 +43,14 @@ export class StraceFormatter implements StraceSink {
     const args = this.decodedAtEntry.get(thread) ?? this.decode(thread, name, result);
     this.decodedAtEntry.delete(thread);
     const prefix = `[${thread.process.host} ${thread.vtid} ${this.now().toFixed(6)}]`;
-    this.write(`${prefix} ${name}(${args})${formatResult(name, result)}\n`, thread);
+    this.write(`${prefix} ${name}(${args})${formatResult(name, result)}\n`, thread.process);
+  }
+
+  faultHappened(event: FaultEvent): void {
+    const mark = (process: Process, what: string): void =>
+      this.write(`[${process.host} ${process.vpid} ${event.date.toFixed(6)}] +++ ${what} (fault: ${event.fault}) +++\n`, process);
+    for (const process of event.killed) mark(process, 'killed by SIGKILL');
+    for (const process of event.restarted) mark(process, 'started again');
   }
 
   private decode(thread: Thread, name: string, result: number | undefined): string {

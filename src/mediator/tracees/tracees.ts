@@ -110,6 +110,8 @@ export class Process {
   stopped: StopCause | undefined;
   /** A program of the run sent it SIGKILL: an ending the run asked for, not a crash. */
   killedByTracee = false;
+  /** A `pause` fault keeps its threads off the CPU until this virtual date. */
+  frozenUntil = 0;
   /** The stopping signal (SIGSTOP, SIGTSTP...) that stopped it, until a SIGCONT: none of its threads runs meanwhile. */
   jobStop: number | undefined;
   /** A stop or resumption its parent's wait has not collected yet (WUNTRACED, WCONTINUED). */

@@ -197,7 +197,7 @@ function epollWaitCommon(ctx: SyscallContext, timeout: number | undefined, mask:
     watch: kernelFds().map((interest) => ({ process: ctx.process, fd: interest.fd, events: interest.events & (POLLIN | POLLOUT) })),
     // Only virtual sockets: news comes from their changes of readiness, or from epoll_ctl (kernel descriptors must be probed).
     sources: () => (kernelFds().length === 0 ? [instance, ...virtualSockets(ctx, instance.interests.keys())] : undefined),
-    deadline: timeout === undefined ? undefined : ctx.services.time.after(timeout),
+    deadline: timeout === undefined ? undefined : ctx.services.time.after(timeout, ctx.process.host),
     onTimeout: () => done(0),
     onSignal: 'eintr',
     mask,

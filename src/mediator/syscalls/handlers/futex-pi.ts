@@ -47,7 +47,7 @@ export function piDeadline(ctx: SyscallContext, timeoutAddress: number, realtime
   const time = readTimespec(ctx.memory, timeoutAddress);
   if (!validTimespec(time)) return null;
   const clock = realtime || (asInt(ctx.args[1]!) & FUTEX_CLOCK_REALTIME) !== 0 ? CLOCK_REALTIME : CLOCK_MONOTONIC;
-  return ctx.services.time.at(clock, time);
+  return ctx.services.time.at(clock, time, ctx.process.host);
 }
 
 /**

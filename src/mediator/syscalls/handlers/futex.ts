@@ -69,8 +69,8 @@ function wait(ctx: SyscallContext, bitset: number, absolute: boolean): Outcome {
     const time = readTimespec(ctx.memory, timeout);
     if (!validTimespec(time)) return fail(Errno.EINVAL);
     deadline = absolute
-      ? services.time.at((op & FUTEX_CLOCK_REALTIME) !== 0 ? CLOCK_REALTIME : CLOCK_MONOTONIC, time)
-      : services.time.after(timespecSeconds(time));
+      ? services.time.at((op & FUTEX_CLOCK_REALTIME) !== 0 ? CLOCK_REALTIME : CLOCK_MONOTONIC, time, ctx.process.host)
+      : services.time.after(timespecSeconds(time), ctx.process.host);
   }
   const refusal = keyRefusal(ctx);
   if (refusal !== undefined) return fail(refusal);

@@ -51,7 +51,7 @@ function waitForAny(ctx: SyscallContext, watched: Watched[], timeout: number | u
             watched.map((w) => w.fd),
           )
         : undefined,
-    deadline: timeout === undefined ? undefined : ctx.services.time.after(timeout),
+    deadline: timeout === undefined ? undefined : ctx.services.time.after(timeout, ctx.process.host),
     onTimeout: () => answer(watched.map(() => 0)),
     onSignal: 'eintr',
     mask,

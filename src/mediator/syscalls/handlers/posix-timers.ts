@@ -83,7 +83,11 @@ function timerSettime(ctx: SyscallContext): Outcome {
   const { value } = requested;
   const { time } = ctx.services;
   const disarmed = value.seconds === 0 && value.nanoseconds === 0;
-  const deadline = disarmed ? undefined : (asInt(flags) & TIMER_ABSTIME) !== 0 ? time.at(timer.clockid, value) : time.after(timespecSeconds(value));
+  const deadline = disarmed
+    ? undefined
+    : (asInt(flags) & TIMER_ABSTIME) !== 0
+      ? time.at(timer.clockid, value, ctx.process.host)
+      : time.after(timespecSeconds(value), ctx.process.host);
   armTimer(ctx.process, timer, deadline, timespecSeconds(requested.interval), ctx.services);
   return done(0);
 }

@@ -157,7 +157,7 @@ function rtSigtimedwait(ctx: SyscallContext): Outcome {
     mask,
     onSignal: 'eintr',
     onInterrupt: () => (setPending() ? run : undefined),
-    deadline: timeout === undefined ? undefined : services.time.after(timespecSeconds(timeout)),
+    deadline: timeout === undefined ? undefined : services.time.after(timespecSeconds(timeout), ctx.process.host),
     onTimeout: () => fail(Errno.EAGAIN),
   });
 }

@@ -32,6 +32,7 @@ import {
   TCP_CORK,
   TCP_MAXSEG,
   TCP_NODELAY,
+  TCP_USER_TIMEOUT,
   decodeBindAddress,
   decodeIntOption,
   decodeSockaddrIn,
@@ -230,6 +231,7 @@ function setsockopt(ctx: SyscallContext): Outcome {
   if (level === IPPROTO_TCP && socket instanceof StreamSocket) {
     if (name === TCP_NODELAY) socket.noDelay = integer !== 0;
     if (name === TCP_CORK) socket.cork = integer !== 0;
+    if (name === TCP_USER_TIMEOUT) socket.userTimeout = Math.max(integer, 0) / 1000;
   }
   options.set(`${level}:${name}`, raw);
   return done(0);

@@ -41,15 +41,15 @@ function nanosleep(ctx: SyscallContext): Outcome {
   const [request, remaining] = ctx.args as [number, number];
   const duration = readTimespec(ctx.memory, request);
   if (!validTimespec(duration)) return fail(Errno.EINVAL);
-  return sleepUntil(ctx, ctx.services.time.after(timespecSeconds(duration)), remaining);
+  return sleepUntil(ctx, ctx.services.time.after(timespecSeconds(duration), ctx.process.host), remaining);
 }
 
 function clockNanosleep(ctx: SyscallContext): Outcome {
   const [clockid, flags, request, remaining] = ctx.args as [number, number, number, number];
   const time = readTimespec(ctx.memory, request);
   if (!validTimespec(time)) return fail(Errno.EINVAL);
-  if ((asInt(flags) & TIMER_ABSTIME) !== 0) return sleepUntil(ctx, ctx.services.time.at(asInt(clockid), time), 0);
-  return sleepUntil(ctx, ctx.services.time.after(timespecSeconds(time)), remaining);
+  if ((asInt(flags) & TIMER_ABSTIME) !== 0) return sleepUntil(ctx, ctx.services.time.at(asInt(clockid), time, ctx.process.host), 0);
+  return sleepUntil(ctx, ctx.services.time.after(timespecSeconds(time), ctx.process.host), remaining);
 }
 
 /** Arms (or with value 0 disarms) the process's ITIMER_REAL; returns the previous setting. */
@@ -120,13 +120,13 @@ function clockGetres(ctx: SyscallContext): Outcome {
 
 function gettimeofday(ctx: SyscallContext): Outcome {
   const [timeval, timezone] = ctx.args as [number, number];
-  if (timeval !== 0) writeTimeval(ctx.memory, timeval, ctx.services.time.realtime());
+  if (timeval !== 0) writeTimeval(ctx.memory, timeval, ctx.services.time.realtime(ctx.process.host));
   if (timezone !== 0) writeUtcTimezone(ctx.memory, timezone);
   return done(0);
 }
 
 function time(ctx: SyscallContext): Outcome {
-  const seconds = ctx.services.time.realtime().seconds;
+  const seconds = ctx.services.time.realtime(ctx.process.host).seconds;
   if (ctx.args[0] !== 0) writeTime(ctx.memory, ctx.args[0]!, seconds);
   return done(seconds);
 }

@@ -53,7 +53,8 @@ function timerfdSettime(ctx: SyscallContext): Outcome {
     timer.deadline = undefined;
     return done(0);
   }
-  timer.deadline = (asInt(flags) & TFD_TIMER_ABSTIME) !== 0 ? time.at(timer.clockid, value) : time.after(timespecSeconds(value));
+  timer.deadline =
+    (asInt(flags) & TFD_TIMER_ABSTIME) !== 0 ? time.at(timer.clockid, value, ctx.process.host) : time.after(timespecSeconds(value), ctx.process.host);
   const expire = (): void => {
     if (!process.alive || timer.deadline === undefined) return;
     if (kernelFds.timerfdTag(process, fd) !== tag) {

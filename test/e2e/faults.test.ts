@@ -1,0 +1,264 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runExperiment, type ExperimentResult } from '../../src/index.js';
+import { appPath, runCli } from '../helpers/apps.js';
+import { clientOutputOnLinux, SERVER_ADDRESS } from '../helpers/crashing-host.js';
+
+// Hosts that crash and boot, links that go down and come back: what the
+// programs see is what Linux shows them, and a run is the same every time.
+
+/** alice and bob, one 10 ms, 10 MB/s link `wire` between them. */
+const PLATFORM = 'test/fixtures/platforms/net-two-hosts.xml';
+/** When the client starts: it sends a request a second from then (0.5, 1.5, 2.5...). */
+const CLIENT_START = 0.5;
+
+function file(name: string, text: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'simterpose-faults-')), name);
+  writeFileSync(path, text);
+  return path;
+}
+
+/** kv_server on bob (started again when bob boots, unless `onFailure` is DIE), kv_client on alice sending `requests` requests. */
+function kvDeployment(requests: number, userTimeoutMs?: number, onFailure: 'RESTART' | 'DIE' = 'RESTART'): string {
+  const timeout = userTimeoutMs === undefined ? '' : `<argument value="${userTimeoutMs}"/>`;
+  return file(
+    'kv.xml',
+    `<?xml version='1.0'?>
+<platform version="4.1">
+  <actor host="bob" function="${appPath('kv_server')}" on_failure="${onFailure}"><argument value="7000"/></actor>
+  <actor host="alice" function="${appPath('kv_client')}" start_time="${CLIENT_START}">
+    <argument value="bob"/><argument value="7000"/><argument value="${requests}"/>${timeout}
+  </actor>
+</platform>
+`,
+  );
+}
+
+function run(deployment: string, faults: string[], stopTime = 2000, strace?: string): Promise<ExperimentResult> {
+  return runExperiment({ platform: PLATFORM, deployment, faults, cpuModel: 'none', stopTime, strace });
+}
+
+function clientLines(result: ExperimentResult): string {
+  return result.outputs.find((output) => output.host === 'alice')!.stdout;
+}
+
+/** The crash and boot faults of bob, `crashAt` and `downFor` seconds after the client starts, as on Linux. */
+function crash(crashAt: number, downFor: number): string[] {
+  return [`host:bob:off@${CLIENT_START + crashAt}`, `host:bob:on@${CLIENT_START + crashAt + downFor}`];
+}
+
+describe('a host that crashes and boots again', () => {
+  it("kills its processes (SIGKILL, with the date) and starts its on_failure=RESTART actors again; a client's old connection gets RST, as on Linux", async () => {
+    const [crashAt, downFor] = [2.7, 3.3];
+    const result = await run(kvDeployment(6), crash(crashAt, downFor), 100);
+    const linux = await clientOutputOnLinux({
+      server: [appPath('kv_server'), '7000'],
+      client: [appPath('kv_client'), SERVER_ADDRESS, '7000', '6'],
+      crashAt,
+      downFor,
+      restart: true,
+    });
+    expect(linux).toBe('ok 1\nok 2\nok 3\nread ECONNRESET\nok 4\nok 5\nok 6\nEXIT-SUCCESS\n');
+    expect(clientLines(result)).toBe(linux);
+    const servers = result.report.processes.filter((process) => process.host === 'bob');
+    expect(servers.map(({ pid, exit, stopped, start, end }) => ({ pid, exit, stopped, start, end }))).toEqual([
+      { pid: 1000, exit: { signal: 9, core: false }, stopped: 'fault', start: 0, end: 3.2 },
+      { pid: 1001, exit: { signal: 9, core: false }, stopped: 'stop-time', start: 6.5, end: 100 },
+    ]);
+    expect(result.report.faults).toEqual([
+      { date: 3.2, fault: 'host bob off', killed: [{ host: 'bob', pid: 1000, command: appPath('kv_server') }], restarted: [], missed: null },
+      { date: 6.5, fault: 'host bob on', killed: [], restarted: [{ host: 'bob', pid: 1001, command: appPath('kv_server') }], missed: null },
+    ]);
+    expect(result.exitCode).toBe(0);
+  });
+
+  it('times the client out (TCP_USER_TIMEOUT) while it is down, reads and connects alike, as on Linux', async () => {
+    // Connects start at 6, 9, 12, 15 and 18 s, their SYN retransmitted 1 s later: bob is back at 18.5 s, half a second from either.
+    const [crashAt, downFor] = [2.7, 15.8];
+    const result = await run(kvDeployment(5, 2000), crash(crashAt, downFor), 100);
+    const linux = await clientOutputOnLinux({
+      server: [appPath('kv_server'), '7000'],
+      client: [appPath('kv_client'), SERVER_ADDRESS, '7000', '5', '2000'],
+      crashAt,
+      downFor,
+      restart: true,
+    });
+    expect(linux).toBe(`ok 1\nok 2\nok 3\nread ETIMEDOUT\n${'connect ETIMEDOUT\n'.repeat(4)}ok 4\nok 5\nEXIT-SUCCESS\n`);
+    expect(clientLines(result)).toBe(linux);
+  }, 60_000);
+
+  it('without its on_failure=DIE server: the old connection gets RST, and new ones are refused, as on Linux', async () => {
+    const [crashAt, downFor] = [2.7, 3.3];
+    const result = await run(kvDeployment(6, undefined, 'DIE'), crash(crashAt, downFor), 12);
+    const linux = await clientOutputOnLinux({
+      server: [appPath('kv_server'), '7000'],
+      client: ['timeout', '-s', 'KILL', '8.5', appPath('kv_client'), SERVER_ADDRESS, '7000', '6'],
+      crashAt,
+      downFor,
+      restart: false,
+    });
+    // The client tries to connect once a second until it is stopped: how many times depends on when; what it sees does not.
+    const once = (lines: string): string => lines.replace(/(connect ECONNREFUSED\n)+/, 'connect ECONNREFUSED\n');
+    expect(once(linux)).toBe('ok 1\nok 2\nok 3\nread ECONNRESET\nconnect ECONNREFUSED\n');
+    expect(once(clientLines(result))).toBe(once(linux));
+    // Here: the RST at 6.9 s, then refused connects at 7.9, 8.9, 10 and 11 s, each a round trip after the previous one's second, before the stop time.
+    expect(clientLines(result)).toBe(`ok 1\nok 2\nok 3\nread ECONNRESET\n${'connect ECONNREFUSED\n'.repeat(4)}`);
+    expect(result.report.processes.filter((process) => process.host === 'bob')).toHaveLength(1);
+  });
+
+  it("gives up on a connection after Linux's 15 backed-off retransmissions, and on a connect after its 6 SYN retransmissions (127 s)", async () => {
+    const strace = join(mkdtempSync(join(tmpdir(), 'simterpose-faults-')), 'strace.txt');
+    const result = await run(kvDeployment(4), [`host:bob:off@${CLIENT_START + 2.7}`], 1400, strace);
+    expect(clientLines(result)).toBe(`ok 1\nok 2\nok 3\nread ETIMEDOUT\n${'connect ETIMEDOUT\n'.repeat(3)}`);
+    const dated = (pattern: RegExp): number[] =>
+      readFileSync(strace, 'utf8')
+        .split('\n')
+        .filter((line) => line.startsWith('[alice') && pattern.test(line))
+        .map((line) => Number(/^\[alice \d+ ([\d.]+)\]/.exec(line)![1]));
+    const [request] = dated(/^\S+ \S+ \S+ write\(3, "SET k4/);
+    const [timedOut] = dated(/ read\(3, .* = -1 ETIMEDOUT/);
+    // RTO = the 20 ms round trip + 200 ms, doubled up to 120 s: the first retransmission date past 924.6 s is the last.
+    const rto = 0.020018 + 0.2;
+    expect(timedOut! - request!).toBeCloseTo(1023 * rto + 6 * 120, 1);
+    // Each connect starts a second (the client's sleep) after the previous failure, and fails 127 s later.
+    const failures = [timedOut!, ...dated(/ connect\(3, .* = -1 ETIMEDOUT/)];
+    const gaps = failures.slice(1).map((date, i) => date - failures[i]!);
+    expect(gaps).toEqual([128, 128, 128].map((seconds) => expect.closeTo(seconds, 6)));
+  });
+});
+
+describe('a link that goes down', () => {
+  it('stalls an open connection, which goes on at the first backed-off retransmission after the link is back', async () => {
+    const deployment = kvDeployment(6);
+    const clientEnd = (result: ExperimentResult): number => result.report.processes.find((process) => process.host === 'alice')!.end;
+    const undisturbed = clientEnd(await run(deployment, [], 100));
+    // Request 4 leaves at about 3.5 s into a cut link; retransmissions after 0.22, 0.66, 1.54 s...: the link is back at 4 s, the one at +0.66 s crosses.
+    const healed = await run(deployment, ['link:wire:off@3.2', 'link:wire:on@4'], 100);
+    expect(clientLines(healed)).toBe('ok 1\nok 2\nok 3\nok 4\nok 5\nok 6\nEXIT-SUCCESS\n');
+    expect(clientEnd(healed) - undisturbed).toBeCloseTo(3 * (0.020018 + 0.2), 3);
+  });
+});
+
+describe("a platform's state profiles", () => {
+  it('crash and boot hosts and cut links as --fault does, at every round of a looping profile', async () => {
+    const deployment = kvDeployment(8);
+    const profiled = await runExperiment({ platform: 'test/fixtures/platforms/net-two-hosts-bob-reboots.xml', deployment, cpuModel: 'none', stopTime: 50 });
+    const scripted = await run(deployment, [...crash(2.7, 3.3), 'link:wire:off@9.2', 'link:wire:on@10'], 50);
+    expect(clientLines(profiled)).toBe('ok 1\nok 2\nok 3\nread ECONNRESET\nok 4\nok 5\nok 6\nok 7\nok 8\nEXIT-SUCCESS\n');
+    expect(profiled.report.processes).toEqual(scripted.report.processes);
+    expect(profiled.report.faults.map(({ date, fault }) => `${date} ${fault}`)).toEqual([
+      '3.2 host bob off',
+      '6.5 host bob on',
+      '9.2 link wire off',
+      '10 link wire on',
+      '29.2 link wire off',
+      '30 link wire on',
+      '49.2 link wire off',
+    ]);
+  });
+});
+
+describe("a link's bandwidth profile", () => {
+  it('that halves its bandwidth makes a bulk transfer take as much longer as its wire bytes need', async () => {
+    const bytes = 5_000_000;
+    const deployment = file(
+      'transfer.xml',
+      `<?xml version='1.0'?>
+<platform version="4.1">
+  <actor host="bob" function="${appPath('net_transfer')}"><argument value="recv"/><argument value="7001"/><argument value="${bytes}"/></actor>
+  <actor host="alice" function="${appPath('net_transfer')}" start_time="0.1">
+    <argument value="send"/><argument value="bob"/><argument value="7001"/><argument value="${bytes}"/><argument value="65536"/>
+  </actor>
+</platform>
+`,
+    );
+    const lastByte = async (platform: string): Promise<number> => {
+      const result = await runExperiment({ platform, deployment, cpuModel: 'none' });
+      return Number(/last byte at ([\d.]+)/.exec(result.outputs.find((output) => output.host === 'bob')!.stdout)![1]);
+    };
+    const full = await lastByte(PLATFORM);
+    const halved = await lastByte('test/fixtures/platforms/net-two-hosts-halved.xml');
+    // 5 MB in 1448-byte segments, 90 bytes of headers and framing each: 5.31 MB on the wire, 0.531 s more at 5 MB/s than at 10.
+    const wire = bytes + Math.ceil(bytes / 1448) * 90;
+    expect(halved - full).toBeCloseTo(wire / 5e6 - wire / 10e6, 2);
+  });
+});
+
+describe('process and clock faults', () => {
+  it('send a process any signal, or freeze it for a while', async () => {
+    const killed = await runExperiment({ platform: PLATFORM, command: ['sleep', '10'], faults: ['process:1000@alice:kill=SIGTERM@1.5'], cpuModel: 'none' });
+    expect(killed.exitCode).toBe(143);
+    expect(killed.report.processes[0]!.end).toBe(1.5);
+    // sleep (pid 1001) would wake at 2 s; frozen from 1 s to 4 s, it runs on at 4 s.
+    const paused = await runExperiment({
+      platform: PLATFORM,
+      command: ['sh', '-c', 'sleep 2; date -u +%S'],
+      faults: ['process:1001@alice:pause@1:for=3'],
+      cpuModel: 'none',
+    });
+    expect(paused.outputs.map((output) => output.stdout).join('')).toBe('04\n');
+  });
+
+  it("skew one host's clocks only: an offset moves its wall clock, a drift makes all its clocks run faster", async () => {
+    const deployment = file(
+      'dates.xml',
+      `<?xml version='1.0'?>
+<platform version="4.1">
+  <actor host="alice" function="/bin/sh"><argument value="-c"/><argument value="sleep 100; date -u +%T"/></actor>
+  <actor host="bob" function="/bin/sh"><argument value="-c"/><argument value="sleep 100; date -u +%T"/></actor>
+</platform>
+`,
+    );
+    const result = await runExperiment({ platform: PLATFORM, deployment, faults: ['clock:bob:offset=3600:drift=+10000ppm'], cpuModel: 'none' });
+    // bob's sleep of 100 s by its own clock, 1% fast, lasts 100/1.01 s: its clock then reads 01:01:40.
+    const printed = result.outputs.filter((output) => output.stdout !== '').map((output) => `${output.host} ${output.stdout}`);
+    expect(printed.sort()).toEqual(['alice 00:01:40\n', 'bob 01:01:40\n']);
+  });
+});
+
+describe('a run with faults', () => {
+  it('is the same every time: output, summary, report, trace and strace, byte for byte', async () => {
+    const deployment = kvDeployment(6);
+    const runOnce = async (name: string) => {
+      const dir = mkdtempSync(join(tmpdir(), `simterpose-faults-${name}-`));
+      const result = await runCli([
+        'run',
+        '--cpu-model',
+        'none',
+        '--stop-time',
+        '60',
+        '--report',
+        join(dir, 'report.json'),
+        '--trace',
+        join(dir, 'trace.json'),
+        '--strace',
+        join(dir, 'strace.txt'),
+        ...['host:bob:off@3.2', 'host:bob:on@6.5', 'link:wire:off@8.2', 'link:wire:on@9'].flatMap((fault) => ['--fault', fault]),
+        PLATFORM,
+        deployment,
+      ]);
+      // The report names its own output files: each run's folder differs, and nothing else may.
+      const files = ['report.json', 'trace.json', 'strace.txt'].map((name) => readFileSync(join(dir, name), 'utf8').replaceAll(dir, 'DIR'));
+      return { status: result.status, stdout: result.stdout, stderr: result.stderr.replace(/wall time [^,]+,/, ''), files };
+    };
+    const first = await runOnce('first');
+    expect(first.status).toBe(0);
+    expect(first.stderr).toContain('fault at 3.2 s: host bob off: killed bob 1000');
+    expect(first.files[2]).toContain('[bob 1000 3.200000] +++ killed by SIGKILL (fault: host bob off) +++');
+    expect(first.files[1]).toContain('"name": "link wire off"');
+    expect(await runOnce('second')).toEqual(first);
+  });
+
+  it('refuses a wrong fault in one line, before anything runs', async () => {
+    for (const [fault, message] of [
+      ['host:bob:down@1', "simterpose: --fault 'host:bob:down@1': a host turns on or off, not 'down'"],
+      ['host:carol:off@1', "simterpose: --fault host carol off: the platform has no host 'carol'"],
+    ]) {
+      const result = await runCli(['run', '--fault', fault!, PLATFORM, '--', 'true']);
+      expect(result.status).toBe(2);
+      expect(result.stderr.split('\n')[0]).toBe(message);
+    }
+  });
+});
