@@ -47,7 +47,7 @@ const cases: Case[] = [
   },
   {
     behaviour:
-      'job control: SIGSTOP and a default SIGTSTP stop a child (no progress, state T), SIGCONT resumes it; wait4 WUNTRACED/WCONTINUED and waitid WSTOPPED/WCONTINUED/WNOWAIT report each change once; SIGCHLD says CLD_STOPPED and CLD_CONTINUED unless SA_NOCLDSTOP; a handled SIGTSTP stops nothing; SIGKILL ends a stopped child',
+      'job control: SIGSTOP stops a child (no progress, state T), SIGCONT resumes it; wait4 WUNTRACED/WCONTINUED and waitid WSTOPPED/WCONTINUED/WNOWAIT report each change once; SIGCHLD says CLD_STOPPED and CLD_CONTINUED unless SA_NOCLDSTOP; a handled SIGTSTP stops nothing; SIGKILL ends a stopped child',
     argv: [appPath('job_control')],
     network: false,
   },
