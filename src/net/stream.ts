@@ -308,6 +308,16 @@ export class StreamSocket extends Watchable {
     return this.peer;
   }
 
+  /**
+   * How many bytes a send would take now: 0 where it would fail or find no
+   * room. Address translation copies that many out of the program before
+   * counting them, so that a buffer that faults sends nothing.
+   */
+  sendRoom(): number {
+    const sendable = this.pendingError === undefined && this.currentState === 'connected' && !this.writeShut && !this.resetReceived;
+    return sendable ? this.out!.room() : 0;
+  }
+
   private write(count: number, payload: Payload | undefined, more: boolean): number | SocketError {
     if (this.pendingError !== undefined) return fail(this.takeError()!);
     if (this.currentState === 'connecting') return fail('EAGAIN');
