@@ -274,6 +274,8 @@ export class StreamSocket extends Watchable {
       if (options.waitAll && !options.peek && !this.recvReady(max, true)) return fail('EAGAIN');
       return Math.min(max, delivered);
     }
+    // Once the peer's FIN has been read up to, EOF comes before any error (tcp_recvmsg checks SOCK_DONE first): an RST after it leaves its error to SO_ERROR and sends.
+    if (this.in!.finArrived) return 0;
     if (this.pendingError !== undefined) return fail(this.takeError()!);
     if (this.ended()) return 0;
     return fail('EAGAIN');

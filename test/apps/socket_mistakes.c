@@ -1,5 +1,6 @@
 /* Socket calls made with mistakes (bad buffers, calls on the wrong kind of
- * socket, calls after the connection ended), printed so that a native run
+ * socket, calls after the connection ended, arguments Linux checks in an
+ * order of its own), printed so that a native run
  * and a run under simterpose can be compared line for line: each call's
  * result or errno, and afterwards what the peer can read, which shows that
  * a failed call moved no bytes. Raw syscalls: glibc's wrappers would check
@@ -8,6 +9,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -95,12 +98,138 @@ static void faulting_sends(void) {
   close(ends[1]);
 }
 
+/* A send of nothing still asks the connection: EPIPE where there is none (SIGPIPE is ignored); writev of nothing does not. */
+static void empty_sends(void) {
+  struct sockaddr_in address;
+  int listener = loopback_listener(&address);
+  int fresh = socket(AF_INET, SOCK_STREAM, 0);
+  CHECK(fresh >= 0);
+  report("write of nothing, never connected", syscall(SYS_write, fresh, page, 0));
+  struct iovec nothing = {page, 0};
+  report("writev of nothing, never connected", syscall(SYS_writev, fresh, &nothing, 1));
+  report("writev of no vectors, never connected", syscall(SYS_writev, fresh, &nothing, 0));
+  struct msghdr empty = {0};
+  report("sendmsg of nothing, never connected", syscall(SYS_sendmsg, fresh, &empty, MSG_DONTWAIT));
+  report("write of nothing, listening", syscall(SYS_write, listener, page, 0));
+  report("read of nothing, never connected", syscall(SYS_read, fresh, page, 0));
+  int ends[2];
+  tcp_pair(ends);
+  report("write of nothing, connected", syscall(SYS_write, ends[0], page, 0));
+  report("sendmsg of nothing, connected", syscall(SYS_sendmsg, ends[0], &empty, MSG_DONTWAIT));
+  close(fresh);
+  close(listener);
+  close(ends[0]);
+  close(ends[1]);
+}
+
+/*
+ * The peer closed (its FIN arrived), then a send made it answer with an RST:
+ * reads still give EOF, the RST's EPIPE waits in SO_ERROR.
+ */
+static void reset_after_end(void) {
+  int ends[2];
+  tcp_pair(ends);
+  close(ends[1]);
+  settle(ends[0]);
+  report("read after the peer closed", syscall(SYS_read, ends[0], page, 64));
+  report("send to the closed peer", syscall(SYS_sendto, ends[0], "lost", 4, MSG_NOSIGNAL, NULL, 0));
+  /* The RST takes the loopback no time, and the virtual network a round trip. */
+  usleep(100000);
+  report("read after its reset", syscall(SYS_read, ends[0], page, 64));
+  report("and again", syscall(SYS_read, ends[0], page, 64));
+  int error = 0;
+  socklen_t length = sizeof error;
+  CHECK(getsockopt(ends[0], SOL_SOCKET, SO_ERROR, &error, &length) == 0);
+  printf("SO_ERROR: %s\n", error == 0 ? "0" : strerrorname_np(error));
+  report("send after that", syscall(SYS_sendto, ends[0], "lost", 4, MSG_NOSIGNAL, NULL, 0));
+  close(ends[0]);
+}
+
+/* A message header without a name: its length is ignored, even a negative one. */
+static void nameless_headers(void) {
+  struct sockaddr_in address;
+  int listener = loopback_listener(&address);
+  int ends[2];
+  tcp_pair(ends);
+  struct iovec vector = {page, 16};
+  struct msghdr nameless = {.msg_name = NULL, .msg_namelen = -1, .msg_iov = &vector, .msg_iovlen = 1};
+  report("recvmsg without a name, nothing sent", syscall(SYS_recvmsg, ends[1], &nameless, MSG_DONTWAIT));
+  report("recvmsg without a name on a listener", syscall(SYS_recvmsg, listener, &nameless, MSG_DONTWAIT));
+  nameless.msg_namelen = -1;
+  report("sendmsg without a name", syscall(SYS_sendmsg, ends[0], &nameless, MSG_DONTWAIT));
+  struct msghdr named = {.msg_name = page, .msg_namelen = -1, .msg_iov = &vector, .msg_iovlen = 1};
+  report("sendmsg with a name of length -1", syscall(SYS_sendmsg, ends[0], &named, MSG_DONTWAIT));
+  close(listener);
+  close(ends[0]);
+  close(ends[1]);
+}
+
+/* getsockopt: an unknown level is refused before the length is read; SOL_SOCKET reads it first. */
+static void option_order(void) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  CHECK(fd >= 0);
+  int value;
+  report("getsockopt at an unknown level, length unreadable", syscall(SYS_getsockopt, fd, 9999, 1, &value, unmapped));
+  report("getsockopt SO_TYPE, length unreadable", syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_TYPE, &value, unmapped));
+  int udp = socket(AF_INET, SOCK_DGRAM, 0);
+  CHECK(udp >= 0);
+  report("getsockopt of a UDP socket at TCP's level", syscall(SYS_getsockopt, udp, IPPROTO_TCP, 1, &value, unmapped));
+  close(udp);
+  close(fd);
+}
+
+/* accept4 checks its flags before what the socket is. */
+static void accept_flags(void) {
+  struct sockaddr_in address;
+  int listener = loopback_listener(&address);
+  int udp = socket(AF_INET, SOCK_DGRAM, 0);
+  CHECK(udp >= 0);
+  report("accept4 on UDP with unknown flags", syscall(SYS_accept4, udp, NULL, NULL, -1));
+  report("accept4 on UDP", syscall(SYS_accept4, udp, NULL, NULL, SOCK_NONBLOCK));
+  report("accept4 on a listener with unknown flags", syscall(SYS_accept4, listener, NULL, NULL, 1));
+  close(udp);
+  close(listener);
+}
+
+/* epoll_ctl on sockets: the event is read first, then the descriptors, EPOLLEXCLUSIVE's rules, the interest list. */
+static void epoll_ctl_order(void) {
+  int epfd = epoll_create1(0);
+  CHECK(epfd >= 0);
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  CHECK(fd >= 0);
+  struct epoll_event event = {.events = EPOLLIN};
+  report("add itself with no event", syscall(SYS_epoll_ctl, epfd, EPOLL_CTL_ADD, epfd, NULL));
+  report("unknown operation with no event", syscall(SYS_epoll_ctl, epfd, 99, fd, NULL));
+  report("unknown operation", syscall(SYS_epoll_ctl, epfd, 99, fd, &event));
+  report("delete with no event, not added", syscall(SYS_epoll_ctl, epfd, EPOLL_CTL_DEL, fd, NULL));
+  report("add itself", syscall(SYS_epoll_ctl, epfd, EPOLL_CTL_ADD, epfd, &event));
+  event.events = EPOLLIN | EPOLLEXCLUSIVE;
+  report("modify, exclusive, not added", syscall(SYS_epoll_ctl, epfd, EPOLL_CTL_MOD, fd, &event));
+  event.events = EPOLLIN | EPOLLRDHUP | EPOLLEXCLUSIVE;
+  report("add exclusive with EPOLLRDHUP", syscall(SYS_epoll_ctl, epfd, EPOLL_CTL_ADD, fd, &event));
+  event.events = EPOLLIN | EPOLLEXCLUSIVE;
+  report("add exclusive", syscall(SYS_epoll_ctl, epfd, EPOLL_CTL_ADD, fd, &event));
+  event.events = EPOLLIN;
+  report("modify an exclusive one", syscall(SYS_epoll_ctl, epfd, EPOLL_CTL_MOD, fd, &event));
+  report("add it again", syscall(SYS_epoll_ctl, epfd, EPOLL_CTL_ADD, fd, &event));
+  report("delete it", syscall(SYS_epoll_ctl, epfd, EPOLL_CTL_DEL, fd, NULL));
+  close(fd);
+  close(epfd);
+}
+
 int main(void) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   unmapped = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   CHECK(page != MAP_FAILED && unmapped != MAP_FAILED);
+  signal(SIGPIPE, SIG_IGN);
   faulting_sends();
+  empty_sends();
+  reset_after_end();
+  nameless_headers();
+  option_order();
+  accept_flags();
+  epoll_ctl_order();
   printf("EXIT-SUCCESS\n");
   return 0;
 }

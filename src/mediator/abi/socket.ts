@@ -222,7 +222,8 @@ export interface Msghdr {
 export function readMsghdr(memory: TraceeMemory, address: number, sending: boolean): (Msghdr & { destination: Buffer | undefined }) | { errno: number } {
   const raw = memory.read(address, MSGHDR_SIZE);
   const name = Number(raw.readBigUInt64LE(0));
-  const nameLength = raw.readInt32LE(MSG_NAMELEN);
+  // Without a name its length means nothing, not even a negative one (__copy_msghdr).
+  const nameLength = name === 0 ? 0 : raw.readInt32LE(MSG_NAMELEN);
   if (nameLength < 0) return { errno: Errno.EINVAL };
   const kept = Math.min(nameLength, SOCKADDR_STORAGE_SIZE);
   const destination = sending && name !== 0 && kept > 0 ? memory.read(name, kept) : undefined;

@@ -65,7 +65,8 @@ export function sendPayload(ctx: SyscallContext, file: OpenFile<SocketFile>, vec
   }
   const total = totalLength(vectors);
   const already = ctx.state.sent ?? 0;
-  const accepted = total === already ? 0 : carrier.send(traceePayload(ctx.memory, vectors, already), (flags & MSG_MORE) !== 0);
+  // Even a send of nothing asks the connection: tcp_sendmsg reports a socket not connected (EPIPE) or an error for it too.
+  const accepted = carrier.send(traceePayload(ctx.memory, vectors, already), (flags & MSG_MORE) !== 0);
   if (isError(accepted)) {
     if (accepted.code === 'EAGAIN') {
       if (already > 0) return done(already);

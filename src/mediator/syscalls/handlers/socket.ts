@@ -54,7 +54,7 @@ import {
 } from '../../abi/socket.js';
 import { asInt, readI32, writeI32 } from '../../abi/tracee-memory.js';
 import { importBuffer } from '../../abi/iovec.js';
-import { getRefusal, optionSize, readsIntFirst, setRefusal, setRefusalByName } from '../socket-option-rules.js';
+import { getRefusal, knownGetLevel, optionSize, readsIntFirst, setRefusal, setRefusalByName } from '../socket-option-rules.js';
 import { errnoOf, receivePayload, sendPayload, socketFileAt, waitUnless } from '../../sockets/payloads.js';
 import type { SocketFile } from '../../sockets/socket-file.js';
 import type { FamilyTable, SyscallContext } from '../context.js';
@@ -116,6 +116,8 @@ function listen(ctx: SyscallContext): Outcome {
 function accept(ctx: SyscallContext, flags: number): Outcome {
   const file = socketFileAt(ctx, asInt(ctx.args[0]!));
   if (file === undefined) return reading(ctx);
+  // Flags are checked once the descriptor is found, before what it is (__sys_accept4_file).
+  if ((flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK)) !== 0) return fail(Errno.EINVAL);
   const listener = file.object.socket;
   if (!(listener instanceof StreamSocket)) return fail(Errno.EOPNOTSUPP);
   const child = listener.accept();
@@ -248,8 +250,9 @@ function getsockopt(ctx: SyscallContext): Outcome {
   const level = asInt(levelArg);
   const name = asInt(nameArg);
   const { socket, options, type } = file.object;
+  if (!knownGetLevel(type === 'stream', level)) return fail(Errno.EOPNOTSUPP);
   const room = readI32(ctx.memory, lengthPointer);
-  const refusal = getRefusal(type === 'stream', level, name, room);
+  const refusal = getRefusal(level, name, room);
   if (refusal !== undefined) return fail(refusal);
   let answer: Buffer | undefined = options.get(`${level}:${name}`);
   // No IP options on a connection unless the program set some (sshd drops connections that carry any).
