@@ -217,6 +217,24 @@ static void epoll_ctl_order(void) {
   close(epfd);
 }
 
+/* Control data longer than the kernel takes is ENOBUFS, on the kernel's own sockets (AF_UNIX) as on virtual ones. */
+static void huge_control(void) {
+  int pair[2];
+  CHECK(socketpair(AF_UNIX, SOCK_DGRAM, 0, pair) == 0);
+  int ends[2];
+  tcp_pair(ends);
+  struct iovec vector = {page, 4};
+  struct msghdr message = {.msg_iov = &vector, .msg_iovlen = 1, .msg_control = page, .msg_controllen = (size_t)-1};
+  report("AF_UNIX sendmsg, control length -1", syscall(SYS_sendmsg, pair[0], &message, MSG_DONTWAIT));
+  report("TCP sendmsg, control length -1", syscall(SYS_sendmsg, ends[0], &message, MSG_DONTWAIT));
+  message.msg_controllen = 0x7fffffff;
+  report("AF_UNIX sendmsg, control length INT_MAX", syscall(SYS_sendmsg, pair[0], &message, MSG_DONTWAIT));
+  close(pair[0]);
+  close(pair[1]);
+  close(ends[0]);
+  close(ends[1]);
+}
+
 int main(void) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -230,6 +248,7 @@ int main(void) {
   option_order();
   accept_flags();
   epoll_ctl_order();
+  huge_control();
   printf("EXIT-SUCCESS\n");
   return 0;
 }

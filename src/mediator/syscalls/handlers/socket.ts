@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { isError, MSS, StreamSocket } from '../../../net/index.js';
 import { Errno } from '../../abi/errno.js';
 import {
@@ -54,6 +53,7 @@ import {
 } from '../../abi/socket.js';
 import { asInt, readI32, writeI32 } from '../../abi/tracee-memory.js';
 import { importBuffer } from '../../abi/iovec.js';
+import { controlTooLong } from '../control-length.js';
 import { getRefusal, knownGetLevel, optionSize, readsIntFirst, setRefusal, setRefusalByName } from '../socket-option-rules.js';
 import { errnoOf, receivePayload, sendPayload, socketFileAt, waitUnless } from '../../sockets/payloads.js';
 import type { SocketFile } from '../../sockets/socket-file.js';
@@ -340,15 +340,8 @@ function sendmsg(ctx: SyscallContext): Outcome {
  */
 function controlRefusal(ctx: SyscallContext, control: number, length: number): number | undefined {
   if (length === 0) return undefined;
-  if (length > 0x7fff_ffff || length > optionMemoryLimit()) return Errno.ENOBUFS;
+  if (controlTooLong(length)) return Errno.ENOBUFS;
   return controlMessagesFit(ctx.memory.read(control, length)) ? undefined : Errno.EINVAL;
-}
-
-/** net.core.optmem_max, read once. */
-let optionMemory: number | undefined;
-function optionMemoryLimit(): number {
-  optionMemory ??= Number(readFileSync('/proc/sys/net/core/optmem_max', 'utf8'));
-  return optionMemory;
 }
 
 /** The most messages sendmmsg takes in one call (UIO_MAXIOV). */
