@@ -217,6 +217,75 @@ static void epoll_ctl_order(void) {
   close(epfd);
 }
 
+/* A malformed control message fails the send where the protocol reads it: UDP after the destination, TCP once connected. */
+static void malformed_control(void) {
+  struct cmsghdr *bad = (struct cmsghdr *)page;
+  memset(page, 0, 64);
+  bad->cmsg_len = 0;
+  struct iovec vector = {page + 64, 4};
+  struct msghdr message = {.msg_iov = &vector, .msg_iovlen = 1, .msg_control = bad, .msg_controllen = 32};
+  int fresh = socket(AF_INET, SOCK_STREAM, 0);
+  CHECK(fresh >= 0);
+  report("TCP never connected", syscall(SYS_sendmsg, fresh, &message, MSG_DONTWAIT));
+  int ends[2];
+  tcp_pair(ends);
+  report("TCP connected", syscall(SYS_sendmsg, ends[0], &message, MSG_DONTWAIT));
+  int udp = socket(AF_INET, SOCK_DGRAM, 0);
+  CHECK(udp >= 0);
+  report("UDP without a destination", syscall(SYS_sendmsg, udp, &message, MSG_DONTWAIT));
+  struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(9), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  message.msg_name = &to;
+  message.msg_namelen = sizeof to;
+  report("UDP to an address", syscall(SYS_sendmsg, udp, &message, MSG_DONTWAIT));
+  close(udp);
+  close(fresh);
+  close(ends[0]);
+  close(ends[1]);
+}
+
+/* An address shorter than sockaddr_in is EINVAL whatever family it names. */
+static void short_addresses(void) {
+  struct sockaddr_in address = {.sin_family = AF_UNIX};
+  for (int type = SOCK_STREAM; type <= SOCK_DGRAM; type++) {
+    int fd = socket(AF_INET, type, 0);
+    CHECK(fd >= 0);
+    printf("%s: ", type == SOCK_STREAM ? "TCP" : "UDP");
+    report("bind of 3 bytes of AF_UNIX", syscall(SYS_bind, fd, &address, 3));
+    report("connect to 3 bytes of AF_UNIX", syscall(SYS_connect, fd, &address, 3));
+    report("bind of AF_UNIX", syscall(SYS_bind, fd, &address, sizeof address));
+    close(fd);
+  }
+}
+
+/* recvfrom hands the source out after taking the bytes: a negative address length fails the call, and the bytes are gone. */
+static void negative_source_length(void) {
+  int ends[2];
+  tcp_pair(ends);
+  report("send", syscall(SYS_sendto, ends[0], "taken", 5, 0, NULL, 0));
+  settle(ends[1]);
+  struct sockaddr_in source;
+  socklen_t length = (socklen_t)-1;
+  report("TCP recvfrom, address length -1", syscall(SYS_recvfrom, ends[1], page, 64, MSG_DONTWAIT, &source, &length));
+  report_readable("then reads", ends[1]);
+  length = sizeof source;
+  report("TCP recvfrom, address length unreadable", syscall(SYS_recvfrom, ends[1], page, 64, MSG_DONTWAIT, &source, unmapped));
+  int a = socket(AF_INET, SOCK_DGRAM, 0), b = socket(AF_INET, SOCK_DGRAM, 0);
+  CHECK(a >= 0 && b >= 0);
+  struct sockaddr_in address = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  CHECK(bind(b, (struct sockaddr *)&address, sizeof address) == 0);
+  socklen_t size = sizeof address;
+  CHECK(getsockname(b, (struct sockaddr *)&address, &size) == 0);
+  report("UDP send", syscall(SYS_sendto, a, "datagram", 8, 0, &address, sizeof address));
+  settle(b);
+  length = (socklen_t)-1;
+  report("UDP recvfrom, address length -1", syscall(SYS_recvfrom, b, page, 64, MSG_DONTWAIT, &source, &length));
+  report_readable("then reads", b);
+  close(a);
+  close(b);
+  close(ends[0]);
+  close(ends[1]);
+}
+
 /* Control data longer than the kernel takes is ENOBUFS, on the kernel's own sockets (AF_UNIX) as on virtual ones. */
 static void huge_control(void) {
   int pair[2];
@@ -249,6 +318,9 @@ int main(void) {
   accept_flags();
   epoll_ctl_order();
   huge_control();
+  malformed_control();
+  short_addresses();
+  negative_source_length();
   printf("EXIT-SUCCESS\n");
   return 0;
 }

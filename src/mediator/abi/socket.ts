@@ -104,15 +104,14 @@ export function encodeSockaddrIn(endpoint: Endpoint): Buffer {
 }
 
 /**
- * A struct sockaddr_in read as Linux's inet_bind and inet_stream_connect do:
- * shorter than sockaddr_in → EINVAL, another family → EAFNOSUPPORT (the
- * caller can name it with `familyName(sockaddrFamily(bytes))`).
+ * A struct sockaddr_in read as Linux's inet_bind and tcp_v4_connect do:
+ * shorter than sockaddr_in → EINVAL whatever its family, then another
+ * family → EAFNOSUPPORT (the caller can name it with
+ * `familyName(sockaddrFamily(bytes))`).
  */
 export function decodeSockaddrIn(bytes: Buffer): Endpoint | SocketError {
-  const family = sockaddrFamily(bytes);
-  if (family === null) return fail('EINVAL');
-  if (family !== AF_INET) return fail('EAFNOSUPPORT');
   if (bytes.length < SOCKADDR_IN_SIZE) return fail('EINVAL');
+  if (sockaddrFamily(bytes) !== AF_INET) return fail('EAFNOSUPPORT');
   return { address: formatIpv4(bytes.readUInt32BE(4)), port: bytes.readUInt16BE(2) };
 }
 

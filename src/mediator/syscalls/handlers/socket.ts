@@ -49,7 +49,6 @@ import {
   sockaddrFamily,
   writeMmsgLength,
   moveAddressToUser,
-  writeSockaddrIn,
 } from '../../abi/socket.js';
 import { asInt, readI32, writeI32 } from '../../abi/tracee-memory.js';
 import { importBuffer } from '../../abi/iovec.js';
@@ -327,21 +326,11 @@ function sendmsg(ctx: SyscallContext): Outcome {
   if (file === undefined) return sentCredentials(ctx, onKernelSocket(ctx, asInt(ctx.args[2]!), writing));
   const header = readMsghdr(ctx.memory, ctx.args[1]!, true);
   if ('errno' in header) return fail(header.errno);
-  const refusal = controlRefusal(ctx, header.control, header.controlLength);
-  if (refusal !== undefined) return fail(refusal);
-  return sendPayload(ctx, file, header.vectors, asInt(ctx.args[2]!), header.destination);
-}
-
-/**
- * What Linux refuses in sendmsg's control data before sending (the
- * messages themselves are not acted on): a length past INT_MAX or past
- * what a socket may allocate for it (net.core.optmem_max) is ENOBUFS, the
- * bytes must be readable (EFAULT), each message's length must fit (EINVAL).
- */
-function controlRefusal(ctx: SyscallContext, control: number, length: number): number | undefined {
-  if (length === 0) return undefined;
-  if (controlTooLong(length)) return Errno.ENOBUFS;
-  return controlMessagesFit(ctx.memory.read(control, length)) ? undefined : Errno.EINVAL;
+  const { control, controlLength } = header;
+  // ____sys_sendmsg copies the control data in before the protocol runs (ENOBUFS, EFAULT); the protocol reads the messages (sendPayload).
+  if (controlLength > 0 && controlTooLong(controlLength)) return fail(Errno.ENOBUFS);
+  const controlFits = controlLength === 0 || controlMessagesFit(ctx.memory.read(control, controlLength));
+  return sendPayload(ctx, file, header.vectors, asInt(ctx.args[2]!), header.destination, controlFits);
 }
 
 /** The most messages sendmmsg takes in one call (UIO_MAXIOV). */
@@ -375,9 +364,11 @@ function recvfrom(ctx: SyscallContext): Outcome {
   if (file === undefined) return onKernelSocket(ctx, asInt(flagsArg), reading);
   const vectors = importBuffer(buffer, length, true);
   if (!Array.isArray(vectors)) return fail(vectors.errno);
+  // The source goes out after the bytes were taken (move_addr_to_user): a bad length then fails the call all the same; TCP gives none.
   return receivePayload(ctx, file, vectors, asInt(flagsArg), (source) => {
-    if (source !== undefined && file.object.type === 'datagram') writeSockaddrIn(ctx.memory, address, lengthPointer, source);
-    else if (lengthPointer !== 0 && address !== 0) writeI32(ctx.memory, lengthPointer, 0);
+    if (address === 0) return undefined;
+    const encoded = source !== undefined && file.object.type === 'datagram' ? encodeSockaddrIn(source) : Buffer.alloc(0);
+    return moveAddressToUser(ctx.memory, address, lengthPointer, encoded);
   });
 }
 
@@ -389,6 +380,7 @@ function recvmsg(ctx: SyscallContext): Outcome {
   if ('errno' in header) return fail(header.errno);
   return receivePayload(ctx, file, header.vectors, asInt(ctx.args[2]!), (source, truncated) => {
     finishReceivedMsghdr(ctx.memory, address, header, file.object.type === 'datagram' ? source : undefined, truncated ? MSG_TRUNC : 0);
+    return undefined;
   });
 }
 
