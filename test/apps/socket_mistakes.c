@@ -7,6 +7,7 @@
  * some arguments before the kernel sees them. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -253,6 +254,7 @@ static void short_addresses(void) {
     report("bind of 3 bytes of AF_UNIX", syscall(SYS_bind, fd, &address, 3));
     report("connect to 3 bytes of AF_UNIX", syscall(SYS_connect, fd, &address, 3));
     report("bind of AF_UNIX", syscall(SYS_bind, fd, &address, sizeof address));
+    report("bind of 4096 bytes", syscall(SYS_bind, fd, page, 4096));
     close(fd);
   }
 }
@@ -282,6 +284,48 @@ static void negative_source_length(void) {
   report_readable("then reads", b);
   close(a);
   close(b);
+  close(ends[0]);
+  close(ends[1]);
+}
+
+/*
+ * MSG_FASTOPEN connects a socket that never was, to the address given, as
+ * connect would: without a Fast Open cookie the SYN carries no data, so a
+ * non-blocking send only starts the handshake, a blocking one sends once
+ * connected. Elsewhere it is refused as connect would be.
+ */
+static void fast_open(void) {
+  struct sockaddr_in address;
+  int listener = loopback_listener(&address);
+  int ends[2];
+  tcp_pair(ends);
+  report("connected", syscall(SYS_sendto, ends[0], "x", 1, MSG_FASTOPEN | MSG_DONTWAIT, NULL, 0));
+  report("listening", syscall(SYS_sendto, listener, "x", 1, MSG_FASTOPEN | MSG_DONTWAIT, &address, sizeof address));
+  int fresh = socket(AF_INET, SOCK_STREAM, 0);
+  CHECK(fresh >= 0);
+  report("never connected, no address", syscall(SYS_sendto, fresh, "x", 1, MSG_FASTOPEN | MSG_DONTWAIT, NULL, 0));
+  struct sockaddr_in unspec = {.sin_family = AF_UNSPEC};
+  report("never connected, AF_UNSPEC", syscall(SYS_sendto, fresh, "x", 1, MSG_FASTOPEN | MSG_DONTWAIT, &unspec, sizeof unspec));
+  CHECK(fcntl(fresh, F_SETFL, O_NONBLOCK) == 0);
+  report("non-blocking, to the listener", syscall(SYS_sendto, fresh, "early", 5, MSG_FASTOPEN, &address, sizeof address));
+  struct pollfd writable = {.fd = fresh, .events = POLLOUT};
+  CHECK(poll(&writable, 1, 1000) == 1);
+  report("connect after it", syscall(SYS_connect, fresh, &address, sizeof address));
+  report("send once connected", syscall(SYS_sendto, fresh, "late", 4, 0, NULL, 0));
+  int blocking = socket(AF_INET, SOCK_STREAM, 0);
+  CHECK(blocking >= 0);
+  report("blocking, to the listener", syscall(SYS_sendto, blocking, "whole", 5, MSG_FASTOPEN, &address, sizeof address));
+  int first = accept(listener, NULL, NULL), second = accept(listener, NULL, NULL);
+  CHECK(first >= 0 && second >= 0);
+  settle(first);
+  settle(second);
+  report_readable("first accepted reads", first);
+  report_readable("second accepted reads", second);
+  close(first);
+  close(second);
+  close(blocking);
+  close(fresh);
+  close(listener);
   close(ends[0]);
   close(ends[1]);
 }
@@ -321,6 +365,7 @@ int main(void) {
   malformed_control();
   short_addresses();
   negative_source_length();
+  fast_open();
   printf("EXIT-SUCCESS\n");
   return 0;
 }

@@ -2,10 +2,11 @@ import { isError, MAX_DATAGRAM, payloadOf, StreamSocket, type Endpoint, type Soc
 import { Errno } from '../abi/errno.js';
 import { gather, scatter, totalLength, traceePayload, type Iovec } from '../abi/iovec.js';
 import { SIGPIPE } from '../abi/signal.js';
-import { MSG_DONTWAIT, MSG_MORE, MSG_NOSIGNAL, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, decodeUdpDestination } from '../abi/socket.js';
+import { MSG_DONTWAIT, MSG_FASTOPEN, MSG_MORE, MSG_NOSIGNAL, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, decodeUdpDestination } from '../abi/socket.js';
 import type { SyscallContext } from '../syscalls/context.js';
 import { blocked, done, fail, type Outcome } from '../syscalls/outcome.js';
 import type { OpenFile } from '../tracees/fd-table.js';
+import { fastOpen } from './fast-open.js';
 import { SocketFile } from './socket-file.js';
 
 /**
@@ -76,6 +77,10 @@ export function sendPayload(
     if (!controlFits) return fail(Errno.EINVAL);
     const sent = carrier.sendTo(gather(ctx.memory, vectors), destination);
     return isError(sent) ? errnoOf(sent) : done(sent);
+  }
+  if ((flags & MSG_FASTOPEN) !== 0) {
+    const refused = fastOpen(ctx, file, socket, flags, to);
+    if (refused !== undefined) return refused;
   }
   const total = totalLength(vectors);
   const already = ctx.state.sent ?? 0;

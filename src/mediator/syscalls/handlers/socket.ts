@@ -94,7 +94,10 @@ function socket(ctx: SyscallContext): Outcome {
 function bind(ctx: SyscallContext): Outcome {
   const file = socketFileAt(ctx, asInt(ctx.args[0]!));
   if (file === undefined) return NATIVE;
-  const endpoint = decodeBindAddress(readSockaddr(ctx.memory, ctx.args[1]!, asInt(ctx.args[2]!)));
+  const length = asInt(ctx.args[2]!);
+  // move_addr_to_kernel refuses a negative length or one past sockaddr_storage before the address is read.
+  if (length < 0 || length > SOCKADDR_STORAGE_SIZE) return fail(Errno.EINVAL);
+  const endpoint = decodeBindAddress(readSockaddr(ctx.memory, ctx.args[1]!, length));
   if (isError(endpoint)) return errnoOf(endpoint);
   const error = file.object.socket.bind(endpoint);
   return error === undefined ? done(0) : errnoOf(error);
