@@ -330,6 +330,43 @@ static void fast_open(void) {
   close(ends[1]);
 }
 
+/* A UDP port nobody listens on answers with an ICMP port unreachable: a connected sender's next call reports ECONNREFUSED, once. */
+static void udp_port_unreachable(void) {
+  struct sockaddr_in gone = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  int was = socket(AF_INET, SOCK_DGRAM, 0);
+  CHECK(was >= 0);
+  CHECK(bind(was, (struct sockaddr *)&gone, sizeof gone) == 0);
+  socklen_t size = sizeof gone;
+  CHECK(getsockname(was, (struct sockaddr *)&gone, &size) == 0);
+  close(was);
+  int connected = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0), loose = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+  CHECK(connected >= 0 && loose >= 0);
+  CHECK(connect(connected, (struct sockaddr *)&gone, sizeof gone) == 0);
+  /* The answer takes the loopback no time, and the virtual network a round trip. */
+  report("connected send", syscall(SYS_sendto, connected, "ping", 4, 0, NULL, 0));
+  usleep(100000);
+  struct pollfd entry = {.fd = connected, .events = POLLIN};
+  report("poll", poll(&entry, 1, 0));
+  printf("revents: %s\n", entry.revents == POLLERR ? "POLLERR" : entry.revents == 0 ? "none" : "other");
+  report_readable("then reads", connected);
+  report_readable("and again", connected);
+  report("send", syscall(SYS_sendto, connected, "ping", 4, 0, NULL, 0));
+  usleep(100000);
+  report("send after its answer", syscall(SYS_sendto, connected, "ping", 4, 0, NULL, 0));
+  report("send", syscall(SYS_sendto, connected, "ping", 4, 0, NULL, 0));
+  usleep(100000);
+  int error = 0;
+  socklen_t length = sizeof error;
+  CHECK(getsockopt(connected, SOL_SOCKET, SO_ERROR, &error, &length) == 0);
+  printf("SO_ERROR: %s\n", error == 0 ? "0" : strerrorname_np(error));
+  report_readable("then reads", connected);
+  report("unconnected send", syscall(SYS_sendto, loose, "ping", 4, 0, &gone, sizeof gone));
+  usleep(100000);
+  report_readable("then reads", loose);
+  close(connected);
+  close(loose);
+}
+
 /* Control data longer than the kernel takes is ENOBUFS, on the kernel's own sockets (AF_UNIX) as on virtual ones. */
 static void huge_control(void) {
   int pair[2];
@@ -366,6 +403,7 @@ int main(void) {
   short_addresses();
   negative_source_length();
   fast_open();
+  udp_port_unreachable();
   printf("EXIT-SUCCESS\n");
   return 0;
 }

@@ -147,7 +147,8 @@ export function receivePayload(
   const received = carrier.recvFrom(max, peek);
   if (isError(received)) {
     if (received.code !== 'EAGAIN') return errnoOf(received);
-    return waitUnless(ctx, file, flags, () => socket.readiness().readable, 'a datagram');
+    // An ICMP error wakes a blocked receiver too: recvfrom reports it.
+    return waitUnless(ctx, file, flags, () => socket.readiness().readable || socket.readiness().error, 'a datagram');
   }
   scatter(ctx.memory, vectors, [received.data]);
   const refused = onSource(received.source, received.length > received.data.length);

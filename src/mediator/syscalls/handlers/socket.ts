@@ -262,7 +262,7 @@ function getsockopt(ctx: SyscallContext): Outcome {
   if (level === SOL_SOCKET) {
     switch (name) {
       case SO_ERROR: {
-        const error = socket instanceof StreamSocket ? socket.takeError() : undefined;
+        const error = socket.takeError();
         answer = encodeIntOption(error === undefined ? 0 : (Errno[error] ?? 0));
         break;
       }
