@@ -15,8 +15,9 @@ const failWith = (error: SocketError): Outcome => fail(Errno[error.code] ?? Errn
 /**
  * sendto or sendmsg with MSG_FASTOPEN on a TCP socket connects it first, to
  * the address given, in tcp_sendmsg_fastopen's order: EOPNOTSUPP where the
- * machine has client Fast Open off or for AF_UNSPEC, EISCONN once connected
- * or listening, EALREADY while connecting, then the address as connect
+ * machine has client Fast Open off or for AF_UNSPEC, a non-blocking
+ * connect's end confirmed (see `confirm`), EISCONN once connected or
+ * listening, EALREADY while connecting, then the address as connect
  * reads it (none: EINVAL). The virtual network has no Fast Open cookies,
  * so, as Linux without one, the SYN carries no data: a non-blocking call
  * returns EINPROGRESS once the handshake started; a blocking one waits for
@@ -32,6 +33,7 @@ export function fastOpen(ctx: SyscallContext, file: OpenFile<SocketFile>, socket
   clientEnabled ??= (Number(readFileSync('/proc/sys/net/ipv4/tcp_fastopen', 'utf8')) & 1) !== 0;
   if (!clientEnabled || (to !== undefined && sockaddrFamily(to) === AF_UNSPEC)) return fail(Errno.EOPNOTSUPP);
   if (to !== undefined && to.length < 2) return fail(Errno.EINVAL);
+  if (file.object.connectUnconfirmed) return confirm(file.object, socket);
   if (socket.state === 'connected' || socket.state === 'listening') return fail(Errno.EISCONN);
   if (socket.state === 'connecting') return fail(Errno.EALREADY);
   if (to === undefined) return fail(Errno.EINVAL);
@@ -46,6 +48,20 @@ export function fastOpen(ctx: SyscallContext, file: OpenFile<SocketFile>, socket
   }
   ctx.state.connecting = socket;
   return waitForHandshake(ctx, socket);
+}
+
+/**
+ * After a non-blocking connect nothing confirmed yet (SS_CONNECTING), Fast
+ * Open's connect confirms it as a second connect would: EALREADY while the
+ * handshake goes on, its error if it failed, and once connected the send
+ * goes on (undefined).
+ */
+function confirm(file: SocketFile, socket: StreamSocket): Outcome | undefined {
+  const state = socket.connection();
+  if (state === 'connecting') return fail(Errno.EALREADY);
+  file.connectUnconfirmed = false;
+  if (state === 'connected') return undefined;
+  return fail(Errno[socket.takeError() ?? 'ECONNABORTED'] ?? Errno.ECONNABORTED!);
 }
 
 function waitForHandshake(ctx: SyscallContext, socket: StreamSocket): Outcome {
