@@ -255,6 +255,8 @@ static void short_addresses(void) {
     report("connect to 3 bytes of AF_UNIX", syscall(SYS_connect, fd, &address, 3));
     report("bind of AF_UNIX", syscall(SYS_bind, fd, &address, sizeof address));
     report("bind of 4096 bytes", syscall(SYS_bind, fd, page, 4096));
+    struct sockaddr_in unspec = {.sin_family = AF_UNSPEC};
+    report("connect to AF_UNSPEC, never connected", syscall(SYS_connect, fd, &unspec, sizeof unspec));
     close(fd);
   }
 }
@@ -342,6 +344,21 @@ static void fast_open(void) {
 }
 
 /* A UDP port nobody listens on answers with an ICMP port unreachable: a connected sender's next call reports ECONNREFUSED, once. */
+/* A lone vector is cut to MAX_RW_COUNT before its end is checked; among others it is checked whole. */
+static void huge_vectors(void) {
+  int udp = socket(AF_INET, SOCK_DGRAM, 0);
+  CHECK(udp >= 0);
+  struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(9), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  /* A low address, whatever the layout: cut, the vector ends well inside user space; whole, far past it. */
+  char *low = (char *)0x10000;
+  struct iovec vectors[2] = {{low, (size_t)1 << 62}, {page, 1}};
+  struct msghdr message = {.msg_name = &to, .msg_namelen = sizeof to, .msg_iov = vectors, .msg_iovlen = 1};
+  report("UDP sendmsg, one vector of 2^62 bytes", syscall(SYS_sendmsg, udp, &message, MSG_DONTWAIT));
+  message.msg_iovlen = 2;
+  report("UDP sendmsg, two vectors, the first of 2^62 bytes", syscall(SYS_sendmsg, udp, &message, MSG_DONTWAIT));
+  close(udp);
+}
+
 static void udp_port_unreachable(void) {
   struct sockaddr_in gone = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
   int was = socket(AF_INET, SOCK_DGRAM, 0);
@@ -415,6 +432,7 @@ int main(void) {
   negative_source_length();
   fast_open();
   udp_port_unreachable();
+  huge_vectors();
   printf("EXIT-SUCCESS\n");
   return 0;
 }

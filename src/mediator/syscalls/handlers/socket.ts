@@ -158,6 +158,11 @@ function connect(ctx: SyscallContext): Outcome {
   if (length < 0 || length > SOCKADDR_STORAGE_SIZE) return fail(Errno.EINVAL);
   const address = ctx.memory.read(ctx.args[1]!, length);
   if (length < 2) return fail(Errno.EINVAL);
+  // AF_UNSPEC disconnects (tcp_disconnect): a socket with no connection has nothing to undo.
+  if (sockaddrFamily(address) === AF_UNSPEC && socket.state === 'idle') {
+    file.object.connectUnconfirmed = false;
+    return done(0);
+  }
   // The socket's own state first: a non-blocking connect not yet confirmed is still connecting to the kernel (SS_CONNECTING).
   const unconfirmed = confirmConnection(file.object, socket);
   if (unconfirmed !== undefined) return unconfirmed;
