@@ -359,6 +359,17 @@ static void huge_vectors(void) {
   close(udp);
 }
 
+/* MSG_ERRQUEUE reads the error queue first, empty here: EAGAIN, even where a plain receive would fail. */
+static void error_queue(void) {
+  int fresh = socket(AF_INET, SOCK_STREAM, 0), udp = socket(AF_INET, SOCK_DGRAM, 0);
+  CHECK(fresh >= 0 && udp >= 0);
+  report("TCP never connected", syscall(SYS_recvfrom, fresh, page, 16, MSG_ERRQUEUE, NULL, NULL));
+  report("TCP never connected, every flag", syscall(SYS_recvfrom, fresh, page, 16, -1, NULL, NULL));
+  report("UDP", syscall(SYS_recvfrom, udp, page, 16, MSG_ERRQUEUE, NULL, NULL));
+  close(fresh);
+  close(udp);
+}
+
 static void udp_port_unreachable(void) {
   struct sockaddr_in gone = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
   int was = socket(AF_INET, SOCK_DGRAM, 0);
@@ -433,6 +444,7 @@ int main(void) {
   fast_open();
   udp_port_unreachable();
   huge_vectors();
+  error_queue();
   printf("EXIT-SUCCESS\n");
   return 0;
 }

@@ -2,7 +2,18 @@ import { isError, MAX_DATAGRAM, payloadOf, StreamSocket, type Endpoint, type Soc
 import { Errno } from '../abi/errno.js';
 import { gather, scatter, totalLength, traceePayload, type Iovec } from '../abi/iovec.js';
 import { SIGPIPE } from '../abi/signal.js';
-import { MSG_DONTWAIT, MSG_FASTOPEN, MSG_MORE, MSG_NOSIGNAL, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, decodeUdpDestination } from '../abi/socket.js';
+import {
+  MSG_DONTWAIT,
+  MSG_ERRQUEUE,
+  MSG_FASTOPEN,
+  MSG_MORE,
+  MSG_NOSIGNAL,
+  MSG_OOB,
+  MSG_PEEK,
+  MSG_TRUNC,
+  MSG_WAITALL,
+  decodeUdpDestination,
+} from '../abi/socket.js';
 import type { SyscallContext } from '../syscalls/context.js';
 import { blocked, done, fail, type Outcome } from '../syscalls/outcome.js';
 import type { OpenFile } from '../tracees/fd-table.js';
@@ -124,6 +135,8 @@ export function receivePayload(
   flags: number,
   onSource: (source: Endpoint | undefined, truncated: boolean) => number | undefined,
 ): Outcome {
+  // The error queue comes first (tcp_recvmsg, udp_recvmsg), and is always empty here: nothing asks for errors to be queued (IP_RECVERR).
+  if ((flags & MSG_ERRQUEUE) !== 0) return fail(Errno.EAGAIN);
   const { socket, carrier } = file.object;
   const max = totalLength(vectors);
   const peek = (flags & MSG_PEEK) !== 0;
