@@ -1,11 +1,11 @@
 import type { NetContext } from './context.js';
 import { DNS_PORT } from './dns.js';
-import { fail, type SocketError } from './errors.js';
+import { fail, type NetErrnoName, type SocketError } from './errors.js';
 import { Queue } from './queue.js';
 import { INADDR_ANY, LOOPBACK, isLoopback } from './ipv4.js';
 import { Watchable, type Readiness } from './readiness.js';
 import type { Endpoint } from './endpoint.js';
-import { datagramWireBytes } from './wire.js';
+import { ICMP_ERROR_WIRE_BYTES, datagramWireBytes } from './wire.js';
 
 /** The largest UDP payload over IPv4 (65535 - 20 bytes of IP header - 8 of UDP header). */
 export const MAX_DATAGRAM = 65507;
@@ -24,8 +24,10 @@ export interface ReceivedDatagram extends Datagram {
  * A UDP socket. Each datagram travels as its own transfer and arrives whole;
  * it goes to the socket bound to its destination when it arrives, and is
  * dropped if there is none, or if that socket's receive buffer is full.
- * ICMP is not simulated: no "port unreachable" comes back, so a connected
- * UDP socket never sees ECONNREFUSED. Sending never blocks: a datagram is
+ * A datagram no socket takes is answered with an ICMP port unreachable,
+ * which a connected sender reports as ECONNREFUSED on its next call (an
+ * unconnected one ignores it, as Linux does without IP_RECVERR); Linux's
+ * rate limit on such answers across hosts is not modelled. Sending never blocks: a datagram is
  * handed to the simulator at once, so there is no send buffer to fill.
  */
 export class DatagramSocket extends Watchable {
@@ -38,6 +40,8 @@ export class DatagramSocket extends Watchable {
   private localEndpoint: Endpoint | undefined;
   private peer: Endpoint | undefined;
   private closed = false;
+  /** An ICMP error for this connected socket, reported once by the next send, receive or SO_ERROR. */
+  private pendingError: NetErrnoName | undefined;
   private readonly queue = new Queue<Datagram>();
   private queuedBytes = 0;
 
@@ -97,6 +101,7 @@ export class DatagramSocket extends Watchable {
     const target = to ?? this.peer;
     if (target === undefined) return fail('EDESTADDRREQ');
     if (data.length > MAX_DATAGRAM) return fail('EMSGSIZE');
+    if (this.pendingError !== undefined) return fail(this.takeError()!);
     const error = this.autobind();
     if (error) return error;
     const destination = { address: target.address === INADDR_ANY ? LOOPBACK : target.address, port: target.port };
@@ -122,6 +127,7 @@ export class DatagramSocket extends Watchable {
 
   /** The next datagram, cut to `max` bytes (the rest of it is lost unless peeking, as in Linux). */
   recvFrom(max: number, options: { peek?: boolean } = {}): ReceivedDatagram | SocketError {
+    if (this.pendingError !== undefined) return fail(this.takeError()!);
     const next = this.queue.peek();
     if (next === undefined) return fail('EAGAIN');
     if (!options.peek) {
@@ -130,6 +136,14 @@ export class DatagramSocket extends Watchable {
       this.changed();
     }
     return { data: next.data.subarray(0, max), source: { ...next.source }, length: next.data.length };
+  }
+
+  /** getsockopt(SO_ERROR): the pending error, which reading clears. */
+  takeError(): NetErrnoName | undefined {
+    const error = this.pendingError;
+    this.pendingError = undefined;
+    if (error !== undefined) this.changed();
+    return error;
   }
 
   /** FIONREAD: the size of the next datagram. */
@@ -148,7 +162,7 @@ export class DatagramSocket extends Watchable {
   }
 
   readiness(): Readiness {
-    return { readable: this.queue.length > 0, writable: !this.closed, hangup: false, readHangup: false, error: false };
+    return { readable: this.queue.length > 0, writable: !this.closed, hangup: false, readHangup: false, error: this.pendingError !== undefined };
   }
 
   protected waiting(): number {
@@ -181,7 +195,12 @@ export class DatagramSocket extends Watchable {
    * one path do, even when SimGrid finishes a smaller, later one first.
    */
   private carry(fromHost: string, toHost: string, datagram: Datagram, destination: Endpoint): void {
-    const flight = { arrived: false, lost: false, land: () => this.ctx.datagramReceiver(toHost, destination, datagram.source)?.deliver(datagram) };
+    const land = () => {
+      const receiver = this.ctx.datagramReceiver(toHost, destination, datagram.source);
+      if (receiver !== undefined) receiver.deliver(datagram);
+      else this.ctx.transport.start(toHost, fromHost, ICMP_ERROR_WIRE_BYTES, 0, () => this.portUnreachable(destination));
+    };
+    const flight = { arrived: false, lost: false, land };
     this.inFlight.push(flight);
     const landInOrder = (): void => {
       for (let head = this.inFlight.peek(); head?.arrived; head = this.inFlight.peek()) {
@@ -206,6 +225,13 @@ export class DatagramSocket extends Watchable {
         },
       },
     );
+  }
+
+  /** An ICMP port unreachable came back for a datagram sent to `to`: a socket connected there takes it as ECONNREFUSED. */
+  private portUnreachable(to: Endpoint): void {
+    if (this.closed || this.peer === undefined || this.peer.address !== to.address || this.peer.port !== to.port) return;
+    this.pendingError = 'ECONNREFUSED';
+    this.changed();
   }
 
   /**

@@ -314,6 +314,8 @@ export class StreamSocket extends Watchable {
       if (options.waitAll && !options.peek && !this.recvReady(max, true)) return fail('EAGAIN');
       return Math.min(max, delivered);
     }
+    // Once the peer's FIN has been read up to, EOF comes before any error (tcp_recvmsg checks SOCK_DONE first): an RST after it leaves its error to SO_ERROR and sends.
+    if (this.in!.finArrived) return 0;
     if (this.pendingError !== undefined) return fail(this.takeError()!);
     if (this.ended()) return 0;
     return fail('EAGAIN');
@@ -346,6 +348,16 @@ export class StreamSocket extends Watchable {
   /** The socket at the other end of the connection, once there is one. */
   get peerSocket(): StreamSocket | undefined {
     return this.peer;
+  }
+
+  /**
+   * How many bytes a send would take now: 0 where it would fail or find no
+   * room. Address translation copies that many out of the program before
+   * counting them, so that a buffer that faults sends nothing.
+   */
+  sendRoom(): number {
+    const sendable = this.pendingError === undefined && this.currentState === 'connected' && !this.writeShut && !this.resetReceived;
+    return sendable ? this.out!.room() : 0;
   }
 
   private write(count: number, payload: Payload | undefined, more: boolean): number | SocketError {

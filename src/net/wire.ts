@@ -34,3 +34,6 @@ export function datagramWireBytes(payload: number): number {
   const fragments = Math.max(1, Math.ceil(ipPayload / FRAGMENT_PAYLOAD));
   return payload + UDP_HEADER_BYTES + (fragments - 1) * 20 + fragments * FRAMING_BYTES;
 }
+
+/** An ICMP error: IPv4 (20) and ICMP (8) headers quoting the offending IPv4 header (20) and 8 bytes of its payload, framed. */
+export const ICMP_ERROR_WIRE_BYTES = 20 + 8 + 20 + 8 + FRAMING_BYTES;

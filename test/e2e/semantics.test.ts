@@ -69,6 +69,11 @@ const cases: Case[] = [
     argv: [appPath('peer_credentials')],
     network: true,
   },
+  {
+    behaviour: 'socket calls made with mistakes get the errno Linux gives, and a send whose buffer faults moves no bytes',
+    argv: [appPath('socket_mistakes')],
+    network: true,
+  },
 ];
 
 function lastLine(output: string): string | undefined {

@@ -38,4 +38,10 @@ describe('struct sockaddr', () => {
     expect(error.errno).toBe(22);
     expect((decodeSockaddrIn(Buffer.alloc(1)) as SocketError).code).toBe('EINVAL');
   });
+
+  it('refuses a short address with EINVAL before looking at its family, as inet_bind does', () => {
+    const short = Buffer.alloc(3);
+    short.writeUInt16LE(AF_UNIX, 0);
+    expect((decodeSockaddrIn(short) as SocketError).code).toBe('EINVAL');
+  });
 });

@@ -4,7 +4,7 @@ import { RCODE_NOERROR, RCODE_NXDOMAIN, TYPE_A, TYPE_AAAA } from '../../src/net/
 import { SocketError } from '../../src/net/errors.js';
 import { ManualTransport } from '../../src/net/manual-transport.js';
 import { VirtualNetwork } from '../../src/net/network.js';
-import { datagramWireBytes } from '../../src/net/wire.js';
+import { ICMP_ERROR_WIRE_BYTES, datagramWireBytes } from '../../src/net/wire.js';
 
 const hosts = ['a', 'b', 'c'].map((name) => ({ name, properties: {} }));
 
@@ -82,6 +82,30 @@ describe('UDP', () => {
     const late = net.datagramSocket('b');
     late.bind({ address: '0.0.0.0', port: 9001 });
     expect(late.readiness().readable).toBe(false);
+  });
+
+  it('answers a message to a port nobody bound with an ICMP error, which a socket connected there reports once as ECONNREFUSED', () => {
+    const { transport, net } = setup();
+    const connected = net.datagramSocket('a');
+    const loose = net.datagramSocket('a');
+    expect(connected.connect({ address: '10.0.0.2', port: 9001 })).toBeUndefined();
+    connected.sendTo(Buffer.from('lost'));
+    loose.sendTo(Buffer.from('lost'), { address: '10.0.0.2', port: 9001 });
+    transport.completeRound();
+    expect(connected.readiness().error).toBe(false);
+    expect(transport.pending.map((t) => [t.srcHost, t.dstHost, t.bytes])).toEqual([
+      ['b', 'a', ICMP_ERROR_WIRE_BYTES],
+      ['b', 'a', ICMP_ERROR_WIRE_BYTES],
+    ]);
+    transport.completeAll();
+    expect(connected.readiness().error).toBe(true);
+    expect(code(connected.recvFrom(100))).toBe('ECONNREFUSED');
+    expect(code(connected.recvFrom(100))).toBe('EAGAIN');
+    expect(loose.readiness().error).toBe(false);
+    expect(code(loose.recvFrom(100))).toBe('EAGAIN');
+    connected.sendTo(Buffer.from('lost'));
+    transport.completeAll();
+    expect(code(connected.sendTo(Buffer.from('again')))).toBe('ECONNREFUSED');
   });
 
   it('drops messages to an address no host has without a transfer', () => {

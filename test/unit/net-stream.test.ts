@@ -563,6 +563,18 @@ describe('a connection that only counts its bytes (address translation)', () => 
     expect(client.sendCount(1000)).toBe(600);
   });
 
+  it('tells how many bytes a send would take before any is counted: the room, or 0 where the send would fail', () => {
+    const { transport, net, server } = setup({ mode: 'translate', sendBufferSize: 1000 });
+    const { client } = connected(net, transport, server);
+    expect(client.sendRoom()).toBe(1000);
+    expect(client.sendCount(400)).toBe(400);
+    expect(client.sendRoom()).toBe(600);
+    client.shutdown(SHUT_WR);
+    expect(client.sendRoom()).toBe(0);
+    expect(code(client.sendCount(1))).toBe('EPIPE');
+    expect(net.streamSocket('a').sendRoom()).toBe(0);
+  });
+
   it('reports EOF after the counted bytes once the FIN has arrived', () => {
     const { transport, net, server } = setup({ mode: 'translate' });
     const { client, child } = connected(net, transport, server);

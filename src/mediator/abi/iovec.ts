@@ -30,7 +30,8 @@ export function inUserSpace(base: number, length: number): boolean {
  * imports it (import_iovec): more than UIO_MAXIOV vectors is `tooMany`
  * (readv/writev EINVAL, the msghdr calls EMSGSIZE); a length that is
  * negative as an ssize_t EINVAL; a vector outside the user address space
- * EFAULT; the total cut to MAX_RW_COUNT. `count` is an unsigned 64-bit
+ * EFAULT (a lone vector once cut, as import_ubuf checks it); the total cut
+ * to MAX_RW_COUNT. `count` is an unsigned 64-bit
  * argument, as the registers give it (signed: past 2^63 it is negative).
  */
 export function importIovecs(memory: TraceeMemory, address: number, count: number, tooMany: number): Iovec[] | { errno: number } {
@@ -44,8 +45,9 @@ export function importIovecs(memory: TraceeMemory, address: number, count: numbe
   for (let i = 0; i < count; i++) {
     const base = Number(raw.readBigUInt64LE(i * IOVEC_SIZE));
     const length = raw.readBigInt64LE(i * IOVEC_SIZE + 8);
-    if (!inUserSpace(base, Number(length))) return { errno: Errno.EFAULT };
     const kept = Math.min(Number(length), MAX_RW_COUNT - total);
+    // A single vector is imported as one buffer (import_ubuf): cut to MAX_RW_COUNT before it is checked.
+    if (!inUserSpace(base, count === 1 ? kept : Number(length))) return { errno: Errno.EFAULT };
     vectors.push({ base, length: kept });
     total += kept;
   }

@@ -23,8 +23,10 @@ export const MSG_PEEK = 0x2;
 export const MSG_TRUNC = 0x20;
 export const MSG_DONTWAIT = 0x40;
 export const MSG_WAITALL = 0x100;
+export const MSG_ERRQUEUE = 0x2000;
 export const MSG_MORE = 0x8000;
 export const MSG_NOSIGNAL = 0x4000;
+export const MSG_FASTOPEN = 0x2000_0000;
 
 export const SOL_SOCKET = 1;
 export const SO_REUSEADDR = 2;
@@ -106,15 +108,14 @@ export function encodeSockaddrIn(endpoint: Endpoint): Buffer {
 }
 
 /**
- * A struct sockaddr_in read as Linux's inet_bind and inet_stream_connect do:
- * shorter than sockaddr_in → EINVAL, another family → EAFNOSUPPORT (the
- * caller can name it with `familyName(sockaddrFamily(bytes))`).
+ * A struct sockaddr_in read as Linux's inet_bind and tcp_v4_connect do:
+ * shorter than sockaddr_in → EINVAL whatever its family, then another
+ * family → EAFNOSUPPORT (the caller can name it with
+ * `familyName(sockaddrFamily(bytes))`).
  */
 export function decodeSockaddrIn(bytes: Buffer): Endpoint | SocketError {
-  const family = sockaddrFamily(bytes);
-  if (family === null) return fail('EINVAL');
-  if (family !== AF_INET) return fail('EAFNOSUPPORT');
   if (bytes.length < SOCKADDR_IN_SIZE) return fail('EINVAL');
+  if (sockaddrFamily(bytes) !== AF_INET) return fail('EAFNOSUPPORT');
   return { address: formatIpv4(bytes.readUInt32BE(4)), port: bytes.readUInt16BE(2) };
 }
 
@@ -224,7 +225,8 @@ export interface Msghdr {
 export function readMsghdr(memory: TraceeMemory, address: number, sending: boolean): (Msghdr & { destination: Buffer | undefined }) | { errno: number } {
   const raw = memory.read(address, MSGHDR_SIZE);
   const name = Number(raw.readBigUInt64LE(0));
-  const nameLength = raw.readInt32LE(MSG_NAMELEN);
+  // Without a name its length means nothing, not even a negative one (__copy_msghdr).
+  const nameLength = name === 0 ? 0 : raw.readInt32LE(MSG_NAMELEN);
   if (nameLength < 0) return { errno: Errno.EINVAL };
   const kept = Math.min(nameLength, SOCKADDR_STORAGE_SIZE);
   const destination = sending && name !== 0 && kept > 0 ? memory.read(name, kept) : undefined;

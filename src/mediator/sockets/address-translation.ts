@@ -74,12 +74,22 @@ class KernelSocket implements Carrier {
     return accepted;
   }
 
+  /**
+   * The bytes that fit are copied out of the program before the connection
+   * counts them: where the program's buffer faults, the call fails with
+   * EFAULT and nothing is sent, rather than the peer later waiting for bytes
+   * the kernel never got. An error or a full buffer is reported first, as
+   * tcp_sendmsg checks them before it copies.
+   */
   send(payload: Payload, more: boolean): number | SocketError {
-    const accepted = (this.socket as StreamSocket).sendCount(payload.length, more);
-    if (isError(accepted)) return accepted;
-    const bytes = Buffer.allocUnsafe(accepted);
+    const stream = this.socket as StreamSocket;
+    const fits = Math.min(payload.length, stream.sendRoom());
+    if (fits === 0) return stream.sendCount(payload.length, more);
+    const bytes = Buffer.allocUnsafe(fits);
     payload.copy(bytes, 0);
-    this.pending.push(bytes);
+    const accepted = stream.sendCount(fits, more);
+    if (isError(accepted)) return accepted;
+    this.pending.push(bytes.subarray(0, accepted));
     this.flush();
     return accepted;
   }

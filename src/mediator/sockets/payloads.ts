@@ -1,11 +1,23 @@
-import { isError, MAX_DATAGRAM, StreamSocket, type Endpoint, type SocketError } from '../../net/index.js';
+import { isError, MAX_DATAGRAM, payloadOf, StreamSocket, type Endpoint, type SocketError } from '../../net/index.js';
 import { Errno } from '../abi/errno.js';
 import { gather, scatter, totalLength, traceePayload, type Iovec } from '../abi/iovec.js';
 import { SIGPIPE } from '../abi/signal.js';
-import { MSG_DONTWAIT, MSG_MORE, MSG_NOSIGNAL, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, decodeUdpDestination } from '../abi/socket.js';
+import {
+  MSG_DONTWAIT,
+  MSG_ERRQUEUE,
+  MSG_FASTOPEN,
+  MSG_MORE,
+  MSG_NOSIGNAL,
+  MSG_OOB,
+  MSG_PEEK,
+  MSG_TRUNC,
+  MSG_WAITALL,
+  decodeUdpDestination,
+} from '../abi/socket.js';
 import type { SyscallContext } from '../syscalls/context.js';
 import { blocked, done, fail, type Outcome } from '../syscalls/outcome.js';
 import type { OpenFile } from '../tracees/fd-table.js';
+import { fastOpen } from './fast-open.js';
 import { SocketFile } from './socket-file.js';
 
 /**
@@ -42,16 +54,29 @@ export function waitUnless(
   return blocked({ kind: 'io', reason: `${what} in ${ctx.thread.label}`, isReady, watch: [], sources, onSignal: 'restartable' });
 }
 
+/** What a send with malformed control messages hands the connection: nothing, to learn whether it would refuse the send first. */
+const NOTHING = payloadOf(Buffer.alloc(0));
+
 /**
  * Sends the payload at `vectors`; `to` is the destination's bytes as the
- * program gave them (streams ignore it, as Linux's TCP does). A blocking
+ * program gave them (streams ignore it, as Linux's TCP does). With
+ * `controlFits` false (sendmsg's control messages are malformed) the
+ * protocol fails the send with EINVAL where it reads them: UDP after the
+ * destination, TCP once the connection is there. A blocking
  * stream send returns only once every byte is in the send buffer, as on
  * Linux; a non-blocking one takes what fits. A blocking send interrupted
  * by a signal once some bytes went returns their count, SA_RESTART or not,
  * as Linux does; the bytes it has moved are the call's own state, gone
  * with it.
  */
-export function sendPayload(ctx: SyscallContext, file: OpenFile<SocketFile>, vectors: readonly Iovec[], flags: number, to: Buffer | undefined): Outcome {
+export function sendPayload(
+  ctx: SyscallContext,
+  file: OpenFile<SocketFile>,
+  vectors: readonly Iovec[],
+  flags: number,
+  to: Buffer | undefined,
+  controlFits = true,
+): Outcome {
   const { socket, carrier } = file.object;
   if (!(socket instanceof StreamSocket)) {
     // udp_sendmsg's order: the length, urgent data, the address, a destination at all; only then the bytes are read.
@@ -60,12 +85,18 @@ export function sendPayload(ctx: SyscallContext, file: OpenFile<SocketFile>, vec
     const destination = to === undefined ? undefined : decodeUdpDestination(to);
     if (isError(destination)) return errnoOf(destination);
     if (destination === undefined && socket.remote === undefined) return fail(Errno.EDESTADDRREQ);
+    if (!controlFits) return fail(Errno.EINVAL);
     const sent = carrier.sendTo(gather(ctx.memory, vectors), destination);
     return isError(sent) ? errnoOf(sent) : done(sent);
   }
+  if ((flags & MSG_FASTOPEN) !== 0) {
+    const refused = fastOpen(ctx, file, socket, flags, to);
+    if (refused !== undefined) return refused;
+  }
   const total = totalLength(vectors);
   const already = ctx.state.sent ?? 0;
-  const accepted = total === already ? 0 : carrier.send(traceePayload(ctx.memory, vectors, already), (flags & MSG_MORE) !== 0);
+  // Even a send of nothing asks the connection: tcp_sendmsg reports a socket not connected (EPIPE) or an error for it too.
+  const accepted = carrier.send(controlFits ? traceePayload(ctx.memory, vectors, already) : NOTHING, (flags & MSG_MORE) !== 0);
   if (isError(accepted)) {
     if (accepted.code === 'EAGAIN') {
       if (already > 0) return done(already);
@@ -74,6 +105,7 @@ export function sendPayload(ctx: SyscallContext, file: OpenFile<SocketFile>, vec
     if (accepted.code === 'EPIPE' && (flags & MSG_NOSIGNAL) === 0) ctx.services.signals.toThread(ctx.thread, SIGPIPE);
     return already > 0 ? done(already) : errnoOf(accepted);
   }
+  if (!controlFits) return fail(Errno.EINVAL);
   const sent = already + accepted;
   const blocking = !file.nonblocking && (flags & MSG_DONTWAIT) === 0;
   if (sent < total && blocking) {
@@ -91,14 +123,20 @@ export function sendPayload(ctx: SyscallContext, file: OpenFile<SocketFile>, vec
   return done(sent);
 }
 
-/** Receives into `vectors`; `onSource` gets the sender's address (datagrams) and whether the datagram was cut. */
+/**
+ * Receives into `vectors`; `onSource` gets the sender's address (datagrams)
+ * and whether the datagram was cut, and may return an errno that fails the
+ * call once the bytes are taken (recvfrom's address length, checked last).
+ */
 export function receivePayload(
   ctx: SyscallContext,
   file: OpenFile<SocketFile>,
   vectors: readonly Iovec[],
   flags: number,
-  onSource: (source: Endpoint | undefined, truncated: boolean) => void,
+  onSource: (source: Endpoint | undefined, truncated: boolean) => number | undefined,
 ): Outcome {
+  // The error queue comes first (tcp_recvmsg, udp_recvmsg), and is always empty here: nothing asks for errors to be queued (IP_RECVERR).
+  if ((flags & MSG_ERRQUEUE) !== 0) return fail(Errno.EAGAIN);
   const { socket, carrier } = file.object;
   const max = totalLength(vectors);
   const peek = (flags & MSG_PEEK) !== 0;
@@ -116,15 +154,17 @@ export function receivePayload(
     const pieces = carrier.receive(count, true);
     scatter(ctx.memory, vectors, pieces);
     if (!peek) carrier.receive(count, false);
-    onSource(socket.remote, false);
-    return done(pieces.reduce((sum, piece) => sum + piece.length, 0));
+    const refused = onSource(socket.remote, false);
+    return refused === undefined ? done(pieces.reduce((sum, piece) => sum + piece.length, 0)) : fail(refused);
   }
   const received = carrier.recvFrom(max, peek);
   if (isError(received)) {
     if (received.code !== 'EAGAIN') return errnoOf(received);
-    return waitUnless(ctx, file, flags, () => socket.readiness().readable, 'a datagram');
+    // An ICMP error wakes a blocked receiver too: recvfrom reports it.
+    return waitUnless(ctx, file, flags, () => socket.readiness().readable || socket.readiness().error, 'a datagram');
   }
   scatter(ctx.memory, vectors, [received.data]);
-  onSource(received.source, received.length > received.data.length);
+  const refused = onSource(received.source, received.length > received.data.length);
+  if (refused !== undefined) return fail(refused);
   return done((flags & MSG_TRUNC) !== 0 ? received.length : received.data.length);
 }

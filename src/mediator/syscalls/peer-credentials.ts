@@ -2,6 +2,7 @@ import { credentialPids, SO_PEERCRED } from '../abi/credentials.js';
 import { readMsghdr, SOL_SOCKET } from '../abi/socket.js';
 import { asInt, readI32, TraceeFault, writeI32 } from '../abi/tracee-memory.js';
 import type { SyscallContext } from './context.js';
+import { controlTooLong } from './control-length.js';
 import { fail, NATIVE, native, nativeThen, type Outcome } from './outcome.js';
 import { isRefused, kernelPid, virtualId } from './pid-arguments.js';
 
@@ -62,13 +63,15 @@ export function sentCredentials(ctx: SyscallContext, outcome: Outcome): Outcome 
 
 /**
  * Where sendmsg's SCM_CREDENTIALS pids are; undefined when the header or its
- * control data cannot be read: the kernel answers that call (ENOTSOCK for a
- * descriptor that is no socket comes before EFAULT).
+ * control data cannot be read or is longer than the kernel takes: the kernel
+ * answers that call (ENOTSOCK for a descriptor that is no socket comes before
+ * EFAULT and ENOBUFS).
  */
 function credentialPidsOf(ctx: SyscallContext): number[] | undefined {
   try {
     const header = readMsghdr(ctx.memory, ctx.args[1]!, false);
-    return 'errno' in header ? undefined : credentialPids(ctx.memory, header.control, header.controlLength);
+    if ('errno' in header || controlTooLong(header.controlLength)) return undefined;
+    return credentialPids(ctx.memory, header.control, header.controlLength);
   } catch (error) {
     if (error instanceof TraceeFault) return undefined;
     throw error;

@@ -39,9 +39,13 @@ export function optionSize(level: number, name: number): number {
 const transportOf = (stream: boolean): number => (stream ? IPPROTO_TCP : IPPROTO_UDP);
 const knownSocketOption = (name: number): boolean => name >= 1 && name <= LAST_SOCKET_OPTION;
 
-/** Why getsockopt fails before answering (`room`: what *optlen held), or undefined. */
-export function getRefusal(stream: boolean, level: number, name: number, room: number): number | undefined {
-  if (level !== SOL_SOCKET && level !== IPPROTO_IP && level !== transportOf(stream)) return Errno.EOPNOTSUPP;
+/** Whether getsockopt knows `level` on this kind of socket: another is EOPNOTSUPP, before *optlen is even read (ip_getsockopt). */
+export function knownGetLevel(stream: boolean, level: number): boolean {
+  return level === SOL_SOCKET || level === IPPROTO_IP || level === transportOf(stream);
+}
+
+/** Why getsockopt fails at a known level before answering (`room`: what *optlen held), or undefined. */
+export function getRefusal(level: number, name: number, room: number): number | undefined {
   if (room < 0) return Errno.EINVAL;
   return level !== SOL_SOCKET || knownSocketOption(name) ? undefined : Errno.ENOPROTOOPT;
 }

@@ -1,7 +1,9 @@
 import { Errno } from '../../abi/errno.js';
 import {
   EPOLLET,
+  EPOLLEXCLUSIVE,
   EPOLLONESHOT,
+  EPOLLWAKEUP,
   EPOLLRDHUP,
   EPOLL_CLOEXEC,
   EPOLL_CTL_ADD,
@@ -85,15 +87,30 @@ function epollCreate(ctx: SyscallContext, flags: number): Outcome {
   });
 }
 
+/** The only events EPOLLEXCLUSIVE may come with (EPOLLEXCLUSIVE_OK_BITS). */
+const EXCLUSIVE_OK = POLLIN | POLLOUT | POLLERR | POLLHUP | EPOLLWAKEUP | EPOLLET | EPOLLEXCLUSIVE;
+
+/**
+ * epoll_ctl in Linux's order: the event is copied in first (EFAULT, for
+ * every operation but EPOLL_CTL_DEL, even one it does not know), then the
+ * target descriptor (EBADF), the instance itself as a target and
+ * EPOLLEXCLUSIVE where it may not be (EINVAL), then the interest list
+ * (EEXIST, ENOENT) and last an unknown operation (EINVAL).
+ */
 function epollCtl(ctx: SyscallContext): Outcome {
   const [epfdArg, operationArg, fdArg, event] = ctx.args as [number, number, number, number];
   const instance = instanceAt(ctx, asInt(epfdArg));
   if (instance === undefined) return NATIVE;
   const fd = asInt(fdArg);
   const operation = asInt(operationArg);
+  const given = operation === EPOLL_CTL_DEL ? undefined : readEpollEvent(ctx.memory, event);
   const file = ctx.process.fds.get(fd);
   if (file === undefined && ctx.services.kernelFds.inspect(ctx.process, fd) === null) return fail(Errno.EBADF);
-  if (fd === asInt(epfdArg)) return fail(Errno.EINVAL);
+  if (file?.object === instance) return fail(Errno.EINVAL);
+  if (given !== undefined && (given.events & EPOLLEXCLUSIVE) !== 0) {
+    if (operation === EPOLL_CTL_MOD) return fail(Errno.EINVAL);
+    if (operation === EPOLL_CTL_ADD && (file?.object instanceof EpollInstance || (given.events & ~EXCLUSIVE_OK) !== 0)) return fail(Errno.EINVAL);
+  }
   const existing = instance.interests.get(fd);
   if (operation === EPOLL_CTL_DEL) {
     if (existing === undefined) return fail(Errno.ENOENT);
@@ -101,14 +118,16 @@ function epollCtl(ctx: SyscallContext): Outcome {
     instance.interestsChanged();
     return done(0);
   }
-  const { events, data } = readEpollEvent(ctx.memory, event);
   if (operation === EPOLL_CTL_ADD) {
     if (existing !== undefined) return fail(Errno.EEXIST);
   } else if (operation === EPOLL_CTL_MOD) {
     if (existing === undefined) return fail(Errno.ENOENT);
+    // An exclusive interest cannot be modified.
+    if ((existing.events & EPOLLEXCLUSIVE) !== 0) return fail(Errno.EINVAL);
   } else {
     return fail(Errno.EINVAL);
   }
+  const { events, data } = given!;
   const edges = file === undefined ? undefined : edgesOf(file);
   instance.interests.set(fd, { fd, file, events, data, due: true, edges, seen: 0, disabled: false });
   instance.interestsChanged();

@@ -66,6 +66,8 @@ function write(ctx: SyscallContext): Outcome {
   if (file === undefined && output === undefined) return writing(ctx, info!);
   const vectors = buffers(ctx, WRITEV);
   if (!Array.isArray(vectors)) return fail(vectors.errno);
+  // writev of nothing returns 0 before the file is asked (vfs_writev); write of nothing goes on to the socket, which may refuse it.
+  if (ctx.sysno === WRITEV && totalLength(vectors) === 0) return done(0);
   if (file !== undefined) return sendPayload(ctx, file, vectors, 0, undefined);
   // Simterpose's own output pipe: take the bytes here, whole, so output never blocks.
   const data = gather(ctx.memory, vectors);

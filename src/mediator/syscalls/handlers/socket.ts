@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { isError, MSS, StreamSocket } from '../../../net/index.js';
 import { Errno } from '../../abi/errno.js';
 import {
@@ -51,11 +50,11 @@ import {
   sockaddrFamily,
   writeMmsgLength,
   moveAddressToUser,
-  writeSockaddrIn,
 } from '../../abi/socket.js';
 import { asInt, readI32, writeI32 } from '../../abi/tracee-memory.js';
 import { importBuffer } from '../../abi/iovec.js';
-import { getRefusal, optionSize, readsIntFirst, setRefusal, setRefusalByName } from '../socket-option-rules.js';
+import { controlTooLong } from '../control-length.js';
+import { getRefusal, knownGetLevel, optionSize, readsIntFirst, setRefusal, setRefusalByName } from '../socket-option-rules.js';
 import { errnoOf, receivePayload, sendPayload, socketFileAt, waitUnless } from '../../sockets/payloads.js';
 import type { SocketFile } from '../../sockets/socket-file.js';
 import type { FamilyTable, SyscallContext } from '../context.js';
@@ -96,7 +95,10 @@ function socket(ctx: SyscallContext): Outcome {
 function bind(ctx: SyscallContext): Outcome {
   const file = socketFileAt(ctx, asInt(ctx.args[0]!));
   if (file === undefined) return NATIVE;
-  const endpoint = decodeBindAddress(readSockaddr(ctx.memory, ctx.args[1]!, asInt(ctx.args[2]!)));
+  const length = asInt(ctx.args[2]!);
+  // move_addr_to_kernel refuses a negative length or one past sockaddr_storage before the address is read.
+  if (length < 0 || length > SOCKADDR_STORAGE_SIZE) return fail(Errno.EINVAL);
+  const endpoint = decodeBindAddress(readSockaddr(ctx.memory, ctx.args[1]!, length));
   if (isError(endpoint)) return errnoOf(endpoint);
   const error = file.object.socket.bind(endpoint);
   return error === undefined ? done(0) : errnoOf(error);
@@ -117,6 +119,8 @@ function listen(ctx: SyscallContext): Outcome {
 function accept(ctx: SyscallContext, flags: number): Outcome {
   const file = socketFileAt(ctx, asInt(ctx.args[0]!));
   if (file === undefined) return reading(ctx);
+  // Flags are checked once the descriptor is found, before what it is (__sys_accept4_file).
+  if ((flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK)) !== 0) return fail(Errno.EINVAL);
   const listener = file.object.socket;
   if (!(listener instanceof StreamSocket)) return fail(Errno.EOPNOTSUPP);
   const child = listener.accept();
@@ -155,6 +159,11 @@ function connect(ctx: SyscallContext): Outcome {
   if (length < 0 || length > SOCKADDR_STORAGE_SIZE) return fail(Errno.EINVAL);
   const address = ctx.memory.read(ctx.args[1]!, length);
   if (length < 2) return fail(Errno.EINVAL);
+  // AF_UNSPEC disconnects (tcp_disconnect): a socket with no connection has nothing to undo.
+  if (sockaddrFamily(address) === AF_UNSPEC && socket.state === 'idle') {
+    file.object.connectUnconfirmed = false;
+    return done(0);
+  }
   // The socket's own state first: a non-blocking connect not yet confirmed is still connecting to the kernel (SS_CONNECTING).
   const unconfirmed = confirmConnection(file.object, socket);
   if (unconfirmed !== undefined) return unconfirmed;
@@ -250,8 +259,9 @@ function getsockopt(ctx: SyscallContext): Outcome {
   const level = asInt(levelArg);
   const name = asInt(nameArg);
   const { socket, options, type } = file.object;
+  if (!knownGetLevel(type === 'stream', level)) return fail(Errno.EOPNOTSUPP);
   const room = readI32(ctx.memory, lengthPointer);
-  const refusal = getRefusal(type === 'stream', level, name, room);
+  const refusal = getRefusal(level, name, room);
   if (refusal !== undefined) return fail(refusal);
   let answer: Buffer | undefined = options.get(`${level}:${name}`);
   // No IP options on a connection unless the program set some (sshd drops connections that carry any).
@@ -259,7 +269,7 @@ function getsockopt(ctx: SyscallContext): Outcome {
   if (level === SOL_SOCKET) {
     switch (name) {
       case SO_ERROR: {
-        const error = socket instanceof StreamSocket ? socket.takeError() : undefined;
+        const error = socket.takeError();
         answer = encodeIntOption(error === undefined ? 0 : (Errno[error] ?? 0));
         break;
       }
@@ -326,28 +336,11 @@ function sendmsg(ctx: SyscallContext): Outcome {
   if (file === undefined) return sentCredentials(ctx, onKernelSocket(ctx, asInt(ctx.args[2]!), writing));
   const header = readMsghdr(ctx.memory, ctx.args[1]!, true);
   if ('errno' in header) return fail(header.errno);
-  const refusal = controlRefusal(ctx, header.control, header.controlLength);
-  if (refusal !== undefined) return fail(refusal);
-  return sendPayload(ctx, file, header.vectors, asInt(ctx.args[2]!), header.destination);
-}
-
-/**
- * What Linux refuses in sendmsg's control data before sending (the
- * messages themselves are not acted on): a length past INT_MAX or past
- * what a socket may allocate for it (net.core.optmem_max) is ENOBUFS, the
- * bytes must be readable (EFAULT), each message's length must fit (EINVAL).
- */
-function controlRefusal(ctx: SyscallContext, control: number, length: number): number | undefined {
-  if (length === 0) return undefined;
-  if (length > 0x7fff_ffff || length > optionMemoryLimit()) return Errno.ENOBUFS;
-  return controlMessagesFit(ctx.memory.read(control, length)) ? undefined : Errno.EINVAL;
-}
-
-/** net.core.optmem_max, read once. */
-let optionMemory: number | undefined;
-function optionMemoryLimit(): number {
-  optionMemory ??= Number(readFileSync('/proc/sys/net/core/optmem_max', 'utf8'));
-  return optionMemory;
+  const { control, controlLength } = header;
+  // ____sys_sendmsg copies the control data in before the protocol runs (ENOBUFS, EFAULT); the protocol reads the messages (sendPayload).
+  if (controlLength > 0 && controlTooLong(controlLength)) return fail(Errno.ENOBUFS);
+  const controlFits = controlLength === 0 || controlMessagesFit(ctx.memory.read(control, controlLength));
+  return sendPayload(ctx, file, header.vectors, asInt(ctx.args[2]!), header.destination, controlFits);
 }
 
 /** The most messages sendmmsg takes in one call (UIO_MAXIOV). */
@@ -381,9 +374,11 @@ function recvfrom(ctx: SyscallContext): Outcome {
   if (file === undefined) return onKernelSocket(ctx, asInt(flagsArg), reading);
   const vectors = importBuffer(buffer, length, true);
   if (!Array.isArray(vectors)) return fail(vectors.errno);
+  // The source goes out after the bytes were taken (move_addr_to_user): a bad length then fails the call all the same; TCP gives none.
   return receivePayload(ctx, file, vectors, asInt(flagsArg), (source) => {
-    if (source !== undefined && file.object.type === 'datagram') writeSockaddrIn(ctx.memory, address, lengthPointer, source);
-    else if (lengthPointer !== 0 && address !== 0) writeI32(ctx.memory, lengthPointer, 0);
+    if (address === 0) return undefined;
+    const encoded = source !== undefined && file.object.type === 'datagram' ? encodeSockaddrIn(source) : Buffer.alloc(0);
+    return moveAddressToUser(ctx.memory, address, lengthPointer, encoded);
   });
 }
 
@@ -395,6 +390,7 @@ function recvmsg(ctx: SyscallContext): Outcome {
   if ('errno' in header) return fail(header.errno);
   return receivePayload(ctx, file, header.vectors, asInt(ctx.args[2]!), (source, truncated) => {
     finishReceivedMsghdr(ctx.memory, address, header, file.object.type === 'datagram' ? source : undefined, truncated ? MSG_TRUNC : 0);
+    return undefined;
   });
 }
 
