@@ -4,10 +4,12 @@
  * (after the time it took to act), typed receives take the right message,
  * IPC_NOWAIT and O_NONBLOCK answer at once, timeouts end the waits after
  * their time with Linux's errno, a signal's handler ends a System V wait
- * with EINTR even with SA_RESTART. */
+ * with EINTR even with SA_RESTART, a POSIX queue's descriptor polls
+ * readable only while it holds a message. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <mqueue.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/ipc.h>
@@ -244,6 +246,21 @@ static void posix_queues(void) {
   reap(child);
 
   printf("mq_receive with too small a buffer: %s\n", outcome(mq_receive(posix_queue, buffer, 8, NULL)));
+
+  /* Its descriptor polls like a pipe: readable while it holds a message. */
+  struct pollfd entry = {.fd = posix_queue, .events = POLLIN | POLLOUT};
+  int ready = poll(&entry, 1, 50);
+  printf("poll of an empty queue: %d revents %#x\n", ready, entry.revents);
+  entry.events = POLLIN;
+  start = now();
+  ready = poll(&entry, 1, 50);
+  printf("poll for a message on an empty queue: %d after 0.05 s %d\n", ready, about(now() - start, 0.05));
+  child = later(40, mq_send_hi, 0);
+  start = now();
+  ready = poll(&entry, 1, 1000);
+  printf("poll woken by another process's mq_send: %d revents %#x after 0.04 s %d\n", ready, entry.revents, about(now() - start, 0.04));
+  reap(child);
+  CHECK(mq_receive(posix_queue, buffer, sizeof buffer, NULL) == 3);
 
   CHECK(mq_send(posix_queue, "a", 2, 0) == 0);
   CHECK(mq_send(posix_queue, "b", 2, 0) == 0);

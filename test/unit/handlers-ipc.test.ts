@@ -5,7 +5,7 @@ import { offsetTimespec, type Timespec } from '../../src/mediator/abi/time.js';
 import type { IoWait } from '../../src/mediator/loop/waits.js';
 import { NATIVE, type Outcome } from '../../src/mediator/syscalls/outcome.js';
 import type { PosixMessageQueue } from '../../src/mediator/tracees/kernel-ipc.js';
-import { FakeWorld, waitOf } from '../helpers/fake-tracee.js';
+import { FakeWorld, kernelFd, waitOf } from '../helpers/fake-tracee.js';
 
 const QUEUE = 7;
 const SET = 9;
@@ -17,6 +17,8 @@ function setup() {
   const queue = (types: number[], capacity = 16384) =>
     world.kernelIpc.queues.set(QUEUE, { bytes: types.length * 6, messages: types.length, capacity, largest: 8192, types });
   const semaphores = (...values: number[]) => world.kernelIpc.semaphores.set(SET, { values, maxOperations: 500 });
+  // Its descriptor, as poll sees it: neither readable nor writable until a test says.
+  world.kernelFds.set(tracee.process, MQ_FD, kernelFd('mqueue'));
   const posixQueue = (state: Partial<PosixMessageQueue> = {}) =>
     world.kernelIpc.posixQueues.set(`${tracee.process.pid}:${MQ_FD}`, {
       readable: true,
@@ -181,7 +183,8 @@ describe('POSIX message queues', () => {
     expect(wait.deadline).toBeCloseTo(0.25, 9);
     expect(wait.onSignal).toBe('restartable');
     expect(wait.onTimeout?.()).toEqual({ kind: 'errno', errno: Errno.ETIMEDOUT });
-    posixQueue({ messages: 1 });
+    expect(wait.isReady()).toBe(false);
+    world.kernelFds.set(tracee.process, MQ_FD, kernelFd('mqueue', { readable: true }));
     expect(wait.isReady()).toBe(true);
   });
 
@@ -191,7 +194,8 @@ describe('POSIX message queues', () => {
     const message = tracee.map(Buffer.from('hi\0'));
     const wait = ioWait(tracee.call('mq_timedsend', MQ_FD, message, 3, 0, 0));
     expect(wait.deadline).toBeUndefined();
-    posixQueue({ messages: 1 });
+    expect(wait.isReady()).toBe(false);
+    world.kernelFds.set(tracee.process, MQ_FD, kernelFd('mqueue', { writable: true }));
     expect(wait.isReady()).toBe(true);
     world.advanceTo(1);
     posixQueue({ messages: 2 });

@@ -12,8 +12,9 @@ import {
 import { POLLIN, POLLOUT } from '../../abi/poll.js';
 import { CLOCK_REALTIME, readTimespec, timespecSeconds, validTimespec } from '../../abi/time.js';
 import { asInt, asUint } from '../../abi/tracee-memory.js';
-import type { MessageQueue, PosixMessageQueue } from '../../tracees/kernel-ipc.js';
+import type { MessageQueue } from '../../tracees/kernel-ipc.js';
 import type { FamilyTable, SyscallContext } from '../context.js';
+import { waitFor } from '../kernel-io.js';
 import { NATIVE, blocked, fail, type Outcome } from '../outcome.js';
 
 /**
@@ -152,25 +153,15 @@ function queueDeadline(ctx: SyscallContext, address: number): number | undefined
 }
 
 /**
- * A POSIX message queue call waits, with the queue's descriptor watched as
- * any kernel descriptor's is. A handled signal restarts it with SA_RESTART
- * (its deadline is absolute), else it fails with EINTR.
+ * A POSIX message queue call waits for its descriptor's readiness, as for
+ * any kernel descriptor (readable: a message is queued; writable: there is
+ * room). A handled signal restarts it with SA_RESTART (its deadline is
+ * absolute), else it fails with EINTR.
  */
-function queueWait(ctx: SyscallContext, fd: number, events: number, deadline: number | undefined, canGoOn: (queue: PosixMessageQueue) => boolean): Outcome {
-  if (deadline !== undefined && deadline <= ctx.services.scheduler.now) return fail(Errno.ETIMEDOUT);
-  const ipc = ctx.services.kernelIpc;
-  return blocked({
-    kind: 'io',
-    reason: `message queue fd ${fd} to ${events === POLLIN ? 'hold a message' : 'have room'} in ${ctx.thread.label}`,
-    isReady: () => {
-      const queue = ipc.posixMessageQueue(ctx.process, fd);
-      return queue === null || canGoOn(queue);
-    },
-    watch: [{ process: ctx.process, fd, events }],
-    deadline,
-    onTimeout: () => fail(Errno.ETIMEDOUT),
-    onSignal: 'restartable',
-  });
+function queueWait(ctx: SyscallContext, fd: number, events: number, deadline: number | undefined): Outcome {
+  if (deadline === undefined) return waitFor(ctx, fd, events);
+  if (deadline <= ctx.services.scheduler.now) return fail(Errno.ETIMEDOUT);
+  return waitFor(ctx, fd, events, { deadline, onTimeout: () => fail(Errno.ETIMEDOUT) });
 }
 
 function mqTimedsend(ctx: SyscallContext): Outcome {
@@ -184,7 +175,7 @@ function mqTimedsend(ctx: SyscallContext): Outcome {
   if (queue === null || !queue.writable || queue.nonblocking || length < 0 || length > queue.messageSize || queue.messages < queue.capacity) return NATIVE;
   // Linux copies the message before it waits: a bad pointer is EFAULT at once.
   if (length > 0) ctx.memory.read(message, length);
-  return queueWait(ctx, fd, POLLOUT, deadline, (now) => now.messages < now.capacity);
+  return queueWait(ctx, fd, POLLOUT, deadline);
 }
 
 function mqTimedreceive(ctx: SyscallContext): Outcome {
@@ -195,7 +186,7 @@ function mqTimedreceive(ctx: SyscallContext): Outcome {
   const queue = ctx.services.kernelIpc.posixMessageQueue(ctx.process, fd);
   // Not a queue opened for reading (EBADF), O_NONBLOCK (EAGAIN), too small a buffer (EMSGSIZE), or a message: the kernel answers.
   if (queue === null || !queue.readable || queue.nonblocking || (length >= 0 && length < queue.messageSize) || queue.messages > 0) return NATIVE;
-  return queueWait(ctx, fd, POLLIN, deadline, (now) => now.messages > 0);
+  return queueWait(ctx, fd, POLLIN, deadline);
 }
 
 const SYSV_NOTE = 'runs in the kernel when it will not sleep; else waits in virtual time (a timeout too), a handled signal ends it with EINTR';
