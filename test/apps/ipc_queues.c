@@ -279,6 +279,27 @@ static void posix_queues(void) {
   struct timespec past = {1, 0};
   printf("mq_timedsend on a full queue, deadline passed: %s\n", outcome(mq_timedsend(posix_queue, "d", 2, 0, &past)));
 
+  /* Unlike System V calls, a POSIX queue's wait restarts after a SA_RESTART handler, and fails with EINTR without. */
+  CHECK(mq_receive(posix_queue, buffer, sizeof buffer, NULL) >= 0);
+  CHECK(mq_receive(posix_queue, buffer, sizeof buffer, NULL) >= 0);
+  struct sigaction action = {.sa_handler = on_alarm, .sa_flags = SA_RESTART};
+  CHECK(sigaction(SIGALRM, &action, NULL) == 0);
+  struct itimerval in_30ms = {{0, 0}, {0, 30000}};
+  CHECK(setitimer(ITIMER_REAL, &in_30ms, NULL) == 0);
+  child = later(90, mq_send_hi, 0);
+  start = now();
+  got = mq_receive(posix_queue, buffer, sizeof buffer, NULL);
+  printf("mq_receive across a SA_RESTART handler: %s after 0.09 s %d\n", outcome(got), about(now() - start, 0.09));
+  reap(child);
+  action.sa_flags = 0;
+  CHECK(sigaction(SIGALRM, &action, NULL) == 0);
+  CHECK(setitimer(ITIMER_REAL, &in_30ms, NULL) == 0);
+  start = now();
+  got = mq_receive(posix_queue, buffer, sizeof buffer, NULL);
+  printf("mq_receive interrupted by a handler without SA_RESTART: %s after 0.03 s %d\n", outcome(got), about(now() - start, 0.03));
+  CHECK(mq_send(posix_queue, "a", 2, 0) == 0);
+  CHECK(mq_send(posix_queue, "b", 2, 0) == 0);
+
   struct mq_attr nonblocking = {.mq_flags = O_NONBLOCK};
   CHECK(mq_setattr(posix_queue, &nonblocking, NULL) == 0);
   printf("mq_send O_NONBLOCK on a full queue: %s\n", outcome(mq_send(posix_queue, "d", 2, 0)));

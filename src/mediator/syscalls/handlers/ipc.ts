@@ -189,14 +189,30 @@ function mqTimedreceive(ctx: SyscallContext): Outcome {
   return queueWait(ctx, fd, POLLIN, deadline);
 }
 
-const SYSV_NOTE = 'runs in the kernel when it will not sleep; else waits in virtual time (a timeout too), a handled signal ends it with EINTR';
-const MQ_NOTE = 'runs in the kernel when it will not sleep; else waits in virtual time until the absolute CLOCK_REALTIME timeout (ETIMEDOUT)';
+/** What `simterpose syscalls` says of each call. */
+const SIGNAL_ENDS = 'a handled signal ends the wait with EINTR, as on Linux (never restarted)';
+const QUEUE_WAIT = 'else waits in virtual time, until its absolute CLOCK_REALTIME timeout (ETIMEDOUT); restarted after a SA_RESTART handler';
 
 export const ipcSyscalls: FamilyTable = {
-  msgsnd: { blocks: true, level: 'mediated', handler: msgsnd, note: SYSV_NOTE },
-  msgrcv: { blocks: true, level: 'mediated', handler: msgrcv, note: SYSV_NOTE },
-  semop: { blocks: true, level: 'mediated', handler: semop, note: SYSV_NOTE },
-  semtimedop: { blocks: true, level: 'mediated', handler: semtimedop, note: `${SYSV_NOTE}; its relative timeout in virtual time (EAGAIN)` },
-  mq_timedsend: { blocks: true, level: 'mediated', handler: mqTimedsend, note: MQ_NOTE },
-  mq_timedreceive: { blocks: true, level: 'mediated', handler: mqTimedreceive, note: MQ_NOTE },
+  msgsnd: { blocks: true, level: 'mediated', handler: msgsnd, note: `runs in the kernel when the queue has room; else waits in virtual time; ${SIGNAL_ENDS}` },
+  msgrcv: {
+    blocks: true,
+    level: 'mediated',
+    handler: msgrcv,
+    note: `runs in the kernel when a message it takes (by type too) is queued; else waits in virtual time; ${SIGNAL_ENDS}`,
+  },
+  semop: {
+    blocks: true,
+    level: 'mediated',
+    handler: semop,
+    note: `runs in the kernel when its operations apply at once; else waits in virtual time; ${SIGNAL_ENDS}`,
+  },
+  semtimedop: {
+    blocks: true,
+    level: 'mediated',
+    handler: semtimedop,
+    note: `as semop, its relative timeout in virtual time (EAGAIN); ${SIGNAL_ENDS}`,
+  },
+  mq_timedsend: { blocks: true, level: 'mediated', handler: mqTimedsend, note: `runs in the kernel when the queue has room; ${QUEUE_WAIT}` },
+  mq_timedreceive: { blocks: true, level: 'mediated', handler: mqTimedreceive, note: `runs in the kernel when the queue holds a message; ${QUEUE_WAIT}` },
 };
