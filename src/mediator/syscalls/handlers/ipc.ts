@@ -114,8 +114,10 @@ function sleeps(values: readonly number[], operations: readonly SemaphoreOperati
 }
 
 function semaphoreOperations(ctx: SyscallContext, timeout: number): Outcome {
-  const [semidArg, address, count] = ctx.args as [number, number, number];
+  const [semidArg, address, countArg] = ctx.args as [number, number, number];
   const semid = asInt(semidArg);
+  // Linux takes nsops as an unsigned int.
+  const count = asUint(countArg);
   if (semid < 0 || count < 1) return NATIVE;
   const ipc = ctx.services.kernelIpc;
   const set = ipc.semaphoreSet(semid);
