@@ -23,8 +23,9 @@ import { NATIVE, blocked, fail, type Outcome } from '../outcome.js';
  * fails there, with Linux's errno, when it is wrong); one that would sleep
  * waits in virtual time instead, the object looked at again whenever no
  * thread can run (a tracee's call, a process exiting with SEM_UNDO, a
- * removal may have changed it), and runs once it can go on. Nothing is
- * consumed by looking: the state comes from the kernel (tracees/kernel-ipc.ts).
+ * removal may have changed it: probing sees what no trapped call tells),
+ * and runs once it can go on. Nothing is consumed by looking: the state
+ * comes from the kernel (tracees/kernel-ipc.ts).
  */
 
 /**
@@ -37,6 +38,7 @@ function sysvWait(ctx: SyscallContext, reason: string, canGoOn: () => boolean, d
     kind: 'io',
     reason: `${reason} in ${ctx.thread.label}`,
     isReady: canGoOn,
+    // No descriptor to watch in wall time: a wait no tracee can end is reported as a deadlock.
     watch: [],
     deadline,
     onTimeout: () => fail(Errno.EAGAIN),
