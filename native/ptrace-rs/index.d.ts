@@ -52,7 +52,7 @@ export declare function countCalibrationInstructions(iterations: number): number
 export declare function discardHeldInput(fd: number): void
 
 export interface FdInfo {
-  kind: 'file' | 'dir' | 'pipe' | 'socket' | 'tty' | 'char' | 'block' | 'other'
+  kind: 'file' | 'dir' | 'pipe' | 'socket' | 'tty' | 'char' | 'block' | 'mqueue' | 'other'
   ino: number
   dev: number
   /** Ready for reading now (poll POLLIN, timeout 0). */
@@ -127,6 +127,26 @@ export declare function measureInstructionRate(seconds: number): InstructionRate
 export declare function measureStopCost(opts: StopCostOptions): Array<number>
 
 /**
+ * The System V message queue `msqid` (its counts, and with `withTypes` the
+ * type of each message), read without taking anything; null when there is
+ * no such queue we may look at.
+ */
+export declare function messageQueue(msqid: number, withTypes: boolean): MessageQueue | null
+
+export interface MessageQueue {
+  /** Bytes of message text in the queue (msg_cbytes). */
+  bytes: number
+  /** Messages in the queue (msg_qnum). */
+  messages: number
+  /** The queue's limit in bytes, which also bounds its count of messages (msg_qbytes). */
+  capacity: number
+  /** The largest message text the system takes (msgmax). */
+  largest: number
+  /** The type of each message, first to last; empty unless asked for. */
+  types: Array<number>
+}
+
+/**
  * Whether seccomp user notifications can be waited for next to ptrace
  * stops here: io_uring with WAITID (Linux 6.7), not disabled. Tried once.
  */
@@ -140,6 +160,26 @@ export declare function openInstructionCounter(tid: number): number
  * other threads move to the other CPUs it may use, if any.
  */
 export declare function pinThisThread(cpu: number): void
+
+/**
+ * The attributes and access mode of the POSIX message queue behind a
+ * tracee's descriptor; null when it is no message queue descriptor.
+ */
+export declare function posixMessageQueue(pid: number, fd: number): PosixMessageQueue | null
+
+export interface PosixMessageQueue {
+  /** Opened for reading (mq_receive may use it). */
+  readable: boolean
+  /** Opened for writing (mq_send may use it). */
+  writable: boolean
+  nonblocking: boolean
+  /** mq_maxmsg: the messages it holds at most. */
+  capacity: number
+  /** mq_msgsize: the largest message it takes. */
+  messageSize: number
+  /** mq_curmsgs: the messages in it now. */
+  messages: number
+}
 
 /**
  * Queues `signal` with the siginfo_t `info` (128 bytes; a negative si_code other than SI_TKILL) to a process, or to
@@ -189,6 +229,19 @@ export declare function restartSyscall(tid: number): void
  * next syscall stop is then that syscall's exit).
  */
 export declare function resume(tid: number, signal: number, toSyscallExit: boolean): void
+
+/**
+ * The values of the System V semaphore set `semid` and the most operations
+ * one semop takes; null when there is no such set we may look at.
+ */
+export declare function semaphoreSet(semid: number): SemaphoreSet | null
+
+export interface SemaphoreSet {
+  /** semval of each semaphore of the set. */
+  values: Array<number>
+  /** The most operations one semop takes (semopm). */
+  maxOperations: number
+}
 
 /** Sends what the kernel takes of `data` without waiting; returns how many bytes. */
 export declare function sendHeld(fd: number, data: Buffer): number

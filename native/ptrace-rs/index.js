@@ -773,7 +773,7 @@ if (
   }
 }
 
-const { addressRandomizationDisabled, allowedCpus, answerNotification, bindHeldSocket, calibrationInstructionsPerIteration, closeCounter, closeHeld, closeListener, connectHeldSocket, continueNotification, countCalibrationInstructions, discardHeldInput, forgetProcess, forgetThread, getSignalInfo, holdFileLock, holdSocket, inspectFd, instructionCounterAvailable, interrupt, listenHeldSocket, makePipe, measureInstructionRate, measureStopCost, notificationsAvailable, openInstructionCounter, pinThisThread, queueSignal, readCounter, readCStringInto, readMemoryInto, receiveHeld, restartSyscall, resume, sendHeld, sendHeldTo, setFdNonblocking, setPreemptQuantum, setReturnValue, setSignalInfo, setSyscall, setTimerTicks, signalProcess, signalThread, skipSyscall, skipSyscallAndResume, spawn, stackPointer, StopKind, takeListener, threadCpuTimeNs, waitForTraceeInput, waitHeldAcceptable, waitStop, writeMemory } = nativeBinding
+const { addressRandomizationDisabled, allowedCpus, answerNotification, bindHeldSocket, calibrationInstructionsPerIteration, closeCounter, closeHeld, closeListener, connectHeldSocket, continueNotification, countCalibrationInstructions, discardHeldInput, forgetProcess, forgetThread, getSignalInfo, holdFileLock, holdSocket, inspectFd, instructionCounterAvailable, interrupt, listenHeldSocket, makePipe, measureInstructionRate, measureStopCost, messageQueue, notificationsAvailable, openInstructionCounter, pinThisThread, posixMessageQueue, queueSignal, readCounter, readCStringInto, readMemoryInto, receiveHeld, restartSyscall, resume, semaphoreSet, sendHeld, sendHeldTo, setFdNonblocking, setPreemptQuantum, setReturnValue, setSignalInfo, setSyscall, setTimerTicks, signalProcess, signalThread, skipSyscall, skipSyscallAndResume, spawn, stackPointer, StopKind, takeListener, threadCpuTimeNs, waitForTraceeInput, waitHeldAcceptable, waitStop, writeMemory } = nativeBinding
 export { addressRandomizationDisabled }
 export { allowedCpus }
 export { answerNotification }
@@ -798,9 +798,11 @@ export { listenHeldSocket }
 export { makePipe }
 export { measureInstructionRate }
 export { measureStopCost }
+export { messageQueue }
 export { notificationsAvailable }
 export { openInstructionCounter }
 export { pinThisThread }
+export { posixMessageQueue }
 export { queueSignal }
 export { readCounter }
 export { readCStringInto }
@@ -808,6 +810,7 @@ export { readMemoryInto }
 export { receiveHeld }
 export { restartSyscall }
 export { resume }
+export { semaphoreSet }
 export { sendHeld }
 export { sendHeldTo }
 export { setFdNonblocking }

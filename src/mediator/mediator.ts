@@ -35,6 +35,7 @@ import { Dispatcher } from './syscalls/dispatcher.js';
 import { notifiedNumbers, trappedNumbers } from './syscalls/table.js';
 import { CORE_DUMPING_SIGNALS, SIGKILL } from './abi/signal.js';
 import { kernelFds } from './tracees/kernel-fds.js';
+import { kernelIpc } from './tracees/kernel-ipc.js';
 import { SignalActions } from './tracees/signal-actions.js';
 import { traceeSignals } from './tracees/signals.js';
 import { TraceeTable, type Process } from './tracees/tracees.js';
@@ -258,6 +259,7 @@ export class Mediator {
       nameFiles: this.nameFiles,
       procFiles: this.procFiles,
       kernelFds,
+      kernelIpc,
       signals,
       coresOf: (host) => sim.hosts()[this.hostIndexes.get(host)!]!.cores,
       outputs: this.outputs,

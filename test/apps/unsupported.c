@@ -1,23 +1,18 @@
-/* Waits on a System V message queue, which simterpose cannot mediate: the
- * run must stop and name the syscall instead of hanging. */
+/* Waits for asynchronous I/O completions (io_getevents), which simterpose
+ * cannot mediate: the run must stop and name the syscall instead of hanging. */
+#include <linux/aio_abi.h>
 #include <stdio.h>
-#include <sys/ipc.h>
-#include <sys/msg.h>
-
-struct message {
-  long type;
-  char text[16];
-};
+#include <sys/syscall.h>
+#include <unistd.h>
 
 int main(void) {
-  int queue = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
-  if (queue < 0) {
-    perror("msgget");
+  aio_context_t context = 0;
+  if (syscall(SYS_io_setup, 1, &context) < 0) {
+    perror("io_setup");
     return 1;
   }
-  struct message message;
-  msgrcv(queue, &message, sizeof message.text, 0, 0);
-  msgctl(queue, IPC_RMID, NULL);
+  struct io_event event;
+  syscall(SYS_io_getevents, context, 1, 1, &event, NULL);
   puts("never printed");
   return 0;
 }

@@ -41,7 +41,7 @@ describe('simterpose syscalls', () => {
     expect(result.stdout).toMatch(/^\s*39\s+getpid\s+emulated\s+notification\s/m);
     expect(result.stdout).toMatch(/^\s*0\s+read\s+mediated\s+notification\s/m);
     expect(result.stdout).toMatch(/^\s*9\s+mmap\s+native\s*$/m);
-    expect(result.stdout).toMatch(/^\s*70\s+msgrcv\s+unsupported/m);
+    expect(result.stdout).toMatch(/^\s*208\s+io_getevents\s+unsupported/m);
     expect(result.stdout).toMatch(/; 15 of those listed come as seccomp user notifications, unless --no-notify-syscalls$/m);
   });
 
@@ -50,7 +50,7 @@ describe('simterpose syscalls', () => {
     const entries = JSON.parse(result.stdout) as Array<{ name: string; level: string; trap: string | null }>;
     expect(entries.length).toBeGreaterThan(3);
     expect(entries.every((entry) => entry.level === 'unsupported' && entry.trap === 'stop')).toBe(true);
-    expect(entries.map((entry) => entry.name)).toContain('msgrcv');
+    expect(entries.map((entry) => entry.name)).toContain('io_getevents');
   });
 });
 
@@ -142,7 +142,7 @@ describe('simterpose run, mistakes and failures', () => {
   it('stops on an unsupported syscall, names it and says how to report it', async () => {
     const result = await runSimterpose([appPath('unsupported')], { runOptions: ['--cpu-model', 'none'] });
     expect(result.status).toBe(125);
-    expect(result.stderr).toMatch(/unsupported syscall msgrcv \(70\) called by .*unsupported\[\d+\] on host alice/);
+    expect(result.stderr).toMatch(/unsupported syscall io_getevents \(208\) called by .*unsupported\[\d+\] on host alice/);
     expect(result.stderr).toMatch(/^hint: .*simterpose syscalls/m);
   });
 });

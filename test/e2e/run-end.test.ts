@@ -175,7 +175,7 @@ describe('runExperiment stopped by its abort signal', () => {
 describe('a run cut short still writes its results', () => {
   it.each([
     ['deadlock', 'deadlock', /^simterpose: deadlock: every process waits/m],
-    ['unsupported', 'unsupported-syscall', /^simterpose: unsupported syscall msgrcv \(70\)/m],
+    ['unsupported', 'unsupported-syscall', /^simterpose: unsupported syscall io_getevents \(208\)/m],
   ])('%s: the summary, the report (end %s) and the trace, then the message', async (program, end, message) => {
     const folder = scratch();
     const report = join(folder, 'report.json');

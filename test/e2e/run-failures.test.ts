@@ -29,7 +29,7 @@ describe('runExperiment fails as the CLI does', () => {
   it('an unsupported syscall rejects with the run-failed status, names the call and says how to report it', async () => {
     const error = await rejection(runExperiment({ platform: DEFAULT_PLATFORM, command: [appPath('unsupported')], cpuModel: 'none' }));
     expect(error.exitCode).toBe(EXIT_STATUS.runFailed);
-    expect(error.message).toMatch(/unsupported syscall msgrcv \(70\)/);
+    expect(error.message).toMatch(/unsupported syscall io_getevents \(208\)/);
     expect(error.hint).toMatch(/simterpose syscalls/);
     const cli = await runSimterpose([appPath('unsupported')], { runOptions: ['--cpu-model', 'none'] });
     expect(cli.status).toBe(EXIT_STATUS.runFailed);

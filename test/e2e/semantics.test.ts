@@ -74,6 +74,12 @@ const cases: Case[] = [
     argv: [appPath('socket_mistakes')],
     network: true,
   },
+  {
+    behaviour:
+      "System V message queues and semaphores, POSIX message queues: a blocking msgrcv, msgsnd, semop or mq_timedreceive/mq_timedsend ends when another process acts, typed receives take their type, IPC_NOWAIT and O_NONBLOCK answer at once, semtimedop's timeout is EAGAIN and mq_timed*'s ETIMEDOUT after their time, IPC_RMID is EIDRM, a SA_RESTART handler ends a semop with EINTR; poll sees a POSIX queue readable only while it holds a message",
+    argv: [appPath('ipc_queues')],
+    network: false,
+  },
 ];
 
 function lastLine(output: string): string | undefined {

@@ -22,6 +22,7 @@ import { Dispatcher } from '../../src/mediator/syscalls/dispatcher.js';
 import type { Outcome } from '../../src/mediator/syscalls/outcome.js';
 import { SYSCALLS, syscallNumber } from '../../src/mediator/syscalls/table.js';
 import type { FdInfo, KernelFds } from '../../src/mediator/tracees/kernel-fds.js';
+import type { KernelIpc, MessageQueue, PosixMessageQueue, SemaphoreSet } from '../../src/mediator/tracees/kernel-ipc.js';
 import type { DeliverableSignal } from '../../src/mediator/tracees/pending-signals.js';
 import { SignalActions } from '../../src/mediator/tracees/signal-actions.js';
 import type { Signals } from '../../src/mediator/tracees/signals.js';
@@ -123,6 +124,23 @@ export function kernelFd(kind: FdInfo['kind'], state: { readable?: boolean; writ
     available: 0,
     capacity: 0,
   };
+}
+
+/** The kernel's IPC objects as a test sets them: System V ids, and POSIX queues by process and descriptor. */
+export class FakeKernelIpc implements KernelIpc {
+  readonly queues = new Map<number, MessageQueue>();
+  readonly semaphores = new Map<number, SemaphoreSet>();
+  readonly posixQueues = new Map<string, PosixMessageQueue>();
+
+  messageQueue(msqid: number): MessageQueue | null {
+    return this.queues.get(msqid) ?? null;
+  }
+  semaphoreSet(semid: number): SemaphoreSet | null {
+    return this.semaphores.get(semid) ?? null;
+  }
+  posixMessageQueue(process: Process, fd: number): PosixMessageQueue | null {
+    return this.posixQueues.get(`${process.pid}:${fd}`) ?? null;
+  }
 }
 
 /** The descriptors the kernel would have, as a test sets them: fd → FdInfo, per process. */
@@ -227,6 +245,7 @@ export class FakeWorld {
   readonly transport = new ManualTransport();
   readonly network: VirtualNetwork;
   readonly kernelFds = new FakeKernelFds();
+  readonly kernelIpc = new FakeKernelIpc();
   readonly signals = new FakeSignals(() => this.scheduler.now);
   readonly services: Services;
   readonly dispatcher: Dispatcher;
@@ -251,6 +270,7 @@ export class FakeWorld {
       nameFiles: new NameFiles(this.network.addresses.entries),
       procFiles: new ProcFiles(),
       kernelFds: this.kernelFds,
+      kernelIpc: this.kernelIpc,
       signals: this.signals,
       coresOf: () => 1,
       outputs: new Map(),

@@ -14,7 +14,7 @@ use crate::id_map::IdMap;
 
 #[napi(object)]
 pub struct FdInfo {
-  #[napi(ts_type = "'file' | 'dir' | 'pipe' | 'socket' | 'tty' | 'char' | 'block' | 'other'")]
+  #[napi(ts_type = "'file' | 'dir' | 'pipe' | 'socket' | 'tty' | 'char' | 'block' | 'mqueue' | 'other'")]
   pub kind: String,
   pub ino: f64,
   pub dev: f64,
@@ -92,6 +92,7 @@ pub fn inspect(pid: i32, fd: i32) -> Result<Option<FdInfo>> {
     return Err(errno_error(&format!("fstat(fd {fd} of {pid})"), last_errno()));
   }
   let kind = match stat.st_mode & libc::S_IFMT {
+    libc::S_IFREG if is_message_queue(raw) => "mqueue",
     libc::S_IFREG => "file",
     libc::S_IFDIR => "dir",
     libc::S_IFIFO => "pipe",
@@ -116,6 +117,16 @@ pub fn inspect(pid: i32, fd: i32) -> Result<Option<FdInfo>> {
     available: available as f64,
     capacity: capacity as f64,
   }))
+}
+
+/// The magic number of the mqueue file system (linux/magic.h).
+const MQUEUE_MAGIC: libc::c_long = 0x1980_0202;
+
+/// A POSIX message queue's descriptor looks like a regular file's, but it
+/// polls like a pipe: readable while it holds a message, writable while it has room.
+fn is_message_queue(fd: i32) -> bool {
+  let mut fs: libc::statfs = unsafe { mem::zeroed() };
+  unsafe { libc::fstatfs(fd, &mut fs) == 0 && fs.f_type as libc::c_long == MQUEUE_MAGIC }
 }
 
 fn is_terminal(fd: i32) -> bool {

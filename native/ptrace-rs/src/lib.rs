@@ -13,6 +13,7 @@ mod counters;
 mod errors;
 mod fds;
 mod id_map;
+mod ipc;
 mod memory;
 mod notify;
 mod personality;
@@ -30,6 +31,7 @@ mod wait;
 
 use errors::Result;
 pub use fds::{FdInfo, TraceeFd};
+pub use ipc::{MessageQueue, PosixMessageQueue, SemaphoreSet};
 pub use spawn::SpawnOptions;
 pub use wait::StopKind;
 
@@ -254,6 +256,28 @@ pub fn set_timer_ticks(pid: i32, fd: i32, ticks: f64, tag: f64) -> Result<()> {
 #[napi]
 pub fn set_fd_nonblocking(pid: i32, fd: i32, nonblocking: bool) -> Result<bool> {
   fds::set_nonblocking(pid, fd, nonblocking)
+}
+
+/// The System V message queue `msqid` (its counts, and with `withTypes` the
+/// type of each message), read without taking anything; null when there is
+/// no such queue we may look at.
+#[napi]
+pub fn message_queue(msqid: i32, with_types: bool) -> Result<Option<MessageQueue>> {
+  ipc::message_queue(msqid, with_types)
+}
+
+/// The values of the System V semaphore set `semid` and the most operations
+/// one semop takes; null when there is no such set we may look at.
+#[napi]
+pub fn semaphore_set(semid: i32) -> Result<Option<SemaphoreSet>> {
+  ipc::semaphore_set(semid)
+}
+
+/// The attributes and access mode of the POSIX message queue behind a
+/// tracee's descriptor; null when it is no message queue descriptor.
+#[napi]
+pub fn posix_message_queue(pid: i32, fd: i32) -> Result<Option<PosixMessageQueue>> {
+  ipc::posix_message_queue(pid, fd)
 }
 
 /// Drops the pidfd cached for `pid` (call when the process is gone).

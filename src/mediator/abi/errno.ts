@@ -21,6 +21,7 @@ export const Errno = { ...constants.errno, ESOCKTNOSUPPORT: 94 } as Readonly<Rec
   readonly ENOMEM: number;
   readonly EACCES: number;
   readonly EEXIST: number;
+  readonly EIDRM: number;
   readonly ESOCKTNOSUPPORT: number;
 };
 

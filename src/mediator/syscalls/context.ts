@@ -8,6 +8,7 @@ import type { VirtualTime } from '../host/virtual-time.js';
 import type { Scheduler } from '../loop/scheduler.js';
 import type { DataPath } from '../sockets/data-path.js';
 import type { KernelFds } from '../tracees/kernel-fds.js';
+import type { KernelIpc } from '../tracees/kernel-ipc.js';
 import type { Signals } from '../tracees/signals.js';
 import type { Process, Thread, TraceeTable } from '../tracees/tracees.js';
 import type { StreamSocket, VirtualNetwork } from '../../net/index.js';
@@ -34,6 +35,8 @@ export interface Services {
   readonly procFiles: ProcFiles;
   /** Descriptors the kernel implements: what they are, whether they are ready. */
   readonly kernelFds: KernelFds;
+  /** System V message queues and semaphores, POSIX message queues: what they hold now. */
+  readonly kernelIpc: KernelIpc;
   /** Signals pending on threads, and those simterpose sends. */
   readonly signals: Signals;
   /** The platform's core count of `host`. */
@@ -52,6 +55,10 @@ export interface SyscallState {
   connecting?: StreamSocket;
   /** send family: bytes this call has handed to the socket so far. */
   sent?: number;
+  /** semtimedop: the virtual date its relative timeout ends, fixed when it first waited. */
+  deadline?: number;
+  /** System V IPC calls: the call has waited, so its object vanishing (IPC_RMID) is EIDRM, as for a sleeper in the kernel. */
+  waitedOnIpc?: boolean;
 }
 
 /** Everything a handler sees of the call it decides. */

@@ -10,7 +10,8 @@ import { NATIVE, blocked, nativeThen, type Outcome } from './outcome.js';
  * thread waits (in virtual time) until the descriptor is ready.
  */
 
-export function waitFor(ctx: SyscallContext, fd: number, events: number): Outcome {
+/** The thread waits until `fd` is ready for `events` (a message queue's too), or until the timeout's deadline. */
+export function waitFor(ctx: SyscallContext, fd: number, events: number, timeout?: { deadline: number; onTimeout: () => Outcome }): Outcome {
   const kernelFds = ctx.services.kernelFds;
   const what = events === POLLIN ? 'readable' : 'writable';
   return blocked({
@@ -18,6 +19,8 @@ export function waitFor(ctx: SyscallContext, fd: number, events: number): Outcom
     reason: `fd ${fd} to become ${what} in ${ctx.thread.label}`,
     isReady: () => readyEvents(kernelFds.inspect(ctx.process, fd), events) !== 0,
     watch: [{ process: ctx.process, fd, events }],
+    deadline: timeout?.deadline,
+    onTimeout: timeout?.onTimeout,
     onSignal: 'restartable',
   });
 }

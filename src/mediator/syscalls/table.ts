@@ -18,6 +18,7 @@ import { epollSyscalls } from './handlers/epoll.js';
 import { randomSyscalls } from './handlers/random.js';
 import { fileOpenSyscalls } from './handlers/file-open.js';
 import { cpuSyscalls } from './handlers/cpus.js';
+import { ipcSyscalls } from './handlers/ipc.js';
 
 /**
  * The one table: every x86_64 syscall number → name, support level, handler,
@@ -41,6 +42,7 @@ const FAMILIES: readonly FamilyTable[] = [
   randomSyscalls,
   fileOpenSyscalls,
   cpuSyscalls,
+  ipcSyscalls,
   refusedSyscalls,
 ];
 

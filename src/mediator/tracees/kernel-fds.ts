@@ -98,10 +98,14 @@ const TABLE_SIZE = /^FDSize:\s*(\d+)$/m;
 const TIMERFD_INFO = /^clockid:/m;
 const TIMERFD_INTERVAL = /^it_interval:\s*\((\d+),/m;
 
-/** Whether a blocking operation on this descriptor could sleep in the kernel. */
+/**
+ * Whether a blocking read or write of this descriptor could sleep in the
+ * kernel. A POSIX message queue's read gives its status text at once (its
+ * messages come through mq_timedreceive, syscalls/handlers/ipc.ts).
+ */
 export function canBlock(info: FdInfo | null): info is FdInfo {
   if (info === null || info.nonblocking) return false;
-  return info.kind !== 'file' && info.kind !== 'dir' && info.kind !== 'block' && info.kind !== 'tty';
+  return info.kind !== 'file' && info.kind !== 'dir' && info.kind !== 'block' && info.kind !== 'tty' && info.kind !== 'mqueue';
 }
 
 /** The poll events that hold now among `events` (POLLHUP and POLLNVAL are always reported). */

@@ -30,11 +30,5 @@ export const refusedSyscalls: FamilyTable = {
   fsopen: { level: 'mediated', handler: (ctx) => mountsProc(ctx, ctx.args[0]!), note: 'runs in the kernel; a proc file system fails with EPERM' },
   io_getevents: { level: 'unsupported', note: 'would block inside the kernel' },
   io_pgetevents: { level: 'unsupported', note: 'would block inside the kernel' },
-  msgrcv: { level: 'unsupported', note: 'System V message queues may block inside the kernel' },
-  msgsnd: { level: 'unsupported', note: 'System V message queues may block inside the kernel' },
-  semop: { level: 'unsupported', note: 'System V semaphores may block inside the kernel' },
-  semtimedop: { level: 'unsupported', note: 'System V semaphores may block inside the kernel' },
-  mq_timedreceive: { level: 'unsupported', note: 'POSIX message queues may block inside the kernel' },
-  mq_timedsend: { level: 'unsupported', note: 'POSIX message queues may block inside the kernel' },
   vmsplice: { level: 'unsupported', note: 'may block inside the kernel on a pipe' },
 };
