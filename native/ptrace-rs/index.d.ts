@@ -52,7 +52,7 @@ export declare function countCalibrationInstructions(iterations: number): number
 export declare function discardHeldInput(fd: number): void
 
 export interface FdInfo {
-  kind: 'file' | 'dir' | 'pipe' | 'socket' | 'tty' | 'char' | 'block' | 'mqueue' | 'other'
+  kind: 'file' | 'dir' | 'pipe' | 'socket' | 'tty' | 'char' | 'block' | 'mqueue' | 'signalfd' | 'other'
   ino: number
   dev: number
   /** Ready for reading now (poll POLLIN, timeout 0). */

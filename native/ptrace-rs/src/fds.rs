@@ -14,7 +14,7 @@ use crate::id_map::IdMap;
 
 #[napi(object)]
 pub struct FdInfo {
-  #[napi(ts_type = "'file' | 'dir' | 'pipe' | 'socket' | 'tty' | 'char' | 'block' | 'mqueue' | 'other'")]
+  #[napi(ts_type = "'file' | 'dir' | 'pipe' | 'socket' | 'tty' | 'char' | 'block' | 'mqueue' | 'signalfd' | 'other'")]
   pub kind: String,
   pub ino: f64,
   pub dev: f64,
@@ -100,6 +100,7 @@ pub fn inspect(pid: i32, fd: i32) -> Result<Option<FdInfo>> {
     libc::S_IFCHR if is_terminal(raw) => "tty",
     libc::S_IFCHR => "char",
     libc::S_IFBLK => "block",
+    _ if is_signalfd(raw) => "signalfd",
     _ => "other",
   };
   let flags = unsafe { libc::fcntl(raw, libc::F_GETFL) };
@@ -127,6 +128,13 @@ const MQUEUE_MAGIC: libc::c_long = 0x1980_0202;
 fn is_message_queue(fd: i32) -> bool {
   let mut fs: libc::statfs = unsafe { mem::zeroed() };
   unsafe { libc::fstatfs(fd, &mut fs) == 0 && fs.f_type as libc::c_long == MQUEUE_MAGIC }
+}
+
+/// Every anonymous descriptor (eventfd, timerfd, epoll, signalfd...) shares one
+/// inode; only the name of its link tells a signalfd, whose readiness the
+/// mediator must compute from the tracee's pending signals, not from ours.
+fn is_signalfd(fd: i32) -> bool {
+  std::fs::read_link(format!("/proc/self/fd/{fd}")).is_ok_and(|name| name.as_os_str() == "anon_inode:[signalfd]")
 }
 
 fn is_terminal(fd: i32) -> bool {

@@ -43,7 +43,7 @@ export const kernelFds: KernelFds = {
   inspect(process, fd) {
     const info = ptrace.inspectFd(process.liveTid, fd);
     // A signalfd polled from here would show simterpose's own signals: it is readable when one of its mask is pending for the tracee.
-    if (info?.kind === 'other') {
+    if (info?.kind === 'signalfd') {
       const mask = signalfdMask(process, fd);
       if (mask !== undefined) info.readable = (pendingSignals(process.pid, process.liveTid) & mask) !== 0n;
     }
@@ -74,7 +74,7 @@ export const kernelFds: KernelFds = {
   },
 };
 
-/** The signals a signalfd takes, from its /proc/PID/fdinfo ("sigmask:" in hex); undefined for any other descriptor. */
+/** The signals a signalfd takes, from its /proc/PID/fdinfo ("sigmask:" in hex); undefined once the descriptor is gone. */
 function signalfdMask(process: Process, fd: number): bigint | undefined {
   let info: string;
   try {
