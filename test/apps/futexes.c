@@ -17,22 +17,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "check.h"
+#include "semantics.h"
 
 static long futex(uint32_t *word, int op, uint32_t value, const struct timespec *timeout, uint32_t *word2, uint32_t value3) {
   return syscall(SYS_futex, word, op, value, timeout, word2, value3);
-}
-
-static const char *outcome(long result) {
-  static char text[64];
-  if (result >= 0) snprintf(text, sizeof text, "%ld", result);
-  else snprintf(text, sizeof text, "-1 %s", strerrorname_np(errno));
-  return text;
-}
-
-static void nap(long ms) {
-  struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
-  while (nanosleep(&t, &t) != 0) CHECK(errno == EINTR);
 }
 
 static void *shared_page(void) {

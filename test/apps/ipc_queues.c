@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "check.h"
+#include "semantics.h"
 
 struct message {
   long type;
@@ -36,18 +36,6 @@ static double now(void) {
 /* Whether `waited` is `expected` seconds, give or take a scheduler's delay natively. */
 static int about(double waited, double expected) {
   return waited >= expected - 0.005 && waited < expected + 0.05;
-}
-
-static const char *outcome(long result) {
-  static char text[64];
-  if (result >= 0) snprintf(text, sizeof text, "%ld", result);
-  else snprintf(text, sizeof text, "-1 %s", strerrorname_np(errno));
-  return text;
-}
-
-static void nap(long ms) {
-  struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
-  while (nanosleep(&t, &t) != 0) CHECK(errno == EINTR);
 }
 
 static void reap(pid_t child) {

@@ -14,15 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "check.h"
+#include "semantics.h"
 
 static volatile long *progress;
 static volatile sig_atomic_t tstp_handled;
-
-static void nap(long ms) {
-  struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
-  while (nanosleep(&t, &t) != 0) CHECK(errno == EINTR);
-}
 
 static void on_tstp(int signal) {
   (void)signal;

@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "check.h"
+#include "semantics.h"
 
 #define MAX_EVENTS 64
 
@@ -94,11 +94,6 @@ static void print_left(const char *what, int id) {
     printf("%s: %ld errno %d\n", what, result_, errno);          \
   } while (0)
 
-static void sleep_ms(long ms) {
-  struct timespec t = {ms / 1000, (ms % 1000) * 1000000};
-  while (nanosleep(&t, &t) != 0) CHECK(errno == EINTR);
-}
-
 int main(void) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   main_tid = (pid_t)syscall(SYS_gettid);
@@ -127,21 +122,21 @@ int main(void) {
   arm(ids[1], 0, 0.2, 0, NULL);
   arm(ids[2], 0, 0.4, 0, NULL);
   print_left("armed for 600 ms", ids[0]);
-  sleep_ms(300);
+  nap(300);
   print_left("300 ms later", ids[0]);
-  sleep_ms(400);
+  nap(400);
   print_events("after 700 ms");
   print_left("expired", ids[0]);
   CHECK(syscall(SYS_timer_getoverrun, ids[0]) == 0);
 
   /* An interval timer: three expirations in 700 ms, then disarmed; the old setting comes back. */
   arm(ids[3], 0, 0.2, 0.2, NULL);
-  sleep_ms(700);
+  nap(700);
   struct itimerspec old;
   arm(ids[3], 0, 0, 0, &old);
   printf("disarmed: old setting %ld ms left, interval %ld ms\n", rounded_ms(&old.it_value), rounded_ms(&old.it_interval));
   print_events("interval 200 ms for 700 ms");
-  sleep_ms(300);
+  nap(300);
   print_events("disarmed, 300 ms later");
 
   /* While its signal is blocked, the expirations of an interval timer become overruns of one signal. */
@@ -150,7 +145,7 @@ int main(void) {
   sigaddset(&usr1_only, SIGUSR1);
   CHECK(sigprocmask(SIG_BLOCK, &usr1_only, NULL) == 0);
   arm(ids[1], 0, 0.1, 0.2, NULL);
-  sleep_ms(800);
+  nap(800);
   print_events("blocked for 800 ms");
   CHECK(sigprocmask(SIG_UNBLOCK, &usr1_only, NULL) == 0);
   print_events("unblocked");
@@ -168,11 +163,11 @@ int main(void) {
   }
   CHECK(syscall(SYS_timer_settime, ids[1], TIMER_ABSTIME, &at, NULL) == 0);
   print_left("absolute, 200 ms ahead", ids[1]);
-  sleep_ms(300);
+  nap(300);
   print_events("absolute date reached");
   at.it_value.tv_sec -= 10;
   CHECK(syscall(SYS_timer_settime, ids[1], TIMER_ABSTIME, &at, NULL) == 0);
-  sleep_ms(10);
+  nap(10);
   print_events("absolute date in the past");
 
   /* SIGEV_NONE: no signal, but timer_gettime counts down. */
@@ -181,9 +176,9 @@ int main(void) {
   CHECK(create(CLOCK_MONOTONIC, &none, &quiet) == 0);
   printf("SIGEV_NONE id: %d\n", quiet);
   arm(quiet, 0, 0.5, 0, NULL);
-  sleep_ms(200);
+  nap(200);
   print_left("SIGEV_NONE after 200 ms", quiet);
-  sleep_ms(400);
+  nap(400);
   print_left("SIGEV_NONE after 600 ms", quiet);
   print_events("SIGEV_NONE");
 
@@ -230,9 +225,9 @@ int main(void) {
   CHECK(timer_create(CLOCK_MONOTONIC, &in_thread, &threaded) == 0);
   struct itimerspec every_200ms = {.it_value = {0, 200000000}, .it_interval = {0, 200000000}};
   CHECK(timer_settime(threaded, 0, &every_200ms, NULL) == 0);
-  sleep_ms(700);
+  nap(700);
   CHECK(timer_delete(threaded) == 0);
-  sleep_ms(300);
+  nap(300);
   printf("SIGEV_THREAD: %d calls in 700 ms\n", (int)calls);
   printf("EXIT-SUCCESS\n");
   return 0;
