@@ -1,4 +1,5 @@
 import { ptrace, StopKind } from '../native.js';
+import { SIGKILL } from '../abi/signal.js';
 import type { ProcessExit } from '../../exit-status.js';
 import type { Thread } from '../tracees/tracees.js';
 
@@ -189,7 +190,7 @@ export class Tracer {
   /** Sends SIGKILL to a whole process; nothing if it is gone already. */
   kill(pid: number): void {
     try {
-      ptrace.signalProcess(pid, 9);
+      ptrace.signalProcess(pid, SIGKILL);
     } catch {
       // Already gone.
     }
