@@ -68,6 +68,23 @@ export interface FdInfo {
   capacity: number
 }
 
+/**
+ * How sendfile sees a tracee's descriptor as its input (readable, a
+ * regular file, its size and offset); null when there is no such descriptor.
+ */
+export declare function fileSource(pid: number, fd: number): FileSource | null
+
+/** What sendfile needs to know of its input before reading it. */
+export interface FileSource {
+  /** Opened for reading (not O_WRONLY). */
+  readable: boolean
+  /** A regular file: its bytes can be read at any offset, as a page cache's are. */
+  regular: boolean
+  size: number
+  /** The open file's offset; -1 where it has none (a pipe, a socket). */
+  position: number
+}
+
 /** Drops the pidfd cached for `pid` (call when the process is gone). */
 export declare function forgetProcess(pid: number): void
 
@@ -197,6 +214,12 @@ export declare function readCounter(fd: number): number
 export declare function readCStringInto(pid: number, addr: number, target: Buffer): number
 
 /**
+ * Fills `target` from a tracee's file at `position` without moving its
+ * offset; how many bytes came before the end of the file.
+ */
+export declare function readFileAt(pid: number, fd: number, position: number, target: Buffer): number
+
+/**
  * Fills `target` from the tracee's memory at `addr`; throws EFAULT naming
  * the first address that could not be read. The caller allocates: a Buffer
  * from Node's allocator fills several times faster than one the addon makes
@@ -254,6 +277,9 @@ export declare function sendHeldTo(fd: number, data: Buffer, port: number): void
  * returns the previous setting.
  */
 export declare function setFdNonblocking(pid: number, fd: number, nonblocking: boolean): boolean
+
+/** Sets the offset of the open file behind a tracee's descriptor. */
+export declare function setFileOffset(pid: number, fd: number, position: number): void
 
 /**
  * Preempts a tracee that runs `ms` milliseconds of wall time without any

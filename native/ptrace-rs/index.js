@@ -773,7 +773,7 @@ if (
   }
 }
 
-const { addressRandomizationDisabled, allowedCpus, answerNotification, bindHeldSocket, calibrationInstructionsPerIteration, closeCounter, closeHeld, closeListener, connectHeldSocket, continueNotification, countCalibrationInstructions, discardHeldInput, forgetProcess, forgetThread, getSignalInfo, holdFileLock, holdSocket, inspectFd, instructionCounterAvailable, interrupt, listenHeldSocket, makePipe, measureInstructionRate, measureStopCost, messageQueue, notificationsAvailable, openInstructionCounter, pinThisThread, posixMessageQueue, queueSignal, readCounter, readCStringInto, readMemoryInto, receiveHeld, restartSyscall, resume, semaphoreSet, sendHeld, sendHeldTo, setFdNonblocking, setPreemptQuantum, setReturnValue, setSignalInfo, setSyscall, setTimerTicks, signalProcess, signalThread, skipSyscall, skipSyscallAndResume, spawn, stackPointer, StopKind, takeListener, threadCpuTimeNs, waitForTraceeInput, waitHeldAcceptable, waitStop, writeMemory } = nativeBinding
+const { addressRandomizationDisabled, allowedCpus, answerNotification, bindHeldSocket, calibrationInstructionsPerIteration, closeCounter, closeHeld, closeListener, connectHeldSocket, continueNotification, countCalibrationInstructions, discardHeldInput, fileSource, forgetProcess, forgetThread, getSignalInfo, holdFileLock, holdSocket, inspectFd, instructionCounterAvailable, interrupt, listenHeldSocket, makePipe, measureInstructionRate, measureStopCost, messageQueue, notificationsAvailable, openInstructionCounter, pinThisThread, posixMessageQueue, queueSignal, readCounter, readCStringInto, readFileAt, readMemoryInto, receiveHeld, restartSyscall, resume, semaphoreSet, sendHeld, sendHeldTo, setFdNonblocking, setFileOffset, setPreemptQuantum, setReturnValue, setSignalInfo, setSyscall, setTimerTicks, signalProcess, signalThread, skipSyscall, skipSyscallAndResume, spawn, stackPointer, StopKind, takeListener, threadCpuTimeNs, waitForTraceeInput, waitHeldAcceptable, waitStop, writeMemory } = nativeBinding
 export { addressRandomizationDisabled }
 export { allowedCpus }
 export { answerNotification }
@@ -786,6 +786,7 @@ export { connectHeldSocket }
 export { continueNotification }
 export { countCalibrationInstructions }
 export { discardHeldInput }
+export { fileSource }
 export { forgetProcess }
 export { forgetThread }
 export { getSignalInfo }
@@ -806,6 +807,7 @@ export { posixMessageQueue }
 export { queueSignal }
 export { readCounter }
 export { readCStringInto }
+export { readFileAt }
 export { readMemoryInto }
 export { receiveHeld }
 export { restartSyscall }
@@ -814,6 +816,7 @@ export { semaphoreSet }
 export { sendHeld }
 export { sendHeldTo }
 export { setFdNonblocking }
+export { setFileOffset }
 export { setPreemptQuantum }
 export { setReturnValue }
 export { setSignalInfo }

@@ -6,7 +6,7 @@ import * as addon from '../../native/ptrace-rs/index.js';
  * `waitStop` writes into its output buffer.
  */
 export const ptrace = addon;
-export type { FdInfo, MessageQueue, PosixMessageQueue, SemaphoreSet } from '../../native/ptrace-rs/index.js';
+export type { FdInfo, FileSource, MessageQueue, PosixMessageQueue, SemaphoreSet } from '../../native/ptrace-rs/index.js';
 
 /** Kind codes returned by waitStop; out[0] is always the tid. */
 export const StopKind = {

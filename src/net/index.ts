@@ -5,7 +5,7 @@ export * from './dns.js';
 export { SocketError, fail, isError, type NetErrnoName } from './errors.js';
 export { INADDR_ANY, LOOPBACK, formatIpv4, isLoopback, parseIpv4 } from './ipv4.js';
 export { VirtualNetwork, type NetworkMode, type NetworkOptions } from './network.js';
-export { payloadOf, type Payload } from './payload.js';
+export { payloadAfter, payloadBytes, payloadOf, type Payload } from './payload.js';
 export { DEFAULT_BUFFER_SIZE } from './tcp-direction.js';
 export { EPHEMERAL_FIRST, EPHEMERAL_LAST, PortTable, TIME_WAIT_SECONDS, type PortBinding, type ReuseOptions } from './ports.js';
 export { Watchable, type Edges, type Readiness, type ReadinessListener } from './readiness.js';

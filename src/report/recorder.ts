@@ -82,7 +82,8 @@ interface OpenWait {
   readonly start: number;
 }
 
-const SENDS = ['write', 'writev', 'sendto', 'sendmsg', 'sendmmsg'];
+// sendfile's socket is its first argument too.
+const SENDS = ['write', 'writev', 'sendto', 'sendmsg', 'sendmmsg', 'sendfile'];
 const RECEIVES = ['read', 'readv', 'recvfrom', 'recvmsg', 'recvmmsg'];
 const DATA_SYSCALLS = new Map<number, 'sent' | 'received'>([
   ...SENDS.map((name) => [syscallNumber(name)!, 'sent'] as const),

@@ -70,6 +70,12 @@ const cases: Case[] = [
     network: true,
   },
   {
+    behaviour:
+      "sendfile into a TCP socket carries a file's bytes from an explicit offset (the file's own untouched) or from the file offset (moved), stops at the end of the file, blocks until a whole file went while a thread reads, takes what fits without blocking, and gives Linux's errno to each mistake",
+    argv: [appPath('sendfile_socket')],
+    network: true,
+  },
+  {
     behaviour: 'socket calls made with mistakes get the errno Linux gives, and a send whose buffer faults moves no bytes',
     argv: [appPath('socket_mistakes')],
     network: true,

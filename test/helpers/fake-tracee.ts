@@ -21,7 +21,7 @@ import type { Services, SyscallContext } from '../../src/mediator/syscalls/conte
 import { Dispatcher } from '../../src/mediator/syscalls/dispatcher.js';
 import type { Outcome } from '../../src/mediator/syscalls/outcome.js';
 import { SYSCALLS, syscallNumber } from '../../src/mediator/syscalls/table.js';
-import type { FdInfo, KernelFds } from '../../src/mediator/tracees/kernel-fds.js';
+import type { FdInfo, FileSource, KernelFds } from '../../src/mediator/tracees/kernel-fds.js';
 import type { KernelIpc, MessageQueue, PosixMessageQueue, SemaphoreSet } from '../../src/mediator/tracees/kernel-ipc.js';
 import type { DeliverableSignal } from '../../src/mediator/tracees/pending-signals.js';
 import { SignalActions } from '../../src/mediator/tracees/signal-actions.js';
@@ -144,8 +144,15 @@ export class FakeKernelIpc implements KernelIpc {
 }
 
 /** The descriptors the kernel would have, as a test sets them: fd → FdInfo, per process. */
+interface FakeFile {
+  bytes: Buffer;
+  position: number;
+  readable: boolean;
+}
+
 export class FakeKernelFds implements KernelFds {
   private readonly fds = new Map<string, FdInfo>();
+  private readonly files = new Map<string, FakeFile>();
 
   set(process: Process, fd: number, info: FdInfo): void {
     this.fds.set(`${process.pid}:${fd}`, info);
@@ -161,6 +168,35 @@ export class FakeKernelFds implements KernelFds {
     const previous = info.nonblocking;
     info.nonblocking = nonblocking;
     return previous;
+  }
+
+  /** A regular file behind `fd`, as sendfile reads it: its bytes and its offset. */
+  setFile(process: Process, fd: number, bytes: Buffer, position = 0, readable = true): void {
+    this.files.set(`${process.pid}:${fd}`, { bytes, position, readable });
+  }
+
+  fileOffset(process: Process, fd: number): number | undefined {
+    return this.files.get(`${process.pid}:${fd}`)?.position;
+  }
+
+  fileSource(process: Process, fd: number): FileSource | null {
+    const file = this.files.get(`${process.pid}:${fd}`);
+    if (file === undefined) return null;
+    return { readable: file.readable, regular: true, size: file.bytes.length, position: file.position };
+  }
+
+  readFileAt(process: Process, fd: number, position: number, target: Buffer): number {
+    return this.fileAt(process, fd).bytes.copy(target, 0, position, position + target.length);
+  }
+
+  setFileOffset(process: Process, fd: number, position: number): void {
+    this.fileAt(process, fd).position = position;
+  }
+
+  private fileAt(process: Process, fd: number): FakeFile {
+    const file = this.files.get(`${process.pid}:${fd}`);
+    if (file === undefined) throw new Error(`no file fd ${fd} in ${process.pid}`);
+    return file;
   }
 
   setTimerTicks(): void {}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EPHEMERAL_FIRST, type StreamSocket } from '../../src/net/index.js';
 import { Errno } from '../../src/mediator/abi/errno.js';
+import { TraceeFault } from '../../src/mediator/abi/tracee-memory.js';
 import {
   AF_INET,
   AF_INET6,
@@ -464,6 +465,52 @@ describe('blocking stream sends', () => {
     const second = pattern(100, 2);
     expect(client.call('sendto', clientFd, client.map(second), 100, 0, 0, 0)).toEqual({ kind: 'done', value: 100 });
     expect(drain(world, server, serverFd, 100)).toEqual(second);
+  });
+
+  /** sendfile's input: a regular file at this descriptor of the client. */
+  const FILE_FD = 7;
+
+  it('sendfile from an offset sends the file through a blocking wait, then moves *offset past what went, the file offset untouched', () => {
+    const { world, client, clientFd, server, serverFd } = connectedPair(SMALL_BUFFERS);
+    const file = pattern(PAYLOAD + 500, 3);
+    world.kernelFds.setFile(client.process, FILE_FD, file, 42);
+    const offset = client.map(Buffer.from([100, 0, 0, 0, 0, 0, 0, 0]));
+    let outcome = client.call('sendfile', clientFd, FILE_FD, offset, PAYLOAD);
+    const received: Buffer[] = [];
+    while (outcome.kind === 'blocked') {
+      received.push(drain(world, server, serverFd, client.thread.syscallState.sent! - Buffer.concat(received).length));
+      outcome = client.retry();
+    }
+    expect(outcome).toEqual({ kind: 'done', value: PAYLOAD });
+    received.push(drain(world, server, serverFd, PAYLOAD - Buffer.concat(received).length));
+    expect(Buffer.concat(received)).toEqual(file.subarray(100, 100 + PAYLOAD));
+    expect(Number(client.memory.read(offset, 8).readBigInt64LE(0))).toBe(100 + PAYLOAD);
+    expect(world.kernelFds.fileOffset(client.process, FILE_FD)).toBe(42);
+  });
+
+  it('a blocking sendfile interrupted by a signal returns the bytes it moved and moves the file offset by them only', () => {
+    const { world, client, clientFd, server, serverFd } = connectedPair(SMALL_BUFFERS);
+    const file = pattern(PAYLOAD, 4);
+    world.kernelFds.setFile(client.process, FILE_FD, file);
+    const outcome = client.call('sendfile', clientFd, FILE_FD, 0, PAYLOAD);
+    const moved = client.thread.syscallState.sent!;
+    expect(moved).toBeGreaterThan(0);
+    expect(moved).toBeLessThan(PAYLOAD);
+    expect(world.kernelFds.fileOffset(client.process, FILE_FD)).toBe(0);
+    expect(client.interrupted(outcome)).toEqual({ kind: 'done', value: moved });
+    expect(world.kernelFds.fileOffset(client.process, FILE_FD)).toBe(moved);
+    expect(drain(world, server, serverFd, moved)).toEqual(file.subarray(0, moved));
+  });
+
+  it('sendfile gives EBADF for an input not open for reading, ESPIPE for an offset on a file without one, a fault for an offset it cannot read', () => {
+    const { world, client, clientFd } = connectedPair(SMALL_BUFFERS);
+    world.kernelFds.setFile(client.process, FILE_FD, pattern(10, 5), 0, false);
+    expect(client.call('sendfile', clientFd, FILE_FD, 0, 10)).toEqual({ kind: 'errno', errno: Errno.EBADF });
+    expect(client.call('sendfile', clientFd, 99, 0, 10)).toEqual({ kind: 'errno', errno: Errno.EBADF });
+    world.kernelFds.setFile(client.process, FILE_FD, pattern(10, 5), -1);
+    expect(client.call('sendfile', clientFd, FILE_FD, client.map(8), 10)).toEqual({ kind: 'errno', errno: Errno.ESPIPE });
+    // The dispatcher makes a fault EFAULT; reading *offset comes before anything else.
+    expect(() => client.call('sendfile', clientFd, FILE_FD, FakeMemory.UNMAPPED, 10)).toThrow(TraceeFault);
   });
 
   it('a blocking send interrupted before any byte moved leaves the signal its default (EINTR or a restart)', () => {

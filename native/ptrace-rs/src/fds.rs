@@ -242,3 +242,71 @@ pub fn set_nonblocking(pid: i32, fd: i32, nonblocking: bool) -> Result<bool> {
   }
   Ok(flags & libc::O_NONBLOCK != 0)
 }
+
+/// What sendfile needs to know of its input before reading it.
+#[napi(object)]
+pub struct FileSource {
+  /// Opened for reading (not O_WRONLY).
+  pub readable: bool,
+  /// A regular file: its bytes can be read at any offset, as a page cache's are.
+  pub regular: bool,
+  pub size: f64,
+  /// The open file's offset; -1 where it has none (a pipe, a socket).
+  pub position: f64,
+}
+
+/// How sendfile would see the tracee's `fd`; `None` when there is no such descriptor.
+pub fn file_source(pid: i32, fd: i32) -> Result<Option<FileSource>> {
+  let Some(copy) = duplicate(pid, fd)? else {
+    return Ok(None);
+  };
+  let raw = copy.as_raw_fd();
+  let mut stat: libc::stat = unsafe { mem::zeroed() };
+  if unsafe { libc::fstat(raw, &mut stat) } < 0 {
+    return Err(errno_error(&format!("fstat(fd {fd} of {pid})"), last_errno()));
+  }
+  let flags = unsafe { libc::fcntl(raw, libc::F_GETFL) };
+  let position = unsafe { libc::lseek(raw, 0, libc::SEEK_CUR) };
+  Ok(Some(FileSource {
+    readable: flags >= 0 && flags & libc::O_ACCMODE != libc::O_WRONLY,
+    regular: stat.st_mode & libc::S_IFMT == libc::S_IFREG,
+    size: stat.st_size as f64,
+    position: if position < 0 { -1.0 } else { position as f64 },
+  }))
+}
+
+/// Fills `target` from the tracee's file `fd` at `position` (pread: the
+/// file's offset stays); how many bytes there were before the end.
+pub fn read_file_at(pid: i32, fd: i32, position: f64, target: &mut [u8]) -> Result<usize> {
+  let Some(copy) = duplicate(pid, fd)? else {
+    return Err(errno_error(&format!("pidfd_getfd({pid}, {fd})"), libc::EBADF));
+  };
+  let mut filled = 0;
+  while filled < target.len() {
+    let rest = &mut target[filled..];
+    let n = unsafe { libc::pread(copy.as_raw_fd(), rest.as_mut_ptr().cast(), rest.len(), position as libc::off_t + filled as libc::off_t) };
+    if n < 0 {
+      let errno = last_errno();
+      if errno == libc::EINTR {
+        continue;
+      }
+      return Err(errno_error(&format!("pread(fd {fd} of {pid})"), errno));
+    }
+    if n == 0 {
+      break;
+    }
+    filled += n as usize;
+  }
+  Ok(filled)
+}
+
+/// Moves the offset of the open file behind the tracee's `fd` (shared with its duplicates) to `position`.
+pub fn set_file_offset(pid: i32, fd: i32, position: f64) -> Result<()> {
+  let Some(copy) = duplicate(pid, fd)? else {
+    return Err(errno_error(&format!("pidfd_getfd({pid}, {fd})"), libc::EBADF));
+  };
+  if unsafe { libc::lseek(copy.as_raw_fd(), position as libc::off_t, libc::SEEK_SET) } < 0 {
+    return Err(errno_error(&format!("lseek(fd {fd} of {pid})"), last_errno()));
+  }
+  Ok(())
+}

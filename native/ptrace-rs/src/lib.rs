@@ -251,6 +251,26 @@ pub fn set_timer_ticks(pid: i32, fd: i32, ticks: f64, tag: f64) -> Result<()> {
   fds::set_timer_ticks(pid, fd, ticks, tag)
 }
 
+/// How sendfile sees a tracee's descriptor as its input (readable, a
+/// regular file, its size and offset); null when there is no such descriptor.
+#[napi]
+pub fn file_source(pid: i32, fd: i32) -> Result<Option<fds::FileSource>> {
+  fds::file_source(pid, fd)
+}
+
+/// Fills `target` from a tracee's file at `position` without moving its
+/// offset; how many bytes came before the end of the file.
+#[napi]
+pub fn read_file_at(pid: i32, fd: i32, position: f64, mut target: BufferSlice) -> Result<u32> {
+  fds::read_file_at(pid, fd, position, &mut target).map(|n| n as u32)
+}
+
+/// Sets the offset of the open file behind a tracee's descriptor.
+#[napi]
+pub fn set_file_offset(pid: i32, fd: i32, position: f64) -> Result<()> {
+  fds::set_file_offset(pid, fd, position)
+}
+
 /// Sets or clears O_NONBLOCK on the open file behind a tracee's descriptor;
 /// returns the previous setting.
 #[napi]

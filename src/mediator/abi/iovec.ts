@@ -76,12 +76,12 @@ export function gather(memory: TraceeMemory, vectors: readonly Iovec[]): Buffer 
   return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
 }
 
-/** The bytes of `vectors` from `offset` on, read from the tracee only as far as they are copied out. */
-export function traceePayload(memory: TraceeMemory, vectors: readonly Iovec[], offset = 0): Payload {
+/** The bytes of `vectors`, read from the tracee only as far as they are copied out. */
+export function traceePayload(memory: TraceeMemory, vectors: readonly Iovec[]): Payload {
   return {
-    length: totalLength(vectors) - offset,
+    length: totalLength(vectors),
     copy(target, from) {
-      let skip = offset + from;
+      let skip = from;
       let at = 0;
       for (const { base, length } of vectors) {
         if (at === target.length) return;

@@ -1,6 +1,6 @@
-import { isError, MAX_DATAGRAM, payloadOf, StreamSocket, type Endpoint, type SocketError } from '../../net/index.js';
+import { isError, MAX_DATAGRAM, payloadAfter, payloadBytes, payloadOf, StreamSocket, type Endpoint, type Payload, type SocketError } from '../../net/index.js';
 import { Errno } from '../abi/errno.js';
-import { gather, scatter, totalLength, traceePayload, type Iovec } from '../abi/iovec.js';
+import { scatter, totalLength, type Iovec } from '../abi/iovec.js';
 import { SIGPIPE } from '../abi/signal.js';
 import {
   MSG_DONTWAIT,
@@ -57,9 +57,13 @@ export function waitUnless(
 /** What a send with malformed control messages hands the connection: nothing, to learn whether it would refuse the send first. */
 const NOTHING = payloadOf(Buffer.alloc(0));
 
+/** How a send ends once it has moved `sent` bytes: sendfile moves its file offset too. */
+export type SendEnd = (sent: number) => Outcome;
+
 /**
- * Sends the payload at `vectors`; `to` is the destination's bytes as the
- * program gave them (streams ignore it, as Linux's TCP does). With
+ * Sends `payload` (the program's buffers, or a file for sendfile); `to` is
+ * the destination's bytes as the program gave them (streams ignore it, as
+ * Linux's TCP does). With
  * `controlFits` false (sendmsg's control messages are malformed) the
  * protocol fails the send with EINVAL where it reads them: UDP after the
  * destination, TCP once the connection is there. A blocking
@@ -67,43 +71,44 @@ const NOTHING = payloadOf(Buffer.alloc(0));
  * Linux; a non-blocking one takes what fits. A blocking send interrupted
  * by a signal once some bytes went returns their count, SA_RESTART or not,
  * as Linux does; the bytes it has moved are the call's own state, gone
- * with it.
+ * with it. Every count returned goes through `end`.
  */
 export function sendPayload(
   ctx: SyscallContext,
   file: OpenFile<SocketFile>,
-  vectors: readonly Iovec[],
+  payload: Payload,
   flags: number,
   to: Buffer | undefined,
   controlFits = true,
+  end: SendEnd = done,
 ): Outcome {
   const { socket, carrier } = file.object;
   if (!(socket instanceof StreamSocket)) {
     // udp_sendmsg's order: the length, urgent data, the address, a destination at all; only then the bytes are read.
-    if (totalLength(vectors) > MAX_DATAGRAM) return fail(Errno.EMSGSIZE);
+    if (payload.length > MAX_DATAGRAM) return fail(Errno.EMSGSIZE);
     if ((flags & MSG_OOB) !== 0) return fail(Errno.EOPNOTSUPP);
     const destination = to === undefined ? undefined : decodeUdpDestination(to);
     if (isError(destination)) return errnoOf(destination);
     if (destination === undefined && socket.remote === undefined) return fail(Errno.EDESTADDRREQ);
     if (!controlFits) return fail(Errno.EINVAL);
-    const sent = carrier.sendTo(gather(ctx.memory, vectors), destination);
-    return isError(sent) ? errnoOf(sent) : done(sent);
+    const sent = carrier.sendTo(payloadBytes(payload), destination);
+    return isError(sent) ? errnoOf(sent) : end(sent);
   }
   if ((flags & MSG_FASTOPEN) !== 0) {
     const refused = fastOpen(ctx, file, socket, flags, to);
     if (refused !== undefined) return refused;
   }
-  const total = totalLength(vectors);
+  const total = payload.length;
   const already = ctx.state.sent ?? 0;
   // Even a send of nothing asks the connection: tcp_sendmsg reports a socket not connected (EPIPE) or an error for it too.
-  const accepted = carrier.send(controlFits ? traceePayload(ctx.memory, vectors, already) : NOTHING, (flags & MSG_MORE) !== 0);
+  const accepted = carrier.send(controlFits ? payloadAfter(payload, already) : NOTHING, (flags & MSG_MORE) !== 0);
   if (isError(accepted)) {
     if (accepted.code === 'EAGAIN') {
-      if (already > 0) return done(already);
+      if (already > 0) return end(already);
       return waitUnless(ctx, file, flags, () => socket.readiness().writable, 'room to send');
     }
     if (accepted.code === 'EPIPE' && (flags & MSG_NOSIGNAL) === 0) ctx.services.signals.toThread(ctx.thread, SIGPIPE);
-    return already > 0 ? done(already) : errnoOf(accepted);
+    return already > 0 ? end(already) : errnoOf(accepted);
   }
   if (!controlFits) return fail(Errno.EINVAL);
   const sent = already + accepted;
@@ -117,10 +122,10 @@ export function sendPayload(
       watch: [],
       sources: () => [socket],
       onSignal: 'restartable',
-      onInterrupt: () => (sent > 0 ? done(sent) : undefined),
+      onInterrupt: () => (sent > 0 ? end(sent) : undefined),
     });
   }
-  return done(sent);
+  return end(sent);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { POLLHUP, POLLIN, POLLNVAL, POLLOUT } from '../abi/poll.js';
-import { ptrace, type FdInfo } from '../native.js';
+import { ptrace, type FdInfo, type FileSource } from '../native.js';
 import { pendingSignals } from './pending-signals.js';
 import type { Process } from './tracees.js';
 
@@ -12,7 +12,7 @@ import type { Process } from './tracees.js';
  * call, which no exit stop follows to rewrite it). Regular files, directories and block devices never
  * block; a terminal is the user's, and waiting on it in the kernel is allowed.
  */
-export type { FdInfo };
+export type { FdInfo, FileSource };
 
 export interface KernelFds {
   /** What `fd` of `process` is, and whether it is ready; null when it has no such descriptor. */
@@ -32,6 +32,12 @@ export interface KernelFds {
    * so only this tells one timerfd from another.
    */
   timerfdTag(process: Process, fd: number): number | undefined;
+  /** How sendfile sees `fd` as its input (readable, a regular file, size, offset); null when there is no such descriptor. */
+  fileSource(process: Process, fd: number): FileSource | null;
+  /** Fills `target` from the file behind `fd` at `position`, its offset unmoved; how many bytes there were before its end. */
+  readFileAt(process: Process, fd: number, position: number, target: Buffer): number;
+  /** Moves the offset of the open file behind `fd` (shared with its duplicates). */
+  setFileOffset(process: Process, fd: number, position: number): void;
   /** How many descriptors the process's table holds room for now (FDSize): select looks at no more. */
   tableSize(process: Process): number;
   /** The process's soft RLIMIT_NOFILE: poll takes no more descriptors than this. */
@@ -51,6 +57,9 @@ export const kernelFds: KernelFds = {
   },
   setNonblocking: (process, fd, nonblocking) => ptrace.setFdNonblocking(process.liveTid, fd, nonblocking),
   setTimerTicks: (process, fd, ticks, tag) => ptrace.setTimerTicks(process.liveTid, fd, ticks, tag),
+  fileSource: (process, fd) => ptrace.fileSource(process.liveTid, fd),
+  readFileAt: (process, fd, position, target) => ptrace.readFileAt(process.liveTid, fd, position, target),
+  setFileOffset: (process, fd, position) => ptrace.setFileOffset(process.liveTid, fd, position),
   timerfdTag(process, fd) {
     let info: string;
     try {

@@ -1,9 +1,10 @@
 import { Errno } from '../../abi/errno.js';
-import { gather, importBuffer, importIovecs, totalLength, type Iovec } from '../../abi/iovec.js';
+import { gather, importBuffer, importIovecs, totalLength, traceePayload, type Iovec } from '../../abi/iovec.js';
 import { POLLIN, POLLOUT } from '../../abi/poll.js';
 import { syscallNumbers } from '../../abi/syscall-numbers.js';
 import { TraceeFault, asInt } from '../../abi/tracee-memory.js';
 import { receivePayload, sendPayload, socketFileAt } from '../../sockets/payloads.js';
+import { sendFileToSocket } from '../../sockets/sendfile.js';
 import { canBlock, readyEvents } from '../../tracees/kernel-fds.js';
 import type { FamilyTable, SyscallContext } from '../context.js';
 import { nonblockingFor, reading, waitFor, writing } from '../kernel-io.js';
@@ -19,7 +20,7 @@ import { isRandomDevice, randomBytesInto } from '../random-bytes.js';
  * is ready.
  */
 
-const [READV, WRITEV] = syscallNumbers('readv', 'writev');
+const [READV, WRITEV, SENDFILE] = syscallNumbers('readv', 'writev', 'sendfile');
 
 /** The call's buffers as the kernel takes them: one for read and write, an iovec array for readv and writev. */
 function buffers(ctx: SyscallContext, vectored: number): Iovec[] | { errno: number } {
@@ -68,22 +69,29 @@ function write(ctx: SyscallContext): Outcome {
   if (!Array.isArray(vectors)) return fail(vectors.errno);
   // writev of nothing returns 0 before the file is asked (vfs_writev); write of nothing goes on to the socket, which may refuse it.
   if (ctx.sysno === WRITEV && totalLength(vectors) === 0) return done(0);
-  if (file !== undefined) return sendPayload(ctx, file, vectors, 0, undefined);
+  if (file !== undefined) return sendPayload(ctx, file, traceePayload(ctx.memory, vectors), 0, undefined);
   // Simterpose's own output pipe: take the bytes here, whole, so output never blocks.
   const data = gather(ctx.memory, vectors);
   output!(ctx.process, data);
   return done(data.length);
 }
 
-/** splice, tee, sendfile, copy_file_range: both ends must be ready, and the output end is written as write() is. */
+/**
+ * splice, tee, sendfile, copy_file_range: both ends must be ready, and the
+ * output end is written as write() is. sendfile into a virtual socket sends
+ * the file's bytes (see sendFileToSocket).
+ */
 const transferring =
   (input: number, output: number) =>
   (ctx: SyscallContext): Outcome => {
     const kernelFds = ctx.services.kernelFds;
     const source = asInt(ctx.args[input]!);
     const sink = asInt(ctx.args[output]!);
-    // Virtual sockets have no kernel pages to splice: programs fall back to read and write.
-    if (ctx.process.fds.get(source) !== undefined || ctx.process.fds.get(sink) !== undefined) return fail(Errno.EINVAL);
+    const sinkSocket = socketFileAt(ctx, sink);
+    const virtualSource = ctx.process.fds.get(source) !== undefined;
+    if (ctx.sysno === SENDFILE && sinkSocket !== undefined && !virtualSource) return sendFileToSocket(ctx, sinkSocket, source, ctx.args[2]!, ctx.args[3]!);
+    // The other calls have no kernel pages of a virtual socket to splice: programs fall back to read and write.
+    if (virtualSource || ctx.process.fds.get(sink) !== undefined) return fail(Errno.EINVAL);
     const sourceInfo = kernelFds.inspect(ctx.process, source);
     if (canBlock(sourceInfo) && readyEvents(sourceInfo, POLLIN) === 0) return waitFor(ctx, source, POLLIN);
     const sinkInfo = kernelFds.inspect(ctx.process, sink);
@@ -103,6 +111,6 @@ export const ioSyscalls: FamilyTable = {
   pwrite64: { level: 'native', note: 'files only: never blocks' },
   splice: { blocks: true, level: 'mediated', handler: transferring(0, 2), note: NOTE },
   tee: { blocks: true, level: 'mediated', handler: transferring(0, 1), note: NOTE },
-  sendfile: { blocks: true, level: 'mediated', handler: transferring(1, 0), note: NOTE },
+  sendfile: { blocks: true, level: 'mediated', handler: transferring(1, 0), note: `${NOTE}; into a virtual socket, a regular file's bytes are sent` },
   copy_file_range: { blocks: true, level: 'mediated', handler: transferring(0, 2), note: NOTE },
 };

@@ -52,7 +52,7 @@ import {
   moveAddressToUser,
 } from '../../abi/socket.js';
 import { asInt, readI32, writeI32 } from '../../abi/tracee-memory.js';
-import { importBuffer } from '../../abi/iovec.js';
+import { importBuffer, traceePayload } from '../../abi/iovec.js';
 import { controlTooLong } from '../control-length.js';
 import { getRefusal, knownGetLevel, optionSize, readsIntFirst, setRefusal, setRefusalByName } from '../socket-option-rules.js';
 import { errnoOf, receivePayload, sendPayload, socketFileAt, waitUnless } from '../../sockets/payloads.js';
@@ -328,7 +328,7 @@ function sendto(ctx: SyscallContext): Outcome {
   if (!Array.isArray(vectors)) return fail(vectors.errno);
   const to = readDestination(ctx.memory, address, asInt(addressLength));
   if (isError(to)) return errnoOf(to);
-  return sendPayload(ctx, file, vectors, asInt(flagsArg), to);
+  return sendPayload(ctx, file, traceePayload(ctx.memory, vectors), asInt(flagsArg), to);
 }
 
 function sendmsg(ctx: SyscallContext): Outcome {
@@ -340,7 +340,7 @@ function sendmsg(ctx: SyscallContext): Outcome {
   // ____sys_sendmsg copies the control data in before the protocol runs (ENOBUFS, EFAULT); the protocol reads the messages (sendPayload).
   if (controlLength > 0 && controlTooLong(controlLength)) return fail(Errno.ENOBUFS);
   const controlFits = controlLength === 0 || controlMessagesFit(ctx.memory.read(control, controlLength));
-  return sendPayload(ctx, file, header.vectors, asInt(ctx.args[2]!), header.destination, controlFits);
+  return sendPayload(ctx, file, traceePayload(ctx.memory, header.vectors), asInt(ctx.args[2]!), header.destination, controlFits);
 }
 
 /** The most messages sendmmsg takes in one call (UIO_MAXIOV). */
@@ -357,7 +357,7 @@ function sendmmsg(ctx: SyscallContext): Outcome {
     const entry = mmsghdrAt(vector, sent);
     const header = readMsghdr(ctx.memory, entry, true);
     if ('errno' in header) return sent > 0 ? done(sent) : fail(header.errno);
-    const outcome = sendPayload(ctx, file, header.vectors, asInt(flagsArg) | MSG_DONTWAIT, header.destination);
+    const outcome = sendPayload(ctx, file, traceePayload(ctx.memory, header.vectors), asInt(flagsArg) | MSG_DONTWAIT, header.destination);
     if (outcome.kind !== 'done') {
       if (sent > 0) return done(sent);
       const wouldBlock = outcome.kind === 'errno' && outcome.errno === Errno.EAGAIN && !file.nonblocking;
