@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, test } from 'vitest';
@@ -8,8 +9,8 @@ import { loadSimulation } from '../../src/sim/index.js';
 import { runNative, shellStatus, type RunResult } from '../helpers/apps.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
-// Unmodified programs from Debian talking across simulated hosts: a web
-// server and curl, iperf3, redis. Each runs from a deployment written into a
+// Unmodified programs from Debian talking across simulated hosts: web
+// servers (python3's, nginx) and curl or ab, iperf3, redis. Each runs from a deployment written into a
 // temporary folder, under --cpu-model none so that only the network costs
 // virtual time. A test whose programs are not installed is skipped, saying
 // which are missing (.ci/run installs them all).
@@ -40,6 +41,8 @@ function testWith(programs: string[], name: string, body: () => Promise<void>, t
 interface Actor {
   host: string;
   startTime: number;
+  /** When SimGrid kills it (a server that never exits by itself). */
+  killTime?: number;
   argv: string[];
 }
 
@@ -52,9 +55,9 @@ function escapeXml(text: string): string {
 function writeDeployment(name: string, actors: Actor[]): string {
   const folder = mkdtempSync(join(workDir, `${name}-`));
   const body = actors
-    .map(({ host, startTime, argv: [program, ...args] }) =>
+    .map(({ host, startTime, killTime, argv: [program, ...args] }) =>
       [
-        `  <actor host="${host}" function="${escapeXml(program!)}" start_time="${startTime}">`,
+        `  <actor host="${host}" function="${escapeXml(program!)}" start_time="${startTime}"${killTime === undefined ? '' : ` kill_time="${killTime}"`}>`,
         ...args.map((arg) => `    <argument value="${escapeXml(arg)}"/>`),
         '  </actor>',
       ].join('\n'),
@@ -103,6 +106,26 @@ function explain(result: RunResult): string {
 }
 
 /** Serves one request with python3's http.server, from the folder given, then exits. */
+/**
+ * nginx as Debian configures it where it matters here: a master process and
+ * two workers, sendfile and tcp_nopush on; its files under `folder`.
+ */
+function nginxConfig(folder: string, port: number): string {
+  return [
+    'worker_processes 2;',
+    `pid ${folder}/nginx.pid;`,
+    `error_log ${folder}/error.log;`,
+    'events { worker_connections 768; }',
+    'http {',
+    '  sendfile on;',
+    '  tcp_nopush on;',
+    `  access_log ${folder}/access.log;`,
+    ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((kind) => `  ${kind}_temp_path ${folder}/${kind};`),
+    `  server { listen ${port}; root ${folder}/site; }`,
+    '}',
+  ].join('\n');
+}
+
 const SERVE_ONE_REQUEST = [
   'import functools, http.server, sys',
   'handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[2])',
@@ -149,6 +172,39 @@ for (const mode of NETWORK_MODES) {
         expect(report.end.sum_received.seconds).toBeGreaterThan(1.9);
       },
     );
+
+    testWith(['nginx', 'ab', 'curl'], 'nginx (master, two workers, sendfile) on bob serves a file to curl and ab on alice at the rate of the link', async () => {
+      const folder = mkdtempSync(join(workDir, 'nginx-'));
+      const site = join(folder, 'site');
+      mkdirSync(site);
+      // Run as root, nginx's workers serve files as nobody: the way to the site must be open to all.
+      for (const path of [workDir, folder]) chmodSync(path, 0o755);
+      const file = randomBytes(200_000);
+      writeFileSync(join(site, 'file.bin'), file);
+      writeFileSync(join(folder, 'nginx.conf'), nginxConfig(folder, 8080));
+      const requests = 50;
+      const deployment = writeDeployment('nginx', [
+        { host: 'bob', startTime: 0, killTime: 10, argv: ['nginx', '-e', `${folder}/error.log`, '-c', `${folder}/nginx.conf`, '-g', 'daemon off;'] },
+        {
+          host: 'alice',
+          startTime: 1,
+          argv: ['sh', '-c', `curl -sS -o got.bin http://bob:8080/file.bin && ab -n ${requests} -c 4 http://bob:8080/file.bin`],
+        },
+      ]);
+      const result = await runDeployment(HUNDRED_MBIT, deployment, mode, folder);
+      expect(shellStatus(result), explain(result)).toBe(0);
+      const got = readFileSync(join(folder, 'got.bin'));
+      expect(got.equals(file), `${got.length} bytes, first difference at ${got.findIndex((byte, i) => byte !== file[i])}\n${explain(result)}`).toBe(true);
+      const report = linesOfHost(result.stdout, 'alice').join('\n');
+      expect(report).toMatch(new RegExp(`Complete requests:\\s+${requests}\\n`));
+      expect(report).toMatch(/Failed requests:\s+0\n/);
+      // The bodies alone, at the link's payload rate, bound ab's time from below; headers, handshakes and slow start add little.
+      const seconds = Number(/Time taken for tests:\s+([\d.]+) seconds/.exec(report)?.[1]);
+      const payloadRate = ((await longTransferRate(HUNDRED_MBIT, 'bob', 'alice')) * MSS) / wireBytes(MSS) / 8;
+      const bodiesTime = (requests * file.length) / payloadRate;
+      expect(seconds, report).toBeGreaterThanOrEqual(bodiesTime);
+      expect(seconds, report).toBeLessThan(bodiesTime * 1.25);
+    });
 
     testWith(['redis-server', 'redis-benchmark', 'redis-cli'], 'redis-benchmark completes its SETs and GETs against redis-server on another host', async () => {
       const deployment = writeDeployment('redis', [
