@@ -214,6 +214,12 @@ export declare function readCounter(fd: number): number
 export declare function readCStringInto(pid: number, addr: number, target: Buffer): number
 
 /**
+ * The directory entries (struct linux_dirent64, up to `max` bytes) that
+ * getdents64 on a tracee's descriptor gives now; its position moves past them.
+ */
+export declare function readDirectory(pid: number, fd: number, max: number): Buffer
+
+/**
  * Fills `target` from a tracee's file at `position` without moving its
  * offset; how many bytes came before the end of the file.
  */

@@ -58,3 +58,32 @@ describe("/proc/uptime, sysinfo, CLOCK_BOOTTIME, /proc/stat's btime and start ti
     expect(lines.at(-2)).toBe('uptime 1000.10, boot time 946683800, started at 1000.00');
   });
 });
+
+describe('listing /proc and /proc/PID/task shows the host, not the machine', () => {
+  test("natively, /proc lists more processes than the program's own and its thread's ids are the kernel's", async () => {
+    const lines = expectSuccess(await runNative([appPath('proc_listing')]));
+    const [pid, child] = line(lines, 'pids')!.split(' ').slice(1);
+    const listed = line(lines, '/proc')!.split(' ').slice(1);
+    expect(listed).toContain(pid);
+    expect(listed).toContain(child);
+    expect(listed.length).toBeGreaterThan(2);
+    expect(line(lines, '/proc/self/task')).toBe(`/proc/self/task: ${line(lines, 'tids')!.slice('tids: '.length)}`);
+    expect(line(lines, 'room for no entry')).toBe('room for no entry: 22');
+  });
+
+  for (const runOptions of [FREE_CPU, [...FREE_CPU, '--no-notify-syscalls']]) {
+    const how = runOptions.length === FREE_CPU.length ? 'under simterpose' : `under simterpose ${runOptions.slice(FREE_CPU.length).join(' ')}`;
+    test(`${how}, getdents64 lists the host's processes and the caller's threads by virtual ids alone, whatever the buffer's room; none is EINVAL`, async () => {
+      const lines = expectSuccess(await runSimterpose([appPath('proc_listing')], { runOptions }));
+      expect(lines.slice(0, -1)).toEqual([
+        'pids: 1000 1001',
+        'tids: 1000 1002',
+        '/proc: 1000 1001',
+        '/proc, an entry a call: 1000 1001',
+        '/proc/self/task: 1000 1002',
+        '/proc/self/task, an entry a call: 1000 1002',
+        'room for no entry: 22',
+      ]);
+    });
+  }
+});

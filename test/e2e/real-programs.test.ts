@@ -173,38 +173,42 @@ for (const mode of NETWORK_MODES) {
       },
     );
 
-    testWith(['nginx', 'ab', 'curl'], 'nginx (master, two workers, sendfile) on bob serves a file to curl and ab on alice at the rate of the link', async () => {
-      const folder = mkdtempSync(join(workDir, 'nginx-'));
-      const site = join(folder, 'site');
-      mkdirSync(site);
-      // Run as root, nginx's workers serve files as nobody: the way to the site must be open to all.
-      for (const path of [workDir, folder]) chmodSync(path, 0o755);
-      const file = randomBytes(200_000);
-      writeFileSync(join(site, 'file.bin'), file);
-      writeFileSync(join(folder, 'nginx.conf'), nginxConfig(folder, 8080));
-      const requests = 50;
-      const deployment = writeDeployment('nginx', [
-        { host: 'bob', startTime: 0, killTime: 10, argv: ['nginx', '-e', `${folder}/error.log`, '-c', `${folder}/nginx.conf`, '-g', 'daemon off;'] },
-        {
-          host: 'alice',
-          startTime: 1,
-          argv: ['sh', '-c', `curl -sS -o got.bin http://bob:8080/file.bin && ab -n ${requests} -c 4 http://bob:8080/file.bin`],
-        },
-      ]);
-      const result = await runDeployment(HUNDRED_MBIT, deployment, mode, folder);
-      expect(shellStatus(result), explain(result)).toBe(0);
-      const got = readFileSync(join(folder, 'got.bin'));
-      expect(got.equals(file), `${got.length} bytes, first difference at ${got.findIndex((byte, i) => byte !== file[i])}\n${explain(result)}`).toBe(true);
-      const report = linesOfHost(result.stdout, 'alice').join('\n');
-      expect(report).toMatch(new RegExp(`Complete requests:\\s+${requests}\\n`));
-      expect(report).toMatch(/Failed requests:\s+0\n/);
-      // The bodies alone, at the link's payload rate, bound ab's time from below; headers, handshakes and slow start add little.
-      const seconds = Number(/Time taken for tests:\s+([\d.]+) seconds/.exec(report)?.[1]);
-      const payloadRate = ((await longTransferRate(HUNDRED_MBIT, 'bob', 'alice')) * MSS) / wireBytes(MSS) / 8;
-      const bodiesTime = (requests * file.length) / payloadRate;
-      expect(seconds, report).toBeGreaterThanOrEqual(bodiesTime);
-      expect(seconds, report).toBeLessThan(bodiesTime * 1.25);
-    });
+    testWith(
+      ['nginx', 'ab', 'curl'],
+      'nginx (master, two workers, sendfile) on bob serves a file to curl and ab on alice at the rate of the link',
+      async () => {
+        const folder = mkdtempSync(join(workDir, 'nginx-'));
+        const site = join(folder, 'site');
+        mkdirSync(site);
+        // Run as root, nginx's workers serve files as nobody: the way to the site must be open to all.
+        for (const path of [workDir, folder]) chmodSync(path, 0o755);
+        const file = randomBytes(200_000);
+        writeFileSync(join(site, 'file.bin'), file);
+        writeFileSync(join(folder, 'nginx.conf'), nginxConfig(folder, 8080));
+        const requests = 50;
+        const deployment = writeDeployment('nginx', [
+          { host: 'bob', startTime: 0, killTime: 10, argv: ['nginx', '-e', `${folder}/error.log`, '-c', `${folder}/nginx.conf`, '-g', 'daemon off;'] },
+          {
+            host: 'alice',
+            startTime: 1,
+            argv: ['sh', '-c', `curl -sS -o got.bin http://bob:8080/file.bin && ab -n ${requests} -c 4 http://bob:8080/file.bin`],
+          },
+        ]);
+        const result = await runDeployment(HUNDRED_MBIT, deployment, mode, folder);
+        expect(shellStatus(result), explain(result)).toBe(0);
+        const got = readFileSync(join(folder, 'got.bin'));
+        expect(got.equals(file), `${got.length} bytes, first difference at ${got.findIndex((byte, i) => byte !== file[i])}\n${explain(result)}`).toBe(true);
+        const report = linesOfHost(result.stdout, 'alice').join('\n');
+        expect(report).toMatch(new RegExp(`Complete requests:\\s+${requests}\\n`));
+        expect(report).toMatch(/Failed requests:\s+0\n/);
+        // The bodies alone, at the link's payload rate, bound ab's time from below; headers, handshakes and slow start add little.
+        const seconds = Number(/Time taken for tests:\s+([\d.]+) seconds/.exec(report)?.[1]);
+        const payloadRate = ((await longTransferRate(HUNDRED_MBIT, 'bob', 'alice')) * MSS) / wireBytes(MSS) / 8;
+        const bodiesTime = (requests * file.length) / payloadRate;
+        expect(seconds, report).toBeGreaterThanOrEqual(bodiesTime);
+        expect(seconds, report).toBeLessThan(bodiesTime * 1.25);
+      },
+    );
 
     testWith(['redis-server', 'redis-benchmark', 'redis-cli'], 'redis-benchmark completes its SETs and GETs against redis-server on another host', async () => {
       const deployment = writeDeployment('redis', [

@@ -1,3 +1,4 @@
+import { Errno } from '../../src/mediator/abi/errno.js';
 import { expect } from 'vitest';
 import { ManualTransport, VirtualNetwork } from '../../src/net/index.js';
 import { AF_INET } from '../../src/mediator/abi/socket.js';
@@ -197,6 +198,15 @@ export class FakeKernelFds implements KernelFds {
     const file = this.files.get(`${process.pid}:${fd}`);
     if (file === undefined) throw new Error(`no file fd ${fd} in ${process.pid}`);
     return file;
+  }
+
+  readDirectory(): Buffer | { errno: number } {
+    return { errno: Errno.ENOTDIR };
+  }
+
+  /** No descriptor here is a directory of /proc: getdents64 is the kernel's. */
+  linkOf(): string | undefined {
+    return undefined;
   }
 
   setTimerTicks(): void {}

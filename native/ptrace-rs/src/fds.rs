@@ -310,3 +310,19 @@ pub fn set_file_offset(pid: i32, fd: i32, position: f64) -> Result<()> {
   }
   Ok(())
 }
+
+/// Up to `max` bytes of the directory entries (struct linux_dirent64) that
+/// getdents64 on the tracee's `fd` would give now, moving its position past
+/// them as that call would.
+pub fn read_directory(pid: i32, fd: i32, max: u32) -> Result<Vec<u8>> {
+  let Some(copy) = duplicate(pid, fd)? else {
+    return Err(errno_error(&format!("pidfd_getfd({pid}, {fd})"), libc::EBADF));
+  };
+  let mut entries = vec![0u8; max as usize];
+  let n = unsafe { libc::syscall(libc::SYS_getdents64, copy.as_raw_fd(), entries.as_mut_ptr(), entries.len()) };
+  if n < 0 {
+    return Err(errno_error(&format!("getdents64(fd {fd} of {pid})"), last_errno()));
+  }
+  entries.truncate(n as usize);
+  Ok(entries)
+}

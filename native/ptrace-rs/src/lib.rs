@@ -265,6 +265,13 @@ pub fn read_file_at(pid: i32, fd: i32, position: f64, mut target: BufferSlice) -
   fds::read_file_at(pid, fd, position, &mut target).map(|n| n as u32)
 }
 
+/// The directory entries (struct linux_dirent64, up to `max` bytes) that
+/// getdents64 on a tracee's descriptor gives now; its position moves past them.
+#[napi]
+pub fn read_directory(pid: i32, fd: i32, max: u32) -> Result<Buffer> {
+  fds::read_directory(pid, fd, max).map(Buffer::from)
+}
+
 /// Sets the offset of the open file behind a tracee's descriptor.
 #[napi]
 pub fn set_file_offset(pid: i32, fd: i32, position: f64) -> Result<()> {

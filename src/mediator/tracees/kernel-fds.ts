@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
+import { Errno } from '../abi/errno.js';
 import { POLLHUP, POLLIN, POLLNVAL, POLLOUT } from '../abi/poll.js';
 import { ptrace, type FdInfo, type FileSource } from '../native.js';
 import { pendingSignals } from './pending-signals.js';
@@ -38,6 +39,13 @@ export interface KernelFds {
   readFileAt(process: Process, fd: number, position: number, target: Buffer): number;
   /** Moves the offset of the open file behind `fd` (shared with its duplicates). */
   setFileOffset(process: Process, fd: number, position: number): void;
+  /**
+   * The entries getdents64 on `fd` gives now (up to `max` bytes of struct
+   * linux_dirent64), its position moved past them; or the errno it fails with.
+   */
+  readDirectory(process: Process, fd: number, max: number): Buffer | { errno: number };
+  /** What the descriptor's magic link in /proc/PID/fd names (a path, or `pipe:[N]`...); undefined when there is no such descriptor. */
+  linkOf(process: Process, fd: number): string | undefined;
   /** How many descriptors the process's table holds room for now (FDSize): select looks at no more. */
   tableSize(process: Process): number;
   /** The process's soft RLIMIT_NOFILE: poll takes no more descriptors than this. */
@@ -60,6 +68,22 @@ export const kernelFds: KernelFds = {
   fileSource: (process, fd) => ptrace.fileSource(process.liveTid, fd),
   readFileAt: (process, fd, position, target) => ptrace.readFileAt(process.liveTid, fd, position, target),
   setFileOffset: (process, fd, position) => ptrace.setFileOffset(process.liveTid, fd, position),
+  readDirectory(process, fd, max) {
+    try {
+      return ptrace.readDirectory(process.liveTid, fd, max);
+    } catch (error) {
+      const errno = Errno[(error as { code?: string }).code ?? ''];
+      if (errno === undefined) throw error;
+      return { errno };
+    }
+  },
+  linkOf(process, fd) {
+    try {
+      return readlinkSync(`/proc/${process.liveTid}/fd/${fd}`);
+    } catch {
+      return undefined;
+    }
+  },
   timerfdTag(process, fd) {
     let info: string;
     try {

@@ -8,6 +8,7 @@ import { type ProcessView, uptimeFile, virtualStat, virtualStatus } from '../../
 import type { FamilyTable, SyscallContext } from '../context.js';
 import { NATIVE, fail, instead, type Outcome } from '../outcome.js';
 import { virtualId } from '../pid-arguments.js';
+import { listDirectory } from '../proc-listings.js';
 import { HOST_PATHS, procNames, procOpen } from '../proc-paths.js';
 
 /**
@@ -17,7 +18,7 @@ import { HOST_PATHS, procNames, procOpen } from '../proc-paths.js';
  * its host's uptime (host/proc-files.ts). For those, the path argument is
  * pointed at a file generated for the host, for that one call. Paths into
  * /proc/PID take virtual pids and reach only the host's tracees
- * (proc-paths.ts).
+ * (proc-paths.ts), and listing /proc shows them alone (proc-listings.ts).
  * Every open pays one stop, one read of its path and one stat.
  */
 
@@ -130,6 +131,11 @@ const NOTE =
   "runs in the kernel; /proc/cpuinfo, /proc/stat and /sys/devices/system/cpu/{online,possible,present} open files describing the host's cores, /etc/hosts and /etc/hostname files naming the platform's hosts, /proc/uptime the host's uptime; /proc/PID takes the host's virtual pids (ENOENT for any other process), and its status and stat show them";
 
 export const fileOpenSyscalls: FamilyTable = {
+  getdents64: {
+    level: 'mediated',
+    handler: listDirectory,
+    note: "/proc and /proc/PID/task list the host's tracees by their virtual ids, and no other process; other directories are listed by the kernel",
+  },
   open: { level: 'mediated', handler: opening(0, 1), note: NOTE },
   openat: { level: 'mediated', handler: opening(1, 2), note: NOTE },
   openat2: { level: 'mediated', handler: opening(1, 'open_how'), note: NOTE },
