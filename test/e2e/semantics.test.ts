@@ -76,6 +76,11 @@ const cases: Case[] = [
     network: true,
   },
   {
+    behaviour: "another process's descriptor reopens through /proc/PID/fd/N, for a file unlinked since and for a memfd, and both processes see the same bytes",
+    argv: [appPath('proc_fd_reopen')],
+    network: false,
+  },
+  {
     behaviour: 'socket calls made with mistakes get the errno Linux gives, and a send whose buffer faults moves no bytes',
     argv: [appPath('socket_mistakes')],
     network: true,

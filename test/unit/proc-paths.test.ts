@@ -101,7 +101,12 @@ describe('paths into /proc take virtual pids and reach only the host', () => {
 
   it('O_NOFOLLOW keeps the last link as it is; a link to a socket is not followed further', () => {
     expect(open('/proc/1000/exe', { followLast: false })).toEqual(followed('/proc/5000/exe', true, { id: 5000, file: 'exe' }));
-    expect(open('/proc/1000/exe')).toEqual(followed('/usr/bin/app', true));
     expect(open('/proc/self/fd/3')).toEqual(followed('/proc/5000/fd/3', false, { id: 5000, file: 'fd/3' }));
+  });
+
+  it("a process's last link to a file outside /proc is the kernel's to follow: its text may name no file (deleted since, a memfd)", () => {
+    expect(open('/proc/1000/exe')).toEqual(followed('/proc/5000/exe', true, { id: 5000, file: 'exe' }));
+    const links = { '/proc/5000/fd/9': '/dev/shm/segment (deleted)' };
+    expect(open('/proc/1000/fd/9', { links })).toEqual(followed('/proc/5000/fd/9', true, { id: 5000, file: 'fd/9' }));
   });
 });

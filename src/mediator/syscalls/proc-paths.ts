@@ -195,6 +195,8 @@ export function procOpen(names: ProcNames, view: PathView, dirfd: number | 'cwd'
     const kernels = underProc && NUMBER.test(resolved[1] ?? '');
     // One to a socket, a pipe, an anonymous inode: nothing more to follow.
     if (kernels && !link.startsWith('/')) break;
+    // The last, to a file outside /proc: the kernel follows it to the file itself, which its text may not name (a file deleted since, a memfd).
+    if (kernels && todo.length === 0 && !namesProc(link)) break;
     resolved.pop();
     if (link.startsWith('/')) resolved = [];
     todo.push(...pending(link, !kernels));
