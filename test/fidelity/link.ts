@@ -5,6 +5,7 @@
 // default), with nothing remembered between connections.
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import type { Profile } from './config.js';
 import { LINK_EMULATOR } from './programs.js';
@@ -53,6 +54,7 @@ export class Link {
   /** Sets the namespaces up and starts the relay between them. */
   static async start(profile: Profile): Promise<Link> {
     removeStaleNamespaces();
+    allowCubic();
     const taps: Record<Side, string> = {
       server: `${NAME_PREFIX}${process.pid}s`,
       client: `${NAME_PREFIX}${process.pid}c`,
@@ -168,6 +170,21 @@ function ip(...args: string[]): void {
 }
 
 /** Namespaces left by a suite run that was killed (its pid is gone). */
+const ALLOWED_CONGESTION_CONTROL = '/proc/sys/net/ipv4/tcp_allowed_congestion_control';
+
+/**
+ * A namespace may only pick a congestion control the machine allows, and
+ * some machines allow only their default (bbr, reno): the reference runs
+ * Linux's default, CUBIC, so it is added to the list where the kernel has
+ * it. The list only permits; no socket of the machine changes.
+ */
+function allowCubic(): void {
+  const allowed = readFileSync(ALLOWED_CONGESTION_CONTROL, 'utf8').trim().split(/\s+/);
+  const available = readFileSync('/proc/sys/net/ipv4/tcp_available_congestion_control', 'utf8').trim().split(/\s+/);
+  if (allowed.includes('cubic') || !available.includes('cubic')) return;
+  writeFileSync(ALLOWED_CONGESTION_CONTROL, [...allowed, 'cubic'].join(' '));
+}
+
 function removeStaleNamespaces(): void {
   const listing = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
   for (const line of listing.split('\n')) {
