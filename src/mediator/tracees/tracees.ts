@@ -125,7 +125,8 @@ export class Process {
     readonly vpid: number,
     public parent: Process | undefined,
     public command: string,
-    readonly host: string,
+    /** The simulated host it runs on; changed only by a remote launch (see remote-launch.ts). */
+    public host: string,
     public signalActions: SignalActions,
     /** The virtual date it was created at (its start time in /proc/PID/stat). */
     readonly startedAt: number,
@@ -173,6 +174,16 @@ export class TraceeTable {
     process.threads.set(tid, thread);
     this.threads.set(tid, thread);
     return thread;
+  }
+
+  /**
+   * `process` runs on `host` from now on. It keeps its pid, which names it
+   * on its former host too (its parent there waits for it by that pid); on
+   * `host` the pid names it as well, unless a process there holds it.
+   */
+  moveProcess(process: Process, host: string): void {
+    process.host = host;
+    this.pids.alias(host, process.vpid, process.pid);
   }
 
   removeThread(thread: Thread): void {

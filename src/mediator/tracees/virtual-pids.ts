@@ -19,13 +19,20 @@ export class VirtualPids {
   private readonly realByVirtual = new Map<string, number>();
   private readonly sendersBySignal = new Map<string, number>();
 
-  /** The next id of `host`'s namespace, now naming real tid `real`. */
+  /** The next free id of `host`'s namespace, now naming real tid `real`. */
   allocate(host: string, real: number): number {
-    const id = this.nextByHost.get(host) ?? FIRST_VIRTUAL_PID;
+    let id = this.nextByHost.get(host) ?? FIRST_VIRTUAL_PID;
+    while (this.realByVirtual.has(`${host}/${id}`)) id++;
     this.nextByHost.set(host, id + 1);
     this.virtualByReal.set(real, id);
     this.realByVirtual.set(`${host}/${id}`, real);
     return id;
+  }
+
+  /** `virtual`, an id of another namespace, names real `real` in `host`'s too, unless it is taken there. */
+  alias(host: string, virtual: number, real: number): void {
+    const key = `${host}/${virtual}`;
+    if (!this.realByVirtual.has(key)) this.realByVirtual.set(key, real);
   }
 
   /** Simterpose sends a tracee's group signals itself: the receiver must be told who asked. */

@@ -30,6 +30,7 @@ import type { ChildReport, Process } from '../../tracees/tracees.js';
 import type { FamilyTable, SyscallContext } from '../context.js';
 import { NATIVE, blocked, done, fail, instead, native, type Outcome } from '../outcome.js';
 import { isRefused, kernelPid, virtualId, virtualResult } from '../pid-arguments.js';
+import { remoteLaunch } from '../remote-launch.js';
 import { OUTSIDE_PID } from '../../tracees/virtual-pids.js';
 import { clone3Refusal, cloneRefusal } from './namespaces.js';
 
@@ -119,7 +120,8 @@ function ptrace(ctx: SyscallContext): Outcome {
 }
 
 /** Trapped only so that the mediator knows an exec is under way: in a multi-threaded process it kills the other threads (see Lifecycle). */
-const exec = (): Outcome => NATIVE;
+/** An exec runs in the kernel, unless it is simterpose-remote's: then the command runs on its host. */
+const exec = (ctx: SyscallContext): Outcome => remoteLaunch(ctx) ?? NATIVE;
 
 function exitGroup({ process }: SyscallContext): Outcome {
   process.groupExiting = true;
