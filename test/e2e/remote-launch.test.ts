@@ -35,10 +35,12 @@ describe('simterpose-remote', () => {
       'EOF',
       'echo "status $?"',
       'simterpose-remote nowhere true; echo "status $?"',
+      // Scripts that call ssh reach it through a link of that name.
+      `ln -s ${REMOTE} ${workDir}/ssh && ${workDir}/ssh bob hostname`,
     ].join('\n');
     const result = await runSimterpose(['/bin/sh', '-c', script], { runOptions: FREE_CPU, env: { PATH } });
-    const [aliceName, aliceBoot, bobName, bobBoot, bobRead, status, unknownStatus] = result.stdout.trimEnd().split('\n');
-    expect([aliceName, bobName, bobRead, status, unknownStatus]).toEqual(['alice', 'bob', 'bob read from alice', 'status 3', 'status 255']);
+    const [aliceName, aliceBoot, bobName, bobBoot, bobRead, status, unknownStatus, throughSsh] = result.stdout.trimEnd().split('\n');
+    expect([aliceName, bobName, bobRead, status, unknownStatus, throughSsh]).toEqual(['alice', 'bob', 'bob read from alice', 'status 3', 'status 255', 'bob']);
     expect(bobBoot).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(bobBoot).not.toBe(aliceBoot);
     expect(result.stderr).toContain("simterpose-remote: cannot run 'nowhere true'");

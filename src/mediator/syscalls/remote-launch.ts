@@ -16,7 +16,8 @@ import { instead, type Outcome } from './outcome.js';
  */
 
 const SCRIPT = fileURLToPath(new URL('../../../bin/simterpose-remote', import.meta.url));
-const SCRIPT_NAME = basename(SCRIPT);
+/** The names it is execed by: its own, and ssh's where a link so named points to it (for scripts that call ssh). */
+const NAMES: ReadonlySet<string> = new Set([basename(SCRIPT), 'ssh']);
 let scriptPath: string | undefined;
 
 /** ssh's options that take a value (`-o OPTION`, `-p PORT`...), as its manual lists them. */
@@ -47,7 +48,7 @@ export function parseRemoteCommand(args: readonly string[]): { host: string; com
 export function remoteLaunch(ctx: SyscallContext): Outcome | undefined {
   const [pathAddress, argvAddress, envp] = ctx.args as [number, number, number];
   const path = ctx.memory.cString(pathAddress, 4096);
-  if (basename(path) !== SCRIPT_NAME || !isScript(ctx, path)) return undefined;
+  if (!NAMES.has(basename(path)) || !isScript(ctx, path)) return undefined;
   const args: string[] = [];
   for (let i = 1; i < MAX_ARGUMENTS; i++) {
     const pointer = readPointer(ctx.memory, argvAddress, i);
