@@ -42,9 +42,7 @@ if (['install', 'ci'].includes(process.env.npm_command)) {
   } else {
     const error = await addonLoadError();
     if (error !== undefined) {
-      console.error(
-        `simterpose: building the addon (native/ptrace-rs) needs Rust's cargo on PATH, and no prebuilt addon package fits this machine: ${error.message}`,
-      );
+      console.error(`simterpose: building the addon (native/ptrace-rs) needs Rust's cargo on PATH, and no prebuilt addon package fits this machine`);
       process.exit(1);
     }
     console.error('simterpose: no cargo on PATH: the prebuilt addon package stands in for a build of native/ptrace-rs');
