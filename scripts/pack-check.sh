@@ -77,11 +77,18 @@ step "npx simterpose run node_modules/simterpose/platforms/two-hosts.xml -- /bin
 output=$(cd "$project" && PATH=$path npx simterpose run node_modules/simterpose/platforms/two-hosts.xml --quiet -- /bin/echo hi)
 [ "$output" = hi ] || fail "simterpose run printed '$output' instead of 'hi'"
 
-step "without a fitting prebuilt addon, simterpose says how to build one"
+step "the walkthrough from the installed package's folder: curl against python3's http.server"
+output=$(cd "$installed" && PATH=$path "$project/node_modules/.bin/simterpose" run platforms/two-hosts.xml examples/web/deployment.xml --quiet 2>"$work/walkthrough.err") ||
+  fail "the walkthrough failed: $output $(cat "$work/walkthrough.err")"
+grep -qxF "[alice 1000] <p>Hello from bob, a simulated host.</p>" <<<"$output" || fail "the walkthrough printed: $output"
+
+step "without a fitting prebuilt addon, the CLI and the library say how to build one"
 mv "$project/node_modules/simterpose-linux-x64-gnu" "$work/prebuilt-aside"
+expected="no prebuilt addon fits this machine (linux-x64): build it from the sources the package ships, with Rust 1.88 or later: node $installed/scripts/build-addon.js"
 hint=$(cd "$project" && PATH=$path npx simterpose --version 2>&1) && fail "simterpose ran without its addon"
-grep -qF "no prebuilt addon fits this machine (linux-x64): build it from the sources the package ships, with Rust 1.88 or later: node $installed/scripts/build-addon.js" <<<"$hint" ||
-  fail "simterpose without its addon said: $hint"
+[ "$hint" = "simterpose: $expected" ] || fail "simterpose without its addon said: $hint"
+hint=$(cd "$project" && PATH=$path node --input-type=module -e "import('simterpose').then(() => console.log('loaded'), (error) => console.log(error.message))")
+[ "$hint" = "$expected" ] || fail "import('simterpose') without its addon said: $hint"
 mv "$work/prebuilt-aside" "$project/node_modules/simterpose-linux-x64-gnu"
 
 step "a vitest test calling runExperiment from 'simterpose'"
