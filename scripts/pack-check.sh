@@ -2,8 +2,10 @@
 # Proves the package installs and runs as a user gets it: packs simterpose and
 # its prebuilt addon package (npm/linux-x64-gnu) with npm pack, checks what the
 # main tarball holds, installs both into an empty project on a PATH without
-# cargo or rustc, then runs `npx simterpose run` on a platform of the installed
-# package and a vitest test that imports runExperiment from 'simterpose'.
+# cargo or rustc, then runs there `npx simterpose run` on a platform of the
+# installed package, the walkthrough's deployment (python3 and curl), the
+# CLI and the library without the prebuilt package (they must say how to
+# build the addon), and a vitest test that imports runExperiment from 'simterpose'.
 #
 # It packs what is built: run `npm install` (or `npm run build`) first.
 # Usage: scripts/pack-check.sh [DIR]   keeps the two tarballs in DIR (default: thrown away)
