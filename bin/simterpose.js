@@ -1,6 +1,4 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli.js';
-
 // A reader that stops early (`simterpose run --help | head`) is no error of ours.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (error) => {
@@ -9,4 +7,13 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-process.exitCode = await main(process.argv);
+let cli;
+try {
+  cli = await import('../dist/cli.js');
+} catch (error) {
+  // No addon loads on this machine: one line saying how to build one (src/mediator/native.ts), not a stack trace.
+  if (error?.name !== 'AddonMissingError') throw error;
+  process.stderr.write(`simterpose: ${error.message}\n`);
+  process.exit(1);
+}
+process.exitCode = await cli.main(process.argv);
