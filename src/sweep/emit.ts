@@ -26,6 +26,8 @@ if [ -f ${EXPERIMENT_FILES.report} ] && ! grep -q '"end": "interrupted"' ${EXPER
   exit 0
 fi
 mapfile -d '' args < ${EXPERIMENT_FILES.args}
+# Where it ran, in the scheduler's log: the run takes one of the CPUs the task may use.
+echo "$folder on $(hostname), $(grep Cpus_allowed_list /proc/self/status)"
 exec "\${simterpose[@]}" "\${args[@]}" > ${EXPERIMENT_FILES.stdout} 2> ${EXPERIMENT_FILES.stderr}
 `;
 }
