@@ -71,8 +71,10 @@ export async function runLocally(experiments: readonly PreparedExperiment[], opt
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
       summary.ran++;
       const end = finishedEnd(experiment.folder);
-      const outcome = end === undefined ? `no report (status ${status})` : end === 'completed' || end === 'stop-time' ? `${end}, status ${status}` : end;
-      if (end === undefined || !RUN_THROUGH.has(end)) summary.failed.push({ name: experiment.name, why: outcome });
+      let outcome: string;
+      if (end !== undefined) outcome = RUN_THROUGH.has(end) ? `${end}, status ${status}` : end;
+      else outcome = summary.interrupted ? 'interrupted' : `no report (status ${status})`;
+      if (!summary.interrupted && (end === undefined || !RUN_THROUGH.has(end))) summary.failed.push({ name: experiment.name, why: outcome });
       const done = summary.skipped + summary.ran;
       options.progress.write(`[${done}/${experiments.length}] ${experiment.name} ${outcome} in ${seconds} s (${describePoint(experiment)})\n`);
     }
@@ -95,6 +97,8 @@ function runOne(experiment: PreparedExperiment, cpu: string, running: Set<ChildP
     const child = spawn(process.execPath, [SIMTERPOSE_SCRIPT, command!, '--cpu', cpu, ...rest], {
       cwd: experiment.folder,
       stdio: ['ignore', stdout, stderr],
+      // Its own process group: Ctrl-C reaches the sweep alone, which stops each run once (SIGTERM), as a run expects.
+      detached: true,
     });
     running.add(child);
     let finished = false;

@@ -1,8 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runNative } from '../helpers/apps.js';
+import { isLive, liveDescendants, startSimterpose, waitFor } from '../helpers/cli-process.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 import { readReport } from '../helpers/report-schema.js';
 
@@ -85,6 +86,28 @@ describe('simterpose sweep, run locally, then collect', () => {
     expect(again.stderr).toMatch(/\[6\/6\] exp-0003 completed, status 0 in [\d.]+ s \(bandwidth=20MBps latency=5ms size=2000000 seed=0\)/);
   }, 90_000);
 
+  it('stops its runs at Ctrl-C, leaving no process behind, and a second sweep finishes what the first left', async () => {
+    const folder = join(mkdtempSync(join(tmpdir(), 'sweep-interrupted-')), 'runs');
+    const sweep = startSimterpose(['sweep', TRANSFER_SWEEP, '--out', folder, '--jobs', '2']);
+    // Both workers' runs have started their programs.
+    const started = await waitFor(() => {
+      const descendants = liveDescendants(sweep.pid);
+      return descendants.length >= 4 ? descendants : undefined;
+    });
+    sweep.child.kill('SIGINT');
+    const result = await sweep.finished;
+    expect(result.status).toBe(130);
+    expect(result.stderr).toContain('simterpose: sweep interrupted by SIGINT: run it again to finish it\n');
+    expect(started.filter(isLive)).toEqual([]);
+    const reports = () => Array.from({ length: 6 }, (_, i) => join(folder, `exp-000${i}`, 'report.json')).filter((file) => existsSync(file));
+    const unfinished = reports().filter((file) => readReport(file).end === 'interrupted');
+    expect(unfinished.length).toBeGreaterThan(0);
+
+    const again = await simterpose(['sweep', TRANSFER_SWEEP, '--out', folder, '--jobs', '2'], 60_000);
+    expect(again.status).toBe(0);
+    expect(reports().map((file) => readReport(file).end)).toEqual(Array(6).fill('completed'));
+  }, 90_000);
+
   it('tells a bad sweep file in one line, with status 2, before running anything', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'sweep-bad-'));
     const file = join(folder, 'bad.yaml');
@@ -108,6 +131,40 @@ describe('simterpose sweep, run locally, then collect', () => {
       `simterpose: cannot execute '${join(folder, 'missing-program')}': no such file\n`,
     );
   });
+});
+
+describe("the README's example sweep (examples/sweep)", () => {
+  const example = join(REPO_ROOT, 'examples/sweep/transfer.yaml');
+
+  it('is the file the README shows, without its comments', () => {
+    const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+    const shown = /```yaml\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf('### Sweeps')))![1];
+    const file = readFileSync(example, 'utf8')
+      .split('\n')
+      .filter((line) => !line.startsWith('#'))
+      .join('\n');
+    expect(shown).toBe(file);
+  });
+
+  it("runs its 12 experiments, and each transfer takes what the link's bandwidth gives the size", async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'sweep-example-')), 'transfer-out');
+    const sweep = await simterpose(['sweep', example, '--out', out, '--jobs', '2'], 180_000);
+    expect(sweep.status).toBe(0);
+    expect((await simterpose(['collect', out])).status).toBe(0);
+    const rows = readCsv(join(out, 'results.csv'));
+    expect(rows).toHaveLength(12);
+    const bandwidths: Record<string, number> = { '10MBps': 10e6, '50MBps': 50e6, '125MBps': 125e6 };
+    for (const row of rows) {
+      const size = Number(row['size']);
+      expect(Number(row['host.bob.bytes_received'])).toBe(size);
+      const stdout = readFileSync(join(out, row['experiment']!, 'stdout'), 'utf8');
+      const [, received, seconds] = /\[bob \d+\] received (\d+) bytes in ([\d.]+) s/.exec(stdout)!;
+      expect(Number(received)).toBe(size);
+      const floor = size / bandwidths[row['bandwidth']!]!;
+      expect(Number(seconds)).toBeGreaterThan(floor);
+      expect(Number(seconds)).toBeLessThan(floor * 1.2 + 0.005);
+    }
+  }, 240_000);
 });
 
 describe('simterpose sweep --emit', () => {
