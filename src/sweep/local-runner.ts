@@ -52,7 +52,7 @@ export async function runLocally(experiments: readonly PreparedExperiment[], opt
   const jobs = Math.max(1, Math.min(options.jobs, pending.length));
   const cpus = allowedCpus();
   options.progress.write(
-    `sweep: ${experiments.length} experiments, ${summary.skipped} with a report already, ${pending.length} to run on ${jobs} worker${jobs === 1 ? '' : 's'}\n`,
+    `sweep: ${experiments.length} experiment${experiments.length === 1 ? '' : 's'}, ${summary.skipped} with a report already, ${pending.length} to run on ${jobs} worker${jobs === 1 ? '' : 's'}\n`,
   );
   const running = new Set<ChildProcess>();
   const stop = (): void => {

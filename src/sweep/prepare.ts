@@ -4,6 +4,7 @@ import { UserError } from '../errors.js';
 import { loadSimulationFromString } from '../sim/index.js';
 import { parseDeploymentText } from '../sim/deployment.js';
 import { checkPlaceholders, expandGrid, substitute, type Experiment } from './expand.js';
+import { checkRunWords } from './run-words.js';
 import type { SweepSpec } from './sweep-file.js';
 import { applyChanges, startTags, type AttributeChange, type StartTag } from './xml-edit.js';
 
@@ -61,9 +62,9 @@ export async function prepareSweep(spec: SweepSpec, out: string): Promise<Prepar
   const deployment = spec.deployment === undefined ? undefined : readDeployment(spec.deployment);
   checkPlaceholders(spec, deployment?.arguments.map((tag) => tag.attributes.get('value')!.value) ?? []);
 
-  mkdirSync(out, { recursive: true });
+  // Everything is checked before any folder is written: a mistake leaves nothing to clear up.
   const checked = new Map<string, Promise<void>>();
-  const prepared: PreparedExperiment[] = [];
+  const planned: { experiment: Experiment; platform: string; deployment: string | undefined; run: string[] }[] = [];
   for (const experiment of expandGrid(spec)) {
     const changes: AttributeChange[] = [];
     for (const [name, value] of Object.entries(experiment.values)) {
@@ -74,9 +75,12 @@ export async function prepareSweep(spec: SweepSpec, out: string): Promise<Prepar
     const key = `${platform}\0${deploymentText ?? ''}`;
     if (!checked.has(key)) checked.set(key, checkInputs(platform, deploymentText, experiment, spec));
     await checked.get(key);
-    prepared.push(writeExperiment(out, experiment, spec, platform, deploymentText));
+    const run = runWords(experiment, spec, deploymentText !== undefined);
+    checkRunWords(run, `${spec.file}: options of ${experiment.name}`);
+    planned.push({ experiment, platform, deployment: deploymentText, run });
   }
-  return prepared;
+  mkdirSync(out, { recursive: true });
+  return planned.map((plan) => writeExperiment(out, plan.experiment, plan.run, plan.platform, plan.deployment));
 }
 
 function readInput(file: string, what: string): string {
@@ -153,14 +157,14 @@ async function checkInputs(platform: string, deployment: string | undefined, exp
   }
 }
 
-function writeExperiment(out: string, experiment: Experiment, spec: SweepSpec, platform: string, deployment: string | undefined): PreparedExperiment {
+function writeExperiment(out: string, experiment: Experiment, run: string[], platform: string, deployment: string | undefined): PreparedExperiment {
   const folder = join(out, experiment.name);
   const params: ExperimentParams = {
     experiment: experiment.name,
     index: experiment.index,
     parameters: experiment.values,
     seed: experiment.seed,
-    run: runWords(experiment, spec, deployment !== undefined),
+    run,
   };
   const paramsText = `${JSON.stringify(params, null, 2)}\n`;
   const paramsFile = join(folder, EXPERIMENT_FILES.params);

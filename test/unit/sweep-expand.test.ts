@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -168,6 +168,16 @@ describe('preparing a sweep', () => {
       '',
     ]);
     expect(JSON.parse(readFileSync(join(out, 'exp-0001', 'params.json'), 'utf8'))).toMatchObject({ experiment: 'exp-0001', parameters: { speed: '3Gf' } });
+  });
+
+  it('reads the options as simterpose run does, and writes nothing when they are wrong', async () => {
+    const withOptions = (options: string[]) =>
+      checkSweep({ platform: 'p.xml', command: ['/bin/true'], options, parameters: { stop: [1, 'soon'] } }, join(folder, 's.yaml'));
+    const out = join(folder, 'bad-options');
+    await expect(prepareSweep(withOptions(['--stop-tme', '{stop}']), out)).rejects.toThrow(`options of exp-0000: unknown option '--stop-tme'`);
+    await expect(prepareSweep(withOptions(['--stop-time', '{stop}']), out)).rejects.toThrow(`options of exp-0001: 'soon' is not a number`);
+    await expect(prepareSweep(withOptions(['--seed', '3']), out)).rejects.toThrow('options: --seed is the sweep');
+    expect(existsSync(out)).toBe(false);
   });
 
   it('refuses an id the platform lacks, a value SimGrid refuses, and a folder of another sweep', async () => {
