@@ -16,7 +16,7 @@ A sweep file (YAML) names a platform, a deployment or a command, the
 parameters to vary and the seeds; paths are relative to the sweep file:
 
   platform: ../platforms/two-hosts.xml
-  command: [./net_transfer, send, bob, "5003", "{size}"]   # or deployment: d.xml
+  command: [./client, bob, "{size}"]    # or deployment: d.xml
   options: [--stop-time, "60"]          # more simterpose run options, for every experiment
   parameters:
     bandwidth: { element: wire, attribute: bandwidth, values: [10MBps, 100MBps] }
