@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { loadSimulationFromString } from '../sim/index.js';
@@ -64,7 +64,7 @@ export async function prepareSweep(spec: SweepSpec, out: string): Promise<Prepar
 
   // Everything is checked before any folder is written: a mistake leaves nothing to clear up.
   const checked = new Map<string, Promise<void>>();
-  const planned: { experiment: Experiment; platform: string; deployment: string | undefined; run: string[] }[] = [];
+  const planned: { experiment: Experiment; platform: string; deployment: string | undefined; params: ExperimentParams }[] = [];
   for (const experiment of expandGrid(spec)) {
     const changes: AttributeChange[] = [];
     for (const [name, value] of Object.entries(experiment.values)) {
@@ -77,10 +77,15 @@ export async function prepareSweep(spec: SweepSpec, out: string): Promise<Prepar
     await checked.get(key);
     const run = runWords(experiment, spec, deploymentText !== undefined);
     checkRunWords(run, `${spec.file}: options of ${experiment.name}`);
-    planned.push({ experiment, platform, deployment: deploymentText, run });
+    const params = { experiment: experiment.name, index: experiment.index, parameters: experiment.values, seed: experiment.seed, run };
+    planned.push({ experiment, platform, deployment: deploymentText, params });
   }
+  checkFolderIsOurs(
+    out,
+    planned.map((plan) => plan.params),
+  );
   mkdirSync(out, { recursive: true });
-  return planned.map((plan) => writeExperiment(out, plan.experiment, plan.run, plan.platform, plan.deployment));
+  return planned.map((plan) => writeExperiment(out, plan.experiment, plan.params, plan.platform, plan.deployment));
 }
 
 function readInput(file: string, what: string): string {
@@ -157,26 +162,34 @@ async function checkInputs(platform: string, deployment: string | undefined, exp
   }
 }
 
-function writeExperiment(out: string, experiment: Experiment, run: string[], platform: string, deployment: string | undefined): PreparedExperiment {
-  const folder = join(out, experiment.name);
-  const params: ExperimentParams = {
-    experiment: experiment.name,
-    index: experiment.index,
-    parameters: experiment.values,
-    seed: experiment.seed,
-    run,
-  };
-  const paramsText = `${JSON.stringify(params, null, 2)}\n`;
-  const paramsFile = join(folder, EXPERIMENT_FILES.params);
-  if (existsSync(paramsFile) && readFileSync(paramsFile, 'utf8') !== paramsText) {
-    throw new UserError(`${folder} holds an experiment of another sweep (its params.json differs)`, 'give the sweep a new output folder, or remove that one');
+function paramsText(params: ExperimentParams): string {
+  return `${JSON.stringify(params, null, 2)}\n`;
+}
+
+/** Refuses a sweep folder that holds experiments of another sweep: a different params.json, or one this grid does not have. */
+function checkFolderIsOurs(out: string, params: readonly ExperimentParams[]): void {
+  if (!existsSync(out)) return;
+  const ours = new Map(params.map((p) => [p.experiment, p]));
+  const hint = 'give the sweep a new output folder, or remove that one';
+  for (const entry of readdirSync(out, { withFileTypes: true })) {
+    const file = join(out, entry.name, EXPERIMENT_FILES.params);
+    if (!entry.isDirectory() || !entry.name.startsWith('exp-') || !existsSync(file)) continue;
+    const mine = ours.get(entry.name);
+    if (mine === undefined) throw new UserError(`${join(out, entry.name)} holds an experiment of another sweep (this one has no ${entry.name})`, hint);
+    if (readFileSync(file, 'utf8') !== paramsText(mine))
+      throw new UserError(`${join(out, entry.name)} holds an experiment of another sweep (its params.json differs)`, hint);
   }
+}
+
+/** Writes an experiment's folder, unless it holds a report already: that one is done. */
+function writeExperiment(out: string, experiment: Experiment, params: ExperimentParams, platform: string, deployment: string | undefined): PreparedExperiment {
+  const folder = join(out, experiment.name);
   mkdirSync(folder, { recursive: true });
   if (!existsSync(join(folder, EXPERIMENT_FILES.report))) {
     writeFileSync(join(folder, EXPERIMENT_FILES.platform), platform);
     if (deployment !== undefined) writeFileSync(join(folder, EXPERIMENT_FILES.deployment), deployment);
     writeFileSync(join(folder, EXPERIMENT_FILES.args), params.run.map((word) => `${word}\0`).join(''));
-    writeFileSync(paramsFile, paramsText);
+    writeFileSync(join(folder, EXPERIMENT_FILES.params), paramsText(params));
   }
   return { ...experiment, folder, params };
 }

@@ -190,7 +190,11 @@ describe('preparing a sweep', () => {
     await expect(prepareSweep(spec({ bw: { element: 'l', attribute: 'bandwith', values: ['1MBps'] } }), join(folder, 'o3'))).rejects.toThrow(/bandwith/);
     await prepareSweep(spec({ bw: { element: 'l', attribute: 'bandwidth', values: ['1MBps'] } }), join(folder, 'o4'));
     await expect(prepareSweep(spec({ bw: { element: 'l', attribute: 'bandwidth', values: ['2MBps'] } }), join(folder, 'o4'))).rejects.toThrow(
-      'holds an experiment of another sweep',
+      'holds an experiment of another sweep (its params.json differs)',
+    );
+    await prepareSweep(spec({ bw: { element: 'l', attribute: 'bandwidth', values: ['1MBps', '2MBps'] } }), join(folder, 'o5'));
+    await expect(prepareSweep(spec({ bw: { element: 'l', attribute: 'bandwidth', values: ['1MBps'] } }), join(folder, 'o5'))).rejects.toThrow(
+      'holds an experiment of another sweep (this one has no exp-0001)',
     );
   });
 });
