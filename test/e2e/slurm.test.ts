@@ -25,19 +25,25 @@ describe.skipIf(unavailable !== undefined)(
       await cluster?.stop();
     }, 60_000);
 
-    it('runs a 20-experiment array, one task per experiment on a CPU of its own, whose results collect gathers', async () => {
+    /** Submits a batch script (its #SBATCH options overridden by `options`) and waits until its job has left the queue; its id. */
+    async function submitAndWait(script: string, options: string[] = []): Promise<string> {
+      const job = cluster.command(['sbatch', '--parsable', ...options, script]).trim();
+      const deadline = Date.now() + 240_000;
+      while (cluster.command(['squeue', '-h', '-j', job]).trim() !== '') {
+        expect(Date.now(), `job ${job} still queued or running after 4 minutes`).toBeLessThan(deadline);
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+      return job;
+    }
+
+    it('runs a 20-experiment array, one task per experiment on a CPU of its own, whose results collect gathers; submitted again, it runs none', async () => {
       const out = join(mkdtempSync(join(tmpdir(), 'sweep-slurm-')), 'runs');
       const emit = await runNative([process.execPath, CLI, 'sweep', '--emit', 'slurm', SWEEP, '--out', out]);
       expect(emit.status).toBe(0);
       const script = emit.stdout.trim();
       expect(existsSync(join(out, 'exp-0019', 'run.args'))).toBe(true);
 
-      const job = cluster.command(['sbatch', '--parsable', script]).trim();
-      const deadline = Date.now() + 240_000;
-      while (cluster.command(['squeue', '-h', '-j', job]).trim() !== '') {
-        expect(Date.now(), `job ${job} still queued or running after 4 minutes`).toBeLessThan(deadline);
-        await new Promise((resolve) => setTimeout(resolve, 1000));
-      }
+      const job = await submitAndWait(script);
       // Slurm's own account of the array: every task completed, with status 0.
       const tasks = cluster
         .command(['scontrol', '-o', 'show', 'job', job])
@@ -67,6 +73,12 @@ describe.skipIf(unavailable !== undefined)(
         // At least the platform's link time for the megabyte.
         expect(row['process.bob.1000.end'] as number).toBeGreaterThan(1_000_000 / bandwidths[row['bandwidth'] as string]!);
       }
+      // Submitted again (its first four tasks, to spare the scheduler's time), the array finds their experiments done and runs none.
+      const again = await submitAndWait(script, ['--array=0-3']);
+      for (let i = 0; i < 4; i++) {
+        expect(readFileSync(join(out, `slurm-${again}_${i}.out`), 'utf8')).toBe(`${join(out, `exp-${String(i).padStart(4, '0')}`)} already has its report\n`);
+      }
+
       // Halving the bandwidth lengthens the transfer, at each latency and seed.
       const at = (bandwidth: string, latency: string, seed: number) =>
         rows.find((r) => r['bandwidth'] === bandwidth && r['latency'] === latency && r['seed'] === seed)!['process.bob.1000.end'] as number;
