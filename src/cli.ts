@@ -6,6 +6,8 @@ import { registerSyscalls } from './commands/syscalls.js';
 import { registerPlatform } from './commands/platform.js';
 import { registerCalibrate } from './commands/calibrate.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerSweep } from './commands/sweep.js';
+import { registerCollect } from './commands/collect.js';
 import { simterposeVersion } from './version.js';
 
 /** Builds the command tree; each command lives in src/commands and only wires options to the library. */
@@ -20,6 +22,8 @@ export function buildProgram(programArgv: () => string[] = () => [], commandLine
   registerSyscalls(program);
   registerCalibrate(program);
   registerDoctor(program);
+  registerSweep(program);
+  registerCollect(program);
   return program;
 }
 
