@@ -26,6 +26,7 @@ import {
 import { syscallNumber } from '../../src/mediator/abi/syscall-numbers.js';
 import { FakeMemory, FakeWorld, openSocket, sockaddrIn, waitOf, type FakeTracee, type WorldOptions } from '../helpers/fake-tracee.js';
 import { SocketFile } from '../../src/mediator/sockets/socket-file.js';
+import type { Outcome } from '../../src/mediator/syscalls/outcome.js';
 
 const SOCK_RAW = 3;
 const CLIENT_ADDRESS = '10.0.0.1';
@@ -430,15 +431,9 @@ describe('blocking stream sends', () => {
     return Buffer.concat(pieces);
   }
 
-  const pattern = (length: number, seed: number): Buffer => Buffer.from(Array.from({ length }, (_, i) => (i * 7 + seed) & 0xff));
-
-  it('a blocking send larger than the buffers waits with what fitted handed over, and its retries finish the rest', () => {
-    const { world, client, clientFd, server, serverFd } = connectedPair(SMALL_BUFFERS);
-    const payload = pattern(PAYLOAD, 1);
-    let outcome = client.call('sendto', clientFd, client.map(payload), PAYLOAD, 0, 0, 0);
-    const firstPart = client.thread.syscallState.sent!;
-    expect(firstPart).toBeGreaterThan(0);
-    expect(firstPart).toBeLessThan(PAYLOAD);
+  /** Retries the client's blocked send of PAYLOAD bytes while the server reads what went, until the send is done; what the server read. */
+  function retriedUntilSent(world: FakeWorld, client: FakeTracee, server: FakeTracee, serverFd: number, first: Outcome): Buffer {
+    let outcome = first;
     const received: Buffer[] = [];
     while (outcome.kind === 'blocked') {
       received.push(drain(world, server, serverFd, client.thread.syscallState.sent! - Buffer.concat(received).length));
@@ -446,7 +441,19 @@ describe('blocking stream sends', () => {
     }
     expect(outcome).toEqual({ kind: 'done', value: PAYLOAD });
     received.push(drain(world, server, serverFd, PAYLOAD - Buffer.concat(received).length));
-    expect(Buffer.concat(received)).toEqual(payload);
+    return Buffer.concat(received);
+  }
+
+  const pattern = (length: number, seed: number): Buffer => Buffer.from(Array.from({ length }, (_, i) => (i * 7 + seed) & 0xff));
+
+  it('a blocking send larger than the buffers waits with what fitted handed over, and its retries finish the rest', () => {
+    const { world, client, clientFd, server, serverFd } = connectedPair(SMALL_BUFFERS);
+    const payload = pattern(PAYLOAD, 1);
+    const outcome = client.call('sendto', clientFd, client.map(payload), PAYLOAD, 0, 0, 0);
+    const firstPart = client.thread.syscallState.sent!;
+    expect(firstPart).toBeGreaterThan(0);
+    expect(firstPart).toBeLessThan(PAYLOAD);
+    expect(retriedUntilSent(world, client, server, serverFd, outcome)).toEqual(payload);
   });
 
   it('a blocking send interrupted by a signal returns the bytes it moved, and once completed the next send starts from its own first byte', () => {
@@ -475,15 +482,8 @@ describe('blocking stream sends', () => {
     const file = pattern(PAYLOAD + 500, 3);
     world.kernelFds.setFile(client.process, FILE_FD, file, 42);
     const offset = client.map(Buffer.from([100, 0, 0, 0, 0, 0, 0, 0]));
-    let outcome = client.call('sendfile', clientFd, FILE_FD, offset, PAYLOAD);
-    const received: Buffer[] = [];
-    while (outcome.kind === 'blocked') {
-      received.push(drain(world, server, serverFd, client.thread.syscallState.sent! - Buffer.concat(received).length));
-      outcome = client.retry();
-    }
-    expect(outcome).toEqual({ kind: 'done', value: PAYLOAD });
-    received.push(drain(world, server, serverFd, PAYLOAD - Buffer.concat(received).length));
-    expect(Buffer.concat(received)).toEqual(file.subarray(100, 100 + PAYLOAD));
+    const outcome = client.call('sendfile', clientFd, FILE_FD, offset, PAYLOAD);
+    expect(retriedUntilSent(world, client, server, serverFd, outcome)).toEqual(file.subarray(100, 100 + PAYLOAD));
     expect(Number(client.memory.read(offset, 8).readBigInt64LE(0))).toBe(100 + PAYLOAD);
     expect(world.kernelFds.fileOffset(client.process, FILE_FD)).toBe(42);
   });

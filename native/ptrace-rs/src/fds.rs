@@ -82,15 +82,23 @@ pub fn duplicate(pid: i32, fd: i32) -> Result<Option<OwnedFd>> {
   }
 }
 
-pub fn inspect(pid: i32, fd: i32) -> Result<Option<FdInfo>> {
+/// Our duplicate of the tracee's `fd` and what fstat says of it; `None` when there is no such descriptor.
+fn duplicate_with_stat(pid: i32, fd: i32) -> Result<Option<(OwnedFd, libc::stat)>> {
   let Some(copy) = duplicate(pid, fd)? else {
     return Ok(None);
   };
-  let raw = copy.as_raw_fd();
   let mut stat: libc::stat = unsafe { mem::zeroed() };
-  if unsafe { libc::fstat(raw, &mut stat) } < 0 {
+  if unsafe { libc::fstat(copy.as_raw_fd(), &mut stat) } < 0 {
     return Err(errno_error(&format!("fstat(fd {fd} of {pid})"), last_errno()));
   }
+  Ok(Some((copy, stat)))
+}
+
+pub fn inspect(pid: i32, fd: i32) -> Result<Option<FdInfo>> {
+  let Some((copy, stat)) = duplicate_with_stat(pid, fd)? else {
+    return Ok(None);
+  };
+  let raw = copy.as_raw_fd();
   let kind = match stat.st_mode & libc::S_IFMT {
     libc::S_IFREG if is_message_queue(raw) => "mqueue",
     libc::S_IFREG => "file",
@@ -257,14 +265,10 @@ pub struct FileSource {
 
 /// How sendfile would see the tracee's `fd`; `None` when there is no such descriptor.
 pub fn file_source(pid: i32, fd: i32) -> Result<Option<FileSource>> {
-  let Some(copy) = duplicate(pid, fd)? else {
+  let Some((copy, stat)) = duplicate_with_stat(pid, fd)? else {
     return Ok(None);
   };
   let raw = copy.as_raw_fd();
-  let mut stat: libc::stat = unsafe { mem::zeroed() };
-  if unsafe { libc::fstat(raw, &mut stat) } < 0 {
-    return Err(errno_error(&format!("fstat(fd {fd} of {pid})"), last_errno()));
-  }
   let flags = unsafe { libc::fcntl(raw, libc::F_GETFL) };
   let position = unsafe { libc::lseek(raw, 0, libc::SEEK_CUR) };
   Ok(Some(FileSource {
