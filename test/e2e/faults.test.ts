@@ -263,6 +263,22 @@ describe('process and clock faults', () => {
     expect(printed.sort()).toEqual(['alice 00:01:40\n', 'bob 01:01:40\n']);
   });
 
+  it("time a drifting host's interval timers (setitimer, timerfd, POSIX timers) by its own clock: what it sees is what an exact clock shows", async () => {
+    for (const argv of [
+      [appPath('time_timers'), 'itimer-once'],
+      [appPath('time_timers'), 'itimer-periodic'],
+      [appPath('time_timers'), 'timerfd-periodic'],
+      [appPath('posix_timers')],
+    ]) {
+      const exact = await runExperiment({ platform: PLATFORM, command: argv, cpuModel: 'none' });
+      const fast = await runExperiment({ platform: PLATFORM, command: argv, faults: ['clock:alice:drift=+10000ppm'], cpuModel: 'none' });
+      // The dates each prints, by its monotonic clock, its timers' time left and their periods.
+      expect(fast.outputs.map((output) => output.stdout)).toEqual(exact.outputs.map((output) => output.stdout));
+      expect(fast.outputs[0]!.stdout).toContain('EXIT-SUCCESS');
+      // Its clock runs 1% fast: the same run takes 1% less of the platform's time.
+      expect(fast.report.processes[0]!.end).toBeCloseTo(exact.report.processes[0]!.end / 1.01, 9);
+    }
+  });
 });
 
 describe('a run with faults', () => {
