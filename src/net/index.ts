@@ -3,7 +3,7 @@ export { AddressBook, type HostAddress, type HostEntry } from './addresses.js';
 export { DatagramSocket, MAX_DATAGRAM, type Datagram, type ReceivedDatagram } from './datagram.js';
 export * from './dns.js';
 export { SocketError, fail, isError, type NetErrnoName } from './errors.js';
-export { INADDR_ANY, LOOPBACK, formatIpv4, isLoopback, parseIpv4 } from './ipv4.js';
+export { INADDR_ANY, LOOPBACK, formatIpv4, isLoopback, maskOf, parseIpv4 } from './ipv4.js';
 export { VirtualNetwork, type NetworkMode, type NetworkOptions } from './network.js';
 export { payloadOf, type Payload } from './payload.js';
 export { DEFAULT_BUFFER_SIZE } from './tcp-direction.js';
