@@ -69,12 +69,12 @@ function lastByte(result: ExperimentResult): number {
   return Number(/last byte at ([\d.]+)/.exec(result.outputs.find((output) => output.host === 'bob')!.stdout)![1]);
 }
 
-/** PLATFORM with `wire` following the state profile `profile`. */
-function platformWithWireProfile(profile: string): string {
+/** PLATFORM with `wire` following `profile`, a state profile or another (`attribute`), in a file beside it. */
+function platformWithWireProfile(profile: string, attribute: 'state_file' | 'latency_file' = 'state_file'): string {
   const folder = mkdtempSync(join(tmpdir(), 'simterpose-faults-'));
   writeFileSync(join(folder, 'wire.profile'), profile);
   const platform = join(folder, 'platform.xml');
-  writeFileSync(platform, readFileSync(PLATFORM, 'utf8').replace('<link id="wire"', '<link id="wire" state_file="wire.profile"'));
+  writeFileSync(platform, readFileSync(PLATFORM, 'utf8').replace('<link id="wire"', `<link id="wire" ${attribute}="wire.profile"`));
   return platform;
 }
 
@@ -229,6 +229,18 @@ describe("a link's bandwidth profile", () => {
     // 5 MB in 1448-byte segments, 90 bytes of headers and framing each: 5.31 MB on the wire, 0.531 s more at 5 MB/s than at 10.
     const wire = bytes + Math.ceil(bytes / 1448) * 90;
     expect(halved - full).toBeCloseTo(wire / 5e6 - wire / 10e6, 2);
+  });
+});
+
+describe("a link's latency profile", () => {
+  it('that raises its latency from 10 to 50 ms adds 80 ms to each of the round trips a client waits for', async () => {
+    const deployment = kvDeployment(6);
+    const platform = platformWithWireProfile('0 0.05\n', 'latency_file');
+    const clientEnd = (result: ExperimentResult): number => result.report.processes.find((process) => process.host === 'alice')!.end;
+    const base = clientEnd(await run(deployment, [], 100));
+    const slow = clientEnd(await runExperiment({ platform, deployment, cpuModel: 'none', stopTime: 100 }));
+    // The handshake, then six requests each answered.
+    expect(slow - base).toBeCloseTo(7 * 2 * 0.04, 9);
   });
 });
 
