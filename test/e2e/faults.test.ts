@@ -198,6 +198,8 @@ describe('a link that goes down', () => {
     // The outage, then the wait for a backed-off retransmission after it, and slow start again.
     expect(lastByte(scripted) - undisturbed).toBeGreaterThan(0.05 + 0.1);
     expect(lastByte(profiled)).toBe(lastByte(scripted));
+    const again = await runExperiment({ platform: PLATFORM, deployment, faults: ['link:wire:off@0.4', 'link:wire:on@0.45'], cpuModel: 'none' });
+    expect([again.outputs, again.report.processes, again.report.faults]).toEqual([scripted.outputs, scripted.report.processes, scripted.report.faults]);
   });
 });
 
