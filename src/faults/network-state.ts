@@ -11,6 +11,8 @@ export class NetworkState {
   private readonly routes = new Map<string, readonly string[]>();
   /** Waiting for something to come back on (once each). */
   private restoredWaiters: Array<() => void> = [];
+  /** Told each time a host or link goes off. */
+  private readonly cutListeners: Array<() => void> = [];
 
   /** @param routeLinks the links of the route from one host to another, as the platform has them */
   constructor(private readonly routeLinks: (source: string, destination: string) => readonly string[]) {}
@@ -27,6 +29,7 @@ export class NetworkState {
     const dates = this.crashes.get(host);
     if (dates === undefined) this.crashes.set(host, [now]);
     else dates.push(now);
+    this.cut();
     return true;
   }
 
@@ -38,6 +41,7 @@ export class NetworkState {
       this.restored();
     } else {
       this.linksDown.add(link);
+      this.cut();
     }
     return true;
   }
@@ -62,6 +66,15 @@ export class NetworkState {
   /** Calls `then` once, the next time a host or link comes back on. */
   onRestore(then: () => void): void {
     this.restoredWaiters.push(then);
+  }
+
+  /** Calls `listener` each time a host or link goes off, once the state says so. */
+  onCut(listener: () => void): void {
+    this.cutListeners.push(listener);
+  }
+
+  private cut(): void {
+    for (const listener of this.cutListeners) listener();
   }
 
   private restored(): void {

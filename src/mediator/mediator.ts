@@ -270,6 +270,7 @@ export class Mediator {
       signalsMayBePending: () => this.loop.signalsMayBePending(),
       threadStarted: (thread) => this.cpu.attach(thread),
       threadEnded: (thread) => {
+        computation.abandon(thread);
         this.cpu.detach(thread);
         thread.process.exitedThreadsCpuTime += thread.cpuTime;
         this.observer?.threadEnded(thread, this.scheduler.now);

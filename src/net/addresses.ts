@@ -1,5 +1,5 @@
 import { UserError } from '../errors.js';
-import { INADDR_ANY, formatIpv4, isLoopback, parseIpv4 } from './ipv4.js';
+import { INADDR_ANY, formatIpv4, isLoopback, maskOf, parseIpv4 } from './ipv4.js';
 
 /** What the address book needs of a platform host (src/sim's HostInfo fits). */
 export interface HostEntry {
@@ -26,6 +26,14 @@ const PREFERRED_NAMESERVER = parseIpv4('10.255.255.53')!;
 export class AddressBook {
   readonly entries: readonly HostAddress[];
   readonly nameserver: string;
+  /**
+   * The prefix of the hosts' one subnet: the longest holding every host's
+   * address and the nameserver's, so that every virtual address is on-link,
+   * as the virtual network makes them (no gateway between hosts). Addresses
+   * assigned by simterpose come from 10.0.0.0/8, with the nameserver at
+   * 10.255.255.53: a /8 then.
+   */
+  readonly subnetPrefix: number;
   private readonly byHost = new Map<string, string>();
   private readonly byAddress = new Map<string, string>();
 
@@ -66,6 +74,14 @@ export class AddressBook {
     }
     this.entries = entries;
     this.nameserver = formatIpv4(nameserver);
+    this.subnetPrefix = longestCommonPrefix([...entries.map((entry) => parseIpv4(entry.address)!), nameserver]);
+  }
+
+  /** Whether `address` is on the hosts' subnet (or loopback): a route leads there, whether or not a host answers. */
+  routable(address: string): boolean {
+    if (isLoopback(address) || address === INADDR_ANY) return true;
+    const mask = maskOf(this.subnetPrefix);
+    return (parseIpv4(address)! & mask) >>> 0 === (parseIpv4(this.nameserver)! & mask) >>> 0;
   }
 
   addressOf(host: string): string {
@@ -92,6 +108,14 @@ export class AddressBook {
   isLocal(host: string, address: string): boolean {
     return address === INADDR_ANY || isLoopback(address) || this.byAddress.get(address) === host;
   }
+}
+
+function longestCommonPrefix(values: readonly number[]): number {
+  let prefix = 32;
+  for (const value of values) {
+    while (prefix > 0 && maskOf(prefix) & (value ^ values[0]!)) prefix--;
+  }
+  return prefix;
 }
 
 function validIp(host: string, ip: string): number {

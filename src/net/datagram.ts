@@ -83,9 +83,8 @@ export class DatagramSocket extends Watchable {
       this.peer = undefined;
       return undefined;
     }
-    // glibc's resolver connects its UDP socket to the nameserver, which is on no host.
-    const reachable = to.address === this.ctx.addresses.nameserver || this.ctx.addresses.hostSeenFrom(this.host, to.address) !== undefined;
-    if (!reachable) return fail('EHOSTUNREACH');
+    // Linux only looks the route up: an address of the subnet that no host has is connected to, and what is sent there is lost.
+    if (!this.ctx.addresses.routable(to.address)) return fail('ENETUNREACH');
     const error = this.autobind();
     if (error) return error;
     this.peer = { address: to.address === INADDR_ANY ? LOOPBACK : to.address, port: to.port };
@@ -122,6 +121,7 @@ export class DatagramSocket extends Watchable {
     }
     const toHost = this.ctx.addresses.hostSeenFrom(this.host, destination.address);
     if (toHost !== undefined) this.carry(this.host, toHost, { data: copy, source }, destination);
+    else if (!this.ctx.addresses.routable(destination.address)) return fail('ENETUNREACH');
     return data.length;
   }
 

@@ -15,6 +15,7 @@ export type NetErrnoName =
   | 'EINVAL'
   | 'EISCONN'
   | 'EMSGSIZE'
+  | 'ENETUNREACH'
   | 'ENOTCONN'
   | 'EOPNOTSUPP'
   | 'EPIPE'

@@ -3,7 +3,7 @@ export { AddressBook, type HostAddress, type HostEntry } from './addresses.js';
 export { DatagramSocket, MAX_DATAGRAM, type Datagram, type ReceivedDatagram } from './datagram.js';
 export * from './dns.js';
 export { SocketError, fail, isError, type NetErrnoName } from './errors.js';
-export { INADDR_ANY, LOOPBACK, formatIpv4, isLoopback, parseIpv4 } from './ipv4.js';
+export { INADDR_ANY, LOOPBACK, formatIpv4, isLoopback, maskOf, parseIpv4 } from './ipv4.js';
 export { VirtualNetwork, type NetworkMode, type NetworkOptions } from './network.js';
 export { payloadAfter, payloadBytes, payloadOf, type Payload } from './payload.js';
 export { DEFAULT_BUFFER_SIZE } from './tcp-direction.js';
@@ -11,7 +11,7 @@ export { EPHEMERAL_FIRST, EPHEMERAL_LAST, PortTable, TIME_WAIT_SECONDS, type Por
 export { Watchable, type Edges, type Readiness, type ReadinessListener } from './readiness.js';
 export * from './endpoint.js';
 export { SHUT_RD, SHUT_RDWR, SHUT_WR, SOMAXCONN, StreamSocket, type RecvOptions, type StreamState } from './stream.js';
-export type { Transfer, Transport } from './transport.js';
+export type { Carriage, Transfer, Transport } from './transport.js';
 export type { Bottleneck } from './tcp/drop-tail.js';
 export { CONTROL_SEGMENT_WIRE_BYTES, MSS, datagramWireBytes, wireBytes } from './wire.js';
 export { ManualTransport, type PendingTransfer } from './manual-transport.js';

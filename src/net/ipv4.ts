@@ -26,6 +26,11 @@ export function formatIpv4(value: number): string {
   return [value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255].join('.');
 }
 
+/** The netmask of a prefix length, as an unsigned 32-bit number. */
+export function maskOf(prefix: number): number {
+  return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+}
+
 export function isLoopback(address: string): boolean {
   return address.startsWith('127.');
 }

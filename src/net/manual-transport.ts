@@ -49,7 +49,12 @@ export class ManualTransport implements Transport {
     this.bytesStarted += bytes;
     const entry: Entry = { srcHost, dstHost, bytes, onDelivered, crossed: 0 };
     this.entries.push(entry);
-    return { crossed: () => entry.crossed };
+    return {
+      crossed: () => entry.crossed,
+      cancel: () => {
+        this.entries = this.entries.filter((other) => other !== entry);
+      },
+    };
   }
 
   follow(_srcHost: string, _dstHost: string, _period: number, look: () => boolean): void {

@@ -15,6 +15,13 @@ export const SHUT_WR = 1;
 export const SHUT_RDWR = 2;
 /** Linux's net.core.somaxconn: listen() clamps the backlog to it. */
 export const SOMAXCONN = 4096;
+/**
+ * How long Linux looks for a neighbour that does not answer before it gives
+ * up (net.ipv4.neigh.default.mcast_solicit = 3 ARP requests, retrans_time_ms
+ * = 1000 apart): a connect to an address of the subnet that no host has fails
+ * with EHOSTUNREACH then.
+ */
+const NEIGHBOUR_RESOLUTION_SECONDS = 3;
 
 export type StreamState = 'idle' | 'listening' | 'connecting' | 'connected' | 'closed';
 
@@ -218,8 +225,8 @@ export class StreamSocket extends Watchable {
         break;
     }
     const serverHost = this.ctx.addresses.hostSeenFrom(this.host, to.address);
-    // No route to an address no host has; Linux would time out or report the host unreachable.
-    if (serverHost === undefined) return fail('EHOSTUNREACH');
+    // Off the hosts' subnet there is no route at all.
+    if (serverHost === undefined && !this.ctx.addresses.routable(to.address)) return fail('ENETUNREACH');
     const target = { address: to.address === INADDR_ANY ? LOOPBACK : to.address, port: to.port };
     const boundAddress = this.localEndpoint?.address;
     const source =
@@ -241,6 +248,12 @@ export class StreamSocket extends Watchable {
     this.remoteEndpoint = target;
     this.currentState = 'connecting';
     this.synSentAt = this.ctx.transport.now();
+    if (serverHost === undefined) {
+      // On the subnet, but no host has the address: nobody answers ARP, and Linux fails the SYN once its neighbour resolution gives up.
+      this.ctx.transport.after(NEIGHBOUR_RESOLUTION_SECONDS, () => this.connectFailed('EHOSTUNREACH'));
+      this.changed();
+      return fail('EINPROGRESS');
+    }
     const owner = this.segmentOwner(this.synSentAt, true, () => 0);
     this.synOwner = owner;
     this.ctx.transport.start(
@@ -572,7 +585,7 @@ export class StreamSocket extends Watchable {
   }
 
   /** The handshake failed: refused (an RST came back), or no answer came before the SYN retransmissions gave up. */
-  private connectFailed(error: 'ECONNREFUSED' | 'ETIMEDOUT'): void {
+  private connectFailed(error: 'ECONNREFUSED' | 'ETIMEDOUT' | 'EHOSTUNREACH'): void {
     if (this.currentState !== 'connecting') return;
     this.currentState = 'idle';
     // Either way Linux closes the socket (tcp_done): poll reports it shut both ways.

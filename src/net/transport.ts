@@ -36,6 +36,8 @@ export interface Transport {
 export interface Transfer {
   /** How many of its bytes have crossed so far (whole bytes); asked only before it is delivered. */
   crossed(): number;
+  /** Stops it where it is (a fault cut its path): nothing more crosses, and it is never delivered. */
+  cancel(): void;
 }
 
 /** What a lost packet means to its sender. */
@@ -46,6 +48,8 @@ export interface Carriage {
   owner?: SegmentOwner;
   /** An acknowledgment travelling back to `owner`, not a segment `owner` sent. */
   ack?: boolean;
+  /** The simulator failed the transfer under way (a state profile turned a host or link of its route off): it is lost, not delivered. */
+  cut?(): void;
 }
 
 /** The sending end of a TCP connection (or of a handshake), as its retransmission timer sees it. */

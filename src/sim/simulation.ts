@@ -162,6 +162,11 @@ export class Simulation {
     }
   }
 
+  /** Whether SimGrid aborted: nothing can be asked of it any more. */
+  get aborted(): boolean {
+    return this.dead !== undefined;
+  }
+
   /** Cancels a started activity; it will never be reported as completed. */
   cancel(id: number): void {
     try {

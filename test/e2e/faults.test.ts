@@ -49,6 +49,35 @@ function crash(crashAt: number, downFor: number): string[] {
   return [`host:bob:off@${CLIENT_START + crashAt}`, `host:bob:on@${CLIENT_START + crashAt + downFor}`];
 }
 
+/** net_transfer: alice sends `bytes` to bob from 0.1 s, 64 KiB a write. */
+function transferDeployment(bytes: number): string {
+  return file(
+    'transfer.xml',
+    `<?xml version='1.0'?>
+<platform version="4.1">
+  <actor host="bob" function="${appPath('net_transfer')}"><argument value="recv"/><argument value="7001"/><argument value="${bytes}"/></actor>
+  <actor host="alice" function="${appPath('net_transfer')}" start_time="0.1">
+    <argument value="send"/><argument value="bob"/><argument value="7001"/><argument value="${bytes}"/><argument value="65536"/>
+  </actor>
+</platform>
+`,
+  );
+}
+
+/** When bob read net_transfer's last byte. */
+function lastByte(result: ExperimentResult): number {
+  return Number(/last byte at ([\d.]+)/.exec(result.outputs.find((output) => output.host === 'bob')!.stdout)![1]);
+}
+
+/** PLATFORM with `wire` following `profile`, a state profile or another (`attribute`), in a file beside it. */
+function platformWithWireProfile(profile: string, attribute: 'state_file' | 'latency_file' = 'state_file'): string {
+  const folder = mkdtempSync(join(tmpdir(), 'simterpose-faults-'));
+  writeFileSync(join(folder, 'wire.profile'), profile);
+  const platform = join(folder, 'platform.xml');
+  writeFileSync(platform, readFileSync(PLATFORM, 'utf8').replace('<link id="wire"', `<link id="wire" ${attribute}="wire.profile"`));
+  return platform;
+}
+
 describe('a host that crashes and boots again', () => {
   it("kills its processes (SIGKILL, with the date) and starts its on_failure=RESTART actors again; a client's old connection gets RST, as on Linux", async () => {
     const [crashAt, downFor] = [2.7, 3.3];
@@ -139,6 +168,39 @@ describe('a link that goes down', () => {
     expect(clientLines(healed)).toBe('ok 1\nok 2\nok 3\nok 4\nok 5\nok 6\nEXIT-SUCCESS\n');
     expect(clientEnd(healed) - undisturbed).toBeCloseTo(3 * (0.020018 + 0.2), 3);
   });
+  it('loses the bytes crossing it when it goes down: they arrive with the retransmission one RTO after they left, scripted or profiled alike', async () => {
+    const deployment = kvDeployment(6);
+    const clientEnd = (result: ExperimentResult): number => result.report.processes.find((process) => process.host === 'alice')!.end;
+    const undisturbed = clientEnd(await run(deployment, [], 100));
+    // Request 4 leaves at 3.580112 s and would arrive 10 ms later: the link is down from 3.585 s to 3.588 s, under it.
+    const [off, on] = [3.585, 3.588];
+    const cut = await run(deployment, [`link:wire:off@${off}`, `link:wire:on@${on}`], 100);
+    expect(clientLines(cut)).toBe('ok 1\nok 2\nok 3\nok 4\nok 5\nok 6\nEXIT-SUCCESS\n');
+    // One RTO later: 200 ms and the round trip the connection measured (20 ms of latency, and the segments' transmission).
+    const delay = clientEnd(cut) - undisturbed;
+    expect(delay).toBeGreaterThan(0.22);
+    expect(delay).toBeLessThan(0.2201);
+    const profiled = await runExperiment({ platform: platformWithWireProfile(`${off} 0\n${on} 1\n`), deployment, cpuModel: 'none', stopTime: 100 });
+    expect(profiled.report.processes).toEqual(cut.report.processes);
+  });
+
+  it('cuts a bulk transfer where it is: what crossed stays, the rest goes again once the link is back, every byte once', async () => {
+    const bytes = 5_000_000;
+    const deployment = transferDeployment(bytes);
+    const undisturbed = lastByte(await runExperiment({ platform: PLATFORM, deployment, cpuModel: 'none' }));
+    // Down for 50 ms in the middle of the transfer (0.1 s to about 0.74 s).
+    const scripted = await runExperiment({ platform: PLATFORM, deployment, faults: ['link:wire:off@0.4', 'link:wire:on@0.45'], cpuModel: 'none' });
+    const profiled = await runExperiment({ platform: platformWithWireProfile('0.4 0\n0.45 1\n'), deployment, cpuModel: 'none' });
+    for (const result of [scripted, profiled]) {
+      expect(result.exitCode).toBe(0);
+      expect(result.report.processes.find((process) => process.host === 'bob')!.bytesReceived).toBe(bytes);
+    }
+    // The outage, then the wait for a backed-off retransmission after it, and slow start again.
+    expect(lastByte(scripted) - undisturbed).toBeGreaterThan(0.05 + 0.1);
+    expect(lastByte(profiled)).toBe(lastByte(scripted));
+    const again = await runExperiment({ platform: PLATFORM, deployment, faults: ['link:wire:off@0.4', 'link:wire:on@0.45'], cpuModel: 'none' });
+    expect([again.outputs, again.report.processes, again.report.faults]).toEqual([scripted.outputs, scripted.report.processes, scripted.report.faults]);
+  });
 });
 
 describe("a platform's state profiles", () => {
@@ -163,26 +225,24 @@ describe("a platform's state profiles", () => {
 describe("a link's bandwidth profile", () => {
   it('that halves its bandwidth makes a bulk transfer take as much longer as its wire bytes need', async () => {
     const bytes = 5_000_000;
-    const deployment = file(
-      'transfer.xml',
-      `<?xml version='1.0'?>
-<platform version="4.1">
-  <actor host="bob" function="${appPath('net_transfer')}"><argument value="recv"/><argument value="7001"/><argument value="${bytes}"/></actor>
-  <actor host="alice" function="${appPath('net_transfer')}" start_time="0.1">
-    <argument value="send"/><argument value="bob"/><argument value="7001"/><argument value="${bytes}"/><argument value="65536"/>
-  </actor>
-</platform>
-`,
-    );
-    const lastByte = async (platform: string): Promise<number> => {
-      const result = await runExperiment({ platform, deployment, cpuModel: 'none' });
-      return Number(/last byte at ([\d.]+)/.exec(result.outputs.find((output) => output.host === 'bob')!.stdout)![1]);
-    };
-    const full = await lastByte(PLATFORM);
-    const halved = await lastByte('test/fixtures/platforms/net-two-hosts-halved.xml');
+    const deployment = transferDeployment(bytes);
+    const full = lastByte(await runExperiment({ platform: PLATFORM, deployment, cpuModel: 'none' }));
+    const halved = lastByte(await runExperiment({ platform: 'test/fixtures/platforms/net-two-hosts-halved.xml', deployment, cpuModel: 'none' }));
     // 5 MB in 1448-byte segments, 90 bytes of headers and framing each: 5.31 MB on the wire, 0.531 s more at 5 MB/s than at 10.
     const wire = bytes + Math.ceil(bytes / 1448) * 90;
     expect(halved - full).toBeCloseTo(wire / 5e6 - wire / 10e6, 2);
+  });
+});
+
+describe("a link's latency profile", () => {
+  it('that raises its latency from 10 to 50 ms adds 80 ms to each of the round trips a client waits for', async () => {
+    const deployment = kvDeployment(6);
+    const platform = platformWithWireProfile('0 0.05\n', 'latency_file');
+    const clientEnd = (result: ExperimentResult): number => result.report.processes.find((process) => process.host === 'alice')!.end;
+    const base = clientEnd(await run(deployment, [], 100));
+    const slow = clientEnd(await runExperiment({ platform, deployment, cpuModel: 'none', stopTime: 100 }));
+    // The handshake, then six requests each answered.
+    expect(slow - base).toBeCloseTo(7 * 2 * 0.04, 9);
   });
 });
 
@@ -215,6 +275,23 @@ describe('process and clock faults', () => {
     // bob's sleep of 100 s by its own clock, 1% fast, lasts 100/1.01 s: its clock then reads 01:01:40.
     const printed = result.outputs.filter((output) => output.stdout !== '').map((output) => `${output.host} ${output.stdout}`);
     expect(printed.sort()).toEqual(['alice 00:01:40\n', 'bob 01:01:40\n']);
+  });
+
+  it("time a drifting host's interval timers (setitimer, timerfd, POSIX timers) by its own clock: what it sees is what an exact clock shows", async () => {
+    for (const argv of [
+      [appPath('time_timers'), 'itimer-once'],
+      [appPath('time_timers'), 'itimer-periodic'],
+      [appPath('time_timers'), 'timerfd-periodic'],
+      [appPath('posix_timers')],
+    ]) {
+      const exact = await runExperiment({ platform: PLATFORM, command: argv, cpuModel: 'none' });
+      const fast = await runExperiment({ platform: PLATFORM, command: argv, faults: ['clock:alice:drift=+10000ppm'], cpuModel: 'none' });
+      // The dates each prints, by its monotonic clock, its timers' time left and their periods.
+      expect(fast.outputs.map((output) => output.stdout)).toEqual(exact.outputs.map((output) => output.stdout));
+      expect(fast.outputs[0]!.stdout).toContain('EXIT-SUCCESS');
+      // Its clock runs 1% fast: the same run takes 1% less of the platform's time.
+      expect(fast.report.processes[0]!.end).toBeCloseTo(exact.report.processes[0]!.end / 1.01, 9);
+    }
   });
 });
 

@@ -7,6 +7,7 @@ import { CONTROL_SEGMENT_WIRE_BYTES, MSS, wireBytes } from '../../src/net/wire.j
 import { DELAYED_ACK_SECONDS } from '../../src/net/tcp/delayed-ack.js';
 import { parseDeploymentText, type DeploymentEntry } from '../../src/sim/index.js';
 import { appPath, freeTcpPort, runNative, runSimterpose, shellStatus, type RunResult } from '../helpers/apps.js';
+import { LONELY_SUBNET, outputAloneOnSubnet } from '../helpers/lonely-subnet.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
 // The virtual network, end to end: the programs of test/apps/net_*.c run on
@@ -517,4 +518,26 @@ describe('address translation underneath', () => {
       expect(result.stdout.trimEnd().split('\n')).toEqual(['program sees 0.0.0.0 8080', expected[mode]]);
     });
   }
+});
+
+describe('addresses no host has', () => {
+  test('on the subnet: a TCP connect fails with EHOSTUNREACH after 3 s of ARP, UDP connects and its datagrams are lost; off it ENETUNREACH at once; as on Linux', async () => {
+    const argv = (missing: string): string[] => [appPath('net_unreachable'), missing, '192.168.9.9'];
+    const linux = outputAloneOnSubnet(argv(LONELY_SUBNET.missing));
+    expect(linux).toBe(
+      [
+        'on the subnet: tcp connect EHOSTUNREACH after 3 s',
+        'on the subnet: udp sendto ok',
+        'on the subnet: udp connect ok',
+        'off it: tcp connect ENETUNREACH after 0 s',
+        'off it: udp sendto ENETUNREACH',
+        'off it: udp connect ENETUNREACH',
+        'EXIT-SUCCESS',
+        '',
+      ].join('\n'),
+    );
+    // The default platform's hosts are on 10.0.0.0/8, where no host has 10.9.9.9.
+    const result = await runSimterpose(argv('10.9.9.9'), { runOptions: ['--cpu-model', 'none'] });
+    expect(result.stdout).toBe(linux);
+  });
 });

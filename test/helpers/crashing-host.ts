@@ -13,9 +13,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
  */
 export const SERVER_ADDRESS = '10.78.0.2';
 const CLIENT_ADDRESS = '10.78.0.1';
-const SIDES = { client: 'simterpose-faults-client', server: 'simterpose-faults-server' } as const;
-const SERVER_LINK = 'sfaults-s';
-const CLIENT_LINK = 'sfaults-c';
+// Named after this process: test runs side by side on one machine each have their own (a link's name has 15 characters at most).
+const SIDES = { client: `simterpose-faults-${process.pid}-client`, server: `simterpose-faults-${process.pid}-server` } as const;
+const SERVER_LINK = `sf${process.pid}s`;
+const CLIENT_LINK = `sf${process.pid}c`;
 
 function ip(...args: string[]): string {
   return execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });

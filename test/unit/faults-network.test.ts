@@ -6,6 +6,7 @@ import { SocketError } from '../../src/net/errors.js';
 import { ManualTransport } from '../../src/net/manual-transport.js';
 import { VirtualNetwork } from '../../src/net/network.js';
 import type { StreamSocket } from '../../src/net/stream.js';
+import { CONTROL_SEGMENT_WIRE_BYTES, MSS, wireBytes } from '../../src/net/wire.js';
 
 const hosts = ['a', 'b'].map((name) => ({ name, properties: {} }));
 const B = { address: '10.0.0.2', port: 80 };
@@ -99,6 +100,45 @@ describe('a link that is down', () => {
     expect(child.recv(100).toString()).toBe('hello');
   });
 
+  it('loses the segments crossing it when it goes down, which arrive only with the retransmission after it is back', () => {
+    const run = setup();
+    const { client, child } = connect(run);
+    client.send(Buffer.from('hello'));
+    expect(run.manual.pending).toHaveLength(1);
+    run.state.setLink('wire', false);
+    expect(run.manual.pending).toEqual([]);
+    run.state.setLink('wire', true);
+    run.manual.completeAll();
+    expect(code(child.recv(100))).toBe('EAGAIN');
+    // One RTO after the segment left, it goes again: what was under way when the link went down.
+    run.manual.advance(RTO_MIN - 1e-6);
+    expect(run.manual.pending).toEqual([]);
+    run.manual.advance(2e-6);
+    expect(run.manual.pending.map((transfer) => transfer.bytes)).toEqual([wireBytes(5)]);
+    run.manual.completeAll();
+    expect(child.recv(100).toString()).toBe('hello');
+  });
+
+  it('keeps what of a flight had crossed when it went down; the retransmission carries the rest', () => {
+    const run = setup();
+    const { client, child } = connect(run);
+    const bytes = 8 * MSS;
+    client.noDelay = true;
+    client.send(Buffer.alloc(bytes, 7));
+    const [flight] = run.manual.pending;
+    // Three segments across, the link goes down under the fourth.
+    run.manual.cross(0, 3.5 * wireBytes(MSS));
+    run.manual.look();
+    expect((child.recv(bytes) as Buffer).length).toBe(3 * MSS);
+    run.state.setLink('wire', false);
+    run.state.setLink('wire', true);
+    run.manual.advance(RTO_MIN + 1e-6);
+    // The rest of the flight, and the acknowledgment of the three segments, lost on its way back.
+    expect(run.manual.pending.map((transfer) => transfer.bytes)).toEqual([flight!.bytes - 3.5 * wireBytes(MSS), CONTROL_SEGMENT_WIRE_BYTES]);
+    run.manual.completeAll();
+    expect((child.recv(bytes) as Buffer).length).toBe(5 * MSS);
+  });
+
   it('times a stream out with ETIMEDOUT after 924.6 s, or at TCP_USER_TIMEOUT', () => {
     for (const [userTimeout, end] of [
       [0, 924.6],
@@ -117,11 +157,12 @@ describe('a link that is down', () => {
     }
   });
 
-  it('loses the datagrams that cross it; those sent after it is back arrive', () => {
+  it('loses the datagrams that cross it, or are crossing it when it goes down; those sent after it is back arrive', () => {
     const run = setup();
     const receiver = run.net.datagramSocket('b');
     receiver.bind({ address: '0.0.0.0', port: 53 });
     const sender = run.net.datagramSocket('a');
+    sender.sendTo(Buffer.from('under way'), { address: '10.0.0.2', port: 53 });
     run.state.setLink('wire', false);
     sender.sendTo(Buffer.from('lost'), { address: '10.0.0.2', port: 53 });
     run.state.setLink('wire', true);

@@ -108,10 +108,14 @@ describe('UDP', () => {
     expect(code(connected.sendTo(Buffer.from('again')))).toBe('ECONNREFUSED');
   });
 
-  it('drops messages to an address no host has without a transfer', () => {
+  it('drops messages to an address of the subnet no host has without a transfer, and refuses those no route leads to (ENETUNREACH)', () => {
     const { transport, net } = setup();
-    expect(net.datagramSocket('a').sendTo(Buffer.from('void'), { address: '10.9.9.9', port: 1 })).toBe(4);
+    const socket = net.datagramSocket('a');
+    expect(socket.sendTo(Buffer.from('void'), { address: '10.9.9.9', port: 1 })).toBe(4);
+    expect(socket.connect({ address: '10.9.9.9', port: 1 })).toBeUndefined();
     expect(transport.pending).toEqual([]);
+    expect(code(socket.sendTo(Buffer.from('void'), { address: '192.168.9.9', port: 1 }))).toBe('ENETUNREACH');
+    expect(code(socket.connect({ address: '192.168.9.9', port: 1 }))).toBe('ENETUNREACH');
   });
 
   it("sends a connected socket's messages to its peer and accepts messages from its peer only", () => {

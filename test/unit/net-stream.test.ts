@@ -83,9 +83,16 @@ describe('TCP connection setup', () => {
     expect(code(client.recv(10))).toBe('ENOTCONN');
   });
 
-  it('fails at once to connect to an address no host has', () => {
-    const { net } = setup();
-    expect(code(net.streamSocket('a').connect({ address: '10.9.9.9', port: 80 }))).toBe('EHOSTUNREACH');
+  it('fails to connect to an address of the subnet no host has with EHOSTUNREACH once ARP gives up (3 s), and off the subnet with ENETUNREACH at once', () => {
+    const { transport, net } = setup();
+    const client = net.streamSocket('a');
+    expect(code(client.connect({ address: '10.9.9.9', port: 80 }))).toBe('EINPROGRESS');
+    expect(transport.pending).toEqual([]);
+    transport.advance(2.999);
+    expect(client.connection()).toBe('connecting');
+    transport.advance(0.002);
+    expect(client.takeError()).toBe('EHOSTUNREACH');
+    expect(code(net.streamSocket('a').connect({ address: '192.168.9.9', port: 80 }))).toBe('ENETUNREACH');
   });
 
   it('answers connect while connecting with EALREADY and once connected with EISCONN', () => {

@@ -30,7 +30,7 @@ import {
   message,
   stringAttribute,
 } from '../../src/mediator/abi/netlink.js';
-import { hostInterfaces, subnetPrefix } from '../../src/mediator/host/interfaces.js';
+import { hostInterfaces } from '../../src/mediator/host/interfaces.js';
 import { answerRoute } from '../../src/mediator/host/route-netlink.js';
 
 const host = (name: string, ip?: string): HostEntry => ({ name, properties: ip === undefined ? {} : { ip } });
@@ -171,7 +171,7 @@ describe('NETLINK_ROUTE answers', () => {
 
 describe('the interfaces of a host', () => {
   it('put every virtual address, and the nameserver, in one subnet: 10.0.0.0/8 for assigned ones', () => {
-    expect(subnetPrefix(book)).toBe(8);
+    expect(book.subnetPrefix).toBe(8);
     expect(interfaces.map((one) => [one.name, one.index, one.address, one.prefixLength, one.broadcast])).toEqual([
       ['lo', 1, '127.0.0.1', 8, undefined],
       ['eth0', 2, '10.0.0.2', 8, '10.255.255.255'],
@@ -179,7 +179,7 @@ describe('the interfaces of a host', () => {
   });
 
   it('widen the subnet to hold addresses given outside 10.0.0.0/8', () => {
-    expect(subnetPrefix(new AddressBook([host('a', '192.168.1.7'), host('b')]))).toBe(0);
-    expect(subnetPrefix(new AddressBook([host('a', '10.200.0.1'), host('b', '10.255.0.1')]))).toBe(10);
+    expect(new AddressBook([host('a', '192.168.1.7'), host('b')]).subnetPrefix).toBe(0);
+    expect(new AddressBook([host('a', '10.200.0.1'), host('b', '10.255.0.1')]).subnetPrefix).toBe(10);
   });
 });

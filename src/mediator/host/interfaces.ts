@@ -1,4 +1,4 @@
-import { formatIpv4, parseIpv4, type AddressBook } from '../../net/index.js';
+import { formatIpv4, maskOf, parseIpv4, type AddressBook } from '../../net/index.js';
 import { ARPHRD_ETHER, ARPHRD_LOOPBACK, IFF_BROADCAST, IFF_LOOPBACK, IFF_LOWER_UP, IFF_MULTICAST, IFF_RUNNING, IFF_UP } from '../abi/ifreq.js';
 
 /**
@@ -28,32 +28,6 @@ export interface NetworkInterface {
 const LOOPBACK_MTU = 65536;
 const ETHERNET_MTU = 1500;
 
-const prefixes = new WeakMap<AddressBook, number>();
-
-/**
- * The prefix of eth0's subnet: the longest one holding every host's address
- * and the nameserver's, so that every virtual address is on-link, as the
- * virtual network makes them (no gateway between hosts). Addresses assigned
- * by simterpose come from 10.0.0.0/8, with the nameserver at 10.255.255.53:
- * a /8 then.
- */
-export function subnetPrefix(book: AddressBook): number {
-  const known = prefixes.get(book);
-  if (known !== undefined) return known;
-  const values = [...book.entries.map((entry) => entry.address), book.nameserver].map((address) => parseIpv4(address)!);
-  let prefix = 32;
-  for (const value of values) {
-    while (prefix > 0 && maskOf(prefix) & (value ^ values[0]!)) prefix--;
-  }
-  prefixes.set(book, prefix);
-  return prefix;
-}
-
-/** The netmask of a prefix length, as an unsigned 32-bit number. */
-export function maskOf(prefix: number): number {
-  return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-}
-
 /** The dotted netmask of a prefix length. */
 export function netmaskOf(prefix: number): string {
   return formatIpv4(maskOf(prefix));
@@ -70,7 +44,7 @@ function macOf(address: string): Buffer {
 /** The interfaces of `host`, by index. */
 export function hostInterfaces(book: AddressBook, host: string): NetworkInterface[] {
   const address = book.addressOf(host);
-  const prefix = subnetPrefix(book);
+  const prefix = book.subnetPrefix;
   const broadcast = formatIpv4((parseIpv4(address)! | ~maskOf(prefix)) >>> 0);
   return [
     {

@@ -27,7 +27,10 @@ export interface PosixTimer {
   notify: TimerSignal | undefined;
   /** Virtual date of the next expiry (the last one while its signal waits for delivery); undefined while disarmed. */
   deadline: number | undefined;
+  /** The period as set, on its host's clocks (timer_gettime reports it). */
   interval: number;
+  /** The period in virtual time: a skewed host's clock runs it faster or slower. */
+  step: number;
   /** The setting in force; a new one replaces it, so that an expiry or a signal of the old one is void. */
   arming: object;
   /** The setting whose signal is queued and not delivered yet, if any. */
@@ -55,6 +58,7 @@ export class PosixTimers {
       notify: undefined,
       deadline: undefined,
       interval: 0,
+      step: 0,
       arming: {},
       queuedBy: undefined,
       lastOverrun: 0,
@@ -86,20 +90,27 @@ export class PosixTimers {
   }
 }
 
-/** The time left to the next expiry, as timer_gettime reports it (0: disarmed or expired for good). */
+/** The virtual time left to the next expiry (0: disarmed or expired for good). */
 export function timeLeft(timer: PosixTimer, now: number): number {
-  const { deadline, interval } = timer;
+  const { deadline, step } = timer;
   if (deadline === undefined) return 0;
   if (now < deadline) return deadline - now;
-  if (interval === 0) return 0;
-  return deadline + (Math.floor((now - deadline) / interval) + 1) * interval - now;
+  if (step === 0) return 0;
+  return deadline + (Math.floor((now - deadline) / step) + 1) * step - now;
 }
 
-/** Arms `timer` for `deadline` (undefined: disarms it), then every `interval` seconds. */
-export function armTimer(process: Process, timer: PosixTimer, deadline: number | undefined, interval: number, services: TimerServices): void {
+/** Arms `timer` for `deadline` (undefined: disarms it), then every `interval` seconds of its host's clocks, `step` of virtual time. */
+export function armTimer(
+  process: Process,
+  timer: PosixTimer,
+  deadline: number | undefined,
+  { interval, step }: { interval: number; step: number },
+  services: TimerServices,
+): void {
   timer.arming = {};
   timer.deadline = deadline;
   timer.interval = interval;
+  timer.step = step;
   if (deadline !== undefined && timer.notify !== undefined) scheduleExpiry(process, timer, services);
 }
 
@@ -116,8 +127,8 @@ function expire(process: Process, timer: PosixTimer, services: TimerServices): v
   const { signal, value, thread } = timer.notify!;
   if (process.signalActions.ignores(signal)) {
     // The kernel would drop the signal: the timer goes on as if it had been delivered at once.
-    if (timer.interval > 0) {
-      timer.deadline! += timer.interval;
+    if (timer.step > 0) {
+      timer.deadline! += timer.step;
       scheduleExpiry(process, timer, services);
     }
     return;
@@ -141,10 +152,10 @@ export function timerSignalDelivered(process: Process, info: Buffer, services: T
   if (!current) return false;
   let overrun = 0;
   const now = services.scheduler.now;
-  if (timer.interval > 0 && timer.deadline !== undefined) {
+  if (timer.step > 0 && timer.deadline !== undefined) {
     // Exact multiples count as missed: the next expiry is strictly after now.
-    overrun = Math.floor((now - timer.deadline) / timer.interval + 1e-9);
-    timer.deadline += (overrun + 1) * timer.interval;
+    overrun = Math.floor((now - timer.deadline) / timer.step + 1e-9);
+    timer.deadline += (overrun + 1) * timer.step;
     scheduleExpiry(process, timer, services);
   } else {
     timer.deadline = undefined;

@@ -72,7 +72,8 @@ import {
 } from '../abi/netlink.js';
 import { AF_INET, AF_INET6, AF_UNSPEC } from '../abi/socket.js';
 import { Errno } from '../abi/errno.js';
-import { maskOf, type NetworkInterface } from './interfaces.js';
+import { maskOf } from '../../net/index.js';
+import type { NetworkInterface } from './interfaces.js';
 
 /**
  * The kernel's side of a NETLINK_ROUTE socket, for a host's emulated

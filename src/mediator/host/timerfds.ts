@@ -8,6 +8,7 @@ export interface VirtualTimerfd {
   clockid: number;
   /** Virtual date of the next expiry; undefined while disarmed. */
   deadline: number | undefined;
+  /** As set, on its host's clocks. */
   interval: number;
   /** Expirations set on the descriptor and not yet read, as far as we know. */
   ticks: number;

@@ -138,7 +138,17 @@ export class VirtualTime {
 
   /** A relative timeout on `host`'s clocks as a virtual deadline: a clock that runs fast reaches it sooner. */
   after(seconds: number, host: string): number {
-    return this.scheduler.now + Math.max(0, seconds) / (1 + (this.skews.get(host)?.drift ?? 0));
+    return this.scheduler.now + this.span(Math.max(0, seconds), host);
+  }
+
+  /** How long `seconds` on `host`'s clocks last in virtual time (an interval timer's period). */
+  span(seconds: number, host: string): number {
+    return seconds / (1 + (this.skews.get(host)?.drift ?? 0));
+  }
+
+  /** How long `seconds` of virtual time last on `host`'s clocks (the time left to a timer, as it is read there). */
+  onClock(seconds: number, host: string): number {
+    return seconds * (1 + (this.skews.get(host)?.drift ?? 0));
   }
 
   /**

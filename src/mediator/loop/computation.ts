@@ -35,6 +35,9 @@ export class Computation {
     private readonly observer: MediatorObserver | undefined,
   ) {}
 
+  /** The exec each computing thread waits for. */
+  private readonly running = new Map<Thread, number>();
+
   /**
    * The work done since the thread's previous stop runs first, as an exec on
    * its host; the thread waits for its completion. Returns true if it waits.
@@ -47,12 +50,28 @@ export class Computation {
     thread.cpuTime += flops / this.sim.hosts()[host]!.speed;
     this.scheduler.block(thread, { kind: 'compute', reason: `its computation of ${flops.toPrecision(3)} flops to end`, onSignal: 'restartable' });
     const start = this.scheduler.now;
+    this.running.set(thread, activity);
     // At a preemption the thread is not at a syscall: a plain resume, not a dispatch, follows the exec.
     this.scheduler.onActivityEnd(activity, () => {
+      this.running.delete(thread);
       this.observer?.computed(thread, start, this.scheduler.now, flops);
       this.scheduler.wake(thread);
     });
     return true;
+  }
+
+  /**
+   * The thread ended (killed: by a signal, or with its host's crash) while
+   * it computed: its exec stops there, as SimGrid stops an exec whose host
+   * turns off, rather than take the host's CPU from the others until its end.
+   */
+  abandon(thread: Thread): void {
+    const activity = this.running.get(thread);
+    if (activity === undefined) return;
+    this.running.delete(thread);
+    this.scheduler.forgetActivity(activity);
+    // After an abort the threads are only cleaned up: SimGrid is gone with its execs.
+    if (!this.sim.aborted) this.sim.cancel(activity);
   }
 
   /**

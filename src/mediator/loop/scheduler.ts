@@ -60,6 +60,11 @@ export class Scheduler {
   onActivityEnd(id: number, done: (failed: boolean) => void): void {
     this.activities.set(id, done);
   }
+
+  /** The activity was cancelled: nothing is to be called when it ends. */
+  forgetActivity(id: number): void {
+    this.activities.delete(id);
+  }
   private readonly queue = new MinHeap<Entry>(earlier);
   private readonly generations = new WeakMap<Thread, number>();
   private readonly timers = new MinHeap<Timer>((a, b) => a.deadline < b.deadline || (a.deadline === b.deadline && a.order < b.order));

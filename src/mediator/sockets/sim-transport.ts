@@ -1,5 +1,5 @@
 import { RunFailedError } from '../../errors.js';
-import type { Bottleneck, Transfer, Transport } from '../../net/index.js';
+import type { Bottleneck, Carriage, Transfer, Transport } from '../../net/index.js';
 import type { Simulation } from '../../sim/index.js';
 import type { MediatorObserver } from '../observer.js';
 import type { Scheduler } from '../loop/scheduler.js';
@@ -31,7 +31,7 @@ export class SimTransport implements Transport {
   /** Each route's bottleneck, found once. */
   private readonly bottlenecks = new Map<string, Bottleneck | undefined>();
 
-  start(source: string, destination: string, bytes: number, payload: number, delivered: () => void): Transfer {
+  start(source: string, destination: string, bytes: number, payload: number, delivered: () => void, carriage?: Carriage): Transfer {
     const from = this.hostIndexes.get(source)!;
     const to = this.hostIndexes.get(destination)!;
     let id: number;
@@ -42,13 +42,25 @@ export class SimTransport implements Transport {
     }
     const observer = this.observer;
     const token = observer?.commStarted(source, destination, payload, this.scheduler.now);
-    this.scheduler.onActivityEnd(id, () => {
+    this.scheduler.onActivityEnd(id, (failed) => {
+      if (failed) {
+        // A state profile turned a host or a link of its route off: the comm never completes, nothing of it arrives.
+        if (carriage?.cut === undefined) throw new Error(`a comm from ${source} to ${destination} failed in a run that cannot lose it`);
+        carriage.cut();
+        return;
+      }
       if (token !== undefined) observer!.commEnded(token, this.scheduler.now);
       delivered();
     });
     // SimGrid's progress is fluid: only whole bytes cross.
     const crossed = () => Math.floor(bytes - this.sim.remaining(id));
-    return { crossed: token === undefined ? crossed : firstCrossingTold(crossed, () => observer!.commCrossing(token)) };
+    return {
+      crossed: token === undefined ? crossed : firstCrossingTold(crossed, () => observer!.commCrossing(token)),
+      cancel: () => {
+        this.scheduler.forgetActivity(id);
+        this.sim.cancel(id);
+      },
+    };
   }
 
   follow(_source: string, _destination: string, period: number, look: () => boolean): void {

@@ -93,6 +93,7 @@ export class Process {
   /** CPU time of its threads that already exited. */
   exitedThreadsCpuTime = 0;
   /** ITIMER_REAL (setitimer, alarm) on the virtual clock; `armed` tells a live arming from a replaced one. */
+  /** ITIMER_REAL: the virtual date of its next expiry, its interval on the host's clocks. */
   realTimer: { deadline: number; interval: number; armed: object } | undefined;
   /** timer_create's timers, on the virtual clock; a forked child starts with none. */
   readonly posixTimers = new PosixTimers();

@@ -70,7 +70,8 @@ function timerCreate(ctx: SyscallContext): Outcome {
 }
 
 function setting(ctx: SyscallContext, timer: PosixTimer): { interval: number; value: number } {
-  return { interval: timer.interval, value: timeLeft(timer, ctx.services.scheduler.now) };
+  const { scheduler, time } = ctx.services;
+  return { interval: timer.interval, value: time.onClock(timeLeft(timer, scheduler.now), ctx.process.host) };
 }
 
 function timerSettime(ctx: SyscallContext): Outcome {
@@ -88,7 +89,8 @@ function timerSettime(ctx: SyscallContext): Outcome {
     : (asInt(flags) & TIMER_ABSTIME) !== 0
       ? time.at(timer.clockid, value, ctx.process.host)
       : time.after(timespecSeconds(value), ctx.process.host);
-  armTimer(ctx.process, timer, deadline, timespecSeconds(requested.interval), ctx.services);
+  const interval = timespecSeconds(requested.interval);
+  armTimer(ctx.process, timer, deadline, { interval, step: time.span(interval, ctx.process.host) }, ctx.services);
   return done(0);
 }
 

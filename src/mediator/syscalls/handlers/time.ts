@@ -23,7 +23,7 @@ import { NATIVE, blocked, done, fail, type Outcome } from '../outcome.js';
 
 /** Waits until `deadline`; interrupted, it writes the time left at `remaining` (unless NULL) and fails with EINTR. */
 function sleepUntil(ctx: SyscallContext, deadline: number, remaining: number): Outcome {
-  const scheduler = ctx.services.scheduler;
+  const { scheduler, time } = ctx.services;
   return blocked({
     kind: 'sleep',
     reason: `a sleep to end in ${ctx.thread.label}`,
@@ -31,7 +31,8 @@ function sleepUntil(ctx: SyscallContext, deadline: number, remaining: number): O
     onTimeout: () => done(0),
     onSignal: 'eintr',
     onInterrupt: () => {
-      if (remaining !== 0) writeTimespec(ctx.memory, remaining, toTimespec(Math.max(0, deadline - scheduler.now)));
+      // The time left as the host's clocks count it, as the sleep was asked.
+      if (remaining !== 0) writeTimespec(ctx.memory, remaining, toTimespec(time.onClock(Math.max(0, deadline - scheduler.now), ctx.process.host)));
       return fail(Errno.EINTR);
     },
   });
@@ -55,18 +56,23 @@ function clockNanosleep(ctx: SyscallContext): Outcome {
 /** Arms (or with value 0 disarms) the process's ITIMER_REAL; returns the previous setting. */
 function armRealTimer(ctx: SyscallContext, { value, interval }: TimerSetting): TimerSetting {
   const { process, services } = ctx;
-  const scheduler = services.scheduler;
+  const { scheduler, time } = services;
+  const host = process.host;
   const previous = process.realTimer;
-  const old = previous === undefined ? { value: 0, interval: 0 } : { value: Math.max(0, previous.deadline - scheduler.now), interval: previous.interval };
+  const old =
+    previous === undefined
+      ? { value: 0, interval: 0 }
+      : { value: time.onClock(Math.max(0, previous.deadline - scheduler.now), host), interval: previous.interval };
   process.realTimer = undefined;
   if (value > 0) {
-    const timer = { deadline: scheduler.now + value, interval, armed: {} };
+    // A skewed host's clock times it: a clock that runs fast expires it sooner, and every period after.
+    const timer = { deadline: time.after(value, host), interval, armed: {} };
     process.realTimer = timer;
     const expire = (): void => {
       if (!process.alive) return;
       services.signals.toProcess(process, SIGALRM);
       if (timer.interval > 0) {
-        timer.deadline += timer.interval;
+        timer.deadline += time.span(timer.interval, host);
         scheduler.at(timer.deadline, () => process.realTimer === timer, expire);
       } else {
         process.realTimer = undefined;
@@ -91,8 +97,9 @@ function getitimer(ctx: SyscallContext): Outcome {
   const [which, current] = ctx.args as [number, number];
   if (asInt(which) !== ITIMER_REAL) return NATIVE;
   const timer = ctx.process.realTimer;
-  const now = ctx.services.scheduler.now;
-  writeItimerval(ctx.memory, current, timer === undefined ? { interval: 0, value: 0 } : { interval: timer.interval, value: timer.deadline - now });
+  const { scheduler, time } = ctx.services;
+  const left = timer === undefined ? undefined : time.onClock(timer.deadline - scheduler.now, ctx.process.host);
+  writeItimerval(ctx.memory, current, timer === undefined ? { interval: 0, value: 0 } : { interval: timer.interval, value: left! });
   return done(0);
 }
 

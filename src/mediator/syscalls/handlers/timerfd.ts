@@ -29,7 +29,8 @@ function timerfdCreate(ctx: SyscallContext): Outcome {
 
 /** What is left of the timer: its interval and the time to its next expiry (0: disarmed). */
 function setting(ctx: SyscallContext, timer: VirtualTimerfd): { interval: number; value: number } {
-  return { interval: timer.interval, value: timer.deadline === undefined ? 0 : timer.deadline - ctx.services.time.now };
+  const { time } = ctx.services;
+  return { interval: timer.interval, value: timer.deadline === undefined ? 0 : time.onClock(timer.deadline - time.now, ctx.process.host) };
 }
 
 function timerfdSettime(ctx: SyscallContext): Outcome {
@@ -66,7 +67,7 @@ function timerfdSettime(ctx: SyscallContext): Outcome {
     timer.ticks = readable ? timer.ticks + 1 : 1;
     kernelFds.setTimerTicks(process, fd, timer.ticks, tag);
     if (timer.interval > 0) {
-      timer.deadline += timer.interval;
+      timer.deadline += time.span(timer.interval, process.host);
       services.scheduler.at(timer.deadline, () => timer.arming === arming, expire);
     } else {
       timer.deadline = undefined;
