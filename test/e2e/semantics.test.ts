@@ -81,6 +81,11 @@ const cases: Case[] = [
     network: false,
   },
   {
+    behaviour: 'select, pselect6 and ppoll leave the time left in their timeout when a descriptor becomes ready, and 0 when it runs out',
+    argv: [appPath('select_time_left')],
+    network: false,
+  },
+  {
     behaviour: 'socket calls made with mistakes get the errno Linux gives, and a send whose buffer faults moves no bytes',
     argv: [appPath('socket_mistakes')],
     network: true,

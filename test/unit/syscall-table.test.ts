@@ -42,11 +42,12 @@ describe('the syscall table', () => {
     expect(trappedNumbers(new Set(['getpid']))).not.toContain(getpid);
   });
 
-  it("sends the calls that carry a socket's bytes, ids and clocks as user notifications, unless left native or execve is (spawn takes the listener at its stop)", () => {
+  it("sends the calls that carry a socket's bytes, ids, clocks and directory listings as user notifications, unless left native or execve is (spawn takes the listener at its stop)", () => {
     const names = (numbers: number[]): string[] => numbers.map(syscallName).sort();
     expect(names(notifiedNumbers())).toEqual([
       'clock_getres',
       'clock_gettime',
+      'getdents64',
       'getpid',
       'getppid',
       'gettid',

@@ -1,7 +1,7 @@
 import { Errno } from '../../abi/errno.js';
 import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLPRI, readFdSet, readPollfds, writeFdSet, writePollRevents, type Watched } from '../../abi/poll.js';
 import { readPselectSigmask, readSigset } from '../../abi/signal.js';
-import { readTimespec, readTimeval, timespecSeconds, validTimespec } from '../../abi/time.js';
+import { readTimespec, readTimeval, timespecSeconds, toTimespec, validTimespec, writeTimespec, writeTimeval, type Timespec } from '../../abi/time.js';
 import { asInt, asUint } from '../../abi/tracee-memory.js';
 import { readinessEvents, virtualSockets } from '../../sockets/readiness.js';
 import { readyEvents } from '../../tracees/kernel-fds.js';
@@ -28,6 +28,8 @@ function eventsNow(ctx: SyscallContext, { fd, events }: Watched): number {
  * with nothing ready at the timeout.
  */
 function waitForAny(ctx: SyscallContext, watched: Watched[], timeout: number | undefined, answer: (ready: number[]) => Outcome, mask?: bigint): Outcome {
+  // Fixed when the call first looks, so that a wake-up with nothing ready after all does not start the timeout again.
+  const deadline = timeout === undefined ? undefined : (ctx.state.deadline ??= ctx.services.time.after(timeout, ctx.process.host));
   const ready = watched.map((w) => eventsNow(ctx, w));
   if (timeout === 0 || ready.some((events) => events !== 0)) return answer(ready);
   // A signal deliverable under the call's own mask makes the kernel return EINTR at once. One that only
@@ -51,14 +53,26 @@ function waitForAny(ctx: SyscallContext, watched: Watched[], timeout: number | u
             watched.map((w) => w.fd),
           )
         : undefined,
-    deadline: timeout === undefined ? undefined : ctx.services.time.after(timeout, ctx.process.host),
+    deadline,
     onTimeout: () => answer(watched.map(() => 0)),
     onSignal: 'eintr',
     mask,
   });
 }
 
-function pollCommon(ctx: SyscallContext, timeout: number | undefined, mask: bigint | undefined): Outcome {
+/**
+ * What select, pselect6 and ppoll write back into their timeout when they
+ * return (poll_select_finish): the time left of it on the host's clocks,
+ * 0 once it ran out. Nothing for poll, nor for no timeout.
+ */
+function writeTimeLeft(ctx: SyscallContext, write: ((left: Timespec) => void) | undefined): void {
+  const deadline = ctx.state.deadline;
+  if (write === undefined || deadline === undefined) return;
+  const { time } = ctx.services;
+  write(toTimespec(Math.max(0, time.onClock(deadline - time.now, ctx.process.host))));
+}
+
+function pollCommon(ctx: SyscallContext, timeout: number | undefined, mask: bigint | undefined, writeLeft?: (left: Timespec) => void): Outcome {
   const [array, countArg] = ctx.args as [number, number];
   const count = asUint(countArg);
   if (count > ctx.services.kernelFds.openFilesLimit(ctx.process)) return fail(Errno.EINVAL);
@@ -73,6 +87,7 @@ function pollCommon(ctx: SyscallContext, timeout: number | undefined, mask: bigi
       let next = 0;
       const revents = entries.map((entry) => (entry.fd >= 0 ? ready[next++]! : 0));
       writePollRevents(ctx.memory, array, entries, revents);
+      writeTimeLeft(ctx, writeLeft);
       return done(ready.filter((events) => events !== 0).length);
     },
     mask,
@@ -94,13 +109,23 @@ function timespecTimeout(ctx: SyscallContext, address: number): number | undefin
 function ppoll(ctx: SyscallContext): Outcome {
   const timeout = timespecTimeout(ctx, ctx.args[2]!);
   if (timeout === null) return fail(Errno.EINVAL);
-  return pollCommon(ctx, timeout, readSigset(ctx.memory, ctx.args[3]!));
+  const address = ctx.args[2]!;
+  return pollCommon(ctx, timeout, readSigset(ctx.memory, ctx.args[3]!), timeoutWriter(ctx, address, writeTimespec));
+}
+
+/** Writes the time left into the call's timeout at `address` in its own format; none for a NULL timeout. */
+function timeoutWriter(
+  ctx: SyscallContext,
+  address: number,
+  format: (memory: SyscallContext['memory'], address: number, value: Timespec) => void,
+): ((left: Timespec) => void) | undefined {
+  return address === 0 ? undefined : (left) => format(ctx.memory, address, left);
 }
 
 /** select's three sets, as poll events per descriptor. */
 const SET_EVENTS = [POLLIN | POLLHUP | POLLERR, POLLOUT | POLLERR, POLLPRI] as const;
 
-function selectCommon(ctx: SyscallContext, timeout: number | undefined, mask: bigint | undefined): Outcome {
+function selectCommon(ctx: SyscallContext, timeout: number | undefined, mask: bigint | undefined, writeLeft?: (left: Timespec) => void): Outcome {
   if (asInt(ctx.args[0]!) < 0) return fail(Errno.EINVAL);
   // Linux looks at no descriptor past the end of the process's table, however many nfds says.
   const nfds = Math.min(asInt(ctx.args[0]!), ctx.services.kernelFds.tableSize(ctx.process));
@@ -126,6 +151,7 @@ function selectCommon(ctx: SyscallContext, timeout: number | undefined, mask: bi
         if ((events & SET_EVENTS[owners[j]!]!) !== 0) results[owners[j]!]!.push(watched[j]!.fd);
       });
       for (const [set, address] of sets.entries()) writeFdSet(ctx.memory, address, nfds, results[set]!);
+      writeTimeLeft(ctx, writeLeft);
       return done(results.reduce((count, fds) => count + fds.length, 0));
     },
     mask,
@@ -136,13 +162,13 @@ function select(ctx: SyscallContext): Outcome {
   const timeval = ctx.args[4]!;
   if (timeval === 0) return selectCommon(ctx, undefined, undefined);
   const timeout = readTimeval(ctx.memory, timeval);
-  return timeout === undefined ? fail(Errno.EINVAL) : selectCommon(ctx, timeout, undefined);
+  return timeout === undefined ? fail(Errno.EINVAL) : selectCommon(ctx, timeout, undefined, timeoutWriter(ctx, timeval, writeTimeval));
 }
 
 function pselect6(ctx: SyscallContext): Outcome {
   const timeout = timespecTimeout(ctx, ctx.args[4]!);
   if (timeout === null) return fail(Errno.EINVAL);
-  return selectCommon(ctx, timeout, readPselectSigmask(ctx.memory, ctx.args[5]!));
+  return selectCommon(ctx, timeout, readPselectSigmask(ctx.memory, ctx.args[5]!), timeoutWriter(ctx, ctx.args[4]!, writeTimespec));
 }
 
 const NOTE = 'emulated over virtual sockets and kernel descriptors; waits in virtual time';
