@@ -128,6 +128,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
   const sim = await loadSimulation(options.platform, { cfg: settings.cfg, allowStateProfiles: true });
   const stateProfiles = readStateProfiles(options.platform);
   const hostNames = sim.hosts().map((h) => h.name);
+  const hostSpeeds = new Map(sim.hosts().map((h) => [h.name, h.speed]));
   const starts = plan(options, hostNames);
   checkFaultTargets(
     settings.faults,
@@ -140,7 +141,8 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
   const recorder = new RunRecorder({
     timeline: options.trace !== undefined,
     hostOf: (address) => mediator.network.addresses.hostAt(address),
-    routeLinks: (from, to) => sim.route(from, to).links,
+    route: (from, to) => sim.route(from, to),
+    hostSpeed: (host) => hostSpeeds.get(host)!,
   });
   const mediator: Mediator = new Mediator({
     ...settings,
@@ -266,23 +268,31 @@ function experimentResult(
 function runReport(run: RunDescription, recorder: RunRecorder, sim: Simulation, outcome: { exitCode: number; virtualTime: number; end: RunEnd }): RunReport {
   const processes = recorder.processReports(outcome.virtualTime);
   const pairs = recorder.hostPairs();
+  const hosts = hostTotals(
+    processes,
+    pairs,
+    sim.hosts().map((host) => host.name),
+  );
+  const links = linkTotals(
+    pairs,
+    sim.links().map((link) => link.name),
+  );
+  const infoOf = <T extends { name: string }>(infos: readonly T[], name: string): T => infos.find((info) => info.name === name)!;
   return {
-    version: 3,
+    version: 4,
     run,
     end: outcome.end,
     virtualTime: outcome.virtualTime,
     exitCode: outcome.exitCode,
-    hosts: hostTotals(
-      processes,
-      pairs,
-      sim.hosts().map((host) => host.name),
-    ),
-    links: linkTotals(
-      pairs,
-      sim.links().map((link) => link.name),
-    ),
+    hosts,
+    links,
     processes,
     faults: recorder.faults,
+    usage: recorder.usageReport(
+      outcome.virtualTime,
+      hosts.map((host) => infoOf(sim.hosts(), host.name)),
+      links.map((link) => infoOf(sim.links(), link.name)),
+    ),
   };
 }
 

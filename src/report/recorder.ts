@@ -7,8 +7,9 @@ import { SocketFile } from '../mediator/sockets/socket-file.js';
 import type { Wait } from '../mediator/loop/waits.js';
 import { shellStatus } from '../exit-status.js';
 import { shownPid } from './ids.js';
-import type { FaultReport, ProcessRef, ProcessReport } from './types.js';
+import type { FaultReport, ProcessRef, ProcessReport, UsageReport } from './types.js';
 import type { FaultEvent } from '../faults/injector.js';
+import { UsageSeries } from './usage.js';
 
 /** A thread's row in the trace. */
 export interface Track {
@@ -61,6 +62,8 @@ export interface HostPairTally {
   readonly to: string;
   /** The links of their route, read as the first one started (the engine may be gone when the report is written). */
   readonly links: readonly string[];
+  /** Their route's latency: a comm's first part, before its bytes flow. */
+  readonly latency: number;
   transfers: number;
   /** Payload bytes. */
   bytes: number;
@@ -74,6 +77,13 @@ interface ProcessRecord {
   end: number | undefined;
   bytesSent: number;
   bytesReceived: number;
+}
+
+/** A transfer under way, to count its bytes on its links' usage once it ends. */
+interface OpenTransfer {
+  readonly pair: HostPairTally;
+  readonly bytes: number;
+  readonly start: number;
 }
 
 interface OpenWait {
@@ -97,8 +107,10 @@ export interface RecorderOptions {
   timeline: boolean;
   /** The host a virtual address belongs to, to tell which transfers a read takes. */
   hostOf: (address: string) => string | undefined;
-  /** The links of the route from one host to another, for the report's per-link totals. */
-  routeLinks: (from: string, to: string) => readonly string[];
+  /** The route from one host to another, for the report's per-link totals and usage. */
+  route: (from: string, to: string) => { readonly links: readonly string[]; readonly latency: number };
+  /** Flops per second of one core of a host, to turn computations into CPU seconds. */
+  hostSpeed: (host: string) => number;
 }
 
 /**
@@ -121,6 +133,11 @@ export class RunRecorder implements MediatorObserver {
   readonly faults: FaultReport[] = [];
   /** Transfers arrived on a host that no read took yet, oldest first. */
   private readonly unread = new Map<string, Comm[]>();
+  /** Comms started so far: a comm's token is its number. */
+  private commCount = 0;
+  private readonly openTransfers = new Map<number, OpenTransfer>();
+  /** CPU seconds per host (`cpu HOST`) and payload bytes per link (`link LINK`) over time. */
+  private readonly usage = new UsageSeries();
 
   constructor(private readonly options: RecorderOptions) {}
 
@@ -150,6 +167,8 @@ export class RunRecorder implements MediatorObserver {
   }
 
   computed(thread: Thread, start: number, end: number, flops: number): void {
+    const host = thread.process.host;
+    this.usage.add(`cpu ${host}`, flops / this.options.hostSpeed(host), start, end);
     if (this.options.timeline) this.spans.push({ track: this.trackOf(thread), category: 'compute', name: 'computing', start, end, flops });
   }
 
@@ -181,16 +200,19 @@ export class RunRecorder implements MediatorObserver {
   }
 
   commStarted(fromHost: string, toHost: string, bytes: number, date: number): number {
-    this.tally(fromHost, toHost, bytes);
-    if (!this.options.timeline) return 0;
-    const comm: Comm = { id: this.comms.length + 1, fromHost, toHost, bytes, start: date };
+    const pair = this.tally(fromHost, toHost, bytes);
+    const token = ++this.commCount;
+    if (bytes > 0) this.openTransfers.set(token, { pair, bytes, start: date });
+    if (!this.options.timeline) return token;
+    // Every comm is kept with a timeline: its token is its place in `comms`, from 1.
+    const comm: Comm = { id: token, fromHost, toHost, bytes, start: date };
     const sender = this.current;
     // Data a program sends starts at once, inside its send; later segments (a window opening, a handshake's reply) have no sender.
     if (sender !== undefined && sender.process.host === fromHost && bytes > 0) {
       comm.sender = { track: this.trackOf(sender), date, syscall: syscallName(sender.syscall.sysno) };
     }
     this.comms.push(comm);
-    return comm.id;
+    return token;
   }
 
   commCrossing(token: number): void {
@@ -199,6 +221,7 @@ export class RunRecorder implements MediatorObserver {
   }
 
   commEnded(token: number, date: number): void {
+    this.transferEnded(token, date);
     const comm = this.comms[token - 1];
     if (comm === undefined) return;
     comm.end = date;
@@ -254,6 +277,21 @@ export class RunRecorder implements MediatorObserver {
     });
   }
 
+  /**
+   * The hosts' and links' use over time, up to `virtualTime`: transfers still
+   * under way then count as ending then, as the link totals count them.
+   */
+  usageReport(
+    virtualTime: number,
+    hosts: ReadonlyArray<{ name: string; cores: number }>,
+    links: ReadonlyArray<{ name: string; bandwidth: number }>,
+  ): UsageReport {
+    for (const token of [...this.openTransfers.keys()]) this.transferEnded(token, virtualTime);
+    const hostUsage = hosts.map(({ name, cores }) => ({ name, cores, cpuTime: this.usage.amountsUntil(virtualTime, `cpu ${name}`, roundToNanosecond) }));
+    const linkUsage = links.map(({ name, bandwidth }) => ({ name, bandwidth, bytes: this.usage.amountsUntil(virtualTime, `link ${name}`, roundToMillibyte) }));
+    return { interval: this.usage.interval, hosts: hostUsage, links: linkUsage };
+  }
+
   /** Every process, in the order they started. */
   processes(): IterableIterator<Process> {
     return this.records.keys();
@@ -264,7 +302,16 @@ export class RunRecorder implements MediatorObserver {
     return [...this.tracks.values()];
   }
 
-  private tally(from: string, to: string, bytes: number): void {
+  /** Its bytes flowed after the route's latency (SimGrid's network models start a comm with it), at an even rate as far as the report can tell. */
+  private transferEnded(token: number, date: number): void {
+    const transfer = this.openTransfers.get(token);
+    if (transfer === undefined) return;
+    this.openTransfers.delete(token);
+    const flowing = Math.min(date, transfer.start + transfer.pair.latency);
+    for (const link of transfer.pair.links) this.usage.add(`link ${link}`, transfer.bytes, flowing, date);
+  }
+
+  private tally(from: string, to: string, bytes: number): HostPairTally {
     let destinations = this.pairs.get(from);
     if (destinations === undefined) {
       destinations = new Map();
@@ -272,11 +319,13 @@ export class RunRecorder implements MediatorObserver {
     }
     let pair = destinations.get(to);
     if (pair === undefined) {
-      pair = { from, to, links: this.options.routeLinks(from, to), transfers: 0, bytes: 0 };
+      const { links, latency } = this.options.route(from, to);
+      pair = { from, to, links, latency, transfers: 0, bytes: 0 };
       destinations.set(to, pair);
     }
     pair.transfers++;
     pair.bytes += bytes;
+    return pair;
   }
 
   private closeWait(thread: Thread, date: number): void {
@@ -319,6 +368,15 @@ function cpuTime(process: Process): number {
   let total = process.exitedThreadsCpuTime;
   for (const thread of process.threads.values()) total += thread.cpuTime;
   return total;
+}
+
+/** Spreading amounts over intervals leaves digits that only make the report longer. */
+function roundToNanosecond(seconds: number): number {
+  return Math.round(seconds * 1e9) / 1e9;
+}
+
+function roundToMillibyte(bytes: number): number {
+  return Math.round(bytes * 1e3) / 1e3;
 }
 
 function messageBytes(thread: Thread, count: number): number {

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { FIRST_INTERVAL, MAX_INTERVALS, UsageSeries } from '../../src/report/usage.js';
+
+const exact = (amount: number): number => amount;
+const sum = (amounts: number[]): number => amounts.reduce((total, amount) => total + amount, 0);
+
+describe("the report's usage over time", () => {
+  it('spreads an amount evenly over the intervals its activity covers, in proportion to the time it spent in each', () => {
+    const series = new UsageSeries();
+    const interval = series.interval;
+    // From the middle of interval 1 to the end of interval 3: half an interval, then two whole ones.
+    series.add('wire', 500, 1.5 * interval, 4 * interval);
+    expect(series.amountsUntil(5 * interval, 'wire', exact).map((amount) => Math.round(amount))).toEqual([0, 100, 200, 200, 0]);
+  });
+
+  it('puts an amount without duration in the interval of its date', () => {
+    const series = new UsageSeries();
+    series.add('cpu', 7, 2.5 * FIRST_INTERVAL, 2.5 * FIRST_INTERVAL);
+    expect(series.amountsUntil(3 * FIRST_INTERVAL, 'cpu', exact)).toEqual([0, 0, 7]);
+  });
+
+  it('keeps every name apart, and gives zeros for a name never used', () => {
+    const series = new UsageSeries();
+    series.add('a', 1, 0, 0);
+    series.add('b', 2, 0, 0);
+    expect(series.amountsUntil(FIRST_INTERVAL, 'a', exact)).toEqual([1]);
+    expect(series.amountsUntil(FIRST_INTERVAL, 'b', exact)).toEqual([2]);
+    expect(series.amountsUntil(2 * FIRST_INTERVAL, 'c', exact)).toEqual([0, 0]);
+  });
+
+  it('doubles its interval, merging intervals in pairs, to hold a long run in at most MAX_INTERVALS numbers, with the same total', () => {
+    const series = new UsageSeries();
+    for (let i = 0; i < 50; i++) series.add('wire', 1, i * FIRST_INTERVAL, i * FIRST_INTERVAL);
+    // An hour later: the interval is a millisecond times a power of two, at least an hour over MAX_INTERVALS.
+    series.add('wire', 1000, 3600, 3601);
+    const amounts = series.amountsUntil(3700, 'wire', exact);
+    const { interval } = series;
+    expect(Number.isInteger(Math.log2(interval / 1e-3))).toBe(true);
+    expect(interval).toBeGreaterThanOrEqual(3700 / MAX_INTERVALS);
+    expect(interval / 2).toBeLessThan(3700 / MAX_INTERVALS);
+    expect(amounts).toHaveLength(Math.ceil(3700 / interval));
+    expect(amounts.length).toBeLessThanOrEqual(MAX_INTERVALS);
+    expect(amounts[0]).toBe(50);
+    expect(sum(amounts)).toBeCloseTo(1050, 9);
+    // The hour's second falls in the interval that holds date 3600 (and the next, where it crosses one).
+    const first = Math.floor(3600 / interval);
+    expect(amounts[first]! + (amounts[first + 1] ?? 0)).toBeCloseTo(1000, 9);
+  });
+
+  it('gives one interval for a run that took no time', () => {
+    expect(new UsageSeries().amountsUntil(0, 'any', exact)).toEqual([0]);
+  });
+
+  it('rounds each amount as asked', () => {
+    const series = new UsageSeries();
+    series.add('cpu', 1 / 3, 0, 0);
+    expect(series.amountsUntil(FIRST_INTERVAL, 'cpu', (amount) => Math.round(amount * 100) / 100)).toEqual([0.33]);
+  });
+});
