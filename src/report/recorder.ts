@@ -79,11 +79,16 @@ interface ProcessRecord {
   bytesReceived: number;
 }
 
-/** A transfer under way, to count its bytes on its links' usage once it ends. */
+/** A transfer under way, whose bytes count on its links' usage as they cross. */
 interface OpenTransfer {
   readonly pair: HostPairTally;
+  /** Payload bytes. */
   readonly bytes: number;
   readonly start: number;
+  readonly crossedShare: () => number;
+  /** Payload bytes counted so far, up to `countedUntil`. */
+  counted: number;
+  countedUntil: number;
 }
 
 interface OpenWait {
@@ -136,6 +141,8 @@ export class RunRecorder implements MediatorObserver {
   /** Comms started so far: a comm's token is its number. */
   private commCount = 0;
   private readonly openTransfers = new Map<number, OpenTransfer>();
+  /** The date from which transfers under way are looked at again: the start of the next interval of the usage. */
+  private nextLook = 0;
   /** CPU seconds per host (`cpu HOST`) and payload bytes per link (`link LINK`) over time. */
   private readonly usage = new UsageSeries();
 
@@ -158,6 +165,7 @@ export class RunRecorder implements MediatorObserver {
   }
 
   running(thread: Thread, date: number): void {
+    this.countCrossedBytes(date);
     this.current = thread;
     if (this.openWaits.size > 0) this.closeWait(thread, date);
   }
@@ -199,10 +207,11 @@ export class RunRecorder implements MediatorObserver {
     }
   }
 
-  commStarted(fromHost: string, toHost: string, bytes: number, date: number): number {
+  commStarted(fromHost: string, toHost: string, bytes: number, date: number, crossedShare: () => number): number {
+    this.countCrossedBytes(date);
     const pair = this.tally(fromHost, toHost, bytes);
     const token = ++this.commCount;
-    if (bytes > 0) this.openTransfers.set(token, { pair, bytes, start: date });
+    if (bytes > 0) this.openTransfers.set(token, { pair, bytes, start: date, crossedShare, counted: 0, countedUntil: date });
     if (!this.options.timeline) return token;
     // Every comm is kept with a timeline: its token is its place in `comms`, from 1.
     const comm: Comm = { id: token, fromHost, toHost, bytes, start: date };
@@ -221,6 +230,7 @@ export class RunRecorder implements MediatorObserver {
   }
 
   commEnded(token: number, date: number): void {
+    this.countCrossedBytes(date);
     this.transferEnded(token, date);
     const comm = this.comms[token - 1];
     if (comm === undefined) return;
@@ -302,13 +312,45 @@ export class RunRecorder implements MediatorObserver {
     return [...this.tracks.values()];
   }
 
-  /** Its bytes flowed after the route's latency (SimGrid's network models start a comm with it), at an even rate as far as the report can tell. */
+  /** What crossed of a comm cut short counts (all of it, where SimGrid no longer knows: the link totals count it whole too). */
+  commLost(token: number, date: number, crossedShare: number | undefined): void {
+    const transfer = this.openTransfers.get(token);
+    // Out of the transfers under way first: SimGrid cannot tell a lost comm's progress any more.
+    this.openTransfers.delete(token);
+    this.countCrossedBytes(date);
+    if (transfer !== undefined) this.countOnLinks(transfer, date, crossedShare ?? 1);
+  }
+
   private transferEnded(token: number, date: number): void {
     const transfer = this.openTransfers.get(token);
     if (transfer === undefined) return;
     this.openTransfers.delete(token);
-    const flowing = Math.min(date, transfer.start + transfer.pair.latency);
-    for (const link of transfer.pair.links) this.usage.add(`link ${link}`, transfer.bytes, flowing, date);
+    this.countOnLinks(transfer, date, 1);
+  }
+
+  /**
+   * Once the clock passed into a new interval of the usage, the bytes each
+   * transfer under way carried since it was last looked at count on its
+   * links. Looking only then (and at each transfer's end) keeps the cost to a
+   * few looks per interval, and puts bytes in the right interval to within
+   * the step of the clock that crossed into it: SimGrid gives rates that
+   * hold between its events, not each byte's date.
+   */
+  private countCrossedBytes(date: number): void {
+    if (date < this.nextLook) return;
+    for (const transfer of this.openTransfers.values()) this.countOnLinks(transfer, date, transfer.crossedShare());
+    this.nextLook = (Math.floor(date / this.usage.interval) + 1) * this.usage.interval;
+  }
+
+  /** The bytes that crossed since the last count flowed evenly from then (or the end of the route's latency, during which none flow) to `date`. */
+  private countOnLinks(transfer: OpenTransfer, date: number, share: number): void {
+    const bytes = transfer.bytes * share - transfer.counted;
+    if (bytes > 0) {
+      const from = Math.max(transfer.countedUntil, Math.min(date, transfer.start + transfer.pair.latency));
+      for (const link of transfer.pair.links) this.usage.add(`link ${link}`, bytes, from, date);
+      transfer.counted += bytes;
+    }
+    transfer.countedUntil = Math.max(transfer.countedUntil, date);
   }
 
   private tally(from: string, to: string, bytes: number): HostPairTally {

@@ -41,7 +41,8 @@ export interface RunReport {
  * `i`th number covers [i × interval, (i + 1) × interval). The interval is a
  * millisecond times a power of two (a fraction of one for the shortest
  * runs), chosen so that there are at most 500 of them; each activity's
- * amount is spread evenly over its duration.
+ * computation counts evenly over its duration, a transfer's bytes as SimGrid
+ * carried them (looked at as the clock enters each interval).
  */
 export interface UsageReport {
   /** Seconds. */

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { Thread } from '../../src/mediator/tracees/tracees.js';
+import { RunRecorder } from '../../src/report/recorder.js';
 import { FIRST_INTERVAL, MAX_INTERVALS, UsageSeries } from '../../src/report/usage.js';
 
 const exact = (amount: number): number => amount;
@@ -55,5 +57,58 @@ describe("the report's usage over time", () => {
     const series = new UsageSeries();
     series.add('cpu', 1 / 3, 0, 0);
     expect(series.amountsUntil(FIRST_INTERVAL, 'cpu', (amount) => Math.round(amount * 100) / 100)).toEqual([0.33]);
+  });
+});
+
+describe("a link's usage in the report", () => {
+  const I = FIRST_INTERVAL;
+  const recorder = (latency: number) =>
+    new RunRecorder({ timeline: false, hostOf: () => undefined, route: () => ({ links: ['wire', 'router'], latency }), hostSpeed: () => 1e9 });
+  /** What the mediator's loop tells the recorder when a thread runs: the recorder may look at transfers then. */
+  const someThread = {} as Thread;
+  const bytesOf = (report: ReturnType<RunRecorder['usageReport']>, link: string) =>
+    report.links.find((l) => l.name === link)!.bytes.map((bytes) => Math.round(bytes * 10) / 10);
+
+  it('counts the bytes a transfer carried since it was last looked at, once the clock enters a new interval, then the rest at its end', () => {
+    const run = recorder(0);
+    let crossed = 0;
+    const token = run.commStarted('alice', 'bob', 1000, 0, () => crossed);
+    crossed = 0.6;
+    // Not looked at within the first interval: the bytes that crossed by then are counted in the next look.
+    run.running(someThread, 0.5 * I);
+    run.running(someThread, 1.5 * I);
+    crossed = 1;
+    run.commEnded(token, 3 * I);
+    const report = run.usageReport(
+      3 * I,
+      [],
+      [
+        { name: 'wire', bandwidth: 1e9 },
+        { name: 'router', bandwidth: 1e9 },
+      ],
+    );
+    // 600 bytes over [0, 1.5 I), then 400 over [1.5 I, 3 I), on every link of the route.
+    expect(bytesOf(report, 'wire')).toEqual([400, 333.3, 266.7]);
+    expect(bytesOf(report, 'router')).toEqual(bytesOf(report, 'wire'));
+  });
+
+  it("counts no bytes during the route's latency, when none flow", () => {
+    const run = recorder(0.5 * I);
+    let crossed = 0;
+    const token = run.commStarted('alice', 'bob', 1000, 0, () => crossed);
+    crossed = 0.6;
+    run.running(someThread, 1.5 * I);
+    crossed = 1;
+    run.commEnded(token, 2 * I);
+    const report = run.usageReport(2 * I, [], [{ name: 'wire', bandwidth: 1e9 }]);
+    expect(bytesOf(report, 'wire')).toEqual([300, 700]);
+  });
+
+  it('counts a transfer still under way at the end of the run as ending then, and none of a control segment', () => {
+    const run = recorder(0);
+    run.commStarted('alice', 'bob', 0, 0, () => 0);
+    run.commStarted('alice', 'bob', 800, I, () => 0);
+    const report = run.usageReport(3 * I, [], [{ name: 'wire', bandwidth: 1e9 }]);
+    expect(bytesOf(report, 'wire')).toEqual([0, 400, 400]);
   });
 });
