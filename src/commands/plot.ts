@@ -11,7 +11,8 @@ inlined): it opens in any browser, with no network. It shows a row per host
 with each process as a bar from its start to its end (blue: exited 0, red:
 another status, purple: stopped by simterpose), each fault (--fault) as a
 dashed line; the throughput of each link (payload bytes) and the CPU use of
-each host (percent of its cores) over virtual time, from the report's usage.
+each host (percent of its cores) over virtual time, from the report's usage
+(the 12 busiest links and hosts of a larger platform).
 
 Examples:
   simterpose run --report run.json platforms/two-hosts.xml deployment.xml

@@ -32,7 +32,27 @@ export interface Chart {
   unit: string;
   x: number[];
   series: Array<{ name: string; values: number[] }>;
+  /** How many links or hosts the report has, of which `series` shows the busiest. */
+  of: number;
 }
+
+/** More lines than this make a chart unreadable (and slow): the busiest are drawn. */
+export const MAX_SERIES = 12;
+
+/** The MAX_SERIES series that carried the most in all (in the report's order), or all of them. */
+function busiest(series: Array<{ name: string; values: number[] }>, totals: number[]): Array<{ name: string; values: number[] }> {
+  if (series.length <= MAX_SERIES) return series;
+  const kept = new Set(
+    totals
+      .map((total, index) => ({ total, index }))
+      .sort((a, b) => b.total - a.total || a.index - b.index)
+      .slice(0, MAX_SERIES)
+      .map(({ index }) => index),
+  );
+  return series.filter((_, index) => kept.has(index));
+}
+
+const sum = (values: readonly number[]): number => values.reduce((total, value) => total + value, 0);
 
 /** What `simterpose plot` draws of a report. */
 export interface PlotData {
@@ -113,25 +133,33 @@ const RATE_UNITS: ReadonlyArray<[number, string]> = [
   [1, 'B/s'],
 ];
 
-/** Each link's payload throughput, in the decimal unit (as platforms give bandwidths) that fits the highest. */
+/** Each link's payload throughput (the busiest, past MAX_SERIES links), in the decimal unit (as platforms give bandwidths) that fits the highest. */
 export function throughputChart(report: RunReport): Chart {
   const { interval, links } = report.usage;
-  const rates = links.map((link) => link.bytes.map((bytes) => bytes / interval));
-  const highest = Math.max(0, ...rates.flat());
+  const shown = busiest(
+    links.map((link) => ({ name: link.name, values: link.bytes.map((bytes) => bytes / interval) })),
+    links.map((link) => sum(link.bytes)),
+  );
+  const highest = shown.reduce((most, { values }) => values.reduce((max, rate) => Math.max(max, rate), most), 0);
   const [scale, unit] = RATE_UNITS.find(([size]) => highest >= size) ?? RATE_UNITS.at(-1)!;
   return {
     unit,
     x: intervalDates(report, links[0]?.bytes.length ?? 0),
-    series: links.map((link, i) => ({ name: link.name, values: stepValues(rates[i]!.map((rate) => rate / scale)) })),
+    series: shown.map(({ name, values }) => ({ name, values: stepValues(values.map((rate) => rate / scale)) })),
+    of: links.length,
   };
 }
 
-/** Each host's CPU use: the share of its cores busy computing, in percent. */
+/** Each host's CPU use (the busiest, past MAX_SERIES hosts): the share of its cores busy computing, in percent. */
 export function cpuChart(report: RunReport): Chart {
   const { interval, hosts } = report.usage;
   return {
     unit: '% of its cores',
     x: intervalDates(report, hosts[0]?.cpuTime.length ?? 0),
-    series: hosts.map((host) => ({ name: host.name, values: stepValues(host.cpuTime.map((seconds) => (100 * seconds) / (interval * host.cores))) })),
+    series: busiest(
+      hosts.map((host) => ({ name: host.name, values: stepValues(host.cpuTime.map((seconds) => (100 * seconds) / (interval * host.cores))) })),
+      hosts.map((host) => sum(host.cpuTime) / host.cores),
+    ),
+    of: hosts.length,
   };
 }

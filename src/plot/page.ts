@@ -86,8 +86,10 @@ export function plotPage(data: PlotData): string {
   const legend = Object.entries(OUTCOME_COLOURS)
     .map(([outcome, colour]) => `<span style="background:${colour}"></span>${outcome}`)
     .join('');
-  const chartSection = (id: string, title: string, chart: Chart, empty: string): string =>
-    `<section id="${id}" data-empty="${escapeMarkup(empty)}"><h2>${escapeMarkup(title)} (${escapeMarkup(chart.unit)})</h2><div class="chart"></div></section>`;
+  const chartSection = (id: string, title: string, chart: Chart, what: string, empty: string): string => {
+    const which = chart.series.length < chart.of ? `, the ${chart.series.length} busiest of ${chart.of} ${what}` : '';
+    return `<section id="${id}" data-empty="${escapeMarkup(empty)}"><h2>${escapeMarkup(`${title} (${chart.unit}${which})`)}</h2><div class="chart"></div></section>`;
+  };
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -105,8 +107,8 @@ export function plotPage(data: PlotData): string {
     'processes',
   )} on ${counted(data.rows.length, 'host', 'hosts')}${data.faults.length > 0 ? `, ${counted(data.faults.length, 'fault', 'faults')}` : ''}</p>
 <section id="timeline"><h2>Hosts and processes</h2><div class="legend">${legend}</div>${timelineSvg(data.rows, data.faults, data.virtualTime)}</section>
-${chartSection('throughput', 'Throughput of each link', data.throughput, 'No payload crossed a link.')}
-${chartSection('cpu', 'CPU use of each host', data.cpu, 'No host of the report.')}
+${chartSection('throughput', 'Throughput of each link', data.throughput, 'links', 'No payload crossed a link.')}
+${chartSection('cpu', 'CPU use of each host', data.cpu, 'hosts', 'No host of the report.')}
 <script type="application/json" id="plot-data">${scriptJson({ throughput: data.throughput, cpu: data.cpu })}</script>
 <script>${script}</script>
 <script>${CHARTS_SCRIPT}</script>

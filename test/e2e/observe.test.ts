@@ -110,6 +110,8 @@ describe('the report (--report)', () => {
       expect(links).toHaveLength(1);
       expect(wire).toMatchObject({ name: 'wire', bandwidth: 1e7 });
       expect(wire!.bytes).toHaveLength(Math.ceil(report.virtualTime / interval));
+      // Each list of numbers is written on one line, the rest indented as usual.
+      expect(readFileSync(file, 'utf8')).toContain(`\n        "bytes": [${wire!.bytes.join(', ')}]\n`);
       expect(wire!.bytes.reduce((sum, bytes) => sum + bytes, 0)).toBeCloseTo(1e6, 0);
       const busy = wire!.bytes.flatMap((bytes, i) => (bytes > 0 ? [i] : []));
       // The first bytes flow one latency after the sender's first flight (after the handshake), the last before the receiver ends.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultPagePath } from '../../src/commands/plot.js';
-import { cpuChart, hostRows, plotData, throughputChart } from '../../src/plot/extract.js';
+import { MAX_SERIES, cpuChart, hostRows, plotData, throughputChart } from '../../src/plot/extract.js';
 import { reportProblem } from '../../src/plot/read-report.js';
 import { tickStep, timelineSvg } from '../../src/plot/timeline-svg.js';
 import type { ProcessReport, RunReport } from '../../src/report/types.js';
@@ -123,7 +123,7 @@ describe('the charts of `simterpose plot`', () => {
   const run = report({ virtualTime: 0.011, usage });
 
   it('gives a link its payload per second over each interval, in the decimal unit that fits the highest, the last value held to the run end', () => {
-    expect(throughputChart(run)).toEqual({ unit: 'MB/s', x: [0, 0.004, 0.008, 0.011], series: [{ name: 'wire', values: [0, 10, 5, 5] }] });
+    expect(throughputChart(run)).toEqual({ unit: 'MB/s', x: [0, 0.004, 0.008, 0.011], series: [{ name: 'wire', values: [0, 10, 5, 5] }], of: 1 });
     const slow = report({ virtualTime: 0.011, usage: { ...usage, links: [{ name: 'modem', bandwidth: 1e3, bytes: [0, 2, 0] }] } });
     expect(throughputChart(slow).unit).toBe('B/s');
     expect(throughputChart(slow).series[0]!.values).toEqual([0, 500, 0, 0]);
@@ -136,6 +136,21 @@ describe('the charts of `simterpose plot`', () => {
       ['alice', [50, 25, 0, 0]],
       ['bob', [0, 25, 100, 100]],
     ]);
+  });
+
+  it('draws only the busiest links and hosts of a large platform, in the report order, and says of how many', () => {
+    const count = MAX_SERIES + 5;
+    // Link i carried i bytes, host i computed for i ms on i cores: the busiest links are the last, the busiest hosts carry the most per core.
+    const links = Array.from({ length: count }, (_, i) => ({ name: `link-${i}`, bandwidth: 1e9, bytes: [i] }));
+    const hosts = Array.from({ length: count }, (_, i) => ({ name: `node-${i}`, cores: i < 5 ? 1 : 100, cpuTime: [i / 1000] }));
+    const large = report({ virtualTime: 0.004, usage: { interval: 0.004, hosts, links } });
+    const throughput = throughputChart(large);
+    expect(throughput.of).toBe(count);
+    expect(throughput.series.map((s) => s.name)).toEqual(links.slice(5).map((link) => link.name));
+    const cpu = cpuChart(large);
+    expect(cpu.of).toBe(count);
+    // node-1 to node-4 (1 core) use more of their cores than any 100-core host except the busiest.
+    expect(cpu.series.map((s) => s.name)).toEqual(['node-1', 'node-2', 'node-3', 'node-4', ...hosts.slice(count - MAX_SERIES + 4).map((host) => host.name)]);
   });
 
   it('has no series where the report has no link, and says what ran where in its title', () => {
