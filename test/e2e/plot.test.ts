@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -28,10 +28,12 @@ function chromium(args: string[]): Promise<string> {
       ...args,
     ],
     { timeoutMs: 60_000 },
-  ).then((result) => {
-    expect(shellStatus(result), result.stderr).toBe(0);
-    return result.stdout;
-  });
+  )
+    .then((result) => {
+      expect(shellStatus(result), result.stderr).toBe(0);
+      return result.stdout;
+    })
+    .finally(() => rmSync(profile, { recursive: true, force: true }));
 }
 
 interface Box {
