@@ -104,6 +104,24 @@ describe("a link's usage in the report", () => {
     expect(bytesOf(report, 'wire')).toEqual([300, 700]);
   });
 
+  it('counts what crossed of a cancelled transfer, all of one cut where SimGrid no longer tells (as the link totals), and never looks at either again', () => {
+    const run = recorder(0);
+    let lost = false;
+    const shareUntilLost = (share: number) => () => {
+      if (lost) throw new Error('SimGrid: no such running activity');
+      return share;
+    };
+    const cancelled = run.commStarted('alice', 'bob', 1000, 0, shareUntilLost(0.25));
+    const cut = run.commStarted('alice', 'bob', 400, 0, shareUntilLost(0.5));
+    // At I the cancelled one's 250 bytes count, and the other's 200 that crossed by then; the cut one's other 200 when it is cut.
+    run.commLost(cancelled, I, 0.25);
+    run.commLost(cut, I, undefined);
+    lost = true;
+    run.running(someThread, 2.5 * I);
+    const report = run.usageReport(3 * I, [], [{ name: 'wire', bandwidth: 1e9 }]);
+    expect(bytesOf(report, 'wire')).toEqual([450, 200, 0]);
+  });
+
   it('counts a transfer still under way at the end of the run as ending then, and none of a control segment', () => {
     const run = recorder(0);
     run.commStarted('alice', 'bob', 0, 0, () => 0);
