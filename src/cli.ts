@@ -8,6 +8,7 @@ import { registerCalibrate } from './commands/calibrate.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerSweep } from './commands/sweep.js';
 import { registerCollect } from './commands/collect.js';
+import { registerPlot } from './commands/plot.js';
 import { simterposeVersion } from './version.js';
 
 /** Builds the command tree; each command lives in src/commands and only wires options to the library. */
@@ -24,6 +25,7 @@ export function buildProgram(programArgv: () => string[] = () => [], commandLine
   registerDoctor(program);
   registerSweep(program);
   registerCollect(program);
+  registerPlot(program);
   return program;
 }
 

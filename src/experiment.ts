@@ -128,6 +128,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
   const sim = await loadSimulation(options.platform, { cfg: settings.cfg, allowStateProfiles: true });
   const stateProfiles = readStateProfiles(options.platform);
   const hostNames = sim.hosts().map((h) => h.name);
+  const hostSpeeds = new Map(sim.hosts().map((h) => [h.name, h.speed]));
   const starts = plan(options, hostNames);
   checkFaultTargets(
     settings.faults,
@@ -140,7 +141,8 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
   const recorder = new RunRecorder({
     timeline: options.trace !== undefined,
     hostOf: (address) => mediator.network.addresses.hostAt(address),
-    routeLinks: (from, to) => sim.route(from, to).links,
+    route: (from, to) => sim.route(from, to),
+    hostSpeed: (host) => hostSpeeds.get(host)!,
   });
   const mediator: Mediator = new Mediator({
     ...settings,
@@ -266,23 +268,31 @@ function experimentResult(
 function runReport(run: RunDescription, recorder: RunRecorder, sim: Simulation, outcome: { exitCode: number; virtualTime: number; end: RunEnd }): RunReport {
   const processes = recorder.processReports(outcome.virtualTime);
   const pairs = recorder.hostPairs();
+  const hosts = hostTotals(
+    processes,
+    pairs,
+    sim.hosts().map((host) => host.name),
+  );
+  const links = linkTotals(
+    pairs,
+    sim.links().map((link) => link.name),
+  );
+  const infoOf = <T extends { name: string }>(infos: readonly T[], name: string): T => infos.find((info) => info.name === name)!;
   return {
-    version: 3,
+    version: 4,
     run,
     end: outcome.end,
     virtualTime: outcome.virtualTime,
     exitCode: outcome.exitCode,
-    hosts: hostTotals(
-      processes,
-      pairs,
-      sim.hosts().map((host) => host.name),
-    ),
-    links: linkTotals(
-      pairs,
-      sim.links().map((link) => link.name),
-    ),
+    hosts,
+    links,
     processes,
     faults: recorder.faults,
+    usage: recorder.usageReport(
+      outcome.virtualTime,
+      hosts.map((host) => infoOf(sim.hosts(), host.name)),
+      links.map((link) => infoOf(sim.links(), link.name)),
+    ),
   };
 }
 
@@ -294,9 +304,18 @@ function spawnHint(error: SpawnError): string | undefined {
 const RANDOMIZATION_KEPT =
   "this machine refuses personality(ADDR_NO_RANDOMIZE) (a container's seccomp profile?): programs keep address-space randomization, and the addresses they see vary from run to run";
 
+/**
+ * Indented JSON, each list of numbers on one line: the report's usage (up to
+ * 500 numbers per host and link) stays readable and five times shorter.
+ * Only JSON's own structure has line breaks (a string's are escaped), so
+ * the pattern meets no string.
+ */
 function json(value: unknown): string {
-  return `${JSON.stringify(value, null, 2)}\n`;
+  const text = JSON.stringify(value, null, 2).replace(NUMBER_LIST, (list) => `[${list.slice(1, -1).trim().split(/,\s+/).join(', ')}]`);
+  return `${text}\n`;
 }
+
+const NUMBER_LIST = /\[\n\s*-?\d[\d.eE+,\s-]*\]/g;
 
 function writeText(option: string, path: string, text: string): void {
   try {

@@ -9,14 +9,17 @@ export {
 } from './experiment.js';
 export type {
   HostReport,
+  HostUsage,
   InputFile,
   LinkReport,
+  LinkUsage,
   ProcessReport,
   RunDescription,
   RunEnd,
   RunReport,
   SettingReport,
   StopCause,
+  UsageReport,
 } from './report/types.js';
 export type { ChromeTrace, TraceEvent } from './report/trace.js';
 export { formatSummary } from './report/summary.js';

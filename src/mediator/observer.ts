@@ -26,11 +26,17 @@ export interface MediatorObserver {
   /**
    * Payload bytes (0 for a control segment) started across the platform; returns a
    * token for `commEnded`. The thread on the CPU, if any, is the sender.
+   * `crossedShare` tells, until the comm ends, the share of its bytes that crossed so far (0 to 1).
    */
-  commStarted(fromHost: string, toHost: string, bytes: number, date: number): number;
+  commStarted(fromHost: string, toHost: string, bytes: number, date: number, crossedShare: () => number): number;
   /** The first of the transfer's bytes crossed, before it ended: the receiver may read them. */
   commCrossing(token: number): void;
   commEnded(token: number, date: number): void;
+  /**
+   * The comm will never end: cancelled, or cut by a host or link going down.
+   * `crossedShare` is the share of its bytes that crossed, where SimGrid still knows it.
+   */
+  commLost?(token: number, date: number, crossedShare: number | undefined): void;
   /** A scripted fault happened (see src/faults). */
   faultHappened?(event: FaultEvent): void;
 }

@@ -7,8 +7,9 @@ import { SocketFile } from '../mediator/sockets/socket-file.js';
 import type { Wait } from '../mediator/loop/waits.js';
 import { shellStatus } from '../exit-status.js';
 import { shownPid } from './ids.js';
-import type { FaultReport, ProcessRef, ProcessReport } from './types.js';
+import type { FaultReport, ProcessRef, ProcessReport, UsageReport } from './types.js';
 import type { FaultEvent } from '../faults/injector.js';
+import { UsageSeries } from './usage.js';
 
 /** A thread's row in the trace. */
 export interface Track {
@@ -61,6 +62,8 @@ export interface HostPairTally {
   readonly to: string;
   /** The links of their route, read as the first one started (the engine may be gone when the report is written). */
   readonly links: readonly string[];
+  /** Their route's latency: a comm's first part, before its bytes flow. */
+  readonly latency: number;
   transfers: number;
   /** Payload bytes. */
   bytes: number;
@@ -74,6 +77,18 @@ interface ProcessRecord {
   end: number | undefined;
   bytesSent: number;
   bytesReceived: number;
+}
+
+/** A transfer under way, whose bytes count on its links' usage as they cross. */
+interface OpenTransfer {
+  readonly pair: HostPairTally;
+  /** Payload bytes. */
+  readonly bytes: number;
+  readonly start: number;
+  readonly crossedShare: () => number;
+  /** Payload bytes counted so far, up to `countedUntil`. */
+  counted: number;
+  countedUntil: number;
 }
 
 interface OpenWait {
@@ -97,8 +112,10 @@ export interface RecorderOptions {
   timeline: boolean;
   /** The host a virtual address belongs to, to tell which transfers a read takes. */
   hostOf: (address: string) => string | undefined;
-  /** The links of the route from one host to another, for the report's per-link totals. */
-  routeLinks: (from: string, to: string) => readonly string[];
+  /** The route from one host to another, for the report's per-link totals and usage. */
+  route: (from: string, to: string) => { readonly links: readonly string[]; readonly latency: number };
+  /** Flops per second of one core of a host, to turn computations into CPU seconds. */
+  hostSpeed: (host: string) => number;
 }
 
 /**
@@ -121,6 +138,13 @@ export class RunRecorder implements MediatorObserver {
   readonly faults: FaultReport[] = [];
   /** Transfers arrived on a host that no read took yet, oldest first. */
   private readonly unread = new Map<string, Comm[]>();
+  /** Comms started so far: a comm's token is its number. */
+  private commCount = 0;
+  private readonly openTransfers = new Map<number, OpenTransfer>();
+  /** The date from which transfers under way are looked at again: the start of the next interval of the usage. */
+  private nextLook = 0;
+  /** CPU seconds per host (`cpu HOST`) and payload bytes per link (`link LINK`) over time. */
+  private readonly usage = new UsageSeries();
 
   constructor(private readonly options: RecorderOptions) {}
 
@@ -141,6 +165,7 @@ export class RunRecorder implements MediatorObserver {
   }
 
   running(thread: Thread, date: number): void {
+    this.countCrossedBytes(date);
     this.current = thread;
     if (this.openWaits.size > 0) this.closeWait(thread, date);
   }
@@ -150,6 +175,8 @@ export class RunRecorder implements MediatorObserver {
   }
 
   computed(thread: Thread, start: number, end: number, flops: number): void {
+    const host = thread.process.host;
+    this.usage.add(`cpu ${host}`, flops / this.options.hostSpeed(host), start, end);
     if (this.options.timeline) this.spans.push({ track: this.trackOf(thread), category: 'compute', name: 'computing', start, end, flops });
   }
 
@@ -180,17 +207,21 @@ export class RunRecorder implements MediatorObserver {
     }
   }
 
-  commStarted(fromHost: string, toHost: string, bytes: number, date: number): number {
-    this.tally(fromHost, toHost, bytes);
-    if (!this.options.timeline) return 0;
-    const comm: Comm = { id: this.comms.length + 1, fromHost, toHost, bytes, start: date };
+  commStarted(fromHost: string, toHost: string, bytes: number, date: number, crossedShare: () => number): number {
+    this.countCrossedBytes(date);
+    const pair = this.tally(fromHost, toHost, bytes);
+    const token = ++this.commCount;
+    if (bytes > 0) this.openTransfers.set(token, { pair, bytes, start: date, crossedShare, counted: 0, countedUntil: date });
+    if (!this.options.timeline) return token;
+    // Every comm is kept with a timeline: its token is its place in `comms`, from 1.
+    const comm: Comm = { id: token, fromHost, toHost, bytes, start: date };
     const sender = this.current;
     // Data a program sends starts at once, inside its send; later segments (a window opening, a handshake's reply) have no sender.
     if (sender !== undefined && sender.process.host === fromHost && bytes > 0) {
       comm.sender = { track: this.trackOf(sender), date, syscall: syscallName(sender.syscall.sysno) };
     }
     this.comms.push(comm);
-    return comm.id;
+    return token;
   }
 
   commCrossing(token: number): void {
@@ -199,6 +230,8 @@ export class RunRecorder implements MediatorObserver {
   }
 
   commEnded(token: number, date: number): void {
+    this.countCrossedBytes(date);
+    this.transferEnded(token, date);
     const comm = this.comms[token - 1];
     if (comm === undefined) return;
     comm.end = date;
@@ -254,6 +287,21 @@ export class RunRecorder implements MediatorObserver {
     });
   }
 
+  /**
+   * The hosts' and links' use over time, up to `virtualTime`: transfers still
+   * under way then count as ending then, as the link totals count them.
+   */
+  usageReport(
+    virtualTime: number,
+    hosts: ReadonlyArray<{ name: string; cores: number }>,
+    links: ReadonlyArray<{ name: string; bandwidth: number }>,
+  ): UsageReport {
+    for (const token of [...this.openTransfers.keys()]) this.transferEnded(token, virtualTime);
+    const hostUsage = hosts.map(({ name, cores }) => ({ name, cores, cpuTime: this.usage.amountsUntil(virtualTime, `cpu ${name}`, roundToNanosecond) }));
+    const linkUsage = links.map(({ name, bandwidth }) => ({ name, bandwidth, bytes: this.usage.amountsUntil(virtualTime, `link ${name}`, roundToMillibyte) }));
+    return { interval: this.usage.interval, hosts: hostUsage, links: linkUsage };
+  }
+
   /** Every process, in the order they started. */
   processes(): IterableIterator<Process> {
     return this.records.keys();
@@ -264,7 +312,48 @@ export class RunRecorder implements MediatorObserver {
     return [...this.tracks.values()];
   }
 
-  private tally(from: string, to: string, bytes: number): void {
+  /** What crossed of a comm cut short counts (all of it, where SimGrid no longer knows: the link totals count it whole too). */
+  commLost(token: number, date: number, crossedShare: number | undefined): void {
+    const transfer = this.openTransfers.get(token);
+    // Out of the transfers under way first: SimGrid cannot tell a lost comm's progress any more.
+    this.openTransfers.delete(token);
+    this.countCrossedBytes(date);
+    if (transfer !== undefined) this.countOnLinks(transfer, date, crossedShare ?? 1);
+  }
+
+  private transferEnded(token: number, date: number): void {
+    const transfer = this.openTransfers.get(token);
+    if (transfer === undefined) return;
+    this.openTransfers.delete(token);
+    this.countOnLinks(transfer, date, 1);
+  }
+
+  /**
+   * Once the clock passed into a new interval of the usage, the bytes each
+   * transfer under way carried since it was last looked at count on its
+   * links. Looking only then (and at each transfer's end) keeps the cost to a
+   * few looks per interval, and puts bytes in the right interval to within
+   * the step of the clock that crossed into it: SimGrid gives rates that
+   * hold between its events, not each byte's date.
+   */
+  private countCrossedBytes(date: number): void {
+    if (date < this.nextLook) return;
+    for (const transfer of this.openTransfers.values()) this.countOnLinks(transfer, date, transfer.crossedShare());
+    this.nextLook = (Math.floor(date / this.usage.interval) + 1) * this.usage.interval;
+  }
+
+  /** The bytes that crossed since the last count flowed evenly from then (or the end of the route's latency, during which none flow) to `date`. */
+  private countOnLinks(transfer: OpenTransfer, date: number, share: number): void {
+    const bytes = transfer.bytes * share - transfer.counted;
+    if (bytes > 0) {
+      const from = Math.max(transfer.countedUntil, Math.min(date, transfer.start + transfer.pair.latency));
+      for (const link of transfer.pair.links) this.usage.add(`link ${link}`, bytes, from, date);
+      transfer.counted += bytes;
+    }
+    transfer.countedUntil = Math.max(transfer.countedUntil, date);
+  }
+
+  private tally(from: string, to: string, bytes: number): HostPairTally {
     let destinations = this.pairs.get(from);
     if (destinations === undefined) {
       destinations = new Map();
@@ -272,11 +361,13 @@ export class RunRecorder implements MediatorObserver {
     }
     let pair = destinations.get(to);
     if (pair === undefined) {
-      pair = { from, to, links: this.options.routeLinks(from, to), transfers: 0, bytes: 0 };
+      const { links, latency } = this.options.route(from, to);
+      pair = { from, to, links, latency, transfers: 0, bytes: 0 };
       destinations.set(to, pair);
     }
     pair.transfers++;
     pair.bytes += bytes;
+    return pair;
   }
 
   private closeWait(thread: Thread, date: number): void {
@@ -319,6 +410,15 @@ function cpuTime(process: Process): number {
   let total = process.exitedThreadsCpuTime;
   for (const thread of process.threads.values()) total += thread.cpuTime;
   return total;
+}
+
+/** Spreading amounts over intervals leaves digits that only make the report longer. */
+function roundToNanosecond(seconds: number): number {
+  return Math.round(seconds * 1e9) / 1e9;
+}
+
+function roundToMillibyte(bytes: number): number {
+  return Math.round(bytes * 1e3) / 1e3;
 }
 
 function messageBytes(thread: Thread, count: number): number {

@@ -14,8 +14,8 @@ export type { RunEnd, StopCause };
  * send and receive calls.
  */
 export interface RunReport {
-  /** Changes when the shape does (3: `run`, `hosts` and `links`). */
-  version: 3;
+  /** Changes when the shape does (3: `run`, `hosts` and `links`; 4: `usage`). */
+  version: 4;
   /** What was run, and with what: enough to run it again and to tell two runs apart. */
   run: RunDescription;
   /** How the run ended. */
@@ -32,6 +32,41 @@ export interface RunReport {
   processes: ProcessReport[];
   /** The scripted faults that happened (--fault), in date order. */
   faults: FaultReport[];
+  /** How the hosts' CPUs and the links were used over time: what `simterpose plot` draws. */
+  usage: UsageReport;
+}
+
+/**
+ * Amounts per interval of virtual time, from date 0 to `virtualTime`: the
+ * `i`th number covers [i × interval, (i + 1) × interval). The interval is a
+ * millisecond times a power of two (a fraction of one for the shortest
+ * runs), chosen so that there are at most 500 of them; each activity's
+ * computation counts evenly over its duration, a transfer's bytes as SimGrid
+ * carried them (looked at as the clock enters each interval).
+ */
+export interface UsageReport {
+  /** Seconds. */
+  interval: number;
+  /** The hosts of `hosts`, in the same order. */
+  hosts: HostUsage[];
+  /** The links of `links`, in the same order. */
+  links: LinkUsage[];
+}
+
+export interface HostUsage {
+  name: string;
+  /** Its cores, which can run that many seconds of CPU per second. */
+  cores: number;
+  /** Virtual CPU seconds its processes computed in each interval (they add up to about the host's `cpuTime`). */
+  cpuTime: number[];
+}
+
+export interface LinkUsage {
+  name: string;
+  /** Bytes per second it can carry. */
+  bandwidth: number;
+  /** Payload bytes that crossed it in each interval (they add up to the link's `bytes`). */
+  bytes: number[];
 }
 
 /** A fault as it happened, and the processes it ended or started. */

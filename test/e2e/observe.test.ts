@@ -50,8 +50,8 @@ describe('the report (--report)', () => {
       const result = await simterpose(['--network', mode, '--cpu-model', 'none', '--report', file, PLATFORM, DEPLOYMENT]);
       expect(shellStatus(result), result.stderr).toBe(0);
       const report = readReport(file);
-      expect(Object.keys(report)).toEqual(['version', 'run', 'end', 'virtualTime', 'exitCode', 'hosts', 'links', 'processes', 'faults']);
-      expect(report).toMatchObject({ version: 3, end: 'completed', exitCode: 0, faults: [] });
+      expect(Object.keys(report)).toEqual(['version', 'run', 'end', 'virtualTime', 'exitCode', 'hosts', 'links', 'processes', 'faults', 'usage']);
+      expect(report).toMatchObject({ version: 4, end: 'completed', exitCode: 0, faults: [] });
       const [receiver, sender, sleeper] = report.processes;
       expect(report.processes).toHaveLength(3);
       expect(Object.keys(receiver!)).toEqual([
@@ -101,6 +101,25 @@ describe('the report (--report)', () => {
       // At most one flight per 1448-byte segment, each acknowledged, plus the handshake and the two FINs with their ACKs.
       expect(report.links[0]!.transfers).toBeGreaterThan(2);
       expect(report.links[0]!.transfers).toBeLessThanOrEqual(2 * Math.ceil(1e6 / 1448) + 7);
+
+      // Over time: the megabyte crosses the wire while the sender sends, never faster than its 10 MB/s, and nobody computed (--cpu-model none).
+      const { interval, hosts, links } = report.usage;
+      expect(Math.ceil(report.virtualTime / interval)).toBeLessThanOrEqual(500);
+      expect(hosts).toEqual(report.hosts.map((host) => ({ name: host.name, cores: 1, cpuTime: hosts[0]!.cpuTime.map(() => 0) })));
+      const [wire] = links;
+      expect(links).toHaveLength(1);
+      expect(wire).toMatchObject({ name: 'wire', bandwidth: 1e7 });
+      expect(wire!.bytes).toHaveLength(Math.ceil(report.virtualTime / interval));
+      // Each list of numbers is written on one line, the rest indented as usual.
+      expect(readFileSync(file, 'utf8')).toContain(`\n        "bytes": [${wire!.bytes.join(', ')}]\n`);
+      expect(wire!.bytes.reduce((sum, bytes) => sum + bytes, 0)).toBeCloseTo(1e6, 0);
+      const busy = wire!.bytes.flatMap((bytes, i) => (bytes > 0 ? [i] : []));
+      // The first bytes flow one latency after the sender's first flight (after the handshake), the last before the receiver ends.
+      expect(busy[0]! * interval).toBeGreaterThanOrEqual(Math.floor((sender!.start + LINK_LATENCY) / interval) * interval);
+      expect(busy.at(-1)! * interval).toBeLessThan(receiver!.end);
+      expect(Math.max(...wire!.bytes)).toBeLessThanOrEqual(1e7 * interval);
+      // Most of the time between its first and last bytes, the window is open wide enough to fill the link.
+      expect(1e6 / ((busy.at(-1)! - busy[0]! + 1) * interval)).toBeGreaterThan(0.5 * 1e7);
     },
   );
 

@@ -41,11 +41,13 @@ export class SimTransport implements Transport {
       throw noRouteError(this.sim, source, destination) ?? error;
     }
     const observer = this.observer;
-    const token = observer?.commStarted(source, destination, payload, this.scheduler.now);
+    const token = observer?.commStarted(source, destination, payload, this.scheduler.now, () => (bytes > 0 ? 1 - this.sim.remaining(id) / bytes : 1));
     this.scheduler.onActivityEnd(id, (failed) => {
       if (failed) {
         // A state profile turned a host or a link of its route off: the comm never completes, nothing of it arrives.
         if (carriage?.cut === undefined) throw new Error(`a comm from ${source} to ${destination} failed in a run that cannot lose it`);
+        // SimGrid no longer knows how much of it crossed.
+        if (token !== undefined) observer!.commLost?.(token, this.scheduler.now, undefined);
         carriage.cut();
         return;
       }
@@ -57,6 +59,7 @@ export class SimTransport implements Transport {
     return {
       crossed: token === undefined ? crossed : firstCrossingTold(crossed, () => observer!.commCrossing(token)),
       cancel: () => {
+        if (token !== undefined) observer!.commLost?.(token, this.scheduler.now, bytes > 0 ? 1 - this.sim.remaining(id) / bytes : 1);
         this.scheduler.forgetActivity(id);
         this.sim.cancel(id);
       },
