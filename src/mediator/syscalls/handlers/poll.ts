@@ -29,7 +29,8 @@ function eventsNow(ctx: SyscallContext, { fd, events }: Watched): number {
  */
 function waitForAny(ctx: SyscallContext, watched: Watched[], timeout: number | undefined, answer: (ready: number[]) => Outcome, mask?: bigint): Outcome {
   // Fixed when the call first looks, so that a wake-up with nothing ready after all does not start the timeout again.
-  const deadline = timeout === undefined ? undefined : (ctx.state.deadline ??= ctx.services.time.after(timeout, ctx.process.host));
+  if (timeout !== undefined) ctx.state.deadline ??= ctx.services.time.after(timeout, ctx.process.host);
+  const deadline = ctx.state.deadline;
   const ready = watched.map((w) => eventsNow(ctx, w));
   if (timeout === 0 || ready.some((events) => events !== 0)) return answer(ready);
   // A signal deliverable under the call's own mask makes the kernel return EINTR at once. One that only
