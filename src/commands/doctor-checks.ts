@@ -25,6 +25,7 @@ export function runChecks(): Check[] {
     yamaCheck(),
     ptraceCheck(traced),
     seccompCheck(traced),
+    descriptorsCheck(traced),
     userNotificationCheck(traced),
     ioUringCheck(),
     waitidCheck(),
@@ -108,6 +109,8 @@ interface TracedRun {
   seccompStops: number;
   /** Whether it was given a seccomp listener (notified syscalls asked for). */
   listener: boolean;
+  /** Why its descriptors could not be looked at (pidfd_getfd) at its first stop; undefined when they could. */
+  descriptorsRefused?: string;
 }
 
 const PROBE_PROGRAM = ['/bin/true', '/usr/bin/true'].find((path) => existsSync(path)) ?? '/bin/sh';
@@ -136,17 +139,41 @@ function tracedRun(notified: boolean): TracedRun {
   if (listener !== null) ptrace.closeListener(listener);
   const out = new Float64Array(16);
   let seccompStops = 0;
+  let descriptorsRefused: string | undefined;
   try {
     for (;;) {
       ptrace.resume(pid, 0, false);
       const kind = ptrace.waitStop(pid, out, false, undefined);
-      if (kind === StopKind.exited) return { error: out[1] === 0 ? undefined : `it exited with ${out[1]}`, seccompStops, listener: listener !== null };
-      if (kind === StopKind.killed) return { error: `it was killed by signal ${out[1]}`, seccompStops, listener: listener !== null };
-      if (kind === StopKind.seccomp) seccompStops++;
+      const seen = { seccompStops, listener: listener !== null, descriptorsRefused };
+      if (kind === StopKind.exited) return { error: out[1] === 0 ? undefined : `it exited with ${out[1]}`, ...seen };
+      if (kind === StopKind.killed) return { error: `it was killed by signal ${out[1]}`, ...seen };
+      if (kind === StopKind.seccomp && seccompStops++ === 0) descriptorsRefused = refusedDescriptors(pid);
     }
   } catch (error) {
     return { error: (error as Error).message, seccompStops, listener: listener !== null };
   }
+}
+
+/** Why a tracee's descriptor 0 cannot be looked at from here, as the mediator looks at them all (pidfd_getfd); undefined when it can. */
+function refusedDescriptors(pid: number): string | undefined {
+  try {
+    ptrace.inspectFd(pid, 0);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+function descriptorsCheck(run: TracedRun): Check {
+  const name = "a tracee's descriptors (pidfd_getfd)";
+  if (run.seccompStops === 0) return { name, ok: false, needed: true, detail: 'not tried: no traced program stopped here' };
+  if (run.descriptorsRefused === undefined) return { name, ok: true, needed: true, detail: "simterpose can look at a traced program's pipes and sockets" };
+  return {
+    name,
+    ok: false,
+    needed: true,
+    detail: `${run.descriptorsRefused}: no program can run (in Docker, whose default profile allows pidfd_getfd only with CAP_SYS_PTRACE: docker run --cap-add SYS_PTRACE)`,
+  };
 }
 
 function ptraceCheck(run: TracedRun): Check {

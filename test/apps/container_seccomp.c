@@ -3,8 +3,10 @@
  * UNAME26, both, and the 0xffffffff query) and fails with EPERM for any other,
  * ADDR_NO_RANDOMIZE included. The filter is inherited by everything the
  * command starts. With --refuse-ptrace, ptrace() fails with EPERM too, as
- * in a container whose profile leaves it out.
- * Usage: container_seccomp [--refuse-ptrace] COMMAND [ARGS...] */
+ * in a container whose profile leaves it out; with --refuse-pidfd-getfd,
+ * pidfd_getfd() does, as Docker's default profile has it for a container
+ * without CAP_SYS_PTRACE.
+ * Usage: container_seccomp [--refuse-ptrace | --refuse-pidfd-getfd] COMMAND [ARGS...] */
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -19,16 +21,18 @@
   BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (value), 0, 1), BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
 
 int main(int argc, char **argv) {
-  int refuse_ptrace = argc >= 2 && strcmp(argv[1], "--refuse-ptrace") == 0;
-  char **command = argv + 1 + refuse_ptrace;
+  /* The one syscall refused outright, if any (no syscall has number 0xffffffff). */
+  unsigned refused = 0xffffffffu;
+  if (argc >= 2 && strcmp(argv[1], "--refuse-ptrace") == 0) refused = SYS_ptrace;
+  if (argc >= 2 && strcmp(argv[1], "--refuse-pidfd-getfd") == 0) refused = SYS_pidfd_getfd;
+  char **command = argv + 1 + (refused != 0xffffffffu);
   CHECK(command[0] != NULL);
   struct sock_filter filter[] = {
       BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
       BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
       BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
       BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-      /* ptrace, when it is to be refused (no syscall has number 0xffffffff). */
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, refuse_ptrace ? SYS_ptrace : 0xffffffffu, 0, 1),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, refused, 0, 1),
       BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
       BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_personality, 1, 0),
       BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),

@@ -35,6 +35,7 @@ describe('simterpose doctor', () => {
       'Yama ptrace_scope',
       'ptrace',
       'seccomp filters',
+      "a tracee's descriptors (pidfd_getfd)",
       'seccomp user notifications',
       'io_uring',
       'IORING_OP_WAITID',
@@ -81,6 +82,14 @@ describe('simterpose doctor', () => {
     expect(result.stdout).toMatch(/^missing +ptrace: a traced program could not run: ptrace\(PTRACE_SEIZE, \d+\): EPERM/m);
     expect(result.stderr).toMatch(
       /^simterpose: cannot run here: ptrace: a traced program could not run: ptrace\(PTRACE_SEIZE, \d+\): EPERM \(Operation not permitted\)\n$/,
+    );
+  });
+
+  it("where pidfd_getfd is refused (Docker's default profile without CAP_SYS_PTRACE), exits non-zero with one line naming it and the capability", async () => {
+    const result = await inContainer(['--refuse-pidfd-getfd'], ['doctor']);
+    expect(shellStatus(result)).toBe(1);
+    expect(result.stderr).toMatch(
+      /^simterpose: cannot run here: a tracee's descriptors \(pidfd_getfd\): pidfd_getfd\(\d+, 0\): EPERM \(Operation not permitted\): no program can run \(in Docker, .*--cap-add SYS_PTRACE\)\n$/,
     );
   });
 
