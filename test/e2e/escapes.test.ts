@@ -218,7 +218,7 @@ describe('a program reaches no process outside its run', () => {
       const reached = all('ok', { vm_readv: 'EFAULT', vm_writev: 'EFAULT', ptrace_peek: 'ESRCH' }, 'ok');
       for (const target of ['self', 'child', 'parent', 'outside']) expect(table.get(target), target).toEqual(reached);
       expect(table.get('missing')).toEqual(all('ESRCH', { pidfd_send_signal: '-' }, 'ENOENT'));
-      const scan = /^scan: reached by kill (\d+), by pidfd_open (\d+), memory of (\d+), \/proc of (\d+)$/m.exec(result.stdout)!;
+      const scan = /^scan: others listed, reached by kill (\d+), by pidfd_open (\d+), memory of (\d+), \/proc of (\d+)$/m.exec(result.stdout)!;
       for (const reachedCount of scan.slice(1)) expect(Number(reachedCount)).toBeGreaterThan(0);
       expect(result.stdout.trimEnd().split('\n').slice(-2)).toEqual(['pidfd_send_signal woke a pausing child', 'EXIT-SUCCESS']);
     } finally {
@@ -226,7 +226,7 @@ describe('a program reaches no process outside its run', () => {
     }
   });
 
-  test('under simterpose, its own processes answer as natively, its parent (pid 1) is out of reach (EPERM) and other pids are no process (ESRCH, and no /proc/PID: ENOENT), even listed in /proc or bound elsewhere; no new proc file system', async () => {
+  test('under simterpose, its own processes answer as natively, its parent (pid 1) is out of reach (EPERM) and other pids are no process (ESRCH, and no /proc/PID: ENOENT), not listed in /proc nor bound elsewhere; no new proc file system', async () => {
     const sleeper = await outsider();
     const missing = missingPid();
     try {
@@ -252,7 +252,8 @@ describe('a program reaches no process outside its run', () => {
         ]),
       );
       expect(table.get('outside')).toEqual(new Map([...all('ESRCH', { pidfd_send_signal: '-' }, 'ENOENT'), ['ptrace_attach', 'ESRCH']]));
-      expect(simulated.stdout).toContain('scan: reached by kill 0, by pidfd_open 0, memory of 0, /proc of 0\n');
+      // Listing /proc shows the host's processes alone: none but the program's own.
+      expect(simulated.stdout).toContain('scan: none listed, reached by kill 0, by pidfd_open 0, memory of 0, /proc of 0\n');
       // A new proc file system is refused; one bound elsewhere hides what is outside the host (without the privilege, the bind fails).
       expect(simulated.stdout).toMatch(/^mount proc=EPERM bind=(ok bound_status=ENOENT|EPERM)$/m);
       expect(simulated.stdout.trimEnd().split('\n').slice(-2)).toEqual(['pidfd_send_signal woke a pausing child', 'EXIT-SUCCESS']);

@@ -77,9 +77,9 @@ describe('the scale example', () => {
   test('with too few descriptors for the mediator, the run stops with one line naming the limit and leaves no tracee behind', async () => {
     const distBuildError = inject('distBuildError');
     if (distBuildError !== null) throw new Error(`dist/ could not be built, so the CLI cannot run:\n${distBuildError}`);
-    // 80 descriptors leave Node room to start (it loads its modules concurrently) but not a pidfd for each of 100 processes.
+    // 100 descriptors leave Node room to start (it loads its modules concurrently, a descriptor each) but not a pidfd for each of 100 processes.
     const command = [
-      'ulimit -n 80',
+      'ulimit -n 100',
       `exec "${process.execPath}" "${CLI}" run --quiet --cpu-model none "${join(EXAMPLE, 'cluster.xml')}" "${join(EXAMPLE, 'deployment-100.xml')}"`,
     ].join('; ');
     const result = await runNative(['bash', '-c', command], { timeoutMs: 55_000 });
