@@ -26,6 +26,7 @@
 #include <sys/random.h>
 #include <sys/eventfd.h>
 #include <sys/select.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/uio.h>
@@ -554,6 +555,9 @@ static void op_dns(void) {
 static int set_up(void) {
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_NONBLOCK) != 0) return -1;
+  struct stat pipe_status;
+  if (fstat(pipe_fds[0], &pipe_status) != 0) return -1;
+  unix_tag = pipe_status.st_ino;
   int r = add_slot(pipe_fds[0], PIPE_READ, -1);
   add_slot(pipe_fds[1], PIPE_WRITE, r);
 
