@@ -76,6 +76,12 @@ const cases: Case[] = [
   },
   {
     behaviour:
+      'connect(AF_UNSPEC) resets an established connection (ECONNRESET on both ends, no peer) and stops a listener, both free to connect or listen again; a close with unread data or SO_LINGER at 0 s resets; after a reset getpeername has no peer and the error comes once, before a bad buffer is looked at',
+    argv: [appPath('tcp_resets')],
+    network: true,
+  },
+  {
+    behaviour:
       "System V message queues and semaphores, POSIX message queues: a blocking msgrcv, msgsnd, semop or mq_timedreceive/mq_timedsend ends when another process acts, typed receives take their type, IPC_NOWAIT and O_NONBLOCK answer at once, semtimedop's timeout is EAGAIN and mq_timed*'s ETIMEDOUT after their time, IPC_RMID is EIDRM, a SA_RESTART handler ends a semop with EINTR; poll sees a POSIX queue readable only while it holds a message",
     argv: [appPath('ipc_queues')],
     network: false,
