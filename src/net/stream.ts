@@ -344,7 +344,7 @@ export class StreamSocket extends Watchable {
     if (this.currentState !== 'connected') {
       return this.pendingError !== undefined ? fail(this.takeError()!) : fail('ENOTCONN');
     }
-    if (max === 0) return 0;
+    // A receive of nothing asks the connection all the same (tcp_recvmsg's loop runs once): 0 with data or at EOF, else its error or EAGAIN.
     const delivered = this.in!.delivered;
     if (delivered > 0) {
       if (options.waitAll && !options.peek && !this.recvReady(max, true)) return fail('EAGAIN');

@@ -5,7 +5,7 @@
  * listener; a close with unread data, or with SO_LINGER on and a zero
  * time, resets the connection. After a reset
  * getpeername has no peer, the error comes once (before a bad buffer is
- * looked at), then EPIPE. Raw syscalls: glibc's wrappers would check some
+ * looked at, and to a receive of nothing too), then EPIPE. Raw syscalls: glibc's wrappers would check some
  * arguments before the kernel sees them. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -150,6 +150,8 @@ static void reset_by_lingering_close(void) {
   report("setsockopt(SO_LINGER, on, 0 s)", syscall(SYS_setsockopt, client, SOL_SOCKET, SO_LINGER, &linger, sizeof linger));
   close(client);
   settle(server);
+  char none[1];
+  report("recv of nothing after the reset", syscall(SYS_recvfrom, server, none, 0, MSG_DONTWAIT, NULL, NULL));
   probe("reset by a lingering close", server);
   describe("reset by a lingering close", server);
   close(server);
