@@ -113,8 +113,9 @@ export class StreamSocket extends Watchable {
     return this.currentState === 'connected' && !this.resetReceived && this.remoteEndpoint ? { ...this.remoteEndpoint } : undefined;
   }
 
-  /** The outcome of connect, for a non-blocking connect polled for writability. */
+  /** The outcome of connect, for a non-blocking connect polled for writability: a connection reset since has failed too (Linux closed it). */
   connection(): 'none' | 'connecting' | 'connected' | 'refused' {
+    if (this.currentState === 'connected' && this.resetReceived) return 'refused';
     if (this.currentState === 'connecting' || this.currentState === 'connected') return this.currentState;
     return this.refused ? 'refused' : 'none';
   }

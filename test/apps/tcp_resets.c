@@ -158,12 +158,38 @@ static void reset_by_lingering_close(void) {
   close(listener);
 }
 
+/* A non-blocking connect no second connect confirmed, then a reset: the confirmation finds the socket closed (ECONNABORTED once its error was taken). */
+static void reset_before_confirmation(void) {
+  struct sockaddr_in address;
+  int listener = loopback_listener(&address);
+  int client = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  CHECK(client >= 0);
+  report("non-blocking connect", syscall(SYS_connect, client, &address, sizeof address));
+  struct pollfd connected = {.fd = client, .events = POLLOUT};
+  CHECK(poll(&connected, 1, 1000) == 1);
+  int server = accept(listener, NULL, NULL);
+  CHECK(server >= 0);
+  struct linger linger = {.l_onoff = 1, .l_linger = 0};
+  CHECK(setsockopt(server, SOL_SOCKET, SO_LINGER, &linger, sizeof linger) == 0);
+  close(server);
+  settle(client);
+  int error = -1;
+  socklen_t length = sizeof error;
+  CHECK(getsockopt(client, SOL_SOCKET, SO_ERROR, &error, &length) == 0);
+  printf("SO_ERROR after the reset: %s\n", error == 0 ? "0" : strerrorname_np(error));
+  report("connect again, to confirm", syscall(SYS_connect, client, &address, sizeof address));
+  report("connect once more", syscall(SYS_connect, client, &address, sizeof address));
+  close(client);
+  close(listener);
+}
+
 int main(void) {
   signal(SIGPIPE, SIG_IGN);
   disconnect_established();
   disconnect_listener();
   reset_by_close();
   reset_by_lingering_close();
+  reset_before_confirmation();
   puts("EXIT-SUCCESS");
   return 0;
 }

@@ -163,8 +163,7 @@ function connect(ctx: SyscallContext): Outcome {
   // AF_UNSPEC disconnects (tcp_disconnect): a connection is reset, a listener stops, a socket with neither has nothing to undo.
   if (sockaddrFamily(address) === AF_UNSPEC && socket.state !== 'connecting') {
     file.object.connectUnconfirmed = false;
-    file.object.carrier.disconnected();
-    socket.disconnect();
+    file.object.disconnect();
     return done(0);
   }
   // The socket's own state first: a non-blocking connect not yet confirmed is still connecting to the kernel (SS_CONNECTING).
@@ -192,7 +191,7 @@ function confirmConnection(file: SocketFile, socket: StreamSocket): Outcome | un
   if (state === 'connecting') return fail(Errno.EALREADY);
   file.connectUnconfirmed = false;
   if (state === 'connected') return done(0);
-  return fail(Errno[socket.takeError() ?? 'ECONNABORTED'] ?? Errno.ECONNABORTED!);
+  return fail(Errno[file.connectionFailed()] ?? Errno.ECONNABORTED!);
 }
 
 function waitForConnection(ctx: SyscallContext, socket: StreamSocket): Outcome {
