@@ -1,3 +1,5 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { appPath, DEFAULT_PLATFORM, runNative, runSimterpose } from '../helpers/apps.js';
@@ -7,7 +9,8 @@ import { REPO_ROOT } from '../helpers/paths.js';
 // however slowly it reads: the program's stdout is the open file simterpose
 // was given, blocking as a shell gives it, not the non-blocking one Node
 // makes of it (where writes failed with EAGAIN once the reader fell behind,
-// and the last lines of a run went missing).
+// and the last lines of a run went missing). Where simterpose gives programs
+// a pipe of its own, what the kernel moves there itself reaches the output too.
 
 const CLI = join(REPO_ROOT, 'bin', 'simterpose.js');
 const LINES = 20_000;
@@ -28,5 +31,17 @@ describe("a program's output under a slow reader", () => {
     expect(run.stderr).toBe('');
     expect(lines.length).toBe(LINES + 3);
     expect(lines.at(-2)).toBe('all lines written');
+  });
+});
+
+describe("output through simterpose's own pipes", () => {
+  it('keeps what sendfile and splice put in a pipe given as stdout (--output-dir), in order, as natively', async () => {
+    // Natively through a pipe too: splice needs one at an end.
+    const native = await runNative(['sh', '-c', `${appPath('output_transfers')} | cat`]);
+    const dir = mkdtempSync(join(tmpdir(), 'simterpose-output-transfers-'));
+    const simulated = await runSimterpose([appPath('output_transfers')], { runOptions: ['--output-dir', dir] });
+    expect(simulated.stderr).toBe('');
+    expect(native.stdout.split('\n').at(-2)).toBe('EXIT-SUCCESS');
+    expect(readFileSync(join(dir, 'alice', 'output_transfers.1000.stdout'), 'utf8')).toBe(native.stdout);
   });
 });
