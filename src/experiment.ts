@@ -17,6 +17,7 @@ import { EXIT_STATUS, shellStatus, stoppedAsPlanned } from './exit-status.js';
 import { resolveProgram } from './program-path.js';
 import { crashNotice, cutShort } from './run-end.js';
 import { resolveRunOptions, type RunOptions } from './run-options.js';
+import { keepStdioBlocking } from './stdio-blocking.js';
 import { loadSimulation, parseDeployment, type Simulation } from './sim/index.js';
 import { checkFaultTargets } from './faults/spec.js';
 import { readStateProfiles } from './faults/state-profiles.js';
@@ -183,6 +184,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
   let wallClock: NodeJS.Timeout | undefined;
   try {
     const launched: Process[] = [];
+    keepStdioBlocking();
     try {
       for (const start of starts) mediator.launchAt(start.spec, start.times, (process) => launched.push(process), start.onFailure);
     } catch (error) {

@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { UserError } from './errors.js';
 import type { ExperimentOptions } from './experiment.js';
@@ -107,6 +107,24 @@ export interface OutputRoute {
   close: () => void;
 }
 
+/** Hands over what a pipe holds, up to the point where reading it would wait. */
+function drainPipe(fd: number, take: (bytes: Buffer) => void): void {
+  const buffer = Buffer.allocUnsafe(PIPE_DRAIN_CHUNK);
+  for (;;) {
+    let count: number;
+    try {
+      count = readSync(fd, buffer, 0, buffer.length, null);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EAGAIN') return;
+      throw error;
+    }
+    if (count === 0) return;
+    take(Buffer.from(buffer.subarray(0, count)));
+  }
+}
+
+const PIPE_DRAIN_CHUNK = 64 * 1024;
+
 /**
  * A single program writes straight to simterpose's stdout and stderr. With
  * several processes, captured output or an output directory, each start gets
@@ -142,9 +160,11 @@ export function routeOutputs(
   const pipeEnds: number[] = [];
   for (const stream of ['stdout', 'stderr'] as const) {
     const [readEnd, writeEnd] = ptrace.makePipe() as [number, number];
-    pipeEnds.push(readEnd, writeEnd);
+    // The pipe opened again for reading, without waiting (Node opens close-on-exec): what sendfile or splice put there is taken at once.
+    const drainEnd = openSync(`/proc/self/fd/${readEnd}`, constants.O_RDONLY | constants.O_NONBLOCK);
+    pipeEnds.push(readEnd, writeEnd, drainEnd);
     const { dev, ino } = fstatSync(writeEnd);
-    mediator.outputs.set(`${dev}:${ino}`, takers[stream]);
+    mediator.outputs.set(`${dev}:${ino}`, { take: takers[stream], drain: (writer) => drainPipe(drainEnd, (bytes) => takers[stream](writer, bytes)) });
     for (const spec of specs) spec[stream] = writeEnd;
   }
   route.piped = true;

@@ -51,6 +51,9 @@ export declare function countCalibrationInstructions(iterations: number): number
 /** Throws away what a held socket has to read. */
 export declare function discardHeldInput(fd: number): void
 
+/** Disconnects a held socket (connect to AF_UNSPEC): it may connect or listen again. */
+export declare function disconnectHeldSocket(fd: number): void
+
 export interface FdInfo {
   kind: 'file' | 'dir' | 'pipe' | 'socket' | 'tty' | 'char' | 'block' | 'mqueue' | 'signalfd' | 'other'
   ino: number

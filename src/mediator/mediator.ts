@@ -30,7 +30,7 @@ import type { MediatorObserver } from './observer.js';
 import { DATA_PATHS } from './sockets/data-paths.js';
 import { SimTransport } from './sockets/sim-transport.js';
 import type { StraceSink } from './strace/formatter.js';
-import type { Services } from './syscalls/context.js';
+import type { OutputPipe, Services } from './syscalls/context.js';
 import { Dispatcher } from './syscalls/dispatcher.js';
 import { notifiedNumbers, trappedNumbers } from './syscalls/table.js';
 import { CORE_DUMPING_SIGNALS, SIGKILL } from './abi/signal.js';
@@ -191,7 +191,7 @@ export class Mediator {
   readonly scheduler: Scheduler;
   readonly network: VirtualNetwork;
   /** Pipes given to programs as stdout and stderr, by "dev:ino": what is written there goes to the writer's output. */
-  readonly outputs = new Map<string, (process: Process, bytes: Buffer) => void>();
+  readonly outputs = new Map<string, OutputPipe>();
   /** Programs of a deployment whose start time has not come yet. */
   private pendingLaunches = 0;
   private readonly cpu: CpuModel;

@@ -75,6 +75,12 @@ export class PortTable {
     return undefined;
   }
 
+  /** The socket stopped listening but keeps its port (connect(AF_UNSPEC) on a listener). */
+  unlisten(owner: number): void {
+    const binding = this.bindings.get(owner);
+    if (binding !== undefined) binding.listening = false;
+  }
+
   bindingOf(owner: number): PortBinding | undefined {
     return this.bindings.get(owner);
   }

@@ -61,6 +61,8 @@ export class StreamSocket extends Watchable {
   reusePort = false;
   /** TCP_USER_TIMEOUT, in seconds (0: Linux's retransmission count decides). */
   userTimeout = 0;
+  /** SO_LINGER on with a zero time: closing resets the connection, as tcp_close does, rather than ending it with a FIN. */
+  abortOnClose = false;
   private currentState: StreamState = 'idle';
   private localEndpoint: Endpoint | undefined;
   private remoteEndpoint: Endpoint | undefined;
@@ -79,6 +81,8 @@ export class StreamSocket extends Watchable {
   private writeShut = false;
   private resetReceived = false;
   private resetSent = false;
+  /** Bound by the program to an address of its own: a disconnect keeps it (Linux's SOCK_BINDADDR_LOCK, which an accepted socket takes from its listener). */
+  private addressLocked = false;
   private noDelayOption = false;
   private corkOption = false;
   /** When this client's SYN left: the handshake's round trip is measured from it. */
@@ -111,13 +115,14 @@ export class StreamSocket extends Watchable {
     return this.localEndpoint && { ...this.localEndpoint };
   }
 
-  /** getpeername */
+  /** getpeername: none once the connection was reset (Linux's tcp_done closes the socket). */
   get remote(): Endpoint | undefined {
-    return this.currentState === 'connected' && this.remoteEndpoint ? { ...this.remoteEndpoint } : undefined;
+    return this.currentState === 'connected' && !this.resetReceived && this.remoteEndpoint ? { ...this.remoteEndpoint } : undefined;
   }
 
-  /** The outcome of connect, for a non-blocking connect polled for writability. */
+  /** The outcome of connect, for a non-blocking connect polled for writability: a connection reset since has failed too (Linux closed it). */
   connection(): 'none' | 'connecting' | 'connected' | 'refused' {
+    if (this.currentState === 'connected' && this.resetReceived) return 'refused';
     if (this.currentState === 'connecting' || this.currentState === 'connected') return this.currentState;
     return this.refused ? 'refused' : 'none';
   }
@@ -189,6 +194,7 @@ export class StreamSocket extends Watchable {
     const port = this.ports().bind(this.id, endpoint.address, endpoint.port, this);
     if (typeof port !== 'number') return port;
     this.localEndpoint = { address: endpoint.address, port };
+    this.addressLocked = endpoint.address !== INADDR_ANY;
     return undefined;
   }
 
@@ -272,6 +278,37 @@ export class StreamSocket extends Watchable {
     return fail('EINPROGRESS');
   }
 
+  /**
+   * connect(AF_UNSPEC), Linux's tcp_disconnect: a connection is reset (an
+   * RST to the peer, ECONNRESET pending here too, unread bytes dropped), a
+   * listener stops listening (what its queue held is reset, clients are
+   * refused). Either way the socket is closed but open: it may connect or
+   * listen again, with its port, and its address only if the program bound
+   * one. A socket with nothing to undo stays as it is.
+   */
+  disconnect(): void {
+    const was = this.currentState;
+    if (was === 'listening') {
+      this.ctx.listening(this, false);
+      this.ports().unlisten(this.id);
+      for (const child of this.acceptQueue.drain()) child.abort();
+      for (const client of this.waitingClients.drain()) this.refuse(client);
+    } else if (was === 'connected') {
+      // A connection the peer reset is closed already: nothing goes out, no new error.
+      if (!this.resetReceived) {
+        this.sendReset();
+        this.pendingError = 'ECONNRESET';
+      }
+      this.in!.dropReader();
+    } else {
+      return;
+    }
+    this.currentState = 'idle';
+    this.remoteEndpoint = undefined;
+    if (this.localEndpoint !== undefined && !this.addressLocked) this.localEndpoint = { address: INADDR_ANY, port: this.localEndpoint.port };
+    this.changed();
+  }
+
   /** The next established connection, in the order their handshakes completed. */
   accept(): StreamSocket | SocketError {
     if (this.currentState !== 'listening') return fail('EINVAL');
@@ -321,7 +358,7 @@ export class StreamSocket extends Watchable {
     if (this.currentState !== 'connected') {
       return this.pendingError !== undefined ? fail(this.takeError()!) : fail('ENOTCONN');
     }
-    if (max === 0) return 0;
+    // A receive of nothing asks the connection all the same (tcp_recvmsg's loop runs once): 0 with data or at EOF, else its error or EAGAIN.
     const delivered = this.in!.delivered;
     if (delivered > 0) {
       if (options.waitAll && !options.peek && !this.recvReady(max, true)) return fail('EAGAIN');
@@ -397,8 +434,9 @@ export class StreamSocket extends Watchable {
   }
 
   /**
-   * The last descriptor went away. Unread data makes it abortive, as in
-   * Linux: an RST instead of a FIN, and the peer gets ECONNRESET. Otherwise
+   * The last descriptor went away. Unread data, or SO_LINGER with a zero
+   * time, makes it abortive, as in Linux: an RST instead of a FIN, and the
+   * peer gets ECONNRESET. Otherwise
    * the send buffer still drains and the FIN follows it; data that arrives
    * later is answered with an RST. The side that closes first keeps its port
    * in TIME_WAIT (counted from close, not from the last ACK).
@@ -413,7 +451,7 @@ export class StreamSocket extends Watchable {
       for (const client of this.waitingClients.drain()) this.refuse(client);
     }
     if (was === 'connected') {
-      if (this.in!.delivered > 0 || this.resetReceived) {
+      if (this.in!.delivered > 0 || this.resetReceived || this.abortOnClose) {
         this.abort();
         return;
       }
@@ -482,6 +520,7 @@ export class StreamSocket extends Watchable {
     child.localEndpoint = { address: client.remoteEndpoint!.address, port: this.localEndpoint!.port };
     child.remoteEndpoint = client.localEndpoint!;
     child.reuseAddr = this.reuseAddr;
+    child.addressLocked = this.addressLocked;
     child.sendBuffer = this.sendBuffer;
     child.receiveBuffer = this.receiveBuffer;
     child.sendBufferLocked = this.sendBufferLocked;
@@ -552,6 +591,8 @@ export class StreamSocket extends Watchable {
     this.out = up;
     this.in = down;
     this.peer = child;
+    // A socket disconnected before (connect(AF_UNSPEC)) starts this connection afresh.
+    this.readShut = this.writeShut = this.resetReceived = this.resetSent = false;
     child.out = down;
     child.in = up;
     child.peer = this;

@@ -8,6 +8,7 @@
 
 #include <netinet/in.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -103,6 +104,13 @@ static int bad_fd(void) {
   return bad[pick(sizeof bad / sizeof bad[0])];
 }
 
+/* Makes this process's AF_UNIX addresses its own: abstract names are one
+ * namespace for the whole machine, where runs of the same seed going on at
+ * once would find each other's (EADDRINUSE, or a connection). A pipe's inode
+ * number tells two processes apart even under simterpose, which shows them
+ * the same pid; it is never printed. */
+static unsigned long unix_tag;
+
 /* Fills RW with a socket address for `peer` (or a broken one) and returns its length. */
 static socklen_t hostile_sockaddr(const struct sockaddr_in *peer) {
   memset(RW, 0, 128);
@@ -114,7 +122,13 @@ static socklen_t hostile_sockaddr(const struct sockaddr_in *peer) {
   case 3: *in = *peer; return 3;
   case 4: *in = *peer; return (socklen_t)-1;
   case 5: *in = *peer; return 4096;
-  case 6: ((struct sockaddr_un *)RW)->sun_family = AF_UNIX; return sizeof(struct sockaddr_un);
+  case 6: {
+    struct sockaddr_un *un = (struct sockaddr_un *)RW;
+    un->sun_family = AF_UNIX;
+    /* An abstract name (a leading NUL), this process's own. */
+    snprintf(un->sun_path + 1, sizeof un->sun_path - 1, "fuzz-%lu", unix_tag);
+    return sizeof *un;
+  }
   default: *in = *peer; return sizeof *in;
   }
 }

@@ -26,6 +26,7 @@
 #include <sys/random.h>
 #include <sys/eventfd.h>
 #include <sys/select.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/uio.h>
@@ -269,9 +270,12 @@ static void op_socket_address(void) {
   }
   case 1: {
     socklen_t length = hostile_sockaddr(peer);
+    int disconnect = ((struct sockaddr_in *)RW)->sin_family == AF_UNSPEC;
     long r = syscall(SYS_connect, fd, struct_pointer(length), length);
     report("connect", r);
     if (r == 0 || errno == EINPROGRESS) settle(fd, POLLOUT);
+    /* A connection it reset: waits until the peer has the reset, as after a close. */
+    if (r == 0 && disconnect) settle_peer(fd);
     break;
   }
   case 2: report("listen", syscall(SYS_listen, fd, pick(3) == 0 ? -1 : pick(8))); break;
@@ -457,13 +461,15 @@ static void op_make(void) {
     break;
   }
   default: {
-    /* Expiring at once (absolute, in the past), never (an hour), or disarmed: the count read never depends on speed. */
+    /* Expiring at once (absolute, in the past), never (an hour), or disarmed: the count read never depends on speed,
+     * nor on how long the machine has been up (an absolute hour of CLOCK_MONOTONIC is past on one, to come on another). */
     struct itimerspec *value = (struct itimerspec *)RW;
     long flags = pick(2) ? TFD_TIMER_ABSTIME : 0;
+    if (one_in(5)) flags = hostile_flags(3);
     value->it_interval = (struct timespec){0, 0};
-    value->it_value = flags ? (struct timespec){0, 1} : (struct timespec){one_in(2) ? 3600 : 0, 0};
+    value->it_value = flags & TFD_TIMER_ABSTIME ? (struct timespec){0, 1} : (struct timespec){one_in(2) ? 3600 : 0, 0};
     if (one_in(5)) value->it_value = hostile_timespec_value();
-    if (pick(2)) report("timerfd_settime", syscall(SYS_timerfd_settime, any_fd(), one_in(5) ? hostile_flags(3) : flags, struct_pointer(32), one_in(2) ? NULL : hostile_pointer(32)));
+    if (pick(2)) report("timerfd_settime", syscall(SYS_timerfd_settime, any_fd(), flags, struct_pointer(32), one_in(2) ? NULL : hostile_pointer(32)));
     else report("timerfd_gettime", syscall(SYS_timerfd_gettime, any_fd(), hostile_pointer(32)));
   }
   }
@@ -554,6 +560,9 @@ static void op_dns(void) {
 static int set_up(void) {
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_NONBLOCK) != 0) return -1;
+  struct stat pipe_status;
+  if (fstat(pipe_fds[0], &pipe_status) != 0) return -1;
+  unix_tag = pipe_status.st_ino;
   int r = add_slot(pipe_fds[0], PIPE_READ, -1);
   add_slot(pipe_fds[1], PIPE_WRITE, r);
 

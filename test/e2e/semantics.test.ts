@@ -92,6 +92,24 @@ const cases: Case[] = [
   },
   {
     behaviour:
+      'connect(AF_UNSPEC) resets an established connection (ECONNRESET on both ends, no peer) and stops a listener, both free to connect or listen again; a close with unread data or SO_LINGER at 0 s resets; after a reset getpeername has no peer and the error comes once, before a bad buffer is looked at',
+    argv: [appPath('tcp_resets')],
+    network: true,
+  },
+  {
+    behaviour:
+      'poll reports POLLRDNORM and POLLWRNORM with POLLIN and POLLOUT for pipes, sockets, devices and files, POLLWRBAND for UDP and AF_UNIX sockets but not TCP, none for eventfds and timerfds; a band asked alone is reported',
+    argv: [appPath('poll_bands')],
+    network: true,
+  },
+  {
+    behaviour:
+      'timerfd_settime reads the new value first (EFAULT), then checks flags and value (EINVAL), then the descriptor (EBADF, EINVAL), and writes the old value last, the timer set even when that faults; a date already past expires at once, and a read right after takes its count',
+    argv: [appPath('timerfd_mistakes')],
+    network: false,
+  },
+  {
+    behaviour:
       "System V message queues and semaphores, POSIX message queues: a blocking msgrcv, msgsnd, semop or mq_timedreceive/mq_timedsend ends when another process acts, typed receives take their type, IPC_NOWAIT and O_NONBLOCK answer at once, semtimedop's timeout is EAGAIN and mq_timed*'s ETIMEDOUT after their time, IPC_RMID is EIDRM, a SA_RESTART handler ends a semop with EINTR; poll sees a POSIX queue readable only while it holds a message",
     argv: [appPath('ipc_queues')],
     network: false,

@@ -88,10 +88,18 @@ export async function fuzzSeed(seed: number, calls: number, mode: FuzzMode): Pro
   const first = expected.findIndex((line, i) => line !== got[i]);
   if (first >= 0 || got.length !== expected.length) {
     const at = first >= 0 ? first : expected.length;
-    return verdict('mismatch', `line ${at + 1}: Linux "${expected[at] ?? '(end)'}", simterpose "${got[at] ?? '(end)'}"\n${lastLines(simulated.stderr)}`);
+    return verdict(
+      'mismatch',
+      `line ${at + 1}: Linux "${expected[at] ?? '(end)'}", simterpose "${got[at] ?? '(end)'}" (${howItEnded(simulated)})\n${lastLines(simulated.stderr)}`,
+    );
   }
   if (status !== shellStatus(native)) return verdict('status', `Linux ${shellStatus(native)}, simterpose ${status}\n${lastLines(simulated.stderr)}`);
   return verdict('ok');
+}
+
+/** How simterpose ended: a mismatch at the end of the output reads differently after exit 0 than after a signal. */
+function howItEnded(run: RunResult): string {
+  return run.signal === null ? `simterpose exited with status ${run.status}` : `simterpose was killed by ${run.signal}`;
 }
 
 function lastLines(text: string): string {

@@ -344,6 +344,12 @@ pub fn connect_held_socket(fd: i32, port: u32) -> Result<()> {
   sockets::connect_loopback(fd, port)
 }
 
+/// Disconnects a held socket (connect to AF_UNSPEC): it may connect or listen again.
+#[napi]
+pub fn disconnect_held_socket(fd: i32) -> Result<()> {
+  sockets::disconnect(fd)
+}
+
 /// Waits (wall time, briefly) until a held listening socket has a connection queued.
 #[napi]
 pub fn wait_held_acceptable(fd: i32) -> Result<()> {

@@ -120,6 +120,17 @@ pub fn connect_loopback(fd: i32, port: u32) -> Result<()> {
   Ok(())
 }
 
+/// connect(AF_UNSPEC) on a held socket: the kernel drops its connection, or
+/// stops it listening, and it keeps its port, free to connect or listen again.
+pub fn disconnect(fd: i32) -> Result<()> {
+  let address = libc::sockaddr { sa_family: libc::AF_UNSPEC as libc::sa_family_t, sa_data: [0; 14] };
+  let size = mem::size_of::<libc::sockaddr>() as u32;
+  if unsafe { libc::connect(fd, &address, size) } < 0 {
+    return Err(errno_error("connect(AF_UNSPEC)", last_errno()));
+  }
+  Ok(())
+}
+
 /// Waits until a held listening socket has a connection to accept.
 pub fn wait_acceptable(fd: i32) -> Result<()> {
   wait_for(fd, libc::POLLIN, "poll(listening socket)")

@@ -6,7 +6,23 @@ export const POLLOUT = 0x4;
 export const POLLERR = 0x8;
 export const POLLHUP = 0x10;
 export const POLLNVAL = 0x20;
+export const POLLRDNORM = 0x40;
+export const POLLWRNORM = 0x100;
+export const POLLWRBAND = 0x200;
 export const POLLRDHUP = 0x2000;
+
+/**
+ * The bands Linux reports along with POLLIN and POLLOUT: normal data both
+ * ways (pipes, sockets, terminals, files), and priority writes for sockets
+ * (datagram_poll, unix_poll; tcp_poll has none). A program may ask for a band alone.
+ */
+export function withBands(events: number, bands: { normal: boolean; writeBand: boolean }): number {
+  let all = events;
+  if (bands.normal && (events & POLLIN) !== 0) all |= POLLRDNORM;
+  if (bands.normal && (events & POLLOUT) !== 0) all |= POLLWRNORM;
+  if (bands.writeBand && (events & POLLOUT) !== 0) all |= POLLWRBAND;
+  return all;
+}
 
 /** What poll and select wait for on one descriptor. */
 export interface Watched {

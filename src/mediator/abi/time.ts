@@ -18,6 +18,8 @@ export const CPUCLOCK_PERTHREAD = 4;
 
 export const TIMER_ABSTIME = 1;
 export const TFD_TIMER_ABSTIME = 1;
+/** The flags timerfd_settime takes: TFD_TIMER_ABSTIME and TFD_TIMER_CANCEL_ON_SET. */
+export const TFD_SETTIME_FLAGS = TFD_TIMER_ABSTIME | 2;
 export const ITIMER_REAL = 0;
 
 /** A clock reading as the kernel hands it out: whole seconds and nanoseconds (0 ≤ nanoseconds < 1e9 when it comes from us). */

@@ -117,6 +117,19 @@ class KernelSocket implements Carrier {
     ptrace.listenHeldSocket(this.fd, Math.max(backlog, LISTEN_BACKLOG));
   }
 
+  /**
+   * The kernel socket follows the virtual one (before that one forgets what
+   * it was): its connection, or its listening, ends, and it may connect (when a server accepts it) or
+   * listen again. What waited to be sent goes nowhere now.
+   */
+  disconnected(): void {
+    this.pending.discard(this.pending.length);
+    if (!this.connected && (this.socket as StreamSocket).state !== 'listening') return;
+    ptrace.disconnectHeldSocket(this.fd);
+    this.connected = false;
+    this.peer = undefined;
+  }
+
   /** Connects to the kernel socket listening on `port` and sends what waited for it. */
   connectTo(port: number): void {
     ptrace.connectHeldSocket(this.fd, port);

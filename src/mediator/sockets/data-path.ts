@@ -31,6 +31,8 @@ export interface Carrier {
   recvFrom(max: number, peek: boolean): ReceivedDatagram | SocketError;
   /** The socket started listening. */
   listening(backlog: number): void;
+  /** The program disconnected the socket (connect to AF_UNSPEC): a connection or a listener it had is gone. */
+  disconnected(): void;
   /** The last descriptor of the socket went away. */
   close(): void;
 }

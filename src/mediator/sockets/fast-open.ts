@@ -61,7 +61,7 @@ function confirm(file: SocketFile, socket: StreamSocket): Outcome | undefined {
   if (state === 'connecting') return fail(Errno.EALREADY);
   file.connectUnconfirmed = false;
   if (state === 'connected') return undefined;
-  return fail(Errno[socket.takeError() ?? 'ECONNABORTED'] ?? Errno.ECONNABORTED!);
+  return fail(Errno[file.connectionFailed()] ?? Errno.ECONNABORTED!);
 }
 
 function waitForHandshake(ctx: SyscallContext, socket: StreamSocket): Outcome {

@@ -29,6 +29,8 @@ class CarriedBytes implements Carrier {
 
   listening(): void {}
 
+  disconnected(): void {}
+
   close(): void {}
 }
 

@@ -1,4 +1,4 @@
-import { StreamSocket, type DatagramSocket } from '../../net/index.js';
+import { StreamSocket, type DatagramSocket, type NetErrnoName } from '../../net/index.js';
 import type { Carrier } from './data-path.js';
 import type { VirtualObject } from '../tracees/fd-table.js';
 
@@ -24,5 +24,23 @@ export class SocketFile implements VirtualObject {
   close(): void {
     this.socket.close();
     this.carrier.close();
+  }
+
+  /** connect(AF_UNSPEC): the connection or the listening ends, the kernel's side first (see Carrier.disconnected). */
+  disconnect(): void {
+    this.carrier.disconnected();
+    (this.socket as StreamSocket).disconnect();
+  }
+
+  /**
+   * A connect confirming a connection that failed or was reset since, as
+   * __inet_stream_connect's sock_error path does: its error, or
+   * ECONNABORTED once SO_ERROR took it, and the socket is disconnected,
+   * free to connect again.
+   */
+  connectionFailed(): NetErrnoName | 'ECONNABORTED' {
+    const error = (this.socket as StreamSocket).takeError() ?? 'ECONNABORTED';
+    this.disconnect();
+    return error;
   }
 }

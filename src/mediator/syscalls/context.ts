@@ -42,7 +42,15 @@ export interface Services {
   /** The platform's core count of `host`. */
   coresOf(host: string): number;
   /** Pipes simterpose gave tracees as stdout/stderr, by "dev:ino": writes to them are taken directly. */
-  readonly outputs: ReadonlyMap<string, (process: Process, bytes: Buffer) => void>;
+  readonly outputs: ReadonlyMap<string, OutputPipe>;
+}
+
+/** A pipe simterpose gave tracees as stdout or stderr: what is written there goes to the writer's output. */
+export interface OutputPipe {
+  /** Bytes a process writes with write or writev, taken instead of reaching the pipe. */
+  take(process: Process, bytes: Buffer): void;
+  /** Takes what reached the pipe itself (sendfile, splice...), as written by `process`. */
+  drain(process: Process): void;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { readFileSync, readlinkSync } from 'node:fs';
 import { Errno } from '../abi/errno.js';
-import { POLLHUP, POLLIN, POLLNVAL, POLLOUT } from '../abi/poll.js';
+import { POLLHUP, POLLIN, POLLNVAL, POLLOUT, withBands } from '../abi/poll.js';
 import { ptrace, type FdInfo, type FileSource } from '../native.js';
 import { pendingSignals } from './pending-signals.js';
 import type { Process } from './tracees.js';
@@ -141,14 +141,27 @@ export function canBlock(info: FdInfo | null): info is FdInfo {
   return info.kind !== 'file' && info.kind !== 'dir' && info.kind !== 'block' && info.kind !== 'tty' && info.kind !== 'mqueue';
 }
 
+/**
+ * The bands a kind reports with POLLIN and POLLOUT: pipes, terminals,
+ * devices and message queues the normal ones, AF_UNIX sockets the write
+ * band too (unix_poll); signalfds none, nor the other anonymous descriptors
+ * (an eventfd or a timerfd has none; an epoll descriptor's POLLRDNORM is not
+ * told apart from them).
+ */
+function bandsOf(info: FdInfo): { normal: boolean; writeBand: boolean } {
+  if (info.kind === 'socket') return { normal: true, writeBand: true };
+  return { normal: info.kind !== 'signalfd' && info.kind !== 'other', writeBand: false };
+}
+
 /** The poll events that hold now among `events` (POLLHUP and POLLNVAL are always reported). */
 export function readyEvents(info: FdInfo | null, events: number): number {
   if (info === null) return POLLNVAL;
-  if (info.kind === 'file' || info.kind === 'dir' || info.kind === 'block') return events & (POLLIN | POLLOUT);
+  // Files have no poll of their own: DEFAULT_POLLMASK, always ready both ways.
+  if (info.kind === 'file' || info.kind === 'dir' || info.kind === 'block') return withBands(POLLIN | POLLOUT, { normal: true, writeBand: false }) & events;
   let ready = 0;
   if (info.readable) ready |= POLLIN;
   if (info.writable) ready |= POLLOUT;
-  ready &= events;
+  ready = withBands(ready, bandsOf(info)) & events;
   if (info.hangup) ready |= POLLHUP;
   return ready;
 }

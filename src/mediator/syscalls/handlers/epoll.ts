@@ -178,7 +178,7 @@ function edgeReport(interest: Interest, now: number, consume: boolean): number {
     if (consume) interest.seen = now;
   } else {
     const edges = edgesOf(file);
-    const raised = edges === undefined || interest.edges === undefined ? 0 : raisedSince(interest.edges, edges);
+    const raised = edges === undefined || interest.edges === undefined ? 0 : raisedSince(file, interest.edges, edges);
     due = interest.due || (raised & (interest.events | POLLERR | POLLHUP)) !== 0;
     if (consume) {
       interest.due = false;

@@ -6,10 +6,11 @@ import { TraceeFault, asInt } from '../../abi/tracee-memory.js';
 import { receivePayload, sendPayload, socketFileAt } from '../../sockets/payloads.js';
 import { sendFileToSocket } from '../../sockets/sendfile.js';
 import { canBlock, readyEvents } from '../../tracees/kernel-fds.js';
-import type { FamilyTable, SyscallContext } from '../context.js';
+import type { FdInfo } from '../../native.js';
+import type { FamilyTable, OutputPipe, SyscallContext } from '../context.js';
 import { nonblockingFor, reading, waitFor, writing } from '../kernel-io.js';
 import { netlinkAt, readNetlink, writeNetlink } from '../netlink-calls.js';
-import { NATIVE, done, fail, type Outcome } from '../outcome.js';
+import { NATIVE, done, fail, nativeThen, type Outcome } from '../outcome.js';
 import { isRandomDevice, randomBytesInto } from '../random-bytes.js';
 
 /**
@@ -63,7 +64,7 @@ function write(ctx: SyscallContext): Outcome {
     return Array.isArray(vectors) ? writeNetlink(ctx, netlink, vectors) : fail(vectors.errno);
   }
   const info = file === undefined ? ctx.services.kernelFds.inspect(ctx.process, fd) : undefined;
-  const output = info?.kind === 'pipe' ? ctx.services.outputs.get(`${info.dev}:${info.ino}`) : undefined;
+  const output = outputPipe(ctx, info);
   if (file === undefined && output === undefined) return writing(ctx, info!);
   const vectors = buffers(ctx, WRITEV);
   if (!Array.isArray(vectors)) return fail(vectors.errno);
@@ -72,8 +73,13 @@ function write(ctx: SyscallContext): Outcome {
   if (file !== undefined) return sendPayload(ctx, file, traceePayload(ctx.memory, vectors), 0, undefined);
   // Simterpose's own output pipe: take the bytes here, whole, so output never blocks.
   const data = gather(ctx.memory, vectors);
-  output!(ctx.process, data);
+  output!.take(ctx.process, data);
   return done(data.length);
+}
+
+/** Simterpose's own output pipe behind a descriptor, if it is one. */
+function outputPipe(ctx: SyscallContext, info: FdInfo | null | undefined): OutputPipe | undefined {
+  return info?.kind === 'pipe' ? ctx.services.outputs.get(`${info.dev}:${info.ino}`) : undefined;
 }
 
 /**
@@ -95,6 +101,15 @@ const transferring =
     const sourceInfo = kernelFds.inspect(ctx.process, source);
     if (canBlock(sourceInfo) && readyEvents(sourceInfo, POLLIN) === 0) return waitFor(ctx, source, POLLIN);
     const sinkInfo = kernelFds.inspect(ctx.process, sink);
+    const ownPipe = outputPipe(ctx, sinkInfo);
+    if (ownPipe !== undefined) {
+      // Simterpose's own output pipe, emptied after every such call: the kernel fills what room it has, without waiting, and what it wrote goes to the writer's output.
+      const previous = kernelFds.setNonblocking(ctx.process, sink, true);
+      return nativeThen(() => {
+        kernelFds.setNonblocking(ctx.process, sink, previous);
+        ownPipe.drain(ctx.process);
+      });
+    }
     if (!canBlock(sinkInfo)) return NATIVE;
     if (readyEvents(sinkInfo, POLLOUT) === 0) return waitFor(ctx, sink, POLLOUT);
     return nonblockingFor(ctx, sink);

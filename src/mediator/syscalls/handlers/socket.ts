@@ -26,6 +26,7 @@ import {
   SO_RCVBUF,
   SO_REUSEADDR,
   SO_REUSEPORT,
+  SO_LINGER,
   SO_SNDBUF,
   SO_TYPE,
   TCP_CORK,
@@ -159,9 +160,10 @@ function connect(ctx: SyscallContext): Outcome {
   if (length < 0 || length > SOCKADDR_STORAGE_SIZE) return fail(Errno.EINVAL);
   const address = ctx.memory.read(ctx.args[1]!, length);
   if (length < 2) return fail(Errno.EINVAL);
-  // AF_UNSPEC disconnects (tcp_disconnect): a socket with no connection has nothing to undo.
-  if (sockaddrFamily(address) === AF_UNSPEC && socket.state === 'idle') {
+  // AF_UNSPEC disconnects (tcp_disconnect): a connection is reset, a listener stops, a socket with neither has nothing to undo.
+  if (sockaddrFamily(address) === AF_UNSPEC && socket.state !== 'connecting') {
     file.object.connectUnconfirmed = false;
+    file.object.disconnect();
     return done(0);
   }
   // The socket's own state first: a non-blocking connect not yet confirmed is still connecting to the kernel (SS_CONNECTING).
@@ -189,7 +191,7 @@ function confirmConnection(file: SocketFile, socket: StreamSocket): Outcome | un
   if (state === 'connecting') return fail(Errno.EALREADY);
   file.connectUnconfirmed = false;
   if (state === 'connected') return done(0);
-  return fail(Errno[socket.takeError() ?? 'ECONNABORTED'] ?? Errno.ECONNABORTED!);
+  return fail(Errno[file.connectionFailed()] ?? Errno.ECONNABORTED!);
 }
 
 function waitForConnection(ctx: SyscallContext, socket: StreamSocket): Outcome {
@@ -233,6 +235,8 @@ function setsockopt(ctx: SyscallContext): Outcome {
   if (level === SOL_SOCKET) {
     if (name === SO_REUSEADDR) socket.reuseAddr = integer !== 0;
     if (name === SO_REUSEPORT) socket.reusePort = integer !== 0;
+    // struct linger: l_onoff, then l_linger in seconds.
+    if (socket instanceof StreamSocket && name === SO_LINGER) socket.abortOnClose = integer !== 0 && raw.length >= 8 && raw.readInt32LE(4) === 0;
     // The stream keeps what was asked (in payload bytes), which getsockopt reports doubled.
     if (socket instanceof StreamSocket && name === SO_SNDBUF) socket.sendBufferSize = Math.max(integer, SMALLEST_SEND_BUFFER / 2);
     if (socket instanceof StreamSocket && name === SO_RCVBUF) socket.receiveBufferSize = Math.max(integer, SMALLEST_RECEIVE_BUFFER / 2);

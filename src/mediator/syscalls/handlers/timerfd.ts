@@ -1,5 +1,5 @@
 import { Errno } from '../../abi/errno.js';
-import { TFD_TIMER_ABSTIME, readItimerspec, timespecSeconds, validTimespec, writeItimerspec } from '../../abi/time.js';
+import { TFD_SETTIME_FLAGS, TFD_TIMER_ABSTIME, readItimerspec, timespecSeconds, validTimespec, writeItimerspec } from '../../abi/time.js';
 import { asInt } from '../../abi/tracee-memory.js';
 import type { VirtualTimerfd } from '../../host/timerfds.js';
 import type { FamilyTable, SyscallContext } from '../context.js';
@@ -35,14 +35,17 @@ function setting(ctx: SyscallContext, timer: VirtualTimerfd): { interval: number
 
 function timerfdSettime(ctx: SyscallContext): Outcome {
   const { process, services } = ctx;
-  const [fdArg, flags, newValue, oldValue] = ctx.args as [number, number, number, number];
+  const [fdArg, flagsArg, newValue, oldValue] = ctx.args as [number, number, number, number];
   const fd = asInt(fdArg);
   const found = timerAt(ctx, fd);
-  if (found === undefined) return NATIVE; // not a timerfd we know: let the kernel answer (EBADF, EINVAL)
+  if (found === undefined) return NATIVE; // not a timerfd we know: let the kernel answer (EFAULT, EINVAL, EBADF)
   const { timer, tag } = found;
+  // do_timerfd_settime's order: the new value is read, then it and the flags are checked; the old value is written last.
   const requested = readItimerspec(ctx.memory, newValue);
+  const flags = asInt(flagsArg);
+  if ((flags & ~TFD_SETTIME_FLAGS) !== 0) return fail(Errno.EINVAL);
   if (!validTimespec(requested.interval) || !validTimespec(requested.value)) return fail(Errno.EINVAL);
-  if (oldValue !== 0) writeItimerspec(ctx.memory, oldValue, setting(ctx, timer));
+  const previous = setting(ctx, timer);
   const { time, kernelFds } = services;
   const arming = {};
   timer.arming = arming;
@@ -52,10 +55,19 @@ function timerfdSettime(ctx: SyscallContext): Outcome {
   const { value } = requested;
   if (value.seconds === 0 && value.nanoseconds === 0) {
     timer.deadline = undefined;
-    return done(0);
+  } else {
+    timer.deadline = (flags & TFD_TIMER_ABSTIME) !== 0 ? time.at(timer.clockid, value, ctx.process.host) : time.after(timespecSeconds(value), ctx.process.host);
+    armTimerfd(ctx, fd, timer, tag, arming);
   }
-  timer.deadline =
-    (asInt(flags) & TFD_TIMER_ABSTIME) !== 0 ? time.at(timer.clockid, value, ctx.process.host) : time.after(timespecSeconds(value), ctx.process.host);
+  // A fault here fails the call, but the timer is set (timerfd_settime copies the old value out last).
+  if (oldValue !== 0) writeItimerspec(ctx.memory, oldValue, previous);
+  return done(0);
+}
+
+/** Expires `timer` at its deadline, then at each interval; at once when the deadline is past, as an hrtimer started late fires at once. */
+function armTimerfd(ctx: SyscallContext, fd: number, timer: VirtualTimerfd, tag: number, arming: object): void {
+  const { process, services } = ctx;
+  const { kernelFds } = services;
   const expire = (): void => {
     if (!process.alive || timer.deadline === undefined) return;
     if (kernelFds.timerfdTag(process, fd) !== tag) {
@@ -63,18 +75,24 @@ function timerfdSettime(ctx: SyscallContext): Outcome {
       timer.deadline = undefined;
       return;
     }
-    const readable = kernelFds.inspect(process, fd)?.readable ?? false;
-    timer.ticks = readable ? timer.ticks + 1 : 1;
-    kernelFds.setTimerTicks(process, fd, timer.ticks, tag);
+    // A deadline already past counts every interval it missed, at once (hrtimer_forward's overruns).
+    let expirations = 1;
     if (timer.interval > 0) {
-      timer.deadline += time.span(timer.interval, process.host);
-      services.scheduler.at(timer.deadline, () => timer.arming === arming, expire);
+      // The period in virtual time: a drifting host's clock reaches each interval sooner or later.
+      const period = services.time.span(timer.interval, process.host);
+      const missed = Math.max(0, Math.floor((services.time.now - timer.deadline) / period));
+      expirations += missed;
+      timer.deadline += (missed + 1) * period;
     } else {
       timer.deadline = undefined;
     }
+    const readable = kernelFds.inspect(process, fd)?.readable ?? false;
+    timer.ticks = readable ? timer.ticks + expirations : expirations;
+    kernelFds.setTimerTicks(process, fd, timer.ticks, tag);
+    if (timer.deadline !== undefined) services.scheduler.at(timer.deadline, () => timer.arming === arming, expire);
   };
-  services.scheduler.at(timer.deadline, () => timer.arming === arming, expire);
-  return done(0);
+  if (timer.deadline! <= services.time.now) expire();
+  else services.scheduler.at(timer.deadline!, () => timer.arming === arming, expire);
 }
 
 function timerfdGettime(ctx: SyscallContext): Outcome {

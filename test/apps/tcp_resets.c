@@ -1,0 +1,195 @@
+/* TCP connections ended abruptly, and what each end sees afterwards, printed
+ * so that a native run and a run under simterpose compare line for line:
+ * connect(AF_UNSPEC) disconnects an established socket (tcp_disconnect: an
+ * RST to the peer, the socket closed and free to connect again) and a
+ * listener; a close with unread data, or with SO_LINGER on and a zero
+ * time, resets the connection. After a reset
+ * getpeername has no peer, the error comes once (before a bad buffer is
+ * looked at, and to a receive of nothing too), then EPIPE. Raw syscalls: glibc's wrappers would check some
+ * arguments before the kernel sees them. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "semantics.h"
+
+static void report(const char *what, long result) { printf("%s: %s\n", what, outcome(result)); }
+
+/* A TCP listener on 127.0.0.1, on a port the kernel picks. */
+static int loopback_listener(struct sockaddr_in *address) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  CHECK(fd >= 0);
+  *address = (struct sockaddr_in){.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  CHECK(bind(fd, (struct sockaddr *)address, sizeof *address) == 0);
+  socklen_t length = sizeof *address;
+  CHECK(getsockname(fd, (struct sockaddr *)address, &length) == 0);
+  CHECK(listen(fd, 4) == 0);
+  return fd;
+}
+
+/* Waits until `fd` shows something, or a second passed: what was sent has landed. */
+static void settle(int fd) {
+  struct pollfd entry = {.fd = fd, .events = POLLIN};
+  poll(&entry, 1, 1000);
+}
+
+static const struct sockaddr unspecified = {.sa_family = AF_UNSPEC};
+
+/* What the socket says of itself: its peer, its own address (whether it still has a port), its pending error. */
+static void describe(const char *who, int fd) {
+  struct sockaddr_in address;
+  socklen_t length = sizeof address;
+  printf("%s getpeername: %s\n", who, outcome(syscall(SYS_getpeername, fd, &address, &length)));
+  length = sizeof address;
+  long r = syscall(SYS_getsockname, fd, &address, &length);
+  if (r == 0) printf("%s getsockname: %s port %s\n", who, inet_ntoa(address.sin_addr), address.sin_port == 0 ? "0" : "set");
+  else printf("%s getsockname: %s\n", who, outcome(r));
+  int error = -1;
+  length = sizeof error;
+  CHECK(getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0);
+  printf("%s SO_ERROR: %s\n", who, error == 0 ? "0" : strerrorname_np(error));
+}
+
+/* What poll, a read and a write of `fd` find now (none waits). */
+static void probe(const char *who, int fd) {
+  struct pollfd entry = {.fd = fd, .events = POLLIN | POLLOUT | POLLRDHUP};
+  CHECK(poll(&entry, 1, 0) >= 0);
+  printf("%s poll:%s%s%s%s%s\n", who, entry.revents & POLLIN ? " IN" : "", entry.revents & POLLOUT ? " OUT" : "", entry.revents & POLLRDHUP ? " RDHUP" : "",
+         entry.revents & POLLHUP ? " HUP" : "", entry.revents & POLLERR ? " ERR" : "");
+  char data[16];
+  printf("%s recv: %s\n", who, outcome(syscall(SYS_recvfrom, fd, data, sizeof data, MSG_DONTWAIT, NULL, NULL)));
+  printf("%s recv again: %s\n", who, outcome(syscall(SYS_recvfrom, fd, data, sizeof data, MSG_DONTWAIT, NULL, NULL)));
+  printf("%s send: %s\n", who, outcome(syscall(SYS_sendto, fd, "x", 1, MSG_DONTWAIT | MSG_NOSIGNAL, NULL, 0)));
+}
+
+/* connect(AF_UNSPEC) on an established socket: 0, an RST to the peer; the socket may connect again. */
+static void disconnect_established(void) {
+  struct sockaddr_in address;
+  int listener = loopback_listener(&address);
+  int client = socket(AF_INET, SOCK_STREAM, 0);
+  CHECK(client >= 0);
+  CHECK(connect(client, (struct sockaddr *)&address, sizeof address) == 0);
+  int server = accept(listener, NULL, NULL);
+  CHECK(server >= 0);
+  report("connect(AF_UNSPEC) on an established socket", syscall(SYS_connect, client, &unspecified, sizeof unspecified));
+  settle(server);
+  describe("disconnected", client);
+  probe("disconnected", client);
+  describe("its peer", server);
+  probe("its peer", server);
+  report("connect(AF_UNSPEC) again", syscall(SYS_connect, client, &unspecified, sizeof unspecified));
+  report("connect to the listener again", syscall(SYS_connect, client, &address, sizeof address));
+  int again = accept(listener, NULL, NULL);
+  CHECK(again >= 0);
+  report("send on the new connection", syscall(SYS_sendto, client, "hello", 5, 0, NULL, 0));
+  char data[16];
+  report("its peer receives", syscall(SYS_recvfrom, again, data, sizeof data, 0, NULL, NULL));
+  close(again);
+  close(server);
+  close(client);
+  close(listener);
+}
+
+/* connect(AF_UNSPEC) on a listener: it stops listening, and may listen again. */
+static void disconnect_listener(void) {
+  struct sockaddr_in address;
+  int listener = loopback_listener(&address);
+  report("connect(AF_UNSPEC) on a listener", syscall(SYS_connect, listener, &unspecified, sizeof unspecified));
+  report("accept4 on it", syscall(SYS_accept4, listener, NULL, NULL, SOCK_NONBLOCK));
+  int client = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  CHECK(client >= 0);
+  report("a client connects to its port", syscall(SYS_connect, client, &address, sizeof address));
+  settle(client);
+  int error = -1;
+  socklen_t length = sizeof error;
+  CHECK(getsockopt(client, SOL_SOCKET, SO_ERROR, &error, &length) == 0);
+  printf("the client's SO_ERROR: %s\n", error == 0 ? "0" : strerrorname_np(error));
+  report("listen again", syscall(SYS_listen, listener, 4));
+  close(client);
+  close(listener);
+}
+
+/* A close with unread data resets the connection; the other end's error comes once, before its buffer is looked at. */
+static void reset_by_close(void) {
+  struct sockaddr_in address;
+  int listener = loopback_listener(&address);
+  int client = socket(AF_INET, SOCK_STREAM, 0);
+  CHECK(client >= 0);
+  CHECK(connect(client, (struct sockaddr *)&address, sizeof address) == 0);
+  int server = accept(listener, NULL, NULL);
+  CHECK(server >= 0);
+  CHECK(send(server, "unread", 6, 0) == 6);
+  settle(client);
+  close(client);
+  settle(server);
+  report("write of a NULL buffer after the reset", syscall(SYS_write, server, NULL, 10));
+  report("write of a NULL buffer once more", syscall(SYS_write, server, NULL, 10));
+  describe("reset", server);
+  probe("reset", server);
+  report("connect(AF_UNSPEC) after the reset", syscall(SYS_connect, server, &unspecified, sizeof unspecified));
+  describe("reset then disconnected", server);
+  close(server);
+  close(listener);
+}
+
+/* SO_LINGER on with a zero time: a close resets the connection even with nothing unread. */
+static void reset_by_lingering_close(void) {
+  struct sockaddr_in address;
+  int listener = loopback_listener(&address);
+  int client = socket(AF_INET, SOCK_STREAM, 0);
+  CHECK(client >= 0);
+  CHECK(connect(client, (struct sockaddr *)&address, sizeof address) == 0);
+  int server = accept(listener, NULL, NULL);
+  CHECK(server >= 0);
+  struct linger linger = {.l_onoff = 1, .l_linger = 0};
+  report("setsockopt(SO_LINGER, on, 0 s)", syscall(SYS_setsockopt, client, SOL_SOCKET, SO_LINGER, &linger, sizeof linger));
+  close(client);
+  settle(server);
+  char none[1];
+  report("recv of nothing after the reset", syscall(SYS_recvfrom, server, none, 0, MSG_DONTWAIT, NULL, NULL));
+  probe("reset by a lingering close", server);
+  describe("reset by a lingering close", server);
+  close(server);
+  close(listener);
+}
+
+/* A non-blocking connect no second connect confirmed, then a reset: the confirmation finds the socket closed (ECONNABORTED once its error was taken). */
+static void reset_before_confirmation(void) {
+  struct sockaddr_in address;
+  int listener = loopback_listener(&address);
+  int client = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  CHECK(client >= 0);
+  report("non-blocking connect", syscall(SYS_connect, client, &address, sizeof address));
+  struct pollfd connected = {.fd = client, .events = POLLOUT};
+  CHECK(poll(&connected, 1, 1000) == 1);
+  int server = accept(listener, NULL, NULL);
+  CHECK(server >= 0);
+  struct linger linger = {.l_onoff = 1, .l_linger = 0};
+  CHECK(setsockopt(server, SOL_SOCKET, SO_LINGER, &linger, sizeof linger) == 0);
+  close(server);
+  settle(client);
+  int error = -1;
+  socklen_t length = sizeof error;
+  CHECK(getsockopt(client, SOL_SOCKET, SO_ERROR, &error, &length) == 0);
+  printf("SO_ERROR after the reset: %s\n", error == 0 ? "0" : strerrorname_np(error));
+  report("connect again, to confirm", syscall(SYS_connect, client, &address, sizeof address));
+  report("connect once more", syscall(SYS_connect, client, &address, sizeof address));
+  close(client);
+  close(listener);
+}
+
+int main(void) {
+  signal(SIGPIPE, SIG_IGN);
+  disconnect_established();
+  disconnect_listener();
+  reset_by_close();
+  reset_by_lingering_close();
+  reset_before_confirmation();
+  puts("EXIT-SUCCESS");
+  return 0;
+}
