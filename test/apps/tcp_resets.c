@@ -67,15 +67,21 @@ static void probe(const char *who, int fd) {
   printf("%s send: %s\n", who, outcome(syscall(SYS_sendto, fd, "x", 1, MSG_DONTWAIT | MSG_NOSIGNAL, NULL, 0)));
 }
 
+/* A listener on the loopback (at `address`), a client connected to it and the server's end of that connection. */
+static void connected_pair(struct sockaddr_in *address, int *listener, int *client, int *server) {
+  *listener = loopback_listener(address);
+  *client = socket(AF_INET, SOCK_STREAM, 0);
+  CHECK(*client >= 0);
+  CHECK(connect(*client, (struct sockaddr *)address, sizeof *address) == 0);
+  *server = accept(*listener, NULL, NULL);
+  CHECK(*server >= 0);
+}
+
 /* connect(AF_UNSPEC) on an established socket: 0, an RST to the peer; the socket may connect again. */
 static void disconnect_established(void) {
   struct sockaddr_in address;
-  int listener = loopback_listener(&address);
-  int client = socket(AF_INET, SOCK_STREAM, 0);
-  CHECK(client >= 0);
-  CHECK(connect(client, (struct sockaddr *)&address, sizeof address) == 0);
-  int server = accept(listener, NULL, NULL);
-  CHECK(server >= 0);
+  int listener, client, server;
+  connected_pair(&address, &listener, &client, &server);
   report("connect(AF_UNSPEC) on an established socket", syscall(SYS_connect, client, &unspecified, sizeof unspecified));
   settle(server);
   describe("disconnected", client);
@@ -117,12 +123,8 @@ static void disconnect_listener(void) {
 /* A close with unread data resets the connection; the other end's error comes once, before its buffer is looked at. */
 static void reset_by_close(void) {
   struct sockaddr_in address;
-  int listener = loopback_listener(&address);
-  int client = socket(AF_INET, SOCK_STREAM, 0);
-  CHECK(client >= 0);
-  CHECK(connect(client, (struct sockaddr *)&address, sizeof address) == 0);
-  int server = accept(listener, NULL, NULL);
-  CHECK(server >= 0);
+  int listener, client, server;
+  connected_pair(&address, &listener, &client, &server);
   CHECK(send(server, "unread", 6, 0) == 6);
   settle(client);
   close(client);
@@ -140,12 +142,8 @@ static void reset_by_close(void) {
 /* SO_LINGER on with a zero time: a close resets the connection even with nothing unread. */
 static void reset_by_lingering_close(void) {
   struct sockaddr_in address;
-  int listener = loopback_listener(&address);
-  int client = socket(AF_INET, SOCK_STREAM, 0);
-  CHECK(client >= 0);
-  CHECK(connect(client, (struct sockaddr *)&address, sizeof address) == 0);
-  int server = accept(listener, NULL, NULL);
-  CHECK(server >= 0);
+  int listener, client, server;
+  connected_pair(&address, &listener, &client, &server);
   struct linger linger = {.l_onoff = 1, .l_linger = 0};
   report("setsockopt(SO_LINGER, on, 0 s)", syscall(SYS_setsockopt, client, SOL_SOCKET, SO_LINGER, &linger, sizeof linger));
   close(client);
