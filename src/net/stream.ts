@@ -83,6 +83,10 @@ export class StreamSocket extends Watchable {
   private resetSent = false;
   /** Bound by the program to an address of its own: a disconnect keeps it (Linux's SOCK_BINDADDR_LOCK, which an accepted socket takes from its listener). */
   private addressLocked = false;
+  /** Bound by the program to a port of its own: a disconnect keeps it (SOCK_BINDPORT_LOCK); a port Linux picked is given back. */
+  private portLocked = false;
+  /** The port went back to the host at a disconnect; getsockname still shows it, as Linux's stale inet_sport does. */
+  private portGivenBack = false;
   private noDelayOption = false;
   private corkOption = false;
   /** When this client's SYN left: the handshake's round trip is measured from it. */
@@ -189,19 +193,21 @@ export class StreamSocket extends Watchable {
   }
 
   bind(endpoint: Endpoint): SocketError | undefined {
-    if (this.currentState !== 'idle' || this.localEndpoint) return fail('EINVAL');
+    if (this.currentState !== 'idle' || this.hasPort()) return fail('EINVAL');
     if (!this.ctx.addresses.isLocal(this.host, endpoint.address)) return fail('EADDRNOTAVAIL');
     const port = this.ports().bind(this.id, endpoint.address, endpoint.port, this);
     if (typeof port !== 'number') return port;
     this.localEndpoint = { address: endpoint.address, port };
     this.addressLocked = endpoint.address !== INADDR_ANY;
+    this.portLocked = endpoint.port !== 0;
+    this.portGivenBack = false;
     return undefined;
   }
 
   listen(backlog: number): SocketError | undefined {
     if (this.currentState !== 'idle' && this.currentState !== 'listening') return fail('EINVAL');
-    if (!this.localEndpoint) {
-      const error = this.bind({ address: INADDR_ANY, port: 0 });
+    if (!this.hasPort()) {
+      const error = this.bind({ address: this.localEndpoint?.address ?? INADDR_ANY, port: 0 });
       if (error) return error;
     }
     if (this.currentState === 'idle') {
@@ -241,13 +247,15 @@ export class StreamSocket extends Watchable {
         : isLoopback(target.address)
           ? LOOPBACK
           : this.ctx.addresses.addressOf(this.host);
-    if (!this.localEndpoint) {
+    const heldPort = this.hasPort() ? this.localEndpoint?.port : undefined;
+    if (heldPort === undefined) {
       const port = this.ports().bind(this.id, source, 0, this);
       if (typeof port !== 'number') return fail('EADDRNOTAVAIL');
       this.autobound = true;
+      this.portGivenBack = false;
       this.localEndpoint = { address: source, port };
     } else {
-      this.localEndpoint = { address: source, port: this.localEndpoint.port };
+      this.localEndpoint = { address: source, port: heldPort };
     }
     this.refused = false;
     this.pendingError = undefined;
@@ -283,8 +291,10 @@ export class StreamSocket extends Watchable {
    * RST to the peer, ECONNRESET pending here too, unread bytes dropped), a
    * listener stops listening (what its queue held is reset, clients are
    * refused). Either way the socket is closed but open: it may connect or
-   * listen again, with its port, and its address only if the program bound
-   * one. A socket with nothing to undo stays as it is.
+   * listen again, keeping its port and its address only where the program
+   * bound them itself (Linux's tcp_set_state gives back a port it picked:
+   * bind works again, though getsockname still shows the old port). A socket
+   * with nothing to undo stays as it is.
    */
   disconnect(): void {
     const was = this.currentState;
@@ -305,7 +315,14 @@ export class StreamSocket extends Watchable {
     }
     this.currentState = 'idle';
     this.remoteEndpoint = undefined;
-    if (this.localEndpoint !== undefined && !this.addressLocked) this.localEndpoint = { address: INADDR_ANY, port: this.localEndpoint.port };
+    if (this.localEndpoint !== undefined) {
+      if (!this.addressLocked) this.localEndpoint = { address: INADDR_ANY, port: this.localEndpoint.port };
+      if (!this.portLocked) {
+        this.ports().release(this.id);
+        this.portGivenBack = true;
+        this.autobound = false;
+      }
+    }
     this.changed();
   }
 
@@ -496,6 +513,11 @@ export class StreamSocket extends Watchable {
     return this.currentState === 'listening' ? this.acceptQueue.length : (this.in?.delivered ?? 0);
   }
 
+  /** Whether the socket holds a port: bound, and not given back at a disconnect. */
+  private hasPort(): boolean {
+    return this.localEndpoint !== undefined && !this.portGivenBack;
+  }
+
   private ports() {
     return this.ctx.tcpPorts(this.host);
   }
@@ -521,6 +543,7 @@ export class StreamSocket extends Watchable {
     child.remoteEndpoint = client.localEndpoint!;
     child.reuseAddr = this.reuseAddr;
     child.addressLocked = this.addressLocked;
+    child.portLocked = this.portLocked;
     child.sendBuffer = this.sendBuffer;
     child.receiveBuffer = this.receiveBuffer;
     child.sendBufferLocked = this.sendBufferLocked;
