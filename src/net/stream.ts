@@ -83,9 +83,9 @@ export class StreamSocket extends Watchable {
   private resetSent = false;
   /** Bound by the program to an address of its own: a disconnect keeps it (Linux's SOCK_BINDADDR_LOCK, which an accepted socket takes from its listener). */
   private addressLocked = false;
-  /** Bound by the program to a port of its own: a disconnect keeps it (SOCK_BINDPORT_LOCK); a port Linux picked is given back. */
+  /** Bound by the program to a port of its own: a closed connection keeps it (SOCK_BINDPORT_LOCK); a port Linux picked is given back, and so is an accepted socket's (measured on Linux 6.18). */
   private portLocked = false;
-  /** The port went back to the host at a disconnect; getsockname still shows it, as Linux's stale inet_sport does. */
+  /** The port went back to the host when the connection closed; getsockname still shows it, as Linux's stale inet_sport does. */
   private portGivenBack = false;
   private noDelayOption = false;
   private corkOption = false;
@@ -193,7 +193,9 @@ export class StreamSocket extends Watchable {
   }
 
   bind(endpoint: Endpoint): SocketError | undefined {
-    if (this.currentState !== 'idle' || this.hasPort()) return fail('EINVAL');
+    // Linux binds a socket in TCP_CLOSE without a port: never bound, or given its port back when disconnected or reset.
+    const closed = this.currentState === 'idle' || (this.currentState === 'connected' && this.resetReceived);
+    if (!closed || this.hasPort()) return fail('EINVAL');
     if (!this.ctx.addresses.isLocal(this.host, endpoint.address)) return fail('EADDRNOTAVAIL');
     const port = this.ports().bind(this.id, endpoint.address, endpoint.port, this);
     if (typeof port !== 'number') return port;
@@ -317,11 +319,7 @@ export class StreamSocket extends Watchable {
     this.remoteEndpoint = undefined;
     if (this.localEndpoint !== undefined) {
       if (!this.addressLocked) this.localEndpoint = { address: INADDR_ANY, port: this.localEndpoint.port };
-      if (!this.portLocked) {
-        this.ports().release(this.id);
-        this.portGivenBack = true;
-        this.autobound = false;
-      }
+      this.givePortBack();
     }
     this.changed();
   }
@@ -513,7 +511,7 @@ export class StreamSocket extends Watchable {
     return this.currentState === 'listening' ? this.acceptQueue.length : (this.in?.delivered ?? 0);
   }
 
-  /** Whether the socket holds a port: bound, and not given back at a disconnect. */
+  /** Whether the socket holds a port: bound, and not given back when its connection closed. */
   private hasPort(): boolean {
     return this.localEndpoint !== undefined && !this.portGivenBack;
   }
@@ -543,7 +541,6 @@ export class StreamSocket extends Watchable {
     child.remoteEndpoint = client.localEndpoint!;
     child.reuseAddr = this.reuseAddr;
     child.addressLocked = this.addressLocked;
-    child.portLocked = this.portLocked;
     child.sendBuffer = this.sendBuffer;
     child.receiveBuffer = this.receiveBuffer;
     child.sendBufferLocked = this.sendBufferLocked;
@@ -691,6 +688,7 @@ export class StreamSocket extends Watchable {
     this.pendingError = 'ETIMEDOUT';
     this.resetReceived = true;
     this.out!.stop();
+    this.givePortBack();
     this.changed();
   }
 
@@ -701,6 +699,15 @@ export class StreamSocket extends Watchable {
     this.pendingError = this.in!.finArrived ? 'EPIPE' : 'ECONNRESET';
     this.resetReceived = true;
     this.out!.stop();
+    this.givePortBack();
     this.changed();
+  }
+
+  /** The connection closed (Linux's tcp_set_state to TCP_CLOSE): a port the kernel picked goes back to the host, one the program chose stays. */
+  private givePortBack(): void {
+    if (this.portLocked || this.localEndpoint === undefined) return;
+    this.ports().release(this.id);
+    this.portGivenBack = true;
+    this.autobound = false;
   }
 }

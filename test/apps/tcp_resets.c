@@ -200,6 +200,51 @@ static void reset_by_close(void) {
   close(listener);
 }
 
+/* Connects `client` to the listener at `address`; `victim` (the client, or the accepted end) is reset: the other end closes with data unread. */
+static int reset_one_end(int client, const struct sockaddr_in *address, int listener, int reset_the_client) {
+  CHECK(connect(client, (const struct sockaddr *)address, sizeof *address) == 0);
+  int server = accept(listener, NULL, NULL);
+  CHECK(server >= 0);
+  int victim = reset_the_client ? client : server, other = reset_the_client ? server : client;
+  CHECK(send(victim, "unread", 6, 0) == 6);
+  settle(other);
+  close(other);
+  settle(victim);
+  return victim;
+}
+
+/* A connection reset closes the socket (TCP_CLOSE) though it stays connected for
+ * connect and listen: a port the kernel picked is given back, and bind works. */
+static void reset_gives_back_picked_ports(void) {
+  struct sockaddr_in address;
+  int listener = loopback_listener(&address);
+  struct sockaddr_in loopback_any_port = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+
+  int accepted = reset_one_end(socket(AF_INET, SOCK_STREAM, 0), &address, listener, 0);
+  describe("accepted, reset", accepted);
+  report("accepted, reset, bind", syscall(SYS_bind, accepted, &loopback_any_port, sizeof loopback_any_port));
+  report("accepted, reset, bound, bind again", syscall(SYS_bind, accepted, &loopback_any_port, sizeof loopback_any_port));
+  report("accepted, reset, listen", syscall(SYS_listen, accepted, 4));
+  report("accepted, reset, connect", syscall(SYS_connect, accepted, &address, sizeof address));
+  close(accepted);
+
+  int client = reset_one_end(socket(AF_INET, SOCK_STREAM, 0), &address, listener, 1);
+  describe("client, reset", client);
+  report("client, reset, bind", syscall(SYS_bind, client, &loopback_any_port, sizeof loopback_any_port));
+  close(client);
+  close(listener);
+
+  /* A listener on a port the program chose: its connections keep that port. */
+  int chosen_listener = socket(AF_INET, SOCK_STREAM, 0);
+  CHECK(chosen_listener >= 0);
+  CHECK(bind(chosen_listener, (struct sockaddr *)&address, sizeof address) == 0);
+  CHECK(listen(chosen_listener, 4) == 0);
+  accepted = reset_one_end(socket(AF_INET, SOCK_STREAM, 0), &address, chosen_listener, 0);
+  report("accepted on a chosen port, reset, bind", syscall(SYS_bind, accepted, &loopback_any_port, sizeof loopback_any_port));
+  close(accepted);
+  close(chosen_listener);
+}
+
 /* SO_LINGER on with a zero time: a close resets the connection even with nothing unread. */
 static void reset_by_lingering_close(void) {
   struct sockaddr_in address;
@@ -252,6 +297,7 @@ int main(void) {
   disconnect_listener();
   disconnect_gives_back_picked_ports();
   reset_by_close();
+  reset_gives_back_picked_ports();
   reset_by_lingering_close();
   reset_before_confirmation();
   puts("EXIT-SUCCESS");
