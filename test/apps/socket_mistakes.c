@@ -261,6 +261,29 @@ static void short_addresses(void) {
   }
 }
 
+/* getsockname and getpeername read the length first: a negative one is EINVAL, a short one truncates the
+ * address and gives back its full length. */
+static void name_lengths(void) {
+  int ends[2];
+  tcp_pair(ends);
+  for (int peer = 0; peer <= 1; peer++) {
+    long number = peer ? SYS_getpeername : SYS_getsockname;
+    const char *name = peer ? "getpeername" : "getsockname";
+    char label[64];
+    struct sockaddr_in address;
+    socklen_t length = (socklen_t)-1;
+    snprintf(label, sizeof label, "%s, length -1", name);
+    report(label, syscall(number, ends[0], &address, &length));
+    length = 2;
+    memset(&address, 0xff, sizeof address);
+    snprintf(label, sizeof label, "%s, length 2", name);
+    report(label, syscall(number, ends[0], &address, &length));
+    printf("length now %d, family %d, port %s\n", (int)length, address.sin_family, address.sin_port == 0xffff ? "untouched" : "written");
+  }
+  close(ends[0]);
+  close(ends[1]);
+}
+
 /* recvfrom hands the source out after taking the bytes: a negative address length fails the call, and the bytes are gone. */
 static void negative_source_length(void) {
   int ends[2];
@@ -441,6 +464,7 @@ int main(void) {
   malformed_control();
   short_addresses();
   negative_source_length();
+  name_lengths();
   fast_open();
   udp_port_unreachable();
   huge_vectors();
