@@ -38,6 +38,9 @@ export class DatagramSocket extends Watchable {
   /** Under address translation: each datagram that arrives, for the kernel socket to receive too. */
   onDelivery: ((datagram: Datagram) => void) | undefined;
   private localEndpoint: Endpoint | undefined;
+  /** Bound by the program to an address, to a port of its own: a disconnect keeps them (Linux's SOCK_BINDADDR_LOCK, SOCK_BINDPORT_LOCK). */
+  private addressLocked = false;
+  private portLocked = false;
   private peer: Endpoint | undefined;
   private closed = false;
   /** An ICMP error for this connected socket, reported once by the next send, receive or SO_ERROR. */
@@ -65,22 +68,34 @@ export class DatagramSocket extends Watchable {
   }
 
   bind(endpoint: Endpoint): SocketError | undefined {
-    if (this.localEndpoint || this.closed) return fail('EINVAL');
+    if (this.hasPort() || this.closed) return fail('EINVAL');
     if (!this.ctx.addresses.isLocal(this.host, endpoint.address)) return fail('EADDRNOTAVAIL');
     const port = this.ctx.udpPorts(this.host).bind(this.id, endpoint.address, endpoint.port, this);
     if (typeof port !== 'number') return port;
     this.localEndpoint = { address: endpoint.address, port };
+    this.addressLocked = endpoint.address !== INADDR_ANY;
+    this.portLocked = endpoint.port !== 0;
     this.ctx.datagramBound(this, true);
     return undefined;
   }
 
   /**
    * Sets the default destination and accepts datagrams from it alone; null
-   * (connect with AF_UNSPEC) removes it. No packet is sent.
+   * (connect with AF_UNSPEC) removes it, and with it (Linux's
+   * __udp_disconnect) a port the kernel picked and an address the program
+   * did not bind: getsockname shows port 0, datagrams to the old port are
+   * refused. No packet is sent.
    */
   connect(to: Endpoint | null): SocketError | undefined {
     if (to === null) {
       this.peer = undefined;
+      if (this.localEndpoint !== undefined && !this.portLocked) {
+        this.ctx.datagramBound(this, false);
+        this.ctx.udpPorts(this.host).release(this.id);
+        this.localEndpoint = this.addressLocked ? { address: this.localEndpoint.address, port: 0 } : undefined;
+      } else if (this.localEndpoint !== undefined && !this.addressLocked) {
+        this.localEndpoint = { address: INADDR_ANY, port: this.localEndpoint.port };
+      }
       return undefined;
     }
     // Linux only looks the route up: an address of the subnet that no host has is connected to, and what is sent there is lost.
@@ -88,6 +103,9 @@ export class DatagramSocket extends Watchable {
     const error = this.autobind();
     if (error) return error;
     this.peer = { address: to.address === INADDR_ANY ? LOOPBACK : to.address, port: to.port };
+    // Linux takes the route's source for the socket's own address (ip4_datagram_connect): getsockname shows it.
+    const local = this.localEndpoint!;
+    this.localEndpoint = { address: this.sourceAddressFor(this.peer.address), port: local.port };
     return undefined;
   }
 
@@ -104,15 +122,7 @@ export class DatagramSocket extends Watchable {
     const error = this.autobind();
     if (error) return error;
     const destination = { address: target.address === INADDR_ANY ? LOOPBACK : target.address, port: target.port };
-    const source = {
-      address:
-        this.localEndpoint!.address !== INADDR_ANY
-          ? this.localEndpoint!.address
-          : isLoopback(destination.address)
-            ? LOOPBACK
-            : this.ctx.addresses.addressOf(this.host),
-      port: this.localEndpoint!.port,
-    };
+    const source = { address: this.sourceAddressFor(destination.address), port: this.localEndpoint!.port };
     const copy = Buffer.from(data);
     // Whatever nameserver the resolver was configured with, port 53 off the platform is the virtual one.
     if (destination.port === DNS_PORT && this.ctx.addresses.hostAt(destination.address) === undefined && !isLoopback(destination.address)) {
@@ -187,7 +197,19 @@ export class DatagramSocket extends Watchable {
 
   /** Linux binds an unbound socket to INADDR_ANY and an ephemeral port on its first send. */
   private autobind(): SocketError | undefined {
-    return this.localEndpoint ? undefined : this.bind({ address: INADDR_ANY, port: 0 });
+    return this.hasPort() ? undefined : this.bind({ address: this.localEndpoint?.address ?? INADDR_ANY, port: 0 });
+  }
+
+  /** The address a datagram to `destination` leaves from: the socket's own, else the route's. */
+  private sourceAddressFor(destination: string): string {
+    const own = this.localEndpoint?.address;
+    if (own !== undefined && own !== INADDR_ANY) return own;
+    return isLoopback(destination) ? LOOPBACK : this.ctx.addresses.addressOf(this.host);
+  }
+
+  /** Port 0: never bound, or given its port back at a disconnect. */
+  private hasPort(): boolean {
+    return this.localEndpoint !== undefined && this.localEndpoint.port !== 0;
   }
 
   /**

@@ -393,6 +393,55 @@ static void error_queue(void) {
   close(udp);
 }
 
+/* What a UDP socket's getsockname shows, and whether a bind to 127.0.0.1 then works. */
+static void udp_binding(const char *who, int fd) {
+  struct sockaddr_in address;
+  socklen_t size = sizeof address;
+  CHECK(getsockname(fd, (struct sockaddr *)&address, &size) == 0);
+  printf("%s getsockname: %s port %s\n", who, inet_ntoa(address.sin_addr), address.sin_port == 0 ? "0" : "set");
+}
+
+/* connect(AF_UNSPEC) on a UDP socket gives back a port the kernel picked (datagrams to it are
+ * refused) and an address the program did not bind; a port the program chose stays. */
+static void udp_disconnect(void) {
+  struct sockaddr_in loopback = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  const struct sockaddr_in unspec = {.sin_family = AF_UNSPEC};
+  int picked = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0), sender = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+  CHECK(picked >= 0 && sender >= 0);
+  CHECK(bind(picked, (struct sockaddr *)&loopback, sizeof loopback) == 0);
+  struct sockaddr_in address;
+  socklen_t size = sizeof address;
+  CHECK(getsockname(picked, (struct sockaddr *)&address, &size) == 0);
+  CHECK(connect(sender, (struct sockaddr *)&address, sizeof address) == 0);
+  report("UDP disconnect, never connected", syscall(SYS_connect, picked, &unspec, sizeof unspec));
+  udp_binding("port picked at bind, disconnected", picked);
+  report("send to its old port", syscall(SYS_sendto, sender, "ping", 4, 0, NULL, 0));
+  usleep(100000);
+  report("send again", syscall(SYS_sendto, sender, "ping", 4, 0, NULL, 0));
+  report("bind again", syscall(SYS_bind, picked, &loopback, sizeof loopback));
+  udp_binding("bound again", picked);
+  close(sender);
+
+  /* The port it had, now free, chosen by the program. */
+  int chosen = socket(AF_INET, SOCK_DGRAM, 0);
+  CHECK(chosen >= 0);
+  CHECK(getsockname(picked, (struct sockaddr *)&address, &size) == 0);
+  close(picked);
+  CHECK(bind(chosen, (struct sockaddr *)&address, sizeof address) == 0);
+  report("UDP disconnect, port chosen", syscall(SYS_connect, chosen, &unspec, sizeof unspec));
+  udp_binding("port chosen, disconnected", chosen);
+  report("bind again", syscall(SYS_bind, chosen, &loopback, sizeof loopback));
+  close(chosen);
+
+  int autobound = socket(AF_INET, SOCK_DGRAM, 0);
+  CHECK(autobound >= 0);
+  CHECK(connect(autobound, (struct sockaddr *)&address, sizeof address) == 0);
+  udp_binding("connected", autobound);
+  report("UDP disconnect, connected", syscall(SYS_connect, autobound, &unspec, sizeof unspec));
+  udp_binding("port picked at connect, disconnected", autobound);
+  close(autobound);
+}
+
 static void udp_port_unreachable(void) {
   struct sockaddr_in gone = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
   int was = socket(AF_INET, SOCK_DGRAM, 0);
@@ -467,6 +516,7 @@ int main(void) {
   name_lengths();
   fast_open();
   udp_port_unreachable();
+  udp_disconnect();
   huge_vectors();
   error_queue();
   printf("EXIT-SUCCESS\n");
