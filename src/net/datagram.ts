@@ -45,6 +45,8 @@ export class DatagramSocket extends Watchable {
   private closed = false;
   /** An ICMP error for this connected socket, reported once by the next send, receive or SO_ERROR. */
   private pendingError: NetErrnoName | undefined;
+  /** A datagram being built by sends with MSG_MORE (Linux's corked ip_append_data): it leaves with the next send without it. */
+  private corked: { data: Buffer; to: Endpoint } | undefined;
   private readonly queue = new Queue<Datagram>();
   private queuedBytes = 0;
 
@@ -111,26 +113,43 @@ export class DatagramSocket extends Watchable {
 
   /**
    * Sends one datagram, to `to` or to the connected peer; returns its length.
+   * `more` (MSG_MORE) holds it back for the next send to add to.
    * Datagrams to an address no host has vanish, as they would past a router.
    */
-  sendTo(data: Buffer, to?: Endpoint): number | SocketError {
+  sendTo(data: Buffer, to?: Endpoint, more = false): number | SocketError {
     if (this.closed) return fail('EPIPE');
-    const target = to ?? this.peer;
+    const corked = this.corked;
+    // A corked datagram goes where its first part was sent, whatever the later sends name.
+    const target = corked?.to ?? to ?? this.peer;
     if (target === undefined) return fail('EDESTADDRREQ');
-    if (data.length > MAX_DATAGRAM) return fail('EMSGSIZE');
+    if (data.length + (corked?.data.length ?? 0) > MAX_DATAGRAM) {
+      this.corked = undefined;
+      return fail('EMSGSIZE');
+    }
     if (this.pendingError !== undefined) return fail(this.takeError()!);
     const error = this.autobind();
     if (error) return error;
+    const whole = corked === undefined ? Buffer.from(data) : Buffer.concat([corked.data, data]);
+    if (more) {
+      this.corked = { data: whole, to: target };
+      return data.length;
+    }
+    this.corked = undefined;
+    const sent = this.transmit(whole, target);
+    return typeof sent === 'number' ? data.length : sent;
+  }
+
+  /** Sends one whole datagram to `target`; its length. */
+  private transmit(data: Buffer, target: Endpoint): number | SocketError {
     const destination = { address: target.address === INADDR_ANY ? LOOPBACK : target.address, port: target.port };
     const source = { address: this.sourceAddressFor(destination.address), port: this.localEndpoint!.port };
-    const copy = Buffer.from(data);
     // Whatever nameserver the resolver was configured with, port 53 off the platform is the virtual one.
     if (destination.port === DNS_PORT && this.ctx.addresses.hostAt(destination.address) === undefined && !isLoopback(destination.address)) {
-      this.askNameserver(copy, source, destination);
+      this.askNameserver(data, source, destination);
       return data.length;
     }
     const toHost = this.ctx.addresses.hostSeenFrom(this.host, destination.address);
-    if (toHost !== undefined) this.carry(this.host, toHost, { data: copy, source }, destination);
+    if (toHost !== undefined) this.carry(this.host, toHost, { data, source }, destination);
     else if (!this.ctx.addresses.routable(destination.address)) return fail('ENETUNREACH');
     return data.length;
   }
@@ -164,6 +183,7 @@ export class DatagramSocket extends Watchable {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.corked = undefined;
     if (this.localEndpoint) this.ctx.datagramBound(this, false);
     this.ctx.udpPorts(this.host).release(this.id);
     this.queue.drain();

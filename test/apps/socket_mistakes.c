@@ -442,6 +442,31 @@ static void udp_disconnect(void) {
   close(autobound);
 }
 
+/* MSG_MORE corks a UDP send: nothing leaves until a send without it, and the datagram then carries both, to the first one's destination. */
+static void udp_more(void) {
+  struct sockaddr_in loopback = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  int receiver = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0), other = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+  int sender = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+  CHECK(receiver >= 0 && other >= 0 && sender >= 0);
+  struct sockaddr_in to_receiver = loopback, to_other = loopback;
+  socklen_t size = sizeof to_receiver;
+  CHECK(bind(receiver, (struct sockaddr *)&to_receiver, sizeof to_receiver) == 0);
+  CHECK(getsockname(receiver, (struct sockaddr *)&to_receiver, &size) == 0);
+  CHECK(bind(other, (struct sockaddr *)&to_other, sizeof to_other) == 0);
+  CHECK(getsockname(other, (struct sockaddr *)&to_other, &size) == 0);
+  report("UDP send with MSG_MORE", syscall(SYS_sendto, sender, "corked ", 7, MSG_MORE, &to_receiver, sizeof to_receiver));
+  usleep(100000);
+  report_readable("the receiver reads", receiver);
+  report("UDP send with MSG_MORE elsewhere", syscall(SYS_sendto, sender, "and ", 4, MSG_MORE, &to_other, sizeof to_other));
+  report("UDP send without", syscall(SYS_sendto, sender, "sent", 4, 0, &to_other, sizeof to_other));
+  usleep(100000);
+  report_readable("the receiver reads", receiver);
+  report_readable("the other reads", other);
+  close(sender);
+  close(other);
+  close(receiver);
+}
+
 static void udp_port_unreachable(void) {
   struct sockaddr_in gone = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
   int was = socket(AF_INET, SOCK_DGRAM, 0);
@@ -517,6 +542,7 @@ int main(void) {
   fast_open();
   udp_port_unreachable();
   udp_disconnect();
+  udp_more();
   huge_vectors();
   error_queue();
   printf("EXIT-SUCCESS\n");
