@@ -38,10 +38,15 @@ export class DatagramSocket extends Watchable {
   /** Under address translation: each datagram that arrives, for the kernel socket to receive too. */
   onDelivery: ((datagram: Datagram) => void) | undefined;
   private localEndpoint: Endpoint | undefined;
+  /** Bound by the program to an address, to a port of its own: a disconnect keeps them (Linux's SOCK_BINDADDR_LOCK, SOCK_BINDPORT_LOCK). */
+  private addressLocked = false;
+  private portLocked = false;
   private peer: Endpoint | undefined;
   private closed = false;
   /** An ICMP error for this connected socket, reported once by the next send, receive or SO_ERROR. */
   private pendingError: NetErrnoName | undefined;
+  /** A datagram being built by sends with MSG_MORE (Linux's corked ip_append_data): it leaves with the next send without it. */
+  private corked: { data: Buffer; to: Endpoint } | undefined;
   private readonly queue = new Queue<Datagram>();
   private queuedBytes = 0;
 
@@ -65,22 +70,34 @@ export class DatagramSocket extends Watchable {
   }
 
   bind(endpoint: Endpoint): SocketError | undefined {
-    if (this.localEndpoint || this.closed) return fail('EINVAL');
+    if (this.hasPort() || this.closed) return fail('EINVAL');
     if (!this.ctx.addresses.isLocal(this.host, endpoint.address)) return fail('EADDRNOTAVAIL');
     const port = this.ctx.udpPorts(this.host).bind(this.id, endpoint.address, endpoint.port, this);
     if (typeof port !== 'number') return port;
     this.localEndpoint = { address: endpoint.address, port };
+    this.addressLocked = endpoint.address !== INADDR_ANY;
+    this.portLocked = endpoint.port !== 0;
     this.ctx.datagramBound(this, true);
     return undefined;
   }
 
   /**
    * Sets the default destination and accepts datagrams from it alone; null
-   * (connect with AF_UNSPEC) removes it. No packet is sent.
+   * (connect with AF_UNSPEC) removes it, and with it (Linux's
+   * __udp_disconnect) a port the kernel picked and an address the program
+   * did not bind: getsockname shows port 0, datagrams to the old port are
+   * refused. No packet is sent.
    */
   connect(to: Endpoint | null): SocketError | undefined {
     if (to === null) {
       this.peer = undefined;
+      if (this.localEndpoint !== undefined && !this.portLocked) {
+        this.ctx.datagramBound(this, false);
+        this.ctx.udpPorts(this.host).release(this.id);
+        this.localEndpoint = this.addressLocked ? { address: this.localEndpoint.address, port: 0 } : undefined;
+      } else if (this.localEndpoint !== undefined && !this.addressLocked) {
+        this.localEndpoint = { address: INADDR_ANY, port: this.localEndpoint.port };
+      }
       return undefined;
     }
     // Linux only looks the route up: an address of the subnet that no host has is connected to, and what is sent there is lost.
@@ -88,39 +105,51 @@ export class DatagramSocket extends Watchable {
     const error = this.autobind();
     if (error) return error;
     this.peer = { address: to.address === INADDR_ANY ? LOOPBACK : to.address, port: to.port };
+    // Linux takes the route's source for the socket's own address (ip4_datagram_connect): getsockname shows it.
+    const local = this.localEndpoint!;
+    this.localEndpoint = { address: this.sourceAddressFor(this.peer.address), port: local.port };
     return undefined;
   }
 
   /**
    * Sends one datagram, to `to` or to the connected peer; returns its length.
+   * `more` (MSG_MORE) holds it back for the next send to add to.
    * Datagrams to an address no host has vanish, as they would past a router.
    */
-  sendTo(data: Buffer, to?: Endpoint): number | SocketError {
+  sendTo(data: Buffer, to?: Endpoint, more = false): number | SocketError {
     if (this.closed) return fail('EPIPE');
-    const target = to ?? this.peer;
+    const corked = this.corked;
+    // A corked datagram goes where its first part was sent, whatever the later sends name.
+    const target = corked?.to ?? to ?? this.peer;
     if (target === undefined) return fail('EDESTADDRREQ');
-    if (data.length > MAX_DATAGRAM) return fail('EMSGSIZE');
+    if (data.length + (corked?.data.length ?? 0) > MAX_DATAGRAM) {
+      this.corked = undefined;
+      return fail('EMSGSIZE');
+    }
     if (this.pendingError !== undefined) return fail(this.takeError()!);
     const error = this.autobind();
     if (error) return error;
+    const whole = corked === undefined ? Buffer.from(data) : Buffer.concat([corked.data, data]);
+    if (more) {
+      this.corked = { data: whole, to: target };
+      return data.length;
+    }
+    this.corked = undefined;
+    const sent = this.transmit(whole, target);
+    return typeof sent === 'number' ? data.length : sent;
+  }
+
+  /** Sends one whole datagram to `target`; its length. */
+  private transmit(data: Buffer, target: Endpoint): number | SocketError {
     const destination = { address: target.address === INADDR_ANY ? LOOPBACK : target.address, port: target.port };
-    const source = {
-      address:
-        this.localEndpoint!.address !== INADDR_ANY
-          ? this.localEndpoint!.address
-          : isLoopback(destination.address)
-            ? LOOPBACK
-            : this.ctx.addresses.addressOf(this.host),
-      port: this.localEndpoint!.port,
-    };
-    const copy = Buffer.from(data);
+    const source = { address: this.sourceAddressFor(destination.address), port: this.localEndpoint!.port };
     // Whatever nameserver the resolver was configured with, port 53 off the platform is the virtual one.
     if (destination.port === DNS_PORT && this.ctx.addresses.hostAt(destination.address) === undefined && !isLoopback(destination.address)) {
-      this.askNameserver(copy, source, destination);
+      this.askNameserver(data, source, destination);
       return data.length;
     }
     const toHost = this.ctx.addresses.hostSeenFrom(this.host, destination.address);
-    if (toHost !== undefined) this.carry(this.host, toHost, { data: copy, source }, destination);
+    if (toHost !== undefined) this.carry(this.host, toHost, { data, source }, destination);
     else if (!this.ctx.addresses.routable(destination.address)) return fail('ENETUNREACH');
     return data.length;
   }
@@ -154,6 +183,7 @@ export class DatagramSocket extends Watchable {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.corked = undefined;
     if (this.localEndpoint) this.ctx.datagramBound(this, false);
     this.ctx.udpPorts(this.host).release(this.id);
     this.queue.drain();
@@ -187,7 +217,19 @@ export class DatagramSocket extends Watchable {
 
   /** Linux binds an unbound socket to INADDR_ANY and an ephemeral port on its first send. */
   private autobind(): SocketError | undefined {
-    return this.localEndpoint ? undefined : this.bind({ address: INADDR_ANY, port: 0 });
+    return this.hasPort() ? undefined : this.bind({ address: this.localEndpoint?.address ?? INADDR_ANY, port: 0 });
+  }
+
+  /** The address a datagram to `destination` leaves from: the socket's own, else the route's. */
+  private sourceAddressFor(destination: string): string {
+    const own = this.localEndpoint?.address;
+    if (own !== undefined && own !== INADDR_ANY) return own;
+    return isLoopback(destination) ? LOOPBACK : this.ctx.addresses.addressOf(this.host);
+  }
+
+  /** Port 0: never bound, or given its port back at a disconnect. */
+  private hasPort(): boolean {
+    return this.localEndpoint !== undefined && this.localEndpoint.port !== 0;
   }
 
   /**

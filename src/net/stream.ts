@@ -83,6 +83,10 @@ export class StreamSocket extends Watchable {
   private resetSent = false;
   /** Bound by the program to an address of its own: a disconnect keeps it (Linux's SOCK_BINDADDR_LOCK, which an accepted socket takes from its listener). */
   private addressLocked = false;
+  /** Bound by the program to a port of its own: a closed connection keeps it (SOCK_BINDPORT_LOCK); a port Linux picked is given back, and so is an accepted socket's (measured on Linux 6.18). */
+  private portLocked = false;
+  /** The port went back to the host when the connection closed; getsockname still shows it, as Linux's stale inet_sport does. */
+  private portGivenBack = false;
   private noDelayOption = false;
   private corkOption = false;
   /** When this client's SYN left: the handshake's round trip is measured from it. */
@@ -189,19 +193,23 @@ export class StreamSocket extends Watchable {
   }
 
   bind(endpoint: Endpoint): SocketError | undefined {
-    if (this.currentState !== 'idle' || this.localEndpoint) return fail('EINVAL');
+    // Linux binds a socket in TCP_CLOSE without a port: never bound, or given its port back when disconnected or reset.
+    const closed = this.currentState === 'idle' || (this.currentState === 'connected' && this.resetReceived);
+    if (!closed || this.hasPort()) return fail('EINVAL');
     if (!this.ctx.addresses.isLocal(this.host, endpoint.address)) return fail('EADDRNOTAVAIL');
     const port = this.ports().bind(this.id, endpoint.address, endpoint.port, this);
     if (typeof port !== 'number') return port;
     this.localEndpoint = { address: endpoint.address, port };
     this.addressLocked = endpoint.address !== INADDR_ANY;
+    this.portLocked = endpoint.port !== 0;
+    this.portGivenBack = false;
     return undefined;
   }
 
   listen(backlog: number): SocketError | undefined {
     if (this.currentState !== 'idle' && this.currentState !== 'listening') return fail('EINVAL');
-    if (!this.localEndpoint) {
-      const error = this.bind({ address: INADDR_ANY, port: 0 });
+    if (!this.hasPort()) {
+      const error = this.bind({ address: this.localEndpoint?.address ?? INADDR_ANY, port: 0 });
       if (error) return error;
     }
     if (this.currentState === 'idle') {
@@ -241,13 +249,15 @@ export class StreamSocket extends Watchable {
         : isLoopback(target.address)
           ? LOOPBACK
           : this.ctx.addresses.addressOf(this.host);
-    if (!this.localEndpoint) {
+    const heldPort = this.hasPort() ? this.localEndpoint?.port : undefined;
+    if (heldPort === undefined) {
       const port = this.ports().bind(this.id, source, 0, this);
       if (typeof port !== 'number') return fail('EADDRNOTAVAIL');
       this.autobound = true;
+      this.portGivenBack = false;
       this.localEndpoint = { address: source, port };
     } else {
-      this.localEndpoint = { address: source, port: this.localEndpoint.port };
+      this.localEndpoint = { address: source, port: heldPort };
     }
     this.refused = false;
     this.pendingError = undefined;
@@ -283,8 +293,10 @@ export class StreamSocket extends Watchable {
    * RST to the peer, ECONNRESET pending here too, unread bytes dropped), a
    * listener stops listening (what its queue held is reset, clients are
    * refused). Either way the socket is closed but open: it may connect or
-   * listen again, with its port, and its address only if the program bound
-   * one. A socket with nothing to undo stays as it is.
+   * listen again, keeping its port and its address only where the program
+   * bound them itself (Linux's tcp_set_state gives back a port it picked:
+   * bind works again, though getsockname still shows the old port). A socket
+   * with nothing to undo stays as it is.
    */
   disconnect(): void {
     const was = this.currentState;
@@ -305,7 +317,10 @@ export class StreamSocket extends Watchable {
     }
     this.currentState = 'idle';
     this.remoteEndpoint = undefined;
-    if (this.localEndpoint !== undefined && !this.addressLocked) this.localEndpoint = { address: INADDR_ANY, port: this.localEndpoint.port };
+    if (this.localEndpoint !== undefined) {
+      if (!this.addressLocked) this.localEndpoint = { address: INADDR_ANY, port: this.localEndpoint.port };
+      this.givePortBack();
+    }
     this.changed();
   }
 
@@ -496,6 +511,11 @@ export class StreamSocket extends Watchable {
     return this.currentState === 'listening' ? this.acceptQueue.length : (this.in?.delivered ?? 0);
   }
 
+  /** Whether the socket holds a port: bound, and not given back when its connection closed. */
+  private hasPort(): boolean {
+    return this.localEndpoint !== undefined && !this.portGivenBack;
+  }
+
   private ports() {
     return this.ctx.tcpPorts(this.host);
   }
@@ -668,6 +688,7 @@ export class StreamSocket extends Watchable {
     this.pendingError = 'ETIMEDOUT';
     this.resetReceived = true;
     this.out!.stop();
+    this.givePortBack();
     this.changed();
   }
 
@@ -678,6 +699,15 @@ export class StreamSocket extends Watchable {
     this.pendingError = this.in!.finArrived ? 'EPIPE' : 'ECONNRESET';
     this.resetReceived = true;
     this.out!.stop();
+    this.givePortBack();
     this.changed();
+  }
+
+  /** The connection closed (Linux's tcp_set_state to TCP_CLOSE): a port the kernel picked goes back to the host, one the program chose stays. */
+  private givePortBack(): void {
+    if (this.portLocked || this.localEndpoint === undefined) return;
+    this.ports().release(this.id);
+    this.portGivenBack = true;
+    this.autobound = false;
   }
 }

@@ -96,6 +96,15 @@ static int random_slot(void) {
   return -1;
 }
 
+/* Where a socket call finds its address length: a hostile pointer that lands
+ * on RW gets the length chosen at RW + 512 copied there, since RW otherwise
+ * holds what earlier calls left (an ephemeral port among it), which differs
+ * from run to run. */
+static void *length_pointer(void *pointer) {
+  if (pointer == RW) *(socklen_t *)RW = *(socklen_t *)(RW + 512);
+  return pointer;
+}
+
 /* A descriptor of the pool most of the time, else a number that is no open file. */
 static int any_fd(void) {
   int s = random_slot();
@@ -281,7 +290,7 @@ static void op_socket_address(void) {
   case 2: report("listen", syscall(SYS_listen, fd, pick(3) == 0 ? -1 : pick(8))); break;
   case 3: {
     *(socklen_t *)(RW + 512) = one_in(4) ? (socklen_t)-1 : 16 * pick(3);
-    long r = syscall(SYS_accept4, fd, one_in(3) ? NULL : hostile_pointer(16), one_in(3) ? NULL : struct_pointer(4) == RW ? RW + 512 : hostile_pointer(4),
+    long r = syscall(SYS_accept4, fd, one_in(3) ? NULL : hostile_pointer(16), one_in(3) ? NULL : struct_pointer(4) == RW ? RW + 512 : length_pointer(hostile_pointer(4)),
                      SOCK_NONBLOCK | (one_in(4) ? hostile_flags(SOCK_CLOEXEC) : 0));
     report("accept4", r);
     if (r >= 0 && add_slot(r, TCP, -1) < 0) close(r);
@@ -289,7 +298,7 @@ static void op_socket_address(void) {
   }
   default: {
     *(socklen_t *)(RW + 512) = one_in(4) ? (socklen_t)-1 : 4 * pick(5);
-    void *length = one_in(4) ? hostile_pointer(4) : RW + 512;
+    void *length = one_in(4) ? length_pointer(hostile_pointer(4)) : RW + 512;
     if (pick(2)) report("getsockname", syscall(SYS_getsockname, fd, hostile_pointer(16), length));
     else report("getpeername", syscall(SYS_getpeername, fd, hostile_pointer(16), length));
   }
@@ -306,7 +315,7 @@ static void op_socket_option(void) {
   int fd = any_fd();
   if (pick(2)) {
     *(socklen_t *)(RW + 512) = one_in(4) ? (socklen_t)-1 : 4 * pick(5);
-    report("getsockopt", syscall(SYS_getsockopt, fd, option[0], option[1], hostile_pointer(16), one_in(4) ? hostile_pointer(4) : RW + 512));
+    report("getsockopt", syscall(SYS_getsockopt, fd, option[0], option[1], hostile_pointer(16), one_in(4) ? length_pointer(hostile_pointer(4)) : RW + 512));
   } else {
     memset(RW, 0, 16);
     *(int *)RW = pick(3);
@@ -360,7 +369,7 @@ static void op_read(void) {
     *(socklen_t *)(RW + 512) = one_in(4) ? (socklen_t)-1 : 4 * pick(5);
     name = "recvfrom";
     r = syscall(SYS_recvfrom, fd, hostile_pointer(PAGE), one_in(3) ? hostile_length() : (size_t)pick(300), MSG_DONTWAIT | (one_in(5) ? hostile_flags(MSG_PEEK | MSG_TRUNC | MSG_WAITALL) : 0),
-                one_in(2) ? NULL : hostile_pointer(16), one_in(4) ? hostile_pointer(4) : RW + 512);
+                one_in(2) ? NULL : hostile_pointer(16), one_in(4) ? length_pointer(hostile_pointer(4)) : RW + 512);
     break;
   }
   default: {

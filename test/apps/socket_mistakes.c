@@ -261,6 +261,29 @@ static void short_addresses(void) {
   }
 }
 
+/* getsockname and getpeername read the length first: a negative one is EINVAL, a short one truncates the
+ * address and gives back its full length. */
+static void name_lengths(void) {
+  int ends[2];
+  tcp_pair(ends);
+  for (int peer = 0; peer <= 1; peer++) {
+    long number = peer ? SYS_getpeername : SYS_getsockname;
+    const char *name = peer ? "getpeername" : "getsockname";
+    char label[64];
+    struct sockaddr_in address;
+    socklen_t length = (socklen_t)-1;
+    snprintf(label, sizeof label, "%s, length -1", name);
+    report(label, syscall(number, ends[0], &address, &length));
+    length = 2;
+    memset(&address, 0xff, sizeof address);
+    snprintf(label, sizeof label, "%s, length 2", name);
+    report(label, syscall(number, ends[0], &address, &length));
+    printf("length now %d, family %d, port %s\n", (int)length, address.sin_family, address.sin_port == 0xffff ? "untouched" : "written");
+  }
+  close(ends[0]);
+  close(ends[1]);
+}
+
 /* recvfrom hands the source out after taking the bytes: a negative address length fails the call, and the bytes are gone. */
 static void negative_source_length(void) {
   int ends[2];
@@ -370,6 +393,80 @@ static void error_queue(void) {
   close(udp);
 }
 
+/* What a UDP socket's getsockname shows, and whether a bind to 127.0.0.1 then works. */
+static void udp_binding(const char *who, int fd) {
+  struct sockaddr_in address;
+  socklen_t size = sizeof address;
+  CHECK(getsockname(fd, (struct sockaddr *)&address, &size) == 0);
+  printf("%s getsockname: %s port %s\n", who, inet_ntoa(address.sin_addr), address.sin_port == 0 ? "0" : "set");
+}
+
+/* connect(AF_UNSPEC) on a UDP socket gives back a port the kernel picked (datagrams to it are
+ * refused) and an address the program did not bind; a port the program chose stays. */
+static void udp_disconnect(void) {
+  struct sockaddr_in loopback = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  const struct sockaddr_in unspec = {.sin_family = AF_UNSPEC};
+  int picked = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0), sender = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+  CHECK(picked >= 0 && sender >= 0);
+  CHECK(bind(picked, (struct sockaddr *)&loopback, sizeof loopback) == 0);
+  struct sockaddr_in address;
+  socklen_t size = sizeof address;
+  CHECK(getsockname(picked, (struct sockaddr *)&address, &size) == 0);
+  CHECK(connect(sender, (struct sockaddr *)&address, sizeof address) == 0);
+  report("UDP disconnect, never connected", syscall(SYS_connect, picked, &unspec, sizeof unspec));
+  udp_binding("port picked at bind, disconnected", picked);
+  report("send to its old port", syscall(SYS_sendto, sender, "ping", 4, 0, NULL, 0));
+  usleep(100000);
+  report("send again", syscall(SYS_sendto, sender, "ping", 4, 0, NULL, 0));
+  report("bind again", syscall(SYS_bind, picked, &loopback, sizeof loopback));
+  udp_binding("bound again", picked);
+  close(sender);
+
+  /* The port it had, now free, chosen by the program. */
+  int chosen = socket(AF_INET, SOCK_DGRAM, 0);
+  CHECK(chosen >= 0);
+  CHECK(getsockname(picked, (struct sockaddr *)&address, &size) == 0);
+  close(picked);
+  CHECK(bind(chosen, (struct sockaddr *)&address, sizeof address) == 0);
+  report("UDP disconnect, port chosen", syscall(SYS_connect, chosen, &unspec, sizeof unspec));
+  udp_binding("port chosen, disconnected", chosen);
+  report("bind again", syscall(SYS_bind, chosen, &loopback, sizeof loopback));
+  close(chosen);
+
+  int autobound = socket(AF_INET, SOCK_DGRAM, 0);
+  CHECK(autobound >= 0);
+  CHECK(connect(autobound, (struct sockaddr *)&address, sizeof address) == 0);
+  udp_binding("connected", autobound);
+  report("UDP disconnect, connected", syscall(SYS_connect, autobound, &unspec, sizeof unspec));
+  udp_binding("port picked at connect, disconnected", autobound);
+  close(autobound);
+}
+
+/* MSG_MORE corks a UDP send: nothing leaves until a send without it, and the datagram then carries both, to the first one's destination. */
+static void udp_more(void) {
+  struct sockaddr_in loopback = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  int receiver = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0), other = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+  int sender = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+  CHECK(receiver >= 0 && other >= 0 && sender >= 0);
+  struct sockaddr_in to_receiver = loopback, to_other = loopback;
+  socklen_t size = sizeof to_receiver;
+  CHECK(bind(receiver, (struct sockaddr *)&to_receiver, sizeof to_receiver) == 0);
+  CHECK(getsockname(receiver, (struct sockaddr *)&to_receiver, &size) == 0);
+  CHECK(bind(other, (struct sockaddr *)&to_other, sizeof to_other) == 0);
+  CHECK(getsockname(other, (struct sockaddr *)&to_other, &size) == 0);
+  report("UDP send with MSG_MORE", syscall(SYS_sendto, sender, "corked ", 7, MSG_MORE, &to_receiver, sizeof to_receiver));
+  usleep(100000);
+  report_readable("the receiver reads", receiver);
+  report("UDP send with MSG_MORE elsewhere", syscall(SYS_sendto, sender, "and ", 4, MSG_MORE, &to_other, sizeof to_other));
+  report("UDP send without", syscall(SYS_sendto, sender, "sent", 4, 0, &to_other, sizeof to_other));
+  usleep(100000);
+  report_readable("the receiver reads", receiver);
+  report_readable("the other reads", other);
+  close(sender);
+  close(other);
+  close(receiver);
+}
+
 static void udp_port_unreachable(void) {
   struct sockaddr_in gone = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
   int was = socket(AF_INET, SOCK_DGRAM, 0);
@@ -441,8 +538,11 @@ int main(void) {
   malformed_control();
   short_addresses();
   negative_source_length();
+  name_lengths();
   fast_open();
   udp_port_unreachable();
+  udp_disconnect();
+  udp_more();
   huge_vectors();
   error_queue();
   printf("EXIT-SUCCESS\n");

@@ -2,7 +2,7 @@
  * so that a native run and a run under simterpose compare line for line:
  * connect(AF_UNSPEC) disconnects an established socket (tcp_disconnect: an
  * RST to the peer, the socket closed and free to connect again) and a
- * listener; a close with unread data, or with SO_LINGER on and a zero
+ * listener, giving back a port the kernel picked; a close with unread data, or with SO_LINGER on and a zero
  * time, resets the connection. After a reset
  * getpeername has no peer, the error comes once (before a bad buffer is
  * looked at, and to a receive of nothing too), then EPIPE. Raw syscalls: glibc's wrappers would check some
@@ -120,6 +120,69 @@ static void disconnect_listener(void) {
   close(listener);
 }
 
+/* A connection to `address` from `client`, reset at once by connect(AF_UNSPEC). */
+static void connect_and_disconnect(int client, const struct sockaddr_in *address, int listener) {
+  CHECK(connect(client, (const struct sockaddr *)address, sizeof *address) == 0);
+  int server = accept(listener, NULL, NULL);
+  CHECK(server >= 0);
+  CHECK(syscall(SYS_connect, client, &unspecified, sizeof unspecified) == 0);
+  close(server);
+}
+
+/* Whether a socket may be bound again after connect(AF_UNSPEC): a port the
+ * kernel picked (at connect, at listen, or for a bind to port 0) is given
+ * back, though getsockname still shows it; a port the program chose is kept. */
+static void disconnect_gives_back_picked_ports(void) {
+  struct sockaddr_in address;
+  int listener = loopback_listener(&address);
+  struct sockaddr_in loopback_any_port = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+
+  int picked_at_connect = socket(AF_INET, SOCK_STREAM, 0);
+  CHECK(picked_at_connect >= 0);
+  connect_and_disconnect(picked_at_connect, &address, listener);
+  describe("port picked at connect", picked_at_connect);
+  report("port picked at connect, bind", syscall(SYS_bind, picked_at_connect, &loopback_any_port, sizeof loopback_any_port));
+  describe("port picked at connect, bound again", picked_at_connect);
+  report("port picked at connect, connect again", syscall(SYS_connect, picked_at_connect, &address, sizeof address));
+  int again = accept(listener, NULL, NULL);
+  CHECK(again >= 0);
+  close(again);
+  close(picked_at_connect);
+
+  int picked_at_bind = socket(AF_INET, SOCK_STREAM, 0);
+  CHECK(picked_at_bind >= 0);
+  CHECK(bind(picked_at_bind, (struct sockaddr *)&loopback_any_port, sizeof loopback_any_port) == 0);
+  connect_and_disconnect(picked_at_bind, &address, listener);
+  describe("address bound, port picked", picked_at_bind);
+  report("address bound, port picked, bind", syscall(SYS_bind, picked_at_bind, &loopback_any_port, sizeof loopback_any_port));
+  close(picked_at_bind);
+
+  int chosen = socket(AF_INET, SOCK_STREAM, 0);
+  CHECK(chosen >= 0);
+  struct sockaddr_in own = loopback_any_port;
+  CHECK(bind(chosen, (struct sockaddr *)&own, sizeof own) == 0);
+  socklen_t length = sizeof own;
+  CHECK(getsockname(chosen, (struct sockaddr *)&own, &length) == 0);
+  close(chosen);
+  /* The port the kernel just handed out, now free, chosen by the program. */
+  chosen = socket(AF_INET, SOCK_STREAM, 0);
+  CHECK(chosen >= 0);
+  CHECK(bind(chosen, (struct sockaddr *)&own, sizeof own) == 0);
+  connect_and_disconnect(chosen, &address, listener);
+  describe("port chosen", chosen);
+  report("port chosen, bind", syscall(SYS_bind, chosen, &loopback_any_port, sizeof loopback_any_port));
+  close(chosen);
+
+  int listening = socket(AF_INET, SOCK_STREAM, 0);
+  CHECK(listening >= 0);
+  CHECK(listen(listening, 4) == 0);
+  CHECK(syscall(SYS_connect, listening, &unspecified, sizeof unspecified) == 0);
+  describe("port picked at listen", listening);
+  report("port picked at listen, bind", syscall(SYS_bind, listening, &loopback_any_port, sizeof loopback_any_port));
+  close(listening);
+  close(listener);
+}
+
 /* A close with unread data resets the connection; the other end's error comes once, before its buffer is looked at. */
 static void reset_by_close(void) {
   struct sockaddr_in address;
@@ -137,6 +200,51 @@ static void reset_by_close(void) {
   describe("reset then disconnected", server);
   close(server);
   close(listener);
+}
+
+/* Connects `client` to the listener at `address`; `victim` (the client, or the accepted end) is reset: the other end closes with data unread. */
+static int reset_one_end(int client, const struct sockaddr_in *address, int listener, int reset_the_client) {
+  CHECK(connect(client, (const struct sockaddr *)address, sizeof *address) == 0);
+  int server = accept(listener, NULL, NULL);
+  CHECK(server >= 0);
+  int victim = reset_the_client ? client : server, other = reset_the_client ? server : client;
+  CHECK(send(victim, "unread", 6, 0) == 6);
+  settle(other);
+  close(other);
+  settle(victim);
+  return victim;
+}
+
+/* A connection reset closes the socket (TCP_CLOSE) though it stays connected for
+ * connect and listen: a port the kernel picked is given back, and bind works. */
+static void reset_gives_back_picked_ports(void) {
+  struct sockaddr_in address;
+  int listener = loopback_listener(&address);
+  struct sockaddr_in loopback_any_port = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+
+  int accepted = reset_one_end(socket(AF_INET, SOCK_STREAM, 0), &address, listener, 0);
+  describe("accepted, reset", accepted);
+  report("accepted, reset, bind", syscall(SYS_bind, accepted, &loopback_any_port, sizeof loopback_any_port));
+  report("accepted, reset, bound, bind again", syscall(SYS_bind, accepted, &loopback_any_port, sizeof loopback_any_port));
+  report("accepted, reset, listen", syscall(SYS_listen, accepted, 4));
+  report("accepted, reset, connect", syscall(SYS_connect, accepted, &address, sizeof address));
+  close(accepted);
+
+  int client = reset_one_end(socket(AF_INET, SOCK_STREAM, 0), &address, listener, 1);
+  describe("client, reset", client);
+  report("client, reset, bind", syscall(SYS_bind, client, &loopback_any_port, sizeof loopback_any_port));
+  close(client);
+  close(listener);
+
+  /* A listener on a port the program chose: its connections keep that port. */
+  int chosen_listener = socket(AF_INET, SOCK_STREAM, 0);
+  CHECK(chosen_listener >= 0);
+  CHECK(bind(chosen_listener, (struct sockaddr *)&address, sizeof address) == 0);
+  CHECK(listen(chosen_listener, 4) == 0);
+  accepted = reset_one_end(socket(AF_INET, SOCK_STREAM, 0), &address, chosen_listener, 0);
+  report("accepted on a chosen port, reset, bind", syscall(SYS_bind, accepted, &loopback_any_port, sizeof loopback_any_port));
+  close(accepted);
+  close(chosen_listener);
 }
 
 /* SO_LINGER on with a zero time: a close resets the connection even with nothing unread. */
@@ -185,7 +293,9 @@ int main(void) {
   signal(SIGPIPE, SIG_IGN);
   disconnect_established();
   disconnect_listener();
+  disconnect_gives_back_picked_ports();
   reset_by_close();
+  reset_gives_back_picked_ports();
   reset_by_lingering_close();
   reset_before_confirmation();
   puts("EXIT-SUCCESS");

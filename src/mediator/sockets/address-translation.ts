@@ -102,8 +102,8 @@ class KernelSocket implements Carrier {
     return [data];
   }
 
-  sendTo(data: Buffer, to: Endpoint | undefined): number | SocketError {
-    return (this.socket as DatagramSocket).sendTo(data, to);
+  sendTo(data: Buffer, to: Endpoint | undefined, more: boolean): number | SocketError {
+    return (this.socket as DatagramSocket).sendTo(data, to, more);
   }
 
   recvFrom(max: number, peek: boolean): ReceivedDatagram | SocketError {

@@ -19,8 +19,8 @@ class CarriedBytes implements Carrier {
     return (this.socket as StreamSocket).recvPieces(count, { peek }) as Buffer[];
   }
 
-  sendTo(data: Buffer, to: Endpoint | undefined): number | SocketError {
-    return (this.socket as DatagramSocket).sendTo(data, to);
+  sendTo(data: Buffer, to: Endpoint | undefined, more: boolean): number | SocketError {
+    return (this.socket as DatagramSocket).sendTo(data, to, more);
   }
 
   recvFrom(max: number, peek: boolean): ReceivedDatagram | SocketError {

@@ -91,7 +91,7 @@ export function sendPayload(
     if (isError(destination)) return errnoOf(destination);
     if (destination === undefined && socket.remote === undefined) return fail(Errno.EDESTADDRREQ);
     if (!controlFits) return fail(Errno.EINVAL);
-    const sent = carrier.sendTo(payloadBytes(payload), destination);
+    const sent = carrier.sendTo(payloadBytes(payload), destination, (flags & MSG_MORE) !== 0);
     return isError(sent) ? errnoOf(sent) : end(sent);
   }
   if ((flags & MSG_FASTOPEN) !== 0) {
