@@ -27,6 +27,15 @@ describe('simterpose-remote', () => {
     );
   });
 
+  test('says how to use it with --help (status 0), and without arguments (status 255, as ssh)', async () => {
+    const help = await runNative([REMOTE, '--help']);
+    expect(shellStatus(help)).toBe(0);
+    expect(help.stdout).toMatch(/^usage: simterpose-remote \[SSH OPTIONS\] HOST \[COMMAND \[ARGS\.\.\.\]\]/);
+    const bare = await runNative([REMOTE]);
+    expect(shellStatus(bare)).toBe(255);
+    expect(bare.stderr).toBe(help.stdout);
+  });
+
   test("runs the command on the host it names, with the caller's streams, and returns its status; that host has its own name and boot id", async () => {
     const script = [
       'hostname; cat /proc/sys/kernel/random/boot_id',
