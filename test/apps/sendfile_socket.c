@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "net_listen.h"
 #include "semantics.h"
 
 enum { FILE_BYTES = 3 << 20 };
@@ -62,12 +63,8 @@ int main(void) {
   CHECK(write(file, bytes, FILE_BYTES) == FILE_BYTES);
   CHECK(lseek(file, 0, SEEK_SET) == 0);
 
-  int listener = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in address = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-  socklen_t length = sizeof address;
-  CHECK(bind(listener, (struct sockaddr *)&address, sizeof address) == 0);
-  CHECK(listen(listener, 1) == 0);
-  CHECK(getsockname(listener, (struct sockaddr *)&address, &length) == 0);
+  struct sockaddr_in address;
+  int listener = loopback_listener(&address);
   int client = socket(AF_INET, SOCK_STREAM, 0);
   CHECK(connect(client, (struct sockaddr *)&address, sizeof address) == 0);
   int server = accept(listener, NULL, NULL);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "net_listen.h"
 
 /* A call's result, or its errno's name. */
 static void report(const char *what, long result) {
@@ -30,18 +31,6 @@ static void report(const char *what, long result) {
 static char *unmapped;
 /* A page it may read and write. */
 static char *page;
-
-/* A TCP listener on 127.0.0.1, on a port the kernel picks. */
-static int loopback_listener(struct sockaddr_in *address) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  CHECK(fd >= 0);
-  *address = (struct sockaddr_in){.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-  CHECK(bind(fd, (struct sockaddr *)address, sizeof *address) == 0);
-  socklen_t length = sizeof *address;
-  CHECK(getsockname(fd, (struct sockaddr *)address, &length) == 0);
-  CHECK(listen(fd, 4) == 0);
-  return fd;
-}
 
 /* A connected pair of TCP sockets over the loopback: ends[0] connected, ends[1] accepted. */
 static void tcp_pair(int ends[2]) {

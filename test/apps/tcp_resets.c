@@ -16,21 +16,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "net_listen.h"
 #include "semantics.h"
 
 static void report(const char *what, long result) { printf("%s: %s\n", what, outcome(result)); }
-
-/* A TCP listener on 127.0.0.1, on a port the kernel picks. */
-static int loopback_listener(struct sockaddr_in *address) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  CHECK(fd >= 0);
-  *address = (struct sockaddr_in){.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-  CHECK(bind(fd, (struct sockaddr *)address, sizeof *address) == 0);
-  socklen_t length = sizeof *address;
-  CHECK(getsockname(fd, (struct sockaddr *)address, &length) == 0);
-  CHECK(listen(fd, 4) == 0);
-  return fd;
-}
 
 /* Waits until `fd` shows something, or a second passed: what was sent has landed. */
 static void settle(int fd) {
