@@ -1,5 +1,6 @@
 import { Errno } from '../abi/errno.js';
 import { type DirectoryEntry, directoryEntrySize, encodeDirectoryEntries, parseDirectoryEntries } from '../abi/dirent.js';
+import { asInt, asUint } from '../abi/tracee-memory.js';
 import type { SyscallContext } from './context.js';
 import { NATIVE, done, fail, type Outcome } from './outcome.js';
 import { reachableRealId } from './pid-arguments.js';
@@ -41,12 +42,12 @@ function shown(ctx: SyscallContext, listing: Listing, entry: DirectoryEntry): Di
 /** getdents64(fd, dirp, count) */
 export function listDirectory(ctx: SyscallContext): Outcome {
   const [fdArg, buffer, count] = ctx.args as [number, number, number];
-  const fd = fdArg | 0;
+  const fd = asInt(fdArg);
   const listing = listingAt(ctx, fd);
   if (listing === undefined) return NATIVE;
   const files = ctx.services.kernelFds;
   // The kernel takes count as an unsigned int.
-  const room = count >>> 0;
+  const room = asUint(count);
   const start = files.fileSource(ctx.process, fd)?.position ?? 0;
   const kept: DirectoryEntry[] = [];
   let used = 0;
