@@ -132,6 +132,20 @@ static void settle_peer(int fd) {
   settle(slots[from->peer].fd, POLLIN);
 }
 
+/* Forgets `fd`, just closed (by close, or by a dup2 over it), and waits
+ * until its peer sees the end once no copy of this end is left (as far as
+ * the pool tells): on Linux a close over loopback reaches the peer at once. */
+static void forget_closed_fd(int fd) {
+  struct slot *slot = slot_of(fd);
+  if (slot == NULL) return;
+  struct slot closed = *slot;
+  forget_fd(fd);
+  for (int i = 0; i < SLOTS; i++) {
+    if (slots[i].kind == closed.kind && slots[i].peer == closed.peer) closed.peer = -1;
+  }
+  if (closed.peer >= 0 && slots[closed.peer].kind != FREE) settle(slots[closed.peer].fd, POLLIN);
+}
+
 static struct timespec hostile_timespec_value(void) {
   switch (pick(6)) {
   case 0: return (struct timespec){-1, 0};
@@ -353,7 +367,9 @@ static void op_write(void) {
   }
   }
   report(name, r);
-  if (r > 0) settle_peer(fd);
+  /* A datagram of no bytes is still a datagram (a TCP send of none sends nothing). */
+  struct slot *from = slot_of(fd);
+  if (r > 0 || (r == 0 && from != NULL && from->kind == UDP)) settle_peer(fd);
 }
 
 /* read, readv, pread64, recvfrom, recvmsg on a descriptor of the pool. */
@@ -407,24 +423,16 @@ static void op_descriptor(void) {
     long r = three ? syscall(SYS_dup3, fd, target, flags) : syscall(SYS_dup2, fd, target);
     report(three ? "dup3" : "dup2", r);
     if (r >= 0 && r != fd) {
-      forget_fd(r);
+      /* The descriptor dup2 replaced was closed: its peer may see the end, as after close. */
+      forget_closed_fd(r);
       if (add_slot(r, copy.kind, copy.peer) < 0) close(r);
     }
     break;
   }
   case 3: {
-    struct slot *slot = slot_of(fd);
     long r = syscall(SYS_close, fd);
     report("close", r);
-    if (r == 0 && slot != NULL) {
-      struct slot closed = *slot;
-      forget_fd(fd);
-      /* The peer sees the end once no copy of this end is left (as far as the pool tells). */
-      for (int i = 0; i < SLOTS; i++) {
-        if (slots[i].kind == closed.kind && slots[i].peer == closed.peer) closed.peer = -1;
-      }
-      if (closed.peer >= 0 && slots[closed.peer].kind != FREE) settle(slots[closed.peer].fd, POLLIN);
-    }
+    if (r == 0) forget_closed_fd(fd);
     break;
   }
   default: {
