@@ -273,6 +273,55 @@ static void name_lengths(void) {
   close(ends[1]);
 }
 
+/* Prints a sockaddr_in buffer's first 16 bytes, the port's two masked (the kernel picks them). */
+static void print_name_buffer(const char *what, long result, const unsigned char *buffer) {
+  printf("%s: %ld,", what, result);
+  for (int i = 0; i < 16; i++) {
+    if (i == 2 || i == 3) printf(" ..");
+    else printf(" %02x", buffer[i]);
+  }
+  printf("\n");
+}
+
+/* A length pointer inside the address buffer it describes: which of the two
+ * the kernel writes last is what the program finds there (Linux 6.x writes
+ * the length first, then the address over it). */
+static void length_inside_name(void) {
+  int ends[2];
+  tcp_pair(ends);
+  unsigned char buffer[32];
+  for (int offset = 0; offset <= 12; offset += 4) {
+    for (int peer = 0; peer <= 1; peer++) {
+      char label[64];
+      snprintf(label, sizeof label, "%s, length at byte %d", peer ? "getpeername" : "getsockname", offset);
+      memset(buffer, 0xaa, sizeof buffer);
+      *(int *)(buffer + offset) = 16;
+      long r = syscall(peer ? SYS_getpeername : SYS_getsockname, ends[0], buffer, (int *)(buffer + offset));
+      print_name_buffer(label, r, buffer);
+    }
+  }
+  struct sockaddr_in address;
+  int listener = loopback_listener(&address);
+  int client = socket(AF_INET, SOCK_STREAM, 0);
+  CHECK(client >= 0 && connect(client, (struct sockaddr *)&address, sizeof address) == 0);
+  memset(buffer, 0xaa, sizeof buffer);
+  *(int *)(buffer + 4) = 16;
+  long accepted = syscall(SYS_accept4, listener, buffer, (int *)(buffer + 4), 0);
+  print_name_buffer("accept4, length at byte 4", accepted < 0 ? accepted : 0, buffer);
+  int receiver = socket(AF_INET, SOCK_DGRAM, 0), sender = socket(AF_INET, SOCK_DGRAM, 0);
+  struct sockaddr_in loopback = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  socklen_t size = sizeof loopback;
+  CHECK(receiver >= 0 && sender >= 0 && bind(receiver, (struct sockaddr *)&loopback, sizeof loopback) == 0);
+  CHECK(getsockname(receiver, (struct sockaddr *)&loopback, &size) == 0);
+  CHECK(sendto(sender, "d", 1, 0, (struct sockaddr *)&loopback, sizeof loopback) == 1);
+  memset(buffer, 0xaa, sizeof buffer);
+  *(int *)(buffer + 8) = 16;
+  char byte;
+  print_name_buffer("recvfrom, length at byte 8", syscall(SYS_recvfrom, receiver, &byte, 1, 0, buffer, (int *)(buffer + 8)), buffer);
+  close(receiver), close(sender), close(client), close(listener), close(ends[0]), close(ends[1]);
+  if (accepted >= 0) close((int)accepted);
+}
+
 /* recvfrom hands the source out after taking the bytes: a negative address length fails the call, and the bytes are gone. */
 static void negative_source_length(void) {
   int ends[2];
@@ -528,6 +577,7 @@ int main(void) {
   short_addresses();
   negative_source_length();
   name_lengths();
+  length_inside_name();
   fast_open();
   udp_port_unreachable();
   udp_disconnect();

@@ -187,15 +187,16 @@ export function writeSockaddr(memory: TraceeMemory, address: number, lengthPoint
 
 /**
  * The same as Linux's move_addr_to_user, for getsockname and getpeername:
- * the length is read (EFAULT), a negative one is EINVAL, the address
- * written up to it (EFAULT, none written for a room of 0), the full length
- * written back. Returns the errno, if any.
+ * the length is read (EFAULT), a negative one is EINVAL, the full length
+ * written back, then the address up to the room (EFAULT, none written for
+ * a room of 0). Linux 6.x writes in that order: a length pointer inside the
+ * address buffer ends up overwritten by the address. Returns the errno, if any.
  */
 export function moveAddressToUser(memory: TraceeMemory, address: number, lengthPointer: number, encoded: Buffer): number | undefined {
   const room = readI32(memory, lengthPointer);
   if (room < 0) return Errno.EINVAL;
-  if (room > 0) memory.write(address, encoded.subarray(0, Math.min(room, encoded.length)));
   writeI32(memory, lengthPointer, encoded.length);
+  if (room > 0) memory.write(address, encoded.subarray(0, Math.min(room, encoded.length)));
   return undefined;
 }
 
