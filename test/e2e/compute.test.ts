@@ -74,6 +74,33 @@ describe('a compute loop on hosts of different speeds (cputime)', () => {
   });
 });
 
+describe("a host's speed profile (speed_file)", () => {
+  // loaded runs at 1 Gflop/s for 100 ms, then at a quarter of that: work
+  // done after the change takes four times its CPU time. Both figures come
+  // from one run, so the machine's own noise cancels out.
+  const PROFILED = 'test/fixtures/platforms/cpu-speed-profile.xml';
+  const SLOWDOWN_AT = 0.1e9;
+  for (const model of instructionCounterAvailable ? ['cputime', 'instructions'] : ['cputime']) {
+    test(`slows a compute loop down from the date it gives: 100 ms at full speed, the rest at a quarter, within 2% (${model})`, async () => {
+      const result = await runSimterpose([appPath('compute_loop'), ITERATIONS], { platform: PROFILED, runOptions: ['--host', 'loaded', '--cpu-model', model] });
+      expectSuccess(result);
+      const cputime = value(result, 'cputime');
+      expect(cputime).toBeGreaterThan(SLOWDOWN_AT);
+      const expected = SLOWDOWN_AT + (cputime - SLOWDOWN_AT) * 4;
+      expect(Math.abs(value(result, 'duration') - expected) / expected).toBeLessThan(0.02);
+    });
+  }
+
+  test('leaves the host without a profile at full speed: its duration is its CPU time', async () => {
+    const result = await runSimterpose([appPath('compute_loop'), ITERATIONS], {
+      platform: PROFILED,
+      runOptions: ['--host', 'steady', '--cpu-model', 'cputime'],
+    });
+    expectSuccess(result);
+    expect(Math.abs(value(result, 'duration') - value(result, 'cputime')) / value(result, 'cputime')).toBeLessThan(0.01);
+  });
+});
+
 describe('a compute loop on hosts of different speeds (instructions)', () => {
   test.skipIf(!instructionCounterAvailable)(
     'counted in instructions, the loop takes half the virtual time on the 2 Gf host, within 1%, and reruns print the same bytes' +
