@@ -295,38 +295,64 @@ describe('process and clock faults', () => {
   });
 });
 
+/** A CLI run with --cpu-model none, its report, trace and strace in a folder of its own: all it prints and writes. */
+async function everythingWritten(args: string[]) {
+  const dir = mkdtempSync(join(tmpdir(), 'simterpose-faults-rerun-'));
+  const result = await runCli([
+    'run',
+    '--cpu-model',
+    'none',
+    '--report',
+    join(dir, 'report.json'),
+    '--trace',
+    join(dir, 'trace.json'),
+    '--strace',
+    join(dir, 'strace.txt'),
+    ...args,
+  ]);
+  // The report names its own output files: each run's folder differs, and nothing else may.
+  const files = ['report.json', 'trace.json', 'strace.txt'].map((name) => readFileSync(join(dir, name), 'utf8').replaceAll(dir, 'DIR'));
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr.replace(/wall time [^,]+,/, ''), files };
+}
+
 describe('a run with faults', () => {
   it('is the same every time: output, summary, report, trace and strace, byte for byte', async () => {
-    const deployment = kvDeployment(6);
-    const runOnce = async (name: string) => {
-      const dir = mkdtempSync(join(tmpdir(), `simterpose-faults-${name}-`));
-      const result = await runCli([
-        'run',
-        '--cpu-model',
-        'none',
-        '--stop-time',
-        '60',
-        '--report',
-        join(dir, 'report.json'),
-        '--trace',
-        join(dir, 'trace.json'),
-        '--strace',
-        join(dir, 'strace.txt'),
-        ...['host:bob:off@3.2', 'host:bob:on@6.5', 'link:wire:off@8.2', 'link:wire:on@9'].flatMap((fault) => ['--fault', fault]),
-        PLATFORM,
-        deployment,
-      ]);
-      // The report names its own output files: each run's folder differs, and nothing else may.
-      const files = ['report.json', 'trace.json', 'strace.txt'].map((name) => readFileSync(join(dir, name), 'utf8').replaceAll(dir, 'DIR'));
-      return { status: result.status, stdout: result.stdout, stderr: result.stderr.replace(/wall time [^,]+,/, ''), files };
-    };
-    const first = await runOnce('first');
+    const args = [
+      '--stop-time',
+      '60',
+      ...['host:bob:off@3.2', 'host:bob:on@6.5', 'link:wire:off@8.2', 'link:wire:on@9'].flatMap((fault) => ['--fault', fault]),
+      PLATFORM,
+      kvDeployment(6),
+    ];
+    const first = await everythingWritten(args);
     expect(first.status).toBe(0);
     expect(first.stderr).toContain('fault at 3.2 s: host bob off: killed bob 1000');
     expect(first.files[2]).toContain('[bob 1000 3.200000] +++ killed by SIGKILL (fault: host bob off) +++');
     expect(first.files[1]).toContain('"name": "link wire off"');
-    expect(await runOnce('second')).toEqual(first);
+    expect(await everythingWritten(args)).toEqual(first);
   });
+
+  it('is the same every time with state, bandwidth and latency profiles, and skewed clocks', async () => {
+    const clocks = file(
+      'clocks.xml',
+      `<?xml version='1.0'?>
+<platform version="4.1">
+  <actor host="bob" function="/bin/sh"><argument value="-c"/><argument value="sleep 10; date -u +%T.%N"/></actor>
+  <actor host="alice" function="/bin/sh"><argument value="-c"/><argument value="sleep 10; date -u +%T.%N"/></actor>
+</platform>
+`,
+    );
+    for (const args of [
+      ['--stop-time', '40', 'test/fixtures/platforms/net-two-hosts-bob-reboots.xml', kvDeployment(8)],
+      ['test/fixtures/platforms/net-two-hosts-halved.xml', transferDeployment(2_000_000)],
+      [platformWithWireProfile('0 0.01\n1.2 0.05\n', 'latency_file'), kvDeployment(3)],
+      ['--fault', 'clock:bob:offset=0.25:drift=+50ppm', PLATFORM, clocks],
+    ]) {
+      const first = await everythingWritten(args);
+      expect(first.stdout, first.stderr).not.toBe('');
+      expect(await everythingWritten(args), args.join(' ')).toEqual(first);
+    }
+  }, 60_000);
 
   it('refuses a wrong fault in one line, before anything runs', async () => {
     for (const [fault, message] of [
