@@ -203,6 +203,28 @@ describe('a link that goes down', () => {
   });
 });
 
+describe('a link that goes down, for UDP', () => {
+  it('loses the datagrams crossing it or sent while it is down, scripted or profiled alike; the others arrive', async () => {
+    const deployment = file(
+      'ticks.xml',
+      `<?xml version='1.0'?>
+<platform version="4.1">
+  <actor host="bob" function="${appPath('udp_ticks')}"><argument value="receive"/><argument value="7002"/><argument value="10"/></actor>
+  <actor host="alice" function="${appPath('udp_ticks')}"><argument value="send"/><argument value="bob"/><argument value="7002"/><argument value="10"/></actor>
+</platform>
+`,
+    );
+    // Datagram n leaves at n × 100 ms and takes 10 ms: the 4th is on its way when the link goes down at 405 ms, the 7th leaves before it is back at 750 ms.
+    const [off, on] = [0.405, 0.75];
+    const scripted = await runExperiment({ platform: PLATFORM, deployment, faults: [`link:wire:off@${off}`, `link:wire:on@${on}`], cpuModel: 'none' });
+    const profiled = await runExperiment({ platform: platformWithWireProfile(`${off} 0\n${on} 1\n`), deployment, cpuModel: 'none' });
+    for (const result of [scripted, profiled]) {
+      expect(result.exitCode).toBe(0);
+      expect(result.outputs.find((output) => output.host === 'bob')!.stdout).toBe('got 1\ngot 2\ngot 3\ngot 8\ngot 9\ngot 10\nlost 4\n');
+    }
+  });
+});
+
 describe("a platform's state profiles", () => {
   it('crash and boot hosts and cut links as --fault does, at every round of a looping profile', async () => {
     const deployment = kvDeployment(8);
