@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, inject, test } from 'vitest';
 import { MSS, wireBytes } from '../../src/net/wire.js';
 import { loadSimulation } from '../../src/sim/index.js';
-import { runNative, shellStatus, type RunResult } from '../helpers/apps.js';
+import { appPath, runNative, shellStatus, type RunResult } from '../helpers/apps.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
 // Unmodified programs from Debian talking across simulated hosts: web
@@ -150,6 +150,21 @@ for (const mode of NETWORK_MODES) {
       expect(linesOfHost(result.stdout, 'bob')).toEqual(['serving']);
       // http.server logs each request with the client's address: alice's virtual one.
       expect(result.stderr).toMatch(new RegExp(`${ALICE_IP.replace(/\./g, '\\.')} - - \\[.*\\] "GET /greeting.txt HTTP/1.1" 200`));
+    });
+
+    test('a Go echo server answers every request a Go client writes in two pieces a millisecond apart: 10 connections of 100 requests', async () => {
+      const deployment = writeDeployment('go-echo', [
+        { host: 'bob', startTime: 0, killTime: 10, argv: [appPath('go-app'), 'echo-server', '7311'] },
+        { host: 'alice', startTime: 0.5, argv: [appPath('go-app'), 'echo-client', 'bob', '7311', '10', '100'] },
+      ]);
+      const result = await runDeployment(TWO_HOSTS, deployment, mode, workDir);
+      expect(shellStatus(result), explain(result)).toBe(0);
+      const [answered] = linesOfHost(result.stdout, 'alice');
+      const [, count, seconds] = /^answered (\d+\/\d+) in ([\d.]+) s$/.exec(answered ?? '') ?? [];
+      expect(count, explain(result)).toBe('1000/1000');
+      // Each connection: its handshake, then per request the millisecond between the pieces and a round trip (20 ms here).
+      const expected = 0.02 + 100 * (0.001 + 0.02);
+      expect(Math.abs(Number(seconds) - expected) / expected).toBeLessThan(0.03);
     });
 
     testWith(

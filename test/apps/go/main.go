@@ -95,6 +95,12 @@ func ring(size, laps int) int {
 }
 
 func main() {
+	if len(os.Args) > 1 {
+		if !echoMain(os.Args[1:]) {
+			fail("usage: go-app [echo-server PORT | echo-client HOST PORT CONNECTIONS REQUESTS]")
+		}
+		return
+	}
 	const count = 1000
 	sum, firstFew := pipeline(8, count)
 	fmt.Printf("pipeline: sum of squares 1..%d = %d, smallest %v\n", count, sum, firstFew)
