@@ -126,6 +126,36 @@ function nginxConfig(folder: string, port: number): string {
   ].join('\n');
 }
 
+/**
+ * An sshd configuration in `folder` for a key login as root on port 2222:
+ * a host key, the client's key pair (`folder`/id) and its public half as
+ * the one authorized key. sshd wants its privilege-separation folder.
+ */
+function sshSetup(folder: string): string {
+  for (const key of ['hostkey', 'id']) {
+    const made = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(folder, key)], { encoding: 'utf8' });
+    if (made.status !== 0) throw new Error(`ssh-keygen: ${made.stderr}`);
+  }
+  writeFileSync(join(folder, 'authorized_keys'), readFileSync(join(folder, 'id.pub')));
+  mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+  const config = join(folder, 'sshd_config');
+  writeFileSync(
+    config,
+    [
+      'Port 2222',
+      `HostKey ${folder}/hostkey`,
+      `PidFile ${folder}/sshd.pid`,
+      `AuthorizedKeysFile ${folder}/authorized_keys`,
+      'StrictModes no',
+      'UsePAM no',
+      'PermitRootLogin prohibit-password',
+      'PasswordAuthentication no',
+      '',
+    ].join('\n'),
+  );
+  return config;
+}
+
 const SERVE_ONE_REQUEST = [
   'import functools, http.server, sys',
   'handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[2])',
@@ -224,6 +254,23 @@ for (const mode of NETWORK_MODES) {
         expect(seconds, report).toBeLessThan(bodiesTime * 1.25);
       },
     );
+
+    const sshLogin = 'ssh on alice logs in to sshd on bob with a key and runs a command there';
+    if (process.getuid?.() !== 0) test.skip(`${sshLogin} (skipped: sshd must run as root)`, () => {});
+    else
+      testWith(['sshd', 'ssh', 'ssh-keygen'], sshLogin, async () => {
+        const folder = mkdtempSync(join(workDir, 'ssh-'));
+        const config = sshSetup(folder);
+        const ssh = ['ssh', '-i', join(folder, 'id'), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'BatchMode=yes'];
+        const deployment = writeDeployment('ssh', [
+          { host: 'bob', startTime: 0, killTime: 20, argv: ['/usr/sbin/sshd', '-D', '-e', '-f', config] },
+          { host: 'alice', startTime: 1, argv: [...ssh, '-p', '2222', 'root@bob', 'hostname; echo remote says hi'] },
+        ]);
+        const result = await runDeployment(TWO_HOSTS, deployment, mode, folder);
+        expect(shellStatus(result), explain(result)).toBe(0);
+        expect(linesOfHost(result.stdout, 'alice')).toEqual(['bob', 'remote says hi']);
+        expect(result.stderr).toMatch(new RegExp(`Accepted publickey for root from ${ALICE_IP.replace(/\./g, '\\.')} port \\d+ ssh2`));
+      });
 
     testWith(['redis-server', 'redis-benchmark', 'redis-cli'], 'redis-benchmark completes its SETs and GETs against redis-server on another host', async () => {
       const deployment = writeDeployment('redis', [
