@@ -86,6 +86,12 @@ const cases: Case[] = [
     network: false,
   },
   {
+    behaviour:
+      "System V IPC objects name their users by virtual pid: shared memory's creator and last attacher, a queue's last sender and receiver, a semaphore's last operator",
+    argv: [appPath('ipc_pids')],
+    network: false,
+  },
+  {
     behaviour: 'socket calls made with mistakes get the errno Linux gives, and a send whose buffer faults moves no bytes',
     argv: [appPath('socket_mistakes')],
     network: true,

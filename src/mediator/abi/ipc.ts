@@ -39,3 +39,18 @@ export function readMessageType(memory: TraceeMemory, address: number, size: num
   memory.read(address, MTYPE_SIZE + size);
   return readI64(memory, address);
 }
+
+/** Commands that copy an object's state out (linux/ipc.h, shm.h, msg.h), with IPC_64 (0x100) masked off. */
+export const IPC_64 = 0x100;
+export const IPC_STAT = 2;
+export const SHM_STAT = 13;
+export const SHM_STAT_ANY = 15;
+export const MSG_STAT = 11;
+export const MSG_STAT_ANY = 13;
+/** semctl's command whose result is the pid of the last process to operate on the semaphore. */
+export const SEM_GETPID = 11;
+
+/** Where struct shmid64_ds keeps shm_cpid and shm_lpid on x86_64 (after a 48-byte ipc64_perm, the size and three times). */
+export const SHMID_DS_PIDS = [80, 84] as const;
+/** Where struct msqid64_ds keeps msg_lspid and msg_lrpid on x86_64 (after ipc64_perm, three times and three counts). */
+export const MSQID_DS_PIDS = [96, 100] as const;

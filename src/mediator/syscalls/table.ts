@@ -19,6 +19,7 @@ import { randomSyscalls } from './handlers/random.js';
 import { fileOpenSyscalls } from './handlers/file-open.js';
 import { cpuSyscalls } from './handlers/cpus.js';
 import { ipcSyscalls } from './handlers/ipc.js';
+import { ipcPidSyscalls } from './handlers/ipc-pids.js';
 
 /**
  * The one table: every x86_64 syscall number → name, support level, handler,
@@ -43,6 +44,7 @@ const FAMILIES: readonly FamilyTable[] = [
   fileOpenSyscalls,
   cpuSyscalls,
   ipcSyscalls,
+  ipcPidSyscalls,
   refusedSyscalls,
 ];
 
