@@ -92,6 +92,12 @@ const cases: Case[] = [
     network: false,
   },
   {
+    behaviour:
+      "a terminal's foreground process group and session are named by virtual ids: tcgetpgrp, tcgetsid, tcsetpgrp to a child's group and back, ESRCH for a group that does not exist",
+    argv: [appPath('terminal_groups')],
+    network: false,
+  },
+  {
     behaviour: 'socket calls made with mistakes get the errno Linux gives, and a send whose buffer faults moves no bytes',
     argv: [appPath('socket_mistakes')],
     network: true,

@@ -24,6 +24,10 @@ export const FIOSETOWN = 0x8901;
 export const SIOCSPGRP = 0x8902;
 export const FIOGETOWN = 0x8903;
 export const SIOCGPGRP = 0x8904;
+/** A terminal's foreground process group (tcgetpgrp, tcsetpgrp) and session (tcgetsid): asm-generic/ioctls.h. */
+export const TIOCGPGRP = 0x540f;
+export const TIOCSPGRP = 0x5410;
+export const TIOCGSID = 0x5429;
 export const F_OWNER_TID = 0;
 export const F_OWNER_PID = 1;
 export const F_OWNER_PGRP = 2;

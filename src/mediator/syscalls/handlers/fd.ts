@@ -19,6 +19,7 @@ import type { FamilyTable, SyscallContext } from '../context.js';
 import { fcntlOwner, ioctlOwner } from '../fd-owners.js';
 import { fcntlLockQuery } from '../lock-holders.js';
 import { interfaceIoctl } from '../interface-ioctls.js';
+import { terminalGroupIoctl } from '../terminal-groups.js';
 import { NATIVE, done, native, type Outcome } from '../outcome.js';
 
 /**
@@ -91,6 +92,8 @@ function ioctl(ctx: SyscallContext): Outcome {
   if (owner !== undefined) return owner;
   const interfaces = interfaceIoctl(ctx, request);
   if (interfaces !== undefined) return interfaces;
+  const terminal = terminalGroupIoctl(ctx, request);
+  if (terminal !== undefined) return terminal;
   const fds = ctx.process.fds;
   const file = fds.get(fd);
   if (file === undefined) return NATIVE;
@@ -136,7 +139,7 @@ export const fdSyscalls: FamilyTable = {
   ioctl: {
     level: 'mediated',
     handler: ioctl,
-    note: `${NOTE}; FIONREAD on a virtual socket is emulated; the interface requests (SIOCGIFCONF, SIOCGIFADDR...) describe the host's emulated lo and eth0; owners (FIOSETOWN, SIOCSPGRP and their gets) are virtual pids or groups`,
+    note: `${NOTE}; FIONREAD on a virtual socket is emulated; the interface requests (SIOCGIFCONF, SIOCGIFADDR...) describe the host's emulated lo and eth0; owners (FIOSETOWN, SIOCSPGRP and their gets) and a terminal's foreground group and session (TIOCSPGRP, TIOCGPGRP, TIOCGSID) are virtual pids or groups`,
   },
   close_range: { level: 'mediated', handler: closeRange, note: NOTE },
 };
