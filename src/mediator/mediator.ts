@@ -35,6 +35,7 @@ import { Dispatcher } from './syscalls/dispatcher.js';
 import { notifiedNumbers, trappedNumbers } from './syscalls/table.js';
 import { CORE_DUMPING_SIGNALS, SIGKILL } from './abi/signal.js';
 import { kernelFds } from './tracees/kernel-fds.js';
+import { KernelEdges } from './tracees/kernel-edges.js';
 import { kernelIpc } from './tracees/kernel-ipc.js';
 import { SignalActions } from './tracees/signal-actions.js';
 import { traceeSignals } from './tracees/signals.js';
@@ -259,6 +260,7 @@ export class Mediator {
       nameFiles: this.nameFiles,
       procFiles: this.procFiles,
       kernelFds,
+      kernelEdges: new KernelEdges(),
       kernelIpc,
       signals,
       coresOf: (host) => sim.hosts()[this.hostIndexes.get(host)!]!.cores,

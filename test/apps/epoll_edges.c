@@ -8,12 +8,18 @@
  * `epoll_edges sequence`: one process holds both ends of a loopback connection.
  * `epoll_edges split`: a forked client sends each request in two writes with a
  * pause between; the server, edge-triggered, reads until EAGAIN each time and
- * must still see both halves of every request. */
+ * must still see both halves of every request.
+ * `epoll_edges kernel`: the same steps on descriptors the kernel implements
+ * (a pipe, an AF_UNIX socket pair, an eventfd): a write raises an edge even
+ * with data unread, one after the reader emptied the descriptor too; a
+ * writer that filled a pipe gets an EPOLLOUT edge when room frees. */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -279,11 +285,65 @@ static void split(void) {
   CHECK(answered == REQUESTS);
 }
 
+/* Edge-triggered interest in `fd` for `events`, in an instance of its own. */
+static int watched(int fd, unsigned events) {
+  int epfd = epoll_create1(0);
+  CHECK(epfd >= 0);
+  watch(epfd, EPOLL_CTL_ADD, fd, events | EPOLLET, (unsigned long long)fd);
+  return epfd;
+}
+
+static void kernel(void) {
+  int ends[2];
+  CHECK(pipe2(ends, O_NONBLOCK) == 0);
+  int epfd = watched(ends[0], EPOLLIN);
+  CHECK(write(ends[1], "a", 1) == 1);
+  wait_and_print(epfd, 0, "pipe: a write");
+  wait_and_print(epfd, 0, "pipe: nothing new");
+  CHECK(write(ends[1], "b", 1) == 1);
+  wait_and_print(epfd, 0, "pipe: a write with data unread");
+  drain(ends[0]);
+  CHECK(write(ends[1], "c", 1) == 1);
+  wait_and_print(epfd, 0, "pipe: emptied, then a write");
+  drain(ends[0]);
+  wait_and_print(epfd, 0, "pipe: emptied");
+  int out = watched(ends[1], EPOLLOUT);
+  wait_and_print(out, 0, "pipe's write end: room");
+  static char block[4096];
+  while (write(ends[1], block, sizeof block) > 0) continue;
+  CHECK(errno == EAGAIN);
+  wait_and_print(out, 0, "pipe's write end: filled");
+  CHECK(read(ends[0], block, sizeof block) == sizeof block);
+  wait_and_print(out, 0, "pipe's write end: a page read");
+
+  int pair[2];
+  CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, pair) == 0);
+  int unix_epfd = watched(pair[0], EPOLLIN);
+  CHECK(write(pair[1], "a", 1) == 1);
+  wait_and_print(unix_epfd, 0, "socket pair: a write");
+  drain(pair[0]);
+  CHECK(write(pair[1], "b", 1) == 1);
+  wait_and_print(unix_epfd, 0, "socket pair: emptied, then a write");
+
+  int counter = eventfd(0, EFD_NONBLOCK);
+  CHECK(counter >= 0);
+  int event_epfd = watched(counter, EPOLLIN);
+  unsigned long long one = 1;
+  CHECK(write(counter, &one, sizeof one) == sizeof one);
+  wait_and_print(event_epfd, 0, "eventfd: a write");
+  CHECK(write(counter, &one, sizeof one) == sizeof one);
+  wait_and_print(event_epfd, 0, "eventfd: a write with the count unread");
+  drain(counter);
+  CHECK(write(counter, &one, sizeof one) == sizeof one);
+  wait_and_print(event_epfd, 0, "eventfd: emptied, then a write");
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   CHECK(argc == 2);
   if (strcmp(argv[1], "sequence") == 0) sequence();
   else if (strcmp(argv[1], "split") == 0) split();
+  else if (strcmp(argv[1], "kernel") == 0) kernel();
   else CHECK(!"unknown mode");
   printf("EXIT-SUCCESS\n");
   return 0;

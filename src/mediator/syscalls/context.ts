@@ -8,6 +8,7 @@ import type { VirtualTime } from '../host/virtual-time.js';
 import type { Scheduler } from '../loop/scheduler.js';
 import type { DataPath } from '../sockets/data-path.js';
 import type { KernelFds } from '../tracees/kernel-fds.js';
+import type { KernelEdges } from '../tracees/kernel-edges.js';
 import type { KernelIpc } from '../tracees/kernel-ipc.js';
 import type { Signals } from '../tracees/signals.js';
 import type { Process, Thread, TraceeTable } from '../tracees/tracees.js';
@@ -35,6 +36,8 @@ export interface Services {
   readonly procFiles: ProcFiles;
   /** Descriptors the kernel implements: what they are, whether they are ready. */
   readonly kernelFds: KernelFds;
+  /** Wakeups of kernel descriptors that edge-triggered epoll reports as edges. */
+  readonly kernelEdges: KernelEdges;
   /** System V message queues and semaphores, POSIX message queues: what they hold now. */
   readonly kernelIpc: KernelIpc;
   /** Signals pending on threads, and those simterpose sends. */

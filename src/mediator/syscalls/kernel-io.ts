@@ -40,7 +40,10 @@ export function reading(ctx: SyscallContext, known?: FdInfo | null): Outcome {
   const fd = asInt(ctx.args[0]!);
   if (placeholderOfVirtualObject(ctx, fd)) return NATIVE;
   const info = known === undefined ? ctx.services.kernelFds.inspect(ctx.process, fd) : known;
-  if (!canBlock(info) || readyEvents(info, POLLIN) !== 0) return NATIVE;
+  const empty = info !== null && readyEvents(info, POLLIN) === 0;
+  // Read until EAGAIN (or to sleep): bytes arriving from now on are a new edge (kernel-edges.ts).
+  if (empty) ctx.services.kernelEdges.raise(info, POLLIN);
+  if (!canBlock(info) || !empty) return NATIVE;
   return waitFor(ctx, fd, POLLIN);
 }
 
@@ -55,9 +58,20 @@ export function writing(ctx: SyscallContext, known?: FdInfo | null): Outcome {
   if (placeholderOfVirtualObject(ctx, fd)) return NATIVE;
   const kernelFds = ctx.services.kernelFds;
   const info = known === undefined ? kernelFds.inspect(ctx.process, fd) : known;
+  if (info !== null) raiseWriteEdges(ctx, info);
   if (!canBlock(info)) return NATIVE;
   if (readyEvents(info, POLLOUT) === 0) return waitFor(ctx, fd, POLLOUT);
   return nonblockingFor(ctx, fd);
+}
+
+/**
+ * The edges a write makes (kernel-edges.ts): one finding no room waits for
+ * room, a new edge once there is; one into a pipe or an eventfd wakes its
+ * reader, whose end shares the open file's inode.
+ */
+function raiseWriteEdges(ctx: SyscallContext, info: FdInfo): void {
+  if (readyEvents(info, POLLOUT) === 0) ctx.services.kernelEdges.raise(info, POLLOUT);
+  else if (info.kind === 'pipe' || info.kind === 'other') ctx.services.kernelEdges.raise(info, POLLIN);
 }
 
 /** The kernel runs the call with `fd` made non-blocking for its duration. */

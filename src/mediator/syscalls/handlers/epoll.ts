@@ -16,6 +16,7 @@ import {
   POLLOUT,
   POLLPRI,
   readEpollEvent,
+  withBands,
   writeEpollEvents,
   type EpollEvent,
 } from '../../abi/poll.js';
@@ -53,6 +54,8 @@ interface Interest {
   edges: Edges | undefined;
   /** Kernel descriptors, whose edges are not seen: the events at the previous wait, a rise of which is an edge. */
   seen: number;
+  /** Kernel descriptors: the counts of raised POLLIN and POLLOUT (KernelEdges) at the previous wait; a count grown since is an edge too. */
+  raised: { in: number; out: number };
   disabled: boolean;
 }
 
@@ -129,20 +132,21 @@ function epollCtl(ctx: SyscallContext): Outcome {
   }
   const { events, data } = given!;
   const edges = file === undefined ? undefined : edgesOf(file);
-  instance.interests.set(fd, { fd, file, events, data, due: true, edges, seen: 0, disabled: false });
+  instance.interests.set(fd, { fd, file, events, data, due: true, edges, seen: 0, raised: { in: 0, out: 0 }, disabled: false });
   instance.interestsChanged();
   return done(0);
 }
 
-/** Events that hold now for one interest (EPOLLERR and EPOLLHUP always count). */
-function eventsNow(ctx: SyscallContext, interest: Interest): number | undefined {
+/** Events that hold now for one interest (EPOLLERR and EPOLLHUP always count), and for a kernel descriptor its raised counts. */
+function eventsNow(ctx: SyscallContext, interest: Interest): { now: number; raised?: Interest['raised'] } | undefined {
   const file = ctx.process.fds.get(interest.fd);
   if (file !== interest.file) return undefined; // closed, or the number reused for something else
   const wanted = (interest.events & (POLLIN | POLLOUT | POLLPRI | EPOLLRDHUP)) | POLLERR | POLLHUP;
-  if (file !== undefined) return readinessEvents(file, wanted);
+  if (file !== undefined) return { now: readinessEvents(file, wanted) };
   const info = ctx.services.kernelFds.inspect(ctx.process, interest.fd);
   if (info === null) return undefined;
-  return readyEvents(info, wanted);
+  const edges = ctx.services.kernelEdges;
+  return { now: readyEvents(info, wanted), raised: { in: edges.count(info, POLLIN), out: edges.count(info, POLLOUT) } };
 }
 
 /** Collects ready events, in interest order, up to `max`; updates edge and one-shot state when `consume`. */
@@ -152,12 +156,13 @@ function collect(ctx: SyscallContext, instance: EpollInstance, max: number, cons
     // Past `max`, interests stay as they are, their edges unspent, for the next wait.
     if (ready.length >= max) break;
     if (interest.disabled) continue;
-    const now = eventsNow(ctx, interest);
-    if (now === undefined) {
+    const found = eventsNow(ctx, interest);
+    if (found === undefined) {
       if (consume) instance.interests.delete(interest.fd);
       continue;
     }
-    const report = (interest.events & EPOLLET) === 0 ? now : edgeReport(interest, now, consume);
+    const { now, raised } = found;
+    const report = (interest.events & EPOLLET) === 0 ? now : edgeReport(interest, now, consume, raised);
     if (report === 0) continue;
     ready.push({ events: report, data: interest.data });
     if (consume && (interest.events & EPOLLONESHOT) !== 0) interest.disabled = true;
@@ -170,12 +175,17 @@ function collect(ctx: SyscallContext, instance: EpollInstance, max: number, cons
  * Linux, when it has an edge; nothing otherwise. When `consume`, the edge is
  * spent, reported or not.
  */
-function edgeReport(interest: Interest, now: number, consume: boolean): number {
+function edgeReport(interest: Interest, now: number, consume: boolean, raised: Interest['raised'] | undefined): number {
   const file = interest.file;
   let due: boolean;
   if (file === undefined) {
-    due = (now & ~interest.seen) !== 0;
-    if (consume) interest.seen = now;
+    // An event raised again since the previous wait holds as if it had not held then.
+    const again = raised === undefined ? 0 : (raised.in > interest.raised.in ? POLLIN : 0) | (raised.out > interest.raised.out ? POLLOUT : 0);
+    due = (now & ~(interest.seen & ~withBands(again, { normal: true, writeBand: true }))) !== 0;
+    if (consume) {
+      interest.seen = now;
+      if (raised !== undefined) interest.raised = raised;
+    }
   } else {
     const edges = edgesOf(file);
     const raised = edges === undefined || interest.edges === undefined ? 0 : raisedSince(file, interest.edges, edges);
