@@ -1,4 +1,3 @@
-import { POLLIN, POLLOUT } from '../abi/poll.js';
 import type { FdInfo } from '../native.js';
 
 /**
@@ -19,13 +18,13 @@ export class KernelEdges {
   private readonly counts = new Map<string, number>();
 
   /** Something happened that makes `event` (POLLIN or POLLOUT) on this open file a new edge once it holds. */
-  raise(info: FdInfo, event: typeof POLLIN | typeof POLLOUT): void {
+  raise(info: FdInfo, event: number): void {
     const key = keyOf(info, event);
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
   }
 
   /** How many times `event` was raised on this open file so far. */
-  count(info: FdInfo, event: typeof POLLIN | typeof POLLOUT): number {
+  count(info: FdInfo, event: number): number {
     return this.counts.get(keyOf(info, event)) ?? 0;
   }
 }
