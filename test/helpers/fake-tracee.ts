@@ -22,6 +22,7 @@ import type { Services, SyscallContext } from '../../src/mediator/syscalls/conte
 import { Dispatcher } from '../../src/mediator/syscalls/dispatcher.js';
 import type { Outcome } from '../../src/mediator/syscalls/outcome.js';
 import { SYSCALLS, syscallNumber } from '../../src/mediator/syscalls/table.js';
+import { KernelEdges } from '../../src/mediator/tracees/kernel-edges.js';
 import type { FdInfo, FileSource, KernelFds } from '../../src/mediator/tracees/kernel-fds.js';
 import type { KernelIpc, MessageQueue, PosixMessageQueue, SemaphoreSet } from '../../src/mediator/tracees/kernel-ipc.js';
 import type { DeliverableSignal } from '../../src/mediator/tracees/pending-signals.js';
@@ -316,6 +317,7 @@ export class FakeWorld {
       nameFiles: new NameFiles(this.network.addresses.entries),
       procFiles: new ProcFiles(),
       kernelFds: this.kernelFds,
+      kernelEdges: new KernelEdges(),
       kernelIpc: this.kernelIpc,
       signals: this.signals,
       coresOf: () => 1,
