@@ -49,11 +49,17 @@ async function stoppedSpinner(
   return { pid, model, thread };
 }
 
-/** Lets the process run for `ms` as a tracee runs from a resume to its next stop, and tells the models. */
+/**
+ * Lets the process run until it has used `ms` of CPU time, as a tracee runs
+ * from a resume to its next stop, and tells the models. CPU time, not wall
+ * time: on a busy machine 30 ms of wall time may give it a few.
+ */
 async function burst(pid: number, ms: number, thread: Thread, ...models: CpuModel[]): Promise<void> {
   for (const model of models) model.resumed(thread);
+  const start = cpuTimeNs(pid);
   process.kill(pid, 'SIGCONT');
-  await sleep(ms);
+  do await sleep(5);
+  while (cpuTimeNs(pid) - start < ms * 1e6);
   process.kill(pid, 'SIGSTOP');
   await stopped(pid);
   for (const model of models) model.stopped(thread);
