@@ -568,7 +568,15 @@ export class StreamSocket extends Watchable {
   }
 
   private synAckArrives(child: StreamSocket, listener: StreamSocket): void {
-    const closedMeanwhile = this.currentState === 'closed';
+    if (this.currentState === 'closed') {
+      // Closed while connecting, the socket is gone (Linux's tcp_close of a
+      // SYN_SENT socket sends nothing): the SYN-ACK finds no socket, and the
+      // RST the client's host answers with drops the listener's half-open
+      // connection, which accept never sees.
+      const dropped = () => listener.handshakeReset(child);
+      this.ctx.transport.start(this.host, child.host, CONTROL_SEGMENT_WIRE_BYTES, 0, dropped, { lost: dropped });
+      return;
+    }
     const notify = () => {
       this.changed();
       child.changed();
@@ -618,8 +626,7 @@ export class StreamSocket extends Watchable {
     child.peer = this;
     this.currentState = 'connected';
     up.sendControl(() => listener.handshakeDone(child));
-    if (closedMeanwhile) this.abort();
-    else this.changed();
+    this.changed();
   }
 
   private handshakeDone(child: StreamSocket): void {
@@ -630,6 +637,13 @@ export class StreamSocket extends Watchable {
     }
     this.acceptQueue.push(child);
     this.changed();
+  }
+
+  /** A half-open connection the client reset: its place in the queue and its port are free. */
+  private handshakeReset(child: StreamSocket): void {
+    this.handshaking--;
+    this.ports().release(child.id);
+    this.admitWaitingClients();
   }
 
   /** This socket's end of a connection (or handshake) set up at `since`, as its retransmission timer sees it. */

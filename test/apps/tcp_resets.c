@@ -5,7 +5,8 @@
  * listener, giving back a port the kernel picked; a close with unread data, or with SO_LINGER on and a zero
  * time, resets the connection. After a reset
  * getpeername has no peer, the error comes once (before a bad buffer is
- * looked at, and to a receive of nothing too), then EPIPE. Raw syscalls: glibc's wrappers would check some
+ * looked at, and to a receive of nothing too), then EPIPE. A connect closed
+ * before its handshake ended leaves nothing reset for the listener. Raw syscalls: glibc's wrappers would check some
  * arguments before the kernel sees them. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -278,6 +279,38 @@ static void reset_before_confirmation(void) {
   close(listener);
 }
 
+/* A non-blocking connect abandoned at once, closed before its handshake can
+ * have ended (under simterpose its SYN is still on its way; on the loopback
+ * Linux may have ended it within connect): the listener never meets a reset
+ * from it. A later connection that sends one byte marks the end of what the
+ * listener may accept. */
+static void abandoned_connect(void) {
+  struct sockaddr_in address;
+  int listener = loopback_listener(&address);
+  int abandoned = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  CHECK(abandoned >= 0);
+  CHECK(connect(abandoned, (struct sockaddr *)&address, sizeof address) == 0 || errno == EINPROGRESS);
+  close(abandoned);
+  int marker = socket(AF_INET, SOCK_STREAM, 0);
+  CHECK(marker >= 0);
+  CHECK(connect(marker, (struct sockaddr *)&address, sizeof address) == 0);
+  CHECK(send(marker, "m", 1, 0) == 1);
+  int resets = 0;
+  for (;;) {
+    int server = accept(listener, NULL, NULL);
+    CHECK(server >= 0);
+    char byte;
+    long got = recv(server, &byte, 1, 0);
+    int error = errno;
+    close(server);
+    if (got == 1) break;
+    if (got < 0 && error == ECONNRESET) resets++;
+  }
+  printf("connections reset after an abandoned connect: %d\n", resets);
+  close(marker);
+  close(listener);
+}
+
 int main(void) {
   signal(SIGPIPE, SIG_IGN);
   disconnect_established();
@@ -287,6 +320,7 @@ int main(void) {
   reset_gives_back_picked_ports();
   reset_by_lingering_close();
   reset_before_confirmation();
+  abandoned_connect();
   puts("EXIT-SUCCESS");
   return 0;
 }

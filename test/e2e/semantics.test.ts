@@ -110,7 +110,7 @@ const cases: Case[] = [
   },
   {
     behaviour:
-      'connect(AF_UNSPEC) resets an established connection (ECONNRESET on both ends, no peer) and stops a listener, both free to connect or listen again, and gives back a port the kernel picked (bind works again) but not one the program chose, as a received reset does; a close with unread data or SO_LINGER at 0 s resets; after a reset getpeername has no peer and the error comes once, before a bad buffer is looked at',
+      'connect(AF_UNSPEC) resets an established connection (ECONNRESET on both ends, no peer) and stops a listener, both free to connect or listen again, and gives back a port the kernel picked (bind works again) but not one the program chose, as a received reset does; a close with unread data or SO_LINGER at 0 s resets; after a reset getpeername has no peer and the error comes once, before a bad buffer is looked at; a connect closed before its handshake ended leaves the listener nothing reset to accept',
     argv: [appPath('tcp_resets')],
     network: true,
   },

@@ -138,6 +138,26 @@ describe('TCP connection setup', () => {
     expect((server.accept() as StreamSocket).remote!.address).toBe('10.0.0.3');
   });
 
+  it('leaves nothing to accept when the client closes before the SYN-ACK arrives, and frees its place in the queue', () => {
+    const transport = new ManualTransport();
+    const net = new VirtualNetwork(hosts, transport);
+    const server = net.streamSocket('b');
+    server.bind({ address: '0.0.0.0', port: 80 });
+    server.listen(0); // one place: the abandoned handshake holds it until the RST
+    const abandoned = net.streamSocket('a');
+    abandoned.connect({ address: B, port: 80 });
+    const waiting = net.streamSocket('c');
+    waiting.connect({ address: B, port: 80 });
+    transport.completeRound(); // the SYNs: the first takes the place, the second waits
+    abandoned.close();
+    transport.completeRound(); // SYN-ACK to a socket gone; its host answers RST
+    expect(transport.pending).toEqual([{ srcHost: 'a', dstHost: 'b', bytes: CONTROL_SEGMENT_WIRE_BYTES }]);
+    transport.completeAll();
+    expect(waiting.connection()).toBe('connected');
+    expect((server.accept() as StreamSocket).remote!.address).toBe('10.0.0.3');
+    expect(code(server.accept())).toBe('EAGAIN');
+  });
+
   it('connects over loopback on the same host, from 127.0.0.1', () => {
     const { transport, net, server } = setup();
     const client = net.streamSocket('b');
