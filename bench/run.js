@@ -11,6 +11,7 @@ const SECTIONS = {
   time: new URL('./time.js', import.meta.url),
   network: new URL('./network.js', import.meta.url),
   scale: new URL('./scale.js', import.meta.url),
+  startup: new URL('./startup.js', import.meta.url),
 };
 
 function formatValue(value) {
