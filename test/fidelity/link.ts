@@ -18,7 +18,10 @@ const SIDES: readonly Side[] = ['server', 'client', 'client2'];
 /** Addresses on the link; the MACs are fixed so that every namespace knows its neighbours from the start (no ARP round trip in a measurement). */
 export const ADDRESSES: Record<Side, string> = { server: '10.77.0.2', client: '10.77.0.1', client2: '10.77.0.3' };
 const MACS: Record<Side, string> = { server: '02:00:0a:4d:00:02', client: '02:00:0a:4d:00:01', client2: '02:00:0a:4d:00:03' };
+/** TAP devices are named fid<pid><side letter> (at most 15 characters). */
 const NAME_PREFIX = 'fid';
+/** Namespaces are named fidelity-<pid>-<side>. */
+const NAMESPACE_PREFIX = 'fidelity-';
 /**
  * Frames a TAP device holds for the relay to read. The kernel's default
  * (500) is what a busy relay overflowed on the 1 Gbit/s link: a TAP device
@@ -81,7 +84,7 @@ export class Link {
   ) {}
 
   static namespace(side: Side): string {
-    return `${NAME_PREFIX}${process.pid}-${side}`;
+    return `${NAMESPACE_PREFIX}${process.pid}-${side}`;
   }
 
   /** Sets the namespaces up and starts the relay between them. */
@@ -219,13 +222,32 @@ function allowCubic(): void {
   writeFileSync(ALLOWED_CONGESTION_CONTROL, [...allowed, 'cubic'].join(' '));
 }
 
+/**
+ * Namespaces a killed suite run left behind: those whose run's relay is
+ * gone, as its TAP device went with it, and whose run's pid is gone too.
+ * The pid alone does not tell: a run in another pid namespace (a CI
+ * container, `unshare -p`) has a pid this one cannot see, and deleting its
+ * namespaces would end its measurements.
+ */
 function removeStaleNamespaces(): void {
   const listing = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
   for (const line of listing.split('\n')) {
-    const match = new RegExp(`^(${NAME_PREFIX}(\\d+)-\\S+)`).exec(line);
-    if (match === null || Number(match[2]) === process.pid || processExists(Number(match[2]))) continue;
-    killProcessesIn(match[1]!);
-    ip('netns', 'del', match[1]!);
+    const match = new RegExp(`^(${NAMESPACE_PREFIX}(\\d+)-\\S+)`).exec(line);
+    if (match === null) continue;
+    const [, namespace, pid] = match as unknown as [string, string, string];
+    if (Number(pid) === process.pid || processExists(Number(pid)) || holdsTap(namespace, `${NAME_PREFIX}${pid}`)) continue;
+    killProcessesIn(namespace);
+    ip('netns', 'del', namespace);
+  }
+}
+
+/** Whether a namespace holds a network device whose name begins with `prefix` (a live relay's TAP device). */
+function holdsTap(namespace: string, prefix: string): boolean {
+  try {
+    const links = execFileSync('ip', ['-n', namespace, '-o', 'link', 'show'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    return links.split('\n').some((link) => new RegExp(`^\\d+: ${prefix}[a-z]\\b`).test(link));
+  } catch {
+    return false; // gone meanwhile
   }
 }
 
