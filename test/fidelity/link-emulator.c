@@ -13,7 +13,11 @@
  *   - a frame leaves the far end L after its last bit went onto the wire.
  * Releases are timed on CLOCK_MONOTONIC: the relay sleeps until ~300 us
  * before the next release and busy-waits the rest, so that scheduler wake-up
- * delays do not add to L. It runs at nice -10, ahead of ordinary work.
+ * delays do not add to L. It runs under SCHED_FIFO, so that the machine's
+ * other work never delays its wake-ups (a busy machine's ordinary processes
+ * kept a nice -10 relay from the CPU for up to tens of ms, which added to L
+ * and made the sender's TAP device drop frames); where real-time scheduling
+ * is refused, at nice -10.
  *
  * Usage: link-emulator LATENCY_US RATE_BYTES_PER_S RIGHT_TAP LEFT_TAP [LEFT_TAP...]
  * Creates the TAP devices in the current network namespace, prints "ready"
@@ -28,6 +32,7 @@
 #include <linux/if.h>
 #include <linux/if_tun.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -47,6 +52,7 @@
 #define QUEUE_SLACK_FRAMES 100
 #define SPIN_NS 300000LL
 #define RELAY_NICE -10
+#define RELAY_RT_PRIORITY 10 /* above every ordinary process; the kernel's own threads run at 50 */
 #define LATE_NS 100000LL
 
 struct frame {
@@ -217,7 +223,12 @@ int main(int argc, char **argv) {
   prctl(PR_SET_PDEATHSIG, SIGTERM);
   /* Ahead of ordinary processes for the CPU: a relay kept waiting by other
    * work reads frames late and releases them late, and the link slows down. */
-  setpriority(PRIO_PROCESS, 0, RELAY_NICE);
+  struct sched_param realtime = {.sched_priority = RELAY_RT_PRIORITY};
+  const char *scheduling = "SCHED_FIFO";
+  if (sched_setscheduler(0, SCHED_FIFO, &realtime) < 0) {
+    setpriority(PRIO_PROCESS, 0, RELAY_NICE);
+    scheduling = "nice -10 (SCHED_FIFO refused)";
+  }
   /* Wake from ppoll when asked, not up to 50 us later (the default slack). */
   prctl(PR_SET_TIMERSLACK, 1UL);
   signal(SIGTERM, on_signal);
@@ -253,6 +264,7 @@ int main(int argc, char **argv) {
     }
     /* Otherwise the next release is near: loop at once, reading frames as they come. */
   }
+  fprintf(stderr, "link-emulator: scheduled %s\n", scheduling);
   const struct direction *directions[] = {&to_right, &to_left};
   for (int d = 0; d < 2; d++) {
     const struct direction *dir = directions[d];

@@ -29,6 +29,9 @@ export async function measureReal(
   onValue: (row: RowName, value: number) => void = () => {},
 ): Promise<Map<RowName, number[]>> {
   const values = new Map<RowName, number[]>();
+  for (const workload of workloads) {
+    if (workload.warmUp !== undefined) await link.run('client2', workload.warmUp(ADDRESSES.server));
+  }
   for (let round = 0; round < rounds; round++) {
     for (const workload of workloads) {
       const startAt = ((Date.now() + CLIENTS_START_AFTER_MS) / 1000).toFixed(6);

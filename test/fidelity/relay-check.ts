@@ -22,6 +22,15 @@ const MAX_BURST = 400;
 export interface RelayCheck {
   pingRttMs: number;
   expectedRttMs: number;
+  /**
+   * The link's one-way latency as measured: half the ping's round trip (L
+   * and the relay's own time, its wake-ups and copies), never under L (ping
+   * rounds its times to three digits). simterpose's platform gets this
+   * latency, so that both sides run on the same link: the relay's ~75 us
+   * each way is 7.5% of the 1 ms link's L, and the latency-bound rows
+   * (connect) counted it on the real side only.
+   */
+  linkLatencyMs: number;
   rateBytesPerSecond: number;
   expectedBytesPerSecond: number;
 }
@@ -35,12 +44,19 @@ export async function checkRelay(link: Link): Promise<RelayCheck> {
   if (rtts.length < PINGS) throw new Error(`ping got ${rtts.length} of ${PINGS} answers:\n${ping.stdout}`);
   const rates: number[] = [];
   for (let burst = 0; burst < BURSTS; burst++) rates.push(await burstRate(link, burstSize(profile)));
+  const pingRttMs = median(rtts);
   return {
-    pingRttMs: median(rtts),
+    pingRttMs,
     expectedRttMs: profile.latencySeconds * 2 * 1000,
+    linkLatencyMs: measuredLatencyMs(profile, pingRttMs),
     rateBytesPerSecond: median(rates),
     expectedBytesPerSecond: profile.bytesPerSecond,
   };
+}
+
+/** The link's one-way latency from a ping's round trip: half of it, never under L (see RelayCheck.linkLatencyMs). */
+export function measuredLatencyMs(profile: Profile, pingRttMs: number): number {
+  return Math.max(profile.latencySeconds * 1000, pingRttMs / 2);
 }
 
 function burstSize(profile: Profile): number {

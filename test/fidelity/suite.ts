@@ -1,6 +1,7 @@
 // One profile of the suite from start to end: the relay's self-check, the
 // real kernel's rounds, then simterpose's runs (after the relay stopped, so
-// that it takes no CPU from them), and the verdicts.
+// that it takes no CPU from them) on a platform whose link has the latency
+// the relay's ping measured, and the verdicts.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,7 +49,9 @@ export async function runProfile(profile: Profile, rows: readonly RowName[], rou
     let relayCounts: string;
     try {
       check = await checkRelay(link);
-      log(`${profile.name}: relay ping ${check.pingRttMs.toFixed(3)} ms, burst ${(check.rateBytesPerSecond / 1e6).toFixed(3)} MB/s`);
+      log(
+        `${profile.name}: relay ping ${check.pingRttMs.toFixed(3)} ms, burst ${(check.rateBytesPerSecond / 1e6).toFixed(3)} MB/s; simterpose's link latency ${check.linkLatencyMs.toFixed(3)} ms`,
+      );
       await startRealServers(link, new Set(workloads.map((workload) => workload.server)), workDir);
       real = await measureReal(link, workloads, rounds, (row, value) => log(`${profile.name}: real ${row} ${value.toPrecision(4)}`));
     } finally {
@@ -56,7 +59,7 @@ export async function runProfile(profile: Profile, rows: readonly RowName[], rou
     }
     for (const line of relayCounts.split('\n')) log(`${profile.name}: ${line}`);
     const relay = judgeRelay(profile, check, lateFrames(relayCounts));
-    const simulated = await measureSimulated(profile, workloads, workDir, workDir, (row, value) =>
+    const simulated = await measureSimulated(profile, check.linkLatencyMs / 1000, workloads, workDir, workDir, (row, value) =>
       log(`${profile.name}: simterpose ${row} ${value.toPrecision(4)}`),
     );
     const results = rows

@@ -88,6 +88,7 @@ export function relayLine(relay: RelayResult): string {
   return (
     `relay ${relay.profile}: ping RTT ${number(relay.pingRttMs)} ms against 2L ${number(relay.expectedRttMs)} ms (${percent(relay.pingError, true)}), ` +
     `burst rate ${number(relay.rateBytesPerSecond / 1e6)} MB/s against B ${number(relay.expectedBytesPerSecond / 1e6)} MB/s (${percent(relay.rateError, true)}): ${relay.verdict}; ` +
+    `simterpose's link latency ${number(relay.linkLatencyMs)} ms (ping RTT / 2); ` +
     `frames released over 100 us late: ${percent(relay.lateFrames / Math.max(relay.relayedFrames, 1))} of ${relay.relayedFrames}`
   );
 }

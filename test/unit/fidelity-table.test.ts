@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { AWAITING_TCP_MODEL, PROFILES } from '../fidelity/config.js';
+import { measuredLatencyMs } from '../fidelity/relay-check.js';
 import { median, spread } from '../fidelity/stats.js';
-import { failures, formatCsv, judgeRelay, judgeRow } from '../fidelity/table.js';
+import { failures, formatCsv, judgeRelay, judgeRow, relayLine } from '../fidelity/table.js';
 
 const profile = PROFILES.find((candidate) => candidate.name === '10ms-10MBps')!;
 
@@ -22,23 +23,34 @@ describe('the fidelity table', () => {
   });
 
   test('rows awaiting the TCP model are judged and printed but fail nothing; checked rows and relays out of bounds do', () => {
-    expect(AWAITING_TCP_MODEL).toContain('10ms-10MBps/curl');
-    const awaiting = judgeRow(profile, 'curl', 'ms', [45, 45, 45], 30);
+    expect(AWAITING_TCP_MODEL).toContain('10ms-10MBps/two-flows-first');
+    const awaiting = judgeRow(profile, 'two-flows-first', 's', [1.8, 1.8, 1.8], 2.2);
     expect([awaiting.verdict, awaiting.checked]).toEqual(['out', false]);
     const checkedOut = judgeRow(profile, 'iperf3', 'Mbit/s', [75, 75, 75], 50);
     const relay = judgeRelay(
       profile,
-      { pingRttMs: 20.1, expectedRttMs: 20, rateBytesPerSecond: 9.99e6, expectedBytesPerSecond: 10e6 },
+      { pingRttMs: 20.1, expectedRttMs: 20, linkLatencyMs: 10.05, rateBytesPerSecond: 9.99e6, expectedBytesPerSecond: 10e6 },
       { late: 0, relayed: 10 },
     );
     expect(relay.verdict).toBe('in');
     expect(failures([awaiting, checkedOut], [relay])).toEqual(['10ms-10MBps iperf3']);
     const slowRelay = judgeRelay(
       profile,
-      { pingRttMs: 20.1, expectedRttMs: 20, rateBytesPerSecond: 8e6, expectedBytesPerSecond: 10e6 },
+      { pingRttMs: 20.1, expectedRttMs: 20, linkLatencyMs: 10.05, rateBytesPerSecond: 8e6, expectedBytesPerSecond: 10e6 },
       { late: 0, relayed: 10 },
     );
     expect(failures([awaiting], [slowRelay])).toEqual(['relay 10ms-10MBps']);
     expect(formatCsv([checkedOut], [relay]).split('\n')[3]).toBe('10ms-10MBps,iperf3,Mbit/s,75,0,50,0.6666666666666666,0.1,out,true,75 75 75');
+  });
+
+  test("simterpose's link has the latency the relay's ping measured, never under L, and the table says so", () => {
+    expect(measuredLatencyMs(profile, 20.3)).toBeCloseTo(10.15);
+    expect(measuredLatencyMs(profile, 19.9)).toBe(10);
+    const relay = judgeRelay(
+      profile,
+      { pingRttMs: 20.3, expectedRttMs: 20, linkLatencyMs: 10.15, rateBytesPerSecond: 10e6, expectedBytesPerSecond: 10e6 },
+      { late: 0, relayed: 10 },
+    );
+    expect(relayLine(relay)).toContain("simterpose's link latency 10.15 ms (ping RTT / 2)");
   });
 });
