@@ -3,7 +3,8 @@
  * moves less than the pipe holds, or than it has room for, leaves the rest;
  * an empty pipe or socket is waited for, or EAGAIN when non-blocking; a
  * full pipe is waited for; EOF, EPIPE, and the errno Linux gives each
- * mistake, in its order; tee and sendfile with a socket. Prints one line per
+ * mistake, in its order; tee and sendfile with a socket; a socket spliced
+ * into stdout when that is a pipe. Prints one line per
  * step, compared line for line with the real kernel. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -15,6 +16,7 @@
 #include <sys/ioctl.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "net_listen.h"
@@ -198,6 +200,15 @@ int main(void) {
   nap(10);
   printf("%s\n", outcome(sendfile(p[1], client, NULL, 1000)));
   printf("  piped as sent: %d\n", received_match(p[0], 0, 300));
+
+  /* Into stdout when it is a pipe (as the tests run it): the line comes out where the others do. */
+  struct stat standard_output;
+  CHECK(fstat(STDOUT_FILENO, &standard_output) == 0);
+  CHECK(write(server, "spliced to stdout\n", 18) == 18);
+  nap(10);
+  fflush(stdout);
+  if (S_ISFIFO(standard_output.st_mode)) CHECK(splice(client, NULL, STDOUT_FILENO, NULL, 100, 0) == 18);
+  else CHECK(read(client, (char[18]){0}, 18) == 18 && printf("spliced to stdout\n") > 0);
 
   printf("-- ends\n");
   CHECK(shutdown(server, SHUT_WR) == 0);

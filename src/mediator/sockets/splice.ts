@@ -172,5 +172,7 @@ function spliceFromSocket(ctx: SyscallContext, source: OpenFile<SocketFile>, pip
   // The pipe filled meanwhile (another writer's bytes took its room): wait for room again.
   if (written === 0 && bytes.length > 0) return nonblocking ? fail(Errno.EAGAIN) : waitFor(ctx, pipeFd, POLLOUT);
   carrier.receive(written, false);
+  // Simterpose's own output pipe (the tracee's stdout or stderr): what reached it is the process's output as of now, as after kernel splices (handlers/io.ts).
+  ctx.services.outputs.get(`${pipe.dev}:${pipe.ino}`)?.drain(ctx.process);
   return done(written);
 }
