@@ -1,5 +1,6 @@
 /* splice between pipes and a TCP socket: a file's bytes through a pipe into
- * the socket and from the socket through a pipe into a file; a splice that
+ * the socket (1 MiB in one blocking call while a thread reads) and from the
+ * socket through a pipe into a file; a splice that
  * moves less than the pipe holds, or than it has room for, leaves the rest;
  * an empty pipe or socket is waited for, or EAGAIN when non-blocking; a
  * full pipe is waited for; EOF, EPIPE, and the errno Linux gives each
@@ -125,6 +126,20 @@ int main(void) {
   printf("empty pipe, a writer 50 ms later: %s\n", outcome(splice(p[0], NULL, client, NULL, 100000, 0)));
   CHECK(pthread_join(thread, NULL) == 0);
   printf("  received as sent: %d\n", received_match(server, 0, 500));
+
+  /* More than the socket takes at once, from a pipe of 1 MiB, while a thread reads: the call blocks until all went. */
+  int big[2];
+  CHECK(pipe(big) == 0);
+  CHECK(fcntl(big[1], F_SETPIPE_SZ, 1 << 20) == 1 << 20);
+  /* In whole pages: a write that ends inside a page leaves the rest of it unused by the next, and 1 MiB would not fit. */
+  for (long at = 0; at < 1 << 20; at += 32768) write_pattern(big[1], at, 32768);
+  struct late_reader big_reader = {.fd = server, .count = 1 << 20, .same = 0};
+  thread = start(read_late, &big_reader);
+  printf("1 MiB pipe into a blocking socket, a reader 50 ms later: %s\n", outcome(splice(big[0], NULL, client, NULL, 1 << 21, 0)));
+  CHECK(pthread_join(thread, NULL) == 0);
+  printf("  received as sent: %d, left in the pipe: %d\n", big_reader.same, pending(big[0]));
+  close(big[0]);
+  close(big[1]);
 
   /* A non-blocking socket takes what fits; the pipe keeps the rest. */
   CHECK(fcntl(client, F_SETFL, O_NONBLOCK) == 0);

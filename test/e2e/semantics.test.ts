@@ -77,7 +77,7 @@ const cases: Case[] = [
   },
   {
     behaviour:
-      "splice moves a file's bytes through a pipe into a TCP socket and back through a pipe into a file, no more than asked, than the pipe holds or has room for, leaving the rest; an empty pipe, an empty socket and a full pipe are waited for, or EAGAIN when non-blocking; EOF, EPIPE, and Linux's errno for each mistake, tee and sendfile with a socket included",
+      "splice moves a file's bytes through a pipe into a TCP socket (a blocking 1 MiB one returning once all went) and back through a pipe into a file, no more than asked, than the pipe holds or has room for, leaving the rest; an empty pipe, an empty socket and a full pipe are waited for, or EAGAIN when non-blocking; EOF, EPIPE, and Linux's errno for each mistake, tee and sendfile with a socket included",
     argv: [appPath('splice_socket')],
     network: true,
   },
