@@ -77,10 +77,12 @@ export interface FdInfo {
  */
 export declare function fileSource(pid: number, fd: number): FileSource | null
 
-/** What sendfile needs to know of its input before reading it. */
+/** What sendfile and splice need to know of a descriptor before moving its bytes. */
 export interface FileSource {
   /** Opened for reading (not O_WRONLY). */
   readable: boolean
+  /** Opened for writing (not O_RDONLY): splice checks both ends' modes. */
+  writable: boolean
   /** A regular file: its bytes can be read at any offset, as a page cache's are. */
   regular: boolean
   size: number
@@ -237,6 +239,12 @@ export declare function readFileAt(pid: number, fd: number, position: number, ta
  * would cost a V8 handle made and freed at every copy.
  */
 export declare function readMemoryInto(pid: number, addr: number, target: Buffer): void
+
+/**
+ * Takes up to `target`'s length of bytes from a tracee's pipe, asked for
+ * no more than it holds; how many came.
+ */
+export declare function readPipe(pid: number, fd: number, target: Buffer): number
 
 export interface ReceivedBytes {
   data: Buffer
@@ -457,3 +465,6 @@ export declare function waitStop(tid: number, out: Float64Array, nohang: boolean
  * bytes before it written.
  */
 export declare function writeMemory(pid: number, addr: number, data: Buffer): void
+
+/** Puts what fits of `data` into a tracee's pipe without waiting; how many bytes went. */
+export declare function writePipe(pid: number, fd: number, data: Buffer): number

@@ -773,7 +773,7 @@ if (
   }
 }
 
-const { addressRandomizationDisabled, allowedCpus, answerNotification, bindHeldSocket, calibrationInstructionsPerIteration, closeCounter, closeHeld, closeListener, connectHeldSocket, continueNotification, countCalibrationInstructions, discardHeldInput, disconnectHeldSocket, fileSource, forgetProcess, forgetThread, getSignalInfo, holdFileLock, holdSocket, inspectFd, instructionCounterAvailable, interrupt, listenHeldSocket, makePipe, measureInstructionRate, measureStopCost, messageQueue, notificationsAvailable, openInstructionCounter, pinThisThread, posixMessageQueue, queueSignal, readCounter, readCStringInto, readDirectory, readFileAt, readMemoryInto, receiveHeld, restartSyscall, resume, semaphoreSet, sendHeld, sendHeldTo, setFdNonblocking, setFileOffset, setPreemptQuantum, setReturnValue, setSignalInfo, setSyscall, setTimerTicks, signalProcess, signalThread, skipSyscall, skipSyscallAndResume, spawn, stackPointer, StopKind, takeListener, threadCpuTimeNs, waitForTraceeInput, waitHeldAcceptable, waitStop, writeMemory } = nativeBinding
+const { addressRandomizationDisabled, allowedCpus, answerNotification, bindHeldSocket, calibrationInstructionsPerIteration, closeCounter, closeHeld, closeListener, connectHeldSocket, continueNotification, countCalibrationInstructions, discardHeldInput, disconnectHeldSocket, fileSource, forgetProcess, forgetThread, getSignalInfo, holdFileLock, holdSocket, inspectFd, instructionCounterAvailable, interrupt, listenHeldSocket, makePipe, measureInstructionRate, measureStopCost, messageQueue, notificationsAvailable, openInstructionCounter, pinThisThread, posixMessageQueue, queueSignal, readCounter, readCStringInto, readDirectory, readFileAt, readMemoryInto, readPipe, receiveHeld, restartSyscall, resume, semaphoreSet, sendHeld, sendHeldTo, setFdNonblocking, setFileOffset, setPreemptQuantum, setReturnValue, setSignalInfo, setSyscall, setTimerTicks, signalProcess, signalThread, skipSyscall, skipSyscallAndResume, spawn, stackPointer, StopKind, takeListener, threadCpuTimeNs, waitForTraceeInput, waitHeldAcceptable, waitStop, writeMemory, writePipe } = nativeBinding
 export { addressRandomizationDisabled }
 export { allowedCpus }
 export { answerNotification }
@@ -811,6 +811,7 @@ export { readCStringInto }
 export { readDirectory }
 export { readFileAt }
 export { readMemoryInto }
+export { readPipe }
 export { receiveHeld }
 export { restartSyscall }
 export { resume }
@@ -837,4 +838,5 @@ export { waitForTraceeInput }
 export { waitHeldAcceptable }
 export { waitStop }
 export { writeMemory }
+export { writePipe }
 export const __napiBindingTarget = __napiLoadedBindingTarget

@@ -44,4 +44,13 @@ describe("output through simterpose's own pipes", () => {
     expect(native.stdout.split('\n').at(-2)).toBe('EXIT-SUCCESS');
     expect(readFileSync(join(dir, 'alice', 'output_transfers.1000.stdout'), 'utf8')).toBe(native.stdout);
   });
+
+  it('keeps what splice moves from a virtual socket into a pipe given as stdout (--output-dir), in order, as natively', async () => {
+    const native = await runNative(['sh', '-c', `${appPath('splice_socket')} | cat`]);
+    const dir = mkdtempSync(join(tmpdir(), 'simterpose-splice-socket-'));
+    const simulated = await runSimterpose([appPath('splice_socket')], { runOptions: ['--cpu-model', 'none', '--output-dir', dir] });
+    expect(simulated.stderr).toBe('');
+    expect(native.stdout).toContain('spliced to stdout\n');
+    expect(readFileSync(join(dir, 'alice', 'splice_socket.1000.stdout'), 'utf8')).toBe(native.stdout);
+  });
 });

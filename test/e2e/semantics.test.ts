@@ -82,6 +82,12 @@ const cases: Case[] = [
     network: true,
   },
   {
+    behaviour:
+      "splice moves a file's bytes through a pipe into a TCP socket (a blocking 1 MiB one returning once all went) and back through a pipe into a file, no more than asked, than the pipe holds or has room for, leaving the rest; an empty pipe, an empty socket and a full pipe are waited for, or EAGAIN when non-blocking; EOF, EPIPE, and Linux's errno for each mistake, tee and sendfile with a socket included",
+    argv: [appPath('splice_socket')],
+    network: true,
+  },
+  {
     behaviour: "another process's descriptor reopens through /proc/PID/fd/N, for a file unlinked since and for a memfd, and both processes see the same bytes",
     argv: [appPath('proc_fd_reopen')],
     network: false,

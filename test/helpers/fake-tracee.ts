@@ -184,7 +184,7 @@ export class FakeKernelFds implements KernelFds {
   fileSource(process: Process, fd: number): FileSource | null {
     const file = this.files.get(`${process.pid}:${fd}`);
     if (file === undefined) return null;
-    return { readable: file.readable, regular: true, size: file.bytes.length, position: file.position };
+    return { readable: file.readable, writable: true, regular: true, size: file.bytes.length, position: file.position };
   }
 
   readFileAt(process: Process, fd: number, position: number, target: Buffer): number {
@@ -193,6 +193,15 @@ export class FakeKernelFds implements KernelFds {
 
   setFileOffset(process: Process, fd: number, position: number): void {
     this.fileAt(process, fd).position = position;
+  }
+
+  /** No descriptor here is a pipe: splice's bytes between a pipe and a socket are tested on real tracees. */
+  readPipe(): number {
+    throw new Error('no pipes in the fake tracee');
+  }
+
+  writePipe(): number {
+    throw new Error('no pipes in the fake tracee');
   }
 
   private fileAt(process: Process, fd: number): FakeFile {

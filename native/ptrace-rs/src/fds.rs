@@ -251,11 +251,13 @@ pub fn set_nonblocking(pid: i32, fd: i32, nonblocking: bool) -> Result<bool> {
   Ok(flags & libc::O_NONBLOCK != 0)
 }
 
-/// What sendfile needs to know of its input before reading it.
+/// What sendfile and splice need to know of a descriptor before moving its bytes.
 #[napi(object)]
 pub struct FileSource {
   /// Opened for reading (not O_WRONLY).
   pub readable: bool,
+  /// Opened for writing (not O_RDONLY): splice checks both ends' modes.
+  pub writable: bool,
   /// A regular file: its bytes can be read at any offset, as a page cache's are.
   pub regular: bool,
   pub size: f64,
@@ -273,6 +275,7 @@ pub fn file_source(pid: i32, fd: i32) -> Result<Option<FileSource>> {
   let position = unsafe { libc::lseek(raw, 0, libc::SEEK_CUR) };
   Ok(Some(FileSource {
     readable: flags >= 0 && flags & libc::O_ACCMODE != libc::O_WRONLY,
+    writable: flags >= 0 && flags & libc::O_ACCMODE != libc::O_RDONLY,
     regular: stat.st_mode & libc::S_IFMT == libc::S_IFREG,
     size: stat.st_size as f64,
     position: if position < 0 { -1.0 } else { position as f64 },
@@ -329,4 +332,63 @@ pub fn read_directory(pid: i32, fd: i32, max: u32) -> Result<Vec<u8>> {
   }
   entries.truncate(n as usize);
   Ok(entries)
+}
+
+/// Takes up to `target.len()` bytes from the tracee's pipe `fd` (a read on
+/// our duplicate, as the tracee's own read would take them); how many came.
+/// The caller asks for no more than the pipe holds, so this never waits.
+pub fn read_pipe(pid: i32, fd: i32, target: &mut [u8]) -> Result<usize> {
+  let Some(copy) = duplicate(pid, fd)? else {
+    return Err(errno_error(&format!("pidfd_getfd({pid}, {fd})"), libc::EBADF));
+  };
+  let mut filled = 0;
+  while filled < target.len() {
+    let rest = &mut target[filled..];
+    let n = unsafe { libc::read(copy.as_raw_fd(), rest.as_mut_ptr().cast(), rest.len()) };
+    if n < 0 {
+      match last_errno() {
+        libc::EINTR => continue,
+        libc::EAGAIN => break,
+        errno => return Err(errno_error(&format!("read(fd {fd} of {pid})"), errno)),
+      }
+    }
+    if n == 0 {
+      break;
+    }
+    filled += n as usize;
+  }
+  Ok(filled)
+}
+
+/// Puts what fits of `data` into the tracee's pipe `fd` without waiting (its
+/// open file is non-blocking for the write only); how many bytes went.
+pub fn write_pipe(pid: i32, fd: i32, data: &[u8]) -> Result<usize> {
+  let Some(copy) = duplicate(pid, fd)? else {
+    return Err(errno_error(&format!("pidfd_getfd({pid}, {fd})"), libc::EBADF));
+  };
+  let raw = copy.as_raw_fd();
+  let flags = unsafe { libc::fcntl(raw, libc::F_GETFL) };
+  if flags < 0 || unsafe { libc::fcntl(raw, libc::F_SETFL, flags | libc::O_NONBLOCK) } < 0 {
+    return Err(errno_error(&format!("fcntl(fd {fd} of {pid})"), last_errno()));
+  }
+  let mut written = 0;
+  let mut failure = None;
+  while written < data.len() {
+    let rest = &data[written..];
+    let n = unsafe { libc::write(raw, rest.as_ptr().cast(), rest.len()) };
+    if n < 0 {
+      match last_errno() {
+        libc::EINTR => continue,
+        libc::EAGAIN => {}
+        errno => failure = Some(errno),
+      }
+      break;
+    }
+    written += n as usize;
+  }
+  unsafe { libc::fcntl(raw, libc::F_SETFL, flags) };
+  match failure {
+    Some(errno) => Err(errno_error(&format!("write(fd {fd} of {pid})"), errno)),
+    None => Ok(written),
+  }
 }

@@ -265,6 +265,19 @@ pub fn read_file_at(pid: i32, fd: i32, position: f64, mut target: BufferSlice) -
   fds::read_file_at(pid, fd, position, &mut target).map(|n| n as u32)
 }
 
+/// Takes up to `target`'s length of bytes from a tracee's pipe, asked for
+/// no more than it holds; how many came.
+#[napi]
+pub fn read_pipe(pid: i32, fd: i32, mut target: BufferSlice) -> Result<u32> {
+  fds::read_pipe(pid, fd, &mut target).map(|n| n as u32)
+}
+
+/// Puts what fits of `data` into a tracee's pipe without waiting; how many bytes went.
+#[napi]
+pub fn write_pipe(pid: i32, fd: i32, data: BufferSlice) -> Result<u32> {
+  fds::write_pipe(pid, fd, &data).map(|n| n as u32)
+}
+
 /// The directory entries (struct linux_dirent64, up to `max` bytes) that
 /// getdents64 on a tracee's descriptor gives now; its position moves past them.
 #[napi]

@@ -33,12 +33,16 @@ export interface KernelFds {
    * so only this tells one timerfd from another.
    */
   timerfdTag(process: Process, fd: number): number | undefined;
-  /** How sendfile sees `fd` as its input (readable, a regular file, size, offset); null when there is no such descriptor. */
+  /** How sendfile and splice see `fd` (its access mode, a regular file, size, offset); null when there is no such descriptor. */
   fileSource(process: Process, fd: number): FileSource | null;
   /** Fills `target` from the file behind `fd` at `position`, its offset unmoved; how many bytes there were before its end. */
   readFileAt(process: Process, fd: number, position: number, target: Buffer): number;
   /** Moves the offset of the open file behind `fd` (shared with its duplicates). */
   setFileOffset(process: Process, fd: number, position: number): void;
+  /** Takes bytes from the pipe behind `fd` into `target`, asked for no more than it holds; how many came. */
+  readPipe(process: Process, fd: number, target: Buffer): number;
+  /** Puts what fits of `data` into the pipe behind `fd` without waiting; how many bytes went. */
+  writePipe(process: Process, fd: number, data: Buffer): number;
   /**
    * The entries getdents64 on `fd` gives now (up to `max` bytes of struct
    * linux_dirent64), its position moved past them; or the errno it fails with.
@@ -68,6 +72,8 @@ export const kernelFds: KernelFds = {
   fileSource: (process, fd) => ptrace.fileSource(process.liveTid, fd),
   readFileAt: (process, fd, position, target) => ptrace.readFileAt(process.liveTid, fd, position, target),
   setFileOffset: (process, fd, position) => ptrace.setFileOffset(process.liveTid, fd, position),
+  readPipe: (process, fd, target) => ptrace.readPipe(process.liveTid, fd, target),
+  writePipe: (process, fd, data) => ptrace.writePipe(process.liveTid, fd, data),
   readDirectory(process, fd, max) {
     try {
       return ptrace.readDirectory(process.liveTid, fd, max);

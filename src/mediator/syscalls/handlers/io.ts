@@ -5,6 +5,7 @@ import { syscallNumbers } from '../../abi/syscall-numbers.js';
 import { TraceeFault, asInt } from '../../abi/tracee-memory.js';
 import { receivePayload, sendPayload, socketFileAt } from '../../sockets/payloads.js';
 import { sendFileToSocket } from '../../sockets/sendfile.js';
+import { sendfileFromSocket, spliceWithSocket, teeWithSocket } from '../../sockets/splice.js';
 import { canBlock, readyEvents } from '../../tracees/kernel-fds.js';
 import type { FdInfo } from '../../native.js';
 import type { FamilyTable, OutputPipe, SyscallContext } from '../context.js';
@@ -21,7 +22,7 @@ import { isRandomDevice, randomBytesInto } from '../random-bytes.js';
  * is ready.
  */
 
-const [READV, WRITEV, SENDFILE] = syscallNumbers('readv', 'writev', 'sendfile');
+const [READV, WRITEV, SENDFILE, SPLICE, TEE] = syscallNumbers('readv', 'writev', 'sendfile', 'splice', 'tee');
 
 /** The call's buffers as the kernel takes them: one for read and write, an iovec array for readv and writev. */
 function buffers(ctx: SyscallContext, vectored: number): Iovec[] | { errno: number } {
@@ -84,8 +85,9 @@ function outputPipe(ctx: SyscallContext, info: FdInfo | null | undefined): Outpu
 
 /**
  * splice, tee, sendfile, copy_file_range: both ends must be ready, and the
- * output end is written as write() is. sendfile into a virtual socket sends
- * the file's bytes (see sendFileToSocket).
+ * output end is written as write() is. With a virtual socket at one end,
+ * sendfile, splice and tee are answered in sockets/sendfile.ts and
+ * sockets/splice.ts; copy_file_range takes regular files only.
  */
 const transferring =
   (input: number, output: number) =>
@@ -94,9 +96,13 @@ const transferring =
     const source = asInt(ctx.args[input]!);
     const sink = asInt(ctx.args[output]!);
     const sinkSocket = socketFileAt(ctx, sink);
+    const sourceSocket = socketFileAt(ctx, source);
     const virtualSource = ctx.process.fds.get(source) !== undefined;
+    if (ctx.sysno === SENDFILE && sourceSocket !== undefined) return sendfileFromSocket(ctx, sink, sourceSocket, ctx.args[2]!, ctx.args[3]!);
     if (ctx.sysno === SENDFILE && sinkSocket !== undefined && !virtualSource) return sendFileToSocket(ctx, sinkSocket, source, ctx.args[2]!, ctx.args[3]!);
-    // The other calls have no kernel pages of a virtual socket to splice: programs fall back to read and write.
+    if (ctx.sysno === SPLICE && (sourceSocket !== undefined || sinkSocket !== undefined)) return spliceWithSocket(ctx);
+    if (ctx.sysno === TEE && (sourceSocket !== undefined || sinkSocket !== undefined)) return teeWithSocket(ctx);
+    // Other virtual objects have no kernel pages to splice: programs fall back to read and write.
     if (virtualSource || ctx.process.fds.get(sink) !== undefined) return fail(Errno.EINVAL);
     const sourceInfo = kernelFds.inspect(ctx.process, source);
     if (canBlock(sourceInfo) && readyEvents(sourceInfo, POLLIN) === 0) return waitFor(ctx, source, POLLIN);
@@ -124,8 +130,18 @@ export const ioSyscalls: FamilyTable = {
   writev: { blocks: true, level: 'mediated', handler: write, note: NOTE },
   pread64: { level: 'native', note: 'files only: never blocks' },
   pwrite64: { level: 'native', note: 'files only: never blocks' },
-  splice: { blocks: true, level: 'mediated', handler: transferring(0, 2), note: NOTE },
-  tee: { blocks: true, level: 'mediated', handler: transferring(0, 1), note: NOTE },
-  sendfile: { blocks: true, level: 'mediated', handler: transferring(1, 0), note: `${NOTE}; into a virtual socket, a regular file's bytes are sent` },
+  splice: {
+    blocks: true,
+    level: 'mediated',
+    handler: transferring(0, 2),
+    note: `${NOTE}; between a pipe and a virtual socket, the bytes are sent or received as send and recv would`,
+  },
+  tee: { blocks: true, level: 'mediated', handler: transferring(0, 1), note: `${NOTE}; with a virtual socket, EINVAL as on Linux (tee takes pipes only)` },
+  sendfile: {
+    blocks: true,
+    level: 'mediated',
+    handler: transferring(1, 0),
+    note: `${NOTE}; into a virtual socket, a regular file's bytes are sent; from a virtual socket into a pipe, received as splice would`,
+  },
   copy_file_range: { blocks: true, level: 'mediated', handler: transferring(0, 2), note: NOTE },
 };
