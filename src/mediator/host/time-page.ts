@@ -1,0 +1,79 @@
+import { CLOCK_MONOTONIC, CLOCK_REALTIME, CLOCK_TAI } from '../abi/time.js';
+import { TraceeFault } from '../abi/tracee-memory.js';
+import { setBudgetIn, vdsoPageBytes, withSequence } from '../abi/vdso-page.js';
+import type { Computation } from '../loop/computation.js';
+import type { Stop } from '../loop/tracer.js';
+import type { Thread } from '../tracees/tracees.js';
+import type { VirtualTime } from './virtual-time.js';
+
+/** Stops after which the page the thread ran with is gone (a new program, or no process). */
+const PAGE_GONE = new Set<Stop['kind']>(['exec', 'ended', 'gone']);
+
+/**
+ * Keeps the page simterpose's vDSO (native/vdso) reads in each process
+ * that has it: before a thread runs, its host's clocks at the virtual now
+ * and the clock reads it may make at this date without a stop (what the
+ * polling throttle leaves it, less the one read that must trap to pause);
+ * after it stops, the reads it made there count as trapped ones would. A
+ * thread's clocks only move at its stops (virtual time stands still while
+ * it runs, under --cpu-model none), so the answers are those of the trapped
+ * calls, without the stops.
+ */
+export class TimePage {
+  /** What each address space's page holds, as last written or read back. */
+  private readonly pages = new Map<number, Buffer>();
+  private sequence = 0;
+  private readonly budgetScratch = Buffer.allocUnsafeSlow(8);
+
+  constructor(
+    private readonly time: VirtualTime,
+    private readonly computation: Computation,
+  ) {}
+
+  /** Writes the page `thread` is about to run with, unless it holds that already. */
+  publish(thread: Thread): void {
+    const { process } = thread;
+    if (process.vdsoPage === undefined) return;
+    const data = vdsoPageBytes({
+      budget: this.computation.clockReadsLeft(thread),
+      realtime: this.time.read(CLOCK_REALTIME, thread)!,
+      monotonic: this.time.read(CLOCK_MONOTONIC, thread)!,
+      tai: this.time.read(CLOCK_TAI, thread)!,
+    });
+    const held = this.pages.get(process.addressSpace);
+    if (held?.subarray(8).equals(data.subarray(8))) return;
+    this.sequence += 2;
+    withSequence(data, this.sequence);
+    if (this.tolerateGone(() => process.memory.write(process.vdsoPage!, data))) this.pages.set(process.addressSpace, data);
+  }
+
+  /** `thread` stopped (`stop`): the clock reads its vDSO answered count against its polling. */
+  collect(thread: Thread, stop: Stop): void {
+    const { process } = thread;
+    const held = this.pages.get(process.addressSpace);
+    if (PAGE_GONE.has(stop.kind)) {
+      this.pages.delete(process.addressSpace);
+      this.pages.delete(process.pid);
+      return;
+    }
+    if (process.vdsoPage === undefined || held === undefined) return;
+    const page = process.vdsoPage;
+    if (!this.tolerateGone(() => process.memory.readInto(page + 8, this.budgetScratch))) return;
+    const left = Number(this.budgetScratch.readBigInt64LE(0));
+    const given = Number(held.readBigInt64LE(8));
+    if (left === given) return;
+    this.computation.countClockReads(thread, given - left);
+    setBudgetIn(held, left);
+  }
+
+  /** Runs `copy`; false if the process was gone or its page unmapped by the program. */
+  private tolerateGone(copy: () => void): boolean {
+    try {
+      copy();
+      return true;
+    } catch (error) {
+      if (error instanceof TraceeFault || (error as { code?: string }).code === 'ESRCH') return false;
+      throw error;
+    }
+  }
+}
