@@ -1,6 +1,6 @@
 import { CLOCK_MONOTONIC, CLOCK_REALTIME, CLOCK_TAI } from '../abi/time.js';
 import { TraceeFault } from '../abi/tracee-memory.js';
-import { setBudgetIn, vdsoPageBytes, withSequence } from '../abi/vdso-page.js';
+import { VDSO_BUDGET_OFFSET, vdsoPageBytes } from '../abi/vdso-page.js';
 import type { Computation } from '../loop/computation.js';
 import type { Stop } from '../loop/tracer.js';
 import type { Thread } from '../tracees/tracees.js';
@@ -21,7 +21,7 @@ const PAGE_GONE = new Set<Stop['kind']>(['exec', 'ended', 'gone']);
  */
 export class TimePage {
   /** What each address space's page holds, as last written or read back. */
-  private readonly pages = new Map<number, Buffer>();
+  private readonly pages = new Map<number, PageHeld>();
   private sequence = 0;
   private readonly budgetScratch = Buffer.allocUnsafeSlow(8);
 
@@ -33,37 +33,40 @@ export class TimePage {
   /** Writes the page `thread` is about to run with, unless it holds that already. */
   publish(thread: Thread): void {
     const { process } = thread;
-    if (process.vdsoPage === undefined) return;
+    const page = process.vdsoPage;
+    if (page === undefined) return;
+    const budget = this.computation.clockReadsLeft(thread);
+    const date = this.time.now;
+    const held = this.pages.get(process.addressSpace);
+    if (held !== undefined && held.date === date && held.host === process.host && held.budget === budget) return;
+    this.sequence += 2;
     const data = vdsoPageBytes({
-      budget: this.computation.clockReadsLeft(thread),
+      sequence: this.sequence,
+      budget,
       realtime: this.time.read(CLOCK_REALTIME, thread)!,
       monotonic: this.time.read(CLOCK_MONOTONIC, thread)!,
       tai: this.time.read(CLOCK_TAI, thread)!,
     });
-    const held = this.pages.get(process.addressSpace);
-    if (held?.subarray(8).equals(data.subarray(8))) return;
-    this.sequence += 2;
-    withSequence(data, this.sequence);
-    if (this.tolerateGone(() => process.memory.write(process.vdsoPage!, data))) this.pages.set(process.addressSpace, data);
+    if (this.tolerateGone(() => process.memory.write(page, data))) this.pages.set(process.addressSpace, { date, host: process.host, budget });
+    else this.pages.delete(process.addressSpace);
   }
 
   /** `thread` stopped (`stop`): the clock reads its vDSO answered count against its polling. */
   collect(thread: Thread, stop: Stop): void {
     const { process } = thread;
-    const held = this.pages.get(process.addressSpace);
     if (PAGE_GONE.has(stop.kind)) {
       this.pages.delete(process.addressSpace);
       this.pages.delete(process.pid);
       return;
     }
-    if (process.vdsoPage === undefined || held === undefined) return;
     const page = process.vdsoPage;
-    if (!this.tolerateGone(() => process.memory.readInto(page + 8, this.budgetScratch))) return;
+    const held = this.pages.get(process.addressSpace);
+    if (page === undefined || held === undefined) return;
+    if (!this.tolerateGone(() => process.memory.readInto(page + VDSO_BUDGET_OFFSET, this.budgetScratch))) return;
     const left = Number(this.budgetScratch.readBigInt64LE(0));
-    const given = Number(held.readBigInt64LE(8));
-    if (left === given) return;
-    this.computation.countClockReads(thread, given - left);
-    setBudgetIn(held, left);
+    if (left === held.budget) return;
+    this.computation.countClockReads(thread, held.budget - left);
+    held.budget = left;
   }
 
   /** Runs `copy`; false if the process was gone or its page unmapped by the program. */
@@ -76,4 +79,11 @@ export class TimePage {
       throw error;
     }
   }
+}
+
+/** What a page was last known to hold: the clocks at `date` on `host`, and `budget` reads. */
+interface PageHeld {
+  date: number;
+  host: string;
+  budget: number;
 }
