@@ -9,7 +9,7 @@ fn main() {
 /// Compiles simterpose's vDSO (native/vdso) into the addon: one image for every exec.
 fn build_vdso() {
   let source = Path::new("../vdso");
-  for file in ["vdso.c", "vdso.h", "vdso.lds", "vdso.map"] {
+  for file in ["vdso.c", "vdso.h", "vdso.lds", "vdso.ver"] {
     println!("cargo:rerun-if-changed=../vdso/{file}");
   }
   let out = Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("vdso.so");
@@ -33,7 +33,7 @@ fn build_vdso() {
       "-Wl,--build-id=none",
     ])
     .arg(format!("-Wl,-T,{}", source.join("vdso.lds").display()))
-    .arg(format!("-Wl,--version-script={}", source.join("vdso.map").display()))
+    .arg(format!("-Wl,--version-script={}", source.join("vdso.ver").display()))
     .arg("-o")
     .arg(&out)
     .arg(source.join("vdso.c"))
