@@ -44,6 +44,12 @@ describe("simterpose's vDSO", () => {
     });
   }
 
+  test("a program that maps its own memory over the vDSO's page keeps it as it wrote it: simterpose stops writing there", async () => {
+    const kept = ["the program's page below the vDSO kept its bytes", 'EXIT-SUCCESS'];
+    const result = await runSimterpose([appPath('vdso_clocks'), 'remap'], { platform: PLATFORM, runOptions: ['--cpu-model', 'none'] });
+    expect(succeeded(result)).toEqual(kept);
+  });
+
   for (const [why, runOptions] of [
     ['under the cputime model (work between reads must be charged at each read)', ['--cpu-model', 'cputime']],
     ['under --strace (every read is to be seen)', ['--cpu-model', 'none', '--strace', '/dev/null']],

@@ -23,7 +23,8 @@ export class TimePage {
   /** What each address space's page holds, as last written or read back. */
   private readonly pages = new Map<number, PageHeld>();
   private sequence = 0;
-  private readonly budgetScratch = Buffer.allocUnsafeSlow(8);
+  /** The page's sequence number and budget, read back at each stop. */
+  private readonly readBack = Buffer.allocUnsafeSlow(16);
 
   constructor(
     private readonly time: VirtualTime,
@@ -47,7 +48,8 @@ export class TimePage {
       monotonic: this.time.read(CLOCK_MONOTONIC, thread)!,
       tai: this.time.read(CLOCK_TAI, thread)!,
     });
-    if (this.tolerateGone(() => process.memory.write(page, data))) this.pages.set(process.addressSpace, { date, host: process.host, budget });
+    if (this.tolerateGone(() => process.memory.write(page, data)))
+      this.pages.set(process.addressSpace, { sequence: this.sequence, date, host: process.host, budget });
     else this.pages.delete(process.addressSpace);
   }
 
@@ -62,8 +64,14 @@ export class TimePage {
     const page = process.vdsoPage;
     const held = this.pages.get(process.addressSpace);
     if (page === undefined || held === undefined) return;
-    if (!this.tolerateGone(() => process.memory.readInto(page + VDSO_BUDGET_OFFSET, this.budgetScratch))) return;
-    const left = Number(this.budgetScratch.readBigInt64LE(0));
+    if (!this.tolerateGone(() => process.memory.readInto(page, this.readBack))) return;
+    if (Number(this.readBack.readBigInt64LE(0)) !== held.sequence) {
+      // The program unmapped the page or wrote over it: it is not ours to write any more, and its reads now trap.
+      process.vdsoPage = undefined;
+      this.pages.delete(process.addressSpace);
+      return;
+    }
+    const left = Number(this.readBack.readBigInt64LE(VDSO_BUDGET_OFFSET));
     if (left === held.budget) return;
     this.computation.countClockReads(thread, held.budget - left);
     held.budget = left;
@@ -81,8 +89,9 @@ export class TimePage {
   }
 }
 
-/** What a page was last known to hold: the clocks at `date` on `host`, and `budget` reads. */
+/** What a page was last known to hold: the number of the write, the clocks at `date` on `host`, and `budget` reads. */
 interface PageHeld {
+  sequence: number;
   date: number;
   host: string;
   budget: number;
