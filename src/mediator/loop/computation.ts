@@ -20,6 +20,11 @@ const POLLING_WEIGHTS = new Map([
 ]);
 const SPIN_PAUSE = 10e-6;
 
+/** Whether syscall `sysno` counts as polling (see throttleSpinning). */
+export function countsAsPolling(sysno: number): boolean {
+  return POLLING_WEIGHTS.has(sysno);
+}
+
 /**
  * What computing costs in virtual time: the work a thread did since its
  * previous stop runs as a SimGrid exec on its host before its syscall takes
