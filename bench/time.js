@@ -1,7 +1,9 @@
 // The `time` benchmark section: what one emulated clock_gettime costs under
 // simterpose (a seccomp user notification by default, or a ptrace stop)
-// against a bare C tracer emulating it in one ptrace stop, and the wall time
-// an hour of virtual sleep costs.
+// against a bare C tracer emulating it in one ptrace stop; what one read
+// through glibc costs natively (the kernel's vDSO) and under simterpose
+// (its own vDSO under --cpu-model none, a trapped call otherwise); and the
+// wall time an hour of virtual sleep costs.
 //
 // Everything is wall-clock time measured outside the programs, as the
 // difference between a run doing the work and one that does not (median of
@@ -16,6 +18,8 @@ const platform = 'platforms/two-hosts.xml';
 
 const CLOCK_GETTIME = 228; // x86_64
 const CLOCK_TARGET = 1.3;
+/** A clock read through simterpose's vDSO against the native syscall (issue 23). */
+const VDSO_TARGET = 10;
 const HOUR_TARGET_SECONDS = 0.1;
 
 function build() {
@@ -61,6 +65,21 @@ export async function run() {
     'default CPU model (under cputime: the calibrated CPU cost of each notification is not charged, and CPU time is read only when the work could reach the exec threshold)',
   );
   const emulatedFree = perCallRow('simterpose --cpu-model none, clock_gettime', simterpose(['--cpu-model', 'none']), 100_000, 'no work measured');
+  const libcSpin = (n) => [...spin(n), 'libc'];
+  const simterposeLibc = (options) => (n) => [process.execPath, simterposeCli, 'run', ...options, platform, '--', ...libcSpin(n)];
+  const nativeVdso = perCallRow('native clock_gettime through the vDSO', libcSpin, 20_000_000, "glibc's clock_gettime, the kernel's vDSO");
+  const ownVdso = perCallRow(
+    "simterpose --cpu-model none, glibc's clock_gettime",
+    simterposeLibc(['--cpu-model', 'none']),
+    5_000_000,
+    "answered by simterpose's vDSO; one call in 10000 traps (the polling throttle)",
+  );
+  const noVdso = perCallRow(
+    "simterpose --cpu-model none --no-vdso, glibc's clock_gettime",
+    simterposeLibc(['--cpu-model', 'none', '--no-vdso']),
+    100_000,
+    'no vDSO: every call trapped',
+  );
   const emulatedStops = perCallRow(
     'simterpose --no-notify-syscalls, clock_gettime',
     simterpose(['--no-notify-syscalls']),
@@ -76,6 +95,12 @@ export async function run() {
     ratioRow('simterpose / C tracer, clock_gettime', emulated, floor, CLOCK_TARGET),
     ratioRow('simterpose --cpu-model none / C tracer, clock_gettime', emulatedFree, floor, CLOCK_TARGET),
     ratioRow('simterpose --no-notify-syscalls / C tracer, clock_gettime', emulatedStops, floor),
+    nativeVdso,
+    ownVdso,
+    noVdso,
+    ratioRow("simterpose's vDSO / native syscall, clock_gettime", ownVdso, native, VDSO_TARGET),
+    ratioRow("simterpose's vDSO / native vDSO, clock_gettime", ownVdso, nativeVdso),
+    ratioRow('--no-vdso / native syscall, clock_gettime', noVdso, native),
     hourOfSleep([]),
     hourOfSleep(['--cpu-model', 'none']),
   ];

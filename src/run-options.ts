@@ -22,6 +22,8 @@ export interface RunOptions {
   network?: NetworkMode;
   /** Socket data, id and clock syscalls come as seccomp user notifications rather than ptrace stops (default true). */
   notifySyscalls?: boolean;
+  /** Programs get simterpose's vDSO, which answers clock reads without a stop under --cpu-model none (default true). */
+  vdso?: boolean;
   /** Log every trapped syscall: true for stderr (or each process's file with `outputDir`), or a file path. */
   strace?: boolean | string;
   /** Syscall names to leave untrapped and native (a developer's knob for benchmarks). */
@@ -189,12 +191,18 @@ export const RUN_OPTIONS: { readonly [K in keyof RunOptions]-?: OptionSpec<NonNu
     help: 'every trapped syscall is a ptrace stop; by default socket data (read, write, send, recv...), id and clock calls come as seccomp user notifications, which cost less (where io_uring has WAITID: Linux 6.7 or later)',
     default: true,
   },
+  vdso: {
+    flag: '--no-vdso',
+    help: "every clock read is a trapped syscall; by default, under --cpu-model none, programs get simterpose's vDSO, which answers them from the virtual clock without a stop (the same answers, at a fraction of the cost)",
+    default: true,
+  },
 };
 
 /** The options of a run once checked, with every default applied. */
 export interface ResolvedRunOptions {
   network: NetworkMode;
   notifySyscalls: boolean;
+  vdso: boolean;
   trapAll: boolean;
   untrapped: ReadonlySet<string>;
   /** The CPU to pin to, if any. */
@@ -231,6 +239,7 @@ export function resolveRunOptions(options: RunOptions): ResolvedRunOptions {
   return {
     network,
     notifySyscalls: options.notifySyscalls ?? RUN_OPTIONS.notifySyscalls.default!,
+    vdso: options.vdso ?? RUN_OPTIONS.vdso.default!,
     trapAll: options.strace !== undefined && options.strace !== false,
     untrapped,
     cpu: chooseCpu(options.cpu),

@@ -773,7 +773,7 @@ if (
   }
 }
 
-const { addressRandomizationDisabled, allowedCpus, answerNotification, bindHeldSocket, calibrationInstructionsPerIteration, closeCounter, closeHeld, closeListener, connectHeldSocket, continueNotification, countCalibrationInstructions, discardHeldInput, disconnectHeldSocket, fileSource, forgetProcess, forgetThread, getSignalInfo, holdFileLock, holdSocket, inspectFd, instructionCounterAvailable, interrupt, listenHeldSocket, makePipe, measureInstructionRate, measureStopCost, messageQueue, notificationsAvailable, openInstructionCounter, pinThisThread, posixMessageQueue, queueSignal, readCounter, readCStringInto, readDirectory, readFileAt, readMemoryInto, readPipe, receiveHeld, restartSyscall, resume, semaphoreSet, sendHeld, sendHeldTo, setFdNonblocking, setFileOffset, setPreemptQuantum, setReturnValue, setSignalInfo, setSyscall, setTimerTicks, signalProcess, signalThread, skipSyscall, skipSyscallAndResume, spawn, stackPointer, StopKind, takeListener, threadCpuTimeNs, waitForTraceeInput, waitHeldAcceptable, waitStop, writeMemory, writePipe } = nativeBinding
+const { addressRandomizationDisabled, allowedCpus, answerNotification, bindHeldSocket, calibrationInstructionsPerIteration, closeCounter, closeHeld, closeListener, connectHeldSocket, continueNotification, countCalibrationInstructions, discardHeldInput, disconnectHeldSocket, fileSource, forgetProcess, forgetThread, getSignalInfo, holdFileLock, holdSocket, inspectFd, installVdso, instructionCounterAvailable, interrupt, listenHeldSocket, makePipe, measureInstructionRate, measureStopCost, messageQueue, notificationsAvailable, openInstructionCounter, pinThisThread, posixMessageQueue, queueSignal, readCounter, readCStringInto, readDirectory, readFileAt, readMemoryInto, readPipe, receiveHeld, restartSyscall, resume, semaphoreSet, sendHeld, sendHeldTo, setFdNonblocking, setFileOffset, setPreemptQuantum, setReturnValue, setSignalInfo, setSyscall, setTimerTicks, signalProcess, signalThread, skipSyscall, skipSyscallAndResume, spawn, stackPointer, StopKind, takeListener, threadCpuTimeNs, waitForTraceeInput, waitHeldAcceptable, waitStop, writeMemory, writePipe } = nativeBinding
 export { addressRandomizationDisabled }
 export { allowedCpus }
 export { answerNotification }
@@ -794,6 +794,7 @@ export { getSignalInfo }
 export { holdFileLock }
 export { holdSocket }
 export { inspectFd }
+export { installVdso }
 export { instructionCounterAvailable }
 export { interrupt }
 export { listenHeldSocket }

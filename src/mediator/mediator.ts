@@ -11,6 +11,7 @@ import { ProcFiles } from './host/proc-files.js';
 import { RandomStreams } from './host/random.js';
 import { measureStopOverheadNs } from './host/stop-overhead.js';
 import { timerSignalDelivered } from './host/posix-timers.js';
+import { TimePage } from './host/time-page.js';
 import { TimerfdTable } from './host/timerfds.js';
 import { VirtualTime, type ClockSkew } from './host/virtual-time.js';
 import { FaultInjector, type FaultHooks } from '../faults/injector.js';
@@ -117,6 +118,13 @@ export interface MediatorOptions {
    * watches for both through io_uring, which costs each ptrace stop 1-2 µs more.
    */
   notifySyscalls: boolean;
+  /**
+   * Each exec gets simterpose's own vDSO, whose clock reads are answered in
+   * the program from a page the mediator keeps, without a stop, where that
+   * gives the same answers as a trapped read: under --cpu-model none. Off,
+   * or under another CPU model, the vDSO is removed and every read traps.
+   */
+  vdso: boolean;
   /** Virtual date at which every process left is killed and the run ends (see `run`). */
   stopTime: number | undefined;
   /** Told, as it happens, of a process that crashed: killed by a signal that dumps core, or by a SIGKILL from outside the run. */
@@ -268,29 +276,37 @@ export class Mediator {
     };
     const computation = new Computation(this.cpu, sim, this.scheduler, this.hostIndexes, this.observer);
     const dispatcher = new Dispatcher(services, (thread) => this.tracer.stackPointer(thread.tid), options.strace);
-    this.lifecycle = new Lifecycle(this.tracees, this.scheduler, this.tracer, {
-      signalsMayBePending: () => this.loop.signalsMayBePending(),
-      threadStarted: (thread) => this.cpu.attach(thread),
-      threadEnded: (thread) => {
-        computation.abandon(thread);
-        this.cpu.detach(thread);
-        thread.process.exitedThreadsCpuTime += thread.cpuTime;
-        this.observer?.threadEnded(thread, this.scheduler.now);
+    // Under --strace every clock read is to be seen, at a stop.
+    const ownVdso = options.vdso && options.cpuModel.model === 'none' && !options.trapAll;
+    this.lifecycle = new Lifecycle(
+      this.tracees,
+      this.scheduler,
+      this.tracer,
+      {
+        signalsMayBePending: () => this.loop.signalsMayBePending(),
+        threadStarted: (thread) => this.cpu.attach(thread),
+        threadEnded: (thread) => {
+          computation.abandon(thread);
+          this.cpu.detach(thread);
+          thread.process.exitedThreadsCpuTime += thread.cpuTime;
+          this.observer?.threadEnded(thread, this.scheduler.now);
+        },
+        processStarted: (process) => this.observer?.processStarted(process, this.scheduler.now),
+        processExited: (process, seen) => {
+          this.observer?.processExited(process, this.scheduler.now);
+          const signal = seen ? crashSignal(process) : undefined;
+          if (signal !== undefined) options.onCrash?.(process, signal);
+        },
+        preempted: (thread) => {
+          if (!computation.charge(thread)) this.scheduler.yieldThread(thread);
+        },
+        syscallReturned: (thread, result) => dispatcher.returned(thread, result),
+        randomBytes: (process, length) => this.random.of(process).take(length),
+        timerSignalDelivered: (process, info) => timerSignalDelivered(process, info, services),
+        jobStopped: (process, signal) => jobControl.stop(process, signal),
       },
-      processStarted: (process) => this.observer?.processStarted(process, this.scheduler.now),
-      processExited: (process, seen) => {
-        this.observer?.processExited(process, this.scheduler.now);
-        const signal = seen ? crashSignal(process) : undefined;
-        if (signal !== undefined) options.onCrash?.(process, signal);
-      },
-      preempted: (thread) => {
-        if (!computation.charge(thread)) this.scheduler.yieldThread(thread);
-      },
-      syscallReturned: (thread, result) => dispatcher.returned(thread, result),
-      randomBytes: (process, length) => this.random.of(process).take(length),
-      timerSignalDelivered: (process, info) => timerSignalDelivered(process, info, services),
-      jobStopped: (process, signal) => jobControl.stop(process, signal),
-    });
+      ownVdso,
+    );
     this.loop = new TracerLoop({
       tracees: this.tracees,
       scheduler: this.scheduler,
@@ -301,6 +317,7 @@ export class Mediator {
       cpu: this.cpu,
       jobControl,
       observer: this.observer,
+      timePage: ownVdso ? new TimePage(services.time, computation) : undefined,
     });
     // Set before any launch: a host turning on at a date comes before the restarts and launches due then.
     this.faults = failing ? new FaultInjector(faults, this.faultHooks(networkState, services), profiles) : undefined;

@@ -149,6 +149,7 @@ describe('the report (--report)', () => {
         cfg: { 'network/model': 'LV08' },
         network: 'full',
         notifySyscalls: true,
+        vdso: true,
       },
       command: null,
       seed: 7,

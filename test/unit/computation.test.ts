@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CpuModel } from '../../src/mediator/host/cpu-model.js';
 import { Computation } from '../../src/mediator/loop/computation.js';
+import { syscallNumber } from '../../src/mediator/syscalls/table.js';
 import { Scheduler } from '../../src/mediator/loop/scheduler.js';
 import { SignalActions } from '../../src/mediator/tracees/signal-actions.js';
 import { TraceeTable } from '../../src/mediator/tracees/tracees.js';
@@ -43,5 +44,23 @@ describe('a computation', () => {
     expect(scheduler.now).toBe(1);
     expect(survivor.state).toBe('runnable');
     expect(scheduler.advance()).toBe(false);
+  });
+});
+
+describe("clock reads answered by simterpose's vDSO", () => {
+  it('count toward the polling throttle as trapped reads: the read past the budget traps and pauses', async () => {
+    const { scheduler, computation, thread } = await world();
+    const poller = thread(1000);
+    poller.syscall = { sysno: syscallNumber('clock_gettime')!, args: [] };
+    const budget = computation.clockReadsLeft(poller);
+    expect(budget).toBe(9999);
+    expect(computation.throttleSpinning(poller)).toBe(false);
+    expect(computation.clockReadsLeft(poller)).toBe(budget - 1);
+    computation.countClockReads(poller, budget - 1);
+    expect(computation.clockReadsLeft(poller)).toBe(0);
+    expect(computation.throttleSpinning(poller)).toBe(true);
+    expect(scheduler.advance()).toBe(true);
+    expect(scheduler.now).toBeCloseTo(10e-6, 12);
+    expect(computation.clockReadsLeft(poller)).toBe(budget);
   });
 });

@@ -27,6 +27,7 @@ mod spawn;
 mod stop_cost;
 mod stop_program;
 mod uring;
+mod vdso;
 mod wait;
 
 use errors::Result;
@@ -114,6 +115,15 @@ pub fn resume(tid: i32, signal: i32, to_syscall_exit: bool) -> Result<()> {
   }
   preempt::running(tid);
   Ok(())
+}
+
+/// At an exec stop: maps simterpose's vDSO (native/vdso) into the new
+/// program in place of the kernel's; returns the address of the page it
+/// reads, one page below its ELF header (what AT_SYSINFO_EHDR must name).
+/// The thread is left stopped with the registers it had, ready to resume.
+#[napi]
+pub fn install_vdso(tid: i32) -> Result<f64> {
+  vdso::install(tid).map(|page| page as f64)
 }
 
 /// At a seccomp stop: do not run the syscall; the tracee sees `result`.

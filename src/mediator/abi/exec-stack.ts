@@ -45,6 +45,13 @@ export function ignoreAuxvEntry(memory: TraceeMemory, entry: AuxvEntry): void {
   memory.write(entry.address, type);
 }
 
+/** Points an auxiliary vector entry elsewhere (AT_SYSINFO_EHDR at another vDSO). */
+export function setAuxvValue(memory: TraceeMemory, entry: AuxvEntry, value: number): void {
+  const data = Buffer.alloc(POINTER_SIZE);
+  data.writeBigUInt64LE(BigInt(value));
+  memory.write(entry.address + POINTER_SIZE, data);
+}
+
 /** Reads words from `start` up to the end of its page at most: the stack's top page ends the mapping. */
 function readWords(memory: TraceeMemory, start: number, maxWords: number): Buffer {
   return memory.read(start, Math.min(maxWords * POINTER_SIZE, PAGE - (start % PAGE)));

@@ -20,6 +20,11 @@ const POLLING_WEIGHTS = new Map([
 ]);
 const SPIN_PAUSE = 10e-6;
 
+/** Whether syscall `sysno` counts as polling (see throttleSpinning). */
+export function countsAsPolling(sysno: number): boolean {
+  return POLLING_WEIGHTS.has(sysno);
+}
+
 /**
  * What computing costs in virtual time: the work a thread did since its
  * previous stop runs as a SimGrid exec on its host before its syscall takes
@@ -75,6 +80,29 @@ export class Computation {
   }
 
   /**
+   * The clock reads `thread` may still make at this virtual date without
+   * pausing: simterpose's vDSO answers that many, and the next one traps,
+   * to pause as throttleSpinning decides.
+   */
+  clockReadsLeft(thread: Thread): number {
+    const made = thread.spin.date === this.scheduler.now ? thread.spin.syscalls : 0;
+    return Math.max(0, SPIN_BUDGET - 1 - made);
+  }
+
+  /** `reads` clock reads the vDSO answered count as trapped ones would. */
+  countClockReads(thread: Thread, reads: number): void {
+    this.restartSpinAtNow(thread);
+    thread.spin.syscalls += reads;
+  }
+
+  private restartSpinAtNow(thread: Thread): void {
+    if (thread.spin.date !== this.scheduler.now) {
+      thread.spin.date = this.scheduler.now;
+      thread.spin.syscalls = 0;
+    }
+  }
+
+  /**
    * A thread polling in a loop (select returning at once, clock reads...)
    * makes syscalls without ever blocking, so virtual time would never move
    * for the events it polls for. Once it spent SPIN_BUDGET at one virtual
@@ -85,10 +113,7 @@ export class Computation {
     const weight = POLLING_WEIGHTS.get(thread.syscall.sysno);
     if (weight === undefined) return false;
     const now = this.scheduler.now;
-    if (thread.spin.date !== now) {
-      thread.spin.date = now;
-      thread.spin.syscalls = 0;
-    }
+    this.restartSpinAtNow(thread);
     thread.spin.syscalls += weight;
     if (thread.spin.syscalls < SPIN_BUDGET) return false;
     thread.spin.syscalls = 0;

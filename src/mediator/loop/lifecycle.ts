@@ -1,5 +1,6 @@
 import { logger } from '../../log.js';
 import { AT_RANDOM_BYTES } from '../abi/exec-stack.js';
+import { VDSO_HEADER_OFFSET } from '../abi/vdso-page.js';
 import { CLONE_FILES, CLONE_PARENT, CLONE_SIGHAND, CLONE_THREAD, CLONE_VFORK, CLONE_VM } from '../abi/process.js';
 import { SIGCHLD, SIGKILL, SI_TIMER, SI_TKILL, SI_USER, siginfo } from '../abi/signal.js';
 import { syscallNumbers } from '../abi/syscall-numbers.js';
@@ -50,6 +51,8 @@ export class Lifecycle {
     private readonly scheduler: Scheduler,
     private readonly tracer: Tracer,
     private readonly hooks: LifecycleHooks,
+    /** Each exec gets simterpose's vDSO (see host/time-page.ts) rather than none. */
+    private readonly ownVdso = false,
   ) {}
 
   /** The next stop of `thread`, the thread that just ran. */
@@ -157,13 +160,15 @@ export class Lifecycle {
     return execed;
   }
 
-  /** The exec stop: disable the vDSO, seed AT_RANDOM, reset what exec resets, release a vfork parent. */
+  /** The exec stop: replace or disable the vDSO, seed AT_RANDOM, reset what exec resets, release a vfork parent. */
   execDone(thread: Thread): void {
     const process = thread.process;
     for (const other of [...process.threads.values()]) {
       if (other !== thread) this.reapQuietly(other);
     }
-    const argv = prepareExecImage(process.memory, this.tracer.stackPointer(thread.tid), this.hooks.randomBytes(process, AT_RANDOM_BYTES));
+    process.vdsoPage = this.ownVdso ? this.installVdso(thread) : undefined;
+    const vdsoHeader = process.vdsoPage === undefined ? undefined : process.vdsoPage + VDSO_HEADER_OFFSET;
+    const argv = prepareExecImage(process.memory, this.tracer.stackPointer(thread.tid), this.hooks.randomBytes(process, AT_RANDOM_BYTES), vdsoHeader);
     process.command = argv[0] ?? process.command;
     process.signalActions.resetForExec();
     process.posixTimers.clear();
@@ -174,6 +179,16 @@ export class Lifecycle {
     this.hooks.syscallReturned(thread, 0);
     thread.next = { kind: 'resume', signal: 0 };
     this.releaseVforkParent(process);
+  }
+
+  /** Maps simterpose's vDSO into the new program; undefined (no vDSO, every clock read trapped) where that fails. */
+  private installVdso(thread: Thread): number | undefined {
+    try {
+      return this.tracer.installVdso(thread.tid);
+    } catch (error) {
+      log.warn({ tid: thread.tid, error: (error as Error).message }, "simterpose's vDSO could not be mapped: every clock read of this program is trapped");
+      return undefined;
+    }
   }
 
   private childCreated(parent: Thread, event: 'fork' | 'vfork' | 'clone', childTid: number): void {
@@ -191,6 +206,8 @@ export class Lifecycle {
       process.origin = creator.origin;
       // Seccomp filters are inherited, and with them the listener.
       process.listener = creator.listener;
+      // Its memory is a copy of its creator's, the vDSO's page with it.
+      process.vdsoPage = creator.vdsoPage;
       this.hooks.processStarted(process);
       if ((clone.flags & CLONE_VM) !== 0) process.addressSpace = creator.addressSpace;
       process.fds = (clone.flags & CLONE_FILES) !== 0 ? creator.fds.share() : creator.fds.copy();

@@ -1,5 +1,6 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { CpuModel } from '../host/cpu-model.js';
+import type { TimePage } from '../host/time-page.js';
 import type { MediatorObserver } from '../observer.js';
 import type { Dispatcher } from '../syscalls/dispatcher.js';
 import type { Thread, TraceeTable } from '../tracees/tracees.js';
@@ -31,6 +32,8 @@ export interface LoopParts {
   cpu: CpuModel;
   jobControl: JobControl;
   observer: MediatorObserver | undefined;
+  /** The page of simterpose's vDSO, when programs get it. */
+  timePage: TimePage | undefined;
 }
 
 /**
@@ -81,14 +84,16 @@ export class TracerLoop {
 
   /** Gives `thread` the CPU until its next stop. */
   private step(thread: Thread): void {
-    const { tracer, lifecycle, dispatcher, cpu } = this.parts;
+    const { tracer, lifecycle, dispatcher, cpu, timePage } = this.parts;
     this.steps++;
     const resumption = this.resumption(thread);
     if (resumption === undefined) return;
+    timePage?.publish(thread);
     // From its resume to its next stop the thread may use the CPU.
     cpu.resumed(thread);
     tracer.resume(thread, resumption);
     const stop = lifecycle.awaitStop(thread);
+    timePage?.collect(thread, stop);
     if (stop.kind !== 'gone') cpu.stopped(thread, stop.kind === 'syscall' && stop.notified);
     dispatcher.stopped(thread);
     lifecycle.handle(thread, stop);

@@ -210,6 +210,11 @@ export class Tracer {
     return ptrace.stackPointer(tid);
   }
 
+  /** At an exec stop: maps simterpose's vDSO into the new program; returns the address of the page it reads. */
+  installVdso(tid: number): number {
+    return ptrace.installVdso(tid);
+  }
+
   /** Drops what the addon keeps for a process that is gone (its pidfd). */
   forgetProcess(pid: number): void {
     ptrace.forgetProcess(pid);

@@ -101,6 +101,8 @@ export class Process {
   fds = new FdTable();
   /** Identifies the address space, shared with CLONE_VM children: futex keys are per address space. */
   addressSpace: number;
+  /** Where the page simterpose's vDSO reads lies in its memory, when its program has that vDSO (see host/time-page.ts). */
+  vdsoPage: number | undefined;
   /** Its seccomp filter's listener, inherited by its children, when it has one (see notifiedNumbers). */
   listener: number | undefined;
   /** Its memory, as syscall handlers and the lifecycle read and write it. */

@@ -1,0 +1,128 @@
+//! simterpose's own vDSO (native/vdso), put into a new program at its exec
+//! stop in place of the kernel's: the tracee is made to run mmap and
+//! mprotect (a `syscall` instruction written over its first instruction for
+//! as long as that takes), and the image is copied in. The kernel's [vvar]
+//! and [vdso] pages are replaced where they lie, so that every other mapping
+//! of the program lands where it would have.
+
+use crate::errors::{errno_error, invalid, last_error, Result};
+use crate::{memory, ptrace, regs};
+
+/// The image, as gcc built it (build.rs).
+static IMAGE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/vdso.so"));
+
+const PAGE: u64 = 4096;
+const SYSCALL_INSN: u64 = 0x050f;
+const SYSCALL_INSN_MASK: u64 = 0xffff;
+
+/// Where the page the vDSO reads lies; the image's ELF header is one page above.
+pub fn install(tid: i32) -> Result<u64> {
+  leave_exec(tid)?;
+  let saved = ptrace::get_regs(tid)?;
+  let text = saved.rip;
+  let word = peek(tid, text)?;
+  poke(tid, text, (word & !SYSCALL_INSN_MASK) | SYSCALL_INSN)?;
+  let installed = map_image(tid, &saved);
+  poke(tid, text, word)?;
+  ptrace::set_regs(tid, &saved)?;
+  regs::forget(tid);
+  installed
+}
+
+fn map_image(tid: i32, saved: &libc::user_regs_struct) -> Result<u64> {
+  let image_len = IMAGE.len().div_ceil(PAGE as usize) as u64 * PAGE;
+  let needed = PAGE + image_len;
+  let (hint, flags, len) = match kernel_vdso_span(tid) {
+    Some((start, end)) if end - start >= needed => (start, libc::MAP_FIXED, end - start),
+    _ => (0, 0, needed),
+  };
+  let base = run(
+    tid,
+    saved,
+    libc::SYS_mmap,
+    [hint, len, (libc::PROT_READ | libc::PROT_WRITE) as u64, (libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | flags) as u64, u64::MAX, 0],
+  )?;
+  memory::write(tid, base + PAGE, IMAGE)?;
+  run(tid, saved, libc::SYS_mprotect, [base + PAGE, image_len, (libc::PROT_READ | libc::PROT_EXEC) as u64, 0, 0, 0])?;
+  Ok(base)
+}
+
+/// From the exec event stop to the exec's syscall-exit stop: registers set now are the ones user code starts with.
+fn leave_exec(tid: i32) -> Result<()> {
+  ptrace::cont_to_syscall_stop(tid, 0)?;
+  let status = wait(tid)?;
+  if libc::WIFSTOPPED(status) && libc::WSTOPSIG(status) & 0x7f == libc::SIGTRAP {
+    return Ok(());
+  }
+  Err(invalid("vdso install", &format!("the exec's exit stop did not come (status {status:#x})")))
+}
+
+/// Runs syscall `number` in the stopped tracee, at the `syscall` instruction written at `saved.rip`.
+fn run(tid: i32, saved: &libc::user_regs_struct, number: libc::c_long, args: [u64; 6]) -> Result<u64> {
+  let mut call = *saved;
+  call.rax = number as u64;
+  call.orig_rax = u64::MAX;
+  [call.rdi, call.rsi, call.rdx, call.r10, call.r8, call.r9] = args;
+  ptrace::set_regs(tid, &call)?;
+  let ret = unsafe { libc::ptrace(libc::PTRACE_SINGLESTEP, tid, 0, 0) };
+  if ret < 0 {
+    return Err(last_error(&format!("ptrace(PTRACE_SINGLESTEP, {tid})")));
+  }
+  let status = wait(tid)?;
+  if !(libc::WIFSTOPPED(status) && libc::WSTOPSIG(status) == libc::SIGTRAP) {
+    return Err(invalid("vdso install", &format!("the injected syscall {number} ended in status {status:#x}")));
+  }
+  let result = ptrace::get_regs(tid)?.rax as i64;
+  if result < 0 {
+    return Err(errno_error(&format!("syscall {number} run by tracee {tid}"), -result as i32));
+  }
+  Ok(result as u64)
+}
+
+fn wait(tid: i32) -> Result<i32> {
+  let mut status = 0;
+  loop {
+    let ret = unsafe { libc::waitpid(tid, &mut status, libc::__WALL) };
+    if ret >= 0 {
+      return Ok(status);
+    }
+    if std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
+      return Err(last_error(&format!("waitpid({tid})")));
+    }
+  }
+}
+
+fn peek(tid: i32, address: u64) -> Result<u64> {
+  let mut bytes = [0u8; 8];
+  memory::read_into(tid, address, &mut bytes)?;
+  Ok(u64::from_le_bytes(bytes))
+}
+
+/// Writes through ptrace, which may write to the program's read-only text.
+fn poke(tid: i32, address: u64, word: u64) -> Result<()> {
+  let ret = unsafe { libc::ptrace(libc::PTRACE_POKETEXT, tid, address as *mut libc::c_void, word as *mut libc::c_void) };
+  if ret < 0 {
+    return Err(last_error(&format!("ptrace(PTRACE_POKETEXT, {tid}, {address:#x})")));
+  }
+  Ok(())
+}
+
+/// The pages of the kernel's vDSO and its data ([vvar], [vvar_vclock], [vdso]), when they are contiguous.
+fn kernel_vdso_span(tid: i32) -> Option<(u64, u64)> {
+  let maps = std::fs::read_to_string(format!("/proc/{tid}/maps")).ok()?;
+  let mut span: Option<(u64, u64)> = None;
+  for line in maps.lines() {
+    let name = line.split_whitespace().nth(5).unwrap_or("");
+    if !matches!(name, "[vvar]" | "[vvar_vclock]" | "[vdso]") {
+      continue;
+    }
+    let (start, end) = line.split_whitespace().next()?.split_once('-')?;
+    let (start, end) = (u64::from_str_radix(start, 16).ok()?, u64::from_str_radix(end, 16).ok()?);
+    span = match span {
+      None => Some((start, end)),
+      Some((first, last)) if last == start => Some((first, end)),
+      Some(_) => return None,
+    };
+  }
+  span
+}

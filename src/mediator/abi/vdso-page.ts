@@ -1,0 +1,41 @@
+import type { Timespec } from './time.js';
+import { writeInt64LE } from './tracee-memory.js';
+
+/**
+ * The page simterpose's vDSO reads (struct vdso_page, native/vdso/vdso.h):
+ * a sequence number, the clock reads left to the running thread, then the
+ * realtime, monotonic and TAI clocks of its host as timespecs.
+ */
+const SEQUENCE = 0;
+/** Where the budget lies: read back at each stop. */
+export const VDSO_BUDGET_OFFSET = 8;
+const REALTIME = 16;
+const MONOTONIC = 32;
+const TAI = 48;
+const VDSO_PAGE_BYTES = 64;
+/** The vDSO's ELF header lies one page above its page. */
+export const VDSO_HEADER_OFFSET = 4096;
+
+export interface VdsoPage {
+  /** Even: the mediator writes the page whole, while the tracee is stopped; the vDSO checks it did not change under its read. */
+  sequence: number;
+  budget: number;
+  realtime: Timespec;
+  monotonic: Timespec;
+  tai: Timespec;
+}
+
+export function vdsoPageBytes({ sequence, budget, realtime, monotonic, tai }: VdsoPage): Buffer {
+  const data = Buffer.alloc(VDSO_PAGE_BYTES);
+  writeInt64LE(data, sequence, SEQUENCE);
+  writeInt64LE(data, budget, VDSO_BUDGET_OFFSET);
+  for (const [offset, { seconds, nanoseconds }] of [
+    [REALTIME, realtime],
+    [MONOTONIC, monotonic],
+    [TAI, tai],
+  ] as const) {
+    writeInt64LE(data, seconds, offset);
+    writeInt64LE(data, nanoseconds, offset + 8);
+  }
+  return data;
+}
