@@ -20,6 +20,7 @@ import { resolveRunOptions, type RunOptions } from './run-options.js';
 import { keepStdioBlocking } from './stdio-blocking.js';
 import { loadSimulation, parseDeployment, type Simulation } from './sim/index.js';
 import { checkFaultTargets } from './faults/spec.js';
+import { checkMigrationHosts } from './migration/spec.js';
 import { readStateProfiles } from './faults/state-profiles.js';
 
 export interface ExperimentOptions extends RunOptions {
@@ -113,6 +114,8 @@ interface Start {
   times: LaunchTimes;
   /** Whether it starts again when its host, crashed, turns on (a deployment's on_failure). */
   onFailure: 'DIE' | 'RESTART';
+  /** Its `<migrate>`s: its process moves to `to` at `at`. */
+  migrations: { at: number; to: string }[];
 }
 
 /**
@@ -131,6 +134,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
   const hostNames = sim.hosts().map((h) => h.name);
   const hostSpeeds = new Map(sim.hosts().map((h) => [h.name, h.speed]));
   const starts = plan(options, hostNames);
+  checkMigrationHosts(settings.migrations, hostNames);
   checkFaultTargets(
     settings.faults,
     hostNames,
@@ -186,7 +190,16 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     const launched: Process[] = [];
     keepStdioBlocking();
     try {
-      for (const start of starts) mediator.launchAt(start.spec, start.times, (process) => launched.push(process), start.onFailure);
+      for (const start of starts) {
+        let firstRun = true;
+        const started = (process: Process): void => {
+          launched.push(process);
+          // A restarted actor starts afresh on its own host: the migrations were its first run's.
+          if (firstRun) for (const { at, to } of start.migrations) mediator.migrateAt(process, at, to);
+          firstRun = false;
+        };
+        mediator.launchAt(start.spec, start.times, started, start.onFailure);
+      }
     } catch (error) {
       // Nothing ran: there is nothing to report.
       if (error instanceof SpawnError) throw new UserError(`cannot execute '${error.program}': ${error.reason}`, spawnHint(error), EXIT_STATUS.cannotExecute);
@@ -274,6 +287,7 @@ function runReport(run: RunDescription, recorder: RunRecorder, sim: Simulation, 
     processes,
     pairs,
     sim.hosts().map((host) => host.name),
+    recorder.migrations,
   );
   const links = linkTotals(
     pairs,
@@ -281,7 +295,7 @@ function runReport(run: RunDescription, recorder: RunRecorder, sim: Simulation, 
   );
   const infoOf = <T extends { name: string }>(infos: readonly T[], name: string): T => infos.find((info) => info.name === name)!;
   return {
-    version: 4,
+    version: 5,
     run,
     end: outcome.end,
     virtualTime: outcome.virtualTime,
@@ -290,6 +304,7 @@ function runReport(run: RunDescription, recorder: RunRecorder, sim: Simulation, 
     links,
     processes,
     faults: recorder.faults,
+    migrations: recorder.migrations,
     usage: recorder.usageReport(
       outcome.virtualTime,
       hosts.map((host) => infoOf(sim.hosts(), host.name)),
@@ -342,6 +357,7 @@ function plan(options: ExperimentOptions, hostNames: string[]): Start[] {
     return entries.map((entry) => ({
       times: { start: entry.startTime, kill: entry.killTime },
       onFailure: entry.restart === true ? 'RESTART' : 'DIE',
+      migrations: entry.migrations ?? [],
       spec: { path: resolveProgram(entry.argv[0]!, folder, path), argv: entry.argv, env, cwd, host: entry.host },
     }));
   }
@@ -355,7 +371,7 @@ function plan(options: ExperimentOptions, hostNames: string[]): Start[] {
       `valid hosts: ${hostNames.slice(0, 20).join(', ')}${hostNames.length > 20 ? ', ...' : ''}`,
     );
   }
-  return [{ times: { start: 0 }, onFailure: 'DIE', spec: { path: resolveProgram(command[0]!, cwd, path), argv: command, env, cwd, host } }];
+  return [{ times: { start: 0 }, onFailure: 'DIE', migrations: [], spec: { path: resolveProgram(command[0]!, cwd, path), argv: command, env, cwd, host } }];
 }
 
 /** A deployment's status: the first non-zero one among its processes, in the order they exited. */

@@ -18,6 +18,9 @@ import { FaultyTransport } from '../faults/faulty-transport.js';
 import { NetworkState } from '../faults/network-state.js';
 import type { Fault } from '../faults/spec.js';
 import type { StateProfile } from '../faults/state-profiles.js';
+import { Migrator, type MigrationHooks } from '../migration/migrator.js';
+import type { Migration } from '../migration/spec.js';
+import { migrationBytes } from '../migration/state-size.js';
 import { limitError, spawnLimitError } from './limits.js';
 import { Computation } from './loop/computation.js';
 import { Lifecycle } from './loop/lifecycle.js';
@@ -28,6 +31,7 @@ import { ptrace } from './native.js';
 import { JobControl } from './loop/job-control.js';
 import type { MediatorObserver } from './observer.js';
 import { DATA_PATHS } from './sockets/data-paths.js';
+import { SocketFile } from './sockets/socket-file.js';
 import { SimTransport } from './sockets/sim-transport.js';
 import type { StraceSink } from './strace/formatter.js';
 import type { OutputPipe, Services } from './syscalls/context.js';
@@ -122,6 +126,8 @@ export interface MediatorOptions {
   onCrash?: (process: Process, signal: number) => void;
   /** Scripted faults (src/faults): hosts and links that go down and come back, processes killed or paused, clocks skewed. */
   faults?: readonly Fault[];
+  /** Scripted migrations (src/migration): processes moved to another host at a date. */
+  migrations?: readonly Migration[];
   /** The platform's state profiles: hosts and links that turn off and on, as faults do. */
   stateProfiles?: readonly StateProfile[];
 }
@@ -214,6 +220,7 @@ export class Mediator {
   /** The programs launched, by their process (each run of it, when restarted). */
   private readonly actors = new Map<Process, Actor>();
   private readonly faults: FaultInjector | undefined;
+  private readonly migrator: Migrator;
 
   constructor(private readonly options: MediatorOptions) {
     this.trapList = trappedNumbers(options.untrapped);
@@ -302,6 +309,8 @@ export class Mediator {
     });
     // Set before any launch: a host turning on at a date comes before the restarts and launches due then.
     this.faults = failing ? new FaultInjector(faults, this.faultHooks(networkState, services), profiles) : undefined;
+    this.migrator = new Migrator(this.migrationHooks(sim, computation));
+    this.migrator.scripted(options.migrations ?? []);
     // Set before any launch: a program due at the stop time does not start.
     const stopTime = options.stopTime;
     if (stopTime !== undefined)
@@ -446,6 +455,37 @@ export class Mediator {
         this.observer?.faultHappened?.(event);
         this.options.strace?.faultHappened(event);
       },
+    };
+  }
+
+  /** An actor's `<migrate time="T" host="B"/>`: its process moves to `host` at `at`. */
+  migrateAt(process: Process, at: number, host: string): void {
+    this.migrator.ofProcess(process, at, host);
+  }
+
+  /** What migrations act on. */
+  private migrationHooks(sim: Simulation, computation: Computation): MigrationHooks {
+    return {
+      now: () => this.scheduler.now,
+      at: (date, action) => this.scheduler.at(date, () => this.stopReason === undefined, action),
+      processOn: (host, pid) => [...this.tracees.processes.values()].find((process) => process.alive && process.host === host && process.vpid === pid),
+      freeze: (process) => {
+        process.migrating = true;
+        for (const thread of process.threads.values()) computation.suspend(thread);
+      },
+      stateBytes: (process) => migrationBytes(process.liveTid, process.threads.size),
+      transfer: (from, to, bytes, done) => {
+        const comm = sim.startComm(this.hostIndexes.get(from)!, this.hostIndexes.get(to)!, bytes);
+        this.scheduler.onActivityEnd(comm, done);
+      },
+      resume: (process, host) => {
+        this.tracees.moveProcess(process, host);
+        for (const object of process.fds.objects()) if (object instanceof SocketFile) object.socket.migrate(host);
+        process.migrating = false;
+        this.scheduler.release(process);
+        for (const thread of process.threads.values()) computation.resume(thread);
+      },
+      happened: (event) => this.observer?.migrated?.(event),
     };
   }
 
