@@ -20,6 +20,7 @@ import { resolveRunOptions, type RunOptions } from './run-options.js';
 import { keepStdioBlocking } from './stdio-blocking.js';
 import { loadSimulation, parseDeployment, type Simulation } from './sim/index.js';
 import { checkFaultTargets } from './faults/spec.js';
+import { checkPolicy, type MigrationPolicy } from './migration/policy.js';
 import { checkMigrationHosts } from './migration/spec.js';
 import { readStateProfiles } from './faults/state-profiles.js';
 
@@ -60,6 +61,12 @@ export interface ExperimentOptions extends RunOptions {
    * else the run-failed status.
    */
   signal?: AbortSignal;
+  /**
+   * A load-balancing policy (README, "Migration"): `decide` is called every
+   * `every` virtual seconds with each host's load and each process's CPU
+   * time and memory, and returns the processes to move where.
+   */
+  migrationPolicy?: MigrationPolicy;
   /** Environment of the program (default: simterpose's own). */
   env?: Record<string, string | undefined>;
   cwd?: string;
@@ -149,8 +156,10 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     route: (from, to) => sim.route(from, to),
     hostSpeed: (host) => hostSpeeds.get(host)!,
   });
+  const migrationPolicy = options.migrationPolicy === undefined ? undefined : checkPolicy(options.migrationPolicy);
   const mediator: Mediator = new Mediator({
     ...settings,
+    migrationPolicy,
     stateProfiles,
     sim,
     strace: straceOutput === undefined ? undefined : new StraceFormatter(straceOutput.write, () => mediator.scheduler.now),

@@ -19,8 +19,9 @@ import { NetworkState } from '../faults/network-state.js';
 import type { Fault } from '../faults/spec.js';
 import type { StateProfile } from '../faults/state-profiles.js';
 import { Migrator, type MigrationHooks } from '../migration/migrator.js';
+import type { MigrationPolicy, PlacementState } from '../migration/policy.js';
 import type { Migration } from '../migration/spec.js';
-import { migrationBytes } from '../migration/state-size.js';
+import { anonymousBytes, migrationBytes } from '../migration/state-size.js';
 import { limitError, spawnLimitError } from './limits.js';
 import { Computation } from './loop/computation.js';
 import { Lifecycle } from './loop/lifecycle.js';
@@ -42,7 +43,7 @@ import { kernelFds } from './tracees/kernel-fds.js';
 import { kernelIpc } from './tracees/kernel-ipc.js';
 import { SignalActions } from './tracees/signal-actions.js';
 import { traceeSignals } from './tracees/signals.js';
-import { TraceeTable, type Process } from './tracees/tracees.js';
+import { TraceeTable, type Process, type Thread } from './tracees/tracees.js';
 
 const log = logger('mediator');
 
@@ -128,6 +129,8 @@ export interface MediatorOptions {
   faults?: readonly Fault[];
   /** Scripted migrations (src/migration): processes moved to another host at a date. */
   migrations?: readonly Migration[];
+  /** A policy asked every so often which processes to move where (src/migration/policy.ts). */
+  migrationPolicy?: MigrationPolicy;
   /** The platform's state profiles: hosts and links that turn off and on, as faults do. */
   stateProfiles?: readonly StateProfile[];
 }
@@ -311,6 +314,12 @@ export class Mediator {
     this.faults = failing ? new FaultInjector(faults, this.faultHooks(networkState, services), profiles) : undefined;
     this.migrator = new Migrator(this.migrationHooks(sim, computation));
     this.migrator.scripted(options.migrations ?? []);
+    if (options.migrationPolicy !== undefined)
+      this.migrator.follow(
+        options.migrationPolicy,
+        () => this.placement(sim),
+        () => this.stopReason === undefined && this.somethingCanHappen(sim),
+      );
     // Set before any launch: a program due at the stop time does not start.
     const stopTime = options.stopTime;
     if (stopTime !== undefined)
@@ -461,6 +470,39 @@ export class Mediator {
   /** An actor's `<migrate time="T" host="B"/>`: its process moves to `host` at `at`. */
   migrateAt(process: Process, at: number, host: string): void {
     this.migrator.ofProcess(process, at, host);
+  }
+
+  /** The hosts' loads and the live processes, for a migration policy. */
+  private placement(sim: Simulation): PlacementState {
+    const live = [...this.tracees.processes.values()].filter((process) => process.alive);
+    const busy = (thread: Thread): boolean => thread.state === 'runnable' || (thread.state === 'blocked' && thread.wait?.kind === 'compute');
+    return {
+      now: this.scheduler.now,
+      hosts: sim.hosts().map(({ name, cores, speed }) => ({
+        name,
+        cores,
+        speed,
+        load:
+          live
+            .filter((process) => process.host === name && !process.migrating)
+            .reduce((sum, process) => sum + [...process.threads.values()].filter(busy).length, 0) / cores,
+      })),
+      processes: live.map((process) => ({
+        host: process.host,
+        pid: process.vpid,
+        command: process.command,
+        cpuTime: process.exitedThreadsCpuTime + [...process.threads.values()].reduce((sum, thread) => sum + thread.cpuTime, 0),
+        memory: anonymousBytes(process.liveTid),
+        migrating: process.migrating,
+      })),
+    };
+  }
+
+  /** Whether anything can still happen: a thread not waiting, an activity under way, a timer. */
+  private somethingCanHappen(sim: Simulation): boolean {
+    if (sim.pending() > 0 || this.scheduler.nextDeadline() !== undefined || this.pendingLaunches > 0) return true;
+    for (const thread of this.tracees.threads.values()) if (thread.state === 'runnable') return true;
+    return false;
   }
 
   /** What migrations act on. */

@@ -1,4 +1,5 @@
 import type { Process } from '../mediator/tracees/tracees.js';
+import type { MigrationPolicy, PlacementState } from './policy.js';
 import type { Migration } from './spec.js';
 
 /** A migration as it happened (or why it could not). */
@@ -58,6 +59,23 @@ export class Migrator {
   /** A migration of a deployment's actor (`<migrate time="T" host="B"/>`): that very process, wherever it is by then. */
   ofProcess(process: Process, at: number, to: string): void {
     this.hooks.at(at, () => this.start(process, `${process.vpid}@${process.host}`, to));
+  }
+
+  /**
+   * Asks `policy` every so often what to move, for as long as `goesOn`
+   * says the run can still change (a policy's timer alone would keep a run
+   * whose processes all wait forever from ever ending).
+   */
+  follow(policy: MigrationPolicy, observe: () => PlacementState, goesOn: () => boolean): void {
+    const first = this.hooks.now();
+    // The nth call at first + n × every, not at sums of `every`, whose rounding would drift.
+    const tick = (n: number): void => {
+      this.hooks.at(first + n * policy.every, () => {
+        for (const move of policy.decide(observe()) ?? []) this.start(this.hooks.processOn(move.host, move.pid), `${move.pid}@${move.host}`, move.to);
+        if (goesOn()) tick(n + 1);
+      });
+    };
+    tick(1);
   }
 
   private start(process: Process | undefined, asked: string, to: string): void {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as ptrace from '../../native/ptrace-rs/index.js';
-import { runExperiment, type ExperimentResult } from '../../src/index.js';
+import { runExperiment, type ExperimentResult, type MigrationPolicy } from '../../src/index.js';
 import type { MigrationReport } from '../../src/report/types.js';
 import { THREAD_STATE_BYTES } from '../../src/migration/state-size.js';
 import { appPath, runCli } from '../helpers/apps.js';
@@ -172,4 +172,49 @@ describe('asking for a migration', () => {
       expect(result.stderr.split('\n')[0]).toBe(message);
     }
   });
+});
+
+describe('a load-balancing policy', () => {
+  /** About 0.1 s of CPU each: 8 of them on one core take about 0.8 s of virtual time, far longer than the policy takes to spread them. */
+  const BALANCED_ITERATIONS = '250000000';
+
+  /** 8 runs of the compute loop, all on node-0. */
+  function crowdedDeployment(): string {
+    const path = join(folder(), 'crowded.xml');
+    const actor = `<actor host="node-0" function="${appPath('compute_loop')}"><argument value="${BALANCED_ITERATIONS}"/></actor>`;
+    writeFileSync(path, `<?xml version='1.0'?>\n<platform version="4.1">\n${Array(8).fill(actor).join('\n')}\n</platform>\n`);
+    return path;
+  }
+
+  /** Every 20 ms, one process moves from the most loaded host to the least loaded, while they differ by more than one thread. */
+  const spread: MigrationPolicy = {
+    every: 0.02,
+    decide: ({ hosts, processes }) => {
+      const byLoad = [...hosts].sort((a, b) => a.load - b.load);
+      const [idlest, busiest] = [byLoad[0]!, byLoad.at(-1)!];
+      if (busiest.load - idlest.load <= 1) return [];
+      const candidate = processes.find((process) => process.host === busiest.name && !process.migrating);
+      return candidate === undefined ? [] : [{ pid: candidate.pid, host: candidate.host, to: idlest.name }];
+    },
+  };
+
+  it('spreading 8 compute processes from one host over four ends sooner than leaving them, two per host after six moves', async () => {
+    const platform = 'test/fixtures/platforms/four-nodes.xml';
+    const deployment = crowdedDeployment();
+    const left = await runExperiment({ platform, deployment, cpuModel: 'cputime', captureOutput: true });
+    const spreadOut = await runExperiment({ platform, deployment, cpuModel: 'cputime', captureOutput: true, migrationPolicy: spread });
+    expect([left.exitCode, spreadOut.exitCode]).toEqual([0, 0]);
+    expect(left.report.migrations).toEqual([]);
+    // Six moved in the first rounds, two per host then (the policy may move more as some end before others).
+    const moved = spreadOut.report.migrations.filter((migration) => migration.missed === null);
+    expect(
+      moved
+        .slice(0, 6)
+        .map((migration) => migration.to)
+        .sort(),
+    ).toEqual(['node-1', 'node-1', 'node-2', 'node-2', 'node-3', 'node-3']);
+    expect(moved.slice(0, 6).map((migration) => migration.start)).toEqual([0.02, 0.04, 0.06, 0.08, 0.1, 0.12]);
+    // Alone on one core, the eight share it; spread, two share each: about four times sooner (CPU times vary from run to run).
+    expect(spreadOut.report.virtualTime).toBeLessThan(left.report.virtualTime / 2.5);
+  }, 240_000);
 });
