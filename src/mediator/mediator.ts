@@ -576,6 +576,7 @@ export class Mediator {
       this.killAll(failure instanceof RunFailedError ? failure.end : 'internal-error');
       throw failure;
     } finally {
+      this.migrator.runEnded();
       this.cpuFiles.remove();
       this.nameFiles.remove();
       this.procFiles.remove();

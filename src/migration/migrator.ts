@@ -45,7 +45,19 @@ export interface MigrationHooks {
  * when it froze is finished on the new host's CPU.
  */
 export class Migrator {
+  /** Migrations whose state is crossing, by process: what to report of them if the run ends first. */
+  private readonly crossing = new Map<Process, MigrationEvent>();
+
   constructor(private readonly hooks: MigrationHooks) {}
+
+  /** The run ended: a migration still under way is reported as not done, its process having ended before it. */
+  runEnded(): void {
+    for (const [process, event] of this.crossing) {
+      const why = process.alive ? 'the run ended while its state crossed' : `process ${event.asked} ended while its state crossed`;
+      this.hooks.happened({ ...event, missed: why });
+    }
+    this.crossing.clear();
+  }
 
   /** A migration of `--migrate` or `migrations`: the process is looked for on its host at the date. */
   scripted(migrations: readonly Migration[]): void {
@@ -89,7 +101,9 @@ export class Migrator {
     const from = process!.host;
     this.hooks.freeze(process!);
     const bytes = this.hooks.stateBytes(process!);
+    this.crossing.set(process!, { process, asked, from, to, start, downtime: 0, bytes: 0 });
     this.hooks.transfer(from, to, bytes, () => {
+      this.crossing.delete(process!);
       // Killed while it crossed (a fault, a kill_time): there is nothing to resume.
       if (!process!.alive) {
         missed(`process ${asked} ended while its state crossed`, from);

@@ -160,6 +160,31 @@ describe('asking for a migration', () => {
     expect(result.stderr).toMatch(/^fast +1000 +\S*sleep +0 /m);
   });
 
+  it('a process killed while its state crosses does not arrive, and a fault finds a migrated process on its new host under its pid', async () => {
+    const killed = await runExperiment({
+      platform: PLATFORM,
+      host: 'slow',
+      command: [appPath('compute_loop'), ITERATIONS],
+      cpuModel: 'cputime',
+      migrations: ['1000@slow:0.15:fast'],
+      faults: ['process:1000@slow:kill@0.1505'],
+    });
+    expect(killed.report.processes[0]).toMatchObject({ host: 'slow', end: 0.1505, stopped: 'fault' });
+    expect(killed.report.migrations).toEqual([
+      expect.objectContaining({ from: 'slow', to: 'fast', start: 0.15, missed: 'process 1000@slow ended while its state crossed' }),
+    ]);
+    const found = await runExperiment({
+      platform: PLATFORM,
+      host: 'slow',
+      command: [appPath('compute_loop'), ITERATIONS],
+      cpuModel: 'cputime',
+      migrations: ['1000@slow:0.15:fast'],
+      faults: ['process:1000@fast:kill@0.2'],
+    });
+    expect(found.report.processes[0]).toMatchObject({ host: 'fast', end: 0.2, stopped: 'fault' });
+    expect(found.report.faults[0]).toMatchObject({ killed: [{ host: 'fast', pid: 1000 }], missed: null });
+  });
+
   it('refuses a wrong migration in one line, before anything runs', async () => {
     for (const [migration, message] of [
       ['1000@slow:soon:fast', "simterpose: --migrate '1000@slow:soon:fast': the date is a non-negative number of virtual seconds, not 'soon'"],
