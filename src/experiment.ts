@@ -121,8 +121,8 @@ interface Start {
   times: LaunchTimes;
   /** Whether it starts again when its host, crashed, turns on (a deployment's on_failure). */
   onFailure: 'DIE' | 'RESTART';
-  /** Its `<migrate>`s: its process moves to `to` at `at`. */
-  migrations: { at: number; to: string }[];
+  /** Its `<migrate>`s: its process moves to `to` at `at` (by pre-copy if `live`). */
+  migrations: { at: number; to: string; live: boolean }[];
 }
 
 /**
@@ -204,7 +204,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
         const started = (process: Process): void => {
           launched.push(process);
           // A restarted actor starts afresh on its own host: the migrations were its first run's.
-          if (firstRun) for (const { at, to } of start.migrations) mediator.migrateAt(process, at, to);
+          if (firstRun) for (const { at, to, live } of start.migrations) mediator.migrateAt(process, at, to, live);
           firstRun = false;
         };
         mediator.launchAt(start.spec, start.times, started, start.onFailure);

@@ -183,7 +183,7 @@ export const RUN_OPTIONS: { readonly [K in keyof RunOptions]-?: OptionSpec<NonNu
   },
   migrations: {
     flag: '--migrate <spec>',
-    help: 'moves a process to another host (repeatable): PID@HOST:T:DESTINATION freezes the process PID of HOST at virtual date T, carries its memory to DESTINATION and resumes it there',
+    help: 'moves a process to another host (repeatable): PID@HOST:T:DESTINATION freezes the process PID of HOST at virtual date T, carries its memory to DESTINATION and resumes it there; PID@HOST:T:DESTINATION:live copies its memory while it runs first (pre-copy)',
     parse: (text, previous) => {
       parseMigration(text);
       return [...(previous ?? []), text];

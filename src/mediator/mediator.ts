@@ -21,7 +21,8 @@ import type { StateProfile } from '../faults/state-profiles.js';
 import { Migrator, type MigrationHooks } from '../migration/migrator.js';
 import type { MigrationPolicy, PlacementState } from '../migration/policy.js';
 import type { Migration } from '../migration/spec.js';
-import { anonymousBytes, migrationBytes } from '../migration/state-size.js';
+import { PageSnapshot } from '../migration/page-snapshot.js';
+import { anonymousBytes, fixedStateBytes, migrationBytes } from '../migration/state-size.js';
 import { limitError, spawnLimitError } from './limits.js';
 import { Computation } from './loop/computation.js';
 import { Lifecycle } from './loop/lifecycle.js';
@@ -467,9 +468,9 @@ export class Mediator {
     };
   }
 
-  /** An actor's `<migrate time="T" host="B"/>`: its process moves to `host` at `at`. */
-  migrateAt(process: Process, at: number, host: string): void {
-    this.migrator.ofProcess(process, at, host);
+  /** An actor's `<migrate time="T" host="B"/>`: its process moves to `host` at `at` (by pre-copy if `live`). */
+  migrateAt(process: Process, at: number, host: string, live: boolean): void {
+    this.migrator.ofProcess(process, at, host, live);
   }
 
   /** The hosts' loads and the live processes, for a migration policy. */
@@ -493,7 +494,7 @@ export class Mediator {
         command: process.command,
         cpuTime: process.exitedThreadsCpuTime + [...process.threads.values()].reduce((sum, thread) => sum + thread.cpuTime, 0),
         memory: anonymousBytes(process.liveTid),
-        migrating: process.migrating,
+        migrating: this.migrator.migrating(process),
       })),
     };
   }
@@ -516,6 +517,8 @@ export class Mediator {
         for (const thread of process.threads.values()) computation.suspend(thread);
       },
       stateBytes: (process) => migrationBytes(process.liveTid, process.threads.size),
+      fixedBytes: (process) => fixedStateBytes(process.liveTid, process.threads.size),
+      memory: (process) => PageSnapshot.take(process.liveTid),
       transfer: (from, to, bytes, done) => {
         const comm = sim.startComm(this.hostIndexes.get(from)!, this.hostIndexes.get(to)!, bytes);
         this.scheduler.onActivityEnd(comm, done);

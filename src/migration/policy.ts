@@ -20,7 +20,7 @@ export interface ProcessLoad {
   cpuTime: number;
   /** Resident anonymous memory, in bytes: what moving it would carry (plus its threads' and descriptors' fixed costs). */
   memory: number;
-  /** Frozen, its state crossing to another host: a move of it now does nothing. */
+  /** Migrating (copying while it runs, or frozen): a move of it now does nothing. */
   migrating: boolean;
 }
 
@@ -33,11 +33,12 @@ export interface PlacementState {
   processes: ProcessLoad[];
 }
 
-/** A move a policy asks for: the process `pid` of `host` goes to `to`, now. */
+/** A move a policy asks for: the process `pid` of `host` goes to `to`, now (by pre-copy if `live`). */
 export interface Move {
   pid: number;
   host: string;
   to: string;
+  live?: boolean;
 }
 
 /**

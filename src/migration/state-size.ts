@@ -16,7 +16,12 @@ export const DESCRIPTOR_STATE_BYTES = 256;
  * plus the fixed costs of its threads and descriptors.
  */
 export function migrationBytes(pid: number, threads: number): number {
-  return anonymousBytes(pid) + threads * THREAD_STATE_BYTES + descriptorCount(pid) * DESCRIPTOR_STATE_BYTES;
+  return anonymousBytes(pid) + fixedStateBytes(pid, threads);
+}
+
+/** What moves beside the memory: the threads' and descriptors' fixed costs. */
+export function fixedStateBytes(pid: number, threads: number): number {
+  return threads * THREAD_STATE_BYTES + descriptorCount(pid) * DESCRIPTOR_STATE_BYTES;
 }
 
 /** Resident anonymous memory: smaps_rollup's Anonymous line (kB), 0 if the process is gone. */

@@ -299,8 +299,11 @@ export class RunRecorder implements MediatorObserver {
       asked: event.asked,
       from: event.from,
       to: event.to,
+      live: event.live,
       start: event.start,
       downtime: event.downtime,
+      duration: event.duration,
+      rounds: event.rounds,
       bytes: event.bytes,
       missed: event.missed ?? null,
     });

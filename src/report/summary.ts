@@ -125,7 +125,10 @@ function migrationLines(report: SummarizedRun): string {
       const { process } = migration;
       if (migration.missed !== null || process === null)
         return `migration at ${formatDuration(migration.start)} of ${migration.asked} to ${migration.to}: ${migration.missed}\n`;
-      return `migration at ${formatDuration(migration.start)}: ${process.host} ${process.pid} ${process.command} to ${migration.to}, ${formatBytes(migration.bytes)} in ${formatDuration(migration.downtime)}\n`;
+      const how = migration.live
+        ? `live, ${formatBytes(migration.bytes)} in ${migration.rounds} rounds, ${formatDuration(migration.duration)}, frozen ${formatDuration(migration.downtime)}`
+        : `${formatBytes(migration.bytes)} in ${formatDuration(migration.downtime)}`;
+      return `migration at ${formatDuration(migration.start)}: ${process.host} ${process.pid} ${process.command} to ${migration.to}, ${how}\n`;
     })
     .join('');
 }

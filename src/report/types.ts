@@ -84,7 +84,7 @@ export interface FaultReport {
   missed: string | null;
 }
 
-/** A process moved from one host to another: frozen at `start`, resumed on `to` after `downtime`. */
+/** A process moved from one host to another: from `start`, resumed on `to` after `duration`, frozen for `downtime` of it. */
 export interface MigrationReport {
   /** The process (its host: the one it left), or null when none was found. */
   process: ProcessRef | null;
@@ -93,11 +93,17 @@ export interface MigrationReport {
   /** The host it left ('' when none was found). */
   from: string;
   to: string;
-  /** When it froze. */
+  /** Whether its memory crossed while it ran (pre-copy), before a stop-and-copy of what it wrote meanwhile. */
+  live: boolean;
+  /** When it began: when it froze, or when its pre-copy began. */
   start: number;
-  /** How long it was frozen: its state crossing from `from` to `to` (0 when it did not move). */
+  /** How long it was frozen: its last copy crossing from `from` to `to` (0 when it did not move). */
   downtime: number;
-  /** Its state that crossed: resident anonymous memory, plus a fixed amount per thread and per descriptor. */
+  /** From `start` to its resumption on `to` (the downtime, without pre-copy). */
+  duration: number;
+  /** Copies made: the pre-copy rounds and the stop-and-copy. */
+  rounds: number;
+  /** Its state that crossed, all rounds together: resident anonymous memory (again, the pages written during a round), plus a fixed amount per thread and per descriptor. */
   bytes: number;
   /** Why it did not move (no such process, on that host already, ended while it crossed), or null. */
   missed: string | null;

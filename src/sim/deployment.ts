@@ -12,8 +12,8 @@ export interface DeploymentEntry {
   startTime: number;
   /** When it and every process it started are killed (SIGKILL), if ever: virtual seconds after the start of the simulation. */
   killTime?: number;
-  /** `<migrate time="T" host="B"/>` children (set only when there are some): the process moves to host B at T (src/migration), in date order. */
-  migrations?: { at: number; to: string }[];
+  /** `<migrate time="T" host="B"/>` children (set only when there are some): the process moves to host B at T (src/migration), by pre-copy with live="true", in date order. */
+  migrations?: { at: number; to: string; live: boolean }[];
   /** SimGrid's on_failure="RESTART" (set only then): it starts again, a fresh process with the same arguments, when its host, crashed, turns on again. */
   restart?: true;
 }
@@ -82,7 +82,7 @@ export function parseDeploymentText(text: string, file: string, hostNames: reado
     }
     const killTime = parseKillTime(element.attributes.get('kill_time'), Math.max(startTime, 0), (message) => at(element, message));
     const argv = [fn];
-    const migrations: { at: number; to: string }[] = [];
+    const migrations: { at: number; to: string; live: boolean }[] = [];
     for (const child of element.children) {
       if (child.name === 'argument') {
         const value = child.attributes.get('value');
@@ -110,7 +110,12 @@ export function parseDeploymentText(text: string, file: string, hostNames: reado
 }
 
 /** `<migrate time="T" host="B"/>`: a date from the actor's start on, a host of the platform. */
-function parseMigrate(element: XmlElement, startTime: number, known: ReadonlySet<string>, error: (message: string) => UserError): { at: number; to: string } {
+function parseMigrate(
+  element: XmlElement,
+  startTime: number,
+  known: ReadonlySet<string>,
+  error: (message: string) => UserError,
+): { at: number; to: string; live: boolean } {
   const time = element.attributes.get('time');
   const to = element.attributes.get('host');
   if (time === undefined || to === undefined) throw error('<migrate> needs a time and a host attribute');
@@ -118,7 +123,9 @@ function parseMigrate(element: XmlElement, startTime: number, known: ReadonlySet
   if (time.trim() === '' || !Number.isFinite(at) || at < startTime)
     throw error(`<migrate> time must be a number of seconds from start_time ${startTime} on, not '${time}'`);
   if (!known.has(to)) throw error(unknownHost(to, [...known]).message);
-  return { at, to };
+  const live = element.attributes.get('live') ?? 'false';
+  if (live !== 'true' && live !== 'false') throw error(`<migrate> live must be true or false, not '${live}'`);
+  return { at, to, live: live === 'true' };
 }
 
 /** A kill_time: none when absent or SimGrid's "-1"; otherwise a date after the actor's start. */

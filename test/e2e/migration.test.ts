@@ -69,6 +69,22 @@ describe('a compute-bound process moved from a 1 Gf host to a 2 Gf host', () => 
     expect((value(stdout, 'duration') - value(stdout, 'cputime')) / 1e9).toBeCloseTo(migration.downtime, 6);
   });
 
+  it('moved live, computes on the slow host while its memory crosses, and is frozen only for the pages it wrote meanwhile and its threads and descriptors (cputime)', async () => {
+    const cold = await loopOnSlow('cputime', [`1000@slow:${MIGRATION_DATE}:fast`]);
+    const live = await loopOnSlow('cputime', [`1000@slow:${MIGRATION_DATE}:fast:live`]);
+    expect(live.exitCode, live.outputs[0]?.stderr).toBe(0);
+    const migration = live.report.migrations[0]!;
+    expect(migration).toMatchObject({ from: 'slow', to: 'fast', live: true, start: MIGRATION_DATE, missed: null });
+    expect(migration.rounds).toBeGreaterThanOrEqual(2);
+    expect(migration.downtime).toBeLessThan(cold.report.migrations[0]!.downtime);
+    // Every round is a transfer on the backbone: its latency each time, and the bytes of them all.
+    expect(migration.duration).toBeCloseTo(migration.rounds * BACKBONE.latency + migration.bytes / BACKBONE.bandwidth, 9);
+    // It computed on slow until it froze, then on fast after the last copy.
+    const frozenAt = MIGRATION_DATE + migration.duration - migration.downtime;
+    expect(cpuSecondsOn(live, 'slow')).toBeCloseTo(frozenAt, 6);
+    expect(live.report.processes[0]!.end).toBeCloseTo(MIGRATION_DATE + migration.duration + cpuSecondsOn(live, 'fast'), 6);
+  });
+
   it.skipIf(!instructionCounterAvailable)(
     'counted in instructions, it ends at the date the speeds imply: the migration date, the transfer, then the rest of the work at twice the speed' +
       (instructionCounterAvailable ? '' : ' (skipped: this machine has no hardware instruction counter)'),
@@ -119,6 +135,18 @@ describe('a TCP server migrating while a client streams to it', () => {
     expect(carried.get('to-slow')).toBeGreaterThan(0.5e6);
     expect(carried.get('to-fast')).toBeGreaterThan(0.5e6);
     expect(carried.get('to-slow')! + carried.get('to-fast')!).toBe(BYTES);
+  });
+
+  it('moved live, receives every byte in order too: its memory crosses in rounds while it reads', async () => {
+    const deployment = streamDeployment(0.3, BYTES).replace('.xml', '-live.xml');
+    writeFileSync(deployment, readFileSync(deployment.replace('-live.xml', '.xml'), 'utf8').replace('host="fast"/>', 'host="fast" live="true"/>'));
+    const result = await runExperiment({ platform: PLATFORM, deployment, cpuModel: 'none', captureOutput: true });
+    expect(result.exitCode).toBe(0);
+    expect(result.outputs.find((output) => output.stdout.includes('host at start'))!.stdout).toContain(`received ${BYTES} bytes in order\nhost at end fast\n`);
+    const migration = result.report.migrations[0]!;
+    expect(migration).toMatchObject({ from: 'slow', to: 'fast', live: true, start: 0.3, missed: null });
+    expect(migration.rounds).toBeGreaterThanOrEqual(2);
+    expect(migration.downtime).toBeLessThan(migration.duration);
   });
 
   it('runs twice to the same bytes under --cpu-model none: output, report and trace', async () => {
@@ -188,7 +216,7 @@ describe('asking for a migration', () => {
   it('refuses a wrong migration in one line, before anything runs', async () => {
     for (const [migration, message] of [
       ['1000@slow:soon:fast', "simterpose: --migrate '1000@slow:soon:fast': the date is a non-negative number of virtual seconds, not 'soon'"],
-      ['1000@slow:1', "simterpose: --migrate '1000@slow:1': expected PID@HOST:T:DESTINATION"],
+      ['1000@slow:1', "simterpose: --migrate '1000@slow:1': expected PID@HOST:T:DESTINATION, or PID@HOST:T:DESTINATION:live"],
       ['1000@slow:1:slow', "simterpose: --migrate '1000@slow:1:slow': the process is on slow already"],
       ['1000@slow:1:carol', "simterpose: --migrate 1000@slow:1:carol: the platform has no host 'carol'"],
     ]) {
