@@ -20,6 +20,8 @@ import { resolveRunOptions, type RunOptions } from './run-options.js';
 import { keepStdioBlocking } from './stdio-blocking.js';
 import { loadSimulation, parseDeployment, type Simulation } from './sim/index.js';
 import { checkFaultTargets } from './faults/spec.js';
+import { checkPolicy, type MigrationPolicy } from './migration/policy.js';
+import { checkMigrationHosts } from './migration/spec.js';
 import { readStateProfiles } from './faults/state-profiles.js';
 
 export interface ExperimentOptions extends RunOptions {
@@ -59,6 +61,12 @@ export interface ExperimentOptions extends RunOptions {
    * else the run-failed status.
    */
   signal?: AbortSignal;
+  /**
+   * A load-balancing policy (README, "Migration"): `decide` is called every
+   * `every` virtual seconds with each host's load and each process's CPU
+   * time and memory, and returns the processes to move where.
+   */
+  migrationPolicy?: MigrationPolicy;
   /** Environment of the program (default: simterpose's own). */
   env?: Record<string, string | undefined>;
   cwd?: string;
@@ -113,6 +121,8 @@ interface Start {
   times: LaunchTimes;
   /** Whether it starts again when its host, crashed, turns on (a deployment's on_failure). */
   onFailure: 'DIE' | 'RESTART';
+  /** Its `<migrate>`s: its process moves to `to` at `at` (by pre-copy if `live`). */
+  migrations: { at: number; to: string; live: boolean }[];
 }
 
 /**
@@ -131,6 +141,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
   const hostNames = sim.hosts().map((h) => h.name);
   const hostSpeeds = new Map(sim.hosts().map((h) => [h.name, h.speed]));
   const starts = plan(options, hostNames);
+  checkMigrationHosts(settings.migrations, hostNames);
   checkFaultTargets(
     settings.faults,
     hostNames,
@@ -145,8 +156,10 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     route: (from, to) => sim.route(from, to),
     hostSpeed: (host) => hostSpeeds.get(host)!,
   });
+  const migrationPolicy = options.migrationPolicy === undefined ? undefined : checkPolicy(options.migrationPolicy);
   const mediator: Mediator = new Mediator({
     ...settings,
+    migrationPolicy,
     stateProfiles,
     sim,
     strace: straceOutput === undefined ? undefined : new StraceFormatter(straceOutput.write, () => mediator.scheduler.now),
@@ -186,7 +199,16 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     const launched: Process[] = [];
     keepStdioBlocking();
     try {
-      for (const start of starts) mediator.launchAt(start.spec, start.times, (process) => launched.push(process), start.onFailure);
+      for (const start of starts) {
+        let firstRun = true;
+        const started = (process: Process): void => {
+          launched.push(process);
+          // A restarted actor starts afresh on its own host: the migrations were its first run's.
+          if (firstRun) for (const { at, to, live } of start.migrations) mediator.migrateAt(process, at, to, live);
+          firstRun = false;
+        };
+        mediator.launchAt(start.spec, start.times, started, start.onFailure);
+      }
     } catch (error) {
       // Nothing ran: there is nothing to report.
       if (error instanceof SpawnError) throw new UserError(`cannot execute '${error.program}': ${error.reason}`, spawnHint(error), EXIT_STATUS.cannotExecute);
@@ -274,6 +296,7 @@ function runReport(run: RunDescription, recorder: RunRecorder, sim: Simulation, 
     processes,
     pairs,
     sim.hosts().map((host) => host.name),
+    recorder.migrations,
   );
   const links = linkTotals(
     pairs,
@@ -281,7 +304,7 @@ function runReport(run: RunDescription, recorder: RunRecorder, sim: Simulation, 
   );
   const infoOf = <T extends { name: string }>(infos: readonly T[], name: string): T => infos.find((info) => info.name === name)!;
   return {
-    version: 4,
+    version: 5,
     run,
     end: outcome.end,
     virtualTime: outcome.virtualTime,
@@ -290,6 +313,7 @@ function runReport(run: RunDescription, recorder: RunRecorder, sim: Simulation, 
     links,
     processes,
     faults: recorder.faults,
+    migrations: recorder.migrations,
     usage: recorder.usageReport(
       outcome.virtualTime,
       hosts.map((host) => infoOf(sim.hosts(), host.name)),
@@ -342,6 +366,7 @@ function plan(options: ExperimentOptions, hostNames: string[]): Start[] {
     return entries.map((entry) => ({
       times: { start: entry.startTime, kill: entry.killTime },
       onFailure: entry.restart === true ? 'RESTART' : 'DIE',
+      migrations: entry.migrations ?? [],
       spec: { path: resolveProgram(entry.argv[0]!, folder, path), argv: entry.argv, env, cwd, host: entry.host },
     }));
   }
@@ -355,7 +380,7 @@ function plan(options: ExperimentOptions, hostNames: string[]): Start[] {
       `valid hosts: ${hostNames.slice(0, 20).join(', ')}${hostNames.length > 20 ? ', ...' : ''}`,
     );
   }
-  return [{ times: { start: 0 }, onFailure: 'DIE', spec: { path: resolveProgram(command[0]!, cwd, path), argv: command, env, cwd, host } }];
+  return [{ times: { start: 0 }, onFailure: 'DIE', migrations: [], spec: { path: resolveProgram(command[0]!, cwd, path), argv: command, env, cwd, host } }];
 }
 
 /** A deployment's status: the first non-zero one among its processes, in the order they exited. */

@@ -13,6 +13,7 @@ export type {
   InputFile,
   LinkReport,
   LinkUsage,
+  MigrationReport,
   ProcessReport,
   RunDescription,
   RunEnd,
@@ -22,5 +23,6 @@ export type {
   UsageReport,
 } from './report/types.js';
 export type { ChromeTrace, TraceEvent } from './report/trace.js';
+export type { HostLoad, MigrationPolicy, Move, PlacementState, ProcessLoad } from './migration/policy.js';
 export { formatSummary } from './report/summary.js';
 export { RunFailedError, UserError } from './errors.js';

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { UserError } from './errors.js';
 import { EXIT_STATUS } from './exit-status.js';
 import { parseFault, type Fault } from './faults/spec.js';
+import { parseMigration, type Migration } from './migration/spec.js';
 import { defaultCpuModel, instructionCounterAvailable, type CpuModelName, type CpuModelOptions } from './mediator/host/cpu-model.js';
 import { MAX_SEED } from './mediator/host/random.js';
 import { allowedCpus, claimQuietestCpu } from './mediator/cpu-placement.js';
@@ -72,6 +73,8 @@ export interface RunOptions {
    * (README, "Failures").
    */
   faults?: string[];
+  /** Processes moved to another host, `PID@HOST:T:DESTINATION` as `--migrate` takes them: `1000@alice:2.5:bob` (README, "Migration"). */
+  migrations?: string[];
 }
 
 /** How an option appears on the command line. */
@@ -180,6 +183,14 @@ export const RUN_OPTIONS: { readonly [K in keyof RunOptions]-?: OptionSpec<NonNu
       return [...(previous ?? []), text];
     },
   },
+  migrations: {
+    flag: '--migrate <spec>',
+    help: 'moves a process to another host (repeatable): PID@HOST:T:DESTINATION freezes the process PID of HOST at virtual date T, carries its memory to DESTINATION and resumes it there; PID@HOST:T:DESTINATION:live copies its memory while it runs first (pre-copy)',
+    parse: (text, previous) => {
+      parseMigration(text);
+      return [...(previous ?? []), text];
+    },
+  },
   network: {
     flag: '--network <mode>',
     help: 'full: the mediator carries every byte; translate: real loopback sockets, addresses rewritten',
@@ -221,6 +232,8 @@ export interface ResolvedRunOptions {
   cfg: string[];
   /** The scripted faults, in the order given. */
   faults: Fault[];
+  /** The scripted migrations, in the order given. */
+  migrations: Migration[];
 }
 
 /** Checks a run's options and applies their defaults; a mistake is a UserError naming the flag. */
@@ -251,6 +264,7 @@ export function resolveRunOptions(options: RunOptions): ResolvedRunOptions {
     wallLimit: options.wallLimit === undefined ? undefined : positive('--wall-limit', options.wallLimit),
     cfg: resolveCfg(options.cfg),
     faults: resolveFaults(options.faults),
+    migrations: resolveMigrations(options.migrations),
   };
 }
 
@@ -283,6 +297,14 @@ function resolveFaults(faults: RunOptions['faults']): Fault[] {
   if (!Array.isArray(faults) || faults.some((fault) => typeof fault !== 'string'))
     throw new UserError('faults must be a list of fault strings, as --fault takes them');
   return faults.map(parseFault);
+}
+
+/** The run's migrations, each read (runExperiment may be given anything). */
+function resolveMigrations(migrations: RunOptions['migrations']): Migration[] {
+  if (migrations === undefined) return [];
+  if (!Array.isArray(migrations) || migrations.some((migration) => typeof migration !== 'string'))
+    throw new UserError('migrations must be a list of strings, as --migrate takes them: PID@HOST:T:DESTINATION');
+  return migrations.map(parseMigration);
 }
 
 function parseEpoch(epoch: string): number {

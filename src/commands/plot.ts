@@ -20,7 +20,7 @@ Examples:
   simterpose plot run.json --html /tmp/run-plot.html
 
 Exit status: 0 once the page is written; 2 if the report is missing, is not
-a report of simterpose run --report of version 4, or the page cannot be written.`;
+a report of simterpose run --report of version 5, or the page cannot be written.`;
 
 /** Where the page goes by default: beside the report, its .json replaced by .html. */
 export function defaultPagePath(reportPath: string): string {

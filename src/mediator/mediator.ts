@@ -19,6 +19,11 @@ import { FaultyTransport } from '../faults/faulty-transport.js';
 import { NetworkState } from '../faults/network-state.js';
 import type { Fault } from '../faults/spec.js';
 import type { StateProfile } from '../faults/state-profiles.js';
+import { Migrator, type MigrationHooks } from '../migration/migrator.js';
+import type { MigrationPolicy, PlacementState } from '../migration/policy.js';
+import type { Migration } from '../migration/spec.js';
+import { PageSnapshot } from '../migration/page-snapshot.js';
+import { anonymousBytes, fixedStateBytes, migrationBytes } from '../migration/state-size.js';
 import { limitError, spawnLimitError } from './limits.js';
 import { Computation } from './loop/computation.js';
 import { Lifecycle } from './loop/lifecycle.js';
@@ -29,6 +34,7 @@ import { ptrace } from './native.js';
 import { JobControl } from './loop/job-control.js';
 import type { MediatorObserver } from './observer.js';
 import { DATA_PATHS } from './sockets/data-paths.js';
+import { SocketFile } from './sockets/socket-file.js';
 import { SimTransport } from './sockets/sim-transport.js';
 import type { StraceSink } from './strace/formatter.js';
 import type { OutputPipe, Services } from './syscalls/context.js';
@@ -40,7 +46,7 @@ import { KernelEdges } from './tracees/kernel-edges.js';
 import { kernelIpc } from './tracees/kernel-ipc.js';
 import { SignalActions } from './tracees/signal-actions.js';
 import { traceeSignals } from './tracees/signals.js';
-import { TraceeTable, type Process } from './tracees/tracees.js';
+import { TraceeTable, type Process, type Thread } from './tracees/tracees.js';
 
 const log = logger('mediator');
 
@@ -131,6 +137,10 @@ export interface MediatorOptions {
   onCrash?: (process: Process, signal: number) => void;
   /** Scripted faults (src/faults): hosts and links that go down and come back, processes killed or paused, clocks skewed. */
   faults?: readonly Fault[];
+  /** Scripted migrations (src/migration): processes moved to another host at a date. */
+  migrations?: readonly Migration[];
+  /** A policy asked every so often which processes to move where (src/migration/policy.ts). */
+  migrationPolicy?: MigrationPolicy;
   /** The platform's state profiles: hosts and links that turn off and on, as faults do. */
   stateProfiles?: readonly StateProfile[];
 }
@@ -223,6 +233,7 @@ export class Mediator {
   /** The programs launched, by their process (each run of it, when restarted). */
   private readonly actors = new Map<Process, Actor>();
   private readonly faults: FaultInjector | undefined;
+  private readonly migrator: Migrator;
 
   constructor(private readonly options: MediatorOptions) {
     this.trapList = trappedNumbers(options.untrapped);
@@ -321,6 +332,14 @@ export class Mediator {
     });
     // Set before any launch: a host turning on at a date comes before the restarts and launches due then.
     this.faults = failing ? new FaultInjector(faults, this.faultHooks(networkState, services), profiles) : undefined;
+    this.migrator = new Migrator(this.migrationHooks(sim, computation));
+    this.migrator.scripted(options.migrations ?? []);
+    if (options.migrationPolicy !== undefined)
+      this.migrator.follow(
+        options.migrationPolicy,
+        () => this.placement(sim),
+        () => this.stopReason === undefined && this.somethingCanHappen(sim),
+      );
     // Set before any launch: a program due at the stop time does not start.
     const stopTime = options.stopTime;
     if (stopTime !== undefined)
@@ -468,6 +487,72 @@ export class Mediator {
     };
   }
 
+  /** An actor's `<migrate time="T" host="B"/>`: its process moves to `host` at `at` (by pre-copy if `live`). */
+  migrateAt(process: Process, at: number, host: string, live: boolean): void {
+    this.migrator.ofProcess(process, at, host, live);
+  }
+
+  /** The hosts' loads and the live processes, for a migration policy. */
+  private placement(sim: Simulation): PlacementState {
+    const live = [...this.tracees.processes.values()].filter((process) => process.alive);
+    const busy = (thread: Thread): boolean => thread.state === 'runnable' || (thread.state === 'blocked' && thread.wait?.kind === 'compute');
+    return {
+      now: this.scheduler.now,
+      hosts: sim.hosts().map(({ name, cores, speed }) => ({
+        name,
+        cores,
+        speed,
+        load:
+          live
+            .filter((process) => process.host === name && !process.migrating)
+            .reduce((sum, process) => sum + [...process.threads.values()].filter(busy).length, 0) / cores,
+      })),
+      processes: live.map((process) => ({
+        host: process.host,
+        pid: process.vpid,
+        command: process.command,
+        cpuTime: process.exitedThreadsCpuTime + [...process.threads.values()].reduce((sum, thread) => sum + thread.cpuTime, 0),
+        memory: anonymousBytes(process.liveTid),
+        migrating: this.migrator.migrating(process),
+      })),
+    };
+  }
+
+  /** Whether anything can still happen: a thread not waiting, an activity under way, a timer. */
+  private somethingCanHappen(sim: Simulation): boolean {
+    if (sim.pending() > 0 || this.scheduler.nextDeadline() !== undefined || this.pendingLaunches > 0) return true;
+    for (const thread of this.tracees.threads.values()) if (thread.state === 'runnable') return true;
+    return false;
+  }
+
+  /** What migrations act on. */
+  private migrationHooks(sim: Simulation, computation: Computation): MigrationHooks {
+    return {
+      now: () => this.scheduler.now,
+      at: (date, action) => this.scheduler.at(date, () => this.stopReason === undefined, action),
+      processOn: (host, pid) => [...this.tracees.processes.values()].find((process) => process.alive && process.host === host && process.vpid === pid),
+      freeze: (process) => {
+        process.migrating = true;
+        for (const thread of process.threads.values()) computation.suspend(thread);
+      },
+      stateBytes: (process) => migrationBytes(process.liveTid, process.threads.size),
+      fixedBytes: (process) => fixedStateBytes(process.liveTid, process.threads.size),
+      memory: (process) => PageSnapshot.take(process.liveTid),
+      transfer: (from, to, bytes, done) => {
+        const comm = sim.startComm(this.hostIndexes.get(from)!, this.hostIndexes.get(to)!, bytes);
+        this.scheduler.onActivityEnd(comm, done);
+      },
+      resume: (process, host) => {
+        this.tracees.moveProcess(process, host);
+        for (const object of process.fds.objects()) if (object instanceof SocketFile) object.socket.migrate(host);
+        process.migrating = false;
+        this.scheduler.release(process);
+        for (const thread of process.threads.values()) computation.resume(thread);
+      },
+      happened: (event) => this.observer?.migrated?.(event),
+    };
+  }
+
   /** A program of the deployment that cannot start at its date ends the run: what follows would not be the experiment described. */
   private launchDuringRun(spec: LaunchSpec): Process {
     try {
@@ -513,6 +598,7 @@ export class Mediator {
       this.killAll(failure instanceof RunFailedError ? failure.end : 'internal-error');
       throw failure;
     } finally {
+      this.migrator.runEnded();
       this.cpuFiles.remove();
       this.nameFiles.remove();
       this.procFiles.remove();

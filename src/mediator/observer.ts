@@ -1,6 +1,7 @@
 import type { Process, Thread } from './tracees/tracees.js';
 import type { Wait } from './loop/waits.js';
 import type { FaultEvent } from '../faults/injector.js';
+import type { MigrationEvent } from '../migration/migrator.js';
 
 /**
  * What the mediator tells an observer (the run's report, trace and progress
@@ -39,4 +40,6 @@ export interface MediatorObserver {
   commLost?(token: number, date: number, crossedShare: number | undefined): void;
   /** A scripted fault happened (see src/faults). */
   faultHappened?(event: FaultEvent): void;
+  /** A migration ended, its process resumed on its new host, or could not happen (see src/migration). */
+  migrated?(event: MigrationEvent): void;
 }

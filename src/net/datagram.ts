@@ -52,11 +52,34 @@ export class DatagramSocket extends Watchable {
 
   constructor(
     private readonly ctx: NetContext,
-    readonly host: string,
+    private placedOn: string,
   ) {
     super();
     this.id = ctx.nextSocketId();
     this.receiveBufferSize = ctx.receiveBufferSize;
+  }
+
+  /** The host the socket is on: its process's, which a migration changes. */
+  get host(): string {
+    return this.placedOn;
+  }
+
+  /**
+   * The process holding the socket migrated to `host` (src/migration): its
+   * port goes with it, and it receives on the new host's address where it
+   * was bound to the old one's (on every address where bound to INADDR_ANY).
+   * A datagram reaching the old host after the move finds no socket there,
+   * and the sender gets port unreachable, as from a host the program left.
+   */
+  migrate(host: string): void {
+    const from = this.placedOn;
+    if (host === from) return;
+    const binding = this.ctx.udpPorts(from).take(this.id);
+    this.placedOn = host;
+    if (this.localEndpoint?.address === this.ctx.addresses.addressOf(from)) {
+      this.localEndpoint = { ...this.localEndpoint, address: this.ctx.addresses.addressOf(host) };
+    }
+    if (binding !== undefined) this.ctx.udpPorts(host).put({ ...binding, address: this.localEndpoint!.address });
   }
 
   /** getsockname */

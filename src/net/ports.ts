@@ -85,6 +85,23 @@ export class PortTable {
     return this.bindings.get(owner);
   }
 
+  /** Takes the binding of `owner` off this host, to `put` it on another (a migrating process's socket). */
+  take(owner: number): PortBinding | undefined {
+    const binding = this.bindings.get(owner);
+    this.release(owner);
+    return binding;
+  }
+
+  /**
+   * Holds a binding taken from another host as it is, without Linux's
+   * conflict checks: the socket had its port already, and a migration does
+   * not fail for a port taken on the new host (both then receive, the one
+   * bound first answering first; see README, "Migration").
+   */
+  put(binding: PortBinding): void {
+    this.add(binding);
+  }
+
   /** Frees the port now. */
   release(owner: number): void {
     const binding = this.bindings.get(owner);

@@ -102,12 +102,43 @@ export class StreamSocket extends Watchable {
 
   constructor(
     private readonly ctx: NetContext,
-    readonly host: string,
+    private placedOn: string,
   ) {
     super();
     this.id = ctx.nextSocketId();
     this.sendBuffer = ctx.sendBufferSize;
     this.receiveBuffer = ctx.receiveBufferSize;
+  }
+
+  /** The host the socket is on: its process's, which a migration changes. */
+  get host(): string {
+    return this.placedOn;
+  }
+
+  /**
+   * The process holding the socket migrated to `host` (src/migration). Its
+   * port goes with it. A listener answers on the new host from now on: on
+   * its address where it was bound to the old one's, on every address where
+   * it was bound to INADDR_ANY; the connections in its queue go along. A
+   * connection keeps its addresses and ports (its peer notices nothing but
+   * the delay) and its traffic crosses the new host's routes from now on.
+   */
+  migrate(host: string): void {
+    const from = this.placedOn;
+    if (host === from) return;
+    const binding = this.ports().take(this.id);
+    this.placedOn = host;
+    const oldAddress = this.ctx.addresses.addressOf(from);
+    if (this.currentState !== 'connected' && this.localEndpoint?.address === oldAddress) {
+      this.localEndpoint = { ...this.localEndpoint, address: this.ctx.addresses.addressOf(host) };
+    }
+    if (binding !== undefined) this.ports().put({ ...binding, address: this.currentState === 'connected' ? binding.address : this.localEndpoint!.address });
+    const peerHost = this.peer?.host;
+    if (this.out !== undefined && peerHost !== undefined) {
+      this.out.reroute(host, peerHost, this.ctx.queueOf(host, peerHost));
+      this.in!.reroute(peerHost, host, this.ctx.queueOf(peerHost, host));
+    }
+    for (let i = 0; i < this.acceptQueue.length; i++) this.acceptQueue.at(i)!.migrate(host);
   }
 
   get state(): StreamState {
@@ -635,6 +666,8 @@ export class StreamSocket extends Watchable {
       child.abort();
       return;
     }
+    // The listener migrated while this connection's handshake was under way.
+    child.migrate(this.host);
     this.acceptQueue.push(child);
     this.changed();
   }
@@ -648,8 +681,11 @@ export class StreamSocket extends Watchable {
 
   /** This socket's end of a connection (or handshake) set up at `since`, as its retransmission timer sees it. */
   private segmentOwner(since: number, syn: boolean, roundTrip: () => number): SegmentOwner {
+    const host = (): string => this.host;
     return {
-      host: this.host,
+      get host() {
+        return host();
+      },
       since,
       syn,
       roundTrip,

@@ -46,6 +46,8 @@ interface Flight {
   afterData?: boolean;
   complete: boolean;
   transfer?: Transfer;
+  /** The bottleneck queue it entered: it leaves that one, even if its sender migrated meanwhile. */
+  queue?: DropTailQueue;
 }
 
 /** Payload bytes sent, up to sequence `end`, at date `at`: for the round trip an acknowledgment measures. */
@@ -102,6 +104,17 @@ export class TcpDirection {
   readonly congestion = new CongestionWindow();
   /** The sending socket, as a transport that loses segments retransmits on its behalf (set once the connection is up). */
   owner: SegmentOwner | undefined;
+  /**
+   * One end's process migrated (src/migration): what leaves from now on
+   * crosses the route between the new hosts and queues at its bottleneck;
+   * flights already under way finish on the route they took.
+   */
+  reroute(fromHost: string, toHost: string, queue: DropTailQueue | undefined): void {
+    this.fromHost = fromHost;
+    this.toHost = toHost;
+    this.queue = queue;
+  }
+
   /** Bytes delivered and not read yet. */
   private deliveredCount = 0;
   /** Bytes the sender handed over that are not acknowledged yet. */
@@ -153,13 +166,13 @@ export class TcpDirection {
    */
   constructor(
     private readonly transport: Transport,
-    readonly fromHost: string,
-    readonly toHost: string,
+    public fromHost: string,
+    public toHost: string,
     keepsBytes: boolean,
     private readonly onChange: () => void,
     private readonly onUnwanted: () => void,
     private readonly roundTrip = 0,
-    private readonly queue?: DropTailQueue,
+    private queue?: DropTailQueue,
   ) {
     this.carried = keepsBytes ? new RingBytes() : undefined;
   }
@@ -339,7 +352,7 @@ export class TcpDirection {
   private sendSegments(start: number, bytes: number): void {
     const entered = this.queue === undefined ? bytes : this.enterQueue(bytes);
     this.underWay.add(start, start + entered);
-    const flight: Flight = { start, bytes: entered, wire: wireBytes(entered), landed: 0, complete: false };
+    const flight: Flight = { start, bytes: entered, wire: wireBytes(entered), landed: 0, complete: false, queue: this.queue };
     if (entered === 0) {
       // Every segment was dropped: nothing crosses.
       flight.complete = true;
@@ -398,7 +411,7 @@ export class TcpDirection {
   private cross(flight: Flight, crossed: number): boolean {
     const fresh = crossed - flight.landed;
     if (fresh <= 0) return false;
-    this.queue?.leave(payloadWire(crossed) - payloadWire(flight.landed));
+    flight.queue?.leave(payloadWire(crossed) - payloadWire(flight.landed));
     flight.landed = crossed;
     for (const [from, to] of this.underWay.take(fresh)) this.land(from, to);
     return true;

@@ -3,7 +3,7 @@ import { UserError } from '../errors.js';
 import type { RunReport } from '../report/types.js';
 
 /** The report version `simterpose plot` reads: the first with `usage`. */
-const PLOTTED_VERSION = 4;
+const PLOTTED_VERSION = 5;
 
 /**
  * A report file written by `simterpose run --report`, checked for what the

@@ -7,8 +7,9 @@ import { SocketFile } from '../mediator/sockets/socket-file.js';
 import type { Wait } from '../mediator/loop/waits.js';
 import { shellStatus } from '../exit-status.js';
 import { shownPid } from './ids.js';
-import type { FaultReport, ProcessRef, ProcessReport, UsageReport } from './types.js';
+import type { FaultReport, MigrationReport, ProcessRef, ProcessReport, UsageReport } from './types.js';
 import type { FaultEvent } from '../faults/injector.js';
+import type { MigrationEvent } from '../migration/migrator.js';
 import { UsageSeries } from './usage.js';
 
 /** A thread's row in the trace. */
@@ -129,6 +130,10 @@ export class RunRecorder implements MediatorObserver {
   private current: Thread | undefined;
   private readonly openWaits = new Map<Thread, OpenWait>();
   private readonly tracks = new Map<Thread, Track>();
+  /** Tracks of threads that migrated since: each thread has one per host it ran on. */
+  private readonly leftTracks: Track[] = [];
+  /** The migrations that happened, in the order they ended (or failed). */
+  readonly migrations: MigrationReport[] = [];
   private readonly threadCounts = new Map<Process, number>();
   readonly spans: Span[] = [];
   readonly comms: Comm[] = [];
@@ -287,6 +292,23 @@ export class RunRecorder implements MediatorObserver {
     });
   }
 
+  migrated(event: MigrationEvent): void {
+    const { process } = event;
+    this.migrations.push({
+      process: process === undefined ? null : { host: event.from === '' ? process.host : event.from, pid: shownPid(process), command: process.command },
+      asked: event.asked,
+      from: event.from,
+      to: event.to,
+      live: event.live,
+      start: event.start,
+      downtime: event.downtime,
+      duration: event.duration,
+      rounds: event.rounds,
+      bytes: event.bytes,
+      missed: event.missed ?? null,
+    });
+  }
+
   /**
    * The hosts' and links' use over time, up to `virtualTime`: transfers still
    * under way then count as ending then, as the link totals count them.
@@ -309,7 +331,7 @@ export class RunRecorder implements MediatorObserver {
 
   /** Every track, in creation order. */
   allTracks(): Track[] {
-    return [...this.tracks.values()];
+    return [...this.leftTracks, ...this.tracks.values()].sort((a, b) => a.id - b.id);
   }
 
   /** What crossed of a comm cut short counts (all of it, where SimGrid no longer knows: the link totals count it whole too). */
@@ -379,10 +401,16 @@ export class RunRecorder implements MediatorObserver {
 
   private trackOf(thread: Thread): Track {
     let track = this.tracks.get(thread);
+    // A migrated thread goes on in a track of its new host.
+    if (track !== undefined && track.host !== thread.process.host) {
+      this.leftTracks.push(track);
+      track = { ...track, id: this.tracks.size + this.leftTracks.length, host: thread.process.host };
+      this.tracks.set(thread, track);
+    }
     if (track === undefined) {
       const index = (this.threadCounts.get(thread.process) ?? 0) + 1;
       this.threadCounts.set(thread.process, index);
-      track = { id: this.tracks.size + 1, host: thread.process.host, process: thread.process, index, tid: thread.vtid };
+      track = { id: this.tracks.size + this.leftTracks.length + 1, host: thread.process.host, process: thread.process, index, tid: thread.vtid };
       this.tracks.set(thread, track);
     }
     return track;

@@ -2,7 +2,7 @@ import type { ProcessRef, ProcessReport, RunReport } from './types.js';
 import { formatBytes, formatDuration } from './units.js';
 
 /** What the summary reads of a report. */
-export type SummarizedRun = Pick<RunReport, 'end' | 'virtualTime' | 'exitCode' | 'processes' | 'faults'>;
+export type SummarizedRun = Pick<RunReport, 'end' | 'virtualTime' | 'exitCode' | 'processes' | 'faults' | 'migrations'>;
 
 /** Past this many processes, rows are groups: one per program and host. */
 const MAX_ROWS = 20;
@@ -31,7 +31,7 @@ export function formatSummary(report: SummarizedRun, wallTime: number): string {
       .trimEnd();
   const lines = [line(table.headers), ...table.rows.map(line)].join('\n');
   const count = report.processes.length;
-  return `${lines}\n${faultLines(report)}${processes(count)}, virtual time ${formatDuration(report.virtualTime)}, wall time ${formatDuration(wallTime)}, exit status ${report.exitCode}\n${stopLine(report)}`;
+  return `${lines}\n${faultLines(report)}${migrationLines(report)}${processes(count)}, virtual time ${formatDuration(report.virtualTime)}, wall time ${formatDuration(wallTime)}, exit status ${report.exitCode}\n${stopLine(report)}`;
 }
 
 function processTable(reports: readonly ProcessReport[]): Table {
@@ -114,6 +114,21 @@ function faultLines(report: SummarizedRun): string {
         ...(fault.missed === null ? [] : [fault.missed]),
       ];
       return `fault at ${formatDuration(fault.date)}: ${fault.fault}${effects.length === 0 ? '' : `: ${effects.join(', ')}`}\n`;
+    })
+    .join('');
+}
+
+/** One line per migration: whom, from where to where, when, how long it was frozen, what crossed; or why it did not move. */
+function migrationLines(report: SummarizedRun): string {
+  return report.migrations
+    .map((migration) => {
+      const { process } = migration;
+      if (migration.missed !== null || process === null)
+        return `migration at ${formatDuration(migration.start)} of ${migration.asked} to ${migration.to}: ${migration.missed}\n`;
+      const how = migration.live
+        ? `live, ${formatBytes(migration.bytes)} in ${migration.rounds} rounds, ${formatDuration(migration.duration)}, frozen ${formatDuration(migration.downtime)}`
+        : `${formatBytes(migration.bytes)} in ${formatDuration(migration.downtime)}`;
+      return `migration at ${formatDuration(migration.start)}: ${process.host} ${process.pid} ${process.command} to ${migration.to}, ${how}\n`;
     })
     .join('');
 }

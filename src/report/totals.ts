@@ -1,8 +1,17 @@
 import type { HostPairTally } from './recorder.js';
-import type { HostReport, LinkReport, ProcessReport } from './types.js';
+import type { HostReport, LinkReport, MigrationReport, ProcessReport } from './types.js';
 
-/** Each host's processes, CPU time and bytes, for the hosts where something happened, in platform order. */
-export function hostTotals(processes: readonly ProcessReport[], pairs: readonly HostPairTally[], hostNames: readonly string[]): HostReport[] {
+/**
+ * Each host's processes, CPU time and bytes, for the hosts where something
+ * happened (a migration's two hosts among them), in platform order. A
+ * migrated process counts on the host it ended on.
+ */
+export function hostTotals(
+  processes: readonly ProcessReport[],
+  pairs: readonly HostPairTally[],
+  hostNames: readonly string[],
+  migrations: readonly MigrationReport[] = [],
+): HostReport[] {
   const totals = new Map<string, HostReport>();
   const of = (name: string): HostReport => {
     let host = totals.get(name);
@@ -22,6 +31,11 @@ export function hostTotals(processes: readonly ProcessReport[], pairs: readonly 
   for (const pair of pairs) {
     of(pair.from);
     of(pair.to);
+  }
+  for (const migration of migrations) {
+    if (migration.missed !== null) continue;
+    of(migration.from);
+    of(migration.to);
   }
   return hostNames.flatMap((name) => totals.get(name) ?? []);
 }

@@ -42,8 +42,10 @@ function programIds(track: Track): { pid: number; tid: number } {
 
 /**
  * The run as a Chrome trace: a process track per host (in platform order),
- * a thread track per simulated thread inside it, spans for computing,
+ * a thread track per simulated thread inside it (a migrated thread has one
+ * on each host it ran on), spans for computing,
  * sleeping and waiting, each transfer as an async span on its source host,
+ * each migration too (with an arrow to the host the process went to),
  * and a flow arrow from the send that started a transfer to the read that
  * first took its bytes. Every event has a pid (its host's track) and a tid
  * (its thread's track, 0 for the host's own); an event of a thread, or a
@@ -54,7 +56,12 @@ export function chromeTrace(recorder: RunRecorder, hostNames: string[]): ChromeT
   const hostPids = new Map(hostNames.map((name, index) => [name, index + 1]));
   const pidOf = (host: string): number => hostPids.get(host)!;
   const metadata: TraceEvent[] = [];
-  const usedHosts = new Set<string>([...recorder.allTracks().map((t) => t.host), ...recorder.comms.map((c) => c.fromHost)]);
+  const moved = recorder.migrations.filter((migration) => migration.missed === null);
+  const usedHosts = new Set<string>([
+    ...recorder.allTracks().map((t) => t.host),
+    ...recorder.comms.map((c) => c.fromHost),
+    ...moved.flatMap((migration) => [migration.from, migration.to]),
+  ]);
   for (const host of hostNames.filter((name) => usedHosts.has(name))) {
     metadata.push({ name: 'process_name', ph: 'M', pid: pidOf(host), tid: 0, args: { name: host } });
     metadata.push({ name: 'process_sort_index', ph: 'M', pid: pidOf(host), tid: 0, args: { sort_index: pidOf(host) } });
@@ -124,6 +131,18 @@ export function chromeTrace(recorder: RunRecorder, hostNames: string[]): ChromeT
       id: comm.id,
       args: programIds(receiver.track),
     });
+  }
+  // A migration is a transfer of the process's state from the host it left, and an arrow to the host it went to.
+  for (const [index, migration] of moved.entries()) {
+    const id = recorder.comms.length + index + 1;
+    const name = `migration of ${basename(migration.process!.command)} ${migration.process!.pid} to ${migration.to}`;
+    const [start, end] = [micros(migration.start), micros(migration.start + migration.downtime)];
+    const [from, to] = [pidOf(migration.from), pidOf(migration.to)];
+    const args = { bytes: migration.bytes, pid: migration.process!.pid };
+    timed.push({ name, cat: 'migration', ph: 'b', ts: start, pid: from, tid: 0, id, args });
+    timed.push({ name, cat: 'migration', ph: 'e', ts: end, pid: from, tid: 0, id, args });
+    timed.push({ name: 'state', cat: 'migration', ph: 's', ts: start, pid: from, tid: 0, id, args });
+    timed.push({ name: 'state', cat: 'migration', ph: 'f', bp: 'e', ts: end, pid: to, tid: 0, id, args });
   }
   // A fault is an instant across the whole trace, its effects in its arguments.
   for (const fault of recorder.faults) {

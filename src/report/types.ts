@@ -14,8 +14,8 @@ export type { RunEnd, StopCause };
  * send and receive calls.
  */
 export interface RunReport {
-  /** Changes when the shape does (3: `run`, `hosts` and `links`; 4: `usage`). */
-  version: 4;
+  /** Changes when the shape does (3: `run`, `hosts` and `links`; 4: `usage`; 5: `migrations`). */
+  version: 5;
   /** What was run, and with what: enough to run it again and to tell two runs apart. */
   run: RunDescription;
   /** How the run ended. */
@@ -32,6 +32,8 @@ export interface RunReport {
   processes: ProcessReport[];
   /** The scripted faults that happened (--fault), in date order. */
   faults: FaultReport[];
+  /** The migrations (--migrate, `migrations`, a deployment's `<migrate>`), in the order they ended. */
+  migrations: MigrationReport[];
   /** How the hosts' CPUs and the links were used over time: what `simterpose plot` draws. */
   usage: UsageReport;
 }
@@ -79,6 +81,31 @@ export interface FaultReport {
   /** Processes it started again (actors with on_failure RESTART, their host back on). */
   restarted: ProcessRef[];
   /** Why it did nothing (no such process then), or null. */
+  missed: string | null;
+}
+
+/** A process moved from one host to another: from `start`, resumed on `to` after `duration`, frozen for `downtime` of it. */
+export interface MigrationReport {
+  /** The process (its host: the one it left), or null when none was found. */
+  process: ProcessRef | null;
+  /** What was asked: PID@HOST. */
+  asked: string;
+  /** The host it left ('' when none was found). */
+  from: string;
+  to: string;
+  /** Whether its memory crossed while it ran (pre-copy), before a stop-and-copy of what it wrote meanwhile. */
+  live: boolean;
+  /** When it began: when it froze, or when its pre-copy began. */
+  start: number;
+  /** How long it was frozen: its last copy crossing from `from` to `to` (0 when it did not move). */
+  downtime: number;
+  /** From `start` to its resumption on `to` (the downtime, without pre-copy). */
+  duration: number;
+  /** Copies made: the pre-copy rounds and the stop-and-copy. */
+  rounds: number;
+  /** Its state that crossed, all rounds together: resident anonymous memory (again, the pages written during a round), plus a fixed amount per thread and per descriptor. */
+  bytes: number;
+  /** Why it did not move (no such process, on that host already, ended while it crossed), or null. */
   missed: string | null;
 }
 

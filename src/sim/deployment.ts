@@ -12,6 +12,8 @@ export interface DeploymentEntry {
   startTime: number;
   /** When it and every process it started are killed (SIGKILL), if ever: virtual seconds after the start of the simulation. */
   killTime?: number;
+  /** `<migrate time="T" host="B"/>` children (set only when there are some): the process moves to host B at T (src/migration), by pre-copy with live="true", in date order. */
+  migrations?: { at: number; to: string; live: boolean }[];
   /** SimGrid's on_failure="RESTART" (set only then): it starts again, a fresh process with the same arguments, when its host, crashed, turns on again. */
   restart?: true;
 }
@@ -22,6 +24,7 @@ export interface DeploymentEntry {
  *   <platform version="4.1">
  *     <actor host="alice" function="./server" start_time="0" kill_time="3600">
  *       <argument value="8080"/>
+ *       <migrate time="60" host="bob"/>
  *     </actor>
  *   </platform>
  *
@@ -30,7 +33,8 @@ export interface DeploymentEntry {
  * SimGrid, is the virtual date at which the actor is killed; simterpose
  * kills the processes it started with it. on_failure="RESTART" starts it
  * again when its host, crashed by a fault, turns on again (DIE, the
- * default, leaves it dead).
+ * default, leaves it dead). `<migrate>` moves the actor's process to
+ * another host at a date (src/migration).
  */
 export function parseDeployment(file: string, hostNames: readonly string[]): DeploymentEntry[] {
   let text: string;
@@ -78,15 +82,19 @@ export function parseDeploymentText(text: string, file: string, hostNames: reado
     }
     const killTime = parseKillTime(element.attributes.get('kill_time'), Math.max(startTime, 0), (message) => at(element, message));
     const argv = [fn];
+    const migrations: { at: number; to: string; live: boolean }[] = [];
     for (const child of element.children) {
       if (child.name === 'argument') {
         const value = child.attributes.get('value');
         if (value === undefined) throw at(child, '<argument> needs a value attribute');
         argv.push(value);
+      } else if (child.name === 'migrate') {
+        migrations.push(parseMigrate(child, Math.max(startTime, 0), known, (message) => at(child, message)));
       } else if (child.name !== 'prop') {
-        throw at(child, `unexpected <${child.name}> in <${element.name}>; expected <argument value="..."/>`);
+        throw at(child, `unexpected <${child.name}> in <${element.name}>; expected <argument value="..."/> or <migrate time="T" host="B"/>`);
       }
     }
+    migrations.sort((a, b) => a.at - b.at);
     const onFailure = element.attributes.get('on_failure') ?? 'DIE';
     if (onFailure !== 'DIE' && onFailure !== 'RESTART') throw at(element, `on_failure must be DIE or RESTART, not '${onFailure}'`);
     entries.push({
@@ -94,10 +102,30 @@ export function parseDeploymentText(text: string, file: string, hostNames: reado
       argv,
       startTime: Math.max(startTime, 0),
       ...(killTime === undefined ? {} : { killTime }),
+      ...(migrations.length === 0 ? {} : { migrations }),
       ...(onFailure === 'RESTART' ? { restart: true as const } : {}),
     });
   }
   return entries;
+}
+
+/** `<migrate time="T" host="B"/>`: a date from the actor's start on, a host of the platform. */
+function parseMigrate(
+  element: XmlElement,
+  startTime: number,
+  known: ReadonlySet<string>,
+  error: (message: string) => UserError,
+): { at: number; to: string; live: boolean } {
+  const time = element.attributes.get('time');
+  const to = element.attributes.get('host');
+  if (time === undefined || to === undefined) throw error('<migrate> needs a time and a host attribute');
+  const at = Number(time);
+  if (time.trim() === '' || !Number.isFinite(at) || at < startTime)
+    throw error(`<migrate> time must be a number of seconds from start_time ${startTime} on, not '${time}'`);
+  if (!known.has(to)) throw error(unknownHost(to, [...known]).message);
+  const live = element.attributes.get('live') ?? 'false';
+  if (live !== 'true' && live !== 'false') throw error(`<migrate> live must be true or false, not '${live}'`);
+  return { at, to, live: live === 'true' };
 }
 
 /** A kill_time: none when absent or SimGrid's "-1"; otherwise a date after the actor's start. */

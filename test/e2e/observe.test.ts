@@ -50,8 +50,8 @@ describe('the report (--report)', () => {
       const result = await simterpose(['--network', mode, '--cpu-model', 'none', '--report', file, PLATFORM, DEPLOYMENT]);
       expect(shellStatus(result), result.stderr).toBe(0);
       const report = readReport(file);
-      expect(Object.keys(report)).toEqual(['version', 'run', 'end', 'virtualTime', 'exitCode', 'hosts', 'links', 'processes', 'faults', 'usage']);
-      expect(report).toMatchObject({ version: 4, end: 'completed', exitCode: 0, faults: [] });
+      expect(Object.keys(report)).toEqual(['version', 'run', 'end', 'virtualTime', 'exitCode', 'hosts', 'links', 'processes', 'faults', 'migrations', 'usage']);
+      expect(report).toMatchObject({ version: 5, end: 'completed', exitCode: 0, faults: [], migrations: [] });
       const [receiver, sender, sleeper] = report.processes;
       expect(report.processes).toHaveLength(3);
       expect(Object.keys(receiver!)).toEqual([

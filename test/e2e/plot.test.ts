@@ -145,7 +145,7 @@ describe('simterpose plot, given no report it can draw', () => {
       'a report without its usage',
       'partial.json',
       JSON.stringify({
-        version: 4,
+        version: 5,
         run: { command: ['x'], platform: { path: 'p.xml' }, deployment: null },
         virtualTime: 1,
         hosts: [],

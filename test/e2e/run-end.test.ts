@@ -67,7 +67,7 @@ describe('--stop-time', () => {
     // simterpose's own SIGKILLs are no crash.
     expect(result.stderr).not.toContain('killed by');
     const written = readReport(report);
-    expect(written).toMatchObject({ version: 4, end: 'stop-time', virtualTime: 3600, exitCode: 0 });
+    expect(written).toMatchObject({ version: 5, end: 'stop-time', virtualTime: 3600, exitCode: 0 });
     for (const process of written.processes) expect(process).toMatchObject({ exit: { signal: 9 }, status: 137, stopped: 'stop-time', end: 3600 });
     // An hour in at most 500 intervals: the first millisecond times a power of two above 7.2 s.
     expect(written.usage.interval).toBeCloseTo(8.192, 9);

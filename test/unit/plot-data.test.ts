@@ -22,7 +22,7 @@ function process(fields: Partial<ProcessReport> & Pick<ProcessReport, 'host' | '
 /** A report as `simterpose run --report` writes it, with what a test gives. */
 function report(fields: Partial<RunReport> = {}): RunReport {
   return {
-    version: 4,
+    version: 5,
     run: {
       simterpose: '0.1.0',
       commandLine: null,
@@ -42,6 +42,7 @@ function report(fields: Partial<RunReport> = {}): RunReport {
     links: [],
     processes: [],
     faults: [],
+    migrations: [],
     usage: { interval: 0.004, hosts: [], links: [] },
     ...fields,
   };
@@ -163,13 +164,13 @@ describe('the charts of `simterpose plot`', () => {
 });
 
 describe('what `simterpose plot` reads', () => {
-  it('takes a report of version 4', () => {
+  it('takes a report of version 5', () => {
     expect(reportProblem(JSON.parse(JSON.stringify(report())))).toBeUndefined();
   });
 
   it('names the first thing that keeps a file from being a report it can draw', () => {
     expect(reportProblem([])).toBe('it has no version');
-    expect(reportProblem({ version: 3 })).toMatch(/^it is of version 3, and plot reads version 4/);
+    expect(reportProblem({ version: 3 })).toMatch(/^it is of version 3, and plot reads version 5/);
     const { usage: _, ...noUsage } = report();
     expect(reportProblem(noUsage)).toBe('usage is missing');
     expect(reportProblem(report({ processes: [{ ...process({ host: 'a', pid: 1, start: 0, end: 1 }), end: '1' as unknown as number }] }))).toBe(

@@ -61,6 +61,7 @@ const REPORT: SummarizedRun = {
     },
   ],
   faults: [],
+  migrations: [],
 };
 
 describe('the summary table', () => {
@@ -93,6 +94,58 @@ describe('the summary table', () => {
       'fault at 2.5 s: host bob off: killed bob 7 net_tcp_server (SIGKILL)',
       'fault at 3 s: host bob on: restarted bob 8 net_tcp_server',
       'fault at 4 s: link wire off',
+    ]);
+  });
+
+  it('has a line per migration: the process, where it went, when, what crossed and for how long it was frozen (live: in how many rounds, how long in all); or why it did not move', () => {
+    const report: SummarizedRun = {
+      ...REPORT,
+      migrations: [
+        {
+          process: { host: 'bob', pid: 7, command: 'net_tcp_server' },
+          asked: '7@bob',
+          from: 'bob',
+          to: 'carol',
+          live: false,
+          start: 1.5,
+          downtime: 0.0214,
+          duration: 0.0214,
+          rounds: 1,
+          bytes: 2_150_000,
+          missed: null,
+        },
+        {
+          process: { host: 'carol', pid: 7, command: 'net_tcp_server' },
+          asked: '7@carol',
+          from: 'carol',
+          to: 'bob',
+          live: true,
+          start: 1.75,
+          downtime: 0.0012,
+          duration: 0.031,
+          rounds: 3,
+          bytes: 2_300_000,
+          missed: null,
+        },
+        {
+          process: null,
+          asked: '9@bob',
+          from: '',
+          to: 'carol',
+          live: false,
+          start: 2,
+          downtime: 0,
+          duration: 0,
+          rounds: 0,
+          bytes: 0,
+          missed: 'no process 9@bob',
+        },
+      ],
+    };
+    expect(formatSummary(report, 0.122).split('\n').slice(3, 6)).toEqual([
+      'migration at 1.5 s: bob 7 net_tcp_server to carol, 2.15 MB in 21.4 ms',
+      'migration at 1.75 s: carol 7 net_tcp_server to bob, live, 2.3 MB in 3 rounds, 31 ms, frozen 1.2 ms',
+      'migration at 2 s of 9@bob to carol: no process 9@bob',
     ]);
   });
 

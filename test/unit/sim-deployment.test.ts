@@ -90,6 +90,36 @@ describe('deployment files', () => {
     );
   });
 
+  it("reads an actor's <migrate> children in date order, and refuses one without a date from the start on or with an unknown host", () => {
+    expect(
+      parse(
+        `<actor host="bob" function="./server" start_time="1">\n<argument value="80"/><migrate time="9" host="alice" live="true"/><migrate time="2.5" host="bob"/></actor>`,
+      ),
+    ).toEqual([
+      {
+        host: 'bob',
+        argv: ['./server', '80'],
+        startTime: 1,
+        migrations: [
+          { at: 2.5, to: 'bob', live: false },
+          { at: 9, to: 'alice', live: true },
+        ],
+      },
+    ]);
+    expect(errorOf(() => parse(`<actor host="alice" function="x" start_time="2">\n<migrate time="1" host="bob"/></actor>`)).message).toBe(
+      "deploy.xml:5: <migrate> time must be a number of seconds from start_time 2 on, not '1'",
+    );
+    expect(errorOf(() => parse(`<actor host="alice" function="x">\n<migrate time="1" host="bob" live="yes"/></actor>`)).message).toBe(
+      "deploy.xml:5: <migrate> live must be true or false, not 'yes'",
+    );
+    expect(errorOf(() => parse(`<actor host="alice" function="x">\n<migrate host="bob"/></actor>`)).message).toBe(
+      'deploy.xml:5: <migrate> needs a time and a host attribute',
+    );
+    expect(errorOf(() => parse(`<actor host="alice" function="x">\n<migrate time="1" host="carol"/></actor>`)).message).toMatch(
+      /^deploy\.xml:5: unknown host 'carol'/,
+    );
+  });
+
   it("reads SimGrid's on_failure: RESTART marks the actor, DIE (the default) does not, anything else is refused", () => {
     expect(parse(`<actor host="bob" function="./server" on_failure="RESTART"/>\n<actor host="alice" function="x" on_failure="DIE"/>`)).toEqual([
       { host: 'bob', argv: ['./server'], startTime: 0, restart: true },

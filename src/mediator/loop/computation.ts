@@ -40,8 +40,10 @@ export class Computation {
     private readonly observer: MediatorObserver | undefined,
   ) {}
 
-  /** The exec each computing thread waits for. */
-  private readonly running = new Map<Thread, number>();
+  /** The exec each computing thread waits for: its activity, when it started, its flops. */
+  private readonly running = new Map<Thread, { activity: number; start: number; flops: number }>();
+  /** Work a migrating process's threads had left when it froze, run on its new host when it resumes. */
+  private readonly suspended = new Map<Thread, number>();
 
   /**
    * The work done since the thread's previous stop runs first, as an exec on
@@ -50,19 +52,48 @@ export class Computation {
   charge(thread: Thread): boolean {
     const flops = this.cpu.takeWork(thread);
     if (flops === 0) return false;
+    this.scheduler.block(thread, { kind: 'compute', reason: `its computation of ${flops.toPrecision(3)} flops to end`, onSignal: 'restartable' });
+    this.execute(thread, flops);
+    return true;
+  }
+
+  /** Runs `flops` of the blocked thread's work on its host; it wakes when they are done. */
+  private execute(thread: Thread, flops: number): void {
     const host = this.hostIndexes.get(thread.process.host)!;
     const activity = this.sim.startExec(host, flops);
     thread.cpuTime += flops / this.sim.hosts()[host]!.speed;
-    this.scheduler.block(thread, { kind: 'compute', reason: `its computation of ${flops.toPrecision(3)} flops to end`, onSignal: 'restartable' });
     const start = this.scheduler.now;
-    this.running.set(thread, activity);
+    this.running.set(thread, { activity, start, flops });
     // At a preemption the thread is not at a syscall: a plain resume, not a dispatch, follows the exec.
     this.scheduler.onActivityEnd(activity, () => {
       this.running.delete(thread);
       this.observer?.computed(thread, start, this.scheduler.now, flops);
       this.scheduler.wake(thread);
     });
-    return true;
+  }
+
+  /**
+   * The thread's process froze to migrate (src/migration): its exec stops
+   * where it is, the part done counted as computed on this host, the rest
+   * kept for `resume`.
+   */
+  suspend(thread: Thread): void {
+    const running = this.running.get(thread);
+    if (running === undefined) return;
+    const left = this.sim.remaining(running.activity);
+    this.abandon(thread);
+    const speed = this.sim.hosts()[this.hostIndexes.get(thread.process.host)!]!.speed;
+    thread.cpuTime -= left / speed;
+    this.observer?.computed(thread, running.start, this.scheduler.now, running.flops - left);
+    this.suspended.set(thread, left);
+  }
+
+  /** The migrated thread's work left runs on its new host; it still waits for it. */
+  resume(thread: Thread): void {
+    const left = this.suspended.get(thread);
+    if (left === undefined) return;
+    this.suspended.delete(thread);
+    if (thread.state === 'blocked') this.execute(thread, left);
   }
 
   /**
@@ -71,7 +102,8 @@ export class Computation {
    * turns off, rather than take the host's CPU from the others until its end.
    */
   abandon(thread: Thread): void {
-    const activity = this.running.get(thread);
+    this.suspended.delete(thread);
+    const activity = this.running.get(thread)?.activity;
     if (activity === undefined) return;
     this.running.delete(thread);
     this.scheduler.forgetActivity(activity);

@@ -70,7 +70,7 @@ export class Scheduler {
   private readonly timers = new MinHeap<Timer>((a, b) => a.deadline < b.deadline || (a.deadline === b.deadline && a.order < b.order));
   private timerCount = 0;
   readonly blocked = new Set<Thread>();
-  /** Threads that could run but whose process is stopped (SIGSTOP, SIGTSTP...): held until it is resumed. */
+  /** Threads that could run but whose process is stopped (SIGSTOP, SIGTSTP...) or migrating: held until it is resumed. */
   readonly held = new Set<Thread>();
   private readonly futexWaiters = new Map<string, Thread[]>();
   /** I/O waiters without readiness sources: probed at every idle step. */
@@ -116,7 +116,8 @@ export class Scheduler {
       if (entry === undefined) return undefined;
       if (entry.generation !== this.generations.get(entry.thread) || entry.thread.state !== 'runnable') continue;
       const thread = entry.thread;
-      if (thread.process.jobStop !== undefined) {
+      // Stopped by a signal, or migrating (src/migration): it waits for SIGCONT, or for the end of the transfer.
+      if (thread.process.jobStop !== undefined || thread.process.migrating) {
         this.held.add(thread);
         continue;
       }
@@ -131,7 +132,7 @@ export class Scheduler {
     }
   }
 
-  /** A stopped process was resumed (SIGCONT): its held threads run again. */
+  /** A stopped process was resumed (SIGCONT), or a migrated one arrived: its held threads run again. */
   release(process: Process): void {
     for (const thread of [...this.held]) {
       if (thread.process !== process && thread.state !== 'exited') continue;

@@ -68,6 +68,11 @@ export class FdTable {
     return this.descriptors.get(fd)?.cloexec ?? false;
   }
 
+  /** The objects its descriptors designate, each once (a migration moves them). */
+  objects(): Set<VirtualObject> {
+    return new Set([...this.descriptors.values()].map(({ file }) => file.object));
+  }
+
   /** fork without CLONE_FILES: the child gets its own copy, sharing the open files. */
   copy(): FdTable {
     const copy = new FdTable();

@@ -115,6 +115,8 @@ export class Process {
   killedByTracee = false;
   /** A `pause` fault keeps its threads off the CPU until this virtual date. */
   frozenUntil = 0;
+  /** Frozen while its state crosses to another host (src/migration): none of its threads runs until it resumes there. */
+  migrating = false;
   /** The stopping signal (SIGSTOP, SIGTSTP...) that stopped it, until a SIGCONT: none of its threads runs meanwhile. */
   jobStop: number | undefined;
   /** A stop or resumption its parent's wait has not collected yet (WUNTRACED, WCONTINUED). */
@@ -128,7 +130,7 @@ export class Process {
     readonly vpid: number,
     public parent: Process | undefined,
     public command: string,
-    /** The simulated host it runs on; changed only by a remote launch (see remote-launch.ts). */
+    /** The simulated host it runs on; changed only by a remote launch (see remote-launch.ts) or a migration (src/migration). */
     public host: string,
     public signalActions: SignalActions,
     /** The virtual date it was created at (its start time in /proc/PID/stat). */
@@ -182,11 +184,13 @@ export class TraceeTable {
   /**
    * `process` runs on `host` from now on. It keeps its pid, which names it
    * on its former host too (its parent there waits for it by that pid); on
-   * `host` the pid names it as well, unless a process there holds it.
+   * `host` the pid names it as well, unless a process there holds it; so
+   * do its threads' ids.
    */
   moveProcess(process: Process, host: string): void {
     process.host = host;
     this.pids.alias(host, process.vpid, process.pid);
+    for (const thread of process.threads.values()) this.pids.alias(host, thread.vtid, thread.tid);
   }
 
   removeThread(thread: Thread): void {
