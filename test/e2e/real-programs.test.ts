@@ -294,14 +294,20 @@ const CLUSTER16 = join(REPO_ROOT, 'platforms/cluster16.xml');
 /** node-i of cluster16 has the address 10.0.0.(i+1). */
 const nodeAddress = (node: number): string => `10.0.0.${node + 1}`;
 
-/** A 3-member etcd cluster on node-0 to node-2, its data under `folder`, stopped at 8 s. */
+/**
+ * A 3-member etcd cluster on node-0 to node-2, its data under `folder`,
+ * stopped at 8 s. The members start a millisecond apart, as no real
+ * cluster's start at one nanosecond: raft seeds its election timeouts from
+ * the clock, and members started at the same virtual date draw the same
+ * timeouts, stand for election together and split the vote every term.
+ */
 function etcdMembers(folder: string): Actor[] {
   const cluster = [0, 1, 2].map((node) => `n${node}=http://${nodeAddress(node)}:2380`).join(',');
   return [0, 1, 2].map((node) => {
     const address = nodeAddress(node);
     return {
       host: `node-${node}`,
-      startTime: 0,
+      startTime: node / 1000,
       killTime: 8,
       argv: [
         'etcd',
