@@ -2,7 +2,8 @@ import type { NetContext } from './context.js';
 import { DNS_PORT } from './dns.js';
 import { fail, type NetErrnoName, type SocketError } from './errors.js';
 import { Queue } from './queue.js';
-import { INADDR_ANY, LOOPBACK, isLoopback } from './ipv4.js';
+import { isLoopback } from './ipv4.js';
+import { isIpv6, isWildcard, loopbackLike, wildcardOf } from './ipv6.js';
 import { Watchable, type Readiness } from './readiness.js';
 import type { Endpoint } from './endpoint.js';
 import { ICMP_ERROR_WIRE_BYTES, datagramWireBytes } from './wire.js';
@@ -34,6 +35,8 @@ export class DatagramSocket extends Watchable {
   readonly id: number;
   reuseAddr = false;
   reusePort = false;
+  /** IPV6_V6ONLY, for an AF_INET6 socket: it neither reaches nor takes IPv4 peers. */
+  v6only = false;
   receiveBufferSize: number;
   /** Under address translation: each datagram that arrives, for the kernel socket to receive too. */
   onDelivery: ((datagram: Datagram) => void) | undefined;
@@ -53,6 +56,8 @@ export class DatagramSocket extends Watchable {
   constructor(
     private readonly ctx: NetContext,
     private placedOn: string,
+    /** AF_INET (4) or AF_INET6 (6); an AF_INET6 socket reaches IPv4 peers too, unless v6only. */
+    readonly family: 4 | 6 = 4,
   ) {
     super();
     this.id = ctx.nextSocketId();
@@ -98,7 +103,7 @@ export class DatagramSocket extends Watchable {
     const port = this.ctx.udpPorts(this.host).bind(this.id, endpoint.address, endpoint.port, this);
     if (typeof port !== 'number') return port;
     this.localEndpoint = { address: endpoint.address, port };
-    this.addressLocked = endpoint.address !== INADDR_ANY;
+    this.addressLocked = !isWildcard(endpoint.address);
     this.portLocked = endpoint.port !== 0;
     this.ctx.datagramBound(this, true);
     return undefined;
@@ -119,15 +124,15 @@ export class DatagramSocket extends Watchable {
         this.ctx.udpPorts(this.host).release(this.id);
         this.localEndpoint = this.addressLocked ? { address: this.localEndpoint.address, port: 0 } : undefined;
       } else if (this.localEndpoint !== undefined && !this.addressLocked) {
-        this.localEndpoint = { address: INADDR_ANY, port: this.localEndpoint.port };
+        this.localEndpoint = { address: wildcardOf(this.family), port: this.localEndpoint.port };
       }
       return undefined;
     }
     // Linux only looks the route up: an address of the subnet that no host has is connected to, and what is sent there is lost.
-    if (!this.ctx.addresses.routable(to.address)) return fail('ENETUNREACH');
+    if (!this.ctx.addresses.routable(to.address) || !this.reaches(to.address)) return fail('ENETUNREACH');
     const error = this.autobind();
     if (error) return error;
-    this.peer = { address: to.address === INADDR_ANY ? LOOPBACK : to.address, port: to.port };
+    this.peer = { address: isWildcard(to.address) ? loopbackLike(to.address) : to.address, port: to.port };
     // Linux takes the route's source for the socket's own address (ip4_datagram_connect): getsockname shows it.
     const local = this.localEndpoint!;
     this.localEndpoint = { address: this.sourceAddressFor(this.peer.address), port: local.port };
@@ -164,7 +169,8 @@ export class DatagramSocket extends Watchable {
 
   /** Sends one whole datagram to `target`; its length. */
   private transmit(data: Buffer, target: Endpoint): number | SocketError {
-    const destination = { address: target.address === INADDR_ANY ? LOOPBACK : target.address, port: target.port };
+    if (!this.reaches(target.address)) return fail('ENETUNREACH');
+    const destination = { address: isWildcard(target.address) ? loopbackLike(target.address) : target.address, port: target.port };
     const source = { address: this.sourceAddressFor(destination.address), port: this.localEndpoint!.port };
     // Whatever nameserver the resolver was configured with, port 53 off the platform is the virtual one.
     if (destination.port === DNS_PORT && this.ctx.addresses.hostAt(destination.address) === undefined && !isLoopback(destination.address)) {
@@ -238,16 +244,23 @@ export class DatagramSocket extends Watchable {
     this.changed();
   }
 
-  /** Linux binds an unbound socket to INADDR_ANY and an ephemeral port on its first send. */
+  /** Whether a datagram may go to `address`: not to IPv4 from an IPv6-only socket, nor from an address of the other version. */
+  private reaches(address: string): boolean {
+    if (this.v6only && !isIpv6(address)) return false;
+    const own = this.localEndpoint?.address;
+    return own === undefined || isWildcard(own) || isIpv6(own) === isIpv6(address);
+  }
+
+  /** Linux binds an unbound socket to a wildcard and an ephemeral port on its first send. */
   private autobind(): SocketError | undefined {
-    return this.hasPort() ? undefined : this.bind({ address: this.localEndpoint?.address ?? INADDR_ANY, port: 0 });
+    return this.hasPort() ? undefined : this.bind({ address: this.localEndpoint?.address ?? wildcardOf(this.family), port: 0 });
   }
 
   /** The address a datagram to `destination` leaves from: the socket's own, else the route's. */
   private sourceAddressFor(destination: string): string {
     const own = this.localEndpoint?.address;
-    if (own !== undefined && own !== INADDR_ANY) return own;
-    return isLoopback(destination) ? LOOPBACK : this.ctx.addresses.addressOf(this.host);
+    if (own !== undefined && !isWildcard(own)) return own;
+    return this.ctx.addresses.sourceFor(this.host, destination);
   }
 
   /** Port 0: never bound, or given its port back at a disconnect. */

@@ -1,11 +1,15 @@
 import type { AddressBook } from './addresses.js';
 import { parseIpv4 } from './ipv4.js';
+import { parseIpv6 } from './ipv6.js';
 
 /**
  * Name resolution for tracees: a generated /etc/hosts and /etc/resolv.conf,
  * and a minimal DNS server codec (RFC 1035 wire format) for programs that ask
- * the nameserver directly. Only A queries get answers; glibc sends A and AAAA
- * together, and an empty NOERROR for AAAA tells it the host has no IPv6.
+ * the nameserver directly. A and AAAA queries get answers (the host's IPv4
+ * and IPv6 addresses). /etc/hosts lists the IPv4 addresses only: glibc
+ * finds a host there for AF_INET and AF_UNSPEC lookups, as programs always
+ * did, and asks the nameserver's AAAA record for AF_INET6 ones, as on a
+ * network whose DNS alone knows IPv6 addresses.
  */
 
 export const DNS_PORT = 53;
@@ -117,28 +121,34 @@ function encodeName(name: string): Buffer {
   return Buffer.concat([...pieces, Buffer.from([0])]);
 }
 
-/**
- * The answer to one query. `lookup` gives the address of a known name
- * (it must compare names case-insensitively).
- * Anything but one question of class IN is refused with FORMERR (as most
- * servers do with several questions), other opcodes with NOTIMP; a known name
- * asked for another type than A gets NOERROR and no answer.
- */
+/** A known name's addresses, as the nameserver gives them. */
+export interface NamedHost {
+  address: string;
+  address6?: string;
+}
+
 /** The address a reverse-lookup name (d.c.b.a.in-addr.arpa) stands for, or undefined. */
 function reverseLookupAddress(name: string): string | undefined {
   const match = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\.in-addr\.arpa\.?$/i.exec(name);
   return match === null ? undefined : `${match[4]}.${match[3]}.${match[2]}.${match[1]}`;
 }
 
+/**
+ * The answer to one query. `lookup` gives the addresses of a known name
+ * (it must compare names case-insensitively).
+ * Anything but one question of class IN is refused with FORMERR (as most
+ * servers do with several questions), other opcodes with NOTIMP; a known name
+ * asked for another type than A or AAAA gets NOERROR and no answer.
+ */
 export function buildDnsResponse(
   query: DnsQuery,
-  lookup: (name: string) => string | undefined,
+  lookup: (name: string) => NamedHost | undefined,
   reverse: (address: string) => string | undefined = () => undefined,
 ): Buffer {
   const opcode = query.flags & OPCODE_MASK;
   const question = query.questions.length === 1 ? query.questions[0]! : undefined;
   let rcode: number;
-  let address: string | undefined;
+  let address: Buffer | undefined;
   let pointer: string | undefined;
   if (opcode !== 0) {
     rcode = RCODE_NOTIMP;
@@ -149,9 +159,9 @@ export function buildDnsResponse(
     pointer = reversed === undefined ? undefined : reverse(reversed);
     rcode = pointer === undefined ? RCODE_NXDOMAIN : RCODE_NOERROR;
   } else {
-    address = lookup(question.name);
-    rcode = address === undefined ? RCODE_NXDOMAIN : RCODE_NOERROR;
-    if (question.type !== TYPE_A) address = undefined;
+    const host = lookup(question.name);
+    rcode = host === undefined ? RCODE_NXDOMAIN : RCODE_NOERROR;
+    if (host !== undefined) address = recordData(host, question.type);
   }
   const echoed = rcode === RCODE_FORMERR ? [] : query.questions;
   const header = Buffer.alloc(HEADER_SIZE);
@@ -167,14 +177,13 @@ export function buildDnsResponse(
     parts.push(encodeName(q.name), fixed);
   }
   if (address !== undefined) {
-    const answer = Buffer.alloc(16);
+    const answer = Buffer.alloc(12);
     answer.writeUInt16BE(POINTER_TO_QUESTION, 0);
-    answer.writeUInt16BE(TYPE_A, 2);
+    answer.writeUInt16BE(address.length === 4 ? TYPE_A : TYPE_AAAA, 2);
     answer.writeUInt16BE(CLASS_IN, 4);
     answer.writeUInt32BE(ANSWER_TTL, 6);
-    answer.writeUInt16BE(4, 10);
-    answer.writeUInt32BE(parseIpv4(address)!, 12);
-    parts.push(answer);
+    answer.writeUInt16BE(address.length, 10);
+    parts.push(answer, address);
   }
   if (pointer !== undefined) {
     const target = encodeName(pointer);
@@ -189,6 +198,16 @@ export function buildDnsResponse(
   return Buffer.concat(parts);
 }
 
+/** The RDATA of a host's A or AAAA record (4 or 16 bytes); undefined for another type, or an AAAA the host lacks. */
+function recordData(host: NamedHost, type: number): Buffer | undefined {
+  if (type === TYPE_A) {
+    const bytes = Buffer.alloc(4);
+    bytes.writeUInt32BE(parseIpv4(host.address)!);
+    return bytes;
+  }
+  return type === TYPE_AAAA && host.address6 !== undefined ? parseIpv6(host.address6)! : undefined;
+}
+
 /**
  * The nameserver's reply to a datagram: FORMERR for a query it cannot parse
  * (if at least the id can be echoed), nothing for a datagram too short for
@@ -196,7 +215,7 @@ export function buildDnsResponse(
  */
 export function answerDnsMessage(
   message: Buffer,
-  lookup: (name: string) => string | undefined,
+  lookup: (name: string) => NamedHost | undefined,
   reverse: (address: string) => string | undefined = () => undefined,
 ): Buffer | null {
   try {

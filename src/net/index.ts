@@ -4,6 +4,7 @@ export { DatagramSocket, MAX_DATAGRAM, type Datagram, type ReceivedDatagram } fr
 export * from './dns.js';
 export { SocketError, fail, isError, type NetErrnoName } from './errors.js';
 export { INADDR_ANY, LOOPBACK, formatIpv4, isLoopback, maskOf, parseIpv4 } from './ipv4.js';
+export { IN6ADDR_ANY, IN6ADDR_LOOPBACK, canonicalIpv6, formatIpv6, isIpv6, mappedIpv4, parseIpv6, wildcardOf } from './ipv6.js';
 export { VirtualNetwork, type NetworkMode, type NetworkOptions } from './network.js';
 export { payloadAfter, payloadBytes, payloadOf, type Payload } from './payload.js';
 export { DEFAULT_BUFFER_SIZE } from './tcp-direction.js';

@@ -31,6 +31,7 @@ export function maskOf(prefix: number): number {
   return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
 }
 
+/** 127.0.0.0/8, or IPv6's ::1: each host's own loopback. */
 export function isLoopback(address: string): boolean {
-  return address.startsWith('127.');
+  return address.startsWith('127.') || address === '::1';
 }

@@ -1,4 +1,4 @@
-import { AddressBook, type HostEntry } from './addresses.js';
+import { AddressBook, type HostAddress, type HostEntry } from './addresses.js';
 import type { NetContext } from './context.js';
 import { DatagramSocket } from './datagram.js';
 import { answerDnsMessage, hostsFile, resolvConf } from './dns.js';
@@ -46,16 +46,16 @@ export class VirtualNetwork {
   private readonly datagramSockets = new Map<number, DatagramSocket>();
   /** Turns of SO_REUSEPORT listener groups, keyed by host and port: connections go round the group. */
   private readonly reusePortTurns = new Map<string, number>();
-  /** Lower-case host name → address; the first host of a name that differs only by case wins. */
-  private readonly names = new Map<string, string>();
+  /** Lower-case host name → addresses; the first host of a name that differs only by case wins. */
+  private readonly names = new Map<string, HostAddress>();
   private lastSocketId = 0;
   private readonly context: NetContext;
   private readonly bottlenecks = new Bottlenecks();
 
   constructor(hosts: readonly HostEntry[], transport: Transport, options: NetworkOptions = {}) {
     this.addresses = new AddressBook(hosts);
-    for (const { host, address } of this.addresses.entries) {
-      if (!this.names.has(host.toLowerCase())) this.names.set(host.toLowerCase(), address);
+    for (const entry of this.addresses.entries) {
+      if (!this.names.has(entry.host.toLowerCase())) this.names.set(entry.host.toLowerCase(), entry);
     }
     const now = options.now ?? (() => 0);
     for (const { name } of hosts) this.tables.set(name, { tcp: new PortTable(now), udp: new PortTable(now) });
@@ -83,7 +83,7 @@ export class VirtualNetwork {
       answerDns: (query) =>
         answerDnsMessage(
           query,
-          (name) => this.lookup(name),
+          (name) => this.hostNamed(name),
           (address) => this.addresses.hostAt(address),
         ),
     };
@@ -93,16 +93,16 @@ export class VirtualNetwork {
     return this.context.mode;
   }
 
-  /** socket(AF_INET, SOCK_STREAM) on `host`. */
-  streamSocket(host: string): StreamSocket {
+  /** socket(AF_INET or AF_INET6, SOCK_STREAM) on `host`. */
+  streamSocket(host: string, family: 4 | 6 = 4): StreamSocket {
     this.tablesOf(host);
-    return new StreamSocket(this.context, host);
+    return new StreamSocket(this.context, host, family);
   }
 
-  /** socket(AF_INET, SOCK_DGRAM) on `host`. */
-  datagramSocket(host: string): DatagramSocket {
+  /** socket(AF_INET or AF_INET6, SOCK_DGRAM) on `host`. */
+  datagramSocket(host: string, family: 4 | 6 = 4): DatagramSocket {
     this.tablesOf(host);
-    return new DatagramSocket(this.context, host);
+    return new DatagramSocket(this.context, host, family);
   }
 
   /** The content of every host's /etc/hosts. */
@@ -117,6 +117,10 @@ export class VirtualNetwork {
 
   /** The address of a host name, as the nameserver answers: case-insensitive, a trailing dot allowed. */
   lookup(name: string): string | undefined {
+    return this.hostNamed(name)?.address;
+  }
+
+  private hostNamed(name: string): HostAddress | undefined {
     return this.names.get(name.replace(/\.$/, '').toLowerCase());
   }
 

@@ -1,5 +1,6 @@
 import { fail, type SocketError } from './errors.js';
 import { INADDR_ANY } from './ipv4.js';
+import { IN6ADDR_ANY, isIpv6 } from './ipv6.js';
 
 /** Linux's default net.ipv4.ip_local_port_range. */
 export const EPHEMERAL_FIRST = 32768;
@@ -13,6 +14,8 @@ export interface ReuseOptions {
   reuseAddr?: boolean;
   /** SO_REUSEPORT */
   reusePort?: boolean;
+  /** IPV6_V6ONLY: a binding to :: that leaves IPv4 alone. */
+  v6only?: boolean;
 }
 
 export interface PortBinding {
@@ -22,15 +25,33 @@ export interface PortBinding {
   readonly port: number;
   readonly reuseAddr: boolean;
   readonly reusePort: boolean;
+  readonly v6only: boolean;
   listening: boolean;
   /** Set once the owner is closed and lingers in TIME_WAIT: the virtual time the port frees. */
   lingerUntil?: number;
 }
 
+function flagsOf(reuse: ReuseOptions): Pick<PortBinding, 'reuseAddr' | 'reusePort' | 'v6only'> {
+  return { reuseAddr: !!reuse.reuseAddr, reusePort: !!reuse.reusePort, v6only: !!reuse.v6only };
+}
+
+/**
+ * Whether a wildcard binding takes traffic for `address`: INADDR_ANY every
+ * IPv4 address, :: every IPv6 one and, without IPV6_V6ONLY, every IPv4 one
+ * too (a dual-stack socket).
+ */
+function covers(binding: PortBinding, address: string): boolean {
+  if (binding.address === INADDR_ANY) return !isIpv6(address);
+  if (binding.address === IN6ADDR_ANY) return isIpv6(address) || !binding.v6only;
+  return false;
+}
+
 /**
  * The ports of one protocol (TCP or UDP) on one host. Conflicts follow
  * Linux's inet_bind_conflict, simplified: two bindings of a port clash when
- * their addresses overlap (equal, or either is INADDR_ANY), unless both set
+ * their addresses overlap (equal, or either is a wildcard that covers the
+ * other: INADDR_ANY the IPv4 addresses, :: the IPv6 ones and, unless
+ * IPV6_V6ONLY, the IPv4 ones), unless both set
  * SO_REUSEPORT, or both set SO_REUSEADDR and the other does not listen. A socket
  * lingering in TIME_WAIT clashes unless the new socket sets SO_REUSEADDR.
  */
@@ -45,7 +66,7 @@ export class PortTable {
   /** Binds `owner` to address:port, port 0 meaning the next free ephemeral port; returns the port. */
   bind(owner: number, address: string, port: number, reuse: ReuseOptions = {}): number | SocketError {
     if (this.bindings.has(owner)) return fail('EINVAL');
-    const wanted = { owner, address, port, reuseAddr: !!reuse.reuseAddr, reusePort: !!reuse.reusePort, listening: false };
+    const wanted = { owner, address, port, ...flagsOf(reuse), listening: false };
     if (port === 0) {
       const free = this.findEphemeral();
       if (free === null) return fail('EADDRINUSE');
@@ -62,7 +83,7 @@ export class PortTable {
    * listener's port, as Linux keeps it in the same bind bucket.
    */
   attach(owner: number, address: string, port: number, reuse: ReuseOptions = {}): void {
-    this.add({ owner, address, port, reuseAddr: !!reuse.reuseAddr, reusePort: !!reuse.reusePort, listening: false });
+    this.add({ owner, address, port, ...flagsOf(reuse), listening: false });
   }
 
   /** listen() re-checks: two SO_REUSEADDR sockets may share a port only until one listens. */
@@ -121,12 +142,19 @@ export class PortTable {
   }
 
   /**
-   * The live bindings that receive traffic for address:port, best match first:
-   * bindings of that exact address before INADDR_ANY ones, each group in bind order.
+   * The live bindings that receive traffic for address:port, best match first
+   * (Linux's compute_score): bindings of that exact address, then INADDR_ANY
+   * ones, then those of :: that take the address (an IPv4 one only without
+   * IPV6_V6ONLY), each group in bind order.
    */
   receivers(address: string, port: number): PortBinding[] {
     const list = this.live(port).filter((b) => b.lingerUntil === undefined);
-    return [...list.filter((b) => b.address === address), ...list.filter((b) => b.address === INADDR_ANY && address !== INADDR_ANY)];
+    if (address === INADDR_ANY || address === IN6ADDR_ANY) return list.filter((b) => b.address === address);
+    return [
+      ...list.filter((b) => b.address === address),
+      ...list.filter((b) => b.address === INADDR_ANY && !isIpv6(address)),
+      ...list.filter((b) => b.address === IN6ADDR_ANY && covers(b, address)),
+    ];
   }
 
   private add(binding: PortBinding): void {
@@ -149,7 +177,7 @@ export class PortTable {
   private conflicts(wanted: PortBinding): PortBinding[] {
     return this.live(wanted.port).filter((other) => {
       if (other.owner === wanted.owner) return false;
-      const overlap = other.address === wanted.address || other.address === INADDR_ANY || wanted.address === INADDR_ANY;
+      const overlap = other.address === wanted.address || covers(other, wanted.address) || covers(wanted, other.address);
       if (!overlap) return false;
       if (other.lingerUntil !== undefined) return !wanted.reuseAddr;
       if (wanted.reusePort && other.reusePort) return false;

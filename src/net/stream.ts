@@ -1,7 +1,7 @@
 import type { NetContext } from './context.js';
 import { fail, isError, type NetErrnoName, type SocketError } from './errors.js';
 import { Queue } from './queue.js';
-import { INADDR_ANY, LOOPBACK, isLoopback } from './ipv4.js';
+import { isIpv6, isWildcard, loopbackLike, wildcardOf } from './ipv6.js';
 import { payloadOf, type Payload } from './payload.js';
 import { TcpDirection } from './tcp-direction.js';
 import { CONTROL_SEGMENT_WIRE_BYTES } from './wire.js';
@@ -59,6 +59,8 @@ export class StreamSocket extends Watchable {
   readonly id: number;
   reuseAddr = false;
   reusePort = false;
+  /** IPV6_V6ONLY, for an AF_INET6 socket: it neither reaches nor takes IPv4 peers. */
+  v6only = false;
   /** TCP_USER_TIMEOUT, in seconds (0: Linux's retransmission count decides). */
   userTimeout = 0;
   /** SO_LINGER on with a zero time: closing resets the connection, as tcp_close does, rather than ending it with a FIN. */
@@ -103,6 +105,8 @@ export class StreamSocket extends Watchable {
   constructor(
     private readonly ctx: NetContext,
     private placedOn: string,
+    /** AF_INET (4) or AF_INET6 (6); an AF_INET6 socket reaches IPv4 peers too, unless v6only. */
+    readonly family: 4 | 6 = 4,
   ) {
     super();
     this.id = ctx.nextSocketId();
@@ -231,7 +235,7 @@ export class StreamSocket extends Watchable {
     const port = this.ports().bind(this.id, endpoint.address, endpoint.port, this);
     if (typeof port !== 'number') return port;
     this.localEndpoint = { address: endpoint.address, port };
-    this.addressLocked = endpoint.address !== INADDR_ANY;
+    this.addressLocked = !isWildcard(endpoint.address);
     this.portLocked = endpoint.port !== 0;
     this.portGivenBack = false;
     return undefined;
@@ -240,7 +244,7 @@ export class StreamSocket extends Watchable {
   listen(backlog: number): SocketError | undefined {
     if (this.currentState !== 'idle' && this.currentState !== 'listening') return fail('EINVAL');
     if (!this.hasPort()) {
-      const error = this.bind({ address: this.localEndpoint?.address ?? INADDR_ANY, port: 0 });
+      const error = this.bind({ address: this.localEndpoint?.address ?? wildcardOf(this.family), port: 0 });
       if (error) return error;
     }
     if (this.currentState === 'idle') {
@@ -269,17 +273,16 @@ export class StreamSocket extends Watchable {
       case 'idle':
         break;
     }
+    // tcp_v6_connect: an IPv6-only socket has no route to an IPv4-mapped address.
+    if (this.v6only && !isIpv6(to.address)) return fail('ENETUNREACH');
     const serverHost = this.ctx.addresses.hostSeenFrom(this.host, to.address);
     // Off the hosts' subnet there is no route at all.
     if (serverHost === undefined && !this.ctx.addresses.routable(to.address)) return fail('ENETUNREACH');
-    const target = { address: to.address === INADDR_ANY ? LOOPBACK : to.address, port: to.port };
+    const target = { address: isWildcard(to.address) ? loopbackLike(to.address) : to.address, port: to.port };
     const boundAddress = this.localEndpoint?.address;
-    const source =
-      boundAddress !== undefined && boundAddress !== INADDR_ANY
-        ? boundAddress
-        : isLoopback(target.address)
-          ? LOOPBACK
-          : this.ctx.addresses.addressOf(this.host);
+    // An address of the other IP version has no route to the target.
+    if (boundAddress !== undefined && !isWildcard(boundAddress) && isIpv6(boundAddress) !== isIpv6(target.address)) return fail('ENETUNREACH');
+    const source = boundAddress !== undefined && !isWildcard(boundAddress) ? boundAddress : this.ctx.addresses.sourceFor(this.host, target.address);
     const heldPort = this.hasPort() ? this.localEndpoint?.port : undefined;
     if (heldPort === undefined) {
       const port = this.ports().bind(this.id, source, 0, this);
@@ -349,7 +352,7 @@ export class StreamSocket extends Watchable {
     this.currentState = 'idle';
     this.remoteEndpoint = undefined;
     if (this.localEndpoint !== undefined) {
-      if (!this.addressLocked) this.localEndpoint = { address: INADDR_ANY, port: this.localEndpoint.port };
+      if (!this.addressLocked) this.localEndpoint = { address: wildcardOf(this.family), port: this.localEndpoint.port };
       this.givePortBack();
     }
     this.changed();
@@ -566,7 +569,8 @@ export class StreamSocket extends Watchable {
       return;
     }
     this.handshaking++;
-    const child = new StreamSocket(this.ctx, this.host);
+    const child = new StreamSocket(this.ctx, this.host, this.family);
+    child.v6only = this.v6only;
     child.currentState = 'connected';
     child.localEndpoint = { address: client.remoteEndpoint!.address, port: this.localEndpoint!.port };
     child.remoteEndpoint = client.localEndpoint!;

@@ -261,8 +261,7 @@ static void op_epoll(void) {
 }
 
 static void op_socket(void) {
-  /* No AF_INET6: simterpose has no IPv6 and refuses it (EAFNOSUPPORT) where Linux makes a socket. */
-  static const long domains[] = {AF_INET, AF_INET, AF_INET, AF_UNIX, AF_INET, 999, -1};
+  static const long domains[] = {AF_INET, AF_INET, AF_INET6, AF_UNIX, AF_INET, 999, -1};
   static const long types[] = {SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET, 99};
   static const long protocols[] = {0, 0, 0, IPPROTO_TCP, IPPROTO_UDP, 99};
   long domain = domains[pick(7)], type = types[pick(4)], protocol = protocols[pick(6)];

@@ -118,6 +118,11 @@ static void list_ifaddrs(void) {
     if (family == AF_INET) {
       printf(" inet %s netmask %s", ipv4(entry->ifa_addr), ipv4(entry->ifa_netmask));
       printf(" %s %s", (entry->ifa_flags & IFF_BROADCAST) ? "brd" : "dst", ipv4(entry->ifa_broadaddr));
+    } else if (family == AF_INET6) {
+      char address[INET6_ADDRSTRLEN], netmask[INET6_ADDRSTRLEN];
+      inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)entry->ifa_addr)->sin6_addr, address, sizeof address);
+      inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)entry->ifa_netmask)->sin6_addr, netmask, sizeof netmask);
+      printf(" inet6 %s netmask %s", address, netmask);
     } else if (family == AF_PACKET) {
       const struct sockaddr_ll *link = (const struct sockaddr_ll *)entry->ifa_addr;
       char hardware[32];

@@ -19,12 +19,13 @@ function macOf(address: string): string {
   return ['02', '00', ...address.split('.').map((byte) => Number(byte).toString(16).padStart(2, '0'))].join(':');
 }
 
-/** The lines about lo (by name, or SIOCGIFCONF's entry of it), IPv6 addresses aside (hosts have none yet). */
-const aboutLo = (text: string): string[] => text.split('\n').filter((line) => /^(SIOCGIFCONF )?lo /.test(line) && !line.includes('family 10'));
+/** The lines about lo (by name, or SIOCGIFCONF's entry of it). */
+const aboutLo = (text: string): string[] => text.split('\n').filter((line) => /^(SIOCGIFCONF )?lo /.test(line));
 
 /** A line's kind: addresses, numbers and names other than lo taken out. */
 function shapeOf(line: string): string {
   return line
+    .replace(/(inet6|netmask) [0-9a-f]*:[0-9a-f:]*/g, '$1 A6')
     .replace(/\b(?!lo\b)[a-z]+[0-9]+\b/g, 'IF')
     .replace(/\d+\.\d+\.\d+\.\d+/g, 'A')
     .replace(/([0-9a-f]{2}:){5}[0-9a-f]{2}/g, 'M')
@@ -75,6 +76,8 @@ describe('network interfaces', () => {
           `eth0 flags 0x11043 packet index 2 type 1 hw ${macOf(address)} stats yes`,
           'lo flags 0x10049 inet 127.0.0.1 netmask 255.0.0.0 dst 127.0.0.1',
           `eth0 flags 0x11043 inet ${address} netmask 255.0.0.0 brd 10.255.255.255`,
+          'lo flags 0x10049 inet6 ::1 netmask ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff',
+          `eth0 flags 0x11043 inet6 fd53:696d:7465:7270::${address === '10.0.0.1' ? 'a00:1' : 'a00:2'} netmask ffff:ffff:ffff:ffff::`,
           'EXIT-SUCCESS',
           '',
         ].join('\n'),
@@ -91,7 +94,7 @@ describe('network interfaces', () => {
     for (const line of simulated.split('\n')) expect(nativeShapes, line).toContain(shapeOf(line));
   });
 
-  test('ip -4 addr (iproute2) shows the virtual address on eth0, and hostname -I that address alone', async () => {
+  test('ip -4 addr (iproute2) shows the virtual address on eth0, and hostname -I that address and the IPv6 one', async () => {
     const shown = await onHost('bob', ['sh', '-c', 'ip -4 addr; hostname -I']);
     expect(shown).toBe(
       [
@@ -101,7 +104,7 @@ describe('network interfaces', () => {
         '2: eth0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc fq_codel state UP group default qlen 1000',
         '    inet 10.0.0.2/8 brd 10.255.255.255 scope global eth0',
         '       valid_lft forever preferred_lft forever',
-        '10.0.0.2 ',
+        '10.0.0.2 fd53:696d:7465:7270::a00:2 ',
         '',
       ].join('\n'),
     );
@@ -116,6 +119,33 @@ describe('network interfaces', () => {
         'broadcast 127.255.255.255 dev lo table local proto kernel scope link src 127.0.0.1 ',
         'local 10.0.0.1 dev eth0 table local proto kernel scope host src 10.0.0.1 ',
         'broadcast 10.255.255.255 dev eth0 table local proto kernel scope link src 10.0.0.1 ',
+        '::1 dev lo proto kernel metric 256 pref medium',
+        'fd53:696d:7465:7270::/64 dev eth0 proto kernel metric 256 pref medium',
+        'local ::1 dev lo table local proto kernel metric 0 pref medium',
+        'local fd53:696d:7465:7270::a00:1 dev eth0 table local proto kernel metric 0 pref medium',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  test('ip -6 addr shows ::1 on lo and the virtual IPv6 address on eth0; ip -6 route get finds eth0 for another host, lo for the host itself', async () => {
+    const shown = await onHost('bob', [
+      'sh',
+      '-c',
+      'ip -6 addr; ip -6 route get fd53:696d:7465:7270::a00:1; ip -6 route get ::1; ip -6 route get 2001:db8::1 2>&1; echo "status $?"',
+    ]);
+    expect(shown).toBe(
+      [
+        '1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN group default qlen 1000',
+        '    inet6 ::1/128 scope host ',
+        '       valid_lft forever preferred_lft forever',
+        '2: eth0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc fq_codel state UP group default qlen 1000',
+        '    inet6 fd53:696d:7465:7270::a00:2/64 scope global ',
+        '       valid_lft forever preferred_lft forever',
+        'fd53:696d:7465:7270::a00:1 dev eth0 src fd53:696d:7465:7270::a00:2 metric 256 pref medium',
+        'local ::1 dev lo src ::1 metric 0 pref medium',
+        'RTNETLINK answers: Network is unreachable',
+        'status 2',
         '',
       ].join('\n'),
     );

@@ -164,8 +164,38 @@ const SERVE_ONE_REQUEST = [
   '    server.handle_request()',
 ].join('\n');
 
+/** As SERVE_ONE_REQUEST, on an AF_INET6 socket bound to ::. */
+const SERVE_ONE_REQUEST_OVER_IPV6 = [
+  'import functools, http.server, socket, sys',
+  'class Server(http.server.HTTPServer):',
+  '    address_family = socket.AF_INET6',
+  'handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[2])',
+  "with Server(('::', int(sys.argv[1])), handler) as server:",
+  "    print('serving', flush=True)",
+  '    server.handle_request()',
+].join('\n');
+
+/** The virtual IPv6 addresses of net-two-hosts.xml's hosts: the assigned prefix, then each one's IPv4 address. */
+const ALICE_IP6 = 'fd53:696d:7465:7270::a00:1';
+const BOB_IP6 = 'fd53:696d:7465:7270::c0a8:702';
+
 for (const mode of NETWORK_MODES) {
   describe(`real programs between simulated hosts (--network ${mode})`, () => {
+    testWith(['python3', 'curl'], "curl on alice fetches a file over IPv6 from python3's http.server on bob, bound to ::", async () => {
+      const site = mkdtempSync(join(workDir, 'site6-'));
+      const content = `hello over IPv6, ${mode} mode\n`;
+      writeFileSync(join(site, 'greeting.txt'), content);
+      const deployment = writeDeployment('http6', [
+        { host: 'bob', startTime: 0, argv: ['python3', '-c', SERVE_ONE_REQUEST_OVER_IPV6, '8000', site] },
+        { host: 'alice', startTime: 1, argv: ['curl', '-sS', '-g', `http://[${BOB_IP6}]:8000/greeting.txt`] },
+      ]);
+      const result = await runDeployment(TWO_HOSTS, deployment, mode, site);
+      expect(shellStatus(result), explain(result)).toBe(0);
+      expect(`${linesOfHost(result.stdout, 'alice').join('\n')}\n`).toBe(content);
+      expect(linesOfHost(result.stdout, 'bob')).toEqual(['serving']);
+      expect(result.stderr).toContain(`${ALICE_IP6} - - [`);
+    });
+
     testWith(['python3', 'curl'], "curl on alice fetches a file from python3's http.server on bob, by host name", async () => {
       const site = mkdtempSync(join(workDir, 'site-'));
       const content = `hello from bob's disk, ${mode} mode\n`;

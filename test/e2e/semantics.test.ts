@@ -41,6 +41,12 @@ const cases: Case[] = [
   },
   {
     behaviour:
+      'AF_INET6 sockets over ::1 and 127.0.0.1: bind, connect, accept, getsockname, getpeername, sendto, recvfrom and recvmsg show sockaddr_in6; a dual-stack listener takes IPv4 clients as ::ffff:127.0.0.1 and holds the port for AF_INET too, IPV6_V6ONLY leaves IPv4 alone; addresses of the wrong family or length get Linux errnos',
+    argv: [appPath('ipv6_sockets')],
+    network: true,
+  },
+  {
+    behaviour:
       "a signalfd: a blocking read ends when another process's signal arrives, a non-blocking one with nothing pending is EAGAIN, poll and epoll report it readable only for a signal of its mask",
     argv: [appPath('signalfd_wait')],
     network: false,

@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import type { SocketError } from '../../src/net/errors.js';
-import { AF_INET6, AF_UNIX, SOCKADDR_IN_SIZE, decodeSockaddrIn, encodeSockaddrIn, familyName, sockaddrFamily } from '../../src/mediator/abi/socket.js';
+import {
+  AF_INET6,
+  AF_UNIX,
+  SOCKADDR_IN_SIZE,
+  decodeSockaddrIn,
+  decodeSockaddrIn6,
+  decodeUdp6Destination,
+  encodeSockaddrIn,
+  encodeSockaddrIn6,
+  familyName,
+  sockaddrFamily,
+} from '../../src/mediator/abi/socket.js';
 
 describe('struct sockaddr', () => {
   it('encodes sockaddr_in as Linux lays it out: family little-endian, port and address big-endian, zero padding', () => {
@@ -43,5 +54,38 @@ describe('struct sockaddr', () => {
     const short = Buffer.alloc(3);
     short.writeUInt16LE(AF_UNIX, 0);
     expect((decodeSockaddrIn(short) as SocketError).code).toBe('EINVAL');
+  });
+});
+
+describe('struct sockaddr_in6', () => {
+  it('encodes family, port, a zero flow label, the address and a zero scope id; an IPv4 address mapped', () => {
+    expect(encodeSockaddrIn6({ address: 'fd00::5', port: 8080 }).toString('hex')).toBe(`0a001f9000000000fd00${'0'.repeat(27)}500000000`);
+    expect(encodeSockaddrIn6({ address: '10.0.0.1', port: 1 }).subarray(8, 24).toString('hex')).toBe('00000000000000000000ffff0a000001');
+  });
+
+  it('decodes an IPv4-mapped address as the IPv4 address, any other as canonical text', () => {
+    expect(decodeSockaddrIn6(encodeSockaddrIn6({ address: '10.0.0.1', port: 7 }))).toEqual({ address: '10.0.0.1', port: 7 });
+    expect(decodeSockaddrIn6(encodeSockaddrIn6({ address: '::1', port: 7 }))).toEqual({ address: '::1', port: 7 });
+  });
+
+  it('refuses what inet6_bind refuses: under 24 bytes EINVAL, then another family EAFNOSUPPORT', () => {
+    const address = encodeSockaddrIn6({ address: '::1', port: 7 });
+    expect(decodeSockaddrIn6(address.subarray(0, 24))).toEqual({ address: '::1', port: 7 });
+    expect((decodeSockaddrIn6(address.subarray(0, 23)) as SocketError).code).toBe('EINVAL');
+    const inet = Buffer.from(address);
+    inet.writeUInt16LE(2, 0);
+    expect((decodeSockaddrIn6(inet) as SocketError).code).toBe('EAFNOSUPPORT');
+  });
+
+  it('reads a UDP destination as udpv6_sendmsg: AF_INET as IPv4, AF_UNSPEC as none, port 0 and other families EINVAL', () => {
+    const six = encodeSockaddrIn6({ address: 'fd00::5', port: 53 });
+    expect(decodeUdp6Destination(six)).toEqual({ address: 'fd00::5', port: 53 });
+    expect(decodeUdp6Destination(encodeSockaddrIn({ address: '10.0.0.2', port: 53 }))).toEqual({ address: '10.0.0.2', port: 53 });
+    expect(decodeUdp6Destination(Buffer.alloc(28))).toBeUndefined();
+    expect((decodeUdp6Destination(encodeSockaddrIn6({ address: 'fd00::5', port: 0 })) as SocketError).code).toBe('EINVAL');
+    const unix = Buffer.from(six);
+    unix.writeUInt16LE(AF_UNIX, 0);
+    expect((decodeUdp6Destination(unix) as SocketError).code).toBe('EINVAL');
+    expect((decodeUdp6Destination(Buffer.alloc(1)) as SocketError).code).toBe('EINVAL');
   });
 });

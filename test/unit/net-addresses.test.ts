@@ -7,7 +7,7 @@ const host = (name: string, ip?: string): HostEntry => ({ name, properties: ip =
 describe('virtual addresses', () => {
   it('assigns 10.0.0.1, 10.0.0.2, ... in platform order', () => {
     const book = new AddressBook([host('c'), host('a'), host('b')]);
-    expect(book.entries).toEqual([
+    expect(book.entries.map(({ host, address }) => ({ host, address }))).toEqual([
       { host: 'c', address: '10.0.0.1' },
       { host: 'a', address: '10.0.0.2' },
       { host: 'b', address: '10.0.0.3' },
@@ -75,5 +75,51 @@ describe('virtual addresses', () => {
   it('never assigns the nameserver address to a host', () => {
     const book = new AddressBook([host('a', '10.255.255.53'), host('b')]);
     expect(book.entries.map((e) => e.address)).not.toContain(book.nameserver);
+  });
+});
+
+describe('virtual IPv6 addresses', () => {
+  it('assigns each host fd53:696d:7465:7270:: and its IPv4 address, unless its ip6 property names one', () => {
+    const book = new AddressBook([host('a'), host('b', '192.168.1.7'), { name: 'c', properties: { ip6: 'FD00:0:0:0::0005' } }]);
+    expect(book.address6Of('a')).toBe('fd53:696d:7465:7270::a00:1');
+    expect(book.address6Of('b')).toBe('fd53:696d:7465:7270::c0a8:107');
+    expect(book.address6Of('c')).toBe('fd00::5');
+    expect(book.hostAt('fd00::5')).toBe('c');
+    expect(book.isLocal('c', 'fd00::5')).toBe(true);
+    expect(book.isLocal('a', 'fd00::5')).toBe(false);
+    expect(book.isLocal('a', '::1')).toBe(true);
+    expect(book.hostSeenFrom('a', '::')).toBe('a');
+  });
+
+  it('puts every host on the longest common prefix, a /64 at most', () => {
+    expect(new AddressBook([host('a'), host('b')]).subnetPrefix6).toBe(64);
+    const wide = new AddressBook([
+      { name: 'a', properties: { ip6: 'fd00:1::1' } },
+      { name: 'b', properties: { ip6: 'fd00:2::1' } },
+    ]);
+    expect(wide.subnetPrefix6).toBe(30);
+    expect(wide.routable('fd00:3::9')).toBe(true);
+    expect(wide.routable('2001:db8::1')).toBe(false);
+  });
+
+  it("takes the source address of the destination's version", () => {
+    const book = new AddressBook([host('a')]);
+    expect(book.sourceFor('a', '10.0.0.9')).toBe('10.0.0.1');
+    expect(book.sourceFor('a', 'fd53:696d:7465:7270::1')).toBe('fd53:696d:7465:7270::a00:1');
+    expect(book.sourceFor('a', '::1')).toBe('::1');
+    expect(book.sourceFor('a', '127.0.0.1')).toBe('127.0.0.1');
+  });
+
+  it('refuses an ip6 property that cannot be a host address, and two hosts with one address', () => {
+    for (const bad of ['::1', '::', 'fe80::1', 'ff02::1', '::ffff:10.0.0.1', '1.2.3.4', 'fd00::1::2']) {
+      expect(() => new AddressBook([{ name: 'a', properties: { ip6: bad } }])).toThrow(UserError);
+    }
+    expect(
+      () =>
+        new AddressBook([
+          { name: 'a', properties: { ip6: 'fd00::1' } },
+          { name: 'b', properties: { ip6: 'fd00:0::1' } },
+        ]),
+    ).toThrow(/both have the IPv6 address fd00::1/);
   });
 });

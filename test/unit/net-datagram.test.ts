@@ -197,7 +197,8 @@ describe('virtual nameserver', () => {
     const a = received(resolver);
     const aaaa = received(resolver);
     expect([a.data.readUInt16BE(0), a.data.readUInt16BE(6), [...a.data.subarray(-4)]]).toEqual([1, 1, [10, 0, 0, 2]]);
-    expect([aaaa.data.readUInt16BE(0), aaaa.data.readUInt16BE(2) & 15, aaaa.data.readUInt16BE(6)]).toEqual([2, RCODE_NOERROR, 0]);
+    expect([aaaa.data.readUInt16BE(0), aaaa.data.readUInt16BE(2) & 15, aaaa.data.readUInt16BE(6)]).toEqual([2, RCODE_NOERROR, 1]);
+    expect(aaaa.data.subarray(-16).toString('hex')).toBe('fd53696d74657270000000000a000002');
   });
 
   it('answers NXDOMAIN for a name no host has', () => {

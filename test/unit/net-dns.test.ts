@@ -19,7 +19,7 @@ const book = new AddressBook([
   { name: 'alpha', properties: {} },
   { name: 'beta.example', properties: { ip: '192.168.0.9' } },
 ]);
-const lookup = (name: string) => book.entries.find((e) => e.host.toLowerCase() === name.toLowerCase())?.address;
+const lookup = (name: string) => book.entries.find((e) => e.host.toLowerCase() === name.toLowerCase());
 
 /** A query as RFC 1035 section 4.1 lays it out, the way glibc's res_mkquery builds it. */
 function query(id: number, name: string, type: number): Buffer {
@@ -82,11 +82,21 @@ describe('DNS messages', () => {
     expect([...answer.subarray(12)]).toEqual([10, 0, 0, 1]);
   });
 
-  it('answers an AAAA query for a known host with no answer and NOERROR', () => {
+  it('answers an AAAA query for a known host with its IPv6 address', () => {
     const q = query(7, 'beta.example', TYPE_AAAA);
     const r = buildDnsResponse(parseDnsQuery(q), lookup);
     expect(r.readUInt16BE(2) & 15).toBe(RCODE_NOERROR);
-    expect(r.readUInt16BE(4)).toBe(1);
+    expect([r.readUInt16BE(4), r.readUInt16BE(6)]).toEqual([1, 1]);
+    const answer = r.subarray(q.length);
+    expect([answer.readUInt16BE(2), answer.readUInt16BE(10)]).toEqual([TYPE_AAAA, 16]);
+    // Assigned from the IPv4 address 192.168.0.9.
+    expect(answer.subarray(12).toString('hex')).toBe('fd53696d7465727000000000c0a80009');
+  });
+
+  it('answers a query of another type for a known host with no answer and NOERROR', () => {
+    const q = query(8, 'alpha', 16 /* TXT */);
+    const r = buildDnsResponse(parseDnsQuery(q), lookup);
+    expect(r.readUInt16BE(2) & 15).toBe(RCODE_NOERROR);
     expect(r.readUInt16BE(6)).toBe(0);
     expect(r.length).toBe(q.length);
   });

@@ -95,3 +95,30 @@ describe('port table', () => {
     expect(code(table.bind(1, '0.0.0.0', 81))).toBe('EINVAL');
   });
 });
+
+describe('port table, IPv6', () => {
+  it(':: without IPV6_V6ONLY holds the port for IPv4 too; with it, only for IPv6', () => {
+    const dual = new PortTable();
+    expect(dual.bind(1, '::', 80)).toBe(80);
+    expect(code(dual.bind(2, '0.0.0.0', 80))).toBe('EADDRINUSE');
+    expect(code(dual.bind(3, '10.0.0.1', 80))).toBe('EADDRINUSE');
+    expect(code(dual.bind(4, 'fd00::1', 80))).toBe('EADDRINUSE');
+    const only = new PortTable();
+    expect(only.bind(1, '::', 80, { v6only: true })).toBe(80);
+    expect(only.bind(2, '0.0.0.0', 80)).toBe(80);
+    expect(code(only.bind(3, 'fd00::1', 80))).toBe('EADDRINUSE');
+  });
+
+  it('gives IPv4 traffic to the exact address, then INADDR_ANY, then a dual-stack ::; IPv6 traffic never to INADDR_ANY', () => {
+    const table = new PortTable();
+    table.bind(1, '::', 80, { v6only: true });
+    table.bind(2, '0.0.0.0', 80);
+    expect(table.receivers('10.0.0.1', 80).map((b) => b.owner)).toEqual([2]);
+    expect(table.receivers('fd00::1', 80).map((b) => b.owner)).toEqual([1]);
+    const dual = new PortTable();
+    dual.bind(1, '::', 80, { reusePort: true });
+    dual.bind(2, '10.0.0.1', 80, { reusePort: true });
+    expect(dual.receivers('10.0.0.1', 80).map((b) => b.owner)).toEqual([2, 1]);
+    expect(dual.receivers('127.0.0.1', 80).map((b) => b.owner)).toEqual([1]);
+  });
+});

@@ -106,11 +106,17 @@ describe('NETLINK_ROUTE answers', () => {
     expect(text(eth0!.attributes.get(IFA_LABEL))).toBe('eth0');
   });
 
-  it('has no IPv6 address or route to dump: NLMSG_DONE alone', () => {
-    for (const type of [RTM_GETADDR, RTM_GETROUTE]) {
-      const messages = messagesOf(answerRoute(request(type, NLM_F_REQUEST | NLM_F_DUMP, 3, 10), PORT, interfaces));
-      expect(messages.map((one) => one.header.type)).toEqual([NLMSG_DONE]);
-    }
+  it('dumps ::1 on lo and the IPv6 address on eth0 for AF_INET6, after the IPv4 ones for AF_UNSPEC', () => {
+    const addresses = messagesOf(answerRoute(request(RTM_GETADDR, NLM_F_REQUEST | NLM_F_DUMP, 3, 10), PORT, interfaces));
+    expect(addresses.map((one) => one.header.type)).toEqual([RTM_NEWADDR, RTM_NEWADDR, NLMSG_DONE]);
+    // ifaddrmsg: AF_INET6, /128 on lo of host scope, /64 on eth0 of global scope.
+    expect([...addresses[0]!.body.subarray(0, 5)]).toEqual([10, 128, 0x80, 254, 1]);
+    expect([...addresses[1]!.body.subarray(0, 5)]).toEqual([10, 64, 0x80, 0, 2]);
+    expect(decodeAttributes(addresses[1]!.body, 8).get(IFA_ADDRESS)!.toString('hex')).toBe('fd53696d74657270000000000a000002');
+    const all = messagesOf(answerRoute(request(RTM_GETADDR, NLM_F_REQUEST | NLM_F_DUMP, 3, 0), PORT, interfaces));
+    expect(all.map((one) => one.body[0])).toEqual([2, 2, 10, 10, 0]);
+    const routes = messagesOf(answerRoute(request(RTM_GETROUTE, NLM_F_REQUEST | NLM_F_DUMP, 3, 10), PORT, interfaces));
+    expect(routes.map((one) => one.body[0])).toEqual([10, 10, 10, 10, 0]);
   });
 
   it('routes the whole subnet of the virtual addresses on-link through eth0', () => {

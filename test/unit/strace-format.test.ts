@@ -43,6 +43,18 @@ describe('strace argument decoding', () => {
     expect(formatArgument('futexop', [128 + 9], 0, 0, noMemory)).toBe('FUTEX_WAIT_BITSET_PRIVATE');
   });
 
+  it('decodes a sockaddr_in6 as strace does', () => {
+    const address = Buffer.alloc(28);
+    address.writeUInt16LE(10, 0);
+    address.writeUInt16BE(8000, 2);
+    address.writeUInt16BE(0xffff, 18);
+    address.writeUInt32BE(0x7f000001, 20);
+    const memory: TraceeMemory = { ...noMemory, read: (_at, length) => address.subarray(0, length) };
+    expect(formatArgument('sockaddr', [3, 0x1000, 28], 1, 0, memory)).toBe(
+      '{sa_family=AF_INET6, sin6_port=htons(8000), sin6_flowinfo=htonl(0), inet_pton(AF_INET6, "::ffff:127.0.0.1", &sin6_addr), sin6_scope_id=0}',
+    );
+  });
+
   it('shows AT_FDCWD and negative descriptors as C would', () => {
     expect(formatArgument('dirfd', [-100], 0, 0, noMemory)).toBe('AT_FDCWD');
     expect(formatArgument('fd', [4294967295], 0, 0, noMemory)).toBe('-1');

@@ -57,7 +57,10 @@ export const INFINITY_LIFE_TIME = 0xffffffff;
 export const RTA_DST = 1;
 export const RTA_OIF = 4;
 export const RTA_PREFSRC = 7;
+export const RTA_PRIORITY = 6;
 export const RTA_TABLE = 15;
+/** An IPv6 route's router preference (ICMPV6_ROUTER_PREF_MEDIUM is 0). */
+export const RTA_PREF = 20;
 export const RT_TABLE_MAIN = 254;
 export const RT_TABLE_LOCAL = 255;
 export const RTPROT_KERNEL = 2;

@@ -1,4 +1,4 @@
-import { fail, formatIpv4, parseIpv4, type Endpoint, type SocketError } from '../../net/index.js';
+import { fail, formatIpv4, isError, formatIpv6, isIpv6, mappedIpv4, parseIpv4, parseIpv6, type Endpoint, type SocketError } from '../../net/index.js';
 import { Errno } from './errno.js';
 import { importIovecs, type Iovec } from './iovec.js';
 import { readI32, writeI32, writeU32, type TraceeMemory } from './tracee-memory.js';
@@ -61,6 +61,8 @@ export const TCP_CORK = 3;
 /** tcp(7): milliseconds unacknowledged data may wait before the connection gives up (0: tcp_retries2 decides). */
 export const TCP_USER_TIMEOUT = 18;
 export const IPPROTO_UDP = 17;
+export const IPPROTO_IPV6 = 41;
+export const IPV6_V6ONLY = 26;
 
 /** An `int` socket option value as setsockopt got it (0 when shorter than an int). */
 export function decodeIntOption(raw: Buffer): number {
@@ -76,7 +78,10 @@ export function encodeIntOption(value: number): Buffer {
 
 /** sizeof(struct sockaddr_in): family, port, address, 8 bytes of zero padding. */
 export const SOCKADDR_IN_SIZE = 16;
-/** The largest struct sockaddr worth reading (sockaddr_storage). */
+/** sizeof(struct sockaddr_in6): family, port, flow label, address, scope id. */
+export const SOCKADDR_IN6_SIZE = 28;
+/** The shortest sockaddr_in6 Linux takes (SIN6_LEN_RFC2133: without the scope id). */
+export const SIN6_LEN_RFC2133 = 24;
 /** sizeof(struct sockaddr_storage): the longest address the kernel takes. */
 export const SOCKADDR_STORAGE_SIZE = 128;
 
@@ -105,6 +110,40 @@ export function encodeSockaddrIn(endpoint: Endpoint): Buffer {
   bytes.writeUInt16BE(endpoint.port, 2);
   bytes.writeUInt32BE(address, 4);
   return bytes;
+}
+
+/** A struct sockaddr_in6; an IPv4 address of the network is written IPv4-mapped, as a dual-stack socket shows it. */
+export function encodeSockaddrIn6(endpoint: Endpoint): Buffer {
+  const address = isIpv6(endpoint.address) ? parseIpv6(endpoint.address) : parseIpv6(`::ffff:${endpoint.address}`);
+  if (address === null) throw new Error(`not an IP address: ${endpoint.address}`);
+  const bytes = Buffer.alloc(SOCKADDR_IN6_SIZE);
+  bytes.writeUInt16LE(AF_INET6, 0);
+  bytes.writeUInt16BE(endpoint.port, 2);
+  address.copy(bytes, 8);
+  return bytes;
+}
+
+/** The sockaddr a socket of `family` shows for an endpoint (getsockname, accept, recvfrom). */
+export function encodeSockaddrFor(family: 4 | 6, endpoint: Endpoint): Buffer {
+  return family === 6 ? encodeSockaddrIn6(endpoint) : encodeSockaddrIn(endpoint);
+}
+
+/**
+ * A struct sockaddr_in6 read as Linux's inet6_bind and tcp_v6_connect do:
+ * shorter than SIN6_LEN_RFC2133 → EINVAL whatever its family, then another
+ * family → EAFNOSUPPORT. An IPv4-mapped address becomes the IPv4 address it
+ * stands for.
+ */
+export function decodeSockaddrIn6(bytes: Buffer): Endpoint | SocketError {
+  if (bytes.length < SIN6_LEN_RFC2133) return fail('EINVAL');
+  if (sockaddrFamily(bytes) !== AF_INET6) return fail('EAFNOSUPPORT');
+  const address = bytes.subarray(8, 24);
+  return { address: mappedIpv4(address) ?? formatIpv6(address), port: bytes.readUInt16BE(2) };
+}
+
+/** A connect or bind address for a socket of `family`. */
+export function decodeSockaddrFor(family: 4 | 6, bytes: Buffer): Endpoint | SocketError {
+  return family === 6 ? decodeSockaddrIn6(bytes) : decodeSockaddrIn(bytes);
 }
 
 /**
@@ -150,6 +189,28 @@ export function decodeUdpDestination(bytes: Buffer): Endpoint | SocketError {
   if (family !== AF_INET && family !== AF_UNSPEC) return fail('EAFNOSUPPORT');
   const port = bytes.readUInt16BE(2);
   return port === 0 ? fail('EINVAL') : { address: formatIpv4(bytes.readUInt32BE(4)), port };
+}
+
+/**
+ * A UDP destination as udpv6_sendmsg reads it: shorter than a family
+ * EINVAL; AF_INET6 shorter than SIN6_LEN_RFC2133 EINVAL, port 0 EINVAL;
+ * AF_INET sent as by an AF_INET socket (udp_sendmsg's checks); AF_UNSPEC
+ * names no destination (undefined); another family EINVAL.
+ */
+export function decodeUdp6Destination(bytes: Buffer): Endpoint | SocketError | undefined {
+  if (bytes.length < 2) return fail('EINVAL');
+  switch (sockaddrFamily(bytes)) {
+    case AF_INET6: {
+      const endpoint = decodeSockaddrIn6(bytes);
+      return isError(endpoint) || endpoint.port !== 0 ? endpoint : fail('EINVAL');
+    }
+    case AF_INET:
+      return decodeUdpDestination(bytes);
+    case AF_UNSPEC:
+      return undefined;
+    default:
+      return fail('EINVAL');
+  }
 }
 
 /** sockaddr_un's sun_path, up to its NUL. */
@@ -248,11 +309,19 @@ export function readMsghdr(memory: TraceeMemory, address: number, sending: boole
  * value-result pair, msg_namelen holding the room), no control data, and
  * the flags.
  */
-export function finishReceivedMsghdr(memory: TraceeMemory, address: number, header: Msghdr, source: Endpoint | undefined, flags: number): void {
+export function finishReceivedMsghdr(
+  memory: TraceeMemory,
+  address: number,
+  header: Msghdr,
+  source: Endpoint | undefined,
+  flags: number,
+  family: 4 | 6 = 4,
+): void {
   let nameLength = 0;
   if (source !== undefined && header.name !== 0) {
-    writeSockaddrIn(memory, header.name, address + MSG_NAMELEN, source);
-    nameLength = header.nameLength > 0 ? SOCKADDR_IN_SIZE : 0;
+    const encoded = encodeSockaddrFor(family, source);
+    writeSockaddr(memory, header.name, address + MSG_NAMELEN, encoded);
+    nameLength = header.nameLength > 0 ? encoded.length : 0;
   }
   writeU32(memory, address + MSG_NAMELEN, nameLength);
   memory.write(address + MSG_CONTROLLEN, Buffer.alloc(8));

@@ -4,7 +4,7 @@ import { ARPHRD_ETHER, ARPHRD_LOOPBACK, IFF_BROADCAST, IFF_LOOPBACK, IFF_LOWER_U
 /**
  * The network interfaces a simulated host shows its programs (ioctls,
  * netlink, getifaddrs): its loopback and one Ethernet interface holding its
- * virtual address. No real interface is ever described.
+ * virtual addresses (IPv4 and IPv6). No real interface is ever described.
  */
 export interface NetworkInterface {
   name: string;
@@ -23,6 +23,9 @@ export interface NetworkInterface {
   prefixLength: number;
   /** IPv4 broadcast address; undefined for lo, which has none. */
   broadcast: string | undefined;
+  /** The IPv6 address: ::1 on lo, the host's virtual one on eth0. */
+  address6: string;
+  prefixLength6: number;
 }
 
 const LOOPBACK_MTU = 65536;
@@ -58,6 +61,8 @@ export function hostInterfaces(book: AddressBook, host: string): NetworkInterfac
       address: '127.0.0.1',
       prefixLength: 8,
       broadcast: undefined,
+      address6: '::1',
+      prefixLength6: 128,
     },
     {
       name: 'eth0',
@@ -70,6 +75,8 @@ export function hostInterfaces(book: AddressBook, host: string): NetworkInterfac
       address,
       prefixLength: prefix,
       broadcast,
+      address6: book.address6Of(host),
+      prefixLength6: book.subnetPrefix6,
     },
   ];
 }

@@ -1,4 +1,4 @@
-import { formatIpv4, parseIpv4 } from '../../net/index.js';
+import { formatIpv4, formatIpv6, isIpv6, parseIpv4, parseIpv6 } from '../../net/index.js';
 import {
   IFA_ADDRESS,
   IFA_BROADCAST,
@@ -30,7 +30,9 @@ import {
   NLM_F_REQUEST,
   RTA_DST,
   RTA_OIF,
+  RTA_PREF,
   RTA_PREFSRC,
+  RTA_PRIORITY,
   RTA_TABLE,
   RTCF_LOCAL,
   RTMSG_SIZE,
@@ -149,19 +151,21 @@ interface Reply {
 }
 
 /**
- * A dump: every link; the IPv4 addresses and routes unless IPv6 alone is
- * asked (hosts have no IPv6 address); nothing for the other kinds, which the
- * host has none of (neighbours, rules...).
+ * A dump: every link; the addresses and routes of the family asked, IPv4's
+ * then IPv6's for AF_UNSPEC (the kernel's order of families); nothing for
+ * the other kinds, which the host has none of (neighbours, rules...).
  */
 function dump(request: NetlinkRequest, interfaces: readonly NetworkInterface[]): Reply[] {
-  const ipv4 = requestFamily(request.body) !== AF_INET6;
+  const family = requestFamily(request.body);
+  const ipv4 = family !== AF_INET6;
+  const ipv6 = family === AF_INET6 || family === AF_UNSPEC;
   switch (request.header.type) {
     case RTM_GETLINK:
       return interfaces.map(linkMessage);
     case RTM_GETADDR:
-      return ipv4 ? interfaces.map(addressMessage) : [];
+      return [...(ipv4 ? interfaces.map(addressMessage) : []), ...(ipv6 ? interfaces.map(address6Message) : [])];
     case RTM_GETROUTE:
-      return ipv4 ? routes(interfaces).map(routeMessage) : [];
+      return [...(ipv4 ? routes(interfaces) : []), ...(ipv6 ? routes6(interfaces) : [])].map(routeMessage);
     default:
       return [];
   }
@@ -215,10 +219,51 @@ function addressMessage(link: NetworkInterface): Reply {
   };
 }
 
+/** An interface's IPv6 address as inet6_fill_ifaddr writes it: no IFA_LOCAL, no label; lo's of host scope. */
+function address6Message(link: NetworkInterface): Reply {
+  return {
+    type: RTM_NEWADDR,
+    parts: [
+      ifaddrmsg(AF_INET6, link.prefixLength6, IFA_F_PERMANENT, link.name === 'lo' ? RT_SCOPE_HOST : RT_SCOPE_UNIVERSE, link.index),
+      attribute(IFA_ADDRESS, parseIpv6(link.address6)!),
+      attribute(IFA_CACHEINFO, permanentCacheinfo()),
+      u32Attribute(IFA_FLAGS, IFA_F_PERMANENT),
+    ],
+  };
+}
+
 interface Route extends RouteHead {
   destination: string;
-  source: string;
+  /** The preferred source (RTA_PREFSRC): IPv4 routes carry one, IPv6 routes of a dump none. */
+  source: string | undefined;
   device: number;
+  /** RTA_PRIORITY and RTA_PREF, which IPv6 routes carry. */
+  metric?: number;
+}
+
+/** The IPv6 routes the kernel makes for the interfaces' addresses: each prefix in the main table (metric 256), each address in the local table. */
+function routes6(interfaces: readonly NetworkInterface[]): Route[] {
+  const route = { family: AF_INET6, protocol: RTPROT_KERNEL, scope: RT_SCOPE_UNIVERSE, source: undefined };
+  const list: Route[] = interfaces.map((link) => ({
+    ...route,
+    table: RT_TABLE_MAIN,
+    type: RTN_UNICAST,
+    destination: prefixOf6(link.address6, link.prefixLength6),
+    destinationLength: link.prefixLength6,
+    device: link.index,
+    metric: 256,
+  }));
+  for (const link of interfaces) {
+    list.push({ ...route, table: RT_TABLE_LOCAL, type: RTN_LOCAL, destination: link.address6, destinationLength: 128, device: link.index, metric: 0 });
+  }
+  return list;
+}
+
+/** The network address of an IPv6 address under a prefix length. */
+function prefixOf6(address: string, length: number): string {
+  const bytes = parseIpv6(address)!;
+  for (let bit = length; bit < 128; bit++) bytes[bit >> 3] = bytes[bit >> 3]! & ~(0x80 >> (bit & 7));
+  return formatIpv6(bytes);
 }
 
 /**
@@ -274,6 +319,7 @@ function routes(interfaces: readonly NetworkInterface[]): Route[] {
  * nothing else is reachable (ENETUNREACH), as on the virtual network.
  */
 function routeTo(request: NetlinkRequest, interfaces: readonly NetworkInterface[]): Reply | number {
+  if (requestFamily(request.body) === AF_INET6 && request.body.length >= RTMSG_SIZE) return route6To(request, interfaces);
   if (requestFamily(request.body) !== AF_INET || request.body.length < RTMSG_SIZE) return Errno.ENETUNREACH!;
   const wanted = decodeAttributes(request.body, RTMSG_SIZE).get(RTA_DST);
   const destination = wanted === undefined || wanted.length < 4 ? 0 : wanted.readUInt32BE(0);
@@ -299,15 +345,34 @@ function routeTo(request: NetlinkRequest, interfaces: readonly NetworkInterface[
   });
 }
 
+/** `ip -6 route get`: ::1 and this host's address through lo, the hosts' prefix through eth0, nothing else. */
+function route6To(request: NetlinkRequest, interfaces: readonly NetworkInterface[]): Reply | number {
+  const wanted = decodeAttributes(request.body, RTMSG_SIZE).get(RTA_DST);
+  const destination = wanted === undefined || wanted.length < 16 ? '::' : formatIpv6(wanted.subarray(0, 16));
+  const [lo, eth0] = interfaces as [NetworkInterface, NetworkInterface];
+  const head = { family: AF_INET6, destinationLength: 128, protocol: RTPROT_UNSPEC, destination, table: RT_TABLE_MAIN, scope: RT_SCOPE_UNIVERSE };
+  if (destination === lo.address6 || destination === eth0.address6 || destination === '::') {
+    const source = destination === eth0.address6 ? eth0.address6 : lo.address6;
+    return routeMessage({ ...head, type: RTN_LOCAL, flags: RTM_F_CLONED, source, device: lo.index, metric: 0 });
+  }
+  if (prefixOf6(destination, eth0.prefixLength6) !== prefixOf6(eth0.address6, eth0.prefixLength6)) return Errno.ENETUNREACH!;
+  return routeMessage({ ...head, type: RTN_UNICAST, flags: RTM_F_CLONED, source: eth0.address6, device: eth0.index, metric: 256 });
+}
+
+/** An address as netlink carries it: 4 or 16 bytes, network byte order. */
+const addressBytes = (address: string): Buffer => (isIpv6(address) ? parseIpv6(address)! : ipv4Bytes(parseIpv4(address)!));
+
 function routeMessage(route: Route): Reply {
   return {
     type: RTM_NEWROUTE,
     parts: [
       rtmsg(route),
       u32Attribute(RTA_TABLE, route.table),
-      attribute(RTA_DST, ipv4Bytes(parseIpv4(route.destination)!)),
-      attribute(RTA_PREFSRC, ipv4Bytes(parseIpv4(route.source)!)),
+      attribute(RTA_DST, addressBytes(route.destination)),
+      ...(route.source === undefined ? [] : [attribute(RTA_PREFSRC, addressBytes(route.source))]),
+      ...(route.metric === undefined ? [] : [u32Attribute(RTA_PRIORITY, route.metric)]),
       u32Attribute(RTA_OIF, route.device),
+      ...(route.metric === undefined ? [] : [u8Attribute(RTA_PREF, 0)]),
     ],
   };
 }

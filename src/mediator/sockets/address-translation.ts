@@ -11,13 +11,16 @@ import {
 } from '../../net/index.js';
 import type { SyscallContext } from '../syscalls/context.js';
 import { installAccepted, installSocket, type Carrier, type DataPath } from './data-path.js';
-import { native, type Outcome } from '../syscalls/outcome.js';
+import { instead, native, type Outcome } from '../syscalls/outcome.js';
+import { AF_INET, AF_INET6 } from '../abi/socket.js';
+import { asInt, readI32 } from '../abi/tracee-memory.js';
+import { syscallNumbers } from '../abi/syscall-numbers.js';
 import { ptrace } from '../native.js';
 import { SocketFile } from './socket-file.js';
 
 /**
- * Address translation: the tracee's AF_INET sockets are real kernel
- * sockets, bound to 127.0.0.1 on ports the kernel picks (so parallel runs
+ * Address translation: the tracee's AF_INET and AF_INET6 sockets are real
+ * kernel AF_INET sockets, bound to 127.0.0.1 on ports the kernel picks (so parallel runs
  * never collide), and the kernel carries their bytes. The program never sees
  * a real address: bind, connect, getsockname, getpeername, sendto and
  * recvfrom are answered from the virtual network, which keeps the mapping
@@ -39,6 +42,8 @@ import { SocketFile } from './socket-file.js';
  * virtual queue has at its head. What the client sends before that waits in
  * the mediator and is written into its socket once it is connected.
  */
+
+const [SOCKET] = syscallNumbers('socket');
 
 /** Kernel buffers, each way, of every translated socket: room for what the virtual connection lets be in flight. */
 const KERNEL_BUFFER_BYTES = 16 * 1024 * 1024;
@@ -192,13 +197,17 @@ function carrierOf(socket: StreamSocket | DatagramSocket): KernelSocket {
 
 export const addressTranslation: DataPath = {
   open(ctx, flags, make) {
-    return native((fd) => {
+    const install = (fd: number): void => {
       if (fd < 0) return;
       const socket = make();
       const held = ptrace.holdSocket(ctx.process.liveTid, fd, KERNEL_BUFFER_BYTES);
       const port = ptrace.bindHeldSocket(held);
       installSocket(ctx, fd, flags, new SocketFile(socket, new KernelSocket(socket, held, port)));
-    });
+    };
+    // Every kernel socket is an AF_INET one on 127.0.0.1, whatever the program's family: the program sees only virtual addresses.
+    if (asInt(ctx.args[0]!) !== AF_INET6) return native(install);
+    const [, type, protocol] = ctx.args as [number, number, number];
+    return instead(SOCKET, [AF_INET, type, protocol, 0, 0, 0], install);
   },
 
   accept(ctx, flags, listener, child) {
@@ -213,15 +222,18 @@ export const addressTranslation: DataPath = {
 /**
  * The kernel's accept runs on the tracee's listening socket, whose queue
  * holds just this connection; the peer address it wrote is replaced by the
- * virtual one.
+ * virtual one. The kernel wrote a sockaddr_in's length into *addrlen: an
+ * AF_INET6 socket's sockaddr_in6 goes into the room the program gave.
  */
 function nativeAccept(ctx: SyscallContext, flags: number, child: StreamSocket, client: KernelSocket): Outcome {
+  const [, address, lengthPointer] = ctx.args as [number, number, number];
+  const room = child.family === 6 && address !== 0 && lengthPointer !== 0 ? readI32(ctx.memory, lengthPointer) : undefined;
   return native((fd) => {
     if (fd < 0) {
       child.close();
       return;
     }
     const held = ptrace.holdSocket(ctx.process.liveTid, fd, KERNEL_BUFFER_BYTES);
-    installAccepted(ctx, fd, flags, child, KernelSocket.accepted(child, held, client));
+    installAccepted(ctx, fd, flags, child, KernelSocket.accepted(child, held, client), room);
   });
 }

@@ -1,5 +1,6 @@
 import type { DatagramSocket, Endpoint, Payload, ReceivedDatagram, SocketError, StreamSocket } from '../../net/index.js';
-import { SOCK_CLOEXEC, SOCK_NONBLOCK, writeSockaddrIn } from '../abi/socket.js';
+import { SOCK_CLOEXEC, SOCK_NONBLOCK, encodeSockaddrFor, writeSockaddr } from '../abi/socket.js';
+import { writeI32 } from '../abi/tracee-memory.js';
 import type { SyscallContext } from '../syscalls/context.js';
 import type { Outcome } from '../syscalls/outcome.js';
 import { OpenFile } from '../tracees/fd-table.js';
@@ -41,10 +42,16 @@ export function installSocket(ctx: SyscallContext, fd: number, flags: number, fi
   ctx.process.fds.install(fd, new OpenFile(file, (flags & SOCK_NONBLOCK) !== 0), (flags & SOCK_CLOEXEC) !== 0);
 }
 
-/** accept's new descriptor `fd` designates `child`; the program gets its peer's virtual address. */
-export function installAccepted(ctx: SyscallContext, fd: number, flags: number, child: StreamSocket, carrier: Carrier): void {
+/**
+ * accept's new descriptor `fd` designates `child`; the program gets its
+ * peer's virtual address, in `room` bytes (what *addrlen held when the
+ * call began: a kernel accept has rewritten it since).
+ */
+export function installAccepted(ctx: SyscallContext, fd: number, flags: number, child: StreamSocket, carrier: Carrier, room?: number): void {
   installSocket(ctx, fd, flags, new SocketFile(child, carrier));
   const [, address, lengthPointer] = ctx.args as [number, number, number];
   const remote = child.remote;
-  if (remote !== undefined) writeSockaddrIn(ctx.memory, address, lengthPointer, remote);
+  if (remote === undefined || address === 0 || lengthPointer === 0) return;
+  if (room !== undefined) writeI32(ctx.memory, lengthPointer, room);
+  writeSockaddr(ctx.memory, address, lengthPointer, encodeSockaddrFor(child.family, remote));
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isError, type SocketError, type StreamSocket } from '../../net/index.js';
 import { Errno } from '../abi/errno.js';
-import { AF_UNSPEC, MSG_DONTWAIT, decodeSockaddrIn, sockaddrFamily } from '../abi/socket.js';
+import { AF_UNSPEC, MSG_DONTWAIT, decodeSockaddrFor, sockaddrFamily } from '../abi/socket.js';
 import type { SyscallContext } from '../syscalls/context.js';
 import { blocked, fail, type Outcome } from '../syscalls/outcome.js';
 import type { OpenFile } from '../tracees/fd-table.js';
@@ -37,7 +37,7 @@ export function fastOpen(ctx: SyscallContext, file: OpenFile<SocketFile>, socket
   if (socket.state === 'connected' || socket.state === 'listening') return fail(Errno.EISCONN);
   if (socket.state === 'connecting') return fail(Errno.EALREADY);
   if (to === undefined) return fail(Errno.EINVAL);
-  const endpoint = decodeSockaddrIn(to);
+  const endpoint = decodeSockaddrFor(socket.family, to);
   if (isError(endpoint)) return failWith(endpoint);
   const started = socket.connect(endpoint);
   if (started.code !== 'EINPROGRESS') return failWith(started);

@@ -12,6 +12,7 @@ import {
   MSG_PEEK,
   MSG_TRUNC,
   MSG_WAITALL,
+  decodeUdp6Destination,
   decodeUdpDestination,
 } from '../abi/socket.js';
 import type { SyscallContext } from '../syscalls/context.js';
@@ -87,7 +88,7 @@ export function sendPayload(
     // udp_sendmsg's order: the length, urgent data, the address, a destination at all; only then the bytes are read.
     if (payload.length > MAX_DATAGRAM) return fail(Errno.EMSGSIZE);
     if ((flags & MSG_OOB) !== 0) return fail(Errno.EOPNOTSUPP);
-    const destination = to === undefined ? undefined : decodeUdpDestination(to);
+    const destination = to === undefined ? undefined : socket.family === 6 ? decodeUdp6Destination(to) : decodeUdpDestination(to);
     if (isError(destination)) return errnoOf(destination);
     if (destination === undefined && socket.remote === undefined) return fail(Errno.EDESTADDRREQ);
     if (!controlFits) return fail(Errno.EINVAL);

@@ -1,7 +1,7 @@
-import { isError } from '../../net/index.js';
+import { formatIpv6, isError } from '../../net/index.js';
 import { readPollfds } from '../abi/poll.js';
 import { signalName } from '../abi/signal.js';
-import { AF_INET, AF_UNIX, FAMILY_NAMES, decodeSockaddrIn, readSockaddr, sockaddrFamily, sockaddrUnPath } from '../abi/socket.js';
+import { AF_INET, AF_INET6, AF_UNIX, FAMILY_NAMES, SOCKADDR_IN6_SIZE, decodeSockaddrIn, readSockaddr, sockaddrFamily, sockaddrUnPath } from '../abi/socket.js';
 import { readTimespec } from '../abi/time.js';
 import { readPointer, type TraceeMemory } from '../abi/tracee-memory.js';
 
@@ -153,6 +153,11 @@ function sockaddr(memory: TraceeMemory, address: number, length: number): string
     if (!isError(endpoint)) return `{sa_family=AF_INET, sin_port=htons(${endpoint.port}), sin_addr=inet_addr("${endpoint.address}")}`;
   }
   if (family === AF_UNIX) return `{sa_family=AF_UNIX, sun_path=${quote(sockaddrUnPath(data), false)}}`;
+  if (family === AF_INET6 && data.length >= SOCKADDR_IN6_SIZE) {
+    const port = data.readUInt16BE(2);
+    const address = formatIpv6(data.subarray(8, 24));
+    return `{sa_family=AF_INET6, sin6_port=htons(${port}), sin6_flowinfo=htonl(${data.readUInt32BE(4)}), inet_pton(AF_INET6, "${address}", &sin6_addr), sin6_scope_id=${data.readUInt32LE(24)}}`;
+  }
   return `{sa_family=${family === null ? '?' : (FAMILY_NAMES[family] ?? family)}}`;
 }
 

@@ -2,6 +2,7 @@ import { Errno } from '../abi/errno.js';
 import { SO_PEERCRED } from '../abi/credentials.js';
 import {
   IPPROTO_IP,
+  IPPROTO_IPV6,
   IPPROTO_TCP,
   IPPROTO_UDP,
   SOL_SOCKET,
@@ -39,9 +40,9 @@ export function optionSize(level: number, name: number): number {
 const transportOf = (stream: boolean): number => (stream ? IPPROTO_TCP : IPPROTO_UDP);
 const knownSocketOption = (name: number): boolean => name >= 1 && name <= LAST_SOCKET_OPTION;
 
-/** Whether getsockopt knows `level` on this kind of socket: another is EOPNOTSUPP, before *optlen is even read (ip_getsockopt). */
-export function knownGetLevel(stream: boolean, level: number): boolean {
-  return level === SOL_SOCKET || level === IPPROTO_IP || level === transportOf(stream);
+/** Whether getsockopt knows `level` on this kind of socket: another is EOPNOTSUPP, before *optlen is even read (ip_getsockopt); an AF_INET6 socket knows IPPROTO_IPV6 too. */
+export function knownGetLevel(stream: boolean, level: number, family: 4 | 6 = 4): boolean {
+  return level === SOL_SOCKET || level === IPPROTO_IP || level === transportOf(stream) || (family === 6 && level === IPPROTO_IPV6);
 }
 
 /** Why getsockopt fails at a known level before answering (`room`: what *optlen held), or undefined. */
@@ -51,11 +52,11 @@ export function getRefusal(level: number, name: number, room: number): number | 
 }
 
 /** Why setsockopt fails before reading the value (`length`: optlen, an int), or undefined. */
-export function setRefusal(stream: boolean, level: number, name: number, length: number): number | undefined {
+export function setRefusal(stream: boolean, level: number, name: number, length: number, family: 4 | 6 = 4): number | undefined {
   if (length < 0) return Errno.EINVAL;
   if (level === SOL_SOCKET) return name !== SO_BINDTODEVICE && length < 4 ? Errno.EINVAL : undefined;
   if (level === transportOf(stream)) return length < 4 ? Errno.EINVAL : undefined;
-  return level === IPPROTO_IP ? undefined : Errno.ENOPROTOOPT;
+  return level === IPPROTO_IP || (family === 6 && level === IPPROTO_IPV6) ? undefined : Errno.ENOPROTOOPT;
 }
 
 /** Whether setsockopt reads an int first, before looking at the name (SOL_SOCKET and the transport's level do). */

@@ -1,4 +1,4 @@
-import { isError, MSS, StreamSocket } from '../../../net/index.js';
+import { fail as netFail, isError, isIpv6, MSS, StreamSocket, wildcardOf, type DatagramSocket, type Endpoint, type SocketError } from '../../../net/index.js';
 import { Errno } from '../../abi/errno.js';
 import {
   AF_INET,
@@ -9,6 +9,8 @@ import {
   IP_OPTIONS,
   IPPROTO_TCP,
   IPPROTO_UDP,
+  IPPROTO_IPV6,
+  IPV6_V6ONLY,
   MSG_DONTWAIT,
   MSG_TRUNC,
   SOCK_CLOEXEC,
@@ -35,18 +37,19 @@ import {
   TCP_USER_TIMEOUT,
   decodeBindAddress,
   decodeIntOption,
+  decodeSockaddrFor,
   decodeSockaddrIn,
+  decodeSockaddrIn6,
   DEFAULT_SOCKET_BUFFER,
   SMALLEST_RECEIVE_BUFFER,
   SMALLEST_SEND_BUFFER,
-  encodeSockaddrIn,
+  encodeSockaddrFor,
   encodeIntOption,
   finishReceivedMsghdr,
   mmsghdrAt,
   readMsghdr,
   readSockaddr,
   readDestination,
-  readSockaddrIn,
   SOCKADDR_STORAGE_SIZE,
   sockaddrFamily,
   writeMmsgLength,
@@ -81,16 +84,16 @@ function socket(ctx: SyscallContext): Outcome {
   // Linux's order: flags and type in range (EINVAL), then the family, then the type and protocol within it.
   if ((typeArg & ~(SOCK_TYPE_MASK | SOCK_NONBLOCK | SOCK_CLOEXEC)) !== 0 || type >= SOCK_MAX)
     return domain === AF_INET || domain === AF_INET6 ? fail(Errno.EINVAL) : NATIVE;
-  if (domain === AF_INET6) return fail(Errno.EAFNOSUPPORT);
   if (domain === AF_NETLINK) return netlinkSocket(ctx);
-  if (domain !== AF_INET) return NATIVE;
+  if (domain !== AF_INET && domain !== AF_INET6) return NATIVE;
   if (type === SOCK_RAW) return fail(Errno.EPROTONOSUPPORT);
-  // No other type has an AF_INET protocol (SOCK_SEQPACKET, SOCK_RDM...).
+  // No other type has an AF_INET or AF_INET6 protocol (SOCK_SEQPACKET, SOCK_RDM...).
   if (type !== SOCK_STREAM && type !== SOCK_DGRAM) return fail(Errno.ESOCKTNOSUPPORT);
   if (protocol !== 0 && protocol !== (type === SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP)) return fail(Errno.EPROTONOSUPPORT);
   const { network, sockets } = ctx.services;
   const host = ctx.process.host;
-  return sockets.open(ctx, typeArg, () => (type === SOCK_STREAM ? network.streamSocket(host) : network.datagramSocket(host)));
+  const family = domain === AF_INET6 ? 6 : 4;
+  return sockets.open(ctx, typeArg, () => (type === SOCK_STREAM ? network.streamSocket(host, family) : network.datagramSocket(host, family)));
 }
 
 function bind(ctx: SyscallContext): Outcome {
@@ -99,9 +102,13 @@ function bind(ctx: SyscallContext): Outcome {
   const length = asInt(ctx.args[2]!);
   // move_addr_to_kernel refuses a negative length or one past sockaddr_storage before the address is read.
   if (length < 0 || length > SOCKADDR_STORAGE_SIZE) return fail(Errno.EINVAL);
-  const endpoint = decodeBindAddress(readSockaddr(ctx.memory, ctx.args[1]!, length));
+  const socket = file.object.socket;
+  const address = readSockaddr(ctx.memory, ctx.args[1]!, length);
+  const endpoint = socket.family === 6 ? decodeSockaddrIn6(address) : decodeBindAddress(address);
   if (isError(endpoint)) return errnoOf(endpoint);
-  const error = file.object.socket.bind(endpoint);
+  // inet6_bind: an IPv6-only socket cannot take an IPv4-mapped address.
+  if (socket.v6only && !isIpv6(endpoint.address)) return fail(Errno.EINVAL);
+  const error = socket.bind(endpoint);
   return error === undefined ? done(0) : errnoOf(error);
 }
 
@@ -145,7 +152,7 @@ function connect(ctx: SyscallContext): Outcome {
     // AF_UNSPEC dissolves a datagram socket's association.
     if (length < 0 || length > SOCKADDR_STORAGE_SIZE) return fail(Errno.EINVAL);
     const address = readSockaddr(ctx.memory, ctx.args[1]!, length);
-    const endpoint = sockaddrFamily(address) === AF_UNSPEC ? null : readSockaddrIn(ctx.memory, ctx.args[1]!, length);
+    const endpoint = sockaddrFamily(address) === AF_UNSPEC ? null : datagramPeer(socket, address);
     if (endpoint !== null && isError(endpoint)) return errnoOf(endpoint);
     const error = socket.connect(endpoint);
     return error === undefined ? done(0) : errnoOf(error);
@@ -171,13 +178,23 @@ function connect(ctx: SyscallContext): Outcome {
   if (unconfirmed !== undefined) return unconfirmed;
   if (socket.state === 'connected' || socket.state === 'listening') return fail(Errno.EISCONN);
   if (socket.state === 'connecting') return fail(Errno.EALREADY);
-  const endpoint = decodeSockaddrIn(address);
+  const endpoint = decodeSockaddrFor(socket.family, address);
   if (isError(endpoint)) return errnoOf(endpoint);
   const result = socket.connect(endpoint);
   if (result.code === 'EINPROGRESS' && file.nonblocking) file.object.connectUnconfirmed = true;
   if (result.code !== 'EINPROGRESS' || file.nonblocking) return errnoOf(result);
   ctx.state.connecting = socket;
   return waitForConnection(ctx, socket);
+}
+
+/**
+ * A datagram socket's connect address: an AF_INET6 one takes an AF_INET
+ * address as an AF_INET socket would (ip6_datagram_connect), unless it is
+ * IPv6-only (EAFNOSUPPORT).
+ */
+function datagramPeer(socket: DatagramSocket, address: Buffer): Endpoint | SocketError {
+  if (socket.family === 4 || sockaddrFamily(address) !== AF_INET) return decodeSockaddrFor(socket.family, address);
+  return socket.v6only ? netFail('EAFNOSUPPORT') : decodeSockaddrIn(address);
 }
 
 /**
@@ -209,9 +226,9 @@ function endpointOf(ctx: SyscallContext, which: 'local' | 'remote'): Outcome {
   const file = socketFileAt(ctx, asInt(ctx.args[0]!));
   if (file === undefined) return NATIVE;
   const socket = file.object.socket;
-  const endpoint = which === 'local' ? (socket.local ?? { address: '0.0.0.0', port: 0 }) : socket.remote;
+  const endpoint = which === 'local' ? (socket.local ?? { address: wildcardOf(socket.family), port: 0 }) : socket.remote;
   if (endpoint === undefined) return fail(Errno.ENOTCONN);
-  const error = moveAddressToUser(ctx.memory, ctx.args[1]!, ctx.args[2]!, encodeSockaddrIn(endpoint));
+  const error = moveAddressToUser(ctx.memory, ctx.args[1]!, ctx.args[2]!, encodeSockaddrFor(socket.family, endpoint));
   return error === undefined ? done(0) : fail(error);
 }
 
@@ -222,7 +239,7 @@ function setsockopt(ctx: SyscallContext): Outcome {
   const level = asInt(levelArg);
   const name = asInt(nameArg);
   const stream = file.object.type === 'stream';
-  const refusal = setRefusal(stream, level, name, asInt(lengthArg));
+  const refusal = setRefusal(stream, level, name, asInt(lengthArg), file.object.socket.family);
   if (refusal !== undefined) return fail(refusal);
   if (readsIntFirst(stream, level, name)) readI32(ctx.memory, value);
   const refusalByName = setRefusalByName(level, name, asInt(lengthArg));
@@ -246,6 +263,11 @@ function setsockopt(ctx: SyscallContext): Outcome {
     if (name === TCP_CORK) socket.cork = integer !== 0;
     if (name === TCP_USER_TIMEOUT) socket.userTimeout = Math.max(integer, 0) / 1000;
   }
+  if (level === IPPROTO_IPV6 && name === IPV6_V6ONLY) {
+    // do_ipv6_setsockopt: an int, and only before the socket has a port.
+    if (raw.length < 4 || socket.local?.port) return fail(Errno.EINVAL);
+    socket.v6only = integer !== 0;
+  }
   options.set(`${level}:${name}`, raw);
   return done(0);
 }
@@ -263,7 +285,7 @@ function getsockopt(ctx: SyscallContext): Outcome {
   const level = asInt(levelArg);
   const name = asInt(nameArg);
   const { socket, options, type } = file.object;
-  if (!knownGetLevel(type === 'stream', level)) return fail(Errno.EOPNOTSUPP);
+  if (!knownGetLevel(type === 'stream', level, socket.family)) return fail(Errno.EOPNOTSUPP);
   const room = readI32(ctx.memory, lengthPointer);
   const refusal = getRefusal(level, name, room);
   if (refusal !== undefined) return fail(refusal);
@@ -281,7 +303,7 @@ function getsockopt(ctx: SyscallContext): Outcome {
         answer = encodeIntOption(type === 'stream' ? SOCK_STREAM : SOCK_DGRAM);
         break;
       case SO_DOMAIN:
-        answer = encodeIntOption(AF_INET);
+        answer = encodeIntOption(socket.family === 6 ? AF_INET6 : AF_INET);
         break;
       case SO_PROTOCOL:
         answer = encodeIntOption(type === 'stream' ? IPPROTO_TCP : IPPROTO_UDP);
@@ -302,6 +324,7 @@ function getsockopt(ctx: SyscallContext): Outcome {
     }
   }
   // Linux reports the segment size in use once connected, TCP_MSS_DEFAULT before.
+  if (level === IPPROTO_IPV6 && name === IPV6_V6ONLY) answer = encodeIntOption(socket.v6only ? 1 : 0);
   if (level === IPPROTO_TCP && name === TCP_MAXSEG && socket instanceof StreamSocket) answer = encodeIntOption(socket.state === 'connected' ? MSS : 536);
   answer ??= Buffer.alloc(optionSize(level, name));
   const shown = answer.subarray(0, Math.max(0, Math.min(room, answer.length)));
@@ -381,7 +404,7 @@ function recvfrom(ctx: SyscallContext): Outcome {
   // The source goes out after the bytes were taken (move_addr_to_user): a bad length then fails the call all the same; TCP gives none.
   return receivePayload(ctx, file, vectors, asInt(flagsArg), (source) => {
     if (address === 0) return undefined;
-    const encoded = source !== undefined && file.object.type === 'datagram' ? encodeSockaddrIn(source) : Buffer.alloc(0);
+    const encoded = source !== undefined && file.object.type === 'datagram' ? encodeSockaddrFor(file.object.socket.family, source) : Buffer.alloc(0);
     return moveAddressToUser(ctx.memory, address, lengthPointer, encoded);
   });
 }
@@ -393,18 +416,19 @@ function recvmsg(ctx: SyscallContext): Outcome {
   const header = readMsghdr(ctx.memory, address, false);
   if ('errno' in header) return fail(header.errno);
   return receivePayload(ctx, file, header.vectors, asInt(ctx.args[2]!), (source, truncated) => {
-    finishReceivedMsghdr(ctx.memory, address, header, file.object.type === 'datagram' ? source : undefined, truncated ? MSG_TRUNC : 0);
+    const { socket, type } = file.object;
+    finishReceivedMsghdr(ctx.memory, address, header, type === 'datagram' ? source : undefined, truncated ? MSG_TRUNC : 0, socket.family);
     return undefined;
   });
 }
 
-const NOTE = 'AF_INET emulated over the virtual network (SimGrid comms); other families native';
+const NOTE = 'AF_INET and AF_INET6 emulated over the virtual network (SimGrid comms); other families native';
 
 export const socketSyscalls: FamilyTable = withNetlink({
   socket: {
     level: 'mediated',
     handler: socket,
-    note: "AF_INET sockets are virtual (AF_INET6 fails with EAFNOSUPPORT), and NETLINK_ROUTE ones, which describe the host's emulated interfaces; others native",
+    note: "AF_INET and AF_INET6 sockets are virtual, and NETLINK_ROUTE ones, which describe the host's emulated interfaces; others native",
   },
   // The kernel makes no AF_INET pair (EOPNOTSUPP, after checking the type and protocol as for socket): native is Linux's answer.
   socketpair: { level: 'native', note: 'AF_UNIX native; AF_INET refused by the kernel' },

@@ -1,0 +1,53 @@
+import { join } from 'node:path';
+import { describe, expect, inject, test } from 'vitest';
+import { runNative, shellStatus } from '../helpers/apps.js';
+import { REPO_ROOT } from '../helpers/paths.js';
+
+// Two hosts over IPv6: test/apps/ipv6_exchange.c on ipv6-two-hosts.xml,
+// whose hosts take their IPv6 addresses from `ip6` properties (alice
+// fd00:5::a, bob fd00:5::b) and get IPv4 ones assigned. The client finds bob
+// by name (an AAAA answer of the virtual nameserver), connects over IPv6,
+// then over IPv4 to the same dual-stack socket, then sends a datagram.
+
+const CLI = join(REPO_ROOT, 'bin', 'simterpose.js');
+const PLATFORM = 'test/fixtures/platforms/ipv6-two-hosts.xml';
+const DEPLOYMENT = 'test/fixtures/deployments/ipv6-exchange.xml';
+
+/** The lines one host's processes printed, without their `[HOST PID] ` prefixes. */
+function linesOfHost(stdout: string, host: string): string[] {
+  const prefix = new RegExp(`^\\[${host} \\d+\\] `);
+  return stdout
+    .split('\n')
+    .filter((line) => prefix.test(line))
+    .map((line) => line.replace(prefix, ''));
+}
+
+describe('two hosts over IPv6', () => {
+  for (const mode of ['full', 'translate']) {
+    test(`--network ${mode}: getaddrinfo(AF_INET6) finds bob's ip6 address, TCP and UDP cross over IPv6, an IPv4 client reaches the dual-stack server as ::ffff:10.0.0.1`, async () => {
+      const distBuildError = inject('distBuildError');
+      if (distBuildError !== null) throw new Error(`dist/ could not be built, so the CLI cannot run:\n${distBuildError}`);
+      const result = await runNative([process.execPath, CLI, 'run', '--quiet', '--cpu-model', 'none', '--network', mode, PLATFORM, DEPLOYMENT], {
+        timeoutMs: 55_000,
+      });
+      expect(shellStatus(result), result.stderr).toBe(0);
+      expect(linesOfHost(result.stdout, 'bob')).toEqual([
+        'listening',
+        'tcp from fd00:5::a: over IPv6',
+        'tcp from ::ffff:10.0.0.1: over IPv4',
+        'udp from fd00:5::a: a datagram',
+        'EXIT-SUCCESS',
+      ]);
+      expect(linesOfHost(result.stdout, 'alice')).toEqual([
+        'AF_INET6 address of bob: fd00:5::b',
+        // /etc/hosts lists the IPv4 addresses: an AF_UNSPEC lookup finds bob's there and goes no further, as it always did.
+        'first AF_UNSPEC address of bob: 10.0.0.2',
+        'connected over IPv6 from fd00:5::a',
+        'echoed: over IPv6',
+        'echoed: over IPv4',
+        'datagram echoed from fd00:5::b: a datagram',
+        'EXIT-SUCCESS',
+      ]);
+    });
+  }
+});
