@@ -9,6 +9,8 @@
 # libgcc_s (its unwinder), which musl-gcc's library path lacks: a folder
 # holding only that library lets the link find it without glibc's libc.so.
 # Alpine's Node.js depends on libgcc, so libgcc_s.so.1 is there at run time.
+# The type definitions napi writes go to that folder too, thrown away:
+# native/ptrace-rs/index.d.ts is the glibc build's, the same contract.
 set -eu
 cd "$(dirname "$0")/.."
 command -v musl-gcc >/dev/null || { echo "build-musl-addon: musl-gcc is missing: apt-get install musl-tools" >&2; exit 1; }

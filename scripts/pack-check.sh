@@ -3,10 +3,11 @@
 # addon (scripts/build-musl-addon.sh), packs simterpose and its prebuilt addon
 # packages (npm/linux-x64-gnu, npm/linux-x64-musl) with npm pack, checks what
 # the tarballs hold, installs them into an empty project on a PATH without
-# cargo or rustc (npm takes the glibc one and skips the musl one), then runs there `npx simterpose run` on a platform of the
-# installed package, the walkthrough's deployment (python3 and curl), the
-# CLI and the library without the prebuilt package (they must say how to
-# build the addon), and a vitest test that imports runExperiment from 'simterpose'.
+# cargo or rustc (npm takes the glibc one and skips the musl one), then runs
+# there `npx simterpose run` on a platform of the installed package, the
+# walkthrough's deployment (python3 and curl), the CLI and the library
+# without the prebuilt package (they must say how to build the addon), and a
+# vitest test that imports runExperiment from 'simterpose'.
 #
 # It packs what is built: run `npm install` (or `npm run build`) first. The
 # musl addon it builds itself: it needs Debian's musl-tools and Rust's

@@ -38,8 +38,8 @@ async function dynamicSymbols(file: string): Promise<{ defined: string[]; undefi
 }
 
 describe('the npm package', () => {
-  it('installs from its tarballs without Rust, and runs a program from npx and from runExperiment', { timeout: 240_000 }, async () => {
-    const result = await runNative(['bash', join(REPO_ROOT, 'scripts', 'pack-check.sh'), tarballs], { timeoutMs: 200_000 });
+  it('installs from its tarballs without Rust, and runs a program from npx and from runExperiment', { timeout: 420_000 }, async () => {
+    const result = await runNative(['bash', join(REPO_ROOT, 'scripts', 'pack-check.sh'), tarballs], { timeoutMs: 400_000 });
     expect(shellStatus(result), `${result.stdout}\n${result.stderr}`).toBe(0);
     expect(result.stdout).toContain('npx simterpose run node_modules/simterpose/platforms/two-hosts.xml -- /bin/echo hi');
     expect(result.stdout).toContain('✓ experiment.test.js > runExperiment sleeps an hour of virtual time on a host of the installed package');
