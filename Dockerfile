@@ -20,7 +20,8 @@ RUN apt-get update \
   && apt-get install -y --no-install-recommends python3 curl \
   && rm -rf /var/lib/apt/lists/*
 
-COPY pack/simterpose-*.tgz /tmp/simterpose/
+# Not the musl addon package: npm refuses it on glibc.
+COPY pack/simterpose-[0-9]*.tgz pack/simterpose-linux-x64-gnu-*.tgz /tmp/simterpose/
 # engine-strict: a Node.js that does not satisfy engines fails the build
 # instead of giving an image that fails at run time. The addon comes from
 # the prebuilt package simterpose-linux-x64-gnu, beside simterpose.

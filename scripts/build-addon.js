@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Builds the addon from the Rust sources the package ships, for a machine no
-// prebuilt addon package fits (the package has them for x86_64 glibc Linux).
+// prebuilt addon package fits (the package has them for x86_64 Linux, glibc
+// and musl).
 // Needs Rust 1.88 or later (cargo on PATH). It uses plain cargo, since an
 // installed package has no @napi-rs/cli, and puts the library where the
 // generated loader (native/ptrace-rs/index.js) looks first.

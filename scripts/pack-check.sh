@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# Proves the package installs and runs as a user gets it: packs simterpose and
-# its prebuilt addon package (npm/linux-x64-gnu) with npm pack, checks what the
-# main tarball holds, installs both into an empty project on a PATH without
-# cargo or rustc, then runs there `npx simterpose run` on a platform of the
-# installed package, the walkthrough's deployment (python3 and curl), the
-# CLI and the library without the prebuilt package (they must say how to
-# build the addon), and a vitest test that imports runExperiment from 'simterpose'.
+# Proves the package installs and runs as a user gets it: builds the musl
+# addon (scripts/build-musl-addon.sh), packs simterpose and its prebuilt addon
+# packages (npm/linux-x64-gnu, npm/linux-x64-musl) with npm pack, checks what
+# the tarballs hold, installs them into an empty project on a PATH without
+# cargo or rustc (npm takes the glibc one and skips the musl one), then runs
+# there `npx simterpose run` on a platform of the installed package, the
+# walkthrough's deployment (python3 and curl), the CLI and the library
+# without the prebuilt package (they must say how to build the addon), and a
+# vitest test that imports runExperiment from 'simterpose'.
 #
-# It packs what is built: run `npm install` (or `npm run build`) first.
-# Usage: scripts/pack-check.sh [DIR]   keeps the two tarballs in DIR (default: thrown away)
+# It packs what is built: run `npm install` (or `npm run build`) first. The
+# musl addon it builds itself: it needs Debian's musl-tools and Rust's
+# x86_64-unknown-linux-musl target, which only packaging needs.
+# Usage: scripts/pack-check.sh [DIR]   keeps the three tarballs in DIR (default: thrown away)
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,14 +31,17 @@ step() {
   echo "pack-check: $*"
 }
 
-step "packing simterpose and simterpose-linux-x64-gnu into $tarballs"
 cd "$repo"
 [ -f native/ptrace-rs/ptrace.linux-x64-gnu.node ] && [ -f dist/index.js ] || fail "nothing built: run npm install first"
+step "building the addon for musl"
+npm run --silent build:native:musl
+step "packing simterpose, simterpose-linux-x64-gnu and simterpose-linux-x64-musl into $tarballs"
 stale=$(cd dist && find . -name '*.js' | sed 's|\.js$||' | while read -r module; do [ -f "../src/$module.ts" ] || echo "dist/$module.js"; done)
 [ -z "$stale" ] || fail "dist/ holds modules whose source is gone (rebuild it from scratch): $stale"
 npm run --silent stage:prebuilt
 main=$tarballs/$(npm pack --silent --pack-destination "$tarballs" | tail -n 1)
 prebuilt=$tarballs/$(npm pack --silent --pack-destination "$tarballs" ./npm/linux-x64-gnu | tail -n 1)
+prebuilt_musl=$tarballs/$(npm pack --silent --pack-destination "$tarballs" ./npm/linux-x64-musl | tail -n 1)
 
 # What a user needs is there; tests, sources and build leftovers are not.
 contents=$(tar -tzf "$main" | sed 's|^package/||')
@@ -46,6 +53,7 @@ done
 unwanted=$(grep -E '^(test|src|bench|target|npm|\.ci)/|\.node$|\.map$|^examples/scale/pingpong$' <<<"$contents" || true)
 [ -z "$unwanted" ] || fail "$main holds files a user does not need: $(tr '\n' ' ' <<<"$unwanted")"
 tar -tzf "$prebuilt" | grep -qx package/ptrace.linux-x64-gnu.node || fail "$prebuilt lacks the addon"
+tar -tzf "$prebuilt_musl" | grep -qx package/ptrace.linux-x64-musl.node || fail "$prebuilt_musl lacks the addon"
 
 # A PATH with node and npm but neither cargo nor rustc: the install must not build anything.
 path=
@@ -64,7 +72,7 @@ cat >"$project/package.json" <<EOF
   "private": true,
   "type": "module",
   "dependencies": { "simterpose": "file:$main" },
-  "overrides": { "simterpose-linux-x64-gnu": "file:$prebuilt" }
+  "overrides": { "simterpose-linux-x64-gnu": "file:$prebuilt", "simterpose-linux-x64-musl": "file:$prebuilt_musl" }
 }
 EOF
 # Dependencies come from npm's cache when it holds them (it does after npm
@@ -74,6 +82,7 @@ step "installing them into an empty project, without cargo on PATH"
 installed=$project/node_modules/simterpose
 ls "$installed"/native/ptrace-rs/*.node >/dev/null 2>&1 && fail "the install built the addon instead of using the prebuilt package"
 [ -f "$project/node_modules/simterpose-linux-x64-gnu/ptrace.linux-x64-gnu.node" ] || fail "the prebuilt addon package was not installed"
+[ -e "$project/node_modules/simterpose-linux-x64-musl" ] && fail "npm installed the musl addon package on a glibc machine"
 
 step "npx simterpose run node_modules/simterpose/platforms/two-hosts.xml -- /bin/echo hi"
 output=$(cd "$project" && PATH=$path npx simterpose run node_modules/simterpose/platforms/two-hosts.xml --quiet -- /bin/echo hi)

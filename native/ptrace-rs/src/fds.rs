@@ -207,7 +207,7 @@ pub fn wait_for_input(fds: &[TraceeFd], timeout_ms: i32) -> Result<Vec<u32>> {
 }
 
 /// `_IOW('T', 0, u64)`: sets a timerfd's expiration count (CONFIG_CHECKPOINT_RESTORE).
-const TFD_IOC_SET_TICKS: libc::c_ulong = 0x4008_5400;
+const TFD_IOC_SET_TICKS: libc::Ioctl = 0x4008_5400;
 
 /// Makes a tracee's timerfd report `ticks` expirations (readable when > 0), or,
 /// with 0, disarms it and clears its count. The kernel timer itself never runs:
@@ -219,7 +219,7 @@ pub fn set_timer_ticks(pid: i32, fd: i32, ticks: f64, tag: f64) -> Result<()> {
   let raw = copy.as_raw_fd();
   if ticks <= 0.0 {
     let mut disarmed: libc::itimerspec = unsafe { mem::zeroed() };
-    disarmed.it_interval.tv_sec = tag as libc::time_t;
+    disarmed.it_interval.tv_sec = tag as _;
     if unsafe { libc::timerfd_settime(raw, 0, &disarmed, std::ptr::null_mut()) } < 0 {
       return Err(errno_error(&format!("timerfd_settime(fd {fd} of {pid})"), last_errno()));
     }

@@ -82,6 +82,21 @@ struct SemInfo {
   semaem: libc::c_int,
 }
 
+/// `struct semid_ds` as Linux fills it on x86_64 for semctl(IPC_STAT): the
+/// libc crate declares it for glibc but not for musl, whose own header
+/// narrows `sem_nsems` to an unsigned short over the same bytes.
+#[repr(C)]
+struct SemidDs {
+  sem_perm: libc::ipc_perm,
+  sem_otime: i64,
+  unused1: u64,
+  sem_ctime: i64,
+  unused2: u64,
+  sem_nsems: u64,
+  unused3: u64,
+  unused4: u64,
+}
+
 /// The queue `msqid`, or `None` when this id names none we may look at (the tracee's call then fails in the kernel).
 pub fn message_queue(msqid: i32, with_types: bool) -> Result<Option<MessageQueue>> {
   let mut stat: libc::msqid_ds = unsafe { mem::zeroed() };
@@ -116,8 +131,8 @@ pub fn message_queue(msqid: i32, with_types: bool) -> Result<Option<MessageQueue
 
 /// The semaphore set `semid`, or `None` when this id names none we may look at.
 pub fn semaphore_set(semid: i32) -> Result<Option<SemaphoreSet>> {
-  let mut stat: libc::semid_ds = unsafe { mem::zeroed() };
-  if unsafe { libc::semctl(semid, 0, libc::IPC_STAT, &mut stat as *mut libc::semid_ds) } < 0 {
+  let mut stat: SemidDs = unsafe { mem::zeroed() };
+  if unsafe { libc::semctl(semid, 0, libc::IPC_STAT, &mut stat as *mut SemidDs) } < 0 {
     return Ok(None);
   }
   let mut values = vec![0u16; stat.sem_nsems as usize];

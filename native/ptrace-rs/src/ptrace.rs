@@ -12,7 +12,15 @@ pub const OPTIONS: libc::c_int = libc::PTRACE_O_TRACESYSGOOD
   | libc::PTRACE_O_TRACEEXIT
   | libc::PTRACE_O_EXITKILL;
 
-fn request(name: &str, req: libc::c_uint, tid: i32, addr: usize, data: usize) -> Result<libc::c_long> {
+/// The type of a ptrace request: glibc declares ptrace() over an unsigned
+/// `enum __ptrace_request`, musl over a plain int, and the libc crate types
+/// the PTRACE_* constants to match each.
+#[cfg(target_env = "gnu")]
+type Request = libc::c_uint;
+#[cfg(target_env = "musl")]
+type Request = libc::c_int;
+
+fn request(name: &str, req: Request, tid: i32, addr: usize, data: usize) -> Result<libc::c_long> {
   let ret = unsafe { libc::ptrace(req, tid, addr as *mut libc::c_void, data as *mut libc::c_void) };
   check(ret, || format!("ptrace({name}, {tid})"))
 }
