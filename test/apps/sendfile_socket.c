@@ -17,26 +17,10 @@
 #include <unistd.h>
 
 #include "net_listen.h"
+#include "byte_pattern.h"
 #include "semantics.h"
 
 enum { FILE_BYTES = 3 << 20 };
-
-static unsigned char pattern_at(long at) { return (unsigned char)(at * 7 % 251); }
-
-/* Reads `count` bytes from `fd` and says whether they are the file's bytes from `from` on. */
-static int received_match(int fd, long from, long count) {
-  unsigned char buffer[65536];
-  long seen = 0;
-  int same = 1;
-  while (seen < count) {
-    long want = count - seen < (long)sizeof buffer ? count - seen : (long)sizeof buffer;
-    ssize_t n = read(fd, buffer, want);
-    CHECK(n > 0);
-    for (ssize_t i = 0; i < n; i++) same &= buffer[i] == pattern_at((from + seen + i) % FILE_BYTES);
-    seen += n;
-  }
-  return same;
-}
 
 struct reader {
   int fd;
@@ -46,7 +30,7 @@ struct reader {
 
 static void *read_all(void *arg) {
   struct reader *reader = arg;
-  reader->same = received_match(reader->fd, 0, reader->count);
+  reader->same = received_match(reader->fd, 0, reader->count, FILE_BYTES);
   return NULL;
 }
 
@@ -73,16 +57,16 @@ int main(void) {
   off_t offset = 1000;
   printf("from offset 1000, 50000 bytes: %s", outcome(sendfile(client, file, &offset, 50000)));
   printf(", offset now %ld, file offset %ld\n", (long)offset, file_offset(file));
-  printf("  received as sent: %d\n", received_match(server, 1000, 50000));
+  printf("  received as sent: %d\n", received_match(server, 1000, 50000, FILE_BYTES));
 
   printf("from the file offset, 30000 bytes: %s", outcome(sendfile(client, file, NULL, 30000)));
   printf(", file offset %ld\n", file_offset(file));
-  printf("  received as sent: %d\n", received_match(server, 0, 30000));
+  printf("  received as sent: %d\n", received_match(server, 0, 30000, FILE_BYTES));
 
   offset = FILE_BYTES - 10;
   printf("100 bytes 10 before the end: %s", outcome(sendfile(client, file, &offset, 100)));
   printf(", offset now %ld\n", (long)offset);
-  printf("  received as sent: %d\n", received_match(server, FILE_BYTES - 10, 10));
+  printf("  received as sent: %d\n", received_match(server, FILE_BYTES - 10, 10, FILE_BYTES));
   offset = FILE_BYTES;
   printf("at the end: %s\n", outcome(sendfile(client, file, &offset, 100)));
   offset = 0;
@@ -119,7 +103,7 @@ int main(void) {
     if (offset == FILE_BYTES) offset = 0;
   }
   printf("non-blocking: stopped with %s, offset follows %d\n", outcome(n), offset == sent % FILE_BYTES);
-  printf("  received as sent: %d\n", received_match(server, 0, sent));
+  printf("  received as sent: %d\n", received_match(server, 0, sent, FILE_BYTES));
 
   close(client);
   offset = 0;

@@ -21,26 +21,10 @@
 #include <unistd.h>
 
 #include "net_listen.h"
+#include "byte_pattern.h"
 #include "semantics.h"
 
 enum { FILE_BYTES = 40000 };
-
-static unsigned char pattern_at(long at) { return (unsigned char)(at * 7 % 251); }
-
-/* Reads `count` bytes from `fd` and says whether they are the pattern's bytes from `from` on. */
-static int received_match(int fd, long from, long count) {
-  unsigned char buffer[65536];
-  long seen = 0;
-  int same = 1;
-  while (seen < count) {
-    long want = count - seen < (long)sizeof buffer ? count - seen : (long)sizeof buffer;
-    ssize_t n = read(fd, buffer, want);
-    CHECK(n > 0);
-    for (ssize_t i = 0; i < n; i++) same &= buffer[i] == pattern_at(from + seen + i);
-    seen += n;
-  }
-  return same;
-}
 
 static void write_pattern(int fd, long from, long count) {
   unsigned char buffer[FILE_BYTES];
@@ -80,7 +64,7 @@ struct late_reader {
 static void *read_late(void *arg) {
   struct late_reader *reader = arg;
   nap(50);
-  reader->same = received_match(reader->fd, 0, reader->count);
+  reader->same = received_match(reader->fd, 0, reader->count, 0);
   return NULL;
 }
 
@@ -111,12 +95,12 @@ int main(void) {
   printf("-- pipe into the socket\n");
   printf("file into the pipe: %s\n", outcome(splice(file, NULL, p[1], NULL, FILE_BYTES, 0)));
   printf("pipe into the socket, 100000 asked: %s\n", outcome(splice(p[0], NULL, client, NULL, 100000, 0)));
-  printf("  received as sent: %d, left in the pipe: %d\n", received_match(server, 0, FILE_BYTES), pending(p[0]));
+  printf("  received as sent: %d, left in the pipe: %d\n", received_match(server, 0, FILE_BYTES, 0), pending(p[0]));
   write_pattern(p[1], 0, 1000);
   printf("300 of 1000: %s", outcome(splice(p[0], NULL, client, NULL, 300, SPLICE_F_MORE)));
   printf(", left in the pipe: %d\n", pending(p[0]));
   printf("the rest: %s\n", outcome(splice(p[0], NULL, client, NULL, 100000, 0)));
-  printf("  received as sent: %d\n", received_match(server, 0, 1000));
+  printf("  received as sent: %d\n", received_match(server, 0, 1000, 0));
   printf("empty pipe, SPLICE_F_NONBLOCK: %s\n", outcome(splice(p[0], NULL, client, NULL, 100, SPLICE_F_NONBLOCK)));
   CHECK(fcntl(p[0], F_SETFL, O_NONBLOCK) == 0);
   printf("empty O_NONBLOCK pipe: %s\n", outcome(splice(p[0], NULL, client, NULL, 100, 0)));
@@ -125,7 +109,7 @@ int main(void) {
   pthread_t thread = start(write_late, &writer);
   printf("empty pipe, a writer 50 ms later: %s\n", outcome(splice(p[0], NULL, client, NULL, 100000, 0)));
   CHECK(pthread_join(thread, NULL) == 0);
-  printf("  received as sent: %d\n", received_match(server, 0, 500));
+  printf("  received as sent: %d\n", received_match(server, 0, 500, 0));
 
   /* More than the socket takes at once, from a pipe of 1 MiB, while a thread reads: the call blocks until all went. */
   int big[2];
@@ -171,11 +155,11 @@ int main(void) {
   write_pattern(server, 0, 5000);
   nap(10);
   printf("5000 bytes waiting, 100000 asked: %s\n", outcome(splice(client, NULL, p[1], NULL, 100000, 0)));
-  printf("  piped as sent: %d\n", received_match(p[0], 0, 5000));
+  printf("  piped as sent: %d\n", received_match(p[0], 0, 5000, 0));
   write_pattern(server, 0, 1000);
   nap(10);
   printf("400 of 1000: %s\n", outcome(splice(client, NULL, p[1], NULL, 400, 0)));
-  printf("  piped as sent: %d, the rest received: %d\n", received_match(p[0], 0, 400), received_match(client, 400, 600));
+  printf("  piped as sent: %d, the rest received: %d\n", received_match(p[0], 0, 400, 0), received_match(client, 400, 600, 0));
   write_pattern(server, 0, 2000);
   nap(10);
   char copy_path[] = "/tmp/splice_socket_copy_XXXXXX";
@@ -185,7 +169,7 @@ int main(void) {
   printf("socket, pipe, file: %s", outcome(splice(client, NULL, p[1], NULL, 2000, 0)));
   printf(", %s\n", outcome(splice(p[0], NULL, copy, NULL, 2000, 0)));
   CHECK(lseek(copy, 0, SEEK_SET) == 0);
-  printf("  the file holds what was sent: %d\n", received_match(copy, 0, 2000));
+  printf("  the file holds what was sent: %d\n", received_match(copy, 0, 2000, 0));
   CHECK(fcntl(client, F_SETFL, O_NONBLOCK) == 0);
   printf("nothing waiting, O_NONBLOCK socket: %s\n", outcome(splice(client, NULL, p[1], NULL, 100, 0)));
   CHECK(fcntl(client, F_SETFL, 0) == 0);
@@ -193,7 +177,7 @@ int main(void) {
   thread = start(write_late, &writer);
   printf("nothing waiting, SPLICE_F_NONBLOCK, a sender 50 ms later: %s\n", outcome(splice(client, NULL, p[1], NULL, 100000, SPLICE_F_NONBLOCK)));
   CHECK(pthread_join(thread, NULL) == 0);
-  printf("  piped as sent: %d\n", received_match(p[0], 0, 700));
+  printf("  piped as sent: %d\n", received_match(p[0], 0, 700, 0));
 
   /* A full pipe: EAGAIN when non-blocking, else room is waited for. */
   CHECK(fcntl(p[1], F_SETFL, O_NONBLOCK) == 0);
@@ -208,13 +192,13 @@ int main(void) {
   thread = start(read_late, &reader);
   printf("full pipe, a reader 50 ms later: %s\n", outcome(splice(client, NULL, p[1], NULL, 100, 0)));
   CHECK(pthread_join(thread, NULL) == 0);
-  printf("  piped as sent: %d\n", received_match(p[0], 0, 100));
+  printf("  piped as sent: %d\n", received_match(p[0], 0, 100, 0));
 
   printf("sendfile from the socket into the pipe: ");
   write_pattern(server, 0, 300);
   nap(10);
   printf("%s\n", outcome(sendfile(p[1], client, NULL, 1000)));
-  printf("  piped as sent: %d\n", received_match(p[0], 0, 300));
+  printf("  piped as sent: %d\n", received_match(p[0], 0, 300, 0));
 
   /* Into stdout when it is a pipe (as the tests run it): the line comes out where the others do. */
   struct stat standard_output;
