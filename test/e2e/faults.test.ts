@@ -64,6 +64,13 @@ function transferDeployment(bytes: number): string {
   );
 }
 
+/** alice and bob each sleep `seconds`, then print the date (UTC) in `format`: what their clocks read. */
+function datesAfterSleep(seconds: number, format: string): string {
+  const actor = (host: string) =>
+    `  <actor host="${host}" function="/bin/sh"><argument value="-c"/><argument value="sleep ${seconds}; date -u +${format}"/></actor>`;
+  return file('dates.xml', `<?xml version='1.0'?>\n<platform version="4.1">\n${actor('alice')}\n${actor('bob')}\n</platform>\n`);
+}
+
 /** When bob read net_transfer's last byte. */
 function lastByte(result: ExperimentResult): number {
   return Number(/last byte at ([\d.]+)/.exec(result.outputs.find((output) => output.host === 'bob')!.stdout)![1]);
@@ -284,15 +291,7 @@ describe('process and clock faults', () => {
   });
 
   it("skew one host's clocks only: an offset moves its wall clock, a drift makes all its clocks run faster", async () => {
-    const deployment = file(
-      'dates.xml',
-      `<?xml version='1.0'?>
-<platform version="4.1">
-  <actor host="alice" function="/bin/sh"><argument value="-c"/><argument value="sleep 100; date -u +%T"/></actor>
-  <actor host="bob" function="/bin/sh"><argument value="-c"/><argument value="sleep 100; date -u +%T"/></actor>
-</platform>
-`,
-    );
+    const deployment = datesAfterSleep(100, '%T');
     const result = await runExperiment({ platform: PLATFORM, deployment, faults: ['clock:bob:offset=3600:drift=+10000ppm'], cpuModel: 'none' });
     // bob's sleep of 100 s by its own clock, 1% fast, lasts 100/1.01 s: its clock then reads 01:01:40.
     const printed = result.outputs.filter((output) => output.stdout !== '').map((output) => `${output.host} ${output.stdout}`);
@@ -355,15 +354,7 @@ describe('a run with faults', () => {
   });
 
   it('is the same every time with state, bandwidth and latency profiles, and skewed clocks', async () => {
-    const clocks = file(
-      'clocks.xml',
-      `<?xml version='1.0'?>
-<platform version="4.1">
-  <actor host="bob" function="/bin/sh"><argument value="-c"/><argument value="sleep 10; date -u +%T.%N"/></actor>
-  <actor host="alice" function="/bin/sh"><argument value="-c"/><argument value="sleep 10; date -u +%T.%N"/></actor>
-</platform>
-`,
-    );
+    const clocks = datesAfterSleep(10, '%T.%N');
     for (const args of [
       ['--stop-time', '40', 'test/fixtures/platforms/net-two-hosts-bob-reboots.xml', kvDeployment(8)],
       ['test/fixtures/platforms/net-two-hosts-halved.xml', transferDeployment(2_000_000)],
