@@ -9,7 +9,7 @@
 # with which simterpose reads programs' descriptors, through only with it.
 #
 # Debian 12's own nodejs is 18.20, older than package.json's engines
-# (>=20.17): the base is the Node.js project's image of Debian 12 instead.
+# (>=22.12): the base is the Node.js project's image of Debian 12 instead.
 FROM node:22-bookworm-slim
 
 # python3 and curl are the programs of the bundled walkthrough

@@ -34,7 +34,7 @@ export function runChecks(): Check[] {
   ];
 }
 
-/** The version `engines` asks for in package.json: `>=20.17` gives [20, 17, 0]. */
+/** The version `engines` asks for in package.json: `>=22.12` gives [22, 12, 0]. */
 export function requiredNode(engines: string): number[] {
   const match = /^>=\s*(\d+)(?:\.(\d+))?(?:\.(\d+))?$/.exec(engines.trim());
   if (match === null) throw new Error(`package.json engines.node is not '>=X.Y.Z': ${engines}`);
