@@ -36,7 +36,7 @@ cd "$repo"
 step "building the addon for musl"
 npm run --silent build:native:musl
 step "packing simterpose, simterpose-linux-x64-gnu and simterpose-linux-x64-musl into $tarballs"
-stale=$(cd dist && find . -name '*.js' | sed 's|\.js$||' | while read -r module; do [ -f "../src/$module.ts" ] || echo "dist/$module.js"; done)
+stale=$(cd dist && find . -path ./bundle -prune -o -name '*.js' -print | sed 's|\.js$||' | while read -r module; do [ -f "../src/$module.ts" ] || echo "dist/$module.js"; done)
 [ -z "$stale" ] || fail "dist/ holds modules whose source is gone (rebuild it from scratch): $stale"
 npm run --silent stage:prebuilt
 main=$tarballs/$(npm pack --silent --pack-destination "$tarballs" | tail -n 1)
@@ -45,7 +45,7 @@ prebuilt_musl=$tarballs/$(npm pack --silent --pack-destination "$tarballs" ./npm
 
 # What a user needs is there; tests, sources and build leftovers are not.
 contents=$(tar -tzf "$main" | sed 's|^package/||')
-for needed in bin/simterpose.js dist/index.js dist/index.d.ts dist/cli.js native/ptrace-rs/index.js \
+for needed in bin/simterpose.js dist/index.js dist/index.d.ts dist/bundle/cli.js native/ptrace-rs/index.js \
   native/ptrace-rs/index.d.ts native/simgrid-wasm/dist/simgrid.wasm native/simgrid-wasm/dist/simgrid.cjs \
   platforms/two-hosts.xml examples/web/deployment.xml schema/report.schema.json scripts/build-addon.js README.md LICENSE; do
   grep -qx "$needed" <<<"$contents" || fail "$main lacks $needed"

@@ -14,7 +14,7 @@ const ALSO_STATIC = ['hello'];
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    /** tsc's output when dist/ could not be rebuilt; null when dist/ is fresh. */
+    /** tsc's or the bundler's output when dist/ could not be rebuilt; null when dist/ is fresh. */
     distBuildError: string | null;
   }
 }
@@ -94,15 +94,17 @@ async function compile(command: string, args: string[], cwd: string, env: Record
   }
 }
 
+/** As `npm run build:ts` builds it: tsc's modules, then the CLI bundled from them (bin/simterpose.js runs the bundle). */
 async function buildDist(): Promise<string | null> {
   const tsc = join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
   try {
     await run(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: REPO_ROOT, maxBuffer: 16 * 1024 * 1024 });
+    await run(process.execPath, [join(REPO_ROOT, 'scripts', 'bundle-cli.js')], { cwd: REPO_ROOT, maxBuffer: 16 * 1024 * 1024 });
     return null;
   } catch (error) {
     const failure = error as { stdout?: string; stderr?: string; message: string };
     const output = `${failure.stdout ?? ''}${failure.stderr ?? ''}`.trim() || failure.message;
-    process.stderr.write(`global setup: tsc -p tsconfig.build.json failed; tests that run the CLI will fail:\n${output}\n`);
+    process.stderr.write(`global setup: building dist/ (npm run build:ts) failed; tests that run the CLI will fail:\n${output}\n`);
     return output;
   }
 }

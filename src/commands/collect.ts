@@ -1,7 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { collectSweep, tableCsv } from '../sweep/collect.js';
 
 /** `simterpose collect <dir>`: one table of a sweep's results. */
 export function registerCollect(program: Command): void {
@@ -25,7 +24,8 @@ numbers are numbers in the JSON.
 Example:
   simterpose collect runs && python3 -c 'import pandas; print(pandas.read_csv("runs/results.csv"))'`,
     )
-    .action((dir: string, options: { csv?: string; json?: string }) => {
+    .action(async (dir: string, options: { csv?: string; json?: string }) => {
+      const { collectSweep, tableCsv } = await import('../sweep/collect.js');
       const table = collectSweep(dir);
       const csv = options.csv ?? join(dir, 'results.csv');
       const json = options.json ?? join(dir, 'results.json');

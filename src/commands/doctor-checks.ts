@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { ptrace, StopKind } from '../mediator/native.js';
+import { packagePath } from '../package-root.js';
 import { syscallNumber } from '../mediator/syscalls/table.js';
 
 /**
@@ -52,7 +53,7 @@ export function atLeast(have: string, want: readonly number[]): boolean {
 }
 
 function nodeCheck(): Check {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { engines: { node: string } };
+  const pkg = JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { engines: { node: string } };
   const wanted = pkg.engines.node;
   const ok = atLeast(process.versions.node, requiredNode(wanted));
   return {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 import { EXIT_STATUS } from '../exit-status.js';
-import { runChecks, type Check } from './doctor-checks.js';
+import type { Check } from './doctor-checks.js';
 
 /** `ok` or `missing`, then the piece and what was found (or what its absence costs). */
 export function formatCheck(check: Check): string {
@@ -19,7 +19,9 @@ export function registerDoctor(program: Command): void {
     .command('doctor')
     .description('Check what this machine gives simterpose (ptrace, seccomp, io_uring, counters...) and what each missing piece costs.')
     .option('--json', 'machine-readable output: [{ name, ok, needed, detail }]')
-    .action((options: { json?: boolean }) => {
+    .action(async (options: { json?: boolean }) => {
+      // The checks probe the kernel and read /proc: only doctor needs them.
+      const { runChecks } = await import('./doctor-checks.js');
       const checks = runChecks();
       process.stdout.write(options.json === true ? `${JSON.stringify(checks, null, 2)}\n` : checks.map((check) => `${formatCheck(check)}\n`).join(''));
       const blocking = checks.find((check) => check.needed && !check.ok);

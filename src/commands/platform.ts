@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander';
 import { UserError } from '../errors.js';
 import { RUN_OPTIONS } from '../run-options.js';
-import { loadSimulation, type Simulation } from '../sim/index.js';
+import type { Simulation } from '../sim/index.js';
 import { probeRoute } from '../sim/route-probe.js';
 import { describeOrigin } from '../sim/settings.js';
 
@@ -26,6 +26,7 @@ export function registerPlatform(program: Command): void {
       }
       // Describing a platform needs no run: hosts and links that turn off are listed as they are.
       const cfg = Object.entries(options.cfg ?? {}).map(([name, value]) => `${name}:${value}`);
+      const { loadSimulation } = await import('../sim/index.js');
       const sim = await loadSimulation(file, { allowStateProfiles: true, cfg });
       process.stdout.write(describePlatform(sim, { routes: routes as [string, string] | undefined }));
     });

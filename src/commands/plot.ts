@@ -1,9 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
-import { plotData } from '../plot/extract.js';
-import { plotPage } from '../plot/page.js';
-import { readReportFile } from '../plot/read-report.js';
 
 const DETAILS = `
 The page is one file with everything in it (uPlot's script and style
@@ -35,7 +32,12 @@ export function registerPlot(program: Command): void {
     .argument('<report.json>', 'the report `simterpose run --report` wrote')
     .option('--html <file>', 'where to write the page (default: beside the report, its .json replaced by .html)')
     .addHelpText('after', DETAILS)
-    .action((reportPath: string, options: { html?: string }) => {
+    .action(async (reportPath: string, options: { html?: string }) => {
+      const [{ readReportFile }, { plotData }, { plotPage }] = await Promise.all([
+        import('../plot/read-report.js'),
+        import('../plot/extract.js'),
+        import('../plot/page.js'),
+      ]);
       const report = readReportFile(reportPath);
       const page = plotPage(plotData(report));
       const target = options.html ?? defaultPagePath(reportPath);

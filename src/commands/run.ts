@@ -2,7 +2,7 @@ import { type Command, Option } from 'commander';
 import type { LevelWithSilent } from 'pino';
 import { RunFailedError, UserError } from '../errors.js';
 import { EXIT_STATUS } from '../exit-status.js';
-import { runExperiment, type ExperimentResult, type NoticeKind } from '../experiment.js';
+import type { ExperimentResult, NoticeKind } from '../experiment.js';
 import { LOG_LEVELS, setLogLevel } from '../log.js';
 import { formatSummary } from '../report/summary.js';
 import { RUN_OPTIONS, type OptionSpec, type RunOptions } from '../run-options.js';
@@ -86,6 +86,8 @@ export function registerRun(program: Command, programArgv: () => string[], comma
       };
       for (const name of STOPPING_SIGNALS) process.once(name, interrupt);
       try {
+        // Loaded here, not with the CLI: the other commands and --help need none of the mediator.
+        const { runExperiment } = await import('../experiment.js');
         const result = await runExperiment({
           ...runOptionsOf(options),
           platform,

@@ -6,10 +6,6 @@ import { UserError } from '../errors.js';
 import { EXIT_STATUS } from '../exit-status.js';
 import { allowedCpus } from '../mediator/cpu-placement.js';
 import { parseNumber } from '../run-options.js';
-import { kubernetesJob, slurmScript } from '../sweep/emit.js';
-import { runLocally } from '../sweep/local-runner.js';
-import { prepareSweep } from '../sweep/prepare.js';
-import { readSweepFile } from '../sweep/sweep-file.js';
 
 const SWEEP_HELP = `
 A sweep file (YAML) names a platform, a deployment or a command, the
@@ -72,6 +68,13 @@ export function registerSweep(program: Command): void {
     )
     .addHelpText('after', SWEEP_HELP)
     .action(async (file: string, options: SweepOptions) => {
+      // The sweep's modules (and YAML's) load with the command, not with the CLI.
+      const [{ readSweepFile }, { prepareSweep }, { kubernetesJob, slurmScript }, { runLocally }] = await Promise.all([
+        import('../sweep/sweep-file.js'),
+        import('../sweep/prepare.js'),
+        import('../sweep/emit.js'),
+        import('../sweep/local-runner.js'),
+      ]);
       const spec = readSweepFile(file);
       const out = options.out ?? `${basename(file, extname(file))}-out`;
       const experiments = await prepareSweep(spec, out);

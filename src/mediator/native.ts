@@ -1,10 +1,11 @@
-import { fileURLToPath } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { packagePath } from '../package-root.js';
 import type * as Addon from '../../native/ptrace-rs/index.js';
 
 /** No addon loads: no prebuilt addon package fits this machine, and none was built from source. */
 export class AddonMissingError extends Error {
   constructor(cause: unknown) {
-    const buildAddon = fileURLToPath(new URL('../../scripts/build-addon.js', import.meta.url));
+    const buildAddon = packagePath('scripts/build-addon.js');
     super(
       `no prebuilt addon fits this machine (${process.platform}-${process.arch}): build it from the sources the package ships, with Rust 1.88 or later: node ${buildAddon}`,
       { cause },
@@ -15,7 +16,8 @@ export class AddonMissingError extends Error {
 
 async function loadAddon(): Promise<typeof Addon> {
   try {
-    return await import('../../native/ptrace-rs/index.js');
+    // A path computed at run time, which a bundler leaves alone: the loader stays beside its .node files.
+    return (await import(pathToFileURL(packagePath('native/ptrace-rs/index.js')).href)) as typeof Addon;
   } catch (error) {
     // The generated loader's own message blames an npm bug; what a user meets
     // is a machine no prebuilt addon package (an optional dependency) fits.

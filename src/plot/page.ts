@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { packagePath } from '../package-root.js';
 import { formatDuration } from '../report/units.js';
 import type { Chart, PlotData } from './extract.js';
 import { OUTCOME_COLOURS, TIMELINE_WIDTH, escapeMarkup, timelineSvg } from './timeline-svg.js';
 
 /** uPlot's script and style, read from its package to be inlined: the page needs no network to be viewed. */
 function uplotAssets(): { script: string; style: string } {
-  const require = createRequire(import.meta.url);
+  const require = createRequire(packagePath('package.json'));
   return {
     script: readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8'),
     style: readFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'utf8'),

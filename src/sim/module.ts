@@ -1,8 +1,8 @@
 import fs, { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { logger } from '../log.js';
+import { packagePath } from '../package-root.js';
 
 /**
  * The SimGrid WebAssembly module (native/simgrid-wasm/dist, built by
@@ -40,7 +40,7 @@ interface EmscriptenOptions {
 type Factory = (options: EmscriptenOptions) => unknown;
 
 const log = logger('sim');
-const distDir = fileURLToPath(new URL('../../native/simgrid-wasm/dist/', import.meta.url));
+const distDir = packagePath('native/simgrid-wasm/dist/');
 
 let compiled: { factory: Factory; module: WebAssembly.Module; loadMs: number } | undefined;
 
@@ -58,7 +58,7 @@ const WASM_TIERING_BUDGET = 180_000_000;
 function compile(): NonNullable<typeof compiled> {
   if (compiled !== undefined) return compiled;
   const begin = performance.now();
-  const require = createRequire(import.meta.url);
+  const require = createRequire(packagePath('package.json'));
   const factory = require(`${distDir}simgrid.cjs`) as Factory;
   // Read when the module is compiled: its functions count against the budget in force then.
   setFlagsFromString(`--wasm-tiering-budget=${WASM_TIERING_BUDGET}`);

@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { allowedCpus } from '../mediator/cpu-placement.js';
+import { packagePath } from '../package-root.js';
 import { EXPERIMENT_FILES, type PreparedExperiment } from './prepare.js';
 
 /** simterpose's own command line script, beside dist/ in the package. */
-export const SIMTERPOSE_SCRIPT = fileURLToPath(new URL('../../bin/simterpose.js', import.meta.url));
+export const SIMTERPOSE_SCRIPT = packagePath('bin/simterpose.js');
 
 /** How an experiment's report ended, or undefined when it has none yet (or a run cut short by an interruption left one, to be run again). */
 export function finishedEnd(folder: string): string | undefined {

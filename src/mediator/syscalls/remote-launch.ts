@@ -1,6 +1,6 @@
 import { readlinkSync, realpathSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../../package-root.js';
 import { POINTER_SIZE, readPointer } from '../abi/tracee-memory.js';
 import type { SyscallContext } from './context.js';
 import { instead, type Outcome } from './outcome.js';
@@ -15,7 +15,7 @@ import { instead, type Outcome } from './outcome.js';
  * it would an ssh's. Only execve is recognised (not execveat).
  */
 
-const SCRIPT = fileURLToPath(new URL('../../../bin/simterpose-remote', import.meta.url));
+const SCRIPT = packagePath('bin/simterpose-remote');
 /** The names it is execed by: its own, and ssh's where a link so named points to it (for scripts that call ssh). */
 const NAMES: ReadonlySet<string> = new Set([basename(SCRIPT), 'ssh']);
 let scriptPath: string | undefined;
