@@ -43,6 +43,13 @@ export declare function connectHeldSocket(fd: number, port: number): void
 export declare function continueNotification(tid: number): boolean
 
 /**
+ * Lets the kernel run a notified syscall as the thread made it, and stops
+ * the thread as the call returns (`StopKind.NotifiedReturn`), where its
+ * result and what it wrote can be rewritten. False if the thread was killed meanwhile.
+ */
+export declare function continueNotificationToReturn(tid: number): boolean
+
+/**
  * The hardware counter's count for `iterations` of the calibration loop,
  * which retires `calibrationInstructionsPerIteration()` each.
  */
@@ -186,6 +193,12 @@ export declare function notificationsAvailable(): boolean
 export declare function openInstructionCounter(tid: number): number
 
 /**
+ * Whether the tracee's socket `fd` has SO_PASSCRED set, so that what it
+ * receives carries SCM_CREDENTIALS; false for any other descriptor or none.
+ */
+export declare function passesCredentials(pid: number, fd: number): boolean
+
+/**
  * sched_setaffinity of the calling (main) thread to one CPU; the process's
  * other threads move to the other CPUs it may use, if any.
  */
@@ -277,6 +290,9 @@ export declare function restartSyscall(tid: number): void
  * next syscall stop is then that syscall's exit).
  */
 export declare function resume(tid: number, signal: number, toSyscallExit: boolean): void
+
+/** At the first stop after a syscall returned (its exit, or a signal's delivery on the way back): its result. */
+export declare function returnValue(tid: number): number
 
 /**
  * The values of the System V semaphore set `semid` and the most operations
@@ -430,6 +446,12 @@ export declare enum StopKind {
    * kernel for `answerNotification` or `continueNotification`.
    */
   Notified = 14,
+  /**
+   * A notified call let through by `continueNotificationToReturn` has
+   * returned: out[1] = its result. The thread is at the signal-delivery-stop
+   * of the SIGSTOP that stopped it; resume it with no signal.
+   */
+  NotifiedReturn = 15,
 }
 
 /**

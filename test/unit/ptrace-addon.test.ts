@@ -405,6 +405,26 @@ describe.skipIf(!native.notificationsAvailable())('seccomp user notifications (w
     expect(second.output.read()).toBe(`${second.pid} ${second.pid}\n`);
   });
 
+  it('a call let through to its return stops there, before the program goes on, with its result, which can be replaced', () => {
+    const { pid, listener, output } = startNotified('notified-return');
+    native.resume(pid, 0, false);
+    const results: number[] = [];
+    for (;;) {
+      const event = nextEvent(pid, listener);
+      if (event.kind === StopKind.Exited) break;
+      if (event.kind === StopKind.Notified) native.continueNotificationToReturn(pid);
+      else if (event.kind === StopKind.NotifiedReturn) {
+        results.push(event.data[0]!);
+        native.setReturnValue(pid, 4343);
+        native.resume(pid, 0, false);
+      } else native.resume(pid, 0, false);
+    }
+    native.closeListener(listener);
+    expect(results).toEqual([pid, pid]);
+    // Resumed without the SIGSTOP that stopped it: the program never stopped, and printed what was put in place.
+    expect(output.read()).toBe('4343 4343\n');
+  });
+
   it('a negative answer is an errno: getpid returns -1', () => {
     const { pid, listener, output } = startNotified('notified-errno');
     native.resume(pid, 0, false);

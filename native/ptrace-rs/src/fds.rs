@@ -128,6 +128,17 @@ pub fn inspect(pid: i32, fd: i32) -> Result<Option<FdInfo>> {
   }))
 }
 
+pub fn passes_credentials(pid: i32, fd: i32) -> Result<bool> {
+  let Some(copy) = duplicate(pid, fd)? else {
+    return Ok(false);
+  };
+  let mut on: libc::c_int = 0;
+  let mut length = mem::size_of::<libc::c_int>() as libc::socklen_t;
+  let ret = unsafe { libc::getsockopt(copy.as_raw_fd(), libc::SOL_SOCKET, libc::SO_PASSCRED, (&raw mut on).cast(), &mut length) };
+  // ENOTSOCK: no socket, nothing it receives carries credentials.
+  Ok(ret == 0 && on != 0)
+}
+
 /// The magic number of the mqueue file system (linux/magic.h).
 const MQUEUE_MAGIC: libc::c_long = 0x1980_0202;
 

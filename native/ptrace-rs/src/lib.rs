@@ -103,6 +103,14 @@ pub fn continue_notification(tid: i32) -> Result<bool> {
   notify::answer(tid, 0, true)
 }
 
+/// Lets the kernel run a notified syscall as the thread made it, and stops
+/// the thread as the call returns (`StopKind.NotifiedReturn`), where its
+/// result and what it wrote can be rewritten. False if the thread was killed meanwhile.
+#[napi]
+pub fn continue_notification_to_return(tid: i32) -> Result<bool> {
+  notify::continue_to_return(tid)
+}
+
 /// PTRACE_CONT, or PTRACE_SYSCALL when `toSyscallExit` (from a seccomp stop the
 /// next syscall stop is then that syscall's exit).
 #[napi]
@@ -154,6 +162,12 @@ pub fn set_preempt_quantum(ms: u32) {
 #[napi]
 pub fn restart_syscall(tid: i32) -> Result<()> {
   regs::restart_syscall(tid)
+}
+
+/// At the first stop after a syscall returned (its exit, or a signal's delivery on the way back): its result.
+#[napi]
+pub fn return_value(tid: i32) -> Result<i64> {
+  regs::return_value(tid)
 }
 
 /// At a syscall-exit stop: the tracee sees `value` as the result.
@@ -249,6 +263,13 @@ pub fn interrupt(tid: i32) -> Result<()> {
 #[napi]
 pub fn inspect_fd(pid: i32, fd: i32) -> Result<Option<FdInfo>> {
   fds::inspect(pid, fd)
+}
+
+/// Whether the tracee's socket `fd` has SO_PASSCRED set, so that what it
+/// receives carries SCM_CREDENTIALS; false for any other descriptor or none.
+#[napi]
+pub fn passes_credentials(pid: i32, fd: i32) -> Result<bool> {
+  fds::passes_credentials(pid, fd)
 }
 
 /// Sets the expiration count of a tracee's timerfd (0: disarm and clear), so

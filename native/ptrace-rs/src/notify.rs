@@ -14,16 +14,24 @@
 //! kernel drop a call whose effects (bytes taken off a connection) are done.
 //! Its other signals stay pending until the call is answered, as they do for
 //! a thread held at a seccomp stop.
+//!
+//! That is also how a notified call can stop as it returns, where its
+//! results can be rewritten: a SIGSTOP sent before the answer waits while
+//! the call runs, and its signal-delivery-stop comes on the way back to user
+//! space, before the program runs one instruction (wait.rs reports it as
+//! the call's return, and the mediator resumes it without the signal).
 
 use std::cell::RefCell;
 
 use crate::errors::{errno_error, last_errno, Result};
-use crate::id_map::IdMap;
+use crate::id_map::{IdMap, IdSet};
 use crate::{preempt, uring};
 
 thread_local! {
   /// Received and not answered yet, per tid: (listener, notification id).
   static PENDING: RefCell<IdMap<i32, (i32, u64)>> = RefCell::new(IdMap::default());
+  /// Let through with a SIGSTOP pending (`continue_to_return`) and not stopped since.
+  static RETURN_STOPS: RefCell<IdSet<i32>> = RefCell::new(IdSet::default());
 }
 
 /// Whether this kernel can deliver notifications and wait for them next to ptrace stops.
@@ -80,7 +88,28 @@ pub fn answer(tid: i32, result: i64, run_it: bool) -> Result<bool> {
   Ok(true)
 }
 
+/// Lets the kernel run `tid`'s notified call, and stops the thread as the
+/// call returns (see the top of this file). False when the thread was killed
+/// before the answer.
+pub fn continue_to_return(tid: i32) -> Result<bool> {
+  RETURN_STOPS.with(|stops| stops.borrow_mut().insert(tid));
+  // A thread killed meanwhile is no longer there to signal: the answer says so.
+  unsafe { libc::syscall(libc::SYS_tkill, tid, libc::SIGSTOP) };
+  let answered = answer(tid, 0, true)?;
+  if !answered {
+    RETURN_STOPS.with(|stops| stops.borrow_mut().remove(&tid));
+  }
+  Ok(answered)
+}
+
+/// Whether a SIGSTOP signal-delivery-stop of `tid` is the return of a call
+/// `continue_to_return` let through.
+pub fn claim_return(tid: i32) -> bool {
+  RETURN_STOPS.with(|stops| stops.borrow_mut().remove(&tid))
+}
+
 /// Forgets a notification whose thread is gone (killed while it waited for its answer).
 pub fn forget(tid: i32) {
   PENDING.with(|pending| pending.borrow_mut().remove(&tid));
+  RETURN_STOPS.with(|stops| stops.borrow_mut().remove(&tid));
 }

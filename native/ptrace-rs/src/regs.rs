@@ -81,6 +81,10 @@ pub fn restart_syscall(tid: i32) -> Result<()> {
   })
 }
 
+pub fn return_value(tid: i32) -> Result<i64> {
+  Ok(syscall_result(&cached(tid)?))
+}
+
 pub fn set_return_value(tid: i32, value: i64) -> Result<()> {
   modify(tid, |regs| regs.rax = value as u64)
 }

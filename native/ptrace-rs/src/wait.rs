@@ -42,6 +42,10 @@ pub enum StopKind {
   /// syscall number, out[2..7] = its six arguments. The thread waits in the
   /// kernel for `answerNotification` or `continueNotification`.
   Notified = 14,
+  /// A notified call let through by `continueNotificationToReturn` has
+  /// returned: out[1] = its result. The thread is at the signal-delivery-stop
+  /// of the SIGSTOP that stopped it; resume it with no signal.
+  NotifiedReturn = 15,
 }
 
 pub const OUT_LEN: usize = 8;
@@ -149,6 +153,10 @@ fn decode(tid: i32, status: i32, out: &mut [f64]) -> Result<StopKind> {
   let kind = match event {
     0 => {
       out[1] = signal as f64;
+      if signal == libc::SIGSTOP && notify::claim_return(tid) {
+        out[1] = regs::syscall_result(&regs::fetch(tid)?) as f64;
+        return Ok(StopKind::NotifiedReturn);
+      }
       if signal == libc::SIGSTOP && preempt::claim(tid) {
         return Ok(StopKind::Preempted);
       }
