@@ -51,5 +51,6 @@ export const StopKind = {
   eventStop: 12, //    a new child's first stop, or after interrupt()
   preempted: 13, //    ran a whole quantum without stopping (see setPreemptQuantum)
   notified: 14, //     a seccomp user notification: out[1] syscall number, out[2..7] args
+  notifiedReturn: 15, // a notified call let through to its return has returned: out[1] result
 } as const;
 export type StopKindCode = (typeof StopKind)[keyof typeof StopKind];

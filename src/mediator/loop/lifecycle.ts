@@ -88,6 +88,7 @@ export class Lifecycle {
         this.exiting(thread);
         return;
       case 'signal':
+        if (stop.returned !== undefined) this.returnedBeforeSignal(thread, stop.returned);
         this.signalArrived(thread, stop.signal);
         return;
       case 'ended':
@@ -245,6 +246,17 @@ export class Lifecycle {
       return;
     }
     throw new Error(`unexpected first stop (${stop.kind}) of new tracee ${child.tid}`);
+  }
+
+  /**
+   * A notified call let through to its return came back with a signal to
+   * deliver first: its exit hook runs here, before the handler's frame is
+   * built over its registers; the return stop after the delivery has
+   * nothing left to do.
+   */
+  private returnedBeforeSignal(thread: Thread, result: number): void {
+    const replaced = this.hooks.syscallReturned(thread, result);
+    if (replaced !== result) this.tracer.setReturnValue(thread.tid, replaced);
   }
 
   private signalArrived(thread: Thread, signal: number): void {

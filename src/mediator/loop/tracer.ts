@@ -15,8 +15,12 @@ export type Stop =
   | { kind: 'exec'; tid: number }
   /** PTRACE_EVENT_EXIT: it is on its way out. */
   | { kind: 'exiting' }
-  /** A signal is about to be delivered to it. */
-  | { kind: 'signal'; signal: number }
+  /**
+   * A signal is about to be delivered to it. `returned`: it came on the way
+   * back from a notified call let through to its return (its exit hook still
+   * to run), whose result this is; the return stop follows the delivery.
+   */
+  | { kind: 'signal'; signal: number; returned?: number }
   /** It ran a whole quantum without a stop and was stopped. */
   | { kind: 'preempted' }
   /** A stop with nothing to do but go on (group stop, a new child's first stop). */
@@ -57,7 +61,12 @@ export class Tracer {
 
   /** Waits for `thread`'s next stop, or for a user notification from its process's filter. */
   next(thread: Thread): Stop {
-    return this.wait(thread.tid, false, thread.process.listener) ?? { kind: 'gone' };
+    const stop = this.wait(thread.tid, false, thread.process.listener) ?? { kind: 'gone' };
+    if (thread.returnStopDue) {
+      if (stop.kind === 'signal' && thread.afterExit !== undefined) return { ...stop, returned: ptrace.returnValue(thread.tid) };
+      if (stop.kind === 'syscall-exit' || stop.kind === 'exiting' || stop.kind === 'ended' || stop.kind === 'gone') thread.returnStopDue = false;
+    }
+    return stop;
   }
 
   /** The next stop of `tid` if one is there already (undefined otherwise); no notification. */
@@ -88,6 +97,7 @@ export class Tracer {
         if (kind === StopKind.notified && out[0] !== tid) throw new Error(`a user notification came from ${out[0]} while only ${tid} ran`);
         return { kind: 'syscall', sysno: out[1]!, args: [out[2]!, out[3]!, out[4]!, out[5]!, out[6]!, out[7]!], notified: kind === StopKind.notified };
       case StopKind.syscallExit:
+      case StopKind.notifiedReturn:
         return { kind: 'syscall-exit', result: out[1]! };
       case StopKind.fork:
       case StopKind.vfork:
@@ -154,10 +164,13 @@ export class Tracer {
         ptrace.answerNotification(thread.tid, resumption.value);
         return;
       case 'run':
-        if (resumption.sysno !== undefined || resumption.toExit) {
-          throw new Error(`a notified syscall of ${thread.label} cannot run with other arguments or stop at its exit`);
+        if (resumption.sysno !== undefined) throw new Error(`a notified syscall of ${thread.label} cannot run with other arguments`);
+        if (!resumption.toExit) {
+          ptrace.continueNotification(thread.tid);
+          return;
         }
-        ptrace.continueNotification(thread.tid);
+        // No exit stop follows a notified call: the addon stops the thread as the call returns instead.
+        thread.returnStopDue = ptrace.continueNotificationToReturn(thread.tid);
         return;
       case 'restart':
         // The kernel restarts a call that fails with ERESTARTNOINTR once its pending signal is handled.
@@ -203,6 +216,11 @@ export class Tracer {
 
   setSignalInfo(tid: number, info: Buffer): void {
     ptrace.setSignalInfo(tid, info);
+  }
+
+  /** At the first stop after a syscall returned: the thread sees `value` as its result. */
+  setReturnValue(tid: number, value: number): void {
+    ptrace.setReturnValue(tid, value);
   }
 
   /** The thread's stack pointer at its current stop (at the exec stop: &argc). */

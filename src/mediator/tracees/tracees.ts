@@ -40,6 +40,11 @@ export class Thread {
   afterExit: ExitHook | undefined;
   /** Its syscall came as a seccomp user notification, not yet answered. */
   notified = false;
+  /**
+   * A notified call was let through to its return (Tracer.answer): the
+   * thread stops as it returns, or at a signal's delivery just before.
+   */
+  returnStopDue = false;
   /** After a notified call let through: what to undo at its next stop (there is no exit stop). */
   restoreAfterCall: (() => void) | undefined;
   /** Where the kernel clears the tid and wakes a futex when the thread exits (CLONE_CHILD_CLEARTID, set_tid_address). */
