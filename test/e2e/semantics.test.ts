@@ -53,6 +53,12 @@ const cases: Case[] = [
   },
   {
     behaviour:
+      "signals taken without a delivery name their sender by the pid fork gave: a child's kill and kill(0) read from a signalfd (read, a read that waits, readv), a child's exit as SIGCHLD (CLD_EXITED, its status), a child's kill taken by sigwaitinfo and sigtimedwait",
+    argv: [appPath('signal_senders')],
+    network: false,
+  },
+  {
+    behaviour:
       'futexes: words in shared memory wake across processes and across two mappings of one file, FUTEX_PRIVATE_FLAG keeps them apart; process-shared semaphores, mutexes and condition variables work; FUTEX_REQUEUE and FUTEX_CMP_REQUEUE count woken and moved waiters; PI mutexes hand over in order, time out, work across processes; the PI operations and FUTEX_WAIT_REQUEUE_PI/FUTEX_CMP_REQUEUE_PI give Linux answers',
     argv: [appPath('futexes')],
     network: false,

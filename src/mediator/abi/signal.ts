@@ -101,6 +101,39 @@ export function childSiginfo(code: number, pid: number, uid: number, status: num
   return info;
 }
 
+/**
+ * struct signalfd_siginfo, what a read of a signalfd gives per signal (128
+ * bytes): ssi_signo, ssi_errno, ssi_code, ssi_pid, ssi_uid (32 bits each),
+ * then ssi_status at 40 among others. The fields that name a sender map to
+ * siginfo_t's, so that one piece of code makes them virtual for both.
+ */
+export const SIGNALFD_SIGINFO_SIZE = 128;
+const SSI_CODE = 8;
+const SSI_PID = 12;
+const SSI_UID = 16;
+const SSI_STATUS = 40;
+
+export const signalfdSiginfo = {
+  signal: (record: Buffer): number => record.readUInt32LE(0),
+  /** A siginfo_t with the record's signal, code, pid, uid and status. */
+  toSiginfo(record: Buffer): Buffer {
+    const info = Buffer.alloc(SIGINFO_SIZE);
+    info.writeInt32LE(record.readInt32LE(0), 0);
+    info.writeInt32LE(record.readInt32LE(SSI_CODE), SI_CODE);
+    info.writeInt32LE(record.readInt32LE(SSI_PID), SI_PID);
+    info.writeInt32LE(record.readInt32LE(SSI_UID), SI_UID);
+    info.writeInt32LE(record.readInt32LE(SSI_STATUS), SI_STATUS);
+    return info;
+  },
+  /** Puts those fields of `info` back into the record. */
+  setFromSiginfo(record: Buffer, info: Buffer): void {
+    record.writeInt32LE(info.readInt32LE(SI_CODE), SSI_CODE);
+    record.writeInt32LE(info.readInt32LE(SI_PID), SSI_PID);
+    record.writeInt32LE(info.readInt32LE(SI_UID), SSI_UID);
+    record.writeInt32LE(info.readInt32LE(SI_STATUS), SSI_STATUS);
+  },
+};
+
 /** siginfo_t of a POSIX timer's signal (its _timer member): si_timerid, si_overrun, then si_value. */
 export const SIGINFO_SIZE = 128;
 const SI_TIMERID = 16;

@@ -2,12 +2,13 @@ import { logger } from '../../log.js';
 import { AT_RANDOM_BYTES } from '../abi/exec-stack.js';
 import { VDSO_HEADER_OFFSET } from '../abi/vdso-page.js';
 import { CLONE_FILES, CLONE_PARENT, CLONE_SIGHAND, CLONE_THREAD, CLONE_VFORK, CLONE_VM } from '../abi/process.js';
-import { SIGCHLD, SIGKILL, SI_TIMER, SI_TKILL, SI_USER, siginfo } from '../abi/signal.js';
+import { SIGCHLD, SIGKILL, SI_TIMER, siginfo } from '../abi/signal.js';
 import { syscallNumbers } from '../abi/syscall-numbers.js';
 import { TraceeFault, writeI32, type TraceeMemory } from '../abi/tracee-memory.js';
 import { prepareExecImage } from '../tracees/exec-image.js';
 import { futexKey } from '../tracees/futex-key.js';
 import { killsByDefault, stopsByDefault } from '../tracees/pending-signals.js';
+import { virtualizeSender } from '../tracees/signal-senders.js';
 import type { ProcessExit, StopCause } from '../../exit-status.js';
 import type { Process, Thread, TraceeTable } from '../tracees/tracees.js';
 import type { Scheduler } from './scheduler.js';
@@ -285,32 +286,9 @@ export class Lifecycle {
     this.scheduler.makeRunnable(thread);
   }
 
-  /**
-   * The siginfo a handler gets names the sender by its real pid (kill,
-   * tgkill; the child of a SIGCHLD): make it virtual. sigqueue's siginfo is
-   * the sender's own, its si_pid what the sender wrote (glibc: its getpid(),
-   * virtual already), and stays so. A signal simterpose sent itself is either
-   * a tracee's group kill (that tracee is named), a child's stop or
-   * resumption (job control: the notice it was sent with), or stands for the
-   * kernel's own (a virtual timer: SI_KERNEL, no pid).
-   */
+  /** The siginfo a handler gets names the sender as the kernel knows it: make it as the receiver sees it. */
   private virtualizeSender(thread: Thread, signal: number, info: Buffer): void {
-    const notice = signal === SIGCHLD ? thread.process.childNotice : undefined;
-    // Whatever SIGCHLD comes now is the one pending: a notice not carried by it is lost with its coalesced signal.
-    if (signal === SIGCHLD) thread.process.childNotice = undefined;
-    const code = siginfo.code(info);
-    const carriesPid = code === SI_USER || code === SI_TKILL || (signal === SIGCHLD && code > 0);
-    if (!carriesPid) return;
-    const real = siginfo.pid(info);
-    if (real === globalThis.process.pid) {
-      const sender = this.tracees.pids.takeSender(thread.process.pid, signal);
-      if (sender !== undefined) siginfo.setPid(info, sender);
-      else if (notice !== undefined) notice.copy(info);
-      else siginfo.setFromKernel(info);
-    } else {
-      siginfo.setPid(info, this.tracees.pids.toVirtual(real));
-    }
-    this.tracer.setSignalInfo(thread.tid, info);
+    if (virtualizeSender(this.tracees.pids, thread.process, signal, info)) this.tracer.setSignalInfo(thread.tid, info);
   }
 
   /** PTRACE_EVENT_EXIT: the thread is leaving; collect it (and its whole group when the group is exiting). */

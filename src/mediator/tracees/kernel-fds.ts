@@ -8,9 +8,7 @@ import type { Process } from './tracees.js';
 /**
  * Descriptors the kernel implements (pipes, local sockets, eventfds,
  * terminals, timerfds, signalfds...), seen and adjusted through the addon
- * without disturbing the tracee. What a signalfd read gives is the
- * kernel's: its ssi_pid names a sender by real pid (read is a notified
- * call, which no exit stop follows to rewrite it). Regular files, directories and block devices never
+ * without disturbing the tracee. Regular files, directories and block devices never
  * block; a terminal is the user's, and waiting on it in the kernel is allowed.
  */
 export type { FdInfo, FileSource };

@@ -13,6 +13,7 @@ import { nonblockingFor, reading, waitFor, writing } from '../kernel-io.js';
 import { netlinkAt, readNetlink, writeNetlink } from '../netlink-calls.js';
 import { NATIVE, done, fail, nativeThen, type Outcome } from '../outcome.js';
 import { isRandomDevice, randomBytesInto } from '../random-bytes.js';
+import { signalfdRead } from '../signalfd-reads.js';
 
 /**
  * read/write and their vector forms: on a virtual socket they are recv and
@@ -35,7 +36,11 @@ function read(ctx: SyscallContext): Outcome {
   const netlink = file === undefined ? netlinkAt(ctx, fd) : undefined;
   const info = file === undefined && netlink === undefined ? ctx.services.kernelFds.inspect(ctx.process, fd) : undefined;
   // Other descriptors are the kernel's to read (and to check first: EBADF, EINVAL); it returns at once when there is nothing to read into.
-  if (info !== undefined && !isRandomDevice(info)) return movesBytes(ctx, READV) ? reading(ctx, info) : NATIVE;
+  if (info !== undefined && !isRandomDevice(info)) {
+    const moved = bytesToMove(ctx, READV);
+    if (moved === undefined) return NATIVE;
+    return info?.kind === 'signalfd' ? signalfdRead(ctx, moved, reading(ctx, info)) : reading(ctx, info);
+  }
   const vectors = buffers(ctx, READV);
   if (!Array.isArray(vectors)) return fail(vectors.errno);
   // A read of nothing returns 0 at once, before any descriptor is asked for data (vfs_read, sock_read_iter).
@@ -45,13 +50,13 @@ function read(ctx: SyscallContext): Outcome {
   return randomBytesInto(ctx, vectors);
 }
 
-/** Whether the kernel would get as far as moving bytes: not when it refuses the buffers, nor for none. */
-function movesBytes(ctx: SyscallContext, vectored: number): boolean {
+/** The call's buffers if the kernel would get as far as moving bytes: not when it refuses them, nor for none. */
+function bytesToMove(ctx: SyscallContext, vectored: number): Iovec[] | undefined {
   try {
     const vectors = buffers(ctx, vectored);
-    return Array.isArray(vectors) && totalLength(vectors) > 0;
+    return Array.isArray(vectors) && totalLength(vectors) > 0 ? vectors : undefined;
   } catch (error) {
-    if (error instanceof TraceeFault) return false;
+    if (error instanceof TraceeFault) return undefined;
     throw error;
   }
 }

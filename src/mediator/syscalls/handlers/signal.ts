@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { asInt } from '../../abi/tracee-memory.js';
 import { readTimespec, timespecSeconds, validTimespec } from '../../abi/time.js';
 import type { Process } from '../../tracees/tracees.js';
+import { virtualizeSender } from '../../tracees/signal-senders.js';
 import type { FamilyTable, SyscallContext } from '../context.js';
 import { NATIVE, blocked, done, fail, instead, native, type Outcome } from '../outcome.js';
 import { groupMembers, isRefused, kernelPid, kernelTid, realGroupOf, type Refused } from '../pid-arguments.js';
@@ -141,7 +142,10 @@ function rtSigtimedwait(ctx: SyscallContext): Outcome {
     if (signal <= 0) return;
     const info = infoAddress === 0 ? undefined : memory.read(infoAddress, SIGINFO_SIZE);
     timerSignalTaken(ctx.process, signal, info, services);
-    if (info !== undefined) memory.write(infoAddress, info);
+    if (info === undefined) return;
+    // Taken without a delivery, the signal's siginfo names its sender as the kernel knows it.
+    virtualizeSender(services.tracees.pids, ctx.process, signal, info);
+    memory.write(infoAddress, info);
   });
   const set = readSigset(memory, setAddress);
   if (set === undefined) return NATIVE;
