@@ -2,11 +2,13 @@
  * socketpair, on both ends of a named AF_UNIX connection to a forked child,
  * and on TCP and UDP sockets (no peer process: pid 0, uid and gid -1);
  * SCM_CREDENTIALS the child sends (its own pid, which the kernel accepts,
- * or none: the kernel adds them) as the parent receives them. Ids print as how they relate to
+ * or none: the kernel adds them) as the parent receives them, over a
+ * connection and a datagram pair. Ids print as how they relate to
  * getpid, getuid and the child's pid, so a native run and a run under
  * simterpose print the same. */
 #define _GNU_SOURCE
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -56,7 +58,7 @@ static void send_credentials(int fd, const char *text, int explicit) {
   CHECK(sendmsg(fd, &message, 0) == (ssize_t)strlen(text));
 }
 
-static void receive_credentials(int fd) {
+static void receive_credentials(int fd, pid_t child, int flags) {
   char text[32] = {0};
   struct iovec data = {text, sizeof text - 1};
   union {
@@ -64,7 +66,7 @@ static void receive_credentials(int fd) {
     struct cmsghdr align;
   } control;
   struct msghdr message = {.msg_iov = &data, .msg_iovlen = 1, .msg_control = control.buffer, .msg_controllen = sizeof control.buffer};
-  CHECK(recvmsg(fd, &message, 0) > 0);
+  CHECK(recvmsg(fd, &message, flags) > 0);
   struct cmsghdr *header = CMSG_FIRSTHDR(&message);
   if (header == NULL || header->cmsg_level != SOL_SOCKET || header->cmsg_type != SCM_CREDENTIALS) {
     printf("received \"%s\" without credentials\n", text);
@@ -72,8 +74,7 @@ static void receive_credentials(int fd) {
   }
   struct ucred cred;
   memcpy(&cred, CMSG_DATA(header), sizeof cred);
-  /* The pid is not compared: under simterpose it is still the sender's real one. */
-  printf("received \"%s\" with credentials, uid %s\n", text, cred.uid == getuid() ? "own" : "another");
+  printf("received \"%s\" with credentials, %s, uid %s\n", text, whose(cred.pid, child), cred.uid == getuid() ? "own" : "another");
 }
 
 static void over_a_socketpair(void) {
@@ -114,16 +115,46 @@ static void over_a_named_socket(void) {
   CHECK(fd >= 0);
   int on = 1;
   CHECK(setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on) == 0);
-  receive_credentials(fd);
+  receive_credentials(fd, child, 0);
   print_peer("parent's end", fd, child);
   CHECK(write(fd, "x", 1) == 1);
-  receive_credentials(fd);
+  receive_credentials(fd, child, 0);
   CHECK(write(fd, "x", 1) == 1);
   int status;
   CHECK(waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0);
   close(fd);
   close(listener);
   unlink(address.sun_path);
+}
+
+/* A datagram pair whose receiving end has SO_PASSCRED: each datagram
+ * carries its sender's pid, to a recvmsg that waits for it and to one with
+ * MSG_DONTWAIT once it is there. */
+static void over_a_datagram_pair(void) {
+  int pair[2];
+  CHECK(socketpair(AF_UNIX, SOCK_DGRAM, 0, pair) == 0);
+  int on = 1;
+  CHECK(setsockopt(pair[0], SOL_SOCKET, SO_PASSCRED, &on, sizeof on) == 0);
+  pid_t child = fork();
+  CHECK(child >= 0);
+  if (child == 0) {
+    send_credentials(pair[1], "waited for", 0);
+    char byte;
+    CHECK(read(pair[1], &byte, 1) == 1);
+    send_credentials(pair[1], "there already", 1);
+    CHECK(read(pair[1], &byte, 1) == 1);
+    _exit(0);
+  }
+  receive_credentials(pair[0], child, 0);
+  CHECK(write(pair[0], "x", 1) == 1);
+  struct pollfd readable = {.fd = pair[0], .events = POLLIN};
+  CHECK(poll(&readable, 1, -1) == 1);
+  receive_credentials(pair[0], child, MSG_DONTWAIT);
+  CHECK(write(pair[0], "x", 1) == 1);
+  int status;
+  CHECK(waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  close(pair[0]);
+  close(pair[1]);
 }
 
 static void over_inet_sockets(void) {
@@ -155,6 +186,7 @@ int main(void) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   over_a_socketpair();
   over_a_named_socket();
+  over_a_datagram_pair();
   over_inet_sockets();
   printf("EXIT-SUCCESS\n");
   return 0;

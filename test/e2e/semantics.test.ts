@@ -83,7 +83,7 @@ const cases: Case[] = [
   },
   {
     behaviour:
-      "SO_PEERCRED names the process at the other end of an AF_UNIX socket, none on TCP or UDP; SCM_CREDENTIALS sent with one's own pid are accepted and arrive, as those the kernel adds",
+      "SO_PEERCRED names the process at the other end of an AF_UNIX socket, none on TCP or UDP; SCM_CREDENTIALS sent with one's own pid are accepted and arrive, as those the kernel adds, naming the sender by the pid fork gave, over a connection and a datagram pair (a recvmsg that waits, one with MSG_DONTWAIT)",
     argv: [appPath('peer_credentials')],
     network: true,
   },

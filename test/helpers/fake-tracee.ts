@@ -219,6 +219,10 @@ export class FakeKernelFds implements KernelFds {
     return undefined;
   }
 
+  passesCredentials(): boolean {
+    return false;
+  }
+
   setTimerTicks(): void {}
   timerfdTag(): number | undefined {
     return undefined;

@@ -15,7 +15,7 @@ export function noPeerCredentials(): Buffer {
 }
 
 /** struct cmsghdr: cmsg_len (size_t) @0, cmsg_level @8, cmsg_type @12, data from 16; each header aligned on 8 bytes. */
-const CMSGHDR_SIZE = 16;
+export const CMSGHDR_SIZE = 16;
 
 /** Whether every control message in sendmsg's control bytes has a length that fits (at least its header, at most what is left), as __sys_sendmsg checks; EINVAL otherwise. */
 export function controlMessagesFit(bytes: Buffer): boolean {

@@ -278,6 +278,12 @@ export interface Msghdr {
   controlLength: number;
 }
 
+/** The control buffer of the header at `address` (after recvmsg: msg_controllen is what the kernel wrote there). */
+export function readMsghdrControl(memory: TraceeMemory, address: number): { control: number; controlLength: number } {
+  const raw = memory.read(address + 32, 16);
+  return { control: Number(raw.readBigUInt64LE(0)), controlLength: Number(raw.readBigUInt64LE(8)) };
+}
+
 /**
  * The header as the kernel takes it (copy_msghdr_from_user): a negative
  * msg_namelen is EINVAL, a longer one is cut to sockaddr_storage, and for

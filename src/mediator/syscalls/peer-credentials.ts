@@ -1,5 +1,5 @@
-import { credentialPids, SO_PEERCRED } from '../abi/credentials.js';
-import { readMsghdr, SOL_SOCKET } from '../abi/socket.js';
+import { CMSGHDR_SIZE, credentialPids, SO_PEERCRED, UCRED_SIZE } from '../abi/credentials.js';
+import { readMsghdr, readMsghdrControl, SOL_SOCKET } from '../abi/socket.js';
 import { asInt, readI32, TraceeFault, writeI32 } from '../abi/tracee-memory.js';
 import type { SyscallContext } from './context.js';
 import { controlTooLong } from './control-length.js';
@@ -11,9 +11,8 @@ import { isRefused, kernelPid, virtualId } from './pid-arguments.js';
  * end: SO_PEERCRED names it by its real pid, the program gets the virtual
  * one; SCM_CREDENTIALS a program sends carry its virtual pid, which the
  * kernel must get real (it refuses any pid but the sender's own to an
- * unprivileged process). Received SCM_CREDENTIALS still carry the sender's
- * real pid: recvmsg is a notified call, which no exit stop follows to
- * rewrite them.
+ * unprivileged process); SCM_CREDENTIALS a program receives name the
+ * sender by its real pid, made virtual when the call returns.
  */
 
 /** A pid the kernel wrote at `address`, made virtual; 0 (no process) stays. */
@@ -31,6 +30,36 @@ export function kernelSocketOption(ctx: SyscallContext): Outcome {
     if (result === 0 && readI32(ctx.memory, lengthPointer) >= 4) virtualizePid(ctx, value);
   });
 }
+
+/**
+ * recvmsg on a kernel socket, which the kernel runs as `outcome` says: on a
+ * socket with SO_PASSCRED (the only one the kernel gives credentials to),
+ * into a control buffer with room for them, the pid of each SCM_CREDENTIALS
+ * message the kernel wrote is made virtual when the call returns. recvmsg
+ * is a notified call: only then is it let through to its return
+ * (loop/tracer.ts), the common call costs nothing more.
+ */
+export function receivedCredentials(ctx: SyscallContext, outcome: Outcome): Outcome {
+  if (outcome.kind !== 'native' || outcome.afterExit !== undefined || outcome.restore !== undefined) return outcome;
+  const header = ctx.args[1]!;
+  let room: number;
+  try {
+    const { control, controlLength } = readMsghdrControl(ctx.memory, header);
+    room = control === 0 ? 0 : controlLength;
+  } catch (error) {
+    if (error instanceof TraceeFault) return outcome; // the kernel's EFAULT
+    throw error;
+  }
+  if (room < CMSG_SPACE_UCRED_MIN || !ctx.services.kernelFds.passesCredentials(ctx.process, asInt(ctx.args[0]!))) return outcome;
+  return native((result) => {
+    if (result < 0) return;
+    const { control, controlLength } = readMsghdrControl(ctx.memory, header);
+    for (const pid of credentialPids(ctx.memory, control, controlLength)) virtualizePid(ctx, pid);
+  });
+}
+
+/** A control buffer shorter than one message with a struct ucred gets none (put_cmsg sets MSG_CTRUNC). */
+const CMSG_SPACE_UCRED_MIN = CMSGHDR_SIZE + UCRED_SIZE;
 
 /**
  * sendmsg on a kernel socket, which the kernel runs as `outcome` says: each

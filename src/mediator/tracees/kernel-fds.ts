@@ -16,6 +16,8 @@ export type { FdInfo, FileSource };
 export interface KernelFds {
   /** What `fd` of `process` is, and whether it is ready; null when it has no such descriptor. */
   inspect(process: Process, fd: number): FdInfo | null;
+  /** Whether `fd` is a socket with SO_PASSCRED set: what it receives carries SCM_CREDENTIALS. */
+  passesCredentials(process: Process, fd: number): boolean;
   /** Sets or clears O_NONBLOCK on the open file behind the descriptor; returns the previous setting. */
   setNonblocking(process: Process, fd: number, nonblocking: boolean): boolean;
   /**
@@ -65,6 +67,7 @@ export const kernelFds: KernelFds = {
     }
     return info;
   },
+  passesCredentials: (process, fd) => ptrace.passesCredentials(process.liveTid, fd),
   setNonblocking: (process, fd, nonblocking) => ptrace.setFdNonblocking(process.liveTid, fd, nonblocking),
   setTimerTicks: (process, fd, ticks, tag) => ptrace.setTimerTicks(process.liveTid, fd, ticks, tag),
   fileSource: (process, fd) => ptrace.fileSource(process.liveTid, fd),

@@ -63,7 +63,7 @@ import { errnoOf, receivePayload, sendPayload, socketFileAt, waitUnless } from '
 import type { SocketFile } from '../../sockets/socket-file.js';
 import type { FamilyTable, SyscallContext } from '../context.js';
 import { reading, writing } from '../kernel-io.js';
-import { kernelSocketOption, sentCredentials } from '../peer-credentials.js';
+import { kernelSocketOption, receivedCredentials, sentCredentials } from '../peer-credentials.js';
 import { controlMessagesFit, noPeerCredentials, SO_PEERCRED } from '../../abi/credentials.js';
 import { netlinkSocket, withNetlink } from '../netlink-calls.js';
 import { NATIVE, blocked, done, fail, type Outcome } from '../outcome.js';
@@ -411,7 +411,7 @@ function recvfrom(ctx: SyscallContext): Outcome {
 
 function recvmsg(ctx: SyscallContext): Outcome {
   const file = socketFileAt(ctx, asInt(ctx.args[0]!));
-  if (file === undefined) return onKernelSocket(ctx, asInt(ctx.args[2]!), reading);
+  if (file === undefined) return receivedCredentials(ctx, onKernelSocket(ctx, asInt(ctx.args[2]!), reading));
   const address = ctx.args[1]!;
   const header = readMsghdr(ctx.memory, address, false);
   if ('errno' in header) return fail(header.errno);
