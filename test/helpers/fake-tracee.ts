@@ -219,8 +219,15 @@ export class FakeKernelFds implements KernelFds {
     return undefined;
   }
 
-  passesCredentials(): boolean {
-    return false;
+  private readonly passingCredentials = new Set<string>();
+
+  /** The socket behind `fd` has SO_PASSCRED set. */
+  passCredentials(process: Process, fd: number): void {
+    this.passingCredentials.add(`${process.pid}:${fd}`);
+  }
+
+  passesCredentials(process: Process, fd: number): boolean {
+    return this.passingCredentials.has(`${process.pid}:${fd}`);
   }
 
   setTimerTicks(): void {}

@@ -13,7 +13,7 @@ import type { VirtualPids } from './virtual-pids.js';
  * it was sent with), or stands for the kernel's own (a virtual timer:
  * SI_KERNEL, no pid). Returns whether `info` changed.
  */
-export function virtualizeSender(pids: VirtualPids, receiver: Process, signal: number, info: Buffer): boolean {
+export function virtualizeSender(pids: VirtualPids, receiver: Pick<Process, 'pid' | 'childNotice'>, signal: number, info: Buffer): boolean {
   const notice = signal === SIGCHLD ? receiver.childNotice : undefined;
   // Whatever SIGCHLD is taken now is the one pending: a notice not carried by it is lost with its coalesced signal.
   if (signal === SIGCHLD) receiver.childNotice = undefined;

@@ -1,0 +1,101 @@
+import { describe, expect, test } from 'vitest';
+import {
+  CLD_STOPPED,
+  SIGCHLD,
+  SIGINFO_SIZE,
+  SIGNALFD_SIGINFO_SIZE,
+  SI_KERNEL,
+  SI_QUEUE,
+  SI_TIMER,
+  SI_TKILL,
+  SI_USER,
+  childSiginfo,
+  siginfo,
+  signalfdSiginfo,
+} from '../../src/mediator/abi/signal.js';
+import { virtualizeSender } from '../../src/mediator/tracees/signal-senders.js';
+import { FIRST_VIRTUAL_PID, OUTSIDE_PID, VirtualPids } from '../../src/mediator/tracees/virtual-pids.js';
+
+const SIGUSR1 = 10;
+const RECEIVER = 5300;
+const SENDER = 5301;
+
+function sentBy(code: number, pid: number, signal = SIGUSR1): Buffer {
+  const info = Buffer.alloc(SIGINFO_SIZE);
+  info.writeInt32LE(signal, 0);
+  info.writeInt32LE(code, 8);
+  siginfo.setPid(info, pid);
+  return info;
+}
+
+function world(): { pids: VirtualPids; receiver: { pid: number; childNotice: Buffer | undefined } } {
+  const pids = new VirtualPids();
+  pids.allocate('alice', RECEIVER);
+  pids.allocate('alice', SENDER);
+  return { pids, receiver: { pid: RECEIVER, childNotice: undefined } };
+}
+
+describe('the sender a signal names, as its receiver sees it', () => {
+  test('kill and tgkill name a tracee by its virtual pid, a process outside the run as OUTSIDE_PID', () => {
+    const { pids, receiver } = world();
+    for (const code of [SI_USER, SI_TKILL]) {
+      const info = sentBy(code, SENDER);
+      expect(virtualizeSender(pids, receiver, SIGUSR1, info)).toBe(true);
+      expect(siginfo.pid(info)).toBe(FIRST_VIRTUAL_PID + 1);
+    }
+    const outside = sentBy(SI_USER, 4242);
+    virtualizeSender(pids, receiver, SIGUSR1, outside);
+    expect(siginfo.pid(outside)).toBe(OUTSIDE_PID);
+  });
+
+  test("sigqueue's siginfo is the sender's own and a timer's has no sender: both stay", () => {
+    const { pids, receiver } = world();
+    for (const code of [SI_QUEUE, SI_TIMER]) {
+      const info = sentBy(code, 7);
+      expect(virtualizeSender(pids, receiver, SIGUSR1, info)).toBe(false);
+      expect(siginfo.pid(info)).toBe(7);
+    }
+  });
+
+  test('a SIGCHLD names the child; one simterpose sent names the tracee it was sent for, carries its job-control notice, or comes from the kernel', () => {
+    const { pids, receiver } = world();
+    const exited = sentBy(1, SENDER, SIGCHLD);
+    virtualizeSender(pids, receiver, SIGCHLD, exited);
+    expect(siginfo.pid(exited)).toBe(FIRST_VIRTUAL_PID + 1);
+
+    pids.noteSender(RECEIVER, SIGUSR1, FIRST_VIRTUAL_PID + 1);
+    const groupKill = sentBy(SI_USER, process.pid);
+    virtualizeSender(pids, receiver, SIGUSR1, groupKill);
+    expect(siginfo.pid(groupKill)).toBe(FIRST_VIRTUAL_PID + 1);
+
+    receiver.childNotice = childSiginfo(CLD_STOPPED, FIRST_VIRTUAL_PID + 1, 1000, 19);
+    const stopped = sentBy(SI_USER, process.pid, SIGCHLD);
+    virtualizeSender(pids, receiver, SIGCHLD, stopped);
+    expect(siginfo.code(stopped)).toBe(CLD_STOPPED);
+    expect(siginfo.pid(stopped)).toBe(FIRST_VIRTUAL_PID + 1);
+    expect(receiver.childNotice).toBeUndefined();
+
+    const own = sentBy(SI_USER, process.pid);
+    virtualizeSender(pids, receiver, SIGUSR1, own);
+    expect(siginfo.code(own)).toBe(SI_KERNEL);
+    expect(siginfo.pid(own)).toBe(0);
+  });
+
+  test("a signalfd record's code, pid, uid and status go to a siginfo_t and back, its other bytes kept", () => {
+    const record = Buffer.alloc(SIGNALFD_SIGINFO_SIZE, 0xab);
+    record.writeUInt32LE(SIGCHLD, 0);
+    record.writeInt32LE(1, 8);
+    record.writeUInt32LE(SENDER, 12);
+    record.writeUInt32LE(1000, 16);
+    record.writeInt32LE(7, 40);
+    const info = signalfdSiginfo.toSiginfo(record);
+    expect(signalfdSiginfo.signal(record)).toBe(SIGCHLD);
+    expect(childSiginfo(1, SENDER, 1000, 7).equals(info)).toBe(true);
+    siginfo.setPid(info, FIRST_VIRTUAL_PID);
+    const before = Buffer.from(record);
+    signalfdSiginfo.setFromSiginfo(record, info);
+    expect(record.readUInt32LE(12)).toBe(FIRST_VIRTUAL_PID);
+    record.writeUInt32LE(SENDER, 12);
+    expect(record.equals(before)).toBe(true);
+  });
+});
