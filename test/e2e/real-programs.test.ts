@@ -4,10 +4,14 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, test } from 'vitest';
-import { MSS, wireBytes } from '../../src/net/wire.js';
+import { IPV4_SEGMENTS, wireBytes as wireBytesOver } from '../../src/net/wire.js';
 import { loadSimulation } from '../../src/sim/index.js';
 import { appPath, runNative, shellStatus, type RunResult } from '../helpers/apps.js';
 import { REPO_ROOT } from '../helpers/paths.js';
+
+// IPv4 connections: their segment sizes.
+const MSS = IPV4_SEGMENTS.mss;
+const wireBytes = (payload: number): number => wireBytesOver(payload, IPV4_SEGMENTS);
 
 // Unmodified programs from Debian talking across simulated hosts: web
 // servers (python3's, nginx) and curl or ab, iperf3, redis. Each runs from a deployment written into a

@@ -15,10 +15,11 @@ export interface MachineLike {
 /**
  * Runs `argv` on a real Linux machine set up as a simulated host is: a
  * network namespace whose eth0 (a veth, its peer up so that the link is)
- * holds the host's IPv4 and IPv6 addresses, and a mount namespace where
- * /etc/hosts is the given one. glibc's resolver sorts the addresses of a
- * name by the source addresses it has (RFC 6724), so both must match for
- * its answers to compare. Returns what `argv` printed.
+ * holds the host's IPv4 and IPv6 addresses, whose every link (lo too) has
+ * the 1500-byte MTU of the virtual network's segments, and a mount
+ * namespace where /etc/hosts is the given one. glibc's resolver sorts the
+ * addresses of a name by the source addresses it has (RFC 6724), so both
+ * must match for its answers to compare. Returns what `argv` printed.
  */
 export function outputOnMachineLike(machine: MachineLike, argv: string[]): string {
   const directory = mkdtempSync(join(tmpdir(), 'simterpose-machine-'));
@@ -28,7 +29,7 @@ export function outputOnMachineLike(machine: MachineLike, argv: string[]): strin
     const setUp = [
       'set -e',
       'mount --bind "$1" /etc/hosts',
-      'ip link set lo up',
+      'ip link set lo mtu 1500 up',
       'ip link add eth0 type veth peer name peer0',
       'ip addr add "$2" dev eth0',
       // nodad: usable at once, not tentative for a second.
