@@ -94,6 +94,12 @@ const cases: Case[] = [
     network: true,
   },
   {
+    behaviour:
+      'splice and sendfile move a pipe or a file into a UDP socket as one datagram per call (EDESTADDRREQ, EMSGSIZE and ECONNREFUSED leave the pipe as it was; SPLICE_F_MORE corks) and one datagram per call into a pipe, cut to what was asked and the pipe has room for, over IPv4 and IPv6',
+    argv: [appPath('splice_datagram')],
+    network: true,
+  },
+  {
     behaviour: "another process's descriptor reopens through /proc/PID/fd/N, for a file unlinked since and for a memfd, and both processes see the same bytes",
     argv: [appPath('proc_fd_reopen')],
     network: false,
