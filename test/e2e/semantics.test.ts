@@ -35,6 +35,12 @@ const cases: Case[] = [
   },
   {
     behaviour:
+      'an epoll interest belongs to the socket registered: one closed while registered leaves the list, and a new socket given its number is added afresh, even while a dup keeps the old one open',
+    argv: [appPath('epoll_edges'), 'closed'],
+    network: true,
+  },
+  {
+    behaviour:
       "a fresh TCP socket's SO_SNDBUF and SO_RCVBUF are tcp_wmem's and tcp_rmem's defaults (16384, 131072), a size set reads doubled; getsockopt(IP_OPTIONS) gives nothing, bind takes AF_UNSPEC with INADDR_ANY, and connect after a non-blocking one reports its outcome once, then EISCONN",
     argv: [appPath('socket_calls')],
     network: true,
