@@ -4,7 +4,7 @@ import { Queue } from './queue.js';
 import { isIpv6, isWildcard, loopbackLike, wildcardOf } from './ipv6.js';
 import { payloadOf, type Payload } from './payload.js';
 import { TcpDirection } from './tcp-direction.js';
-import { controlSegmentWireBytes, DEFAULT_MSS, segmentSizesToward, type SegmentSizes } from './wire.js';
+import { controlSegmentWireBytes, DEFAULT_MSS, IPV4_SEGMENTS, segmentSizesToward, type SegmentSizes } from './wire.js';
 import { TIME_WAIT_SECONDS } from './ports.js';
 import { Watchable, type Readiness } from './readiness.js';
 import type { Endpoint } from './endpoint.js';
@@ -95,6 +95,8 @@ export class StreamSocket extends Watchable {
   private synSentAt = 0;
   /** The handshake's sender, for a transport that loses its SYN (or the answer) and retransmits it. */
   private synOwner: SegmentOwner | undefined;
+  /** The segments of the last connection asked for or accepted: of the IP version its peer's address has on the wire. */
+  private segmentSizes: SegmentSizes = IPV4_SEGMENTS;
   private acceptLimit = 0;
   private readonly acceptQueue = new Queue<StreamSocket>();
   /** Connections past their SYN whose final ACK has not arrived: they hold a place in the queue. */
@@ -154,7 +156,6 @@ export class StreamSocket extends Watchable {
     return this.localEndpoint && { ...this.localEndpoint };
   }
 
-  /** getpeername: none once the connection was reset (Linux's tcp_done closes the socket). */
   /**
    * TCP_MAXSEG: the connection's segment size once connected (IPv4's or
    * IPv6's, as the peer's address is on the wire), Linux's default before.
@@ -163,11 +164,7 @@ export class StreamSocket extends Watchable {
     return this.currentState === 'connected' ? this.segmentSizes.mss : DEFAULT_MSS;
   }
 
-  /** The segments of this socket's connection, under way or made: of the IP version its peer's address has on the wire. */
-  private get segmentSizes(): SegmentSizes {
-    return segmentSizesToward(this.remoteEndpoint!.address);
-  }
-
+  /** getpeername: none once the connection was reset (Linux's tcp_done closes the socket). */
   get remote(): Endpoint | undefined {
     return this.currentState === 'connected' && !this.resetReceived && this.remoteEndpoint ? { ...this.remoteEndpoint } : undefined;
   }
@@ -309,6 +306,7 @@ export class StreamSocket extends Watchable {
     this.refused = false;
     this.pendingError = undefined;
     this.remoteEndpoint = target;
+    this.segmentSizes = segmentSizesToward(target.address);
     this.currentState = 'connecting';
     this.synSentAt = this.ctx.transport.now();
     if (serverHost === undefined) {
@@ -591,6 +589,7 @@ export class StreamSocket extends Watchable {
     child.currentState = 'connected';
     child.localEndpoint = { address: client.remoteEndpoint!.address, port: this.localEndpoint!.port };
     child.remoteEndpoint = client.localEndpoint!;
+    child.segmentSizes = client.segmentSizes;
     child.reuseAddr = this.reuseAddr;
     child.addressLocked = this.addressLocked;
     child.sendBuffer = this.sendBuffer;
