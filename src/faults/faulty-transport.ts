@@ -1,6 +1,5 @@
 import type { Carriage, SegmentOwner, Transfer, Transport } from '../net/transport.js';
 import type { Bottleneck } from '../net/tcp/drop-tail.js';
-import { CONTROL_SEGMENT_WIRE_BYTES } from '../net/wire.js';
 import type { NetworkState } from './network-state.js';
 import { RetransmissionTimer } from './retransmission.js';
 
@@ -62,7 +61,7 @@ export class FaultyTransport implements Transport {
     if (owner !== undefined && !owner.syn && carriage!.ack !== true && this.state.crashedSince(destination, owner.since)) {
       // The peer rebooted since the connection began: it answers the segment with RST.
       this.inner.start(source, destination, transfer.wireLeft, transfer.payloadLeft, () =>
-        this.inner.start(destination, source, CONTROL_SEGMENT_WIRE_BYTES, 0, () => owner.reset()),
+        this.inner.start(destination, source, owner.controlWireBytes, 0, () => owner.reset()),
       );
       return;
     }

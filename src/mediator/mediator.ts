@@ -255,7 +255,7 @@ export class Mediator {
       receiveBufferSize: TCP_RECEIVE_BUFFER,
       mode: options.network,
     });
-    this.nameFiles = new NameFiles(this.network.addresses.entries);
+    this.nameFiles = new NameFiles(this.network.addresses.entries, this.network.hostsFile());
     ptrace.setPreemptQuantum(PREEMPT_QUANTUM_MS);
     if (options.cpu !== undefined) ptrace.pinThisThread(options.cpu);
     // Once pinned: the stop overhead is measured with the run's pinning.

@@ -4,6 +4,7 @@ import { fail, type NetErrnoName, type SocketError } from './errors.js';
 import { Queue } from './queue.js';
 import { isLoopback } from './ipv4.js';
 import { isIpv6, isWildcard, loopbackLike, wildcardOf } from './ipv6.js';
+import { payloadBytes, payloadOf, type Payload } from './payload.js';
 import { Watchable, type Readiness } from './readiness.js';
 import type { Endpoint } from './endpoint.js';
 import { ICMP_ERROR_WIRE_BYTES, datagramWireBytes } from './wire.js';
@@ -143,21 +144,25 @@ export class DatagramSocket extends Watchable {
    * Sends one datagram, to `to` or to the connected peer; returns its length.
    * `more` (MSG_MORE) holds it back for the next send to add to.
    * Datagrams to an address no host has vanish, as they would past a router.
+   * A payload is copied out only once nothing refuses it: a refused splice
+   * leaves its pipe as it was, as Linux's does.
    */
-  sendTo(data: Buffer, to?: Endpoint, more = false): number | SocketError {
+  sendTo(bytes: Buffer | Payload, to?: Endpoint, more = false): number | SocketError {
+    const payload = Buffer.isBuffer(bytes) ? payloadOf(bytes) : bytes;
     if (this.closed) return fail('EPIPE');
     const corked = this.corked;
     // A corked datagram goes where its first part was sent, whatever the later sends name.
     const target = corked?.to ?? to ?? this.peer;
     if (target === undefined) return fail('EDESTADDRREQ');
-    if (data.length + (corked?.data.length ?? 0) > MAX_DATAGRAM) {
+    if (payload.length + (corked?.data.length ?? 0) > MAX_DATAGRAM) {
       this.corked = undefined;
       return fail('EMSGSIZE');
     }
     if (this.pendingError !== undefined) return fail(this.takeError()!);
     const error = this.autobind();
     if (error) return error;
-    const whole = corked === undefined ? Buffer.from(data) : Buffer.concat([corked.data, data]);
+    const data = payloadBytes(payload);
+    const whole = corked === undefined ? data : Buffer.concat([corked.data, data]);
     if (more) {
       this.corked = { data: whole, to: target };
       return data.length;

@@ -4,7 +4,7 @@ import { Queue } from './queue.js';
 import { isIpv6, isWildcard, loopbackLike, wildcardOf } from './ipv6.js';
 import { payloadOf, type Payload } from './payload.js';
 import { TcpDirection } from './tcp-direction.js';
-import { CONTROL_SEGMENT_WIRE_BYTES } from './wire.js';
+import { controlSegmentWireBytes, DEFAULT_MSS, IPV4_SEGMENTS, segmentSizesToward, type SegmentSizes } from './wire.js';
 import { TIME_WAIT_SECONDS } from './ports.js';
 import { Watchable, type Readiness } from './readiness.js';
 import type { Endpoint } from './endpoint.js';
@@ -95,6 +95,8 @@ export class StreamSocket extends Watchable {
   private synSentAt = 0;
   /** The handshake's sender, for a transport that loses its SYN (or the answer) and retransmits it. */
   private synOwner: SegmentOwner | undefined;
+  /** The segments of the last connection asked for or accepted: of the IP version its peer's address has on the wire. */
+  private segmentSizes: SegmentSizes = IPV4_SEGMENTS;
   private acceptLimit = 0;
   private readonly acceptQueue = new Queue<StreamSocket>();
   /** Connections past their SYN whose final ACK has not arrived: they hold a place in the queue. */
@@ -152,6 +154,14 @@ export class StreamSocket extends Watchable {
   /** getsockname */
   get local(): Endpoint | undefined {
     return this.localEndpoint && { ...this.localEndpoint };
+  }
+
+  /**
+   * TCP_MAXSEG: the connection's segment size once connected (IPv4's or
+   * IPv6's, as the peer's address is on the wire), Linux's default before.
+   */
+  get maxSegment(): number {
+    return this.currentState === 'connected' ? this.segmentSizes.mss : DEFAULT_MSS;
   }
 
   /** getpeername: none once the connection was reset (Linux's tcp_done closes the socket). */
@@ -296,6 +306,7 @@ export class StreamSocket extends Watchable {
     this.refused = false;
     this.pendingError = undefined;
     this.remoteEndpoint = target;
+    this.segmentSizes = segmentSizesToward(target.address);
     this.currentState = 'connecting';
     this.synSentAt = this.ctx.transport.now();
     if (serverHost === undefined) {
@@ -309,12 +320,16 @@ export class StreamSocket extends Watchable {
     this.ctx.transport.start(
       this.host,
       serverHost,
-      CONTROL_SEGMENT_WIRE_BYTES,
+      controlSegmentWireBytes(this.segmentSizes),
       0,
       () => {
         const listener = this.ctx.listenerAt(serverHost, target);
         if (listener) listener.offer(this);
-        else this.ctx.transport.start(serverHost, this.host, CONTROL_SEGMENT_WIRE_BYTES, 0, () => this.connectFailed('ECONNREFUSED'), { owner, ack: true });
+        else
+          this.ctx.transport.start(serverHost, this.host, controlSegmentWireBytes(this.segmentSizes), 0, () => this.connectFailed('ECONNREFUSED'), {
+            owner,
+            ack: true,
+          });
       },
       { owner },
     );
@@ -574,6 +589,7 @@ export class StreamSocket extends Watchable {
     child.currentState = 'connected';
     child.localEndpoint = { address: client.remoteEndpoint!.address, port: this.localEndpoint!.port };
     child.remoteEndpoint = client.localEndpoint!;
+    child.segmentSizes = client.segmentSizes;
     child.reuseAddr = this.reuseAddr;
     child.addressLocked = this.addressLocked;
     child.sendBuffer = this.sendBuffer;
@@ -583,7 +599,7 @@ export class StreamSocket extends Watchable {
     child.noDelayOption = this.noDelayOption;
     child.corkOption = this.corkOption;
     this.ports().attach(child.id, child.localEndpoint.address, child.localEndpoint.port, this);
-    this.ctx.transport.start(this.host, client.host, CONTROL_SEGMENT_WIRE_BYTES, 0, () => client.synAckArrives(child, this), {
+    this.ctx.transport.start(this.host, client.host, controlSegmentWireBytes(client.segmentSizes), 0, () => client.synAckArrives(child, this), {
       owner: client.synOwner,
       ack: true,
     });
@@ -596,7 +612,7 @@ export class StreamSocket extends Watchable {
   }
 
   private refuse(client: StreamSocket): void {
-    this.ctx.transport.start(this.host, client.host, CONTROL_SEGMENT_WIRE_BYTES, 0, () => client.connectFailed('ECONNREFUSED'), {
+    this.ctx.transport.start(this.host, client.host, controlSegmentWireBytes(client.segmentSizes), 0, () => client.connectFailed('ECONNREFUSED'), {
       owner: client.synOwner,
       ack: true,
     });
@@ -609,7 +625,7 @@ export class StreamSocket extends Watchable {
       // RST the client's host answers with drops the listener's half-open
       // connection, which accept never sees.
       const dropped = () => listener.handshakeReset(child);
-      this.ctx.transport.start(this.host, child.host, CONTROL_SEGMENT_WIRE_BYTES, 0, dropped, { lost: dropped });
+      this.ctx.transport.start(this.host, child.host, controlSegmentWireBytes(child.segmentSizes), 0, dropped, { lost: dropped });
       return;
     }
     const notify = () => {
@@ -618,11 +634,13 @@ export class StreamSocket extends Watchable {
     };
     const keepsBytes = this.ctx.mode === 'full';
     const roundTrip = this.ctx.transport.now() - this.synSentAt;
+    const sizes = this.segmentSizes;
     const up = new TcpDirection(
       this.ctx.transport,
       this.host,
       child.host,
       keepsBytes,
+      sizes,
       notify,
       () => child.sendReset(),
       roundTrip,
@@ -633,6 +651,7 @@ export class StreamSocket extends Watchable {
       child.host,
       this.host,
       keepsBytes,
+      sizes,
       notify,
       () => this.sendReset(),
       roundTrip,
@@ -692,6 +711,7 @@ export class StreamSocket extends Watchable {
       },
       since,
       syn,
+      controlWireBytes: controlSegmentWireBytes(this.segmentSizes),
       roundTrip,
       userTimeout: () => this.userTimeout,
       timedOut: () => (syn ? this.connectFailed('ETIMEDOUT') : this.timedOut()),

@@ -7,7 +7,7 @@ import { AckPolicy, DELAYED_ACK_SECONDS } from './tcp/delayed-ack.js';
 import type { DropTailQueue } from './tcp/drop-tail.js';
 import { LossRecovery, RetransmitTimeout } from './tcp/loss-recovery.js';
 import { InTransit, Reassembly, type SequenceRange } from './tcp/reassembly.js';
-import { CONTROL_SEGMENT_WIRE_BYTES, MSS, wireBytes } from './wire.js';
+import { controlSegmentWireBytes, wireBytes, type SegmentSizes } from './wire.js';
 import { bytesToSend } from './tcp/send-policy.js';
 
 /** Linux's net.core.wmem_default and rmem_default, used as payload bytes. */
@@ -21,14 +21,14 @@ export const CORK_CEILING_SECONDS = 0.2;
  * slide, within a thirty-second of a round trip.
  */
 export const LOOKS_PER_ROUND_TRIP = 32;
-/** Bytes under way from which a connection is followed: a smaller flight lands in one piece when it completes. */
-const FOLLOWED_FROM_BYTES = 4 * MSS;
+/** Segments' worth of bytes under way from which a connection is followed: a smaller flight lands in one piece when it completes. */
+const FOLLOWED_FROM_SEGMENTS = 4;
 /** An ACK with nothing held past a hole. */
 const NO_SACKS: readonly SequenceRange[] = [];
 
 /** Wire bytes of `payload` bytes of a flight (none for none). */
-function payloadWire(payload: number): number {
-  return payload === 0 ? 0 : wireBytes(payload);
+function payloadWire(payload: number, sizes: SegmentSizes): number {
+  return payload === 0 ? 0 : wireBytes(payload, sizes);
 }
 
 interface Flight {
@@ -101,7 +101,7 @@ export class TcpDirection {
   readonly carried: RingBytes | undefined;
   /** The other direction of the connection: acknowledgments owed by this sender ride on its data. */
   reverse: TcpDirection | undefined;
-  readonly congestion = new CongestionWindow();
+  readonly congestion: CongestionWindow;
   /** The sending socket, as a transport that loses segments retransmits on its behalf (set once the connection is up). */
   owner: SegmentOwner | undefined;
   /**
@@ -145,12 +145,12 @@ export class TcpDirection {
   /** Receiver's half: the bytes landed so far, in order and past holes, and when to acknowledge them. */
   private readonly received = new Reassembly();
   private readonly underWay = new InTransit();
-  private readonly acks = new AckPolicy();
+  private readonly acks: AckPolicy;
   /** Counts acknowledgments sent: a delayed-ACK timer acts only if none went since it was armed. */
   private ackCount = 0;
   private ackTimerArmed = false;
   /** Sender's losses: the SACK scoreboard, recovery, and the retransmission timer (armed only where losses can happen). */
-  private readonly recovery = new LossRecovery();
+  private readonly recovery: LossRecovery;
   private readonly timeout = new RetransmitTimeout();
   /** When the retransmission timer expires, if no ACK moves it on meanwhile (undefined: it is not running). */
   private timeoutAt: number | undefined;
@@ -159,6 +159,7 @@ export class TcpDirection {
 
   /**
    * @param keepsBytes whether the direction keeps the bytes themselves (full mediation)
+   * @param sizes the segments of the connection's IP version on the wire
    * @param onChange after anything that may change either end's readiness
    * @param onUnwanted when data first arrives for a reader that is gone (the receiving kernel answers with RST)
    * @param roundTrip the round trip the handshake measured, in seconds
@@ -169,12 +170,16 @@ export class TcpDirection {
     public fromHost: string,
     public toHost: string,
     keepsBytes: boolean,
+    private readonly sizes: SegmentSizes,
     private readonly onChange: () => void,
     private readonly onUnwanted: () => void,
     private readonly roundTrip = 0,
     private queue?: DropTailQueue,
   ) {
     this.carried = keepsBytes ? new RingBytes() : undefined;
+    this.congestion = new CongestionWindow(sizes.mss);
+    this.acks = new AckPolicy(sizes.mss);
+    this.recovery = new LossRecovery(sizes.mss);
   }
 
   /** Bytes delivered and not read yet. */
@@ -257,7 +262,7 @@ export class TcpDirection {
 
   /** A control segment (handshake ACK, RST) ordered after everything sent so far. */
   sendControl(onArrival: () => void): void {
-    this.launch({ start: this.sentUpTo, bytes: 0, wire: CONTROL_SEGMENT_WIRE_BYTES, landed: 0, onArrival, complete: false });
+    this.launch({ start: this.sentUpTo, bytes: 0, wire: controlSegmentWireBytes(this.sizes), landed: 0, onArrival, complete: false });
   }
 
   /**
@@ -283,20 +288,28 @@ export class TcpDirection {
     const allowed = Math.min(this.congestion.bytes - this.pipe(), receiveWindow);
     const window = Math.min(this.congestion.bytes, this.receiveBufferSize);
     const corked = this.corkedFlag || more;
-    const bytes = bytesToSend(unsent, allowed, window, this.outstanding, this.smallSentUpTo > this.ackedUpTo, {
-      noDelay: this.noDelayFlag,
-      corked,
-      pushAll: this.finQueued || this.ceilingPassed,
-      ackDue: this.ackDue(),
-    });
+    const bytes = bytesToSend(
+      unsent,
+      allowed,
+      window,
+      this.outstanding,
+      this.smallSentUpTo > this.ackedUpTo,
+      {
+        noDelay: this.noDelayFlag,
+        corked,
+        pushAll: this.finQueued || this.ceilingPassed,
+        ackDue: this.ackDue(),
+      },
+      this.sizes.mss,
+    );
     if (bytes > 0) this.sendFlight(bytes);
-    if (corked && unsent > bytes && unsent - bytes < MSS) this.armCorkCeiling();
+    if (corked && unsent > bytes && unsent - bytes < this.sizes.mss) this.armCorkCeiling();
     if (this.finQueued && !this.finStarted && this.queued === this.outstanding) {
       this.finStarted = true;
       this.launch({
         start: this.sentUpTo,
         bytes: 0,
-        wire: CONTROL_SEGMENT_WIRE_BYTES,
+        wire: controlSegmentWireBytes(this.sizes),
         landed: 0,
         onArrival: () => {
           this.finArrived = true;
@@ -342,7 +355,7 @@ export class TcpDirection {
     this.sentUpTo += bytes;
     this.outstanding += bytes;
     this.sends.push({ end: this.sentUpTo, at: now });
-    if (bytes % MSS !== 0) this.smallSentUpTo = this.sentUpTo;
+    if (bytes % this.sizes.mss !== 0) this.smallSentUpTo = this.sentUpTo;
     this.reverse?.receiverReplies(now);
     this.sendSegments(start, bytes);
     this.armTimeout();
@@ -352,7 +365,7 @@ export class TcpDirection {
   private sendSegments(start: number, bytes: number): void {
     const entered = this.queue === undefined ? bytes : this.enterQueue(bytes);
     this.underWay.add(start, start + entered);
-    const flight: Flight = { start, bytes: entered, wire: wireBytes(entered), landed: 0, complete: false, queue: this.queue };
+    const flight: Flight = { start, bytes: entered, wire: wireBytes(entered, this.sizes), landed: 0, complete: false, queue: this.queue };
     if (entered === 0) {
       // Every segment was dropped: nothing crosses.
       flight.complete = true;
@@ -364,10 +377,10 @@ export class TcpDirection {
 
   /** How many of `bytes` (whole segments first) enter the bottleneck's queue. */
   private enterQueue(bytes: number): number {
-    const segments = Math.ceil(bytes / MSS);
-    const last = bytes - (segments - 1) * MSS;
-    const admitted = this.queue!.admit(segments, wireBytes(MSS), wireBytes(last));
-    return admitted === segments ? bytes : admitted * MSS;
+    const segments = Math.ceil(bytes / this.sizes.mss);
+    const last = bytes - (segments - 1) * this.sizes.mss;
+    const admitted = this.queue!.admit(segments, wireBytes(this.sizes.mss, this.sizes), wireBytes(last, this.sizes));
+    return admitted === segments ? bytes : admitted * this.sizes.mss;
   }
 
   private launch(flight: Flight): void {
@@ -386,7 +399,7 @@ export class TcpDirection {
       },
       { owner: this.owner },
     );
-    if (!this.followed && this.notLanded >= FOLLOWED_FROM_BYTES) {
+    if (!this.followed && this.notLanded >= FOLLOWED_FROM_SEGMENTS * this.sizes.mss) {
       this.followed = true;
       this.transport.follow(this.fromHost, this.toHost, this.smallestRoundTrip() / LOOKS_PER_ROUND_TRIP, () => this.look());
     }
@@ -399,7 +412,7 @@ export class TcpDirection {
       const flight = this.flights.at(i)!;
       if (flight.bytes === 0) continue;
       const crossed = flight.complete ? flight.bytes : Math.min(flight.bytes, Math.floor((flight.transfer!.crossed() * flight.bytes) / flight.wire));
-      if (this.cross(flight, flight.complete ? crossed : Math.floor(crossed / MSS) * MSS)) landed = true;
+      if (this.cross(flight, flight.complete ? crossed : Math.floor(crossed / this.sizes.mss) * this.sizes.mss)) landed = true;
     }
     if (landed) this.afterLanding();
     this.arrive();
@@ -411,7 +424,7 @@ export class TcpDirection {
   private cross(flight: Flight, crossed: number): boolean {
     const fresh = crossed - flight.landed;
     if (fresh <= 0) return false;
-    flight.queue?.leave(payloadWire(crossed) - payloadWire(flight.landed));
+    flight.queue?.leave(payloadWire(crossed, this.sizes) - payloadWire(flight.landed, this.sizes));
     flight.landed = crossed;
     for (const [from, to] of this.underWay.take(fresh)) this.land(from, to);
     return true;
@@ -492,7 +505,10 @@ export class TcpDirection {
     this.ackCount++;
     this.ackTimerArmed = false;
     this.acks.acknowledged();
-    this.transport.start(this.toHost, this.fromHost, CONTROL_SEGMENT_WIRE_BYTES, 0, () => this.ackArrives(upTo, sacks), { owner: this.owner, ack: true });
+    this.transport.start(this.toHost, this.fromHost, controlSegmentWireBytes(this.sizes), 0, () => this.ackArrives(upTo, sacks), {
+      owner: this.owner,
+      ack: true,
+    });
   }
 
   /**
@@ -522,7 +538,7 @@ export class TcpDirection {
     const rtt = now - this.sends.peek()!.at;
     if (this.sends.peek()!.end === upTo) this.sends.shift();
     const cwnd = this.congestion.bytes;
-    const limited = this.congestion.inSlowStart ? 2 * this.outstanding >= cwnd : this.outstanding + 3 * MSS >= cwnd;
+    const limited = this.congestion.inSlowStart ? 2 * this.outstanding >= cwnd : this.outstanding + 3 * this.sizes.mss >= cwnd;
     this.ackedUpTo = upTo;
     this.outstanding -= acked;
     this.queued -= acked;

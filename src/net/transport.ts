@@ -60,6 +60,8 @@ export interface SegmentOwner {
   readonly since: number;
   /** Whether this is a SYN: Linux's timer starts at 1 s and gives up after tcp_syn_retries. */
   readonly syn: boolean;
+  /** A control segment (an RST answering it) of the connection's IP version, on the wire. */
+  readonly controlWireBytes: number;
   /** The round trip the sender measured, in seconds: Linux's retransmission timeout derives from it. */
   roundTrip(): number;
   /** TCP_USER_TIMEOUT in seconds, 0 when not set. */

@@ -1,26 +1,49 @@
+import { isIpv6 } from './ipv6.js';
+
 /**
  * What segments and datagrams cost on the wire. A platform link's bandwidth is the
  * wire's bit rate, as for Ethernet: a comm carries every byte a real link
  * would serialize, not only the payload. On a 1500-byte MTU a segment carries
- * at most MSS payload bytes behind 52 bytes of IPv4 and TCP headers (20 + 20,
- * and the 12 of the timestamps option Linux uses), and Ethernet adds 38 bytes
- * around every frame (header 14, FCS 4, preamble and delimiter 8, inter-frame
- * gap 12). So a full segment is 1538 bytes on the wire for 1448 of payload.
+ * at most its MSS of payload behind the IP and TCP headers (IPv4's 20 or
+ * IPv6's 40, TCP's 20, and the 12 of the timestamps option Linux uses), and
+ * Ethernet adds 38 bytes around every frame (header 14, FCS 4, preamble and
+ * delimiter 8, inter-frame gap 12). So a full segment is 1538 bytes on the
+ * wire either way: 1448 of payload over IPv4, 1428 over IPv6.
  */
 
-/** Payload bytes of a full segment: the route's 1500-byte MTU less the headers. */
-export const MSS = 1448;
-/** IPv4 (20) and TCP (20, and 12 of timestamps) headers of every segment. */
-export const HEADER_BYTES = 52;
+/** A TCP segment's sizes over one IP version on a 1500-byte MTU. */
+export interface SegmentSizes {
+  /** Payload bytes of a full segment: the MTU less the headers (what TCP_MAXSEG reads once connected). */
+  readonly mss: number;
+  /** IP and TCP headers (timestamps included) of every segment. */
+  readonly headerBytes: number;
+}
+
+export const IPV4_SEGMENTS: SegmentSizes = { mss: 1448, headerBytes: 52 };
+export const IPV6_SEGMENTS: SegmentSizes = { mss: 1428, headerBytes: 72 };
+/** Linux's TCP_MSS_DEFAULT: what TCP_MAXSEG reads before a connection has its own. */
+export const DEFAULT_MSS = 536;
+
+/** The segments of a connection to `address`: an IPv4-mapped peer of an AF_INET6 socket is an IPv4 address here, and IPv4 on the wire. */
+export function segmentSizesToward(address: string): SegmentSizes {
+  return isIpv6(address) ? IPV6_SEGMENTS : IPV4_SEGMENTS;
+}
+
 /** Ethernet's header, FCS, preamble and inter-frame gap around every frame. */
 export const FRAMING_BYTES = 38;
-/** A segment without payload (SYN, ACK, FIN, RST) on the wire. */
-export const CONTROL_SEGMENT_WIRE_BYTES = HEADER_BYTES + FRAMING_BYTES;
+/** A full frame on the wire, whatever the IP version. */
+export const FULL_FRAME_WIRE_BYTES = IPV4_SEGMENTS.mss + IPV4_SEGMENTS.headerBytes + FRAMING_BYTES;
 
-/** Wire bytes of `payload` bytes cut into segments of at most MSS. */
-export function wireBytes(payload: number): number {
-  if (payload === 0) return CONTROL_SEGMENT_WIRE_BYTES;
-  return payload + Math.ceil(payload / MSS) * CONTROL_SEGMENT_WIRE_BYTES;
+/** A segment without payload (SYN, ACK, FIN, RST) on the wire. */
+export function controlSegmentWireBytes(sizes: SegmentSizes): number {
+  return sizes.headerBytes + FRAMING_BYTES;
+}
+
+/** Wire bytes of `payload` bytes cut into segments of at most the MSS. */
+export function wireBytes(payload: number, sizes: SegmentSizes): number {
+  const control = controlSegmentWireBytes(sizes);
+  if (payload === 0) return control;
+  return payload + Math.ceil(payload / sizes.mss) * control;
 }
 
 /** UDP's and IPv4's headers (8 + 20): a datagram is one comm of its payload and these, framed. */

@@ -12,7 +12,12 @@
  * `epoll_edges kernel`: the same steps on descriptors the kernel implements
  * (a pipe, an AF_UNIX socket pair, an eventfd): a write raises an edge even
  * with data unread, one after the reader emptied the descriptor too; a
- * writer that filled a pipe gets an EPOLLOUT edge when room frees. */
+ * writer that filled a pipe gets an EPOLLOUT edge when room frees.
+ * `epoll_edges closed`: an interest belongs to the open file registered under
+ * its number: a socket closed while registered (as ab closes a refused
+ * connection) leaves the list, and the next socket, given the same number,
+ * is added afresh; so is one whose number a registered socket left while a
+ * duplicate keeps that socket open. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -338,12 +343,43 @@ static void kernel(void) {
   wait_and_print(event_epfd, 0, "eventfd: emptied, then a write");
 }
 
+/* epoll_ctl's result, or its errno's name. */
+static const char *ctl(int epfd, int op, int fd) {
+  struct epoll_event event = {.events = EPOLLIN | EPOLLOUT, .data.fd = fd};
+  return epoll_ctl(epfd, op, fd, &event) == 0 ? "0" : strerrorname_np(errno);
+}
+
+static void closed(void) {
+  int epfd = epoll_create1(0);
+  CHECK(epfd >= 0);
+  int first = socket(AF_INET, SOCK_STREAM, 0);
+  printf("add a socket: %s\n", ctl(epfd, EPOLL_CTL_ADD, first));
+  CHECK(close(first) == 0);
+  int second = socket(AF_INET, SOCK_STREAM, 0);
+  printf("closed; the next socket takes its number: %d\n", second == first);
+  printf("add it: %s\n", ctl(epfd, EPOLL_CTL_ADD, second));
+  printf("modify it: %s\n", ctl(epfd, EPOLL_CTL_MOD, second));
+  printf("delete it: %s\n", ctl(epfd, EPOLL_CTL_DEL, second));
+  printf("delete it again: %s\n", ctl(epfd, EPOLL_CTL_DEL, second));
+  printf("add it again: %s\n", ctl(epfd, EPOLL_CTL_ADD, second));
+  int copy = dup(second);
+  CHECK(copy >= 0 && close(second) == 0);
+  int third = socket(AF_INET, SOCK_STREAM, 0);
+  printf("its number closed, a dup open; the next socket takes the number: %d\n", third == second);
+  printf("modify the new one: %s\n", ctl(epfd, EPOLL_CTL_MOD, third));
+  printf("add the new one: %s\n", ctl(epfd, EPOLL_CTL_ADD, third));
+  close(third);
+  close(copy);
+  close(epfd);
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   CHECK(argc == 2);
   if (strcmp(argv[1], "sequence") == 0) sequence();
   else if (strcmp(argv[1], "split") == 0) split();
   else if (strcmp(argv[1], "kernel") == 0) kernel();
+  else if (strcmp(argv[1], "closed") == 0) closed();
   else CHECK(!"unknown mode");
   printf("EXIT-SUCCESS\n");
   return 0;

@@ -1,12 +1,13 @@
 import { join } from 'node:path';
 import { describe, expect, inject, test } from 'vitest';
-import { runNative, shellStatus } from '../helpers/apps.js';
+import { appPath, runNative, runSimterpose, shellStatus } from '../helpers/apps.js';
+import { outputOnMachineLike } from '../helpers/dual-stack-machine.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
 // Two hosts over IPv6: test/apps/ipv6_exchange.c on ipv6-two-hosts.xml,
 // whose hosts take their IPv6 addresses from `ip6` properties (alice
 // fd00:5::a, bob fd00:5::b) and get IPv4 ones assigned. The client finds bob
-// by name (an AAAA answer of the virtual nameserver), connects over IPv6,
+// by name (in /etc/hosts), connects over IPv6,
 // then over IPv4 to the same dual-stack socket, then sends a datagram.
 
 const CLI = join(REPO_ROOT, 'bin', 'simterpose.js');
@@ -40,14 +41,33 @@ describe('two hosts over IPv6', () => {
       ]);
       expect(linesOfHost(result.stdout, 'alice')).toEqual([
         'AF_INET6 address of bob: fd00:5::b',
-        // /etc/hosts lists the IPv4 addresses: an AF_UNSPEC lookup finds bob's there and goes no further, as it always did.
-        'first AF_UNSPEC address of bob: 10.0.0.2',
+        // glibc's default policy table ranks a unique local IPv6 destination above an IPv4 one (test/e2e/resolve-families.test.ts).
+        'first AF_UNSPEC address of bob: fd00:5::b',
         'connected over IPv6 from fd00:5::a',
         'echoed: over IPv6',
         'echoed: over IPv4',
         'datagram echoed from fd00:5::b: a datagram',
         'EXIT-SUCCESS',
       ]);
+    });
+  }
+});
+
+describe('TCP segment sizes over IPv4 and IPv6', () => {
+  // Connections from alice to her own addresses: loopbacks, IPv4, IPv6 and IPv4-mapped.
+  const ADDRESSES = ['127.0.0.1', '10.0.0.1', '::1', 'fd00:5::a', '::ffff:10.0.0.1', '::ffff:127.0.0.1'];
+
+  for (const mode of ['full', 'translate']) {
+    test(`--network ${mode}: TCP_MAXSEG reads 536 before a connection, then 1448 over IPv4 (IPv4-mapped peers too) and 1428 over IPv6, as Linux on a 1500-byte MTU`, async () => {
+      const result = await runSimterpose([appPath('tcp_maxseg'), ...ADDRESSES], { platform: PLATFORM, runOptions: ['--cpu-model', 'none', '--network', mode] });
+      expect(shellStatus(result), result.stderr).toBe(0);
+      expect(result.stdout).toContain('fd00:5::a: client 1428, accepted 1428\n');
+      expect(result.stdout).toContain('::ffff:10.0.0.1: client 1448, accepted 1448\n');
+      const native = outputOnMachineLike({ address: '10.0.0.1/8', address6: 'fd00:5::a/64', hostsFile: '127.0.0.1\tlocalhost\n' }, [
+        appPath('tcp_maxseg'),
+        ...ADDRESSES,
+      ]);
+      expect(result.stdout).toBe(native);
     });
   }
 });

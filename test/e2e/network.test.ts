@@ -3,12 +3,17 @@ import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { describe, expect, inject, test } from 'vitest';
-import { CONTROL_SEGMENT_WIRE_BYTES, MSS, wireBytes } from '../../src/net/wire.js';
+import { IPV4_SEGMENTS, controlSegmentWireBytes, wireBytes as wireBytesOver } from '../../src/net/wire.js';
 import { DELAYED_ACK_SECONDS } from '../../src/net/tcp/delayed-ack.js';
 import { parseDeploymentText, type DeploymentEntry } from '../../src/sim/index.js';
 import { appPath, freeTcpPort, runNative, runSimterpose, shellStatus, type RunResult } from '../helpers/apps.js';
 import { LONELY_SUBNET, outputAloneOnSubnet } from '../helpers/lonely-subnet.js';
 import { REPO_ROOT } from '../helpers/paths.js';
+
+// IPv4 connections: their segment sizes.
+const MSS = IPV4_SEGMENTS.mss;
+const CONTROL_SEGMENT_WIRE_BYTES = controlSegmentWireBytes(IPV4_SEGMENTS);
+const wireBytes = (payload: number): number => wireBytesOver(payload, IPV4_SEGMENTS);
 
 // The virtual network, end to end: the programs of test/apps/net_*.c run on
 // the hosts of a platform, deployed by the files in test/fixtures/deployments,

@@ -4,10 +4,14 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, test } from 'vitest';
-import { MSS, wireBytes } from '../../src/net/wire.js';
+import { IPV4_SEGMENTS, wireBytes as wireBytesOver } from '../../src/net/wire.js';
 import { loadSimulation } from '../../src/sim/index.js';
 import { appPath, runNative, shellStatus, type RunResult } from '../helpers/apps.js';
 import { REPO_ROOT } from '../helpers/paths.js';
+
+// IPv4 connections: their segment sizes.
+const MSS = IPV4_SEGMENTS.mss;
+const wireBytes = (payload: number): number => wireBytesOver(payload, IPV4_SEGMENTS);
 
 // Unmodified programs from Debian talking across simulated hosts: web
 // servers (python3's, nginx) and curl or ab, iperf3, redis. Each runs from a deployment written into a
@@ -299,7 +303,8 @@ for (const mode of NETWORK_MODES) {
         const result = await runDeployment(TWO_HOSTS, deployment, mode, folder);
         expect(shellStatus(result), explain(result)).toBe(0);
         expect(linesOfHost(result.stdout, 'alice')).toEqual(['bob', 'remote says hi']);
-        expect(result.stderr).toMatch(new RegExp(`Accepted publickey for root from ${ALICE_IP.replace(/\./g, '\\.')} port \\d+ ssh2`));
+        // sshd listens on both families by default, and ssh tries bob's first address, his IPv6 one, as on Linux.
+        expect(result.stderr).toMatch(new RegExp(`Accepted publickey for root from ${ALICE_IP6} port \\d+ ssh2`));
       });
 
     testWith(['redis-server', 'redis-benchmark', 'redis-cli'], 'redis-benchmark completes its SETs and GETs against redis-server on another host', async () => {

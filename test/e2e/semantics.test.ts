@@ -35,6 +35,12 @@ const cases: Case[] = [
   },
   {
     behaviour:
+      'an epoll interest belongs to the socket registered: one closed while registered leaves the list, and a new socket given its number is added afresh, even while a dup keeps the old one open',
+    argv: [appPath('epoll_edges'), 'closed'],
+    network: true,
+  },
+  {
+    behaviour:
       "a fresh TCP socket's SO_SNDBUF and SO_RCVBUF are tcp_wmem's and tcp_rmem's defaults (16384, 131072), a size set reads doubled; getsockopt(IP_OPTIONS) gives nothing, bind takes AF_UNSPEC with INADDR_ANY, and connect after a non-blocking one reports its outcome once, then EISCONN",
     argv: [appPath('socket_calls')],
     network: true,
@@ -97,6 +103,12 @@ const cases: Case[] = [
     behaviour:
       "splice moves a file's bytes through a pipe into a TCP socket (a blocking 1 MiB one returning once all went) and back through a pipe into a file, no more than asked, than the pipe holds or has room for, leaving the rest; an empty pipe, an empty socket and a full pipe are waited for, or EAGAIN when non-blocking; EOF, EPIPE, and Linux's errno for each mistake, tee and sendfile with a socket included",
     argv: [appPath('splice_socket')],
+    network: true,
+  },
+  {
+    behaviour:
+      'splice and sendfile move a pipe or a file into a UDP socket as one datagram per call (EDESTADDRREQ, EMSGSIZE and ECONNREFUSED leave the pipe as it was; SPLICE_F_MORE corks) and one datagram per call into a pipe, cut to what was asked and the pipe has room for, over IPv4 and IPv6',
+    argv: [appPath('splice_datagram')],
     network: true,
   },
   {

@@ -334,7 +334,7 @@ export class FakeWorld {
       sockets: fullMediation,
       random: new RandomStreams(1, HOSTS),
       cpuFiles: new CpuFiles(DEFAULT_EPOCH),
-      nameFiles: new NameFiles(this.network.addresses.entries),
+      nameFiles: new NameFiles(this.network.addresses.entries, this.network.hostsFile()),
       procFiles: new ProcFiles(),
       kernelFds: this.kernelFds,
       kernelEdges: new KernelEdges(),

@@ -6,7 +6,12 @@ import { SocketError } from '../../src/net/errors.js';
 import { ManualTransport } from '../../src/net/manual-transport.js';
 import { VirtualNetwork } from '../../src/net/network.js';
 import type { StreamSocket } from '../../src/net/stream.js';
-import { CONTROL_SEGMENT_WIRE_BYTES, MSS, wireBytes } from '../../src/net/wire.js';
+import { IPV4_SEGMENTS, controlSegmentWireBytes, wireBytes as wireBytesOver } from '../../src/net/wire.js';
+
+// IPv4 connections: their segment sizes.
+const MSS = IPV4_SEGMENTS.mss;
+const CONTROL_SEGMENT_WIRE_BYTES = controlSegmentWireBytes(IPV4_SEGMENTS);
+const wireBytes = (payload: number): number => wireBytesOver(payload, IPV4_SEGMENTS);
 
 const hosts = ['a', 'b'].map((name) => ({ name, properties: {} }));
 const B = { address: '10.0.0.2', port: 80 };

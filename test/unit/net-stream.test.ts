@@ -4,7 +4,12 @@ import { ManualTransport } from '../../src/net/manual-transport.js';
 import { VirtualNetwork, type NetworkOptions } from '../../src/net/network.js';
 import type { Readiness } from '../../src/net/readiness.js';
 import { SHUT_WR, type StreamSocket } from '../../src/net/stream.js';
-import { CONTROL_SEGMENT_WIRE_BYTES, MSS, wireBytes } from '../../src/net/wire.js';
+import { IPV4_SEGMENTS, controlSegmentWireBytes, wireBytes as wireBytesOver } from '../../src/net/wire.js';
+
+// IPv4 connections: their segment sizes.
+const MSS = IPV4_SEGMENTS.mss;
+const CONTROL_SEGMENT_WIRE_BYTES = controlSegmentWireBytes(IPV4_SEGMENTS);
+const wireBytes = (payload: number): number => wireBytesOver(payload, IPV4_SEGMENTS);
 
 const hosts = ['a', 'b', 'c'].map((name) => ({ name, properties: {} }));
 const B = '10.0.0.2';
@@ -612,5 +617,46 @@ describe('a connection that only counts its bytes (address translation)', () => 
     child.consume(10);
     expect(child.receivable(100)).toBe(0);
     expect(child.readiness().readHangup).toBe(true);
+  });
+});
+
+describe('TCP over IPv6', () => {
+  /** A dual-stack listener on b, and a client on a connected to `address` through an AF_INET6 socket. */
+  function connectedOverIpv6(address: (net: VirtualNetwork) => string) {
+    const transport = new ManualTransport();
+    const net = new VirtualNetwork(hosts, transport);
+    const server = net.streamSocket('b', 6);
+    expect(server.bind({ address: '::', port: 80 })).toBeUndefined();
+    expect(server.listen(16)).toBeUndefined();
+    const client = net.streamSocket('a', 6);
+    expect(code(client.connect({ address: address(net), port: 80 }))).toBe('EINPROGRESS');
+    const syn = transport.pending.map((t) => t.bytes);
+    transport.completeAll();
+    const child = server.accept();
+    if (child instanceof SocketError) throw new Error(`accept failed: ${child.code}`);
+    return { transport, client, child, syn };
+  }
+
+  it('cuts segments of 1428 bytes under 72 bytes of headers (IPv6 is 20 bytes longer than IPv4), the first window 10 of them', () => {
+    const { transport, client, child, syn } = connectedOverIpv6((net) => net.addresses.address6Of('b'));
+    expect(syn).toEqual([72 + 38]);
+    expect([client.maxSegment, child.maxSegment]).toEqual([1428, 1428]);
+    expect(client.send(Buffer.alloc(20 * 1428))).toBe(20 * 1428);
+    // Ten full segments: 1538 bytes each on the wire, as IPv4's.
+    expect(transport.pending.map((t) => t.bytes)).toEqual([10 * 1538]);
+  });
+
+  it('keeps IPv4 segments for an IPv4-mapped peer: IPv4 on the wire', () => {
+    const { transport, client, child, syn } = connectedOverIpv6(() => B);
+    expect(syn).toEqual([CONTROL_SEGMENT_WIRE_BYTES]);
+    expect([client.maxSegment, child.maxSegment]).toEqual([MSS, MSS]);
+    expect(client.send(Buffer.alloc(20 * MSS))).toBe(20 * MSS);
+    expect(transport.pending.map((t) => t.bytes)).toEqual([wireBytes(10 * MSS)]);
+  });
+
+  it("reads Linux's default segment size (536) before a connection", () => {
+    const transport = new ManualTransport();
+    const net = new VirtualNetwork(hosts, transport);
+    expect(net.streamSocket('a', 6).maxSegment).toBe(536);
   });
 });

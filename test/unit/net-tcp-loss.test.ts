@@ -8,7 +8,11 @@ import { DropTailQueue, QUEUE_SLACK_FRAMES } from '../../src/net/tcp/drop-tail.j
 import { HyStart } from '../../src/net/tcp/hystart.js';
 import { LossRecovery, MIN_RTO_SECONDS, RetransmitTimeout } from '../../src/net/tcp/loss-recovery.js';
 import { InTransit, Reassembly } from '../../src/net/tcp/reassembly.js';
-import { MSS, wireBytes } from '../../src/net/wire.js';
+import { IPV4_SEGMENTS, wireBytes as wireBytesOver } from '../../src/net/wire.js';
+
+// IPv4 connections: their segment sizes.
+const MSS = IPV4_SEGMENTS.mss;
+const wireBytes = (payload: number): number => wireBytesOver(payload, IPV4_SEGMENTS);
 
 const FRAME = wireBytes(MSS);
 
@@ -123,7 +127,7 @@ describe('what the receiver holds (Reassembly) and what is under way (InTransit)
 
 describe('losses found by SACK (RFC 6675) and the retransmission timer (RFC 6298)', () => {
   it('deems a hole lost once more than two segments above it are SACKed, retransmits it once, and recovers once per window', () => {
-    const recovery = new LossRecovery();
+    const recovery = new LossRecovery(MSS);
     const hole = [10 * MSS, 12 * MSS] as const;
     let verdict = recovery.onAck(10 * MSS, [[12 * MSS, 14 * MSS]], 40 * MSS);
     expect(verdict.lost).toEqual([]);
@@ -148,7 +152,7 @@ describe('losses found by SACK (RFC 6675) and the retransmission timer (RFC 6298
   });
 
   it('on a timeout, retransmits from the cumulative ACK to the first SACKed byte (or to what was sent: a tail loss)', () => {
-    const recovery = new LossRecovery();
+    const recovery = new LossRecovery(MSS);
     expect(recovery.timedOut(5 * MSS, 9 * MSS)).toEqual([5 * MSS, 9 * MSS]);
     recovery.onAck(5 * MSS, [[7 * MSS, 8 * MSS]], 9 * MSS);
     expect(recovery.timedOut(5 * MSS, 9 * MSS)).toEqual([5 * MSS, 7 * MSS]);
@@ -173,7 +177,7 @@ describe('losses found by SACK (RFC 6675) and the retransmission timer (RFC 6298
 
 describe("CUBIC's reaction to a loss (RFC 9438, 4.6 to 4.8)", () => {
   it('drops the window to 0.7 of itself, then grows back to W_max in K seconds', () => {
-    const window = new CongestionWindow();
+    const window = new CongestionWindow(MSS);
     window.bytes = 100 * MSS;
     window.onAck(MSS, 0.1, 0, false); // a round trip measured: 100 ms
     window.onLoss();
@@ -190,7 +194,7 @@ describe("CUBIC's reaction to a loss (RFC 9438, 4.6 to 4.8)", () => {
   });
 
   it('remembers less than the window when it had not regained the last W_max (fast convergence)', () => {
-    const window = new CongestionWindow();
+    const window = new CongestionWindow(MSS);
     window.bytes = 100 * MSS;
     window.onLoss(); // W_max 100, window 70
     window.onLoss(); // 70 < 100: W_max = 70 × 1.7 / 2 = 59.5, window 49
@@ -204,7 +208,7 @@ describe("CUBIC's reaction to a loss (RFC 9438, 4.6 to 4.8)", () => {
   });
 
   it('after a timeout, restarts from one segment in slow start up to the threshold the loss set', () => {
-    const window = new CongestionWindow();
+    const window = new CongestionWindow(MSS);
     window.bytes = 100 * MSS;
     window.onTimeout();
     expect(window.bytes).toBe(MSS);

@@ -6,7 +6,19 @@ import { CongestionWindow, INITIAL_WINDOW_SEGMENTS } from '../../src/net/tcp/con
 import { AckPolicy, DELAYED_ACK_SECONDS } from '../../src/net/tcp/delayed-ack.js';
 import { bytesToSend, type HoldRules } from '../../src/net/tcp/send-policy.js';
 import { CORK_CEILING_SECONDS } from '../../src/net/tcp-direction.js';
-import { CONTROL_SEGMENT_WIRE_BYTES, MSS, datagramWireBytes, wireBytes } from '../../src/net/wire.js';
+import {
+  IPV4_SEGMENTS,
+  IPV6_SEGMENTS,
+  controlSegmentWireBytes,
+  datagramWireBytes,
+  segmentSizesToward,
+  wireBytes as wireBytesOver,
+} from '../../src/net/wire.js';
+
+// IPv4 connections: their segment sizes.
+const MSS = IPV4_SEGMENTS.mss;
+const CONTROL_SEGMENT_WIRE_BYTES = controlSegmentWireBytes(IPV4_SEGMENTS);
+const wireBytes = (payload: number): number => wireBytesOver(payload, IPV4_SEGMENTS);
 
 describe('what segments cost on the wire', () => {
   it('a full segment is 1538 bytes for 1448 of payload: 52 of headers and 38 of Ethernet framing', () => {
@@ -17,6 +29,15 @@ describe('what segments cost on the wire', () => {
     expect(CONTROL_SEGMENT_WIRE_BYTES).toBe(90);
   });
 
+  it('an IPv6 segment carries 1428 bytes under 72 of headers: the same 1538-byte frame; an IPv4 address (an IPv4-mapped peer too) keeps IPv4 sizes', () => {
+    expect(wireBytesOver(1428, IPV6_SEGMENTS)).toBe(1538);
+    expect(wireBytesOver(1429, IPV6_SEGMENTS)).toBe(1429 + 2 * 110);
+    expect(controlSegmentWireBytes(IPV6_SEGMENTS)).toBe(110);
+    expect(segmentSizesToward('fd00::1')).toBe(IPV6_SEGMENTS);
+    expect(segmentSizesToward('::1')).toBe(IPV6_SEGMENTS);
+    expect(segmentSizesToward('10.0.0.1')).toBe(IPV4_SEGMENTS);
+  });
+
   it('a datagram filling the MTU is one frame; a larger one pays a header and framing per IPv4 fragment', () => {
     expect(datagramWireBytes(1472)).toBe(1500 + 38);
     expect(datagramWireBytes(1473)).toBe(1473 + 28 + 20 + 2 * 38);
@@ -25,7 +46,7 @@ describe('what segments cost on the wire', () => {
 
 /** A window of 20 segments that left slow start at date 0: a round trip of 100 ms, then a round of 8 + 1 of 113 ms. */
 function leftSlowStartAtTwentySegments(): CongestionWindow {
-  const window = new CongestionWindow();
+  const window = new CongestionWindow(MSS);
   window.bytes = 20 * MSS;
   window.onAck(0, 0.1, 0, false);
   window.endRound(0);
@@ -36,7 +57,7 @@ function leftSlowStartAtTwentySegments(): CongestionWindow {
 
 describe('the congestion window (RFC 5681, RFC 6928, RFC 9438, RFC 9406)', () => {
   it('starts at 10 segments and grows by every byte acknowledged in slow start', () => {
-    const window = new CongestionWindow();
+    const window = new CongestionWindow(MSS);
     expect(window.bytes).toBe(INITIAL_WINDOW_SEGMENTS * MSS);
     window.onAck(4 * MSS, 0.02, 0.02, true);
     expect(window.bytes).toBe(14 * MSS);
@@ -44,14 +65,14 @@ describe('the congestion window (RFC 5681, RFC 6928, RFC 9438, RFC 9406)', () =>
   });
 
   it('does not grow while something else than the window holds the sender back', () => {
-    const window = new CongestionWindow();
+    const window = new CongestionWindow(MSS);
     window.onAck(4 * MSS, 0.02, 0.02, false);
     expect(window.bytes).toBe(10 * MSS);
   });
 
   it("leaves slow start as Linux's HyStart ends it, from 16 segments on: here once a round's round trips exceed the smallest by an eighth", () => {
     const grown = (segments: number, rtt: number) => {
-      const window = new CongestionWindow();
+      const window = new CongestionWindow(MSS);
       window.bytes = segments * MSS;
       window.onAck(0, 0.1, 0, false);
       window.endRound(0);
@@ -87,44 +108,44 @@ describe("when a partial segment may go (Nagle's algorithm, TCP_CORK, MSG_MORE)"
   const nagle: HoldRules = { noDelay: false, corked: false, pushAll: false, ackDue: true };
 
   it('sends a small write at once when nothing is in flight', () => {
-    expect(bytesToSend(100, 1e6, 1e6, 0, false, nagle)).toBe(100);
+    expect(bytesToSend(100, 1e6, 1e6, 0, false, nagle, MSS)).toBe(100);
   });
 
   it("holds a partial segment while a partial segment sent is unacknowledged (Minshall's variant, as Linux)", () => {
-    expect(bytesToSend(60, 1e6, 1e6, 40, true, nagle)).toBe(0);
-    expect(bytesToSend(MSS + 60, 1e6, 1e6, 40, true, nagle)).toBe(MSS);
+    expect(bytesToSend(60, 1e6, 1e6, 40, true, nagle, MSS)).toBe(0);
+    expect(bytesToSend(MSS + 60, 1e6, 1e6, 40, true, nagle, MSS)).toBe(MSS);
     // Only full segments in flight: the partial one goes.
-    expect(bytesToSend(60, 1e6, 1e6, 10 * MSS, false, nagle)).toBe(60);
+    expect(bytesToSend(60, 1e6, 1e6, 10 * MSS, false, nagle, MSS)).toBe(60);
   });
 
   it('sends it at once with TCP_NODELAY, and everything once the FIN follows', () => {
-    expect(bytesToSend(60, 1e6, 1e6, 40, true, { ...nagle, noDelay: true })).toBe(60);
-    expect(bytesToSend(60, 1e6, 1e6, 40, true, { ...nagle, corked: true, pushAll: true })).toBe(60);
+    expect(bytesToSend(60, 1e6, 1e6, 40, true, { ...nagle, noDelay: true }, MSS)).toBe(60);
+    expect(bytesToSend(60, 1e6, 1e6, 40, true, { ...nagle, corked: true, pushAll: true }, MSS)).toBe(60);
   });
 
   it('holds a partial segment while corked, even with nothing in flight and TCP_NODELAY', () => {
-    expect(bytesToSend(3 * MSS + 7, 1e6, 1e6, 0, false, { noDelay: true, corked: true, pushAll: false, ackDue: true })).toBe(3 * MSS);
+    expect(bytesToSend(3 * MSS + 7, 1e6, 1e6, 0, false, { noDelay: true, corked: true, pushAll: false, ackDue: true }, MSS)).toBe(3 * MSS);
   });
 
   it('sends whole segments only while more waits than the windows allow, unless they are smaller than a segment with nothing in flight', () => {
-    expect(bytesToSend(10 * MSS, 3 * MSS + 100, 1e6, 0, false, nagle)).toBe(3 * MSS);
-    expect(bytesToSend(10 * MSS, 300, 1e6, 0, false, nagle)).toBe(300);
-    expect(bytesToSend(10 * MSS, 300, 1e6, MSS, false, nagle)).toBe(0);
+    expect(bytesToSend(10 * MSS, 3 * MSS + 100, 1e6, 0, false, nagle, MSS)).toBe(3 * MSS);
+    expect(bytesToSend(10 * MSS, 300, 1e6, 0, false, nagle, MSS)).toBe(300);
+    expect(bytesToSend(10 * MSS, 300, 1e6, MSS, false, nagle, MSS)).toBe(0);
   });
 
   it('with an ACK due soon, waits for a window opening worth a burst: a third of the window, or 64 KiB (TSO deferral)', () => {
     const window = 30 * MSS;
-    expect(bytesToSend(100 * MSS, 9 * MSS, window, 21 * MSS, false, { ...nagle, ackDue: false })).toBe(9 * MSS);
-    expect(bytesToSend(100 * MSS, 9 * MSS, window, 21 * MSS, false, nagle)).toBe(0);
-    expect(bytesToSend(100 * MSS, 10 * MSS, window, 20 * MSS, false, nagle)).toBe(10 * MSS);
-    expect(bytesToSend(1000 * MSS, 44 * MSS, 1000 * MSS, 900 * MSS, false, nagle)).toBe(44 * MSS);
-    expect(bytesToSend(1000 * MSS, 43 * MSS, 1000 * MSS, 900 * MSS, false, nagle)).toBe(0);
+    expect(bytesToSend(100 * MSS, 9 * MSS, window, 21 * MSS, false, { ...nagle, ackDue: false }, MSS)).toBe(9 * MSS);
+    expect(bytesToSend(100 * MSS, 9 * MSS, window, 21 * MSS, false, nagle, MSS)).toBe(0);
+    expect(bytesToSend(100 * MSS, 10 * MSS, window, 20 * MSS, false, nagle, MSS)).toBe(10 * MSS);
+    expect(bytesToSend(1000 * MSS, 44 * MSS, 1000 * MSS, 900 * MSS, false, nagle, MSS)).toBe(44 * MSS);
+    expect(bytesToSend(1000 * MSS, 43 * MSS, 1000 * MSS, 900 * MSS, false, nagle, MSS)).toBe(0);
   });
 });
 
 describe('when a receiver acknowledges (delayed ACKs, quick-ack and interactive modes)', () => {
   it('acknowledges the first segments of a connection at once (quick-ack), then delays a lone short one of an interactive connection', () => {
-    const policy = new AckPolicy();
+    const policy = new AckPolicy(MSS);
     expect(policy.arrived(100, 0, 1 << 20)).toBe(true);
     policy.acknowledged();
     policy.replying(0.001); // answered within 40 ms: interactive
@@ -136,7 +157,7 @@ describe('when a receiver acknowledges (delayed ACKs, quick-ack and interactive 
   });
 
   it('acknowledges more than one full segment at once, whatever the mode', () => {
-    const policy = new AckPolicy();
+    const policy = new AckPolicy(MSS);
     policy.arrived(100, 0, 1 << 20);
     policy.acknowledged();
     policy.replying(0);
@@ -145,7 +166,7 @@ describe('when a receiver acknowledges (delayed ACKs, quick-ack and interactive 
   });
 
   it('after the quick acknowledgments, a short segment is acknowledged when the application has read everything', () => {
-    const policy = new AckPolicy();
+    const policy = new AckPolicy(MSS);
     const window = 4 * MSS; // quick-ack for half the window in segments: 2
     expect(policy.arrived(10, 0, window)).toBe(true);
     policy.acknowledged();

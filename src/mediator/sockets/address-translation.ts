@@ -107,7 +107,7 @@ class KernelSocket implements Carrier {
     return [data];
   }
 
-  sendTo(data: Buffer, to: Endpoint | undefined, more: boolean): number | SocketError {
+  sendTo(data: Payload, to: Endpoint | undefined, more: boolean): number | SocketError {
     return (this.socket as DatagramSocket).sendTo(data, to, more);
   }
 

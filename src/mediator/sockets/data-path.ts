@@ -26,8 +26,8 @@ export interface Carrier {
   send(payload: Payload, more: boolean): number | SocketError;
   /** `count` bytes the stream socket lets be read now (see StreamSocket.receivable), consumed unless peeking, in pieces. */
   receive(count: number, peek: boolean): Buffer[];
-  /** One datagram, to `to` or the connected peer; `more` is MSG_MORE. */
-  sendTo(data: Buffer, to: Endpoint | undefined, more: boolean): number | SocketError;
+  /** One datagram, to `to` or the connected peer, copied out only if it goes; `more` is MSG_MORE. */
+  sendTo(data: Payload, to: Endpoint | undefined, more: boolean): number | SocketError;
   /** The next datagram, cut to `max` bytes. */
   recvFrom(max: number, peek: boolean): ReceivedDatagram | SocketError;
   /** The socket started listening. */

@@ -19,7 +19,7 @@ class CarriedBytes implements Carrier {
     return (this.socket as StreamSocket).recvPieces(count, { peek }) as Buffer[];
   }
 
-  sendTo(data: Buffer, to: Endpoint | undefined, more: boolean): number | SocketError {
+  sendTo(data: Payload, to: Endpoint | undefined, more: boolean): number | SocketError {
     return (this.socket as DatagramSocket).sendTo(data, to, more);
   }
 

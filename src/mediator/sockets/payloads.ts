@@ -1,4 +1,4 @@
-import { isError, MAX_DATAGRAM, payloadAfter, payloadBytes, payloadOf, StreamSocket, type Endpoint, type Payload, type SocketError } from '../../net/index.js';
+import { isError, MAX_DATAGRAM, payloadAfter, payloadOf, StreamSocket, type Endpoint, type Payload, type SocketError } from '../../net/index.js';
 import { Errno } from '../abi/errno.js';
 import { scatter, totalLength, type Iovec } from '../abi/iovec.js';
 import { SIGPIPE } from '../abi/signal.js';
@@ -92,7 +92,7 @@ export function sendPayload(
     if (isError(destination)) return errnoOf(destination);
     if (destination === undefined && socket.remote === undefined) return fail(Errno.EDESTADDRREQ);
     if (!controlFits) return fail(Errno.EINVAL);
-    const sent = carrier.sendTo(payloadBytes(payload), destination, (flags & MSG_MORE) !== 0);
+    const sent = carrier.sendTo(payload, destination, (flags & MSG_MORE) !== 0);
     return isError(sent) ? errnoOf(sent) : end(sent);
   }
   if ((flags & MSG_FASTOPEN) !== 0) {

@@ -17,8 +17,11 @@ import { SocketFile } from './socket-file.js';
  * socket has no kernel pages to splice, so its bytes go through simterpose:
  * from a pipe they are read (on a duplicate of the tracee's descriptor) only
  * as far as the connection takes them, and sent as send() sends; into a pipe
- * they are received as recv() receives, no more than the pipe takes. The
- * checks come in the order of Linux's sys_splice, do_tee and do_sendfile.
+ * they are received as recv() receives, no more than the pipe takes. A UDP
+ * socket sends what one call takes from the pipe as one datagram, and gives
+ * one datagram per call, as Linux's splice_to_socket and copy_splice_read
+ * do. The checks come in the order of Linux's sys_splice, do_tee and
+ * do_sendfile.
  */
 
 const SPLICE_F_NONBLOCK = 0x2;
@@ -108,12 +111,11 @@ export function sendfileFromSocket(ctx: SyscallContext, outFd: number, source: O
  * empty pipe gives 0 once it has no writer, EAGAIN when non-blocking (the
  * flag or the pipe's own O_NONBLOCK), else the thread waits for bytes; then
  * up to `len` of them are sent as send() sends them, blocking per the
- * socket's O_NONBLOCK, with EPIPE and SIGPIPE alike. The pipe gives up only
- * the bytes the connection took: the payload reads them as they are copied.
+ * socket's O_NONBLOCK, with EPIPE and SIGPIPE alike (a UDP socket: as one
+ * datagram, refused whole by EDESTADDRREQ, EMSGSIZE...). The pipe gives up
+ * only the bytes the socket took: the payload reads them as they are copied.
  */
 function spliceToSocket(ctx: SyscallContext, pipeFd: number, sink: OpenFile<SocketFile>, len: number, flags: number): Outcome {
-  // Linux would send each batch of pipe pages as a datagram: not followed here (README, Limitations).
-  if (!(sink.object.socket instanceof StreamSocket)) return fail(Errno.EINVAL);
   const files = ctx.services.kernelFds;
   const already = ctx.state.sent ?? 0;
   const pipe = files.inspect(ctx.process, pipeFd)!;
@@ -155,10 +157,9 @@ function spliceFromSocket(ctx: SyscallContext, source: OpenFile<SocketFile>, pip
   if (!pipe.writable) return nonblocking ? fail(Errno.EAGAIN) : waitFor(ctx, pipeFd, POLLOUT);
   if (len === 0) return done(0);
   const { socket, carrier } = source.object;
-  // A datagram socket's splice_read: not followed here (README, Limitations).
-  if (!(socket instanceof StreamSocket)) return fail(Errno.EINVAL);
   // A length negative as a long is a size_t past any pipe's room.
   const max = Math.min(len < 0 ? MAX_RW_COUNT : len, MAX_RW_COUNT, pipe.capacity - pipe.available);
+  if (!(socket instanceof StreamSocket)) return datagramIntoPipe(ctx, source, pipeFd, max, nonblocking);
   const dataReady = () => socket.recvReady(max, false);
   if (!dataReady()) {
     const error = socket.takeError();
@@ -172,6 +173,33 @@ function spliceFromSocket(ctx: SyscallContext, source: OpenFile<SocketFile>, pip
   // The pipe filled meanwhile (another writer's bytes took its room): wait for room again.
   if (written === 0 && bytes.length > 0) return nonblocking ? fail(Errno.EAGAIN) : waitFor(ctx, pipeFd, POLLOUT);
   carrier.receive(written, false);
+  return filledPipe(ctx, pipeFd, written);
+}
+
+/**
+ * The next datagram of a UDP socket into the pipe `pipeFd`, which has room
+ * for `max` bytes or more (copy_splice_read, a recvmsg): cut to `max`, the
+ * rest of it dropped as recv drops it; an empty datagram gives 0. An empty
+ * socket is waited for unless it is O_NONBLOCK, whatever the flags, as Linux
+ * reads it; a pending error (an ICMP port unreachable) is reported.
+ */
+function datagramIntoPipe(ctx: SyscallContext, source: OpenFile<SocketFile>, pipeFd: number, max: number, nonblocking: boolean): Outcome {
+  const { socket, carrier } = source.object;
+  const next = carrier.recvFrom(max, true);
+  if (isError(next)) {
+    if (next.code !== 'EAGAIN') return errnoOf(next);
+    return waitUnless(ctx, source, 0, () => socket.readiness().readable || socket.readiness().error, 'a datagram to splice');
+  }
+  const written = next.data.length === 0 ? 0 : ctx.services.kernelFds.writePipe(ctx.process, pipeFd, next.data);
+  // The pipe filled meanwhile (another writer's bytes took its room): the datagram stays, and the call waits for room.
+  if (written === 0 && next.data.length > 0) return nonblocking ? fail(Errno.EAGAIN) : waitFor(ctx, pipeFd, POLLOUT);
+  carrier.recvFrom(max, false);
+  return filledPipe(ctx, pipeFd, written);
+}
+
+/** `written` bytes went into the pipe `pipeFd`. */
+function filledPipe(ctx: SyscallContext, pipeFd: number, written: number): Outcome {
+  const pipe = ctx.services.kernelFds.inspect(ctx.process, pipeFd)!;
   // Simterpose's own output pipe (the tracee's stdout or stderr): what reached it is the process's output as of now, as after kernel splices (handlers/io.ts).
   ctx.services.outputs.get(`${pipe.dev}:${pipe.ino}`)?.drain(ctx.process);
   return done(written);

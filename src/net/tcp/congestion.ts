@@ -1,4 +1,3 @@
-import { MSS } from '../wire.js';
 import { HyStart } from './hystart.js';
 
 /** RFC 6928: a connection starts with 10 segments in flight. */
@@ -27,7 +26,7 @@ const ALPHA_CUBIC = (3 * (1 - BETA_CUBIC)) / (1 + BETA_CUBIC);
  */
 export class CongestionWindow {
   /** The congestion window, in bytes. */
-  bytes = INITIAL_WINDOW_SEGMENTS * MSS;
+  bytes: number;
   /** The smallest round trip seen, in seconds (Infinity before the first). */
   minRtt = Infinity;
   private slowStart = true;
@@ -40,6 +39,11 @@ export class CongestionWindow {
   private k = 0;
   /** RFC 9438's Reno-friendly estimate, in segments. */
   private wEst = 0;
+
+  /** `mss`: the connection's segment size, the unit of the window's growth. */
+  constructor(private readonly mss: number) {
+    this.bytes = INITIAL_WINDOW_SEGMENTS * mss;
+  }
 
   get inSlowStart(): boolean {
     return this.slowStart;
@@ -57,7 +61,7 @@ export class CongestionWindow {
    */
   onAck(acked: number, rtt: number, now: number, limited: boolean): void {
     this.minRtt = Math.min(this.minRtt, rtt);
-    if (this.slowStart && this.hystart.onAck(now, rtt, this.minRtt, this.bytes, this.bytes / MSS)) this.enterCongestionAvoidance(now);
+    if (this.slowStart && this.hystart.onAck(now, rtt, this.minRtt, this.bytes, this.bytes / this.mss)) this.enterCongestionAvoidance(now);
     if (!limited || acked <= 0) return;
     if (this.slowStart) {
       this.bytes += acked;
@@ -67,7 +71,7 @@ export class CongestionWindow {
       }
       return;
     }
-    this.cubicGrowth(acked / MSS, now);
+    this.cubicGrowth(acked / this.mss, now);
   }
 
   /**
@@ -87,15 +91,15 @@ export class CongestionWindow {
    */
   onTimeout(): void {
     this.reduce();
-    this.bytes = MSS;
+    this.bytes = this.mss;
     this.slowStart = true;
   }
 
   private reduce(): void {
-    const cwnd = this.bytes / MSS;
+    const cwnd = this.bytes / this.mss;
     this.wMax = cwnd < this.wMax ? (cwnd * (1 + BETA_CUBIC)) / 2 : cwnd;
     const reduced = Math.max(2, cwnd * BETA_CUBIC);
-    this.ssthresh = reduced * MSS;
+    this.ssthresh = reduced * this.mss;
     this.slowStart = false;
     this.epochStart = undefined;
     this.k = Math.cbrt(Math.max(0, this.wMax - reduced) / C);
@@ -105,24 +109,24 @@ export class CongestionWindow {
   private enterCongestionAvoidance(now: number): void {
     this.slowStart = false;
     this.epochStart = now;
-    this.wMax = this.bytes / MSS;
+    this.wMax = this.bytes / this.mss;
     this.k = 0;
     this.wEst = this.wMax;
   }
 
   /** RFC 9438, 4.2 to 4.4, for `segments` acknowledged segments. */
   private cubicGrowth(segments: number, now: number): void {
-    const cwnd = this.bytes / MSS;
+    const cwnd = this.bytes / this.mss;
     const rtt = Number.isFinite(this.minRtt) ? this.minRtt : 0;
     this.epochStart ??= now;
     const t = now - this.epochStart;
     const wCubic = (elapsed: number) => C * (elapsed - this.k) ** 3 + this.wMax;
     this.wEst += (this.wEst >= this.wMax ? 1 : ALPHA_CUBIC) * (segments / cwnd);
     if (wCubic(t) < this.wEst) {
-      this.bytes = Math.max(this.bytes, this.wEst * MSS);
+      this.bytes = Math.max(this.bytes, this.wEst * this.mss);
       return;
     }
     const target = Math.min(Math.max(wCubic(t + rtt), cwnd), 1.5 * cwnd);
-    this.bytes += ((target - cwnd) / cwnd) * segments * MSS;
+    this.bytes += ((target - cwnd) / cwnd) * segments * this.mss;
   }
 }

@@ -1,5 +1,3 @@
-import { MSS } from '../wire.js';
-
 /**
  * How long Linux's receiver holds back an acknowledgment it delays. Linux
  * arms its delayed-ACK timer for its 40 ms minimum (TCP_DELACK_MIN, the
@@ -37,6 +35,9 @@ export class AckPolicy {
   private pingpong = false;
   private lastArrival = -Infinity;
 
+  /** `mss`: the connection's segment size: what a full segment is. */
+  constructor(private readonly mss: number) {}
+
   /** Whether an acknowledgment is owed. */
   get pending(): boolean {
     return this.unacked > 0;
@@ -46,12 +47,12 @@ export class AckPolicy {
   arrived(bytes: number, now: number, window: number): boolean {
     if (!this.started) {
       this.started = true;
-      this.quickAcks = Math.min(MAX_QUICKACKS, Math.max(2, Math.floor(window / (2 * MSS))));
+      this.quickAcks = Math.min(MAX_QUICKACKS, Math.max(2, Math.floor(window / (2 * this.mss))));
     }
     this.lastArrival = now;
     this.unacked += bytes;
-    if (bytes % MSS !== 0) this.shortSegments++;
-    return this.unacked > MSS || (this.quickAcks > 0 && !this.pingpong);
+    if (bytes % this.mss !== 0) this.shortSegments++;
+    return this.unacked > this.mss || (this.quickAcks > 0 && !this.pingpong);
   }
 
   /** The receiver's application read, leaving `left` bytes unread: whether that sends the acknowledgment owed. */

@@ -1,4 +1,4 @@
-import { wireBytes, MSS } from '../wire.js';
+import { FULL_FRAME_WIRE_BYTES } from '../wire.js';
 
 /** What a route's narrowest link is, where a queue forms when senders offer more than it carries. */
 export interface Bottleneck {
@@ -14,7 +14,7 @@ export interface Bottleneck {
 /** Frames a queue holds beyond its bandwidth-delay product (see DropTailQueue). */
 export const QUEUE_SLACK_FRAMES = 100;
 /** A full segment on the wire: the unit in which the queue counts frames. */
-const FULL_FRAME = wireBytes(MSS);
+const FULL_FRAME = FULL_FRAME_WIRE_BYTES;
 
 /**
  * The drop-tail FIFO in front of a bottleneck link, shared by every

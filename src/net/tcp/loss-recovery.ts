@@ -1,9 +1,7 @@
-import { MSS } from '../wire.js';
 import type { SequenceRange } from './reassembly.js';
 
 /** RFC 6675's DupThresh: a hole is lost once more than (DupThresh - 1) segments' worth of bytes above it arrived. */
 const DUP_THRESH = 3;
-const LOST_ONCE_SACKED_ABOVE = (DUP_THRESH - 1) * MSS;
 
 /** What an acknowledgment tells the sender about losses. */
 export interface AckVerdict {
@@ -28,6 +26,12 @@ export class LossRecovery {
   private retransmittedUpTo = 0;
   /** While in recovery: the highest sequence sent when it began. */
   private recoveryPoint: number | undefined;
+  private readonly lostOnceSackedAbove: number;
+
+  /** `mss`: the connection's segment size, in which DupThresh counts. */
+  constructor(mss: number) {
+    this.lostOnceSackedAbove = (DUP_THRESH - 1) * mss;
+  }
 
   get inRecovery(): boolean {
     return this.recoveryPoint !== undefined;
@@ -43,7 +47,7 @@ export class LossRecovery {
     this.sacked = blocks.filter(([, to]) => to > ackedUpTo).map(([from, to]) => [Math.max(from, ackedUpTo), to] as const);
     // Everything sent before recovery began is acknowledged: congestion avoidance resumes.
     if (this.recoveryPoint !== undefined && ackedUpTo >= this.recoveryPoint) this.recoveryPoint = undefined;
-    const lost = this.holes(ackedUpTo).filter(([, to]) => this.sackedAbove(to) > LOST_ONCE_SACKED_ABOVE);
+    const lost = this.holes(ackedUpTo).filter(([, to]) => this.sackedAbove(to) > this.lostOnceSackedAbove);
     const enteredRecovery = lost.length > 0 && this.recoveryPoint === undefined;
     if (enteredRecovery) this.recoveryPoint = sentUpTo;
     if (lost.length > 0) this.retransmittedUpTo = lost[lost.length - 1]![1];

@@ -1,7 +1,5 @@
-import { MSS } from '../wire.js';
-
-/** The largest burst Linux hands its NIC at once: a 64 KiB TSO segment holds 44 full segments. */
-const LARGEST_BURST = 44 * MSS;
+/** The largest burst Linux hands its NIC at once, in segments: a 64 KiB TSO segment holds 44 full ones. */
+const LARGEST_BURST_SEGMENTS = 44;
 /** Linux's tcp_tso_win_divisor: a burst worth sending is at least this fraction of the window. */
 const TSO_WIN_DIVISOR = 3;
 
@@ -20,8 +18,8 @@ export interface HoldRules {
 /**
  * How many of the `unsent` bytes a sender lets go now, when the congestion
  * and receive windows allow `allowed` more bytes in flight out of `window`
- * and `outstanding` are sent and unacknowledged; `smallUnacked` says
- * whether a segment shorter than MSS is among those.
+ * and `outstanding` are sent and unacknowledged, in segments of `mss`
+ * bytes; `smallUnacked` says whether a segment shorter than that is among those.
  *
  * Only whole segments go while more waits than the windows allow (a
  * partial one would only be followed by another: silly-window avoidance,
@@ -35,14 +33,22 @@ export interface HoldRules {
  * Minshall's refinement (tcp_nagle_check): while a partial segment already
  * sent is unacknowledged.
  */
-export function bytesToSend(unsent: number, allowed: number, window: number, outstanding: number, smallUnacked: boolean, rules: HoldRules): number {
+export function bytesToSend(
+  unsent: number,
+  allowed: number,
+  window: number,
+  outstanding: number,
+  smallUnacked: boolean,
+  rules: HoldRules,
+  mss: number,
+): number {
   if (unsent <= 0 || allowed <= 0) return 0;
   if (allowed < unsent) {
-    if (outstanding === 0) return Math.max(Math.floor(allowed / MSS) * MSS, allowed < MSS ? allowed : 0);
-    const burstWorthIt = rules.ackDue ? Math.min(LARGEST_BURST, window / TSO_WIN_DIVISOR) : 0;
-    return allowed >= burstWorthIt ? Math.floor(allowed / MSS) * MSS : 0;
+    if (outstanding === 0) return Math.max(Math.floor(allowed / mss) * mss, allowed < mss ? allowed : 0);
+    const burstWorthIt = rules.ackDue ? Math.min(LARGEST_BURST_SEGMENTS * mss, window / TSO_WIN_DIVISOR) : 0;
+    return allowed >= burstWorthIt ? Math.floor(allowed / mss) * mss : 0;
   }
-  const partial = unsent % MSS;
+  const partial = unsent % mss;
   if (partial === 0 || rules.pushAll) return unsent;
   const hold = rules.corked || (!rules.noDelay && outstanding > 0 && smallUnacked);
   return hold ? unsent - partial : unsent;

@@ -114,7 +114,9 @@ function epollCtl(ctx: SyscallContext): Outcome {
     if (operation === EPOLL_CTL_MOD) return fail(Errno.EINVAL);
     if (operation === EPOLL_CTL_ADD && (file?.object instanceof EpollInstance || (given.events & ~EXCLUSIVE_OK) !== 0)) return fail(Errno.EINVAL);
   }
-  const existing = instance.interests.get(fd);
+  const registered = instance.interests.get(fd);
+  // Linux keys an interest by its open file and number: one whose file is no longer at that number (closed, the number reused) is not this descriptor's.
+  const existing = registered?.file === file ? registered : undefined;
   if (operation === EPOLL_CTL_DEL) {
     if (existing === undefined) return fail(Errno.ENOENT);
     instance.interests.delete(fd);

@@ -1,4 +1,4 @@
-import { fail as netFail, isError, isIpv6, MSS, StreamSocket, wildcardOf, type DatagramSocket, type Endpoint, type SocketError } from '../../../net/index.js';
+import { fail as netFail, isError, isIpv6, StreamSocket, wildcardOf, type DatagramSocket, type Endpoint, type SocketError } from '../../../net/index.js';
 import { Errno } from '../../abi/errno.js';
 import {
   AF_INET,
@@ -323,9 +323,8 @@ function getsockopt(ctx: SyscallContext): Outcome {
         break;
     }
   }
-  // Linux reports the segment size in use once connected, TCP_MSS_DEFAULT before.
   if (level === IPPROTO_IPV6 && name === IPV6_V6ONLY) answer = encodeIntOption(socket.v6only ? 1 : 0);
-  if (level === IPPROTO_TCP && name === TCP_MAXSEG && socket instanceof StreamSocket) answer = encodeIntOption(socket.state === 'connected' ? MSS : 536);
+  if (level === IPPROTO_TCP && name === TCP_MAXSEG && socket instanceof StreamSocket) answer = encodeIntOption(socket.maxSegment);
   answer ??= Buffer.alloc(optionSize(level, name));
   const shown = answer.subarray(0, Math.max(0, Math.min(room, answer.length)));
   if (shown.length > 0) ctx.memory.write(value, shown);
