@@ -17,6 +17,24 @@ export function buildPrograms(builds) {
   }
 }
 
+/** Resolves when `child` exits with status 0; rejects, with its first stderr line, otherwise. */
+export function exited(child, what) {
+  return new Promise((resolve, reject) => {
+    const stderr = [];
+    child.stderr?.on('data', (chunk) => stderr.push(chunk));
+    child.on('error', reject);
+    child.on('close', (status, signal) => {
+      if (status === 0) resolve();
+      else
+        reject(
+          new Error(
+            `${what}: ${status === null ? `killed by ${signal}` : `exit status ${status}`} ${Buffer.concat(stderr).toString().trim().split('\n')[0] ?? ''}`,
+          ),
+        );
+    });
+  });
+}
+
 export function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];

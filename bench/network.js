@@ -14,7 +14,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { binDir, buildPrograms, median, ratioRow, repoRoot, simterposeCli, timeRun } from './measure.js';
+import { binDir, buildPrograms, exited, median, ratioRow, repoRoot, simterposeCli, timeRun } from './measure.js';
 
 const transfer = `${binDir}net_transfer`;
 const floorTracer = `${binDir}c-net-tracer`;
@@ -47,23 +47,6 @@ function freePort() {
     server.listen(0, '127.0.0.1', () => {
       const { port } = server.address();
       server.close(() => resolve(port));
-    });
-  });
-}
-
-function exited(child, what) {
-  return new Promise((resolve, reject) => {
-    const stderr = [];
-    child.stderr?.on('data', (chunk) => stderr.push(chunk));
-    child.on('error', reject);
-    child.on('close', (status, signal) => {
-      if (status === 0) resolve();
-      else
-        reject(
-          new Error(
-            `${what}: ${status === null ? `killed by ${signal}` : `exit status ${status}`} ${Buffer.concat(stderr).toString().trim().split('\n')[0] ?? ''}`,
-          ),
-        );
     });
   });
 }

@@ -12,6 +12,7 @@ const SECTIONS = {
   network: new URL('./network.js', import.meta.url),
   scale: new URL('./scale.js', import.meta.url),
   startup: new URL('./startup.js', import.meta.url),
+  peers: new URL('./peers.js', import.meta.url),
 };
 
 function formatValue(value) {

@@ -1,12 +1,14 @@
-/* pingpong server <port> <rounds>
- * pingpong client <host> <port> <rounds>
+/* pingpong server <port> <rounds> [<size>]
+ * pingpong client <host> <port> <rounds> [<size>]
  *
  * One client/server pair of the scale example. The client connects to the
  * server by host name and makes <rounds> request/response exchanges: it
- * sends a REQUEST_SIZE-byte request numbered by its round, the server
- * answers with a RESPONSE_SIZE-byte response carrying the same number, and
+ * sends a request (64 bytes) numbered by its round, the server
+ * answers with a response (1024 bytes) carrying the same number, and
  * the client checks it. Each side prints one final line that depends only
- * on its arguments, so a whole run's output can be checked line by line. */
+ * on its arguments, so a whole run's output can be checked line by line.
+ * A <size>, given to both sides, makes requests and responses that many
+ * bytes each (the peers benchmark's small round trips). */
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -16,8 +18,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define REQUEST_SIZE 64
-#define RESPONSE_SIZE 1024
+static size_t request_size = 64;
+static size_t response_size = 1024;
 
 static void fail(const char *what) {
   fprintf(stderr, "pingpong: %s: %s\n", what, strerror(errno));
@@ -64,15 +66,16 @@ static int serve(int port, int rounds) {
   if (listen(listener, 1) < 0) fail("listen");
   int connection = accept(listener, NULL, NULL);
   if (connection < 0) fail("accept");
-  unsigned char request[REQUEST_SIZE], response[RESPONSE_SIZE];
+  unsigned char *request = malloc(request_size), *response = malloc(response_size);
+  if (request == NULL || response == NULL) fail("malloc");
   for (int round = 0; round < rounds; round++) {
-    read_exactly(connection, request, sizeof request);
-    if (!check(request, sizeof request, round)) {
+    read_exactly(connection, request, request_size);
+    if (!check(request, request_size, round)) {
       printf("server: request %d is corrupt\n", round);
       return 1;
     }
-    fill(response, sizeof response, round);
-    write_all(connection, response, sizeof response);
+    fill(response, response_size, round);
+    write_all(connection, response, response_size);
   }
   close(connection);
   close(listener);
@@ -91,12 +94,13 @@ static int call(const char *host, const char *port, int rounds) {
   if (fd < 0) fail("socket");
   if (connect(fd, found->ai_addr, found->ai_addrlen) < 0) fail("connect");
   freeaddrinfo(found);
-  unsigned char request[REQUEST_SIZE], response[RESPONSE_SIZE];
+  unsigned char *request = malloc(request_size), *response = malloc(response_size);
+  if (request == NULL || response == NULL) fail("malloc");
   for (int round = 0; round < rounds; round++) {
-    fill(request, sizeof request, round);
-    write_all(fd, request, sizeof request);
-    read_exactly(fd, response, sizeof response);
-    if (!check(response, sizeof response, round)) {
+    fill(request, request_size, round);
+    write_all(fd, request, request_size);
+    read_exactly(fd, response, response_size);
+    if (!check(response, response_size, round)) {
       printf("client: response %d is corrupt\n", round);
       return 1;
     }
@@ -106,9 +110,17 @@ static int call(const char *host, const char *port, int rounds) {
   return 0;
 }
 
+/* The optional last argument: both messages' size, at least one byte. */
+static int sized(int argc, char **argv, int without_size) {
+  if (argc == without_size) return 1;
+  if (argc != without_size + 1 || atol(argv[without_size]) < 1) return 0;
+  request_size = response_size = (size_t)atol(argv[without_size]);
+  return 1;
+}
+
 int main(int argc, char **argv) {
-  if (argc == 4 && strcmp(argv[1], "server") == 0) return serve(atoi(argv[2]), atoi(argv[3]));
-  if (argc == 5 && strcmp(argv[1], "client") == 0) return call(argv[2], argv[3], atoi(argv[4]));
-  fprintf(stderr, "usage: pingpong server <port> <rounds> | pingpong client <host> <port> <rounds>\n");
+  if (argc >= 2 && strcmp(argv[1], "server") == 0 && sized(argc, argv, 4)) return serve(atoi(argv[2]), atoi(argv[3]));
+  if (argc >= 2 && strcmp(argv[1], "client") == 0 && sized(argc, argv, 5)) return call(argv[2], argv[3], atoi(argv[4]));
+  fprintf(stderr, "usage: pingpong server <port> <rounds> [<size>] | pingpong client <host> <port> <rounds> [<size>]\n");
   return 2;
 }
