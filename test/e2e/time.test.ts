@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { appPath, runSimterpose, shellStatus, type RunResult, type SimterposeOptions } from '../helpers/apps.js';
+import { appPath, runNative, runSimterpose, shellStatus, type RunResult, type SimterposeOptions } from '../helpers/apps.js';
 
 // Virtual time under simterpose: sleeps cost no wall time, every clock reads
 // SimGrid's clock from a fixed epoch, timers and signals arrive at their
@@ -233,6 +233,24 @@ describe('a thread spinning on a flag another thread sets', () => {
       });
     }
   }
+});
+
+describe('a loop of sched_yield and clock reads, waiting for the clock to move (as UCX does when it starts)', () => {
+  test('ends as natively: each yield costs about 1 µs of virtual time, as on Linux, so the wait takes seconds of wall time, not minutes', async () => {
+    const argv = [appPath('yield_wait'), '50'];
+    const native = await runNative(argv);
+    const started = performance.now();
+    const result = await runSimterpose(argv, { ...FREE_CPU, timeoutMs: 20_000 });
+    const wallSeconds = (performance.now() - started) / 1000;
+    expectSuccess(result);
+    expectSuccess(native);
+    const thousands = (run: RunResult) => Number(/^waited 50 ms, (\d+) thousand yields$/.exec(lines(run)[0]!)?.[1]);
+    // Natively a yield takes 1 to 4 µs, with the machine's load; under simterpose 1 µs, and a clock read 1 ns.
+    expect(thousands(native)).toBeGreaterThan(0);
+    expect(thousands(result)).toBeGreaterThanOrEqual(40);
+    expect(thousands(result)).toBeLessThanOrEqual(50);
+    expect(wallSeconds).toBeLessThan(10);
+  });
 });
 
 describe('determinism', () => {

@@ -42,7 +42,7 @@ describe('the syscall table', () => {
     expect(trappedNumbers(new Set(['getpid']))).not.toContain(getpid);
   });
 
-  it("sends the calls that carry a socket's bytes, ids, clocks and directory listings as user notifications, unless left native or execve is (spawn takes the listener at its stop)", () => {
+  it("sends the calls that carry a socket's bytes, ids, clocks, yields and directory listings as user notifications, unless left native or execve is (spawn takes the listener at its stop)", () => {
     const names = (numbers: number[]): string[] => numbers.map(syscallName).sort();
     expect(names(notifiedNumbers())).toEqual([
       'clock_getres',
@@ -56,6 +56,7 @@ describe('the syscall table', () => {
       'readv',
       'recvfrom',
       'recvmsg',
+      'sched_yield',
       'sendmsg',
       'sendto',
       'time',

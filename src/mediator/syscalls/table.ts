@@ -74,7 +74,7 @@ export { syscallName, syscallNumber };
  * The syscalls sent to the mediator as seccomp user notifications rather
  * than ptrace stops (unless --no-notify-syscalls): the calls that carry a
  * socket's bytes, and those a program makes by the thousand whose handlers
- * only answer (ids, clocks, directory listings). A notification costs less than a stop, but a
+ * only answer (ids, clocks, yields, directory listings). A notification costs less than a stop, but a
  * notified call cannot have its arguments rewritten or stop at its exit:
  * these handlers only copy memory and decide a result, or let the call run
  * as it was made (Dispatcher.answer refuses anything else).
@@ -96,6 +96,7 @@ const NOTIFIED = new Set([
   'gettimeofday',
   'time',
   'getdents64',
+  'sched_yield',
 ]);
 
 /** Of the trapped numbers, those to notify; none when execve is left native (its stop is where spawn takes the listener). */

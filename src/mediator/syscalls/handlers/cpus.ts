@@ -36,7 +36,18 @@ function schedSetaffinity(ctx: SyscallContext): Outcome {
   return cpumaskHasAnyOfFirst(mask, cores) ? done(0) : fail(Errno.EINVAL);
 }
 
+/**
+ * A yield lets the other threads run, which the scheduler does anyway at each
+ * stop. It is trapped for its cost: a loop of yields and clock reads waits for
+ * the clock to move (UCX times its start that way), and on Linux each yield
+ * takes about a microsecond, which the polling throttle charges.
+ */
+function schedYield(): Outcome {
+  return done(0);
+}
+
 export const cpuSyscalls: FamilyTable = {
+  sched_yield: { level: 'emulated', handler: schedYield, note: 'returns at once; a loop of yields costs virtual time, about 1 µs a yield' },
   sched_getaffinity: { level: 'emulated', handler: schedGetaffinity, note: "the host's cores, numbered from 0" },
   sched_setaffinity: { level: 'emulated', handler: schedSetaffinity, note: "accepted for any of the host's cores; threads keep sharing simterpose's CPU" },
 };
