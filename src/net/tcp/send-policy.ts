@@ -1,7 +1,11 @@
 import { MSS } from '../wire.js';
 
 /** The largest burst Linux hands its NIC at once: a 64 KiB TSO segment holds 44 full segments. */
-const LARGEST_BURST = 44 * MSS;
+const LARGEST_BURST_SEGMENTS = 44;
+/** tcp_min_tso_segs: the smallest burst autosizing chooses. */
+const MIN_BURST_SEGMENTS = 2;
+/** sk_pacing_shift (10): autosizing hands the NIC what the pacing rate sends in 2^-10 s. */
+const BURST_SECONDS = 1 / 1024;
 /** Linux's tcp_tso_win_divisor: a burst worth sending is at least this fraction of the window. */
 const TSO_WIN_DIVISOR = 3;
 
@@ -18,6 +22,16 @@ export interface HoldRules {
 }
 
 /**
+ * The burst Linux hands its NIC at once (tcp_tso_autosize): what the
+ * pacing rate (bytes per second) sends in about a millisecond, in whole
+ * segments, from 2 segments to a 64 KiB TSO segment.
+ */
+export function largestBurst(pacingRate: number): number {
+  const segments = Math.floor((pacingRate * BURST_SECONDS) / MSS);
+  return Math.min(LARGEST_BURST_SEGMENTS, Math.max(MIN_BURST_SEGMENTS, segments)) * MSS;
+}
+
+/**
  * How many of the `unsent` bytes a sender lets go now, when the congestion
  * and receive windows allow `allowed` more bytes in flight out of `window`
  * and `outstanding` are sent and unacknowledged; `smallUnacked` says
@@ -28,18 +42,26 @@ export interface HoldRules {
  * RFC 1122 4.2.3.4), unless the windows are smaller than a segment and
  * nothing is in flight to open them; and, when an ACK is due soon, only a
  * burst worth it, as Linux defers small TSO bursts (tcp_tso_should_defer):
- * a full 64 KiB burst or a third of the window, else that ACK will open
- * more. When all that waits may go, its last,
+ * a full burst (`burst`, see largestBurst) or a third of the window, else
+ * that ACK will open more. When all that waits may go, its last,
  * partial segment waits while the socket is corked (tcp(7): TCP_CORK,
  * MSG_MORE), or under Nagle's algorithm (RFC 896) as Linux applies it with
  * Minshall's refinement (tcp_nagle_check): while a partial segment already
  * sent is unacknowledged.
  */
-export function bytesToSend(unsent: number, allowed: number, window: number, outstanding: number, smallUnacked: boolean, rules: HoldRules): number {
+export function bytesToSend(
+  unsent: number,
+  allowed: number,
+  window: number,
+  outstanding: number,
+  smallUnacked: boolean,
+  rules: HoldRules,
+  burst = LARGEST_BURST_SEGMENTS * MSS,
+): number {
   if (unsent <= 0 || allowed <= 0) return 0;
   if (allowed < unsent) {
     if (outstanding === 0) return Math.max(Math.floor(allowed / MSS) * MSS, allowed < MSS ? allowed : 0);
-    const burstWorthIt = rules.ackDue ? Math.min(LARGEST_BURST, window / TSO_WIN_DIVISOR) : 0;
+    const burstWorthIt = rules.ackDue ? Math.min(burst, window / TSO_WIN_DIVISOR) : 0;
     return allowed >= burstWorthIt ? Math.floor(allowed / MSS) * MSS : 0;
   }
   const partial = unsent % MSS;
