@@ -65,7 +65,7 @@ export class ManualTransport implements Transport {
     return this.clock;
   }
 
-  bottleneck(): Bottleneck | undefined {
+  bottleneck(_srcHost: string, _dstHost: string): Bottleneck | undefined {
     return this.bottleneckOfRoutes;
   }
 

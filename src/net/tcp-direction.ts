@@ -8,7 +8,7 @@ import type { DropTailQueue } from './tcp/drop-tail.js';
 import { LossRecovery, RetransmitTimeout } from './tcp/loss-recovery.js';
 import { InTransit, Reassembly, type SequenceRange } from './tcp/reassembly.js';
 import { controlSegmentWireBytes, wireBytes, type SegmentSizes } from './wire.js';
-import { bytesToSend } from './tcp/send-policy.js';
+import { bytesToSend, largestBurst } from './tcp/send-policy.js';
 
 /** Linux's net.core.wmem_default and rmem_default, used as payload bytes. */
 export const DEFAULT_BUFFER_SIZE = 212992;
@@ -31,6 +31,11 @@ function payloadWire(payload: number, sizes: SegmentSizes): number {
   return payload === 0 ? 0 : wireBytes(payload, sizes);
 }
 
+/** Wire bytes of a flight under way that crossed so far: none while it waits in the bottleneck's queue, without a comm yet. */
+function wireCrossed(flight: Flight): number {
+  return flight.transfer === undefined ? 0 : flight.transfer.crossed();
+}
+
 interface Flight {
   /** The sequence of its first payload byte (for a control segment: of the data it follows). */
   start: number;
@@ -45,6 +50,7 @@ interface Flight {
   /** A FIN: it takes effect once every byte before it is in order at the receiver. */
   afterData?: boolean;
   complete: boolean;
+  /** Its comm, once it left (a flight waits in the bottleneck's queue for the flights ahead of it). */
   transfer?: Transfer;
   /** The bottleneck queue it entered: it leaves that one, even if its sender migrated meanwhile. */
   queue?: DropTailQueue;
@@ -79,7 +85,8 @@ interface Sent {
  * Losses: on a route with a bottleneck, each flight's segments first enter
  * its drop-tail queue (DropTailQueue, shared by the connections that cross
  * it), which drops the tail of a burst it has no room for; the comm carries
- * the segments that entered. The receiver holds bytes past a hole
+ * the segments that entered, once the flights that entered that queue
+ * before this one are through the link (a router's FIFO). The receiver holds bytes past a hole
  * (Reassembly) and acknowledges at once, with SACK blocks, until the hole
  * fills; the sender retransmits the holes below enough SACKed bytes and
  * reduces its window once per recovery (LossRecovery, CongestionWindow),
@@ -301,6 +308,7 @@ export class TcpDirection {
         ackDue: this.ackDue(),
       },
       this.sizes.mss,
+      largestBurst(this.pacingRate(), this.sizes.mss),
     );
     if (bytes > 0) this.sendFlight(bytes);
     if (corked && unsent > bytes && unsent - bytes < this.sizes.mss) this.armCorkCeiling();
@@ -318,6 +326,12 @@ export class TcpDirection {
         complete: false,
       });
     }
+  }
+
+  /** Linux's pacing rate, in bytes per second: the window (or what is out, if more) per smoothed round trip, times the pacing ratio. */
+  private pacingRate(): number {
+    const roundTrip = this.timeout.smoothed ?? this.roundTrip;
+    return (this.congestion.pacingRatio * Math.max(this.congestion.bytes, this.outstanding)) / roundTrip;
   }
 
   /** RFC 6675's pipe: bytes sent and still in the network, the SACKed ones left out. */
@@ -383,11 +397,28 @@ export class TcpDirection {
     return admitted === segments ? bytes : admitted * this.sizes.mss;
   }
 
+  /** The flight leaves: at once, or once the bottleneck's queue has served the flights that entered it before this one. */
   private launch(flight: Flight): void {
     this.flights.push(flight);
+    const now = this.transport.now();
+    const startAt = flight.queue === undefined ? now : flight.queue.serve(now, flight.wire);
+    if (startAt > now) {
+      const [from, to, owner] = [this.fromHost, this.toHost, this.owner];
+      this.transport.after(startAt - now, () => this.carry(flight, from, to, owner));
+    } else {
+      this.carry(flight, this.fromHost, this.toHost, this.owner);
+    }
+    if (!this.followed && this.notLanded >= FOLLOWED_FROM_SEGMENTS * this.sizes.mss) {
+      this.followed = true;
+      this.transport.follow(this.fromHost, this.toHost, this.smallestRoundTrip() / LOOKS_PER_ROUND_TRIP, () => this.look());
+    }
+  }
+
+  /** The flight's comm from `from` to `to` starts (the route it was sent on, even if an end migrated while it waited). */
+  private carry(flight: Flight, from: string, to: string, owner: SegmentOwner | undefined): void {
     flight.transfer = this.transport.start(
-      this.fromHost,
-      this.toHost,
+      from,
+      to,
       flight.wire,
       flight.bytes,
       () => {
@@ -397,12 +428,8 @@ export class TcpDirection {
         if (this.cross(flight, flight.bytes)) this.afterLanding();
         this.arrive();
       },
-      { owner: this.owner },
+      { owner },
     );
-    if (!this.followed && this.notLanded >= FOLLOWED_FROM_SEGMENTS * this.sizes.mss) {
-      this.followed = true;
-      this.transport.follow(this.fromHost, this.toHost, this.smallestRoundTrip() / LOOKS_PER_ROUND_TRIP, () => this.look());
-    }
   }
 
   /** Lands the flights that arrived and the whole segments that crossed of the others; returns whether the direction is still worth following. */
@@ -411,7 +438,7 @@ export class TcpDirection {
     for (let i = 0; i < this.flights.length; i++) {
       const flight = this.flights.at(i)!;
       if (flight.bytes === 0) continue;
-      const crossed = flight.complete ? flight.bytes : Math.min(flight.bytes, Math.floor((flight.transfer!.crossed() * flight.bytes) / flight.wire));
+      const crossed = flight.complete ? flight.bytes : Math.min(flight.bytes, Math.floor((wireCrossed(flight) * flight.bytes) / flight.wire));
       if (this.cross(flight, flight.complete ? crossed : Math.floor(crossed / this.sizes.mss) * this.sizes.mss)) landed = true;
     }
     if (landed) this.afterLanding();
@@ -542,11 +569,14 @@ export class TcpDirection {
     this.ackedUpTo = upTo;
     this.outstanding -= acked;
     this.queued -= acked;
-    const roundEnded = upTo >= this.roundEnd;
+    // Linux's CUBIC ends a round on the first ACK past what had been sent when it began
+    // (hystart_update: after(snd_una, end_seq)), not on the ACK that reaches it: a round
+    // begins with the first ACK of a train, whose length HyStart then measures.
+    const roundEnded = upTo > this.roundEnd;
     if (roundEnded) this.roundEnd = this.sentUpTo;
     // Karn's rule: an ACK that fills a hole dates from the retransmission, not from the bytes' first sending.
     if (recovering) return;
-    if (this.queue !== undefined) this.timeout.sample(rtt);
+    this.timeout.sample(rtt);
     this.congestion.onAck(acked, rtt, now, limited);
     if (roundEnded) this.congestion.endRound(now);
   }

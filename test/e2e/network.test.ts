@@ -415,7 +415,7 @@ for (const mode of NETWORK_MODES) {
     const flowDuration = (outputs: ProcessOutput[], sender: string, receiver: string) =>
       numberAfter(linesOf(outputs, receiver), 'last byte at') - numberAfter(linesOf(outputs, sender), 'connect called at');
 
-    test('two connections across one bottleneck share it: each ends when both flows have crossed it', async () => {
+    test('two connections across one bottleneck share it as a FIFO does: the flow whose burst reached it first ends sooner, the other once both have crossed it', async () => {
       const shared = await runDeployment(TCP_DUMBBELL, `${DEPLOYMENTS}/transfer-shared.xml`, mode);
       const sharedOutputs = outputsByProcess(shared.stdout);
       expectAllSucceeded(shared, sharedOutputs, 4);
@@ -423,9 +423,11 @@ for (const mode of NETWORK_MODES) {
       const aloneOutputs = outputsByProcess(alone.stdout);
       expectAllSucceeded(alone, aloneOutputs, 2);
       const [first, second] = [flowDuration(sharedOutputs, 's1', 'r1'), flowDuration(sharedOutputs, 's2', 'r2')];
-      expectClose(first!, second!, 0.01);
-      // Sharing costs each connection the time the bottleneck takes to carry the other's 4 MB.
-      expectClose(first! - flowDuration(aloneOutputs, 's1', 'r1'), ((4e6 / MSS) * wireBytes(MSS)) / BANDWIDTH, 0.05);
+      // s1's first burst reaches the queue first: served first, s1 leaves slow start by HyStart's
+      // ACK train, while s2's round trips grow behind it and it leaves by the delay rule, smaller.
+      expect(first).toBeLessThan(0.95 * second);
+      // Sharing costs the last connection the time the bottleneck takes to carry the other's 4 MB.
+      expectClose(second - flowDuration(aloneOutputs, 's1', 'r1'), ((4e6 / MSS) * wireBytes(MSS)) / BANDWIDTH, 0.05);
     }, 120_000);
 
     test('a long stream written 64 KiB at a time shares a bottleneck with one written 4 MB at a time as two CUBIC flows do', async () => {

@@ -58,16 +58,7 @@ export type TableRow = `${ProfileName}/${RowName}`;
 
 /**
  * Table rows measured and printed but not yet checked, as what they measure
- * is beyond simterpose's TCP model so far (issue 19); each is out of, or at
- * the edge of, its bound:
- * - two-flows-first on 10 ms: two flows started together (on the real
- *   kernel too, at one date) do not share the link evenly there: the burst
- *   that reaches the FIFO first lets its flow leave slow start by HyStart's
- *   ACK train (at ~150 segments), while the other's round trips grow behind
- *   it and it leaves by the delay rule, smaller (~90), and the first ends
- *   ~20% earlier. SimGrid serves two comms on a link side by side, not one
- *   after the other, so the model's flows stay symmetric and end together
- *   (losses, now modelled, only come later, when CUBIC fills the queue).
+ * is beyond simterpose's TCP model so far (issue 19); none today.
  * A listed row is measured and printed, not judged; one that comes within
  * its bound for good leaves the list and is checked from then on. Four
  * rows left it when the reference became faithful (see link.ts and
@@ -80,9 +71,13 @@ export type TableRow = `${ProfileName}/${RowName}`;
  * `--cpu-model cputime` rather than none (workloads.ts): the real row counts
  * python3's own work on the request (about 1 ms, half a round trip on 1 ms),
  * which no network model can give, and cputime charges the CPU time it
- * really takes, where none leaves the 1 ms row 20% short.
+ * really takes, where none leaves the 1 ms row 20% short. two-flows-first
+ * on 10 ms left it when the bottleneck's queue began serving flights in
+ * arrival order (src/net/tcp/drop-tail.ts): the flow whose burst reaches
+ * the FIFO first leaves slow start by HyStart's ACK train, the other by the
+ * delay rule, and the first ends sooner, as on the real kernel.
  */
-export const AWAITING_TCP_MODEL: readonly TableRow[] = ['10ms-10MBps/two-flows-first'];
+export const AWAITING_TCP_MODEL: readonly TableRow[] = [];
 
 // The CI slice inside `npm test`: one profile, a few rows, a few runs (about 20 s as root).
 // The 10 ms link: there the relay's own ~0.15 ms per round trip is 1% of a round trip,

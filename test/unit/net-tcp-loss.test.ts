@@ -52,7 +52,7 @@ describe('the drop-tail queue in front of a bottleneck', () => {
 
   it('is shared by the connections whose routes narrow at the same link', () => {
     const transport = new ManualTransport();
-    const bottleneck = { link: 'link_UP', bytesPerSecond: 1e6, routeLatency: 0.01, lookPeriod: 0 };
+    const bottleneck = SLACK_ONLY;
     transport.bottleneckOfRoutes = bottleneck;
     const net = new VirtualNetwork(HOSTS, transport);
     const first = connection(net, transport, 5000);
@@ -61,10 +61,16 @@ describe('the drop-tail queue in front of a bottleneck', () => {
     // Both send with their windows forced open: the queue admits `room` frames in all, the second's last two dropped.
     sendSegments(first.client, room - 1);
     sendSegments(second.client, 3);
+    transport.advance(SERVED_SECONDS); // the queue serves every flight it took
     const carried = transport.pending.filter((t) => t.srcHost === 'a').reduce((sum, t) => sum + t.bytes, 0);
     expect(carried).toBe(room * FRAME);
   });
 });
+
+/** A link without latency, whose queue's room is its 100 frames of slack, and which serves them in well under a millisecond. */
+const SLACK_ONLY = { link: 'link_UP', bytesPerSecond: 1e9, routeLatency: 0, lookPeriod: 0 };
+/** Long enough for SLACK_ONLY's queue to serve all it holds, short of any retransmission timer. */
+const SERVED_SECONDS = 0.001;
 
 const HOSTS = ['a', 'b'].map((name) => ({ name, properties: {} }));
 const B = '10.0.0.2';
@@ -262,8 +268,7 @@ describe("Linux's HyStart: the ends of slow start before a loss", () => {
 describe('a connection losing segments at the bottleneck', () => {
   it('retransmits the hole once SACKs show it, and the reader gets every byte in order', () => {
     const transport = new ManualTransport();
-    // A bandwidth so low that the queue's room is its 100 frames of slack.
-    const bottleneck = { link: 'link_UP', bytesPerSecond: 1, routeLatency: 0.01, lookPeriod: 0 };
+    const bottleneck = SLACK_ONLY;
     transport.bottleneckOfRoutes = bottleneck;
     const net = new VirtualNetwork(HOSTS, transport);
     const { client, child } = connection(net, transport, 5000);
@@ -277,6 +282,7 @@ describe('a connection losing segments at the bottleneck', () => {
     transport.completeRound(); // they cross: the receiver acknowledges them
     transport.completeRound(); // the ACK frees the queue: four more segments go, past the hole
     expect(client.send(payload.subarray((room + 2) * MSS))).toBe(4 * MSS);
+    transport.advance(SERVED_SECONDS); // they wait for the first flight to be through the link
     transport.completeAll(); // the receiver SACKs them, the sender retransmits the hole, which fills
     expect(child.available()).toBe(payload.length);
     const read = child.recv(payload.length);
@@ -286,7 +292,7 @@ describe('a connection losing segments at the bottleneck', () => {
 
   it('retransmits a tail loss, which nothing above can show, when the retransmission timer expires', () => {
     const transport = new ManualTransport();
-    const bottleneck = { link: 'link_UP', bytesPerSecond: 1, routeLatency: 0.01, lookPeriod: 0 };
+    const bottleneck = SLACK_ONLY;
     transport.bottleneckOfRoutes = bottleneck;
     const net = new VirtualNetwork(HOSTS, transport);
     const { client, child } = connection(net, transport, 5000);

@@ -4,7 +4,7 @@ import { VirtualNetwork } from '../../src/net/network.js';
 import type { StreamSocket } from '../../src/net/stream.js';
 import { CongestionWindow, INITIAL_WINDOW_SEGMENTS } from '../../src/net/tcp/congestion.js';
 import { AckPolicy, DELAYED_ACK_SECONDS } from '../../src/net/tcp/delayed-ack.js';
-import { bytesToSend, type HoldRules } from '../../src/net/tcp/send-policy.js';
+import { bytesToSend, type HoldRules, largestBurst } from '../../src/net/tcp/send-policy.js';
 import { CORK_CEILING_SECONDS } from '../../src/net/tcp-direction.js';
 import {
   IPV4_SEGMENTS,
@@ -140,6 +140,16 @@ describe("when a partial segment may go (Nagle's algorithm, TCP_CORK, MSG_MORE)"
     expect(bytesToSend(100 * MSS, 10 * MSS, window, 20 * MSS, false, nagle, MSS)).toBe(10 * MSS);
     expect(bytesToSend(1000 * MSS, 44 * MSS, 1000 * MSS, 900 * MSS, false, nagle, MSS)).toBe(44 * MSS);
     expect(bytesToSend(1000 * MSS, 43 * MSS, 1000 * MSS, 900 * MSS, false, nagle, MSS)).toBe(0);
+  });
+
+  it("takes a burst to be what Linux's autosizing hands the NIC: about a millisecond at the pacing rate, 2 to 44 segments", () => {
+    // 150 segments per 21 ms round trip, paced at 1.2 times that: 12.4 MB/s, 12.1 kB in 2^-10 s.
+    const paced = largestBurst((1.2 * 150 * MSS) / 0.021, MSS);
+    expect(paced).toBe(8 * MSS);
+    expect(largestBurst(100e3, MSS)).toBe(2 * MSS);
+    expect(largestBurst(1e9, MSS)).toBe(44 * MSS);
+    expect(bytesToSend(1000 * MSS, 8 * MSS, 150 * MSS, 142 * MSS, false, nagle, MSS, paced)).toBe(8 * MSS);
+    expect(bytesToSend(1000 * MSS, 7 * MSS, 150 * MSS, 143 * MSS, false, nagle, MSS, paced)).toBe(0);
   });
 });
 

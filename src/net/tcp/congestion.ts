@@ -49,6 +49,15 @@ export class CongestionWindow {
     return this.slowStart;
   }
 
+  /**
+   * How fast Linux paces the window (tcp_update_pacing_rate): twice the
+   * window per round trip while it is below half the slow-start threshold,
+   * 1.2 times after (tcp_pacing_ss_ratio, tcp_pacing_ca_ratio).
+   */
+  get pacingRatio(): number {
+    return this.bytes < this.ssthresh / 2 ? 2 : 1.2;
+  }
+
   /** A round of the window ends at `now` (everything sent when the round began is acknowledged). */
   endRound(now: number): void {
     this.hystart.startRound(now);

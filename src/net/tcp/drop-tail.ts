@@ -13,6 +13,8 @@ export interface Bottleneck {
 
 /** Frames a queue holds beyond its bandwidth-delay product (see DropTailQueue). */
 export const QUEUE_SLACK_FRAMES = 100;
+/** Dates closer than this are one date: a flight that would wait less for the link starts at once (a timer that short would only cost wall time). */
+const SAME_DATE_SECONDS = 1e-9;
 /** A full segment on the wire: the unit in which the queue counts frames. */
 const FULL_FRAME = FULL_FRAME_WIRE_BYTES;
 
@@ -36,14 +38,25 @@ const FULL_FRAME = FULL_FRAME_WIRE_BYTES;
  * would make that exceed B × L plus the queue's size finds the queue full
  * and is dropped, as a real router drops the frames that arrive at a full
  * buffer: the tail of a burst.
+ *
+ * The queue serves what entered in arrival order, as a router's FIFO does
+ * (`serve`): a flight's comm starts once the flights that entered before it
+ * are through the link, so that it crosses after them rather than beside
+ * them. SimGrid would otherwise share the link between every comm under
+ * way, max-min fair, and a flow whose burst reached the queue first would
+ * not get ahead of the others as it does on a real link.
  */
 export class DropTailQueue {
   /** Wire bytes that entered and have not crossed. */
   private held = 0;
+  /** The date the link is through with every flight served so far, as comm start dates count (see `serve`). */
+  private freeAt = 0;
+  private readonly bytesPerSecond: number;
   /** The most wire bytes that can be on their way and waiting at once. */
   readonly limit: number;
 
   constructor(bottleneck: Omit<Bottleneck, 'link'>) {
+    this.bytesPerSecond = bottleneck.bytesPerSecond;
     const oneWay = bottleneck.bytesPerSecond * bottleneck.routeLatency;
     const queueFrames = Math.floor((2 * oneWay) / FULL_FRAME) + QUEUE_SLACK_FRAMES;
     this.limit = oneWay + Math.max(queueFrames * FULL_FRAME, 2 * bottleneck.bytesPerSecond * bottleneck.lookPeriod);
@@ -65,6 +78,22 @@ export class DropTailQueue {
     const all = whole === segments - 1 && whole * segmentWire + lastWire <= room;
     this.held += all ? whole * segmentWire + lastWire : whole * segmentWire;
     return all ? segments : whole;
+  }
+
+  /**
+   * A flight of `wire` bytes that entered at `now` waits for those that
+   * entered before it: returns the date its comm may start, `now` when the
+   * link is through with them. A SimGrid comm spends the route's latency
+   * first and crosses the link after it, at the link's bandwidth when
+   * nothing else shares it, so comms started `wire / bandwidth` apart cross
+   * back to back, each as soon as the one before it is through. What else
+   * crosses the link (datagrams, routes narrowing elsewhere) still shares it
+   * as SimGrid shares it: the flights it slows then overlap a little.
+   */
+  serve(now: number, wire: number): number {
+    const start = this.freeAt > now + SAME_DATE_SECONDS ? this.freeAt : now;
+    this.freeAt = start + wire / this.bytesPerSecond;
+    return start;
   }
 
   /** `wire` bytes that entered have crossed the link. */

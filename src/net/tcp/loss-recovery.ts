@@ -113,6 +113,11 @@ export class RetransmitTimeout {
     this.backoff = 1;
   }
 
+  /** The smoothed round trip (SRTT), in seconds; undefined before any measurement. */
+  get smoothed(): number | undefined {
+    return this.srtt;
+  }
+
   /** The timeout now, in seconds. */
   get seconds(): number {
     const base = this.srtt === undefined ? INITIAL_RTO_SECONDS : this.srtt + Math.max(4 * this.rttvar, MIN_RTO_SECONDS);

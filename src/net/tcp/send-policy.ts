@@ -1,5 +1,9 @@
-/** The largest burst Linux hands its NIC at once, in segments: a 64 KiB TSO segment holds 44 full ones. */
+/** The largest burst Linux hands its NIC at once: a 64 KiB TSO segment holds 44 full segments. */
 const LARGEST_BURST_SEGMENTS = 44;
+/** tcp_min_tso_segs: the smallest burst autosizing chooses. */
+const MIN_BURST_SEGMENTS = 2;
+/** sk_pacing_shift (10): autosizing hands the NIC what the pacing rate sends in 2^-10 s. */
+const BURST_SECONDS = 1 / 1024;
 /** Linux's tcp_tso_win_divisor: a burst worth sending is at least this fraction of the window. */
 const TSO_WIN_DIVISOR = 3;
 
@@ -16,6 +20,16 @@ export interface HoldRules {
 }
 
 /**
+ * The burst Linux hands its NIC at once (tcp_tso_autosize): what the
+ * pacing rate (bytes per second) sends in about a millisecond, in whole
+ * segments of `mss` bytes, from 2 segments to a 64 KiB TSO segment.
+ */
+export function largestBurst(pacingRate: number, mss: number): number {
+  const segments = Math.floor((pacingRate * BURST_SECONDS) / mss);
+  return Math.min(LARGEST_BURST_SEGMENTS, Math.max(MIN_BURST_SEGMENTS, segments)) * mss;
+}
+
+/**
  * How many of the `unsent` bytes a sender lets go now, when the congestion
  * and receive windows allow `allowed` more bytes in flight out of `window`
  * and `outstanding` are sent and unacknowledged, in segments of `mss`
@@ -26,8 +40,8 @@ export interface HoldRules {
  * RFC 1122 4.2.3.4), unless the windows are smaller than a segment and
  * nothing is in flight to open them; and, when an ACK is due soon, only a
  * burst worth it, as Linux defers small TSO bursts (tcp_tso_should_defer):
- * a full 64 KiB burst or a third of the window, else that ACK will open
- * more. When all that waits may go, its last,
+ * a full burst (`burst`, see largestBurst) or a third of the window, else
+ * that ACK will open more. When all that waits may go, its last,
  * partial segment waits while the socket is corked (tcp(7): TCP_CORK,
  * MSG_MORE), or under Nagle's algorithm (RFC 896) as Linux applies it with
  * Minshall's refinement (tcp_nagle_check): while a partial segment already
@@ -41,11 +55,12 @@ export function bytesToSend(
   smallUnacked: boolean,
   rules: HoldRules,
   mss: number,
+  burst = LARGEST_BURST_SEGMENTS * mss,
 ): number {
   if (unsent <= 0 || allowed <= 0) return 0;
   if (allowed < unsent) {
     if (outstanding === 0) return Math.max(Math.floor(allowed / mss) * mss, allowed < mss ? allowed : 0);
-    const burstWorthIt = rules.ackDue ? Math.min(LARGEST_BURST_SEGMENTS * mss, window / TSO_WIN_DIVISOR) : 0;
+    const burstWorthIt = rules.ackDue ? Math.min(burst, window / TSO_WIN_DIVISOR) : 0;
     return allowed >= burstWorthIt ? Math.floor(allowed / mss) * mss : 0;
   }
   const partial = unsent % mss;
