@@ -25,6 +25,14 @@ export declare function allowedCpus(): Array<number>
  */
 export declare function answerNotification(tid: number, result: number): boolean
 
+/**
+ * Answers a notified open with the mediator's descriptor `fd` (closed here),
+ * installed in the thread's process as the lowest free descriptor: returns
+ * its number, or the negative errno the call got instead (EMFILE); null
+ * if the thread was killed meanwhile.
+ */
+export declare function answerNotificationWithFd(tid: number, fd: number, cloexec: boolean): number | null
+
 /** Binds a held socket to 127.0.0.1 on a port the kernel picks; returns the port. */
 export declare function bindHeldSocket(fd: number): number
 
@@ -181,6 +189,23 @@ export interface MessageQueue {
  * stops here: io_uring with WAITID (Linux 6.7), not disabled. Tried once.
  */
 export declare function notificationsAvailable(): boolean
+
+/**
+ * A notified syscall that stops at a seccomp stop instead when its
+ * argument `argument` (0-5) has any of `bits` set in its low 32 bits.
+ */
+export interface NotifiedStop {
+  syscall: number
+  argument: number
+  bits: number
+}
+
+/**
+ * Opens `path` for thread `tid` as open(2) with `flags` and `mode` would,
+ * with the thread's credentials when they differ from the mediator's. The
+ * mediator's descriptor is close-on-exec. Returns it, or a negative errno.
+ */
+export declare function openAsThread(tid: number, path: string, flags: number, mode: number): number
 
 /** A perf fd counting the thread's retired user-space instructions. */
 export declare function openInstructionCounter(tid: number): number
@@ -368,6 +393,8 @@ export interface SpawnOptions {
    * moment before exec closes it.
    */
   notifySyscalls?: Array<number>
+  /** Notified syscalls that stop instead for some values of an argument. */
+  stopNotifiedWhen?: Array<NotifiedStop>
   /** Stop at every syscall (for --strace). */
   trapAll: boolean
   /** Pin the child to this single CPU. */

@@ -16,6 +16,7 @@ mod id_map;
 mod ipc;
 mod memory;
 mod notify;
+mod open_as;
 mod personality;
 mod preempt;
 mod process;
@@ -101,6 +102,23 @@ pub fn answer_notification(tid: i32, result: i64) -> Result<bool> {
 #[napi]
 pub fn continue_notification(tid: i32) -> Result<bool> {
   notify::answer(tid, 0, true)
+}
+
+/// Answers a notified open with the mediator's descriptor `fd` (closed here),
+/// installed in the thread's process as the lowest free descriptor: returns
+/// its number, or the negative errno the call got instead (EMFILE); null
+/// if the thread was killed meanwhile.
+#[napi]
+pub fn answer_notification_with_fd(tid: i32, fd: i32, cloexec: bool) -> Result<Option<i64>> {
+  notify::answer_with_fd(tid, fd, cloexec)
+}
+
+/// Opens `path` for thread `tid` as open(2) with `flags` and `mode` would,
+/// with the thread's credentials when they differ from the mediator's. The
+/// mediator's descriptor is close-on-exec. Returns it, or a negative errno.
+#[napi]
+pub fn open_as_thread(tid: i32, path: String, flags: i32, mode: u32) -> Result<i64> {
+  open_as::open_as(tid, &path, flags, mode)
 }
 
 /// PTRACE_CONT, or PTRACE_SYSCALL when `toSyscallExit` (from a seccomp stop the
