@@ -33,6 +33,8 @@ export type Resumption =
   | { kind: 'run'; sysno?: number; args?: readonly number[]; toExit: boolean }
   /** At a syscall: skip it now, and run the same call again when the thread returns to user code (SA_RESTART). */
   | { kind: 'restart' }
+  /** At a notified open: it returns a copy of the mediator's descriptor `fd` (closed then); `installed` sees the call's result. */
+  | { kind: 'install'; fd: number; cloexec: boolean; installed: (result: number) => void }
   /** At any other stop: go on, delivering `signal` (0: none); `toExit` stops at the exit of the syscall under way. */
   | { kind: 'continue'; signal: number; toExit: boolean }
   /** At a syscall-exit stop: go on, the call returning `result` if given (else its own result). */
@@ -143,6 +145,9 @@ export class Tracer {
       case 'finish':
         if (resumption.result !== undefined) ptrace.setReturnValue(tid, resumption.result);
         ptrace.resume(tid, 0, false);
+        return;
+      case 'install':
+        throw new Error(`only a notified open can be answered with a descriptor (${tid} is at a ptrace stop)`);
     }
   }
 
@@ -159,6 +164,11 @@ export class Tracer {
         }
         ptrace.continueNotification(thread.tid);
         return;
+      case 'install': {
+        const result = ptrace.answerNotificationWithFd(thread.tid, resumption.fd, resumption.cloexec);
+        if (result !== null) resumption.installed(result);
+        return;
+      }
       case 'restart':
         // The kernel restarts a call that fails with ERESTARTNOINTR once its pending signal is handled.
         ptrace.answerNotification(thread.tid, -ERESTARTNOINTR);

@@ -82,6 +82,10 @@ export class Dispatcher {
         return this.run(thread, undefined, undefined, outcome.afterExit ?? restoring(outcome.restore));
       case 'instead':
         return this.run(thread, outcome.sysno, outcome.args, outcome.afterExit);
+      case 'opened': {
+        const strace = this.strace;
+        return { kind: 'install', fd: outcome.fd, cloexec: outcome.cloexec, installed: (result) => strace?.finished(thread, result) };
+      }
       case 'blocked':
         throw new Error('a blocked outcome cannot complete a syscall');
     }

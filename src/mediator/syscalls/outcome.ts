@@ -8,7 +8,10 @@ import type { Wait } from '../loop/waits.js';
  * - errno: it fails with `errno` without running;
  * - blocked: the thread waits; once woken it is dispatched again (handlers are retry-safe checks);
  * - native: the kernel runs the call as the program made it;
- * - instead: the kernel runs another call (or the same one with other arguments).
+ * - instead: the kernel runs another call (or the same one with other arguments);
+ * - opened: a notified open returns a new descriptor of the program, a copy
+ *   of the mediator's descriptor `fd` (closed then), numbered as the kernel
+ *   numbers a new one (the lowest free), close-on-exec if `cloexec`.
  * After a native or substituted call, `afterExit` sees the kernel's result
  * at the syscall's exit and may replace it; `restore` undoes a temporary
  * change once the call has returned (no exit stop needed, so notified calls may use it).
@@ -18,7 +21,8 @@ export type Outcome =
   | { readonly kind: 'errno'; readonly errno: number }
   | { readonly kind: 'blocked'; readonly wait: Wait }
   | { readonly kind: 'native'; readonly afterExit?: ExitHook; readonly restore?: () => void }
-  | { readonly kind: 'instead'; readonly sysno: number; readonly args: readonly number[]; readonly afterExit?: ExitHook };
+  | { readonly kind: 'instead'; readonly sysno: number; readonly args: readonly number[]; readonly afterExit?: ExitHook }
+  | { readonly kind: 'opened'; readonly fd: number; readonly cloexec: boolean };
 
 /** Runs at the syscall-exit stop of a call the kernel ran; a number it returns replaces the call's result. */
 export type ExitHook = (result: number) => unknown;
@@ -32,3 +36,5 @@ export const native = (afterExit?: ExitHook): Outcome => ({ kind: 'native', afte
 export const nativeThen = (restore: () => void): Outcome => ({ kind: 'native', restore });
 /** The kernel runs syscall `sysno` with `args` in place of the call the program made. */
 export const instead = (sysno: number, args: readonly number[], afterExit?: ExitHook): Outcome => ({ kind: 'instead', sysno, args, afterExit });
+/** A notified open returns a copy of the mediator's descriptor `fd` (which is closed then). */
+export const opened = (fd: number, cloexec: boolean): Outcome => ({ kind: 'opened', fd, cloexec });
