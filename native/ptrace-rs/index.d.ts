@@ -56,6 +56,12 @@ export declare function continueNotification(tid: number): boolean
  */
 export declare function countCalibrationInstructions(iterations: number): number
 
+/**
+ * st_dev of what `path` leads to, following links; -1 when it leads nowhere
+ * or cannot be looked at.
+ */
+export declare function deviceOf(path: string): number
+
 /** Throws away what a held socket has to read. */
 export declare function discardHeldInput(fd: number): void
 
@@ -146,6 +152,12 @@ export interface InstructionRate {
 
 /** PTRACE_INTERRUPT: the thread reports a `StopKind.EventStop` soon. */
 export declare function interrupt(tid: number): void
+
+/**
+ * The target of the symbolic link `path`, "" when it is something else,
+ * null when nothing is there (or it cannot be looked at).
+ */
+export declare function linkAt(path: string): string | null
 
 export declare function listenHeldSocket(fd: number, backlog: number): void
 

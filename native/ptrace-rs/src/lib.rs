@@ -17,6 +17,7 @@ mod ipc;
 mod memory;
 mod notify;
 mod open_as;
+mod paths;
 mod personality;
 mod preempt;
 mod process;
@@ -119,6 +120,20 @@ pub fn answer_notification_with_fd(tid: i32, fd: i32, cloexec: bool) -> Result<O
 #[napi]
 pub fn open_as_thread(tid: i32, path: String, flags: i32, mode: u32) -> Result<i64> {
   open_as::open_as(tid, &path, flags, mode)
+}
+
+/// st_dev of what `path` leads to, following links; -1 when it leads nowhere
+/// or cannot be looked at.
+#[napi]
+pub fn device_of(path: String) -> f64 {
+  paths::device_of(&path).map_or(-1.0, |device| device as f64)
+}
+
+/// The target of the symbolic link `path`, "" when it is something else,
+/// null when nothing is there (or it cannot be looked at).
+#[napi]
+pub fn link_at(path: String) -> Option<String> {
+  paths::link_at(&path)
 }
 
 /// PTRACE_CONT, or PTRACE_SYSCALL when `toSyscallExit` (from a seccomp stop the

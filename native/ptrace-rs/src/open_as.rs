@@ -51,8 +51,9 @@ pub fn open_as(tid: i32, path: &str, flags: i32, mode: u32) -> Result<i64> {
   }
 }
 
+/// O_NOCTTY: a terminal the program opens must not become the mediator's.
 fn open(path: &CString, flags: i32, mode: u32) -> i64 {
-  let fd = unsafe { libc::open(path.as_ptr(), flags | libc::O_CLOEXEC, mode) };
+  let fd = unsafe { libc::open(path.as_ptr(), flags | libc::O_CLOEXEC | libc::O_NOCTTY, mode) };
   if fd < 0 {
     -(last_errno() as i64)
   } else {
