@@ -9,9 +9,11 @@ import type { Wait } from '../loop/waits.js';
  * - blocked: the thread waits; once woken it is dispatched again (handlers are retry-safe checks);
  * - native: the kernel runs the call as the program made it;
  * - instead: the kernel runs another call (or the same one with other arguments);
- * - opened: a notified open returns a new descriptor of the program, a copy
- *   of the mediator's descriptor `fd` (closed then), numbered as the kernel
- *   numbers a new one (the lowest free), close-on-exec if `cloexec`.
+ * - open-instead: a notified open (whose path argument cannot be rewritten)
+ *   opens `path` instead: the mediator opens it with the call's `flags` and
+ *   `mode` and the thread's credentials, and the call returns that
+ *   descriptor, numbered as the kernel numbers a new one (the lowest free),
+ *   or the errno the open got; `afterOpen` runs then.
  * After a native or substituted call, `afterExit` sees the kernel's result
  * at the syscall's exit and may replace it; `restore` undoes a temporary
  * change once the call has returned (no exit stop needed, so notified calls may use it).
@@ -22,7 +24,7 @@ export type Outcome =
   | { readonly kind: 'blocked'; readonly wait: Wait }
   | { readonly kind: 'native'; readonly afterExit?: ExitHook; readonly restore?: () => void }
   | { readonly kind: 'instead'; readonly sysno: number; readonly args: readonly number[]; readonly afterExit?: ExitHook }
-  | { readonly kind: 'opened'; readonly fd: number; readonly cloexec: boolean };
+  | { readonly kind: 'open-instead'; readonly path: string; readonly flags: number; readonly mode: number; readonly afterOpen?: () => void };
 
 /** Runs at the syscall-exit stop of a call the kernel ran; a number it returns replaces the call's result. */
 export type ExitHook = (result: number) => unknown;
@@ -36,5 +38,11 @@ export const native = (afterExit?: ExitHook): Outcome => ({ kind: 'native', afte
 export const nativeThen = (restore: () => void): Outcome => ({ kind: 'native', restore });
 /** The kernel runs syscall `sysno` with `args` in place of the call the program made. */
 export const instead = (sysno: number, args: readonly number[], afterExit?: ExitHook): Outcome => ({ kind: 'instead', sysno, args, afterExit });
-/** A notified open returns a copy of the mediator's descriptor `fd` (which is closed then). */
-export const opened = (fd: number, cloexec: boolean): Outcome => ({ kind: 'opened', fd, cloexec });
+/** A notified open opens `path` with `flags` and `mode` instead of the file it named. */
+export const openInsteadFor = (path: string, flags: number, mode: number, afterOpen?: () => void): Outcome => ({
+  kind: 'open-instead',
+  path,
+  flags,
+  mode,
+  afterOpen,
+});

@@ -76,7 +76,7 @@ export { syscallName, syscallNumber };
  * than ptrace stops (unless --no-notify-syscalls): the calls that carry a
  * socket's bytes, and those a program makes by the thousand whose handlers
  * only answer (ids, clocks, directory listings) or, for opens, let the call
- * run or hand over a descriptor the mediator opened (open-on-behalf.ts). A notification costs less than a stop, but a
+ * run or hand over a descriptor the mediator opened (loop/tracer.ts). A notification costs less than a stop, but a
  * notified call cannot have its arguments rewritten or stop at its exit:
  * these handlers only copy memory and decide a result, or let the call run
  * as it was made (Dispatcher.answer refuses anything else).

@@ -4,13 +4,13 @@ import { AT_FDCWD, O_NOFOLLOW, OPEN_HOW_SIZE_VER0, readOpenHowFlags } from '../.
 import { asInt } from '../../abi/tracee-memory.js';
 import { SERVED_PATHS as CPU_FILE_PATHS } from '../../host/cpu-files.js';
 import { NAME_FILE_PATHS } from '../../host/name-files.js';
+import { HOST_PATHS } from '../../host/path-view.js';
 import { type ProcessView, uptimeFile, virtualStat, virtualStatus } from '../../host/proc-files.js';
 import type { FamilyTable, SyscallContext } from '../context.js';
-import { NATIVE, fail, instead, type Outcome } from '../outcome.js';
+import { NATIVE, fail, instead, openInsteadFor, type Outcome } from '../outcome.js';
 import { virtualId } from '../pid-arguments.js';
-import { openOnBehalf } from '../open-on-behalf.js';
 import { listDirectory } from '../proc-listings.js';
-import { HOST_PATHS, procNames, procOpen } from '../proc-paths.js';
+import { procNames, procOpen } from '../proc-paths.js';
 
 /**
  * Opening files stays native, except for the files that would show this
@@ -18,8 +18,8 @@ import { HOST_PATHS, procNames, procOpen } from '../proc-paths.js';
  * (host/cpu-files.ts), learns host names (host/name-files.ts), its ids and
  * its host's uptime (host/proc-files.ts). For those, the program opens a
  * file generated for the host instead: a stopped call has its path argument
- * pointed at it, a notified call gets the mediator's own open of it
- * (open-on-behalf.ts). Paths into
+ * pointed at it, a notified one gets the mediator's own open of it, made
+ * with the program's credentials (loop/tracer.ts). Paths into
  * /proc/PID take virtual pids and reach only the host's tracees
  * (proc-paths.ts), and listing /proc shows them alone (proc-listings.ts).
  * Opens come as notifications (table.ts): every open pays one read of its
@@ -31,6 +31,8 @@ const UPTIME = '/proc/uptime';
 /** Served wherever they are named from: the ones in /proc are also recognised once a path is followed. */
 const SERVED_PATHS: ReadonlySet<string> = new Set([...CPU_FILE_PATHS, ...NAME_FILE_PATHS, UPTIME]);
 const PATH_MAX = 4096;
+/** The permission bits open(2) keeps of its mode (S_IALLUGO). */
+const MODE_BITS = 0o7777;
 /** Most paths are shorter: reading this much first saves copying the rest of the page. */
 const SHORT_PATH = 256;
 
@@ -49,15 +51,14 @@ interface OpenCall {
 /**
  * The program opens `path` in place of the file it named: a stopped call
  * has its path argument pointed at `path` (written below the stack, for this
- * call); a notified one gets the mediator's open of it (open-on-behalf.ts).
+ * call); a notified one is opened by the mediator (see openInsteadFor).
  * `afterOpen` runs once the file is open.
  */
 function openInstead(ctx: SyscallContext, call: OpenCall, path: string, afterOpen?: () => void): Outcome {
   // openat2 is never notified (table.ts): its flags are out of the seccomp filter's sight.
   if (ctx.thread.notified && call.flagsArgument !== 'open_how') {
-    const outcome = openOnBehalf(ctx, call.flagsArgument, path);
-    afterOpen?.();
-    return outcome;
+    const flags = asInt(ctx.args[call.flagsArgument]!);
+    return openInsteadFor(path, flags, asInt(ctx.args[call.flagsArgument + 1]!) & MODE_BITS, afterOpen);
   }
   const bytes = Buffer.from(`${path}\0`);
   const address = ctx.scratchBelowStack(bytes.length);
