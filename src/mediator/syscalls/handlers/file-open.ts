@@ -152,7 +152,7 @@ const opening =
   };
 
 const NOTE =
-  "runs in the kernel; /proc/cpuinfo, /proc/stat and /sys/devices/system/cpu/{online,possible,present} open files describing the host's cores, /etc/hosts and /etc/hostname files naming the platform's hosts, /proc/uptime the host's uptime; /proc/PID takes the host's virtual pids (ENOENT for any other process), and its status and stat show them";
+  "runs in the kernel; /proc/cpuinfo, /proc/stat and /sys/devices/system/cpu/{online,possible,present} open files describing the host's cores, /etc/hosts and /etc/hostname files naming the platform's hosts, /proc/uptime the host's uptime; /proc/PID takes the host's virtual pids (ENOENT for any other process), and its status and stat show them; open and openat come as user notifications but with O_PATH, openat2 always stops";
 
 export const fileOpenSyscalls: FamilyTable = {
   getdents64: {
