@@ -52,13 +52,30 @@ pub fn open_as(tid: i32, path: &str, flags: i32, mode: u32) -> Result<i64> {
 }
 
 /// O_NOCTTY: a terminal the program opens must not become the mediator's.
+/// A FIFO (reached through /proc/PID/fd/N) is opened without waiting for
+/// its other end, then made blocking as asked: the mediator must never wait
+/// on a program's behalf, or every tracee would wait with it.
 fn open(path: &CString, flags: i32, mode: u32) -> i64 {
-  let fd = unsafe { libc::open(path.as_ptr(), flags | libc::O_CLOEXEC | libc::O_NOCTTY, mode) };
+  let waits_for_peer = flags & libc::O_NONBLOCK == 0 && is_fifo(path);
+  let opening = if waits_for_peer { flags | libc::O_NONBLOCK } else { flags };
+  let fd = unsafe { libc::open(path.as_ptr(), opening | libc::O_CLOEXEC | libc::O_NOCTTY, mode) };
   if fd < 0 {
-    -(last_errno() as i64)
-  } else {
-    fd as i64
+    return -(last_errno() as i64);
   }
+  if waits_for_peer {
+    unsafe {
+      let status = libc::fcntl(fd, libc::F_GETFL);
+      libc::fcntl(fd, libc::F_SETFL, status & !libc::O_NONBLOCK);
+    }
+  }
+  fd as i64
+}
+
+/// Whether `path`, links followed, names a FIFO (false if it names nothing).
+fn is_fifo(path: &CString) -> bool {
+  let mut stat = std::mem::MaybeUninit::<libc::stat>::uninit();
+  let found = unsafe { libc::stat(path.as_ptr(), stat.as_mut_ptr()) } == 0;
+  found && unsafe { stat.assume_init() }.st_mode & libc::S_IFMT == libc::S_IFIFO
 }
 
 /// The credential lines of /proc/`task`/status, in order; None if it is gone.
