@@ -25,6 +25,14 @@ export declare function allowedCpus(): Array<number>
  */
 export declare function answerNotification(tid: number, result: number): boolean
 
+/**
+ * Answers a notified open with the mediator's descriptor `fd` (closed here),
+ * installed in the thread's process as the lowest free descriptor: returns
+ * its number, or the negative errno the call got instead (EMFILE); null
+ * if the thread was killed meanwhile.
+ */
+export declare function answerNotificationWithFd(tid: number, fd: number, cloexec: boolean): number | null
+
 /** Binds a held socket to 127.0.0.1 on a port the kernel picks; returns the port. */
 export declare function bindHeldSocket(fd: number): number
 
@@ -54,6 +62,12 @@ export declare function continueNotificationToReturn(tid: number): boolean
  * which retires `calibrationInstructionsPerIteration()` each.
  */
 export declare function countCalibrationInstructions(iterations: number): number
+
+/**
+ * st_dev of what `path` leads to, following links; -1 when it leads nowhere
+ * or cannot be looked at.
+ */
+export declare function deviceOf(path: string): number
 
 /** Throws away what a held socket has to read. */
 export declare function discardHeldInput(fd: number): void
@@ -146,6 +160,12 @@ export interface InstructionRate {
 /** PTRACE_INTERRUPT: the thread reports a `StopKind.EventStop` soon. */
 export declare function interrupt(tid: number): void
 
+/**
+ * The target of the symbolic link `path`, "" when it is something else,
+ * null when nothing is there (or it cannot be looked at).
+ */
+export declare function linkAt(path: string): string | null
+
 export declare function listenHeldSocket(fd: number, backlog: number): void
 
 /** A close-on-exec pipe, [read end, write end], to hand to `spawn` as a tracee's stdout or stderr. */
@@ -188,6 +208,23 @@ export interface MessageQueue {
  * stops here: io_uring with WAITID (Linux 6.7), not disabled. Tried once.
  */
 export declare function notificationsAvailable(): boolean
+
+/**
+ * A notified syscall that stops at a seccomp stop instead when its
+ * argument `argument` (0-5) has any of `bits` set in its low 32 bits.
+ */
+export interface NotifiedStop {
+  syscall: number
+  argument: number
+  bits: number
+}
+
+/**
+ * Opens `path` for thread `tid` as open(2) with `flags` and `mode` would,
+ * with the thread's credentials when they differ from the mediator's. The
+ * mediator's descriptor is close-on-exec. Returns it, or a negative errno.
+ */
+export declare function openAsThread(tid: number, path: string, flags: number, mode: number): number
 
 /** A perf fd counting the thread's retired user-space instructions. */
 export declare function openInstructionCounter(tid: number): number
@@ -384,6 +421,8 @@ export interface SpawnOptions {
    * moment before exec closes it.
    */
   notifySyscalls?: Array<number>
+  /** Notified syscalls that stop instead for some values of an argument. */
+  stopNotifiedWhen?: Array<NotifiedStop>
   /** Stop at every syscall (for --strace). */
   trapAll: boolean
   /** Pin the child to this single CPU. */

@@ -773,10 +773,11 @@ if (
   }
 }
 
-const { addressRandomizationDisabled, allowedCpus, answerNotification, bindHeldSocket, calibrationInstructionsPerIteration, closeCounter, closeHeld, closeListener, connectHeldSocket, continueNotification, continueNotificationToReturn, countCalibrationInstructions, discardHeldInput, disconnectHeldSocket, fileSource, forgetProcess, forgetThread, getSignalInfo, holdFileLock, holdSocket, inspectFd, installVdso, instructionCounterAvailable, interrupt, listenHeldSocket, makePipe, measureInstructionRate, measureStopCost, messageQueue, notificationsAvailable, openInstructionCounter, passesCredentials, pinThisThread, posixMessageQueue, queueSignal, readCounter, readCStringInto, readDirectory, readFileAt, readMemoryInto, readPipe, receiveHeld, restartSyscall, resume, returnValue, semaphoreSet, sendHeld, sendHeldTo, setFdNonblocking, setFileOffset, setPreemptQuantum, setReturnValue, setSignalInfo, setSyscall, setTimerTicks, signalProcess, signalThread, skipSyscall, skipSyscallAndResume, spawn, stackPointer, StopKind, takeListener, threadCpuTimeNs, waitForTraceeInput, waitHeldAcceptable, waitStop, writeMemory, writePipe } = nativeBinding
+const { addressRandomizationDisabled, allowedCpus, answerNotification, answerNotificationWithFd, bindHeldSocket, calibrationInstructionsPerIteration, closeCounter, closeHeld, closeListener, connectHeldSocket, continueNotification, continueNotificationToReturn, countCalibrationInstructions, deviceOf, discardHeldInput, disconnectHeldSocket, fileSource, forgetProcess, forgetThread, getSignalInfo, holdFileLock, holdSocket, inspectFd, installVdso, instructionCounterAvailable, interrupt, linkAt, listenHeldSocket, makePipe, measureInstructionRate, measureStopCost, messageQueue, notificationsAvailable, openAsThread, openInstructionCounter, passesCredentials, pinThisThread, posixMessageQueue, queueSignal, readCounter, readCStringInto, readDirectory, readFileAt, readMemoryInto, readPipe, receiveHeld, restartSyscall, resume, returnValue, semaphoreSet, sendHeld, sendHeldTo, setFdNonblocking, setFileOffset, setPreemptQuantum, setReturnValue, setSignalInfo, setSyscall, setTimerTicks, signalProcess, signalThread, skipSyscall, skipSyscallAndResume, spawn, stackPointer, StopKind, takeListener, threadCpuTimeNs, waitForTraceeInput, waitHeldAcceptable, waitStop, writeMemory, writePipe } = nativeBinding
 export { addressRandomizationDisabled }
 export { allowedCpus }
 export { answerNotification }
+export { answerNotificationWithFd }
 export { bindHeldSocket }
 export { calibrationInstructionsPerIteration }
 export { closeCounter }
@@ -786,6 +787,7 @@ export { connectHeldSocket }
 export { continueNotification }
 export { continueNotificationToReturn }
 export { countCalibrationInstructions }
+export { deviceOf }
 export { discardHeldInput }
 export { disconnectHeldSocket }
 export { fileSource }
@@ -798,12 +800,14 @@ export { inspectFd }
 export { installVdso }
 export { instructionCounterAvailable }
 export { interrupt }
+export { linkAt }
 export { listenHeldSocket }
 export { makePipe }
 export { measureInstructionRate }
 export { measureStopCost }
 export { messageQueue }
 export { notificationsAvailable }
+export { openAsThread }
 export { openInstructionCounter }
 export { passesCredentials }
 export { pinThisThread }

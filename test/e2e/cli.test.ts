@@ -43,7 +43,9 @@ describe('simterpose syscalls', () => {
     expect(result.stdout).toMatch(/^\s*9\s+mmap\s+native\s*$/m);
     expect(result.stdout).toMatch(/^\s*208\s+io_getevents\s+unsupported/m);
     expect(result.stdout).toMatch(/^\s*217\s+getdents64\s+mediated\s+notification\s/m);
-    expect(result.stdout).toMatch(/; 16 of those listed come as seccomp user notifications, unless --no-notify-syscalls$/m);
+    expect(result.stdout).toMatch(/^\s*257\s+openat\s+mediated\s+notification\s/m);
+    expect(result.stdout).toMatch(/^\s*437\s+openat2\s+mediated\s+stop\s/m);
+    expect(result.stdout).toMatch(/; 18 of those listed come as seccomp user notifications, unless --no-notify-syscalls$/m);
   });
 
   it('filters by level and speaks JSON', async () => {

@@ -87,3 +87,13 @@ describe('listing /proc and /proc/PID/task shows the host, not the machine', () 
     });
   }
 });
+
+describe("opens of the files served in place of the machine's behave as the kernel's own", () => {
+  test("under simterpose, by notification or at a ptrace stop, each open, openat and openat2 gets the lowest free descriptor, close-on-exec as asked, and the same errors and permissions as natively, also once root's privileges are dropped", async () => {
+    const native = expectSuccess(await runNative([appPath('served_opens')]));
+    if (process.geteuid?.() === 0) expect(native).toContain('nobody /etc/hostname O_WRONLY: EACCES');
+    for (const runOptions of [FREE_CPU, [...FREE_CPU, '--no-notify-syscalls']]) {
+      expect(expectSuccess(await runSimterpose([appPath('served_opens')], { runOptions }))).toEqual(native);
+    }
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SYSCALLS, notifiedNumbers, syscallName, syscallNumber, trappedNumbers } from '../../src/mediator/syscalls/table.js';
+import { SYSCALLS, notifiedNumbers, notifiedStops, syscallName, syscallNumber, trappedNumbers } from '../../src/mediator/syscalls/table.js';
 
 describe('the syscall table', () => {
   it('names every x86_64 syscall once, from read (0) to the newest', () => {
@@ -42,7 +42,7 @@ describe('the syscall table', () => {
     expect(trappedNumbers(new Set(['getpid']))).not.toContain(getpid);
   });
 
-  it("sends the calls that carry a socket's bytes, ids, clocks, yields and directory listings as user notifications, unless left native or execve is (spawn takes the listener at its stop)", () => {
+  it("sends the calls that carry a socket's bytes, ids, clocks, yields, directory listings and opens as user notifications, unless left native or execve is (spawn takes the listener at its stop)", () => {
     const names = (numbers: number[]): string[] => numbers.map(syscallName).sort();
     expect(names(notifiedNumbers())).toEqual([
       'clock_getres',
@@ -52,6 +52,8 @@ describe('the syscall table', () => {
       'getppid',
       'gettid',
       'gettimeofday',
+      'open',
+      'openat',
       'read',
       'readv',
       'recvfrom',
@@ -65,6 +67,16 @@ describe('the syscall table', () => {
     ]);
     expect(names(notifiedNumbers(new Set(['write'])))).not.toContain('write');
     expect(notifiedNumbers(new Set(['execve']))).toEqual([]);
+  });
+
+  it('stops an O_PATH open or openat (no O_PATH descriptor can be handed over by notification), and every openat2', () => {
+    const O_PATH = 0o10000000;
+    expect(notifiedStops(notifiedNumbers())).toEqual([
+      { syscall: syscallNumber('open'), argument: 1, bits: O_PATH },
+      { syscall: syscallNumber('openat'), argument: 2, bits: O_PATH },
+    ]);
+    expect(trappedNumbers()).toContain(syscallNumber('openat2'));
+    expect(notifiedNumbers()).not.toContain(syscallNumber('openat2'));
   });
 
   it('names numbers it does not know instead of failing', () => {

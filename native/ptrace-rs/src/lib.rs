@@ -16,6 +16,8 @@ mod id_map;
 mod ipc;
 mod memory;
 mod notify;
+mod open_as;
+mod paths;
 mod personality;
 mod preempt;
 mod process;
@@ -109,6 +111,37 @@ pub fn continue_notification(tid: i32) -> Result<bool> {
 #[napi]
 pub fn continue_notification_to_return(tid: i32) -> Result<bool> {
   notify::continue_to_return(tid)
+}
+
+/// Answers a notified open with the mediator's descriptor `fd` (closed here),
+/// installed in the thread's process as the lowest free descriptor: returns
+/// its number, or the negative errno the call got instead (EMFILE); null
+/// if the thread was killed meanwhile.
+#[napi]
+pub fn answer_notification_with_fd(tid: i32, fd: i32, cloexec: bool) -> Result<Option<i64>> {
+  notify::answer_with_fd(tid, fd, cloexec)
+}
+
+/// Opens `path` for thread `tid` as open(2) with `flags` and `mode` would,
+/// with the thread's credentials when they differ from the mediator's. The
+/// mediator's descriptor is close-on-exec. Returns it, or a negative errno.
+#[napi]
+pub fn open_as_thread(tid: i32, path: String, flags: i32, mode: u32) -> Result<i64> {
+  open_as::open_as(tid, &path, flags, mode)
+}
+
+/// st_dev of what `path` leads to, following links; -1 when it leads nowhere
+/// or cannot be looked at.
+#[napi]
+pub fn device_of(path: String) -> f64 {
+  paths::device_of(&path).map_or(-1.0, |device| device as f64)
+}
+
+/// The target of the symbolic link `path`, "" when it is something else,
+/// null when nothing is there (or it cannot be looked at).
+#[napi]
+pub fn link_at(path: String) -> Option<String> {
+  paths::link_at(&path)
 }
 
 /// PTRACE_CONT, or PTRACE_SYSCALL when `toSyscallExit` (from a seccomp stop the

@@ -22,6 +22,7 @@
 //! the call's return, and the mediator resumes it without the signal).
 
 use std::cell::RefCell;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
 use crate::errors::{errno_error, last_errno, Result};
 use crate::id_map::{IdMap, IdSet};
@@ -106,6 +107,40 @@ pub fn continue_to_return(tid: i32) -> Result<bool> {
 /// `continue_to_return` let through.
 pub fn claim_return(tid: i32) -> bool {
   RETURN_STOPS.with(|stops| stops.borrow_mut().remove(&tid))
+}
+
+/// Answers `tid`'s notification with a new descriptor of its process, a
+/// copy of the mediator's `fd` (which this closes): the kernel installs it
+/// as the lowest free descriptor, close-on-exec if `cloexec`, and the call
+/// returns its number, as an open would. When it cannot be installed
+/// (EMFILE), the call fails with that errno instead. The call's result, or
+/// None when the thread was killed before the answer.
+pub fn answer_with_fd(tid: i32, fd: i32, cloexec: bool) -> Result<Option<i64>> {
+  let source = unsafe { OwnedFd::from_raw_fd(fd) };
+  let Some((listener, id)) = PENDING.with(|pending| pending.borrow_mut().remove(&tid)) else {
+    return Err(errno_error(&format!("answerWithFd({tid}): no notification of this thread is pending"), libc::EINVAL));
+  };
+  let mut request: libc::seccomp_notif_addfd = unsafe { std::mem::zeroed() };
+  request.id = id;
+  request.flags = libc::SECCOMP_ADDFD_FLAG_SEND as u32;
+  request.srcfd = source.as_raw_fd() as u32;
+  request.newfd_flags = if cloexec { libc::O_CLOEXEC as u32 } else { 0 };
+  loop {
+    let installed = unsafe { libc::ioctl(listener, libc::SECCOMP_IOCTL_NOTIF_ADDFD, &request) };
+    if installed >= 0 {
+      preempt::running(tid);
+      return Ok(Some(installed as i64));
+    }
+    match last_errno() {
+      libc::EINTR => continue,
+      libc::ENOENT => return Ok(None),
+      errno => {
+        // The notification is still pending: it gets the errno the open would have.
+        PENDING.with(|pending| pending.borrow_mut().insert(tid, (listener, id)));
+        return Ok(answer(tid, -(errno as i64), false)?.then_some(-(errno as i64)));
+      }
+    }
+  }
 }
 
 /// Forgets a notification whose thread is gone (killed while it waited for its answer).

@@ -42,6 +42,8 @@ pub struct SpawnOptions {
   /// trapped: the listener is taken at the child's execve stop, its last
   /// moment before exec closes it.
   pub notify_syscalls: Option<Vec<u32>>,
+  /// Notified syscalls that stop instead for some values of an argument.
+  pub stop_notified_when: Option<Vec<NotifiedStop>>,
   /// Stop at every syscall (for --strace).
   pub trap_all: bool,
   /// Pin the child to this single CPU.
@@ -50,6 +52,15 @@ pub struct SpawnOptions {
   pub stdin: Option<i32>,
   pub stdout: Option<i32>,
   pub stderr: Option<i32>,
+}
+
+/// A notified syscall that stops at a seccomp stop instead when its
+/// argument `argument` (0-5) has any of `bits` set in its low 32 bits.
+#[napi(object)]
+pub struct NotifiedStop {
+  pub syscall: u32,
+  pub argument: u32,
+  pub bits: u32,
 }
 
 /// Where the child failed before execve succeeded, reported in `ChildFailure`.
@@ -100,6 +111,14 @@ fn c_string(what: &str, value: &str) -> Result<CString> {
   CString::new(value).map_err(|_| invalid("spawn", &format!("{what} contains a NUL byte: {value:?}")))
 }
 
+fn notified_stops(opts: &SpawnOptions) -> Result<Vec<seccomp::StopWhen>> {
+  let stops = opts.stop_notified_when.as_deref().unwrap_or(&[]);
+  if stops.iter().any(|stop| stop.argument > 5) {
+    return Err(invalid("spawn", "a syscall has 6 arguments, numbered 0 to 5"));
+  }
+  Ok(stops.iter().map(|stop| seccomp::StopWhen { syscall: stop.syscall, argument: stop.argument, bits: stop.bits }).collect())
+}
+
 impl ChildPlan {
   fn new(opts: &SpawnOptions) -> Result<ChildPlan> {
     let argv = opts.argv.iter().map(|a| c_string("an argument", a)).collect::<Result<Vec<_>>>()?;
@@ -118,7 +137,7 @@ impl ChildPlan {
       _env: env,
       argv_ptrs,
       env_ptrs,
-      filter: seccomp::build_filter(&opts.trap_syscalls, notified, opts.trap_all)?,
+      filter: seccomp::build_filter(&opts.trap_syscalls, notified, &notified_stops(opts)?, opts.trap_all)?,
       notifies: !notified.is_empty() && !opts.trap_all,
       cpu_set,
       stdio: [opts.stdin, opts.stdout, opts.stderr],

@@ -3,6 +3,7 @@ import type { TraceeMemory } from './tracee-memory.js';
 export const O_NONBLOCK = 0o4000;
 export const O_CLOEXEC = 0o2000000;
 export const O_NOFOLLOW = 0o400000;
+export const O_PATH = 0o10000000;
 export const FD_CLOEXEC = 1;
 export const F_DUPFD = 0;
 export const F_GETFD = 1;

@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { servedDirectory } from './served-directory.js';
 import { join } from 'node:path';
 import { BOOT_UPTIME } from './virtual-time.js';
 
@@ -21,7 +21,7 @@ export class CpuFiles {
 
   /** The generated file standing for `path` on a host with `cores` cores. */
   pathFor(path: string, cores: number): string {
-    this.directory ??= mkdtempSync(join(tmpdir(), 'simterpose-cpus-'));
+    this.directory ??= servedDirectory('simterpose-cpus-');
     const folder = join(this.directory, String(cores));
     const name = path.replaceAll('/', '_');
     const file = join(folder, name);

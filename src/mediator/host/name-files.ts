@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { servedDirectory } from './served-directory.js';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -36,7 +36,7 @@ export class NameFiles {
 
   /** The generated file standing for `path` on `host`. */
   pathFor(path: string, host: string): string {
-    this.directory ??= mkdtempSync(join(tmpdir(), 'simterpose-names-'));
+    this.directory ??= servedDirectory('simterpose-names-');
     if (path === HOSTS) return this.generated('hosts', () => this.hostsFile);
     const index = this.hosts.findIndex((entry) => entry.host === host);
     if (path === HOSTNAME) return this.generated(`hostname.${index}`, () => `${host}\n`);

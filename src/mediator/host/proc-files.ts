@@ -1,5 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
+import { servedDirectory } from './served-directory.js';
 import { join } from 'node:path';
 
 /**
@@ -16,7 +16,7 @@ export class ProcFiles {
 
   /** A new file holding `contents`, for one open; `discard` it once opened. */
   write(contents: string): string {
-    this.directory ??= mkdtempSync(join(tmpdir(), 'simterpose-proc-'));
+    this.directory ??= servedDirectory('simterpose-proc-');
     const file = join(this.directory, String(this.written++));
     writeFileSync(file, contents);
     return file;

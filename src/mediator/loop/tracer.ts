@@ -1,3 +1,4 @@
+import { O_CLOEXEC } from '../abi/fd.js';
 import { ptrace, StopKind } from '../native.js';
 import { SIGKILL } from '../abi/signal.js';
 import type { ProcessExit } from '../../exit-status.js';
@@ -37,6 +38,8 @@ export type Resumption =
   | { kind: 'run'; sysno?: number; args?: readonly number[]; toExit: boolean }
   /** At a syscall: skip it now, and run the same call again when the thread returns to user code (SA_RESTART). */
   | { kind: 'restart' }
+  /** At a notified open: the mediator opens `path` as the thread would, and the call returns that descriptor; `opened` sees the result (undefined: the thread was killed). */
+  | { kind: 'open'; path: string; flags: number; mode: number; opened: (result: number | undefined) => void }
   /** At any other stop: go on, delivering `signal` (0: none); `toExit` stops at the exit of the syscall under way. */
   | { kind: 'continue'; signal: number; toExit: boolean }
   /** At a syscall-exit stop: go on, the call returning `result` if given (else its own result). */
@@ -153,6 +156,9 @@ export class Tracer {
       case 'finish':
         if (resumption.result !== undefined) ptrace.setReturnValue(tid, resumption.result);
         ptrace.resume(tid, 0, false);
+        return;
+      case 'open':
+        throw new Error(`only a notified open can be answered with a descriptor (${tid} is at a ptrace stop)`);
     }
   }
 
@@ -172,6 +178,9 @@ export class Tracer {
         // No exit stop follows a notified call: the addon stops the thread as the call returns instead.
         thread.returnStopDue = ptrace.continueNotificationToReturn(thread.tid);
         return;
+      case 'open':
+        resumption.opened(this.openFor(thread, resumption.path, resumption.flags, resumption.mode));
+        return;
       case 'restart':
         // The kernel restarts a call that fails with ERESTARTNOINTR once its pending signal is handled.
         ptrace.answerNotification(thread.tid, -ERESTARTNOINTR);
@@ -179,6 +188,18 @@ export class Tracer {
       default:
         throw new Error(`a notified syscall of ${thread.label} got a ${resumption.kind} resumption`);
     }
+  }
+
+  /**
+   * Opens `path` with the thread's credentials and hands the descriptor over
+   * as its call's result (the lowest free descriptor, close-on-exec if
+   * asked), or fails the call with the open's errno. Returns the result;
+   * undefined if the thread was killed meanwhile.
+   */
+  private openFor(thread: Thread, path: string, flags: number, mode: number): number | undefined {
+    const fd = ptrace.openAsThread(thread.tid, path, flags, mode);
+    if (fd < 0) return ptrace.answerNotification(thread.tid, fd) ? fd : undefined;
+    return ptrace.answerNotificationWithFd(thread.tid, fd, (flags & O_CLOEXEC) !== 0) ?? undefined;
   }
 
   /** Resumes `tid` from whatever stop it is at, if it is at one (a thread on its way out). */

@@ -82,6 +82,15 @@ export class Dispatcher {
         return this.run(thread, undefined, undefined, outcome.afterExit ?? restoring(outcome.restore));
       case 'instead':
         return this.run(thread, outcome.sysno, outcome.args, outcome.afterExit);
+      case 'open-instead': {
+        const { path, flags, mode, afterOpen } = outcome;
+        const strace = this.strace;
+        const opened = (result: number | undefined): void => {
+          afterOpen?.();
+          if (result !== undefined) strace?.finished(thread, result);
+        };
+        return { kind: 'open', path, flags, mode, opened };
+      }
       case 'blocked':
         throw new Error('a blocked outcome cannot complete a syscall');
     }

@@ -1,4 +1,3 @@
-import { lstatSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import type { SyscallContext } from './context.js';
 import { realProcessId, realThreadId, reachableRealId } from './pid-arguments.js';
 
@@ -28,49 +27,6 @@ export interface PathView {
   inProc(path: string): boolean | undefined;
   /** The target of the symbolic link `path`; undefined when it is none, 'missing' when nothing is there. */
   linkAt(path: string): string | undefined | 'missing';
-}
-
-export const HOST_PATHS: PathView = {
-  inProc(path) {
-    try {
-      const device = statSync(path, { throwIfNoEntry: false })?.dev;
-      return device === undefined ? undefined : procDevices().has(device);
-    } catch {
-      // ENOTDIR, EACCES, ELOOP...: followed component by component.
-      return undefined;
-    }
-  },
-  linkAt(path) {
-    try {
-      const stats = lstatSync(path, { throwIfNoEntry: false });
-      if (stats === undefined) return 'missing';
-      return stats.isSymbolicLink() ? readlinkSync(path) : undefined;
-    } catch {
-      return 'missing';
-    }
-  },
-};
-
-let cachedProcDevices: ReadonlySet<number> | undefined;
-
-/**
- * The devices of the proc file systems mounted when the run started: /proc,
- * and any other (a bind mount of part of /proc shares its device). Tracees
- * cannot mount new ones (see refused.ts).
- */
-function procDevices(): ReadonlySet<number> {
-  if (cachedProcDevices !== undefined) return cachedProcDevices;
-  const devices = new Set([statSync('/proc').dev]);
-  // mountinfo: ID PARENT MAJOR:MINOR ROOT MOUNTPOINT OPTIONS... - FSTYPE SOURCE SUPEROPTIONS, spaces in paths as \040.
-  for (const line of readFileSync('/proc/self/mountinfo', 'latin1').split('\n')) {
-    const fields = line.split(' ');
-    if (fields[fields.indexOf('-') + 1] !== 'proc') continue;
-    const mountPoint = fields[4]!.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
-    const device = statSync(mountPoint, { throwIfNoEntry: false })?.dev;
-    if (device !== undefined) devices.add(device);
-  }
-  cachedProcDevices = devices;
-  return devices;
 }
 
 /** Who is opening, and which ids under /proc it can reach. */

@@ -1,5 +1,6 @@
 import { syscallName, syscallNumber } from '../abi/syscall-numbers.js';
 import type { FamilyTable, SyscallEntry } from './context.js';
+import { O_PATH } from '../abi/fd.js';
 import { SYSCALL_NAMES } from '../abi/syscall-names.js';
 import { futexSyscalls } from './handlers/futex.js';
 import { identitySyscalls } from './handlers/identity.js';
@@ -74,7 +75,8 @@ export { syscallName, syscallNumber };
  * The syscalls sent to the mediator as seccomp user notifications rather
  * than ptrace stops (unless --no-notify-syscalls): the calls that carry a
  * socket's bytes, and those a program makes by the thousand whose handlers
- * only answer (ids, clocks, yields, directory listings). A notification costs less than a stop, but a
+ * only answer (ids, clocks, yields, directory listings) or, for opens, let the call
+ * run or hand over a descriptor the mediator opened (loop/tracer.ts). A notification costs less than a stop, but a
  * notified call cannot have its arguments rewritten or stop at its exit:
  * these handlers only copy memory and decide a result, or let the call run
  * as it was made (Dispatcher.answer refuses anything else).
@@ -97,7 +99,29 @@ const NOTIFIED = new Set([
   'time',
   'getdents64',
   'sched_yield',
+  'open',
+  'openat',
 ]);
+
+/**
+ * Notified calls that stop instead when a flag is set in an argument: an
+ * O_PATH descriptor cannot be handed over by notification (the kernel's
+ * SECCOMP_IOCTL_NOTIF_ADDFD refuses one, EBADF), so an O_PATH open of a
+ * served file needs its path rewritten at a stop. openat2's flags are in
+ * memory, out of the filter's sight: it always stops.
+ */
+const STOPPED_WITH_FLAG: ReadonlyMap<string, { readonly argument: number; readonly bits: number }> = new Map([
+  ['open', { argument: 1, bits: O_PATH }],
+  ['openat', { argument: 2, bits: O_PATH }],
+]);
+
+/** Of the notified numbers, those that stop for some of their arguments' values. */
+export function notifiedStops(notified: readonly number[]): { syscall: number; argument: number; bits: number }[] {
+  return notified.flatMap((syscall) => {
+    const stop = STOPPED_WITH_FLAG.get(syscallName(syscall));
+    return stop === undefined ? [] : [{ syscall, ...stop }];
+  });
+}
 
 /** Of the trapped numbers, those to notify; none when execve is left native (its stop is where spawn takes the listener). */
 export function notifiedNumbers(untrapped: ReadonlySet<string> = new Set()): number[] {

@@ -4,28 +4,35 @@ import { AT_FDCWD, O_NOFOLLOW, OPEN_HOW_SIZE_VER0, readOpenHowFlags } from '../.
 import { asInt } from '../../abi/tracee-memory.js';
 import { SERVED_PATHS as CPU_FILE_PATHS } from '../../host/cpu-files.js';
 import { NAME_FILE_PATHS } from '../../host/name-files.js';
+import { HOST_PATHS } from '../../host/path-view.js';
 import { type ProcessView, uptimeFile, virtualStat, virtualStatus } from '../../host/proc-files.js';
 import type { FamilyTable, SyscallContext } from '../context.js';
-import { NATIVE, fail, instead, type Outcome } from '../outcome.js';
+import { NATIVE, fail, instead, openInsteadFor, type Outcome } from '../outcome.js';
 import { virtualId } from '../pid-arguments.js';
 import { listDirectory } from '../proc-listings.js';
-import { HOST_PATHS, procNames, procOpen } from '../proc-paths.js';
+import { procNames, procOpen } from '../proc-paths.js';
 
 /**
  * Opening files stays native, except for the files that would show this
  * machine rather than the host: those through which a program counts CPUs
  * (host/cpu-files.ts), learns host names (host/name-files.ts), its ids and
- * its host's uptime (host/proc-files.ts). For those, the path argument is
- * pointed at a file generated for the host, for that one call. Paths into
+ * its host's uptime (host/proc-files.ts). For those, the program opens a
+ * file generated for the host instead: a stopped call has its path argument
+ * pointed at it, a notified one gets the mediator's own open of it, made
+ * with the program's credentials (loop/tracer.ts). Paths into
  * /proc/PID take virtual pids and reach only the host's tracees
  * (proc-paths.ts), and listing /proc shows them alone (proc-listings.ts).
- * Every open pays one stop, one read of its path and one stat.
+ * Opens come as notifications (table.ts): every open pays one read of its
+ * path and one stat, and one that needs nothing else is let through to the
+ * kernel unchanged.
  */
 
 const UPTIME = '/proc/uptime';
 /** Served wherever they are named from: the ones in /proc are also recognised once a path is followed. */
 const SERVED_PATHS: ReadonlySet<string> = new Set([...CPU_FILE_PATHS, ...NAME_FILE_PATHS, UPTIME]);
 const PATH_MAX = 4096;
+/** The permission bits open(2) keeps of its mode (S_IALLUGO). */
+const MODE_BITS = 0o7777;
 /** Most paths are shorter: reading this much first saves copying the rest of the page. */
 const SHORT_PATH = 256;
 
@@ -35,30 +42,46 @@ function pathAt(ctx: SyscallContext, address: number): string {
   return Buffer.byteLength(path) < SHORT_PATH ? path : ctx.memory.cString(address, PATH_MAX);
 }
 
-/** The kernel opens `path` in place of the program's path argument (written below the stack, for this call). */
-function openInstead(ctx: SyscallContext, pathArgument: number, path: string, afterExit?: () => void): Outcome {
+/** How the call names its file and its flags: argument positions, or openat2's struct open_how. */
+interface OpenCall {
+  readonly pathArgument: number;
+  readonly flagsArgument: number | 'open_how';
+}
+
+/**
+ * The program opens `path` in place of the file it named: a stopped call
+ * has its path argument pointed at `path` (written below the stack, for this
+ * call); a notified one is opened by the mediator (see openInsteadFor).
+ * `afterOpen` runs once the file is open.
+ */
+function openInstead(ctx: SyscallContext, call: OpenCall, path: string, afterOpen?: () => void): Outcome {
+  // openat2 is never notified (table.ts): its flags are out of the seccomp filter's sight.
+  if (ctx.thread.notified && call.flagsArgument !== 'open_how') {
+    const flags = asInt(ctx.args[call.flagsArgument]!);
+    return openInsteadFor(path, flags, asInt(ctx.args[call.flagsArgument + 1]!) & MODE_BITS, afterOpen);
+  }
   const bytes = Buffer.from(`${path}\0`);
   const address = ctx.scratchBelowStack(bytes.length);
   ctx.memory.write(address, bytes);
   const args = [...ctx.args];
-  args[pathArgument] = address;
-  return instead(ctx.sysno, args, afterExit);
+  args[call.pathArgument] = address;
+  return instead(ctx.sysno, args, afterOpen);
 }
 
-/** A file generated for this open alone, removed once the kernel opened it. */
-function openGenerated(ctx: SyscallContext, pathArgument: number, contents: string): Outcome {
+/** A file generated for this open alone, removed once opened. */
+function openGenerated(ctx: SyscallContext, call: OpenCall, contents: string): Outcome {
   const { procFiles } = ctx.services;
   const file = procFiles.write(contents);
-  return openInstead(ctx, pathArgument, file, () => procFiles.discard(file));
+  return openInstead(ctx, call, file, () => procFiles.discard(file));
 }
 
 /** A served file: generated for the host once (CPU and name files), or for this open (uptime). */
-function openServed(ctx: SyscallContext, pathArgument: number, path: string): Outcome {
+function openServed(ctx: SyscallContext, call: OpenCall, path: string): Outcome {
   const { services } = ctx;
   const host = ctx.process.host;
-  if (path === UPTIME) return openGenerated(ctx, pathArgument, uptimeFile(services.time.sinceBoot()));
+  if (path === UPTIME) return openGenerated(ctx, call, uptimeFile(services.time.sinceBoot()));
   const served = NAME_FILE_PATHS.has(path) ? services.nameFiles.pathFor(path, host) : services.cpuFiles.pathFor(path, services.coresOf(host));
-  return openInstead(ctx, pathArgument, served);
+  return openInstead(ctx, call, served);
 }
 
 /**
@@ -107,10 +130,11 @@ function followsLast(ctx: SyscallContext, flagsArgument: number | 'open_how'): b
 }
 
 const opening =
-  (pathArgument: number, flagsArgument: number | 'open_how') =>
+  (call: OpenCall) =>
   (ctx: SyscallContext): Outcome => {
+    const { pathArgument, flagsArgument } = call;
     const path = pathAt(ctx, ctx.args[pathArgument]!);
-    if (SERVED_PATHS.has(path)) return openServed(ctx, pathArgument, path);
+    if (SERVED_PATHS.has(path)) return openServed(ctx, call, path);
     // Too long: ENAMETOOLONG.
     if (Buffer.byteLength(path) >= PATH_MAX) return NATIVE;
     const follow = followsLast(ctx, flagsArgument);
@@ -120,15 +144,15 @@ const opening =
     if (reached.kind === 'as-named') return NATIVE;
     // /proc/PID of a process outside the host does not exist for the program.
     if (reached.kind === 'hidden') return fail(Errno.ENOENT);
-    if (SERVED_PATHS.has(reached.path)) return openServed(ctx, pathArgument, reached.path);
+    if (SERVED_PATHS.has(reached.path)) return openServed(ctx, call, reached.path);
     const target = reached.process;
     const generated = target === undefined ? undefined : processFile(ctx, target.id, target.thread, target.file, reached.path);
-    if (generated !== undefined) return openGenerated(ctx, pathArgument, generated);
-    return reached.renamed ? openInstead(ctx, pathArgument, reached.path) : NATIVE;
+    if (generated !== undefined) return openGenerated(ctx, call, generated);
+    return reached.renamed ? openInstead(ctx, call, reached.path) : NATIVE;
   };
 
 const NOTE =
-  "runs in the kernel; /proc/cpuinfo, /proc/stat and /sys/devices/system/cpu/{online,possible,present} open files describing the host's cores, /etc/hosts and /etc/hostname files naming the platform's hosts, /proc/uptime the host's uptime; /proc/PID takes the host's virtual pids (ENOENT for any other process), and its status and stat show them";
+  "runs in the kernel; /proc/cpuinfo, /proc/stat and /sys/devices/system/cpu/{online,possible,present} open files describing the host's cores, /etc/hosts and /etc/hostname files naming the platform's hosts, /proc/uptime the host's uptime; /proc/PID takes the host's virtual pids (ENOENT for any other process), and its status and stat show them; open and openat come as user notifications but with O_PATH, openat2 always stops";
 
 export const fileOpenSyscalls: FamilyTable = {
   getdents64: {
@@ -136,7 +160,7 @@ export const fileOpenSyscalls: FamilyTable = {
     handler: listDirectory,
     note: "/proc and /proc/PID/task list the host's tracees by their virtual ids, and no other process; other directories are listed by the kernel",
   },
-  open: { level: 'mediated', handler: opening(0, 1), note: NOTE },
-  openat: { level: 'mediated', handler: opening(1, 2), note: NOTE },
-  openat2: { level: 'mediated', handler: opening(1, 'open_how'), note: NOTE },
+  open: { level: 'mediated', handler: opening({ pathArgument: 0, flagsArgument: 1 }), note: NOTE },
+  openat: { level: 'mediated', handler: opening({ pathArgument: 1, flagsArgument: 2 }), note: NOTE },
+  openat2: { level: 'mediated', handler: opening({ pathArgument: 1, flagsArgument: 'open_how' }), note: NOTE },
 };

@@ -1,0 +1,39 @@
+import { readFileSync, statSync } from 'node:fs';
+import { ptrace } from '../native.js';
+import type { PathView } from '../syscalls/proc-paths.js';
+
+/** The mediator's own view, through the addon: Node's statSync costs several µs more, and most opens pay one. */
+export const HOST_PATHS: PathView = {
+  inProc(path) {
+    const device = ptrace.deviceOf(path);
+    // ENOENT, ENOTDIR, EACCES, ELOOP...: followed component by component.
+    return device < 0 ? undefined : procDevices().has(device);
+  },
+  linkAt(path) {
+    const target = ptrace.linkAt(path);
+    if (target === null) return 'missing';
+    return target === '' ? undefined : target;
+  },
+};
+
+let cachedProcDevices: ReadonlySet<number> | undefined;
+
+/**
+ * The devices of the proc file systems mounted when the run started: /proc,
+ * and any other (a bind mount of part of /proc shares its device). Tracees
+ * cannot mount new ones (see refused.ts).
+ */
+function procDevices(): ReadonlySet<number> {
+  if (cachedProcDevices !== undefined) return cachedProcDevices;
+  const devices = new Set([statSync('/proc').dev]);
+  // mountinfo: ID PARENT MAJOR:MINOR ROOT MOUNTPOINT OPTIONS... - FSTYPE SOURCE SUPEROPTIONS, spaces in paths as \040.
+  for (const line of readFileSync('/proc/self/mountinfo', 'latin1').split('\n')) {
+    const fields = line.split(' ');
+    if (fields[fields.indexOf('-') + 1] !== 'proc') continue;
+    const mountPoint = fields[4]!.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
+    const device = statSync(mountPoint, { throwIfNoEntry: false })?.dev;
+    if (device !== undefined) devices.add(device);
+  }
+  cachedProcDevices = devices;
+  return devices;
+}
