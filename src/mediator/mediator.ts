@@ -1,3 +1,4 @@
+import { FifoOpens } from './syscalls/fifo-opens.js';
 import { readFileSync } from 'node:fs';
 import { RunFailedError } from '../errors.js';
 import { EXIT_STATUS, type StopCause } from '../exit-status.js';
@@ -280,6 +281,7 @@ export class Mediator {
       procFiles: this.procFiles,
       kernelFds,
       kernelEdges: new KernelEdges(),
+      fifoOpens: new FifoOpens(),
       kernelIpc,
       signals,
       coresOf: (host) => sim.hosts()[this.hostIndexes.get(host)!]!.cores,

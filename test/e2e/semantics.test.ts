@@ -13,6 +13,8 @@ interface Case {
   argv: string[];
   /** Whether the program uses virtual sockets, and so runs under each data path. */
   network: boolean;
+  /** Whether its calls are mediated at notifications and at ptrace stops differently, and so runs with each. */
+  bothStops?: boolean;
 }
 
 const cases: Case[] = [
@@ -162,6 +164,13 @@ const cases: Case[] = [
     argv: [appPath('ipc_queues')],
     network: false,
   },
+  {
+    behaviour:
+      'a blocking open of a named FIFO waits until another process opens the other end, reader first or writer first, also reopened through /proc/PID/fd; O_NONBLOCK opens answer at once (a writer without a reader ENXIO), O_RDWR never waits, and bytes go through',
+    argv: [appPath('fifo_opens')],
+    network: false,
+    bothStops: true,
+  },
 ];
 
 function lastLine(output: string): string | undefined {
@@ -192,15 +201,17 @@ describe('semantics programs run natively', () => {
 describe('semantics programs under simterpose see what they see on Linux', () => {
   for (const program of cases) {
     for (const mode of program.network ? NETWORK_MODES : [undefined]) {
-      const how = mode === undefined ? 'under simterpose' : `under simterpose --network ${mode}`;
-      test(`${how}, ${program.behaviour}`, async () => {
-        const native = await nativeRun(program);
-        const runOptions = ['--cpu-model', 'none', ...(mode === undefined ? [] : ['--network', mode])];
-        const simulated = await runSimterpose(program.argv, { runOptions });
-        expect(simulated.stdout).toBe(native.stdout);
-        expect(simulated.stderr).toBe('');
-        expect(shellStatus(simulated)).toBe(0);
-      });
+      for (const stops of program.bothStops === true ? [[], ['--no-notify-syscalls']] : [[]]) {
+        const how = ['under simterpose', ...(mode === undefined ? [] : [`--network ${mode}`]), ...stops].join(' ');
+        test(`${how}, ${program.behaviour}`, async () => {
+          const native = await nativeRun(program);
+          const runOptions = ['--cpu-model', 'none', ...(mode === undefined ? [] : ['--network', mode]), ...stops];
+          const simulated = await runSimterpose(program.argv, { runOptions });
+          expect(simulated.stdout).toBe(native.stdout);
+          expect(simulated.stderr).toBe('');
+          expect(shellStatus(simulated)).toBe(0);
+        });
+      }
     }
   }
 });

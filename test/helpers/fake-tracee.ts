@@ -1,3 +1,4 @@
+import { FifoOpens } from '../../src/mediator/syscalls/fifo-opens.js';
 import { Errno } from '../../src/mediator/abi/errno.js';
 import { expect } from 'vitest';
 import { ManualTransport, VirtualNetwork } from '../../src/net/index.js';
@@ -338,6 +339,7 @@ export class FakeWorld {
       procFiles: new ProcFiles(),
       kernelFds: this.kernelFds,
       kernelEdges: new KernelEdges(),
+      fifoOpens: new FifoOpens(),
       kernelIpc: this.kernelIpc,
       signals: this.signals,
       coresOf: () => 1,

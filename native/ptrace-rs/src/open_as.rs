@@ -54,7 +54,10 @@ pub fn open_as(tid: i32, path: &str, flags: i32, mode: u32) -> Result<i64> {
 /// O_NOCTTY: a terminal the program opens must not become the mediator's.
 /// A FIFO (reached through /proc/PID/fd/N) is opened without waiting for
 /// its other end, then made blocking as asked: the mediator must never wait
-/// on a program's behalf, or every tracee would wait with it.
+/// on a program's behalf, or every tracee would wait with it. A blocking
+/// open reaches here only once the other end is open (fifo-opens.ts waits
+/// for it in virtual time), where the kernel gives the same descriptor
+/// either way; this keeps the mediator from waiting even if it is not.
 fn open(path: &CString, flags: i32, mode: u32) -> i64 {
   let waits_for_peer = flags & libc::O_NONBLOCK == 0 && is_fifo(path);
   let opening = if waits_for_peer { flags | libc::O_NONBLOCK } else { flags };

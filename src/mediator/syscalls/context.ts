@@ -9,6 +9,7 @@ import type { Scheduler } from '../loop/scheduler.js';
 import type { DataPath } from '../sockets/data-path.js';
 import type { KernelFds } from '../tracees/kernel-fds.js';
 import type { KernelEdges } from '../tracees/kernel-edges.js';
+import type { FifoOpens } from './fifo-opens.js';
 import type { KernelIpc } from '../tracees/kernel-ipc.js';
 import type { Signals } from '../tracees/signals.js';
 import type { Process, Thread, TraceeTable } from '../tracees/tracees.js';
@@ -38,6 +39,8 @@ export interface Services {
   readonly kernelFds: KernelFds;
   /** Wakeups of kernel descriptors that edge-triggered epoll reports as edges. */
   readonly kernelEdges: KernelEdges;
+  /** Blocking opens of named FIFOs, waiting in virtual time for their other end. */
+  readonly fifoOpens: FifoOpens;
   /** System V message queues and semaphores, POSIX message queues: what they hold now. */
   readonly kernelIpc: KernelIpc;
   /** Signals pending on threads, and those simterpose sends. */

@@ -10,7 +10,7 @@ import type { FamilyTable, SyscallContext } from '../context.js';
 import { NATIVE, fail, instead, openInsteadFor, type Outcome } from '../outcome.js';
 import { virtualId } from '../pid-arguments.js';
 import { listDirectory } from '../proc-listings.js';
-import { procNames, procOpen } from '../proc-paths.js';
+import { type ProcOpen, procNames, procOpen } from '../proc-paths.js';
 
 /**
  * Opening files stays native, except for the files that would show this
@@ -24,7 +24,8 @@ import { procNames, procOpen } from '../proc-paths.js';
  * (proc-paths.ts), and listing /proc shows them alone (proc-listings.ts).
  * Opens come as notifications (table.ts): every open pays one read of its
  * path and one stat, and one that needs nothing else is let through to the
- * kernel unchanged.
+ * kernel unchanged. A blocking open of a named FIFO first waits, in
+ * virtual time, for the other end to be open (fifo-opens.ts).
  */
 
 const UPTIME = '/proc/uptime';
@@ -141,15 +142,31 @@ const opening =
     if (follow === undefined) return NATIVE;
     const dirfd = pathArgument === 0 || asInt(ctx.args[0]!) === AT_FDCWD ? 'cwd' : asInt(ctx.args[0]!);
     const reached = procOpen(procNames(ctx), HOST_PATHS, dirfd, path, follow);
-    if (reached.kind === 'as-named') return NATIVE;
     // /proc/PID of a process outside the host does not exist for the program.
     if (reached.kind === 'hidden') return fail(Errno.ENOENT);
-    if (SERVED_PATHS.has(reached.path)) return openServed(ctx, call, reached.path);
-    const target = reached.process;
-    const generated = target === undefined ? undefined : processFile(ctx, target.id, target.thread, target.file, reached.path);
-    if (generated !== undefined) return openGenerated(ctx, call, generated);
-    return reached.renamed ? openInstead(ctx, call, reached.path) : NATIVE;
+    const opened = reached.kind === 'as-named' ? pathForMediator(ctx, dirfd, path) : reached.path;
+    const go = (): Outcome => (reached.kind === 'as-named' ? NATIVE : openReached(ctx, call, reached));
+    return ctx.services.fifoOpens.open(ctx, opened, follow, flagsOf(ctx, flagsArgument), go) ?? go();
   };
+
+/** A path followed through /proc: a served or generated file, or the file it reaches, named with real pids. */
+function openReached(ctx: SyscallContext, call: OpenCall, reached: ProcOpen & { kind: 'followed' }): Outcome {
+  if (SERVED_PATHS.has(reached.path)) return openServed(ctx, call, reached.path);
+  const target = reached.process;
+  const generated = target === undefined ? undefined : processFile(ctx, target.id, target.thread, target.file, reached.path);
+  if (generated !== undefined) return openGenerated(ctx, call, generated);
+  return reached.renamed ? openInstead(ctx, call, reached.path) : NATIVE;
+}
+
+/** The program's path (relative to `dirfd`) as the mediator can name it. */
+function pathForMediator(ctx: SyscallContext, dirfd: number | 'cwd', path: string): string {
+  if (path.startsWith('/')) return path;
+  return dirfd === 'cwd' ? `/proc/${ctx.process.pid}/cwd/${path}` : `/proc/${ctx.process.pid}/fd/${dirfd}/${path}`;
+}
+
+function flagsOf(ctx: SyscallContext, flagsArgument: number | 'open_how'): number {
+  return flagsArgument === 'open_how' ? readOpenHowFlags(ctx.memory, ctx.args[2]!) : asInt(ctx.args[flagsArgument]!);
+}
 
 const NOTE =
   "runs in the kernel; /proc/cpuinfo, /proc/stat and /sys/devices/system/cpu/{online,possible,present} open files describing the host's cores, /etc/hosts and /etc/hostname files naming the platform's hosts, /proc/uptime the host's uptime; /proc/PID takes the host's virtual pids (ENOENT for any other process), and its status and stat show them; open and openat come as user notifications but with O_PATH, openat2 always stops";
