@@ -42,7 +42,21 @@ export interface Workload {
   warmUp?: (serverAddress: string) => string[];
 }
 
-const curlPage = (server: string) => ['curl', '-sS', '-o', '/dev/null', '-w', 'elapsed_s=%{time_total}\\n', `http://${server}:${HTTP_PORT}/${HTTP_PAGE}`];
+/**
+ * --ipv4: the real link is IPv4 alone, while a simulated host's name
+ * resolves to its IPv6 address first (as glibc orders them): curl would
+ * try IPv6 first and meet a server bound to IPv4, one refused round trip.
+ */
+const curlPage = (server: string) => [
+  'curl',
+  '-sS',
+  '--ipv4',
+  '-o',
+  '/dev/null',
+  '-w',
+  'elapsed_s=%{time_total}\\n',
+  `http://${server}:${HTTP_PORT}/${HTTP_PAGE}`,
+];
 
 const fid =
   (mode: string, ...extra: string[]) =>
