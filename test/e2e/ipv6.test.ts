@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, inject, test } from 'vitest';
 import { appPath, runNative, runSimterpose, shellStatus } from '../helpers/apps.js';
 import { outputOnMachineLike } from '../helpers/dual-stack-machine.js';
+import { linesOfHost } from '../helpers/experiment.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
 // Two hosts over IPv6: test/apps/ipv6_exchange.c on ipv6-two-hosts.xml,
@@ -13,15 +14,6 @@ import { REPO_ROOT } from '../helpers/paths.js';
 const CLI = join(REPO_ROOT, 'bin', 'simterpose.js');
 const PLATFORM = 'test/fixtures/platforms/ipv6-two-hosts.xml';
 const DEPLOYMENT = 'test/fixtures/deployments/ipv6-exchange.xml';
-
-/** The lines one host's processes printed, without their `[HOST PID] ` prefixes. */
-function linesOfHost(stdout: string, host: string): string[] {
-  const prefix = new RegExp(`^\\[${host} \\d+\\] `);
-  return stdout
-    .split('\n')
-    .filter((line) => prefix.test(line))
-    .map((line) => line.replace(prefix, ''));
-}
 
 describe('two hosts over IPv6', () => {
   for (const mode of ['full', 'translate']) {

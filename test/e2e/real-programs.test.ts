@@ -7,6 +7,7 @@ import { afterAll, describe, expect, inject, test } from 'vitest';
 import { IPV4_SEGMENTS, wireBytes as wireBytesOver } from '../../src/net/wire.js';
 import { loadSimulation } from '../../src/sim/index.js';
 import { appPath, runNative, shellStatus, type RunResult } from '../helpers/apps.js';
+import { linesOfHost } from '../helpers/experiment.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
 // IPv4 connections: their segment sizes.
@@ -82,15 +83,6 @@ function runDeployment(platform: string, deployment: string, mode: NetworkMode, 
     cwd,
     timeoutMs: 110_000,
   });
-}
-
-/** The lines one host's processes printed, without their `[HOST PID] ` prefixes. */
-function linesOfHost(stdout: string, host: string): string[] {
-  const prefix = new RegExp(`^\\[${host} \\d+\\] `);
-  return stdout
-    .split('\n')
-    .filter((line) => prefix.test(line))
-    .map((line) => line.replace(prefix, ''));
 }
 
 /** The rate, in bits per second, that SimGrid gives one long transfer from src to dst. */

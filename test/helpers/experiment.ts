@@ -24,3 +24,12 @@ export async function runExperimentArtefacts(platform: string, deployment: strin
   const result = await runNative([process.execPath, CLI, 'run', ...options, platform, deployment], { timeoutMs: 60_000 });
   return { status: shellStatus(result), stdout: result.stdout, stderr: result.stderr };
 }
+
+/** The lines one host's processes printed, without their `[HOST PID] ` prefixes. */
+export function linesOfHost(stdout: string, host: string): string[] {
+  const prefix = new RegExp(`^\\[${host} \\d+\\] `);
+  return stdout
+    .split('\n')
+    .filter((line) => prefix.test(line))
+    .map((line) => line.replace(prefix, ''));
+}
