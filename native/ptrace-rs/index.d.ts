@@ -508,6 +508,13 @@ export interface TraceeFd {
 }
 
 /**
+ * The time-stamp counter's reading `ns` nanoseconds from now: past it,
+ * simterpose's vDSO makes its clock reads real syscalls (its page's
+ * `tsc_deadline`). The counter's rate is measured at the first call (2 ms).
+ */
+export declare function tscAfterNs(ns: number): number
+
+/**
  * Blocks (wall time) until one of the tracee descriptors is readable or hung
  * up, or `timeoutMs` passes (-1: forever); returns the indexes ready.
  */

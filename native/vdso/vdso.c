@@ -1,7 +1,9 @@
 /* simterpose's vDSO: the functions glibc looks up in the image
  * AT_SYSINFO_EHDR points to, answering from the page the mediator keeps
- * (vdso.h) while the running thread has clock reads left in its budget,
- * and with the real syscall otherwise: a trapped call, on which the
+ * (vdso.h) while the running thread has clock reads left in its budget
+ * and has not run past the page's time-stamp counter deadline (past it,
+ * it may have done work that a stop would charge), and with the real
+ * syscall otherwise: a trapped call, on which the
  * mediator charges, throttles and refills as it does for any clock read.
  * Built freestanding: no libc, no relocations, everything PC-relative. */
 #include "vdso.h"
@@ -73,6 +75,8 @@ static int read_clock(int clock, struct vdso_timespec *out) {
   unsigned long long sequence = shared->sequence;
   __atomic_thread_fence(__ATOMIC_ACQUIRE);
   if ((sequence & 1) != 0 || shared->budget <= 0) return 0;
+  unsigned long long deadline = shared->tsc_deadline;
+  if (deadline != 0 && __builtin_ia32_rdtsc() >= deadline) return 0;
   out->seconds = ((volatile const struct vdso_timespec *)source)->seconds;
   out->nanoseconds = ((volatile const struct vdso_timespec *)source)->nanoseconds;
   __atomic_thread_fence(__ATOMIC_ACQUIRE);

@@ -19,6 +19,10 @@ struct vdso_page {
   struct vdso_timespec realtime;
   struct vdso_timespec monotonic;
   struct vdso_timespec tai;
+  /* 0, or the time-stamp counter's reading (rdtsc) past which the running
+   * thread may have done work a stop would charge: reads then make the real
+   * syscall. */
+  unsigned long long tsc_deadline;
 };
 
 #endif

@@ -28,6 +28,7 @@ mod sockets;
 mod spawn;
 mod stop_cost;
 mod stop_program;
+mod tsc;
 mod uring;
 mod vdso;
 mod wait;
@@ -165,6 +166,14 @@ pub fn resume(tid: i32, signal: i32, to_syscall_exit: bool) -> Result<()> {
 #[napi]
 pub fn install_vdso(tid: i32) -> Result<f64> {
   vdso::install(tid).map(|page| page as f64)
+}
+
+/// The time-stamp counter's reading `ns` nanoseconds from now: past it,
+/// simterpose's vDSO makes its clock reads real syscalls (its page's
+/// `tsc_deadline`). The counter's rate is measured at the first call (2 ms).
+#[napi]
+pub fn tsc_after_ns(ns: f64) -> f64 {
+  tsc::after_ns(ns)
 }
 
 /// At a seccomp stop: do not run the syscall; the tracee sees `result`.
