@@ -23,7 +23,7 @@ export interface RunOptions {
   network?: NetworkMode;
   /** Socket data, id and clock syscalls come as seccomp user notifications rather than ptrace stops (default true). */
   notifySyscalls?: boolean;
-  /** Programs get simterpose's vDSO, which answers clock reads without a stop under --cpu-model none (default true). */
+  /** Programs get simterpose's vDSO, which answers clock reads without a stop under --cpu-model none or cputime (default true). */
   vdso?: boolean;
   /** Log every trapped syscall: true for stderr (or each process's file with `outputDir`), or a file path. */
   strace?: boolean | string;
@@ -204,7 +204,7 @@ export const RUN_OPTIONS: { readonly [K in keyof RunOptions]-?: OptionSpec<NonNu
   },
   vdso: {
     flag: '--no-vdso',
-    help: "every clock read is a trapped syscall; by default, under --cpu-model none, programs get simterpose's vDSO, which answers them from the virtual clock without a stop (the same answers, at a fraction of the cost)",
+    help: "every clock read is a trapped syscall; by default, under --cpu-model none or cputime, programs get simterpose's vDSO, which answers them from the virtual clock without a stop (the answers of trapped reads, at a fraction of the cost; under cputime a read traps once the work since the last stop may reach --cpu-threshold)",
     default: true,
   },
 };

@@ -128,8 +128,10 @@ export interface MediatorOptions {
   /**
    * Each exec gets simterpose's own vDSO, whose clock reads are answered in
    * the program from a page the mediator keeps, without a stop, where that
-   * gives the same answers as a trapped read: under --cpu-model none. Off,
-   * or under another CPU model, the vDSO is removed and every read traps.
+   * gives the same answers as a trapped read: under --cpu-model none, and
+   * under cputime until the thread may have run --cpu-threshold of work
+   * since its last stop. Off, or under the instructions model, the vDSO is
+   * removed and every read traps.
    */
   vdso: boolean;
   /** Virtual date at which every process left is killed and the run ends (see `run`). */
@@ -289,8 +291,10 @@ export class Mediator {
     };
     const computation = new Computation(this.cpu, sim, this.scheduler, this.hostIndexes, this.observer);
     const dispatcher = new Dispatcher(services, (thread) => this.tracer.stackPointer(thread.tid), options.strace);
-    // Under --strace every clock read is to be seen, at a stop.
-    const ownVdso = options.vdso && options.cpuModel.model === 'none' && !options.trapAll;
+    // Under --strace every clock read is to be seen, at a stop. Under the
+    // instructions model, wall time does not bound the work a read answered
+    // without a stop would miss (see host/time-page.ts).
+    const ownVdso = options.vdso && options.cpuModel.model !== 'instructions' && !options.trapAll;
     this.lifecycle = new Lifecycle(
       this.tracees,
       this.scheduler,
@@ -330,7 +334,7 @@ export class Mediator {
       cpu: this.cpu,
       jobControl,
       observer: this.observer,
-      timePage: ownVdso ? new TimePage(services.time, computation) : undefined,
+      timePage: ownVdso ? new TimePage(services.time, computation, this.cpu) : undefined,
     });
     // Set before any launch: a host turning on at a date comes before the restarts and launches due then.
     this.faults = failing ? new FaultInjector(faults, this.faultHooks(networkState, services), profiles) : undefined;

@@ -1,13 +1,17 @@
 import { describe, expect, test } from 'vitest';
+import * as ptrace from '../../native/ptrace-rs/index.js';
 import { appPath, runNative, runSimterpose, shellStatus, type RunResult } from '../helpers/apps.js';
 
 // simterpose's own vDSO (native/vdso) answers clock reads inside the
 // program, from the page the mediator keeps, instead of a stop per read:
 // under --cpu-model none every program must read exactly what it reads with
 // every call trapped (--no-vdso), polling loops, threads, forks and execs
-// included, on a true clock and on a skewed one.
+// included, on a true clock and on a skewed one. Under cputime a read traps
+// once the work since the last stop may reach --cpu-threshold, so that a
+// loop computing and reading the clock still sees time move.
 
 const PLATFORM = 'test/fixtures/platforms/cpu-hosts.xml';
+const instructionCounterAvailable = ptrace.instructionCounterAvailable();
 const SKEWED = ['--fault', 'clock:slow:offset=0.25:drift=+50ppm'];
 
 function succeeded(result: RunResult): string[] {
@@ -50,12 +54,64 @@ describe("simterpose's vDSO", () => {
     expect(succeeded(result)).toEqual(kept);
   });
 
-  for (const [why, runOptions] of [
-    ['under the cputime model (work between reads must be charged at each read)', ['--cpu-model', 'cputime']],
-    ['under --strace (every read is to be seen)', ['--cpu-model', 'none', '--strace', '/dev/null']],
-  ] as const) {
-    test(`${why}, programs have no vDSO and every read traps, as before`, async () => {
-      expect(succeeded(await run([...runOptions])).filter(saysVdso)).toEqual(['main: has a vDSO 0', 'exec-ed: has a vDSO 0']);
-    });
-  }
+  test('under the cputime model, every program gets it too, threads, forks and execs included', async () => {
+    expect(succeeded(await run(['--cpu-model', 'cputime'])).filter(saysVdso)).toEqual(['main: has a vDSO 1', 'exec-ed: has a vDSO 1']);
+  });
+
+  test('under --strace (every read is to be seen), programs have no vDSO and every read traps, as before', async () => {
+    expect(succeeded(await run(['--cpu-model', 'none', '--strace', '/dev/null'])).filter(saysVdso)).toEqual(['main: has a vDSO 0', 'exec-ed: has a vDSO 0']);
+  });
+});
+
+/** The number after `name ` in clock_until's output. */
+function value(lines: string[], name: string): number {
+  const line = lines.find((candidate) => candidate.startsWith(`${name} `));
+  if (line === undefined) throw new Error(`no '${name}' line in:\n${lines.join('\n')}`);
+  return Number(line.slice(name.length + 1));
+}
+
+const SPAN_MS = 100;
+const SPAN_NS = SPAN_MS * 1e6;
+
+function clockUntil(runOptions: string[]): Promise<RunResult> {
+  return runSimterpose([appPath('clock_until'), String(SPAN_MS)], { platform: PLATFORM, runOptions: ['--host', 'slow', ...runOptions], timeoutMs: 90_000 });
+}
+
+describe("a loop that only reads the clock, through simterpose's vDSO", () => {
+  test(`under cputime, sees ${SPAN_MS} ms pass as with every read trapped (its CPU time is charged, --cpu-threshold at a time), ` +
+    'making about as many reads as natively where trapped reads make far fewer', async () => {
+    const native = succeeded(await runNative([appPath('clock_until'), String(SPAN_MS)]));
+    const own = succeeded(await clockUntil(['--cpu-model', 'cputime']));
+    const trapped = succeeded(await clockUntil(['--cpu-model', 'cputime', '--no-vdso']));
+    expect(own).toContain('has a vDSO 1');
+    expect(trapped).toContain('has a vDSO 0');
+    // Time moves by the loop's work, charged when a read traps: once its
+    // wall time since the last stop may hold --cpu-threshold (1e5 flops,
+    // 100 us on the 1 Gf host) of work, carried work included, the last
+    // step is under 2 thresholds (and a 10 us pause of the polling throttle).
+    for (const lines of [own, trapped]) {
+      expect(value(lines, 'elapsed')).toBeGreaterThanOrEqual(SPAN_NS);
+      expect(value(lines, 'elapsed')).toBeLessThan(SPAN_NS + 250e3);
+    }
+    // A read from the page costs the loop about what the kernel's vDSO
+    // does (10-40 ns here), a trapped one its share of a stop: the reads
+    // one virtual second holds differ accordingly (the native loop's
+    // count varies with the CPU share this machine gives it in its span).
+    const reads = value(own, 'reads');
+    expect(reads).toBeGreaterThan(value(native, 'reads') / 4);
+    expect(reads).toBeLessThan(value(native, 'reads') * 20);
+    expect(reads).toBeGreaterThan(value(trapped, 'reads') * 10);
+  }, 120_000);
+
+  test.skipIf(!instructionCounterAvailable)(
+    'under the instructions model, gets no vDSO: every read traps and is charged exactly, and a rerun sees the same reads and times' +
+      (instructionCounterAvailable ? '' : ' (skipped: this machine has no hardware instruction counter)'),
+    async () => {
+      const first = succeeded(await clockUntil(['--cpu-model', 'instructions']));
+      expect(first).toContain('has a vDSO 0');
+      expect(value(first, 'elapsed')).toBeGreaterThanOrEqual(SPAN_NS);
+      expect(succeeded(await clockUntil(['--cpu-model', 'instructions']))).toEqual(first);
+    },
+    120_000,
+  );
 });

@@ -162,6 +162,41 @@ describe('the cputime model', () => {
     await burst(pid, 30, thread, model);
     expect(model.takeWork(thread)).toBeCloseTo(((cpuTimeNs(pid) - before) / 1e9) * REFERENCE_SPEED, -3);
   });
+
+  test("says how long a thread may run before its next stop could charge work (its vDSO's deadline): the threshold's CPU time, less the wall time it ran, plus what its stops cost", async () => {
+    const { model, thread } = await stoppedSpinner(1e9, 1000);
+    expect(model.freeRunNs(thread)).toBe(1e9);
+    stops(model, thread, 3);
+    expect(model.freeRunNs(thread)).toBe(1e9 + 3000);
+    const wallStart = performance.now();
+    await burst(thread.tid, 2, thread, model);
+    const wallNs = (performance.now() - wallStart) * 1e6;
+    // The model counts the wall time from resume to stop, within the burst.
+    expect(model.freeRunNs(thread)).toBeGreaterThanOrEqual(1e9 + 4000 - wallNs);
+    expect(model.freeRunNs(thread)).toBeLessThanOrEqual(1e9 + 4000 - 2e6);
+    // Until it has run that long, a stop charges nothing and does not measure its work: the bound holds.
+    const readings = model.readingsOf(thread);
+    expect(model.takeWork(thread)).toBe(0);
+    expect(model.readingsOf(thread)).toBe(readings);
+  });
+
+  test('lets a thread run without end where computing is free (--cpu-model none)', () => {
+    const thread = { tid: process.pid } as Thread;
+    const free = new CpuModel({ model: 'none', flopsPerInstruction: 1, referenceSpeed: REFERENCE_SPEED, threshold: 1e5 });
+    free.attach(thread);
+    expect(free.freeRunNs(thread)).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  test.skipIf(!ptrace.instructionCounterAvailable())(
+    'gives no free run where work is counted in instructions, which wall time does not bound (needs a hardware instruction counter, absent here)',
+    () => {
+      const thread = { tid: process.pid } as Thread;
+      const counted = new CpuModel({ model: 'instructions', flopsPerInstruction: 1, referenceSpeed: REFERENCE_SPEED, threshold: 1e5 });
+      counted.attach(thread);
+      expect(counted.freeRunNs(thread)).toBe(0);
+      counted.detach(thread);
+    },
+  );
 });
 
 describe("the CPU time of a thread's own work", () => {

@@ -3,8 +3,9 @@ import { writeInt64LE } from './tracee-memory.js';
 
 /**
  * The page simterpose's vDSO reads (struct vdso_page, native/vdso/vdso.h):
- * a sequence number, the clock reads left to the running thread, then the
- * realtime, monotonic and TAI clocks of its host as timespecs.
+ * a sequence number, the clock reads left to the running thread, the
+ * realtime, monotonic and TAI clocks of its host as timespecs, then the
+ * time-stamp counter's reading past which its reads trap (0: none).
  */
 const SEQUENCE = 0;
 /** Where the budget lies: read back at each stop. */
@@ -12,7 +13,8 @@ export const VDSO_BUDGET_OFFSET = 8;
 const REALTIME = 16;
 const MONOTONIC = 32;
 const TAI = 48;
-const VDSO_PAGE_BYTES = 64;
+const TSC_DEADLINE = 64;
+const VDSO_PAGE_BYTES = 72;
 /** The vDSO's ELF header lies one page above its page. */
 export const VDSO_HEADER_OFFSET = 4096;
 
@@ -23,12 +25,15 @@ export interface VdsoPage {
   realtime: Timespec;
   monotonic: Timespec;
   tai: Timespec;
+  /** A time-stamp counter reading (rdtsc), or 0 where the thread's running time does not matter. */
+  tscDeadline: number;
 }
 
-export function vdsoPageBytes({ sequence, budget, realtime, monotonic, tai }: VdsoPage): Buffer {
+export function vdsoPageBytes({ sequence, budget, realtime, monotonic, tai, tscDeadline }: VdsoPage): Buffer {
   const data = Buffer.alloc(VDSO_PAGE_BYTES);
   writeInt64LE(data, sequence, SEQUENCE);
   writeInt64LE(data, budget, VDSO_BUDGET_OFFSET);
+  writeInt64LE(data, Math.ceil(tscDeadline), TSC_DEADLINE);
   for (const [offset, { seconds, nanoseconds }] of [
     [REALTIME, realtime],
     [MONOTONIC, monotonic],

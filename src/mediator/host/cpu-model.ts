@@ -46,6 +46,8 @@ interface Meter {
   resumedMs: number;
   /** When it was last resumed (performance.now), or -1 while it is stopped. */
   resumedAt: number;
+  /** How many times its work was measured: each may change what `freeRunNs` says. */
+  readings: number;
 }
 
 /**
@@ -76,7 +78,7 @@ export class CpuModel {
     if (this.options.model === 'none') return;
     const counter = this.options.model === 'instructions' ? ptrace.openInstructionCounter(thread.tid) : -1;
     const last = counter >= 0 ? ptrace.readCounter(counter) : ptrace.threadCpuTimeNs(thread.tid);
-    this.meters.set(thread, { counter, last, carried: 0, overheadNs: 0, resumedMs: 0, resumedAt: -1 });
+    this.meters.set(thread, { counter, last, carried: 0, overheadNs: 0, resumedMs: 0, resumedAt: -1, readings: 0 });
   }
 
   /** The thread leaves its stop: until its next one, it may use the CPU. */
@@ -135,11 +137,36 @@ export class CpuModel {
       meter.overheadNs = 0;
       meter.resumedMs = 0;
     }
+    meter.readings++;
     meter.carried += Math.max(0, work);
     if (meter.carried < threshold) return 0;
     const flops = meter.carried;
     meter.carried = 0;
     return flops;
+  }
+  /**
+   * The wall time (ns) the stopped `thread` may run from now on before the
+   * work it may have done since its work was last measured, bounded by its
+   * wall time as in takeWork, reaches the threshold. Work carried over is
+   * left out: counting it would leave ever shorter runs between stops that
+   * each carry a little more. Infinity when computing is free; 0 under the
+   * instructions model, whose counted work wall time does not bound.
+   */
+  freeRunNs(thread: Thread): number {
+    if (this.options.model === 'none') return Number.POSITIVE_INFINITY;
+    const meter = this.meters.get(thread);
+    if (meter === undefined || meter.counter >= 0) return 0;
+    const { referenceSpeed, threshold } = this.options;
+    return Math.max(0, (threshold / referenceSpeed) * 1e9 - meter.resumedMs * 1e6 + meter.overheadNs);
+  }
+
+  /**
+   * A number that changes whenever `freeRunNs` may have grown otherwise than
+   * by stops: while it stays, a bound computed earlier still holds, the
+   * wall time since then being counted in both.
+   */
+  readingsOf(thread: Thread): number {
+    return this.meters.get(thread)?.readings ?? 0;
   }
 }
 

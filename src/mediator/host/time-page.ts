@@ -4,7 +4,9 @@ import { TraceeFault } from '../abi/tracee-memory.js';
 import { VDSO_BUDGET_OFFSET, vdsoPageBytes } from '../abi/vdso-page.js';
 import { countsAsPolling, type Computation } from '../loop/computation.js';
 import type { Stop } from '../loop/tracer.js';
+import { ptrace } from '../native.js';
 import type { Thread } from '../tracees/tracees.js';
+import type { CpuModel } from './cpu-model.js';
 import type { VirtualTime } from './virtual-time.js';
 
 /** Stops after which the page the thread ran with is gone (a new program, or no process). */
@@ -13,12 +15,25 @@ const EXECS = new Set(syscallNumbers('execve', 'execveat'));
 
 /**
  * Keeps the page simterpose's vDSO (native/vdso) reads in each process
- * that has it: before a thread runs, its host's clocks at the virtual now
- * and the clock reads it may make at this date without a stop (what the
- * polling throttle leaves it, less the one read that must trap to pause).
- * A thread's clocks only move at its stops (virtual time stands still while
- * it runs, under --cpu-model none), so the answers are those of the trapped
- * calls, without the stops.
+ * that has it: before a thread runs, its host's clocks at the virtual now,
+ * the clock reads it may make at this date without a stop (what the
+ * polling throttle leaves it, less the one read that must trap to pause),
+ * and how long it may run before its reads must trap (a time-stamp counter
+ * deadline).
+ *
+ * A read the vDSO answers gives the time of the thread's last stop: the
+ * work it did since is charged at its next stop, as any computation's is.
+ * Under --cpu-model none that work is free, and the answer is exactly a
+ * trapped read's. Under cputime the page also holds a deadline: the
+ * thread may run until the work it may have done since its work was last
+ * measured, bounded by the wall time it ran, reaches --cpu-threshold
+ * (CpuModel.freeRunNs); past it, its reads trap, the work is charged and
+ * time moves on. So a read answered from the page misses less than two
+ * thresholds of the thread's work (100 us of CPU time each, at the
+ * defaults): the work carried over below the threshold, which a trapped
+ * read misses too, and at most one threshold since. Under the instructions
+ * model the counted work is not bounded by wall time, and the vDSO is
+ * removed (see mediator.ts).
  *
  * The reads the vDSO answered count as trapped ones would, once they may
  * matter: at a stop where the throttle looks (a clock read that trapped,
@@ -36,6 +51,7 @@ export class TimePage {
   constructor(
     private readonly time: VirtualTime,
     private readonly computation: Computation,
+    private readonly cpu: CpuModel,
   ) {}
 
   /** Writes the page `thread` is about to run with, unless it holds that already. */
@@ -45,7 +61,9 @@ export class TimePage {
     if (page === undefined) return;
     const date = this.time.now;
     const held = this.pages.get(process.addressSpace);
-    const current = held !== undefined && held.thread === thread && held.date === date && held.host === process.host;
+    const readings = this.cpu.readingsOf(thread);
+    // A deadline written for this thread stays safe until its work is measured again (CpuModel.readingsOf).
+    const current = held !== undefined && held.thread === thread && held.date === date && held.host === process.host && held.readings === readings;
     // The throttle counted nothing since the page was last in step: what it holds is still true.
     if (current && held.budget === this.computation.clockReadsLeft(thread)) return;
     if (held !== undefined && !this.settle(thread, held)) return;
@@ -57,10 +75,18 @@ export class TimePage {
       realtime: this.time.read(CLOCK_REALTIME, thread)!,
       monotonic: this.time.read(CLOCK_MONOTONIC, thread)!,
       tai: this.time.read(CLOCK_TAI, thread)!,
+      tscDeadline: this.tscDeadline(thread),
     });
     if (this.tolerateGone(() => process.memory.write(page, data)))
-      this.pages.set(process.addressSpace, { sequence: this.sequence, thread, date, host: process.host, budget });
+      this.pages.set(process.addressSpace, { sequence: this.sequence, thread, date, host: process.host, budget, readings });
     else this.pages.delete(process.addressSpace);
+  }
+
+  /** The counter reading past which `thread`'s reads trap: 0 for never, 1 for at once. */
+  private tscDeadline(thread: Thread): number {
+    const freeRunNs = this.cpu.freeRunNs(thread);
+    if (freeRunNs === Number.POSITIVE_INFINITY) return 0;
+    return freeRunNs > 0 ? ptrace.tscAfterNs(freeRunNs) : 1;
   }
 
   /** `thread` stopped (`stop`): where the polling throttle is to look, the reads its vDSO answered are counted first. */
@@ -109,11 +135,16 @@ export class TimePage {
   }
 }
 
-/** What a page was last known to hold: the number of the write, the clocks at `date` on `host`, and `budget` reads for `thread`. */
+/**
+ * What a page was last known to hold: the number of the write, the clocks
+ * at `date` on `host`, `budget` reads for `thread`, and a deadline computed
+ * after its work's `readings`-th measure.
+ */
 interface PageHeld {
   sequence: number;
   thread: Thread;
   date: number;
   host: string;
   budget: number;
+  readings: number;
 }
