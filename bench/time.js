@@ -2,13 +2,15 @@
 // simterpose (a seccomp user notification by default, or a ptrace stop)
 // against a bare C tracer emulating it in one ptrace stop; what one read
 // through glibc costs natively (the kernel's vDSO) and under simterpose
-// (its own vDSO under --cpu-model none, a trapped call otherwise); and the
-// wall time an hour of virtual sleep costs.
+// under each CPU model (its own vDSO under none and cputime, a trapped call
+// under instructions or with --no-vdso); and the wall time an hour of
+// virtual sleep costs.
 //
 // Everything is wall-clock time measured outside the programs, as the
 // difference between a run doing the work and one that does not (median of
 // several interleaved runs): start-up costs cancel out, and the programs'
 // own clocks are virtual under simterpose, so they cannot time themselves.
+import * as ptrace from '../native/ptrace-rs/index.js';
 import { binDir, buildPrograms, perCallRow, ratioRow, repoRoot, simterposeCli, wallDifference } from './measure.js';
 
 const cTracer = `${binDir}c-tracer`;
@@ -80,6 +82,31 @@ export async function run() {
     100_000,
     'no vDSO: every call trapped',
   );
+  const cputimeVdso = perCallRow(
+    "simterpose --cpu-model cputime, glibc's clock_gettime",
+    simterposeLibc(['--cpu-model', 'cputime']),
+    5_000_000,
+    "answered by simterpose's vDSO; a call traps once the loop may have run --cpu-threshold of work (100 µs of CPU)",
+  );
+  const cputimeNoVdso = perCallRow(
+    "simterpose --cpu-model cputime --no-vdso, glibc's clock_gettime",
+    simterposeLibc(['--cpu-model', 'cputime', '--no-vdso']),
+    100_000,
+    'no vDSO: every call trapped',
+  );
+  const instructions = ptrace.instructionCounterAvailable()
+    ? perCallRow(
+        "simterpose --cpu-model instructions, glibc's clock_gettime",
+        simterposeLibc(['--cpu-model', 'instructions']),
+        100_000,
+        'no vDSO under this model: every call trapped',
+      )
+    : {
+        name: "simterpose --cpu-model instructions, glibc's clock_gettime",
+        value: null,
+        unit: 'µs/call',
+        note: 'skipped: no hardware instruction counter here',
+      };
   const emulatedStops = perCallRow(
     'simterpose --no-notify-syscalls, clock_gettime',
     simterpose(['--no-notify-syscalls']),
@@ -101,6 +128,13 @@ export async function run() {
     ratioRow("simterpose's vDSO / native syscall, clock_gettime", ownVdso, native, VDSO_TARGET),
     ratioRow("simterpose's vDSO / native vDSO, clock_gettime", ownVdso, nativeVdso),
     ratioRow('--no-vdso / native syscall, clock_gettime', noVdso, native),
+    cputimeVdso,
+    cputimeNoVdso,
+    ratioRow("simterpose's vDSO under cputime / native syscall, clock_gettime", cputimeVdso, native, VDSO_TARGET),
+    ratioRow("simterpose's vDSO under cputime / native vDSO, clock_gettime", cputimeVdso, nativeVdso),
+    ratioRow('cputime --no-vdso / native syscall, clock_gettime', cputimeNoVdso, native),
+    instructions,
+    ratioRow('instructions / native syscall, clock_gettime', instructions, native, VDSO_TARGET),
     hourOfSleep([]),
     hourOfSleep(['--cpu-model', 'none']),
   ];
