@@ -426,8 +426,15 @@ for (const mode of NETWORK_MODES) {
       // s1's first burst reaches the queue first: served first, s1 leaves slow start by HyStart's
       // ACK train, while s2's round trips grow behind it and it leaves by the delay rule, smaller.
       expect(first).toBeLessThan(0.95 * second);
-      // Sharing costs the last connection the time the bottleneck takes to carry the other's 4 MB.
-      expectClose(second - flowDuration(aloneOutputs, 's1', 'r1'), ((4e6 / MSS) * wireBytes(MSS)) / BANDWIDTH, 0.05);
+      // Sharing costs the last connection the time the bottleneck takes to carry the other's 4 MB,
+      // and up to two round trips more: s2 left slow start at about 90 segments, as the real
+      // kernel's second flow does on such a link (see the fidelity suite), under the path's
+      // bandwidth-delay product (130 frames), so the link is not quite full for the round trips
+      // CUBIC takes to grow its window back once s1 is done.
+      const carryOther = ((4e6 / MSS) * wireBytes(MSS)) / BANDWIDTH;
+      const cost = second - flowDuration(aloneOutputs, 's1', 'r1');
+      expect(cost).toBeGreaterThanOrEqual(0.95 * carryOther);
+      expect(cost).toBeLessThanOrEqual(carryOther + 4 * LATENCY);
     }, 120_000);
 
     test('a long stream written 64 KiB at a time shares a bottleneck with one written 4 MB at a time as two CUBIC flows do', async () => {

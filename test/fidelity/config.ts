@@ -75,7 +75,11 @@ export type TableRow = `${ProfileName}/${RowName}`;
  * on 10 ms left it when the bottleneck's queue began serving flights in
  * arrival order (src/net/tcp/drop-tail.ts): the flow whose burst reaches
  * the FIFO first leaves slow start by HyStart's ACK train, the other by the
- * delay rule, and the first ends sooner, as on the real kernel.
+ * delay rule, and the first ends sooner, as on the real kernel in most of
+ * its runs (its other mode, where both flows leave by the ACK train and end
+ * together, is a coin flip at the delay rule's threshold: README's fidelity
+ * section), since the delay rule counts an ACK per segment acknowledged
+ * (src/net/tcp/hystart.ts).
  */
 export const AWAITING_TCP_MODEL: readonly TableRow[] = [];
 
@@ -84,7 +88,8 @@ export const AWAITING_TCP_MODEL: readonly TableRow[] = [];
 // where on the 1 ms link it is 7.5%, which simterpose's link gets from the relay's ping
 // before the rows: a relay slower during the rows than during its ping would move the
 // latency-bound rows of the 1 ms link most. Two flows are left to the whole
-// suite: their real finish times move with how the kernel's losses fall (up to 0.2 s here).
+// suite: their real finish times move by up to 0.4 s here, with which of two modes the
+// real kernel's HyStart takes (README's fidelity section).
 export const CI_PROFILE: ProfileName = '10ms-10MBps';
 export const CI_ROWS: readonly RowName[] = ['connect', 'echo', 'two-writes', '1MB'];
 export const CI_RUNS = 5;

@@ -263,6 +263,27 @@ describe("Linux's HyStart: the ends of slow start before a loss", () => {
     below.startRound(0);
     for (let i = 0; i < 12; i++) expect(below.onAck(0.005 * (i + 1), 0.0239, 0.02, 100 * MSS, 100)).toBe(false);
   });
+
+  it("counts a batch of ACKs as the real receiver's, one per segment: the batch holding the 9th is judged", () => {
+    const hystart = new HyStart();
+    hystart.startRound(0);
+    // Batches of 4 segments 5 ms apart, 4.5 ms over the smallest round trip: the 9th ACK is in the third.
+    const verdicts = Array.from({ length: 3 }, (_, i) => hystart.onAck(0.005 * (i + 1), 0.0245, 0.02, 100 * MSS, 100, 4));
+    expect(verdicts).toEqual([false, false, true]);
+  });
+
+  it('so that a window acknowledged in batches leaves slow start 8 segments into the round, as one acknowledged segment by segment', () => {
+    const exitWindow = (segmentsPerBatch: number) => {
+      const window = new CongestionWindow(MSS);
+      window.bytes = 80 * MSS;
+      window.onAck(MSS, 0.02, 0, true);
+      window.endRound(0);
+      for (let at = 0.005; window.inSlowStart; at += 0.005) window.onAck(segmentsPerBatch * MSS, 0.0245, at, true);
+      return Math.round(window.bytes / MSS);
+    };
+    expect(exitWindow(1)).toBe(89);
+    expect(exitWindow(4)).toBe(89);
+  });
 });
 
 describe('a connection losing segments at the bottleneck', () => {

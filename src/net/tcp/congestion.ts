@@ -70,7 +70,8 @@ export class CongestionWindow {
    */
   onAck(acked: number, rtt: number, now: number, limited: boolean): void {
     this.minRtt = Math.min(this.minRtt, rtt);
-    if (this.slowStart && this.hystart.onAck(now, rtt, this.minRtt, this.bytes, this.bytes / this.mss)) this.enterCongestionAvoidance(now);
+    const acks = Math.max(1, Math.ceil(acked / this.mss));
+    if (this.slowStart && this.hystart.onAck(now, rtt, this.minRtt, this.bytes, this.bytes / this.mss, acks)) this.enterCongestionAvoidance(now);
     if (!limited || acked <= 0) return;
     if (this.slowStart) {
       this.bytes += acked;
