@@ -4,7 +4,7 @@ import { ManualTransport } from '../../src/net/manual-transport.js';
 import { VirtualNetwork } from '../../src/net/network.js';
 import type { StreamSocket } from '../../src/net/stream.js';
 import type { CongestionWindow } from '../../src/net/tcp/congestion.js';
-import { type Bottleneck, DropTailQueue } from '../../src/net/tcp/drop-tail.js';
+import { type Bottleneck, Bottlenecks, DropTailQueue } from '../../src/net/tcp/drop-tail.js';
 import { MIN_RTO_SECONDS } from '../../src/net/tcp/loss-recovery.js';
 import { IPV4_SEGMENTS, wireBytes as wireBytesOver } from '../../src/net/wire.js';
 
@@ -88,6 +88,16 @@ describe("the queue at its senders' own interface", () => {
     expect(woken).toEqual(['first', 'second']);
     queue.leave(FRAME);
     expect(woken).toEqual(['first', 'second']);
+  });
+
+  it("is apart from the router's queue in front of the same link, where it is further along other routes (a host's one link, shared both ways)", () => {
+    const bottlenecks = new Bottlenecks();
+    const atSender = bottlenecks.queueFor(INTERFACE_QUEUE);
+    const further = bottlenecks.queueFor(ROUTER_QUEUE);
+    expect(atSender).not.toBe(further);
+    expect([atSender?.atSender, further?.atSender]).toEqual([true, false]);
+    expect(bottlenecks.queueFor({ ...INTERFACE_QUEUE })).toBe(atSender);
+    expect(bottlenecks.queueFor({ ...ROUTER_QUEUE })).toBe(further);
   });
 });
 
