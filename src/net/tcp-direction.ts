@@ -86,7 +86,11 @@ interface Sent {
  * its drop-tail queue (DropTailQueue, shared by the connections that cross
  * it), which drops the tail of a burst it has no room for; the comm carries
  * the segments that entered, once the flights that entered that queue
- * before this one are through the link (a router's FIFO). The receiver holds bytes past a hole
+ * before this one are through the link (a router's FIFO). Where that queue
+ * is the sender's own interface's, nothing is dropped: a flight takes only
+ * what the queue has room for, and the rest waits in the send buffer until
+ * bytes leave the queue, as Linux's TCP Small Queues hold a socket back.
+ * The receiver holds bytes past a hole
  * (Reassembly) and acknowledges at once, with SACK blocks, until the hole
  * fills; the sender retransmits the holes below enough SACKed bytes and
  * reduces its window once per recovery (LossRecovery, CongestionWindow),
@@ -163,6 +167,8 @@ export class TcpDirection {
   private timeoutAt: number | undefined;
   /** The date of the transport timer that watches it (earlier ones replace later ones, which then do nothing). */
   private timerAt: number | undefined;
+  /** The sender's own interface queue had no room for all the windows let go: it pumps again once bytes leave it. */
+  private awaitingRoom = false;
 
   /**
    * @param keepsBytes whether the direction keeps the bytes themselves (full mediation)
@@ -295,7 +301,7 @@ export class TcpDirection {
     const allowed = Math.min(this.congestion.bytes - this.pipe(), receiveWindow);
     const window = Math.min(this.congestion.bytes, this.receiveBufferSize);
     const corked = this.corkedFlag || more;
-    const bytes = bytesToSend(
+    const allowedNow = bytesToSend(
       unsent,
       allowed,
       window,
@@ -310,6 +316,7 @@ export class TcpDirection {
       this.sizes.mss,
       largestBurst(this.pacingRate(), this.sizes.mss),
     );
+    const bytes = this.queue?.atSender === true ? this.fitInterfaceQueue(allowedNow) : allowedNow;
     if (bytes > 0) this.sendFlight(bytes);
     if (corked && unsent > bytes && unsent - bytes < this.sizes.mss) this.armCorkCeiling();
     if (this.finQueued && !this.finStarted && this.queued === this.outstanding) {
@@ -326,6 +333,24 @@ export class TcpDirection {
         complete: false,
       });
     }
+  }
+
+  /**
+   * Of `bytes` the windows let go, what the sender's own interface queue
+   * has room for: all of them, or whole segments. The rest stays in the
+   * send buffer, unsent, until bytes leave the queue.
+   */
+  private fitInterfaceQueue(bytes: number): number {
+    const queue = this.queue!;
+    if (bytes === 0 || wireBytes(bytes, this.sizes) <= queue.room) return bytes;
+    if (!this.awaitingRoom) {
+      this.awaitingRoom = true;
+      queue.awaitRoom(() => {
+        this.awaitingRoom = false;
+        this.pump();
+      });
+    }
+    return Math.floor(queue.room / wireBytes(this.sizes.mss, this.sizes)) * this.sizes.mss;
   }
 
   /** Linux's pacing rate, in bytes per second: the window (or what is out, if more) per smoothed round trip, times the pacing ratio. */
@@ -375,7 +400,7 @@ export class TcpDirection {
     this.armTimeout();
   }
 
-  /** Bytes [start, start + bytes) leave as one flight: the segments the bottleneck's queue has room for, the others lost. */
+  /** Bytes [start, start + bytes) leave as one flight: the segments the bottleneck's queue has room for, the others lost (none at the sender's own interface). */
   private sendSegments(start: number, bytes: number): void {
     const entered = this.queue === undefined ? bytes : this.enterQueue(bytes);
     this.underWay.add(start, start + entered);
@@ -389,8 +414,12 @@ export class TcpDirection {
     this.launch(flight);
   }
 
-  /** How many of `bytes` (whole segments first) enter the bottleneck's queue. */
+  /** How many of `bytes` (whole segments first) enter the bottleneck's queue: all of them at the sender's own interface. */
   private enterQueue(bytes: number): number {
+    if (this.queue!.atSender) {
+      this.queue!.enter(wireBytes(bytes, this.sizes));
+      return bytes;
+    }
     const segments = Math.ceil(bytes / this.sizes.mss);
     const last = bytes - (segments - 1) * this.sizes.mss;
     const admitted = this.queue!.admit(segments, wireBytes(this.sizes.mss, this.sizes), wireBytes(last, this.sizes));
@@ -451,9 +480,11 @@ export class TcpDirection {
   private cross(flight: Flight, crossed: number): boolean {
     const fresh = crossed - flight.landed;
     if (fresh <= 0) return false;
-    flight.queue?.leave(payloadWire(crossed, this.sizes) - payloadWire(flight.landed, this.sizes));
+    const crossedWire = payloadWire(crossed, this.sizes) - payloadWire(flight.landed, this.sizes);
     flight.landed = crossed;
     for (const [from, to] of this.underWay.take(fresh)) this.land(from, to);
+    // Once landed: the senders this wakes (this one may be among them) find the direction as it now is.
+    flight.queue?.leave(crossedWire);
     return true;
   }
 

@@ -134,3 +134,41 @@ describe("the mediator's transport", () => {
     }
   });
 });
+
+describe("a route's bottleneck, where its queue forms", () => {
+  async function bottleneckOf(platformXml: string, hosts: string[], from: string, to: string) {
+    const sim = await loadSimulationFromString(platformXml);
+    const transport = new SimTransport(sim, new Scheduler(sim), new Map(hosts.map((host, index) => [host, index])), undefined);
+    return transport.bottleneck(from, to);
+  }
+
+  it("is the sender's own link when the first of several is the narrowest (the first of equals): its interface queue", async () => {
+    // Each node's private link (10 Gbit/s) is narrower than the backbone: the route crosses the sender's, the backbone and the receiver's.
+    const cluster = `<?xml version='1.0'?>
+<!DOCTYPE platform SYSTEM "https://simgrid.org/simgrid.dtd">
+<platform version="4.1">
+  <cluster id="c" prefix="n" suffix="" radical="0-2" speed="1Gf" bw="1.25GBps" lat="2us" bb_bw="12.5GBps" bb_lat="1us"/>
+</platform>
+`;
+    const found = await bottleneckOf(cluster, ['n0', 'n1', 'n2'], 'n1', 'n2');
+    expect(found).toMatchObject({ link: 'c_link_1_UP', bytesPerSecond: 1.25e9, atSender: true });
+    expect(found!.routeLatency).toBeCloseTo(5e-6, 12);
+  });
+
+  it("is a router's on the way when the route is one link (the whole path), or when it narrows further on", async () => {
+    expect(await bottleneckOf(platform(10e6), ['a', 'b'], 'a', 'b')).toMatchObject({ link: 'l', atSender: false });
+    const narrowingFurther = `<?xml version='1.0'?>
+<!DOCTYPE platform SYSTEM "https://simgrid.org/simgrid.dtd">
+<platform version="4.1">
+  <zone id="z" routing="Full">
+    <host id="a" speed="1Gf"/>
+    <host id="b" speed="1Gf"/>
+    <link id="nic" bandwidth="125MBps" latency="10us"/>
+    <link id="wan" bandwidth="12.5MBps" latency="10ms"/>
+    <route src="a" dst="b"><link_ctn id="nic"/><link_ctn id="wan"/></route>
+  </zone>
+</platform>
+`;
+    expect(await bottleneckOf(narrowingFurther, ['a', 'b'], 'a', 'b')).toMatchObject({ link: 'wan', atSender: false });
+  });
+});

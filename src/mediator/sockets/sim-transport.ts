@@ -83,7 +83,11 @@ export class SimTransport implements Transport {
     this.scheduler.at(this.scheduler.now + seconds, () => true, action);
   }
 
-  /** The route's narrowest shared link: a fat pipe shares nothing, so nothing queues in front of it. */
+  /**
+   * The route's narrowest shared link (the first of equals): a fat pipe
+   * shares nothing, so nothing queues in front of it. When that is the
+   * first link of a route of several, it is the sender's own.
+   */
   bottleneck(source: string, destination: string): Bottleneck | undefined {
     const key = `${source}\n${destination}`;
     if (!this.bottlenecks.has(key)) this.bottlenecks.set(key, this.findBottleneck(source, destination));
@@ -94,11 +98,12 @@ export class SimTransport implements Transport {
     const route = this.sim.route(source, destination);
     const links = new Map(this.sim.links().map((link) => [link.name, link]));
     let narrowest: Bottleneck | undefined;
-    for (const name of route.links) {
+    for (const [index, name] of route.links.entries()) {
       const link = links.get(name);
       if (link === undefined || link.sharing === 'FATPIPE') continue;
       if (narrowest === undefined || link.bandwidth < narrowest.bytesPerSecond) {
-        narrowest = { link: name, bytesPerSecond: link.bandwidth, routeLatency: route.latency, lookPeriod: SHORTEST_LOOK_PERIOD };
+        const atSender = index === 0 && route.links.length > 1;
+        narrowest = { link: name, bytesPerSecond: link.bandwidth, routeLatency: route.latency, lookPeriod: SHORTEST_LOOK_PERIOD, atSender };
       }
     }
     return narrowest;

@@ -9,6 +9,13 @@ export interface Bottleneck {
   routeLatency: number;
   /** The shortest time between two looks at a connection (see Transport.follow): the model's ACK clock ticks no finer. */
   lookPeriod: number;
+  /**
+   * The link is the first of a route of several: the sender's own, which
+   * its interface feeds, so that the queue in front of it is the sender's
+   * own (see DropTailQueue). A route of one link stands for the whole path
+   * between two hosts, and its queue for a router's on the way.
+   */
+  atSender?: boolean;
 }
 
 /** Frames a queue holds beyond its bandwidth-delay product (see DropTailQueue). */
@@ -45,18 +52,32 @@ const FULL_FRAME = FULL_FRAME_WIRE_BYTES;
  * them. SimGrid would otherwise share the link between every comm under
  * way, max-min fair, and a flow whose burst reached the queue first would
  * not get ahead of the others as it does on a real link.
+ *
+ * A queue at its senders' own interface (`atSender`) never drops: Linux's
+ * TCP Small Queues and its queueing discipline's backpressure keep a socket
+ * from overfilling its own host's queue, and what does not fit waits in
+ * the socket (where later writes join it in full segments) rather than
+ * being lost; losses happen only at a bottleneck further along. A sender
+ * there lets go only what the queue has `room` for, enters it whole
+ * (`enter`), and waits for bytes to leave (`awaitRoom`) for the rest: the
+ * link paces it.
  */
 export class DropTailQueue {
   /** Wire bytes that entered and have not crossed. */
   private held = 0;
+  /** Senders at their own interface waiting for room, in the order they came to wait. */
+  private waiting: Array<() => void> = [];
   /** The date the link is through with every flight served so far, as comm start dates count (see `serve`). */
   private freeAt = 0;
   private readonly bytesPerSecond: number;
   /** The most wire bytes that can be on their way and waiting at once. */
   readonly limit: number;
+  /** Its senders' own interface feeds it (Bottleneck.atSender): they wait for room rather than lose segments. */
+  readonly atSender: boolean;
 
   constructor(bottleneck: Omit<Bottleneck, 'link'>) {
     this.bytesPerSecond = bottleneck.bytesPerSecond;
+    this.atSender = bottleneck.atSender === true;
     const oneWay = bottleneck.bytesPerSecond * bottleneck.routeLatency;
     const queueFrames = Math.floor((2 * oneWay) / FULL_FRAME) + QUEUE_SLACK_FRAMES;
     this.limit = oneWay + Math.max(queueFrames * FULL_FRAME, 2 * bottleneck.bytesPerSecond * bottleneck.lookPeriod);
@@ -65,6 +86,25 @@ export class DropTailQueue {
   /** Wire bytes held now (entered, not crossed). */
   get occupancy(): number {
     return this.held;
+  }
+
+  /** Wire bytes it can take now without dropping. */
+  get room(): number {
+    return Math.max(0, this.limit - this.held);
+  }
+
+  /**
+   * A flight of `wire` bytes at its sender's own interface enters whole:
+   * the sender made it fit the room, and a retransmission, which it cannot
+   * hold back, is not lost there either.
+   */
+  enter(wire: number): void {
+    this.held += wire;
+  }
+
+  /** A sender at its own interface has more to send than the room: `wake` runs once bytes have left. */
+  awaitRoom(wake: () => void): void {
+    this.waiting.push(wake);
   }
 
   /**
@@ -96,22 +136,32 @@ export class DropTailQueue {
     return start;
   }
 
-  /** `wire` bytes that entered have crossed the link. */
+  /** `wire` bytes that entered have crossed the link: the senders waiting for room try again, in the order they came. */
   leave(wire: number): void {
     this.held = Math.max(0, this.held - wire);
+    if (this.waiting.length === 0) return;
+    const woken = this.waiting;
+    this.waiting = [];
+    for (const wake of woken) wake();
   }
 }
 
-/** One queue per bottleneck link, made when a route first crosses it. */
+/**
+ * One queue per bottleneck link, made when a route first crosses it. A
+ * link that is the first of some routes and further along others (a
+ * host's one link, shared both ways) has two: its sender's interface queue
+ * and the router's queue towards that host are two buffers.
+ */
 export class Bottlenecks {
   private readonly queues = new Map<string, DropTailQueue>();
 
   queueFor(bottleneck: Bottleneck | undefined): DropTailQueue | undefined {
     if (bottleneck === undefined) return undefined;
-    let queue = this.queues.get(bottleneck.link);
+    const key = bottleneck.atSender === true ? `${bottleneck.link} (senders' interface)` : bottleneck.link;
+    let queue = this.queues.get(key);
     if (queue === undefined) {
       queue = new DropTailQueue(bottleneck);
-      this.queues.set(bottleneck.link, queue);
+      this.queues.set(key, queue);
     }
     return queue;
   }
