@@ -199,6 +199,25 @@ describe('spawn', () => {
     expect(exitEvent.data[0]).toBe(3 << 8);
   });
 
+  it('gives the program the descriptors a program of ours gets natively, whatever the descriptors we hold and wherever its stdio comes from', () => {
+    const listing = (output: ReturnType<typeof outputFile>): string => {
+      runToExit(start('/bin/ls', ['ls', '/proc/self/fd'], { stdout: output.fd }));
+      return output.read();
+    };
+    const natively = execFileSync('/bin/ls', ['/proc/self/fd'], { encoding: 'utf8' });
+    // Its stdout below and above hundreds of descriptors of ours, as a mediator with hundreds of tracees holds.
+    const below = outputFile('descriptors-below');
+    const held = Array.from({ length: 300 }, () => openSync('/dev/null', 'r'));
+    try {
+      const above = outputFile('descriptors-above');
+      expect(above.fd).toBeGreaterThan(300);
+      expect(listing(below)).toBe(natively);
+      expect(listing(above)).toBe(natively);
+    } finally {
+      for (const fd of held) closeSync(fd);
+    }
+  });
+
   it('throws naming execve and ENOENT for a missing program', () => {
     expect(() => start('/no/such/program', ['x'])).toThrow(/^execve\(\/no\/such\/program\): ENOENT \(No such file or directory\)$/);
     try {
