@@ -57,6 +57,15 @@ const PROGRAMS: Record<string, string> = {
       for (long i = 0; i < (1 << 20); i++) region[i] = (i * 7 + i / 4096) % 251;
       return write(-1, region, 1 << 20) == -1 ? 0 : 2;
     }`,
+  // Calls every syscall number from argv[1] up to argv[2] with itself as first argument, and prints what each returned.
+  numbers: `
+    #include <stdio.h>
+    #include <stdlib.h>
+    #include <unistd.h>
+    int main(int argc, char **argv) {
+      for (long number = atol(argv[1]); number < atol(argv[2]); number++) printf("%ld %ld\\n", number, syscall(number, number));
+      return 0;
+    }`,
   // Spins in user space until killed.
   spin: `
     int main(void) { for (volatile unsigned long i = 0;; i++) {} }`,
@@ -188,6 +197,25 @@ describe('spawn', () => {
     expect(exited.data[0]).toBe(3);
     const exitEvent = stops.find((stop) => stop.kind === StopKind.ExitEvent)!;
     expect(exitEvent.data[0]).toBe(3 << 8);
+  });
+
+  it('gives the program the descriptors a program of ours gets natively, whatever the descriptors we hold and wherever its stdio comes from', () => {
+    const listing = (output: ReturnType<typeof outputFile>): string => {
+      runToExit(start('/bin/ls', ['ls', '/proc/self/fd'], { stdout: output.fd }));
+      return output.read();
+    };
+    const natively = execFileSync('/bin/ls', ['/proc/self/fd'], { encoding: 'utf8' });
+    // Its stdout below and above hundreds of descriptors of ours, as a mediator with hundreds of tracees holds.
+    const below = outputFile('descriptors-below');
+    const held = Array.from({ length: 300 }, () => openSync('/dev/null', 'r'));
+    try {
+      const above = outputFile('descriptors-above');
+      expect(above.fd).toBeGreaterThan(300);
+      expect(listing(below)).toBe(natively);
+      expect(listing(above)).toBe(natively);
+    } finally {
+      for (const fd of held) closeSync(fd);
+    }
   });
 
   it('throws naming execve and ENOENT for a missing program', () => {
@@ -423,6 +451,37 @@ describe.skipIf(!native.notificationsAvailable())('seccomp user notifications (w
     expect(results).toEqual([pid, pid]);
     // Resumed without the SIGSTOP that stopped it: the program never stopped, and printed what was put in place.
     expect(output.read()).toBe('4343 4343\n');
+  });
+
+  it('a filter of hundreds of numbers gives each its verdict: stop, notification (or a stop for some argument bits), or the kernel', () => {
+    // Numbers no kernel has (ENOSYS when they run): every third one stops, every fifth notifies, even where it is also a third.
+    const numbers = Array.from({ length: 500 }, (_, i) => 600 + i);
+    const trapped = numbers.filter((n) => n % 3 === 0);
+    const notified = numbers.filter((n) => n % 5 === 0);
+    // Their first argument is their number: 700 has bit 0x4 set, so it stops; 705 has no bit 0x2, so it notifies.
+    const stopNotifiedWhen = [
+      { syscall: 700, argument: 0, bits: 0x4 },
+      { syscall: 705, argument: 0, bits: 0x2 },
+    ];
+    const output = outputFile('numbers');
+    const pid = start(bin.numbers, ['numbers', '600', '1100'], {
+      trapSyscalls: [SYS_EXECVE, ...trapped],
+      notifySyscalls: notified,
+      stopNotifiedWhen,
+      stdout: output.fd,
+    });
+    const listener = native.takeListener(pid)!;
+    native.resume(pid, 0, false);
+    for (;;) {
+      const event = nextEvent(pid, listener);
+      if (event.kind === StopKind.Exited) break;
+      if (event.kind === StopKind.Seccomp) native.skipSyscallAndResume(pid, 1);
+      else if (event.kind === StopKind.Notified) native.answerNotification(pid, 2);
+      else native.resume(pid, 0, false);
+    }
+    native.closeListener(listener);
+    const verdict = (n: number): number => (n === 700 ? 1 : n % 5 === 0 ? 2 : n % 3 === 0 ? 1 : -1);
+    expect(output.read()).toBe(numbers.map((n) => `${n} ${verdict(n)}\n`).join(''));
   });
 
   it('a negative answer is an errno: getpid returns -1', () => {

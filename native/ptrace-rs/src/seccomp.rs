@@ -8,6 +8,7 @@ use crate::errors::{invalid, Result};
 // Classic BPF opcode parts (linux/bpf_common.h); BPF_LD, BPF_W and BPF_K are 0.
 const BPF_ABS: u16 = 0x20;
 const BPF_JMP: u16 = 0x05;
+const BPF_JA: u16 = 0x00;
 const BPF_JEQ: u16 = 0x10;
 const BPF_JGE: u16 = 0x30;
 const BPF_JSET: u16 = 0x40;
@@ -17,6 +18,7 @@ const LOAD_WORD: u16 = BPF_ABS;
 const JUMP_IF_EQUAL: u16 = BPF_JMP | BPF_JEQ;
 const JUMP_IF_AT_LEAST: u16 = BPF_JMP | BPF_JGE;
 const JUMP_IF_ANY_BIT: u16 = BPF_JMP | BPF_JSET;
+const JUMP_ALWAYS: u16 = BPF_JMP | BPF_JA;
 const RETURN: u16 = BPF_RET;
 
 // Offsets in struct seccomp_data.
@@ -47,26 +49,33 @@ fn jump(code: u16, k: u32, jt: u8, jf: u8) -> libc::sock_filter {
 
 /// A notified syscall that stops (SECCOMP_RET_TRACE) instead when its
 /// argument `argument` has any of `bits` set in its low 32 bits.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq)]
 pub struct StopWhen {
   pub syscall: u32,
   pub argument: u32,
   pub bits: u32,
 }
 
+/// What the filter answers for the syscall numbers of one segment.
+#[derive(Clone, Copy, PartialEq)]
+enum Verdict {
+  Allow,
+  Trace,
+  Notify,
+  /// Notify, but stop for some values of an argument.
+  NotifyUnless(StopWhen),
+}
+
 /// Builds the program; the lists may be unsorted and hold duplicates. A
 /// number in both lists notifies, unless `stops` has it stop for its
 /// arguments; `trap_all` traps everything.
+///
+/// Every syscall a program makes runs the filter, and so does the kernel
+/// once per syscall number when it installs it (to cache which numbers are
+/// always allowed): the numbers are looked up in a binary search tree over
+/// segments of consecutive numbers with one verdict, a dozen instructions
+/// deep, not in a list hundreds of instructions long.
 pub fn build_filter(trapped: &[u32], notified: &[u32], stops: &[StopWhen], trap_all: bool) -> Result<Vec<libc::sock_filter>> {
-  let sorted = |list: &[u32]| {
-    let mut numbers = list.to_vec();
-    numbers.sort_unstable();
-    numbers.dedup();
-    numbers
-  };
-  let notified = sorted(notified);
-  let trapped: Vec<u32> = sorted(trapped).into_iter().filter(|number| !notified.contains(number)).collect();
-
   let mut program = vec![stmt(LOAD_WORD, ARCH_OFFSET), jump(JUMP_IF_EQUAL, AUDIT_ARCH_X86_64, 1, 0), stmt(RETURN, RET_KILL_PROCESS)];
   if trap_all {
     program.push(stmt(RETURN, RET_TRACE));
@@ -75,29 +84,94 @@ pub fn build_filter(trapped: &[u32], notified: &[u32], stops: &[StopWhen], trap_
   program.push(stmt(LOAD_WORD, NR_OFFSET));
   program.push(jump(JUMP_IF_AT_LEAST, X32_SYSCALL_BIT, 0, 1));
   program.push(stmt(RETURN, RET_TRACE));
-  // One "equal? verdict : next pair" per number keeps every jump offset at 0 or 1,
-  // far below classic BPF's 8-bit limit whatever the list length.
-  for (numbers, verdict) in [(notified, RET_USER_NOTIF), (trapped, RET_TRACE)] {
-    for number in numbers {
-      match stops.iter().find(|stop| stop.syscall == number && verdict == RET_USER_NOTIF) {
-        // The argument replaces the number in the accumulator: both branches return.
-        Some(stop) => {
-          program.push(jump(JUMP_IF_EQUAL, number, 0, 4));
-          program.push(stmt(LOAD_WORD, ARGS_OFFSET + 8 * stop.argument));
-          program.push(jump(JUMP_IF_ANY_BIT, stop.bits, 0, 1));
-          program.push(stmt(RETURN, RET_TRACE));
-          program.push(stmt(RETURN, RET_USER_NOTIF));
-        }
-        None => {
-          program.push(jump(JUMP_IF_EQUAL, number, 0, 1));
-          program.push(stmt(RETURN, verdict));
-        }
-      }
-    }
-  }
-  program.push(stmt(RETURN, RET_ALLOW));
+  program.extend(search_tree(&segments(trapped, notified, stops)));
   if program.len() > MAX_INSTRUCTIONS {
     return Err(invalid("spawn", "too many trapped syscalls for one seccomp filter"));
   }
   Ok(program)
+}
+
+/// The numbers below the x32 bit cut into segments `(first number, verdict)`,
+/// in order, each running to the next one's first number; neighbours differ.
+fn segments(trapped: &[u32], notified: &[u32], stops: &[StopWhen]) -> Vec<(u32, Verdict)> {
+  let mut verdicts: Vec<(u32, Verdict)> = trapped.iter().map(|&number| (number, Verdict::Trace)).collect();
+  for &number in notified {
+    let verdict = match stops.iter().find(|stop| stop.syscall == number) {
+      Some(stop) => Verdict::NotifyUnless(*stop),
+      None => Verdict::Notify,
+    };
+    verdicts.push((number, verdict));
+  }
+  // Sorted by number with notifications last, so that the last verdict of a number wins.
+  verdicts.sort_by_key(|&(number, verdict)| (number, verdict != Verdict::Trace));
+  let mut segments: Vec<(u32, Verdict)> = vec![(0, Verdict::Allow)];
+  let mut next = 0;
+  for (number, verdict) in verdicts.into_iter().filter(|&(number, _)| number < X32_SYSCALL_BIT) {
+    if number < next {
+      // A duplicate of the number just placed: the later verdict wins.
+      segments.last_mut().expect("placed").1 = verdict;
+      continue;
+    }
+    if number > next {
+      segments.push((next, Verdict::Allow));
+    }
+    segments.push((number, verdict));
+    next = number + 1;
+  }
+  segments.push((next, Verdict::Allow));
+  // Empty segments (a number placed at the start of a gap's) and neighbours with
+  // one verdict (the argument test is per syscall: never merged) fold away.
+  let mut folded: Vec<(u32, Verdict)> = Vec::with_capacity(segments.len());
+  for (first, verdict) in segments {
+    if let Some(last) = folded.last_mut() {
+      if last.0 == first {
+        *last = (first, verdict);
+        continue;
+      }
+      if last.1 == verdict && !matches!(verdict, Verdict::NotifyUnless(_)) {
+        continue;
+      }
+    }
+    folded.push((first, verdict));
+  }
+  folded.retain(|&(first, _)| first < X32_SYSCALL_BIT);
+  folded
+}
+
+/// The instructions that find the segment of the number in the accumulator and return its verdict.
+fn search_tree(segments: &[(u32, Verdict)]) -> Vec<libc::sock_filter> {
+  if let [(_, verdict)] = segments {
+    return leaf(*verdict);
+  }
+  let middle = segments.len() / 2;
+  let below = search_tree(&segments[..middle]);
+  let above = search_tree(&segments[middle..]);
+  let pivot = segments[middle].0;
+  let mut code = Vec::with_capacity(2 + below.len() + above.len());
+  match u8::try_from(below.len()) {
+    Ok(skip) => code.push(jump(JUMP_IF_AT_LEAST, pivot, skip, 0)),
+    // Conditional jumps reach 255 instructions ahead at most; an unconditional one, any distance.
+    Err(_) => {
+      code.push(jump(JUMP_IF_AT_LEAST, pivot, 0, 1));
+      code.push(stmt(JUMP_ALWAYS, below.len() as u32));
+    }
+  }
+  code.extend(below);
+  code.extend(above);
+  code
+}
+
+fn leaf(verdict: Verdict) -> Vec<libc::sock_filter> {
+  match verdict {
+    Verdict::Allow => vec![stmt(RETURN, RET_ALLOW)],
+    Verdict::Trace => vec![stmt(RETURN, RET_TRACE)],
+    Verdict::Notify => vec![stmt(RETURN, RET_USER_NOTIF)],
+    // The argument replaces the number in the accumulator: both branches return.
+    Verdict::NotifyUnless(stop) => vec![
+      stmt(LOAD_WORD, ARGS_OFFSET + 8 * stop.argument),
+      jump(JUMP_IF_ANY_BIT, stop.bits, 0, 1),
+      stmt(RETURN, RET_TRACE),
+      stmt(RETURN, RET_USER_NOTIF),
+    ],
+  }
 }

@@ -5,20 +5,27 @@
 //! of Node's whole heap and make every page copy-on-write, a cost that grows
 //! with the mediator's memory (milliseconds per process with a few hundred
 //! MB). Unlike vfork, we are not suspended, so we can seize the child before
-//! it installs its seccomp filter.
+//! it installs its seccomp filter. It shares our descriptor table too
+//! (CLONE_FILES) until it takes one of its own holding only the numbers up to
+//! the highest it inherits (see `highest_inherited`): a copy of the whole
+//! table would take a reference to each of the mediator's descriptors (two
+//! per live tracee, a pidfd and a seccomp listener, all close-on-exec) and
+//! drop them all again at the exec, a cost that grows with the tracees alive.
 //!
 //! Until execve the child may only make async-signal-safe calls on data that
 //! nobody changes meanwhile: everything it needs (C strings, pointer arrays,
 //! the BPF program, the CPU set) is prepared before the clone and stays
 //! untouched until it has exec'd, and the child only issues raw syscalls on
-//! it. It must not make a call that can fail unless it then reports and exits:
-//! errno lives in the memory it shares with our thread.
+//! it. It must not make a call that can fail unless it then reports and exits,
+//! or makes it raw (`raw_syscall`): errno lives in the memory it shares with
+//! our thread.
 
 use std::cell::RefCell;
 use std::ffi::CString;
 use std::mem;
 use std::os::fd::{IntoRawFd, OwnedFd};
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
+use std::sync::OnceLock;
 
 use napi_derive::napi;
 
@@ -74,7 +81,7 @@ enum Stage {
   Affinity,
   Chdir,
   SignalMask,
-  GoGate,
+  Descriptors,
   NoNewPrivs,
   Seccomp,
   Execve,
@@ -83,7 +90,7 @@ enum Stage {
 impl Stage {
   fn from_code(code: i32) -> Option<Stage> {
     use Stage::*;
-    [Stdin, Stdout, Stderr, Personality, Affinity, Chdir, SignalMask, GoGate, NoNewPrivs, Seccomp, Execve]
+    [Stdin, Stdout, Stderr, Personality, Affinity, Chdir, SignalMask, Descriptors, NoNewPrivs, Seccomp, Execve]
       .into_iter()
       .find(|stage| *stage as i32 == code)
   }
@@ -103,6 +110,9 @@ struct ChildPlan {
   notifies: bool,
   cpu_set: Option<libc::cpu_set_t>,
   stdio: [Option<i32>; 3],
+  /// The descriptor the program is exec'd through (`/proc/self/fd/N`), if it is.
+  exec_fd: Option<i32>,
+  highest_inherited: i32,
   /// The persona that turns address randomization off, when the machine lets us set it.
   persona: Option<libc::c_ulong>,
 }
@@ -141,12 +151,34 @@ impl ChildPlan {
       notifies: !notified.is_empty() && !opts.trap_all,
       cpu_set,
       stdio: [opts.stdin, opts.stdout, opts.stderr],
+      exec_fd: ["/proc/self/fd/", "/dev/fd/"].iter().find_map(|folder| opts.path.strip_prefix(folder)?.parse().ok()),
+      highest_inherited: highest_inherited(),
       persona: match personality::randomization() {
         Randomization::TurnOff(persona) => Some(persona),
         Randomization::AlreadyOff | Randomization::Refused => None,
       },
     })
   }
+}
+
+/// The highest descriptor of ours that a program inherits, not close-on-exec:
+/// one Node was started with (a shell's `3<file`, a make jobserver's pipe),
+/// as every descriptor Node and this addon open is close-on-exec. Looked for
+/// once, at the first spawn.
+fn highest_inherited() -> i32 {
+  static HIGHEST: OnceLock<i32> = OnceLock::new();
+  *HIGHEST.get_or_init(|| {
+    let Ok(entries) = std::fs::read_dir("/proc/self/fd") else {
+      // No /proc: keep every number, as a copy of the whole table would.
+      return i32::MAX - 1;
+    };
+    let numbers = entries.filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<i32>().ok());
+    let inherited = |&fd: &i32| {
+      let flags = unsafe { libc::fcntl(fd, libc::F_GETFD) };
+      flags >= 0 && flags & libc::FD_CLOEXEC == 0
+    };
+    numbers.filter(inherited).max().unwrap_or(2)
+  })
 }
 
 pub fn cpu_set_of(cpu: u32, call: &str) -> Result<libc::cpu_set_t> {
@@ -156,43 +188,6 @@ pub fn cpu_set_of(cpu: u32, call: &str) -> Result<libc::cpu_set_t> {
   let mut set: libc::cpu_set_t = unsafe { mem::zeroed() };
   unsafe { libc::CPU_SET(cpu as usize, &mut set) };
   Ok(set)
-}
-
-struct Pipe {
-  read: i32,
-  write: i32,
-}
-
-impl Pipe {
-  fn new() -> Result<Pipe> {
-    let mut fds = [-1; 2];
-    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } < 0 {
-      return Err(last_error("pipe2(O_CLOEXEC)"));
-    }
-    Ok(Pipe { read: fds[0], write: fds[1] })
-  }
-
-  fn close_read(&mut self) {
-    close(&mut self.read);
-  }
-
-  fn close_write(&mut self) {
-    close(&mut self.write);
-  }
-}
-
-impl Drop for Pipe {
-  fn drop(&mut self) {
-    self.close_read();
-    self.close_write();
-  }
-}
-
-fn close(fd: &mut i32) {
-  if *fd >= 0 {
-    unsafe { libc::close(*fd) };
-    *fd = -1;
-  }
 }
 
 /// The child's stack until its execve, with a guard page below it.
@@ -242,14 +237,22 @@ struct ChildFailure {
   errno: AtomicI32,
 }
 
+/// The gate the child waits at until it is seized (a futex word in the memory we share).
+const GATE_CLOSED: u32 = 0;
+const GATE_OPEN: u32 = 1;
+/// The seize failed: the child exits without running anything.
+const GATE_ABANDONED: u32 = 2;
+
+/// Sets the gate and wakes the child waiting at it.
+fn set_gate(gate: &AtomicU32, state: u32) {
+  gate.store(state, Ordering::Release);
+  unsafe { libc::syscall(libc::SYS_futex, gate.as_ptr(), libc::FUTEX_WAKE | libc::FUTEX_PRIVATE_FLAG, 1) };
+}
+
 /// What the child's entry point receives through clone's argument pointer.
 struct ChildArgs<'a> {
   plan: &'a ChildPlan,
-  /// The go pipe's read end, where the child waits to be seized.
-  go_fd: i32,
-  /// Its write end: the child closes its own copy at once (it has a descriptor
-  /// table of its own), so that a parent that closes its copy unseized ends the wait.
-  go_write_fd: i32,
+  gate: AtomicU32,
   /// The child's number for its seccomp listener, written before its execve.
   listener: AtomicI32,
   failure: ChildFailure,
@@ -257,10 +260,10 @@ struct ChildArgs<'a> {
 
 extern "C" fn child_entry(arg: *mut libc::c_void) -> libc::c_int {
   let args = unsafe { &*(arg as *const ChildArgs) };
-  unsafe { run_child(args.plan, args.go_fd, args.go_write_fd, &args.listener, &args.failure) }
+  unsafe { run_child(args.plan, &args.gate, &args.listener, &args.failure) }
 }
 
-/// Clones the child on its own stack, sharing our memory. Every signal is
+/// Clones the child on its own stack, sharing our memory and descriptors. Every signal is
 /// blocked around the clone so that none of Node's handlers ever runs on the
 /// child's side; the child unblocks them once their dispositions are reset.
 fn clone_child(args: &ChildArgs, stack: &ChildStack) -> Result<i32> {
@@ -270,8 +273,10 @@ fn clone_child(args: &ChildArgs, stack: &ChildStack) -> Result<i32> {
     libc::sigfillset(&mut all);
     libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut previous);
   }
-  let pid = unsafe { libc::clone(child_entry, stack.top(), libc::CLONE_VM | libc::SIGCHLD, args as *const ChildArgs as *mut libc::c_void) };
-  let error = if pid < 0 { Some(last_error("clone(CLONE_VM)")) } else { None };
+  let pid = unsafe {
+    libc::clone(child_entry, stack.top(), libc::CLONE_VM | libc::CLONE_FILES | libc::SIGCHLD, args as *const ChildArgs as *mut libc::c_void)
+  };
+  let error = if pid < 0 { Some(last_error("clone(CLONE_VM | CLONE_FILES)")) } else { None };
   unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &previous, std::ptr::null_mut()) };
   error.map_or(Ok(pid), Err)
 }
@@ -279,30 +284,20 @@ fn clone_child(args: &ChildArgs, stack: &ChildStack) -> Result<i32> {
 /// Starts the child and returns its pid, stopped at its PTRACE_EVENT_EXEC stop.
 pub fn spawn(opts: &SpawnOptions) -> Result<i32> {
   let plan = ChildPlan::new(opts)?;
-  let mut go_pipe = Pipe::new()?;
   // They live until the child has exec'd or died: it runs on them until then.
   let stack = ChildStack::new()?;
   let failure = ChildFailure { stage: AtomicI32::new(0), errno: AtomicI32::new(0) };
-  let args = ChildArgs { plan: &plan, go_fd: go_pipe.read, go_write_fd: go_pipe.write, listener: AtomicI32::new(-1), failure };
+  let args = ChildArgs { plan: &plan, gate: AtomicU32::new(GATE_CLOSED), listener: AtomicI32::new(-1), failure };
   let pid = clone_child(&args, &stack)?;
 
-  go_pipe.close_read();
   if let Err(err) = ptrace::seize(pid) {
-    // Closing the gate unseized makes the child exit without running anything.
-    go_pipe.close_write();
+    set_gate(&args.gate, GATE_ABANDONED);
     reap(pid);
     // A child that failed before the gate (no descriptor left for its stdio, say)
     // may be gone before the seize, which then fails too: its own report says why.
     return Err(reported_failure(&args.failure, &opts.path, opts.cwd.as_deref()).unwrap_or(err));
   }
-  let go = 1u8;
-  if unsafe { libc::write(go_pipe.write, &go as *const u8 as *const libc::c_void, 1) } != 1 {
-    let err = last_error(&format!("write(go pipe of {pid})"));
-    unsafe { libc::kill(pid, libc::SIGKILL) };
-    reap(pid);
-    return Err(err);
-  }
-  go_pipe.close_write();
+  set_gate(&args.gate, GATE_OPEN);
   let listener = wait_for_exec(pid, &opts.path, opts.cwd.as_deref(), &args)?;
   if plan.notifies {
     let Some(listener) = listener else {
@@ -400,7 +395,7 @@ fn reported_failure(failure: &ChildFailure, path: &str, cwd: Option<&str>) -> Op
     Some(Stage::Affinity) => "sched_setaffinity".to_string(),
     Some(Stage::Chdir) => format!("chdir({})", cwd.unwrap_or("")),
     Some(Stage::SignalMask) => "sigprocmask".to_string(),
-    Some(Stage::GoGate) => "read(go pipe)".to_string(),
+    Some(Stage::Descriptors) => "close_range(CLOSE_RANGE_UNSHARE)".to_string(),
     Some(Stage::NoNewPrivs) => "prctl(PR_SET_NO_NEW_PRIVS)".to_string(),
     Some(Stage::Seccomp) => "seccomp(SECCOMP_SET_MODE_FILTER)".to_string(),
     Some(Stage::Execve) | None => format!("execve({path})"),
@@ -408,15 +403,42 @@ fn reported_failure(failure: &ChildFailure, path: &str, cwd: Option<&str>) -> Op
   Some(errno_error(&call, errno))
 }
 
+/// A syscall that returns -errno rather than setting errno, for calls that may
+/// fail without the child giving up: errno lives in the memory (the thread's
+/// TLS) the child shares with the thread that spawned it.
+unsafe fn raw_syscall(number: libc::c_long, args: [usize; 4]) -> isize {
+  let result: isize;
+  std::arch::asm!(
+    "syscall",
+    inlateout("rax") number as isize => result,
+    in("rdi") args[0],
+    in("rsi") args[1],
+    in("rdx") args[2],
+    in("r10") args[3],
+    lateout("rcx") _,
+    lateout("r11") _,
+    options(nostack),
+  );
+  result
+}
+
 /// The child between clone and execve: raw syscalls on prepared data only.
-unsafe fn run_child(plan: &ChildPlan, go_fd: i32, go_write_fd: i32, listener: &AtomicI32, failure: &ChildFailure) -> ! {
+unsafe fn run_child(plan: &ChildPlan, gate: &AtomicU32, listener: &AtomicI32, failure: &ChildFailure) -> ! {
   let fail = |stage: Stage| -> ! {
     failure.errno.store(*libc::__errno_location(), Ordering::Relaxed);
     failure.stage.store(stage as i32, Ordering::Release);
     libc::_exit(127)
   };
-  // A valid descriptor: this close cannot fail, and so leaves errno alone.
-  libc::close(go_write_fd);
+
+  // A table of our own before we change any descriptor: Node's with only the numbers
+  // up to the highest we need (stdio sources, the program's own descriptor, inherited ones).
+  let needed = plan.stdio.iter().flatten().chain(&plan.exec_fd).chain([&plan.highest_inherited]);
+  let kept = needed.filter(|&&fd| fd >= 0).map(|&fd| fd as usize + 1).fold(3, usize::max);
+  if raw_syscall(libc::SYS_close_range, [kept, u32::MAX as usize, libc::CLOSE_RANGE_UNSHARE as usize, 0]) < 0 && libc::unshare(libc::CLONE_FILES) < 0
+  {
+    // Before Linux 5.9: a copy of the whole table, whose close-on-exec descriptors the exec closes.
+    fail(Stage::Descriptors);
+  }
 
   // Move the requested sources out of the way first, so that e.g. stdout taken
   // from the parent's fd 0 is not clobbered by the stdin dup2.
@@ -471,17 +493,15 @@ unsafe fn run_child(plan: &ChildPlan, go_fd: i32, go_write_fd: i32, listener: &A
   }
 
   // Wait until the parent has seized us, so the filter's TRACE stops reach it.
-  let mut go = 0u8;
+  // The wait ends early when the gate moved first (EAGAIN) or on a signal (EINTR): look again.
   loop {
-    let got = libc::read(go_fd, &mut go as *mut u8 as *mut libc::c_void, 1);
-    if got == 1 {
-      break;
-    }
-    if got == 0 {
-      libc::_exit(127);
-    }
-    if *libc::__errno_location() != libc::EINTR {
-      fail(Stage::GoGate);
+    match gate.load(Ordering::Acquire) {
+      GATE_CLOSED => {
+        let wait = (libc::FUTEX_WAIT | libc::FUTEX_PRIVATE_FLAG) as usize;
+        raw_syscall(libc::SYS_futex, [gate.as_ptr() as usize, wait, GATE_CLOSED as usize, 0]);
+      }
+      GATE_OPEN => break,
+      _ => libc::_exit(127),
     }
   }
 

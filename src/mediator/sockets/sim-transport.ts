@@ -1,6 +1,6 @@
 import { RunFailedError } from '../../errors.js';
 import type { Bottleneck, Carriage, Transfer, Transport } from '../../net/index.js';
-import type { Simulation } from '../../sim/index.js';
+import type { LinkInfo, Simulation } from '../../sim/index.js';
 import type { MediatorObserver } from '../observer.js';
 import type { Scheduler } from '../loop/scheduler.js';
 
@@ -30,6 +30,8 @@ export class SimTransport implements Transport {
 
   /** Each route's bottleneck, found once. */
   private readonly bottlenecks = new Map<string, Bottleneck | undefined>();
+  /** The platform's links by name, for findBottleneck. */
+  private linksByName: Map<string, LinkInfo> | undefined;
 
   start(source: string, destination: string, bytes: number, payload: number, delivered: () => void, carriage?: Carriage): Transfer {
     const from = this.hostIndexes.get(source)!;
@@ -96,7 +98,9 @@ export class SimTransport implements Transport {
 
   private findBottleneck(source: string, destination: string): Bottleneck | undefined {
     const route = this.sim.route(source, destination);
-    const links = new Map(this.sim.links().map((link) => [link.name, link]));
+    // Listed once: a platform of a thousand hosts has thousands of links, and as many routes are looked at.
+    this.linksByName ??= new Map(this.sim.links().map((link) => [link.name, link]));
+    const links = this.linksByName;
     let narrowest: Bottleneck | undefined;
     for (const [index, name] of route.links.entries()) {
       const link = links.get(name);
