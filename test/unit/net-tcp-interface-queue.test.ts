@@ -3,9 +3,9 @@ import { SocketError } from '../../src/net/errors.js';
 import { ManualTransport } from '../../src/net/manual-transport.js';
 import { VirtualNetwork } from '../../src/net/network.js';
 import type { StreamSocket } from '../../src/net/stream.js';
-import type { CongestionWindow } from '../../src/net/tcp/congestion.js';
 import { type Bottleneck, Bottlenecks, DropTailQueue } from '../../src/net/tcp/drop-tail.js';
 import { MIN_RTO_SECONDS } from '../../src/net/tcp/loss-recovery.js';
+import { congestionOf, connectionFromA } from '../helpers/tcp-connections.js';
 import { IPV4_SEGMENTS, wireBytes as wireBytesOver } from '../../src/net/wire.js';
 
 // Where a route's bottleneck is the sender's own first link, the queue in
@@ -44,21 +44,7 @@ class CountingTransport extends ManualTransport {
 
 /** A connection from a to `to` (port `port`), handshake done, TCP_NODELAY on the client. */
 function connection(net: VirtualNetwork, transport: ManualTransport, to: string, port: number): { client: StreamSocket; child: StreamSocket } {
-  const server = net.streamSocket(to);
-  server.bind({ address: '0.0.0.0', port });
-  server.listen(10);
-  const client = net.streamSocket('a');
-  client.connect({ address: ADDRESS[to]!, port });
-  transport.completeAll();
-  const child = server.accept();
-  if (child instanceof SocketError) throw new Error(`accept failed: ${child.code}`);
-  client.noDelay = true;
-  return { client, child };
-}
-
-/** The client's congestion window (the direction is the socket's own), to force it open. */
-function congestionOf(socket: StreamSocket): CongestionWindow {
-  return (socket as unknown as { out: { congestion: CongestionWindow } }).out.congestion;
+  return connectionFromA(net, transport, { host: to, address: ADDRESS[to]! }, port);
 }
 
 /** What the reader has after the link served and carried everything for `seconds` of virtual time, a millisecond at a time. */

@@ -8,6 +8,7 @@ import { DropTailQueue, QUEUE_SLACK_FRAMES } from '../../src/net/tcp/drop-tail.j
 import { HyStart } from '../../src/net/tcp/hystart.js';
 import { LossRecovery, MIN_RTO_SECONDS, RetransmitTimeout } from '../../src/net/tcp/loss-recovery.js';
 import { InTransit, Reassembly } from '../../src/net/tcp/reassembly.js';
+import { congestionOf, connectionFromA } from '../helpers/tcp-connections.js';
 import { IPV4_SEGMENTS, wireBytes as wireBytesOver } from '../../src/net/wire.js';
 
 // IPv4 connections: their segment sizes.
@@ -77,21 +78,7 @@ const B = '10.0.0.2';
 
 /** A connection from a to b (port `port`), handshake done, TCP_NODELAY on the client. */
 function connection(net: VirtualNetwork, transport: ManualTransport, port: number): { client: StreamSocket; child: StreamSocket } {
-  const server = net.streamSocket('b');
-  server.bind({ address: '0.0.0.0', port });
-  server.listen(10);
-  const client = net.streamSocket('a');
-  client.connect({ address: B, port });
-  transport.completeAll();
-  const child = server.accept();
-  if (child instanceof SocketError) throw new Error(`accept failed: ${child.code}`);
-  client.noDelay = true;
-  return { client, child };
-}
-
-/** The client's congestion window (the direction is the socket's own), to force it open. */
-function congestionOf(socket: StreamSocket): CongestionWindow {
-  return (socket as unknown as { out: { congestion: CongestionWindow } }).out.congestion;
+  return connectionFromA(net, transport, { host: 'b', address: B }, port);
 }
 
 /** Writes `segments` full segments, one write each, with the congestion window forced open. */
