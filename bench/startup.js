@@ -7,8 +7,10 @@
 //
 // Steps in between say where that time goes: each command does what the
 // one before it did, and one thing more (loading the CLI, then SimGrid, then
-// tracing a program, then measuring what a ptrace stop costs, which the
-// cputime model does on a machine without an instruction counter).
+// tracing a program, then the cputime model a machine without an
+// instruction counter uses: what a ptrace stop costs a tracee is measured
+// by the first run after boot and read from the user's cache folder by the
+// others, so the median is that of runs that read it).
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { median, repoRoot, simterposeCli } from './measure.js';

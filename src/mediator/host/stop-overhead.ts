@@ -1,5 +1,6 @@
 import { ptrace } from '../native.js';
 import { syscallNumber } from '../syscalls/table.js';
+import { cachedStopCost } from './stop-cost-cache.js';
 
 /**
  * What one ptrace stop costs a tracee in CPU time on this machine. The
@@ -28,15 +29,17 @@ const STOPS_PER_BATCH = 100;
 /** The mediator's most frequent emulated call, and one it answers in a single stop. */
 const MEASURED_SYSCALL = syscallNumber('clock_gettime')!;
 
-/** Measured once per setup in a process: a test suite running many experiments pays it once. */
+/** Measured once per setup and boot of the machine (stop-cost-cache.ts), and looked up once per process: a test suite running many experiments pays it once. */
 const measured = new Map<string, number>();
 
 export function measureStopOverheadNs(setup: StopOverheadSetup): number {
   const key = JSON.stringify([setup.trapAll, setup.cpu ?? null, setup.trapSyscalls, setup.notified ?? false]);
   let overhead = measured.get(key);
   if (overhead === undefined) {
-    const batches = ptrace.measureStopCost({ ...setup, syscall: MEASURED_SYSCALL, batches: BATCHES, stopsPerBatch: STOPS_PER_BATCH });
-    overhead = median(batches) / STOPS_PER_BATCH;
+    overhead = cachedStopCost(key, () => {
+      const batches = ptrace.measureStopCost({ ...setup, syscall: MEASURED_SYSCALL, batches: BATCHES, stopsPerBatch: STOPS_PER_BATCH });
+      return median(batches) / STOPS_PER_BATCH;
+    });
     measured.set(key, overhead);
   }
   return overhead;
