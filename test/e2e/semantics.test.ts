@@ -43,7 +43,7 @@ const cases: Case[] = [
   },
   {
     behaviour:
-      "a fresh TCP socket's SO_SNDBUF and SO_RCVBUF are tcp_wmem's and tcp_rmem's defaults (16384, 131072), a size set reads doubled; getsockopt(IP_OPTIONS) gives nothing, bind takes AF_UNSPEC with INADDR_ANY, and connect after a non-blocking one reports its outcome once, then EISCONN",
+      "a fresh TCP socket's SO_SNDBUF and SO_RCVBUF are tcp_wmem's and tcp_rmem's defaults (16384, 131072), a size set reads doubled; getsockopt(IP_OPTIONS) gives nothing, bind takes AF_UNSPEC with INADDR_ANY, connect after a non-blocking one reports its outcome once, then EISCONN; recvmmsg takes datagrams into several entries, MSG_TRUNC and sources included, or waits for one",
     argv: [appPath('socket_calls')],
     network: true,
   },
@@ -91,9 +91,10 @@ const cases: Case[] = [
   },
   {
     behaviour:
-      "SO_PEERCRED names the process at the other end of an AF_UNIX socket, none on TCP or UDP; SCM_CREDENTIALS sent with one's own pid are accepted and arrive, as those the kernel adds, naming the sender by the pid fork gave, over a connection and a datagram pair (a recvmsg that waits, one with MSG_DONTWAIT)",
+      "SO_PEERCRED names the process at the other end of an AF_UNIX socket, none on TCP or UDP; SCM_CREDENTIALS sent with one's own pid are accepted and arrive, as those the kernel adds, naming the sender by the pid fork gave, over a connection and a datagram pair (a recvmsg that waits, one with MSG_DONTWAIT), and to recvmmsg (entries filled at once, one waited for)",
     argv: [appPath('peer_credentials')],
     network: true,
+    bothStops: true,
   },
   {
     behaviour:

@@ -369,7 +369,7 @@ function sendmsg(ctx: SyscallContext): Outcome {
   return sendPayload(ctx, file, traceePayload(ctx.memory, header.vectors), asInt(ctx.args[2]!), header.destination, controlFits);
 }
 
-/** The most messages sendmmsg takes in one call (UIO_MAXIOV). */
+/** The most messages sendmmsg and recvmmsg take in one call (UIO_MAXIOV). */
 const MAX_MESSAGES = 1024;
 
 /** sendmmsg: each message in turn; the glibc resolver sends its A and AAAA queries this way. */
@@ -410,7 +410,7 @@ function recvfrom(ctx: SyscallContext): Outcome {
 
 function recvmsg(ctx: SyscallContext): Outcome {
   const file = socketFileAt(ctx, asInt(ctx.args[0]!));
-  if (file === undefined) return receivedCredentials(ctx, onKernelSocket(ctx, asInt(ctx.args[2]!), reading));
+  if (file === undefined) return receivedCredentials(ctx, onKernelSocket(ctx, asInt(ctx.args[2]!), reading), [ctx.args[1]!], false);
   const address = ctx.args[1]!;
   const header = readMsghdr(ctx.memory, address, false);
   if ('errno' in header) return fail(header.errno);
@@ -419,6 +419,39 @@ function recvmsg(ctx: SyscallContext): Outcome {
     finishReceivedMsghdr(ctx.memory, address, header, type === 'datagram' ? source : undefined, truncated ? MSG_TRUNC : 0, socket.family);
     return undefined;
   });
+}
+
+/**
+ * recvmmsg: on a virtual socket, each message in turn, the first waited for
+ * as recvmsg waits, the others taken while there are some (a blocking call
+ * without MSG_WAITFORONE returns then too, where Linux waits to fill every
+ * entry). On a kernel socket (AF_UNIX) the kernel runs it, trapped so that
+ * the SCM_CREDENTIALS it receives name their senders by virtual pid, as
+ * recvmsg's do.
+ */
+function recvmmsg(ctx: SyscallContext): Outcome {
+  const [fdArg, vector, countArg, flagsArg] = ctx.args as [number, number, number, number];
+  const count = Math.max(Math.min(asInt(countArg), MAX_MESSAGES), 0);
+  const flags = asInt(flagsArg);
+  const file = socketFileAt(ctx, asInt(fdArg));
+  if (file === undefined) {
+    const headers = Array.from({ length: count }, (_, i) => mmsghdrAt(vector, i));
+    return receivedCredentials(ctx, onKernelSocket(ctx, flags, reading), headers, true);
+  }
+  let received = 0;
+  for (; received < count; received++) {
+    const entry = mmsghdrAt(vector, received);
+    const header = readMsghdr(ctx.memory, entry, false);
+    if ('errno' in header) return received > 0 ? done(received) : fail(header.errno);
+    const outcome = receivePayload(ctx, file, header.vectors, received === 0 ? flags : flags | MSG_DONTWAIT, (source, truncated) => {
+      const { socket, type } = file.object;
+      finishReceivedMsghdr(ctx.memory, entry, header, type === 'datagram' ? source : undefined, truncated ? MSG_TRUNC : 0, socket.family);
+      return undefined;
+    });
+    if (outcome.kind !== 'done') return received > 0 ? done(received) : outcome;
+    writeMmsgLength(ctx.memory, entry, outcome.value);
+  }
+  return done(received);
 }
 
 const NOTE = 'AF_INET and AF_INET6 emulated over the virtual network (SimGrid comms); other families native';
@@ -446,4 +479,10 @@ export const socketSyscalls: FamilyTable = withNetlink({
   sendmmsg: { blocks: true, level: 'mediated', handler: sendmmsg, note: NOTE },
   recvfrom: { blocks: true, level: 'mediated', handler: recvfrom, note: NOTE },
   recvmsg: { blocks: true, level: 'mediated', handler: recvmsg, note: NOTE },
+  recvmmsg: {
+    blocks: true,
+    level: 'mediated',
+    handler: recvmmsg,
+    note: `${NOTE}; on an AF_UNIX socket with SO_PASSCRED, the SCM_CREDENTIALS received name their senders by virtual pid`,
+  },
 });
