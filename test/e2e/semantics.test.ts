@@ -67,6 +67,13 @@ const cases: Case[] = [
   },
   {
     behaviour:
+      "signals from other sources, read from a signalfd or taken by sigwaitinfo, carry Linux's fields: sigqueue SI_QUEUE with the sender's pid and value, a POSIX timer SI_TIMER with its id, overrun and value, a message queue's notification SI_MESGQ with the sender's pid and value, a pipe's SIGIO SI_KERNEL, its F_SETSIG signal POLL_IN with the descriptor and band",
+    argv: [appPath('signal_sources')],
+    network: false,
+    bothStops: true,
+  },
+  {
+    behaviour:
       'futexes: words in shared memory wake across processes and across two mappings of one file, FUTEX_PRIVATE_FLAG keeps them apart; process-shared semaphores, mutexes and condition variables work; FUTEX_REQUEUE and FUTEX_CMP_REQUEUE count woken and moved waiters; PI mutexes hand over in order, time out, work across processes; the PI operations and FUTEX_WAIT_REQUEUE_PI/FUTEX_CMP_REQUEUE_PI give Linux answers',
     argv: [appPath('futexes')],
     network: false,
