@@ -33,7 +33,7 @@ export declare function answerNotification(tid: number, result: number): boolean
  */
 export declare function answerNotificationWithFd(tid: number, fd: number, cloexec: boolean): number | null
 
-/** Binds a held socket to 127.0.0.1 on a port the kernel picks; returns the port. */
+/** Binds a held socket to its loopback address (127.0.0.1 or ::1) on a port the kernel picks; returns the port. */
 export declare function bindHeldSocket(fd: number): number
 
 export declare function calibrationInstructionsPerIteration(): number
@@ -44,7 +44,7 @@ export declare function closeHeld(fd: number): void
 
 export declare function closeListener(fd: number): void
 
-/** Connects a held socket to 127.0.0.1:`port`; returns once established. */
+/** Connects a held socket to its loopback address, port `port`; returns once established. */
 export declare function connectHeldSocket(fd: number, port: number): void
 
 /** Lets the kernel run a notified syscall as the thread made it. */
@@ -129,7 +129,7 @@ export declare function getSignalInfo(tid: number): Buffer
 export declare function holdFileLock(path: string): boolean
 
 /**
- * Keeps a duplicate of a tracee's socket, bound to 127.0.0.1 on a port the
+ * Keeps a duplicate of a tracee's socket, bound to its loopback address (127.0.0.1, or ::1 for AF_INET6) on a port the
  * kernel picks, with `bufferBytes` of buffer each way; returns our fd.
  */
 export declare function holdSocket(pid: number, fd: number, bufferBytes: number): number
@@ -347,7 +347,7 @@ export interface SemaphoreSet {
 /** Sends what the kernel takes of `data` without waiting; returns how many bytes. */
 export declare function sendHeld(fd: number, data: Buffer): number
 
-/** Sends one datagram from a held socket to 127.0.0.1:`port`. */
+/** Sends one datagram from a held socket to its loopback address, port `port`. */
 export declare function sendHeldTo(fd: number, data: Buffer, port: number): void
 
 /**

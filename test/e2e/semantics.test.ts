@@ -122,6 +122,12 @@ const cases: Case[] = [
     network: true,
   },
   {
+    behaviour:
+      'UDP datagrams are bounded by their IP version: 65507 bytes of payload over IPv4 (also from an AF_INET6 socket to an IPv4-mapped address), 65527 over IPv6 on ::1 (its payload length leaves out its own header), EMSGSIZE past them, and the largest arrive whole',
+    argv: [appPath('udp_sizes')],
+    network: true,
+  },
+  {
     behaviour: "another process's descriptor reopens through /proc/PID/fd/N, for a file unlinked since and for a memfd, and both processes see the same bytes",
     argv: [appPath('proc_fd_reopen')],
     network: false,

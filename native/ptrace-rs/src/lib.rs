@@ -397,14 +397,14 @@ pub fn wait_for_tracee_input(fds: Vec<TraceeFd>, timeout_ms: i32) -> Result<Vec<
   fds::wait_for_input(&fds, timeout_ms)
 }
 
-/// Keeps a duplicate of a tracee's socket, bound to 127.0.0.1 on a port the
+/// Keeps a duplicate of a tracee's socket, bound to its loopback address (127.0.0.1, or ::1 for AF_INET6) on a port the
 /// kernel picks, with `bufferBytes` of buffer each way; returns our fd.
 #[napi]
 pub fn hold_socket(pid: i32, fd: i32, buffer_bytes: i32) -> Result<i32> {
   sockets::hold(pid, fd, buffer_bytes)
 }
 
-/// Binds a held socket to 127.0.0.1 on a port the kernel picks; returns the port.
+/// Binds a held socket to its loopback address (127.0.0.1 or ::1) on a port the kernel picks; returns the port.
 #[napi]
 pub fn bind_held_socket(fd: i32) -> Result<u32> {
   sockets::bind_loopback(fd)
@@ -415,7 +415,7 @@ pub fn listen_held_socket(fd: i32, backlog: i32) -> Result<()> {
   sockets::listen(fd, backlog)
 }
 
-/// Connects a held socket to 127.0.0.1:`port`; returns once established.
+/// Connects a held socket to its loopback address, port `port`; returns once established.
 #[napi]
 pub fn connect_held_socket(fd: i32, port: u32) -> Result<()> {
   sockets::connect_loopback(fd, port)
@@ -439,7 +439,7 @@ pub fn send_held(fd: i32, data: BufferSlice) -> Result<u32> {
   sockets::send(fd, &data)
 }
 
-/// Sends one datagram from a held socket to 127.0.0.1:`port`.
+/// Sends one datagram from a held socket to its loopback address, port `port`.
 #[napi]
 pub fn send_held_to(fd: i32, data: BufferSlice, port: u32) -> Result<()> {
   sockets::send_to_loopback(fd, &data, port)
