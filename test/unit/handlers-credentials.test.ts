@@ -76,6 +76,31 @@ describe('recvmsg on a kernel socket', () => {
   });
 });
 
+describe('whether a kernel socket passes credentials', () => {
+  const SOL_SOCKET = 1;
+  const SO_PASSCRED = 16;
+
+  it('is asked of the kernel once per descriptor, and again after a setsockopt(SO_PASSCRED) anywhere or once the number was freed', () => {
+    const { receiver, sender } = world();
+    const kernelFds = receiver.world.kernelFds;
+    kernelFds.passCredentials(receiver.process, SOCKET_FD);
+    const header = msghdr(receiver, CONTROL_ROOM).header;
+    for (let i = 0; i < 3; i++) expect(receiver.dispatch('recvmsg', SOCKET_FD, header, 0)).toMatchObject({ afterExit: expect.any(Function) });
+    expect(kernelFds.credentialQuestions).toBe(1);
+    // Another process may share the socket (a dup, an inherited copy): its setsockopt counts too.
+    expect(sender.dispatch('setsockopt', 9, SOL_SOCKET, SO_PASSCRED, 0, 4)).toEqual({ kind: 'native' });
+    receiver.dispatch('recvmsg', SOCKET_FD, header, 0);
+    expect(kernelFds.credentialQuestions).toBe(2);
+    receiver.dispatch('close', SOCKET_FD);
+    receiver.dispatch('recvmsg', SOCKET_FD, header, 0);
+    expect(kernelFds.credentialQuestions).toBe(3);
+    // Other options leave the answers as they were.
+    sender.dispatch('setsockopt', 9, SOL_SOCKET, 2, 0, 4);
+    receiver.dispatch('recvmsg', SOCKET_FD, header, 0);
+    expect(kernelFds.credentialQuestions).toBe(3);
+  });
+});
+
 /** A struct mmsghdr array (64 bytes an entry) copying the msghdrs at `headers`; its address. */
 function mmsghdrs(tracee: FakeTracee, headers: number[]): number {
   const entries = Buffer.alloc(64 * headers.length);

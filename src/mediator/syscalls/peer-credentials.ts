@@ -1,4 +1,4 @@
-import { CMSGHDR_SIZE, credentialPids, SO_PEERCRED, UCRED_SIZE } from '../abi/credentials.js';
+import { CMSGHDR_SIZE, credentialPids, SO_PASSCRED, SO_PEERCRED, UCRED_SIZE } from '../abi/credentials.js';
 import { readMsghdr, readMsghdrControl, SOL_SOCKET } from '../abi/socket.js';
 import { asInt, readI32, TraceeFault, writeI32 } from '../abi/tracee-memory.js';
 import type { SyscallContext } from './context.js';
@@ -44,7 +44,7 @@ export function kernelSocketOption(ctx: SyscallContext): Outcome {
  */
 export function receivedCredentials(ctx: SyscallContext, outcome: Outcome, headers: readonly number[], countsHeaders: boolean): Outcome {
   if (outcome.kind !== 'native' || outcome.afterExit !== undefined || outcome.restore !== undefined) return outcome;
-  if (!headers.some((header) => credentialsFit(ctx, header)) || !ctx.services.kernelFds.passesCredentials(ctx.process, asInt(ctx.args[0]!))) return outcome;
+  if (!headers.some((header) => credentialsFit(ctx, header)) || !passesCredentials(ctx, asInt(ctx.args[0]!))) return outcome;
   return native((result) => {
     const filled = result < 0 ? 0 : countsHeaders ? result : 1;
     for (const header of headers.slice(0, filled)) {
@@ -63,6 +63,34 @@ function credentialsFit(ctx: SyscallContext, address: number): boolean {
     if (error instanceof TraceeFault) return false;
     throw error;
   }
+}
+
+/**
+ * Whether the kernel socket behind `fd` passes credentials (SO_PASSCRED),
+ * asked of the kernel once per descriptor (8 µs: pidfd_getfd and
+ * getsockopt) and remembered in the fd table until the number is freed.
+ * setsockopt(SO_PASSCRED) on any socket, through any descriptor of any
+ * process (a dup, a child's inherited copy), starts a new generation, in
+ * which every answer is asked again: such calls are rare. A socket's
+ * setting only changes through setsockopt, which simterpose traps; accept
+ * gives a new socket (inheriting its listener's setting) a freed number.
+ */
+function passesCredentials(ctx: SyscallContext, fd: number): boolean {
+  const known = ctx.process.fds.credentialPassing;
+  const answer = known.get(fd);
+  if (answer !== undefined && answer.generation === credentialPassingGeneration) return answer.passes;
+  const passes = ctx.services.kernelFds.passesCredentials(ctx.process, fd);
+  known.set(fd, { passes, generation: credentialPassingGeneration });
+  return passes;
+}
+
+let credentialPassingGeneration = 0;
+
+/** setsockopt on a kernel socket: SO_PASSCRED set or cleared makes every remembered answer stale. */
+export function kernelSocketOptionSet(ctx: SyscallContext): Outcome {
+  const [, level, name] = ctx.args as [number, number, number];
+  if (asInt(level) === SOL_SOCKET && asInt(name) === SO_PASSCRED) credentialPassingGeneration++;
+  return NATIVE;
 }
 
 /** A control buffer shorter than one message with a struct ucred gets none (put_cmsg sets MSG_CTRUNC). */

@@ -63,7 +63,7 @@ import { errnoOf, receivePayload, sendPayload, socketFileAt, waitUnless } from '
 import type { SocketFile } from '../../sockets/socket-file.js';
 import type { FamilyTable, SyscallContext } from '../context.js';
 import { reading, writing } from '../kernel-io.js';
-import { kernelSocketOption, receivedCredentials, sentCredentials } from '../peer-credentials.js';
+import { kernelSocketOption, kernelSocketOptionSet, receivedCredentials, sentCredentials } from '../peer-credentials.js';
 import { controlMessagesFit, noPeerCredentials, SO_PEERCRED } from '../../abi/credentials.js';
 import { netlinkSocket, withNetlink } from '../netlink-calls.js';
 import { NATIVE, blocked, done, fail, type Outcome } from '../outcome.js';
@@ -234,7 +234,7 @@ function endpointOf(ctx: SyscallContext, which: 'local' | 'remote'): Outcome {
 
 function setsockopt(ctx: SyscallContext): Outcome {
   const file = socketFileAt(ctx, asInt(ctx.args[0]!));
-  if (file === undefined) return NATIVE;
+  if (file === undefined) return kernelSocketOptionSet(ctx);
   const [, levelArg, nameArg, value, lengthArg] = ctx.args as [number, number, number, number, number];
   const level = asInt(levelArg);
   const name = asInt(nameArg);
