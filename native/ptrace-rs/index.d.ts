@@ -63,12 +63,6 @@ export declare function continueNotificationToReturn(tid: number): boolean
  */
 export declare function countCalibrationInstructions(iterations: number): number
 
-/**
- * st_dev of what `path` leads to, following links; -1 when it leads nowhere
- * or cannot be looked at.
- */
-export declare function deviceOf(path: string): number
-
 /** Throws away what a held socket has to read. */
 export declare function discardHeldInput(fd: number): void
 
@@ -167,6 +161,14 @@ export declare function interrupt(tid: number): void
 export declare function linkAt(path: string): string | null
 
 export declare function listenHeldSocket(fd: number, backlog: number): void
+
+/**
+ * What `path` leads to, following links: its st_dev, or, when it is a FIFO,
+ * its "dev:ino" (a FIFO is never in a proc file system: /proc/PID/fd/N of a
+ * pipe leads to pipefs); null when it leads nowhere or cannot be looked at.
+ * A number in the common case: no object to make for each open.
+ */
+export declare function lookAt(path: string): number | string | null
 
 /** A close-on-exec pipe, [read end, write end], to hand to `spawn` as a tracee's stdout or stderr. */
 export declare function makePipe(): Array<number>

@@ -5,7 +5,7 @@
 //!
 //! This file only declares the exported functions; each concern has its module.
 
-use napi::bindgen_prelude::{Buffer, BufferSlice, Float64ArraySlice};
+use napi::bindgen_prelude::{Buffer, BufferSlice, Either, Float64ArraySlice};
 use napi_derive::napi;
 
 mod calibrate;
@@ -130,11 +130,16 @@ pub fn open_as_thread(tid: i32, path: String, flags: i32, mode: u32) -> Result<i
   open_as::open_as(tid, &path, flags, mode)
 }
 
-/// st_dev of what `path` leads to, following links; -1 when it leads nowhere
-/// or cannot be looked at.
+/// What `path` leads to, following links: its st_dev, or, when it is a FIFO,
+/// its "dev:ino" (a FIFO is never in a proc file system: /proc/PID/fd/N of a
+/// pipe leads to pipefs); null when it leads nowhere or cannot be looked at.
+/// A number in the common case: no object to make for each open.
 #[napi]
-pub fn device_of(path: String) -> f64 {
-  paths::device_of(&path).map_or(-1.0, |device| device as f64)
+pub fn look_at(path: String) -> Option<Either<f64, String>> {
+  paths::look_at(&path).map(|(device, fifo)| match fifo {
+    Some(key) => Either::B(key),
+    None => Either::A(device as f64),
+  })
 }
 
 /// The target of the symbolic link `path`, "" when it is something else,
