@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -170,6 +171,21 @@ static void datagram_batches(void) {
   CHECK(sendto(sender, "four", 4, 0, (struct sockaddr *)&address, sizeof address) == 4);
   report("blocking recvmmsg of one entry", recvmmsg(receiver, entries, 1, 0, NULL));
   printf("waited for: \"%.*s\"\n", (int)entries[0].msg_len, texts[0]);
+  /* Mistakes: a timeout that faults or is no time, a vlen past UIO_MAXIOV (cut to it), an entry past the first that faults. */
+  report("recvmmsg with a faulting timeout", recvmmsg(receiver, entries, 4, MSG_DONTWAIT, (struct timespec *)8));
+  struct timespec invalid = {0, 2000000000};
+  report("recvmmsg with an invalid timeout", recvmmsg(receiver, entries, 4, MSG_DONTWAIT, &invalid));
+  report("recvmmsg of (unsigned)-1 entries with nothing there", recvmmsg(receiver, entries, (unsigned)-1, MSG_DONTWAIT, NULL));
+  CHECK(sendto(sender, "five", 4, 0, (struct sockaddr *)&address, sizeof address) == 4);
+  CHECK(sendto(sender, "six", 3, 0, (struct sockaddr *)&address, sizeof address) == 3);
+  struct mmsghdr *faulting = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  CHECK(faulting != MAP_FAILED);
+  CHECK(munmap((char *)faulting + 4096, 4096) == 0);
+  /* The first entry ends the page; the second is past it. */
+  struct mmsghdr *last = (struct mmsghdr *)((char *)faulting + 4096) - 1;
+  *last = entries[0];
+  report("recvmmsg whose second entry faults", recvmmsg(receiver, last, 2, MSG_WAITFORONE, NULL));
+
   close(sender);
   close(receiver);
 }
