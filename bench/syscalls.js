@@ -72,6 +72,10 @@ export async function run() {
     'openat at a ptrace stop, close mediated',
   );
   const untrappedOpen = perCallRow('simterpose --untrap openat, openat+close', opens(['--untrap', 'openat']), 100_000, 'close mediated only');
+  // A recvmsg with room for control messages on an AF_UNIX socket is asked whether the socket passes credentials (SO_PASSCRED).
+  const receives = (options) => (n) => [process.execPath, simterposeCli, 'run', ...options, platform, '--', spinner, 'recvmsg', String(n)];
+  const nativeReceive = perCallRow('native write+recvmsg', (n) => [spinner, 'recvmsg', String(n)], 200_000, 'AF_UNIX datagram pair, a control buffer');
+  const trappedReceive = perCallRow('simterpose, write+recvmsg', receives([]), 50_000, 'both notified; recvmsg with a control buffer on an AF_UNIX socket');
   return [
     native,
     floor,
@@ -88,5 +92,7 @@ export async function run() {
     stoppedOpen,
     untrappedOpen,
     ratioRow('openat+close trapped / untrapped openat', trappedOpen, untrappedOpen, OPEN_TRAP_TARGET),
+    nativeReceive,
+    trappedReceive,
   ];
 }

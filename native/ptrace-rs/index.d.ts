@@ -33,7 +33,7 @@ export declare function answerNotification(tid: number, result: number): boolean
  */
 export declare function answerNotificationWithFd(tid: number, fd: number, cloexec: boolean): number | null
 
-/** Binds a held socket to 127.0.0.1 on a port the kernel picks; returns the port. */
+/** Binds a held socket to its loopback address (127.0.0.1 or ::1) on a port the kernel picks; returns the port. */
 export declare function bindHeldSocket(fd: number): number
 
 export declare function calibrationInstructionsPerIteration(): number
@@ -44,7 +44,7 @@ export declare function closeHeld(fd: number): void
 
 export declare function closeListener(fd: number): void
 
-/** Connects a held socket to 127.0.0.1:`port`; returns once established. */
+/** Connects a held socket to its loopback address, port `port`; returns once established. */
 export declare function connectHeldSocket(fd: number, port: number): void
 
 /** Lets the kernel run a notified syscall as the thread made it. */
@@ -62,12 +62,6 @@ export declare function continueNotificationToReturn(tid: number): boolean
  * which retires `calibrationInstructionsPerIteration()` each.
  */
 export declare function countCalibrationInstructions(iterations: number): number
-
-/**
- * st_dev of what `path` leads to, following links; -1 when it leads nowhere
- * or cannot be looked at.
- */
-export declare function deviceOf(path: string): number
 
 /** Throws away what a held socket has to read. */
 export declare function discardHeldInput(fd: number): void
@@ -129,7 +123,7 @@ export declare function getSignalInfo(tid: number): Buffer
 export declare function holdFileLock(path: string): boolean
 
 /**
- * Keeps a duplicate of a tracee's socket, bound to 127.0.0.1 on a port the
+ * Keeps a duplicate of a tracee's socket, bound to its loopback address (127.0.0.1, or ::1 for AF_INET6) on a port the
  * kernel picks, with `bufferBytes` of buffer each way; returns our fd.
  */
 export declare function holdSocket(pid: number, fd: number, bufferBytes: number): number
@@ -167,6 +161,14 @@ export declare function interrupt(tid: number): void
 export declare function linkAt(path: string): string | null
 
 export declare function listenHeldSocket(fd: number, backlog: number): void
+
+/**
+ * What `path` leads to, following links: its st_dev, or, when it is a FIFO,
+ * its "dev:ino" (a FIFO is never in a proc file system: /proc/PID/fd/N of a
+ * pipe leads to pipefs); null when it leads nowhere or cannot be looked at.
+ * A number in the common case: no object to make for each open.
+ */
+export declare function lookAt(path: string): number | string | null
 
 /** A close-on-exec pipe, [read end, write end], to hand to `spawn` as a tracee's stdout or stderr. */
 export declare function makePipe(): Array<number>
@@ -347,7 +349,7 @@ export interface SemaphoreSet {
 /** Sends what the kernel takes of `data` without waiting; returns how many bytes. */
 export declare function sendHeld(fd: number, data: Buffer): number
 
-/** Sends one datagram from a held socket to 127.0.0.1:`port`. */
+/** Sends one datagram from a held socket to its loopback address, port `port`. */
 export declare function sendHeldTo(fd: number, data: Buffer, port: number): void
 
 /**

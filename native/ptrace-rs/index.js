@@ -773,7 +773,7 @@ if (
   }
 }
 
-const { addressRandomizationDisabled, allowedCpus, answerNotification, answerNotificationWithFd, bindHeldSocket, calibrationInstructionsPerIteration, closeCounter, closeHeld, closeListener, connectHeldSocket, continueNotification, continueNotificationToReturn, countCalibrationInstructions, deviceOf, discardHeldInput, disconnectHeldSocket, fileSource, forgetProcess, forgetThread, getSignalInfo, holdFileLock, holdSocket, inspectFd, installVdso, instructionCounterAvailable, interrupt, linkAt, listenHeldSocket, makePipe, measureInstructionRate, measureStopCost, messageQueue, notificationsAvailable, openAsThread, openInstructionCounter, passesCredentials, pinThisThread, posixMessageQueue, queueSignal, readCounter, readCStringInto, readDirectory, readFileAt, readMemoryInto, readPipe, receiveHeld, restartSyscall, resume, returnValue, semaphoreSet, sendHeld, sendHeldTo, setFdNonblocking, setFileOffset, setPreemptQuantum, setReturnValue, setSignalInfo, setSyscall, setTimerTicks, signalProcess, signalThread, skipSyscall, skipSyscallAndResume, spawn, stackPointer, StopKind, takeListener, threadCpuTimeNs, tscAfterNs, waitForTraceeInput, waitHeldAcceptable, waitStop, writeMemory, writePipe } = nativeBinding
+const { addressRandomizationDisabled, allowedCpus, answerNotification, answerNotificationWithFd, bindHeldSocket, calibrationInstructionsPerIteration, closeCounter, closeHeld, closeListener, connectHeldSocket, continueNotification, continueNotificationToReturn, countCalibrationInstructions, discardHeldInput, disconnectHeldSocket, fileSource, forgetProcess, forgetThread, getSignalInfo, holdFileLock, holdSocket, inspectFd, installVdso, instructionCounterAvailable, interrupt, linkAt, listenHeldSocket, lookAt, makePipe, measureInstructionRate, measureStopCost, messageQueue, notificationsAvailable, openAsThread, openInstructionCounter, passesCredentials, pinThisThread, posixMessageQueue, queueSignal, readCounter, readCStringInto, readDirectory, readFileAt, readMemoryInto, readPipe, receiveHeld, restartSyscall, resume, returnValue, semaphoreSet, sendHeld, sendHeldTo, setFdNonblocking, setFileOffset, setPreemptQuantum, setReturnValue, setSignalInfo, setSyscall, setTimerTicks, signalProcess, signalThread, skipSyscall, skipSyscallAndResume, spawn, stackPointer, StopKind, takeListener, threadCpuTimeNs, waitForTraceeInput, waitHeldAcceptable, waitStop, writeMemory, writePipe } = nativeBinding
 export { addressRandomizationDisabled }
 export { allowedCpus }
 export { answerNotification }
@@ -787,7 +787,6 @@ export { connectHeldSocket }
 export { continueNotification }
 export { continueNotificationToReturn }
 export { countCalibrationInstructions }
-export { deviceOf }
 export { discardHeldInput }
 export { disconnectHeldSocket }
 export { fileSource }
@@ -802,6 +801,7 @@ export { instructionCounterAvailable }
 export { interrupt }
 export { linkAt }
 export { listenHeldSocket }
+export { lookAt }
 export { makePipe }
 export { measureInstructionRate }
 export { measureStopCost }
@@ -842,7 +842,6 @@ export { stackPointer }
 export { StopKind }
 export { takeListener }
 export { threadCpuTimeNs }
-export { tscAfterNs }
 export { waitForTraceeInput }
 export { waitHeldAcceptable }
 export { waitStop }

@@ -7,10 +7,7 @@ import { isIpv6, isWildcard, loopbackLike, wildcardOf } from './ipv6.js';
 import { payloadBytes, payloadOf, type Payload } from './payload.js';
 import { Watchable, type Readiness } from './readiness.js';
 import type { Endpoint } from './endpoint.js';
-import { ICMP_ERROR_WIRE_BYTES, datagramWireBytes } from './wire.js';
-
-/** The largest UDP payload over IPv4 (65535 - 20 bytes of IP header - 8 of UDP header). */
-export const MAX_DATAGRAM = 65507;
+import { datagramSizesToward, datagramWireBytes, icmpErrorWireBytes } from './wire.js';
 
 export interface Datagram {
   data: Buffer;
@@ -154,7 +151,7 @@ export class DatagramSocket extends Watchable {
     // A corked datagram goes where its first part was sent, whatever the later sends name.
     const target = corked?.to ?? to ?? this.peer;
     if (target === undefined) return fail('EDESTADDRREQ');
-    if (payload.length + (corked?.data.length ?? 0) > MAX_DATAGRAM) {
+    if (payload.length + (corked?.data.length ?? 0) > datagramSizesToward(target.address).maxPayload) {
       this.corked = undefined;
       return fail('EMSGSIZE');
     }
@@ -281,7 +278,7 @@ export class DatagramSocket extends Watchable {
     const land = () => {
       const receiver = this.ctx.datagramReceiver(toHost, destination, datagram.source);
       if (receiver !== undefined) receiver.deliver(datagram);
-      else this.ctx.transport.start(toHost, fromHost, ICMP_ERROR_WIRE_BYTES, 0, () => this.portUnreachable(destination));
+      else this.ctx.transport.start(toHost, fromHost, icmpErrorWireBytes(datagramSizesToward(destination.address)), 0, () => this.portUnreachable(destination));
     };
     const flight = { arrived: false, lost: false, land };
     this.inFlight.push(flight);
@@ -294,7 +291,7 @@ export class DatagramSocket extends Watchable {
     this.ctx.transport.start(
       fromHost,
       toHost,
-      datagramWireBytes(datagram.data.length),
+      datagramWireBytes(datagram.data.length, datagramSizesToward(destination.address)),
       datagram.data.length,
       () => {
         flight.arrived = true;

@@ -1,6 +1,6 @@
 export { ByteQueue } from './byte-queue.js';
 export { AddressBook, type HostAddress, type HostEntry } from './addresses.js';
-export { DatagramSocket, MAX_DATAGRAM, type Datagram, type ReceivedDatagram } from './datagram.js';
+export { DatagramSocket, type Datagram, type ReceivedDatagram } from './datagram.js';
 export * from './dns.js';
 export { SocketError, fail, isError, type NetErrnoName } from './errors.js';
 export { INADDR_ANY, LOOPBACK, formatIpv4, isLoopback, maskOf, parseIpv4 } from './ipv4.js';
@@ -14,5 +14,5 @@ export * from './endpoint.js';
 export { SHUT_RD, SHUT_RDWR, SHUT_WR, SOMAXCONN, StreamSocket, type RecvOptions, type StreamState } from './stream.js';
 export type { Carriage, Transfer, Transport } from './transport.js';
 export type { Bottleneck } from './tcp/drop-tail.js';
-export { datagramWireBytes, wireBytes } from './wire.js';
+export { IPV4_DATAGRAMS, IPV6_DATAGRAMS, datagramWireBytes, wireBytes } from './wire.js';
 export { ManualTransport, type PendingTransfer } from './manual-transport.js';

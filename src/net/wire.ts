@@ -46,17 +46,45 @@ export function wireBytes(payload: number, sizes: SegmentSizes): number {
   return payload + Math.ceil(payload / sizes.mss) * control;
 }
 
-/** UDP's and IPv4's headers (8 + 20): a datagram is one comm of its payload and these, framed. */
-const UDP_HEADER_BYTES = 28;
-/** The payload an IPv4 fragment carries on a 1500-byte MTU (its 20-byte header aside, a multiple of 8). */
-const FRAGMENT_PAYLOAD = 1480;
+/** An IP packet's largest size on a 1500-byte MTU. */
+const FULL_FRAME_IP_BYTES = 1500;
 
-/** Wire bytes of a UDP datagram of `payload` bytes: one frame, or one per IPv4 fragment. */
-export function datagramWireBytes(payload: number): number {
-  const ipPayload = payload + 8;
-  const fragments = Math.max(1, Math.ceil(ipPayload / FRAGMENT_PAYLOAD));
-  return payload + UDP_HEADER_BYTES + (fragments - 1) * 20 + fragments * FRAMING_BYTES;
+/** A UDP datagram's sizes over one IP version on a 1500-byte MTU. */
+export interface DatagramSizes {
+  /** The largest payload a UDP socket sends (EMSGSIZE past it): IP's 16-bit length less the headers it counts. */
+  readonly maxPayload: number;
+  /** IP and UDP headers of an unfragmented datagram. */
+  readonly headerBytes: number;
+  /** What each fragment carries of the UDP header and payload (a multiple of 8). */
+  readonly fragmentPayload: number;
+  /** The headers of each fragment: IPv4's own, or IPv6's and its fragment header. */
+  readonly fragmentHeaderBytes: number;
 }
 
-/** An ICMP error: IPv4 (20) and ICMP (8) headers quoting the offending IPv4 header (20) and 8 bytes of its payload, framed. */
-export const ICMP_ERROR_WIRE_BYTES = 20 + 8 + 20 + 8 + FRAMING_BYTES;
+/** IPv4: 20 + 8 bytes of headers; the total length (65535) counts the IPv4 header, so 65507 of payload. */
+export const IPV4_DATAGRAMS: DatagramSizes = { maxPayload: 65507, headerBytes: 28, fragmentPayload: 1480, fragmentHeaderBytes: 20 };
+/** IPv6: 40 + 8 bytes of headers; the payload length (65535) does not count IPv6's own header, so 65527 without jumbograms. */
+export const IPV6_DATAGRAMS: DatagramSizes = { maxPayload: 65527, headerBytes: 48, fragmentPayload: 1448, fragmentHeaderBytes: 48 };
+
+/** The datagrams sent to `address`: an IPv4-mapped destination of an AF_INET6 socket is an IPv4 address here, and IPv4 on the wire. */
+export function datagramSizesToward(address: string): DatagramSizes {
+  return isIpv6(address) ? IPV6_DATAGRAMS : IPV4_DATAGRAMS;
+}
+
+/** Wire bytes of a UDP datagram of `payload` bytes: one frame, or one per fragment. */
+export function datagramWireBytes(payload: number, sizes: DatagramSizes = IPV4_DATAGRAMS): number {
+  const udpLength = payload + 8;
+  if (udpLength + sizes.headerBytes - 8 <= FULL_FRAME_IP_BYTES) return payload + sizes.headerBytes + FRAMING_BYTES;
+  const fragments = Math.ceil(udpLength / sizes.fragmentPayload);
+  return udpLength + fragments * (sizes.fragmentHeaderBytes + FRAMING_BYTES);
+}
+
+/**
+ * An ICMP error (port unreachable) for a datagram sent with `sizes`: the IP
+ * and ICMP headers (IPv4's 20 + 8, IPv6's 40 + 8), quoting the offending IP
+ * header and 8 bytes of its payload, framed.
+ */
+export function icmpErrorWireBytes(sizes: DatagramSizes): number {
+  const ipHeader = sizes.headerBytes - 8;
+  return 2 * (ipHeader + 8) + FRAMING_BYTES;
+}

@@ -3,7 +3,7 @@
  * and on TCP and UDP sockets (no peer process: pid 0, uid and gid -1);
  * SCM_CREDENTIALS the child sends (its own pid, which the kernel accepts,
  * or none: the kernel adds them) as the parent receives them, over a
- * connection and a datagram pair. Ids print as how they relate to
+ * connection and a datagram pair, by recvmsg and by recvmmsg. Ids print as how they relate to
  * getpid, getuid and the child's pid, so a native run and a run under
  * simterpose print the same. */
 #define _GNU_SOURCE
@@ -157,6 +157,80 @@ static void over_a_datagram_pair(void) {
   close(pair[1]);
 }
 
+/* What one recvmmsg entry received: its text, and whose pid its credentials name (none without a control buffer). */
+static void print_entry(struct mmsghdr *entry, const char *text, pid_t child) {
+  struct cmsghdr *header = CMSG_FIRSTHDR(&entry->msg_hdr);
+  if (header == NULL || header->cmsg_level != SOL_SOCKET || header->cmsg_type != SCM_CREDENTIALS) {
+    printf("recvmmsg entry: \"%.*s\" without credentials\n", (int)entry->msg_len, text);
+    return;
+  }
+  struct ucred cred;
+  memcpy(&cred, CMSG_DATA(header), sizeof cred);
+  printf("recvmmsg entry: \"%.*s\" with credentials, %s\n", (int)entry->msg_len, text, whose(cred.pid, child));
+}
+
+/* recvmmsg on a datagram pair with SO_PASSCRED: datagrams there already,
+ * taken by one call whose first entry has no control buffer and whose
+ * others do (MSG_DONTWAIT: it returns the two there are), then one it waits
+ * for (MSG_WAITFORONE). */
+static void over_recvmmsg(void) {
+  int pair[2];
+  CHECK(socketpair(AF_UNIX, SOCK_DGRAM, 0, pair) == 0);
+  int on = 1;
+  CHECK(setsockopt(pair[0], SOL_SOCKET, SO_PASSCRED, &on, sizeof on) == 0);
+  pid_t child = fork();
+  CHECK(child >= 0);
+  if (child == 0) {
+    send_credentials(pair[1], "first", 1);
+    send_credentials(pair[1], "second", 0);
+    send_credentials(pair[1], "third", 0);
+    char byte;
+    CHECK(read(pair[1], &byte, 1) == 1);
+    send_credentials(pair[1], "waited for", 0);
+    _exit(0);
+  }
+  char texts[3][32];
+  union {
+    char buffer[CMSG_SPACE(sizeof(struct ucred))];
+    struct cmsghdr align;
+  } controls[3];
+  struct iovec data[3];
+  struct mmsghdr entries[3];
+  memset(entries, 0, sizeof entries);
+  for (int i = 0; i < 3; i++) {
+    data[i] = (struct iovec){texts[i], sizeof texts[i]};
+    entries[i].msg_hdr.msg_iov = &data[i];
+    entries[i].msg_hdr.msg_iovlen = 1;
+    if (i > 0) {
+      entries[i].msg_hdr.msg_control = controls[i].buffer;
+      entries[i].msg_hdr.msg_controllen = sizeof controls[i].buffer;
+    }
+  }
+  struct pollfd readable = {.fd = pair[0], .events = POLLIN};
+  CHECK(poll(&readable, 1, -1) == 1);
+  /* The three datagrams are queued once the child waits for its byte: the first poll may come before the last. */
+  int received = 0;
+  while (received < 3) {
+    int got = recvmmsg(pair[0], entries + received, 3 - received, MSG_DONTWAIT, NULL);
+    if (got < 0 && errno == EAGAIN) {
+      CHECK(poll(&readable, 1, -1) == 1);
+      continue;
+    }
+    CHECK(got > 0);
+    received += got;
+  }
+  for (int i = 0; i < 3; i++) print_entry(&entries[i], texts[i], child);
+  CHECK(write(pair[0], "x", 1) == 1);
+  for (int i = 0; i < 3; i++) entries[i].msg_hdr.msg_controllen = sizeof controls[i].buffer;
+  entries[0].msg_hdr.msg_controllen = 0;
+  CHECK(recvmmsg(pair[0], entries + 1, 2, MSG_WAITFORONE, NULL) == 1);
+  print_entry(&entries[1], texts[1], child);
+  int status;
+  CHECK(waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  close(pair[0]);
+  close(pair[1]);
+}
+
 static void over_inet_sockets(void) {
   int listener = socket(AF_INET, SOCK_STREAM, 0);
   CHECK(listener >= 0);
@@ -187,6 +261,7 @@ int main(void) {
   over_a_socketpair();
   over_a_named_socket();
   over_a_datagram_pair();
+  over_recvmmsg();
   over_inet_sockets();
   printf("EXIT-SUCCESS\n");
   return 0;

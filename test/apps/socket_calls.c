@@ -3,11 +3,13 @@
  * getsockopt(IP_OPTIONS) (sshd refuses connections that carry IP options),
  * bind to an AF_UNSPEC INADDR_ANY address (accepted by Linux for old
  * programs), and connect called again after a non-blocking connect
- * completed (0 once, then EISCONN). */
+ * completed (0 once, then EISCONN), recvmmsg on a UDP socket. */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -129,6 +131,65 @@ static void stream_buffers(void) {
   close(fd);
 }
 
+/* recvmmsg on a UDP socket: nothing there (EAGAIN), datagrams taken into
+ * several entries (length, MSG_TRUNC for one cut short, the sender's
+ * address), one waited for by a blocking call. */
+static void datagram_batches(void) {
+  int receiver = socket(AF_INET, SOCK_DGRAM, 0);
+  int sender = socket(AF_INET, SOCK_DGRAM, 0);
+  CHECK(receiver >= 0 && sender >= 0);
+  struct sockaddr_in address = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  CHECK(bind(receiver, (struct sockaddr *)&address, sizeof address) == 0);
+  CHECK(bind(sender, (struct sockaddr *)&address, sizeof address) == 0);
+  socklen_t length = sizeof address;
+  CHECK(getsockname(receiver, (struct sockaddr *)&address, &length) == 0);
+  struct sockaddr_in from;
+  length = sizeof from;
+  CHECK(getsockname(sender, (struct sockaddr *)&from, &length) == 0);
+  char texts[4][16];
+  struct iovec data[4];
+  struct sockaddr_in sources[4];
+  struct mmsghdr entries[4];
+  memset(entries, 0, sizeof entries);
+  for (int i = 0; i < 4; i++) {
+    data[i] = (struct iovec){texts[i], sizeof texts[i]};
+    entries[i].msg_hdr = (struct msghdr){.msg_name = &sources[i], .msg_namelen = sizeof sources[i], .msg_iov = &data[i], .msg_iovlen = 1};
+  }
+  report("recvmmsg with nothing there", recvmmsg(receiver, entries, 4, MSG_DONTWAIT, NULL));
+  const char *sent[] = {"one", "two, cut short by the buffer", "three"};
+  for (int i = 0; i < 3; i++) CHECK(sendto(sender, sent[i], strlen(sent[i]), 0, (struct sockaddr *)&address, sizeof address) == (ssize_t)strlen(sent[i]));
+  int received = 0;
+  while (received < 3) {
+    int got = recvmmsg(receiver, entries + received, 4 - received, MSG_WAITFORONE, NULL);
+    CHECK(got > 0);
+    received += got;
+  }
+  for (int i = 0; i < 3; i++)
+    printf("recvmmsg entry %d: \"%.*s\", length %u, MSG_TRUNC %d, from the sender %d\n", i, (int)(entries[i].msg_len < 16 ? entries[i].msg_len : 16), texts[i],
+           entries[i].msg_len, (entries[i].msg_hdr.msg_flags & MSG_TRUNC) != 0,
+           entries[i].msg_hdr.msg_namelen == sizeof from && sources[i].sin_port == from.sin_port && sources[i].sin_addr.s_addr == from.sin_addr.s_addr);
+  CHECK(sendto(sender, "four", 4, 0, (struct sockaddr *)&address, sizeof address) == 4);
+  report("blocking recvmmsg of one entry", recvmmsg(receiver, entries, 1, 0, NULL));
+  printf("waited for: \"%.*s\"\n", (int)entries[0].msg_len, texts[0]);
+  /* Mistakes: a timeout that faults or is no time, a vlen past UIO_MAXIOV (cut to it), an entry past the first that faults. */
+  report("recvmmsg with a faulting timeout", recvmmsg(receiver, entries, 4, MSG_DONTWAIT, (struct timespec *)8));
+  struct timespec invalid = {0, 2000000000};
+  report("recvmmsg with an invalid timeout", recvmmsg(receiver, entries, 4, MSG_DONTWAIT, &invalid));
+  report("recvmmsg of (unsigned)-1 entries with nothing there", recvmmsg(receiver, entries, (unsigned)-1, MSG_DONTWAIT, NULL));
+  CHECK(sendto(sender, "five", 4, 0, (struct sockaddr *)&address, sizeof address) == 4);
+  CHECK(sendto(sender, "six", 3, 0, (struct sockaddr *)&address, sizeof address) == 3);
+  struct mmsghdr *faulting = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  CHECK(faulting != MAP_FAILED);
+  CHECK(munmap((char *)faulting + 4096, 4096) == 0);
+  /* The first entry ends the page; the second is past it. */
+  struct mmsghdr *last = (struct mmsghdr *)((char *)faulting + 4096) - 1;
+  *last = entries[0];
+  report("recvmmsg whose second entry faults", recvmmsg(receiver, last, 2, MSG_WAITFORONE, NULL));
+
+  close(sender);
+  close(receiver);
+}
+
 int main(void) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   stream_buffers();
@@ -136,6 +197,7 @@ int main(void) {
   ip_options(SOCK_DGRAM, "datagram");
   bind_unspec();
   connect_again();
+  datagram_batches();
   printf("EXIT-SUCCESS\n");
   return 0;
 }

@@ -43,7 +43,7 @@ const cases: Case[] = [
   },
   {
     behaviour:
-      "a fresh TCP socket's SO_SNDBUF and SO_RCVBUF are tcp_wmem's and tcp_rmem's defaults (16384, 131072), a size set reads doubled; getsockopt(IP_OPTIONS) gives nothing, bind takes AF_UNSPEC with INADDR_ANY, and connect after a non-blocking one reports its outcome once, then EISCONN",
+      "a fresh TCP socket's SO_SNDBUF and SO_RCVBUF are tcp_wmem's and tcp_rmem's defaults (16384, 131072), a size set reads doubled; getsockopt(IP_OPTIONS) gives nothing, bind takes AF_UNSPEC with INADDR_ANY, connect after a non-blocking one reports its outcome once, then EISCONN; recvmmsg takes datagrams into several entries, MSG_TRUNC and sources included, or waits for one, refuses a bad timeout, cuts vlen to UIO_MAXIOV and stops at an entry that faults",
     argv: [appPath('socket_calls')],
     network: true,
   },
@@ -64,6 +64,13 @@ const cases: Case[] = [
       "signals taken without a delivery name their sender by the pid fork gave: a child's kill and kill(0) read from a signalfd (read, a read that waits, readv), a child's exit as SIGCHLD (CLD_EXITED, its status), a child's kill taken by sigwaitinfo and sigtimedwait",
     argv: [appPath('signal_senders')],
     network: false,
+  },
+  {
+    behaviour:
+      "signals from other sources, read from a signalfd or taken by sigwaitinfo, carry Linux's fields: sigqueue SI_QUEUE with the sender's pid and value, a POSIX timer SI_TIMER with its id, overrun and value, a message queue's notification SI_MESGQ with the sender's pid and value, a pipe's SIGIO SI_KERNEL, its F_SETSIG signal POLL_IN with the descriptor and band",
+    argv: [appPath('signal_sources')],
+    network: false,
+    bothStops: true,
   },
   {
     behaviour:
@@ -91,9 +98,10 @@ const cases: Case[] = [
   },
   {
     behaviour:
-      "SO_PEERCRED names the process at the other end of an AF_UNIX socket, none on TCP or UDP; SCM_CREDENTIALS sent with one's own pid are accepted and arrive, as those the kernel adds, naming the sender by the pid fork gave, over a connection and a datagram pair (a recvmsg that waits, one with MSG_DONTWAIT)",
+      "SO_PEERCRED names the process at the other end of an AF_UNIX socket, none on TCP or UDP; SCM_CREDENTIALS sent with one's own pid are accepted and arrive, as those the kernel adds, naming the sender by the pid fork gave, over a connection and a datagram pair (a recvmsg that waits, one with MSG_DONTWAIT), and to recvmmsg (entries filled at once, one waited for)",
     argv: [appPath('peer_credentials')],
     network: true,
+    bothStops: true,
   },
   {
     behaviour:
@@ -111,6 +119,12 @@ const cases: Case[] = [
     behaviour:
       'splice and sendfile move a pipe or a file into a UDP socket as one datagram per call (EDESTADDRREQ, EMSGSIZE and ECONNREFUSED leave the pipe as it was; SPLICE_F_MORE corks) and one datagram per call into a pipe, cut to what was asked and the pipe has room for, over IPv4 and IPv6',
     argv: [appPath('splice_datagram')],
+    network: true,
+  },
+  {
+    behaviour:
+      'UDP datagrams are bounded by their IP version: 65507 bytes of payload over IPv4 (also from an AF_INET6 socket to an IPv4-mapped address), 65527 over IPv6 on ::1 (its payload length leaves out its own header), EMSGSIZE past them, and the largest arrive whole',
+    argv: [appPath('udp_sizes')],
     network: true,
   },
   {

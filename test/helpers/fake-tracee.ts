@@ -227,7 +227,11 @@ export class FakeKernelFds implements KernelFds {
     this.passingCredentials.add(`${process.pid}:${fd}`);
   }
 
+  /** How many times the mediator asked whether a socket passes credentials. */
+  credentialQuestions = 0;
+
   passesCredentials(process: Process, fd: number): boolean {
+    this.credentialQuestions++;
     return this.passingCredentials.has(`${process.pid}:${fd}`);
   }
 

@@ -75,3 +75,62 @@ describe('recvmsg on a kernel socket', () => {
     expect(receiver.dispatch('recvmsg', SOCKET_FD, msghdr(receiver, 16).header, 0)).toEqual({ kind: 'native' });
   });
 });
+
+describe('whether a kernel socket passes credentials', () => {
+  const SOL_SOCKET = 1;
+  const SO_PASSCRED = 16;
+
+  it('is asked of the kernel once per descriptor, and again after a setsockopt(SO_PASSCRED) anywhere or once the number was freed', () => {
+    const { receiver, sender } = world();
+    const kernelFds = receiver.world.kernelFds;
+    kernelFds.passCredentials(receiver.process, SOCKET_FD);
+    const header = msghdr(receiver, CONTROL_ROOM).header;
+    for (let i = 0; i < 3; i++) expect(receiver.dispatch('recvmsg', SOCKET_FD, header, 0)).toMatchObject({ afterExit: expect.any(Function) });
+    expect(kernelFds.credentialQuestions).toBe(1);
+    // Another process may share the socket (a dup, an inherited copy): its setsockopt counts too.
+    expect(sender.dispatch('setsockopt', 9, SOL_SOCKET, SO_PASSCRED, 0, 4)).toEqual({ kind: 'native' });
+    receiver.dispatch('recvmsg', SOCKET_FD, header, 0);
+    expect(kernelFds.credentialQuestions).toBe(2);
+    receiver.dispatch('close', SOCKET_FD);
+    receiver.dispatch('recvmsg', SOCKET_FD, header, 0);
+    expect(kernelFds.credentialQuestions).toBe(3);
+    // Other options leave the answers as they were.
+    sender.dispatch('setsockopt', 9, SOL_SOCKET, 2, 0, 4);
+    receiver.dispatch('recvmsg', SOCKET_FD, header, 0);
+    expect(kernelFds.credentialQuestions).toBe(3);
+  });
+});
+
+/** A struct mmsghdr array (64 bytes an entry) copying the msghdrs at `headers`; its address. */
+function mmsghdrs(tracee: FakeTracee, headers: number[]): number {
+  const entries = Buffer.alloc(64 * headers.length);
+  for (const [i, header] of headers.entries()) tracee.memory.read(header, 56).copy(entries, 64 * i);
+  return tracee.memory.map(entries);
+}
+
+describe('recvmmsg on a kernel socket', () => {
+  it('with SO_PASSCRED, names the senders in the entries the kernel filled by virtual pid, and no others', () => {
+    const { receiver, sender } = world();
+    receiver.world.kernelFds.passCredentials(receiver.process, SOCKET_FD);
+    const first = msghdr(receiver, 0);
+    const second = msghdr(receiver, CONTROL_ROOM);
+    const third = msghdr(receiver, CONTROL_ROOM);
+    const vector = mmsghdrs(receiver, [first.header, second.header, third.header]);
+    const outcome = receiver.dispatch('recvmmsg', SOCKET_FD, vector, 3, 0, 0);
+    expect(outcome).toMatchObject({ kind: 'native', afterExit: expect.any(Function) });
+    kernelWritesCredentials(receiver, vector + 64, second.control, sender.process.pid);
+    kernelWritesCredentials(receiver, vector + 128, third.control, sender.process.pid);
+    expect(receiver.kernelReturns(outcome, 2)).toBe(2);
+    expect(receiver.memory.read(second.control + 16, 4).readInt32LE(0)).toBe(sender.process.vpid);
+    expect(receiver.memory.read(third.control + 16, 4).readInt32LE(0)).toBe(sender.process.pid);
+  });
+
+  it('lets the call run with no exit to see without SO_PASSCRED, or when no entry has room for credentials', () => {
+    const { receiver } = world();
+    const roomy = mmsghdrs(receiver, [msghdr(receiver, CONTROL_ROOM).header]);
+    expect(receiver.dispatch('recvmmsg', SOCKET_FD, roomy, 1, 0, 0)).toEqual({ kind: 'native' });
+    receiver.world.kernelFds.passCredentials(receiver.process, SOCKET_FD);
+    const cramped = mmsghdrs(receiver, [msghdr(receiver, 0).header, msghdr(receiver, 16).header]);
+    expect(receiver.dispatch('recvmmsg', SOCKET_FD, cramped, 2, 0, 0)).toEqual({ kind: 'native' });
+  });
+});

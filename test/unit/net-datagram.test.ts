@@ -4,7 +4,7 @@ import { RCODE_NOERROR, RCODE_NXDOMAIN, TYPE_A, TYPE_AAAA } from '../../src/net/
 import { SocketError } from '../../src/net/errors.js';
 import { ManualTransport } from '../../src/net/manual-transport.js';
 import { VirtualNetwork } from '../../src/net/network.js';
-import { ICMP_ERROR_WIRE_BYTES, datagramWireBytes } from '../../src/net/wire.js';
+import { IPV4_DATAGRAMS, IPV6_DATAGRAMS, datagramWireBytes, icmpErrorWireBytes } from '../../src/net/wire.js';
 
 const hosts = ['a', 'b', 'c'].map((name) => ({ name, properties: {} }));
 
@@ -94,8 +94,8 @@ describe('UDP', () => {
     transport.completeRound();
     expect(connected.readiness().error).toBe(false);
     expect(transport.pending.map((t) => [t.srcHost, t.dstHost, t.bytes])).toEqual([
-      ['b', 'a', ICMP_ERROR_WIRE_BYTES],
-      ['b', 'a', ICMP_ERROR_WIRE_BYTES],
+      ['b', 'a', icmpErrorWireBytes(IPV4_DATAGRAMS)],
+      ['b', 'a', icmpErrorWireBytes(IPV4_DATAGRAMS)],
     ]);
     transport.completeAll();
     expect(connected.readiness().error).toBe(true);
@@ -137,6 +137,21 @@ describe('UDP', () => {
   it('refuses a datagram larger than UDP allows with EMSGSIZE', () => {
     const { net } = setup();
     expect(code(net.datagramSocket('a').sendTo(Buffer.alloc(65508), { address: '10.0.0.2', port: 9000 }))).toBe('EMSGSIZE');
+  });
+
+  it("sizes a datagram by its destination's IP version: 65527 bytes over IPv6 and IPv6's headers on the wire, IPv4's 65507 to an IPv4 address", () => {
+    const { transport, net } = setup();
+    const receiver6 = net.datagramSocket('b', 6);
+    expect(receiver6.bind({ address: '::', port: 9006 })).toBeUndefined();
+    const address6 = net.addresses.address6Of('b');
+    const sender6 = net.datagramSocket('a', 6);
+    expect(code(sender6.sendTo(Buffer.alloc(65528), { address: address6, port: 9006 }))).toBe('EMSGSIZE');
+    expect(sender6.sendTo(Buffer.alloc(65527), { address: address6, port: 9006 })).toBe(65527);
+    expect(transport.pending.map((t) => t.bytes)).toEqual([datagramWireBytes(65527, IPV6_DATAGRAMS)]);
+    transport.completeAll();
+    expect(received(receiver6, 70000).length).toBe(65527);
+    // The same AF_INET6 socket sending to an IPv4 address (an IPv4-mapped one, as the program wrote it) has IPv4's bound.
+    expect(code(sender6.sendTo(Buffer.alloc(65508), { address: '10.0.0.2', port: 9000 }))).toBe('EMSGSIZE');
   });
 
   it('reaches a socket bound to loopback only from its own host', () => {

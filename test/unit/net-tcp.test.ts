@@ -10,7 +10,10 @@ import {
   IPV4_SEGMENTS,
   IPV6_SEGMENTS,
   controlSegmentWireBytes,
+  datagramSizesToward,
   datagramWireBytes,
+  IPV4_DATAGRAMS,
+  IPV6_DATAGRAMS,
   segmentSizesToward,
   wireBytes as wireBytesOver,
 } from '../../src/net/wire.js';
@@ -41,6 +44,15 @@ describe('what segments cost on the wire', () => {
   it('a datagram filling the MTU is one frame; a larger one pays a header and framing per IPv4 fragment', () => {
     expect(datagramWireBytes(1472)).toBe(1500 + 38);
     expect(datagramWireBytes(1473)).toBe(1473 + 28 + 20 + 2 * 38);
+  });
+
+  it("over IPv6, a datagram pays IPv6's 40 bytes of header: 1452 of payload fill the MTU, a larger one pays 48 bytes of headers and framing per 1448-byte fragment", () => {
+    expect(datagramWireBytes(1452, IPV6_DATAGRAMS)).toBe(1500 + 38);
+    expect(datagramWireBytes(1453, IPV6_DATAGRAMS)).toBe(1453 + 8 + 2 * (48 + 38));
+    expect(datagramWireBytes(65527, IPV6_DATAGRAMS)).toBe(65535 + 46 * (48 + 38));
+    expect(datagramWireBytes(65507, IPV4_DATAGRAMS)).toBe(65515 + 45 * (20 + 38));
+    expect(datagramSizesToward('::1')).toBe(IPV6_DATAGRAMS);
+    expect(datagramSizesToward('10.0.0.1')).toBe(IPV4_DATAGRAMS);
   });
 });
 

@@ -20,7 +20,10 @@ const names: ProcNames = {
  */
 function view(links: Record<string, string>, inProc: Record<string, boolean | undefined> = {}): PathView {
   return {
-    inProc: (path) => (path in inProc ? inProc[path] : path.startsWith('/proc/')),
+    look: (path) => {
+      const found = path in inProc ? inProc[path] : path.startsWith('/proc/');
+      return found === undefined ? undefined : { inProc: found, fifo: path.endsWith('.fifo') ? `fifo:${path}` : undefined };
+    },
     linkAt: (path) => links[path] ?? (path in inProc && inProc[path] === undefined ? 'missing' : undefined),
   };
 }
@@ -51,12 +54,23 @@ const followed = (path: string, renamed: boolean, process?: { id: number; thread
 
 describe('paths into /proc take virtual pids and reach only the host', () => {
   it('a path on another file system is opened as named, after one stat; a missing one, once its deepest directory is found there', () => {
-    expect(open('/etc/hosts')).toEqual({ kind: 'as-named' });
+    expect(open('/etc/hosts')).toEqual({ kind: 'as-named', seen: { fifo: undefined } });
     expect(open('/usr/lib/none/libnone.so', { inProc: { '/usr/lib/none/libnone.so': undefined, '/usr/lib/none': undefined } })).toEqual({
       kind: 'as-named',
+      seen: { fifo: undefined },
     });
     // Relative to the working directory, which the mediator reaches through /proc/TID/cwd.
-    expect(open('notes.txt', { inProc: { '/proc/5001/cwd/notes.txt': false } })).toEqual({ kind: 'as-named' });
+    expect(open('notes.txt', { inProc: { '/proc/5001/cwd/notes.txt': false } })).toEqual({ kind: 'as-named', seen: { fifo: undefined } });
+  });
+
+  it('the one stat of a path opened as named tells whether it is a FIFO, and which', () => {
+    expect(open('/tmp/queue.fifo')).toEqual({ kind: 'as-named', seen: { fifo: 'fifo:/tmp/queue.fifo' } });
+    expect(open('queue.fifo', { inProc: { '/proc/5001/cwd/queue.fifo': false } })).toEqual({
+      kind: 'as-named',
+      seen: { fifo: 'fifo:/proc/5001/cwd/queue.fifo' },
+    });
+    // Missing, with its directory found: no FIFO there, whatever its name says.
+    expect(open('/tmp/gone.fifo', { inProc: { '/tmp/gone.fifo': undefined } })).toEqual({ kind: 'as-named', seen: { fifo: undefined } });
   });
 
   it("/proc/PID with the host's virtual pid becomes the real one; /proc/self and thread-self are the caller's own", () => {

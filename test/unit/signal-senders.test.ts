@@ -5,6 +5,7 @@ import {
   SIGINFO_SIZE,
   SIGNALFD_SIGINFO_SIZE,
   SI_KERNEL,
+  SI_MESGQ,
   SI_QUEUE,
   SI_TIMER,
   SI_TKILL,
@@ -46,6 +47,13 @@ describe('the sender a signal names, as its receiver sees it', () => {
     const outside = sentBy(SI_USER, 4242);
     virtualizeSender(pids, receiver, SIGUSR1, outside);
     expect(siginfo.pid(outside)).toBe(OUTSIDE_PID);
+  });
+
+  test("a POSIX message queue's notification names the process whose message arrived by its virtual pid", () => {
+    const { pids, receiver } = world();
+    const info = sentBy(SI_MESGQ, SENDER);
+    expect(virtualizeSender(pids, receiver, SIGUSR1, info)).toBe(true);
+    expect(siginfo.pid(info)).toBe(FIRST_VIRTUAL_PID + 1);
   });
 
   test("sigqueue's siginfo is the sender's own and a timer's has no sender: both stay", () => {

@@ -5,7 +5,7 @@
 //!
 //! This file only declares the exported functions; each concern has its module.
 
-use napi::bindgen_prelude::{Buffer, BufferSlice, Float64ArraySlice};
+use napi::bindgen_prelude::{Buffer, BufferSlice, Either, Float64ArraySlice};
 use napi_derive::napi;
 
 mod calibrate;
@@ -131,11 +131,16 @@ pub fn open_as_thread(tid: i32, path: String, flags: i32, mode: u32) -> Result<i
   open_as::open_as(tid, &path, flags, mode)
 }
 
-/// st_dev of what `path` leads to, following links; -1 when it leads nowhere
-/// or cannot be looked at.
+/// What `path` leads to, following links: its st_dev, or, when it is a FIFO,
+/// its "dev:ino" (a FIFO is never in a proc file system: /proc/PID/fd/N of a
+/// pipe leads to pipefs); null when it leads nowhere or cannot be looked at.
+/// A number in the common case: no object to make for each open.
 #[napi]
-pub fn device_of(path: String) -> f64 {
-  paths::device_of(&path).map_or(-1.0, |device| device as f64)
+pub fn look_at(path: String) -> Option<Either<f64, String>> {
+  paths::look_at(&path).map(|(device, fifo)| match fifo {
+    Some(key) => Either::B(key),
+    None => Either::A(device as f64),
+  })
 }
 
 /// The target of the symbolic link `path`, "" when it is something else,
@@ -406,14 +411,14 @@ pub fn wait_for_tracee_input(fds: Vec<TraceeFd>, timeout_ms: i32) -> Result<Vec<
   fds::wait_for_input(&fds, timeout_ms)
 }
 
-/// Keeps a duplicate of a tracee's socket, bound to 127.0.0.1 on a port the
+/// Keeps a duplicate of a tracee's socket, bound to its loopback address (127.0.0.1, or ::1 for AF_INET6) on a port the
 /// kernel picks, with `bufferBytes` of buffer each way; returns our fd.
 #[napi]
 pub fn hold_socket(pid: i32, fd: i32, buffer_bytes: i32) -> Result<i32> {
   sockets::hold(pid, fd, buffer_bytes)
 }
 
-/// Binds a held socket to 127.0.0.1 on a port the kernel picks; returns the port.
+/// Binds a held socket to its loopback address (127.0.0.1 or ::1) on a port the kernel picks; returns the port.
 #[napi]
 pub fn bind_held_socket(fd: i32) -> Result<u32> {
   sockets::bind_loopback(fd)
@@ -424,7 +429,7 @@ pub fn listen_held_socket(fd: i32, backlog: i32) -> Result<()> {
   sockets::listen(fd, backlog)
 }
 
-/// Connects a held socket to 127.0.0.1:`port`; returns once established.
+/// Connects a held socket to its loopback address, port `port`; returns once established.
 #[napi]
 pub fn connect_held_socket(fd: i32, port: u32) -> Result<()> {
   sockets::connect_loopback(fd, port)
@@ -448,7 +453,7 @@ pub fn send_held(fd: i32, data: BufferSlice) -> Result<u32> {
   sockets::send(fd, &data)
 }
 
-/// Sends one datagram from a held socket to 127.0.0.1:`port`.
+/// Sends one datagram from a held socket to its loopback address, port `port`.
 #[napi]
 pub fn send_held_to(fd: i32, data: BufferSlice, port: u32) -> Result<()> {
   sockets::send_to_loopback(fd, &data, port)

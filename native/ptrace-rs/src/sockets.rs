@@ -25,12 +25,31 @@ pub struct ReceivedBytes {
   pub length: u32,
 }
 
-fn loopback(port: u16) -> libc::sockaddr_in {
-  let mut address: libc::sockaddr_in = unsafe { mem::zeroed() };
+/// The loopback address of the held socket's own family, on `port`: 127.0.0.1
+/// for an AF_INET socket, ::1 for an AF_INET6 one (which carries IPv6's larger
+/// datagrams). Returns the address, its length, and how it reads in errors.
+fn loopback(fd: i32, port: u16) -> (libc::sockaddr_storage, u32, String) {
+  let mut storage: libc::sockaddr_storage = unsafe { mem::zeroed() };
+  if domain(fd) == libc::AF_INET6 {
+    let address = unsafe { &mut *(&mut storage as *mut _ as *mut libc::sockaddr_in6) };
+    address.sin6_family = libc::AF_INET6 as libc::sa_family_t;
+    address.sin6_port = port.to_be();
+    address.sin6_addr.s6_addr[15] = 1;
+    return (storage, mem::size_of::<libc::sockaddr_in6>() as u32, format!("[::1]:{port}"));
+  }
+  let address = unsafe { &mut *(&mut storage as *mut _ as *mut libc::sockaddr_in) };
   address.sin_family = libc::AF_INET as libc::sa_family_t;
   address.sin_port = port.to_be();
   address.sin_addr.s_addr = u32::from_be_bytes([127, 0, 0, 1]).to_be();
-  address
+  (storage, mem::size_of::<libc::sockaddr_in>() as u32, format!("127.0.0.1:{port}"))
+}
+
+/// The socket's address family (SO_DOMAIN).
+fn domain(fd: i32) -> i32 {
+  let mut value: i32 = 0;
+  let mut length = mem::size_of::<i32>() as u32;
+  unsafe { libc::getsockopt(fd, libc::SOL_SOCKET, libc::SO_DOMAIN, &mut value as *mut i32 as *mut libc::c_void, &mut length) };
+  value
 }
 
 fn set_int_option(fd: i32, level: i32, name: i32, value: i32) -> i32 {
@@ -38,7 +57,7 @@ fn set_int_option(fd: i32, level: i32, name: i32, value: i32) -> i32 {
 }
 
 /// A duplicate of the tracee's socket `fd`, kept by the caller until `closeHeld`,
-/// bound to 127.0.0.1 on a port the kernel picks, with buffers of `bufferBytes`
+/// bound to its family's loopback address on a port the kernel picks, with buffers of `bufferBytes`
 /// each way (forced past the system maximum when allowed, so that the kernel
 /// holds at least what the virtual connection lets be in flight). Returns the fd.
 pub fn hold(pid: i32, fd: i32, buffer_bytes: i32) -> Result<i32> {
@@ -58,19 +77,20 @@ pub fn hold(pid: i32, fd: i32, buffer_bytes: i32) -> Result<i32> {
   Ok(raw)
 }
 
-/// Binds a held socket to 127.0.0.1 and a port the kernel picks; returns the port.
+/// Binds a held socket to its family's loopback address and a port the kernel picks; returns the port.
 pub fn bind_loopback(fd: i32) -> Result<u32> {
-  let address = loopback(0);
-  let size = mem::size_of::<libc::sockaddr_in>() as u32;
+  let (address, size, name) = loopback(fd, 0);
   if unsafe { libc::bind(fd, &address as *const _ as *const libc::sockaddr, size) } < 0 {
-    return Err(errno_error("bind(127.0.0.1:0)", last_errno()));
+    return Err(errno_error(&format!("bind({name})"), last_errno()));
   }
-  let mut bound: libc::sockaddr_in = unsafe { mem::zeroed() };
-  let mut length = size;
+  let mut bound: libc::sockaddr_storage = unsafe { mem::zeroed() };
+  let mut length = mem::size_of::<libc::sockaddr_storage>() as u32;
   if unsafe { libc::getsockname(fd, &mut bound as *mut _ as *mut libc::sockaddr, &mut length) } < 0 {
     return Err(errno_error("getsockname", last_errno()));
   }
-  Ok(u16::from_be(bound.sin_port) as u32)
+  // sin_port and sin6_port sit at the same offset, after the family.
+  let port = unsafe { (*(&bound as *const _ as *const libc::sockaddr_in)).sin_port };
+  Ok(u16::from_be(port) as u32)
 }
 
 pub fn listen(fd: i32, backlog: i32) -> Result<()> {
@@ -98,12 +118,11 @@ fn wait_for(fd: i32, events: libc::c_short, what: &str) -> Result<()> {
   }
 }
 
-/// Connects a held socket to 127.0.0.1:`port` and returns once the connection
+/// Connects a held socket to its loopback address, port `port`, and returns once the connection
 /// is established, which on loopback takes the kernel microseconds.
 pub fn connect_loopback(fd: i32, port: u32) -> Result<()> {
-  let address = loopback(port as u16);
-  let size = mem::size_of::<libc::sockaddr_in>() as u32;
-  let call = format!("connect(127.0.0.1:{port})");
+  let (address, size, name) = loopback(fd, port as u16);
+  let call = format!("connect({name})");
   if unsafe { libc::connect(fd, &address as *const _ as *const libc::sockaddr, size) } < 0 {
     let errno = last_errno();
     if errno != libc::EINPROGRESS && errno != libc::EINTR {
@@ -149,15 +168,14 @@ pub fn send(fd: i32, data: &[u8]) -> Result<u32> {
   Ok(ret as u32)
 }
 
-/// Sends one datagram to 127.0.0.1:`port`.
+/// Sends one datagram to the socket's loopback address, port `port`.
 pub fn send_to_loopback(fd: i32, data: &[u8], port: u32) -> Result<()> {
-  let address = loopback(port as u16);
-  let size = mem::size_of::<libc::sockaddr_in>() as u32;
+  let (address, size, name) = loopback(fd, port as u16);
   let ret = unsafe {
     libc::sendto(fd, data.as_ptr() as *const libc::c_void, data.len(), libc::MSG_DONTWAIT, &address as *const _ as *const libc::sockaddr, size)
   };
   if ret < 0 {
-    return Err(errno_error(&format!("sendto(127.0.0.1:{port})"), last_errno()));
+    return Err(errno_error(&format!("sendto({name})"), last_errno()));
   }
   Ok(())
 }

@@ -3,6 +3,8 @@ import type { TraceeMemory } from './tracee-memory.js';
 
 /** getsockopt(SOL_SOCKET, SO_PEERCRED) and the SCM_CREDENTIALS control message both carry a struct ucred: pid @0, uid @4, gid @8. */
 export const SO_PEERCRED = 17;
+/** setsockopt(SOL_SOCKET, SO_PASSCRED): what an AF_UNIX socket receives carries SCM_CREDENTIALS. */
+export const SO_PASSCRED = 16;
 export const SCM_CREDENTIALS = 2;
 export const UCRED_SIZE = 12;
 

@@ -46,6 +46,8 @@ export const SI_USER = 0;
 export const SI_KERNEL = 0x80;
 export const SI_QUEUE = -1;
 export const SI_TKILL = -6;
+/** si_code of a POSIX message queue's notification, which names the process that sent the message. */
+export const SI_MESGQ = -3;
 /** si_code of a POSIX timer's signal. */
 export const SI_TIMER = -2;
 
@@ -111,10 +113,20 @@ export const SIGNALFD_SIGINFO_SIZE = 128;
 const SSI_CODE = 8;
 const SSI_PID = 12;
 const SSI_UID = 16;
+const SSI_TID = 24;
+const SSI_OVERRUN = 32;
 const SSI_STATUS = 40;
+const SSI_PTR = 48;
 
 export const signalfdSiginfo = {
   signal: (record: Buffer): number => record.readUInt32LE(0),
+  code: (record: Buffer): number => record.readInt32LE(SSI_CODE),
+  /** A POSIX timer's record as the siginfo_t it was queued with: its id (ssi_tid), overrun and value (ssi_ptr). */
+  toTimerSiginfo: (record: Buffer): Buffer =>
+    timerSiginfo.make(record.readUInt32LE(0), record.readInt32LE(SSI_TID), record.readInt32LE(SSI_OVERRUN), record.readBigUInt64LE(SSI_PTR)),
+  setOverrun(record: Buffer, overrun: number): void {
+    record.writeInt32LE(overrun, SSI_OVERRUN);
+  },
   /** A siginfo_t with the record's signal, code, pid, uid and status. */
   toSiginfo(record: Buffer): Buffer {
     const info = Buffer.alloc(SIGINFO_SIZE);
@@ -151,6 +163,7 @@ export const timerSiginfo = {
     return info;
   },
   timerid: (info: Buffer): number => info.readInt32LE(SI_TIMERID),
+  overrun: (info: Buffer): number => info.readInt32LE(SI_OVERRUN),
   setOverrun(info: Buffer, overrun: number): void {
     info.writeInt32LE(overrun, SI_OVERRUN);
   },

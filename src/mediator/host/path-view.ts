@@ -2,12 +2,15 @@ import { readFileSync, statSync } from 'node:fs';
 import { ptrace } from '../native.js';
 import type { PathView } from '../syscalls/proc-paths.js';
 
-/** The mediator's own view, through the addon: Node's statSync costs several µs more, and most opens pay one. */
+/** The mediator's own view, through the addon: Node's statSync costs several µs more, and most opens pay one (which also tells a FIFO, syscalls/fifo-opens.ts). */
 export const HOST_PATHS: PathView = {
-  inProc(path) {
-    const device = ptrace.deviceOf(path);
+  look(path) {
+    const look = ptrace.lookAt(path);
     // ENOENT, ENOTDIR, EACCES, ELOOP...: followed component by component.
-    return device < 0 ? undefined : procDevices().has(device);
+    if (look === null) return undefined;
+    // A FIFO's "dev:ino"; never in a proc file system.
+    if (typeof look === 'string') return { inProc: false, fifo: look };
+    return { inProc: procDevices().has(look), fifo: undefined };
   },
   linkAt(path) {
     const target = ptrace.linkAt(path);

@@ -12,7 +12,7 @@ import {
 import type { SyscallContext } from '../syscalls/context.js';
 import { installAccepted, installSocket, type Carrier, type DataPath } from './data-path.js';
 import { instead, native, type Outcome } from '../syscalls/outcome.js';
-import { AF_INET, AF_INET6 } from '../abi/socket.js';
+import { AF_INET, AF_INET6, SOCK_DGRAM, SOCK_TYPE_MASK } from '../abi/socket.js';
 import { asInt, readI32 } from '../abi/tracee-memory.js';
 import { syscallNumbers } from '../abi/syscall-numbers.js';
 import { ptrace } from '../native.js';
@@ -20,7 +20,8 @@ import { SocketFile } from './socket-file.js';
 
 /**
  * Address translation: the tracee's AF_INET and AF_INET6 sockets are real
- * kernel AF_INET sockets, bound to 127.0.0.1 on ports the kernel picks (so parallel runs
+ * kernel AF_INET sockets (AF_INET6 ones on ::1 for AF_INET6 datagram
+ * sockets), bound to 127.0.0.1 on ports the kernel picks (so parallel runs
  * never collide), and the kernel carries their bytes. The program never sees
  * a real address: bind, connect, getsockname, getpeername, sendto and
  * recvfrom are answered from the virtual network, which keeps the mapping
@@ -204,9 +205,10 @@ export const addressTranslation: DataPath = {
       const port = ptrace.bindHeldSocket(held);
       installSocket(ctx, fd, flags, new SocketFile(socket, new KernelSocket(socket, held, port)));
     };
-    // Every kernel socket is an AF_INET one on 127.0.0.1, whatever the program's family: the program sees only virtual addresses.
-    if (asInt(ctx.args[0]!) !== AF_INET6) return native(install);
+    // Every kernel stream socket is an AF_INET one on 127.0.0.1, whatever the program's family: the program sees only virtual
+    // addresses. An AF_INET6 datagram socket stays one, on ::1, to carry IPv6's larger datagrams (65527 bytes against 65507).
     const [, type, protocol] = ctx.args as [number, number, number];
+    if (asInt(ctx.args[0]!) !== AF_INET6 || (asInt(type) & SOCK_TYPE_MASK) === SOCK_DGRAM) return native(install);
     return instead(SOCKET, [AF_INET, type, protocol, 0, 0, 0], install);
   },
 

@@ -1,4 +1,14 @@
-import { isError, MAX_DATAGRAM, payloadAfter, payloadOf, StreamSocket, type Endpoint, type Payload, type SocketError } from '../../net/index.js';
+import {
+  IPV4_DATAGRAMS,
+  IPV6_DATAGRAMS,
+  isError,
+  payloadAfter,
+  payloadOf,
+  StreamSocket,
+  type Endpoint,
+  type Payload,
+  type SocketError,
+} from '../../net/index.js';
 import { Errno } from '../abi/errno.js';
 import { scatter, totalLength, type Iovec } from '../abi/iovec.js';
 import { SIGPIPE } from '../abi/signal.js';
@@ -86,7 +96,8 @@ export function sendPayload(
   const { socket, carrier } = file.object;
   if (!(socket instanceof StreamSocket)) {
     // udp_sendmsg's order: the length, urgent data, the address, a destination at all; only then the bytes are read.
-    if (payload.length > MAX_DATAGRAM) return fail(Errno.EMSGSIZE);
+    // The socket's own version bounds the length here; an AF_INET6 socket sending to an IPv4-mapped address gets IPv4's bound from the socket.
+    if (payload.length > (socket.family === 6 ? IPV6_DATAGRAMS : IPV4_DATAGRAMS).maxPayload) return fail(Errno.EMSGSIZE);
     if ((flags & MSG_OOB) !== 0) return fail(Errno.EOPNOTSUPP);
     const destination = to === undefined ? undefined : socket.family === 6 ? decodeUdp6Destination(to) : decodeUdpDestination(to);
     if (isError(destination)) return errnoOf(destination);

@@ -53,12 +53,15 @@ export class FifoOpens {
    * What a blocking open of `path` (the file the kernel would open, as the
    * mediator can name it) with `flags` needs first; undefined when it can
    * go on as any open: it is no FIFO, would not wait, or its partner is
-   * there. `go` is what the open does then.
+   * there. `go` is what the open does then. `seen`: the FIFO the open
+   * handler's walk found at `path` following links, if it looked there
+   * (one stat for both).
    */
-  open(ctx: SyscallContext, path: string, follow: boolean, flags: number, go: () => Outcome): Outcome | undefined {
+  open(ctx: SyscallContext, path: string, follow: boolean, flags: number, go: () => Outcome, seen?: { fifo: string | undefined }): Outcome | undefined {
     const access = flags & O_ACCMODE;
     if ((flags & (O_NONBLOCK | O_PATH)) !== 0 || (access !== O_RDONLY && access !== O_WRONLY)) return undefined;
-    const key = fifoKey(path, follow);
+    // O_NOFOLLOW looks at a last link itself, which the walk's look went through.
+    const key = follow && seen !== undefined ? seen.fifo : fifoKey(path, follow);
     if (key === undefined) return undefined;
     const end: End = access === O_RDONLY ? 'reader' : 'writer';
     const meeting = this.settled(key);

@@ -1,4 +1,4 @@
-import { CMSGHDR_SIZE, credentialPids, SO_PEERCRED, UCRED_SIZE } from '../abi/credentials.js';
+import { CMSGHDR_SIZE, credentialPids, SO_PASSCRED, SO_PEERCRED, UCRED_SIZE } from '../abi/credentials.js';
 import { readMsghdr, readMsghdrControl, SOL_SOCKET } from '../abi/socket.js';
 import { asInt, readI32, TraceeFault, writeI32 } from '../abi/tracee-memory.js';
 import type { SyscallContext } from './context.js';
@@ -32,30 +32,65 @@ export function kernelSocketOption(ctx: SyscallContext): Outcome {
 }
 
 /**
- * recvmsg on a kernel socket, which the kernel runs as `outcome` says: on a
- * socket with SO_PASSCRED (the only one the kernel gives credentials to),
- * into a control buffer with room for them, the pid of each SCM_CREDENTIALS
- * message the kernel wrote is made virtual when the call returns. recvmsg
- * is a notified call: only then is it let through to its return
- * (loop/tracer.ts), the common call costs nothing more.
+ * recvmsg or recvmmsg on a kernel socket, which the kernel runs as `outcome`
+ * says, into the message headers at `headers` (recvmmsg's entries, in
+ * order): on a socket with SO_PASSCRED (the only one the kernel gives
+ * credentials to), when a control buffer has room for them, the pid of
+ * each SCM_CREDENTIALS message the kernel wrote into the headers it filled
+ * is made virtual when the call returns (recvmmsg's result, `countsHeaders`,
+ * is how many headers it filled; recvmsg's, its bytes). recvmsg is a notified call: only
+ * then is it let through to its return (loop/tracer.ts), the common call
+ * costs nothing more; recvmmsg stops, and goes on to its exit stop then.
  */
-export function receivedCredentials(ctx: SyscallContext, outcome: Outcome): Outcome {
+export function receivedCredentials(ctx: SyscallContext, outcome: Outcome, headers: readonly number[], countsHeaders: boolean): Outcome {
   if (outcome.kind !== 'native' || outcome.afterExit !== undefined || outcome.restore !== undefined) return outcome;
-  const header = ctx.args[1]!;
-  let room: number;
+  if (!headers.some((header) => credentialsFit(ctx, header)) || !passesCredentials(ctx, asInt(ctx.args[0]!))) return outcome;
+  return native((result) => {
+    const filled = result < 0 ? 0 : countsHeaders ? result : 1;
+    for (const header of headers.slice(0, filled)) {
+      const { control, controlLength } = readMsghdrControl(ctx.memory, header);
+      for (const pid of credentialPids(ctx.memory, control, controlLength)) virtualizePid(ctx, pid);
+    }
+  });
+}
+
+/** Whether the header at `address` has a control buffer with room for credentials; a header that faults takes none (the kernel's EFAULT). */
+function credentialsFit(ctx: SyscallContext, address: number): boolean {
   try {
-    const { control, controlLength } = readMsghdrControl(ctx.memory, header);
-    room = control === 0 ? 0 : controlLength;
+    const { control, controlLength } = readMsghdrControl(ctx.memory, address);
+    return control !== 0 && controlLength >= CMSG_SPACE_UCRED_MIN;
   } catch (error) {
-    if (error instanceof TraceeFault) return outcome; // the kernel's EFAULT
+    if (error instanceof TraceeFault) return false;
     throw error;
   }
-  if (room < CMSG_SPACE_UCRED_MIN || !ctx.services.kernelFds.passesCredentials(ctx.process, asInt(ctx.args[0]!))) return outcome;
-  return native((result) => {
-    if (result < 0) return;
-    const { control, controlLength } = readMsghdrControl(ctx.memory, header);
-    for (const pid of credentialPids(ctx.memory, control, controlLength)) virtualizePid(ctx, pid);
-  });
+}
+
+/**
+ * Whether the kernel socket behind `fd` passes credentials (SO_PASSCRED),
+ * asked of the kernel once per descriptor (8 µs: pidfd_getfd and
+ * getsockopt) and remembered in the fd table until the number is freed.
+ * setsockopt(SO_PASSCRED) on any socket, through any descriptor of any
+ * process (a dup, a child's inherited copy), starts a new generation, in
+ * which every answer is asked again: such calls are rare. A socket's
+ * setting only changes through setsockopt, which simterpose traps; accept
+ * gives a new socket (inheriting its listener's setting) a freed number.
+ */
+function passesCredentials(ctx: SyscallContext, fd: number): boolean {
+  const known = ctx.process.fds.credentialPassing;
+  const answer = known.get(fd);
+  if (answer !== undefined && answer.generation === credentialPassingGeneration) return answer.passes;
+  const passes = ctx.services.kernelFds.passesCredentials(ctx.process, fd);
+  known.set(fd, { passes, generation: credentialPassingGeneration });
+  return passes;
+}
+
+let credentialPassingGeneration = 0;
+
+/** setsockopt on a kernel socket: SO_PASSCRED set or cleared makes every remembered answer stale. */
+export function kernelSocketOptionSet(ctx: SyscallContext): Outcome {
+  const [, level, name] = ctx.args as [number, number, number];
+  if (asInt(level) === SOL_SOCKET && asInt(name) === SO_PASSCRED) credentialPassingGeneration++;
+  return NATIVE;
 }
 
 /** A control buffer shorter than one message with a struct ucred gets none (put_cmsg sets MSG_CTRUNC). */

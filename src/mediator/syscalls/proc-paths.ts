@@ -23,10 +23,16 @@ import { realProcessId, realThreadId, reachableRealId } from './pid-arguments.js
 
 /** The file system as the mediator sees it: enough to follow a tracee's path. */
 export interface PathView {
-  /** Whether what `path` leads to (following links) is in a proc file system; undefined when it leads nowhere. */
-  inProc(path: string): boolean | undefined;
+  /** What `path` leads to (following links); undefined when it leads nowhere. */
+  look(path: string): PathLook | undefined;
   /** The target of the symbolic link `path`; undefined when it is none, 'missing' when nothing is there. */
   linkAt(path: string): string | undefined | 'missing';
+}
+
+/** A file as the walk saw it: whether it is in a proc file system, and its "dev:ino" when it is a FIFO. */
+export interface PathLook {
+  readonly inProc: boolean;
+  readonly fifo: string | undefined;
 }
 
 /** Who is opening, and which ids under /proc it can reach. */
@@ -53,8 +59,12 @@ export function procNames(ctx: SyscallContext): ProcNames {
 }
 
 export type ProcOpen =
-  /** The path leads to no /proc/PID and names no pid: the kernel opens it as named. */
-  | { readonly kind: 'as-named' }
+  /**
+   * The path leads to no /proc/PID and names no pid: the kernel opens it as
+   * named. `seen`: the walk looked at the file the program named, and
+   * found this FIFO there (undefined: none, or nothing at all).
+   */
+  | { readonly kind: 'as-named'; readonly seen?: { readonly fifo: string | undefined } }
   /** It goes through /proc/PID of a process the caller cannot reach. */
   | { readonly kind: 'hidden' }
   /**
@@ -99,7 +109,10 @@ export function procOpen(names: ProcNames, view: PathView, dirfd: number | 'cwd'
   if (path === '') return AS_NAMED;
   const absolute = path.startsWith('/');
   const base = `/proc/${names.tid}/${dirfd === 'cwd' ? 'cwd' : `fd/${dirfd}`}`;
-  if (!(absolute && namesProc(path)) && reachesOutsideProc(view, absolute ? path : `${base}/${path}`)) return AS_NAMED;
+  if (!(absolute && namesProc(path))) {
+    const outside = reachesOutsideProc(view, absolute ? path : `${base}/${path}`);
+    if (outside !== undefined) return { kind: 'as-named', seen: outside };
+  }
   let resolved: string[] = [];
   if (!absolute) {
     const directory = view.linkAt(base);
@@ -159,7 +172,7 @@ export function procOpen(names: ProcNames, view: PathView, dirfd: number | 'cwd'
   }
   const followedPath = `/${resolved.join('/')}`;
   // A proc file system elsewhere than /proc (a bind mount of part of it): its pids are the kernel's, out of the host's reach.
-  if (resolved[0] !== 'proc' && view.inProc(followedPath) === true) return HIDDEN;
+  if (resolved[0] !== 'proc' && view.look(followedPath)?.inProc === true) return HIDDEN;
   const process =
     resolved[0] === 'proc' && NUMBER.test(resolved[1] ?? '')
       ? resolved[2] === 'task' && NUMBER.test(resolved[3] ?? '')
@@ -174,15 +187,17 @@ export function procOpen(names: ProcNames, view: PathView, dirfd: number | 'cwd'
  * it leads nowhere, whether its deepest existing directory is outside
  * /proc (what is missing below it would be created there, or not found).
  * A link that leads nowhere for the mediator may lead somewhere for the
- * caller: that is for the walk to follow.
+ * caller: that is for the walk to follow. When outside, returns the FIFO
+ * found at `path` (none when it is something else, or missing); undefined
+ * otherwise.
  */
-function reachesOutsideProc(view: PathView, path: string): boolean {
+function reachesOutsideProc(view: PathView, path: string): { fifo: string | undefined } | undefined {
   for (let at = path; at.length > 1; at = at.slice(0, Math.max(at.lastIndexOf('/'), 1))) {
-    const inProc = view.inProc(at);
-    if (inProc !== undefined) return !inProc;
-    if (view.linkAt(at) !== 'missing') return false;
+    const look = view.look(at);
+    if (look !== undefined) return look.inProc ? undefined : { fifo: at === path ? look.fifo : undefined };
+    if (view.linkAt(at) !== 'missing') return undefined;
   }
-  return false;
+  return undefined;
 }
 
 /** The links procfs has: /proc/mounts and net, and in /proc/PID (or its task/TID) cwd, root, exe and what fd/, map_files/ and ns/ hold. */

@@ -34,8 +34,21 @@ interface Descriptor {
   cloexec: boolean;
 }
 
+/** A kernel socket's SO_PASSCRED as asked of the kernel, in a generation of syscalls/peer-credentials.ts. */
+export interface KnownCredentialPassing {
+  readonly passes: boolean;
+  readonly generation: number;
+}
+
 export class FdTable {
   private readonly descriptors = new Map<number, Descriptor>();
+  /**
+   * What the kernel answered about the sockets behind descriptor numbers
+   * (whether they pass credentials), forgotten once a number is freed
+   * (close, dup2 onto it, close_range, exec): only then can it name another
+   * socket.
+   */
+  readonly credentialPassing = new Map<number, KnownCredentialPassing>();
   /** Processes sharing this table (CLONE_FILES); released when the last one goes. */
   private users = 1;
 
@@ -52,6 +65,7 @@ export class FdTable {
 
   /** Returns whether `fd` designated a virtual object. */
   close(fd: number): boolean {
+    this.credentialPassing.delete(fd);
     const descriptor = this.descriptors.get(fd);
     if (descriptor === undefined) return false;
     this.descriptors.delete(fd);
@@ -99,6 +113,8 @@ export class FdTable {
     for (const [fd, descriptor] of [...table.descriptors]) {
       if (descriptor.cloexec) table.close(fd);
     }
+    // The kernel's close-on-exec descriptors are not known here.
+    table.credentialPassing.clear();
     return table;
   }
 
@@ -111,6 +127,7 @@ export class FdTable {
 
   /** close_range(first, last). */
   closeRange(first: number, last: number, cloexecOnly: boolean): void {
+    if (!cloexecOnly) for (const fd of [...this.credentialPassing.keys()]) if (fd >= first && fd <= last) this.credentialPassing.delete(fd);
     for (const fd of [...this.descriptors.keys()]) {
       if (fd < first || fd > last) continue;
       if (cloexecOnly) this.setCloexec(fd, true);

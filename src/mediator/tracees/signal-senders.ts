@@ -1,11 +1,12 @@
-import { SIGCHLD, SI_TKILL, SI_USER, siginfo } from '../abi/signal.js';
+import { SIGCHLD, SI_MESGQ, SI_TKILL, SI_USER, siginfo } from '../abi/signal.js';
 import type { Process } from './tracees.js';
 import type { VirtualPids } from './virtual-pids.js';
 
 /**
  * The siginfo of a signal `receiver` takes (at its delivery to a handler,
  * or from rt_sigtimedwait or a signalfd, which take it without a delivery)
- * names the sender by its real pid (kill, tgkill; the child of a SIGCHLD):
+ * names the sender by its real pid (kill, tgkill; the child of a SIGCHLD;
+ * the process whose message a POSIX queue's notification announces):
  * made virtual in place. sigqueue's siginfo is the sender's own, its si_pid
  * what the sender wrote (glibc: its getpid(), virtual already), and stays
  * so. A signal simterpose sent itself is either a tracee's group kill (that
@@ -18,7 +19,7 @@ export function virtualizeSender(pids: VirtualPids, receiver: Pick<Process, 'pid
   // Whatever SIGCHLD is taken now is the one pending: a notice not carried by it is lost with its coalesced signal.
   if (signal === SIGCHLD) receiver.childNotice = undefined;
   const code = siginfo.code(info);
-  const carriesPid = code === SI_USER || code === SI_TKILL || (signal === SIGCHLD && code > 0);
+  const carriesPid = code === SI_USER || code === SI_TKILL || code === SI_MESGQ || (signal === SIGCHLD && code > 0);
   if (!carriesPid) return false;
   const real = siginfo.pid(info);
   if (real === globalThis.process.pid) {

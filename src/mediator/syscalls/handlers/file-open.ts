@@ -146,7 +146,8 @@ const opening =
     if (reached.kind === 'hidden') return fail(Errno.ENOENT);
     const opened = reached.kind === 'as-named' ? pathForMediator(ctx, dirfd, path) : reached.path;
     const go = (): Outcome => (reached.kind === 'as-named' ? NATIVE : openReached(ctx, call, reached));
-    return ctx.services.fifoOpens.open(ctx, opened, follow, flagsOf(ctx, flagsArgument), go) ?? go();
+    const seen = reached.kind === 'as-named' ? reached.seen : undefined;
+    return ctx.services.fifoOpens.open(ctx, opened, follow, flagsOf(ctx, flagsArgument), go, seen) ?? go();
   };
 
 /** A path followed through /proc: a served or generated file, or the file it reaches, named with real pids. */

@@ -55,15 +55,17 @@ import {
   writeMmsgLength,
   moveAddressToUser,
 } from '../../abi/socket.js';
-import { asInt, readI32, writeI32 } from '../../abi/tracee-memory.js';
+import { asInt, asUint, readI32, TraceeFault, writeI32 } from '../../abi/tracee-memory.js';
+import { readTimespec, validTimespec } from '../../abi/time.js';
 import { importBuffer, traceePayload } from '../../abi/iovec.js';
 import { controlTooLong } from '../control-length.js';
 import { getRefusal, knownGetLevel, optionSize, readsIntFirst, setRefusal, setRefusalByName } from '../socket-option-rules.js';
 import { errnoOf, receivePayload, sendPayload, socketFileAt, waitUnless } from '../../sockets/payloads.js';
 import type { SocketFile } from '../../sockets/socket-file.js';
+import type { OpenFile } from '../../tracees/fd-table.js';
 import type { FamilyTable, SyscallContext } from '../context.js';
 import { reading, writing } from '../kernel-io.js';
-import { kernelSocketOption, receivedCredentials, sentCredentials } from '../peer-credentials.js';
+import { kernelSocketOption, kernelSocketOptionSet, receivedCredentials, sentCredentials } from '../peer-credentials.js';
 import { controlMessagesFit, noPeerCredentials, SO_PEERCRED } from '../../abi/credentials.js';
 import { netlinkSocket, withNetlink } from '../netlink-calls.js';
 import { NATIVE, blocked, done, fail, type Outcome } from '../outcome.js';
@@ -234,7 +236,7 @@ function endpointOf(ctx: SyscallContext, which: 'local' | 'remote'): Outcome {
 
 function setsockopt(ctx: SyscallContext): Outcome {
   const file = socketFileAt(ctx, asInt(ctx.args[0]!));
-  if (file === undefined) return NATIVE;
+  if (file === undefined) return kernelSocketOptionSet(ctx);
   const [, levelArg, nameArg, value, lengthArg] = ctx.args as [number, number, number, number, number];
   const level = asInt(levelArg);
   const name = asInt(nameArg);
@@ -369,7 +371,7 @@ function sendmsg(ctx: SyscallContext): Outcome {
   return sendPayload(ctx, file, traceePayload(ctx.memory, header.vectors), asInt(ctx.args[2]!), header.destination, controlFits);
 }
 
-/** The most messages sendmmsg takes in one call (UIO_MAXIOV). */
+/** The most messages sendmmsg and recvmmsg take in one call (UIO_MAXIOV). */
 const MAX_MESSAGES = 1024;
 
 /** sendmmsg: each message in turn; the glibc resolver sends its A and AAAA queries this way. */
@@ -377,7 +379,7 @@ function sendmmsg(ctx: SyscallContext): Outcome {
   const file = socketFileAt(ctx, asInt(ctx.args[0]!));
   if (file === undefined) return onKernelSocket(ctx, asInt(ctx.args[3]!), writing);
   const [, vector, countArg, flagsArg] = ctx.args as [number, number, number, number];
-  const count = Math.min(asInt(countArg), MAX_MESSAGES);
+  const count = Math.min(asUint(countArg), MAX_MESSAGES);
   let sent = 0;
   for (; sent < count; sent++) {
     const entry = mmsghdrAt(vector, sent);
@@ -410,7 +412,7 @@ function recvfrom(ctx: SyscallContext): Outcome {
 
 function recvmsg(ctx: SyscallContext): Outcome {
   const file = socketFileAt(ctx, asInt(ctx.args[0]!));
-  if (file === undefined) return receivedCredentials(ctx, onKernelSocket(ctx, asInt(ctx.args[2]!), reading));
+  if (file === undefined) return receivedCredentials(ctx, onKernelSocket(ctx, asInt(ctx.args[2]!), reading), [ctx.args[1]!], false);
   const address = ctx.args[1]!;
   const header = readMsghdr(ctx.memory, address, false);
   if ('errno' in header) return fail(header.errno);
@@ -419,6 +421,61 @@ function recvmsg(ctx: SyscallContext): Outcome {
     finishReceivedMsghdr(ctx.memory, address, header, type === 'datagram' ? source : undefined, truncated ? MSG_TRUNC : 0, socket.family);
     return undefined;
   });
+}
+
+/**
+ * recvmmsg: on a virtual socket, each message in turn, the first waited for
+ * as recvmsg waits, the others taken while there are some (a blocking call
+ * without MSG_WAITFORONE returns then too, where Linux waits to fill every
+ * entry). On a kernel socket (AF_UNIX) the kernel runs it, trapped so that
+ * the SCM_CREDENTIALS it receives name their senders by virtual pid, as
+ * recvmsg's do.
+ */
+function recvmmsg(ctx: SyscallContext): Outcome {
+  const [fdArg, vector, countArg, flagsArg, timeout] = ctx.args as [number, number, number, number, number];
+  // vlen is unsigned: more than UIO_MAXIOV is cut to it.
+  const count = Math.min(asUint(countArg), MAX_MESSAGES);
+  const flags = asInt(flagsArg);
+  const file = socketFileAt(ctx, asInt(fdArg));
+  if (file === undefined) {
+    const headers = Array.from({ length: count }, (_, i) => mmsghdrAt(vector, i));
+    return receivedCredentials(ctx, onKernelSocket(ctx, flags, reading), headers, true);
+  }
+  // The timeout is read and checked before any message (EFAULT, EINVAL); it is looked at only between messages.
+  if (timeout !== 0 && !validTimespec(readTimespec(ctx.memory, timeout))) return fail(Errno.EINVAL);
+  let received = 0;
+  for (; received < count; received++) {
+    const outcome = received === 0 ? receiveOne(ctx, file, mmsghdrAt(vector, 0), flags) : laterMessage(ctx, file, mmsghdrAt(vector, received), flags);
+    if (outcome.kind !== 'done') return received > 0 ? done(received) : outcome;
+  }
+  return done(received);
+}
+
+/** One recvmmsg entry: its message received as recvmsg would, its length in msg_len. */
+function receiveOne(ctx: SyscallContext, file: OpenFile<SocketFile>, entry: number, flags: number): Outcome {
+  const header = readMsghdr(ctx.memory, entry, false);
+  if ('errno' in header) return fail(header.errno);
+  const outcome = receivePayload(ctx, file, header.vectors, flags, (source, truncated) => {
+    const { socket, type } = file.object;
+    finishReceivedMsghdr(ctx.memory, entry, header, type === 'datagram' ? source : undefined, truncated ? MSG_TRUNC : 0, socket.family);
+    return undefined;
+  });
+  if (outcome.kind === 'done') writeMmsgLength(ctx.memory, entry, outcome.value);
+  return outcome;
+}
+
+/**
+ * An entry after the first: taken only if a message is there, and one that
+ * faults ends the call with the messages already taken, as Linux's does
+ * (the error is not reported).
+ */
+function laterMessage(ctx: SyscallContext, file: OpenFile<SocketFile>, entry: number, flags: number): Outcome {
+  try {
+    return receiveOne(ctx, file, entry, flags | MSG_DONTWAIT);
+  } catch (error) {
+    if (error instanceof TraceeFault) return fail(Errno.EFAULT);
+    throw error;
+  }
 }
 
 const NOTE = 'AF_INET and AF_INET6 emulated over the virtual network (SimGrid comms); other families native';
@@ -446,4 +503,10 @@ export const socketSyscalls: FamilyTable = withNetlink({
   sendmmsg: { blocks: true, level: 'mediated', handler: sendmmsg, note: NOTE },
   recvfrom: { blocks: true, level: 'mediated', handler: recvfrom, note: NOTE },
   recvmsg: { blocks: true, level: 'mediated', handler: recvmsg, note: NOTE },
+  recvmmsg: {
+    blocks: true,
+    level: 'mediated',
+    handler: recvmmsg,
+    note: `${NOTE}; on an AF_UNIX socket with SO_PASSCRED, the SCM_CREDENTIALS received name their senders by virtual pid`,
+  },
 });
