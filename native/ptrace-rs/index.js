@@ -773,7 +773,7 @@ if (
   }
 }
 
-const { addressRandomizationDisabled, allowedCpus, answerNotification, answerNotificationWithFd, bindHeldSocket, calibrationInstructionsPerIteration, closeCounter, closeHeld, closeListener, connectHeldSocket, continueNotification, continueNotificationToReturn, countCalibrationInstructions, discardHeldInput, disconnectHeldSocket, fileSource, forgetProcess, forgetThread, getSignalInfo, holdFileLock, holdSocket, inspectFd, installVdso, instructionCounterAvailable, interrupt, linkAt, listenHeldSocket, lookAt, makePipe, measureInstructionRate, measureStopCost, messageQueue, notificationsAvailable, openAsThread, openInstructionCounter, passesCredentials, pinThisThread, posixMessageQueue, queueSignal, readCounter, readCStringInto, readDirectory, readFileAt, readMemoryInto, readPipe, receiveHeld, restartSyscall, resume, returnValue, semaphoreSet, sendHeld, sendHeldTo, setFdNonblocking, setFileOffset, setPreemptQuantum, setReturnValue, setSignalInfo, setSyscall, setTimerTicks, signalProcess, signalThread, skipSyscall, skipSyscallAndResume, spawn, stackPointer, StopKind, takeListener, threadCpuTimeNs, waitForTraceeInput, waitHeldAcceptable, waitStop, writeMemory, writePipe } = nativeBinding
+const { addressRandomizationDisabled, allowedCpus, answerNotification, answerNotificationWithFd, bindHeldSocket, calibrationInstructionsPerIteration, closeCounter, closeHeld, closeListener, connectHeldSocket, continueNotification, continueNotificationToReturn, countCalibrationInstructions, discardHeldInput, disconnectHeldSocket, fileSource, forgetProcess, forgetThread, getSignalInfo, holdFileLock, holdSocket, inspectFd, installVdso, instructionCounterAvailable, interrupt, linkAt, listenHeldSocket, lookAt, makePipe, measureInstructionRate, measureStopCost, messageQueue, notificationsAvailable, openAsThread, openInstructionCounter, passesCredentials, pinThisThread, posixMessageQueue, queueSignal, readCounter, readCStringInto, readDirectory, readFileAt, readMemoryInto, readPipe, receiveHeld, restartSyscall, resume, returnValue, semaphoreSet, sendHeld, sendHeldTo, setFdNonblocking, setFileOffset, setPreemptQuantum, setReturnValue, setSignalInfo, setSyscall, setTimerTicks, signalProcess, signalThread, skipSyscall, skipSyscallAndResume, spawn, stackPointer, StopKind, takeListener, threadCpuTimeNs, tscAfterNs, waitForTraceeInput, waitHeldAcceptable, waitStop, writeMemory, writePipe } = nativeBinding
 export { addressRandomizationDisabled }
 export { allowedCpus }
 export { answerNotification }
@@ -842,6 +842,7 @@ export { stackPointer }
 export { StopKind }
 export { takeListener }
 export { threadCpuTimeNs }
+export { tscAfterNs }
 export { waitForTraceeInput }
 export { waitHeldAcceptable }
 export { waitStop }
