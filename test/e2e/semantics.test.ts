@@ -49,6 +49,12 @@ const cases: Case[] = [
   },
   {
     behaviour:
+      'a blocking recvmmsg fills every entry however late its datagrams come, MSG_WAITFORONE, MSG_DONTWAIT and O_NONBLOCK take what is there; its timeout is looked at only after each datagram (zero takes one), the time left written back; a signal returns the datagrams taken',
+    argv: [appPath('recvmmsg_waits')],
+    network: true,
+  },
+  {
+    behaviour:
       'AF_INET6 sockets over ::1 and 127.0.0.1: bind, connect, accept, getsockname, getpeername, sendto, recvfrom and recvmsg show sockaddr_in6; a dual-stack listener takes IPv4 clients as ::ffff:127.0.0.1 and holds the port for AF_INET too, IPV6_V6ONLY leaves IPv4 alone; addresses of the wrong family or length get Linux errnos',
     argv: [appPath('ipv6_sockets')],
     network: true,
