@@ -197,3 +197,25 @@ export function writeSiginfoPid(memory: TraceeMemory, address: number, pid: numb
   data.writeInt32LE(pid, 0);
   memory.write(address + SI_PID, data);
 }
+
+export const SIGIO = 29;
+/** The kernel's first real-time signal: those below are pending once at most, those from it on are queued. */
+export const SIGRTMIN = 32;
+/** si_code of a descriptor's F_SETSIG signal: why it was sent (asm-generic/siginfo.h). */
+export const POLL_IN = 1;
+export const POLL_OUT = 2;
+export const POLL_ERR = 4;
+export const POLL_HUP = 6;
+/** SIGPOLL's fields: si_band (a long @16), si_fd (an int @24). */
+const SI_BAND = 16;
+const SI_FD = 24;
+
+/** The siginfo of a descriptor's F_SETSIG signal (send_sigio_to_task). */
+export function pollSiginfo(signal: number, reason: number, band: number, fd: number): Buffer {
+  const info = Buffer.alloc(SIGINFO_SIZE);
+  info.writeInt32LE(signal, 0);
+  info.writeInt32LE(reason, SI_CODE);
+  info.writeBigInt64LE(BigInt(band), SI_BAND);
+  info.writeInt32LE(fd, SI_FD);
+  return info;
+}
