@@ -59,11 +59,16 @@ static void discard(void) {
   }
 }
 
-/* Gives `fd` this process as owner, `signal` (0: SIGIO), and O_ASYNC (by fcntl, or by FIOASYNC). */
+/* Gives `fd` this process as owner (this thread, by F_SETOWN_EX, when `by_ioctl` is 2), `signal` (0: SIGIO), and O_ASYNC (by fcntl, or by FIOASYNC). */
 static void make_async(int fd, int signal, int by_ioctl) {
-  CHECK(fcntl(fd, F_SETOWN, getpid()) == 0);
+  if (by_ioctl == 2) {
+    struct f_owner_ex owner = {.type = F_OWNER_TID, .pid = gettid()};
+    CHECK(fcntl(fd, F_SETOWN_EX, &owner) == 0);
+  } else {
+    CHECK(fcntl(fd, F_SETOWN, getpid()) == 0);
+  }
   CHECK(fcntl(fd, F_SETSIG, signal) == 0);
-  if (by_ioctl) {
+  if (by_ioctl == 1) {
     int on = 1;
     CHECK(ioctl(fd, FIOASYNC, &on) == 0);
   } else {
@@ -164,6 +169,8 @@ int main(int argc, char **argv) {
     datagrams(0, 0, "UDP, two datagrams, SIGIO");
     datagrams(CHOSEN, 0, "UDP, two datagrams, F_SETSIG");
     datagrams(CHOSEN, 1, "UDP, two datagrams, F_SETSIG, O_ASYNC by FIOASYNC");
+    datagrams(0, 2, "UDP, two datagrams, SIGIO, this thread the owner");
+    datagrams(CHOSEN, 2, "UDP, two datagrams, F_SETSIG, this thread the owner");
   } else {
     CHECK(strcmp(argv[1], "connection") == 0);
     connection();

@@ -57,15 +57,17 @@ const cases: Case[] = [
   },
   {
     behaviour:
-      'a UDP socket with O_ASYNC (F_SETFL or FIOASYNC) and its process as owner sends SIGIO with SI_KERNEL, one pending for two datagrams, or its F_SETSIG signal once per datagram, POLL_IN with its band and descriptor',
+      'a UDP socket with O_ASYNC (F_SETFL or FIOASYNC) and its process or thread as owner (F_SETOWN, F_SETOWN_EX) sends SIGIO with SI_KERNEL, one pending for two datagrams, or its F_SETSIG signal once per datagram, POLL_IN with its band and descriptor',
     argv: [appPath('socket_sigio'), 'datagrams'],
     network: true,
+    bothStops: true,
   },
   {
     behaviour:
       "TCP sockets with O_ASYNC send their F_SETSIG signal for a connection reaching a listener, bytes arriving, the peer's close (twice POLL_IN), and room to send again after EAGAIN (POLL_OUT)",
     argv: [appPath('socket_sigio'), 'connection'],
     network: true,
+    bothStops: true,
     // Under --network translate the kernel signals a listener at accept, when the kernel connection is made, and no room to send again.
     networkModes: ['full'],
   },
