@@ -153,6 +153,20 @@ static void connection(void) {
   close(client);
   take("TCP, the peer closed", server);
   close(server);
+
+  /* A connection whose server shut its side first: the peer's close leaves nothing open. */
+  client = socket(AF_INET, SOCK_STREAM, 0);
+  CHECK(client >= 0);
+  CHECK(connect(client, (struct sockaddr *)&address, sizeof address) == 0);
+  server = accept(listener, NULL, NULL);
+  CHECK(server >= 0);
+  discard();
+  make_async(server, CHOSEN, 0);
+  CHECK(shutdown(server, SHUT_WR) == 0);
+  take("TCP, shut for writing", server);
+  close(client);
+  take("TCP, shut for writing, the peer closed", server);
+  close(server);
   close(listener);
 }
 

@@ -64,7 +64,7 @@ const cases: Case[] = [
   },
   {
     behaviour:
-      "TCP sockets with O_ASYNC send their F_SETSIG signal for a connection reaching a listener, bytes arriving, the peer's close (twice POLL_IN), and room to send again after EAGAIN (POLL_OUT)",
+      "TCP sockets with O_ASYNC send their F_SETSIG signal for a connection reaching a listener, bytes arriving, the peer's close (twice POLL_IN; POLL_HUP then POLL_IN once shut for writing), and room to send again after EAGAIN (POLL_OUT)",
     argv: [appPath('socket_sigio'), 'connection'],
     network: true,
     bothStops: true,

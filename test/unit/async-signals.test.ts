@@ -12,8 +12,8 @@ describe('the reasons a virtual socket with O_ASYNC signals for', () => {
     expect(reasonsBetween(NONE, { ...NONE, error: 1, readable: 1 })).toEqual([POLL_ERR, POLL_IN]);
   });
 
-  test("the peer's close adds tcp_fin's POLL_IN to its arrival's, a POLL_HUP once both directions are shut", () => {
+  test("the peer's close adds tcp_fin's POLL_IN before its arrival's, a POLL_HUP once both directions are shut", () => {
     expect(reasonsBetween(NONE, { ...NONE, readable: 1, readHangup: 1 })).toEqual([POLL_IN, POLL_IN]);
-    expect(reasonsBetween(NONE, { ...NONE, readable: 1, readHangup: 1, hangup: 1 })).toEqual([POLL_IN, POLL_HUP]);
+    expect(reasonsBetween(NONE, { ...NONE, readable: 1, readHangup: 1, hangup: 1 })).toEqual([POLL_HUP, POLL_IN]);
   });
 });

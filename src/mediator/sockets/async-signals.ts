@@ -12,8 +12,8 @@ import type { TraceeTable } from '../tracees/tracees.js';
  * band and descriptor, queued once per event. Events are the socket's
  * edges (net/readiness.ts): each arrival (a datagram, bytes, a connection)
  * is POLL_IN, readiness to write coming back POLL_OUT, an error POLL_ERR;
- * the peer's FIN adds the POLL_IN of tcp_fin to its arrival's, POLL_HUP
- * once both directions are shut.
+ * the peer's FIN adds the POLL_IN of tcp_fin before its arrival's, a
+ * POLL_HUP once both directions are shut.
  */
 
 /** Who gets the signals, by real id: a thread (F_OWNER_TID), or a process. Groups are not followed. */
@@ -40,9 +40,10 @@ export function reasonsBetween(before: Edges, now: Edges): number[] {
     for (let i = 0; i < count; i++) reasons.push(reason);
   };
   times(POLL_ERR, now.error - before.error);
-  times(POLL_IN, now.readable - before.readable);
+  // tcp_fin signals before the FIN's segment is announced as an arrival (tcp_data_ready).
   const closed = now.readHangup - before.readHangup;
   times(now.hangup > before.hangup ? POLL_HUP : POLL_IN, closed);
+  times(POLL_IN, now.readable - before.readable);
   times(POLL_OUT, now.writable - before.writable);
   return reasons;
 }
