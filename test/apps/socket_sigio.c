@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -96,6 +97,31 @@ static void datagrams(int signal, int by_ioctl, const char *what) {
   take(what, receiver);
   close(sender);
   close(receiver);
+}
+
+/* The F_SETSIG signal of a datagram read from a signalfd: its reason, band and descriptor, no sender. */
+static void from_a_signalfd(void) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, CHOSEN);
+  int reader = signalfd(-1, &set, SFD_NONBLOCK);
+  CHECK(reader >= 0);
+  int receiver = socket(AF_INET, SOCK_DGRAM, 0);
+  int sender = socket(AF_INET, SOCK_DGRAM, 0);
+  CHECK(receiver >= 0 && sender >= 0);
+  struct sockaddr_in address = loopback();
+  CHECK(bind(receiver, (struct sockaddr *)&address, sizeof address) == 0);
+  bound_name(receiver, &address);
+  make_async(receiver, CHOSEN, 0);
+  CHECK(sendto(sender, "x", 1, 0, (struct sockaddr *)&address, sizeof address) == 1);
+  settle();
+  struct signalfd_siginfo record;
+  CHECK(read(reader, &record, sizeof record) == sizeof record);
+  printf("signalfd: code %d band %#x on the descriptor %d, pid %u uid %u\n", record.ssi_code, record.ssi_band, (int)record.ssi_fd == receiver, record.ssi_pid,
+         record.ssi_uid);
+  close(sender);
+  close(receiver);
+  close(reader);
 }
 
 static void connection(void) {
@@ -185,6 +211,7 @@ int main(int argc, char **argv) {
     datagrams(CHOSEN, 1, "UDP, two datagrams, F_SETSIG, O_ASYNC by FIOASYNC");
     datagrams(0, 2, "UDP, two datagrams, SIGIO, this thread the owner");
     datagrams(CHOSEN, 2, "UDP, two datagrams, F_SETSIG, this thread the owner");
+    from_a_signalfd();
   } else {
     CHECK(strcmp(argv[1], "connection") == 0);
     connection();

@@ -57,7 +57,7 @@ const cases: Case[] = [
   },
   {
     behaviour:
-      'a UDP socket with O_ASYNC (F_SETFL or FIOASYNC) and its process or thread as owner (F_SETOWN, F_SETOWN_EX) sends SIGIO with SI_KERNEL, one pending for two datagrams, or its F_SETSIG signal once per datagram, POLL_IN with its band and descriptor',
+      'a UDP socket with O_ASYNC (F_SETFL or FIOASYNC) and its process or thread as owner (F_SETOWN, F_SETOWN_EX) sends SIGIO with SI_KERNEL, one pending for two datagrams, or its F_SETSIG signal once per datagram, POLL_IN with its band and descriptor, read from a signalfd too',
     argv: [appPath('socket_sigio'), 'datagrams'],
     network: true,
     bothStops: true,

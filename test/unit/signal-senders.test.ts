@@ -111,6 +111,20 @@ describe('the sender a signal names, as its receiver sees it', () => {
     expect(receiver.pollNotices.has(SIGUSR1)).toBe(false);
   });
 
+  test("a signalfd record of a virtual socket's F_SETSIG signal carries its band and descriptor, and no sender", () => {
+    const { pids, receiver } = world();
+    const SIGRT = 35;
+    receiver.pollNotices.set(SIGRT, [pollSiginfo(SIGRT, POLL_IN, 0x41, 4)]);
+    const record = Buffer.alloc(SIGNALFD_SIGINFO_SIZE);
+    record.writeUInt32LE(SIGRT, 0);
+    record.writeInt32LE(SI_USER, 8);
+    record.writeUInt32LE(process.pid, 12);
+    const info = signalfdSiginfo.toSiginfo(record);
+    expect(virtualizeSender(pids, receiver, SIGRT, info)).toBe(true);
+    signalfdSiginfo.setFromSiginfo(record, info);
+    expect([record.readInt32LE(8), record.readUInt32LE(12), record.readInt32LE(20), record.readUInt32LE(28)]).toEqual([POLL_IN, 0, 4, 0x41]);
+  });
+
   test("a signalfd record's code, pid, uid and status go to a siginfo_t and back, its other bytes kept", () => {
     const record = Buffer.alloc(SIGNALFD_SIGINFO_SIZE, 0xab);
     record.writeUInt32LE(SIGCHLD, 0);
