@@ -13,6 +13,8 @@ interface Case {
   argv: string[];
   /** Whether the program uses virtual sockets, and so runs under each data path. */
   network: boolean;
+  /** The data paths it runs under when not all (see README's limitations for why). */
+  networkModes?: ReadonlyArray<(typeof NETWORK_MODES)[number]>;
   /** Whether its calls are mediated at notifications and at ptrace stops differently, and so runs with each. */
   bothStops?: boolean;
 }
@@ -46,6 +48,28 @@ const cases: Case[] = [
       "a fresh TCP socket's SO_SNDBUF and SO_RCVBUF are tcp_wmem's and tcp_rmem's defaults (16384, 131072), a size set reads doubled; getsockopt(IP_OPTIONS) gives nothing, bind takes AF_UNSPEC with INADDR_ANY, connect after a non-blocking one reports its outcome once, then EISCONN; recvmmsg takes datagrams into several entries, MSG_TRUNC and sources included, or waits for one, refuses a bad timeout, cuts vlen to UIO_MAXIOV and stops at an entry that faults",
     argv: [appPath('socket_calls')],
     network: true,
+  },
+  {
+    behaviour:
+      'a blocking recvmmsg fills every entry however late its datagrams come, MSG_WAITFORONE, MSG_DONTWAIT and O_NONBLOCK take what is there; its timeout is looked at only after each datagram (zero takes one), the time left written back; a signal returns the datagrams taken',
+    argv: [appPath('recvmmsg_waits')],
+    network: true,
+  },
+  {
+    behaviour:
+      'a UDP socket with O_ASYNC (F_SETFL or FIOASYNC) and its process or thread as owner (F_SETOWN, F_SETOWN_EX) sends SIGIO with SI_KERNEL, one pending for two datagrams, or its F_SETSIG signal once per datagram, POLL_IN with its band and descriptor, read from a signalfd too',
+    argv: [appPath('socket_sigio'), 'datagrams'],
+    network: true,
+    bothStops: true,
+  },
+  {
+    behaviour:
+      "TCP sockets with O_ASYNC send their F_SETSIG signal for a connection reaching a listener, bytes arriving, the peer's close (twice POLL_IN; POLL_HUP then POLL_IN once shut for writing), and room to send again after EAGAIN (POLL_OUT)",
+    argv: [appPath('socket_sigio'), 'connection'],
+    network: true,
+    bothStops: true,
+    // Under --network translate the kernel signals a listener at accept, when the kernel connection is made, and no room to send again.
+    networkModes: ['full'],
   },
   {
     behaviour:
@@ -214,7 +238,7 @@ describe('semantics programs run natively', () => {
 
 describe('semantics programs under simterpose see what they see on Linux', () => {
   for (const program of cases) {
-    for (const mode of program.network ? NETWORK_MODES : [undefined]) {
+    for (const mode of program.network ? (program.networkModes ?? NETWORK_MODES) : [undefined]) {
       for (const stops of program.bothStops === true ? [[], ['--no-notify-syscalls']] : [[]]) {
         const how = ['under simterpose', ...(mode === undefined ? [] : [`--network ${mode}`]), ...stops].join(' ');
         test(`${how}, ${program.behaviour}`, async () => {

@@ -10,7 +10,10 @@ import {
   SI_TIMER,
   SI_TKILL,
   SI_USER,
+  POLL_IN,
+  POLL_OUT,
   childSiginfo,
+  pollSiginfo,
   siginfo,
   signalfdSiginfo,
 } from '../../src/mediator/abi/signal.js';
@@ -29,11 +32,11 @@ function sentBy(code: number, pid: number, signal = SIGUSR1): Buffer {
   return info;
 }
 
-function world(): { pids: VirtualPids; receiver: { pid: number; childNotice: Buffer | undefined } } {
+function world(): { pids: VirtualPids; receiver: { pid: number; childNotice: Buffer | undefined; pollNotices: Map<number, Buffer[]> } } {
   const pids = new VirtualPids();
   pids.allocate('alice', RECEIVER);
   pids.allocate('alice', SENDER);
-  return { pids, receiver: { pid: RECEIVER, childNotice: undefined } };
+  return { pids, receiver: { pid: RECEIVER, childNotice: undefined, pollNotices: new Map() } };
 }
 
 describe('the sender a signal names, as its receiver sees it', () => {
@@ -87,6 +90,39 @@ describe('the sender a signal names, as its receiver sees it', () => {
     virtualizeSender(pids, receiver, SIGUSR1, own);
     expect(siginfo.code(own)).toBe(SI_KERNEL);
     expect(siginfo.pid(own)).toBe(0);
+  });
+
+  test("a virtual socket's F_SETSIG signal carries its reason, band and descriptor: a real-time one each in turn, another the first sent", () => {
+    const { pids, receiver } = world();
+    const SIGRT = 35;
+    receiver.pollNotices.set(SIGRT, [pollSiginfo(SIGRT, POLL_IN, 0x41, 4), pollSiginfo(SIGRT, POLL_OUT, 0x304, 5)]);
+    const first = sentBy(SI_USER, process.pid, SIGRT);
+    virtualizeSender(pids, receiver, SIGRT, first);
+    expect([siginfo.code(first), first.readBigInt64LE(16), first.readInt32LE(24)]).toEqual([POLL_IN, 0x41n, 4]);
+    const second = sentBy(SI_USER, process.pid, SIGRT);
+    virtualizeSender(pids, receiver, SIGRT, second);
+    expect([siginfo.code(second), second.readBigInt64LE(16), second.readInt32LE(24)]).toEqual([POLL_OUT, 0x304n, 5]);
+    expect(receiver.pollNotices.has(SIGRT)).toBe(false);
+
+    receiver.pollNotices.set(SIGUSR1, [pollSiginfo(SIGUSR1, POLL_IN, 0x41, 4), pollSiginfo(SIGUSR1, POLL_OUT, 0x304, 4)]);
+    const coalesced = sentBy(SI_USER, process.pid);
+    virtualizeSender(pids, receiver, SIGUSR1, coalesced);
+    expect(siginfo.code(coalesced)).toBe(POLL_IN);
+    expect(receiver.pollNotices.has(SIGUSR1)).toBe(false);
+  });
+
+  test("a signalfd record of a virtual socket's F_SETSIG signal carries its band and descriptor, and no sender", () => {
+    const { pids, receiver } = world();
+    const SIGRT = 35;
+    receiver.pollNotices.set(SIGRT, [pollSiginfo(SIGRT, POLL_IN, 0x41, 4)]);
+    const record = Buffer.alloc(SIGNALFD_SIGINFO_SIZE);
+    record.writeUInt32LE(SIGRT, 0);
+    record.writeInt32LE(SI_USER, 8);
+    record.writeUInt32LE(process.pid, 12);
+    const info = signalfdSiginfo.toSiginfo(record);
+    expect(virtualizeSender(pids, receiver, SIGRT, info)).toBe(true);
+    signalfdSiginfo.setFromSiginfo(record, info);
+    expect([record.readInt32LE(8), record.readUInt32LE(12), record.readInt32LE(20), record.readUInt32LE(28)]).toEqual([POLL_IN, 0, 4, 0x41]);
   });
 
   test("a signalfd record's code, pid, uid and status go to a siginfo_t and back, its other bytes kept", () => {

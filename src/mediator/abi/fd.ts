@@ -71,3 +71,8 @@ export function readOpenHowFlags(memory: TraceeMemory, address: number): number 
 export const GRND_NONBLOCK = 0x1;
 export const GRND_RANDOM = 0x2;
 export const GRND_INSECURE = 0x4;
+
+/** Signal-driven I/O: the open file's flag (F_SETFL, or ioctl FIOASYNC) and the signal it sends instead of SIGIO (F_SETSIG). */
+export const O_ASYNC = 0o20000;
+export const FIOASYNC = 0x5452;
+export const F_SETSIG = 10;

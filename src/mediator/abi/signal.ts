@@ -74,6 +74,9 @@ export function readSigaction(memory: TraceeMemory, address: number): { handler:
 const SI_CODE = 8;
 const SI_PID = 16;
 const SI_UID = 20;
+/** SIGPOLL's fields in their place: si_band (a long @16), si_fd (an int @24). */
+const SI_BAND = 16;
+const SI_FD = 24;
 
 export const siginfo = {
   code: (info: Buffer): number => info.readInt32LE(SI_CODE),
@@ -113,7 +116,9 @@ export const SIGNALFD_SIGINFO_SIZE = 128;
 const SSI_CODE = 8;
 const SSI_PID = 12;
 const SSI_UID = 16;
+const SSI_FD = 20;
 const SSI_TID = 24;
+const SSI_BAND = 28;
 const SSI_OVERRUN = 32;
 const SSI_STATUS = 40;
 const SSI_PTR = 48;
@@ -137,9 +142,18 @@ export const signalfdSiginfo = {
     info.writeInt32LE(record.readInt32LE(SSI_STATUS), SI_STATUS);
     return info;
   },
-  /** Puts those fields of `info` back into the record. */
+  /** Puts those fields of `info` back into the record; a descriptor's F_SETSIG signal gives its band and descriptor instead. */
   setFromSiginfo(record: Buffer, info: Buffer): void {
-    record.writeInt32LE(info.readInt32LE(SI_CODE), SSI_CODE);
+    const code = info.readInt32LE(SI_CODE);
+    record.writeInt32LE(code, SSI_CODE);
+    // Rewritten here, a signal other than SIGCHLD with a positive code below SI_KERNEL is one (POLL_IN...).
+    if (record.readUInt32LE(0) !== SIGCHLD && code > 0 && code < SI_KERNEL) {
+      record.writeInt32LE(0, SSI_PID);
+      record.writeInt32LE(0, SSI_UID);
+      record.writeInt32LE(info.readInt32LE(SI_FD), SSI_FD);
+      record.writeUInt32LE(Number(info.readBigInt64LE(SI_BAND) & 0xffffffffn), SSI_BAND);
+      return;
+    }
     record.writeInt32LE(info.readInt32LE(SI_PID), SSI_PID);
     record.writeInt32LE(info.readInt32LE(SI_UID), SSI_UID);
     record.writeInt32LE(info.readInt32LE(SI_STATUS), SSI_STATUS);
@@ -196,4 +210,23 @@ export function writeSiginfoPid(memory: TraceeMemory, address: number, pid: numb
   const data = Buffer.allocUnsafe(4);
   data.writeInt32LE(pid, 0);
   memory.write(address + SI_PID, data);
+}
+
+export const SIGIO = 29;
+/** The kernel's first real-time signal: those below are pending once at most, those from it on are queued. */
+export const SIGRTMIN = 32;
+/** si_code of a descriptor's F_SETSIG signal: why it was sent (asm-generic/siginfo.h). */
+export const POLL_IN = 1;
+export const POLL_OUT = 2;
+export const POLL_ERR = 4;
+export const POLL_HUP = 6;
+
+/** The siginfo of a descriptor's F_SETSIG signal (send_sigio_to_task). */
+export function pollSiginfo(signal: number, reason: number, band: number, fd: number): Buffer {
+  const info = Buffer.alloc(SIGINFO_SIZE);
+  info.writeInt32LE(signal, 0);
+  info.writeInt32LE(reason, SI_CODE);
+  info.writeBigInt64LE(BigInt(band), SI_BAND);
+  info.writeInt32LE(fd, SI_FD);
+  return info;
 }

@@ -25,6 +25,7 @@ export const MSG_DONTWAIT = 0x40;
 export const MSG_WAITALL = 0x100;
 export const MSG_ERRQUEUE = 0x2000;
 export const MSG_MORE = 0x8000;
+export const MSG_WAITFORONE = 0x10000;
 export const MSG_NOSIGNAL = 0x4000;
 export const MSG_FASTOPEN = 0x2000_0000;
 

@@ -54,6 +54,7 @@ const LISTEN_BACKLOG = 4096;
 const carriers = new WeakMap<StreamSocket | DatagramSocket, KernelSocket>();
 
 class KernelSocket implements Carrier {
+  readonly kernelSignalsIo = true;
   /** Stream bytes sent before the kernel connection exists, or that the kernel could not take yet. */
   private readonly pending = new ByteQueue();
   private connected = false;

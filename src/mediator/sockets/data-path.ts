@@ -22,6 +22,8 @@ export interface DataPath {
 
 /** One socket's end of its data path: what the socket handlers call to move payloads. */
 export interface Carrier {
+  /** The tracee's descriptor is the socket the bytes travel through, so the kernel sends its O_ASYNC signals itself. */
+  readonly kernelSignalsIo: boolean;
   /** A stream's payload, handed to the connection, which copies what it takes; how many bytes it took. `more` is MSG_MORE. */
   send(payload: Payload, more: boolean): number | SocketError;
   /** `count` bytes the stream socket lets be read now (see StreamSocket.receivable), consumed unless peeking, in pieces. */

@@ -9,6 +9,9 @@ const [SOCKET] = syscallNumbers('socket');
 
 /** Full mediation: the connection keeps the bytes, copied out of the sender's memory and into the receiver's. */
 class CarriedBytes implements Carrier {
+  /** The tracee holds a placeholder, where nothing arrives: the mediator sends the signals (async-signals.ts). */
+  readonly kernelSignalsIo = false;
+
   constructor(private readonly socket: StreamSocket | DatagramSocket) {}
 
   send(payload: Payload, more: boolean): number | SocketError {

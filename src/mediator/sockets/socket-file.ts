@@ -1,4 +1,5 @@
 import { StreamSocket, type DatagramSocket, type NetErrnoName } from '../../net/index.js';
+import { AsyncNotice } from './async-signals.js';
 import type { Carrier } from './data-path.js';
 import type { VirtualObject } from '../tracees/fd-table.js';
 
@@ -13,6 +14,8 @@ export class SocketFile implements VirtualObject {
    * 0 or the error, once; after that, connect is refused with EISCONN.
    */
   connectUnconfirmed = false;
+  /** O_ASYNC: who gets the signals for its events, and which signal. */
+  readonly async = new AsyncNotice();
 
   constructor(
     readonly socket: StreamSocket | DatagramSocket,
@@ -22,6 +25,7 @@ export class SocketFile implements VirtualObject {
   }
 
   close(): void {
+    this.async.disable();
     this.socket.close();
     this.carrier.close();
   }

@@ -69,6 +69,8 @@ export interface SyscallState {
   connecting?: StreamSocket;
   /** send family: bytes this call has handed to the socket so far. */
   sent?: number;
+  /** recvmmsg: messages this call has taken so far. */
+  received?: number;
   /** semtimedop, poll, select and their kin: the virtual date a relative timeout ends, fixed when the call first looked. */
   deadline?: number;
   /** System V IPC calls: the call has waited, so its object vanishing (IPC_RMID) is EIDRM, as for a sleeper in the kernel. */

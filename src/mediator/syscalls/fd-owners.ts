@@ -15,7 +15,9 @@ import {
 } from '../abi/fd.js';
 import { asInt, asUint, readI32, writeI32 } from '../abi/tracee-memory.js';
 import type { SyscallContext } from './context.js';
-import { fail, instead, native, type Outcome } from './outcome.js';
+import type { AsyncOwner } from '../sockets/async-signals.js';
+import { socketFileAt } from '../sockets/payloads.js';
+import { fail, instead, native, type ExitHook, type Outcome } from './outcome.js';
 import { isRefused, kernelGroup, kernelPid, kernelTid, virtualId, type Refused } from './pid-arguments.js';
 
 /**
@@ -23,8 +25,26 @@ import { isRefused, kernelGroup, kernelPid, kernelTid, virtualId, type Refused }
  * SIGIO and SIGURG to (fcntl F_SETOWN, F_SETOWN_EX; ioctl FIOSETOWN,
  * SIOCSPGRP): named by virtual ids, made real for the kernel, and read back
  * virtual. An owner the caller cannot name (pid-arguments.ts) is refused, so
- * that no signal ever leaves the run.
+ * that no signal ever leaves the run. A virtual socket's owner is noted too,
+ * for the signals the mediator sends for it (sockets/async-signals.ts).
  */
+
+/**
+ * Notes `owner` (undefined: none) as the owner of the virtual socket at
+ * descriptor `fd`, once the kernel took it; nothing for other descriptors.
+ */
+function noteOwner(ctx: SyscallContext, owner: AsyncOwner | undefined): ExitHook | undefined {
+  const file = socketFileAt(ctx, asInt(ctx.args[0]!));
+  if (file === undefined) return undefined;
+  return (result) => {
+    if (result === 0) file.object.async.owner = owner;
+  };
+}
+
+/** F_SETOWN's real owner as the mediator follows it: a process (a group is not followed). */
+function ownerOf(real: number): AsyncOwner | undefined {
+  return real > 0 ? { kind: 'process', id: real } : undefined;
+}
 
 const INT_MIN = -(2 ** 31);
 /** Results from -MAX_ERRNO to -1 are errors. */
@@ -57,7 +77,8 @@ function setOwnerEx(ctx: SyscallContext, address: number): Outcome {
   if (isRefused(real)) return fail(real.errno);
   const copy = ctx.scratchBelowStack(8);
   ctx.memory.write(copy, ownerExBytes(type, real));
-  return instead(ctx.sysno, [ctx.args[0]!, ctx.args[1]!, copy]);
+  const owner: AsyncOwner | undefined = real === 0 || type === F_OWNER_PGRP ? undefined : { kind: type === F_OWNER_TID ? 'thread' : 'process', id: real };
+  return instead(ctx.sysno, [ctx.args[0]!, ctx.args[1]!, copy], noteOwner(ctx, owner));
 }
 
 function getOwnerEx(ctx: SyscallContext, address: number): Outcome {
@@ -74,7 +95,7 @@ export function fcntlOwner(ctx: SyscallContext, command: number): Outcome | unde
     case F_SETOWN: {
       const real = kernelOwner(ctx, asInt(ctx.args[2]!));
       if (isRefused(real)) return fail(real.errno);
-      return instead(ctx.sysno, [ctx.args[0]!, ctx.args[1]!, real >>> 0]);
+      return instead(ctx.sysno, [ctx.args[0]!, ctx.args[1]!, real >>> 0], noteOwner(ctx, ownerOf(real)));
     }
     case F_GETOWN:
       // The owner is the result, a group negated: a result in the errno range stays as it is (as Linux, F_GETOWN cannot tell a small group from an error).
@@ -98,7 +119,7 @@ export function ioctlOwner(ctx: SyscallContext, request: number): Outcome | unde
       if (isRefused(real)) return fail(real.errno);
       const copy = ctx.scratchBelowStack(4);
       writeI32(ctx.memory, copy, real);
-      return instead(ctx.sysno, [ctx.args[0]!, ctx.args[1]!, copy]);
+      return instead(ctx.sysno, [ctx.args[0]!, ctx.args[1]!, copy], noteOwner(ctx, ownerOf(real)));
     }
     case FIOGETOWN:
     case SIOCGPGRP:

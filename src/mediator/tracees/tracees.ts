@@ -128,6 +128,12 @@ export class Process {
   childReport: ChildReport | undefined;
   /** The siginfo of the SIGCHLD simterpose sent it for a child's stop or resumption, until delivered. */
   childNotice: Buffer | undefined;
+  /**
+   * The siginfo of F_SETSIG signals simterpose sent it for virtual sockets
+   * (sockets/async-signals.ts), by signal, in the order sent: each one
+   * taken gives the next its fields.
+   */
+  readonly pollNotices = new Map<number, Buffer[]>();
 
   constructor(
     readonly pid: number,

@@ -10,11 +10,16 @@ import {
   F_GETFD,
   F_SETFD,
   F_SETFL,
+  F_SETSIG,
+  FIOASYNC,
+  O_ASYNC,
   O_CLOEXEC,
   O_NONBLOCK,
 } from '../../abi/fd.js';
 import { asInt, asUint, readI32, writeI32 } from '../../abi/tracee-memory.js';
 import { socketFileAt } from '../../sockets/payloads.js';
+import type { SocketFile } from '../../sockets/socket-file.js';
+import type { OpenFile } from '../../tracees/fd-table.js';
 import type { FamilyTable, SyscallContext } from '../context.js';
 import { fcntlOwner, ioctlOwner } from '../fd-owners.js';
 import { fcntlLockQuery } from '../lock-holders.js';
@@ -79,10 +84,31 @@ function fcntl(ctx: SyscallContext): Outcome {
     case F_SETFL:
       // The placeholder gets the same flags natively, so F_GETFL stays true.
       file.nonblocking = (argument & O_NONBLOCK) !== 0;
-      return NATIVE;
+      return asyncSwitch(ctx, fd, (argument & O_ASYNC) !== 0);
+    case F_SETSIG: {
+      const socket = socketFileAt(ctx, fd);
+      // The kernel checks the signal number; its answer says whether it took it.
+      if (socket === undefined) return NATIVE;
+      return native((result) => {
+        if (result === 0) socket.object.async.signal = argument;
+      });
+    }
     default:
       return NATIVE;
   }
+}
+
+/** O_ASYNC turned on or off for descriptor `fd` (F_SETFL, FIOASYNC): on a virtual socket the mediator signals its events once the kernel agreed. */
+function asyncSwitch(ctx: SyscallContext, fd: number, on: boolean): Outcome {
+  const file: OpenFile<SocketFile> | undefined = socketFileAt(ctx, fd);
+  if (file === undefined || file.object.carrier.kernelSignalsIo) return NATIVE;
+  const { async, socket } = file.object;
+  const { signals, tracees } = ctx.services;
+  return native((result) => {
+    if (result !== 0 || on === async.enabled) return;
+    if (on) async.enable(socket, fd, { signals, tracees });
+    else async.disable();
+  });
 }
 
 function ioctl(ctx: SyscallContext): Outcome {
@@ -105,6 +131,8 @@ function ioctl(ctx: SyscallContext): Outcome {
     case FIONCLEX:
       fds.setCloexec(fd, request === FIOCLEX);
       return NATIVE;
+    case FIOASYNC:
+      return asyncSwitch(ctx, fd, readI32(ctx.memory, ctx.args[2]!) !== 0);
     case FIONREAD: {
       const socket = socketFileAt(ctx, fd);
       writeI32(ctx.memory, ctx.args[2]!, socket === undefined ? 0 : socket.object.socket.available());

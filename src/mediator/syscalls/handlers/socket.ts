@@ -13,6 +13,7 @@ import {
   IPV6_V6ONLY,
   MSG_DONTWAIT,
   MSG_TRUNC,
+  MSG_WAITFORONE,
   SOCK_CLOEXEC,
   SOCK_DGRAM,
   SOCK_MAX,
@@ -56,7 +57,7 @@ import {
   moveAddressToUser,
 } from '../../abi/socket.js';
 import { asInt, asUint, readI32, TraceeFault, writeI32 } from '../../abi/tracee-memory.js';
-import { readTimespec, validTimespec } from '../../abi/time.js';
+import { readTimespec, timespecSeconds, toTimespec, validTimespec, writeTimespec } from '../../abi/time.js';
 import { importBuffer, traceePayload } from '../../abi/iovec.js';
 import { controlTooLong } from '../control-length.js';
 import { getRefusal, knownGetLevel, optionSize, readsIntFirst, setRefusal, setRefusalByName } from '../socket-option-rules.js';
@@ -424,12 +425,13 @@ function recvmsg(ctx: SyscallContext): Outcome {
 }
 
 /**
- * recvmmsg: on a virtual socket, each message in turn, the first waited for
- * as recvmsg waits, the others taken while there are some (a blocking call
- * without MSG_WAITFORONE returns then too, where Linux waits to fill every
- * entry). On a kernel socket (AF_UNIX) the kernel runs it, trapped so that
- * the SCM_CREDENTIALS it receives name their senders by virtual pid, as
- * recvmsg's do.
+ * recvmmsg: on a virtual socket, each message in turn. A blocking call waits
+ * for every entry, as Linux's does, unless MSG_WAITFORONE makes the entries
+ * after the first take only what is there. Its timeout is Linux's odd one:
+ * looked at only after each message (one that never comes is waited for
+ * forever), and the time left written back when some arrived. On a kernel
+ * socket (AF_UNIX) the kernel runs it, trapped so that the SCM_CREDENTIALS
+ * it receives name their senders by virtual pid, as recvmsg's do.
  */
 function recvmmsg(ctx: SyscallContext): Outcome {
   const [fdArg, vector, countArg, flagsArg, timeout] = ctx.args as [number, number, number, number, number];
@@ -441,14 +443,36 @@ function recvmmsg(ctx: SyscallContext): Outcome {
     const headers = Array.from({ length: count }, (_, i) => mmsghdrAt(vector, i));
     return receivedCredentials(ctx, onKernelSocket(ctx, flags, reading), headers, true);
   }
-  // The timeout is read and checked before any message (EFAULT, EINVAL); it is looked at only between messages.
-  if (timeout !== 0 && !validTimespec(readTimespec(ctx.memory, timeout))) return fail(Errno.EINVAL);
-  let received = 0;
-  for (; received < count; received++) {
-    const outcome = received === 0 ? receiveOne(ctx, file, mmsghdrAt(vector, 0), flags) : laterMessage(ctx, file, mmsghdrAt(vector, received), flags);
-    if (outcome.kind !== 'done') return received > 0 ? done(received) : outcome;
+  const { time } = ctx.services;
+  if (timeout !== 0) {
+    // Read and checked before any message (EFAULT, EINVAL); its end is fixed when the call first looks.
+    const given = readTimespec(ctx.memory, timeout);
+    if (!validTimespec(given)) return fail(Errno.EINVAL);
+    ctx.state.deadline ??= time.after(timespecSeconds(given), ctx.process.host);
   }
-  return done(received);
+  const deadline = ctx.state.deadline;
+  const later = (flags & MSG_WAITFORONE) === 0 ? flags : flags | MSG_DONTWAIT;
+  // What the call returns with `received` messages taken, the last at `takenAt`: the time left then goes back into the timeout, 0 once it ran out.
+  const end = (received: number, takenAt = time.now): Outcome => {
+    if (deadline !== undefined) writeTimespec(ctx.memory, timeout, toTimespec(Math.max(0, time.onClock(deadline - takenAt, ctx.process.host))));
+    return done(received);
+  };
+  let received = ctx.state.received ?? 0;
+  while (received < count) {
+    const entry = mmsghdrAt(vector, received);
+    const outcome = received === 0 ? receiveOne(ctx, file, entry, flags) : laterMessage(ctx, file, entry, later);
+    if (outcome.kind === 'blocked' && received > 0) {
+      ctx.state.received = received;
+      // A signal ends the wait with the messages taken, SA_RESTART or not.
+      const taken = received;
+      const takenAt = time.now;
+      return blocked({ ...outcome.wait, onInterrupt: () => end(taken, takenAt) });
+    }
+    if (outcome.kind !== 'done') return received > 0 ? end(received) : outcome;
+    received++;
+    if (deadline !== undefined && time.now >= deadline) break;
+  }
+  return end(received);
 }
 
 /** One recvmmsg entry: its message received as recvmsg would, its length in msg_len. */
@@ -465,13 +489,12 @@ function receiveOne(ctx: SyscallContext, file: OpenFile<SocketFile>, entry: numb
 }
 
 /**
- * An entry after the first: taken only if a message is there, and one that
- * faults ends the call with the messages already taken, as Linux's does
- * (the error is not reported).
+ * An entry after the first: one that faults ends the call with the messages
+ * already taken, as Linux's does (the error is not reported).
  */
 function laterMessage(ctx: SyscallContext, file: OpenFile<SocketFile>, entry: number, flags: number): Outcome {
   try {
-    return receiveOne(ctx, file, entry, flags | MSG_DONTWAIT);
+    return receiveOne(ctx, file, entry, flags);
   } catch (error) {
     if (error instanceof TraceeFault) return fail(Errno.EFAULT);
     throw error;
