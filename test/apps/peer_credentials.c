@@ -127,14 +127,19 @@ static void over_a_named_socket(void) {
   unlink(address.sun_path);
 }
 
+/* A datagram pair whose first end (the receiving one) has SO_PASSCRED. */
+static void passing_credentials_pair(int pair[2]) {
+  CHECK(socketpair(AF_UNIX, SOCK_DGRAM, 0, pair) == 0);
+  int on = 1;
+  CHECK(setsockopt(pair[0], SOL_SOCKET, SO_PASSCRED, &on, sizeof on) == 0);
+}
+
 /* A datagram pair whose receiving end has SO_PASSCRED: each datagram
  * carries its sender's pid, to a recvmsg that waits for it and to one with
  * MSG_DONTWAIT once it is there. */
 static void over_a_datagram_pair(void) {
   int pair[2];
-  CHECK(socketpair(AF_UNIX, SOCK_DGRAM, 0, pair) == 0);
-  int on = 1;
-  CHECK(setsockopt(pair[0], SOL_SOCKET, SO_PASSCRED, &on, sizeof on) == 0);
+  passing_credentials_pair(pair);
   pid_t child = fork();
   CHECK(child >= 0);
   if (child == 0) {
@@ -175,9 +180,7 @@ static void print_entry(struct mmsghdr *entry, const char *text, pid_t child) {
  * for (MSG_WAITFORONE). */
 static void over_recvmmsg(void) {
   int pair[2];
-  CHECK(socketpair(AF_UNIX, SOCK_DGRAM, 0, pair) == 0);
-  int on = 1;
-  CHECK(setsockopt(pair[0], SOL_SOCKET, SO_PASSCRED, &on, sizeof on) == 0);
+  passing_credentials_pair(pair);
   pid_t child = fork();
   CHECK(child >= 0);
   if (child == 0) {

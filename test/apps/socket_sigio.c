@@ -26,18 +26,23 @@ static void settle(void) {
   CHECK(nanosleep(&wait, NULL) == 0);
 }
 
-/* Prints every signal pending now, in the order sigtimedwait gives them. */
-static void take(const char *what, int fd) {
-  settle();
+/* Takes one of SIGIO and CHOSEN if pending now: 1 when it did, 0 when none is. */
+static int next_pending(siginfo_t *info) {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGIO);
   sigaddset(&set, CHOSEN);
   struct timespec now = {0, 0};
+  return sigtimedwait(&set, info, &now) > 0;
+}
+
+/* Prints every signal pending now, in the order sigtimedwait gives them. */
+static void take(const char *what, int fd) {
+  settle();
   printf("%s:", what);
   siginfo_t info;
   int count = 0;
-  while (sigtimedwait(&set, &info, &now) > 0) {
+  while (next_pending(&info)) {
     count++;
     if (info.si_signo == SIGIO)
       printf(" SIGIO code %d", info.si_code);
@@ -50,13 +55,8 @@ static void take(const char *what, int fd) {
 /* Takes the signals pending now without printing them: how many came is a matter of timing. */
 static void discard(void) {
   settle();
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGIO);
-  sigaddset(&set, CHOSEN);
-  struct timespec now = {0, 0};
   siginfo_t info;
-  while (sigtimedwait(&set, &info, &now) > 0) {
+  while (next_pending(&info)) {
   }
 }
 
