@@ -84,13 +84,20 @@ static void bound_name(int fd, struct sockaddr_in *address) {
   CHECK(getsockname(fd, (struct sockaddr *)address, &length) == 0);
 }
 
+/* A receiving UDP socket bound on loopback (its name in `address`) and a sender. */
+static void datagram_pair(int *receiver, int *sender, struct sockaddr_in *address) {
+  *receiver = socket(AF_INET, SOCK_DGRAM, 0);
+  *sender = socket(AF_INET, SOCK_DGRAM, 0);
+  CHECK(*receiver >= 0 && *sender >= 0);
+  *address = loopback();
+  CHECK(bind(*receiver, (struct sockaddr *)address, sizeof *address) == 0);
+  bound_name(*receiver, address);
+}
+
 static void datagrams(int signal, int by_ioctl, const char *what) {
-  int receiver = socket(AF_INET, SOCK_DGRAM, 0);
-  int sender = socket(AF_INET, SOCK_DGRAM, 0);
-  CHECK(receiver >= 0 && sender >= 0);
-  struct sockaddr_in address = loopback();
-  CHECK(bind(receiver, (struct sockaddr *)&address, sizeof address) == 0);
-  bound_name(receiver, &address);
+  int receiver, sender;
+  struct sockaddr_in address;
+  datagram_pair(&receiver, &sender, &address);
   make_async(receiver, signal, by_ioctl);
   take("UDP, nothing sent yet", receiver);
   for (int i = 0; i < 2; i++) CHECK(sendto(sender, "x", 1, 0, (struct sockaddr *)&address, sizeof address) == 1);
@@ -106,12 +113,9 @@ static void from_a_signalfd(void) {
   sigaddset(&set, CHOSEN);
   int reader = signalfd(-1, &set, SFD_NONBLOCK);
   CHECK(reader >= 0);
-  int receiver = socket(AF_INET, SOCK_DGRAM, 0);
-  int sender = socket(AF_INET, SOCK_DGRAM, 0);
-  CHECK(receiver >= 0 && sender >= 0);
-  struct sockaddr_in address = loopback();
-  CHECK(bind(receiver, (struct sockaddr *)&address, sizeof address) == 0);
-  bound_name(receiver, &address);
+  int receiver, sender;
+  struct sockaddr_in address;
+  datagram_pair(&receiver, &sender, &address);
   make_async(receiver, CHOSEN, 0);
   CHECK(sendto(sender, "x", 1, 0, (struct sockaddr *)&address, sizeof address) == 1);
   settle();
