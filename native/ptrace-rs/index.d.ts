@@ -425,6 +425,8 @@ export interface SpawnOptions {
   notifySyscalls?: Array<number>
   /** Notified syscalls that stop instead for some values of an argument. */
   stopNotifiedWhen?: Array<NotifiedStop>
+  /** Trapped syscalls that stop only for some values of an argument, and otherwise run natively. */
+  stopOnlyWhen?: Array<StopOnlyWhen>
   /** Stop at every syscall (for --strace). */
   trapAll: boolean
   /** Pin the child to this single CPU. */
@@ -493,6 +495,17 @@ export declare enum StopKind {
    * of the SIGSTOP that stopped it; resume it with no signal.
    */
   NotifiedReturn = 15,
+}
+
+/**
+ * A trapped syscall that stops only when its argument `argument` (0-5) is
+ * one of `one_of` (compared with its low 32 bits), or, without `one_of`,
+ * is not 0 (all 64 bits); it runs natively otherwise.
+ */
+export interface StopOnlyWhen {
+  syscall: number
+  argument: number
+  oneOf?: Array<number>
 }
 
 /**

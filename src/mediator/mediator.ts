@@ -40,7 +40,7 @@ import { SimTransport } from './sockets/sim-transport.js';
 import type { StraceSink } from './strace/formatter.js';
 import type { OutputPipe, Services } from './syscalls/context.js';
 import { Dispatcher } from './syscalls/dispatcher.js';
-import { notifiedNumbers, notifiedStops, trappedNumbers } from './syscalls/table.js';
+import { notifiedNumbers, notifiedStops, stopGates, trappedNumbers } from './syscalls/table.js';
 import { CORE_DUMPING_SIGNALS, SIGKILL } from './abi/signal.js';
 import { kernelFds } from './tracees/kernel-fds.js';
 import { KernelEdges } from './tracees/kernel-edges.js';
@@ -419,6 +419,7 @@ export class Mediator {
       trapSyscalls: this.trapList,
       notifySyscalls: this.notifyList,
       stopNotifiedWhen: notifiedStops(this.notifyList),
+      stopOnlyWhen: stopGates(this.trapList),
       trapAll: this.options.trapAll,
       cpu: this.options.cpu,
       stdout: spec.stdout,

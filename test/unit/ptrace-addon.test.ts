@@ -66,6 +66,15 @@ const PROGRAMS: Record<string, string> = {
       for (long number = atol(argv[1]); number < atol(argv[2]); number++) printf("%ld %ld\\n", number, syscall(number, number));
       return 0;
     }`,
+  // Calls syscall argv[1] once for each later argument (strtoul's base 0: 0x... is hex), that argument first, and prints what each returned.
+  gated: `
+    #include <stdio.h>
+    #include <stdlib.h>
+    #include <unistd.h>
+    int main(int argc, char **argv) {
+      for (int i = 2; i < argc; i++) printf("%s %ld\\n", argv[i], syscall(atol(argv[1]), strtoul(argv[i], 0, 0)));
+      return 0;
+    }`,
   // Spins in user space until killed.
   spin: `
     int main(void) { for (volatile unsigned long i = 0;; i++) {} }`,
@@ -287,6 +296,27 @@ describe('seccomp stops', () => {
     });
     expect(seen).toEqual([SYS_GETPID, SYS_GETPID]);
     expect(output.read()).toBe('7 7\n');
+  });
+
+  it('with a gate, stop only for its values: one of a list (low 32 bits), or any but 0 (all 64 bits)', () => {
+    // Numbers no kernel has (ENOSYS natively: -1); a stop answers 1.
+    const listed = 700;
+    const pointer = 701;
+    const run = (syscall: number, args: string[]): string => {
+      const output = outputFile(`gated-${syscall}`);
+      const pid = start(bin.gated, ['gated', String(syscall), ...args], {
+        trapSyscalls: [listed, pointer],
+        stopOnlyWhen: [
+          { syscall: listed, argument: 0, oneOf: [5, 9, 0x8000_0001] },
+          { syscall: pointer, argument: 0 },
+        ],
+        stdout: output.fd,
+      });
+      runToExit(pid, (stop) => native.skipSyscallAndResume(stop.tid, 1));
+      return output.read();
+    };
+    expect(run(listed, ['5', '6', '9', '0x80000001', '0x100000005', '0'])).toBe('5 1\n6 -1\n9 1\n0x80000001 1\n0x100000005 1\n0 -1\n');
+    expect(run(pointer, ['0', '1', '0x100000000', '0xffffffff'])).toBe('0 -1\n1 1\n0x100000000 1\n0xffffffff 1\n');
   });
 
   it('setSyscall runs another syscall in its place', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SYSCALLS, notifiedNumbers, notifiedStops, syscallName, syscallNumber, trappedNumbers } from '../../src/mediator/syscalls/table.js';
+import { SYSCALLS, notifiedNumbers, notifiedStops, stopGates, syscallName, syscallNumber, trappedNumbers } from '../../src/mediator/syscalls/table.js';
 
 describe('the syscall table', () => {
   it('names every x86_64 syscall once, from read (0) to the newest', () => {
@@ -77,6 +77,17 @@ describe('the syscall table', () => {
     ]);
     expect(trappedNumbers()).toContain(syscallNumber('openat2'));
     expect(notifiedNumbers()).not.toContain(syscallNumber('openat2'));
+  });
+
+  it('lets the filter run natively the ioctl requests no handler answers and the rt_sigaction calls that set nothing', () => {
+    const gates = stopGates(trappedNumbers());
+    expect(gates.find((gate) => gate.syscall === syscallNumber('rt_sigaction'))).toEqual({ syscall: syscallNumber('rt_sigaction'), argument: 1 });
+    const ioctl = gates.find((gate) => gate.syscall === syscallNumber('ioctl'))!;
+    expect(ioctl.argument).toBe(1);
+    const [FIONREAD, SIOCGIFCONF, TIOCSPGRP, FIOSETOWN, FIOCLEX, TCGETS] = [0x541b, 0x8912, 0x5410, 0x8901, 0x5451, 0x5401];
+    expect(ioctl.oneOf).toEqual(expect.arrayContaining([FIONREAD, SIOCGIFCONF, TIOCSPGRP, FIOSETOWN, FIOCLEX]));
+    expect(ioctl.oneOf).not.toContain(TCGETS);
+    expect(stopGates(trappedNumbers(new Set(['ioctl'])))).not.toContainEqual(ioctl);
   });
 
   it('names numbers it does not know instead of failing', () => {

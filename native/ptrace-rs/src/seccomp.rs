@@ -1,7 +1,7 @@
 //! The classic-BPF seccomp filter the child installs just before execve: chosen
 //! syscalls stop the tracee (SECCOMP_RET_TRACE), others go to the mediator as
 //! user notifications (SECCOMP_RET_USER_NOTIF, see notify.rs), the rest run at
-//! native speed.
+//! native speed; some stop only for some values of an argument.
 
 use crate::errors::{invalid, Result};
 
@@ -56,6 +56,24 @@ pub struct StopWhen {
   pub bits: u32,
 }
 
+/// A trapped syscall that stops only for some values of its argument
+/// `argument`, and runs natively for the others: where the mediator would
+/// only let those run, the filter spares them the stop.
+#[derive(Clone, PartialEq)]
+pub struct StopOnlyWhen {
+  pub syscall: u32,
+  pub argument: u32,
+  pub values: StopValues,
+}
+
+#[derive(Clone, PartialEq)]
+pub enum StopValues {
+  /// Any value but 0 (all 64 bits of it): a pointer that is not NULL.
+  NonZero,
+  /// One of these in the argument's low 32 bits (an int or unsigned int argument, as the kernel reads it).
+  OneOf(Vec<u32>),
+}
+
 /// What the filter answers for the syscall numbers of one segment.
 #[derive(Clone, Copy, PartialEq)]
 enum Verdict {
@@ -64,18 +82,21 @@ enum Verdict {
   Notify,
   /// Notify, but stop for some values of an argument.
   NotifyUnless(StopWhen),
+  /// Stop for the values of `gates[i]`, else run natively.
+  TraceOnlyWhen(usize),
 }
 
 /// Builds the program; the lists may be unsorted and hold duplicates. A
 /// number in both lists notifies, unless `stops` has it stop for its
-/// arguments; `trap_all` traps everything.
+/// arguments; a number only trapped stops, only for the values `gates`
+/// gives it if it has one; `trap_all` traps everything.
 ///
 /// Every syscall a program makes runs the filter, and so does the kernel
 /// once per syscall number when it installs it (to cache which numbers are
 /// always allowed): the numbers are looked up in a binary search tree over
 /// segments of consecutive numbers with one verdict, a dozen instructions
 /// deep, not in a list hundreds of instructions long.
-pub fn build_filter(trapped: &[u32], notified: &[u32], stops: &[StopWhen], trap_all: bool) -> Result<Vec<libc::sock_filter>> {
+pub fn build_filter(trapped: &[u32], notified: &[u32], stops: &[StopWhen], gates: &[StopOnlyWhen], trap_all: bool) -> Result<Vec<libc::sock_filter>> {
   let mut program = vec![stmt(LOAD_WORD, ARCH_OFFSET), jump(JUMP_IF_EQUAL, AUDIT_ARCH_X86_64, 1, 0), stmt(RETURN, RET_KILL_PROCESS)];
   if trap_all {
     program.push(stmt(RETURN, RET_TRACE));
@@ -84,7 +105,7 @@ pub fn build_filter(trapped: &[u32], notified: &[u32], stops: &[StopWhen], trap_
   program.push(stmt(LOAD_WORD, NR_OFFSET));
   program.push(jump(JUMP_IF_AT_LEAST, X32_SYSCALL_BIT, 0, 1));
   program.push(stmt(RETURN, RET_TRACE));
-  program.extend(search_tree(&segments(trapped, notified, stops)));
+  program.extend(search_tree(&segments(trapped, notified, stops, gates), gates));
   if program.len() > MAX_INSTRUCTIONS {
     return Err(invalid("spawn", "too many trapped syscalls for one seccomp filter"));
   }
@@ -93,8 +114,12 @@ pub fn build_filter(trapped: &[u32], notified: &[u32], stops: &[StopWhen], trap_
 
 /// The numbers below the x32 bit cut into segments `(first number, verdict)`,
 /// in order, each running to the next one's first number; neighbours differ.
-fn segments(trapped: &[u32], notified: &[u32], stops: &[StopWhen]) -> Vec<(u32, Verdict)> {
-  let mut verdicts: Vec<(u32, Verdict)> = trapped.iter().map(|&number| (number, Verdict::Trace)).collect();
+fn segments(trapped: &[u32], notified: &[u32], stops: &[StopWhen], gates: &[StopOnlyWhen]) -> Vec<(u32, Verdict)> {
+  let trace = |number: u32| match gates.iter().position(|gate| gate.syscall == number) {
+    Some(gate) => Verdict::TraceOnlyWhen(gate),
+    None => Verdict::Trace,
+  };
+  let mut verdicts: Vec<(u32, Verdict)> = trapped.iter().map(|&number| (number, trace(number))).collect();
   for &number in notified {
     let verdict = match stops.iter().find(|stop| stop.syscall == number) {
       Some(stop) => Verdict::NotifyUnless(*stop),
@@ -103,7 +128,7 @@ fn segments(trapped: &[u32], notified: &[u32], stops: &[StopWhen]) -> Vec<(u32, 
     verdicts.push((number, verdict));
   }
   // Sorted by number with notifications last, so that the last verdict of a number wins.
-  verdicts.sort_by_key(|&(number, verdict)| (number, verdict != Verdict::Trace));
+  verdicts.sort_by_key(|&(number, verdict)| (number, !matches!(verdict, Verdict::Trace | Verdict::TraceOnlyWhen(_))));
   let mut segments: Vec<(u32, Verdict)> = vec![(0, Verdict::Allow)];
   let mut next = 0;
   for (number, verdict) in verdicts.into_iter().filter(|&(number, _)| number < X32_SYSCALL_BIT) {
@@ -128,7 +153,7 @@ fn segments(trapped: &[u32], notified: &[u32], stops: &[StopWhen]) -> Vec<(u32, 
         *last = (first, verdict);
         continue;
       }
-      if last.1 == verdict && !matches!(verdict, Verdict::NotifyUnless(_)) {
+      if last.1 == verdict && !matches!(verdict, Verdict::NotifyUnless(_) | Verdict::TraceOnlyWhen(_)) {
         continue;
       }
     }
@@ -139,13 +164,13 @@ fn segments(trapped: &[u32], notified: &[u32], stops: &[StopWhen]) -> Vec<(u32, 
 }
 
 /// The instructions that find the segment of the number in the accumulator and return its verdict.
-fn search_tree(segments: &[(u32, Verdict)]) -> Vec<libc::sock_filter> {
+fn search_tree(segments: &[(u32, Verdict)], gates: &[StopOnlyWhen]) -> Vec<libc::sock_filter> {
   if let [(_, verdict)] = segments {
-    return leaf(*verdict);
+    return leaf(*verdict, gates);
   }
   let middle = segments.len() / 2;
-  let below = search_tree(&segments[..middle]);
-  let above = search_tree(&segments[middle..]);
+  let below = search_tree(&segments[..middle], gates);
+  let above = search_tree(&segments[middle..], gates);
   let pivot = segments[middle].0;
   let mut code = Vec::with_capacity(2 + below.len() + above.len());
   match u8::try_from(below.len()) {
@@ -161,7 +186,7 @@ fn search_tree(segments: &[(u32, Verdict)]) -> Vec<libc::sock_filter> {
   code
 }
 
-fn leaf(verdict: Verdict) -> Vec<libc::sock_filter> {
+fn leaf(verdict: Verdict, gates: &[StopOnlyWhen]) -> Vec<libc::sock_filter> {
   match verdict {
     Verdict::Allow => vec![stmt(RETURN, RET_ALLOW)],
     Verdict::Trace => vec![stmt(RETURN, RET_TRACE)],
@@ -173,5 +198,33 @@ fn leaf(verdict: Verdict) -> Vec<libc::sock_filter> {
       stmt(RETURN, RET_TRACE),
       stmt(RETURN, RET_USER_NOTIF),
     ],
+    Verdict::TraceOnlyWhen(gate) => gated_trace(&gates[gate]),
+  }
+}
+
+/// Stops when the argument has one of the gate's values, else allows; the argument replaces the number in the accumulator.
+fn gated_trace(gate: &StopOnlyWhen) -> Vec<libc::sock_filter> {
+  let low = ARGS_OFFSET + 8 * gate.argument;
+  match &gate.values {
+    // Both words 0 allow; either one not 0 stops.
+    StopValues::NonZero => vec![
+      stmt(LOAD_WORD, low),
+      jump(JUMP_IF_EQUAL, 0, 0, 3),
+      stmt(LOAD_WORD, low + 4),
+      jump(JUMP_IF_EQUAL, 0, 0, 1),
+      stmt(RETURN, RET_ALLOW),
+      stmt(RETURN, RET_TRACE),
+    ],
+    // Each comparison that matches jumps past the ones after it and the allow, to the stop.
+    StopValues::OneOf(values) => {
+      let mut code = vec![stmt(LOAD_WORD, low)];
+      for (index, &value) in values.iter().enumerate() {
+        let to_stop = u8::try_from(values.len() - index).expect("at most 255 values (checked at spawn)");
+        code.push(jump(JUMP_IF_EQUAL, value, to_stop, 0));
+      }
+      code.push(stmt(RETURN, RET_ALLOW));
+      code.push(stmt(RETURN, RET_TRACE));
+      code
+    }
   }
 }

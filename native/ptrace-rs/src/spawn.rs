@@ -51,6 +51,8 @@ pub struct SpawnOptions {
   pub notify_syscalls: Option<Vec<u32>>,
   /// Notified syscalls that stop instead for some values of an argument.
   pub stop_notified_when: Option<Vec<NotifiedStop>>,
+  /// Trapped syscalls that stop only for some values of an argument, and otherwise run natively.
+  pub stop_only_when: Option<Vec<StopOnlyWhen>>,
   /// Stop at every syscall (for --strace).
   pub trap_all: bool,
   /// Pin the child to this single CPU.
@@ -68,6 +70,16 @@ pub struct NotifiedStop {
   pub syscall: u32,
   pub argument: u32,
   pub bits: u32,
+}
+
+/// A trapped syscall that stops only when its argument `argument` (0-5) is
+/// one of `one_of` (compared with its low 32 bits), or, without `one_of`,
+/// is not 0 (all 64 bits); it runs natively otherwise.
+#[napi(object)]
+pub struct StopOnlyWhen {
+  pub syscall: u32,
+  pub argument: u32,
+  pub one_of: Option<Vec<u32>>,
 }
 
 /// Where the child failed before execve succeeded, reported in `ChildFailure`.
@@ -129,6 +141,30 @@ fn notified_stops(opts: &SpawnOptions) -> Result<Vec<seccomp::StopWhen>> {
   Ok(stops.iter().map(|stop| seccomp::StopWhen { syscall: stop.syscall, argument: stop.argument, bits: stop.bits }).collect())
 }
 
+fn stop_gates(opts: &SpawnOptions) -> Result<Vec<seccomp::StopOnlyWhen>> {
+  let gates = opts.stop_only_when.as_deref().unwrap_or(&[]);
+  if gates.iter().any(|gate| gate.argument > 5) {
+    return Err(invalid("spawn", "a syscall has 6 arguments, numbered 0 to 5"));
+  }
+  // A filter's conditional jump reaches 255 instructions ahead: one comparison per value must stay within it.
+  if gates.iter().any(|gate| gate.one_of.as_ref().is_some_and(|values| values.len() > 255)) {
+    return Err(invalid("spawn", "a syscall stops for at most 255 values of an argument"));
+  }
+  Ok(
+    gates
+      .iter()
+      .map(|gate| seccomp::StopOnlyWhen {
+        syscall: gate.syscall,
+        argument: gate.argument,
+        values: match &gate.one_of {
+          Some(values) => seccomp::StopValues::OneOf(values.clone()),
+          None => seccomp::StopValues::NonZero,
+        },
+      })
+      .collect(),
+  )
+}
+
 impl ChildPlan {
   fn new(opts: &SpawnOptions) -> Result<ChildPlan> {
     let argv = opts.argv.iter().map(|a| c_string("an argument", a)).collect::<Result<Vec<_>>>()?;
@@ -147,7 +183,7 @@ impl ChildPlan {
       _env: env,
       argv_ptrs,
       env_ptrs,
-      filter: seccomp::build_filter(&opts.trap_syscalls, notified, &notified_stops(opts)?, opts.trap_all)?,
+      filter: seccomp::build_filter(&opts.trap_syscalls, notified, &notified_stops(opts)?, &stop_gates(opts)?, opts.trap_all)?,
       notifies: !notified.is_empty() && !opts.trap_all,
       cpu_set,
       stdio: [opts.stdin, opts.stdout, opts.stderr],

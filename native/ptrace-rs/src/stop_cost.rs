@@ -56,6 +56,7 @@ pub fn measure(setup: &Setup, batches: u32, stops_per_batch: u32) -> Result<Vec<
     trap_syscalls: trapped,
     notify_syscalls: setup.notified.then(|| vec![setup.sysno]),
     stop_notified_when: None,
+    stop_only_when: None,
     trap_all: setup.trap_all,
     cpu: setup.cpu,
     stdin: None,

@@ -121,6 +121,13 @@ export interface SyscallEntry {
    * must stay trapped (--untrap refuses it).
    */
   readonly blocks?: boolean;
+  /**
+   * The call stops only when argument `argument` is one of `oneOf` (its low
+   * 32 bits, as the kernel reads an int), or, without `oneOf`, is not 0;
+   * the seccomp filter lets the other values run natively, where the
+   * handler would only let them run as made.
+   */
+  readonly stopsOnlyWhen?: { readonly argument: number; readonly oneOf?: readonly number[] };
 }
 
 /** A family module's contribution to the table: syscall name → level, handler and note. */

@@ -109,6 +109,9 @@ export function fcntlOwner(ctx: SyscallContext, command: number): Outcome | unde
   }
 }
 
+/** The requests ioctlOwner answers. */
+export const OWNER_IOCTLS: readonly number[] = [FIOSETOWN, SIOCSPGRP, FIOGETOWN, SIOCGPGRP];
+
 /** ioctl's owner requests, whose argument points to the owner (an int, as F_SETOWN's); undefined for the others. */
 export function ioctlOwner(ctx: SyscallContext, request: number): Outcome | undefined {
   const address = ctx.args[2]!;

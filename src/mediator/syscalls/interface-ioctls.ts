@@ -80,6 +80,9 @@ const ANSWERED: ReadonlySet<number> = new Set([
   SIOCGIFINDEX,
 ]);
 
+/** The requests interfaceIoctl answers. */
+export const INTERFACE_IOCTLS: readonly number[] = [...INTERFACE_SETTERS, ...ANSWERED];
+
 function answer(ctx: SyscallContext, request: number, ifreq: number, found: NetworkInterface): void {
   const memory = ctx.memory;
   switch (request) {

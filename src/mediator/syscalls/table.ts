@@ -123,6 +123,15 @@ export function notifiedStops(notified: readonly number[]): { syscall: number; a
   });
 }
 
+/** Of the trapped numbers, those that stop only for some values of an argument (SyscallEntry.stopsOnlyWhen). */
+export function stopGates(trapped: readonly number[]): { syscall: number; argument: number; oneOf?: number[] }[] {
+  return trapped.flatMap((syscall) => {
+    const gate = SYSCALLS.get(syscall)?.stopsOnlyWhen;
+    if (gate === undefined) return [];
+    return [gate.oneOf === undefined ? { syscall, argument: gate.argument } : { syscall, argument: gate.argument, oneOf: [...gate.oneOf] }];
+  });
+}
+
 /** Of the trapped numbers, those to notify; none when execve is left native (its stop is where spawn takes the listener). */
 export function notifiedNumbers(untrapped: ReadonlySet<string> = new Set()): number[] {
   if (untrapped.has('execve')) return [];

@@ -11,6 +11,9 @@ import { isRefused, kernelGroup, virtualId } from './pid-arguments.js';
  * cannot name is refused as pid-arguments.ts says (ESRCH, as Linux for a
  * group that does not exist).
  */
+/** The requests terminalGroupIoctl answers. */
+export const TERMINAL_GROUP_IOCTLS: readonly number[] = [TIOCSPGRP, TIOCGPGRP, TIOCGSID];
+
 export function terminalGroupIoctl(ctx: SyscallContext, request: number): Outcome | undefined {
   const address = ctx.args[2]!;
   switch (asUint(request)) {

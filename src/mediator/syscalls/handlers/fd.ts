@@ -21,10 +21,10 @@ import { socketFileAt } from '../../sockets/payloads.js';
 import type { SocketFile } from '../../sockets/socket-file.js';
 import type { OpenFile } from '../../tracees/fd-table.js';
 import type { FamilyTable, SyscallContext } from '../context.js';
-import { fcntlOwner, ioctlOwner } from '../fd-owners.js';
+import { OWNER_IOCTLS, fcntlOwner, ioctlOwner } from '../fd-owners.js';
 import { fcntlLockQuery } from '../lock-holders.js';
-import { interfaceIoctl } from '../interface-ioctls.js';
-import { terminalGroupIoctl } from '../terminal-groups.js';
+import { INTERFACE_IOCTLS, interfaceIoctl } from '../interface-ioctls.js';
+import { TERMINAL_GROUP_IOCTLS, terminalGroupIoctl } from '../terminal-groups.js';
 import { NATIVE, done, native, type Outcome } from '../outcome.js';
 
 /**
@@ -143,6 +143,13 @@ function ioctl(ctx: SyscallContext): Outcome {
   }
 }
 
+/**
+ * Every request ioctl answers or follows; the others (TCGETS on each file a
+ * program opens...) run natively without a stop. A request added to a
+ * switch above must be added here.
+ */
+const MEDIATED_IOCTLS: readonly number[] = [...OWNER_IOCTLS, ...INTERFACE_IOCTLS, ...TERMINAL_GROUP_IOCTLS, FIONBIO, FIOCLEX, FIONCLEX, FIOASYNC, FIONREAD];
+
 function closeRange(ctx: SyscallContext): Outcome {
   const first = asUint(ctx.args[0]!);
   const last = asUint(ctx.args[1]!);
@@ -167,7 +174,8 @@ export const fdSyscalls: FamilyTable = {
   ioctl: {
     level: 'mediated',
     handler: ioctl,
-    note: `${NOTE}; FIONREAD on a virtual socket is emulated; the interface requests (SIOCGIFCONF, SIOCGIFADDR...) describe the host's emulated lo and eth0; owners (FIOSETOWN, SIOCSPGRP and their gets) and a terminal's foreground group and session (TIOCSPGRP, TIOCGPGRP, TIOCGSID) are virtual pids or groups`,
+    stopsOnlyWhen: { argument: 1, oneOf: MEDIATED_IOCTLS },
+    note: `${NOTE}; FIONREAD on a virtual socket is emulated; the interface requests (SIOCGIFCONF, SIOCGIFADDR...) describe the host's emulated lo and eth0; owners (FIOSETOWN, SIOCSPGRP and their gets) and a terminal's foreground group and session (TIOCSPGRP, TIOCGPGRP, TIOCGSID) are virtual pids or groups; the other requests run natively, without a stop`,
   },
   close_range: { level: 'mediated', handler: closeRange, note: NOTE },
 };

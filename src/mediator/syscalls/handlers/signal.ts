@@ -169,7 +169,13 @@ function rtSigtimedwait(ctx: SyscallContext): Outcome {
 const SENT = 'sent by the kernel to the real ids behind the virtual ones; emulated waits of the target end as Linux would';
 
 export const signalSyscalls: FamilyTable = {
-  rt_sigaction: { level: 'mediated', handler: rtSigaction, note: 'recorded: handlers and SA_RESTART decide how waits end' },
+  rt_sigaction: {
+    level: 'mediated',
+    handler: rtSigaction,
+    // A query (no new action: python3 asks about every signal as it starts) changes nothing to record.
+    stopsOnlyWhen: { argument: 1 },
+    note: 'recorded: handlers and SA_RESTART decide how waits end; a query (no new action) runs natively, without a stop',
+  },
   kill: {
     level: 'mediated',
     handler: kill,
