@@ -42,11 +42,12 @@ describe('the syscall table', () => {
     expect(trappedNumbers(new Set(['getpid']))).not.toContain(getpid);
   });
 
-  it("sends the calls that carry a socket's bytes, ids, clocks, yields, directory listings and opens as user notifications, unless left native or execve is (spawn takes the listener at its stop)", () => {
+  it("sends the calls that carry a socket's bytes, ids, clocks, yields, directory listings, opens and closes as user notifications, unless left native or execve is (spawn takes the listener at its stop)", () => {
     const names = (numbers: number[]): string[] => numbers.map(syscallName).sort();
     expect(names(notifiedNumbers())).toEqual([
       'clock_getres',
       'clock_gettime',
+      'close',
       'getdents64',
       'getpid',
       'getppid',
