@@ -17,7 +17,7 @@ const platform = 'platforms/two-hosts.xml';
 const GETPID = 39; // x86_64
 const TRAPPED_TARGET = 1.3;
 const UNTRAPPED_TARGET = 2;
-/** A trapped openat (a user notification, let through) is one more event than the mediated close it is paired with: at most about twice the cost. */
+/** A trapped openat (a user notification, let through) is one more event than the notified close it is paired with: at most about twice the cost. */
 const OPEN_TRAP_TARGET = 2.2;
 
 function build() {
@@ -64,14 +64,14 @@ export async function run() {
   // as a user notification let through (the default) and as a ptrace stop.
   const opens = (options) => (n) => [process.execPath, simterposeCli, 'run', ...options, platform, '--', spinner, 'openat', String(n)];
   const nativeOpen = perCallRow('native openat+close', (n) => [spinner, 'openat', String(n)], 200_000, 'no tracer');
-  const trappedOpen = perCallRow('simterpose, openat+close', opens([]), 50_000, 'openat notified (path read, not served, let through), close mediated');
+  const trappedOpen = perCallRow('simterpose, openat+close', opens([]), 50_000, 'openat notified (path read, not served, let through), close notified (followed, let through)');
   const stoppedOpen = perCallRow(
     'simterpose --no-notify-syscalls, openat+close',
     opens(['--no-notify-syscalls']),
     50_000,
-    'openat at a ptrace stop, close mediated',
+    'openat and close at ptrace stops',
   );
-  const untrappedOpen = perCallRow('simterpose --untrap openat, openat+close', opens(['--untrap', 'openat']), 100_000, 'close mediated only');
+  const untrappedOpen = perCallRow('simterpose --untrap openat, openat+close', opens(['--untrap', 'openat']), 100_000, 'close notified only');
   // A recvmsg with room for control messages on an AF_UNIX socket is asked whether the socket passes credentials (SO_PASSCRED).
   const receives = (options) => (n) => [process.execPath, simterposeCli, 'run', ...options, platform, '--', spinner, 'recvmsg', String(n)];
   const nativeReceive = perCallRow('native write+recvmsg', (n) => [spinner, 'recvmsg', String(n)], 200_000, 'AF_UNIX datagram pair, a control buffer');
