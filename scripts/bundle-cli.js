@@ -19,6 +19,27 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'rolldown';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+
+// commander requires node:child_process as it loads, for the executable
+// subcommands that simterpose never declares; loading it (and net, dgram,
+// their bindings) costs every start about 2 ms of CPU. It gets a spawn that
+// loads node:child_process on its first call instead.
+const COMMANDER = /[\\/]node_modules[\\/]commander[\\/]/;
+const LAZY_CHILD_PROCESS = '\0lazy-child-process';
+const commandersChildProcess = (id, importer) => id === 'node:child_process' && importer !== undefined && COMMANDER.test(importer);
+const lazyChildProcess = {
+  name: 'lazy-child-process-for-commander',
+  resolveId: (source, importer) => (commandersChildProcess(source, importer) ? LAZY_CHILD_PROCESS : null),
+  load(id) {
+    if (id !== LAZY_CHILD_PROCESS) return null;
+    return [
+      "import { createRequire } from 'node:module';",
+      'const require = createRequire(import.meta.url);',
+      "export function spawn(...args) { return require('node:child_process').spawn(...args); }",
+    ].join('\n');
+  },
+};
+
 const out = `${root}dist/bundle`;
 
 rmSync(out, { recursive: true, force: true });
@@ -26,7 +47,8 @@ await build({
   cwd: root,
   input: { cli: `${root}dist/cli.js` },
   platform: 'node',
-  external: [/^node:/, 'pino', 'pino-pretty'],
+  external: (id, importer) => (/^node:/.test(id) && !commandersChildProcess(id, importer)) || id === 'pino' || id === 'pino-pretty',
+  plugins: [lazyChildProcess],
   logLevel: 'warn',
   output: {
     dir: out,
