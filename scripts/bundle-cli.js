@@ -16,7 +16,7 @@
 // each start costs 10-25 ms of CPU, against a start-up target of 50.
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { build } from 'rolldown';
+import { build, RolldownMagicString } from 'rolldown';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -40,6 +40,34 @@ const lazyChildProcess = {
   },
 };
 
+// An ES module's import of a builtin goes through a facade that reads each
+// of its exports once, the lazy ones too: importing node:fs loads its
+// streams and its promises API, node:util its argument parser and its diff,
+// node:crypto the Web Crypto API. Each chunk takes the builtins as
+// process.getBuiltinModule gives them, which loads nothing more (2 to 4 ms
+// of CPU at each start).
+const BUILTIN_IMPORT = /^import (?:(\w+), )?\{([^}]*)\} from "(node:[\w/]+)";$/gm;
+const builtinsWithoutFacades = {
+  name: 'builtins-without-facades',
+  renderChunk(code) {
+    const edited = new RolldownMagicString(code);
+    for (const { 0: line, 1: whole, 2: names, 3: id, index } of code.matchAll(BUILTIN_IMPORT)) {
+      const bindings = names
+        .split(',')
+        .map((name) => name.trim().replace(/^(\S+) as (\S+)$/, '$1: $2'))
+        .filter((name) => name !== '')
+        .join(', ');
+      const builtin = `process.getBuiltinModule("${id}")`;
+      edited.overwrite(
+        index,
+        index + line.length,
+        whole === undefined ? `const { ${bindings} } = ${builtin};` : `const ${whole} = ${builtin}, { ${bindings} } = ${whole};`,
+      );
+    }
+    return edited;
+  },
+};
+
 const out = `${root}dist/bundle`;
 
 rmSync(out, { recursive: true, force: true });
@@ -48,7 +76,7 @@ await build({
   input: { cli: `${root}dist/cli.js` },
   platform: 'node',
   external: (id, importer) => (/^node:/.test(id) && !commandersChildProcess(id, importer)) || id === 'pino' || id === 'pino-pretty',
-  plugins: [lazyChildProcess],
+  plugins: [lazyChildProcess, builtinsWithoutFacades],
   logLevel: 'warn',
   output: {
     dir: out,
