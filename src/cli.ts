@@ -58,6 +58,14 @@ function reportFailure(error: unknown): number {
     if (error.hint !== undefined) process.stderr.write(`hint: ${error.hint}\n`);
     return error.exitCode;
   }
+  // No addon loads on this machine (src/mediator/native.ts), which a command
+  // that traces, or reads the syscall table, finds as it loads its modules:
+  // one line saying how to build one. Told by name, since importing the
+  // class would load the addon at every start.
+  if (error instanceof Error && error.name === 'AddonMissingError') {
+    process.stderr.write(`simterpose: ${error.message}\n`);
+    return EXIT_STATUS.machineUnfit;
+  }
   // Anything else is simterpose's own bug: say so, with what helps fix it.
   const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
   process.stderr.write(`simterpose: internal error (please report it): ${detail}\n`);
