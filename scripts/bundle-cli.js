@@ -87,6 +87,12 @@ await build({
     entryFileNames: '[name].js',
     chunkFileNames: '[name]-[hash].js',
     sourcemap: true,
+    // Doc comments left out and every character ASCII (escaped in strings):
+    // a third less to read and decode at each start, and sources V8 keeps
+    // as one-byte strings, where a single → in a comment made the whole
+    // chunk a two-byte one. Stack traces still point at the same code.
+    comments: { legal: true, annotation: true, jsdoc: false },
+    charset: 'ascii',
     // Every module that cli.js imports, however far down, is in `start` (tag
     // $initial): a module of the mediator imported from there loads at every start.
     codeSplitting: {
