@@ -56,9 +56,9 @@ export async function run() {
   return [
     { name: '/bin/true natively', value: alone, unit: 'ms CPU', note: `median of ${RUNS}` },
     { name: 'node -e 0 (Node.js alone)', value: node, unit: 'ms CPU', note: `median of ${RUNS}; ${process.version}` },
-    { name: 'simterpose --help', value: help, unit: 'ms CPU', note: 'Node.js, the CLI and the addon loaded' },
+    { name: 'simterpose --help', value: help, unit: 'ms CPU', note: 'Node.js and the CLI loaded' },
     { name: 'simterpose platform two-hosts.xml', value: platform, unit: 'ms CPU', note: 'and SimGrid: compiled, booted, a platform loaded' },
-    { name: 'simterpose run --cpu-model none -- /bin/true', value: uncharged, unit: 'ms CPU', note: 'and the mediator, tracing /bin/true' },
+    { name: 'simterpose run --cpu-model none -- /bin/true', value: uncharged, unit: 'ms CPU', note: 'and the addon and the mediator, tracing /bin/true' },
     { name: 'simterpose run -- /bin/true', value: simterpose, unit: 'ms CPU', note: note(simterpose) },
     { name: 'simterpose over Node.js alone', value: simterpose - node, unit: 'ms CPU', note: 'what simterpose itself adds' },
   ];

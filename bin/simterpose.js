@@ -20,13 +20,5 @@ module.enableCompileCache?.(join(process.env.XDG_CACHE_HOME || join(homedir(), '
 
 // The CLI as scripts/bundle-cli.js bundles it, a few files that load much
 // faster than the two hundred modules tsc writes to dist/ (the library's).
-let cli;
-try {
-  cli = await import('../dist/bundle/cli.js');
-} catch (error) {
-  // No addon loads on this machine: one line saying how to build one (src/mediator/native.ts), not a stack trace.
-  if (error?.name !== 'AddonMissingError') throw error;
-  process.stderr.write(`simterpose: ${error.message}\n`);
-  process.exit(1);
-}
+const cli = await import('../dist/bundle/cli.js');
 process.exitCode = await cli.main(process.argv);

@@ -96,7 +96,7 @@ grep -qxF "[alice 1000] <p>Hello from bob, a simulated host.</p>" <<<"$output" |
 step "without a fitting prebuilt addon, the CLI and the library say how to build one"
 mv "$project/node_modules/simterpose-linux-x64-gnu" "$work/prebuilt-aside"
 expected="no prebuilt addon fits this machine (linux-x64): build it from the sources the package ships, with Rust 1.88 or later: node $installed/scripts/build-addon.js"
-hint=$(cd "$project" && PATH=$path npx simterpose --version 2>&1) && fail "simterpose ran without its addon"
+hint=$(cd "$project" && PATH=$path npx simterpose run node_modules/simterpose/platforms/two-hosts.xml -- /bin/true 2>&1) && fail "simterpose ran without its addon"
 [ "$hint" = "simterpose: $expected" ] || fail "simterpose without its addon said: $hint"
 hint=$(cd "$project" && PATH=$path node --input-type=module -e "import('simterpose').then(() => console.log('loaded'), (error) => console.log(error.message))")
 [ "$hint" = "$expected" ] || fail "import('simterpose') without its addon said: $hint"

@@ -10,6 +10,7 @@ import { registerSweep } from './commands/sweep.js';
 import { registerCollect } from './commands/collect.js';
 import { registerPlot } from './commands/plot.js';
 import { simterposeVersion } from './version.js';
+import { startBusySample } from './mediator/cpu-busy.js';
 
 /** Builds the command tree; each command lives in src/commands and only wires options to the library. */
 export function buildProgram(programArgv: () => string[] = () => [], commandLine: string[] = []): Command {
@@ -31,6 +32,8 @@ export function buildProgram(programArgv: () => string[] = () => [], commandLine
 
 /** Runs the CLI; returns the exit status instead of exiting so tests can call it. */
 export async function main(argv: string[]): Promise<number> {
+  // How busy the CPUs are is measured over the start-up: `run --cpu auto` picks its CPU from it without waiting for a sample of its own.
+  startBusySample();
   // Everything after the first `--` belongs to the traced program, options included.
   const separator = argv.indexOf('--');
   const ours = separator < 0 ? argv : argv.slice(0, separator);
@@ -54,6 +57,14 @@ function reportFailure(error: unknown): number {
     process.stderr.write(`simterpose: ${error.message}\n`);
     if (error.hint !== undefined) process.stderr.write(`hint: ${error.hint}\n`);
     return error.exitCode;
+  }
+  // No addon loads on this machine (src/mediator/native.ts), which a command
+  // that traces, or reads the syscall table, finds as it loads its modules:
+  // one line saying how to build one. Told by name, since importing the
+  // class would load the addon at every start.
+  if (error instanceof Error && error.name === 'AddonMissingError') {
+    process.stderr.write(`simterpose: ${error.message}\n`);
+    return EXIT_STATUS.machineUnfit;
   }
   // Anything else is simterpose's own bug: say so, with what helps fix it.
   const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { packagePath } from './package-root.js';
 
-/** simterpose's version, as package.json gives it. */
+let version: string | undefined;
+
+/** simterpose's version, as package.json gives it (read once: a run asks three times). */
 export function simterposeVersion(): string {
-  const pkg = JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string };
-  return pkg.version;
+  version ??= (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }).version;
+  return version;
 }

@@ -525,7 +525,8 @@ export interface TraceeFd {
 /**
  * The time-stamp counter's reading `ns` nanoseconds from now: past it,
  * simterpose's vDSO makes its clock reads real syscalls (its page's
- * `tsc_deadline`). The counter's rate is measured at the first call (2 ms).
+ * `tsc_deadline`). The counter's rate is measured from the addon's load to
+ * the first call (at least 2 ms).
  */
 export declare function tscAfterNs(ns: number): number
 

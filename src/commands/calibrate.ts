@@ -1,7 +1,5 @@
 import { Option, type Command } from 'commander';
 import { UserError } from '../errors.js';
-import { calibrate } from '../mediator/host/cpu-model.js';
-import { forgetStopCosts } from '../mediator/host/stop-cost-cache.js';
 import { parseNumber } from '../run-options.js';
 
 /** `simterpose calibrate`: the --reference-speed that makes the cputime model charge as the instructions model would. */
@@ -12,8 +10,10 @@ export function registerCalibrate(program: Command): void {
     .addOption(new Option('--seconds <s>', 'CPU seconds to measure for').argParser(parseNumber).default(1))
     .addOption(new Option('--flops-per-instruction <n>', 'flops one instruction counts for, as in `run`').argParser(parseNumber).default(1))
     .option('--json', 'machine-readable output')
-    .action((options: { seconds: number; flopsPerInstruction: number; json?: boolean }) => {
+    .action(async (options: { seconds: number; flopsPerInstruction: number; json?: boolean }) => {
       if (!(options.seconds > 0 && options.seconds <= 60)) throw new UserError(`--seconds ${options.seconds}: give a duration between 0 and 60`);
+      // Loaded here, not at every start of the CLI: the CPU model loads the addon.
+      const [{ calibrate }, { forgetStopCosts }] = await Promise.all([import('../mediator/host/cpu-model.js'), import('../mediator/host/stop-cost-cache.js')]);
       const result = calibrate(options.seconds, options.flopsPerInstruction);
       // A new measurement of this machine: what a stop costs is measured again too, by the next cputime run.
       forgetStopCosts();

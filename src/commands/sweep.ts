@@ -4,7 +4,6 @@ import { constants } from 'node:os';
 import { type Command, Option } from 'commander';
 import { UserError } from '../errors.js';
 import { EXIT_STATUS } from '../exit-status.js';
-import { allowedCpus } from '../mediator/cpu-placement.js';
 import { parseNumber } from '../run-options.js';
 
 const SWEEP_HELP = `
@@ -69,11 +68,12 @@ export function registerSweep(program: Command): void {
     .addHelpText('after', SWEEP_HELP)
     .action(async (file: string, options: SweepOptions) => {
       // The sweep's modules (and YAML's) load with the command, not with the CLI.
-      const [{ readSweepFile }, { prepareSweep }, { kubernetesJob, slurmScript }, { runLocally }] = await Promise.all([
+      const [{ readSweepFile }, { prepareSweep }, { kubernetesJob, slurmScript }, { runLocally }, { allowedCpus }] = await Promise.all([
         import('../sweep/sweep-file.js'),
         import('../sweep/prepare.js'),
         import('../sweep/emit.js'),
         import('../sweep/local-runner.js'),
+        import('../mediator/cpu-placement.js'),
       ]);
       const spec = readSweepFile(file);
       const out = options.out ?? `${basename(file, extname(file))}-out`;

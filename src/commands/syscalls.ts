@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import type { SupportLevel, SyscallEntry } from '../mediator/syscalls/context.js';
-import { SYSCALLS, notifiedNumbers } from '../mediator/syscalls/table.js';
 
 const LEVELS: readonly SupportLevel[] = ['emulated', 'mediated', 'native', 'unsupported'];
 
@@ -13,21 +12,21 @@ export function registerSyscalls(program: Command): void {
     )
     .option('--level <level>', `only this level (${LEVELS.join(', ')})`)
     .option('--json', 'machine-readable output')
-    .action((options: { level?: string; json?: boolean }) => {
-      process.stdout.write(listSyscalls(options.level as SupportLevel | undefined, options.json === true));
+    .action(async (options: { level?: string; json?: boolean }) => {
+      // The table (and the addon it loads) only for this command: not at every start of the CLI.
+      const { SYSCALLS, notifiedNumbers } = await import('../mediator/syscalls/table.js');
+      const notified = new Set(notifiedNumbers());
+      process.stdout.write(listSyscalls([...SYSCALLS.values()], notified, options.level as SupportLevel | undefined, options.json === true));
     });
 }
 
-const NOTIFIED = new Set(notifiedNumbers());
-
-/** How a trapped call reaches simterpose by default (--no-notify-syscalls: always a stop); native calls are not trapped. */
-function trap(entry: SyscallEntry): 'notification' | 'stop' | null {
-  if (entry.level === 'native') return null;
-  return NOTIFIED.has(entry.number) ? 'notification' : 'stop';
-}
-
-export function listSyscalls(level: SupportLevel | undefined, json: boolean): string {
-  const entries = [...SYSCALLS.values()].filter((entry) => level === undefined || entry.level === level);
+function listSyscalls(table: SyscallEntry[], notifiedNumbers: ReadonlySet<number>, level: SupportLevel | undefined, json: boolean): string {
+  /** How a trapped call reaches simterpose by default (--no-notify-syscalls: always a stop); native calls are not trapped. */
+  const trap = (entry: SyscallEntry): 'notification' | 'stop' | null => {
+    if (entry.level === 'native') return null;
+    return notifiedNumbers.has(entry.number) ? 'notification' : 'stop';
+  };
+  const entries = table.filter((entry) => level === undefined || entry.level === level);
   if (json) {
     return `${JSON.stringify(
       entries.map((entry) => ({ number: entry.number, name: entry.name, level: entry.level, trap: trap(entry), note: entry.note ?? null })),
@@ -35,7 +34,7 @@ export function listSyscalls(level: SupportLevel | undefined, json: boolean): st
       2,
     )}\n`;
   }
-  const counts = LEVELS.map((l) => `${[...SYSCALLS.values()].filter((e) => e.level === l).length} ${l}`).join(', ');
+  const counts = LEVELS.map((l) => `${table.filter((e) => e.level === l).length} ${l}`).join(', ');
   const lines = entries.map((entry) =>
     `${String(entry.number).padStart(3)}  ${entry.name.padEnd(24)} ${entry.level.padEnd(11)} ${(trap(entry) ?? '').padEnd(12)} ${entry.note ?? ''}`.trimEnd(),
   );

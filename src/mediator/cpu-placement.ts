@@ -1,6 +1,7 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { busyTicksOfOthers } from './cpu-busy.js';
 import { ptrace } from './native.js';
 
 /**
@@ -17,8 +18,6 @@ export function allowedCpus(): number[] {
   return ptrace.allowedCpus();
 }
 
-/** How long the CPUs' busy time is sampled to tell the least loaded. */
-const LOAD_SAMPLE_MS = 10;
 /** More runs than this on each CPU: the least busy is shared without a claim. */
 const MOST_RUNS_PER_CPU = 64;
 
@@ -55,24 +54,9 @@ function claimsFolder(): string | undefined {
   }
 }
 
-/** `cpus` ordered by their busy time over a short sample of /proc/stat, least first (ties: lower number first). */
+/** `cpus` ordered by what other programs kept them busy over the start-up (cpu-busy.ts), least first (ties: lower number first). */
 function byBusyTime(cpus: number[]): number[] {
-  const before = busyTicks();
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, LOAD_SAMPLE_MS);
-  const after = busyTicks();
-  const busy = (cpu: number) => (after.get(cpu) ?? 0) - (before.get(cpu) ?? 0);
-  return [...cpus].sort((a, b) => busy(a) - busy(b) || a - b);
-}
-
-/** Each CPU's ticks spent on anything but idle and I/O wait, from /proc/stat's `cpuN user nice system idle iowait ...` lines. */
-function busyTicks(): Map<number, number> {
-  const ticks = new Map<number, number>();
-  for (const line of readFileSync('/proc/stat', 'latin1').split('\n')) {
-    const match = /^cpu(\d+) (.*)$/.exec(line);
-    if (match === null) continue;
-    const fields = match[2]!.trim().split(/\s+/).map(Number);
-    const total = fields.reduce((sum, value) => sum + value, 0);
-    ticks.set(Number(match[1]), total - fields[3]! - fields[4]!);
-  }
-  return ticks;
+  const busy = busyTicksOfOthers();
+  const of = (cpu: number) => busy.get(cpu) ?? 0;
+  return [...cpus].sort((a, b) => of(a) - of(b) || a - b);
 }

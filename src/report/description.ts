@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { RUN_OPTIONS, type ResolvedRunOptions, type RunOptions } from '../run-options.js';
+import type { ResolvedRunOptions } from '../resolve-run-options.js';
+import { RUN_OPTIONS, type RunOptions } from '../run-options.js';
 import type { Setting } from '../sim/settings.js';
 import { simterposeVersion } from '../version.js';
 import type { InputFile, RunDescription } from './types.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { checkFaultTargets, parseFault } from '../../src/faults/spec.js';
-import { resolveRunOptions } from '../../src/run-options.js';
+import { resolveRunOptions } from '../../src/resolve-run-options.js';
 
 describe('a --fault', () => {
   it('reads hosts and links turning off and on, processes killed by any signal or paused, and clocks skewed', () => {

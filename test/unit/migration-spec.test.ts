@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { checkMigrationHosts, parseMigration } from '../../src/migration/spec.js';
-import { resolveRunOptions } from '../../src/run-options.js';
+import { resolveRunOptions } from '../../src/resolve-run-options.js';
 
 function messageOf(fn: () => unknown): string {
   try {

@@ -39,6 +39,12 @@ pub use ipc::{MessageQueue, PosixMessageQueue, SemaphoreSet};
 pub use spawn::SpawnOptions;
 pub use wait::StopKind;
 
+/// As the addon loads: the time-stamp counter's rate is measured from here (tsc.rs).
+#[napi_derive::module_init]
+fn init() {
+  tsc::start_calibration();
+}
+
 /// JS numbers carry addresses; user-space addresses fit in 53 bits exactly.
 fn address(addr: i64) -> u64 {
   addr as u64
@@ -175,7 +181,8 @@ pub fn install_vdso(tid: i32) -> Result<f64> {
 
 /// The time-stamp counter's reading `ns` nanoseconds from now: past it,
 /// simterpose's vDSO makes its clock reads real syscalls (its page's
-/// `tsc_deadline`). The counter's rate is measured at the first call (2 ms).
+/// `tsc_deadline`). The counter's rate is measured from the addon's load to
+/// the first call (at least 2 ms).
 #[napi]
 pub fn tsc_after_ns(ns: f64) -> f64 {
   tsc::after_ns(ns)

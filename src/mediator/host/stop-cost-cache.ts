@@ -28,11 +28,16 @@ interface CacheContents {
   costs: Record<string, number>;
 }
 
-/** This boot of this machine, with the simterpose that measured: a cached figure holds for nothing else. */
+let identity: string | undefined;
+
+/** This boot of this machine, with the simterpose that measured: a cached figure holds for nothing else. Read once per process (a run asks twice). */
 function machineIdentity(): string {
-  const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'latin1').trim();
-  const cpuModel = /^model name\s*:\s*(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'latin1'))?.[1] ?? 'unknown CPU';
-  return `${bootId} ${cpuModel} simterpose ${simterposeVersion()}`;
+  if (identity === undefined) {
+    const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'latin1').trim();
+    const cpuModel = /^model name\s*:\s*(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'latin1'))?.[1] ?? 'unknown CPU';
+    identity = `${bootId} ${cpuModel} simterpose ${simterposeVersion()}`;
+  }
+  return identity;
 }
 
 function read(machine: string): Record<string, number> {
