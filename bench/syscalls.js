@@ -64,13 +64,13 @@ export async function run() {
   // as a user notification let through (the default) and as a ptrace stop.
   const opens = (options) => (n) => [process.execPath, simterposeCli, 'run', ...options, platform, '--', spinner, 'openat', String(n)];
   const nativeOpen = perCallRow('native openat+close', (n) => [spinner, 'openat', String(n)], 200_000, 'no tracer');
-  const trappedOpen = perCallRow('simterpose, openat+close', opens([]), 50_000, 'openat notified (path read, not served, let through), close notified (followed, let through)');
-  const stoppedOpen = perCallRow(
-    'simterpose --no-notify-syscalls, openat+close',
-    opens(['--no-notify-syscalls']),
+  const trappedOpen = perCallRow(
+    'simterpose, openat+close',
+    opens([]),
     50_000,
-    'openat and close at ptrace stops',
+    'openat notified (path read, not served, let through), close notified (followed, let through)',
   );
+  const stoppedOpen = perCallRow('simterpose --no-notify-syscalls, openat+close', opens(['--no-notify-syscalls']), 50_000, 'openat and close at ptrace stops');
   const untrappedOpen = perCallRow('simterpose --untrap openat, openat+close', opens(['--untrap', 'openat']), 100_000, 'close notified only');
   // A recvmsg with room for control messages on an AF_UNIX socket is asked whether the socket passes credentials (SO_PASSCRED).
   const receives = (options) => (n) => [process.execPath, simterposeCli, 'run', ...options, platform, '--', spinner, 'recvmsg', String(n)];
