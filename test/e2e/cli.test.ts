@@ -45,7 +45,7 @@ describe('simterpose syscalls', () => {
     expect(result.stdout).toMatch(/^\s*217\s+getdents64\s+mediated\s+notification\s/m);
     expect(result.stdout).toMatch(/^\s*257\s+openat\s+mediated\s+notification\s/m);
     expect(result.stdout).toMatch(/^\s*437\s+openat2\s+mediated\s+stop\s/m);
-    expect(result.stdout).toMatch(/; 19 of those listed come as seccomp user notifications, unless --no-notify-syscalls$/m);
+    expect(result.stdout).toMatch(/; 21 of those listed come as seccomp user notifications, unless --no-notify-syscalls$/m);
   });
 
   it('filters by level and speaks JSON', async () => {

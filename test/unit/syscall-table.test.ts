@@ -42,7 +42,7 @@ describe('the syscall table', () => {
     expect(trappedNumbers(new Set(['getpid']))).not.toContain(getpid);
   });
 
-  it("sends the calls that carry a socket's bytes, ids, clocks, yields, directory listings, opens and closes as user notifications, unless left native or execve is (spawn takes the listener at its stop)", () => {
+  it("sends the calls that carry a socket's bytes, ids, clocks, yields, directory listings, random bytes, opens and closes as user notifications, unless left native or execve is (spawn takes the listener at its stop)", () => {
     const names = (numbers: number[]): string[] => numbers.map(syscallName).sort();
     expect(names(notifiedNumbers())).toEqual([
       'clock_getres',
@@ -51,6 +51,7 @@ describe('the syscall table', () => {
       'getdents64',
       'getpid',
       'getppid',
+      'getrandom',
       'gettid',
       'gettimeofday',
       'open',

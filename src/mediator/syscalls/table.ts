@@ -75,8 +75,8 @@ export { syscallName, syscallNumber };
  * The syscalls sent to the mediator as seccomp user notifications rather
  * than ptrace stops (unless --no-notify-syscalls): the calls that carry a
  * socket's bytes, and those a program makes by the thousand whose handlers
- * only answer (ids, clocks, yields, directory listings), only follow the call
- * and let it run (closes) or, for opens, let the call
+ * only answer (ids, clocks, yields, directory listings, random bytes), only
+ * follow the call and let it run (closes) or, for opens, let the call
  * run or hand over a descriptor the mediator opened (loop/tracer.ts). A notification costs less than a stop, but a
  * notified call cannot have its arguments rewritten or stop at its exit:
  * these handlers only copy memory and decide a result, or let the call run
@@ -103,6 +103,7 @@ const NOTIFIED = new Set([
   'open',
   'openat',
   'close',
+  'getrandom',
 ]);
 
 /**
