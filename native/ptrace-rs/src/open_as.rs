@@ -9,6 +9,8 @@
 //! change only the calling thread (glibc's setgroups would change them all).
 
 use std::ffi::CString;
+use std::io::Read;
+use std::sync::OnceLock;
 
 use crate::errors::{invalid, last_errno, Result};
 
@@ -29,15 +31,16 @@ const CAPABILITY_VERSION_3: u32 = 0x2008_0522;
 
 /// The lines of /proc/TID/status that decide what an open may reach.
 const CREDENTIAL_LINES: [&str; 4] = ["Uid:", "Gid:", "Groups:", "CapEff:"];
+/// More than a /proc/TID/status holds (1.5 KiB on Linux 6).
+const STATUS_ROOM: usize = 4096;
 
 /// Opens `path` as thread `tid` would with open(2)'s `flags` and `mode`
 /// (close-on-exec on the mediator's side): the new descriptor, or a negative errno.
 pub fn open_as(tid: i32, path: &str, flags: i32, mode: u32) -> Result<i64> {
   let path = CString::new(path).map_err(|_| invalid("openAs", "the path holds a NUL byte"))?;
-  let ours = credentials("thread-self");
   let theirs = credentials(&tid.to_string());
-  match (ours, theirs) {
-    (Some(ours), Some(theirs)) if ours != theirs => Ok(std::thread::scope(|scope| {
+  match (own_credentials(), theirs) {
+    (Some(ours), Some(theirs)) if *ours != theirs => Ok(std::thread::scope(|scope| {
       scope
         .spawn(|| {
           take_credentials(&theirs);
@@ -81,9 +84,19 @@ fn is_fifo(path: &CString) -> bool {
   found && unsafe { stat.assume_init() }.st_mode & libc::S_IFMT == libc::S_IFIFO
 }
 
+/// The mediator's own credential lines: its thread's, read once, as nothing
+/// in the mediator changes them (a thread of `open_as` takes a tracee's,
+/// and ends).
+fn own_credentials() -> Option<&'static Vec<String>> {
+  static OURS: OnceLock<Option<Vec<String>>> = OnceLock::new();
+  OURS.get_or_init(|| credentials("thread-self")).as_ref()
+}
+
 /// The credential lines of /proc/`task`/status, in order; None if it is gone.
 fn credentials(task: &str) -> Option<Vec<String>> {
-  let status = std::fs::read_to_string(format!("/proc/{task}/status")).ok()?;
+  // Room for the whole file at once: grown from nothing, the buffer would take it in a dozen reads.
+  let mut status = String::with_capacity(STATUS_ROOM);
+  std::fs::File::open(format!("/proc/{task}/status")).ok()?.read_to_string(&mut status).ok()?;
   let lines = status.lines().filter(|line| CREDENTIAL_LINES.iter().any(|name| line.starts_with(name)));
   Some(lines.map(str::to_owned).collect())
 }
