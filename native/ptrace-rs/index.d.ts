@@ -136,11 +136,13 @@ export declare function inspectFd(pid: number, fd: number): FdInfo | null
 
 /**
  * At an exec stop: maps simterpose's vDSO (native/vdso) into the new
- * program in place of the kernel's; returns the address of the page it
- * reads, one page below its ELF header (what AT_SYSINFO_EHDR must name).
- * The thread is left stopped with the registers it had, ready to resume.
+ * program in place of the kernel's, which starts at `kernelVdso` (the
+ * program's AT_SYSINFO_EHDR; null when it has none); returns the address
+ * of the page it reads, one page below its ELF header (what
+ * AT_SYSINFO_EHDR must name). The thread is left stopped with the
+ * registers it had, ready to resume.
  */
-export declare function installVdso(tid: number): number
+export declare function installVdso(tid: number, kernelVdso?: number | undefined | null): number
 
 /** Whether per-thread instruction counters can be opened here (cached). */
 export declare function instructionCounterAvailable(): boolean

@@ -171,12 +171,14 @@ pub fn resume(tid: i32, signal: i32, to_syscall_exit: bool) -> Result<()> {
 }
 
 /// At an exec stop: maps simterpose's vDSO (native/vdso) into the new
-/// program in place of the kernel's; returns the address of the page it
-/// reads, one page below its ELF header (what AT_SYSINFO_EHDR must name).
-/// The thread is left stopped with the registers it had, ready to resume.
+/// program in place of the kernel's, which starts at `kernelVdso` (the
+/// program's AT_SYSINFO_EHDR; null when it has none); returns the address
+/// of the page it reads, one page below its ELF header (what
+/// AT_SYSINFO_EHDR must name). The thread is left stopped with the
+/// registers it had, ready to resume.
 #[napi]
-pub fn install_vdso(tid: i32) -> Result<f64> {
-  vdso::install(tid).map(|page| page as f64)
+pub fn install_vdso(tid: i32, kernel_vdso: Option<f64>) -> Result<f64> {
+  vdso::install(tid, kernel_vdso.map(|start| start as u64)).map(|page| page as f64)
 }
 
 /// The time-stamp counter's reading `ns` nanoseconds from now: past it,

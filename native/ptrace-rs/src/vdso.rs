@@ -5,6 +5,8 @@
 //! and [vdso] pages are replaced where they lie, so that every other mapping
 //! of the program lands where it would have.
 
+use std::sync::OnceLock;
+
 use crate::errors::{errno_error, invalid, last_error, Result};
 use crate::{memory, ptrace, regs};
 
@@ -15,24 +17,31 @@ const PAGE: u64 = 4096;
 const SYSCALL_INSN: u64 = 0x050f;
 const SYSCALL_INSN_MASK: u64 = 0xffff;
 
-/// Where the page the vDSO reads lies; the image's ELF header is one page above.
-pub fn install(tid: i32) -> Result<u64> {
+/// Where the page the vDSO reads lies; the image's ELF header is one page
+/// above. `kernel_vdso` is where the kernel's vDSO starts in the program
+/// (its AT_SYSINFO_EHDR), if it has one.
+pub fn install(tid: i32, kernel_vdso: Option<u64>) -> Result<u64> {
   leave_exec(tid)?;
   let saved = ptrace::get_regs(tid)?;
   let text = saved.rip;
   let word = peek(tid, text)?;
   poke(tid, text, (word & !SYSCALL_INSN_MASK) | SYSCALL_INSN)?;
-  let installed = map_image(tid, &saved);
+  let installed = map_image(tid, &saved, kernel_vdso);
   poke(tid, text, word)?;
   ptrace::set_regs(tid, &saved)?;
   regs::forget(tid);
   installed
 }
 
-fn map_image(tid: i32, saved: &libc::user_regs_struct) -> Result<u64> {
+fn map_image(tid: i32, saved: &libc::user_regs_struct, kernel_vdso: Option<u64>) -> Result<u64> {
   let image_len = IMAGE.len().div_ceil(PAGE as usize) as u64 * PAGE;
   let needed = PAGE + image_len;
-  let (hint, flags, len) = match kernel_vdso_span(tid) {
+  let span = match (kernel_vdso, kernel_vdso_layout()) {
+    (None, _) => None,
+    (Some(start), Some(layout)) => start.checked_sub(layout.below).zip(start.checked_add(layout.size)),
+    (Some(_), None) => std::fs::read_to_string(format!("/proc/{tid}/maps")).ok().and_then(|maps| kernel_vdso_span(&maps)),
+  };
+  let (hint, flags, len) = match span {
     Some((start, end)) if end - start >= needed => (start, libc::MAP_FIXED, end - start),
     _ => (0, 0, needed),
   };
@@ -107,9 +116,32 @@ fn poke(tid: i32, address: u64, word: u64) -> Result<()> {
   Ok(())
 }
 
-/// The pages of the kernel's vDSO and its data ([vvar], [vvar_vclock], [vdso]), when they are contiguous.
-fn kernel_vdso_span(tid: i32) -> Option<(u64, u64)> {
-  let maps = std::fs::read_to_string(format!("/proc/{tid}/maps")).ok()?;
+/// How the kernel lays out its vDSO: its data pages ([vvar], [vvar_vclock])
+/// take `below` bytes right below the vDSO's start, which spans `size` bytes.
+struct VdsoLayout {
+  below: u64,
+  size: u64,
+}
+
+/// The kernel's layout, the same in every program: learned once from our own
+/// mappings, so that a program's need not be read at each exec (a read of
+/// /proc/PID/maps costs tens of microseconds). None where ours are not
+/// contiguous: each program's are read then.
+fn kernel_vdso_layout() -> Option<&'static VdsoLayout> {
+  static LAYOUT: OnceLock<Option<VdsoLayout>> = OnceLock::new();
+  LAYOUT
+    .get_or_init(|| {
+      let maps = std::fs::read_to_string("/proc/self/maps").ok()?;
+      let (start, end) = kernel_vdso_span(&maps)?;
+      let text = maps.lines().find(|line| line.split_whitespace().nth(5) == Some("[vdso]"))?;
+      let text_start = u64::from_str_radix(text.split('-').next()?, 16).ok()?;
+      Some(VdsoLayout { below: text_start - start, size: end - text_start })
+    })
+    .as_ref()
+}
+
+/// In `maps` (a /proc/PID/maps), the pages of the kernel's vDSO and its data ([vvar], [vvar_vclock], [vdso]), when they are contiguous.
+fn kernel_vdso_span(maps: &str) -> Option<(u64, u64)> {
   let mut span: Option<(u64, u64)> = None;
   for line in maps.lines() {
     let name = line.split_whitespace().nth(5).unwrap_or("");

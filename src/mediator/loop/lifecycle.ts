@@ -1,11 +1,11 @@
 import { logger } from '../../log.js';
-import { AT_RANDOM_BYTES } from '../abi/exec-stack.js';
+import { AT_RANDOM_BYTES, readExecStack } from '../abi/exec-stack.js';
 import { VDSO_HEADER_OFFSET } from '../abi/vdso-page.js';
 import { CLONE_FILES, CLONE_PARENT, CLONE_SIGHAND, CLONE_THREAD, CLONE_VFORK, CLONE_VM } from '../abi/process.js';
 import { SIGCHLD, SIGKILL, SI_TIMER, siginfo } from '../abi/signal.js';
 import { syscallNumbers } from '../abi/syscall-numbers.js';
 import { TraceeFault, writeI32, type TraceeMemory } from '../abi/tracee-memory.js';
-import { prepareExecImage } from '../tracees/exec-image.js';
+import { kernelVdso, prepareExecImage } from '../tracees/exec-image.js';
 import { futexKey } from '../tracees/futex-key.js';
 import { killsByDefault, stopsByDefault } from '../tracees/pending-signals.js';
 import { virtualizeSender } from '../tracees/signal-senders.js';
@@ -168,10 +168,11 @@ export class Lifecycle {
     for (const other of [...process.threads.values()]) {
       if (other !== thread) this.reapQuietly(other);
     }
-    process.vdsoPage = this.ownVdso ? this.installVdso(thread) : undefined;
+    const stack = readExecStack(process.memory, this.tracer.stackPointer(thread.tid));
+    process.vdsoPage = this.ownVdso ? this.installVdso(thread, kernelVdso(stack)) : undefined;
     const vdsoHeader = process.vdsoPage === undefined ? undefined : process.vdsoPage + VDSO_HEADER_OFFSET;
-    const argv = prepareExecImage(process.memory, this.tracer.stackPointer(thread.tid), this.hooks.randomBytes(process, AT_RANDOM_BYTES), vdsoHeader);
-    process.command = argv[0] ?? process.command;
+    prepareExecImage(process.memory, stack, this.hooks.randomBytes(process, AT_RANDOM_BYTES), vdsoHeader);
+    process.command = stack.argv[0] ?? process.command;
     process.signalActions.resetForExec();
     process.posixTimers.clear();
     process.fds = process.fds.exec();
@@ -184,9 +185,9 @@ export class Lifecycle {
   }
 
   /** Maps simterpose's vDSO into the new program; undefined (no vDSO, every clock read trapped) where that fails. */
-  private installVdso(thread: Thread): number | undefined {
+  private installVdso(thread: Thread, kernelVdso: number | undefined): number | undefined {
     try {
-      return this.tracer.installVdso(thread.tid);
+      return this.tracer.installVdso(thread.tid, kernelVdso);
     } catch (error) {
       log.warn({ tid: thread.tid, error: (error as Error).message }, "simterpose's vDSO could not be mapped: every clock read of this program is trapped");
       return undefined;

@@ -249,9 +249,9 @@ export class Tracer {
     return ptrace.stackPointer(tid);
   }
 
-  /** At an exec stop: maps simterpose's vDSO into the new program; returns the address of the page it reads. */
-  installVdso(tid: number): number {
-    return ptrace.installVdso(tid);
+  /** At an exec stop: maps simterpose's vDSO into the new program in place of the kernel's (at `kernelVdso`, if it has one); returns the address of the page it reads. */
+  installVdso(tid: number, kernelVdso: number | undefined): number {
+    return ptrace.installVdso(tid, kernelVdso);
   }
 
   /** Drops what the addon keeps for a process that is gone (its pidfd). */
