@@ -317,11 +317,21 @@ fn clone_child(args: &ChildArgs, stack: &ChildStack) -> Result<i32> {
   error.map_or(Ok(pid), Err)
 }
 
+thread_local! {
+  /// The stack the last child ran on until its execve, for the next one:
+  /// mapping one per child, and unmapping it (which interrupts every CPU
+  /// that ran one of Node's threads, to flush its TLB), cost each spawn.
+  static SPARE_STACK: RefCell<Option<ChildStack>> = const { RefCell::new(None) };
+}
+
 /// Starts the child and returns its pid, stopped at its PTRACE_EVENT_EXEC stop.
 pub fn spawn(opts: &SpawnOptions) -> Result<i32> {
   let plan = ChildPlan::new(opts)?;
   // They live until the child has exec'd or died: it runs on them until then.
-  let stack = ChildStack::new()?;
+  let stack = match SPARE_STACK.with(|spare| spare.borrow_mut().take()) {
+    Some(stack) => stack,
+    None => ChildStack::new()?,
+  };
   let failure = ChildFailure { stage: AtomicI32::new(0), errno: AtomicI32::new(0) };
   let args = ChildArgs { plan: &plan, gate: AtomicU32::new(GATE_CLOSED), listener: AtomicI32::new(-1), failure };
   let pid = clone_child(&args, &stack)?;
@@ -335,6 +345,9 @@ pub fn spawn(opts: &SpawnOptions) -> Result<i32> {
   }
   set_gate(&args.gate, GATE_OPEN);
   let listener = wait_for_exec(pid, &opts.path, opts.cwd.as_deref(), &args)?;
+  // The child has exec'd: its stack is ours again. (On the failures above it is
+  // let go instead, as a child that failed to report may still run on it.)
+  SPARE_STACK.with(|spare| *spare.borrow_mut() = Some(stack));
   if plan.notifies {
     let Some(listener) = listener else {
       unsafe { libc::kill(pid, libc::SIGKILL) };
