@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, mkdirSync, openSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { packagePath } from '../package-root.js';
 import { STALE_BUILD_MS } from './build-later.js';
 import { simterposeVersion } from '../version.js';
@@ -63,6 +63,24 @@ function stamp(): boolean {
   return spawnSync('touch', ['-r', node, `${attempt}.node`]).status === 0;
 }
 
+/**
+ * Removes the snapshots of commands that are gone (a package removed, or a
+ * temporary install as npx and scripts/pack-check.sh make): each takes
+ * 7.5 MB. A snapshot's path, inside the folder of snapshots, is the
+ * command's path and then the node binary's: the command is gone when no
+ * file ends a prefix of that path.
+ */
+function forgetGoneCommands(): void {
+  const folder = blob.slice(0, blob.indexOf('/simterpose/snapshot/') + '/simterpose/snapshot'.length);
+  for (const entry of readdirSync(folder, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || !/\.blob(\.node|\.failed)?$/.test(entry.name)) continue;
+    const file = join(entry.parentPath, entry.name);
+    const parts = file.slice(folder.length + 1).split('/');
+    const commandThere = parts.slice(0, -1).some((_, i) => statSync(`/${parts.slice(0, i + 1).join('/')}`, { throwIfNoEntry: false })?.isFile());
+    if (!commandThere) rmSync(file, { force: true });
+  }
+}
+
 mkdirSync(dirname(blob), { recursive: true });
 if (!lockBuild()) process.exit(0);
 try {
@@ -70,6 +88,7 @@ try {
     renameSync(attempt, blob);
     renameSync(`${attempt}.node`, `${blob}.node`);
     rmSync(`${blob}.failed`, { force: true });
+    forgetGoneCommands();
   } else {
     writeFileSync(`${blob}.failed`, '');
   }

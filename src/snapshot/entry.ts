@@ -8,7 +8,7 @@
  * terminal) would be the builder's: no module does, and one that did would
  * need to read it in a function instead.
  */
-import { enableCompileCache } from 'node:module';
+import module from 'node:module';
 import { statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -65,7 +65,7 @@ async function run(): Promise<void> {
       throw error;
     });
   }
-  enableCompileCache(join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'simterpose', 'compile-cache'));
+  module.enableCompileCache?.(join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'simterpose', 'compile-cache'));
   try {
     loadAddon();
   } catch (error) {

@@ -164,6 +164,18 @@ describe('bin/simterpose and the startup snapshot', () => {
       await waitFor(() => (statSync(blob).mtimeMs > built ? true : undefined), 120_000);
     });
 
+    it('forgets the snapshot of a command that is gone when it builds another', { timeout: 180_000 }, async () => {
+      const env = environment();
+      const root = copyPackage();
+      const gone = await buildSnapshot(env, root);
+      rmSync(root, { recursive: true });
+      const kept = await buildSnapshot(env);
+      expect(existsSync(gone)).toBe(false);
+      expect(existsSync(`${gone}.node`)).toBe(false);
+      expect(existsSync(kept)).toBe(true);
+      expect(existsSync(`${kept}.node`)).toBe(true);
+    });
+
     it('builds no snapshot of a bundle that cannot make one, and runs without', { timeout: 180_000 }, async () => {
       const env = environment();
       const root = copyPackage();
