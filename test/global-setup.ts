@@ -94,12 +94,17 @@ async function compile(command: string, args: string[], cwd: string, env: Record
   }
 }
 
-/** As `npm run build:ts` builds it: tsc's modules, then the CLI bundled from them (bin/simterpose.js runs the bundle). */
+/**
+ * As `npm run build:ts` builds it: tsc's modules, then the CLI bundled from
+ * them (bin/simterpose.js runs the bundle), and bundled for its startup
+ * snapshot (bin/simterpose starts from one).
+ */
 async function buildDist(): Promise<string | null> {
   const tsc = join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
   try {
     await run(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: REPO_ROOT, maxBuffer: 16 * 1024 * 1024 });
     await run(process.execPath, [join(REPO_ROOT, 'scripts', 'bundle-cli.js')], { cwd: REPO_ROOT, maxBuffer: 16 * 1024 * 1024 });
+    await run(process.execPath, [join(REPO_ROOT, 'scripts', 'bundle-snapshot.js')], { cwd: REPO_ROOT, maxBuffer: 16 * 1024 * 1024 });
     return null;
   } catch (error) {
     const failure = error as { stdout?: string; stderr?: string; message: string };

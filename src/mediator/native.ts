@@ -1,37 +1,10 @@
-import { pathToFileURL } from 'node:url';
-import { packagePath } from '../package-root.js';
-import type * as Addon from '../../native/ptrace-rs/index.js';
-
-/** No addon loads: no prebuilt addon package fits this machine, and none was built from source. */
-export class AddonMissingError extends Error {
-  constructor(cause: unknown) {
-    const buildAddon = packagePath('scripts/build-addon.js');
-    super(
-      `no prebuilt addon fits this machine (${process.platform}-${process.arch}): build it from the sources the package ships, with Rust 1.88 or later: node ${buildAddon}`,
-      { cause },
-    );
-    this.name = 'AddonMissingError';
-  }
-}
-
-async function loadAddon(): Promise<typeof Addon> {
-  try {
-    // A path computed at run time, which a bundler leaves alone: the loader stays beside its .node files.
-    return (await import(pathToFileURL(packagePath('native/ptrace-rs/index.js')).href)) as typeof Addon;
-  } catch (error) {
-    // The generated loader's own message blames an npm bug; what a user meets
-    // is a machine no prebuilt addon package (an optional dependency) fits.
-    if (error instanceof Error && error.message.startsWith('Cannot find native binding')) throw new AddonMissingError(error);
-    throw error;
-  }
-}
-
 /**
  * The ptrace addon (native/ptrace-rs). Its generated index.d.ts is the
- * contract; this module only loads it once and names the stop kinds that
- * `waitStop` writes into its output buffer.
+ * contract; this module hands on the addon that addon.ts loaded, and names
+ * the stop kinds that `waitStop` writes into its output buffer.
  */
-export const ptrace = await loadAddon();
+export { ptrace } from './addon.js';
+export { AddonMissingError } from './addon-missing.js';
 export type { FdInfo, FileSource, MessageQueue, PosixMessageQueue, SemaphoreSet } from '../../native/ptrace-rs/index.js';
 
 /** Kind codes returned by waitStop; out[0] is always the tid. */

@@ -1,8 +1,8 @@
 import fs, { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { setFlagsFromString } from 'node:v8';
 import { logger } from '../log.js';
 import { packagePath } from '../package-root.js';
+import { requireSimGridFactory } from './simgrid-factory.js';
 
 /**
  * The SimGrid WebAssembly module (native/simgrid-wasm/dist, built by
@@ -30,14 +30,15 @@ export interface ShimExports {
   simw_pending(): number;
 }
 
-interface EmscriptenOptions {
+export interface EmscriptenOptions {
   instantiateWasm(imports: WebAssembly.Imports, receive: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void): WebAssembly.Exports;
   print(text: string): void;
   printErr(text: string): void;
   onAbort(reason: unknown): void;
 }
 
-type Factory = (options: EmscriptenOptions) => unknown;
+/** What native/simgrid-wasm/dist/simgrid.cjs exports: it makes an instance. */
+export type Factory = (options: EmscriptenOptions) => unknown;
 
 const log = logger('sim');
 const distDir = packagePath('native/simgrid-wasm/dist/');
@@ -58,8 +59,7 @@ const WASM_TIERING_BUDGET = 180_000_000;
 function compile(): NonNullable<typeof compiled> {
   if (compiled !== undefined) return compiled;
   const begin = performance.now();
-  const require = createRequire(packagePath('package.json'));
-  const factory = require(`${distDir}simgrid.cjs`) as Factory;
+  const factory = requireSimGridFactory();
   // Read when the module is compiled: its functions count against the budget in force then.
   setFlagsFromString(`--wasm-tiering-budget=${WASM_TIERING_BUDGET}`);
   // V8 otherwise validates every function of the module as it compiles it

@@ -19,7 +19,6 @@ const log = logger('lifecycle');
 const [EXECVE, EXECVEAT] = syscallNumbers('execve', 'execveat');
 /** How long to sleep between polls of the threads an exec is killing. */
 const EXEC_POLL_MS = 1;
-const pollPause = new Int32Array(new SharedArrayBuffer(4));
 
 /** What the rest of the mediator wants to hear about. */
 export interface LifecycleHooks {
@@ -139,7 +138,8 @@ export class Lifecycle {
         else if (stop.kind === 'gone') this.threadGone(other, undefined);
         else this.tracer.release(other.tid);
       }
-      Atomics.wait(pollPause, 0, 0, EXEC_POLL_MS);
+      // A fresh word each time: the CLI's startup snapshot (src/snapshot) can hold no SharedArrayBuffer.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, EXEC_POLL_MS);
     }
   }
 
