@@ -13,7 +13,7 @@
 // instruction counter uses: what a ptrace stop costs a tracee is measured
 // by the first run after boot and read from the user's cache folder by the
 // others, so the median is that of runs that read it).
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -40,13 +40,16 @@ function cpuOfRuns(argv) {
 }
 
 /**
- * Whether the command has its startup snapshot, after a first run that has
- * it built in the background, waited for: where bin/simterpose looks
- * for it, the command's path then Node.js's under the user's cache folder.
+ * Whether the command has a startup snapshot of the current bundle, after
+ * a first run that has it built in the background, waited for: where
+ * bin/simterpose looks for it, the command's path then Node.js's under the
+ * user's cache folder. One left from an earlier bundle would send every run
+ * the long way (and build anew): it is removed first.
  */
 function snapshotReady() {
   const cache = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
   const blob = `${cache}/simterpose/snapshot${command}${dirname(process.execPath)}/node.blob`;
+  for (const file of [blob, `${blob}.node`, `${blob}.failed`]) rmSync(file, { force: true });
   spawnSync(command, ['--version'], { env: { ...process.env, PATH: path }, stdio: 'ignore' });
   for (const deadline = Date.now() + SNAPSHOT_WAIT_MS; Date.now() < deadline; ) {
     if (existsSync(`${blob}.node`)) return true;
