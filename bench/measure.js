@@ -2,12 +2,39 @@
 // whole runs in wall time from outside (simterpose virtualizes the programs'
 // own clocks, so they cannot time themselves).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 export const binDir = fileURLToPath(new URL('./bin/', import.meta.url));
 export const simterposeCli = `${repoRoot}bin/simterpose.js`;
+/** The package's command, which starts Node.js from the CLI's startup snapshot once one is built (src/snapshot). */
+export const simterposeCommand = `${repoRoot}bin/simterpose`;
+/** The environment simterposeCommand runs in: it takes the first node on PATH, this one. */
+export const commandEnv = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH}` };
+const SNAPSHOT_WAIT_MS = 120_000;
+
+/**
+ * Whether simterposeCommand has a startup snapshot of the current bundle,
+ * after a first run that has it built in the background, waited for: where
+ * bin/simterpose looks for it, the command's path then Node.js's under the
+ * user's cache folder. One left from an earlier bundle would send every run
+ * the long way (and build anew): it is removed first.
+ */
+export function freshSnapshot() {
+  const cache = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  const blob = `${cache}/simterpose/snapshot${simterposeCommand}${dirname(process.execPath)}/node.blob`;
+  for (const file of [blob, `${blob}.node`, `${blob}.failed`]) rmSync(file, { force: true });
+  spawnSync(simterposeCommand, ['--version'], { env: commandEnv, stdio: 'ignore' });
+  for (const deadline = Date.now() + SNAPSHOT_WAIT_MS; Date.now() < deadline; ) {
+    if (existsSync(`${blob}.node`)) return true;
+    if (existsSync(`${blob}.failed`)) return false;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+  }
+  return false;
+}
 
 /** Compiles each [output, source] pair with gcc -O2 into bench/bin. */
 export function buildPrograms(builds) {
@@ -41,9 +68,9 @@ export function median(values) {
 }
 
 /** Wall-clock seconds of one run; throws with the run's telling stderr line if it fails. */
-export function timeRun(argv, timeoutMs = 600_000) {
+export function timeRun(argv, timeoutMs = 600_000, env = process.env) {
   const started = process.hrtime.bigint();
-  const result = spawnSync(argv[0], argv.slice(1), { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'], timeout: timeoutMs });
+  const result = spawnSync(argv[0], argv.slice(1), { cwd: repoRoot, env, stdio: ['ignore', 'ignore', 'pipe'], timeout: timeoutMs });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (result.error !== undefined) throw result.error;
   if (result.status !== 0) {

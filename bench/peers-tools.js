@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exited, simterposeCli, timeRun } from './measure.js';
+import { commandEnv, exited, simterposeCommand, timeRun } from './measure.js';
 import { shadowConfig } from './shadow-config.js';
 
 /** Virtual dates: servers start at 0, clients once every server listens, daemons are killed once clients are long done. */
@@ -128,7 +128,8 @@ export function simulators(folder, platform) {
     simterpose(workload) {
       const deployment = scratch('deployment.xml');
       writeFileSync(deployment, deploymentXml(placed(workload)));
-      return timeRun([process.execPath, simterposeCli, 'run', '--cpu-model', 'none', platform, deployment]);
+      // The package's command, from its startup snapshot as users start it (peers.js has it built first).
+      return timeRun([simterposeCommand, 'run', '--cpu-model', 'none', platform, deployment], undefined, commandEnv);
     },
     shadow(workload) {
       const config = scratch('shadow.yaml');

@@ -8,6 +8,10 @@
 // 100 Gbit/s without latency (Shadow's smallest, 1 ns, with its runahead
 // forced down to it), so that wall time is each tool's own cost.
 //
+// simterpose runs as users start it, through the package's command,
+// bin/simterpose, from its startup snapshot (built first; a row says when it
+// could not be, and the runs then go without it).
+//
 // Per-call figures are the wall-time difference between a run doing n
 // calls and one doing none, over n; the others are wall times of whole runs,
 // start-up included. Medians of RUNS runs, interleaved. The bulk transfer is
@@ -16,7 +20,7 @@
 import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { binDir, buildPrograms, median, ratioRow, repoRoot } from './measure.js';
+import { binDir, buildPrograms, freshSnapshot, median, ratioRow, repoRoot } from './measure.js';
 import { nativeSeconds, platformXml, scratchFolder, shadowOnPath, simulators } from './peers-tools.js';
 
 const spinner = `${binDir}spin_syscalls`;
@@ -183,6 +187,7 @@ export async function run() {
     };
 
     const rows = [
+      ...(freshSnapshot() ? [] : [{ name: 'simterpose startup snapshot', value: null, unit: '', note: 'could not be built: simterpose runs without it' }]),
       ...(await perCall('getpid', 'µs/call', (n) => alone([spinner, 'getpid', String(n)]), { native: 2_000_000, simulated: 100_000 }, 'syscall(2) in a loop')),
       ...(await perCall(
         'clock_gettime',

@@ -13,50 +13,22 @@
 // instruction counter uses: what a ptrace stop costs a tracee is measured
 // by the first run after boot and read from the user's cache folder by the
 // others, so the median is that of runs that read it).
-import { existsSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { binDir, buildPrograms, median, repoRoot, simterposeCli } from './measure.js';
+import { binDir, buildPrograms, commandEnv, freshSnapshot, median, repoRoot, simterposeCli, simterposeCommand } from './measure.js';
 
 const RUNS = 7;
 const TARGET_MS = 50;
 const cpuOf = `${binDir}cpu-of`;
-/** The package's command, which starts Node.js from the CLI's startup snapshot once one is built (src/snapshot). */
-const command = `${repoRoot}bin/simterpose`;
-/** Node.js as the command finds it: first on PATH. */
-const path = `${dirname(process.execPath)}:${process.env.PATH}`;
-const SNAPSHOT_WAIT_MS = 120_000;
 
 /** Median CPU ms of `argv` run to its end (wait4's count: exact, where /proc's is in 10 ms ticks). */
 function cpuOfRuns(argv) {
   const costs = [];
   for (let run = 0; run < RUNS; run++) {
-    const result = spawnSync(cpuOf, argv, { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, PATH: path } });
+    const result = spawnSync(cpuOf, argv, { cwd: repoRoot, encoding: 'utf8', env: commandEnv });
     if (result.status !== 0) throw new Error(`${argv.join(' ')}: exit status ${result.status}: ${result.stderr}`);
     costs.push(Number(result.stdout) / 1000);
   }
   return median(costs);
-}
-
-/**
- * Whether the command has a startup snapshot of the current bundle, after
- * a first run that has it built in the background, waited for: where
- * bin/simterpose looks for it, the command's path then Node.js's under the
- * user's cache folder. One left from an earlier bundle would send every run
- * the long way (and build anew): it is removed first.
- */
-function snapshotReady() {
-  const cache = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  const blob = `${cache}/simterpose/snapshot${command}${dirname(process.execPath)}/node.blob`;
-  for (const file of [blob, `${blob}.node`, `${blob}.failed`]) rmSync(file, { force: true });
-  spawnSync(command, ['--version'], { env: { ...process.env, PATH: path }, stdio: 'ignore' });
-  for (const deadline = Date.now() + SNAPSHOT_WAIT_MS; Date.now() < deadline; ) {
-    if (existsSync(`${blob}.node`)) return true;
-    if (existsSync(`${blob}.failed`)) return false;
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
-  }
-  return false;
 }
 
 export async function run() {
@@ -66,7 +38,7 @@ export async function run() {
   const platform = cpuOfRuns([process.execPath, simterposeCli, 'platform', 'platforms/two-hosts.xml']);
   const uncharged = cpuOfRuns([process.execPath, simterposeCli, 'run', '--quiet', '--cpu-model', 'none', 'platforms/two-hosts.xml', '--', '/bin/true']);
   const simterpose = cpuOfRuns([process.execPath, simterposeCli, 'run', '--quiet', 'platforms/two-hosts.xml', '--', '/bin/true']);
-  const snapshot = snapshotReady() ? cpuOfRuns([command, 'run', '--quiet', 'platforms/two-hosts.xml', '--', '/bin/true']) : null;
+  const snapshot = freshSnapshot() ? cpuOfRuns([simterposeCommand, 'run', '--quiet', 'platforms/two-hosts.xml', '--', '/bin/true']) : null;
   const alone = cpuOfRuns(['/bin/true']);
   const note = (value) => `${value <= TARGET_MS ? 'meets' : 'misses'} the ${TARGET_MS} ms target; median of ${RUNS}`;
   return [
