@@ -31,7 +31,7 @@ import { Lifecycle } from './loop/lifecycle.js';
 import { TracerLoop } from './loop/loop.js';
 import { Scheduler } from './loop/scheduler.js';
 import { Tracer } from './loop/tracer.js';
-import { ptrace } from './native.js';
+import { ptrace, type SpawnOptions } from './native.js';
 import { JobControl } from './loop/job-control.js';
 import type { MediatorObserver } from './observer.js';
 import { DATA_PATHS } from './sockets/data-paths.js';
@@ -228,6 +228,8 @@ export class Mediator {
   private readonly trapList: number[];
   /** Syscalls that come as seccomp user notifications (see MediatorOptions.notifySyscalls). */
   private readonly notifyList: number[];
+  /** What the seccomp filter reads of some calls' arguments: the same for every program, so worked out once. */
+  private readonly argumentRules: Pick<SpawnOptions, 'stopNotifiedWhen' | 'stopOnlyWhen'>;
   /** The listeners of the programs launched, closed once the run is over. */
   private readonly listeners: number[] = [];
   private readonly observer: MediatorObserver | undefined;
@@ -241,6 +243,7 @@ export class Mediator {
   constructor(private readonly options: MediatorOptions) {
     this.trapList = trappedNumbers(options.untrapped);
     this.notifyList = options.notifySyscalls && !options.trapAll && notificationsWork() ? notifiedNumbers(options.untrapped) : [];
+    this.argumentRules = { stopNotifiedWhen: notifiedStops(this.notifyList), stopOnlyWhen: stopGates(this.trapList) };
     this.observer = options.observer;
     const sim = options.sim;
     this.scheduler = new Scheduler(sim);
@@ -418,8 +421,7 @@ export class Mediator {
       cwd: spec.cwd,
       trapSyscalls: this.trapList,
       notifySyscalls: this.notifyList,
-      stopNotifiedWhen: notifiedStops(this.notifyList),
-      stopOnlyWhen: stopGates(this.trapList),
+      ...this.argumentRules,
       trapAll: this.options.trapAll,
       cpu: this.options.cpu,
       stdout: spec.stdout,

@@ -5,7 +5,7 @@
  */
 export { ptrace } from './addon.js';
 export { AddonMissingError } from './addon-missing.js';
-export type { FdInfo, FileSource, MessageQueue, PosixMessageQueue, SemaphoreSet } from '../../native/ptrace-rs/index.js';
+export type { FdInfo, FileSource, MessageQueue, PosixMessageQueue, SemaphoreSet, SpawnOptions } from '../../native/ptrace-rs/index.js';
 
 /** Kind codes returned by waitStop; out[0] is always the tid. */
 export const StopKind = {
