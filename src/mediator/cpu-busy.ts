@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { sleepSync } from '../sleep.js';
 
 /**
  * How busy each CPU was over a stretch of wall time, from /proc/stat, less
@@ -42,7 +43,7 @@ export function busyTicksOfOthers(): Map<number, number> {
   const before = opened ?? sample();
   opened = undefined;
   const missing = SHORTEST_SAMPLE_MS - (performance.now() - before.at);
-  if (missing > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, missing);
+  if (missing > 0) sleepSync(missing);
   const after = sample();
   const busy = new Map<number, number>();
   for (const [cpu, ticks] of after.busyTicks) busy.set(cpu, ticks - (before.busyTicks.get(cpu) ?? 0));

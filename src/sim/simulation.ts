@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { UserError } from '../errors.js';
+import { sleepSync } from '../sleep.js';
 import { holdingStderr, instantiate, loadModule, type ShimExports } from './module.js';
 import { checkConfig, checkPlatform } from './platform-check.js';
 import { effectiveSettings, engineArguments, parseSetting, platformSettings, refusedSetting, type Setting } from './settings.js';
@@ -297,7 +298,7 @@ function boot(kind: 'file' | 'string', input: string, settings: readonly string[
     // tick draws other names.
     for (let retry = 0; status !== 0 && kind === 'string' && retry < TEMP_FILE_RETRIES; retry++) {
       if (readCString(shim, shim.simw_last_error()) !== TEMP_FILE_REFUSAL) break;
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1 + retry);
+      sleepSync(1 + retry);
       status = load();
     }
   } catch (error) {

@@ -1,4 +1,5 @@
 import { logger } from '../../log.js';
+import { sleepSync } from '../../sleep.js';
 import { AT_RANDOM_BYTES, readExecStack } from '../abi/exec-stack.js';
 import { VDSO_HEADER_OFFSET } from '../abi/vdso-page.js';
 import { CLONE_FILES, CLONE_PARENT, CLONE_SIGHAND, CLONE_THREAD, CLONE_VFORK, CLONE_VM } from '../abi/process.js';
@@ -138,8 +139,7 @@ export class Lifecycle {
         else if (stop.kind === 'gone') this.threadGone(other, undefined);
         else this.tracer.release(other.tid);
       }
-      // A fresh word each time: the CLI's startup snapshot (src/snapshot) can hold no SharedArrayBuffer.
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, EXEC_POLL_MS);
+      sleepSync(EXEC_POLL_MS);
     }
   }
 
