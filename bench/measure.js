@@ -36,6 +36,18 @@ export function freshSnapshot() {
   return false;
 }
 
+/**
+ * Builds SimGrid's code cache (src/sim/code-cache.ts) anew, as a run that
+ * finds none has it built in the background: the runs measured then load
+ * SimGrid from it, as users' runs do after their first. Whether it was built.
+ */
+export function freshCodeCache() {
+  const built = spawnSync(process.execPath, [`${repoRoot}dist/sim/build-code-cache.js`, `${repoRoot}native/simgrid-wasm/dist/simgrid.wasm`], {
+    stdio: 'ignore',
+  });
+  return built.status === 0;
+}
+
 /** Compiles each [output, source] pair with gcc -O2 into bench/bin. */
 export function buildPrograms(builds) {
   mkdirSync(binDir, { recursive: true });

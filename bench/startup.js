@@ -12,19 +12,22 @@
 // tracing a program, then the cputime model a machine without an
 // instruction counter uses: what a ptrace stop costs a tracee is measured
 // by the first run after boot and read from the user's cache folder by the
-// others, so the median is that of runs that read it).
+// others, so the median is that of runs that read it). SimGrid is loaded
+// from its code cache (src/sim/code-cache.ts), built first, as users' runs
+// load it after their first; a row says what the platform step costs
+// without it.
 import { spawnSync } from 'node:child_process';
-import { binDir, buildPrograms, commandEnv, freshSnapshot, median, repoRoot, simterposeCli, simterposeCommand } from './measure.js';
+import { binDir, buildPrograms, commandEnv, freshCodeCache, freshSnapshot, median, repoRoot, simterposeCli, simterposeCommand } from './measure.js';
 
 const RUNS = 7;
 const TARGET_MS = 50;
 const cpuOf = `${binDir}cpu-of`;
 
 /** Median CPU ms of `argv` run to its end (wait4's count: exact, where /proc's is in 10 ms ticks). */
-function cpuOfRuns(argv) {
+function cpuOfRuns(argv, env = commandEnv) {
   const costs = [];
   for (let run = 0; run < RUNS; run++) {
-    const result = spawnSync(cpuOf, argv, { cwd: repoRoot, encoding: 'utf8', env: commandEnv });
+    const result = spawnSync(cpuOf, argv, { cwd: repoRoot, encoding: 'utf8', env });
     if (result.status !== 0) throw new Error(`${argv.join(' ')}: exit status ${result.status}: ${result.stderr}`);
     costs.push(Number(result.stdout) / 1000);
   }
@@ -35,7 +38,10 @@ export async function run() {
   buildPrograms([[cpuOf, `${repoRoot}bench/cpu-of.c`]]);
   const node = cpuOfRuns([process.execPath, '-e', '0']);
   const help = cpuOfRuns([process.execPath, simterposeCli, '--help']);
-  const platform = cpuOfRuns([process.execPath, simterposeCli, 'platform', 'platforms/two-hosts.xml']);
+  const cached = freshCodeCache();
+  const platformArgv = [process.execPath, simterposeCli, 'platform', 'platforms/two-hosts.xml'];
+  const compiled = cpuOfRuns(platformArgv, { ...commandEnv, SIMTERPOSE_NO_CODE_CACHE: '1' });
+  const platform = cpuOfRuns(platformArgv);
   const uncharged = cpuOfRuns([process.execPath, simterposeCli, 'run', '--quiet', '--cpu-model', 'none', 'platforms/two-hosts.xml', '--', '/bin/true']);
   const simterpose = cpuOfRuns([process.execPath, simterposeCli, 'run', '--quiet', 'platforms/two-hosts.xml', '--', '/bin/true']);
   const snapshot = freshSnapshot() ? cpuOfRuns([simterposeCommand, 'run', '--quiet', 'platforms/two-hosts.xml', '--', '/bin/true']) : null;
@@ -45,7 +51,18 @@ export async function run() {
     { name: '/bin/true natively', value: alone, unit: 'ms CPU', note: `median of ${RUNS}` },
     { name: 'node -e 0 (Node.js alone)', value: node, unit: 'ms CPU', note: `median of ${RUNS}; ${process.version}` },
     { name: 'simterpose --help', value: help, unit: 'ms CPU', note: 'Node.js and the CLI loaded (bin/simterpose.js)' },
-    { name: 'simterpose platform two-hosts.xml', value: platform, unit: 'ms CPU', note: 'and SimGrid: compiled, booted, a platform loaded' },
+    {
+      name: 'simterpose platform two-hosts.xml, SimGrid compiled',
+      value: compiled,
+      unit: 'ms CPU',
+      note: 'and SimGrid: compiled, booted, a platform loaded (SIMTERPOSE_NO_CODE_CACHE=1)',
+    },
+    {
+      name: 'simterpose platform two-hosts.xml',
+      value: platform,
+      unit: 'ms CPU',
+      note: cached ? 'SimGrid loaded from its code cache instead' : 'SimGrid compiled: its code cache could not be built',
+    },
     { name: 'simterpose run --cpu-model none -- /bin/true', value: uncharged, unit: 'ms CPU', note: 'and the addon and the mediator, tracing /bin/true' },
     { name: 'simterpose run -- /bin/true', value: simterpose, unit: 'ms CPU', note: `${note(simterpose)}; without the startup snapshot` },
     {

@@ -1,7 +1,8 @@
-import fs, { readFileSync } from 'node:fs';
+import fs from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { logger } from '../log.js';
 import { packagePath } from '../package-root.js';
+import { buildCodeCacheLater, codeCacheDisabled, codeCacheFile, deserializeModule, readCodeCache, readWasm, type WasmStamp } from './code-cache.js';
 import { requireSimGridFactory } from './simgrid-factory.js';
 
 /**
@@ -43,7 +44,8 @@ export type Factory = (options: EmscriptenOptions) => unknown;
 const log = logger('sim');
 const distDir = packagePath('native/simgrid-wasm/dist/');
 
-let compiled: { factory: Factory; module: WebAssembly.Module; loadMs: number } | undefined;
+/** SimGrid's module as this process has it, and how: compiled at this run, or loaded from the code cache. */
+let compiled: { factory: Factory; module: WebAssembly.Module; loadMs: number; from: 'compiled' | 'code cache' } | undefined;
 
 /**
  * How much a wasm function runs (V8's rough count of bytes executed) before
@@ -56,21 +58,57 @@ let compiled: { factory: Factory; module: WebAssembly.Module; loadMs: number } |
  */
 const WASM_TIERING_BUDGET = 180_000_000;
 
+/**
+ * V8's flags for the module, set before it is compiled or loaded from the
+ * code cache (code-cache.ts: V8 loads code back only under the flags it was
+ * serialized with). The functions count against the tiering budget in force
+ * when the module is made. V8 otherwise validates every function of the
+ * module as it compiles it (8 ms of CPU for SimGrid's 1.3 MB of code, at
+ * every run); lazily, a function is validated when it is first called and
+ * compiled, and a run calls about 400 of its 2500.
+ */
+export function setModuleFlags(): void {
+  setFlagsFromString(`--wasm-tiering-budget=${WASM_TIERING_BUDGET}`);
+  setFlagsFromString('--wasm-lazy-validation');
+}
+
+/** SimGrid's module file. */
+export function wasmFile(): string {
+  return `${distDir}simgrid.wasm`;
+}
+
 function compile(): NonNullable<typeof compiled> {
   if (compiled !== undefined) return compiled;
   const begin = performance.now();
   const factory = requireSimGridFactory();
-  // Read when the module is compiled: its functions count against the budget in force then.
-  setFlagsFromString(`--wasm-tiering-budget=${WASM_TIERING_BUDGET}`);
-  // V8 otherwise validates every function of the module as it compiles it
-  // (8 ms of CPU for SimGrid's 1.3 MB of code, at every run); lazily, a
-  // function is validated when it is first called and compiled, and a run
-  // calls about 400 of its 2500.
-  setFlagsFromString('--wasm-lazy-validation');
-  const module = new WebAssembly.Module(readFileSync(`${distDir}simgrid.wasm`));
-  compiled = { factory, module, loadMs: performance.now() - begin };
-  log.debug({ ms: compiled.loadMs }, 'SimGrid WebAssembly module compiled');
+  setModuleFlags();
+  const wasm = wasmFile();
+  const { wire, stamp } = readWasm(wasm);
+  const cached = codeCacheDisabled() ? undefined : cachedModule(wasm, wire, stamp);
+  const module = cached ?? new WebAssembly.Module(wire);
+  compiled = { factory, module, loadMs: performance.now() - begin, from: cached === undefined ? 'compiled' : 'code cache' };
+  log.debug({ ms: compiled.loadMs, from: compiled.from }, 'SimGrid WebAssembly module ready');
   return compiled;
+}
+
+/**
+ * The module from the code cache; undefined when there is none yet, or none
+ * V8 takes (another CPU, a damaged file, other V8 flags in NODE_OPTIONS):
+ * one is then built for later runs, in the background.
+ */
+function cachedModule(wasm: string, wire: Buffer<ArrayBuffer>, stamp: WasmStamp): WebAssembly.Module | undefined {
+  const serialized = readCodeCache(codeCacheFile(wasm), stamp);
+  const module = typeof serialized === 'string' ? undefined : deserializeModule(serialized, wire);
+  if (module === undefined) {
+    if (serialized instanceof ArrayBuffer) log.debug({ file: codeCacheFile(wasm) }, 'V8 refused the code cache of the SimGrid module');
+    buildCodeCacheLater(wasm, stamp);
+  }
+  return module;
+}
+
+/** Has this process use `module` (which build-code-cache.ts compiled or loaded itself) instead of making one. */
+export function useModule(module: WebAssembly.Module): void {
+  compiled = { factory: requireSimGridFactory(), module, loadMs: 0, from: 'compiled' };
 }
 
 /** Compiles the module if not done yet (once per process). */

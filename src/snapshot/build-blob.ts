@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { lockBuild } from '../background-build.js';
 import { packagePath } from '../package-root.js';
-import { STALE_BUILD_MS } from './build-later.js';
 import { simterposeVersion } from '../version.js';
 
 /**
@@ -44,19 +44,6 @@ function build(): boolean {
   return tried.status === 0 && tried.stdout.trim() === simterposeVersion();
 }
 
-/** Whether this build may go on: no other is under way, or the one that left its lock died long ago. */
-function lockBuild(): boolean {
-  try {
-    closeSync(openSync(lock, 'wx'));
-    return true;
-  } catch {
-    if (Date.now() - statSync(lock).mtimeMs < STALE_BUILD_MS) return false;
-    rmSync(lock, { force: true });
-    closeSync(openSync(lock, 'wx'));
-    return true;
-  }
-}
-
 /** The stamp: an empty file with the Node.js binary's modification time, which touch copies to the nanosecond (utimes would round it). */
 function stamp(): boolean {
   writeFileSync(`${attempt}.node`, '');
@@ -82,7 +69,7 @@ function forgetGoneCommands(): void {
 }
 
 mkdirSync(dirname(blob), { recursive: true });
-if (!lockBuild()) process.exit(0);
+if (!lockBuild(lock)) process.exit(0);
 try {
   if (build() && stamp()) {
     renameSync(attempt, blob);

@@ -1,9 +1,7 @@
 import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
+import { buildUnderWay } from '../background-build.js';
 import { packagePath } from '../package-root.js';
-
-/** A build older than this is taken for one that died: another may start. */
-export const STALE_BUILD_MS = 10 * 60_000;
 
 function modified(file: string): number | undefined {
   try {
@@ -20,8 +18,7 @@ function modified(file: string): number | undefined {
  * `node` is the path bin/simterpose found Node.js at.
  */
 export function buildSnapshotLater(blob: string, node: string): void {
-  const building = modified(`${blob}.building`);
-  if (building !== undefined && Date.now() - building < STALE_BUILD_MS) return;
+  if (buildUnderWay(`${blob}.building`)) return;
   const failed = modified(`${blob}.failed`);
   if (failed !== undefined && failed >= (modified(packagePath('dist/snapshot/cli.cjs')) ?? Infinity)) return;
   spawn(process.execPath, [packagePath('dist/snapshot/build-blob.js'), blob, node], { detached: true, stdio: 'ignore' }).unref();

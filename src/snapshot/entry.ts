@@ -10,7 +10,6 @@
  */
 import module from 'node:module';
 import { statSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startupSnapshot } from 'node:v8';
@@ -19,6 +18,7 @@ import { main } from '../cli.js';
 import '../experiment.js';
 import '../sim/index.js';
 import { packagePath } from '../package-root.js';
+import { userCacheFolder } from '../user-cache.js';
 import { loadAddon } from './addon.js';
 import { buildSnapshotLater } from './build-later.js';
 
@@ -65,7 +65,7 @@ async function run(): Promise<void> {
       throw error;
     });
   }
-  module.enableCompileCache?.(join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'simterpose', 'compile-cache'));
+  module.enableCompileCache?.(join(userCacheFolder(), 'compile-cache'));
   try {
     loadAddon();
   } catch (error) {

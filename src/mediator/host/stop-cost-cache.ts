@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { userCacheFolder } from '../../user-cache.js';
 import { simterposeVersion } from '../../version.js';
 
 /**
@@ -12,11 +12,6 @@ import { simterposeVersion } from '../../version.js';
  * measure again (and keep the new figure); `simterpose calibrate` forgets
  * them all.
  */
-
-/** The user's cache folder for simterpose (bin/simterpose.js keeps V8's compile cache there too). */
-export function userCacheFolder(): string {
-  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'simterpose');
-}
 
 function cacheFile(): string {
   return join(userCacheFolder(), 'stop-costs.json');
