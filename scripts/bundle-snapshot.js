@@ -9,8 +9,9 @@
 //   cannot hold the addon, which is loaded when the snapshot starts;
 // - the SimGrid module's JavaScript half, which the snapshot holds compiled.
 // pino stays out, required from node_modules when something is logged, as in
-// dist/bundle (scripts/bundle-cli.js).
-import { rmSync } from 'node:fs';
+// dist/bundle (scripts/bundle-cli.js). src/snapshot/build-main.cjs, the
+// script the builder runs, which compiles the bundle whole, goes beside it.
+import { copyFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'rolldown';
 
@@ -52,3 +53,4 @@ await build({
     charset: 'ascii',
   },
 });
+copyFileSync(`${root}src/snapshot/build-main.cjs`, `${root}dist/snapshot/build-main.cjs`);

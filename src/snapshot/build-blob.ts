@@ -6,9 +6,9 @@ import { packagePath } from '../package-root.js';
 import { simterposeVersion } from '../version.js';
 
 /**
- * Builds the CLI's startup snapshot (entry.ts, bundled as dist/snapshot/cli.cjs)
- * for the Node.js binary running this script, into the file named by its
- * first argument: `node dist/snapshot/build-blob.js BLOB NODE`, NODE being
+ * Builds the CLI's startup snapshot (entry.ts, bundled as dist/snapshot/cli.cjs,
+ * compiled whole by build-main.cjs) for the Node.js binary running this
+ * script, into the file named by its first argument: `node dist/snapshot/build-blob.js BLOB NODE`, NODE being
  * where bin/simterpose found that binary. bin/simterpose starts from BLOB
  * when BLOB.node, the stamp written beside it, has NODE's modification time.
  *
@@ -38,7 +38,7 @@ function isTheBinary(): boolean {
 
 function build(): boolean {
   if (!isTheBinary()) return false;
-  const made = spawnSync(process.execPath, ['--snapshot-blob', attempt, '--build-snapshot', bundle], { stdio: 'ignore' });
+  const made = spawnSync(process.execPath, ['--snapshot-blob', attempt, '--build-snapshot', packagePath('dist/snapshot/build-main.cjs')], { stdio: 'ignore' });
   if (made.status !== 0) return false;
   const tried = spawnSync(process.execPath, ['--snapshot-blob', attempt, bundle, '--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   return tried.status === 0 && tried.stdout.trim() === simterposeVersion();
