@@ -9,3 +9,9 @@ import { join } from 'node:path';
 export function userCacheFolder(): string {
   return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'simterpose');
 }
+
+/** Whether the environment variable `name` is set to something other than '' or '0': how the user turns a cache off or refreshes it. */
+export function switchedOn(name: string): boolean {
+  const value = process.env[name];
+  return value !== undefined && value !== '' && value !== '0';
+}

@@ -4,7 +4,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInThisContext } from 'node:vm';
 import { buildUnderWay } from '../background-build.js';
 import { packagePath } from '../package-root.js';
-import { userCacheFolder } from '../user-cache.js';
+import { switchedOn, userCacheFolder } from '../user-cache.js';
 
 /**
  * The machine code V8 compiled of the SimGrid module, kept between runs.
@@ -61,8 +61,7 @@ export function codeCacheFile(wasm: string): string {
 
 /** Whether the user asked for no code cache (SIMTERPOSE_NO_CODE_CACHE=1): SimGrid is compiled at each run and nothing is kept. */
 export function codeCacheDisabled(): boolean {
-  const value = process.env.SIMTERPOSE_NO_CODE_CACHE;
-  return value !== undefined && value !== '' && value !== '0';
+  return switchedOn('SIMTERPOSE_NO_CODE_CACHE');
 }
 
 function sameStamp(a: WasmStamp, b: WasmStamp): boolean {

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { userCacheFolder } from '../../user-cache.js';
+import { switchedOn, userCacheFolder } from '../../user-cache.js';
 import { simterposeVersion } from '../../version.js';
 
 /**
@@ -44,18 +44,12 @@ function read(machine: string): Record<string, number> {
   }
 }
 
-/** Whether the user asked for the costs to be measured again. */
-function recalibrating(): boolean {
-  const value = process.env.SIMTERPOSE_RECALIBRATE;
-  return value !== undefined && value !== '' && value !== '0';
-}
-
 /** The cached cost for `setup`, or the one `measure` gives, then cached (a cache that cannot be written only costs the next run a measurement). */
 export function cachedStopCost(setup: string, measure: () => number): number {
   const machine = machineIdentity();
   const costs = read(machine);
   const cached = costs[setup];
-  if (!recalibrating() && typeof cached === 'number' && Number.isFinite(cached) && cached >= 0) return cached;
+  if (!switchedOn('SIMTERPOSE_RECALIBRATE') && typeof cached === 'number' && Number.isFinite(cached) && cached >= 0) return cached;
   const cost = measure();
   const file = cacheFile();
   try {
