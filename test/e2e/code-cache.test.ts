@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { codeCacheFile, encodeCodeCache, readWasm } from '../../src/sim/code-cache.js';
-import { appPath, runCli, type RunResult } from '../helpers/apps.js';
+import { netTransferDeployment, runCli, type RunResult } from '../helpers/apps.js';
 import { waitFor } from '../helpers/cli-process.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
@@ -44,19 +44,9 @@ function buildCache(home: string): string {
   return cacheFileUnder(home);
 }
 
-/** net_transfer: alice sends 4 MiB to bob, which prints when its last byte came: a date SimGrid's network model decides. */
+/** alice sends 4 MiB to bob, which prints when its last byte came: a date SimGrid's network model decides. */
 const deployment = join(scratch, 'transfer.xml');
-writeFileSync(
-  deployment,
-  `<?xml version='1.0'?>
-<platform version="4.1">
-  <actor host="bob" function="${appPath('net_transfer')}"><argument value="recv"/><argument value="7001"/><argument value="4194304"/></actor>
-  <actor host="alice" function="${appPath('net_transfer')}" start_time="0.1">
-    <argument value="send"/><argument value="bob"/><argument value="7001"/><argument value="4194304"/><argument value="65536"/>
-  </actor>
-</platform>
-`,
-);
+writeFileSync(deployment, netTransferDeployment(4 * 1024 * 1024));
 
 function transfer(env: Record<string, string>): Promise<RunResult> {
   return runCli(['run', '--quiet', '--cpu-model', 'none', '--log-level', 'debug', join(REPO_ROOT, 'platforms', 'two-hosts.xml'), deployment], { env });

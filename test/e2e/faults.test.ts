@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runExperiment, type ExperimentResult } from '../../src/index.js';
-import { appPath, runCli } from '../helpers/apps.js';
+import { appPath, netTransferDeployment, runCli } from '../helpers/apps.js';
 import { clientOutputOnLinux, SERVER_ADDRESS } from '../helpers/crashing-host.js';
 
 // Hosts that crash and boot, links that go down and come back: what the
@@ -51,17 +51,7 @@ function crash(crashAt: number, downFor: number): string[] {
 
 /** net_transfer: alice sends `bytes` to bob from 0.1 s, 64 KiB a write. */
 function transferDeployment(bytes: number): string {
-  return file(
-    'transfer.xml',
-    `<?xml version='1.0'?>
-<platform version="4.1">
-  <actor host="bob" function="${appPath('net_transfer')}"><argument value="recv"/><argument value="7001"/><argument value="${bytes}"/></actor>
-  <actor host="alice" function="${appPath('net_transfer')}" start_time="0.1">
-    <argument value="send"/><argument value="bob"/><argument value="7001"/><argument value="${bytes}"/><argument value="65536"/>
-  </actor>
-</platform>
-`,
-  );
+  return file('transfer.xml', netTransferDeployment(bytes));
 }
 
 /** alice and bob each sleep `seconds`, then print the date (UTC) in `format`: what their clocks read. */

@@ -34,6 +34,22 @@ export interface SimterposeOptions extends RunOptions {
 export const DEFAULT_PLATFORM = 'platforms/two-hosts.xml';
 const SIMTERPOSE_CLI = join(REPO_ROOT, 'bin', 'simterpose.js');
 
+/**
+ * A deployment of net_transfer on platforms/two-hosts.xml: alice sends
+ * `bytes` to bob from 0.1 s, 64 KiB a write, and bob prints when the last
+ * byte came ("last byte at S"), a date the network model decides.
+ */
+export function netTransferDeployment(bytes: number): string {
+  return `<?xml version='1.0'?>
+<platform version="4.1">
+  <actor host="bob" function="${appPath('net_transfer')}"><argument value="recv"/><argument value="7001"/><argument value="${bytes}"/></actor>
+  <actor host="alice" function="${appPath('net_transfer')}" start_time="0.1">
+    <argument value="send"/><argument value="bob"/><argument value="7001"/><argument value="${bytes}"/><argument value="65536"/>
+  </actor>
+</platform>
+`;
+}
+
 /** Path of a test program compiled by global setup (`hello`, `hello-static`, `go-app`...). */
 export function appPath(name: string): string {
   return join(APPS_BIN_DIR, name);
