@@ -1,7 +1,7 @@
 import { CLOCK_MONOTONIC, CLOCK_REALTIME, CLOCK_TAI } from '../abi/time.js';
 import { syscallNumbers } from '../abi/syscall-numbers.js';
-import { TraceeFault } from '../abi/tracee-memory.js';
-import { VDSO_BUDGET_OFFSET, vdsoPageBytes } from '../abi/vdso-page.js';
+import { readInt64LE, TraceeFault } from '../abi/tracee-memory.js';
+import { VDSO_BUDGET_OFFSET, VDSO_PAGE_BYTES, writeVdsoPage } from '../abi/vdso-page.js';
 import { countsAsPolling, type Computation } from '../loop/computation.js';
 import type { Stop } from '../loop/tracer.js';
 import { ptrace } from '../native.js';
@@ -47,6 +47,8 @@ export class TimePage {
   private sequence = 0;
   /** The page's sequence number and budget, read back. */
   private readonly readBack = Buffer.allocUnsafeSlow(16);
+  /** The page as it is written, laid out afresh each time. */
+  private readonly written = Buffer.allocUnsafeSlow(VDSO_PAGE_BYTES);
 
   constructor(
     private readonly time: VirtualTime,
@@ -69,7 +71,8 @@ export class TimePage {
     if (held !== undefined && !this.settle(thread, held)) return;
     const budget = this.computation.clockReadsLeft(thread);
     this.sequence += 2;
-    const data = vdsoPageBytes({
+    const data = this.written;
+    writeVdsoPage(data, {
       sequence: this.sequence,
       budget,
       realtime: this.time.read(CLOCK_REALTIME, thread)!,
@@ -112,12 +115,12 @@ export class TimePage {
     const { process } = thread;
     const page = process.vdsoPage!;
     const read = this.tolerateGone(() => process.memory.readInto(page, this.readBack));
-    if (!read || Number(this.readBack.readBigInt64LE(0)) !== held.sequence) {
+    if (!read || readInt64LE(this.readBack, 0) !== held.sequence) {
       if (read) process.vdsoPage = undefined;
       this.pages.delete(process.addressSpace);
       return false;
     }
-    const left = Number(this.readBack.readBigInt64LE(VDSO_BUDGET_OFFSET));
+    const left = readInt64LE(this.readBack, VDSO_BUDGET_OFFSET);
     if (left !== held.budget && held.date === this.time.now) this.computation.countClockReads(held.thread, held.budget - left);
     held.budget = left;
     return true;
