@@ -150,6 +150,9 @@ export class RunRecorder implements MediatorObserver {
   private nextLook = 0;
   /** CPU seconds per host (`cpu HOST`) and payload bytes per link (`link LINK`) over time. */
   private readonly usage = new UsageSeries();
+  /** The usage tracks of hosts' CPUs and of links by name, each named once: a name built at each count was a new string to hash each time. */
+  private readonly cpuTracks = new Map<string, string>();
+  private readonly linkTracks = new Map<string, string>();
 
   constructor(private readonly options: RecorderOptions) {}
 
@@ -181,7 +184,7 @@ export class RunRecorder implements MediatorObserver {
 
   computed(thread: Thread, start: number, end: number, flops: number): void {
     const host = thread.process.host;
-    this.usage.add(`cpu ${host}`, flops / this.options.hostSpeed(host), start, end);
+    this.usage.add(usageTrack(this.cpuTracks, 'cpu', host), flops / this.options.hostSpeed(host), start, end);
     if (this.options.timeline) this.spans.push({ track: this.trackOf(thread), category: 'compute', name: 'computing', start, end, flops });
   }
 
@@ -369,7 +372,7 @@ export class RunRecorder implements MediatorObserver {
     const bytes = transfer.bytes * share - transfer.counted;
     if (bytes > 0) {
       const from = Math.max(transfer.countedUntil, Math.min(date, transfer.start + transfer.pair.latency));
-      for (const link of transfer.pair.links) this.usage.add(`link ${link}`, bytes, from, date);
+      for (const link of transfer.pair.links) this.usage.add(usageTrack(this.linkTracks, 'link', link), bytes, from, date);
       transfer.counted += bytes;
     }
     transfer.countedUntil = Math.max(transfer.countedUntil, date);
@@ -451,4 +454,14 @@ function roundToMillibyte(bytes: number): number {
 
 function messageBytes(thread: Thread, count: number): number {
   return readMmsgLengths(thread.process.memory, thread.syscall.args[1]!, count).reduce((sum, length) => sum + length, 0);
+}
+
+/** The usage track of `name` (a host, a link), as `tracks` keeps it: `${kind} ${name}`. */
+function usageTrack(tracks: Map<string, string>, kind: string, name: string): string {
+  let track = tracks.get(name);
+  if (track === undefined) {
+    track = `${kind} ${name}`;
+    tracks.set(name, track);
+  }
+  return track;
 }

@@ -49,6 +49,15 @@ describe("simterpose's vDSO", () => {
     });
   }
 
+  test('a program that reads no clock for a while, and children it forks before and after its first read, read what trapped reads give once they do', async () => {
+    const late = (runOptions: string[]) => runSimterpose([appPath('clock_late')], { platform: PLATFORM, runOptions: ['--cpu-model', 'none', ...runOptions] });
+    const own = succeeded(await late([]));
+    const trapped = succeeded(await late(['--no-vdso']));
+    expect(own[0]).toBe('has a vDSO 1');
+    expect(trapped[0]).toBe('has a vDSO 0');
+    expect(own.slice(1)).toEqual(trapped.slice(1));
+  });
+
   test("a program that maps its own memory over the vDSO's page keeps it as it wrote it: simterpose stops writing there", async () => {
     const kept = ["the program's page below the vDSO kept its bytes", 'EXIT-SUCCESS'];
     const result = await runSimterpose([appPath('vdso_clocks'), 'remap'], { platform: PLATFORM, runOptions: ['--cpu-model', 'none'] });

@@ -82,3 +82,8 @@ export function writeInt64LE(data: Buffer, value: number, offset: number): void 
   data.writeUInt32LE(value - high * 2 ** 32, offset);
   data.writeInt32LE(high, offset + 4);
 }
+
+/** Reads a little-endian int64 as a number (exact up to 2^53), without the BigInt of Buffer.readBigInt64LE: the vDSO page is read back at each resume at a new date. */
+export function readInt64LE(data: Buffer, offset: number): number {
+  return data.readInt32LE(offset + 4) * 2 ** 32 + data.readUInt32LE(offset);
+}

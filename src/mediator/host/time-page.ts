@@ -1,7 +1,7 @@
 import { CLOCK_MONOTONIC, CLOCK_REALTIME, CLOCK_TAI } from '../abi/time.js';
 import { syscallNumbers } from '../abi/syscall-numbers.js';
-import { TraceeFault } from '../abi/tracee-memory.js';
-import { VDSO_BUDGET_OFFSET, vdsoPageBytes } from '../abi/vdso-page.js';
+import { readInt64LE, TraceeFault } from '../abi/tracee-memory.js';
+import { VDSO_BUDGET_OFFSET, VDSO_PAGE_BYTES, writeVdsoPage } from '../abi/vdso-page.js';
 import { countsAsPolling, type Computation } from '../loop/computation.js';
 import type { Stop } from '../loop/tracer.js';
 import { ptrace } from '../native.js';
@@ -12,6 +12,8 @@ import type { VirtualTime } from './virtual-time.js';
 /** Stops after which the page the thread ran with is gone (a new program, or no process). */
 const PAGE_GONE = new Set<Stop['kind']>(['exec', 'ended', 'gone']);
 const EXECS = new Set(syscallNumbers('execve', 'execveat'));
+/** The calls the vDSO answers, made as syscalls when it cannot. */
+const CLOCK_READS = new Set(syscallNumbers('clock_gettime', 'gettimeofday', 'time'));
 
 /**
  * Keeps the page simterpose's vDSO (native/vdso) reads in each process
@@ -40,13 +42,25 @@ const EXECS = new Set(syscallNumbers('execve', 'execveat'));
  * a poll), before an exec (which takes the page away), and before the page
  * is written for another thread or another date. Other stops (a getpid
  * loop) cost no look at the page.
+ *
+ * A page is written only for programs that read the clock: one fresh from
+ * an exec is zeroed, its budget spent, so that every read traps, and it
+ * stays so, unwritten, until a read traps. Most programs of a run never
+ * read the clock (or do late), and writing their page at each new date
+ * cost two copies into each process per date.
  */
 export class TimePage {
   /** What each address space's page holds, as last written or read back. */
   private readonly pages = new Map<number, PageHeld>();
+  /** Address spaces whose page is not ours to keep yet: never written, its budget spent, so every read traps. */
+  private readonly spent = new Set<number>();
+  /** Address spaces whose program made a trapped clock read: their page is kept in step from then on. */
+  private readonly readers = new Set<number>();
   private sequence = 0;
   /** The page's sequence number and budget, read back. */
   private readonly readBack = Buffer.allocUnsafeSlow(16);
+  /** The page as it is written, laid out afresh each time. */
+  private readonly written = Buffer.allocUnsafeSlow(VDSO_PAGE_BYTES);
 
   constructor(
     private readonly time: VirtualTime,
@@ -58,9 +72,13 @@ export class TimePage {
   publish(thread: Thread): void {
     const { process } = thread;
     const page = process.vdsoPage;
-    if (page === undefined) return;
+    if (page === undefined || this.spent.has(process.addressSpace)) return;
     const date = this.time.now;
     const held = this.pages.get(process.addressSpace);
+    if (held === undefined && !this.readers.has(process.addressSpace) && this.budgetSpent(thread)) {
+      this.spent.add(process.addressSpace);
+      return;
+    }
     const readings = this.cpu.readingsOf(thread);
     // A deadline written for this thread stays safe until its work is measured again (CpuModel.readingsOf).
     const current = held !== undefined && held.thread === thread && held.date === date && held.host === process.host && held.readings === readings;
@@ -69,7 +87,8 @@ export class TimePage {
     if (held !== undefined && !this.settle(thread, held)) return;
     const budget = this.computation.clockReadsLeft(thread);
     this.sequence += 2;
-    const data = vdsoPageBytes({
+    const data = this.written;
+    writeVdsoPage(data, {
       sequence: this.sequence,
       budget,
       realtime: this.time.read(CLOCK_REALTIME, thread)!,
@@ -93,11 +112,19 @@ export class TimePage {
   collect(thread: Thread, stop: Stop): void {
     const { process } = thread;
     if (PAGE_GONE.has(stop.kind)) {
-      this.pages.delete(process.addressSpace);
-      this.pages.delete(process.pid);
+      for (const space of [process.addressSpace, process.pid]) {
+        this.pages.delete(space);
+        this.spent.delete(space);
+        this.readers.delete(space);
+      }
       return;
     }
-    if (stop.kind !== 'syscall' || !(countsAsPolling(stop.sysno) || EXECS.has(stop.sysno))) return;
+    if (stop.kind !== 'syscall') return;
+    if (CLOCK_READS.has(stop.sysno)) {
+      this.readers.add(process.addressSpace);
+      this.spent.delete(process.addressSpace);
+    }
+    if (!(countsAsPolling(stop.sysno) || EXECS.has(stop.sysno))) return;
     const held = this.pages.get(process.addressSpace);
     if (held !== undefined) this.settle(thread, held);
   }
@@ -112,15 +139,28 @@ export class TimePage {
     const { process } = thread;
     const page = process.vdsoPage!;
     const read = this.tolerateGone(() => process.memory.readInto(page, this.readBack));
-    if (!read || Number(this.readBack.readBigInt64LE(0)) !== held.sequence) {
+    if (!read || readInt64LE(this.readBack, 0) !== held.sequence) {
       if (read) process.vdsoPage = undefined;
       this.pages.delete(process.addressSpace);
       return false;
     }
-    const left = Number(this.readBack.readBigInt64LE(VDSO_BUDGET_OFFSET));
+    const left = readInt64LE(this.readBack, VDSO_BUDGET_OFFSET);
     if (left !== held.budget && held.date === this.time.now) this.computation.countClockReads(held.thread, held.budget - left);
     held.budget = left;
     return true;
+  }
+
+  /**
+   * Whether the page of `thread`'s process, never written for it, leaves it
+   * no read (a page fresh from an exec, or a fork's copy of a spent one):
+   * the vDSO then makes every read a syscall. A page that cannot be read
+   * cannot be written either.
+   */
+  private budgetSpent(thread: Thread): boolean {
+    const { process } = thread;
+    const page = process.vdsoPage!;
+    if (!this.tolerateGone(() => process.memory.readInto(page, this.readBack))) return true;
+    return readInt64LE(this.readBack, VDSO_BUDGET_OFFSET) <= 0;
   }
 
   /** Runs `copy`; false if the process was gone or its page unmapped by the program. */
