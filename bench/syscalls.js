@@ -76,6 +76,10 @@ export async function run() {
   const receives = (options) => (n) => [process.execPath, simterposeCli, 'run', ...options, platform, '--', spinner, 'recvmsg', String(n)];
   const nativeReceive = perCallRow('native write+recvmsg', (n) => [spinner, 'recvmsg', String(n)], 200_000, 'AF_UNIX datagram pair, a control buffer');
   const trappedReceive = perCallRow('simterpose, write+recvmsg', receives([]), 50_000, 'both notified; recvmsg with a control buffer on an AF_UNIX socket');
+  // A read of a file, as python3 -c 'import numpy' makes 319: the descriptor is looked at by its first read only.
+  const reads = (n) => [process.execPath, simterposeCli, 'run', platform, '--', spinner, 'read', String(n)];
+  const nativeRead = perCallRow('native read of a file', (n) => [spinner, 'read', String(n)], 500_000, 'one byte, then lseek back (untrapped)');
+  const trappedRead = perCallRow('simterpose, read of a file', reads, 50_000, 'notified, let through');
   return [
     native,
     floor,
@@ -94,5 +98,7 @@ export async function run() {
     ratioRow('openat+close trapped / untrapped openat', trappedOpen, untrappedOpen, OPEN_TRAP_TARGET),
     nativeReceive,
     trappedReceive,
+    nativeRead,
+    trappedRead,
   ];
 }

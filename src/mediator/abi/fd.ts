@@ -14,6 +14,7 @@ export const FIONREAD = 0x541b;
 export const FIONBIO = 0x5421;
 export const FIONCLEX = 0x5450;
 export const FIOCLEX = 0x5451;
+export const CLOSE_RANGE_UNSHARE = 2;
 export const CLOSE_RANGE_CLOEXEC = 4;
 
 /** Who gets SIGIO and SIGURG for a descriptor: fcntl's commands and their ioctl forms. */

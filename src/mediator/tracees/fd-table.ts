@@ -49,6 +49,17 @@ export class FdTable {
    * socket.
    */
   readonly credentialPassing = new Map<number, KnownCredentialPassing>();
+  /**
+   * Numbers the kernel said designate a regular file, a directory or a block
+   * device (the open file behind a number cannot change kind), which reads and
+   * writes reach at once whatever their state: their reads and writes need
+   * no look at the descriptor again (syscalls/handlers/io.ts). Forgotten
+   * with credentialPassing, once a number is freed, or for good once
+   * unshare(CLONE_FILES) gave a process of this table a table of its own,
+   * which numbers the same descriptors differently.
+   */
+  private readonly plainFiles = new Set<number>();
+  private numbersDiverged = false;
   /** Processes sharing this table (CLONE_FILES); released when the last one goes. */
   private users = 1;
 
@@ -66,11 +77,26 @@ export class FdTable {
   /** Returns whether `fd` designated a virtual object. */
   close(fd: number): boolean {
     this.credentialPassing.delete(fd);
+    this.plainFiles.delete(fd);
     const descriptor = this.descriptors.get(fd);
     if (descriptor === undefined) return false;
     this.descriptors.delete(fd);
     descriptor.file.release();
     return true;
+  }
+
+  isPlainFile(fd: number): boolean {
+    return this.plainFiles.has(fd);
+  }
+
+  rememberPlainFile(fd: number): void {
+    if (!this.numbersDiverged) this.plainFiles.add(fd);
+  }
+
+  /** unshare(CLONE_FILES) by a process or thread of this table: the kernel's numbers may now differ between its users. */
+  unshared(): void {
+    this.numbersDiverged = true;
+    this.plainFiles.clear();
   }
 
   setCloexec(fd: number, cloexec: boolean): void {
@@ -115,6 +141,7 @@ export class FdTable {
     }
     // The kernel's close-on-exec descriptors are not known here.
     table.credentialPassing.clear();
+    table.plainFiles.clear();
     return table;
   }
 
@@ -127,7 +154,10 @@ export class FdTable {
 
   /** close_range(first, last). */
   closeRange(first: number, last: number, cloexecOnly: boolean): void {
-    if (!cloexecOnly) for (const fd of [...this.credentialPassing.keys()]) if (fd >= first && fd <= last) this.credentialPassing.delete(fd);
+    if (!cloexecOnly) {
+      for (const fd of [...this.credentialPassing.keys()]) if (fd >= first && fd <= last) this.credentialPassing.delete(fd);
+      for (const fd of [...this.plainFiles]) if (fd >= first && fd <= last) this.plainFiles.delete(fd);
+    }
     for (const fd of [...this.descriptors.keys()]) {
       if (fd < first || fd > last) continue;
       if (cloexecOnly) this.setCloexec(fd, true);

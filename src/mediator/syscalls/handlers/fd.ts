@@ -1,5 +1,6 @@
 import {
   CLOSE_RANGE_CLOEXEC,
+  CLOSE_RANGE_UNSHARE,
   FD_CLOEXEC,
   FIOCLEX,
   FIONBIO,
@@ -154,6 +155,8 @@ function closeRange(ctx: SyscallContext): Outcome {
   const first = asUint(ctx.args[0]!);
   const last = asUint(ctx.args[1]!);
   const cloexecOnly = (asInt(ctx.args[2]!) & CLOSE_RANGE_CLOEXEC) !== 0;
+  // The caller gets a table of its own first, as unshare(CLONE_FILES) gives.
+  if ((asInt(ctx.args[2]!) & CLOSE_RANGE_UNSHARE) !== 0) ctx.process.fds.unshared();
   return native((result) => {
     if (result === 0) ctx.process.fds.closeRange(first, last, cloexecOnly);
   });

@@ -30,11 +30,29 @@ function buffers(ctx: SyscallContext, vectored: number): Iovec[] | { errno: numb
   return ctx.sysno === vectored ? importIovecs(ctx.memory, ctx.args[1]!, ctx.args[2]!, Errno.EINVAL) : importBuffer(ctx.args[1]!, ctx.args[2]!, false);
 }
 
+/** Kinds whose reads and writes the kernel completes at once, whatever their state, and that no handler below treats apart. */
+const PLAIN_KINDS: ReadonlySet<FdInfo['kind']> = new Set(['file', 'dir', 'block']);
+
+/**
+ * What the kernel descriptor `fd` is, asked of the kernel (six syscalls of
+ * the mediator's) unless the fd table remembers it as a plain file:
+ * 'plain' then, its read or write the kernel's. A program reads most files
+ * it opens more than once (python3's readall: the bytes, then the end).
+ */
+function kernelDescriptor(ctx: SyscallContext, fd: number): FdInfo | null | 'plain' {
+  const fds = ctx.process.fds;
+  if (fds.isPlainFile(fd)) return 'plain';
+  const info = ctx.services.kernelFds.inspect(ctx.process, fd);
+  if (info !== null && PLAIN_KINDS.has(info.kind)) fds.rememberPlainFile(fd);
+  return info;
+}
+
 function read(ctx: SyscallContext): Outcome {
   const fd = asInt(ctx.args[0]!);
   const file = socketFileAt(ctx, fd);
   const netlink = file === undefined ? netlinkAt(ctx, fd) : undefined;
-  const info = file === undefined && netlink === undefined ? ctx.services.kernelFds.inspect(ctx.process, fd) : undefined;
+  const info = file === undefined && netlink === undefined ? kernelDescriptor(ctx, fd) : undefined;
+  if (info === 'plain') return NATIVE;
   // Other descriptors are the kernel's to read (and to check first: EBADF, EINVAL); it returns at once when there is nothing to read into.
   if (info !== undefined && !isRandomDevice(info)) {
     const moved = bytesToMove(ctx, READV);
@@ -69,7 +87,8 @@ function write(ctx: SyscallContext): Outcome {
     const vectors = buffers(ctx, WRITEV);
     return Array.isArray(vectors) ? writeNetlink(ctx, netlink, vectors) : fail(vectors.errno);
   }
-  const info = file === undefined ? ctx.services.kernelFds.inspect(ctx.process, fd) : undefined;
+  const info = file === undefined ? kernelDescriptor(ctx, fd) : undefined;
+  if (info === 'plain') return NATIVE;
   const output = outputPipe(ctx, info);
   if (file === undefined && output === undefined) return writing(ctx, info!);
   const vectors = buffers(ctx, WRITEV);

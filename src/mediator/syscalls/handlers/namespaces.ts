@@ -1,5 +1,6 @@
 import { Errno } from '../../abi/errno.js';
 import {
+  CLONE_FILES,
   CLONE_NAMESPACES,
   CLONE_NEWTIME,
   CLONE_PARENT,
@@ -68,8 +69,18 @@ function refusedBeforeNamespaces(args: Buffer): boolean {
   );
 }
 
-/** unshare(flags): EPERM for a new namespace; the rest (CLONE_FILES, CLONE_FS, CLONE_SYSVSEM) runs in the kernel. */
-const unshare = (ctx: SyscallContext): Outcome => ((asInt(ctx.args[0]!) & ALL_NAMESPACES) !== 0 ? NOT_PERMITTED : NATIVE);
+/**
+ * unshare(flags): EPERM for a new namespace; the rest (CLONE_FILES, CLONE_FS,
+ * CLONE_SYSVSEM) runs in the kernel. With CLONE_FILES the caller's
+ * descriptor numbers may part from its table's other users', which the fd
+ * table is told first (a call that fails costs it no more than a remembered answer).
+ */
+function unshare(ctx: SyscallContext): Outcome {
+  const flags = asInt(ctx.args[0]!);
+  if ((flags & ALL_NAMESPACES) !== 0) return NOT_PERMITTED;
+  if ((flags & CLONE_FILES) !== 0) ctx.process.fds.unshared();
+  return NATIVE;
+}
 
 /** setns(fd, nstype): entering a namespace needs CAP_SYS_ADMIN; a descriptor that is not open is still EBADF. */
 function setns(ctx: SyscallContext): Outcome {
