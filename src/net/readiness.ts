@@ -26,8 +26,9 @@ export type Edges = Readonly<Record<keyof Readiness, number>>;
 
 const EVENTS = ['readable', 'writable', 'hangup', 'readHangup', 'error'] as const;
 
-function same(a: Readiness, b: Readiness): boolean {
-  return EVENTS.every((event) => a[event] === b[event]);
+/** The events that hold, one bit each in EVENTS' order: comparing two readinesses is then one comparison of numbers. */
+function bitsOf(readiness: Readiness): number {
+  return (readiness.readable ? 1 : 0) | (readiness.writable ? 2 : 0) | (readiness.hangup ? 4 : 0) | (readiness.readHangup ? 8 : 0) | (readiness.error ? 16 : 0);
 }
 
 /**
@@ -37,8 +38,13 @@ function same(a: Readiness, b: Readiness): boolean {
  */
 export abstract class Watchable {
   private readonly listeners: ReadinessListener[] = [];
-  /** The readiness and input at the previous change, kept from the first time anyone looks. */
-  private last: { readiness: Readiness; waiting: number } | undefined;
+  /**
+   * The readiness (as bitsOf) and input at the previous change, kept from the
+   * first time anyone looks (-1: nobody looked yet). Numbers, not an object
+   * per change: a socket changes several times per packet.
+   */
+  private lastBits = -1;
+  private lastWaiting = 0;
   private readonly raised: Record<keyof Readiness, number> = { readable: 0, writable: 0, hangup: 0, readHangup: 0, error: 0 };
 
   abstract readiness(): Readiness;
@@ -63,20 +69,28 @@ export abstract class Watchable {
   }
 
   protected changed(): void {
-    const before = this.last;
-    if (before === undefined) return; // nobody looked yet: nothing to compare with
-    const now = { readiness: this.readiness(), waiting: this.waiting() };
-    this.last = now;
-    const arrived = now.waiting > before.waiting;
-    for (const event of EVENTS) {
-      if (now.readiness[event] && !before.readiness[event]) this.raised[event]++;
+    const before = this.lastBits;
+    if (before === -1) return; // nobody looked yet: nothing to compare with
+    const readiness = this.readiness();
+    const bits = bitsOf(readiness);
+    const waiting = this.waiting();
+    const arrived = waiting > this.lastWaiting;
+    this.lastBits = bits;
+    this.lastWaiting = waiting;
+    const rose = bits & ~before;
+    if (rose !== 0) {
+      for (let i = 0; i < EVENTS.length; i++) if (rose & (1 << i)) this.raised[EVENTS[i]!]++;
     }
-    if (arrived && before.readiness.readable) this.raised.readable++;
-    if (!arrived && same(before.readiness, now.readiness)) return;
-    for (const listener of [...this.listeners]) listener(now.readiness);
+    if (arrived && before & 1) this.raised.readable++;
+    if (!arrived && bits === before) return;
+    // A listener may stop itself or start another: those called are the ones there at the change.
+    if (this.listeners.length === 1) this.listeners[0]!(readiness);
+    else for (const listener of [...this.listeners]) listener(readiness);
   }
 
   private look(): void {
-    this.last ??= { readiness: this.readiness(), waiting: this.waiting() };
+    if (this.lastBits !== -1) return;
+    this.lastBits = bitsOf(this.readiness());
+    this.lastWaiting = this.waiting();
   }
 }

@@ -42,30 +42,21 @@ export class SimTransport implements Transport {
     } catch (error) {
       throw noRouteError(this.sim, source, destination) ?? error;
     }
-    const observer = this.observer;
-    const token = observer?.commStarted(source, destination, payload, this.scheduler.now, () => (bytes > 0 ? 1 - this.sim.remaining(id) / bytes : 1));
+    const comm = new SimComm(this.sim, this.scheduler, id, bytes, this.observer);
+    comm.token = this.observer?.commStarted(source, destination, payload, this.scheduler.now, () => comm.crossedShare());
     this.scheduler.onActivityEnd(id, (failed) => {
       if (failed) {
         // A state profile turned a host or a link of its route off: the comm never completes, nothing of it arrives.
         if (carriage?.cut === undefined) throw new Error(`a comm from ${source} to ${destination} failed in a run that cannot lose it`);
         // SimGrid no longer knows how much of it crossed.
-        if (token !== undefined) observer!.commLost?.(token, this.scheduler.now, undefined);
+        if (comm.token !== undefined) this.observer!.commLost?.(comm.token, this.scheduler.now, undefined);
         carriage.cut();
         return;
       }
-      if (token !== undefined) observer!.commEnded(token, this.scheduler.now);
+      if (comm.token !== undefined) this.observer!.commEnded(comm.token, this.scheduler.now);
       delivered();
     });
-    // SimGrid's progress is fluid: only whole bytes cross.
-    const crossed = () => Math.floor(bytes - this.sim.remaining(id));
-    return {
-      crossed: token === undefined ? crossed : firstCrossingTold(crossed, () => observer!.commCrossing(token)),
-      cancel: () => {
-        if (token !== undefined) observer!.commLost?.(token, this.scheduler.now, bytes > 0 ? 1 - this.sim.remaining(id) / bytes : 1);
-        this.scheduler.forgetActivity(id);
-        this.sim.cancel(id);
-      },
-    };
+    return comm;
   }
 
   follow(_source: string, _destination: string, period: number, look: () => boolean): void {
@@ -114,17 +105,45 @@ export class SimTransport implements Transport {
   }
 }
 
-/** `crossed`, which also calls `first` the first time it finds bytes across. */
-function firstCrossingTold(crossed: () => number, first: () => void): () => number {
-  let told = false;
-  return () => {
-    const bytes = crossed();
-    if (!told && bytes > 0) {
-      told = true;
-      first();
+/**
+ * One transfer's SimGrid comm: an object with methods rather than closures
+ * per transfer, as a request/response exchange starts four of them (two
+ * flights, two ACKs).
+ */
+class SimComm implements Transfer {
+  /** The observer's name for it (none without an observer). */
+  token: number | undefined;
+  /** The observer heard of its first bytes across. */
+  private crossingTold = false;
+
+  constructor(
+    private readonly sim: Simulation,
+    private readonly scheduler: Scheduler,
+    private readonly id: number,
+    private readonly bytes: number,
+    private readonly observer: MediatorObserver | undefined,
+  ) {}
+
+  /** SimGrid's progress is fluid: only whole bytes cross. The observer hears of the first ones. */
+  crossed(): number {
+    const bytes = Math.floor(this.bytes - this.sim.remaining(this.id));
+    if (this.token !== undefined && !this.crossingTold && bytes > 0) {
+      this.crossingTold = true;
+      this.observer!.commCrossing(this.token);
     }
     return bytes;
-  };
+  }
+
+  /** The share of its bytes across so far (all of an empty one). */
+  crossedShare(): number {
+    return this.bytes > 0 ? 1 - this.sim.remaining(this.id) / this.bytes : 1;
+  }
+
+  cancel(): void {
+    if (this.token !== undefined) this.observer!.commLost?.(this.token, this.scheduler.now, this.crossedShare());
+    this.scheduler.forgetActivity(this.id);
+    this.sim.cancel(this.id);
+  }
 }
 
 /**
