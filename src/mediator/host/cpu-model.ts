@@ -40,9 +40,9 @@ interface Meter {
   last: number;
   /** Measured work not charged yet, in flops. */
   carried: number;
-  /** CPU time (ns) the stops since the last reading cost the thread. */
+  /** CPU time (ns) the stops since the last reading cost the thread (cputime model). */
   overheadNs: number;
-  /** Wall time (ms) the thread spent resumed since the last reading: more CPU time than that, it cannot have used. */
+  /** Wall time (ms) the thread spent resumed since the last reading: more CPU time than that, it cannot have used (cputime model). */
   resumedMs: number;
   /** When it was last resumed (performance.now), or -1 while it is stopped. */
   resumedAt: number;
@@ -81,16 +81,21 @@ export class CpuModel {
     this.meters.set(thread, { counter, last, carried: 0, overheadNs: 0, resumedMs: 0, resumedAt: -1, readings: 0 });
   }
 
-  /** The thread leaves its stop: until its next one, it may use the CPU. */
+  /**
+   * The thread leaves its stop: until its next one, it may use the CPU.
+   * Only the cputime model bounds work by the wall time a thread spent
+   * resumed: under instructions, the counter is exact and the two clock
+   * reads of each stop are saved.
+   */
   resumed(thread: Thread): void {
     const meter = this.meters.get(thread);
-    if (meter !== undefined) meter.resumedAt = performance.now();
+    if (meter !== undefined && meter.counter < 0) meter.resumedAt = performance.now();
   }
 
-  /** The thread stopped again (or, `notified`, made a notified call): one more stop whose cost is not its work. */
+  /** The thread stopped again (or, `notified`, made a notified call): one more stop whose cost is not its work (cputime model). */
   stopped(thread: Thread, notified = false): void {
     const meter = this.meters.get(thread);
-    if (meter === undefined) return;
+    if (meter === undefined || meter.counter >= 0) return;
     meter.overheadNs += notified ? this.notificationOverheadNs : this.stopOverheadNs;
     if (meter.resumedAt >= 0) meter.resumedMs += performance.now() - meter.resumedAt;
     meter.resumedAt = -1;
