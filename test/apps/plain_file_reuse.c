@@ -72,16 +72,21 @@ static void read_late_line(const char *how, int fd) {
   fflush(stdout);
 }
 
-static void after_close(void) {
-  int fd = used_file(0);
-  CHECK(close(fd) == 0);
+/* `fd`, a used file's number just freed (`how`), is the next pipe's reading end: a read there waits for the late writer. */
+static void pipe_at_freed_number(const char *how, int fd) {
   int ends[2];
   CHECK(pipe(ends) == 0);
   CHECK(ends[0] == fd);
   pid_t child = late_writer(ends[1], ends[0]);
-  read_late_line("close", ends[0]);
+  read_late_line(how, ends[0]);
   reap(child);
   close(ends[0]);
+}
+
+static void after_close(void) {
+  int fd = used_file(0);
+  CHECK(close(fd) == 0);
+  pipe_at_freed_number("close", fd);
 }
 
 static void after_dup2(void) {
@@ -99,13 +104,7 @@ static void after_dup2(void) {
 static void after_close_range(void) {
   int fd = used_file(0);
   CHECK(syscall(SYS_close_range, fd, fd, 0) == 0);
-  int ends[2];
-  CHECK(pipe(ends) == 0);
-  CHECK(ends[0] == fd);
-  pid_t child = late_writer(ends[1], ends[0]);
-  read_late_line("close_range", ends[0]);
-  reap(child);
-  close(ends[0]);
+  pipe_at_freed_number("close_range", fd);
 }
 
 /* The writer comes first: PIPE_BYTES do not fit in the pipe until the child, late, reads them. */
