@@ -42,7 +42,7 @@ export interface EmscriptenOptions {
 export type Factory = (options: EmscriptenOptions) => unknown;
 
 const log = logger('sim');
-const distDir = packagePath('native/simgrid-wasm/dist/');
+const wasmFile = packagePath('native/simgrid-wasm/dist/simgrid.wasm');
 
 /** SimGrid's module as this process has it, and how: compiled at this run, or loaded from the code cache. */
 let compiled: { factory: Factory; module: WebAssembly.Module; loadMs: number; from: 'compiled' | 'code cache' } | undefined;
@@ -72,19 +72,13 @@ export function setModuleFlags(): void {
   setFlagsFromString('--wasm-lazy-validation');
 }
 
-/** SimGrid's module file. */
-export function wasmFile(): string {
-  return `${distDir}simgrid.wasm`;
-}
-
 function compile(): NonNullable<typeof compiled> {
   if (compiled !== undefined) return compiled;
   const begin = performance.now();
   const factory = requireSimGridFactory();
   setModuleFlags();
-  const wasm = wasmFile();
-  const { wire, stamp } = readWasm(wasm);
-  const cached = codeCacheDisabled() ? undefined : cachedModule(wasm, wire, stamp);
+  const { wire, stamp } = readWasm(wasmFile);
+  const cached = codeCacheDisabled() ? undefined : cachedModule(wasmFile, wire, stamp);
   const module = cached ?? new WebAssembly.Module(wire);
   compiled = { factory, module, loadMs: performance.now() - begin, from: cached === undefined ? 'compiled' : 'code cache' };
   log.debug({ ms: compiled.loadMs, from: compiled.from }, 'SimGrid WebAssembly module ready');
@@ -111,7 +105,7 @@ export function useModule(module: WebAssembly.Module): void {
   compiled = { factory: requireSimGridFactory(), module, loadMs: 0, from: 'compiled' };
 }
 
-/** Compiles the module if not done yet (once per process). */
+/** Compiles the module, or loads it from the code cache, if not done yet (once per process). */
 export async function loadModule(): Promise<void> {
   compile();
 }
