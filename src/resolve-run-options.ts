@@ -47,6 +47,9 @@ export function resolveRunOptions(options: RunOptions): ResolvedRunOptions {
     if (SYSCALLS.get(number)?.blocks === true) {
       throw new UserError(`--untrap: ${name} can wait inside the kernel, where it would hold the whole run: it must stay trapped`);
     }
+    if (SYSCALLS.get(number)?.freesDescriptors === true) {
+      throw new UserError(`--untrap: ${name} frees descriptor numbers, which simterpose must see to keep its descriptor table right: it must stay trapped`);
+    }
   }
   const network = options.network ?? RUN_OPTIONS.network.default!;
   if (!NETWORK_MODES.includes(network)) throw new UserError(`--network must be one of ${NETWORK_MODES.join(', ')}, not '${network}'`);

@@ -109,7 +109,7 @@ export const RUN_OPTIONS: { readonly [K in keyof RunOptions]-?: OptionSpec<NonNu
   strace: { flag: '--strace [file]', help: 'log every syscall, strace-style, to stderr or to a file (traps every syscall: slower)' },
   untrap: {
     flag: '--untrap <syscalls>',
-    help: 'comma-separated syscalls to leave untrapped and native (for benchmarks and debugging)',
+    help: 'comma-separated syscalls to leave untrapped and native (for benchmarks and debugging; calls that can wait, and those that free descriptor numbers, must stay trapped)',
     parse: (text) => text.split(',').filter((name) => name !== ''),
   },
   cpu: {

@@ -102,4 +102,14 @@ describe('--untrap', () => {
     expect(result.status).toBe(EXIT_STATUS.usage);
     expect(result.stderr).toBe('simterpose: --untrap: wait4 can wait inside the kernel, where it would hold the whole run: it must stay trapped\n');
   });
+
+  it('refuses to leave a call that frees descriptor numbers untrapped: the descriptor table would keep what it knew of them', async () => {
+    for (const name of ['close', 'dup2', 'dup3', 'close_range']) {
+      const result = await runSimterpose(['true'], { runOptions: ['--untrap', name] });
+      expect(result.status).toBe(EXIT_STATUS.usage);
+      expect(result.stderr).toBe(
+        `simterpose: --untrap: ${name} frees descriptor numbers, which simterpose must see to keep its descriptor table right: it must stay trapped\n`,
+      );
+    }
+  });
 });

@@ -122,6 +122,12 @@ export interface SyscallEntry {
    */
   readonly blocks?: boolean;
   /**
+   * The call frees descriptor numbers: the fd table must see it to forget
+   * what it knew of them (virtual sockets, the plain files and SO_PASSCRED
+   * answers it remembers), so it must stay trapped (--untrap refuses it).
+   */
+  readonly freesDescriptors?: boolean;
+  /**
    * The call stops only when argument `argument` is one of `oneOf` (its low
    * 32 bits, as the kernel reads an int), or, without `oneOf`, is not 0;
    * the seccomp filter lets the other values run natively, where the

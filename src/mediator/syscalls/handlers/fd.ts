@@ -165,10 +165,10 @@ function closeRange(ctx: SyscallContext): Outcome {
 const NOTE = 'runs in the kernel; virtual sockets and epoll instances follow it';
 
 export const fdSyscalls: FamilyTable = {
-  close: { level: 'mediated', handler: close, note: NOTE },
+  close: { level: 'mediated', handler: close, note: NOTE, freesDescriptors: true },
   dup: { level: 'mediated', handler: dup, note: NOTE },
-  dup2: { level: 'mediated', handler: dup2, note: NOTE },
-  dup3: { level: 'mediated', handler: dup3, note: NOTE },
+  dup2: { level: 'mediated', handler: dup2, note: NOTE, freesDescriptors: true },
+  dup3: { level: 'mediated', handler: dup3, note: NOTE, freesDescriptors: true },
   fcntl: {
     level: 'mediated',
     handler: fcntl,
@@ -180,5 +180,5 @@ export const fdSyscalls: FamilyTable = {
     stopsOnlyWhen: { argument: 1, oneOf: MEDIATED_IOCTLS },
     note: `${NOTE}; FIONREAD on a virtual socket is emulated; the interface requests (SIOCGIFCONF, SIOCGIFADDR...) describe the host's emulated lo and eth0; owners (FIOSETOWN, SIOCSPGRP and their gets) and a terminal's foreground group and session (TIOCSPGRP, TIOCGPGRP, TIOCGSID) are virtual pids or groups; the other requests run natively, without a stop`,
   },
-  close_range: { level: 'mediated', handler: closeRange, note: NOTE },
+  close_range: { level: 'mediated', handler: closeRange, note: NOTE, freesDescriptors: true },
 };
