@@ -23,15 +23,29 @@ const RUNS = 7;
 const TARGET_MS = 50;
 const cpuOf = `${binDir}cpu-of`;
 
-/** Median CPU ms of `argv` run to its end (wait4's count: exact, where /proc's is in 10 ms ticks). */
+/** CPU ms of `argv` run to its end (wait4's count: exact, where /proc's is in 10 ms ticks). */
+function cpuOf1(argv, env) {
+  const result = spawnSync(cpuOf, argv, { cwd: repoRoot, encoding: 'utf8', env });
+  if (result.status !== 0) throw new Error(`${argv.join(' ')}: exit status ${result.status}: ${result.stderr}`);
+  return Number(result.stdout) / 1000;
+}
+
+/** Median CPU ms of `argv` run to its end. */
 function cpuOfRuns(argv, env = commandEnv) {
   const costs = [];
-  for (let run = 0; run < RUNS; run++) {
-    const result = spawnSync(cpuOf, argv, { cwd: repoRoot, encoding: 'utf8', env });
-    if (result.status !== 0) throw new Error(`${argv.join(' ')}: exit status ${result.status}: ${result.stderr}`);
-    costs.push(Number(result.stdout) / 1000);
-  }
+  for (let run = 0; run < RUNS; run++) costs.push(cpuOf1(argv, env));
   return median(costs);
+}
+
+/**
+ * Median CPU ms of `argv` in each environment of `envs`, their runs taken in
+ * turn: this VM's speed drifts from one minute to the next, which would
+ * otherwise weigh on a difference between two rows.
+ */
+function cpuOfInterleaved(argv, envs) {
+  const costs = envs.map(() => []);
+  for (let run = 0; run < RUNS; run++) envs.forEach((env, which) => costs[which].push(cpuOf1(argv, env)));
+  return costs.map(median);
 }
 
 export async function run() {
@@ -40,8 +54,7 @@ export async function run() {
   const help = cpuOfRuns([process.execPath, simterposeCli, '--help']);
   const cached = freshCodeCache();
   const platformArgv = [process.execPath, simterposeCli, 'platform', 'platforms/two-hosts.xml'];
-  const compiled = cpuOfRuns(platformArgv, { ...commandEnv, SIMTERPOSE_NO_CODE_CACHE: '1' });
-  const platform = cpuOfRuns(platformArgv);
+  const [compiled, platform] = cpuOfInterleaved(platformArgv, [{ ...commandEnv, SIMTERPOSE_NO_CODE_CACHE: '1' }, commandEnv]);
   const uncharged = cpuOfRuns([process.execPath, simterposeCli, 'run', '--quiet', '--cpu-model', 'none', 'platforms/two-hosts.xml', '--', '/bin/true']);
   const simterpose = cpuOfRuns([process.execPath, simterposeCli, 'run', '--quiet', 'platforms/two-hosts.xml', '--', '/bin/true']);
   const snapshot = freshSnapshot() ? cpuOfRuns([simterposeCommand, 'run', '--quiet', 'platforms/two-hosts.xml', '--', '/bin/true']) : null;
