@@ -44,7 +44,9 @@ function cpuOfRuns(argv, env = commandEnv) {
  */
 function cpuOfInterleaved(argv, envs) {
   const costs = envs.map(() => []);
-  for (let run = 0; run < RUNS; run++) envs.forEach((env, which) => costs[which].push(cpuOf1(argv, env)));
+  for (let run = 0; run < RUNS; run++) {
+    for (const [which, env] of envs.entries()) costs[which].push(cpuOf1(argv, env));
+  }
   return costs.map(median);
 }
 
