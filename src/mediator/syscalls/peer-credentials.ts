@@ -76,11 +76,11 @@ function credentialsFit(ctx: SyscallContext, address: number): boolean {
  * gives a new socket (inheriting its listener's setting) a freed number.
  */
 function passesCredentials(ctx: SyscallContext, fd: number): boolean {
-  const known = ctx.process.fds.credentialPassing;
-  const answer = known.get(fd);
+  const fds = ctx.process.fds;
+  const answer = fds.credentialPassing(fd);
   if (answer !== undefined && answer.generation === credentialPassingGeneration) return answer.passes;
   const passes = ctx.services.kernelFds.passesCredentials(ctx.process, fd);
-  known.set(fd, { passes, generation: credentialPassingGeneration });
+  fds.rememberCredentialPassing(fd, { passes, generation: credentialPassingGeneration });
   return passes;
 }
 

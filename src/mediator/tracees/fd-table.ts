@@ -40,25 +40,32 @@ export interface KnownCredentialPassing {
   readonly generation: number;
 }
 
+/**
+ * What the kernel said about the descriptor behind one number: true while
+ * the number names that descriptor, so all of it goes at once when the
+ * number is freed (close, dup2 onto it, close_range, exec), after which it
+ * may name another file. A fact added here is forgotten with the others.
+ */
+interface KernelFacts {
+  /** Whether the socket passes credentials (syscalls/peer-credentials.ts). */
+  credentialPassing?: KnownCredentialPassing;
+  /**
+   * The kernel said it is a regular file, a directory or a block device
+   * (the open file behind a number cannot change kind), which reads and
+   * writes reach at once whatever their state: its reads and writes need
+   * no look at the descriptor again (syscalls/handlers/io.ts).
+   */
+  plainFile?: true;
+}
+
 export class FdTable {
   private readonly descriptors = new Map<number, Descriptor>();
+  private readonly kernelFacts = new Map<number, KernelFacts>();
   /**
-   * What the kernel answered about the sockets behind descriptor numbers
-   * (whether they pass credentials), forgotten once a number is freed
-   * (close, dup2 onto it, close_range, exec): only then can it name another
-   * socket.
-   */
-  readonly credentialPassing = new Map<number, KnownCredentialPassing>();
-  /**
-   * Numbers the kernel said designate a regular file, a directory or a block
-   * device (the open file behind a number cannot change kind), which reads and
-   * writes reach at once whatever their state: their reads and writes need
-   * no look at the descriptor again (syscalls/handlers/io.ts). Forgotten
-   * with credentialPassing, once a number is freed, or for good once
    * unshare(CLONE_FILES) gave a process of this table a table of its own,
-   * which numbers the same descriptors differently.
+   * which numbers the same descriptors differently: plain files are no
+   * longer remembered, for good.
    */
-  private readonly plainFiles = new Set<number>();
   private numbersDiverged = false;
   /** Processes sharing this table (CLONE_FILES); released when the last one goes. */
   private users = 1;
@@ -76,8 +83,7 @@ export class FdTable {
 
   /** Returns whether `fd` designated a virtual object. */
   close(fd: number): boolean {
-    this.credentialPassing.delete(fd);
-    this.plainFiles.delete(fd);
+    this.kernelFacts.delete(fd);
     const descriptor = this.descriptors.get(fd);
     if (descriptor === undefined) return false;
     this.descriptors.delete(fd);
@@ -86,17 +92,34 @@ export class FdTable {
   }
 
   isPlainFile(fd: number): boolean {
-    return this.plainFiles.has(fd);
+    return this.kernelFacts.get(fd)?.plainFile === true;
   }
 
   rememberPlainFile(fd: number): void {
-    if (!this.numbersDiverged) this.plainFiles.add(fd);
+    if (!this.numbersDiverged) this.factsAbout(fd).plainFile = true;
+  }
+
+  credentialPassing(fd: number): KnownCredentialPassing | undefined {
+    return this.kernelFacts.get(fd)?.credentialPassing;
+  }
+
+  rememberCredentialPassing(fd: number, known: KnownCredentialPassing): void {
+    this.factsAbout(fd).credentialPassing = known;
+  }
+
+  private factsAbout(fd: number): KernelFacts {
+    let facts = this.kernelFacts.get(fd);
+    if (facts === undefined) {
+      facts = {};
+      this.kernelFacts.set(fd, facts);
+    }
+    return facts;
   }
 
   /** unshare(CLONE_FILES) by a process or thread of this table: the kernel's numbers may now differ between its users. */
   unshared(): void {
     this.numbersDiverged = true;
-    this.plainFiles.clear();
+    for (const facts of this.kernelFacts.values()) delete facts.plainFile;
   }
 
   setCloexec(fd: number, cloexec: boolean): void {
@@ -139,9 +162,8 @@ export class FdTable {
     for (const [fd, descriptor] of [...table.descriptors]) {
       if (descriptor.cloexec) table.close(fd);
     }
-    // The kernel's close-on-exec descriptors are not known here.
-    table.credentialPassing.clear();
-    table.plainFiles.clear();
+    // The kernel's close-on-exec descriptors are not known here: any number may have been freed.
+    table.kernelFacts.clear();
     return table;
   }
 
@@ -154,10 +176,8 @@ export class FdTable {
 
   /** close_range(first, last). */
   closeRange(first: number, last: number, cloexecOnly: boolean): void {
-    if (!cloexecOnly) {
-      for (const fd of [...this.credentialPassing.keys()]) if (fd >= first && fd <= last) this.credentialPassing.delete(fd);
-      for (const fd of [...this.plainFiles]) if (fd >= first && fd <= last) this.plainFiles.delete(fd);
-    }
+    // The kernel's descriptors in the range are freed too, not only those the table holds.
+    if (!cloexecOnly) for (const fd of [...this.kernelFacts.keys()]) if (fd >= first && fd <= last) this.kernelFacts.delete(fd);
     for (const fd of [...this.descriptors.keys()]) {
       if (fd < first || fd > last) continue;
       if (cloexecOnly) this.setCloexec(fd, true);
