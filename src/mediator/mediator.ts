@@ -42,6 +42,7 @@ import type { OutputPipe, Services } from './syscalls/context.js';
 import { Dispatcher } from './syscalls/dispatcher.js';
 import { notifiedNumbers, notifiedStops, stopGates, trappedNumbers } from './syscalls/table.js';
 import { CORE_DUMPING_SIGNALS, SIGKILL } from './abi/signal.js';
+import { CredentialPassing } from './tracees/credential-passing.js';
 import { kernelFds } from './tracees/kernel-fds.js';
 import { KernelEdges } from './tracees/kernel-edges.js';
 import { kernelIpc } from './tracees/kernel-ipc.js';
@@ -285,6 +286,7 @@ export class Mediator {
       nameFiles: this.nameFiles,
       procFiles: this.procFiles,
       kernelFds,
+      credentialPassing: new CredentialPassing(kernelFds),
       kernelEdges: new KernelEdges(),
       fifoOpens: new FifoOpens(),
       kernelIpc,

@@ -23,6 +23,7 @@ import type { Services, SyscallContext } from '../../src/mediator/syscalls/conte
 import { Dispatcher } from '../../src/mediator/syscalls/dispatcher.js';
 import type { Outcome } from '../../src/mediator/syscalls/outcome.js';
 import { SYSCALLS, syscallNumber } from '../../src/mediator/syscalls/table.js';
+import { CredentialPassing } from '../../src/mediator/tracees/credential-passing.js';
 import { KernelEdges } from '../../src/mediator/tracees/kernel-edges.js';
 import type { FdInfo, FileSource, KernelFds } from '../../src/mediator/tracees/kernel-fds.js';
 import type { KernelIpc, MessageQueue, PosixMessageQueue, SemaphoreSet } from '../../src/mediator/tracees/kernel-ipc.js';
@@ -342,6 +343,7 @@ export class FakeWorld {
       nameFiles: new NameFiles(this.network.addresses.entries, this.network.hostsFile()),
       procFiles: new ProcFiles(),
       kernelFds: this.kernelFds,
+      credentialPassing: new CredentialPassing(this.kernelFds),
       kernelEdges: new KernelEdges(),
       fifoOpens: new FifoOpens(),
       kernelIpc: this.kernelIpc,

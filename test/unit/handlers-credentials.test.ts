@@ -99,6 +99,16 @@ describe('whether a kernel socket passes credentials', () => {
     receiver.dispatch('recvmsg', SOCKET_FD, header, 0);
     expect(kernelFds.credentialQuestions).toBe(3);
   });
+
+  it('is not asked again for a setsockopt(SO_PASSCRED) in another run: runs in one Node process share no socket', () => {
+    const first = world();
+    const second = world();
+    const header = msghdr(first.receiver, CONTROL_ROOM).header;
+    first.receiver.dispatch('recvmsg', SOCKET_FD, header, 0);
+    second.sender.dispatch('setsockopt', 9, SOL_SOCKET, SO_PASSCRED, 0, 4);
+    first.receiver.dispatch('recvmsg', SOCKET_FD, header, 0);
+    expect(first.receiver.world.kernelFds.credentialQuestions).toBe(1);
+  });
 });
 
 /** A struct mmsghdr array (64 bytes an entry) copying the msghdrs at `headers`; its address. */

@@ -7,6 +7,7 @@ import type { TimerfdTable } from '../host/timerfds.js';
 import type { VirtualTime } from '../host/virtual-time.js';
 import type { Scheduler } from '../loop/scheduler.js';
 import type { DataPath } from '../sockets/data-path.js';
+import type { CredentialPassing } from '../tracees/credential-passing.js';
 import type { KernelFds } from '../tracees/kernel-fds.js';
 import type { KernelEdges } from '../tracees/kernel-edges.js';
 import type { FifoOpens } from './fifo-opens.js';
@@ -37,6 +38,8 @@ export interface Services {
   readonly procFiles: ProcFiles;
   /** Descriptors the kernel implements: what they are, whether they are ready. */
   readonly kernelFds: KernelFds;
+  /** Whether kernel sockets pass credentials (SO_PASSCRED), as the kernel answered in this run. */
+  readonly credentialPassing: CredentialPassing;
   /** Wakeups of kernel descriptors that edge-triggered epoll reports as edges. */
   readonly kernelEdges: KernelEdges;
   /** Blocking opens of named FIFOs, waiting in virtual time for their other end. */

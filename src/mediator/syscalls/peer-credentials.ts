@@ -35,7 +35,7 @@ export function kernelSocketOption(ctx: SyscallContext): Outcome {
  * recvmsg or recvmmsg on a kernel socket, which the kernel runs as `outcome`
  * says, into the message headers at `headers` (recvmmsg's entries, in
  * order): on a socket with SO_PASSCRED (the only one the kernel gives
- * credentials to), when a control buffer has room for them, the pid of
+ * credentials to; tracees/credential-passing.ts), when a control buffer has room for them, the pid of
  * each SCM_CREDENTIALS message the kernel wrote into the headers it filled
  * is made virtual when the call returns (recvmmsg's result, `countsHeaders`,
  * is how many headers it filled; recvmsg's, its bytes). recvmsg is a notified call: only
@@ -44,7 +44,7 @@ export function kernelSocketOption(ctx: SyscallContext): Outcome {
  */
 export function receivedCredentials(ctx: SyscallContext, outcome: Outcome, headers: readonly number[], countsHeaders: boolean): Outcome {
   if (outcome.kind !== 'native' || outcome.afterExit !== undefined || outcome.restore !== undefined) return outcome;
-  if (!headers.some((header) => credentialsFit(ctx, header)) || !passesCredentials(ctx, asInt(ctx.args[0]!))) return outcome;
+  if (!headers.some((header) => credentialsFit(ctx, header)) || !ctx.services.credentialPassing.passes(ctx.process, asInt(ctx.args[0]!))) return outcome;
   return native((result) => {
     const filled = result < 0 ? 0 : countsHeaders ? result : 1;
     for (const header of headers.slice(0, filled)) {
@@ -65,31 +65,10 @@ function credentialsFit(ctx: SyscallContext, address: number): boolean {
   }
 }
 
-/**
- * Whether the kernel socket behind `fd` passes credentials (SO_PASSCRED),
- * asked of the kernel once per descriptor (8 µs: pidfd_getfd and
- * getsockopt) and remembered in the fd table until the number is freed.
- * setsockopt(SO_PASSCRED) on any socket, through any descriptor of any
- * process (a dup, a child's inherited copy), starts a new generation, in
- * which every answer is asked again: such calls are rare. A socket's
- * setting only changes through setsockopt, which simterpose traps; accept
- * gives a new socket (inheriting its listener's setting) a freed number.
- */
-function passesCredentials(ctx: SyscallContext, fd: number): boolean {
-  const fds = ctx.process.fds;
-  const answer = fds.credentialPassing(fd);
-  if (answer !== undefined && answer.generation === credentialPassingGeneration) return answer.passes;
-  const passes = ctx.services.kernelFds.passesCredentials(ctx.process, fd);
-  fds.rememberCredentialPassing(fd, { passes, generation: credentialPassingGeneration });
-  return passes;
-}
-
-let credentialPassingGeneration = 0;
-
 /** setsockopt on a kernel socket: SO_PASSCRED set or cleared makes every remembered answer stale. */
 export function kernelSocketOptionSet(ctx: SyscallContext): Outcome {
   const [, level, name] = ctx.args as [number, number, number];
-  if (asInt(level) === SOL_SOCKET && asInt(name) === SO_PASSCRED) credentialPassingGeneration++;
+  if (asInt(level) === SOL_SOCKET && asInt(name) === SO_PASSCRED) ctx.services.credentialPassing.settingChanged();
   return NATIVE;
 }
 

@@ -34,7 +34,7 @@ interface Descriptor {
   cloexec: boolean;
 }
 
-/** A kernel socket's SO_PASSCRED as asked of the kernel, in a generation of syscalls/peer-credentials.ts. */
+/** A kernel socket's SO_PASSCRED as asked of the kernel, in a generation of tracees/credential-passing.ts. */
 export interface KnownCredentialPassing {
   readonly passes: boolean;
   readonly generation: number;
@@ -47,7 +47,7 @@ export interface KnownCredentialPassing {
  * may name another file. A fact added here is forgotten with the others.
  */
 interface KernelFacts {
-  /** Whether the socket passes credentials (syscalls/peer-credentials.ts). */
+  /** Whether the socket passes credentials (tracees/credential-passing.ts). */
   credentialPassing?: KnownCredentialPassing;
   /**
    * The kernel said it is a regular file, a directory or a block device
