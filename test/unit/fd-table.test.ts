@@ -76,6 +76,14 @@ describe('everything the kernel said about a number', () => {
     expect([factsOf(table, 3), factsOf(table, 5)]).toEqual([FORGOTTEN, FORGOTTEN]);
   });
 
+  it('is forgotten, and no more remembered, once a user of the table unshared it (its numbers may then name other descriptors)', () => {
+    const table = tableKnowingAll();
+    table.unshared();
+    table.rememberPlainFile(7);
+    table.rememberCredentialPassing(7, { passes: true, generation: 0 });
+    expect([factsOf(table, 3), factsOf(table, 5), factsOf(table, 7)]).toEqual([FORGOTTEN, FORGOTTEN, FORGOTTEN]);
+  });
+
   it('stays while close_range only sets close-on-exec', () => {
     const table = tableKnowingAll();
     table.closeRange(2, 4, true);

@@ -63,8 +63,9 @@ export class FdTable {
   private readonly kernelFacts = new Map<number, KernelFacts>();
   /**
    * unshare(CLONE_FILES) gave a process of this table a table of its own,
-   * which numbers the same descriptors differently: plain files are no
-   * longer remembered, for good.
+   * which numbers the same descriptors differently: what the kernel said
+   * about a number is no longer remembered, for good (an answer about one
+   * user's descriptor would be taken for another's).
    */
   private numbersDiverged = false;
   /** Processes sharing this table (CLONE_FILES); released when the last one goes. */
@@ -96,7 +97,8 @@ export class FdTable {
   }
 
   rememberPlainFile(fd: number): void {
-    if (!this.numbersDiverged) this.factsAbout(fd).plainFile = true;
+    const facts = this.factsAbout(fd);
+    if (facts !== undefined) facts.plainFile = true;
   }
 
   credentialPassing(fd: number): KnownCredentialPassing | undefined {
@@ -104,10 +106,13 @@ export class FdTable {
   }
 
   rememberCredentialPassing(fd: number, known: KnownCredentialPassing): void {
-    this.factsAbout(fd).credentialPassing = known;
+    const facts = this.factsAbout(fd);
+    if (facts !== undefined) facts.credentialPassing = known;
   }
 
-  private factsAbout(fd: number): KernelFacts {
+  /** The record of `fd`, made if need be; none once the numbers diverged. */
+  private factsAbout(fd: number): KernelFacts | undefined {
+    if (this.numbersDiverged) return undefined;
     let facts = this.kernelFacts.get(fd);
     if (facts === undefined) {
       facts = {};
@@ -119,7 +124,7 @@ export class FdTable {
   /** unshare(CLONE_FILES) by a process or thread of this table: the kernel's numbers may now differ between its users. */
   unshared(): void {
     this.numbersDiverged = true;
-    for (const facts of this.kernelFacts.values()) delete facts.plainFile;
+    this.kernelFacts.clear();
   }
 
   setCloexec(fd: number, cloexec: boolean): void {
