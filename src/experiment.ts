@@ -16,7 +16,7 @@ import type { Process } from './mediator/tracees/tracees.js';
 import { EXIT_STATUS, shellStatus, stoppedAsPlanned } from './exit-status.js';
 import { resolveProgram } from './program-path.js';
 import { crashNotice, cutShort } from './run-end.js';
-import { resolveRunOptions } from './resolve-run-options.js';
+import { claimRunCpu, resolveRunOptions } from './resolve-run-options.js';
 import type { RunOptions } from './run-options.js';
 import { keepStdioBlocking } from './stdio-blocking.js';
 import { loadSimulation, parseDeployment, type Simulation } from './sim/index.js';
@@ -160,6 +160,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
   const migrationPolicy = options.migrationPolicy === undefined ? undefined : checkPolicy(options.migrationPolicy);
   const mediator: Mediator = new Mediator({
     ...settings,
+    cpu: claimRunCpu(settings.cpu),
     migrationPolicy,
     stateProfiles,
     sim,

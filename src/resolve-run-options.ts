@@ -18,8 +18,12 @@ export interface ResolvedRunOptions {
   vdso: boolean;
   trapAll: boolean;
   untrapped: ReadonlySet<string>;
-  /** The CPU to pin to, if any. */
-  cpu: number | undefined;
+  /**
+   * The CPU to pin to: a number, none, or the quietest, which
+   * `claimRunCpu` picks once SimGrid is loaded (how busy the CPUs are is
+   * sampled over the start-up, which then lasts long enough for a sample).
+   */
+  cpu: number | 'none' | 'quietest';
   /** Seconds since 1970 that virtual time 0 corresponds to. */
   epoch: number;
   seed: number;
@@ -60,7 +64,7 @@ export function resolveRunOptions(options: RunOptions): ResolvedRunOptions {
     vdso: options.vdso ?? RUN_OPTIONS.vdso.default!,
     trapAll: options.strace !== undefined && options.strace !== false,
     untrapped,
-    cpu: chooseCpu(options.cpu),
+    cpu: checkCpu(options.cpu),
     epoch: parseEpoch(options.epoch ?? RUN_OPTIONS.epoch.default!),
     seed: checkSeed(options.seed ?? RUN_OPTIONS.seed.default!),
     cpuModel: cpuModelOptions(options),
@@ -146,14 +150,17 @@ function cpuModelOptions(options: RunOptions): CpuModelOptions {
   };
 }
 
-/**
- * The CPU the mediator and its tracees share: the first this process may
- * run on (taskset or a cgroup may have taken CPU 0 away), unless told.
- */
-function chooseCpu(cpu: RunOptions['cpu']): number | undefined {
-  if (cpu === 'none') return undefined;
-  if (cpu === undefined || cpu === 'auto') return claimQuietestCpu();
+/** --cpu checked: a CPU this process may run on (taskset or a cgroup may have taken CPU 0 away), none, or the quietest (auto, the default). */
+function checkCpu(cpu: RunOptions['cpu']): ResolvedRunOptions['cpu'] {
+  if (cpu === 'none') return 'none';
+  if (cpu === undefined || cpu === 'auto') return 'quietest';
   const allowed = allowedCpus();
   if (!allowed.includes(cpu)) throw new UserError(`--cpu ${cpu}: simterpose may not run there (it may use CPUs ${allowed.join(', ')})`);
   return cpu;
+}
+
+/** The CPU the mediator and its tracees share, as --cpu resolved to: the quietest is claimed now. */
+export function claimRunCpu(cpu: ResolvedRunOptions['cpu']): number | undefined {
+  if (cpu === 'none') return undefined;
+  return cpu === 'quietest' ? claimQuietestCpu() : cpu;
 }
