@@ -79,10 +79,17 @@ export function median(values) {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-/** Wall-clock seconds of one run; throws with the run's telling stderr line if it fails. */
-export function timeRun(argv, timeoutMs = 600_000, env = process.env) {
+/** The CPU time a command and every process it reaped took, as bench/cpu-of.c prints it (built by the sections that use it). */
+export const cpuOf = `${binDir}cpu-of`;
+
+/**
+ * Runs `argv` to its end: its wall-clock seconds and, if `keepStdout`, its
+ * stdout (left out otherwise: a program's output past spawnSync's buffer
+ * would end it); throws with the run's telling stderr line if it fails.
+ */
+function runToEnd(argv, timeoutMs, env, keepStdout = false) {
   const started = process.hrtime.bigint();
-  const result = spawnSync(argv[0], argv.slice(1), { cwd: repoRoot, env, stdio: ['ignore', 'ignore', 'pipe'], timeout: timeoutMs });
+  const result = spawnSync(argv[0], argv.slice(1), { cwd: repoRoot, env, stdio: ['ignore', keepStdout ? 'pipe' : 'ignore', 'pipe'], timeout: timeoutMs });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (result.error !== undefined) throw result.error;
   if (result.status !== 0) {
@@ -92,7 +99,24 @@ export function timeRun(argv, timeoutMs = 600_000, env = process.env) {
     const how = result.status === null ? `killed by ${result.signal}` : `exit status ${result.status}`;
     throw new Error(`${how}${telling ? `: ${telling.trim()}` : ''}`);
   }
-  return seconds;
+  return { seconds, stdout: result.stdout?.toString() ?? '' };
+}
+
+/** Wall-clock seconds of one run; throws with the run's telling stderr line if it fails. */
+export function timeRun(argv, timeoutMs = 600_000, env = process.env) {
+  return runToEnd(argv, timeoutMs, env).seconds;
+}
+
+/**
+ * Wall-clock seconds of one run, and the CPU seconds it took with every
+ * process it reaped (cpu-of: wait4's count, exact), whatever CPUs they ran
+ * on: a tool that spreads a run over several CPUs takes less wall time for
+ * as much work or more.
+ */
+export function timeAndCpuRun(argv, timeoutMs = 600_000, env = process.env) {
+  // cpu-of sends the program's stdout to /dev/null and prints only its count.
+  const { seconds, stdout } = runToEnd([cpuOf, ...argv], timeoutMs, env, true);
+  return { seconds, cpuSeconds: Number(stdout) / 1e6 };
 }
 
 /** Median wall seconds of `busy` minus that of `idle`, runs interleaved so that a slow spell hits both alike. */

@@ -2,12 +2,13 @@
 // processes on hosts described once for all (see peers.js): natively on
 // this machine's loopback, under simterpose on a generated platform, and
 // under Shadow with a generated configuration. Each returns the run's wall
-// seconds, measured from outside.
+// seconds, measured from outside, and the simulators the CPU seconds their
+// run took too.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { commandEnv, exited, simterposeCommand, timeRun } from './measure.js';
+import { commandEnv, exited, simterposeCommand, timeAndCpuRun } from './measure.js';
 import { shadowConfig } from './shadow-config.js';
 
 /** Virtual dates: servers start at 0, clients once every server listens, daemons are killed once clients are long done. */
@@ -53,11 +54,11 @@ async function untilListening(ports, servers) {
 }
 
 /**
- * Wall seconds of `workload(network)` natively: servers and daemons start,
- * clients once every server port listens on loopback, until servers and
- * clients have exited; daemons are then killed.
+ * Wall seconds of `workload(network)` natively ({seconds}): servers and
+ * daemons start, clients once every server port listens on loopback, until
+ * servers and clients have exited; daemons are then killed.
  */
-export async function nativeSeconds(workload) {
+export async function nativeRun(workload) {
   const processes = workload({ address: () => '127.0.0.1', port: () => nativePort() });
   const started = process.hrtime.bigint();
   const launch = ({ argv }) => spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -71,7 +72,7 @@ export async function nativeSeconds(workload) {
     );
     for (const client of processes.filter(({ role }) => role === 'client')) endings.push(exited(launch(client), `native ${client.argv[0]}`));
     await Promise.all(endings);
-    return Number(process.hrtime.bigint() - started) / 1e9;
+    return { seconds: Number(process.hrtime.bigint() - started) / 1e9 };
   } finally {
     for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
@@ -118,8 +119,9 @@ ${actors.join('\n')}
 
 /**
  * The tools that run workloads in a simulation, each a function from a
- * workload to its run's wall seconds. `platform` is a platform file with
- * enough hosts; `folder` a scratch folder.
+ * workload to its run's wall seconds and CPU seconds ({seconds,
+ * cpuSeconds}: measure.js timeAndCpuRun). `platform` is a platform file
+ * with enough hosts; `folder` a scratch folder.
  */
 export function simulators(folder, platform) {
   let runs = 0;
@@ -129,14 +131,14 @@ export function simulators(folder, platform) {
       const deployment = scratch('deployment.xml');
       writeFileSync(deployment, deploymentXml(placed(workload)));
       // The package's command, from its startup snapshot as users start it (peers.js has it built first).
-      return timeRun([simterposeCommand, 'run', '--cpu-model', 'none', platform, deployment], undefined, commandEnv);
+      return timeAndCpuRun([simterposeCommand, 'run', '--cpu-model', 'none', platform, deployment], undefined, commandEnv);
     },
     shadow(workload) {
       const config = scratch('shadow.yaml');
       const dataDirectory = scratch('shadow.data');
       writeFileSync(config, shadowConfig(placed(workload), { stopTime: SHADOW_STOP, dataDirectory }));
       try {
-        return timeRun(['shadow', config]);
+        return timeAndCpuRun(['shadow', config]);
       } finally {
         rmSync(dataDirectory, { recursive: true, force: true });
       }

@@ -14,14 +14,17 @@
 //
 // Per-call figures are the wall-time difference between a run doing n
 // calls and one doing none, over n; the others are wall times of whole runs,
-// start-up included. Medians of RUNS runs, interleaved. The bulk transfer is
+// start-up included, and for the simulators the CPU time of those runs too
+// (all their processes, on whatever CPUs: Shadow runs its hosts on a thread
+// per core, simterpose one process at a time). Medians of RUNS runs,
+// interleaved. The bulk transfer is
 // 256 MiB and the largest process count 100 unless
 // SIMTERPOSE_BENCH_FULL=1 asks for 1 GiB and 1000 (minutes more).
 import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { binDir, buildPrograms, freshSnapshot, median, ratioRow, repoRoot } from './measure.js';
-import { nativeSeconds, platformXml, scratchFolder, shadowOnPath, simulators } from './peers-tools.js';
+import { binDir, buildPrograms, cpuOf, freshSnapshot, median, ratioRow, repoRoot } from './measure.js';
+import { nativeRun, platformXml, scratchFolder, shadowOnPath, simulators } from './peers-tools.js';
 
 const spinner = `${binDir}spin_syscalls`;
 const timeSpin = `${binDir}time_spin`;
@@ -45,6 +48,7 @@ function build() {
     [timeSpin, `${repoRoot}test/apps/time_spin.c`],
     [pingpong, `${repoRoot}examples/scale/pingpong.c`],
     [transfer, `${repoRoot}test/apps/net_transfer.c`],
+    [cpuOf, `${repoRoot}bench/cpu-of.c`],
   ]);
 }
 
@@ -100,16 +104,16 @@ const curls = (network) => {
   ];
 };
 
-/** Medians of RUNS interleaved runs of each tool: {tool: {idle: [...], busy: [...]}} or the tool's failure. */
+/** RUNS interleaved runs of each tool: {tool: {idle: [...], busy: [...]}}, each run's {seconds, cpuSeconds?}, or the tool's failure. */
 async function sample(tools, busy, idle) {
   const samples = {};
   for (let run = 0; run < RUNS; run++) {
-    for (const [tool, seconds] of Object.entries(tools)) {
+    for (const [tool, runOf] of Object.entries(tools)) {
       samples[tool] ??= { idle: [], busy: [] };
       if (samples[tool].error !== undefined) continue;
       try {
-        if (idle !== undefined) samples[tool].idle.push(await seconds(idle(tool)));
-        samples[tool].busy.push(await seconds(busy(tool)));
+        if (idle !== undefined) samples[tool].idle.push(await runOf(idle(tool)));
+        samples[tool].busy.push(await runOf(busy(tool)));
       } catch (error) {
         samples[tool].error = error;
       }
@@ -137,6 +141,25 @@ function rowsOf(workload, unit, figures, notes, shadowAbsent) {
   return [rows.native, rows.simterpose, rows.shadow, ...ratios];
 }
 
+/** The median of one measure ('seconds', 'cpuSeconds') over runs. */
+const medianOf = (runs, measure) => median(runs.map((run) => run[measure]));
+
+/** The simulators' CPU seconds of a whole-run workload, and simterpose's against Shadow's. */
+function cpuRows(workload, samples, shadowAbsent) {
+  const note = 'user + system time of the run and every process it reaped (wait4)';
+  const row = (tool, label) => {
+    const { busy, error } = samples[tool];
+    const name = `${workload}: ${label} CPU`;
+    return error === undefined
+      ? { name, value: medianOf(busy, 'cpuSeconds'), unit: 's CPU', note }
+      : { name, value: null, unit: 's CPU', note: `failed: ${error.message}` };
+  };
+  const simterpose = row('simterpose', 'simterpose');
+  if (shadowAbsent) return [simterpose];
+  const shadow = row('shadow', 'Shadow');
+  return [simterpose, shadow, ratioRow(`${workload}: simterpose / Shadow, CPU`, simterpose, shadow)];
+}
+
 export async function run() {
   build();
   const folder = scratchFolder();
@@ -144,7 +167,7 @@ export async function run() {
     const platform = join(folder, 'platform.xml');
     writeFileSync(platform, platformXml(Math.max(2, ...PROCESS_COUNTS)));
     const shadowAbsent = !shadowOnPath();
-    const tools = { native: nativeSeconds, ...simulators(folder, platform) };
+    const tools = { native: nativeRun, ...simulators(folder, platform) };
     if (shadowAbsent) delete tools.shadow;
 
     /** A per-call workload: n calls per tool (natively more, to outweigh noise), µs per call from the difference with n = 0. */
@@ -157,17 +180,20 @@ export async function run() {
       );
       const figures = {};
       for (const [tool, { idle, busy, error }] of Object.entries(samples)) {
-        figures[tool] = error ?? ((median(busy) - median(idle)) / count(tool)) * 1e6;
+        figures[tool] = error ?? ((medianOf(busy, 'seconds') - medianOf(idle, 'seconds')) / count(tool)) * 1e6;
       }
       return rowsOf(workload, unit, figures, { native: note, simterpose: note, shadow: note }, shadowAbsent);
     };
 
-    /** A whole-run workload: median wall seconds. */
+    /** A whole-run workload: median wall seconds, and the simulators' median CPU seconds. */
     const whole = async (workload, workloadOf, note) => {
       const samples = await sample(tools, () => workloadOf);
       const figures = {};
-      for (const [tool, { busy, error }] of Object.entries(samples)) figures[tool] = error ?? median(busy);
-      return rowsOf(workload, 's wall', figures, { native: note, simterpose: note, shadow: note }, shadowAbsent);
+      for (const [tool, { busy, error }] of Object.entries(samples)) figures[tool] = error ?? medianOf(busy, 'seconds');
+      return [
+        ...rowsOf(workload, 's wall', figures, { native: note, simterpose: note, shadow: note }, shadowAbsent),
+        ...cpuRows(workload, samples, shadowAbsent),
+      ];
     };
 
     const bulkRows = async () => {
@@ -179,9 +205,10 @@ export async function run() {
       const figures = {};
       const notes = {};
       for (const [tool, { idle, busy, error }] of Object.entries(samples)) {
-        figures[tool] = error ?? median(busy);
+        figures[tool] = error ?? medianOf(busy, 'seconds');
         if (error === undefined)
-          notes[tool] = `${(BULK_BYTES / 1e6 / (median(busy) - median(idle))).toFixed(0)} MB/s (over the wall time minus an empty transfer's)`;
+          notes[tool] =
+            `${(BULK_BYTES / 1e6 / (medianOf(busy, 'seconds') - medianOf(idle, 'seconds'))).toFixed(0)} MB/s (over the wall time minus an empty transfer's)`;
       }
       return rowsOf(`${BULK_BYTES / MiB} MiB TCP transfer`, 's wall', figures, notes, shadowAbsent);
     };

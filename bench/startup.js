@@ -17,11 +17,10 @@
 // load it after their first; a row says what the platform step costs
 // without it.
 import { spawnSync } from 'node:child_process';
-import { binDir, buildPrograms, commandEnv, freshCodeCache, freshSnapshot, median, repoRoot, simterposeCli, simterposeCommand } from './measure.js';
+import { buildPrograms, commandEnv, cpuOf, freshCodeCache, freshSnapshot, median, repoRoot, simterposeCli, simterposeCommand } from './measure.js';
 
 const RUNS = 7;
 const TARGET_MS = 50;
-const cpuOf = `${binDir}cpu-of`;
 
 /** CPU ms of `argv` run to its end (wait4's count: exact, where /proc's is in 10 ms ticks). */
 function cpuOf1(argv, env) {
