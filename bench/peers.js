@@ -17,9 +17,8 @@
 // start-up included, and for the simulators the CPU time of those runs too
 // (all their processes, on whatever CPUs: Shadow runs its hosts on a thread
 // per core, simterpose one process at a time). Medians of RUNS runs,
-// interleaved. The bulk transfer is
-// 256 MiB and the largest process count 100 unless
-// SIMTERPOSE_BENCH_FULL=1 asks for 1 GiB and 1000 (minutes more).
+// interleaved. The bulk transfer is 256 MiB and the largest process count
+// 100 unless SIMTERPOSE_BENCH_FULL=1 asks for 1 GiB and 1000 (minutes more).
 import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
