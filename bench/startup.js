@@ -16,17 +16,25 @@
 // from its code cache (src/sim/code-cache.ts), built first, as users' runs
 // load it after their first; a row says what the platform step costs
 // without it.
-import { spawnSync } from 'node:child_process';
-import { buildPrograms, commandEnv, cpuOf, freshCodeCache, freshSnapshot, median, repoRoot, simterposeCli, simterposeCommand } from './measure.js';
+import {
+  buildPrograms,
+  commandEnv,
+  cpuOf,
+  freshCodeCache,
+  freshSnapshot,
+  median,
+  repoRoot,
+  simterposeCli,
+  simterposeCommand,
+  timeAndCpuRun,
+} from './measure.js';
 
 const RUNS = 7;
 const TARGET_MS = 50;
 
 /** CPU ms of `argv` run to its end (wait4's count: exact, where /proc's is in 10 ms ticks). */
 function cpuOf1(argv, env) {
-  const result = spawnSync(cpuOf, argv, { cwd: repoRoot, encoding: 'utf8', env });
-  if (result.status !== 0) throw new Error(`${argv.join(' ')}: exit status ${result.status}: ${result.stderr}`);
-  return Number(result.stdout) / 1000;
+  return timeAndCpuRun(argv, undefined, env).cpuSeconds * 1000;
 }
 
 /** Median CPU ms of `argv` run to its end. */
