@@ -139,8 +139,9 @@ export declare function inspectFd(pid: number, fd: number): FdInfo | null
  * program in place of the kernel's, which starts at `kernelVdso` (the
  * program's AT_SYSINFO_EHDR; null when it has none); returns the address
  * of the page it reads, one page below its ELF header (what
- * AT_SYSINFO_EHDR must name). The thread is left stopped with the
- * registers it had, ready to resume.
+ * AT_SYSINFO_EHDR must name). The thread, at its exec event stop, is left
+ * at another stop with the registers the program starts with, ready to
+ * resume (two stops in all, each running one call).
  */
 export declare function installVdso(tid: number, kernelVdso?: number | undefined | null): number
 

@@ -174,8 +174,9 @@ pub fn resume(tid: i32, signal: i32, to_syscall_exit: bool) -> Result<()> {
 /// program in place of the kernel's, which starts at `kernelVdso` (the
 /// program's AT_SYSINFO_EHDR; null when it has none); returns the address
 /// of the page it reads, one page below its ELF header (what
-/// AT_SYSINFO_EHDR must name). The thread is left stopped with the
-/// registers it had, ready to resume.
+/// AT_SYSINFO_EHDR must name). The thread, at its exec event stop, is left
+/// at another stop with the registers the program starts with, ready to
+/// resume (two stops in all, each running one call).
 #[napi]
 pub fn install_vdso(tid: i32, kernel_vdso: Option<f64>) -> Result<f64> {
   vdso::install(tid, kernel_vdso.map(|start| start as u64)).map(|page| page as f64)

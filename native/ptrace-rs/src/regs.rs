@@ -31,6 +31,11 @@ pub fn forget(tid: i32) {
   CACHE.with(|cache| cache.borrow_mut().remove(&tid));
 }
 
+/// The registers at the current stop, read once.
+pub fn current(tid: i32) -> Result<user_regs_struct> {
+  cached(tid)
+}
+
 fn cached(tid: i32) -> Result<user_regs_struct> {
   match CACHE.with(|cache| cache.borrow().get(&tid).copied()) {
     Some(regs) => Ok(regs),

@@ -1,9 +1,9 @@
 //! simterpose's own vDSO (native/vdso), put into a new program at its exec
 //! stop in place of the kernel's: the tracee is made to run mmap and
-//! mprotect (a `syscall` instruction written over its first instruction for
-//! as long as that takes), and the image is copied in. The kernel's [vvar]
-//! and [vdso] pages are replaced where they lie, so that every other mapping
-//! of the program lands where it would have.
+//! mprotect (a few instructions written over its first ones for as long as
+//! that takes), and the image is copied in. The kernel's [vvar] and [vdso]
+//! pages are replaced where they lie, so that every other mapping of the
+//! program lands where it would have.
 
 use std::sync::OnceLock;
 
@@ -14,23 +14,39 @@ use crate::{memory, ptrace, regs};
 static IMAGE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/vdso.so"));
 
 const PAGE: u64 = 4096;
-const SYSCALL_INSN: u64 = 0x050f;
-const SYSCALL_INSN_MASK: u64 = 0xffff;
+
+/// What the tracee runs: `push 9; pop rax` (mmap's number: the exec's return
+/// sets rax to 0 as the thread leaves the exec stop, after registers set
+/// there), `syscall`, `int3` (the stop after the call). Another call runs
+/// from the `syscall` on, its number set with the other registers.
+const STUB: [u8; 6] = [0x6a, libc::SYS_mmap as u8, 0x58, 0x0f, 0x05, 0xcc];
+const STUB_SYSCALL: u64 = 3;
 
 /// Where the page the vDSO reads lies; the image's ELF header is one page
 /// above. `kernel_vdso` is where the kernel's vDSO starts in the program
-/// (its AT_SYSINFO_EHDR), if it has one.
+/// (its AT_SYSINFO_EHDR), if it has one. Called at the exec event stop: the
+/// thread is left at a stop (the stub's last trap) with the registers the
+/// program starts with.
 pub fn install(tid: i32, kernel_vdso: Option<u64>) -> Result<u64> {
-  leave_exec(tid)?;
-  let saved = ptrace::get_regs(tid)?;
+  let mut saved = regs::current(tid)?;
+  // What the exec returns, as the thread leaves its stop.
+  saved.rax = 0;
   let text = saved.rip;
   let word = peek(tid, text)?;
-  poke(tid, text, (word & !SYSCALL_INSN_MASK) | SYSCALL_INSN)?;
+  poke(tid, text, with_stub(word))?;
   let installed = map_image(tid, &saved, kernel_vdso);
   poke(tid, text, word)?;
-  ptrace::set_regs(tid, &saved)?;
+  // The thread is at the stub's trap now: no syscall under way.
+  ptrace::set_regs(tid, &libc::user_regs_struct { orig_rax: u64::MAX, ..saved })?;
   regs::forget(tid);
   installed
+}
+
+/// `word` with the stub over its first bytes.
+fn with_stub(word: u64) -> u64 {
+  let mut bytes = word.to_le_bytes();
+  bytes[..STUB.len()].copy_from_slice(&STUB);
+  u64::from_le_bytes(bytes)
 }
 
 fn map_image(tid: i32, saved: &libc::user_regs_struct, kernel_vdso: Option<u64>) -> Result<u64> {
@@ -45,40 +61,32 @@ fn map_image(tid: i32, saved: &libc::user_regs_struct, kernel_vdso: Option<u64>)
     Some((start, end)) if end - start >= needed => (start, libc::MAP_FIXED, end - start),
     _ => (0, 0, needed),
   };
-  let base = run(
-    tid,
-    saved,
-    libc::SYS_mmap,
-    [hint, len, (libc::PROT_READ | libc::PROT_WRITE) as u64, (libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | flags) as u64, u64::MAX, 0],
-  )?;
+  let mmap_args = [hint, len, (libc::PROT_READ | libc::PROT_WRITE) as u64, (libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | flags) as u64, u64::MAX, 0];
+  let base = run(tid, &with_args(*saved, mmap_args), libc::SYS_mmap)?;
   memory::write(tid, base + PAGE, IMAGE)?;
-  run(tid, saved, libc::SYS_mprotect, [base + PAGE, image_len, (libc::PROT_READ | libc::PROT_EXEC) as u64, 0, 0, 0])?;
+  let mprotect = at_stub_syscall(*saved, libc::SYS_mprotect, [base + PAGE, image_len, (libc::PROT_READ | libc::PROT_EXEC) as u64, 0, 0, 0]);
+  run(tid, &mprotect, libc::SYS_mprotect)?;
   Ok(base)
 }
 
-/// From the exec event stop to the exec's syscall-exit stop: registers set now are the ones user code starts with.
-fn leave_exec(tid: i32) -> Result<()> {
-  ptrace::cont_to_syscall_stop(tid, 0)?;
-  let status = wait(tid)?;
-  if libc::WIFSTOPPED(status) && libc::WSTOPSIG(status) & 0x7f == libc::SIGTRAP {
-    return Ok(());
-  }
-  Err(invalid("vdso install", &format!("the exec's exit stop did not come (status {status:#x})")))
+fn with_args(mut regs: libc::user_regs_struct, args: [u64; 6]) -> libc::user_regs_struct {
+  [regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9] = args;
+  regs
 }
 
-/// Runs syscall `number` in the stopped tracee, at the `syscall` instruction written at `saved.rip`.
-fn run(tid: i32, saved: &libc::user_regs_struct, number: libc::c_long, args: [u64; 6]) -> Result<u64> {
-  let mut call = *saved;
-  call.rax = number as u64;
-  call.orig_rax = u64::MAX;
-  [call.rdi, call.rsi, call.rdx, call.r10, call.r8, call.r9] = args;
-  ptrace::set_regs(tid, &call)?;
-  let ret = unsafe { libc::ptrace(libc::PTRACE_SINGLESTEP, tid, 0, 0) };
-  if ret < 0 {
-    return Err(last_error(&format!("ptrace(PTRACE_SINGLESTEP, {tid})")));
-  }
+/// A call made from the stub's `syscall`, at its trap (no syscall under way): its number is set with the other registers.
+fn at_stub_syscall(saved: libc::user_regs_struct, number: libc::c_long, args: [u64; 6]) -> libc::user_regs_struct {
+  let regs = libc::user_regs_struct { rip: saved.rip + STUB_SYSCALL, rax: number as u64, orig_rax: u64::MAX, ..saved };
+  with_args(regs, args)
+}
+
+/// Lets the tracee run from `call` to the stub's trap; returns the result of the syscall `number` it made.
+fn run(tid: i32, call: &libc::user_regs_struct, number: libc::c_long) -> Result<u64> {
+  ptrace::set_regs(tid, call)?;
+  ptrace::cont(tid, 0)?;
   let status = wait(tid)?;
-  if !(libc::WIFSTOPPED(status) && libc::WSTOPSIG(status) == libc::SIGTRAP) {
+  // The stub's int3: a SIGTRAP, suppressed when the thread goes on.
+  if !(libc::WIFSTOPPED(status) && libc::WSTOPSIG(status) == libc::SIGTRAP && status >> 16 == 0) {
     return Err(invalid("vdso install", &format!("the injected syscall {number} ended in status {status:#x}")));
   }
   let result = ptrace::get_regs(tid)?.rax as i64;
