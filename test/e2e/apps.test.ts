@@ -65,6 +65,11 @@ const programs: Program[] = [
     checksItself: false,
   },
   {
+    behaviour: 'a thread joins the main thread, which left with pthread_exit: the join ends, as the tid word glibc set at start-up is cleared',
+    argv: [appPath('leaving'), 'join'],
+    checksItself: false,
+  },
+  {
     behaviour: 'a parent exits while its child goes on, and the run ends with the child',
     argv: [appPath('leaving'), 'orphan'],
     checksItself: false,

@@ -178,6 +178,7 @@ export class Lifecycle {
     process.fds = process.fds.exec();
     process.addressSpace = process.pid;
     thread.clearChildTid = 0;
+    thread.clearsTidHere = false;
     // The exec succeeded: that is its result, even though its exit stop is not awaited.
     this.hooks.syscallReturned(thread, 0);
     thread.next = { kind: 'resume', signal: 0 };
@@ -295,6 +296,7 @@ export class Lifecycle {
   /** PTRACE_EVENT_EXIT: the thread is leaving; collect it (and its whole group when the group is exiting). */
   private exiting(thread: Thread): void {
     const process = thread.process;
+    this.clearTidAsKernel(thread);
     this.tracer.release(thread.tid);
     const others = [...process.threads.values()].filter((t) => t !== thread);
     if (process.groupExiting || others.length === 0) {
@@ -315,6 +317,22 @@ export class Lifecycle {
       return;
     }
     this.threadGone(thread, this.tracer.reap(thread.tid));
+  }
+
+  /**
+   * A thread leaving while its memory stays in use (other threads, or a
+   * parent or child sharing it: vfork) gets its tid word cleared by the
+   * kernel, for pthread_join, unless the kernel never learnt the word's
+   * address (`clearsTidHere`): then here, at its exit stop, while its
+   * memory is still there. Its joiners are woken with the rest (wakeJoiners).
+   */
+  private clearTidAsKernel(thread: Thread): void {
+    if (!thread.clearsTidHere || thread.clearChildTid === 0) return;
+    const process = thread.process;
+    const sharing = (other: Process | undefined): boolean => other !== undefined && other.alive && other.addressSpace === process.addressSpace;
+    if (process.threads.size > 1 || sharing(process.parent) || [...process.children].some(sharing)) {
+      writeTidAsLinux(process.memory, thread.clearChildTid, 0);
+    }
   }
 
   private reapQuietly(thread: Thread): void {

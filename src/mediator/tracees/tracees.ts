@@ -50,6 +50,12 @@ export class Thread {
   /** Where the kernel clears the tid and wakes a futex when the thread exits (CLONE_CHILD_CLEARTID, set_tid_address). */
   clearChildTid = 0;
   /**
+   * The kernel does not know `clearChildTid`: set_tid_address was answered
+   * without running (see the handler), so the mediator clears the tid at
+   * the thread's exit as the kernel would have.
+   */
+  clearsTidHere = false;
+  /**
    * The clone/fork it is making, read at the syscall and used at the event
    * that reports the child: flags, and where the kernel writes the child's
    * tid (0: nowhere), to be made virtual.

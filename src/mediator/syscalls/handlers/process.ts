@@ -97,10 +97,19 @@ function forking(flags: number) {
 const fork = forking(SIGCHLD);
 const vfork = forking(CLONE_VM | CLONE_VFORK | SIGCHLD);
 
-/** glibc keeps the result as the thread's own tid (pthread_self()->tid): it must be the virtual one. */
+/**
+ * glibc keeps the result as the thread's own tid (pthread_self()->tid): it
+ * must be the virtual one. While the kernel clears no tid for the thread
+ * (none since its exec: glibc's call at start-up), the call is answered
+ * without running, in one stop rather than two (its exit stop, for the
+ * result), and the mediator clears the tid at the thread's exit instead
+ * (Lifecycle). Otherwise the kernel must forget its address: the call runs.
+ */
 function setTidAddress({ thread, args }: SyscallContext): Outcome {
+  const kernelClearsNone = thread.clearChildTid === 0 || thread.clearsTidHere;
   thread.clearChildTid = args[0]!;
-  return native(() => thread.vtid);
+  thread.clearsTidHere = kernelClearsNone;
+  return kernelClearsNone ? done(thread.vtid) : native(() => thread.vtid);
 }
 
 /**
