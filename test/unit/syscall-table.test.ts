@@ -92,6 +92,15 @@ describe('the syscall table', () => {
     expect(stopGates(trappedNumbers(new Set(['ioctl'])))).not.toContainEqual(ioctl);
   });
 
+  it('lets the filter run natively the calls naming the caller as pid 0, which need no real pid', () => {
+    const gates = stopGates(trappedNumbers());
+    for (const name of ['prlimit64', 'sched_getparam', 'sched_getscheduler', 'get_robust_list']) {
+      expect(gates).toContainEqual({ syscall: syscallNumber(name), argument: 0 });
+    }
+    // Their answers name pids the caller must see virtual: they stop whatever the pid.
+    for (const name of ['getpgid', 'getsid']) expect(gates.find((gate) => gate.syscall === syscallNumber(name))).toBeUndefined();
+  });
+
   it('names numbers it does not know instead of failing', () => {
     expect(syscallName(100_000)).toBe('syscall_100000');
     expect(syscallNumber('no_such_call')).toBeUndefined();

@@ -91,6 +91,19 @@ function sysinfo(ctx: SyscallContext): Outcome {
 
 const PIDS_NOTE = `the pid argument is a virtual pid of the caller's host, made real for the kernel; ${OUTSIDE_PID} (outside the run) is out of reach (EPERM), any other pid is no process (ESRCH)`;
 
+/**
+ * A call whose first argument is a pid, which the kernel gets real. Pid 0
+ * (the caller itself) needs nothing made real: the filter lets it run
+ * natively, without a stop (glibc asks prlimit64(0, RLIMIT_STACK) as every
+ * program starts).
+ */
+const namingAPid = {
+  level: 'mediated',
+  handler: namesAPid,
+  stopsOnlyWhen: { argument: 0 },
+  note: `${PIDS_NOTE}; 0 (the caller) runs natively, without a stop`,
+} as const;
+
 export const identitySyscalls: FamilyTable = {
   getpid: { level: 'emulated', handler: getpid, note: 'the virtual pid: per host, in creation order' },
   gettid: { level: 'emulated', handler: gettid, note: 'the virtual tid: per host, in creation order' },
@@ -104,20 +117,20 @@ export const identitySyscalls: FamilyTable = {
   setpriority: { level: 'mediated', handler: byWhich(PRIO_PROCESS, PRIO_PGRP), note: PIDS_NOTE },
   ioprio_get: { level: 'mediated', handler: byWhich(IOPRIO_WHO_PROCESS, IOPRIO_WHO_PGRP), note: PIDS_NOTE },
   ioprio_set: { level: 'mediated', handler: byWhich(IOPRIO_WHO_PROCESS, IOPRIO_WHO_PGRP), note: PIDS_NOTE },
-  prlimit64: { level: 'mediated', handler: namesAPid, note: PIDS_NOTE },
-  sched_setparam: { level: 'mediated', handler: namesAPid, note: PIDS_NOTE },
-  sched_getparam: { level: 'mediated', handler: namesAPid, note: PIDS_NOTE },
-  sched_setscheduler: { level: 'mediated', handler: namesAPid, note: PIDS_NOTE },
-  sched_getscheduler: { level: 'mediated', handler: namesAPid, note: PIDS_NOTE },
-  sched_rr_get_interval: { level: 'mediated', handler: namesAPid, note: PIDS_NOTE },
-  sched_setattr: { level: 'mediated', handler: namesAPid, note: PIDS_NOTE },
-  sched_getattr: { level: 'mediated', handler: namesAPid, note: PIDS_NOTE },
-  get_robust_list: { level: 'mediated', handler: namesAPid, note: PIDS_NOTE },
-  pidfd_open: { level: 'mediated', handler: namesAPid, note: PIDS_NOTE },
-  process_vm_readv: { level: 'mediated', handler: namesAPid, note: PIDS_NOTE },
-  process_vm_writev: { level: 'mediated', handler: namesAPid, note: PIDS_NOTE },
-  migrate_pages: { level: 'mediated', handler: namesAPid, note: PIDS_NOTE },
-  move_pages: { level: 'mediated', handler: namesAPid, note: PIDS_NOTE },
+  prlimit64: namingAPid,
+  sched_setparam: namingAPid,
+  sched_getparam: namingAPid,
+  sched_setscheduler: namingAPid,
+  sched_getscheduler: namingAPid,
+  sched_rr_get_interval: namingAPid,
+  sched_setattr: namingAPid,
+  sched_getattr: namingAPid,
+  get_robust_list: namingAPid,
+  pidfd_open: namingAPid,
+  process_vm_readv: namingAPid,
+  process_vm_writev: namingAPid,
+  migrate_pages: namingAPid,
+  move_pages: namingAPid,
   kcmp: { level: 'mediated', handler: (ctx) => withRealPids(ctx, [0, 1]), note: PIDS_NOTE },
   perf_event_open: { level: 'mediated', handler: perfEventOpen, note: PIDS_NOTE },
   sysinfo: { level: 'mediated', handler: sysinfo, note: "runs in the kernel; uptime is CLOCK_BOOTTIME's, loads are 0, procs counts the host's processes" },
