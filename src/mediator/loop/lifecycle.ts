@@ -329,7 +329,7 @@ export class Lifecycle {
   private clearTidAsKernel(thread: Thread): void {
     if (!thread.clearsTidHere || thread.clearChildTid === 0) return;
     const process = thread.process;
-    const sharing = (other: Process | undefined): boolean => other !== undefined && other.alive && other.addressSpace === process.addressSpace;
+    const sharing = (other: Process | undefined): boolean => other?.alive === true && other.addressSpace === process.addressSpace;
     if (process.threads.size > 1 || sharing(process.parent) || [...process.children].some(sharing)) {
       writeTidAsLinux(process.memory, thread.clearChildTid, 0);
     }
