@@ -108,13 +108,15 @@ function pending(path: string, virtual: boolean): Pending[] {
 export function procOpen(names: ProcNames, view: PathView, dirfd: number | 'cwd', path: string, followLast: boolean): ProcOpen {
   if (path === '') return AS_NAMED;
   const absolute = path.startsWith('/');
-  const base = `/proc/${names.tid}/${dirfd === 'cwd' ? 'cwd' : `fd/${dirfd}`}`;
-  if (!(absolute && namesProc(path))) {
-    const outside = reachesOutsideProc(view, absolute ? path : `${base}/${path}`);
+  if (absolute && !namesProc(path)) {
+    const outside = reachesOutsideProc(view, path);
     if (outside !== undefined) return { kind: 'as-named', seen: outside };
   }
   let resolved: string[] = [];
   if (!absolute) {
+    const base = `/proc/${names.tid}/${dirfd === 'cwd' ? 'cwd' : `fd/${dirfd}`}`;
+    const outside = reachesOutsideProc(view, `${base}/${path}`);
+    if (outside !== undefined) return { kind: 'as-named', seen: outside };
     const directory = view.linkAt(base);
     // Not a directory, or no descriptor: the kernel says which.
     if (directory === undefined || directory === 'missing' || !directory.startsWith('/')) return AS_NAMED;
@@ -215,8 +217,10 @@ function mayBeLink(resolved: readonly string[]): boolean {
   return below.length === 2 && PROCESS_LINK_FOLDERS.has(below[0]!);
 }
 
-/** Whether an absolute path, taken literally, is under /proc. */
+/** An absolute path's first component other than "" and ".", when it is "proc" or "..". */
+const FIRST_NAMES_PROC = /^(?:\.?\/)*(?:proc|\.\.)(?:\/|$)/;
+
+/** Whether an absolute path, taken literally, is under /proc. (Most opens ask: no array of its components is made.) */
 function namesProc(path: string): boolean {
-  const first = path.split('/').find((name) => name !== '' && name !== '.');
-  return first === 'proc' || first === '..';
+  return FIRST_NAMES_PROC.test(path);
 }
