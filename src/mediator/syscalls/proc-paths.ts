@@ -48,14 +48,31 @@ export interface ProcNames {
   reachable(real: number): boolean;
 }
 
+/** The caller of a handler's syscall: one object per open, as every open asks (most without a question). */
+class CallerNames implements ProcNames {
+  readonly pid: number;
+  readonly tid: number;
+
+  constructor(private readonly ctx: SyscallContext) {
+    this.pid = ctx.process.pid;
+    this.tid = ctx.thread.tid;
+  }
+
+  realProcess(virtual: number): number | undefined {
+    return realProcessId(this.ctx, virtual);
+  }
+
+  realThread(virtual: number): number | undefined {
+    return realThreadId(this.ctx, virtual);
+  }
+
+  reachable(real: number): boolean {
+    return reachableRealId(this.ctx, real);
+  }
+}
+
 export function procNames(ctx: SyscallContext): ProcNames {
-  return {
-    pid: ctx.process.pid,
-    tid: ctx.thread.tid,
-    realProcess: (virtual) => realProcessId(ctx, virtual),
-    realThread: (virtual) => realThreadId(ctx, virtual),
-    reachable: (real) => reachableRealId(ctx, real),
-  };
+  return new CallerNames(ctx);
 }
 
 export type ProcOpen =
@@ -81,6 +98,8 @@ export type ProcOpen =
     };
 
 const AS_NAMED: ProcOpen = { kind: 'as-named' };
+/** What most opens get (a file outside /proc, no FIFO): made once. */
+const AS_NAMED_NO_FIFO: ProcOpen = { kind: 'as-named', seen: { fifo: undefined } };
 const HIDDEN: ProcOpen = { kind: 'hidden' };
 /** Linux follows at most this many links in one lookup (ELOOP beyond): the kernel will say so. */
 const MAX_LINKS = 40;
@@ -110,13 +129,13 @@ export function procOpen(names: ProcNames, view: PathView, dirfd: number | 'cwd'
   const absolute = path.startsWith('/');
   if (absolute && !namesProc(path)) {
     const outside = reachesOutsideProc(view, path);
-    if (outside !== undefined) return { kind: 'as-named', seen: outside };
+    if (outside !== undefined) return outside;
   }
   let resolved: string[] = [];
   if (!absolute) {
     const base = `/proc/${names.tid}/${dirfd === 'cwd' ? 'cwd' : `fd/${dirfd}`}`;
     const outside = reachesOutsideProc(view, `${base}/${path}`);
-    if (outside !== undefined) return { kind: 'as-named', seen: outside };
+    if (outside !== undefined) return outside;
     const directory = view.linkAt(base);
     // Not a directory, or no descriptor: the kernel says which.
     if (directory === undefined || directory === 'missing' || !directory.startsWith('/')) return AS_NAMED;
@@ -189,15 +208,19 @@ export function procOpen(names: ProcNames, view: PathView, dirfd: number | 'cwd'
  * it leads nowhere, whether its deepest existing directory is outside
  * /proc (what is missing below it would be created there, or not found).
  * A link that leads nowhere for the mediator may lead somewhere for the
- * caller: that is for the walk to follow. When outside, returns the FIFO
- * found at `path` (none when it is something else, or missing); undefined
- * otherwise.
+ * caller: that is for the walk to follow. When outside, the open is as
+ * named, with the FIFO found at `path` (none when it is something else, or
+ * missing); undefined otherwise.
  */
-function reachesOutsideProc(view: PathView, path: string): { fifo: string | undefined } | undefined {
+function reachesOutsideProc(view: PathView, path: string): ProcOpen | undefined {
   for (let at = path; at.length > 1; at = at.slice(0, Math.max(at.lastIndexOf('/'), 1))) {
     const look = view.look(at);
-    if (look !== undefined) return look.inProc ? undefined : { fifo: at === path ? look.fifo : undefined };
-    if (view.linkAt(at) !== 'missing') return undefined;
+    if (look === undefined) {
+      if (view.linkAt(at) !== 'missing') return undefined;
+      continue;
+    }
+    if (look.inProc) return undefined;
+    return at === path && look.fifo !== undefined ? { kind: 'as-named', seen: { fifo: look.fifo } } : AS_NAMED_NO_FIFO;
   }
   return undefined;
 }
