@@ -82,6 +82,14 @@ describe('paths into /proc take virtual pids and reach only the host', () => {
     expect(open('/proc/meminfo')).toEqual(followed('/proc/meminfo', false));
   });
 
+  it('a path naming /proc with doubled slashes, "." or a leading ".." is followed as one naming it plainly; /procfs or /... is not /proc', () => {
+    expect(open('//proc/1000/status')).toEqual(followed('/proc/5000/status', true, { id: 5000, file: 'status' }));
+    expect(open('/./proc/self/status')).toEqual(followed('/proc/5000/status', false, { id: 5000, file: 'status' }));
+    expect(open('/../proc/4242/mem')).toEqual({ kind: 'hidden' });
+    expect(open('/procfs/1000/status')).toEqual({ kind: 'as-named', seen: { fifo: undefined } });
+    expect(open('/.../proc/4242/mem')).toEqual({ kind: 'as-named', seen: { fifo: undefined } });
+  });
+
   it("any other pid, pid 1, a kernel pid of a process outside and the caller's own kernel pid named as virtual do not exist", () => {
     expect(open('/proc/4242/mem')).toEqual({ kind: 'hidden' });
     expect(open('/proc/1/status')).toEqual({ kind: 'hidden' });

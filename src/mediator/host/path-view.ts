@@ -1,6 +1,10 @@
 import { readFileSync, statSync } from 'node:fs';
 import { ptrace } from '../native.js';
-import type { PathView } from '../syscalls/proc-paths.js';
+import type { PathLook, PathView } from '../syscalls/proc-paths.js';
+
+/** The looks that are no FIFO, made once: most opens get one. */
+const IN_PROC: PathLook = { inProc: true, fifo: undefined };
+const ELSEWHERE: PathLook = { inProc: false, fifo: undefined };
 
 /** The mediator's own view, through the addon: Node's statSync costs several µs more, and most opens pay one (which also tells a FIFO, syscalls/fifo-opens.ts). */
 export const HOST_PATHS: PathView = {
@@ -10,7 +14,7 @@ export const HOST_PATHS: PathView = {
     if (look === null) return undefined;
     // A FIFO's "dev:ino"; never in a proc file system.
     if (typeof look === 'string') return { inProc: false, fifo: look };
-    return { inProc: procDevices().has(look), fifo: undefined };
+    return procDevices().has(look) ? IN_PROC : ELSEWHERE;
   },
   linkAt(path) {
     const target = ptrace.linkAt(path);

@@ -48,14 +48,31 @@ export interface ProcNames {
   reachable(real: number): boolean;
 }
 
+/** The caller of a handler's syscall: one object per open, as every open asks (most without a question). */
+class CallerNames implements ProcNames {
+  readonly pid: number;
+  readonly tid: number;
+
+  constructor(private readonly ctx: SyscallContext) {
+    this.pid = ctx.process.pid;
+    this.tid = ctx.thread.tid;
+  }
+
+  realProcess(virtual: number): number | undefined {
+    return realProcessId(this.ctx, virtual);
+  }
+
+  realThread(virtual: number): number | undefined {
+    return realThreadId(this.ctx, virtual);
+  }
+
+  reachable(real: number): boolean {
+    return reachableRealId(this.ctx, real);
+  }
+}
+
 export function procNames(ctx: SyscallContext): ProcNames {
-  return {
-    pid: ctx.process.pid,
-    tid: ctx.thread.tid,
-    realProcess: (virtual) => realProcessId(ctx, virtual),
-    realThread: (virtual) => realThreadId(ctx, virtual),
-    reachable: (real) => reachableRealId(ctx, real),
-  };
+  return new CallerNames(ctx);
 }
 
 export type ProcOpen =
@@ -81,6 +98,8 @@ export type ProcOpen =
     };
 
 const AS_NAMED: ProcOpen = { kind: 'as-named' };
+/** What most opens get (a file outside /proc, no FIFO): made once. */
+const AS_NAMED_NO_FIFO: ProcOpen = { kind: 'as-named', seen: { fifo: undefined } };
 const HIDDEN: ProcOpen = { kind: 'hidden' };
 /** Linux follows at most this many links in one lookup (ELOOP beyond): the kernel will say so. */
 const MAX_LINKS = 40;
@@ -108,13 +127,15 @@ function pending(path: string, virtual: boolean): Pending[] {
 export function procOpen(names: ProcNames, view: PathView, dirfd: number | 'cwd', path: string, followLast: boolean): ProcOpen {
   if (path === '') return AS_NAMED;
   const absolute = path.startsWith('/');
-  const base = `/proc/${names.tid}/${dirfd === 'cwd' ? 'cwd' : `fd/${dirfd}`}`;
-  if (!(absolute && namesProc(path))) {
-    const outside = reachesOutsideProc(view, absolute ? path : `${base}/${path}`);
-    if (outside !== undefined) return { kind: 'as-named', seen: outside };
+  if (absolute && !namesProc(path)) {
+    const outside = reachesOutsideProc(view, path);
+    if (outside !== undefined) return outside;
   }
   let resolved: string[] = [];
   if (!absolute) {
+    const base = `/proc/${names.tid}/${dirfd === 'cwd' ? 'cwd' : `fd/${dirfd}`}`;
+    const outside = reachesOutsideProc(view, `${base}/${path}`);
+    if (outside !== undefined) return outside;
     const directory = view.linkAt(base);
     // Not a directory, or no descriptor: the kernel says which.
     if (directory === undefined || directory === 'missing' || !directory.startsWith('/')) return AS_NAMED;
@@ -187,15 +208,19 @@ export function procOpen(names: ProcNames, view: PathView, dirfd: number | 'cwd'
  * it leads nowhere, whether its deepest existing directory is outside
  * /proc (what is missing below it would be created there, or not found).
  * A link that leads nowhere for the mediator may lead somewhere for the
- * caller: that is for the walk to follow. When outside, returns the FIFO
- * found at `path` (none when it is something else, or missing); undefined
- * otherwise.
+ * caller: that is for the walk to follow. When outside, the open is as
+ * named, with the FIFO found at `path` (none when it is something else, or
+ * missing); undefined otherwise.
  */
-function reachesOutsideProc(view: PathView, path: string): { fifo: string | undefined } | undefined {
+function reachesOutsideProc(view: PathView, path: string): ProcOpen | undefined {
   for (let at = path; at.length > 1; at = at.slice(0, Math.max(at.lastIndexOf('/'), 1))) {
     const look = view.look(at);
-    if (look !== undefined) return look.inProc ? undefined : { fifo: at === path ? look.fifo : undefined };
-    if (view.linkAt(at) !== 'missing') return undefined;
+    if (look === undefined) {
+      if (view.linkAt(at) !== 'missing') return undefined;
+      continue;
+    }
+    if (look.inProc) return undefined;
+    return at === path && look.fifo !== undefined ? { kind: 'as-named', seen: { fifo: look.fifo } } : AS_NAMED_NO_FIFO;
   }
   return undefined;
 }
@@ -215,8 +240,10 @@ function mayBeLink(resolved: readonly string[]): boolean {
   return below.length === 2 && PROCESS_LINK_FOLDERS.has(below[0]!);
 }
 
-/** Whether an absolute path, taken literally, is under /proc. */
+/** An absolute path's first component other than "" and ".", when it is "proc" or "..". */
+const FIRST_NAMES_PROC = /^(?:\.?\/)*(?:proc|\.\.)(?:\/|$)/;
+
+/** Whether an absolute path, taken literally, is under /proc. (Most opens ask: no array of its components is made.) */
 function namesProc(path: string): boolean {
-  const first = path.split('/').find((name) => name !== '' && name !== '.');
-  return first === 'proc' || first === '..';
+  return FIRST_NAMES_PROC.test(path);
 }

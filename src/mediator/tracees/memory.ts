@@ -3,6 +3,8 @@ import { ptrace } from '../native.js';
 
 /** Where C strings are read: one buffer for all, as making one per read costs more than the copy. */
 let cStringScratch = Buffer.allocUnsafeSlow(4096);
+/** The scratch's first bytes, up to the last read's limit: kept, as most reads (an open's path) have the same limit as the one before. */
+let cStringView = cStringScratch;
 
 /**
  * V8 keeps a typed array of up to 64 bytes inside its heap, and the addon,
@@ -56,9 +58,12 @@ export function traceeMemory(liveTid: () => number): TraceeMemory {
       }
     },
     cString(address, max = 4096) {
-      if (cStringScratch.length < max) cStringScratch = Buffer.allocUnsafeSlow(max);
+      if (cStringView.length !== max) {
+        if (cStringScratch.length < max) cStringScratch = Buffer.allocUnsafeSlow(max);
+        cStringView = cStringScratch.subarray(0, max);
+      }
       try {
-        const length = ptrace.readCStringInto(liveTid(), address, cStringScratch.subarray(0, max));
+        const length = ptrace.readCStringInto(liveTid(), address, cStringView);
         return cStringScratch.toString('utf8', 0, length);
       } catch (error) {
         throw asTraceeFault(error, address);

@@ -37,10 +37,12 @@ const MODE_BITS = 0o7777;
 /** Most paths are shorter: reading this much first saves copying the rest of the page. */
 const SHORT_PATH = 256;
 
-/** The path argument, whole (up to PATH_MAX bytes, past which the kernel refuses it). */
-function pathAt(ctx: SyscallContext, address: number): string {
+/** The path argument, whole; undefined when it has PATH_MAX bytes or more (the kernel refuses it: ENAMETOOLONG). */
+function pathAt(ctx: SyscallContext, address: number): string | undefined {
   const path = ctx.memory.cString(address, SHORT_PATH);
-  return Buffer.byteLength(path) < SHORT_PATH ? path : ctx.memory.cString(address, PATH_MAX);
+  if (Buffer.byteLength(path) < SHORT_PATH) return path;
+  const long = ctx.memory.cString(address, PATH_MAX);
+  return Buffer.byteLength(long) < PATH_MAX ? long : undefined;
 }
 
 /** How the call names its file and its flags: argument positions, or openat2's struct open_how. */
@@ -135,9 +137,8 @@ const opening =
   (ctx: SyscallContext): Outcome => {
     const { pathArgument, flagsArgument } = call;
     const path = pathAt(ctx, ctx.args[pathArgument]!);
+    if (path === undefined) return NATIVE;
     if (SERVED_PATHS.has(path)) return openServed(ctx, call, path);
-    // Too long: ENAMETOOLONG.
-    if (Buffer.byteLength(path) >= PATH_MAX) return NATIVE;
     const follow = followsLast(ctx, flagsArgument);
     if (follow === undefined) return NATIVE;
     const dirfd = pathArgument === 0 || asInt(ctx.args[0]!) === AT_FDCWD ? 'cwd' : asInt(ctx.args[0]!);
