@@ -33,10 +33,6 @@ pub fn forget(tid: i32) {
 
 /// The registers at the current stop, read once.
 pub fn current(tid: i32) -> Result<user_regs_struct> {
-  cached(tid)
-}
-
-fn cached(tid: i32) -> Result<user_regs_struct> {
   match CACHE.with(|cache| cache.borrow().get(&tid).copied()) {
     Some(regs) => Ok(regs),
     None => fetch(tid),
@@ -44,7 +40,7 @@ fn cached(tid: i32) -> Result<user_regs_struct> {
 }
 
 fn modify(tid: i32, change: impl FnOnce(&mut user_regs_struct)) -> Result<()> {
-  let mut regs = cached(tid)?;
+  let mut regs = current(tid)?;
   change(&mut regs);
   ptrace::set_regs(tid, &regs)?;
   CACHE.with(|cache| cache.borrow_mut().insert(tid, regs));
@@ -64,7 +60,7 @@ pub fn syscall_result(regs: &user_regs_struct) -> i64 {
 }
 
 pub fn stack_pointer(tid: i32) -> Result<u64> {
-  Ok(cached(tid)?.rsp)
+  Ok(current(tid)?.rsp)
 }
 
 /// At a seccomp stop: the kernel skips a syscall whose number became -1 and
@@ -87,7 +83,7 @@ pub fn restart_syscall(tid: i32) -> Result<()> {
 }
 
 pub fn return_value(tid: i32) -> Result<i64> {
-  Ok(syscall_result(&cached(tid)?))
+  Ok(syscall_result(&current(tid)?))
 }
 
 pub fn set_return_value(tid: i32, value: i64) -> Result<()> {
