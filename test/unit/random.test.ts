@@ -11,7 +11,7 @@ describe('Philox4x32-10', () => {
   for (const { counter, key, result } of KNOWN_ANSWERS) {
     test(`gives Random123's known answer for key ${key.map((k) => k.toString(16)).join(' ')}`, () => {
       const out = new Uint32Array(4);
-      philox4x32(counter, key, out);
+      philox4x32(counter[0]!, counter[1]!, counter[2]!, counter[3]!, key[0]!, key[1]!, out);
       expect([...out]).toEqual(result);
     });
   }
