@@ -30,9 +30,9 @@ function mulHigh(a: number, b: number): number {
 
 /**
  * Philox4x32-10 of the 128-bit counter (c0 c1 c2 c3) under the 64-bit key
- * (k0 k1), into `out` (4 words). Plain numbers, no arrays: a run calls it a
- * few times per process, too few for V8 to optimize it, and unoptimized
- * array unpacking cost more than the rounds themselves.
+ * (k0 k1), into `out` (4 words). A run calls it a few times per process, too
+ * few for V8 to optimize it: unoptimized, each block takes about 6 µs, its
+ * words being heap numbers, so the stream below does nothing else per block.
  */
 export function philox4x32(c0: number, c1: number, c2: number, c3: number, k0: number, k1: number, out: Uint32Array): void {
   for (let round = 0; round < ROUNDS; round++) {
@@ -70,6 +70,7 @@ export class RandomStream {
     private readonly vpid: number,
   ) {}
 
+  /** The next `length` bytes, copied out of the current block, which is made only when it runs out. */
   take(length: number): Buffer {
     const bytes = Buffer.allocUnsafe(length);
     for (let filled = 0; filled < length; ) {
