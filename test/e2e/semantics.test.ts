@@ -51,6 +51,12 @@ const cases: Case[] = [
   },
   {
     behaviour:
+      "a UDP send is refused in Linux's order: over AF_INET the length past 0xFFFF, MSG_OOB, the address, then a destination at all; over AF_INET6 the address first, then IPv4's checks for an IPv4 or IPv4-mapped destination, else the port, MSG_OOB being no error; a payload too large for IP last",
+    argv: [appPath('udp_send_checks')],
+    network: true,
+  },
+  {
+    behaviour:
       'a blocking recvmmsg fills every entry however late its datagrams come, MSG_WAITFORONE, MSG_DONTWAIT and O_NONBLOCK take what is there; its timeout is looked at only after each datagram (zero takes one), the time left written back; a signal returns the datagrams taken',
     argv: [appPath('recvmmsg_waits')],
     network: true,

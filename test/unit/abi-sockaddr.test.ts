@@ -6,7 +6,6 @@ import {
   SOCKADDR_IN_SIZE,
   decodeSockaddrIn,
   decodeSockaddrIn6,
-  decodeUdp6Destination,
   encodeSockaddrIn,
   encodeSockaddrIn6,
   familyName,
@@ -75,17 +74,5 @@ describe('struct sockaddr_in6', () => {
     const inet = Buffer.from(address);
     inet.writeUInt16LE(2, 0);
     expect((decodeSockaddrIn6(inet) as SocketError).code).toBe('EAFNOSUPPORT');
-  });
-
-  it('reads a UDP destination as udpv6_sendmsg: AF_INET as IPv4, AF_UNSPEC as none, port 0 and other families EINVAL', () => {
-    const six = encodeSockaddrIn6({ address: 'fd00::5', port: 53 });
-    expect(decodeUdp6Destination(six)).toEqual({ address: 'fd00::5', port: 53 });
-    expect(decodeUdp6Destination(encodeSockaddrIn({ address: '10.0.0.2', port: 53 }))).toEqual({ address: '10.0.0.2', port: 53 });
-    expect(decodeUdp6Destination(Buffer.alloc(28))).toBeUndefined();
-    expect((decodeUdp6Destination(encodeSockaddrIn6({ address: 'fd00::5', port: 0 })) as SocketError).code).toBe('EINVAL');
-    const unix = Buffer.from(six);
-    unix.writeUInt16LE(AF_UNIX, 0);
-    expect((decodeUdp6Destination(unix) as SocketError).code).toBe('EINVAL');
-    expect((decodeUdp6Destination(Buffer.alloc(1)) as SocketError).code).toBe('EINVAL');
   });
 });

@@ -1,4 +1,4 @@
-import { fail, formatIpv4, isError, formatIpv6, isIpv6, mappedIpv4, parseIpv4, parseIpv6, type Endpoint, type SocketError } from '../../net/index.js';
+import { fail, formatIpv4, formatIpv6, isIpv6, mappedIpv4, parseIpv4, parseIpv6, type Endpoint, type SocketError } from '../../net/index.js';
 import { Errno } from './errno.js';
 import { importIovecs, type Iovec } from './iovec.js';
 import { readI32, writeI32, writeU32, type TraceeMemory } from './tracee-memory.js';
@@ -190,28 +190,6 @@ export function decodeUdpDestination(bytes: Buffer): Endpoint | SocketError {
   if (family !== AF_INET && family !== AF_UNSPEC) return fail('EAFNOSUPPORT');
   const port = bytes.readUInt16BE(2);
   return port === 0 ? fail('EINVAL') : { address: formatIpv4(bytes.readUInt32BE(4)), port };
-}
-
-/**
- * A UDP destination as udpv6_sendmsg reads it: shorter than a family
- * EINVAL; AF_INET6 shorter than SIN6_LEN_RFC2133 EINVAL, port 0 EINVAL;
- * AF_INET sent as by an AF_INET socket (udp_sendmsg's checks); AF_UNSPEC
- * names no destination (undefined); another family EINVAL.
- */
-export function decodeUdp6Destination(bytes: Buffer): Endpoint | SocketError | undefined {
-  if (bytes.length < 2) return fail('EINVAL');
-  switch (sockaddrFamily(bytes)) {
-    case AF_INET6: {
-      const endpoint = decodeSockaddrIn6(bytes);
-      return isError(endpoint) || endpoint.port !== 0 ? endpoint : fail('EINVAL');
-    }
-    case AF_INET:
-      return decodeUdpDestination(bytes);
-    case AF_UNSPEC:
-      return undefined;
-    default:
-      return fail('EINVAL');
-  }
 }
 
 /** sockaddr_un's sun_path, up to its NUL. */

@@ -1,33 +1,12 @@
-import {
-  IPV4_DATAGRAMS,
-  IPV6_DATAGRAMS,
-  isError,
-  payloadAfter,
-  payloadOf,
-  StreamSocket,
-  type Endpoint,
-  type Payload,
-  type SocketError,
-} from '../../net/index.js';
+import { isError, payloadAfter, payloadOf, StreamSocket, type Endpoint, type Payload, type SocketError } from '../../net/index.js';
 import { Errno } from '../abi/errno.js';
 import { scatter, totalLength, type Iovec } from '../abi/iovec.js';
 import { SIGPIPE } from '../abi/signal.js';
-import {
-  MSG_DONTWAIT,
-  MSG_ERRQUEUE,
-  MSG_FASTOPEN,
-  MSG_MORE,
-  MSG_NOSIGNAL,
-  MSG_OOB,
-  MSG_PEEK,
-  MSG_TRUNC,
-  MSG_WAITALL,
-  decodeUdp6Destination,
-  decodeUdpDestination,
-} from '../abi/socket.js';
+import { MSG_DONTWAIT, MSG_ERRQUEUE, MSG_FASTOPEN, MSG_MORE, MSG_NOSIGNAL, MSG_PEEK, MSG_TRUNC, MSG_WAITALL } from '../abi/socket.js';
 import type { SyscallContext } from '../syscalls/context.js';
 import { blocked, done, fail, type Outcome } from '../syscalls/outcome.js';
 import type { OpenFile } from '../tracees/fd-table.js';
+import { datagramDestination } from './datagram-destination.js';
 import { fastOpen } from './fast-open.js';
 import { SocketFile } from './socket-file.js';
 
@@ -95,13 +74,8 @@ export function sendPayload(
 ): Outcome {
   const { socket, carrier } = file.object;
   if (!(socket instanceof StreamSocket)) {
-    // udp_sendmsg's order: the length, urgent data, the address, a destination at all; only then the bytes are read.
-    // The socket's own version bounds the length here; an AF_INET6 socket sending to an IPv4-mapped address gets IPv4's bound from the socket.
-    if (payload.length > (socket.family === 6 ? IPV6_DATAGRAMS : IPV4_DATAGRAMS).maxPayload) return fail(Errno.EMSGSIZE);
-    if ((flags & MSG_OOB) !== 0) return fail(Errno.EOPNOTSUPP);
-    const destination = to === undefined ? undefined : socket.family === 6 ? decodeUdp6Destination(to) : decodeUdpDestination(to);
+    const destination = datagramDestination(socket.family, socket.remote, payload.length, flags, to);
     if (isError(destination)) return errnoOf(destination);
-    if (destination === undefined && socket.remote === undefined) return fail(Errno.EDESTADDRREQ);
     if (!controlFits) return fail(Errno.EINVAL);
     const sent = carrier.sendTo(payload, destination, (flags & MSG_MORE) !== 0);
     return isError(sent) ? errnoOf(sent) : end(sent);
