@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "net_address.h"
 
 static const char *errno_name(int error) {
   switch (error) {
@@ -31,18 +32,6 @@ static const char *errno_name(int error) {
 
 /* The result of a call as a word: ok, or its errno's name. */
 static const char *outcome(int result) { return errno_name(result < 0 ? errno : 0); }
-
-static struct sockaddr_in6 in6(const char *text, int port) {
-  struct sockaddr_in6 address = {.sin6_family = AF_INET6, .sin6_port = htons(port)};
-  CHECK(inet_pton(AF_INET6, text, &address.sin6_addr) == 1);
-  return address;
-}
-
-static struct sockaddr_in in4(const char *text, int port) {
-  struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons(port)};
-  CHECK(inet_pton(AF_INET, text, &address.sin_addr) == 1);
-  return address;
-}
 
 /* "family address" of a sockaddr as getsockname and friends wrote it, with its length. */
 static void print_address(const char *label, const struct sockaddr_storage *address, socklen_t length) {

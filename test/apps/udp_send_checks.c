@@ -7,12 +7,11 @@
  * IP is refused last. The buffer lies low, so that even the largest lengths
  * stay in user space wherever the program runs. */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include "net_address.h"
 #include "semantics.h"
 
 #define BUFFER_AT ((void *)0x10000000)
@@ -20,53 +19,49 @@
 
 static const size_t LENGTHS[] = {100, 65507, 65508, 65527, 65528, 65535, 65536, 0x7ffff000};
 
-static struct sockaddr_in6 six(const char *address, int port) {
-  struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons(port)};
-  CHECK(inet_pton(AF_INET6, address, &a.sin6_addr) == 1);
-  return a;
-}
+struct destination {
+  int family;
+  const char *what;
+  const void *address;
+  socklen_t length;
+};
 
-static struct sockaddr_in four(const char *address, int port) {
-  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
-  CHECK(inet_pton(AF_INET, address, &a.sin_addr) == 1);
-  return a;
-}
-
-static void send_to(int family, const char *what, size_t length, int flags, const void *to, socklen_t to_length) {
-  int s = socket(family, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+/* A send of `length` bytes to `to` (none: write, or sendto without an address for MSG_OOB) on a fresh socket. */
+static void send_to(const struct destination *to, size_t length, int flags) {
+  int s = socket(to->family, SOCK_DGRAM | SOCK_NONBLOCK, 0);
   CHECK(s >= 0);
-  printf("%s %zu %s%s: %s\n", family == AF_INET6 ? "AF_INET6" : "AF_INET", length, what, flags & MSG_OOB ? " MSG_OOB" : "",
-         outcome(to == NULL && flags == 0 ? write(s, BUFFER_AT, length) : sendto(s, BUFFER_AT, length, flags, to, to_length)));
+  long result = to->address == NULL && flags == 0 ? write(s, BUFFER_AT, length) : sendto(s, BUFFER_AT, length, flags, to->address, to->length);
+  printf("%s %zu %s%s: %s\n", to->family == AF_INET6 ? "AF_INET6" : "AF_INET", length, to->what, flags & MSG_OOB ? " MSG_OOB" : "", outcome(result));
   CHECK(close(s) == 0);
 }
 
 int main(void) {
   CHECK(mmap(BUFFER_AT, BUFFER_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0) == BUFFER_AT);
   struct sockaddr_in6 short_address = {.sin6_family = AF_INET6};
-  struct sockaddr_in v4 = four("127.0.0.1", 9), v4_port_0 = four("127.0.0.1", 0);
-  struct sockaddr_in6 v6 = six("::1", 9), mapped = six("::ffff:127.0.0.1", 9), v6_port_0 = six("::1", 0);
+  struct sockaddr_in v4 = in4("127.0.0.1", 9), v4_port_0 = in4("127.0.0.1", 0);
+  struct sockaddr_in6 v6 = in6("::1", 9), mapped = in6("::ffff:127.0.0.1", 9), v6_port_0 = in6("::1", 0);
   struct sockaddr_in6 unspecified = v6, unix_family = v6;
   unspecified.sin6_family = AF_UNSPEC;
   unix_family.sin6_family = AF_UNIX;
-  for (size_t i = 0; i < sizeof LENGTHS / sizeof LENGTHS[0]; i++) {
-    size_t length = LENGTHS[i];
-    for (int oob = 0; oob <= MSG_OOB; oob += MSG_OOB) {
-      send_to(AF_INET, "no destination", length, oob, NULL, 0);
-      send_to(AF_INET, "address of 3 bytes", length, oob, &short_address, 3);
-      send_to(AF_INET, "port 0", length, oob, &v4_port_0, sizeof v4_port_0);
-      send_to(AF_INET, "to 127.0.0.1", length, oob, &v4, sizeof v4);
-      send_to(AF_INET, "AF_UNSPEC", length, oob, &unspecified, sizeof unspecified);
-      send_to(AF_INET, "AF_UNIX", length, oob, &unix_family, sizeof unix_family);
-      send_to(AF_INET6, "no destination", length, oob, NULL, 0);
-      send_to(AF_INET6, "address of 3 bytes", length, oob, &short_address, 3);
-      send_to(AF_INET6, "port 0", length, oob, &v6_port_0, sizeof v6_port_0);
-      send_to(AF_INET6, "to ::1", length, oob, &v6, sizeof v6);
-      send_to(AF_INET6, "to ::ffff:127.0.0.1", length, oob, &mapped, sizeof mapped);
-      send_to(AF_INET6, "to AF_INET 127.0.0.1", length, oob, &v4, sizeof v4);
-      send_to(AF_INET6, "AF_UNSPEC", length, oob, &unspecified, sizeof unspecified);
-      send_to(AF_INET6, "AF_UNIX", length, oob, &unix_family, sizeof unix_family);
-    }
-  }
+  const struct destination destinations[] = {
+      {AF_INET, "no destination", NULL, 0},
+      {AF_INET, "address of 3 bytes", &short_address, 3},
+      {AF_INET, "port 0", &v4_port_0, sizeof v4_port_0},
+      {AF_INET, "to 127.0.0.1", &v4, sizeof v4},
+      {AF_INET, "AF_UNSPEC", &unspecified, sizeof unspecified},
+      {AF_INET, "AF_UNIX", &unix_family, sizeof unix_family},
+      {AF_INET6, "no destination", NULL, 0},
+      {AF_INET6, "address of 3 bytes", &short_address, 3},
+      {AF_INET6, "port 0", &v6_port_0, sizeof v6_port_0},
+      {AF_INET6, "to ::1", &v6, sizeof v6},
+      {AF_INET6, "to ::ffff:127.0.0.1", &mapped, sizeof mapped},
+      {AF_INET6, "to AF_INET 127.0.0.1", &v4, sizeof v4},
+      {AF_INET6, "AF_UNSPEC", &unspecified, sizeof unspecified},
+      {AF_INET6, "AF_UNIX", &unix_family, sizeof unix_family},
+  };
+  for (size_t i = 0; i < sizeof LENGTHS / sizeof LENGTHS[0]; i++)
+    for (int flags = 0; flags <= MSG_OOB; flags += MSG_OOB)
+      for (size_t d = 0; d < sizeof destinations / sizeof destinations[0]; d++) send_to(&destinations[d], LENGTHS[i], flags);
   puts("EXIT-SUCCESS");
   return 0;
 }
