@@ -154,18 +154,24 @@ static void nameless_headers(void) {
   close(ends[1]);
 }
 
-/* getsockopt: an unknown level is refused before the length is read; SOL_SOCKET reads it first. */
+/* getsockopt: an unknown level is refused before the length is read (EOPNOTSUPP
+ * by ip_getsockopt, ENOPROTOOPT by ipv6_getsockopt); SOL_SOCKET reads it first. */
 static void option_order(void) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  CHECK(fd >= 0);
-  int value;
-  report("getsockopt at an unknown level, length unreadable", syscall(SYS_getsockopt, fd, 9999, 1, &value, unmapped));
-  report("getsockopt SO_TYPE, length unreadable", syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_TYPE, &value, unmapped));
-  int udp = socket(AF_INET, SOCK_DGRAM, 0);
-  CHECK(udp >= 0);
-  report("getsockopt of a UDP socket at TCP's level", syscall(SYS_getsockopt, udp, IPPROTO_TCP, 1, &value, unmapped));
-  close(udp);
-  close(fd);
+  int families[] = {AF_INET, AF_INET6};
+  for (int i = 0; i < 2; i++) {
+    printf("%s:\n", families[i] == AF_INET ? "AF_INET" : "AF_INET6");
+    int fd = socket(families[i], SOCK_STREAM, 0);
+    CHECK(fd >= 0);
+    int value;
+    report("getsockopt at an unknown level, length unreadable", syscall(SYS_getsockopt, fd, 9999, 1, &value, unmapped));
+    report("getsockopt SO_TYPE, length unreadable", syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_TYPE, &value, unmapped));
+    int udp = socket(families[i], SOCK_DGRAM, 0);
+    CHECK(udp >= 0);
+    report("getsockopt of a UDP socket at TCP's level", syscall(SYS_getsockopt, udp, IPPROTO_TCP, 1, &value, unmapped));
+    report("getsockopt of a TCP socket at UDP's level", syscall(SYS_getsockopt, fd, IPPROTO_UDP, 1, &value, unmapped));
+    close(udp);
+    close(fd);
+  }
 }
 
 /* accept4 checks its flags before what the socket is. */

@@ -40,9 +40,15 @@ export function optionSize(level: number, name: number): number {
 const transportOf = (stream: boolean): number => (stream ? IPPROTO_TCP : IPPROTO_UDP);
 const knownSocketOption = (name: number): boolean => name >= 1 && name <= LAST_SOCKET_OPTION;
 
-/** Whether getsockopt knows `level` on this kind of socket: another is EOPNOTSUPP, before *optlen is even read (ip_getsockopt); an AF_INET6 socket knows IPPROTO_IPV6 too. */
-export function knownGetLevel(stream: boolean, level: number, family: 4 | 6 = 4): boolean {
-  return level === SOL_SOCKET || level === IPPROTO_IP || level === transportOf(stream) || (family === 6 && level === IPPROTO_IPV6);
+/**
+ * Why getsockopt refuses `level` on this kind of socket, before *optlen is
+ * even read, or undefined for a level it knows: EOPNOTSUPP from
+ * ip_getsockopt, ENOPROTOOPT from ipv6_getsockopt; an AF_INET6 socket knows
+ * IPPROTO_IPV6 too.
+ */
+export function getLevelRefusal(stream: boolean, level: number, family: 4 | 6 = 4): number | undefined {
+  if (level === SOL_SOCKET || level === IPPROTO_IP || level === transportOf(stream) || (family === 6 && level === IPPROTO_IPV6)) return undefined;
+  return family === 6 ? Errno.ENOPROTOOPT : Errno.EOPNOTSUPP;
 }
 
 /** Why getsockopt fails at a known level before answering (`room`: what *optlen held), or undefined. */

@@ -60,7 +60,7 @@ import { asInt, asUint, readI32, TraceeFault, writeI32 } from '../../abi/tracee-
 import { readTimespec, timespecSeconds, toTimespec, validTimespec, writeTimespec } from '../../abi/time.js';
 import { importBuffer, traceePayload } from '../../abi/iovec.js';
 import { controlTooLong } from '../control-length.js';
-import { getRefusal, knownGetLevel, optionSize, readsIntFirst, setRefusal, setRefusalByName } from '../socket-option-rules.js';
+import { getLevelRefusal, getRefusal, optionSize, readsIntFirst, setRefusal, setRefusalByName } from '../socket-option-rules.js';
 import { errnoOf, receivePayload, sendPayload, socketFileAt, waitUnless } from '../../sockets/payloads.js';
 import type { SocketFile } from '../../sockets/socket-file.js';
 import type { OpenFile } from '../../tracees/fd-table.js';
@@ -288,7 +288,8 @@ function getsockopt(ctx: SyscallContext): Outcome {
   const level = asInt(levelArg);
   const name = asInt(nameArg);
   const { socket, options, type } = file.object;
-  if (!knownGetLevel(type === 'stream', level, socket.family)) return fail(Errno.EOPNOTSUPP);
+  const levelRefusal = getLevelRefusal(type === 'stream', level, socket.family);
+  if (levelRefusal !== undefined) return fail(levelRefusal);
   const room = readI32(ctx.memory, lengthPointer);
   const refusal = getRefusal(level, name, room);
   if (refusal !== undefined) return fail(refusal);
