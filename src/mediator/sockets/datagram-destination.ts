@@ -25,7 +25,7 @@ export function datagramDestination(
   flags: number,
   to: Buffer | undefined,
 ): Endpoint | undefined | SocketError {
-  if (family === 4 || (to !== undefined && to.length >= 2 && sockaddrFamily(to) === AF_INET)) {
+  if (family === 4 || (to !== undefined && sockaddrFamily(to) === AF_INET)) {
     const refused = ipv4Refusal(length, flags);
     if (refused !== undefined) return refused;
     if (to !== undefined) return decodeUdpDestination(to);

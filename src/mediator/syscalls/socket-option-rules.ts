@@ -46,7 +46,7 @@ const knownSocketOption = (name: number): boolean => name >= 1 && name <= LAST_S
  * ip_getsockopt, ENOPROTOOPT from ipv6_getsockopt; an AF_INET6 socket knows
  * IPPROTO_IPV6 too.
  */
-export function getLevelRefusal(stream: boolean, level: number, family: 4 | 6 = 4): number | undefined {
+export function getLevelRefusal(stream: boolean, level: number, family: 4 | 6): number | undefined {
   if (level === SOL_SOCKET || level === IPPROTO_IP || level === transportOf(stream) || (family === 6 && level === IPPROTO_IPV6)) return undefined;
   return family === 6 ? Errno.ENOPROTOOPT : Errno.EOPNOTSUPP;
 }
