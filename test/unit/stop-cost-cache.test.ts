@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { cachedStopCost, forgetStopCosts } from '../../src/mediator/host/stop-cost-cache.js';
 
-// What a ptrace stop costs is measured once per boot of the machine and
-// kept in the user's cache folder; each test gets a cache folder of its own.
+// What a ptrace stop costs is measured once per boot of the machine (and
+// again after ten minutes) and kept in the user's cache folder; each test gets a cache folder of its own.
 
 let cacheHome: string;
 const saved = { XDG_CACHE_HOME: process.env.XDG_CACHE_HOME, SIMTERPOSE_RECALIBRATE: process.env.SIMTERPOSE_RECALIBRATE };
@@ -66,6 +66,30 @@ describe('stop cost cache', () => {
       expect(measure.runs).toBe(1);
       cachedStopCost('setup', counting(6900));
     }
+  });
+
+  test("a figure ten minutes old, or dated in the future, is measured again: the machine's load has moved since", () => {
+    cachedStopCost('setup', counting(6900));
+    const contents = JSON.parse(readFileSync(cacheFile(), 'utf8'));
+    const measuredAt = contents.costs.setup.measuredAt as number;
+    expect(Math.abs(Date.now() - measuredAt)).toBeLessThan(60_000);
+    writeFileSync(cacheFile(), JSON.stringify({ ...contents, costs: { setup: { ns: 6900, measuredAt: Date.now() - 9 * 60_000 } } }));
+    expect(cachedStopCost('setup', counting(1))).toBe(6900);
+    for (const stale of [Date.now() - 10 * 60_000, Date.now() + 60_000]) {
+      writeFileSync(cacheFile(), JSON.stringify({ ...contents, costs: { setup: { ns: 6900, measuredAt: stale } } }));
+      const measure = counting(7300);
+      expect(cachedStopCost('setup', measure)).toBe(7300);
+      expect(measure.runs).toBe(1);
+    }
+  });
+
+  test("a figure in an older version's shape (a bare number) is measured over", () => {
+    cachedStopCost('setup', counting(6900));
+    const contents = JSON.parse(readFileSync(cacheFile(), 'utf8'));
+    writeFileSync(cacheFile(), JSON.stringify({ ...contents, costs: { setup: 6900 } }));
+    const measure = counting(7200);
+    expect(cachedStopCost('setup', measure)).toBe(7200);
+    expect(measure.runs).toBe(1);
   });
 
   test('SIMTERPOSE_RECALIBRATE=1 measures again and keeps the new cost', () => {
