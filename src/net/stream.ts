@@ -4,7 +4,8 @@ import { Queue } from './queue.js';
 import { isIpv6, isWildcard, loopbackLike, wildcardOf } from './ipv6.js';
 import { payloadOf, type Payload } from './payload.js';
 import { TcpDirection } from './tcp-direction.js';
-import { controlSegmentWireBytes, DEFAULT_MSS, IPV4_SEGMENTS, segmentSizesToward, type SegmentSizes } from './wire.js';
+import { connectionState, type TcpInfo, tcpInfoOf, TcpState } from './tcp-info.js';
+import { controlSegmentWireBytes, DEFAULT_MSS, IPV4_SEGMENTS, IPV6_SEGMENTS, segmentSizesToward, type SegmentSizes } from './wire.js';
 import { TIME_WAIT_SECONDS } from './ports.js';
 import { Watchable, type Readiness } from './readiness.js';
 import type { Endpoint } from './endpoint.js';
@@ -93,6 +94,10 @@ export class StreamSocket extends Watchable {
   private corkOption = false;
   /** When this client's SYN left: the handshake's round trip is measured from it. */
   private synSentAt = 0;
+  /** For TCP_INFO: this end sent the SYN, when the connection was up, and whether the peer's FIN had come when this end shut its writing. */
+  private activeOpen = false;
+  private establishedAt = 0;
+  private shutAfterPeerFin = false;
   /** The handshake's sender, for a transport that loses its SYN (or the answer) and retransmits it. */
   private synOwner: SegmentOwner | undefined;
   /** The segments of the last connection asked for or accepted: of the IP version its peer's address has on the wire. */
@@ -167,6 +172,44 @@ export class StreamSocket extends Watchable {
   /** getpeername: none once the connection was reset (Linux's tcp_done closes the socket). */
   get remote(): Endpoint | undefined {
     return this.currentState === 'connected' && !this.resetReceived && this.remoteEndpoint ? { ...this.remoteEndpoint } : undefined;
+  }
+
+  /** What getsockopt(TCP_INFO) reports of the socket. */
+  tcpInfo(): TcpInfo {
+    const now = this.ctx.now();
+    switch (this.currentState) {
+      case 'listening':
+        return tcpInfoOf({ kind: 'listening', queued: this.acceptQueue.length, backlog: this.acceptLimit - 1 });
+      case 'connected': {
+        const peerFinArrived = this.in!.finArrived;
+        const state = connectionState({
+          reset: this.resetReceived || this.resetSent,
+          writeShut: this.writeShut,
+          shutAfterPeerFin: this.shutAfterPeerFin,
+          ourFinArrived: this.out!.finArrived,
+          peerFinArrived,
+        });
+        const { activeOpen, establishedAt, segmentSizes: sizes } = this;
+        return tcpInfoOf({
+          kind: 'connection',
+          state,
+          now,
+          activeOpen,
+          establishedAt,
+          peerFinArrived,
+          sizes,
+          sender: this.out!.senderStats(),
+          receiver: this.in!.receiverStats(),
+        });
+      }
+      default:
+        return tcpInfoOf({
+          kind: 'unconnected',
+          state: this.currentState === 'connecting' ? TcpState.SYN_SENT : TcpState.CLOSE,
+          now,
+          ipv6: this.segmentSizes === IPV6_SEGMENTS,
+        });
+    }
   }
 
   /** The outcome of connect, for a non-blocking connect polled for writability: a connection reset since has failed too (Linux closed it). */
@@ -491,6 +534,7 @@ export class StreamSocket extends Watchable {
     if (how !== SHUT_WR) this.readShut = true;
     if (how !== SHUT_RD && !this.writeShut) {
       this.writeShut = true;
+      this.shutAfterPeerFin = this.in!.finArrived;
       this.out!.closeWrite();
     }
     this.changed();
@@ -674,7 +718,9 @@ export class StreamSocket extends Watchable {
     this.in = down;
     this.peer = child;
     // A socket disconnected before (connect(AF_UNSPEC)) starts this connection afresh.
-    this.readShut = this.writeShut = this.resetReceived = this.resetSent = false;
+    this.readShut = this.writeShut = this.resetReceived = this.resetSent = this.shutAfterPeerFin = false;
+    this.activeOpen = true;
+    this.establishedAt = this.ctx.transport.now();
     child.out = down;
     child.in = up;
     child.peer = this;
@@ -691,6 +737,7 @@ export class StreamSocket extends Watchable {
     }
     // The listener migrated while this connection's handshake was under way.
     child.migrate(this.host);
+    child.establishedAt = this.ctx.transport.now();
     this.acceptQueue.push(child);
     this.changed();
   }

@@ -5,7 +5,7 @@ import type { SegmentOwner, Transfer, Transport } from './transport.js';
 import { CongestionWindow } from './tcp/congestion.js';
 import { AckPolicy, DELAYED_ACK_SECONDS } from './tcp/delayed-ack.js';
 import type { DropTailQueue } from './tcp/drop-tail.js';
-import { LossRecovery, RetransmitTimeout } from './tcp/loss-recovery.js';
+import { LossRecovery, RetransmitTimeout, timeoutFor } from './tcp/loss-recovery.js';
 import { InTransit, Reassembly, type SequenceRange } from './tcp/reassembly.js';
 import { controlSegmentWireBytes, wireBytes, type SegmentSizes } from './wire.js';
 import { bytesToSend, largestBurst } from './tcp/send-policy.js';
@@ -54,6 +54,48 @@ interface Flight {
   transfer?: Transfer;
   /** The bottleneck queue it entered: it leaves that one, even if its sender migrated meanwhile. */
   queue?: DropTailQueue;
+}
+
+/** What a direction's sender knows of it, for TCP_INFO (src/net/tcp-info.ts): bytes, dates and round trips in seconds. */
+export interface SenderStats {
+  /** Payload bytes sent once at least, acknowledged, sent and not acknowledged, handed over and not sent yet. */
+  sent: number;
+  acknowledged: number;
+  inFlight: number;
+  unsent: number;
+  /** Bytes and segments sent again, and segments sent in all (retransmissions included). */
+  retransmittedBytes: number;
+  retransmittedSegments: number;
+  dataSegments: number;
+  /** SRTT, RTTVAR, the smallest round trip and the retransmission timeout; before any ACK measured one, the handshake's round trip stands for them all, as Linux's SYN sample does. */
+  smoothedRtt: number;
+  rttVariation: number;
+  minRtt: number;
+  retransmitTimeout: number;
+  congestionWindow: number;
+  /** Infinity until a loss sets it. */
+  slowStartThreshold: number;
+  recovering: boolean;
+  sacked: number;
+  /** The receiver's window as the sender sees it. */
+  peerWindow: number;
+  pacingRate: number;
+  /** The FIN reached the receiver. */
+  finArrived: boolean;
+  lastSentAt: number | undefined;
+  lastAckAt: number | undefined;
+}
+
+/** What a direction's receiver knows of it, for TCP_INFO. */
+export interface ReceiverStats {
+  /** Payload bytes in order at the receiver. */
+  received: number;
+  /** Segments of data that arrived, and acknowledgments sent back. */
+  dataSegments: number;
+  acksSent: number;
+  /** The window the receiver advertises now. */
+  window: number;
+  lastArrivalAt: number | undefined;
 }
 
 /** Payload bytes sent, up to sequence `end`, at date `at`: for the round trip an acknowledgment measures. */
@@ -169,6 +211,14 @@ export class TcpDirection {
   private timerAt: number | undefined;
   /** The sender's own interface queue had no room for all the windows let go: it pumps again once bytes leave it. */
   private awaitingRoom = false;
+  /** Counted for TCP_INFO only. */
+  private retransmittedBytes = 0;
+  private retransmittedSegments = 0;
+  private dataSegmentsSent = 0;
+  private dataSegmentsLanded = 0;
+  private lastSentAt: number | undefined;
+  private lastAckAt: number | undefined;
+  private lastArrivalAt: number | undefined;
 
   /**
    * @param keepsBytes whether the direction keeps the bytes themselves (full mediation)
@@ -220,6 +270,49 @@ export class TcpDirection {
   /** The round trip the sender knows: the smallest measured, or the handshake's. */
   get measuredRoundTrip(): number {
     return this.smallestRoundTrip();
+  }
+
+  senderStats(): SenderStats {
+    const measured = this.timeout.smoothed !== undefined;
+    const smoothedRtt = this.timeout.smoothed ?? this.roundTrip;
+    const rttVariation = measured ? this.timeout.variation : this.roundTrip / 2;
+    return {
+      sent: this.sentUpTo,
+      acknowledged: this.ackedUpTo,
+      inFlight: this.outstanding,
+      unsent: this.queued - this.outstanding,
+      retransmittedBytes: this.retransmittedBytes,
+      retransmittedSegments: this.retransmittedSegments,
+      dataSegments: this.dataSegmentsSent,
+      smoothedRtt,
+      rttVariation,
+      minRtt: Math.min(this.roundTrip, this.congestion.minRtt),
+      retransmitTimeout: measured ? this.timeout.seconds : timeoutFor(smoothedRtt, rttVariation),
+      congestionWindow: this.congestion.bytes,
+      slowStartThreshold: this.congestion.threshold,
+      recovering: this.recovery.inRecovery,
+      sacked: this.recovery.sackedBytes,
+      peerWindow: this.advertisedWindow(),
+      pacingRate: this.pacingRate(),
+      finArrived: this.finArrived,
+      lastSentAt: this.lastSentAt,
+      lastAckAt: this.lastAckAt,
+    };
+  }
+
+  receiverStats(): ReceiverStats {
+    return {
+      received: this.received.inOrderUpTo,
+      dataSegments: this.dataSegmentsLanded,
+      acksSent: this.ackCount,
+      window: this.advertisedWindow(),
+      lastArrivalAt: this.lastArrivalAt,
+    };
+  }
+
+  /** The receiver's window: its buffer less what waits unread and what is under way to it. */
+  private advertisedWindow(): number {
+    return Math.max(0, this.receiveBufferSize - this.deliveredCount - this.notLanded);
   }
 
   /** Room left in the sender's buffer. */
@@ -394,6 +487,7 @@ export class TcpDirection {
     this.sentUpTo += bytes;
     this.outstanding += bytes;
     this.sends.push({ end: this.sentUpTo, at: now });
+    this.lastSentAt = now;
     if (bytes % this.sizes.mss !== 0) this.smallSentUpTo = this.sentUpTo;
     this.reverse?.receiverReplies(now);
     this.sendSegments(start, bytes);
@@ -402,6 +496,7 @@ export class TcpDirection {
 
   /** Bytes [start, start + bytes) leave as one flight: the segments the bottleneck's queue has room for, the others lost (none at the sender's own interface). */
   private sendSegments(start: number, bytes: number): void {
+    this.dataSegmentsSent += Math.ceil(bytes / this.sizes.mss);
     const entered = this.queue === undefined ? bytes : this.enterQueue(bytes);
     this.underWay.add(start, start + entered);
     const flight: Flight = { start, bytes: entered, wire: wireBytes(entered, this.sizes), landed: 0, complete: false, queue: this.queue };
@@ -412,6 +507,14 @@ export class TcpDirection {
       return;
     }
     this.launch(flight);
+  }
+
+  /** Bytes [start, start + bytes) deemed lost go again. */
+  private retransmit(start: number, bytes: number): void {
+    this.retransmittedBytes += bytes;
+    this.retransmittedSegments += Math.ceil(bytes / this.sizes.mss);
+    this.lastSentAt = this.transport.now();
+    this.sendSegments(start, bytes);
   }
 
   /** How many of `bytes` (whole segments first) enter the bottleneck's queue: all of them at the sender's own interface. */
@@ -512,6 +615,8 @@ export class TcpDirection {
 
   /** Bytes [from, to) reached the receiver: those that come in order land; past a hole, filling one, or again, they are acknowledged at once (RFC 5681, 4.2). */
   private land(from: number, to: number): void {
+    this.dataSegmentsLanded += Math.ceil((to - from) / this.sizes.mss);
+    this.lastArrivalAt = this.transport.now();
     const hadHoles = this.received.hasHoles;
     const bytes = this.received.receive(from, to);
     if (hadHoles || this.received.hasHoles || bytes === 0) {
@@ -577,12 +682,13 @@ export class TcpDirection {
   private ackArrives(upTo: number, sacks: readonly SequenceRange[]): void {
     if (upTo < this.ackedUpTo || (upTo === this.ackedUpTo && sacks.length === 0 && !this.recovery.inRecovery)) return;
     const now = this.transport.now();
+    this.lastAckAt = now;
     const acked = upTo - this.ackedUpTo;
     const wasRecovering = this.recovery.inRecovery;
     if (acked > 0) this.acknowledge(upTo, now, wasRecovering);
     const verdict = this.recovery.onAck(this.ackedUpTo, sacks, this.sentUpTo);
     if (verdict.enteredRecovery) this.congestion.onLoss();
-    for (const [from, to] of verdict.lost) this.sendSegments(from, to - from);
+    for (const [from, to] of verdict.lost) this.retransmit(from, to - from);
     if (acked > 0 || verdict.lost.length > 0) this.armTimeout(true);
     this.pump();
     this.onChange();
@@ -653,7 +759,7 @@ export class TcpDirection {
     const [from, to] = this.recovery.timedOut(this.ackedUpTo, this.sentUpTo);
     this.congestion.onTimeout();
     this.timeout.expired();
-    this.sendSegments(from, to - from);
+    this.retransmit(from, to - from);
     this.armTimeout();
     this.onChange();
   }

@@ -4,7 +4,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, test } from 'vitest';
-import { IPV4_SEGMENTS, wireBytes as wireBytesOver } from '../../src/net/wire.js';
+import { IPV4_SEGMENTS, IPV6_SEGMENTS, wireBytes as wireBytesOver } from '../../src/net/wire.js';
 import { loadSimulation } from '../../src/sim/index.js';
 import { appPath, runNative, shellStatus, type RunResult } from '../helpers/apps.js';
 import { linesOfHost } from '../helpers/experiment.js';
@@ -234,13 +234,22 @@ for (const mode of NETWORK_MODES) {
         const result = await runDeployment(HUNDRED_MBIT, deployment, mode, workDir);
         expect(shellStatus(result), explain(result)).toBe(0);
         const report = JSON.parse(linesOfHost(result.stdout, 'alice').join('\n')) as {
-          end: { sum_received: { bits_per_second: number; seconds: number } };
+          end: {
+            sum_received: { bits_per_second: number; seconds: number };
+            streams: { sender: { max_snd_cwnd: number; min_rtt: number } }[];
+          };
+          intervals: { streams: { pmtu: number }[] }[];
         };
         // Of every 1538 bytes on the wire, 1448 are payload.
         const expected = ((await longTransferRate(HUNDRED_MBIT, 'alice', 'bob')) * MSS) / wireBytes(MSS);
         const measured = report.end.sum_received.bits_per_second;
         expect(Math.abs(measured - expected) / expected, `iperf3 measured ${measured} bit/s, SimGrid gives ${expected}`).toBeLessThan(0.05);
         expect(report.end.sum_received.seconds).toBeGreaterThan(1.9);
+        // What iperf3 reads from TCP_INFO: no round trip shorter than the link's (1 ms each way), a window at least the initial one, a 1500-byte path.
+        const sender = report.end.streams[0]!.sender;
+        expect(sender.min_rtt).toBeGreaterThanOrEqual(2000);
+        expect(sender.max_snd_cwnd).toBeGreaterThanOrEqual(10 * IPV6_SEGMENTS.mss);
+        expect(report.intervals[0]!.streams[0]!.pmtu).toBe(1500);
       },
     );
 

@@ -57,6 +57,12 @@ const cases: Case[] = [
   },
   {
     behaviour:
+      "getsockopt(TCP_INFO) follows a connection's life in both families (CLOSE, LISTEN with its queue and backlog, SYN_SENT while the queue is full, ESTABLISHED, FIN_WAIT2, CLOSE_WAIT, CLOSE after both FINs or a reset), counts the bytes sent, acknowledged (the SYN and FIN included) and received, and fills as much of the struct as the buffer holds; UDP refuses it",
+    argv: [appPath('tcp_info')],
+    network: true,
+  },
+  {
+    behaviour:
       'a blocking recvmmsg fills every entry however late its datagrams come, MSG_WAITFORONE, MSG_DONTWAIT and O_NONBLOCK take what is there; its timeout is looked at only after each datagram (zero takes one), the time left written back; a signal returns the datagrams taken',
     argv: [appPath('recvmmsg_waits')],
     network: true,

@@ -21,7 +21,7 @@ export const PROFILES: readonly Profile[] = [
 /** How a row's value reads: a duration (seconds, printed in the unit) or a rate. */
 export type Unit = 'ms' | 's' | 'Mbit/s';
 
-export type RowName = 'connect' | 'echo' | 'two-writes' | 'curl' | '1MB' | '100MB' | 'iperf3' | 'two-flows-first' | 'two-flows-last';
+export type RowName = 'connect' | 'echo' | 'echo-rtt' | 'two-writes' | 'curl' | '1MB' | '100MB' | 'iperf3' | 'two-flows-first' | 'two-flows-last';
 
 export interface Row {
   name: RowName;
@@ -32,6 +32,7 @@ export interface Row {
 export const ROWS: readonly Row[] = [
   { name: 'connect', unit: 'ms', what: 'connect() until it returns' },
   { name: 'echo', unit: 'ms', what: '100-byte request and its echo, TCP_NODELAY' },
+  { name: 'echo-rtt', unit: 'ms', what: "the echo client's smoothed round trip after it (TCP_INFO's tcpi_rtt)" },
   { name: 'two-writes', unit: 'ms', what: 'the same request in two writes, Nagle and delayed ACK' },
   { name: 'curl', unit: 'ms', what: "curl's time_total against python3 -m http.server" },
   { name: '1MB', unit: 'ms', what: '1 MB answer, request to last byte' },
@@ -91,5 +92,5 @@ export const AWAITING_TCP_MODEL: readonly TableRow[] = [];
 // suite: their real finish times move by up to 0.4 s here, with which of two modes the
 // real kernel's HyStart takes (README's fidelity section).
 export const CI_PROFILE: ProfileName = '10ms-10MBps';
-export const CI_ROWS: readonly RowName[] = ['connect', 'echo', 'two-writes', '1MB'];
+export const CI_ROWS: readonly RowName[] = ['connect', 'echo', 'echo-rtt', 'two-writes', '1MB'];
 export const CI_RUNS = 5;

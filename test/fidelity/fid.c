@@ -6,7 +6,8 @@
  *
  *   fid serve PORT [CONNECTIONS]   serve requests (forever, or exit after CONNECTIONS)
  *   fid connect HOST PORT          time connect() until it returns
- *   fid echo HOST PORT             a 100-byte request and its 100-byte echo, TCP_NODELAY
+ *   fid echo HOST PORT             a 100-byte request and its 100-byte echo, TCP_NODELAY; then
+ *                                  TCP_INFO's smoothed round trip: "rtt_us=MICROSECONDS"
  *   fid two-writes HOST PORT       the same request written in two pieces, Nagle on
  *   fid fetch HOST PORT BYTES [AT] ask for BYTES, time until the last one arrives; with AT
  *                                  (a CLOCK_REALTIME date in seconds), connect at that date,
@@ -202,6 +203,11 @@ static int time_request(const char *host, const char *port, int two_writes) {
   double start = now_s();
   exchange(fd, two_writes);
   print_elapsed(start);
+  /* The kernel's smoothed round trip, from the handshake and both exchanges. */
+  struct tcp_info info;
+  socklen_t length = sizeof info;
+  if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &length) < 0) die("getsockopt TCP_INFO");
+  printf("rtt_us=%u\n", info.tcpi_rtt);
   close(fd);
   return 0;
 }

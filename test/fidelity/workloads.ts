@@ -64,7 +64,13 @@ const fid =
 
 export const WORKLOADS: readonly Workload[] = [
   fidWorkload('connect', fid('connect')),
-  fidWorkload('echo', fid('echo')),
+  {
+    name: 'echo',
+    server: 'fid',
+    clients: [{ side: 'client', argv: fid('echo') }],
+    rows: ([output]) => ({ echo: inUnit('echo', elapsedSeconds(output!)), 'echo-rtt': inUnit('echo-rtt', smoothedRoundTripSeconds(output!)) }),
+    cpuModel: 'none',
+  },
   fidWorkload('two-writes', fid('two-writes')),
   {
     name: 'curl',
@@ -127,6 +133,12 @@ function elapsedSeconds(output: string): number {
   const match = /elapsed_s=([\d.]+)/.exec(output);
   if (match === null) throw new Error(`no elapsed_s= line in: ${output.trim() || '(nothing)'}`);
   return Number(match[1]);
+}
+
+function smoothedRoundTripSeconds(output: string): number {
+  const match = /rtt_us=(\d+)/.exec(output);
+  if (match === null) throw new Error(`no rtt_us= line in: ${output.trim() || '(nothing)'}`);
+  return Number(match[1]) / 1e6;
 }
 
 function receiverMbitPerSecond(output: string): number {

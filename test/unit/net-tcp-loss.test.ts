@@ -296,6 +296,11 @@ describe('a connection losing segments at the bottleneck', () => {
     const read = child.recv(payload.length);
     expect(read instanceof SocketError ? read.code : read.equals(payload)).toBe(true);
     expect(congestionOf(client).bytes).toBeLessThan(1000 * MSS);
+    // TCP_INFO counts the two segments sent again, in the bytes sent too; the receiver got each byte once.
+    const info = client.tcpInfo();
+    expect([info.totalRetransmissions, info.bytesRetransmitted, info.bytesSent]).toEqual([2, BigInt(2 * MSS), BigInt(payload.length + 2 * MSS)]);
+    expect([info.bytesAcked, info.unacked, info.caState]).toEqual([BigInt(payload.length + 1), 0, 0]);
+    expect(child.tcpInfo().bytesReceived).toBe(BigInt(payload.length));
   });
 
   it('retransmits a tail loss, which nothing above can show, when the retransmission timer expires', () => {
@@ -318,5 +323,8 @@ describe('a connection losing segments at the bottleneck', () => {
     transport.completeAll();
     expect(child.available()).toBe((room + 2) * MSS);
     expect(congestionOf(client).bytes).toBe(MSS);
+    // TCP_INFO: one segment of window, the threshold the loss set (0.7 of the window, in segments), the two segments retransmitted.
+    const info = client.tcpInfo();
+    expect([info.sendCongestionWindow, info.sendSlowStartThreshold, info.totalRetransmissions]).toEqual([1, 700, 2]);
   });
 });

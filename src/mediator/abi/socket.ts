@@ -59,6 +59,8 @@ export const IPPROTO_TCP = 6;
 export const TCP_NODELAY = 1;
 export const TCP_MAXSEG = 2;
 export const TCP_CORK = 3;
+/** tcp(7): a struct tcp_info of the connection's state and counters (abi/tcp-info.ts). */
+export const TCP_INFO = 11;
 /** tcp(7): milliseconds unacknowledged data may wait before the connection gives up (0: tcp_retries2 decides). */
 export const TCP_USER_TIMEOUT = 18;
 export const IPPROTO_UDP = 17;

@@ -49,6 +49,11 @@ export class CongestionWindow {
     return this.slowStart;
   }
 
+  /** The slow-start threshold in bytes (Infinity until a loss sets it). */
+  get threshold(): number {
+    return this.ssthresh;
+  }
+
   /**
    * How fast Linux paces the window (tcp_update_pacing_rate): twice the
    * window per round trip while it is below half the slow-start threshold,

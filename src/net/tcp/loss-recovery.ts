@@ -90,6 +90,11 @@ export const INITIAL_RTO_SECONDS = 1;
 /** RFC 6298, 5.5: the backed-off timeout stops doubling here (Linux's TCP_RTO_MAX). */
 const MAX_RTO_SECONDS = 120;
 
+/** RFC 6298, 2.3, with Linux's floor under the variation term: the timeout for a smoothed round trip and its variation (seconds). */
+export function timeoutFor(srtt: number, rttvar: number): number {
+  return srtt + Math.max(4 * rttvar, MIN_RTO_SECONDS);
+}
+
 /**
  * The retransmission timeout of RFC 6298: a smoothed round trip and its
  * variation (alpha 1/8, beta 1/4), with Linux's floor applied to the
@@ -118,9 +123,14 @@ export class RetransmitTimeout {
     return this.srtt;
   }
 
+  /** RTTVAR, in seconds (meaningful once `smoothed` is). */
+  get variation(): number {
+    return this.rttvar;
+  }
+
   /** The timeout now, in seconds. */
   get seconds(): number {
-    const base = this.srtt === undefined ? INITIAL_RTO_SECONDS : this.srtt + Math.max(4 * this.rttvar, MIN_RTO_SECONDS);
+    const base = this.srtt === undefined ? INITIAL_RTO_SECONDS : timeoutFor(this.srtt, this.rttvar);
     return Math.min(MAX_RTO_SECONDS, base * this.backoff);
   }
 

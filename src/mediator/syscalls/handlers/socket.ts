@@ -33,6 +33,7 @@ import {
   SO_SNDBUF,
   SO_TYPE,
   TCP_CORK,
+  TCP_INFO,
   TCP_MAXSEG,
   TCP_NODELAY,
   TCP_USER_TIMEOUT,
@@ -57,6 +58,7 @@ import {
   moveAddressToUser,
 } from '../../abi/socket.js';
 import { asInt, asUint, readI32, TraceeFault, writeI32 } from '../../abi/tracee-memory.js';
+import { encodeTcpInfo } from '../../abi/tcp-info.js';
 import { readTimespec, timespecSeconds, toTimespec, validTimespec, writeTimespec } from '../../abi/time.js';
 import { importBuffer, traceePayload } from '../../abi/iovec.js';
 import { controlTooLong } from '../control-length.js';
@@ -329,6 +331,7 @@ function getsockopt(ctx: SyscallContext): Outcome {
   }
   if (level === IPPROTO_IPV6 && name === IPV6_V6ONLY) answer = encodeIntOption(socket.v6only ? 1 : 0);
   if (level === IPPROTO_TCP && name === TCP_MAXSEG && socket instanceof StreamSocket) answer = encodeIntOption(socket.maxSegment);
+  if (level === IPPROTO_TCP && name === TCP_INFO && socket instanceof StreamSocket) answer = encodeTcpInfo(socket.tcpInfo());
   answer ??= Buffer.alloc(optionSize(level, name));
   const shown = answer.subarray(0, Math.max(0, Math.min(room, answer.length)));
   if (shown.length > 0) ctx.memory.write(value, shown);
