@@ -502,6 +502,28 @@ export class StreamSocket extends Watchable {
     return this.in?.delivered ?? 0;
   }
 
+  /** Connections a listener has ready for accept, oldest first. */
+  get pendingConnections(): StreamSocket[] {
+    return Array.from({ length: this.acceptQueue.length }, (_, index) => this.acceptQueue.at(index)!);
+  }
+
+  /** Linux's sk_shutdown: RCV_SHUTDOWN (1) once shut for reading or the peer's FIN came, SEND_SHUTDOWN (2) once shut for writing; both once reset. */
+  get shutdownBits(): number {
+    const reset = this.resetReceived || this.resetSent;
+    const receive = this.readShut || reset || this.in?.finArrived === true;
+    return (receive ? 1 : 0) | (this.writeShut || reset ? 2 : 0);
+  }
+
+  /** Sequence numbers received and not read (Linux's rcv_nxt - copied_seq): the bytes unread, and the peer's FIN once it came. */
+  unreadSequence(): number {
+    return this.available() + (this.in?.finArrived === true ? 1 : 0);
+  }
+
+  /** SIOCOUTQ: bytes written and not acknowledged yet. */
+  unacknowledged(): number {
+    return this.out?.unacknowledged ?? 0;
+  }
+
   /** The socket at the other end of the connection, once there is one. */
   get peerSocket(): StreamSocket | undefined {
     return this.peer;

@@ -315,6 +315,11 @@ export class TcpDirection {
     return Math.max(0, this.receiveBufferSize - this.deliveredCount - this.notLanded);
   }
 
+  /** Bytes the sender handed over that are not acknowledged yet (Linux's write_seq - snd_una). */
+  get unacknowledged(): number {
+    return this.queued;
+  }
+
   /** Room left in the sender's buffer. */
   room(): number {
     return Math.max(0, this.sendBufferSize - this.queued);

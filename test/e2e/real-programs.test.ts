@@ -208,6 +208,27 @@ for (const mode of NETWORK_MODES) {
       expect(result.stderr).toMatch(new RegExp(`${ALICE_IP.replace(/\./g, '\\.')} - - \\[.*\\] "GET /greeting.txt HTTP/1.1" 200`));
     });
 
+    testWith(
+      ['python3', 'ss'],
+      "ss on bob lists python3's http.server listening on its port, with its backlog, and nothing of this machine's; on alice, nothing",
+      async () => {
+        const deployment = writeDeployment('ss', [
+          { host: 'bob', startTime: 0, killTime: 3, argv: ['python3', '-m', 'http.server', '8000'] },
+          { host: 'bob', startTime: 1, argv: ['ss', '-tlnH'] },
+          { host: 'alice', startTime: 1, argv: ['ss', '-tlnH'] },
+        ]);
+        const result = await runDeployment(TWO_HOSTS, deployment, mode, workDir);
+        expect(shellStatus(result), explain(result)).toBe(0);
+        const listeners = (host: string) =>
+          linesOfHost(result.stdout, host)
+            .filter((line) => line.startsWith('LISTEN'))
+            .map((line) => line.split(/\s+/).join(' '));
+        // socketserver listens with a backlog of 5: ss shows it as Send-Q.
+        expect(listeners('bob'), explain(result)).toEqual(['LISTEN 0 5 0.0.0.0:8000 0.0.0.0:*']);
+        expect(listeners('alice')).toEqual([]);
+      },
+    );
+
     test('a Go echo server answers every request a Go client writes in two pieces a millisecond apart: 10 connections of 100 requests', async () => {
       const deployment = writeDeployment('go-echo', [
         { host: 'bob', startTime: 0, killTime: 10, argv: [appPath('go-app'), 'echo-server', '7311'] },

@@ -63,6 +63,12 @@ const cases: Case[] = [
   },
   {
     behaviour:
+      "the host's socket tables, /proc/net/tcp, tcp6, udp and udp6 and a NETLINK_SOCK_DIAG dump of each, list its listeners (their accept queue and backlog), the connection waiting in one, a connection's states and unread bytes (its FIN counted), bound and connected UDP sockets, with their shutdown bits and tcp_info",
+    argv: [appPath('socket_tables')],
+    network: true,
+  },
+  {
+    behaviour:
       'a blocking recvmmsg fills every entry however late its datagrams come, MSG_WAITFORONE, MSG_DONTWAIT and O_NONBLOCK take what is there; its timeout is looked at only after each datagram (zero takes one), the time left written back; a signal returns the datagrams taken',
     argv: [appPath('recvmmsg_waits')],
     network: true,

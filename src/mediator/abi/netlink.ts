@@ -7,6 +7,16 @@ import { AF_NETLINK } from './socket.js';
  */
 
 export const NETLINK_ROUTE = 0;
+/** sock_diag(7): the sockets of the network namespace, for ss. */
+export const NETLINK_SOCK_DIAG = 4;
+export const SOCK_DIAG_BY_FAMILY = 20;
+export const SOCK_DESTROY = 21;
+/** struct inet_diag_req_v2: family, protocol, ext, pad, states, then a struct inet_diag_sockid. */
+export const INET_DIAG_REQ_V2_SIZE = 56;
+export const INET_DIAG_INFO = 2;
+export const INET_DIAG_CONG = 4;
+export const INET_DIAG_SHUTDOWN = 8;
+export const INET_DIAG_SKV6ONLY = 11;
 export const SOL_NETLINK = 270;
 
 export const NLMSG_ERROR = 2;
@@ -275,4 +285,75 @@ export interface SockaddrNl {
 export function decodeSockaddrNl(bytes: Buffer): SockaddrNl | null {
   if (bytes.length < SOCKADDR_NL_SIZE) return null;
   return { family: bytes.readUInt16LE(0), port: bytes.readUInt32LE(4), groups: bytes.readUInt32LE(8) };
+}
+
+/** What an inet_diag message says of one socket (struct inet_diag_msg). */
+export interface InetDiagSocket {
+  family: number;
+  state: number;
+  /** Network byte order: 4 bytes for AF_INET, 16 for AF_INET6. */
+  localAddress: Buffer;
+  localPort: number;
+  remoteAddress: Buffer;
+  remotePort: number;
+  receiveQueue: number;
+  sendQueue: number;
+  uid: number;
+  /** sock_diag's cookie: what names the socket in a later request. */
+  cookie: number;
+}
+
+/** struct inet_diag_msg: family, state, timer, retrans, the socket's id (ports, addresses, interface, cookie), expires, queues, uid, inode. */
+export function inetDiagMsg(socket: InetDiagSocket): Buffer {
+  const bytes = Buffer.alloc(72);
+  bytes.writeUInt8(socket.family, 0);
+  bytes.writeUInt8(socket.state, 1);
+  bytes.writeUInt16BE(socket.localPort, 4);
+  bytes.writeUInt16BE(socket.remotePort, 6);
+  socket.localAddress.copy(bytes, 8);
+  socket.remoteAddress.copy(bytes, 24);
+  bytes.writeUInt32LE(socket.cookie % 2 ** 32, 44);
+  bytes.writeUInt32LE(Math.floor(socket.cookie / 2 ** 32), 48);
+  bytes.writeUInt32LE(socket.receiveQueue >>> 0, 56);
+  bytes.writeUInt32LE(socket.sendQueue >>> 0, 60);
+  bytes.writeUInt32LE(socket.uid >>> 0, 64);
+  return bytes;
+}
+
+/** The parts of a struct inet_diag_req_v2 a dump is filtered by. */
+export interface InetDiagRequest {
+  family: number;
+  protocol: number;
+  /** Bit N - 1 asks for attribute N (INET_DIAG_INFO...). */
+  extensions: number;
+  /** Bit N takes sockets in TCP state N. */
+  states: number;
+  localPort: number;
+  remotePort: number;
+  /** 16 bytes each, of which AF_INET uses the first 4. */
+  localAddress: Buffer;
+  remoteAddress: Buffer;
+  /** undefined for INET_DIAG_NOCOOKIE (all bits set): any socket. */
+  cookie: number | undefined;
+}
+
+const INET_DIAG_NOCOOKIE = 0xffffffff;
+
+/** A struct inet_diag_req_v2, or undefined when the body is too short for one. */
+export function decodeInetDiagRequest(body: Buffer): InetDiagRequest | undefined {
+  if (body.length < INET_DIAG_REQ_V2_SIZE) return undefined;
+  return {
+    family: body.readUInt8(0),
+    protocol: body.readUInt8(1),
+    extensions: body.readUInt8(2),
+    states: body.readUInt32LE(4),
+    localPort: body.readUInt16BE(8),
+    remotePort: body.readUInt16BE(10),
+    localAddress: body.subarray(12, 28),
+    remoteAddress: body.subarray(28, 44),
+    cookie:
+      body.readUInt32LE(48) === INET_DIAG_NOCOOKIE && body.readUInt32LE(52) === INET_DIAG_NOCOOKIE
+        ? undefined
+        : body.readUInt32LE(48) + body.readUInt32LE(52) * 2 ** 32,
+  };
 }

@@ -21,10 +21,7 @@ import {
   IF_OPER_UNKNOWN,
   IF_OPER_UP,
   LINK_STATS_SIZE,
-  NLMSG_DONE,
-  NLMSG_ERROR,
   NLM_F_ACK,
-  NLM_F_CAPPED,
   NLM_F_DUMP,
   NLM_F_MULTI,
   NLM_F_REQUEST,
@@ -64,7 +61,6 @@ import {
   requestFamily,
   ipv4Bytes,
   message,
-  nlmsgerr,
   rtmsg,
   stringAttribute,
   u32Attribute,
@@ -76,6 +72,7 @@ import { AF_INET, AF_INET6, AF_UNSPEC } from '../abi/socket.js';
 import { Errno } from '../abi/errno.js';
 import { maskOf } from '../../net/index.js';
 import type { NetworkInterface } from './interfaces.js';
+import { acknowledgement, done, packed } from './netlink-replies.js';
 
 /**
  * The kernel's side of a NETLINK_ROUTE socket, for a host's emulated
@@ -83,12 +80,6 @@ import type { NetworkInterface } from './interfaces.js';
  * MPI libraries ask for, answered as Linux formats them. Nothing can be
  * changed (RTM_NEW*, RTM_DEL*: EPERM, as for an unprivileged process).
  */
-
-/**
- * The most a dump puts in one datagram (NLMSG_GOODSIZE on 4 KiB pages):
- * readers with a page-sized buffer, glibc's among them, get whole datagrams.
- */
-const DUMP_DATAGRAM = 3776;
 
 /** The datagrams the kernel sends back for a buffer a program sent from `port`. */
 export function answerRoute(data: Buffer, port: number, interfaces: readonly NetworkInterface[]): Buffer[] {
@@ -114,35 +105,6 @@ export function answerRoute(data: Buffer, port: number, interfaces: readonly Net
 /** A reply message of the type that answers `request` (RTM_NEW* for RTM_GET*). */
 function reply(request: NetlinkRequest, port: number, flags: number, parts: { type: number; parts: Buffer[] }): Buffer {
   return message({ type: parts.type, flags, sequence: request.header.sequence, port }, parts.parts);
-}
-
-function done(request: NetlinkRequest, port: number): Buffer {
-  return message({ type: NLMSG_DONE, flags: NLM_F_MULTI, sequence: request.header.sequence, port }, [Buffer.alloc(4)]);
-}
-
-/** NLMSG_ERROR: an ack (errno 0) carries the request's header only (NLM_F_CAPPED); an error the whole request. */
-function acknowledgement(request: NetlinkRequest, port: number, errno: number): Buffer {
-  const parts = [nlmsgerr(errno, request.header)];
-  if (errno !== 0) parts.push(request.body);
-  return message({ type: NLMSG_ERROR, flags: errno === 0 ? NLM_F_CAPPED : 0, sequence: request.header.sequence, port }, parts);
-}
-
-/** Messages joined into datagrams of at most DUMP_DATAGRAM bytes (one message alone may be more). */
-function packed(messages: readonly Buffer[]): Buffer[] {
-  const datagrams: Buffer[] = [];
-  let current: Buffer[] = [];
-  let size = 0;
-  for (const one of messages) {
-    if (size > 0 && size + one.length > DUMP_DATAGRAM) {
-      datagrams.push(Buffer.concat(current));
-      current = [];
-      size = 0;
-    }
-    current.push(one);
-    size += one.length;
-  }
-  if (current.length > 0) datagrams.push(Buffer.concat(current));
-  return datagrams;
 }
 
 interface Reply {

@@ -1,14 +1,15 @@
-import type { NetworkInterface } from '../host/interfaces.js';
-import { answerRoute } from '../host/route-netlink.js';
 import type { VirtualObject } from '../tracees/fd-table.js';
 
+/** The host's emulated kernel for one netlink protocol: the datagrams it answers a buffer sent from `port` with. */
+export type NetlinkKernel = (data: Buffer, port: number) => Buffer[];
+
 /**
- * A NETLINK_ROUTE socket, answered from memory: what a program sends is a
- * request to the host's emulated kernel (host/route-netlink.ts), whose
- * answers wait here, one datagram each, until received. The tracee holds a
- * placeholder descriptor, as for virtual AF_INET sockets under full
- * mediation; no real netlink socket is ever made, so no real interface
- * shows.
+ * A NETLINK_ROUTE or NETLINK_SOCK_DIAG socket, answered from memory: what
+ * a program sends is a request to the host's emulated kernel
+ * (host/route-netlink.ts, host/sock-diag.ts), whose answers wait here, one
+ * datagram each, until received. The tracee holds a placeholder
+ * descriptor, as for virtual AF_INET sockets under full mediation; no real
+ * netlink socket is ever made, so no real interface or socket shows.
  */
 export class NetlinkSocket implements VirtualObject {
   /** The port id (nl_pid), 0 until bound or until the first send binds it. */
@@ -20,8 +21,9 @@ export class NetlinkSocket implements VirtualObject {
 
   constructor(
     readonly type: number,
+    readonly protocol: number,
     private readonly ports: NetlinkPorts,
-    private readonly interfaces: () => readonly NetworkInterface[],
+    private readonly kernel: NetlinkKernel,
   ) {}
 
   /** bind: `port` 0 picks one (the process's pid first, as Linux does). EADDRINUSE or EINVAL otherwise. */
@@ -40,7 +42,7 @@ export class NetlinkSocket implements VirtualObject {
   /** A buffer sent to the kernel: binds the socket if it was not, and queues the answers. Returns the bytes taken. */
   send(data: Buffer, pid: number): number {
     if (this.port === 0) this.bind(0, this.groups, pid);
-    this.answers.push(...answerRoute(data, this.port, this.interfaces()));
+    this.answers.push(...this.kernel(data, this.port));
     return data.length;
   }
 

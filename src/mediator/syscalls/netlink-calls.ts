@@ -1,7 +1,7 @@
 import type { VirtualNetwork } from '../../net/index.js';
 import { Errno } from '../abi/errno.js';
 import { gather, scatter, totalLength, type Iovec } from '../abi/iovec.js';
-import { NETLINK_ROUTE, SOL_NETLINK, decodeSockaddrNl, encodeSockaddrNl } from '../abi/netlink.js';
+import { NETLINK_ROUTE, NETLINK_SOCK_DIAG, SOL_NETLINK, decodeSockaddrNl, encodeSockaddrNl } from '../abi/netlink.js';
 import {
   AF_NETLINK,
   AF_UNSPEC,
@@ -34,14 +34,17 @@ import {
 } from '../abi/socket.js';
 import { asInt, readI32, writeI32 } from '../abi/tracee-memory.js';
 import { hostInterfaces } from '../host/interfaces.js';
+import { answerRoute } from '../host/route-netlink.js';
+import { answerSockDiag } from '../host/sock-diag.js';
+import { socketsOnHost } from '../sockets/host-sockets.js';
 import { placeholder } from '../sockets/full-mediation.js';
-import { NetlinkPorts, NetlinkSocket } from '../sockets/netlink-socket.js';
+import { NetlinkPorts, NetlinkSocket, type NetlinkKernel } from '../sockets/netlink-socket.js';
 import { OpenFile } from '../tracees/fd-table.js';
 import type { FamilyTable, SyscallContext } from './context.js';
 import { NATIVE, blocked, done, fail, type Outcome } from './outcome.js';
 
 /**
- * The socket calls on a NETLINK_ROUTE socket (sockets/netlink-socket.ts),
+ * The socket calls on a NETLINK_ROUTE or NETLINK_SOCK_DIAG socket (sockets/netlink-socket.ts),
  * which the socket family's handlers hand over when the descriptor is one
  * (`withNetlink`). Other netlink protocols stay the kernel's.
  */
@@ -63,17 +66,24 @@ function portsOf(ctx: SyscallContext): NetlinkPorts {
   return ports;
 }
 
-/** socket(AF_NETLINK, ...): NETLINK_ROUTE is virtual; other protocols are the kernel's. */
+/** The host's kernel for a virtual netlink protocol: its interfaces and routes, or its sockets. */
+function kernelFor(ctx: SyscallContext, protocol: number): NetlinkKernel {
+  const { network, tracees } = ctx.services;
+  const host = ctx.process.host;
+  if (protocol === NETLINK_ROUTE) return (data, port) => answerRoute(data, port, hostInterfaces(network.addresses, host));
+  return (data, port) => answerSockDiag(data, port, () => socketsOnHost(tracees.processes.values(), host));
+}
+
+/** socket(AF_NETLINK, ...): NETLINK_ROUTE and NETLINK_SOCK_DIAG are virtual; other protocols are the kernel's. */
 export function netlinkSocket(ctx: SyscallContext): Outcome {
   const [, typeArg, protocol] = ctx.args.map(asInt) as [number, number, number];
-  if (protocol !== NETLINK_ROUTE) return NATIVE;
+  if (protocol !== NETLINK_ROUTE && protocol !== NETLINK_SOCK_DIAG) return NATIVE;
   const type = typeArg & SOCK_TYPE_MASK;
   if (type !== SOCK_RAW && type !== SOCK_DGRAM) return fail(Errno.ESOCKTNOSUPPORT!);
   const ports = portsOf(ctx);
-  const { network } = ctx.services;
-  const host = ctx.process.host;
+  const kernel = kernelFor(ctx, protocol);
   return placeholder(typeArg, (fd) => {
-    const socket = new NetlinkSocket(type, ports, () => hostInterfaces(network.addresses, host));
+    const socket = new NetlinkSocket(type, protocol, ports, kernel);
     ctx.process.fds.install(fd, new OpenFile(socket, (typeArg & SOCK_NONBLOCK) !== 0), (typeArg & SOCK_CLOEXEC) !== 0);
   });
 }
@@ -208,7 +218,7 @@ function getsockopt(ctx: SyscallContext, file: NetlinkFile): Outcome {
   if (level === SOL_SOCKET) {
     if (option === SO_TYPE) answer = encodeIntOption(file.object.type);
     if (option === SO_DOMAIN) answer = encodeIntOption(AF_NETLINK);
-    if (option === SO_PROTOCOL) answer = encodeIntOption(NETLINK_ROUTE);
+    if (option === SO_PROTOCOL) answer = encodeIntOption(file.object.protocol);
     // Linux reports twice what was set: the other half is its bookkeeping.
     if (option === SO_SNDBUF || option === SO_RCVBUF) answer = encodeIntOption(bufferSize(file, option));
   } else if (level !== SOL_NETLINK && set === undefined) {

@@ -75,6 +75,11 @@ export class FdTable {
     return this.descriptors.get(fd)?.file;
   }
 
+  /** Every open file of the table (once per descriptor: a dup'ed file comes twice). */
+  *files(): IterableIterator<OpenFile> {
+    for (const { file } of this.descriptors.values()) yield file;
+  }
+
   /** Installs `file` at `fd`, closing what was there (as dup2 does). */
   install(fd: number, file: OpenFile, cloexec: boolean): void {
     this.close(fd);

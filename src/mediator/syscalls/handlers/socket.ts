@@ -511,7 +511,7 @@ export const socketSyscalls: FamilyTable = withNetlink({
   socket: {
     level: 'mediated',
     handler: socket,
-    note: "AF_INET and AF_INET6 sockets are virtual, and NETLINK_ROUTE ones, which describe the host's emulated interfaces; others native",
+    note: "AF_INET and AF_INET6 sockets are virtual, and NETLINK_ROUTE and NETLINK_SOCK_DIAG ones, which describe the host's emulated interfaces and its sockets; others native",
   },
   // The kernel makes no AF_INET pair (EOPNOTSUPP, after checking the type and protocol as for socket): native is Linux's answer.
   socketpair: { level: 'native', note: 'AF_UNIX native; AF_INET refused by the kernel' },
