@@ -524,6 +524,11 @@ export class StreamSocket extends Watchable {
     return this.out?.unacknowledged ?? 0;
   }
 
+  /** SIOCOUTQNSD: bytes written and not sent yet. */
+  unsent(): number {
+    return this.out?.senderStats().unsent ?? 0;
+  }
+
   /** The socket at the other end of the connection, once there is one. */
   get peerSocket(): StreamSocket | undefined {
     return this.peer;

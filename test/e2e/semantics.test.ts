@@ -69,6 +69,12 @@ const cases: Case[] = [
   },
   {
     behaviour:
+      "SIOCINQ, SIOCOUTQ and SIOCOUTQNSD: EINVAL on a listener, a connection's unread bytes without its FIN, a UDP socket's next datagram, and ENOTTY for UDP's SIOCOUTQNSD",
+    argv: [appPath('socket_queues')],
+    network: true,
+  },
+  {
+    behaviour:
       'a blocking recvmmsg fills every entry however late its datagrams come, MSG_WAITFORONE, MSG_DONTWAIT and O_NONBLOCK take what is there; its timeout is looked at only after each datagram (zero takes one), the time left written back; a signal returns the datagrams taken',
     argv: [appPath('recvmmsg_waits')],
     network: true,

@@ -45,3 +45,15 @@ describe('TCP_INFO state', () => {
     expect(connectionState({ reset: true, writeShut: false, shutAfterPeerFin: false, ourFinArrived: false, peerFinArrived: false })).toBe(TcpState.CLOSE);
   });
 });
+
+describe('the send queue (SIOCOUTQ, SIOCOUTQNSD, /proc/net/tcp tx_queue)', () => {
+  it('holds what was written until acknowledged, and what the window has not let go yet as unsent', () => {
+    const { transport, client, child } = connection();
+    const written = 20 * 1448;
+    expect(client.send(Buffer.alloc(written, 1))).toBe(written);
+    // The initial window lets 10 segments go: the other 10 wait, unsent.
+    expect([client.unacknowledged(), client.unsent()]).toEqual([written, 10 * 1448]);
+    transport.completeAll();
+    expect([client.unacknowledged(), client.unsent(), child.available()]).toEqual([0, 0, written]);
+  });
+});

@@ -11,6 +11,10 @@ export const F_SETFD = 2;
 export const F_SETFL = 4;
 export const F_DUPFD_CLOEXEC = 1030;
 export const FIONREAD = 0x541b;
+/** SIOCOUTQ on a socket: bytes sent and not yet acknowledged. */
+export const TIOCOUTQ = 0x5411;
+/** TCP's bytes written and not yet sent. */
+export const SIOCOUTQNSD = 0x894b;
 export const FIONBIO = 0x5421;
 export const FIONCLEX = 0x5450;
 export const FIOCLEX = 0x5451;

@@ -6,6 +6,8 @@ import {
   FIONBIO,
   FIONCLEX,
   FIONREAD,
+  SIOCOUTQNSD,
+  TIOCOUTQ,
   F_DUPFD,
   F_DUPFD_CLOEXEC,
   F_GETFD,
@@ -17,6 +19,8 @@ import {
   O_CLOEXEC,
   O_NONBLOCK,
 } from '../../abi/fd.js';
+import { StreamSocket, type DatagramSocket } from '../../../net/index.js';
+import { Errno } from '../../abi/errno.js';
 import { asInt, asUint, readI32, writeI32 } from '../../abi/tracee-memory.js';
 import { socketFileAt } from '../../sockets/payloads.js';
 import type { SocketFile } from '../../sockets/socket-file.js';
@@ -26,7 +30,7 @@ import { OWNER_IOCTLS, fcntlOwner, ioctlOwner } from '../fd-owners.js';
 import { fcntlLockQuery } from '../lock-holders.js';
 import { INTERFACE_IOCTLS, interfaceIoctl } from '../interface-ioctls.js';
 import { TERMINAL_GROUP_IOCTLS, terminalGroupIoctl } from '../terminal-groups.js';
-import { NATIVE, done, native, type Outcome } from '../outcome.js';
+import { NATIVE, done, fail, native, type Outcome } from '../outcome.js';
 
 /**
  * Descriptor bookkeeping for the objects the mediator implements: the
@@ -134,9 +138,14 @@ function ioctl(ctx: SyscallContext): Outcome {
       return NATIVE;
     case FIOASYNC:
       return asyncSwitch(ctx, fd, readI32(ctx.memory, ctx.args[2]!) !== 0);
-    case FIONREAD: {
+    case FIONREAD:
+    case TIOCOUTQ:
+    case SIOCOUTQNSD: {
       const socket = socketFileAt(ctx, fd);
-      writeI32(ctx.memory, ctx.args[2]!, socket === undefined ? 0 : socket.object.socket.available());
+      if (socket === undefined && request !== FIONREAD) return NATIVE;
+      const queued = socket === undefined ? 0 : socketQueue(socket.object.socket, request);
+      if (typeof queued !== 'number') return fail(queued.errno);
+      writeI32(ctx.memory, ctx.args[2]!, queued);
       return done(0);
     }
     default:
@@ -145,11 +154,38 @@ function ioctl(ctx: SyscallContext): Outcome {
 }
 
 /**
+ * SIOCINQ (FIONREAD), SIOCOUTQ and SIOCOUTQNSD on a virtual socket, as
+ * tcp_ioctl and udp_ioctl answer: a listener has no queues (EINVAL), a
+ * connection its bytes unread, unacknowledged and unsent; a UDP socket its
+ * next datagram's size, and nothing waiting to leave (datagrams leave at
+ * once), and no SIOCOUTQNSD (ENOTTY).
+ */
+function socketQueue(socket: StreamSocket | DatagramSocket, request: number): number | { errno: number } {
+  if (socket instanceof StreamSocket) {
+    if (socket.state === 'listening') return { errno: Errno.EINVAL };
+    return request === FIONREAD ? socket.available() : request === TIOCOUTQ ? socket.unacknowledged() : socket.unsent();
+  }
+  if (request === SIOCOUTQNSD) return { errno: Errno.ENOTTY };
+  return request === FIONREAD ? socket.available() : 0;
+}
+
+/**
  * Every request ioctl answers or follows; the others (TCGETS on each file a
  * program opens...) run natively without a stop. A request added to a
  * switch above must be added here.
  */
-const MEDIATED_IOCTLS: readonly number[] = [...OWNER_IOCTLS, ...INTERFACE_IOCTLS, ...TERMINAL_GROUP_IOCTLS, FIONBIO, FIOCLEX, FIONCLEX, FIOASYNC, FIONREAD];
+const MEDIATED_IOCTLS: readonly number[] = [
+  ...OWNER_IOCTLS,
+  ...INTERFACE_IOCTLS,
+  ...TERMINAL_GROUP_IOCTLS,
+  FIONBIO,
+  FIOCLEX,
+  FIONCLEX,
+  FIOASYNC,
+  FIONREAD,
+  TIOCOUTQ,
+  SIOCOUTQNSD,
+];
 
 function closeRange(ctx: SyscallContext): Outcome {
   const first = asUint(ctx.args[0]!);
@@ -178,7 +214,7 @@ export const fdSyscalls: FamilyTable = {
     level: 'mediated',
     handler: ioctl,
     stopsOnlyWhen: { argument: 1, oneOf: MEDIATED_IOCTLS },
-    note: `${NOTE}; FIONREAD on a virtual socket is emulated; the interface requests (SIOCGIFCONF, SIOCGIFADDR...) describe the host's emulated lo and eth0; owners (FIOSETOWN, SIOCSPGRP and their gets) and a terminal's foreground group and session (TIOCSPGRP, TIOCGPGRP, TIOCGSID) are virtual pids or groups; the other requests run natively, without a stop`,
+    note: `${NOTE}; SIOCINQ (FIONREAD), SIOCOUTQ and SIOCOUTQNSD on a virtual socket are emulated; the interface requests (SIOCGIFCONF, SIOCGIFADDR...) describe the host's emulated lo and eth0; owners (FIOSETOWN, SIOCSPGRP and their gets) and a terminal's foreground group and session (TIOCSPGRP, TIOCGPGRP, TIOCGSID) are virtual pids or groups; the other requests run natively, without a stop`,
   },
   close_range: { level: 'mediated', handler: closeRange, note: NOTE, freesDescriptors: true },
 };
