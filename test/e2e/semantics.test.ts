@@ -74,6 +74,11 @@ const cases: Case[] = [
     network: true,
   },
   {
+    behaviour: '/proc/net/if_inet6 lists every IPv6 address getifaddrs gives, on its interface, index and prefix; /proc/net/route every IPv4 subnet on a link',
+    argv: [appPath('interface_files')],
+    network: false,
+  },
+  {
     behaviour:
       'a blocking recvmmsg fills every entry however late its datagrams come, MSG_WAITFORONE, MSG_DONTWAIT and O_NONBLOCK take what is there; its timeout is looked at only after each datagram (zero takes one), the time left written back; a signal returns the datagrams taken',
     argv: [appPath('recvmmsg_waits')],

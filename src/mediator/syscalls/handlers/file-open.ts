@@ -7,6 +7,8 @@ import { NAME_FILE_PATHS } from '../../host/name-files.js';
 import { HOST_PATHS } from '../../host/path-view.js';
 import { type ProcessView, uptimeFile, virtualStat, virtualStatus } from '../../host/proc-files.js';
 import { PROC_NET_TABLES, procNetFile } from '../../host/proc-net-files.js';
+import { INTERFACE_FILES, interfaceFile } from '../../host/interface-files.js';
+import { hostInterfaces } from '../../host/interfaces.js';
 import { socketsOnHost } from '../../sockets/host-sockets.js';
 import type { FamilyTable, SyscallContext } from '../context.js';
 import { NATIVE, fail, instead, openInsteadFor, type Outcome } from '../outcome.js';
@@ -98,6 +100,8 @@ function processFile(ctx: SyscallContext, id: number, thread: number | undefined
   const netTable = PROC_NET_TABLES.find((table) => file === `net/${table}`);
   // /proc/net is /proc/self/net: a network namespace's tables, here the host's.
   if (netTable !== undefined) return procNetFile(netTable, socketsOnHost(ctx.services.tracees.processes.values(), ctx.process.host));
+  const described = INTERFACE_FILES.find((name) => file === `net/${name}`);
+  if (described !== undefined) return interfaceFile(described, hostInterfaces(ctx.services.network.addresses, ctx.process.host));
   if (file !== 'status' && file !== 'stat') return undefined;
   let real: string;
   try {
@@ -176,7 +180,7 @@ function flagsOf(ctx: SyscallContext, flagsArgument: number | 'open_how'): numbe
 }
 
 const NOTE =
-  "runs in the kernel; /proc/cpuinfo, /proc/stat and /sys/devices/system/cpu/{online,possible,present} open files describing the host's cores, /etc/hosts and /etc/hostname files naming the platform's hosts, /proc/uptime the host's uptime, /proc/net/{tcp,tcp6,udp,udp6} its sockets; /proc/PID takes the host's virtual pids (ENOENT for any other process), and its status and stat show them; open and openat come as user notifications but with O_PATH, openat2 always stops";
+  "runs in the kernel; /proc/cpuinfo, /proc/stat and /sys/devices/system/cpu/{online,possible,present} open files describing the host's cores, /etc/hosts and /etc/hostname files naming the platform's hosts, /proc/uptime the host's uptime, /proc/net/{tcp,tcp6,udp,udp6} its sockets, /proc/net/{if_inet6,route} its interfaces; /proc/PID takes the host's virtual pids (ENOENT for any other process), and its status and stat show them; open and openat come as user notifications but with O_PATH, openat2 always stops";
 
 export const fileOpenSyscalls: FamilyTable = {
   getdents64: {
