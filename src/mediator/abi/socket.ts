@@ -61,7 +61,12 @@ export const TCP_MAXSEG = 2;
 export const TCP_CORK = 3;
 /** tcp(7): milliseconds unacknowledged data may wait before the connection gives up (0: tcp_retries2 decides). */
 export const TCP_USER_TIMEOUT = 18;
+export const TCP_CONGESTION = 13;
+export const TCP_ULP = 31;
 export const IPPROTO_UDP = 17;
+export const UDP_ENCAP = 100;
+export const UDP_ENCAP_ESPINUDP = 2;
+export const UDP_ENCAP_L2TPINUDP = 3;
 export const IPPROTO_IPV6 = 41;
 export const IPV6_V6ONLY = 26;
 

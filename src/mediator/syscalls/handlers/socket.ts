@@ -244,8 +244,8 @@ function setsockopt(ctx: SyscallContext): Outcome {
   const stream = file.object.type === 'stream';
   const refusal = setRefusal(stream, level, name, asInt(lengthArg), file.object.socket.family);
   if (refusal !== undefined) return fail(refusal);
-  if (readsIntFirst(stream, level, name)) readI32(ctx.memory, value);
-  const refusalByName = setRefusalByName(level, name, asInt(lengthArg));
+  const first = readsIntFirst(stream, level, name, asInt(lengthArg), value) ? readI32(ctx.memory, value) : undefined;
+  const refusalByName = setRefusalByName(stream, level, name, asInt(lengthArg), first);
   if (refusalByName !== undefined) return fail(refusalByName);
   // Linux reads an option's own size (IP options vary: kept whole, up to a bound).
   const length = Math.min(asInt(lengthArg), level === IPPROTO_IP ? LONGEST_OPTION : optionSize(level, name));
@@ -291,7 +291,7 @@ function getsockopt(ctx: SyscallContext): Outcome {
   const levelRefusal = getLevelRefusal(type === 'stream', level, socket.family);
   if (levelRefusal !== undefined) return fail(levelRefusal);
   const room = readI32(ctx.memory, lengthPointer);
-  const refusal = getRefusal(level, name, room);
+  const refusal = getRefusal(type === 'stream', level, name, room);
   if (refusal !== undefined) return fail(refusal);
   let answer: Buffer | undefined = options.get(`${level}:${name}`);
   // No IP options on a connection unless the program set some (sshd drops connections that carry any).
@@ -330,7 +330,8 @@ function getsockopt(ctx: SyscallContext): Outcome {
   if (level === IPPROTO_IPV6 && name === IPV6_V6ONLY) answer = encodeIntOption(socket.v6only ? 1 : 0);
   if (level === IPPROTO_TCP && name === TCP_MAXSEG && socket instanceof StreamSocket) answer = encodeIntOption(socket.maxSegment);
   answer ??= Buffer.alloc(optionSize(level, name));
-  const shown = answer.subarray(0, Math.max(0, Math.min(room, answer.length)));
+  // IPPROTO_IPV6 takes a negative room as unsigned: the whole answer.
+  const shown = answer.subarray(0, room < 0 ? answer.length : Math.min(room, answer.length));
   if (shown.length > 0) ctx.memory.write(value, shown);
   writeI32(ctx.memory, lengthPointer, shown.length);
   return done(0);
