@@ -68,6 +68,7 @@ export const UDP_ENCAP = 100;
 export const UDP_ENCAP_ESPINUDP = 2;
 export const UDP_ENCAP_L2TPINUDP = 3;
 export const IPPROTO_IPV6 = 41;
+export const IPV6_ADDRFORM = 1;
 export const IPV6_V6ONLY = 26;
 
 /** An `int` socket option value as setsockopt got it (0 when shorter than an int). */

@@ -10,6 +10,7 @@ import {
   IPPROTO_TCP,
   IPPROTO_UDP,
   IPPROTO_IPV6,
+  IPV6_ADDRFORM,
   IPV6_V6ONLY,
   MSG_DONTWAIT,
   MSG_TRUNC,
@@ -293,6 +294,8 @@ function getsockopt(ctx: SyscallContext): Outcome {
   const room = readI32(ctx.memory, lengthPointer);
   const refusal = getRefusal(type === 'stream', level, name, room);
   if (refusal !== undefined) return fail(refusal);
+  // do_ipv6_getsockopt: only an established socket has an address form to tell (its own, AF_INET6).
+  if (level === IPPROTO_IPV6 && name === IPV6_ADDRFORM && socket.remote === undefined) return fail(Errno.ENOTCONN);
   let answer: Buffer | undefined = options.get(`${level}:${name}`);
   // No IP options on a connection unless the program set some (sshd drops connections that carry any).
   if (level === IPPROTO_IP && name === IP_OPTIONS) answer ??= Buffer.alloc(0);
@@ -328,6 +331,7 @@ function getsockopt(ctx: SyscallContext): Outcome {
     }
   }
   if (level === IPPROTO_IPV6 && name === IPV6_V6ONLY) answer = encodeIntOption(socket.v6only ? 1 : 0);
+  if (level === IPPROTO_IPV6 && name === IPV6_ADDRFORM) answer = encodeIntOption(AF_INET6);
   if (level === IPPROTO_TCP && name === TCP_MAXSEG && socket instanceof StreamSocket) answer = encodeIntOption(socket.maxSegment);
   answer ??= Buffer.alloc(optionSize(level, name));
   // IPPROTO_IPV6 takes a negative room as unsigned: the whole answer.
