@@ -57,6 +57,12 @@ const cases: Case[] = [
   },
   {
     behaviour:
+      "setsockopt and getsockopt know Linux's option names at each level, family and type of socket (names 0 to 110 and beyond), refuse a bad pointer, a bad length and an unknown name in Linux's order per level, and getsockopt(IPV6_ADDRFORM) answers AF_INET6 only on an established socket (ENOTCONN otherwise)",
+    argv: [appPath('socket_option_names')],
+    network: true,
+  },
+  {
+    behaviour:
       'a blocking recvmmsg fills every entry however late its datagrams come, MSG_WAITFORONE, MSG_DONTWAIT and O_NONBLOCK take what is there; its timeout is looked at only after each datagram (zero takes one), the time left written back; a signal returns the datagrams taken',
     argv: [appPath('recvmmsg_waits')],
     network: true,
