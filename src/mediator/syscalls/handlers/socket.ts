@@ -1,4 +1,14 @@
-import { fail as netFail, isError, isIpv6, StreamSocket, wildcardOf, type DatagramSocket, type Endpoint, type SocketError } from '../../../net/index.js';
+import {
+  fail as netFail,
+  FULL_FRAME_IP_BYTES,
+  isError,
+  isIpv6,
+  StreamSocket,
+  wildcardOf,
+  type DatagramSocket,
+  type Endpoint,
+  type SocketError,
+} from '../../../net/index.js';
 import { Errno } from '../../abi/errno.js';
 import {
   AF_INET,
@@ -6,11 +16,13 @@ import {
   AF_NETLINK,
   AF_UNSPEC,
   IPPROTO_IP,
+  IP_MTU,
   IP_OPTIONS,
   IPPROTO_TCP,
   IPPROTO_UDP,
   IPPROTO_IPV6,
   IPV6_ADDRFORM,
+  IPV6_MTU,
   IPV6_V6ONLY,
   MSG_DONTWAIT,
   MSG_TRUNC,
@@ -282,6 +294,19 @@ function datagramBuffer(options: ReadonlyMap<string, Buffer>, name: number, smal
   return set === undefined || set.length < 4 ? DEFAULT_SOCKET_BUFFER : Math.max(2 * decodeIntOption(set), smallest);
 }
 
+/**
+ * What an option only a connected socket answers reads (ENOTCONN before),
+ * or undefined for any other option: IPV6_ADDRFORM the socket's own
+ * family, AF_INET6 (do_ipv6_getsockopt: only an established socket has
+ * one); IP_MTU and IPV6_MTU the MTU of the route a connection holds, the
+ * links' own.
+ */
+function connectionOption(level: number, name: number): number | undefined {
+  if (level === IPPROTO_IPV6 && name === IPV6_ADDRFORM) return AF_INET6;
+  if ((level === IPPROTO_IP && name === IP_MTU) || (level === IPPROTO_IPV6 && name === IPV6_MTU)) return FULL_FRAME_IP_BYTES;
+  return undefined;
+}
+
 function getsockopt(ctx: SyscallContext): Outcome {
   const file = socketFileAt(ctx, asInt(ctx.args[0]!));
   if (file === undefined) return kernelSocketOption(ctx);
@@ -294,9 +319,9 @@ function getsockopt(ctx: SyscallContext): Outcome {
   const room = readI32(ctx.memory, lengthPointer);
   const refusal = getRefusal(type === 'stream', level, name, room);
   if (refusal !== undefined) return fail(refusal);
-  // do_ipv6_getsockopt: only an established socket has an address form to tell (its own, AF_INET6).
-  if (level === IPPROTO_IPV6 && name === IPV6_ADDRFORM && socket.remote === undefined) return fail(Errno.ENOTCONN);
-  let answer: Buffer | undefined = options.get(`${level}:${name}`);
+  const connected = connectionOption(level, name);
+  if (connected !== undefined && socket.remote === undefined) return fail(Errno.ENOTCONN);
+  let answer: Buffer | undefined = connected === undefined ? options.get(`${level}:${name}`) : encodeIntOption(connected);
   // No IP options on a connection unless the program set some (sshd drops connections that carry any).
   if (level === IPPROTO_IP && name === IP_OPTIONS) answer ??= Buffer.alloc(0);
   if (level === SOL_SOCKET) {
@@ -331,7 +356,6 @@ function getsockopt(ctx: SyscallContext): Outcome {
     }
   }
   if (level === IPPROTO_IPV6 && name === IPV6_V6ONLY) answer = encodeIntOption(socket.v6only ? 1 : 0);
-  if (level === IPPROTO_IPV6 && name === IPV6_ADDRFORM) answer = encodeIntOption(AF_INET6);
   if (level === IPPROTO_TCP && name === TCP_MAXSEG && socket instanceof StreamSocket) answer = encodeIntOption(socket.maxSegment);
   answer ??= Buffer.alloc(optionSize(level, name));
   // IPPROTO_IPV6 takes a negative room as unsigned: the whole answer.
