@@ -1,8 +1,8 @@
 /* socket_option_names: which option names setsockopt and getsockopt know,
  * for each family (AF_INET, AF_INET6), type (stream, datagram) and level,
  * over names 0 to 110 and a few past them; then the order in which a bad
- * pointer, a bad length and an unknown name are refused, and
- * getsockopt(IPV6_ADDRFORM), which needs a connection. Each call gets a
+ * pointer, a bad length and an unknown name are refused, and the options
+ * that need a connection (IPV6_ADDRFORM, IP_MTU, IPV6_MTU). Each call gets a
  * fresh socket, so that no option set changes what the next call sees.
  *
  * The sweep prints whether Linux refuses the name (ENOPROTOOPT) or knows
@@ -27,6 +27,7 @@
 #define TCP_CONGESTION 13
 #define TCP_ULP 31
 #define IPV6_ADDRFORM 1
+#define IPV6_MTU 24
 
 /* iptables' and ip6tables' names (IPT_BASE_CTL to +5), SO_ORIGINAL_DST,
  * ipset's SO_IP_SET, arptables' (ARPT_BASE_CTL to +3). */
@@ -156,41 +157,63 @@ static void mistakes(void) {
       }
 }
 
-/* getsockopt(IPV6_ADDRFORM) answers AF_INET6 on an established socket, ENOTCONN on any other; setsockopt refuses it. */
-static void address_form(const char *what, int fd) {
+/* A path MTU's outcome: its value is the route's (65536 over the loopback, the links' on a simulated platform). */
+static void path_mtu(const char *option, int fd, int level, int name) {
   int value = -1;
   socklen_t length = sizeof value;
-  long result = syscall(SYS_getsockopt, fd, IPPROTO_IPV6, IPV6_ADDRFORM, &value, &length);
-  printf("IPV6_ADDRFORM of %s: %s", what, outcome(result));
-  if (result == 0) printf(", value %d, length %d", value, (int)length);
-  value = AF_INET;
-  printf("; set to AF_INET: %s\n", outcome(syscall(SYS_setsockopt, fd, IPPROTO_IPV6, IPV6_ADDRFORM, &value, sizeof value)));
+  long result = syscall(SYS_getsockopt, fd, level, name, &value, &length);
+  printf(" %s %s;", option, result == 0 && value > 0 ? "an MTU" : outcome(result));
 }
 
-static void address_forms(void) {
-  int fresh_stream = fresh_socket(AF_INET6, SOCK_STREAM), fresh_datagram = fresh_socket(AF_INET6, SOCK_DGRAM);
-  address_form("a fresh stream socket", fresh_stream);
-  address_form("a fresh datagram socket", fresh_datagram);
-  int listener = fresh_socket(AF_INET6, SOCK_STREAM);
-  struct sockaddr_in6 address = in6("::1", 0);
-  socklen_t length = sizeof address;
-  CHECK(bind(listener, (struct sockaddr *)&address, sizeof address) == 0);
+/*
+ * What a socket answers only once established: IPV6_ADDRFORM its family
+ * (AF_INET6), which setsockopt refuses; IP_MTU and IPV6_MTU its route's
+ * MTU. ENOTCONN before.
+ */
+static void connection_options(const char *what, int family, int fd) {
+  printf("%s %s:", family_name(family), what);
+  path_mtu("IP_MTU", fd, IPPROTO_IP, IP_MTU);
+  if (family == AF_INET6) {
+    path_mtu("IPV6_MTU", fd, IPPROTO_IPV6, IPV6_MTU);
+    int value = -1;
+    socklen_t length = sizeof value;
+    long result = syscall(SYS_getsockopt, fd, IPPROTO_IPV6, IPV6_ADDRFORM, &value, &length);
+    printf(" IPV6_ADDRFORM %s", outcome(result));
+    if (result == 0) printf(" (value %d, length %d)", value, (int)length);
+    value = AF_INET;
+    printf("; set to AF_INET %s", outcome(syscall(SYS_setsockopt, fd, IPPROTO_IPV6, IPV6_ADDRFORM, &value, sizeof value)));
+  }
+  printf("\n");
+}
+
+static void connection_options_of(int family) {
+  int fresh_stream = fresh_socket(family, SOCK_STREAM), fresh_datagram = fresh_socket(family, SOCK_DGRAM);
+  connection_options("fresh stream socket", family, fresh_stream);
+  connection_options("fresh datagram socket", family, fresh_datagram);
+  int listener = fresh_socket(family, SOCK_STREAM);
+  struct sockaddr_in v4 = in4("127.0.0.1", 0);
+  struct sockaddr_in6 v6 = in6("::1", 0);
+  struct sockaddr *address = family == AF_INET6 ? (struct sockaddr *)&v6 : (struct sockaddr *)&v4;
+  socklen_t length = family == AF_INET6 ? sizeof v6 : sizeof v4;
+  CHECK(bind(listener, address, length) == 0);
   CHECK(listen(listener, 1) == 0);
-  CHECK(getsockname(listener, (struct sockaddr *)&address, &length) == 0);
-  address_form("a listener", listener);
-  int client = fresh_socket(AF_INET6, SOCK_STREAM);
-  CHECK(connect(client, (struct sockaddr *)&address, sizeof address) == 0);
+  CHECK(getsockname(listener, address, &length) == 0);
+  connection_options("listener", family, listener);
+  int client = fresh_socket(family, SOCK_STREAM);
+  CHECK(connect(client, address, length) == 0);
   int accepted = accept(listener, NULL, NULL);
   CHECK(accepted >= 0);
-  address_form("a connected stream socket", client);
-  address_form("an accepted stream socket", accepted);
-  int datagram = fresh_socket(AF_INET6, SOCK_DGRAM);
-  CHECK(connect(datagram, (struct sockaddr *)&address, sizeof address) == 0);
-  address_form("a connected datagram socket", datagram);
-  int value = -1;
-  length = 2;
-  long result = syscall(SYS_getsockopt, datagram, IPPROTO_IPV6, IPV6_ADDRFORM, &value, &length);
-  printf("IPV6_ADDRFORM in 2 bytes: %s, value %#x, length %d\n", outcome(result), value, (int)length);
+  connection_options("connected stream socket", family, client);
+  connection_options("accepted stream socket", family, accepted);
+  int datagram = fresh_socket(family, SOCK_DGRAM);
+  CHECK(connect(datagram, address, length) == 0);
+  connection_options("connected datagram socket", family, datagram);
+  if (family == AF_INET6) {
+    int value = -1;
+    socklen_t room = 2;
+    long result = syscall(SYS_getsockopt, datagram, IPPROTO_IPV6, IPV6_ADDRFORM, &value, &room);
+    printf("IPV6_ADDRFORM in 2 bytes: %s, value %#x, length %d\n", outcome(result), value, (int)room);
+  }
   CHECK(close(fresh_stream) == 0 && close(fresh_datagram) == 0 && close(listener) == 0);
   CHECK(close(client) == 0 && close(accepted) == 0 && close(datagram) == 0);
 }
@@ -200,7 +223,8 @@ int main(void) {
   CHECK(unmapped != MAP_FAILED);
   sweep();
   mistakes();
-  address_forms();
+  connection_options_of(AF_INET);
+  connection_options_of(AF_INET6);
   puts("EXIT-SUCCESS");
   return 0;
 }

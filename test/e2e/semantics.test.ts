@@ -57,7 +57,7 @@ const cases: Case[] = [
   },
   {
     behaviour:
-      "setsockopt and getsockopt know Linux's option names at each level, family and type of socket (names 0 to 110 and beyond), refuse a bad pointer, a bad length and an unknown name in Linux's order per level, and getsockopt(IPV6_ADDRFORM) answers AF_INET6 only on an established socket (ENOTCONN otherwise)",
+      "setsockopt and getsockopt know Linux's option names at each level, family and type of socket (names 0 to 110 and beyond), refuse a bad pointer, a bad length and an unknown name in Linux's order per level; getsockopt(IPV6_ADDRFORM), IP_MTU and IPV6_MTU answer only on an established socket (ENOTCONN otherwise)",
     argv: [appPath('socket_option_names')],
     network: true,
   },
