@@ -262,7 +262,9 @@ function setsockopt(ctx: SyscallContext): Outcome {
   if (refusalByName !== undefined) return fail(refusalByName);
   // Linux reads an option's own size (IP options vary: kept whole, up to a bound).
   const length = Math.min(asInt(lengthArg), level === IPPROTO_IP ? LONGEST_OPTION : optionSize(level, name));
-  const raw = length > 0 ? ctx.memory.read(value, length) : Buffer.alloc(0);
+  // do_ipv6_setsockopt reads a null value as 0 where the other levels fault.
+  const nullAsZero = level === IPPROTO_IPV6 && value === 0;
+  const raw = length > 0 && !nullAsZero ? ctx.memory.read(value, length) : Buffer.alloc(length);
   const integer = decodeIntOption(raw);
   const { socket, options } = file.object;
   if (level === SOL_SOCKET) {
