@@ -130,6 +130,7 @@ static void mistakes_at(int family, int type, int level) {
   report(family, type, level, "set unknown name, value unreadable", syscall(SYS_setsockopt, fd, level, UNKNOWN, unmapped, sizeof value));
   report(family, type, level, "set known name, value unreadable", syscall(SYS_setsockopt, fd, level, known, unmapped, sizeof value));
   report(family, type, level, "set unknown name, no value", syscall(SYS_setsockopt, fd, level, UNKNOWN, NULL, sizeof value));
+  report(family, type, level, "set known name, no value", syscall(SYS_setsockopt, fd, level, known, NULL, sizeof value));
   report(family, type, level, "set unknown name, length 0", syscall(SYS_setsockopt, fd, level, UNKNOWN, &value, 0));
   report(family, type, level, "set unknown name, length 2", syscall(SYS_setsockopt, fd, level, UNKNOWN, &value, 2));
   report(family, type, level, "set unknown name, length -1", syscall(SYS_setsockopt, fd, level, UNKNOWN, &value, -1));
