@@ -14,5 +14,5 @@ export * from './endpoint.js';
 export { SHUT_RD, SHUT_RDWR, SHUT_WR, SOMAXCONN, StreamSocket, type RecvOptions, type StreamState } from './stream.js';
 export type { Carriage, Transfer, Transport } from './transport.js';
 export type { Bottleneck } from './tcp/drop-tail.js';
-export { IPV4_DATAGRAMS, IPV6_DATAGRAMS, datagramWireBytes, wireBytes } from './wire.js';
+export { FULL_FRAME_IP_BYTES, IPV4_DATAGRAMS, IPV6_DATAGRAMS, datagramWireBytes, wireBytes } from './wire.js';
 export { ManualTransport, type PendingTransfer } from './manual-transport.js';

@@ -46,8 +46,8 @@ export function wireBytes(payload: number, sizes: SegmentSizes): number {
   return payload + Math.ceil(payload / sizes.mss) * control;
 }
 
-/** An IP packet's largest size on a 1500-byte MTU. */
-const FULL_FRAME_IP_BYTES = 1500;
+/** An IP packet's largest size: the links' MTU (what IP_MTU and IPV6_MTU read once connected). */
+export const FULL_FRAME_IP_BYTES = 1500;
 
 /** A UDP datagram's sizes over one IP version on a 1500-byte MTU. */
 export interface DatagramSizes {

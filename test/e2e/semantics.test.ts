@@ -63,6 +63,12 @@ const cases: Case[] = [
   },
   {
     behaviour:
+      "setsockopt and getsockopt know Linux's option names at each level, family and type of socket (names 0 to 110 and beyond), refuse a bad pointer, a bad length and an unknown name in Linux's order per level; getsockopt(IPV6_ADDRFORM), IP_MTU and IPV6_MTU answer only on an established socket (ENOTCONN otherwise)",
+    argv: [appPath('socket_option_names')],
+    network: true,
+  },
+  {
+    behaviour:
       "the host's socket tables, /proc/net/tcp, tcp6, udp and udp6 and a NETLINK_SOCK_DIAG dump of each, list its listeners (their accept queue and backlog), the connection waiting in one, a connection's states and unread bytes (its FIN counted), bound and connected UDP sockets, with their shutdown bits and tcp_info",
     argv: [appPath('socket_tables')],
     network: true,

@@ -55,6 +55,7 @@ export const SMALLEST_SEND_BUFFER = 4608;
 export const SMALLEST_RECEIVE_BUFFER = 2304;
 export const IPPROTO_IP = 0;
 export const IP_OPTIONS = 4;
+export const IP_MTU = 14;
 export const IPPROTO_TCP = 6;
 export const TCP_NODELAY = 1;
 export const TCP_MAXSEG = 2;
@@ -63,8 +64,15 @@ export const TCP_CORK = 3;
 export const TCP_INFO = 11;
 /** tcp(7): milliseconds unacknowledged data may wait before the connection gives up (0: tcp_retries2 decides). */
 export const TCP_USER_TIMEOUT = 18;
+export const TCP_CONGESTION = 13;
+export const TCP_ULP = 31;
 export const IPPROTO_UDP = 17;
+export const UDP_ENCAP = 100;
+export const UDP_ENCAP_ESPINUDP = 2;
+export const UDP_ENCAP_L2TPINUDP = 3;
 export const IPPROTO_IPV6 = 41;
+export const IPV6_ADDRFORM = 1;
+export const IPV6_MTU = 24;
 export const IPV6_V6ONLY = 26;
 
 /** An `int` socket option value as setsockopt got it (0 when shorter than an int). */

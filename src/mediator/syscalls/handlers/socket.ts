@@ -1,4 +1,14 @@
-import { fail as netFail, isError, isIpv6, StreamSocket, wildcardOf, type DatagramSocket, type Endpoint, type SocketError } from '../../../net/index.js';
+import {
+  fail as netFail,
+  FULL_FRAME_IP_BYTES,
+  isError,
+  isIpv6,
+  StreamSocket,
+  wildcardOf,
+  type DatagramSocket,
+  type Endpoint,
+  type SocketError,
+} from '../../../net/index.js';
 import { Errno } from '../../abi/errno.js';
 import {
   AF_INET,
@@ -6,10 +16,13 @@ import {
   AF_NETLINK,
   AF_UNSPEC,
   IPPROTO_IP,
+  IP_MTU,
   IP_OPTIONS,
   IPPROTO_TCP,
   IPPROTO_UDP,
   IPPROTO_IPV6,
+  IPV6_ADDRFORM,
+  IPV6_MTU,
   IPV6_V6ONLY,
   MSG_DONTWAIT,
   MSG_TRUNC,
@@ -246,12 +259,14 @@ function setsockopt(ctx: SyscallContext): Outcome {
   const stream = file.object.type === 'stream';
   const refusal = setRefusal(stream, level, name, asInt(lengthArg), file.object.socket.family);
   if (refusal !== undefined) return fail(refusal);
-  if (readsIntFirst(stream, level, name)) readI32(ctx.memory, value);
-  const refusalByName = setRefusalByName(level, name, asInt(lengthArg));
+  const first = readsIntFirst(stream, level, name, asInt(lengthArg), value) ? readI32(ctx.memory, value) : undefined;
+  const refusalByName = setRefusalByName(stream, level, name, asInt(lengthArg), first);
   if (refusalByName !== undefined) return fail(refusalByName);
   // Linux reads an option's own size (IP options vary: kept whole, up to a bound).
   const length = Math.min(asInt(lengthArg), level === IPPROTO_IP ? LONGEST_OPTION : optionSize(level, name));
-  const raw = length > 0 ? ctx.memory.read(value, length) : Buffer.alloc(0);
+  // do_ipv6_setsockopt reads a null value as 0 where the other levels fault.
+  const nullAsZero = level === IPPROTO_IPV6 && value === 0;
+  const raw = length > 0 && !nullAsZero ? ctx.memory.read(value, length) : Buffer.alloc(length);
   const integer = decodeIntOption(raw);
   const { socket, options } = file.object;
   if (level === SOL_SOCKET) {
@@ -283,6 +298,19 @@ function datagramBuffer(options: ReadonlyMap<string, Buffer>, name: number, smal
   return set === undefined || set.length < 4 ? DEFAULT_SOCKET_BUFFER : Math.max(2 * decodeIntOption(set), smallest);
 }
 
+/**
+ * What an option only a connected socket answers reads (ENOTCONN before),
+ * or undefined for any other option: IPV6_ADDRFORM the socket's own
+ * family, AF_INET6 (do_ipv6_getsockopt: only an established socket has
+ * one); IP_MTU and IPV6_MTU the MTU of the route a connection holds, the
+ * links' own.
+ */
+function connectionOption(level: number, name: number): number | undefined {
+  if (level === IPPROTO_IPV6 && name === IPV6_ADDRFORM) return AF_INET6;
+  if ((level === IPPROTO_IP && name === IP_MTU) || (level === IPPROTO_IPV6 && name === IPV6_MTU)) return FULL_FRAME_IP_BYTES;
+  return undefined;
+}
+
 function getsockopt(ctx: SyscallContext): Outcome {
   const file = socketFileAt(ctx, asInt(ctx.args[0]!));
   if (file === undefined) return kernelSocketOption(ctx);
@@ -293,9 +321,11 @@ function getsockopt(ctx: SyscallContext): Outcome {
   const levelRefusal = getLevelRefusal(type === 'stream', level, socket.family);
   if (levelRefusal !== undefined) return fail(levelRefusal);
   const room = readI32(ctx.memory, lengthPointer);
-  const refusal = getRefusal(level, name, room);
+  const refusal = getRefusal(type === 'stream', level, name, room);
   if (refusal !== undefined) return fail(refusal);
-  let answer: Buffer | undefined = options.get(`${level}:${name}`);
+  const connected = connectionOption(level, name);
+  if (connected !== undefined && socket.remote === undefined) return fail(Errno.ENOTCONN);
+  let answer: Buffer | undefined = connected === undefined ? options.get(`${level}:${name}`) : encodeIntOption(connected);
   // No IP options on a connection unless the program set some (sshd drops connections that carry any).
   if (level === IPPROTO_IP && name === IP_OPTIONS) answer ??= Buffer.alloc(0);
   if (level === SOL_SOCKET) {
@@ -333,7 +363,8 @@ function getsockopt(ctx: SyscallContext): Outcome {
   if (level === IPPROTO_TCP && name === TCP_MAXSEG && socket instanceof StreamSocket) answer = encodeIntOption(socket.maxSegment);
   if (level === IPPROTO_TCP && name === TCP_INFO && socket instanceof StreamSocket) answer = encodeTcpInfo(socket.tcpInfo());
   answer ??= Buffer.alloc(optionSize(level, name));
-  const shown = answer.subarray(0, Math.max(0, Math.min(room, answer.length)));
+  // IPPROTO_IPV6 takes a negative room as unsigned: the whole answer.
+  const shown = answer.subarray(0, room < 0 ? answer.length : Math.min(room, answer.length));
   if (shown.length > 0) ctx.memory.write(value, shown);
   writeI32(ctx.memory, lengthPointer, shown.length);
   return done(0);
