@@ -69,6 +69,12 @@ const cases: Case[] = [
   },
   {
     behaviour:
+      "a fresh TCP or UDP socket of either family reads Linux's defaults for options never set (IP_TTL 64, TCP_KEEPIDLE 7200, SO_RCVLOWAT 1, hop limits...), structs at their sizes, SO_MEMINFO's buffer sizes, a cookie and a congestion control name",
+    argv: [appPath('socket_option_defaults')],
+    network: true,
+  },
+  {
+    behaviour:
       "the host's socket tables, /proc/net/tcp, tcp6, udp and udp6 and a NETLINK_SOCK_DIAG dump of each, list its listeners (their accept queue and backlog), the connection waiting in one, a connection's states and unread bytes (its FIN counted), bound and connected UDP sockets, with their shutdown bits and tcp_info",
     argv: [appPath('socket_tables')],
     network: true,

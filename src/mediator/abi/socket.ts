@@ -44,6 +44,10 @@ export const SO_RCVTIMEO = 20;
 export const SO_SNDTIMEO = 21;
 export const SO_BINDTODEVICE = 25;
 export const SO_PEERNAME = 28;
+/** SK_MEMINFO_VARS (9) 32-bit counters. */
+export const SO_MEMINFO = 55;
+export const SK_MEMINFO_SIZE = 36;
+export const SO_COOKIE = 57;
 /** Linux's default socket buffers (net.core.wmem_default, rmem_default), also their ceiling for setsockopt (wmem_max, rmem_max). */
 export const DEFAULT_SOCKET_BUFFER = 212992;
 /**
@@ -62,6 +66,8 @@ export const TCP_MAXSEG = 2;
 export const TCP_CORK = 3;
 /** tcp(7): a struct tcp_info of the connection's state and counters (abi/tcp-info.ts). */
 export const TCP_INFO = 11;
+/** The longest congestion control name, the size of TCP_CONGESTION's answer. */
+export const TCP_CA_NAME_MAX = 16;
 /** tcp(7): milliseconds unacknowledged data may wait before the connection gives up (0: tcp_retries2 decides). */
 export const TCP_USER_TIMEOUT = 18;
 export const TCP_CONGESTION = 13;

@@ -36,7 +36,10 @@ import {
   SOCK_TYPE_MASK,
   SOL_SOCKET,
   SO_ACCEPTCONN,
+  SO_COOKIE,
   SO_DOMAIN,
+  SO_MEMINFO,
+  SK_MEMINFO_SIZE,
   SO_ERROR,
   SO_PROTOCOL,
   SO_RCVBUF,
@@ -45,6 +48,8 @@ import {
   SO_LINGER,
   SO_SNDBUF,
   SO_TYPE,
+  TCP_CA_NAME_MAX,
+  TCP_CONGESTION,
   TCP_CORK,
   TCP_INFO,
   TCP_MAXSEG,
@@ -72,6 +77,7 @@ import {
 } from '../../abi/socket.js';
 import { asInt, asUint, readI32, TraceeFault, writeI32 } from '../../abi/tracee-memory.js';
 import { encodeTcpInfo } from '../../abi/tcp-info.js';
+import { defaultOption } from '../socket-option-defaults.js';
 import { readTimespec, timespecSeconds, toTimespec, validTimespec, writeTimespec } from '../../abi/time.js';
 import { importBuffer, traceePayload } from '../../abi/iovec.js';
 import { controlTooLong } from '../control-length.js';
@@ -292,6 +298,21 @@ function setsockopt(ctx: SyscallContext): Outcome {
   return done(0);
 }
 
+function sendBufferOf({ socket, options }: SocketFile): number {
+  return socket instanceof StreamSocket ? socket.sendBufferOption : datagramBuffer(options, SO_SNDBUF, SMALLEST_SEND_BUFFER);
+}
+
+function receiveBufferOf({ socket, options }: SocketFile): number {
+  return socket instanceof StreamSocket ? socket.receiveBufferOption : datagramBuffer(options, SO_RCVBUF, SMALLEST_RECEIVE_BUFFER);
+}
+
+/** TCP_CONGESTION: the name in TCP_CA_NAME_MAX bytes, zero-padded. */
+function congestionControlName(): Buffer {
+  const name = Buffer.alloc(TCP_CA_NAME_MAX);
+  name.write('cubic', 'latin1');
+  return name;
+}
+
 /** A datagram socket's SO_SNDBUF or SO_RCVBUF as Linux reports it: its default until set, then twice what was set, no less than `smallest`. */
 function datagramBuffer(options: ReadonlyMap<string, Buffer>, name: number, smallest: number): number {
   const set = options.get(`${SOL_SOCKET}:${name}`);
@@ -352,17 +373,30 @@ function getsockopt(ctx: SyscallContext): Outcome {
         break;
       case SO_SNDBUF:
         // A stream answers for itself (tcp_wmem and tcp_rmem defaults, or twice what was set).
-        answer = encodeIntOption(socket instanceof StreamSocket ? socket.sendBufferOption : datagramBuffer(options, name, SMALLEST_SEND_BUFFER));
+        answer = encodeIntOption(sendBufferOf(file.object));
         break;
       case SO_RCVBUF:
-        answer = encodeIntOption(socket instanceof StreamSocket ? socket.receiveBufferOption : datagramBuffer(options, name, SMALLEST_RECEIVE_BUFFER));
+        answer = encodeIntOption(receiveBufferOf(file.object));
+        break;
+      case SO_MEMINFO:
+        // sk_get_meminfo: what the buffers hold (nothing the kernel counts here), then their sizes.
+        answer = Buffer.alloc(SK_MEMINFO_SIZE);
+        answer.writeUInt32LE(receiveBufferOf(file.object), 4);
+        answer.writeUInt32LE(sendBufferOf(file.object), 12);
+        break;
+      case SO_COOKIE:
+        // A number unique to the socket, the one sock_diag reports.
+        answer = Buffer.alloc(8);
+        answer.writeBigUInt64LE(BigInt(socket.id));
         break;
     }
   }
+  // The model's congestion control, whatever this machine's net.ipv4.tcp_congestion_control says.
+  if (level === IPPROTO_TCP && name === TCP_CONGESTION && type === 'stream') answer ??= congestionControlName();
   if (level === IPPROTO_IPV6 && name === IPV6_V6ONLY) answer = encodeIntOption(socket.v6only ? 1 : 0);
   if (level === IPPROTO_TCP && name === TCP_MAXSEG && socket instanceof StreamSocket) answer = encodeIntOption(socket.maxSegment);
   if (level === IPPROTO_TCP && name === TCP_INFO && socket instanceof StreamSocket) answer = encodeTcpInfo(socket.tcpInfo());
-  answer ??= Buffer.alloc(optionSize(level, name));
+  answer ??= defaultOption(level, name, socket.family, type === 'stream') ?? Buffer.alloc(optionSize(level, name));
   // IPPROTO_IPV6 takes a negative room as unsigned: the whole answer.
   const shown = answer.subarray(0, room < 0 ? answer.length : Math.min(room, answer.length));
   if (shown.length > 0) ctx.memory.write(value, shown);
