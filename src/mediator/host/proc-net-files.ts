@@ -10,9 +10,9 @@ import type { ListedSocket } from '../sockets/host-sockets.js';
  * The kernel's pointers, inodes and reference counts have no counterpart:
  * they read 0 (a pointer as an unprivileged reader sees it), 0 and 1.
  */
-export type ProcNetTable = 'tcp' | 'tcp6' | 'udp' | 'udp6';
+export type ProcNetTable = 'tcp' | 'tcp6' | 'udp' | 'udp6' | 'sockstat' | 'sockstat6';
 
-export const PROC_NET_TABLES: readonly ProcNetTable[] = ['tcp', 'tcp6', 'udp', 'udp6'];
+export const PROC_NET_TABLES: readonly ProcNetTable[] = ['tcp', 'tcp6', 'udp', 'udp6', 'sockstat', 'sockstat6'];
 
 const TCP_HEADER = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode';
 const TCP6_HEADER =
@@ -28,6 +28,7 @@ const TICKS_PER_SECOND = 100;
 const POINTER = '0000000000000000';
 
 export function procNetFile(table: ProcNetTable, sockets: readonly ListedSocket[]): string {
+  if (table === 'sockstat' || table === 'sockstat6') return socketCounts(table === 'sockstat6', sockets);
   const ipv6 = table.endsWith('6');
   const tcp = table.startsWith('tcp');
   const chosen = sockets
@@ -71,4 +72,28 @@ function tcpLine(socket: ListedSocket, index: number): string {
 
 function udpLine(socket: ListedSocket, index: number): string {
   return `${commonFields(socket, index, 5)} 00:00000000 00000000 ${String(socket.uid).padStart(5)} ${'0'.padStart(8)} 0 1 ${POINTER} 0`;
+}
+
+/**
+ * /proc/net/sockstat and sockstat6 (ss -s): sockets in use per protocol,
+ * those hashed (bound, listening or connected: not in TCP_CLOSE, or a UDP
+ * socket with a port). Memory in pages and TIME_WAIT sockets read 0: the
+ * listing holds none that no process holds.
+ */
+function socketCounts(ipv6: boolean, sockets: readonly ListedSocket[]): string {
+  const inUse = (protocol: 'tcp' | 'udp', family: 4 | 6) =>
+    sockets.filter(
+      (socket) => socket.protocol === protocol && socket.family === family && (protocol === 'tcp' ? socket.state !== TcpState.CLOSE : socket.localPort !== 0),
+    ).length;
+  if (ipv6) return `TCP6: inuse ${inUse('tcp', 6)}\nUDP6: inuse ${inUse('udp', 6)}\nUDPLITE6: inuse 0\nRAW6: inuse 0\nFRAG6: inuse 0 memory 0\n`;
+  const allocated = sockets.filter((socket) => socket.protocol === 'tcp').length;
+  return [
+    `sockets: used ${sockets.length}`,
+    `TCP: inuse ${inUse('tcp', 4)} orphan 0 tw 0 alloc ${allocated} mem 0`,
+    `UDP: inuse ${inUse('udp', 4)} mem 0`,
+    'UDPLITE: inuse 0',
+    'RAW: inuse 0',
+    'FRAG: inuse 0 memory 0',
+    '',
+  ].join('\n');
 }

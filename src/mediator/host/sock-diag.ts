@@ -7,6 +7,7 @@ import {
   NLM_F_DUMP,
   NLM_F_MULTI,
   NLM_F_REQUEST,
+  SOCK_DESTROY,
   SOCK_DIAG_BY_FAMILY,
   attribute,
   decodeInetDiagRequest,
@@ -42,13 +43,22 @@ export function answerSockDiag(data: Buffer, port: number, sockets: () => readon
   for (const request of decodeRequests(data)) {
     const { flags, type } = request.header;
     if ((flags & NLM_F_REQUEST) === 0) continue;
-    const diag = type === SOCK_DIAG_BY_FAMILY ? decodeInetDiagRequest(request.body) : undefined;
-    // sock_diag_rcv_msg knows SOCK_DIAG_BY_FAMILY (and SOCK_DESTROY, which needs a socket to destroy); a request too short is EINVAL.
+    // SOCK_DESTROY (ss -K) as a kernel built without CONFIG_INET_DIAG_DESTROY answers it; types other than SOCK_DIAG_BY_FAMILY are EINVAL.
+    if (type !== SOCK_DIAG_BY_FAMILY) {
+      datagrams.push(acknowledgement(request, port, type === SOCK_DESTROY ? Errno.EOPNOTSUPP : Errno.EINVAL));
+      continue;
+    }
+    // The families with no virtual socket (AF_UNIX's unix_diag_req, AF_NETLINK, AF_PACKET) have nothing to list, whatever their request's shape.
+    if (!inetFamily(request.body[0] ?? 0)) {
+      datagrams.push((flags & NLM_F_DUMP) === NLM_F_DUMP ? done(request, port) : acknowledgement(request, port, Errno.ENOENT));
+      continue;
+    }
+    const diag = decodeInetDiagRequest(request.body);
     if (diag === undefined) {
       datagrams.push(acknowledgement(request, port, Errno.EINVAL));
       continue;
     }
-    const ofKind = inetFamily(diag.family) ? sockets().filter((socket) => ofRequestedKind(socket, diag)) : [];
+    const ofKind = sockets().filter((socket) => ofRequestedKind(socket, diag));
     if ((flags & NLM_F_DUMP) === NLM_F_DUMP) {
       const matching = ofKind.filter((socket) => (diag.states & (1 << socket.state)) !== 0);
       datagrams.push(...packed([...matching.map((socket) => reply(request, port, NLM_F_MULTI, socket, diag)), done(request, port)]));
