@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "write_fully.h"
 #include "net_listen.h"
 #include "net_resolve.h"
 
@@ -36,15 +37,6 @@ static double now(void) {
   struct timespec t;
   CHECK(clock_gettime(CLOCK_MONOTONIC, &t) == 0);
   return t.tv_sec + t.tv_nsec / 1e9;
-}
-
-static void send_all(int fd, const char *bytes, size_t length) {
-  while (length > 0) {
-    ssize_t n = write(fd, bytes, length);
-    CHECK(n > 0);
-    bytes += n;
-    length -= (size_t)n;
-  }
 }
 
 /* Reads up to `length` bytes, fewer only at EOF; returns how many came. */
@@ -65,10 +57,10 @@ static int serve(int port) {
   CHECK(fd >= 0);
   char request[REQUEST];
   while (receive_all(fd, request, REQUEST) == REQUEST) {
-    if (request[0] == 'E') send_all(fd, request, REQUEST);
+    if (request[0] == 'E') write_fully(fd, request, REQUEST);
     if (request[0] == 'S') {
       static char chunk[CHUNK];
-      for (long left = atol(request + 1); left > 0; left -= CHUNK) send_all(fd, chunk, left < CHUNK ? (size_t)left : CHUNK);
+      for (long left = atol(request + 1); left > 0; left -= CHUNK) write_fully(fd, chunk, left < CHUNK ? (size_t)left : CHUNK);
     }
   }
   close(fd);
@@ -90,10 +82,10 @@ static void exchange(int fd, int pieces) {
   memset(request, 'x', sizeof request);
   request[0] = 'E';
   if (pieces == 2) {
-    send_all(fd, request, FIRST_PIECE);
-    send_all(fd, request + FIRST_PIECE, REQUEST - FIRST_PIECE);
+    write_fully(fd, request, FIRST_PIECE);
+    write_fully(fd, request + FIRST_PIECE, REQUEST - FIRST_PIECE);
   } else {
-    send_all(fd, request, REQUEST);
+    write_fully(fd, request, REQUEST);
   }
   char answer[REQUEST];
   CHECK(receive_all(fd, answer, REQUEST) == REQUEST);
@@ -121,7 +113,7 @@ int main(int argc, char **argv) {
     char request[REQUEST] = {0};
     snprintf(request, sizeof request, "S%s", argv[4]);
     start = now();
-    send_all(fd, request, REQUEST);
+    write_fully(fd, request, REQUEST);
     static char chunk[CHUNK];
     long expected = atol(argv[4]), got = 0;
     for (ssize_t n; got < expected && (n = read(fd, chunk, sizeof chunk)) > 0;) got += n;

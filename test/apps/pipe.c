@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "write_fully.h"
 
 #define TOTAL (1024 * 1024)
 
@@ -15,15 +16,6 @@ static unsigned char byte_at(size_t i) { return (unsigned char)(i * 31 + i / 409
 static uint32_t fnv1a(uint32_t hash, const unsigned char *data, size_t length) {
   for (size_t i = 0; i < length; i++) hash = (hash ^ data[i]) * 16777619u;
   return hash;
-}
-
-static void write_all(int fd, const unsigned char *data, size_t length) {
-  while (length > 0) {
-    ssize_t written = write(fd, data, length);
-    CHECK(written > 0);
-    data += written;
-    length -= (size_t)written;
-  }
 }
 
 static void child(int from_parent, int to_parent) {
@@ -45,7 +37,7 @@ static void child(int from_parent, int to_parent) {
   fflush(stdout);
   char reply[64];
   int length = snprintf(reply, sizeof reply, "%zu %08x %d", count, hash, in_order);
-  write_all(to_parent, (const unsigned char *)reply, (size_t)length);
+  write_fully(to_parent, (const unsigned char *)reply, (size_t)length);
   close(to_parent);
   _exit(0);
 }
@@ -73,7 +65,7 @@ int main(void) {
   while (sent < TOTAL) {
     size_t size = chunk_sizes[chunks % (sizeof chunk_sizes / sizeof chunk_sizes[0])];
     if (size > TOTAL - sent) size = TOTAL - sent;
-    write_all(down[1], data + sent, size);
+    write_fully(down[1], data + sent, size);
     sent += size;
     chunks++;
   }

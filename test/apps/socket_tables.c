@@ -82,18 +82,22 @@ static void proc_table(const char *table, int tcp) {
   flush_sorted();
 }
 
-/* A SOCK_DIAG_BY_FAMILY dump of every state, with tcp_info asked for. */
-static void diag_dump(int family, int protocol, const char *what) {
+/* A NETLINK_SOCK_DIAG socket that sent `request` as SOCK_DIAG_BY_FAMILY with `flags`: its answers are to be read. */
+static int diag_request(const struct inet_diag_req_v2 *request, int flags, unsigned sequence) {
   int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
   CHECK(fd >= 0);
   struct {
     struct nlmsghdr header;
     struct inet_diag_req_v2 request;
-  } message = {
-      .header = {.nlmsg_len = sizeof message, .nlmsg_type = SOCK_DIAG_BY_FAMILY, .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = 7},
-      .request = {.sdiag_family = family, .sdiag_protocol = protocol, .idiag_ext = 1 << (INET_DIAG_INFO - 1), .idiag_states = ~0u},
-  };
+  } message = {.header = {.nlmsg_len = sizeof message, .nlmsg_type = SOCK_DIAG_BY_FAMILY, .nlmsg_flags = flags, .nlmsg_seq = sequence}, .request = *request};
   CHECK(send(fd, &message, sizeof message, 0) == sizeof message);
+  return fd;
+}
+
+/* A SOCK_DIAG_BY_FAMILY dump of every state, with tcp_info asked for. */
+static void diag_dump(int family, int protocol, const char *what) {
+  struct inet_diag_req_v2 request = {.sdiag_family = family, .sdiag_protocol = protocol, .idiag_ext = 1 << (INET_DIAG_INFO - 1), .idiag_states = ~0u};
+  int fd = diag_request(&request, NLM_F_REQUEST | NLM_F_DUMP, 7);
   static char buffer[32768];
   int done = 0;
   while (!done) {
@@ -131,22 +135,14 @@ static void diag_dump(int family, int protocol, const char *what) {
 
 /* One TCP socket asked for by its addresses and ports (and cookie): its state, or the error. */
 static void diag_lookup(const char *what, int sport, int dport, const unsigned cookie[2], unsigned found_cookie[2]) {
-  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-  CHECK(fd >= 0);
-  struct {
-    struct nlmsghdr header;
-    struct inet_diag_req_v2 request;
-  } message = {
-      .header = {.nlmsg_len = sizeof message, .nlmsg_type = SOCK_DIAG_BY_FAMILY, .nlmsg_flags = NLM_F_REQUEST, .nlmsg_seq = 9},
-      .request = {.sdiag_family = AF_INET, .sdiag_protocol = IPPROTO_TCP, .idiag_states = ~0u},
-  };
-  message.request.id.idiag_sport = htons(sport);
-  message.request.id.idiag_dport = htons(dport);
-  message.request.id.idiag_src[0] = htonl(INADDR_LOOPBACK);
-  message.request.id.idiag_dst[0] = htonl(INADDR_LOOPBACK);
-  message.request.id.idiag_cookie[0] = cookie[0];
-  message.request.id.idiag_cookie[1] = cookie[1];
-  CHECK(send(fd, &message, sizeof message, 0) == sizeof message);
+  struct inet_diag_req_v2 request = {.sdiag_family = AF_INET, .sdiag_protocol = IPPROTO_TCP, .idiag_states = ~0u};
+  request.id.idiag_sport = htons(sport);
+  request.id.idiag_dport = htons(dport);
+  request.id.idiag_src[0] = htonl(INADDR_LOOPBACK);
+  request.id.idiag_dst[0] = htonl(INADDR_LOOPBACK);
+  request.id.idiag_cookie[0] = cookie[0];
+  request.id.idiag_cookie[1] = cookie[1];
+  int fd = diag_request(&request, NLM_F_REQUEST, 9);
   static char buffer[8192];
   ssize_t got = recv(fd, buffer, sizeof buffer, 0);
   CHECK(got > 0);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "write_fully.h"
 #include "net_address.h"
 
 #define PAYLOAD 100000
@@ -85,15 +86,6 @@ static int listener(int backlog, struct sockaddr_storage *address, socklen_t *le
   return fd;
 }
 
-static void write_all(int fd, const char *bytes, size_t length) {
-  while (length > 0) {
-    ssize_t n = write(fd, bytes, length);
-    CHECK(n > 0);
-    bytes += n;
-    length -= (size_t)n;
-  }
-}
-
 static void read_exactly(int fd, char *bytes, size_t length) {
   while (length > 0) {
     ssize_t n = read(fd, bytes, length);
@@ -124,9 +116,9 @@ static void lifecycle(void) {
   show("server accepted", accepted);
 
   static char data[PAYLOAD];
-  write_all(client, data, sizeof data);
+  write_fully(client, data, sizeof data);
   read_exactly(accepted, data, sizeof data);
-  write_all(accepted, "k", 1);
+  write_fully(accepted, "k", 1);
   read_exactly(client, data, 1);
   usleep(SETTLE_US);
   show("client after", client);
@@ -169,7 +161,7 @@ static void reset(void) {
   CHECK(connect(client, (struct sockaddr *)&address, length) == 0);
   int accepted = accept(server, NULL, NULL);
   CHECK(accepted >= 0);
-  write_all(client, "unread", 6);
+  write_fully(client, "unread", 6);
   usleep(SETTLE_US);
   close(accepted);
   usleep(SETTLE_US);

@@ -287,19 +287,22 @@ export function decodeSockaddrNl(bytes: Buffer): SockaddrNl | null {
   return { family: bytes.readUInt16LE(0), port: bytes.readUInt32LE(4), groups: bytes.readUInt32LE(8) };
 }
 
-/** What an inet_diag message says of one socket (struct inet_diag_msg). */
+/** What an inet_diag message says of one socket (struct inet_diag_msg), and /proc/net/tcp and udp of it too. */
 export interface InetDiagSocket {
   family: number;
+  /** Linux's TCP state number (UDP: ESTABLISHED when connected, CLOSE otherwise). */
   state: number;
-  /** Network byte order: 4 bytes for AF_INET, 16 for AF_INET6. */
+  /** Network byte order: 4 bytes for AF_INET, 16 for AF_INET6 (an IPv4 peer of an AF_INET6 socket mapped). */
   localAddress: Buffer;
   localPort: number;
   remoteAddress: Buffer;
   remotePort: number;
+  /** A listener's accept queue and backlog; a connection's bytes unread and not yet acknowledged; a UDP socket's bytes waiting. */
   receiveQueue: number;
   sendQueue: number;
+  /** The owner: tracees run as simterpose's user unless they change it, which the mediator does not follow. */
   uid: number;
-  /** sock_diag's cookie: what names the socket in a later request. */
+  /** sock_diag's cookie (also SO_COOKIE): the socket's id, unique on the host. */
   cookie: number;
 }
 

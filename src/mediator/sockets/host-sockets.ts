@@ -1,5 +1,6 @@
 import { StreamSocket, type DatagramSocket, type Endpoint } from '../../net/index.js';
 import { TcpState } from '../../net/tcp-info.js';
+import type { InetDiagSocket } from '../abi/netlink.js';
 import { encodeSockaddrIn, encodeSockaddrIn6 } from '../abi/socket.js';
 import type { Process } from '../tracees/tracees.js';
 import { SocketFile } from './socket-file.js';
@@ -11,24 +12,10 @@ import { SocketFile } from './socket-file.js';
  * their listeners' accept queues. A connection no process holds any more
  * (closed, lingering in TIME_WAIT) is not listed.
  */
-export interface ListedSocket {
+export interface ListedSocket extends Omit<InetDiagSocket, 'family'> {
   socket: StreamSocket | DatagramSocket;
   family: 4 | 6;
   protocol: 'tcp' | 'udp';
-  /** Linux's TCP state number (UDP: ESTABLISHED when connected, CLOSE otherwise). */
-  state: number;
-  /** Addresses as the kernel stores them: 4 bytes for AF_INET, 16 for AF_INET6 (IPv4 peers mapped). */
-  localAddress: Buffer;
-  localPort: number;
-  remoteAddress: Buffer;
-  remotePort: number;
-  /** A listener's accept queue and backlog; a connection's bytes unread and not yet acknowledged; a UDP socket's bytes waiting. */
-  receiveQueue: number;
-  sendQueue: number;
-  /** sock_diag's cookie, unique on the host: the socket's id. */
-  cookie: number;
-  /** The owner: tracees run as simterpose's user unless they change it, which the mediator does not follow. */
-  uid: number;
 }
 
 const NOWHERE: Endpoint = { address: '0.0.0.0', port: 0 };
