@@ -51,7 +51,7 @@ const cases: Case[] = [
   },
   {
     behaviour:
-      "a UDP send is refused in Linux's order: over AF_INET the length past 0xFFFF, MSG_OOB, the address, then a destination at all; over AF_INET6 the address first, then IPv4's checks for an IPv4 or IPv4-mapped destination, else the port, MSG_OOB being no error; a payload too large for IP last",
+      "a UDP send is refused in Linux's order: over AF_INET the length past 0xFFFF, MSG_OOB, the address, then a destination at all; over AF_INET6 the address first, then IPv4's checks for an IPv4 or IPv4-mapped destination, else the port, MSG_OOB being no error; a payload too large for IP last; each of them leaves the socket bound to a port, as a fault copying the payload does, but not a buffer outside user space nor an address too long to copy",
     argv: [appPath('udp_send_checks')],
     network: true,
   },

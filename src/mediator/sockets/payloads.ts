@@ -74,6 +74,8 @@ export function sendPayload(
 ): Outcome {
   const { socket, carrier } = file.object;
   if (!(socket instanceof StreamSocket)) {
+    // inet_send_prepare binds the socket before udp_sendmsg checks anything, and answers EAGAIN if no port is free.
+    if (socket.autobind() !== undefined) return fail(Errno.EAGAIN);
     const destination = datagramDestination(socket.family, socket.remote, payload.length, flags, to);
     if (isError(destination)) return errnoOf(destination);
     if (!controlFits) return fail(Errno.EINVAL);
