@@ -3,7 +3,8 @@
  * getsockopt(IP_OPTIONS) (sshd refuses connections that carry IP options),
  * bind to an AF_UNSPEC INADDR_ANY address (accepted by Linux for old
  * programs), and connect called again after a non-blocking connect
- * completed (0 once, then EISCONN), recvmmsg on a UDP socket. */
+ * completed (0 once, then EISCONN), recvmmsg on a UDP socket, recv(MSG_OOB)
+ * with no urgent byte to read. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -190,6 +191,50 @@ static void datagram_batches(void) {
   close(receiver);
 }
 
+/* recv(MSG_OOB) with no urgent byte: EINVAL on a TCP socket in any state but listening (ENOTCONN), even with
+ * data or an end to read, which stay for the next recv; UDP ignores the flag. */
+static void urgent_reads(void) {
+  char bytes[16];
+  int fresh = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  CHECK(fresh >= 0);
+  report("recv(MSG_OOB) on a fresh TCP socket", recv(fresh, bytes, sizeof bytes, MSG_OOB));
+  report("recv(MSG_OOB | MSG_WAITALL) on it", recv(fresh, bytes, sizeof bytes, MSG_OOB | MSG_WAITALL));
+  close(fresh);
+
+  int listening = socket(AF_INET, SOCK_STREAM, 0);
+  CHECK(listening >= 0);
+  struct sockaddr_in address = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  socklen_t length = sizeof address;
+  CHECK(bind(listening, (struct sockaddr *)&address, length) == 0 && listen(listening, 4) == 0);
+  CHECK(getsockname(listening, (struct sockaddr *)&address, &length) == 0);
+  report("recv(MSG_OOB) on a listener", recv(listening, bytes, sizeof bytes, MSG_OOB | MSG_DONTWAIT));
+  int client = socket(AF_INET, SOCK_STREAM, 0);
+  CHECK(client >= 0 && connect(client, (struct sockaddr *)&address, length) == 0);
+  int server = accept(listening, NULL, NULL);
+  CHECK(server >= 0);
+  report("recv(MSG_OOB) with nothing sent", recv(client, bytes, sizeof bytes, MSG_OOB | MSG_DONTWAIT));
+  CHECK(send(server, "plain", 5, 0) == 5);
+  struct pollfd arrival = {.fd = client, .events = POLLIN};
+  CHECK(poll(&arrival, 1, 5000) == 1);
+  report("recv(MSG_OOB) with bytes there", recv(client, bytes, sizeof bytes, MSG_OOB | MSG_DONTWAIT));
+  report("recv(MSG_OOB | MSG_PEEK) with bytes there", recv(client, bytes, sizeof bytes, MSG_OOB | MSG_PEEK | MSG_DONTWAIT));
+  report("recv then", recv(client, bytes, sizeof bytes, MSG_DONTWAIT));
+  close(server);
+  CHECK(poll(&arrival, 1, 5000) == 1);
+  report("recv(MSG_OOB) after the peer closed", recv(client, bytes, sizeof bytes, MSG_OOB | MSG_DONTWAIT));
+  report("recv then", recv(client, bytes, sizeof bytes, MSG_DONTWAIT));
+  close(client);
+  close(listening);
+
+  int datagrams = socket(AF_INET, SOCK_DGRAM, 0);
+  CHECK(datagrams >= 0 && bind(datagrams, (struct sockaddr *)&address, sizeof address) == 0);
+  length = sizeof address;
+  CHECK(getsockname(datagrams, (struct sockaddr *)&address, &length) == 0);
+  CHECK(sendto(datagrams, "datagram", 8, 0, (struct sockaddr *)&address, length) == 8);
+  report("recv(MSG_OOB) on a UDP socket", recv(datagrams, bytes, sizeof bytes, MSG_OOB));
+  close(datagrams);
+}
+
 int main(void) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   stream_buffers();
@@ -198,6 +243,7 @@ int main(void) {
   bind_unspec();
   connect_again();
   datagram_batches();
+  urgent_reads();
   printf("EXIT-SUCCESS\n");
   return 0;
 }

@@ -2,7 +2,7 @@ import { isError, payloadAfter, payloadOf, StreamSocket, type Endpoint, type Pay
 import { Errno } from '../abi/errno.js';
 import { scatter, totalLength, type Iovec } from '../abi/iovec.js';
 import { SIGPIPE } from '../abi/signal.js';
-import { MSG_DONTWAIT, MSG_ERRQUEUE, MSG_FASTOPEN, MSG_MORE, MSG_NOSIGNAL, MSG_PEEK, MSG_TRUNC, MSG_WAITALL } from '../abi/socket.js';
+import { MSG_DONTWAIT, MSG_ERRQUEUE, MSG_FASTOPEN, MSG_MORE, MSG_NOSIGNAL, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL } from '../abi/socket.js';
 import type { SyscallContext } from '../syscalls/context.js';
 import { blocked, done, fail, type Outcome } from '../syscalls/outcome.js';
 import type { OpenFile } from '../tracees/fd-table.js';
@@ -134,6 +134,9 @@ export function receivePayload(
   const max = totalLength(vectors);
   const peek = (flags & MSG_PEEK) !== 0;
   if (socket instanceof StreamSocket) {
+    // tcp_recvmsg looks for an urgent byte (tcp_recv_urg) before any other check but a listener's ENOTCONN, and
+    // there is never one: a send with MSG_OOB is ordinary data here (README, Limitations).
+    if ((flags & MSG_OOB) !== 0) return fail(socket.state === 'listening' ? Errno.ENOTCONN : Errno.EINVAL);
     const waitAll = (flags & MSG_WAITALL) !== 0;
     if (!socket.recvReady(max, waitAll && !file.nonblocking)) {
       const error = socket.takeError();
