@@ -4,7 +4,7 @@
  * bind to an AF_UNSPEC INADDR_ANY address (accepted by Linux for old
  * programs), and connect called again after a non-blocking connect
  * completed (0 once, then EISCONN), recvmmsg on a UDP socket, recv(MSG_OOB)
- * with no urgent byte to read. */
+ * with no urgent byte to read, listen after a disconnect. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -235,6 +235,46 @@ static void urgent_reads(void) {
   close(datagrams);
 }
 
+/* listen after connect(AF_UNSPEC): a socket that never took part in a handshake may (fresh, bound, a listener),
+ * one that did may not, whatever came of it (connected, accepted, refused), even bound again. */
+static void listen_after_disconnect(void) {
+  struct sockaddr unspecified = {.sa_family = AF_UNSPEC};
+  struct sockaddr_in address = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  int fresh = socket(AF_INET, SOCK_STREAM, 0), bound = socket(AF_INET, SOCK_STREAM, 0), listening = socket(AF_INET, SOCK_STREAM, 0);
+  CHECK(fresh >= 0 && bound >= 0 && listening >= 0);
+  CHECK(bind(bound, (struct sockaddr *)&address, sizeof address) == 0);
+  CHECK(bind(listening, (struct sockaddr *)&address, sizeof address) == 0 && listen(listening, 4) == 0);
+  const int unconnected[] = {fresh, bound, listening};
+  const char *names[] = {"fresh", "bound", "listening"};
+  for (int i = 0; i < 3; i++) {
+    report(names[i], connect(unconnected[i], &unspecified, sizeof unspecified));
+    report("  then listen", listen(unconnected[i], 4));
+  }
+  socklen_t length = sizeof address;
+  CHECK(getsockname(listening, (struct sockaddr *)&address, &length) == 0);
+  int client = socket(AF_INET, SOCK_STREAM, 0);
+  CHECK(client >= 0 && connect(client, (struct sockaddr *)&address, length) == 0);
+  int accepted = accept(listening, NULL, NULL);
+  CHECK(accepted >= 0);
+  report("connected client", connect(client, &unspecified, sizeof unspecified));
+  report("  then listen", listen(client, 4));
+  report("accepted", connect(accepted, &unspecified, sizeof unspecified));
+  report("  then listen", listen(accepted, 4));
+  close(listening);
+  int refused = socket(AF_INET, SOCK_STREAM, 0);
+  CHECK(refused >= 0);
+  report("connect to a port nobody listens on", connect(refused, (struct sockaddr *)&address, length));
+  report("  then listen", listen(refused, 4));
+  address.sin_port = 0;
+  report("  bound again", bind(refused, (struct sockaddr *)&address, sizeof address));
+  report("  then listen", listen(refused, 4));
+  close(fresh);
+  close(bound);
+  close(client);
+  close(accepted);
+  close(refused);
+}
+
 int main(void) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   stream_buffers();
@@ -244,6 +284,7 @@ int main(void) {
   connect_again();
   datagram_batches();
   urgent_reads();
+  listen_after_disconnect();
   printf("EXIT-SUCCESS\n");
   return 0;
 }

@@ -45,7 +45,7 @@ const cases: Case[] = [
   },
   {
     behaviour:
-      "a fresh TCP socket's SO_SNDBUF and SO_RCVBUF are tcp_wmem's and tcp_rmem's defaults (16384, 131072), a size set reads doubled; getsockopt(IP_OPTIONS) gives nothing, bind takes AF_UNSPEC with INADDR_ANY, connect after a non-blocking one reports its outcome once, then EISCONN; recvmmsg takes datagrams into several entries, MSG_TRUNC and sources included, or waits for one, refuses a bad timeout, cuts vlen to UIO_MAXIOV and stops at an entry that faults; recv(MSG_OOB) with no urgent byte is EINVAL on a TCP socket in any state but listening (ENOTCONN), its bytes left for the next recv, and UDP ignores the flag",
+      "a fresh TCP socket's SO_SNDBUF and SO_RCVBUF are tcp_wmem's and tcp_rmem's defaults (16384, 131072), a size set reads doubled; getsockopt(IP_OPTIONS) gives nothing, bind takes AF_UNSPEC with INADDR_ANY, connect after a non-blocking one reports its outcome once, then EISCONN; recvmmsg takes datagrams into several entries, MSG_TRUNC and sources included, or waits for one, refuses a bad timeout, cuts vlen to UIO_MAXIOV and stops at an entry that faults; recv(MSG_OOB) with no urgent byte is EINVAL on a TCP socket in any state but listening (ENOTCONN), its bytes left for the next recv, and UDP ignores the flag; after connect(AF_UNSPEC) a socket listens again only if it never took part in a handshake (EINVAL once it connected, was accepted or refused, even bound anew)",
     argv: [appPath('socket_calls')],
     network: true,
   },
