@@ -75,7 +75,6 @@ export class StreamSocket extends Watchable {
   private receiveBufferLocked = false;
   private pendingError: NetErrnoName | undefined;
   private refused = false;
-  private autobound = false;
   /**
    * A handshake began: a SYN went out, or the socket was accepted. Linux
    * (6.18, measured) refuses listen with EINVAL ever after, whatever came of
@@ -305,7 +304,6 @@ export class StreamSocket extends Watchable {
     if (heldPort === undefined) {
       const port = this.ports().bind(this.id, source, 0, this);
       if (typeof port !== 'number') return fail('EADDRNOTAVAIL');
-      this.autobound = true;
       this.portGivenBack = false;
       this.localEndpoint = { address: source, port };
     } else {
@@ -376,10 +374,7 @@ export class StreamSocket extends Watchable {
     }
     this.currentState = 'idle';
     this.remoteEndpoint = undefined;
-    if (this.localEndpoint !== undefined) {
-      if (!this.addressLocked) this.localEndpoint = { address: wildcardOf(this.family), port: this.localEndpoint.port };
-      this.givePortBack();
-    }
+    this.unbindAfterConnection();
     this.changed();
   }
 
@@ -738,12 +733,7 @@ export class StreamSocket extends Watchable {
     this.refused = true;
     this.pendingError = error;
     this.remoteEndpoint = undefined;
-    if (this.autobound) {
-      // Linux gives back a port it picked itself when the connection fails.
-      this.ports().release(this.id);
-      this.autobound = false;
-      this.localEndpoint = undefined;
-    }
+    this.unbindAfterConnection();
     this.changed();
   }
 
@@ -788,11 +778,22 @@ export class StreamSocket extends Watchable {
     this.changed();
   }
 
+  /**
+   * A connection, or its handshake, ended and the socket stays open (a
+   * disconnect, a refusal): the address goes back to the wildcard unless the
+   * program bound it, and the port as givePortBack says; getsockname still
+   * shows that port, as Linux's keeps inet_sport.
+   */
+  private unbindAfterConnection(): void {
+    if (this.localEndpoint === undefined) return;
+    if (!this.addressLocked) this.localEndpoint = { address: wildcardOf(this.family), port: this.localEndpoint.port };
+    this.givePortBack();
+  }
+
   /** The connection closed (Linux's tcp_set_state to TCP_CLOSE): a port the kernel picked goes back to the host, one the program chose stays. */
   private givePortBack(): void {
     if (this.portLocked || this.localEndpoint === undefined) return;
     this.ports().release(this.id);
     this.portGivenBack = true;
-    this.autobound = false;
   }
 }

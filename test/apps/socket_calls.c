@@ -261,6 +261,18 @@ static void listen_after_disconnect(void) {
   report("accepted", connect(accepted, &unspecified, sizeof unspecified));
   report("  then listen", listen(accepted, 4));
   close(listening);
+  /* A refused connection gives back the port it took, bound or picked by connect, and the address the route chose; getsockname still shows the port. */
+  for (int bind_first = 0; bind_first < 2; bind_first++) {
+    int closed = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in loopback = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)}, local;
+    CHECK(closed >= 0 && (!bind_first || bind(closed, (struct sockaddr *)&loopback, sizeof loopback) == 0));
+    report(bind_first ? "bound to 127.0.0.1, connect refused" : "connect refused", connect(closed, (struct sockaddr *)&address, length));
+    socklen_t local_length = sizeof local;
+    CHECK(getsockname(closed, (struct sockaddr *)&local, &local_length) == 0);
+    printf("  then getsockname: port %s, address %s\n", local.sin_port == 0 ? "0" : "kept", inet_ntoa(local.sin_addr));
+    report("  then bind", bind(closed, (struct sockaddr *)&loopback, sizeof loopback));
+    close(closed);
+  }
   int refused = socket(AF_INET, SOCK_STREAM, 0);
   CHECK(refused >= 0);
   report("connect to a port nobody listens on", connect(refused, (struct sockaddr *)&address, length));
