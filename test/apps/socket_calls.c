@@ -4,7 +4,8 @@
  * bind to an AF_UNSPEC INADDR_ANY address (accepted by Linux for old
  * programs), and connect called again after a non-blocking connect
  * completed (0 once, then EISCONN), recvmmsg on a UDP socket, recv(MSG_OOB)
- * with no urgent byte to read, listen after a disconnect. */
+ * with no urgent byte to read, listen after a disconnect, receive and send
+ * timeouts out of range. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -12,6 +13,7 @@
 #include <poll.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -287,6 +289,25 @@ static void listen_after_disconnect(void) {
   close(refused);
 }
 
+/* SO_RCVTIMEO and SO_SNDTIMEO refuse microseconds outside a second (EDOM), checked before the seconds; a negative second is taken. */
+static void timeout_values(void) {
+  const struct timeval values[] = {{0, 999999}, {0, 1000000}, {0, -1}, {-5, 0}, {-1, 1000000}};
+  const int types[] = {SOCK_STREAM, SOCK_DGRAM};
+  for (int t = 0; t < 2; t++) {
+    int fd = socket(AF_INET, types[t], 0);
+    CHECK(fd >= 0);
+    for (size_t v = 0; v < sizeof values / sizeof values[0]; v++) {
+      for (int name = SO_RCVTIMEO; name <= SO_SNDTIMEO; name++) {
+        char what[96];
+        snprintf(what, sizeof what, "%s %s {%ld, %ld}", t == 0 ? "TCP" : "UDP", name == SO_RCVTIMEO ? "SO_RCVTIMEO" : "SO_SNDTIMEO", (long)values[v].tv_sec,
+                 (long)values[v].tv_usec);
+        report(what, setsockopt(fd, SOL_SOCKET, name, &values[v], sizeof values[v]));
+      }
+    }
+    close(fd);
+  }
+}
+
 int main(void) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   stream_buffers();
@@ -297,6 +318,7 @@ int main(void) {
   datagram_batches();
   urgent_reads();
   listen_after_disconnect();
+  timeout_values();
   printf("EXIT-SUCCESS\n");
   return 0;
 }

@@ -61,6 +61,7 @@ import { readTimespec, timespecSeconds, toTimespec, validTimespec, writeTimespec
 import { importBuffer, traceePayload } from '../../abi/iovec.js';
 import { controlTooLong } from '../control-length.js';
 import { getLevelRefusal, getRefusal, optionSize, readsIntFirst, setRefusal, setRefusalByName } from '../socket-option-rules.js';
+import { timeoutRefusal } from '../socket-timeouts.js';
 import { errnoOf, receivePayload, sendPayload, socketFileAt, waitUnless } from '../../sockets/payloads.js';
 import type { SocketFile } from '../../sockets/socket-file.js';
 import type { OpenFile } from '../../tracees/fd-table.js';
@@ -250,6 +251,8 @@ function setsockopt(ctx: SyscallContext): Outcome {
   // Linux reads an option's own size (IP options vary: kept whole, up to a bound).
   const length = Math.min(asInt(lengthArg), level === IPPROTO_IP ? LONGEST_OPTION : optionSize(level, name));
   const raw = length > 0 ? ctx.memory.read(value, length) : Buffer.alloc(0);
+  const badTimeout = timeoutRefusal(level, name, raw);
+  if (badTimeout !== undefined) return fail(badTimeout);
   const integer = decodeIntOption(raw);
   const { socket, options } = file.object;
   if (level === SOL_SOCKET) {
