@@ -221,6 +221,12 @@ static void urgent_reads(void) {
   report("recv(MSG_OOB) with bytes there", recv(client, bytes, sizeof bytes, MSG_OOB | MSG_DONTWAIT));
   report("recv(MSG_OOB | MSG_PEEK) with bytes there", recv(client, bytes, sizeof bytes, MSG_OOB | MSG_PEEK | MSG_DONTWAIT));
   report("recv then", recv(client, bytes, sizeof bytes, MSG_DONTWAIT));
+  /* MSG_TRUNC on a stream takes the bytes without copying them: no buffer, or one that cannot be written, is no fault. */
+  CHECK(send(server, "discarded", 9, 0) == 9);
+  CHECK(poll(&arrival, 1, 5000) == 1);
+  report("recv(MSG_TRUNC | MSG_PEEK) into no buffer", recv(client, NULL, 4, MSG_TRUNC | MSG_PEEK | MSG_DONTWAIT));
+  report("recv(MSG_TRUNC) into no buffer", recv(client, NULL, 4, MSG_TRUNC | MSG_DONTWAIT));
+  report("recv then", recv(client, bytes, sizeof bytes, MSG_DONTWAIT));
   close(server);
   CHECK(poll(&arrival, 1, 5000) == 1);
   report("recv(MSG_OOB) after the peer closed", recv(client, bytes, sizeof bytes, MSG_OOB | MSG_DONTWAIT));

@@ -147,11 +147,13 @@ export function receivePayload(
     if (isError(count))
       return count.code === 'EAGAIN' ? waitUnless(ctx, file, flags, () => socket.recvReady(max, waitAll), 'data to receive', waitAll) : errnoOf(count);
     // Copied out before they are taken: where the buffer faults, the bytes stay in the socket, as tcp_recvmsg leaves them.
-    const pieces = carrier.receive(count, true);
+    // MSG_TRUNC takes them without copying (tcp_recvmsg skips the copy): the buffer is never touched.
+    const discard = (flags & MSG_TRUNC) !== 0;
+    const pieces = discard ? [] : carrier.receive(count, true);
     scatter(ctx.memory, vectors, pieces);
     if (!peek) carrier.receive(count, false);
     const refused = onSource(socket.remote, false);
-    return refused === undefined ? done(pieces.reduce((sum, piece) => sum + piece.length, 0)) : fail(refused);
+    return refused === undefined ? done(discard ? count : pieces.reduce((sum, piece) => sum + piece.length, 0)) : fail(refused);
   }
   const received = carrier.recvFrom(max, peek);
   if (isError(received)) {
