@@ -253,8 +253,12 @@ export class DatagramSocket extends Watchable {
     return own === undefined || isWildcard(own) || isIpv6(own) === isIpv6(address);
   }
 
-  /** Linux binds an unbound socket to a wildcard and an ephemeral port on its first send. */
-  private autobind(): SocketError | undefined {
+  /**
+   * Linux binds an unbound socket to a wildcard and an ephemeral port on its
+   * first send, before the protocol looks at it (inet_send_prepare): a send
+   * then refused (no destination, a bad address, too long) leaves it bound.
+   */
+  autobind(): SocketError | undefined {
     return this.hasPort() ? undefined : this.bind({ address: this.localEndpoint?.address ?? wildcardOf(this.family), port: 0 });
   }
 

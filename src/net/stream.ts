@@ -76,7 +76,12 @@ export class StreamSocket extends Watchable {
   private receiveBufferLocked = false;
   private pendingError: NetErrnoName | undefined;
   private refused = false;
-  private autobound = false;
+  /**
+   * A handshake began: a SYN went out, or the socket was accepted. Linux
+   * (6.18, measured) refuses listen with EINVAL ever after, whatever came of
+   * the connection, a disconnect or a new bind.
+   */
+  private handshakeBegun = false;
   private out: TcpDirection | undefined;
   private in: TcpDirection | undefined;
   private peer: StreamSocket | undefined;
@@ -300,6 +305,8 @@ export class StreamSocket extends Watchable {
       const error = this.bind({ address: this.localEndpoint?.address ?? wildcardOf(this.family), port: 0 });
       if (error) return error;
     }
+    // Refused only once a port is taken (inet_csk_listen_start's get_port): the socket stays bound, and bind then fails.
+    if (this.handshakeBegun) return fail('EINVAL');
     if (this.currentState === 'idle') {
       const error = this.ports().listen(this.id);
       if (error) return error;
@@ -340,7 +347,6 @@ export class StreamSocket extends Watchable {
     if (heldPort === undefined) {
       const port = this.ports().bind(this.id, source, 0, this);
       if (typeof port !== 'number') return fail('EADDRNOTAVAIL');
-      this.autobound = true;
       this.portGivenBack = false;
       this.localEndpoint = { address: source, port };
     } else {
@@ -351,6 +357,7 @@ export class StreamSocket extends Watchable {
     this.remoteEndpoint = target;
     this.segmentSizes = segmentSizesToward(target.address);
     this.currentState = 'connecting';
+    this.handshakeBegun = true;
     this.synSentAt = this.ctx.transport.now();
     if (serverHost === undefined) {
       // On the subnet, but no host has the address: nobody answers ARP, and Linux fails the SYN once its neighbour resolution gives up.
@@ -384,9 +391,10 @@ export class StreamSocket extends Watchable {
    * connect(AF_UNSPEC), Linux's tcp_disconnect: a connection is reset (an
    * RST to the peer, ECONNRESET pending here too, unread bytes dropped), a
    * listener stops listening (what its queue held is reset, clients are
-   * refused). Either way the socket is closed but open: it may connect or
-   * listen again, keeping its port and its address only where the program
-   * bound them itself (Linux's tcp_set_state gives back a port it picked:
+   * refused). Either way the socket is closed but open: it may connect
+   * again, or listen if it never took part in a handshake (handshakeBegun),
+   * keeping its port and its address only where the program bound them
+   * itself (Linux's tcp_set_state gives back a port it picked:
    * bind works again, though getsockname still shows the old port). A socket
    * with nothing to undo stays as it is.
    */
@@ -409,10 +417,7 @@ export class StreamSocket extends Watchable {
     }
     this.currentState = 'idle';
     this.remoteEndpoint = undefined;
-    if (this.localEndpoint !== undefined) {
-      if (!this.addressLocked) this.localEndpoint = { address: wildcardOf(this.family), port: this.localEndpoint.port };
-      this.givePortBack();
-    }
+    this.unbindAfterConnection();
     this.changed();
   }
 
@@ -658,6 +663,7 @@ export class StreamSocket extends Watchable {
     const child = new StreamSocket(this.ctx, this.host, this.family);
     child.v6only = this.v6only;
     child.currentState = 'connected';
+    child.handshakeBegun = true;
     child.localEndpoint = { address: client.remoteEndpoint!.address, port: this.localEndpoint!.port };
     child.remoteEndpoint = client.localEndpoint!;
     child.segmentSizes = client.segmentSizes;
@@ -801,12 +807,7 @@ export class StreamSocket extends Watchable {
     this.refused = true;
     this.pendingError = error;
     this.remoteEndpoint = undefined;
-    if (this.autobound) {
-      // Linux gives back a port it picked itself when the connection fails.
-      this.ports().release(this.id);
-      this.autobound = false;
-      this.localEndpoint = undefined;
-    }
+    this.unbindAfterConnection();
     this.changed();
   }
 
@@ -851,11 +852,22 @@ export class StreamSocket extends Watchable {
     this.changed();
   }
 
+  /**
+   * A connection, or its handshake, ended and the socket stays open (a
+   * disconnect, a refusal): the address goes back to the wildcard unless the
+   * program bound it, and the port as givePortBack says; getsockname still
+   * shows that port, as Linux's keeps inet_sport.
+   */
+  private unbindAfterConnection(): void {
+    if (this.localEndpoint === undefined) return;
+    if (!this.addressLocked) this.localEndpoint = { address: wildcardOf(this.family), port: this.localEndpoint.port };
+    this.givePortBack();
+  }
+
   /** The connection closed (Linux's tcp_set_state to TCP_CLOSE): a port the kernel picked goes back to the host, one the program chose stays. */
   private givePortBack(): void {
     if (this.portLocked || this.localEndpoint === undefined) return;
     this.ports().release(this.id);
     this.portGivenBack = true;
-    this.autobound = false;
   }
 }

@@ -3,7 +3,9 @@
  * getsockopt(IP_OPTIONS) (sshd refuses connections that carry IP options),
  * bind to an AF_UNSPEC INADDR_ANY address (accepted by Linux for old
  * programs), and connect called again after a non-blocking connect
- * completed (0 once, then EISCONN), recvmmsg on a UDP socket. */
+ * completed (0 once, then EISCONN), recvmmsg on a UDP socket, recv(MSG_OOB)
+ * with no urgent byte to read, listen after a disconnect, receive and send
+ * timeouts out of range. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -11,6 +13,7 @@
 #include <poll.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -190,6 +193,127 @@ static void datagram_batches(void) {
   close(receiver);
 }
 
+/* recv(MSG_OOB) with no urgent byte: EINVAL on a TCP socket in any state but listening (ENOTCONN), even with
+ * data or an end to read, which stay for the next recv; UDP ignores the flag. */
+static void urgent_reads(void) {
+  char bytes[16];
+  int fresh = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  CHECK(fresh >= 0);
+  report("recv(MSG_OOB) on a fresh TCP socket", recv(fresh, bytes, sizeof bytes, MSG_OOB));
+  report("recv(MSG_OOB | MSG_WAITALL) on it", recv(fresh, bytes, sizeof bytes, MSG_OOB | MSG_WAITALL));
+  close(fresh);
+
+  int listening = socket(AF_INET, SOCK_STREAM, 0);
+  CHECK(listening >= 0);
+  struct sockaddr_in address = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  socklen_t length = sizeof address;
+  CHECK(bind(listening, (struct sockaddr *)&address, length) == 0 && listen(listening, 4) == 0);
+  CHECK(getsockname(listening, (struct sockaddr *)&address, &length) == 0);
+  report("recv(MSG_OOB) on a listener", recv(listening, bytes, sizeof bytes, MSG_OOB | MSG_DONTWAIT));
+  int client = socket(AF_INET, SOCK_STREAM, 0);
+  CHECK(client >= 0 && connect(client, (struct sockaddr *)&address, length) == 0);
+  int server = accept(listening, NULL, NULL);
+  CHECK(server >= 0);
+  report("recv(MSG_OOB) with nothing sent", recv(client, bytes, sizeof bytes, MSG_OOB | MSG_DONTWAIT));
+  CHECK(send(server, "plain", 5, 0) == 5);
+  struct pollfd arrival = {.fd = client, .events = POLLIN};
+  CHECK(poll(&arrival, 1, 5000) == 1);
+  report("recv(MSG_OOB) with bytes there", recv(client, bytes, sizeof bytes, MSG_OOB | MSG_DONTWAIT));
+  report("recv(MSG_OOB | MSG_PEEK) with bytes there", recv(client, bytes, sizeof bytes, MSG_OOB | MSG_PEEK | MSG_DONTWAIT));
+  report("recv then", recv(client, bytes, sizeof bytes, MSG_DONTWAIT));
+  /* MSG_TRUNC on a stream takes the bytes without copying them: no buffer, or one that cannot be written, is no fault. */
+  CHECK(send(server, "discarded", 9, 0) == 9);
+  CHECK(poll(&arrival, 1, 5000) == 1);
+  report("recv(MSG_TRUNC | MSG_PEEK) into no buffer", recv(client, NULL, 4, MSG_TRUNC | MSG_PEEK | MSG_DONTWAIT));
+  report("recv(MSG_TRUNC) into no buffer", recv(client, NULL, 4, MSG_TRUNC | MSG_DONTWAIT));
+  report("recv then", recv(client, bytes, sizeof bytes, MSG_DONTWAIT));
+  close(server);
+  CHECK(poll(&arrival, 1, 5000) == 1);
+  report("recv(MSG_OOB) after the peer closed", recv(client, bytes, sizeof bytes, MSG_OOB | MSG_DONTWAIT));
+  report("recv then", recv(client, bytes, sizeof bytes, MSG_DONTWAIT));
+  close(client);
+  close(listening);
+
+  int datagrams = socket(AF_INET, SOCK_DGRAM, 0);
+  CHECK(datagrams >= 0 && bind(datagrams, (struct sockaddr *)&address, sizeof address) == 0);
+  length = sizeof address;
+  CHECK(getsockname(datagrams, (struct sockaddr *)&address, &length) == 0);
+  CHECK(sendto(datagrams, "datagram", 8, 0, (struct sockaddr *)&address, length) == 8);
+  report("recv(MSG_OOB) on a UDP socket", recv(datagrams, bytes, sizeof bytes, MSG_OOB));
+  close(datagrams);
+}
+
+/* listen after connect(AF_UNSPEC): a socket that never took part in a handshake may (fresh, bound, a listener),
+ * one that did may not, whatever came of it (connected, accepted, refused), even bound again. */
+static void listen_after_disconnect(void) {
+  struct sockaddr unspecified = {.sa_family = AF_UNSPEC};
+  struct sockaddr_in address = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  int fresh = socket(AF_INET, SOCK_STREAM, 0), bound = socket(AF_INET, SOCK_STREAM, 0), listening = socket(AF_INET, SOCK_STREAM, 0);
+  CHECK(fresh >= 0 && bound >= 0 && listening >= 0);
+  CHECK(bind(bound, (struct sockaddr *)&address, sizeof address) == 0);
+  CHECK(bind(listening, (struct sockaddr *)&address, sizeof address) == 0 && listen(listening, 4) == 0);
+  const int unconnected[] = {fresh, bound, listening};
+  const char *names[] = {"fresh", "bound", "listening"};
+  for (int i = 0; i < 3; i++) {
+    report(names[i], connect(unconnected[i], &unspecified, sizeof unspecified));
+    report("  then listen", listen(unconnected[i], 4));
+  }
+  socklen_t length = sizeof address;
+  CHECK(getsockname(listening, (struct sockaddr *)&address, &length) == 0);
+  int client = socket(AF_INET, SOCK_STREAM, 0);
+  CHECK(client >= 0 && connect(client, (struct sockaddr *)&address, length) == 0);
+  int accepted = accept(listening, NULL, NULL);
+  CHECK(accepted >= 0);
+  report("connected client", connect(client, &unspecified, sizeof unspecified));
+  report("  then listen", listen(client, 4));
+  report("accepted", connect(accepted, &unspecified, sizeof unspecified));
+  report("  then listen", listen(accepted, 4));
+  close(listening);
+  /* A refused connection gives back the port it took, bound or picked by connect, and the address the route chose; getsockname still shows the port. */
+  for (int bind_first = 0; bind_first < 2; bind_first++) {
+    int closed = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in loopback = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)}, local;
+    CHECK(closed >= 0 && (!bind_first || bind(closed, (struct sockaddr *)&loopback, sizeof loopback) == 0));
+    report(bind_first ? "bound to 127.0.0.1, connect refused" : "connect refused", connect(closed, (struct sockaddr *)&address, length));
+    socklen_t local_length = sizeof local;
+    CHECK(getsockname(closed, (struct sockaddr *)&local, &local_length) == 0);
+    printf("  then getsockname: port %s, address %s\n", local.sin_port == 0 ? "0" : "kept", inet_ntoa(local.sin_addr));
+    report("  then bind", bind(closed, (struct sockaddr *)&loopback, sizeof loopback));
+    close(closed);
+  }
+  int refused = socket(AF_INET, SOCK_STREAM, 0);
+  CHECK(refused >= 0);
+  report("connect to a port nobody listens on", connect(refused, (struct sockaddr *)&address, length));
+  report("  then listen", listen(refused, 4));
+  address.sin_port = 0;
+  report("  bound again", bind(refused, (struct sockaddr *)&address, sizeof address));
+  report("  then listen", listen(refused, 4));
+  close(fresh);
+  close(bound);
+  close(client);
+  close(accepted);
+  close(refused);
+}
+
+/* SO_RCVTIMEO and SO_SNDTIMEO refuse microseconds outside a second (EDOM), checked before the seconds; a negative second is taken. */
+static void timeout_values(void) {
+  const struct timeval values[] = {{0, 999999}, {0, 1000000}, {0, -1}, {-5, 0}, {-1, 1000000}};
+  const int types[] = {SOCK_STREAM, SOCK_DGRAM};
+  for (int t = 0; t < 2; t++) {
+    int fd = socket(AF_INET, types[t], 0);
+    CHECK(fd >= 0);
+    for (size_t v = 0; v < sizeof values / sizeof values[0]; v++) {
+      for (int name = SO_RCVTIMEO; name <= SO_SNDTIMEO; name++) {
+        char what[96];
+        snprintf(what, sizeof what, "%s %s {%ld, %ld}", t == 0 ? "TCP" : "UDP", name == SO_RCVTIMEO ? "SO_RCVTIMEO" : "SO_SNDTIMEO", (long)values[v].tv_sec,
+                 (long)values[v].tv_usec);
+        report(what, setsockopt(fd, SOL_SOCKET, name, &values[v], sizeof values[v]));
+      }
+    }
+    close(fd);
+  }
+}
+
 int main(void) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   stream_buffers();
@@ -198,6 +322,9 @@ int main(void) {
   bind_unspec();
   connect_again();
   datagram_batches();
+  urgent_reads();
+  listen_after_disconnect();
+  timeout_values();
   printf("EXIT-SUCCESS\n");
   return 0;
 }

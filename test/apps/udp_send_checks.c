@@ -4,8 +4,11 @@
  * a destination at all; udpv6_sendmsg the address first, and then IPv4's
  * checks for an IPv4 or IPv4-mapped destination, or else its overflow bound
  * and the port, urgent data being no error there. A payload too large for
- * IP is refused last. The buffer lies low, so that even the largest lengths
- * stay in user space wherever the program runs. */
+ * IP is refused last. Any send that reaches the protocol binds an unbound
+ * socket first (inet_send_prepare), refused or not; one refused before
+ * (a buffer outside user space, an address too long to copy) does not. The
+ * buffer lies low, so that even the largest lengths stay in user space
+ * wherever the program runs. */
 #define _GNU_SOURCE
 #include <stdint.h>
 #include <sys/mman.h>
@@ -26,14 +29,26 @@ struct destination {
   socklen_t length;
 };
 
-/* A send of `length` bytes to `to` (none: write, or sendto without an address for MSG_OOB) on a fresh socket. */
-static void send_to(const struct destination *to, size_t length, int flags) {
+/* Whether the send left socket `s` bound: the port is at the same offset in both families' addresses. */
+static const char *binding(int s) {
+  struct sockaddr_in6 local;
+  socklen_t length = sizeof local;
+  CHECK(getsockname(s, (struct sockaddr *)&local, &length) == 0);
+  return local.sin6_port == 0 ? "unbound" : "bound";
+}
+
+/* A send of `length` bytes from `buffer` (described by `from`) to `to` (none: write, or sendto without an address for MSG_OOB) on a fresh socket. */
+static void send_from(const void *buffer, const char *from, const struct destination *to, size_t length, int flags) {
   int s = socket(to->family, SOCK_DGRAM | SOCK_NONBLOCK, 0);
   CHECK(s >= 0);
-  long result = to->address == NULL && flags == 0 ? write(s, BUFFER_AT, length) : sendto(s, BUFFER_AT, length, flags, to->address, to->length);
-  printf("%s %zu %s%s: %s\n", to->family == AF_INET6 ? "AF_INET6" : "AF_INET", length, to->what, flags & MSG_OOB ? " MSG_OOB" : "", outcome(result));
+  long result = to->address == NULL && flags == 0 ? write(s, buffer, length) : sendto(s, buffer, length, flags, to->address, to->length);
+  const char *outcome_text = outcome(result);
+  printf("%s %zu %s%s%s: %s, %s\n", to->family == AF_INET6 ? "AF_INET6" : "AF_INET", length, to->what, flags & MSG_OOB ? " MSG_OOB" : "", from, outcome_text,
+         binding(s));
   CHECK(close(s) == 0);
 }
+
+static void send_to(const struct destination *to, size_t length, int flags) { send_from(BUFFER_AT, "", to, length, flags); }
 
 int main(void) {
   CHECK(mmap(BUFFER_AT, BUFFER_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0) == BUFFER_AT);
@@ -62,6 +77,17 @@ int main(void) {
   for (size_t i = 0; i < sizeof LENGTHS / sizeof LENGTHS[0]; i++)
     for (int flags = 0; flags <= MSG_OOB; flags += MSG_OOB)
       for (size_t d = 0; d < sizeof destinations / sizeof destinations[0]; d++) send_to(&destinations[d], LENGTHS[i], flags);
+  /* Refused before the protocol: a buffer past user space, an address longer than any; a fault copying the payload comes after. */
+  for (int family = 0; family < 2; family++) {
+    const struct destination *to = &destinations[family == 0 ? 3 : 9];
+    send_from((void *)-4096L, " from a kernel address", to, 100, 0);
+    send_from((void *)1, " from an unmapped address", to, 100, 0);
+    send_from((void *)1, " from an unmapped address", &destinations[family == 0 ? 0 : 6], 100, 0);
+    struct destination too_long = *to;
+    too_long.what = "address of 129 bytes";
+    too_long.length = 129;
+    send_to(&too_long, 100, 0);
+  }
   puts("EXIT-SUCCESS");
   return 0;
 }

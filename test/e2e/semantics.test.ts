@@ -45,13 +45,13 @@ const cases: Case[] = [
   },
   {
     behaviour:
-      "a fresh TCP socket's SO_SNDBUF and SO_RCVBUF are tcp_wmem's and tcp_rmem's defaults (16384, 131072), a size set reads doubled; getsockopt(IP_OPTIONS) gives nothing, bind takes AF_UNSPEC with INADDR_ANY, connect after a non-blocking one reports its outcome once, then EISCONN; recvmmsg takes datagrams into several entries, MSG_TRUNC and sources included, or waits for one, refuses a bad timeout, cuts vlen to UIO_MAXIOV and stops at an entry that faults",
+      "a fresh TCP socket's SO_SNDBUF and SO_RCVBUF are tcp_wmem's and tcp_rmem's defaults (16384, 131072), a size set reads doubled; getsockopt(IP_OPTIONS) gives nothing, bind takes AF_UNSPEC with INADDR_ANY, connect after a non-blocking one reports its outcome once, then EISCONN; recvmmsg takes datagrams into several entries, MSG_TRUNC and sources included, or waits for one, refuses a bad timeout, cuts vlen to UIO_MAXIOV and stops at an entry that faults; recv(MSG_OOB) with no urgent byte is EINVAL on a TCP socket in any state but listening (ENOTCONN), its bytes left for the next recv, and UDP ignores the flag; recv(MSG_TRUNC) on TCP takes bytes without copying them, so no buffer is no fault; after connect(AF_UNSPEC) a socket listens again only if it never took part in a handshake (EINVAL once it connected, was accepted or refused, even bound anew), a refused connection gives back its port; SO_RCVTIMEO and SO_SNDTIMEO refuse microseconds outside a second with EDOM",
     argv: [appPath('socket_calls')],
     network: true,
   },
   {
     behaviour:
-      "a UDP send is refused in Linux's order: over AF_INET the length past 0xFFFF, MSG_OOB, the address, then a destination at all; over AF_INET6 the address first, then IPv4's checks for an IPv4 or IPv4-mapped destination, else the port, MSG_OOB being no error; a payload too large for IP last",
+      "a UDP send is refused in Linux's order: over AF_INET the length past 0xFFFF, MSG_OOB, the address, then a destination at all; over AF_INET6 the address first, then IPv4's checks for an IPv4 or IPv4-mapped destination, else the port, MSG_OOB being no error; a payload too large for IP last; each of them leaves the socket bound to a port, as a fault copying the payload does, but not a buffer outside user space nor an address too long to copy",
     argv: [appPath('udp_send_checks')],
     network: true,
   },

@@ -66,7 +66,8 @@ class KernelSocket implements Carrier {
   constructor(
     private readonly socket: StreamSocket | DatagramSocket,
     readonly fd: number,
-    readonly port: number,
+    /** The kernel socket's port: a new one after a listener's disconnect. */
+    public port: number,
   ) {
     carriers.set(socket, this);
     if (socket instanceof DatagramSocket) socket.onDelivery = (datagram) => this.arrived(datagram);
@@ -131,8 +132,11 @@ class KernelSocket implements Carrier {
    */
   disconnected(): void {
     this.pending.discard(this.pending.length);
-    if (!this.connected && (this.socket as StreamSocket).state !== 'listening') return;
+    const listening = (this.socket as StreamSocket).state === 'listening';
+    if (!this.connected && !listening) return;
     ptrace.disconnectHeldSocket(this.fd);
+    // tcp_disconnect gives back the port the kernel picked: a listener takes a new one now, where clients will connect once it listens again.
+    if (listening) this.port = ptrace.bindHeldSocket(this.fd);
     this.connected = false;
     this.peer = undefined;
   }

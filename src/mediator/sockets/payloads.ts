@@ -2,7 +2,7 @@ import { isError, payloadAfter, payloadOf, StreamSocket, type Endpoint, type Pay
 import { Errno } from '../abi/errno.js';
 import { scatter, totalLength, type Iovec } from '../abi/iovec.js';
 import { SIGPIPE } from '../abi/signal.js';
-import { MSG_DONTWAIT, MSG_ERRQUEUE, MSG_FASTOPEN, MSG_MORE, MSG_NOSIGNAL, MSG_PEEK, MSG_TRUNC, MSG_WAITALL } from '../abi/socket.js';
+import { MSG_DONTWAIT, MSG_ERRQUEUE, MSG_FASTOPEN, MSG_MORE, MSG_NOSIGNAL, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL } from '../abi/socket.js';
 import type { SyscallContext } from '../syscalls/context.js';
 import { blocked, done, fail, type Outcome } from '../syscalls/outcome.js';
 import type { OpenFile } from '../tracees/fd-table.js';
@@ -74,6 +74,8 @@ export function sendPayload(
 ): Outcome {
   const { socket, carrier } = file.object;
   if (!(socket instanceof StreamSocket)) {
+    // inet_send_prepare binds the socket before udp_sendmsg checks anything, and answers EAGAIN if no port is free.
+    if (socket.autobind() !== undefined) return fail(Errno.EAGAIN);
     const destination = datagramDestination(socket.family, socket.remote, payload.length, flags, to);
     if (isError(destination)) return errnoOf(destination);
     if (!controlFits) return fail(Errno.EINVAL);
@@ -132,6 +134,9 @@ export function receivePayload(
   const max = totalLength(vectors);
   const peek = (flags & MSG_PEEK) !== 0;
   if (socket instanceof StreamSocket) {
+    // tcp_recvmsg looks for an urgent byte (tcp_recv_urg) before any other check but a listener's ENOTCONN, and
+    // there is never one: a send with MSG_OOB is ordinary data here (README, Limitations).
+    if ((flags & MSG_OOB) !== 0) return fail(socket.state === 'listening' ? Errno.ENOTCONN : Errno.EINVAL);
     const waitAll = (flags & MSG_WAITALL) !== 0;
     if (!socket.recvReady(max, waitAll && !file.nonblocking)) {
       const error = socket.takeError();
@@ -142,11 +147,13 @@ export function receivePayload(
     if (isError(count))
       return count.code === 'EAGAIN' ? waitUnless(ctx, file, flags, () => socket.recvReady(max, waitAll), 'data to receive', waitAll) : errnoOf(count);
     // Copied out before they are taken: where the buffer faults, the bytes stay in the socket, as tcp_recvmsg leaves them.
-    const pieces = carrier.receive(count, true);
+    // MSG_TRUNC takes them without copying (tcp_recvmsg skips the copy): the buffer is never touched.
+    const discard = (flags & MSG_TRUNC) !== 0;
+    const pieces = discard ? [] : carrier.receive(count, true);
     scatter(ctx.memory, vectors, pieces);
     if (!peek) carrier.receive(count, false);
     const refused = onSource(socket.remote, false);
-    return refused === undefined ? done(pieces.reduce((sum, piece) => sum + piece.length, 0)) : fail(refused);
+    return refused === undefined ? done(discard ? count : pieces.reduce((sum, piece) => sum + piece.length, 0)) : fail(refused);
   }
   const received = carrier.recvFrom(max, peek);
   if (isError(received)) {

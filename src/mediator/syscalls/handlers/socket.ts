@@ -82,6 +82,7 @@ import { readTimespec, timespecSeconds, toTimespec, validTimespec, writeTimespec
 import { importBuffer, traceePayload } from '../../abi/iovec.js';
 import { controlTooLong } from '../control-length.js';
 import { getLevelRefusal, getRefusal, optionSize, readsIntFirst, setRefusal, setRefusalByName } from '../socket-option-rules.js';
+import { timeoutRefusal } from '../socket-timeouts.js';
 import { errnoOf, receivePayload, sendPayload, socketFileAt, waitUnless } from '../../sockets/payloads.js';
 import type { SocketFile } from '../../sockets/socket-file.js';
 import type { OpenFile } from '../../tracees/fd-table.js';
@@ -272,7 +273,9 @@ function setsockopt(ctx: SyscallContext): Outcome {
   const length = Math.min(asInt(lengthArg), level === IPPROTO_IP ? LONGEST_OPTION : optionSize(level, name));
   // do_ipv6_setsockopt reads a null value as 0 where the other levels fault.
   const nullAsZero = level === IPPROTO_IPV6 && value === 0;
-  const raw = length > 0 && !nullAsZero ? ctx.memory.read(value, length) : Buffer.alloc(length);
+  const raw = length > 0 && !nullAsZero ? ctx.memory.read(value, length) : Buffer.alloc(Math.max(0, length));
+  const badTimeout = timeoutRefusal(level, name, raw);
+  if (badTimeout !== undefined) return fail(badTimeout);
   const integer = decodeIntOption(raw);
   const { socket, options } = file.object;
   if (level === SOL_SOCKET) {
