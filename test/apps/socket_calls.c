@@ -227,6 +227,16 @@ static void urgent_reads(void) {
   report("recv(MSG_TRUNC | MSG_PEEK) into no buffer", recv(client, NULL, 4, MSG_TRUNC | MSG_PEEK | MSG_DONTWAIT));
   report("recv(MSG_TRUNC) into no buffer", recv(client, NULL, 4, MSG_TRUNC | MSG_DONTWAIT));
   report("recv then", recv(client, bytes, sizeof bytes, MSG_DONTWAIT));
+  /* MSG_WAITALL on a call that may not wait takes what is there (tcp_recvmsg stops at no time left), by flag or descriptor. */
+  CHECK(send(server, "abc", 3, 0) == 3);
+  CHECK(poll(&arrival, 1, 5000) == 1);
+  report("recv(MSG_WAITALL | MSG_DONTWAIT) of 16 with 3 there", recv(client, bytes, sizeof bytes, MSG_WAITALL | MSG_DONTWAIT));
+  CHECK(send(server, "de", 2, 0) == 2);
+  CHECK(poll(&arrival, 1, 5000) == 1);
+  CHECK(fcntl(client, F_SETFL, O_NONBLOCK) == 0);
+  report("recv(MSG_WAITALL | MSG_TRUNC) of 16 with 2 there, O_NONBLOCK", recv(client, bytes, sizeof bytes, MSG_WAITALL | MSG_TRUNC));
+  report("recv(MSG_WAITALL) with none there, O_NONBLOCK", recv(client, bytes, sizeof bytes, MSG_WAITALL));
+  CHECK(fcntl(client, F_SETFL, 0) == 0);
   close(server);
   CHECK(poll(&arrival, 1, 5000) == 1);
   report("recv(MSG_OOB) after the peer closed", recv(client, bytes, sizeof bytes, MSG_OOB | MSG_DONTWAIT));

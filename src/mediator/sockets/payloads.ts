@@ -137,8 +137,9 @@ export function receivePayload(
     // tcp_recvmsg looks for an urgent byte (tcp_recv_urg) before any other check but a listener's ENOTCONN, and
     // there is never one: a send with MSG_OOB is ordinary data here (README, Limitations).
     if ((flags & MSG_OOB) !== 0) return fail(socket.state === 'listening' ? Errno.ENOTCONN : Errno.EINVAL);
-    const waitAll = (flags & MSG_WAITALL) !== 0;
-    if (!socket.recvReady(max, waitAll && !file.nonblocking)) {
+    // MSG_WAITALL waits for all only where the call may wait: a non-blocking one takes what is there (tcp_recvmsg has no time left).
+    const waitAll = (flags & MSG_WAITALL) !== 0 && !file.nonblocking && (flags & MSG_DONTWAIT) === 0;
+    if (!socket.recvReady(max, waitAll)) {
       const error = socket.takeError();
       if (error !== undefined) return fail(Errno[error] ?? Errno.EIO!);
       return waitUnless(ctx, file, flags, () => socket.recvReady(max, waitAll), 'data to receive', waitAll);
