@@ -324,8 +324,33 @@ static void timeout_values(void) {
   }
 }
 
+/* A UDP connect refused for its address (too short, another family) still binds the socket first
+ * (inet_dgram_connect's inet_autobind), so bind then fails; AF_UNSPEC binds nothing. */
+static void datagram_connect_binds(void) {
+  const struct {
+    const char *what;
+    sa_family_t family;
+    socklen_t length;
+  } cases[] = {{"a 3-byte AF_INET address", AF_INET, 3}, {"an AF_INET6 address on an AF_INET socket", AF_INET6, 28}, {"AF_UNSPEC", AF_UNSPEC, 16}};
+  for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    CHECK(fd >= 0);
+    struct sockaddr_storage address = {.ss_family = cases[i].family};
+    int connected = connect(fd, (struct sockaddr *)&address, cases[i].length);
+    printf("udp connect to %s: %s", cases[i].what, connected == 0 ? "0" : strerrorname_np(errno));
+    struct sockaddr_in local;
+    socklen_t length = sizeof local;
+    CHECK(getsockname(fd, (struct sockaddr *)&local, &length) == 0);
+    struct sockaddr_in loopback = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    int bound = bind(fd, (struct sockaddr *)&loopback, sizeof loopback);
+    printf(", %s, bind then %s\n", local.sin_port != 0 ? "bound" : "unbound", bound == 0 ? "0" : strerrorname_np(errno));
+    close(fd);
+  }
+}
+
 int main(void) {
   setvbuf(stdout, NULL, _IOLBF, 0);
+  datagram_connect_binds();
   stream_buffers();
   ip_options(SOCK_STREAM, "stream");
   ip_options(SOCK_DGRAM, "datagram");

@@ -174,10 +174,14 @@ function connect(ctx: SyscallContext): Outcome {
   const socket = file.object.socket;
   const length = asInt(ctx.args[2]!);
   if (!(socket instanceof StreamSocket)) {
-    // AF_UNSPEC dissolves a datagram socket's association.
+    // inet_dgram_connect: AF_UNSPEC dissolves the association; any other address binds the socket (inet_autobind)
+    // before the protocol reads it, so a connect refused for its address leaves the socket bound.
     if (length < 0 || length > SOCKADDR_STORAGE_SIZE) return fail(Errno.EINVAL);
     const address = readSockaddr(ctx.memory, ctx.args[1]!, length);
-    const endpoint = sockaddrFamily(address) === AF_UNSPEC ? null : datagramPeer(socket, address);
+    if (length < 2) return fail(Errno.EINVAL);
+    const dissolve = sockaddrFamily(address) === AF_UNSPEC;
+    if (!dissolve && socket.autobind() !== undefined) return fail(Errno.EAGAIN);
+    const endpoint = dissolve ? null : datagramPeer(socket, address);
     if (endpoint !== null && isError(endpoint)) return errnoOf(endpoint);
     const error = socket.connect(endpoint);
     return error === undefined ? done(0) : errnoOf(error);
