@@ -531,7 +531,7 @@ export class StreamSocket extends Watchable {
 
   /** SIOCOUTQNSD: bytes written and not sent yet. */
   unsent(): number {
-    return this.out?.senderStats().unsent ?? 0;
+    return this.out?.unsent ?? 0;
   }
 
   /** The socket at the other end of the connection, once there is one. */

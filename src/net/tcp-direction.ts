@@ -280,7 +280,7 @@ export class TcpDirection {
       sent: this.sentUpTo,
       acknowledged: this.ackedUpTo,
       inFlight: this.outstanding,
-      unsent: this.queued - this.outstanding,
+      unsent: this.unsent,
       retransmittedBytes: this.retransmittedBytes,
       retransmittedSegments: this.retransmittedSegments,
       dataSegments: this.dataSegmentsSent,
@@ -318,6 +318,11 @@ export class TcpDirection {
   /** Bytes the sender handed over that are not acknowledged yet (Linux's write_seq - snd_una). */
   get unacknowledged(): number {
     return this.queued;
+  }
+
+  /** Bytes the sender handed over that have not left yet (write_seq - snd_nxt). */
+  get unsent(): number {
+    return this.queued - this.outstanding;
   }
 
   /** Room left in the sender's buffer. */
@@ -620,8 +625,9 @@ export class TcpDirection {
 
   /** Bytes [from, to) reached the receiver: those that come in order land; past a hole, filling one, or again, they are acknowledged at once (RFC 5681, 4.2). */
   private land(from: number, to: number): void {
+    const now = this.transport.now();
     this.dataSegmentsLanded += Math.ceil((to - from) / this.sizes.mss);
-    this.lastArrivalAt = this.transport.now();
+    this.lastArrivalAt = now;
     const hadHoles = this.received.hasHoles;
     const bytes = this.received.receive(from, to);
     if (hadHoles || this.received.hasHoles || bytes === 0) {
@@ -630,7 +636,7 @@ export class TcpDirection {
       return;
     }
     if (bytes > 0) this.deliver(bytes);
-    if (this.acks.arrived(bytes, this.transport.now(), this.receiveBufferSize)) this.sendAck();
+    if (this.acks.arrived(bytes, now, this.receiveBufferSize)) this.sendAck();
     else this.armAckTimer();
   }
 
